@@ -1,0 +1,3 @@
+module logdb
+
+go 1.26.8

@@ -1,0 +1,124 @@
+package kv
+
+// This file is the package's contract with its callers (sql, changefeed,
+// cmd/logdb). Implementations live in the files that own each concern.
+
+import (
+	"context"
+	"errors"
+)
+
+// Space identifies one ordered keyspace: a table's rows, one index, the
+// catalog. Space ids are chosen by the sql package; kv only stores them.
+type Space uint32
+
+// Reserved spaces.
+const (
+	// CatalogSpace holds the sql package's catalog (table descriptors, counters).
+	CatalogSpace Space = 1
+	// SequenceSpace holds sequence counters, changed only by Increment commands.
+	SequenceSpace Space = 2
+	// SlotSpace holds changefeed replication slots.
+	SlotSpace Space = 3
+	// FirstUserSpace is the first id the sql package may give a table or index.
+	FirstUserSpace Space = 1000
+)
+
+// Sentinel errors.
+var (
+	// ErrConflict is the result of a transaction whose reads were changed by
+	// a transaction that committed after its snapshot (SQLSTATE 40001).
+	ErrConflict = errors.New("kv: serialization conflict")
+	// ErrClosed is returned by calls on a closed Store.
+	ErrClosed = errors.New("kv: store closed")
+	// ErrTxnDone is returned by calls on a released transaction.
+	ErrTxnDone = errors.New("kv: transaction already released")
+	// ErrCorrupt is returned by Apply for an entry that cannot be decoded or
+	// applied; the node must stop rather than diverge from its replicas.
+	ErrCorrupt = errors.New("kv: corrupt command")
+)
+
+// CommandKind says what a Command does when applied.
+type CommandKind uint8
+
+const (
+	// KindTxn validates Reads and Ranges against the snapshot and, if none
+	// changed, applies Writes and Drops atomically.
+	KindTxn CommandKind = 1
+	// KindIncrement adds Delta to the int64 counter at (Space, Key) without
+	// validation and returns the new value (sequence block allocation).
+	KindIncrement CommandKind = 2
+	// KindMessage carries only non-transactional Messages; nothing is stored.
+	KindMessage CommandKind = 3
+)
+
+// Command is the payload of one log entry. Built by Txn.Command or by the
+// caller for the other kinds; encoded and decoded only by EncodeCommand and
+// DecodeCommand (a versioned envelope).
+type Command struct {
+	Kind          CommandKind
+	SnapshotIndex uint64 // KindTxn: the applied index the transaction read at
+	CommitTime    int64  // unix microseconds, set by the proposer; becomes commit_time in the changefeed
+	Reads         []Read
+	Ranges        []Range
+	Writes        []Write
+	Drops         []Space   // spaces whose every key is deleted (DROP TABLE, TRUNCATE)
+	Messages      []Message // logical messages (pg_logical_emit_message)
+	// KindIncrement
+	Space Space
+	Key   []byte
+	Delta int64
+}
+
+// Read is a key the transaction read (present or absent).
+type Read struct {
+	Space Space
+	Key   []byte
+}
+
+// Range is a key range [Start, End) the transaction scanned; End nil means
+// to the end of the space.
+type Range struct {
+	Space      Space
+	Start, End []byte
+}
+
+// Write sets or deletes one key. Before is the previous value as the
+// transaction saw it (nil for an insert): the changefeed's before image.
+type Write struct {
+	Space  Space
+	Key    []byte
+	Value  []byte // nil when Delete
+	Before []byte
+	Delete bool
+}
+
+// Message is a logical message, as pg_logical_emit_message emits it.
+type Message struct {
+	Transactional bool
+	Prefix        string
+	Content       []byte
+}
+
+// Entry is one committed log entry handed to Apply. Data nil or empty is a
+// raft no-op (only the applied index moves).
+type Entry struct {
+	Index uint64
+	Data  []byte
+}
+
+// Result is the outcome of applying one entry: Err is nil or ErrConflict;
+// Value is the new counter for KindIncrement.
+type Result struct {
+	Err   error
+	Value int64
+}
+
+// Store is the bbolt state machine. See doc.go for its contract.
+type StoreAPI interface {
+	AppliedIndex() uint64
+	Apply(entries []Entry) ([]Result, error)
+	WaitApplied(ctx context.Context, index uint64) error
+	Begin() (*Txn, error)
+	Close() error
+}
