@@ -3,10 +3,7 @@ package kv
 // This file is the package's contract with its callers (sql, changefeed,
 // cmd/logdb). Implementations live in the files that own each concern.
 
-import (
-	"context"
-	"errors"
-)
+import "errors"
 
 // Space identifies one ordered keyspace: a table's rows, one index, the
 // catalog. Space ids are chosen by the sql package; kv only stores them.
@@ -36,6 +33,13 @@ var (
 	// ErrCorrupt is returned by Apply for an entry that cannot be decoded or
 	// applied; the node must stop rather than diverge from its replicas.
 	ErrCorrupt = errors.New("kv: corrupt command")
+	// ErrBadKey is the Result.Err of a command that writes an empty key or a
+	// key longer than MaxKeySize; nothing of the command is written. The
+	// outcome is deterministic, so every replica rejects it alike.
+	ErrBadKey = errors.New("kv: key empty or too long")
+	// ErrNotCounter is the Result.Err of an Increment whose key holds a value
+	// that is not an 8-byte counter (see Store.Apply).
+	ErrNotCounter = errors.New("kv: value is not a counter")
 )
 
 // CommandKind says what a Command does when applied.
@@ -107,18 +111,10 @@ type Entry struct {
 	Data  []byte
 }
 
-// Result is the outcome of applying one entry: Err is nil or ErrConflict;
+// Result is the outcome of applying one entry: Err is nil, ErrConflict, or
+// (for a command a correct caller never builds) ErrBadKey / ErrNotCounter;
 // Value is the new counter for KindIncrement.
 type Result struct {
 	Err   error
 	Value int64
-}
-
-// Store is the bbolt state machine. See doc.go for its contract.
-type StoreAPI interface {
-	AppliedIndex() uint64
-	Apply(entries []Entry) ([]Result, error)
-	WaitApplied(ctx context.Context, index uint64) error
-	Begin() (*Txn, error)
-	Close() error
 }

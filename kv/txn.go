@@ -1,79 +1,448 @@
 package kv
 
+import (
+	"bytes"
+	"cmp"
+	"fmt"
+	"slices"
+
+	"github.com/google/btree"
+	bolt "go.etcd.io/bbolt"
+)
+
 // Txn is a client-side transaction: reads from one consistent snapshot (a
 // bbolt read transaction at SnapshotIndex) overlaid with the transaction's
 // own buffered writes, recording what it read so Apply can validate it.
 // A Txn is used by one goroutine. Byte slices returned by Get and Iterator
-// are owned by the caller (copied out of bbolt).
-//
-// STUB: signatures are the contract; the kv owner replaces the bodies.
+// are owned by the caller (copied out of bbolt and out of the buffer); byte
+// slices passed to Put, Delete and Emit are copied, so callers may reuse them.
 type Txn struct {
-	store *Store
+	store    *Store
+	tx       *bolt.Tx // the snapshot; nil after Release
+	snapshot uint64
+	buckets  []snapBucket // snapshot buckets opened so far (few: a linear search)
+
+	// The write buffer. Once Savepoint has been called, every change to it
+	// pushes an undo record, so a savepoint is a position in undo.
+	spaces   map[Space]*spaceBuf
+	drops    []Space // spaces dropped, in first-drop order
+	messages []Message
+	seq      uint64 // next first-write sequence number
+	// undo is recorded only once Savepoint has been called: a rollback can
+	// never go back further than the first savepoint.
+	undo   []undoRec
+	undoOn bool
+
+	// The read set; kept across RollbackTo (what was read stays read).
+	reads   []Read
+	readSet map[string]struct{} // 4-byte space + key of each Read, once there are many
+	ranges  []Range
+	scratch []byte
+
+	iters []*Iterator // open iterators, finished by Release and Command
 }
 
-// Iterator walks a Scan in key order (or reverse). Close records the part of
-// the range that was read, so call Close (or exhaust it) before Command.
-type Iterator struct{}
+// bufEntry is one buffered write. Entries are never changed in place (undo
+// records and iterator views keep old ones); a new write replaces the entry.
+type bufEntry struct {
+	key    []byte
+	value  []byte // nil when del
+	before []byte // the ORIGINAL before image: of the first write to key
+	del    bool
+	fresh  bool   // the key did not exist before the transaction (before is nil)
+	seq    uint64 // first-write order, kept by later writes to key
+}
 
-// Next advances; it returns false at the end or on error (see Err).
-func (it *Iterator) Next() bool { return false }
+// emitted reports whether Command sends the entry: a delete of a key that
+// did not exist before the transaction (inserted, then deleted) is no write
+// at all.
+func (e *bufEntry) emitted() bool { return !e.del || !e.fresh }
 
-// Key returns the current key.
-func (it *Iterator) Key() []byte { return nil }
+func lessEntry(a, b bufEntry) bool { return bytes.Compare(a.key, b.key) < 0 }
 
-// Value returns the current value.
-func (it *Iterator) Value() []byte { return nil }
+// spaceBuf is the buffer of one space. DropSpace replaces it with an empty,
+// dropped one (the old one is kept by the undo record).
+type spaceBuf struct {
+	tree    *btree.BTreeG[bufEntry]
+	dropped bool
+	emitted int // entries with emitted() true
+}
 
-// Err returns the error that stopped iteration, if any.
-func (it *Iterator) Err() error { return nil }
+func newSpaceBuf(dropped bool) *spaceBuf {
+	return &spaceBuf{tree: btree.NewG(32, lessEntry), dropped: dropped}
+}
 
-// Close ends the scan and records the range read so far.
-func (it *Iterator) Close() {}
+type undoKind uint8
+
+const (
+	undoWrite undoKind = iota
+	undoDrop
+	undoMessage
+)
+
+type undoRec struct {
+	key     []byte    // undoWrite: the key written
+	prev    *bufEntry // undoWrite: the entry replaced (nil: the key was new)
+	prevBuf *spaceBuf // undoDrop: the space's buffer before the drop (nil if none)
+	prevLen int       // undoDrop: len(drops) before; undoMessage: len(messages) before
+	space   Space
+	kind    undoKind
+}
+
+func newTxn(s *Store, tx *bolt.Tx, snapshot uint64) *Txn {
+	return &Txn{
+		store:    s,
+		tx:       tx,
+		snapshot: snapshot,
+		spaces:   make(map[Space]*spaceBuf),
+	}
+}
 
 // SnapshotIndex is the applied index the transaction reads at.
-func (t *Txn) SnapshotIndex() uint64 { return 0 }
+func (t *Txn) SnapshotIndex() uint64 { return t.snapshot }
 
 // Get returns the value at key, seeing the transaction's own writes first.
+// A key not written by the transaction (in a space it did not drop) is
+// recorded as read.
 func (t *Txn) Get(space Space, key []byte) (value []byte, ok bool, err error) {
-	return nil, false, nil
+	if t.tx == nil {
+		return nil, false, ErrTxnDone
+	}
+	if sb := t.spaces[space]; sb != nil {
+		if e, found := sb.tree.Get(bufEntry{key: key}); found {
+			if e.del {
+				return nil, false, nil
+			}
+			return bytes.Clone(e.value), true, nil
+		}
+		if sb.dropped {
+			return nil, false, nil
+		}
+	}
+	t.recordRead(space, key)
+	v := t.bucket(space).get(key)
+	if v == nil {
+		return nil, false, nil
+	}
+	_, tomb, payload, valid := decodeStored(v)
+	if !valid {
+		return nil, false, fmt.Errorf("%w: stored value of %d bytes in space %d", ErrCorrupt, len(v), space)
+	}
+	if tomb {
+		return nil, false, nil
+	}
+	return append(make([]byte, 0, len(payload)), payload...), true, nil
 }
 
-// Scan iterates keys in [start, end) (end nil: to the end of the space),
-// merging the transaction's own writes; reverse walks from end to start.
-func (t *Txn) Scan(space Space, start, end []byte, reverse bool) *Iterator {
-	return &Iterator{}
+// smallReadSet is how many reads are deduplicated by a linear search before
+// the transaction builds readSet.
+const smallReadSet = 16
+
+func (t *Txn) recordRead(space Space, key []byte) {
+	if t.readSet == nil {
+		for i := range t.reads {
+			if r := &t.reads[i]; r.Space == space && bytes.Equal(r.Key, key) {
+				return
+			}
+		}
+		if len(t.reads) >= smallReadSet {
+			t.readSet = make(map[string]struct{}, 2*len(t.reads))
+			for i := range t.reads {
+				t.scratch = append(append(t.scratch[:0], spaceBucketName(t.reads[i].Space)...), t.reads[i].Key...)
+				t.readSet[string(t.scratch)] = struct{}{}
+			}
+		}
+	}
+	if t.readSet != nil {
+		t.scratch = append(append(t.scratch[:0], spaceBucketName(space)...), key...)
+		if _, dup := t.readSet[string(t.scratch)]; dup {
+			return
+		}
+		t.readSet[string(t.scratch)] = struct{}{}
+	}
+	t.reads = append(t.reads, Read{Space: space, Key: bytes.Clone(key)})
+}
+
+// snapBucket is a space's bucket in the snapshot (nil: the space is empty)
+// with a cursor reused for point reads (bbolt's Bucket.Get allocates a new
+// cursor each call).
+type snapBucket struct {
+	space  Space
+	bucket *bolt.Bucket
+	cursor *bolt.Cursor
+}
+
+// bucket returns the snapshot's bucket of space, nil if it has none.
+func (t *Txn) bucket(space Space) *snapBucket {
+	for i := range t.buckets {
+		if t.buckets[i].space == space {
+			return &t.buckets[i]
+		}
+	}
+	sb := snapBucket{space: space, bucket: t.tx.Bucket(spaceBucketName(space))}
+	if sb.bucket != nil {
+		sb.cursor = sb.bucket.Cursor()
+	}
+	t.buckets = append(t.buckets, sb)
+	return &t.buckets[len(t.buckets)-1]
+}
+
+// get returns the stored value at key (bbolt memory), nil if absent.
+func (b *snapBucket) get(key []byte) []byte {
+	if b.cursor == nil {
+		return nil
+	}
+	k, v := b.cursor.Seek(key)
+	if k == nil || !bytes.Equal(k, key) {
+		return nil
+	}
+	return v
 }
 
 // Put buffers a write of value at key; before is the previous value as the
-// caller saw it (nil for an insert).
-func (t *Txn) Put(space Space, key, value, before []byte) {}
+// caller saw it (nil for an insert, or when unknown: kv then looks the key up
+// in the snapshot, unless the transaction dropped the space). Only the first
+// write to a key keeps its before image: Command reports the value before
+// the transaction.
+func (t *Txn) Put(space Space, key, value, before []byte) {
+	t.write(space, key, value, before, false)
+}
 
-// Delete buffers a delete of key; before is the value being deleted.
-func (t *Txn) Delete(space Space, key, before []byte) {}
+// Delete buffers a delete of key; before is the value being deleted (nil:
+// kv looks it up in the snapshot, as for Put). Deleting a key that did not
+// exist before the transaction (e.g. inserted by it) writes nothing.
+func (t *Txn) Delete(space Space, key, before []byte) {
+	t.write(space, key, nil, before, true)
+}
 
-// DropSpace buffers the deletion of every key of space (applied at commit).
-// Reads of a dropped space within the transaction see it empty.
-func (t *Txn) DropSpace(space Space) {}
+func (t *Txn) write(space Space, key, value, before []byte, del bool) {
+	sb := t.spaces[space]
+	if sb == nil {
+		sb = newSpaceBuf(false)
+		t.spaces[space] = sb
+	}
+	prev, had := sb.tree.Get(bufEntry{key: key})
+	e := bufEntry{del: del}
+	if had {
+		e.key, e.before, e.seq, e.fresh = prev.key, prev.before, prev.seq, prev.fresh
+		if !del {
+			e.value = append(make([]byte, 0, len(value)), value...)
+		}
+		if prev.emitted() {
+			sb.emitted--
+		}
+	} else {
+		if before == nil && !sb.dropped && t.tx != nil {
+			// The caller did not say: take the before image from the
+			// snapshot (not recorded as a read: a blind write needs none).
+			if v := t.bucket(space).get(key); v != nil {
+				if _, tomb, payload, ok := decodeStored(v); ok && !tomb {
+					before = payload
+				}
+			}
+		}
+		// One allocation holds key, value and before.
+		n := len(key) + len(before)
+		if !del {
+			n += len(value)
+		}
+		slab := make([]byte, 0, n)
+		slab = append(slab, key...)
+		e.key = slab[:len(key):len(key)]
+		if !del {
+			slab = append(slab, value...)
+			e.value = slab[len(key):len(slab):len(slab)]
+		}
+		if before != nil {
+			start := len(slab)
+			slab = append(slab, before...)
+			e.before = slab[start:len(slab):len(slab)]
+		}
+		e.fresh = before == nil
+		e.seq = t.seq
+		t.seq++
+	}
+	if e.emitted() {
+		sb.emitted++
+	}
+	sb.tree.ReplaceOrInsert(e)
+	if t.undoOn {
+		u := undoRec{kind: undoWrite, space: space, key: e.key}
+		if had {
+			p := prev // only this copy escapes
+			u.prev = &p
+		}
+		t.undo = append(t.undo, u)
+	}
+}
+
+// DropSpace buffers the deletion of every key of space (applied at commit,
+// before the writes). Reads of a dropped space within the transaction see it
+// empty except for writes made after the drop; writes made before it are
+// discarded.
+func (t *Txn) DropSpace(space Space) {
+	prev := t.spaces[space]
+	if t.undoOn {
+		t.undo = append(t.undo, undoRec{kind: undoDrop, space: space, prevBuf: prev, prevLen: len(t.drops)})
+	}
+	if prev == nil || !prev.dropped {
+		t.drops = append(t.drops, space)
+	}
+	t.spaces[space] = newSpaceBuf(true)
+}
 
 // Emit buffers a transactional logical message.
-func (t *Txn) Emit(m Message) {}
+func (t *Txn) Emit(m Message) {
+	m.Content = bytes.Clone(m.Content)
+	if t.undoOn {
+		t.undo = append(t.undo, undoRec{kind: undoMessage, prevLen: len(t.messages)})
+	}
+	t.messages = append(t.messages, m)
+}
 
-// Savepoint marks the current state of the write buffer.
-func (t *Txn) Savepoint() int { return 0 }
+// Savepoint marks the current state of the write buffer (writes, drops and
+// messages; reads are never rolled back).
+func (t *Txn) Savepoint() int {
+	t.undoOn = true
+	return len(t.undo)
+}
 
-// RollbackTo discards writes (and messages) made after the savepoint.
-func (t *Txn) RollbackTo(sp int) {}
+// RollbackTo discards writes, drops and messages made after the savepoint.
+// The savepoint stays valid (ROLLBACK TO keeps the savepoint); rolling back to
+// an invalid or already discarded position does nothing.
+func (t *Txn) RollbackTo(sp int) {
+	if sp < 0 || sp > len(t.undo) {
+		return
+	}
+	for i := len(t.undo) - 1; i >= sp; i-- {
+		u := &t.undo[i]
+		switch u.kind {
+		case undoWrite:
+			sb := t.spaces[u.space]
+			if cur, ok := sb.tree.Get(bufEntry{key: u.key}); ok && cur.emitted() {
+				sb.emitted--
+			}
+			if u.prev != nil {
+				sb.tree.ReplaceOrInsert(*u.prev)
+				if u.prev.emitted() {
+					sb.emitted++
+				}
+			} else {
+				sb.tree.Delete(bufEntry{key: u.key})
+			}
+		case undoDrop:
+			if u.prevBuf != nil {
+				t.spaces[u.space] = u.prevBuf
+			} else {
+				delete(t.spaces, u.space)
+			}
+			t.drops = t.drops[:u.prevLen]
+		case undoMessage:
+			clear(t.messages[u.prevLen:])
+			t.messages = t.messages[:u.prevLen]
+		}
+	}
+	clear(t.undo[sp:])
+	t.undo = t.undo[:sp]
+}
 
-// HasWrites reports whether the transaction wrote anything (or emitted a message).
-func (t *Txn) HasWrites() bool { return false }
+// HasWrites reports whether the transaction wrote anything (or dropped a
+// space, or emitted a message).
+func (t *Txn) HasWrites() bool {
+	if len(t.drops) > 0 || len(t.messages) > 0 {
+		return true
+	}
+	for _, sb := range t.spaces {
+		if sb.emitted > 0 {
+			return true
+		}
+	}
+	return false
+}
 
-// Command returns the command to propose for this transaction.
-func (t *Txn) Command(commitTimeMicros int64) *Command { return &Command{Kind: KindTxn} }
+// Command returns the command to propose for this transaction. Writes are in
+// first-write order (the order statements first touched each key; a later
+// write to a key replaces its value in place); Drops in first-drop order.
+// Open iterators are finished first so their ranges are included. The
+// command shares memory with the transaction: do not change the transaction
+// afterwards. It works after Release.
+func (t *Txn) Command(commitTimeMicros int64) *Command {
+	t.finishIters()
+	c := &Command{
+		Kind:          KindTxn,
+		SnapshotIndex: t.snapshot,
+		CommitTime:    commitTimeMicros,
+		Reads:         t.reads,
+		Ranges:        t.ranges,
+		Drops:         slices.Clone(t.drops),
+		Messages:      slices.Clone(t.messages),
+	}
+	n := 0
+	for _, sb := range t.spaces {
+		n += sb.emitted
+	}
+	if n == 0 {
+		return c
+	}
+	if t.seq <= uint64(4*n) {
+		// Place each write at its sequence number, then close the gaps
+		// (rolled-back or unemitted entries): linear, no sort.
+		slots := make([]Write, t.seq)
+		for space, sb := range t.spaces {
+			sb.tree.Ascend(func(e bufEntry) bool {
+				if e.emitted() {
+					slots[e.seq] = Write{Space: space, Key: e.key, Value: e.value, Before: e.before, Delete: e.del}
+				}
+				return true
+			})
+		}
+		c.Writes = slices.DeleteFunc(slots, func(w Write) bool { return w.Key == nil }) // buffered keys are never nil
+		return c
+	}
+	type seqWrite struct {
+		seq uint64
+		w   Write
+	}
+	all := make([]seqWrite, 0, n)
+	for space, sb := range t.spaces {
+		sb.tree.Ascend(func(e bufEntry) bool {
+			if e.emitted() {
+				all = append(all, seqWrite{e.seq, Write{Space: space, Key: e.key, Value: e.value, Before: e.before, Delete: e.del}})
+			}
+			return true
+		})
+	}
+	slices.SortFunc(all, func(a, b seqWrite) int { return cmp.Compare(a.seq, b.seq) })
+	c.Writes = make([]Write, len(all))
+	for i := range all {
+		c.Writes[i] = all[i].w
+	}
+	return c
+}
 
-// Release ends the snapshot. It must be called before the transaction's
-// command is proposed (a held bbolt read transaction can stall apply) and is
+// Release ends the snapshot: open iterators are finished (their ranges
+// recorded) and later Get and Scan calls return ErrTxnDone. Command still
+// works. It must be called before the transaction's command is proposed (a
+// held bbolt read transaction pins pages and can stall mmap growth) and is
 // safe to call more than once.
-func (t *Txn) Release() {}
+func (t *Txn) Release() {
+	if t.tx == nil {
+		return
+	}
+	for _, it := range t.iters {
+		if it.err == nil {
+			it.err = ErrTxnDone
+		}
+	}
+	t.finishIters()
+	_ = t.tx.Rollback() // read-only: Rollback only releases the snapshot
+	t.tx = nil
+	t.store.openTxns.Add(-1)
+	t.buckets = nil
+}
 
-// Store is the bbolt state machine (STUB).
-type Store struct{}
+func (t *Txn) finishIters() {
+	for len(t.iters) > 0 {
+		t.iters[len(t.iters)-1].Close()
+	}
+}

@@ -1,14 +1,17 @@
 package sql
 
 // This file is the contract between sql and its callers (pgwire, cmd/logdb).
-// STUB bodies: the sql owner replaces them, keeping the signatures.
 
 import (
 	"context"
 	"log/slog"
+	"sync"
+	"time"
 
 	"logdb/kv"
+	"logdb/sql/pgcatalog"
 	"logdb/sql/pgerror"
+	"logdb/sql/types"
 )
 
 // Proposer puts a command through the replicated log and returns its apply
@@ -34,12 +37,19 @@ type Config struct {
 // Engine is the SQL engine of one node; it is safe for concurrent use and
 // hands out Sessions.
 type Engine struct {
-	cfg Config
+	cfg    Config
+	mu     sync.Mutex // guards st
+	st     engineState
+	parses *parseCache
 }
 
 // NewEngine returns an Engine over the store. The catalog is read from the
 // store and kept current as entries apply.
-func NewEngine(cfg Config) (*Engine, error) { return &Engine{cfg: cfg}, nil }
+func NewEngine(cfg Config) (*Engine, error) {
+	e := &Engine{cfg: cfg}
+	e.init()
+	return e, nil
+}
 
 // SessionParams are the startup parameters of a connection.
 type SessionParams struct {
@@ -50,7 +60,7 @@ type SessionParams struct {
 }
 
 // NewSession starts a session; it fails with 3D000 for an unknown database.
-func (e *Engine) NewSession(p SessionParams) (*Session, error) { return &Session{}, nil }
+func (e *Engine) NewSession(p SessionParams) (*Session, error) { return e.newSession(p) }
 
 // Column describes one result column, as a RowDescription field.
 type Column struct {
@@ -79,69 +89,136 @@ type Prepared struct {
 	SQL        string
 	ParamTypes []uint32 // inferred where the client left them 0
 	Columns    []Column // nil when the statement returns no rows (NoData)
+
+	ps *prepStmt
 }
 
 // Portal is a bound statement ready to execute.
 type Portal struct {
 	Name    string
 	Columns []Column // with Format set from the Bind's result formats
+
+	prep    *Prepared
+	params  []types.Datum
+	formats []int16
+	cur     *cursor // open while suspended
 }
 
 // Session is one connection's SQL state: settings, the transaction,
-// prepared statements and portals. It is used by one goroutine at a time;
-// only Cancel may be called concurrently.
-type Session struct{}
+// prepared statements and portals. It is used by one goroutine at a time.
+type Session struct {
+	e       *Engine
+	user    string
+	db      string
+	pid     int32
+	started time.Time
+	set     *settings
+
+	mode txnMode
+	tx   *txnState
+
+	prepared map[string]*Prepared
+	portals  map[string]*Portal
+	// simplePlans caches simple-protocol plans by statement text (they
+	// re-plan when the catalog version changes).
+	simplePlans map[string]*prepStmt
+	cursors     map[string]*sqlCursor
+
+	seqLast map[uint32]int64 // currval
+	lastVal int64
+	hasLast bool
+
+	// catalogSchema cache
+	schemaCache       *pgcatalog.Schema
+	schemaCat         *catalog
+	schemaSettingsGen int
+
+	timedOut bool // the current statement's context expired by statement_timeout
+}
 
 // ParameterStatus returns the parameters to report at startup, in order.
-func (s *Session) ParameterStatus() [][2]string { return nil }
+func (s *Session) ParameterStatus() [][2]string { return s.parameterStatus() }
 
 // ChangedParameters returns, and forgets, the reportable parameters changed
 // since the last call (SET application_name, TimeZone, ...).
-func (s *Session) ChangedParameters() [][2]string { return nil }
+func (s *Session) ChangedParameters() [][2]string { return s.changedParameters() }
 
 // TxStatus is the ReadyForQuery status: 'I' idle, 'T' in a transaction
 // block, 'E' in a failed transaction block.
-func (s *Session) TxStatus() byte { return 'I' }
+func (s *Session) TxStatus() byte {
+	switch s.mode {
+	case modeBlock:
+		return 'T'
+	case modeFailed:
+		return 'E'
+	}
+	return 'I'
+}
 
 // SimpleQuery runs a simple-protocol query string: its statements run in
 // order as one implicit transaction unless they manage transactions
 // themselves; results are text. It stops at the first error and returns it.
 func (s *Session) SimpleQuery(ctx context.Context, query string, w ResultWriter) error {
-	return pgerror.Unsupported("SQL")
+	return s.simpleQuery(ctx, query, w)
 }
 
 // Prepare parses and plans one statement under name ("" is the unnamed
 // statement, replaced by each Prepare). paramTypes may hold 0 for unknown.
 func (s *Session) Prepare(ctx context.Context, name, query string, paramTypes []uint32) (*Prepared, error) {
-	return nil, pgerror.Unsupported("SQL")
+	return s.prepare(ctx, name, query, paramTypes)
 }
 
 // Prepared returns the named prepared statement (26000 when absent).
-func (s *Session) Prepared(name string) (*Prepared, error) { return nil, nil }
+func (s *Session) Prepared(name string) (*Prepared, error) {
+	if p, ok := s.prepared[name]; ok {
+		return p, nil
+	}
+	return nil, pgerror.New(pgerror.UndefinedPreparedStatement, "prepared statement \"%s\" does not exist", name)
+}
 
 // ClosePrepared forgets a prepared statement; absent names are ignored.
-func (s *Session) ClosePrepared(name string) {}
+func (s *Session) ClosePrepared(name string) { delete(s.prepared, name) }
 
 // Bind creates a portal from a prepared statement and parameters.
 func (s *Session) Bind(ctx context.Context, portal, stmt string, paramFormats []int16, params [][]byte, resultFormats []int16) (*Portal, error) {
-	return nil, pgerror.Unsupported("SQL")
+	return s.bind(ctx, portal, stmt, paramFormats, params, resultFormats)
 }
 
 // Portal returns the named portal (34000 when absent).
-func (s *Session) Portal(name string) (*Portal, error) { return nil, nil }
+func (s *Session) Portal(name string) (*Portal, error) {
+	if p, ok := s.portals[name]; ok {
+		return p, nil
+	}
+	return nil, pgerror.New(pgerror.InvalidCursorName, "portal \"%s\" does not exist", name)
+}
 
 // ClosePortal forgets a portal; absent names are ignored.
-func (s *Session) ClosePortal(name string) {}
+func (s *Session) ClosePortal(name string) {
+	if p, ok := s.portals[name]; ok {
+		p.closeCursor()
+		delete(s.portals, name)
+	}
+}
 
 // Execute runs a portal, writing at most maxRows rows (0: all) and then
 // CommandComplete, or nothing more when suspended (PortalSuspended follows).
 func (s *Session) Execute(ctx context.Context, portal string, maxRows int, w ResultWriter) (suspended bool, err error) {
-	return false, pgerror.Unsupported("SQL")
+	return s.execute(ctx, portal, maxRows, w)
 }
 
 // Sync ends an extended-protocol message batch: an implicit transaction
 // commits (or, after an error, rolls back); an explicit block stays open.
-func (s *Session) Sync(ctx context.Context) error { return nil }
+func (s *Session) Sync(ctx context.Context) error { return s.sync(ctx) }
 
 // Close ends the session, rolling back any open transaction.
-func (s *Session) Close() {}
+func (s *Session) Close() {
+	s.closeCursors(true)
+	for name := range s.portals {
+		s.ClosePortal(name)
+	}
+	if s.tx != nil && s.tx.kv != nil {
+		s.tx.kv.Release()
+	}
+	s.tx = nil
+	s.mode = modeIdle
+}

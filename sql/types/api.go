@@ -51,6 +51,10 @@ type Func struct {
 	Strict   bool // any NULL argument gives NULL without calling Fn
 	Volatile bool // result may differ between calls with the same arguments
 	Fn       func(ctx *EvalContext, args []Datum) (Datum, error)
+	// TypedFn, when set instead of Fn, also receives the resolved argument
+	// types (for "any" arguments: concat, format, to_json, pg_typeof).
+	// LookupFunc returns a copy whose Fn calls it, so callers only use Fn.
+	TypedFn func(ctx *EvalContext, types []T, args []Datum) (Datum, error)
 }
 
 // Op is a resolved operator: its arguments are first cast to Left/Right.
@@ -60,6 +64,9 @@ type Op struct {
 	Ret         T
 	Fn          func(ctx *EvalContext, l, r Datum) (Datum, error) // not called with NULL arguments unless NullAware
 	NullAware   bool
+	// TypedFn, when set instead of Fn, also receives the argument types;
+	// LookupBinaryOp returns a copy whose Fn calls it.
+	TypedFn func(ctx *EvalContext, lt, rt T, l, r Datum) (Datum, error)
 }
 
 var errTODO = pgerror.New(pgerror.FeatureNotSupported, "not implemented yet")

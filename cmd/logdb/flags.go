@@ -1,0 +1,95 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"strings"
+)
+
+// startConfig is what `logdb start` was asked to do.
+type startConfig struct {
+	DataDir    string
+	Listen     string
+	NodeID     uint64
+	RaftListen string
+	Peers      map[uint64]string
+	LogLevel   slog.Level
+}
+
+const startUsage = `Usage: logdb start [flags]
+
+Starts a logdb node. On first start the data directory is created and a new
+single-node group is bootstrapped; later starts recover from it.
+
+Flags:
+`
+
+func parseStartFlags(args []string, stdout, stderr io.Writer) (startConfig, error) {
+	var cfg startConfig
+	fs := flag.NewFlagSet("logdb start", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.DataDir, "data-dir", "./logdb-data", "directory holding the raft log and the state database (created if missing)")
+	fs.StringVar(&cfg.Listen, "listen", "127.0.0.1:5433", "address for PostgreSQL clients (host:port)")
+	fs.Uint64Var(&cfg.NodeID, "node-id", 1, "this node's raft id (cluster mode; must appear in --peers)")
+	fs.StringVar(&cfg.RaftListen, "raft-listen", "", "address for raft traffic from peers (cluster mode)")
+	peers := fs.String("peers", "", "cluster members as id=host:port,... (every node of a new cluster gets the same list); empty: a single node")
+	level := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), startUsage)
+		fs.PrintDefaults()
+	}
+	for _, a := range args {
+		if a == "-h" || a == "--help" || a == "-help" {
+			fs.SetOutput(stdout)
+			fs.Usage()
+			return cfg, flag.ErrHelp
+		}
+	}
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if err := cfg.LogLevel.UnmarshalText([]byte(*level)); err != nil {
+		return cfg, fmt.Errorf("--log-level: %w", err)
+	}
+	p, err := parsePeers(*peers)
+	if err != nil {
+		return cfg, fmt.Errorf("--peers: %w", err)
+	}
+	cfg.Peers = p
+	if len(p) == 0 {
+		cfg.Peers = map[uint64]string{cfg.NodeID: cfg.RaftListen}
+	}
+	if _, ok := cfg.Peers[cfg.NodeID]; !ok {
+		return cfg, fmt.Errorf("--node-id %d is not in --peers", cfg.NodeID)
+	}
+	return cfg, nil
+}
+
+// parsePeers reads "1=host:port,2=host:port".
+func parsePeers(s string) (map[uint64]string, error) {
+	peers := map[uint64]string{}
+	if strings.TrimSpace(s) == "" {
+		return peers, nil
+	}
+	for _, part := range strings.Split(s, ",") {
+		idStr, addr, ok := strings.Cut(strings.TrimSpace(part), "=")
+		if !ok || addr == "" {
+			return nil, fmt.Errorf("%q is not id=host:port", part)
+		}
+		id, err := strconv.ParseUint(idStr, 10, 64)
+		if err != nil || id == 0 {
+			return nil, fmt.Errorf("%q: node id must be a positive integer", part)
+		}
+		if _, dup := peers[id]; dup {
+			return nil, fmt.Errorf("node id %d listed twice", id)
+		}
+		peers[id] = addr
+	}
+	return peers, nil
+}

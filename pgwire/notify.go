@@ -1,0 +1,99 @@
+package pgwire
+
+import (
+	"errors"
+	"os"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgproto3"
+)
+
+// Notifier is implemented by a Session that supports LISTEN. pgwire calls
+// SetNotifier once, right after NewSession. The Session calls notify from
+// any goroutine (typically when a NOTIFY on a channel it listens to
+// commits); pgwire sends the NotificationResponse at once when the
+// connection is idle, else just before its next ReadyForQuery, in call
+// order. pid is the notifying session's BackendKeyData process id.
+type Notifier interface {
+	SetNotifier(notify func(pid uint32, channel, payload string))
+}
+
+// maxPendingNotifications bounds the notifications queued for a client
+// that does not read them; beyond it the oldest are dropped.
+const maxPendingNotifications = 100_000
+
+type notification struct {
+	pid              uint32
+	channel, payload string
+}
+
+// notify queues a notification and, when the connection is blocked waiting
+// for the client, interrupts that read so the goroutine sends it.
+func (c *conn) notify(pid uint32, channel, payload string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.pending) >= maxPendingNotifications {
+		if !c.droppedNotify {
+			c.droppedNotify = true
+			c.srv.log.Warn("client is not reading notifications; dropping the oldest", "pid", c.pid)
+		}
+		c.pending = c.pending[1:]
+	}
+	c.pending = append(c.pending, notification{pid, channel, payload})
+	if c.state == stateIdle {
+		c.interruptLocked()
+	}
+}
+
+// interruptLocked makes a blocked read of the idle connection return at
+// once with a deadline error. c.mu is held.
+func (c *conn) interruptLocked() {
+	if !c.interrupted {
+		c.interrupted = true
+		c.nc.SetReadDeadline(aLongTimeAgo)
+	}
+}
+
+// clearInterruptLocked undoes interruptLocked, so later reads block again.
+// c.mu is held.
+func (c *conn) clearInterruptLocked() {
+	if c.interrupted {
+		c.interrupted = false
+		c.nc.SetReadDeadline(time.Time{})
+	}
+}
+
+// takeNotifications returns the queued notifications, emptying the queue.
+func (c *conn) takeNotificationsLocked() []notification {
+	p := c.pending
+	c.pending = nil
+	c.droppedNotify = false
+	return p
+}
+
+func (c *conn) sendNotifications(ns []notification) {
+	for _, n := range ns {
+		c.w.send(&pgproto3.NotificationResponse{PID: n.pid, Channel: n.channel, Payload: n.payload})
+	}
+}
+
+// wokenToNotify is called when a read of an idle connection failed: if a
+// notification (not a shutdown, not the socket) interrupted it, the
+// notifications are sent, the read is re-armed, and it returns true.
+func (c *conn) wokenToNotify() bool {
+	if !errors.Is(c.rd.socketError(), os.ErrDeadlineExceeded) {
+		return false
+	}
+	c.mu.Lock()
+	if c.srv.shuttingDown.Load() || c.terminal != nil || !c.interrupted {
+		c.mu.Unlock()
+		return false
+	}
+	c.clearInterruptLocked()
+	ns := c.takeNotificationsLocked()
+	c.mu.Unlock()
+	c.rd.clearSocketError()
+	c.sendNotifications(ns)
+	c.w.flush()
+	return c.w.err == nil
+}

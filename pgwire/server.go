@@ -1,0 +1,257 @@
+package pgwire
+
+import (
+	"context"
+	crand "crypto/rand"
+	"crypto/subtle"
+	"encoding/binary"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// ErrServerClosed is returned by Serve after Shutdown or Close.
+var ErrServerClosed = errors.New("pgwire: server closed")
+
+// Defaults for Config fields left zero.
+const (
+	DefaultMaxMessageSize = 64 << 20
+	DefaultStartupTimeout = 60 * time.Second
+)
+
+// forceCloseGrace is how long Shutdown, once its context is done, lets
+// canceled statements send their FATAL 57P01 before closing the sockets.
+const forceCloseGrace = 250 * time.Millisecond
+
+// Config configures a Server.
+type Config struct {
+	// Engine starts a Session per connection; required. It decides which
+	// databases exist (3D000 otherwise).
+	Engine Engine
+	// Logger receives connection-level events; nil means slog.Default().
+	Logger *slog.Logger
+	// MaxMessageSize caps the body of one frontend message; a larger message
+	// ends the connection with FATAL 08P01 before anything is allocated for
+	// it. Zero means DefaultMaxMessageSize.
+	MaxMessageSize int
+	// StartupTimeout bounds the time from accept to a started session
+	// (PostgreSQL's authentication_timeout). Zero means DefaultStartupTimeout.
+	StartupTimeout time.Duration
+}
+
+// Server serves the PostgreSQL v3 wire protocol, one goroutine per
+// connection. Serve, Shutdown and Close may be called concurrently.
+type Server struct {
+	cfg Config
+	log *slog.Logger
+
+	shuttingDown atomic.Bool
+	connWG       sync.WaitGroup // one per live connection goroutine
+
+	mu        sync.Mutex // guards the fields below
+	listeners map[net.Listener]struct{}
+	conns     map[*conn]struct{}
+	byPID     map[uint32]*conn // started connections, for CancelRequest
+}
+
+// NewServer returns a Server; call Serve to accept connections.
+func NewServer(cfg Config) *Server {
+	if cfg.Engine == nil {
+		panic("BUG: pgwire.NewServer: Config.Engine is nil")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.MaxMessageSize <= 0 {
+		cfg.MaxMessageSize = DefaultMaxMessageSize
+	}
+	if cfg.StartupTimeout <= 0 {
+		cfg.StartupTimeout = DefaultStartupTimeout
+	}
+	return &Server{
+		cfg:       cfg,
+		log:       cfg.Logger.With("component", "pgwire"),
+		listeners: make(map[net.Listener]struct{}),
+		conns:     make(map[*conn]struct{}),
+		byPID:     make(map[uint32]*conn),
+	}
+}
+
+// Serve accepts connections on ln until Shutdown or Close, when it returns
+// ErrServerClosed; any other Accept failure that is not transient is
+// returned. Serve closes ln when it returns.
+func (s *Server) Serve(ln net.Listener) error {
+	s.mu.Lock()
+	if s.shuttingDown.Load() {
+		s.mu.Unlock()
+		ln.Close()
+		return ErrServerClosed
+	}
+	s.listeners[ln] = struct{}{}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.listeners, ln)
+		s.mu.Unlock()
+		ln.Close()
+	}()
+
+	var backoff time.Duration
+	for {
+		nc, err := ln.Accept()
+		if err != nil {
+			if s.shuttingDown.Load() {
+				return ErrServerClosed
+			}
+			if errors.Is(err, net.ErrClosed) {
+				return err
+			}
+			// Out of file descriptors and the like: wait and retry, as
+			// net/http does.
+			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+			s.log.Warn("accept failed; retrying", "err", err, "backoff", backoff)
+			time.Sleep(backoff)
+			continue
+		}
+		backoff = 0
+		c := newConn(s, nc)
+		if !s.track(c) {
+			nc.Close()
+			return ErrServerClosed
+		}
+		go c.serve()
+	}
+}
+
+// track registers a new connection; false when the server is shutting down.
+func (s *Server) track(c *conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.shuttingDown.Load() {
+		return false
+	}
+	s.conns[c] = struct{}{}
+	s.connWG.Add(1)
+	return true
+}
+
+func (s *Server) untrack(c *conn) {
+	s.mu.Lock()
+	delete(s.conns, c)
+	if c.pid != 0 && s.byPID[c.pid] == c {
+		delete(s.byPID, c.pid)
+	}
+	s.mu.Unlock()
+	s.connWG.Done()
+}
+
+// registerKey assigns c a process id and secret key unique on this server:
+// the BackendKeyData a client quotes in a CancelRequest.
+func (s *Server) registerKey(c *conn) {
+	var b [4]byte
+	crand.Read(b[:])
+	c.secret = binary.BigEndian.Uint32(b[:])
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for {
+		// Like a Linux pid: positive, below pid_max's default of 2^22.
+		pid := uint32(1000 + rand.IntN(1<<22-1000))
+		if _, taken := s.byPID[pid]; !taken {
+			c.pid = pid
+			s.byPID[pid] = c
+			return
+		}
+	}
+}
+
+// cancel handles a CancelRequest: cancel the running statement of the
+// connection with this key, if any. Unknown keys are ignored silently, as
+// PostgreSQL does, so a CancelRequest reveals nothing.
+func (s *Server) cancel(pid, secret uint32) {
+	s.mu.Lock()
+	c := s.byPID[pid]
+	s.mu.Unlock()
+	if c == nil {
+		return
+	}
+	var a, b [4]byte
+	binary.BigEndian.PutUint32(a[:], c.secret)
+	binary.BigEndian.PutUint32(b[:], secret)
+	if subtle.ConstantTimeCompare(a[:], b[:]) != 1 {
+		return
+	}
+	c.cancelStatement(errCanceledByUser)
+}
+
+// Shutdown stops accepting connections, ends idle connections with FATAL
+// 57P01, and waits for busy ones to finish their current message batch
+// (they are then ended the same way). A connection in an open transaction
+// but waiting for the client counts as idle; its transaction is rolled
+// back. If ctx ends first, running statements are canceled, every
+// connection is closed, and ctx.Err() is returned without waiting further.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.shuttingDown.Store(true)
+	for ln := range s.listeners {
+		ln.Close()
+	}
+	for c := range s.conns {
+		c.interruptIfIdle()
+	}
+	s.mu.Unlock()
+
+	done := make(chan struct{})
+	go func() {
+		s.connWG.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+	}
+	s.forceClose(done)
+	return ctx.Err()
+}
+
+// Close stops accepting connections and closes every connection at once,
+// canceling running statements. It does not wait for connection goroutines.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	s.shuttingDown.Store(true)
+	for ln := range s.listeners {
+		ln.Close()
+	}
+	s.mu.Unlock()
+	s.forceClose(nil)
+	return nil
+}
+
+// forceClose cancels every running statement, gives the connections a
+// moment to report FATAL 57P01, then closes the sockets of the rest.
+func (s *Server) forceClose(done <-chan struct{}) {
+	s.mu.Lock()
+	conns := make([]*conn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	for _, c := range conns {
+		c.cancelStatement(errAdminShutdown)
+		c.interruptIfIdle()
+	}
+	if done != nil {
+		select {
+		case <-done:
+			return
+		case <-time.After(forceCloseGrace):
+		}
+	}
+	for _, c := range conns {
+		c.nc.Close()
+	}
+}

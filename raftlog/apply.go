@@ -1,0 +1,157 @@
+package raftlog
+
+import (
+	"fmt"
+
+	pb "go.etcd.io/raft/v3/raftpb"
+)
+
+// applier runs StateMachine.Apply on its own goroutine, so applying one
+// batch overlaps with the fdatasync of the next. Batches are applied in the
+// order the Ready loop queued them, one Apply call per batch.
+type applier struct {
+	n     *Node
+	queue chan applyItem
+	done  chan struct{} // closed when run returns; err is set before
+	err   error
+}
+
+// applyItem is a batch of committed entries, or a barrier (ents nil) that
+// is closed once everything queued before it has been applied.
+type applyItem struct {
+	ents    []*pb.Entry
+	barrier chan struct{}
+}
+
+func newApplier(n *Node) *applier {
+	return &applier{n: n, queue: make(chan applyItem, 64), done: make(chan struct{})}
+}
+
+func (a *applier) run() {
+	defer close(a.done)
+	for it := range a.queue {
+		if it.barrier != nil {
+			close(it.barrier)
+			continue
+		}
+		if err := a.n.apply(it.ents, false); err != nil {
+			a.err = err
+			return
+		}
+	}
+}
+
+// enqueue hands a batch to the applier; it blocks while 64 batches wait.
+func (a *applier) enqueue(ents []*pb.Entry) error {
+	select {
+	case a.queue <- applyItem{ents: ents}:
+		return nil
+	case <-a.done:
+		return a.err
+	}
+}
+
+// drain waits until every queued batch has been applied.
+func (a *applier) drain() error {
+	b := make(chan struct{})
+	select {
+	case a.queue <- applyItem{barrier: b}:
+	case <-a.done:
+		return a.err
+	}
+	select {
+	case <-b:
+		return nil
+	case <-a.done:
+		return a.err
+	}
+}
+
+// close applies what is queued and stops the applier. Ready loop only.
+func (a *applier) close() error {
+	close(a.queue)
+	<-a.done
+	return a.err
+}
+
+func hasConfChange(ents []*pb.Entry) bool {
+	for _, e := range ents {
+		if t := e.GetType(); t == pb.EntryConfChange || t == pb.EntryConfChangeV2 {
+			return true
+		}
+	}
+	return false
+}
+
+// apply hands one Ready's committed entries to the state machine in one
+// call and delivers the results to waiting proposers.
+func (n *Node) apply(committed []*pb.Entry, onLoop bool) error {
+	ents := make([]Entry, len(committed))
+	ids := make([]uint64, len(committed))
+	_, _, csIndex := n.wal.state()
+	for i, e := range committed {
+		ent, id, err := decodeEntry(e)
+		if err != nil {
+			return fmt.Errorf("raftlog: apply entry %d: %w", e.GetIndex(), err)
+		}
+		ents[i], ids[i] = ent, id
+		if t := e.GetType(); onLoop && (t == pb.EntryConfChange || t == pb.EntryConfChangeV2) {
+			if err := n.applyConfChange(e, csIndex); err != nil {
+				return err
+			}
+		}
+	}
+	results, err := n.cfg.StateMachine.Apply(ents)
+	if err != nil {
+		err = fmt.Errorf("raftlog: apply entries [%d, %d]: %w", ents[0].Index, ents[len(ents)-1].Index, err)
+		return err
+	}
+	if len(results) != len(ents) {
+		err := fmt.Errorf("raftlog: apply entries [%d, %d]: state machine returned %d results for %d entries",
+			ents[0].Index, ents[len(ents)-1].Index, len(results), len(ents))
+		return err
+	}
+	// Applied before answering, so a proposer that reads next sees its
+	// write; applied implies committed.
+	n.applyBatchN.Add(1)
+	n.setCommitted(ents[len(ents)-1].Index)
+	n.setApplied(ents[len(ents)-1].Index)
+	for i, id := range ids {
+		if id != 0 {
+			n.proposals.deliver(id, proposalResult{result: results[i], index: ents[i].Index})
+		}
+	}
+	return nil
+}
+
+// applyConfChange applies a membership change to raft and records the new
+// ConfState durably. Changes at or below csIndex are already part of the
+// recovered ConfState and are not applied twice.
+func (n *Node) applyConfChange(e *pb.Entry, csIndex uint64) error {
+	if e.GetIndex() <= csIndex {
+		return nil
+	}
+	var cc pb.ConfChangeI
+	if e.GetType() == pb.EntryConfChange {
+		var c pb.ConfChange
+		if err := unmarshalProto(e.GetData(), &c); err != nil {
+			return fmt.Errorf("raftlog: apply conf change %d: %v: %w", e.GetIndex(), err, ErrBadEntry)
+		}
+		cc = &c
+	} else {
+		var c pb.ConfChangeV2
+		if err := unmarshalProto(e.GetData(), &c); err != nil {
+			return fmt.Errorf("raftlog: apply conf change %d: %v: %w", e.GetIndex(), err, ErrBadEntry)
+		}
+		cc = &c
+	}
+	cs := n.rn.ApplyConfChange(cc)
+	if cs == nil {
+		return fmt.Errorf("raftlog: apply conf change %d: %w", e.GetIndex(), ErrStopped)
+	}
+	if err := n.wal.saveConfState(e.GetIndex(), cs); err != nil {
+		return err
+	}
+	n.logger.Info("membership changed", "index", e.GetIndex(), "voters", cs.GetVoters(), "learners", cs.GetLearners())
+	return nil
+}

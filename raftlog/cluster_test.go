@@ -1,0 +1,226 @@
+package raftlog
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+)
+
+// testCluster is three in-process nodes talking over loopback TCP.
+type testCluster struct {
+	t     *testing.T
+	dirs  map[uint64]string
+	addrs map[uint64]string
+	nodes map[uint64]*Node
+	sms   map[uint64]*memSM
+}
+
+func newTestCluster(t *testing.T, size int) *testCluster {
+	t.Helper()
+	c := &testCluster{t: t, dirs: map[uint64]string{}, addrs: map[uint64]string{},
+		nodes: map[uint64]*Node{}, sms: map[uint64]*memSM{}}
+	lns := map[uint64]net.Listener{}
+	for id := uint64(1); id <= uint64(size); id++ {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		lns[id] = ln
+		c.addrs[id] = ln.Addr().String()
+		c.dirs[id] = t.TempDir()
+	}
+	for id, ln := range lns {
+		c.start(id, ln)
+	}
+	return c
+}
+
+func (c *testCluster) start(id uint64, ln net.Listener) {
+	c.t.Helper()
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", c.addrs[id]); err != nil {
+			c.t.Fatal(err)
+		}
+	}
+	sm := newMemSM(c.t, c.dirs[id])
+	n := mustOpen(c.t, c.dirs[id], sm, func(cfg *Config) {
+		cfg.NodeID = id
+		cfg.Peers = c.addrs
+		cfg.Transport = NewTCPTransport(id, ln, c.addrs, cfg.Logger)
+	})
+	c.nodes[id], c.sms[id] = n, sm
+}
+
+// leader waits until the running nodes agree on a leader and returns it.
+func (c *testCluster) leader(ctx context.Context) *Node {
+	c.t.Helper()
+	for ctx.Err() == nil {
+		var lead uint64
+		agree := true
+		for _, n := range c.nodes {
+			st := n.Status()
+			if lead == 0 {
+				lead = st.Leader
+			}
+			if st.Leader == 0 || st.Leader != lead {
+				agree = false
+			}
+		}
+		if l := c.nodes[lead]; agree && l != nil && l.Status().Role == "leader" {
+			return l
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	c.t.Fatal("no leader elected")
+	return nil
+}
+
+func waitAppliedAll(t *testing.T, ctx context.Context, nodes map[uint64]*Node, idx uint64) {
+	t.Helper()
+	for _, n := range nodes {
+		if err := n.waitApplied(ctx, idx); err != nil {
+			t.Fatalf("node %d: waiting for applied ≥ %d: %v", n.cfg.NodeID, idx, err)
+		}
+	}
+}
+
+func TestThreeNodeCluster(t *testing.T) {
+	ctx := testCtx(t)
+	c := newTestCluster(t, 3)
+	lead := c.leader(ctx)
+
+	// Proposals on the leader and on a follower (forwarded) both return
+	// their results on the node that proposed.
+	var follower *Node
+	for _, n := range c.nodes {
+		if n != lead {
+			follower = n
+		}
+	}
+	var wg sync.WaitGroup
+	errc := make(chan error, 20)
+	for i := range 20 {
+		n := lead
+		if i%2 == 1 {
+			n = follower
+		}
+		wg.Go(func() {
+			data := fmt.Sprintf("v%d", i)
+			res, _, err := n.Propose(ctx, []byte(data))
+			if err == nil && res != "applied:"+data {
+				err = fmt.Errorf("result %v for %s", res, data)
+			}
+			if err != nil {
+				errc <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errc)
+	for err := range errc {
+		t.Fatal(err)
+	}
+	last := lead.CommittedIndex()
+	waitAppliedAll(t, ctx, c.nodes, last)
+	want := dataEntries(c.sms[lead.cfg.NodeID].entries())
+	for id, sm := range c.sms {
+		got := dataEntries(sm.entries())
+		if len(got) != 20 || fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("node %d applied %d entries, differs from the leader", id, len(got))
+		}
+	}
+	// A linearizable read on a follower sees everything committed before.
+	if idx, err := follower.WaitReadable(ctx); err != nil || idx < last {
+		t.Fatalf("follower WaitReadable = %d, %v; want ≥ %d", idx, err, last)
+	}
+
+	// Stop the leader: the other two elect a new one and keep committing.
+	oldID := lead.cfg.NodeID
+	mustShutdown(t, lead)
+	delete(c.nodes, oldID)
+	lead2 := c.leader(ctx)
+	if lead2.cfg.NodeID == oldID {
+		t.Fatal("stopped node still leads")
+	}
+	_, idx, err := lead2.Propose(ctx, []byte("after-failover"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The old leader restarts from its WAL and catches up.
+	c.start(oldID, nil)
+	waitAppliedAll(t, ctx, c.nodes, idx)
+	ents, err := c.nodes[oldID].Entries(idx, idx+1)
+	if err != nil || string(ents[0].Data) != "after-failover" {
+		t.Fatalf("restarted node's entry %d: %v, %v", idx, ents, err)
+	}
+}
+
+// A peer that accepts connections but never reads must not slow the
+// others: its queue fills and drops, and the Ready loop never blocks.
+func TestSlowPeerDoesNotBlock(t *testing.T) {
+	ctx := testCtx(t)
+	sink, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sink.Close()
+	go func() {
+		for {
+			c, err := sink.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // held open, never read
+		}
+	}()
+	c := &testCluster{t: t, dirs: map[uint64]string{}, addrs: map[uint64]string{3: sink.Addr().String()},
+		nodes: map[uint64]*Node{}, sms: map[uint64]*memSM{}}
+	lns := map[uint64]net.Listener{}
+	for id := uint64(1); id <= 2; id++ {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		lns[id], c.addrs[id], c.dirs[id] = ln, ln.Addr().String(), t.TempDir()
+	}
+	for id, ln := range lns {
+		c.start(id, ln)
+	}
+	lead := c.leader(ctx)
+	payload := make([]byte, 64<<10)
+	start := time.Now()
+	for i := range 300 { // ~19 MiB: far more than the sink's socket buffers
+		payload[0] = byte(i)
+		if _, _, err := lead.Propose(ctx, payload); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Logf("300 × 64 KiB proposals with a stalled peer: %v", time.Since(start))
+}
+
+// Shutdown waits for every goroutine the node and its transport started.
+func TestShutdownLeavesNoGoroutines(t *testing.T) {
+	ctx := testCtx(t)
+	before := runtime.NumGoroutine()
+	c := newTestCluster(t, 3)
+	lead := c.leader(ctx)
+	if _, _, err := lead.Propose(ctx, []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range c.nodes {
+		mustShutdown(t, n)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<20)
+			t.Fatalf("%d goroutines left, %d before:\n%s", runtime.NumGoroutine(), before, buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

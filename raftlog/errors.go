@@ -1,0 +1,33 @@
+package raftlog
+
+import "errors"
+
+// Sentinel errors. Each is wrapped with the operation that failed, so test
+// with errors.Is.
+var (
+	// ErrStopped is returned by calls on a Node that has stopped, by Shutdown
+	// or by a fatal error; Err says which.
+	ErrStopped = errors.New("raftlog: node stopped")
+	// ErrCorruptLog is returned by Open when a WAL record other than a torn
+	// tail fails its checksum or the log is inconsistent (a gap in indexes).
+	// The node refuses to start rather than silently lose acknowledged entries.
+	ErrCorruptLog = errors.New("raftlog: corrupt log")
+	// ErrCompacted is returned by Entries for an index below FirstIndex: the
+	// entry was truncated from the front by retention.
+	ErrCompacted = errors.New("raftlog: entry compacted")
+	// ErrUnavailable is returned by Entries for an index above the committed
+	// index: it is not (yet) part of the committed log.
+	ErrUnavailable = errors.New("raftlog: entry not committed")
+	// ErrBadConfig is returned by Open for an invalid Config.
+	ErrBadConfig = errors.New("raftlog: invalid config")
+	// ErrProposalDropped is returned by Propose when raft refused the proposal
+	// (no leader, or this node is not the leader and forwarding is off). The
+	// entry was not appended; retrying is safe.
+	ErrProposalDropped = errors.New("raftlog: proposal dropped")
+	// ErrBadEntry is returned when a committed entry does not carry raftlog's
+	// framing. It stops the node: replicas must never diverge.
+	ErrBadEntry = errors.New("raftlog: malformed entry framing")
+	// ErrNoMultiNode is returned by Open for a Config with more than one peer
+	// and no Transport: multi-node transport is not wired yet.
+	ErrNoMultiNode = errors.New("raftlog: multi-node needs a transport")
+)

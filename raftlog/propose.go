@@ -1,0 +1,344 @@
+package raftlog
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.etcd.io/raft/v3"
+	pb "go.etcd.io/raft/v3/raftpb"
+	"google.golang.org/protobuf/proto"
+)
+
+// Proposal framing: [u8 version=1][u64 proposal id][data]. The id is
+// NodeID<<48 | counter, unique across the group, so a forwarded proposal
+// can still be matched to its waiter on the node that made it.
+const (
+	frameVersion    = 1
+	frameHeaderSize = 9
+	counterMask     = 1<<48 - 1
+)
+
+func frame(id uint64, data []byte) []byte {
+	b := make([]byte, frameHeaderSize+len(data))
+	b[0] = frameVersion
+	binary.LittleEndian.PutUint64(b[1:9], id)
+	copy(b[frameHeaderSize:], data)
+	return b
+}
+
+// decodeEntry strips raftlog's framing. Raft-internal entries (the empty
+// entry a new leader appends, conf changes) get nil Data and id 0.
+func decodeEntry(e *pb.Entry) (Entry, uint64, error) {
+	ent := Entry{Index: e.GetIndex(), Term: e.GetTerm()}
+	d := e.GetData()
+	if e.GetType() != pb.EntryNormal || len(d) == 0 {
+		return ent, 0, nil
+	}
+	if len(d) < frameHeaderSize || d[0] != frameVersion {
+		return ent, 0, fmt.Errorf("entry %d: %w", e.GetIndex(), ErrBadEntry)
+	}
+	ent.Data = d[frameHeaderSize:]
+	return ent, binary.LittleEndian.Uint64(d[1:9]), nil
+}
+
+func unmarshalProto(b []byte, m proto.Message) error { return proto.Unmarshal(b, m) }
+
+type proposalResult struct {
+	result any
+	index  uint64
+	err    error
+}
+
+// registry maps proposal ids to their waiting Propose calls.
+type registry struct {
+	nodeID  uint64
+	counter atomic.Uint64
+	mu      sync.Mutex // guards waiters
+	waiters map[uint64]chan proposalResult
+}
+
+func newRegistry(nodeID uint64) *registry {
+	return &registry{nodeID: nodeID, waiters: make(map[uint64]chan proposalResult)}
+}
+
+func (r *registry) register() (uint64, chan proposalResult) {
+	id := r.nodeID<<48 | r.counter.Add(1)&counterMask
+	ch := make(chan proposalResult, 1)
+	r.mu.Lock()
+	r.waiters[id] = ch
+	r.mu.Unlock()
+	return id, ch
+}
+
+func (r *registry) cancel(id uint64) {
+	r.mu.Lock()
+	delete(r.waiters, id)
+	r.mu.Unlock()
+}
+
+// deliver hands the result to the waiter for id, if it is still waiting
+// (an entry proposed elsewhere or by a canceled caller has none).
+func (r *registry) deliver(id uint64, res proposalResult) {
+	r.mu.Lock()
+	ch, ok := r.waiters[id]
+	delete(r.waiters, id)
+	r.mu.Unlock()
+	if ok {
+		ch <- res
+	}
+}
+
+func (r *registry) failAll(err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for id, ch := range r.waiters {
+		ch <- proposalResult{err: err}
+		delete(r.waiters, id)
+	}
+}
+
+// Propose appends data to the log and returns once the entry is applied on
+// this node, with the state machine's result for it and its index.
+//
+// If ctx ends first, Propose returns ctx.Err(), but the entry may still
+// commit and apply: a canceled proposal is "unknown", not "failed".
+// ErrProposalDropped means raft refused it (no leader yet); nothing was
+// appended. After the node stops, Propose returns an error wrapping
+// ErrStopped (and the fatal error, if that is why).
+func (n *Node) Propose(ctx context.Context, data []byte) (any, uint64, error) {
+	select {
+	case <-n.done:
+		return nil, 0, n.stoppedErr("propose")
+	default:
+	}
+	id, ch := n.proposals.register()
+	if err := n.rn.Propose(ctx, frame(id, data)); err != nil {
+		n.proposals.cancel(id)
+		switch {
+		case errors.Is(err, raft.ErrProposalDropped):
+			return nil, 0, fmt.Errorf("raftlog: propose: %w", ErrProposalDropped)
+		case errors.Is(err, raft.ErrStopped):
+			return nil, 0, n.stoppedErr("propose")
+		case ctx.Err() != nil:
+			return nil, 0, ctx.Err()
+		}
+		return nil, 0, fmt.Errorf("raftlog: propose: %w", err)
+	}
+	select {
+	case res := <-ch:
+		if res.err != nil {
+			return nil, 0, fmt.Errorf("raftlog: propose: %w", res.err)
+		}
+		return res.result, res.index, nil
+	case <-ctx.Done():
+		n.proposals.cancel(id)
+		return nil, 0, ctx.Err()
+	case <-n.done:
+		n.proposals.cancel(id)
+		select {
+		case res := <-ch: // applied just before the stop
+			if res.err == nil {
+				return res.result, res.index, nil
+			}
+		default:
+		}
+		return nil, 0, n.stoppedErr("propose")
+	}
+}
+
+// readRegistry matches raft ReadStates to WaitReadable calls by request
+// context.
+type readRegistry struct {
+	counter atomic.Uint64
+	mu      sync.Mutex // guards waiters
+	waiters map[uint64]chan uint64
+}
+
+func newReadRegistry() *readRegistry {
+	return &readRegistry{waiters: make(map[uint64]chan uint64)}
+}
+
+func (r *readRegistry) register() ([]byte, uint64, chan uint64) {
+	id := r.counter.Add(1)
+	ch := make(chan uint64, 1)
+	r.mu.Lock()
+	r.waiters[id] = ch
+	r.mu.Unlock()
+	return binary.LittleEndian.AppendUint64(nil, id), id, ch
+}
+
+func (r *readRegistry) cancel(id uint64) {
+	r.mu.Lock()
+	delete(r.waiters, id)
+	r.mu.Unlock()
+}
+
+func (r *readRegistry) deliver(rctx []byte, index uint64) {
+	if len(rctx) != 8 {
+		return
+	}
+	id := binary.LittleEndian.Uint64(rctx)
+	r.mu.Lock()
+	ch, ok := r.waiters[id]
+	delete(r.waiters, id)
+	r.mu.Unlock()
+	if ok {
+		ch <- index
+	}
+}
+
+// WaitReadable is the linearizable read barrier: it asks raft for a read
+// index (confirmed by a quorum heartbeat in a cluster, immediate on one
+// node) and then waits until this node has applied at least that index.
+// A read at the applied state after it returns sees every write
+// acknowledged before WaitReadable was called.
+func (n *Node) WaitReadable(ctx context.Context) (uint64, error) {
+	rctx, id, ch := n.reads.register()
+	defer n.reads.cancel(id)
+	// raft drops a read request while there is no leader (just after Open,
+	// during an election), so ask once a leader is known, again whenever
+	// the leader changes, and every two heartbeats in case a request was
+	// lost. A duplicate answer is harmless: the first one wins.
+	retry := 2 * n.cfg.TickInterval * time.Duration(n.cfg.HeartbeatTicks)
+	timer := time.NewTimer(retry)
+	defer timer.Stop()
+	asked := false
+	for {
+		n.mu.Lock()
+		leaderCh := n.leaderCh
+		n.mu.Unlock()
+		if !asked && n.leader.Load() != 0 {
+			if err := n.rn.ReadIndex(ctx, rctx); err != nil {
+				if errors.Is(err, raft.ErrStopped) {
+					return 0, n.stoppedErr("read index")
+				}
+				if ctx.Err() != nil {
+					return 0, ctx.Err()
+				}
+				return 0, fmt.Errorf("raftlog: read index: %w", err)
+			}
+			asked = true
+		}
+		select {
+		case idx := <-ch:
+			return idx, n.waitApplied(ctx, idx)
+		case <-leaderCh:
+			asked = false
+		case <-timer.C:
+			asked = false
+			timer.Reset(retry)
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-n.done:
+			return 0, n.stoppedErr("read index")
+		}
+	}
+}
+
+// waitApplied blocks until the applied index is ≥ idx.
+func (n *Node) waitApplied(ctx context.Context, idx uint64) error {
+	for {
+		n.mu.Lock()
+		applied, ch := n.applied, n.appliedCh
+		n.mu.Unlock()
+		if applied >= idx {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-n.done:
+			return n.stoppedErr("wait applied")
+		}
+	}
+}
+
+// WaitCommitted blocks until the committed index is > after and returns it.
+// Every waiter shares one notification channel, replaced on each advance.
+func (n *Node) WaitCommitted(ctx context.Context, after uint64) (uint64, error) {
+	for {
+		n.mu.Lock()
+		c, ch := n.committed, n.commitCh
+		n.mu.Unlock()
+		if c > after {
+			return c, nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-n.done:
+			return 0, n.stoppedErr("wait committed")
+		}
+	}
+}
+
+// Entries returns committed entries [lo, hi), read from disk, with the
+// framing removed as in Apply. lo below FirstIndex gives ErrCompacted;
+// hi beyond CommittedIndex()+1 gives ErrUnavailable. The caller owns the
+// result.
+func (n *Node) Entries(lo, hi uint64) ([]Entry, error) {
+	if lo >= hi {
+		return nil, nil
+	}
+	if c := n.CommittedIndex(); hi > c+1 {
+		return nil, fmt.Errorf("raftlog: entries [%d, %d): committed index is %d: %w", lo, hi, c, ErrUnavailable)
+	}
+	raw, err := n.wal.entries(lo, hi, math.MaxUint64)
+	if err != nil {
+		return nil, fmt.Errorf("raftlog: entries [%d, %d): %w", lo, hi, err)
+	}
+	out := make([]Entry, len(raw))
+	for i, e := range raw {
+		if out[i], _, err = decodeEntry(e); err != nil {
+			return nil, fmt.Errorf("raftlog: entries [%d, %d): %w", lo, hi, err)
+		}
+	}
+	return out, nil
+}
+
+// TruncateFront drops entries below index from the log (retention). index
+// must not exceed the applied index. Entries and FirstIndex reflect it at
+// once; whole segments below it are deleted. It runs on the Ready loop, so
+// it is serialized with appends.
+func (n *Node) TruncateFront(ctx context.Context, index uint64) error {
+	req := frontReq{index: index, errc: make(chan error, 1)}
+	select {
+	case n.frontc <- req:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-n.done:
+		return n.stoppedErr("truncate front")
+	}
+	select {
+	case err := <-req.errc:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-n.done:
+		return n.stoppedErr("truncate front")
+	}
+}
+
+type frontReq struct {
+	index uint64
+	errc  chan error
+}
+
+// truncateFront runs on the Ready loop.
+func (n *Node) truncateFront(index uint64) error {
+	n.mu.Lock()
+	applied := n.applied
+	n.mu.Unlock()
+	if index > applied+1 {
+		return fmt.Errorf("raftlog: truncate front to %d: applied index is %d: %w", index, applied, errTruncateRange)
+	}
+	return n.wal.truncateFront(index)
+}

@@ -1,0 +1,31 @@
+package raftlog
+
+import (
+	"context"
+
+	pb "go.etcd.io/raft/v3/raftpb"
+)
+
+// Transport carries raft messages between the nodes of a group. A
+// single-node group needs none. The Ready loop calls Send after the batch's
+// entries and HardState are durable, so Send must never block on the
+// network: queue per peer and drop when a peer is slow (raft retransmits).
+type Transport interface {
+	// Start begins delivering inbound messages to h. Called once by Open.
+	Start(h MessageHandler) error
+	// Send queues messages for their destination (m.GetTo()). It must not
+	// block and must not retain or mutate the messages after returning
+	// unless it copies them.
+	Send(msgs []*pb.Message)
+	// Close stops the transport and waits for its goroutines.
+	Close() error
+}
+
+// MessageHandler is what a Transport delivers into: the Node implements it.
+type MessageHandler interface {
+	// Step hands an inbound raft message to the node.
+	Step(ctx context.Context, m *pb.Message) error
+	// ReportUnreachable tells raft that sending to id failed, so it probes
+	// instead of streaming.
+	ReportUnreachable(id uint64)
+}

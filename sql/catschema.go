@@ -1,0 +1,180 @@
+package sql
+
+import (
+	"strconv"
+	"strings"
+
+	"logdb/sql/pgcatalog"
+	"logdb/sql/types"
+)
+
+// CatalogSchema describes the current transaction's catalog for the
+// pg_catalog views and catalog functions (pgcatalog.SchemaProvider).
+func (s *Session) CatalogSchema() *pgcatalog.Schema {
+	return s.catalogSchema(s.tx)
+}
+
+func (s *Session) catalogSchema(t *txnState) *pgcatalog.Schema {
+	var cat *catalog
+	if t != nil {
+		cat = t.cat
+	}
+	if cat == nil {
+		s.e.mu.Lock()
+		cat = s.e.st.cat
+		s.e.mu.Unlock()
+	}
+	if cat == nil {
+		cat = newCatalog()
+	}
+	if s.schemaCache != nil && s.schemaCat == cat && s.schemaSettingsGen == s.set.gen {
+		return s.schemaCache
+	}
+	sch := &pgcatalog.Schema{
+		Database:   s.db,
+		User:       s.user,
+		Databases:  []string{"logdb", "postgres"},
+		SearchPath: []string{"public"},
+	}
+	for _, t := range cat.sortedTables() {
+		sch.Tables = append(sch.Tables, tableSchema(t, cat))
+	}
+	for _, sq := range cat.seqs {
+		ps := pgcatalog.Sequence{OID: sq.OID, Name: sq.Name, Schema: "public", OwnerTable: sq.OwnerTab, Type: sq.Type,
+			Start: sq.Start, Increment: sq.Increment, Min: sq.Min, Max: sq.Max, Cache: sq.Cache, Cycle: sq.Cycle}
+		if t, ok := cat.byOID[sq.OwnerTab]; ok {
+			ps.OwnerAttNum = int16(t.colIndexByID(sq.OwnerCol) + 1)
+		}
+		if v, ok := s.seqLast[sq.OID]; ok {
+			ps.LastValue, ps.IsCalled = v, true
+		}
+		sch.Sequences = append(sch.Sequences, ps)
+	}
+	for _, kv := range s.set.all() {
+		d, _ := lookupSetting(kv[0])
+		st := pgcatalog.Setting{Name: kv[0], Setting: kv[1], ShortDesc: kv[2], Context: "user", Source: "default", Category: "Client Connection Defaults"}
+		if d != nil {
+			st.Unit, st.VarType = d.unit, d.vartype
+			if d.readOnly {
+				st.Context = "internal"
+			}
+		}
+		sch.Settings = append(sch.Settings, st)
+	}
+	sch.Session = pgcatalog.SessionInfo{PID: int64(s.pid), ApplicationName: s.set.vals["application_name"], BackendStart: s.started}
+	s.schemaCache, s.schemaCat, s.schemaSettingsGen = sch, cat, s.set.gen
+	return sch
+}
+
+func tableSchema(t *tableDesc, cat *catalog) pgcatalog.Table {
+	pt := pgcatalog.Table{OID: t.OID, Name: t.Name, Schema: "public"}
+	for i, c := range t.Columns {
+		pt.Columns = append(pt.Columns, pgcatalog.Column{Name: c.Name, AttNum: int16(i + 1), Type: c.Type, NotNull: c.NotNull || t.isPK(c.ID), Default: c.Default})
+	}
+	attnums := func(ids []uint32) []int16 {
+		out := make([]int16, len(ids))
+		for i, id := range ids {
+			out[i] = int16(t.colIndexByID(id) + 1)
+		}
+		return out
+	}
+	colNames := func(ids []uint32) string {
+		var names []string
+		for _, id := range ids {
+			names = append(names, quoteIdent(t.Columns[t.colIndexByID(id)].Name))
+		}
+		return strings.Join(names, ", ")
+	}
+	if len(t.PK) > 0 {
+		pt.Indexes = append(pt.Indexes, pgcatalog.Index{OID: t.PKOID, Name: t.PKName, Columns: attnums(t.PK), Unique: true, Primary: true,
+			Def: "CREATE UNIQUE INDEX " + quoteIdent(t.PKName) + " ON public." + quoteIdent(t.Name) + " USING btree (" + colNames(t.PK) + ")"})
+		pt.Constraints = append(pt.Constraints, pgcatalog.Constraint{OID: t.PKCon, Name: t.PKName, Kind: 'p', Columns: attnums(t.PK), IndexOID: t.PKOID,
+			Def: "PRIMARY KEY (" + colNames(t.PK) + ")"})
+	}
+	for _, ix := range t.Indexes {
+		u := ""
+		if ix.Unique {
+			u = "UNIQUE "
+		}
+		pt.Indexes = append(pt.Indexes, pgcatalog.Index{OID: ix.OID, Name: ix.Name, Columns: attnums(ix.Columns), Unique: ix.Unique,
+			Def: "CREATE " + u + "INDEX " + quoteIdent(ix.Name) + " ON public." + quoteIdent(t.Name) + " USING btree (" + colNames(ix.Columns) + ")"})
+		if ix.Constraint {
+			pt.Constraints = append(pt.Constraints, pgcatalog.Constraint{OID: ix.ConOID, Name: ix.Name, Kind: 'u', Columns: attnums(ix.Columns), IndexOID: ix.OID,
+				Def: "UNIQUE (" + colNames(ix.Columns) + ")"})
+		}
+	}
+	for _, ck := range t.Checks {
+		pt.Constraints = append(pt.Constraints, pgcatalog.Constraint{OID: ck.OID, Name: ck.Name, Kind: 'c', Def: "CHECK ((" + ck.Expr + "))"})
+	}
+	return pt
+}
+
+func (t *tableDesc) isPK(id uint32) bool {
+	for _, p := range t.PK {
+		if p == id {
+			return true
+		}
+	}
+	return false
+}
+
+// quoteIdent quotes an identifier when PostgreSQL would.
+func quoteIdent(s string) string {
+	ok := s != ""
+	for i, c := range s {
+		if !(c >= 'a' && c <= 'z' || c == '_' || i > 0 && (c >= '0' && c <= '9' || c == '$')) {
+			ok = false
+			break
+		}
+	}
+	if ok && !reservedWords[s] {
+		return s
+	}
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
+
+var reservedWords = map[string]bool{
+	"all": true, "analyse": true, "analyze": true, "and": true, "any": true, "array": true, "as": true, "asc": true,
+	"asymmetric": true, "both": true, "case": true, "cast": true, "check": true, "collate": true, "column": true,
+	"constraint": true, "create": true, "current_catalog": true, "current_date": true, "current_role": true,
+	"current_time": true, "current_timestamp": true, "current_user": true, "default": true, "deferrable": true,
+	"desc": true, "distinct": true, "do": true, "else": true, "end": true, "except": true, "false": true,
+	"fetch": true, "for": true, "foreign": true, "from": true, "grant": true, "group": true, "having": true,
+	"in": true, "initially": true, "intersect": true, "into": true, "lateral": true, "leading": true, "limit": true,
+	"localtime": true, "localtimestamp": true, "not": true, "null": true, "offset": true, "on": true, "only": true,
+	"or": true, "order": true, "placing": true, "primary": true, "references": true, "returning": true,
+	"select": true, "session_user": true, "some": true, "symmetric": true, "table": true, "then": true, "to": true,
+	"trailing": true, "true": true, "union": true, "unique": true, "user": true, "using": true, "variadic": true,
+	"when": true, "where": true, "window": true, "with": true,
+}
+
+// relationName prints a regclass value: the relation's name, or the number.
+func (s *Session) relationName(t *txnState, oid uint32) string {
+	if t != nil && t.cat != nil {
+		if tb, ok := t.cat.byOID[oid]; ok {
+			return quoteIdent(tb.Name)
+		}
+		for _, tb := range t.cat.tables {
+			if tb.PKOID == oid && len(tb.PK) > 0 {
+				return quoteIdent(tb.PKName)
+			}
+			for _, ix := range tb.Indexes {
+				if ix.OID == oid {
+					return quoteIdent(ix.Name)
+				}
+			}
+		}
+		if sq, ok := t.cat.seqOID[oid]; ok {
+			return quoteIdent(sq.Name)
+		}
+	}
+	return s.catalogSchema(t).RegclassOut(oid)
+}
+
+// regclassText is used by the result encoder for regclass columns.
+func (s *Session) regclassText(t *txnState, d types.Datum) string {
+	if v, ok := d.(int64); ok {
+		return s.relationName(t, uint32(v))
+	}
+	return strconv.Quote("?")
+}

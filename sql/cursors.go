@@ -1,0 +1,228 @@
+package sql
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"math"
+
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"logdb/kv"
+	"logdb/sql/pgerror"
+	"logdb/sql/types"
+)
+
+// sqlCursor is a cursor made by DECLARE (psql FETCH_COUNT, psycopg2 named
+// cursors). WITH HOLD cursors are materialized at DECLARE and survive the
+// transaction; others end with it.
+type sqlCursor struct {
+	name string
+	cols []resultCol
+	it   iterator
+	hold bool
+	tx   *txnState
+}
+
+const cursorOptHold = 0x20
+
+// execCursorStmt runs DECLARE / FETCH / MOVE / CLOSE and the SQL-level
+// PREPARE / EXECUTE; handled reports whether n was one of them.
+func (s *Session) execCursorStmt(ctx context.Context, n *pg_query.Node, w ResultWriter) (cur *cursor, handled bool, err error) {
+	switch {
+	case n.GetDeclareCursorStmt() != nil:
+		return s.declareCursor(ctx, n.GetDeclareCursorStmt())
+	case n.GetFetchStmt() != nil:
+		return s.fetchCursor(ctx, n.GetFetchStmt())
+	case n.GetClosePortalStmt() != nil:
+		name := n.GetClosePortalStmt().Portalname
+		if name == "" {
+			s.closeCursors(true)
+			return &cursor{tag: "CLOSE CURSOR"}, true, nil
+		}
+		c, ok := s.cursors[name]
+		if !ok {
+			return nil, true, pgerror.New(pgerror.InvalidCursorName, "cursor \"%s\" does not exist", name)
+		}
+		c.close()
+		delete(s.cursors, name)
+		return &cursor{tag: "CLOSE CURSOR"}, true, nil
+	case n.GetPrepareStmt() != nil:
+		return nil, true, s.sqlPrepare(ctx, n.GetPrepareStmt())
+	case n.GetExecuteStmt() != nil:
+		cur, err := s.sqlExecute(ctx, n.GetExecuteStmt(), w)
+		return cur, true, err
+	}
+	return nil, false, nil
+}
+
+func (c *sqlCursor) close() {
+	if c.it != nil {
+		c.it.close()
+		c.it = nil
+	}
+}
+
+// closeCursors closes the cursors that end with the transaction (all when
+// all is set).
+func (s *Session) closeCursors(all bool) {
+	for name, c := range s.cursors {
+		if all || !c.hold {
+			c.close()
+			delete(s.cursors, name)
+		}
+	}
+}
+
+func (s *Session) declareCursor(ctx context.Context, dc *pg_query.DeclareCursorStmt) (*cursor, bool, error) {
+	hold := dc.Options&cursorOptHold != 0
+	if !hold && s.mode != modeBlock {
+		return nil, true, pgerror.New(pgerror.NoActiveSQLTransaction, "DECLARE CURSOR can only be used in transaction blocks")
+	}
+	if s.cursors == nil {
+		s.cursors = map[string]*sqlCursor{}
+	}
+	if _, ok := s.cursors[dc.Portalname]; ok {
+		return nil, true, pgerror.New(pgerror.DuplicateCursor, "cursor \"%s\" already exists", dc.Portalname)
+	}
+	t, err := s.ensureKV(ctx)
+	if err != nil {
+		return nil, true, err
+	}
+	ps := &prepStmt{st: stmt{node: dc.Query}, kind: kindPlanned}
+	if err := s.planFor(t, ps); err != nil {
+		return nil, true, err
+	}
+	if ps.plan == nil {
+		return nil, true, pgerror.New(pgerror.SyntaxError, "DECLARE CURSOR must be a SELECT")
+	}
+	ec := s.newExecCtx(ctx, t, nil)
+	it, err := ps.plan.start(ec)
+	if err != nil {
+		return nil, true, err
+	}
+	c := &sqlCursor{name: dc.Portalname, cols: visibleCols(ps.plan), it: it, hold: hold, tx: t}
+	if hold {
+		rows, err := drain(it)
+		if err != nil {
+			return nil, true, err
+		}
+		c.it = &sliceIter{rows: rows}
+	}
+	s.cursors[dc.Portalname] = c
+	return &cursor{tag: "DECLARE CURSOR"}, true, nil
+}
+
+func (s *Session) fetchCursor(ctx context.Context, fs *pg_query.FetchStmt) (*cursor, bool, error) {
+	c, ok := s.cursors[fs.Portalname]
+	if !ok {
+		return nil, true, pgerror.New(pgerror.InvalidCursorName, "cursor \"%s\" does not exist", fs.Portalname)
+	}
+	if fs.Direction != pg_query.FetchDirection_FETCH_FORWARD && !(fs.Direction == pg_query.FetchDirection_FETCH_RELATIVE && fs.HowMany >= 0) {
+		return nil, true, pgerror.Unsupported("FETCH " + fs.Direction.String() + " (cursors only move forward)")
+	}
+	n := fs.HowMany
+	if n <= 0 || n == math.MaxInt64 {
+		n = math.MaxInt64
+	}
+	var rows [][]types.Datum
+	for int64(len(rows)) < n && c.it != nil {
+		r, err := c.it.next()
+		if err != nil {
+			return nil, true, err
+		}
+		if r == nil {
+			break
+		}
+		rows = append(rows, r)
+	}
+	if fs.Ismove {
+		return &cursor{tag: fmt.Sprintf("MOVE %d", len(rows))}, true, nil
+	}
+	return &cursor{cols: c.cols, it: &sliceIter{rows: rows}, tag: "FETCH", countTag: true, tx: c.tx}, true, nil
+}
+
+func (s *Session) sqlPrepare(ctx context.Context, ps *pg_query.PrepareStmt) error {
+	if _, ok := s.prepared[ps.Name]; ok {
+		return pgerror.New(pgerror.DuplicatePreparedStatement, "prepared statement \"%s\" already exists", ps.Name)
+	}
+	p := &prepStmt{st: stmt{node: ps.Query}}
+	pl := &planner{s: s}
+	for _, a := range ps.Argtypes {
+		t, err := pl.typeFromNode(a.GetTypeName())
+		if err != nil {
+			return err
+		}
+		p.given = append(p.given, t)
+	}
+	p.classify()
+	if p.kind == kindPlanned {
+		if err := s.withSnapshot(ctx, func(t *txnState) error { return s.planFor(t, p) }); err != nil {
+			return err
+		}
+	}
+	s.prepared[ps.Name] = &Prepared{Name: ps.Name, ps: p}
+	return nil
+}
+
+func (s *Session) sqlExecute(ctx context.Context, es *pg_query.ExecuteStmt, w ResultWriter) (*cursor, error) {
+	pr, err := s.Prepared(es.Name)
+	if err != nil {
+		return nil, err
+	}
+	ps := pr.ps
+	t, err := s.ensureKV(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.planFor(t, ps); err != nil {
+		return nil, err
+	}
+	if len(es.Params) != len(ps.paramTypes) {
+		return nil, pgerror.New(pgerror.SyntaxError, "wrong number of parameters for prepared statement \"%s\"", es.Name)
+	}
+	p := &planner{s: s, tx: t, cat: t.cat}
+	ec := s.newExecCtx(ctx, t, nil)
+	params := make([]types.Datum, len(es.Params))
+	for i, pn := range es.Params {
+		e, err := p.compileExpr(pn, &scope{})
+		if err != nil {
+			return nil, err
+		}
+		if e, err = p.coerce(e, ps.paramTypes[i], types.CastAssignment); err != nil {
+			return nil, err
+		}
+		if params[i], err = e.eval(ec, nil); err != nil {
+			return nil, err
+		}
+	}
+	return s.runStmt(ctx, ps, params, w)
+}
+
+// seqRelNode reads a sequence as a relation (SELECT last_value, is_called
+// FROM seq). The value is the high end of the blocks reserved so far.
+type seqRelNode struct {
+	sq   *seqDesc
+	cols []resultCol
+}
+
+func seqRelColumns() []resultCol {
+	return []resultCol{{name: "last_value", t: int8T}, {name: "log_cnt", t: int8T}, {name: "is_called", t: boolT}}
+}
+
+func (n *seqRelNode) columns() []resultCol { return n.cols }
+func (n *seqRelNode) start(ec *execCtx) (iterator, error) {
+	v, ok, err := ec.tx.kv.Get(kv.SequenceSpace, seqKey(n.sq.OID))
+	if err != nil {
+		return nil, err
+	}
+	var ord int64
+	if ok && len(v) == 8 {
+		ord = int64(binary.BigEndian.Uint64(v))
+	}
+	row := []types.Datum{n.sq.Start, int64(0), false}
+	if ord > 0 {
+		row[0], row[2] = n.sq.Start+(ord-1)*n.sq.Increment, true
+	}
+	return &sliceIter{rows: [][]types.Datum{row}}, nil
+}

@@ -1,0 +1,619 @@
+package sql
+
+import (
+	"strings"
+
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"logdb/kv"
+	"logdb/sql/pgerror"
+	"logdb/sql/types"
+)
+
+type utilityFunc = func(ec *execCtx, w ResultWriter) (string, error)
+
+// planUtility returns the function that runs a DDL or other utility
+// statement; DDL runs in the session's transaction like any write.
+func (p *planner) planUtility(n *pg_query.Node) (utilityFunc, error) {
+	mkDDL := func(tag string, fn func(ec *execCtx, d *ddl, w ResultWriter) error) utilityFunc {
+		return func(ec *execCtx, w ResultWriter) (string, error) {
+			if ec.tx.readOnly {
+				return "", errReadOnly(tag)
+			}
+			d := ec.tx.ddlFor()
+			return tag, fn(ec, d, w)
+		}
+	}
+	noop := func(tag string) utilityFunc {
+		return func(*execCtx, ResultWriter) (string, error) { return tag, nil }
+	}
+	switch {
+	case n.GetCreateStmt() != nil:
+		cs := n.GetCreateStmt()
+		return mkDDL("CREATE TABLE", func(ec *execCtx, d *ddl, w ResultWriter) error { return createTable(ec, d, cs, w) }), nil
+	case n.GetDropStmt() != nil:
+		ds := n.GetDropStmt()
+		tag := "DROP " + strings.ReplaceAll(strings.TrimPrefix(ds.RemoveType.String(), "OBJECT_"), "_", " ")
+		return mkDDL(tag, func(ec *execCtx, d *ddl, w ResultWriter) error { return dropObjects(ec, d, ds, w) }), nil
+	case n.GetAlterTableStmt() != nil:
+		at := n.GetAlterTableStmt()
+		tag := "ALTER TABLE"
+		if at.Objtype == pg_query.ObjectType_OBJECT_INDEX {
+			tag = "ALTER INDEX"
+		} else if at.Objtype == pg_query.ObjectType_OBJECT_SEQUENCE {
+			return nil, pgerror.Unsupported("ALTER SEQUENCE")
+		}
+		return mkDDL(tag, func(ec *execCtx, d *ddl, w ResultWriter) error { return alterTable(ec, d, at, w) }), nil
+	case n.GetRenameStmt() != nil:
+		rs := n.GetRenameStmt()
+		tag := "ALTER TABLE"
+		if rs.RenameType == pg_query.ObjectType_OBJECT_INDEX {
+			tag = "ALTER INDEX"
+		}
+		return mkDDL(tag, func(ec *execCtx, d *ddl, w ResultWriter) error { return renameObject(ec, d, rs) }), nil
+	case n.GetIndexStmt() != nil:
+		is := n.GetIndexStmt()
+		return mkDDL("CREATE INDEX", func(ec *execCtx, d *ddl, w ResultWriter) error { return createIndex(ec, d, is, w) }), nil
+	case n.GetTruncateStmt() != nil:
+		ts := n.GetTruncateStmt()
+		return mkDDL("TRUNCATE TABLE", func(ec *execCtx, d *ddl, w ResultWriter) error { return truncateTables(ec, d, ts) }), nil
+	case n.GetCreateSeqStmt() != nil:
+		cs := n.GetCreateSeqStmt()
+		return mkDDL("CREATE SEQUENCE", func(ec *execCtx, d *ddl, w ResultWriter) error { return createSequence(ec, d, cs, w) }), nil
+	case n.GetCreateSchemaStmt() != nil:
+		cs := n.GetCreateSchemaStmt()
+		return func(ec *execCtx, w ResultWriter) (string, error) {
+			if cs.Schemaname == "public" {
+				if cs.IfNotExists {
+					_ = w.Notice(notice("42P06", "schema \"public\" already exists, skipping"))
+					return "CREATE SCHEMA", nil
+				}
+				return "", pgerror.New("42P06", "schema \"public\" already exists")
+			}
+			return "", pgerror.Unsupported("CREATE SCHEMA (only the public schema exists)")
+		}, nil
+	case n.GetCommentStmt() != nil:
+		return noop("COMMENT"), nil
+	case n.GetVacuumStmt() != nil:
+		if n.GetVacuumStmt().IsVacuumcmd {
+			return noop("VACUUM"), nil
+		}
+		return noop("ANALYZE"), nil
+	case n.GetLockStmt() != nil:
+		return noop("LOCK TABLE"), nil
+	case n.GetGrantStmt() != nil:
+		if n.GetGrantStmt().IsGrant {
+			return noop("GRANT"), nil
+		}
+		return noop("REVOKE"), nil
+	case n.GetViewStmt() != nil:
+		return nil, pgerror.Unsupported("CREATE VIEW")
+	case n.GetCreateExtensionStmt() != nil:
+		return nil, pgerror.Unsupported("CREATE EXTENSION")
+	case n.GetCopyStmt() != nil:
+		return nil, pgerror.Unsupported("COPY in this context")
+	}
+	name := strings.TrimSuffix(nodeName(n), "Stmt")
+	return nil, pgerror.Unsupported("statement " + name)
+}
+
+func notice(code, msg string) *pgerror.Error {
+	return &pgerror.Error{Code: code, Severity: "NOTICE", Message: msg}
+}
+
+// columnFromDef builds a column; serial types also create their sequence.
+func columnFromDef(ec *execCtx, d *ddl, t *tableDesc, cd *pg_query.ColumnDef, p *planner) (*columnDesc, []*pg_query.Constraint, error) {
+	if _, c := t.column(cd.Colname); c != nil {
+		return nil, nil, pgerror.New(pgerror.DuplicateColumn, "column \"%s\" specified more than once", cd.Colname)
+	}
+	tn := lastName(cd.TypeName.Names)
+	serial := map[string]types.T{"serial": int4T, "serial4": int4T, "bigserial": int8T, "serial8": int8T,
+		"smallserial": {OID: types.Int2OID, Mod: -1}, "serial2": {OID: types.Int2OID, Mod: -1}}
+	typ, err := p.typeFromNode(cd.TypeName)
+	if err != nil {
+		return nil, nil, err
+	}
+	t.NextCol++
+	c := &columnDesc{ID: t.NextCol, Name: cd.Colname, Type: typ, NotNull: cd.IsNotNull}
+	var rest []*pg_query.Constraint
+	identity := false
+	for _, cn := range cd.Constraints {
+		con := cn.GetConstraint()
+		switch con.Contype {
+		case pg_query.ConstrType_CONSTR_NOTNULL:
+			c.NotNull = true
+		case pg_query.ConstrType_CONSTR_NULL:
+			c.NotNull = false
+		case pg_query.ConstrType_CONSTR_DEFAULT:
+			def, err := checkedDefault(p, con.RawExpr, typ)
+			if err != nil {
+				return nil, nil, err
+			}
+			c.Default = def
+		case pg_query.ConstrType_CONSTR_IDENTITY:
+			identity = true
+		case pg_query.ConstrType_CONSTR_GENERATED:
+			return nil, nil, pgerror.Unsupported("generated columns")
+		default:
+			rest = append(rest, con)
+		}
+	}
+	if st, ok := serial[tn]; ok && len(cd.TypeName.Names) == 1 || identity {
+		if ok {
+			c.Type = st
+		}
+		seqName := t.Name + "_" + c.Name + "_seq"
+		sq, err := newSequence(d, seqName, c.Type)
+		if err != nil {
+			return nil, nil, err
+		}
+		sq.OwnerTab, sq.OwnerCol = t.OID, c.ID
+		if err := d.putSeq(sq); err != nil {
+			return nil, nil, err
+		}
+		c.Default = "nextval('" + seqName + "'::regclass)"
+		c.NotNull = true
+	}
+	return c, rest, nil
+}
+
+// checkedDefault compiles a DEFAULT expression (so errors surface at DDL
+// time) and returns its text.
+func checkedDefault(p *planner, n *pg_query.Node, typ types.T) (string, error) {
+	if refs := columnRefs(n); len(refs) > 0 {
+		return "", pgerror.New(pgerror.FeatureNotSupported, "cannot use column reference in DEFAULT expression")
+	}
+	e, err := p.compileExpr(n, &scope{})
+	if err != nil {
+		return "", err
+	}
+	if _, err := p.coerce(e, typ, types.CastAssignment); err != nil {
+		return "", pgerror.New(pgerror.DatatypeMismatch, "column is of type %s but default expression is of type %s", types.FormatType(typ), types.FormatType(e.typ()))
+	}
+	return deparseExpr(n)
+}
+
+func columnRefs(n *pg_query.Node) []string {
+	var out []string
+	walkNodes(n, func(x *pg_query.Node) bool {
+		if cr := x.GetColumnRef(); cr != nil {
+			f := nodeStrings(cr.Fields)
+			out = append(out, f[len(f)-1])
+		}
+		return true
+	})
+	return out
+}
+
+func newSequence(d *ddl, name string, typ types.T) (*seqDesc, error) {
+	if d.cat.relationExists(name) {
+		return nil, pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", name)
+	}
+	oid, err := d.newOID()
+	if err != nil {
+		return nil, err
+	}
+	max := int64(1<<63 - 1)
+	switch typ.OID {
+	case types.Int4OID:
+		max = 1<<31 - 1
+	case types.Int2OID:
+		max = 1<<15 - 1
+	}
+	return &seqDesc{OID: oid, Name: name, Type: typ, Start: 1, Increment: 1, Min: 1, Max: max, Cache: 1}, nil
+}
+
+func createTable(ec *execCtx, d *ddl, cs *pg_query.CreateStmt, w ResultWriter) error {
+	rv := cs.Relation
+	if rv.Schemaname != "" && rv.Schemaname != "public" {
+		return pgerror.New("3F000", "schema \"%s\" does not exist", rv.Schemaname)
+	}
+	if rv.Relpersistence == "t" {
+		// temporary tables are created as ordinary tables
+	}
+	if len(cs.InhRelations) > 0 || cs.Partspec != nil || cs.OfTypename != nil {
+		return pgerror.Unsupported("table inheritance and partitioning")
+	}
+	if d.cat.relationExists(rv.Relname) {
+		if cs.IfNotExists {
+			_ = w.Notice(notice(pgerror.DuplicateTable, "relation \""+rv.Relname+"\" already exists, skipping"))
+			return nil
+		}
+		return pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", rv.Relname)
+	}
+	p := &planner{s: ec.s, tx: ec.tx, cat: d.cat}
+	oid, err := d.newOID()
+	if err != nil {
+		return err
+	}
+	space, err := d.newSpace()
+	if err != nil {
+		return err
+	}
+	t := &tableDesc{OID: oid, Name: rv.Relname, Space: space}
+	t.init()
+	var cons []*pg_query.Constraint
+	var conCols [][]string // column the constraint was declared on (nil: table constraint)
+	for _, el := range cs.TableElts {
+		switch {
+		case el.GetColumnDef() != nil:
+			cd := el.GetColumnDef()
+			c, rest, err := columnFromDef(ec, d, t, cd, p)
+			if err != nil {
+				return err
+			}
+			t.Columns = append(t.Columns, c)
+			t.init()
+			for _, r := range rest {
+				cons = append(cons, r)
+				conCols = append(conCols, []string{c.Name})
+			}
+		case el.GetConstraint() != nil:
+			cons = append(cons, el.GetConstraint())
+			conCols = append(conCols, nil)
+		case el.GetTableLikeClause() != nil:
+			return pgerror.Unsupported("CREATE TABLE ... LIKE")
+		}
+	}
+	for i, con := range cons {
+		if err := addConstraint(ec, d, t, con, conCols[i], false); err != nil {
+			return err
+		}
+	}
+	return d.putTable(t)
+}
+
+// addConstraint adds a PRIMARY KEY / UNIQUE / CHECK (FOREIGN KEY is
+// accepted and not enforced). existing says the table may hold rows.
+func addConstraint(ec *execCtx, d *ddl, t *tableDesc, con *pg_query.Constraint, colNames []string, existing bool) error {
+	keys := nodeStrings(con.Keys)
+	if len(keys) == 0 {
+		keys = colNames
+	}
+	ids := make([]uint32, 0, len(keys))
+	for _, k := range keys {
+		_, c := t.column(k)
+		if c == nil {
+			return pgerror.New(pgerror.UndefinedColumn, "column \"%s\" named in key does not exist", k)
+		}
+		ids = append(ids, c.ID)
+	}
+	switch con.Contype {
+	case pg_query.ConstrType_CONSTR_PRIMARY:
+		if len(t.PK) > 0 {
+			return pgerror.New(pgerror.InvalidTableDefinition, "multiple primary keys for table \"%s\" are not allowed", t.Name)
+		}
+		if existing {
+			return pgerror.Unsupported("ALTER TABLE ... ADD PRIMARY KEY on an existing table")
+		}
+		name := con.Conname
+		if name == "" {
+			name = t.Name + "_pkey"
+		}
+		if d.cat.relationExists(name) {
+			return pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", name)
+		}
+		var err error
+		if t.PKOID, err = d.newOID(); err != nil {
+			return err
+		}
+		if t.PKCon, err = d.newOID(); err != nil {
+			return err
+		}
+		t.PK, t.PKName = ids, name
+		for _, id := range ids {
+			t.Columns[t.colIndexByID(id)].NotNull = true
+		}
+		t.init()
+		d.cat.indexes[name] = t
+	case pg_query.ConstrType_CONSTR_UNIQUE:
+		name := con.Conname
+		if name == "" {
+			name = t.Name + "_" + strings.Join(keys, "_") + "_key"
+		}
+		return addIndex(ec, d, t, name, ids, true, true, existing)
+	case pg_query.ConstrType_CONSTR_CHECK:
+		name := con.Conname
+		if name == "" {
+			refs := columnRefs(con.RawExpr)
+			if len(colNames) == 1 {
+				name = t.Name + "_" + colNames[0] + "_check"
+			} else if len(refs) > 0 {
+				name = t.Name + "_" + refs[0] + "_check"
+			} else {
+				name = t.Name + "_check"
+			}
+		}
+		text, err := deparseExpr(con.RawExpr)
+		if err != nil {
+			return err
+		}
+		p := &planner{s: ec.s, tx: ec.tx, cat: d.cat}
+		pred, err := p.compilePredicate(con.RawExpr, tableScope(t, nil, nil), "CHECK")
+		if err != nil {
+			return err
+		}
+		oid, err := d.newOID()
+		if err != nil {
+			return err
+		}
+		t.Checks = append(t.Checks, &checkDesc{OID: oid, Name: name, Expr: text})
+		if existing {
+			return forEachRow(ec, t, func(row []types.Datum, _ rowRef) error {
+				v, err := pred.eval(ec, row)
+				if err != nil {
+					return err
+				}
+				if v == false {
+					return pgerror.New(pgerror.CheckViolation, "check constraint \"%s\" of relation \"%s\" is violated by some row", name, t.Name)
+				}
+				return nil
+			})
+		}
+	case pg_query.ConstrType_CONSTR_FOREIGN:
+		// Accepted for compatibility (ORMs, dumps); not enforced.
+	case pg_query.ConstrType_CONSTR_EXCLUSION:
+		return pgerror.Unsupported("exclusion constraints")
+	case pg_query.ConstrType_CONSTR_ATTR_DEFERRABLE, pg_query.ConstrType_CONSTR_ATTR_NOT_DEFERRABLE,
+		pg_query.ConstrType_CONSTR_ATTR_DEFERRED, pg_query.ConstrType_CONSTR_ATTR_IMMEDIATE:
+	default:
+		return pgerror.Unsupported("constraint " + con.Contype.String())
+	}
+	return nil
+}
+
+// forEachRow scans every row of t in the transaction.
+func forEachRow(ec *execCtx, t *tableDesc, fn func(row []types.Datum, ref rowRef) error) error {
+	s := newScanNode(t)
+	s.withRef = true
+	it, err := s.start(ec)
+	if err != nil {
+		return err
+	}
+	defer it.close()
+	for {
+		row, err := it.next()
+		if err != nil || row == nil {
+			return err
+		}
+		if err := fn(row[:len(t.Columns)], row[len(t.Columns)].(rowRef)); err != nil {
+			return err
+		}
+	}
+}
+
+// addIndex creates an index and builds its entries for existing rows.
+func addIndex(ec *execCtx, d *ddl, t *tableDesc, name string, ids []uint32, unique, constraint, existing bool) error {
+	if d.cat.relationExists(name) {
+		return pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", name)
+	}
+	oid, err := d.newOID()
+	if err != nil {
+		return err
+	}
+	space, err := d.newSpace()
+	if err != nil {
+		return err
+	}
+	ix := &indexDesc{OID: oid, Name: name, Space: space, Columns: ids, Unique: unique, Constraint: constraint}
+	if constraint {
+		if ix.ConOID, err = d.newOID(); err != nil {
+			return err
+		}
+	}
+	t.Indexes = append(t.Indexes, ix)
+	d.cat.indexes[name] = t
+	if !existing {
+		return nil
+	}
+	w := &tableWriter{t: t, rowCols: t.rowColumns()}
+	txn := ec.tx.kv
+	return forEachRow(ec, t, func(row []types.Datum, ref rowRef) error {
+		k, check := w.indexKey(ix, row, ref.key)
+		if check {
+			if _, exists, err := txn.Get(space, k); err != nil {
+				return err
+			} else if exists {
+				e := w.uniqueErr(ec, name, ids, row).(*pgerror.Error)
+				e.Message = "could not create unique index \"" + name + "\""
+				e.Detail = strings.Replace(e.Detail, "already exists", "is duplicated", 1)
+				return e
+			}
+		}
+		txn.Put(space, k, ref.key, nil)
+		return nil
+	})
+}
+
+func createIndex(ec *execCtx, d *ddl, is *pg_query.IndexStmt, w ResultWriter) error {
+	rv := is.Relation
+	t, ok := d.cat.tables[rv.Relname]
+	if !ok || rv.Schemaname != "" && rv.Schemaname != "public" {
+		return undefinedTable(rv)
+	}
+	if is.WhereClause != nil {
+		return pgerror.Unsupported("partial indexes")
+	}
+	var ids []uint32
+	var names []string
+	for _, p := range is.IndexParams {
+		ie := p.GetIndexElem()
+		if ie.Expr != nil {
+			return pgerror.Unsupported("expression indexes")
+		}
+		_, c := t.column(ie.Name)
+		if c == nil {
+			return pgerror.New(pgerror.UndefinedColumn, "column \"%s\" does not exist", ie.Name)
+		}
+		ids = append(ids, c.ID)
+		names = append(names, c.Name)
+	}
+	name := is.Idxname
+	if name == "" {
+		base := t.Name + "_" + strings.Join(names, "_") + "_idx"
+		if is.Unique {
+			base = t.Name + "_" + strings.Join(names, "_") + "_key"
+		}
+		name = base
+		for i := 1; d.cat.relationExists(name); i++ {
+			name = base + itoa(i)
+		}
+	}
+	if d.cat.relationExists(name) {
+		if is.IfNotExists {
+			_ = w.Notice(notice(pgerror.DuplicateTable, "relation \""+name+"\" already exists, skipping"))
+			return nil
+		}
+		return pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", name)
+	}
+	nt := t.clone()
+	if err := addIndex(ec, d, nt, name, ids, is.Unique, false, true); err != nil {
+		return err
+	}
+	return d.putTable(nt)
+}
+
+func dropObjects(ec *execCtx, d *ddl, ds *pg_query.DropStmt, w ResultWriter) error {
+	for _, obj := range ds.Objects {
+		var names []string
+		if l := obj.GetList(); l != nil {
+			names = nodeStrings(l.Items)
+		} else {
+			names = nodeStrings([]*pg_query.Node{obj})
+		}
+		name := names[len(names)-1]
+		schema := ""
+		if len(names) > 1 {
+			schema = names[len(names)-2]
+		}
+		missing := func(kind string) error {
+			full := strings.Join(names, ".")
+			if ds.MissingOk {
+				_ = w.Notice(notice(pgerror.SuccessfulCompletion, kind+" \""+full+"\" does not exist, skipping"))
+				return nil
+			}
+			if kind == "table" || kind == "index" || kind == "sequence" {
+				return pgerror.New(pgerror.UndefinedTable, "%s \"%s\" does not exist", kind, full)
+			}
+			return pgerror.New(pgerror.UndefinedObject, "%s \"%s\" does not exist", kind, full)
+		}
+		if schema != "" && schema != "public" && ds.RemoveType != pg_query.ObjectType_OBJECT_SCHEMA {
+			if err := missing(strings.ToLower(strings.TrimPrefix(ds.RemoveType.String(), "OBJECT_"))); err != nil {
+				return err
+			}
+			continue
+		}
+		switch ds.RemoveType {
+		case pg_query.ObjectType_OBJECT_TABLE:
+			t, ok := d.cat.tables[name]
+			if !ok {
+				if err := missing("table"); err != nil {
+					return err
+				}
+				continue
+			}
+			dropTable(d, t)
+		case pg_query.ObjectType_OBJECT_INDEX:
+			t, ok := d.cat.indexes[name]
+			if !ok {
+				if err := missing("index"); err != nil {
+					return err
+				}
+				continue
+			}
+			nt := t.clone()
+			found := false
+			for i, ix := range nt.Indexes {
+				if ix.Name == name {
+					if ix.Constraint {
+						return pgerror.New("2BP01", "cannot drop index %s because constraint %s on table %s requires it", name, name, t.Name)
+					}
+					d.txn.DropSpace(ix.Space)
+					nt.Indexes = append(nt.Indexes[:i], nt.Indexes[i+1:]...)
+					delete(d.cat.indexes, name)
+					found = true
+					break
+				}
+			}
+			if !found {
+				return pgerror.New("2BP01", "cannot drop index %s because constraint %s on table %s requires it", name, name, t.Name)
+			}
+			if err := d.putTable(nt); err != nil {
+				return err
+			}
+		case pg_query.ObjectType_OBJECT_SEQUENCE:
+			sq, ok := d.cat.seqs[name]
+			if !ok {
+				if err := missing("sequence"); err != nil {
+					return err
+				}
+				continue
+			}
+			d.deleteSeq(sq)
+		case pg_query.ObjectType_OBJECT_SCHEMA:
+			if name == "public" {
+				return pgerror.Unsupported("DROP SCHEMA public")
+			}
+			if err := missing("schema"); err != nil {
+				return err
+			}
+		case pg_query.ObjectType_OBJECT_VIEW:
+			if err := missing("view"); err != nil {
+				return err
+			}
+		default:
+			return pgerror.Unsupported("DROP " + strings.TrimPrefix(ds.RemoveType.String(), "OBJECT_"))
+		}
+	}
+	return nil
+}
+
+func dropTable(d *ddl, t *tableDesc) {
+	d.txn.DropSpace(t.Space)
+	for _, ix := range t.Indexes {
+		d.txn.DropSpace(ix.Space)
+	}
+	for _, sq := range d.cat.seqs {
+		if sq.OwnerTab == t.OID {
+			d.deleteSeq(sq)
+		}
+	}
+	d.deleteTable(t)
+}
+
+func truncateTables(ec *execCtx, d *ddl, ts *pg_query.TruncateStmt) error {
+	for _, r := range ts.Relations {
+		rv := r.GetRangeVar()
+		t, ok := d.cat.tables[rv.Relname]
+		if !ok || rv.Schemaname != "" && rv.Schemaname != "public" {
+			return undefinedTable(rv)
+		}
+		nt := t.clone()
+		d.txn.DropSpace(t.Space)
+		var err error
+		if nt.Space, err = d.newSpace(); err != nil {
+			return err
+		}
+		for _, ix := range nt.Indexes {
+			d.txn.DropSpace(ix.Space)
+			if ix.Space, err = d.newSpace(); err != nil {
+				return err
+			}
+		}
+		if err := d.putTable(nt); err != nil {
+			return err
+		}
+		if ts.RestartSeqs {
+			for _, sq := range d.cat.seqs {
+				if sq.OwnerTab == t.OID {
+					if err := ec.s.e.setSeqOrdinal(ec.ctx, sq.OID, 0); err != nil {
+						return err
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+var _ = kv.CatalogSpace

@@ -1,0 +1,537 @@
+package sql
+
+import (
+	"strings"
+
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"logdb/sql/pgerror"
+	"logdb/sql/types"
+)
+
+func alterTable(ec *execCtx, d *ddl, at *pg_query.AlterTableStmt, w ResultWriter) error {
+	rv := at.Relation
+	t0, ok := d.cat.tables[rv.Relname]
+	if !ok || rv.Schemaname != "" && rv.Schemaname != "public" {
+		if at.MissingOk {
+			_ = w.Notice(notice(pgerror.SuccessfulCompletion, "relation \""+rv.Relname+"\" does not exist, skipping"))
+			return nil
+		}
+		return undefinedTable(rv)
+	}
+	t := t0.clone()
+	p := &planner{s: ec.s, tx: ec.tx, cat: d.cat}
+	for _, cn := range at.Cmds {
+		cmd := cn.GetAlterTableCmd()
+		if err := alterCmd(ec, d, p, t, cmd, w); err != nil {
+			return err
+		}
+		t.init()
+	}
+	return d.putTable(t)
+}
+
+func alterCmd(ec *execCtx, d *ddl, p *planner, t *tableDesc, cmd *pg_query.AlterTableCmd, w ResultWriter) error {
+	colMissing := func(name string) error {
+		return pgerror.New(pgerror.UndefinedColumn, "column \"%s\" of relation \"%s\" does not exist", name, t.Name)
+	}
+	switch cmd.Subtype {
+	case pg_query.AlterTableType_AT_AddColumn:
+		cd := cmd.Def.GetColumnDef()
+		if _, c := t.column(cd.Colname); c != nil {
+			if cmd.MissingOk {
+				_ = w.Notice(notice("42701", "column \""+cd.Colname+"\" of relation \""+t.Name+"\" already exists, skipping"))
+				return nil
+			}
+			return pgerror.New(pgerror.DuplicateColumn, "column \"%s\" of relation \"%s\" already exists", cd.Colname, t.Name)
+		}
+		c, rest, err := columnFromDef(ec, d, t, cd, p)
+		if err != nil {
+			return err
+		}
+		t.Columns = append(t.Columns, c)
+		t.init()
+		for _, con := range rest {
+			if err := addConstraint(ec, d, t, con, []string{c.Name}, true); err != nil {
+				return err
+			}
+		}
+		t.init()
+		return fillNewColumn(ec, p, t, len(t.Columns)-1)
+	case pg_query.AlterTableType_AT_DropColumn:
+		i, c := t.column(cmd.Name)
+		if c == nil {
+			if cmd.MissingOk {
+				_ = w.Notice(notice(pgerror.SuccessfulCompletion, "column \""+cmd.Name+"\" of relation \""+t.Name+"\" does not exist, skipping"))
+				return nil
+			}
+			return colMissing(cmd.Name)
+		}
+		if t.isPK(c.ID) {
+			return pgerror.Unsupported("dropping a primary key column")
+		}
+		var keep []*indexDesc
+		for _, ix := range t.Indexes {
+			uses := false
+			for _, id := range ix.Columns {
+				uses = uses || id == c.ID
+			}
+			if uses {
+				d.txn.DropSpace(ix.Space)
+				delete(d.cat.indexes, ix.Name)
+			} else {
+				keep = append(keep, ix)
+			}
+		}
+		t.Indexes = keep
+		var checks []*checkDesc
+		for _, ck := range t.Checks {
+			n, err := ec.s.e.parseExpr(ck.Expr)
+			if err == nil && contains(columnRefs(n), c.Name) {
+				continue
+			}
+			checks = append(checks, ck)
+		}
+		t.Checks = checks
+		for _, sq := range d.cat.seqs {
+			if sq.OwnerTab == t.OID && sq.OwnerCol == c.ID {
+				d.deleteSeq(sq)
+			}
+		}
+		t.Columns = append(t.Columns[:i], t.Columns[i+1:]...)
+		return nil
+	case pg_query.AlterTableType_AT_ColumnDefault:
+		_, c := t.column(cmd.Name)
+		if c == nil {
+			return colMissing(cmd.Name)
+		}
+		if cmd.Def == nil {
+			c.Default = ""
+			return nil
+		}
+		def, err := checkedDefault(p, cmd.Def, c.Type)
+		if err != nil {
+			return err
+		}
+		c.Default = def
+		return nil
+	case pg_query.AlterTableType_AT_DropNotNull:
+		_, c := t.column(cmd.Name)
+		if c == nil {
+			return colMissing(cmd.Name)
+		}
+		if t.isPK(c.ID) {
+			return pgerror.New(pgerror.InvalidTableDefinition, "column \"%s\" is in a primary key", c.Name)
+		}
+		c.NotNull = false
+		return nil
+	case pg_query.AlterTableType_AT_SetNotNull:
+		i, c := t.column(cmd.Name)
+		if c == nil {
+			return colMissing(cmd.Name)
+		}
+		c.NotNull = true
+		return forEachRow(ec, t, func(row []types.Datum, _ rowRef) error {
+			if row[i] == nil {
+				return &pgerror.Error{Code: pgerror.NotNullViolation, Table: t.Name, Column: c.Name,
+					Message: "column \"" + c.Name + "\" of relation \"" + t.Name + "\" contains null values"}
+			}
+			return nil
+		})
+	case pg_query.AlterTableType_AT_AddConstraint:
+		return addConstraint(ec, d, t, cmd.Def.GetConstraint(), nil, true)
+	case pg_query.AlterTableType_AT_DropConstraint:
+		for i, ck := range t.Checks {
+			if ck.Name == cmd.Name {
+				t.Checks = append(t.Checks[:i], t.Checks[i+1:]...)
+				return nil
+			}
+		}
+		for i, ix := range t.Indexes {
+			if ix.Name == cmd.Name && ix.Constraint {
+				d.txn.DropSpace(ix.Space)
+				delete(d.cat.indexes, ix.Name)
+				t.Indexes = append(t.Indexes[:i], t.Indexes[i+1:]...)
+				return nil
+			}
+		}
+		if cmd.Name == t.PKName && len(t.PK) > 0 {
+			return pgerror.Unsupported("dropping a primary key")
+		}
+		if cmd.MissingOk {
+			_ = w.Notice(notice(pgerror.SuccessfulCompletion, "constraint \""+cmd.Name+"\" of relation \""+t.Name+"\" does not exist, skipping"))
+			return nil
+		}
+		return pgerror.New(pgerror.UndefinedObject, "constraint \"%s\" of relation \"%s\" does not exist", cmd.Name, t.Name)
+	case pg_query.AlterTableType_AT_AlterColumnType:
+		return alterColumnType(ec, d, p, t, cmd)
+	case pg_query.AlterTableType_AT_ChangeOwner, pg_query.AlterTableType_AT_SetRelOptions,
+		pg_query.AlterTableType_AT_ResetRelOptions, pg_query.AlterTableType_AT_ReplicaIdentity,
+		pg_query.AlterTableType_AT_SetStatistics, pg_query.AlterTableType_AT_SetStorage:
+		return nil // accepted, nothing to do
+	}
+	return pgerror.Unsupported("ALTER TABLE " + strings.ToLower(strings.TrimPrefix(cmd.Subtype.String(), "AT_")))
+}
+
+// fillNewColumn writes the default of a just-added column into existing
+// rows (or checks NOT NULL when there is none).
+func fillNewColumn(ec *execCtx, p *planner, t *tableDesc, ci int) error {
+	c := t.Columns[ci]
+	if c.Default == "" && !c.NotNull {
+		return nil
+	}
+	var def expr
+	if c.Default != "" {
+		var err error
+		if def, err = p.defaultExpr(t, ci); err != nil {
+			return err
+		}
+	}
+	rowCols := t.rowColumns()
+	txn := ec.tx.kv
+	var updates []func()
+	err := forEachRow(ec, t, func(row []types.Datum, ref rowRef) error {
+		var v types.Datum
+		if def != nil {
+			var err error
+			if v, err = def.eval(ec, nil); err != nil {
+				return err
+			}
+		}
+		if v == nil {
+			if c.NotNull {
+				return &pgerror.Error{Code: pgerror.NotNullViolation, Table: t.Name, Column: c.Name,
+					Message: "column \"" + c.Name + "\" of relation \"" + t.Name + "\" contains null values"}
+			}
+			return nil
+		}
+		row[ci] = v
+		val := types.AppendRow(nil, rowCols, row)
+		key, old := ref.key, ref.val
+		updates = append(updates, func() { txn.Put(t.Space, key, val, old) })
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, u := range updates {
+		u()
+	}
+	return nil
+}
+
+func alterColumnType(ec *execCtx, d *ddl, p *planner, t *tableDesc, cmd *pg_query.AlterTableCmd) error {
+	i, c := t.column(cmd.Name)
+	if c == nil {
+		return pgerror.New(pgerror.UndefinedColumn, "column \"%s\" of relation \"%s\" does not exist", cmd.Name, t.Name)
+	}
+	cd := cmd.Def.GetColumnDef()
+	nt, err := p.typeFromNode(cd.TypeName)
+	if err != nil {
+		return err
+	}
+	oldT := c.Type
+	var using expr
+	if cd.RawDefault != nil {
+		e, err := p.compileExpr(cd.RawDefault, tableScope(t, nil, nil))
+		if err != nil {
+			return err
+		}
+		if using, err = p.coerce(e, nt, types.CastAssignment); err != nil {
+			return err
+		}
+	} else {
+		if oldT == nt {
+			return nil
+		}
+		cc, ok := types.CastContextOf(oldT.OID, nt.OID)
+		if !ok || cc == types.CastExplicit {
+			return &pgerror.Error{Code: pgerror.DatatypeMismatch, Message: "column \"" + c.Name + "\" cannot be cast automatically to type " + types.FormatType(nt),
+				Hint: "You might need to specify \"USING " + c.Name + "::" + types.FormatType(nt) + "\"."}
+		}
+	}
+	if t.isPK(c.ID) {
+		return pgerror.Unsupported("changing the type of a primary key column")
+	}
+	// indexes over the column are rebuilt in fresh spaces
+	var rebuild []*indexDesc
+	for _, ix := range t.Indexes {
+		for _, id := range ix.Columns {
+			if id == c.ID {
+				rebuild = append(rebuild, ix)
+				break
+			}
+		}
+	}
+	for _, ix := range rebuild {
+		d.txn.DropSpace(ix.Space)
+		sp, err := d.newSpace()
+		if err != nil {
+			return err
+		}
+		ix.Space = sp
+	}
+	w := &tableWriter{t: t}
+	// re-encode every row with the converted value
+	oldCols := t.rowColumns()
+	c.Type = nt
+	newCols := t.rowColumns()
+	txn := ec.tx.kv
+	var puts []func()
+	s := newScanNode(t)
+	s.rowCols = oldCols
+	s.withRef = true
+	it, err := s.start(ec)
+	if err != nil {
+		return err
+	}
+	defer it.close()
+	for {
+		row, err := it.next()
+		if err != nil {
+			return err
+		}
+		if row == nil {
+			break
+		}
+		ref := row[len(row)-1].(rowRef)
+		if using != nil {
+			if row[i], err = using.eval(ec, row); err != nil {
+				return err
+			}
+		} else if row[i] != nil {
+			if row[i], err = castDatum(ec, row[i], oldT, nt, types.CastAssignment); err != nil {
+				return err
+			}
+		}
+		val := types.AppendRow(nil, newCols, row[:len(row)-1])
+		puts = append(puts, func() { txn.Put(t.Space, ref.key, val, ref.val) })
+		for _, ix := range rebuild {
+			k, unique := w.indexKey(ix, row[:len(row)-1], ref.key)
+			if unique {
+				if _, exists, err := txn.Get(ix.Space, k); err != nil {
+					return err
+				} else if exists {
+					return w.uniqueErr(ec, ix.Name, ix.Columns, row[:len(row)-1])
+				}
+			}
+			sp := ix.Space
+			txn.Put(sp, k, ref.key, nil)
+		}
+	}
+	for _, put := range puts {
+		put()
+	}
+	return nil
+}
+
+func indexCols(t *tableDesc) []uint32 {
+	var out []uint32
+	for _, ix := range t.Indexes {
+		out = append(out, ix.Columns...)
+	}
+	return out
+}
+
+func renameObject(ec *execCtx, d *ddl, rs *pg_query.RenameStmt) error {
+	switch rs.RenameType {
+	case pg_query.ObjectType_OBJECT_TABLE:
+		t, ok := d.cat.tables[rs.Relation.Relname]
+		if !ok {
+			return undefinedTable(rs.Relation)
+		}
+		if d.cat.relationExists(rs.Newname) {
+			return pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", rs.Newname)
+		}
+		nt := t.clone()
+		nt.Name = rs.Newname
+		return d.putTable(nt)
+	case pg_query.ObjectType_OBJECT_COLUMN:
+		t, ok := d.cat.tables[rs.Relation.Relname]
+		if !ok {
+			return undefinedTable(rs.Relation)
+		}
+		nt := t.clone()
+		_, c := nt.column(rs.Subname)
+		if c == nil {
+			return pgerror.New(pgerror.UndefinedColumn, "column \"%s\" does not exist", rs.Subname)
+		}
+		if _, dup := nt.column(rs.Newname); dup != nil {
+			return pgerror.New(pgerror.DuplicateColumn, "column \"%s\" of relation \"%s\" already exists", rs.Newname, t.Name)
+		}
+		old := c.Name
+		c.Name = rs.Newname
+		for _, ck := range nt.Checks {
+			ck.Expr = renameIdent(ck.Expr, old, rs.Newname)
+		}
+		return d.putTable(nt)
+	case pg_query.ObjectType_OBJECT_INDEX, pg_query.ObjectType_OBJECT_TABCONSTRAINT:
+		name := rs.Subname
+		if rs.RenameType == pg_query.ObjectType_OBJECT_INDEX {
+			name = rs.Relation.Relname
+		}
+		t, ok := d.cat.indexes[name]
+		if !ok {
+			return pgerror.New(pgerror.UndefinedTable, "relation \"%s\" does not exist", name)
+		}
+		if d.cat.relationExists(rs.Newname) {
+			return pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", rs.Newname)
+		}
+		nt := t.clone()
+		if nt.PKName == name {
+			nt.PKName = rs.Newname
+		}
+		for _, ix := range nt.Indexes {
+			if ix.Name == name {
+				ix.Name = rs.Newname
+			}
+		}
+		delete(d.cat.indexes, name)
+		return d.putTable(nt)
+	case pg_query.ObjectType_OBJECT_SEQUENCE:
+		sq, ok := d.cat.seqs[rs.Relation.Relname]
+		if !ok {
+			return undefinedTable(rs.Relation)
+		}
+		n := *sq
+		n.Name = rs.Newname
+		d.deleteSeq(sq)
+		return d.putSeq(&n)
+	}
+	return pgerror.Unsupported("ALTER ... RENAME of " + strings.TrimPrefix(rs.RenameType.String(), "OBJECT_"))
+}
+
+// renameIdent replaces a column name in stored expression text.
+func renameIdent(expr, old, new string) string {
+	var b strings.Builder
+	i := 0
+	for i < len(expr) {
+		c := expr[i]
+		if c == '\'' {
+			j := i + 1
+			for j < len(expr) && expr[j] != '\'' {
+				j++
+			}
+			b.WriteString(expr[i:min(j+1, len(expr))])
+			i = j + 1
+			continue
+		}
+		if c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '"' {
+			j := i
+			for j < len(expr) && (expr[j] == '_' || expr[j] == '"' || expr[j] >= 'a' && expr[j] <= 'z' || expr[j] >= 'A' && expr[j] <= 'Z' || expr[j] >= '0' && expr[j] <= '9') {
+				j++
+			}
+			word := expr[i:j]
+			if strings.Trim(word, `"`) == old {
+				word = quoteIdent(new)
+			}
+			b.WriteString(word)
+			i = j
+			continue
+		}
+		b.WriteByte(c)
+		i++
+	}
+	return b.String()
+}
+
+func createSequence(ec *execCtx, d *ddl, cs *pg_query.CreateSeqStmt, w ResultWriter) error {
+	name := cs.Sequence.Relname
+	if d.cat.relationExists(name) {
+		if cs.IfNotExists {
+			_ = w.Notice(notice(pgerror.DuplicateTable, "relation \""+name+"\" already exists, skipping"))
+			return nil
+		}
+		return pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", name)
+	}
+	p := &planner{s: ec.s, tx: ec.tx, cat: d.cat}
+	typ := int8T
+	for _, o := range cs.Options {
+		if de := o.GetDefElem(); de != nil && de.Defname == "as" {
+			var err error
+			if typ, err = p.typeFromNode(de.Arg.GetTypeName()); err != nil {
+				return err
+			}
+		}
+	}
+	sq, err := newSequence(d, name, typ)
+	if err != nil {
+		return err
+	}
+	startSet, minSet := false, false
+	for _, o := range cs.Options {
+		de := o.GetDefElem()
+		if de == nil {
+			continue
+		}
+		num := func() int64 {
+			if de.Arg == nil {
+				return 0
+			}
+			if iv := de.Arg.GetInteger(); iv != nil {
+				return int64(iv.Ival)
+			}
+			if fv := de.Arg.GetFloat(); fv != nil {
+				n, _ := parseInt64(fv.Fval)
+				return n
+			}
+			return 0
+		}
+		switch de.Defname {
+		case "increment":
+			sq.Increment = num()
+		case "start":
+			sq.Start, startSet = num(), true
+		case "minvalue":
+			if de.Arg != nil {
+				sq.Min, minSet = num(), true
+			}
+		case "maxvalue":
+			if de.Arg != nil {
+				sq.Max = num()
+			}
+		case "cache":
+			sq.Cache = num()
+		case "cycle":
+			sq.Cycle = de.Arg == nil || de.Arg.GetBoolean() == nil || de.Arg.GetBoolean().Boolval
+		case "as", "owned_by":
+		default:
+			return pgerror.Unsupported("sequence option " + de.Defname)
+		}
+	}
+	if sq.Increment == 0 {
+		return pgerror.New(pgerror.InvalidParameterValue, "INCREMENT must not be zero")
+	}
+	if sq.Increment < 0 && !minSet {
+		sq.Min = -sq.Max - 1
+		if typ.OID == types.Int8OID {
+			sq.Min = -1 << 63
+		}
+		if !startSet {
+			sq.Start = -1
+		}
+		sq.Max = -1
+	}
+	if !startSet && sq.Increment > 0 {
+		sq.Start = sq.Min
+	}
+	return d.putSeq(sq)
+}
+
+func parseInt64(s string) (int64, bool) {
+	var n int64
+	neg := false
+	if strings.HasPrefix(s, "-") {
+		neg, s = true, s[1:]
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
+}

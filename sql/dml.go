@@ -1,0 +1,567 @@
+package sql
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"logdb/sql/pgerror"
+	"logdb/sql/types"
+)
+
+// dmlPlan is a planned INSERT, UPDATE or DELETE.
+type dmlPlan struct {
+	verb string // "insert", "update", "delete"
+	t    *tableDesc
+	w    *tableWriter
+
+	// INSERT: src yields rows of the target columns
+	src        node
+	targetCols []int
+	onConflict *onConflictPlan
+
+	// UPDATE / DELETE: src is the scan (joined with FROM / USING); the
+	// target table's columns come first, then its rowRef.
+	sets   []setItem
+	refIdx int
+
+	returning []expr // over the new row (old for DELETE), then FROM columns
+	cols      []resultCol
+}
+
+type setItem struct {
+	col int
+	e   expr
+}
+
+type onConflictPlan struct {
+	doNothing bool
+	arbiters  []string // constraint names; empty: any
+	sets      []setItem
+	where     expr // over existing row ++ excluded row
+}
+
+func (d *dmlPlan) describe() string {
+	return strings.Title(d.verb) + " on " + d.t.Name
+}
+
+func (p *planner) planDML(n *pg_query.Node) (*dmlPlan, error) {
+	switch {
+	case n.GetInsertStmt() != nil:
+		return p.planInsert(n.GetInsertStmt())
+	case n.GetUpdateStmt() != nil:
+		return p.planUpdate(n.GetUpdateStmt())
+	default:
+		return p.planDelete(n.GetDeleteStmt())
+	}
+}
+
+func (p *planner) targetTable(rv *pg_query.RangeVar) (*tableDesc, error) {
+	if rv.Schemaname == "" || rv.Schemaname == "public" {
+		if t, ok := p.cat.tables[rv.Relname]; ok {
+			return t, nil
+		}
+	}
+	if pgcatalogName(rv.Schemaname, rv.Relname) {
+		return nil, pgerror.New(pgerror.InsufficientPrivilege, "permission denied: \"%s\" is a system catalog", rv.Relname)
+	}
+	return nil, undefinedTable(rv)
+}
+
+func tableScope(t *tableDesc, alias *pg_query.Alias, parent *scope) *scope {
+	name := t.Name
+	if alias != nil {
+		name = alias.Aliasname
+	}
+	sc := &scope{parent: parent}
+	for i, c := range t.Columns {
+		sc.cols = append(sc.cols, resultCol{name: c.Name, table: name, t: c.Type, tableOID: t.OID, attNum: int16(i + 1)})
+	}
+	return sc
+}
+
+func (p *planner) planInsert(ins *pg_query.InsertStmt) (*dmlPlan, error) {
+	if ins.WithClause != nil {
+		if err := p.planWith(ins.WithClause, nil); err != nil {
+			return nil, err
+		}
+	}
+	t, err := p.targetTable(ins.Relation)
+	if err != nil {
+		return nil, err
+	}
+	d := &dmlPlan{verb: "insert", t: t}
+	if d.w, err = p.newTableWriter(t); err != nil {
+		return nil, err
+	}
+	if len(ins.Cols) == 0 {
+		d.targetCols = seq(len(t.Columns))
+	} else {
+		seen := map[int]bool{}
+		for _, c := range ins.Cols {
+			rt := c.GetResTarget()
+			if len(rt.Indirection) > 0 {
+				return nil, pgerror.Unsupported("INSERT into a subfield or array element")
+			}
+			i, _ := t.column(rt.Name)
+			if i < 0 {
+				return nil, pgerror.New(pgerror.UndefinedColumn, "column \"%s\" of relation \"%s\" does not exist", rt.Name, t.Name)
+			}
+			if seen[i] {
+				return nil, pgerror.New(pgerror.DuplicateColumn, "column \"%s\" specified more than once", rt.Name)
+			}
+			seen[i] = true
+			d.targetCols = append(d.targetCols, i)
+		}
+	}
+	want := make([]types.T, len(d.targetCols))
+	for i, c := range d.targetCols {
+		want[i] = t.Columns[c].Type
+	}
+	sel := ins.SelectStmt.GetSelectStmt()
+	switch {
+	case sel == nil:
+		d.targetCols = nil // DEFAULT VALUES
+		d.src = &oneRowNode{}
+	case len(sel.ValuesLists) > 0 && sel.Op == pg_query.SetOperation_SETOP_NONE && len(sel.SortClause) == 0 && sel.LimitCount == nil:
+		for _, l := range sel.ValuesLists {
+			if n := len(l.GetList().GetItems()); n > len(want) {
+				return nil, pgerror.New(pgerror.SyntaxError, "INSERT has more expressions than target columns")
+			} else if n < len(want) && len(ins.Cols) > 0 {
+				return nil, pgerror.New(pgerror.SyntaxError, "INSERT has more target columns than expressions")
+			}
+		}
+		if d.src, err = p.planValues(sel.ValuesLists, nil, want); err != nil {
+			return nil, err
+		}
+		if w := len(d.src.columns()); w < len(d.targetCols) {
+			d.targetCols = d.targetCols[:w]
+		}
+	default:
+		src, err := p.planSelect(sel, nil)
+		if err != nil {
+			return nil, err
+		}
+		cols := visibleCols(src)
+		if len(cols) > len(want) {
+			return nil, pgerror.New(pgerror.SyntaxError, "INSERT has more expressions than target columns")
+		}
+		d.targetCols = d.targetCols[:len(cols)]
+		exprs := make([]expr, len(cols))
+		conv := false
+		for i, c := range cols {
+			var e expr = &colExpr{idx: i, t: c.t}
+			if c.t.OID == types.UnknownOID {
+				e = &castExpr{e: e, from: textT, to: want[i], cc: types.CastAssignment}
+				conv = true
+			} else if c.t != want[i] {
+				if e, err = p.coerce(e, want[i], types.CastAssignment); err != nil {
+					return nil, pgerror.New(pgerror.DatatypeMismatch, "column \"%s\" is of type %s but expression is of type %s", t.Columns[d.targetCols[i]].Name, types.FormatType(want[i]), types.FormatType(c.t))
+				}
+				conv = true
+			}
+			exprs[i] = e
+		}
+		if conv || len(src.columns()) != len(cols) {
+			outCols := make([]resultCol, len(cols))
+			for i := range cols {
+				outCols[i] = resultCol{name: cols[i].name, t: want[i]}
+			}
+			src = &projectNode{src: src, exprs: exprs, cols: outCols}
+		}
+		d.src = src
+	}
+	sc := tableScope(t, ins.Relation.Alias, nil)
+	if oc := ins.OnConflictClause; oc != nil {
+		if d.onConflict, err = p.planOnConflict(t, oc, sc); err != nil {
+			return nil, err
+		}
+	}
+	if err := p.planReturning(d, ins.ReturningList, sc); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+func (p *planner) planOnConflict(t *tableDesc, oc *pg_query.OnConflictClause, sc *scope) (*onConflictPlan, error) {
+	ocp := &onConflictPlan{doNothing: oc.Action == pg_query.OnConflictAction_ONCONFLICT_NOTHING}
+	if inf := oc.Infer; inf != nil {
+		if inf.Conname != "" {
+			if !t.hasConstraint(inf.Conname) {
+				return nil, pgerror.New(pgerror.UndefinedObject, "constraint \"%s\" for table \"%s\" does not exist", inf.Conname, t.Name)
+			}
+			ocp.arbiters = []string{inf.Conname}
+		} else {
+			var ids []uint32
+			for _, e := range inf.IndexElems {
+				ie := e.GetIndexElem()
+				i, c := t.column(ie.Name)
+				if i < 0 {
+					return nil, pgerror.New(pgerror.UndefinedColumn, "column \"%s\" does not exist", ie.Name)
+				}
+				ids = append(ids, c.ID)
+			}
+			if sameIDs(ids, t.PK) {
+				ocp.arbiters = append(ocp.arbiters, t.PKName)
+			}
+			for _, ix := range t.Indexes {
+				if ix.Unique && sameIDs(ids, ix.Columns) {
+					ocp.arbiters = append(ocp.arbiters, ix.Name)
+				}
+			}
+			if len(ocp.arbiters) == 0 {
+				return nil, pgerror.New(pgerror.InvalidColumnReference, "there is no unique or exclusion constraint matching the ON CONFLICT specification")
+			}
+		}
+	} else if !ocp.doNothing {
+		return nil, pgerror.New(pgerror.SyntaxError, "ON CONFLICT DO UPDATE requires inference specification or constraint name")
+	}
+	if ocp.doNothing {
+		return ocp, nil
+	}
+	// existing row ++ excluded row
+	both := &scope{cols: append([]resultCol(nil), sc.cols...)}
+	for _, c := range sc.cols {
+		c.table = "excluded"
+		both.cols = append(both.cols, c)
+	}
+	sets, err := p.compileSets(t, oc.TargetList, both)
+	if err != nil {
+		return nil, err
+	}
+	ocp.sets = sets
+	if oc.WhereClause != nil {
+		if ocp.where, err = p.compilePredicate(oc.WhereClause, both, "WHERE"); err != nil {
+			return nil, err
+		}
+	}
+	return ocp, nil
+}
+
+func sameIDs(a, b []uint32) bool {
+	if len(a) != len(b) || len(a) == 0 {
+		return false
+	}
+	m := map[uint32]bool{}
+	for _, x := range a {
+		m[x] = true
+	}
+	for _, x := range b {
+		if !m[x] {
+			return false
+		}
+	}
+	return true
+}
+
+func (t *tableDesc) hasConstraint(name string) bool {
+	if t.PKName == name && len(t.PK) > 0 {
+		return true
+	}
+	for _, ix := range t.Indexes {
+		if ix.Name == name && ix.Unique {
+			return true
+		}
+	}
+	return false
+}
+
+// compileSets compiles UPDATE SET items (including (a, b) = (x, y)).
+func (p *planner) compileSets(t *tableDesc, list []*pg_query.Node, sc *scope) ([]setItem, error) {
+	var out []setItem
+	seen := map[int]bool{}
+	for _, item := range list {
+		rt := item.GetResTarget()
+		if len(rt.Indirection) > 0 {
+			return nil, pgerror.Unsupported("UPDATE of a subfield or array element")
+		}
+		i, c := t.column(rt.Name)
+		if i < 0 {
+			return nil, pgerror.New(pgerror.UndefinedColumn, "column \"%s\" of relation \"%s\" does not exist", rt.Name, t.Name)
+		}
+		if seen[i] {
+			return nil, pgerror.New(pgerror.DuplicateColumn, "multiple assignments to same column \"%s\"", rt.Name)
+		}
+		seen[i] = true
+		val := rt.Val
+		if mr := val.GetMultiAssignRef(); mr != nil {
+			row := mr.Source.GetRowExpr()
+			if row == nil {
+				return nil, pgerror.Unsupported("multiple-column UPDATE from a sub-select")
+			}
+			if int(mr.Colno) > len(row.Args) || len(row.Args) != int(mr.Ncolumns) {
+				return nil, pgerror.New(pgerror.SyntaxError, "number of columns does not match number of values")
+			}
+			val = row.Args[mr.Colno-1]
+		}
+		var e expr
+		var err error
+		if val.GetSetToDefault() != nil {
+			if e, err = p.defaultExpr(t, i); err != nil {
+				return nil, err
+			}
+		} else {
+			if e, err = p.compileExpr(val, sc); err != nil {
+				return nil, err
+			}
+			ce, err := p.coerce(e, c.Type, types.CastAssignment)
+			if err != nil {
+				return nil, pgerror.New(pgerror.DatatypeMismatch, "column \"%s\" is of type %s but expression is of type %s", c.Name, types.FormatType(c.Type), types.FormatType(e.typ()))
+			}
+			e = ce
+		}
+		out = append(out, setItem{col: i, e: e})
+	}
+	return out, nil
+}
+
+func (p *planner) planReturning(d *dmlPlan, list []*pg_query.Node, sc *scope) error {
+	if len(list) == 0 {
+		return nil
+	}
+	targets, err := p.compileTargets(list, sc)
+	if err != nil {
+		return err
+	}
+	d.returning = []expr{}
+	for _, tg := range targets {
+		e, err := p.resolveUnknown(tg.e)
+		if err != nil {
+			return err
+		}
+		tg.col.t = e.typ()
+		d.returning = append(d.returning, e)
+		d.cols = append(d.cols, tg.col)
+	}
+	return nil
+}
+
+// planTargetScan plans the rows an UPDATE / DELETE touches: the target
+// table (with its rowRef) joined with from, filtered by where.
+func (p *planner) planTargetScan(rv *pg_query.RangeVar, from []*pg_query.Node, where *pg_query.Node) (node, *scope, error) {
+	p.dmlTarget = rv
+	defer func() { p.dmlTarget = nil }()
+	items := append([]*pg_query.Node{{Node: &pg_query.Node_RangeVar{RangeVar: rv}}}, from...)
+	return p.planFrom(items, where, nil)
+}
+
+func (p *planner) planUpdate(up *pg_query.UpdateStmt) (*dmlPlan, error) {
+	if up.WithClause != nil {
+		if err := p.planWith(up.WithClause, nil); err != nil {
+			return nil, err
+		}
+	}
+	t, err := p.targetTable(up.Relation)
+	if err != nil {
+		return nil, err
+	}
+	d := &dmlPlan{verb: "update", t: t, refIdx: len(t.Columns)}
+	if d.w, err = p.newTableWriter(t); err != nil {
+		return nil, err
+	}
+	src, sc, err := p.planTargetScan(up.Relation, up.FromClause, up.WhereClause)
+	if err != nil {
+		return nil, err
+	}
+	d.src = src
+	if d.sets, err = p.compileSets(t, up.TargetList, sc); err != nil {
+		return nil, err
+	}
+	if err := p.planReturning(d, up.ReturningList, sc); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+func (p *planner) planDelete(del *pg_query.DeleteStmt) (*dmlPlan, error) {
+	if del.WithClause != nil {
+		if err := p.planWith(del.WithClause, nil); err != nil {
+			return nil, err
+		}
+	}
+	t, err := p.targetTable(del.Relation)
+	if err != nil {
+		return nil, err
+	}
+	d := &dmlPlan{verb: "delete", t: t, refIdx: len(t.Columns)}
+	if d.w, err = p.newTableWriter(t); err != nil {
+		return nil, err
+	}
+	src, sc, err := p.planTargetScan(del.Relation, del.UsingClause, del.WhereClause)
+	if err != nil {
+		return nil, err
+	}
+	d.src = src
+	if err := p.planReturning(d, del.ReturningList, sc); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// exec runs the statement; it returns RETURNING rows and the command tag.
+func (d *dmlPlan) exec(ec *execCtx) ([][]types.Datum, string, error) {
+	switch d.verb {
+	case "insert":
+		return d.execInsert(ec)
+	case "update":
+		return d.execUpdate(ec)
+	default:
+		return d.execDelete(ec)
+	}
+}
+
+func (d *dmlPlan) execInsert(ec *execCtx) ([][]types.Datum, string, error) {
+	var it iterator
+	switch d.src.(type) {
+	case *valuesNode, *oneRowNode:
+		var err error
+		if it, err = d.src.start(ec); err != nil {
+			return nil, "", err
+		}
+	default:
+		// INSERT ... SELECT reads everything first: the scan must not see
+		// the rows being inserted.
+		rows, err := runNode(ec, d.src)
+		if err != nil {
+			return nil, "", err
+		}
+		it = &sliceIter{rows: rows}
+	}
+	defer it.close()
+	var out [][]types.Datum
+	var n int64
+	ncols := len(d.t.Columns)
+	for {
+		in, err := it.next()
+		if err != nil {
+			return nil, "", err
+		}
+		if in == nil {
+			break
+		}
+		row := make([]types.Datum, ncols)
+		given := make([]bool, ncols)
+		for i, c := range d.targetCols {
+			if _, isDefault := in[i].(defaultMarker); isDefault {
+				continue
+			}
+			row[c], given[c] = in[i], true
+		}
+		for c := range row {
+			if given[c] {
+				continue
+			}
+			if row[c], err = d.w.defaultValue(ec, c); err != nil {
+				return nil, "", err
+			}
+		}
+		final, inserted, err := d.w.insert(ec, row, d.onConflict)
+		if err != nil {
+			return nil, "", err
+		}
+		if !inserted {
+			continue
+		}
+		n++
+		if d.returning != nil {
+			r, err := evalAll(ec, d.returning, final)
+			if err != nil {
+				return nil, "", err
+			}
+			out = append(out, r)
+		}
+	}
+	return out, fmt.Sprintf("INSERT 0 %d", n), nil
+}
+
+func evalAll(ec *execCtx, es []expr, row []types.Datum) ([]types.Datum, error) {
+	out := make([]types.Datum, len(es))
+	for i, e := range es {
+		v, err := e.eval(ec, row)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+func (d *dmlPlan) execUpdate(ec *execCtx) ([][]types.Datum, string, error) {
+	rows, err := runNode(ec, d.src)
+	if err != nil {
+		return nil, "", err
+	}
+	var out [][]types.Datum
+	var n int64
+	ncols := len(d.t.Columns)
+	done := map[string]bool{}
+	for _, row := range rows {
+		ref := row[d.refIdx].(rowRef)
+		if len(rows) > 1 {
+			if done[string(ref.key)] {
+				continue
+			}
+			done[string(ref.key)] = true
+		}
+		newRow := make([]types.Datum, ncols)
+		copy(newRow, row[:ncols])
+		for _, s := range d.sets {
+			v, err := s.e.eval(ec, row)
+			if err != nil {
+				return nil, "", err
+			}
+			newRow[s.col] = v
+		}
+		if _, err := d.w.update(ec, ref, row[:ncols], newRow); err != nil {
+			return nil, "", err
+		}
+		n++
+		if d.returning != nil {
+			comb := append(append([]types.Datum(nil), newRow...), row[ncols:]...)
+			r, err := evalAll(ec, d.returning, comb)
+			if err != nil {
+				return nil, "", err
+			}
+			out = append(out, r)
+		}
+	}
+	return out, fmt.Sprintf("UPDATE %d", n), nil
+}
+
+func (d *dmlPlan) execDelete(ec *execCtx) ([][]types.Datum, string, error) {
+	rows, err := runNode(ec, d.src)
+	if err != nil {
+		return nil, "", err
+	}
+	var out [][]types.Datum
+	var n int64
+	ncols := len(d.t.Columns)
+	var lastKey []byte
+	done := map[string]bool{}
+	for _, row := range rows {
+		ref := row[d.refIdx].(rowRef)
+		if len(rows) > 1 {
+			if done[string(ref.key)] {
+				continue
+			}
+			done[string(ref.key)] = true
+		}
+		if bytes.Equal(lastKey, ref.key) {
+			continue
+		}
+		if err := d.w.delete(ec, ref, row[:ncols]); err != nil {
+			return nil, "", err
+		}
+		n++
+		if d.returning != nil {
+			r, err := evalAll(ec, d.returning, row)
+			if err != nil {
+				return nil, "", err
+			}
+			out = append(out, r)
+		}
+	}
+	return out, fmt.Sprintf("DELETE %d", n), nil
+}

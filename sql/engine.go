@@ -1,0 +1,167 @@
+package sql
+
+import (
+	"context"
+	"encoding/binary"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"logdb/kv"
+	"logdb/sql/pgerror"
+)
+
+// seqBlockSize is how many sequence values one Increment proposal reserves
+// for this node.
+const seqBlockSize = 32
+
+// engineState is the mutable part of an Engine. Guarded by Engine.mu unless
+// noted.
+type engineState struct {
+	cat     *catalog             // cached catalog, replaced when the version changes
+	seqs    map[uint32]*seqBlock // per-sequence value blocks
+	lastRow uint64               // high part of the last hidden row id
+}
+
+type seqBlock struct {
+	next, high int64 // ordinal positions (1-based count of values handed out)
+}
+
+// newEngineState is split out so tests can reset it.
+func newEngineState() engineState {
+	return engineState{seqs: map[uint32]*seqBlock{}}
+}
+
+func (e *Engine) init() {
+	if e.cfg.Logger == nil {
+		e.cfg.Logger = slog.Default()
+	}
+	e.st = newEngineState()
+	e.parses = newParseCache(512)
+}
+
+// nextPID hands out backend pids for pg_backend_pid and BackendKeyData.
+var nextPID atomic.Int32
+
+// cachedCatalog returns the cached catalog when its version is v.
+func (e *Engine) cachedCatalog(v uint64) *catalog {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.st.cat != nil && e.st.cat.version == v {
+		return e.st.cat
+	}
+	return nil
+}
+
+func (e *Engine) storeCatalog(c *catalog) {
+	e.mu.Lock()
+	if e.st.cat == nil || e.st.cat.version <= c.version {
+		e.st.cat = c
+	}
+	e.mu.Unlock()
+}
+
+// catalogFor returns the catalog as of txn's snapshot.
+func (e *Engine) catalogFor(txn *kv.Txn) (*catalog, error) {
+	v, _, err := txn.Get(kv.CatalogSpace, catVersionKey)
+	if err != nil {
+		return nil, err
+	}
+	ver := u64(v)
+	if c := e.cachedCatalog(ver); c != nil {
+		return c, nil
+	}
+	c, err := loadCatalog(txn, ver)
+	if err != nil {
+		return nil, err
+	}
+	e.storeCatalog(c)
+	return c, nil
+}
+
+// newRowID returns a node-unique id for a row of a table without a primary
+// key: unix micros in the high bits (made monotonic per node), node id in
+// the low 6 bits. No shared counter, so concurrent inserters never conflict.
+func (e *Engine) newRowID() int64 {
+	now := uint64(time.Now().UnixMicro()) << 6
+	e.mu.Lock()
+	if now <= e.st.lastRow {
+		now = e.st.lastRow + 1
+	}
+	e.st.lastRow = now
+	e.mu.Unlock()
+	return int64(now<<6 | (e.cfg.NodeID & 63))
+}
+
+func seqKey(oid uint32) []byte {
+	k := make([]byte, 4)
+	binary.BigEndian.PutUint32(k, oid)
+	return k
+}
+
+// nextSeqOrdinal returns the next ordinal (1, 2, ...) of sequence s,
+// reserving a block of ordinals through the log when the local block is
+// used up. Ordinals map to values as start + (ord-1)*increment.
+func (e *Engine) nextSeqOrdinal(ctx context.Context, oid uint32) (int64, error) {
+	e.mu.Lock()
+	b := e.st.seqs[oid]
+	if b != nil && b.next <= b.high {
+		v := b.next
+		b.next++
+		e.mu.Unlock()
+		return v, nil
+	}
+	e.mu.Unlock()
+	res, err := e.propose(ctx, &kv.Command{Kind: kv.KindIncrement, Space: kv.SequenceSpace, Key: seqKey(oid), Delta: seqBlockSize})
+	if err != nil {
+		return 0, err
+	}
+	high := res.Value
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	b = e.st.seqs[oid]
+	if b != nil && b.next <= b.high && b.high > high {
+		// another session refilled meanwhile with a later block; keep ours for later
+		v := b.next
+		b.next++
+		return v, nil
+	}
+	e.st.seqs[oid] = &seqBlock{next: high - seqBlockSize + 2, high: high}
+	return high - seqBlockSize + 1, nil
+}
+
+// setSeqOrdinal makes the next ordinal handed out by any node be ord+1.
+func (e *Engine) setSeqOrdinal(ctx context.Context, oid uint32, ord int64) error {
+	res, err := e.propose(ctx, &kv.Command{Kind: kv.KindIncrement, Space: kv.SequenceSpace, Key: seqKey(oid), Delta: 0})
+	if err != nil {
+		return err
+	}
+	if d := ord - res.Value; d != 0 {
+		if _, err := e.propose(ctx, &kv.Command{Kind: kv.KindIncrement, Space: kv.SequenceSpace, Key: seqKey(oid), Delta: d}); err != nil {
+			return err
+		}
+	}
+	e.mu.Lock()
+	delete(e.st.seqs, oid)
+	e.mu.Unlock()
+	return nil
+}
+
+func (e *Engine) propose(ctx context.Context, cmd *kv.Command) (kv.Result, error) {
+	if e.cfg.Proposer == nil {
+		return kv.Result{}, pgerror.New(pgerror.Internal, "no proposer configured")
+	}
+	res, err := e.cfg.Proposer.Propose(ctx, cmd)
+	if err != nil {
+		if ctx.Err() != nil {
+			return res, errCanceled
+		}
+		return res, pgerror.Wrap(err, pgerror.ConnectionException, "propose")
+	}
+	if res.Err != nil && res.Err != kv.ErrConflict {
+		return res, pgerror.Wrap(res.Err, pgerror.Internal, "apply")
+	}
+	return res, nil
+}
+
+var errCanceled = pgerror.New(pgerror.QueryCanceled, "canceling statement due to user request")

@@ -1,0 +1,322 @@
+package sql
+
+import (
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"logdb/sql/pgerror"
+	"logdb/sql/types"
+)
+
+type joinKind uint8
+
+const (
+	joinInner joinKind = iota
+	joinLeft
+	joinRight
+	joinFull
+)
+
+// joinNode joins left and right: a hash join on lkeys = rkeys, or a nested
+// loop over the materialized right side when there are no keys. lkeys read
+// the left row; rkeys and pred read the combined row (left then right).
+type joinNode struct {
+	left, right  node
+	kind         joinKind
+	lw           int // width of the left row
+	lkeys, rkeys []expr
+	pred         expr
+	cols         []resultCol
+}
+
+func (j *joinNode) columns() []resultCol { return j.cols }
+
+func (j *joinNode) start(ec *execCtx) (iterator, error) {
+	rrows, err := runNode(ec, j.right)
+	if err != nil {
+		return nil, err
+	}
+	it := &joinIter{j: j, ec: ec, rrows: rrows, width: len(j.cols)}
+	if j.kind == joinRight || j.kind == joinFull {
+		it.matched = make([]bool, len(rrows))
+	}
+	if len(j.lkeys) > 0 {
+		it.table = map[string][]int{}
+		buf := make([]types.Datum, it.width)
+		var kb []byte
+		for i, r := range rrows {
+			copy(buf[j.lw:], r)
+			var null bool
+			kb, null, err = j.keyOf(ec, kb[:0], j.rkeys, buf)
+			if err != nil {
+				return nil, err
+			}
+			if null {
+				continue
+			}
+			it.table[string(kb)] = append(it.table[string(kb)], i)
+		}
+	}
+	if it.left, err = j.left.start(ec); err != nil {
+		return nil, err
+	}
+	return it, nil
+}
+
+func (j *joinNode) keyOf(ec *execCtx, dst []byte, keys []expr, row []types.Datum) ([]byte, bool, error) {
+	for _, k := range keys {
+		v, err := k.eval(ec, row)
+		if err != nil {
+			return nil, false, err
+		}
+		if v == nil {
+			return dst, true, nil
+		}
+		dst = types.AppendKey(dst, k.typ(), v)
+	}
+	return dst, false, nil
+}
+
+type joinIter struct {
+	j       *joinNode
+	ec      *execCtx
+	left    iterator
+	rrows   [][]types.Datum
+	table   map[string][]int
+	matched []bool
+	width   int
+
+	cur      []types.Datum // current left row
+	cands    []int
+	all      bool // nested loop: candidates are all right rows
+	pos      int
+	curMatch bool
+	leftDone bool
+	tail     int // position in the unmatched-right pass
+	kb       []byte
+}
+
+func (it *joinIter) combine(l, r []types.Datum) []types.Datum {
+	row := make([]types.Datum, it.width)
+	if l != nil {
+		copy(row, l)
+	}
+	if r != nil {
+		copy(row[it.j.lw:], r)
+	}
+	return row
+}
+
+func (it *joinIter) next() ([]types.Datum, error) {
+	j := it.j
+	for !it.leftDone {
+		if it.cur == nil {
+			l, err := it.left.next()
+			if err != nil {
+				return nil, err
+			}
+			if l == nil {
+				it.leftDone = true
+				break
+			}
+			if err := it.ec.tick(); err != nil {
+				return nil, err
+			}
+			it.cur, it.pos, it.curMatch = l, 0, false
+			if it.table != nil {
+				var null bool
+				it.kb, null, err = j.keyOf(it.ec, it.kb[:0], j.lkeys, l)
+				if err != nil {
+					return nil, err
+				}
+				it.cands, it.all = nil, false
+				if !null {
+					it.cands = it.table[string(it.kb)]
+				}
+			} else {
+				it.all = true
+			}
+		}
+		n := len(it.cands)
+		if it.all {
+			n = len(it.rrows)
+		}
+		for it.pos < n {
+			ri := it.pos
+			if !it.all {
+				ri = it.cands[it.pos]
+			}
+			it.pos++
+			row := it.combine(it.cur, it.rrows[ri])
+			if j.pred != nil {
+				ok, err := evalBool(it.ec, j.pred, row)
+				if err != nil {
+					return nil, err
+				}
+				if !ok {
+					continue
+				}
+			}
+			it.curMatch = true
+			if it.matched != nil {
+				it.matched[ri] = true
+			}
+			return row, nil
+		}
+		l := it.cur
+		it.cur = nil
+		if !it.curMatch && (j.kind == joinLeft || j.kind == joinFull) {
+			return it.combine(l, nil), nil
+		}
+	}
+	if it.matched != nil {
+		for it.tail < len(it.rrows) {
+			i := it.tail
+			it.tail++
+			if !it.matched[i] {
+				return it.combine(nil, it.rrows[i]), nil
+			}
+		}
+	}
+	return nil, nil
+}
+
+func (it *joinIter) close() {
+	if it.left != nil {
+		it.left.close()
+	}
+}
+
+// planFunctionScan plans a set-returning function in FROM
+// (generate_series, unnest).
+func (p *planner) planFunctionScan(rf *pg_query.RangeFunction, parent *scope) (*fromItem, error) {
+	if rf.Lateral || len(rf.Functions) != 1 {
+		return nil, unsupportedFrom("this kind of function in FROM")
+	}
+	items := rf.Functions[0].GetList().GetItems()
+	fc := items[0].GetFuncCall()
+	if fc == nil {
+		return nil, unsupportedFrom("this kind of function in FROM")
+	}
+	name := funcName(fc.Funcname)
+	sc := &scope{parent: parent}
+	args := make([]expr, len(fc.Args))
+	for i, a := range fc.Args {
+		e, err := p.compileExpr(a, sc)
+		if err != nil {
+			return nil, err
+		}
+		args[i] = e
+	}
+	srf, err := p.setReturningFunc(name, args)
+	if err != nil {
+		return nil, err
+	}
+	cols := []resultCol{{name: name, t: srf.t}}
+	if srf.names != nil {
+		cols = []resultCol{{name: srf.names[0], t: srf.t}}
+		for i, t := range srf.t2 {
+			cols = append(cols, resultCol{name: srf.names[i+1], t: t})
+		}
+	}
+	if rf.Ordinality {
+		cols = append(cols, resultCol{name: "ordinality", t: int8T})
+		srf.ordinality = true
+	}
+	cols, err = aliasCols(cols, rf.Alias, name)
+	if err != nil {
+		return nil, err
+	}
+	if rf.Alias != nil && len(rf.Alias.Colnames) == 0 && len(cols) >= 1 && srf.names == nil {
+		cols[0].name = rf.Alias.Aliasname
+	}
+	srf.cols = cols
+	return &fromItem{n: srf, cols: cols}, nil
+}
+
+// srfProjectNode evaluates a set-returning function of the select list for
+// each input row, appending its value to the row (one output row per
+// value).
+type srfProjectNode struct {
+	src  node
+	srf  *srfNode
+	cols []resultCol
+}
+
+func (n *srfProjectNode) columns() []resultCol { return n.cols }
+func (n *srfProjectNode) start(ec *execCtx) (iterator, error) {
+	it, err := n.src.start(ec)
+	if err != nil {
+		return nil, err
+	}
+	return &srfProjectIter{n: n, src: it, ec: ec}, nil
+}
+
+type srfProjectIter struct {
+	n    *srfProjectNode
+	src  iterator
+	ec   *execCtx
+	in   []types.Datum
+	vals [][]types.Datum
+}
+
+func (it *srfProjectIter) next() ([]types.Datum, error) {
+	for len(it.vals) == 0 {
+		in, err := it.src.next()
+		if err != nil || in == nil {
+			return nil, err
+		}
+		if it.vals, err = it.n.srf.rowsFor(it.ec, in); err != nil {
+			return nil, err
+		}
+		it.in = in
+	}
+	v := it.vals[0]
+	it.vals = it.vals[1:]
+	row := make([]types.Datum, len(it.in)+1)
+	copy(row, it.in)
+	row[len(it.in)] = v[0]
+	return row, nil
+}
+func (it *srfProjectIter) close() { it.src.close() }
+
+var srfNames = map[string]bool{"generate_series": true, "unnest": true, "pg_options_to_table": true}
+
+// planTargetSRF handles one set-returning function call at the top of the
+// select list: it becomes a column appended by an srfProjectNode.
+func (p *planner) planTargetSRF(src node, sc *scope, list []*pg_query.Node) (node, *scope, error) {
+	for _, item := range list {
+		rt := item.GetResTarget()
+		fc := rt.Val.GetFuncCall()
+		if fc == nil || !srfNames[funcName(fc.Funcname)] || fc.Over != nil {
+			continue
+		}
+		name := funcName(fc.Funcname)
+		args := make([]expr, len(fc.Args))
+		for i, a := range fc.Args {
+			e, err := p.compileExpr(a, sc)
+			if err != nil {
+				return nil, nil, err
+			}
+			args[i] = e
+		}
+		srf, err := p.setReturningFunc(name, args)
+		if err != nil {
+			return nil, nil, err
+		}
+		if srf.names != nil {
+			return nil, nil, pgerror.Unsupported(name + " in the select list")
+		}
+		key := exprKey(rt.Val)
+		nsc := &scope{cols: append(append([]resultCol(nil), sc.cols...), resultCol{name: name, t: srf.t, hidden: true}), parent: sc.parent, using: sc.using}
+		m := &aggMap{slots: map[string]int{key: len(sc.cols)}, cols: nsc.cols, from: nil}
+		if sc.agg != nil {
+			for k, v := range sc.agg.slots {
+				m.slots[k] = v
+			}
+			m.from = sc.agg.from
+		}
+		nsc.agg = m
+		return &srfProjectNode{src: src, srf: srf, cols: nsc.cols}, nsc, nil
+	}
+	return src, sc, nil
+}

@@ -1,0 +1,358 @@
+package pgcatalog
+
+import (
+	"strings"
+	"sync"
+	"time"
+
+	"logdb/sql/types"
+)
+
+// This file generates the catalogs of fixed or nearly fixed content:
+// pg_type, pg_namespace, pg_database, roles, access methods, collations,
+// tablespaces, extensions, languages, settings and session statistics.
+
+func init() {
+	rowFuncs["pg_catalog.pg_type"] = pgTypeRows
+	rowFuncs["pg_catalog.pg_namespace"] = pgNamespaceRows
+	rowFuncs["pg_catalog.pg_database"] = pgDatabaseRows
+	rowFuncs["pg_catalog.pg_authid"] = pgAuthidRows
+	rowFuncs["pg_catalog.pg_roles"] = pgRolesRows
+	rowFuncs["pg_catalog.pg_user"] = pgUserRows
+	rowFuncs["pg_catalog.pg_shadow"] = pgUserRows
+	rowFuncs["pg_catalog.pg_am"] = pgAmRows
+	rowFuncs["pg_catalog.pg_collation"] = pgCollationRows
+	rowFuncs["pg_catalog.pg_tablespace"] = pgTablespaceRows
+	rowFuncs["pg_catalog.pg_extension"] = pgExtensionRows
+	rowFuncs["pg_catalog.pg_language"] = pgLanguageRows
+	rowFuncs["pg_catalog.pg_settings"] = pgSettingsRows
+	rowFuncs["pg_catalog.pg_stat_activity"] = pgStatActivityRows
+	rowFuncs["pg_catalog.pg_replication_slots"] = pgReplicationSlotsRows
+	rowFuncs["pg_catalog.pg_stat_database"] = pgStatDatabaseRows
+}
+
+var typeRows struct {
+	once sync.Once
+	rows [][]types.Datum
+}
+
+func pgTypeRows(v *View, s *Schema) [][]types.Datum {
+	typeRows.once.Do(func() {
+		r := newRows(v)
+		for _, t := range types.AllTypes() {
+			r.add(typeRow(t)...)
+		}
+		typeRows.rows = r.out
+	})
+	return append([][]types.Datum(nil), typeRows.rows...)
+}
+
+// ioNames are the type I/O functions whose names put an underscore before
+// in/out/recv/send ("date_in"); the others append directly ("int4in").
+var ioUnderscore = map[string]bool{
+	"json": true, "pg_node_tree": true, "date": true, "time": true, "timestamp": true,
+	"timestamptz": true, "interval": true, "numeric": true, "record": true, "cstring": true,
+	"any": true, "anyarray": true, "void": true, "trigger": true, "anyelement": true,
+	"uuid": true, "pg_lsn": true, "jsonb": true,
+}
+
+var preferredTypes = map[types.OID]bool{
+	types.BoolOID: true, types.TextOID: true, types.OidOID: true, types.Float8OID: true,
+	types.TimestamptzOID: true, types.IntervalOID: true,
+}
+
+func typeRow(t types.Info) []any {
+	typtype, category := "b", t.Category
+	switch {
+	case t.Category == 'P', t.OID == types.UnknownOID:
+		typtype = "p"
+	case t.OID == types.RecordArrayOID: // _record is a pseudo-type in PostgreSQL
+		typtype, category = "p", 'P'
+	}
+	isArray := t.Category == 'A' && t.Elem != 0 && t.Name != "int2vector" && t.Name != "oidvector"
+	in, out, recv, send := t.Name+"in", t.Name+"out", t.Name+"recv", t.Name+"send"
+	if ioUnderscore[t.Name] {
+		in, out, recv, send = t.Name+"_in", t.Name+"_out", t.Name+"_recv", t.Name+"_send"
+	}
+	base := t.OID
+	subscript, analyze := "-", "-"
+	if isArray {
+		in, out, recv, send = "array_in", "array_out", "array_recv", "array_send"
+		base = t.Elem
+		subscript, analyze = "array_subscript_handler", "array_typanalyze"
+	}
+	switch t.Name {
+	case "int2vector", "oidvector":
+		subscript = "array_subscript_handler"
+	case "name":
+		subscript = "raw_array_subscript_handler"
+	case "jsonb":
+		subscript = "jsonb_subscript_handler"
+	case "any", "trigger", "anyelement":
+		recv, send = "-", "-"
+	}
+	modin, modout := "-", "-"
+	switch base {
+	case types.BpcharOID, types.VarcharOID, types.NumericOID, types.TimeOID,
+		types.TimestampOID, types.TimestamptzOID, types.IntervalOID:
+		bi, _ := types.InfoOf(base)
+		modin, modout = bi.Name+"typmodin", bi.Name+"typmodout"
+	}
+	align := "i"
+	if t.Align != 0 {
+		align = string([]byte{t.Align})
+	}
+	return []any{"oid", t.OID, "typname", t.Name, "typnamespace", PgCatalogNamespace, "typowner", SuperuserOID,
+		"typlen", t.Len, "typbyval", t.ByVal, "typtype", typtype, "typcategory", category,
+		"typispreferred", preferredTypes[t.OID], "typisdefined", true, "typdelim", ",",
+		"typsubscript", subscript, "typelem", t.Elem, "typarray", t.Array,
+		"typinput", in, "typoutput", out, "typreceive", recv, "typsend", send,
+		"typmodin", modin, "typmodout", modout, "typanalyze", analyze,
+		"typalign", align, "typstorage", typStorage(t.OID, t.Len), "typtypmod", -1,
+		"typcollation", typCollation(t.OID)}
+}
+
+func pgNamespaceRows(v *View, s *Schema) [][]types.Datum {
+	r := newRows(v)
+	for _, n := range s.namespaces() {
+		owner := SuperuserOID
+		var acl any = textArray([]string{"postgres=UC/postgres", "=U/postgres"})
+		if n.oid == PgToastNamespace {
+			acl = nil
+		}
+		r.add("oid", n.oid, "nspname", n.name, "nspowner", owner, "nspacl", acl)
+	}
+	return r.out
+}
+
+// databaseOID gives each database a fixed OID: postgres has PostgreSQL's 5,
+// the others count down from 16383, below the first user OID.
+func databaseOID(i int, name string) uint32 {
+	if name == "postgres" {
+		return 5
+	}
+	return 16383 - uint32(i)
+}
+
+func (s *Schema) databases() []string {
+	if len(s.Databases) > 0 {
+		return s.Databases
+	}
+	db := s.Database
+	if db == "" {
+		db = "logdb"
+	}
+	if db == "postgres" {
+		return []string{"postgres"}
+	}
+	return []string{db, "postgres"}
+}
+
+func pgDatabaseRows(v *View, s *Schema) [][]types.Datum {
+	r := newRows(v)
+	for i, name := range s.databases() {
+		r.add("oid", databaseOID(i, name), "datname", name, "datdba", SuperuserOID, "encoding", 6,
+			"datlocprovider", "c", "datistemplate", false, "datallowconn", true, "datconnlimit", -1,
+			"datfrozenxid", 716, "datminmxid", 1, "dattablespace", DefaultTablespc,
+			"datcollate", "C", "datctype", "C")
+	}
+	return r.out
+}
+
+func (s *Schema) user() string {
+	if s.User == "" {
+		return "logdb"
+	}
+	return s.User
+}
+
+// The current user is the only role: a superuser with PostgreSQL's
+// bootstrap-superuser OID, so every object's owner resolves to it.
+func pgAuthidRows(v *View, s *Schema) [][]types.Datum {
+	r := newRows(v)
+	r.add("oid", SuperuserOID, "rolname", s.user(), "rolsuper", true, "rolinherit", true,
+		"rolcreaterole", true, "rolcreatedb", true, "rolcanlogin", true, "rolreplication", true,
+		"rolbypassrls", true, "rolconnlimit", -1)
+	return r.out
+}
+
+func pgRolesRows(v *View, s *Schema) [][]types.Datum {
+	r := newRows(v)
+	r.add("oid", SuperuserOID, "rolname", s.user(), "rolsuper", true, "rolinherit", true,
+		"rolcreaterole", true, "rolcreatedb", true, "rolcanlogin", true, "rolreplication", true,
+		"rolbypassrls", true, "rolconnlimit", -1, "rolpassword", "********")
+	return r.out
+}
+
+func pgUserRows(v *View, s *Schema) [][]types.Datum {
+	r := newRows(v)
+	pass := any("********")
+	if v.Name == "pg_shadow" {
+		pass = nil
+	}
+	r.add("usename", s.user(), "usesysid", SuperuserOID, "usecreatedb", true, "usesuper", true,
+		"userepl", true, "usebypassrls", true, "passwd", pass)
+	return r.out
+}
+
+func pgAmRows(v *View, s *Schema) [][]types.Datum {
+	r := newRows(v)
+	r.add("oid", HeapAM, "amname", "heap", "amhandler", "heap_tableam_handler", "amtype", "t")
+	r.add("oid", BtreeAM, "amname", "btree", "amhandler", "bthandler", "amtype", "i")
+	r.add("oid", HashAM, "amname", "hash", "amhandler", "hashhandler", "amtype", "i")
+	return r.out
+}
+
+func pgCollationRows(v *View, s *Schema) [][]types.Datum {
+	r := newRows(v)
+	r.add("oid", DefaultCollation, "collname", "default", "collnamespace", PgCatalogNamespace,
+		"collowner", SuperuserOID, "collprovider", "d", "collisdeterministic", true, "collencoding", -1)
+	r.add("oid", CCollation, "collname", "C", "collnamespace", PgCatalogNamespace,
+		"collowner", SuperuserOID, "collprovider", "c", "collisdeterministic", true, "collencoding", -1,
+		"collcollate", "C", "collctype", "C")
+	r.add("oid", 951, "collname", "POSIX", "collnamespace", PgCatalogNamespace,
+		"collowner", SuperuserOID, "collprovider", "c", "collisdeterministic", true, "collencoding", -1,
+		"collcollate", "POSIX", "collctype", "POSIX")
+	return r.out
+}
+
+func pgTablespaceRows(v *View, s *Schema) [][]types.Datum {
+	r := newRows(v)
+	r.add("oid", DefaultTablespc, "spcname", "pg_default", "spcowner", SuperuserOID)
+	r.add("oid", GlobalTablespc, "spcname", "pg_global", "spcowner", SuperuserOID)
+	return r.out
+}
+
+func pgExtensionRows(v *View, s *Schema) [][]types.Datum {
+	r := newRows(v)
+	r.add("oid", 13559, "extname", "plpgsql", "extowner", SuperuserOID, "extnamespace", PgCatalogNamespace,
+		"extrelocatable", false, "extversion", "1.0")
+	return r.out
+}
+
+func pgLanguageRows(v *View, s *Schema) [][]types.Datum {
+	r := newRows(v)
+	r.add("oid", 12, "lanname", "internal", "lanowner", SuperuserOID)
+	r.add("oid", 13, "lanname", "c", "lanowner", SuperuserOID)
+	r.add("oid", 14, "lanname", "sql", "lanowner", SuperuserOID, "lanpltrusted", true)
+	return r.out
+}
+
+func pgSettingsRows(v *View, s *Schema) [][]types.Datum {
+	r := newRows(v)
+	for _, st := range s.Settings {
+		var unit any
+		if st.Unit != "" {
+			unit = st.Unit
+		}
+		context, vartype, source := st.Context, st.VarType, st.Source
+		if context == "" {
+			context = "user"
+		}
+		if vartype == "" {
+			vartype = "string"
+		}
+		if source == "" {
+			source = "default"
+		}
+		r.add("name", st.Name, "setting", st.Setting, "unit", unit, "category", st.Category,
+			"short_desc", st.ShortDesc, "context", context, "vartype", vartype, "source", source,
+			"boot_val", st.Setting, "reset_val", st.Setting, "pending_restart", false)
+	}
+	return r.out
+}
+
+func timeOrNull(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC()
+}
+
+func pgStatActivityRows(v *View, s *Schema) [][]types.Datum {
+	r := newRows(v)
+	si := s.Session
+	state := "active"
+	var addr, port any
+	if si.ClientAddr != "" {
+		addr, port = si.ClientAddr, si.ClientPort
+	} else {
+		port = int64(-1)
+	}
+	db := s.Database
+	if db == "" {
+		db = "logdb"
+	}
+	r.add("datid", databaseOID(indexOf(s.databases(), db), db), "datname", db, "pid", si.PID,
+		"usesysid", SuperuserOID, "usename", s.user(), "application_name", si.ApplicationName,
+		"client_addr", addr, "client_port", port, "backend_start", timeOrNull(si.BackendStart),
+		"xact_start", timeOrNull(si.XactStart), "query_start", timeOrNull(si.QueryStart),
+		"state_change", timeOrNull(si.QueryStart), "state", state, "query", si.Query,
+		"backend_type", "client backend")
+	return r.out
+}
+
+func indexOf(xs []string, x string) int {
+	for i, y := range xs {
+		if y == x {
+			return i
+		}
+	}
+	return 0
+}
+
+func pgReplicationSlotsRows(v *View, s *Schema) [][]types.Datum {
+	r := newRows(v)
+	for _, sl := range s.ReplicationSlots {
+		var plugin, db, datoid, pid, confirmed any
+		if sl.Plugin != "" {
+			plugin = sl.Plugin
+		}
+		if sl.SlotType == "logical" || sl.Database != "" {
+			db = sl.Database
+			datoid = databaseOID(indexOf(s.databases(), sl.Database), sl.Database)
+			confirmed = sl.ConfirmedFlushLSN
+		}
+		if sl.Active {
+			pid = sl.ActivePID
+		}
+		slotType := sl.SlotType
+		if slotType == "" {
+			slotType = "logical"
+		}
+		r.add("slot_name", sl.Name, "plugin", plugin, "slot_type", slotType, "datoid", datoid,
+			"database", db, "temporary", sl.Temporary, "active", sl.Active, "active_pid", pid,
+			"restart_lsn", sl.RestartLSN, "confirmed_flush_lsn", confirmed, "wal_status", "reserved",
+			"two_phase", false)
+	}
+	return r.out
+}
+
+func pgStatDatabaseRows(v *View, s *Schema) [][]types.Datum {
+	r := newRows(v)
+	for i, name := range s.databases() {
+		r.add("datid", databaseOID(i, name), "datname", name, "numbackends", int64(boolInt(name == s.Database)))
+	}
+	return r.out
+}
+
+// encodingName is pg_encoding_to_char for the encodings logdb reports.
+func encodingName(n int64) string {
+	switch n {
+	case 0:
+		return "SQL_ASCII"
+	case 6:
+		return "UTF8"
+	}
+	return ""
+}
+
+func encodingNumber(name string) int64 {
+	switch strings.ToUpper(strings.ReplaceAll(name, "-", "")) {
+	case "SQL_ASCII":
+		return 0
+	case "UTF8", "UNICODE":
+		return 6
+	}
+	return -1
+}

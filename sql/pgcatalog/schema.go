@@ -1,0 +1,167 @@
+package pgcatalog
+
+import (
+	"time"
+
+	"logdb/sql/types"
+)
+
+// Schema is what the catalog views are built from: a plain description of
+// the database at one transaction's snapshot. The sql package fills it from
+// its catalog; this package never reads storage.
+type Schema struct {
+	Database  string // current database name ("logdb")
+	User      string // current user
+	Tables    []Table
+	Sequences []Sequence
+	Settings  []Setting
+	// Databases lists the database names \l shows ("logdb", "postgres").
+	Databases []string
+
+	// Fields below were added by pgcatalog; all are optional.
+
+	// SearchPath is the session's search_path, resolved ("$user" dropped);
+	// nil means ["public"]. pg_catalog is always searched first.
+	SearchPath []string
+	// Namespaces are the schemas created with CREATE SCHEMA (not public,
+	// pg_catalog, information_schema, pg_toast, which are built in).
+	Namespaces []Namespace
+	// Views are user views (CREATE VIEW), if the engine has them.
+	Views []UserView
+	// Session describes the current session for pg_stat_activity.
+	Session SessionInfo
+	// ReplicationSlots fill pg_replication_slots.
+	ReplicationSlots []ReplicationSlot
+}
+
+// Namespace is a user-created schema.
+type Namespace struct {
+	OID  uint32
+	Name string
+}
+
+// UserView is a view created with CREATE VIEW.
+type UserView struct {
+	OID        uint32
+	Name       string
+	Schema     string
+	Columns    []Column
+	Definition string // pg_get_viewdef's text: " SELECT items.id,\n    items.name\n   FROM items;"
+}
+
+// SessionInfo is the current session as pg_stat_activity shows it.
+type SessionInfo struct {
+	PID             int64
+	ApplicationName string
+	ClientAddr      string // "127.0.0.1", "" for a Unix socket
+	ClientPort      int64
+	BackendStart    time.Time
+	XactStart       time.Time // zero when idle
+	QueryStart      time.Time
+	Query           string // the statement being run
+}
+
+// ReplicationSlot is one row of pg_replication_slots.
+type ReplicationSlot struct {
+	Name              string
+	Plugin            string // "pgoutput", "test_decoding"; "" for physical
+	SlotType          string // "logical" or "physical"
+	Database          string
+	Temporary         bool
+	Active            bool
+	ActivePID         int64 // 0 when inactive
+	RestartLSN        types.LSN
+	ConfirmedFlushLSN types.LSN
+}
+
+// Namespace OIDs, as in PostgreSQL.
+const (
+	PgCatalogNamespace  uint32 = 11
+	PublicNamespace     uint32 = 2200
+	InformationSchemaNS uint32 = 13000 // logdb's own choice (PG assigns it at initdb)
+)
+
+// Table is one user table.
+type Table struct {
+	OID         uint32
+	Name        string
+	Schema      string // "public"
+	Columns     []Column
+	Indexes     []Index
+	Constraints []Constraint
+	RowEstimate int64
+}
+
+// Column is one live (not dropped) column.
+type Column struct {
+	Name     string
+	AttNum   int16 // 1-based, in table order
+	Type     types.T
+	NotNull  bool
+	Default  string // the default expression as PostgreSQL prints it (pg_get_expr), "" for none
+	Identity byte   // 0, or 'a'/'d' for identity columns
+	// Generated is the expression of a GENERATED ALWAYS AS (...) STORED
+	// column, "" for none (optional).
+	Generated string
+}
+
+// Index is one index (including the primary key's).
+type Index struct {
+	OID     uint32
+	Name    string
+	Columns []int16 // attnums, in index order
+	Unique  bool
+	Primary bool
+	// Def is the CREATE INDEX statement as pg_get_indexdef prints it:
+	// "CREATE UNIQUE INDEX users_pkey ON public.users USING btree (id)".
+	// Optional: when "", pgcatalog builds it from the fields above.
+	Def string
+	// Method is the access method, "btree" (default when "") or "hash".
+	Method string
+}
+
+// Constraint is a table constraint: 'p' primary key, 'u' unique, 'c' check,
+// 'f' foreign key, 'n' not null is not listed (PostgreSQL 15 has none).
+type Constraint struct {
+	OID      uint32
+	Name     string
+	Kind     byte
+	Columns  []int16
+	IndexOID uint32 // for 'p' and 'u'
+	// Def is pg_get_constraintdef's text: "PRIMARY KEY (id)", "CHECK ((price > 0))".
+	// Optional for 'p', 'u' and 'f' (built from the fields); required for 'c'.
+	Def string
+	// PrettyDef is pg_get_constraintdef(oid, true)'s text when it differs
+	// from Def: "CHECK (price > 0::numeric)" for Def "CHECK ((price > (0)::numeric))".
+	PrettyDef string
+
+	// Foreign keys ('f'): the referenced table and columns, and the actions
+	// as pg_constraint codes: 'a' no action (default when 0), 'r' restrict,
+	// 'c' cascade, 'n' set null, 'd' set default; match 's' simple (default)
+	// or 'f' full.
+	RefTableOID          uint32
+	RefColumns           []int16
+	OnUpdate, OnDelete   byte
+	MatchType            byte
+	Deferrable, Deferred bool
+}
+
+// Sequence is a sequence (serial columns own one).
+type Sequence struct {
+	OID                               uint32
+	Name                              string
+	Schema                            string
+	OwnerTable                        uint32 // table OID of an owning serial column, else 0
+	OwnerAttNum                       int16
+	Type                              types.T // int2/int4/int8
+	Start, Increment, Min, Max, Cache int64
+	Cycle                             bool
+	// LastValue is the last value nextval returned; valid when IsCalled.
+	LastValue int64
+	IsCalled  bool
+}
+
+// Setting is one row of pg_settings / SHOW ALL.
+type Setting struct {
+	Name, Setting, Unit, Category, ShortDesc, Context, VarType, Source string
+}

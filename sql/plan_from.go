@@ -1,0 +1,438 @@
+package sql
+
+import (
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"logdb/sql/pgcatalog"
+	"logdb/sql/pgerror"
+	"logdb/sql/types"
+)
+
+// fromItem is one relation of a FROM list after flattening inner joins.
+type fromItem struct {
+	n       node
+	cols    []resultCol
+	scan    *scanNode // set for base tables: takes pushed-down predicates
+	filters []expr    // pushed-down predicates of other items
+	off     int
+	using   map[string]bool
+}
+
+func (it *fromItem) plan() node {
+	if len(it.filters) == 0 {
+		return it.n
+	}
+	return &filterNode{src: it.n, pred: andOf(it.filters)}
+}
+
+func andOf(es []expr) expr {
+	if len(es) == 1 {
+		return es[0]
+	}
+	return &andExpr{args: es}
+}
+
+type pendingQual struct {
+	e     expr
+	items map[int]bool
+	used  bool
+}
+
+// planFrom plans a FROM list with its WHERE clause: single-relation
+// predicates are pushed into scans (where they choose the access path),
+// equalities between relations become hash-join keys.
+func (p *planner) planFrom(from []*pg_query.Node, where *pg_query.Node, parent *scope) (node, *scope, error) {
+	var items []*fromItem
+	var quals []*pg_query.Node
+	var err error
+	for _, f := range from {
+		if items, quals, err = p.flattenFrom(f, parent, items, quals); err != nil {
+			return nil, nil, err
+		}
+	}
+	quals = splitAnd(where, quals)
+	sc := &scope{parent: parent}
+	owner := []int{}
+	for i, it := range items {
+		it.off = len(sc.cols)
+		sc.cols = append(sc.cols, it.cols...)
+		for range it.cols {
+			owner = append(owner, i)
+		}
+		for k := range it.using {
+			if sc.using == nil {
+				sc.using = map[string]bool{}
+			}
+			sc.using[k] = true
+		}
+	}
+	var pending []*pendingQual
+	var top []expr
+	for _, q := range quals {
+		e, err := p.compilePredicate(q, sc, "WHERE")
+		if err != nil {
+			return nil, nil, err
+		}
+		cols := map[int]bool{}
+		sub := exprCols(e, cols)
+		set := map[int]bool{}
+		for c := range cols {
+			set[owner[c]] = true
+		}
+		if !sub && len(set) == 1 && len(items) > 0 {
+			var i int
+			for k := range set {
+				i = k
+			}
+			it := items[i]
+			ie, err := p.compilePredicate(q, &scope{cols: it.cols, parent: parent, using: it.using}, "WHERE")
+			if err != nil {
+				return nil, nil, err
+			}
+			if it.scan != nil {
+				it.scan.preds = append(it.scan.preds, ie)
+			} else {
+				it.filters = append(it.filters, ie)
+			}
+			continue
+		}
+		if sub || len(set) == 0 {
+			top = append(top, e)
+			continue
+		}
+		pending = append(pending, &pendingQual{e: e, items: set})
+	}
+	for _, it := range items {
+		if it.scan != nil {
+			it.scan.choosePath()
+		}
+	}
+	cur := items[0].plan()
+	for k := 1; k < len(items); k++ {
+		j := &joinNode{left: cur, right: items[k].plan(), kind: joinInner, lw: items[k].off, cols: sc.cols[:items[k].off+len(items[k].cols)]}
+		var residual []expr
+		for _, pq := range pending {
+			if pq.used || !coveredBy(pq.items, k) {
+				continue
+			}
+			pq.used = true
+			if l, r, ok := splitEquiKey(pq.e, owner, k); ok {
+				j.lkeys = append(j.lkeys, l)
+				j.rkeys = append(j.rkeys, r)
+				continue
+			}
+			residual = append(residual, pq.e)
+		}
+		if len(residual) > 0 {
+			j.pred = andOf(residual)
+		}
+		cur = j
+	}
+	if len(top) > 0 {
+		cur = &filterNode{src: cur, pred: andOf(top)}
+	}
+	return cur, sc, nil
+}
+
+func coveredBy(items map[int]bool, k int) bool {
+	max := -1
+	for i := range items {
+		if i > k {
+			return false
+		}
+		if i > max {
+			max = i
+		}
+	}
+	return max == k
+}
+
+// splitEquiKey recognizes l = r where l reads only relations before k and r
+// only relation k (or the reverse), with a key encoding both sides share.
+func splitEquiKey(e expr, owner []int, k int) (expr, expr, bool) {
+	op, ok := e.(*opExpr)
+	if !ok || op.op.Name != "=" || op.l == nil || !keyCompatible(op.l.typ(), op.r.typ()) {
+		return nil, nil, false
+	}
+	side := func(x expr) int { // -1 none, 0 left part, 1 relation k, 2 mixed
+		cols := map[int]bool{}
+		if exprCols(x, cols) {
+			return 2
+		}
+		res := -1
+		for c := range cols {
+			s := 0
+			if owner[c] == k {
+				s = 1
+			}
+			if res >= 0 && res != s {
+				return 2
+			}
+			res = s
+		}
+		return res
+	}
+	ls, rs := side(op.l), side(op.r)
+	switch {
+	case ls == 0 && rs == 1:
+		return op.l, op.r, true
+	case ls == 1 && rs == 0:
+		return op.r, op.l, true
+	}
+	return nil, nil, false
+}
+
+// keyCompatible reports whether values of a and b that are equal have the
+// same key encoding (so hashing or key lookups by one find the other).
+func keyCompatible(a, b types.T) bool {
+	if a.OID == b.OID {
+		return true
+	}
+	fam := func(o types.OID) int {
+		switch o {
+		case types.Int2OID, types.Int4OID, types.Int8OID, types.OidOID, types.RegclassOID, types.RegtypeOID:
+			return 1
+		case types.TextOID, types.VarcharOID, types.NameOID:
+			return 2
+		case types.Float4OID, types.Float8OID:
+			return 3
+		}
+		return 0
+	}
+	fa := fam(a.OID)
+	return fa != 0 && fa == fam(b.OID)
+}
+
+// flattenFrom adds the relations of one FROM element; inner joins without
+// an alias are flattened so their ON clause joins the WHERE conjuncts.
+func (p *planner) flattenFrom(f *pg_query.Node, parent *scope, items []*fromItem, quals []*pg_query.Node) ([]*fromItem, []*pg_query.Node, error) {
+	switch {
+	case f.GetJoinExpr() != nil:
+		j := f.GetJoinExpr()
+		if j.Jointype == pg_query.JoinType_JOIN_INNER && !j.IsNatural && len(j.UsingClause) == 0 && j.Alias == nil {
+			var err error
+			if items, quals, err = p.flattenFrom(j.Larg, parent, items, quals); err != nil {
+				return nil, nil, err
+			}
+			if items, quals, err = p.flattenFrom(j.Rarg, parent, items, quals); err != nil {
+				return nil, nil, err
+			}
+			return items, splitAnd(j.Quals, quals), nil
+		}
+		it, err := p.planJoin(j, parent)
+		if err != nil {
+			return nil, nil, err
+		}
+		return append(items, it), quals, nil
+	default:
+		it, err := p.planFromItem(f, parent)
+		if err != nil {
+			return nil, nil, err
+		}
+		return append(items, it), quals, nil
+	}
+}
+
+func aliasCols(cols []resultCol, alias *pg_query.Alias, defName string) ([]resultCol, error) {
+	out := make([]resultCol, len(cols))
+	copy(out, cols)
+	name := defName
+	if alias != nil {
+		name = alias.Aliasname
+		if len(alias.Colnames) > len(out) {
+			return nil, pgerror.New(pgerror.InvalidColumnReference, "table \"%s\" has %d columns available but %d columns specified", name, len(out), len(alias.Colnames))
+		}
+		for i, c := range alias.Colnames {
+			out[i].name = c.GetString_().Sval
+		}
+	}
+	for i := range out {
+		out[i].table = name
+	}
+	return out, nil
+}
+
+func (p *planner) planFromItem(f *pg_query.Node, parent *scope) (*fromItem, error) {
+	switch {
+	case f.GetRangeVar() != nil:
+		rv := f.GetRangeVar()
+		if rv.Schemaname == "" {
+			if d := p.lookupCTE(rv.Relname); d != nil {
+				cols, err := aliasCols(d.cols, rv.Alias, rv.Relname)
+				if err != nil {
+					return nil, err
+				}
+				return &fromItem{n: &cteScanNode{def: d, cols: cols}, cols: cols}, nil
+			}
+		}
+		if rv.Schemaname == "" || rv.Schemaname == "public" {
+			if t, ok := p.cat.tables[rv.Relname]; ok {
+				s := newScanNode(t)
+				if rv == p.dmlTarget {
+					s.withRef = true
+					s.cols = append(s.cols, resultCol{name: "?ref?", t: types.T{OID: types.ByteaOID, Mod: -1}, hidden: true})
+				}
+				cols, err := aliasCols(s.cols, rv.Alias, rv.Relname)
+				if err != nil {
+					return nil, err
+				}
+				s.cols = cols
+				return &fromItem{n: s, cols: cols, scan: s}, nil
+			}
+		}
+		if rv.Schemaname == "" || rv.Schemaname == "public" {
+			if sq, ok := p.cat.seqs[rv.Relname]; ok {
+				cols, err := aliasCols(seqRelColumns(), rv.Alias, rv.Relname)
+				if err != nil {
+					return nil, err
+				}
+				return &fromItem{n: &seqRelNode{sq: sq, cols: cols}, cols: cols}, nil
+			}
+		}
+		if rv.Schemaname != "public" {
+			if v := pgcatalog.Lookup(rv.Schemaname, rv.Relname); v != nil {
+				var cols []resultCol
+				for i, c := range v.Columns {
+					cols = append(cols, resultCol{name: c.Name, t: c.Type, tableOID: v.OID, attNum: int16(i + 1)})
+				}
+				cols = append(cols, resultCol{name: "tableoid", t: oidT, hidden: true})
+				cols, err := aliasCols(cols, rv.Alias, rv.Relname)
+				if err != nil {
+					return nil, err
+				}
+				return &fromItem{n: &viewNode{v: v, cols: cols}, cols: cols}, nil
+			}
+		}
+		return nil, undefinedTable(rv)
+	case f.GetRangeSubselect() != nil:
+		rs := f.GetRangeSubselect()
+		if rs.Lateral {
+			return nil, pgerror.Unsupported("LATERAL")
+		}
+		n, err := p.planQuery(rs.Subquery, parent)
+		if err != nil {
+			return nil, err
+		}
+		if rs.Alias == nil {
+			rs.Alias = &pg_query.Alias{Aliasname: "unnamed_subquery"}
+		}
+		cols, err := aliasCols(n.columns(), rs.Alias, "")
+		if err != nil {
+			return nil, err
+		}
+		for i := range cols {
+			cols[i].hidden = false
+		}
+		return &fromItem{n: &renameNode{src: n, cols: cols}, cols: cols}, nil
+	case f.GetRangeFunction() != nil:
+		return p.planFunctionScan(f.GetRangeFunction(), parent)
+	}
+	return nil, pgerror.Unsupported("FROM item " + nodeName(f))
+}
+
+func undefinedTable(rv *pg_query.RangeVar) error {
+	name := rv.Relname
+	if rv.Schemaname != "" {
+		name = rv.Schemaname + "." + name
+	}
+	return pgerror.New(pgerror.UndefinedTable, "relation \"%s\" does not exist", name)
+}
+
+// planJoin plans an outer join (or a join with USING / NATURAL / alias).
+func (p *planner) planJoin(j *pg_query.JoinExpr, parent *scope) (*fromItem, error) {
+	ln, lsc, err := p.planFrom([]*pg_query.Node{j.Larg}, nil, parent)
+	if err != nil {
+		return nil, err
+	}
+	rn, rsc, err := p.planFrom([]*pg_query.Node{j.Rarg}, nil, parent)
+	if err != nil {
+		return nil, err
+	}
+	lw := len(lsc.cols)
+	cols := append(append([]resultCol(nil), lsc.cols...), rsc.cols...)
+	sc := &scope{cols: cols, parent: parent, using: map[string]bool{}}
+	for k := range lsc.using {
+		sc.using[k] = true
+	}
+	for k := range rsc.using {
+		sc.using[k] = true
+	}
+	jn := &joinNode{left: ln, right: rn, lw: lw}
+	switch j.Jointype {
+	case pg_query.JoinType_JOIN_INNER:
+		jn.kind = joinInner
+	case pg_query.JoinType_JOIN_LEFT:
+		jn.kind = joinLeft
+	case pg_query.JoinType_JOIN_RIGHT:
+		jn.kind = joinRight
+	case pg_query.JoinType_JOIN_FULL:
+		jn.kind = joinFull
+	default:
+		return nil, pgerror.Unsupported("join type " + j.Jointype.String())
+	}
+	using := nodeStrings(j.UsingClause)
+	if j.IsNatural {
+		for _, lc := range lsc.cols {
+			if lc.hidden {
+				continue
+			}
+			if i, _ := rsc.lookup("", lc.name); i >= 0 {
+				using = append(using, lc.name)
+			}
+		}
+	}
+	var residual []expr
+	for _, name := range using {
+		li, err := lsc.lookup("", name)
+		if err != nil {
+			return nil, err
+		}
+		ri, err := rsc.lookup("", name)
+		if err != nil {
+			return nil, err
+		}
+		if li < 0 || ri < 0 {
+			return nil, pgerror.New(pgerror.UndefinedColumn, "column \"%s\" specified in USING clause does not exist in %s table", name, map[bool]string{true: "left", false: "right"}[li < 0])
+		}
+		op, l, r, err := p.binaryOp("=", &colExpr{idx: li, t: cols[li].t}, &colExpr{idx: lw + ri, t: cols[lw+ri].t})
+		if err != nil {
+			return nil, err
+		}
+		if keyCompatible(l.typ(), r.typ()) {
+			jn.lkeys = append(jn.lkeys, l)
+			jn.rkeys = append(jn.rkeys, r)
+		} else {
+			residual = append(residual, &opExpr{op: op, l: l, r: r})
+		}
+		cols[lw+ri].hidden = true
+		sc.using[name] = true
+	}
+	owner := make([]int, len(cols))
+	for i := lw; i < len(cols); i++ {
+		owner[i] = 1
+	}
+	for _, q := range splitAnd(j.Quals, nil) {
+		e, err := p.compilePredicate(q, sc, "JOIN/ON")
+		if err != nil {
+			return nil, err
+		}
+		if l, r, ok := splitEquiKey(e, owner, 1); ok {
+			jn.lkeys = append(jn.lkeys, l)
+			jn.rkeys = append(jn.rkeys, r)
+			continue
+		}
+		residual = append(residual, e)
+	}
+	if len(residual) > 0 {
+		jn.pred = andOf(residual)
+	}
+	if j.Alias != nil {
+		ac, err := aliasCols(cols, j.Alias, "")
+		if err != nil {
+			return nil, err
+		}
+		cols = ac
+	}
+	jn.cols = cols
+	return &fromItem{n: jn, cols: cols, using: sc.using}, nil
+}

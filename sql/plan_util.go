@@ -1,0 +1,280 @@
+package sql
+
+import (
+	"strings"
+
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+)
+
+// exprKey is a location-insensitive identity of a parse node, used to match
+// GROUP BY expressions and aggregate calls to their uses.
+func exprKey(n *pg_query.Node) string {
+	c := proto.Clone(n).(*pg_query.Node)
+	clearLocations(c.ProtoReflect())
+	b, _ := proto.MarshalOptions{Deterministic: true}.Marshal(c)
+	return string(b)
+}
+
+func clearLocations(m protoreflect.Message) {
+	var clear []protoreflect.FieldDescriptor
+	defer func() {
+		for _, fd := range clear {
+			m.Clear(fd)
+		}
+	}()
+	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		switch {
+		case fd.Name() == "location" || fd.Name() == "stmt_location":
+			clear = append(clear, fd)
+		case fd.IsList() && fd.Kind() == protoreflect.MessageKind:
+			l := v.List()
+			for i := 0; i < l.Len(); i++ {
+				clearLocations(l.Get(i).Message())
+			}
+		case fd.Kind() == protoreflect.MessageKind && !fd.IsMap():
+			clearLocations(v.Message())
+		}
+		return true
+	})
+}
+
+// walkNodes calls fn for every Node under n (n included), not descending
+// into sub-selects; fn returns false to skip a node's children.
+func walkNodes(n *pg_query.Node, fn func(*pg_query.Node) bool) {
+	if n == nil {
+		return
+	}
+	if !fn(n) {
+		return
+	}
+	if n.GetSubLink() != nil {
+		walkNodes(n.GetSubLink().Testexpr, fn)
+		return
+	}
+	if n.GetSelectStmt() != nil || n.GetRangeSubselect() != nil {
+		return
+	}
+	walkMessage(n.ProtoReflect(), fn)
+}
+
+func walkMessage(m protoreflect.Message, fn func(*pg_query.Node) bool) {
+	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		if fd.Kind() != protoreflect.MessageKind || fd.IsMap() {
+			return true
+		}
+		visit := func(x protoreflect.Message) {
+			if node, ok := x.Interface().(*pg_query.Node); ok {
+				walkNodes(node, fn)
+			} else {
+				walkMessage(x, fn)
+			}
+		}
+		if fd.IsList() {
+			l := v.List()
+			for i := 0; i < l.Len(); i++ {
+				visit(l.Get(i).Message())
+			}
+		} else {
+			visit(v.Message())
+		}
+		return true
+	})
+}
+
+var aggregateNames = map[string]bool{
+	"count": true, "sum": true, "avg": true, "min": true, "max": true,
+	"bool_and": true, "bool_or": true, "every": true, "string_agg": true,
+	"array_agg": true, "json_agg": true, "jsonb_agg": true,
+	"json_object_agg": true, "jsonb_object_agg": true,
+}
+
+func isAggregate(name string) bool { return aggregateNames[name] }
+
+// collectAggregates returns the aggregate calls under n (outside sub-selects).
+func collectAggregates(n *pg_query.Node, out []*pg_query.Node) []*pg_query.Node {
+	walkNodes(n, func(x *pg_query.Node) bool {
+		if fc := x.GetFuncCall(); fc != nil && fc.Over == nil && isAggregate(funcName(fc.Funcname)) {
+			out = append(out, x)
+			return false
+		}
+		return true
+	})
+	return out
+}
+
+// splitAnd flattens a WHERE clause into its AND-ed conjuncts.
+func splitAnd(n *pg_query.Node, out []*pg_query.Node) []*pg_query.Node {
+	if n == nil {
+		return out
+	}
+	if be := n.GetBoolExpr(); be != nil && be.Boolop == pg_query.BoolExprType_AND_EXPR {
+		for _, a := range be.Args {
+			out = splitAnd(a, out)
+		}
+		return out
+	}
+	return append(out, n)
+}
+
+// exprCols reports the current-row columns an expression reads, and
+// whether it has a sub-query (which may read any of them).
+func exprCols(e expr, cols map[int]bool) (sub bool) {
+	walkExpr(e, func(x expr) {
+		switch c := x.(type) {
+		case *colExpr:
+			cols[c.idx] = true
+		case *subqueryExpr:
+			sub = true
+		}
+	})
+	return sub
+}
+
+// walkExpr visits e and its children.
+func walkExpr(e expr, fn func(expr)) {
+	if e == nil {
+		return
+	}
+	fn(e)
+	switch x := e.(type) {
+	case *castExpr:
+		walkExpr(x.e, fn)
+	case *opExpr:
+		walkExpr(x.l, fn)
+		walkExpr(x.r, fn)
+	case *funcExpr:
+		for _, a := range x.args {
+			walkExpr(a, fn)
+		}
+	case *builtinExpr:
+		for _, a := range x.args {
+			walkExpr(a, fn)
+		}
+	case *andExpr:
+		for _, a := range x.args {
+			walkExpr(a, fn)
+		}
+	case *orExpr:
+		for _, a := range x.args {
+			walkExpr(a, fn)
+		}
+	case *notExpr:
+		walkExpr(x.e, fn)
+	case *isNullExpr:
+		walkExpr(x.e, fn)
+	case *boolTestExpr:
+		walkExpr(x.e, fn)
+	case *distinctExpr:
+		walkExpr(x.l, fn)
+		walkExpr(x.r, fn)
+	case *caseExpr:
+		walkExpr(x.arg, fn)
+		for _, a := range x.whens {
+			walkExpr(a, fn)
+		}
+		for _, a := range x.thens {
+			walkExpr(a, fn)
+		}
+		walkExpr(x.els, fn)
+	case *coalesceExpr:
+		for _, a := range x.args {
+			walkExpr(a, fn)
+		}
+	case *nullifExpr:
+		walkExpr(x.l, fn)
+		walkExpr(x.r, fn)
+	case *minMaxExpr:
+		for _, a := range x.args {
+			walkExpr(a, fn)
+		}
+	case *inListExpr:
+		walkExpr(x.l, fn)
+		for _, a := range x.list {
+			walkExpr(a, fn)
+		}
+	case *anyArrayExpr:
+		walkExpr(x.l, fn)
+		walkExpr(x.arr, fn)
+	case *arrayExpr:
+		for _, a := range x.elems {
+			walkExpr(a, fn)
+		}
+	case *subscriptExpr:
+		walkExpr(x.arr, fn)
+		walkExpr(x.idx, fn)
+	case *subqueryExpr:
+		walkExpr(x.test, fn)
+	case *relabelExpr:
+		walkExpr(x.e, fn)
+	}
+}
+
+// outputName is the column name PostgreSQL gives an unaliased target.
+func outputName(n *pg_query.Node) string {
+	switch {
+	case n.GetColumnRef() != nil:
+		f := nodeStrings(n.GetColumnRef().Fields)
+		return f[len(f)-1]
+	case n.GetFuncCall() != nil:
+		return lastName(n.GetFuncCall().Funcname)
+	case n.GetTypeCast() != nil:
+		tc := n.GetTypeCast()
+		if inner := outputName(tc.Arg); inner != "?column?" {
+			return inner
+		}
+		name := lastName(tc.TypeName.Names)
+		switch name {
+		case "int4":
+			if len(tc.TypeName.Names) == 2 {
+				return "int4"
+			}
+		}
+		return name
+	case n.GetCaseExpr() != nil:
+		return "case"
+	case n.GetCoalesceExpr() != nil:
+		return "coalesce"
+	case n.GetMinMaxExpr() != nil:
+		if n.GetMinMaxExpr().Op == pg_query.MinMaxOp_IS_GREATEST {
+			return "greatest"
+		}
+		return "least"
+	case n.GetAIndirection() != nil:
+		return outputName(n.GetAIndirection().Arg)
+	case n.GetSubLink() != nil:
+		sl := n.GetSubLink()
+		switch sl.SubLinkType {
+		case pg_query.SubLinkType_EXISTS_SUBLINK:
+			return "exists"
+		case pg_query.SubLinkType_ARRAY_SUBLINK:
+			return "array"
+		case pg_query.SubLinkType_EXPR_SUBLINK:
+			if sel := sl.Subselect.GetSelectStmt(); sel != nil && len(sel.TargetList) == 1 {
+				rt := sel.TargetList[0].GetResTarget()
+				if rt.Name != "" {
+					return rt.Name
+				}
+				return outputName(rt.Val)
+			}
+		}
+	case n.GetAArrayExpr() != nil:
+		return "array"
+	case n.GetSqlvalueFunction() != nil:
+		s := strings.ToLower(strings.TrimPrefix(n.GetSqlvalueFunction().Op.String(), "SVFOP_"))
+		s = strings.TrimSuffix(s, "_n")
+		if s == "current_catalog" {
+			return "current_catalog"
+		}
+		return s
+	case n.GetCollateClause() != nil:
+		return outputName(n.GetCollateClause().Arg)
+	case n.GetAExpr() != nil:
+		a := n.GetAExpr()
+		if a.Kind == pg_query.A_Expr_Kind_AEXPR_NULLIF {
+			return "nullif"
+		}
+	}
+	return "?column?"
+}

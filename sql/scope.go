@@ -1,0 +1,94 @@
+package sql
+
+import (
+	"strings"
+
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"logdb/sql/pgerror"
+	"logdb/sql/types"
+)
+
+// resultCol is one column of a plan node's output.
+type resultCol struct {
+	name     string
+	table    string // the range variable (alias) it belongs to, for qualified refs
+	t        types.T
+	tableOID uint32
+	attNum   int16
+	hidden   bool // not expanded by *
+}
+
+// scope is the name environment an expression is compiled in: the columns
+// of the current row, and the enclosing query's scope for correlated refs.
+type scope struct {
+	cols   []resultCol
+	parent *scope
+	// agg, when set, maps expressions of an aggregating query to the slots
+	// of the aggregate node's output (see plan_agg.go).
+	agg *aggMap
+	// using lists columns merged by JOIN ... USING: an unqualified name
+	// resolves to the first occurrence without ambiguity.
+	using map[string]bool
+}
+
+// lookup resolves a (possibly qualified) column name in this scope only.
+func (sc *scope) lookup(table, name string) (int, error) {
+	found := -1
+	for i, c := range sc.cols {
+		if c.name != name || (table != "" && c.table != table) {
+			continue
+		}
+		if found >= 0 {
+			if table == "" && sc.using[name] {
+				continue
+			}
+			if table == "" {
+				return -1, pgerror.New(pgerror.AmbiguousColumn, "column reference \"%s\" is ambiguous", name)
+			}
+			return -1, pgerror.New(pgerror.AmbiguousColumn, "column reference \"%s.%s\" is ambiguous", table, name)
+		}
+		found = i
+	}
+	return found, nil
+}
+
+func (sc *scope) hasTable(table string) bool {
+	for _, c := range sc.cols {
+		if c.table == table {
+			return true
+		}
+	}
+	return false
+}
+
+// nodeStrings returns the string elements of a list of String nodes
+// (qualified names, column refs); A_Star becomes "*".
+func nodeStrings(nodes []*pg_query.Node) []string {
+	out := make([]string, 0, len(nodes))
+	for _, n := range nodes {
+		switch {
+		case n.GetString_() != nil:
+			out = append(out, n.GetString_().Sval)
+		case n.GetAStar() != nil:
+			out = append(out, "*")
+		default:
+			out = append(out, "")
+		}
+	}
+	return out
+}
+
+// lastName returns the unqualified name of a qualified name, dropping a
+// pg_catalog. prefix.
+func lastName(nodes []*pg_query.Node) string {
+	s := nodeStrings(nodes)
+	if len(s) == 0 {
+		return ""
+	}
+	return s[len(s)-1]
+}
+
+func qualifiedName(nodes []*pg_query.Node) string {
+	return strings.Join(nodeStrings(nodes), ".")
+}

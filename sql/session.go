@@ -1,0 +1,491 @@
+package sql
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"logdb/sql/pgerror"
+	"logdb/sql/types"
+)
+
+func (e *Engine) newSession(p SessionParams) (*Session, error) {
+	db := p.Database
+	if db == "" {
+		db = p.User
+	}
+	if db != "logdb" && db != "postgres" {
+		return nil, pgerror.New(pgerror.InvalidCatalogName, "database \"%s\" does not exist", db)
+	}
+	user := p.User
+	if user == "" {
+		user = "postgres"
+	}
+	s := &Session{
+		e: e, user: user, db: db, pid: nextPID.Add(1) + 1000, started: time.Now(),
+		set: newSettings(), prepared: map[string]*Prepared{}, portals: map[string]*Portal{},
+		seqLast: map[uint32]int64{}, simplePlans: map[string]*prepStmt{},
+	}
+	s.set.vals["session_authorization"] = user
+	s.set.vals["application_name"] = p.ApplicationName
+	for k, v := range p.Options {
+		if strings.EqualFold(k, "options") {
+			continue
+		}
+		if err := s.set.set(k, v); err != nil {
+			if pgerror.Code(err) == pgerror.UndefinedObject {
+				continue // unknown startup options are ignored
+			}
+			return nil, err
+		}
+	}
+	s.set.changed = map[string]bool{}
+	return s, nil
+}
+
+// PID is the backend process id this session reports (pg_backend_pid,
+// BackendKeyData).
+func (s *Session) PID() int32 { return s.pid }
+
+func (s *Session) parameterStatus() [][2]string {
+	var out [][2]string
+	for _, d := range settingDefs {
+		if d.reportable {
+			out = append(out, [2]string{d.name, s.set.vals[strings.ToLower(d.name)]})
+		}
+	}
+	s.set.changed = map[string]bool{}
+	return out
+}
+
+func (s *Session) changedParameters() [][2]string {
+	if len(s.set.changed) == 0 {
+		return nil
+	}
+	var out [][2]string
+	for _, d := range settingDefs {
+		k := strings.ToLower(d.name)
+		if s.set.changed[k] {
+			out = append(out, [2]string{d.name, s.set.vals[k]})
+		}
+	}
+	s.set.changed = map[string]bool{}
+	return out
+}
+
+// ctxErr maps a done context to 57014.
+func (s *Session) ctxErr(ctx context.Context) error {
+	if s.timedOut || errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return pgerror.New(pgerror.QueryCanceled, "canceling statement due to statement timeout")
+	}
+	return errCanceled
+}
+
+// stmtContext applies statement_timeout.
+func (s *Session) stmtContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	s.timedOut = false
+	ms, _ := strconv.ParseInt(s.set.vals["statement_timeout"], 10, 64)
+	if ms <= 0 {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, time.Duration(ms)*time.Millisecond)
+}
+
+// guard turns a panic in statement execution into XX000.
+func (s *Session) guard(err *error) {
+	if r := recover(); r != nil {
+		s.e.cfg.Logger.Error("sql: panic in statement", "panic", r, "stack", string(debug.Stack()))
+		*err = pgerror.New(pgerror.Internal, "internal error: %v", r)
+	}
+}
+
+func (s *Session) simpleQuery(ctx context.Context, query string, w ResultWriter) (err error) {
+	defer s.guard(&err)
+	s.closeUnnamed()
+	stmts, err := s.e.parse(query)
+	if err != nil {
+		s.failTxn()
+		return err
+	}
+	if len(stmts) == 0 {
+		return w.Empty()
+	}
+	// A lone write statement in autocommit mode is retried on 40001: its
+	// output is buffered until it commits.
+	if len(stmts) == 1 && s.mode == modeIdle && isRetryable(stmts[0]) {
+		return s.autocommitRetry(ctx, stmts[0], w)
+	}
+	for _, st := range stmts {
+		if err := s.runSimple(ctx, st, w); err != nil {
+			s.failTxn()
+			return err
+		}
+	}
+	if s.mode == modeImplicit {
+		return s.finishTxn(ctx, true)
+	}
+	return nil
+}
+
+func (s *Session) autocommitRetry(ctx context.Context, st stmt, w ResultWriter) error {
+	var err error
+	for attempt := 0; attempt < 8; attempt++ {
+		buf := &bufferWriter{}
+		if err = s.runSimple(ctx, st, buf); err == nil && s.mode == modeImplicit {
+			err = s.finishTxn(ctx, true)
+		}
+		if err == nil {
+			return buf.replay(w)
+		}
+		s.failTxn()
+		if pgerror.Code(err) != pgerror.SerializationFailure || ctx.Err() != nil {
+			return err
+		}
+		time.Sleep(time.Duration(attempt*attempt+1) * time.Millisecond)
+	}
+	return err
+}
+
+// isRetryable reports whether a statement may be re-run on 40001 by the
+// server (writes whose output the client has not seen).
+func isRetryable(st stmt) bool {
+	n := st.node
+	return n.GetInsertStmt() != nil || n.GetUpdateStmt() != nil || n.GetDeleteStmt() != nil
+}
+
+// runSimple plans and runs one statement of a simple query, streaming text
+// results to w.
+func (s *Session) runSimple(ctx context.Context, st stmt, w ResultWriter) error {
+	ctx, cancel := s.stmtContext(ctx)
+	defer cancel()
+	ps := s.simplePlans[st.sql]
+	if ps == nil || ps.st.node != st.node {
+		ps = &prepStmt{st: st}
+		ps.classify()
+		if ps.kind == kindPlanned && len(st.sql) < 4096 {
+			if len(s.simplePlans) >= 256 {
+				for k := range s.simplePlans {
+					delete(s.simplePlans, k)
+					break
+				}
+			}
+			s.simplePlans[st.sql] = ps
+		}
+	}
+	cur, err := s.runStmt(ctx, ps, nil, w)
+	if err != nil {
+		return err
+	}
+	if cur == nil {
+		return nil
+	}
+	defer cur.close()
+	if cur.cols != nil {
+		if err := w.Columns(s.describe(cur.cols, nil)); err != nil {
+			return err
+		}
+	}
+	if _, err := s.writeRows(ctx, cur, 0, nil, w); err != nil {
+		return err
+	}
+	return w.Complete(cur.tagText())
+}
+
+// runStmt runs one statement (any kind) in the session's transaction.
+// Transaction control and settings statements complete here and return a
+// nil cursor after writing their tag; others return a cursor.
+func (s *Session) runStmt(ctx context.Context, ps *prepStmt, params []types.Datum, w ResultWriter) (*cursor, error) {
+	if ps.kind == kindEmpty {
+		return nil, w.Empty()
+	}
+	if ps.kind == kindTxn {
+		tag, err := s.execTxnStmt(ctx, ps.st.node.GetTransactionStmt(), w)
+		if err != nil {
+			return nil, err
+		}
+		return nil, w.Complete(tag)
+	}
+	if s.mode == modeFailed {
+		return nil, pgerror.New(pgerror.InFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
+	}
+	if ps.kind == kindSession {
+		cur, err := s.execSessionStmt(ctx, ps, w)
+		if err != nil {
+			return nil, err
+		}
+		if cur == nil {
+			return nil, nil
+		}
+		return cur, nil
+	}
+	if cur, handled, err := s.execCursorStmt(ctx, ps.st.node, w); handled {
+		if err == nil && cur == nil {
+			cur = &cursor{tag: "PREPARE"}
+		}
+		return cur, err
+	}
+	t, err := s.ensureKV(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.planFor(t, ps); err != nil {
+		return nil, err
+	}
+	ec := s.newExecCtx(ctx, t, params)
+	return s.run(ec, ps, w)
+}
+
+func (s *Session) newExecCtx(ctx context.Context, t *txnState, params []types.Datum) *execCtx {
+	now := time.Now()
+	txnTime := now
+	if t != nil {
+		txnTime = t.start
+	}
+	return &execCtx{ctx: ctx, s: s, tx: t, params: params, ev: &types.EvalContext{
+		TxnTime: txnTime, StmtTime: now, Location: s.set.loc, User: s.user, Database: s.db, Session: s,
+	}}
+}
+
+// closeUnnamed drops the unnamed portal (a new simple query or Bind
+// replaces it).
+func (s *Session) closeUnnamed() {
+	if p, ok := s.portals[""]; ok {
+		p.closeCursor()
+		delete(s.portals, "")
+	}
+}
+
+// closeNamedPortals drops every portal: they end with their transaction.
+func (s *Session) closeNamedPortals() {
+	for name, p := range s.portals {
+		p.closeCursor()
+		delete(s.portals, name)
+	}
+}
+
+func (p *Portal) closeCursor() {
+	if p.cur != nil {
+		p.cur.close()
+		p.cur = nil
+	}
+}
+
+// --- extended protocol ---
+
+func (s *Session) prepare(ctx context.Context, name, query string, paramTypes []uint32) (pr *Prepared, err error) {
+	defer s.guard(&err)
+	if name != "" {
+		if _, ok := s.prepared[name]; ok {
+			return nil, pgerror.New(pgerror.DuplicatePreparedStatement, "prepared statement \"%s\" already exists", name)
+		}
+	}
+	stmts, err := s.e.parse(query)
+	if err != nil {
+		return nil, err
+	}
+	if len(stmts) > 1 {
+		return nil, pgerror.New(pgerror.SyntaxError, "cannot insert multiple commands into a prepared statement")
+	}
+	ps := &prepStmt{}
+	if len(stmts) == 1 {
+		ps.st = stmts[0]
+	}
+	for _, oid := range paramTypes {
+		ps.given = append(ps.given, types.T{OID: oid, Mod: -1})
+	}
+	ps.classify()
+	if ps.kind == kindPlanned {
+		err := s.withSnapshot(ctx, func(t *txnState) error { return s.planFor(t, ps) })
+		if err != nil {
+			return nil, err
+		}
+	} else if ps.kind == kindSession {
+		ps.cols = sessionStmtCols(ps)
+	}
+	pr = &Prepared{Name: name, SQL: query, ps: ps}
+	for _, t := range ps.paramTypes {
+		pr.ParamTypes = append(pr.ParamTypes, t.OID)
+	}
+	if ps.cols != nil {
+		pr.Columns = s.describe(ps.cols, nil)
+	}
+	s.prepared[name] = pr
+	return pr, nil
+}
+
+// withSnapshot runs fn with the session's transaction, or a temporary
+// read snapshot when there is none.
+func (s *Session) withSnapshot(ctx context.Context, fn func(t *txnState) error) error {
+	if s.tx != nil && s.tx.kv != nil {
+		return fn(s.tx)
+	}
+	if s.mode == modeFailed {
+		return pgerror.New(pgerror.InFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
+	}
+	txn, err := s.e.cfg.Store.Begin()
+	if err != nil {
+		return pgerror.Wrap(err, pgerror.Internal, "begin")
+	}
+	defer txn.Release()
+	cat, err := s.e.catalogFor(txn)
+	if err != nil {
+		return err
+	}
+	return fn(&txnState{kv: txn, cat: cat, start: time.Now()})
+}
+
+func (s *Session) bind(ctx context.Context, portal, stmtName string, paramFormats []int16, params [][]byte, resultFormats []int16) (p *Portal, err error) {
+	defer s.guard(&err)
+	pr, err := s.Prepared(stmtName)
+	if err != nil {
+		return nil, err
+	}
+	if s.mode == modeFailed && pr.ps.kind != kindTxn {
+		return nil, pgerror.New(pgerror.InFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
+	}
+	if portal != "" {
+		if _, ok := s.portals[portal]; ok {
+			return nil, pgerror.New(pgerror.DuplicateCursor, "portal \"%s\" already exists", portal)
+		}
+	} else {
+		s.closeUnnamed()
+	}
+	pts := pr.ps.paramTypes
+	if len(params) != len(pts) {
+		return nil, pgerror.New(pgerror.ProtocolViolation, "bind message supplies %d parameters, but prepared statement \"%s\" requires %d", len(params), stmtName, len(pts))
+	}
+	vals := make([]types.Datum, len(params))
+	for i, b := range params {
+		if b == nil {
+			continue
+		}
+		f := int16(0)
+		switch {
+		case len(paramFormats) == 1:
+			f = paramFormats[0]
+		case i < len(paramFormats):
+			f = paramFormats[i]
+		}
+		t := pts[i]
+		if f == 1 {
+			vals[i], err = types.DecodeBinary(t, b)
+		} else {
+			vals[i], err = types.ParseTextLoc(t, string(b), s.set.loc)
+		}
+		if err != nil {
+			pe := pgerror.As(err)
+			if f == 1 && pe.Code == pgerror.InvalidTextRepresentation {
+				pe.Code = pgerror.InvalidBinaryRepresentation
+			}
+			return nil, pe
+		}
+	}
+	p = &Portal{Name: portal, prep: pr, params: vals, formats: resultFormats}
+	if pr.ps.cols != nil {
+		p.Columns = s.describe(pr.ps.cols, resultFormats)
+	}
+	s.portals[portal] = p
+	return p, nil
+}
+
+func (s *Session) execute(ctx context.Context, name string, maxRows int, w ResultWriter) (suspended bool, err error) {
+	defer s.guard(&err)
+	p, err := s.Portal(name)
+	if err != nil {
+		return false, err
+	}
+	ctx, cancel := s.stmtContext(ctx)
+	defer cancel()
+	defer func() {
+		if err != nil {
+			p.closeCursor()
+			s.failTxn()
+		}
+	}()
+	if p.cur == nil {
+		ps := p.prep.ps
+		if ps.kind == kindPlanned && len(ps.given) < len(ps.paramTypes) {
+			ps.given = ps.paramTypes // re-planning keeps the described types
+		}
+		cur, err := s.runStmt(ctx, ps, p.params, w)
+		if err != nil || cur == nil {
+			return false, err
+		}
+		if len(p.Columns) != len(cur.cols) && cur.cols != nil {
+			p.Columns = s.describe(cur.cols, p.formats)
+		}
+		p.cur = cur
+	}
+	more, err := s.writeRows(ctx, p.cur, maxRows, p.formats, w)
+	if err != nil {
+		return false, err
+	}
+	if more {
+		return true, nil
+	}
+	tag := p.cur.tagText()
+	p.closeCursor()
+	return false, w.Complete(tag)
+}
+
+func (s *Session) sync(ctx context.Context) (err error) {
+	defer s.guard(&err)
+	if s.mode == modeImplicit {
+		return s.finishTxn(ctx, true)
+	}
+	return nil
+}
+
+// bufferWriter records results to replay once the statement committed.
+type bufferWriter struct {
+	cols   []Column
+	rows   [][][]byte
+	tag    string
+	empty  bool
+	notice []*pgerror.Error
+}
+
+func (b *bufferWriter) Columns(cols []Column) error { b.cols = cols; return nil }
+func (b *bufferWriter) Row(values [][]byte) error {
+	cp := make([][]byte, len(values))
+	for i, v := range values {
+		if v != nil {
+			cp[i] = append([]byte{}, v...)
+		}
+	}
+	b.rows = append(b.rows, cp)
+	return nil
+}
+func (b *bufferWriter) Complete(tag string) error     { b.tag = tag; return nil }
+func (b *bufferWriter) Empty() error                  { b.empty = true; return nil }
+func (b *bufferWriter) Notice(n *pgerror.Error) error { b.notice = append(b.notice, n); return nil }
+func (b *bufferWriter) replay(w ResultWriter) error {
+	for _, n := range b.notice {
+		if err := w.Notice(n); err != nil {
+			return err
+		}
+	}
+	if b.empty {
+		return w.Empty()
+	}
+	if b.cols != nil {
+		if err := w.Columns(b.cols); err != nil {
+			return err
+		}
+	}
+	for _, r := range b.rows {
+		if err := w.Row(r); err != nil {
+			return err
+		}
+	}
+	if b.tag != "" {
+		return w.Complete(b.tag)
+	}
+	return nil
+}
+
+var _ = fmt.Sprintf

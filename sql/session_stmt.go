@@ -1,0 +1,279 @@
+package sql
+
+import (
+	"context"
+	"strings"
+
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"logdb/sql/pgerror"
+	"logdb/sql/types"
+)
+
+// execTxnStmt runs BEGIN / COMMIT / ROLLBACK / SAVEPOINT ... and returns
+// the command tag.
+func (s *Session) execTxnStmt(ctx context.Context, ts *pg_query.TransactionStmt, w ResultWriter) (string, error) {
+	switch ts.Kind {
+	case pg_query.TransactionStmtKind_TRANS_STMT_BEGIN, pg_query.TransactionStmtKind_TRANS_STMT_START:
+		if s.mode == modeFailed {
+			return "", errAborted
+		}
+		readOnly := s.set.vals["default_transaction_read_only"] == "on"
+		for _, o := range ts.Options {
+			de := o.GetDefElem()
+			if de == nil {
+				continue
+			}
+			if de.Defname == "transaction_read_only" {
+				if c := de.Arg.GetAConst(); c != nil && c.GetIval() != nil {
+					readOnly = c.GetIval().Ival == 1
+				}
+			}
+		}
+		if s.mode == modeBlock {
+			_ = w.Notice(&pgerror.Error{Code: pgerror.ActiveSQLTransaction, Severity: "WARNING", Message: "there is already a transaction in progress"})
+			return "BEGIN", nil
+		}
+		s.beginBlock(readOnly)
+		return "BEGIN", nil
+	case pg_query.TransactionStmtKind_TRANS_STMT_COMMIT:
+		switch s.mode {
+		case modeFailed:
+			_ = s.finishTxn(ctx, false)
+			return "ROLLBACK", nil
+		case modeIdle, modeImplicit:
+			_ = w.Notice(&pgerror.Error{Code: pgerror.NoActiveSQLTransaction, Severity: "WARNING", Message: "there is no transaction in progress"})
+			if s.mode == modeImplicit {
+				if err := s.finishTxn(ctx, true); err != nil {
+					return "", err
+				}
+			}
+			return "COMMIT", nil
+		}
+		if err := s.finishTxn(ctx, true); err != nil {
+			return "", err
+		}
+		return "COMMIT", nil
+	case pg_query.TransactionStmtKind_TRANS_STMT_ROLLBACK:
+		if s.mode == modeIdle {
+			_ = w.Notice(&pgerror.Error{Code: pgerror.NoActiveSQLTransaction, Severity: "WARNING", Message: "there is no transaction in progress"})
+		}
+		_ = s.finishTxn(ctx, false)
+		return "ROLLBACK", nil
+	case pg_query.TransactionStmtKind_TRANS_STMT_SAVEPOINT:
+		if s.mode == modeFailed {
+			return "", errAborted
+		}
+		if s.mode != modeBlock {
+			return "", pgerror.New(pgerror.NoActiveSQLTransaction, "SAVEPOINT can only be used in transaction blocks")
+		}
+		return "SAVEPOINT", s.savepoint(ctx, ts.SavepointName)
+	case pg_query.TransactionStmtKind_TRANS_STMT_RELEASE:
+		if s.mode == modeFailed {
+			return "", errAborted
+		}
+		if s.mode != modeBlock {
+			return "", pgerror.New(pgerror.NoActiveSQLTransaction, "RELEASE SAVEPOINT can only be used in transaction blocks")
+		}
+		return "RELEASE", s.releaseSavepoint(ts.SavepointName)
+	case pg_query.TransactionStmtKind_TRANS_STMT_ROLLBACK_TO:
+		if s.mode != modeBlock && s.mode != modeFailed {
+			return "", pgerror.New(pgerror.NoActiveSQLTransaction, "ROLLBACK TO SAVEPOINT can only be used in transaction blocks")
+		}
+		if err := s.rollbackTo(ts.SavepointName); err != nil {
+			return "", err
+		}
+		s.mode = modeBlock
+		return "ROLLBACK", nil
+	}
+	return "", pgerror.Unsupported(strings.ToLower(strings.TrimPrefix(ts.Kind.String(), "TRANS_STMT_")) + " transaction")
+}
+
+var errAborted = pgerror.New(pgerror.InFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
+
+func sessionStmtCols(ps *prepStmt) []resultCol {
+	if vs := ps.st.node.GetVariableShowStmt(); vs != nil {
+		if strings.EqualFold(vs.Name, "all") {
+			return []resultCol{{name: "name", t: textT}, {name: "setting", t: textT}, {name: "description", t: textT}}
+		}
+		name := strings.ToLower(vs.Name)
+		if d, err := lookupSetting(name); err == nil {
+			name = strings.ToLower(d.name)
+		}
+		return []resultCol{{name: name, t: textT}}
+	}
+	return nil
+}
+
+// execSessionStmt runs SET / SHOW / RESET / DISCARD / DEALLOCATE.
+func (s *Session) execSessionStmt(ctx context.Context, ps *prepStmt, w ResultWriter) (*cursor, error) {
+	n := ps.st.node
+	switch {
+	case n.GetVariableSetStmt() != nil:
+		return &cursor{tag: "SET"}, s.execSet(n.GetVariableSetStmt())
+	case n.GetVariableShowStmt() != nil:
+		vs := n.GetVariableShowStmt()
+		cols := sessionStmtCols(ps)
+		var rows [][]types.Datum
+		if strings.EqualFold(vs.Name, "all") {
+			for _, kv := range s.set.all() {
+				rows = append(rows, []types.Datum{kv[0], kv[1], kv[2]})
+			}
+		} else {
+			v, err := s.showValue(vs.Name)
+			if err != nil {
+				return nil, err
+			}
+			rows = [][]types.Datum{{v}}
+		}
+		return &cursor{cols: cols, it: &sliceIter{rows: rows}, tag: "SHOW"}, nil
+	case n.GetDiscardStmt() != nil:
+		if s.mode == modeBlock {
+			return nil, pgerror.New(pgerror.ActiveSQLTransaction, "DISCARD ALL cannot run inside a transaction block")
+		}
+		for k := range s.prepared {
+			delete(s.prepared, k)
+		}
+		s.closeNamedPortals()
+		s.set = newSettingsFrom(s.set)
+		s.seqLast = map[uint32]int64{}
+		return &cursor{tag: "DISCARD ALL"}, nil
+	case n.GetDeallocateStmt() != nil:
+		d := n.GetDeallocateStmt()
+		if d.Isall || d.Name == "" {
+			for k := range s.prepared {
+				if k != "" {
+					delete(s.prepared, k)
+				}
+			}
+		} else {
+			if _, ok := s.prepared[d.Name]; !ok {
+				return nil, pgerror.New(pgerror.UndefinedPreparedStatement, "prepared statement \"%s\" does not exist", d.Name)
+			}
+			delete(s.prepared, d.Name)
+		}
+		return &cursor{tag: "DEALLOCATE"}, nil
+	case n.GetCheckPointStmt() != nil:
+		return &cursor{tag: "CHECKPOINT"}, nil
+	}
+	return nil, pgerror.Unsupported(strings.TrimPrefix(nodeName(n), "") + " (LISTEN/NOTIFY)")
+}
+
+// newSettingsFrom resets settings to their defaults, keeping the session
+// identity (DISCARD ALL / RESET ALL).
+func newSettingsFrom(old *settings) *settings {
+	n := newSettings()
+	for _, k := range []string{"session_authorization", "application_name"} {
+		n.vals[k] = old.vals[k]
+	}
+	for k, v := range old.vals {
+		if n.vals[k] != v {
+			n.changed[k] = true
+		}
+	}
+	n.gen = old.gen + 1
+	return n
+}
+
+func (s *Session) execSet(vs *pg_query.VariableSetStmt) error {
+	name := strings.ToLower(vs.Name)
+	switch vs.Kind {
+	case pg_query.VariableSetKind_VAR_RESET_ALL:
+		changed := s.set.changed
+		ns := newSettingsFrom(s.set)
+		for k := range changed {
+			ns.changed[k] = true
+		}
+		s.set = ns
+		return nil
+	case pg_query.VariableSetKind_VAR_RESET, pg_query.VariableSetKind_VAR_SET_DEFAULT:
+		return s.set.reset(name)
+	case pg_query.VariableSetKind_VAR_SET_MULTI:
+		// SET TRANSACTION ..., SET SESSION CHARACTERISTICS AS TRANSACTION ...
+		for _, a := range vs.Args {
+			de := a.GetDefElem()
+			if de == nil {
+				continue
+			}
+			if de.Defname == "transaction_read_only" {
+				if c := de.Arg.GetAConst(); c != nil && c.GetIval() != nil && s.tx != nil {
+					s.tx.readOnly = c.GetIval().Ival == 1
+				}
+			}
+		}
+		return nil
+	case pg_query.VariableSetKind_VAR_SET_CURRENT:
+		return pgerror.Unsupported("SET ... FROM CURRENT")
+	}
+	var parts []string
+	for _, a := range vs.Args {
+		switch {
+		case a.GetAConst() != nil:
+			c := a.GetAConst()
+			switch {
+			case c.GetSval() != nil:
+				parts = append(parts, c.GetSval().Sval)
+			case c.GetIval() != nil:
+				parts = append(parts, itoa(int(c.GetIval().Ival)))
+			case c.GetFval() != nil:
+				parts = append(parts, c.GetFval().Fval)
+			case c.GetBoolval() != nil:
+				parts = append(parts, map[bool]string{true: "on", false: "off"}[c.GetBoolval().Boolval])
+			}
+		case a.GetTypeCast() != nil:
+			// SET TIME ZONE INTERVAL '+02:00' HOUR TO MINUTE
+			if c := a.GetTypeCast().Arg.GetAConst(); c != nil && c.GetSval() != nil {
+				parts = append(parts, c.GetSval().Sval)
+			}
+		default:
+			parts = append(parts, strings.Join(nodeStrings([]*pg_query.Node{a}), ""))
+		}
+	}
+	val := strings.Join(parts, ", ")
+	if name == "timezone" && len(parts) == 1 && strings.EqualFold(parts[0], "local") {
+		val = "UTC"
+	}
+	return s.setVar(name, val, vs.IsLocal)
+}
+
+// setVar sets a parameter (SET, set_config). LOCAL settings last for the
+// session here: transactions do not restore them (documented limitation).
+func (s *Session) setVar(name, val string, local bool) error {
+	switch strings.ToLower(name) {
+	case "transaction_isolation", "transaction_read_only", "transaction_deferrable":
+		if strings.ToLower(name) == "transaction_read_only" && s.tx != nil {
+			v, err := checkBool(val)
+			if err != nil {
+				return err
+			}
+			s.tx.readOnly = v == "on"
+		}
+		_, err := lookupSetting(name)
+		return err
+	case "search_path":
+		for _, p := range strings.Split(val, ",") {
+			p = strings.Trim(strings.TrimSpace(p), `"`)
+			if p != "" && p != "public" && p != "pg_catalog" && p != "$user" && p != "information_schema" {
+				// accepted: unknown schemas are skipped by PostgreSQL too
+			}
+		}
+	}
+	return s.set.set(name, val)
+}
+
+func (s *Session) showValue(name string) (string, error) {
+	switch strings.ToLower(name) {
+	case "transaction_isolation", "transaction isolation level":
+		return "serializable", nil
+	case "transaction_read_only":
+		if s.tx != nil && s.tx.readOnly {
+			return "on", nil
+		}
+		return "off", nil
+	case "server_version":
+		return "15.0", nil
+	case "is_superuser":
+		return "on", nil
+	}
+	return s.set.get(name)
+}

@@ -1,0 +1,240 @@
+package sql
+
+import (
+	"context"
+	"time"
+
+	"logdb/kv"
+	"logdb/sql/pgerror"
+)
+
+// txnMode is the session's transaction state (see doc.go for the table).
+type txnMode uint8
+
+const (
+	modeIdle     txnMode = iota // no transaction ('I')
+	modeImplicit                // an implicit transaction: one simple query string or one extended batch ('I')
+	modeBlock                   // inside BEGIN ... COMMIT ('T')
+	modeFailed                  // a block whose statement failed ('E')
+)
+
+// txnEvent is what happens to the transaction state.
+type txnEvent uint8
+
+const (
+	evBegin      txnEvent = iota // BEGIN / START TRANSACTION
+	evCommit                     // COMMIT / END
+	evRollback                   // ROLLBACK / ABORT
+	evRollbackTo                 // ROLLBACK TO SAVEPOINT (succeeded)
+	evStmtOK                     // any other statement succeeded
+	evStmtErr                    // a statement failed
+	evEnd                        // end of the simple query string / Sync
+)
+
+// txnTransitions is the declared transition table; applyEvent follows it
+// and the actions (commit, rollback) are done by the callers.
+var txnTransitions = map[txnMode]map[txnEvent]txnMode{
+	modeIdle: {
+		evBegin: modeBlock, evCommit: modeIdle, evRollback: modeIdle,
+		evStmtOK: modeImplicit, evStmtErr: modeIdle, evEnd: modeIdle,
+	},
+	modeImplicit: {
+		evBegin: modeBlock, evCommit: modeIdle, evRollback: modeIdle,
+		evStmtOK: modeImplicit, evStmtErr: modeIdle, evEnd: modeIdle,
+	},
+	modeBlock: {
+		evBegin: modeBlock, evCommit: modeIdle, evRollback: modeIdle, evRollbackTo: modeBlock,
+		evStmtOK: modeBlock, evStmtErr: modeFailed, evEnd: modeBlock,
+	},
+	modeFailed: {
+		evCommit: modeIdle, evRollback: modeIdle, evRollbackTo: modeBlock,
+		evStmtErr: modeFailed, evEnd: modeFailed,
+	},
+}
+
+func nextMode(m txnMode, ev txnEvent) txnMode {
+	if n, ok := txnTransitions[m][ev]; ok {
+		return n
+	}
+	return m
+}
+
+type savepoint struct {
+	name string
+	sp   int
+	cat  *catalog
+	ddl  bool
+}
+
+// txnState is an open transaction.
+type txnState struct {
+	kv         *kv.Txn // nil until a statement needs data
+	cat        *catalog
+	ddl        *ddl // non-nil once the transaction changed the catalog
+	readOnly   bool
+	start      time.Time
+	savepoints []savepoint
+	failed     bool // set in the failed state, so COMMIT answers ROLLBACK
+}
+
+// ensureKV gives the session's transaction a kv snapshot (and catalog).
+func (s *Session) ensureKV(ctx context.Context) (*txnState, error) {
+	if s.tx == nil {
+		s.tx = &txnState{start: time.Now()}
+		if s.mode == modeIdle {
+			s.mode = modeImplicit
+		}
+	}
+	t := s.tx
+	if t.kv != nil {
+		return t, nil
+	}
+	if s.e.cfg.ReadBarrier != nil {
+		if err := s.e.cfg.ReadBarrier(ctx); err != nil {
+			if ctx.Err() != nil {
+				return nil, s.ctxErr(ctx)
+			}
+			return nil, pgerror.Wrap(err, pgerror.ConnectionException, "read barrier")
+		}
+	}
+	if s.e.cfg.Store == nil {
+		return nil, pgerror.New(pgerror.Internal, "no store configured")
+	}
+	txn, err := s.e.cfg.Store.Begin()
+	if err != nil {
+		return nil, pgerror.Wrap(err, pgerror.Internal, "begin")
+	}
+	cat, err := s.e.catalogFor(txn)
+	if err != nil {
+		txn.Release()
+		return nil, err
+	}
+	t.kv, t.cat = txn, cat
+	return t, nil
+}
+
+// ddlFor returns the transaction's pending catalog change, starting one.
+func (t *txnState) ddlFor() *ddl {
+	if t.ddl == nil {
+		t.cat = t.cat.copy()
+		t.ddl = &ddl{txn: t.kv, cat: t.cat}
+		t.ddl.bumpVersion()
+	}
+	return t.ddl
+}
+
+// beginBlock starts an explicit transaction block.
+func (s *Session) beginBlock(readOnly bool) {
+	if s.tx == nil {
+		s.tx = &txnState{start: time.Now()}
+	}
+	if readOnly {
+		s.tx.readOnly = true
+	}
+	s.mode = modeBlock
+}
+
+// finishTxn commits (commit=true) or rolls back the open transaction and
+// returns the session to idle.
+func (s *Session) finishTxn(ctx context.Context, commit bool) error {
+	t := s.tx
+	s.tx = nil
+	s.mode = modeIdle
+	s.closeNamedPortals()
+	s.closeCursors(false)
+	if t == nil || t.kv == nil {
+		return nil
+	}
+	if !commit || t.failed || !t.kv.HasWrites() {
+		t.kv.Release()
+		return nil
+	}
+	cmd := t.kv.Command(time.Now().UnixMicro())
+	t.kv.Release()
+	res, err := s.e.propose(ctx, cmd)
+	if err != nil {
+		return err
+	}
+	if res.Err == kv.ErrConflict {
+		return errSerialization
+	}
+	if t.ddl != nil {
+		s.e.storeCatalog(t.cat)
+	}
+	return nil
+}
+
+var errSerialization = pgerror.New(pgerror.SerializationFailure, "could not serialize access due to concurrent update")
+
+// failTxn records a statement error: an implicit transaction rolls back,
+// a block becomes failed.
+func (s *Session) failTxn() {
+	switch s.mode {
+	case modeBlock, modeFailed:
+		s.mode = modeFailed
+		if s.tx != nil {
+			s.tx.failed = true
+		}
+	default:
+		if s.tx != nil && s.tx.kv != nil {
+			s.tx.kv.Release()
+		}
+		s.tx = nil
+		s.mode = modeIdle
+		s.closeNamedPortals()
+		s.closeCursors(false)
+	}
+}
+
+func (s *Session) savepoint(ctx context.Context, name string) error {
+	t, err := s.ensureKV(ctx)
+	if err != nil {
+		return err
+	}
+	cat := t.cat
+	if t.ddl != nil {
+		cat = cat.copy()
+	}
+	t.savepoints = append(t.savepoints, savepoint{name: name, sp: t.kv.Savepoint(), cat: cat, ddl: t.ddl != nil})
+	return nil
+}
+
+func (s *Session) findSavepoint(name string) (int, error) {
+	if s.tx != nil {
+		for i := len(s.tx.savepoints) - 1; i >= 0; i-- {
+			if s.tx.savepoints[i].name == name {
+				return i, nil
+			}
+		}
+	}
+	return -1, pgerror.New(pgerror.InvalidSavepointSpec, "savepoint \"%s\" does not exist", name)
+}
+
+func (s *Session) rollbackTo(name string) error {
+	i, err := s.findSavepoint(name)
+	if err != nil {
+		return err
+	}
+	t := s.tx
+	sp := t.savepoints[i]
+	t.savepoints = t.savepoints[:i+1] // the savepoint itself stays
+	t.kv.RollbackTo(sp.sp)
+	if sp.ddl {
+		t.cat = sp.cat.copy()
+		t.ddl.cat = t.cat
+	} else {
+		t.cat = sp.cat
+		t.ddl = nil
+	}
+	t.failed = false
+	return nil
+}
+
+func (s *Session) releaseSavepoint(name string) error {
+	i, err := s.findSavepoint(name)
+	if err != nil {
+		return err
+	}
+	s.tx.savepoints = s.tx.savepoints[:i]
+	return nil
+}

@@ -1,0 +1,654 @@
+package types
+
+import (
+	"crypto/md5"
+	"encoding/base64"
+	"encoding/hex"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"logdb/sql/pgerror"
+)
+
+func runeLen(s string) int64 { return int64(utf8.RuneCountInString(s)) }
+
+// substrRunes is PostgreSQL's substr(s, start[, count]) with 1-based start.
+func substrRunes(s string, start int64, count int64, hasCount bool) (Datum, error) {
+	if hasCount && count < 0 {
+		return nil, pgerror.New("22011", "negative substring length not allowed")
+	}
+	end := int64(1) << 62
+	if hasCount {
+		end = start + count
+		if end < start { // overflow
+			end = int64(1) << 62
+		}
+	}
+	if start < 1 {
+		start = 1
+	}
+	if end <= start {
+		return "", nil
+	}
+	var b strings.Builder
+	pos := int64(1)
+	for _, r := range s {
+		if pos >= end {
+			break
+		}
+		if pos >= start {
+			b.WriteRune(r)
+		}
+		pos++
+	}
+	return b.String(), nil
+}
+
+func trimSet(s, chars string, left, right bool) string {
+	in := func(r rune) bool { return strings.ContainsRune(chars, r) }
+	if left {
+		s = strings.TrimLeftFunc(s, in)
+	}
+	if right {
+		s = strings.TrimRightFunc(s, in)
+	}
+	return s
+}
+
+func pad(s string, n int64, fill string, left bool) (Datum, error) {
+	if n < 0 {
+		n = 0
+	}
+	if n > 1<<28 {
+		return nil, pgerror.New(pgerror.ProgramLimitExceeded, "requested length too large")
+	}
+	l := runeLen(s)
+	if l >= n {
+		r, _ := substrRunes(s, 1, n, true)
+		return r, nil
+	}
+	if fill == "" {
+		return s, nil
+	}
+	need := n - l
+	var b strings.Builder
+	fr := []rune(fill)
+	padding := make([]rune, 0, need)
+	for i := int64(0); i < need; i++ {
+		padding = append(padding, fr[i%int64(len(fr))])
+	}
+	if left {
+		b.WriteString(string(padding))
+		b.WriteString(s)
+	} else {
+		b.WriteString(s)
+		b.WriteString(string(padding))
+	}
+	return b.String(), nil
+}
+
+func initcap(s string) string {
+	var b strings.Builder
+	prevAlnum := false
+	for _, r := range s {
+		if prevAlnum {
+			b.WriteRune(unicode.ToLower(r))
+		} else {
+			b.WriteRune(unicode.ToUpper(r))
+		}
+		prevAlnum = unicode.IsLetter(r) || unicode.IsDigit(r)
+	}
+	return b.String()
+}
+
+// reservedWords are the keywords quote_ident must quote.
+var reservedWords = map[string]bool{}
+
+func init() {
+	for _, w := range strings.Fields(`all analyse analyze and any array as asc asymmetric authorization binary both case cast check
+		collate collation column concurrently constraint create cross current_catalog current_date current_role current_schema
+		current_time current_timestamp current_user default deferrable desc distinct do else end except false fetch for foreign
+		freeze from full grant group having ilike in initially inner intersect into is isnull join lateral leading left like limit
+		localtime localtimestamp natural not notnull null offset on only or order outer overlaps placing primary references
+		returning right select session_user similar some symmetric system_user table tablesample then to trailing true union unique user
+		using variadic verbose when where window with between bigint bit boolean char character coalesce dec decimal exists
+		extract float greatest grouping inout int integer interval least national nchar none normalize nullif numeric out
+		overlay position precision real row setof smallint substring time timestamp treat trim values varchar xmlattributes
+		xmlconcat xmlelement xmlexists xmlforest xmlnamespaces xmlparse xmlpi xmlroot xmlserialize xmltable`) {
+		reservedWords[w] = true
+	}
+}
+
+// QuoteIdent is quote_ident: s quoted only when it must be.
+func QuoteIdent(s string) string {
+	safe := s != "" && !reservedWords[s]
+	for i, r := range s {
+		if !(r >= 'a' && r <= 'z' || r == '_' || i > 0 && (r >= '0' && r <= '9' || r == '$')) {
+			safe = false
+			break
+		}
+	}
+	if safe {
+		return s
+	}
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
+
+// QuoteLiteral is quote_literal.
+func QuoteLiteral(s string) string {
+	var b strings.Builder
+	if strings.Contains(s, `\`) {
+		b.WriteByte('E')
+	}
+	b.WriteByte('\'')
+	for _, r := range s {
+		switch r {
+		case '\'':
+			b.WriteString("''")
+		case '\\':
+			b.WriteString(`\\`)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('\'')
+	return b.String()
+}
+
+func textOf(ctx *EvalContext, t T, d Datum) string {
+	if s, ok := d.(string); ok {
+		return s
+	}
+	return string(AppendTextLoc(nil, t, d, ctxLoc(ctx)))
+}
+
+// formatSQL is format(): %s, %I, %L and %%, with optional n$ positions and widths.
+func formatSQL(ctx *EvalContext, types []T, args []Datum) (Datum, error) {
+	if args[0] == nil {
+		return nil, nil
+	}
+	f := str(args[0])
+	var b strings.Builder
+	next := 1
+	for i := 0; i < len(f); i++ {
+		c := f[i]
+		if c != '%' {
+			b.WriteByte(c)
+			continue
+		}
+		i++
+		if i >= len(f) {
+			return nil, pgerror.New(pgerror.InvalidParameterValue, "unterminated format() type specifier")
+		}
+		if f[i] == '%' {
+			b.WriteByte('%')
+			continue
+		}
+		// [argpos$][flags][width]type
+		j := i
+		for j < len(f) && isDigit(f[j]) {
+			j++
+		}
+		argPos := -1
+		if j < len(f) && f[j] == '$' && j > i {
+			n, _ := strconv.Atoi(f[i:j])
+			if n == 0 {
+				return nil, pgerror.New(pgerror.InvalidParameterValue, "format specifies argument 0, but arguments are numbered from 1")
+			}
+			argPos = n
+			i = j + 1
+		}
+		leftAlign := false
+		if i < len(f) && f[i] == '-' {
+			leftAlign = true
+			i++
+		}
+		j = i
+		for j < len(f) && isDigit(f[j]) {
+			j++
+		}
+		width := 0
+		if j > i {
+			width, _ = strconv.Atoi(f[i:j])
+			i = j
+		}
+		if i >= len(f) {
+			return nil, pgerror.New(pgerror.InvalidParameterValue, "unterminated format() type specifier")
+		}
+		if argPos < 0 {
+			argPos = next
+		}
+		next = argPos + 1
+		if argPos >= len(args) {
+			return nil, pgerror.New(pgerror.InvalidParameterValue, "too few arguments for format()")
+		}
+		v, vt := args[argPos], types[argPos]
+		var s string
+		switch f[i] {
+		case 's':
+			if v != nil {
+				s = textOf(ctx, vt, v)
+			}
+		case 'I':
+			if v == nil {
+				return nil, pgerror.New(pgerror.NullValueNotAllowed, "null values cannot be formatted as an SQL identifier")
+			}
+			s = QuoteIdent(textOf(ctx, vt, v))
+		case 'L':
+			if v == nil {
+				s = "NULL"
+			} else {
+				s = QuoteLiteral(textOf(ctx, vt, v))
+			}
+		default:
+			return nil, pgerror.New(pgerror.InvalidParameterValue, "unrecognized format() type specifier \"%c\"", f[i])
+		}
+		if n := width - utf8.RuneCountInString(s); n > 0 {
+			if leftAlign {
+				s += strings.Repeat(" ", n)
+			} else {
+				s = strings.Repeat(" ", n) + s
+			}
+		}
+		b.WriteString(s)
+	}
+	return b.String(), nil
+}
+
+// regexReplace is regexp_replace with PostgreSQL's \1 and \& references.
+func regexReplace(s, pattern, repl, flags string) (Datum, error) {
+	rx, err := CompileRegex(pattern, flags)
+	if err != nil {
+		return nil, err
+	}
+	n := 1
+	if strings.Contains(flags, "g") {
+		n = -1
+	}
+	matches := rx.FindAllStringSubmatchIndex(s, n)
+	if len(matches) == 0 {
+		return s, nil
+	}
+	var b strings.Builder
+	last := 0
+	for _, m := range matches {
+		b.WriteString(s[last:m[0]])
+		for i := 0; i < len(repl); i++ {
+			c := repl[i]
+			if c == '\\' && i+1 < len(repl) {
+				d := repl[i+1]
+				switch {
+				case d >= '1' && d <= '9':
+					g := int(d - '0')
+					if 2*g+1 < len(m) && m[2*g] >= 0 {
+						b.WriteString(s[m[2*g]:m[2*g+1]])
+					}
+					i++
+					continue
+				case d == '&':
+					b.WriteString(s[m[0]:m[1]])
+					i++
+					continue
+				case d == '\\':
+					b.WriteByte('\\')
+					i++
+					continue
+				}
+			}
+			b.WriteByte(c)
+		}
+		last = m[1]
+	}
+	b.WriteString(s[last:])
+	return b.String(), nil
+}
+
+func regexMatch(s, pattern, flags string) (Datum, error) {
+	if strings.Contains(flags, "g") {
+		return nil, pgerror.New(pgerror.InvalidParameterValue, "regexp_match() does not support the \"global\" option")
+	}
+	rx, err := CompileRegex(pattern, flags)
+	if err != nil {
+		return nil, err
+	}
+	m := rx.FindStringSubmatchIndex(s)
+	if m == nil {
+		return nil, nil
+	}
+	arr := Array{Elem: tt(TextOID)}
+	if len(m) == 2 {
+		arr.Elements = []Datum{s[m[0]:m[1]]}
+		return arr, nil
+	}
+	for g := 1; 2*g < len(m); g++ {
+		if m[2*g] < 0 {
+			arr.Elements = append(arr.Elements, nil)
+		} else {
+			arr.Elements = append(arr.Elements, s[m[2*g]:m[2*g+1]])
+		}
+	}
+	return arr, nil
+}
+
+func encodeBytes(b []byte, format string) (Datum, error) {
+	switch strings.ToLower(format) {
+	case "hex":
+		return hex.EncodeToString(b), nil
+	case "base64":
+		e := base64.StdEncoding.EncodeToString(b)
+		var out strings.Builder
+		for len(e) > 76 {
+			out.WriteString(e[:76])
+			out.WriteByte('\n')
+			e = e[76:]
+		}
+		out.WriteString(e)
+		return out.String(), nil
+	case "escape":
+		var out strings.Builder
+		for _, c := range b {
+			switch {
+			case c == '\\':
+				out.WriteString(`\\`)
+			case c == 0 || c >= 0x80:
+				out.WriteString(`\` + strconv.FormatInt(int64(c)>>6, 8) + strconv.FormatInt(int64(c)>>3&7, 8) + strconv.FormatInt(int64(c)&7, 8))
+			default:
+				out.WriteByte(c)
+			}
+		}
+		return out.String(), nil
+	}
+	return nil, pgerror.New(pgerror.InvalidParameterValue, "unrecognized encoding: \"%s\"", format)
+}
+
+func decodeBytes(s, format string) (Datum, error) {
+	switch strings.ToLower(format) {
+	case "hex":
+		out, err := hex.DecodeString(strings.Map(func(r rune) rune {
+			if unicode.IsSpace(r) {
+				return -1
+			}
+			return r
+		}, s))
+		if err != nil {
+			return nil, pgerror.New(pgerror.InvalidParameterValue, "invalid hexadecimal data")
+		}
+		return out, nil
+	case "base64":
+		clean := strings.Map(func(r rune) rune {
+			if unicode.IsSpace(r) {
+				return -1
+			}
+			return r
+		}, s)
+		out, err := base64.StdEncoding.DecodeString(clean)
+		if err != nil {
+			out, err = base64.RawStdEncoding.DecodeString(strings.TrimRight(clean, "="))
+			if err != nil {
+				return nil, pgerror.New(pgerror.InvalidParameterValue, "invalid base64 end sequence")
+			}
+		}
+		return out, nil
+	case "escape":
+		return parseBytea(s)
+	}
+	return nil, pgerror.New(pgerror.InvalidParameterValue, "unrecognized encoding: \"%s\"", format)
+}
+
+func init() {
+	for _, n := range []string{"lower", "upper"} {
+		up := n == "upper"
+		def(n, TextOID, oids(TextOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+			if up {
+				return strings.ToUpper(str(a[0])), nil
+			}
+			return strings.ToLower(str(a[0])), nil
+		})
+	}
+	for _, n := range []string{"length", "char_length", "character_length"} {
+		def(n, Int4OID, oids(TextOID), func(_ *EvalContext, a []Datum) (Datum, error) { return runeLen(str(a[0])), nil })
+		def(n, Int4OID, oids(BpcharOID), func(_ *EvalContext, a []Datum) (Datum, error) { return runeLen(trimBpchar(str(a[0]))), nil })
+	}
+	def("length", Int4OID, oids(ByteaOID), func(_ *EvalContext, a []Datum) (Datum, error) { return int64(len(a[0].([]byte))), nil })
+	def("octet_length", Int4OID, oids(TextOID), func(_ *EvalContext, a []Datum) (Datum, error) { return int64(len(str(a[0]))), nil })
+	def("octet_length", Int4OID, oids(ByteaOID), func(_ *EvalContext, a []Datum) (Datum, error) { return int64(len(a[0].([]byte))), nil })
+	def("bit_length", Int4OID, oids(TextOID), func(_ *EvalContext, a []Datum) (Datum, error) { return int64(8 * len(str(a[0]))), nil })
+	def("bit_length", Int4OID, oids(ByteaOID), func(_ *EvalContext, a []Datum) (Datum, error) { return int64(8 * len(a[0].([]byte))), nil })
+	for _, n := range []string{"substr", "substring"} {
+		def(n, TextOID, oids(TextOID, Int4OID), func(_ *EvalContext, a []Datum) (Datum, error) { return substrRunes(str(a[0]), i64(a[1]), 0, false) })
+		def(n, TextOID, oids(TextOID, Int4OID, Int4OID), func(_ *EvalContext, a []Datum) (Datum, error) {
+			return substrRunes(str(a[0]), i64(a[1]), i64(a[2]), true)
+		})
+		def(n, ByteaOID, oids(ByteaOID, Int4OID, Int4OID), func(_ *EvalContext, a []Datum) (Datum, error) {
+			b := a[0].([]byte)
+			start, count := i64(a[1]), i64(a[2])
+			if count < 0 {
+				return nil, pgerror.New("22011", "negative substring length not allowed")
+			}
+			end := start + count
+			start = max(start, 1)
+			end = min(end, int64(len(b))+1)
+			if end <= start {
+				return []byte{}, nil
+			}
+			return append([]byte{}, b[start-1:end-1]...), nil
+		})
+	}
+	def("substring", TextOID, oids(TextOID, TextOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+		rx, err := CompileRegex(str(a[1]), "")
+		if err != nil {
+			return nil, err
+		}
+		m := rx.FindStringSubmatchIndex(str(a[0]))
+		if m == nil {
+			return nil, nil
+		}
+		if len(m) > 2 {
+			if m[2] < 0 {
+				return nil, nil
+			}
+			return str(a[0])[m[2]:m[3]], nil
+		}
+		return str(a[0])[m[0]:m[1]], nil
+	})
+	strpos := func(_ *EvalContext, a []Datum) (Datum, error) {
+		i := strings.Index(str(a[0]), str(a[1]))
+		if i < 0 {
+			return int64(0), nil
+		}
+		return runeLen(str(a[0])[:i]) + 1, nil
+	}
+	def("strpos", Int4OID, oids(TextOID, TextOID), strpos)
+	def("position", Int4OID, oids(TextOID, TextOID), strpos)
+	def("replace", TextOID, oids(TextOID, TextOID, TextOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+		if str(a[1]) == "" {
+			return a[0], nil
+		}
+		return strings.ReplaceAll(str(a[0]), str(a[1]), str(a[2])), nil
+	})
+	for _, n := range []string{"btrim", "ltrim", "rtrim"} {
+		l, r := n != "rtrim", n != "ltrim"
+		def(n, TextOID, oids(TextOID), func(_ *EvalContext, a []Datum) (Datum, error) { return trimSet(str(a[0]), " ", l, r), nil })
+		def(n, TextOID, oids(TextOID, TextOID), func(_ *EvalContext, a []Datum) (Datum, error) { return trimSet(str(a[0]), str(a[1]), l, r), nil })
+	}
+	def("lpad", TextOID, oids(TextOID, Int4OID), func(_ *EvalContext, a []Datum) (Datum, error) { return pad(str(a[0]), i64(a[1]), " ", true) })
+	def("lpad", TextOID, oids(TextOID, Int4OID, TextOID), func(_ *EvalContext, a []Datum) (Datum, error) { return pad(str(a[0]), i64(a[1]), str(a[2]), true) })
+	def("rpad", TextOID, oids(TextOID, Int4OID), func(_ *EvalContext, a []Datum) (Datum, error) { return pad(str(a[0]), i64(a[1]), " ", false) })
+	def("rpad", TextOID, oids(TextOID, Int4OID, TextOID), func(_ *EvalContext, a []Datum) (Datum, error) { return pad(str(a[0]), i64(a[1]), str(a[2]), false) })
+	RegisterFunc(&Func{Name: "concat", Args: []T{tt(AnyOID)}, Variadic: true, Ret: tt(TextOID),
+		TypedFn: func(ctx *EvalContext, types []T, a []Datum) (Datum, error) {
+			var b strings.Builder
+			for i, v := range a {
+				if v != nil {
+					b.WriteString(textOf(ctx, types[i], v))
+				}
+			}
+			return b.String(), nil
+		}})
+	RegisterFunc(&Func{Name: "concat_ws", Args: []T{tt(TextOID), tt(AnyOID)}, Variadic: true, Ret: tt(TextOID),
+		TypedFn: func(ctx *EvalContext, types []T, a []Datum) (Datum, error) {
+			if a[0] == nil {
+				return nil, nil
+			}
+			var b strings.Builder
+			first := true
+			for i, v := range a[1:] {
+				if v == nil {
+					continue
+				}
+				if !first {
+					b.WriteString(str(a[0]))
+				}
+				first = false
+				b.WriteString(textOf(ctx, types[i+1], v))
+			}
+			return b.String(), nil
+		}})
+	RegisterFunc(&Func{Name: "format", Args: []T{tt(TextOID)}, Ret: tt(TextOID), TypedFn: formatSQL})
+	RegisterFunc(&Func{Name: "format", Args: []T{tt(TextOID), tt(AnyOID)}, Variadic: true, Ret: tt(TextOID), TypedFn: formatSQL})
+	def("left", TextOID, oids(TextOID, Int4OID), func(_ *EvalContext, a []Datum) (Datum, error) {
+		s, n := str(a[0]), i64(a[1])
+		if n < 0 {
+			n = max(runeLen(s)+n, 0)
+		}
+		return substrRunes(s, 1, n, true)
+	})
+	def("right", TextOID, oids(TextOID, Int4OID), func(_ *EvalContext, a []Datum) (Datum, error) {
+		s, n := str(a[0]), i64(a[1])
+		l := runeLen(s)
+		if n < 0 {
+			n = max(l+n, 0)
+		}
+		if n > l {
+			n = l
+		}
+		return substrRunes(s, l-n+1, n, true)
+	})
+	def("repeat", TextOID, oids(TextOID, Int4OID), func(_ *EvalContext, a []Datum) (Datum, error) {
+		n := i64(a[1])
+		if n <= 0 {
+			return "", nil
+		}
+		if int64(len(str(a[0])))*n > 1<<30 {
+			return nil, pgerror.New(pgerror.ProgramLimitExceeded, "requested length too large")
+		}
+		return strings.Repeat(str(a[0]), int(n)), nil
+	})
+	def("reverse", TextOID, oids(TextOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+		r := []rune(str(a[0]))
+		for i, j := 0, len(r)-1; i < j; i, j = i+1, j-1 {
+			r[i], r[j] = r[j], r[i]
+		}
+		return string(r), nil
+	})
+	def("split_part", TextOID, oids(TextOID, TextOID, Int4OID), func(_ *EvalContext, a []Datum) (Datum, error) {
+		s, d, n := str(a[0]), str(a[1]), i64(a[2])
+		if n == 0 {
+			return nil, pgerror.New(pgerror.InvalidParameterValue, "field position must not be zero")
+		}
+		var parts []string
+		if d == "" {
+			parts = []string{s}
+		} else {
+			parts = strings.Split(s, d)
+		}
+		if n < 0 {
+			n += int64(len(parts)) + 1
+		}
+		if n < 1 || n > int64(len(parts)) {
+			return "", nil
+		}
+		return parts[n-1], nil
+	})
+	def("initcap", TextOID, oids(TextOID), func(_ *EvalContext, a []Datum) (Datum, error) { return initcap(str(a[0])), nil })
+	def("md5", TextOID, oids(TextOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+		h := md5.Sum([]byte(str(a[0])))
+		return hex.EncodeToString(h[:]), nil
+	})
+	def("md5", TextOID, oids(ByteaOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+		h := md5.Sum(a[0].([]byte))
+		return hex.EncodeToString(h[:]), nil
+	})
+	def("to_hex", TextOID, oids(Int4OID), func(_ *EvalContext, a []Datum) (Datum, error) {
+		return strconv.FormatUint(uint64(uint32(i64(a[0]))), 16), nil
+	})
+	def("to_hex", TextOID, oids(Int8OID), func(_ *EvalContext, a []Datum) (Datum, error) {
+		return strconv.FormatUint(uint64(i64(a[0])), 16), nil
+	})
+	def("ascii", Int4OID, oids(TextOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+		r, _ := utf8.DecodeRuneInString(str(a[0]))
+		if r == utf8.RuneError {
+			return int64(0), nil
+		}
+		return int64(r), nil
+	})
+	def("chr", TextOID, oids(Int4OID), func(_ *EvalContext, a []Datum) (Datum, error) {
+		c := i64(a[0])
+		if c == 0 {
+			return nil, pgerror.New(pgerror.ProgramLimitExceeded, "null character not permitted")
+		}
+		if c < 0 || c > unicode.MaxRune || c >= 0xD800 && c <= 0xDFFF {
+			return nil, pgerror.New(pgerror.ProgramLimitExceeded, "requested character too large for encoding: %d", c)
+		}
+		return string(rune(c)), nil
+	})
+	def("starts_with", BoolOID, oids(TextOID, TextOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+		return strings.HasPrefix(str(a[0]), str(a[1])), nil
+	})
+	def("quote_ident", TextOID, oids(TextOID), func(_ *EvalContext, a []Datum) (Datum, error) { return QuoteIdent(str(a[0])), nil })
+	def("quote_literal", TextOID, oids(TextOID), func(_ *EvalContext, a []Datum) (Datum, error) { return QuoteLiteral(str(a[0])), nil })
+	defTyped("quote_literal", TextOID, oids(AnyElementOID), func(ctx *EvalContext, ts []T, a []Datum) (Datum, error) {
+		return QuoteLiteral(textOf(ctx, ts[0], a[0])), nil
+	})
+	RegisterFunc(&Func{Name: "quote_nullable", Args: []T{tt(TextOID)}, Ret: tt(TextOID), Fn: func(_ *EvalContext, a []Datum) (Datum, error) {
+		if a[0] == nil {
+			return "NULL", nil
+		}
+		return QuoteLiteral(str(a[0])), nil
+	}})
+	RegisterFunc(&Func{Name: "quote_nullable", Args: []T{tt(AnyElementOID)}, Ret: tt(TextOID), TypedFn: func(ctx *EvalContext, ts []T, a []Datum) (Datum, error) {
+		if a[0] == nil {
+			return "NULL", nil
+		}
+		return QuoteLiteral(textOf(ctx, ts[0], a[0])), nil
+	}})
+	def("regexp_replace", TextOID, oids(TextOID, TextOID, TextOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+		return regexReplace(str(a[0]), str(a[1]), str(a[2]), "")
+	})
+	def("regexp_replace", TextOID, oids(TextOID, TextOID, TextOID, TextOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+		return regexReplace(str(a[0]), str(a[1]), str(a[2]), str(a[3]))
+	})
+	def("regexp_match", TextArrayOID, oids(TextOID, TextOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+		return regexMatch(str(a[0]), str(a[1]), "")
+	})
+	def("regexp_match", TextArrayOID, oids(TextOID, TextOID, TextOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+		return regexMatch(str(a[0]), str(a[1]), str(a[2]))
+	})
+	def("regexp_like", BoolOID, oids(TextOID, TextOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+		rx, err := CompileRegex(str(a[1]), "")
+		if err != nil {
+			return nil, err
+		}
+		return rx.MatchString(str(a[0])), nil
+	})
+	def("translate", TextOID, oids(TextOID, TextOID, TextOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+		from, to := []rune(str(a[1])), []rune(str(a[2]))
+		var b strings.Builder
+		for _, r := range str(a[0]) {
+			i := strings.IndexRune(string(from), r)
+			if i < 0 {
+				b.WriteRune(r)
+				continue
+			}
+			idx := utf8.RuneCountInString(string(from)[:i])
+			if idx < len(to) {
+				b.WriteRune(to[idx])
+			}
+		}
+		return b.String(), nil
+	})
+	def("encode", TextOID, oids(ByteaOID, TextOID), func(_ *EvalContext, a []Datum) (Datum, error) { return encodeBytes(a[0].([]byte), str(a[1])) })
+	def("decode", ByteaOID, oids(TextOID, TextOID), func(_ *EvalContext, a []Datum) (Datum, error) { return decodeBytes(str(a[0]), str(a[1])) })
+}

@@ -1,0 +1,642 @@
+package types
+
+import (
+	"math"
+	"strings"
+	"time"
+
+	"github.com/cockroachdb/apd/v3"
+
+	"logdb/sql/pgerror"
+)
+
+func txnTime(ctx *EvalContext) time.Time {
+	if ctx == nil || ctx.TxnTime.IsZero() {
+		return time.Now().UTC().Truncate(time.Microsecond)
+	}
+	return ctx.TxnTime.UTC().Truncate(time.Microsecond)
+}
+
+func stmtTime(ctx *EvalContext) time.Time {
+	if ctx == nil || ctx.StmtTime.IsZero() {
+		return txnTime(ctx)
+	}
+	return ctx.StmtTime.UTC().Truncate(time.Microsecond)
+}
+
+// fieldTime is a timestamp's wall clock broken into fields.
+type fieldTime struct {
+	t   time.Time // wall clock, in its zone
+	off int       // UTC offset in seconds (timestamptz only)
+	tz  bool
+}
+
+func (f fieldTime) epochMicros() int64 { return f.t.UnixMicro() }
+
+func errUnit(unit string, oid OID, supported bool) error {
+	if supported {
+		return pgerror.New(pgerror.FeatureNotSupported, "unit \"%s\" not supported for type %s", unit, FormatType(tt(oid)))
+	}
+	return pgerror.New(pgerror.InvalidParameterValue, "unit \"%s\" not recognized for type %s", unit, FormatType(tt(oid)))
+}
+
+func normalizeUnit(u string) string {
+	u = strings.ToLower(strings.TrimSpace(u))
+	switch u {
+	case "microsecond", "microseconds", "us", "usec", "usecs", "useconds":
+		return "microseconds"
+	case "millisecond", "milliseconds", "ms", "msec", "msecs", "mseconds":
+		return "milliseconds"
+	case "second", "seconds", "s", "sec", "secs":
+		return "second"
+	case "minute", "minutes", "m", "min", "mins":
+		return "minute"
+	case "hour", "hours", "h", "hr", "hrs":
+		return "hour"
+	case "day", "days", "d":
+		return "day"
+	case "week", "weeks", "w":
+		return "week"
+	case "month", "months", "mon", "mons":
+		return "month"
+	case "quarter", "qtr":
+		return "quarter"
+	case "year", "years", "y", "yr", "yrs":
+		return "year"
+	case "decade", "decades", "dec", "decs":
+		return "decade"
+	case "century", "centuries", "c", "cent":
+		return "century"
+	case "millennium", "millennia", "mil", "mils", "millenniums":
+		return "millennium"
+	}
+	return u
+}
+
+// timestampField computes EXTRACT(unit FROM ts) as a numeric (PG 14+ extract).
+func timestampField(unit string, f fieldTime, oid OID) (*apd.Decimal, error) {
+	t := f.t
+	y, mo, d := t.Date()
+	h, mi, s := t.Clock()
+	us := int64(t.Nanosecond() / 1000)
+	secMicros := int64(s)*1e6 + us
+	n := func(v int64) (*apd.Decimal, error) { return apd.New(v, 0), nil }
+	switch normalizeUnit(unit) {
+	case "microseconds":
+		return n(secMicros)
+	case "milliseconds":
+		return apd.New(secMicros, -3), nil
+	case "second":
+		return apd.New(secMicros, -6), nil
+	case "minute":
+		return n(int64(mi))
+	case "hour":
+		return n(int64(h))
+	case "day":
+		return n(int64(d))
+	case "month":
+		return n(int64(mo))
+	case "quarter":
+		return n(int64((mo-1)/3 + 1))
+	case "week":
+		_, w := t.ISOWeek()
+		return n(int64(w))
+	case "year":
+		if y <= 0 {
+			return n(int64(y - 1))
+		}
+		return n(int64(y))
+	case "decade":
+		return n(floorDiv(int64(y), 10))
+	case "century":
+		if y > 0 {
+			return n(int64((y + 99) / 100))
+		}
+		return n(-int64((99 - (y - 1)) / 100))
+	case "millennium":
+		if y > 0 {
+			return n(int64((y + 999) / 1000))
+		}
+		return n(-int64((999 - (y - 1)) / 1000))
+	case "dow":
+		return n(int64(t.Weekday()))
+	case "isodow":
+		wd := int64(t.Weekday())
+		if wd == 0 {
+			wd = 7
+		}
+		return n(wd)
+	case "doy":
+		return n(int64(t.YearDay()))
+	case "isoyear":
+		iy, _ := t.ISOWeek()
+		return n(int64(iy))
+	case "epoch":
+		return apd.New(f.epochMicros(), -6), nil
+	case "julian":
+		day := daysFromCivil(int64(y), int64(mo), int64(d)) + 2440588
+		frac := (int64(h)*3600*1e6 + int64(mi)*60*1e6 + secMicros)
+		var r apd.Decimal
+		q, _ := divToScale(apd.New(frac, 0), apd.New(usPerDay, 0), 20)
+		exactCtx.Add(&r, apd.New(day, 0), q)
+		return &r, nil
+	case "timezone":
+		if !f.tz {
+			return nil, errUnit(unit, oid, true)
+		}
+		return n(int64(f.off))
+	case "timezone_hour":
+		if !f.tz {
+			return nil, errUnit(unit, oid, true)
+		}
+		return n(int64(f.off / 3600))
+	case "timezone_minute":
+		if !f.tz {
+			return nil, errUnit(unit, oid, true)
+		}
+		return n(int64(f.off / 60 % 60))
+	}
+	return nil, errUnit(unit, oid, false)
+}
+
+func fieldTimeOf(ctx *EvalContext, t time.Time, tz bool) fieldTime {
+	if tz {
+		w := t.In(ctxLoc(ctx))
+		_, off := w.Zone()
+		return fieldTime{t: w, off: off, tz: true}
+	}
+	return fieldTime{t: t}
+}
+
+func dateField(unit string, d Date) (*apd.Decimal, error) {
+	switch normalizeUnit(unit) {
+	case "microseconds", "milliseconds", "second", "minute", "hour", "timezone", "timezone_hour", "timezone_minute":
+		return nil, errUnit(unit, DateOID, true)
+	case "epoch":
+		return apd.New(int64(d)*86400+946684800, 0), nil
+	case "julian":
+		return apd.New(int64(d)+2451545, 0), nil
+	}
+	return timestampField(unit, fieldTime{t: DateToTime(d)}, DateOID)
+}
+
+func intervalField(unit string, iv Interval) (*apd.Decimal, error) {
+	n := func(v int64) (*apd.Decimal, error) { return apd.New(v, 0), nil }
+	secMicros := iv.Micros % usPerMin
+	switch normalizeUnit(unit) {
+	case "microseconds":
+		return n(secMicros)
+	case "milliseconds":
+		return apd.New(secMicros, -3), nil
+	case "second":
+		return apd.New(secMicros, -6), nil
+	case "minute":
+		return n(iv.Micros / usPerMin % 60)
+	case "hour":
+		return n(iv.Micros / usPerHour)
+	case "day":
+		return n(int64(iv.Days))
+	case "month":
+		return n(int64(iv.Months % 12))
+	case "quarter":
+		return n(int64(iv.Months%12/3 + 1))
+	case "year":
+		return n(int64(iv.Months / 12))
+	case "decade":
+		return n(int64(iv.Months / 120))
+	case "century":
+		return n(int64(iv.Months / 1200))
+	case "millennium":
+		return n(int64(iv.Months / 12000))
+	case "epoch":
+		// years are 365.25 days, months 30 days
+		years := int64(iv.Months / 12)
+		months := int64(iv.Months % 12)
+		micros := years*int64(365.25*86400)*1e6 + months*30*usPerDay + int64(iv.Days)*usPerDay + iv.Micros
+		return apd.New(micros, -6), nil
+	}
+	return nil, errUnit(unit, IntervalOID, false)
+}
+
+func timeField(unit string, t TimeOfDay) (*apd.Decimal, error) {
+	us := int64(t)
+	switch normalizeUnit(unit) {
+	case "microseconds":
+		return apd.New(us%usPerMin, 0), nil
+	case "milliseconds":
+		return apd.New(us%usPerMin, -3), nil
+	case "second":
+		return apd.New(us%usPerMin, -6), nil
+	case "minute":
+		return apd.New(us/usPerMin%60, 0), nil
+	case "hour":
+		return apd.New(us/usPerHour, 0), nil
+	case "epoch":
+		return apd.New(us, -6), nil
+	}
+	return nil, errUnit(unit, TimeOID, false)
+}
+
+func toFloat(d *apd.Decimal, err error) (Datum, error) {
+	if err != nil {
+		return nil, err
+	}
+	return decimalToFloat(d), nil
+}
+
+func toNumeric(d *apd.Decimal, err error) (Datum, error) {
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+func infField(unit string, t time.Time) (Datum, bool) {
+	switch isInfTime(t) {
+	case 0:
+		return nil, false
+	}
+	switch normalizeUnit(unit) {
+	case "epoch", "year", "decade", "century", "millennium", "julian", "isoyear":
+		if isInfTime(t) > 0 {
+			return math.Inf(1), true
+		}
+		return math.Inf(-1), true
+	}
+	return nil, true
+}
+
+// truncTime is date_trunc on a wall clock.
+func truncTime(unit string, t time.Time, oid OID) (time.Time, error) {
+	y, mo, d := t.Date()
+	h, mi, s := t.Clock()
+	ns := t.Nanosecond()
+	loc := t.Location()
+	switch normalizeUnit(unit) {
+	case "microseconds":
+		return t, nil
+	case "milliseconds":
+		return time.Date(y, mo, d, h, mi, s, ns/1e6*1e6, loc), nil
+	case "second":
+		return time.Date(y, mo, d, h, mi, s, 0, loc), nil
+	case "minute":
+		return time.Date(y, mo, d, h, mi, 0, 0, loc), nil
+	case "hour":
+		return time.Date(y, mo, d, h, 0, 0, 0, loc), nil
+	case "day":
+		return time.Date(y, mo, d, 0, 0, 0, 0, loc), nil
+	case "week":
+		wd := int(t.Weekday())
+		if wd == 0 {
+			wd = 7
+		}
+		return time.Date(y, mo, d-(wd-1), 0, 0, 0, 0, loc), nil
+	case "month":
+		return time.Date(y, mo, 1, 0, 0, 0, 0, loc), nil
+	case "quarter":
+		return time.Date(y, (mo-1)/3*3+1, 1, 0, 0, 0, 0, loc), nil
+	case "year":
+		return time.Date(y, 1, 1, 0, 0, 0, 0, loc), nil
+	case "decade":
+		if y > 0 {
+			return time.Date(y/10*10, 1, 1, 0, 0, 0, 0, loc), nil
+		}
+		return time.Date(-((8-(y-1))/10)*10+1, 1, 1, 0, 0, 0, 0, loc), nil
+	case "century":
+		if y > 0 {
+			return time.Date((y+99)/100*100-99, 1, 1, 0, 0, 0, 0, loc), nil
+		}
+		return time.Date(-((99-(y-1))/100)*100+1, 1, 1, 0, 0, 0, 0, loc), nil
+	case "millennium":
+		if y > 0 {
+			return time.Date((y+999)/1000*1000-999, 1, 1, 0, 0, 0, 0, loc), nil
+		}
+		return time.Date(-((999-(y-1))/1000)*1000+1, 1, 1, 0, 0, 0, 0, loc), nil
+	}
+	return time.Time{}, errUnit(unit, oid, false)
+}
+
+func truncInterval(unit string, iv Interval) (Datum, error) {
+	switch normalizeUnit(unit) {
+	case "microseconds":
+		return iv, nil
+	case "milliseconds":
+		return Interval{iv.Months, iv.Days, iv.Micros / 1000 * 1000}, nil
+	case "second":
+		return Interval{iv.Months, iv.Days, iv.Micros / usPerSec * usPerSec}, nil
+	case "minute":
+		return Interval{iv.Months, iv.Days, iv.Micros / usPerMin * usPerMin}, nil
+	case "hour":
+		return Interval{iv.Months, iv.Days, iv.Micros / usPerHour * usPerHour}, nil
+	case "day":
+		return Interval{iv.Months, iv.Days, 0}, nil
+	case "month":
+		return Interval{Months: iv.Months}, nil
+	case "quarter":
+		return Interval{Months: iv.Months / 3 * 3}, nil
+	case "year":
+		return Interval{Months: iv.Months / 12 * 12}, nil
+	case "decade":
+		return Interval{Months: iv.Months / 120 * 120}, nil
+	case "century":
+		return Interval{Months: iv.Months / 1200 * 1200}, nil
+	case "millennium":
+		return Interval{Months: iv.Months / 12000 * 12000}, nil
+	case "week":
+		return nil, pgerror.New(pgerror.FeatureNotSupported, "interval units \"%s\" not supported because months usually have fractional weeks", unit)
+	}
+	return nil, errUnit(unit, IntervalOID, false)
+}
+
+// age is timestamp_age: a symbolic difference in years, months and days.
+func age(a, b time.Time) (Datum, error) {
+	if isInfTime(a) != 0 || isInfTime(b) != 0 {
+		return nil, pgerror.New(pgerror.DatetimeFieldOverflow, "interval out of range")
+	}
+	y1, m1, d1 := a.Date()
+	h1, mi1, s1 := a.Clock()
+	y2, m2, d2 := b.Date()
+	h2, mi2, s2 := b.Clock()
+	fsec := int64(a.Nanosecond()/1000 - b.Nanosecond()/1000)
+	sec := int64(s1 - s2)
+	min := int64(mi1 - mi2)
+	hour := int64(h1 - h2)
+	mday := int64(d1 - d2)
+	mon := int64(m1 - m2)
+	year := int64(y1 - y2)
+	neg := a.Before(b)
+	if neg {
+		fsec, sec, min, hour, mday, mon, year = -fsec, -sec, -min, -hour, -mday, -mon, -year
+	}
+	for fsec < 0 {
+		fsec += 1e6
+		sec--
+	}
+	for sec < 0 {
+		sec += 60
+		min--
+	}
+	for min < 0 {
+		min += 60
+		hour--
+	}
+	for hour < 0 {
+		hour += 24
+		mday--
+	}
+	for mday < 0 {
+		if neg {
+			mday += int64(daysIn(int(m1), y1))
+		} else {
+			mday += int64(daysIn(int(m2), y2))
+		}
+		mon--
+	}
+	for mon < 0 {
+		mon += 12
+		year--
+	}
+	if neg {
+		fsec, sec, min, hour, mday, mon, year = -fsec, -sec, -min, -hour, -mday, -mon, -year
+	}
+	return Interval{Months: int32(year*12 + mon), Days: int32(mday), Micros: ((hour*60+min)*60+sec)*1e6 + fsec}, nil
+}
+
+func init() {
+	now := func(ctx *EvalContext, _ []Datum) (Datum, error) { return txnTime(ctx), nil }
+	for _, n := range []string{"now", "current_timestamp", "transaction_timestamp"} {
+		RegisterFunc(&Func{Name: n, Ret: tt(TimestamptzOID), Strict: true, Fn: now})
+	}
+	RegisterFunc(&Func{Name: "statement_timestamp", Ret: tt(TimestamptzOID), Strict: true,
+		Fn: func(ctx *EvalContext, _ []Datum) (Datum, error) { return stmtTime(ctx), nil }})
+	RegisterFunc(&Func{Name: "clock_timestamp", Ret: tt(TimestamptzOID), Strict: true, Volatile: true,
+		Fn: func(ctx *EvalContext, _ []Datum) (Datum, error) { return time.Now().UTC().Truncate(time.Microsecond), nil }})
+	RegisterFunc(&Func{Name: "localtimestamp", Ret: tt(TimestampOID), Strict: true,
+		Fn: func(ctx *EvalContext, _ []Datum) (Datum, error) { return wallUTC(txnTime(ctx).In(ctxLoc(ctx))), nil }})
+	RegisterFunc(&Func{Name: "current_date", Ret: tt(DateOID), Strict: true,
+		Fn: func(ctx *EvalContext, _ []Datum) (Datum, error) { return DateFromTime(txnTime(ctx).In(ctxLoc(ctx))), nil }})
+	RegisterFunc(&Func{Name: "timeofday", Ret: tt(TextOID), Strict: true, Volatile: true,
+		Fn: func(ctx *EvalContext, _ []Datum) (Datum, error) {
+			return time.Now().In(ctxLoc(ctx)).Format("Mon Jan 02 15:04:05.000000 2006 MST"), nil
+		}})
+
+	def("date_trunc", TimestampOID, oids(TextOID, TimestampOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+		t := a[1].(time.Time)
+		if isInfTime(t) != 0 {
+			return t, nil
+		}
+		return truncTime(str(a[0]), t, TimestampOID)
+	})
+	def("date_trunc", TimestamptzOID, oids(TextOID, TimestamptzOID), func(ctx *EvalContext, a []Datum) (Datum, error) {
+		t := a[1].(time.Time)
+		if isInfTime(t) != 0 {
+			return t, nil
+		}
+		r, err := truncTime(str(a[0]), t.In(ctxLoc(ctx)), TimestamptzOID)
+		if err != nil {
+			return nil, err
+		}
+		return r.UTC(), nil
+	})
+	def("date_trunc", TimestamptzOID, oids(TextOID, TimestamptzOID, TextOID), func(ctx *EvalContext, a []Datum) (Datum, error) {
+		loc, err := LoadLocation(str(a[2]))
+		if err != nil {
+			return nil, err
+		}
+		r, err := truncTime(str(a[0]), a[1].(time.Time).In(loc), TimestamptzOID)
+		if err != nil {
+			return nil, err
+		}
+		return r.UTC(), nil
+	})
+	def("date_trunc", IntervalOID, oids(TextOID, IntervalOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+		return truncInterval(str(a[0]), a[1].(Interval))
+	})
+	for _, spec := range []struct {
+		name string
+		ret  OID
+		conv func(*apd.Decimal, error) (Datum, error)
+	}{{"date_part", Float8OID, toFloat}, {"extract", NumericOID, toNumeric}} {
+		conv := spec.conv
+		def(spec.name, spec.ret, oids(TextOID, TimestampOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+			if v, ok := infField(str(a[0]), a[1].(time.Time)); ok {
+				if f, isF := v.(float64); isF && spec.ret == NumericOID {
+					return decimalFromFloat(f)
+				}
+				return v, nil
+			}
+			return conv(timestampField(str(a[0]), fieldTime{t: a[1].(time.Time)}, TimestampOID))
+		})
+		def(spec.name, spec.ret, oids(TextOID, TimestamptzOID), func(ctx *EvalContext, a []Datum) (Datum, error) {
+			if v, ok := infField(str(a[0]), a[1].(time.Time)); ok {
+				if f, isF := v.(float64); isF && spec.ret == NumericOID {
+					return decimalFromFloat(f)
+				}
+				return v, nil
+			}
+			return conv(timestampField(str(a[0]), fieldTimeOf(ctx, a[1].(time.Time), true), TimestamptzOID))
+		})
+		def(spec.name, spec.ret, oids(TextOID, DateOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+			return conv(dateField(str(a[0]), a[1].(Date)))
+		})
+		def(spec.name, spec.ret, oids(TextOID, IntervalOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+			return conv(intervalField(str(a[0]), a[1].(Interval)))
+		})
+		def(spec.name, spec.ret, oids(TextOID, TimeOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+			return conv(timeField(str(a[0]), a[1].(TimeOfDay)))
+		})
+	}
+	def("age", IntervalOID, oids(TimestampOID, TimestampOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+		return age(a[0].(time.Time), a[1].(time.Time))
+	})
+	def("age", IntervalOID, oids(TimestamptzOID, TimestamptzOID), func(ctx *EvalContext, a []Datum) (Datum, error) {
+		loc := ctxLoc(ctx)
+		return age(a[0].(time.Time).In(loc), a[1].(time.Time).In(loc))
+	})
+	def("age", IntervalOID, oids(TimestamptzOID), func(ctx *EvalContext, a []Datum) (Datum, error) {
+		loc := ctxLoc(ctx)
+		n := txnTime(ctx).In(loc)
+		y, m, d := n.Date()
+		return age(time.Date(y, m, d, 0, 0, 0, 0, loc), a[0].(time.Time).In(loc))
+	})
+	def("make_date", DateOID, oids(Int4OID, Int4OID, Int4OID), func(_ *EvalContext, a []Datum) (Datum, error) {
+		y, m, d := i64(a[0]), i64(a[1]), i64(a[2])
+		yy := y
+		if y < 0 {
+			yy = y + 1
+		}
+		if y == 0 || !validDate(int(abs(y)), int(m), int(d)) {
+			return nil, pgerror.New(pgerror.DatetimeFieldOverflow, "date field value out of range: %d-%02d-%02d", y, m, d)
+		}
+		return DateFromTime(time.Date(int(yy), time.Month(m), int(d), 0, 0, 0, 0, time.UTC)), nil
+	})
+	def("make_timestamp", TimestampOID, oids(Int4OID, Int4OID, Int4OID, Int4OID, Int4OID, Float8OID), func(_ *EvalContext, a []Datum) (Datum, error) {
+		return makeTimestamp(a, time.UTC)
+	})
+	def("make_timestamptz", TimestamptzOID, oids(Int4OID, Int4OID, Int4OID, Int4OID, Int4OID, Float8OID), func(ctx *EvalContext, a []Datum) (Datum, error) {
+		r, err := makeTimestamp(a, ctxLoc(ctx))
+		if err != nil {
+			return nil, err
+		}
+		return r.(time.Time).UTC(), nil
+	})
+	def("to_timestamp", TimestamptzOID, oids(Float8OID), func(_ *EvalContext, a []Datum) (Datum, error) {
+		f := f64(a[0])
+		switch {
+		case math.IsNaN(f):
+			return nil, pgerror.New(pgerror.DatetimeFieldOverflow, "timestamp cannot be NaN")
+		case math.IsInf(f, 1):
+			return TimestampInfinity, nil
+		case math.IsInf(f, -1):
+			return TimestampNegInfinity, nil
+		}
+		us := math.Round(f * 1e6)
+		if f < float64(minTimestamp.Unix()) || f >= float64(maxTimestamp.Unix()) {
+			return nil, pgerror.New(pgerror.DatetimeFieldOverflow, "timestamp out of range: \"%s\"", string(appendFloat(nil, f, false)))
+		}
+		return time.UnixMicro(int64(us)).UTC(), nil
+	})
+	def("timezone", TimestampOID, oids(TextOID, TimestamptzOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+		loc, err := zoneArg(str(a[0]))
+		if err != nil {
+			return nil, err
+		}
+		return wallUTC(a[1].(time.Time).In(loc)), nil
+	})
+	def("timezone", TimestamptzOID, oids(TextOID, TimestampOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+		loc, err := zoneArg(str(a[0]))
+		if err != nil {
+			return nil, err
+		}
+		return wallIn(a[1].(time.Time), loc), nil
+	})
+	def("isfinite", BoolOID, oids(TimestamptzOID), func(_ *EvalContext, a []Datum) (Datum, error) { return isInfTime(a[0].(time.Time)) == 0, nil })
+	def("isfinite", BoolOID, oids(DateOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+		return a[0].(Date) != DateInfinity && a[0].(Date) != DateNegInfinity, nil
+	})
+	def("justify_hours", IntervalOID, oids(IntervalOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+		iv := a[0].(Interval)
+		iv.Days += int32(iv.Micros / usPerDay)
+		iv.Micros %= usPerDay
+		return iv, nil
+	})
+	def("justify_days", IntervalOID, oids(IntervalOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+		iv := a[0].(Interval)
+		iv.Months += iv.Days / 30
+		iv.Days %= 30
+		return iv, nil
+	})
+	def("to_char", TextOID, oids(TimestampOID, TextOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+		return toCharTime(a[0].(time.Time), str(a[1]), false), nil
+	})
+	def("to_char", TextOID, oids(TimestamptzOID, TextOID), func(ctx *EvalContext, a []Datum) (Datum, error) {
+		t := a[0].(time.Time)
+		if isInfTime(t) == 0 {
+			t = t.In(ctxLoc(ctx))
+		}
+		return toCharTime(t, str(a[1]), true), nil
+	})
+	def("to_char", TextOID, oids(IntervalOID, TextOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+		iv := a[0].(Interval)
+		t := time.Date(int(iv.Months/12), time.Month(iv.Months%12+1), int(iv.Days), 0, 0, 0, 0, time.UTC).Add(time.Duration(iv.Micros) * time.Microsecond)
+		return toCharTime(t, str(a[1]), false), nil
+	})
+	def("to_char", TextOID, oids(NumericOID, TextOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+		return toCharNumber(dec(a[0]), str(a[1])), nil
+	})
+	def("to_char", TextOID, oids(Int8OID, TextOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+		return toCharNumber(apd.New(i64(a[0]), 0), str(a[1])), nil
+	})
+	def("to_char", TextOID, oids(Float8OID, TextOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+		d, err := decimalFromFloat(f64(a[0]))
+		if err != nil {
+			return nil, err
+		}
+		return toCharNumber(d, str(a[1])), nil
+	})
+	def("to_date", DateOID, oids(TextOID, TextOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+		t, err := parseWithFormat(str(a[0]), str(a[1]), time.UTC)
+		if err != nil {
+			return nil, err
+		}
+		return DateFromTime(t), nil
+	})
+	def("to_timestamp", TimestamptzOID, oids(TextOID, TextOID), func(ctx *EvalContext, a []Datum) (Datum, error) {
+		t, err := parseWithFormat(str(a[0]), str(a[1]), ctxLoc(ctx))
+		if err != nil {
+			return nil, err
+		}
+		return t.UTC(), nil
+	})
+}
+
+func abs(v int64) int64 {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
+func zoneArg(name string) (*time.Location, error) {
+	loc, err := LoadLocation(name)
+	if err != nil {
+		return nil, pgerror.New(pgerror.InvalidParameterValue, "time zone \"%s\" not recognized", name)
+	}
+	return loc, nil
+}
+
+func makeTimestamp(a []Datum, loc *time.Location) (Datum, error) {
+	y, mo, d, h, mi := i64(a[0]), i64(a[1]), i64(a[2]), i64(a[3]), i64(a[4])
+	sec := f64(a[5])
+	if y == 0 || !validDate(int(abs(y)), int(mo), int(d)) {
+		return nil, pgerror.New(pgerror.DatetimeFieldOverflow, "date field value out of range: %d-%02d-%02d", y, mo, d)
+	}
+	if h < 0 || h > 24 || mi < 0 || mi > 59 || sec < 0 || sec > 60 || math.IsNaN(sec) {
+		return nil, pgerror.New(pgerror.DatetimeFieldOverflow, "time field value out of range: %d:%02d:%s", h, mi, string(appendFloat(nil, sec, false)))
+	}
+	if y < 0 {
+		y++
+	}
+	us := int64(math.Round(sec * 1e6))
+	return time.Date(int(y), time.Month(mo), int(d), int(h), int(mi), 0, 0, loc).Add(time.Duration(us) * time.Microsecond), nil
+}

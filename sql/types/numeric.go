@@ -1,0 +1,541 @@
+package types
+
+import (
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/cockroachdb/apd/v3"
+
+	"logdb/sql/pgerror"
+)
+
+// maxNumericDigits bounds intermediate precision; PostgreSQL allows 131072
+// digits before the point and 16383 after.
+const maxNumericDigits = 131072 + 16383
+
+// exactCtx does arithmetic that must be exact (add, sub, mul); digits beyond
+// its precision are an overflow rather than a rounding.
+var exactCtx = &apd.Context{
+	Precision:   maxNumericDigits,
+	MaxExponent: apd.MaxExponent,
+	MinExponent: apd.MinExponent,
+	Traps:       apd.DefaultTraps &^ apd.Inexact &^ apd.Rounded,
+	Rounding:    apd.RoundHalfUp,
+}
+
+func decCtx(prec uint32, r apd.Rounder) *apd.Context {
+	return &apd.Context{
+		Precision:   prec,
+		MaxExponent: apd.MaxExponent,
+		MinExponent: apd.MinExponent,
+		Traps:       apd.DefaultTraps &^ apd.Inexact &^ apd.Rounded,
+		Rounding:    r,
+	}
+}
+
+var (
+	decNaN    = &apd.Decimal{Form: apd.NaN}
+	decPosInf = &apd.Decimal{Form: apd.Infinite}
+	decNegInf = &apd.Decimal{Form: apd.Infinite, Negative: true}
+)
+
+func numericOverflow() error {
+	return pgerror.New(pgerror.NumericValueOutOfRange, "value overflows numeric format")
+}
+
+// parseNumeric is numeric_in without the typmod.
+func parseNumeric(s string) (*apd.Decimal, error) {
+	t := strings.TrimSpace(s)
+	bad := func() error {
+		return pgerror.New(pgerror.InvalidTextRepresentation, "invalid input syntax for type numeric: \"%s\"", s)
+	}
+	if t == "" {
+		return nil, bad()
+	}
+	switch strings.ToLower(t) {
+	case "nan":
+		return &apd.Decimal{Form: apd.NaN}, nil
+	case "infinity", "+infinity", "inf", "+inf":
+		return &apd.Decimal{Form: apd.Infinite}, nil
+	case "-infinity", "-inf":
+		return &apd.Decimal{Form: apd.Infinite, Negative: true}, nil
+	}
+	// Validate the shape ourselves: apd accepts forms PostgreSQL rejects.
+	i := 0
+	if t[0] == '+' || t[0] == '-' {
+		i++
+	}
+	digits, dot := 0, false
+	for ; i < len(t); i++ {
+		c := t[i]
+		if c >= '0' && c <= '9' {
+			digits++
+		} else if c == '.' && !dot {
+			dot = true
+		} else {
+			break
+		}
+	}
+	if digits == 0 {
+		return nil, bad()
+	}
+	if i < len(t) {
+		if t[i] != 'e' && t[i] != 'E' {
+			return nil, bad()
+		}
+		j := i + 1
+		if j < len(t) && (t[j] == '+' || t[j] == '-') {
+			j++
+		}
+		if j == len(t) {
+			return nil, bad()
+		}
+		for ; j < len(t); j++ {
+			if t[j] < '0' || t[j] > '9' {
+				return nil, bad()
+			}
+		}
+	}
+	d, _, err := apd.NewFromString(t)
+	if err != nil {
+		return nil, bad()
+	}
+	if !numericInRange(d) {
+		return nil, numericOverflow()
+	}
+	if d.Exponent > 0 && d.Form == apd.Finite {
+		// PostgreSQL keeps no positive exponents: 1e3 is 1000 with scale 0.
+		var r apd.Decimal
+		if _, err := exactCtx.Quantize(&r, d, 0); err != nil {
+			return nil, numericOverflow()
+		}
+		d = &r
+	}
+	normalizeZero(d)
+	return d, nil
+}
+
+// PostgreSQL's limits: 131072 digits before the point, 16383 after.
+const (
+	maxNumericWeight = 131072
+	maxNumericScale  = 16383
+)
+
+// numericInRange reports whether d fits PostgreSQL's numeric format.
+func numericInRange(d *apd.Decimal) bool {
+	if d.Form != apd.Finite {
+		return true
+	}
+	if d.Exponent < -maxNumericScale || d.Exponent > maxNumericWeight {
+		return false
+	}
+	return d.Coeff.Sign() == 0 || int64(d.NumDigits())+int64(d.Exponent) <= maxNumericWeight
+}
+
+func normalizeZero(d *apd.Decimal) {
+	if d.Form == apd.Finite && d.Coeff.Sign() == 0 {
+		d.Negative = false
+	}
+}
+
+// dscale is PostgreSQL's display scale: digits after the point.
+func dscale(d *apd.Decimal) int32 {
+	if d.Form != apd.Finite || d.Exponent >= 0 {
+		return 0
+	}
+	return -d.Exponent
+}
+
+// appendNumeric is numeric_out.
+func appendNumeric(dst []byte, d *apd.Decimal) []byte {
+	switch d.Form {
+	case apd.NaN, apd.NaNSignaling:
+		return append(dst, "NaN"...)
+	case apd.Infinite:
+		if d.Negative {
+			return append(dst, "-Infinity"...)
+		}
+		return append(dst, "Infinity"...)
+	}
+	if d.Negative && d.Coeff.Sign() != 0 {
+		dst = append(dst, '-')
+	}
+	var tmp [40]byte
+	digits := d.Coeff.Append(tmp[:0], 10)
+	if d.Exponent >= 0 {
+		dst = append(dst, digits...)
+		for i := int32(0); i < d.Exponent; i++ {
+			dst = append(dst, '0')
+		}
+		return dst
+	}
+	scale := int(-d.Exponent)
+	if len(digits) <= scale {
+		dst = append(dst, '0', '.')
+		for i := len(digits); i < scale; i++ {
+			dst = append(dst, '0')
+		}
+		return append(dst, digits...)
+	}
+	dst = append(dst, digits[:len(digits)-scale]...)
+	dst = append(dst, '.')
+	return append(dst, digits[len(digits)-scale:]...)
+}
+
+// applyNumericTypmod rounds d to the scale of typmod and checks its precision.
+func applyNumericTypmod(d *apd.Decimal, mod int32) (*apd.Decimal, error) {
+	p, s, ok := numericPS(mod)
+	if !ok || d.Form == apd.NaN {
+		return d, nil
+	}
+	if d.Form == apd.Infinite {
+		return nil, &pgerror.Error{Code: pgerror.NumericValueOutOfRange, Message: "numeric field overflow",
+			Detail: "A field with precision " + strconv.Itoa(int(p)) + ", scale " + strconv.Itoa(int(s)) + " cannot hold an infinite value."}
+	}
+	var r apd.Decimal
+	if _, err := exactCtx.Quantize(&r, d, -s); err != nil {
+		return nil, numericOverflow()
+	}
+	normalizeZero(&r)
+	if r.Coeff.Sign() != 0 {
+		// digits before the point must be at most p - s
+		intDigits := int64(r.NumDigits()) + int64(r.Exponent)
+		if intDigits > int64(p-s) {
+			return nil, &pgerror.Error{Code: pgerror.NumericValueOutOfRange, Message: "numeric field overflow",
+				Detail: numericOverflowDetail(p, s)}
+		}
+	}
+	return &r, nil
+}
+
+func numericOverflowDetail(p, s int32) string {
+	if p-s <= 0 {
+		return "A field with precision " + strconv.Itoa(int(p)) + ", scale " + strconv.Itoa(int(s)) + " must round to an absolute value less than 1."
+	}
+	return "A field with precision " + strconv.Itoa(int(p)) + ", scale " + strconv.Itoa(int(s)) + " must round to an absolute value less than 10^" + strconv.Itoa(int(p-s)) + "."
+}
+
+// roundNumeric rounds d to scale digits after the point, half away from zero.
+func roundNumeric(d *apd.Decimal, scale int32) (*apd.Decimal, error) {
+	if d.Form != apd.Finite {
+		return d, nil
+	}
+	var r apd.Decimal
+	if _, err := exactCtx.Quantize(&r, d, -scale); err != nil {
+		return nil, numericOverflow()
+	}
+	normalizeZero(&r)
+	return &r, nil
+}
+
+// truncNumeric truncates d to scale digits after the point.
+func truncNumeric(d *apd.Decimal, scale int32) (*apd.Decimal, error) {
+	if d.Form != apd.Finite {
+		return d, nil
+	}
+	var r apd.Decimal
+	c := decCtx(maxNumericDigits, apd.RoundDown)
+	if _, err := c.Quantize(&r, d, -scale); err != nil {
+		return nil, numericOverflow()
+	}
+	normalizeZero(&r)
+	return &r, nil
+}
+
+// weight10000 returns PostgreSQL's base-10000 weight and first digit of a
+// nonzero finite d.
+func weight10000(d *apd.Decimal) (weight int64, first int64) {
+	if d.Coeff.Sign() == 0 {
+		return 0, 0
+	}
+	adj := int64(d.NumDigits()) - 1 + int64(d.Exponent) // power of ten of the leading digit
+	weight = floorDiv(adj, 4)
+	// number of leading decimal digits in the first base-10000 group
+	n := adj - weight*4 + 1
+	var tmp [40]byte
+	digits := d.Coeff.Append(tmp[:0], 10)
+	for i := int64(0); i < n; i++ {
+		first *= 10
+		if i < int64(len(digits)) {
+			first += int64(digits[i] - '0')
+		}
+	}
+	return weight, first
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if (a%b != 0) && ((a < 0) != (b < 0)) {
+		q--
+	}
+	return q
+}
+
+// numericDivScale is select_div_scale from PostgreSQL's numeric.c.
+func numericDivScale(x, y *apd.Decimal) int32 {
+	w1, f1 := weight10000(x)
+	w2, f2 := weight10000(y)
+	qweight := w1 - w2
+	if f1 <= f2 {
+		qweight--
+	}
+	rscale := 16 - qweight*4
+	rscale = max(rscale, int64(dscale(x)), int64(dscale(y)), 0)
+	return int32(min(rscale, 1000))
+}
+
+func numericDiv(x, y *apd.Decimal) (*apd.Decimal, error) {
+	if y.Form == apd.Finite && y.Coeff.Sign() == 0 {
+		return nil, errDivByZero()
+	}
+	if x.Form != apd.Finite || y.Form != apd.Finite {
+		return numericSpecialDiv(x, y), nil
+	}
+	if x.Coeff.Sign() == 0 {
+		return roundNumeric(&apd.Decimal{}, numericDivScale(x, y))
+	}
+	scale := numericDivScale(x, y)
+	return divToScale(x, y, scale)
+}
+
+// divToScale divides exactly enough to round the quotient to scale digits.
+func divToScale(x, y *apd.Decimal, scale int32) (*apd.Decimal, error) {
+	ax := int64(x.NumDigits()) + int64(x.Exponent)
+	ay := int64(y.NumDigits()) + int64(y.Exponent)
+	prec := ax - ay + 2 + int64(scale) + 2
+	if prec < 1 {
+		prec = 1
+	}
+	if prec > maxNumericDigits {
+		return nil, numericOverflow()
+	}
+	var q apd.Decimal
+	if _, err := decCtx(uint32(prec), apd.RoundDown).Quo(&q, x, y); err != nil {
+		return nil, numericOverflow()
+	}
+	return roundNumeric(&q, scale)
+}
+
+func numericSpecialDiv(x, y *apd.Decimal) *apd.Decimal {
+	if x.Form == apd.NaN || y.Form == apd.NaN {
+		return decNaN
+	}
+	if x.Form == apd.Infinite && y.Form == apd.Infinite {
+		return decNaN
+	}
+	if x.Form == apd.Infinite {
+		if x.Negative != (y.Negative && y.Coeff.Sign() != 0) {
+			return decNegInf
+		}
+		return decPosInf
+	}
+	return &apd.Decimal{} // finite / infinity
+}
+
+func numericArith(op byte, x, y *apd.Decimal) (*apd.Decimal, error) {
+	var r apd.Decimal
+	var err error
+	switch op {
+	case '+':
+		_, err = exactCtx.Add(&r, x, y)
+	case '-':
+		_, err = exactCtx.Sub(&r, x, y)
+	case '*':
+		_, err = exactCtx.Mul(&r, x, y)
+		if err == nil && r.Form == apd.Finite && -r.Exponent > 16383 {
+			return roundNumeric(&r, 16383)
+		}
+	case '/':
+		return numericDiv(x, y)
+	case '%':
+		if y.Form == apd.Finite && y.Coeff.Sign() == 0 {
+			return nil, errDivByZero()
+		}
+		if x.Form == apd.Infinite {
+			return decNaN, nil
+		}
+		if y.Form == apd.Infinite && x.Form == apd.Finite {
+			return x, nil
+		}
+		_, err = exactCtx.Rem(&r, x, y)
+	case '^':
+		return numericPower(x, y)
+	}
+	if err != nil {
+		if r.Form == apd.NaN && (x.Form == apd.Infinite || y.Form == apd.Infinite) {
+			return decNaN, nil
+		}
+		return nil, numericOverflow()
+	}
+	if r.Form == apd.NaNSignaling {
+		r.Form = apd.NaN
+	}
+	if !numericInRange(&r) {
+		return nil, numericOverflow()
+	}
+	normalizeZero(&r)
+	return &r, nil
+}
+
+func numericPower(x, y *apd.Decimal) (*apd.Decimal, error) {
+	if x.Form != apd.Finite || y.Form != apd.Finite {
+		if x.Form == apd.NaN || y.Form == apd.NaN {
+			return decNaN, nil
+		}
+	}
+	if x.Sign() == 0 && y.Sign() < 0 {
+		return nil, pgerror.New("2201F", "zero raised to a negative power is undefined")
+	}
+	if x.Sign() < 0 && y.Form == apd.Finite {
+		var frac, integ apd.Decimal
+		y.Modf(&integ, &frac)
+		if frac.Sign() != 0 {
+			return nil, pgerror.New("2201F", "a negative number raised to a non-integer power yields a complex result")
+		}
+	}
+	if x.Form != apd.Finite || y.Form != apd.Finite {
+		var r apd.Decimal
+		if _, err := decCtx(60, apd.RoundHalfUp).Pow(&r, x, y); err != nil || r.Form == apd.NaNSignaling {
+			return decNaN, nil
+		}
+		return &r, nil
+	}
+	var yi, yf apd.Decimal
+	y.Modf(&yi, &yf)
+	var scale int32
+	var weight float64
+	ax := decimalToFloat(new(apd.Decimal).Abs(x))
+	lx := 0.0
+	if x.Sign() != 0 {
+		lx = math.Log10(ax)
+		if math.IsInf(lx, 0) { // beyond float range: use the decimal weight
+			lx = float64(decimalWeight(x))
+		}
+	}
+	weight = lx * decimalToFloat(y)
+	if n, err := yi.Int64(); yf.Sign() == 0 && err == nil && n >= math.MinInt32 && n <= math.MaxInt32 {
+		scale = clampScale(max(16, int64(dscale(x))))
+	} else {
+		scale = clampScale(max(16-int64(weight), int64(dscale(x)), int64(dscale(y))))
+	}
+	if weight > 131072 {
+		return nil, numericOverflow()
+	}
+	if weight < -20000 {
+		return roundNumeric(&apd.Decimal{}, scale)
+	}
+	return evalToScale(int64(weight)+1, scale, func(c *apd.Context, r *apd.Decimal) error {
+		_, err := c.Pow(r, x, y)
+		return err
+	})
+}
+
+func errDivByZero() error { return pgerror.New(pgerror.DivisionByZero, "division by zero") }
+
+// decimalFromInt returns the numeric value of i.
+func decimalFromInt(i int64) *apd.Decimal { return apd.New(i, 0) }
+
+// decimalFromFloat converts f to numeric as float8_numeric does (15 significant digits).
+func decimalFromFloat(f float64) (*apd.Decimal, error) {
+	if math.IsNaN(f) {
+		return decNaN, nil
+	}
+	if math.IsInf(f, 1) {
+		return decPosInf, nil
+	}
+	if math.IsInf(f, -1) {
+		return decNegInf, nil
+	}
+	d, _, err := apd.NewFromString(strconv.FormatFloat(f, 'g', 15, 64))
+	if err != nil {
+		return nil, numericOverflow()
+	}
+	if d.Exponent > 0 {
+		var r apd.Decimal
+		exactCtx.Quantize(&r, d, 0)
+		d = &r
+	}
+	// float8 → numeric keeps only the significant digits, with trailing zeros removed
+	var red apd.Decimal
+	red.Reduce(d)
+	if red.Exponent > 0 {
+		exactCtx.Quantize(&red, &red, 0)
+	}
+	normalizeZero(&red)
+	return &red, nil
+}
+
+func decimalFromFloat4(f float64) (*apd.Decimal, error) {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return decimalFromFloat(f)
+	}
+	d, _, err := apd.NewFromString(strconv.FormatFloat(f, 'g', 6, 64))
+	if err != nil {
+		return nil, numericOverflow()
+	}
+	var red apd.Decimal
+	red.Reduce(d)
+	if red.Exponent > 0 {
+		exactCtx.Quantize(&red, &red, 0)
+	}
+	normalizeZero(&red)
+	return &red, nil
+}
+
+func decimalToFloat(d *apd.Decimal) float64 {
+	switch d.Form {
+	case apd.NaN, apd.NaNSignaling:
+		return math.NaN()
+	case apd.Infinite:
+		if d.Negative {
+			return math.Inf(-1)
+		}
+		return math.Inf(1)
+	}
+	f, _ := strconv.ParseFloat(string(appendNumeric(nil, d)), 64)
+	return f
+}
+
+// decimalToInt rounds d half away from zero to an integer in [lo, hi].
+func decimalToInt(d *apd.Decimal, lo, hi int64, oid OID) (int64, error) {
+	if d.Form == apd.NaN {
+		return 0, pgerror.New(pgerror.FeatureNotSupported, "cannot convert NaN to %s", typeName(oid))
+	}
+	if d.Form == apd.Infinite {
+		return 0, pgerror.New(pgerror.FeatureNotSupported, "cannot convert infinity to %s", typeName(oid))
+	}
+	r, err := roundNumeric(d, 0)
+	if err != nil {
+		return 0, errIntRange(oid)
+	}
+	i, err := r.Int64()
+	if err != nil || i < lo || i > hi {
+		return 0, errIntRange(oid)
+	}
+	return i, nil
+}
+
+func errIntRange(oid OID) error {
+	switch oid {
+	case Int2OID:
+		return pgerror.New(pgerror.NumericValueOutOfRange, "smallint out of range")
+	case Int8OID:
+		return pgerror.New(pgerror.NumericValueOutOfRange, "bigint out of range")
+	case OidOID:
+		return pgerror.New(pgerror.NumericValueOutOfRange, "OID out of range")
+	}
+	return pgerror.New(pgerror.NumericValueOutOfRange, "integer out of range")
+}
+
+func intRange(oid OID) (lo, hi int64) {
+	switch oid {
+	case Int2OID:
+		return math.MinInt16, math.MaxInt16
+	case Int4OID:
+		return math.MinInt32, math.MaxInt32
+	case OidOID, RegclassOID, RegtypeOID, RegprocOID, XidOID:
+		return 0, math.MaxUint32
+	}
+	return math.MinInt64, math.MaxInt64
+}

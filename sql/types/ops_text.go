@@ -1,0 +1,248 @@
+package types
+
+import (
+	"regexp"
+	"regexp/syntax"
+	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+
+	"logdb/sql/pgerror"
+)
+
+func registerTextOps() {
+	binop("||", TextOID, TextOID, TextOID, func(_ *EvalContext, l, r Datum) (Datum, error) { return l.(string) + r.(string), nil })
+	typedBinop("||", TextOID, AnyNonArrayOID, TextOID, func(ctx *EvalContext, _, rt T, l, r Datum) (Datum, error) {
+		return l.(string) + string(AppendTextLoc(nil, rt, r, ctxLoc(ctx))), nil
+	})
+	typedBinop("||", AnyNonArrayOID, TextOID, TextOID, func(ctx *EvalContext, lt, _ T, l, r Datum) (Datum, error) {
+		return string(AppendTextLoc(nil, lt, l, ctxLoc(ctx))) + r.(string), nil
+	})
+	binop("||", ByteaOID, ByteaOID, ByteaOID, func(_ *EvalContext, l, r Datum) (Datum, error) {
+		a, b := l.([]byte), r.([]byte)
+		out := make([]byte, 0, len(a)+len(b))
+		return append(append(out, a...), b...), nil
+	})
+	like := func(name string, ci, neg bool) {
+		for _, t := range []OID{TextOID, BpcharOID, NameOID} {
+			pt := TextOID
+			binop(name, t, pt, BoolOID, func(_ *EvalContext, l, r Datum) (Datum, error) {
+				ok, err := Like(l.(string), r.(string), '\\', ci)
+				if err != nil {
+					return nil, err
+				}
+				return ok != neg, nil
+			})
+		}
+	}
+	like("~~", false, false)
+	like("!~~", false, true)
+	like("~~*", true, false)
+	like("!~~*", true, true)
+	binop("~~", ByteaOID, ByteaOID, BoolOID, func(_ *EvalContext, l, r Datum) (Datum, error) {
+		return Like(string(l.([]byte)), string(r.([]byte)), '\\', false)
+	})
+	re := func(name string, ci, neg bool) {
+		for _, t := range []OID{TextOID, BpcharOID, NameOID} {
+			binop(name, t, TextOID, BoolOID, func(_ *EvalContext, l, r Datum) (Datum, error) {
+				flags := ""
+				if ci {
+					flags = "i"
+				}
+				rx, err := CompileRegex(r.(string), flags)
+				if err != nil {
+					return nil, err
+				}
+				return rx.MatchString(l.(string)) != neg, nil
+			})
+		}
+	}
+	re("~", false, false)
+	re("!~", false, true)
+	re("~*", true, false)
+	re("!~*", true, true)
+}
+
+// Like matches s against a LIKE pattern with the given escape character
+// (0 for none); ci folds case as ILIKE does.
+func Like(s, pattern string, escape rune, ci bool) (bool, error) {
+	if ci {
+		s, pattern = strings.ToLower(s), strings.ToLower(pattern)
+	}
+	// compile to tokens: literal runes, '_' (any one) and '%' (any run)
+	type tok struct {
+		r    rune
+		kind byte // 'l', '_', '%'
+	}
+	toks := make([]tok, 0, len(pattern))
+	for i := 0; i < len(pattern); {
+		r, sz := utf8.DecodeRuneInString(pattern[i:])
+		i += sz
+		switch {
+		case escape != 0 && r == escape:
+			if i >= len(pattern) {
+				return false, pgerror.New(pgerror.InvalidEscapeSequence, "LIKE pattern must not end with escape character")
+			}
+			r2, sz2 := utf8.DecodeRuneInString(pattern[i:])
+			i += sz2
+			toks = append(toks, tok{r2, 'l'})
+		case r == '%':
+			if len(toks) == 0 || toks[len(toks)-1].kind != '%' {
+				toks = append(toks, tok{0, '%'})
+			}
+		case r == '_':
+			toks = append(toks, tok{0, '_'})
+		default:
+			toks = append(toks, tok{r, 'l'})
+		}
+	}
+	// iterative matching with one backtrack point (the last %)
+	si, ti := 0, 0
+	starTi, starSi := -1, 0
+	for si < len(s) {
+		if ti < len(toks) {
+			t := toks[ti]
+			switch t.kind {
+			case '%':
+				starTi, starSi = ti, si
+				ti++
+				continue
+			case '_':
+				_, sz := utf8.DecodeRuneInString(s[si:])
+				si += sz
+				ti++
+				continue
+			default:
+				r, sz := utf8.DecodeRuneInString(s[si:])
+				if r == t.r {
+					si += sz
+					ti++
+					continue
+				}
+			}
+		}
+		if starTi < 0 {
+			return false, nil
+		}
+		_, sz := utf8.DecodeRuneInString(s[starSi:])
+		starSi += sz
+		si = starSi
+		ti = starTi + 1
+	}
+	for ti < len(toks) && toks[ti].kind == '%' {
+		ti++
+	}
+	return ti == len(toks), nil
+}
+
+var regexCache = struct {
+	sync.Mutex
+	m map[string]*regexp.Regexp
+}{m: map[string]*regexp.Regexp{}}
+
+// CompileRegex compiles a PostgreSQL (ARE) regular expression with flags
+// ("i" case-insensitive, "n"/"m" newline-sensitive, "s", "x" expanded, "g"
+// ignored here) into a Go regexp, translating what RE2 spells differently.
+func CompileRegex(pattern, flags string) (*regexp.Regexp, error) {
+	key := flags + "\x00" + pattern
+	regexCache.Lock()
+	rx, ok := regexCache.m[key]
+	regexCache.Unlock()
+	if ok {
+		return rx, nil
+	}
+	prefix := "(?s"
+	for _, f := range flags {
+		switch f {
+		case 'i':
+			prefix += "i"
+		case 'n', 'm':
+			prefix = strings.Replace(prefix, "s", "", 1) + "m"
+		case 'g', 'c', 's', 't', 'p', 'w':
+		case 'x':
+			pattern = stripExpanded(pattern)
+		default:
+			return nil, pgerror.New(pgerror.InvalidParameterValue, "invalid regular expression option: \"%c\"", f)
+		}
+	}
+	prefix += ")"
+	if prefix == "()" {
+		prefix = ""
+	}
+	tr := translateRegex(pattern)
+	rx, err := regexp.Compile(prefix + tr)
+	if err != nil {
+		msg := err.Error()
+		if e, ok := err.(*syntax.Error); ok {
+			msg = string(e.Code)
+		}
+		return nil, pgerror.New(pgerror.InvalidRegularExpression, "invalid regular expression: %s", msg)
+	}
+	regexCache.Lock()
+	if len(regexCache.m) > 4096 {
+		regexCache.m = map[string]*regexp.Regexp{}
+	}
+	regexCache.m[key] = rx
+	regexCache.Unlock()
+	return rx, nil
+}
+
+func translateRegex(p string) string {
+	r := strings.NewReplacer(`[[:<:]]`, `\b`, `[[:>:]]`, `\b`)
+	p = r.Replace(p)
+	var b strings.Builder
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		if c == '\\' && i+1 < len(p) {
+			switch p[i+1] {
+			case 'm', 'M', 'y':
+				b.WriteString(`\b`)
+				i++
+				continue
+			case 'Y':
+				b.WriteString(`\B`)
+				i++
+				continue
+			case 'Z':
+				b.WriteString(`\z`)
+				i++
+				continue
+			}
+			b.WriteByte(c)
+			b.WriteByte(p[i+1])
+			i++
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+func stripExpanded(p string) string {
+	var b strings.Builder
+	inClass := false
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		switch {
+		case c == '\\' && i+1 < len(p):
+			b.WriteByte(c)
+			b.WriteByte(p[i+1])
+			i++
+		case c == '[':
+			inClass = true
+			b.WriteByte(c)
+		case c == ']':
+			inClass = false
+			b.WriteByte(c)
+		case !inClass && unicode.IsSpace(rune(c)):
+		case !inClass && c == '#':
+			for i < len(p) && p[i] != '\n' {
+				i++
+			}
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,53 @@
+package sql
+
+// The few entry points into sql/types that the engine uses, in one place.
+
+import (
+	"logdb/sql/types"
+)
+
+func castDatum(ec *execCtx, v types.Datum, from, to types.T, cc types.CastContext) (types.Datum, error) {
+	var ev *types.EvalContext
+	if ec != nil {
+		ev = ec.ev
+	}
+	if from.OID == types.RegclassOID && isStringType(to.OID) && ec != nil {
+		if oid, ok := v.(int64); ok {
+			return ec.s.relationName(ec.tx, uint32(oid)), nil
+		}
+	}
+	return types.Cast(ev, v, from, to, cc)
+}
+
+// canCast reports whether a cast from → to may be applied in context cc.
+func canCast(from, to types.T, cc types.CastContext) bool {
+	if from.OID == 0 {
+		return true
+	}
+	have, ok := types.CastContextOf(from.OID, to.OID)
+	if !ok {
+		return false
+	}
+	switch cc {
+	case types.CastExplicit:
+		return true
+	case types.CastAssignment:
+		return have == types.CastImplicit || have == types.CastAssignment
+	default:
+		return have == types.CastImplicit
+	}
+}
+
+func compareDatums(t types.T, a, b types.Datum) int { return types.Compare(t, a, b) }
+
+func lookupBinaryOp(name string, l, r types.T) (*types.Op, error) {
+	return types.LookupBinaryOp(name, l, r)
+}
+
+func lookupUnaryOp(name string, t types.T) (*types.Op, error) {
+	return types.LookupUnaryOp(name, t)
+}
+
+func lookupFunc(name string, args []types.T) (*types.Func, error) {
+	return types.LookupFunc(name, args)
+}

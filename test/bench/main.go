@@ -1,0 +1,332 @@
+// Command bench runs the same workloads against a throwaway PostgreSQL 15 and
+// a fresh logdb, alternating between them, and prints one table of figures
+// with the ratio logdb ÷ PostgreSQL. See README.md beside this file.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+type config struct {
+	env
+	Quick      bool
+	JSONPath   string
+	LogdbBin   string
+	LogdbUser  string
+	LogdbDB    string
+	Workloads  []string
+	Targets    []string
+	Rounds     int
+	FsyncSecs  int
+	FanoutList string
+}
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+func parseFlags(args []string) (config, error) {
+	var c config
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.BoolVar(&c.Quick, "quick", false, "a few seconds per workload, one round, small tables (CI)")
+	fs.StringVar(&c.JSONPath, "json", "bench-results.json", "write every figure to this JSON file (empty: none)")
+	fs.StringVar(&c.LogdbBin, "logdb-bin", "bin/logdb", "logdb binary to benchmark")
+	fs.StringVar(&c.LogdbUser, "logdb-user", "logdb", "user to connect to logdb as")
+	fs.StringVar(&c.LogdbDB, "logdb-db", "logdb", "database to connect to on logdb")
+	fs.StringVar(&c.PGBin, "pg-bin", "/usr/lib/postgresql/15/bin", "PostgreSQL 15 binaries (initdb, postgres, pgbench, pg_test_fsync)")
+	workloads := fs.String("workloads", "insert,select,tpcb,outbox,fanout", "comma-separated workloads to run")
+	targets := fs.String("targets", "pg,logdb", "comma-separated systems to run: pg, logdb, logdb3 (a 3-node cluster on this machine; insert and outbox only)")
+	fs.DurationVar(&c.Duration, "duration", 10*time.Second, "measured time per workload per round (-quick: 3s)")
+	fs.DurationVar(&c.Warmup, "warmup", 2*time.Second, "unmeasured warm-up before each measurement (-quick: 500ms)")
+	fs.IntVar(&c.Clients, "clients", 16, "concurrent clients")
+	fs.IntVar(&c.Rounds, "rounds", 2, "rounds per system, alternating PostgreSQL and logdb (-quick: 1); the median is reported")
+	fs.IntVar(&c.SelectRows, "select-rows", 100_000, "rows in the point-select table (-quick: 10000)")
+	fs.StringVar(&c.FanoutList, "fanout-subs", "1,10,100", "subscriber counts for the fan-out workload")
+	fs.IntVar(&c.FsyncSecs, "fsync-secs", 2, "seconds per pg_test_fsync test (0: skip; -quick: 1)")
+	fs.StringVar(&c.WorkDir, "workdir", os.TempDir(), "where the temporary data directories go (the disk being measured)")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if c.Quick {
+		quick := map[string]func(){
+			"duration":    func() { c.Duration = 3 * time.Second },
+			"warmup":      func() { c.Warmup = 500 * time.Millisecond },
+			"rounds":      func() { c.Rounds = 1 },
+			"select-rows": func() { c.SelectRows = 10_000 },
+			"fsync-secs":  func() { c.FsyncSecs = 1 },
+		}
+		for name, apply := range quick {
+			if !set[name] {
+				apply()
+			}
+		}
+	}
+	c.env.Quick = c.Quick
+	c.Workloads = splitList(*workloads)
+	c.Targets = splitList(*targets)
+	for _, s := range splitList(c.FanoutList) {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			return c, fmt.Errorf("-fanout-subs: %q is not a positive integer", s)
+		}
+		c.env.FanoutSubs = append(c.env.FanoutSubs, n)
+	}
+	if c.Clients < 1 || c.Rounds < 1 || c.Duration <= 0 || c.SelectRows < 1 {
+		return c, errors.New("-clients, -rounds, -duration and -select-rows must be positive")
+	}
+	return c, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func allWorkloads(c config) map[string]*workload {
+	return map[string]*workload{
+		"insert": insertWorkload(),
+		"select": selectWorkload(),
+		"tpcb":   tpcbWorkload(),
+		"outbox": outboxWorkload(),
+		"fanout": fanoutWorkload(c.env.FanoutSubs),
+	}
+}
+
+// run returns the exit code: 0 when the harness worked (whatever logdb
+// lacks), 1 when the harness itself broke (PostgreSQL would not start or a
+// PostgreSQL workload failed), 2 on bad flags, 130 when interrupted.
+func run(args []string) int {
+	c, err := parseFlags(args)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		return 2
+	}
+	known := allWorkloads(c)
+	var wls []*workload
+	for _, name := range c.Workloads {
+		w, ok := known[name]
+		if !ok {
+			fmt.Fprintf(os.Stderr, "bench: unknown workload %q (have insert, select, tpcb, outbox, fanout)\n", name)
+			return 2
+		}
+		wls = append(wls, w)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	rep := &report{Date: time.Now().UTC(), Machine: describeMachine(), Config: c.summary()}
+	if c.FsyncSecs > 0 {
+		logf("measuring the disk's sync rate (pg_test_fsync -s %d) …", c.FsyncSecs)
+		f := measureFsync(ctx, c.PGBin, c.WorkDir, c.FsyncSecs)
+		rep.Fsync = &f
+	}
+
+	var targets []*target
+	harnessBroken := false
+	for _, name := range c.Targets {
+		switch name {
+		case "pg", "postgres", "postgresql":
+			logf("starting PostgreSQL 15 (%s) …", c.PGBin)
+			t, err := startPostgres(ctx, c.PGBin, c.WorkDir)
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "bench: PostgreSQL did not start:", err)
+				stopAll(targets)
+				if ctx.Err() != nil {
+					return 130
+				}
+				return 1
+			}
+			logf("PostgreSQL on 127.0.0.1:%d", t.Port)
+			targets = append(targets, t)
+		case "logdb", "logdb3":
+			nodes := 1
+			if name == "logdb3" {
+				nodes = 3
+			}
+			logf("starting %s (%s) …", name, c.LogdbBin)
+			t, err := startLogdb(ctx, c.LogdbBin, c.WorkDir, c.LogdbUser, c.LogdbDB, nodes)
+			if err != nil {
+				logf("%s did not start: %v", name, err)
+				t = &target{ID: name, Name: "logdb", Kind: kindLogdb, Err: fmt.Errorf("did not start: %s", oneLine(err.Error(), 400))}
+				if nodes > 1 {
+					t.Name = "logdb 3-node"
+				}
+			} else {
+				logf("%s on 127.0.0.1:%d", t.Name, t.Port)
+			}
+			targets = append(targets, t)
+		default:
+			fmt.Fprintf(os.Stderr, "bench: unknown target %q (have pg, logdb, logdb3)\n", name)
+			stopAll(targets)
+			return 2
+		}
+	}
+	defer stopAll(targets)
+
+	for _, w := range wls {
+		restartDead(ctx, &c, targets)
+		wr := runWorkload(ctx, &c, w, targets)
+		rep.Workloads = append(rep.Workloads, wr)
+		for _, tr := range wr.Targets {
+			if tr.Kind == kindPG && tr.Err != "" {
+				harnessBroken = true
+			}
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	stopAll(targets)
+
+	rep.print(os.Stdout, targets)
+	if c.JSONPath != "" {
+		if err := rep.writeJSON(c.JSONPath); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			harnessBroken = true
+		} else {
+			logf("wrote %s", c.JSONPath)
+		}
+	}
+	switch {
+	case ctx.Err() != nil:
+		return 130
+	case harnessBroken:
+		fmt.Fprintln(os.Stderr, "bench: a PostgreSQL workload failed; the harness is broken")
+		return 1
+	}
+	return 0
+}
+
+// oneLine folds s onto one line of at most n bytes.
+func oneLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > n {
+		s = s[:n] + "…"
+	}
+	return s
+}
+
+func stopAll(ts []*target) {
+	for _, t := range ts {
+		if t.stop != nil {
+			t.stop()
+			t.stop = nil
+		}
+	}
+}
+
+// setupTimeout bounds a workload's set-up on one system (pgbench -i, loading
+// the select table), so a hang fails the workload instead of the run.
+const setupTimeout = 5 * time.Minute
+
+// runWorkload sets the workload up on every target, then runs the rounds,
+// alternating targets within each round so drift hits all of them.
+func runWorkload(ctx context.Context, c *config, w *workload, targets []*target) *workloadResult {
+	wr := &workloadResult{Name: w.Name, Desc: w.Desc, Metrics: w.Metrics}
+	for _, t := range targets {
+		tr := &targetResult{Target: t.Name, ID: t.ID, Kind: t.Kind, Rounds: map[string][]float64{}}
+		wr.Targets = append(wr.Targets, tr)
+		if t.ID == "logdb3" && !w.Cluster {
+			tr.Skipped = true
+			continue
+		}
+		if t.Err != nil {
+			tr.Err = t.Err.Error()
+			continue
+		}
+		logf("[%s] setting up on %s …", w.Name, t.Name)
+		sctx, cancel := context.WithTimeout(ctx, setupTimeout)
+		err := w.Setup(sctx, &c.env, t)
+		cancel()
+		if err != nil {
+			tr.Err = failure(w, t, "set-up: ", err)
+			logf("[%s] %s: %s", w.Name, t.Name, tr.Err)
+		}
+	}
+	for _, tr := range wr.Targets {
+		tr.Notes = c.env.notes[tr.Target]
+	}
+	c.env.notes = nil
+	for round := 1; round <= c.Rounds && ctx.Err() == nil; round++ {
+		for i, t := range targets {
+			tr := wr.Targets[i]
+			if tr.Err != "" || tr.Skipped || ctx.Err() != nil {
+				continue
+			}
+			s, err := w.Run(ctx, &c.env, t)
+			if err != nil {
+				tr.Err = failure(w, t, fmt.Sprintf("round %d: ", round), err)
+				logf("[%s] round %d/%d %s: %s", w.Name, round, c.Rounds, t.Name, tr.Err)
+				continue
+			}
+			for _, m := range w.Metrics {
+				tr.Rounds[m.Name] = append(tr.Rounds[m.Name], s[m.Name])
+			}
+			logf("[%s] round %d/%d %s: %s", w.Name, round, c.Rounds, t.Name, s.brief(w.Metrics))
+		}
+	}
+	return wr
+}
+
+func failure(w *workload, t *target, where string, err error) string {
+	word := "failed"
+	if t.Kind == kindLogdb {
+		word = w.FailWord
+	}
+	return word + ": " + where + oneLine(err.Error(), 600) + t.crashNote()
+}
+
+// restartDead starts a fresh logdb in place of one that died during an
+// earlier workload, so one crash does not take every later figure with it.
+func restartDead(ctx context.Context, c *config, targets []*target) {
+	for i, t := range targets {
+		if t.Kind != kindLogdb || t.exited == nil || t.exited() == "" {
+			continue
+		}
+		logf("%s died (%s); starting a fresh one", t.Name, oneLine(t.exited(), 300))
+		nodes := 1
+		if t.ID == "logdb3" {
+			nodes = 3
+		}
+		t.stop()
+		nt, err := startLogdb(ctx, c.LogdbBin, c.WorkDir, c.LogdbUser, c.LogdbDB, nodes)
+		if err != nil {
+			nt = &target{ID: t.ID, Name: t.Name, Kind: kindLogdb, Err: fmt.Errorf("did not restart: %s", oneLine(err.Error(), 400))}
+		}
+		targets[i] = nt
+	}
+}
+
+func (s sample) brief(ms []metricDef) string {
+	var parts []string
+	for _, m := range ms {
+		parts = append(parts, fmt.Sprintf("%s %s %s", m.Name, formatValue(s[m.Name]), m.Unit))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "%s %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
+}

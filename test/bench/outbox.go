@@ -1,0 +1,214 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math"
+	"os"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pglogrepl"
+	"github.com/jackc/pgx/v5"
+)
+
+// outboxWorkload is the end-to-end pipeline: producers commit an order and
+// its event in one transaction, one consumer receives the events.
+// PostgreSQL: the event is an outbox row read back through logical
+// replication. logdb: the event is a transactional pg_logical_emit_message
+// read through SUBSCRIBE MESSAGES.
+func outboxWorkload() *workload {
+	return &workload{
+		Name: "outbox",
+		Desc: "INSERT order + event in one txn; one consumer; latency = txn start → delivery",
+		Metrics: []metricDef{
+			mThroughput("events/s"),
+			{Name: "commit-to-delivery p50", Unit: "ms", LowerIsBetter: true},
+			{Name: "commit-to-delivery p99", Unit: "ms", LowerIsBetter: true},
+		},
+		FailWord: "unsupported",
+		Cluster:  true,
+		Setup: func(ctx context.Context, e *env, t *target) error {
+			stmts := []string{
+				`DROP TABLE IF EXISTS orders`,
+				`CREATE TABLE orders (id bigserial PRIMARY KEY, customer int NOT NULL, amount int NOT NULL)`,
+			}
+			if t.Kind == kindPG {
+				stmts = append(stmts,
+					`DROP PUBLICATION IF EXISTS bench_outbox`,
+					`DROP TABLE IF EXISTS outbox`,
+					`CREATE TABLE outbox (id bigserial PRIMARY KEY, topic text NOT NULL, payload text NOT NULL)`,
+					`CREATE PUBLICATION bench_outbox FOR TABLE outbox`)
+			}
+			return t.exec(ctx, stmts...)
+		},
+		Run: runOutbox,
+	}
+}
+
+// eventSink is the consumer's tally; the consumer goroutine writes it, the
+// producer side reads the atomic total while draining.
+type eventSink struct {
+	from, to time.Time // the measured window
+
+	mu        sync.Mutex // guards the fields below
+	inWindow  int        // events delivered inside the window
+	lat       latencies  // delivery − txn start, for events started inside the window
+	malformed int
+
+	total atomic.Int64 // every event delivered
+}
+
+func (s *eventSink) deliver(now time.Time, ts int64) {
+	s.total.Add(1)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ts == 0 {
+		s.malformed++
+		return
+	}
+	if !now.Before(s.from) && now.Before(s.to) {
+		s.inWindow++
+	}
+	start := time.Unix(0, ts)
+	if !start.Before(s.from) && start.Before(s.to) {
+		s.lat = append(s.lat, now.Sub(start))
+	}
+}
+
+// eventTS finds `"ts": <unix nanos>` in an event's JSON, with or without a
+// space (jsonb renders one); 0 when absent.
+func eventTS(b []byte) int64 {
+	i := bytes.Index(b, []byte(`"ts":`))
+	if i < 0 {
+		return 0
+	}
+	b = bytes.TrimLeft(b[i+5:], " ")
+	j := 0
+	for j < len(b) && b[j] >= '0' && b[j] <= '9' {
+		j++
+	}
+	ts, _ := strconv.ParseInt(string(b[:j]), 10, 64)
+	return ts
+}
+
+var outboxRound atomic.Int64
+
+func runOutbox(ctx context.Context, e *env, t *target) (sample, error) {
+	conns, err := t.connectN(ctx, e.Clients)
+	if err != nil {
+		return nil, err
+	}
+	defer closeAll(conns)
+
+	sink := &eventSink{}
+	cctx, stopConsumer := context.WithCancel(ctx)
+	defer stopConsumer()
+	ready := make(chan error, 1)
+	consumerErr := make(chan error, 1)
+	switch t.Kind {
+	case kindPG:
+		slot := fmt.Sprintf("bench_outbox_%d", outboxRound.Add(1))
+		go func() {
+			var payloadCol = -1
+			consumerErr <- consumePG(cctx, t, slot, "bench_outbox", ready, func(now time.Time, rel *pglogrepl.RelationMessage, tup *pglogrepl.TupleData) {
+				if payloadCol < 0 || payloadCol >= len(tup.Columns) {
+					for i, c := range rel.Columns {
+						if c.Name == "payload" {
+							payloadCol = i
+						}
+					}
+				}
+				var ts int64
+				if payloadCol >= 0 && payloadCol < len(tup.Columns) {
+					ts = eventTS(tup.Columns[payloadCol].Data)
+				}
+				sink.deliver(now, ts)
+			})
+		}()
+	default:
+		go func() {
+			consumerErr <- consumeLogdb(cctx, t, `SUBSCRIBE MESSAGES 'order-events'`, ready, func(now time.Time, line []byte) {
+				if string(copyField(line, 2)) != "message" {
+					return
+				}
+				sink.deliver(now, eventTS(copyField(line, 6)))
+			})
+		}()
+	}
+	if err := <-ready; err != nil {
+		return nil, fmt.Errorf("consumer: %w", err)
+	}
+
+	warmup := e.Warmup
+	sink.mu.Lock()
+	sink.from = time.Now().Add(warmup)
+	sink.to = sink.from.Add(e.Duration)
+	sink.mu.Unlock()
+
+	var committed atomic.Int64
+	produce := func(ctx context.Context, c *pgx.Conn, client, seq int) error {
+		ts := time.Now().UnixNano()
+		tx, err := c.Begin(ctx)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback(ctx)
+		var id int64
+		if err := tx.QueryRow(ctx, `INSERT INTO orders (customer, amount) VALUES ($1, $2) RETURNING id`, client, seq%1000+1).Scan(&id); err != nil {
+			return err
+		}
+		payload := fmt.Sprintf(`{"order_id":%d,"customer":%d,"ts":%d}`, id, client, ts)
+		if t.Kind == kindPG {
+			_, err = tx.Exec(ctx, `INSERT INTO outbox (topic, payload) VALUES ('order-events', $1)`, payload)
+		} else {
+			_, err = tx.Exec(ctx, `SELECT pg_logical_emit_message(true, 'order-events', $1::text)`, payload)
+		}
+		if err != nil {
+			return err
+		}
+		if err := tx.Commit(ctx); err != nil {
+			return err
+		}
+		committed.Add(1)
+		return nil
+	}
+	res, err := drive(ctx, conns, warmup, e.Duration, produce)
+	if err != nil {
+		return nil, err
+	}
+
+	// Drain: let the consumer catch up so late deliveries of in-window
+	// events count in the latency.
+	deadline := time.Now().Add(10 * time.Second)
+	for sink.total.Load() < committed.Load() && time.Now().Before(deadline) {
+		select {
+		case err := <-consumerErr:
+			return nil, fmt.Errorf("consumer: %w", err)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	stopConsumer()
+	if err := <-consumerErr; err != nil {
+		return nil, fmt.Errorf("consumer: %w", err)
+	}
+	sink.mu.Lock()
+	defer sink.mu.Unlock()
+	if missing := int(committed.Load() - sink.total.Load()); missing > 0 || sink.malformed > 0 || len(sink.lat) < res.Ops {
+		fmt.Fprintf(os.Stderr, "  outbox/%s: %d committed, %d delivered (%d of %d in-window events seen, %d malformed)\n",
+			t.Name, committed.Load(), sink.total.Load(), len(sink.lat), res.Ops, sink.malformed)
+	}
+	s := sample{
+		"throughput":             float64(sink.inWindow) / e.Duration.Seconds(),
+		"commit-to-delivery p50": sink.lat.percentile(50),
+		"commit-to-delivery p99": sink.lat.percentile(99),
+	}
+	if sink.inWindow == 0 {
+		s["throughput"] = math.NaN()
+		return s, fmt.Errorf("no events delivered in %s (%d committed)", e.Duration, committed.Load())
+	}
+	return s, nil
+}

@@ -1,0 +1,249 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// report is everything one run measured.
+type report struct {
+	Date      time.Time
+	Machine   machine
+	Fsync     *fsyncRate
+	Config    map[string]any
+	Workloads []*workloadResult
+}
+
+type workloadResult struct {
+	Name    string
+	Desc    string
+	Metrics []metricDef
+	Targets []*targetResult // in target order
+}
+
+type targetResult struct {
+	Target  string // column title
+	ID      string
+	Kind    string
+	Skipped bool                 // the workload does not run on this system
+	Rounds  map[string][]float64 // metric name → one value per completed round
+	Err     string               // "failed: …" / "unsupported: …" when it did not run to the end
+	Notes   []string             // remarks on how the figures were obtained
+}
+
+// value is the figure reported for a metric: the median of the rounds, or
+// NaN when there is none.
+func (tr *targetResult) value(metric string) float64 {
+	if tr == nil || tr.Err != "" || tr.Skipped {
+		return math.NaN()
+	}
+	return median(tr.Rounds[metric])
+}
+
+func (wr *workloadResult) byID(id string) *targetResult {
+	for _, tr := range wr.Targets {
+		if tr.ID == id {
+			return tr
+		}
+	}
+	return nil
+}
+
+func (c config) summary() map[string]any {
+	return map[string]any{
+		"quick": c.Quick, "clients": c.Clients, "rounds": c.Rounds,
+		"duration_s": c.Duration.Seconds(), "warmup_s": c.Warmup.Seconds(),
+		"select_rows": c.SelectRows, "fanout_subscribers": c.env.FanoutSubs,
+		"workloads": c.Workloads, "logdb_bin": c.LogdbBin, "pg_bin": c.PGBin,
+	}
+}
+
+func formatValue(v float64) string {
+	switch {
+	case math.IsNaN(v):
+		return "-"
+	case math.Abs(v) >= 100:
+		return fmt.Sprintf("%.0f", v)
+	case math.Abs(v) >= 10:
+		return fmt.Sprintf("%.1f", v)
+	default:
+		return fmt.Sprintf("%.2f", v)
+	}
+}
+
+func ratio(pg, ldb float64) float64 {
+	if math.IsNaN(pg) || math.IsNaN(ldb) || pg == 0 {
+		return math.NaN()
+	}
+	return ldb / pg
+}
+
+func cell(tr *targetResult, metric string) string {
+	if tr == nil || tr.Skipped {
+		return "not run"
+	}
+	if tr.Err != "" {
+		word, _, _ := strings.Cut(tr.Err, ":")
+		return word + " (see notes)"
+	}
+	return formatValue(tr.value(metric))
+}
+
+// columns lists the systems shown: PostgreSQL and logdb always (the issue's
+// table), then any other target that was asked for.
+func columns(targets []*target) []column {
+	cols := []column{{"pg", "PostgreSQL"}, {"logdb", "logdb"}}
+	for _, t := range targets {
+		if t.ID != "pg" && t.ID != "logdb" {
+			cols = append(cols, column{t.ID, t.Name})
+		}
+	}
+	return cols
+}
+
+type column struct{ ID, Title string }
+
+func (r *report) print(w io.Writer, targets []*target) {
+	fmt.Fprintf(w, "\nlogdb benchmark — %s\n", r.Date.Format("2006-01-02 15:04 MST"))
+	fmt.Fprintf(w, "machine: %d CPUs, %s, %d GiB, Linux %s\n", r.Machine.CPUs, r.Machine.CPUModel, r.Machine.MemGiB, r.Machine.Kernel)
+	if f := r.Fsync; f != nil {
+		if f.Error != "" {
+			fmt.Fprintf(w, "disk: pg_test_fsync failed: %s\n", f.Error)
+		} else {
+			fmt.Fprintf(w, "disk: fdatasync %.0f/s, open_datasync %.0f/s (pg_test_fsync, one 8 kB write per sync; caps a single commit stream)\n", f.Fdatasync, f.OpenDatasync)
+		}
+	}
+	fmt.Fprintf(w, "run: %v clients, %v round(s) of %vs (after %vs warm-up) per system and workload, alternating systems; median of rounds\n\n",
+		r.Config["clients"], r.Config["rounds"], r.Config["duration_s"], r.Config["warmup_s"])
+
+	// A Markdown table, so it can go into the README as it is.
+	cols := columns(targets)
+	tw := tabwriter.NewWriter(w, 0, 0, 1, ' ', 0)
+	head, rule := "| workload\t| metric\t", "| ---\t| ---\t"
+	for _, c := range cols {
+		head += "| " + c.Title + "\t"
+		rule += "| ---:\t"
+	}
+	for _, c := range cols[1:] {
+		head += "| " + c.Title + "÷PG\t"
+		rule += "| ---:\t"
+	}
+	fmt.Fprintln(tw, head+"|")
+	fmt.Fprintln(tw, rule+"|")
+	var notes []string
+	for _, wr := range r.Workloads {
+		for _, tr := range wr.Targets {
+			for _, n := range tr.Notes {
+				notes = append(notes, fmt.Sprintf("%s on %s: %s", wr.Name, tr.Target, n))
+			}
+			if tr.Err != "" {
+				notes = append(notes, fmt.Sprintf("%s on %s: %s", wr.Name, tr.Target, tr.Err))
+			}
+		}
+		pg := wr.byID("pg")
+		for i, m := range wr.Metrics {
+			name := wr.Name
+			if i > 0 {
+				name = ""
+			}
+			metric := fmt.Sprintf("%s (%s)", m.Name, m.Unit)
+			if m.LowerIsBetter {
+				metric += " ↓"
+			}
+			line := fmt.Sprintf("| %s\t| %s\t", name, metric)
+			for _, c := range cols {
+				line += "| " + cell(wr.byID(c.ID), m.Name) + "\t"
+			}
+			for _, c := range cols[1:] {
+				rs := "-"
+				if v := ratio(pg.value(m.Name), wr.byID(c.ID).value(m.Name)); !math.IsNaN(v) {
+					rs = fmt.Sprintf("%.2f×", v)
+				}
+				line += "| " + rs + "\t"
+			}
+			fmt.Fprintln(tw, line+"|")
+		}
+	}
+	tw.Flush()
+	fmt.Fprintln(w, "\nratio = logdb ÷ PostgreSQL: above 1 is better for logdb, except for metrics marked ↓ (latencies, failures), where below 1 is better.")
+	if len(notes) > 0 {
+		fmt.Fprintln(w, "\nnotes:")
+		for _, n := range notes {
+			fmt.Fprintln(w, "  -", n)
+		}
+	}
+}
+
+// jsonFigure is one system's figure: the median and every round.
+type jsonFigure struct {
+	Value  *float64  `json:"value"`
+	Rounds []float64 `json:"rounds,omitempty"`
+	Error  string    `json:"error,omitempty"`
+	Notes  []string  `json:"notes,omitempty"`
+}
+
+type jsonRow struct {
+	Workload      string      `json:"workload"`
+	Description   string      `json:"description"`
+	Metric        string      `json:"metric"`
+	Unit          string      `json:"unit"`
+	LowerIsBetter bool        `json:"lower_is_better"`
+	PostgreSQL    *jsonFigure `json:"postgresql,omitempty"`
+	Logdb         *jsonFigure `json:"logdb,omitempty"`
+	Ratio         *float64    `json:"ratio_logdb_over_pg"`
+	Logdb3        *jsonFigure `json:"logdb_3node,omitempty"`
+	Ratio3        *float64    `json:"ratio_logdb_3node_over_pg,omitempty"`
+}
+
+func num(v float64) *float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return nil
+	}
+	return &v
+}
+
+func figure(tr *targetResult, metric string) *jsonFigure {
+	if tr == nil || tr.Skipped {
+		return nil
+	}
+	f := &jsonFigure{Value: num(tr.value(metric)), Error: tr.Err, Notes: tr.Notes}
+	for _, v := range tr.Rounds[metric] {
+		if !math.IsNaN(v) {
+			f.Rounds = append(f.Rounds, v)
+		}
+	}
+	return f
+}
+
+func (r *report) writeJSON(path string) error {
+	out := struct {
+		Date    time.Time      `json:"date"`
+		Machine machine        `json:"machine"`
+		Fsync   *fsyncRate     `json:"fsync,omitempty"`
+		Config  map[string]any `json:"config"`
+		Results []jsonRow      `json:"results"`
+	}{Date: r.Date, Machine: r.Machine, Fsync: r.Fsync, Config: r.Config, Results: []jsonRow{}}
+	for _, wr := range r.Workloads {
+		pg, ldb, ldb3 := wr.byID("pg"), wr.byID("logdb"), wr.byID("logdb3")
+		for _, m := range wr.Metrics {
+			out.Results = append(out.Results, jsonRow{
+				Workload: wr.Name, Description: wr.Desc, Metric: m.Name, Unit: m.Unit, LowerIsBetter: m.LowerIsBetter,
+				PostgreSQL: figure(pg, m.Name), Logdb: figure(ldb, m.Name),
+				Ratio:  num(ratio(pg.value(m.Name), ldb.value(m.Name))),
+				Logdb3: figure(ldb3, m.Name),
+				Ratio3: num(ratio(pg.value(m.Name), ldb3.value(m.Name))),
+			})
+		}
+	}
+	b, err := json.MarshalIndent(out, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}

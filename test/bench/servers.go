@@ -1,0 +1,362 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// target is one database under test, reached over TCP on loopback.
+type target struct {
+	ID   string // as in -targets: "pg", "logdb", "logdb3"
+	Name string // column title: "PostgreSQL", "logdb", "logdb 3-node"
+	Kind string // kindPG or kindLogdb
+	Host string
+	Port int
+	User string
+	DB   string
+
+	// Err is set when the server could not be started; every workload then
+	// reports it instead of figures.
+	Err error
+	// stop shuts the server down and removes its files; nil when not started.
+	stop func()
+	// exited says, when the server has died on its own, which process and
+	// how its log ends; "" while it runs.
+	exited func() string
+}
+
+// crashNote adds to a failure the news that the server died, if it did.
+func (t *target) crashNote() string {
+	if t.exited == nil {
+		return ""
+	}
+	if s := t.exited(); s != "" {
+		return " [server died: " + s + "]"
+	}
+	return ""
+}
+
+const (
+	kindPG    = "pg"
+	kindLogdb = "logdb"
+)
+
+func (t *target) connString() string {
+	return fmt.Sprintf("postgres://%s@%s:%d/%s?sslmode=disable&application_name=logdb-bench", t.User, t.Host, t.Port, t.DB)
+}
+
+// replConnString is for a logical replication connection (PostgreSQL's
+// walsender in database mode).
+func (t *target) replConnString() string {
+	return t.connString() + "&replication=database"
+}
+
+func (t *target) connect(ctx context.Context) (*pgx.Conn, error) {
+	cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	return pgx.Connect(cctx, t.connString())
+}
+
+// connectN opens n dedicated connections, one per client goroutine. (Each
+// client owns its connection for the whole run, which is what a pool of n
+// busy clients amounts to; pgxpool itself needs a module go.mod lacks.)
+func (t *target) connectN(ctx context.Context, n int) ([]*pgx.Conn, error) {
+	conns := make([]*pgx.Conn, 0, n)
+	for i := 0; i < n; i++ {
+		c, err := t.connect(ctx)
+		if err != nil {
+			closeAll(conns)
+			return nil, fmt.Errorf("connection %d of %d: %w", i+1, n, err)
+		}
+		conns = append(conns, c)
+	}
+	return conns, nil
+}
+
+func closeAll(conns []*pgx.Conn) {
+	for _, c := range conns {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		c.Close(ctx)
+		cancel()
+	}
+}
+
+// exec runs statements one by one on a fresh connection.
+func (t *target) exec(ctx context.Context, stmts ...string) error {
+	c, err := t.connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeAll([]*pgx.Conn{c})
+	for _, s := range stmts {
+		if _, err := c.Exec(ctx, s); err != nil {
+			return fmt.Errorf("%s: %w", firstLine(s), err)
+		}
+	}
+	return nil
+}
+
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// waitReady polls until a connection succeeds, the process exits, or the
+// deadline passes.
+func waitReady(ctx context.Context, t *target, exited <-chan struct{}, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	var last error
+	for time.Now().Before(deadline) {
+		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		c, err := pgx.Connect(cctx, t.connString())
+		cancel()
+		if err == nil {
+			closeAll([]*pgx.Conn{c})
+			return nil
+		}
+		last = err
+		select {
+		case <-exited:
+			return fmt.Errorf("server exited during start-up (last connect error: %v)", last)
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("not accepting connections after %s: %v", timeout, last)
+}
+
+// startPostgres runs initdb and postgres in a fresh temporary directory under
+// workDir, as the "postgres" OS user when we are root (PostgreSQL refuses to
+// run as root).
+func startPostgres(ctx context.Context, pgBin, workDir string) (*target, error) {
+	dir, err := os.MkdirTemp(workDir, "bench-pg-")
+	if err != nil {
+		return nil, err
+	}
+	cleanupDir := func() { os.RemoveAll(dir) }
+	var cred *syscall.Credential
+	if os.Geteuid() == 0 {
+		u, err := user.Lookup("postgres")
+		if err != nil {
+			cleanupDir()
+			return nil, fmt.Errorf("running as root and there is no \"postgres\" OS user to run PostgreSQL as: %w", err)
+		}
+		uid, _ := strconv.Atoi(u.Uid)
+		gid, _ := strconv.Atoi(u.Gid)
+		cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
+		if err := os.Chown(dir, uid, gid); err != nil {
+			cleanupDir()
+			return nil, err
+		}
+	}
+	dataDir := filepath.Join(dir, "data")
+	initdb := exec.CommandContext(ctx, filepath.Join(pgBin, "initdb"), "-D", dataDir, "-U", "postgres",
+		"--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
+	initdb.Dir = dir
+	initdb.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	if out, err := initdb.CombinedOutput(); err != nil {
+		cleanupDir()
+		return nil, fmt.Errorf("initdb: %w\n%s", err, tail(out, 2000))
+	}
+	port, err := freePort()
+	if err != nil {
+		cleanupDir()
+		return nil, err
+	}
+	logPath := filepath.Join(dir, "postgres.log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		cleanupDir()
+		return nil, err
+	}
+	// Replication limits are above the brief's 10 because the fan-out
+	// workload opens one walsender and one slot per subscriber (up to 100).
+	cmd := exec.Command(filepath.Join(pgBin, "postgres"), "-D", dataDir,
+		"-p", strconv.Itoa(port), "-c", "listen_addresses=127.0.0.1", "-k", dir,
+		"-c", "wal_level=logical", "-c", "fsync=on", "-c", "synchronous_commit=on",
+		"-c", "max_wal_senders=120", "-c", "max_replication_slots=120",
+		"-c", "max_connections=300")
+	cmd.Dir = dir
+	cmd.Stdout = logFile
+	cmd.Stderr = logFile
+	// Own process group, so a terminal Ctrl-C reaches only us and we shut
+	// PostgreSQL down in order; SIGQUIT (immediate shutdown) if we die.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Setpgid: true, Pdeathsig: syscall.SIGQUIT}
+	if err := cmd.Start(); err != nil {
+		logFile.Close()
+		cleanupDir()
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); logFile.Close(); close(exited) }()
+	t := &target{ID: "pg", Name: "PostgreSQL", Kind: kindPG, Host: "127.0.0.1", Port: port, User: "postgres", DB: "postgres"}
+	t.stop = func() {
+		stopProcess(cmd, exited, syscall.SIGINT, syscall.SIGQUIT) // SIGINT: fast shutdown
+		cleanupDir()
+	}
+	if err := waitReady(ctx, t, exited, 60*time.Second); err != nil {
+		log, _ := os.ReadFile(logPath)
+		t.stop()
+		return nil, fmt.Errorf("postgres: %w\n%s", err, tail(log, 2000))
+	}
+	return t, nil
+}
+
+// startLogdb runs `logdb start` on fresh data directories: one node, or a
+// cluster of nodes on this machine (clients then talk to node 1; any node
+// serves SQL).
+func startLogdb(ctx context.Context, bin, workDir, user, db string, nodes int) (*target, error) {
+	if _, err := os.Stat(bin); err != nil {
+		return nil, fmt.Errorf("logdb binary: %w (build it with `go build -o bin/logdb ./cmd/logdb`)", err)
+	}
+	dir, err := os.MkdirTemp(workDir, "bench-logdb-")
+	if err != nil {
+		return nil, err
+	}
+	type node struct {
+		listen, raft int
+		cmd          *exec.Cmd
+		exited       chan struct{}
+		logPath      string
+	}
+	ns := make([]*node, nodes)
+	var peers []string
+	for i := range ns {
+		n := &node{}
+		if n.listen, err = freePort(); err == nil {
+			n.raft, err = freePort()
+		}
+		if err != nil {
+			os.RemoveAll(dir)
+			return nil, err
+		}
+		ns[i] = n
+		peers = append(peers, fmt.Sprintf("%d=127.0.0.1:%d", i+1, n.raft))
+	}
+	stop := func() {
+		for _, n := range ns {
+			if n.cmd != nil {
+				stopProcess(n.cmd, n.exited, syscall.SIGTERM, syscall.SIGKILL)
+			}
+		}
+		os.RemoveAll(dir)
+	}
+	for i, n := range ns {
+		args := []string{"start", "--data-dir", filepath.Join(dir, fmt.Sprintf("node%d", i+1)),
+			"--listen", fmt.Sprintf("127.0.0.1:%d", n.listen), "--log-level", "warn"}
+		if nodes > 1 {
+			args = append(args, "--node-id", strconv.Itoa(i+1),
+				"--raft-listen", fmt.Sprintf("127.0.0.1:%d", n.raft), "--peers", strings.Join(peers, ","))
+		}
+		n.logPath = filepath.Join(dir, fmt.Sprintf("node%d.log", i+1))
+		logFile, err := os.Create(n.logPath)
+		if err != nil {
+			stop()
+			return nil, err
+		}
+		cmd := exec.Command(bin, args...)
+		cmd.Stdout = logFile
+		cmd.Stderr = logFile
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+		if err := cmd.Start(); err != nil {
+			logFile.Close()
+			stop()
+			return nil, fmt.Errorf("logdb: %w", err)
+		}
+		n.cmd, n.exited = cmd, make(chan struct{})
+		go func(n *node, f *os.File) { n.cmd.Wait(); f.Close(); close(n.exited) }(n, logFile)
+	}
+	t := &target{ID: "logdb", Name: "logdb", Kind: kindLogdb, Host: "127.0.0.1", Port: ns[0].listen, User: user, DB: db, stop: stop}
+	if nodes > 1 {
+		t.ID, t.Name = fmt.Sprintf("logdb%d", nodes), fmt.Sprintf("logdb %d-node", nodes)
+	}
+	t.exited = func() string {
+		for i, n := range ns {
+			select {
+			case <-n.exited:
+				log, _ := os.ReadFile(n.logPath)
+				return fmt.Sprintf("node %d exited (%s); its log ends: %s", i+1, n.cmd.ProcessState, lastLines(string(log), 3))
+			default:
+			}
+		}
+		return ""
+	}
+	for i, n := range ns {
+		nt := *t
+		nt.Port = n.listen
+		if err := waitReady(ctx, &nt, n.exited, 60*time.Second); err != nil {
+			log, _ := os.ReadFile(n.logPath)
+			stop()
+			return nil, fmt.Errorf("node %d: %w; its log ends: %s", i+1, err, lastLines(string(log), 3))
+		}
+	}
+	return t, nil
+}
+
+// stopProcess sends soft, waits up to 15 s, then sends hard.
+func stopProcess(cmd *exec.Cmd, exited <-chan struct{}, soft, hard syscall.Signal) {
+	if cmd.Process == nil {
+		return
+	}
+	_ = cmd.Process.Signal(soft)
+	select {
+	case <-exited:
+		return
+	case <-time.After(15 * time.Second):
+	}
+	_ = cmd.Process.Signal(hard)
+	select {
+	case <-exited:
+	case <-time.After(5 * time.Second):
+		_ = cmd.Process.Kill()
+		<-exited
+	}
+}
+
+func tail(b []byte, n int) string {
+	b = bytes.TrimSpace(b)
+	if len(b) > n {
+		b = b[len(b)-n:]
+	}
+	return string(b)
+}
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	if len(s) > 80 {
+		s = s[:80] + "…"
+	}
+	return s
+}
+
+// isRetryable reports the SQLSTATEs a client retries: serialization failure
+// and deadlock.
+func isRetryable(err error) bool {
+	var pgErr interface{ SQLState() string }
+	if errors.As(err, &pgErr) {
+		s := pgErr.SQLState()
+		return s == "40001" || s == "40P01"
+	}
+	return false
+}

@@ -1,0 +1,204 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pglogrepl"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgproto3"
+)
+
+// The two ways of consuming a changefeed the benchmark compares: PostgreSQL
+// logical replication with pgoutput, and logdb's COPY (SUBSCRIBE …) stream.
+// Each runs until ctx is cancelled, calling its callback on the consumer's own
+// goroutine, and reports on ready once the feed is set up (nil) or failed.
+
+// pgInsertFunc receives one inserted row: its relation and tuple are valid
+// only during the call.
+type pgInsertFunc func(now time.Time, rel *pglogrepl.RelationMessage, tup *pglogrepl.TupleData)
+
+// consumePG opens a replication connection, creates a temporary pgoutput slot
+// and streams publication pub from it.
+func consumePG(ctx context.Context, t *target, slot, pub string, ready chan<- error, onInsert pgInsertFunc) error {
+	signal := func(err error) error {
+		if ready != nil {
+			ready <- err
+			ready = nil
+		}
+		return err
+	}
+	conn, err := pgconn.Connect(ctx, t.replConnString())
+	if err != nil {
+		return signal(fmt.Errorf("replication connection: %w", err))
+	}
+	defer conn.Close(context.Background())
+	res, err := pglogrepl.CreateReplicationSlot(ctx, conn, slot, "pgoutput",
+		pglogrepl.CreateReplicationSlotOptions{Temporary: true, SnapshotAction: "NOEXPORT_SNAPSHOT"})
+	if err != nil {
+		return signal(fmt.Errorf("create slot %s: %w", slot, err))
+	}
+	startLSN, err := pglogrepl.ParseLSN(res.ConsistentPoint)
+	if err != nil {
+		return signal(fmt.Errorf("slot %s consistent point: %w", slot, err))
+	}
+	err = pglogrepl.StartReplication(ctx, conn, slot, startLSN, pglogrepl.StartReplicationOptions{
+		PluginArgs: []string{"proto_version '1'", fmt.Sprintf("publication_names '%s'", pub)},
+	})
+	if err != nil {
+		return signal(fmt.Errorf("start replication: %w", err))
+	}
+	signal(nil)
+
+	relations := map[uint32]*pglogrepl.RelationMessage{}
+	pos := startLSN
+	const statusEvery = time.Second
+	nextStatus := time.Now().Add(statusEvery)
+	for ctx.Err() == nil {
+		if !time.Now().Before(nextStatus) {
+			if err := pglogrepl.SendStandbyStatusUpdate(ctx, conn, pglogrepl.StandbyStatusUpdate{WALWritePosition: pos}); err != nil {
+				return fmt.Errorf("standby status: %w", err)
+			}
+			nextStatus = time.Now().Add(statusEvery)
+		}
+		rctx, cancel := context.WithDeadline(ctx, nextStatus)
+		raw, err := conn.ReceiveMessage(rctx)
+		cancel()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			if pgconn.Timeout(err) {
+				continue
+			}
+			return fmt.Errorf("receive: %w", err)
+		}
+		now := time.Now()
+		switch msg := raw.(type) {
+		case *pgproto3.ErrorResponse:
+			return fmt.Errorf("replication error: %s (SQLSTATE %s)", msg.Message, msg.Code)
+		case *pgproto3.CopyData:
+			if len(msg.Data) == 0 {
+				continue
+			}
+			switch msg.Data[0] {
+			case pglogrepl.PrimaryKeepaliveMessageByteID:
+				pkm, err := pglogrepl.ParsePrimaryKeepaliveMessage(msg.Data[1:])
+				if err != nil {
+					return fmt.Errorf("keepalive: %w", err)
+				}
+				if pkm.ServerWALEnd > pos {
+					pos = pkm.ServerWALEnd
+				}
+				if pkm.ReplyRequested {
+					nextStatus = time.Time{}
+				}
+			case pglogrepl.XLogDataByteID:
+				xld, err := pglogrepl.ParseXLogData(msg.Data[1:])
+				if err != nil {
+					return fmt.Errorf("xlogdata: %w", err)
+				}
+				lm, err := pglogrepl.Parse(xld.WALData)
+				if err != nil {
+					return fmt.Errorf("pgoutput: %w", err)
+				}
+				switch m := lm.(type) {
+				case *pglogrepl.RelationMessage:
+					relations[m.RelationID] = m
+				case *pglogrepl.InsertMessage:
+					rel := relations[m.RelationID]
+					if rel == nil {
+						return fmt.Errorf("insert for unknown relation %d", m.RelationID)
+					}
+					onInsert(now, rel, m.Tuple)
+				}
+				if end := xld.WALStart + pglogrepl.LSN(len(xld.WALData)); end > pos {
+					pos = end
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// consumeLogdb runs `COPY (SUBSCRIBE …) TO STDOUT` and hands each text line
+// (tab-separated: lsn, xid, op, relation, key, before, after, commit_time) to
+// onLine. COPY gives no sign that the subscription has started, so ready is
+// signalled after a short grace period without an error.
+func consumeLogdb(ctx context.Context, t *target, subscribe string, ready chan<- error, onLine func(now time.Time, line []byte)) error {
+	c, err := t.connect(ctx)
+	if err != nil {
+		ready <- err
+		return err
+	}
+	defer closeAll([]*pgx.Conn{c})
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.PgConn().CopyTo(ctx, &lineWriter{onLine: onLine}, "COPY ("+subscribe+") TO STDOUT")
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil {
+			err = errors.New("subscription ended at once")
+		}
+		ready <- err
+		return err
+	case <-time.After(500 * time.Millisecond):
+		ready <- nil
+	}
+	err = <-done
+	if ctx.Err() != nil {
+		return nil
+	}
+	if err == nil {
+		err = errors.New("subscription ended")
+	}
+	return err
+}
+
+// lineWriter splits a COPY text stream into lines; a CopyData message
+// normally holds exactly one.
+type lineWriter struct {
+	partial []byte
+	onLine  func(now time.Time, line []byte)
+}
+
+func (w *lineWriter) Write(p []byte) (int, error) {
+	now := time.Now()
+	n := len(p)
+	for len(p) > 0 {
+		i := bytes.IndexByte(p, '\n')
+		if i < 0 {
+			w.partial = append(w.partial, p...)
+			break
+		}
+		line := p[:i]
+		if len(w.partial) > 0 {
+			line = append(w.partial, line...)
+			w.partial = w.partial[:0]
+		}
+		w.onLine(now, line)
+		p = p[i+1:]
+	}
+	return n, nil
+}
+
+// copyField returns the i-th tab-separated field of a COPY text line.
+func copyField(line []byte, i int) []byte {
+	for ; i > 0; i-- {
+		j := bytes.IndexByte(line, '\t')
+		if j < 0 {
+			return nil
+		}
+		line = line[j+1:]
+	}
+	if j := bytes.IndexByte(line, '\t'); j >= 0 {
+		line = line[:j]
+	}
+	return line
+}

@@ -1,0 +1,171 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// metricDef names one figure a workload reports.
+type metricDef struct {
+	Name          string `json:"name"`
+	Unit          string `json:"unit"`
+	LowerIsBetter bool   `json:"lower_is_better"`
+}
+
+// sample is one round's figures, by metric name.
+type sample map[string]float64
+
+// workload runs the same client code against every target. Setup runs once
+// per target before the rounds; Run once per round and returns every metric.
+type workload struct {
+	Name    string
+	Desc    string
+	Metrics []metricDef
+	// FailWord prefixes a logdb error: "failed" for features logdb must
+	// have, "unsupported" for ones still being built.
+	FailWord string
+	// Cluster: also run against the 3-node logdb target (-targets logdb3).
+	Cluster bool
+	Setup   func(ctx context.Context, e *env, t *target) error
+	Run     func(ctx context.Context, e *env, t *target) (sample, error)
+}
+
+// env is the run configuration every workload reads.
+type env struct {
+	Clients    int
+	Duration   time.Duration
+	Warmup     time.Duration
+	SelectRows int
+	PGBin      string
+	WorkDir    string
+	Quick      bool
+	FanoutSubs []int
+
+	// notes collects remarks a workload makes about a system's figures
+	// (e.g. a fallback it used), by target name. Only the main goroutine
+	// touches it.
+	notes map[string][]string
+}
+
+// note records a remark that goes under the table beside the figures.
+func (e *env) note(t *target, msg string) {
+	if e.notes == nil {
+		e.notes = map[string][]string{}
+	}
+	e.notes[t.Name] = append(e.notes[t.Name], msg)
+}
+
+var (
+	mThroughput = func(unit string) metricDef { return metricDef{Name: "throughput", Unit: unit} }
+	mP50        = metricDef{Name: "p50 latency", Unit: "ms", LowerIsBetter: true}
+	mP99        = metricDef{Name: "p99 latency", Unit: "ms", LowerIsBetter: true}
+)
+
+func insertWorkload() *workload {
+	return &workload{
+		Name:     "insert",
+		Cluster:  true,
+		Desc:     "autocommit single-row INSERT, bigserial key",
+		Metrics:  []metricDef{mThroughput("rows/s"), mP50, mP99},
+		FailWord: "failed",
+		Setup: func(ctx context.Context, e *env, t *target) error {
+			return t.exec(ctx, `DROP TABLE IF EXISTS bench_insert`,
+				`CREATE TABLE bench_insert (id bigserial PRIMARY KEY, v text, n int)`)
+		},
+		Run: func(ctx context.Context, e *env, t *target) (sample, error) {
+			conns, err := t.connectN(ctx, e.Clients)
+			if err != nil {
+				return nil, err
+			}
+			defer closeAll(conns)
+			res, err := drive(ctx, conns, e.Warmup, e.Duration, func(ctx context.Context, c *pgx.Conn, client, seq int) error {
+				_, err := c.Exec(ctx, `INSERT INTO bench_insert (v, n) VALUES ($1, $2)`, "payload-0123456789abcdef", client*1_000_000+seq)
+				return err
+			})
+			if err != nil {
+				return nil, err
+			}
+			return sample{"throughput": res.perSecond(), "p50 latency": res.Lat.percentile(50), "p99 latency": res.Lat.percentile(99)}, nil
+		},
+	}
+}
+
+func selectWorkload() *workload {
+	return &workload{
+		Name:     "select",
+		Desc:     "prepared point SELECT by primary key",
+		Metrics:  []metricDef{mThroughput("queries/s"), mP50, mP99},
+		FailWord: "failed",
+		Setup: func(ctx context.Context, e *env, t *target) error {
+			if err := t.exec(ctx, `DROP TABLE IF EXISTS bench_select`,
+				`CREATE TABLE bench_select (id bigint PRIMARY KEY, v text, n int)`); err != nil {
+				return err
+			}
+			return loadRows(ctx, t, "bench_select", e.SelectRows)
+		},
+		Run: func(ctx context.Context, e *env, t *target) (sample, error) {
+			conns, err := t.connectN(ctx, e.Clients)
+			if err != nil {
+				return nil, err
+			}
+			defer closeAll(conns)
+			rngs := make([]*rand.Rand, len(conns))
+			for i := range rngs {
+				rngs[i] = rand.New(rand.NewPCG(uint64(i), 42))
+			}
+			n := int64(e.SelectRows)
+			res, err := drive(ctx, conns, e.Warmup, e.Duration, func(ctx context.Context, c *pgx.Conn, client, seq int) error {
+				id := rngs[client].Int64N(n) + 1
+				var v string
+				var k int32
+				if err := c.QueryRow(ctx, `SELECT v, n FROM bench_select WHERE id = $1`, id).Scan(&v, &k); err != nil {
+					return fmt.Errorf("id %d: %w", id, err)
+				}
+				return nil
+			})
+			if err != nil {
+				return nil, err
+			}
+			return sample{"throughput": res.perSecond(), "p50 latency": res.Lat.percentile(50), "p99 latency": res.Lat.percentile(99)}, nil
+		},
+	}
+}
+
+// loadRows fills table (id bigint, v text, n int) with ids 1..rows using
+// multi-row INSERTs of 1000 rows (COPY may not exist everywhere), then
+// checks the count.
+func loadRows(ctx context.Context, t *target, table string, rows int) error {
+	c, err := t.connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeAll([]*pgx.Conn{c})
+	const batch = 1000
+	var sb strings.Builder
+	for lo := 1; lo <= rows; lo += batch {
+		sb.Reset()
+		fmt.Fprintf(&sb, "INSERT INTO %s (id, v, n) VALUES ", table)
+		for id := lo; id < lo+batch && id <= rows; id++ {
+			if id > lo {
+				sb.WriteByte(',')
+			}
+			fmt.Fprintf(&sb, "(%d,'value-%08d',%d)", id, id, id%1000)
+		}
+		if _, err := c.Exec(ctx, sb.String()); err != nil {
+			return fmt.Errorf("loading %s rows %d..: %w", table, lo, err)
+		}
+	}
+	var got int64
+	if err := c.QueryRow(ctx, "SELECT count(*) FROM "+table).Scan(&got); err != nil {
+		return fmt.Errorf("counting %s: %w", table, err)
+	}
+	if got != int64(rows) {
+		return fmt.Errorf("%s has %d rows after loading %d", table, got, rows)
+	}
+	return nil
+}

@@ -1,0 +1,73 @@
+// Package test holds logdb's system tests: they start the real logdb binary
+// and talk to it only through the PostgreSQL wire protocol, with real
+// clients — pgx (extended protocol, binary results), psql (simple protocol,
+// text results), raw pgproto3 messages for protocol details, and
+// node-postgres (test/node) when node and its modules are installed.
+//
+// # Running
+//
+//	go test ./test                          # the whole suite (a few minutes on 2 cores)
+//	go test ./test -run TestKill9Durability -v
+//	go test ./test -run 'TestSelect.*' -v
+//	LOGDB_BIN=bin/logdb go test ./test      # a prebuilt binary (relative to the repository root)
+//
+// TestMain builds logdb/cmd/logdb once per run into a temporary directory,
+// unless $LOGDB_BIN names a binary. The first build compiles pg_query's C
+// code (about 70 s); later builds come from Go's cache.
+//
+// # Checking the tests against PostgreSQL
+//
+// Every expectation is what PostgreSQL 15 does. To check a test itself, run
+// the suite against a real PostgreSQL that has a superuser role and a
+// database both named logdb:
+//
+//	LOGDB_TEST_POSTGRES=127.0.0.1:5432 go test ./test
+//
+// Tests on the shared node then use that server (with
+// default_transaction_isolation=serializable, since logdb's transactions are
+// always SERIALIZABLE); tests that start, kill or restart their own nodes
+// are skipped. The public schema is dropped and recreated first.
+//
+// # The harness (harness_test.go)
+//
+//   - Figures (kill -9 rounds, bank transfers, write skew) are printed with
+//     -v: go test shows a passing package's output only then.
+//   - mustStartNode(t, dir) starts `logdb start --data-dir dir --listen
+//     127.0.0.1:PORT` on a free port (probed with :0, retried if taken),
+//     with stdout and stderr appended to a log file in t.TempDir(), and
+//     polls with a deadline until a pgx connection succeeds. The process is
+//     killed when the test ends; if the test failed, the log's tail is
+//     printed.
+//   - Node.Kill9 (SIGKILL), Node.Stop (SIGTERM; must exit 0 within 10 s),
+//     Node.Restart (same data directory, same port when free).
+//   - sharedNode(t) is one node for every test that neither kills nor
+//     restarts its server. Those tests run in parallel and name their
+//     tables after themselves.
+//   - mustConnect, mustConns (one connection per worker; pgxpool is not
+//     used), psql / psqlRun / psqlWantError (psql -X -A -t, ON_ERROR_STOP,
+//     VERBOSITY=verbose so SQLSTATEs appear, NULL printed as NULL),
+//     checkQuery / checkPsql (rows rendered one a line, columns joined by
+//     '|', as psql -A -t prints them), wantCode (SQLSTATE), testCtx (the
+//     timeout context of a test).
+//
+// # Files
+//
+//	startup_test.go       --help, start on a fresh directory, databases logdb/postgres/3D000, SIGTERM
+//	protocol_test.go      ParameterStatus, SSL/GSSENC refusal, cancel (57014), PortalSuspended,
+//	                      skip-until-Sync, prepared statements, implicit transactions, message cap
+//	types_test.go         every type of issue 2 through pgx and psql, with NULLs; 22001; numeric;
+//	                      1 MiB values and a 20,000-row result
+//	ddl_test.go           CREATE/DROP/ALTER TABLE, constraints, sequences, indexes, TRUNCATE
+//	dml_test.go           INSERT forms, ON CONFLICT, UPDATE … FROM, DELETE, RETURNING
+//	select_test.go        WHERE … joins, subqueries, functions, casts, error codes
+//	txn_test.go           BEGIN/COMMIT/ROLLBACK, savepoints, 25P02, SET/SHOW/RESET
+//	serializable_test.go  lost update, write skew (on-call doctors), bank transfers under a reader
+//	durability_test.go    kill -9 under 8 writers (+1 two-table transaction writer), three rounds;
+//	                      prints acknowledged=N lost=0 per round
+//	concurrency_test.go   autocommit conflicts retried by the server, concurrent DDL, 64 sessions
+//	unsupported_test.go   unimplemented statements fail with 0A000 naming the feature (logdb only)
+//	psql_test.go          \dt, \d table (compared with PostgreSQL 15's output), \di, \dn, \l
+//	pgxtypes_test.go      pgx LoadType/LoadTypes, arrays, json
+//	node_test.go          runs test/node/pg_test.js with node-postgres, if installed
+//	                      (npm ci --prefix test/node; node_modules is not committed)
+package test
