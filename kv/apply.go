@@ -54,6 +54,9 @@ func (s *Store) Apply(entries []Entry) ([]Result, error) {
 					return fmt.Errorf("kv: apply entry %d: %w", e.Index, err)
 				}
 				res, err := a.apply(e.Index, &cmd)
+				if err == nil && res.Err != nil {
+					err = a.recordFailure(e.Index) // history.go
+				}
 				if err != nil {
 					return fmt.Errorf("kv: apply entry %d: %w", e.Index, err)
 				}
@@ -117,7 +120,7 @@ func (a *applier) apply(index uint64, c *Command) (Result, error) {
 				return Result{}, err
 			}
 		}
-		return Result{}, nil
+		return Result{}, a.recordCatalog(index, c) // history.go
 	default:
 		return Result{}, fmt.Errorf("%w: kind %d", ErrCorrupt, c.Kind)
 	}

@@ -43,6 +43,17 @@
 // (at most 64 per entry), and a transaction with reads whose snapshot is
 // older than that horizon gets ErrConflict.
 //
+// # History for the changefeed (history.go)
+//
+// Apply also records, in the same bbolt transaction, the index of every
+// entry that did not apply (Result.Err non-nil) and every version of every
+// CatalogSpace key. Store.Applied / Store.Failed tell the changefeed which
+// logged entries to skip; Store.CatalogAt(index) gives the catalog as of an
+// entry, so old changes decode with the schema of their time. The history
+// is cut back by PruneHistory(before) once the log no longer holds entries
+// below before. (Drops of CatalogSpace and Increments of it are not
+// recorded: sql does neither.)
+//
 // # The transaction contract
 //
 // Store.Begin opens a bbolt read transaction (a consistent snapshot) and

@@ -118,6 +118,9 @@ func (s *Store) openDB() (*bolt.DB, uint64, error) {
 		if _, err := tx.CreateBucketIfNotExists(tombBucket); err != nil {
 			return err
 		}
+		if err := createHistory(tx); err != nil {
+			return err
+		}
 		if v := meta.Get(metaApplied); v != nil {
 			if len(v) != 8 {
 				return fmt.Errorf("%w: applied index is %d bytes", ErrCorrupt, len(v))

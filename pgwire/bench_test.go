@@ -127,7 +127,7 @@ type benchEngine struct{}
 
 func (benchEngine) NewSession(sql.SessionParams) (Session, error) { return &benchSession{}, nil }
 
-type benchSession struct{ fakeSession }
+type benchSession struct{}
 
 var (
 	benchPrepared = &sql.Prepared{Name: "s1", ParamTypes: []uint32{20}, Columns: []sql.Column{int8Col}}
@@ -155,6 +155,8 @@ func (s *benchSession) Execute(ctx context.Context, portal string, maxRows int, 
 	w.Row(benchRow)
 	return false, w.Complete("SELECT 1")
 }
+func (s *benchSession) ClosePrepared(string)       {}
+func (s *benchSession) ClosePortal(string)         {}
 func (s *benchSession) Sync(context.Context) error { return nil }
 func (s *benchSession) Close()                     {}
 

@@ -91,6 +91,26 @@ var wireScripts = []wireScript{
 		c.send(&pgproto3.Close{ObjectType: 'P', Name: "C_1"}, &pgproto3.Sync{})
 		return append(out, c.readBatch()...)
 	}},
+	{"copy", func(t *testing.T, addr string) []string {
+		c := normalizedClient(t, addr)
+		c.send(&pgproto3.Query{String: "create temp table t (a text)"})
+		out := c.readBatch()
+		// Sync and Flush inside the stream are ignored.
+		c.send(&pgproto3.Query{String: "copy t from stdin"}, &pgproto3.CopyData{Data: []byte("a\nb\n")},
+			&pgproto3.Flush{}, &pgproto3.CopyData{Data: []byte("c\n")}, &pgproto3.Sync{}, &pgproto3.CopyDone{})
+		out = append(out, c.readBatch()...)
+		c.send(&pgproto3.Query{String: "copy t from stdin"}, &pgproto3.CopyData{Data: []byte("x\n")}, &pgproto3.CopyFail{Message: "no"})
+		out = append(out, c.readBatch()...)
+		c.send(&pgproto3.Query{String: "copy t to stdout"})
+		out = append(out, c.readBatch()...)
+		c.send(&pgproto3.Parse{Query: "copy t from stdin"}, &pgproto3.Bind{}, &pgproto3.Execute{},
+			&pgproto3.CopyData{Data: []byte("1\n2\n")}, &pgproto3.CopyDone{}, &pgproto3.Sync{})
+		out = append(out, c.readBatch()...)
+		// Another message inside the stream: ERROR, then FATAL.
+		c.send(&pgproto3.Query{String: "copy t from stdin"}, &pgproto3.Parse{}, &pgproto3.CopyData{Data: []byte("x\n")},
+			&pgproto3.CopyDone{}, &pgproto3.Query{String: "select 1"})
+		return append(out, c.readToEOF()...)
+	}},
 	{"stray copy messages", func(t *testing.T, addr string) []string {
 		c := normalizedClient(t, addr)
 		c.send(&pgproto3.CopyData{Data: []byte("1\n")}, &pgproto3.CopyDone{}, &pgproto3.CopyFail{Message: "x"},

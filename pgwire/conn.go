@@ -45,6 +45,7 @@ type conn struct {
 	skipping bool // an extended-protocol error occurred: discard messages until Sync
 	quit     bool // a FATAL was sent or the connection is to end
 	copyIn   bool // CopyInResponse was sent; ReadCopyData may read the stream
+	lostSync bool // the client broke the COPY protocol: end after reporting the error
 
 	mu         sync.Mutex // guards the fields below
 	state      connState
@@ -159,6 +160,7 @@ func (c *conn) loop() {
 				Message: fmt.Sprintf("unexpected frontend message %T", msg)})
 			return
 		}
+		c.endIfLostSync()
 		if c.w.err != nil {
 			c.srv.log.Debug("connection lost", "pid", c.pid, "err", c.w.err)
 			return
@@ -320,6 +322,14 @@ func (c *conn) statementError(ctx context.Context, err error) {
 		c.srv.log.Warn("internal error", "pid", c.pid, "err", err)
 	}
 	c.w.errorResponse(pe, "ERROR")
+	c.endIfLostSync()
+}
+
+// endIfLostSync ends a connection whose client broke the COPY protocol.
+func (c *conn) endIfLostSync() {
+	if c.lostSync && !c.quit {
+		c.fatal(&pgerror.Error{Code: pgerror.ProtocolViolation, Message: "terminating connection because protocol synchronization was lost"})
+	}
 }
 
 func (c *conn) simpleQuery(query string) {

@@ -109,9 +109,12 @@ func (r *connReader) watch() {
 }
 
 // unwatch disarms the peer check and, if the background read is blocked,
-// interrupts it and waits for it to return.
+// interrupts it and waits for it to return. It may be called again, or
+// without watch.
 func (r *connReader) unwatch() {
-	r.timer.Stop()
+	if r.timer != nil {
+		r.timer.Stop()
+	}
 	r.mu.Lock()
 	r.armed = false
 	if r.inRead {

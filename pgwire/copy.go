@@ -76,7 +76,10 @@ func (r *resultWriter) ReadCopyData() ([]byte, error) {
 			c.quit = true
 			return nil, pgerror.New(pgerror.ProtocolViolation, "client terminated the connection during COPY from stdin")
 		default:
+			// As in PostgreSQL, this ends the connection once the error is
+			// reported: the client is not speaking the COPY protocol.
 			c.copyIn = false
+			c.lostSync = true
 			return nil, pgerror.New(pgerror.ProtocolViolation, "unexpected message type 0x%02X during COPY from stdin", messageType(msg))
 		}
 	}
@@ -92,9 +95,9 @@ func (r *resultWriter) CopyOut(format int16, columnFormats []int16) error {
 // row each).
 func (r *resultWriter) CopyData(data []byte) error {
 	r.w.copyData.Data = data
-	r.w.send(&r.w.copyData)
+	err := r.w.send(&r.w.copyData)
 	r.w.copyData.Data = nil
-	return r.w.err
+	return err
 }
 
 // CopyDone ends a COPY TO STDOUT stream.

@@ -12,7 +12,9 @@
 //	err := srv.Shutdown(ctx)      // idle connections end now, busy ones after their batch
 //
 // Engine and Session are declared here, by their user; cmd/logdb adapts
-// *sql.Engine (whose NewSession returns *sql.Session) to Engine.
+// *sql.Engine (whose NewSession returns *sql.Session) to Engine. A Session
+// may also implement PIDer (its pg_backend_pid becomes the BackendKeyData
+// process id) and Notifier (LISTEN/NOTIFY delivery).
 //
 // # Layers
 //

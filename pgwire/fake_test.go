@@ -88,6 +88,12 @@ func plan(q string) fakePlan {
 		q = "rows 5"
 	case q == "select * from nosuch":
 		q = "error"
+	case q == "copy t from stdin":
+		q = "copy in"
+	case q == "copy t to stdout":
+		q = "copy out"
+	case q == "create temp table t (a text)":
+		return fakePlan{tag: "CREATE TABLE"}
 	case strings.HasPrefix(q, "set application_name = "):
 		q = "set application_name " + q[len("set application_name = "):]
 	}
@@ -238,6 +244,18 @@ func (e *fakeEngine) notifyAll(channel, payload string) {
 			s.notify(7, channel, payload)
 		}
 	}
+}
+
+// PID makes the session a PIDer: the first session is 4242, then 4243, ...
+func (s *fakeSession) PID() int32 {
+	s.e.mu.Lock()
+	defer s.e.mu.Unlock()
+	for i, o := range s.e.sessions {
+		if o == s {
+			return int32(4242 + i)
+		}
+	}
+	return 0
 }
 
 func (s *fakeSession) ParameterStatus() [][2]string {

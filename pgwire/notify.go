@@ -32,6 +32,9 @@ type notification struct {
 func (c *conn) notify(pid uint32, channel, payload string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.terminal != nil {
+		return // the connection is ending or gone
+	}
 	if len(c.pending) >= maxPendingNotifications {
 		if !c.droppedNotify {
 			c.droppedNotify = true

@@ -37,8 +37,9 @@ func TestStartup(t *testing.T) {
 	ts := mustStartServer(t, nil)
 	c, got := mustConnect(t, ts.addr, nil)
 	expect(t, got, startupTranscript...)
-	if c.key.ProcessID == 0 || len(c.key.SecretKey) != 4 {
-		t.Fatalf("BackendKeyData = %+v", c.key)
+	// The session's own pid (pg_backend_pid) is the one reported.
+	if c.key.ProcessID != 4242 || len(c.key.SecretKey) != 4 {
+		t.Fatalf("BackendKeyData = %+v, want pid 4242", c.key)
 	}
 	ts.engine.mu.Lock()
 	p := ts.engine.sessions[0].params
@@ -128,8 +129,8 @@ func TestStartupRejections(t *testing.T) {
 			"ErrorResponse FATAL 0A000 replication connections are not supported yet"},
 		{"bad options", pgproto3.ProtocolVersion30, map[string]string{"user": "u", "options": "-x"},
 			"ErrorResponse FATAL 08P01 invalid command-line argument for server process: -x"},
-		{"protocol 2", 2 << 16, map[string]string{"user": "u"},
-			"ErrorResponse FATAL 0A000 unsupported frontend protocol 2.0: server supports 3.0 to 3.0"},
+		{"protocol 4", 4 << 16, map[string]string{"user": "u"},
+			"ErrorResponse FATAL 0A000 unsupported frontend protocol 4.0: server supports 3.0 to 3.0"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			nc := mustDial(t, ts.addr)
@@ -357,13 +358,6 @@ func TestCopy(t *testing.T) {
 	c.send(&pgproto3.Query{String: "copy in"}, &pgproto3.CopyData{Data: []byte("a\n")}, &pgproto3.CopyFail{Message: "client gave up"})
 	expect(t, c.readBatch(), "CopyInResponse", "ErrorResponse ERROR 57014 COPY from stdin failed: client gave up", "ReadyForQuery I")
 
-	// Another message in the stream is a protocol error; the rest of the
-	// stream is ignored by the ready loop.
-	c.send(&pgproto3.Query{String: "copy in"}, &pgproto3.Parse{}, &pgproto3.CopyData{Data: []byte("x\n")}, &pgproto3.CopyDone{},
-		&pgproto3.Query{String: "select 1"})
-	expect(t, c.readBatch(), "CopyInResponse", "ErrorResponse ERROR 08P01 unexpected message type 0x50 during COPY from stdin", "ReadyForQuery I")
-	expect(t, c.readBatch(), "RowDescription x:20:f0", "DataRow 1", "CommandComplete SELECT 1", "ReadyForQuery I")
-
 	// COPY TO STDOUT.
 	c.send(&pgproto3.Query{String: "copy out"})
 	expect(t, c.readBatch(), "CopyOutResponse", "CopyData", "CopyData", "CopyData", "CopyDone", "CommandComplete COPY 3", "ReadyForQuery I")
@@ -372,6 +366,13 @@ func TestCopy(t *testing.T) {
 	c.send(&pgproto3.Parse{Query: "copy in"}, &pgproto3.Bind{}, &pgproto3.Execute{}, &pgproto3.CopyData{Data: []byte("1\n2\n")},
 		&pgproto3.CopyDone{}, &pgproto3.Sync{})
 	expect(t, c.readBatch(), "ParseComplete", "BindComplete", "CopyInResponse", "CommandComplete COPY 2", "ReadyForQuery I")
+
+	// Another message in the stream breaks the protocol: ERROR, then FATAL,
+	// as PostgreSQL does.
+	c.send(&pgproto3.Query{String: "copy in"}, &pgproto3.Parse{}, &pgproto3.CopyData{Data: []byte("x\n")}, &pgproto3.CopyDone{},
+		&pgproto3.Query{String: "select 1"})
+	expect(t, c.readToEOF(), "CopyInResponse", "ErrorResponse ERROR 08P01 unexpected message type 0x50 during COPY from stdin",
+		"ErrorResponse FATAL 08P01 terminating connection because protocol synchronization was lost")
 }
 
 func TestNotifications(t *testing.T) {

@@ -150,13 +150,19 @@ func (s *Server) untrack(c *conn) {
 }
 
 // registerKey assigns c a process id and secret key unique on this server:
-// the BackendKeyData a client quotes in a CancelRequest.
-func (s *Server) registerKey(c *conn) {
+// the BackendKeyData a client quotes in a CancelRequest. The session's own
+// pid (what pg_backend_pid() shows) is used when it has one and it is free.
+func (s *Server) registerKey(c *conn, sessionPID int32) {
 	var b [4]byte
 	crand.Read(b[:])
 	c.secret = binary.BigEndian.Uint32(b[:])
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if pid := uint32(sessionPID); sessionPID > 0 && s.byPID[pid] == nil {
+		c.pid = pid
+		s.byPID[pid] = c
+		return
+	}
 	for {
 		// Like a Linux pid: positive, below pid_max's default of 2^22.
 		pid := uint32(1000 + rand.IntN(1<<22-1000))

@@ -52,3 +52,11 @@ type Session interface {
 	// called exactly once, when the connection ends for any reason.
 	Close()
 }
+
+// PIDer is implemented by a Session that has its own backend process id
+// (the one pg_backend_pid() returns). pgwire then reports that id in
+// BackendKeyData, so a CancelRequest for it reaches this connection;
+// otherwise pgwire picks a random one.
+type PIDer interface {
+	PID() int32
+}

@@ -191,7 +191,11 @@ func (c *conn) start(p *startupPacket) bool {
 	for _, kv := range sess.ParameterStatus() {
 		c.w.parameterStatus(kv[0], kv[1])
 	}
-	c.srv.registerKey(c)
+	var sessionPID int32
+	if p, ok := sess.(PIDer); ok {
+		sessionPID = p.PID()
+	}
+	c.srv.registerKey(c, sessionPID)
 	c.w.send(&pgproto3.BackendKeyData{ProcessID: c.pid, SecretKey: binary.BigEndian.AppendUint32(nil, c.secret)})
 
 	c.be = pgproto3.NewBackend(c.rd, c.nc)

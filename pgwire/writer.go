@@ -44,22 +44,22 @@ type wireWriter struct {
 	copyData  pgproto3.CopyData
 }
 
-func (w *wireWriter) send(msg pgproto3.BackendMessage) {
+// send buffers one message. It fails only when the message cannot be
+// encoded (over 1 GiB): nothing of it is buffered, so the stream stays in
+// step and the statement can fail instead of the connection.
+func (w *wireWriter) send(msg pgproto3.BackendMessage) error {
 	if w.err != nil {
-		return
+		return w.err
 	}
 	buf, err := msg.Encode(w.buf)
 	if err != nil {
-		// Only a message over 1 GiB fails to encode; the connection cannot
-		// recover its framing after a partial message, so treat it as a
-		// write failure.
-		w.err = err
-		return
+		return pgerror.Wrap(err, pgerror.ProgramLimitExceeded, "cannot send result")
 	}
 	w.buf = buf
 	if len(w.buf) >= flushThreshold {
-		w.flush()
+		return w.flush()
 	}
+	return nil
 }
 
 func (w *wireWriter) flush() error {
@@ -229,9 +229,9 @@ func (r *resultWriter) Columns(cols []sql.Column) error {
 
 func (r *resultWriter) Row(values [][]byte) error {
 	r.w.dataRow.Values = values
-	r.w.send(&r.w.dataRow)
+	err := r.w.send(&r.w.dataRow)
 	r.w.dataRow.Values = nil
-	return r.w.err
+	return err
 }
 
 func (r *resultWriter) Complete(tag string) error {

@@ -156,7 +156,7 @@ func BenchmarkEntriesRead(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer w.close()
+	defer func() { w.close() }()
 	payload := frame(1, bytes.Repeat([]byte("x"), 200))
 	const total = 10000
 	for i := uint64(1); i <= total; i += 100 {
@@ -167,6 +167,13 @@ func BenchmarkEntriesRead(b *testing.B) {
 		if err := w.append(batch, nil, false); err != nil {
 			b.Fatal(err)
 		}
+	}
+	// Reopen so reads come from disk (page cache), not the tail cache.
+	if err := w.close(); err != nil {
+		b.Fatal(err)
+	}
+	if w, err = openWAL(w.dir, 0, testLogger(nil)); err != nil {
+		b.Fatal(err)
 	}
 	lo := uint64(1)
 	for b.Loop() {

@@ -39,6 +39,8 @@ type Config struct {
 type StateMachine interface {
 	// Apply applies committed entries in order, all in one state transaction,
 	// and returns one result per entry. A non-nil error is fatal: the node stops.
+	// Entry.Data is shared with raft: read it, copy what must outlive the
+	// call, never modify it.
 	Apply(entries []Entry) ([]any, error)
 	// AppliedIndex is the last index the state machine applied durably (on
 	// restart raft replays from here).

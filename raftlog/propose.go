@@ -1,6 +1,7 @@
 package raftlog
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -300,6 +301,8 @@ func (n *Node) Entries(lo, hi uint64) ([]Entry, error) {
 		if out[i], _, err = decodeEntry(e); err != nil {
 			return nil, fmt.Errorf("raftlog: entries [%d, %d): %w", lo, hi, err)
 		}
+		// Recent entries come from the WAL's cache, shared with raft.
+		out[i].Data = bytes.Clone(out[i].Data)
 	}
 	return out, nil
 }

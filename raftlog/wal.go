@@ -68,6 +68,66 @@ type wal struct {
 	csIndex  uint64 // applied index the ConfState corresponds to
 	syncedN  uint64 // mirror of syncs for readers
 	entriesN uint64 // entries appended since open
+
+	// cache holds the most recently appended entries (cache[i] is entry
+	// cacheFirst+i), so raft reading just-committed entries back for apply
+	// costs no read syscall. Bounded by cacheMaxEntries and cacheMaxBytes.
+	cache      []*pb.Entry
+	cacheFirst uint64
+	cacheBytes int
+
+	// Replay only: the first entry index met and the highest front record.
+	replayStart, frontFirst uint64
+}
+
+const (
+	cacheMaxEntries = 4096
+	cacheMaxBytes   = 8 << 20
+)
+
+// cacheAppendLocked adds e (just written) to the tail cache.
+func (w *wal) cacheAppendLocked(e *pb.Entry, size int) {
+	idx := e.GetIndex()
+	if len(w.cache) > 0 && idx != w.cacheFirst+uint64(len(w.cache)) {
+		if idx > w.cacheFirst && idx < w.cacheFirst+uint64(len(w.cache)) {
+			w.cache = w.cache[:idx-w.cacheFirst] // conflict rewrite
+			w.cacheBytes = 0
+			for _, c := range w.cache {
+				w.cacheBytes += len(c.GetData())
+			}
+		} else {
+			w.cache, w.cacheBytes = w.cache[:0], 0
+		}
+	}
+	if len(w.cache) == 0 {
+		w.cacheFirst = idx
+	}
+	w.cache = append(w.cache, e)
+	w.cacheBytes += size
+	for len(w.cache) > 1 && (len(w.cache) > cacheMaxEntries || w.cacheBytes > cacheMaxBytes) {
+		w.cacheBytes -= len(w.cache[0].GetData())
+		w.cache[0] = nil
+		w.cache = w.cache[1:]
+		w.cacheFirst++
+	}
+}
+
+// cachedLocked returns entries [lo, hi) from the cache, limited by maxSize
+// like entries, or nil if the cache does not cover lo.
+func (w *wal) cachedLocked(lo, hi, maxSize uint64) []*pb.Entry {
+	if len(w.cache) == 0 || lo < w.cacheFirst || hi > w.cacheFirst+uint64(len(w.cache)) {
+		return nil
+	}
+	var size uint64
+	out := make([]*pb.Entry, 0, hi-lo)
+	for i := lo; i < hi; i++ {
+		size += uint64(w.pos[i-w.first].n)
+		if size > maxSize && len(out) > 0 {
+			break
+		}
+		out = append(out, w.cache[i-w.cacheFirst])
+	}
+	return out
 }
 
 // openWAL opens (or creates) the WAL in dir and replays it.
@@ -99,6 +159,13 @@ func openWAL(dir string, segmentSize int64, logger *slog.Logger) (*wal, error) {
 			w.closeFiles()
 			return nil, err
 		}
+	}
+	if w.replayStart > 1 && w.frontFirst < w.replayStart {
+		// The oldest segment starts after entry 1 but no front record
+		// explains why: a segment was lost.
+		w.closeFiles()
+		return nil, fmt.Errorf("raftlog: open wal: log starts at entry %d but was truncated only below %d: %w",
+			w.replayStart, max(w.frontFirst, 1), ErrCorruptLog)
 	}
 	return w, nil
 }
@@ -195,10 +262,14 @@ func (w *wal) replayRecord(seq uint64, off, n int, typ byte, payload []byte) err
 			return fmt.Errorf("raftlog: replay %s: entry: %v: %w", where(), err, ErrCorruptLog)
 		}
 		idx := e.GetIndex()
-		if len(w.pos) == 0 && w.first == 1 && w.prevTerm == 0 && idx > 1 {
-			// The segments before were removed by front truncation; the
-			// front record later in the log confirms it.
-			w.first = idx
+		if len(w.pos) == 0 && w.first == 1 && w.replayStart == 0 && idx > 1 {
+			// The segments before were removed by front truncation; a
+			// front record later in the log must confirm it (checked at
+			// the end of openWAL).
+			w.first, w.replayStart = idx, idx
+		}
+		if w.replayStart == 0 {
+			w.replayStart = 1
 		}
 		if idx < w.first {
 			return fmt.Errorf("raftlog: replay %s: entry %d below first index %d: %w", where(), idx, w.first, ErrCorruptLog)
@@ -225,7 +296,12 @@ func (w *wal) replayRecord(seq uint64, off, n int, typ byte, payload []byte) err
 		if len(payload) != 16 {
 			return fmt.Errorf("raftlog: replay %s: bad front record: %w", where(), ErrCorruptLog)
 		}
-		w.trimFrontLocked(binary.LittleEndian.Uint64(payload)+1, binary.LittleEndian.Uint64(payload[8:]))
+		first := binary.LittleEndian.Uint64(payload) + 1
+		w.frontFirst = max(w.frontFirst, first)
+		if w.replayStart == 0 {
+			w.replayStart = first
+		}
+		w.trimFrontLocked(first, binary.LittleEndian.Uint64(payload[8:]))
 	}
 	return nil
 }
@@ -270,6 +346,12 @@ func (w *wal) trimFrontLocked(first, prevTerm uint64) {
 		w.terms[0].start = first
 	}
 	w.first, w.prevTerm = first, prevTerm
+	for len(w.cache) > 0 && w.cacheFirst < first {
+		w.cacheBytes -= len(w.cache[0].GetData())
+		w.cache[0] = nil
+		w.cache = w.cache[1:]
+		w.cacheFirst++
+	}
 }
 
 func (w *wal) createSegment(seq uint64) error {
@@ -378,7 +460,7 @@ func (w *wal) append(ents []*pb.Entry, hs *pb.HardState, sync bool) error {
 		return err
 	}
 	w.mu.Lock()
-	for _, pe := range pending {
+	for i, pe := range pending {
 		if pe.idx < w.first {
 			w.mu.Unlock()
 			return fmt.Errorf("raftlog: append entry %d below first index %d", pe.idx, w.first)
@@ -387,6 +469,7 @@ func (w *wal) append(ents []*pb.Entry, hs *pb.HardState, sync bool) error {
 			w.mu.Unlock()
 			return fmt.Errorf("raftlog: append: %w", err)
 		}
+		w.cacheAppendLocked(ents[i], len(ents[i].GetData()))
 	}
 	if hs != nil {
 		w.hs = proto.Clone(hs).(*pb.HardState)
@@ -547,6 +630,10 @@ func (w *wal) entries(lo, hi, maxSize uint64) ([]*pb.Entry, error) {
 	if hi > last+1 || lo > hi {
 		w.mu.RUnlock()
 		return nil, ErrUnavailable
+	}
+	if cached := w.cachedLocked(lo, hi, maxSize); cached != nil {
+		w.mu.RUnlock()
+		return cached, nil
 	}
 	var size uint64
 	n := 0

@@ -241,3 +241,17 @@ func FuzzDecodeRecord(f *testing.F) {
 		}
 	})
 }
+
+func TestWALMissingFirstSegment(t *testing.T) {
+	dir := t.TempDir()
+	w := mustOpenWAL(t, dir, 256)
+	for i := uint64(1); i <= 20; i++ {
+		mustAppend(t, w, nil, ent(i, 1, fmt.Sprintf("entry-%02d-%s", i, bytes.Repeat([]byte("q"), 40))))
+	}
+	first := w.segs[0].path
+	w.close()
+	os.Remove(first)
+	if _, err := openWAL(dir, 256, testLogger(t)); !errors.Is(err, ErrCorruptLog) {
+		t.Fatalf("openWAL without its first segment: %v, want ErrCorruptLog", err)
+	}
+}

@@ -91,7 +91,8 @@ func (p *planner) planUtility(n *pg_query.Node) (utilityFunc, error) {
 	case n.GetCreateExtensionStmt() != nil:
 		return nil, pgerror.Unsupported("CREATE EXTENSION")
 	case n.GetCopyStmt() != nil:
-		return nil, pgerror.Unsupported("COPY in this context")
+		cs := n.GetCopyStmt()
+		return func(ec *execCtx, w ResultWriter) (string, error) { return ec.s.execCopy(ec, cs, w) }, nil
 	}
 	name := strings.TrimSuffix(nodeName(n), "Stmt")
 	return nil, pgerror.Unsupported("statement " + name)

@@ -150,6 +150,10 @@ func TestSettings(t *testing.T) {
 	if r := mustExec(t, s, "SHOW ALL"); len(r.rows) < 20 {
 		t.Fatal(len(r.rows))
 	}
+	mustExec(t, s, "BEGIN; SET LOCAL application_name = 'inner'")
+	expectRows(t, s, "SHOW application_name", "inner")
+	mustExec(t, s, "COMMIT")
+	expectRows(t, s, "SHOW application_name", "x")
 	mustExec(t, s, "BEGIN READ ONLY")
 	expectErr(t, s, "CREATE TABLE x (a int)", pgerror.ReadOnlySQLTransaction)
 	mustExec(t, s, "ROLLBACK")

@@ -320,3 +320,229 @@ func (p *planner) planTargetSRF(src node, sc *scope, list []*pg_query.Node) (nod
 	}
 	return src, sc, nil
 }
+
+// keyEqExpr is l = r by key encoding (for join keys whose types share one).
+type keyEqExpr struct{ l, r expr }
+
+func (e *keyEqExpr) eval(ec *execCtx, row []types.Datum) (types.Datum, error) {
+	l, err := e.l.eval(ec, row)
+	if err != nil || l == nil {
+		return nil, err
+	}
+	r, err := e.r.eval(ec, row)
+	if err != nil || r == nil {
+		return nil, err
+	}
+	return string(types.AppendKey(nil, e.l.typ(), l)) == string(types.AppendKey(nil, e.r.typ(), r)), nil
+}
+func (e *keyEqExpr) typ() types.T { return boolT }
+
+// lookupJoinNode joins each left row with the rows of a table found by key:
+// a point Get when the join keys cover the primary key, else a range scan
+// of an index prefix. It reads only the rows it joins, so its OCC read set
+// stays as narrow as the left side.
+type lookupJoinNode struct {
+	left   node
+	scan   *scanNode // the right table; its preds filter the rows found
+	index  *indexDesc
+	keys   []expr // left expressions, one per leading key column
+	keyTs  []types.T
+	kind   joinKind // joinInner or joinLeft
+	lw     int
+	pred   expr // residual over the combined row (includes every join key)
+	cols   []resultCol
+	rwidth int
+}
+
+func (j *lookupJoinNode) columns() []resultCol { return j.cols }
+
+func (j *lookupJoinNode) start(ec *execCtx) (iterator, error) {
+	it, err := j.left.start(ec)
+	if err != nil {
+		return nil, err
+	}
+	lj := &lookupIter{j: j, ec: ec, left: it}
+	if len(j.scan.preds) > 0 {
+		lj.rpred = andOf(j.scan.preds)
+	}
+	return lj, nil
+}
+
+type lookupIter struct {
+	j     *lookupJoinNode
+	ec    *execCtx
+	left  iterator
+	rpred expr
+	cur   []types.Datum
+	found [][]types.Datum
+	pos   int
+	match bool
+}
+
+func (it *lookupIter) fetch(l []types.Datum) ([][]types.Datum, error) {
+	j := it.j
+	var prefix []byte
+	for i, k := range j.keys {
+		v, err := k.eval(it.ec, l)
+		if err != nil {
+			return nil, err
+		}
+		if v == nil {
+			return nil, nil
+		}
+		prefix = types.AppendKey(prefix, j.keyTs[i], v)
+	}
+	txn := it.ec.tx.kv
+	t := j.scan.t
+	var out [][]types.Datum
+	add := func(key, val []byte) error {
+		row, err := j.scan.decode(key, val)
+		if err != nil {
+			return err
+		}
+		if it.rpred != nil {
+			ok, err := evalBool(it.ec, it.rpred, row)
+			if err != nil || !ok {
+				return err
+			}
+		}
+		out = append(out, row)
+		return nil
+	}
+	if j.index == nil {
+		val, ok, err := txn.Get(t.Space, prefix)
+		if err != nil || !ok {
+			return nil, err
+		}
+		return out, add(prefix, val)
+	}
+	kit := txn.Scan(j.index.Space, prefix, prefixEnd(prefix), false)
+	defer kit.Close()
+	for kit.Next() {
+		pk := kit.Value()
+		val, ok, err := txn.Get(t.Space, pk)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			if err := add(pk, val); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, kit.Err()
+}
+
+func (it *lookupIter) next() ([]types.Datum, error) {
+	j := it.j
+	for {
+		if it.cur == nil {
+			l, err := it.left.next()
+			if err != nil || l == nil {
+				return nil, err
+			}
+			if err := it.ec.tick(); err != nil {
+				return nil, err
+			}
+			if it.found, err = it.fetch(l); err != nil {
+				return nil, err
+			}
+			it.cur, it.pos, it.match = l, 0, false
+		}
+		for it.pos < len(it.found) {
+			r := it.found[it.pos]
+			it.pos++
+			row := make([]types.Datum, len(j.cols))
+			copy(row, it.cur)
+			copy(row[j.lw:], r)
+			if j.pred != nil {
+				ok, err := evalBool(it.ec, j.pred, row)
+				if err != nil {
+					return nil, err
+				}
+				if !ok {
+					continue
+				}
+			}
+			it.match = true
+			return row, nil
+		}
+		l := it.cur
+		it.cur = nil
+		if !it.match && j.kind == joinLeft {
+			row := make([]types.Datum, len(j.cols))
+			copy(row, l)
+			return row, nil
+		}
+	}
+}
+
+func (it *lookupIter) close() { it.left.close() }
+
+// lookupJoin turns a hash join whose right side is a table scan into a
+// lookup join when its keys cover the primary key or an index prefix.
+func lookupJoin(j *joinNode) node {
+	s, ok := j.right.(*scanNode)
+	if !ok || len(j.rkeys) == 0 || s.withRef || (j.kind != joinInner && j.kind != joinLeft) {
+		return j
+	}
+	byCol := map[int]expr{}
+	for i, rk := range j.rkeys {
+		var c *colExpr
+		switch x := rk.(type) {
+		case *colExpr:
+			c = x
+		case *castExpr:
+			if ce, ok := x.e.(*colExpr); ok && keyCompatible(x.from, x.to) {
+				c = ce
+			}
+		}
+		if c == nil || c.idx < j.lw {
+			continue
+		}
+		if _, dup := byCol[c.idx-j.lw]; !dup {
+			byCol[c.idx-j.lw] = j.lkeys[i]
+		}
+	}
+	build := func(cols []int) ([]expr, []types.T, bool) {
+		var keys []expr
+		var ts []types.T
+		for _, c := range cols {
+			k, ok := byCol[c]
+			if !ok {
+				break
+			}
+			keys = append(keys, k)
+			ts = append(ts, s.t.Columns[c].Type)
+		}
+		return keys, ts, len(keys) > 0
+	}
+	lj := &lookupJoinNode{left: j.left, scan: s, kind: j.kind, lw: j.lw, cols: j.cols}
+	if keys, ts, ok := build(s.t.pkIdx); ok && len(keys) == len(s.t.pkIdx) {
+		lj.keys, lj.keyTs = keys, ts
+	} else {
+		var best *indexDesc
+		for _, ix := range s.t.Indexes {
+			cols := make([]int, len(ix.Columns))
+			for i, id := range ix.Columns {
+				cols[i] = s.t.colIndexByID(id)
+			}
+			if keys, ts, ok := build(cols); ok && len(keys) > len(lj.keys) {
+				best, lj.keys, lj.keyTs = ix, keys, ts
+			}
+		}
+		if best == nil {
+			return j
+		}
+		lj.index = best
+	}
+	var conds []expr
+	if j.pred != nil {
+		conds = append(conds, j.pred)
+	}
+	for i := range j.lkeys {
+		conds = append(conds, &keyEqExpr{l: j.lkeys[i], r: j.rkeys[i]})
+	}
+	lj.pred = andOf(conds)
+	return lj
+}

@@ -342,6 +342,14 @@ func explainNode(n node, depth int) []string {
 			return line("Hash Join ("+kind+")", x.left, x.right)
 		}
 		return line("Nested Loop ("+kind+")", x.left, x.right)
+	case *lookupJoinNode:
+		kind := map[joinKind]string{joinInner: "Inner", joinLeft: "Left"}[x.kind]
+		via := "primary key"
+		if x.index != nil {
+			via = x.index.Name
+		}
+		x.scan.choosePath()
+		return line("Lookup Join ("+kind+") on "+x.scan.t.Name+" using "+via, x.left)
 	case *aggNode:
 		if len(x.groups) > 0 {
 			return line("HashAggregate", x.src)

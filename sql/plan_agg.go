@@ -124,9 +124,9 @@ func (p *planner) compileAgg(fc *pg_query.FuncCall, sc *scope) (*aggSpec, error)
 	saved := p.where
 	p.where = "aggregate function calls"
 	defer func() { p.where = saved }()
-	inner := &scope{cols: sc.cols, parent: sc.parent, using: sc.using}
+	inner := &scope{cols: sc.cols, parent: sc.parent, using: sc.using, agg: sc.agg}
 	for _, a := range fc.Args {
-		if len(collectAggregates(a, nil)) > 0 {
+		if sc.agg == nil && len(collectAggregates(a, nil)) > 0 {
 			return nil, pgerror.New(pgerror.GroupingError, "aggregate function calls cannot be nested")
 		}
 		e, err := p.compileExpr(a, inner)
@@ -221,17 +221,28 @@ func (p *planner) compileAgg(fc *pg_query.FuncCall, sc *scope) (*aggSpec, error)
 		err = want(1)
 		spec.t = spec.argT
 	case "bool_and", "bool_or", "every":
-		if err = want(1); err == nil {
-			spec.args[0], err = p.coerce(spec.args[0], boolT, types.CastImplicit)
+		if err = want(1); err != nil {
+			return nil, err
 		}
-		spec.t = boolT
+		a0, err := p.coerce(spec.args[0], boolT, types.CastImplicit)
+		if err != nil {
+			return nil, noFunc(name, spec.args)
+		}
+		spec.args[0], spec.t = a0, boolT
 	case "string_agg":
-		if err = want(2); err == nil {
-			if spec.args[0].typ().OID != types.ByteaOID {
-				if spec.args[0], err = p.coerce(spec.args[0], textT, types.CastImplicit); err == nil {
-					spec.args[1], err = p.coerce(spec.args[1], textT, types.CastImplicit)
-				}
+		if err = want(2); err != nil {
+			return nil, err
+		}
+		if spec.args[0].typ().OID != types.ByteaOID {
+			a0, err := p.coerce(spec.args[0], textT, types.CastImplicit)
+			if err != nil {
+				return nil, noFunc(name, spec.args)
 			}
+			a1, err := p.coerce(spec.args[1], textT, types.CastImplicit)
+			if err != nil {
+				return nil, noFunc(name, spec.args)
+			}
+			spec.args[0], spec.args[1] = a0, a1
 		}
 		spec.t = spec.args[0].typ()
 	case "array_agg":

@@ -279,7 +279,7 @@ func funcName(nodes []*pg_query.Node) string {
 func (p *planner) compileFuncCall(fc *pg_query.FuncCall, sc *scope) (expr, error) {
 	name := funcName(fc.Funcname)
 	if fc.Over != nil {
-		return nil, pgerror.Unsupported("window function " + name)
+		return nil, pgerror.New("42P20", "window functions are not allowed in %s", p.clause())
 	}
 	if isAggregate(name) {
 		return nil, pgerror.New(pgerror.GroupingError, "aggregate functions are not allowed in %s", p.clause())

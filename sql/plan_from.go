@@ -126,7 +126,7 @@ func (p *planner) planFrom(from []*pg_query.Node, where *pg_query.Node, parent *
 		if len(residual) > 0 {
 			j.pred = andOf(residual)
 		}
-		cur = j
+		cur = lookupJoin(j)
 	}
 	if len(top) > 0 {
 		cur = &filterNode{src: cur, pred: andOf(top)}
@@ -434,5 +434,5 @@ func (p *planner) planJoin(j *pg_query.JoinExpr, parent *scope) (*fromItem, erro
 		cols = ac
 	}
 	jn.cols = cols
-	return &fromItem{n: jn, cols: cols, using: sc.using}, nil
+	return &fromItem{n: lookupJoin(jn), cols: cols, using: sc.using}, nil
 }

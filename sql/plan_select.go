@@ -132,9 +132,6 @@ func (p *planner) planSelect(sel *pg_query.SelectStmt, parent *scope) (node, err
 		}
 		return p.planOrderLimit(v, sel, &scope{cols: v.columns(), parent: parent}, nil)
 	}
-	if len(sel.WindowClause) > 0 {
-		return nil, pgerror.Unsupported("WINDOW clause")
-	}
 
 	var src node
 	var sc *scope
@@ -173,6 +170,9 @@ func (p *planner) planSelect(sel *pg_query.SelectStmt, parent *scope) (node, err
 			}
 			src = &filterNode{src: src, pred: pred}
 		}
+	}
+	if src, sc, err = p.planWindows(src, sc, sel); err != nil {
+		return nil, err
 	}
 	return p.planProjection(src, sc, sel)
 }

@@ -208,6 +208,9 @@ func walkExpr(e expr, fn func(expr)) {
 		walkExpr(x.test, fn)
 	case *relabelExpr:
 		walkExpr(x.e, fn)
+	case *keyEqExpr:
+		walkExpr(x.l, fn)
+		walkExpr(x.r, fn)
 	}
 }
 

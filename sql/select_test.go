@@ -83,8 +83,22 @@ func TestSelectFeatures(t *testing.T) {
 			t.Errorf("%s:\ngot  %q\nwant %q", c.q, got, c.want)
 		}
 	}
+	if got := query(t, s, "EXPLAIN SELECT c.name FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.id = 2"); !strings.Contains(got, "Lookup Join (Inner) on customers using primary key") || !strings.Contains(got, "Point Get on orders") {
+		t.Fatal(got)
+	}
+	expectRows(t, s, "SELECT c.name FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.id = 2", "ann")
+	expectRows(t, s, "SELECT o.id, c.name FROM orders o LEFT JOIN customers c ON c.id = o.customer_id ORDER BY o.id", "1|ann\n2|ann\n3|bob\n4|NULL")
+	mustExec(t, s, "CREATE INDEX orders_cust ON orders (customer_id)")
+	if got := query(t, s, "EXPLAIN SELECT o.id FROM customers c JOIN orders o ON o.customer_id = c.id WHERE c.id = 1"); !strings.Contains(got, "Lookup Join (Inner) on orders using orders_cust") {
+		t.Fatal(got)
+	}
+	expectRows(t, s, "SELECT o.id FROM customers c JOIN orders o ON o.customer_id = c.id WHERE c.id = 1 ORDER BY 1", "1\n2")
 	expectErr(t, s, "SELECT (SELECT id FROM customers)", pgerror.CardinalityViolation)
 	expectErr(t, s, "SELECT 1/0", pgerror.DivisionByZero)
 	expectErr(t, s, "SELECT name, count(*) FROM customers", pgerror.GroupingError)
-	expectErr(t, s, "SELECT row_number() OVER () FROM customers", pgerror.FeatureNotSupported)
+	expectErr(t, s, "SELECT id FROM customers WHERE row_number() OVER () > 1", "42P20")
+	expectRows(t, s, "SELECT id, row_number() OVER (ORDER BY id DESC), rank() OVER (ORDER BY city NULLS FIRST) FROM customers ORDER BY id", "1|3|2\n2|2|3\n3|1|1")
+	expectRows(t, s, "SELECT customer_id, amount, sum(amount) OVER (PARTITION BY customer_id ORDER BY amount), lag(amount) OVER (PARTITION BY customer_id ORDER BY amount) FROM orders WHERE customer_id IS NOT NULL ORDER BY customer_id, amount",
+		"1|10.50|10.50|NULL\n1|20.00|30.50|10.50\n2|5.00|5.00|NULL")
+	expectRows(t, s, "SELECT customer_id, count(*), sum(count(*)) OVER () FROM orders GROUP BY customer_id ORDER BY 1", "1|2|4\n2|1|4\nNULL|1|4")
 }

@@ -415,8 +415,9 @@ func (s *Session) execute(ctx context.Context, name string, maxRows int, w Resul
 		if err != nil || cur == nil {
 			return false, err
 		}
-		if len(p.Columns) != len(cur.cols) && cur.cols != nil {
-			p.Columns = s.describe(cur.cols, p.formats)
+		if cur.cols != nil && p.prep.Columns != nil && !sameShape(p.prep.Columns, cur.cols) {
+			cur.close()
+			return false, pgerror.New(pgerror.FeatureNotSupported, "cached plan must not change result type")
 		}
 		p.cur = cur
 	}
@@ -489,3 +490,26 @@ func (b *bufferWriter) replay(w ResultWriter) error {
 }
 
 var _ = fmt.Sprintf
+
+// sameShape reports whether result columns still match a description sent
+// to the client (names may change, types may not).
+func sameShape(desc []Column, cols []resultCol) bool {
+	n := 0
+	for _, c := range cols {
+		if c.hidden && (c.name == "?sort?" || c.name == "?distinct?") {
+			continue
+		}
+		if n >= len(desc) {
+			return false
+		}
+		oid := c.t.OID
+		if oid == 0 || oid == types.UnknownOID {
+			oid = types.TextOID
+		}
+		if desc[n].TypeOID != oid {
+			return false
+		}
+		n++
+	}
+	return n == len(desc)
+}

@@ -236,9 +236,24 @@ func (s *Session) execSet(vs *pg_query.VariableSetStmt) error {
 	return s.setVar(name, val, vs.IsLocal)
 }
 
-// setVar sets a parameter (SET, set_config). LOCAL settings last for the
-// session here: transactions do not restore them (documented limitation).
+// setVar sets a parameter (SET, set_config). A LOCAL setting is undone
+// when the transaction ends.
 func (s *Session) setVar(name, val string, local bool) error {
+	if local {
+		if s.tx == nil || s.mode == modeImplicit && s.tx.kv == nil {
+			return nil // PostgreSQL warns and ignores SET LOCAL outside a transaction
+		}
+		key := strings.ToLower(name)
+		if d, err := lookupSetting(name); err == nil {
+			key = strings.ToLower(d.name)
+		}
+		if s.tx.localRestore == nil {
+			s.tx.localRestore = map[string]string{}
+		}
+		if _, saved := s.tx.localRestore[key]; !saved {
+			s.tx.localRestore[key] = s.set.vals[key]
+		}
+	}
 	switch strings.ToLower(name) {
 	case "transaction_isolation", "transaction_read_only", "transaction_deferrable":
 		if strings.ToLower(name) == "transaction_read_only" && s.tx != nil {

@@ -75,6 +75,17 @@ type txnState struct {
 	start      time.Time
 	savepoints []savepoint
 	failed     bool // set in the failed state, so COMMIT answers ROLLBACK
+	// localRestore holds the values SET LOCAL replaced, restored at the end.
+	localRestore map[string]string
+}
+
+func (s *Session) restoreLocals(t *txnState) {
+	if t == nil {
+		return
+	}
+	for k, v := range t.localRestore {
+		_ = s.set.set(k, v)
+	}
 }
 
 // ensureKV gives the session's transaction a kv snapshot (and catalog).
@@ -142,6 +153,7 @@ func (s *Session) finishTxn(ctx context.Context, commit bool) error {
 	s.mode = modeIdle
 	s.closeNamedPortals()
 	s.closeCursors(false)
+	s.restoreLocals(t)
 	if t == nil || t.kv == nil {
 		return nil
 	}
@@ -179,6 +191,7 @@ func (s *Session) failTxn() {
 		if s.tx != nil && s.tx.kv != nil {
 			s.tx.kv.Release()
 		}
+		s.restoreLocals(s.tx)
 		s.tx = nil
 		s.mode = modeIdle
 		s.closeNamedPortals()

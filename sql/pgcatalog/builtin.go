@@ -44,7 +44,10 @@ func pgTypeRows(v *View, s *Schema) [][]types.Datum {
 		}
 		typeRows.rows = r.out
 	})
-	return append([][]types.Datum(nil), typeRows.rows...)
+	r := newRows(v)
+	r.out = append(r.out, typeRows.rows...)
+	rowTypes(r, s)
+	return r.out
 }
 
 // ioNames are the type I/O functions whose names put an underscore before
@@ -115,12 +118,7 @@ func typeRow(t types.Info) []any {
 func pgNamespaceRows(v *View, s *Schema) [][]types.Datum {
 	r := newRows(v)
 	for _, n := range s.namespaces() {
-		owner := SuperuserOID
-		var acl any = textArray([]string{"postgres=UC/postgres", "=U/postgres"})
-		if n.oid == PgToastNamespace {
-			acl = nil
-		}
-		r.add("oid", n.oid, "nspname", n.name, "nspowner", owner, "nspacl", acl)
+		r.add("oid", n.oid, "nspname", n.name, "nspowner", SuperuserOID)
 	}
 	return r.out
 }
@@ -331,7 +329,9 @@ func pgReplicationSlotsRows(v *View, s *Schema) [][]types.Datum {
 func pgStatDatabaseRows(v *View, s *Schema) [][]types.Datum {
 	r := newRows(v)
 	for i, name := range s.databases() {
-		r.add("datid", databaseOID(i, name), "datname", name, "numbackends", int64(boolInt(name == s.Database)))
+		row := r.add("datid", databaseOID(i, name), "datname", name)
+		zeroCounters(v, row)
+		v.set(row, "numbackends", int64(boolInt(name == s.Database)))
 	}
 	return r.out
 }

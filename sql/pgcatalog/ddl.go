@@ -93,6 +93,9 @@ func (s *Schema) constraintDef(t *Table, c *Constraint, pretty bool) string {
 		return c.PrettyDef
 	}
 	if c.Kind == 'c' {
+		if pretty {
+			return prettyCheckDef(c.Def)
+		}
 		return checkDef(c.Def)
 	}
 	if c.Def != "" {
@@ -172,6 +175,17 @@ func checkDef(def string) string {
 	e := strings.TrimSpace(def)
 	if !fullyParenthesized(e) {
 		e = "(" + e + ")"
+	}
+	return "CHECK (" + e + ")"
+}
+
+// prettyCheckDef is pg_get_constraintdef(oid, true) of a CHECK constraint
+// without a PrettyDef: pretty printing drops the parentheses around the
+// top-level expression, "CHECK ((a > 0))" → "CHECK (a > 0)".
+func prettyCheckDef(def string) string {
+	e := checkExpr(def)
+	if fullyParenthesized(e) {
+		e = e[1 : len(e)-1]
 	}
 	return "CHECK (" + e + ")"
 }

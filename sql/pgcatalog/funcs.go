@@ -147,8 +147,7 @@ func buildFuncs() []*types.Func {
 		return schemaOf(ctx).TableIsVisible(asOID(a[0])), nil
 	}))
 	add(fn("pg_type_is_visible", args(tOid), tBool, true, func(ctx *types.EvalContext, a []types.Datum) (types.Datum, error) {
-		_, ok := types.InfoOf(asOID(a[0]))
-		return ok, nil
+		return schemaOf(ctx).typeVisible(asOID(a[0])), nil
 	}))
 	for _, name := range []string{"pg_function_is_visible", "pg_operator_is_visible", "pg_opclass_is_visible",
 		"pg_opfamily_is_visible", "pg_collation_is_visible", "pg_conversion_is_visible",
@@ -177,9 +176,11 @@ func buildFuncs() []*types.Func {
 	add(fn("pg_get_ruledef", args(tOid, tBool), tText, true, constant(nil)))
 	add(fn("pg_get_partkeydef", args(tOid), tText, true, constant(nil)))
 	add(fn("pg_get_statisticsobjdef_columns", args(tOid), tText, true, constant(nil)))
-	add(fn("pg_get_function_identity_arguments", args(tOid), tText, true, constant("")))
-	add(fn("pg_get_function_arguments", args(tOid), tText, true, constant("")))
+	add(fn("pg_get_function_identity_arguments", args(tOid), tText, true, procArguments))
+	add(fn("pg_get_function_arguments", args(tOid), tText, true, procArguments))
 	add(fn("pg_get_function_result", args(tOid), tText, true, procResult))
+	add(fn("pg_get_function_sqlbody", args(tOid), tText, true, constant(nil)))
+	add(fn("pg_get_functiondef", args(tOid), tText, true, procDef))
 	add(fn("pg_get_serial_sequence", args(tText, tText), tText, true, getSerialSequence))
 
 	// Names of things.
@@ -216,10 +217,12 @@ func buildFuncs() []*types.Func {
 	add(fn("current_schemas", args(tBool), types.T{OID: types.NameArrayOID, Mod: -1}, true, currentSchemas))
 
 	// Comments: logdb keeps none.
-	add(fn("obj_description", args(tOid), tText, true, constant(nil)))
-	add(fn("obj_description", args(tOid, tName), tText, true, constant(nil)))
-	add(fn("col_description", args(tOid, tInt4), tText, true, constant(nil)))
-	add(fn("shobj_description", args(tOid, tName), tText, true, constant(nil)))
+	// The object argument accepts any type: psql passes regproc columns
+	// (pg_operator.oprcode), which logdb shows as text.
+	add(fn("obj_description", args(tAny), tText, true, constant(nil)))
+	add(fn("obj_description", args(tAny, tName), tText, true, constant(nil)))
+	add(fn("col_description", args(tAny, tInt4), tText, true, constant(nil)))
+	add(fn("shobj_description", args(tAny, tName), tText, true, constant(nil)))
 
 	// Privileges: the only role is a superuser.
 	for _, name := range []string{"has_table_privilege", "has_schema_privilege", "has_database_privilege",
@@ -262,15 +265,15 @@ func buildFuncs() []*types.Func {
 
 // formatType is format_type(oid, typmod); a NULL typmod prints the SQL
 // name without modifiers ("character" rather than "bpchar").
-func formatType(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
+func formatType(ctx *types.EvalContext, a []types.Datum) (types.Datum, error) {
 	if a[0] == nil {
 		return nil, nil
 	}
-	return FormatType(asOID(a[0]), a[1]), nil
+	return schemaOf(ctx).formatType(asOID(a[0]), a[1]), nil
 }
 
-// FormatType is format_type(oid, typmod) where typmod is an int64 or nil
-// (NULL).
+// FormatType is format_type(oid, typmod) for the built-in types, where
+// typmod is an int64 or nil (NULL); "???" for an unknown OID.
 func FormatType(oid uint32, typmod types.Datum) string {
 	if _, ok := types.InfoOf(oid); !ok {
 		return "???"
@@ -357,9 +360,38 @@ func getViewdefByName(ctx *types.EvalContext, a []types.Datum) (types.Datum, err
 
 func procResult(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 	if p, ok := procByOID(asOID(a[0])); ok {
-		return types.FormatType(types.T{OID: p.ret, Mod: -1}), nil
+		return p.result(), nil
 	}
 	return nil, nil
+}
+
+func procArguments(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
+	if p, ok := procByOID(asOID(a[0])); ok {
+		return p.arguments(), nil
+	}
+	return nil, nil
+}
+
+// procDef is pg_get_functiondef for a built-in function.
+func procDef(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
+	p, ok := procByOID(asOID(a[0]))
+	if !ok {
+		return nil, nil
+	}
+	name := strings.ToLower(p.f.Name)
+	volatility := " STABLE"
+	if p.f.Volatile {
+		volatility = " VOLATILE"
+	}
+	strict := ""
+	if p.f.Strict {
+		strict = " STRICT"
+	}
+	return "CREATE OR REPLACE FUNCTION pg_catalog." + QuoteIdent(name) + "(" + p.arguments() + ")\n" +
+		" RETURNS " + p.result() + "\n" +
+		" LANGUAGE internal\n" +
+		volatility[1:] + strict + "\n" +
+		"AS $function$" + name + "$function$\n", nil
 }
 
 // getSerialSequence is pg_get_serial_sequence(table, column): the

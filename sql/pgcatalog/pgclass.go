@@ -42,14 +42,17 @@ func buildStatic() {
 			cls.add("oid", v.OID, "relname", v.Name, "relnamespace", ns, "relowner", SuperuserOID,
 				"relam", am, "relfilenode", v.OID*boolInt(v.Kind == 'r'), "relkind", v.Kind,
 				"relnatts", len(v.Columns), "relpersistence", "p", "relispopulated", true,
-				"relreplident", replident, "reltuples", float64(-1),
-				"relacl", textArray([]string{"postgres=arwdDxt/postgres", "=r/postgres"}))
+				"relreplident", replident, "reltuples", float64(-1))
+			// PostgreSQL's bootstrap marks a catalog column NOT NULL when it
+			// and every column before it are fixed-width.
+			fixedSoFar := v.Kind == 'r'
 			for i, c := range v.Columns {
 				f := factsOf(c.Type)
+				fixedSoFar = fixedSoFar && (f.len > 0 || v.regproc[i])
 				att.add("attrelid", v.OID, "attname", c.Name, "atttypid", c.Type.OID, "attstattarget", -1,
 					"attlen", f.len, "attnum", i+1, "attndims", f.ndims, "attcacheoff", -1, "atttypmod", c.Type.Mod,
 					"attbyval", f.byVal, "attalign", f.align, "attstorage", f.storage,
-					"attnotnull", v.Kind == 'r', "attislocal", true, "attcollation", f.collation)
+					"attnotnull", fixedSoFar, "attislocal", true, "attcollation", f.collation)
 			}
 		}
 		static.class, static.attribute = cls.out, att.out
@@ -81,7 +84,7 @@ func pgClassRows(v *View, s *Schema) [][]types.Datum {
 		if t.RowEstimate > 0 {
 			tuples = float64(t.RowEstimate)
 		}
-		r.add("oid", t.OID, "relname", t.Name, "relnamespace", ns, "relowner", SuperuserOID,
+		r.add("oid", t.OID, "relname", t.Name, "relnamespace", ns, "reltype", rowTypeOID(t.OID), "relowner", SuperuserOID,
 			"relam", HeapAM, "relfilenode", t.OID, "reltuples", tuples, "relhasindex", len(t.Indexes) > 0,
 			"relpersistence", "p", "relkind", "r", "relnatts", len(t.Columns), "relchecks", checks,
 			"relhastriggers", referenced[t.OID], "relispopulated", true, "relreplident", "d")
@@ -100,7 +103,7 @@ func pgClassRows(v *View, s *Schema) [][]types.Datum {
 	}
 	for i := range s.Views {
 		uv := &s.Views[i]
-		r.add("oid", uv.OID, "relname", uv.Name, "relnamespace", s.namespaceOID(uv.Schema), "relowner", SuperuserOID,
+		r.add("oid", uv.OID, "relname", uv.Name, "relnamespace", s.namespaceOID(uv.Schema), "reltype", rowTypeOID(uv.OID), "relowner", SuperuserOID,
 			"relpersistence", "p", "relkind", "v", "relnatts", len(uv.Columns), "relhasrules", true,
 			"relispopulated", true, "relreplident", "n", "reltuples", float64(-1))
 	}
@@ -227,6 +230,7 @@ func pgIndexRows(v *View, s *Schema) [][]types.Datum {
 			for k, attnum := range ix.Columns {
 				if c := t.column(attnum); c != nil {
 					colls[k] = typCollation(c.Type.OID)
+					classes[k] = opclassFor(c.Type.OID, ix.amOID())
 				}
 			}
 			r.add("indexrelid", ix.OID, "indrelid", t.OID, "indnatts", n, "indnkeyatts", n,

@@ -2,6 +2,7 @@ package pgcatalog
 
 import (
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -48,6 +49,27 @@ func procList() []proc {
 	return procs.list
 }
 
+func (p proc) result() string {
+	return FormatType(p.ret, int64(-1))
+}
+
+// arguments prints the argument types as pg_get_function_arguments does:
+// "oid, integer, boolean"; a variadic last argument is "VARIADIC type[]".
+func (p proc) arguments() string {
+	parts := make([]string, len(p.args))
+	for i, a := range p.args {
+		parts[i] = FormatType(a, int64(-1))
+		if p.f.Variadic && i == len(p.args)-1 {
+			if arr, ok := types.ArrayOf(types.T{OID: a, Mod: -1}); ok {
+				parts[i] = "VARIADIC " + FormatType(arr.OID, int64(-1))
+			} else {
+				parts[i] = "VARIADIC " + parts[i]
+			}
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
 func procByOID(oid uint32) (proc, bool) {
 	for _, p := range procList() {
 		if p.oid == oid {
@@ -76,4 +98,49 @@ func pgProcRows(v *View, s *Schema) [][]types.Datum {
 
 func columnMissing(col, table string) error {
 	return pgerror.New(pgerror.UndefinedColumn, "column \"%s\" of relation \"%s\" does not exist", col, table)
+}
+
+// RegprocIn converts a function name (possibly pg_catalog-qualified, or a
+// number) to its pg_proc OID, as 'now'::regproc does: 42883 when no
+// function has the name, 42725 when several overloads do.
+func (s *Schema) RegprocIn(text string) (uint32, error) {
+	if n, err := strconv.ParseUint(strings.TrimSpace(text), 10, 32); err == nil {
+		return uint32(n), nil
+	}
+	parts, err := splitQualifiedName(text)
+	if err != nil {
+		return 0, err
+	}
+	name := parts[len(parts)-1]
+	if len(parts) > 2 || len(parts) == 2 && parts[0] != "pg_catalog" {
+		return 0, pgerror.New(pgerror.UndefinedFunction, "function \"%s\" does not exist", text)
+	}
+	var found []uint32
+	for _, p := range procList() {
+		if strings.ToLower(p.f.Name) == name {
+			found = append(found, p.oid)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return 0, pgerror.New(pgerror.UndefinedFunction, "function \"%s\" does not exist", text)
+	case 1:
+		return found[0], nil
+	}
+	return 0, pgerror.New(ambiguousFunction, "more than one function named \"%s\"", text)
+}
+
+// ambiguousFunction is SQLSTATE 42725.
+const ambiguousFunction = "42725"
+
+// RegprocOut converts a pg_proc OID to the function's name ("-" for 0,
+// the number for an unknown OID), as regproc prints.
+func (s *Schema) RegprocOut(oid uint32) string {
+	if oid == 0 {
+		return "-"
+	}
+	if p, ok := procByOID(oid); ok {
+		return strings.ToLower(p.f.Name)
+	}
+	return strconv.FormatUint(uint64(oid), 10)
 }

@@ -84,11 +84,7 @@ func pgStatTablesRows(v *View, s *Schema) [][]types.Datum {
 		t := &s.Tables[i]
 		row := r.add("relid", t.OID, "schemaname", schemaOr(t.Schema), "relname", t.Name,
 			"n_live_tup", t.RowEstimate)
-		for j, c := range v.Columns {
-			if row[j] == nil && c.Type.OID == types.Int8OID {
-				row[j] = int64(0)
-			}
-		}
+		zeroCounters(v, row)
 		if len(t.Indexes) == 0 {
 			v.set(row, "idx_scan", nil)
 			v.set(row, "idx_tup_fetch", nil)
@@ -117,4 +113,13 @@ func pgStatIndexesRows(v *View, s *Schema) [][]types.Datum {
 		}
 	}
 	return r.out
+}
+
+// zeroCounters sets a statistics row's unset bigint counters to 0.
+func zeroCounters(v *View, row []types.Datum) {
+	for j, c := range v.Columns {
+		if row[j] == nil && c.Type.OID == types.Int8OID {
+			row[j] = int64(0)
+		}
+	}
 }

@@ -107,9 +107,9 @@ var typeByPgName = func() map[string]types.OID {
 // columnType maps a pg_type name from relationDefs to the type logdb uses.
 func columnType(name string) types.T {
 	switch name {
-	case "regproc", "inet", "aclitem":
+	case "regproc", "inet", "aclitem", "pg_ndistinct", "pg_dependencies", "pg_mcv_list":
 		name = "text" // regproc shows the function's name; see View.regproc
-	case "_aclitem", "_regproc":
+	case "_aclitem", "_regproc", "_pg_statistic":
 		name = "_text"
 	case "xid8":
 		name = "int8"

@@ -5,8 +5,6 @@ package types
 
 import (
 	"time"
-
-	"logdb/sql/pgerror"
 )
 
 // Info describes a type as pg_type does.
@@ -68,5 +66,3 @@ type Op struct {
 	// LookupBinaryOp returns a copy whose Fn calls it.
 	TypedFn func(ctx *EvalContext, lt, rt T, l, r Datum) (Datum, error)
 }
-
-var errTODO = pgerror.New(pgerror.FeatureNotSupported, "not implemented yet")

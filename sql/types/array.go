@@ -46,6 +46,9 @@ func parseArray(elem T, s string, loc *time.Location) (Datum, error) {
 			return nil, errMalformedArray(s, "Unexpected end of input.")
 		}
 		if str[i] == '{' {
+			if len(arr.Elements) > 0 {
+				return nil, errMalformedArray(s, "Unexpected \"{\" character.")
+			}
 			return nil, pgerror.New(pgerror.FeatureNotSupported, "multidimensional arrays are not supported")
 		}
 		var b strings.Builder
@@ -137,7 +140,9 @@ func parseArray(elem T, s string, loc *time.Location) (Datum, error) {
 	}
 }
 
-func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' }
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
+}
 
 // appendArrayText is array_out.
 func appendArrayText(dst []byte, a Array, loc *time.Location) []byte {

@@ -20,7 +20,7 @@ func HasBinary(oid OID) bool {
 		JSONOID, JSONBOID, OidOID, RegclassOID, RegtypeOID, RegprocOID, XidOID, PgLSNOID:
 		return true
 	}
-	if e, ok := ElemOf(T{OID: oid}); ok && IsArray(oid) {
+	if e, ok := ElemOf(T{OID: oid}); ok {
 		return HasBinary(e.OID)
 	}
 	return false
@@ -147,8 +147,8 @@ func DecodeBinary(t T, b []byte) (Datum, error) {
 		}
 		return d, nil
 	}
-	if e, ok := ElemOf(t); ok && IsArray(t.OID) {
-		return decodeArrayBinary(e, b)
+	if e, ok := ElemOf(t); ok {
+		return decodeArrayBinary(T{OID: e.OID, Mod: -1}, b)
 	}
 	return nil, pgerror.New(pgerror.FeatureNotSupported, "binary format for type %s is not supported", FormatType(t))
 }

@@ -61,9 +61,7 @@ func init() {
 		[2]OID{Int4OID, BoolOID}, [2]OID{BoolOID, Int4OID}, [2]OID{Int4OID, CharOID}, [2]OID{CharOID, Int4OID},
 		[2]OID{JSONBOID, BoolOID}, [2]OID{JSONBOID, NumericOID}, [2]OID{JSONBOID, Int2OID},
 		[2]OID{JSONBOID, Int4OID}, [2]OID{JSONBOID, Int8OID}, [2]OID{JSONBOID, Float4OID}, [2]OID{JSONBOID, Float8OID},
-		[2]OID{Int8OID, PgLSNOID}, // not in PG 15, but harmless
 	)
-	delete(castTable, castKey{Int8OID, PgLSNOID})
 }
 
 func isStringType(oid OID) bool {
@@ -178,9 +176,6 @@ func castValue(ctx *EvalContext, d Datum, from, to T, cc CastContext) (Datum, er
 	// from a string: the input function of the target type
 	if isStringType(from.OID) || from.OID == UnknownOID || from.OID == CharOID && to.OID != Int4OID {
 		s, _ := d.(string)
-		if from.OID == BpcharOID && to.OID != VarcharOID && to.OID != TextOID && to.OID != NameOID {
-			// bpchar's trailing spaces are not significant
-		}
 		if isStringType(to.OID) || to.OID == CharOID {
 			if from.OID == BpcharOID {
 				s = trimBpchar(s)
@@ -256,8 +251,8 @@ func castValue(ctx *EvalContext, d Datum, from, to T, cc CastContext) (Datum, er
 		switch to.OID {
 		case Int2OID, Int4OID, Int8OID:
 			r := math.RoundToEven(v)
-			lo, hi := intRange(to.OID)
-			if math.IsNaN(r) || r < float64(lo) || r >= -float64(lo) || r > float64(hi) && to.OID != Int8OID {
+			lo, _ := intRange(to.OID)
+			if math.IsNaN(r) || r < float64(lo) || r >= -float64(lo) {
 				return nil, errIntRange(to.OID)
 			}
 			return int64(r), nil

@@ -344,6 +344,44 @@ func parseDateTime(s string) (dtFields, bool) {
 		case t == "z" || t == "utc" || t == "gmt" || t == "zulu":
 			f.hasZone, f.zoneOff = true, 0
 		case t == "at" || t == "time" || t == "zone":
+		case t == "am" || t == "a.m." || t == "pm" || t == "p.m.":
+			if !f.hasTime || f.h > 12 || f.h == 0 {
+				return f, false
+			}
+			if t[0] == 'p' && f.h < 12 {
+				f.h += 12
+			} else if t[0] == 'a' && f.h == 12 {
+				f.h = 0
+			}
+		case t[0] == 'j' && len(t) > 1 && allDigits(t[1:]) && !f.hasDate:
+			jd, err := strconv.ParseInt(t[1:], 10, 64)
+			if err != nil {
+				return f, false
+			}
+			tm := time.Unix((jd-2440588)*86400, 0).UTC()
+			y, m, d := tm.Date()
+			f.y, f.mo, f.d, f.hasDate = y, int(m), d, true
+			if y <= 0 {
+				f.y, f.bc = 1-y, true
+			}
+		case len(t) == 8 && t[4] == '.' && allDigits(t[:4]) && allDigits(t[5:]) && !f.hasDate:
+			y, _ := strconv.Atoi(t[:4])
+			doy, _ := strconv.Atoi(t[5:])
+			tm := time.Date(y, 1, doy, 0, 0, 0, 0, time.UTC)
+			if doy < 1 || tm.Year() != y {
+				return f, false
+			}
+			f.y, f.mo, f.d, f.hasDate = y, int(tm.Month()), tm.Day(), true
+		case isDigit(t[0]) && len(t) == 6 && allDigits(t) && !f.hasDate:
+			f.y, _ = strconv.Atoi(t[:2])
+			f.mo, _ = strconv.Atoi(t[2:4])
+			f.d, _ = strconv.Atoi(t[4:])
+			if f.y < 70 {
+				f.y += 2000
+			} else {
+				f.y += 1900
+			}
+			f.hasDate = true
 		case (t[0] == '+' || t[0] == '-') && f.hasTime && !f.hasZone:
 			off, ok := parseOffset(t)
 			if !ok {
@@ -401,15 +439,24 @@ func parseDateTime(s string) (dtFields, bool) {
 				f.hasZone, f.loc = true, loc
 				continue
 			}
-			if strings.Count(t, "-") == 2 {
-				// 2-Jan-2024 / 02-jan-2024
-				p := strings.Split(t, "-")
-				if m := monthFromName(p[1]); m > 0 && allDigits(p[0]) && allDigits(p[2]) {
-					f.d, _ = strconv.Atoi(p[0])
-					f.mo = m
-					f.y, _ = strconv.Atoi(p[2])
-					f.hasDate = true
-					continue
+			if strings.Count(t, "-") == 2 || strings.Count(t, "/") == 2 {
+				// 2-Jan-2024, Jan-08-1999
+				p := strings.FieldsFunc(t, func(r rune) bool { return r == '-' || r == '/' })
+				if len(p) == 3 {
+					if m := monthFromName(p[1]); m > 0 && allDigits(p[0]) && allDigits(p[2]) {
+						f.d, _ = strconv.Atoi(p[0])
+						f.mo = m
+						f.y, _ = strconv.Atoi(p[2])
+						f.hasDate = true
+						continue
+					}
+					if m := monthFromName(p[0]); m > 0 && allDigits(p[1]) && allDigits(p[2]) {
+						f.mo = m
+						f.d, _ = strconv.Atoi(p[1])
+						f.y, _ = strconv.Atoi(p[2])
+						f.hasDate = true
+						continue
+					}
 				}
 			}
 			return f, false
@@ -831,6 +878,14 @@ func ParseInterval(s string) (Interval, error) {
 	var micros float64
 	ago := false
 	var seen bool
+	used := map[string]bool{}
+	dup := func(class string) bool {
+		if used[class] {
+			return true
+		}
+		used[class] = true
+		return false
+	}
 	for i := 0; i < len(toks); i++ {
 		t := toks[i]
 		if t == "ago" {
@@ -866,6 +921,9 @@ func ParseInterval(s string) (Interval, error) {
 			if neg {
 				us = -us
 			}
+			if dup("hour") || dup("minute") || dup("second") {
+				return bad()
+			}
 			micros += us
 			seen = true
 			continue
@@ -892,6 +950,9 @@ func ParseInterval(s string) (Interval, error) {
 			}
 		}
 		unit = strings.TrimSuffix(unit, ",")
+		if dup(normalizeUnit(unit)) {
+			return bad()
+		}
 		switch unit {
 		case "millennium", "millennia", "millenniums", "mil", "mils":
 			months += v * 12000

@@ -20,10 +20,44 @@
 //	date                                       → Date (days since 2000-01-01, PostgreSQL's epoch)
 //	timestamp                                  → time.Time in UTC, wall clock as given
 //	timestamptz                                → time.Time in UTC
+//	time                                       → TimeOfDay (microseconds since midnight)
 //	interval                                   → Interval
 //	uuid                                       → UUID
 //	pg_lsn                                     → LSN
 //	arrays (text[], int8[], oid[], …)          → Array
+//
+// 'infinity' and '-infinity' are DateInfinity/DateNegInfinity for dates and
+// TimestampInfinity/TimestampNegInfinity (compare with Equal) for timestamps.
+// Arrays are one-dimensional; a multidimensional literal is 0A000.
+//
+// # Text, binary, keys and rows
+//
+// ParseText/ParseTextLoc and AppendText/AppendTextLoc are the type input and
+// output functions (PostgreSQL 15's formats, DateStyle ISO/MDY, IntervalStyle
+// postgres, extra_float_digits 1). ParseText applies the typmod as an
+// assignment would (varchar(3) rejects "abcd"); explicit casts go through
+// Cast. DecodeBinary/AppendBinary are the binary wire formats.
+//
+// AppendKey is an order-preserving encoding for index keys (NULL first, each
+// value self-delimiting, equal values encode equal: 1.5 = 1.50, 0 = -0,
+// '1 mon' = '30 days', bpchar ignores trailing spaces). DecodeKey therefore
+// returns a canonical member of the equality class (numeric scale and
+// interval months are not kept); read displayed values from the row.
+// AppendRow/DecodeRow are the stored row format, keyed by column ID so that
+// ADD/DROP COLUMN rewrite nothing. Both formats are part of the durable log:
+// change them only with a version bump.
+//
+// # Functions and operators
+//
+// Functions and operators live in a registry filled by init functions here
+// (funcs_*.go, ops*.go) and in other packages (RegisterFunc). LookupFunc,
+// LookupBinaryOp and LookupUnaryOp resolve overloads the way PostgreSQL does
+// (exact match, implicit casts, preferred types, unknown literals as text)
+// and return a copy whose Args/Left/Right are the concrete types the caller
+// must cast the arguments to; polymorphic (anyelement, anyarray) and "any"
+// parameters are bound to the actual types, so callers only ever call Fn.
+// Set-returning functions (unnest, jsonb_object_keys, generate_series,
+// jsonb_each) are not here: the engine owns them.
 //
 // Every exported function is safe for concurrent use; values are immutable.
 package types

@@ -28,9 +28,9 @@ func defTyped(name string, ret OID, args []OID, fn func(ctx *EvalContext, types 
 
 func oids(o ...OID) []OID { return o }
 
-func str(d Datum) string      { return d.(string) }
-func i64(d Datum) int64       { return d.(int64) }
-func f64(d Datum) float64     { return d.(float64) }
+func str(d Datum) string       { return d.(string) }
+func i64(d Datum) int64        { return d.(int64) }
+func f64(d Datum) float64      { return d.(float64) }
 func dec(d Datum) *apd.Decimal { return d.(*apd.Decimal) }
 
 func init() {

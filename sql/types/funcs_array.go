@@ -93,9 +93,13 @@ func init() {
 	RegisterFunc(&Func{Name: "string_to_array", Args: []T{tt(TextOID), tt(TextOID)}, Ret: tt(TextArrayOID), Fn: stringToArray})
 	RegisterFunc(&Func{Name: "string_to_array", Args: []T{tt(TextOID), tt(TextOID), tt(TextOID)}, Ret: tt(TextArrayOID), Fn: stringToArray})
 	RegisterFunc(&Func{Name: "array_append", Args: []T{tt(AnyArrayOID), tt(AnyElementOID)}, Ret: tt(AnyArrayOID),
-		TypedFn: func(_ *EvalContext, ts []T, a []Datum) (Datum, error) { return arrayAppend(ts[0], ts[1], a[0], a[1]), nil }})
+		TypedFn: func(_ *EvalContext, ts []T, a []Datum) (Datum, error) {
+			return arrayAppend(ts[0], ts[1], a[0], a[1]), nil
+		}})
 	RegisterFunc(&Func{Name: "array_prepend", Args: []T{tt(AnyElementOID), tt(AnyArrayOID)}, Ret: tt(AnyArrayOID),
-		TypedFn: func(_ *EvalContext, ts []T, a []Datum) (Datum, error) { return arrayPrepend(ts[0], ts[1], a[0], a[1]), nil }})
+		TypedFn: func(_ *EvalContext, ts []T, a []Datum) (Datum, error) {
+			return arrayPrepend(ts[0], ts[1], a[0], a[1]), nil
+		}})
 	RegisterFunc(&Func{Name: "array_cat", Args: []T{tt(AnyArrayOID), tt(AnyArrayOID)}, Ret: tt(AnyArrayOID),
 		TypedFn: func(_ *EvalContext, ts []T, a []Datum) (Datum, error) { return arrayCat(ts[0], a[0], a[1]), nil }})
 	arrayPosition := func(_ *EvalContext, ts []T, a []Datum) (Datum, error) {

@@ -410,11 +410,15 @@ func init() {
 	RegisterFunc(&Func{Name: "statement_timestamp", Ret: tt(TimestamptzOID), Strict: true,
 		Fn: func(ctx *EvalContext, _ []Datum) (Datum, error) { return stmtTime(ctx), nil }})
 	RegisterFunc(&Func{Name: "clock_timestamp", Ret: tt(TimestamptzOID), Strict: true, Volatile: true,
-		Fn: func(ctx *EvalContext, _ []Datum) (Datum, error) { return time.Now().UTC().Truncate(time.Microsecond), nil }})
+		Fn: func(ctx *EvalContext, _ []Datum) (Datum, error) {
+			return time.Now().UTC().Truncate(time.Microsecond), nil
+		}})
 	RegisterFunc(&Func{Name: "localtimestamp", Ret: tt(TimestampOID), Strict: true,
 		Fn: func(ctx *EvalContext, _ []Datum) (Datum, error) { return wallUTC(txnTime(ctx).In(ctxLoc(ctx))), nil }})
 	RegisterFunc(&Func{Name: "current_date", Ret: tt(DateOID), Strict: true,
-		Fn: func(ctx *EvalContext, _ []Datum) (Datum, error) { return DateFromTime(txnTime(ctx).In(ctxLoc(ctx))), nil }})
+		Fn: func(ctx *EvalContext, _ []Datum) (Datum, error) {
+			return DateFromTime(txnTime(ctx).In(ctxLoc(ctx))), nil
+		}})
 	RegisterFunc(&Func{Name: "timeofday", Ret: tt(TextOID), Strict: true, Volatile: true,
 		Fn: func(ctx *EvalContext, _ []Datum) (Datum, error) {
 			return time.Now().In(ctxLoc(ctx)).Format("Mon Jan 02 15:04:05.000000 2006 MST"), nil

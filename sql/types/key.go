@@ -75,7 +75,7 @@ func AppendKey(dst []byte, t T, d Datum) []byte {
 	case LSN:
 		return binary.BigEndian.AppendUint64(dst, uint64(v))
 	case JSONB:
-		return appendEscaped(dst, string(v))
+		return appendJSONKey(dst, mustParseJSONB(v))
 	case JSON:
 		return appendEscaped(dst, string(v))
 	case Array:
@@ -333,11 +333,11 @@ func DecodeKey(t T, b []byte) (d Datum, rest []byte, err error) {
 		}
 		return append([]byte{}, s...), rest, nil
 	case JSONBOID:
-		s, rest, err := decodeEscaped(b)
+		v, rest, err := decodeJSONKey(b, 0)
 		if err != nil {
 			return nil, nil, err
 		}
-		return JSONB(s), rest, nil
+		return JSONB(v.appendJSONB(nil)), rest, nil
 	case JSONOID:
 		s, rest, err := decodeEscaped(b)
 		if err != nil {
@@ -385,7 +385,7 @@ func DecodeKey(t T, b []byte) (d Datum, rest []byte, err error) {
 		}
 		return LSN(binary.BigEndian.Uint64(p)), b[8:], nil
 	}
-	if e, ok := ElemOf(t); ok && IsArray(t.OID) {
+	if e, ok := ElemOf(t); ok {
 		arr := Array{Elem: e, Elements: []Datum{}}
 		for {
 			if len(b) == 0 {

@@ -31,6 +31,7 @@ var keySamples = map[string][]string{
 	"int[]":       {"{}", "{-1}", "{1}", "{1,2}", "{1,2,NULL}", "{1,3}", "{2}", "{NULL}"},
 	"text[]":      {"{}", `{""}`, `{"",a}`, "{a}", "{a,b}", "{ab}", "{b}"},
 	"char(3)":     {"a", "ab", "b"},
+	"jsonb":       {"null", `""`, `"a"`, `"b"`, "-1", "0", "1.5", "false", "true", "[]", "[1]", "[2]", "[1, 2]", "{}", `{"b": 1}`, `{"b": 2}`, `{"a": 1, "b": 1}`, `{"aa": 1, "b": 2}`},
 }
 
 func TestKeyOrder(t *testing.T) {
@@ -262,8 +263,9 @@ func FuzzDecodeKey(f *testing.F) {
 	f.Add(uint8(1), AppendKey(nil, tt(TextOID), "a\x00b"))
 	f.Add(uint8(2), AppendKey(nil, tt(Int4ArrayOID), Array{Elem: tt(Int4OID), Elements: []Datum{int64(1), nil}}))
 	f.Add(uint8(3), AppendKey(nil, tt(IntervalOID), Interval{Months: 1, Days: -3, Micros: 5}))
+	f.Add(uint8(11), AppendKey(nil, tt(JSONBOID), JSONB(`{"a": [1, "x", null, true]}`)))
 	f.Fuzz(func(t *testing.T, which uint8, b []byte) {
-		oids := []OID{NumericOID, TextOID, Int4ArrayOID, IntervalOID, Float8OID, Int8OID, TimestamptzOID, ByteaOID, DateOID, UUIDOID, BoolOID}
+		oids := []OID{NumericOID, TextOID, Int4ArrayOID, IntervalOID, Float8OID, Int8OID, TimestamptzOID, ByteaOID, DateOID, UUIDOID, BoolOID, JSONBOID}
 		typ := tt(oids[int(which)%len(oids)])
 		d, rest, err := DecodeKey(typ, b)
 		if err != nil {

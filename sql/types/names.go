@@ -143,16 +143,16 @@ var sqlNames = map[string]OID{
 	"double precision": Float8OID, "float8": Float8OID, "float": Float8OID, "double": Float8OID,
 	"numeric": NumericOID, "decimal": NumericOID, "dec": NumericOID,
 	"boolean": BoolOID, "bool": BoolOID,
-	"text": TextOID,
+	"text":    TextOID,
 	"varchar": VarcharOID, "character varying": VarcharOID, "char varying": VarcharOID,
 	"char": BpcharOID, "character": BpcharOID, "bpchar": BpcharOID,
-	"bytea": ByteaOID,
-	"date": DateOID,
+	"bytea":     ByteaOID,
+	"date":      DateOID,
 	"timestamp": TimestampOID, "timestamp without time zone": TimestampOID,
 	"timestamptz": TimestamptzOID, "timestamp with time zone": TimestamptzOID,
 	"time": TimeOID, "time without time zone": TimeOID,
 	"interval": IntervalOID,
-	"uuid": UUIDOID, "json": JSONOID, "jsonb": JSONBOID,
+	"uuid":     UUIDOID, "json": JSONOID, "jsonb": JSONBOID,
 	"oid": OidOID, "regclass": RegclassOID, "regtype": RegtypeOID, "regproc": RegprocOID,
 	"name": NameOID, "pg_lsn": PgLSNOID, `"char"`: CharOID, "xid": XidOID,
 	"unknown": UnknownOID, "void": VoidOID, "record": RecordOID,
@@ -318,6 +318,18 @@ func FormatType(t T) string {
 	return "???"
 }
 
+// FormatTypeName is format_type_be(): the type's name without a typmod, as
+// regtype output and error messages show it ("character" for bpchar).
+func FormatTypeName(oid OID) string {
+	if oid == BpcharOID {
+		return "character"
+	}
+	if oid == BpcharArrayOID {
+		return "character[]"
+	}
+	return FormatType(T{OID: oid, Mod: -1})
+}
+
 // typeName is the name PostgreSQL uses in error messages for t's input
 // ("integer", "double precision", "timestamp with time zone").
 func typeName(oid OID) string {
@@ -329,5 +341,5 @@ func typeName(oid OID) string {
 	case TimeOID:
 		return "time"
 	}
-	return FormatType(T{OID: oid, Mod: -1})
+	return FormatTypeName(oid)
 }

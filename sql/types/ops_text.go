@@ -13,11 +13,20 @@ import (
 
 func registerTextOps() {
 	binop("||", TextOID, TextOID, TextOID, func(_ *EvalContext, l, r Datum) (Datum, error) { return l.(string) + r.(string), nil })
+	// text || anynonarray is "$1 || $2::text": the cast, not the output function
 	typedBinop("||", TextOID, AnyNonArrayOID, TextOID, func(ctx *EvalContext, _, rt T, l, r Datum) (Datum, error) {
-		return l.(string) + string(AppendTextLoc(nil, rt, r, ctxLoc(ctx))), nil
+		s, err := castValue(ctx, r, rt, tt(TextOID), CastExplicit)
+		if err != nil {
+			return nil, err
+		}
+		return l.(string) + s.(string), nil
 	})
 	typedBinop("||", AnyNonArrayOID, TextOID, TextOID, func(ctx *EvalContext, lt, _ T, l, r Datum) (Datum, error) {
-		return string(AppendTextLoc(nil, lt, l, ctxLoc(ctx))) + r.(string), nil
+		s, err := castValue(ctx, l, lt, tt(TextOID), CastExplicit)
+		if err != nil {
+			return nil, err
+		}
+		return s.(string) + r.(string), nil
 	})
 	binop("||", ByteaOID, ByteaOID, ByteaOID, func(_ *EvalContext, l, r Datum) (Datum, error) {
 		a, b := l.([]byte), r.([]byte)
@@ -175,7 +184,7 @@ func CompileRegex(pattern, flags string) (*regexp.Regexp, error) {
 	if err != nil {
 		msg := err.Error()
 		if e, ok := err.(*syntax.Error); ok {
-			msg = string(e.Code)
+			msg = regexErrorText(e.Code)
 		}
 		return nil, pgerror.New(pgerror.InvalidRegularExpression, "invalid regular expression: %s", msg)
 	}
@@ -245,4 +254,109 @@ func stripExpanded(p string) string {
 		}
 	}
 	return b.String()
+}
+
+// likeEscape is like_escape(pattern, escape): the pattern rewritten to use
+// backslash as its escape character (PostgreSQL's parser turns
+// "x LIKE p ESCAPE e" into "x ~~ like_escape(p, e)").
+func likeEscape(p, esc string) (Datum, error) {
+	if esc == `\` {
+		return p, nil
+	}
+	if utf8.RuneCountInString(esc) > 1 {
+		return nil, pgerror.New(pgerror.InvalidEscapeSequence, "invalid escape string")
+	}
+	er, _ := utf8.DecodeRuneInString(esc)
+	var b strings.Builder
+	for i := 0; i < len(p); {
+		r, sz := utf8.DecodeRuneInString(p[i:])
+		i += sz
+		switch {
+		case esc != "" && r == er:
+			if i >= len(p) {
+				return nil, pgerror.New(pgerror.InvalidEscapeSequence, "LIKE pattern must not end with escape character")
+			}
+			r2, sz2 := utf8.DecodeRuneInString(p[i:])
+			i += sz2
+			b.WriteByte('\\')
+			b.WriteRune(r2)
+		case r == '\\':
+			b.WriteString(`\\`)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String(), nil
+}
+
+// similarToRegex is similar_to_escape: a SIMILAR TO pattern as an anchored
+// POSIX regular expression.
+func similarToRegex(p, esc string) (Datum, error) {
+	if utf8.RuneCountInString(esc) > 1 {
+		return nil, pgerror.New(pgerror.InvalidEscapeSequence, "invalid escape string")
+	}
+	er, _ := utf8.DecodeRuneInString(esc)
+	var b strings.Builder
+	b.WriteString("^(?:")
+	inClass := false
+	for i := 0; i < len(p); {
+		r, sz := utf8.DecodeRuneInString(p[i:])
+		i += sz
+		switch {
+		case esc != "" && r == er:
+			if i >= len(p) {
+				return nil, pgerror.New(pgerror.InvalidEscapeSequence, "invalid escape string")
+			}
+			r2, sz2 := utf8.DecodeRuneInString(p[i:])
+			i += sz2
+			b.WriteByte('\\')
+			b.WriteRune(r2)
+		case inClass:
+			if r == ']' {
+				inClass = false
+			}
+			b.WriteRune(r)
+		case r == '[':
+			inClass = true
+			b.WriteRune(r)
+		case r == '%':
+			b.WriteString(".*")
+		case r == '_':
+			b.WriteByte('.')
+		case r == '.' || r == '^' || r == '$':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteString(")$")
+	return b.String(), nil
+}
+
+func init() {
+	def("like_escape", TextOID, oids(TextOID, TextOID), func(_ *EvalContext, a []Datum) (Datum, error) { return likeEscape(str(a[0]), str(a[1])) })
+	def("similar_to_escape", TextOID, oids(TextOID), func(_ *EvalContext, a []Datum) (Datum, error) { return similarToRegex(str(a[0]), `\`) })
+	def("similar_to_escape", TextOID, oids(TextOID, TextOID), func(_ *EvalContext, a []Datum) (Datum, error) { return similarToRegex(str(a[0]), str(a[1])) })
+}
+
+// regexErrorText words RE2's errors as PostgreSQL's regex library does.
+func regexErrorText(c syntax.ErrorCode) string {
+	switch c {
+	case syntax.ErrMissingParen, syntax.ErrUnexpectedParen:
+		return "parentheses () not balanced"
+	case syntax.ErrMissingBracket:
+		return "brackets [] not balanced"
+	case syntax.ErrInvalidRepeatOp, syntax.ErrMissingRepeatArgument:
+		return "quantifier operand invalid"
+	case syntax.ErrInvalidEscape, syntax.ErrTrailingBackslash:
+		return "invalid escape \\ sequence"
+	case syntax.ErrInvalidCharRange:
+		return "invalid character range"
+	case syntax.ErrInvalidRepeatSize:
+		return "invalid repetition count(s)"
+	case syntax.ErrInvalidCharClass:
+		return "invalid character class"
+	}
+	return string(c)
 }

@@ -12,9 +12,9 @@ const AnyNonArrayOID OID = 2776
 
 var registry = struct {
 	sync.RWMutex
-	funcs   map[string][]*Func
-	binary  map[string][]*Op
-	unary   map[string][]*Op
+	funcs  map[string][]*Func
+	binary map[string][]*Op
+	unary  map[string][]*Op
 }{funcs: map[string][]*Func{}, binary: map[string][]*Op{}, unary: map[string][]*Op{}}
 
 // RegisterFunc adds an overload of a scalar function. Packages call it from
@@ -304,7 +304,7 @@ func typeListString(args []T) string {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(FormatType(T{OID: a.OID, Mod: -1}))
+		b.WriteString(FormatTypeName(a.OID))
 	}
 	return b.String()
 }
@@ -487,11 +487,11 @@ func LookupBinaryOp(name string, l, r T) (*Op, error) {
 	if best < 0 {
 		if ambiguous {
 			return nil, &pgerror.Error{Code: pgerror.AmbiguousFunction,
-				Message: "operator is not unique: " + FormatType(T{OID: l.OID, Mod: -1}) + " " + name + " " + FormatType(T{OID: r.OID, Mod: -1}),
+				Message: "operator is not unique: " + FormatTypeName(l.OID) + " " + name + " " + FormatTypeName(r.OID),
 				Hint:    "Could not choose a best candidate operator. You might need to add explicit type casts."}
 		}
 		return nil, &pgerror.Error{Code: pgerror.UndefinedFunction,
-			Message: "operator does not exist: " + FormatType(T{OID: l.OID, Mod: -1}) + " " + name + " " + FormatType(T{OID: r.OID, Mod: -1}),
+			Message: "operator does not exist: " + FormatTypeName(l.OID) + " " + name + " " + FormatTypeName(r.OID),
 			Hint:    "No operator matches the given name and argument types. You might need to add explicit type casts."}
 	}
 	return bindOp(overloads[best], l, r, cands[best])
@@ -527,11 +527,11 @@ func LookupUnaryOp(name string, t T) (*Op, error) {
 	if best < 0 {
 		if ambiguous {
 			return nil, &pgerror.Error{Code: pgerror.AmbiguousFunction,
-				Message: "operator is not unique: " + name + " " + FormatType(T{OID: t.OID, Mod: -1}),
+				Message: "operator is not unique: " + name + " " + FormatTypeName(t.OID),
 				Hint:    "Could not choose a best candidate operator. You might need to add explicit type casts."}
 		}
 		return nil, &pgerror.Error{Code: pgerror.UndefinedFunction,
-			Message: "operator does not exist: " + name + " " + FormatType(T{OID: t.OID, Mod: -1}),
+			Message: "operator does not exist: " + name + " " + FormatTypeName(t.OID),
 			Hint:    "No operator matches the given name and argument type. You might need to add an explicit type cast."}
 	}
 	p := *overloads[best]
@@ -590,7 +590,7 @@ func CommonTypeFor(construct string, ts []T) (T, error) {
 }
 
 func errCannotMatch(construct string, a, b T) error {
-	msg := "types " + FormatType(T{OID: a.OID, Mod: -1}) + " and " + FormatType(T{OID: b.OID, Mod: -1}) + " cannot be matched"
+	msg := "types " + FormatTypeName(a.OID) + " and " + FormatTypeName(b.OID) + " cannot be matched"
 	if construct != "" {
 		msg = construct + " " + msg
 	}

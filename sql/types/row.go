@@ -322,7 +322,7 @@ func decodeCompact(t T, b []byte) (Datum, error) {
 		}
 		return LSN(v), nil
 	}
-	if e, ok := ElemOf(t); ok && IsArray(t.OID) {
+	if e, ok := ElemOf(t); ok {
 		cnt, n := binary.Uvarint(b)
 		if n <= 0 || cnt > uint64(len(b)) {
 			return nil, errRowCorrupt

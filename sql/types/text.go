@@ -100,6 +100,20 @@ func ParseTextLoc(t T, s string, loc *time.Location) (Datum, error) {
 		return ParseJSONB(s)
 	case VoidOID:
 		return nil, nil
+	case Int2VectorOID, OidVectorOID:
+		elem := tt(Int2OID)
+		if t.OID == OidVectorOID {
+			elem = tt(OidOID)
+		}
+		arr := Array{Elem: elem, Elements: []Datum{}}
+		for _, f := range strings.Fields(s) {
+			v, err := ParseText(elem, f)
+			if err != nil {
+				return nil, err
+			}
+			arr.Elements = append(arr.Elements, v)
+		}
+		return arr, nil
 	}
 	if e, ok := ElemOf(t); ok {
 		return parseArray(e, s, loc)
@@ -272,7 +286,7 @@ func parseBytea(s string) (Datum, error) {
 				return nil, pgerror.New(pgerror.InvalidTextRepresentation, "invalid hexadecimal digit: \"%s\"", string(h[i]))
 			}
 			if i+1 >= len(h) {
-				return nil, pgerror.New(pgerror.InvalidTextRepresentation, "invalid hexadecimal data: odd number of digits")
+				return nil, pgerror.New(pgerror.InvalidParameterValue, "invalid hexadecimal data: odd number of digits")
 			}
 			lo, ok2 := unhex(h[i+1])
 			if !ok2 {
@@ -394,7 +408,7 @@ func AppendTextLoc(dst []byte, t T, d Datum, loc *time.Location) []byte {
 	case int64:
 		if t.OID == RegtypeOID {
 			if _, ok := typeByOID[OID(v)]; ok {
-				return append(dst, FormatType(T{OID: OID(v), Mod: -1})...)
+				return append(dst, FormatTypeName(OID(v))...)
 			}
 		}
 		return strconv.AppendInt(dst, v, 10)
@@ -438,6 +452,15 @@ func AppendTextLoc(dst []byte, t T, d Datum, loc *time.Location) []byte {
 	case JSONB:
 		return append(dst, v...)
 	case Array:
+		if t.OID == Int2VectorOID || t.OID == OidVectorOID {
+			for i, e := range v.Elements {
+				if i > 0 {
+					dst = append(dst, ' ')
+				}
+				dst = AppendTextLoc(dst, v.Elem, e, loc)
+			}
+			return dst
+		}
 		return appendArrayText(dst, v, loc)
 	}
 	return dst

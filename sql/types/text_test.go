@@ -215,3 +215,21 @@ func TestTypeNames(t *testing.T) {
 		t.Errorf("format_type(1042,-1) = %q", got)
 	}
 }
+
+func TestVectors(t *testing.T) {
+	for _, oid := range []OID{Int2VectorOID, OidVectorOID} {
+		typ := tt(oid)
+		d := mustParse(t, typ, "1 2  3")
+		if got := TextString(typ, d); got != "1 2 3" {
+			t.Errorf("%s: %q", typeName(oid), got)
+		}
+		b, err := AppendBinary(nil, typ, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := DecodeBinary(typ, b)
+		if err != nil || TextString(typ, back) != "1 2 3" {
+			t.Errorf("%s binary: %v %v", typeName(oid), back, err)
+		}
+	}
+}

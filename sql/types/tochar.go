@@ -368,6 +368,9 @@ func toCharNumber(v *apd.Decimal, f string) string {
 		case f[i] == ',' || up[0] == 'G':
 			toks = append(toks, tok{kind: ','})
 			i++
+		case strings.HasPrefix(up, "TH"):
+			toks = append(toks, tok{kind: 'T', lit: f[i : i+2]})
+			i += 2
 		case strings.HasPrefix(up, "MI"):
 			toks = append(toks, tok{kind: 'M'})
 			explicitSign = true
@@ -566,6 +569,11 @@ func toCharNumber(v *apd.Decimal, f string) string {
 			}
 		case 'l':
 			b.WriteString(t.lit)
+		case 'T':
+			if !overflow && !neg {
+				n, _ := strconv.ParseInt(intDigits, 10, 64)
+				b.WriteString(ordinalSuffix(n, t.lit == "TH"))
+			}
 		}
 	}
 	if !started && !overflow {
@@ -627,7 +635,9 @@ func parseWithFormat(s, f string, loc *time.Location) (time.Time, error) {
 		return 0, pgerror.New(pgerror.InvalidDatetimeFormat, "invalid value \"%s\" for \"%s\"", s[i:min(len(s), i+len(kw))], kw)
 	}
 	var err error
-	for _, t := range toks {
+	for ti, t := range toks {
+		// a field directly followed by another field takes only its width
+		adjacent := ti+1 < len(toks) && toks[ti+1].kw != ""
 		if t.kw == "" {
 			if i < len(s) && strings.HasPrefix(s[i:], t.lit) {
 				i += len(t.lit)
@@ -640,7 +650,11 @@ func parseWithFormat(s, f string, loc *time.Location) (time.Time, error) {
 		}
 		switch t.kw {
 		case "YYYY", "IYYY":
-			y, err = readNum(t.kw, 6)
+			if adjacent {
+				y, err = readNum(t.kw, 4)
+			} else {
+				y, err = readNum(t.kw, 6)
+			}
 		case "Y,YYY":
 			var a, b int
 			if a, err = readNum(t.kw, 3); err == nil {

@@ -16,6 +16,7 @@ import (
 	"time"
 )
 
+// config is the parsed command line.
 type config struct {
 	env
 	Quick      bool

@@ -71,10 +71,9 @@ func pgbench(ctx context.Context, e *env, t *target, args ...string) (string, er
 }
 
 var (
-	reTPS       = regexp.MustCompile(`(?m)^tps = ([0-9.]+)`)
-	reLatency   = regexp.MustCompile(`(?m)^latency average = ([0-9.]+) ms`)
-	reProcessed = regexp.MustCompile(`(?m)^number of transactions actually processed: (\d+)`)
-	reFailed    = regexp.MustCompile(`(?m)^number of failed transactions: (\d+)`)
+	reTPS     = regexp.MustCompile(`(?m)^tps = ([0-9.]+)`)
+	reLatency = regexp.MustCompile(`(?m)^latency average = ([0-9.]+) ms`)
+	reFailed  = regexp.MustCompile(`(?m)^number of failed transactions: \d+ \(([0-9.]+)%\)`)
 )
 
 func parsePgbench(out string) (sample, error) {
@@ -88,13 +87,10 @@ func parsePgbench(out string) (sample, error) {
 	if m := reLatency.FindStringSubmatch(out); m != nil {
 		s["avg latency"], _ = strconv.ParseFloat(m[1], 64)
 	}
+	// pgbench's own share: failed ÷ (processed + failed + skipped).
 	s["failed txns"] = 0
-	if p, f := reProcessed.FindStringSubmatch(out), reFailed.FindStringSubmatch(out); p != nil && f != nil {
-		np, _ := strconv.ParseFloat(p[1], 64)
-		nf, _ := strconv.ParseFloat(f[1], 64)
-		if np+nf > 0 {
-			s["failed txns"] = 100 * nf / (np + nf)
-		}
+	if m := reFailed.FindStringSubmatch(out); m != nil {
+		s["failed txns"], _ = strconv.ParseFloat(m[1], 64)
 	}
 	return s, nil
 }

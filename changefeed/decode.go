@@ -1,0 +1,236 @@
+package changefeed
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+	"time"
+	"unicode/utf8"
+
+	"logdb/kv"
+	"logdb/sql/pgerror"
+	"logdb/sql/types"
+)
+
+// Decoder describes the tables of a catalog version; package sql implements
+// it (it owns the descriptor format). The feed calls it once per catalog
+// version it meets and caches the result, so it need not be fast; it is
+// called from any goroutine and must not keep cat.Keys.
+type Decoder interface {
+	// Relations returns the tables of the catalog cat, keyed by the
+	// kv.Space that holds their rows. Spaces not in the map (indexes,
+	// sequences, the catalog, slots) produce no changes.
+	Relations(cat CatalogView) (map[kv.Space]*Relation, error)
+}
+
+// CatalogView is the catalog as it was just after entry Index applied (the
+// entry that last changed it): every key of kv.CatalogSpace and its value.
+// The map and its slices are shared: read only.
+type CatalogView struct {
+	Index uint64
+	Keys  map[string][]byte
+}
+
+// Relation describes one table as stored by sql: rows are
+// types.AppendRow(Columns, values); keys are types.AppendKey of the values
+// of KeyColumns in order, or, with no KeyColumns, of the hidden int8 row id.
+type Relation struct {
+	OID         uint32 // pg_class oid (pgoutput Relation messages)
+	Schema      string // "" means "public"
+	Name        string // "orders"
+	Columns     []types.RowColumn
+	ColumnNames []string // parallel to Columns, in table order
+	KeyColumns  []int    // positions in Columns of the primary key, in key order
+}
+
+// RowIDColumn is the key field of a table without a primary key: the
+// hidden row id sql keys its rows by, {"rowid": 123}.
+const RowIDColumn = "rowid"
+
+// QualifiedName returns "schema.name".
+func (r *Relation) QualifiedName() string {
+	if r.Schema == "" {
+		return "public." + r.Name
+	}
+	return r.Schema + "." + r.Name
+}
+
+// relation is a Relation prepared for rendering; shared read-only by every
+// subscription using its schema.
+type relation struct {
+	*Relation
+	qualified string
+	jsonOrder []int    // column positions in jsonb key order
+	keyOrder  []int    // key column positions in jsonb key order
+	jsonKey   [][]byte // per column: `"name": `
+}
+
+// jsonbKeyLess orders object keys as jsonb stores them: shorter first, then
+// by bytes.
+func jsonbKeyCmp(a, b string) int {
+	if len(a) != len(b) {
+		return len(a) - len(b)
+	}
+	return bytes.Compare([]byte(a), []byte(b))
+}
+
+var textT = types.T{OID: types.TextOID, Mod: -1}
+
+func prepareRelation(r *Relation) (*relation, error) {
+	if len(r.ColumnNames) != len(r.Columns) {
+		return nil, fmt.Errorf("changefeed: relation %s: %d column names for %d columns", r.Name, len(r.ColumnNames), len(r.Columns))
+	}
+	for _, k := range r.KeyColumns {
+		if k < 0 || k >= len(r.Columns) {
+			return nil, fmt.Errorf("changefeed: relation %s: key column %d out of range", r.Name, k)
+		}
+	}
+	p := &relation{Relation: r, qualified: r.QualifiedName()}
+	p.jsonKey = make([][]byte, len(r.Columns))
+	for i, name := range r.ColumnNames {
+		p.jsonKey[i] = append(types.AppendJSON(nil, textT, name), ": "...)
+	}
+	byJSON := func(a, b int) int { return jsonbKeyCmp(r.ColumnNames[a], r.ColumnNames[b]) }
+	p.jsonOrder = make([]int, len(r.Columns))
+	for i := range p.jsonOrder {
+		p.jsonOrder[i] = i
+	}
+	slices.SortStableFunc(p.jsonOrder, byJSON)
+	p.keyOrder = slices.Clone(r.KeyColumns)
+	slices.SortStableFunc(p.keyOrder, byJSON)
+	return p, nil
+}
+
+// appendObject renders the columns at positions cols of vals as a jsonb
+// object.
+func (r *relation) appendObject(dst []byte, cols []int, vals []types.Datum) []byte {
+	dst = append(dst, '{')
+	for i, c := range cols {
+		if i > 0 {
+			dst = append(dst, ", "...)
+		}
+		dst = append(dst, r.jsonKey[c]...)
+		dst = types.AppendJSON(dst, r.Columns[c].T, vals[c])
+	}
+	return append(dst, '}')
+}
+
+var int8T = types.T{OID: types.Int8OID, Mod: -1}
+
+// render decodes a stored row and returns its jsonb text and, when
+// withKey, the jsonb text of its key. scratch is reused.
+func (r *relation) render(row, key []byte, withKey bool, scratch *[]types.Datum) (rowJSON, keyJSON []byte, err error) {
+	if cap(*scratch) < len(r.Columns) {
+		*scratch = make([]types.Datum, len(r.Columns))
+	}
+	vals := (*scratch)[:len(r.Columns)]
+	if err := types.DecodeRow(row, r.Columns, vals); err != nil {
+		return nil, nil, fmt.Errorf("changefeed: decode row of %s: %w", r.qualified, err)
+	}
+	rowJSON = r.appendObject(make([]byte, 0, 16+len(row)*2), r.jsonOrder, vals)
+	if withKey {
+		keyJSON, err = r.keyJSON(key, vals)
+	}
+	clear(vals)
+	return rowJSON, keyJSON, err
+}
+
+func (r *relation) keyJSON(key []byte, vals []types.Datum) ([]byte, error) {
+	if len(r.KeyColumns) > 0 {
+		return r.appendObject(nil, r.keyOrder, vals), nil
+	}
+	id, _, err := types.DecodeKey(int8T, key)
+	if err != nil {
+		return nil, fmt.Errorf("changefeed: decode row id of %s: %w", r.qualified, err)
+	}
+	dst := append([]byte(`{"`+RowIDColumn+`": `), types.AppendJSON(nil, int8T, id)...)
+	return append(dst, '}'), nil
+}
+
+// schema is one catalog version's tables, prepared; shared read-only.
+type schema struct {
+	asOf   uint64 // index of the entry that last changed the catalog
+	spaces map[kv.Space]*relation
+	names  map[string]kv.Space // qualified name → space
+}
+
+// relationFor returns the table stored in space, preferring s and falling
+// back to prev (an entry that drops a table still decodes its last rows).
+func relationFor(s, prev *schema, space kv.Space) *relation {
+	if r := s.spaces[space]; r != nil {
+		return r
+	}
+	if prev != nil {
+		return prev.spaces[space]
+	}
+	return nil
+}
+
+// writesCatalog reports whether an applied command changes the catalog.
+func writesCatalog(c *kv.Command) bool {
+	for i := range c.Writes {
+		if c.Writes[i].Space == kv.CatalogSpace {
+			return true
+		}
+	}
+	return false
+}
+
+// isChange reports whether a write of an applied transaction is a row
+// change (given it goes to a table): a delete of a key that did not exist
+// deletes nothing.
+func isChange(w *kv.Write) bool { return !w.Delete || w.Before != nil }
+
+// countChanges returns how many changes (sequence numbers) an entry's
+// command produces: its row changes when applied, then its messages
+// (only its non-transactional ones when it failed).
+func countChanges(c *kv.Command, applied bool, s, prev *schema) int {
+	n := 0
+	if c.Kind == kv.KindTxn && applied {
+		for i := range c.Writes {
+			if isChange(&c.Writes[i]) && relationFor(s, prev, c.Writes[i].Space) != nil {
+				n++
+			}
+		}
+	}
+	for i := range c.Messages {
+		if messageDelivered(c, applied, i) {
+			n++
+		}
+	}
+	return n
+}
+
+// messageDelivered reports whether message i of an entry is a change:
+// transactional messages only when their transaction applied (and never in
+// a failed entry); non-transactional ones always, PostgreSQL's semantics.
+func messageDelivered(c *kv.Command, applied bool, i int) bool {
+	if c.Kind != kv.KindTxn && c.Kind != kv.KindMessage {
+		return false
+	}
+	return applied || !c.Messages[i].Transactional
+}
+
+// messageJSON renders a message's content: its jsonb form when it is valid
+// JSON, else a JSON string.
+func messageJSON(content []byte) []byte {
+	if utf8.Valid(content) {
+		if j, err := types.ParseJSONB(string(content)); err == nil {
+			return []byte(j)
+		}
+		return types.AppendJSON(nil, textT, string(content))
+	}
+	return types.AppendJSON(nil, textT, string(types.AppendText(nil, types.T{OID: types.ByteaOID, Mod: -1}, content)))
+}
+
+func commitTime(c *kv.Command) time.Time {
+	if c.CommitTime == 0 {
+		return time.Time{}
+	}
+	return time.UnixMicro(c.CommitTime).UTC()
+}
+
+// errTooManyChanges is returned for an entry with more changes than LSNs.
+func errTooManyChanges(index uint64) error {
+	return pgerror.New(pgerror.ProgramLimitExceeded, "changefeed: entry %d has more than %d changes", index, MaxSeq-1)
+}

@@ -1,0 +1,238 @@
+package changefeed
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"logdb/kv"
+	"logdb/raftlog"
+	"logdb/sql/pgerror"
+)
+
+// LogReader is the retained raft log; *raftlog.Node implements it.
+type LogReader interface {
+	// Entries returns committed entries [lo, hi); lo below FirstIndex gives
+	// an error wrapping raftlog.ErrCompacted.
+	Entries(lo, hi uint64) ([]raftlog.Entry, error)
+	// FirstIndex is the first index still retained.
+	FirstIndex() uint64
+	// CommittedIndex is the highest committed index.
+	CommittedIndex() uint64
+}
+
+// Config configures New.
+type Config struct {
+	Log     LogReader
+	Store   *kv.Store
+	Decoder Decoder
+	Logger  *slog.Logger // default slog.Default()
+	// BatchEntries is how many log entries a subscription reads at once
+	// (default 64): with the entries' size, it bounds its memory.
+	BatchEntries int
+	// Retention keeps entries committed within it (RetentionFloor); 0 keeps
+	// every entry.
+	Retention time.Duration
+	// MaxSlotRetention caps how far back a slot holds the log: a slot whose
+	// position is older is lost. 0: no cap.
+	MaxSlotRetention time.Duration
+}
+
+// Sentinel errors.
+var (
+	// ErrClosed is returned by a Subscription's Next and Fetch after Close, or
+	// after the Feed closed.
+	ErrClosed = errors.New("changefeed: closed")
+)
+
+// Feed serves change subscriptions from the retained log. All methods are
+// safe for concurrent use.
+type Feed struct {
+	cfg    Config
+	logger *slog.Logger
+	done   chan struct{}
+	once   sync.Once
+
+	// mu guards schemas and active; never held while reading the log.
+	mu      sync.Mutex
+	schemas map[uint64]*schema // by asOf; a few versions
+	active  map[string]bool    // slots with a subscription open
+
+	curMu sync.Mutex // serializes CurrentLSN; guards cur
+	cur   currentLSN
+}
+
+// currentLSN remembers the LSN of the last change up to index, and the
+// schema in force after index.
+type currentLSN struct {
+	index uint64
+	lsn   uint64
+	sch   *schema
+}
+
+const maxCachedSchemas = 16
+
+// New returns a Feed over cfg.Log and cfg.Store.
+func New(cfg Config) (*Feed, error) {
+	if cfg.Log == nil || cfg.Store == nil || cfg.Decoder == nil {
+		return nil, errors.New("changefeed: Config needs Log, Store and Decoder")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.BatchEntries <= 0 {
+		cfg.BatchEntries = 64
+	}
+	return &Feed{
+		cfg:     cfg,
+		logger:  cfg.Logger.With("component", "changefeed"),
+		done:    make(chan struct{}),
+		schemas: make(map[uint64]*schema),
+		active:  make(map[string]bool),
+	}, nil
+}
+
+// Close ends every subscription's wait (they return ErrClosed). Call it
+// before closing the store.
+func (f *Feed) Close() {
+	f.once.Do(func() { close(f.done) })
+}
+
+// schemaAt returns the tables as of just after entry index.
+func (f *Feed) schemaAt(index uint64) (*schema, error) {
+	keys, asOf, err := f.cfg.Store.CatalogAt(index)
+	if err != nil {
+		return nil, fmt.Errorf("changefeed: catalog at %d: %w", index, err)
+	}
+	f.mu.Lock()
+	s := f.schemas[asOf]
+	f.mu.Unlock()
+	if s != nil {
+		return s, nil
+	}
+	rels, err := f.cfg.Decoder.Relations(CatalogView{Index: asOf, Keys: keys})
+	if err != nil {
+		return nil, fmt.Errorf("changefeed: describe tables at %d: %w", asOf, err)
+	}
+	s = &schema{asOf: asOf, spaces: make(map[kv.Space]*relation, len(rels)), names: make(map[string]kv.Space, len(rels))}
+	for sp, r := range rels {
+		p, err := prepareRelation(r)
+		if err != nil {
+			return nil, err
+		}
+		s.spaces[sp] = p
+		s.names[p.qualified] = sp
+	}
+	f.mu.Lock()
+	if len(f.schemas) >= maxCachedSchemas {
+		var oldest uint64 = 1<<64 - 1
+		for k := range f.schemas {
+			oldest = min(oldest, k)
+		}
+		delete(f.schemas, oldest)
+	}
+	f.schemas[asOf] = s
+	f.mu.Unlock()
+	return s, nil
+}
+
+// retentionError is the error for a position the log no longer holds.
+func (f *Feed) retentionError(what string, lsn uint64) error {
+	first := f.cfg.Log.FirstIndex()
+	return &pgerror.Error{
+		Code:    pgerror.ObjectNotInPrerequisiteState,
+		Message: fmt.Sprintf("changefeed position %s is no longer retained: the earliest retained LSN is %s", FormatLSN(lsn), FormatLSN(LSN(first, 0))),
+		Detail:  what + " asks for changes the log has already discarded (retention).",
+		Hint:    "Start again with SNAPSHOT = true, or from an LSN at or after the earliest retained one.",
+	}
+}
+
+// CurrentLSN returns the LSN of the last committed change (what
+// pg_current_wal_lsn returns): every change committed so far has an LSN at
+// or below it, every later one above. When the last entries carry no change
+// (DDL only, rolled back), it is LSN(i, 0) of the oldest such entry i it
+// looked at, which orders the same way. It reads the entries applied since
+// its previous call (amortized: each entry once); on a read error it logs
+// and returns EndLSN(applied index), still a correct position.
+func (f *Feed) CurrentLSN() uint64 {
+	f.curMu.Lock()
+	defer f.curMu.Unlock()
+	applied := f.cfg.Store.AppliedIndex()
+	if applied == f.cur.index {
+		return f.cur.lsn
+	}
+	cur, err := f.advanceCurrentLocked(applied)
+	if err != nil {
+		f.logger.Warn("current lsn", "err", err)
+		return EndLSN(applied)
+	}
+	f.cur = cur
+	return cur.lsn
+}
+
+// currentScanLimit bounds the backward scan of CurrentLSN's first call.
+const currentScanLimit = 4096
+
+func (f *Feed) advanceCurrentLocked(applied uint64) (currentLSN, error) {
+	cur := f.cur
+	first := f.cfg.Log.FirstIndex()
+	if cur.sch == nil || cur.index+1 < first || applied-cur.index > currentScanLimit {
+		// Start fresh, a bounded distance back; the result is right
+		// whenever a change is found in that window.
+		from := max(first, applied-min(applied, currentScanLimit)+1, 1)
+		cur = currentLSN{index: from - 1, lsn: LSN(from, 0)}
+	}
+	if cur.sch == nil {
+		s, err := f.schemaAt(cur.index)
+		if err != nil {
+			return cur, err
+		}
+		cur.sch = s
+	}
+	batch := uint64(f.cfg.BatchEntries)
+	for lo := cur.index + 1; lo <= applied; lo += batch {
+		hi := min(lo+batch, applied+1)
+		ents, err := f.cfg.Log.Entries(lo, hi)
+		if err != nil {
+			return cur, err
+		}
+		failed, err := f.cfg.Store.Failed(lo, hi)
+		if err != nil {
+			return cur, err
+		}
+		for _, e := range ents {
+			ok := !containsSorted(failed, e.Index)
+			if len(e.Data) > 0 {
+				c, err := kv.DecodeCommand(e.Data)
+				if err != nil {
+					return cur, fmt.Errorf("changefeed: entry %d: %w", e.Index, err)
+				}
+				prev := cur.sch
+				if ok && c.Kind == kv.KindTxn && writesCatalog(c) {
+					if cur.sch, err = f.schemaAt(e.Index); err != nil {
+						return cur, err
+					}
+				}
+				if n := countChanges(c, ok, cur.sch, prev); n > 0 {
+					cur.lsn = LSN(e.Index, uint32(min(n, MaxSeq-1)))
+				}
+			}
+			cur.index = e.Index
+		}
+	}
+	return cur, nil
+}
+
+func containsSorted(s []uint64, v uint64) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+		if x > v {
+			return false
+		}
+	}
+	return false
+}
