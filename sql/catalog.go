@@ -1,8 +1,10 @@
 package sql
 
 import (
+	"context"
 	"encoding/binary"
 	"encoding/json"
+	"math/rand/v2"
 	"sort"
 	"strings"
 
@@ -13,20 +15,27 @@ import (
 
 // The catalog lives in kv.CatalogSpace as JSON descriptors:
 //
-//	"v"            catalog version (8-byte big-endian), bumped by every DDL
-//	"n/oid"        next OID counter (starts at 16384)
-//	"n/space"      next kv.Space counter (starts at kv.FirstUserSpace)
+//	"v"            catalog version: a random nonce rewritten by every DDL
 //	"t/<oid>"      table descriptor
 //	"s/<oid>"      sequence descriptor
+//	"r/<name>"     relation name → oid (tables, indexes and sequences share
+//	               one namespace, as in pg_class)
 //
-// DDL is an ordinary transaction over these keys, so concurrent DDL
-// conflicts by OCC like any other write. Every transaction reads "v" in its
-// snapshot and uses the Engine's cached catalog when the version matches.
+// OIDs and space ids come from counters in kv.SequenceSpace advanced by
+// Increment proposals, which never conflict.
+//
+// Every transaction reads "v" in its snapshot to find the Engine's cached
+// catalog, but that read (and the scan that loads a new catalog) is
+// dropped from the command before proposing: a transaction depends only on
+// the descriptors of the tables it used, which it reads explicitly
+// (recordDeps). So DDL on one table conflicts with transactions that used
+// that table, and two DDL statements conflict only when they touch the
+// same descriptor or relation name.
 
 var (
-	catVersionKey = []byte("v")
-	catOIDKey     = []byte("n/oid")
-	catSpaceKey   = []byte("n/space")
+	catVersionKey   = []byte("v")
+	oidCounterKey   = []byte("\xffoid")
+	spaceCounterKey = []byte("\xffspace")
 )
 
 const firstUserOID = 16384
@@ -273,33 +282,77 @@ func loadCatalog(txn *kv.Txn, version uint64) (*catalog, error) {
 type ddl struct {
 	txn *kv.Txn
 	cat *catalog
+	e   *Engine
+	ctx context.Context
 }
 
-func (d *ddl) counter(key []byte, first uint64) (uint64, error) {
-	v, ok, err := d.txn.Get(kv.CatalogSpace, key)
+// newOID allocates an OID (from 16384, as PostgreSQL's user objects).
+func (d *ddl) newOID() (uint32, error) {
+	res, err := d.e.propose(d.ctx, &kv.Command{Kind: kv.KindIncrement, Space: kv.SequenceSpace, Key: oidCounterKey, Delta: 1})
 	if err != nil {
 		return 0, err
 	}
-	n := first
-	if ok {
-		n = u64(v)
-	}
-	d.txn.Put(kv.CatalogSpace, key, u64b(n+1), v)
-	return n, nil
+	return uint32(firstUserOID - 1 + res.Value), nil
 }
 
-func (d *ddl) newOID() (uint32, error) {
-	n, err := d.counter(catOIDKey, firstUserOID)
-	return uint32(n), err
-}
-
+// newSpace allocates a kv.Space for a table or index.
 func (d *ddl) newSpace() (kv.Space, error) {
-	n, err := d.counter(catSpaceKey, uint64(kv.FirstUserSpace))
-	return kv.Space(n), err
+	res, err := d.e.propose(d.ctx, &kv.Command{Kind: kv.KindIncrement, Space: kv.SequenceSpace, Key: spaceCounterKey, Delta: 1})
+	if err != nil {
+		return 0, err
+	}
+	return kv.FirstUserSpace - 1 + kv.Space(res.Value), nil
+}
+
+// readKey records a read of a catalog key (so a concurrent change of it
+// conflicts) and returns its value.
+func (d *ddl) readKey(key []byte) []byte {
+	v, _, _ := d.txn.Get(kv.CatalogSpace, key)
+	return v
+}
+
+func nameKey(name string) []byte { return append([]byte("r/"), name...) }
+
+// relNames lists the relation names a table descriptor claims.
+func (t *tableDesc) relNames() []string {
+	names := []string{t.Name}
+	if len(t.PK) > 0 && t.PKName != "" {
+		names = append(names, t.PKName)
+	}
+	for _, ix := range t.Indexes {
+		names = append(names, ix.Name)
+	}
+	return names
+}
+
+// setNames moves the relation-name keys from old to new names.
+func (d *ddl) setNames(oldNames, newNames []string, oid uint32) {
+	keep := map[string]bool{}
+	for _, n := range newNames {
+		keep[n] = true
+	}
+	for _, n := range oldNames {
+		if !keep[n] {
+			before := d.readKey(nameKey(n))
+			d.txn.Delete(kv.CatalogSpace, nameKey(n), before)
+		}
+	}
+	had := map[string]bool{}
+	for _, n := range oldNames {
+		had[n] = true
+	}
+	for _, n := range newNames {
+		if !had[n] {
+			before := d.readKey(nameKey(n))
+			d.txn.Put(kv.CatalogSpace, nameKey(n), oidKey('t', oid), before)
+		}
+	}
 }
 
 func (d *ddl) putTable(t *tableDesc) error {
+	var oldNames []string
 	if old, ok := d.cat.byOID[t.OID]; ok {
+		oldNames = old.relNames()
 		d.cat.removeTable(old)
 	}
 	d.cat.addTable(t)
@@ -307,36 +360,74 @@ func (d *ddl) putTable(t *tableDesc) error {
 	if err != nil {
 		return err
 	}
-	d.txn.Put(kv.CatalogSpace, oidKey('t', t.OID), b, nil)
+	key := oidKey('t', t.OID)
+	before := d.readKey(key)
+	d.txn.Put(kv.CatalogSpace, key, b, before)
+	d.setNames(oldNames, t.relNames(), t.OID)
 	return nil
 }
 
 func (d *ddl) deleteTable(t *tableDesc) {
 	d.cat.removeTable(t)
-	d.txn.Delete(kv.CatalogSpace, oidKey('t', t.OID), nil)
+	key := oidKey('t', t.OID)
+	d.txn.Delete(kv.CatalogSpace, key, d.readKey(key))
+	d.setNames(t.relNames(), nil, t.OID)
 }
 
 func (d *ddl) putSeq(s *seqDesc) error {
+	var oldNames []string
 	if old, ok := d.cat.seqOID[s.OID]; ok {
 		delete(d.cat.seqs, old.Name)
+		oldNames = []string{old.Name}
 	}
 	d.cat.addSeq(s)
 	b, err := json.Marshal(s)
 	if err != nil {
 		return err
 	}
-	d.txn.Put(kv.CatalogSpace, oidKey('s', s.OID), b, nil)
+	key := oidKey('s', s.OID)
+	d.txn.Put(kv.CatalogSpace, key, b, d.readKey(key))
+	d.setNames(oldNames, []string{s.Name}, s.OID)
 	return nil
 }
 
 func (d *ddl) deleteSeq(s *seqDesc) {
 	delete(d.cat.seqs, s.Name)
 	delete(d.cat.seqOID, s.OID)
-	d.txn.Delete(kv.CatalogSpace, oidKey('s', s.OID), nil)
+	key := oidKey('s', s.OID)
+	d.txn.Delete(kv.CatalogSpace, key, d.readKey(key))
+	d.setNames([]string{s.Name}, nil, s.OID)
 }
 
 // bumpVersion marks the catalog changed; called once per DDL transaction.
+// The version is a nonce written blindly: DDL on different objects must
+// not conflict on it.
 func (d *ddl) bumpVersion() {
-	d.cat.version++
+	d.cat.version = rand.Uint64()
 	d.txn.Put(kv.CatalogSpace, catVersionKey, u64b(d.cat.version), nil)
+}
+
+// isCatalogMeta reports whether a read or range only served to find the
+// catalog (dropped from the command; see the top of this file).
+func isCatalogMeta(space kv.Space, key []byte) bool {
+	return space == kv.CatalogSpace && string(key) == string(catVersionKey)
+}
+
+// narrowCatalogDeps drops the catalog-version read and catalog scans from
+// a command's read set.
+func narrowCatalogDeps(cmd *kv.Command) {
+	reads := cmd.Reads[:0]
+	for _, r := range cmd.Reads {
+		if !isCatalogMeta(r.Space, r.Key) {
+			reads = append(reads, r)
+		}
+	}
+	cmd.Reads = reads
+	ranges := cmd.Ranges[:0]
+	for _, r := range cmd.Ranges {
+		if r.Space != kv.CatalogSpace {
+			ranges = append(ranges, r)
+		}
+	}
+	cmd.Ranges = ranges
 }

@@ -124,6 +124,9 @@ func (s *Session) copyIn(ec *execCtx, cs *pg_query.CopyStmt, o copyOpts, cw copy
 	if err != nil {
 		return "", err
 	}
+	if err := ec.tx.recordDeps(p.deps); err != nil {
+		return "", err
+	}
 	tw, err := p.newTableWriter(t)
 	if err != nil {
 		return "", err
@@ -395,6 +398,9 @@ func (s *Session) copyOut(ec *execCtx, cs *pg_query.CopyStmt, o copyOpts, cw cop
 		plan, err = p.planSelect(sel, nil)
 	}
 	if err != nil {
+		return "", err
+	}
+	if err := ec.tx.recordDeps(p.deps); err != nil {
 		return "", err
 	}
 	cols := visibleCols(plan)

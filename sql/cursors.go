@@ -96,6 +96,9 @@ func (s *Session) declareCursor(ctx context.Context, dc *pg_query.DeclareCursorS
 	if ps.plan == nil {
 		return nil, true, pgerror.New(pgerror.SyntaxError, "DECLARE CURSOR must be a SELECT")
 	}
+	if err := t.recordDeps(ps.deps); err != nil {
+		return nil, true, err
+	}
 	ec := s.newExecCtx(ctx, t, nil)
 	it, err := ps.plan.start(ec)
 	if err != nil {

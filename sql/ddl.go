@@ -20,7 +20,7 @@ func (p *planner) planUtility(n *pg_query.Node) (utilityFunc, error) {
 			if ec.tx.readOnly {
 				return "", errReadOnly(tag)
 			}
-			d := ec.tx.ddlFor()
+			d := ec.tx.ddlFor(ec)
 			return tag, fn(ec, d, w)
 		}
 	}
@@ -493,7 +493,7 @@ func dropObjects(ec *execCtx, d *ddl, ds *pg_query.DropStmt, w ResultWriter) err
 				_ = w.Notice(notice(pgerror.SuccessfulCompletion, kind+" \""+full+"\" does not exist, skipping"))
 				return nil
 			}
-			if kind == "table" || kind == "index" || kind == "sequence" {
+			if kind == "table" || kind == "sequence" {
 				return pgerror.New(pgerror.UndefinedTable, "%s \"%s\" does not exist", kind, full)
 			}
 			return pgerror.New(pgerror.UndefinedObject, "%s \"%s\" does not exist", kind, full)

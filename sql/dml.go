@@ -61,6 +61,7 @@ func (p *planner) planDML(n *pg_query.Node) (*dmlPlan, error) {
 func (p *planner) targetTable(rv *pg_query.RangeVar) (*tableDesc, error) {
 	if rv.Schemaname == "" || rv.Schemaname == "public" {
 		if t, ok := p.cat.tables[rv.Relname]; ok {
+			p.useTable(t)
 			return t, nil
 		}
 	}
@@ -430,6 +431,10 @@ func (d *dmlPlan) execInsert(ec *execCtx) ([][]types.Datum, string, error) {
 		it = &sliceIter{rows: rows}
 	}
 	defer it.close()
+	if d.onConflict != nil && !d.onConflict.doNothing {
+		d.w.touched = map[string]bool{}
+		defer func() { d.w.touched = nil }()
+	}
 	var out [][]types.Datum
 	var n int64
 	ncols := len(d.t.Columns)

@@ -55,9 +55,7 @@ func (e *Engine) cachedCatalog(v uint64) *catalog {
 
 func (e *Engine) storeCatalog(c *catalog) {
 	e.mu.Lock()
-	if e.st.cat == nil || e.st.cat.version <= c.version {
-		e.st.cat = c
-	}
+	e.st.cat = c
 	e.mu.Unlock()
 }
 

@@ -83,6 +83,10 @@ func (v *valuesNode) start(ec *execCtx) (iterator, error) {
 	for i, r := range v.rows {
 		row := make([]types.Datum, len(r))
 		for j, e := range r {
+			if _, isDefault := e.(defaultMarker); isDefault {
+				row[j] = defaultMarker{}
+				continue
+			}
 			d, err := e.eval(ec, nil)
 			if err != nil {
 				return nil, err

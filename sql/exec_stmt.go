@@ -33,6 +33,7 @@ type prepStmt struct {
 	dml     *dmlPlan // INSERT / UPDATE / DELETE
 	explain []string // EXPLAIN output
 	utility func(ec *execCtx, w ResultWriter) (string, error)
+	deps    []uint32 // table descriptors the plan depends on
 }
 
 func (ps *prepStmt) classify() {
@@ -83,6 +84,7 @@ func (s *Session) planFor(t *txnState, ps *prepStmt) error {
 	if err != nil {
 		return err
 	}
+	ps.deps = p.deps
 	for _, pe := range p.paramExprs {
 		if pe.t.OID == 0 || pe.t.OID == types.UnknownOID {
 			pe.t = p.params[pe.n]

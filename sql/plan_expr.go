@@ -48,6 +48,19 @@ func (p *planner) coerce(e expr, to types.T, cc types.CastContext) (expr, error)
 			if x.v == nil {
 				return &constExpr{v: nil, t: to}, nil
 			}
+			if cc == types.CastExplicit && to.Mod >= 0 {
+				// parse without the typmod, then apply it as an explicit
+				// cast does ('abcdef'::varchar(3) truncates)
+				base := types.T{OID: to.OID, Mod: -1}
+				v, err := types.ParseTextLoc(base, x.v.(string), p.s.set.loc)
+				if err != nil {
+					return nil, err
+				}
+				if v, err = castDatum(nil, v, base, to, types.CastExplicit); err != nil {
+					return nil, err
+				}
+				return &constExpr{v: v, t: to}, nil
+			}
 			v, err := types.ParseTextLoc(to, x.v.(string), p.s.set.loc)
 			if err != nil {
 				return nil, err

@@ -267,6 +267,7 @@ func (p *planner) planFromItem(f *pg_query.Node, parent *scope) (*fromItem, erro
 		}
 		if rv.Schemaname == "" || rv.Schemaname == "public" {
 			if t, ok := p.cat.tables[rv.Relname]; ok {
+				p.useTable(t)
 				s := newScanNode(t)
 				if rv == p.dmlTarget {
 					s.withRef = true

@@ -22,6 +22,17 @@ type planner struct {
 	where      string // clause being compiled, for error messages
 	ctes       []map[string]*cteDef
 	dmlTarget  *pg_query.RangeVar // UPDATE/DELETE target: its scan carries rowRefs
+	deps       []uint32           // OIDs of the tables the plan uses
+}
+
+// useTable notes that the plan depends on t's descriptor.
+func (p *planner) useTable(t *tableDesc) {
+	for _, o := range p.deps {
+		if o == t.OID {
+			return
+		}
+	}
+	p.deps = append(p.deps, t.OID)
 }
 
 // cteDef is one WITH query; its rows are computed once per execution.

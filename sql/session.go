@@ -154,7 +154,10 @@ func (s *Session) autocommitRetry(ctx context.Context, st stmt, w ResultWriter) 
 // server (writes whose output the client has not seen).
 func isRetryable(st stmt) bool {
 	n := st.node
-	return n.GetInsertStmt() != nil || n.GetUpdateStmt() != nil || n.GetDeleteStmt() != nil
+	return n.GetInsertStmt() != nil || n.GetUpdateStmt() != nil || n.GetDeleteStmt() != nil ||
+		n.GetCreateStmt() != nil || n.GetDropStmt() != nil || n.GetAlterTableStmt() != nil ||
+		n.GetIndexStmt() != nil || n.GetRenameStmt() != nil || n.GetTruncateStmt() != nil ||
+		n.GetCreateSeqStmt() != nil
 }
 
 // runSimple plans and runs one statement of a simple query, streaming text
@@ -233,6 +236,9 @@ func (s *Session) runStmt(ctx context.Context, ps *prepStmt, params []types.Datu
 		return nil, err
 	}
 	if err := s.planFor(t, ps); err != nil {
+		return nil, err
+	}
+	if err := t.recordDeps(ps.deps); err != nil {
 		return nil, err
 	}
 	ec := s.newExecCtx(ctx, t, params)

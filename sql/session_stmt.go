@@ -254,6 +254,18 @@ func (s *Session) setVar(name, val string, local bool) error {
 			s.tx.localRestore[key] = s.set.vals[key]
 		}
 	}
+	if !local && s.tx != nil && (s.mode == modeBlock || s.mode == modeImplicit) {
+		key := strings.ToLower(name)
+		if d, err := lookupSetting(name); err == nil {
+			key = strings.ToLower(d.name)
+		}
+		if s.tx.setUndo == nil {
+			s.tx.setUndo = map[string]string{}
+		}
+		if _, saved := s.tx.setUndo[key]; !saved {
+			s.tx.setUndo[key] = s.set.vals[key]
+		}
+	}
 	switch strings.ToLower(name) {
 	case "transaction_isolation", "transaction_read_only", "transaction_deferrable":
 		if strings.ToLower(name) == "transaction_read_only" && s.tx != nil {

@@ -77,6 +77,15 @@ type txnState struct {
 	failed     bool // set in the failed state, so COMMIT answers ROLLBACK
 	// localRestore holds the values SET LOCAL replaced, restored at the end.
 	localRestore map[string]string
+	// setUndo holds the values SET replaced, restored on rollback.
+	setUndo map[string]string
+	deps    map[uint32]bool // table descriptors read (recordDeps)
+}
+
+func (s *Session) undoSets(t *txnState) {
+	for k, v := range t.setUndo {
+		_ = s.set.set(k, v)
+	}
 }
 
 func (s *Session) restoreLocals(t *txnState) {
@@ -125,13 +134,32 @@ func (s *Session) ensureKV(ctx context.Context) (*txnState, error) {
 }
 
 // ddlFor returns the transaction's pending catalog change, starting one.
-func (t *txnState) ddlFor() *ddl {
+func (t *txnState) ddlFor(ec *execCtx) *ddl {
 	if t.ddl == nil {
 		t.cat = t.cat.copy()
 		t.ddl = &ddl{txn: t.kv, cat: t.cat}
 		t.ddl.bumpVersion()
 	}
+	t.ddl.e, t.ddl.ctx = ec.s.e, ec.ctx
 	return t.ddl
+}
+
+// recordDeps reads the descriptors of the tables a statement uses, once per
+// transaction, so concurrent DDL on them conflicts with this transaction.
+func (t *txnState) recordDeps(deps []uint32) error {
+	for _, oid := range deps {
+		if t.deps[oid] {
+			continue
+		}
+		if t.deps == nil {
+			t.deps = map[uint32]bool{}
+		}
+		t.deps[oid] = true
+		if _, _, err := t.kv.Get(kv.CatalogSpace, oidKey('t', oid)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // beginBlock starts an explicit transaction block.
@@ -154,8 +182,17 @@ func (s *Session) finishTxn(ctx context.Context, commit bool) error {
 	s.closeNamedPortals()
 	s.closeCursors(false)
 	s.restoreLocals(t)
-	if t == nil || t.kv == nil {
+	if t == nil {
 		return nil
+	}
+	if t.kv == nil {
+		if !commit || t.failed {
+			s.undoSets(t)
+		}
+		return nil
+	}
+	if !commit || t.failed {
+		s.undoSets(t)
 	}
 	if !commit || t.failed || !t.kv.HasWrites() {
 		t.kv.Release()
@@ -163,15 +200,13 @@ func (s *Session) finishTxn(ctx context.Context, commit bool) error {
 	}
 	cmd := t.kv.Command(time.Now().UnixMicro())
 	t.kv.Release()
+	narrowCatalogDeps(cmd)
 	res, err := s.e.propose(ctx, cmd)
 	if err != nil {
 		return err
 	}
 	if res.Err == kv.ErrConflict {
 		return errSerialization
-	}
-	if t.ddl != nil {
-		s.e.storeCatalog(t.cat)
 	}
 	return nil
 }

@@ -20,6 +20,9 @@ type tableWriter struct {
 	defaults []expr
 	checks   []checkExpr
 	buf      []byte
+	// touched holds the keys this statement inserted or updated through
+	// ON CONFLICT (a row may not be affected twice); reset per statement.
+	touched map[string]bool
 }
 
 type checkExpr struct {
@@ -212,6 +215,11 @@ func (w *tableWriter) insert(ec *execCtx, row []types.Datum, oc *onConflictPlan)
 		if oc.doNothing {
 			return nil, false, nil
 		}
+		if w.touched[string(pk)] {
+			return nil, false, &pgerror.Error{Code: pgerror.CardinalityViolation,
+				Message: "ON CONFLICT DO UPDATE command cannot affect row a second time",
+				Hint:    "Ensure that no rows proposed for insertion within the same command have duplicate constrained values."}
+		}
 		val, ok, err := txn.Get(t.Space, pk)
 		if err != nil || !ok {
 			return nil, false, err
@@ -237,6 +245,9 @@ func (w *tableWriter) insert(ec *execCtx, row []types.Datum, oc *onConflictPlan)
 		}
 		if _, err := w.update(ec, rowRef{key: pk, val: val}, old, nr); err != nil {
 			return nil, false, err
+		}
+		if w.touched != nil {
+			w.touched[string(w.pkKeyOf(nr, pk))] = true
 		}
 		return nr, true, nil
 	}
@@ -265,6 +276,9 @@ func (w *tableWriter) insert(ec *execCtx, row []types.Datum, oc *onConflictPlan)
 	}
 	w.buf = types.AppendRow(w.buf[:0], w.rowCols, row)
 	txn.Put(t.Space, key, append([]byte(nil), w.buf...), nil)
+	if w.touched != nil {
+		w.touched[string(key)] = true
+	}
 	for i, ix := range t.Indexes {
 		txn.Put(ix.Space, entries[i], key, nil)
 	}
@@ -347,4 +361,16 @@ func (w *tableWriter) delete(ec *execCtx, ref rowRef, old []types.Datum) error {
 		txn.Delete(ix.Space, k, ref.key)
 	}
 	return nil
+}
+
+// pkKeyOf returns the primary key of row (or old for tables without one).
+func (w *tableWriter) pkKeyOf(row []types.Datum, old []byte) []byte {
+	if len(w.t.pkIdx) == 0 {
+		return old
+	}
+	var k []byte
+	for _, i := range w.t.pkIdx {
+		k = types.AppendKey(k, w.t.Columns[i].Type, row[i])
+	}
+	return k
 }

@@ -195,10 +195,23 @@ func pgUserRows(v *View, s *Schema) [][]types.Datum {
 
 func pgAmRows(v *View, s *Schema) [][]types.Datum {
 	r := newRows(v)
-	r.add("oid", HeapAM, "amname", "heap", "amhandler", "heap_tableam_handler", "amtype", "t")
-	r.add("oid", BtreeAM, "amname", "btree", "amhandler", "bthandler", "amtype", "i")
-	r.add("oid", HashAM, "amname", "hash", "amhandler", "hashhandler", "amtype", "i")
+	for _, h := range amHandlers {
+		r.add("oid", h.am, "amname", h.amName, "amhandler", h.oid, "amtype", h.amType)
+	}
 	return r.out
+}
+
+// amHandlers are the access methods' handler functions, with PostgreSQL's
+// OIDs; RegprocOut knows their names.
+var amHandlers = []struct {
+	am             uint32
+	amName, amType string
+	oid            uint32
+	name           string
+}{
+	{HeapAM, "heap", "t", 3, "heap_tableam_handler"},
+	{BtreeAM, "btree", "i", 330, "bthandler"},
+	{HashAM, "hash", "i", 331, "hashhandler"},
 }
 
 func pgCollationRows(v *View, s *Schema) [][]types.Datum {

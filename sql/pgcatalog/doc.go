@@ -26,17 +26,21 @@
 //     the catalog functions, registered with types.RegisterFunc at init,
 //     reach the Schema through types.EvalContext.Session. Without it they
 //     see only the built-in catalog.
-//  4. Use Schema.RegclassIn/RegclassOut and RegnamespaceIn/RegnamespaceOut
-//     for the regclass and regnamespace casts, so 'users'::regclass and
-//     c.oid::regclass::text agree with pg_class.
+//  4. Use Schema.RegclassIn/RegclassOut, RegnamespaceIn/RegnamespaceOut
+//     and RegprocIn/RegprocOut for the regclass, regnamespace and regproc
+//     casts and output, so 'users'::regclass and c.oid::regclass::text
+//     agree with pg_class.
 //
 // Value conventions follow sql/types: oid, regproc-free integers and int
 // types are int64; name, text and "char" are string ("char" holds one byte,
 // "" for the zero byte); int2vector and oidvector are types.Array whose
 // subscripts start at 0 and whose text form is space-separated ("1 2");
 // pg_node_tree holds the expression text itself, so pg_get_expr returns it
-// unchanged. Columns PostgreSQL types regproc (typinput, aggfnoid, ...) are
-// text holding the function name, "-" for none. aclitem[] is text[].
+// unchanged. regproc columns of pg_type and pg_proc (typinput, ...) are
+// text holding the function name, "-" for none, because they name
+// functions logdb does not have; other regproc columns (pg_am.amhandler,
+// pg_operator.oprcode, ...) keep the regproc type and hold OIDs, which
+// Schema.RegprocOut prints. aclitem[] is text[].
 //
 // # Concurrency
 //

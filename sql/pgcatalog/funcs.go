@@ -193,6 +193,7 @@ func buildFuncs() []*types.Func {
 	add(fn("pg_encoding_to_char", args(tInt4), tName, true, func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		return encodingName(asInt(a[0])), nil
 	}))
+	add(fn("getdatabaseencoding", nil, tName, true, constant("UTF8")))
 	add(fn("pg_char_to_encoding", args(tName), tInt4, true, func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		return encodingNumber(asString(a[0])), nil
 	}))

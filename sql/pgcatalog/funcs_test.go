@@ -272,6 +272,9 @@ func TestRegproc(t *testing.T) {
 	if _, err := s.RegprocIn("no_such_function"); err == nil {
 		t.Error("RegprocIn of an unknown name succeeded")
 	}
+	if got, err := s.RegprocIn("bthandler"); err != nil || got != 330 || s.RegprocOut(330) != "bthandler" {
+		t.Errorf("RegprocIn(bthandler) = %d, %v", got, err)
+	}
 	if got := s.RegprocOut(0); got != "-" {
 		t.Errorf("RegprocOut(0) = %q", got)
 	}

@@ -389,7 +389,7 @@ func checkDatum(t types.T, d types.Datum) error {
 	switch t.OID {
 	case types.BoolOID:
 		_, ok = d.(bool)
-	case types.Int2OID, types.Int4OID, types.Int8OID, types.OidOID, types.XidOID, types.RegtypeOID, types.RegclassOID:
+	case types.Int2OID, types.Int4OID, types.Int8OID, types.OidOID, types.XidOID, types.RegtypeOID, types.RegclassOID, types.RegprocOID:
 		_, ok = d.(int64)
 	case types.Float4OID, types.Float8OID:
 		_, ok = d.(float64)

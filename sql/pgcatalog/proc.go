@@ -116,6 +116,11 @@ func (s *Schema) RegprocIn(text string) (uint32, error) {
 		return 0, pgerror.New(pgerror.UndefinedFunction, "function \"%s\" does not exist", text)
 	}
 	var found []uint32
+	for _, h := range amHandlers {
+		if h.name == name {
+			found = append(found, h.oid)
+		}
+	}
 	for _, p := range procList() {
 		if strings.ToLower(p.f.Name) == name {
 			found = append(found, p.oid)
@@ -141,6 +146,11 @@ func (s *Schema) RegprocOut(oid uint32) string {
 	}
 	if p, ok := procByOID(oid); ok {
 		return strings.ToLower(p.f.Name)
+	}
+	for _, h := range amHandlers {
+		if h.oid == oid {
+			return h.name
+		}
 	}
 	return strconv.FormatUint(uint64(oid), 10)
 }

@@ -22,8 +22,11 @@ type View struct {
 	Rows func(s *Schema) ([][]types.Datum, error)
 
 	colIndex map[string]int
-	// regproc marks columns PostgreSQL types as regproc; logdb shows them as
-	// text holding the function's name ("int4in", "-" for none).
+	// regproc marks the columns PostgreSQL types as regproc that logdb
+	// shows as text holding the function's name ("int4in", "-" for none):
+	// those of pg_type and pg_proc, whose rows name functions logdb does
+	// not have. Elsewhere regproc columns keep their type (int64 OIDs), so
+	// they compare with oid columns as in PostgreSQL.
 	regproc []bool
 }
 
@@ -60,6 +63,9 @@ func init() {
 			if !ok {
 				panic("BUG: pgcatalog: bad column definition " + c)
 			}
+			if typ == "regproc" && !regprocAsText[d.name] {
+				typ = "regproc_oid"
+			}
 			v.colIndex[name] = len(v.Columns)
 			v.Columns = append(v.Columns, ViewColumn{Name: name, Type: columnType(typ)})
 			v.regproc = append(v.regproc, typ == "regproc")
@@ -95,6 +101,9 @@ func Lookup(schema, name string) *View {
 // LookupOID returns the relation whose pg_class.oid is oid, or nil.
 func LookupOID(oid uint32) *View { return viewByOID[oid] }
 
+// regprocAsText lists the relations whose regproc columns are text.
+var regprocAsText = map[string]bool{"pg_type": true, "pg_proc": true}
+
 // typeByPgName resolves pg_type names, including types.AllTypes' array names.
 var typeByPgName = func() map[string]types.OID {
 	m := map[string]types.OID{}
@@ -107,6 +116,8 @@ var typeByPgName = func() map[string]types.OID {
 // columnType maps a pg_type name from relationDefs to the type logdb uses.
 func columnType(name string) types.T {
 	switch name {
+	case "regproc_oid":
+		name = "regproc"
 	case "regproc", "inet", "aclitem", "pg_ndistinct", "pg_dependencies", "pg_mcv_list":
 		name = "text" // regproc shows the function's name; see View.regproc
 	case "_aclitem", "_regproc", "_pg_statistic":
@@ -224,7 +235,8 @@ func (v *View) defaultRow() []types.Datum {
 		case c.Type.OID == types.BoolOID:
 			row[i] = false
 		case c.Type.OID == types.Int2OID, c.Type.OID == types.Int4OID, c.Type.OID == types.Int8OID,
-			c.Type.OID == types.OidOID, c.Type.OID == types.XidOID, c.Type.OID == types.RegtypeOID:
+			c.Type.OID == types.OidOID, c.Type.OID == types.XidOID, c.Type.OID == types.RegtypeOID,
+			c.Type.OID == types.RegprocOID:
 			row[i] = int64(0)
 		case c.Type.OID == types.Float4OID, c.Type.OID == types.Float8OID:
 			row[i] = float64(0)

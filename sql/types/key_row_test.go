@@ -366,3 +366,11 @@ func FuzzParseTimestamp(f *testing.F) {
 		}
 	})
 }
+
+func TestJSONBKeyEquality(t *testing.T) {
+	a := AppendKey(nil, tt(JSONBOID), mustParse(t, tt(JSONBOID), `{"a": 1.0, "b": [2.50]}`))
+	b := AppendKey(nil, tt(JSONBOID), mustParse(t, tt(JSONBOID), `{"b": [2.5], "a": 1}`))
+	if !bytes.Equal(a, b) {
+		t.Errorf("equal jsonb documents encode differently: %x %x", a, b)
+	}
+}

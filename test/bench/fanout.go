@@ -109,8 +109,8 @@ func runFanout(ctx context.Context, e *env, t *target, n int) (feed, write float
 					count(now, 1)
 				})
 			} else {
-				err = consumeLogdb(cctx, t, `SUBSCRIBE bench_fanout`, ready, func(now time.Time, line []byte) {
-					if string(copyField(line, 2)) == "insert" {
+				err = consumeLogdb(cctx, t, `SUBSCRIBE bench_fanout`, ready, func(now time.Time, op, _ []byte) {
+					if string(op) == "insert" {
 						count(now, 1)
 					}
 				})

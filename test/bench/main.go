@@ -54,6 +54,7 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&c.FanoutList, "fanout-subs", "1,10,100", "subscriber counts for the fan-out workload")
 	fs.IntVar(&c.FsyncSecs, "fsync-secs", 2, "seconds per pg_test_fsync test (0: skip; -quick: 1)")
 	fs.StringVar(&c.WorkDir, "workdir", os.TempDir(), "where the temporary data directories go (the disk being measured)")
+	fs.StringVar(&subscribeMode, "logdb-subscribe", "auto", "how logdb subscribers read: copy (COPY (SUBSCRIBE …) TO STDOUT), fetch (DECLARE … CURSOR FOR SUBSCRIBE + FETCH), auto (copy, else fetch)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -75,6 +76,11 @@ func parseFlags(args []string) (config, error) {
 				apply()
 			}
 		}
+	}
+	switch subscribeMode {
+	case "auto", "copy", "fetch":
+	default:
+		return c, fmt.Errorf("-logdb-subscribe: %q is not copy, fetch or auto", subscribeMode)
 	}
 	c.env.Quick = c.Quick
 	c.Workloads = splitList(*workloads)

@@ -131,11 +131,11 @@ func runOutbox(ctx context.Context, e *env, t *target) (sample, error) {
 		}()
 	default:
 		go func() {
-			consumerErr <- consumeLogdb(cctx, t, `SUBSCRIBE MESSAGES 'order-events'`, ready, func(now time.Time, line []byte) {
-				if string(copyField(line, 2)) != "message" {
+			consumerErr <- consumeLogdb(cctx, t, `SUBSCRIBE MESSAGES 'order-events'`, ready, func(now time.Time, op, after []byte) {
+				if string(op) != "message" {
 					return
 				}
-				sink.deliver(now, eventTS(copyField(line, 6)))
+				sink.deliver(now, eventTS(after))
 			})
 		}()
 	}

@@ -125,11 +125,49 @@ func consumePG(ctx context.Context, t *target, slot, pub string, ready chan<- er
 	return nil
 }
 
-// consumeLogdb runs `COPY (SUBSCRIBE …) TO STDOUT` and hands each text line
-// (tab-separated: lsn, xid, op, relation, key, before, after, commit_time) to
-// onLine. COPY gives no sign that the subscription has started, so ready is
-// signalled after a short grace period without an error.
-func consumeLogdb(ctx context.Context, t *target, subscribe string, ready chan<- error, onLine func(now time.Time, line []byte)) error {
+// changeFunc receives one change of a logdb subscription: its op ("insert",
+// "message", …) and its after column (row or message content as JSON text).
+// Both are valid only during the call.
+type changeFunc func(now time.Time, op, after []byte)
+
+// subscribeMode chooses how consumeLogdb reads a subscription: "copy",
+// "fetch", or "auto" (COPY, then DECLARE/FETCH if COPY is refused).
+var subscribeMode = "auto"
+
+// consumeLogdb follows a logdb SUBSCRIBE statement until ctx is cancelled.
+func consumeLogdb(ctx context.Context, t *target, subscribe string, ready chan<- error, onChange changeFunc) error {
+	if subscribeMode == "fetch" {
+		return consumeLogdbFetch(ctx, t, subscribe, ready, onChange)
+	}
+	if subscribeMode == "copy" {
+		return consumeLogdbCopy(ctx, t, subscribe, ready, onChange)
+	}
+	copyReady := make(chan error, 1)
+	done := make(chan error, 1)
+	go func() { done <- consumeLogdbCopy(ctx, t, subscribe, copyReady, onChange) }()
+	copyErr := <-copyReady
+	if copyErr == nil {
+		ready <- nil
+		return <-done
+	}
+	<-done
+	fetchReady := make(chan error, 1)
+	go func() { done <- consumeLogdbFetch(ctx, t, subscribe, fetchReady, onChange) }()
+	if err := <-fetchReady; err != nil {
+		err = fmt.Errorf("COPY (%s) TO STDOUT: %v; DECLARE CURSOR FOR %s: %w", subscribe, copyErr, subscribe, err)
+		ready <- err
+		<-done
+		return err
+	}
+	ready <- nil
+	return <-done
+}
+
+// consumeLogdbCopy runs `COPY (SUBSCRIBE …) TO STDOUT`, whose text lines
+// are tab-separated: lsn, xid, op, relation, key, before, after,
+// commit_time. COPY gives no sign that the subscription has started, so
+// ready is signalled after a short grace period without an error.
+func consumeLogdbCopy(ctx context.Context, t *target, subscribe string, ready chan<- error, onChange changeFunc) error {
 	c, err := t.connect(ctx)
 	if err != nil {
 		ready <- err
@@ -138,7 +176,10 @@ func consumeLogdb(ctx context.Context, t *target, subscribe string, ready chan<-
 	defer closeAll([]*pgx.Conn{c})
 	done := make(chan error, 1)
 	go func() {
-		_, err := c.PgConn().CopyTo(ctx, &lineWriter{onLine: onLine}, "COPY ("+subscribe+") TO STDOUT")
+		w := &lineWriter{onLine: func(now time.Time, line []byte) {
+			onChange(now, copyField(line, 2), copyField(line, 6))
+		}}
+		_, err := c.PgConn().CopyTo(ctx, w, "COPY ("+subscribe+") TO STDOUT")
 		done <- err
 	}()
 	select {
@@ -159,6 +200,43 @@ func consumeLogdb(ctx context.Context, t *target, subscribe string, ready chan<-
 		err = errors.New("subscription ended")
 	}
 	return err
+}
+
+// consumeLogdbFetch polls: BEGIN, DECLARE bench_sub CURSOR FOR SUBSCRIBE …,
+// then FETCH with a short timeout in a loop, over the simple protocol so
+// every column arrives as text (lsn, xid, op, relation, key, before, after,
+// commit_time).
+func consumeLogdbFetch(ctx context.Context, t *target, subscribe string, ready chan<- error, onChange changeFunc) error {
+	c, err := t.connect(ctx)
+	if err != nil {
+		ready <- err
+		return err
+	}
+	defer closeAll([]*pgx.Conn{c})
+	pc := c.PgConn()
+	if _, err := pc.Exec(ctx, "BEGIN; DECLARE bench_sub CURSOR FOR "+subscribe).ReadAll(); err != nil {
+		ready <- err
+		return err
+	}
+	ready <- nil
+	for ctx.Err() == nil {
+		res, err := pc.Exec(ctx, "FETCH 1000 bench_sub WITH (timeout = '200ms')").ReadAll()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("FETCH: %w", err)
+		}
+		now := time.Now()
+		for _, r := range res {
+			for _, row := range r.Rows {
+				if len(row) >= 7 {
+					onChange(now, row[2], row[6])
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // lineWriter splits a COPY text stream into lines; a CopyData message
