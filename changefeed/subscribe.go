@@ -60,7 +60,8 @@ type Subscription struct {
 	// the log cursor
 	pos      uint64 // next entry index to read
 	after    uint64 // deliver only LSNs above it (the start position)
-	sch      *schema
+	sch      *schema // in force after entry pos-1
+	schStale bool    // sch must be read again before entry pos
 	batch    []raftlog.Entry
 	failed   []uint64
 	ent      entryState
@@ -180,7 +181,10 @@ func (s *Subscription) start(slot Slot) error {
 		}
 		return f.retentionError(what, s.after)
 	}
-	sch, err := f.schemaAt(s.pos - 1)
+	// A start beyond the applied index: the schema is read again when the
+	// first entry arrives (DDL may commit before it).
+	s.schStale = s.pos-1 > applied
+	sch, err := f.schemaAt(min(s.pos-1, applied))
 	if err != nil {
 		return err
 	}
@@ -434,6 +438,12 @@ func (s *Subscription) loadEntry() error {
 	if cmd.Kind != kv.KindTxn && cmd.Kind != kv.KindMessage {
 		return nil
 	}
+	if s.schStale {
+		if s.sch, err = s.f.schemaAt(e.Index - 1); err != nil {
+			return err
+		}
+		s.schStale = false
+	}
 	applied := !containsSorted(s.failed, e.Index)
 	st := entryState{index: e.Index, cmd: cmd, applied: applied, time: commitTime(cmd)}
 	if applied && cmd.Kind == kv.KindTxn && writesCatalog(cmd) {
@@ -445,7 +455,7 @@ func (s *Subscription) loadEntry() error {
 	if IndexOf(s.after) > e.Index || EndLSN(e.Index) <= s.after {
 		return nil // entirely at or before the start position
 	}
-	if countChanges(cmd, applied, s.sch, st.prev) >= MaxSeq {
+	if len(cmd.Writes)+len(cmd.Messages) >= MaxSeq && countChanges(cmd, applied, s.sch, st.prev) >= MaxSeq {
 		return errTooManyChanges(e.Index)
 	}
 	s.ent = st

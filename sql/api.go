@@ -91,6 +91,11 @@ type Prepared struct {
 	Columns    []Column // nil when the statement returns no rows (NoData)
 
 	ps *prepStmt
+	// the last Bind's portal description, reused while formats and plan
+	// stay the same (callers must not modify Portal.Columns)
+	portalCols    []Column
+	portalFormats []int16
+	portalCat     *catalog
 }
 
 // Portal is a bound statement ready to execute.

@@ -100,3 +100,45 @@ func TestCancelAndTimeout(t *testing.T) {
 	mustExec(t, s, "SET statement_timeout = 0")
 	expectRows(t, s, "SELECT 1", "1")
 }
+
+// Extended-protocol autocommit statements are re-run at Sync on 40001 when
+// the re-run gives the client the same command tag.
+func TestExtendedAutocommitRetry(t *testing.T) {
+	e := mustEngine(t)
+	s := mustSession(t, e)
+	mustExec(t, s, "CREATE TABLE c (id int PRIMARY KEY, n int)")
+	mustExec(t, s, "INSERT INTO c VALUES (1, 0)")
+	const workers, each = 4, 25
+	var wg sync.WaitGroup
+	errs := make(chan error, workers*each)
+	for w := 0; w < workers; w++ {
+		ws := mustSession(t, e)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ctx := context.Background()
+			if _, err := ws.Prepare(ctx, "u", "UPDATE c SET n = n + $1 WHERE id = 1", nil); err != nil {
+				errs <- err
+				return
+			}
+			for i := 0; i < each; i++ {
+				_, err := ws.Bind(ctx, "", "u", nil, [][]byte{[]byte("1")}, nil)
+				if err == nil {
+					_, err = ws.Execute(ctx, "", 0, &recorder{})
+				}
+				if serr := ws.Sync(ctx); err == nil {
+					err = serr
+				}
+				if err != nil {
+					errs <- err
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	expectRows(t, s, "SELECT n FROM c", fmt.Sprint(workers*each))
+}

@@ -94,8 +94,43 @@ func (p *planner) planUtility(n *pg_query.Node) (utilityFunc, error) {
 		cs := n.GetCopyStmt()
 		return func(ec *execCtx, w ResultWriter) (string, error) { return ec.s.execCopy(ec, cs, w) }, nil
 	}
-	name := strings.TrimSuffix(nodeName(n), "Stmt")
-	return nil, pgerror.Unsupported("statement " + name)
+	return nil, pgerror.Unsupported(statementName(n))
+}
+
+var statementNames = map[string]string{
+	"CreateTrigStmt": "CREATE TRIGGER", "CreateFunctionStmt": "CREATE FUNCTION", "CreatePolicyStmt": "CREATE POLICY",
+	"CreateRoleStmt": "CREATE ROLE", "AlterRoleStmt": "ALTER ROLE", "DropRoleStmt": "DROP ROLE",
+	"CreateDomainStmt": "CREATE DOMAIN", "CompositeTypeStmt": "CREATE TYPE", "CreateEnumStmt": "CREATE TYPE ... AS ENUM",
+	"CreateRangeStmt": "CREATE TYPE ... AS RANGE", "CreateTableAsStmt": "CREATE TABLE AS / SELECT INTO",
+	"RuleStmt": "CREATE RULE", "CreatedbStmt": "CREATE DATABASE", "DropdbStmt": "DROP DATABASE",
+	"CreatePublicationStmt": "CREATE PUBLICATION", "CreateSubscriptionStmt": "CREATE SUBSCRIPTION",
+	"AlterSeqStmt": "ALTER SEQUENCE", "DoStmt": "DO (anonymous code block)", "CallStmt": "CALL (procedures)",
+	"ReindexStmt": "REINDEX", "ClusterStmt": "CLUSTER", "CreateMatViewStmt": "CREATE MATERIALIZED VIEW",
+	"RefreshMatViewStmt": "REFRESH MATERIALIZED VIEW", "CreateExtensionStmt": "CREATE EXTENSION",
+	"AlterTableSpaceOptionsStmt": "ALTER TABLESPACE", "CreateTableSpaceStmt": "CREATE TABLESPACE",
+	"AlterOwnerStmt": "ALTER ... OWNER TO", "AlterObjectSchemaStmt": "ALTER ... SET SCHEMA",
+	"CreateForeignTableStmt": "foreign tables", "CreateCastStmt": "CREATE CAST", "DefineStmt": "CREATE AGGREGATE/OPERATOR/TYPE",
+	"AlterDefaultPrivilegesStmt": "ALTER DEFAULT PRIVILEGES", "SecLabelStmt": "SECURITY LABEL",
+	"CreateStatsStmt": "CREATE STATISTICS", "CreateEventTrigStmt": "CREATE EVENT TRIGGER", "MergeStmt": "MERGE",
+	"LoadStmt": "LOAD", "ReassignOwnedStmt": "REASSIGN OWNED", "DropOwnedStmt": "DROP OWNED",
+	"CreateConversionStmt": "CREATE CONVERSION", "AlterSystemStmt": "ALTER SYSTEM", "ImportForeignSchemaStmt": "IMPORT FOREIGN SCHEMA",
+}
+
+// statementName names a statement kind for 0A000 messages.
+func statementName(n *pg_query.Node) string {
+	kind := nodeName(n)
+	if s, ok := statementNames[kind]; ok {
+		return s
+	}
+	kind = strings.TrimSuffix(kind, "Stmt")
+	var b strings.Builder
+	for i, r := range kind {
+		if i > 0 && r >= 'A' && r <= 'Z' {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(r)
+	}
+	return strings.ToUpper(b.String())
 }
 
 func notice(code, msg string) *pgerror.Error {

@@ -69,7 +69,7 @@ func TestDMLAndDDL(t *testing.T) {
 	mustExec(t, s, "DELETE FROM u WHERE id = 2")
 	expectRows(t, s, "SELECT count(*) FROM u WHERE code = 1", "0")
 	mustExec(t, s, "DROP INDEX u_code")
-	expectErr(t, s, "DROP INDEX u_code", pgerror.UndefinedTable)
+	expectErr(t, s, "DROP INDEX u_code", pgerror.UndefinedObject)
 	mustExec(t, s, "DROP INDEX IF EXISTS u_code")
 
 	// ALTER TABLE

@@ -34,6 +34,7 @@ type prepStmt struct {
 	explain []string // EXPLAIN output
 	utility func(ec *execCtx, w ResultWriter) (string, error)
 	deps    []uint32 // table descriptors the plan depends on
+	visCols []resultCol
 }
 
 func (ps *prepStmt) classify() {
@@ -65,7 +66,7 @@ func (s *Session) planFor(t *txnState, ps *prepStmt) error {
 	case n.GetSelectStmt() != nil:
 		var plan node
 		if plan, err = p.planSelect(n.GetSelectStmt(), nil); err == nil {
-			ps.plan, ps.cols = plan, plan.columns()
+			ps.plan, ps.cols, ps.visCols = plan, plan.columns(), visibleCols(plan)
 		}
 	case n.GetInsertStmt() != nil, n.GetUpdateStmt() != nil, n.GetDeleteStmt() != nil:
 		var d *dmlPlan
@@ -145,7 +146,7 @@ func (s *Session) run(ec *execCtx, ps *prepStmt, w ResultWriter) (*cursor, error
 		if err != nil {
 			return nil, err
 		}
-		return &cursor{cols: visibleCols(ps.plan), it: it, tag: "SELECT", countTag: true, tx: ec.tx}, nil
+		return &cursor{cols: ps.visCols, it: it, tag: "SELECT", countTag: true, tx: ec.tx}, nil
 	case ps.dml != nil:
 		if ec.tx.readOnly {
 			return nil, errReadOnly(strings.ToUpper(ps.dml.verb))
@@ -233,6 +234,7 @@ func (s *Session) writeRows(ctx context.Context, cur *cursor, maxRows int, forma
 	}
 	cur.n = 0
 	vals := make([][]byte, len(cols))
+	offs := make([]int, 0, 2*len(cols))
 	var buf []byte
 	for {
 		if maxRows > 0 && cur.n >= int64(maxRows) {
@@ -246,7 +248,7 @@ func (s *Session) writeRows(ctx context.Context, cur *cursor, maxRows int, forma
 			return false, nil
 		}
 		buf = buf[:0]
-		offs := make([]int, 0, 2*len(cols))
+		offs = offs[:0]
 		for i := range cols {
 			d := row[i]
 			if d == nil {

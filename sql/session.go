@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -133,7 +134,7 @@ func (s *Session) simpleQuery(ctx context.Context, query string, w ResultWriter)
 
 func (s *Session) autocommitRetry(ctx context.Context, st stmt, w ResultWriter) error {
 	var err error
-	for attempt := 0; attempt < 8; attempt++ {
+	for attempt := 0; attempt < 100; attempt++ {
 		buf := &bufferWriter{}
 		if err = s.runSimple(ctx, st, buf); err == nil && s.mode == modeImplicit {
 			err = s.finishTxn(ctx, true)
@@ -145,7 +146,13 @@ func (s *Session) autocommitRetry(ctx context.Context, st stmt, w ResultWriter) 
 		if pgerror.Code(err) != pgerror.SerializationFailure || ctx.Err() != nil {
 			return err
 		}
-		time.Sleep(time.Duration(attempt*attempt+1) * time.Millisecond)
+		// randomized backoff: contenders spread out instead of colliding again
+		max := time.Millisecond << min(attempt, 5)
+		select {
+		case <-time.After(time.Duration(rand.Int64N(int64(max))) + 100*time.Microsecond):
+		case <-ctx.Done():
+			return s.ctxErr(ctx)
+		}
 	}
 	return err
 }
@@ -392,7 +399,12 @@ func (s *Session) bind(ctx context.Context, portal, stmtName string, paramFormat
 	}
 	p = &Portal{Name: portal, prep: pr, params: vals, formats: resultFormats}
 	if pr.ps.cols != nil {
-		p.Columns = s.describe(pr.ps.cols, resultFormats)
+		if pr.portalCols == nil || pr.portalCat != pr.ps.cat || !sameFormats(pr.portalFormats, resultFormats) {
+			pr.portalCols = s.describe(pr.ps.cols, resultFormats)
+			pr.portalFormats = append(pr.portalFormats[:0], resultFormats...)
+			pr.portalCat = pr.ps.cat
+		}
+		p.Columns = pr.portalCols
 	}
 	s.portals[portal] = p
 	return p, nil
@@ -435,16 +447,78 @@ func (s *Session) execute(ctx context.Context, name string, maxRows int, w Resul
 		return true, nil
 	}
 	tag := p.cur.tagText()
+	rows := p.cur.cols != nil
 	p.closeCursor()
+	if s.mode == modeImplicit && s.tx != nil {
+		if !rows && isRetryable(p.prep.ps.st) {
+			s.tx.replay = append(s.tx.replay, replayItem{ps: p.prep.ps, params: p.params, tag: tag})
+		} else {
+			s.tx.noReplay = true
+		}
+	}
 	return false, w.Complete(tag)
+}
+
+// replayItem is a statement of an extended-protocol implicit transaction
+// that may be re-run when the transaction hits 40001 at Sync.
+type replayItem struct {
+	ps     *prepStmt
+	params []types.Datum
+	tag    string
 }
 
 func (s *Session) sync(ctx context.Context) (err error) {
 	defer s.guard(&err)
-	if s.mode == modeImplicit {
-		return s.finishTxn(ctx, true)
+	if s.mode != modeImplicit {
+		return nil
 	}
-	return nil
+	t := s.tx
+	canReplay := t != nil && !t.noReplay && len(t.replay) > 0
+	err = s.finishTxn(ctx, true)
+	if err == nil || !canReplay || pgerror.Code(err) != pgerror.SerializationFailure {
+		return err
+	}
+	return s.replayImplicit(ctx, t.replay)
+}
+
+// replayImplicit re-runs an implicit transaction that failed with 40001
+// at Sync. The client has seen only command tags; when the re-run gives
+// the same tags it commits in its place, else the client gets 40001.
+func (s *Session) replayImplicit(ctx context.Context, items []replayItem) error {
+	for attempt := 0; attempt < 100; attempt++ {
+		max := time.Millisecond << min(attempt, 5)
+		select {
+		case <-time.After(time.Duration(rand.Int64N(int64(max))) + 100*time.Microsecond):
+		case <-ctx.Done():
+			return s.ctxErr(ctx)
+		}
+		same := true
+		for _, it := range items {
+			cur, err := s.runStmt(ctx, it.ps, it.params, &bufferWriter{})
+			if err != nil {
+				s.failTxn()
+				return err
+			}
+			tag := ""
+			if cur != nil {
+				tag = cur.tagText()
+				cur.close()
+			}
+			if tag != it.tag {
+				same = false
+				break
+			}
+		}
+		if !same {
+			s.failTxn()
+			return errSerialization
+		}
+		err := s.finishTxn(ctx, true)
+		if err == nil || pgerror.Code(err) != pgerror.SerializationFailure {
+			return err
+		}
+	}
+	return errSerialization
 }
 
 // bufferWriter records results to replay once the statement committed.
@@ -518,4 +592,16 @@ func sameShape(desc []Column, cols []resultCol) bool {
 		n++
 	}
 	return n == len(desc)
+}
+
+func sameFormats(a, b []int16) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }

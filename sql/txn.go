@@ -80,6 +80,11 @@ type txnState struct {
 	// setUndo holds the values SET replaced, restored on rollback.
 	setUndo map[string]string
 	deps    map[uint32]bool // table descriptors read (recordDeps)
+	// replay lists the statements of an extended-protocol implicit
+	// transaction, for the retry at Sync; noReplay disables it (a statement
+	// returned rows, or cannot be re-run).
+	replay   []replayItem
+	noReplay bool
 }
 
 func (s *Session) undoSets(t *txnState) {
@@ -144,17 +149,22 @@ func (t *txnState) ddlFor(ec *execCtx) *ddl {
 	return t.ddl
 }
 
-// recordDeps reads the descriptors of the tables a statement uses, once per
-// transaction, so concurrent DDL on them conflicts with this transaction.
+// recordDeps notes the descriptors of the tables a statement uses; a
+// transaction that writes reads them at commit (in its snapshot), so
+// concurrent DDL on them conflicts with it. Read-only transactions never
+// propose and skip the reads.
 func (t *txnState) recordDeps(deps []uint32) error {
 	for _, oid := range deps {
-		if t.deps[oid] {
-			continue
-		}
 		if t.deps == nil {
 			t.deps = map[uint32]bool{}
 		}
 		t.deps[oid] = true
+	}
+	return nil
+}
+
+func (t *txnState) readDeps() error {
+	for oid := range t.deps {
 		if _, _, err := t.kv.Get(kv.CatalogSpace, oidKey('t', oid)); err != nil {
 			return err
 		}
@@ -197,6 +207,10 @@ func (s *Session) finishTxn(ctx context.Context, commit bool) error {
 	if !commit || t.failed || !t.kv.HasWrites() {
 		t.kv.Release()
 		return nil
+	}
+	if err := t.readDeps(); err != nil {
+		t.kv.Release()
+		return err
 	}
 	cmd := t.kv.Command(time.Now().UnixMicro())
 	t.kv.Release()

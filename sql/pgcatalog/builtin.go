@@ -1,6 +1,7 @@
 package pgcatalog
 
 import (
+	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -14,6 +15,7 @@ import (
 
 func init() {
 	rowFuncs["pg_catalog.pg_type"] = pgTypeRows
+	rowFuncs["pg_catalog.pg_description"] = pgDescriptionRows
 	rowFuncs["pg_catalog.pg_namespace"] = pgNamespaceRows
 	rowFuncs["pg_catalog.pg_database"] = pgDatabaseRows
 	rowFuncs["pg_catalog.pg_authid"] = pgAuthidRows
@@ -118,7 +120,11 @@ func typeRow(t types.Info) []any {
 func pgNamespaceRows(v *View, s *Schema) [][]types.Datum {
 	r := newRows(v)
 	for _, n := range s.namespaces() {
-		r.add("oid", n.oid, "nspname", n.name, "nspowner", SuperuserOID)
+		owner := SuperuserOID
+		if n.oid == PublicNamespace {
+			owner = DatabaseOwnerOID
+		}
+		r.add("oid", n.oid, "nspname", n.name, "nspowner", owner)
 	}
 	return r.out
 }
@@ -166,11 +172,14 @@ func (s *Schema) user() string {
 
 // The current user is the only role: a superuser with PostgreSQL's
 // bootstrap-superuser OID, so every object's owner resolves to it.
+// pg_database_owner is PostgreSQL's predefined role that owns schema
+// public; listing it keeps pg_dump from emitting ALTER SCHEMA public OWNER.
 func pgAuthidRows(v *View, s *Schema) [][]types.Datum {
 	r := newRows(v)
 	r.add("oid", SuperuserOID, "rolname", s.user(), "rolsuper", true, "rolinherit", true,
 		"rolcreaterole", true, "rolcreatedb", true, "rolcanlogin", true, "rolreplication", true,
 		"rolbypassrls", true, "rolconnlimit", -1)
+	r.add("oid", DatabaseOwnerOID, "rolname", "pg_database_owner", "rolinherit", true, "rolconnlimit", -1)
 	return r.out
 }
 
@@ -179,7 +188,50 @@ func pgRolesRows(v *View, s *Schema) [][]types.Datum {
 	r.add("oid", SuperuserOID, "rolname", s.user(), "rolsuper", true, "rolinherit", true,
 		"rolcreaterole", true, "rolcreatedb", true, "rolcanlogin", true, "rolreplication", true,
 		"rolbypassrls", true, "rolconnlimit", -1, "rolpassword", "********")
+	r.add("oid", DatabaseOwnerOID, "rolname", "pg_database_owner", "rolsuper", false, "rolinherit", true,
+		"rolcreaterole", false, "rolcreatedb", false, "rolcanlogin", false, "rolreplication", false,
+		"rolbypassrls", false, "rolconnlimit", -1, "rolpassword", "********")
 	return r.out
+}
+
+// roleName is pg_get_userbyid.
+func (s *Schema) roleName(oid uint32) string {
+	switch oid {
+	case SuperuserOID:
+		return s.user()
+	case DatabaseOwnerOID:
+		return "pg_database_owner"
+	}
+	return fmt.Sprintf("unknown (OID=%d)", oid)
+}
+
+// descriptions are pg_description's rows: PostgreSQL's comment on schema
+// public (pg_dump emits COMMENT ON SCHEMA public IS ” without it).
+var descriptions = []struct {
+	obj, class uint32
+	sub        int32
+	text       string
+}{
+	{PublicNamespace, 2615, 0, "standard public schema"},
+}
+
+func pgDescriptionRows(v *View, s *Schema) [][]types.Datum {
+	r := newRows(v)
+	for _, d := range descriptions {
+		r.add("objoid", d.obj, "classoid", d.class, "objsubid", d.sub, "description", d.text)
+	}
+	return r.out
+}
+
+// description is obj_description / col_description: the comment on obj in
+// catalog class (0: any), or NULL.
+func description(obj, class uint32, sub int32) types.Datum {
+	for _, d := range descriptions {
+		if d.obj == obj && d.sub == sub && (class == 0 || d.class == class) {
+			return d.text
+		}
+	}
+	return nil
 }
 
 func pgUserRows(v *View, s *Schema) [][]types.Datum {

@@ -185,10 +185,7 @@ func buildFuncs() []*types.Func {
 
 	// Names of things.
 	add(fn("pg_get_userbyid", args(tOid), tName, true, func(ctx *types.EvalContext, a []types.Datum) (types.Datum, error) {
-		if oid := asOID(a[0]); oid != SuperuserOID {
-			return fmt.Sprintf("unknown (OID=%d)", oid), nil
-		}
-		return schemaOf(ctx).user(), nil
+		return schemaOf(ctx).roleName(asOID(a[0])), nil
 	}))
 	add(fn("pg_encoding_to_char", args(tInt4), tName, true, func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		return encodingName(asInt(a[0])), nil
@@ -220,9 +217,11 @@ func buildFuncs() []*types.Func {
 	// Comments: logdb keeps none.
 	// The object argument accepts any type: psql passes regproc columns
 	// (pg_operator.oprcode), which logdb shows as text.
-	add(fn("obj_description", args(tAny), tText, true, constant(nil)))
-	add(fn("obj_description", args(tAny, tName), tText, true, constant(nil)))
-	add(fn("col_description", args(tAny, tInt4), tText, true, constant(nil)))
+	add(fn("obj_description", args(tAny), tText, true, objDescription))
+	add(fn("obj_description", args(tAny, tName), tText, true, objDescription))
+	add(fn("col_description", args(tAny, tInt4), tText, true, func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
+		return description(asOID(a[0]), classPgClass, int32(asInt(a[1]))), nil
+	}))
 	add(fn("shobj_description", args(tAny, tName), tText, true, constant(nil)))
 
 	// Privileges: the only role is a superuser.
@@ -337,9 +336,10 @@ func getConstraintdef(ctx *types.EvalContext, a []types.Datum) (types.Datum, err
 }
 
 // getExpr is pg_get_expr: logdb's expression trees are already the text
-// PostgreSQL would print, so it returns them unchanged.
-func getExpr(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
-	return asString(a[0]), nil
+// PostgreSQL would print, but for the qualification of regclass constants,
+// which depends on the search path.
+func getExpr(ctx *types.EvalContext, a []types.Datum) (types.Datum, error) {
+	return schemaOf(ctx).deparseExpr(asString(a[0])), nil
 }
 
 func getViewdef(ctx *types.EvalContext, a []types.Datum) (types.Datum, error) {
@@ -530,4 +530,17 @@ func currentSchemas(ctx *types.EvalContext, a []types.Datum) (types.Datum, error
 		}
 	}
 	return out, nil
+}
+
+// objDescription is obj_description(oid[, catalog name]).
+func objDescription(ctx *types.EvalContext, a []types.Datum) (types.Datum, error) {
+	var class uint32
+	if len(a) == 2 {
+		r, ok := schemaOf(ctx).relationByName("pg_catalog", asString(a[1]))
+		if !ok {
+			return nil, nil
+		}
+		class = r.oid
+	}
+	return description(asOID(a[0]), class, 0), nil
 }

@@ -144,6 +144,9 @@ func TestMiscFunctions(t *testing.T) {
 		{"pg_table_is_visible", []types.Datum{int64(99999)}, false},
 		{"pg_get_expr", []types.Datum{"now()", int64(16386), true}, "now()"},
 		{"obj_description", []types.Datum{int64(16386), "pg_class"}, nil},
+		{"obj_description", []types.Datum{int64(2200), "pg_namespace"}, "standard public schema"},
+		{"obj_description", []types.Datum{int64(2200), "pg_class"}, nil},
+		{"pg_get_userbyid", []types.Datum{int64(6171)}, "pg_database_owner"},
 		{"pg_relation_is_publishable", []types.Datum{int64(16386)}, true},
 		{"pg_table_size", []types.Datum{int64(16386)}, int64(8192)},
 		{"has_table_privilege", []types.Datum{"users", "SELECT"}, true},
@@ -196,7 +199,7 @@ func TestRegclass(t *testing.T) {
 		11|pg_catalog|10
 		13000|information_schema|10
 		16500|other|10
-		2200|public|10
+		2200|public|6171
 		99|pg_toast|10`)
 }
 
@@ -282,4 +285,33 @@ func TestRegproc(t *testing.T) {
 	got := mustSelect(t, s, "pg_catalog", "pg_proc", "proname, pronargs, proargtypes, prorettype",
 		func(get func(string) types.Datum) bool { return get("oid") == int64(oid) })
 	expectLines(t, "pg_proc", got, "pg_get_serial_sequence|2|25 25|25")
+}
+
+// TestGetExprSearchPath: pg_dump sets search_path to ” and expects
+// regclass constants qualified, as PostgreSQL deparses them.
+func TestGetExprSearchPath(t *testing.T) {
+	s := testSchema()
+	s.Sequences = append(s.Sequences, Sequence{OID: 16500, Name: "Order_id_seq", Schema: "public"})
+	cases := map[string][2]string{ // expr: {search_path public, search_path ''}
+		"nextval('users_id_seq'::regclass)": {"nextval('users_id_seq'::regclass)", "nextval('public.users_id_seq'::regclass)"},
+		"nextval('Order_id_seq'::regclass)": {`nextval('"Order_id_seq"'::regclass)`, `nextval('public."Order_id_seq"'::regclass)`},
+		"now()":                             {"now()", "now()"},
+		"'nosuch'::regclass":                {"'nosuch'::regclass", "'nosuch'::regclass"},
+	}
+	for expr, want := range cases {
+		s.SearchPath = nil
+		if got := mustCall(t, s, "pg_get_expr", expr, int64(16386)); got != want[0] {
+			t.Errorf("pg_get_expr(%q) = %v, want %s", expr, got, want[0])
+		}
+		s.SearchPath = []string{}
+		if got := mustCall(t, s, "pg_get_expr", expr, int64(16386), true); got != want[1] {
+			t.Errorf("pg_get_expr(%q) with empty search_path = %v, want %s", expr, got, want[1])
+		}
+	}
+	if got := mustCall(t, s, "current_schemas", false); len(got.(types.Array).Elements) != 0 {
+		t.Errorf("current_schemas(false) with empty search_path = %v", got)
+	}
+	if got := mustCall(t, s, "pg_get_indexdef", int64(16395), int64(0), true); got != "CREATE UNIQUE INDEX users_pkey ON public.users USING btree (id)" {
+		t.Errorf("pg_get_indexdef pretty with empty search_path = %v", got)
+	}
 }

@@ -174,7 +174,7 @@ func isColumnsRows(v *View, s *Schema) [][]types.Datum {
 				v.set(row, "identity_cycle", yesNo(q.Cycle))
 			}
 		case c.Default != "":
-			v.set(row, "column_default", c.Default)
+			v.set(row, "column_default", s.deparseExpr(c.Default))
 		}
 	}
 	for i := range s.Tables {
@@ -210,7 +210,11 @@ func (s *Schema) ownedSequence(t *Table, attnum int16) *Sequence {
 func isSchemataRows(v *View, s *Schema) [][]types.Datum {
 	r := newRows(v)
 	for _, n := range s.namespaces() {
-		r.add("catalog_name", s.catalogName(), "schema_name", n.name, "schema_owner", s.user())
+		owner := s.user()
+		if n.oid == PublicNamespace {
+			owner = "pg_database_owner"
+		}
+		r.add("catalog_name", s.catalogName(), "schema_name", n.name, "schema_owner", owner)
 	}
 	return r.out
 }

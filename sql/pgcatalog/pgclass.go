@@ -16,7 +16,6 @@ func init() {
 	rowFuncs["pg_catalog.pg_index"] = pgIndexRows
 	rowFuncs["pg_catalog.pg_constraint"] = pgConstraintRows
 	rowFuncs["pg_catalog.pg_sequence"] = pgSequenceRows
-	rowFuncs["pg_catalog.pg_depend"] = pgDependRows
 }
 
 // static caches the rows that describe the catalog relations themselves;
@@ -310,35 +309,4 @@ func seqType(q *Sequence) types.T {
 		return types.T{OID: types.Int8OID, Mod: -1}
 	}
 	return q.Type
-}
-
-// pgDependRows lists what psql and pg_get_serial_sequence read: a serial
-// column's sequence depends on it automatically ('a'), an identity
-// column's internally ('i').
-func pgDependRows(v *View, s *Schema) [][]types.Datum {
-	r := newRows(v)
-	for i := range s.Sequences {
-		q := &s.Sequences[i]
-		if q.OwnerTable == 0 {
-			continue
-		}
-		deptype := "a"
-		if t, ok := s.tableByOID(q.OwnerTable); ok {
-			if c := t.column(q.OwnerAttNum); c != nil && c.Identity != 0 {
-				deptype = "i"
-			}
-		}
-		r.add("classid", 1259, "objid", q.OID, "objsubid", 0, "refclassid", 1259,
-			"refobjid", q.OwnerTable, "refobjsubid", q.OwnerAttNum, "deptype", deptype)
-	}
-	for i := range s.Tables {
-		t := &s.Tables[i]
-		for _, c := range t.Constraints {
-			if c.IndexOID != 0 && (c.Kind == 'p' || c.Kind == 'u') {
-				r.add("classid", 1259, "objid", c.IndexOID, "objsubid", 0, "refclassid", 2606,
-					"refobjid", c.OID, "refobjsubid", 0, "deptype", "i")
-			}
-		}
-	}
-	return r.out
 }

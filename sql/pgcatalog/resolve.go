@@ -11,7 +11,8 @@ import (
 // Fixed OIDs of built-in objects, as in PostgreSQL.
 const (
 	PgToastNamespace uint32 = 99
-	SuperuserOID     uint32 = 10 // the bootstrap superuser; every object's owner
+	SuperuserOID     uint32 = 10   // the bootstrap superuser; every object's owner
+	DatabaseOwnerOID uint32 = 6171 // pg_database_owner, owner of schema public
 	DefaultTablespc  uint32 = 1663
 	GlobalTablespc   uint32 = 1664
 	HeapAM           uint32 = 2

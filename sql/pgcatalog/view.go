@@ -88,9 +88,9 @@ func init() {
 func Views() []*View { return allViews }
 
 // Lookup returns the relation schema.name, or nil. Names are matched
-// exactly (the caller folds unquoted identifiers to lower case); an empty
-// schema searches pg_catalog, then information_schema is NOT searched
-// (PostgreSQL never puts information_schema on the search path).
+// exactly (the caller folds unquoted identifiers to lower case). An empty
+// schema means pg_catalog only: PostgreSQL never puts information_schema
+// on the search path.
 func Lookup(schema, name string) *View {
 	if schema == "" {
 		schema = "pg_catalog"

@@ -704,8 +704,13 @@ func daysIn(m, y int) int {
 // now is a hook for tests.
 var now = time.Now
 
-// ParseDate is date_in.
-func ParseDate(s string) (Date, error) {
+// ParseDate is date_in ('today' and 'now' are taken in UTC).
+func ParseDate(s string) (Date, error) { return parseDateLoc(s, time.UTC) }
+
+func parseDateLoc(s string, loc *time.Location) (Date, error) {
+	if loc == nil {
+		loc = time.UTC
+	}
 	f, ok := parseDateTime(s)
 	if !ok {
 		return 0, errDatetimeSyntax(DateOID, s)
@@ -718,11 +723,11 @@ func ParseDate(s string) (Date, error) {
 	case "epoch":
 		return DateFromTime(time.Unix(0, 0).UTC()), nil
 	case "now", "today":
-		return DateFromTime(now().UTC()), nil
+		return DateFromTime(now().In(loc)), nil
 	case "tomorrow":
-		return DateFromTime(now().UTC()) + 1, nil
+		return DateFromTime(now().In(loc)) + 1, nil
 	case "yesterday":
-		return DateFromTime(now().UTC()) - 1, nil
+		return DateFromTime(now().In(loc)) - 1, nil
 	case "allballs":
 		return 0, errDatetimeSyntax(DateOID, s)
 	}

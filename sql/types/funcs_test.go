@@ -335,6 +335,14 @@ var funcCases = []struct {
 	{"ascii", []arg{a("text", "")}, "0", ""},
 	{"octet_length", []arg{a("bytea", "\\x0102")}, "2", ""},
 	{"length", []arg{a("bytea", "\\x0102")}, "2", ""},
+	{"to_number", []arg{a("text", "12,454.8-"), a("text", "99G999D9S")}, "-12454.8", ""},
+	{"to_number", []arg{a("text", "$1,234.50"), a("text", "L9,999.99")}, "1234.50", ""},
+	{"regexp_split_to_array", []arg{a("text", "hello world  foo"), a("text", "\\s+")}, "{hello,world,foo}", ""},
+	{"regexp_split_to_array", []arg{a("text", "abc"), a("text", "")}, "{a,b,c}", ""},
+	{"regexp_split_to_array", []arg{a("text", "a,b,"), a("text", ",")}, "{a,b,\"\"}", ""},
+	{"overlay", []arg{a("text", "Txxxxas"), a("text", "hom"), a("int", "2"), a("int", "4")}, "Thomas", ""},
+	{"overlay", []arg{a("text", "abcdef"), a("text", "XY"), a("int", "3")}, "abXYef", ""},
+	{"sha256", []arg{a("bytea", "abc")}, "\\xba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", ""},
 }
 
 func TestFunctions(t *testing.T) {

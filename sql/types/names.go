@@ -171,6 +171,16 @@ func TypeFromName(name string, mods []int32, arrayDims int) (T, error) {
 			arrayDims++
 		}
 	}
+	if (n == "float" || n == "double") && len(mods) == 1 {
+		// float(p): real for p <= 24, double precision above
+		if mods[0] < 1 || mods[0] > 53 {
+			return T{}, pgerror.New(pgerror.InvalidParameterValue, "precision for type float must be between 1 and 53")
+		}
+		if mods[0] <= 24 {
+			n = "real"
+		}
+		mods = nil
+	}
 	oid, ok := sqlNames[n]
 	if !ok {
 		oid, ok = typeByName[n] // pg_type names, including "_int4" for int4[]

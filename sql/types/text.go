@@ -3,6 +3,7 @@ package types
 import (
 	"encoding/hex"
 	"math"
+	"math/big"
 	"strconv"
 	"strings"
 	"time"
@@ -70,7 +71,7 @@ func ParseTextLoc(t T, s string, loc *time.Location) (Datum, error) {
 	case ByteaOID:
 		return parseBytea(s)
 	case DateOID:
-		return ParseDate(s)
+		return parseDateLoc(s, loc)
 	case TimestampOID:
 		ts, err := ParseTimestamp(s, false, loc)
 		if err != nil {
@@ -221,7 +222,23 @@ func parseFloat(oid OID, s string) (Datum, error) {
 		}
 		return nil, errSyntax(oid, s)
 	}
+	if f == 0 && hasNonzeroMantissa(t) {
+		// underflow to zero is an error; denormals are accepted
+		return nil, pgerror.New(pgerror.NumericValueOutOfRange, "\"%s\" is out of range for type %s", s, typeName(oid))
+	}
 	return f, nil
+}
+
+func hasNonzeroMantissa(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == 'e' || c == 'E':
+			return false
+		case c >= '1' && c <= '9':
+			return true
+		}
+	}
+	return false
 }
 
 func parseBool(s string) (Datum, error) {
@@ -488,7 +505,7 @@ func appendFloat(dst []byte, f float64, real bool) []byte {
 		bits, lim = 32, 6
 	}
 	var buf [32]byte
-	e := strconv.AppendFloat(buf[:0], f, 'e', -1, bits)
+	e := shortestFloat(buf[:0], f, bits)
 	// e is like -1.2345e+06
 	i := strings.IndexByte(string(e), 'e')
 	exp, _ := strconv.Atoi(string(e[i+1:]))
@@ -512,3 +529,59 @@ func appendFloat(dst []byte, f float64, real bool) []byte {
 
 // TextString is AppendText into a new string; NULL gives "".
 func TextString(t T, d Datum) string { return string(AppendText(nil, t, d)) }
+
+// shortestFloat is f in 'e' form with the fewest digits that read back as f,
+// as PostgreSQL's Ryu does it: a decimal lying exactly halfway between two
+// floats is not accepted, even when it would read back correctly (so 1e23
+// prints as 9.999999999999999e+22). Such ties need |f| >= 2^53 (2^24 for real).
+func shortestFloat(dst []byte, f float64, bits int) []byte {
+	out := strconv.AppendFloat(dst, f, 'e', -1, bits)
+	limit := float64(1 << 53)
+	if bits == 32 {
+		limit = 1 << 24
+	}
+	if math.Abs(f) < limit || math.IsInf(f, 0) || !isFloatTie(out[len(dst):], f, bits) {
+		return out
+	}
+	maxPrec := 16
+	if bits == 32 {
+		maxPrec = 8
+	}
+	i := strings.IndexByte(string(out[len(dst):]), 'e')
+	for prec := max(i-2, 0); prec <= maxPrec; prec++ {
+		cand := strconv.AppendFloat(dst[:len(dst):len(dst)], f, 'e', prec, bits)
+		back, err := strconv.ParseFloat(string(cand[len(dst):]), bits)
+		if err == nil && back == f && !isFloatTie(cand[len(dst):], f, bits) {
+			return append(dst, cand[len(dst):]...)
+		}
+	}
+	return out
+}
+
+// isFloatTie reports whether the decimal s is exactly halfway between f and
+// one of its neighbours.
+func isFloatTie(s []byte, f float64, bits int) bool {
+	r, ok := new(big.Rat).SetString(string(s))
+	if !ok {
+		return false
+	}
+	var lo, hi float64
+	if bits == 32 {
+		lo, hi = float64(math.Nextafter32(float32(f), float32(math.Inf(-1)))), float64(math.Nextafter32(float32(f), float32(math.Inf(1))))
+	} else {
+		lo, hi = math.Nextafter(f, math.Inf(-1)), math.Nextafter(f, math.Inf(1))
+	}
+	fr := new(big.Rat).SetFloat64(f)
+	half := big.NewRat(1, 2)
+	for _, n := range []float64{lo, hi} {
+		if math.IsInf(n, 0) {
+			continue
+		}
+		mid := new(big.Rat).Add(fr, new(big.Rat).SetFloat64(n))
+		mid.Mul(mid, half)
+		if mid.Cmp(r) == 0 {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,42 @@
+package types
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"logdb/sql/pgerror"
+)
+
+func TestDiffPG(t *testing.T) {
+	b, err := os.ReadFile("/tmp/diff/cases.txt")
+	if err != nil {
+		t.Skip()
+	}
+	ctx := testCtx()
+	bad := 0
+	for _, line := range strings.Split(strings.TrimRight(string(b), "\n"), "\n") {
+		f := strings.Split(line, "\t")
+		lt, lv, op, rt, rv, want := f[0], f[1], f[2], f[3], f[4], f[5]
+		ltyp, rtyp := mustType(t, lt), mustType(t, rt)
+		var got string
+		l, err := ParseText(ltyp, lv)
+		if err == nil {
+			_, err = ParseText(rtyp, rv)
+		}
+		if err == nil {
+			got, _, err = callOp(t, ctx, a(lt, lv), op, a(rt, rv))
+		}
+		_ = l
+		if err != nil {
+			got = "ERROR " + pgerror.As(err).Message
+		}
+		if got != want {
+			bad++
+			if bad < 40 {
+				t.Errorf("%s %s %s %s %s: got %q, want %q", lt, lv, op, rt, rv, got, want)
+			}
+		}
+	}
+	t.Logf("%d mismatches", bad)
+}
