@@ -42,6 +42,19 @@ type Change struct {
 	Before     []byte
 	After      []byte
 	CommitTime time.Time
+	// LastInTxn: no further change of this transaction (entry) comes to
+	// this subscription — a transaction's end without waiting for the
+	// next one (pgoutput's Commit). Set on insert, update, delete and
+	// message changes.
+	LastInTxn bool
+
+	// The stored form, for encoders that need typed values (pgoutput):
+	// the table and its rows as types.AppendRow encoded them, a message's
+	// raw content. They alias the log entry: read only.
+	Table          *Relation
+	OldRow, NewRow []byte
+	Content        []byte
+	Transactional  bool // a message's flag
 }
 
 // Columns are the names of the feed's columns, in order, and their types

@@ -12,16 +12,17 @@ import (
 	"logdb/sql/pgerror"
 )
 
-// LogReader is the retained raft log; *raftlog.Node implements it.
+// LogReader is the retained raft log; *raftlog.Node implements it. The
+// feed reads only entries at or below kv's applied index.
 type LogReader interface {
 	// Entries returns committed entries [lo, hi); lo below FirstIndex gives
 	// an error wrapping raftlog.ErrCompacted.
 	Entries(lo, hi uint64) ([]raftlog.Entry, error)
 	// FirstIndex is the first index still retained.
 	FirstIndex() uint64
-	// CommittedIndex is the highest committed index.
-	CommittedIndex() uint64
 }
+
+var _ LogReader = (*raftlog.Node)(nil)
 
 // Config configures New.
 type Config struct {
@@ -60,8 +61,15 @@ type Feed struct {
 	schemas map[uint64]*schema // by asOf; a few versions
 	active  map[string]bool    // slots with a subscription open
 
-	curMu sync.Mutex // serializes CurrentLSN; guards cur
-	cur   currentLSN
+	// curMu guards CurrentLSN's state: cur, and the running refresh
+	// (curDone, closed when it ends; curErr, its error).
+	curMu   sync.Mutex
+	cur     currentLSN
+	curDone chan struct{}
+	curErr  error
+	// curFallback: the largest fallback answer given; answers never go
+	// below it
+	curFallback uint64
 }
 
 // currentLSN remembers the LSN of the last change up to index, and the
@@ -112,18 +120,8 @@ func (f *Feed) schemaAt(index uint64) (*schema, error) {
 	if s != nil {
 		return s, nil
 	}
-	rels, err := f.cfg.Decoder.Relations(CatalogView{Index: asOf, Keys: keys})
-	if err != nil {
-		return nil, fmt.Errorf("changefeed: describe tables at %d: %w", asOf, err)
-	}
-	s = &schema{asOf: asOf, spaces: make(map[kv.Space]*relation, len(rels)), names: make(map[string]kv.Space, len(rels))}
-	for sp, r := range rels {
-		p, err := prepareRelation(r)
-		if err != nil {
-			return nil, err
-		}
-		s.spaces[sp] = p
-		s.names[p.qualified] = sp
+	if s, err = f.buildSchema(asOf, keys); err != nil {
+		return nil, err
 	}
 	f.mu.Lock()
 	if len(f.schemas) >= maxCachedSchemas {
@@ -135,6 +133,38 @@ func (f *Feed) schemaAt(index uint64) (*schema, error) {
 	}
 	f.schemas[asOf] = s
 	f.mu.Unlock()
+	return s, nil
+}
+
+// schemaOf returns the tables of the catalog txn reads (not cached: used
+// where another bbolt read transaction must not be opened).
+func (f *Feed) schemaOf(txn *kv.Txn) (*schema, error) {
+	keys := make(map[string][]byte)
+	it := txn.Scan(kv.CatalogSpace, nil, nil, false)
+	for it.Next() {
+		keys[string(it.Key())] = it.Value()
+	}
+	it.Close()
+	if err := it.Err(); err != nil {
+		return nil, err
+	}
+	return f.buildSchema(txn.SnapshotIndex(), keys)
+}
+
+func (f *Feed) buildSchema(asOf uint64, keys map[string][]byte) (*schema, error) {
+	rels, err := f.cfg.Decoder.Relations(CatalogView{Index: asOf, Keys: keys})
+	if err != nil {
+		return nil, fmt.Errorf("changefeed: describe tables at %d: %w", asOf, err)
+	}
+	s := &schema{asOf: asOf, spaces: make(map[kv.Space]*relation, len(rels)), names: make(map[string]kv.Space, len(rels))}
+	for sp, r := range rels {
+		p, err := prepareRelation(r)
+		if err != nil {
+			return nil, err
+		}
+		s.spaces[sp] = p
+		s.names[p.qualified] = sp
+	}
 	return s, nil
 }
 
@@ -154,29 +184,87 @@ func (f *Feed) retentionError(what string, lsn uint64) error {
 // or below it, every later one above. When the last entries carry no change
 // (DDL only, rolled back), it is LSN(i, 0) of the oldest such entry i it
 // looked at, which orders the same way. It reads the entries applied since
-// its previous call (amortized: each entry once); on a read error it logs
-// and returns EndLSN(applied index), still a correct position.
+// the previous computation (amortized: each entry once).
+//
+// It is safe to call with a kv.Txn open: the reading runs on its own
+// goroutine, and if it cannot finish within currentWait (bbolt blocks new
+// read transactions while the file is being grown, and the caller's open
+// transaction may be what that growth waits for) or fails, CurrentLSN
+// returns EndLSN(applied index), still a correct position. Its answers
+// never decrease.
 func (f *Feed) CurrentLSN() uint64 {
+	applied := f.cfg.Store.AppliedIndex()
+	if applied == 0 {
+		return 0
+	}
+	deadline := time.NewTimer(currentWait)
+	defer deadline.Stop()
+	for {
+		f.curMu.Lock()
+		if f.cur.sch != nil && f.cur.index >= applied {
+			lsn := max(f.cur.lsn, f.curFallback)
+			f.curMu.Unlock()
+			return lsn
+		}
+		ch := f.curDone
+		if ch == nil {
+			ch = make(chan struct{})
+			f.curDone = ch
+			go f.refreshCurrent(ch)
+		}
+		f.curMu.Unlock()
+		select {
+		case <-ch:
+			f.curMu.Lock()
+			failed := f.curErr != nil
+			f.curMu.Unlock()
+			if failed {
+				return f.fallbackLSN(applied)
+			}
+		case <-deadline.C:
+			return f.fallbackLSN(applied)
+		case <-f.done:
+			return f.fallbackLSN(applied)
+		}
+	}
+}
+
+// fallbackLSN returns EndLSN(applied), and remembers it so that CurrentLSN
+// never goes back (a later exact answer may be lower; the larger one is
+// just as correct).
+func (f *Feed) fallbackLSN(applied uint64) uint64 {
 	f.curMu.Lock()
 	defer f.curMu.Unlock()
-	applied := f.cfg.Store.AppliedIndex()
-	if applied == f.cur.index {
-		return f.cur.lsn
-	}
-	cur, err := f.advanceCurrentLocked(applied)
+	f.curFallback = max(f.curFallback, EndLSN(applied))
+	return f.curFallback
+}
+
+// currentWait bounds CurrentLSN's wait for its reading goroutine.
+const currentWait = 200 * time.Millisecond
+
+// refreshCurrent brings cur up to the applied index, then closes done.
+func (f *Feed) refreshCurrent(done chan struct{}) {
+	f.curMu.Lock()
+	cur := f.cur
+	f.curMu.Unlock()
+	next, err := f.advanceCurrent(cur, f.cfg.Store.AppliedIndex())
 	if err != nil {
 		f.logger.Warn("current lsn", "err", err)
-		return EndLSN(applied)
 	}
-	f.cur = cur
-	return cur.lsn
+	f.curMu.Lock()
+	if err == nil {
+		f.cur = next
+	}
+	f.curErr = err
+	f.curDone = nil
+	f.curMu.Unlock()
+	close(done)
 }
 
 // currentScanLimit bounds the backward scan of CurrentLSN's first call.
 const currentScanLimit = 4096
 
-func (f *Feed) advanceCurrentLocked(applied uint64) (currentLSN, error) {
-	cur := f.cur
+func (f *Feed) advanceCurrent(cur currentLSN, applied uint64) (currentLSN, error) {
 	first := f.cfg.Log.FirstIndex()
 	if cur.sch == nil || cur.index+1 < first || applied-cur.index > currentScanLimit {
 		// Start fresh, a bounded distance back; the result is right
@@ -235,4 +323,44 @@ func containsSorted(s []uint64, v uint64) bool {
 		}
 	}
 	return false
+}
+
+// MessageLSN returns the LSN of the k-th (0-based) message of the entry at
+// index, once it applied: pg_logical_emit_message's result, which is known
+// only after commit (sql gets index from its proposal). The message must be
+// delivered (transactional messages of a failed entry are not: 0, false).
+func (f *Feed) MessageLSN(index uint64, k int) (uint64, bool, error) {
+	ents, err := f.cfg.Log.Entries(index, index+1)
+	if err != nil {
+		return 0, false, err
+	}
+	if len(ents) != 1 || len(ents[0].Data) == 0 {
+		return 0, false, nil
+	}
+	c, err := kv.DecodeCommand(ents[0].Data)
+	if err != nil || k < 0 || k >= len(c.Messages) {
+		return 0, false, err
+	}
+	applied, err := f.cfg.Store.Applied(index)
+	if err != nil {
+		return 0, false, err
+	}
+	sch, err := f.schemaAt(index)
+	if err != nil {
+		return 0, false, err
+	}
+	var prev *schema
+	if applied && c.Kind == kv.KindTxn && writesCatalog(c) {
+		if prev, err = f.schemaAt(index - 1); err != nil {
+			return 0, false, err
+		}
+	}
+	if !messageDelivered(c, applied, k) {
+		return 0, false, nil
+	}
+	msgs := c.Messages
+	c.Messages = c.Messages[:k+1] // count the rows and messages up to k
+	n := countChanges(c, applied, sch, prev)
+	c.Messages = msgs
+	return LSN(index, uint32(n)), true, nil
 }

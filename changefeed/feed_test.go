@@ -43,7 +43,12 @@ func TestOrderAndTransactionGrouping(t *testing.T) {
 	e.insert(txn, "orders", int64(3), "c\t\"q\"", num("0.25"))
 	e.mustCommit(txn) // 3
 
-	expectChanges(t, collect(t, s, 5), []string{
+	// Position counts only what was returned, not what was looked ahead.
+	first := next(t, s)
+	if s.Position() != first.LSN || first.LastInTxn {
+		t.Fatalf("position %s after %s", FormatLSN(s.Position()), show(first))
+	}
+	expectChanges(t, append([]string{show(first)}, collect(t, s, 4)...), []string{
 		`0/2000001 xid=2 insert public.orders key={"id": 1} after={"id": 1, "sku": "a", "total": 9.50}`,
 		`0/2000002 xid=2 insert public.orders key={"id": 2} after={"id": 2, "sku": "b", "total": null}`,
 		`0/3000001 xid=3 update public.orders key={"id": 2} before={"id": 2, "sku": "b", "total": null} after={"id": 2, "sku": "b", "total": 1.00}`,
@@ -51,6 +56,9 @@ func TestOrderAndTransactionGrouping(t *testing.T) {
 		`0/3000003 xid=3 insert public.orders key={"id": 3} after={"id": 3, "sku": "c\t\"q\"", "total": 0.25}`,
 	})
 	expectNone(t, s, 20*time.Millisecond)
+	if s.Position() != EndLSN(3) {
+		t.Fatalf("position %s", FormatLSN(s.Position()))
+	}
 	if got := e.feed.CurrentLSN(); got != LSN(3, 3) {
 		t.Fatalf("CurrentLSN = %s, want 0/3000003", FormatLSN(got))
 	}
@@ -197,6 +205,11 @@ func TestMessages(t *testing.T) {
 	nt := kv.EncodeCommand(&kv.Command{Kind: kv.KindMessage, CommitTime: testTime.UnixMicro(),
 		Messages: []kv.Message{{Prefix: "order-events", Content: []byte("42")}}})
 	e.log.propose(nt) // 2
+	for k, want := range []uint64{LSN(1, 1), LSN(1, 2), LSN(1, 3)} {
+		if got, ok, err := e.feed.MessageLSN(1, k); err != nil || !ok || got != want {
+			t.Fatalf("MessageLSN(1, %d) = %s %v %v", k, FormatLSN(got), ok, err)
+		}
+	}
 	expectChanges(t, collect(t, s, 3), []string{
 		`0/1000001 xid=1 message order-events after={"a": "x", "b": 1}`,
 		`0/1000003 xid=1 message order-events after="\\xff01"`,

@@ -156,8 +156,9 @@ func errNoSlot(name string) error {
 	return pgerror.New(pgerror.UndefinedObject, "replication slot \"%s\" does not exist", name)
 }
 
-// CreateSlot buffers in txn a new slot positioned at CurrentLSN (its
-// consumer gets the changes committed after it). 42710 when it exists.
+// CreateSlot buffers in txn a new slot positioned at EndLSN(applied index)
+// (its consumer gets the changes applied after it; txn's own changes come
+// after it too). 42710 when it exists.
 func (f *Feed) CreateSlot(txn *kv.Txn, name, plugin string, now time.Time) (Slot, error) {
 	if err := ValidateSlotName(name); err != nil {
 		return Slot{}, err
@@ -168,14 +169,15 @@ func (f *Feed) CreateSlot(txn *kv.Txn, name, plugin string, now time.Time) (Slot
 		}
 		return Slot{}, err
 	}
-	lsn := f.CurrentLSN()
+	lsn := EndLSN(f.cfg.Store.AppliedIndex())
 	s := Slot{Name: name, Plugin: plugin, ConfirmedLSN: lsn, RestartLSN: lsn, CreatedAt: now.UTC()}
 	txn.Put(kv.SlotSpace, SlotKey(name), EncodeSlot(s), nil)
 	return s, nil
 }
 
 // AdvanceSlot buffers in txn moving the slot's confirmed position to lsn,
-// capped at CurrentLSN; a position at or below the current one changes
+// capped at EndLSN(applied index) (everything committed so far; a progress
+// row's LSN is never above it); a position at or below the current one changes
 // nothing (PostgreSQL's pg_replication_slot_advance). It returns the slot
 // as it will be. 42704 when absent, 55000 when lost.
 func (f *Feed) AdvanceSlot(txn *kv.Txn, name string, lsn uint64) (Slot, error) {
@@ -189,7 +191,7 @@ func (f *Feed) AdvanceSlot(txn *kv.Txn, name string, lsn uint64) (Slot, error) {
 	if s.Lost {
 		return Slot{}, errSlotLost(name)
 	}
-	lsn = min(lsn, max(f.CurrentLSN(), s.ConfirmedLSN))
+	lsn = min(lsn, max(EndLSN(f.cfg.Store.AppliedIndex()), s.ConfirmedLSN))
 	if lsn <= s.ConfirmedLSN {
 		return s, nil
 	}

@@ -58,15 +58,16 @@ type Subscription struct {
 	snapLSN    uint64
 
 	// the log cursor
-	pos      uint64 // next entry index to read
-	after    uint64 // deliver only LSNs above it (the start position)
-	sch      *schema // in force after entry pos-1
-	schStale bool    // sch must be read again before entry pos
-	batch    []raftlog.Entry
-	failed   []uint64
-	ent      entryState
-	lastEmit time.Time
-	scratch  []types.Datum
+	pos       uint64  // next entry index to read
+	after     uint64  // deliver only LSNs above it (the start position)
+	sch       *schema // in force after entry pos-1
+	schStale  bool    // sch must be read again before entry pos
+	batch     []raftlog.Entry
+	failed    []uint64
+	ent       entryState
+	lastEmit  time.Time
+	delivered uint64 // LSN of the last change returned
+	scratch   []types.Datum
 }
 
 // entryState is the entry being delivered.
@@ -78,6 +79,8 @@ type entryState struct {
 	w, m    int     // next write, next message
 	seq     uint32
 	time    time.Time
+	peek    *Change // looked ahead, not yet returned
+	err     error   // met while looking ahead
 }
 
 // Subscribe starts a subscription. Errors: 22023 for contradictory
@@ -182,16 +185,24 @@ func (s *Subscription) start(slot Slot) error {
 		return f.retentionError(what, s.after)
 	}
 	// A start beyond the applied index: the schema is read again when the
-	// first entry arrives (DDL may commit before it).
+	// first entry arrives (DDL may commit before it). The snapshot reads
+	// its catalog through its own transaction: bbolt must not see this
+	// goroutine open a second read transaction while one is open.
 	s.schStale = s.pos-1 > applied
-	sch, err := f.schemaAt(min(s.pos-1, applied))
+	var sch *schema
+	var err error
+	if s.snapTxn != nil {
+		sch, err = f.schemaOf(s.snapTxn)
+	} else {
+		sch, err = f.schemaAt(min(s.pos-1, applied))
+	}
 	if err != nil {
 		return err
 	}
 	s.sch = sch
 	if len(s.tables) > 0 {
 		now := sch
-		if s.pos-1 < applied {
+		if s.pos-1 < applied && s.snapTxn == nil {
 			if now, err = f.schemaAt(applied); err != nil {
 				return err
 			}
@@ -258,12 +269,15 @@ func (s *Subscription) endSnapshot() {
 // Position returns the subscription's position: every change at or below
 // it has been returned (or filtered out). Resuming from it (FromLSN, or a
 // slot advanced to it) misses nothing and repeats nothing.
+//
+// During a snapshot it is the snapshot's LSN: resuming from it skips the
+// snapshot rows not yet read (start a new snapshot instead).
 func (s *Subscription) Position() uint64 {
-	if s.ent.cmd != nil {
-		// mid-entry: the last sequence number handed out
-		return max(s.after, LSN(s.ent.index, s.ent.seq))
+	p := max(s.after, s.delivered)
+	if s.ent.cmd == nil {
+		p = max(p, EndLSN(s.pos-1))
 	}
-	return max(s.after, EndLSN(s.pos-1))
+	return p
 }
 
 // Next returns the next change, waiting for one as long as ctx allows
@@ -324,10 +338,11 @@ func (s *Subscription) next(ctx context.Context, wait bool) (Change, error) {
 	called := time.Now()
 	for {
 		if s.ent.cmd != nil {
-			c, ok, err := s.nextInEntry()
+			c, ok, err := s.nextWithLookahead()
 			if err != nil || ok {
 				if ok {
 					s.lastEmit = time.Now()
+					s.delivered = c.LSN
 				}
 				return c, err
 			}
@@ -462,6 +477,35 @@ func (s *Subscription) loadEntry() error {
 	return nil
 }
 
+// nextWithLookahead returns the current entry's next wanted change, having
+// looked one further to set LastInTxn.
+func (s *Subscription) nextWithLookahead() (Change, bool, error) {
+	st := &s.ent
+	if st.err != nil {
+		return Change{}, false, st.err
+	}
+	var c Change
+	if st.peek != nil {
+		c, st.peek = *st.peek, nil
+	} else {
+		var ok bool
+		var err error
+		if c, ok, err = s.nextInEntry(); err != nil || !ok {
+			return c, ok, err
+		}
+	}
+	n, ok, err := s.nextInEntry()
+	switch {
+	case err != nil:
+		st.err = err // returned by the next call
+	case ok:
+		st.peek = &n
+	default:
+		c.LastInTxn = true
+	}
+	return c, true, nil
+}
+
 // nextInEntry returns the current entry's next wanted change.
 func (s *Subscription) nextInEntry() (Change, bool, error) {
 	st := &s.ent
@@ -482,7 +526,8 @@ func (s *Subscription) nextInEntry() (Change, bool, error) {
 			if lsn <= s.after || !s.wantsTable(r) {
 				continue
 			}
-			ch := Change{LSN: lsn, XID: st.index, Relation: r.qualified, CommitTime: st.time}
+			ch := Change{LSN: lsn, XID: st.index, Relation: r.qualified, CommitTime: st.time,
+				Table: r.Relation, OldRow: w.Before, NewRow: w.Value}
 			var err error
 			switch {
 			case w.Delete:
@@ -515,7 +560,8 @@ func (s *Subscription) nextInEntry() (Change, bool, error) {
 		if lsn <= s.after || !s.wantsMessage(m.Prefix) {
 			continue
 		}
-		return Change{LSN: lsn, XID: st.index, Op: OpMessage, Relation: m.Prefix, After: messageJSON(m.Content), CommitTime: st.time}, true, nil
+		return Change{LSN: lsn, XID: st.index, Op: OpMessage, Relation: m.Prefix, After: messageJSON(m.Content), CommitTime: st.time,
+			Content: m.Content, Transactional: m.Transactional}, true, nil
 	}
 	return Change{}, false, nil
 }
@@ -537,7 +583,8 @@ func (s *Subscription) nextSnapshotRow() (Change, bool, error) {
 			if err != nil {
 				return Change{}, false, err
 			}
-			return Change{LSN: s.snapLSN, Op: OpRead, Relation: r.qualified, Key: key, After: after}, true, nil
+			return Change{LSN: s.snapLSN, Op: OpRead, Relation: r.qualified, Key: key, After: after,
+				Table: r.Relation, NewRow: s.snapIter.Value()}, true, nil
 		}
 		if err := s.snapIter.Err(); err != nil {
 			return Change{}, false, err
