@@ -375,8 +375,9 @@ func AppendBinary(dst []byte, t T, d Datum) ([]byte, error) {
 }
 
 func appendArrayBinary(dst []byte, t T, a Array) ([]byte, error) {
+	// the declared type decides the element OID and width drivers expect
 	elem := a.Elem
-	if e, ok := ElemOf(t); ok && elem.OID == 0 {
+	if e, ok := ElemOf(t); ok {
 		elem = e
 	}
 	hasNull := int32(0)

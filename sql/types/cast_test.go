@@ -293,3 +293,21 @@ func TestAppendJSON(t *testing.T) {
 		t.Errorf("NULL: %s", got)
 	}
 }
+
+func TestRegistrySanity(t *testing.T) {
+	names := FuncNames()
+	if len(names) < 130 {
+		t.Errorf("only %d functions registered", len(names))
+	}
+	volatile := map[string]bool{"random": true, "clock_timestamp": true, "timeofday": true, "gen_random_uuid": true, "uuid_generate_v4": true}
+	for _, n := range names {
+		for _, f := range Overloads(n) {
+			if f.Fn == nil && f.TypedFn == nil {
+				t.Errorf("%s has no body", n)
+			}
+			if f.Volatile != volatile[n] {
+				t.Errorf("%s: Volatile = %v", n, f.Volatile)
+			}
+		}
+	}
+}

@@ -22,6 +22,11 @@ func TestClientParameterFormats(t *testing.T) {
 		{"numeric", "-0.000123", "-0.000123"},
 		{"uuid", "550e8400-e29b-41d4-a716-446655440000", "550e8400-e29b-41d4-a716-446655440000"},
 		{"jsonb", `{"k":"v","n":[1,2.0]}`, `{"k": "v", "n": [1, 2.0]}`},
+		// zone names and abbreviations, checked against PostgreSQL 15
+		{"timestamptz", "2024-01-02 03:04:05 PDT", "2024-01-02 10:04:05+00"},
+		{"timestamptz", "2024-01-02 03:04:05 CEST", "2024-01-02 01:04:05+00"},
+		{"timestamptz", "2024-01-02 03:04:05 IST", "2024-01-02 01:04:05+00"},
+		{"timestamptz", "2024-07-02 03:04:05 america/new_york", "2024-07-02 07:04:05+00"},
 	} {
 		typ := mustType(t, c.typ)
 		d, err := ParseText(typ, c.in)

@@ -52,7 +52,7 @@ func Compare(t T, a, b Datum) int {
 		}
 		return 0
 	case JSONB:
-		return jsonCompare(mustParseJSONB(x), mustParseJSONB(b.(JSONB)))
+		return jsonbCompare(mustParseJSONB(x), mustParseJSONB(b.(JSONB)))
 	case JSON:
 		return strings.Compare(string(x), string(b.(JSON)))
 	case Array:

@@ -3,6 +3,7 @@ package types
 import (
 	"math"
 	"math/rand/v2"
+	"strconv"
 
 	"github.com/cockroachdb/apd/v3"
 
@@ -30,11 +31,16 @@ func estimateLnDweight(d *apd.Decimal) int64 {
 		}
 		return decimalWeight(&x)
 	}
-	dw := decimalWeight(d)
-	if dw != 0 {
-		return int64(math.Log10(math.Abs(float64(dw)) * math.Ln10))
+	if d.Coeff.Sign() == 0 {
+		return 0
 	}
-	return 0
+	// ln(d) ~= ln(leading digits) + weight * ln(10)
+	var tmp [40]byte
+	digits := d.Coeff.Append(tmp[:0], 10)
+	n := min(len(digits), 15)
+	m, _ := strconv.ParseFloat(string(digits[:n]), 64)
+	lnVar := math.Log(m) + float64(int64(len(digits)-n)+int64(d.Exponent))*math.Ln10
+	return int64(math.Log10(math.Abs(lnVar)))
 }
 
 func clampScale(s int64) int32 { return int32(min(max(s, 0), 1000)) }

@@ -343,6 +343,14 @@ var funcCases = []struct {
 	{"overlay", []arg{a("text", "Txxxxas"), a("text", "hom"), a("int", "2"), a("int", "4")}, "Thomas", ""},
 	{"overlay", []arg{a("text", "abcdef"), a("text", "XY"), a("int", "3")}, "abXYef", ""},
 	{"sha256", []arg{a("bytea", "abc")}, "\\xba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", ""},
+	{"to_char", []arg{a("int", "5"), a("text", "999PL")}, "   5+", ""},
+	{"to_char", []arg{a("int", "-5"), a("text", "999PL")}, "  -5 ", ""},
+	{"to_char", []arg{a("int", "5"), a("text", "PL999")}, "+   5", ""},
+	{"to_char", []arg{a("int", "-5"), a("text", "SG999")}, "-  5", ""},
+	{"to_char", []arg{a("int", "5"), a("text", "999SG")}, "  5+", ""},
+	{"to_char", []arg{a("int", "-5"), a("text", "MI999")}, "-  5", ""},
+	{"to_char", []arg{a("int", "5"), a("text", "FM999PL")}, "5+", ""},
+	{"to_char", []arg{a("int", "-123"), a("text", "9PL")}, "-# ", ""},
 }
 
 func TestFunctions(t *testing.T) {

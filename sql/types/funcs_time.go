@@ -588,8 +588,17 @@ func init() {
 	def("to_char", TextOID, oids(NumericOID, TextOID), func(_ *EvalContext, a []Datum) (Datum, error) {
 		return toCharNumber(dec(a[0]), str(a[1])), nil
 	})
-	def("to_char", TextOID, oids(Int8OID, TextOID), func(_ *EvalContext, a []Datum) (Datum, error) {
-		return toCharNumber(apd.New(i64(a[0]), 0), str(a[1])), nil
+	for _, it := range []OID{Int4OID, Int8OID} {
+		def("to_char", TextOID, oids(it, TextOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+			return toCharNumber(apd.New(i64(a[0]), 0), str(a[1])), nil
+		})
+	}
+	def("to_char", TextOID, oids(Float4OID, TextOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+		d, err := decimalFromFloat4(f64(a[0]))
+		if err != nil {
+			return nil, err
+		}
+		return toCharNumber(d, str(a[1])), nil
 	})
 	def("to_char", TextOID, oids(Float8OID, TextOID), func(_ *EvalContext, a []Datum) (Datum, error) {
 		d, err := decimalFromFloat(f64(a[0]))

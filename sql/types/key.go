@@ -75,7 +75,11 @@ func AppendKey(dst []byte, t T, d Datum) []byte {
 	case LSN:
 		return binary.BigEndian.AppendUint64(dst, uint64(v))
 	case JSONB:
-		return appendJSONKey(dst, mustParseJSONB(v))
+		j := mustParseJSONB(v)
+		if j.kind == jArray && len(j.arr) == 0 {
+			return append(dst, 0) // an empty top-level array sorts first
+		}
+		return appendJSONKey(dst, j)
 	case JSON:
 		return appendEscaped(dst, string(v))
 	case Array:
@@ -333,6 +337,9 @@ func DecodeKey(t T, b []byte) (d Datum, rest []byte, err error) {
 		}
 		return append([]byte{}, s...), rest, nil
 	case JSONBOID:
+		if len(b) > 0 && b[0] == 0 {
+			return JSONB("[]"), b[1:], nil
+		}
 		v, rest, err := decodeJSONKey(b, 0)
 		if err != nil {
 			return nil, nil, err

@@ -85,13 +85,16 @@ func Like(s, pattern string, escape rune, ci bool) (bool, error) {
 		kind byte // 'l', '_', '%'
 	}
 	toks := make([]tok, 0, len(pattern))
+	// a trailing escape is an error only if matching reaches it with text left
+	trailingEscape := false
 	for i := 0; i < len(pattern); {
 		r, sz := utf8.DecodeRuneInString(pattern[i:])
 		i += sz
 		switch {
 		case escape != 0 && r == escape:
 			if i >= len(pattern) {
-				return false, pgerror.New(pgerror.InvalidEscapeSequence, "LIKE pattern must not end with escape character")
+				trailingEscape = true
+				continue
 			}
 			r2, sz2 := utf8.DecodeRuneInString(pattern[i:])
 			i += sz2
@@ -131,6 +134,9 @@ func Like(s, pattern string, escape rune, ci bool) (bool, error) {
 				}
 			}
 		}
+		if ti == len(toks) && trailingEscape {
+			return false, pgerror.New(pgerror.InvalidEscapeSequence, "LIKE pattern must not end with escape character")
+		}
 		if starTi < 0 {
 			return false, nil
 		}
@@ -142,7 +148,7 @@ func Like(s, pattern string, escape rune, ci bool) (bool, error) {
 	for ti < len(toks) && toks[ti].kind == '%' {
 		ti++
 	}
-	return ti == len(toks), nil
+	return ti == len(toks) && !trailingEscape, nil
 }
 
 var regexCache = struct {

@@ -376,8 +376,8 @@ func toCharNumber(v *apd.Decimal, f string) string {
 			explicitSign = true
 			i += 2
 		case strings.HasPrefix(up, "PL"):
+			// PL adds a plus sign; the minus keeps its usual place
 			toks = append(toks, tok{kind: 'P'})
-			explicitSign = true
 			i += 2
 		case strings.HasPrefix(up, "SG"):
 			toks = append(toks, tok{kind: 'G'})
@@ -421,6 +421,7 @@ func toCharNumber(v *apd.Decimal, f string) string {
 	overflow := false
 	if v.Form != apd.Finite {
 		overflow = true
+		neg = v.Negative && v.Form == apd.Infinite
 	} else {
 		r, err := roundNumeric(v, int32(post))
 		if err != nil {
@@ -435,6 +436,9 @@ func toCharNumber(v *apd.Decimal, f string) string {
 			if len(intDigits) > pre {
 				overflow = true
 			}
+		}
+		if overflow {
+			neg = v.Negative
 		}
 	}
 	var b strings.Builder
@@ -498,9 +502,7 @@ func toCharNumber(v *apd.Decimal, f string) string {
 				continue
 			}
 			if overflow {
-				if !started && !fm {
-					b.WriteByte(' ')
-				}
+				startNumber()
 				started = true
 				b.WriteByte('#')
 				intIdx++

@@ -1,0 +1,633 @@
+package types
+
+import (
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"logdb/sql/pgerror"
+)
+
+// Parsing of date, time and timestamp input (date_in, timestamp_in, time_in).
+
+func errDatetimeSyntax(oid OID, s string) error {
+	return pgerror.New(pgerror.InvalidDatetimeFormat, "invalid input syntax for type %s: \"%s\"", typeName(oid), s)
+}
+
+func errFieldRange(s string) error {
+	return pgerror.New(pgerror.DatetimeFieldOverflow, "date/time field value out of range: \"%s\"", s)
+}
+
+var monthNames = []string{"january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"}
+var dayNames = []string{"sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"}
+
+func monthFromName(w string) int {
+	if len(w) < 3 {
+		return 0
+	}
+	for i, m := range monthNames {
+		if strings.HasPrefix(m, w) {
+			return i + 1
+		}
+	}
+	if w == "sept" {
+		return 9
+	}
+	return 0
+}
+
+// dtFields is a parsed date/time string.
+type dtFields struct {
+	hasDate, hasTime, hasZone bool
+	y, mo, d                  int
+	h, mi, s, us              int
+	zoneOff                   int            // seconds east of UTC, when hasZone and loc == nil
+	loc                       *time.Location // named zone
+	bc                        bool
+	special                   string // "infinity", "-infinity", "epoch", "now", "today", ...
+}
+
+// parseDateTime parses the date/time formats clients send: ISO 8601 with a
+// space or T, YYYYMMDD, M/D/Y (DateStyle MDY), month names, optional time,
+// zone (Z, ±hh[:mm[:ss]], ±hhmm, names) and BC.
+func parseDateTime(s string) (dtFields, bool) {
+	var f dtFields
+	str := strings.ToLower(strings.TrimSpace(s))
+	switch str {
+	case "infinity", "+infinity", "-infinity", "epoch", "now", "today", "tomorrow", "yesterday", "allballs":
+		f.special = strings.TrimPrefix(str, "+")
+		return f, true
+	}
+	// tokenize: split on spaces and commas, and at 'T' between date and time
+	toks := strings.FieldsFunc(str, func(r rune) bool { return r == ' ' || r == ',' || r == '\t' })
+	if len(toks) == 0 {
+		return f, false
+	}
+	// split ISO "2024-01-02t03:04:05"
+	var expanded []string
+	for _, t := range toks {
+		if i := strings.IndexByte(t, 't'); i > 0 && i+1 < len(t) && isDigit(t[i-1]) && isDigit(t[i+1]) {
+			expanded = append(expanded, t[:i], t[i+1:])
+			continue
+		}
+		expanded = append(expanded, t)
+	}
+	toks = expanded
+	var pendingMonth int
+	var nums []int
+	for i := 0; i < len(toks); i++ {
+		t := toks[i]
+		switch {
+		case t == "bc":
+			f.bc = true
+		case t == "ad":
+		case t == "z" || t == "utc" || t == "gmt" || t == "zulu":
+			f.hasZone, f.zoneOff = true, 0
+		case t == "at" || t == "time" || t == "zone":
+		case t == "am" || t == "a.m." || t == "pm" || t == "p.m.":
+			if !f.hasTime || f.h > 12 || f.h == 0 {
+				return f, false
+			}
+			if t[0] == 'p' && f.h < 12 {
+				f.h += 12
+			} else if t[0] == 'a' && f.h == 12 {
+				f.h = 0
+			}
+		case t[0] == 'j' && len(t) > 1 && allDigits(t[1:]) && !f.hasDate:
+			jd, err := strconv.ParseInt(t[1:], 10, 64)
+			if err != nil {
+				return f, false
+			}
+			tm := time.Unix((jd-2440588)*86400, 0).UTC()
+			y, m, d := tm.Date()
+			f.y, f.mo, f.d, f.hasDate = y, int(m), d, true
+			if y <= 0 {
+				f.y, f.bc = 1-y, true
+			}
+		case len(t) == 8 && t[4] == '.' && allDigits(t[:4]) && allDigits(t[5:]) && !f.hasDate:
+			y, _ := strconv.Atoi(t[:4])
+			doy, _ := strconv.Atoi(t[5:])
+			tm := time.Date(y, 1, doy, 0, 0, 0, 0, time.UTC)
+			if doy < 1 || tm.Year() != y {
+				return f, false
+			}
+			f.y, f.mo, f.d, f.hasDate = y, int(tm.Month()), tm.Day(), true
+		case isDigit(t[0]) && len(t) == 6 && allDigits(t) && !f.hasDate:
+			f.y, _ = strconv.Atoi(t[:2])
+			f.mo, _ = strconv.Atoi(t[2:4])
+			f.d, _ = strconv.Atoi(t[4:])
+			if f.y < 70 {
+				f.y += 2000
+			} else {
+				f.y += 1900
+			}
+			f.hasDate = true
+		case (t[0] == '+' || t[0] == '-') && f.hasTime && !f.hasZone:
+			off, ok := parseOffset(t)
+			if !ok {
+				return f, false
+			}
+			f.hasZone, f.zoneOff = true, off
+		case strings.Contains(t, ":"):
+			if f.hasTime {
+				return f, false
+			}
+			// time, possibly with an attached zone offset
+			zi := strings.IndexAny(t, "+-z")
+			tp := t
+			if zi > 0 {
+				tp = t[:zi]
+				z := t[zi:]
+				if z == "z" {
+					f.hasZone, f.zoneOff = true, 0
+				} else {
+					off, ok := parseOffset(z)
+					if !ok {
+						return f, false
+					}
+					f.hasZone, f.zoneOff = true, off
+				}
+			}
+			if !parseClock(tp, &f) {
+				return f, false
+			}
+			f.hasTime = true
+		case strings.Count(t, "-") == 2 && isDigit(t[0]) || strings.Count(t, "/") == 2 || strings.Count(t, ".") == 2 && !f.hasDate:
+			if f.hasDate {
+				return f, false
+			}
+			if !parseDatePart(t, &f) {
+				return f, false
+			}
+			f.hasDate = true
+		case isDigit(t[0]) && len(t) == 8 && allDigits(t) && !f.hasDate:
+			f.y, _ = strconv.Atoi(t[:4])
+			f.mo, _ = strconv.Atoi(t[4:6])
+			f.d, _ = strconv.Atoi(t[6:])
+			f.hasDate = true
+		case allDigits(t):
+			n, err := strconv.Atoi(t)
+			if err != nil {
+				return f, false
+			}
+			nums = append(nums, n)
+		case monthFromName(strings.TrimSuffix(t, ".")) > 0:
+			pendingMonth = monthFromName(strings.TrimSuffix(t, "."))
+		case isDayName(t):
+		default:
+			if loc, err := loadZone(toks[i]); err == nil && !f.hasZone && (f.hasTime || f.hasDate || len(nums) > 0) {
+				f.hasZone, f.loc = true, loc
+				continue
+			}
+			if strings.Count(t, "-") == 2 || strings.Count(t, "/") == 2 {
+				// 2-Jan-2024, Jan-08-1999
+				p := strings.FieldsFunc(t, func(r rune) bool { return r == '-' || r == '/' })
+				if len(p) == 3 {
+					if m := monthFromName(p[1]); m > 0 && allDigits(p[0]) && allDigits(p[2]) {
+						f.d, _ = strconv.Atoi(p[0])
+						f.mo = m
+						f.y, _ = strconv.Atoi(p[2])
+						f.hasDate = true
+						continue
+					}
+					if m := monthFromName(p[0]); m > 0 && allDigits(p[1]) && allDigits(p[2]) {
+						f.mo = m
+						f.d, _ = strconv.Atoi(p[1])
+						f.y, _ = strconv.Atoi(p[2])
+						f.hasDate = true
+						continue
+					}
+				}
+			}
+			return f, false
+		}
+	}
+	if pendingMonth > 0 {
+		if f.hasDate || len(nums) != 2 {
+			return f, false
+		}
+		f.mo = pendingMonth
+		a, b := nums[0], nums[1]
+		if a > 31 || b <= 31 && a > b && false {
+			f.y, f.d = a, b
+		} else {
+			f.d, f.y = a, b
+		}
+		f.hasDate = true
+		nums = nil
+	}
+	if len(nums) != 0 {
+		return f, false
+	}
+	return f, true
+}
+
+// zoneAbbrevs are the common abbreviations of PostgreSQL's Default
+// timezone_abbreviations set, as fixed offsets east of UTC.
+var zoneAbbrevs = map[string]int{
+	"utc": 0, "gmt": 0, "z": 0, "zulu": 0, "ut": 0, "wet": 0, "west": 3600,
+	"est": -5 * 3600, "edt": -4 * 3600, "cst": -6 * 3600, "cdt": -5 * 3600,
+	"mst": -7 * 3600, "mdt": -6 * 3600, "pst": -8 * 3600, "pdt": -7 * 3600,
+	"akst": -9 * 3600, "akdt": -8 * 3600, "hst": -10 * 3600,
+	"cet": 3600, "cest": 2 * 3600, "met": 3600, "mest": 2 * 3600, "bst": 3600,
+	"eet": 2 * 3600, "eest": 3 * 3600, "msk": 3 * 3600, "ist": 2 * 3600,
+	"jst": 9 * 3600, "kst": 9 * 3600, "aest": 10 * 3600, "aedt": 11 * 3600,
+	"acst": 9*3600 + 1800, "awst": 8 * 3600, "nzst": 12 * 3600, "nzdt": 13 * 3600,
+}
+
+var zoneCache sync.Map // lower-case name → *time.Location
+
+func loadZone(name string) (*time.Location, error) {
+	if name == "" || !(name[0] >= 'a' && name[0] <= 'z' || name[0] >= 'A' && name[0] <= 'Z') {
+		return nil, strconv.ErrSyntax
+	}
+	key := strings.ToLower(name)
+	if loc, ok := zoneCache.Load(key); ok {
+		if loc == nil {
+			return nil, strconv.ErrSyntax
+		}
+		return loc.(*time.Location), nil
+	}
+	loc, err := loadZoneUncached(name)
+	if err != nil {
+		return nil, err
+	}
+	zoneCache.Store(key, loc)
+	return loc, nil
+}
+
+func loadZoneUncached(name string) (*time.Location, error) {
+	key := strings.ToLower(name)
+	if key == "utc" || key == "etc/utc" || key == "gmt" || key == "z" || key == "zulu" {
+		return time.UTC, nil
+	}
+	if off, ok := zoneAbbrevs[key]; ok {
+		return time.FixedZone(strings.ToUpper(key), off), nil
+	}
+	if strings.Contains(name, "..") || len(name) > 64 {
+		return nil, strconv.ErrSyntax
+	}
+	if loc, err := time.LoadLocation(name); err == nil {
+		return loc, nil
+	}
+	// time zone names are case-insensitive in PostgreSQL; try the common capitalisation
+	parts := strings.Split(name, "/")
+	for i, p := range parts {
+		sub := strings.Split(strings.ToLower(p), "_")
+		for j, w := range sub {
+			if w != "" {
+				sub[j] = strings.ToUpper(w[:1]) + w[1:]
+			}
+		}
+		parts[i] = strings.Join(sub, "_")
+	}
+	return time.LoadLocation(strings.Join(parts, "/"))
+}
+
+// LoadLocation resolves a TimeZone setting value: an IANA name, UTC/GMT, or a
+// POSIX-style numeric offset such as "+05:30" or "-8" (hours west, as PostgreSQL
+// reads SET TIME ZONE -8 as UTC-8).
+func LoadLocation(name string) (*time.Location, error) {
+	if off, ok := parseOffset(name); ok {
+		return time.FixedZone("", off), nil
+	}
+	loc, err := loadZone(name)
+	if err != nil {
+		return nil, pgerror.New(pgerror.InvalidParameterValue, "invalid value for parameter \"TimeZone\": \"%s\"", name)
+	}
+	return loc, nil
+}
+
+func isDayName(t string) bool {
+	t = strings.TrimSuffix(t, ".")
+	if len(t) < 3 {
+		return false
+	}
+	for _, d := range dayNames {
+		if strings.HasPrefix(d, t) {
+			return true
+		}
+	}
+	return false
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func allDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !isDigit(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func parseOffset(z string) (int, bool) {
+	if len(z) < 2 || (z[0] != '+' && z[0] != '-') {
+		return 0, false
+	}
+	sign := 1
+	if z[0] == '-' {
+		sign = -1
+	}
+	z = z[1:]
+	var h, m, s int
+	var err error
+	switch {
+	case strings.Contains(z, ":"):
+		p := strings.Split(z, ":")
+		if len(p) > 3 {
+			return 0, false
+		}
+		vals := make([]int, 3)
+		for i, x := range p {
+			if !allDigits(x) {
+				return 0, false
+			}
+			vals[i], err = strconv.Atoi(x)
+			if err != nil {
+				return 0, false
+			}
+		}
+		h, m, s = vals[0], vals[1], vals[2]
+	case allDigits(z) && len(z) <= 2:
+		h, _ = strconv.Atoi(z)
+	case allDigits(z) && len(z) == 4:
+		h, _ = strconv.Atoi(z[:2])
+		m, _ = strconv.Atoi(z[2:])
+	case allDigits(z) && len(z) == 6:
+		h, _ = strconv.Atoi(z[:2])
+		m, _ = strconv.Atoi(z[2:4])
+		s, _ = strconv.Atoi(z[4:])
+	default:
+		return 0, false
+	}
+	if h > 15 || m > 59 || s > 59 {
+		return 0, false
+	}
+	return sign * (h*3600 + m*60 + s), true
+}
+
+func parseClock(t string, f *dtFields) bool {
+	p := strings.Split(t, ":")
+	if len(p) < 2 || len(p) > 3 {
+		return false
+	}
+	var err error
+	if !allDigits(p[0]) || !allDigits(p[1]) {
+		return false
+	}
+	f.h, _ = strconv.Atoi(p[0])
+	f.mi, _ = strconv.Atoi(p[1])
+	if len(p) == 3 {
+		sec := p[2]
+		frac := ""
+		if i := strings.IndexByte(sec, '.'); i >= 0 {
+			sec, frac = sec[:i], sec[i+1:]
+		}
+		if !allDigits(sec) || frac != "" && !allDigits(frac) {
+			return false
+		}
+		if f.s, err = strconv.Atoi(sec); err != nil {
+			return false
+		}
+		if frac != "" {
+			// round to microseconds
+			for len(frac) < 7 {
+				frac += "0"
+			}
+			us, _ := strconv.Atoi(frac[:6])
+			if frac[6] >= '5' {
+				us++
+			}
+			f.us = us
+		}
+	}
+	return true
+}
+
+func parseDatePart(t string, f *dtFields) bool {
+	sep := "-"
+	if strings.Contains(t, "/") {
+		sep = "/"
+	} else if strings.Contains(t, ".") {
+		sep = "."
+	}
+	p := strings.Split(t, sep)
+	if len(p) != 3 {
+		return false
+	}
+	if m := monthFromName(p[1]); m > 0 && allDigits(p[0]) && allDigits(p[2]) {
+		f.d, _ = strconv.Atoi(p[0])
+		f.mo = m
+		f.y, _ = strconv.Atoi(p[2])
+		return true
+	}
+	for _, x := range p {
+		if !allDigits(x) {
+			return false
+		}
+	}
+	a, _ := strconv.Atoi(p[0])
+	b, _ := strconv.Atoi(p[1])
+	c, _ := strconv.Atoi(p[2])
+	if len(p[0]) >= 3 || sep == "-" {
+		f.y, f.mo, f.d = a, b, c // ISO
+		if len(p[0]) < 3 && sep == "-" && len(p[2]) == 4 {
+			f.mo, f.d, f.y = a, b, c
+		}
+		return true
+	}
+	f.mo, f.d, f.y = a, b, c // DateStyle MDY
+	if len(p[2]) <= 2 {
+		if f.y < 70 {
+			f.y += 2000
+		} else {
+			f.y += 1900
+		}
+	}
+	return true
+}
+
+func validDate(y, m, d int) bool {
+	if m < 1 || m > 12 || d < 1 || y == 0 {
+		return false
+	}
+	return d <= daysIn(m, y)
+}
+
+func daysIn(m, y int) int {
+	switch m {
+	case 2:
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
+}
+
+// now is a hook for tests.
+var now = time.Now
+
+// ParseDate is date_in ('today' and 'now' are taken in UTC).
+func ParseDate(s string) (Date, error) { return parseDateLoc(s, time.UTC) }
+
+func parseDateLoc(s string, loc *time.Location) (Date, error) {
+	if loc == nil {
+		loc = time.UTC
+	}
+	f, ok := parseDateTime(s)
+	if !ok {
+		return 0, errDatetimeSyntax(DateOID, s)
+	}
+	switch f.special {
+	case "infinity":
+		return DateInfinity, nil
+	case "-infinity":
+		return DateNegInfinity, nil
+	case "epoch":
+		return DateFromTime(time.Unix(0, 0).UTC()), nil
+	case "now", "today":
+		return DateFromTime(now().In(loc)), nil
+	case "tomorrow":
+		return DateFromTime(now().In(loc)) + 1, nil
+	case "yesterday":
+		return DateFromTime(now().In(loc)) - 1, nil
+	case "allballs":
+		return 0, errDatetimeSyntax(DateOID, s)
+	}
+	if !f.hasDate {
+		return 0, errDatetimeSyntax(DateOID, s)
+	}
+	y := f.y
+	if f.bc {
+		y = 1 - y
+	}
+	if !validDate(f.y, f.mo, f.d) {
+		return 0, errFieldRange(s)
+	}
+	t := time.Date(y, time.Month(f.mo), f.d, 0, 0, 0, 0, time.UTC)
+	if t.Before(minTimestamp) || !t.Before(maxTimestamp) {
+		return 0, pgerror.New(pgerror.DatetimeFieldOverflow, "date out of range: \"%s\"", s)
+	}
+	return DateFromTime(t), nil
+}
+
+// ParseTimestamp is timestamp_in (withZone false, zone ignored) and
+// timestamptz_in (withZone true; a string without a zone is read in loc).
+func ParseTimestamp(s string, withZone bool, loc *time.Location) (time.Time, error) {
+	oid := TimestampOID
+	if withZone {
+		oid = TimestamptzOID
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	f, ok := parseDateTime(s)
+	if !ok {
+		return time.Time{}, errDatetimeSyntax(oid, s)
+	}
+	switch f.special {
+	case "infinity":
+		return TimestampInfinity, nil
+	case "-infinity":
+		return TimestampNegInfinity, nil
+	case "epoch":
+		return time.Unix(0, 0).UTC(), nil
+	case "now":
+		n := now()
+		if !withZone {
+			n = wallUTC(n.In(loc))
+		}
+		return n.Truncate(time.Microsecond).UTC(), nil
+	case "today", "tomorrow", "yesterday":
+		n := now().In(loc)
+		y, m, d := n.Date()
+		switch f.special {
+		case "tomorrow":
+			d++
+		case "yesterday":
+			d--
+		}
+		if withZone {
+			return time.Date(y, m, d, 0, 0, 0, 0, loc).UTC(), nil
+		}
+		return time.Date(y, m, d, 0, 0, 0, 0, time.UTC), nil
+	case "allballs":
+		return time.Time{}, errDatetimeSyntax(oid, s)
+	}
+	if !f.hasDate {
+		return time.Time{}, errDatetimeSyntax(oid, s)
+	}
+	if !validDate(f.y, f.mo, f.d) || f.h > 24 || f.mi > 59 || f.s > 60 || f.h == 24 && (f.mi != 0 || f.s != 0 || f.us != 0) {
+		return time.Time{}, errFieldRange(s)
+	}
+	y := f.y
+	if f.bc {
+		y = 1 - y
+	}
+	var t time.Time
+	if withZone {
+		z := loc
+		if f.hasZone {
+			z = f.loc
+			if z == nil {
+				z = time.FixedZone("", f.zoneOff)
+			}
+		}
+		t = time.Date(y, time.Month(f.mo), f.d, f.h, f.mi, f.s, f.us*1000, z).UTC()
+	} else {
+		t = time.Date(y, time.Month(f.mo), f.d, f.h, f.mi, f.s, f.us*1000, time.UTC)
+	}
+	if t.Before(minTimestamp) || !t.Before(maxTimestamp) {
+		return time.Time{}, pgerror.New(pgerror.DatetimeFieldOverflow, "timestamp out of range: \"%s\"", s)
+	}
+	return t, nil
+}
+
+// wallUTC returns t's wall clock as a UTC time (timestamptz → timestamp).
+func wallUTC(t time.Time) time.Time {
+	if isInfTime(t) != 0 {
+		return t
+	}
+	y, m, d := t.Date()
+	h, mi, s := t.Clock()
+	return time.Date(y, m, d, h, mi, s, t.Nanosecond(), time.UTC)
+}
+
+// wallIn reads the UTC wall clock w as a time in loc (timestamp → timestamptz).
+func wallIn(w time.Time, loc *time.Location) time.Time {
+	if isInfTime(w) != 0 {
+		return w
+	}
+	y, m, d := w.Date()
+	h, mi, s := w.Clock()
+	return time.Date(y, m, d, h, mi, s, w.Nanosecond(), loc).UTC()
+}
+
+// ParseTime is time_in.
+func ParseTime(s string) (TimeOfDay, error) {
+	str := strings.TrimSpace(strings.ToLower(s))
+	if str == "allballs" {
+		return 0, nil
+	}
+	f, ok := parseDateTime(str)
+	if !ok || !f.hasTime {
+		if ok && f.special == "now" {
+			n := now()
+			return TimeOfDay(n.Sub(n.Truncate(24*time.Hour)) / time.Microsecond), nil
+		}
+		return 0, errDatetimeSyntax(TimeOID, s)
+	}
+	if f.h > 24 || f.mi > 59 || f.s > 60 || f.h == 24 && (f.mi != 0 || f.s != 0 || f.us != 0) {
+		return 0, errFieldRange(s)
+	}
+	return TimeOfDay(int64(f.h)*usPerHour + int64(f.mi)*usPerMin + int64(f.s)*usPerSec + int64(f.us)), nil
+}
