@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"logdb/changefeed"
 	"logdb/kv"
 	"logdb/sql/pgcatalog"
 	"logdb/sql/pgerror"
@@ -32,15 +33,23 @@ type Config struct {
 	NodeID      uint64
 	Version     string // logdb's version, shown by version()
 	Logger      *slog.Logger
+	// Feed serves SUBSCRIBE, slots and pg_current_wal_lsn (subscribe.go);
+	// nil: those fail with 55000.
+	Feed *changefeed.Feed
+
+	// Cluster, when set, lists the raft group's members for the
+	// logdb_cluster view (see cluster.go).
+	Cluster func() []ClusterMember
 }
 
 // Engine is the SQL engine of one node; it is safe for concurrent use and
 // hands out Sessions.
 type Engine struct {
-	cfg    Config
-	mu     sync.Mutex // guards st
-	st     engineState
-	parses *parseCache
+	cfg       Config
+	mu        sync.Mutex // guards st
+	st        engineState
+	parses    *parseCache
+	listeners listenRegistry
 }
 
 // NewEngine returns an Engine over the store. The catalog is read from the
@@ -107,6 +116,7 @@ type Portal struct {
 	params  []types.Datum
 	formats []int16
 	cur     *cursor // open while suspended
+	doneTag string  // set once the portal ran to completion
 }
 
 // Session is one connection's SQL state: settings, the transaction,
@@ -139,6 +149,8 @@ type Session struct {
 	schemaSettingsGen int
 
 	timedOut bool // the current statement's context expired by statement_timeout
+
+	notifier func(pid uint32, channel, payload string) // set by pgwire (SetNotifier)
 }
 
 // ParameterStatus returns the parameters to report at startup, in order.
@@ -217,6 +229,7 @@ func (s *Session) Sync(ctx context.Context) error { return s.sync(ctx) }
 
 // Close ends the session, rolling back any open transaction.
 func (s *Session) Close() {
+	s.e.unlisten(s, "")
 	s.closeCursors(true)
 	for name := range s.portals {
 		s.ClosePortal(name)

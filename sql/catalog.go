@@ -145,6 +145,8 @@ type catalog struct {
 	seqs    map[string]*seqDesc
 	seqOID  map[uint32]*seqDesc
 	indexes map[string]*tableDesc // index name → table
+	views   map[string]*viewDesc
+	viewOID map[uint32]*viewDesc
 }
 
 func newCatalog() *catalog {
@@ -152,6 +154,7 @@ func newCatalog() *catalog {
 		tables: map[string]*tableDesc{}, byOID: map[uint32]*tableDesc{},
 		seqs: map[string]*seqDesc{}, seqOID: map[uint32]*seqDesc{},
 		indexes: map[string]*tableDesc{},
+		views:   map[string]*viewDesc{}, viewOID: map[uint32]*viewDesc{},
 	}
 }
 
@@ -203,6 +206,12 @@ func (c *catalog) copy() *catalog {
 	for k, v := range c.indexes {
 		n.indexes[k] = v
 	}
+	for k, v := range c.views {
+		n.views[k] = v
+	}
+	for k, v := range c.viewOID {
+		n.viewOID[k] = v
+	}
 	return n
 }
 
@@ -213,6 +222,9 @@ func (c *catalog) relationExists(name string) bool {
 		return true
 	}
 	if _, ok := c.indexes[name]; ok {
+		return true
+	}
+	if _, ok := c.views[name]; ok {
 		return true
 	}
 	_, ok := c.seqs[name]
@@ -227,6 +239,8 @@ func (c *catalog) sortedTables() []*tableDesc {
 	sort.Slice(out, func(i, j int) bool { return out[i].OID < out[j].OID })
 	return out
 }
+
+func v2(it *kv.Iterator) []byte { return it.Value() }
 
 func oidKey(prefix byte, oid uint32) []byte {
 	k := make([]byte, 6)
@@ -253,7 +267,7 @@ func u64b(v uint64) []byte {
 func loadCatalog(txn *kv.Txn, version uint64) (*catalog, error) {
 	c := newCatalog()
 	c.version = version
-	it := txn.Scan(kv.CatalogSpace, []byte("s/"), []byte("t0"), false)
+	it := txn.Scan(kv.CatalogSpace, []byte("s/"), []byte("w0"), false)
 	defer it.Close()
 	for it.Next() {
 		k, v := it.Key(), it.Value()
@@ -264,6 +278,12 @@ func loadCatalog(txn *kv.Txn, version uint64) (*catalog, error) {
 				return nil, pgerror.Wrap(err, pgerror.DataCorrupted, "catalog: table descriptor")
 			}
 			c.addTable(&t)
+		case strings.HasPrefix(string(k), "w/"):
+			var v viewDesc
+			if err := json.Unmarshal(v2(it), &v); err != nil {
+				return nil, pgerror.Wrap(err, pgerror.DataCorrupted, "catalog: view descriptor")
+			}
+			c.addView(&v)
 		case strings.HasPrefix(string(k), "s/"):
 			var s seqDesc
 			if err := json.Unmarshal(v, &s); err != nil {
@@ -288,7 +308,7 @@ type ddl struct {
 
 // newOID allocates an OID (from 16384, as PostgreSQL's user objects).
 func (d *ddl) newOID() (uint32, error) {
-	res, err := d.e.propose(d.ctx, &kv.Command{Kind: kv.KindIncrement, Space: kv.SequenceSpace, Key: oidCounterKey, Delta: 1})
+	res, err := d.e.proposeInTxn(d.ctx, &kv.Command{Kind: kv.KindIncrement, Space: kv.SequenceSpace, Key: oidCounterKey, Delta: 1})
 	if err != nil {
 		return 0, err
 	}
@@ -297,7 +317,7 @@ func (d *ddl) newOID() (uint32, error) {
 
 // newSpace allocates a kv.Space for a table or index.
 func (d *ddl) newSpace() (kv.Space, error) {
-	res, err := d.e.propose(d.ctx, &kv.Command{Kind: kv.KindIncrement, Space: kv.SequenceSpace, Key: spaceCounterKey, Delta: 1})
+	res, err := d.e.proposeInTxn(d.ctx, &kv.Command{Kind: kv.KindIncrement, Space: kv.SequenceSpace, Key: spaceCounterKey, Delta: 1})
 	if err != nil {
 		return 0, err
 	}

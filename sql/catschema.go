@@ -28,6 +28,7 @@ func (s *Session) catalogSchema(t *txnState) *pgcatalog.Schema {
 		cat = newCatalog()
 	}
 	if s.schemaCache != nil && s.schemaCat == cat && s.schemaSettingsGen == s.set.gen {
+		s.schemaCache.ReplicationSlots = s.replicationSlots(t) // slots change without the catalog
 		return s.schemaCache
 	}
 	sch := &pgcatalog.Schema{
@@ -39,6 +40,7 @@ func (s *Session) catalogSchema(t *txnState) *pgcatalog.Schema {
 	for _, t := range cat.sortedTables() {
 		sch.Tables = append(sch.Tables, tableSchema(t, cat))
 	}
+	sch.Views = viewSchemas(cat)
 	for _, sq := range cat.seqs {
 		ps := pgcatalog.Sequence{OID: sq.OID, Name: sq.Name, Schema: "public", OwnerTable: sq.OwnerTab, Type: sq.Type,
 			Start: sq.Start, Increment: sq.Increment, Min: sq.Min, Max: sq.Max, Cache: sq.Cache, Cycle: sq.Cycle}
@@ -61,7 +63,9 @@ func (s *Session) catalogSchema(t *txnState) *pgcatalog.Schema {
 		}
 		sch.Settings = append(sch.Settings, st)
 	}
+	sch.Cluster = s.e.clusterRows
 	sch.Session = pgcatalog.SessionInfo{PID: int64(s.pid), ApplicationName: s.set.vals["application_name"], BackendStart: s.started}
+	sch.ReplicationSlots = s.replicationSlots(t)
 	s.schemaCache, s.schemaCat, s.schemaSettingsGen = sch, cat, s.set.gen
 	return sch
 }
@@ -166,6 +170,9 @@ func (s *Session) relationName(t *txnState, oid uint32) string {
 		}
 		if sq, ok := t.cat.seqOID[oid]; ok {
 			return quoteIdent(sq.Name)
+		}
+		if v, ok := t.cat.viewOID[oid]; ok {
+			return quoteIdent(v.Name)
 		}
 	}
 	return s.catalogSchema(t).RegclassOut(oid)

@@ -142,3 +142,34 @@ func TestExtendedAutocommitRetry(t *testing.T) {
 	}
 	expectRows(t, s, "SELECT n FROM c", fmt.Sprint(workers*each))
 }
+
+func TestListenNotify(t *testing.T) {
+	e := mustEngine(t)
+	a := mustSession(t, e)
+	b := mustSession(t, e)
+	var mu sync.Mutex
+	var got []string
+	a.SetNotifier(func(pid uint32, ch, payload string) {
+		mu.Lock()
+		got = append(got, ch+":"+payload)
+		mu.Unlock()
+	})
+	mustExec(t, a, "LISTEN jobs")
+	mustExec(t, b, "NOTIFY jobs, 'one'")
+	mustExec(t, b, "BEGIN; NOTIFY jobs, 'two'; SELECT pg_notify('jobs', 'three')")
+	mu.Lock()
+	if len(got) != 1 {
+		t.Fatalf("before commit: %v", got)
+	}
+	mu.Unlock()
+	mustExec(t, b, "COMMIT")
+	mustExec(t, b, "BEGIN; NOTIFY jobs, 'rolled back'; ROLLBACK")
+	mustExec(t, a, "UNLISTEN *")
+	mustExec(t, b, "NOTIFY jobs, 'after unlisten'")
+	mu.Lock()
+	defer mu.Unlock()
+	if fmt.Sprint(got) != "[jobs:one jobs:two jobs:three]" {
+		t.Fatal(got)
+	}
+	expectRows(t, b, "SELECT pg_sleep(0.01)", "")
+}

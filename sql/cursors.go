@@ -22,6 +22,7 @@ type sqlCursor struct {
 	it   iterator
 	hold bool
 	tx   *txnState
+	sub  *subCursor // a SUBSCRIBE cursor (cursor_subscribe.go); it and ours are nil
 }
 
 const cursorOptHold = 0x20
@@ -57,6 +58,7 @@ func (s *Session) execCursorStmt(ctx context.Context, n *pg_query.Node, w Result
 }
 
 func (c *sqlCursor) close() {
+	c.sub.close()
 	if c.it != nil {
 		c.it.close()
 		c.it = nil
@@ -120,6 +122,9 @@ func (s *Session) fetchCursor(ctx context.Context, fs *pg_query.FetchStmt) (*cur
 	c, ok := s.cursors[fs.Portalname]
 	if !ok {
 		return nil, true, pgerror.New(pgerror.InvalidCursorName, "cursor \"%s\" does not exist", fs.Portalname)
+	}
+	if c.sub != nil {
+		return s.fetchSubscribeStmt(ctx, c, fs)
 	}
 	if fs.Direction != pg_query.FetchDirection_FETCH_FORWARD && !(fs.Direction == pg_query.FetchDirection_FETCH_RELATIVE && fs.HowMany >= 0) {
 		return nil, true, pgerror.Unsupported("FETCH " + fs.Direction.String() + " (cursors only move forward)")

@@ -40,8 +40,14 @@ func (p *planner) planUtility(n *pg_query.Node) (utilityFunc, error) {
 		tag := "ALTER TABLE"
 		if at.Objtype == pg_query.ObjectType_OBJECT_INDEX {
 			tag = "ALTER INDEX"
-		} else if at.Objtype == pg_query.ObjectType_OBJECT_SEQUENCE {
-			return nil, pgerror.Unsupported("ALTER SEQUENCE")
+		} else if at.Objtype == pg_query.ObjectType_OBJECT_SEQUENCE || at.Objtype == pg_query.ObjectType_OBJECT_VIEW {
+			// only OWNER TO and similar no-ops reach here for sequences and views
+			for _, c := range at.Cmds {
+				if c.GetAlterTableCmd().GetSubtype() != pg_query.AlterTableType_AT_ChangeOwner {
+					return nil, pgerror.Unsupported("ALTER SEQUENCE/VIEW " + strings.ToLower(strings.TrimPrefix(c.GetAlterTableCmd().GetSubtype().String(), "AT_")))
+				}
+			}
+			return noop(map[bool]string{true: "ALTER SEQUENCE", false: "ALTER VIEW"}[at.Objtype == pg_query.ObjectType_OBJECT_SEQUENCE]), nil
 		}
 		return mkDDL(tag, func(ec *execCtx, d *ddl, w ResultWriter) error { return alterTable(ec, d, at, w) }), nil
 	case n.GetRenameStmt() != nil:
@@ -60,6 +66,9 @@ func (p *planner) planUtility(n *pg_query.Node) (utilityFunc, error) {
 	case n.GetCreateSeqStmt() != nil:
 		cs := n.GetCreateSeqStmt()
 		return mkDDL("CREATE SEQUENCE", func(ec *execCtx, d *ddl, w ResultWriter) error { return createSequence(ec, d, cs, w) }), nil
+	case n.GetAlterSeqStmt() != nil:
+		as := n.GetAlterSeqStmt()
+		return mkDDL("ALTER SEQUENCE", func(ec *execCtx, d *ddl, w ResultWriter) error { return alterSequence(ec, d, as, w) }), nil
 	case n.GetCreateSchemaStmt() != nil:
 		cs := n.GetCreateSchemaStmt()
 		return func(ec *execCtx, w ResultWriter) (string, error) {
@@ -87,7 +96,17 @@ func (p *planner) planUtility(n *pg_query.Node) (utilityFunc, error) {
 		}
 		return noop("REVOKE"), nil
 	case n.GetViewStmt() != nil:
-		return nil, pgerror.Unsupported("CREATE VIEW")
+		vs := n.GetViewStmt()
+		return mkDDL("CREATE VIEW", func(ec *execCtx, d *ddl, w ResultWriter) error { return createView(ec, d, vs, w) }), nil
+	case n.GetCreateTableAsStmt() != nil:
+		cs := n.GetCreateTableAsStmt()
+		return func(ec *execCtx, w ResultWriter) (string, error) {
+			if ec.tx.readOnly {
+				return "", errReadOnly("CREATE TABLE AS")
+			}
+			n, err := createTableAs(ec, ec.tx.ddlFor(ec), cs, w)
+			return "SELECT " + itoa(int(n)), err
+		}, nil
 	case n.GetCreateExtensionStmt() != nil:
 		return nil, pgerror.Unsupported("CREATE EXTENSION")
 	case n.GetCopyStmt() != nil:
@@ -319,8 +338,15 @@ func addConstraint(ec *execCtx, d *ddl, t *tableDesc, con *pg_query.Constraint, 
 		if len(t.PK) > 0 {
 			return pgerror.New(pgerror.InvalidTableDefinition, "multiple primary keys for table \"%s\" are not allowed", t.Name)
 		}
+		var rows [][]types.Datum
 		if existing {
-			return pgerror.Unsupported("ALTER TABLE ... ADD PRIMARY KEY on an existing table")
+			// rows move to a fresh space keyed by the new primary key
+			if err := forEachRow(ec, t, func(row []types.Datum, _ rowRef) error {
+				rows = append(rows, append([]types.Datum(nil), row...))
+				return nil
+			}); err != nil {
+				return err
+			}
 		}
 		name := con.Conname
 		if name == "" {
@@ -342,6 +368,9 @@ func addConstraint(ec *execCtx, d *ddl, t *tableDesc, con *pg_query.Constraint, 
 		}
 		t.init()
 		d.cat.indexes[name] = t
+		if existing {
+			return rekeyTable(ec, d, t, rows)
+		}
 	case pg_query.ConstrType_CONSTR_UNIQUE:
 		name := con.Conname
 		if name == "" {
@@ -394,6 +423,40 @@ func addConstraint(ec *execCtx, d *ddl, t *tableDesc, con *pg_query.Constraint, 
 		pg_query.ConstrType_CONSTR_ATTR_DEFERRED, pg_query.ConstrType_CONSTR_ATTR_IMMEDIATE:
 	default:
 		return pgerror.Unsupported("constraint " + con.Contype.String())
+	}
+	return nil
+}
+
+// rekeyTable rewrites rows (read before the key changed) into fresh
+// spaces under t's new primary key, rebuilding every index.
+func rekeyTable(ec *execCtx, d *ddl, t *tableDesc, rows [][]types.Datum) error {
+	d.txn.DropSpace(t.Space)
+	var err error
+	if t.Space, err = d.newSpace(); err != nil {
+		return err
+	}
+	for _, ix := range t.Indexes {
+		d.txn.DropSpace(ix.Space)
+		if ix.Space, err = d.newSpace(); err != nil {
+			return err
+		}
+	}
+	w := &tableWriter{t: t, rowCols: t.rowColumns(), defaults: make([]expr, len(t.Columns))}
+	for _, row := range rows {
+		for _, i := range t.pkIdx {
+			if row[i] == nil {
+				c := t.Columns[i]
+				return &pgerror.Error{Code: pgerror.NotNullViolation, Table: t.Name, Column: c.Name,
+					Message: "column \"" + c.Name + "\" of relation \"" + t.Name + "\" contains null values"}
+			}
+		}
+		if _, _, err := w.insert(ec, row, nil); err != nil {
+			if pe, ok := err.(*pgerror.Error); ok && pe.Code == pgerror.UniqueViolation {
+				pe.Message = "could not create unique index \"" + pe.Constraint + "\""
+				pe.Detail = strings.Replace(pe.Detail, "already exists", "is duplicated", 1)
+			}
+			return err
+		}
 	}
 	return nil
 }
@@ -594,9 +657,14 @@ func dropObjects(ec *execCtx, d *ddl, ds *pg_query.DropStmt, w ResultWriter) err
 				return err
 			}
 		case pg_query.ObjectType_OBJECT_VIEW:
-			if err := missing("view"); err != nil {
-				return err
+			v, ok := d.cat.views[name]
+			if !ok {
+				if err := missing("view"); err != nil {
+					return err
+				}
+				continue
 			}
+			d.deleteView(v)
 		default:
 			return pgerror.Unsupported("DROP " + strings.TrimPrefix(ds.RemoveType.String(), "OBJECT_"))
 		}

@@ -12,6 +12,15 @@ import (
 func alterTable(ec *execCtx, d *ddl, at *pg_query.AlterTableStmt, w ResultWriter) error {
 	rv := at.Relation
 	t0, ok := d.cat.tables[rv.Relname]
+	if !ok && d.cat.relationExists(rv.Relname) {
+		// ALTER TABLE on a sequence, view or index: only OWNER TO (pg_dump)
+		for _, c := range at.Cmds {
+			if c.GetAlterTableCmd().GetSubtype() != pg_query.AlterTableType_AT_ChangeOwner {
+				return pgerror.New("42809", "\"%s\" is not a table", rv.Relname)
+			}
+		}
+		return nil
+	}
 	if !ok || rv.Schemaname != "" && rv.Schemaname != "public" {
 		if at.MissingOk {
 			_ = w.Notice(notice(pgerror.SuccessfulCompletion, "relation \""+rv.Relname+"\" does not exist, skipping"))

@@ -63,6 +63,12 @@ func TestDMLAndDDL(t *testing.T) {
 		t.Fatal(got)
 	}
 	expectRows(t, s, "SELECT id FROM u WHERE id > 1 ORDER BY id DESC LIMIT 1", "3")
+	if got := query(t, s, "EXPLAIN SELECT id FROM u WHERE id IN (3, 1, 3, 99)"); !strings.Contains(got, "Multi Point Get") {
+		t.Fatal(got)
+	}
+	expectRows(t, s, "SELECT id FROM u WHERE id IN (3, 1, 3, 99)", "1\n3")
+	expectRows(t, s, "SELECT id FROM u WHERE id = ANY('{3,2}'::int[]) ORDER BY id DESC", "3\n2")
+	expectRows(t, s, "SELECT id FROM u WHERE id IN (1, NULL)", "1")
 	mustExec(t, s, "UPDATE u SET code = 5 WHERE id = 1")
 	expectRows(t, s, "SELECT id FROM u WHERE code = 5", "1")
 	expectRows(t, s, "SELECT id FROM u WHERE code = 1", "2")
@@ -168,4 +174,113 @@ func TestSettings(t *testing.T) {
 	if !strings.HasPrefix(query(t, s, "SELECT version()"), "PostgreSQL 15.0 (logdb test)") {
 		t.Fatal("version")
 	}
+}
+
+func TestViewsAndCTAS(t *testing.T) {
+	e := mustEngine(t)
+	s := mustSession(t, e)
+	mustExec(t, s, "CREATE TABLE p (id int PRIMARY KEY, name text, price int)")
+	mustExec(t, s, "INSERT INTO p VALUES (1, 'a', 10), (2, 'b', 20), (3, 'c', 30)")
+	mustExec(t, s, "CREATE VIEW cheap (pid, pname) AS SELECT id, name FROM p WHERE price < 25")
+	expectRows(t, s, "SELECT pname FROM cheap ORDER BY pid", "a\nb")
+	expectRows(t, s, "SELECT c.pname, p.price FROM cheap c JOIN p ON p.id = c.pid WHERE c.pid = 2", "b|20")
+	expectErr(t, s, "CREATE VIEW cheap AS SELECT 1", pgerror.DuplicateTable)
+	mustExec(t, s, "CREATE OR REPLACE VIEW cheap AS SELECT id AS pid, name AS pname FROM p WHERE price < 15")
+	expectRows(t, s, "SELECT count(*) FROM cheap", "1")
+	expectRows(t, s, "SELECT count(*) FROM pg_views WHERE viewname = 'cheap'", "1")
+	mustExec(t, s, "DROP VIEW cheap")
+	expectErr(t, s, "SELECT * FROM cheap", pgerror.UndefinedTable)
+	r := mustExec(t, s, "CREATE TABLE p2 AS SELECT id, price * 2 AS dbl FROM p WHERE id > 1")
+	if r.tags[0] != "SELECT 2" {
+		t.Fatal(r.tags)
+	}
+	expectRows(t, s, "SELECT id, dbl FROM p2 ORDER BY id", "2|40\n3|60")
+	mustExec(t, s, "SELECT name INTO p3 FROM p")
+	expectRows(t, s, "SELECT count(*) FROM p3", "3")
+}
+
+func TestAddPrimaryKey(t *testing.T) {
+	e := mustEngine(t)
+	s := mustSession(t, e)
+	mustExec(t, s, "CREATE TABLE b (bid int NOT NULL, bbalance int, filler char(88))")
+	mustExec(t, s, "CREATE INDEX b_bal ON b (bbalance)")
+	mustExec(t, s, "INSERT INTO b VALUES (2, 20, ''), (1, 10, '')")
+	mustExec(t, s, "ALTER TABLE b ADD PRIMARY KEY (bid)")
+	if got := query(t, s, "EXPLAIN UPDATE b SET bbalance = bbalance + 1 WHERE bid = 1"); !strings.Contains(got, "Point Get") {
+		t.Fatal(got)
+	}
+	mustExec(t, s, "UPDATE b SET bbalance = bbalance + 1 WHERE bid = 1")
+	expectRows(t, s, "SELECT bid, bbalance FROM b ORDER BY bid", "1|11\n2|20")
+	expectRows(t, s, "SELECT bid FROM b WHERE bbalance = 20", "2")
+	expectErr(t, s, "INSERT INTO b VALUES (1, 0, '')", pgerror.UniqueViolation)
+	mustExec(t, s, "CREATE TABLE d (x int, y int)")
+	mustExec(t, s, "INSERT INTO d VALUES (1, 1), (1, 2)")
+	pe := expectErr(t, s, "ALTER TABLE d ADD PRIMARY KEY (x)", pgerror.UniqueViolation)
+	if pe.Message != `could not create unique index "d_pkey"` {
+		t.Fatal(pe.Message)
+	}
+	expectRows(t, s, "SELECT count(*) FROM d", "2")
+}
+
+func TestCursorsAndSQLPrepare(t *testing.T) {
+	e := mustEngine(t)
+	s := mustSession(t, e)
+	mustExec(t, s, "CREATE TABLE n (i int PRIMARY KEY)")
+	mustExec(t, s, "INSERT INTO n SELECT g FROM generate_series(1, 5) g")
+	expectErr(t, s, "DECLARE c CURSOR FOR SELECT i FROM n", pgerror.NoActiveSQLTransaction)
+	mustExec(t, s, "BEGIN")
+	mustExec(t, s, "DECLARE c NO SCROLL CURSOR FOR SELECT i FROM n ORDER BY i")
+	r := mustExec(t, s, "FETCH FORWARD 2 FROM c")
+	if len(r.rows) != 2 || r.tags[0] != "FETCH 2" || r.rows[1][0] != "2" {
+		t.Fatalf("%+v", r)
+	}
+	r = mustExec(t, s, "MOVE 1 IN c")
+	if r.tags[0] != "MOVE 1" {
+		t.Fatal(r.tags)
+	}
+	expectRows(t, s, "FETCH ALL FROM c", "4\n5")
+	mustExec(t, s, "CLOSE c")
+	mustExec(t, s, "COMMIT")
+	mustExec(t, s, "DECLARE h CURSOR WITH HOLD FOR SELECT i FROM n WHERE i > 3 ORDER BY i")
+	expectRows(t, s, "FETCH 10 FROM h", "4\n5")
+	mustExec(t, s, "PREPARE q(int) AS SELECT i * 10 FROM n WHERE i = $1")
+	expectRows(t, s, "EXECUTE q(3)", "30")
+	expectRows(t, s, "EXECUTE q('4')", "40")
+	mustExec(t, s, "DEALLOCATE q")
+	expectErr(t, s, "EXECUTE q(1)", pgerror.UndefinedPreparedStatement)
+	mustExec(t, s, "DISCARD ALL")
+}
+
+// The statements pg_dump writes for a table with a serial key restore.
+func TestPgDumpRestore(t *testing.T) {
+	e := mustEngine(t)
+	s := mustSession(t, e)
+	mustExec(t, s, `SET statement_timeout = 0;
+SET client_encoding = 'UTF8';
+SET standard_conforming_strings = on;
+SELECT pg_catalog.set_config('search_path', '', false);
+SET default_tablespace = '';
+SET default_table_access_method = heap;
+CREATE TABLE public.items (
+    id integer NOT NULL,
+    name text NOT NULL,
+    qty integer DEFAULT 0
+);
+ALTER TABLE public.items OWNER TO postgres;
+CREATE SEQUENCE public.items_id_seq
+    AS integer
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+ALTER TABLE public.items_id_seq OWNER TO postgres;
+ALTER SEQUENCE public.items_id_seq OWNED BY public.items.id;
+ALTER TABLE ONLY public.items ALTER COLUMN id SET DEFAULT nextval('public.items_id_seq'::regclass);
+SELECT pg_catalog.setval('public.items_id_seq', 2, true);
+ALTER TABLE ONLY public.items ADD CONSTRAINT items_pkey PRIMARY KEY (id);
+CREATE INDEX items_qty_idx ON public.items USING btree (qty);`)
+	mustExec(t, s, "INSERT INTO public.items (id, name) VALUES (1, 'a'), (2, 'b')")
+	expectRows(t, s, "INSERT INTO items (name) VALUES ('c') RETURNING id", "3")
+	expectRows(t, s, "SELECT pg_get_serial_sequence('items', 'id')", "public.items_id_seq")
 }

@@ -9,9 +9,12 @@
 //	plan     planner (plan_*.go) turns a parse tree into a tree of nodes
 //	         over a catalog snapshot: scans with an access path chosen from
 //	         the WHERE conjuncts (scan.go: point Get on the whole primary
-//	         key, key-range scan on a primary-key prefix, secondary-index
-//	         range then row Gets, or a full scan), hash / nested-loop joins,
-//	         aggregation, sort, limit, set operations, CTEs, sub-queries.
+//	         key, Gets of a key list for pk IN (...) / = ANY(...), key-range
+//	         scan on a primary-key prefix, secondary-index range then row
+//	         Gets, or a full scan; EXPLAIN prints the choice), lookup joins
+//	         by primary key or index, hash / nested-loop / LATERAL joins,
+//	         aggregation, window functions, sort, limit, set operations,
+//	         CTEs (also recursive), sub-queries.
 //	         Expressions compile to typed expr trees (expr.go) using
 //	         sql/types for casts, operators and functions; $n parameters
 //	         get their types from context (unknown → text, client types win).
@@ -24,7 +27,12 @@
 //
 // The catalog lives in kv.CatalogSpace as JSON descriptors (catalog.go),
 // with a version key every transaction reads: the Engine caches the catalog
-// per version, and concurrent DDL conflicts by OCC like any write. A table
+// per version. That read is dropped from the commit's read set; instead a
+// writing transaction reads, at commit, the descriptors of the tables it
+// used, and DDL reads what it rewrites plus a relation-name key. So DDL
+// conflicts (40001) with transactions that used the same table and with DDL
+// on the same object or name, never with unrelated work; OIDs and space
+// ids come from Increment counters, which never conflict. A table
 // owns a kv.Space keyed by types.AppendKey of its primary key (tables
 // without one get a node-unique hidden row id: time in the high bits, node
 // id in the low ones, so inserters never share a counter). Rows are
@@ -42,10 +50,19 @@
 //
 // Sequences hand out values from per-Engine blocks of 32 reserved by a
 // kv.KindIncrement proposal; nextval never makes transactions conflict.
-// setval proposes Increments too and drops the local block.
+// setval proposes Increments too and drops the local block. Proposals made
+// while a transaction holds its snapshot (sequence blocks, OIDs, space ids,
+// non-transactional messages) are bounded by a timeout that fails the
+// statement with 40001: bbolt's mmap growth waits for open snapshots, and
+// an unbounded wait there could deadlock apply.
+//
+// Views store their query text and are planned as sub-queries where used.
+// LISTEN/NOTIFY deliver to listening sessions of the same node at commit
+// (notify.go); they do not travel through the log.
 //
 // FOREIGN KEY constraints are accepted and not enforced (ORMs and dumps
-// declare them). SET LOCAL lasts for the session.
+// declare them). SET LOCAL is undone when the transaction ends, and SET in
+// a transaction that rolls back is undone.
 //
 // # Sessions and transactions
 //
@@ -72,8 +89,12 @@
 // Read-only transactions only release. A lone INSERT/UPDATE/DELETE sent as
 // a simple query in autocommit mode is retried on 40001 (its output is
 // buffered until it commits, so the client never sees a failed attempt).
-// Simple-protocol strings run as one implicit transaction; in the extended
-// protocol the implicit transaction lasts until Sync.
+// The same holds for lone DDL statements. Simple-protocol strings run as
+// one implicit transaction; in the extended protocol the implicit
+// transaction lasts until Sync. When it fails there with 40001 and its
+// statements returned no rows (DML without RETURNING, DDL), Sync re-runs
+// them in a fresh snapshot and commits if every re-run gives the client the
+// command tag it already saw; otherwise the client gets 40001.
 //
 // Cancellation: pgwire cancels the context passed to SimpleQuery/Execute;
 // iterators check it every 256 rows and the statement fails with 57014.
@@ -82,8 +103,8 @@
 // # Concurrency
 //
 // Engine is safe for concurrent use: Engine.mu guards the cached catalog,
-// the sequence blocks and the row-id clock; the parse cache has its own
-// mutex. Catalog snapshots and parse trees are immutable once published
+// the sequence blocks and the row-id clock; the parse cache and the LISTEN
+// registry have their own mutexes (never held while calling out). Catalog snapshots and parse trees are immutable once published
 // and shared between sessions. A Session, its plans and its portals belong
 // to one goroutine.
 package sql

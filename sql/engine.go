@@ -110,7 +110,7 @@ func (e *Engine) nextSeqOrdinal(ctx context.Context, oid uint32) (int64, error) 
 		return v, nil
 	}
 	e.mu.Unlock()
-	res, err := e.propose(ctx, &kv.Command{Kind: kv.KindIncrement, Space: kv.SequenceSpace, Key: seqKey(oid), Delta: seqBlockSize})
+	res, err := e.proposeInTxn(ctx, &kv.Command{Kind: kv.KindIncrement, Space: kv.SequenceSpace, Key: seqKey(oid), Delta: seqBlockSize})
 	if err != nil {
 		return 0, err
 	}
@@ -130,12 +130,12 @@ func (e *Engine) nextSeqOrdinal(ctx context.Context, oid uint32) (int64, error) 
 
 // setSeqOrdinal makes the next ordinal handed out by any node be ord+1.
 func (e *Engine) setSeqOrdinal(ctx context.Context, oid uint32, ord int64) error {
-	res, err := e.propose(ctx, &kv.Command{Kind: kv.KindIncrement, Space: kv.SequenceSpace, Key: seqKey(oid), Delta: 0})
+	res, err := e.proposeInTxn(ctx, &kv.Command{Kind: kv.KindIncrement, Space: kv.SequenceSpace, Key: seqKey(oid), Delta: 0})
 	if err != nil {
 		return err
 	}
 	if d := ord - res.Value; d != 0 {
-		if _, err := e.propose(ctx, &kv.Command{Kind: kv.KindIncrement, Space: kv.SequenceSpace, Key: seqKey(oid), Delta: d}); err != nil {
+		if _, err := e.proposeInTxn(ctx, &kv.Command{Kind: kv.KindIncrement, Space: kv.SequenceSpace, Key: seqKey(oid), Delta: d}); err != nil {
 			return err
 		}
 	}
@@ -154,12 +154,33 @@ func (e *Engine) propose(ctx context.Context, cmd *kv.Command) (kv.Result, error
 		if ctx.Err() != nil {
 			return res, errCanceled
 		}
+		if pe := proposerError(err); pe != nil {
+			return res, pe // already carries its SQLSTATE (40001, 40003)
+		}
 		return res, pgerror.Wrap(err, pgerror.ConnectionException, "propose")
 	}
 	if res.Err != nil && res.Err != kv.ErrConflict {
 		return res, pgerror.Wrap(res.Err, pgerror.Internal, "apply")
 	}
 	return res, nil
+}
+
+// inTxnProposeTimeout bounds a proposal made while the caller holds a
+// snapshot (sequence blocks, OIDs, messages). Apply may wait for open
+// snapshots when bbolt grows its mmap; failing the statement releases ours
+// instead of deadlocking.
+const inTxnProposeTimeout = 10 * time.Second
+
+func (e *Engine) proposeInTxn(ctx context.Context, cmd *kv.Command) (kv.Result, error) {
+	tctx, cancel := context.WithTimeout(ctx, inTxnProposeTimeout)
+	defer cancel()
+	res, err := e.propose(tctx, cmd)
+	if err != nil && ctx.Err() == nil && tctx.Err() != nil {
+		return res, &pgerror.Error{Code: pgerror.SerializationFailure,
+			Message: "could not serialize access: the log did not apply a request made inside this transaction in time",
+			Hint:    "Retry the transaction."}
+	}
+	return res, err
 }
 
 var errCanceled = pgerror.New(pgerror.QueryCanceled, "canceling statement due to user request")

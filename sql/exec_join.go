@@ -189,7 +189,7 @@ func (it *joinIter) close() {
 // planFunctionScan plans a set-returning function in FROM
 // (generate_series, unnest).
 func (p *planner) planFunctionScan(rf *pg_query.RangeFunction, parent *scope) (*fromItem, error) {
-	if rf.Lateral || len(rf.Functions) != 1 {
+	if len(rf.Functions) != 1 {
 		return nil, unsupportedFrom("this kind of function in FROM")
 	}
 	items := rf.Functions[0].GetList().GetItems()
@@ -198,7 +198,7 @@ func (p *planner) planFunctionScan(rf *pg_query.RangeFunction, parent *scope) (*
 		return nil, unsupportedFrom("this kind of function in FROM")
 	}
 	name := funcName(fc.Funcname)
-	sc := &scope{parent: parent}
+	sc := &scope{parent: parent} // for LATERAL, parent is the preceding items
 	args := make([]expr, len(fc.Args))
 	for i, a := range fc.Args {
 		e, err := p.compileExpr(a, sc)
@@ -206,6 +206,9 @@ func (p *planner) planFunctionScan(rf *pg_query.RangeFunction, parent *scope) (*
 			return nil, err
 		}
 		args[i] = e
+	}
+	if fi, ok, err := p.planSlotFunc(name, args, rf); ok { // funcs_changefeed.go
+		return fi, err
 	}
 	srf, err := p.setReturningFunc(name, args)
 	if err != nil {
@@ -546,3 +549,79 @@ func lookupJoin(j *joinNode) node {
 	lj.pred = andOf(conds)
 	return lj
 }
+
+// lateralJoinNode runs its right side once per left row, with the left row
+// visible to it as the enclosing row (LATERAL).
+type lateralJoinNode struct {
+	left, right node
+	kind        joinKind
+	lw          int
+	pred        expr
+	cols        []resultCol
+}
+
+func (j *lateralJoinNode) columns() []resultCol { return j.cols }
+
+func (j *lateralJoinNode) start(ec *execCtx) (iterator, error) {
+	it, err := j.left.start(ec)
+	if err != nil {
+		return nil, err
+	}
+	return &lateralIter{j: j, ec: ec, left: it}, nil
+}
+
+type lateralIter struct {
+	j     *lateralJoinNode
+	ec    *execCtx
+	left  iterator
+	cur   []types.Datum
+	rows  [][]types.Datum
+	pos   int
+	match bool
+}
+
+func (it *lateralIter) next() ([]types.Datum, error) {
+	j := it.j
+	for {
+		if it.cur == nil {
+			l, err := it.left.next()
+			if err != nil || l == nil {
+				return nil, err
+			}
+			it.ec.outer = append(it.ec.outer, l)
+			rows, err := runNode(it.ec, j.right)
+			it.ec.outer = it.ec.outer[:len(it.ec.outer)-1]
+			if err != nil {
+				return nil, err
+			}
+			it.cur, it.rows, it.pos, it.match = l, rows, 0, false
+		}
+		for it.pos < len(it.rows) {
+			r := it.rows[it.pos]
+			it.pos++
+			row := make([]types.Datum, len(j.cols))
+			copy(row, it.cur)
+			copy(row[j.lw:], r)
+			if j.pred != nil {
+				ok, err := evalBool(it.ec, j.pred, row)
+				if err != nil {
+					return nil, err
+				}
+				if !ok {
+					continue
+				}
+			}
+			it.match = true
+			return row, nil
+		}
+		l := it.cur
+		it.cur = nil
+		if !it.match && j.kind == joinLeft {
+			row := make([]types.Datum, len(j.cols))
+			copy(row, l)
+			return row, nil
+		}
+	}
+}
+
+func (it *lateralIter) close() { it.left.close() }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/proto"
 
 	"logdb/sql/pgerror"
 	"logdb/sql/types"
@@ -18,6 +19,7 @@ const (
 	kindTxn              // BEGIN, COMMIT, ROLLBACK, SAVEPOINT, ...
 	kindSession          // SET, SHOW, RESET, DISCARD, DEALLOCATE: no transaction needed
 	kindPlanned          // everything that reads the catalog
+	kindCursor           // DECLARE / FETCH / MOVE / CLOSE, SQL PREPARE / EXECUTE
 )
 
 // prepStmt is a statement with its plan for one catalog version.
@@ -40,6 +42,8 @@ type prepStmt struct {
 func (ps *prepStmt) classify() {
 	n := ps.st.node
 	switch {
+	case ps.st.ext != nil:
+		ps.kind, ps.cols = kindCursor, ps.st.ext.columns() // SUBSCRIBE & co. (subscribe.go)
 	case n == nil:
 		ps.kind = kindEmpty
 	case n.GetTransactionStmt() != nil:
@@ -48,6 +52,9 @@ func (ps *prepStmt) classify() {
 		n.GetDeallocateStmt() != nil, n.GetListenStmt() != nil, n.GetUnlistenStmt() != nil,
 		n.GetNotifyStmt() != nil, n.GetCheckPointStmt() != nil:
 		ps.kind = kindSession
+	case n.GetDeclareCursorStmt() != nil, n.GetFetchStmt() != nil, n.GetClosePortalStmt() != nil,
+		n.GetPrepareStmt() != nil, n.GetExecuteStmt() != nil:
+		ps.kind = kindCursor
 	default:
 		ps.kind = kindPlanned
 	}
@@ -62,6 +69,13 @@ func (s *Session) planFor(t *txnState, ps *prepStmt) error {
 	ps.plan, ps.dml, ps.utility, ps.explain, ps.cols = nil, nil, nil, nil, nil
 	n := ps.st.node
 	var err error
+	if sel := n.GetSelectStmt(); sel != nil && sel.IntoClause != nil {
+		q := proto.Clone(sel).(*pg_query.SelectStmt)
+		into := q.IntoClause
+		q.IntoClause = nil
+		n = &pg_query.Node{Node: &pg_query.Node_CreateTableAsStmt{CreateTableAsStmt: &pg_query.CreateTableAsStmt{
+			Query: &pg_query.Node{Node: &pg_query.Node_SelectStmt{SelectStmt: q}}, Into: into, Objtype: pg_query.ObjectType_OBJECT_TABLE, IsSelectInto: true}}}
+	}
 	switch {
 	case n.GetSelectStmt() != nil:
 		var plan node
@@ -281,6 +295,9 @@ func (s *Session) writeRows(ctx context.Context, cur *cursor, maxRows int, forma
 }
 
 func (s *Session) encodeValue(buf []byte, t types.T, d types.Datum, binary bool, tx *txnState) ([]byte, error) {
+	if t.OID == types.VoidOID {
+		return buf, nil
+	}
 	if binary {
 		return types.AppendBinary(buf, t, d)
 	}

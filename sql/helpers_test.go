@@ -127,3 +127,16 @@ func expectRows(t *testing.T, s *Session, q, want string) {
 		t.Fatalf("%s:\ngot:\n%s\nwant:\n%s", q, got, want)
 	}
 }
+
+func mustEngineF(f *testing.F) *Engine {
+	store, err := kv.Open(filepath.Join(f.TempDir(), "db"), kv.Options{NoSync: true, InitialMmapSize: 1 << 24})
+	if err != nil {
+		f.Fatal(err)
+	}
+	e, err := NewEngine(Config{Store: store, Proposer: &localProposer{store: store, index: store.AppliedIndex()}, NodeID: 1, Version: "test"})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { store.Close() })
+	return e
+}

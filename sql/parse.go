@@ -14,7 +14,8 @@ import (
 // stmt is one parsed statement of a query string.
 type stmt struct {
 	node *pg_query.Node
-	sql  string // the statement's own text
+	sql  string   // the statement's own text
+	ext  *extStmt // a front-parser statement (SUBSCRIBE, …; subscribe_parse.go); node is nil
 }
 
 // parseCache is a bounded LRU of parse results keyed by query text. The
@@ -78,6 +79,9 @@ func (e *Engine) parse(q string) ([]stmt, error) {
 func parseSQL(q string) ([]stmt, error) {
 	res, err := pg_query.Parse(q)
 	if err != nil {
+		if stmts, ok, xerr := parseExtension(q); ok {
+			return stmts, xerr
+		}
 		return nil, syntaxError(q, err)
 	}
 	out := make([]stmt, 0, len(res.Stmts))

@@ -100,6 +100,7 @@ func (p *planner) planAgg(src node, sc *scope, sel *pg_query.SelectStmt, aggNode
 		an.groups = append(an.groups, e)
 	}
 	p.where = saved
+	p.addDependentGroupCols(sc, an, m)
 	for _, a := range aggNodes {
 		key := exprKey(a)
 		if _, dup := m.slots[key]; dup {
@@ -269,4 +270,59 @@ func (p *planner) compileAgg(fc *pg_query.FuncCall, sc *scope) (*aggSpec, error)
 		return nil, pgerror.Unsupported("aggregate " + name)
 	}
 	return spec, err
+}
+
+// addDependentGroupCols lets the select list use every column of a table
+// whose primary key is grouped on (PostgreSQL's functional dependency
+// rule): those columns join the grouping, which changes no group.
+func (p *planner) addDependentGroupCols(sc *scope, an *aggNode, m *aggMap) {
+	grouped := map[int]bool{}
+	for _, g := range an.groups {
+		if c, ok := g.(*colExpr); ok {
+			grouped[c.idx] = true
+		}
+	}
+	if len(grouped) == 0 {
+		return
+	}
+	type rel struct {
+		table string
+		oid   uint32
+	}
+	done := map[rel]bool{}
+	for i, c := range sc.cols {
+		r := rel{c.table, c.tableOID}
+		if c.tableOID == 0 || done[r] {
+			continue
+		}
+		done[r] = true
+		t, ok := p.cat.byOID[c.tableOID]
+		if !ok || len(t.pkIdx) == 0 {
+			continue
+		}
+		// positions of this relation's columns in the scope
+		pos := map[string]int{}
+		for j := i; j < len(sc.cols); j++ {
+			if sc.cols[j].table == c.table && sc.cols[j].tableOID == c.tableOID {
+				pos[sc.cols[j].name] = j
+			}
+		}
+		all := true
+		for _, k := range t.pkIdx {
+			j, ok := pos[t.Columns[k].Name]
+			all = all && ok && grouped[j]
+		}
+		if !all {
+			continue
+		}
+		for _, j := range pos {
+			if grouped[j] || sc.cols[j].hidden {
+				continue
+			}
+			grouped[j] = true
+			col := sc.cols[j]
+			m.cols = append(m.cols, col)
+			an.groups = append(an.groups, &colExpr{idx: j, t: col.t})
+		}
+	}
 }

@@ -74,6 +74,9 @@ func unknownTarget(op string, other types.T) types.T {
 
 func (p *planner) compileAExpr(a *pg_query.A_Expr, sc *scope) (expr, error) {
 	name := lastName(a.Name)
+	if e, ok, err := p.compileRowCompare(a, name, sc); ok || err != nil {
+		return e, err
+	}
 	switch a.Kind {
 	case pg_query.A_Expr_Kind_AEXPR_OP:
 		if a.Lexpr == nil {
@@ -287,14 +290,6 @@ func (p *planner) compileFuncCall(fc *pg_query.FuncCall, sc *scope) (expr, error
 	if fc.AggStar {
 		return nil, pgerror.New(pgerror.SyntaxError, "%s(*) specified, but %s is not an aggregate function", name, name)
 	}
-	if name == "extract" || name == "date_part" {
-		if len(fc.Args) == 2 && fc.Args[0].GetAConst() != nil {
-			// field names are case-insensitive
-			if sv := fc.Args[0].GetAConst().GetSval(); sv != nil {
-				sv.Sval = strings.ToLower(sv.Sval)
-			}
-		}
-	}
 	args := make([]expr, len(fc.Args))
 	for i, a := range fc.Args {
 		e, err := p.compileExpr(a, sc)
@@ -302,6 +297,14 @@ func (p *planner) compileFuncCall(fc *pg_query.FuncCall, sc *scope) (expr, error
 			return nil, err
 		}
 		args[i] = e
+	}
+	if (name == "extract" || name == "date_part") && len(args) == 2 {
+		// field names are case-insensitive
+		if c, ok := args[0].(*constExpr); ok {
+			if str, ok := c.v.(string); ok {
+				args[0] = &constExpr{v: strings.ToLower(str), t: c.t}
+			}
+		}
 	}
 	return p.callFunction(name, args, fc)
 }
@@ -463,4 +466,97 @@ func splitQualified(s string) (string, string) {
 		return parts[len(parts)-2], parts[len(parts)-1]
 	}
 	return "", parts[0]
+}
+
+func rowArgs(n *pg_query.Node) []*pg_query.Node {
+	if r := n.GetRowExpr(); r != nil {
+		return r.Args
+	}
+	return nil
+}
+
+// compileRowCompare expands row comparisons: (a, b) = (x, y), <, <=, >,
+// >= (lexicographic), <> and (a, b) IN ((x, y), ...).
+func (p *planner) compileRowCompare(a *pg_query.A_Expr, name string, sc *scope) (expr, bool, error) {
+	l := rowArgs(a.Lexpr)
+	if l == nil {
+		return nil, false, nil
+	}
+	pair := func(op string, x, y *pg_query.Node) (expr, error) {
+		return p.compileAExpr(&pg_query.A_Expr{Kind: pg_query.A_Expr_Kind_AEXPR_OP, Name: opName(op), Lexpr: x, Rexpr: y}, sc)
+	}
+	compare := func(op string, r []*pg_query.Node) (expr, error) {
+		if len(r) != len(l) {
+			return nil, pgerror.New(pgerror.SyntaxError, "unequal number of entries in row expressions")
+		}
+		switch op {
+		case "=", "<>":
+			var parts []expr
+			for i := range l {
+				e, err := pair(op, l[i], r[i])
+				if err != nil {
+					return nil, err
+				}
+				parts = append(parts, e)
+			}
+			if op == "=" {
+				return &andExpr{args: parts}, nil
+			}
+			return &orExpr{args: parts}, nil
+		case "<", "<=", ">", ">=":
+			// (a, b) < (x, y)  ≡  a < x OR (a = x AND b < y)
+			strict := op[:1]
+			var build func(i int) (expr, error)
+			build = func(i int) (expr, error) {
+				last := i == len(l)-1
+				cmpOp := strict
+				if last {
+					cmpOp = op
+				}
+				c, err := pair(cmpOp, l[i], r[i])
+				if err != nil || last {
+					return c, err
+				}
+				eq, err := pair("=", l[i], r[i])
+				if err != nil {
+					return nil, err
+				}
+				rest, err := build(i + 1)
+				if err != nil {
+					return nil, err
+				}
+				return &orExpr{args: []expr{c, &andExpr{args: []expr{eq, rest}}}}, nil
+			}
+			return build(0)
+		}
+		return nil, pgerror.Unsupported("row comparison with operator " + op)
+	}
+	switch a.Kind {
+	case pg_query.A_Expr_Kind_AEXPR_OP:
+		r := rowArgs(a.Rexpr)
+		if r == nil {
+			return nil, false, nil
+		}
+		e, err := compare(name, r)
+		return e, true, err
+	case pg_query.A_Expr_Kind_AEXPR_IN:
+		var alts []expr
+		for _, it := range a.Rexpr.GetList().GetItems() {
+			r := rowArgs(it)
+			if r == nil {
+				return nil, true, pgerror.Unsupported("IN with a row on the left and a non-row on the right")
+			}
+			e, err := compare("=", r)
+			if err != nil {
+				return nil, true, err
+			}
+			alts = append(alts, e)
+		}
+		var e expr = &orExpr{args: alts}
+		if name == "<>" {
+			e = &notExpr{e: e}
+		}
+		return e, true, nil
+	}
+	return nil, false, nil
 }

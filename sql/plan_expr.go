@@ -362,7 +362,11 @@ func (p *planner) compileColumnRef(cr *pg_query.ColumnRef, sc *scope) (expr, err
 		}
 		return nil, pgerror.New(pgerror.UndefinedTable, "missing FROM-clause entry for table \"%s\"", table)
 	}
-	return nil, pgerror.New(pgerror.UndefinedColumn, "column \"%s\" does not exist", name)
+	e := pgerror.New(pgerror.UndefinedColumn, "column \"%s\" does not exist", name)
+	if cr.Location >= 0 {
+		e.Position = cr.Location + 1
+	}
+	return nil, e
 }
 
 // typeFromNode resolves a TypeName (with typmods and array bounds).

@@ -16,6 +16,20 @@ type fromItem struct {
 	filters []expr    // pushed-down predicates of other items
 	off     int
 	using   map[string]bool
+	lateral bool // reads the preceding items' row (LATERAL)
+}
+
+func isLateral(f *pg_query.Node) bool {
+	return f.GetRangeSubselect().GetLateral() || f.GetRangeFunction().GetLateral()
+}
+
+// lateralScope is the scope a LATERAL item sees: the preceding items.
+func lateralScope(items []*fromItem, parent *scope) *scope {
+	sc := &scope{parent: parent}
+	for _, it := range items {
+		sc.cols = append(sc.cols, it.cols...)
+	}
+	return sc
 }
 
 func (it *fromItem) plan() node {
@@ -109,6 +123,21 @@ func (p *planner) planFrom(from []*pg_query.Node, where *pg_query.Node, parent *
 	}
 	cur := items[0].plan()
 	for k := 1; k < len(items); k++ {
+		if items[k].lateral {
+			lj := &lateralJoinNode{left: cur, right: items[k].plan(), kind: joinInner, lw: items[k].off, cols: sc.cols[:items[k].off+len(items[k].cols)]}
+			var conds []expr
+			for _, pq := range pending {
+				if !pq.used && coveredBy(pq.items, k) {
+					pq.used = true
+					conds = append(conds, pq.e)
+				}
+			}
+			if len(conds) > 0 {
+				lj.pred = andOf(conds)
+			}
+			cur = lj
+			continue
+		}
 		j := &joinNode{left: cur, right: items[k].plan(), kind: joinInner, lw: items[k].off, cols: sc.cols[:items[k].off+len(items[k].cols)]}
 		var residual []expr
 		for _, pq := range pending {
@@ -225,10 +254,15 @@ func (p *planner) flattenFrom(f *pg_query.Node, parent *scope, items []*fromItem
 		}
 		return append(items, it), quals, nil
 	default:
-		it, err := p.planFromItem(f, parent)
+		psc := parent
+		if isLateral(f) && len(items) > 0 {
+			psc = lateralScope(items, parent)
+		}
+		it, err := p.planFromItem(f, psc)
 		if err != nil {
 			return nil, nil, err
 		}
+		it.lateral = isLateral(f) && len(items) > 0
 		return append(items, it), quals, nil
 	}
 }
@@ -282,6 +316,9 @@ func (p *planner) planFromItem(f *pg_query.Node, parent *scope) (*fromItem, erro
 			}
 		}
 		if rv.Schemaname == "" || rv.Schemaname == "public" {
+			if v, ok := p.cat.views[rv.Relname]; ok {
+				return p.planView(v, rv)
+			}
 			if sq, ok := p.cat.seqs[rv.Relname]; ok {
 				cols, err := aliasCols(seqRelColumns(), rv.Alias, rv.Relname)
 				if err != nil {
@@ -307,17 +344,15 @@ func (p *planner) planFromItem(f *pg_query.Node, parent *scope) (*fromItem, erro
 		return nil, undefinedTable(rv)
 	case f.GetRangeSubselect() != nil:
 		rs := f.GetRangeSubselect()
-		if rs.Lateral {
-			return nil, pgerror.Unsupported("LATERAL")
-		}
 		n, err := p.planQuery(rs.Subquery, parent)
 		if err != nil {
 			return nil, err
 		}
-		if rs.Alias == nil {
-			rs.Alias = &pg_query.Alias{Aliasname: "unnamed_subquery"}
+		alias := rs.Alias
+		if alias == nil {
+			alias = &pg_query.Alias{Aliasname: "unnamed_subquery"}
 		}
-		cols, err := aliasCols(n.columns(), rs.Alias, "")
+		cols, err := aliasCols(n.columns(), alias, "")
 		if err != nil {
 			return nil, err
 		}
@@ -336,7 +371,11 @@ func undefinedTable(rv *pg_query.RangeVar) error {
 	if rv.Schemaname != "" {
 		name = rv.Schemaname + "." + name
 	}
-	return pgerror.New(pgerror.UndefinedTable, "relation \"%s\" does not exist", name)
+	e := pgerror.New(pgerror.UndefinedTable, "relation \"%s\" does not exist", name)
+	if rv.Location >= 0 {
+		e.Position = rv.Location + 1
+	}
+	return e
 }
 
 // planJoin plans an outer join (or a join with USING / NATURAL / alias).
@@ -345,7 +384,11 @@ func (p *planner) planJoin(j *pg_query.JoinExpr, parent *scope) (*fromItem, erro
 	if err != nil {
 		return nil, err
 	}
-	rn, rsc, err := p.planFrom([]*pg_query.Node{j.Rarg}, nil, parent)
+	rparent := parent
+	if isLateral(j.Rarg) {
+		rparent = &scope{cols: lsc.cols, parent: parent, using: lsc.using}
+	}
+	rn, rsc, err := p.planFrom([]*pg_query.Node{j.Rarg}, nil, rparent)
 	if err != nil {
 		return nil, err
 	}
@@ -435,5 +478,22 @@ func (p *planner) planJoin(j *pg_query.JoinExpr, parent *scope) (*fromItem, erro
 		cols = ac
 	}
 	jn.cols = cols
+	if isLateral(j.Rarg) {
+		if jn.kind != joinInner && jn.kind != joinLeft {
+			return nil, pgerror.New(pgerror.SyntaxError, "the combining JOIN type must be INNER or LEFT for a LATERAL reference")
+		}
+		var conds []expr
+		if jn.pred != nil {
+			conds = append(conds, jn.pred)
+		}
+		for i := range jn.lkeys {
+			conds = append(conds, &keyEqExpr{l: jn.lkeys[i], r: jn.rkeys[i]})
+		}
+		lj := &lateralJoinNode{left: ln, right: rn, kind: jn.kind, lw: lw, cols: cols}
+		if len(conds) > 0 {
+			lj.pred = andOf(conds)
+		}
+		return &fromItem{n: lj, cols: cols, using: sc.using}, nil
+	}
 	return &fromItem{n: lookupJoin(jn), cols: cols, using: sc.using}, nil
 }

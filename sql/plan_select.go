@@ -23,6 +23,7 @@ type planner struct {
 	ctes       []map[string]*cteDef
 	dmlTarget  *pg_query.RangeVar // UPDATE/DELETE target: its scan carries rowRefs
 	deps       []uint32           // OIDs of the tables the plan uses
+	viewDepth  int
 }
 
 // useTable notes that the plan depends on t's descriptor.
@@ -627,6 +628,9 @@ func (p *planner) relationOID(schema, name string) (uint32, bool) {
 		}
 		if s, ok := p.cat.seqs[name]; ok {
 			return s.OID, true
+		}
+		if v, ok := p.cat.views[name]; ok {
+			return v.OID, true
 		}
 	}
 	if schema != "public" {

@@ -58,3 +58,23 @@ func TestPsqlDescribeQueries(t *testing.T) {
 		"id|integer|t\nname|text|t\nprice|numeric(10,2)|f\nqty|integer|f")
 	expectRows(t, s, "SELECT 'items'::regclass", "items")
 }
+
+// The catalog queries psql's tab completion and pg_dump send all run (pg_dump's
+// COPY needs pgwire's COPY writer, which the recorder lacks).
+func TestCapturedCatalogQueries(t *testing.T) {
+	for _, f := range []string{"B_psql_tabcompletion_queries.txt", "D_pg_dump_queries.txt", "F_pgbench_transcripts.txt"} {
+		e := mustEngine(t)
+		s := mustSession(t, e)
+		mustExec(t, s, `CREATE TABLE items (id serial PRIMARY KEY, name text NOT NULL UNIQUE, price numeric(10,2) CHECK (price > 0), qty int DEFAULT 0)`)
+		for _, q := range clientQueries(t, "/work/shared/reference/clients/"+f) {
+			r := &recorder{}
+			err := s.SimpleQuery(ctxT(t), q, r)
+			if err != nil && !strings.HasPrefix(strings.ToLower(q), "copy ") {
+				t.Errorf("%s: %v\n%.300s", f, err, q)
+			}
+			if s.TxStatus() != 'I' {
+				s.SimpleQuery(ctxT(t), "ROLLBACK", r)
+			}
+		}
+	}
+}

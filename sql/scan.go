@@ -1,7 +1,9 @@
 package sql
 
 import (
+	"bytes"
 	"fmt"
+	"sort"
 	"strings"
 
 	"logdb/kv"
@@ -18,10 +20,11 @@ type rowRef struct {
 type pathKind uint8
 
 const (
-	pathFull  pathKind = iota // every row of the table
-	pathPoint                 // one Get by the whole primary key
-	pathRange                 // a key range of the primary key
-	pathIndex                 // a key range of a secondary index, then row Gets
+	pathFull   pathKind = iota // every row of the table
+	pathPoint                  // one Get by the whole primary key
+	pathRange                  // a key range of the primary key
+	pathIndex                  // a key range of a secondary index, then row Gets
+	pathPoints                 // Gets of a list of primary keys (pk IN (...), pk = ANY(...))
 )
 
 // accessPath is how a scan reads its table: equality values for the
@@ -32,6 +35,7 @@ type accessPath struct {
 	eq             []expr
 	lo, hi         expr
 	loIncl, hiIncl bool
+	points         expr // pathPoints: an inListExpr or anyArrayExpr over the key column
 }
 
 // scanNode reads one table. preds are all its pushed-down predicates (they
@@ -179,6 +183,9 @@ func (s *scanNode) choosePath() {
 	s.chosen = true
 	bounds := s.bounds()
 	if len(bounds) == 0 {
+		if pts := s.pointList(); pts != nil {
+			s.path = accessPath{kind: pathPoints, points: pts}
+		}
 		return
 	}
 	best := accessPath{kind: pathFull}
@@ -215,7 +222,102 @@ func (s *scanNode) choosePath() {
 			best = ap
 		}
 	}
+	if best.kind == pathFull {
+		if pts := s.pointList(); pts != nil {
+			best = accessPath{kind: pathPoints, points: pts}
+		}
+	}
 	s.path = best
+}
+
+// pointList finds pk IN (constants) or pk = ANY(constant array) on a
+// single-column primary key.
+func (s *scanNode) pointList() expr {
+	if len(s.t.pkIdx) != 1 {
+		return nil
+	}
+	pk := s.t.pkIdx[0]
+	isPK := func(e expr) bool {
+		c, ok := e.(*colExpr)
+		if !ok {
+			if cast, ok2 := e.(*castExpr); ok2 && keyCompatible(cast.from, cast.to) {
+				c, ok = cast.e.(*colExpr)
+			}
+		}
+		return ok && c.idx == pk && keyCompatible(c.t, s.cols[pk].t)
+	}
+	constant := func(e expr) bool {
+		refs := map[int]bool{}
+		return !exprCols(e, refs) && len(refs) == 0
+	}
+	for _, p := range s.preds {
+		for _, c := range conjuncts(p) {
+			switch x := c.(type) {
+			case *inListExpr:
+				if x.not || !isPK(x.l) {
+					continue
+				}
+				ok := true
+				for i, it := range x.list {
+					ok = ok && constant(it) && x.eqs[i].Name == "=" && keyCompatible(it.typ(), s.cols[pk].t)
+				}
+				if ok {
+					return x
+				}
+			case *anyArrayExpr:
+				if x.all || x.op.Name != "=" || !isPK(x.l) || !constant(x.arr) {
+					continue
+				}
+				if et, ok := types.ElemOf(x.arr.typ()); ok && keyCompatible(et, s.cols[pk].t) {
+					return x
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// pointKeys evaluates a pathPoints list into sorted, distinct keys.
+func (s *scanNode) pointKeys(ec *execCtx) ([][]byte, error) {
+	kt := s.cols[s.t.pkIdx[0]].t
+	var vals []types.Datum
+	switch x := s.path.points.(type) {
+	case *inListExpr:
+		for _, it := range x.list {
+			v, err := it.eval(ec, nil)
+			if err != nil {
+				return nil, err
+			}
+			vals = append(vals, v)
+		}
+	case *anyArrayExpr:
+		v, err := x.arr.eval(ec, nil)
+		if err != nil || v == nil {
+			return nil, err
+		}
+		if a, ok := v.(types.Array); ok {
+			vals = a.Elements
+		}
+	}
+	keys := make([][]byte, 0, len(vals))
+	for _, v := range vals {
+		if v != nil {
+			keys = append(keys, types.AppendKey(nil, kt, v))
+		}
+	}
+	sort.Slice(keys, func(i, j int) bool { return bytes.Compare(keys[i], keys[j]) < 0 })
+	out := keys[:0]
+	for i, k := range keys {
+		if i == 0 || !bytes.Equal(k, keys[i-1]) {
+			out = append(out, k)
+		}
+	}
+	if s.reverse {
+		for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+			out[i], out[j] = out[j], out[i]
+		}
+	}
+	return out, nil
 }
 
 // describe is the EXPLAIN line of the scan.
@@ -226,6 +328,8 @@ func (s *scanNode) describe() string {
 		fmt.Fprintf(&b, "Seq Scan on %s", s.t.Name)
 	case pathPoint:
 		fmt.Fprintf(&b, "Point Get on %s (primary key)", s.t.Name)
+	case pathPoints:
+		fmt.Fprintf(&b, "Multi Point Get on %s (primary key)", s.t.Name)
 	case pathRange:
 		fmt.Fprintf(&b, "Range Scan on %s using %s (%d eq%s)", s.t.Name, s.t.PKName, len(s.path.eq), rangeNote(s.path))
 	case pathIndex:
@@ -337,6 +441,13 @@ func (s *scanNode) start(ec *execCtx) (iterator, error) {
 		}
 		it.point, it.done = start, empty
 		return it, nil
+	case pathPoints:
+		keys, err := s.pointKeys(ec)
+		if err != nil {
+			return nil, err
+		}
+		it.points, it.done = keys, len(keys) == 0
+		return it, nil
 	case pathRange:
 		start, end, empty, err := s.keyRange(ec, s.pkTypes())
 		if err != nil {
@@ -365,14 +476,15 @@ func (s *scanNode) start(ec *execCtx) (iterator, error) {
 }
 
 type scanIter struct {
-	s     *scanNode
-	ec    *execCtx
-	txn   *kv.Txn
-	kvit  *kv.Iterator
-	pred  expr
-	point []byte
-	index bool
-	done  bool
+	s      *scanNode
+	ec     *execCtx
+	txn    *kv.Txn
+	kvit   *kv.Iterator
+	pred   expr
+	point  []byte
+	points [][]byte // pathPoints keys still to get
+	index  bool
+	done   bool
 }
 
 func (it *scanIter) next() ([]types.Datum, error) {
@@ -381,7 +493,22 @@ func (it *scanIter) next() ([]types.Datum, error) {
 			return nil, err
 		}
 		var key, val []byte
-		if it.point != nil {
+		if it.points != nil {
+			if len(it.points) == 0 {
+				it.done = true
+				return nil, nil
+			}
+			k := it.points[0]
+			it.points = it.points[1:]
+			v, ok, err := it.txn.Get(it.s.t.Space, k)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				continue
+			}
+			key, val = k, v
+		} else if it.point != nil {
 			it.done = true
 			v, ok, err := it.txn.Get(it.s.t.Space, it.point)
 			if err != nil {

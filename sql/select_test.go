@@ -62,6 +62,9 @@ func TestSelectFeatures(t *testing.T) {
 		{"SELECT current_database(), current_schema(), current_user", "logdb|public|postgres"},
 		{"SELECT 'users'::text, 1::text || 'x', '5'::int + 1", "users|1x|6"},
 		{"SELECT id FROM orders WHERE customer_id IS NULL", "4"},
+		{"SELECT c.id, c.name, count(o.id) FROM customers c LEFT JOIN orders o ON o.customer_id = c.id GROUP BY c.id ORDER BY c.name", "1|ann|2\n2|bob|1\n3|cy|0"},
+		{"SELECT (1, 2) = (1, 2), (1, 2) < (1, 3), (2, 1) > (1, 9), (1, 2) <> (1, 2)", "t|t|t|f"},
+		{"SELECT id FROM customers WHERE (id, name) IN ((1, 'ann'), (2, 'x')) ", "1"},
 		{"SELECT o.id FROM orders o WHERE o.amount = (SELECT max(amount) FROM orders)", "2"},
 	}
 	for _, c := range cases {
@@ -93,6 +96,9 @@ func TestSelectFeatures(t *testing.T) {
 		t.Fatal(got)
 	}
 	expectRows(t, s, "SELECT o.id FROM customers c JOIN orders o ON o.customer_id = c.id WHERE c.id = 1 ORDER BY 1", "1\n2")
+	expectRows(t, s, "SELECT c.name, o.amount FROM customers c CROSS JOIN LATERAL (SELECT amount FROM orders WHERE customer_id = c.id ORDER BY amount DESC LIMIT 1) o ORDER BY 1", "ann|20.00\nbob|5.00")
+	expectRows(t, s, "SELECT c.name, o.amount FROM customers c LEFT JOIN LATERAL (SELECT amount FROM orders WHERE customer_id = c.id ORDER BY amount LIMIT 1) o ON true ORDER BY 1", "ann|10.50\nbob|5.00\ncy|NULL")
+	expectRows(t, s, "SELECT c.id, g FROM customers c, LATERAL generate_series(1, c.id) g WHERE c.id < 3 ORDER BY 1, 2", "1|1\n2|1\n2|2")
 	expectErr(t, s, "SELECT (SELECT id FROM customers)", pgerror.CardinalityViolation)
 	expectErr(t, s, "SELECT 1/0", pgerror.DivisionByZero)
 	expectErr(t, s, "SELECT name, count(*) FROM customers", pgerror.GroupingError)

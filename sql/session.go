@@ -132,9 +132,14 @@ func (s *Session) simpleQuery(ctx context.Context, query string, w ResultWriter)
 	return nil
 }
 
+// autocommitRetryFor bounds how long the server retries an autocommit
+// statement that keeps failing with 40001.
+const autocommitRetryFor = 10 * time.Second
+
 func (s *Session) autocommitRetry(ctx context.Context, st stmt, w ResultWriter) error {
 	var err error
-	for attempt := 0; attempt < 100; attempt++ {
+	deadline := time.Now().Add(autocommitRetryFor)
+	for attempt := 0; attempt == 0 || time.Now().Before(deadline); attempt++ {
 		buf := &bufferWriter{}
 		if err = s.runSimple(ctx, st, buf); err == nil && s.mode == modeImplicit {
 			err = s.finishTxn(ctx, true)
@@ -147,7 +152,7 @@ func (s *Session) autocommitRetry(ctx context.Context, st stmt, w ResultWriter) 
 			return err
 		}
 		// randomized backoff: contenders spread out instead of colliding again
-		max := time.Millisecond << min(attempt, 5)
+		max := time.Millisecond << min(attempt, 4)
 		select {
 		case <-time.After(time.Duration(rand.Int64N(int64(max))) + 100*time.Microsecond):
 		case <-ctx.Done():
@@ -232,7 +237,12 @@ func (s *Session) runStmt(ctx context.Context, ps *prepStmt, params []types.Datu
 		}
 		return cur, nil
 	}
-	if cur, handled, err := s.execCursorStmt(ctx, ps.st.node, w); handled {
+	if ps.st.ext != nil {
+		return s.runExtStmt(ctx, ps.st.ext, w) // SUBSCRIBE & co. (subscribe.go)
+	}
+	if ps.kind != kindCursor {
+		// fall through to the planned path
+	} else if cur, handled, err := s.execCursorStmt(ctx, ps.st.node, w); handled {
 		if err == nil && cur == nil {
 			cur = &cursor{tag: "PREPARE"}
 		}
@@ -318,6 +328,8 @@ func (s *Session) prepare(ctx context.Context, name, query string, paramTypes []
 		}
 	} else if ps.kind == kindSession {
 		ps.cols = sessionStmtCols(ps)
+	} else if ps.kind == kindCursor && ps.cols == nil {
+		ps.cols = s.subscribeFetchCols(ps.st.node) // FETCH from a SUBSCRIBE cursor returns rows
 	}
 	pr = &Prepared{Name: name, SQL: query, ps: ps}
 	for _, t := range ps.paramTypes {
@@ -385,7 +397,8 @@ func (s *Session) bind(ctx context.Context, portal, stmtName string, paramFormat
 		}
 		t := pts[i]
 		if f == 1 {
-			vals[i], err = types.DecodeBinary(t, b)
+			// params point into pgwire's read buffer: decode a private copy
+			vals[i], err = types.DecodeBinary(t, append([]byte(nil), b...))
 		} else {
 			vals[i], err = types.ParseTextLoc(t, string(b), s.set.loc)
 		}
@@ -397,7 +410,7 @@ func (s *Session) bind(ctx context.Context, portal, stmtName string, paramFormat
 			return nil, pe
 		}
 	}
-	p = &Portal{Name: portal, prep: pr, params: vals, formats: resultFormats}
+	p = &Portal{Name: portal, prep: pr, params: vals, formats: append([]int16(nil), resultFormats...)}
 	if pr.ps.cols != nil {
 		if pr.portalCols == nil || pr.portalCat != pr.ps.cat || !sameFormats(pr.portalFormats, resultFormats) {
 			pr.portalCols = s.describe(pr.ps.cols, resultFormats)
@@ -424,6 +437,14 @@ func (s *Session) execute(ctx context.Context, name string, maxRows int, w Resul
 			s.failTxn()
 		}
 	}()
+	if p.doneTag != "" {
+		// a portal that ran to completion returns no more rows
+		tag := p.doneTag
+		if strings.HasPrefix(tag, "SELECT ") || strings.HasPrefix(tag, "FETCH ") {
+			tag = strings.SplitN(tag, " ", 2)[0] + " 0"
+		}
+		return false, w.Complete(tag)
+	}
 	if p.cur == nil {
 		ps := p.prep.ps
 		if ps.kind == kindPlanned && len(ps.given) < len(ps.paramTypes) {
@@ -449,6 +470,7 @@ func (s *Session) execute(ctx context.Context, name string, maxRows int, w Resul
 	tag := p.cur.tagText()
 	rows := p.cur.cols != nil
 	p.closeCursor()
+	p.doneTag = tag
 	if s.mode == modeImplicit && s.tx != nil {
 		if !rows && isRetryable(p.prep.ps.st) {
 			s.tx.replay = append(s.tx.replay, replayItem{ps: p.prep.ps, params: p.params, tag: tag})
@@ -485,8 +507,9 @@ func (s *Session) sync(ctx context.Context) (err error) {
 // at Sync. The client has seen only command tags; when the re-run gives
 // the same tags it commits in its place, else the client gets 40001.
 func (s *Session) replayImplicit(ctx context.Context, items []replayItem) error {
-	for attempt := 0; attempt < 100; attempt++ {
-		max := time.Millisecond << min(attempt, 5)
+	deadline := time.Now().Add(autocommitRetryFor)
+	for attempt := 0; time.Now().Before(deadline); attempt++ {
+		max := time.Millisecond << min(attempt, 4)
 		select {
 		case <-time.After(time.Duration(rand.Int64N(int64(max))) + 100*time.Microsecond):
 		case <-ctx.Done():

@@ -50,15 +50,24 @@ func (s *Session) execTxnStmt(ctx context.Context, ts *pg_query.TransactionStmt,
 			}
 			return "COMMIT", nil
 		}
+		readOnly := s.tx != nil && s.tx.readOnly
 		if err := s.finishTxn(ctx, true); err != nil {
 			return "", err
+		}
+		if ts.Chain {
+			s.beginBlock(readOnly)
 		}
 		return "COMMIT", nil
 	case pg_query.TransactionStmtKind_TRANS_STMT_ROLLBACK:
 		if s.mode == modeIdle {
 			_ = w.Notice(&pgerror.Error{Code: pgerror.NoActiveSQLTransaction, Severity: "WARNING", Message: "there is no transaction in progress"})
 		}
+		readOnly := s.tx != nil && s.tx.readOnly
+		wasBlock := s.mode == modeBlock || s.mode == modeFailed
 		_ = s.finishTxn(ctx, false)
+		if ts.Chain && wasBlock {
+			s.beginBlock(readOnly)
+		}
 		return "ROLLBACK", nil
 	case pg_query.TransactionStmtKind_TRANS_STMT_SAVEPOINT:
 		if s.mode == modeFailed {
@@ -155,6 +164,8 @@ func (s *Session) execSessionStmt(ctx context.Context, ps *prepStmt, w ResultWri
 		return &cursor{tag: "DEALLOCATE"}, nil
 	case n.GetCheckPointStmt() != nil:
 		return &cursor{tag: "CHECKPOINT"}, nil
+	case n.GetListenStmt() != nil, n.GetUnlistenStmt() != nil, n.GetNotifyStmt() != nil:
+		return s.execListenStmt(n)
 	}
 	return nil, pgerror.Unsupported(strings.TrimPrefix(nodeName(n), "") + " (LISTEN/NOTIFY)")
 }

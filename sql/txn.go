@@ -85,6 +85,7 @@ type txnState struct {
 	// returned rows, or cannot be re-run).
 	replay   []replayItem
 	noReplay bool
+	notifies []pendingNotify // NOTIFY, delivered at commit
 }
 
 func (s *Session) undoSets(t *txnState) {
@@ -114,7 +115,7 @@ func (s *Session) ensureKV(ctx context.Context) (*txnState, error) {
 	if t.kv != nil {
 		return t, nil
 	}
-	if s.e.cfg.ReadBarrier != nil {
+	if s.e.cfg.ReadBarrier != nil && !s.localReads() {
 		if err := s.e.cfg.ReadBarrier(ctx); err != nil {
 			if ctx.Err() != nil {
 				return nil, s.ctxErr(ctx)
@@ -198,6 +199,8 @@ func (s *Session) finishTxn(ctx context.Context, commit bool) error {
 	if t.kv == nil {
 		if !commit || t.failed {
 			s.undoSets(t)
+		} else if len(t.notifies) > 0 {
+			s.e.deliver(s.pid, t.notifies)
 		}
 		return nil
 	}
@@ -206,6 +209,9 @@ func (s *Session) finishTxn(ctx context.Context, commit bool) error {
 	}
 	if !commit || t.failed || !t.kv.HasWrites() {
 		t.kv.Release()
+		if commit && !t.failed && len(t.notifies) > 0 {
+			s.e.deliver(s.pid, t.notifies)
+		}
 		return nil
 	}
 	if err := t.readDeps(); err != nil {
@@ -215,12 +221,18 @@ func (s *Session) finishTxn(ctx context.Context, commit bool) error {
 	cmd := t.kv.Command(time.Now().UnixMicro())
 	t.kv.Release()
 	narrowCatalogDeps(cmd)
+	if err := checkChangeCount(cmd, t.cat); err != nil {
+		return err
+	}
 	res, err := s.e.propose(ctx, cmd)
 	if err != nil {
 		return err
 	}
 	if res.Err == kv.ErrConflict {
 		return errSerialization
+	}
+	if len(t.notifies) > 0 {
+		s.e.deliver(s.pid, t.notifies)
 	}
 	return nil
 }

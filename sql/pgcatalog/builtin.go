@@ -379,13 +379,17 @@ func pgReplicationSlotsRows(v *View, s *Schema) [][]types.Datum {
 		if sl.Active {
 			pid = sl.ActivePID
 		}
+		walStatus := sl.WALStatus
+		if walStatus == "" {
+			walStatus = "reserved"
+		}
 		slotType := sl.SlotType
 		if slotType == "" {
 			slotType = "logical"
 		}
 		r.add("slot_name", sl.Name, "plugin", plugin, "slot_type", slotType, "datoid", datoid,
 			"database", db, "temporary", sl.Temporary, "active", sl.Active, "active_pid", pid,
-			"restart_lsn", sl.RestartLSN, "confirmed_flush_lsn", confirmed, "wal_status", "reserved",
+			"restart_lsn", sl.RestartLSN, "confirmed_flush_lsn", confirmed, "wal_status", walStatus,
 			"two_phase", false)
 	}
 	return r.out

@@ -32,6 +32,9 @@ type Schema struct {
 	Session SessionInfo
 	// ReplicationSlots fill pg_replication_slots.
 	ReplicationSlots []ReplicationSlot
+	// Cluster, when set, lists the raft group's members for logdb_cluster
+	// (called when the view is read, so the rows are current).
+	Cluster func() []ClusterMember
 }
 
 // Namespace is a user-created schema.
@@ -72,6 +75,7 @@ type ReplicationSlot struct {
 	ActivePID         int64 // 0 when inactive
 	RestartLSN        types.LSN
 	ConfirmedFlushLSN types.LSN
+	WALStatus         string // "reserved" (when "") or "lost"
 }
 
 // Namespace OIDs, as in PostgreSQL.

@@ -1,0 +1,50 @@
+package sql
+
+import (
+	"encoding/json"
+	"strings"
+
+	"logdb/changefeed"
+	"logdb/kv"
+	"logdb/sql/pgerror"
+	"logdb/sql/types"
+)
+
+// ChangefeedDecoder returns the changefeed.Decoder for sql's descriptor
+// format. It needs no Engine, so cmd/logdb can build the Feed before or
+// after the Engine.
+func ChangefeedDecoder() changefeed.Decoder { return feedDecoder{} }
+
+// feedDecoder maps each table of a catalog version to the Relation the feed
+// decodes its rows with. Stateless: safe from any goroutine.
+type feedDecoder struct{}
+
+func (feedDecoder) Relations(cat changefeed.CatalogView) (map[kv.Space]*changefeed.Relation, error) {
+	out := map[kv.Space]*changefeed.Relation{}
+	for k, v := range cat.Keys {
+		if !strings.HasPrefix(k, "t/") {
+			continue
+		}
+		var t tableDesc
+		if err := json.Unmarshal(v, &t); err != nil {
+			return nil, pgerror.Wrap(err, pgerror.DataCorrupted, "changefeed: table descriptor %q", k)
+		}
+		t.init()
+		r := &changefeed.Relation{
+			OID:         t.OID,
+			Schema:      "public",
+			Name:        t.Name,
+			Columns:     make([]types.RowColumn, len(t.Columns)),
+			ColumnNames: make([]string, len(t.Columns)),
+		}
+		for i, c := range t.Columns {
+			r.Columns[i] = types.RowColumn{ID: c.ID, T: c.Type}
+			r.ColumnNames[i] = c.Name
+		}
+		if len(t.pkIdx) > 0 {
+			r.KeyColumns = append([]int(nil), t.pkIdx...)
+		}
+		out[t.Space] = r
+	}
+	return out, nil
+}

@@ -1,0 +1,68 @@
+package sql
+
+import (
+	"errors"
+	"strings"
+
+	"logdb/sql/pgcatalog"
+	"logdb/sql/pgerror"
+)
+
+// This file holds what the sql package knows about running in a raft
+// cluster: the members shown by the logdb_cluster view, the session setting
+// for local reads, and how proposer errors reach the client.
+
+// ClusterMember is one row of the logdb_cluster view (Config.Cluster).
+type ClusterMember struct {
+	NodeID   uint64
+	RaftAddr string
+	SQLAddr  string // "" when unknown (shown as NULL)
+	// Role is this node's raft role ("leader", "follower", "candidate")
+	// for itself, "leader"/"voter"/"learner" for the others.
+	Role string
+	Term uint64
+	// AppliedIndex is known for this node only; -1 shows NULL.
+	AppliedIndex int64
+	// MatchIndex is the highest index known replicated on the member,
+	// known on the leader only; 0 shows NULL.
+	MatchIndex int64
+	Reachable  bool
+}
+
+// readConsistencySetting selects how a session's transactions read:
+// 'linearizable' (the default in a cluster: a raft read index confirmed by
+// a quorum, then wait until applied, so every write acknowledged anywhere
+// before the statement is seen) or 'local' (read this node's applied state
+// at once: faster, possibly stale by the replication lag, still a
+// consistent snapshot). A custom placeholder setting, so SET, SHOW, RESET
+// and SET LOCAL all work on it.
+const readConsistencySetting = "logdb.read_consistency"
+
+// localReads reports whether the session opted into local reads.
+func (s *Session) localReads() bool {
+	v, err := s.set.get(readConsistencySetting)
+	return err == nil && strings.EqualFold(strings.TrimSpace(v), "local")
+}
+
+// proposerError returns err's *pgerror.Error when the Proposer assigned a
+// SQLSTATE itself (cmd/logdb maps raft outcomes to 40001 and 40003).
+func proposerError(err error) *pgerror.Error {
+	var pe *pgerror.Error
+	if errors.As(err, &pe) {
+		return pe
+	}
+	return nil
+}
+
+// clusterRows converts Config.Cluster for the pgcatalog view.
+func (e *Engine) clusterRows() []pgcatalog.ClusterMember {
+	if e.cfg.Cluster == nil {
+		return nil
+	}
+	ms := e.cfg.Cluster()
+	out := make([]pgcatalog.ClusterMember, len(ms))
+	for i, m := range ms {
+		out[i] = pgcatalog.ClusterMember(m)
+	}
+	return out
+}

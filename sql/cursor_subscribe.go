@@ -1,0 +1,116 @@
+package sql
+
+// SUBSCRIBE cursors: DECLARE name CURSOR FOR SUBSCRIBE … inside a
+// transaction block, FETCH n name [WITH (timeout = …)], CLOSE. The cursor
+// is an sqlCursor whose sub is set; it closes with its transaction (and
+// frees its slot). Its Subscription is driven by the session goroutine, so
+// FETCH first releases an unused kv snapshot (subscribe.go).
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"time"
+
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"logdb/changefeed"
+	"logdb/sql/pgerror"
+	"logdb/sql/types"
+)
+
+// subCursor is the feed side of a SUBSCRIBE cursor.
+type subCursor struct {
+	sc *changefeed.Subscription
+}
+
+func (c *subCursor) close() {
+	if c != nil && c.sc != nil {
+		c.sc.Close()
+		c.sc = nil
+	}
+}
+
+func (s *Session) declareSubscribe(ctx context.Context, x *extStmt) (*cursor, error) {
+	if s.mode != modeBlock {
+		return nil, pgerror.New(pgerror.NoActiveSQLTransaction, "DECLARE CURSOR can only be used in transaction blocks")
+	}
+	if _, ok := s.cursors[x.cursor]; ok {
+		return nil, pgerror.New(pgerror.DuplicateCursor, "cursor \"%s\" already exists", x.cursor)
+	}
+	f, err := s.feed()
+	if err != nil {
+		return nil, err
+	}
+	if err := s.releaseSnapshotForFeed("DECLARE … CURSOR FOR SUBSCRIBE"); err != nil {
+		return nil, err
+	}
+	sc, err := f.Subscribe(ctx, x.sub.request())
+	if err != nil {
+		return nil, s.feedErr(ctx, err)
+	}
+	if s.cursors == nil {
+		s.cursors = map[string]*sqlCursor{}
+	}
+	s.cursors[x.cursor] = &sqlCursor{name: x.cursor, cols: feedCols(), tx: s.tx, sub: &subCursor{sc: sc}}
+	return &cursor{tag: "DECLARE CURSOR"}, nil
+}
+
+// fetchSubscribeStmt serves a FETCH / MOVE that PostgreSQL's grammar
+// parsed (no WITH clause): it waits for at least one change.
+func (s *Session) fetchSubscribeStmt(ctx context.Context, c *sqlCursor, fs *pg_query.FetchStmt) (*cursor, bool, error) {
+	n := fs.HowMany
+	switch {
+	case fs.Direction == pg_query.FetchDirection_FETCH_FORWARD && (n == 0 || n == math.MaxInt64):
+		n = -1 // FETCH ALL (pg_query reads FORWARD ALL as 0 or MaxInt64)
+	case fs.Direction == pg_query.FetchDirection_FETCH_FORWARD, fs.Direction == pg_query.FetchDirection_FETCH_RELATIVE && n >= 0:
+	default:
+		return nil, true, pgerror.New(pgerror.FeatureNotSupported, "a SUBSCRIBE cursor only moves forward")
+	}
+	cur, err := s.fetchSubscribe(ctx, c, n, -1, fs.Ismove)
+	return cur, true, err
+}
+
+// fetchSubscribe returns up to count changes (-1: every change already
+// committed once the first came), waiting at most timeout for the first
+// (-1: until one comes).
+func (s *Session) fetchSubscribe(ctx context.Context, c *sqlCursor, count int64, timeout time.Duration, move bool) (*cursor, error) {
+	if c.sub == nil || c.sub.sc == nil {
+		return nil, pgerror.New(pgerror.InvalidCursorName, "cursor \"%s\" does not exist", c.name)
+	}
+	if err := s.releaseSnapshotForFeed("FETCH from a SUBSCRIBE cursor"); err != nil {
+		return nil, err
+	}
+	max := int(count)
+	if count < 0 || count > math.MaxInt32 {
+		max = math.MaxInt32
+	}
+	var rows [][]types.Datum
+	if max > 0 {
+		changes, err := c.sub.sc.Fetch(ctx, max, timeout)
+		if err != nil {
+			return nil, s.feedErr(ctx, err)
+		}
+		rows = make([][]types.Datum, len(changes))
+		for i := range changes {
+			rows[i] = changes[i].Datums()
+		}
+	}
+	if move {
+		return &cursor{tag: fmt.Sprintf("MOVE %d", len(rows))}, nil
+	}
+	return &cursor{cols: c.cols, it: &sliceIter{rows: rows}, tag: "FETCH", countTag: true, tx: s.tx}, nil
+}
+
+// subscribeFetchCols describes a prepared FETCH from a SUBSCRIBE cursor
+// (the extended protocol's Describe), nil for other statements.
+func (s *Session) subscribeFetchCols(n *pg_query.Node) []resultCol {
+	fs := n.GetFetchStmt()
+	if fs == nil || fs.Ismove {
+		return nil
+	}
+	if c, ok := s.cursors[fs.Portalname]; ok && c.sub != nil {
+		return c.cols
+	}
+	return nil
+}

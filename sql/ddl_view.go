@@ -1,0 +1,229 @@
+package sql
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"logdb/kv"
+	"logdb/sql/pgcatalog"
+	"logdb/sql/pgerror"
+	"logdb/sql/types"
+)
+
+// viewDesc is a view: its query is stored as SQL text and planned as a
+// sub-query wherever the view is used.
+type viewDesc struct {
+	OID     uint32    `json:"oid"`
+	Name    string    `json:"name"`
+	Query   string    `json:"query"`
+	Columns []string  `json:"columns"`
+	Types   []types.T `json:"types"`
+}
+
+func (d *ddl) putView(v *viewDesc) error {
+	var oldNames []string
+	if old, ok := d.cat.viewOID[v.OID]; ok {
+		delete(d.cat.views, old.Name)
+		oldNames = []string{old.Name}
+	}
+	d.cat.addView(v)
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	key := oidKey('w', v.OID)
+	d.txn.Put(kv.CatalogSpace, key, b, d.readKey(key))
+	d.setNames(oldNames, []string{v.Name}, v.OID)
+	return nil
+}
+
+func (d *ddl) deleteView(v *viewDesc) {
+	delete(d.cat.views, v.Name)
+	delete(d.cat.viewOID, v.OID)
+	key := oidKey('w', v.OID)
+	d.txn.Delete(kv.CatalogSpace, key, d.readKey(key))
+	d.setNames([]string{v.Name}, nil, v.OID)
+}
+
+func (c *catalog) addView(v *viewDesc) {
+	c.views[v.Name] = v
+	c.viewOID[v.OID] = v
+}
+
+// deparseStmt prints a statement node as SQL.
+func deparseStmt(n *pg_query.Node) (string, error) {
+	s, err := pg_query.Deparse(&pg_query.ParseResult{Version: parseTreeVersion(), Stmts: []*pg_query.RawStmt{{Stmt: n}}})
+	if err != nil {
+		return "", pgerror.Wrap(err, pgerror.Internal, "deparse")
+	}
+	return s, nil
+}
+
+func createView(ec *execCtx, d *ddl, vs *pg_query.ViewStmt, w ResultWriter) error {
+	rv := vs.View
+	if rv.Schemaname != "" && rv.Schemaname != "public" {
+		return pgerror.New("3F000", "schema \"%s\" does not exist", rv.Schemaname)
+	}
+	p := &planner{s: ec.s, tx: ec.tx, cat: d.cat}
+	plan, err := p.planQuery(vs.Query, nil)
+	if err != nil {
+		return err
+	}
+	if p.maxParam > 0 {
+		return pgerror.New(pgerror.UndefinedParameter, "there is no parameter $1")
+	}
+	cols := visibleCols(plan)
+	aliases := nodeStrings(vs.Aliases)
+	if len(aliases) > len(cols) {
+		return pgerror.New(pgerror.SyntaxError, "CREATE VIEW specifies more column names than columns")
+	}
+	text, err := deparseStmt(vs.Query)
+	if err != nil {
+		return err
+	}
+	v := &viewDesc{Name: rv.Relname, Query: text}
+	for i, c := range cols {
+		name := c.name
+		if i < len(aliases) {
+			name = aliases[i]
+		}
+		t := c.t
+		if t.OID == types.UnknownOID || t.OID == 0 {
+			t = textT
+		}
+		v.Columns, v.Types = append(v.Columns, name), append(v.Types, t)
+	}
+	if old, ok := d.cat.views[rv.Relname]; ok {
+		if !vs.Replace {
+			return pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", rv.Relname)
+		}
+		v.OID = old.OID
+	} else {
+		if d.cat.relationExists(rv.Relname) {
+			return pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", rv.Relname)
+		}
+		if v.OID, err = d.newOID(); err != nil {
+			return err
+		}
+	}
+	return d.putView(v)
+}
+
+// planView plans a view reference as a sub-query.
+func (p *planner) planView(v *viewDesc, rv *pg_query.RangeVar) (*fromItem, error) {
+	if p.viewDepth > 32 {
+		return nil, pgerror.New(pgerror.ProgramLimitExceeded, "infinite recursion detected in rules for relation \"%s\"", v.Name)
+	}
+	stmts, err := p.s.e.parse(v.Query)
+	if err != nil {
+		return nil, err
+	}
+	if len(stmts) != 1 {
+		return nil, pgerror.New(pgerror.DataCorrupted, "bad view definition of \"%s\"", v.Name)
+	}
+	p.viewDepth++
+	saved := p.ctes
+	p.ctes = nil
+	plan, err := p.planQuery(stmts[0].node, nil)
+	p.ctes = saved
+	p.viewDepth--
+	if err != nil {
+		return nil, err
+	}
+	cols := append([]resultCol(nil), visibleCols(plan)...)
+	for i := range cols {
+		if i < len(v.Columns) {
+			cols[i].name = v.Columns[i]
+		}
+		cols[i].hidden = false
+		cols[i].tableOID, cols[i].attNum = v.OID, int16(i+1)
+	}
+	cols, err = aliasCols(cols, rv.Alias, rv.Relname)
+	if err != nil {
+		return nil, err
+	}
+	return &fromItem{n: &renameNode{src: plan, cols: cols}, cols: cols}, nil
+}
+
+// createTableAs runs CREATE TABLE ... AS / SELECT INTO; it returns the
+// number of rows written.
+func createTableAs(ec *execCtx, d *ddl, cs *pg_query.CreateTableAsStmt, w ResultWriter) (int64, error) {
+	if cs.Objtype == pg_query.ObjectType_OBJECT_MATVIEW {
+		return 0, pgerror.Unsupported("CREATE MATERIALIZED VIEW")
+	}
+	rv := cs.Into.Rel
+	if d.cat.relationExists(rv.Relname) {
+		if cs.IfNotExists {
+			_ = w.Notice(notice(pgerror.DuplicateTable, "relation \""+rv.Relname+"\" already exists, skipping"))
+			return 0, nil
+		}
+		return 0, pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", rv.Relname)
+	}
+	p := &planner{s: ec.s, tx: ec.tx, cat: d.cat}
+	plan, err := p.planQuery(cs.Query, nil)
+	if err != nil {
+		return 0, err
+	}
+	if err := ec.tx.recordDeps(p.deps); err != nil {
+		return 0, err
+	}
+	cols := visibleCols(plan)
+	names := nodeStrings(cs.Into.ColNames)
+	oid, err := d.newOID()
+	if err != nil {
+		return 0, err
+	}
+	space, err := d.newSpace()
+	if err != nil {
+		return 0, err
+	}
+	t := &tableDesc{OID: oid, Name: rv.Relname, Space: space}
+	for i, c := range cols {
+		name := c.name
+		if i < len(names) {
+			name = names[i]
+		}
+		typ := c.t
+		if typ.OID == types.UnknownOID || typ.OID == 0 {
+			typ = textT
+		}
+		t.NextCol++
+		t.Columns = append(t.Columns, &columnDesc{ID: t.NextCol, Name: name, Type: typ})
+	}
+	t.init()
+	if err := d.putTable(t); err != nil {
+		return 0, err
+	}
+	if cs.Into.SkipData {
+		return 0, nil
+	}
+	rows, err := runNode(ec, plan)
+	if err != nil {
+		return 0, err
+	}
+	tw := &tableWriter{t: t, rowCols: t.rowColumns(), defaults: make([]expr, len(t.Columns))}
+	for _, r := range rows {
+		if _, _, err := tw.insert(ec, r[:len(t.Columns)], nil); err != nil {
+			return 0, err
+		}
+	}
+	return int64(len(rows)), nil
+}
+
+// viewSchemas lists the views for pgcatalog.
+func viewSchemas(cat *catalog) []pgcatalog.UserView {
+	var out []pgcatalog.UserView
+	for _, v := range cat.views {
+		uv := pgcatalog.UserView{OID: v.OID, Name: v.Name, Schema: "public", Definition: " " + strings.TrimSuffix(v.Query, ";") + ";"}
+		for i, c := range v.Columns {
+			uv.Columns = append(uv.Columns, pgcatalog.Column{Name: c, AttNum: int16(i + 1), Type: v.Types[i]})
+		}
+		out = append(out, uv)
+	}
+	return out
+}
+
+var _ = strconv.Itoa

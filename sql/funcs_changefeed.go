@@ -1,0 +1,368 @@
+package sql
+
+// The changefeed's SQL functions: pg_current_wal_lsn (and its insert /
+// flush variants), pg_logical_emit_message, the slot functions and the
+// pg_replication_slots view, and the commit-time limit on the number of
+// changes one transaction may make.
+//
+// Slot functions buffer their writes in the session's kv transaction, so
+// they commit through the log with it: advancing a slot in the
+// transaction that records the consumer's own work makes both atomic.
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"logdb/changefeed"
+	"logdb/kv"
+	"logdb/sql/pgcatalog"
+	"logdb/sql/pgerror"
+	"logdb/sql/types"
+)
+
+// IndexProposer is a Proposer that also reports the log index of the
+// applied entry (cmd/logdb's proposer over raftlog implements it). With
+// it, pg_logical_emit_message(false, …) returns its message's LSN.
+type IndexProposer interface {
+	ProposeIndex(ctx context.Context, cmd *kv.Command) (kv.Result, uint64, error)
+}
+
+var pgLSNT = types.T{OID: types.PgLSNOID, Mod: -1}
+
+// This file's init runs after builtins.go's (files initialize in name
+// order), so its entries complete, and for pg_logical_emit_message
+// replace, the map built there.
+func init() {
+	walLSN := func(name string) builtinFunc {
+		return func(p *planner, args []expr) (expr, error) {
+			if len(args) != 0 {
+				return nil, noFunc(name, args)
+			}
+			return &builtinExpr{name: name, ret: pgLSNT, fn: func(ec *execCtx, _ []types.Datum) (types.Datum, error) {
+				f, err := ec.s.feed()
+				if err != nil {
+					return nil, err
+				}
+				return types.LSN(f.CurrentLSN()), nil
+			}}, nil
+		}
+	}
+	for _, name := range []string{"pg_current_wal_lsn", "pg_current_wal_insert_lsn", "pg_current_wal_flush_lsn"} {
+		builtins[name] = walLSN(name)
+	}
+	builtins["pg_logical_emit_message"] = emitMessageLSN
+	builtins["pg_drop_replication_slot"] = dropSlotFunc
+	// The record-returning slot functions also work in the select list,
+	// returning their record's text, "(billing,0/3000001)".
+	for name, tf := range slotTableFuncs {
+		builtins[name] = tf.scalar(name)
+	}
+}
+
+// emitMessageLSN is pg_logical_emit_message(transactional, prefix,
+// content) → pg_lsn. A transactional message rides in the transaction's
+// log entry and is delivered only if it commits; its LSN is known only
+// after commit, so it returns the current end of the log, a position
+// below the message's (FROM_LSN = it includes the message). Another one is
+// proposed at once as its own entry (delivered even if the transaction
+// rolls back) and returns its exact LSN.
+func emitMessageLSN(p *planner, args []expr) (expr, error) {
+	if len(args) != 3 {
+		return nil, noFunc("pg_logical_emit_message", args)
+	}
+	var err error
+	if args[0], err = p.coerce(args[0], boolT, types.CastImplicit); err != nil {
+		return nil, err
+	}
+	if args[1], err = p.coerce(args[1], textT, types.CastImplicit); err != nil {
+		return nil, err
+	}
+	if args[2].typ().OID != types.ByteaOID {
+		if args[2], err = p.coerce(args[2], textT, types.CastImplicit); err != nil {
+			return nil, err
+		}
+	}
+	return &builtinExpr{name: "pg_logical_emit_message", args: args, strict: true, ret: pgLSNT,
+		fn: func(ec *execCtx, v []types.Datum) (types.Datum, error) {
+			var content []byte
+			switch c := v[2].(type) {
+			case string:
+				content = []byte(c)
+			case []byte:
+				content = c
+			}
+			m := kv.Message{Transactional: v[0] == true, Prefix: v[1].(string), Content: content}
+			if ec.tx != nil && ec.tx.readOnly {
+				return nil, errReadOnly("pg_logical_emit_message()")
+			}
+			if m.Transactional {
+				if ec.tx == nil || ec.tx.kv == nil {
+					return nil, pgerror.New(pgerror.Internal, "no transaction for pg_logical_emit_message")
+				}
+				ec.tx.kv.Emit(m)
+				if f := ec.s.e.cfg.Feed; f != nil {
+					return types.LSN(f.CurrentLSN()), nil
+				}
+				return types.LSN(0), nil
+			}
+			cmd := &kv.Command{Kind: kv.KindMessage, CommitTime: time.Now().UnixMicro(), Messages: []kv.Message{m}}
+			ip, ok := ec.s.e.cfg.Proposer.(IndexProposer)
+			if !ok {
+				if _, err := ec.s.e.proposeInTxn(ec.ctx, cmd); err != nil {
+					return nil, err
+				}
+				return types.LSN(0), nil
+			}
+			index, err := ec.s.e.proposeIndexInTxn(ec.ctx, ip, cmd)
+			if err != nil {
+				return nil, err
+			}
+			// A KindMessage entry has no row changes: its k-th message is
+			// change k+1 (what Feed.MessageLSN computes, without reading
+			// the log while this transaction holds its snapshot).
+			return types.LSN(changefeed.LSN(index, 1)), nil
+		}}, nil
+}
+
+// proposeIndexInTxn is proposeInTxn through an IndexProposer.
+func (e *Engine) proposeIndexInTxn(ctx context.Context, ip IndexProposer, cmd *kv.Command) (uint64, error) {
+	tctx, cancel := context.WithTimeout(ctx, inTxnProposeTimeout)
+	defer cancel()
+	res, index, err := ip.ProposeIndex(tctx, cmd)
+	if err != nil {
+		if ctx.Err() != nil {
+			return 0, errCanceled
+		}
+		if tctx.Err() != nil {
+			return 0, &pgerror.Error{Code: pgerror.SerializationFailure,
+				Message: "could not serialize access: the log did not apply a request made inside this transaction in time",
+				Hint:    "Retry the transaction."}
+		}
+		return 0, pgerror.Wrap(err, pgerror.ConnectionException, "propose")
+	}
+	if res.Err != nil {
+		return 0, pgerror.Wrap(res.Err, pgerror.Internal, "apply")
+	}
+	return index, nil
+}
+
+// slotTxn returns the writable kv transaction a slot function buffers in.
+func slotTxn(ec *execCtx, fn string) (*changefeed.Feed, *kv.Txn, error) {
+	f, err := ec.s.feed()
+	if err != nil {
+		return nil, nil, err
+	}
+	if ec.tx == nil || ec.tx.kv == nil {
+		return nil, nil, pgerror.New(pgerror.Internal, "no transaction for %s", fn)
+	}
+	if ec.tx.readOnly {
+		return nil, nil, errReadOnly(fn + "()")
+	}
+	return f, ec.tx.kv, nil
+}
+
+func dropSlotFunc(p *planner, args []expr) (expr, error) {
+	if len(args) != 1 {
+		return nil, noFunc("pg_drop_replication_slot", args)
+	}
+	a, err := p.coerce(args[0], nameT, types.CastImplicit)
+	if err != nil {
+		return nil, err
+	}
+	return &builtinExpr{name: "pg_drop_replication_slot", args: []expr{a}, strict: true, ret: voidT,
+		fn: func(ec *execCtx, v []types.Datum) (types.Datum, error) {
+			f, txn, err := slotTxn(ec, "pg_drop_replication_slot")
+			if err != nil {
+				return nil, err
+			}
+			return "", f.DropSlot(txn, v[0].(string))
+		}}, nil
+}
+
+// slotTableFunc is a record-returning slot function: in FROM it gives
+// named columns; in the select list, its record's text.
+type slotTableFunc struct {
+	argTypes []types.T // required arguments, then optional ones
+	required int
+	cols     []resultCol
+	fn       func(ec *execCtx, args []types.Datum) ([]types.Datum, error)
+}
+
+var slotTableFuncs = map[string]*slotTableFunc{
+	"pg_create_logical_replication_slot": {
+		argTypes: []types.T{nameT, nameT, boolT, boolT}, required: 2,
+		cols: []resultCol{{name: "slot_name", t: nameT}, {name: "lsn", t: pgLSNT}},
+		fn: func(ec *execCtx, v []types.Datum) ([]types.Datum, error) {
+			f, txn, err := slotTxn(ec, "pg_create_logical_replication_slot")
+			if err != nil {
+				return nil, err
+			}
+			name, plugin := v[0].(string), v[1].(string)
+			if len(v) > 2 && v[2] == true {
+				return nil, pgerror.Unsupported("temporary replication slots")
+			}
+			if err := changefeed.ValidateSlotName(name); err != nil {
+				return nil, err
+			}
+			sl, err := f.CreateSlot(txn, name, plugin, time.Now())
+			if err != nil {
+				return nil, err
+			}
+			return []types.Datum{sl.Name, types.LSN(sl.ConfirmedLSN)}, nil
+		},
+	},
+	"pg_replication_slot_advance": {
+		argTypes: []types.T{nameT, pgLSNT}, required: 2,
+		cols: []resultCol{{name: "slot_name", t: nameT}, {name: "end_lsn", t: pgLSNT}},
+		fn: func(ec *execCtx, v []types.Datum) ([]types.Datum, error) {
+			f, txn, err := slotTxn(ec, "pg_replication_slot_advance")
+			if err != nil {
+				return nil, err
+			}
+			sl, err := f.AdvanceSlot(txn, v[0].(string), uint64(v[1].(types.LSN)))
+			if err != nil {
+				return nil, err
+			}
+			return []types.Datum{sl.Name, types.LSN(sl.ConfirmedLSN)}, nil
+		},
+	},
+}
+
+func (tf *slotTableFunc) compileArgs(p *planner, name string, args []expr) ([]expr, error) {
+	if len(args) < tf.required || len(args) > len(tf.argTypes) {
+		return nil, noFunc(name, args)
+	}
+	for i := range args {
+		var err error
+		if args[i], err = p.coerce(args[i], tf.argTypes[i], types.CastImplicit); err != nil {
+			return nil, err
+		}
+	}
+	return args, nil
+}
+
+func (tf *slotTableFunc) scalar(name string) builtinFunc {
+	return func(p *planner, args []expr) (expr, error) {
+		args, err := tf.compileArgs(p, name, args)
+		if err != nil {
+			return nil, err
+		}
+		return &builtinExpr{name: name, args: args, strict: true, ret: textT,
+			fn: func(ec *execCtx, v []types.Datum) (types.Datum, error) {
+				row, err := tf.fn(ec, v)
+				if err != nil {
+					return nil, err
+				}
+				parts := make([]string, len(row))
+				for i, d := range row {
+					parts[i] = ec.s.textValue(ec.tx, tf.cols[i].t, d)
+				}
+				return "(" + strings.Join(parts, ",") + ")", nil
+			}}, nil
+	}
+}
+
+// slotFuncNode is a slot function in FROM: one row.
+type slotFuncNode struct {
+	tf   *slotTableFunc
+	args []expr
+	cols []resultCol
+}
+
+func (n *slotFuncNode) columns() []resultCol { return n.cols }
+
+func (n *slotFuncNode) start(ec *execCtx) (iterator, error) {
+	vals := make([]types.Datum, len(n.args))
+	for i, a := range n.args {
+		v, err := a.eval(ec, nil)
+		if err != nil {
+			return nil, err
+		}
+		if v == nil {
+			return &sliceIter{}, nil // strict
+		}
+		vals[i] = v
+	}
+	row, err := n.tf.fn(ec, vals)
+	if err != nil {
+		return nil, err
+	}
+	return &sliceIter{rows: [][]types.Datum{row}}, nil
+}
+
+// planSlotFunc plans a slot function in FROM; ok is false for other
+// functions (planFunctionScan goes on).
+func (p *planner) planSlotFunc(name string, args []expr, rf *pg_query.RangeFunction) (*fromItem, bool, error) {
+	tf, ok := slotTableFuncs[name]
+	if !ok {
+		return nil, false, nil
+	}
+	args, err := tf.compileArgs(p, name, args)
+	if err != nil {
+		return nil, true, err
+	}
+	cols := append([]resultCol(nil), tf.cols...)
+	if cols, err = aliasCols(cols, rf.Alias, name); err != nil {
+		return nil, true, err
+	}
+	n := &slotFuncNode{tf: tf, args: args, cols: cols}
+	return &fromItem{n: n, cols: cols}, true, nil
+}
+
+// replicationSlots fills pg_replication_slots from the slots in t's
+// snapshot (none without one).
+func (s *Session) replicationSlots(t *txnState) []pgcatalog.ReplicationSlot {
+	f := s.e.cfg.Feed
+	if f == nil || t == nil || t.kv == nil {
+		return nil
+	}
+	slots, err := f.Slots(t.kv)
+	if err != nil {
+		s.e.cfg.Logger.Warn("sql: reading replication slots", "err", err)
+		return nil
+	}
+	out := make([]pgcatalog.ReplicationSlot, len(slots))
+	for i, sl := range slots {
+		status := "reserved"
+		if sl.Lost {
+			status = "lost"
+		}
+		out[i] = pgcatalog.ReplicationSlot{
+			Name: sl.Name, Plugin: sl.Plugin, SlotType: "logical", Database: s.db,
+			Active: f.SlotActive(sl.Name), RestartLSN: types.LSN(sl.RestartLSN),
+			ConfirmedFlushLSN: types.LSN(sl.ConfirmedLSN), WALStatus: status,
+		}
+	}
+	return out
+}
+
+// checkChangeCount refuses a commit whose entry would carry more changes
+// than the changefeed can number (changefeed.MaxSeq-1): row writes to
+// tables plus messages.
+func checkChangeCount(cmd *kv.Command, cat *catalog) error {
+	const limit = changefeed.MaxSeq - 1
+	if len(cmd.Writes)+len(cmd.Messages) <= limit {
+		return nil
+	}
+	tables := map[kv.Space]bool{}
+	if cat != nil {
+		for _, t := range cat.tables {
+			tables[t.Space] = true
+		}
+	}
+	n := len(cmd.Messages)
+	for _, w := range cmd.Writes {
+		if tables[w.Space] {
+			n++
+		}
+	}
+	if n <= limit {
+		return nil
+	}
+	return &pgerror.Error{Code: pgerror.ProgramLimitExceeded,
+		Message: "transaction is too large: it changes " + itoa(n) + " rows and messages, at most " + itoa(limit) + " are allowed",
+		Hint:    "Split the work into smaller transactions."}
+}

@@ -1,0 +1,198 @@
+package sql
+
+// SUBSCRIBE: COPY (SUBSCRIBE …) TO STDOUT streams; DECLARE … CURSOR FOR
+// SUBSCRIBE … and FETCH poll (cursor_subscribe.go). The statements are
+// parsed by the front parser (subscribe_parse.go) and served by the
+// changefeed.Feed of Config.Feed.
+//
+// bbolt can deadlock a goroutine that opens a read transaction while it
+// holds another, so Feed.Subscribe and the Subscription's reads must never
+// run while the session's transaction holds its kv snapshot. The session
+// goroutine drives the Subscription itself, and before it does,
+// releaseSnapshotForFeed gives up a snapshot the transaction has not used
+// for data (only the catalog was read: the next statement takes a fresh
+// one, which is exactly what it would have done had the snapshot been
+// taken later). A transaction that already read or wrote data keeps its
+// snapshot, and SUBSCRIBE / FETCH from a SUBSCRIBE cursor then fail with
+// 25000: the consumer's pattern is BEGIN; DECLARE; FETCH; then its own
+// writes and pg_replication_slot_advance; COMMIT.
+
+import (
+	"context"
+	"errors"
+
+	"logdb/changefeed"
+	"logdb/kv"
+	"logdb/sql/pgerror"
+	"logdb/sql/types"
+)
+
+// feedFetchBatch is how many changes COPY (SUBSCRIBE …) takes per wake-up:
+// the changes already committed, up to this many, go out in one flush.
+const feedFetchBatch = 256
+
+// feedCols are SUBSCRIBE's result columns (changefeed.Columns).
+func feedCols() []resultCol {
+	cols := make([]resultCol, len(changefeed.Columns))
+	for i, c := range changefeed.Columns {
+		cols[i] = resultCol{name: c.Name, t: types.T{OID: c.Type, Mod: -1}}
+	}
+	return cols
+}
+
+// columns are the result columns a front-parser statement describes.
+func (x *extStmt) columns() []resultCol {
+	if x.kind == extFetch && !x.isMove {
+		return feedCols()
+	}
+	return nil
+}
+
+func (s *Session) feed() (*changefeed.Feed, error) {
+	if s.e.cfg.Feed == nil {
+		return nil, pgerror.New(pgerror.ObjectNotInPrerequisiteState, "the changefeed is not available on this node")
+	}
+	return s.e.cfg.Feed, nil
+}
+
+// request turns SUBSCRIBE's targets and options into a feed request.
+func (sub *subscribeSpec) request() changefeed.Request {
+	return changefeed.Request{
+		Tables:          sub.tables,
+		MessagePrefixes: sub.prefixes,
+		AllMessages:     sub.allMessages,
+		FromLSN:         sub.fromLSN,
+		HasFromLSN:      sub.hasFromLSN,
+		Slot:            sub.slot,
+		Snapshot:        sub.snapshot,
+		Progress:        sub.progress,
+	}
+}
+
+// runExtStmt runs a front-parser statement.
+func (s *Session) runExtStmt(ctx context.Context, x *extStmt, w ResultWriter) (*cursor, error) {
+	switch x.kind {
+	case extSubscribe, extCopySubscribe:
+		return s.streamSubscribe(ctx, x.sub, w)
+	case extDeclare:
+		return s.declareSubscribe(ctx, x)
+	case extFetch:
+		c, ok := s.cursors[x.cursor]
+		if !ok {
+			return nil, pgerror.New(pgerror.InvalidCursorName, "cursor \"%s\" does not exist", x.cursor)
+		}
+		if c.sub == nil {
+			return nil, pgerror.New(pgerror.FeatureNotSupported, "FETCH … WITH (timeout) is only for SUBSCRIBE cursors")
+		}
+		return s.fetchSubscribe(ctx, c, x.count, x.timeout, x.isMove)
+	}
+	return nil, pgerror.New(pgerror.Internal, "BUG: unknown front-parser statement")
+}
+
+// releaseSnapshotForFeed makes sure the session holds no kv snapshot
+// before the feed reads (see the top of this file): an unused one is
+// released; one holding the transaction's reads or writes gives 25000.
+func (s *Session) releaseSnapshotForFeed(what string) error {
+	t := s.tx
+	if t == nil || t.kv == nil {
+		return nil
+	}
+	busy := t.ddl != nil || len(t.savepoints) > 0 || len(t.notifies) > 0 || t.kv.HasWrites()
+	for _, c := range s.cursors {
+		if c.sub == nil {
+			busy = true // a SELECT cursor reads from the snapshot
+		}
+	}
+	for _, p := range s.portals {
+		if p.cur != nil {
+			busy = true // a suspended portal reads from the snapshot
+		}
+	}
+	if !busy {
+		cmd := t.kv.Command(0)
+		busy = len(cmd.Writes) > 0 || len(cmd.Messages) > 0 || len(cmd.Drops) > 0
+		for _, r := range cmd.Reads {
+			if !isCatalogMeta(r.Space, r.Key) {
+				busy = true
+			}
+		}
+		for _, r := range cmd.Ranges {
+			if r.Space != kv.CatalogSpace {
+				busy = true
+			}
+		}
+	}
+	if busy {
+		return &pgerror.Error{Code: pgerror.InvalidTransactionState,
+			Message: what + " cannot wait for changes in a transaction that has already read or written data",
+			Hint:    "Run it first in the transaction (BEGIN; DECLARE …; FETCH …; then your own statements), or in its own transaction."}
+	}
+	t.kv.Release()
+	t.kv, t.cat = nil, nil
+	return nil
+}
+
+// copyFlusher is implemented by a ResultWriter that buffers output (pgwire):
+// a COPY stream flushes after each batch so changes reach the client as
+// they commit.
+type copyFlusher interface{ Flush() error }
+
+// streamSubscribe serves COPY (SUBSCRIBE …) TO STDOUT (and a bare
+// SUBSCRIBE): a CopyOut stream of change lines that ends only when the
+// client cancels (57014) or goes away, or the feed fails.
+func (s *Session) streamSubscribe(ctx context.Context, sub *subscribeSpec, w ResultWriter) (*cursor, error) {
+	f, err := s.feed()
+	if err != nil {
+		return nil, err
+	}
+	cw, ok := w.(copyOutWriter)
+	if !ok {
+		return nil, pgerror.New(pgerror.FeatureNotSupported, "SUBSCRIBE streams need the COPY protocol: use COPY (SUBSCRIBE …) TO STDOUT over the simple query protocol, or DECLARE … CURSOR FOR SUBSCRIBE … and FETCH")
+	}
+	if err := s.releaseSnapshotForFeed("COPY (SUBSCRIBE …)"); err != nil {
+		return nil, err
+	}
+	sc, err := f.Subscribe(ctx, sub.request())
+	if err != nil {
+		return nil, s.feedErr(ctx, err)
+	}
+	defer sc.Close()
+	if err := cw.CopyOut(0, make([]int16, len(changefeed.Columns))); err != nil {
+		return nil, err
+	}
+	flusher, _ := w.(copyFlusher)
+	if flusher != nil {
+		if err := flusher.Flush(); err != nil {
+			return nil, err
+		}
+	}
+	var buf []byte
+	for {
+		changes, err := sc.Fetch(ctx, feedFetchBatch, -1)
+		if err != nil {
+			return nil, s.feedErr(ctx, err)
+		}
+		for i := range changes {
+			buf = changefeed.AppendText(buf[:0], changes[i])
+			if err := cw.CopyData(buf); err != nil {
+				return nil, err
+			}
+		}
+		if flusher != nil {
+			if err := flusher.Flush(); err != nil {
+				return nil, err
+			}
+		}
+	}
+}
+
+// feedErr maps a feed error: a done context is 57014.
+func (s *Session) feedErr(ctx context.Context, err error) error {
+	if ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		return s.ctxErr(ctx)
+	}
+	if errors.Is(err, changefeed.ErrClosed) {
+		return pgerror.New(pgerror.AdminShutdown, "terminating the subscription: the node is shutting down")
+	}
+	return err
+}

@@ -1,0 +1,666 @@
+package sql
+
+// A hand-written front parser for the statements PostgreSQL's grammar
+// lacks: SUBSCRIBE, COPY (SUBSCRIBE …) TO STDOUT, DECLARE … CURSOR FOR
+// SUBSCRIBE … and FETCH … WITH (timeout = …). parseSQL calls it only when
+// pg_query rejects a query string, so ordinary statements pay nothing; the
+// other statements of a mixed string go back to pg_query one by one.
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"logdb/sql/pgerror"
+	"logdb/sql/types"
+)
+
+// extKind is the kind of a statement the front parser produced.
+type extKind uint8
+
+const (
+	extSubscribe     extKind = iota + 1 // SUBSCRIBE …: streamed as COPY text, like COPY (SUBSCRIBE …) TO STDOUT
+	extCopySubscribe                    // COPY (SUBSCRIBE …) TO STDOUT
+	extDeclare                          // DECLARE name CURSOR FOR SUBSCRIBE …
+	extFetch                            // FETCH … name WITH (timeout = …)
+)
+
+// extStmt is a parsed front-parser statement; immutable once parsed (it
+// lives in the shared parse cache).
+type extStmt struct {
+	kind    extKind
+	sub     *subscribeSpec // extSubscribe, extCopySubscribe, extDeclare
+	cursor  string         // extDeclare, extFetch
+	count   int64          // extFetch: rows wanted; -1 ALL
+	timeout time.Duration  // extFetch: -1 when not given
+	isMove  bool
+}
+
+// subscribeSpec is SUBSCRIBE's targets and options.
+type subscribeSpec struct {
+	tables      []string // "public.orders"
+	prefixes    []string
+	allMessages bool
+	fromLSN     uint64
+	hasFromLSN  bool
+	slot        string
+	snapshot    bool
+	progress    bool
+}
+
+// parseExtension parses q when at least one of its statements is a
+// front-parser statement; ok is false otherwise (the caller reports
+// pg_query's error).
+func parseExtension(q string) (stmts []stmt, ok bool, err error) {
+	pieces := splitStatements(q)
+	found := false
+	for _, p := range pieces {
+		if looksExtension(p) {
+			found = true
+		}
+	}
+	if !found {
+		return nil, false, nil
+	}
+	for _, p := range pieces {
+		if looksExtension(p) {
+			x, err := parseExtStmt(p)
+			if err != nil {
+				return nil, true, err
+			}
+			stmts = append(stmts, stmt{sql: p, ext: x})
+			continue
+		}
+		res, err := pg_query.Parse(p)
+		if err != nil {
+			return nil, true, syntaxError(p, err)
+		}
+		for _, rs := range res.Stmts {
+			if rs.Stmt != nil {
+				stmts = append(stmts, stmt{node: rs.Stmt, sql: p})
+			}
+		}
+	}
+	return stmts, true, nil
+}
+
+// looksExtension reports whether a statement is one the front parser owns.
+func looksExtension(s string) bool {
+	toks, err := lexExt(s)
+	if err != nil || len(toks) == 0 {
+		return false
+	}
+	switch {
+	case toks[0].is("subscribe"):
+		return true
+	case toks[0].is("copy"):
+		return len(toks) > 2 && toks[1].punct == '(' && toks[2].is("subscribe")
+	case toks[0].is("declare"):
+		for i := 1; i+1 < len(toks); i++ {
+			if toks[i].is("for") && toks[i+1].is("subscribe") {
+				return true
+			}
+		}
+	case toks[0].is("fetch"), toks[0].is("move"):
+		for _, t := range toks {
+			if t.is("with") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// extToken is one lexical token: a keyword or identifier (word; quoted
+// ones keep their case and never match keywords), a string literal, a
+// number, or punctuation.
+type extToken struct {
+	word   string
+	quoted bool
+	str    *string
+	num    string
+	punct  byte
+}
+
+func (t extToken) is(kw string) bool { return t.word != "" && !t.quoted && t.word == kw }
+
+func (t extToken) text() string {
+	switch {
+	case t.str != nil:
+		return "'" + *t.str + "'"
+	case t.num != "":
+		return t.num
+	case t.punct != 0:
+		return string(t.punct)
+	case t.quoted:
+		return `"` + t.word + `"`
+	}
+	return t.word
+}
+
+func lexExt(s string) ([]extToken, error) {
+	var out []extToken
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f':
+			i++
+		case c == '-' && i+1 < len(s) && s[i+1] == '-':
+			for i < len(s) && s[i] != '\n' {
+				i++
+			}
+		case c == '/' && i+1 < len(s) && s[i+1] == '*':
+			end := strings.Index(s[i+2:], "*/")
+			if end < 0 {
+				return nil, extSyntax("unterminated /* comment")
+			}
+			i += end + 4
+		case c == '\'' || (c == 'E' || c == 'e') && i+1 < len(s) && s[i+1] == '\'':
+			if c != '\'' {
+				i++
+			}
+			var b strings.Builder
+			i++
+			for {
+				if i >= len(s) {
+					return nil, extSyntax("unterminated quoted string")
+				}
+				if s[i] == '\'' {
+					if i+1 < len(s) && s[i+1] == '\'' {
+						b.WriteByte('\'')
+						i += 2
+						continue
+					}
+					i++
+					break
+				}
+				b.WriteByte(s[i])
+				i++
+			}
+			v := b.String()
+			out = append(out, extToken{str: &v})
+		case c == '"':
+			var b strings.Builder
+			i++
+			for {
+				if i >= len(s) {
+					return nil, extSyntax("unterminated quoted identifier")
+				}
+				if s[i] == '"' {
+					if i+1 < len(s) && s[i+1] == '"' {
+						b.WriteByte('"')
+						i += 2
+						continue
+					}
+					i++
+					break
+				}
+				b.WriteByte(s[i])
+				i++
+			}
+			out = append(out, extToken{word: b.String(), quoted: true})
+		case c >= '0' && c <= '9' || c == '-' || c == '+':
+			j := i + 1
+			for j < len(s) && (s[j] >= '0' && s[j] <= '9' || s[j] == '.') {
+				j++
+			}
+			out = append(out, extToken{num: s[i:j]})
+			i = j
+		case c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80:
+			j := i + 1
+			for j < len(s) && (s[j] == '_' || s[j] == '$' || s[j] >= 'a' && s[j] <= 'z' || s[j] >= 'A' && s[j] <= 'Z' || s[j] >= '0' && s[j] <= '9' || s[j] >= 0x80) {
+				j++
+			}
+			out = append(out, extToken{word: strings.ToLower(s[i:j])})
+			i = j
+		case strings.IndexByte("(),=.;", c) >= 0:
+			out = append(out, extToken{punct: c})
+			i++
+		default:
+			return nil, extSyntax("syntax error at or near \"%c\"", c)
+		}
+	}
+	return out, nil
+}
+
+func extSyntax(format string, args ...any) error {
+	return pgerror.New(pgerror.SyntaxError, format, args...)
+}
+
+// splitStatements splits a query string at top-level semicolons, outside
+// quotes, dollar quotes and comments; empty pieces are dropped.
+func splitStatements(q string) []string {
+	var out []string
+	start := 0
+	add := func(end int) {
+		if p := strings.TrimSpace(q[start:end]); p != "" {
+			out = append(out, p)
+		}
+	}
+	for i := 0; i < len(q); i++ {
+		switch c := q[i]; {
+		case c == '\'' || c == '"':
+			for i++; i < len(q) && q[i] != c; i++ {
+			}
+		case c == '-' && i+1 < len(q) && q[i+1] == '-':
+			for i < len(q) && q[i] != '\n' {
+				i++
+			}
+		case c == '/' && i+1 < len(q) && q[i+1] == '*':
+			if end := strings.Index(q[i+2:], "*/"); end >= 0 {
+				i += end + 3
+			} else {
+				i = len(q)
+			}
+		case c == '$':
+			j := i + 1
+			for j < len(q) && (q[j] == '_' || q[j] >= 'a' && q[j] <= 'z' || q[j] >= 'A' && q[j] <= 'Z') {
+				j++
+			}
+			if j < len(q) && q[j] == '$' {
+				tag := q[i : j+1]
+				if end := strings.Index(q[j+1:], tag); end >= 0 {
+					i = j + end + len(tag)
+				} else {
+					i = len(q)
+				}
+			}
+		case c == ';':
+			add(i)
+			start = i + 1
+		}
+	}
+	if start < len(q) {
+		add(len(q))
+	}
+	return out
+}
+
+// extParser walks the tokens of one statement.
+type extParser struct {
+	toks []extToken
+	i    int
+}
+
+func (p *extParser) peek() extToken {
+	if p.i < len(p.toks) {
+		return p.toks[p.i]
+	}
+	return extToken{}
+}
+
+func (p *extParser) done() bool {
+	for p.i < len(p.toks) && p.toks[p.i].punct == ';' {
+		p.i++
+	}
+	return p.i >= len(p.toks)
+}
+
+func (p *extParser) accept(kw string) bool {
+	if p.peek().is(kw) {
+		p.i++
+		return true
+	}
+	return false
+}
+
+func (p *extParser) acceptPunct(c byte) bool {
+	if p.i < len(p.toks) && p.toks[p.i].punct == c {
+		p.i++
+		return true
+	}
+	return false
+}
+
+func (p *extParser) errNear() error {
+	if p.i >= len(p.toks) {
+		return extSyntax("syntax error at end of input")
+	}
+	return extSyntax("syntax error at or near \"%s\"", p.toks[p.i].text())
+}
+
+func (p *extParser) expect(kw string) error {
+	if !p.accept(kw) {
+		return p.errNear()
+	}
+	return nil
+}
+
+func (p *extParser) expectPunct(c byte) error {
+	if !p.acceptPunct(c) {
+		return p.errNear()
+	}
+	return nil
+}
+
+// ident reads an identifier (any word, quoted or not).
+func (p *extParser) ident() (string, error) {
+	t := p.peek()
+	if t.word == "" {
+		return "", p.errNear()
+	}
+	p.i++
+	return t.word, nil
+}
+
+func parseExtStmt(s string) (*extStmt, error) {
+	toks, err := lexExt(s)
+	if err != nil {
+		return nil, err
+	}
+	p := &extParser{toks: toks}
+	var x *extStmt
+	switch {
+	case p.accept("subscribe"):
+		sub, err := p.subscribeBody()
+		if err != nil {
+			return nil, err
+		}
+		x = &extStmt{kind: extSubscribe, sub: sub}
+	case p.accept("copy"):
+		if err := p.expectPunct('('); err != nil {
+			return nil, err
+		}
+		if err := p.expect("subscribe"); err != nil {
+			return nil, err
+		}
+		sub, err := p.subscribeBody()
+		if err != nil {
+			return nil, err
+		}
+		if err := p.expectPunct(')'); err != nil {
+			return nil, err
+		}
+		if err := p.expect("to"); err != nil {
+			return nil, err
+		}
+		if !p.accept("stdout") {
+			return nil, pgerror.New(pgerror.FeatureNotSupported, "COPY (SUBSCRIBE …) supports only TO STDOUT")
+		}
+		if err := p.copyOptions(); err != nil {
+			return nil, err
+		}
+		x = &extStmt{kind: extCopySubscribe, sub: sub}
+	case p.accept("declare"):
+		name, err := p.ident()
+		if err != nil {
+			return nil, err
+		}
+		if p.accept("no") {
+			if err := p.expect("scroll"); err != nil {
+				return nil, err
+			}
+		} else if p.peek().is("scroll") {
+			return nil, pgerror.New(pgerror.FeatureNotSupported, "a SUBSCRIBE cursor cannot be SCROLL (it only moves forward)")
+		}
+		p.accept("binary") // results are typed per column by the protocol anyway
+		if err := p.expect("cursor"); err != nil {
+			return nil, err
+		}
+		if p.accept("with") {
+			if err := p.expect("hold"); err != nil {
+				return nil, err
+			}
+			return nil, pgerror.New(pgerror.FeatureNotSupported, "a SUBSCRIBE cursor cannot be WITH HOLD: it ends with its transaction")
+		}
+		if p.accept("without") {
+			if err := p.expect("hold"); err != nil {
+				return nil, err
+			}
+		}
+		if err := p.expect("for"); err != nil {
+			return nil, err
+		}
+		if err := p.expect("subscribe"); err != nil {
+			return nil, err
+		}
+		sub, err := p.subscribeBody()
+		if err != nil {
+			return nil, err
+		}
+		x = &extStmt{kind: extDeclare, sub: sub, cursor: name}
+	case p.peek().is("fetch") || p.peek().is("move"):
+		if x, err = p.fetchBody(); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, p.errNear()
+	}
+	if !p.done() {
+		return nil, p.errNear()
+	}
+	return x, nil
+}
+
+// copyOptions accepts COPY's text-format options that change nothing:
+// WITH (FORMAT text) or FORMAT text.
+func (p *extParser) copyOptions() error {
+	if p.done() {
+		return nil
+	}
+	paren := false
+	if p.accept("with") {
+		paren = p.acceptPunct('(')
+	} else {
+		paren = p.acceptPunct('(')
+	}
+	for {
+		if !p.accept("format") {
+			return pgerror.New(pgerror.FeatureNotSupported, "COPY (SUBSCRIBE …) TO STDOUT accepts only FORMAT text")
+		}
+		if !p.accept("text") {
+			return pgerror.New(pgerror.FeatureNotSupported, "COPY (SUBSCRIBE …) TO STDOUT accepts only FORMAT text")
+		}
+		if !paren || !p.acceptPunct(',') {
+			break
+		}
+	}
+	if paren {
+		return p.expectPunct(')')
+	}
+	return nil
+}
+
+// subscribeBody parses [TO] target [, target …] [WITH (option = value, …)].
+func (p *extParser) subscribeBody() (*subscribeSpec, error) {
+	sub := &subscribeSpec{}
+	p.accept("to")
+	for {
+		switch {
+		case p.peek().is("messages"):
+			p.i++
+			if t := p.peek(); t.str != nil {
+				p.i++
+				sub.prefixes = append(sub.prefixes, *t.str)
+			} else {
+				sub.allMessages = true
+			}
+		default:
+			name, err := p.ident()
+			if err != nil {
+				return nil, err
+			}
+			schema := "public"
+			if p.acceptPunct('.') {
+				schema = name
+				if name, err = p.ident(); err != nil {
+					return nil, err
+				}
+			}
+			sub.tables = append(sub.tables, schema+"."+name)
+		}
+		if !p.acceptPunct(',') {
+			break
+		}
+	}
+	if p.accept("with") {
+		if err := p.expectPunct('('); err != nil {
+			return nil, err
+		}
+		for {
+			opt, err := p.ident()
+			if err != nil {
+				return nil, err
+			}
+			p.acceptPunct('=')
+			val := p.peek()
+			if val.str == nil && val.num == "" && val.word == "" {
+				return nil, p.errNear()
+			}
+			p.i++
+			if err := sub.setOption(opt, val); err != nil {
+				return nil, err
+			}
+			if !p.acceptPunct(',') {
+				break
+			}
+		}
+		if err := p.expectPunct(')'); err != nil {
+			return nil, err
+		}
+	}
+	if sub.snapshot && sub.hasFromLSN {
+		return nil, pgerror.New(pgerror.InvalidParameterValue, "SUBSCRIBE options SNAPSHOT and FROM_LSN cannot be used together")
+	}
+	return sub, nil
+}
+
+func (sub *subscribeSpec) setOption(name string, v extToken) error {
+	raw := v.word
+	if v.str != nil {
+		raw = *v.str
+	} else if v.num != "" {
+		raw = v.num
+	}
+	switch strings.ToLower(name) {
+	case "from_lsn":
+		d, err := types.ParseText(types.T{OID: types.PgLSNOID, Mod: -1}, raw)
+		if err != nil {
+			return pgerror.New(pgerror.InvalidParameterValue, "invalid FROM_LSN %q: want a position like '0/16B3748'", raw)
+		}
+		sub.fromLSN, sub.hasFromLSN = uint64(d.(types.LSN)), true
+	case "slot":
+		sub.slot = raw
+	case "snapshot", "progress":
+		b, ok := parseBoolOption(raw)
+		if !ok {
+			return pgerror.New(pgerror.InvalidParameterValue, "SUBSCRIBE option %s requires a Boolean value, not %q", strings.ToUpper(name), raw)
+		}
+		if strings.EqualFold(name, "snapshot") {
+			sub.snapshot = b
+		} else {
+			sub.progress = b
+		}
+	default:
+		return &pgerror.Error{Code: pgerror.InvalidParameterValue, Message: "unrecognized SUBSCRIBE option \"" + name + "\"",
+			Hint: "Valid options are FROM_LSN, SLOT, SNAPSHOT and PROGRESS."}
+	}
+	return nil
+}
+
+func parseBoolOption(s string) (bool, bool) {
+	switch strings.ToLower(s) {
+	case "true", "on", "yes", "1", "t":
+		return true, true
+	case "false", "off", "no", "0", "f":
+		return false, true
+	}
+	return false, false
+}
+
+// fetchBody parses FETCH|MOVE [FORWARD] [n | ALL | NEXT] [FROM | IN] name
+// [WITH (timeout = '1s')].
+func (p *extParser) fetchBody() (*extStmt, error) {
+	x := &extStmt{kind: extFetch, count: 1, timeout: -1}
+	if p.accept("move") {
+		x.isMove = true
+	} else if err := p.expect("fetch"); err != nil {
+		return nil, err
+	}
+	p.accept("forward")
+	switch t := p.peek(); {
+	case t.num != "":
+		n, err := strconv.ParseInt(t.num, 10, 64)
+		if err != nil || n < 0 {
+			return nil, pgerror.New(pgerror.FeatureNotSupported, "a SUBSCRIBE cursor only moves forward: FETCH count must be a non-negative integer")
+		}
+		x.count = n
+		p.i++
+	case t.is("all"):
+		x.count = -1
+		p.i++
+	case t.is("next"):
+		p.i++
+	}
+	if !p.accept("from") {
+		p.accept("in")
+	}
+	name, err := p.ident()
+	if err != nil {
+		return nil, err
+	}
+	x.cursor = name
+	if p.accept("with") {
+		if err := p.expectPunct('('); err != nil {
+			return nil, err
+		}
+		for {
+			opt, err := p.ident()
+			if err != nil {
+				return nil, err
+			}
+			p.acceptPunct('=')
+			v := p.peek()
+			p.i++
+			if opt != "timeout" {
+				return nil, &pgerror.Error{Code: pgerror.InvalidParameterValue, Message: "unrecognized FETCH option \"" + opt + "\"", Hint: "The only option is TIMEOUT."}
+			}
+			d, err := parseFetchTimeout(v)
+			if err != nil {
+				return nil, err
+			}
+			x.timeout = d
+			if !p.acceptPunct(',') {
+				break
+			}
+		}
+		if err := p.expectPunct(')'); err != nil {
+			return nil, err
+		}
+	}
+	return x, nil
+}
+
+// parseFetchTimeout reads '1s', '250ms', '1 second', '0' (an interval, or
+// a number of seconds).
+func parseFetchTimeout(v extToken) (time.Duration, error) {
+	raw := v.num
+	if v.str != nil {
+		raw = *v.str
+	}
+	bad := pgerror.New(pgerror.InvalidParameterValue, "invalid FETCH timeout %q: want an interval such as '1s' or '500ms'", raw)
+	if raw == "" {
+		return 0, bad
+	}
+	if f, err := strconv.ParseFloat(raw, 64); err == nil {
+		if f < 0 {
+			return 0, bad
+		}
+		return time.Duration(f * float64(time.Second)), nil
+	}
+	if d, err := time.ParseDuration(strings.ReplaceAll(raw, " ", "")); err == nil && d >= 0 {
+		return d, nil
+	}
+	iv, err := types.ParseText(types.T{OID: types.IntervalOID, Mod: -1}, raw)
+	if err != nil {
+		return 0, bad
+	}
+	i := iv.(types.Interval)
+	d := time.Duration(i.Micros)*time.Microsecond + time.Duration(i.Days)*24*time.Hour + time.Duration(i.Months)*30*24*time.Hour
+	if d < 0 {
+		return 0, bad
+	}
+	return d, nil
+}
