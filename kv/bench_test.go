@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // smallTxn is a typical OLTP transaction: read two rows, update one, insert
@@ -21,8 +22,9 @@ func smallTxn(i int, snap uint64) *Command {
 	}
 }
 
-func benchApply(b *testing.B, noSync bool) {
-	s, err := Open(filepath.Join(b.TempDir(), "bench.db"), Options{NoSync: noSync, Logger: quietLogger})
+func benchApply(b *testing.B, opts Options) {
+	opts.Logger = quietLogger
+	s, err := Open(filepath.Join(b.TempDir(), "bench.db"), opts)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -45,11 +47,22 @@ func benchApply(b *testing.B, noSync bool) {
 }
 
 // BenchmarkApply100 applies batches of 100 small transactions (encoding
-// included), fsyncing each batch.
-func BenchmarkApply100(b *testing.B) { benchApply(b, false) }
+// included) as the default configuration does: no fsync per batch, a
+// checkpoint every 30s (none in a short run).
+func BenchmarkApply100(b *testing.B) { benchApply(b, Options{}) }
 
-// BenchmarkApply100NoSync is the same without fsync: the CPU cost.
-func BenchmarkApply100NoSync(b *testing.B) { benchApply(b, true) }
+// BenchmarkApply100Checkpoint is the default with a checkpoint every 100ms,
+// far more often than the default: the checkpoints' cost.
+func BenchmarkApply100Checkpoint(b *testing.B) {
+	benchApply(b, Options{CheckpointInterval: 100 * time.Millisecond})
+}
+
+// BenchmarkApply100SyncEveryApply fsyncs each batch (the behaviour before
+// checkpoints).
+func BenchmarkApply100SyncEveryApply(b *testing.B) { benchApply(b, Options{SyncEveryApply: true}) }
+
+// BenchmarkApply100NoSync is without any fsync: the CPU cost.
+func BenchmarkApply100NoSync(b *testing.B) { benchApply(b, Options{NoSync: true}) }
 
 func BenchmarkTxnGetPutCommand(b *testing.B) {
 	s := mustOpen(b)

@@ -48,6 +48,12 @@ func (s *Store) RestoreSnapshot(r io.Reader) (uint64, error) {
 		os.Remove(tmp)
 		return 0, fmt.Errorf("kv: restore snapshot: %w", err)
 	}
+	// The snapshot becomes the checkpoint first: once the state holds it,
+	// an OS crash must not fall back to an older checkpoint.
+	if err := s.installCheckpoint(tmp, index); err != nil {
+		os.Remove(tmp)
+		return 0, fmt.Errorf("kv: restore snapshot: checkpoint: %w", err)
+	}
 	s.dbMu.Lock()
 	defer s.dbMu.Unlock()
 	if n := s.openTxns.Load(); n > 0 {
