@@ -185,11 +185,15 @@ func (s *Session) Prepare(ctx context.Context, name, query string, paramTypes []
 	return s.prepare(ctx, name, query, paramTypes)
 }
 
-// Prepared returns the named prepared statement (26000 when absent).
+// Prepared returns the named prepared statement (26000 when absent). A
+// missing name is an error of the current batch: like any failed statement it
+// fails the transaction, so a following Sync rolls an implicit one back (a
+// Describe of a missing name must not let the batch's earlier writes commit).
 func (s *Session) Prepared(name string) (*Prepared, error) {
 	if p, ok := s.prepared[name]; ok {
 		return p, nil
 	}
+	s.failTxn()
 	return nil, pgerror.New(pgerror.UndefinedPreparedStatement, "prepared statement \"%s\" does not exist", name)
 }
 
@@ -201,11 +205,13 @@ func (s *Session) Bind(ctx context.Context, portal, stmt string, paramFormats []
 	return s.bind(ctx, portal, stmt, paramFormats, params, resultFormats)
 }
 
-// Portal returns the named portal (34000 when absent).
+// Portal returns the named portal (34000 when absent); a missing name fails
+// the transaction, as in Prepared.
 func (s *Session) Portal(name string) (*Portal, error) {
 	if p, ok := s.portals[name]; ok {
 		return p, nil
 	}
+	s.failTxn()
 	return nil, pgerror.New(pgerror.InvalidCursorName, "portal \"%s\" does not exist", name)
 }
 
