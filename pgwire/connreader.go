@@ -131,7 +131,10 @@ func (r *connReader) unwatch() {
 
 func (r *connReader) backgroundRead() {
 	r.mu.Lock()
-	if !r.armed || r.hasByte || r.err != nil {
+	// inRead: a timer that fired for an earlier statement may still be on
+	// its way here when the next statement re-arms; a second concurrent read
+	// into byteBuf would lose a byte of the message stream.
+	if !r.armed || r.inRead || r.hasByte || r.err != nil {
 		r.mu.Unlock()
 		return
 	}
@@ -141,10 +144,13 @@ func (r *connReader) backgroundRead() {
 	n, err := r.conn.Read(r.byteBuf[:])
 
 	r.mu.Lock()
+	gone := false
 	if n == 1 {
 		r.hasByte = true
+		// A Terminate while a statement runs (a streaming COPY (SUBSCRIBE …)):
+		// the client is leaving, as pgx's Close does; cancel as for EOF.
+		gone = r.byteBuf[0] == 'X'
 	}
-	gone := false
 	if err != nil && !(r.aborted && errors.Is(err, os.ErrDeadlineExceeded)) {
 		r.err = err
 		gone = true
