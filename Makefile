@@ -33,6 +33,15 @@ unit:
 system: build
 	LOGDB_BIN=$(abspath $(BIN)) $(GO) test -count=1 -timeout 12m -v ./test
 
+# Benchmarks against a throwaway PostgreSQL 15, same client code, alternating
+# rounds; prints a table of ratios and writes bench-results.json (test/bench/README.md).
+bench: build
+	$(GO) run ./test/bench -logdb-bin $(BIN) -pg-bin $(PG_BIN) -targets pg,logdb,logdb3 -json bench-results.json
+
+# Every workload for ~3 s, one round (under 2 minutes); fails only if the harness breaks.
+bench-quick: build
+	$(GO) run ./test/bench -quick -logdb-bin $(BIN) -pg-bin $(PG_BIN) -json bench-quick.json
+
 fmt:
 	gofmt -w $$(git ls-files '*.go')
 

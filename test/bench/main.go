@@ -279,13 +279,20 @@ func runWorkload(ctx context.Context, c *config, w *workload, targets []*target)
 	for round := 1; round <= c.Rounds && ctx.Err() == nil; round++ {
 		for i, t := range targets {
 			tr := wr.Targets[i]
-			if tr.Err != "" || tr.Skipped || ctx.Err() != nil {
+			if tr.Err != "" || tr.Skipped || tr.stopped || ctx.Err() != nil {
 				continue
 			}
 			s, err := w.Run(ctx, &c.env, t)
 			if err != nil {
-				tr.Err = failure(w, t, fmt.Sprintf("round %d: ", round), err)
-				logf("[%s] round %d/%d %s: %s", w.Name, round, c.Rounds, t.Name, tr.Err)
+				msg := failure(w, t, fmt.Sprintf("round %d: ", round), err)
+				logf("[%s] round %d/%d %s: %s", w.Name, round, c.Rounds, t.Name, msg)
+				if round == 1 || ctx.Err() != nil {
+					tr.Err = msg
+				} else {
+					// Keep the rounds that completed; say why the rest are missing.
+					tr.Notes = append(tr.Notes, msg+"; figures are from the earlier round(s)")
+					tr.stopped = true
+				}
 				continue
 			}
 			for _, m := range w.Metrics {

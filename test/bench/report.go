@@ -35,6 +35,8 @@ type targetResult struct {
 	Rounds  map[string][]float64 // metric name → one value per completed round
 	Err     string               // "failed: …" / "unsupported: …" when it did not run to the end
 	Notes   []string             // remarks on how the figures were obtained
+	// stopped: a round failed after others had completed; no more rounds.
+	stopped bool
 }
 
 // value is the figure reported for a metric: the median of the rounds, or
@@ -91,6 +93,9 @@ func cell(tr *targetResult, metric string) string {
 	if tr.Err != "" {
 		word, _, _ := strings.Cut(tr.Err, ":")
 		return word + " (see notes)"
+	}
+	if len(tr.Notes) > 0 {
+		return formatValue(tr.value(metric)) + " *"
 	}
 	return formatValue(tr.value(metric))
 }
@@ -171,7 +176,7 @@ func (r *report) print(w io.Writer, targets []*target) {
 		}
 	}
 	tw.Flush()
-	fmt.Fprintln(w, "\nratio = logdb ÷ PostgreSQL: above 1 is better for logdb, except for metrics marked ↓ (latencies, failures), where below 1 is better.")
+	fmt.Fprintln(w, "\nratio = logdb ÷ PostgreSQL: above 1 is better for logdb, except for metrics marked ↓ (latencies, failures), where below 1 is better. * = see notes.")
 	if len(notes) > 0 {
 		fmt.Fprintln(w, "\nnotes:")
 		for _, n := range notes {
