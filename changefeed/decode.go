@@ -176,6 +176,37 @@ func writesCatalog(c *kv.Command) bool {
 	return false
 }
 
+// mergeImages gives the merge writes of an applied transaction (which carry
+// only their operand in the log) the before and after values kv computed
+// when it applied them, as Before and Value: from then on they are updates
+// like any other.
+func (f *Feed) mergeImages(index uint64, c *kv.Command) error {
+	n := 0
+	for i := range c.Writes {
+		if c.Writes[i].Merge {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	imgs, err := f.cfg.Store.MergeImages(index)
+	if err != nil {
+		return fmt.Errorf("changefeed: entry %d: %w", index, err)
+	}
+	if len(imgs) != n {
+		return fmt.Errorf("changefeed: entry %d: %d merge writes, %d merge images recorded", index, n, len(imgs))
+	}
+	for _, m := range imgs {
+		if m.Pos < 0 || m.Pos >= len(c.Writes) || !c.Writes[m.Pos].Merge {
+			return fmt.Errorf("changefeed: entry %d: merge image for write %d", index, m.Pos)
+		}
+		w := &c.Writes[m.Pos]
+		w.Before, w.Value, w.Merge = m.Before, m.After, false
+	}
+	return nil
+}
+
 // isChange reports whether a write of an applied transaction is a row
 // change (given it goes to a table): a delete of a key that did not exist
 // deletes nothing.

@@ -7,7 +7,7 @@
 // # Wiring (cmd/logdb) and the SQL surface
 //
 //	feed, err := changefeed.New(changefeed.Config{Log: node /* *raftlog.Node */, Store: store,
-//		Decoder: engine /* sql */, Logger: logger, Retention: …, MaxSlotRetention: …})
+//		Decoder: sql.ChangefeedDecoder(), Logger: logger, Retention: …, MaxSlotRetention: …})
 //	defer feed.Close() // before store.Close
 //
 //	SUBSCRIBE … / DECLARE c CURSOR FOR SUBSCRIBE …  Feed.Subscribe(ctx, Request{…})
@@ -61,6 +61,11 @@
 // several times in one transaction appears once, from its state before the
 // transaction to its state after: insert then update is one insert,
 // update then delete one delete, insert then delete nothing.
+//
+// A merge write (kv Write.Merge: sql's UPDATE … SET n = n + $1 WHERE pk =
+// $2) holds only its operand in the log; it is an update whose before and
+// after rows are the ones kv computed when it applied (kv.Store.MergeImages,
+// recorded with the entry), so it reads like any other update.
 //
 // kv.Txn.DropSpace (TRUNCATE, DROP TABLE) produces no changes: the rows it
 // removes are not in the log. ADD COLUMN … DEFAULT, which sql implements by

@@ -460,6 +460,11 @@ func (s *Subscription) loadEntry() error {
 		s.schStale = false
 	}
 	applied := !containsSorted(s.failed, e.Index)
+	if applied && cmd.Kind == kv.KindTxn {
+		if err := s.f.mergeImages(e.Index, cmd); err != nil {
+			return err
+		}
+	}
 	st := entryState{index: e.Index, cmd: cmd, applied: applied, time: commitTime(cmd)}
 	if applied && cmd.Kind == kv.KindTxn && writesCatalog(cmd) {
 		st.prev = s.sch

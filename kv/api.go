@@ -40,7 +40,20 @@ var (
 	// ErrNotCounter is the Result.Err of an Increment whose key holds a value
 	// that is not an 8-byte counter (see Store.Apply).
 	ErrNotCounter = errors.New("kv: value is not a counter")
+	// ErrMerge is wrapped by the Result.Err of a transaction whose merge
+	// write failed at apply: Options.Merge returned an error (which the
+	// Result.Err wraps too, for errors.As), or the store has no merge
+	// function. Deterministic: every replica fails the entry alike, and
+	// nothing of it is written. Txn.Merge and reads of merged keys return
+	// it too.
+	ErrMerge = errors.New("kv: merge failed")
 )
+
+// MergeFunc combines a stored value with a merge operand (Write.Merge). It
+// must be deterministic — a pure function of its arguments, the same in
+// every build that may apply the same log — and must not keep or modify
+// its arguments. An error fails the whole transaction (ErrMerge).
+type MergeFunc func(old, operand []byte) ([]byte, error)
 
 // CommandKind says what a Command does when applied.
 type CommandKind uint8
@@ -89,12 +102,21 @@ type Range struct {
 
 // Write sets or deletes one key. Before is the previous value as the
 // transaction saw it (nil for an insert): the changefeed's before image.
+//
+// A merge write (Merge set, built by Txn.Merge) carries the merge operand in
+// Value and no Before: at apply the key must hold a value (else the
+// transaction conflicts: ErrConflict), which becomes Options.Merge(value,
+// operand) at the entry's version. The key is not in the read set, so
+// concurrent merges of one key do not conflict with each other; the
+// computed before and after values are kept for the changefeed
+// (Store.MergeImages).
 type Write struct {
 	Space  Space
 	Key    []byte
-	Value  []byte // nil when Delete
+	Value  []byte // nil when Delete; the operand when Merge
 	Before []byte
 	Delete bool
+	Merge  bool
 }
 
 // Message is a logical message, as pg_logical_emit_message emits it.
@@ -111,8 +133,9 @@ type Entry struct {
 	Data  []byte
 }
 
-// Result is the outcome of applying one entry: Err is nil, ErrConflict, or
-// (for a command a correct caller never builds) ErrBadKey / ErrNotCounter;
+// Result is the outcome of applying one entry: Err is nil, ErrConflict, an
+// error wrapping ErrMerge, or (for a command a correct caller never builds)
+// ErrBadKey / ErrNotCounter;
 // Value is the new counter for KindIncrement.
 type Result struct {
 	Err   error

@@ -110,13 +110,28 @@ func (a *applier) apply(index uint64, c *Command) (Result, error) {
 		if err != nil || conflict {
 			return Result{Err: conflictErr(conflict)}, err
 		}
+		var merges []mergeResult
+		if c.hasMerges() {
+			var res Result
+			if merges, res, err = a.prepareMerges(c); err != nil || res.Err != nil { // merge.go
+				return res, err
+			}
+		}
 		for _, sp := range c.Drops {
 			if err := a.drop(index, sp); err != nil {
 				return Result{}, err
 			}
 		}
 		for i := range c.Writes {
-			if err := a.write(index, &c.Writes[i]); err != nil {
+			w := &c.Writes[i]
+			if w.Merge {
+				if err := a.writeMerge(index, w, &merges[0]); err != nil {
+					return Result{}, err
+				}
+				merges = merges[1:]
+				continue
+			}
+			if err := a.write(index, w); err != nil {
 				return Result{}, err
 			}
 		}
@@ -124,6 +139,15 @@ func (a *applier) apply(index uint64, c *Command) (Result, error) {
 	default:
 		return Result{}, fmt.Errorf("%w: kind %d", ErrCorrupt, c.Kind)
 	}
+}
+
+func (c *Command) hasMerges() bool {
+	for i := range c.Writes {
+		if c.Writes[i].Merge {
+			return true
+		}
+	}
+	return false
 }
 
 func conflictErr(conflict bool) error {

@@ -6,7 +6,11 @@ import (
 	"math"
 )
 
-// commandFormatV1 is the first byte of every encoded Command.
+// commandFormatV1 and commandFormatV2 are the first byte of every encoded
+// Command: a command with a merge write is written as V2, any other as V1
+// (so a log without merges stays readable by builds that predate them).
+// V2 is V1 plus the write flag 4 (merge: the value is the merge operand, and
+// there is no before image). DecodeCommand reads both.
 //
 // Layout (uvarint/varint are encoding/binary's; bytes = uvarint length then
 // the bytes; optbytes = uvarint length+1 then the bytes, 0 meaning nil):
@@ -15,7 +19,7 @@ import (
 //	uvarint SnapshotIndex   varint CommitTime
 //	uvarint nReads    { uvarint space, bytes key }
 //	uvarint nRanges   { uvarint space, bytes start, optbytes end }
-//	uvarint nWrites   { uvarint space, u8 flags(1 delete, 2 has before),
+//	uvarint nWrites   { uvarint space, u8 flags(1 delete, 2 has before, 4 merge: V2 only),
 //	                    bytes key, [bytes value unless delete], [bytes before if flag 2] }
 //	uvarint nDrops    { uvarint space }
 //	uvarint nMessages { u8 flags(1 transactional), bytes prefix, bytes content }
@@ -24,11 +28,15 @@ import (
 // Every field is written for every kind; an empty section costs one byte.
 // A later format gets a new version byte and DecodeCommand keeps reading
 // the old one (the log is retained and replayed for a long time).
-const commandFormatV1 = 1
+const (
+	commandFormatV1 = 1
+	commandFormatV2 = 2
+)
 
 const (
 	writeFlagDelete    = 1
 	writeFlagHasBefore = 2
+	writeFlagMerge     = 4
 	msgFlagTxn         = 1
 )
 
@@ -39,7 +47,14 @@ func EncodeCommand(c *Command) []byte {
 
 // AppendCommand appends the encoding of c to dst and returns the result.
 func AppendCommand(dst []byte, c *Command) []byte {
-	dst = append(dst, commandFormatV1, byte(c.Kind))
+	version := byte(commandFormatV1)
+	for i := range c.Writes {
+		if c.Writes[i].Merge {
+			version = commandFormatV2
+			break
+		}
+	}
+	dst = append(dst, version, byte(c.Kind))
 	dst = binary.AppendUvarint(dst, c.SnapshotIndex)
 	dst = binary.AppendVarint(dst, c.CommitTime)
 	dst = binary.AppendUvarint(dst, uint64(len(c.Reads)))
@@ -63,15 +78,19 @@ func AppendCommand(dst []byte, c *Command) []byte {
 		if w.Delete {
 			flags |= writeFlagDelete
 		}
-		if w.Before != nil {
+		hasBefore := w.Before != nil && !w.Merge // a merge has no before image
+		if hasBefore {
 			flags |= writeFlagHasBefore
+		}
+		if w.Merge {
+			flags |= writeFlagMerge
 		}
 		dst = append(dst, flags)
 		dst = appendBytes(dst, w.Key)
 		if !w.Delete {
 			dst = appendBytes(dst, w.Value)
 		}
-		if w.Before != nil {
+		if hasBefore {
 			dst = appendBytes(dst, w.Before)
 		}
 	}
@@ -146,7 +165,12 @@ func decodeCommandInto(c *Command, data []byte) error {
 	if len(data) < 2 {
 		return fmt.Errorf("%w: %d-byte command", ErrCorrupt, len(data))
 	}
-	if data[0] != commandFormatV1 {
+	allowed := byte(writeFlagDelete | writeFlagHasBefore)
+	switch data[0] {
+	case commandFormatV1:
+	case commandFormatV2:
+		allowed |= writeFlagMerge
+	default:
 		return fmt.Errorf("%w: unknown command format %d", ErrCorrupt, data[0])
 	}
 	c.Kind = CommandKind(data[1])
@@ -181,11 +205,12 @@ func decodeCommandInto(c *Command, data []byte) error {
 			w := &c.Writes[i]
 			w.Space = d.space()
 			flags := d.byte()
-			if flags&^(writeFlagDelete|writeFlagHasBefore) != 0 {
+			if flags&^allowed != 0 || flags&writeFlagMerge != 0 && flags&(writeFlagDelete|writeFlagHasBefore) != 0 {
 				d.fail("write flags")
 			}
 			w.Key = d.bytes()
 			w.Delete = flags&writeFlagDelete != 0
+			w.Merge = flags&writeFlagMerge != 0
 			if !w.Delete {
 				w.Value = d.nonNilBytes()
 			}

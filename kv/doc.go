@@ -80,8 +80,12 @@
 //     Reads, or any key or tombstone inside a Range, has a version above
 //     SnapshotIndex, or when a space it read was dropped after the snapshot.
 //     Otherwise Drops are applied (the space's bucket is deleted and the drop
-//     index remembered), then Writes. Validation of entry i sees entries
-//     before i of the same batch;
+//     index remembered), then Writes. A merge write (Write.Merge, merge.go)
+//     needs its key to hold a live value (else ErrConflict) and stores
+//     Options.Merge(value, operand); a merge function error fails the entry
+//     with an error wrapping ErrMerge and the cause. Merges are computed
+//     before anything of the entry is written. Validation of entry i sees
+//     entries before i of the same batch;
 //  5. returns an error only when the node must stop: an undecodable entry
 //     (wrapping ErrCorrupt) or a failed bbolt write. Nothing of that batch
 //     is applied.
@@ -94,8 +98,9 @@
 // # History for the changefeed (history.go)
 //
 // Apply also records, in the same bbolt transaction, the index of every
-// entry that did not apply (Result.Err non-nil) and every version of every
-// CatalogSpace key. Store.Applied / Store.Failed tell the changefeed which
+// entry that did not apply (Result.Err non-nil), every version of every
+// CatalogSpace key, and the before and after values of every merge write
+// (Store.MergeImages: the log holds only the operand). Store.Applied / Store.Failed tell the changefeed which
 // logged entries to skip; Store.CatalogAt(index) gives the catalog as of an
 // entry, so old changes decode with the schema of their time. The history
 // is cut back by PruneHistory(before) once the log no longer holds entries
@@ -109,7 +114,10 @@
 // read the snapshot overlaid with the transaction's buffered writes and
 // record what they read: Get records the key (unless the transaction wrote
 // it, or dropped its space), an Iterator records the range it covered when
-// it is exhausted or closed. Put, Delete, DropSpace and Emit only buffer;
+// it is exhausted or closed. Merge (merge.go) buffers a commutative update
+// that records no read of the key, only that it must exist at apply; a
+// later Get of the key records the read. Put, Delete, DropSpace and Emit
+// only buffer;
 // Savepoint/RollbackTo undo buffered changes (never reads). The caller then
 //
 //  1. builds the command with Command (writes in first-write order) — or

@@ -51,6 +51,9 @@ func createHistory(tx *bolt.Tx) error {
 	if _, err := tx.CreateBucketIfNotExists(failBucket); err != nil {
 		return err
 	}
+	if _, err := tx.CreateBucketIfNotExists(mergeBucket); err != nil { // merge.go
+		return err
+	}
 	if tx.Bucket(catHistBucket) != nil {
 		return nil
 	}
@@ -199,7 +202,8 @@ func (s *Store) CatalogAt(index uint64) (catalog map[string][]byte, asOf uint64,
 }
 
 // PruneHistory forgets history the changefeed no longer needs once the log
-// no longer holds entries below before: failures below before, and catalog
+// no longer holds entries below before: failures and merge images below
+// before, and catalog
 // versions superseded at or before before-1 (the latest version of each key
 // as of before-1 is kept, so CatalogAt stays exact from before-1 on). It
 // runs alongside readers and is serialized with Apply. Every replica may
@@ -222,6 +226,9 @@ func (s *Store) PruneHistory(before uint64) error {
 			return nil
 		}
 		if err := pruneFailures(tx.Bucket(failBucket), before); err != nil {
+			return err
+		}
+		if err := pruneMergeImages(tx.Bucket(mergeBucket), before); err != nil { // merge.go
 			return err
 		}
 		if err := pruneCatalogHistory(tx.Bucket(catHistBucket), before-1); err != nil {

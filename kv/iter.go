@@ -118,7 +118,7 @@ func (it *Iterator) Next() bool {
 			if be.del {
 				continue
 			}
-			it.set(be.key, be.value)
+			it.set(be.key, be.readValue()) // a merge's key is in the recorded range
 			return true
 		}
 		it.set(it.sk, it.sv)

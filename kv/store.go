@@ -36,6 +36,11 @@ type Options struct {
 	InitialMmapSize int
 	// Logger receives open/close events (default slog.Default()).
 	Logger *slog.Logger
+	// Merge combines a stored value with a merge operand (Txn.Merge, merge
+	// writes at apply). Nil: Txn.CanMerge is false and an entry with a
+	// merge write fails with ErrMerge. Every replica must use the same
+	// function.
+	Merge MergeFunc
 
 	// bootID, if set, replaces reading /proc/sys/kernel/random/boot_id.
 	// Tests only: it simulates a reboot.

@@ -46,11 +46,30 @@ type Txn struct {
 // records and iterator views keep old ones); a new write replaces the entry.
 type bufEntry struct {
 	key    []byte
-	value  []byte // nil when del
+	value  []byte // nil when del; the operand when merge
 	before []byte // the ORIGINAL before image: of the first write to key
 	del    bool
 	fresh  bool   // the key did not exist before the transaction (before is nil)
 	seq    uint64 // first-write order, kept by later writes to key
+	// merge: a pending merge write (Txn.Merge) of the snapshot's value
+	// (before); view is the merged value the transaction reads.
+	merge bool
+	view  []byte
+}
+
+// readValue is the value the transaction reads for a buffered entry.
+func (e *bufEntry) readValue() []byte {
+	if e.merge {
+		return e.view
+	}
+	return e.value
+}
+
+func (e *bufEntry) toWrite(space Space) Write {
+	if e.merge {
+		return Write{Space: space, Key: e.key, Value: e.value, Merge: true}
+	}
+	return Write{Space: space, Key: e.key, Value: e.value, Before: e.before, Delete: e.del}
 }
 
 // emitted reports whether Command sends the entry: a delete of a key that
@@ -102,8 +121,8 @@ func newTxn(s *Store, tx *bolt.Tx, snapshot uint64) *Txn {
 func (t *Txn) SnapshotIndex() uint64 { return t.snapshot }
 
 // Get returns the value at key, seeing the transaction's own writes first.
-// A key not written by the transaction (in a space it did not drop) is
-// recorded as read.
+// A key not written by the transaction (in a space it did not drop), or
+// holding a pending merge, is recorded as read.
 func (t *Txn) Get(space Space, key []byte) (value []byte, ok bool, err error) {
 	if t.tx == nil {
 		return nil, false, ErrTxnDone
@@ -113,7 +132,11 @@ func (t *Txn) Get(space Space, key []byte) (value []byte, ok bool, err error) {
 			if e.del {
 				return nil, false, nil
 			}
-			return bytes.Clone(e.value), true, nil
+			if e.merge {
+				// The merged value depends on the snapshot's: validate it.
+				t.recordRead(space, key)
+			}
+			return bytes.Clone(e.readValue()), true, nil
 		}
 		if sb.dropped {
 			return nil, false, nil
@@ -223,6 +246,11 @@ func (t *Txn) write(space Space, key, value, before []byte, del bool) {
 	}
 	prev, had := sb.tree.Get(bufEntry{key: key})
 	e := bufEntry{del: del}
+	if had && prev.merge {
+		// Replacing a pending merge: the before image is the snapshot's
+		// value, which must then be validated like any read.
+		t.recordRead(space, key)
+	}
 	if had {
 		e.key, e.before, e.seq, e.fresh = prev.key, prev.before, prev.seq, prev.fresh
 		if !del {
@@ -391,7 +419,7 @@ func (t *Txn) Command(commitTimeMicros int64) *Command {
 		for space, sb := range t.spaces {
 			sb.tree.Ascend(func(e bufEntry) bool {
 				if e.emitted() {
-					slots[e.seq] = Write{Space: space, Key: e.key, Value: e.value, Before: e.before, Delete: e.del}
+					slots[e.seq] = e.toWrite(space)
 				}
 				return true
 			})
@@ -407,7 +435,7 @@ func (t *Txn) Command(commitTimeMicros int64) *Command {
 	for space, sb := range t.spaces {
 		sb.tree.Ascend(func(e bufEntry) bool {
 			if e.emitted() {
-				all = append(all, seqWrite{e.seq, Write{Space: space, Key: e.key, Value: e.value, Before: e.before, Delete: e.del}})
+				all = append(all, seqWrite{e.seq, e.toWrite(space)})
 			}
 			return true
 		})

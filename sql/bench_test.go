@@ -19,7 +19,7 @@ func (nullWriter) Empty() error                { return nil }
 func (nullWriter) Notice(*pgerror.Error) error { return nil }
 
 func benchSession(b *testing.B) *Session {
-	store, err := kv.Open(filepath.Join(b.TempDir(), "db"), kv.Options{NoSync: true, InitialMmapSize: 1 << 26})
+	store, err := kv.Open(filepath.Join(b.TempDir(), "db"), kv.Options{NoSync: true, InitialMmapSize: 1 << 26, Merge: MergeRow})
 	if err != nil {
 		b.Fatal(err)
 	}

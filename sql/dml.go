@@ -29,6 +29,8 @@ type dmlPlan struct {
 
 	returning []expr // over the new row (old for DELETE), then FROM columns
 	cols      []resultCol
+
+	merge *mergePlan // UPDATE run as merge writes (merge.go), nil if not eligible
 }
 
 type setItem struct {
@@ -44,6 +46,9 @@ type onConflictPlan struct {
 }
 
 func (d *dmlPlan) describe() string {
+	if d.merge != nil {
+		return "Merge Update on " + d.t.Name
+	}
 	return strings.Title(d.verb) + " on " + d.t.Name
 }
 
@@ -373,6 +378,7 @@ func (p *planner) planUpdate(up *pg_query.UpdateStmt) (*dmlPlan, error) {
 	if err := p.planReturning(d, up.ReturningList, sc); err != nil {
 		return nil, err
 	}
+	d.merge = p.planMerge(d, up) // merge.go
 	return d, nil
 }
 
@@ -494,6 +500,11 @@ func evalAll(ec *execCtx, es []expr, row []types.Datum) ([]types.Datum, error) {
 }
 
 func (d *dmlPlan) execUpdate(ec *execCtx) ([][]types.Datum, string, error) {
+	if d.merge != nil {
+		if tag, ok, err := d.execMerge(ec); ok || err != nil { // merge.go
+			return nil, tag, err
+		}
+	}
 	rows, err := runNode(ec, d.src)
 	if err != nil {
 		return nil, "", err

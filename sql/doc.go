@@ -48,6 +48,16 @@
 // only the range the access path reads: point updates by key do not
 // conflict with each other.
 //
+// Increments by primary key (UPDATE t SET n = n + $1 WHERE pk = $2, of a
+// numeric column in no index, no CHECK on the table) are merge updates
+// (merge.go, EXPLAIN "Merge Update"): kv.Txn.Merge buffers an operand
+// instead of reading the row, and MergeRow — kv's merge function, wired
+// by cmd/logdb — adds it when the entry applies. Concurrent increments of
+// one row (pgbench's branches) then all commit; a transaction that read
+// the row still conflicts with them, and the row must still exist at
+// apply (the command tag said it did). An overflow found only at apply
+// fails COMMIT with 22003.
+//
 // Sequences hand out values from per-Engine blocks of 32 reserved by a
 // kv.KindIncrement proposal; nextval never makes transactions conflict.
 // setval proposes Increments too and drops the local block. Proposals made

@@ -159,6 +159,9 @@ func (e *Engine) propose(ctx context.Context, cmd *kv.Command) (kv.Result, error
 		}
 		return res, pgerror.Wrap(err, pgerror.ConnectionException, "propose")
 	}
+	if err := mergeApplyErr(res.Err); err != nil { // merge.go: e.g. 22003 at COMMIT
+		return res, err
+	}
 	if res.Err != nil && res.Err != kv.ErrConflict {
 		return res, pgerror.Wrap(res.Err, pgerror.Internal, "apply")
 	}

@@ -33,7 +33,7 @@ func (p *localProposer) Propose(ctx context.Context, cmd *kv.Command) (kv.Result
 
 func mustEngine(t *testing.T) *Engine {
 	t.Helper()
-	store, err := kv.Open(filepath.Join(t.TempDir(), "db"), kv.Options{NoSync: true, InitialMmapSize: 1 << 24})
+	store, err := kv.Open(filepath.Join(t.TempDir(), "db"), kv.Options{NoSync: true, InitialMmapSize: 1 << 24, Merge: MergeRow})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +129,7 @@ func expectRows(t *testing.T, s *Session, q, want string) {
 }
 
 func mustEngineF(f *testing.F) *Engine {
-	store, err := kv.Open(filepath.Join(f.TempDir(), "db"), kv.Options{NoSync: true, InitialMmapSize: 1 << 24})
+	store, err := kv.Open(filepath.Join(f.TempDir(), "db"), kv.Options{NoSync: true, InitialMmapSize: 1 << 24, Merge: MergeRow})
 	if err != nil {
 		f.Fatal(err)
 	}
