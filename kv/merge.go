@@ -95,7 +95,7 @@ func (t *Txn) Merge(space Space, key, operand []byte) (bool, error) {
 	}
 	if sb == nil {
 		sb = newSpaceBuf(false)
-		t.spaces[space] = sb
+		t.setSpaceBuf(space, sb)
 	}
 	slab := make([]byte, 0, len(key)+len(operand)+len(payload))
 	slab = append(slab, key...)

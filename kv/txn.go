@@ -40,6 +40,11 @@ type Txn struct {
 	scratch []byte
 
 	iters []*Iterator // open iterators, finished by Release and Command
+
+	// First backing arrays of buckets and reads: a point query opens one
+	// or two buckets and reads one key, with no allocation of its own.
+	bucketsBuf [2]snapBucket
+	readsBuf   [2]Read
 }
 
 // bufEntry is one buffered write. Entries are never changed in place (undo
@@ -109,12 +114,22 @@ type undoRec struct {
 }
 
 func newTxn(s *Store, tx *bolt.Tx, snapshot uint64) *Txn {
-	return &Txn{
+	t := &Txn{
 		store:    s,
 		tx:       tx,
 		snapshot: snapshot,
-		spaces:   make(map[Space]*spaceBuf),
 	}
+	t.buckets, t.reads = t.bucketsBuf[:0], t.readsBuf[:0]
+	return t
+}
+
+// setSpaceBuf makes sb the buffer of space; the map is made on the first
+// write, so a read-only transaction never allocates it.
+func (t *Txn) setSpaceBuf(space Space, sb *spaceBuf) {
+	if t.spaces == nil {
+		t.spaces = make(map[Space]*spaceBuf)
+	}
+	t.spaces[space] = sb
 }
 
 // SnapshotIndex is the applied index the transaction reads at.
@@ -242,7 +257,7 @@ func (t *Txn) write(space Space, key, value, before []byte, del bool) {
 	sb := t.spaces[space]
 	if sb == nil {
 		sb = newSpaceBuf(false)
-		t.spaces[space] = sb
+		t.setSpaceBuf(space, sb)
 	}
 	prev, had := sb.tree.Get(bufEntry{key: key})
 	e := bufEntry{del: del}
@@ -316,7 +331,7 @@ func (t *Txn) DropSpace(space Space) {
 	if prev == nil || !prev.dropped {
 		t.drops = append(t.drops, space)
 	}
-	t.spaces[space] = newSpaceBuf(true)
+	t.setSpaceBuf(space, newSpaceBuf(true))
 }
 
 // Emit buffers a transactional logical message.
@@ -404,6 +419,9 @@ func (t *Txn) Command(commitTimeMicros int64) *Command {
 		Ranges:        t.ranges,
 		Drops:         slices.Clone(t.drops),
 		Messages:      slices.Clone(t.messages),
+	}
+	if len(c.Reads) == 0 {
+		c.Reads = nil // t.reads starts as an empty readsBuf slice
 	}
 	n := 0
 	for _, sb := range t.spaces {

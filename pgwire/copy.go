@@ -100,6 +100,10 @@ func (r *resultWriter) CopyData(data []byte) error {
 	return err
 }
 
+// Flush writes the buffered output now: a COPY (SUBSCRIBE …) stream
+// flushes after each batch of changes so they reach the client live.
+func (r *resultWriter) Flush() error { return r.w.flush() }
+
 // CopyDone ends a COPY TO STDOUT stream.
 func (r *resultWriter) CopyDone() error {
 	r.w.send(&pgproto3.CopyDone{})

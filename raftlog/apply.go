@@ -115,7 +115,7 @@ func (n *Node) apply(committed []*pb.Entry, onLoop bool) error {
 	// write; applied implies committed.
 	n.applyBatchN.Add(1)
 	n.setCommitted(ents[len(ents)-1].Index)
-	n.setApplied(ents[len(ents)-1].Index)
+	n.setApplied(ents[len(ents)-1].Index, ents[len(ents)-1].Term)
 	for i, id := range ids {
 		if id != 0 {
 			n.proposals.deliver(id, proposalResult{result: results[i], index: ents[i].Index})
@@ -149,9 +149,29 @@ func (n *Node) applyConfChange(e *pb.Entry, csIndex uint64) error {
 	if cs == nil {
 		return fmt.Errorf("raftlog: apply conf change %d: %w", e.GetIndex(), ErrStopped)
 	}
-	if err := n.wal.saveConfState(e.GetIndex(), cs); err != nil {
+	// Addresses: an added node's travels in the change's Context.
+	peers := n.peerAddrs()
+	v2 := cc.AsV2()
+	removedSelf := false
+	for _, ch := range v2.GetChanges() {
+		switch ch.GetType() {
+		case pb.ConfChangeAddNode, pb.ConfChangeAddLearnerNode:
+			if len(v2.GetContext()) > 0 && len(v2.GetChanges()) == 1 {
+				peers[ch.GetNodeId()] = string(v2.GetContext())
+			}
+		case pb.ConfChangeRemoveNode:
+			delete(peers, ch.GetNodeId())
+			removedSelf = removedSelf || ch.GetNodeId() == n.cfg.NodeID
+		}
+	}
+	if err := n.wal.saveConfState(e.GetIndex(), cs, peers); err != nil {
 		return err
 	}
+	n.setPeers(peers)
 	n.logger.Info("membership changed", "index", e.GetIndex(), "voters", cs.GetVoters(), "learners", cs.GetLearners())
+	if removedSelf {
+		n.logger.Warn("this node was removed from the group; it no longer takes part and can be shut down")
+		n.removedOnce.Do(func() { close(n.removed) })
+	}
 	return nil
 }

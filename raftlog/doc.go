@@ -6,11 +6,13 @@
 //
 //   - The WAL in Config.Dir: segment files NNNNNNNNNNNNNNNN.wal (hex
 //     sequence), each preallocated to ~64 MiB, holding records
-//     [u32 len][u32 crc32c][u8 type][payload] of four types: entry (a
+//     [u32 len][u32 crc32c][u8 type][payload] of six types: entry (a
 //     marshaled raftpb.Entry), hardstate, confstate (membership after an
-//     applied index) and front (retention truncation point). Records are
-//     only appended; on replay later records win, which is how raft's
-//     conflict truncation (a new leader rewriting indexes ≤ last) works.
+//     applied index), front (retention truncation point), snapshot (the
+//     state machine was replaced at an index: the log restarts after it)
+//     and peers (members' raft addresses). Records are only appended; on
+//     replay later records win, which is how raft's conflict truncation (a
+//     new leader rewriting indexes ≤ last) works.
 //   - The in-memory index: entry index → (segment, offset, size) plus runs
 //     of terms, 12 bytes an entry; entry bodies stay on disk (apart from
 //     the tail cache below).
@@ -70,9 +72,20 @@
 // waiter, and returns the StateMachine's result once the entry is applied
 // on this node. If ctx ends first Propose returns ctx.Err(), but the entry
 // may still commit and apply: the outcome is unknown, not failed; callers
-// that retry need idempotent commands or dedup by id at apply. In a
-// cluster a proposal lost to a leader change is never answered; Propose
-// then returns when ctx ends, so always pass a deadline.
+// that retry need idempotent commands or dedup by id at apply.
+//
+// In a cluster, raft never answers a proposal lost with a deposed leader.
+// So when the leader changes while a proposal waits, Propose waits until
+// this node has applied an entry of the new leader's term: every entry
+// committed before that one is applied by then, so if the proposal still
+// has no result it was lost, and Propose returns ErrOutcomeUnknown
+// (unknown, not failed: a copy still queued somewhere could in principle
+// commit later; the transport discards queues to unreachable peers to make
+// that unlikely). A change to a leader elected in the proposal's own term
+// is not a loss. ErrProposalDropped is the one outcome that is surely
+// "not committed". A partitioned minority never learns a new leader, so
+// still always pass a deadline. cmd/logdb maps these to SQLSTATE 40001
+// (dropped) and 40003 (unknown, or the deadline passed).
 //
 // # Restart
 //
@@ -91,10 +104,12 @@
 // # Concurrency
 //
 // Every exported method is safe for concurrent use. Entries, FirstIndex,
-// CommittedIndex, WaitCommitted, Status and Err never block on the Ready
-// loop; WaitCommitted and WaitReadable waiters share close-and-replace
-// channels (no polling). Propose, WaitReadable and TruncateFront go through
-// raft or the loop and take a context. Shutdown stops the loop, lets the
+// CommittedIndex, WaitCommitted, Status, Members and Err never block on the
+// Ready loop; WaitCommitted and WaitReadable waiters share
+// close-and-replace channels (no polling). Propose, WaitReadable,
+// TruncateFront, AddNode and RemoveNode go through raft or the loop and
+// take a context. SendSnapshot and ReceiveSnapshot are the Transport's
+// (they run on its goroutines, never on the Ready loop). Shutdown stops the loop, lets the
 // applier finish batches already queued (they are committed and durable),
 // syncs and closes the WAL; later calls return ErrStopped.
 //
@@ -108,17 +123,43 @@
 // writer goroutine per peer, messages batched into one flush, redial with
 // backoff, and a full queue drops (raft retransmits), so a slow peer never
 // blocks the Ready loop. Proposals on a follower are forwarded by raft and
-// answered on the follower once it applies them.
+// answered on the follower once it applies them. CheckQuorum and PreVote
+// are on: a leader that loses its quorum steps down after an election
+// timeout, and a rejoining node cannot disrupt a healthy leader.
+// TCPTransport.SetDropFunc drops chosen peers' traffic (partition tests).
+//
+// # Snapshots
+//
+// A StateMachine that also implements Snapshotter (snapshot.go) lets a
+// follower behind the leader's retained front catch up, so TruncateFront
+// is safe at any applied index. raft asks for a snapshot with only the
+// front's metadata; the transport streams the leader's state on a
+// connection of its own (in 1 MiB chunks, never one buffer) followed by a
+// trailer with the index the state really holds, its term, ConfState and
+// addresses. The follower stores the data in Dir/snap (fsynced), raft
+// accepts it, and the Ready loop records a snapshot record in the WAL (the
+// log restarts empty after that index; older segments are deleted),
+// restores the state machine from the file and deletes it. Open finishes
+// an install a crash interrupted. A node restored from a snapshot has no
+// entries below it: Entries returns ErrCompacted there, which the
+// changefeed reports as a position no longer retained.
+//
+// # Membership
+//
+// AddNode and RemoveNode (membership.go) propose ConfChangeV2 entries, one
+// node at a time, and return once the change is applied here; the added
+// node's address travels in the entry and is recorded with the ConfState
+// (recPeers), so a restarted node takes members and addresses from its WAL
+// rather than Config.Peers. A new member starts with Config.Join and an
+// empty directory: it does not bootstrap, it waits for the leader, then
+// catches up from the log or a snapshot. Members lists the group.
 //
 // # Not yet
 //
-// There are no state-machine snapshots, so a follower behind the retained
-// front cannot catch up (Storage.Snapshot reports
-// ErrSnapshotTemporarilyUnavailable); TruncateFront is therefore only safe
-// below every peer's match index. Membership changes after bootstrap have
-// no API yet (conf change entries are applied and persisted, though).
 // A torn tail is recognized only when no good record follows the first bad
 // one; a power loss that persisted a later sector of the last write but not
 // an earlier one is reported as ErrCorruptLog (conservative: the node
-// refuses to start instead of guessing).
+// refuses to start instead of guessing). A new member is added as a voter
+// directly (no learner stage), so the quorum grows before it has caught
+// up; add one node at a time to a healthy group.
 package raftlog

@@ -24,10 +24,15 @@ var (
 	// (no leader, or this node is not the leader and forwarding is off). The
 	// entry was not appended; retrying is safe.
 	ErrProposalDropped = errors.New("raftlog: proposal dropped")
+	// ErrOutcomeUnknown is returned by Propose when the leader changed
+	// while the proposal was in flight and the new leader has committed an
+	// entry of its own without this one having been applied here: it most
+	// likely did not commit, but it may still, so the outcome is unknown.
+	ErrOutcomeUnknown = errors.New("raftlog: proposal outcome unknown after a leader change")
 	// ErrBadEntry is returned when a committed entry does not carry raftlog's
 	// framing. It stops the node: replicas must never diverge.
 	ErrBadEntry = errors.New("raftlog: malformed entry framing")
 	// ErrNoMultiNode is returned by Open for a Config with more than one peer
-	// and no Transport: multi-node transport is not wired yet.
+	// (or Join) and no Transport.
 	ErrNoMultiNode = errors.New("raftlog: multi-node needs a transport")
 )

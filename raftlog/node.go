@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -19,9 +20,16 @@ type Config struct {
 	// Dir holds the WAL segments; created if missing.
 	Dir string
 	// Peers maps raft ids to raft addresses; a single node is {1: ""}.
-	Peers        map[uint64]string
+	// A new group bootstraps with these members; a restarted node takes
+	// its membership and addresses from the WAL, which win over Peers.
+	Peers map[uint64]string
+	// Join starts a node that was added to an existing group (AddNode):
+	// with an empty log it does not bootstrap but waits for the leader.
+	Join         bool
 	StateMachine StateMachine
 	// Transport carries messages in a multi-node group; nil for one node.
+	// A StateMachine that implements Snapshotter lets the leader send its
+	// state to a follower behind the log's retained front.
 	Transport      Transport
 	TickInterval   time.Duration // default 100ms
 	ElectionTicks  int           // default 10
@@ -79,9 +87,12 @@ type Node struct {
 	committed   uint64
 	commitCh    chan struct{}
 	applied     uint64
+	appliedTerm uint64 // term of the entry at applied
 	appliedCh   chan struct{}
-	leaderCh    chan struct{} // closed and replaced when the leader changes
+	addrs       map[uint64]string // members' raft addresses
+	leaderCh    chan struct{}     // closed and replaced when the leader changes
 	leader      atomic.Uint64
+	term        atomic.Uint64 // current term, from the last HardState
 	role        atomic.Value  // string
 	applyBatchN atomic.Uint64 // StateMachine.Apply calls (benchmarks)
 
@@ -89,6 +100,9 @@ type Node struct {
 	applier  *applier
 	durable  uint64 // last index fsynced; Ready loop only
 	campaign bool   // campaign after the next Advance; Ready loop only
+
+	removedOnce sync.Once
+	removed     chan struct{} // closed when a change removed this node
 
 	stopOnce sync.Once
 	stopc    chan struct{} // closed to ask the loop to stop
@@ -111,7 +125,7 @@ func (c *Config) validate() error {
 	if _, ok := c.Peers[c.NodeID]; !ok {
 		return fmt.Errorf("raftlog: open: NodeID %d not in Peers: %w", c.NodeID, ErrBadConfig)
 	}
-	if len(c.Peers) > 1 && c.Transport == nil {
+	if (len(c.Peers) > 1 || c.Join) && c.Transport == nil {
 		return fmt.Errorf("raftlog: open: %d peers: %w", len(c.Peers), ErrNoMultiNode)
 	}
 	if c.TickInterval <= 0 {
@@ -141,13 +155,6 @@ func Open(cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	first, last := w.bounds()
-	applied := cfg.StateMachine.AppliedIndex()
-	if applied > last {
-		w.closeFiles()
-		return nil, fmt.Errorf("raftlog: open: state machine applied index %d is beyond the last log index %d: %w",
-			applied, last, ErrCorruptLog)
-	}
 	n := &Node{
 		cfg:       cfg,
 		logger:    logger,
@@ -157,23 +164,47 @@ func Open(cfg Config) (*Node, error) {
 		commitCh:  make(chan struct{}),
 		appliedCh: make(chan struct{}),
 		leaderCh:  make(chan struct{}),
-		applied:   applied,
 		frontc:    make(chan frontReq),
 		stopc:     make(chan struct{}),
 		done:      make(chan struct{}),
+		removed:   make(chan struct{}),
 	}
 	n.applier = newApplier(n)
+	applied, err := n.recoverSnapshot(cfg.StateMachine.AppliedIndex())
+	if err != nil {
+		w.closeFiles()
+		return nil, err
+	}
+	first, last := w.bounds()
+	if applied > last {
+		w.closeFiles()
+		return nil, fmt.Errorf("raftlog: open: state machine applied index %d is beyond the last log index %d: %w",
+			applied, last, ErrCorruptLog)
+	}
+	n.applied = applied
+	if n.appliedTerm, err = w.term(applied); err != nil {
+		n.appliedTerm = 0
+	}
+	// Addresses: the configured ones, overridden by what the WAL recorded
+	// (members added later, changed addresses).
+	n.addrs = maps.Clone(cfg.Peers)
+	maps.Copy(n.addrs, w.peerAddrs())
 	hs, cs, _ := w.state()
+	n.term.Store(hs.GetTerm())
 	n.durable = last
 	n.committed = max(hs.GetCommit(), applied)
 	n.role.Store("follower")
 	rc := &raft.Config{
-		ID:                        cfg.NodeID,
-		ElectionTick:              cfg.ElectionTicks,
-		HeartbeatTick:             cfg.HeartbeatTicks,
-		Storage:                   &walStorage{w: w, minCommit: applied},
-		Applied:                   applied,
-		MaxSizePerMsg:             1 << 20,
+		ID:            cfg.NodeID,
+		ElectionTick:  cfg.ElectionTicks,
+		HeartbeatTick: cfg.HeartbeatTicks,
+		Storage:       &walStorage{w: w, minCommit: applied},
+		Applied:       applied,
+		// 256 KiB appends: a leader catching a restarted peer up reads
+		// and sends its entries on raft's goroutine, and 1 MiB messages
+		// starved heartbeats under load (writes stalled for seconds after a
+		// second node was killed in the chaos runs).
+		MaxSizePerMsg:             256 << 10,
 		MaxCommittedSizePerReady:  16 << 20,
 		MaxUncommittedEntriesSize: 1 << 30,
 		MaxInflightMsgs:           256,
@@ -182,10 +213,13 @@ func Open(cfg Config) (*Node, error) {
 		Logger:                    raftLogger{logger.With("sub", "raft")},
 	}
 	fresh := last == 0 && raft.IsEmptyHardState(hs)
-	if fresh {
+	if fresh && cfg.Join {
+		n.rn = raft.RestartNode(rc)
+		logger.Info("joining an existing raft group", "dir", cfg.Dir, "peers", len(cfg.Peers))
+	} else if fresh {
 		peers := make([]raft.Peer, 0, len(cfg.Peers))
-		for id := range cfg.Peers {
-			peers = append(peers, raft.Peer{ID: id})
+		for id, addr := range cfg.Peers {
+			peers = append(peers, raft.Peer{ID: id, Context: []byte(addr)})
 		}
 		n.rn = raft.StartNode(rc, peers)
 		logger.Info("bootstrapped new raft group", "dir", cfg.Dir, "peers", len(peers))
@@ -195,6 +229,7 @@ func Open(cfg Config) (*Node, error) {
 			"commit", hs.GetCommit(), "term", hs.GetTerm(), "applied", applied)
 	}
 	if cfg.Transport != nil {
+		cfg.Transport.UpdatePeers(n.addrs)
 		if err := cfg.Transport.Start(n); err != nil {
 			n.rn.Stop()
 			w.closeFiles()
@@ -291,10 +326,15 @@ func (n *Node) handleReady(rd raft.Ready) error {
 			n.mu.Unlock()
 		}
 	}
+	if hs := rd.HardState; !raft.IsEmptyHardState(hs) {
+		n.term.Store(hs.GetTerm())
+	}
 	if !raft.IsEmptySnap(rd.Snapshot) {
-		// Storage.Snapshot never produces one, so a peer sent it.
-		return fmt.Errorf("raftlog: received a snapshot at index %d: snapshots are not supported yet",
-			rd.Snapshot.GetMetadata().GetIndex())
+		// A leader sent it (ReceiveSnapshot stored its data): install it
+		// before anything in this Ready, which all comes after it.
+		if err := n.applySnapshot(rd.Snapshot); err != nil {
+			return err
+		}
 	}
 	// Committed entries that were made durable by an earlier Ready can be
 	// applied while this Ready's entries are written: their proposers are
@@ -366,10 +406,10 @@ func (n *Node) setCommitted(c uint64) {
 	n.mu.Unlock()
 }
 
-func (n *Node) setApplied(a uint64) {
+func (n *Node) setApplied(a, term uint64) {
 	n.mu.Lock()
 	if a > n.applied {
-		n.applied = a
+		n.applied, n.appliedTerm = a, term
 		close(n.appliedCh)
 		n.appliedCh = make(chan struct{})
 	}
@@ -402,6 +442,15 @@ func (n *Node) Step(ctx context.Context, m *pb.Message) error {
 // ReportUnreachable tells raft a message to id could not be sent.
 func (n *Node) ReportUnreachable(id uint64) { n.rn.ReportUnreachable(id) }
 
+// ReportSnapshot tells raft whether a snapshot reached peer id.
+func (n *Node) ReportSnapshot(id uint64, failed bool) {
+	st := raft.SnapshotFinish
+	if failed {
+		st = raft.SnapshotFailure
+	}
+	n.rn.ReportSnapshot(id, st)
+}
+
 // Status returns the node's current view of the group.
 func (n *Node) Status() Status {
 	n.mu.Lock()
@@ -433,6 +482,11 @@ func (n *Node) FirstIndex() uint64 {
 	first, _ := n.wal.bounds()
 	return first
 }
+
+// Removed is closed when this node applies a membership change that
+// removes it from the group: it no longer takes part and should be shut
+// down.
+func (n *Node) Removed() <-chan struct{} { return n.removed }
 
 // Done is closed once the node has stopped (Shutdown or a fatal error).
 func (n *Node) Done() <-chan struct{} { return n.done }

@@ -119,6 +119,10 @@ func (n *Node) Propose(ctx context.Context, data []byte) (any, uint64, error) {
 	default:
 	}
 	id, ch := n.proposals.register()
+	n.mu.Lock()
+	leaderCh := n.leaderCh
+	n.mu.Unlock()
+	propTerm, propLeader := n.term.Load(), n.leader.Load()
 	if err := n.rn.Propose(ctx, frame(id, data)); err != nil {
 		n.proposals.cancel(id)
 		switch {
@@ -130,6 +134,52 @@ func (n *Node) Propose(ctx context.Context, data []byte) (any, uint64, error) {
 			return nil, 0, ctx.Err()
 		}
 		return nil, 0, fmt.Errorf("raftlog: propose: %w", err)
+	}
+	for {
+		select {
+		case res := <-ch:
+			if res.err != nil {
+				return nil, 0, fmt.Errorf("raftlog: propose: %w", res.err)
+			}
+			return res.result, res.index, nil
+		case <-leaderCh:
+			if propLeader == 0 {
+				// Proposed while this node knew no leader: raft accepted
+				// it, so it already had one. Judge later changes only.
+				n.mu.Lock()
+				leaderCh = n.leaderCh
+				n.mu.Unlock()
+				propTerm, propLeader = n.term.Load(), n.leader.Load()
+				continue
+			}
+			// The leader changed: wait until this node applies an entry of
+			// the new leader's term. Every entry committed before it is
+			// applied by then, so if ours was not, it was lost with the
+			// old leader (unless a stray copy still reaches a leader).
+			// A change within the proposal's own term (a leader elected
+			// just as we proposed) loses nothing: keep waiting.
+			var term uint64
+			var err error
+			if leaderCh, term, err = n.awaitNewTerm(ctx); err != nil {
+				break
+			}
+			select {
+			case res := <-ch:
+				if res.err != nil {
+					return nil, 0, fmt.Errorf("raftlog: propose: %w", res.err)
+				}
+				return res.result, res.index, nil
+			default:
+			}
+			if term > propTerm {
+				n.proposals.cancel(id)
+				return nil, 0, fmt.Errorf("raftlog: propose: %w", ErrOutcomeUnknown)
+			}
+			continue
+		case <-ctx.Done():
+		case <-n.done:
+		}
+		break
 	}
 	select {
 	case res := <-ch:
@@ -150,6 +200,29 @@ func (n *Node) Propose(ctx context.Context, data []byte) (any, uint64, error) {
 		default:
 		}
 		return nil, 0, n.stoppedErr("propose")
+	}
+}
+
+// awaitNewTerm waits, after a leader change, until a leader is known and
+// this node has applied an entry of the current term, and returns the
+// leader channel to watch next and that term. Only ctx or a stop end it
+// early.
+func (n *Node) awaitNewTerm(ctx context.Context) (chan struct{}, uint64, error) {
+	for {
+		n.mu.Lock()
+		leaderCh, appliedCh, appliedTerm := n.leaderCh, n.appliedCh, n.appliedTerm
+		n.mu.Unlock()
+		if term := n.term.Load(); n.leader.Load() != 0 && appliedTerm >= term {
+			return leaderCh, term, nil
+		}
+		select {
+		case <-appliedCh:
+		case <-leaderCh:
+		case <-ctx.Done():
+			return nil, 0, ctx.Err()
+		case <-n.done:
+			return nil, 0, ErrStopped
+		}
 	}
 }
 

@@ -34,6 +34,13 @@ const (
 	// recFront holds [u64 index][u64 term]: entries ≤ index were truncated
 	// from the front (retention); term is the term of entry index.
 	recFront byte = 4
+	// recSnapshot holds [u64 index][u64 term]: the state machine was
+	// replaced by a snapshot at index, so every entry before this record is
+	// void and the log continues at index+1.
+	recSnapshot byte = 5
+	// recPeers holds the raft addresses of the members, repeated
+	// [u64 id][u16 len][addr]; the latest record wins.
+	recPeers byte = 6
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -91,7 +98,7 @@ func decodeRecord(b []byte) (typ byte, payload []byte, n int, err error) {
 	if size == 0 && crc == 0 && typ == 0 {
 		return 0, nil, 0, errRecEnd
 	}
-	if typ < recEntry || typ > recFront {
+	if typ < recEntry || typ > recPeers {
 		return 0, nil, 0, errRecBadType
 	}
 	if size > maxRecordPayload {
@@ -139,7 +146,7 @@ func zeroSuffix(b []byte) int {
 func validRecordAfter(b []byte, from int) bool {
 	for i := from; i+recHeaderSize <= len(b); i++ {
 		t := b[i+8]
-		if t < recEntry || t > recFront {
+		if t < recEntry || t > recPeers {
 			continue
 		}
 		size := binary.LittleEndian.Uint32(b[i : i+4])

@@ -51,16 +51,18 @@ func (s *walStorage) FirstIndex() (uint64, error) {
 	return first, nil
 }
 
-// Snapshot returns an empty snapshot while the log is whole. After front
-// truncation there is no state-machine snapshot to send yet, so a follower
-// that needs one waits (ErrSnapshotTemporarilyUnavailable).
+// Snapshot describes the log's front for raft: once the front was
+// truncated, a follower that needs older entries gets a snapshot. Only the
+// metadata is built here; the transport streams the state machine's data
+// with the metadata it really holds (see snapshot.go).
 func (s *walStorage) Snapshot() (*pb.Snapshot, error) {
 	first, _ := s.w.bounds()
-	if first > 1 {
-		return nil, raft.ErrSnapshotTemporarilyUnavailable
-	}
 	_, cs, _ := s.w.state()
-	return &pb.Snapshot{Metadata: &pb.SnapshotMetadata{ConfState: cs, Index: new(uint64(0)), Term: new(uint64(0))}}, nil
+	prev, err := s.w.term(first - 1)
+	if err != nil {
+		return nil, toRaftErr(err)
+	}
+	return &pb.Snapshot{Metadata: &pb.SnapshotMetadata{ConfState: cs, Index: new(first - 1), Term: new(prev)}}, nil
 }
 
 func toRaftErr(err error) error {

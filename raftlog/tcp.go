@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	pb "go.etcd.io/raft/v3/raftpb"
@@ -21,27 +22,46 @@ import (
 // exponential backoff, and writes whatever is queued in one flush (messages
 // batched per peer). Send never blocks: a full queue drops the message and
 // reports the peer unreachable, so a slow peer never stalls the Ready
-// loop; raft retransmits. Inbound connections carry frames
-// [u32 len][marshaled raftpb.Message] and are handed to Node.Step.
+// loop; raft retransmits. While a peer is unreachable its queue is
+// discarded: raft resends what matters, and a stale forwarded proposal
+// must not commit long after its proposer gave up. Inbound connections
+// carry frames [u32 len][marshaled raftpb.Message] and are handed to
+// Node.Step.
+//
+// A MsgSnap goes over its own connection, by a per-peer snapshot goroutine
+// (one at a time; another while one is in flight is reported failed): the
+// frame's length has bit 31 set, the state machine's data follows as
+// chunks [u32 n][n bytes] ended by a zero chunk, then one frame with the
+// trailer (snapshot.go); the receiver answers one byte once the snapshot is
+// stored and stepped. Heartbeats and appends keep flowing meanwhile.
 type TCPTransport struct {
 	id     uint64
 	ln     net.Listener
 	logger *slog.Logger
 
-	h      MessageHandler
-	peers  map[uint64]*tcpPeer // fixed after NewTCPTransport
-	ctx    context.Context     // canceled by Close
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	h       MessageHandler
+	ctx     context.Context // canceled by Close
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	started bool // Start was called; under mu
 
-	mu    sync.Mutex // guards conns
+	mu    sync.Mutex // guards conns, peers, started
 	conns map[net.Conn]struct{}
+	peers map[uint64]*tcpPeer
+
+	// drop, when set (tests), says whether to drop a message to a peer:
+	// a fault-injecting partition.
+	drop atomic.Pointer[func(to uint64) bool]
 }
 
 const (
-	tcpQueueLen   = 4096
-	tcpMaxFrame   = maxRecordPayload + 1<<20
-	tcpMaxBackoff = 2 * time.Second
+	tcpQueueLen = 4096
+	snapFlag    = 1 << 31
+	snapChunk   = 1 << 20
+	tcpMaxFrame = maxRecordPayload + 1<<20
+	// tcpMaxBackoff caps redial backoff: a restarted peer hears from the
+	// leader within about this long (a dial to a dead peer is cheap).
+	tcpMaxBackoff = 500 * time.Millisecond
 )
 
 // NewTCPTransport returns a transport for node id that accepts on ln and
@@ -54,29 +74,92 @@ func NewTCPTransport(id uint64, ln net.Listener, peers map[uint64]string, logger
 	ctx, cancel := context.WithCancel(context.Background())
 	t := &TCPTransport{id: id, ln: ln, logger: logger.With("component", "raftlog", "sub", "tcp", "node", id),
 		peers: make(map[uint64]*tcpPeer), ctx: ctx, cancel: cancel, conns: make(map[net.Conn]struct{})}
-	for pid, addr := range peers {
-		if pid != id {
-			t.peers[pid] = &tcpPeer{t: t, id: pid, addr: addr, queue: make(chan *pb.Message, tcpQueueLen)}
-		}
-	}
+	t.UpdatePeers(peers)
 	return t
 }
 
 // Start accepts inbound connections and starts one writer per peer.
 func (t *TCPTransport) Start(h MessageHandler) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	t.h = h
+	t.started = true
 	t.wg.Go(t.acceptLoop)
 	for _, p := range t.peers {
-		t.wg.Go(p.run)
+		p.start()
 	}
 	return nil
+}
+
+// UpdatePeers adds peers, changes addresses and stops removed peers.
+func (t *TCPTransport) UpdatePeers(peers map[uint64]string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.ctx.Err() != nil {
+		return
+	}
+	for pid, p := range t.peers {
+		if addr, ok := peers[pid]; !ok || addr != p.addr {
+			p.cancel()
+			delete(t.peers, pid)
+		}
+	}
+	for pid, addr := range peers {
+		if pid == t.id || addr == "" || t.peers[pid] != nil {
+			continue
+		}
+		ctx, cancel := context.WithCancel(t.ctx)
+		p := &tcpPeer{t: t, id: pid, addr: addr, ctx: ctx, cancel: cancel,
+			queue: make(chan *pb.Message, tcpQueueLen), snapc: make(chan *pb.Message, 1)}
+		t.peers[pid] = p
+		if t.started {
+			p.start()
+		}
+	}
+}
+
+// Connected reports whether an outbound connection to peer id is up.
+func (t *TCPTransport) Connected(id uint64) bool {
+	t.mu.Lock()
+	p := t.peers[id]
+	t.mu.Unlock()
+	return p != nil && p.connected.Load()
+}
+
+// SetDropFunc installs a fault filter (tests): messages for which drop
+// returns true are discarded, in both directions, as if the network lost
+// them. nil removes it.
+func (t *TCPTransport) SetDropFunc(drop func(peer uint64) bool) {
+	if drop == nil {
+		t.drop.Store(nil)
+		return
+	}
+	t.drop.Store(&drop)
+}
+
+func (t *TCPTransport) dropped(peer uint64) bool {
+	f := t.drop.Load()
+	return f != nil && (*f)(peer)
 }
 
 // Send queues msgs for their peers without blocking.
 func (t *TCPTransport) Send(msgs []*pb.Message) {
 	for _, m := range msgs {
+		t.mu.Lock()
 		p := t.peers[m.GetTo()]
-		if p == nil {
+		t.mu.Unlock()
+		if p == nil || t.dropped(p.id) {
+			if p != nil && m.GetType() == pb.MessageType_MsgSnap {
+				t.h.ReportSnapshot(p.id, true)
+			}
+			continue
+		}
+		if m.GetType() == pb.MessageType_MsgSnap {
+			select {
+			case p.snapc <- m:
+			default:
+				t.h.ReportSnapshot(p.id, true) // one in flight already
+			}
 			continue
 		}
 		select {
@@ -150,6 +233,8 @@ func (t *TCPTransport) readLoop(c net.Conn) {
 			return
 		}
 		n := binary.LittleEndian.Uint32(hdr[:])
+		snap := n&snapFlag != 0
+		n &^= snapFlag
 		if n > tcpMaxFrame {
 			t.logger.Warn("dropping connection: frame too large", "remote", c.RemoteAddr().String(), "bytes", n)
 			return
@@ -163,6 +248,13 @@ func (t *TCPTransport) readLoop(c net.Conn) {
 			t.logger.Warn("dropping connection: bad message", "remote", c.RemoteAddr().String(), "err", err)
 			return
 		}
+		if t.dropped(m.GetFrom()) {
+			continue
+		}
+		if snap {
+			t.receiveSnapshot(c, r, m)
+			return
+		}
 		if err := t.h.Step(t.ctx, m); err != nil {
 			if errors.Is(err, ErrStopped) || t.ctx.Err() != nil {
 				return
@@ -171,26 +263,130 @@ func (t *TCPTransport) readLoop(c net.Conn) {
 	}
 }
 
+// receiveSnapshot reads a snapshot's chunks and trailer after its MsgSnap
+// frame, hands them to the node and acknowledges with one byte.
+func (t *TCPTransport) receiveSnapshot(c net.Conn, r *bufio.Reader, m *pb.Message) {
+	c.SetReadDeadline(time.Time{})
+	data := &chunkReader{r: r, c: c}
+	trailer := func() ([]byte, error) {
+		var hdr [4]byte
+		if _, err := io.ReadFull(r, hdr[:]); err != nil {
+			return nil, err
+		}
+		n := binary.LittleEndian.Uint32(hdr[:])
+		if n > tcpMaxFrame {
+			return nil, fmt.Errorf("trailer of %d bytes", n)
+		}
+		b := make([]byte, n)
+		_, err := io.ReadFull(r, b)
+		return b, err
+	}
+	if err := t.h.ReceiveSnapshot(t.ctx, m, data, trailer); err != nil {
+		t.logger.Warn("snapshot from peer not installed", "peer", m.GetFrom(), "err", err)
+		return
+	}
+	c.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	c.Write([]byte{1})
+}
+
+// chunkReader reads [u32 n][n bytes] chunks until a zero chunk (EOF).
+type chunkReader struct {
+	r    *bufio.Reader
+	c    net.Conn
+	left uint32
+	eof  bool
+}
+
+func (cr *chunkReader) Read(p []byte) (int, error) {
+	for cr.left == 0 {
+		if cr.eof {
+			return 0, io.EOF
+		}
+		cr.c.SetReadDeadline(time.Now().Add(30 * time.Second))
+		var hdr [4]byte
+		if _, err := io.ReadFull(cr.r, hdr[:]); err != nil {
+			return 0, err
+		}
+		cr.left = binary.LittleEndian.Uint32(hdr[:])
+		if cr.left == 0 {
+			cr.eof = true
+		}
+	}
+	if uint32(len(p)) > cr.left {
+		p = p[:cr.left]
+	}
+	n, err := cr.r.Read(p)
+	cr.left -= uint32(n)
+	return n, err
+}
+
+// chunkWriter frames writes as chunks; a write deadline per chunk keeps a
+// dead receiver from holding the sender forever.
+type chunkWriter struct {
+	w *bufio.Writer
+	c net.Conn
+}
+
+func (cw *chunkWriter) Write(p []byte) (int, error) {
+	written := 0
+	for len(p) > 0 {
+		k := min(len(p), snapChunk)
+		cw.c.SetWriteDeadline(time.Now().Add(30 * time.Second))
+		var hdr [4]byte
+		binary.LittleEndian.PutUint32(hdr[:], uint32(k))
+		if _, err := cw.w.Write(hdr[:]); err != nil {
+			return written, err
+		}
+		if _, err := cw.w.Write(p[:k]); err != nil {
+			return written, err
+		}
+		written += k
+		p = p[k:]
+	}
+	return written, nil
+}
+
 // tcpPeer is the outbound side for one peer.
 type tcpPeer struct {
-	t     *TCPTransport
-	id    uint64
-	addr  string
-	queue chan *pb.Message
+	t         *TCPTransport
+	id        uint64
+	addr      string
+	ctx       context.Context // canceled when the peer is removed or the transport closes
+	cancel    context.CancelFunc
+	queue     chan *pb.Message
+	snapc     chan *pb.Message
+	connected atomic.Bool
+}
+
+func (p *tcpPeer) start() {
+	p.t.wg.Go(p.run)
+	p.t.wg.Go(p.snapLoop)
+}
+
+// discardQueue drops what was queued for an unreachable peer.
+func (p *tcpPeer) discardQueue() {
+	for {
+		select {
+		case <-p.queue:
+		default:
+			return
+		}
+	}
 }
 
 func (p *tcpPeer) run() {
 	backoff := 50 * time.Millisecond
-	for p.t.ctx.Err() == nil {
+	for p.ctx.Err() == nil {
 		var d net.Dialer
-		dctx, cancel := context.WithTimeout(p.t.ctx, time.Second)
+		dctx, cancel := context.WithTimeout(p.ctx, time.Second)
 		c, err := d.DialContext(dctx, "tcp", p.addr)
 		cancel()
 		if err != nil {
+			p.discardQueue()
 			p.t.h.ReportUnreachable(p.id)
 			select {
 			case <-time.After(backoff):
-			case <-p.t.ctx.Done():
+			case <-p.ctx.Done():
 				return
 			}
 			backoff = min(2*backoff, tcpMaxBackoff)
@@ -201,13 +397,82 @@ func (p *tcpPeer) run() {
 			return
 		}
 		backoff = 50 * time.Millisecond
+		p.connected.Store(true)
 		err = p.writeLoop(c)
+		p.connected.Store(false)
 		p.t.untrack(c)
-		if p.t.ctx.Err() == nil {
+		if p.ctx.Err() == nil {
 			p.t.logger.Info("connection to peer lost; redialing", "peer", p.id, "err", err)
+			p.discardQueue()
 			p.t.h.ReportUnreachable(p.id)
 		}
 	}
+}
+
+// snapLoop sends snapshots to the peer, one at a time, each on its own
+// connection, and reports the outcome to raft.
+func (p *tcpPeer) snapLoop() {
+	for {
+		select {
+		case m := <-p.snapc:
+			err := p.sendSnapshot(m)
+			if err != nil && p.ctx.Err() == nil {
+				p.t.logger.Warn("sending snapshot failed", "peer", p.id, "err", err)
+			}
+			p.t.h.ReportSnapshot(p.id, err != nil)
+		case <-p.ctx.Done():
+			return
+		}
+	}
+}
+
+func (p *tcpPeer) sendSnapshot(m *pb.Message) error {
+	var d net.Dialer
+	dctx, cancel := context.WithTimeout(p.ctx, time.Second)
+	c, err := d.DialContext(dctx, "tcp", p.addr)
+	cancel()
+	if err != nil {
+		return err
+	}
+	if !p.t.track(c) {
+		c.Close()
+		return p.ctx.Err()
+	}
+	defer p.t.untrack(c)
+	stop := context.AfterFunc(p.ctx, func() { c.Close() })
+	defer stop()
+	w := bufio.NewWriterSize(c, 64<<10)
+	head := proto.Clone(m).(*pb.Message)
+	head.Snapshot.Data = nil
+	b, err := proto.MarshalOptions{}.MarshalAppend(make([]byte, 4), head)
+	if err != nil {
+		return err
+	}
+	binary.LittleEndian.PutUint32(b, uint32(len(b)-4)|snapFlag)
+	c.SetWriteDeadline(time.Now().Add(30 * time.Second))
+	if _, err := w.Write(b); err != nil {
+		return err
+	}
+	tr, err := p.t.h.SendSnapshot(&chunkWriter{w: w, c: c})
+	if err != nil {
+		return err
+	}
+	b = binary.LittleEndian.AppendUint32(make([]byte, 0, 8+len(tr)), 0)
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(tr)))
+	b = append(b, tr...)
+	if _, err := w.Write(b); err != nil {
+		return err
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	// The receiver answers once the data is durable and raft has it.
+	c.SetReadDeadline(time.Now().Add(time.Minute))
+	var ack [1]byte
+	if _, err := io.ReadFull(c, ack[:]); err != nil {
+		return fmt.Errorf("no acknowledgement: %w", err)
+	}
+	return nil
 }
 
 // writeLoop writes queued messages, one flush per burst, until an error.
@@ -245,8 +510,8 @@ func (p *tcpPeer) writeLoop(c net.Conn) error {
 			if err := w.Flush(); err != nil {
 				return err
 			}
-		case <-p.t.ctx.Done():
-			return p.t.ctx.Err()
+		case <-p.ctx.Done():
+			return p.ctx.Err()
 		}
 	}
 }

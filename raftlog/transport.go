@@ -2,6 +2,7 @@ package raftlog
 
 import (
 	"context"
+	"io"
 
 	pb "go.etcd.io/raft/v3/raftpb"
 )
@@ -17,6 +18,10 @@ type Transport interface {
 	// block and must not retain or mutate the messages after returning
 	// unless it copies them.
 	Send(msgs []*pb.Message)
+	// UpdatePeers sets the members' addresses (id → host:port), adding
+	// and removing peers; Open calls it before Start and again whenever
+	// membership changes. The transport copies the map.
+	UpdatePeers(peers map[uint64]string)
 	// Close stops the transport and waits for its goroutines.
 	Close() error
 }
@@ -28,4 +33,12 @@ type MessageHandler interface {
 	// ReportUnreachable tells raft that sending to id failed, so it probes
 	// instead of streaming.
 	ReportUnreachable(id uint64)
+	// SendSnapshot streams the state for an outbound MsgSnap to w and
+	// returns the trailer to send after it (see snapshot.go).
+	SendSnapshot(w io.Writer) (trailer []byte, err error)
+	// ReceiveSnapshot stores an inbound MsgSnap's data, read from data to
+	// EOF, then reads the trailer and steps the completed message.
+	ReceiveSnapshot(ctx context.Context, m *pb.Message, data io.Reader, trailer func() ([]byte, error)) error
+	// ReportSnapshot tells raft whether a snapshot reached peer id.
+	ReportSnapshot(id uint64, failed bool)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -65,9 +66,10 @@ type wal struct {
 	prevTerm uint64     // term of entry first-1 (0 when first == 1)
 	hs       *pb.HardState
 	cs       *pb.ConfState
-	csIndex  uint64 // applied index the ConfState corresponds to
-	syncedN  uint64 // mirror of syncs for readers
-	entriesN uint64 // entries appended since open
+	csIndex  uint64            // applied index the ConfState corresponds to
+	peers    map[uint64]string // members' raft addresses (recPeers); nil if never recorded
+	syncedN  uint64            // mirror of syncs for readers
+	entriesN uint64            // entries appended since open
 
 	// cache holds the most recently appended entries (cache[i] is entry
 	// cacheFirst+i), so raft reading just-committed entries back for apply
@@ -302,8 +304,132 @@ func (w *wal) replayRecord(seq uint64, off, n int, typ byte, payload []byte) err
 			w.replayStart = first
 		}
 		w.trimFrontLocked(first, binary.LittleEndian.Uint64(payload[8:]))
+	case recSnapshot:
+		if len(payload) != 16 {
+			return fmt.Errorf("raftlog: replay %s: bad snapshot record: %w", where(), ErrCorruptLog)
+		}
+		index := binary.LittleEndian.Uint64(payload)
+		// The log restarts here: whatever came before is void.
+		w.frontFirst = max(w.frontFirst, index+1)
+		w.replayStart = index + 1
+		w.resetLocked(index, binary.LittleEndian.Uint64(payload[8:]))
+	case recPeers:
+		peers, err := decodePeers(payload)
+		if err != nil {
+			return fmt.Errorf("raftlog: replay %s: %v: %w", where(), err, ErrCorruptLog)
+		}
+		w.peers = peers
 	}
 	return nil
+}
+
+// resetLocked empties the log after a snapshot at index with term: the
+// next entry is index+1.
+func (w *wal) resetLocked(index, term uint64) {
+	w.pos, w.terms = w.pos[:0], w.terms[:0]
+	w.first, w.prevTerm = index+1, term
+	for i := range w.cache {
+		w.cache[i] = nil
+	}
+	w.cache, w.cacheBytes, w.cacheFirst = w.cache[:0], 0, 0
+}
+
+// encodePeers encodes members' addresses as repeated [u64 id][u16 len][addr].
+func encodePeers(peers map[uint64]string) []byte {
+	ids := make([]uint64, 0, len(peers))
+	for id := range peers {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	var b []byte
+	for _, id := range ids {
+		b = binary.LittleEndian.AppendUint64(b, id)
+		b = binary.LittleEndian.AppendUint16(b, uint16(len(peers[id])))
+		b = append(b, peers[id]...)
+	}
+	return b
+}
+
+func decodePeers(b []byte) (map[uint64]string, error) {
+	peers := map[uint64]string{}
+	for len(b) > 0 {
+		if len(b) < 10 {
+			return nil, errors.New("short peers record")
+		}
+		id, n := binary.LittleEndian.Uint64(b), int(binary.LittleEndian.Uint16(b[8:]))
+		if len(b) < 10+n {
+			return nil, errors.New("short peers record")
+		}
+		peers[id] = string(b[10 : 10+n])
+		b = b[10+n:]
+	}
+	return peers, nil
+}
+
+// appendMembership queues the ConfState (at csIndex) and peers
+// records into the write buffer. Writer only.
+func (w *wal) appendMembership(index uint64, cs *pb.ConfState, peers map[uint64]string) error {
+	payload := binary.LittleEndian.AppendUint64(nil, index)
+	payload, err := proto.MarshalOptions{}.MarshalAppend(payload, cs)
+	if err != nil {
+		return fmt.Errorf("raftlog: encode confstate: %w", err)
+	}
+	w.buf = appendRecord(w.buf, recConfState, payload)
+	if peers != nil {
+		w.buf = appendRecord(w.buf, recPeers, encodePeers(peers))
+	}
+	return nil
+}
+
+// saveSnapshot durably records that the state machine is being replaced by
+// a snapshot at index/term with membership cs and peers: the log restarts
+// empty at index+1 and segments holding only older entries are deleted.
+// Writer only.
+func (w *wal) saveSnapshot(index, term uint64, cs *pb.ConfState, peers map[uint64]string) error {
+	var rec [16]byte
+	binary.LittleEndian.PutUint64(rec[:], index)
+	binary.LittleEndian.PutUint64(rec[8:], term)
+	w.buf = appendRecord(w.buf, recSnapshot, rec[:])
+	if err := w.appendMembership(index, cs, peers); err != nil {
+		return err
+	}
+	if err := w.flush(); err != nil {
+		return err
+	}
+	if err := fdatasync(w.current().f); err != nil {
+		return fmt.Errorf("raftlog: save snapshot: fdatasync: %w", err)
+	}
+	w.mu.Lock()
+	w.resetLocked(index, term)
+	w.cs, w.csIndex = proto.Clone(cs).(*pb.ConfState), index
+	if peers != nil {
+		w.peers = maps.Clone(peers)
+	}
+	var drop []*segment
+	for len(w.segs) > 1 {
+		drop = append(drop, w.segs[0])
+		w.segs = w.segs[1:]
+	}
+	w.mu.Unlock()
+	for _, s := range drop {
+		s.f.Close()
+		if err := os.Remove(s.path); err != nil {
+			return fmt.Errorf("raftlog: save snapshot: %w", err)
+		}
+	}
+	if len(drop) > 0 {
+		if err := syncDir(w.dir); err != nil {
+			return fmt.Errorf("raftlog: save snapshot: %w", err)
+		}
+	}
+	return nil
+}
+
+// peerAddrs returns a copy of the recorded member addresses (nil if none).
+func (w *wal) peerAddrs() map[uint64]string {
+	w.mu.RLock()
+	defer w.mu.RUnlock()
+	return maps.Clone(w.peers)
 }
 
 // indexEntryLocked records entry idx at p. An index at or below the last one
@@ -488,15 +614,12 @@ func (w *wal) append(ents []*pb.Entry, hs *pb.HardState, sync bool) error {
 	return nil
 }
 
-// saveConfState durably records the membership after applying index.
-// Writer only.
-func (w *wal) saveConfState(index uint64, cs *pb.ConfState) error {
-	payload := binary.LittleEndian.AppendUint64(nil, index)
-	payload, err := proto.MarshalOptions{}.MarshalAppend(payload, cs)
-	if err != nil {
-		return fmt.Errorf("raftlog: encode confstate: %w", err)
+// saveConfState durably records the membership after applying index, and
+// the members' addresses when peers is not nil. Writer only.
+func (w *wal) saveConfState(index uint64, cs *pb.ConfState, peers map[uint64]string) error {
+	if err := w.appendMembership(index, cs, peers); err != nil {
+		return err
 	}
-	w.buf = appendRecord(w.buf, recConfState, payload)
 	if err := w.flush(); err != nil {
 		return err
 	}
@@ -505,6 +628,9 @@ func (w *wal) saveConfState(index uint64, cs *pb.ConfState) error {
 	}
 	w.mu.Lock()
 	w.cs, w.csIndex = proto.Clone(cs).(*pb.ConfState), index
+	if peers != nil {
+		w.peers = maps.Clone(peers)
+	}
 	w.mu.Unlock()
 	return nil
 }
@@ -516,7 +642,7 @@ func (w *wal) saveConfState(index uint64, cs *pb.ConfState) error {
 func (w *wal) truncateFront(index uint64) error {
 	w.mu.RLock()
 	first, last := w.first, w.first+uint64(len(w.pos))-1
-	hs, cs, csIndex := w.hs, w.cs, w.csIndex
+	hs, cs, csIndex, peers := w.hs, w.cs, w.csIndex, w.peers
 	w.mu.RUnlock()
 	if index <= first {
 		return nil
@@ -542,6 +668,9 @@ func (w *wal) truncateFront(index uint64) error {
 		return fmt.Errorf("raftlog: truncate front: %w", err)
 	}
 	w.buf = appendRecord(w.buf, recConfState, csb)
+	if peers != nil {
+		w.buf = appendRecord(w.buf, recPeers, encodePeers(peers))
+	}
 	if err := w.flush(); err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package sql
 
 import (
+	"context"
 	"errors"
 	"strings"
 
@@ -42,6 +43,24 @@ const readConsistencySetting = "logdb.read_consistency"
 func (s *Session) localReads() bool {
 	v, err := s.set.get(readConsistencySetting)
 	return err == nil && strings.EqualFold(strings.TrimSpace(v), "local")
+}
+
+// readBarrier makes a snapshot taken next see every write acknowledged
+// before (Config.ReadBarrier), unless the session reads locally. ensureKV
+// runs the same barrier for a transaction's snapshot; this one serves the
+// snapshots Parse and Describe plan against, so a table created through
+// another node is found.
+func (s *Session) readBarrier(ctx context.Context) error {
+	if s.e.cfg.ReadBarrier == nil || s.localReads() {
+		return nil
+	}
+	if err := s.e.cfg.ReadBarrier(ctx); err != nil {
+		if ctx.Err() != nil {
+			return s.ctxErr(ctx)
+		}
+		return pgerror.Wrap(err, pgerror.ConnectionException, "read barrier")
+	}
+	return nil
 }
 
 // proposerError returns err's *pgerror.Error when the Proposer assigned a

@@ -22,6 +22,25 @@ import (
 // subCursor is the feed side of a SUBSCRIBE cursor.
 type subCursor struct {
 	sc *changefeed.Subscription
+	// inSnapshot: declared WITH (SNAPSHOT = true) and its snapshot rows
+	// not all fetched yet. The Subscription then holds a kv read
+	// transaction, so this goroutine must not open another (bbolt can
+	// deadlock it): checkSnapshotCursors refuses statements that would.
+	inSnapshot bool
+}
+
+// checkSnapshotCursors fails (25000) while a SUBSCRIBE cursor of the
+// session is still reading its snapshot: the statement would open a kv
+// read transaction next to the cursor's on this goroutine.
+func (s *Session) checkSnapshotCursors() error {
+	for _, c := range s.cursors {
+		if c.sub != nil && c.sub.inSnapshot {
+			return &pgerror.Error{Code: pgerror.InvalidTransactionState,
+				Message: "SUBSCRIBE cursor \"" + c.name + "\" is still reading its snapshot",
+				Hint:    "FETCH its snapshot rows (until a FETCH returns fewer rows than asked for, or a change that is not a read) or CLOSE it before other statements of this transaction."}
+		}
+	}
+	return nil
 }
 
 func (c *subCursor) close() {
@@ -52,7 +71,7 @@ func (s *Session) declareSubscribe(ctx context.Context, x *extStmt) (*cursor, er
 	if s.cursors == nil {
 		s.cursors = map[string]*sqlCursor{}
 	}
-	s.cursors[x.cursor] = &sqlCursor{name: x.cursor, cols: feedCols(), tx: s.tx, sub: &subCursor{sc: sc}}
+	s.cursors[x.cursor] = &sqlCursor{name: x.cursor, cols: feedCols(), tx: s.tx, sub: &subCursor{sc: sc, inSnapshot: x.sub.snapshot}}
 	return &cursor{tag: "DECLARE CURSOR"}, nil
 }
 
@@ -71,9 +90,14 @@ func (s *Session) fetchSubscribeStmt(ctx context.Context, c *sqlCursor, fs *pg_q
 	return cur, true, err
 }
 
-// fetchSubscribe returns up to count changes (-1: every change already
-// committed once the first came), waiting at most timeout for the first
-// (-1: until one comes).
+// feedFetchMax bounds the changes one FETCH returns (FETCH ALL, or a
+// larger count, returns at most this many): the result is held in memory,
+// and a consumer far behind must not materialize its whole backlog.
+const feedFetchMax = 10000
+
+// fetchSubscribe returns up to count changes (-1: ALL, the changes
+// already committed once the first came), waiting at most timeout for the
+// first (-1: until one comes); at most feedFetchMax.
 func (s *Session) fetchSubscribe(ctx context.Context, c *sqlCursor, count int64, timeout time.Duration, move bool) (*cursor, error) {
 	if c.sub == nil || c.sub.sc == nil {
 		return nil, pgerror.New(pgerror.InvalidCursorName, "cursor \"%s\" does not exist", c.name)
@@ -81,9 +105,9 @@ func (s *Session) fetchSubscribe(ctx context.Context, c *sqlCursor, count int64,
 	if err := s.releaseSnapshotForFeed("FETCH from a SUBSCRIBE cursor"); err != nil {
 		return nil, err
 	}
-	max := int(count)
-	if count < 0 || count > math.MaxInt32 {
-		max = math.MaxInt32
+	max := int(min(count, feedFetchMax))
+	if count < 0 {
+		max = feedFetchMax
 	}
 	var rows [][]types.Datum
 	if max > 0 {
@@ -94,6 +118,12 @@ func (s *Session) fetchSubscribe(ctx context.Context, c *sqlCursor, count int64,
 		rows = make([][]types.Datum, len(changes))
 		for i := range changes {
 			rows[i] = changes[i].Datums()
+			if changes[i].Op != changefeed.OpRead {
+				c.sub.inSnapshot = false
+			}
+		}
+		if len(changes) < max {
+			c.sub.inSnapshot = false // the snapshot's rows are all out
 		}
 	}
 	if move {

@@ -21,6 +21,18 @@ type engineState struct {
 	cat     *catalog             // cached catalog, replaced when the version changes
 	seqs    map[uint32]*seqBlock // per-sequence value blocks
 	lastRow uint64               // high part of the last hidden row id
+
+	// catAt holds the catalog of the snapshot at one applied index: the
+	// state at an index never changes, so a transaction at that index
+	// skips reading the version key (see catalogFor). Read and written
+	// without mu (every statement reads it; the pointer never changes).
+	catAt *atomic.Pointer[catalogAt]
+}
+
+// catalogAt is the catalog of the snapshot at index.
+type catalogAt struct {
+	index uint64
+	cat   *catalog
 }
 
 type seqBlock struct {
@@ -29,7 +41,7 @@ type seqBlock struct {
 
 // newEngineState is split out so tests can reset it.
 func newEngineState() engineState {
-	return engineState{seqs: map[uint32]*seqBlock{}}
+	return engineState{seqs: map[uint32]*seqBlock{}, catAt: new(atomic.Pointer[catalogAt])}
 }
 
 func (e *Engine) init() {
@@ -60,21 +72,50 @@ func (e *Engine) storeCatalog(c *catalog) {
 }
 
 // catalogFor returns the catalog as of txn's snapshot.
+// Most statements run at the same applied index as the one before (reads
+// do not advance it), so the catalog found at an index is remembered and
+// the version read — a bucket open, a seek and a read-set entry, all
+// dropped from the commit anyway (isCatalogMeta) — is skipped there.
 func (e *Engine) catalogFor(txn *kv.Txn) (*catalog, error) {
+	idx := txn.SnapshotIndex()
+	if c := e.catalogAtIndex(idx); c != nil {
+		return c, nil
+	}
 	v, _, err := txn.Get(kv.CatalogSpace, catVersionKey)
 	if err != nil {
 		return nil, err
 	}
 	ver := u64(v)
-	if c := e.cachedCatalog(ver); c != nil {
-		return c, nil
+	c := e.cachedCatalog(ver)
+	if c == nil {
+		if c, err = loadCatalog(txn, ver); err != nil {
+			return nil, err
+		}
+		e.storeCatalog(c)
 	}
-	c, err := loadCatalog(txn, ver)
-	if err != nil {
-		return nil, err
-	}
-	e.storeCatalog(c)
+	e.noteCatalogAt(idx, c)
 	return c, nil
+}
+
+// catalogAtIndex returns the catalog noted for snapshot index idx, nil if
+// none is.
+func (e *Engine) catalogAtIndex(idx uint64) *catalog {
+	if a := e.st.catAt.Load(); a != nil && a.index == idx && idx != 0 {
+		return a.cat
+	}
+	return nil
+}
+
+// noteCatalogAt records that the snapshot at index idx has catalog c.
+func (e *Engine) noteCatalogAt(idx uint64, c *catalog) {
+	if idx == 0 {
+		return
+	}
+	// Any index's catalog is a true fact; a newer one is likelier to be
+	// asked for again.
+	if a := e.st.catAt.Load(); a == nil || a.index < idx {
+		e.st.catAt.Store(&catalogAt{index: idx, cat: c})
+	}
 }
 
 // newRowID returns a node-unique id for a row of a table without a primary

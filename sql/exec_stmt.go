@@ -3,6 +3,7 @@ package sql
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
@@ -140,7 +141,8 @@ type cursor struct {
 
 func (c *cursor) tagText() string {
 	if c.countTag {
-		return fmt.Sprintf("%s %d", c.tag, c.n)
+		b := append(append(make([]byte, 0, len(c.tag)+12), c.tag...), ' ')
+		return string(strconv.AppendInt(b, c.n, 10))
 	}
 	return c.tag
 }

@@ -343,7 +343,10 @@ func (s *Session) replicationSlots(t *txnState) []pgcatalog.ReplicationSlot {
 // than the changefeed can number (changefeed.MaxSeq-1): row writes to
 // tables plus messages.
 func checkChangeCount(cmd *kv.Command, cat *catalog) error {
-	const limit = changefeed.MaxSeq - 1
+	return checkChangeLimit(cmd, cat, changefeed.MaxSeq-1)
+}
+
+func checkChangeLimit(cmd *kv.Command, cat *catalog, limit int) error {
 	if len(cmd.Writes)+len(cmd.Messages) <= limit {
 		return nil
 	}

@@ -268,9 +268,15 @@ func (s *Session) newExecCtx(ctx context.Context, t *txnState, params []types.Da
 	if t != nil {
 		txnTime = t.start
 	}
-	return &execCtx{ctx: ctx, s: s, tx: t, params: params, ev: &types.EvalContext{
+	// One allocation for both: this runs for every statement.
+	both := &struct {
+		ec execCtx
+		ev types.EvalContext
+	}{ev: types.EvalContext{
 		TxnTime: txnTime, StmtTime: now, Location: s.set.loc, User: s.user, Database: s.db, Session: s,
 	}}
+	both.ec = execCtx{ctx: ctx, s: s, tx: t, params: params, ev: &both.ev}
+	return &both.ec
 }
 
 // closeUnnamed drops the unnamed portal (a new simple query or Bind
@@ -350,6 +356,9 @@ func (s *Session) withSnapshot(ctx context.Context, fn func(t *txnState) error) 
 	}
 	if s.mode == modeFailed {
 		return pgerror.New(pgerror.InFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
+	}
+	if err := s.readBarrier(ctx); err != nil { // cluster.go
+		return err
 	}
 	txn, err := s.e.cfg.Store.Begin()
 	if err != nil {

@@ -15,7 +15,11 @@ package sql
 // taken later). A transaction that already read or wrote data keeps its
 // snapshot, and SUBSCRIBE / FETCH from a SUBSCRIBE cursor then fail with
 // 25000: the consumer's pattern is BEGIN; DECLARE; FETCH; then its own
-// writes and pg_replication_slot_advance; COMMIT.
+// writes and pg_replication_slot_advance; COMMIT. Conversely, a cursor
+// declared WITH (SNAPSHOT = true) holds the feed's kv read transaction
+// until its snapshot rows are fetched, and until then statements that
+// would open the session's snapshot fail with 25000
+// (checkSnapshotCursors).
 
 import (
 	"context"

@@ -2,6 +2,7 @@ package sql
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"logdb/kv"
@@ -79,7 +80,7 @@ type txnState struct {
 	localRestore map[string]string
 	// setUndo holds the values SET replaced, restored on rollback.
 	setUndo map[string]string
-	deps    map[uint32]bool // table descriptors read (recordDeps)
+	deps    []uint32 // table descriptors read (recordDeps), each once
 	// replay lists the statements of an extended-protocol implicit
 	// transaction, for the retry at Sync; noReplay disables it (a statement
 	// returned rows, or cannot be re-run).
@@ -126,6 +127,9 @@ func (s *Session) ensureKV(ctx context.Context) (*txnState, error) {
 	if s.e.cfg.Store == nil {
 		return nil, pgerror.New(pgerror.Internal, "no store configured")
 	}
+	if err := s.checkSnapshotCursors(); err != nil { // cursor_subscribe.go
+		return nil, err
+	}
 	txn, err := s.e.cfg.Store.Begin()
 	if err != nil {
 		return nil, pgerror.Wrap(err, pgerror.Internal, "begin")
@@ -156,16 +160,17 @@ func (t *txnState) ddlFor(ec *execCtx) *ddl {
 // propose and skip the reads.
 func (t *txnState) recordDeps(deps []uint32) error {
 	for _, oid := range deps {
-		if t.deps == nil {
-			t.deps = map[uint32]bool{}
+		// A linear search: a transaction uses few tables, and a map
+		// cost two allocations per point query.
+		if !slices.Contains(t.deps, oid) {
+			t.deps = append(t.deps, oid)
 		}
-		t.deps[oid] = true
 	}
 	return nil
 }
 
 func (t *txnState) readDeps() error {
-	for oid := range t.deps {
+	for _, oid := range t.deps {
 		if _, _, err := t.kv.Get(kv.CatalogSpace, oidKey('t', oid)); err != nil {
 			return err
 		}

@@ -75,9 +75,10 @@ func TestMain(m *testing.M) {
 
 // Node is one running logdb process (or, in external mode, a real PostgreSQL).
 type Node struct {
-	Dir  string // data directory
-	Addr string // host:port of the wire protocol listener
-	Log  string // stdout and stderr of every start, appended
+	Dir  string   // data directory
+	Addr string   // host:port of the wire protocol listener
+	Log  string   // stdout and stderr of every start, appended
+	Args []string // further `logdb start` flags (set before the first start)
 
 	external bool
 
@@ -142,7 +143,7 @@ func (n *Node) start(addr string) error {
 	}
 	defer logf.Close()
 	fmt.Fprintf(logf, "==== %s start --data-dir %s --listen %s\n", time.Now().Format(time.RFC3339Nano), n.Dir, addr)
-	cmd := exec.Command(logdbBin, "start", "--data-dir", n.Dir, "--listen", addr)
+	cmd := exec.Command(logdbBin, append([]string{"start", "--data-dir", n.Dir, "--listen", addr}, n.Args...)...)
 	cmd.Stdout = logf
 	cmd.Stderr = logf
 	if err := cmd.Start(); err != nil {

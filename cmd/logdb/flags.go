@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // startConfig is what `logdb start` was asked to do.
@@ -16,13 +17,26 @@ type startConfig struct {
 	NodeID     uint64
 	RaftListen string
 	Peers      map[uint64]string
-	LogLevel   slog.Level
+	// Join starts a node added with logdb_add_node: it takes its
+	// membership from the cluster instead of bootstrapping one.
+	Join     bool
+	LogLevel slog.Level
+	// Retention and MaxSlotRetention are the changefeed's retention policy
+	// (feed.go).
+	Retention        time.Duration
+	MaxSlotRetention time.Duration
+	// CheckpointInterval is how often the state database is checkpointed
+	// (kv.Options); the log is never truncated past the last checkpoint.
+	CheckpointInterval time.Duration
 }
 
 const startUsage = `Usage: logdb start [flags]
 
 Starts a logdb node. On first start the data directory is created and a new
-single-node group is bootstrapped; later starts recover from it.
+group is bootstrapped: a single node without --peers, or a cluster whose
+members all start with the same --peers; later starts recover from the data
+directory (its stored membership wins over --peers). A node added with
+SELECT logdb_add_node(id, 'host:port') starts with --join.
 
 Flags:
 `
@@ -36,6 +50,10 @@ func parseStartFlags(args []string, stdout, stderr io.Writer) (startConfig, erro
 	fs.Uint64Var(&cfg.NodeID, "node-id", 1, "this node's raft id (cluster mode; must appear in --peers)")
 	fs.StringVar(&cfg.RaftListen, "raft-listen", "", "address for raft traffic from peers (cluster mode)")
 	peers := fs.String("peers", "", "cluster members as id=host:port,... (every node of a new cluster gets the same list); empty: a single node")
+	fs.BoolVar(&cfg.Join, "join", false, "join an existing cluster after logdb_add_node; --peers lists reachable members and this node")
+	fs.DurationVar(&cfg.Retention, "retention", 24*time.Hour, "keep the log entries committed within this duration for the changefeed (SUBSCRIBE FROM_LSN); 0 keeps every entry")
+	fs.DurationVar(&cfg.MaxSlotRetention, "max-slot-retention", 7*24*time.Hour, "a replication slot holds the log back at most this long (entries older than this are dropped and the slot is marked lost); 0: no cap")
+	fs.DurationVar(&cfg.CheckpointInterval, "checkpoint-interval", 30*time.Second, "how often the state database is checkpointed (fsynced copy); the raft log is kept at least back to the last checkpoint")
 	level := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), startUsage)

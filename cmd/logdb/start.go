@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -16,6 +17,7 @@ import (
 	"logdb/pgwire"
 	"logdb/raftlog"
 	"logdb/sql"
+	"logdb/sql/pgerror"
 )
 
 // start runs a node until SIGTERM/SIGINT or a fatal error. It reads as the
@@ -23,26 +25,31 @@ import (
 func start(ctx context.Context, cfg startConfig) error {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	slog.SetDefault(logger)
-	if len(cfg.Peers) > 1 {
-		return errors.New("multi-node clusters are not available yet: start a single node without --peers")
-	}
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 		return fmt.Errorf("create data directory: %w", err)
 	}
 
-	store, err := kv.Open(filepath.Join(cfg.DataDir, "state.db"), kv.Options{Logger: logger})
+	store, err := kv.Open(filepath.Join(cfg.DataDir, "state.db"), kv.Options{Logger: logger, CheckpointInterval: cfg.CheckpointInterval, Merge: sql.MergeRow})
 	if err != nil {
 		return fmt.Errorf("open state: %w", err)
 	}
 	defer store.Close()
 
-	node, err := raftlog.Open(raftlog.Config{
+	rcfg := raftlog.Config{
 		NodeID:       cfg.NodeID,
 		Dir:          filepath.Join(cfg.DataDir, "raft"),
 		Peers:        cfg.Peers,
+		Join:         cfg.Join,
 		StateMachine: stateMachine{store},
 		Logger:       logger,
-	})
+	}
+	if cfg.clustered() {
+		if rcfg.Transport, err = newRaftTransport(cfg, logger); err != nil {
+			return err
+		}
+		rcfg.TickInterval, rcfg.ElectionTicks = clusterTick, clusterElectionTicks
+	}
+	node, err := raftlog.Open(rcfg)
 	if err != nil {
 		return fmt.Errorf("open raft log: %w", err)
 	}
@@ -54,12 +61,25 @@ func start(ctx context.Context, cfg startConfig) error {
 		}
 	}()
 
+	if cfg.clustered() {
+		registerMembershipFuncs(node)
+	}
+
+	feed, stopFeed, err := startFeed(cfg, node, store, logger) // feed.go
+	if err != nil {
+		return err
+	}
+	defer stopFeed() // before the node shuts down and the store closes
+
 	engine, err := sql.NewEngine(sql.Config{
-		Store:    store,
-		Proposer: proposer{node},
-		NodeID:   cfg.NodeID,
-		Version:  version,
-		Logger:   logger,
+		Feed:        feed,
+		Store:       store,
+		Proposer:    proposer{node},
+		ReadBarrier: readBarrier(node, cfg.clustered()),
+		Cluster:     clusterView(node, cfg.Listen),
+		NodeID:      cfg.NodeID,
+		Version:     version,
+		Logger:      logger,
 	})
 	if err != nil {
 		return fmt.Errorf("start sql engine: %w", err)
@@ -86,8 +106,13 @@ func start(ctx context.Context, cfg startConfig) error {
 		runErr = fmt.Errorf("serve clients: %w", err)
 	case <-node.Done():
 		runErr = fmt.Errorf("raft node stopped: %w", node.Err())
+	case <-node.Removed():
+		// Linger a moment so the change's commit reaches the others.
+		logger.Warn("this node was removed from the cluster (logdb_remove_node); shutting down")
+		time.Sleep(time.Second)
 	case <-ctx.Done():
 	}
+	stopFeed() // ends SUBSCRIBE streams (57P01), so their connections can close
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil && runErr == nil {
@@ -117,19 +142,83 @@ func (m stateMachine) Apply(entries []raftlog.Entry) ([]any, error) {
 
 func (m stateMachine) AppliedIndex() uint64 { return m.store.AppliedIndex() }
 
-// proposer puts sql's commands through the raft log.
+// WriteSnapshot and RestoreSnapshot make stateMachine a raftlog.Snapshotter:
+// a peer too far behind the log's retained front gets the bbolt state.
+func (m stateMachine) WriteSnapshot(w io.Writer) (uint64, error) { return m.store.WriteSnapshot(w) }
+
+func (m stateMachine) RestoreSnapshot(r io.Reader) (uint64, error) { return m.store.RestoreSnapshot(r) }
+
+// proposer puts sql's commands through the raft log. Its errors are
+// *pgerror.Error with the SQLSTATE a driver acts on, passed through by the
+// engine: 40001 when the commit surely did not happen (retry is safe; the
+// engine retries autocommit statements itself), 40003 when it may have.
 type proposer struct{ node *raftlog.Node }
 
+// proposeTimeout bounds a commit that raft neither answers nor refuses (a
+// partitioned minority, a lost forward): its outcome is then unknown.
+const proposeTimeout = 5 * time.Second
+
 func (p proposer) Propose(ctx context.Context, cmd *kv.Command) (kv.Result, error) {
-	res, _, err := p.node.Propose(ctx, kv.EncodeCommand(cmd))
+	r, _, err := p.proposeIndexed(ctx, cmd)
+	return r, err
+}
+
+// proposeIndexed is Propose that also returns the entry's log index; every
+// proposal should go through it (or Propose) for the timeout and SQLSTATEs.
+func (p proposer) proposeIndexed(ctx context.Context, cmd *kv.Command) (kv.Result, uint64, error) {
+	pctx, cancel := context.WithTimeout(ctx, proposeTimeout)
+	defer cancel()
+	res, index, err := p.node.Propose(pctx, kv.EncodeCommand(cmd))
 	if err != nil {
-		return kv.Result{}, err
+		return kv.Result{}, 0, proposeError(ctx, err)
 	}
 	r, ok := res.(kv.Result)
 	if !ok {
 		panic(fmt.Sprintf("BUG: raft apply result is %T, not kv.Result", res))
 	}
-	return r, nil
+	return r, index, nil
+}
+
+// proposeError maps raftlog's outcome to a SQLSTATE.
+func proposeError(ctx context.Context, err error) error {
+	switch {
+	case ctx.Err() != nil:
+		return err // the client's cancel or statement_timeout: the engine reports it
+	case errors.Is(err, raftlog.ErrProposalDropped):
+		return &pgerror.Error{Code: pgerror.SerializationFailure,
+			Message: "could not commit: no raft leader is available (election in progress); nothing was written",
+			Hint:    "Retry the transaction.", Cause: err}
+	case errors.Is(err, raftlog.ErrOutcomeUnknown):
+		return &pgerror.Error{Code: pgerror.StatementCompletionUnknown,
+			Message: "the raft leader changed while the commit was in flight; it may or may not have committed",
+			Hint:    "Check whether the transaction's effects are present before retrying.", Cause: err}
+	case errors.Is(err, context.DeadlineExceeded):
+		return &pgerror.Error{Code: pgerror.StatementCompletionUnknown,
+			Message: fmt.Sprintf("no answer from the raft log within %s (no quorum reachable?); the commit may or may not have happened", proposeTimeout),
+			Hint:    "Check whether the transaction's effects are present before retrying.", Cause: err}
+	}
+	return &pgerror.Error{Code: pgerror.StatementCompletionUnknown,
+		Message: "the commit may or may not have happened: " + err.Error(), Cause: err}
+}
+
+// readBarrierTimeout bounds the wait for a linearizable read point.
+const readBarrierTimeout = 5 * time.Second
+
+// readBarrier makes reads linearizable in a cluster: ReadIndex confirmed by
+// a quorum, then wait until applied. A single node needs none.
+func readBarrier(node *raftlog.Node, clustered bool) func(context.Context) error {
+	if !clustered {
+		return nil
+	}
+	return func(ctx context.Context) error {
+		rctx, cancel := context.WithTimeout(ctx, readBarrierTimeout)
+		defer cancel()
+		_, err := node.WaitReadable(rctx)
+		if err != nil && ctx.Err() == nil && rctx.Err() != nil {
+			return fmt.Errorf("no raft quorum confirmed a read point within %s: %w", readBarrierTimeout, err)
+		}
+		return err
+	}
 }
 
 // sqlEngine adapts *sql.Engine to the interface pgwire declares.

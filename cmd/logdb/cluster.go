@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"sort"
+	"time"
+
+	"logdb/raftlog"
+	"logdb/sql"
+	"logdb/sql/pgerror"
+	"logdb/sql/types"
+)
+
+// Cluster timing: a 50 ms tick, heartbeats every tick and an election
+// timeout of 10 ticks (raft randomizes it in [500 ms, 1 s)). With
+// CheckQuorum and PreVote (raftlog's defaults) a dead leader is replaced
+// and writes resume in about one to two election timeouts.
+const (
+	clusterTick          = 50 * time.Millisecond
+	clusterElectionTicks = 10
+)
+
+// clustered reports whether this node runs in a multi-node group.
+func (c startConfig) clustered() bool { return len(c.Peers) > 1 || c.Join }
+
+// newRaftTransport listens for raft traffic and returns the TCP transport.
+func newRaftTransport(cfg startConfig, logger *slog.Logger) (*raftlog.TCPTransport, error) {
+	addr := cfg.RaftListen
+	if addr == "" {
+		addr = cfg.Peers[cfg.NodeID]
+	}
+	if addr == "" {
+		return nil, fmt.Errorf("cluster mode needs --raft-listen or an address for node %d in --peers", cfg.NodeID)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen for raft peers: %w", err)
+	}
+	return raftlog.NewTCPTransport(cfg.NodeID, ln, cfg.Peers, logger), nil
+}
+
+// clusterView feeds the logdb_cluster view from the node's raft status.
+func clusterView(node *raftlog.Node, sqlAddr string) func() []sql.ClusterMember {
+	return func() []sql.ClusterMember {
+		st := node.Status()
+		ms := node.Members()
+		out := make([]sql.ClusterMember, 0, len(ms))
+		for _, m := range ms {
+			cm := sql.ClusterMember{NodeID: m.ID, RaftAddr: m.Addr, Role: m.Role, Reachable: m.Reachable,
+				Term: st.Term, AppliedIndex: -1, MatchIndex: int64(m.Match)}
+			switch {
+			case m.ID == st.Leader:
+				cm.Role = "leader"
+			case m.Role == "voter":
+				cm.Role = "follower"
+			}
+			if m.ID == st.ID {
+				cm.SQLAddr, cm.AppliedIndex, cm.Reachable = sqlAddr, int64(st.Applied), true
+				cm.Role = st.Role
+			}
+			out = append(out, cm)
+		}
+		sort.Slice(out, func(i, j int) bool { return out[i].NodeID < out[j].NodeID })
+		return out
+	}
+}
+
+// membershipTimeout bounds a membership change made through SQL.
+const membershipTimeout = 10 * time.Second
+
+// registerMembershipFuncs adds the SQL functions logdb_add_node(id, addr)
+// and logdb_remove_node(id): raft ConfChangeV2 proposals made through this
+// node; they return once the change is applied here.
+func registerMembershipFuncs(node *raftlog.Node) {
+	int8T, textT := types.T{OID: types.Int8OID, Mod: -1}, types.T{OID: types.TextOID, Mod: -1}
+	fail := func(op string, err error) error {
+		return &pgerror.Error{Code: pgerror.ObjectNotInPrerequisiteState, Message: op + ": " + err.Error(), Cause: err}
+	}
+	types.RegisterFunc(&types.Func{Name: "logdb_add_node", Args: []types.T{int8T, textT}, Ret: textT, Strict: true, Volatile: true,
+		Fn: func(_ *types.EvalContext, args []types.Datum) (types.Datum, error) {
+			id, _ := args[0].(int64)
+			addr, _ := args[1].(string)
+			if id <= 0 || addr == "" {
+				return nil, pgerror.New(pgerror.InvalidParameterValue, "logdb_add_node: need a positive node id and a raft address")
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), membershipTimeout)
+			defer cancel()
+			if err := node.AddNode(ctx, uint64(id), addr); err != nil {
+				return nil, fail("logdb_add_node", err)
+			}
+			return fmt.Sprintf("node %d (%s) added; start it with --join", id, addr), nil
+		}})
+	types.RegisterFunc(&types.Func{Name: "logdb_remove_node", Args: []types.T{int8T}, Ret: textT, Strict: true, Volatile: true,
+		Fn: func(_ *types.EvalContext, args []types.Datum) (types.Datum, error) {
+			id, _ := args[0].(int64)
+			ctx, cancel := context.WithTimeout(context.Background(), membershipTimeout)
+			defer cancel()
+			if err := node.RemoveNode(ctx, uint64(id)); err != nil {
+				return nil, fail("logdb_remove_node", err)
+			}
+			return fmt.Sprintf("node %d removed", id), nil
+		}})
+}

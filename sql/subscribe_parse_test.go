@@ -1,0 +1,152 @@
+package sql
+
+import (
+	"testing"
+	"time"
+
+	"logdb/kv"
+	"logdb/sql/pgerror"
+)
+
+func TestParseSubscribe(t *testing.T) {
+	for _, tc := range []struct {
+		q    string
+		want extStmt
+		sub  subscribeSpec
+	}{
+		{q: "SUBSCRIBE orders", want: extStmt{kind: extSubscribe}, sub: subscribeSpec{tables: []string{"public.orders"}}},
+		{q: `subscribe to Public."Orders", messages 'order-events', MESSAGES WITH (slot = 'billing', Progress = on);`,
+			want: extStmt{kind: extSubscribe},
+			sub:  subscribeSpec{tables: []string{"public.Orders"}, prefixes: []string{"order-events"}, allMessages: true, slot: "billing", progress: true}},
+		{q: "COPY (SUBSCRIBE orders WITH (FROM_LSN = '0/3000001', SNAPSHOT = false)) TO STDOUT",
+			want: extStmt{kind: extCopySubscribe}, sub: subscribeSpec{tables: []string{"public.orders"}, fromLSN: 0x3000001, hasFromLSN: true}},
+		{q: "copy ( subscribe orders ) to stdout with (format text)", want: extStmt{kind: extCopySubscribe}, sub: subscribeSpec{tables: []string{"public.orders"}}},
+		{q: "DECLARE c NO SCROLL CURSOR WITHOUT HOLD FOR SUBSCRIBE orders WITH (SNAPSHOT = true)",
+			want: extStmt{kind: extDeclare, cursor: "c"}, sub: subscribeSpec{tables: []string{"public.orders"}, snapshot: true}},
+		{q: "FETCH 10 c WITH (timeout = '1s')", want: extStmt{kind: extFetch, cursor: "c", count: 10, timeout: time.Second}},
+		{q: "FETCH FORWARD ALL FROM c WITH (TIMEOUT = '250ms')", want: extStmt{kind: extFetch, cursor: "c", count: -1, timeout: 250 * time.Millisecond}},
+		{q: "FETCH NEXT IN c WITH (timeout = '2 seconds')", want: extStmt{kind: extFetch, cursor: "c", count: 1, timeout: 2 * time.Second}},
+		{q: "FETCH c WITH (timeout = 0)", want: extStmt{kind: extFetch, cursor: "c", count: 1, timeout: 0}},
+	} {
+		stmts, err := parseSQL(tc.q)
+		if err != nil {
+			t.Errorf("%s: %v", tc.q, err)
+			continue
+		}
+		if len(stmts) != 1 || stmts[0].ext == nil {
+			t.Errorf("%s: parsed as %+v", tc.q, stmts)
+			continue
+		}
+		x := stmts[0].ext
+		if x.kind != tc.want.kind || x.cursor != tc.want.cursor || (x.kind == extFetch && (x.count != tc.want.count || x.timeout != tc.want.timeout)) {
+			t.Errorf("%s: got %+v, want %+v", tc.q, *x, tc.want)
+		}
+		if x.sub != nil && x.sub.request().Slot != tc.sub.slot {
+			t.Errorf("%s: slot %q", tc.q, x.sub.slot)
+		}
+		if x.sub != nil {
+			got, want := *x.sub, tc.sub
+			if len(got.tables) != len(want.tables) || (len(got.tables) > 0 && got.tables[0] != want.tables[0]) ||
+				len(got.prefixes) != len(want.prefixes) || got.allMessages != want.allMessages || got.fromLSN != want.fromLSN ||
+				got.hasFromLSN != want.hasFromLSN || got.snapshot != want.snapshot || got.progress != want.progress {
+				t.Errorf("%s: got %+v, want %+v", tc.q, got, want)
+			}
+		}
+	}
+}
+
+func TestParseSubscribeMixed(t *testing.T) {
+	stmts, err := parseSQL("BEGIN; DECLARE c CURSOR FOR SUBSCRIBE t; FETCH 5 c WITH (timeout = '1s'); SELECT ';'; COMMIT")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := ""
+	for _, s := range stmts {
+		if s.ext != nil {
+			kinds += "x"
+		} else {
+			kinds += "p"
+		}
+	}
+	if kinds != "pxxpp" {
+		t.Fatalf("statement kinds %q, want pxxpp", kinds)
+	}
+}
+
+func TestParseSubscribeErrors(t *testing.T) {
+	for q, code := range map[string]string{
+		"SUBSCRIBE orders WITH (bogus = 1)":                         pgerror.InvalidParameterValue,
+		"SUBSCRIBE orders WITH (FROM_LSN = 'x')":                    pgerror.InvalidParameterValue,
+		"SUBSCRIBE orders WITH (SNAPSHOT = true, FROM_LSN = '0/1')": pgerror.InvalidParameterValue,
+		"SUBSCRIBE orders WITH (PROGRESS = maybe)":                  pgerror.InvalidParameterValue,
+		"SUBSCRIBE":                                                  pgerror.SyntaxError,
+		"SUBSCRIBE orders extra":                                     pgerror.SyntaxError,
+		"COPY (SUBSCRIBE orders) TO '/tmp/x'":                        pgerror.FeatureNotSupported,
+		"DECLARE c SCROLL CURSOR FOR SUBSCRIBE orders":               pgerror.FeatureNotSupported,
+		"DECLARE c CURSOR WITH HOLD FOR SUBSCRIBE orders":            pgerror.FeatureNotSupported,
+		"FETCH 1 c WITH (wait = '1s')":                               pgerror.InvalidParameterValue,
+		"FETCH 1 c WITH (timeout = 'soon')":                          pgerror.InvalidParameterValue,
+		"SUBSCRIBE orders WITH (SLOT = 'a'":                          pgerror.SyntaxError,
+		"SUBSCRIBE 'orders'":                                         pgerror.SyntaxError,
+		"COPY (SUBSCRIBE orders) TO STDOUT WITH (FORMAT binary)":     pgerror.FeatureNotSupported,
+		"SELECT 1; SUBSCRIBE orders WITH (unknown_option = 'value')": pgerror.InvalidParameterValue,
+	} {
+		_, err := parseSQL(q)
+		if got := pgerror.Code(err); got != code {
+			t.Errorf("%s: got %s (%v), want %s", q, got, err, code)
+		}
+	}
+	// ordinary syntax errors keep pg_query's report
+	if _, err := parseSQL("SELEC 1"); pgerror.Code(err) != pgerror.SyntaxError {
+		t.Errorf("SELEC 1: %v", err)
+	}
+}
+
+func TestCheckChangeCount(t *testing.T) {
+	if err := checkChangeCount(&kv.Command{Writes: make([]kv.Write, 10)}, newCatalog()); err != nil {
+		t.Fatal(err)
+	}
+	cat := newCatalog()
+	cat.addTable(&tableDesc{OID: 16384, Name: "t", Space: 100})
+	const limit = 1000 // checkChangeCount uses changefeed.MaxSeq-1
+	mk := func(rows, other, msgs int) *kv.Command {
+		cmd := &kv.Command{Writes: make([]kv.Write, 0, rows+other), Messages: make([]kv.Message, msgs)}
+		for i := 0; i < rows; i++ {
+			cmd.Writes = append(cmd.Writes, kv.Write{Space: 100})
+		}
+		for i := 0; i < other; i++ {
+			cmd.Writes = append(cmd.Writes, kv.Write{Space: 101}) // an index: no change
+		}
+		return cmd
+	}
+	if err := checkChangeLimit(mk(limit, 1000, 0), cat, limit); err != nil {
+		t.Errorf("at the limit (index writes do not count): %v", err)
+	}
+	if err := checkChangeLimit(mk(limit, 0, 1), cat, limit); pgerror.Code(err) != pgerror.ProgramLimitExceeded {
+		t.Errorf("one change over the limit: %v, want 54000", err)
+	}
+}
+
+// FuzzParseExtension: the front parser never panics and, when it accepts a
+// statement, describes it consistently.
+func FuzzParseExtension(f *testing.F) {
+	for _, s := range []string{
+		"SUBSCRIBE orders", "COPY (SUBSCRIBE a, MESSAGES 'p' WITH (SLOT = 's')) TO STDOUT",
+		"DECLARE c NO SCROLL CURSOR FOR SUBSCRIBE t WITH (SNAPSHOT = true)", "FETCH ALL IN c WITH (timeout = '1s')",
+		"BEGIN; SUBSCRIBE t; COMMIT", "SUBSCRIBE \"x\"\"y\".z WITH (FROM_LSN = E'0/1')", "FETCH 1 c WITH (timeout = $$1s$$)",
+		"SUBSCRIBE t -- comment\n WITH (progress = on) /* c */",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, q string) {
+		stmts, ok, err := parseExtension(q)
+		if !ok || err != nil {
+			return
+		}
+		for _, s := range stmts {
+			if s.ext != nil && s.ext.kind != extFetch && s.ext.sub == nil {
+				t.Fatalf("%q: %+v without a SUBSCRIBE spec", q, *s.ext)
+			}
+		}
+	})
+}
