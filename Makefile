@@ -33,6 +33,11 @@ unit:
 system: build
 	LOGDB_BIN=$(abspath $(BIN)) $(GO) test -count=1 -timeout 12m -v ./test
 
+# Long fault runs on a three-node cluster: kill -9 and SIGSTOP of leaders and
+# followers under writers, and a porcupine linearizability check (about a minute).
+chaos: build
+	LOGDB_CHAOS=1 LOGDB_BIN=$(abspath $(BIN)) $(GO) test -count=1 -timeout 15m -v -run 'TestCluster(Kill9EachNode|LinearizableRegisters)' ./test
+
 # Benchmarks against a throwaway PostgreSQL 15, same client code, alternating
 # rounds; prints a table of ratios and writes bench-results.json (test/bench/README.md).
 bench: build

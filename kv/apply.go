@@ -33,6 +33,7 @@ func (s *Store) Apply(entries []Entry) ([]Result, error) {
 	}
 	last := applied
 	s.arena = s.arena[:0] // the previous batch has committed
+	var txid int
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		a := applier{
 			s:       s,
@@ -67,6 +68,7 @@ func (s *Store) Apply(entries []Entry) ([]Result, error) {
 				return fmt.Errorf("kv: apply entry %d: collect tombstones: %w", e.Index, err)
 			}
 		}
+		txid = tx.ID()
 		return a.meta.Put(metaApplied, u64Bytes(last))
 	})
 	if err != nil {
@@ -77,6 +79,7 @@ func (s *Store) Apply(entries []Entry) ([]Result, error) {
 		s.gcNext = 0
 		return nil, err
 	}
+	s.appliedTx.Store(&txApplied{txid: txid, index: last})
 	s.setApplied(last)
 	return results, nil
 }

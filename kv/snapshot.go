@@ -72,6 +72,7 @@ func (s *Store) RestoreSnapshot(r io.Reader) (uint64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("kv: restore snapshot: %w", err)
 	}
+	s.appliedTx.Store(nil) // transaction ids start over in the new file
 	s.db = db
 	clear(s.lastWrite)
 	s.lastWriteFloor = applied

@@ -68,6 +68,13 @@ type Store struct {
 	closed   atomic.Bool
 	openTxns atomic.Int64 // Txns begun and not released
 
+	// appliedTx is the bbolt transaction id that committed the applied
+	// index, so Begin can take a snapshot's index from its Tx.ID()
+	// instead of reading the meta bucket (a bucket open and a seek on
+	// every statement). Any other id (history pruning, a race with
+	// Apply) falls back to the read; cleared when db is replaced.
+	appliedTx atomic.Pointer[txApplied]
+
 	notifyMu sync.Mutex
 	notify   chan struct{} // closed and replaced when applied moves; guarded by notifyMu
 	done     chan struct{} // closed by Close
@@ -280,9 +287,18 @@ func (s *Store) Begin() (*Txn, error) {
 		return nil, fmt.Errorf("kv: begin: %w", err)
 	}
 	var snap uint64
-	if meta := tx.Bucket(metaBucket); meta != nil {
+	if a := s.appliedTx.Load(); a != nil && a.txid == tx.ID() {
+		snap = a.index
+	} else if meta := tx.Bucket(metaBucket); meta != nil {
 		snap = storedVersion(meta.Get(metaApplied))
 	}
 	s.openTxns.Add(1)
 	return newTxn(s, tx, snap), nil
+}
+
+// txApplied pairs a committed bbolt transaction id with the applied index
+// it wrote (Store.appliedTx).
+type txApplied struct {
+	txid  int
+	index uint64
 }
