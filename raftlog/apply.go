@@ -2,6 +2,7 @@ package raftlog
 
 import (
 	"fmt"
+	"sync/atomic"
 
 	pb "go.etcd.io/raft/v3/raftpb"
 )
@@ -12,8 +13,11 @@ import (
 type applier struct {
 	n     *Node
 	queue chan applyItem
-	done  chan struct{} // closed when run returns; err is set before
-	err   error
+	// pending counts batches queued and not yet applied: at zero the
+	// applier is idle and the Ready loop may apply a batch itself.
+	pending atomic.Int64
+	done    chan struct{} // closed when run returns; err is set before
+	err     error
 }
 
 // applyItem is a batch of committed entries, or a barrier (ents nil) that
@@ -38,11 +42,13 @@ func (a *applier) run() {
 			a.err = err
 			return
 		}
+		a.pending.Add(-1)
 	}
 }
 
 // enqueue hands a batch to the applier; it blocks while 64 batches wait.
 func (a *applier) enqueue(ents []*pb.Entry) error {
+	a.pending.Add(1)
 	select {
 	case a.queue <- applyItem{ents: ents}:
 		return nil
@@ -167,6 +173,7 @@ func (n *Node) applyConfChange(e *pb.Entry, csIndex uint64) error {
 	if err := n.wal.saveConfState(e.GetIndex(), cs, peers); err != nil {
 		return err
 	}
+	n.soleVoter = isSoleVoter(cs, n.cfg.NodeID)
 	n.setPeers(peers)
 	n.logger.Info("membership changed", "index", e.GetIndex(), "voters", cs.GetVoters(), "learners", cs.GetLearners())
 	if removedSelf {

@@ -100,6 +100,14 @@ type Node struct {
 	applier  *applier
 	durable  uint64 // last index fsynced; Ready loop only
 	campaign bool   // campaign after the next Advance; Ready loop only
+	// Sole-voter fast commit (see commitOwnAppend); Ready loop only.
+	handed    uint64 // last index queued to the applier or applied
+	lastConf  uint64 // last conf change appended (at Open: the last index)
+	soleVoter bool   // the applied ConfState's only voter is this node
+	// raftHanded is the last index raft gave out in CommittedEntries:
+	// raft may still read entries after it from the WAL, so TruncateFront
+	// never goes past it even when commitOwnAppend applied further.
+	raftHanded uint64
 
 	removedOnce sync.Once
 	removed     chan struct{} // closed when a change removed this node
@@ -192,6 +200,8 @@ func Open(cfg Config) (*Node, error) {
 	hs, cs, _ := w.state()
 	n.term.Store(hs.GetTerm())
 	n.durable = last
+	n.handed, n.lastConf, n.raftHanded = applied, last, applied
+	n.soleVoter = isSoleVoter(cs, cfg.NodeID)
 	n.committed = max(hs.GetCommit(), applied)
 	n.role.Store("follower")
 	rc := &raft.Config{
@@ -342,9 +352,15 @@ func (n *Node) handleReady(rd raft.Ready) error {
 	// Entries made durable only by this Ready (a single node commits what
 	// it is persisting) wait until after the fsync below.
 	ce := rd.CommittedEntries
+	if len(ce) > 0 {
+		n.raftHanded = ce[len(ce)-1].GetIndex()
+	}
+	for len(ce) > 0 && ce[0].GetIndex() <= n.handed {
+		ce = ce[1:] // applied already by commitOwnAppend
+	}
 	early := len(ce) > 0 && ce[len(ce)-1].GetIndex() <= n.durable && !hasConfChange(ce) && !n.cfg.serialApply
 	if early {
-		if err := n.applier.enqueue(ce); err != nil {
+		if err := n.enqueue(ce); err != nil {
 			return err
 		}
 	}
@@ -385,8 +401,14 @@ func (n *Node) handleReady(rd raft.Ready) error {
 		if err := n.apply(ce, true); err != nil {
 			return err
 		}
+		n.handed = ce[len(ce)-1].GetIndex()
 	default:
-		if err := n.applier.enqueue(ce); err != nil {
+		if err := n.enqueue(ce); err != nil {
+			return err
+		}
+	}
+	if sync {
+		if err := n.commitOwnAppend(rd.Entries); err != nil {
 			return err
 		}
 	}
@@ -394,6 +416,50 @@ func (n *Node) handleReady(rd raft.Ready) error {
 		n.reads.deliver(rs.RequestCtx, rs.Index)
 	}
 	return nil
+}
+
+// enqueue hands committed entries to the applier and remembers the last.
+func (n *Node) enqueue(ents []*pb.Entry) error {
+	if err := n.applier.enqueue(ents); err != nil {
+		return err
+	}
+	n.handed = ents[len(ents)-1].GetIndex()
+	return nil
+}
+
+// commitOwnAppend applies the entries this Ready just made durable when
+// this node is the group's only voter: its own fsynced log is the quorum,
+// so they are committed now. raft itself would only count them committed
+// at Advance and hand them out one Ready later, a whole turn of the loop
+// (and of the proposers, which split into two groups alternating fsyncs)
+// for nothing. raft's CommittedEntries for them are skipped later (handed).
+//
+// Only when every earlier entry is handed already (in order), the node
+// leads, and no conf change is appended but unapplied: once applied it may
+// add a voter, and entries after it would then need that voter too.
+func (n *Node) commitOwnAppend(ents []*pb.Entry) error {
+	for _, e := range ents {
+		if t := e.GetType(); t == pb.EntryConfChange || t == pb.EntryConfChangeV2 {
+			n.lastConf = max(n.lastConf, e.GetIndex())
+		}
+	}
+	if len(ents) == 0 || !n.soleVoter || n.handed < n.lastConf ||
+		ents[0].GetIndex() != n.handed+1 || n.role.Load() != "leader" {
+		return nil
+	}
+	if n.cfg.serialApply || n.applier.pending.Load() == 0 {
+		if err := n.apply(ents, false); err != nil {
+			return err
+		}
+		n.handed = ents[len(ents)-1].GetIndex()
+		return nil
+	}
+	return n.enqueue(ents)
+}
+
+func isSoleVoter(cs *pb.ConfState, id uint64) bool {
+	v := cs.GetVoters()
+	return len(v) == 1 && v[0] == id && len(cs.GetVotersOutgoing()) == 0
 }
 
 func (n *Node) setCommitted(c uint64) {

@@ -556,3 +556,50 @@ func TestStartupIsFast(t *testing.T) {
 		mustShutdown(t, n)
 	}
 }
+
+// A single node applies an entry right after its fsync, a Ready before raft
+// reports it committed (commitOwnAppend). TruncateFront up to the applied
+// index meanwhile must not take entries raft still reads for its
+// CommittedEntries, and every entry is applied once, in order (memSM checks).
+func TestSoleVoterTruncateWhileApplyingAhead(t *testing.T) {
+	ctx := testCtx(t)
+	dir := t.TempDir()
+	sm := newMemSM(t, dir)
+	n := mustOpen(t, dir, sm, func(c *Config) { c.segmentSize = 4 << 10 })
+	mustPropose(t, ctx, n, "first")
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	for w := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if _, _, err := n.Propose(ctx, []byte(fmt.Sprintf("w%d-%d", w, i))); err != nil {
+					t.Errorf("Propose: %v", err)
+					return
+				}
+			}
+		}()
+	}
+	for range 200 {
+		if err := n.TruncateFront(ctx, n.Status().Applied+1); err != nil {
+			t.Fatalf("TruncateFront: %v", err)
+		}
+	}
+	close(stop)
+	wg.Wait()
+	_, last := mustPropose(t, ctx, n, "last")
+	mustShutdown(t, n)
+	if got := sm.AppliedIndex(); got != last {
+		t.Fatalf("applied %d, want %d", got, last)
+	}
+	n2 := mustOpen(t, dir, newMemSM(t, dir))
+	if _, idx := mustPropose(t, ctx, n2, "after restart"); idx <= last {
+		t.Fatalf("new entry at %d, want after %d", idx, last)
+	}
+}

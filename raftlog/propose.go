@@ -383,7 +383,9 @@ func (n *Node) Entries(lo, hi uint64) ([]Entry, error) {
 // TruncateFront drops entries below index from the log (retention). index
 // must not exceed the applied index. Entries and FirstIndex reflect it at
 // once; whole segments below it are deleted. It runs on the Ready loop, so
-// it is serialized with appends.
+// it is serialized with appends. On a single node the last batch applied
+// may not have been read back by raft yet (see commitOwnAppend); the front
+// then stops just below it, keeping those few entries a little longer.
 func (n *Node) TruncateFront(ctx context.Context, index uint64) error {
 	req := frontReq{index: index, errc: make(chan error, 1)}
 	select {
@@ -416,5 +418,8 @@ func (n *Node) truncateFront(index uint64) error {
 	if index > applied+1 {
 		return fmt.Errorf("raftlog: truncate front to %d: applied index is %d: %w", index, applied, errTruncateRange)
 	}
+	// Entries applied ahead of raft (commitOwnAppend) are still read by
+	// raft once for its CommittedEntries: keep them until it has.
+	index = min(index, n.raftHanded+1)
 	return n.wal.truncateFront(index)
 }

@@ -163,6 +163,8 @@ func (n *Node) applySnapshot(snap *pb.Snapshot) error {
 		return err
 	}
 	n.durable = index
+	n.handed, n.raftHanded = max(n.handed, index), max(n.raftHanded, index)
+	n.soleVoter = isSoleVoter(md.GetConfState(), n.cfg.NodeID)
 	n.setCommitted(index)
 	n.setApplied(index, term)
 	n.setPeers(peers)
