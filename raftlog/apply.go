@@ -94,7 +94,10 @@ func hasConfChange(ents []*pb.Entry) bool {
 func (n *Node) apply(committed []*pb.Entry, onLoop bool) error {
 	ents := make([]Entry, len(committed))
 	ids := make([]uint64, len(committed))
-	_, _, csIndex := n.wal.state()
+	var csIndex uint64
+	if onLoop && hasConfChange(committed) {
+		_, _, csIndex = n.wal.state()
+	}
 	for i, e := range committed {
 		ent, id, err := decodeEntry(e)
 		if err != nil {
