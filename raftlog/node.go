@@ -447,6 +447,10 @@ func (n *Node) commitOwnAppend(ents []*pb.Entry) error {
 		ents[0].GetIndex() != n.handed+1 || n.role.Load() != "leader" {
 		return nil
 	}
+	// They are committed: say so before anyone can see them applied, so a
+	// reader that follows the state machine (the changefeed) never asks
+	// Entries for an index CommittedIndex does not cover yet.
+	n.setCommitted(ents[len(ents)-1].GetIndex())
 	if n.cfg.serialApply || n.applier.pending.Load() == 0 {
 		if err := n.apply(ents, false); err != nil {
 			return err
