@@ -110,6 +110,21 @@
 // iterators check it every 256 rows and the statement fails with 57014.
 // statement_timeout is applied the same way.
 //
+// # Changefeed (subscribe*.go, cursor_subscribe.go, funcs_changefeed.go)
+//
+// SUBSCRIBE, COPY (SUBSCRIBE …) TO STDOUT, DECLARE … CURSOR FOR
+// SUBSCRIBE and FETCH … WITH (timeout) are parsed by a hand-written front
+// parser (subscribe_parse.go), tried only when pg_query rejects a query
+// string; they run on Config.Feed. The session goroutine drives the
+// changefeed.Subscription itself, and never while it holds a kv snapshot
+// (bbolt can deadlock a goroutine that opens a second read transaction):
+// an unused snapshot is released first; a transaction that already read
+// or wrote data gets 25000. The slot functions write through the
+// session's transaction, so a consumer advances its slot atomically with
+// its own writes. ChangefeedDecoder maps the descriptors of any catalog
+// version to changefeed.Relations. A commit with more than
+// changefeed.MaxSeq-1 row changes and messages is refused (54000).
+//
 // # Concurrency
 //
 // Engine is safe for concurrent use: Engine.mu guards the cached catalog,
