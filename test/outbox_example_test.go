@@ -1,6 +1,6 @@
 package test
 
-// The code of README-outbox.md ("Replace your outbox"), run by
+// The code of README.md's "Replace your outbox", run by
 // TestOutboxExample. Keep the two in step: the README quotes the region
 // between the "README:" markers verbatim.
 
@@ -237,20 +237,20 @@ func reconnect(ctx context.Context, n *Node) *pgx.Conn {
 	return nil
 }
 
-// TestOutboxReadmeInSync: README-outbox.md quotes the code above verbatim.
+// TestOutboxReadmeInSync: README.md quotes the code above verbatim.
 func TestOutboxReadmeInSync(t *testing.T) {
 	src, err := os.ReadFile("outbox_example_test.go")
 	if err != nil {
 		t.Fatal(err)
 	}
-	readme, err := os.ReadFile("../README-outbox.md")
+	readme, err := os.ReadFile("../README.md")
 	if err != nil {
-		t.Skip("README-outbox.md not found (merged into README.md?)")
+		t.Fatal(err)
 	}
 	s := string(src)
 	begin, end := strings.Index(s, "// README: begin\n"), strings.Index(s, "// README: end")
 	region := strings.Trim(s[begin+len("// README: begin\n"):end], "\n")
 	if !strings.Contains(string(readme), "```go\n"+region+"\n```") {
-		t.Error("README-outbox.md does not quote test/outbox_example_test.go's README region verbatim")
+		t.Error("README.md does not quote test/outbox_example_test.go's README region verbatim")
 	}
 }

@@ -123,16 +123,9 @@ func (r *retention) trim(ctx context.Context) error {
 
 // ProposeIndex is Propose that also returns the entry's log index
 // (sql.IndexProposer: pg_logical_emit_message returns its message's LSN).
+// It shares Propose's timeout and its 40001/40003 error mapping.
 func (p proposer) ProposeIndex(ctx context.Context, cmd *kv.Command) (kv.Result, uint64, error) {
-	res, index, err := p.node.Propose(ctx, kv.EncodeCommand(cmd))
-	if err != nil {
-		return kv.Result{}, 0, err
-	}
-	r, ok := res.(kv.Result)
-	if !ok {
-		panic(fmt.Sprintf("BUG: raft apply result is %T, not kv.Result", res))
-	}
-	return r, index, nil
+	return p.proposeIndexed(ctx, cmd)
 }
 
 // feedLog is the node's log as the feed reads it. kv may apply an entry a
