@@ -4,7 +4,6 @@ import (
 	"strings"
 	"time"
 
-	"logdb/kv"
 	"logdb/sql/pgerror"
 	"logdb/sql/types"
 )
@@ -127,7 +126,6 @@ func init() {
 			}
 			return p.regclassCast(args[0])
 		},
-		"pg_logical_emit_message": emitMessage,
 		"pg_sleep": func(p *planner, args []expr) (expr, error) {
 			if len(args) != 1 {
 				return nil, noFunc("pg_sleep", args)
@@ -507,51 +505,4 @@ func (p *planner) tryOrderedScan(n node, keys []sortKey) bool {
 		}
 		return false
 	}
-}
-
-// emitMessage is pg_logical_emit_message(transactional, prefix, content):
-// a transactional message rides in the transaction's log entry; another one
-// is proposed at once as its own entry. It returns 0/0: the LSN is only
-// known once the entry commits.
-func emitMessage(p *planner, args []expr) (expr, error) {
-	if len(args) != 3 {
-		return nil, noFunc("pg_logical_emit_message", args)
-	}
-	var err error
-	if args[0], err = p.coerce(args[0], boolT, types.CastImplicit); err != nil {
-		return nil, err
-	}
-	if args[1], err = p.coerce(args[1], textT, types.CastImplicit); err != nil {
-		return nil, err
-	}
-	if args[2].typ().OID != types.ByteaOID {
-		if args[2], err = p.coerce(args[2], textT, types.CastImplicit); err != nil {
-			return nil, err
-		}
-	}
-	return &builtinExpr{name: "pg_logical_emit_message", args: args, strict: true, ret: types.T{OID: types.PgLSNOID, Mod: -1},
-		fn: func(ec *execCtx, v []types.Datum) (types.Datum, error) {
-			var content []byte
-			switch c := v[2].(type) {
-			case string:
-				content = []byte(c)
-			case []byte:
-				content = c
-			}
-			m := kv.Message{Transactional: v[0] == true, Prefix: v[1].(string), Content: content}
-			if ec.tx != nil && ec.tx.readOnly {
-				return nil, errReadOnly("pg_logical_emit_message()")
-			}
-			if m.Transactional {
-				if ec.tx == nil || ec.tx.kv == nil {
-					return nil, pgerror.New(pgerror.Internal, "no transaction for pg_logical_emit_message")
-				}
-				ec.tx.kv.Emit(m)
-				return types.LSN(0), nil
-			}
-			if _, err := ec.s.e.proposeInTxn(ec.ctx, &kv.Command{Kind: kv.KindMessage, Messages: []kv.Message{m}}); err != nil {
-				return nil, err
-			}
-			return types.LSN(0), nil
-		}}, nil
 }
