@@ -82,6 +82,15 @@ func (s *Session) planFor(t *txnState, ps *prepStmt) error {
 		var plan node
 		if plan, err = p.planSelect(n.GetSelectStmt(), nil); err == nil {
 			ps.plan, ps.cols, ps.visCols = plan, plan.columns(), visibleCols(plan)
+			// A SELECT returns rows even with an empty select list
+			// (SELECT FROM t): non-nil columns mean a RowDescription with
+			// zero fields, as PostgreSQL sends, not NoData.
+			if ps.cols == nil {
+				ps.cols = []resultCol{}
+			}
+			if ps.visCols == nil {
+				ps.visCols = []resultCol{}
+			}
 		}
 	case n.GetInsertStmt() != nil, n.GetUpdateStmt() != nil, n.GetDeleteStmt() != nil:
 		var d *dmlPlan
@@ -197,7 +206,7 @@ var emptyValue = []byte{}
 
 // describe builds RowDescription fields; formats as in Bind.
 func (s *Session) describe(cols []resultCol, formats []int16) []Column {
-	var out []Column
+	out := make([]Column, 0, len(cols)) // never nil: callers describe statements that return rows
 	for i, c := range cols {
 		if c.hidden && (c.name == "?sort?" || c.name == "?distinct?") {
 			continue
