@@ -452,35 +452,53 @@ func (it *lookupIter) next() ([]types.Datum, error) {
 			}
 			it.cur, it.pos, it.match = l, 0, false
 		}
-		for it.pos < len(it.found) {
-			r := it.found[it.pos]
-			it.pos++
-			row := make([]types.Datum, len(j.cols))
-			copy(row, it.cur)
-			copy(row[j.lw:], r)
-			if j.pred != nil {
-				ok, err := evalBool(it.ec, j.pred, row)
-				if err != nil {
-					return nil, err
-				}
-				if !ok {
-					continue
-				}
-			}
-			it.match = true
-			return row, nil
+		row, err := joinProbe(it.ec, len(j.cols), j.lw, j.pred, it.cur, it.found, &it.pos)
+		if err != nil || row != nil {
+			it.match = it.match || row != nil
+			return row, err
 		}
 		l := it.cur
 		it.cur = nil
 		if !it.match && j.kind == joinLeft {
-			row := make([]types.Datum, len(j.cols))
-			copy(row, l)
-			return row, nil
+			return padLeft(len(j.cols), l), nil
 		}
 	}
 }
 
 func (it *lookupIter) close() { it.left.close() }
+
+// joinProbe returns the next row (width wide, the left row cur then a right
+// row from lw on) of cur joined with rows[*pos:] that passes pred, advancing
+// *pos past it; nil when none is left. Lookup and lateral joins share it:
+// they differ only in how they find the right rows for cur.
+func joinProbe(ec *execCtx, width, lw int, pred expr, cur []types.Datum, rows [][]types.Datum, pos *int) ([]types.Datum, error) {
+	for *pos < len(rows) {
+		r := rows[*pos]
+		*pos++
+		row := make([]types.Datum, width)
+		copy(row, cur)
+		copy(row[lw:], r)
+		if pred != nil {
+			ok, err := evalBool(ec, pred, row)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				continue
+			}
+		}
+		return row, nil
+	}
+	return nil, nil
+}
+
+// padLeft is a LEFT join's row (width wide) for a left row l that matched
+// nothing: the right side's columns are NULL.
+func padLeft(width int, l []types.Datum) []types.Datum {
+	row := make([]types.Datum, width)
+	copy(row, l)
+	return row
+}
 
 // lookupJoin turns a hash join whose right side is a table scan into a
 // lookup join when its keys cover the primary key or an index prefix.
@@ -596,30 +614,15 @@ func (it *lateralIter) next() ([]types.Datum, error) {
 			}
 			it.cur, it.rows, it.pos, it.match = l, rows, 0, false
 		}
-		for it.pos < len(it.rows) {
-			r := it.rows[it.pos]
-			it.pos++
-			row := make([]types.Datum, len(j.cols))
-			copy(row, it.cur)
-			copy(row[j.lw:], r)
-			if j.pred != nil {
-				ok, err := evalBool(it.ec, j.pred, row)
-				if err != nil {
-					return nil, err
-				}
-				if !ok {
-					continue
-				}
-			}
-			it.match = true
-			return row, nil
+		row, err := joinProbe(it.ec, len(j.cols), j.lw, j.pred, it.cur, it.rows, &it.pos)
+		if err != nil || row != nil {
+			it.match = it.match || row != nil
+			return row, err
 		}
 		l := it.cur
 		it.cur = nil
 		if !it.match && j.kind == joinLeft {
-			row := make([]types.Datum, len(j.cols))
-			copy(row, l)
-			return row, nil
+			return padLeft(len(j.cols), l), nil
 		}
 	}
 }
