@@ -353,26 +353,37 @@ func (p *planner) planTargetScan(rv *pg_query.RangeVar, from []*pg_query.Node, w
 	return p.planFrom(items, where, nil)
 }
 
-func (p *planner) planUpdate(up *pg_query.UpdateStmt) (*dmlPlan, error) {
-	if up.WithClause != nil {
-		if err := p.planWith(up.WithClause, nil); err != nil {
-			return nil, err
+// planModify plans what UPDATE and DELETE share: the WITH clause, the
+// target table and its writer, and the scan (with FROM or USING) that finds
+// the rows to change. The returned scope resolves SET and RETURNING.
+func (p *planner) planModify(verb string, with *pg_query.WithClause, rel *pg_query.RangeVar, from []*pg_query.Node, where *pg_query.Node) (*dmlPlan, *scope, error) {
+	if with != nil {
+		if err := p.planWith(with, nil); err != nil {
+			return nil, nil, err
 		}
 	}
-	t, err := p.targetTable(up.Relation)
+	t, err := p.targetTable(rel)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	d := &dmlPlan{verb: "update", t: t, refIdx: len(t.Columns)}
+	d := &dmlPlan{verb: verb, t: t, refIdx: len(t.Columns)}
 	if d.w, err = p.newTableWriter(t); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	src, sc, err := p.planTargetScan(up.Relation, up.FromClause, up.WhereClause)
+	src, sc, err := p.planTargetScan(rel, from, where)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	d.src = src
-	if d.sets, err = p.compileSets(t, up.TargetList, sc); err != nil {
+	return d, sc, nil
+}
+
+func (p *planner) planUpdate(up *pg_query.UpdateStmt) (*dmlPlan, error) {
+	d, sc, err := p.planModify("update", up.WithClause, up.Relation, up.FromClause, up.WhereClause)
+	if err != nil {
+		return nil, err
+	}
+	if d.sets, err = p.compileSets(d.t, up.TargetList, sc); err != nil {
 		return nil, err
 	}
 	if err := p.planReturning(d, up.ReturningList, sc); err != nil {
@@ -383,24 +394,10 @@ func (p *planner) planUpdate(up *pg_query.UpdateStmt) (*dmlPlan, error) {
 }
 
 func (p *planner) planDelete(del *pg_query.DeleteStmt) (*dmlPlan, error) {
-	if del.WithClause != nil {
-		if err := p.planWith(del.WithClause, nil); err != nil {
-			return nil, err
-		}
-	}
-	t, err := p.targetTable(del.Relation)
+	d, sc, err := p.planModify("delete", del.WithClause, del.Relation, del.UsingClause, del.WhereClause)
 	if err != nil {
 		return nil, err
 	}
-	d := &dmlPlan{verb: "delete", t: t, refIdx: len(t.Columns)}
-	if d.w, err = p.newTableWriter(t); err != nil {
-		return nil, err
-	}
-	src, sc, err := p.planTargetScan(del.Relation, del.UsingClause, del.WhereClause)
-	if err != nil {
-		return nil, err
-	}
-	d.src = src
 	if err := p.planReturning(d, del.ReturningList, sc); err != nil {
 		return nil, err
 	}
