@@ -33,18 +33,49 @@ func newApplier(n *Node) *applier {
 
 func (a *applier) run() {
 	defer close(a.done)
+	var ents []*pb.Entry
 	for it := range a.queue {
 		if it.barrier != nil {
 			close(it.barrier)
 			continue
 		}
-		if err := a.n.apply(it.ents, false); err != nil {
+		// Batches that queued up while the last one was applied go into
+		// one Apply call: one state transaction (one set of page writes)
+		// for all of them instead of one each. A barrier ends the merge.
+		ents = append(ents[:0], it.ents...)
+		batches := int64(1)
+		var barrier chan struct{}
+	merge:
+		for len(ents) < maxApplyMerge {
+			select {
+			case next, ok := <-a.queue:
+				if !ok {
+					break merge
+				}
+				if next.barrier != nil {
+					barrier = next.barrier
+					break merge
+				}
+				ents = append(ents, next.ents...)
+				batches++
+			default:
+				break merge
+			}
+		}
+		if err := a.n.apply(ents, false); err != nil {
 			a.err = err
 			return
 		}
-		a.pending.Add(-1)
+		clear(ents)
+		a.pending.Add(-batches)
+		if barrier != nil {
+			close(barrier)
+		}
 	}
 }
+
+// maxApplyMerge bounds how many entries the applier merges into one Apply.
+const maxApplyMerge = 4096
 
 // enqueue hands a batch to the applier; it blocks while 64 batches wait.
 func (a *applier) enqueue(ents []*pb.Entry) error {
@@ -154,7 +185,7 @@ func (n *Node) applyConfChange(e *pb.Entry, csIndex uint64) error {
 		}
 		cc = &c
 	}
-	cs := n.rn.ApplyConfChange(cc)
+	cs := n.raw.ApplyConfChange(cc)
 	if cs == nil {
 		return fmt.Errorf("raftlog: apply conf change %d: %w", e.GetIndex(), ErrStopped)
 	}

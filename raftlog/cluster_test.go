@@ -224,3 +224,36 @@ func TestShutdownLeavesNoGoroutines(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// TestProposeBeforeLeaderIsHeld: proposals made on a fresh group before
+// any leader is elected are held by the Ready loop (raft itself would drop
+// them) and commit once one is; a proposal whose caller gave up meanwhile
+// is never proposed.
+func TestProposeBeforeLeaderIsHeld(t *testing.T) {
+	ctx := testCtx(t)
+	c := newTestCluster(t, 3)
+	n := c.nodes[2]
+	if st := n.Status(); st.Leader != 0 {
+		t.Skipf("a leader (%d) was elected before the test could propose", st.Leader)
+	}
+	gaveUp, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	if _, _, err := n.Propose(gaveUp, []byte("abandoned")); err == nil {
+		t.Fatal("a proposal whose context ended before any election succeeded")
+	}
+	res, idx, err := n.Propose(ctx, []byte("early"))
+	if err != nil {
+		t.Fatalf("proposal made before the election: %v", err)
+	}
+	if res != "applied:early" {
+		t.Fatalf("result %v", res)
+	}
+	waitAppliedAll(t, ctx, c.nodes, idx)
+	for id, sm := range c.sms {
+		for _, e := range dataEntries(sm.entries()) {
+			if string(e.Data) == "abandoned" {
+				t.Fatalf("node %d applied the abandoned proposal", id)
+			}
+		}
+	}
+}

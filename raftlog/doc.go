@@ -24,13 +24,27 @@
 //     makes no read syscalls (measured: 12 preads for 200 proposals, from
 //     214 without the cache). Restart replay, lagging followers and old
 //     Entries read the segment files.
-//   - The raft.Node, the Ready loop goroutine, the applier goroutine, the
-//     proposal registry (id → waiting Propose call) and ReadIndex waiters.
+//   - The raft.RawNode, the Ready loop goroutine, the inbox, the applier
+//     goroutine, the proposal registry (id → waiting Propose call) and
+//     ReadIndex waiters.
 //
 // # The Ready loop, in order
 //
-// One goroutine (Node.run) owns the raft.Node's Ready channel and the WAL's
-// write side. For each Ready it:
+// One goroutine (Node.run) owns the raft.RawNode and the WAL's write side;
+// nothing else touches either. Other goroutines reach raft through the
+// inbox (inbox.go): Propose, Step (the transport's inbound messages),
+// ReadIndex and the reports append to it and wake the loop, without
+// waiting for it. Each turn of the loop takes everything queued at once:
+// all waiting proposals become one MsgProp (one append, one MsgApp per
+// follower), all inbound messages are stepped, and only then is a Ready
+// taken. So whatever arrived during one fdatasync is handled by the next
+// Ready, with one fsync, one send per peer and one apply batch. (raft.Node,
+// used before, moves every proposal and message through its own goroutine
+// one at a time and emits a Ready for nearly each: on three nodes sharing 2
+// cores, 16 clients inserted 5,100 rows/s through it and 7,300 rows/s
+// through the RawNode loop.) While no leader is known the loop holds
+// proposals back rather than letting raft drop them, as raft.Node did;
+// the proposers' deadlines bound the wait. For each Ready it:
 //
 //  1. Hands CommittedEntries to the applier early if every one of them was
 //     made durable by an earlier Ready (and none is a conf change): they
@@ -41,7 +55,17 @@
 //     commit-only HardState change is written without a sync: nothing
 //     acknowledged depends on it (see handleReady).
 //  3. Sends Messages through the Transport (multi-node only), now that
-//     everything they acknowledge is durable.
+//     everything they acknowledge is durable. A leader sends its appends
+//     and heartbeats before step 2 instead (raft thesis §10.2.1): its
+//     followers write while it does, and its own copy counts toward the
+//     quorum only at Advance, after its fsync. Appends without entries are
+//     commit notices, which raft sends every follower each time the commit
+//     index moves; the leader holds each for up to 1 ms, and a later
+//     append to that follower (which carries the commit index too)
+//     replaces it. Under load that saves most notices, their answers and a
+//     follower Ready each; idle, a follower learns the last commit index
+//     1 ms later. Before a membership change is applied they are flushed:
+//     a removed member learns of its removal only from them.
 //  4. Applies CommittedEntries not handed over in step 1 by queueing them
 //     to the applier; a batch with a conf change is applied on the loop
 //     itself after the applier drained, because raft's ApplyConfChange and
@@ -56,7 +80,9 @@
 //     loop, saving a goroutine handoff; otherwise it is queued behind.
 //  6. Delivers ReadStates to WaitReadable callers, then calls Advance.
 //
-// The applier calls StateMachine.Apply once per Ready batch, in order, then
+// The applier calls StateMachine.Apply once per batch, in order, merging
+// the batches that queued up while it was busy into one call (one bbolt
+// transaction instead of several), then
 // publishes the applied index and only then answers the proposers, so a
 // proposer that reads after Propose returns sees its write. Any error on
 // this path (write, fdatasync, Apply, a malformed entry) stops the node:
@@ -116,8 +142,8 @@
 // # Concurrency
 //
 // Every exported method is safe for concurrent use. Entries, FirstIndex,
-// CommittedIndex, WaitCommitted, Status, Members and Err never block on the
-// Ready loop; WaitCommitted and WaitReadable waiters share
+// CommittedIndex, WaitCommitted and Err never block on the Ready loop;
+// Status and Members wait for one turn of it (raft's status is read there); WaitCommitted and WaitReadable waiters share
 // close-and-replace channels (no polling). Propose, WaitReadable,
 // TruncateFront, AddNode and RemoveNode go through raft or the loop and
 // take a context. SendSnapshot and ReceiveSnapshot are the Transport's
@@ -165,6 +191,15 @@
 // rather than Config.Peers. A new member starts with Config.Join and an
 // empty directory: it does not bootstrap, it waits for the leader, then
 // catches up from the log or a snapshot. Members lists the group.
+//
+// # Diagnostics
+//
+// With LOGDB_RAFTSTATS set in its environment, each node logs its Ready
+// loop's counters every two seconds (loopstats.go): Readies and fsyncs per
+// second, entries, committed entries and messages per Ready, the average
+// fsync, Ready and idle time. Entries per fsync is the group-commit batch;
+// many Readies with few entries each mean the loop turns over for single
+// events, which on a busy machine costs more than the work.
 //
 // # Not yet
 //

@@ -49,7 +49,7 @@ func (n *Node) Members() []Member {
 		select {
 		case <-n.done:
 		default:
-			st := n.rn.Status()
+			st := n.rawStatus()
 			prog = map[uint64]struct {
 				match  uint64
 				active bool
@@ -129,7 +129,7 @@ func (n *Node) RemoveNode(ctx context.Context, id uint64) error {
 // takes effect or ctx ends.
 func (n *Node) changeMembership(ctx context.Context, cc *pb.ConfChangeV2, done func(*pb.ConfState) bool) error {
 	for {
-		if err := n.rn.ProposeConfChange(ctx, cc); err != nil && ctx.Err() == nil {
+		if err := n.proposeConfChange(ctx, cc); err != nil && ctx.Err() == nil {
 			n.logger.Info("membership change not accepted yet", "err", err)
 		}
 		retry := time.NewTimer(time.Second)

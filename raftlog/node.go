@@ -75,7 +75,8 @@ type Node struct {
 	cfg    Config
 	logger *slog.Logger
 	wal    *wal
-	rn     raft.Node
+	raw    *raft.RawNode // owned by the Ready loop
+	inbox  *inbox        // how other goroutines reach raw
 
 	proposals *registry
 	reads     *readRegistry
@@ -95,8 +96,13 @@ type Node struct {
 	term        atomic.Uint64 // current term, from the last HardState
 	role        atomic.Value  // string
 	applyBatchN atomic.Uint64 // StateMachine.Apply calls (benchmarks)
+	stats       loopStats     // see loopstats.go
 
-	frontc   chan frontReq // TruncateFront requests, served by the Ready loop
+	frontc chan frontReq // TruncateFront requests, served by the Ready loop
+	// Held commit notices by follower, and when the oldest was held (see
+	// holdNotice); Ready loop only.
+	notices  map[uint64]*pb.Message
+	noticeAt time.Time
 	applier  *applier
 	durable  uint64 // last index fsynced; Ready loop only
 	campaign bool   // campaign after the next Advance; Ready loop only
@@ -168,6 +174,7 @@ func Open(cfg Config) (*Node, error) {
 		logger:    logger,
 		wal:       w,
 		proposals: newRegistry(cfg.NodeID),
+		inbox:     newInbox(),
 		reads:     newReadRegistry(),
 		commitCh:  make(chan struct{}),
 		appliedCh: make(chan struct{}),
@@ -223,25 +230,29 @@ func Open(cfg Config) (*Node, error) {
 		Logger:                    raftLogger{logger.With("sub", "raft")},
 	}
 	fresh := last == 0 && raft.IsEmptyHardState(hs)
+	if n.raw, err = raft.NewRawNode(rc); err != nil {
+		w.closeFiles()
+		return nil, fmt.Errorf("raftlog: open: %w", err)
+	}
 	if fresh && cfg.Join {
-		n.rn = raft.RestartNode(rc)
 		logger.Info("joining an existing raft group", "dir", cfg.Dir, "peers", len(cfg.Peers))
 	} else if fresh {
 		peers := make([]raft.Peer, 0, len(cfg.Peers))
 		for id, addr := range cfg.Peers {
 			peers = append(peers, raft.Peer{ID: id, Context: []byte(addr)})
 		}
-		n.rn = raft.StartNode(rc, peers)
+		if err := n.raw.Bootstrap(peers); err != nil {
+			w.closeFiles()
+			return nil, fmt.Errorf("raftlog: open: bootstrap: %w", err)
+		}
 		logger.Info("bootstrapped new raft group", "dir", cfg.Dir, "peers", len(peers))
 	} else {
-		n.rn = raft.RestartNode(rc)
 		logger.Info("recovered raft log", "dir", cfg.Dir, "first", first, "last", last,
 			"commit", hs.GetCommit(), "term", hs.GetTerm(), "applied", applied)
 	}
 	if cfg.Transport != nil {
 		cfg.Transport.UpdatePeers(n.addrs)
 		if err := cfg.Transport.Start(n); err != nil {
-			n.rn.Stop()
 			w.closeFiles()
 			return nil, fmt.Errorf("raftlog: open: start transport: %w", err)
 		}
@@ -251,55 +262,84 @@ func Open(cfg Config) (*Node, error) {
 	// unapplied (a fresh bootstrap), so the loop campaigns after the first
 	// Advance.
 	n.campaign = len(cfg.Peers) == 1 && (fresh || (len(cs.GetVoters()) == 1 && cs.GetVoters()[0] == cfg.NodeID))
-	campaign := n.campaign
-	go n.run()
-	if campaign && !fresh {
-		if err := n.rn.Campaign(context.Background()); err != nil {
+	if n.campaign && !fresh {
+		// Not yet running: raw is still ours. Should raft refuse (a conf
+		// change not yet applied), the loop tries again after an Advance.
+		if err := n.raw.Campaign(); err != nil {
 			logger.Warn("campaign failed", "err", err)
 		}
 	}
+	go n.run()
+	go n.reportLoopStats()
 	return n, nil
 }
 
-// run is the Ready loop, the node's owner goroutine. It keeps raft's
-// order: persist (one fdatasync) → send → apply → Advance, where "apply"
-// means handing the batch to the applier goroutine (see apply.go).
+// run is the Ready loop, the node's owner goroutine and the only one that
+// touches raw. Each turn takes everything queued in the inbox (inbox.go),
+// then handles one Ready in raft's order: persist (one fdatasync) → send →
+// apply → Advance, where "apply" means handing the batch to the applier
+// goroutine (see apply.go). While Readies keep coming it does not block.
 func (n *Node) run() {
 	ticker := time.NewTicker(n.cfg.TickInterval)
 	defer ticker.Stop()
 	go n.applier.run()
 	var err error
+	var lastAdv time.Time
+	var in loopInput
+	busy := true
+	noticeTimer := time.NewTimer(time.Hour)
+	noticeTimer.Stop()
+	defer noticeTimer.Stop()
 loop:
 	for {
-		select {
-		case <-ticker.C:
-			n.rn.Tick()
-		case rd := <-n.rn.Ready():
-			if err = n.handleReady(rd); err != nil {
+		due := n.flushNotices(false)
+		if busy {
+			// Between Readies: serve the timer and requests without
+			// waiting for them.
+			select {
+			case <-ticker.C:
+				n.raw.Tick()
+			case req := <-n.frontc:
+				if err = n.serveFront(req); err != nil {
+					break loop
+				}
+			case <-n.applier.done:
+				err = n.applier.err
+				break loop
+			case <-n.stopc:
+				break loop
+			default:
+			}
+		} else {
+			var noticeC <-chan time.Time
+			if due > 0 {
+				noticeTimer.Reset(due)
+				noticeC = noticeTimer.C
+			}
+			select {
+			case <-noticeC:
+			case <-ticker.C:
+				n.raw.Tick()
+			case <-n.inbox.wake: // drainInbox below takes what it announced
+			case req := <-n.frontc:
+				if err = n.serveFront(req); err != nil {
+					break loop
+				}
+			case <-n.applier.done:
+				err = n.applier.err
+				break loop
+			case <-n.stopc:
 				break loop
 			}
-			n.rn.Advance()
-			if n.campaign && n.leader.Load() == 0 && n.role.Load() == "follower" {
-				n.campaign = false
-				if err := n.rn.Campaign(context.Background()); err != nil {
-					n.logger.Warn("campaign failed", "err", err)
-				}
+		}
+		n.drainInbox(&in)
+		busy = n.raw.HasReady()
+		if busy {
+			if err = n.turn(&lastAdv); err != nil {
+				break loop
 			}
-		case req := <-n.frontc:
-			err = n.truncateFront(req.index)
-			req.errc <- err
-			if err != nil && !errors.Is(err, errTruncateRange) {
-				break loop // the WAL is in an unknown state
-			}
-			err = nil
-		case <-n.applier.done:
-			err = n.applier.err
-			break loop
-		case <-n.stopc:
-			break loop
 		}
 	}
-	n.rn.Stop()
 	if n.cfg.Transport != nil {
 		if terr := n.cfg.Transport.Close(); terr != nil {
 			n.logger.Warn("closing transport", "err", terr)
@@ -324,6 +364,33 @@ loop:
 	n.err = err
 	n.errMu.Unlock()
 	close(n.done)
+}
+
+// turn handles one Ready and advances raft past it; last is when the
+// previous turn ended (loop statistics).
+func (n *Node) turn(last *time.Time) error {
+	rd := n.raw.Ready()
+	t0 := time.Now()
+	if !last.IsZero() {
+		n.stats.idleNs.Add(uint64(t0.Sub(*last)))
+	}
+	n.stats.readies.Add(1)
+	n.stats.entries.Add(uint64(len(rd.Entries)))
+	n.stats.committed.Add(uint64(len(rd.CommittedEntries)))
+	n.stats.msgs.Add(uint64(len(rd.Messages)))
+	if err := n.handleReady(rd); err != nil {
+		return err
+	}
+	n.raw.Advance(rd)
+	*last = time.Now()
+	n.stats.readyNs.Add(uint64(last.Sub(t0)))
+	if n.campaign && n.leader.Load() == 0 && n.role.Load() == "follower" {
+		n.campaign = false
+		if err := n.raw.Campaign(); err != nil {
+			n.logger.Warn("campaign failed", "err", err)
+		}
+	}
+	return nil
 }
 
 func (n *Node) handleReady(rd raft.Ready) error {
@@ -375,9 +442,28 @@ func (n *Node) handleReady(rd raft.Ready) error {
 	if !raft.IsEmptyHardState(rd.HardState) {
 		hs = rd.HardState
 	}
+	// A leader's appends and heartbeats go out before its own fsync: the
+	// followers write in parallel with it (raft thesis §10.2.1). They do
+	// not depend on the leader's disk: the entries count as committed only
+	// once a quorum has them durable, and the leader's own copy counts only
+	// after its fsync (at Advance). Everything else (votes, responses)
+	// waits for the fsync below, since it promises durable state.
+	msgs := rd.Messages
+	if len(msgs) > 0 && n.cfg.Transport != nil && n.role.Load() == "leader" {
+		var early []*pb.Message
+		early, msgs = n.splitLeaderMessages(msgs)
+		if len(early) > 0 {
+			n.cfg.Transport.Send(early)
+		}
+	}
 	sync := rd.MustSync
+	syncStart := time.Now()
 	if err := n.wal.append(rd.Entries, hs, sync); err != nil {
 		return err
+	}
+	if sync {
+		n.stats.syncs.Add(1)
+		n.stats.syncNs.Add(uint64(time.Since(syncStart)))
 	}
 	if sync {
 		_, n.durable = n.wal.bounds()
@@ -386,15 +472,18 @@ func (n *Node) handleReady(rd raft.Ready) error {
 		n.setCommitted(hs.GetCommit())
 	}
 	// 2. Send, now that everything they may acknowledge is durable.
-	if len(rd.Messages) > 0 && n.cfg.Transport != nil {
-		n.cfg.Transport.Send(rd.Messages)
+	if len(msgs) > 0 && n.cfg.Transport != nil {
+		n.cfg.Transport.Send(msgs)
 	}
 	// 3. Apply, if not done early.
 	switch {
 	case len(ce) == 0 || early:
 	case hasConfChange(ce) || n.cfg.serialApply:
 		// Membership changes are applied on this goroutine, in order with
-		// everything queued before them.
+		// everything queued before them. Held commit notices go out
+		// first: a member this change removes learns of its removal only
+		// from them.
+		n.flushNotices(true)
 		if err := n.applier.drain(); err != nil {
 			return err
 		}
@@ -414,6 +503,86 @@ func (n *Node) handleReady(rd raft.Ready) error {
 	}
 	for _, rs := range rd.ReadStates {
 		n.reads.deliver(rs.RequestCtx, rs.Index)
+	}
+	return nil
+}
+
+// splitLeaderMessages separates the messages a leader may send before its
+// own fsync (appends and heartbeats) from the rest, keeping each group's
+// order. Appends without entries are commit notices (raft sends one to
+// every follower each time the commit index moves, and each is answered):
+// they are held back for up to noticeDelay (see holdNotice).
+func (n *Node) splitLeaderMessages(msgs []*pb.Message) (early, late []*pb.Message) {
+	for _, m := range msgs {
+		switch m.GetType() {
+		case pb.MessageType_MsgApp:
+			if len(m.GetEntries()) == 0 {
+				n.holdNotice(m)
+				continue
+			}
+			delete(n.notices, m.GetTo()) // this one carries a newer commit
+			early = append(early, m)
+		case pb.MessageType_MsgHeartbeat:
+			early = append(early, m)
+		default:
+			late = append(late, m)
+		}
+	}
+	return early, late
+}
+
+// noticeDelay is how long a leader holds a commit notice for a follower
+// in the hope that an append with entries (which carries the commit index
+// too) supersedes it. Under load that happens within a fsync or two, and
+// the notice, its answer and one follower Ready per notice are saved; when
+// writes stop, followers learn the last commit index this much later.
+const noticeDelay = time.Millisecond
+
+// holdNotice keeps m, an append without entries, as the pending notice for
+// its follower, replacing an older one: it says the same with an older
+// commit index. Dropping a superseded notice is what a lossy network may
+// do; raft does not depend on any one of them. Ready loop only.
+func (n *Node) holdNotice(m *pb.Message) {
+	if n.notices == nil {
+		n.notices = make(map[uint64]*pb.Message)
+	}
+	if len(n.notices) == 0 {
+		n.noticeAt = time.Now()
+	}
+	n.notices[m.GetTo()] = m
+}
+
+// flushNotices sends the held commit notices (when forced or once the
+// oldest is noticeDelay old) and says how long until the next flush is
+// due (0: nothing held). A node that stopped leading drops them. Ready
+// loop only.
+func (n *Node) flushNotices(force bool) time.Duration {
+	if len(n.notices) == 0 {
+		return 0
+	}
+	if n.role.Load() != "leader" {
+		clear(n.notices)
+		return 0
+	}
+	if wait := noticeDelay - time.Since(n.noticeAt); wait > 0 && !force {
+		return wait
+	}
+	msgs := make([]*pb.Message, 0, len(n.notices))
+	for _, m := range n.notices {
+		msgs = append(msgs, m)
+	}
+	clear(n.notices)
+	n.cfg.Transport.Send(msgs)
+	return 0
+}
+
+// serveFront runs a TruncateFront request; an error other than a bad
+// range leaves the WAL in an unknown state and stops the loop.
+func (n *Node) serveFront(req frontReq) error {
+	err := n.truncateFront(req.index)
+	req.errc <- err
+	if err != nil && !errors.Is(err, errTruncateRange) {
+		return err
 	}
 	return nil
 }
@@ -498,19 +667,23 @@ func roleName(s raft.StateType) string {
 	return "follower"
 }
 
-// Step delivers an inbound raft message (the Transport calls it).
+// Step delivers an inbound raft message (the Transport calls it). It
+// queues the message for the Ready loop and does not wait for it.
 func (n *Node) Step(ctx context.Context, m *pb.Message) error {
-	if err := n.rn.Step(ctx, m); err != nil {
-		if errors.Is(err, raft.ErrStopped) {
-			return fmt.Errorf("raftlog: step: %w", ErrStopped)
-		}
-		return fmt.Errorf("raftlog: step: %w", err)
+	select {
+	case <-n.done:
+		return fmt.Errorf("raftlog: step: %w", ErrStopped)
+	default:
 	}
+	n.inbox.step(m)
 	return nil
 }
 
-// ReportUnreachable tells raft a message to id could not be sent.
-func (n *Node) ReportUnreachable(id uint64) { n.rn.ReportUnreachable(id) }
+// ReportUnreachable tells raft a message to id could not be sent. It never
+// blocks (the Ready loop itself calls it through Transport.Send).
+func (n *Node) ReportUnreachable(id uint64) {
+	n.inbox.do(func(rn *raft.RawNode) { rn.ReportUnreachable(id) })
+}
 
 // ReportSnapshot tells raft whether a snapshot reached peer id.
 func (n *Node) ReportSnapshot(id uint64, failed bool) {
@@ -518,7 +691,7 @@ func (n *Node) ReportSnapshot(id uint64, failed bool) {
 	if failed {
 		st = raft.SnapshotFailure
 	}
-	n.rn.ReportSnapshot(id, st)
+	n.inbox.do(func(rn *raft.RawNode) { rn.ReportSnapshot(id, st) })
 }
 
 // Status returns the node's current view of the group.
@@ -532,7 +705,7 @@ func (n *Node) Status() Status {
 	case <-n.done:
 		st.Role = "stopped"
 	default:
-		rs := n.rn.Status()
+		rs := n.rawStatus()
 		st.Term = rs.HardState.GetTerm()
 		st.Leader = rs.SoftState.Lead
 		st.Role = roleName(rs.SoftState.RaftState)

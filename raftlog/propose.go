@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"math"
 	"sync"
@@ -77,6 +76,14 @@ func (r *registry) register() (uint64, chan proposalResult) {
 	return id, ch
 }
 
+// waiting reports whether a Propose call still waits for id.
+func (r *registry) waiting(id uint64) bool {
+	r.mu.Lock()
+	_, ok := r.waiters[id]
+	r.mu.Unlock()
+	return ok
+}
+
 func (r *registry) cancel(id uint64) {
 	r.mu.Lock()
 	delete(r.waiters, id)
@@ -123,18 +130,10 @@ func (n *Node) Propose(ctx context.Context, data []byte) (any, uint64, error) {
 	leaderCh := n.leaderCh
 	n.mu.Unlock()
 	propTerm, propLeader := n.term.Load(), n.leader.Load()
-	if err := n.rn.Propose(ctx, frame(id, data)); err != nil {
-		n.proposals.cancel(id)
-		switch {
-		case errors.Is(err, raft.ErrProposalDropped):
-			return nil, 0, fmt.Errorf("raftlog: propose: %w", ErrProposalDropped)
-		case errors.Is(err, raft.ErrStopped):
-			return nil, 0, n.stoppedErr("propose")
-		case ctx.Err() != nil:
-			return nil, 0, ctx.Err()
-		}
-		return nil, 0, fmt.Errorf("raftlog: propose: %w", err)
-	}
+	// The loop steps it into raft with whatever else is queued; if raft
+	// refuses the batch, the refusal arrives on ch. While no leader is
+	// known the loop holds it, as long as ctx allows.
+	n.inbox.propose(&pb.Entry{Data: frame(id, data)})
 	for {
 		select {
 		case res := <-ch:
@@ -288,15 +287,7 @@ func (n *Node) WaitReadable(ctx context.Context) (uint64, error) {
 		leaderCh := n.leaderCh
 		n.mu.Unlock()
 		if !asked && n.leader.Load() != 0 {
-			if err := n.rn.ReadIndex(ctx, rctx); err != nil {
-				if errors.Is(err, raft.ErrStopped) {
-					return 0, n.stoppedErr("read index")
-				}
-				if ctx.Err() != nil {
-					return 0, ctx.Err()
-				}
-				return 0, fmt.Errorf("raftlog: read index: %w", err)
-			}
+			n.inbox.do(func(rn *raft.RawNode) { rn.ReadIndex(rctx) })
 			asked = true
 		}
 		select {

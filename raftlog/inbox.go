@@ -1,0 +1,195 @@
+package raftlog
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"sync"
+
+	"go.etcd.io/raft/v3"
+	pb "go.etcd.io/raft/v3/raftpb"
+)
+
+// The Ready loop owns a raft.RawNode. Everything other goroutines want of
+// raft (proposals, inbound messages, read-index requests, reports) goes
+// into the inbox, and the loop takes all of it at once before it asks for
+// the next Ready. So the proposals and acknowledgements that arrived during
+// one fdatasync become one raft step each and one Ready: one append, one
+// send per peer, one apply batch. raft.Node would hand each of them to its
+// own goroutine one at a time and emit a Ready for almost each; on a busy
+// machine those goroutine handoffs and tiny Readies were most of the cost.
+
+// inboxMaxMsgs bounds queued inbound messages; beyond it they are dropped
+// as a lossy network would (raft retransmits), so a flood cannot grow the
+// heap without bound.
+const inboxMaxMsgs = 16384
+
+type inbox struct {
+	mu    sync.Mutex
+	props []*pb.Entry // framed proposals, in arrival order
+	msgs  []*pb.Message
+	ops   []func(*raft.RawNode)
+	// wake has room for one signal: set when the inbox goes from empty to
+	// not empty, taken by the loop.
+	wake     chan struct{}
+	signaled bool
+}
+
+func newInbox() *inbox { return &inbox{wake: make(chan struct{}, 1)} }
+
+// signalLocked wakes the loop unless a wake-up is already pending.
+func (in *inbox) signalLocked() {
+	if !in.signaled {
+		in.signaled = true
+		in.wake <- struct{}{}
+	}
+}
+
+func (in *inbox) propose(e *pb.Entry) {
+	in.mu.Lock()
+	in.props = append(in.props, e)
+	in.signalLocked()
+	in.mu.Unlock()
+}
+
+func (in *inbox) step(m *pb.Message) bool {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if len(in.msgs) >= inboxMaxMsgs && m.GetType() != pb.MessageType_MsgSnap {
+		return false
+	}
+	in.msgs = append(in.msgs, m)
+	in.signalLocked()
+	return true
+}
+
+func (in *inbox) do(op func(*raft.RawNode)) {
+	in.mu.Lock()
+	in.ops = append(in.ops, op)
+	in.signalLocked()
+	in.mu.Unlock()
+}
+
+// take swaps out everything queued. The loop gives the slices back
+// (emptied) through the arguments, so steady state allocates nothing.
+func (in *inbox) take(props []*pb.Entry, msgs []*pb.Message, ops []func(*raft.RawNode)) ([]*pb.Entry, []*pb.Message, []func(*raft.RawNode)) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	// Drain a pending signal: everything it announced is taken now.
+	select {
+	case <-in.wake:
+	default:
+	}
+	in.signaled = false
+	props, in.props = in.props, props[:0]
+	msgs, in.msgs = in.msgs, msgs[:0]
+	ops, in.ops = in.ops, ops[:0]
+	return props, msgs, ops
+}
+
+// loopInput is the loop's side of the inbox: the buffers it swaps in and
+// the proposals it holds while no leader is known.
+type loopInput struct {
+	props []*pb.Entry
+	msgs  []*pb.Message
+	ops   []func(*raft.RawNode)
+	held  []*pb.Entry // proposals waiting for a leader
+}
+
+// drainInbox steps everything queued into raft. Runs on the loop.
+func (n *Node) drainInbox(li *loopInput) {
+	var props []*pb.Entry
+	props, li.msgs, li.ops = n.inbox.take(li.props, li.msgs, li.ops)
+	for i, op := range li.ops {
+		op(n.raw)
+		li.ops[i] = nil
+	}
+	for i, m := range li.msgs {
+		// Errors are a lossy network's: a local message type from a peer,
+		// a response from a peer no longer in the group.
+		_ = n.raw.Step(m)
+		li.msgs[i] = nil
+	}
+	li.props = props
+	if len(li.held) > 0 {
+		// Held while no leader was known: drop those whose callers gave
+		// up (they returned ctx.Err(), so nobody waits for them).
+		keep := li.held[:0]
+		for _, e := range li.held {
+			if n.proposals.waiting(entryProposalID(e)) {
+				keep = append(keep, e)
+			}
+		}
+		clear(li.held[len(keep):])
+		li.held = keep
+	}
+	if len(props) == 0 && len(li.held) == 0 {
+		return
+	}
+	if n.raw.BasicStatus().Lead == raft.None {
+		// raft drops proposals while no leader is known. Keep them until
+		// one is elected, as raft.Node would keep its proposers waiting;
+		// the proposers' contexts bound the wait.
+		li.held = append(li.held, props...)
+		li.props = nil
+		return
+	}
+	batch := props
+	if len(li.held) > 0 {
+		batch = append(li.held, props...)
+		li.held = nil
+	}
+	m := &pb.Message{Type: pb.MessageType_MsgProp.Enum(), From: new(n.cfg.NodeID), Entries: batch}
+	if err := n.raw.Step(m); err != nil {
+		// Refused as a whole (a leadership transfer in progress, the
+		// uncommitted-size limit): nothing was appended.
+		if errors.Is(err, raft.ErrProposalDropped) {
+			err = ErrProposalDropped
+		}
+		for _, e := range batch {
+			n.proposals.deliver(entryProposalID(e), proposalResult{err: err})
+		}
+	}
+	// The slice now belongs to raft (a follower forwards the message as
+	// is): the inbox starts a new one.
+	li.props = nil
+}
+
+func entryProposalID(e *pb.Entry) uint64 {
+	d := e.GetData()
+	if len(d) < frameHeaderSize {
+		return 0
+	}
+	return binary.LittleEndian.Uint64(d[1:9])
+}
+
+// rawStatus runs raft's Status on the loop; a zero Status once stopped.
+func (n *Node) rawStatus() raft.Status {
+	ch := make(chan raft.Status, 1)
+	n.inbox.do(func(rn *raft.RawNode) { ch <- rn.Status() })
+	select {
+	case st := <-ch:
+		return st
+	case <-n.done:
+		return raft.Status{}
+	}
+}
+
+// proposeConfChange steps a membership change proposal on the loop and
+// returns raft's verdict on it.
+func (n *Node) proposeConfChange(ctx context.Context, cc pb.ConfChangeI) error {
+	errc := make(chan error, 1)
+	n.inbox.do(func(rn *raft.RawNode) { errc <- rn.ProposeConfChange(cc) })
+	select {
+	case err := <-errc:
+		if err != nil {
+			return fmt.Errorf("raftlog: propose conf change: %w", err)
+		}
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-n.done:
+		return n.stoppedErr("propose conf change")
+	}
+}
