@@ -164,18 +164,6 @@ func entryProposalID(e *pb.Entry) uint64 {
 	return binary.LittleEndian.Uint64(d[1:9])
 }
 
-// rawStatus runs raft's Status on the loop; a zero Status once stopped.
-func (n *Node) rawStatus() raft.Status {
-	ch := make(chan raft.Status, 1)
-	n.inbox.do(func(rn *raft.RawNode) { ch <- rn.Status() })
-	select {
-	case st := <-ch:
-		return st
-	case <-n.done:
-		return raft.Status{}
-	}
-}
-
 // proposeConfChange steps a membership change proposal on the loop and
 // returns raft's verdict on it.
 func (n *Node) proposeConfChange(ctx context.Context, cc pb.ConfChangeI) error {

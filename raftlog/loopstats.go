@@ -1,9 +1,13 @@
 package raftlog
 
 import (
+	"fmt"
 	"os"
+	"strings"
 	"sync/atomic"
 	"time"
+
+	pb "go.etcd.io/raft/v3/raftpb"
 )
 
 // loopStats counts what the Ready loop does, for tuning: with
@@ -13,6 +17,15 @@ import (
 type loopStats struct {
 	readies, entries, committed, msgs, syncs atomic.Uint64
 	syncNs, readyNs, idleNs                  atomic.Uint64
+	// sent counts outgoing messages by raftpb.MessageType (types ≥ 32
+	// share the last slot).
+	sent [32]atomic.Uint64
+}
+
+func (s *loopStats) countSent(msgs []*pb.Message) {
+	for _, m := range msgs {
+		s.sent[min(int(m.GetType()), len(s.sent)-1)].Add(1)
+	}
 }
 
 const loopStatsEvery = 2 * time.Second
@@ -37,7 +50,14 @@ func (n *Node) reportLoopStats() {
 		if r == 0 {
 			continue
 		}
+		var sent []string
+		for i := range s.sent {
+			if c := s.sent[i].Swap(0); c > 0 {
+				sent = append(sent, fmt.Sprintf("%s=%d", pb.MessageType(i), c/secs))
+			}
+		}
 		n.logger.Info("ready loop",
+			"sent_per_s", strings.Join(sent, ","),
 			"readies_per_s", r/secs,
 			"entries_per_ready", per(s.entries.Swap(0), r),
 			"committed_per_ready", per(s.committed.Swap(0), r),

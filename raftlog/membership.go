@@ -40,27 +40,10 @@ type Member struct {
 func (n *Node) Members() []Member {
 	_, cs, _ := n.wal.state()
 	addrs := n.peerAddrs()
-	var prog map[uint64]struct {
-		match  uint64
-		active bool
-	}
+	var prog map[uint64]memberProgress
 	lead := n.leader.Load() == n.cfg.NodeID
-	if lead {
-		select {
-		case <-n.done:
-		default:
-			st := n.rawStatus()
-			prog = map[uint64]struct {
-				match  uint64
-				active bool
-			}{}
-			for id, pr := range st.Progress {
-				prog[id] = struct {
-					match  uint64
-					active bool
-				}{pr.Match, pr.RecentActive}
-			}
-		}
+	if p := n.progress.Load(); lead && p != nil {
+		prog = *p
 	}
 	conn, _ := n.cfg.Transport.(interface{ Connected(id uint64) bool })
 	var out []Member

@@ -12,6 +12,7 @@ import (
 
 	"go.etcd.io/raft/v3"
 	pb "go.etcd.io/raft/v3/raftpb"
+	"go.etcd.io/raft/v3/tracker"
 )
 
 // Config configures a Node. Zero values take the documented defaults.
@@ -63,7 +64,9 @@ type Entry struct {
 	Data        []byte
 }
 
-// Status is a point-in-time view of the node.
+// Status is a point-in-time view of the node, as of the last Ready. It
+// never waits for the Ready loop: callers may hold state-machine read
+// transactions, which a snapshot install on the loop waits for.
 type Status struct {
 	ID, Leader, Term, Commit, Applied uint64
 	Role                              string // "leader", "follower", "candidate", "pre-candidate"
@@ -80,6 +83,11 @@ type Node struct {
 
 	proposals *registry
 	reads     *readRegistry
+	// WaitReadable callers waiting for the next read-index request, and
+	// the read loop's wake-up (see WaitReadable).
+	readMu   sync.Mutex
+	readNext *readBatch
+	readWake chan struct{}
 
 	// progress: committed and applied indexes and the leader, with
 	// close-and-replace notification channels; mu guards the fields
@@ -97,12 +105,11 @@ type Node struct {
 	role        atomic.Value  // string
 	applyBatchN atomic.Uint64 // StateMachine.Apply calls (benchmarks)
 	stats       loopStats     // see loopstats.go
+	// progress is the leader's view of its followers, as of the last tick
+	// (nil when not leading).
+	progress atomic.Pointer[map[uint64]memberProgress]
 
-	frontc chan frontReq // TruncateFront requests, served by the Ready loop
-	// Held commit notices by follower, and when the oldest was held (see
-	// holdNotice); Ready loop only.
-	notices  map[uint64]*pb.Message
-	noticeAt time.Time
+	frontc   chan frontReq // TruncateFront requests, served by the Ready loop
 	applier  *applier
 	durable  uint64 // last index fsynced; Ready loop only
 	campaign bool   // campaign after the next Advance; Ready loop only
@@ -176,6 +183,7 @@ func Open(cfg Config) (*Node, error) {
 		proposals: newRegistry(cfg.NodeID),
 		inbox:     newInbox(),
 		reads:     newReadRegistry(),
+		readWake:  make(chan struct{}, 1),
 		commitCh:  make(chan struct{}),
 		appliedCh: make(chan struct{}),
 		leaderCh:  make(chan struct{}),
@@ -270,6 +278,7 @@ func Open(cfg Config) (*Node, error) {
 		}
 	}
 	go n.run()
+	go n.readLoop()
 	go n.reportLoopStats()
 	return n, nil
 }
@@ -287,18 +296,14 @@ func (n *Node) run() {
 	var lastAdv time.Time
 	var in loopInput
 	busy := true
-	noticeTimer := time.NewTimer(time.Hour)
-	noticeTimer.Stop()
-	defer noticeTimer.Stop()
 loop:
 	for {
-		due := n.flushNotices(false)
 		if busy {
 			// Between Readies: serve the timer and requests without
 			// waiting for them.
 			select {
 			case <-ticker.C:
-				n.raw.Tick()
+				n.tick()
 			case req := <-n.frontc:
 				if err = n.serveFront(req); err != nil {
 					break loop
@@ -311,15 +316,9 @@ loop:
 			default:
 			}
 		} else {
-			var noticeC <-chan time.Time
-			if due > 0 {
-				noticeTimer.Reset(due)
-				noticeC = noticeTimer.C
-			}
 			select {
-			case <-noticeC:
 			case <-ticker.C:
-				n.raw.Tick()
+				n.tick()
 			case <-n.inbox.wake: // drainInbox below takes what it announced
 			case req := <-n.frontc:
 				if err = n.serveFront(req); err != nil {
@@ -396,6 +395,7 @@ func (n *Node) turn(last *time.Time) error {
 func (n *Node) handleReady(rd raft.Ready) error {
 	if rd.SoftState != nil {
 		n.role.Store(roleName(rd.SoftState.RaftState))
+		n.publishProgress()
 		if old := n.leader.Swap(rd.SoftState.Lead); old != rd.SoftState.Lead {
 			n.mu.Lock()
 			close(n.leaderCh)
@@ -449,11 +449,11 @@ func (n *Node) handleReady(rd raft.Ready) error {
 	// after its fsync (at Advance). Everything else (votes, responses)
 	// waits for the fsync below, since it promises durable state.
 	msgs := rd.Messages
-	if len(msgs) > 0 && n.cfg.Transport != nil && n.role.Load() == "leader" {
+	if len(msgs) > 0 && n.cfg.Transport != nil {
 		var early []*pb.Message
-		early, msgs = n.splitLeaderMessages(msgs)
+		early, msgs = n.splitMessages(msgs)
 		if len(early) > 0 {
-			n.cfg.Transport.Send(early)
+			n.send(early)
 		}
 	}
 	sync := rd.MustSync
@@ -473,17 +473,14 @@ func (n *Node) handleReady(rd raft.Ready) error {
 	}
 	// 2. Send, now that everything they may acknowledge is durable.
 	if len(msgs) > 0 && n.cfg.Transport != nil {
-		n.cfg.Transport.Send(msgs)
+		n.send(msgs)
 	}
 	// 3. Apply, if not done early.
 	switch {
 	case len(ce) == 0 || early:
 	case hasConfChange(ce) || n.cfg.serialApply:
 		// Membership changes are applied on this goroutine, in order with
-		// everything queued before them. Held commit notices go out
-		// first: a member this change removes learns of its removal only
-		// from them.
-		n.flushNotices(true)
+		// everything queued before them.
 		if err := n.applier.drain(); err != nil {
 			return err
 		}
@@ -507,22 +504,16 @@ func (n *Node) handleReady(rd raft.Ready) error {
 	return nil
 }
 
-// splitLeaderMessages separates the messages a leader may send before its
-// own fsync (appends and heartbeats) from the rest, keeping each group's
-// order. Appends without entries are commit notices (raft sends one to
-// every follower each time the commit index moves, and each is answered):
-// they are held back for up to noticeDelay (see holdNotice).
-func (n *Node) splitLeaderMessages(msgs []*pb.Message) (early, late []*pb.Message) {
+// splitMessages separates the messages that may go out before this
+// Ready's fsync from the rest, keeping each group's order: a leader's
+// appends and heartbeats, and requests forwarded to the leader (proposals,
+// read-index requests), which promise nothing about this node's disk.
+func (n *Node) splitMessages(msgs []*pb.Message) (early, late []*pb.Message) {
 	for _, m := range msgs {
 		switch m.GetType() {
-		case pb.MessageType_MsgApp:
-			if len(m.GetEntries()) == 0 {
-				n.holdNotice(m)
-				continue
-			}
-			delete(n.notices, m.GetTo()) // this one carries a newer commit
+		case pb.MessageType_MsgProp, pb.MessageType_MsgReadIndex:
 			early = append(early, m)
-		case pb.MessageType_MsgHeartbeat:
+		case pb.MessageType_MsgApp, pb.MessageType_MsgHeartbeat:
 			early = append(early, m)
 		default:
 			late = append(late, m)
@@ -531,49 +522,31 @@ func (n *Node) splitLeaderMessages(msgs []*pb.Message) (early, late []*pb.Messag
 	return early, late
 }
 
-// noticeDelay is how long a leader holds a commit notice for a follower
-// in the hope that an append with entries (which carries the commit index
-// too) supersedes it. Under load that happens within a fsync or two, and
-// the notice, its answer and one follower Ready per notice are saved; when
-// writes stop, followers learn the last commit index this much later.
-const noticeDelay = time.Millisecond
-
-// holdNotice keeps m, an append without entries, as the pending notice for
-// its follower, replacing an older one: it says the same with an older
-// commit index. Dropping a superseded notice is what a lossy network may
-// do; raft does not depend on any one of them. Ready loop only.
-func (n *Node) holdNotice(m *pb.Message) {
-	if n.notices == nil {
-		n.notices = make(map[uint64]*pb.Message)
-	}
-	if len(n.notices) == 0 {
-		n.noticeAt = time.Now()
-	}
-	n.notices[m.GetTo()] = m
+// tick advances raft's clock and, on a leader, publishes the followers'
+// progress for Members (read there without waiting for the loop).
+func (n *Node) tick() {
+	n.raw.Tick()
+	n.publishProgress()
 }
 
-// flushNotices sends the held commit notices (when forced or once the
-// oldest is noticeDelay old) and says how long until the next flush is
-// due (0: nothing held). A node that stopped leading drops them. Ready
-// loop only.
-func (n *Node) flushNotices(force bool) time.Duration {
-	if len(n.notices) == 0 {
-		return 0
+// publishProgress stores the leader's view of its followers for Members;
+// nil when this node does not lead. Ready loop only.
+func (n *Node) publishProgress() {
+	if n.raw.BasicStatus().RaftState != raft.StateLeader {
+		n.progress.Store(nil)
+		return
 	}
-	if n.role.Load() != "leader" {
-		clear(n.notices)
-		return 0
-	}
-	if wait := noticeDelay - time.Since(n.noticeAt); wait > 0 && !force {
-		return wait
-	}
-	msgs := make([]*pb.Message, 0, len(n.notices))
-	for _, m := range n.notices {
-		msgs = append(msgs, m)
-	}
-	clear(n.notices)
-	n.cfg.Transport.Send(msgs)
-	return 0
+	prog := make(map[uint64]memberProgress)
+	n.raw.WithProgress(func(id uint64, _ raft.ProgressType, pr tracker.Progress) {
+		prog[id] = memberProgress{match: pr.Match, active: pr.RecentActive}
+	})
+	n.progress.Store(&prog)
+}
+
+// memberProgress is what the leader knows of a member's log.
+type memberProgress struct {
+	match  uint64
+	active bool
 }
 
 // serveFront runs a TruncateFront request; an error other than a bad
@@ -701,14 +674,11 @@ func (n *Node) Status() Status {
 	n.mu.Unlock()
 	st.Leader = n.leader.Load()
 	st.Role, _ = n.role.Load().(string)
+	st.Term = n.term.Load()
 	select {
 	case <-n.done:
 		st.Role = "stopped"
 	default:
-		rs := n.rawStatus()
-		st.Term = rs.HardState.GetTerm()
-		st.Leader = rs.SoftState.Lead
-		st.Role = roleName(rs.SoftState.RaftState)
 	}
 	return st
 }
@@ -765,4 +735,10 @@ func (n *Node) stoppedErr(op string) error {
 		return fmt.Errorf("raftlog: %s: %w", op, ErrStopped)
 	}
 	return fmt.Errorf("raftlog: %s: %w: %w", op, ErrStopped, err)
+}
+
+// send hands messages to the transport. Ready loop only.
+func (n *Node) send(msgs []*pb.Message) {
+	n.stats.countSent(msgs)
+	n.cfg.Transport.Send(msgs)
 }

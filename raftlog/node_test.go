@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -25,6 +26,8 @@ type memSM struct {
 	log     []Entry // every entry applied since this memSM was created
 	calls   int
 	failAt  uint64 // Apply fails on the batch containing this index
+	// gate, when set, holds every Apply until it is closed.
+	gate atomic.Pointer[chan struct{}]
 }
 
 func newMemSM(t *testing.T, dir string) *memSM {
@@ -37,6 +40,9 @@ func newMemSM(t *testing.T, dir string) *memSM {
 }
 
 func (s *memSM) Apply(ents []Entry) ([]any, error) {
+	if g := s.gate.Load(); g != nil {
+		<-*g
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.calls++
@@ -601,5 +607,44 @@ func TestSoleVoterTruncateWhileApplyingAhead(t *testing.T) {
 	n2 := mustOpen(t, dir, newMemSM(t, dir))
 	if _, idx := mustPropose(t, ctx, n2, "after restart"); idx <= last {
 		t.Fatalf("new entry at %d, want after %d", idx, last)
+	}
+}
+
+// TestStatusDoesNotWaitForTheLoop: Status and Members answer while the
+// Ready loop is busy (here: stuck in an Apply). A SQL session reading the
+// logdb_cluster view holds a state-machine read transaction, and a
+// snapshot install on the loop waits for those to end: had Status waited
+// for the loop, the two would deadlock.
+func TestStatusDoesNotWaitForTheLoop(t *testing.T) {
+	ctx := testCtx(t)
+	sm := newMemSM(t, t.TempDir())
+	n := mustOpen(t, t.TempDir(), sm)
+	defer mustShutdown(t, n)
+	mustPropose(t, ctx, n, "first")
+	gate := make(chan struct{})
+	sm.gate.Store(&gate)
+	proposed := make(chan error, 1)
+	go func() {
+		_, _, err := n.Propose(ctx, []byte("held"))
+		proposed <- err
+	}()
+	time.Sleep(50 * time.Millisecond) // the loop is now inside Apply
+	answered := make(chan Status, 1)
+	go func() {
+		st := n.Status()
+		n.Members()
+		answered <- st
+	}()
+	select {
+	case st := <-answered:
+		if st.Role != "leader" || st.Leader != 1 {
+			t.Errorf("status while applying: %+v", st)
+		}
+	case <-time.After(2 * time.Second):
+		t.Error("Status or Members waited for the Ready loop")
+	}
+	close(gate)
+	if err := <-proposed; err != nil {
+		t.Fatal(err)
 	}
 }

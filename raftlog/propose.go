@@ -271,7 +271,68 @@ func (r *readRegistry) deliver(rctx []byte, index uint64) {
 // node) and then waits until this node has applied at least that index.
 // A read at the applied state after it returns sees every write
 // acknowledged before WaitReadable was called.
+//
+// Callers share requests (as etcd's read loop does): one request is in
+// flight at a time, and everyone who arrives meanwhile waits for the next
+// one, issued once it returns. Each caller's index still comes from a
+// request made after it arrived, which is all linearizability asks, and
+// a cluster pays one heartbeat round per round trip instead of one per
+// transaction.
 func (n *Node) WaitReadable(ctx context.Context) (uint64, error) {
+	n.readMu.Lock()
+	b := n.readNext
+	if b == nil {
+		b = &readBatch{done: make(chan struct{})}
+		n.readNext = b
+	}
+	n.readMu.Unlock()
+	select {
+	case n.readWake <- struct{}{}:
+	default: // the read loop is already due to look
+	}
+	select {
+	case <-b.done:
+		if b.err != nil {
+			return 0, b.err
+		}
+		return b.index, n.waitApplied(ctx, b.index)
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	case <-n.done:
+		return 0, n.stoppedErr("read index")
+	}
+}
+
+// readBatch is the WaitReadable callers served by one read-index request.
+type readBatch struct {
+	done  chan struct{} // closed once index or err is set
+	index uint64
+	err   error
+}
+
+// readLoop issues the read-index requests, one at a time, each for the
+// callers that gathered while the previous one was in flight.
+func (n *Node) readLoop() {
+	for {
+		select {
+		case <-n.readWake:
+		case <-n.done:
+			return
+		}
+		n.readMu.Lock()
+		b := n.readNext
+		n.readNext = nil
+		n.readMu.Unlock()
+		if b == nil {
+			continue
+		}
+		b.index, b.err = n.readIndex()
+		close(b.done)
+	}
+}
+
+// readIndex asks raft for a read index until it answers or the node stops.
+func (n *Node) readIndex() (uint64, error) {
 	rctx, id, ch := n.reads.register()
 	defer n.reads.cancel(id)
 	// raft drops a read request while there is no leader (just after Open,
@@ -292,14 +353,12 @@ func (n *Node) WaitReadable(ctx context.Context) (uint64, error) {
 		}
 		select {
 		case idx := <-ch:
-			return idx, n.waitApplied(ctx, idx)
+			return idx, nil
 		case <-leaderCh:
 			asked = false
 		case <-timer.C:
 			asked = false
 			timer.Reset(retry)
-		case <-ctx.Done():
-			return 0, ctx.Err()
 		case <-n.done:
 			return 0, n.stoppedErr("read index")
 		}
