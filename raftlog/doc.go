@@ -60,11 +60,11 @@
 //     followers write while it does, and its own copy counts toward the
 //     quorum only at Advance, after its fsync. Proposals and read-index
 //     requests a follower forwards to the leader go early too: they
-//     promise nothing about its disk. (Holding back the leader's
-//     entry-less appends, the commit notices raft sends each follower
-//     whenever the commit index moves, was tried: it saved nothing
-//     measurable at 16 clients and cost a client on a follower its
-//     latency, 0.7 → 2 ms per insert.)
+//     promise nothing about its disk. A leader holds back commit notices
+//     (appends without entries) for up to 2 ms unless the follower needs
+//     the commit index now (notices.go): measured on three nodes sharing
+//     2 cores, a follower spent ~240 µs of CPU per commit round with them
+//     and ~205 µs without.
 //  4. Applies CommittedEntries not handed over in step 1 by queueing them
 //     to the applier; a batch with a conf change is applied on the loop
 //     itself after the applier drained, because raft's ApplyConfChange and

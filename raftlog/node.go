@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -109,7 +110,11 @@ type Node struct {
 	// (nil when not leading).
 	progress atomic.Pointer[map[uint64]memberProgress]
 
-	frontc   chan frontReq // TruncateFront requests, served by the Ready loop
+	frontc chan frontReq // TruncateFront requests, served by the Ready loop
+	// Held commit notices by follower, and when the oldest was held (see
+	// notices.go); Ready loop only.
+	notices  map[uint64]*pb.Message
+	noticeAt time.Time
 	applier  *applier
 	durable  uint64 // last index fsynced; Ready loop only
 	campaign bool   // campaign after the next Advance; Ready loop only
@@ -296,8 +301,12 @@ func (n *Node) run() {
 	var lastAdv time.Time
 	var in loopInput
 	busy := true
+	noticeTimer := time.NewTimer(time.Hour)
+	noticeTimer.Stop()
+	defer noticeTimer.Stop()
 loop:
 	for {
+		due := n.flushNotices(false)
 		if busy {
 			// Between Readies: serve the timer and requests without
 			// waiting for them.
@@ -316,7 +325,13 @@ loop:
 			default:
 			}
 		} else {
+			var noticeC <-chan time.Time
+			if due > 0 {
+				noticeTimer.Reset(due)
+				noticeC = noticeTimer.C
+			}
 			select {
+			case <-noticeC:
 			case <-ticker.C:
 				n.tick()
 			case <-n.inbox.wake: // drainInbox below takes what it announced
@@ -451,7 +466,7 @@ func (n *Node) handleReady(rd raft.Ready) error {
 	msgs := rd.Messages
 	if len(msgs) > 0 && n.cfg.Transport != nil {
 		var early []*pb.Message
-		early, msgs = n.splitMessages(msgs)
+		early, msgs = n.splitMessages(msgs, n.urgentFollowers(rd.CommittedEntries, msgs))
 		if len(early) > 0 {
 			n.send(early)
 		}
@@ -480,7 +495,10 @@ func (n *Node) handleReady(rd raft.Ready) error {
 	case len(ce) == 0 || early:
 	case hasConfChange(ce) || n.cfg.serialApply:
 		// Membership changes are applied on this goroutine, in order with
-		// everything queued before them.
+		// everything queued before them. Held commit notices go out
+		// first: a member this change removes learns of its removal only
+		// from them.
+		n.flushNotices(true)
 		if err := n.applier.drain(); err != nil {
 			return err
 		}
@@ -508,12 +526,25 @@ func (n *Node) handleReady(rd raft.Ready) error {
 // Ready's fsync from the rest, keeping each group's order: a leader's
 // appends and heartbeats, and requests forwarded to the leader (proposals,
 // read-index requests), which promise nothing about this node's disk.
-func (n *Node) splitMessages(msgs []*pb.Message) (early, late []*pb.Message) {
+//
+// Commit notices (appends without entries) are held unless their follower
+// is urgent (notices.go); a held notice of an urgent follower goes now.
+func (n *Node) splitMessages(msgs []*pb.Message, urgent []uint64) (early, late []*pb.Message) {
+	for _, id := range urgent {
+		if m := n.takeNotice(id); m != nil {
+			early = append(early, m)
+		}
+	}
 	for _, m := range msgs {
 		switch m.GetType() {
-		case pb.MessageType_MsgProp, pb.MessageType_MsgReadIndex:
+		case pb.MessageType_MsgProp, pb.MessageType_MsgReadIndex, pb.MessageType_MsgHeartbeat:
 			early = append(early, m)
-		case pb.MessageType_MsgApp, pb.MessageType_MsgHeartbeat:
+		case pb.MessageType_MsgApp:
+			if len(m.GetEntries()) == 0 && !slices.Contains(urgent, m.GetTo()) {
+				n.holdNotice(m)
+				continue
+			}
+			n.takeNotice(m.GetTo()) // superseded: this one is newer
 			early = append(early, m)
 		default:
 			late = append(late, m)
