@@ -225,30 +225,50 @@ func TestShutdownLeavesNoGoroutines(t *testing.T) {
 	}
 }
 
-// TestProposeBeforeLeaderIsHeld: proposals made on a fresh group before
-// any leader is elected are held by the Ready loop (raft itself would drop
-// them) and commit once one is; a proposal whose caller gave up meanwhile
-// is never proposed.
+// TestProposeBeforeLeaderIsHeld: proposals made while no leader can exist
+// (one node of three is up) are held by the Ready loop, where raft itself
+// would drop them, and commit once the others start and a leader is
+// elected; a proposal whose caller gave up meanwhile is never proposed.
 func TestProposeBeforeLeaderIsHeld(t *testing.T) {
 	ctx := testCtx(t)
-	c := newTestCluster(t, 3)
-	n := c.nodes[2]
-	if st := n.Status(); st.Leader != 0 {
-		t.Skipf("a leader (%d) was elected before the test could propose", st.Leader)
+	c := &testCluster{t: t, dirs: map[uint64]string{}, addrs: map[uint64]string{},
+		nodes: map[uint64]*Node{}, sms: map[uint64]*memSM{}}
+	lns := map[uint64]net.Listener{}
+	for id := uint64(1); id <= 3; id++ {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		lns[id], c.addrs[id], c.dirs[id] = ln, ln.Addr().String(), t.TempDir()
 	}
+	c.start(2, lns[2])
+	n := c.nodes[2]
 	gaveUp, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
 	defer cancel()
 	if _, _, err := n.Propose(gaveUp, []byte("abandoned")); err == nil {
-		t.Fatal("a proposal whose context ended before any election succeeded")
+		t.Fatal("a proposal succeeded with no quorum up")
 	}
-	res, idx, err := n.Propose(ctx, []byte("early"))
-	if err != nil {
-		t.Fatalf("proposal made before the election: %v", err)
+	type result struct {
+		res any
+		idx uint64
+		err error
 	}
-	if res != "applied:early" {
-		t.Fatalf("result %v", res)
+	early := make(chan result, 1)
+	go func() {
+		res, idx, err := n.Propose(ctx, []byte("early"))
+		early <- result{res, idx, err}
+	}()
+	time.Sleep(100 * time.Millisecond) // held: no leader can be elected yet
+	c.start(1, lns[1])
+	c.start(3, lns[3])
+	r := <-early
+	if r.err != nil {
+		t.Fatalf("proposal made before the election: %v", r.err)
 	}
-	waitAppliedAll(t, ctx, c.nodes, idx)
+	if r.res != "applied:early" {
+		t.Fatalf("result %v", r.res)
+	}
+	waitAppliedAll(t, ctx, c.nodes, r.idx)
 	for id, sm := range c.sms {
 		for _, e := range dataEntries(sm.entries()) {
 			if string(e.Data) == "abandoned" {

@@ -5,7 +5,7 @@
 // # What it owns
 //
 //   - The WAL in Config.Dir: segment files NNNNNNNNNNNNNNNN.wal (hex
-//     sequence), each preallocated to ~64 MiB, holding records
+//     sequence), each zero-filled to ~64 MiB (spare.go), holding records
 //     [u32 len][u32 crc32c][u8 type][payload] of six types: entry (a
 //     marshaled raftpb.Entry), hardstate, confstate (membership after an
 //     applied index), front (retention truncation point), snapshot (the

@@ -27,27 +27,3 @@ func fdatasync(f *os.File) error {
 	}
 	return serr
 }
-
-// preallocate reserves size bytes for f (zero-filled, extending its size)
-// where the filesystem supports it; elsewhere it does nothing.
-func preallocate(f *os.File, size int64) error {
-	rc, err := f.SyscallConn()
-	if err != nil {
-		return err
-	}
-	var ferr error
-	if err := rc.Control(func(fd uintptr) {
-		for {
-			ferr = syscall.Fallocate(int(fd), 0, 0, size)
-			if ferr != syscall.EINTR {
-				break
-			}
-		}
-		if ferr == syscall.EOPNOTSUPP || ferr == syscall.ENOSYS {
-			ferr = nil
-		}
-	}); err != nil {
-		return err
-	}
-	return ferr
-}

@@ -5,5 +5,3 @@ package raftlog
 import "os"
 
 func fdatasync(f *os.File) error { return f.Sync() }
-
-func preallocate(f *os.File, size int64) error { return nil }

@@ -108,7 +108,8 @@ type Node struct {
 	stats       loopStats     // see loopstats.go
 	// progress is the leader's view of its followers, as of the last tick
 	// (nil when not leading).
-	progress atomic.Pointer[map[uint64]memberProgress]
+	progress   atomic.Pointer[map[uint64]memberProgress]
+	progressAt time.Time // last published; Ready loop only
 
 	frontc chan frontReq // TruncateFront requests, served by the Ready loop
 	// Held commit notices by follower, and when the oldest was held (see
@@ -397,6 +398,9 @@ func (n *Node) turn(last *time.Time) error {
 	}
 	n.raw.Advance(rd)
 	*last = time.Now()
+	if last.Sub(n.progressAt) >= progressEvery {
+		n.publishProgress(true)
+	}
 	n.stats.readyNs.Add(uint64(last.Sub(t0)))
 	if n.campaign && n.leader.Load() == 0 && n.role.Load() == "follower" {
 		n.campaign = false
@@ -410,7 +414,7 @@ func (n *Node) turn(last *time.Time) error {
 func (n *Node) handleReady(rd raft.Ready) error {
 	if rd.SoftState != nil {
 		n.role.Store(roleName(rd.SoftState.RaftState))
-		n.publishProgress()
+		n.publishProgress(false)
 		if old := n.leader.Swap(rd.SoftState.Lead); old != rd.SoftState.Lead {
 			n.mu.Lock()
 			close(n.leaderCh)
@@ -553,23 +557,37 @@ func (n *Node) splitMessages(msgs []*pb.Message, urgent []uint64) (early, late [
 	return early, late
 }
 
-// tick advances raft's clock and, on a leader, publishes the followers'
-// progress for Members (read there without waiting for the loop).
+// tick publishes the followers' progress for Members (read there without
+// waiting for the loop) and advances raft's clock. Published before the
+// tick: a tick may start a new CheckQuorum round, which marks every
+// follower inactive until it answers again, so the view taken just before
+// it covers a whole tick of answers (heartbeats go out every tick).
 func (n *Node) tick() {
+	n.publishProgress(false)
 	n.raw.Tick()
-	n.publishProgress()
 }
 
+// progressEvery is how often the Ready loop refreshes the published
+// progress between ticks.
+const progressEvery = 10 * time.Millisecond
+
 // publishProgress stores the leader's view of its followers for Members;
-// nil when this node does not lead. Ready loop only.
-func (n *Node) publishProgress() {
+// nil when this node does not lead. With sticky, a follower published as
+// active stays so until the next tick's view (it may just have been
+// marked inactive for a new CheckQuorum round). Ready loop only.
+func (n *Node) publishProgress(sticky bool) {
+	n.progressAt = time.Now()
 	if n.raw.BasicStatus().RaftState != raft.StateLeader {
 		n.progress.Store(nil)
 		return
 	}
+	var old map[uint64]memberProgress
+	if p := n.progress.Load(); sticky && p != nil {
+		old = *p
+	}
 	prog := make(map[uint64]memberProgress)
 	n.raw.WithProgress(func(id uint64, _ raft.ProgressType, pr tracker.Progress) {
-		prog[id] = memberProgress{match: pr.Match, active: pr.RecentActive}
+		prog[id] = memberProgress{match: pr.Match, active: pr.RecentActive || old[id].active}
 	})
 	n.progress.Store(&prog)
 }

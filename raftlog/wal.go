@@ -56,7 +56,11 @@ type wal struct {
 	segmentSize int64
 	logger      *slog.Logger
 	buf         []byte // writer-owned encode buffer, reused across batches
-	syncs       uint64 // fdatasync calls, writer-owned (read via stats under mu)
+	// spare delivers the next segment's zero-filled file, prepared in the
+	// background (spare.go); nil when none is being prepared. Writer-owned.
+	spare   chan spareResult
+	spareWG sync.WaitGroup
+	syncs   uint64 // fdatasync calls, writer-owned (read via stats under mu)
 
 	mu       sync.RWMutex
 	segs     []*segment // ascending seq; the last one is appended to
@@ -242,10 +246,7 @@ func (w *wal) replaySegment(seq uint64, last bool) error {
 		if err := f.Truncate(int64(off)); err != nil {
 			return fmt.Errorf("raftlog: truncate torn tail of %s: %w", path, err)
 		}
-		if err := preallocate(f, w.segmentSize); err != nil {
-			return fmt.Errorf("raftlog: truncate torn tail of %s: %w", path, err)
-		}
-		if err := fdatasync(f); err != nil {
+		if err := zeroFill(f, int64(off), w.segmentSize); err != nil {
 			return fmt.Errorf("raftlog: truncate torn tail of %s: %w", path, err)
 		}
 		break
@@ -482,18 +483,11 @@ func (w *wal) trimFrontLocked(first, prevTerm uint64) {
 
 func (w *wal) createSegment(seq uint64) error {
 	path := segmentPath(w.dir, seq)
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+	// Zero-filled space makes each batch's fdatasync cheaper: the file
+	// size does not change on every append (measured in bench_test.go)
+	// and no extent needs converting (spare.go).
+	f, err := w.newSegmentFile(path)
 	if err != nil {
-		return fmt.Errorf("raftlog: create segment: %w", err)
-	}
-	// Preallocated space makes each batch's fdatasync cheaper: the file
-	// size does not change on every append (measured in bench_test.go).
-	if err := preallocate(f, w.segmentSize); err != nil {
-		f.Close()
-		return fmt.Errorf("raftlog: create segment: %w", err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
 		return fmt.Errorf("raftlog: create segment: %w", err)
 	}
 	if err := syncDir(w.dir); err != nil {
@@ -520,6 +514,9 @@ func (w *wal) flush() error {
 	}
 	cur.size += int64(len(w.buf))
 	w.buf = w.buf[:0]
+	if cur.size >= w.segmentSize/2 {
+		w.prepareSpare() // the next segment, by the time this one is full
+	}
 	return nil
 }
 
@@ -832,6 +829,7 @@ func (w *wal) stats() (syncs, entries uint64) {
 }
 
 func (w *wal) closeFiles() error {
+	w.dropSpare()
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	var first error
