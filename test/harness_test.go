@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -256,16 +257,38 @@ func (n *Node) kill() {
 	<-exited
 }
 
+// freeAddr returns a loopback address nobody listens on, its port chosen
+// below the kernel's ephemeral range (32768 and up on Linux): a port the
+// kernel hands out for ":0" can be taken, before the node binds it, as the
+// source port of an outgoing connection (one cluster node dialing
+// another), and the node then fails with "address already in use". Ports
+// are never handed out twice in one test binary.
 func freeAddr(t testing.TB) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("probing a free port: %v", err)
+	portsMu.Lock()
+	defer portsMu.Unlock()
+	for range 500 {
+		port := 20000 + rand.IntN(12000)
+		if portsGiven[port] {
+			continue
+		}
+		addr := fmt.Sprintf("127.0.0.1:%d", port)
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			continue
+		}
+		ln.Close()
+		portsGiven[port] = true
+		return addr
 	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
+	t.Fatal("no free loopback port in 20000-31999")
+	return ""
 }
+
+var (
+	portsMu    sync.Mutex
+	portsGiven = map[int]bool{}
+)
 
 func tailFile(path string, lines int) string {
 	f, err := os.Open(path)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -12,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -109,14 +111,34 @@ func (t *target) exec(ctx context.Context, stmts ...string) error {
 	return nil
 }
 
+// freePort returns a loopback port nobody listens on, chosen below the
+// kernel's ephemeral range (32768 and up on Linux): a port the kernel hands
+// out for ":0" can be taken, before our server binds it, as the source port
+// of an outgoing connection, such as one cluster node dialing another.
 func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
+	portsMu.Lock()
+	defer portsMu.Unlock()
+	for range 200 {
+		port := 20000 + rand.IntN(12000)
+		if portsGiven[port] {
+			continue
+		}
+		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			continue
+		}
+		ln.Close()
+		portsGiven[port] = true
+		return port, nil
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
+	return 0, errors.New("no free loopback port in 20000-31999")
 }
+
+// portsGiven: ports freePort handed out in this run, never handed twice.
+var (
+	portsMu    sync.Mutex
+	portsGiven = map[int]bool{}
+)
 
 // waitReady polls until a connection succeeds, the process exits, or the
 // deadline passes.
