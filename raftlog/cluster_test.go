@@ -277,3 +277,38 @@ func TestProposeBeforeLeaderIsHeld(t *testing.T) {
 		}
 	}
 }
+
+// TestReadIndexRequestsAreShared: many concurrent WaitReadable calls share
+// a few read-index requests (one in flight at a time, the rest wait for
+// the next), each still answered after it was made.
+func TestReadIndexRequestsAreShared(t *testing.T) {
+	ctx := testCtx(t)
+	c := newTestCluster(t, 3)
+	lead := c.leader(ctx)
+	_, idx := mustPropose(t, ctx, lead, "before")
+	before := lead.reads.counter.Load()
+	const callers = 64
+	var wg sync.WaitGroup
+	errc := make(chan error, callers)
+	for range callers {
+		wg.Go(func() {
+			got, err := lead.WaitReadable(ctx)
+			if err == nil && got < idx {
+				err = fmt.Errorf("read index %d below the acknowledged write at %d", got, idx)
+			}
+			if err != nil {
+				errc <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errc)
+	for err := range errc {
+		t.Fatal(err)
+	}
+	requests := lead.reads.counter.Load() - before
+	t.Logf("%d concurrent WaitReadable calls made %d read-index requests", callers, requests)
+	if requests > callers/4 {
+		t.Errorf("%d WaitReadable calls made %d read-index requests: not shared", callers, requests)
+	}
+}

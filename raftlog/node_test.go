@@ -10,11 +10,14 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	pb "go.etcd.io/raft/v3/raftpb"
 )
 
 // memSM is the test state machine: it appends applied entries to a slice
@@ -646,5 +649,31 @@ func TestStatusDoesNotWaitForTheLoop(t *testing.T) {
 	close(gate)
 	if err := <-proposed; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestUrgentFollowers: a commit notice goes out at once to a follower whose
+// own proposals were just committed or that gets a read-index answer, and
+// to no one else (notices.go).
+func TestUrgentFollowers(t *testing.T) {
+	n := &Node{cfg: Config{NodeID: 1}}
+	committed := []*pb.Entry{
+		{Type: pb.EntryType_EntryNormal.Enum(), Data: frame(2<<48|7, []byte("from 2"))},
+		{Type: pb.EntryType_EntryNormal.Enum(), Data: frame(1<<48|8, []byte("own"))},
+		{Type: pb.EntryType_EntryNormal.Enum()}, // a new leader's empty entry
+		{Type: pb.EntryType_EntryConfChangeV2.Enum(), Data: []byte{0x0a, 0x00}},
+		{Type: pb.EntryType_EntryNormal.Enum(), Data: frame(2<<48|9, []byte("from 2 again"))},
+	}
+	msgs := []*pb.Message{
+		{Type: pb.MessageType_MsgReadIndexResp.Enum(), To: new(uint64(3))},
+		{Type: pb.MessageType_MsgApp.Enum(), To: new(uint64(4))},
+	}
+	got := n.urgentFollowers(committed, msgs)
+	slices.Sort(got)
+	if !slices.Equal(got, []uint64{2, 3}) {
+		t.Fatalf("urgent followers %v, want [2 3]", got)
+	}
+	if got := n.urgentFollowers(nil, nil); len(got) != 0 {
+		t.Fatalf("urgent followers with nothing committed: %v", got)
 	}
 }
