@@ -308,44 +308,30 @@ func (n *Node) run() {
 loop:
 	for {
 		due := n.flushNotices(false)
+		// Between Readies (busy), serve the timer and requests without
+		// waiting for them: the closed channel stands in for the inbox's
+		// wake-up. Idle, wait for any of them, or for a notice to fall due.
+		wake, noticeC := n.inbox.wake, (<-chan time.Time)(nil)
 		if busy {
-			// Between Readies: serve the timer and requests without
-			// waiting for them.
-			select {
-			case <-ticker.C:
-				n.tick()
-			case req := <-n.frontc:
-				if err = n.serveFront(req); err != nil {
-					break loop
-				}
-			case <-n.applier.done:
-				err = n.applier.err
-				break loop
-			case <-n.stopc:
-				break loop
-			default:
-			}
-		} else {
-			var noticeC <-chan time.Time
-			if due > 0 {
-				noticeTimer.Reset(due)
-				noticeC = noticeTimer.C
-			}
-			select {
-			case <-noticeC:
-			case <-ticker.C:
-				n.tick()
-			case <-n.inbox.wake: // drainInbox below takes what it announced
-			case req := <-n.frontc:
-				if err = n.serveFront(req); err != nil {
-					break loop
-				}
-			case <-n.applier.done:
-				err = n.applier.err
-				break loop
-			case <-n.stopc:
+			wake = closedChan
+		} else if due > 0 {
+			noticeTimer.Reset(due)
+			noticeC = noticeTimer.C
+		}
+		select {
+		case <-wake: // drainInbox below takes what it announced
+		case <-noticeC:
+		case <-ticker.C:
+			n.tick()
+		case req := <-n.frontc:
+			if err = n.serveFront(req); err != nil {
 				break loop
 			}
+		case <-n.applier.done:
+			err = n.applier.err
+			break loop
+		case <-n.stopc:
+			break loop
 		}
 		n.drainInbox(&in)
 		busy = n.raw.HasReady()
@@ -380,6 +366,9 @@ loop:
 	n.errMu.Unlock()
 	close(n.done)
 }
+
+// closedChan is always ready: the Ready loop's "do not wait".
+var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
 // turn handles one Ready and advances raft past it; last is when the
 // previous turn ended (loop statistics).
