@@ -55,6 +55,14 @@ type proposalResult struct {
 	err    error
 }
 
+// unpack is Propose's return for a delivered result.
+func (r proposalResult) unpack() (any, uint64, error) {
+	if r.err != nil {
+		return nil, 0, fmt.Errorf("raftlog: propose: %w", r.err)
+	}
+	return r.result, r.index, nil
+}
+
 // registry maps proposal ids to their waiting Propose calls.
 type registry struct {
 	nodeID  uint64
@@ -137,14 +145,11 @@ func (n *Node) Propose(ctx context.Context, data []byte) (any, uint64, error) {
 	for {
 		select {
 		case res := <-ch:
-			if res.err != nil {
-				return nil, 0, fmt.Errorf("raftlog: propose: %w", res.err)
-			}
-			return res.result, res.index, nil
+			return res.unpack()
 		case <-leaderCh:
 			if propLeader == 0 {
-				// Proposed while this node knew no leader: raft accepted
-				// it, so it already had one. Judge later changes only.
+				// Proposed while this node knew no leader: the loop held
+				// it until one was known. Judge later changes only.
 				n.mu.Lock()
 				leaderCh = n.leaderCh
 				n.mu.Unlock()
@@ -164,10 +169,7 @@ func (n *Node) Propose(ctx context.Context, data []byte) (any, uint64, error) {
 			}
 			select {
 			case res := <-ch:
-				if res.err != nil {
-					return nil, 0, fmt.Errorf("raftlog: propose: %w", res.err)
-				}
-				return res.result, res.index, nil
+				return res.unpack()
 			default:
 			}
 			if term > propTerm {
@@ -182,10 +184,7 @@ func (n *Node) Propose(ctx context.Context, data []byte) (any, uint64, error) {
 	}
 	select {
 	case res := <-ch:
-		if res.err != nil {
-			return nil, 0, fmt.Errorf("raftlog: propose: %w", res.err)
-		}
-		return res.result, res.index, nil
+		return res.unpack()
 	case <-ctx.Done():
 		n.proposals.cancel(id)
 		return nil, 0, ctx.Err()
