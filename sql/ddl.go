@@ -596,7 +596,25 @@ func dropObjects(ec *execCtx, d *ddl, ds *pg_query.DropStmt, w ResultWriter) err
 			}
 			return pgerror.New(pgerror.UndefinedObject, "%s \"%s\" does not exist", kind, full)
 		}
-		if schema != "" && schema != "public" && ds.RemoveType != pg_query.ObjectType_OBJECT_SCHEMA {
+		var exists bool
+		switch ds.RemoveType {
+		case pg_query.ObjectType_OBJECT_TABLE:
+			_, exists = d.cat.tables[name]
+		case pg_query.ObjectType_OBJECT_INDEX:
+			_, exists = d.cat.indexes[name]
+		case pg_query.ObjectType_OBJECT_SEQUENCE:
+			_, exists = d.cat.seqs[name]
+		case pg_query.ObjectType_OBJECT_VIEW:
+			_, exists = d.cat.views[name]
+		case pg_query.ObjectType_OBJECT_SCHEMA:
+			if name == "public" {
+				return pgerror.Unsupported("DROP SCHEMA public")
+			}
+		default:
+			return pgerror.Unsupported("DROP " + strings.TrimPrefix(ds.RemoveType.String(), "OBJECT_"))
+		}
+		inOtherSchema := schema != "" && schema != "public" && ds.RemoveType != pg_query.ObjectType_OBJECT_SCHEMA
+		if !exists || inOtherSchema {
 			if err := missing(strings.ToLower(strings.TrimPrefix(ds.RemoveType.String(), "OBJECT_"))); err != nil {
 				return err
 			}
@@ -604,72 +622,42 @@ func dropObjects(ec *execCtx, d *ddl, ds *pg_query.DropStmt, w ResultWriter) err
 		}
 		switch ds.RemoveType {
 		case pg_query.ObjectType_OBJECT_TABLE:
-			t, ok := d.cat.tables[name]
-			if !ok {
-				if err := missing("table"); err != nil {
-					return err
-				}
-				continue
-			}
-			dropTable(d, t)
+			dropTable(d, d.cat.tables[name])
 		case pg_query.ObjectType_OBJECT_INDEX:
-			t, ok := d.cat.indexes[name]
-			if !ok {
-				if err := missing("index"); err != nil {
-					return err
-				}
-				continue
-			}
-			nt := t.clone()
-			found := false
-			for i, ix := range nt.Indexes {
-				if ix.Name == name {
-					if ix.Constraint {
-						return pgerror.New("2BP01", "cannot drop index %s because constraint %s on table %s requires it", name, name, t.Name)
-					}
-					d.txn.DropSpace(ix.Space)
-					nt.Indexes = append(nt.Indexes[:i], nt.Indexes[i+1:]...)
-					delete(d.cat.indexes, name)
-					found = true
-					break
-				}
-			}
-			if !found {
-				return pgerror.New("2BP01", "cannot drop index %s because constraint %s on table %s requires it", name, name, t.Name)
-			}
-			if err := d.putTable(nt); err != nil {
+			if err := dropIndex(d, name); err != nil {
 				return err
 			}
 		case pg_query.ObjectType_OBJECT_SEQUENCE:
-			sq, ok := d.cat.seqs[name]
-			if !ok {
-				if err := missing("sequence"); err != nil {
-					return err
-				}
-				continue
-			}
-			d.deleteSeq(sq)
-		case pg_query.ObjectType_OBJECT_SCHEMA:
-			if name == "public" {
-				return pgerror.Unsupported("DROP SCHEMA public")
-			}
-			if err := missing("schema"); err != nil {
-				return err
-			}
+			d.deleteSeq(d.cat.seqs[name])
 		case pg_query.ObjectType_OBJECT_VIEW:
-			v, ok := d.cat.views[name]
-			if !ok {
-				if err := missing("view"); err != nil {
-					return err
-				}
-				continue
-			}
-			d.deleteView(v)
-		default:
-			return pgerror.Unsupported("DROP " + strings.TrimPrefix(ds.RemoveType.String(), "OBJECT_"))
+			d.deleteView(d.cat.views[name])
 		}
 	}
 	return nil
+}
+
+// dropIndex drops index name, which exists; an index backing a constraint
+// cannot be dropped on its own (2BP01).
+func dropIndex(d *ddl, name string) error {
+	t := d.cat.indexes[name]
+	nt := t.clone()
+	found := false
+	for i, ix := range nt.Indexes {
+		if ix.Name == name {
+			if ix.Constraint {
+				return pgerror.New("2BP01", "cannot drop index %s because constraint %s on table %s requires it", name, name, t.Name)
+			}
+			d.txn.DropSpace(ix.Space)
+			nt.Indexes = append(nt.Indexes[:i], nt.Indexes[i+1:]...)
+			delete(d.cat.indexes, name)
+			found = true
+			break
+		}
+	}
+	if !found {
+		return pgerror.New("2BP01", "cannot drop index %s because constraint %s on table %s requires it", name, name, t.Name)
+	}
+	return d.putTable(nt)
 }
 
 func dropTable(d *ddl, t *tableDesc) {

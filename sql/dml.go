@@ -107,18 +107,10 @@ func (p *planner) planInsert(ins *pg_query.InsertStmt) (*dmlPlan, error) {
 	} else {
 		seen := map[int]bool{}
 		for _, c := range ins.Cols {
-			rt := c.GetResTarget()
-			if len(rt.Indirection) > 0 {
-				return nil, pgerror.Unsupported("INSERT into a subfield or array element")
+			i, err := targetColumn(t, c.GetResTarget(), seen, "INSERT")
+			if err != nil {
+				return nil, err
 			}
-			i, _ := t.column(rt.Name)
-			if i < 0 {
-				return nil, pgerror.New(pgerror.UndefinedColumn, "column \"%s\" of relation \"%s\" does not exist", rt.Name, t.Name)
-			}
-			if seen[i] {
-				return nil, pgerror.New(pgerror.DuplicateColumn, "column \"%s\" specified more than once", rt.Name)
-			}
-			seen[i] = true
 			d.targetCols = append(d.targetCols, i)
 		}
 	}
@@ -274,23 +266,41 @@ func (t *tableDesc) hasConstraint(name string) bool {
 	return false
 }
 
+// targetColumn resolves a column named by an INSERT column list or an
+// UPDATE SET item (verb says which) and marks it in seen: each may be
+// named once, and only whole columns.
+func targetColumn(t *tableDesc, rt *pg_query.ResTarget, seen map[int]bool, verb string) (int, error) {
+	if len(rt.Indirection) > 0 {
+		if verb == "INSERT" {
+			return -1, pgerror.Unsupported("INSERT into a subfield or array element")
+		}
+		return -1, pgerror.Unsupported("UPDATE of a subfield or array element")
+	}
+	i, _ := t.column(rt.Name)
+	if i < 0 {
+		return -1, pgerror.New(pgerror.UndefinedColumn, "column \"%s\" of relation \"%s\" does not exist", rt.Name, t.Name)
+	}
+	if seen[i] {
+		if verb == "INSERT" {
+			return -1, pgerror.New(pgerror.DuplicateColumn, "column \"%s\" specified more than once", rt.Name)
+		}
+		return -1, pgerror.New(pgerror.DuplicateColumn, "multiple assignments to same column \"%s\"", rt.Name)
+	}
+	seen[i] = true
+	return i, nil
+}
+
 // compileSets compiles UPDATE SET items (including (a, b) = (x, y)).
 func (p *planner) compileSets(t *tableDesc, list []*pg_query.Node, sc *scope) ([]setItem, error) {
 	var out []setItem
 	seen := map[int]bool{}
 	for _, item := range list {
 		rt := item.GetResTarget()
-		if len(rt.Indirection) > 0 {
-			return nil, pgerror.Unsupported("UPDATE of a subfield or array element")
+		i, err := targetColumn(t, rt, seen, "UPDATE")
+		if err != nil {
+			return nil, err
 		}
-		i, c := t.column(rt.Name)
-		if i < 0 {
-			return nil, pgerror.New(pgerror.UndefinedColumn, "column \"%s\" of relation \"%s\" does not exist", rt.Name, t.Name)
-		}
-		if seen[i] {
-			return nil, pgerror.New(pgerror.DuplicateColumn, "multiple assignments to same column \"%s\"", rt.Name)
-		}
-		seen[i] = true
+		c := t.Columns[i]
 		val := rt.Val
 		if mr := val.GetMultiAssignRef(); mr != nil {
 			row := mr.Source.GetRowExpr()
@@ -303,7 +313,6 @@ func (p *planner) compileSets(t *tableDesc, list []*pg_query.Node, sc *scope) ([
 			val = row.Args[mr.Colno-1]
 		}
 		var e expr
-		var err error
 		if val.GetSetToDefault() != nil {
 			if e, err = p.defaultExpr(t, i); err != nil {
 				return nil, err

@@ -181,32 +181,22 @@ var boolT = types.T{OID: types.BoolOID, Mod: -1}
 type andExpr struct{ args []expr }
 
 func (e *andExpr) eval(ec *execCtx, row []types.Datum) (types.Datum, error) {
-	sawNull := false
-	for _, a := range e.args {
-		v, err := a.eval(ec, row)
-		if err != nil {
-			return nil, err
-		}
-		if v == nil {
-			sawNull = true
-			continue
-		}
-		if !v.(bool) {
-			return false, nil
-		}
-	}
-	if sawNull {
-		return nil, nil
-	}
-	return true, nil
+	return evalBoolChain(ec, row, e.args, false)
 }
 func (e *andExpr) typ() types.T { return boolT }
 
 type orExpr struct{ args []expr }
 
 func (e *orExpr) eval(ec *execCtx, row []types.Datum) (types.Datum, error) {
+	return evalBoolChain(ec, row, e.args, true)
+}
+
+// evalBoolChain is AND (decisive false) and OR (decisive true) with SQL's
+// three-valued logic: the first argument equal to decisive decides (the
+// rest are not evaluated), else NULL if any was NULL, else !decisive.
+func evalBoolChain(ec *execCtx, row []types.Datum, args []expr, decisive bool) (types.Datum, error) {
 	sawNull := false
-	for _, a := range e.args {
+	for _, a := range args {
 		v, err := a.eval(ec, row)
 		if err != nil {
 			return nil, err
@@ -215,14 +205,14 @@ func (e *orExpr) eval(ec *execCtx, row []types.Datum) (types.Datum, error) {
 			sawNull = true
 			continue
 		}
-		if v.(bool) {
-			return true, nil
+		if v.(bool) == decisive {
+			return decisive, nil
 		}
 	}
 	if sawNull {
 		return nil, nil
 	}
-	return false, nil
+	return !decisive, nil
 }
 func (e *orExpr) typ() types.T { return boolT }
 

@@ -161,46 +161,19 @@ func lexExt(s string) ([]extToken, error) {
 			if c != '\'' {
 				i++
 			}
-			var b strings.Builder
-			i++
-			for {
-				if i >= len(s) {
-					return nil, extSyntax("unterminated quoted string")
-				}
-				if s[i] == '\'' {
-					if i+1 < len(s) && s[i+1] == '\'' {
-						b.WriteByte('\'')
-						i += 2
-						continue
-					}
-					i++
-					break
-				}
-				b.WriteByte(s[i])
-				i++
+			v, next, ok := scanQuoted(s, i, '\'')
+			if !ok {
+				return nil, extSyntax("unterminated quoted string")
 			}
-			v := b.String()
+			i = next
 			out = append(out, extToken{str: &v})
 		case c == '"':
-			var b strings.Builder
-			i++
-			for {
-				if i >= len(s) {
-					return nil, extSyntax("unterminated quoted identifier")
-				}
-				if s[i] == '"' {
-					if i+1 < len(s) && s[i+1] == '"' {
-						b.WriteByte('"')
-						i += 2
-						continue
-					}
-					i++
-					break
-				}
-				b.WriteByte(s[i])
-				i++
+			v, next, ok := scanQuoted(s, i, '"')
+			if !ok {
+				return nil, extSyntax("unterminated quoted identifier")
 			}
-			out = append(out, extToken{word: b.String(), quoted: true})
+			i = next
+			out = append(out, extToken{word: v, quoted: true})
 		case c >= '0' && c <= '9' || c == '-' || c == '+':
 			j := i + 1
 			for j < len(s) && (s[j] >= '0' && s[j] <= '9' || s[j] == '.') {
@@ -663,4 +636,24 @@ func parseFetchTimeout(v extToken) (time.Duration, error) {
 		return 0, bad
 	}
 	return d, nil
+}
+
+// scanQuoted reads the text quoted by q that opens at s[i] (a doubled q
+// stands for one) and returns it and the index after the closing quote;
+// false if it is not closed.
+func scanQuoted(s string, i int, q byte) (string, int, bool) {
+	var b strings.Builder
+	for i++; i < len(s); i++ {
+		if s[i] != q {
+			b.WriteByte(s[i])
+			continue
+		}
+		if i+1 < len(s) && s[i+1] == q {
+			b.WriteByte(q)
+			i++
+			continue
+		}
+		return b.String(), i + 1, true
+	}
+	return "", i, false
 }
