@@ -132,34 +132,17 @@ func (w *wireWriter) errorResponse(e *pgerror.Error, severity string) {
 	if e.Severity != "" {
 		severity = e.Severity
 	}
-	w.errResp = pgproto3.ErrorResponse{
-		Severity:            severity,
-		SeverityUnlocalized: severity,
-		Code:                e.Code,
-		Message:             e.Message,
-		Detail:              e.Detail,
-		Hint:                e.Hint,
-		Position:            e.Position,
-		TableName:           e.Table,
-		ColumnName:          e.Column,
-		ConstraintName:      e.Constraint,
-	}
+	w.errResp = errorFields(e, severity, e.Code)
 	if w.errResp.Code == "" {
 		w.errResp.Code = pgerror.Internal
 	}
 	w.send(&w.errResp)
 }
 
-func (w *wireWriter) noticeResponse(e *pgerror.Error) {
-	severity := e.Severity
-	if severity == "" {
-		severity = "NOTICE"
-	}
-	code := e.Code
-	if code == "" {
-		code = pgerror.SuccessfulCompletion
-	}
-	w.notice = pgproto3.NoticeResponse{
+// errorFields are e's fields as ErrorResponse and NoticeResponse carry
+// them.
+func errorFields(e *pgerror.Error, severity, code string) pgproto3.ErrorResponse {
+	return pgproto3.ErrorResponse{
 		Severity:            severity,
 		SeverityUnlocalized: severity,
 		Code:                code,
@@ -171,6 +154,18 @@ func (w *wireWriter) noticeResponse(e *pgerror.Error) {
 		ColumnName:          e.Column,
 		ConstraintName:      e.Constraint,
 	}
+}
+
+func (w *wireWriter) noticeResponse(e *pgerror.Error) {
+	severity := e.Severity
+	if severity == "" {
+		severity = "NOTICE"
+	}
+	code := e.Code
+	if code == "" {
+		code = pgerror.SuccessfulCompletion
+	}
+	w.notice = pgproto3.NoticeResponse(errorFields(e, severity, code))
 	w.send(&w.notice)
 }
 

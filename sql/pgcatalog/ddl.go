@@ -136,21 +136,16 @@ func (s *Schema) constraintDef(t *Table, c *Constraint, pretty bool) string {
 	return b.String()
 }
 
+// fkAction is a foreign key action as pg_get_constraintdef prints it: ""
+// for the default, NO ACTION, which it leaves out.
 func fkAction(a byte) string {
-	switch a {
-	case 'r':
-		return "RESTRICT"
-	case 'c':
-		return "CASCADE"
-	case 'n':
-		return "SET NULL"
-	case 'd':
-		return "SET DEFAULT"
+	if r := fkRule(a); r != "NO ACTION" {
+		return r
 	}
-	return "" // 'a' NO ACTION is the default and is not printed
+	return ""
 }
 
-// fkRule is information_schema's spelling of a foreign key action.
+// fkRule is a foreign key action as information_schema spells it.
 func fkRule(a byte) string {
 	switch a {
 	case 'r':
