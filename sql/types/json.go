@@ -97,6 +97,27 @@ func (p *jsonParser) fail(detail string) *jsonValue {
 	return nil
 }
 
+// separator reads what follows an object member or array element: ','
+// (more follows) or close (the end); anything else fails the parse (ok
+// false).
+func (p *jsonParser) separator(close byte) (more, ok bool) {
+	p.ws()
+	if p.i >= len(p.s) {
+		p.fail("The input string ended unexpectedly.")
+		return false, false
+	}
+	switch p.s[p.i] {
+	case ',':
+		p.i++
+		return true, true
+	case close:
+		p.i++
+		return false, true
+	}
+	p.fail("Expected \",\" or \"" + string(close) + "\", but found \"" + p.token() + "\".")
+	return false, false
+}
+
 func (p *jsonParser) value(depth int) *jsonValue {
 	if depth > 6400 {
 		return p.fail("stack depth limit exceeded")
@@ -142,19 +163,13 @@ func (p *jsonParser) value(depth int) *jsonValue {
 			}
 			v.keys = append(v.keys, k)
 			v.vals = append(v.vals, e)
-			p.ws()
-			if p.i >= len(p.s) {
-				return p.fail("The input string ended unexpectedly.")
+			more, ok := p.separator('}')
+			if !ok {
+				return nil
 			}
-			if p.s[p.i] == ',' {
-				p.i++
-				continue
-			}
-			if p.s[p.i] == '}' {
-				p.i++
+			if !more {
 				break
 			}
-			return p.fail("Expected \",\" or \"}\", but found \"" + p.token() + "\".")
 		}
 	case c == '[':
 		p.i++
@@ -171,19 +186,13 @@ func (p *jsonParser) value(depth int) *jsonValue {
 				return nil
 			}
 			v.arr = append(v.arr, e)
-			p.ws()
-			if p.i >= len(p.s) {
-				return p.fail("The input string ended unexpectedly.")
+			more, ok := p.separator(']')
+			if !ok {
+				return nil
 			}
-			if p.s[p.i] == ',' {
-				p.i++
-				continue
-			}
-			if p.s[p.i] == ']' {
-				p.i++
+			if !more {
 				break
 			}
-			return p.fail("Expected \",\" or \"]\", but found \"" + p.token() + "\".")
 		}
 	case c == '"':
 		s, ok := p.str()

@@ -162,35 +162,38 @@ func roundTimestamp(ts time.Time, mod int32) time.Time {
 	return ts.Round(unit)
 }
 
-func parseInt(oid OID, s string) (Datum, error) {
+// parseIntText parses an optionally signed decimal integer, surrounding
+// spaces allowed, that must lie in [lo, hi] (22P02 for bad syntax, 22003
+// out of range) as the input of type oid.
+func parseIntText(oid OID, s string, lo, hi int64) (int64, error) {
 	t := strings.TrimSpace(s)
 	i := 0
 	if i < len(t) && (t[i] == '+' || t[i] == '-') {
 		i++
 	}
 	if i == len(t) || !allDigits(t[i:]) {
-		return nil, errSyntax(oid, s)
+		return 0, errSyntax(oid, s)
 	}
 	v, err := strconv.ParseInt(t, 10, 64)
-	lo, hi := intRange(oid)
 	if err != nil || v < lo || v > hi {
-		return nil, pgerror.New(pgerror.NumericValueOutOfRange, "value \"%s\" is out of range for type %s", s, typeName(oid))
+		return 0, pgerror.New(pgerror.NumericValueOutOfRange, "value \"%s\" is out of range for type %s", s, typeName(oid))
+	}
+	return v, nil
+}
+
+func parseInt(oid OID, s string) (Datum, error) {
+	lo, hi := intRange(oid)
+	v, err := parseIntText(oid, s, lo, hi)
+	if err != nil {
+		return nil, err
 	}
 	return v, nil
 }
 
 func parseOid(oid OID, s string) (Datum, error) {
-	t := strings.TrimSpace(s)
-	i := 0
-	if i < len(t) && (t[i] == '+' || t[i] == '-') {
-		i++
-	}
-	if i == len(t) || !allDigits(t[i:]) {
-		return nil, errSyntax(oid, s)
-	}
-	v, err := strconv.ParseInt(t, 10, 64)
-	if err != nil || v < math.MinInt32 || v > math.MaxUint32 {
-		return nil, pgerror.New(pgerror.NumericValueOutOfRange, "value \"%s\" is out of range for type %s", s, typeName(oid))
+	v, err := parseIntText(oid, s, math.MinInt32, math.MaxUint32)
+	if err != nil {
+		return nil, err
 	}
 	return int64(uint32(v)), nil
 }
