@@ -463,7 +463,16 @@ func rekeyTable(ec *execCtx, d *ddl, t *tableDesc, rows [][]types.Datum) error {
 
 // forEachRow scans every row of t in the transaction.
 func forEachRow(ec *execCtx, t *tableDesc, fn func(row []types.Datum, ref rowRef) error) error {
+	return forEachRowAs(ec, t, nil, fn)
+}
+
+// forEachRowAs is forEachRow decoding the stored rows with rowCols (nil:
+// t's own), for a rewrite whose descriptor already has the new types.
+func forEachRowAs(ec *execCtx, t *tableDesc, rowCols []types.RowColumn, fn func(row []types.Datum, ref rowRef) error) error {
 	s := newScanNode(t)
+	if rowCols != nil {
+		s.rowCols = rowCols
+	}
 	s.withRef = true
 	it, err := s.start(ec)
 	if err != nil {

@@ -287,23 +287,8 @@ func alterColumnType(ec *execCtx, d *ddl, p *planner, t *tableDesc, cmd *pg_quer
 	newCols := t.rowColumns()
 	txn := ec.tx.kv
 	var puts []func()
-	s := newScanNode(t)
-	s.rowCols = oldCols
-	s.withRef = true
-	it, err := s.start(ec)
-	if err != nil {
-		return err
-	}
-	defer it.close()
-	for {
-		row, err := it.next()
-		if err != nil {
-			return err
-		}
-		if row == nil {
-			break
-		}
-		ref := row[len(row)-1].(rowRef)
+	err = forEachRowAs(ec, t, oldCols, func(row []types.Datum, ref rowRef) error {
+		var err error
 		if using != nil {
 			if row[i], err = using.eval(ec, row); err != nil {
 				return err
@@ -313,20 +298,23 @@ func alterColumnType(ec *execCtx, d *ddl, p *planner, t *tableDesc, cmd *pg_quer
 				return err
 			}
 		}
-		val := types.AppendRow(nil, newCols, row[:len(row)-1])
+		val := types.AppendRow(nil, newCols, row)
 		puts = append(puts, func() { txn.Put(t.Space, ref.key, val, ref.val) })
 		for _, ix := range rebuild {
-			k, unique := w.indexKey(ix, row[:len(row)-1], ref.key)
+			k, unique := w.indexKey(ix, row, ref.key)
 			if unique {
 				if _, exists, err := txn.Get(ix.Space, k); err != nil {
 					return err
 				} else if exists {
-					return w.uniqueErr(ec, ix.Name, ix.Columns, row[:len(row)-1])
+					return w.uniqueErr(ec, ix.Name, ix.Columns, row)
 				}
 			}
-			sp := ix.Space
-			txn.Put(sp, k, ref.key, nil)
+			txn.Put(ix.Space, k, ref.key, nil)
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	for _, put := range puts {
 		put()

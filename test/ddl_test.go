@@ -201,6 +201,34 @@ func TestAlterTable(t *testing.T) {
 	checkPsql(t, n, "1|a|NULL|5\n2|z|NULL|6\n3|c|new|5", "SELECT * FROM alter_t ORDER BY id")
 }
 
+// TestAlterColumnType: ALTER COLUMN … TYPE rewrites every row with the
+// converted value (USING or an assignment cast), rebuilds the indexes on
+// the column, and refuses (23505, nothing changed) when the conversion
+// makes a unique index's keys collide.
+func TestAlterColumnType(t *testing.T) {
+	t.Parallel()
+	n := sharedNode(t)
+	ctx := testCtx(t, 60*time.Second)
+	c := mustConnect(t, n)
+	mustExec(t, ctx, c, "CREATE TABLE altty (id int PRIMARY KEY, v text, n int)")
+	mustExec(t, ctx, c, "CREATE UNIQUE INDEX altty_v ON altty (v)")
+	mustExec(t, ctx, c, "INSERT INTO altty VALUES (1, '10', 5), (2, '20', 6), (3, NULL, 7)")
+	mustExec(t, ctx, c, "ALTER TABLE altty ALTER COLUMN v TYPE int USING v::int")
+	checkQuery(t, ctx, c, "1|10|11\n2|20|21\n3|NULL|NULL", "SELECT id, v, v + 1 FROM altty ORDER BY id")
+	checkQuery(t, ctx, c, "2", "SELECT id FROM altty WHERE v = 20")
+	mustExec(t, ctx, c, "ALTER TABLE altty ALTER COLUMN n TYPE bigint")
+	checkQuery(t, ctx, c, "18", "SELECT sum(n) FROM altty")
+	_, err := c.Exec(ctx, "INSERT INTO altty VALUES (4, 10, 1)")
+	wantCode(t, err, "23505", "insert of a duplicate through the rebuilt unique index")
+
+	mustExec(t, ctx, c, "CREATE TABLE altty2 (id int PRIMARY KEY, v text)")
+	mustExec(t, ctx, c, "CREATE UNIQUE INDEX altty2_v ON altty2 (v)")
+	mustExec(t, ctx, c, "INSERT INTO altty2 VALUES (1, '1'), (2, '01')")
+	_, err = c.Exec(ctx, "ALTER TABLE altty2 ALTER COLUMN v TYPE int USING v::int")
+	wantCode(t, err, "23505", "a type change that makes unique keys collide")
+	checkQuery(t, ctx, c, "1|1\n2|01", "SELECT id, v FROM altty2 ORDER BY id")
+}
+
 // TestIndexes: CREATE [UNIQUE] INDEX on a table with rows, lookups and
 // ranges through the index return what a scan would, a unique index
 // enforces uniqueness (23505) until it is dropped.
