@@ -101,11 +101,7 @@ func (p *planner) compileAExpr(a *pg_query.A_Expr, sc *scope) (expr, error) {
 			}
 			return &opExpr{op: op, r: r}, nil
 		}
-		l, r, err := p.compilePair(a.Lexpr, a.Rexpr, sc)
-		if err != nil {
-			return nil, err
-		}
-		op, l, r, err := p.binaryOp(name, l, r)
+		op, l, r, err := p.compileBinary(name, a, sc)
 		if err != nil {
 			return nil, err
 		}
@@ -153,21 +149,13 @@ func (p *planner) compileAExpr(a *pg_query.A_Expr, sc *scope) (expr, error) {
 		}
 		return &anyArrayExpr{l: l, arr: r, op: op, all: a.Kind == pg_query.A_Expr_Kind_AEXPR_OP_ALL}, nil
 	case pg_query.A_Expr_Kind_AEXPR_DISTINCT, pg_query.A_Expr_Kind_AEXPR_NOT_DISTINCT:
-		l, r, err := p.compilePair(a.Lexpr, a.Rexpr, sc)
-		if err != nil {
-			return nil, err
-		}
-		op, l, r, err := p.binaryOp("=", l, r)
+		op, l, r, err := p.compileBinary("=", a, sc)
 		if err != nil {
 			return nil, err
 		}
 		return &distinctExpr{eq: op, l: l, r: r, not: a.Kind == pg_query.A_Expr_Kind_AEXPR_NOT_DISTINCT}, nil
 	case pg_query.A_Expr_Kind_AEXPR_NULLIF:
-		l, r, err := p.compilePair(a.Lexpr, a.Rexpr, sc)
-		if err != nil {
-			return nil, err
-		}
-		op, l, r, err := p.binaryOp("=", l, r)
+		op, l, r, err := p.compileBinary("=", a, sc)
 		if err != nil {
 			return nil, err
 		}
@@ -207,11 +195,7 @@ func (p *planner) compileAExpr(a *pg_query.A_Expr, sc *scope) (expr, error) {
 		in.l, in.list = l, list
 		return in, nil
 	case pg_query.A_Expr_Kind_AEXPR_LIKE, pg_query.A_Expr_Kind_AEXPR_ILIKE:
-		l, r, err := p.compilePair(a.Lexpr, a.Rexpr, sc)
-		if err != nil {
-			return nil, err
-		}
-		op, l, r, err := p.binaryOp(name, l, r)
+		op, l, r, err := p.compileBinary(name, a, sc)
 		if err != nil {
 			return nil, err
 		}
@@ -559,4 +543,14 @@ func (p *planner) compileRowCompare(a *pg_query.A_Expr, name string, sc *scope) 
 		return e, true, nil
 	}
 	return nil, false, nil
+}
+
+// compileBinary compiles a's two operands and resolves the binary
+// operator name for their types, coercing them to its argument types.
+func (p *planner) compileBinary(name string, a *pg_query.A_Expr, sc *scope) (*types.Op, expr, expr, error) {
+	l, r, err := p.compilePair(a.Lexpr, a.Rexpr, sc)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return p.binaryOp(name, l, r)
 }
