@@ -36,6 +36,20 @@ type copyOpts struct {
 	hasHeader bool
 }
 
+// formatCodes are the CopyInResponse/CopyOutResponse format codes: the
+// overall one and one for each of n columns (1 binary, 0 text).
+func (o copyOpts) formatCodes(n int) (int16, []int16) {
+	f := int16(0)
+	if o.format == "binary" {
+		f = 1
+	}
+	fs := make([]int16, n)
+	for i := range fs {
+		fs[i] = f
+	}
+	return f, fs
+}
+
 func parseCopyOpts(cs *pg_query.CopyStmt) (copyOpts, error) {
 	o := copyOpts{format: "text", delim: '\t', null: `\N`, quote: '"'}
 	nullSet, delimSet := false, false
@@ -142,14 +156,7 @@ func (s *Session) copyIn(ec *execCtx, cs *pg_query.CopyStmt, o copyOpts, cw copy
 			cols = append(cols, i)
 		}
 	}
-	format := int16(0)
-	if o.format == "binary" {
-		format = 1
-	}
-	colFormats := make([]int16, len(cols))
-	for i := range colFormats {
-		colFormats[i] = format
-	}
+	format, colFormats := o.formatCodes(len(cols))
 	if err := cw.CopyIn(format, colFormats); err != nil {
 		return "", err
 	}
@@ -404,14 +411,7 @@ func (s *Session) copyOut(ec *execCtx, cs *pg_query.CopyStmt, o copyOpts, cw cop
 		return "", err
 	}
 	cols := visibleCols(plan)
-	format := int16(0)
-	if o.format == "binary" {
-		format = 1
-	}
-	colFormats := make([]int16, len(cols))
-	for i := range colFormats {
-		colFormats[i] = format
-	}
+	format, colFormats := o.formatCodes(len(cols))
 	it, err := plan.start(ec)
 	if err != nil {
 		return "", err

@@ -220,13 +220,7 @@ func (s *Session) describe(cols []resultCol, formats []int16) []Column {
 		if info.Len == 0 {
 			col.TypeLen = -1
 		}
-		f := int16(0)
-		switch {
-		case len(formats) == 1:
-			f = formats[0]
-		case i < len(formats):
-			f = formats[i]
-		}
+		f := resultFormat(formats, i)
 		if f == 1 && types.HasBinary(t.OID) {
 			col.Format = 1
 		}
@@ -248,13 +242,7 @@ func (s *Session) writeRows(ctx context.Context, cur *cursor, maxRows int, forma
 		if ts[i].OID == 0 {
 			ts[i] = textT
 		}
-		f := int16(0)
-		switch {
-		case len(formats) == 1:
-			f = formats[0]
-		case i < len(formats):
-			f = formats[i]
-		}
+		f := resultFormat(formats, i)
 		fmts[i] = f == 1 && types.HasBinary(ts[i].OID)
 	}
 	cur.n = 0
@@ -409,4 +397,16 @@ func explainNode(n node, depth int) []string {
 		return line("Recursive Union", x.init, x.rec)
 	}
 	return line(fmt.Sprintf("%T", n))
+}
+
+// resultFormat is the format code Bind asked for column i: one code for
+// all columns, one per column, or none (text).
+func resultFormat(formats []int16, i int) int16 {
+	switch {
+	case len(formats) == 1:
+		return formats[0]
+	case i < len(formats):
+		return formats[i]
+	}
+	return 0
 }
