@@ -459,7 +459,11 @@ func (n *Node) handleReady(rd raft.Ready) error {
 	msgs := rd.Messages
 	if len(msgs) > 0 && n.cfg.Transport != nil {
 		var early []*pb.Message
-		early, msgs = n.splitMessages(msgs, n.urgentFollowers(rd.CommittedEntries, msgs))
+		var urgent []uint64
+		if len(n.notices) > 0 || hasNotice(msgs) { // only a leader has any
+			urgent = n.urgentFollowers(rd.CommittedEntries, msgs)
+		}
+		early, msgs = n.splitMessages(msgs, urgent)
 		if len(early) > 0 {
 			n.send(early)
 		}

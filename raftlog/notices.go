@@ -51,6 +51,16 @@ func (n *Node) urgentFollowers(committed []*pb.Entry, msgs []*pb.Message) []uint
 	return urgent
 }
 
+// hasNotice reports whether msgs holds a commit notice.
+func hasNotice(msgs []*pb.Message) bool {
+	for _, m := range msgs {
+		if m.GetType() == pb.MessageType_MsgApp && len(m.GetEntries()) == 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // holdNotice keeps m, an append without entries, as the pending notice for
 // its follower, replacing an older one. Ready loop only.
 func (n *Node) holdNotice(m *pb.Message) {
