@@ -244,7 +244,7 @@ func (s *Session) copyIn(ec *execCtx, cs *pg_query.CopyStmt, o copyOpts, cw copy
 				if nulls[i] {
 					continue
 				}
-				v, err := types.ParseTextLoc(t.Columns[cols[i]].Type, f, s.set.loc)
+				v, err := types.ParseTextCtx(ec.ev, t.Columns[cols[i]].Type, f)
 				if err != nil {
 					if !done {
 						return drainRest(err)

@@ -38,6 +38,9 @@ type prepStmt struct {
 	utility func(ec *execCtx, w ResultWriter) (string, error)
 	deps    []uint32 // table descriptors the plan depends on
 	visCols []resultCol
+	// readsContext: the plan holds a value folded from the session zone or
+	// the transaction's time; the simple protocol re-plans it every time
+	readsContext bool
 }
 
 func (ps *prepStmt) classify() {
@@ -109,7 +112,7 @@ func (s *Session) planFor(t *txnState, ps *prepStmt) error {
 	if err != nil {
 		return err
 	}
-	ps.deps = p.deps
+	ps.deps, ps.readsContext = p.deps, p.readsContext
 	for _, pe := range p.paramExprs {
 		if pe.t.OID == 0 || pe.t.OID == types.UnknownOID {
 			pe.t = p.params[pe.n]

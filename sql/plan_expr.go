@@ -34,6 +34,18 @@ func isUnknown(e expr) bool {
 	return false
 }
 
+// parseLiteral reads an untyped literal as type t at plan time. A literal
+// of a date or time type reads the session zone and the transaction's start
+// ('now', 'today'), so the plan is marked as one the simple protocol's plan
+// cache must not reuse; a prepared statement keeps the value, as in
+// PostgreSQL.
+func (p *planner) parseLiteral(t types.T, s string) (types.Datum, error) {
+	if types.InputReadsContext(t) {
+		p.readsContext = true
+	}
+	return types.ParseTextCtx(p.s.inputCtx(p.tx), t, s)
+}
+
 // coerce converts e to type to: an untyped literal is parsed as to, an
 // untyped parameter takes type to, anything else gets a cast (implicit or
 // assignment per cc), failing with 42804 when no such cast exists.
@@ -52,7 +64,7 @@ func (p *planner) coerce(e expr, to types.T, cc types.CastContext) (expr, error)
 				// parse without the typmod, then apply it as an explicit
 				// cast does ('abcdef'::varchar(3) truncates)
 				base := types.T{OID: to.OID, Mod: -1}
-				v, err := types.ParseTextLoc(base, x.v.(string), p.s.set.loc)
+				v, err := p.parseLiteral(base, x.v.(string))
 				if err != nil {
 					return nil, err
 				}
@@ -61,7 +73,7 @@ func (p *planner) coerce(e expr, to types.T, cc types.CastContext) (expr, error)
 				}
 				return &constExpr{v: v, t: to}, nil
 			}
-			v, err := types.ParseTextLoc(to, x.v.(string), p.s.set.loc)
+			v, err := p.parseLiteral(to, x.v.(string))
 			if err != nil {
 				return nil, err
 			}
@@ -86,10 +98,15 @@ func (p *planner) coerce(e expr, to types.T, cc types.CastContext) (expr, error)
 	if !canCast(from, to, cc) {
 		return nil, pgerror.New(pgerror.DatatypeMismatch, "cannot cast type %s to %s", types.FormatType(from), types.FormatType(to))
 	}
-	if c, ok := e.(*constExpr); ok && c.v != nil && cc != types.CastAssignment {
-		// fold constant casts at plan time
-		v, err := castDatum(nil, c.v, from, to, cc)
-		if err == nil {
+	if c, ok := e.(*constExpr); ok && c.v != nil && cc != types.CastAssignment && from.OID != types.RegclassOID {
+		// fold constant casts at plan time (a regclass is named at run
+		// time, by the executing transaction's catalog)
+		var ev *types.EvalContext
+		if types.InputReadsContext(from) || types.InputReadsContext(to) {
+			p.readsContext = true // the session zone: see parseLiteral
+			ev = p.s.inputCtx(p.tx)
+		}
+		if v, err := types.Cast(ev, c.v, from, to, cc); err == nil {
 			return &constExpr{v: v, t: to}, nil
 		}
 	}

@@ -18,12 +18,15 @@ type planner struct {
 	params     []types.T // parameter types, inferred where 0
 	paramExprs []*paramExpr
 	maxParam   int
-	correlated bool   // an outer reference was compiled
-	where      string // clause being compiled, for error messages
-	ctes       []map[string]*cteDef
-	dmlTarget  *pg_query.RangeVar // UPDATE/DELETE target: its scan carries rowRefs
-	deps       []uint32           // OIDs of the tables the plan uses
-	viewDepth  int
+	correlated bool // an outer reference was compiled
+	// readsContext: a literal was folded with the session zone or the
+	// transaction's time (parseLiteral), so the plan is not reusable
+	readsContext bool
+	where        string // clause being compiled, for error messages
+	ctes         []map[string]*cteDef
+	dmlTarget    *pg_query.RangeVar // UPDATE/DELETE target: its scan carries rowRefs
+	deps         []uint32           // OIDs of the tables the plan uses
+	viewDepth    int
 }
 
 // useTable notes that the plan depends on t's descriptor.

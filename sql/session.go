@@ -178,7 +178,7 @@ func (s *Session) runSimple(ctx context.Context, st stmt, w ResultWriter) error 
 	ctx, cancel := s.stmtContext(ctx)
 	defer cancel()
 	ps := s.simplePlans[st.sql]
-	if ps == nil || ps.st.node != st.node {
+	if ps == nil || ps.st.node != st.node || ps.readsContext {
 		ps = &prepStmt{st: st}
 		ps.classify()
 		if ps.kind == kindPlanned && len(st.sql) < 4096 {
@@ -260,6 +260,18 @@ func (s *Session) runStmt(ctx context.Context, ps *prepStmt, params []types.Datu
 	}
 	ec := s.newExecCtx(ctx, t, params)
 	return s.run(ec, ps, w)
+}
+
+// inputCtx is what a type input function reads outside execution (Bind's
+// parameters, constants folded by the planner): the session's zone and the
+// transaction's start, or the current time when no transaction has begun
+// yet (the implicit one will start within the same statement).
+func (s *Session) inputCtx(t *txnState) *types.EvalContext {
+	now := time.Now()
+	if t != nil {
+		now = t.start
+	}
+	return &types.EvalContext{TxnTime: now, StmtTime: now, Location: s.set.loc}
 }
 
 func (s *Session) newExecCtx(ctx context.Context, t *txnState, params []types.Datum) *execCtx {
@@ -393,6 +405,7 @@ func (s *Session) bind(ctx context.Context, portal, stmtName string, paramFormat
 		return nil, pgerror.New(pgerror.ProtocolViolation, "bind message supplies %d parameters, but prepared statement \"%s\" requires %d", len(params), stmtName, len(pts))
 	}
 	vals := make([]types.Datum, len(params))
+	var in *types.EvalContext // made at the first text parameter
 	for i, b := range params {
 		if b == nil {
 			continue
@@ -409,7 +422,10 @@ func (s *Session) bind(ctx context.Context, portal, stmtName string, paramFormat
 			// params point into pgwire's read buffer: decode a private copy
 			vals[i], err = types.DecodeBinary(t, append([]byte(nil), b...))
 		} else {
-			vals[i], err = types.ParseTextLoc(t, string(b), s.set.loc)
+			if in == nil {
+				in = s.inputCtx(s.tx)
+			}
+			vals[i], err = types.ParseTextCtx(in, t, string(b))
 		}
 		if err != nil {
 			pe := pgerror.As(err)

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgproto3"
 )
 
@@ -265,4 +266,42 @@ func TestTerminateMidTransaction(t *testing.T) {
 
 	mustExec(t, ctx, c, "INSERT INTO term_t VALUES (1, 'mine'), (2, 'mine')")
 	checkQuery(t, ctx, c, "1|mine\n2|mine", "SELECT * FROM term_t ORDER BY id")
+}
+
+// TestTransactionTime: now(), current_date and the relative inputs 'now',
+// 'today', 'tomorrow' and 'yesterday' all read the transaction's start, in
+// the session's zone, as in PostgreSQL: they agree with each other inside
+// one transaction (whatever the day or zone the test runs in) and move on
+// with the next transaction. The statements go by the simple protocol, as
+// psql sends them: a prepared statement keeps the value its literal had
+// when it was planned, in PostgreSQL as here.
+func TestTransactionTime(t *testing.T) {
+	t.Parallel()
+	n := sharedNode(t)
+	ctx := testCtx(t, 60*time.Second)
+	cfg := n.connConfig(nil)
+	cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
+	c := mustConnectConfig(t, cfg)
+	for _, zone := range []string{"UTC", "Asia/Kolkata", "America/Los_Angeles", "Pacific/Kiritimati"} {
+		mustExec(t, ctx, c, "SET TIME ZONE '"+zone+"'")
+		// one implicit transaction: the planner folds the literals, the
+		// executor evaluates the functions, both from the same start
+		checkQuery(t, ctx, c, "t|t|t|t|t|t",
+			`SELECT 'today'::date = current_date, 'tomorrow'::date = current_date + 1,
+			        'yesterday'::date = current_date - 1, 'now'::timestamptz = now(),
+			        'now'::timestamp = localtimestamp, 'today'::timestamptz = date_trunc('day', now())`)
+		// a parameter in text format reads the same clock
+		var same bool
+		if err := c.QueryRow(ctx, "SELECT $1::text::date = current_date", pgx.QueryExecModeExec, "today").Scan(&same); err != nil || !same {
+			t.Errorf("%s: 'today' as a parameter: %v %v", zone, same, err)
+		}
+
+		mustExec(t, ctx, c, "BEGIN")
+		first := queryText(t, ctx, c, "SELECT now()::text")
+		checkQuery(t, ctx, c, first, "SELECT now()::text")
+		checkQuery(t, ctx, c, first, "SELECT 'now'::timestamptz::text")
+		checkQuery(t, ctx, c, "t", "SELECT current_timestamp = transaction_timestamp()")
+		mustExec(t, ctx, c, "COMMIT")
+		checkQuery(t, ctx, c, "t", "SELECT now() > '"+first+"'::timestamptz")
+	}
 }

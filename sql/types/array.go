@@ -12,7 +12,7 @@ func errMalformedArray(s, detail string) error {
 }
 
 // parseArray is array_in for one-dimensional arrays.
-func parseArray(elem T, s string, loc *time.Location) (Datum, error) {
+func parseArray(ctx *EvalContext, elem T, s string) (Datum, error) {
 	str := strings.TrimSpace(s)
 	if strings.HasPrefix(str, "[") {
 		// dimension decoration "[1:3]={...}": only the default lower bound
@@ -116,7 +116,7 @@ func parseArray(elem T, s string, loc *time.Location) (Datum, error) {
 		if !quoted && strings.EqualFold(v, "NULL") {
 			arr.Elements = append(arr.Elements, nil)
 		} else {
-			d, err := ParseTextLoc(elem, v, loc)
+			d, err := ParseTextCtx(ctx, elem, v)
 			if err != nil {
 				return nil, err
 			}

@@ -191,7 +191,7 @@ func castValue(ctx *EvalContext, d Datum, from, to T, cc CastContext) (Datum, er
 			}
 			return s, nil
 		}
-		return ParseTextLoc(T{OID: to.OID, Mod: -1}, s, loc)
+		return ParseTextCtx(ctx, T{OID: to.OID, Mod: -1}, s)
 	}
 	// to a string: the output function of the source type
 	if isStringType(to.OID) || to.OID == CharOID {

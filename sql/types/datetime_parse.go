@@ -473,13 +473,9 @@ func daysIn(m, y int) int {
 	return 31
 }
 
-// now is a hook for tests.
-var now = time.Now
-
-// ParseDate is date_in ('today' and 'now' are taken in UTC).
-func ParseDate(s string) (Date, error) { return parseDateLoc(s, time.UTC) }
-
-func parseDateLoc(s string, loc *time.Location) (Date, error) {
+// parseDate is date_in; 'today', 'now', 'tomorrow' and 'yesterday' are
+// relative to now, the transaction's start, taken in loc.
+func parseDate(s string, loc *time.Location, now time.Time) (Date, error) {
 	if loc == nil {
 		loc = time.UTC
 	}
@@ -495,11 +491,11 @@ func parseDateLoc(s string, loc *time.Location) (Date, error) {
 	case "epoch":
 		return DateFromTime(time.Unix(0, 0).UTC()), nil
 	case "now", "today":
-		return DateFromTime(now().In(loc)), nil
+		return DateFromTime(now.In(loc)), nil
 	case "tomorrow":
-		return DateFromTime(now().In(loc)) + 1, nil
+		return DateFromTime(now.In(loc)) + 1, nil
 	case "yesterday":
-		return DateFromTime(now().In(loc)) - 1, nil
+		return DateFromTime(now.In(loc)) - 1, nil
 	case "allballs":
 		return 0, errDatetimeSyntax(DateOID, s)
 	}
@@ -522,7 +518,9 @@ func parseDateLoc(s string, loc *time.Location) (Date, error) {
 
 // ParseTimestamp is timestamp_in (withZone false, zone ignored) and
 // timestamptz_in (withZone true; a string without a zone is read in loc).
-func ParseTimestamp(s string, withZone bool, loc *time.Location) (time.Time, error) {
+// 'now', 'today', 'tomorrow' and 'yesterday' are relative to now, the
+// transaction's start.
+func ParseTimestamp(s string, withZone bool, loc *time.Location, now time.Time) (time.Time, error) {
 	oid := TimestampOID
 	if withZone {
 		oid = TimestamptzOID
@@ -542,14 +540,13 @@ func ParseTimestamp(s string, withZone bool, loc *time.Location) (time.Time, err
 	case "epoch":
 		return time.Unix(0, 0).UTC(), nil
 	case "now":
-		n := now()
+		n := now
 		if !withZone {
 			n = wallUTC(n.In(loc))
 		}
 		return n.Truncate(time.Microsecond).UTC(), nil
 	case "today", "tomorrow", "yesterday":
-		n := now().In(loc)
-		y, m, d := n.Date()
+		y, m, d := now.In(loc).Date()
 		switch f.special {
 		case "tomorrow":
 			d++
@@ -612,8 +609,8 @@ func wallIn(w time.Time, loc *time.Location) time.Time {
 	return time.Date(y, m, d, h, mi, s, w.Nanosecond(), loc).UTC()
 }
 
-// ParseTime is time_in.
-func ParseTime(s string) (TimeOfDay, error) {
+// ParseTime is time_in; 'now' is now's time of day in loc.
+func ParseTime(s string, loc *time.Location, now time.Time) (TimeOfDay, error) {
 	str := strings.TrimSpace(strings.ToLower(s))
 	if str == "allballs" {
 		return 0, nil
@@ -621,8 +618,8 @@ func ParseTime(s string) (TimeOfDay, error) {
 	f, ok := parseDateTime(str)
 	if !ok || !f.hasTime {
 		if ok && f.special == "now" {
-			n := now()
-			return TimeOfDay(n.Sub(n.Truncate(24*time.Hour)) / time.Microsecond), nil
+			h, m, sec := now.In(loc).Clock()
+			return TimeOfDay(int64(h)*usPerHour + int64(m)*usPerMin + int64(sec)*usPerSec + int64(now.Nanosecond()/1000)), nil
 		}
 		return 0, errDatetimeSyntax(TimeOID, s)
 	}

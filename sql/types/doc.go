@@ -32,7 +32,7 @@
 //
 // # Text, binary, keys and rows
 //
-// ParseText/ParseTextLoc and AppendText/AppendTextLoc are the type input and
+// ParseText/ParseTextCtx and AppendText/AppendTextLoc are the type input and
 // output functions (PostgreSQL 15's formats, DateStyle ISO/MDY, IntervalStyle
 // postgres, extra_float_digits 1). ParseText applies the typmod as an
 // assignment would (varchar(3) rejects "abcd"); explicit casts go through

@@ -2,12 +2,14 @@ package types
 
 import (
 	"testing"
+	"time"
 
 	"logdb/sql/pgerror"
 )
 
 // Input edge cases: the text PostgreSQL 15.18 printed for 'input'::type::text
-// (TimeZone UTC), or the error it raised.
+// (TimeZone UTC), or the error it raised. Relative inputs ('today') are read
+// against testCtx's pinned transaction time, 2024-03-15 10:11:12 UTC.
 var inputCases = []struct {
 	typ, in, want, wantErr string
 }{
@@ -53,7 +55,15 @@ var inputCases = []struct {
 	{"date", "1999.008", "1999-01-08", ""},
 	{"date", "J2451187", "1999-01-08", ""},
 	{"date", "Jan-08-1999", "1999-01-08", ""},
-	{"date", "today", "2026-11-26", ""},
+	{"date", "today", "2024-03-15", ""},
+	{"date", "tomorrow", "2024-03-16", ""},
+	{"date", "yesterday", "2024-03-14", ""},
+	{"date", "now", "2024-03-15", ""},
+	{"timestamp", "today", "2024-03-15 00:00:00", ""},
+	{"timestamp", "now", "2024-03-15 10:11:12", ""},
+	{"timestamptz", "tomorrow", "2024-03-16 00:00:00+00", ""},
+	{"timestamptz", "now", "2024-03-15 10:11:12+00", ""},
+	{"time", "now", "10:11:12", ""},
 	{"date", "2024-01-02T10:00:00Z", "2024-01-02", ""},
 	{"timestamp", "2024-01-02 24:00:00", "2024-01-03 00:00:00", ""},
 	{"timestamp", "2024-01-02 25:00:00", "", "22008 date/time field value out of range: \"2024-01-02 25:00:00\""},
@@ -144,7 +154,7 @@ func TestInputEdgeCases(t *testing.T) {
 	ctx := testCtx()
 	for _, c := range inputCases {
 		typ := mustType(t, c.typ)
-		d, err := ParseText(typ, c.in)
+		d, err := ParseTextCtx(ctx, typ, c.in)
 		var got string
 		if err == nil {
 			var s Datum
@@ -165,6 +175,36 @@ func TestInputEdgeCases(t *testing.T) {
 			t.Errorf("%s %q: %v", c.typ, c.in, err)
 		} else if got != c.want {
 			t.Errorf("%s %q: got %q, want %q", c.typ, c.in, got, c.want)
+		}
+	}
+}
+
+// 'today' and friends are the transaction's day in the session's zone, not
+// the machine's and not the wall clock's: at 2024-03-15 22:30 UTC it is
+// already the 16th in Kolkata and still the 15th in Los Angeles.
+func TestRelativeInputUsesTransactionTimeAndZone(t *testing.T) {
+	txn := time.Date(2024, 3, 15, 22, 30, 0, 0, time.UTC)
+	for _, c := range []struct{ zone, typ, in, want string }{
+		{"Asia/Kolkata", "date", "today", "2024-03-16"},
+		{"Asia/Kolkata", "date", "yesterday", "2024-03-15"},
+		{"America/Los_Angeles", "date", "today", "2024-03-15"},
+		{"America/Los_Angeles", "date", "tomorrow", "2024-03-16"},
+		{"Asia/Kolkata", "timestamptz", "today", "2024-03-16 00:00:00+05:30"},
+		{"America/Los_Angeles", "timestamp", "now", "2024-03-15 15:30:00"},
+		{"Asia/Kolkata", "time", "now", "04:00:00"},
+	} {
+		loc, err := LoadLocation(c.zone)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := &EvalContext{TxnTime: txn, StmtTime: txn, Location: loc}
+		typ := mustType(t, c.typ)
+		d, err := ParseTextCtx(ctx, typ, c.in)
+		if err != nil {
+			t.Fatalf("%s %s %q: %v", c.zone, c.typ, c.in, err)
+		}
+		if got := string(AppendTextLoc(nil, typ, d, loc)); got != c.want {
+			t.Errorf("%s %s %q: got %q, want %q", c.zone, c.typ, c.in, got, c.want)
 		}
 	}
 }

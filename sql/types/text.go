@@ -20,12 +20,33 @@ func errSyntax(oid OID, s string) error {
 
 // ParseText is the type input function: it reads s in the text format of t
 // (wire text format, literals, casts from text) and applies t's typmod the
-// way an assignment does. Timestamps without a zone read as timestamptz are
-// taken in UTC; use ParseTextLoc for the session zone.
-func ParseText(t T, s string) (Datum, error) { return ParseTextLoc(t, s, time.UTC) }
+// way an assignment does. It is ParseTextCtx without a statement: timestamps
+// without a zone are read in UTC, and 'now', 'today', 'tomorrow' and
+// 'yesterday' from the wall clock. Code that runs for a statement uses
+// ParseTextCtx.
+func ParseText(t T, s string) (Datum, error) { return ParseTextCtx(nil, t, s) }
 
-// ParseTextLoc is ParseText with the session time zone.
-func ParseTextLoc(t T, s string, loc *time.Location) (Datum, error) {
+// InputReadsContext reports whether t's input function may read ctx: the
+// date and time types (the session zone, 'now', 'today') and arrays of them.
+// A value parsed for such a type belongs to its transaction and session and
+// must not be kept in a plan that outlives them.
+func InputReadsContext(t T) bool {
+	if e, ok := ElemOf(t); ok {
+		t = e
+	}
+	switch t.OID {
+	case DateOID, TimestampOID, TimestamptzOID, TimeOID:
+		return true
+	}
+	return false
+}
+
+// ParseTextCtx is ParseText for a statement: a timestamp without a zone is
+// read in ctx.Location, and 'now', 'today', 'tomorrow' and 'yesterday' mean
+// ctx.TxnTime (the start of the transaction, as in PostgreSQL), so two reads
+// in one transaction agree and a test can pin the clock.
+func ParseTextCtx(ctx *EvalContext, t T, s string) (Datum, error) {
+	loc := ctxLoc(ctx)
 	switch t.OID {
 	case Int2OID, Int4OID, Int8OID:
 		return parseInt(t.OID, s)
@@ -71,21 +92,21 @@ func ParseTextLoc(t T, s string, loc *time.Location) (Datum, error) {
 	case ByteaOID:
 		return parseBytea(s)
 	case DateOID:
-		return parseDateLoc(s, loc)
+		return parseDate(s, loc, txnTime(ctx))
 	case TimestampOID:
-		ts, err := ParseTimestamp(s, false, loc)
+		ts, err := ParseTimestamp(s, false, loc, txnTime(ctx))
 		if err != nil {
 			return nil, err
 		}
 		return roundTimestamp(ts, t.Mod), nil
 	case TimestamptzOID:
-		ts, err := ParseTimestamp(s, true, loc)
+		ts, err := ParseTimestamp(s, true, loc, txnTime(ctx))
 		if err != nil {
 			return nil, err
 		}
 		return roundTimestamp(ts, t.Mod), nil
 	case TimeOID:
-		return ParseTime(s)
+		return ParseTime(s, loc, txnTime(ctx))
 	case IntervalOID:
 		return ParseInterval(s)
 	case UUIDOID:
@@ -117,7 +138,7 @@ func ParseTextLoc(t T, s string, loc *time.Location) (Datum, error) {
 		return arr, nil
 	}
 	if e, ok := ElemOf(t); ok {
-		return parseArray(e, s, loc)
+		return parseArray(ctx, e, s)
 	}
 	return nil, pgerror.New(pgerror.FeatureNotSupported, "input of type %s is not supported", FormatType(t))
 }

@@ -116,7 +116,7 @@ func TestTimestamptzZones(t *testing.T) {
 		}
 	}
 	loc, _ := LoadLocation("America/New_York")
-	d, err := ParseTextLoc(tt(TimestamptzOID), "2024-07-01 12:00", loc)
+	d, err := ParseTextCtx(&EvalContext{Location: loc}, tt(TimestamptzOID), "2024-07-01 12:00")
 	if err != nil {
 		t.Fatal(err)
 	}
