@@ -47,6 +47,11 @@ type Change struct {
 	// next one (pgoutput's Commit). Set on insert, update, delete and
 	// message changes.
 	LastInTxn bool
+	// TxnEnd, with LastInTxn: the position just after the entry's last
+	// change, LSN(index, n+1) for its n changes (wanted or not) — what
+	// CurrentLSN reports once the entry is the latest with changes, and
+	// the commit position replication streams give a transaction.
+	TxnEnd uint64
 
 	// The stored form, for encoders that need typed values (pgoutput):
 	// the table and its rows as types.AppendRow encoded them, a message's

@@ -23,6 +23,45 @@ type Decoder interface {
 	Relations(cat CatalogView) (map[kv.Space]*Relation, error)
 }
 
+// PublicationDecoder is implemented by a Decoder whose catalog has
+// publications (sql's does): the feed then marks each Relation with the
+// publications that publish it (Relation.Publications), as of the change's
+// catalog version, which is what pgoutput filters by.
+type PublicationDecoder interface {
+	Publications(cat CatalogView) ([]Publication, error)
+}
+
+// Publication is one publication of a catalog version.
+type Publication struct {
+	Name      string
+	AllTables bool     // FOR ALL TABLES
+	Tables    []uint32 // FOR TABLE: table OIDs
+	Schemas   []string // FOR TABLES IN SCHEMA
+	Actions   PublishActions
+}
+
+// publishes reports whether p publishes r.
+func (p *Publication) publishes(r *Relation) bool {
+	if p.AllTables {
+		return true
+	}
+	for _, o := range p.Tables {
+		if o == r.OID {
+			return true
+		}
+	}
+	schema := r.Schema
+	if schema == "" {
+		schema = "public"
+	}
+	for _, s := range p.Schemas {
+		if s == schema {
+			return true
+		}
+	}
+	return false
+}
+
 // CatalogView is the catalog as it was just after entry Index applied (the
 // entry that last changed it): every key of kv.CatalogSpace and its value.
 // The map and its slices are shared: read only.
@@ -41,6 +80,88 @@ type Relation struct {
 	Columns     []types.RowColumn
 	ColumnNames []string // parallel to Columns, in table order
 	KeyColumns  []int    // positions in Columns of the primary key, in key order
+
+	// ReplicaIdentity is pg_class.relreplident, what a replication stream
+	// sends of an old row: 'd' (default: the primary key's columns, none
+	// without one), 'f' (full: the whole row), 'n' (nothing) or 'i' (the
+	// columns of an index, IdentityColumns). 0 reads as 'd'.
+	ReplicaIdentity byte
+	IdentityColumns []int // for 'i': positions in Columns
+	// Publications that publish this table, by name (pgoutput's filter).
+	Publications map[string]PublishActions
+}
+
+// PublishActions is what a publication publishes: publish = 'insert,
+// update, delete, truncate'.
+type PublishActions struct {
+	Insert, Update, Delete, Truncate bool
+}
+
+// Identity returns r's replica identity ('d', 'f', 'n' or 'i') and the
+// positions of its columns (every column for 'f'; nil when there are none).
+func (r *Relation) Identity() (byte, []int) {
+	switch r.ReplicaIdentity {
+	case 'f':
+		all := make([]int, len(r.Columns))
+		for i := range all {
+			all[i] = i
+		}
+		return 'f', all
+	case 'n':
+		return 'n', nil
+	case 'i':
+		return 'i', r.IdentityColumns
+	}
+	return 'd', r.KeyColumns
+}
+
+// decodeRow decodes a stored row of r.
+func (r *Relation) decodeRow(row []byte) ([]types.Datum, error) {
+	vals := make([]types.Datum, len(r.Columns))
+	if err := types.DecodeRow(row, r.Columns, vals); err != nil {
+		return nil, fmt.Errorf("changefeed: decode row of %s: %w", r.Name, err)
+	}
+	return vals, nil
+}
+
+// oldIdentity returns what a replication stream sends of c's old row: for
+// a full identity the whole old row; otherwise the old row's identity
+// columns with every other column nil. For an update it is nil unless the
+// identity is full or an identity column changed (PostgreSQL logs the old
+// key only then); it is nil when the table has no identity.
+func (r *Relation) oldIdentity(c *Change, update bool) ([]types.Datum, error) {
+	kind, cols := r.Identity()
+	if len(cols) == 0 || c.OldRow == nil {
+		return nil, nil
+	}
+	old, err := r.decodeRow(c.OldRow)
+	if err != nil {
+		return nil, err
+	}
+	if kind == 'f' {
+		return old, nil
+	}
+	if update {
+		nu, err := r.decodeRow(c.NewRow)
+		if err != nil {
+			return nil, err
+		}
+		changed := false
+		for _, i := range cols {
+			a, b := old[i], nu[i]
+			if (a == nil) != (b == nil) || a != nil && types.Compare(r.Columns[i].T, a, b) != 0 {
+				changed = true
+			}
+		}
+		if !changed {
+			return nil, nil
+		}
+	}
+	key := make([]types.Datum, len(old))
+	for _, i := range cols {
+		key[i] = old[i]
+	}
+	return key, nil
 }
 
 // RowIDColumn is the key field of a table without a primary key: the
@@ -149,9 +270,10 @@ func (r *relation) keyJSON(key []byte, vals []types.Datum) ([]byte, error) {
 
 // schema is one catalog version's tables, prepared; shared read-only.
 type schema struct {
-	asOf   uint64 // index of the entry that last changed the catalog
-	spaces map[kv.Space]*relation
-	names  map[string]kv.Space // qualified name → space
+	asOf         uint64 // index of the entry that last changed the catalog
+	spaces       map[kv.Space]*relation
+	names        map[string]kv.Space // qualified name → space
+	publications map[string]bool
 }
 
 // relationFor returns the table stored in space, preferring s and falling

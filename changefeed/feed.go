@@ -157,6 +157,25 @@ func (f *Feed) buildSchema(asOf uint64, keys map[string][]byte) (*schema, error)
 		return nil, fmt.Errorf("changefeed: describe tables at %d: %w", asOf, err)
 	}
 	s := &schema{asOf: asOf, spaces: make(map[kv.Space]*relation, len(rels)), names: make(map[string]kv.Space, len(rels))}
+	if pd, ok := f.cfg.Decoder.(PublicationDecoder); ok {
+		pubs, err := pd.Publications(CatalogView{Index: asOf, Keys: keys})
+		if err != nil {
+			return nil, fmt.Errorf("changefeed: publications at %d: %w", asOf, err)
+		}
+		s.publications = make(map[string]bool, len(pubs))
+		for i := range pubs {
+			p := &pubs[i]
+			s.publications[p.Name] = true
+			for _, r := range rels {
+				if p.publishes(r) {
+					if r.Publications == nil {
+						r.Publications = map[string]PublishActions{}
+					}
+					r.Publications[p.Name] = p.Actions
+				}
+			}
+		}
+	}
 	for sp, r := range rels {
 		p, err := prepareRelation(r)
 		if err != nil {
@@ -166,6 +185,16 @@ func (f *Feed) buildSchema(asOf uint64, keys map[string][]byte) (*schema, error)
 		s.names[p.qualified] = sp
 	}
 	return s, nil
+}
+
+// PublicationExists reports whether the current catalog has the
+// publication.
+func (f *Feed) PublicationExists(name string) (bool, error) {
+	s, err := f.schemaAt(f.cfg.Store.AppliedIndex())
+	if err != nil {
+		return false, err
+	}
+	return s.publications[name], nil
 }
 
 // retentionError is the error for a position the log no longer holds.
@@ -179,9 +208,11 @@ func (f *Feed) retentionError(what string, lsn uint64) error {
 	}
 }
 
-// CurrentLSN returns the LSN of the last committed change (what
-// pg_current_wal_lsn returns): every change committed so far has an LSN at
-// or below it, every later one above. When the last entries carry no change
+// CurrentLSN returns the position just after the last committed change
+// (what pg_current_wal_lsn returns): LSN(i, n+1) when the latest entry with
+// changes is i with n changes, which is also the commit position a
+// replication stream gives that transaction (Change.TxnEnd). Every change
+// committed so far has an LSN below it, every later one above. When the last entries carry no change
 // (DDL only, rolled back), it is LSN(i, 0) of the oldest such entry i it
 // looked at, which orders the same way. It reads the entries applied since
 // the previous computation (amortized: each entry once).
@@ -304,7 +335,7 @@ func (f *Feed) advanceCurrent(cur currentLSN, applied uint64) (currentLSN, error
 					}
 				}
 				if n := countChanges(c, ok, cur.sch, prev); n > 0 {
-					cur.lsn = LSN(e.Index, uint32(min(n, MaxSeq-1)))
+					cur.lsn = LSN(e.Index, uint32(min(n+1, MaxSeq)))
 				}
 			}
 			cur.index = e.Index

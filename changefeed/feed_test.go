@@ -59,8 +59,8 @@ func TestOrderAndTransactionGrouping(t *testing.T) {
 	if s.Position() != EndLSN(3) {
 		t.Fatalf("position %s", FormatLSN(s.Position()))
 	}
-	if got := e.feed.CurrentLSN(); got != LSN(3, 3) {
-		t.Fatalf("CurrentLSN = %s, want 0/3000003", FormatLSN(got))
+	if got := e.feed.CurrentLSN(); got != LSN(3, 4) {
+		t.Fatalf("CurrentLSN = %s, want 0/3000004", FormatLSN(got))
 	}
 }
 

@@ -116,7 +116,7 @@ func TestMergeWritesAreUpdatesWithWholeRows(t *testing.T) {
 	if !bytes.Equal(c.OldRow, before) || !bytes.Equal(c.NewRow, after) {
 		t.Fatalf("stored rows %x → %x", c.OldRow, c.NewRow)
 	}
-	if got := e.feed.CurrentLSN(); got != LSN(5, 1) {
+	if got := e.feed.CurrentLSN(); got != LSN(5, 2) {
 		t.Fatalf("CurrentLSN = %s", FormatLSN(got))
 	}
 }

@@ -3,15 +3,18 @@ package changefeed
 import (
 	"encoding/binary"
 	"fmt"
+	"slices"
+	"strconv"
 	"time"
 
+	"logdb/sql/pgerror"
 	"logdb/sql/types"
 )
 
-// pgoutput encoders: the logical replication messages (protocol version 1,
-// PostgreSQL 15 "Logical Replication Message Formats") that a replication
-// connection sends inside XLogData, built from Changes. Append-style: each
-// appends one message to dst.
+// pgoutput encoders: the logical replication messages (protocol versions
+// 1 and 2, PostgreSQL 15 "Logical Replication Message Formats") that a
+// replication connection sends inside XLogData, built from Changes.
+// Append-style: each appends one message to dst.
 //
 // Positions for a transaction (entry index) with changes LSN(index, 1…n):
 //
@@ -21,10 +24,137 @@ import (
 // so change LSNs < commit_lsn < end_lsn < the next transaction's changes,
 // and a subscriber restarting from end_lsn (FromLSN or its slot) starts
 // exactly at the next entry. xids are the entry index truncated to 32
-// bits. Rows are sent whole: Relation messages advertise replica identity
-// full ('f') and the primary key columns (flag 1); Update carries the old
-// row ('O') and Delete the old row ('O'); values are in text format; no
+// bits. Relation messages carry the table's replica identity and flag its
+// columns; Update sends the old key ('K') when an identity column changed,
+// the whole old row ('O') under REPLICA IDENTITY FULL; Delete the old key
+// or row; values are in text format, or binary with the binary option; no
 // 'u' (unchanged TOAST) values ever.
+
+// PgoutputOptions are pgoutput's START_REPLICATION options.
+type PgoutputOptions struct {
+	ProtoVersion int      // proto_version: 1 or 2 (required)
+	Publications []string // publication_names (required)
+	Binary       bool     // binary: tuple values in binary format
+	Messages     bool     // messages: logical decoding messages too
+}
+
+// ParsePgoutputOptions reads START_REPLICATION's options for pgoutput, with
+// PostgreSQL's errors (22023 for a missing or bad option, 0A000 for a
+// protocol version it does not speak).
+func ParsePgoutputOptions(opts [][2]string) (PgoutputOptions, error) {
+	var o PgoutputOptions
+	seen := map[string]bool{}
+	for _, kv := range opts {
+		name, val := kv[0], kv[1]
+		if seen[name] {
+			return o, optionError("conflicting or redundant options")
+		}
+		seen[name] = true
+		switch name {
+		case "proto_version":
+			v, err := strconv.ParseInt(val, 10, 32)
+			if err != nil || v < 0 {
+				return o, optionError("invalid proto_version")
+			}
+			o.ProtoVersion = int(v)
+		case "publication_names":
+			names, ok := splitNameList(val)
+			if !ok {
+				return o, optionError("invalid publication_names syntax")
+			}
+			o.Publications = names
+		case "binary", "messages", "streaming", "two_phase":
+			b, ok := parseBoolOption(val)
+			if !ok {
+				return o, optionError("invalid value for %s option: \"%s\"", name, val)
+			}
+			switch name {
+			case "binary":
+				o.Binary = b
+			case "messages":
+				o.Messages = b
+			}
+			// streaming and two_phase: only committed transactions are in
+			// the log, so there is never anything to stream or prepare
+		case "origin":
+			if val != "any" && val != "none" {
+				return o, optionError("unrecognized origin value: \"%s\"", val)
+			}
+		default:
+			return o, optionError("unrecognized pgoutput option: %s", name)
+		}
+	}
+	if !seen["proto_version"] {
+		return o, optionError("proto_version option missing")
+	}
+	if !seen["publication_names"] {
+		return o, optionError("publication_names parameter missing")
+	}
+	if o.ProtoVersion < 1 || o.ProtoVersion > 2 {
+		return o, pgerror.New(pgerror.FeatureNotSupported,
+			"client sent proto_version=%d but server only supports protocol 1 to 2", o.ProtoVersion)
+	}
+	return o, nil
+}
+
+func optionError(format string, args ...any) error {
+	return pgerror.New(pgerror.InvalidParameterValue, format, args...)
+}
+
+// splitNameList is SplitIdentifierString(',') for publication_names:
+// names separated by commas, unquoted ones lowercased, "quoted" kept.
+func splitNameList(s string) ([]string, bool) {
+	var out []string
+	i := 0
+	for {
+		for i < len(s) && s[i] == ' ' {
+			i++
+		}
+		var name []byte
+		if i < len(s) && s[i] == '"' {
+			i++
+			for {
+				if i >= len(s) {
+					return nil, false
+				}
+				if s[i] == '"' {
+					if i+1 < len(s) && s[i+1] == '"' {
+						name = append(name, '"')
+						i += 2
+						continue
+					}
+					i++
+					break
+				}
+				name = append(name, s[i])
+				i++
+			}
+		} else {
+			for i < len(s) && s[i] != ',' && s[i] != ' ' {
+				c := s[i]
+				if c >= 'A' && c <= 'Z' {
+					c += 'a' - 'A'
+				}
+				name = append(name, c)
+				i++
+			}
+		}
+		if len(name) == 0 {
+			return nil, false
+		}
+		out = append(out, string(name))
+		for i < len(s) && s[i] == ' ' {
+			i++
+		}
+		if i >= len(s) {
+			return out, true
+		}
+		if s[i] != ',' {
+			return nil, false
+		}
+		i++
+	}
+}
 
 // CommitLSN is the commit position of the transaction at index.
 func CommitLSN(index uint64) uint64 { return EndLSN(index) }
@@ -69,14 +199,13 @@ func AppendRelation(dst []byte, r *Relation) []byte {
 	}
 	dst = appendCString(dst, ns)
 	dst = appendCString(dst, r.Name)
-	dst = append(dst, 'f')
+	kind, idCols := r.Identity()
+	dst = append(dst, kind)
 	dst = binary.BigEndian.AppendUint16(dst, uint16(len(r.Columns)))
 	for i, c := range r.Columns {
 		var flags byte
-		for _, k := range r.KeyColumns {
-			if k == i {
-				flags = 1
-			}
+		if slices.Contains(idCols, i) {
+			flags = 1
 		}
 		dst = append(dst, flags)
 		dst = appendCString(dst, r.ColumnNames[i])
@@ -88,8 +217,9 @@ func AppendRelation(dst []byte, r *Relation) []byte {
 
 // AppendChange appends the Insert ('I'), Update ('U') or Delete ('D')
 // message of a row change; read rows encode as inserts (initial copy).
-// Messages use AppendMessage; progress rows have no pgoutput form.
-func AppendChange(dst []byte, c *Change) ([]byte, error) {
+// Values are in binary format when binary is set. Messages use
+// AppendMessage; progress rows have no pgoutput form.
+func AppendChange(dst []byte, c *Change, binaryFormat bool) ([]byte, error) {
 	r := c.Table
 	if r == nil {
 		return dst, fmt.Errorf("changefeed: pgoutput: %s change without a table", c.Op)
@@ -100,24 +230,50 @@ func AppendChange(dst []byte, c *Change) ([]byte, error) {
 		dst = append(dst, 'I')
 		dst = binary.BigEndian.AppendUint32(dst, r.OID)
 		dst = append(dst, 'N')
-		dst, err = appendTuple(dst, r, c.NewRow)
+		dst, err = appendTuple(dst, r, c.NewRow, nil, binaryFormat)
 	case OpUpdate:
 		dst = append(dst, 'U')
 		dst = binary.BigEndian.AppendUint32(dst, r.OID)
-		dst = append(dst, 'O')
-		if dst, err = appendTuple(dst, r, c.OldRow); err == nil {
-			dst = append(dst, 'N')
-			dst, err = appendTuple(dst, r, c.NewRow)
+		var old []types.Datum
+		if old, err = r.oldIdentity(c, true); err != nil {
+			return dst, err
 		}
+		if old != nil {
+			kind, _ := r.Identity()
+			dst = append(dst, oldTupleTag(kind))
+			if dst, err = appendTuple(dst, r, nil, old, binaryFormat); err != nil {
+				return dst, err
+			}
+		}
+		dst = append(dst, 'N')
+		dst, err = appendTuple(dst, r, c.NewRow, nil, binaryFormat)
 	case OpDelete:
+		var old []types.Datum
+		if old, err = r.oldIdentity(c, false); err != nil {
+			return dst, err
+		}
+		if old == nil {
+			// a table without an identity: PostgreSQL refuses the DELETE
+			// on a published table; sent as an empty key
+			old = make([]types.Datum, len(r.Columns))
+		}
+		kind, _ := r.Identity()
 		dst = append(dst, 'D')
 		dst = binary.BigEndian.AppendUint32(dst, r.OID)
-		dst = append(dst, 'O')
-		dst, err = appendTuple(dst, r, c.OldRow)
+		dst = append(dst, oldTupleTag(kind))
+		dst, err = appendTuple(dst, r, nil, old, binaryFormat)
 	default:
 		return dst, fmt.Errorf("changefeed: pgoutput: no row message for op %s", c.Op)
 	}
 	return dst, err
+}
+
+// oldTupleTag is 'O' for a whole old row (REPLICA IDENTITY FULL), else 'K'.
+func oldTupleTag(identity byte) byte {
+	if identity == 'f' {
+		return 'O'
+	}
+	return 'K'
 }
 
 // AppendMessage appends a logical decoding Message ('M') for a message
@@ -135,12 +291,15 @@ func AppendMessage(dst []byte, c *Change) []byte {
 	return append(dst, c.Content...)
 }
 
-// appendTuple appends TupleData: every column, NULL as 'n', others as 't'
-// with PostgreSQL's text output.
-func appendTuple(dst []byte, r *Relation, row []byte) ([]byte, error) {
-	vals := make([]types.Datum, len(r.Columns))
-	if err := types.DecodeRow(row, r.Columns, vals); err != nil {
-		return dst, fmt.Errorf("changefeed: pgoutput: decode row of %s: %w", r.Name, err)
+// appendTuple appends TupleData of a stored row (or of vals when row is
+// nil): every column, NULL as 'n', others as 't' with PostgreSQL's text
+// output or, with binaryFormat, as 'b' with its binary send format.
+func appendTuple(dst []byte, r *Relation, row []byte, vals []types.Datum, binaryFormat bool) ([]byte, error) {
+	if vals == nil {
+		var err error
+		if vals, err = r.decodeRow(row); err != nil {
+			return dst, fmt.Errorf("changefeed: pgoutput: %w", err)
+		}
 	}
 	dst = binary.BigEndian.AppendUint16(dst, uint16(len(r.Columns)))
 	for i, v := range vals {
@@ -148,12 +307,42 @@ func appendTuple(dst []byte, r *Relation, row []byte) ([]byte, error) {
 			dst = append(dst, 'n')
 			continue
 		}
-		dst = append(dst, 't', 0, 0, 0, 0)
+		tag := byte('t')
+		if binaryFormat {
+			tag = 'b'
+		}
+		dst = append(dst, tag, 0, 0, 0, 0)
 		at := len(dst)
-		dst = types.AppendText(dst, r.Columns[i].T, v)
+		if binaryFormat {
+			var err error
+			if dst, err = types.AppendBinary(dst, r.Columns[i].T, v); err != nil {
+				return dst, fmt.Errorf("changefeed: pgoutput: binary value of %s.%s: %w", r.Name, r.ColumnNames[i], err)
+			}
+		} else {
+			dst = types.AppendText(dst, r.Columns[i].T, v)
+		}
 		binary.BigEndian.PutUint32(dst[at-4:], uint32(len(dst)-at))
 	}
 	return dst, nil
+}
+
+// AppendTruncate appends a Truncate ('T') message for the tables with
+// the given OIDs.
+func AppendTruncate(dst []byte, oids []uint32, cascade, restartIdentity bool) []byte {
+	dst = append(dst, 'T')
+	dst = binary.BigEndian.AppendUint32(dst, uint32(len(oids)))
+	var flags byte
+	if cascade {
+		flags |= 1
+	}
+	if restartIdentity {
+		flags |= 2
+	}
+	dst = append(dst, flags)
+	for _, o := range oids {
+		dst = binary.BigEndian.AppendUint32(dst, o)
+	}
+	return dst
 }
 
 func appendCString(dst []byte, s string) []byte {

@@ -32,7 +32,7 @@ func TestPgoutputParsesWithPglogrepl(t *testing.T) {
 		var err error
 		if c.Op == OpMessage {
 			b = AppendMessage(nil, &c)
-		} else if b, err = AppendChange(nil, &c); err != nil {
+		} else if b, err = AppendChange(nil, &c, false); err != nil {
 			t.Fatal(err)
 		}
 		msgs = append(msgs, b)
@@ -56,16 +56,18 @@ func TestPgoutputParsesWithPglogrepl(t *testing.T) {
 		t.Fatalf("begin %+v", b)
 	}
 	r := parsed[1].(*pglogrepl.RelationMessage)
-	if r.Namespace != "public" || r.RelationName != "orders" || r.ColumnNum != 3 || r.Columns[0].Flags != 1 || r.Columns[2].DataType != 1700 || r.ReplicaIdentity != 'f' {
+	if r.Namespace != "public" || r.RelationName != "orders" || r.ColumnNum != 3 || r.Columns[0].Flags != 1 || r.Columns[2].DataType != 1700 || r.ReplicaIdentity != 'd' {
 		t.Fatalf("relation %+v", r)
 	}
 	u := parsed[2].(*pglogrepl.UpdateMessage)
-	if u.OldTupleType != 'O' || string(u.OldTuple.Columns[1].Data) != "a" || string(u.OldTuple.Columns[2].Data) != "9.50" ||
+	// the key did not change: no old tuple, as PostgreSQL sends under
+	// the default replica identity
+	if u.OldTupleType != 0 || u.OldTuple != nil ||
 		string(u.NewTuple.Columns[1].Data) != "b" || u.NewTuple.Columns[2].DataType != 'n' {
 		t.Fatalf("update %+v", u)
 	}
 	d := parsed[3].(*pglogrepl.DeleteMessage)
-	if d.OldTupleType != 'O' || string(d.OldTuple.Columns[0].Data) != "2" {
+	if d.OldTupleType != 'K' || string(d.OldTuple.Columns[0].Data) != "2" || d.OldTuple.Columns[1].DataType != 'n' {
 		t.Fatalf("delete %+v", d)
 	}
 	m := parsed[4].(*pglogrepl.LogicalDecodingMessage)

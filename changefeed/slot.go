@@ -160,6 +160,12 @@ func errNoSlot(name string) error {
 // (its consumer gets the changes applied after it; txn's own changes come
 // after it too). 42710 when it exists.
 func (f *Feed) CreateSlot(txn *kv.Txn, name, plugin string, now time.Time) (Slot, error) {
+	return f.CreateSlotAt(txn, name, plugin, 0, now)
+}
+
+// CreateSlotAt is CreateSlot positioned at EndLSN(at) instead, the index
+// of a snapshot the caller read (0: the applied index).
+func (f *Feed) CreateSlotAt(txn *kv.Txn, name, plugin string, at uint64, now time.Time) (Slot, error) {
 	if err := ValidateSlotName(name); err != nil {
 		return Slot{}, err
 	}
@@ -169,7 +175,10 @@ func (f *Feed) CreateSlot(txn *kv.Txn, name, plugin string, now time.Time) (Slot
 		}
 		return Slot{}, err
 	}
-	lsn := EndLSN(f.cfg.Store.AppliedIndex())
+	if at == 0 {
+		at = f.cfg.Store.AppliedIndex()
+	}
+	lsn := EndLSN(at)
 	s := Slot{Name: name, Plugin: plugin, ConfirmedLSN: lsn, RestartLSN: lsn, CreatedAt: now.UTC()}
 	txn.Put(kv.SlotSpace, SlotKey(name), EncodeSlot(s), nil)
 	return s, nil

@@ -507,6 +507,7 @@ func (s *Subscription) nextWithLookahead() (Change, bool, error) {
 		st.peek = &n
 	default:
 		c.LastInTxn = true
+		c.TxnEnd = LSN(st.index, min(st.seq+1, MaxSeq)) // nextInEntry counted every change
 	}
 	return c, true, nil
 }

@@ -17,6 +17,9 @@ const (
 	SequenceSpace Space = 2
 	// SlotSpace holds changefeed replication slots.
 	SlotSpace Space = 3
+	// SystemSpace holds cluster-wide facts written once through the log
+	// (the replication system identifier).
+	SystemSpace Space = 4
 	// FirstUserSpace is the first id the sql package may give a table or index.
 	FirstUserSpace Space = 1000
 )

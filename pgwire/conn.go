@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgproto3"
 
+	"logdb/replication"
 	"logdb/sql/pgerror"
 )
 
@@ -46,6 +47,7 @@ type conn struct {
 	quit     bool // a FATAL was sent or the connection is to end
 	copyIn   bool // CopyInResponse was sent; ReadCopyData may read the stream
 	lostSync bool // the client broke the COPY protocol: end after reporting the error
+	repl     bool // replication=database: replication commands too (replication.go)
 
 	mu         sync.Mutex // guards the fields below
 	state      connState
@@ -333,6 +335,10 @@ func (c *conn) endIfLostSync() {
 }
 
 func (c *conn) simpleQuery(query string) {
+	if c.repl && replication.IsCommand(query) {
+		c.replicationCommand(query)
+		return
+	}
 	c.rw.extended = false
 	ctx := c.beginStatement(true)
 	if err := c.sess.SimpleQuery(ctx, query, &c.rw); err != nil {

@@ -170,7 +170,11 @@ func (c *conn) start(p *startupPacket) bool {
 		return false
 	}
 	if repl := p.params["replication"]; repl != "" && !isFalse(repl) {
-		return c.serveReplication(params, repl)
+		if repl != "database" {
+			c.fatal(errPhysical()) // true/on/yes/1: physical replication
+			return false
+		}
+		c.repl = true // replication.go
 	}
 	if c.srv.shuttingDown.Load() {
 		c.fatal(shuttingDownError())
@@ -209,15 +213,6 @@ func (c *conn) start(p *startupPacket) bool {
 	}
 	c.readyForQuery()
 	return c.w.err == nil
-}
-
-// serveReplication is the seam for replication connections (startup
-// parameter replication=database): the changefeed's walsender protocol will
-// start here. Until then they are refused.
-func (c *conn) serveReplication(_ sql.SessionParams, _ string) bool {
-	c.fatal(&pgerror.Error{Code: pgerror.FeatureNotSupported,
-		Message: "replication connections are not supported yet"})
-	return false
 }
 
 // sessionParams maps startup parameters to SessionParams: user (required),

@@ -138,6 +138,7 @@ type Session struct {
 	// re-plan when the catalog version changes).
 	simplePlans map[string]*prepStmt
 	cursors     map[string]*sqlCursor
+	tempSlots   []string // temporary replication slots, dropped at Close
 
 	seqLast map[uint32]int64 // currval
 	lastVal int64
@@ -245,4 +246,5 @@ func (s *Session) Close() {
 	}
 	s.tx = nil
 	s.mode = modeIdle
+	s.dropTempSlots() // replication.go
 }

@@ -21,7 +21,8 @@ import (
 )
 
 // TestChangefeedPositions: LSNs print as X/Y, increase strictly with every
-// change, and pg_current_wal_lsn() is the LSN of the last committed change.
+// change, and pg_current_wal_lsn() is the position just after the last
+// committed change (its LSN + 1, the transaction's commit position).
 func TestChangefeedPositions(t *testing.T) {
 	requireLogdb(t)
 	t.Parallel()
@@ -44,10 +45,13 @@ func TestChangefeedPositions(t *testing.T) {
 			prev = l
 		}
 	}
-	if cur := currentLSN(t, ctx, c); cur != got[4].LSN {
+	after := func(lsn string) string {
+		return fmt.Sprintf("%X/%X", (parseLSN(t, lsn)+1)>>32, uint32(parseLSN(t, lsn)+1))
+	}
+	if cur := currentLSN(t, ctx, c); cur != after(got[4].LSN) {
 		t.Errorf("pg_current_wal_lsn() = %s after the last change %s", cur, got[4].LSN)
 	}
-	checkQuery(t, ctx, c, got[4].LSN+"|"+got[4].LSN, "SELECT pg_current_wal_insert_lsn()::text, pg_current_wal_flush_lsn()::text")
+	checkQuery(t, ctx, c, after(got[4].LSN)+"|"+after(got[4].LSN), "SELECT pg_current_wal_insert_lsn()::text, pg_current_wal_flush_lsn()::text")
 	// DDL and read-only work add no change: the position stays ordered.
 	mustExec(t, ctx, c, "CREATE TABLE cf_pos2 (id int)")
 	if cur := parseLSN(t, currentLSN(t, ctx, c)); cur < prev {
@@ -55,7 +59,7 @@ func TestChangefeedPositions(t *testing.T) {
 	}
 	mustExec(t, ctx, c, "INSERT INTO cf_pos VALUES (5, 'w')")
 	last := s.next(t, 10*time.Second)
-	if cur := currentLSN(t, ctx, c); cur != last.LSN || last.lsn(t) <= prev {
+	if cur := currentLSN(t, ctx, c); cur != after(last.LSN) || last.lsn(t) <= prev {
 		t.Errorf("after DDL: change at %s, pg_current_wal_lsn() %s, previous change %X", last.LSN, cur, prev)
 	}
 	var typ string

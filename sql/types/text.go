@@ -422,6 +422,15 @@ func appendUUID(dst []byte, u UUID) []byte {
 	return append(dst, b[:]...)
 }
 
+// ParseLSN reads a pg_lsn, X/Y in hexadecimal.
+func ParseLSN(s string) (LSN, error) {
+	d, err := parseLSN(s)
+	if err != nil {
+		return 0, err
+	}
+	return d.(LSN), nil
+}
+
 func parseLSN(s string) (Datum, error) {
 	i := strings.IndexByte(s, '/')
 	if i <= 0 || i > 8 || len(s)-i-1 == 0 || len(s)-i-1 > 8 {

@@ -1,0 +1,163 @@
+package replication
+
+import (
+	"logdb/changefeed"
+	"logdb/sql/pgerror"
+)
+
+// Emit sends one output-plugin write as one XLogData message whose
+// position is lsn.
+type Emit func(lsn uint64, payload []byte) error
+
+// Plugin is an output plugin: it decides what of the feed a stream
+// carries and encodes it. The stream frames transactions: Begin before the
+// first change Wants accepts, Commit after the transaction's last change
+// (whether or not that one was wanted).
+type Plugin interface {
+	// Wants reports whether a row change or a transactional message goes
+	// to this stream.
+	Wants(c *changefeed.Change) bool
+	// WantsMessages reports whether non-transactional messages do.
+	WantsMessages() bool
+	Begin(emit Emit, first *changefeed.Change) error
+	Change(emit Emit, c *changefeed.Change) error
+	Message(emit Emit, c *changefeed.Change, inTxn bool) error
+	Commit(emit Emit, last *changefeed.Change) error
+}
+
+// Plugins are the output plugins CREATE_REPLICATION_SLOT accepts.
+var Plugins = map[string]bool{"pgoutput": true, "test_decoding": true}
+
+// ErrUnknownPlugin is PostgreSQL's error for a plugin it cannot load.
+func ErrUnknownPlugin(name string) error {
+	return pgerror.New(pgerror.UndefinedFile, "could not access file \"%s\": No such file or directory", name)
+}
+
+// NewPlugin makes the plugin a slot was created with, reading
+// START_REPLICATION's options. published reports the publications that
+// exist now (pgoutput refuses unknown ones, 42704).
+func NewPlugin(name string, opts [][2]string, published func(string) bool) (Plugin, error) {
+	switch name {
+	case "test_decoding":
+		o, err := changefeed.ParseTestDecodingOptions(opts)
+		if err != nil {
+			return nil, err
+		}
+		return &testDecoding{o: o}, nil
+	case "pgoutput":
+		o, err := changefeed.ParsePgoutputOptions(opts)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range o.Publications {
+			if published != nil && !published(p) {
+				return nil, pgerror.New(pgerror.UndefinedObject, "publication \"%s\" does not exist", p)
+			}
+		}
+		return &pgoutput{o: o, sent: map[uint32]*changefeed.Relation{}}, nil
+	}
+	return nil, ErrUnknownPlugin(name)
+}
+
+// testDecoding is contrib/test_decoding's text.
+type testDecoding struct {
+	o     changefeed.TestDecodingOptions
+	buf   []byte
+	begun bool
+}
+
+func (p *testDecoding) Wants(*changefeed.Change) bool { return true }
+func (p *testDecoding) WantsMessages() bool           { return true }
+
+func (p *testDecoding) Begin(emit Emit, first *changefeed.Change) error {
+	p.buf = changefeed.AppendTestDecodingBegin(p.buf[:0], p.o, first.XID)
+	return emit(changefeed.LSN(changefeed.IndexOf(first.LSN), 0), p.buf)
+}
+
+func (p *testDecoding) Change(emit Emit, c *changefeed.Change) error {
+	var err error
+	if p.buf, err = changefeed.AppendTestDecodingChange(p.buf[:0], c); err != nil {
+		return err
+	}
+	return emit(c.LSN, p.buf)
+}
+
+func (p *testDecoding) Message(emit Emit, c *changefeed.Change, _ bool) error {
+	p.buf = changefeed.AppendTestDecodingMessage(p.buf[:0], c)
+	return emit(c.LSN, p.buf)
+}
+
+func (p *testDecoding) Commit(emit Emit, last *changefeed.Change) error {
+	p.buf = changefeed.AppendTestDecodingCommit(p.buf[:0], p.o, last.XID, last.CommitTime)
+	return emit(last.TxnEnd, p.buf)
+}
+
+// pgoutput is the logical replication protocol's own plugin.
+type pgoutput struct {
+	o    changefeed.PgoutputOptions
+	sent map[uint32]*changefeed.Relation // Relation messages sent, by OID
+	buf  []byte
+}
+
+func (p *pgoutput) WantsMessages() bool { return p.o.Messages }
+
+func (p *pgoutput) Wants(c *changefeed.Change) bool {
+	if c.Op == changefeed.OpMessage {
+		return p.o.Messages
+	}
+	if c.Table == nil {
+		return false
+	}
+	for _, name := range p.o.Publications {
+		a, ok := c.Table.Publications[name]
+		if !ok {
+			continue
+		}
+		switch c.Op {
+		case changefeed.OpInsert, changefeed.OpRead:
+			if a.Insert {
+				return true
+			}
+		case changefeed.OpUpdate:
+			if a.Update {
+				return true
+			}
+		case changefeed.OpDelete:
+			if a.Delete {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (p *pgoutput) Begin(emit Emit, first *changefeed.Change) error {
+	index := changefeed.IndexOf(first.LSN)
+	p.buf = changefeed.AppendBegin(p.buf[:0], index, first.CommitTime)
+	return emit(changefeed.LSN(index, 0), p.buf)
+}
+
+func (p *pgoutput) Change(emit Emit, c *changefeed.Change) error {
+	if r := c.Table; p.sent[r.OID] != r {
+		p.sent[r.OID] = r
+		p.buf = changefeed.AppendRelation(p.buf[:0], r)
+		if err := emit(c.LSN, p.buf); err != nil {
+			return err
+		}
+	}
+	var err error
+	if p.buf, err = changefeed.AppendChange(p.buf[:0], c, p.o.Binary); err != nil {
+		return err
+	}
+	return emit(c.LSN, p.buf)
+}
+
+func (p *pgoutput) Message(emit Emit, c *changefeed.Change, _ bool) error {
+	p.buf = changefeed.AppendMessage(p.buf[:0], c)
+	return emit(c.LSN, p.buf)
+}
+
+func (p *pgoutput) Commit(emit Emit, last *changefeed.Change) error {
+	p.buf = changefeed.AppendCommit(p.buf[:0], changefeed.IndexOf(last.LSN), last.CommitTime)
+	return emit(last.TxnEnd, p.buf)
+}
