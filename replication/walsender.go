@@ -262,11 +262,10 @@ func (w *xlogWriter) flush() error {
 // transaction is sent again (the client had not confirmed its end);
 // otherwise none of it is.
 type txnFramer struct {
-	st    *Stream
-	w     *xlogWriter
-	inTxn bool
-	msgs  [][]byte
-	held  []changefeed.Change // the start entry's changes, while undecided
+	st       *Stream
+	w        *xlogWriter
+	inTxn    bool
+	held     []changefeed.Change // the start entry's changes, while undecided
 	holdDone bool
 }
 
