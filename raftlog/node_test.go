@@ -543,25 +543,24 @@ func TestRestartWithAppliedAboveDurableCommit(t *testing.T) {
 }
 
 func TestStartupIsFast(t *testing.T) {
-	ctx := testCtx(t)
 	dir := t.TempDir()
 	for _, phase := range []string{"bootstrap", "restart"} {
+		// An election timeout of 10 minutes: a single node that waited for
+		// one would run into the 60 s context, whatever the machine's load;
+		// one that campaigns at once is done in well under a second.
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		start := time.Now()
-		// Default tick (100ms): an election timeout would take ≥ 1 s.
 		n, err := Open(Config{NodeID: 1, Dir: filepath.Join(dir, "wal"), Peers: map[uint64]string{1: ""},
-			StateMachine: newMemSM(t, dir), Logger: testLogger(t)})
+			TickInterval: time.Minute, StateMachine: newMemSM(t, dir), Logger: testLogger(t)})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if _, err := n.WaitReadable(ctx); err != nil {
-			t.Fatal(err)
+			t.Fatalf("%s: not readable: %v (did the single node wait for an election timeout?)", phase, err)
 		}
 		mustPropose(t, ctx, n, phase)
-		el := time.Since(start)
-		t.Logf("%s: Open to first applied proposal in %v", phase, el)
-		if el > 900*time.Millisecond {
-			t.Errorf("%s took %v: did the single node wait for an election timeout?", phase, el)
-		}
+		t.Logf("%s: Open to first applied proposal in %v", phase, time.Since(start))
+		cancel()
 		mustShutdown(t, n)
 	}
 }

@@ -18,6 +18,7 @@ import (
 //	"v"            catalog version: a random nonce rewritten by every DDL
 //	"t/<oid>"      table descriptor
 //	"s/<oid>"      sequence descriptor
+//	"p/<name>"     publication descriptor
 //	"r/<name>"     relation name → oid (tables, indexes and sequences share
 //	               one namespace, as in pg_class)
 //
@@ -147,6 +148,7 @@ type catalog struct {
 	indexes map[string]*tableDesc // index name → table
 	views   map[string]*viewDesc
 	viewOID map[uint32]*viewDesc
+	pubs    map[string]*pubDesc // publications (ddl_publication.go)
 }
 
 func newCatalog() *catalog {
@@ -155,6 +157,7 @@ func newCatalog() *catalog {
 		seqs: map[string]*seqDesc{}, seqOID: map[uint32]*seqDesc{},
 		indexes: map[string]*tableDesc{},
 		views:   map[string]*viewDesc{}, viewOID: map[uint32]*viewDesc{},
+		pubs:    map[string]*pubDesc{},
 	}
 }
 
@@ -212,6 +215,9 @@ func (c *catalog) copy() *catalog {
 	for k, v := range c.viewOID {
 		n.viewOID[k] = v
 	}
+	for k, v := range c.pubs {
+		n.pubs[k] = v
+	}
 	return n
 }
 
@@ -267,7 +273,7 @@ func u64b(v uint64) []byte {
 func loadCatalog(txn *kv.Txn, version uint64) (*catalog, error) {
 	c := newCatalog()
 	c.version = version
-	it := txn.Scan(kv.CatalogSpace, []byte("s/"), []byte("w0"), false)
+	it := txn.Scan(kv.CatalogSpace, []byte("p/"), []byte("w0"), false)
 	defer it.Close()
 	for it.Next() {
 		k, v := it.Key(), it.Value()
@@ -284,6 +290,12 @@ func loadCatalog(txn *kv.Txn, version uint64) (*catalog, error) {
 				return nil, pgerror.Wrap(err, pgerror.DataCorrupted, "catalog: view descriptor")
 			}
 			c.addView(&v)
+		case strings.HasPrefix(string(k), "p/"):
+			var p pubDesc
+			if err := json.Unmarshal(v, &p); err != nil {
+				return nil, pgerror.Wrap(err, pgerror.DataCorrupted, "catalog: publication descriptor")
+			}
+			c.pubs[p.Name] = &p
 		case strings.HasPrefix(string(k), "s/"):
 			var s seqDesc
 			if err := json.Unmarshal(v, &s); err != nil {

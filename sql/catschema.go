@@ -41,6 +41,7 @@ func (s *Session) catalogSchema(t *txnState) *pgcatalog.Schema {
 		sch.Tables = append(sch.Tables, tableSchema(t, cat))
 	}
 	sch.Views = viewSchemas(cat)
+	sch.Publications = publicationSchemas(cat)
 	for _, sq := range cat.seqs {
 		ps := pgcatalog.Sequence{OID: sq.OID, Name: sq.Name, Schema: "public", OwnerTable: sq.OwnerTab, Type: sq.Type,
 			Start: sq.Start, Increment: sq.Increment, Min: sq.Min, Max: sq.Max, Cache: sq.Cache, Cycle: sq.Cycle}

@@ -107,6 +107,12 @@ func (p *planner) planUtility(n *pg_query.Node) (utilityFunc, error) {
 			n, err := createTableAs(ec, ec.tx.ddlFor(ec), cs, w)
 			return "SELECT " + itoa(int(n)), err
 		}, nil
+	case n.GetCreatePublicationStmt() != nil:
+		cs := n.GetCreatePublicationStmt()
+		return mkDDL("CREATE PUBLICATION", func(ec *execCtx, d *ddl, w ResultWriter) error { return createPublication(ec, d, cs) }), nil
+	case n.GetAlterPublicationStmt() != nil:
+		as := n.GetAlterPublicationStmt()
+		return mkDDL("ALTER PUBLICATION", func(ec *execCtx, d *ddl, w ResultWriter) error { return alterPublication(ec, d, as) }), nil
 	case n.GetCreateExtensionStmt() != nil:
 		return nil, pgerror.Unsupported("CREATE EXTENSION")
 	case n.GetCopyStmt() != nil:
@@ -582,6 +588,9 @@ func createIndex(ec *execCtx, d *ddl, is *pg_query.IndexStmt, w ResultWriter) er
 }
 
 func dropObjects(ec *execCtx, d *ddl, ds *pg_query.DropStmt, w ResultWriter) error {
+	if ds.RemoveType == pg_query.ObjectType_OBJECT_PUBLICATION {
+		return dropPublications(d, ds, w) // ddl_publication.go
+	}
 	for _, obj := range ds.Objects {
 		var names []string
 		if l := obj.GetList(); l != nil {

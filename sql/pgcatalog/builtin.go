@@ -30,6 +30,10 @@ func init() {
 	rowFuncs["pg_catalog.pg_settings"] = pgSettingsRows
 	rowFuncs["pg_catalog.pg_stat_activity"] = pgStatActivityRows
 	rowFuncs["pg_catalog.pg_replication_slots"] = pgReplicationSlotsRows
+	rowFuncs["pg_catalog.pg_publication"] = pgPublicationRows
+	rowFuncs["pg_catalog.pg_publication_rel"] = pgPublicationRelRows
+	rowFuncs["pg_catalog.pg_publication_namespace"] = pgPublicationNamespaceRows
+	rowFuncs["pg_catalog.pg_publication_tables"] = pgPublicationTablesRows
 	rowFuncs["pg_catalog.pg_stat_database"] = pgStatDatabaseRows
 }
 
@@ -424,4 +428,62 @@ func encodingNumber(name string) int64 {
 		return 6
 	}
 	return -1
+}
+
+func pgPublicationRows(v *View, s *Schema) [][]types.Datum {
+	r := newRows(v)
+	for _, p := range s.Publications {
+		r.add("oid", p.OID, "pubname", p.Name, "pubowner", SuperuserOID, "puballtables", p.AllTables,
+			"pubinsert", p.Insert, "pubupdate", p.Update, "pubdelete", p.Delete, "pubtruncate", p.Truncate, "pubviaroot", false)
+	}
+	return r.out
+}
+
+// pubMemberOID is the OID of a pg_publication_rel or
+// pg_publication_namespace row: not stored, derived so it is stable.
+func pubMemberOID(pub, member uint32) uint32 { return 1<<31 | (pub*7919+member)&(1<<31-1) }
+
+func pgPublicationRelRows(v *View, s *Schema) [][]types.Datum {
+	r := newRows(v)
+	for _, p := range s.Publications {
+		for _, t := range p.Tables {
+			r.add("oid", pubMemberOID(p.OID, t), "prpubid", p.OID, "prrelid", t)
+		}
+	}
+	return r.out
+}
+
+func pgPublicationNamespaceRows(v *View, s *Schema) [][]types.Datum {
+	r := newRows(v)
+	for _, p := range s.Publications {
+		for _, ns := range p.Schemas {
+			if ns == "public" {
+				r.add("oid", pubMemberOID(p.OID, PublicNamespace), "pnpubid", p.OID, "pnnspid", PublicNamespace)
+			}
+		}
+	}
+	return r.out
+}
+
+func pgPublicationTablesRows(v *View, s *Schema) [][]types.Datum {
+	r := newRows(v)
+	byOID := map[uint32]*Table{}
+	for i := range s.Tables {
+		byOID[s.Tables[i].OID] = &s.Tables[i]
+	}
+	for _, p := range s.Publications {
+		for _, o := range p.Published {
+			t, ok := byOID[o]
+			if !ok {
+				continue
+			}
+			names := make([]types.Datum, len(t.Columns))
+			for i, c := range t.Columns {
+				names[i] = c.Name
+			}
+			r.add("pubname", p.Name, "schemaname", t.Schema, "tablename", t.Name,
+				"attnames", types.Array{Elem: types.T{OID: types.NameOID, Mod: -1}, Elements: names})
+		}
+	}
+	return r.out
 }

@@ -32,9 +32,23 @@ type Schema struct {
 	Session SessionInfo
 	// ReplicationSlots fill pg_replication_slots.
 	ReplicationSlots []ReplicationSlot
+	// Publications fill pg_publication, pg_publication_rel,
+	// pg_publication_namespace and pg_publication_tables.
+	Publications []Publication
 	// Cluster, when set, lists the raft group's members for logdb_cluster
 	// (called when the view is read, so the rows are current).
 	Cluster func() []ClusterMember
+}
+
+// Publication is one publication (CREATE PUBLICATION).
+type Publication struct {
+	OID                              uint32
+	Name                             string
+	AllTables                        bool
+	Tables                           []uint32 // FOR TABLE members (pg_publication_rel)
+	Schemas                          []string // FOR TABLES IN SCHEMA (pg_publication_namespace)
+	Insert, Update, Delete, Truncate bool
+	Published                        []uint32 // every table it publishes now (pg_publication_tables)
 }
 
 // Namespace is a user-created schema.

@@ -1,0 +1,280 @@
+package sql
+
+// Publications: CREATE / ALTER / DROP PUBLICATION. A publication is a
+// catalog descriptor, "p/<name>" in kv.CatalogSpace, so it goes through
+// the log with the DDL transaction and is the same on every node; the
+// changefeed reads it as of each change's catalog version
+// (feedDecoder.Publications) to filter pgoutput streams.
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"logdb/changefeed"
+	"logdb/kv"
+	"logdb/sql/pgcatalog"
+	"logdb/sql/pgerror"
+)
+
+type pubDesc struct {
+	OID       uint32   `json:"oid"`
+	Name      string   `json:"name"`
+	AllTables bool     `json:"all_tables,omitempty"`
+	Tables    []uint32 `json:"tables,omitempty"`  // table OIDs (FOR TABLE)
+	Schemas   []string `json:"schemas,omitempty"` // FOR TABLES IN SCHEMA
+	Insert    bool     `json:"insert"`
+	Update    bool     `json:"update"`
+	Delete    bool     `json:"delete"`
+	Truncate  bool     `json:"truncate"`
+}
+
+func pubKey(name string) []byte { return append([]byte("p/"), name...) }
+
+func (d *ddl) putPub(p *pubDesc) error {
+	b, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	d.cat.pubs[p.Name] = p
+	key := pubKey(p.Name)
+	d.txn.Put(kv.CatalogSpace, key, b, d.readKey(key))
+	return nil
+}
+
+func (d *ddl) deletePub(p *pubDesc) {
+	delete(d.cat.pubs, p.Name)
+	key := pubKey(p.Name)
+	d.txn.Delete(kv.CatalogSpace, key, d.readKey(key))
+}
+
+// publishes reports whether p publishes table t (FOR ALL TABLES, FOR
+// TABLE, FOR TABLES IN SCHEMA).
+func (p *pubDesc) publishes(t *tableDesc) bool {
+	return p.AllTables || slices.Contains(p.Tables, t.OID) || slices.Contains(p.Schemas, "public")
+}
+
+// pubOptions reads WITH (publish = '…', publish_via_partition_root = …).
+func pubOptions(p *pubDesc, opts []*pg_query.Node, defaults bool) error {
+	if defaults {
+		p.Insert, p.Update, p.Delete, p.Truncate = true, true, true, true
+	}
+	for _, o := range opts {
+		de := o.GetDefElem()
+		if de == nil {
+			continue
+		}
+		switch de.Defname {
+		case "publish":
+			p.Insert, p.Update, p.Delete, p.Truncate = false, false, false, false
+			for _, a := range strings.Split(defElemString(de), ",") {
+				switch strings.TrimSpace(a) {
+				case "insert":
+					p.Insert = true
+				case "update":
+					p.Update = true
+				case "delete":
+					p.Delete = true
+				case "truncate":
+					p.Truncate = true
+				case "":
+				default:
+					return pgerror.New(pgerror.InvalidParameterValue, "unrecognized \"publish\" value: \"%s\"", strings.TrimSpace(a))
+				}
+			}
+		case "publish_via_partition_root":
+			// no partitions: nothing to publish through a root
+		default:
+			return pgerror.New(pgerror.SyntaxError, "unrecognized publication parameter: \"%s\"", de.Defname)
+		}
+	}
+	return nil
+}
+
+func defElemString(de *pg_query.DefElem) string {
+	if s := de.Arg.GetString_(); s != nil {
+		return s.Sval
+	}
+	if ts := de.Arg.GetTypeName(); ts != nil {
+		return strings.Join(nodeStrings(ts.Names), ".")
+	}
+	return strings.Join(nodeStrings([]*pg_query.Node{de.Arg}), "")
+}
+
+// pubObjects resolves FOR TABLE / FOR TABLES IN SCHEMA items to table OIDs
+// and schema names.
+func pubObjects(d *ddl, objs []*pg_query.Node) (tables []uint32, schemas []string, err error) {
+	for _, o := range objs {
+		spec := o.GetPublicationObjSpec()
+		if spec == nil {
+			continue
+		}
+		switch spec.Pubobjtype {
+		case pg_query.PublicationObjSpecType_PUBLICATIONOBJ_TABLE:
+			pt := spec.Pubtable
+			if pt == nil || pt.Relation == nil {
+				return nil, nil, pgerror.New(pgerror.SyntaxError, "invalid table name")
+			}
+			if pt.WhereClause != nil {
+				return nil, nil, pgerror.Unsupported("publication row filters (WHERE)")
+			}
+			if len(pt.Columns) > 0 {
+				return nil, nil, pgerror.Unsupported("publication column lists")
+			}
+			rv := pt.Relation
+			t, ok := d.cat.tables[rv.Relname]
+			if !ok || rv.Schemaname != "" && rv.Schemaname != "public" {
+				return nil, nil, pgerror.New(pgerror.UndefinedTable, "relation \"%s\" does not exist", rv.Relname)
+			}
+			if slices.Contains(tables, t.OID) {
+				return nil, nil, pgerror.New(pgerror.DuplicateObject, "relation \"%s\" is already member of publication", t.Name)
+			}
+			tables = append(tables, t.OID)
+		case pg_query.PublicationObjSpecType_PUBLICATIONOBJ_TABLES_IN_SCHEMA, pg_query.PublicationObjSpecType_PUBLICATIONOBJ_TABLES_IN_CUR_SCHEMA:
+			name := spec.Name
+			if spec.Pubobjtype == pg_query.PublicationObjSpecType_PUBLICATIONOBJ_TABLES_IN_CUR_SCHEMA {
+				name = "public"
+			}
+			if name != "public" {
+				return nil, nil, pgerror.New("3F000", "schema \"%s\" does not exist", name)
+			}
+			if !slices.Contains(schemas, name) {
+				schemas = append(schemas, name)
+			}
+		default:
+			return nil, nil, pgerror.New(pgerror.SyntaxError, "invalid publication object list")
+		}
+	}
+	return tables, schemas, nil
+}
+
+func createPublication(ec *execCtx, d *ddl, cs *pg_query.CreatePublicationStmt) error {
+	if _, ok := d.cat.pubs[cs.Pubname]; ok || d.readKey(pubKey(cs.Pubname)) != nil {
+		return pgerror.New(pgerror.DuplicateObject, "publication \"%s\" already exists", cs.Pubname)
+	}
+	p := &pubDesc{Name: cs.Pubname, AllTables: cs.ForAllTables}
+	if err := pubOptions(p, cs.Options, true); err != nil {
+		return err
+	}
+	var err error
+	if p.Tables, p.Schemas, err = pubObjects(d, cs.Pubobjects); err != nil {
+		return err
+	}
+	if p.OID, err = d.newOID(); err != nil {
+		return err
+	}
+	return d.putPub(p)
+}
+
+func alterPublication(ec *execCtx, d *ddl, as *pg_query.AlterPublicationStmt) error {
+	old, ok := d.cat.pubs[as.Pubname]
+	if !ok {
+		return pgerror.New(pgerror.UndefinedObject, "publication \"%s\" does not exist", as.Pubname)
+	}
+	p := *old
+	p.Tables, p.Schemas = slices.Clone(old.Tables), slices.Clone(old.Schemas)
+	if len(as.Options) > 0 {
+		if err := pubOptions(&p, as.Options, false); err != nil {
+			return err
+		}
+		return d.putPub(&p)
+	}
+	if p.AllTables && len(as.Pubobjects) > 0 {
+		return &pgerror.Error{Code: pgerror.ObjectNotInPrerequisiteState,
+			Message: "publication \"" + p.Name + "\" is defined as FOR ALL TABLES",
+			Detail:  "Tables cannot be added to or dropped from FOR ALL TABLES publications."}
+	}
+	tables, schemas, err := pubObjects(d, as.Pubobjects)
+	if err != nil {
+		return err
+	}
+	switch as.Action {
+	case pg_query.AlterPublicationAction_AP_AddObjects:
+		for _, o := range tables {
+			if slices.Contains(p.Tables, o) {
+				return pgerror.New(pgerror.DuplicateObject, "relation \"%s\" is already member of publication \"%s\"", d.cat.byOID[o].Name, p.Name)
+			}
+			p.Tables = append(p.Tables, o)
+		}
+		for _, s := range schemas {
+			if !slices.Contains(p.Schemas, s) {
+				p.Schemas = append(p.Schemas, s)
+			}
+		}
+	case pg_query.AlterPublicationAction_AP_DropObjects:
+		for _, o := range tables {
+			i := slices.Index(p.Tables, o)
+			if i < 0 {
+				return pgerror.New(pgerror.UndefinedObject, "relation \"%s\" is not part of the publication", d.cat.byOID[o].Name)
+			}
+			p.Tables = slices.Delete(p.Tables, i, i+1)
+		}
+		for _, s := range schemas {
+			if i := slices.Index(p.Schemas, s); i >= 0 {
+				p.Schemas = slices.Delete(p.Schemas, i, i+1)
+			}
+		}
+	case pg_query.AlterPublicationAction_AP_SetObjects:
+		p.Tables, p.Schemas = tables, schemas
+	}
+	return d.putPub(&p)
+}
+
+// dropPublications is DROP PUBLICATION [IF EXISTS] name [, …].
+func dropPublications(d *ddl, ds *pg_query.DropStmt, w ResultWriter) error {
+	for _, obj := range ds.Objects {
+		name := strings.Join(nodeStrings([]*pg_query.Node{obj}), ".")
+		p, ok := d.cat.pubs[name]
+		if !ok {
+			if ds.MissingOk {
+				_ = w.Notice(notice(pgerror.SuccessfulCompletion, "publication \""+name+"\" does not exist, skipping"))
+				continue
+			}
+			return pgerror.New(pgerror.UndefinedObject, "publication \"%s\" does not exist", name)
+		}
+		d.deletePub(p)
+	}
+	return nil
+}
+
+// Publications is the changefeed's view of a catalog version's
+// publications (changefeed.PublicationDecoder).
+func (feedDecoder) Publications(cat changefeed.CatalogView) ([]changefeed.Publication, error) {
+	var out []changefeed.Publication
+	for k, v := range cat.Keys {
+		if !strings.HasPrefix(k, "p/") {
+			continue
+		}
+		var p pubDesc
+		if err := json.Unmarshal(v, &p); err != nil {
+			return nil, pgerror.Wrap(err, pgerror.DataCorrupted, "changefeed: publication descriptor %q", k)
+		}
+		out = append(out, changefeed.Publication{Name: p.Name, AllTables: p.AllTables, Tables: p.Tables, Schemas: p.Schemas,
+			Actions: changefeed.PublishActions{Insert: p.Insert, Update: p.Update, Delete: p.Delete, Truncate: p.Truncate}})
+	}
+	return out, nil
+}
+
+// publicationSchemas describes the publications for the catalog views.
+func publicationSchemas(cat *catalog) []pgcatalog.Publication {
+	var out []pgcatalog.Publication
+	for _, p := range cat.pubs {
+		pp := pgcatalog.Publication{OID: p.OID, Name: p.Name, AllTables: p.AllTables, Schemas: p.Schemas,
+			Insert: p.Insert, Update: p.Update, Delete: p.Delete, Truncate: p.Truncate}
+		for _, o := range p.Tables {
+			if _, ok := cat.byOID[o]; ok { // a dropped table leaves its publications
+				pp.Tables = append(pp.Tables, o)
+			}
+		}
+		for _, t := range cat.sortedTables() {
+			if p.publishes(t) {
+				pp.Published = append(pp.Published, t.OID)
+			}
+		}
+		out = append(out, pp)
+	}
+	slices.SortFunc(out, func(a, b pgcatalog.Publication) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
