@@ -157,7 +157,7 @@ func newCatalog() *catalog {
 		seqs: map[string]*seqDesc{}, seqOID: map[uint32]*seqDesc{},
 		indexes: map[string]*tableDesc{},
 		views:   map[string]*viewDesc{}, viewOID: map[uint32]*viewDesc{},
-		pubs:    map[string]*pubDesc{},
+		pubs: map[string]*pubDesc{},
 	}
 }
 
