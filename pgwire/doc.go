@@ -47,6 +47,12 @@
 //	          Parse/Bind/Describe/Execute/Close/Flush… Sync ─▶ …, ReadyForQuery
 //	          Terminate, socket error, FATAL ─▶ Session.Close, close the socket
 //
+// A startup packet with replication=database opens an ordinary session
+// whose simple queries may also be replication commands (replication.go,
+// package replication): START_REPLICATION switches the connection to
+// COPY-both until the client's CopyDone. replication=true (physical) is
+// refused with FATAL 0A000.
+//
 // Startup is bounded by Config.StartupTimeout. The ReadyForQuery status byte
 // (I/T/E) is always Session.TxStatus(): the transaction state lives in one
 // place, the Session. Reportable parameters the Session changed
