@@ -12,7 +12,8 @@ import (
 )
 
 // pgoutput encoders: the logical replication messages (protocol versions
-// 1 and 2, PostgreSQL 15 "Logical Replication Message Formats") that a
+// 1 to 3, PostgreSQL 15 "Logical Replication Message Formats"; 2 adds
+// streaming and 3 two-phase commit, neither ever used here) that a
 // replication connection sends inside XLogData, built from Changes.
 // Append-style: each appends one message to dst.
 //
@@ -32,7 +33,7 @@ import (
 
 // PgoutputOptions are pgoutput's START_REPLICATION options.
 type PgoutputOptions struct {
-	ProtoVersion int      // proto_version: 1 or 2 (required)
+	ProtoVersion int      // proto_version: 1 to 3 (required; all encode alike here)
 	Publications []string // publication_names (required)
 	Binary       bool     // binary: tuple values in binary format
 	Messages     bool     // messages: logical decoding messages too
@@ -90,9 +91,13 @@ func ParsePgoutputOptions(opts [][2]string) (PgoutputOptions, error) {
 	if !seen["publication_names"] {
 		return o, optionError("publication_names parameter missing")
 	}
-	if o.ProtoVersion < 1 || o.ProtoVersion > 2 {
+	if o.ProtoVersion > 3 {
 		return o, pgerror.New(pgerror.FeatureNotSupported,
-			"client sent proto_version=%d but server only supports protocol 1 to 2", o.ProtoVersion)
+			"client sent proto_version=%d but server only supports protocol %d or lower", o.ProtoVersion, 3)
+	}
+	if o.ProtoVersion < 1 {
+		return o, pgerror.New(pgerror.FeatureNotSupported,
+			"client sent proto_version=%d but server only supports protocol %d or higher", o.ProtoVersion, 1)
 	}
 	return o, nil
 }

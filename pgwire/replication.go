@@ -196,6 +196,9 @@ func (c *conn) startReplication(rs replicationSession, cmd replication.StartRepl
 		return
 	}
 	c.endStatement(false)
+	// As PostgreSQL's walsender: the COPY's own completion, then the
+	// command's (libpq's walreceiver reads both).
+	c.w.commandComplete("COPY 0")
 	c.w.commandComplete("START_REPLICATION")
 	c.readyForQuery()
 }

@@ -362,6 +362,14 @@ func (p *planner) setReturningFunc(name string, args []expr) (*srfNode, error) {
 			return nil, err
 		}
 		n.args[0], n.t = rc, rc.typ()
+	case "pg_get_publication_tables":
+		if len(args) != 1 {
+			return nil, noFunc(name, args)
+		}
+		if n.args[0], err = p.coerce(args[0], textT, types.CastImplicit); err != nil {
+			return nil, err
+		}
+		n.t, n.t2, n.names = oidT, []types.T{{OID: types.Int2VectorOID, Mod: -1}, {OID: types.PgNodeTreeOID, Mod: -1}}, []string{"relid", "attrs", "qual"}
 	case "unnest":
 		if len(args) != 1 {
 			return nil, pgerror.Unsupported("unnest with several arguments")
@@ -460,6 +468,23 @@ func (n *srfNode) rowsFor(ec *execCtx, in []types.Datum) ([][]types.Datum, error
 	case "unnest":
 		for _, e := range vals[0].(types.Array).Elements {
 			emit(e)
+		}
+	case "pg_get_publication_tables":
+		// PostgreSQL 15's: every table the publication publishes, with
+		// all its columns (no column lists) and no row filter
+		pub, ok := ec.tx.cat.pubs[vals[0].(string)]
+		if !ok {
+			return nil, pgerror.New(pgerror.UndefinedObject, "publication \"%s\" does not exist", vals[0].(string))
+		}
+		for _, t := range ec.tx.cat.sortedTables() {
+			if !pub.publishes(t) {
+				continue
+			}
+			attrs := types.Array{Elem: types.T{OID: types.Int2OID, Mod: -1}, Elements: make([]types.Datum, len(t.Columns))}
+			for i := range t.Columns {
+				attrs.Elements[i] = int64(i + 1)
+			}
+			emit(int64(t.OID), attrs, nil)
 		}
 	}
 	return out, nil

@@ -143,7 +143,7 @@ func (s *Session) DropReplicationSlot(ctx context.Context, name string, wait boo
 	}
 	for {
 		err := s.e.writeSystem(ctx, func(txn *kv.Txn) error { return f.DropSlot(txn, name) })
-		if !wait || pgerror.As(err).Code != pgerror.ObjectInUse {
+		if err == nil || !wait || pgerror.As(err).Code != pgerror.ObjectInUse {
 			if err == nil {
 				for i, n := range s.tempSlots {
 					if n == name {

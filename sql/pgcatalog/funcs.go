@@ -170,6 +170,7 @@ func buildFuncs() []*types.Func {
 	add(fn("pg_get_viewdef", args(tOid, tBool), tText, true, getViewdef))
 	add(fn("pg_get_viewdef", args(tText), tText, true, getViewdefByName))
 	add(fn("pg_get_viewdef", args(tText, tBool), tText, true, getViewdefByName))
+	add(fn("pg_get_replica_identity_index", args(tOid), types.T{OID: types.RegclassOID, Mod: -1}, true, replicaIdentityIndex))
 	add(fn("pg_get_triggerdef", args(tOid), tText, true, constant(nil)))
 	add(fn("pg_get_triggerdef", args(tOid, tBool), tText, true, constant(nil)))
 	add(fn("pg_get_ruledef", args(tOid), tText, true, constant(nil)))
@@ -340,6 +341,21 @@ func getConstraintdef(ctx *types.EvalContext, a []types.Datum) (types.Datum, err
 // which depends on the search path.
 func getExpr(ctx *types.EvalContext, a []types.Datum) (types.Datum, error) {
 	return schemaOf(ctx).deparseExpr(asString(a[0])), nil
+}
+
+// replicaIdentityIndex is pg_get_replica_identity_index: the index a
+// table's replica identity uses, its primary key (NULL without one).
+func replicaIdentityIndex(ctx *types.EvalContext, a []types.Datum) (types.Datum, error) {
+	r, ok := schemaOf(ctx).relationByOID(asOID(a[0]))
+	if !ok || r.table == nil || r.kind != 'r' {
+		return nil, nil
+	}
+	for _, ix := range r.table.Indexes {
+		if ix.Primary {
+			return int64(ix.OID), nil
+		}
+	}
+	return nil, nil
 }
 
 func getViewdef(ctx *types.EvalContext, a []types.Datum) (types.Datum, error) {

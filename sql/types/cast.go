@@ -81,7 +81,9 @@ func CastContextOf(from, to OID) (CastContext, bool) {
 	if from == UnknownOID {
 		return CastImplicit, true
 	}
-	if to == AnyOID || to == AnyElementOID || to == AnyArrayOID && IsArray(from) {
+	// int2vector and oidvector are arrays to anyarray, as in PostgreSQL
+	// (array_length(indkey, 1), generate_subscripts(indkey, 1))
+	if to == AnyOID || to == AnyElementOID || to == AnyArrayOID && isAnyArrayArg(from) {
 		return CastImplicit, true
 	}
 	if cc, ok := castTable[castKey{from, to}]; ok {

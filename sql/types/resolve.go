@@ -64,6 +64,13 @@ func isPolymorphic(oid OID) bool {
 
 func isPseudoAny(oid OID) bool { return oid == AnyOID || isPolymorphic(oid) }
 
+// isAnyArrayArg reports whether a value of type oid may stand for
+// anyarray: an array, or int2vector and oidvector, which PostgreSQL
+// subscripts as arrays (array_length(indkey, 1)).
+func isAnyArrayArg(oid OID) bool {
+	return IsArray(oid) || oid == Int2VectorOID || oid == OidVectorOID
+}
+
 // canImplicit reports whether a value of type from is accepted where param is expected.
 func canImplicit(from, param OID) bool {
 	switch param {
@@ -72,7 +79,7 @@ func canImplicit(from, param OID) bool {
 	case AnyElementOID:
 		return true
 	case AnyArrayOID:
-		return from == UnknownOID || IsArray(from)
+		return from == UnknownOID || isAnyArrayArg(from)
 	case AnyNonArrayOID:
 		return !IsArray(from)
 	}
