@@ -57,7 +57,9 @@ func (t *Txn) Scan(space Space, start, end []byte, reverse bool) *Iterator {
 	if sb == nil || !sb.dropped {
 		it.record = true
 		if b := t.bucket(space).bucket; b != nil {
+			unlock := t.lock()
 			it.cur = b.Cursor()
+			unlock()
 		}
 	}
 	it.bEOF = true
@@ -141,6 +143,7 @@ func (it *Iterator) snapSeek() {
 	if it.cur == nil {
 		return
 	}
+	defer it.t.lock()()
 	var k, v []byte
 	switch {
 	case !it.reverse && len(it.start) == 0:
@@ -160,6 +163,7 @@ func (it *Iterator) snapSeek() {
 }
 
 func (it *Iterator) snapStep() {
+	defer it.t.lock()()
 	var k, v []byte
 	if it.reverse {
 		k, v = it.cur.Prev()

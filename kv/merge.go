@@ -76,7 +76,7 @@ func (t *Txn) Merge(space Space, key, operand []byte) (bool, error) {
 		}
 	}
 	var payload []byte
-	if v := t.bucket(space).get(key); v != nil {
+	if v := t.snapGet(space, key); v != nil {
 		_, tomb, p, ok := decodeStored(v)
 		if !ok {
 			return false, fmt.Errorf("%w: stored value of %d bytes in space %d", ErrCorrupt, len(v), space)

@@ -18,7 +18,8 @@ import (
 // slices passed to Put, Delete and Emit are copied, so callers may reuse them.
 type Txn struct {
 	store    *Store
-	tx       *bolt.Tx // the snapshot; nil after Release
+	tx       *bolt.Tx        // the snapshot; nil after Release
+	shared   *SharedSnapshot // set when tx is a shared snapshot's (shared_snapshot.go)
 	snapshot uint64
 	buckets  []snapBucket // snapshot buckets opened so far (few: a linear search)
 
@@ -158,7 +159,7 @@ func (t *Txn) Get(space Space, key []byte) (value []byte, ok bool, err error) {
 		}
 	}
 	t.recordRead(space, key)
-	v := t.bucket(space).get(key)
+	v := t.snapGet(space, key)
 	if v == nil {
 		return nil, false, nil
 	}
@@ -217,12 +218,23 @@ func (t *Txn) bucket(space Space) *snapBucket {
 			return &t.buckets[i]
 		}
 	}
+	unlock := t.lock()
 	sb := snapBucket{space: space, bucket: t.tx.Bucket(spaceBucketName(space))}
 	if sb.bucket != nil {
 		sb.cursor = sb.bucket.Cursor()
 	}
+	unlock()
 	t.buckets = append(t.buckets, sb)
 	return &t.buckets[len(t.buckets)-1]
+}
+
+// snapGet returns the snapshot's stored value at key (bbolt memory), nil
+// if absent.
+func (t *Txn) snapGet(space Space, key []byte) []byte {
+	b := t.bucket(space)
+	unlock := t.lock()
+	defer unlock()
+	return b.get(key)
 }
 
 // get returns the stored value at key (bbolt memory), nil if absent.
@@ -278,7 +290,7 @@ func (t *Txn) write(space Space, key, value, before []byte, del bool) {
 		if before == nil && !sb.dropped && t.tx != nil {
 			// The caller did not say: take the before image from the
 			// snapshot (not recorded as a read: a blind write needs none).
-			if v := t.bucket(space).get(key); v != nil {
+			if v := t.snapGet(space, key); v != nil {
 				if _, tomb, payload, ok := decodeStored(v); ok && !tomb {
 					before = payload
 				}
@@ -481,9 +493,13 @@ func (t *Txn) Release() {
 		}
 	}
 	t.finishIters()
-	_ = t.tx.Rollback() // read-only: Rollback only releases the snapshot
+	if t.shared != nil {
+		t.shared.unref()
+	} else {
+		_ = t.tx.Rollback() // read-only: Rollback only releases the snapshot
+		t.store.openTxns.Add(-1)
+	}
 	t.tx = nil
-	t.store.openTxns.Add(-1)
 	t.buckets = nil
 }
 

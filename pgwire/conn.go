@@ -335,9 +335,14 @@ func (c *conn) endIfLostSync() {
 }
 
 func (c *conn) simpleQuery(query string) {
-	if c.repl && replication.IsCommand(query) {
-		c.replicationCommand(query)
-		return
+	if c.repl {
+		if replication.IsCommand(query) {
+			c.replicationCommand(query)
+			return
+		}
+		if rs, ok := c.sess.(replicationSession); ok {
+			rs.ReleaseExportedSnapshot() // valid until the next command
+		}
 	}
 	c.rw.extended = false
 	ctx := c.beginStatement(true)

@@ -26,7 +26,8 @@ import (
 type replicationSession interface {
 	SystemIdentifier(ctx context.Context) (string, error)
 	Database() string
-	CreateReplicationSlot(ctx context.Context, name, plugin string, temporary bool, snapshot string) (uint64, error)
+	CreateReplicationSlot(ctx context.Context, name, plugin string, temporary bool, snapshot string) (consistent uint64, snapshotName string, err error)
+	ReleaseExportedSnapshot()
 	DropReplicationSlot(ctx context.Context, name string, wait bool) error
 	ReplicationSlot(ctx context.Context, name string) (changefeed.Slot, bool, error)
 	AdvanceReplicationSlot(ctx context.Context, name string, lsn uint64) error
@@ -52,6 +53,9 @@ func (c *conn) replicationCommand(query string) {
 		c.readyForQuery()
 		return
 	}
+	// An exported snapshot lives until the exporting connection's next
+	// command, as in PostgreSQL.
+	rs.ReleaseExportedSnapshot()
 	cmd, err := replication.Parse(query)
 	if err == nil {
 		if start, ok := cmd.(replication.StartReplication); ok {
@@ -128,12 +132,16 @@ func (c *conn) runReplicationCommand(ctx context.Context, rs replicationSession,
 				return err
 			}
 		}
-		lsn, err := rs.CreateReplicationSlot(ctx, cmd.Name, cmd.Plugin, cmd.Temporary, cmd.Snapshot)
+		lsn, snap, err := rs.CreateReplicationSlot(ctx, cmd.Name, cmd.Plugin, cmd.Temporary, cmd.Snapshot)
 		if err != nil {
 			return err
 		}
+		var snapName *string
+		if snap != "" {
+			snapName = &snap
+		}
 		c.resultRow([]sql.Column{textColumn("slot_name"), textColumn("consistent_point"), textColumn("snapshot_name"), textColumn("output_plugin")},
-			[]*string{str(cmd.Name), str(changefeed.FormatLSN(lsn)), nil, str(cmd.Plugin)}, "CREATE_REPLICATION_SLOT")
+			[]*string{str(cmd.Name), str(changefeed.FormatLSN(lsn)), snapName, str(cmd.Plugin)}, "CREATE_REPLICATION_SLOT")
 		return nil
 	case replication.DropSlot:
 		if err := c.inTransaction("DROP_REPLICATION_SLOT"); err != nil {

@@ -139,6 +139,10 @@ type Session struct {
 	simplePlans map[string]*prepStmt
 	cursors     map[string]*sqlCursor
 	tempSlots   []string // temporary replication slots, dropped at Close
+	// exportedName names the snapshot this session exported
+	// (CREATE_REPLICATION_SLOT … EXPORT_SNAPSHOT; replication.go)
+	exportedName string
+	exportSeq    uint32
 
 	seqLast map[uint32]int64 // currval
 	lastVal int64

@@ -144,8 +144,8 @@ func init() {
 				}
 			}}, nil
 		},
-		"txid_current":       xactID,
-		"pg_current_xact_id": xactID,
+		"txid_current":       xactID(int8T),
+		"pg_current_xact_id": xactID(types.T{OID: types.Xid8OID, Mod: -1}),
 		"nextval":            seqFunc("nextval"),
 		"currval":            seqFunc("currval"),
 		"setval":             seqFunc("setval"),
@@ -169,13 +169,16 @@ func noFunc(name string, args []expr) error {
 		Hint: "No function matches the given name and argument types. You might need to add explicit type casts."}
 }
 
-func xactID(p *planner, args []expr) (expr, error) {
-	return &builtinExpr{name: "txid_current", ret: int8T, fn: func(ec *execCtx, _ []types.Datum) (types.Datum, error) {
-		if ec.tx != nil && ec.tx.kv != nil {
-			return int64(ec.tx.kv.SnapshotIndex()) + 1, nil
-		}
-		return int64(1), nil
-	}}, nil
+// xactID is txid_current (bigint) and pg_current_xact_id (xid8).
+func xactID(ret types.T) builtinFunc {
+	return func(p *planner, args []expr) (expr, error) {
+		return &builtinExpr{name: "txid_current", ret: ret, fn: func(ec *execCtx, _ []types.Datum) (types.Datum, error) {
+			if ec.tx != nil && ec.tx.kv != nil {
+				return int64(ec.tx.kv.SnapshotIndex()) + 1, nil
+			}
+			return int64(1), nil
+		}}, nil
+	}
 }
 
 // seqFunc compiles nextval/currval/setval; the sequence argument may be a
@@ -362,6 +365,22 @@ func (p *planner) setReturningFunc(name string, args []expr) (*srfNode, error) {
 			return nil, err
 		}
 		n.args[0], n.t = rc, rc.typ()
+	case "_pg_expandarray":
+		// information_schema._pg_expandarray(anyarray): one (x, n) record
+		// per element, x the element and n its position (pgjdbc's
+		// getPrimaryKeys)
+		if len(args) != 1 {
+			return nil, noFunc(name, args)
+		}
+		at := args[0].typ()
+		et, ok := types.ElemOf(at)
+		if at.OID == types.Int2VectorOID {
+			et, ok = types.T{OID: types.Int2OID, Mod: -1}, true
+		}
+		if !ok {
+			return nil, noFunc(name, args)
+		}
+		n.t = types.RecordType([]types.RecordField{{Name: "x", T: types.T{OID: et.OID, Mod: -1}}, {Name: "n", T: int4T}})
 	case "pg_get_publication_tables":
 		if len(args) != 1 {
 			return nil, noFunc(name, args)
@@ -468,6 +487,10 @@ func (n *srfNode) rowsFor(ec *execCtx, in []types.Datum) ([][]types.Datum, error
 	case "unnest":
 		for _, e := range vals[0].(types.Array).Elements {
 			emit(e)
+		}
+	case "_pg_expandarray":
+		for i, e := range vals[0].(types.Array).Elements {
+			emit(types.Record{Values: []types.Datum{e, int64(i + 1)}})
 		}
 	case "pg_get_publication_tables":
 		// PostgreSQL 15's: every table the publication publishes, with

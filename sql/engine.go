@@ -21,6 +21,9 @@ type engineState struct {
 	cat     *catalog             // cached catalog, replaced when the version changes
 	seqs    map[uint32]*seqBlock // per-sequence value blocks
 	lastRow uint64               // high part of the last hidden row id
+	// exported snapshots by name (CREATE_REPLICATION_SLOT … EXPORT_SNAPSHOT,
+	// SET TRANSACTION SNAPSHOT; replication.go)
+	exported map[string]*kv.SharedSnapshot
 
 	// catAt holds the catalog of the snapshot at one applied index: the
 	// state at an index never changes, so a transaction at that index

@@ -282,15 +282,29 @@ func (it *srfProjectIter) next() ([]types.Datum, error) {
 }
 func (it *srfProjectIter) close() { it.src.close() }
 
-var srfNames = map[string]bool{"generate_series": true, "unnest": true, "pg_options_to_table": true}
+var srfNames = map[string]bool{"generate_series": true, "unnest": true, "pg_options_to_table": true, "_pg_expandarray": true}
+
+// targetSRF returns the set-returning function call of a select-list item:
+// the item itself, or the record whose field it selects
+// ((_pg_expandarray(a)).n).
+func targetSRF(val *pg_query.Node) *pg_query.FuncCall {
+	if ind := val.GetAIndirection(); ind != nil {
+		val = ind.Arg
+	}
+	fc := val.GetFuncCall()
+	if fc == nil || !srfNames[funcName(fc.Funcname)] || fc.Over != nil {
+		return nil
+	}
+	return fc
+}
 
 // planTargetSRF handles one set-returning function call at the top of the
 // select list: it becomes a column appended by an srfProjectNode.
 func (p *planner) planTargetSRF(src node, sc *scope, list []*pg_query.Node) (node, *scope, error) {
 	for _, item := range list {
 		rt := item.GetResTarget()
-		fc := rt.Val.GetFuncCall()
-		if fc == nil || !srfNames[funcName(fc.Funcname)] || fc.Over != nil {
+		fc := targetSRF(rt.Val)
+		if fc == nil {
 			continue
 		}
 		name := funcName(fc.Funcname)
@@ -309,7 +323,7 @@ func (p *planner) planTargetSRF(src node, sc *scope, list []*pg_query.Node) (nod
 		if srf.names != nil {
 			return nil, nil, pgerror.Unsupported(name + " in the select list")
 		}
-		key := exprKey(rt.Val)
+		key := exprKey(&pg_query.Node{Node: &pg_query.Node_FuncCall{FuncCall: fc}})
 		nsc := &scope{cols: append(append([]resultCol(nil), sc.cols...), resultCol{name: name, t: srf.t, hidden: true}), parent: sc.parent, using: sc.using}
 		m := &aggMap{slots: map[string]int{key: len(sc.cols)}, cols: nsc.cols, from: nil}
 		if sc.agg != nil {

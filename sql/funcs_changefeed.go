@@ -53,6 +53,16 @@ func init() {
 	for _, name := range []string{"pg_current_wal_lsn", "pg_current_wal_insert_lsn", "pg_current_wal_flush_lsn"} {
 		builtins[name] = walLSN(name)
 	}
+	// A node is never a physical standby: these are NULL, as on a
+	// PostgreSQL primary (Debezium names them inside a CASE).
+	for _, name := range []string{"pg_last_wal_receive_lsn", "pg_last_wal_replay_lsn"} {
+		builtins[name] = func(p *planner, args []expr) (expr, error) {
+			if len(args) != 0 {
+				return nil, noFunc(name, args)
+			}
+			return &constExpr{v: nil, t: pgLSNT}, nil
+		}
+	}
 	builtins["pg_logical_emit_message"] = emitMessageLSN
 	builtins["pg_drop_replication_slot"] = dropSlotFunc
 	// The record-returning slot functions also work in the select list,

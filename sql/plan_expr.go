@@ -552,12 +552,53 @@ func (p *planner) compileCase(ce *pg_query.CaseExpr, sc *scope) (expr, error) {
 	return c, nil
 }
 
+// fieldSelect is (e).name on a record.
+func fieldSelect(e expr, name string) (expr, error) {
+	fields, ok := types.RecordFields(e.typ())
+	if !ok {
+		return nil, pgerror.New("42809", "column notation .%s applied to type %s, which is not a composite type", name, types.FormatType(e.typ()))
+	}
+	for i, f := range fields {
+		if f.Name == name {
+			return &fieldExpr{e: e, i: i, t: f.T}, nil
+		}
+	}
+	return nil, pgerror.New(pgerror.UndefinedColumn, "column \"%s\" not found in data type %s", name, types.FormatType(e.typ()))
+}
+
+// fieldExpr is one field of a record value.
+type fieldExpr struct {
+	e expr
+	i int
+	t types.T
+}
+
+func (f *fieldExpr) eval(ec *execCtx, row []types.Datum) (types.Datum, error) {
+	v, err := f.e.eval(ec, row)
+	if err != nil || v == nil {
+		return nil, err
+	}
+	r, ok := v.(types.Record)
+	if !ok || f.i >= len(r.Values) {
+		return nil, pgerror.New(pgerror.Internal, "field %d of a %T", f.i, v)
+	}
+	return r.Values[f.i], nil
+}
+
+func (f *fieldExpr) typ() types.T { return f.t }
+
 func (p *planner) compileIndirection(ind *pg_query.A_Indirection, sc *scope) (expr, error) {
 	e, err := p.compileExpr(ind.Arg, sc)
 	if err != nil {
 		return nil, err
 	}
 	for _, x := range ind.Indirection {
+		if f := x.GetString_(); f != nil {
+			if e, err = fieldSelect(e, f.Sval); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		ai := x.GetAIndices()
 		if ai == nil || ai.IsSlice {
 			return nil, pgerror.Unsupported("this kind of indirection")

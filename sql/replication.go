@@ -14,7 +14,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
+	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"logdb/changefeed"
@@ -84,39 +86,53 @@ func (e *Engine) writeSystem(ctx context.Context, fn func(txn *kv.Txn) error) er
 }
 
 // CreateReplicationSlot creates a logical slot for plugin and returns its
-// consistent point. snapshot is "nothing", "export" or "use": with "use"
-// the session must be in a READ ONLY REPEATABLE READ transaction that has
-// not read anything yet; the transaction then reads exactly the state at
-// the consistent point, and the slot streams what came after it (a table
-// copy in that transaction and the stream meet with no gap and no
-// duplicate). "export" is served as "nothing": no snapshot name is
-// returned. A temporary slot is dropped when the session ends.
-func (s *Session) CreateReplicationSlot(ctx context.Context, name, plugin string, temporary bool, snapshot string) (consistent uint64, err error) {
+// consistent point. snapshot is "nothing", "export" or "use":
+//   - "use": the session must be in a READ ONLY REPEATABLE READ transaction
+//     that has not read anything yet; the transaction then reads exactly
+//     the state at the consistent point, and the slot streams what came
+//     after it (a table copy in that transaction and the stream meet with
+//     no gap and no duplicate);
+//   - "export": the same state is exported under the returned name, for
+//     SET TRANSACTION SNAPSHOT in other sessions, until this session runs
+//     its next command (ReleaseExportedSnapshot) or ends.
+//
+// A temporary slot is dropped when the session ends.
+func (s *Session) CreateReplicationSlot(ctx context.Context, name, plugin string, temporary bool, snapshot string) (consistent uint64, snapshotName string, err error) {
 	f, err := s.feed()
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	if err := changefeed.ValidateSlotName(name); err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	at := uint64(0) // the snapshot's index; 0: the applied index
-	if snapshot == "use" {
+	var exported *kv.SharedSnapshot
+	switch snapshot {
+	case "use":
 		const what = "CREATE_REPLICATION_SLOT ... (SNAPSHOT 'use')"
 		switch {
 		case s.mode != modeBlock || s.tx == nil:
-			return 0, pgerror.New(pgerror.ObjectNotInPrerequisiteState, "%s must be called inside a transaction", what)
+			return 0, "", pgerror.New(pgerror.ObjectNotInPrerequisiteState, "%s must be called inside a transaction", what)
 		case !s.tx.readOnly:
-			return 0, pgerror.New(pgerror.ObjectNotInPrerequisiteState, "%s must be called in a read only transaction", what)
+			return 0, "", pgerror.New(pgerror.ObjectNotInPrerequisiteState, "%s must be called in a read only transaction", what)
 		case s.tx.kv != nil:
-			return 0, pgerror.New(pgerror.ObjectNotInPrerequisiteState, "%s must be called before any query", what)
+			return 0, "", pgerror.New(pgerror.ObjectNotInPrerequisiteState, "%s must be called before any query", what)
 		case len(s.tx.savepoints) > 0:
-			return 0, pgerror.New(pgerror.ObjectNotInPrerequisiteState, "%s must not be called in a subtransaction", what)
+			return 0, "", pgerror.New(pgerror.ObjectNotInPrerequisiteState, "%s must not be called in a subtransaction", what)
 		}
 		t, err := s.ensureKV(ctx)
 		if err != nil {
-			return 0, err
+			return 0, "", err
 		}
 		at = t.kv.SnapshotIndex()
+	case "export":
+		if err := s.readBarrier(ctx); err != nil {
+			return 0, "", err
+		}
+		if exported, err = s.e.cfg.Store.ExportSnapshot(); err != nil {
+			return 0, "", pgerror.Wrap(err, pgerror.Internal, "export snapshot")
+		}
+		at = exported.Index()
 	}
 	var slot changefeed.Slot
 	err = s.e.writeSystem(ctx, func(txn *kv.Txn) error {
@@ -125,12 +141,75 @@ func (s *Session) CreateReplicationSlot(ctx context.Context, name, plugin string
 		return err
 	})
 	if err != nil {
-		return 0, err
+		if exported != nil {
+			exported.Release()
+		}
+		return 0, "", err
 	}
 	if temporary {
 		s.tempSlots = append(s.tempSlots, name)
 	}
-	return slot.ConfirmedLSN, nil
+	if exported != nil {
+		s.exportSeq++
+		snapshotName = fmt.Sprintf("%08X-%08X-1", uint32(s.pid), s.exportSeq)
+		s.e.mu.Lock()
+		if s.e.st.exported == nil {
+			s.e.st.exported = map[string]*kv.SharedSnapshot{}
+		}
+		s.e.st.exported[snapshotName] = exported
+		s.e.mu.Unlock()
+		s.exportedName = snapshotName
+	}
+	return slot.ConfirmedLSN, snapshotName, nil
+}
+
+// ReleaseExportedSnapshot ends the snapshot this session exported, if
+// any: as in PostgreSQL, it is valid only until the exporting replication
+// connection runs its next command or ends.
+func (s *Session) ReleaseExportedSnapshot() {
+	if s.exportedName == "" {
+		return
+	}
+	s.e.mu.Lock()
+	sn := s.e.st.exported[s.exportedName]
+	delete(s.e.st.exported, s.exportedName)
+	s.e.mu.Unlock()
+	s.exportedName = ""
+	if sn != nil {
+		sn.Release()
+	}
+}
+
+// setTransactionSnapshot is SET TRANSACTION SNAPSHOT 'name': the
+// transaction, which must not have read anything yet, reads the snapshot
+// another session exported.
+func (s *Session) setTransactionSnapshot(name string) error {
+	if s.mode != modeBlock || s.tx == nil {
+		return pgerror.New(pgerror.NoActiveSQLTransaction, "SET TRANSACTION can only be used in transaction blocks")
+	}
+	if s.tx.kv != nil {
+		return pgerror.New(pgerror.ActiveSQLTransaction, "SET TRANSACTION SNAPSHOT must be called before any query")
+	}
+	if len(name) != len("00000000-00000000-1") || strings.Count(name, "-") != 2 {
+		return pgerror.New(pgerror.InvalidParameterValue, "invalid snapshot identifier: \"%s\"", name)
+	}
+	s.e.mu.Lock()
+	sn := s.e.st.exported[name]
+	s.e.mu.Unlock()
+	if sn == nil {
+		return pgerror.New(pgerror.InvalidParameterValue, "snapshot \"%s\" does not exist", name)
+	}
+	txn, err := sn.Begin()
+	if err != nil {
+		return pgerror.New(pgerror.InvalidParameterValue, "snapshot \"%s\" does not exist", name)
+	}
+	cat, err := s.e.catalogFor(txn)
+	if err != nil {
+		txn.Release()
+		return err
+	}
+	s.tx.kv, s.tx.cat = txn, cat
+	return nil
 }
 
 // DropReplicationSlot drops a slot: 42704 when it does not exist, 55006
@@ -195,8 +274,10 @@ func (s *Session) AdvanceReplicationSlot(ctx context.Context, name string, lsn u
 // ReplicationFeed returns the changefeed streams read.
 func (s *Session) ReplicationFeed() (*changefeed.Feed, error) { return s.feed() }
 
-// dropTempSlots drops the session's temporary slots (Close).
+// dropTempSlots drops the session's temporary slots and ends its exported
+// snapshot (Close).
 func (s *Session) dropTempSlots() {
+	s.ReleaseExportedSnapshot()
 	if len(s.tempSlots) == 0 {
 		return
 	}

@@ -200,6 +200,9 @@ func (s *Session) execSet(vs *pg_query.VariableSetStmt) error {
 	case pg_query.VariableSetKind_VAR_RESET, pg_query.VariableSetKind_VAR_SET_DEFAULT:
 		return s.set.reset(name)
 	case pg_query.VariableSetKind_VAR_SET_MULTI:
+		if name == "transaction snapshot" && len(vs.Args) == 1 && vs.Args[0].GetAConst().GetSval() != nil {
+			return s.setTransactionSnapshot(vs.Args[0].GetAConst().GetSval().Sval) // replication.go
+		}
 		// SET TRANSACTION ..., SET SESSION CHARACTERISTICS AS TRANSACTION ...
 		for _, a := range vs.Args {
 			de := a.GetDefElem()

@@ -79,7 +79,7 @@ func TestRecvlogicalMatchesPostgres(t *testing.T) {
 	ctx := testCtx(t, 120*time.Second)
 	pg := mustStartPostgres(t)
 	pc := pg.connect(t)
-	n := sharedNode(t)
+	n := mustStartNode(t, t.TempDir())
 	lc := mustConnect(t, n)
 	for _, c := range []*pgx.Conn{pc, lc} {
 		for _, q := range strings.Split(replicationSchema, ";\n") {

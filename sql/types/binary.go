@@ -17,7 +17,7 @@ func HasBinary(oid OID) bool {
 	case Int2OID, Int4OID, Int8OID, Float4OID, Float8OID, NumericOID, BoolOID,
 		TextOID, VarcharOID, BpcharOID, NameOID, CharOID, UnknownOID, ByteaOID,
 		DateOID, TimeOID, TimestampOID, TimestamptzOID, IntervalOID, UUIDOID,
-		JSONOID, JSONBOID, OidOID, RegclassOID, RegtypeOID, RegprocOID, XidOID, PgLSNOID:
+		JSONOID, JSONBOID, OidOID, RegclassOID, RegtypeOID, RegprocOID, XidOID, Xid8OID, PgLSNOID:
 		return true
 	}
 	if e, ok := ElemOf(T{OID: oid}); ok {
@@ -49,7 +49,7 @@ func DecodeBinary(t T, b []byte) (Datum, error) {
 			return nil, err
 		}
 		return int64(int32(binary.BigEndian.Uint32(b))), nil
-	case Int8OID:
+	case Int8OID, Xid8OID:
 		if err := need(8); err != nil {
 			return nil, err
 		}
@@ -330,7 +330,7 @@ func AppendBinary(dst []byte, t T, d Datum) ([]byte, error) {
 			return binary.BigEndian.AppendUint16(dst, uint16(v)), nil
 		case Int4OID, OidOID, RegclassOID, RegtypeOID, RegprocOID, XidOID:
 			return binary.BigEndian.AppendUint32(dst, uint32(v)), nil
-		case Int8OID:
+		case Int8OID, Xid8OID:
 			return binary.BigEndian.AppendUint64(dst, uint64(v)), nil
 		}
 	case float64:

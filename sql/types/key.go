@@ -296,7 +296,7 @@ func DecodeKey(t T, b []byte) (d Datum, rest []byte, err error) {
 		return b[:n], nil
 	}
 	switch t.OID {
-	case Int2OID, Int4OID, Int8OID, OidOID, RegclassOID, RegtypeOID, RegprocOID, XidOID:
+	case Int2OID, Int4OID, Int8OID, OidOID, RegclassOID, RegtypeOID, RegprocOID, XidOID, Xid8OID:
 		p, err := fixed(8)
 		if err != nil {
 			return nil, nil, err

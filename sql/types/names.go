@@ -13,6 +13,8 @@ const (
 	Int2ArrayVectorOID OID = 1006
 	RegprocArrayOID    OID = 1008
 	XidArrayOID        OID = 1011
+	Xid8OID            OID = 5069
+	Xid8ArrayOID       OID = 271
 	OidVectorArrayOID  OID = 1013
 	TimeArrayOID       OID = 1183
 	IntervalArrayOID   OID = 1187
@@ -44,6 +46,7 @@ var baseTypes = []Info{
 	info(TextOID, "text", -1, 'S', 0, TextArrayOID, false, 'i'),
 	info(OidOID, "oid", 4, 'N', 0, OidArrayOID, true, 'i'),
 	info(XidOID, "xid", 4, 'U', 0, XidArrayOID, true, 'i'),
+	info(Xid8OID, "xid8", 8, 'U', 0, Xid8ArrayOID, true, 'd'),
 	info(OidVectorOID, "oidvector", -1, 'A', OidOID, OidVectorArrayOID, false, 'i'),
 	info(JSONOID, "json", -1, 'U', 0, JSONArrayOID, false, 'i'),
 	info(PgNodeTreeOID, "pg_node_tree", -1, 'Z', 0, 0, false, 'i'),
@@ -154,7 +157,7 @@ var sqlNames = map[string]OID{
 	"interval": IntervalOID,
 	"uuid":     UUIDOID, "json": JSONOID, "jsonb": JSONBOID,
 	"oid": OidOID, "regclass": RegclassOID, "regtype": RegtypeOID, "regproc": RegprocOID,
-	"name": NameOID, "pg_lsn": PgLSNOID, `"char"`: CharOID, "xid": XidOID,
+	"name": NameOID, "pg_lsn": PgLSNOID, `"char"`: CharOID, "xid": XidOID, "xid8": Xid8OID,
 	"unknown": UnknownOID, "void": VoidOID, "record": RecordOID,
 	"int2vector": Int2VectorOID, "oidvector": OidVectorOID, "pg_node_tree": PgNodeTreeOID,
 	"anyarray": AnyArrayOID, "anyelement": AnyElementOID, "any": AnyOID, "cstring": CstringOID,

@@ -28,7 +28,7 @@ func unop(name string, t, ret OID, fn func(ctx *EvalContext, v Datum) (Datum, er
 var comparisonTypes = []OID{
 	Int2OID, Int4OID, Int8OID, Float4OID, Float8OID, NumericOID, BoolOID,
 	TextOID, BpcharOID, NameOID, CharOID, ByteaOID, DateOID, TimeOID, TimestampOID,
-	TimestamptzOID, IntervalOID, UUIDOID, PgLSNOID, JSONBOID, OidOID, XidOID, AnyArrayOID,
+	TimestamptzOID, IntervalOID, UUIDOID, PgLSNOID, JSONBOID, OidOID, XidOID, Xid8OID, AnyArrayOID,
 	// regclass, regtype and regproc compare as oid, through their implicit casts
 }
 

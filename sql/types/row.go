@@ -250,7 +250,7 @@ func decodeCompactDecimal(b []byte) (*apd.Decimal, error) {
 
 func decodeCompact(t T, b []byte) (Datum, error) {
 	switch t.OID {
-	case Int2OID, Int4OID, Int8OID, OidOID, RegclassOID, RegtypeOID, RegprocOID, XidOID:
+	case Int2OID, Int4OID, Int8OID, OidOID, RegclassOID, RegtypeOID, RegprocOID, XidOID, Xid8OID:
 		v, rest, err := readZigzag(b)
 		if err != nil || len(rest) != 0 {
 			return nil, errRowCorrupt

@@ -50,6 +50,9 @@ func ParseTextCtx(ctx *EvalContext, t T, s string) (Datum, error) {
 	switch t.OID {
 	case Int2OID, Int4OID, Int8OID:
 		return parseInt(t.OID, s)
+	case Xid8OID:
+		// logdb's transaction ids are raft indexes: they fit in 63 bits
+		return parseIntText(t.OID, s, 0, math.MaxInt64)
 	case OidOID, RegprocOID, XidOID, RegclassOID:
 		return parseOid(t.OID, s)
 	case RegtypeOID:
@@ -455,6 +458,8 @@ func AppendTextLoc(dst []byte, t T, d Datum, loc *time.Location) []byte {
 		return dst
 	}
 	switch v := d.(type) {
+	case Record:
+		return appendRecordText(dst, t, v)
 	case int64:
 		if t.OID == RegtypeOID {
 			if _, ok := typeByOID[OID(v)]; ok {
