@@ -82,6 +82,10 @@ type tableDesc struct {
 	PKCon   uint32        `json:"pk_con,omitempty"`
 	Indexes []*indexDesc  `json:"indexes,omitempty"`
 	Checks  []*checkDesc  `json:"checks,omitempty"`
+	// ReplIdent is pg_class.relreplident: "" (default: the primary
+	// key), "f" (full), "n" (nothing) or "i" (ReplIndex, a unique index).
+	ReplIdent string `json:"repl_ident,omitempty"`
+	ReplIndex uint32 `json:"repl_index,omitempty"`
 
 	// derived, not stored
 	colByName map[string]int

@@ -44,6 +44,11 @@ func (feedDecoder) Relations(cat changefeed.CatalogView) (map[kv.Space]*changefe
 		if len(t.pkIdx) > 0 {
 			r.KeyColumns = append([]int(nil), t.pkIdx...)
 		}
+		kind, cols := t.replicaIdentity() // ddl_publication.go
+		r.ReplicaIdentity = kind
+		if kind == 'i' {
+			r.IdentityColumns = append([]int(nil), cols...)
+		}
 		out[t.Space] = r
 	}
 	return out, nil

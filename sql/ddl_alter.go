@@ -174,8 +174,10 @@ func alterCmd(ec *execCtx, d *ddl, p *planner, t *tableDesc, cmd *pg_query.Alter
 		return pgerror.New(pgerror.UndefinedObject, "constraint \"%s\" of relation \"%s\" does not exist", cmd.Name, t.Name)
 	case pg_query.AlterTableType_AT_AlterColumnType:
 		return alterColumnType(ec, d, p, t, cmd)
+	case pg_query.AlterTableType_AT_ReplicaIdentity:
+		return setReplicaIdentity(t, cmd.Def.GetReplicaIdentityStmt()) // ddl_publication.go
 	case pg_query.AlterTableType_AT_ChangeOwner, pg_query.AlterTableType_AT_SetRelOptions,
-		pg_query.AlterTableType_AT_ResetRelOptions, pg_query.AlterTableType_AT_ReplicaIdentity,
+		pg_query.AlterTableType_AT_ResetRelOptions,
 		pg_query.AlterTableType_AT_SetStatistics, pg_query.AlterTableType_AT_SetStorage:
 		return nil // accepted, nothing to do
 	}

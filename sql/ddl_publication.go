@@ -278,3 +278,94 @@ func publicationSchemas(cat *catalog) []pgcatalog.Publication {
 	slices.SortFunc(out, func(a, b pgcatalog.Publication) int { return strings.Compare(a.Name, b.Name) })
 	return out
 }
+
+// setReplicaIdentity is ALTER TABLE … REPLICA IDENTITY DEFAULT | FULL |
+// NOTHING | USING INDEX i: what the replication stream sends of the old
+// row of an update or delete.
+func setReplicaIdentity(t *tableDesc, ri *pg_query.ReplicaIdentityStmt) error {
+	if ri == nil {
+		return pgerror.New(pgerror.SyntaxError, "invalid REPLICA IDENTITY")
+	}
+	switch ri.IdentityType {
+	case "d":
+		t.ReplIdent, t.ReplIndex = "", 0
+	case "f", "n":
+		t.ReplIdent, t.ReplIndex = ri.IdentityType, 0
+	case "i":
+		if ri.Name == t.PKName && t.PKName != "" {
+			t.ReplIdent, t.ReplIndex = "i", t.PKOID
+			return nil
+		}
+		for _, ix := range t.Indexes {
+			if ix.Name != ri.Name {
+				continue
+			}
+			if !ix.Unique {
+				return pgerror.New("42809", "cannot use non-unique index \"%s\" as replica identity", ix.Name)
+			}
+			for _, id := range ix.Columns {
+				if c := t.Columns[t.colIndexByID(id)]; !c.NotNull {
+					return pgerror.New("42809", "index \"%s\" cannot be used as replica identity because column \"%s\" is nullable", ix.Name, c.Name)
+				}
+			}
+			t.ReplIdent, t.ReplIndex = "i", ix.OID
+			return nil
+		}
+		return pgerror.New(pgerror.UndefinedObject, "index \"%s\" for table \"%s\" does not exist", ri.Name, t.Name)
+	default:
+		return pgerror.New(pgerror.SyntaxError, "invalid REPLICA IDENTITY %q", ri.IdentityType)
+	}
+	return nil
+}
+
+// replicaIdentity returns t's identity ('d', 'f', 'n' or 'i') and the
+// positions of its columns (the primary key's for 'd', none without one).
+func (t *tableDesc) replicaIdentity() (byte, []int) {
+	switch t.ReplIdent {
+	case "f":
+		all := make([]int, len(t.Columns))
+		for i := range all {
+			all[i] = i
+		}
+		return 'f', all
+	case "n":
+		return 'n', nil
+	case "i":
+		if t.ReplIndex == t.PKOID {
+			return 'i', t.pkIdx
+		}
+		for _, ix := range t.Indexes {
+			if ix.OID == t.ReplIndex {
+				cols := make([]int, len(ix.Columns))
+				for i, id := range ix.Columns {
+					cols[i] = t.colIndexByID(id)
+				}
+				return 'i', cols
+			}
+		}
+		return 'n', nil // the index was dropped: PostgreSQL falls back to nothing
+	}
+	return 'd', t.pkIdx
+}
+
+// checkReplicaIdentity is PostgreSQL's CheckCmdReplicaIdentity: an UPDATE
+// or DELETE of a table that a publication publishes updates or deletes of
+// needs a replica identity, or subscribers could not find the row (55000).
+func checkReplicaIdentity(cat *catalog, t *tableDesc, update bool) error {
+	if _, cols := t.replicaIdentity(); len(cols) > 0 {
+		return nil
+	}
+	for _, p := range cat.pubs {
+		if !p.publishes(t) || update && !p.Update || !update && !p.Delete {
+			continue
+		}
+		verb, what, doing := "delete from", "deletes", "deleting from"
+		if update {
+			verb, what, doing = "update", "updates", "updating"
+		}
+		return &pgerror.Error{Code: pgerror.ObjectNotInPrerequisiteState,
+			Message: "cannot " + verb + " table \"" + t.Name + "\" because it does not have a replica identity and publishes " + what,
+			Hint:    "To enable " + doing + " the table, set REPLICA IDENTITY using ALTER TABLE."}
+	}
+	return nil
+}

@@ -392,6 +392,9 @@ func (p *planner) planUpdate(up *pg_query.UpdateStmt) (*dmlPlan, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkReplicaIdentity(p.cat, d.t, true); err != nil { // ddl_publication.go
+		return nil, err
+	}
 	if d.sets, err = p.compileSets(d.t, up.TargetList, sc); err != nil {
 		return nil, err
 	}
@@ -405,6 +408,9 @@ func (p *planner) planUpdate(up *pg_query.UpdateStmt) (*dmlPlan, error) {
 func (p *planner) planDelete(del *pg_query.DeleteStmt) (*dmlPlan, error) {
 	d, sc, err := p.planModify("delete", del.WithClause, del.Relation, del.UsingClause, del.WhereClause)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkReplicaIdentity(p.cat, d.t, false); err != nil {
 		return nil, err
 	}
 	if err := p.planReturning(d, del.ReturningList, sc); err != nil {

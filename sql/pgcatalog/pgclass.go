@@ -58,6 +58,14 @@ func buildStatic() {
 	})
 }
 
+// replident is a table's pg_class.relreplident.
+func replident(t *Table) string {
+	if t.ReplIdent == 0 {
+		return "d"
+	}
+	return string(t.ReplIdent)
+}
+
 func boolInt(b bool) uint32 {
 	if b {
 		return 1
@@ -86,7 +94,7 @@ func pgClassRows(v *View, s *Schema) [][]types.Datum {
 		r.add("oid", t.OID, "relname", t.Name, "relnamespace", ns, "reltype", rowTypeOID(t.OID), "relowner", SuperuserOID,
 			"relam", HeapAM, "relfilenode", t.OID, "reltuples", tuples, "relhasindex", len(t.Indexes) > 0,
 			"relpersistence", "p", "relkind", "r", "relnatts", len(t.Columns), "relchecks", checks,
-			"relhastriggers", referenced[t.OID], "relispopulated", true, "relreplident", "d")
+			"relhastriggers", referenced[t.OID], "relispopulated", true, "relreplident", replident(t))
 		for j := range t.Indexes {
 			ix := &t.Indexes[j]
 			r.add("oid", ix.OID, "relname", ix.Name, "relnamespace", ns, "relowner", SuperuserOID,
@@ -233,7 +241,7 @@ func pgIndexRows(v *View, s *Schema) [][]types.Datum {
 				}
 			}
 			r.add("indexrelid", ix.OID, "indrelid", t.OID, "indnatts", n, "indnkeyatts", n,
-				"indisunique", ix.Unique, "indisprimary", ix.Primary, "indimmediate", immediate,
+				"indisunique", ix.Unique, "indisprimary", ix.Primary, "indimmediate", immediate, "indisreplident", ix.ReplIdent,
 				"indisvalid", true, "indisready", true, "indislive", true,
 				"indkey", int2Vector(ix.Columns), "indcollation", oidVector(colls),
 				"indclass", oidVector(classes), "indoption", int2Vector(options))

@@ -108,6 +108,8 @@ type Table struct {
 	Indexes     []Index
 	Constraints []Constraint
 	RowEstimate int64
+	// ReplIdent is pg_class.relreplident ('d' when 0).
+	ReplIdent byte
 }
 
 // Column is one live (not dropped) column.
@@ -130,6 +132,8 @@ type Index struct {
 	Columns []int16 // attnums, in index order
 	Unique  bool
 	Primary bool
+	// ReplIdent: the table's replica identity is this index.
+	ReplIdent bool
 	// Def is the CREATE INDEX statement as pg_get_indexdef prints it:
 	// "CREATE UNIQUE INDEX users_pkey ON public.users USING btree (id)".
 	// Optional: when "", pgcatalog builds it from the fields above.
