@@ -96,7 +96,7 @@ func tableSchema(t *tableDesc, cat *catalog) pgcatalog.Table {
 	if len(t.PK) > 0 {
 		pt.Indexes = append(pt.Indexes, pgcatalog.Index{OID: t.PKOID, Name: t.PKName, Columns: attnums(t.PK), Unique: true, Primary: true,
 			ReplIdent: t.ReplIdent == "i" && t.ReplIndex == t.PKOID,
-			Def: "CREATE UNIQUE INDEX " + quoteIdent(t.PKName) + " ON public." + quoteIdent(t.Name) + " USING btree (" + colNames(t.PK) + ")"})
+			Def:       "CREATE UNIQUE INDEX " + quoteIdent(t.PKName) + " ON public." + quoteIdent(t.Name) + " USING btree (" + colNames(t.PK) + ")"})
 		pt.Constraints = append(pt.Constraints, pgcatalog.Constraint{OID: t.PKCon, Name: t.PKName, Kind: 'p', Columns: attnums(t.PK), IndexOID: t.PKOID,
 			Def: "PRIMARY KEY (" + colNames(t.PK) + ")"})
 	}
@@ -107,7 +107,7 @@ func tableSchema(t *tableDesc, cat *catalog) pgcatalog.Table {
 		}
 		pt.Indexes = append(pt.Indexes, pgcatalog.Index{OID: ix.OID, Name: ix.Name, Columns: attnums(ix.Columns), Unique: ix.Unique,
 			ReplIdent: t.ReplIdent == "i" && t.ReplIndex == ix.OID,
-			Def: "CREATE " + u + "INDEX " + quoteIdent(ix.Name) + " ON public." + quoteIdent(t.Name) + " USING btree (" + colNames(ix.Columns) + ")"})
+			Def:       "CREATE " + u + "INDEX " + quoteIdent(ix.Name) + " ON public." + quoteIdent(t.Name) + " USING btree (" + colNames(ix.Columns) + ")"})
 		if ix.Constraint {
 			pt.Constraints = append(pt.Constraints, pgcatalog.Constraint{OID: ix.ConOID, Name: ix.Name, Kind: 'u', Columns: attnums(ix.Columns), IndexOID: ix.OID,
 				Def: "UNIQUE (" + colNames(ix.Columns) + ")"})
