@@ -15,6 +15,7 @@ const (
 	OpMessage  = "message"
 	OpRead     = "read"     // a row of the initial snapshot
 	OpProgress = "progress" // a position heartbeat while idle
+	OpTruncate = "truncate" // TRUNCATE of a table (before the entry's row changes)
 )
 
 // Change is one row of the feed. Key, Before and After are jsonb text

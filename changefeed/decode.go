@@ -273,6 +273,7 @@ type schema struct {
 	asOf         uint64 // index of the entry that last changed the catalog
 	spaces       map[kv.Space]*relation
 	names        map[string]kv.Space // qualified name → space
+	byOID        map[uint32]kv.Space
 	publications map[string]bool
 }
 
@@ -338,7 +339,7 @@ func isChange(w *kv.Write) bool { return !w.Delete || w.Before != nil }
 // command produces: its row changes when applied, then its messages
 // (only its non-transactional ones when it failed).
 func countChanges(c *kv.Command, applied bool, s, prev *schema) int {
-	n := 0
+	n := len(truncated(c, applied, s, prev))
 	if c.Kind == kv.KindTxn && applied {
 		for i := range c.Writes {
 			if isChange(&c.Writes[i]) && relationFor(s, prev, c.Writes[i].Space) != nil {
@@ -352,6 +353,27 @@ func countChanges(c *kv.Command, applied bool, s, prev *schema) int {
 		}
 	}
 	return n
+}
+
+// truncated returns the tables an applied entry truncated, in the order it
+// dropped their spaces: a dropped space that held a table before the entry
+// whose OID still names a table after it (TRUNCATE gives the table a new,
+// empty space; DROP TABLE removes it, and is no change).
+func truncated(c *kv.Command, applied bool, s, prev *schema) []*relation {
+	if c.Kind != kv.KindTxn || !applied || len(c.Drops) == 0 || prev == nil {
+		return nil
+	}
+	var out []*relation
+	for _, sp := range c.Drops {
+		r := prev.spaces[sp]
+		if r == nil {
+			continue
+		}
+		if _, ok := s.byOID[r.OID]; ok {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // messageDelivered reports whether message i of an entry is a change:

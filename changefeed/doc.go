@@ -22,7 +22,8 @@
 // # Positions (lsn.go)
 //
 // A change's LSN is LSN(index, seq) = raft index << 24 | seq, seq = 1, 2, …
-// numbering the changes of that entry in order: first its row changes (in
+// numbering the changes of that entry in order: first the tables it
+// truncated (op truncate, in statement order), then its row changes (in
 // kv Command.Writes order, i.e. first-write order, i.e. statement order),
 // then its messages in emit order. Messages therefore come after the row
 // changes of their transaction, whatever the order of the statements that
@@ -67,8 +68,12 @@
 // after rows are the ones kv computed when it applied (kv.Store.MergeImages,
 // recorded with the entry), so it reads like any other update.
 //
-// kv.Txn.DropSpace (TRUNCATE, DROP TABLE) produces no changes: the rows it
-// removes are not in the log. ADD COLUMN … DEFAULT, which sql implements by
+// TRUNCATE (kv.Txn.DropSpace of a table's space, the table keeping its OID
+// with a new space) is one change per table, op truncate, with no row: the
+// rows it removes are not in the log. DROP TABLE produces no change. (Before
+// this, truncates were not counted: an LSN saved inside an entry holding a
+// TRUNCATE by an older version points a few changes off.) ADD COLUMN …
+// DEFAULT, which sql implements by
 // rewriting every row in the same transaction, appears as an update of each
 // row.
 //

@@ -156,7 +156,8 @@ func (f *Feed) buildSchema(asOf uint64, keys map[string][]byte) (*schema, error)
 	if err != nil {
 		return nil, fmt.Errorf("changefeed: describe tables at %d: %w", asOf, err)
 	}
-	s := &schema{asOf: asOf, spaces: make(map[kv.Space]*relation, len(rels)), names: make(map[string]kv.Space, len(rels))}
+	s := &schema{asOf: asOf, spaces: make(map[kv.Space]*relation, len(rels)), names: make(map[string]kv.Space, len(rels)),
+		byOID: make(map[uint32]kv.Space, len(rels))}
 	if pd, ok := f.cfg.Decoder.(PublicationDecoder); ok {
 		pubs, err := pd.Publications(CatalogView{Index: asOf, Keys: keys})
 		if err != nil {
@@ -183,6 +184,7 @@ func (f *Feed) buildSchema(asOf uint64, keys map[string][]byte) (*schema, error)
 		}
 		s.spaces[sp] = p
 		s.names[p.qualified] = sp
+		s.byOID[r.OID] = sp
 	}
 	return s, nil
 }

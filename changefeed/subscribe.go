@@ -75,8 +75,9 @@ type entryState struct {
 	index   uint64
 	cmd     *kv.Command // nil: none
 	applied bool
-	prev    *schema // schema before the entry (it changed the catalog)
-	w, m    int     // next write, next message
+	prev    *schema     // schema before the entry (it changed the catalog)
+	tr      []*relation // tables the entry truncated (decode.go's truncated)
+	t, w, m int         // next truncate, next write, next message
 	seq     uint32
 	time    time.Time
 	peek    *Change // looked ahead, not yet returned
@@ -471,6 +472,7 @@ func (s *Subscription) loadEntry() error {
 		if s.sch, err = s.f.schemaAt(e.Index); err != nil {
 			return err
 		}
+		st.tr = truncated(cmd, applied, s.sch, st.prev)
 	}
 	if IndexOf(s.after) > e.Index || EndLSN(e.Index) <= s.after {
 		return nil // entirely at or before the start position
@@ -516,6 +518,16 @@ func (s *Subscription) nextWithLookahead() (Change, bool, error) {
 func (s *Subscription) nextInEntry() (Change, bool, error) {
 	st := &s.ent
 	c := st.cmd
+	for st.t < len(st.tr) {
+		r := st.tr[st.t]
+		st.t++
+		st.seq++
+		lsn := LSN(st.index, st.seq)
+		if lsn <= s.after || !s.wantsTable(r) {
+			continue
+		}
+		return Change{LSN: lsn, XID: st.index, Op: OpTruncate, Relation: r.qualified, CommitTime: st.time, Table: r.Relation}, true, nil
+	}
 	if c.Kind == kv.KindTxn && st.applied {
 		for st.w < len(c.Writes) {
 			w := &c.Writes[st.w]

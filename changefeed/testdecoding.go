@@ -165,6 +165,26 @@ func AppendTestDecodingChange(dst []byte, c *Change) ([]byte, error) {
 	return dst, err
 }
 
+// AppendTestDecodingTruncate appends the line of one TRUNCATE of the
+// changes' tables: "table public.a, public.b: TRUNCATE: (no-flags)" (the
+// log does not record CASCADE or RESTART IDENTITY).
+func AppendTestDecodingTruncate(dst []byte, cs []Change) []byte {
+	dst = append(dst, "table "...)
+	for i, c := range cs {
+		if i > 0 {
+			dst = append(dst, ", "...)
+		}
+		schema := c.Table.Schema
+		if schema == "" {
+			schema = "public"
+		}
+		dst = append(dst, types.QuoteIdent(schema)...)
+		dst = append(dst, '.')
+		dst = append(dst, types.QuoteIdent(c.Table.Name)...)
+	}
+	return append(dst, ": TRUNCATE: (no-flags)"...)
+}
+
 // AppendTestDecodingMessage appends the line of a logical decoding message.
 func AppendTestDecodingMessage(dst []byte, c *Change) []byte {
 	dst = append(dst, "message: transactional: "...)

@@ -48,14 +48,15 @@
 // # Differences from PostgreSQL
 //
 // No physical replication (BASE_BACKUP, PHYSICAL slots and streams:
-// 0A000). EXPORT_SNAPSHOT returns no snapshot name (use USE_SNAPSHOT in a
-// READ ONLY transaction on the replication connection instead). A
-// temporary slot is written through the log like any slot and dropped
+// 0A000). An exported snapshot (kv.SharedSnapshot) lives until the
+// exporting connection's next command, as in PostgreSQL; it holds a bbolt
+// read transaction meanwhile. A temporary slot is written through the log like any slot and dropped
 // when its session ends; a node that crashes leaves it behind. An UPDATE
 // that changes a row's primary key is carried as a DELETE and an INSERT. A
 // row changed several times in one transaction appears once, with its
-// state before and after the transaction. TRUNCATE does not reach the
-// stream yet. Streaming of in-progress transactions and two-phase commit
+// state before and after the transaction. A TRUNCATE reaches the stream
+// without its CASCADE / RESTART IDENTITY flags (the log does not record
+// them). Streaming of in-progress transactions and two-phase commit
 // are accepted as options and never used: only committed transactions are
 // in the log.
 package replication

@@ -63,7 +63,19 @@ func NewPlugin(name string, opts [][2]string, published func(string) bool) (Plug
 type testDecoding struct {
 	o     changefeed.TestDecodingOptions
 	buf   []byte
-	begun bool
+	trunc []changefeed.Change // consecutive truncates (copies): one line for them all
+}
+
+// flushTruncates writes the pending truncates as one line, as PostgreSQL
+// writes one TRUNCATE statement.
+func (p *testDecoding) flushTruncates(emit Emit) error {
+	if len(p.trunc) == 0 {
+		return nil
+	}
+	p.buf = changefeed.AppendTestDecodingTruncate(p.buf[:0], p.trunc)
+	last := p.trunc[len(p.trunc)-1].LSN
+	p.trunc = p.trunc[:0]
+	return emit(last, p.buf)
 }
 
 func (p *testDecoding) Wants(*changefeed.Change) bool { return true }
@@ -75,6 +87,13 @@ func (p *testDecoding) Begin(emit Emit, first *changefeed.Change) error {
 }
 
 func (p *testDecoding) Change(emit Emit, c *changefeed.Change) error {
+	if c.Op == changefeed.OpTruncate {
+		p.trunc = append(p.trunc, *c)
+		return nil
+	}
+	if err := p.flushTruncates(emit); err != nil {
+		return err
+	}
 	var err error
 	if p.buf, err = changefeed.AppendTestDecodingChange(p.buf[:0], c); err != nil {
 		return err
@@ -83,20 +102,56 @@ func (p *testDecoding) Change(emit Emit, c *changefeed.Change) error {
 }
 
 func (p *testDecoding) Message(emit Emit, c *changefeed.Change, _ bool) error {
+	if err := p.flushTruncates(emit); err != nil {
+		return err
+	}
 	p.buf = changefeed.AppendTestDecodingMessage(p.buf[:0], c)
 	return emit(c.LSN, p.buf)
 }
 
 func (p *testDecoding) Commit(emit Emit, last *changefeed.Change) error {
+	if err := p.flushTruncates(emit); err != nil {
+		return err
+	}
 	p.buf = changefeed.AppendTestDecodingCommit(p.buf[:0], p.o, last.XID, last.CommitTime)
 	return emit(last.TxnEnd, p.buf)
 }
 
 // pgoutput is the logical replication protocol's own plugin.
 type pgoutput struct {
-	o    changefeed.PgoutputOptions
-	sent map[uint32]*changefeed.Relation // Relation messages sent, by OID
-	buf  []byte
+	o     changefeed.PgoutputOptions
+	sent  map[uint32]*changefeed.Relation // Relation messages sent, by OID
+	buf   []byte
+	trunc []changefeed.Change // consecutive truncates (copies): one Truncate message
+}
+
+// relation sends r's Relation message unless this stream has it.
+func (p *pgoutput) relation(emit Emit, r *changefeed.Relation, lsn uint64) error {
+	if p.sent[r.OID] == r {
+		return nil
+	}
+	p.sent[r.OID] = r
+	p.buf = changefeed.AppendRelation(p.buf[:0], r)
+	return emit(lsn, p.buf)
+}
+
+// flushTruncates sends the pending truncates as one Truncate message
+// (after the Relation messages it needs), as for one TRUNCATE statement.
+func (p *pgoutput) flushTruncates(emit Emit) error {
+	if len(p.trunc) == 0 {
+		return nil
+	}
+	oids := make([]uint32, len(p.trunc))
+	for i, c := range p.trunc {
+		if err := p.relation(emit, c.Table, c.LSN); err != nil {
+			return err
+		}
+		oids[i] = c.Table.OID
+	}
+	last := p.trunc[len(p.trunc)-1].LSN
+	p.trunc = p.trunc[:0]
+	p.buf = changefeed.AppendTruncate(p.buf[:0], oids, false, false)
+	return emit(last, p.buf)
 }
 
 func (p *pgoutput) WantsMessages() bool { return p.o.Messages }
@@ -126,6 +181,10 @@ func (p *pgoutput) Wants(c *changefeed.Change) bool {
 			if a.Delete {
 				return true
 			}
+		case changefeed.OpTruncate:
+			if a.Truncate {
+				return true
+			}
 		}
 	}
 	return false
@@ -138,12 +197,15 @@ func (p *pgoutput) Begin(emit Emit, first *changefeed.Change) error {
 }
 
 func (p *pgoutput) Change(emit Emit, c *changefeed.Change) error {
-	if r := c.Table; p.sent[r.OID] != r {
-		p.sent[r.OID] = r
-		p.buf = changefeed.AppendRelation(p.buf[:0], r)
-		if err := emit(c.LSN, p.buf); err != nil {
-			return err
-		}
+	if c.Op == changefeed.OpTruncate {
+		p.trunc = append(p.trunc, *c)
+		return nil
+	}
+	if err := p.flushTruncates(emit); err != nil {
+		return err
+	}
+	if err := p.relation(emit, c.Table, c.LSN); err != nil {
+		return err
 	}
 	var err error
 	if p.buf, err = changefeed.AppendChange(p.buf[:0], c, p.o.Binary); err != nil {
@@ -153,11 +215,17 @@ func (p *pgoutput) Change(emit Emit, c *changefeed.Change) error {
 }
 
 func (p *pgoutput) Message(emit Emit, c *changefeed.Change, _ bool) error {
+	if err := p.flushTruncates(emit); err != nil {
+		return err
+	}
 	p.buf = changefeed.AppendMessage(p.buf[:0], c)
 	return emit(c.LSN, p.buf)
 }
 
 func (p *pgoutput) Commit(emit Emit, last *changefeed.Change) error {
+	if err := p.flushTruncates(emit); err != nil {
+		return err
+	}
 	p.buf = changefeed.AppendCommit(p.buf[:0], changefeed.IndexOf(last.LSN), last.CommitTime)
 	return emit(last.TxnEnd, p.buf)
 }

@@ -38,6 +38,8 @@ var replicationScript = []string{
 	`UPDATE ri SET v = 'y'`,
 	`UPDATE ri SET code = 'c2'`,
 	`DELETE FROM ri`,
+	`TRUNCATE rf, rn`,
+	`BEGIN; TRUNCATE ri; INSERT INTO ri VALUES (2, 'c3', 'z'); COMMIT`,
 	`SELECT pg_logical_emit_message(false, 'outside', 'not in a transaction')`,
 	`BEGIN; INSERT INTO rt (id, t) VALUES (4, 'four'); SELECT pg_logical_emit_message(true, 'ev', 'hello'); COMMIT`,
 }
