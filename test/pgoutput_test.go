@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"os/exec"
 	"strconv"
 	"testing"
 	"time"
@@ -236,5 +237,51 @@ func TestPgoutputExactlyOnce(t *testing.T) {
 			t.Fatalf("slot confirmed_flush_lsn stays at %s", conf)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestPsycopg2LogicalReplication: psycopg2's LogicalReplicationConnection
+// consumes pgoutput with messages 'true' from logdb: each outbox
+// transaction arrives with its row and its message between Begin and
+// Commit, and a second run continues after the transactions the first
+// one confirmed, with nothing repeated.
+func TestPsycopg2LogicalReplication(t *testing.T) {
+	requireLogdb(t)
+	t.Parallel()
+	python := "/usr/bin/python3"
+	if out, err := exec.Command(python, "-c", "import psycopg2").CombinedOutput(); err != nil {
+		t.Skipf("psycopg2 is not installed for %s (Debian's python3-psycopg2; .ci/run installs it): %v %s", python, err, out)
+	}
+	ctx := testCtx(t, 120*time.Second)
+	n := mustStartNode(t, t.TempDir())
+	c := mustConnect(t, n)
+	mustExec(t, ctx, c, "CREATE TABLE py_orders (id int PRIMARY KEY)")
+	mustExec(t, ctx, c, "CREATE PUBLICATION py_pub FOR TABLE py_orders")
+	mustExec(t, ctx, c, "SELECT * FROM pg_create_logical_replication_slot('py_slot', 'pgoutput')")
+	for i := 1; i <= 6; i++ {
+		if _, err := c.Exec(ctx, fmt.Sprintf("BEGIN; INSERT INTO py_orders VALUES (%d); SELECT pg_logical_emit_message(true, 'order-events', 'e%d'); COMMIT", i, i),
+			pgx.QueryExecModeSimpleProtocol); err != nil {
+			t.Fatal(err)
+		}
+	}
+	host, port := splitAddr(n.Addr)
+	dsn := fmt.Sprintf("host=%s port=%s user=logdb dbname=logdb", host, port)
+	run := func() string {
+		cmd := exec.CommandContext(ctx, python, "python/logical_consumer.py", dsn, "py_slot", "py_pub", "3")
+		out, err := cmd.Output()
+		if err != nil {
+			var stderr string
+			if ee, ok := err.(*exec.ExitError); ok {
+				stderr = string(ee.Stderr)
+			}
+			t.Fatalf("logical_consumer.py: %v\n%s%s", err, out, stderr)
+		}
+		return string(out)
+	}
+	first, second := run(), run()
+	want1 := "py_orders:1 | order-events:e1\npy_orders:2 | order-events:e2\npy_orders:3 | order-events:e3\n"
+	want2 := "py_orders:4 | order-events:e4\npy_orders:5 | order-events:e5\npy_orders:6 | order-events:e6\n"
+	if first != want1 || second != want2 {
+		t.Errorf("psycopg2 consumer:\nfirst run:\n%s\nsecond run:\n%s\nwant:\n%s\n%s", first, second, want1, want2)
 	}
 }
