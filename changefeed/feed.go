@@ -59,7 +59,7 @@ type Feed struct {
 	// mu guards schemas and active; never held while reading the log.
 	mu      sync.Mutex
 	schemas map[uint64]*schema // by asOf; a few versions
-	active  map[string]bool    // slots with a subscription open
+	active  map[string]int32   // slots with a subscription open: the subscriber's PID (0: none given)
 
 	// curMu guards CurrentLSN's state: cur, and the running refresh
 	// (curDone, closed when it ends; curErr, its error).
@@ -98,7 +98,7 @@ func New(cfg Config) (*Feed, error) {
 		logger:  cfg.Logger.With("component", "changefeed"),
 		done:    make(chan struct{}),
 		schemas: make(map[uint64]*schema),
-		active:  make(map[string]bool),
+		active:  make(map[string]int32),
 	}, nil
 }
 

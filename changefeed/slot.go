@@ -147,9 +147,17 @@ func (f *Feed) Slots(txn *kv.Txn) ([]Slot, error) {
 // SlotActive reports whether a subscription of this node uses the slot now
 // (pg_replication_slots.active).
 func (f *Feed) SlotActive(name string) bool {
+	_, ok := f.SlotActivePID(name)
+	return ok
+}
+
+// SlotActivePID reports whether a subscription of this node uses the slot
+// now, and the PID it gave (pg_replication_slots.active_pid; 0 if none).
+func (f *Feed) SlotActivePID(name string) (int32, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.active[name]
+	pid, ok := f.active[name]
+	return pid, ok
 }
 
 func errNoSlot(name string) error {
@@ -218,8 +226,8 @@ func (f *Feed) DropSlot(txn *kv.Txn, name string) error {
 		}
 		return err
 	}
-	if f.SlotActive(name) {
-		return errSlotActive(name)
+	if pid, ok := f.SlotActivePID(name); ok {
+		return errSlotActive(name, pid)
 	}
 	txn.Delete(kv.SlotSpace, SlotKey(name), nil)
 	return nil
@@ -242,7 +250,10 @@ func (f *Feed) MarkSlotsLost(txn *kv.Txn, names []string) error {
 	return nil
 }
 
-func errSlotActive(name string) error {
+func errSlotActive(name string, pid int32) error {
+	if pid != 0 {
+		return pgerror.New(pgerror.ObjectInUse, "replication slot \"%s\" is active for PID %d", name, pid)
+	}
 	return pgerror.New(pgerror.ObjectInUse, "replication slot \"%s\" is active", name)
 }
 

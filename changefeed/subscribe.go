@@ -36,6 +36,9 @@ type Request struct {
 	// Progress: while idle (and while only other tables change), at least
 	// once a second a progress row with the subscription's position.
 	Progress bool
+	// PID is the subscriber's backend process id, shown while it holds
+	// Slot (pg_replication_slots.active_pid, the 55006 error).
+	PID int32
 }
 
 // Subscription is one consumer's cursor over the feed. Next and Fetch are
@@ -107,7 +110,7 @@ func (f *Feed) Subscribe(ctx context.Context, req Request) (*Subscription, error
 	var slot Slot
 	if req.Slot != "" {
 		var err error
-		if slot, err = f.acquireSlot(req.Slot); err != nil {
+		if slot, err = f.acquireSlot(req.Slot, req.PID); err != nil {
 			return nil, err
 		}
 		s.slot = req.Slot
@@ -126,8 +129,8 @@ func qualify(name string) string {
 	return "public." + name
 }
 
-// acquireSlot reads the slot and marks it active.
-func (f *Feed) acquireSlot(name string) (Slot, error) {
+// acquireSlot reads the slot and marks it active for pid.
+func (f *Feed) acquireSlot(name string, pid int32) (Slot, error) {
 	txn, err := f.cfg.Store.Begin()
 	if err != nil {
 		return Slot{}, err
@@ -144,10 +147,10 @@ func (f *Feed) acquireSlot(name string) (Slot, error) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.active[name] {
-		return Slot{}, errSlotActive(name)
+	if pid, ok := f.active[name]; ok {
+		return Slot{}, errSlotActive(name, pid)
 	}
-	f.active[name] = true
+	f.active[name] = pid
 	return slot, nil
 }
 

@@ -32,6 +32,8 @@ type replicationSession interface {
 	ReplicationSlot(ctx context.Context, name string) (changefeed.Slot, bool, error)
 	AdvanceReplicationSlot(ctx context.Context, name string, lsn uint64) error
 	ReplicationFeed() (*changefeed.Feed, error)
+	// StartStreaming registers the stream for pg_stat_replication.
+	StartStreaming() (progress func(sent, write, flush, replay uint64), end func())
 }
 
 // replicationTimeout is wal_sender_timeout: a streaming client that says
@@ -189,11 +191,14 @@ func (c *conn) startReplication(rs replicationSession, cmd replication.StartRepl
 		}
 		return
 	}
+	var end func()
+	st.Progress, end = rs.StartStreaming() // before the client sees it streaming
 	c.w.send(&pgproto3.CopyBothResponse{OverallFormat: 0})
 	err = c.w.flush()
 	if err == nil {
 		err = st.Run(ctx)
 	}
+	end()
 	sub.Close()
 	if err != nil {
 		c.statementError(ctx, err)
@@ -245,11 +250,8 @@ func (c *conn) openStream(ctx context.Context, rs replicationSession, cmd replic
 		from = changefeed.LSN(changefeed.IndexOf(start), 0)
 	}
 	sub, err := f.Subscribe(ctx, changefeed.Request{AllTables: true, AllMessages: true, Slot: cmd.Slot,
-		FromLSN: from, HasFromLSN: true, Progress: true})
+		FromLSN: from, HasFromLSN: true, Progress: true, PID: int32(c.pid)})
 	if err != nil {
-		if pgerror.As(err).Code == pgerror.ObjectInUse {
-			return nil, nil, pgerror.New(pgerror.ObjectInUse, "replication slot \"%s\" is active", cmd.Slot)
-		}
 		return nil, nil, err
 	}
 	name := cmd.Slot

@@ -24,6 +24,9 @@ type engineState struct {
 	// exported snapshots by name (CREATE_REPLICATION_SLOT … EXPORT_SNAPSHOT,
 	// SET TRANSACTION SNAPSHOT; replication.go)
 	exported map[string]*kv.SharedSnapshot
+	// walsenders are this node's streaming replication connections, by PID
+	// (pg_stat_replication; replication.go)
+	walsenders map[int32]*walsender
 
 	// catAt holds the catalog of the snapshot at one applied index: the
 	// state at an index never changes, so a transaction at that index

@@ -340,9 +340,10 @@ func (s *Session) replicationSlots(t *txnState) []pgcatalog.ReplicationSlot {
 		if sl.Lost {
 			status = "lost"
 		}
+		pid, active := f.SlotActivePID(sl.Name)
 		out[i] = pgcatalog.ReplicationSlot{
 			Name: sl.Name, Plugin: sl.Plugin, SlotType: "logical", Database: s.db,
-			Active: f.SlotActive(sl.Name), RestartLSN: types.LSN(sl.RestartLSN),
+			Active: active, ActivePID: int64(pid), RestartLSN: types.LSN(sl.RestartLSN),
 			ConfirmedFlushLSN: types.LSN(sl.ConfirmedLSN), WALStatus: status,
 		}
 	}

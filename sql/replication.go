@@ -21,7 +21,9 @@ import (
 
 	"logdb/changefeed"
 	"logdb/kv"
+	"logdb/sql/pgcatalog"
 	"logdb/sql/pgerror"
+	"logdb/sql/types"
 )
 
 var systemIDKey = []byte("system_identifier")
@@ -289,4 +291,53 @@ func (s *Session) dropTempSlots() {
 		}
 	}
 	s.tempSlots = nil
+}
+
+// walsender is one streaming replication connection of this node, for
+// pg_stat_replication.
+type walsender struct {
+	pid                        int32
+	user, app                  string
+	started                    time.Time
+	sent, write, flush, replay uint64
+	replyTime                  time.Time
+}
+
+// StartStreaming registers the session's START_REPLICATION for
+// pg_stat_replication: progress records what was sent and what the client
+// reported (called from the stream's goroutine), end removes it.
+func (s *Session) StartStreaming() (progress func(sent, write, flush, replay uint64), end func()) {
+	w := &walsender{pid: s.pid, user: s.user, app: s.set.vals["application_name"], started: s.started}
+	e := s.e
+	e.mu.Lock()
+	if e.st.walsenders == nil {
+		e.st.walsenders = map[int32]*walsender{}
+	}
+	e.st.walsenders[s.pid] = w
+	e.mu.Unlock()
+	progress = func(sent, write, flush, replay uint64) {
+		e.mu.Lock()
+		w.sent, w.replyTime = sent, time.Now()
+		w.write, w.flush, w.replay = write, flush, replay
+		e.mu.Unlock()
+	}
+	end = func() {
+		e.mu.Lock()
+		delete(e.st.walsenders, w.pid)
+		e.mu.Unlock()
+	}
+	return progress, end
+}
+
+// replicationStats fills pg_stat_replication.
+func (e *Engine) replicationStats() []pgcatalog.ReplicationStat {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make([]pgcatalog.ReplicationStat, 0, len(e.st.walsenders))
+	for _, w := range e.st.walsenders {
+		out = append(out, pgcatalog.ReplicationStat{PID: w.pid, User: w.user, ApplicationName: w.app, BackendStart: w.started,
+			State: "streaming", Sent: types.LSN(w.sent), Write: types.LSN(w.write), Flush: types.LSN(w.flush), Replay: types.LSN(w.replay),
+			ReplyTime: w.replyTime})
+	}
+	return out
 }

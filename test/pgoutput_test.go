@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os/exec"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -283,5 +284,66 @@ func TestPsycopg2LogicalReplication(t *testing.T) {
 	want2 := "py_orders:4 | order-events:e4\npy_orders:5 | order-events:e5\npy_orders:6 | order-events:e6\n"
 	if first != want1 || second != want2 {
 		t.Errorf("psycopg2 consumer:\nfirst run:\n%s\nsecond run:\n%s\nwant:\n%s\n%s", first, second, want1, want2)
+	}
+}
+
+// TestReplicationStatus: a streaming connection shows in
+// pg_stat_replication and as its slot's active_pid; a second stream on the
+// slot and dropping it fail with 55006 naming that PID; after the client's
+// CopyDone the slot is free and the connection takes commands again.
+func TestReplicationStatus(t *testing.T) {
+	requireLogdb(t)
+	t.Parallel()
+	ctx := testCtx(t, 60*time.Second)
+	n := mustStartNode(t, t.TempDir())
+	c := mustConnect(t, n)
+	mustExec(t, ctx, c, "CREATE TABLE rs_t (id int PRIMARY KEY)")
+	mustExec(t, ctx, c, "CREATE PUBLICATION rs_pub FOR ALL TABLES")
+	url := fmt.Sprintf("postgres://logdb@%s/logdb?replication=database&sslmode=disable&application_name=rs_app", n.Addr)
+	rc, err := pgconn.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close(ctx)
+	if _, err := pglogrepl.CreateReplicationSlot(ctx, rc, "rs_slot", "pgoutput",
+		pglogrepl.CreateReplicationSlotOptions{Mode: pglogrepl.LogicalReplication, SnapshotAction: "NOEXPORT_SNAPSHOT"}); err != nil {
+		t.Fatal(err)
+	}
+	opts := pglogrepl.StartReplicationOptions{Mode: pglogrepl.LogicalReplication, PluginArgs: []string{"proto_version '2'", "publication_names 'rs_pub'"}}
+	if err := pglogrepl.StartReplication(ctx, rc, "rs_slot", 0, opts); err != nil {
+		t.Fatal(err)
+	}
+	pid := fmt.Sprint(rc.PID())
+	checkQuery(t, ctx, c, pid+"|rs_app|streaming", "SELECT pid, application_name, state FROM pg_stat_replication")
+	checkQuery(t, ctx, c, "t|"+pid, "SELECT active, active_pid FROM pg_replication_slots WHERE slot_name = 'rs_slot'")
+
+	other, err := pgconn.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close(ctx)
+	err = pglogrepl.StartReplication(ctx, other, "rs_slot", 0, opts)
+	wantCode(t, err, "55006", "a second stream on an active slot")
+	if err != nil && !strings.Contains(err.Error(), `replication slot "rs_slot" is active for PID `+pid) {
+		t.Errorf("message: %v", err)
+	}
+	// (a new connection: pglogrepl leaves the failed one mid-reply)
+	dropper, err := pgconn.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dropper.Close(ctx)
+	err = pglogrepl.DropReplicationSlot(ctx, dropper, "rs_slot", pglogrepl.DropReplicationSlotOptions{})
+	wantCode(t, err, "55006", "dropping an active slot")
+
+	if _, err := pglogrepl.SendStandbyCopyDone(ctx, rc); err != nil {
+		t.Fatalf("CopyDone: %v", err)
+	}
+	checkQuery(t, ctx, c, "0", "SELECT count(*) FROM pg_stat_replication")
+	if _, err := pglogrepl.IdentifySystem(ctx, rc); err != nil {
+		t.Fatalf("a command after the stream ended: %v", err)
+	}
+	if err := pglogrepl.DropReplicationSlot(ctx, rc, "rs_slot", pglogrepl.DropReplicationSlotOptions{Wait: true}); err != nil {
+		t.Fatal(err)
 	}
 }

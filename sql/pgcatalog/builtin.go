@@ -31,6 +31,7 @@ func init() {
 	rowFuncs["pg_catalog.pg_stat_activity"] = pgStatActivityRows
 	rowFuncs["pg_catalog.pg_replication_slots"] = pgReplicationSlotsRows
 	rowFuncs["pg_catalog.pg_publication"] = pgPublicationRows
+	rowFuncs["pg_catalog.pg_stat_replication"] = pgStatReplicationRows
 	rowFuncs["pg_catalog.pg_publication_rel"] = pgPublicationRelRows
 	rowFuncs["pg_catalog.pg_publication_namespace"] = pgPublicationNamespaceRows
 	rowFuncs["pg_catalog.pg_publication_tables"] = pgPublicationTablesRows
@@ -484,6 +485,24 @@ func pgPublicationTablesRows(v *View, s *Schema) [][]types.Datum {
 			r.add("pubname", p.Name, "schemaname", t.Schema, "tablename", t.Name,
 				"attnames", types.Array{Elem: types.T{OID: types.NameOID, Mod: -1}, Elements: names})
 		}
+	}
+	return r.out
+}
+
+func pgStatReplicationRows(v *View, s *Schema) [][]types.Datum {
+	r := newRows(v)
+	if s.Replication == nil {
+		return r.out
+	}
+	for _, w := range s.Replication() {
+		var reply any
+		if !w.ReplyTime.IsZero() {
+			reply = w.ReplyTime.UTC()
+		}
+		r.add("pid", int64(w.PID), "usesysid", SuperuserOID, "usename", w.User, "application_name", w.ApplicationName,
+			"client_port", int64(-1), "backend_start", w.BackendStart.UTC(), "state", w.State,
+			"sent_lsn", w.Sent, "write_lsn", w.Write, "flush_lsn", w.Flush, "replay_lsn", w.Replay,
+			"sync_priority", int64(0), "sync_state", "async", "reply_time", reply)
 	}
 	return r.out
 }

@@ -32,12 +32,26 @@ type Schema struct {
 	Session SessionInfo
 	// ReplicationSlots fill pg_replication_slots.
 	ReplicationSlots []ReplicationSlot
+	// Replication, when set, lists the streaming replication connections
+	// for pg_stat_replication (called when the view is read).
+	Replication func() []ReplicationStat
 	// Publications fill pg_publication, pg_publication_rel,
 	// pg_publication_namespace and pg_publication_tables.
 	Publications []Publication
 	// Cluster, when set, lists the raft group's members for logdb_cluster
 	// (called when the view is read, so the rows are current).
 	Cluster func() []ClusterMember
+}
+
+// ReplicationStat is one row of pg_stat_replication: a connection
+// streaming from START_REPLICATION.
+type ReplicationStat struct {
+	PID                        int32
+	User, ApplicationName      string
+	BackendStart               time.Time
+	State                      string // "streaming"
+	Sent, Write, Flush, Replay types.LSN
+	ReplyTime                  time.Time // zero before the client's first report
 }
 
 // Publication is one publication (CREATE PUBLICATION).
