@@ -39,6 +39,14 @@ type Request struct {
 	// PID is the subscriber's backend process id, shown while it holds
 	// Slot (pg_replication_slots.active_pid, the 55006 error).
 	PID int32
+	// Filter, when set, further limits the tables delivered (with
+	// AllTables: a replication stream's publications, read from each
+	// Relation as of the change's catalog version).
+	Filter func(*Relation) bool
+	// Raw: changes carry only the stored form (Table, OldRow, NewRow,
+	// Content), not the jsonb Key, Before and After an encoder of the
+	// stored form does not need.
+	Raw bool
 }
 
 // Subscription is one consumer's cursor over the feed. Next and Fetch are
@@ -235,7 +243,7 @@ func (s *Subscription) start(slot Slot) error {
 }
 
 func (s *Subscription) wantsTable(r *relation) bool {
-	return s.req.AllTables || s.tables[r.qualified]
+	return (s.req.AllTables || s.tables[r.qualified]) && (s.req.Filter == nil || s.req.Filter(r.Relation))
 }
 
 func (s *Subscription) wantsMessage(prefix string) bool {
@@ -549,6 +557,17 @@ func (s *Subscription) nextInEntry() (Change, bool, error) {
 			}
 			ch := Change{LSN: lsn, XID: st.index, Relation: r.qualified, CommitTime: st.time,
 				Table: r.Relation, OldRow: w.Before, NewRow: w.Value}
+			if s.req.Raw {
+				switch {
+				case w.Delete:
+					ch.Op = OpDelete
+				case w.Before == nil:
+					ch.Op = OpInsert
+				default:
+					ch.Op = OpUpdate
+				}
+				return ch, true, nil
+			}
 			var err error
 			switch {
 			case w.Delete:
@@ -581,8 +600,12 @@ func (s *Subscription) nextInEntry() (Change, bool, error) {
 		if lsn <= s.after || !s.wantsMessage(m.Prefix) {
 			continue
 		}
-		return Change{LSN: lsn, XID: st.index, Op: OpMessage, Relation: m.Prefix, After: messageJSON(m.Content), CommitTime: st.time,
-			Content: m.Content, Transactional: m.Transactional}, true, nil
+		c := Change{LSN: lsn, XID: st.index, Op: OpMessage, Relation: m.Prefix, CommitTime: st.time,
+			Content: m.Content, Transactional: m.Transactional}
+		if !s.req.Raw {
+			c.After = messageJSON(m.Content)
+		}
+		return c, true, nil
 	}
 	return Change{}, false, nil
 }

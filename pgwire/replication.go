@@ -250,7 +250,7 @@ func (c *conn) openStream(ctx context.Context, rs replicationSession, cmd replic
 		from = changefeed.LSN(changefeed.IndexOf(start), 0)
 	}
 	sub, err := f.Subscribe(ctx, changefeed.Request{AllTables: true, AllMessages: true, Slot: cmd.Slot,
-		FromLSN: from, HasFromLSN: true, Progress: true, PID: int32(c.pid)})
+		FromLSN: from, HasFromLSN: true, Progress: true, PID: int32(c.pid), Filter: plugin.Tables(), Raw: true})
 	if err != nil {
 		return nil, nil, err
 	}

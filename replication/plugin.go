@@ -19,6 +19,9 @@ type Plugin interface {
 	Wants(c *changefeed.Change) bool
 	// WantsMessages reports whether non-transactional messages do.
 	WantsMessages() bool
+	// Tables limits the tables the stream decodes at all (nil: every
+	// table); Wants still decides per change.
+	Tables() func(*changefeed.Relation) bool
 	Begin(emit Emit, first *changefeed.Change) error
 	Change(emit Emit, c *changefeed.Change) error
 	Message(emit Emit, c *changefeed.Change, inTxn bool) error
@@ -78,8 +81,9 @@ func (p *testDecoding) flushTruncates(emit Emit) error {
 	return emit(last, p.buf)
 }
 
-func (p *testDecoding) Wants(*changefeed.Change) bool { return true }
-func (p *testDecoding) WantsMessages() bool           { return true }
+func (p *testDecoding) Wants(*changefeed.Change) bool           { return true }
+func (p *testDecoding) Tables() func(*changefeed.Relation) bool { return nil }
+func (p *testDecoding) WantsMessages() bool                     { return true }
 
 func (p *testDecoding) Begin(emit Emit, first *changefeed.Change) error {
 	p.buf = changefeed.AppendTestDecodingBegin(p.buf[:0], p.o, first.XID)
@@ -155,6 +159,19 @@ func (p *pgoutput) flushTruncates(emit Emit) error {
 }
 
 func (p *pgoutput) WantsMessages() bool { return p.o.Messages }
+
+// Tables: only tables one of the stream's publications publishes are
+// decoded.
+func (p *pgoutput) Tables() func(*changefeed.Relation) bool {
+	return func(r *changefeed.Relation) bool {
+		for _, name := range p.o.Publications {
+			if _, ok := r.Publications[name]; ok {
+				return true
+			}
+		}
+		return false
+	}
+}
 
 func (p *pgoutput) Wants(c *changefeed.Change) bool {
 	if c.Op == changefeed.OpMessage {

@@ -44,7 +44,7 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&c.LogdbUser, "logdb-user", "logdb", "user to connect to logdb as")
 	fs.StringVar(&c.LogdbDB, "logdb-db", "logdb", "database to connect to on logdb")
 	fs.StringVar(&c.PGBin, "pg-bin", "/usr/lib/postgresql/15/bin", "PostgreSQL 15 binaries (initdb, postgres, pgbench, pg_test_fsync)")
-	workloads := fs.String("workloads", "insert,select,tpcb,outbox,fanout", "comma-separated workloads to run")
+	workloads := fs.String("workloads", "insert,select,tpcb,outbox,pgoutput,fanout", "comma-separated workloads to run")
 	targets := fs.String("targets", "pg,logdb", "comma-separated systems to run: pg, logdb, logdb3 (a 3-node cluster on this machine; insert and outbox only)")
 	fs.DurationVar(&c.Duration, "duration", 10*time.Second, "measured time per workload per round (-quick: 3s)")
 	fs.DurationVar(&c.Warmup, "warmup", 2*time.Second, "unmeasured warm-up before each measurement (-quick: 500ms)")
@@ -110,11 +110,12 @@ func splitList(s string) []string {
 
 func allWorkloads(c config) map[string]*workload {
 	return map[string]*workload{
-		"insert": insertWorkload(),
-		"select": selectWorkload(),
-		"tpcb":   tpcbWorkload(),
-		"outbox": outboxWorkload(),
-		"fanout": fanoutWorkload(c.env.FanoutSubs),
+		"insert":   insertWorkload(),
+		"select":   selectWorkload(),
+		"tpcb":     tpcbWorkload(),
+		"outbox":   outboxWorkload(),
+		"pgoutput": pgoutputWorkload(),
+		"fanout":   fanoutWorkload(c.env.FanoutSubs),
 	}
 }
 

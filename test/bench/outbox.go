@@ -31,12 +31,44 @@ func outboxWorkload() *workload {
 		},
 		FailWord: "unsupported",
 		Cluster:  true,
-		Setup: func(ctx context.Context, e *env, t *target) error {
+		Setup:    outboxSetup(false),
+		Run: func(ctx context.Context, e *env, t *target) (sample, error) {
+			return runOutbox(ctx, e, t, t.Kind == kindPG)
+		},
+	}
+}
+
+// pgoutputWorkload is the outbox pipeline read the same way on both
+// systems: the event is an outbox row, consumed through a pgoutput
+// replication stream by the same client code (pglogrepl).
+func pgoutputWorkload() *workload {
+	return &workload{
+		Name: "pgoutput",
+		Desc: "INSERT order + outbox row in one txn; one pgoutput consumer on both; latency = txn start → delivery",
+		Metrics: []metricDef{
+			mThroughput("events/s"),
+			{Name: "commit-to-delivery p50", Unit: "ms", LowerIsBetter: true},
+			{Name: "commit-to-delivery p99", Unit: "ms", LowerIsBetter: true},
+		},
+		FailWord: "unsupported",
+		Cluster:  true,
+		Setup:    outboxSetup(true),
+		Run: func(ctx context.Context, e *env, t *target) (sample, error) {
+			return runOutbox(ctx, e, t, true)
+		},
+	}
+}
+
+// outboxSetup makes the orders table and, for PostgreSQL (or every target
+// when outboxTable is set), the outbox table and its publication.
+func outboxSetup(outboxTable bool) func(ctx context.Context, e *env, t *target) error {
+	return func(ctx context.Context, e *env, t *target) error {
+		{
 			stmts := []string{
 				`DROP TABLE IF EXISTS orders`,
 				`CREATE TABLE orders (id bigserial PRIMARY KEY, customer int NOT NULL, amount int NOT NULL)`,
 			}
-			if t.Kind == kindPG {
+			if t.Kind == kindPG || outboxTable {
 				stmts = append(stmts,
 					`DROP PUBLICATION IF EXISTS bench_outbox`,
 					`DROP TABLE IF EXISTS outbox`,
@@ -44,8 +76,7 @@ func outboxWorkload() *workload {
 					`CREATE PUBLICATION bench_outbox FOR TABLE outbox`)
 			}
 			return t.exec(ctx, stmts...)
-		},
-		Run: runOutbox,
+		}
 	}
 }
 
@@ -97,7 +128,9 @@ func eventTS(b []byte) int64 {
 
 var outboxRound atomic.Int64
 
-func runOutbox(ctx context.Context, e *env, t *target) (sample, error) {
+// runOutbox drives the pipeline; with viaPgoutput the event is an outbox
+// row read through pgoutput, else a message read through SUBSCRIBE.
+func runOutbox(ctx context.Context, e *env, t *target, viaPgoutput bool) (sample, error) {
 	conns, err := t.connectN(ctx, e.Clients)
 	if err != nil {
 		return nil, err
@@ -109,8 +142,8 @@ func runOutbox(ctx context.Context, e *env, t *target) (sample, error) {
 	defer stopConsumer()
 	ready := make(chan error, 1)
 	consumerErr := make(chan error, 1)
-	switch t.Kind {
-	case kindPG:
+	switch {
+	case viaPgoutput:
 		slot := fmt.Sprintf("bench_outbox_%d", outboxRound.Add(1))
 		go func() {
 			var payloadCol = -1
@@ -162,7 +195,7 @@ func runOutbox(ctx context.Context, e *env, t *target) (sample, error) {
 			return err
 		}
 		payload := fmt.Sprintf(`{"order_id":%d,"customer":%d,"ts":%d}`, id, client, ts)
-		if t.Kind == kindPG {
+		if viaPgoutput {
 			_, err = tx.Exec(ctx, `INSERT INTO outbox (topic, payload) VALUES ('order-events', $1)`, payload)
 		} else {
 			_, err = tx.Exec(ctx, `SELECT pg_logical_emit_message(true, 'order-events', $1::text)`, payload)
