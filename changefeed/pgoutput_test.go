@@ -82,3 +82,31 @@ func TestPgoutputParsesWithPglogrepl(t *testing.T) {
 		t.Fatalf("commit %+v", cm)
 	}
 }
+
+// TestPgoutputBinary: with the binary option, tuple values are 'b' with
+// the types' binary send format.
+func TestPgoutputBinary(t *testing.T) {
+	e := newEnv(t)
+	e.createTable("orders", ordersDef)
+	s := e.subscribe(Request{Tables: []string{"orders"}})
+	txn := e.begin()
+	e.insert(txn, "orders", int64(7), "sku", num("1.25"))
+	e.mustCommit(txn)
+	c := next(t, s)
+	b, err := AppendChange(nil, &c, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := pglogrepl.Parse(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ins := m.(*pglogrepl.InsertMessage)
+	id := ins.Tuple.Columns[0]
+	if id.DataType != 'b' || len(id.Data) != 8 || id.Data[7] != 7 {
+		t.Fatalf("binary id column: %c %x", id.DataType, id.Data)
+	}
+	if sku := ins.Tuple.Columns[1]; sku.DataType != 'b' || string(sku.Data) != "sku" {
+		t.Fatalf("binary text column: %c %q", sku.DataType, sku.Data)
+	}
+}

@@ -56,7 +56,10 @@
 // row changed several times in one transaction appears once, with its
 // state before and after the transaction. A TRUNCATE reaches the stream
 // without its CASCADE / RESTART IDENTITY flags (the log does not record
-// them). Streaming of in-progress transactions and two-phase commit
+// them). A transaction with no change for the stream is never sent:
+// test_decoding behaves as with skip-empty-xacts whatever the option says
+// (DDL-only transactions print nothing), as pgoutput does in PostgreSQL
+// 15. Streaming of in-progress transactions and two-phase commit
 // are accepted as options and never used: only committed transactions are
 // in the log.
 package replication
