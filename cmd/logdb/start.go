@@ -142,6 +142,17 @@ func (m stateMachine) Apply(entries []raftlog.Entry) ([]any, error) {
 
 func (m stateMachine) AppliedIndex() uint64 { return m.store.AppliedIndex() }
 
+// ValidateProposal makes stateMachine a raftlog.ProposalValidator: an
+// entry a peer sends is refused unless it decodes as a command, since one
+// that does not would stop every node applying it.
+func (m stateMachine) ValidateProposal(data []byte) error {
+	if len(data) == 0 {
+		return nil
+	}
+	_, err := kv.DecodeCommand(data)
+	return err
+}
+
 // WriteSnapshot and RestoreSnapshot make stateMachine a raftlog.Snapshotter:
 // a peer too far behind the log's retained front gets the bbolt state.
 func (m stateMachine) WriteSnapshot(w io.Writer) (uint64, error) { return m.store.WriteSnapshot(w) }
