@@ -68,6 +68,9 @@ func (e *Engine) parse(q string) ([]stmt, error) {
 	if stmts, ok := e.parses.get(q); ok {
 		return stmts, nil
 	}
+	if err := checkDepth(q, e.cfg.MaxExpressionDepth); err != nil {
+		return nil, err
+	}
 	stmts, err := parseSQL(q)
 	if err != nil {
 		return nil, err

@@ -71,6 +71,8 @@ const (
 	ObjectNotInPrerequisiteState = "55000"
 	ObjectInUse                  = "55006"
 	ProgramLimitExceeded         = "54000"
+	StatementTooComplex          = "54001"
+	CharacterNotInRepertoire     = "22021"
 	UndefinedFile                = "58P01"
 	Internal                     = "XX000"
 	DataCorrupted                = "XX001"
