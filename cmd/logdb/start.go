@@ -28,6 +28,11 @@ func start(ctx context.Context, cfg startConfig) error {
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 		return fmt.Errorf("create data directory: %w", err)
 	}
+	unlock, err := lockDataDir(cfg.DataDir) // lock.go
+	if err != nil {
+		return err
+	}
+	defer unlock()
 
 	store, err := kv.Open(filepath.Join(cfg.DataDir, "state.db"), kv.Options{Logger: logger, CheckpointInterval: cfg.CheckpointInterval, Merge: sql.MergeRow})
 	if err != nil {
