@@ -237,14 +237,25 @@ func (t *TCPTransport) untrack(c net.Conn) {
 }
 
 func (t *TCPTransport) acceptLoop() {
+	var backoff time.Duration
 	for {
 		c, err := t.ln.Accept()
 		if err != nil {
-			if t.ctx.Err() == nil {
-				t.logger.Warn("accept failed; transport stops accepting", "err", err)
+			if t.ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
+				return
 			}
-			return
+			// Out of file descriptors and the like: wait and retry, as
+			// net/http does; peers redial.
+			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+			t.logger.Warn("accept failed; retrying", "err", err, "backoff", backoff)
+			select {
+			case <-time.After(backoff):
+			case <-t.ctx.Done():
+				return
+			}
+			continue
 		}
+		backoff = 0
 		if !t.track(c) {
 			c.Close()
 			return

@@ -34,6 +34,8 @@ type startConfig struct {
 	// MaxExpressionDepth bounds a statement's nesting (54001).
 	MaxTxnBytes        int64
 	MaxExpressionDepth int
+	// MaxConnections bounds client sessions (53300 beyond it).
+	MaxConnections int
 }
 
 const startUsage = `Usage: logdb start [flags]
@@ -62,6 +64,7 @@ func parseStartFlags(args []string, stdout, stderr io.Writer) (startConfig, erro
 	fs.DurationVar(&cfg.CheckpointInterval, "checkpoint-interval", 30*time.Second, "how often the state database is checkpointed (fsynced copy); the raft log is kept at least back to the last checkpoint")
 	fs.Int64Var(&cfg.MaxTxnBytes, "max-txn-bytes", sql.DefaultMaxTxnBytes, fmt.Sprintf("largest transaction, in bytes of its log entry (writes with their before images, messages); beyond it the transaction fails with SQLSTATE 54000 (at most %d)", sql.MaxTxnBytesLimit))
 	fs.IntVar(&cfg.MaxExpressionDepth, "max-expression-depth", sql.DefaultMaxExpressionDepth, fmt.Sprintf("deepest nesting of expressions, joins and set operations a statement may have; deeper ones fail with SQLSTATE 54001 before they are parsed (at most %d)", sql.MaxExpressionDepthLimit))
+	fs.IntVar(&cfg.MaxConnections, "max-connections", 500, "most client sessions at once; one more is refused with SQLSTATE 53300 (lowered at start to fit the open-file limit)")
 	level := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), startUsage)
@@ -88,6 +91,9 @@ func parseStartFlags(args []string, stdout, stderr io.Writer) (startConfig, erro
 	}
 	if cfg.MaxExpressionDepth < 1 || cfg.MaxExpressionDepth > sql.MaxExpressionDepthLimit {
 		return cfg, fmt.Errorf("--max-expression-depth %d not in [1, %d]", cfg.MaxExpressionDepth, sql.MaxExpressionDepthLimit)
+	}
+	if cfg.MaxConnections < 1 {
+		return cfg, fmt.Errorf("--max-connections %d must be at least 1", cfg.MaxConnections)
 	}
 	p, err := parsePeers(*peers)
 	if err != nil {

@@ -3,10 +3,13 @@ package main
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
+
+	"logdb/pgwire"
 )
 
 // errDataDirInUse is returned by lockDataDir when another process holds
@@ -52,4 +55,47 @@ func lockDataDir(dir string) (release func(), err error) {
 		os.Remove(path) // before the unlock: a waiting start then recreates it
 		f.Close()
 	}, nil
+}
+
+// raiseFileLimit raises the soft open-file limit to the hard one (the Go
+// runtime does so too on Linux; this says what it is) and returns the soft
+// limit now in force, 0 if unknown. Every client connection, peer
+// connection and WAL segment takes a descriptor.
+func raiseFileLimit(logger *slog.Logger) uint64 {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		logger.Warn("cannot read the open-file limit", "err", err)
+		return 0
+	}
+	if lim.Cur < lim.Max {
+		lim.Cur = lim.Max
+		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+			logger.Warn("cannot raise the open-file limit", "err", err)
+			syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim)
+		}
+	}
+	return lim.Cur
+}
+
+// fdReserve is what the node keeps of its open-file limit for itself: the
+// WAL's segments, the state database and its checkpoint, peers' and
+// snapshot connections, the raft listener.
+const fdReserve = 256
+
+// fitConnections lowers want (--max-connections) so that client
+// connections (sessions and the ones still starting: pgwire.StartupSlack)
+// leave fdReserve descriptors of limit, logging when it does: a client must
+// never be able to take the descriptor the next WAL segment needs.
+func fitConnections(want int, limit uint64, logger *slog.Logger) int {
+	if limit == 0 {
+		return want
+	}
+	room := int64(limit) - fdReserve - pgwire.StartupSlack
+	if int64(want) <= room {
+		return want
+	}
+	fit := int(max(room, 1))
+	logger.Warn("--max-connections lowered to fit the open-file limit", "max_connections", want, "now", fit,
+		"open_file_limit", limit, "reserved", fdReserve+pgwire.StartupSlack)
+	return fit
 }

@@ -33,6 +33,7 @@ func start(ctx context.Context, cfg startConfig) error {
 		return err
 	}
 	defer unlock()
+	maxConns := fitConnections(cfg.MaxConnections, raiseFileLimit(logger), logger) // lock.go
 
 	store, err := kv.Open(filepath.Join(cfg.DataDir, "state.db"), kv.Options{Logger: logger, CheckpointInterval: cfg.CheckpointInterval, Merge: sql.MergeRow})
 	if err != nil {
@@ -97,7 +98,7 @@ func start(ctx context.Context, cfg startConfig) error {
 	if err != nil {
 		return fmt.Errorf("listen for clients: %w", err)
 	}
-	srv := pgwire.NewServer(pgwire.Config{Engine: sqlEngine{engine}, Logger: logger})
+	srv := pgwire.NewServer(pgwire.Config{Engine: sqlEngine{engine}, Logger: logger, MaxConnections: maxConns})
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	logger.Info("logdb ready", "listen", ln.Addr().String(), "data_dir", cfg.DataDir, "node_id", cfg.NodeID, "version", version)

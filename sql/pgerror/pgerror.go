@@ -72,6 +72,7 @@ const (
 	ObjectInUse                  = "55006"
 	ProgramLimitExceeded         = "54000"
 	StatementTooComplex          = "54001"
+	TooManyConnections           = "53300"
 	CharacterNotInRepertoire     = "22021"
 	UndefinedFile                = "58P01"
 	Internal                     = "XX000"
