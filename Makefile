@@ -7,7 +7,7 @@ PG_BIN  ?= /usr/lib/postgresql/15/bin
 
 export PATH := $(PATH):$(PG_BIN)
 
-.PHONY: all build run test vet unit system chaos bench bench-quick fmt clean
+.PHONY: all build run test vet unit system fuzz-quick fuzz chaos bench bench-quick fmt clean
 
 all: build
 
@@ -25,6 +25,7 @@ vet:
 # The whole suite: vet, package tests, then system tests against real nodes.
 test: vet build
 	$(GO) test -count=1 -timeout 10m $$($(GO) list ./... | grep -v '^logdb/test$$')
+	$(MAKE) --no-print-directory fuzz-quick
 	LOGDB_BIN=$(abspath $(BIN)) $(GO) test -count=1 -timeout 12m ./test
 
 unit:
@@ -32,6 +33,14 @@ unit:
 
 system: build
 	LOGDB_BIN=$(abspath $(BIN)) $(GO) test -count=1 -timeout 12m -v ./test
+
+# The decoders that face the network, fuzzed: FUZZTIME each (make test: 3 s).
+FUZZTIME ?= 3s
+fuzz-quick:
+	$(GO) test -run '^$$' -fuzz '^FuzzRaftFrames$$' -fuzztime $(FUZZTIME) ./raftlog
+
+fuzz:
+	$(MAKE) --no-print-directory fuzz-quick FUZZTIME=2m
 
 # Long fault runs on a three-node cluster: kill -9 and SIGSTOP of leaders and
 # followers under writers, and a porcupine linearizability check (about a minute).

@@ -31,6 +31,11 @@
 //     Open writes "open" (fsynced) before anything is applied; Close fsyncs
 //     the state file, then writes "clean".
 //
+// Open also replaces the file, whatever the marker says, when its meta
+// pages show it damaged (statefile.go): neither meta page valid, or the
+// newest one's pages reaching past the end of a truncated file, where
+// bbolt would die of SIGBUS.
+//
 // A process crash (kill -9) loses nothing: the page cache keeps every
 // write, and Open on the same boot trusts the file. After an OS crash or
 // power loss the file may be torn beyond repair by its own meta pages, so

@@ -134,8 +134,16 @@ func (s *Store) prepare() (marker, error) {
 	}
 
 	var why string
+	damaged := ""
+	if hasDB {
+		if damaged, err = checkStateFile(f.db); err != nil {
+			return marker{}, fmt.Errorf("kv: open: %w", err)
+		}
+	}
 	switch {
 	case !hasDB:
+	case damaged != "":
+		why = "damaged (" + damaged + "): it is a cache of the log, rebuilt"
 	case prev.state == "" && hasCkpt:
 		why = "boot marker missing"
 	case prev.state == stateOpen && (prev.boot != boot || boot == ""):

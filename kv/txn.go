@@ -33,6 +33,7 @@ type Txn struct {
 	// never go back further than the first savepoint.
 	undo   []undoRec
 	undoOn bool
+	size   int64 // see Size
 
 	// The read set; kept across RollbackTo (what was read stays read).
 	reads   []Read
@@ -110,8 +111,10 @@ type undoRec struct {
 	prev    *bufEntry // undoWrite: the entry replaced (nil: the key was new)
 	prevBuf *spaceBuf // undoDrop: the space's buffer before the drop (nil if none)
 	prevLen int       // undoDrop: len(drops) before; undoMessage: len(messages) before
-	space   Space
-	kind    undoKind
+	// prevSize is Size before the change (undoWrite, undoMessage).
+	prevSize int64
+	space    Space
+	kind     undoKind
 }
 
 func newTxn(s *Store, tx *bolt.Tx, snapshot uint64) *Txn {
@@ -266,6 +269,9 @@ func (t *Txn) Delete(space Space, key, before []byte) {
 }
 
 func (t *Txn) write(space Space, key, value, before []byte, del bool) {
+	if t.undoOn {
+		t.undo = append(t.undo, undoRec{kind: undoWrite, space: space, prevSize: t.size})
+	}
 	sb := t.spaces[space]
 	if sb == nil {
 		sb = newSpaceBuf(false)
@@ -283,6 +289,7 @@ func (t *Txn) write(space Space, key, value, before []byte, del bool) {
 		if !del {
 			e.value = append(make([]byte, 0, len(value)), value...)
 		}
+		t.size += int64(len(e.value)) - int64(len(prev.value))
 		if prev.emitted() {
 			sb.emitted--
 		}
@@ -316,20 +323,33 @@ func (t *Txn) write(space Space, key, value, before []byte, del bool) {
 		e.fresh = before == nil
 		e.seq = t.seq
 		t.seq++
+		t.size += int64(n) + writeOverhead
 	}
 	if e.emitted() {
 		sb.emitted++
 	}
 	sb.tree.ReplaceOrInsert(e)
 	if t.undoOn {
-		u := undoRec{kind: undoWrite, space: space, key: e.key}
+		u := &t.undo[len(t.undo)-1]
+		u.key = e.key
 		if had {
 			p := prev // only this copy escapes
 			u.prev = &p
 		}
-		t.undo = append(t.undo, u)
 	}
 }
+
+// writeOverhead is what a buffered write adds to its command's encoding
+// beyond its key, value and before image (lengths, space, flags): an
+// estimate on the high side.
+const writeOverhead = 16
+
+// Size is about how many bytes the transaction's command would take: its
+// buffered writes (keys, values, before images) and messages. Writes to
+// spaces dropped later still count, so it may overestimate; the exact
+// figure is the encoded Command's length. The SQL layer checks it against
+// its transaction size limit as rows are written.
+func (t *Txn) Size() int64 { return t.size }
 
 // DropSpace buffers the deletion of every key of space (applied at commit,
 // before the writes). Reads of a dropped space within the transaction see it
@@ -350,9 +370,10 @@ func (t *Txn) DropSpace(space Space) {
 func (t *Txn) Emit(m Message) {
 	m.Content = bytes.Clone(m.Content)
 	if t.undoOn {
-		t.undo = append(t.undo, undoRec{kind: undoMessage, prevLen: len(t.messages)})
+		t.undo = append(t.undo, undoRec{kind: undoMessage, prevLen: len(t.messages), prevSize: t.size})
 	}
 	t.messages = append(t.messages, m)
+	t.size += int64(len(m.Prefix)+len(m.Content)) + writeOverhead
 }
 
 // Savepoint marks the current state of the write buffer (writes, drops and
@@ -395,6 +416,9 @@ func (t *Txn) RollbackTo(sp int) {
 		case undoMessage:
 			clear(t.messages[u.prevLen:])
 			t.messages = t.messages[:u.prevLen]
+		}
+		if u.kind != undoDrop {
+			t.size = u.prevSize
 		}
 	}
 	clear(t.undo[sp:])

@@ -36,11 +36,12 @@ type conn struct {
 	w   wireWriter
 	rw  resultWriter
 
-	sess   Session
-	pid    uint32 // BackendKeyData; set by registerKey, read-only afterwards
-	secret uint32
-	user   string
-	db     string
+	sess    Session
+	counted bool   // holds one of Config.MaxConnections' slots; serve goroutine only
+	pid     uint32 // BackendKeyData; set by registerKey, read-only afterwards
+	secret  uint32
+	user    string
+	db      string
 
 	boundary bool // ReadyForQuery was sent and no message has arrived since
 	skipping bool // an extended-protocol error occurred: discard messages until Sync
@@ -77,6 +78,11 @@ func newConn(s *Server, nc net.Conn) *conn {
 func (c *conn) serve() {
 	defer c.srv.untrack(c)
 	defer c.nc.Close()
+	defer func() {
+		if c.counted {
+			c.srv.sessions.Add(-1)
+		}
+	}()
 	defer func() {
 		if r := recover(); r != nil {
 			// A bug in a statement's execution must not take the server down

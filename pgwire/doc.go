@@ -53,7 +53,12 @@
 // COPY-both until the client's CopyDone. replication=true (physical) is
 // refused with FATAL 0A000.
 //
-// Startup is bounded by Config.StartupTimeout. The ReadyForQuery status byte
+// Startup is bounded by Config.StartupTimeout, and sessions by
+// Config.MaxConnections: one more gets FATAL 53300 "sorry, too many clients
+// already" after its startup packet, and sockets beyond MaxConnections +
+// StartupSlack are closed as they are accepted (counted, logged now and
+// then), so clients cannot take every file descriptor. Accept errors
+// (EMFILE) are retried with backoff, never fatal. The ReadyForQuery status byte
 // (I/T/E) is always Session.TxStatus(): the transaction state lives in one
 // place, the Session. Reportable parameters the Session changed
 // (Session.ChangedParameters) are sent just before every ReadyForQuery.
@@ -117,5 +122,5 @@
 //
 // Replication connections (the seam is conn.serveReplication; today they
 // get FATAL 0A000), TLS and password authentication (SSLRequest is answered
-// 'N'; every user is trusted), a connection limit.
+// 'N'; every user is trusted), slots reserved for superusers.
 package pgwire

@@ -41,7 +41,19 @@ type Config struct {
 	// StartupTimeout bounds the time from accept to a started session
 	// (PostgreSQL's authentication_timeout). Zero means DefaultStartupTimeout.
 	StartupTimeout time.Duration
+	// MaxConnections bounds started sessions, as PostgreSQL's
+	// max_connections: one more is refused after its startup packet with
+	// FATAL 53300 "sorry, too many clients already". Connections still in
+	// startup (or carrying a CancelRequest) are bounded too, by
+	// MaxConnections + StartupSlack: beyond that an accepted socket is
+	// closed at once, so clients cannot take every file descriptor. Zero
+	// means no limit.
+	MaxConnections int
 }
+
+// StartupSlack is how many connections beyond MaxConnections may be open
+// at once while they start up or cancel.
+const StartupSlack = 64
 
 // Server serves the PostgreSQL v3 wire protocol, one goroutine per
 // connection. Serve, Shutdown and Close may be called concurrently.
@@ -56,6 +68,10 @@ type Server struct {
 	listeners map[net.Listener]struct{}
 	conns     map[*conn]struct{}
 	byPID     map[uint32]*conn // started connections, for CancelRequest
+
+	sessions     atomic.Int32 // started sessions (MaxConnections)
+	refusedConns atomic.Uint64
+	refusedLog   atomic.Int64 // unix nanos of the last "too many connections" log
 }
 
 // NewServer returns a Server; call Serve to accept connections.
@@ -118,6 +134,10 @@ func (s *Server) Serve(ln net.Listener) error {
 			continue
 		}
 		backoff = 0
+		if s.overConnectionLimit() {
+			nc.Close()
+			continue
+		}
 		c := newConn(s, nc)
 		if !s.track(c) {
 			nc.Close()
@@ -125,6 +145,27 @@ func (s *Server) Serve(ln net.Listener) error {
 		}
 		go c.serve()
 	}
+}
+
+// overConnectionLimit says whether MaxConnections + StartupSlack sockets
+// are open already; it counts and now and then logs the refusal.
+func (s *Server) overConnectionLimit() bool {
+	max := s.cfg.MaxConnections
+	if max <= 0 {
+		return false
+	}
+	s.mu.Lock()
+	open := len(s.conns)
+	s.mu.Unlock()
+	if open < max+StartupSlack {
+		return false
+	}
+	n := s.refusedConns.Add(1)
+	if now := time.Now().UnixNano(); now-s.refusedLog.Load() > int64(10*time.Second) {
+		s.refusedLog.Store(now)
+		s.log.Warn("closing new connections at once: too many open", "open", open, "max_connections", max, "closed_so_far", n)
+	}
+	return true
 }
 
 // track registers a new connection; false when the server is shutting down.

@@ -181,6 +181,14 @@ func (c *conn) start(p *startupPacket) bool {
 		return false
 	}
 	c.user, c.db = params.User, params.Database
+	if max := c.srv.cfg.MaxConnections; max > 0 {
+		if int(c.srv.sessions.Add(1)) > max {
+			c.srv.sessions.Add(-1)
+			c.fatal(&pgerror.Error{Code: pgerror.TooManyConnections, Message: "sorry, too many clients already"})
+			return false
+		}
+		c.counted = true // serve gives the slot back
+	}
 
 	c.w.send(&pgproto3.AuthenticationOk{})
 	sess, err := c.srv.cfg.Engine.NewSession(params)

@@ -185,6 +185,12 @@ func (n *Node) applyConfChange(e *pb.Entry, csIndex uint64) error {
 		}
 		cc = &c
 	}
+	if _, cur, _ := n.wal.state(); !confChangeAllowed(cur, cc.AsV2()) {
+		// raft would panic on it (confchange refuses it); every node
+		// declines it alike, on the same applied ConfState.
+		n.logger.Warn("declined a membership change raft cannot apply", "index", e.GetIndex(), "change", cc.AsV2().String())
+		return nil
+	}
 	cs := n.raw.ApplyConfChange(cc)
 	if cs == nil {
 		return fmt.Errorf("raftlog: apply conf change %d: %w", e.GetIndex(), ErrStopped)

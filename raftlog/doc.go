@@ -167,6 +167,24 @@
 // timeout, and a rejoining node cannot disrupt a healthy leader.
 // TCPTransport.SetDropFunc drops chosen peers' traffic (partition tests).
 //
+// # What peers may send
+//
+// The raft port trusts nothing (validate.go, tcp.go): a frame is bounded
+// before it is read (SetMaxFrameBytes) and read as its bytes arrive; one
+// that does not decode closes its connection. A connection speaks for one
+// member, whose membership address must match its remote host (until TLS
+// authenticates peers). Each message is checked before raft sees it:
+// types peers send, ids, terms, entries contiguous and framed, payloads the
+// StateMachine can decode (ProposalValidator), conf changes of AddNode's
+// and RemoveNode's shape; on the loop, a heartbeat's commit and an
+// acknowledged index within the log, appends of the current term only from
+// its leader. Conf changes confchange would refuse are declined at apply on
+// every node alike. Snapshots come only from the current leader and at most
+// the disk's free space less 256 MiB. Whatever fails is dropped, counted
+// (Node.Refused) and logged, never stepped: raft panics on such input.
+// FuzzRaftFrames (seeded with frames captured from three raft nodes)
+// drives this path into a follower and a leader.
+//
 // # Snapshots
 //
 // A StateMachine that also implements Snapshotter (snapshot.go) lets a

@@ -35,4 +35,11 @@ var (
 	// ErrNoMultiNode is returned by Open for a Config with more than one peer
 	// (or Join) and no Transport.
 	ErrNoMultiNode = errors.New("raftlog: multi-node needs a transport")
+	// ErrSnapshotTooLarge is returned by ReceiveSnapshot for a snapshot
+	// beyond Config.MaxSnapshotBytes or the disk's free space; raft tries
+	// again later.
+	ErrSnapshotTooLarge = errors.New("raftlog: snapshot too large")
+	// ErrEntryTooLarge is returned by Propose for a payload whose entry
+	// would exceed the WAL's record limit (MaxEntryBytes).
+	ErrEntryTooLarge = errors.New("raftlog: entry too large")
 )

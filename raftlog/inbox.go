@@ -105,11 +105,18 @@ func (n *Node) drainInbox(li *loopInput) {
 		op(n.raw)
 		li.ops[i] = nil
 	}
-	for i, m := range li.msgs {
-		// Errors are a lossy network's: a local message type from a peer,
-		// a response from a peer no longer in the group.
-		_ = n.raw.Step(m)
-		li.msgs[i] = nil
+	if len(li.msgs) > 0 {
+		_, last := n.wal.bounds()
+		for i, m := range li.msgs {
+			li.msgs[i] = nil
+			if err := n.admit(m, last); err != nil {
+				n.refused.add(m.GetType().String(), err, "from", m.GetFrom())
+				continue
+			}
+			// Errors are a lossy network's: a response from a peer no
+			// longer in the group.
+			_ = n.raw.Step(m)
+		}
 	}
 	li.props = props
 	if len(li.held) > 0 {

@@ -32,11 +32,14 @@ type Config struct {
 	// Transport carries messages in a multi-node group; nil for one node.
 	// A StateMachine that implements Snapshotter lets the leader send its
 	// state to a follower behind the log's retained front.
-	Transport      Transport
-	TickInterval   time.Duration // default 100ms
-	ElectionTicks  int           // default 10
-	HeartbeatTicks int           // default 1
-	Logger         *slog.Logger
+	Transport Transport
+	// MaxSnapshotBytes bounds a snapshot received from the leader; 0
+	// means the disk's free space less 256 MiB (always a bound).
+	MaxSnapshotBytes int64
+	TickInterval     time.Duration // default 100ms
+	ElectionTicks    int           // default 10
+	HeartbeatTicks   int           // default 1
+	Logger           *slog.Logger
 
 	// segmentSize overrides the WAL segment size (tests).
 	segmentSize int64
@@ -81,6 +84,9 @@ type Node struct {
 	wal    *wal
 	raw    *raft.RawNode // owned by the Ready loop
 	inbox  *inbox        // how other goroutines reach raw
+
+	validator ProposalValidator // the StateMachine's, or nil
+	refused   *refusals         // peers' messages dropped (validate.go)
 
 	proposals *registry
 	reads     *readRegistry
@@ -197,7 +203,9 @@ func Open(cfg Config) (*Node, error) {
 		stopc:     make(chan struct{}),
 		done:      make(chan struct{}),
 		removed:   make(chan struct{}),
+		refused:   newRefusals(logger),
 	}
+	n.validator, _ = cfg.StateMachine.(ProposalValidator)
 	n.applier = newApplier(n)
 	applied, err := n.recoverSnapshot(cfg.StateMachine.AppliedIndex())
 	if err != nil {
@@ -683,15 +691,58 @@ func roleName(s raft.StateType) string {
 }
 
 // Step delivers an inbound raft message (the Transport calls it). It
-// queues the message for the Ready loop and does not wait for it.
+// checks the message (validate.go), queues it for the Ready loop and does
+// not wait for it. A message a peer may not send is dropped, counted and
+// reported with an error wrapping ErrRefusedMessage.
 func (n *Node) Step(ctx context.Context, m *pb.Message) error {
+	return n.step(m, false)
+}
+
+// step checks m and queues it; snap says it is a snapshot stream's head,
+// completed by ReceiveSnapshot.
+func (n *Node) step(m *pb.Message, snap bool) error {
 	select {
 	case <-n.done:
 		return fmt.Errorf("raftlog: step: %w", ErrStopped)
 	default:
 	}
+	if err := n.checkInbound(m, snap); err != nil {
+		return err
+	}
 	n.inbox.step(m)
 	return nil
+}
+
+// checkInbound runs the checks that need no raft state: checkPeerMessage
+// and membership of the sender.
+func (n *Node) checkInbound(m *pb.Message, snap bool) error {
+	if err := checkPeerMessage(m, n.cfg.NodeID, snap, n.validator); err != nil {
+		n.refused.add(m.GetType().String(), err, "from", m.GetFrom())
+		return err
+	}
+	n.mu.Lock()
+	_, member := n.addrs[m.GetFrom()]
+	n.mu.Unlock()
+	if !member {
+		err := refuse("%s from %d, not a member", m.GetType(), m.GetFrom())
+		n.refused.add("not-a-member", err, "from", m.GetFrom())
+		return err
+	}
+	return nil
+}
+
+// Refused counts the peers' messages this node dropped, by kind: the
+// message type for a message that failed validation, or the transport's
+// reason for a frame or connection it refused ("malformed-frame",
+// "frame-too-large", ...). The counts only grow.
+func (n *Node) Refused() map[string]uint64 {
+	out := n.refused.snapshot()
+	if r, ok := n.cfg.Transport.(interface{ Refused() map[string]uint64 }); ok {
+		for k, v := range r.Refused() {
+			out[k] += v
+		}
+	}
+	return out
 }
 
 // ReportUnreachable tells raft a message to id could not be sent. It never

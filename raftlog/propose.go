@@ -18,6 +18,10 @@ import (
 // Proposal framing: [u8 version=1][u64 proposal id][data]. The id is
 // NodeID<<48 | counter, unique across the group, so a forwarded proposal
 // can still be matched to its waiter on the node that made it.
+// MaxEntryBytes is the largest payload Propose accepts: its framed entry
+// must fit one WAL record (a larger one would stop the node when written).
+const MaxEntryBytes = maxRecordPayload - 1<<10
+
 const (
 	frameVersion    = 1
 	frameHeaderSize = 9
@@ -132,6 +136,9 @@ func (n *Node) Propose(ctx context.Context, data []byte) (any, uint64, error) {
 	case <-n.done:
 		return nil, 0, n.stoppedErr("propose")
 	default:
+	}
+	if len(data) > MaxEntryBytes {
+		return nil, 0, fmt.Errorf("raftlog: propose %d bytes (at most %d): %w", len(data), MaxEntryBytes, ErrEntryTooLarge)
 	}
 	id, ch := n.proposals.register()
 	n.mu.Lock()

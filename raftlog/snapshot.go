@@ -90,8 +90,26 @@ func (n *Node) SendSnapshot(w io.Writer) ([]byte, error) {
 
 // ReceiveSnapshot stores an inbound snapshot's data durably, completes m's
 // metadata from the trailer and steps it into raft (the Transport calls it).
+//
+// Only the current leader's snapshot is read (raft asks its followers for
+// nothing else), and at most the space free on the disk less
+// snapshotReserve, and Config.MaxSnapshotBytes if set: a stream beyond
+// that is cut off and its temporary file removed (Open removes any a crash
+// left).
 func (n *Node) ReceiveSnapshot(ctx context.Context, m *pb.Message, data io.Reader, trailer func() ([]byte, error)) error {
+	if err := n.checkInbound(m, true); err != nil {
+		return fmt.Errorf("raftlog: receive snapshot: %w", err)
+	}
+	if lead, term := n.leader.Load(), n.term.Load(); m.GetFrom() != lead || m.GetTerm() != term {
+		err := refuse("snapshot from %d in term %d; the leader is %d in term %d", m.GetFrom(), m.GetTerm(), lead, term)
+		n.refused.add("MsgSnap", err, "from", m.GetFrom())
+		return fmt.Errorf("raftlog: receive snapshot: %w", err)
+	}
 	if err := os.MkdirAll(n.snapDir(), 0o755); err != nil {
+		return fmt.Errorf("raftlog: receive snapshot: %w", err)
+	}
+	limit, err := n.snapshotLimit()
+	if err != nil {
 		return fmt.Errorf("raftlog: receive snapshot: %w", err)
 	}
 	f, err := os.CreateTemp(n.snapDir(), "recv-*.tmp")
@@ -100,7 +118,11 @@ func (n *Node) ReceiveSnapshot(ctx context.Context, m *pb.Message, data io.Reade
 	}
 	tmp := f.Name()
 	defer os.Remove(tmp) // a no-op once renamed
-	size, err := io.Copy(f, data)
+	size, err := io.Copy(f, io.LimitReader(data, limit+1))
+	if err == nil && size > limit {
+		err = fmt.Errorf("%w: snapshot larger than %d bytes (free disk space less %d, or MaxSnapshotBytes)", ErrSnapshotTooLarge, limit, snapshotReserve)
+		n.refused.add("snapshot-too-large", err, "from", m.GetFrom())
+	}
 	if err == nil {
 		err = f.Sync()
 	}
@@ -123,6 +145,15 @@ func (n *Node) ReceiveSnapshot(ctx context.Context, m *pb.Message, data io.Reade
 	if err := proto.Unmarshal(tr[20:csEnd], cs); err != nil {
 		return fmt.Errorf("raftlog: receive snapshot: confstate: %w", err)
 	}
+	if err := checkConfState(cs); err != nil {
+		n.refused.add("MsgSnap", err, "from", m.GetFrom())
+		return fmt.Errorf("raftlog: receive snapshot: %w", err)
+	}
+	if index == 0 || term == 0 || term > m.GetTerm() {
+		err := refuse("snapshot at index %d, term %d, sent in term %d", index, term, m.GetTerm())
+		n.refused.add("MsgSnap", err, "from", m.GetFrom())
+		return fmt.Errorf("raftlog: receive snapshot: %w", err)
+	}
 	if _, err := decodePeers(tr[csEnd:]); err != nil {
 		return fmt.Errorf("raftlog: receive snapshot: %w", err)
 	}
@@ -134,7 +165,27 @@ func (n *Node) ReceiveSnapshot(ctx context.Context, m *pb.Message, data io.Reade
 	}
 	n.logger.Info("received snapshot", "index", index, "term", term, "bytes", size, "from", m.GetFrom())
 	m.Snapshot = &pb.Snapshot{Data: tr[csEnd:], Metadata: &pb.SnapshotMetadata{ConfState: cs, Index: new(index), Term: new(term)}}
-	return n.Step(ctx, m)
+	return n.step(m, true)
+}
+
+// snapshotReserve is disk space a received snapshot leaves free: the WAL
+// and the state database must still be able to grow.
+const snapshotReserve = 256 << 20
+
+// snapshotLimit is the most a received snapshot may hold.
+func (n *Node) snapshotLimit() (int64, error) {
+	free, err := freeBytes(n.snapDir())
+	if err != nil {
+		return 0, err
+	}
+	limit := int64(0)
+	if free > snapshotReserve {
+		limit = int64(min(free-snapshotReserve, 1<<62))
+	}
+	if mx := n.cfg.MaxSnapshotBytes; mx > 0 {
+		limit = min(limit, mx)
+	}
+	return limit, nil
 }
 
 // applySnapshot installs a snapshot raft accepted: it records it in the

@@ -160,7 +160,9 @@ func TestSnapshotInstallResumesAfterCrash(t *testing.T) {
 	ctx := testCtx(t)
 	sm := newMemSM(t, dir) // applied 0: the restore never happened
 	n := mustOpen(t, dir, snapSM{sm})
-	if a := sm.AppliedIndex(); a != 7 {
+	// At least the snapshot's 7: the single node may already have applied
+	// its new term's empty entry (8) by now.
+	if a := sm.AppliedIndex(); a < 7 {
 		t.Fatalf("state machine at %d after Open, want the snapshot's 7", a)
 	}
 	if _, idx := mustPropose(t, ctx, n, "next"); idx <= 7 {

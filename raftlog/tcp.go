@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -52,13 +53,26 @@ type TCPTransport struct {
 	// drop, when set (tests), says whether to drop a message to a peer:
 	// a fault-injecting partition.
 	drop atomic.Pointer[func(to uint64) bool]
+
+	maxFrame int64        // see SetMaxFrameBytes
+	inbound  atomic.Int32 // inbound connections open
+	refused  *refusals    // frames and connections refused
 }
 
 const (
 	tcpQueueLen = 4096
 	snapFlag    = 1 << 31
 	snapChunk   = 1 << 20
-	tcpMaxFrame = maxRecordPayload + 1<<20
+	// DefaultMaxFrameBytes bounds an inbound frame unless
+	// SetMaxFrameBytes says otherwise: one entry of the largest payload
+	// Propose accepts, and room for the message around it.
+	DefaultMaxFrameBytes = maxRecordPayload + 1<<20
+	// tcpMaxInbound bounds inbound connections: peers keep one each (and
+	// one per snapshot in flight), so more is someone else.
+	tcpMaxInbound = 64
+	// tcpFrameTimeout is how long a frame's body may take to arrive once
+	// its header has.
+	tcpFrameTimeout = 30 * time.Second
 	// tcpMaxBackoff caps redial backoff: a restarted peer hears from the
 	// leader within about this long (a dial to a dead peer is cheap).
 	tcpMaxBackoff = 500 * time.Millisecond
@@ -73,10 +87,27 @@ func NewTCPTransport(id uint64, ln net.Listener, peers map[uint64]string, logger
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	t := &TCPTransport{id: id, ln: ln, logger: logger.With("component", "raftlog", "sub", "tcp", "node", id),
-		peers: make(map[uint64]*tcpPeer), ctx: ctx, cancel: cancel, conns: make(map[net.Conn]struct{})}
+		peers: make(map[uint64]*tcpPeer), ctx: ctx, cancel: cancel, conns: make(map[net.Conn]struct{}),
+		maxFrame: DefaultMaxFrameBytes}
+	t.refused = newRefusals(t.logger)
 	t.UpdatePeers(peers)
 	return t
 }
+
+// SetMaxFrameBytes bounds inbound frames (a message and its entries);
+// a peer that announces a larger one is disconnected. Call before Open.
+// It must be at least the largest entry the group proposes, plus 1 MiB.
+func (t *TCPTransport) SetMaxFrameBytes(n int64) {
+	if n > 0 {
+		t.maxFrame = n
+	}
+}
+
+// Refused counts frames and connections the transport refused, by reason:
+// "frame-too-large", "malformed-frame", "too-many-connections",
+// "wrong-address" (the sender's id does not belong to the connection's
+// address), "sender-changed" (a connection spoke for a second member).
+func (t *TCPTransport) Refused() map[string]uint64 { return t.refused.snapshot() }
 
 // Start accepts inbound connections and starts one writer per peer.
 func (t *TCPTransport) Start(h MessageHandler) error {
@@ -206,46 +237,72 @@ func (t *TCPTransport) untrack(c net.Conn) {
 }
 
 func (t *TCPTransport) acceptLoop() {
+	var backoff time.Duration
 	for {
 		c, err := t.ln.Accept()
 		if err != nil {
-			if t.ctx.Err() == nil {
-				t.logger.Warn("accept failed; transport stops accepting", "err", err)
+			if t.ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
+				return
 			}
-			return
+			// Out of file descriptors and the like: wait and retry, as
+			// net/http does; peers redial.
+			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+			t.logger.Warn("accept failed; retrying", "err", err, "backoff", backoff)
+			select {
+			case <-time.After(backoff):
+			case <-t.ctx.Done():
+				return
+			}
+			continue
 		}
+		backoff = 0
 		if !t.track(c) {
 			c.Close()
 			return
 		}
+		if t.inbound.Add(1) > tcpMaxInbound {
+			t.inbound.Add(-1)
+			t.refused.add("too-many-connections", fmt.Errorf("%d inbound connections already", tcpMaxInbound), "remote", c.RemoteAddr().String())
+			t.untrack(c)
+			continue
+		}
 		t.wg.Go(func() {
+			defer t.inbound.Add(-1)
 			defer t.untrack(c)
 			t.readLoop(c)
 		})
 	}
 }
 
+// readLoop reads one inbound connection's frames. A frame is bounded
+// before it is read (and read as its bytes arrive, so a large announced
+// length costs nothing until it is sent), decoded defensively, and its
+// sender checked: a member whose address matches the connection's remote
+// host, the same member for the connection's whole life. A malformed or
+// oversized frame or a wrong sender closes the connection; a message that
+// fails the node's checks (validate.go) is dropped and the connection kept.
 func (t *TCPTransport) readLoop(c net.Conn) {
 	r := bufio.NewReaderSize(c, 64<<10)
-	var hdr [4]byte
+	remote := c.RemoteAddr().String()
+	var sender uint64 // the member this connection speaks for, once known
+	var buf []byte
 	for {
-		if _, err := io.ReadFull(r, hdr[:]); err != nil {
+		m, snap, err := readFrame(r, c, &buf, t.maxFrame)
+		if err != nil {
+			var fe *frameError
+			if errors.As(err, &fe) {
+				t.refused.add(fe.kind, err, "remote", remote)
+			}
 			return
 		}
-		n := binary.LittleEndian.Uint32(hdr[:])
-		snap := n&snapFlag != 0
-		n &^= snapFlag
-		if n > tcpMaxFrame {
-			t.logger.Warn("dropping connection: frame too large", "remote", c.RemoteAddr().String(), "bytes", n)
-			return
-		}
-		buf := make([]byte, n)
-		if _, err := io.ReadFull(r, buf); err != nil {
-			return
-		}
-		m := &pb.Message{}
-		if err := proto.Unmarshal(buf, m); err != nil {
-			t.logger.Warn("dropping connection: bad message", "remote", c.RemoteAddr().String(), "err", err)
+		if sender == 0 {
+			if err := t.checkSender(m.GetFrom(), c.RemoteAddr()); err != nil {
+				t.refused.add("wrong-address", err, "remote", remote)
+				return
+			}
+			sender = m.GetFrom()
+		} else if m.GetFrom() != sender {
+			t.refused.add("sender-changed", fmt.Errorf("connection of member %d sent a message from %d", sender, m.GetFrom()), "remote", remote)
 			return
 		}
 		if t.dropped(m.GetFrom()) {
@@ -263,6 +320,96 @@ func (t *TCPTransport) readLoop(c net.Conn) {
 	}
 }
 
+// frameError is a frame refused by readFrame; kind names the reason for
+// the refusal counts.
+type frameError struct {
+	kind string
+	err  error
+}
+
+func (e *frameError) Error() string { return e.kind + ": " + e.err.Error() }
+func (e *frameError) Unwrap() error { return e.err }
+
+// readFrame reads one frame [u32 len (bit 31: snapshot head)][raftpb.Message]
+// of at most max bytes, reusing *buf. I/O errors are returned as they are;
+// a refused frame as a *frameError.
+func readFrame(r io.Reader, c net.Conn, buf *[]byte, max int64) (*pb.Message, bool, error) {
+	var hdr [4]byte
+	if _, err := io.ReadFull(r, hdr[:]); err != nil {
+		return nil, false, err
+	}
+	n := binary.LittleEndian.Uint32(hdr[:])
+	snap := n&snapFlag != 0
+	n &^= snapFlag
+	if int64(n) > max {
+		return nil, false, &frameError{"frame-too-large", fmt.Errorf("%d-byte frame (at most %d)", n, max)}
+	}
+	if n > 64<<10 && c != nil {
+		// Big frames are read as they arrive and must arrive in time.
+		c.SetReadDeadline(time.Now().Add(tcpFrameTimeout))
+		defer c.SetReadDeadline(time.Time{})
+	}
+	b := (*buf)[:0]
+	for len(b) < int(n) {
+		k := min(int(n)-len(b), 1<<20)
+		b = slices.Grow(b, k)
+		if _, err := io.ReadFull(r, b[len(b):len(b)+k]); err != nil {
+			return nil, false, err
+		}
+		b = b[:len(b)+k]
+	}
+	if cap(b) <= 1<<20 {
+		*buf = b // keep small buffers; let big ones go
+	}
+	m, err := decodeFrame(b)
+	if err != nil {
+		return nil, false, err
+	}
+	return m, snap, nil
+}
+
+// decodeFrame decodes a frame's body. The message is the caller's: nothing
+// in it aliases b.
+func decodeFrame(b []byte) (*pb.Message, error) {
+	m := &pb.Message{}
+	if err := proto.Unmarshal(b, m); err != nil {
+		return nil, &frameError{"malformed-frame", err}
+	}
+	return m, nil
+}
+
+// checkSender says whether id is a member reachable at the remote host:
+// until peers authenticate (TLS), the membership's address is what ties a
+// connection to a member.
+func (t *TCPTransport) checkSender(id uint64, remote net.Addr) error {
+	t.mu.Lock()
+	p := t.peers[id]
+	t.mu.Unlock()
+	if p == nil {
+		return fmt.Errorf("sender %d is not a member", id)
+	}
+	ta, ok := remote.(*net.TCPAddr)
+	if !ok {
+		return nil
+	}
+	host, _, err := net.SplitHostPort(p.addr)
+	if err != nil {
+		return fmt.Errorf("member %d's address %q: %w", id, p.addr, err)
+	}
+	var ips []net.IP
+	if ip := net.ParseIP(host); ip != nil {
+		ips = []net.IP{ip}
+	} else if ips, err = net.DefaultResolver.LookupIP(t.ctx, "ip", host); err != nil {
+		return fmt.Errorf("member %d's host %q: %w", id, host, err)
+	}
+	for _, ip := range ips {
+		if ip.Equal(ta.IP) || ip.IsUnspecified() || (ip.IsLoopback() && ta.IP.IsLoopback()) {
+			return nil
+		}
+	}
+	return fmt.Errorf("sender %d's address is %s, the connection comes from %s", id, p.addr, ta.IP)
+}
+
 // receiveSnapshot reads a snapshot's chunks and trailer after its MsgSnap
 // frame, hands them to the node and acknowledges with one byte.
 func (t *TCPTransport) receiveSnapshot(c net.Conn, r *bufio.Reader, m *pb.Message) {
@@ -274,7 +421,7 @@ func (t *TCPTransport) receiveSnapshot(c net.Conn, r *bufio.Reader, m *pb.Messag
 			return nil, err
 		}
 		n := binary.LittleEndian.Uint32(hdr[:])
-		if n > tcpMaxFrame {
+		if n > 16<<20 { // a ConfState and the members' addresses
 			return nil, fmt.Errorf("trailer of %d bytes", n)
 		}
 		b := make([]byte, n)

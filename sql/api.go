@@ -4,6 +4,7 @@ package sql
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -40,7 +41,26 @@ type Config struct {
 	// Cluster, when set, lists the raft group's members for the
 	// logdb_cluster view (see cluster.go).
 	Cluster func() []ClusterMember
+
+	// MaxExpressionDepth bounds how deep a statement's parse may nest
+	// (depth.go): deeper ones fail with 54001 before they reach the
+	// parser. 0 means DefaultMaxExpressionDepth; at most
+	// MaxExpressionDepthLimit.
+	MaxExpressionDepth int
+	// MaxTxnBytes bounds a transaction's log entry: writing past it fails
+	// with 54000 (checkTxnSize). 0 means DefaultMaxTxnBytes; at most
+	// MaxTxnBytesLimit.
+	MaxTxnBytes int64
 }
+
+// DefaultMaxTxnBytes and MaxTxnBytesLimit bound Config.MaxTxnBytes: a
+// transaction is one raft entry, one WAL record of at most 256 MiB, held
+// in memory several times over while it is proposed, replicated and
+// applied.
+const (
+	DefaultMaxTxnBytes = 128 << 20
+	MaxTxnBytesLimit   = 192 << 20
+)
 
 // Engine is the SQL engine of one node; it is safe for concurrent use and
 // hands out Sessions.
@@ -55,6 +75,18 @@ type Engine struct {
 // NewEngine returns an Engine over the store. The catalog is read from the
 // store and kept current as entries apply.
 func NewEngine(cfg Config) (*Engine, error) {
+	switch {
+	case cfg.MaxExpressionDepth == 0:
+		cfg.MaxExpressionDepth = DefaultMaxExpressionDepth
+	case cfg.MaxExpressionDepth < 0 || cfg.MaxExpressionDepth > MaxExpressionDepthLimit:
+		return nil, fmt.Errorf("sql: MaxExpressionDepth %d not in [1, %d]", cfg.MaxExpressionDepth, MaxExpressionDepthLimit)
+	}
+	switch {
+	case cfg.MaxTxnBytes == 0:
+		cfg.MaxTxnBytes = DefaultMaxTxnBytes
+	case cfg.MaxTxnBytes < 0 || cfg.MaxTxnBytes > MaxTxnBytesLimit:
+		return nil, fmt.Errorf("sql: MaxTxnBytes %d not in [1, %d]", cfg.MaxTxnBytes, MaxTxnBytesLimit)
+	}
 	e := &Engine{cfg: cfg}
 	e.init()
 	return e, nil

@@ -244,7 +244,11 @@ func (s *Session) copyIn(ec *execCtx, cs *pg_query.CopyStmt, o copyOpts, cw copy
 				if nulls[i] {
 					continue
 				}
-				v, err := types.ParseTextCtx(ec.ev, t.Columns[cols[i]].Type, f)
+				err := types.CheckTextString(f)
+				var v types.Datum
+				if err == nil {
+					v, err = types.ParseTextCtx(ec.ev, t.Columns[cols[i]].Type, f)
+				}
 				if err != nil {
 					if !done {
 						return drainRest(err)
@@ -381,11 +385,46 @@ func unescapeCopy(s string) string {
 			b.WriteByte('\f')
 		case 'v':
 			b.WriteByte('\v')
+		case '0', '1', '2', '3', '4', '5', '6', '7':
+			// \N, \NN or \NNN: a byte in octal, as PostgreSQL reads it.
+			v := 0
+			for j := 0; j < 3 && i < len(s) && s[i] >= '0' && s[i] <= '7'; j++ {
+				v = v*8 + int(s[i]-'0')
+				i++
+			}
+			i--
+			b.WriteByte(byte(v))
+		case 'x':
+			// \xH or \xHH: a byte in hex; a bare \x is an x.
+			v, n := 0, 0
+			for ; n < 2 && i+1 < len(s) && isHexDigit(s[i+1]); n++ {
+				i++
+				v = v*16 + hexValue(s[i])
+			}
+			if n == 0 {
+				b.WriteByte('x')
+			} else {
+				b.WriteByte(byte(v))
+			}
 		default:
 			b.WriteByte(s[i])
 		}
 	}
 	return b.String()
+}
+
+func isHexDigit(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+func hexValue(c byte) int {
+	switch {
+	case c >= 'a':
+		return int(c-'a') + 10
+	case c >= 'A':
+		return int(c-'A') + 10
+	}
+	return int(c - '0')
 }
 
 func (s *Session) copyOut(ec *execCtx, cs *pg_query.CopyStmt, o copyOpts, cw copyOutWriter) (string, error) {

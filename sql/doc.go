@@ -125,6 +125,16 @@
 // version to changefeed.Relations. A commit with more than
 // changefeed.MaxSeq-1 row changes and messages is refused (54000).
 //
+// # Limits
+//
+// Input that would crash the process or the node is refused with a
+// SQLSTATE instead: a statement whose parse could nest deeper than
+// Config.MaxExpressionDepth fails with 54001 before it reaches pg_query
+// (depth.go, with the measurement behind the default); a transaction
+// whose buffered writes pass Config.MaxTxnBytes fails with 54000 as the
+// row that passes it is written (tableWriter, checkTxnSize), and the
+// proposer refuses a larger command at COMMIT with the same error.
+//
 // # Concurrency
 //
 // Engine is safe for concurrent use: Engine.mu guards the cached catalog,

@@ -9,6 +9,7 @@ import (
 	"github.com/pganalyze/pg_query_go/v6/parser"
 
 	"logdb/sql/pgerror"
+	"logdb/sql/types"
 )
 
 // stmt is one parsed statement of a query string.
@@ -67,6 +68,12 @@ func (c *parseCache) put(q string, stmts []stmt) {
 func (e *Engine) parse(q string) ([]stmt, error) {
 	if stmts, ok := e.parses.get(q); ok {
 		return stmts, nil
+	}
+	if err := types.CheckTextString(q); err != nil {
+		return nil, err // PostgreSQL verifies the query string as it arrives
+	}
+	if err := checkDepth(q, e.cfg.MaxExpressionDepth); err != nil {
+		return nil, err
 	}
 	stmts, err := parseSQL(q)
 	if err != nil {

@@ -425,7 +425,11 @@ func (s *Session) bind(ctx context.Context, portal, stmtName string, paramFormat
 			if in == nil {
 				in = s.inputCtx(s.tx)
 			}
-			vals[i], err = types.ParseTextCtx(in, t, string(b))
+			// Text parameters must be valid UTF-8 without NUL whatever
+			// their type, as PostgreSQL verifies every string it receives.
+			if err = types.CheckText(b); err == nil {
+				vals[i], err = types.ParseTextCtx(in, t, string(b))
+			}
 		}
 		if err != nil {
 			pe := pgerror.As(err)

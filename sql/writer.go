@@ -2,6 +2,7 @@ package sql
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
@@ -282,6 +283,9 @@ func (w *tableWriter) insert(ec *execCtx, row []types.Datum, oc *onConflictPlan)
 	for i, ix := range t.Indexes {
 		txn.Put(ix.Space, entries[i], key, nil)
 	}
+	if err := ec.checkTxnSize(); err != nil {
+		return nil, false, err
+	}
 	return row, true, nil
 }
 
@@ -350,6 +354,9 @@ func (w *tableWriter) update(ec *execCtx, ref rowRef, old, newRow []types.Datum)
 			txn.Put(c.ix.Space, c.newK, newKey, ref.key)
 		}
 	}
+	if err := ec.checkTxnSize(); err != nil {
+		return nil, err
+	}
 	return newRow, nil
 }
 
@@ -360,7 +367,26 @@ func (w *tableWriter) delete(ec *execCtx, ref rowRef, old []types.Datum) error {
 		k, _ := w.indexKey(ix, old, ref.key)
 		txn.Delete(ix.Space, k, ref.key)
 	}
+	return ec.checkTxnSize()
+}
+
+// checkTxnSize fails with 54000 once the transaction's buffered writes
+// pass Config.MaxTxnBytes: its log entry would be refused at COMMIT anyway,
+// and the buffer is bounded instead of growing with the statement.
+func (ec *execCtx) checkTxnSize() error {
+	if size, limit := ec.tx.kv.Size(), ec.s.e.cfg.MaxTxnBytes; size > limit {
+		return TxnTooLarge(size, limit)
+	}
 	return nil
+}
+
+// TxnTooLarge is the 54000 error for a transaction whose log entry would
+// be size bytes, over limit; the proposer's check at COMMIT uses it too.
+func TxnTooLarge(size, limit int64) error {
+	return &pgerror.Error{Code: pgerror.ProgramLimitExceeded,
+		Message: fmt.Sprintf("transaction too large: its log entry would exceed %d bytes (%d so far)", limit, size),
+		Detail:  "Every transaction is one entry in the replicated log, limited by logdb start --max-txn-bytes; nothing of this transaction is applied.",
+		Hint:    "Split the work into smaller transactions, or raise --max-txn-bytes (at most " + fmt.Sprint(MaxTxnBytesLimit) + ")."}
 }
 
 // pkKeyOf returns the primary key of row (or old for tables without one).

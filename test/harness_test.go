@@ -80,6 +80,8 @@ type Node struct {
 	Addr string   // host:port of the wire protocol listener
 	Log  string   // stdout and stderr of every start, appended
 	Args []string // further `logdb start` flags (set before the first start)
+	// Wrap runs logdb under a command that execs it (prlimit …), if set.
+	Wrap []string
 
 	external bool
 
@@ -144,7 +146,9 @@ func (n *Node) start(addr string) error {
 	}
 	defer logf.Close()
 	fmt.Fprintf(logf, "==== %s start --data-dir %s --listen %s\n", time.Now().Format(time.RFC3339Nano), n.Dir, addr)
-	cmd := exec.Command(logdbBin, append([]string{"start", "--data-dir", n.Dir, "--listen", addr}, n.Args...)...)
+	argv := append([]string{logdbBin, "start", "--data-dir", n.Dir, "--listen", addr}, n.Args...)
+	argv = append(append([]string(nil), n.Wrap...), argv...)
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stdout = logf
 	cmd.Stderr = logf
 	if err := cmd.Start(); err != nil {

@@ -98,7 +98,7 @@ func (r *retention) trim(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("mark slots lost: %w", err)
 		}
-		res, err := proposer{r.node}.Propose(ctx, cmd)
+		res, err := proposer{node: r.node, maxTxnBytes: sql.MaxTxnBytesLimit}.Propose(ctx, cmd)
 		if err != nil {
 			return fmt.Errorf("mark slots lost: %w", err)
 		}

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"logdb/sql"
 )
 
 // startConfig is what `logdb start` was asked to do.
@@ -28,6 +30,12 @@ type startConfig struct {
 	// CheckpointInterval is how often the state database is checkpointed
 	// (kv.Options); the log is never truncated past the last checkpoint.
 	CheckpointInterval time.Duration
+	// MaxTxnBytes bounds a transaction's log entry (54000 beyond it);
+	// MaxExpressionDepth bounds a statement's nesting (54001).
+	MaxTxnBytes        int64
+	MaxExpressionDepth int
+	// MaxConnections bounds client sessions (53300 beyond it).
+	MaxConnections int
 }
 
 const startUsage = `Usage: logdb start [flags]
@@ -54,6 +62,9 @@ func parseStartFlags(args []string, stdout, stderr io.Writer) (startConfig, erro
 	fs.DurationVar(&cfg.Retention, "retention", 24*time.Hour, "keep the log entries committed within this duration for the changefeed (SUBSCRIBE FROM_LSN); 0 keeps every entry")
 	fs.DurationVar(&cfg.MaxSlotRetention, "max-slot-retention", 7*24*time.Hour, "a replication slot holds the log back at most this long (entries older than this are dropped and the slot is marked lost); 0: no cap")
 	fs.DurationVar(&cfg.CheckpointInterval, "checkpoint-interval", 30*time.Second, "how often the state database is checkpointed (fsynced copy); the raft log is kept at least back to the last checkpoint")
+	fs.Int64Var(&cfg.MaxTxnBytes, "max-txn-bytes", sql.DefaultMaxTxnBytes, fmt.Sprintf("largest transaction, in bytes of its log entry (writes with their before images, messages); beyond it the transaction fails with SQLSTATE 54000 (at most %d)", sql.MaxTxnBytesLimit))
+	fs.IntVar(&cfg.MaxExpressionDepth, "max-expression-depth", sql.DefaultMaxExpressionDepth, fmt.Sprintf("deepest nesting of expressions, joins and set operations a statement may have; deeper ones fail with SQLSTATE 54001 before they are parsed (at most %d)", sql.MaxExpressionDepthLimit))
+	fs.IntVar(&cfg.MaxConnections, "max-connections", 500, "most client sessions at once; one more is refused with SQLSTATE 53300 (lowered at start to fit the open-file limit)")
 	level := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), startUsage)
@@ -74,6 +85,15 @@ func parseStartFlags(args []string, stdout, stderr io.Writer) (startConfig, erro
 	}
 	if err := cfg.LogLevel.UnmarshalText([]byte(*level)); err != nil {
 		return cfg, fmt.Errorf("--log-level: %w", err)
+	}
+	if cfg.MaxTxnBytes < 1 || cfg.MaxTxnBytes > sql.MaxTxnBytesLimit {
+		return cfg, fmt.Errorf("--max-txn-bytes %d not in [1, %d]", cfg.MaxTxnBytes, sql.MaxTxnBytesLimit)
+	}
+	if cfg.MaxExpressionDepth < 1 || cfg.MaxExpressionDepth > sql.MaxExpressionDepthLimit {
+		return cfg, fmt.Errorf("--max-expression-depth %d not in [1, %d]", cfg.MaxExpressionDepth, sql.MaxExpressionDepthLimit)
+	}
+	if cfg.MaxConnections < 1 {
+		return cfg, fmt.Errorf("--max-connections %d must be at least 1", cfg.MaxConnections)
 	}
 	p, err := parsePeers(*peers)
 	if err != nil {

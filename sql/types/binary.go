@@ -2,7 +2,9 @@ package types
 
 import (
 	"encoding/binary"
+	"fmt"
 	"math"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -75,13 +77,13 @@ func DecodeBinary(t T, b []byte) (Datum, error) {
 		}
 		return b[0] != 0, nil
 	case TextOID, UnknownOID, NameOID:
-		if !utf8.Valid(b) {
-			return nil, errInvalidUTF8(b)
+		if err := CheckText(b); err != nil {
+			return nil, err
 		}
 		return string(b), nil
 	case VarcharOID, BpcharOID:
-		if !utf8.Valid(b) {
-			return nil, errInvalidUTF8(b)
+		if err := CheckText(b); err != nil {
+			return nil, err
 		}
 		return applyCharTypmod(t, string(b), false)
 	case CharOID:
@@ -95,17 +97,29 @@ func DecodeBinary(t T, b []byte) (Datum, error) {
 		if err := need(4); err != nil {
 			return nil, err
 		}
-		return Date(int32(binary.BigEndian.Uint32(b))), nil
+		d := Date(int32(binary.BigEndian.Uint32(b)))
+		if d != DateInfinity && d != DateNegInfinity && (d < minDate || d >= endDate) {
+			return nil, pgerror.New(pgerror.DatetimeFieldOverflow, "date out of range")
+		}
+		return d, nil
 	case TimeOID:
 		if err := need(8); err != nil {
 			return nil, err
 		}
-		return TimeOfDay(int64(binary.BigEndian.Uint64(b))), nil
+		us := int64(binary.BigEndian.Uint64(b))
+		if us < 0 || us > 24*3600*1e6 {
+			return nil, pgerror.New(pgerror.DatetimeFieldOverflow, "time out of range")
+		}
+		return TimeOfDay(us), nil
 	case TimestampOID, TimestamptzOID:
 		if err := need(8); err != nil {
 			return nil, err
 		}
-		return TimeFromPG(int64(binary.BigEndian.Uint64(b))), nil
+		us := int64(binary.BigEndian.Uint64(b))
+		if us != math.MaxInt64 && us != math.MinInt64 && (us < minTimestampUs || us >= endTimestampUs) {
+			return nil, pgerror.New(pgerror.DatetimeFieldOverflow, "timestamp out of range")
+		}
+		return TimeFromPG(us), nil
 	case IntervalOID:
 		if err := need(16); err != nil {
 			return nil, err
@@ -128,6 +142,9 @@ func DecodeBinary(t T, b []byte) (Datum, error) {
 		}
 		return LSN(binary.BigEndian.Uint64(b)), nil
 	case JSONOID:
+		if err := CheckText(b); err != nil {
+			return nil, err
+		}
 		if err := validateJSON(string(b)); err != nil {
 			return nil, err
 		}
@@ -135,6 +152,9 @@ func DecodeBinary(t T, b []byte) (Datum, error) {
 	case JSONBOID:
 		if len(b) < 1 || b[0] != 1 {
 			return nil, pgerror.New(pgerror.InvalidBinaryRepresentation, "unsupported jsonb version number %d", firstByte(b))
+		}
+		if err := CheckText(b[1:]); err != nil {
+			return nil, err
 		}
 		return ParseJSONB(string(b[1:]))
 	case NumericOID:
@@ -160,8 +180,65 @@ func firstByte(b []byte) int {
 	return int(b[0])
 }
 
+// The range PostgreSQL accepts for finite dates (days since 2000-01-01:
+// 4714-11-24 BC up to 5874898-01-01) and timestamps (microseconds since
+// 2000-01-01: 4714-11-24 BC up to 294277-01-01); date_recv and
+// timestamp_recv refuse others with 22008, infinities apart.
+const (
+	minDate        = Date(-2451545)
+	endDate        = Date(2147483494 - 2451545)
+	minTimestampUs = int64(-211813488000000000)
+	endTimestampUs = int64(9223371331200000000)
+)
+
+// CheckText returns 22021 unless b is valid UTF-8 without NUL bytes, which
+// PostgreSQL refuses in any text it receives (query strings, parameters,
+// COPY data), with its message naming the offending bytes.
+func CheckText(b []byte) error {
+	for i := 0; i < len(b); {
+		c := b[i]
+		if c >= 0x01 && c < 0x80 {
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(b[i:])
+		if c != 0 && (r != utf8.RuneError || n > 1) {
+			i += n
+			continue
+		}
+		return errInvalidUTF8(b[i:])
+	}
+	return nil
+}
+
+// CheckTextString is CheckText for a string.
+func CheckTextString(s string) error {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == 0 || c >= 0x80 {
+			return CheckText([]byte(s[i:]))
+		}
+	}
+	return nil
+}
+
+// errInvalidUTF8 reports the bad sequence at the start of b as PostgreSQL
+// does: the bytes its first byte announces, in hex.
 func errInvalidUTF8(b []byte) error {
-	return pgerror.New("22021", "invalid byte sequence for encoding \"UTF8\"")
+	n := 1
+	switch c := b[0]; {
+	case c&0xe0 == 0xc0:
+		n = 2
+	case c&0xf0 == 0xe0:
+		n = 3
+	case c&0xf8 == 0xf0:
+		n = 4
+	}
+	n = min(n, len(b))
+	hex := make([]string, n)
+	for i := range n {
+		hex[i] = fmt.Sprintf("0x%02x", b[i])
+	}
+	return pgerror.New(pgerror.CharacterNotInRepertoire, "invalid byte sequence for encoding \"UTF8\": %s", strings.Join(hex, " "))
 }
 
 const (

@@ -1,0 +1,192 @@
+package test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// TestDataDirInUse: a second `logdb start` on a data directory a running
+// node holds exits at once with "data directory in use by process N"
+// (issue 11: it waited, then said "state.db: timeout"); the first node
+// serves on, and after it stops the directory can be started again.
+func TestDataDirInUse(t *testing.T) {
+	requireLogdb(t)
+	t.Parallel()
+	ctx := testCtx(t, 60*time.Second)
+	dir := t.TempDir()
+	n := mustStartNode(t, dir)
+	c := mustConnect(t, n)
+	mustExec(t, ctx, c, "CREATE TABLE held (id int PRIMARY KEY)")
+	mustExec(t, ctx, c, "INSERT INTO held VALUES (1)")
+
+	second := exec.CommandContext(ctx, logdbBin, "start", "--data-dir", dir, "--listen", freeAddr(t))
+	start := time.Now()
+	out, err := second.CombinedOutput()
+	if err == nil {
+		t.Fatalf("a second logdb on the same directory started:\n%s", out)
+	}
+	want := fmt.Sprintf("data directory in use by process %d", n.cmd.Process.Pid)
+	if !strings.Contains(string(out), want) {
+		t.Fatalf("second start said %q, want %q", out, want)
+	}
+	if took := time.Since(start); took > 4*time.Second {
+		t.Errorf("the refusal took %v", took) // not a wait for bbolt's lock timeout
+	}
+	checkQuery(t, ctx, c, "1", "SELECT count(*) FROM held")
+	c.Close(ctx)
+	n.Stop(t)
+	n.Restart(t)
+	checkQuery(t, ctx, mustConnect(t, n), "1", "SELECT count(*) FROM held")
+}
+
+// TestTruncatedStateRebuilt: state.db cut to 8 KB (issue 11: SIGBUS in
+// bbolt at the next start) is detected at start and rebuilt from the last
+// checkpoint and the log, with a warning in the log; every row is back.
+// After kill -9 as after a clean stop.
+func TestTruncatedStateRebuilt(t *testing.T) {
+	requireLogdb(t)
+	t.Parallel()
+	ctx := testCtx(t, 90*time.Second)
+	dir := t.TempDir()
+	n := mustStartNodeArgs(t, dir, "--checkpoint-interval", "1s")
+	c := mustConnect(t, n)
+	mustExec(t, ctx, c, "CREATE TABLE cut (id int PRIMARY KEY, s text)")
+	for round, stop := range []func(testing.TB){n.Stop, n.Kill9} {
+		mustExec(t, ctx, c, "INSERT INTO cut SELECT g, repeat('x', 100) FROM generate_series($1::int, $1::int + 999) g", round*1000)
+		time.Sleep(1500 * time.Millisecond) // a checkpoint covers some of it
+		mustExec(t, ctx, c, "INSERT INTO cut VALUES ($1, 'after the checkpoint')", 100000+round)
+		c.Close(ctx)
+		stop(t)
+		if err := os.Truncate(filepath.Join(dir, "state.db"), 8<<10); err != nil {
+			t.Fatal(err)
+		}
+		n.Restart(t)
+		c = mustConnect(t, n)
+		checkQuery(t, ctx, c, fmt.Sprint((round+1)*1001), "SELECT count(*) FROM cut")
+		checkQuery(t, ctx, c, "after the checkpoint", "SELECT s FROM cut WHERE id = $1", 100000+round)
+	}
+	if got := grepFile(n.Log, 5, "kv state file untrusted", "damaged (truncated"); strings.Count(got, "damaged (truncated") != 2 {
+		t.Errorf("the log does not say twice that state.db was rebuilt:\n%s", got)
+	}
+	if strings.Contains(tailFile(n.Log, 400), "SIGBUS") {
+		t.Error("SIGBUS in the log")
+	}
+}
+
+// TestMaxConnections: past --max-connections a new session is refused
+// with FATAL 53300 "sorry, too many clients already" and a freed slot is
+// reused; sockets that never start a session are capped too (issue 11:
+// ~20,000 idle connections used every file descriptor and the next WAL
+// segment could not be created), so the node keeps serving and writing.
+func TestMaxConnections(t *testing.T) {
+	requireLogdb(t)
+	t.Parallel()
+	ctx := testCtx(t, 60*time.Second)
+	n := mustStartNodeArgs(t, t.TempDir(), "--max-connections", "5")
+	conns := mustConns(t, n, 5)
+	mustExec(t, ctx, conns[0], "CREATE TABLE crowd (id int PRIMARY KEY)")
+	_, err := connectErr(ctx, n.connConfig(nil))
+	wantPgError(t, err, "53300", "sorry, too many clients already", "a sixth session")
+	conns[4].Close(ctx)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := pgx.ConnectConfig(ctx, n.connConfig(nil))
+		if err == nil {
+			conns[4] = c
+			t.Cleanup(func() { c.Close(context.Background()) })
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("a freed slot was not reused: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	// Idle sockets beyond the slack are closed at once.
+	var idle []net.Conn
+	defer func() {
+		for _, c := range idle {
+			c.Close()
+		}
+	}()
+	for range 300 {
+		c, err := net.DialTimeout("tcp", n.Addr, 2*time.Second)
+		if err != nil {
+			break
+		}
+		idle = append(idle, c)
+	}
+	closed := 0
+	for _, c := range idle {
+		c.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
+		if _, err := c.Read(make([]byte, 1)); err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+			closed++
+		}
+	}
+	if closed < 300-5-64-5 {
+		t.Errorf("only %d of 300 idle sockets were closed by the server", closed)
+	}
+	for i, c := range conns {
+		mustExec(t, ctx, c, "INSERT INTO crowd VALUES ($1)", i)
+	}
+	checkQuery(t, ctx, conns[0], "5", "SELECT count(*) FROM crowd")
+	if got := grepFile(n.Log, 1, "closing new connections at once"); got == "" {
+		t.Error("the refusals were not logged")
+	}
+}
+
+// TestFileLimitCapsConnections: under an open-file limit of 400 the node
+// lowers --max-connections to leave itself descriptors (and says so), so
+// clients crowding in get 53300 while the node keeps writing.
+func TestFileLimitCapsConnections(t *testing.T) {
+	requireLogdb(t)
+	if _, err := exec.LookPath("prlimit"); err != nil {
+		t.Skip("prlimit (util-linux) is not installed")
+	}
+	t.Parallel()
+	ctx := testCtx(t, 90*time.Second)
+	n := &Node{Dir: t.TempDir(), Log: filepath.Join(t.TempDir(), "logdb.log"), Wrap: []string{"prlimit", "--nofile=400:400"}}
+	n.mustStart(t, "")
+	t.Cleanup(func() {
+		n.kill()
+		if t.Failed() {
+			t.Logf("log:\n%s", tailFile(n.Log, 40))
+		}
+	})
+	if got := grepFile(n.Log, 1, "--max-connections lowered to fit the open-file limit"); !strings.Contains(got, "now=80") {
+		t.Fatalf("no warning that --max-connections was lowered to 80: %q", got)
+	}
+	var conns []*pgx.Conn
+	defer func() {
+		for _, c := range conns {
+			c.Close(context.Background())
+		}
+	}()
+	refused := 0
+	for range 100 {
+		c, err := pgx.ConnectConfig(ctx, n.connConfig(nil))
+		if err != nil {
+			wantPgError(t, err, "53300", "sorry, too many clients already", "a session past the limit")
+			refused++
+			continue
+		}
+		conns = append(conns, c)
+	}
+	if len(conns) != 80 || refused != 20 {
+		t.Fatalf("%d sessions, %d refused; want 80 and 20", len(conns), refused)
+	}
+	mustExec(t, ctx, conns[0], "CREATE TABLE fds (id int PRIMARY KEY)")
+	for i, c := range conns {
+		mustExec(t, ctx, c, "INSERT INTO fds VALUES ($1)", i)
+	}
+	checkQuery(t, ctx, conns[79], "80", "SELECT count(*) FROM fds")
+}
