@@ -38,6 +38,8 @@ system: build
 FUZZTIME ?= 3s
 fuzz-quick:
 	$(GO) test -run '^$$' -fuzz '^FuzzRaftFrames$$' -fuzztime $(FUZZTIME) ./raftlog
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./replication
+	$(GO) test -run '^$$' -fuzz '^FuzzClientMessage$$' -fuzztime $(FUZZTIME) ./replication
 
 fuzz:
 	$(MAKE) --no-print-directory fuzz-quick FUZZTIME=2m
