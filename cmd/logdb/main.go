@@ -1,5 +1,6 @@
 // Command logdb runs a logdb node: a PostgreSQL-compatible database over one
-// replicated log. See README.md for a tour and DESIGN.md for the architecture.
+// replicated log. See README.md for a tour and
+// docs/architecture.md for the architecture.
 package main
 
 import (
