@@ -5,6 +5,7 @@ package sql
 import (
 	"context"
 	"log/slog"
+	"net"
 	"sync"
 	"time"
 
@@ -40,6 +41,13 @@ type Config struct {
 	// Cluster, when set, lists the raft group's members for the
 	// logdb_cluster view (see cluster.go).
 	Cluster func() []ClusterMember
+
+	// Observer, when set, receives statement and transaction measurements
+	// (activity.go). Backends, when set, lets pg_cancel_backend and
+	// pg_terminate_backend reach other connections of this node; without
+	// it they return false.
+	Observer Observer
+	Backends Backends
 }
 
 // Engine is the SQL engine of one node; it is safe for concurrent use and
@@ -50,6 +58,7 @@ type Engine struct {
 	st        engineState
 	parses    *parseCache
 	listeners listenRegistry
+	sessions  sessionRegistry // live sessions, for pg_stat_activity (activity.go)
 }
 
 // NewEngine returns an Engine over the store. The catalog is read from the
@@ -66,6 +75,9 @@ type SessionParams struct {
 	Database        string // "logdb" or "postgres"; others fail with 3D000
 	ApplicationName string
 	Options         map[string]string // other startup parameters (DateStyle, TimeZone, search_path, ...)
+	// ClientAddr is the client's address (pg_stat_activity.client_addr);
+	// nil for none.
+	ClientAddr net.Addr
 }
 
 // NewSession starts a session; it fails with 3D000 for an unknown database.
@@ -151,6 +163,9 @@ type Session struct {
 	timedOut bool // the current statement's context expired by statement_timeout
 
 	notifier func(pid uint32, channel, payload string) // set by pgwire (SetNotifier)
+
+	act        activity // what pg_stat_activity shows (activity.go)
+	clientAddr net.Addr
 }
 
 // ParameterStatus returns the parameters to report at startup, in order.
@@ -235,6 +250,7 @@ func (s *Session) Sync(ctx context.Context) error { return s.sync(ctx) }
 
 // Close ends the session, rolling back any open transaction.
 func (s *Session) Close() {
+	s.e.sessions.remove(s)
 	s.e.unlisten(s, "")
 	s.closeCursors(true)
 	for name := range s.portals {

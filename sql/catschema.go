@@ -64,6 +64,7 @@ func (s *Session) catalogSchema(t *txnState) *pgcatalog.Schema {
 		sch.Settings = append(sch.Settings, st)
 	}
 	sch.Cluster = s.e.clusterRows
+	sch.Activity = s.e.activityRows
 	sch.Session = pgcatalog.SessionInfo{PID: int64(s.pid), ApplicationName: s.set.vals["application_name"], BackendStart: s.started}
 	sch.ReplicationSlots = s.replicationSlots(t)
 	s.schemaCache, s.schemaCat, s.schemaSettingsGen = sch, cat, s.set.gen

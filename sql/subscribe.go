@@ -172,7 +172,9 @@ func (s *Session) streamSubscribe(ctx context.Context, sub *subscribeSpec, w Res
 	}
 	var buf []byte
 	for {
+		s.setWait(waitFeedType, waitFeedEvent)
 		changes, err := sc.Fetch(ctx, feedFetchBatch, -1)
+		s.setWait("", "")
 		if err != nil {
 			return nil, s.feedErr(ctx, err)
 		}

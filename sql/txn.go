@@ -191,7 +191,7 @@ func (s *Session) beginBlock(readOnly bool) {
 
 // finishTxn commits (commit=true) or rolls back the open transaction and
 // returns the session to idle.
-func (s *Session) finishTxn(ctx context.Context, commit bool) error {
+func (s *Session) finishTxn(ctx context.Context, commit bool) (err error) {
 	t := s.tx
 	s.tx = nil
 	s.mode = modeIdle
@@ -200,6 +200,9 @@ func (s *Session) finishTxn(ctx context.Context, commit bool) error {
 	s.restoreLocals(t)
 	if t == nil {
 		return nil
+	}
+	if o := s.e.cfg.Observer; o != nil {
+		defer func() { o.TransactionDone(commit && !t.failed && err == nil) }()
 	}
 	if t.kv == nil {
 		if !commit || t.failed {
@@ -256,6 +259,9 @@ func (s *Session) failTxn() {
 	default:
 		if s.tx != nil && s.tx.kv != nil {
 			s.tx.kv.Release()
+		}
+		if o := s.e.cfg.Observer; o != nil && s.tx != nil {
+			o.TransactionDone(false)
 		}
 		s.restoreLocals(s.tx)
 		s.tx = nil

@@ -28,6 +28,10 @@ type startConfig struct {
 	// CheckpointInterval is how often the state database is checkpointed
 	// (kv.Options); the log is never truncated past the last checkpoint.
 	CheckpointInterval time.Duration
+	// HTTPListen serves /metrics, /healthz and /readyz (http.go); "" for
+	// none. Pprof adds Go's profiles there.
+	HTTPListen string
+	Pprof      bool
 }
 
 const startUsage = `Usage: logdb start [flags]
@@ -54,6 +58,8 @@ func parseStartFlags(args []string, stdout, stderr io.Writer) (startConfig, erro
 	fs.DurationVar(&cfg.Retention, "retention", 24*time.Hour, "keep the log entries committed within this duration for the changefeed (SUBSCRIBE FROM_LSN); 0 keeps every entry")
 	fs.DurationVar(&cfg.MaxSlotRetention, "max-slot-retention", 7*24*time.Hour, "a replication slot holds the log back at most this long (entries older than this are dropped and the slot is marked lost); 0: no cap")
 	fs.DurationVar(&cfg.CheckpointInterval, "checkpoint-interval", 30*time.Second, "how often the state database is checkpointed (fsynced copy); the raft log is kept at least back to the last checkpoint")
+	fs.StringVar(&cfg.HTTPListen, "http-listen", "", "address for the operator's HTTP endpoints /metrics (Prometheus), /healthz and /readyz (host:port); empty: none")
+	fs.BoolVar(&cfg.Pprof, "pprof", false, "also serve Go's pprof profiles under /debug/pprof/ on --http-listen")
 	level := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), startUsage)
@@ -71,6 +77,9 @@ func parseStartFlags(args []string, stdout, stderr io.Writer) (startConfig, erro
 	}
 	if fs.NArg() > 0 {
 		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if cfg.Pprof && cfg.HTTPListen == "" {
+		return cfg, fmt.Errorf("--pprof needs --http-listen")
 	}
 	if err := cfg.LogLevel.UnmarshalText([]byte(*level)); err != nil {
 		return cfg, fmt.Errorf("--log-level: %w", err)

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -35,6 +36,7 @@ func start(ctx context.Context, cfg startConfig) error {
 	}
 	defer store.Close()
 
+	reg := newRegistry() // metrics.go
 	rcfg := raftlog.Config{
 		NodeID:       cfg.NodeID,
 		Dir:          filepath.Join(cfg.DataDir, "raft"),
@@ -42,6 +44,7 @@ func start(ctx context.Context, cfg startConfig) error {
 		Join:         cfg.Join,
 		StateMachine: stateMachine{store},
 		Logger:       logger,
+		Observer:     newRaftObserver(reg),
 	}
 	if cfg.clustered() {
 		if rcfg.Transport, err = newRaftTransport(cfg, logger); err != nil {
@@ -71,6 +74,7 @@ func start(ctx context.Context, cfg startConfig) error {
 	}
 	defer stopFeed() // before the node shuts down and the store closes
 
+	backends := &serverBackends{}
 	engine, err := sql.NewEngine(sql.Config{
 		Feed:        feed,
 		Store:       store,
@@ -80,6 +84,8 @@ func start(ctx context.Context, cfg startConfig) error {
 		NodeID:      cfg.NodeID,
 		Version:     version,
 		Logger:      logger,
+		Observer:    newSQLObserver(reg),
+		Backends:    backends,
 	})
 	if err != nil {
 		return fmt.Errorf("start sql engine: %w", err)
@@ -90,8 +96,21 @@ func start(ctx context.Context, cfg startConfig) error {
 		return fmt.Errorf("listen for clients: %w", err)
 	}
 	srv := pgwire.NewServer(pgwire.Config{Engine: sqlEngine{engine}, Logger: logger})
+	backends.srv.Store(srv)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
+
+	ready := &readiness{node: node}
+	ready.acceptSQL.Store(true)
+	if cfg.HTTPListen != "" {
+		reg.MustRegister(newNodeCollector(node, store, engine, feed, cfg.DataDir))
+		stopHTTP, err := startHTTP(cfg.HTTPListen, cfg.Pprof, reg, ready, logger) // http.go
+		if err != nil {
+			srv.Close()
+			return err
+		}
+		defer stopHTTP()
+	}
 	logger.Info("logdb ready", "listen", ln.Addr().String(), "data_dir", cfg.DataDir, "node_id", cfg.NodeID, "version", version)
 
 	sigs := make(chan os.Signal, 1)
@@ -112,6 +131,7 @@ func start(ctx context.Context, cfg startConfig) error {
 		time.Sleep(time.Second)
 	case <-ctx.Done():
 	}
+	ready.acceptSQL.Store(false)
 	stopFeed() // ends SUBSCRIBE streams (57P01), so their connections can close
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -230,4 +250,18 @@ func (a sqlEngine) NewSession(p sql.SessionParams) (pgwire.Session, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// serverBackends lets sql's pg_cancel_backend and pg_terminate_backend
+// reach pgwire's connections (the server is made after the engine).
+type serverBackends struct{ srv atomic.Pointer[pgwire.Server] }
+
+func (b *serverBackends) CancelBackend(pid int32) bool {
+	srv := b.srv.Load()
+	return srv != nil && srv.CancelBackend(pid)
+}
+
+func (b *serverBackends) TerminateBackend(pid int32) bool {
+	srv := b.srv.Load()
+	return srv != nil && srv.TerminateBackend(pid)
 }

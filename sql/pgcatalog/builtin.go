@@ -334,24 +334,45 @@ func timeOrNull(t time.Time) any {
 
 func pgStatActivityRows(v *View, s *Schema) [][]types.Datum {
 	r := newRows(v)
-	si := s.Session
-	state := "active"
-	var addr, port any
-	if si.ClientAddr != "" {
-		addr, port = si.ClientAddr, si.ClientPort
-	} else {
-		port = int64(-1)
+	sessions := []SessionInfo{s.Session}
+	if s.Activity != nil {
+		sessions = s.Activity()
 	}
-	db := s.Database
-	if db == "" {
-		db = "logdb"
+	for _, si := range sessions {
+		var addr, port any
+		if si.ClientAddr != "" {
+			addr, port = si.ClientAddr, si.ClientPort
+		} else {
+			port = int64(-1)
+		}
+		db, user := si.Database, si.User
+		if db == "" {
+			db = s.Database
+		}
+		if db == "" {
+			db = "logdb"
+		}
+		if user == "" {
+			user = s.user()
+		}
+		state, changed := si.State, si.StateChange
+		if state == "" {
+			state = "active"
+		}
+		if changed.IsZero() {
+			changed = si.QueryStart
+		}
+		var waitType, wait any
+		if si.WaitEventType != "" {
+			waitType, wait = si.WaitEventType, si.WaitEvent
+		}
+		r.add("datid", databaseOID(indexOf(s.databases(), db), db), "datname", db, "pid", si.PID,
+			"usesysid", SuperuserOID, "usename", user, "application_name", si.ApplicationName,
+			"client_addr", addr, "client_port", port, "backend_start", timeOrNull(si.BackendStart),
+			"xact_start", timeOrNull(si.XactStart), "query_start", timeOrNull(si.QueryStart),
+			"state_change", timeOrNull(changed), "wait_event_type", waitType, "wait_event", wait,
+			"state", state, "query", si.Query, "backend_type", "client backend")
 	}
-	r.add("datid", databaseOID(indexOf(s.databases(), db), db), "datname", db, "pid", si.PID,
-		"usesysid", SuperuserOID, "usename", s.user(), "application_name", si.ApplicationName,
-		"client_addr", addr, "client_port", port, "backend_start", timeOrNull(si.BackendStart),
-		"xact_start", timeOrNull(si.XactStart), "query_start", timeOrNull(si.QueryStart),
-		"state_change", timeOrNull(si.QueryStart), "state", state, "query", si.Query,
-		"backend_type", "client backend")
 	return r.out
 }
 

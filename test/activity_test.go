@@ -1,0 +1,129 @@
+package test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+// pg_stat_activity, pg_cancel_backend and pg_terminate_backend: sessions
+// of a node as an operator sees and signals them.
+
+func TestStatActivity(t *testing.T) {
+	n := sharedNode(t)
+	requireLogdb(t)
+	ctx := testCtx(t, 60*time.Second)
+
+	cfg := n.connConfig(nil)
+	cfg.RuntimeParams["application_name"] = "sleeper"
+	sleeper := mustConnectConfig(t, cfg)
+	sleeperPID := sleeper.PgConn().PID()
+	watcher := mustConnect(t, n)
+
+	// Column shapes as PostgreSQL 15's (psql -c '\d pg_stat_activity'),
+	// except client_addr: logdb has no inet type and shows it as text.
+	checkQuery(t, ctx, watcher,
+		"datid:oid datname:name pid:integer leader_pid:integer usesysid:oid usename:name application_name:text "+
+			"client_addr:text client_hostname:text client_port:integer backend_start:timestamp with time zone "+
+			"xact_start:timestamp with time zone query_start:timestamp with time zone state_change:timestamp with time zone "+
+			"wait_event_type:text wait_event:text state:text backend_xid:xid backend_xmin:xid query_id:bigint query:text backend_type:text",
+		"SELECT string_agg(attname || ':' || format_type(atttypid, atttypmod), ' ' ORDER BY attnum) FROM pg_attribute "+
+			"WHERE attrelid = 'pg_stat_activity'::regclass AND attnum > 0")
+
+	// An idle session, seen from another one.
+	checkQuery(t, ctx, watcher, "idle|sleeper|127.0.0.1|t|t|f|Client|ClientRead|client backend",
+		"SELECT state, application_name, client_addr, client_port > 0, backend_start <= now(), xact_start IS NOT NULL, "+
+			"wait_event_type, wait_event, backend_type FROM pg_stat_activity WHERE pid = $1", sleeperPID)
+
+	started := time.Now()
+	sleepErr := make(chan error, 1)
+	go func() {
+		_, err := sleeper.Exec(ctx, "SELECT pg_sleep(5)")
+		sleepErr <- err
+	}()
+	// Wait until the watcher sees it running.
+	var row string
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		row = queryText(t, ctx, watcher,
+			"SELECT state, query, wait_event_type, wait_event, query_start IS NOT NULL, xact_start IS NOT NULL, "+
+				"query_start >= backend_start, state_change >= query_start, now() - query_start < interval '1 minute' "+
+				"FROM pg_stat_activity WHERE pid = $1", sleeperPID)
+		if strings.HasPrefix(row, "active|") || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if want := "active|SELECT pg_sleep(5)|Timeout|PgSleep|t|t|t|t|t"; row != want {
+		t.Fatalf("the sleeping session in pg_stat_activity: %q, want %q", row, want)
+	}
+	// Every session of the node is listed, the watcher itself as active.
+	checkQuery(t, ctx, watcher, "active", "SELECT state FROM pg_stat_activity WHERE pid = pg_backend_pid()")
+	if n := queryInt(t, ctx, watcher, "SELECT count(*) FROM pg_stat_activity WHERE pid IN ($1, pg_backend_pid())", sleeperPID); n != 2 {
+		t.Errorf("pg_stat_activity lists %d of the two sessions", n)
+	}
+
+	checkQuery(t, ctx, watcher, "t", "SELECT pg_cancel_backend($1)", sleeperPID)
+	select {
+	case err := <-sleepErr:
+		wantCode(t, err, "57014", "pg_sleep(5) canceled by pg_cancel_backend")
+		t.Logf("pg_sleep(5) ended by pg_cancel_backend after %v", time.Since(started).Round(time.Millisecond))
+	case <-ctx.Done():
+		t.Fatal("pg_cancel_backend did not end pg_sleep")
+	}
+	// The canceled session lives on and is idle again.
+	checkQuery(t, ctx, sleeper, "1", "SELECT 1")
+	checkQuery(t, ctx, watcher, "idle|SELECT 1", "SELECT state, query FROM pg_stat_activity WHERE pid = $1", sleeperPID)
+
+	// A transaction block shows as idle in transaction, with xact_start.
+	mustExec(t, ctx, sleeper, "BEGIN")
+	mustExec(t, ctx, sleeper, "SELECT 2")
+	checkQuery(t, ctx, watcher, "idle in transaction|SELECT 2|t|t",
+		"SELECT state, query, xact_start IS NOT NULL, xact_start <= query_start FROM pg_stat_activity WHERE pid = $1", sleeperPID)
+	mustExec(t, ctx, sleeper, "ROLLBACK")
+
+	// No such backend: false, as in PostgreSQL.
+	checkQuery(t, ctx, watcher, "f|f", "SELECT pg_cancel_backend(2147483000), pg_terminate_backend(2147483000)")
+
+	// pg_terminate_backend ends an idle session with 57P01.
+	checkQuery(t, ctx, watcher, "t", "SELECT pg_terminate_backend($1)", sleeperPID)
+	var err error
+	deadline = time.Now().Add(10 * time.Second)
+	for err == nil && time.Now().Before(deadline) {
+		_, err = sleeper.Exec(ctx, "SELECT 1")
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err == nil || !sleeper.IsClosed() {
+		t.Fatalf("the terminated session still runs statements (err %v)", err)
+	}
+	if code := sqlState(err); code != "57P01" && code != "" {
+		t.Errorf("terminated session: %v, want 57P01 (or the closed connection)", err)
+	}
+	deadline = time.Now().Add(10 * time.Second)
+	for queryInt(t, ctx, watcher, "SELECT count(*) FROM pg_stat_activity WHERE pid = $1", sleeperPID) != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the terminated session is still listed in pg_stat_activity")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	// pg_terminate_backend ends a running statement's connection too.
+	busy := mustConnect(t, n)
+	busyPID := busy.PgConn().PID()
+	busyErr := make(chan error, 1)
+	go func() {
+		_, err := busy.Exec(context.Background(), "SELECT pg_sleep(30)")
+		busyErr <- err
+	}()
+	for queryText(t, ctx, watcher, "SELECT coalesce(max(state), '') FROM pg_stat_activity WHERE pid = $1", busyPID) != "active" {
+		time.Sleep(20 * time.Millisecond)
+	}
+	checkQuery(t, ctx, watcher, "t", "SELECT pg_terminate_backend($1)", busyPID)
+	select {
+	case err := <-busyErr:
+		wantCode(t, err, "57P01", "pg_sleep(30) of a terminated backend")
+	case <-ctx.Done():
+		t.Fatal("pg_terminate_backend did not end the running statement")
+	}
+}
