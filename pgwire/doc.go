@@ -74,23 +74,21 @@
 //     the running statement's context (cause errCanceledByUser). The Session
 //     returns; a bare context.Canceled is reported as 57014. A CancelRequest
 //     that finds no statement running does nothing, as in PostgreSQL.
-//
 //   - While a statement runs longer than peerCheckDelay, connReader reads
 //     one byte in the background (as net/http does while a handler runs):
 //     EOF cancels the statement (pgx cancels by closing the socket); a byte
 //     of a pipelined message is kept for the next read.
-//
 //   - Shutdown sets a read deadline in the past on idle connections, which
 //     wake up and send FATAL 57P01 (57P03 during startup). A busy connection
 //     notices the shutdown at its next ReadyForQuery and ends the same way.
 //     When Shutdown's context ends, running statements are canceled (they
 //     report FATAL 57P01) and, after a short grace, sockets are closed.
-//
-//   - Server.CancelBackend(pid) and Server.TerminateBackend(pid) do the same
-//     for pg_cancel_backend and pg_terminate_backend (by pid, no key): the
-//     first cancels the running statement (57014); the second dooms the
-//     connection with errAdminShutdown, cancelling its statement and waking
-//     its idle read, so the client gets FATAL 57P01.
+//   - pg_cancel_backend and pg_terminate_backend reach a connection by its
+//     process id alone (no secret key) through Server.CancelBackend, which
+//     cancels its running statement like a CancelRequest (57014), and
+//     Server.TerminateBackend, which dooms it with errAdminShutdown: its
+//     statement is canceled or its idle read woken, and the client gets
+//     FATAL 57P01.
 //
 // conn.mu guards what those other goroutines touch: the connection state,
 // the statement context and its cancel function. Server.mu guards the

@@ -3,9 +3,11 @@ package test
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -210,9 +212,10 @@ func TestMetricsEndpoint(t *testing.T) {
 
 // TestClusterReadyz: /readyz is 503 on a follower cut off from its leader
 // (the other two nodes stopped with SIGSTOP) and 200 again once they are
-// back and it has caught up.
+// back and it has caught up. The nodes log in JSON: every line of node N
+// is a JSON object with "node": N.
 func TestClusterReadyz(t *testing.T) {
-	c := newCluster(t, 3)
+	c := newCluster(t, 3, "--log-format", "json")
 	c.HTTP = map[uint64]string{}
 	for id := range c.Nodes {
 		c.HTTP[id] = freeAddr(t)
@@ -336,5 +339,37 @@ func TestClusterReadyz(t *testing.T) {
 			t.Fatal("the follower never applied the write made after resuming")
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+
+	for id, n := range c.Nodes {
+		checkJSONLog(t, n.Log, id)
+	}
+}
+
+// checkJSONLog checks that every line a node wrote to its log is a JSON
+// object carrying its node id (the harness's own "====" lines aside).
+func checkJSONLog(t *testing.T, path string, id uint64) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := 0
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		if strings.HasPrefix(line, "==== ") {
+			continue
+		}
+		lines++
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Errorf("node %d log line is not JSON: %q", id, line)
+			continue
+		}
+		if node, ok := rec["node"].(float64); !ok || uint64(node) != id {
+			t.Errorf("node %d log line without \"node\": %d: %q", id, id, line)
+		}
+	}
+	if lines == 0 {
+		t.Errorf("node %d logged nothing", id)
 	}
 }

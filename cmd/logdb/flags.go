@@ -21,6 +21,8 @@ type startConfig struct {
 	// membership from the cluster instead of bootstrapping one.
 	Join     bool
 	LogLevel slog.Level
+	// LogFormat is "text" (logfmt-style key=value) or "json".
+	LogFormat string
 	// Retention and MaxSlotRetention are the changefeed's retention policy
 	// (feed.go).
 	Retention        time.Duration
@@ -61,6 +63,7 @@ func parseStartFlags(args []string, stdout, stderr io.Writer) (startConfig, erro
 	fs.StringVar(&cfg.HTTPListen, "http-listen", "", "address for the operator's HTTP endpoints /metrics (Prometheus), /healthz and /readyz (host:port); empty: none")
 	fs.BoolVar(&cfg.Pprof, "pprof", false, "also serve Go's pprof profiles under /debug/pprof/ on --http-listen")
 	level := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	fs.StringVar(&cfg.LogFormat, "log-format", "text", "log line format: text (key=value) or json (one object a line); a cluster node's lines carry node=<id>")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), startUsage)
 		fs.PrintDefaults()
@@ -80,6 +83,9 @@ func parseStartFlags(args []string, stdout, stderr io.Writer) (startConfig, erro
 	}
 	if cfg.Pprof && cfg.HTTPListen == "" {
 		return cfg, fmt.Errorf("--pprof needs --http-listen")
+	}
+	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
+		return cfg, fmt.Errorf("--log-format: %q is not text or json", cfg.LogFormat)
 	}
 	if err := cfg.LogLevel.UnmarshalText([]byte(*level)); err != nil {
 		return cfg, fmt.Errorf("--log-level: %w", err)

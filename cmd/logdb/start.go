@@ -24,7 +24,7 @@ import (
 // start runs a node until SIGTERM/SIGINT or a fatal error. It reads as the
 // list of parts being wired: state, log, SQL, wire.
 func start(ctx context.Context, cfg startConfig) error {
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	logger, raftLogger := newLogger(cfg, os.Stderr)
 	slog.SetDefault(logger)
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 		return fmt.Errorf("create data directory: %w", err)
@@ -43,7 +43,7 @@ func start(ctx context.Context, cfg startConfig) error {
 		Peers:        cfg.Peers,
 		Join:         cfg.Join,
 		StateMachine: stateMachine{store},
-		Logger:       logger,
+		Logger:       raftLogger, // raftlog adds node=<id> itself
 		Observer:     newRaftObserver(reg),
 	}
 	if cfg.clustered() {
@@ -264,4 +264,22 @@ func (b *serverBackends) CancelBackend(pid int32) bool {
 func (b *serverBackends) TerminateBackend(pid int32) bool {
 	srv := b.srv.Load()
 	return srv != nil && srv.TerminateBackend(pid)
+}
+
+// newLogger writes --log-format lines at --log-level to w. A cluster
+// node's every line carries its node id (node=N), so the logs of several
+// nodes can be merged; raftLogger is the logger without it, for raftlog,
+// which adds it to its own lines.
+func newLogger(cfg startConfig, w io.Writer) (logger, raftLogger *slog.Logger) {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	var h slog.Handler = slog.NewTextHandler(w, opts)
+	if cfg.LogFormat == "json" {
+		h = slog.NewJSONHandler(w, opts)
+	}
+	raftLogger = slog.New(h)
+	logger = raftLogger
+	if cfg.clustered() {
+		logger = logger.With("node", cfg.NodeID)
+	}
+	return logger, raftLogger
 }
