@@ -59,6 +59,7 @@ type Engine struct {
 	parses    *parseCache
 	listeners listenRegistry
 	sessions  sessionRegistry // live sessions, for pg_stat_activity (activity.go)
+	stats     engineStats     // pg_stat_database, pg_stat_user_tables (stats.go)
 }
 
 // NewEngine returns an Engine over the store. The catalog is read from the

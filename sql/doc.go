@@ -136,7 +136,11 @@
 // read. pg_cancel_backend and pg_terminate_backend go through
 // Config.Backends (pgwire's Server, wired by cmd/logdb). Config.Observer
 // receives each statement's kind, duration and error, each transaction's
-// outcome and each server-side 40001 retry, for metrics.
+// outcome and each server-side 40001 retry, for metrics. The Engine also
+// keeps its own counters for pg_stat_database and pg_stat_user_tables
+// (stats.go): transactions by outcome, and rows inserted, updated and
+// deleted per table, gathered in the transaction by tableWriter and added
+// (atomically, per table) when it commits.
 //
 // # Concurrency
 //

@@ -49,6 +49,7 @@ func (e *Engine) newSession(p SessionParams) (*Session, error) {
 	s.act.state, s.act.stateChange = stateIdle, s.started
 	s.act.appName, s.act.setGen = s.set.vals["application_name"], s.set.gen
 	e.sessions.add(s)
+	e.stats.db(db).sessions.Add(1)
 	return s, nil
 }
 

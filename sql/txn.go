@@ -87,6 +87,7 @@ type txnState struct {
 	replay   []replayItem
 	noReplay bool
 	notifies []pendingNotify // NOTIFY, delivered at commit
+	rows     []rowCounts     // rows changed per table, for pg_stat_* (stats.go)
 }
 
 func (s *Session) undoSets(t *txnState) {
@@ -201,9 +202,13 @@ func (s *Session) finishTxn(ctx context.Context, commit bool) (err error) {
 	if t == nil {
 		return nil
 	}
-	if o := s.e.cfg.Observer; o != nil {
-		defer func() { o.TransactionDone(commit && !t.failed && err == nil) }()
-	}
+	defer func() {
+		committed := commit && !t.failed && err == nil
+		s.e.txnEnded(s.db, committed, t.rows)
+		if o := s.e.cfg.Observer; o != nil {
+			o.TransactionDone(committed)
+		}
+	}()
 	if t.kv == nil {
 		if !commit || t.failed {
 			s.undoSets(t)
@@ -260,8 +265,11 @@ func (s *Session) failTxn() {
 		if s.tx != nil && s.tx.kv != nil {
 			s.tx.kv.Release()
 		}
-		if o := s.e.cfg.Observer; o != nil && s.tx != nil {
-			o.TransactionDone(false)
+		if s.tx != nil {
+			s.e.txnEnded(s.db, false, nil)
+			if o := s.e.cfg.Observer; o != nil {
+				o.TransactionDone(false)
+			}
 		}
 		s.restoreLocals(s.tx)
 		s.tx = nil

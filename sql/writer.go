@@ -282,6 +282,7 @@ func (w *tableWriter) insert(ec *execCtx, row []types.Datum, oc *onConflictPlan)
 	for i, ix := range t.Indexes {
 		txn.Put(ix.Space, entries[i], key, nil)
 	}
+	ec.tx.countRow(t.OID, rowInserted)
 	return row, true, nil
 }
 
@@ -350,6 +351,7 @@ func (w *tableWriter) update(ec *execCtx, ref rowRef, old, newRow []types.Datum)
 			txn.Put(c.ix.Space, c.newK, newKey, ref.key)
 		}
 	}
+	ec.tx.countRow(t.OID, rowUpdated)
 	return newRow, nil
 }
 
@@ -360,6 +362,7 @@ func (w *tableWriter) delete(ec *execCtx, ref rowRef, old []types.Datum) error {
 		k, _ := w.indexKey(ix, old, ref.key)
 		txn.Delete(ix.Space, k, ref.key)
 	}
+	ec.tx.countRow(w.t.OID, rowDeleted)
 	return nil
 }
 

@@ -2,6 +2,7 @@ package test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -126,4 +127,45 @@ func TestStatActivity(t *testing.T) {
 	case <-ctx.Done():
 		t.Fatal("pg_terminate_backend did not end the running statement")
 	}
+}
+
+// pg_stat_database and pg_stat_user_tables count this node's transactions
+// and the rows they changed.
+func TestStatCounters(t *testing.T) {
+	n := mustStartNode(t, t.TempDir())
+	ctx := testCtx(t, 60*time.Second)
+	c := mustConnect(t, n)
+	mustExec(t, ctx, c, "CREATE TABLE sc (id int PRIMARY KEY, n int NOT NULL, k int)")
+	mustExec(t, ctx, c, "CREATE INDEX sc_k ON sc (k)")
+	dbRow := "SELECT numbackends, xact_commit, xact_rollback, tup_inserted, tup_updated, tup_deleted, sessions FROM pg_stat_database WHERE datname = 'logdb'"
+	before := queryText(t, ctx, c, dbRow)
+	var nb, commits, rollbacks, ins, upd, del, sessions int64
+	if err := c.QueryRow(ctx, dbRow).Scan(&nb, &commits, &rollbacks, &ins, &upd, &del, &sessions); err != nil {
+		t.Fatal(err)
+	}
+
+	mustExec(t, ctx, c, "INSERT INTO sc VALUES (1, 0, 1), (2, 0, 2), (3, 0, 3)")
+	mustExec(t, ctx, c, "UPDATE sc SET k = 10 WHERE id = 1")
+	mustExec(t, ctx, c, "UPDATE sc SET n = n + 1 WHERE id = 2") // a merge update
+	mustExec(t, ctx, c, "DELETE FROM sc WHERE id = 3")
+	tx, err := c.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, "INSERT INTO sc VALUES (4, 0, 4)"); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mustConnect(t, n) // a second backend, and one more session
+
+	// Committed since the counters were read: that read's own transaction
+	// and the four writes (the read below does not see itself); one
+	// rolled back.
+	want := fmt.Sprintf("2|%d|%d|%d|%d|%d|%d", commits+5, rollbacks+1, ins+3, upd+2, del+1, sessions+1)
+	checkQuery(t, ctx, c, want, dbRow)
+	t.Logf("pg_stat_database for logdb: before %q, after %q", before, want)
+	checkQuery(t, ctx, c, "3|2|1|6|3",
+		"SELECT n_tup_ins, n_tup_upd, n_tup_del, n_mod_since_analyze, n_ins_since_vacuum FROM pg_stat_user_tables WHERE relname = 'sc'")
 }

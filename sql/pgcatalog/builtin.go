@@ -422,6 +422,16 @@ func pgStatDatabaseRows(v *View, s *Schema) [][]types.Datum {
 		row := r.add("datid", databaseOID(i, name), "datname", name)
 		zeroCounters(v, row)
 		v.set(row, "numbackends", int64(boolInt(name == s.Database)))
+		if s.DatabaseStats != nil {
+			st := s.DatabaseStats(name)
+			v.set(row, "numbackends", st.Backends)
+			v.set(row, "xact_commit", st.XactCommit)
+			v.set(row, "xact_rollback", st.XactRollback)
+			v.set(row, "tup_inserted", st.TupInserted)
+			v.set(row, "tup_updated", st.TupUpdated)
+			v.set(row, "tup_deleted", st.TupDeleted)
+			v.set(row, "sessions", st.Sessions)
+		}
 	}
 	return r.out
 }

@@ -38,6 +38,24 @@ type Schema struct {
 	// Activity, when set, lists every session of the node for
 	// pg_stat_activity (called when the view is read); nil: only Session.
 	Activity func() []SessionInfo
+	// DatabaseStats and TableStats, when set, give pg_stat_database's and
+	// pg_stat_user_tables' counters (called when the view is read); nil:
+	// zeros.
+	DatabaseStats func(database string) DatabaseStats
+	TableStats    func(oid uint32) TableStats
+}
+
+// DatabaseStats are one database's counters in pg_stat_database.
+type DatabaseStats struct {
+	Backends                            int64
+	XactCommit, XactRollback            int64
+	TupInserted, TupUpdated, TupDeleted int64
+	Sessions                            int64
+}
+
+// TableStats are one table's counters in pg_stat_user_tables.
+type TableStats struct {
+	Inserted, Updated, Deleted int64
 }
 
 // Namespace is a user-created schema.
