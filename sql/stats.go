@@ -57,6 +57,9 @@ func (t *txnState) countRow(oid uint32, kind int) {
 		i++
 	}
 	if i == len(t.rows) {
+		if t.rows == nil {
+			t.rows = t.rowsBuf[:0]
+		}
 		t.rows = append(t.rows, rowCounts{oid: oid})
 	}
 	switch kind {

@@ -88,6 +88,7 @@ type txnState struct {
 	noReplay bool
 	notifies []pendingNotify // NOTIFY, delivered at commit
 	rows     []rowCounts     // rows changed per table, for pg_stat_* (stats.go)
+	rowsBuf  [2]rowCounts    // rows' first backing array: no allocation for one or two tables
 }
 
 func (s *Session) undoSets(t *txnState) {
