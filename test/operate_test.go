@@ -195,10 +195,14 @@ func TestMetricsEndpoint(t *testing.T) {
 		}
 	}
 	for _, name := range []string{"logdb_state_db_size_bytes", "logdb_wal_size_bytes", "logdb_log_last_index",
-		"logdb_raft_term", `logdb_changefeed_slot_lag_entries{slot="metrics_slot"}`, "go_goroutines", "process_resident_memory_bytes"} {
+		"logdb_raft_term", `logdb_changefeed_slot_lag_entries{slot="metrics_slot"}`, `logdb_changefeed_slot_lag_seconds{slot="metrics_slot"}`,
+		"go_goroutines", "process_resident_memory_bytes"} {
 		if after[name] <= 0 {
 			t.Errorf("%s = %v, want > 0", name, after[name])
 		}
+	}
+	if _, ok := after["logdb_state_checkpoint_duration_seconds_count"]; !ok {
+		t.Error("no logdb_state_checkpoint_duration_seconds in the scrape")
 	}
 	if after[`logdb_sql_connections{state="idle"}`]+after[`logdb_sql_connections{state="active"}`] < 5 {
 		t.Errorf("connections: %v idle, %v active; want at least the 5 idle test connections and the scrape's own",

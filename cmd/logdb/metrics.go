@@ -137,9 +137,9 @@ type nodeCollector struct {
 	proposals, proposalsFailed, snapsSent, snapsRecv *prometheus.Desc
 	peerReachable                                    *prometheus.Desc
 	connections                                      *prometheus.Desc
-	subscribers, delivered, slotLag                  *prometheus.Desc
+	subscribers, delivered, slotLag, slotLagSeconds  *prometheus.Desc
 	stateBytes, walBytes, firstIndex, lastIndex      *prometheus.Desc
-	durableIndex                                     *prometheus.Desc
+	durableIndex, checkpoints                        *prometheus.Desc
 }
 
 func newNodeCollector(node *raftlog.Node, store *kv.Store, engine *sql.Engine, feed *changefeed.Feed, dataDir string) *nodeCollector {
@@ -162,11 +162,13 @@ func newNodeCollector(node *raftlog.Node, store *kv.Store, engine *sql.Engine, f
 		subscribers:     d("logdb_changefeed_subscribers", "Changefeed subscriptions open on this node (SUBSCRIBE streams and cursors)."),
 		delivered:       d("logdb_changefeed_changes_delivered_total", "Changes delivered to subscribers on this node (progress rows included)."),
 		slotLag:         d("logdb_changefeed_slot_lag_entries", "Log entries applied on this node after the slot's confirmed position.", "slot"),
+		slotLagSeconds:  d("logdb_changefeed_slot_lag_seconds", "Age of the oldest change the slot has not confirmed (0 when it is caught up).", "slot"),
 		stateBytes:      d("logdb_state_db_size_bytes", "Size of the state database file (state.db)."),
 		walBytes:        d("logdb_wal_size_bytes", "Size of the raft WAL segment files on disk."),
 		firstIndex:      d("logdb_log_first_index", "First log index retained on this node (the retention floor)."),
 		lastIndex:       d("logdb_log_last_index", "Last log index on this node."),
 		durableIndex:    d("logdb_state_durable_index", "Applied index of the newest state checkpoint (the log is never trimmed above it)."),
+		checkpoints:     d("logdb_state_checkpoint_duration_seconds", "Time to write each state checkpoint (a synced copy of state.db), every --checkpoint-interval."),
 	}
 }
 
@@ -209,12 +211,11 @@ func (c *nodeCollector) Collect(ch chan<- prometheus.Metric) {
 		slots, err := c.feed.Slots(txn)
 		txn.Release()
 		if err == nil {
+			now := time.Now()
 			for _, s := range slots {
-				lag := float64(0)
-				if idx := s.ConfirmedLSN >> 24; st.Applied > idx {
-					lag = float64(st.Applied - idx)
-				}
-				gauge(c.slotLag, lag, s.Name)
+				entries, age := c.feed.SlotLag(s, st.Applied, now) // after Release: it reads the log
+				gauge(c.slotLag, float64(entries), s.Name)
+				gauge(c.slotLagSeconds, age.Seconds(), s.Name)
 			}
 		}
 	}
@@ -226,6 +227,8 @@ func (c *nodeCollector) Collect(ch chan<- prometheus.Metric) {
 	gauge(c.firstIndex, float64(c.node.FirstIndex()))
 	gauge(c.lastIndex, float64(c.node.LastIndex()))
 	gauge(c.durableIndex, float64(c.store.DurableIndex()))
+	n, total := c.store.CheckpointStats()
+	ch <- prometheus.MustNewConstSummary(c.checkpoints, n, total.Seconds(), nil)
 }
 
 func boolFloat(b bool) float64 {
