@@ -84,6 +84,13 @@ func TestStatActivity(t *testing.T) {
 		"SELECT state, query, xact_start IS NOT NULL, xact_start <= query_start FROM pg_stat_activity WHERE pid = $1", sleeperPID)
 	mustExec(t, ctx, sleeper, "ROLLBACK")
 
+	// docs/operations.md's queries for statements running over a minute.
+	checkQuery(t, ctx, watcher, "", `SELECT pid, usename, application_name, client_addr, now() - query_start AS running, query
+  FROM pg_stat_activity
+ WHERE state = 'active' AND now() - query_start > interval '1 minute'`)
+	checkQuery(t, ctx, watcher, "", `SELECT pg_cancel_backend(pid) FROM pg_stat_activity
+ WHERE state = 'active' AND now() - query_start > interval '1 minute' AND pid <> pg_backend_pid()`)
+
 	// No such backend: false, as in PostgreSQL.
 	checkQuery(t, ctx, watcher, "f|f", "SELECT pg_cancel_backend(2147483000), pg_terminate_backend(2147483000)")
 

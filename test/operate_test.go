@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -268,11 +270,16 @@ func TestClusterReadyz(t *testing.T) {
 	}
 	defer lc.Close(context.Background())
 	mustExec(t, ctx, lc, "CREATE TABLE r (id int PRIMARY KEY)")
+	mustExec(t, ctx, lc, "SELECT * FROM pg_create_logical_replication_slot('readyz_slot', 'pgoutput')")
 	for i := range 20 {
 		mustExec(t, ctx, lc, "INSERT INTO r VALUES ($1)", i)
 	}
+	if _, err := lc.Exec(ctx, "INSERT INTO r VALUES (1)"); sqlState(err) != "23505" { // errors_total has a series
+		t.Fatalf("duplicate key: %v", err)
+	}
 	lm, lbody := scrape(t, ctx, c.HTTP[leader])
 	promtoolCheck(t, lbody)
+	checkDeployFiles(t, lbody)
 	if lm["logdb_raft_is_leader"] != 1 || lm["logdb_raft_leader_id"] != float64(leader) {
 		t.Errorf("leader's metrics: is_leader %v, leader_id %v", lm["logdb_raft_is_leader"], lm["logdb_raft_leader_id"])
 	}
@@ -377,3 +384,79 @@ func checkJSONLog(t *testing.T, path string, id uint64) {
 		t.Errorf("node %d logged nothing", id)
 	}
 }
+
+// checkDeployFiles checks deploy/alerts.yml and deploy/grafana-dashboard.json
+// against a scrape: every logdb_ metric they name is in it, the alert
+// rules pass `promtool check rules`, and so does every dashboard query
+// (as a recording rule, with Grafana's variables filled in).
+func checkDeployFiles(t *testing.T, scrapeBody string) {
+	t.Helper()
+	alerts, err := os.ReadFile("../deploy/alerts.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dashText, err := os.ReadFile("../deploy/grafana-dashboard.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dash struct {
+		Panels []struct {
+			Title   string
+			Targets []struct{ Expr string }
+		}
+	}
+	if err := json.Unmarshal(dashText, &dash); err != nil {
+		t.Fatalf("deploy/grafana-dashboard.json: %v", err)
+	}
+	var exprs []string
+	for _, p := range dash.Panels {
+		if len(p.Targets) == 0 {
+			t.Errorf("dashboard panel %q has no query", p.Title)
+		}
+		for _, tg := range p.Targets {
+			exprs = append(exprs, strings.NewReplacer("$__rate_interval", "1m", "$instance", ".*").Replace(tg.Expr))
+		}
+	}
+
+	families := map[string]string{} // name → type, from the scrape's # TYPE lines
+	for _, line := range strings.Split(scrapeBody, "\n") {
+		if f := strings.Fields(line); len(f) == 4 && f[0] == "#" && f[1] == "TYPE" {
+			families[f[2]] = f[3]
+		}
+	}
+	names := metricName.FindAllString(string(alerts)+strings.Join(exprs, " "), -1)
+	for _, name := range names {
+		base := name
+		for _, suffix := range []string{"_bucket", "_sum", "_count"} {
+			if b, ok := strings.CutSuffix(name, suffix); ok && (families[b] == "histogram" || families[b] == "summary") {
+				base = b
+			}
+		}
+		if _, ok := families[base]; !ok {
+			t.Errorf("deploy files name %s, which the scrape does not have", name)
+		}
+	}
+
+	path, err := exec.LookPath("promtool")
+	if err != nil {
+		t.Log("promtool not installed: skipping `promtool check rules` of deploy/")
+		return
+	}
+	var rules strings.Builder
+	rules.WriteString("groups:\n  - name: dashboard\n    rules:\n")
+	for i, e := range exprs {
+		q, _ := json.Marshal(e) // a JSON string is a YAML string
+		fmt.Fprintf(&rules, "      - record: logdb:dashboard_query_%d\n        expr: %s\n", i, q)
+	}
+	dashRules := filepath.Join(t.TempDir(), "dashboard-rules.yml")
+	if err := os.WriteFile(dashRules, []byte(rules.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"../deploy/alerts.yml", dashRules} {
+		if out, err := exec.Command(path, "check", "rules", f).CombinedOutput(); err != nil {
+			t.Errorf("promtool check rules %s: %v\n%s", f, err, out)
+		}
+	}
+}
+
+var metricName = regexp.MustCompile(`logdb_[a-z_]+`)
