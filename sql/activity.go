@@ -48,6 +48,8 @@ func (k StatementKind) String() string {
 func statementKind(st stmt) StatementKind {
 	n := st.node
 	switch {
+	case st.ext != nil && st.ext.kind == extBackup:
+		return StmtOther
 	case st.ext != nil:
 		return StmtSubscribe
 	case n == nil:

@@ -4,6 +4,7 @@ package sql
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"net"
 	"sync"
@@ -48,6 +49,10 @@ type Config struct {
 	// it they return false.
 	Observer Observer
 	Backends Backends
+	// Backup, when set, serves BACKUP TO STDOUT: it writes a consistent
+	// backup of the node to w (backup.go). Nil: the statement fails with
+	// 0A000.
+	Backup func(ctx context.Context, w io.Writer) error
 }
 
 // Engine is the SQL engine of one node; it is safe for concurrent use and

@@ -80,6 +80,8 @@ func (s *Session) runExtStmt(ctx context.Context, x *extStmt, w ResultWriter) (*
 		return s.streamSubscribe(ctx, x.sub, w)
 	case extDeclare:
 		return s.declareSubscribe(ctx, x)
+	case extBackup:
+		return s.streamBackup(ctx, w) // backup.go
 	case extFetch:
 		c, ok := s.cursors[x.cursor]
 		if !ok {

@@ -25,6 +25,7 @@ const (
 	extCopySubscribe                    // COPY (SUBSCRIBE …) TO STDOUT
 	extDeclare                          // DECLARE name CURSOR FOR SUBSCRIBE …
 	extFetch                            // FETCH … name WITH (timeout = …)
+	extBackup                           // BACKUP TO STDOUT (backup.go)
 )
 
 // extStmt is a parsed front-parser statement; immutable once parsed (it
@@ -103,6 +104,8 @@ func looksExtension(s string) bool {
 				return true
 			}
 		}
+	case toks[0].is("backup"):
+		return true
 	case toks[0].is("fetch"), toks[0].is("move"):
 		for _, t := range toks {
 			if t.is("with") {
@@ -356,6 +359,14 @@ func parseExtStmt(s string) (*extStmt, error) {
 			return nil, err
 		}
 		x = &extStmt{kind: extCopySubscribe, sub: sub}
+	case p.accept("backup"):
+		if err := p.expect("to"); err != nil {
+			return nil, err
+		}
+		if err := p.expect("stdout"); err != nil {
+			return nil, err
+		}
+		x = &extStmt{kind: extBackup}
 	case p.accept("declare"):
 		name, err := p.ident()
 		if err != nil {

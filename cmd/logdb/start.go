@@ -86,6 +86,9 @@ func start(ctx context.Context, cfg startConfig) error {
 		Logger:      logger,
 		Observer:    newSQLObserver(reg),
 		Backends:    backends,
+		Backup: func(ctx context.Context, w io.Writer) error {
+			return writeBackup(ctx, w, node, store) // backup.go
+		},
 	})
 	if err != nil {
 		return fmt.Errorf("start sql engine: %w", err)
