@@ -52,7 +52,15 @@ type Config struct {
 	// Backup, when set, serves BACKUP TO STDOUT: it writes a consistent
 	// backup of the node to w (backup.go). Nil: the statement fails with
 	// 0A000.
-	Backup func(ctx context.Context, w io.Writer) error
+	Backup func(ctx context.Context, w io.Writer, req BackupRequest) error
+}
+
+// BackupRequest is what a BACKUP statement asks for: the state (BACKUP TO
+// STDOUT), or with Log the raft entries From through Through (BACKUP LOG
+// FROM n THROUGH m TO STDOUT), which a point-in-time restore replays.
+type BackupRequest struct {
+	Log           bool
+	From, Through uint64
 }
 
 // Engine is the SQL engine of one node; it is safe for concurrent use and

@@ -16,7 +16,7 @@ import (
 // backupChunk is how many bytes go in one CopyData message.
 const backupChunk = 256 << 10
 
-func (s *Session) streamBackup(ctx context.Context, w ResultWriter) (*cursor, error) {
+func (s *Session) streamBackup(ctx context.Context, req BackupRequest, w ResultWriter) (*cursor, error) {
 	if s.e.cfg.Backup == nil {
 		return nil, pgerror.New(pgerror.FeatureNotSupported, "BACKUP is not available on this node")
 	}
@@ -35,7 +35,7 @@ func (s *Session) streamBackup(ctx context.Context, w ResultWriter) (*cursor, er
 		return nil, err
 	}
 	bw := &copyDataWriter{w: cw, ctx: ctx}
-	err := s.e.cfg.Backup(ctx, bw)
+	err := s.e.cfg.Backup(ctx, bw, req)
 	if err == nil {
 		err = bw.flush()
 	}

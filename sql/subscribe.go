@@ -81,7 +81,7 @@ func (s *Session) runExtStmt(ctx context.Context, x *extStmt, w ResultWriter) (*
 	case extDeclare:
 		return s.declareSubscribe(ctx, x)
 	case extBackup:
-		return s.streamBackup(ctx, w) // backup.go
+		return s.streamBackup(ctx, x.backup, w) // backup.go
 	case extFetch:
 		c, ok := s.cursors[x.cursor]
 		if !ok {

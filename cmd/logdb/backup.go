@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"logdb/changefeed"
 	"logdb/kv"
 	"logdb/raftlog"
+	"logdb/sql"
 )
 
 // Online backup and restore.
@@ -203,28 +205,57 @@ func readBackup(r io.Reader, data io.Writer) (backupMeta, error) {
 	}
 }
 
-// restore installs a backup into an empty data directory as a new
-// single-node cluster whose only member is nodeID.
-func restore(from, dataDir string, nodeID uint64, stdout io.Writer) error {
-	f, err := os.Open(from)
+// restoreOpts is what `logdb restore` was asked to do.
+type restoreOpts struct {
+	From, DataDir string
+	NodeID        uint64
+	// Until, when set, is the LSN to restore to: the log after the
+	// backup is replayed up to it, read from the node at ConnStr.
+	Until   string
+	ConnStr string
+}
+
+// restore installs a backup into a new or empty data directory as a new
+// single-node cluster whose only member is o.NodeID, replaying the log up
+// to o.Until when set. On failure it removes what it wrote.
+func restore(ctx context.Context, o restoreOpts, stdout io.Writer) (err error) {
+	var until uint64
+	if o.Until != "" {
+		if until, err = parseLSN(o.Until); err != nil {
+			return fmt.Errorf("--until: %w", err)
+		}
+	}
+	f, err := os.Open(o.From)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
 	meta, err := readBackup(f, nil) // check it all before writing anything
 	if err != nil {
-		return fmt.Errorf("%s: %w", from, err)
+		return fmt.Errorf("%s: %w", o.From, err)
 	}
-	if ents, err := os.ReadDir(dataDir); err == nil && len(ents) > 0 {
-		return fmt.Errorf("--data-dir %s is not empty: restore only into a new directory", dataDir)
+	last, term := meta.Index, meta.Term
+	if o.Until != "" {
+		if last = untilIndex(until); last < meta.Index {
+			return fmt.Errorf("--until %s is before the backup's position %s: restore from an older backup", o.Until, meta.LSN)
+		}
 	}
-	if err := os.MkdirAll(dataDir, 0o755); err != nil {
+	if ents, err := os.ReadDir(o.DataDir); err == nil && len(ents) > 0 {
+		return fmt.Errorf("--data-dir %s is not empty: restore only into a new directory", o.DataDir)
+	}
+	if err := os.MkdirAll(o.DataDir, 0o755); err != nil {
 		return err
 	}
+	defer func() {
+		if err != nil {
+			os.RemoveAll(o.DataDir) // it was new or empty: leave nothing half restored
+		}
+	}()
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
-	store, err := kv.Open(filepath.Join(dataDir, "state.db"), kv.Options{})
+	quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	store, err := kv.Open(filepath.Join(o.DataDir, "state.db"), kv.Options{Merge: sql.MergeRow, Logger: quiet})
 	if err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
@@ -242,21 +273,29 @@ func restore(from, dataDir string, nodeID uint64, stdout io.Writer) error {
 	_, rerr := readBackup(f, pw)
 	pw.CloseWithError(rerr)
 	res := <-done
-	if cerr := store.Close(); res.err == nil {
-		res.err = cerr
-	}
 	switch {
 	case rerr != nil:
-		return fmt.Errorf("restore: reading %s: %w", from, rerr)
+		res.err = fmt.Errorf("restore: reading %s: %w", o.From, rerr)
 	case res.err != nil:
-		return fmt.Errorf("restore: state database: %w", res.err)
+		res.err = fmt.Errorf("restore: state database: %w", res.err)
 	case res.index != meta.Index:
-		return fmt.Errorf("restore: the state holds index %d, the metadata says %d: %w", res.index, meta.Index, errBadBackup)
+		res.err = fmt.Errorf("restore: the state holds index %d, the metadata says %d: %w", res.index, meta.Index, errBadBackup)
+	case last > meta.Index:
+		if term, res.err = replayLog(ctx, o.ConnStr, store, meta.Index+1, last); res.err != nil {
+			res.err = fmt.Errorf("restore: replaying the log after %s up to %s: %w", meta.LSN, o.Until, res.err)
+		}
 	}
-	if err := raftlog.Restore(filepath.Join(dataDir, "raft"), nodeID, meta.Index, meta.Term); err != nil {
+	if cerr := store.Close(); res.err == nil && cerr != nil {
+		res.err = fmt.Errorf("restore: %w", cerr)
+	}
+	if res.err != nil {
+		return res.err
+	}
+	if err := raftlog.Restore(filepath.Join(o.DataDir, "raft"), o.NodeID, last, term); err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
-	fmt.Fprintf(stdout, "restored %s into %s: LSN %s (index %d) as node %d of a new single-node cluster; start it with logdb start --data-dir %s\n",
-		from, dataDir, meta.LSN, meta.Index, nodeID, dataDir)
+	lsn := changefeed.FormatLSN(changefeed.EndLSN(last))
+	fmt.Fprintf(stdout, "restored %s into %s: LSN %s (index %d), the backup's LSN %s and %d log entries after it; node %d of a new single-node cluster: logdb start --data-dir %s\n",
+		o.From, o.DataDir, lsn, last, meta.LSN, last-meta.Index, o.NodeID, o.DataDir)
 	return nil
 }

@@ -24,10 +24,14 @@ Flags:
 `
 
 const restoreUsage = `Usage: logdb restore --from FILE --data-dir DIR [--node-id N]
+                     [--until LSN --host HOST --port PORT [--user USER]]
 
 Makes DIR (new or empty) a data directory holding the backup in FILE as a
 new single-node cluster: 'logdb start --data-dir DIR' brings it up, and
-SELECT logdb_add_node(...) grows it.
+SELECT logdb_add_node(...) grows it. With --until, the log after the
+backup is replayed up to the transaction holding LSN (point-in-time
+restore), read from the running node at --host/--port, which must still
+retain it.
 
 Flags:
 `
@@ -165,6 +169,10 @@ func runRestore(args []string, stdout, stderr io.Writer) int {
 	from := fs.String("from", "", "the backup file (required)")
 	dataDir := fs.String("data-dir", "", "the data directory to create (must be new or empty; required)")
 	nodeID := fs.Uint64("node-id", 1, "the restored node's raft id in its new cluster")
+	until := fs.String("until", "", "restore up to this LSN (X/Y): the backup, then the log read from --host/--port")
+	host := fs.String("host", "127.0.0.1", "with --until: the SQL host of a node that retains the log")
+	port := fs.Int("port", 5433, "with --until: that node's SQL port")
+	user := fs.String("user", "logdb", "with --until: user name")
 	fs.Usage = func() { fmt.Fprint(fs.Output(), restoreUsage); fs.PrintDefaults() }
 	if code, done := parseSubcommand(fs, args, stdout); done {
 		return code
@@ -177,7 +185,9 @@ func runRestore(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "logdb restore: --node-id must be positive")
 		return 2
 	}
-	if err := restore(*from, *dataDir, *nodeID, stdout); err != nil {
+	o := restoreOpts{From: *from, DataDir: *dataDir, NodeID: *nodeID, Until: *until,
+		ConnStr: fmt.Sprintf("host=%s port=%d user=%s dbname=logdb sslmode=disable application_name=logdb_restore connect_timeout=10", *host, *port, *user)}
+	if err := restore(context.Background(), o, stdout); err != nil {
 		fmt.Fprintln(stderr, "logdb restore:", err)
 		return 1
 	}

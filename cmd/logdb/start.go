@@ -86,7 +86,10 @@ func start(ctx context.Context, cfg startConfig) error {
 		Logger:      logger,
 		Observer:    newSQLObserver(reg),
 		Backends:    backends,
-		Backup: func(ctx context.Context, w io.Writer) error {
+		Backup: func(ctx context.Context, w io.Writer, req sql.BackupRequest) error {
+			if req.Log {
+				return writeLog(w, node, req.From, req.Through) // pitr.go
+			}
 			return writeBackup(ctx, w, node, store) // backup.go
 		},
 	})
