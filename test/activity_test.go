@@ -91,6 +91,35 @@ func TestStatActivity(t *testing.T) {
 	checkQuery(t, ctx, watcher, "", `SELECT pg_cancel_backend(pid) FROM pg_stat_activity
  WHERE state = 'active' AND now() - query_start > interval '1 minute' AND pid <> pg_backend_pid()`)
 
+	// A FETCH waiting on the changefeed shows its wait event.
+	feeder := mustConnect(t, n)
+	feederPID := feeder.PgConn().PID()
+	mustExec(t, ctx, watcher, "CREATE TABLE IF NOT EXISTS activity_feed (id int PRIMARY KEY)")
+	fetched := make(chan error, 1)
+	go func() {
+		tx, err := feeder.Begin(ctx)
+		if err == nil {
+			if _, err = tx.Exec(ctx, "DECLARE f CURSOR FOR SUBSCRIBE activity_feed"); err == nil {
+				_, err = tx.Exec(ctx, "FETCH 10 f WITH (timeout = '30s')")
+			}
+			_ = tx.Rollback(context.Background())
+		}
+		fetched <- err
+	}()
+	deadline = time.Now().Add(10 * time.Second)
+	for queryText(t, ctx, watcher, "SELECT coalesce(max(wait_event), '') FROM pg_stat_activity WHERE pid = $1", feederPID) != "WalSenderWaitForWAL" {
+		if time.Now().After(deadline) {
+			t.Fatal("a FETCH waiting for changes does not show wait_event WalSenderWaitForWAL")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	checkQuery(t, ctx, watcher, "active|IPC|FETCH 10 f WITH (timeout = '30s')",
+		"SELECT state, wait_event_type, query FROM pg_stat_activity WHERE pid = $1", feederPID)
+	mustExec(t, ctx, watcher, "INSERT INTO activity_feed VALUES (1)") // ends the wait
+	if err := <-fetched; err != nil {
+		t.Fatalf("FETCH: %v", err)
+	}
+
 	// No such backend: false, as in PostgreSQL.
 	checkQuery(t, ctx, watcher, "f|f", "SELECT pg_cancel_backend(2147483000), pg_terminate_backend(2147483000)")
 

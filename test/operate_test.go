@@ -352,6 +352,23 @@ func TestClusterReadyz(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 
+	// A backup through the follower restores as a cluster of its own.
+	file := filepath.Join(t.TempDir(), "follower.backup")
+	host, port, _ := strings.Cut(c.Nodes[follower].Addr, ":")
+	if out, err := exec.CommandContext(ctx, logdbBin, "backup", "--host", host, "--port", port, "--to", file).CombinedOutput(); err != nil {
+		t.Fatalf("logdb backup through follower %d: %v\n%s", follower, err, out)
+	} else if !strings.Contains(string(out), fmt.Sprintf("through node %d", follower)) {
+		t.Errorf("logdb backup through follower %d: %s", follower, out)
+	}
+	restored := t.TempDir()
+	if out, err := exec.CommandContext(ctx, logdbBin, "restore", "--from", file, "--data-dir", restored).CombinedOutput(); err != nil {
+		t.Fatalf("logdb restore: %v\n%s", err, out)
+	}
+	rn := mustStartNode(t, restored)
+	rc := mustConnect(t, rn)
+	checkQuery(t, ctx, rc, "21", "SELECT count(*) FROM r")
+	checkQuery(t, ctx, rc, "1|leader", "SELECT count(*), max(role) FROM logdb_cluster")
+
 	for id, n := range c.Nodes {
 		checkJSONLog(t, n.Log, id)
 	}
