@@ -183,6 +183,7 @@
 // goroutine (sql: release the session's snapshot before a FETCH waits).
 // CurrentLSN and the slot functions are safe inside a transaction.
 //
+// Feed.Stats (open subscriptions, changes delivered) is for metrics.
 // Feed's methods are safe for concurrent use. A Subscription is used by one
 // goroutine at a time; to stop a blocked Next or Fetch, cancel its context
 // (Feed.Close ends every wait with ErrClosed). Returned Changes own their

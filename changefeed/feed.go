@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"logdb/kv"
@@ -70,6 +71,21 @@ type Feed struct {
 	// curFallback: the largest fallback answer given; answers never go
 	// below it
 	curFallback uint64
+
+	// subscribers and delivered back Stats.
+	subscribers atomic.Int64
+	delivered   atomic.Uint64
+}
+
+// Stats are the feed's counts for metrics.
+type Stats struct {
+	Subscribers int64  // subscriptions open now
+	Delivered   uint64 // changes returned by Next and Fetch since New (progress rows included)
+}
+
+// Stats returns the feed's counts. Safe from any goroutine.
+func (f *Feed) Stats() Stats {
+	return Stats{Subscribers: f.subscribers.Load(), Delivered: f.delivered.Load()}
 }
 
 // currentLSN remembers the LSN of the last change up to index, and the

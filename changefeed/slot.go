@@ -262,3 +262,43 @@ func errSlotLost(name string) error {
 		Message: fmt.Sprintf("can no longer get changes from replication slot \"%s\"", name),
 		Detail:  "This slot has been invalidated because it exceeded the maximum reserved size (--max-slot-retention)."}
 }
+
+// slotLagScan bounds how many entries SlotLag reads looking for the first
+// one with a commit time (no-ops and counter increments have none).
+const slotLagScan = 64
+
+// SlotLag reports how far slot s is behind this node's applied index: the
+// entries applied after its confirmed position (an entry it has consumed
+// only part of counts), and the age of the oldest of them, from its commit
+// time (0 when there is none, or none with a commit time among the first
+// few). For metrics. It reads the log: call it with no kv.Txn open on the
+// calling goroutine.
+func (f *Feed) SlotLag(s Slot, applied uint64, now time.Time) (entries uint64, age time.Duration) {
+	first := IndexOf(s.ConfirmedLSN)
+	if SeqOf(s.ConfirmedLSN) == MaxSeq {
+		first++
+	}
+	first = max(first, f.cfg.Log.FirstIndex())
+	if first > applied {
+		return 0, 0
+	}
+	entries = applied - first + 1
+	ents, err := f.cfg.Log.Entries(first, min(applied, first+slotLagScan-1)+1)
+	if err != nil {
+		return entries, 0
+	}
+	for _, e := range ents {
+		if len(e.Data) == 0 {
+			continue
+		}
+		c, err := kv.DecodeCommand(e.Data)
+		if err != nil || c.CommitTime == 0 {
+			continue
+		}
+		if age = now.Sub(time.UnixMicro(c.CommitTime)); age < 0 {
+			age = 0
+		}
+		break
+	}
+	return entries, age
+}

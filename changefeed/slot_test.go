@@ -206,3 +206,36 @@ func FuzzDecodeSlot(f *testing.F) {
 		}
 	})
 }
+
+func TestSlotLag(t *testing.T) {
+	e := newEnv(t)
+	e.createTable("orders", ordersDef) // 1
+	txn := e.begin()
+	slot, err := e.feed.CreateSlot(txn, "lag", "logdb", testTime)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.mustCommit(txn) // 2
+	for i := range 3 {
+		txn := e.begin()
+		e.insert(txn, "orders", int64(i), "x", nil)
+		e.mustCommit(txn) // 3..5
+	}
+	now := testTime.Add(time.Minute)
+	for _, c := range []struct {
+		confirmed uint64
+		entries   uint64
+		age       time.Duration
+	}{
+		{slot.ConfirmedLSN, 4, time.Minute}, // EndLSN(1): entries 2..5 are behind
+		{LSN(5, 1), 1, time.Minute},         // part of entry 5 is not consumed
+		{LSN(5, 0), 1, time.Minute},
+		{EndLSN(5), 0, 0}, // caught up
+	} {
+		s := slot
+		s.ConfirmedLSN = c.confirmed
+		if entries, age := e.feed.SlotLag(s, 5, now); entries != c.entries || age != c.age {
+			t.Errorf("SlotLag at %s: %d entries, %v; want %d, %v", FormatLSN(c.confirmed), entries, age, c.entries, c.age)
+		}
+	}
+}

@@ -123,6 +123,7 @@ func (f *Feed) Subscribe(ctx context.Context, req Request) (*Subscription, error
 		}
 		s.slot = req.Slot
 	}
+	f.subscribers.Add(1) // Close takes it back
 	if err := s.start(slot); err != nil {
 		s.Close()
 		return nil, err
@@ -257,6 +258,7 @@ func (s *Subscription) Close() {
 		return
 	}
 	s.closed = true
+	s.f.subscribers.Add(-1)
 	s.endSnapshot()
 	s.batch, s.ent = nil, entryState{}
 	if s.slot != "" {
@@ -297,7 +299,11 @@ func (s *Subscription) Position() uint64 {
 // progress row at least once a second. After an error other than ctx's,
 // the subscription is unusable: Close it.
 func (s *Subscription) Next(ctx context.Context) (Change, error) {
-	return s.next(ctx, true)
+	c, err := s.next(ctx, true)
+	if err == nil {
+		s.f.delivered.Add(1)
+	}
+	return c, err
 }
 
 // Fetch returns up to max changes: it waits at most timeout for the first
@@ -332,6 +338,7 @@ func (s *Subscription) Fetch(ctx context.Context, max int, timeout time.Duration
 		}
 		out = append(out, c)
 	}
+	s.f.delivered.Add(uint64(len(out)))
 	return out, nil
 }
 

@@ -276,8 +276,16 @@ func (s *Store) Checkpoint() (uint64, error) {
 		return 0, fmt.Errorf("kv: checkpoint at %d: %w", index, err)
 	}
 	s.ckptIndex.Store(index)
+	s.ckptNanos.Add(uint64(time.Since(start)))
+	s.ckptCount.Add(1)
 	s.logger.Info("kv checkpoint", "checkpoint_index", index, "bytes", size, "took", time.Since(start).Round(time.Millisecond))
 	return index, nil
+}
+
+// CheckpointStats returns how many checkpoints Checkpoint wrote since Open
+// and their total duration (metrics). Safe from any goroutine.
+func (s *Store) CheckpointStats() (count uint64, total time.Duration) {
+	return s.ckptCount.Load(), time.Duration(s.ckptNanos.Load())
 }
 
 // installCheckpoint makes the synced bbolt file at src (holding index) the

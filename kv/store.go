@@ -86,9 +86,12 @@ type Store struct {
 	files     files
 	boot      string
 	ckptIndex atomic.Uint64
-	ckptMu    sync.Mutex
-	ckptKick  chan struct{}
-	ckptDone  chan struct{}
+	// ckptCount and ckptNanos count the checkpoints written and their
+	// total time (CheckpointStats).
+	ckptCount, ckptNanos atomic.Uint64
+	ckptMu               sync.Mutex
+	ckptKick             chan struct{}
+	ckptDone             chan struct{}
 
 	// applyMu serializes Apply (callers already use one goroutine; this makes
 	// a misuse slow rather than corrupting) and guards the fields below.

@@ -182,7 +182,7 @@ func (c *conn) loop() {
 func (c *conn) receiveFailed(err error) {
 	var tooBig *pgproto3.ExceededMaxBodyLenErr
 	if sockErr := c.rd.socketError(); sockErr != nil {
-		if c.srv.shuttingDown.Load() && errors.Is(sockErr, os.ErrDeadlineExceeded) {
+		if (c.srv.shuttingDown.Load() || c.doomedBy() == errAdminShutdown) && errors.Is(sockErr, os.ErrDeadlineExceeded) {
 			c.fatal(adminShutdownError())
 		} else {
 			c.srv.log.Debug("connection lost", "pid", c.pid, "err", err)
@@ -195,6 +195,13 @@ func (c *conn) receiveFailed(err error) {
 		return
 	}
 	c.fatal(&pgerror.Error{Code: pgerror.ProtocolViolation, Message: "invalid frontend message: " + err.Error()})
+}
+
+// doomedBy is why the connection must end (terminal), nil if it need not.
+func (c *conn) doomedBy() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.terminal
 }
 
 // fatal sends a FATAL error and marks the connection to end.

@@ -94,6 +94,12 @@
 //     notices the shutdown at its next ReadyForQuery and ends the same way.
 //     When Shutdown's context ends, running statements are canceled (they
 //     report FATAL 57P01) and, after a short grace, sockets are closed.
+//   - pg_cancel_backend and pg_terminate_backend reach a connection by its
+//     process id alone (no secret key) through Server.CancelBackend, which
+//     cancels its running statement like a CancelRequest (57014), and
+//     Server.TerminateBackend, which dooms it with errAdminShutdown: its
+//     statement is canceled or its idle read woken, and the client gets
+//     FATAL 57P01.
 //
 // conn.mu guards what those other goroutines touch: the connection state,
 // the statement context and its cancel function. Server.mu guards the

@@ -234,6 +234,42 @@ func (s *Server) cancel(pid, secret uint32) {
 	c.cancelStatement(errCanceledByUser)
 }
 
+// CancelBackend cancels the running statement of the connection whose
+// process id is pid, as a CancelRequest with its key would
+// (pg_cancel_backend). It reports whether such a connection exists; one
+// running nothing is left alone, as in PostgreSQL.
+func (s *Server) CancelBackend(pid int32) bool {
+	c := s.byProcessID(pid)
+	if c == nil {
+		return false
+	}
+	c.cancelStatement(errCanceledByUser)
+	return true
+}
+
+// TerminateBackend ends the connection whose process id is pid with FATAL
+// 57P01 (pg_terminate_backend): a running statement is canceled, an idle
+// connection is woken from its read. It reports whether such a connection
+// exists.
+func (s *Server) TerminateBackend(pid int32) bool {
+	c := s.byProcessID(pid)
+	if c == nil {
+		return false
+	}
+	c.cancelStatement(errAdminShutdown)
+	c.interruptIfIdle()
+	return true
+}
+
+func (s *Server) byProcessID(pid int32) *conn {
+	if pid <= 0 {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.byPID[uint32(pid)]
+}
+
 // Shutdown stops accepting connections, ends idle connections with FATAL
 // 57P01, and waits for busy ones to finish their current message batch
 // (they are then ended the same way). A connection in an open transaction

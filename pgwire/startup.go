@@ -165,6 +165,7 @@ func (c *conn) start(p *startupPacket) bool {
 	}
 
 	params, perr := sessionParams(p.params)
+	params.ClientAddr = c.nc.RemoteAddr()
 	if perr != nil {
 		c.fatal(perr)
 		return false

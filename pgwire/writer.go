@@ -183,6 +183,9 @@ var (
 func toPgError(ctx context.Context, err error) *pgerror.Error {
 	var pe *pgerror.Error
 	if errors.As(err, &pe) {
+		if pe.Code == pgerror.QueryCanceled && context.Cause(ctx) == errAdminShutdown {
+			return adminShutdownError() // the Session saw a cancel; it was a shutdown or pg_terminate_backend
+		}
 		return pe
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {

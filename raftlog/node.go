@@ -40,6 +40,9 @@ type Config struct {
 	ElectionTicks    int           // default 10
 	HeartbeatTicks   int           // default 1
 	Logger           *slog.Logger
+	// Observer, when set, receives fsync durations and Ready sizes as they
+	// happen (metrics.go); Node.Counters has the cumulative counts.
+	Observer Observer
 
 	// segmentSize overrides the WAL segment size (tests).
 	segmentSize int64
@@ -112,6 +115,8 @@ type Node struct {
 	role        atomic.Value  // string
 	applyBatchN atomic.Uint64 // StateMachine.Apply calls (benchmarks)
 	stats       loopStats     // see loopstats.go
+	counters    counters      // see metrics.go
+	observer    Observer      // Config.Observer or noObserver
 	// progress is the leader's view of its followers, as of the last tick
 	// (nil when not leading).
 	progress   atomic.Pointer[map[uint64]memberProgress]
@@ -204,6 +209,10 @@ func Open(cfg Config) (*Node, error) {
 		done:      make(chan struct{}),
 		removed:   make(chan struct{}),
 		refused:   newRefusals(logger),
+		observer:  cfg.Observer,
+	}
+	if n.observer == nil {
+		n.observer = noObserver{}
 	}
 	n.validator, _ = cfg.StateMachine.(ProposalValidator)
 	n.applier = newApplier(n)
@@ -388,6 +397,7 @@ func (n *Node) turn(last *time.Time) error {
 	}
 	n.stats.readies.Add(1)
 	n.stats.entries.Add(uint64(len(rd.Entries)))
+	n.observer.ObserveReady(len(rd.Entries))
 	n.stats.committed.Add(uint64(len(rd.CommittedEntries)))
 	n.stats.msgs.Add(uint64(len(rd.Messages)))
 	if err := n.handleReady(rd); err != nil {
@@ -482,8 +492,10 @@ func (n *Node) handleReady(rd raft.Ready) error {
 		return err
 	}
 	if sync {
+		d := time.Since(syncStart)
 		n.stats.syncs.Add(1)
-		n.stats.syncNs.Add(uint64(time.Since(syncStart)))
+		n.stats.syncNs.Add(uint64(d))
+		n.observer.ObserveFsync(d)
 	}
 	if sync {
 		_, n.durable = n.wal.bounds()

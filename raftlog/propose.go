@@ -132,6 +132,15 @@ func (r *registry) failAll(err error) {
 // appended. After the node stops, Propose returns an error wrapping
 // ErrStopped (and the fatal error, if that is why).
 func (n *Node) Propose(ctx context.Context, data []byte) (any, uint64, error) {
+	n.counters.proposals.Add(1)
+	res, index, err := n.propose(ctx, data)
+	if err != nil {
+		n.counters.proposalsFailed.Add(1)
+	}
+	return res, index, err
+}
+
+func (n *Node) propose(ctx context.Context, data []byte) (any, uint64, error) {
 	select {
 	case <-n.done:
 		return nil, 0, n.stoppedErr("propose")

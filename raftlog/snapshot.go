@@ -84,6 +84,7 @@ func (n *Node) SendSnapshot(w io.Writer) ([]byte, error) {
 	tr = binary.LittleEndian.AppendUint32(tr, uint32(len(csb)))
 	tr = append(tr, csb...)
 	tr = append(tr, encodePeers(peers)...)
+	n.counters.snapsSent.Add(1)
 	n.logger.Info("sent snapshot", "index", index, "term", term)
 	return tr, nil
 }
@@ -163,6 +164,7 @@ func (n *Node) ReceiveSnapshot(ctx context.Context, m *pb.Message, data io.Reade
 	if err := syncDir(n.snapDir()); err != nil {
 		return fmt.Errorf("raftlog: receive snapshot: %w", err)
 	}
+	n.counters.snapsReceived.Add(1)
 	n.logger.Info("received snapshot", "index", index, "term", term, "bytes", size, "from", m.GetFrom())
 	m.Snapshot = &pb.Snapshot{Data: tr[csEnd:], Metadata: &pb.SnapshotMetadata{ConfState: cs, Index: new(index), Term: new(term)}}
 	return n.step(m, true)

@@ -5,7 +5,9 @@ package sql
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"sync"
 	"time"
 
@@ -51,6 +53,24 @@ type Config struct {
 	// with 54000 (checkTxnSize). 0 means DefaultMaxTxnBytes; at most
 	// MaxTxnBytesLimit.
 	MaxTxnBytes int64
+	// Observer, when set, receives statement and transaction measurements
+	// (activity.go). Backends, when set, lets pg_cancel_backend and
+	// pg_terminate_backend reach other connections of this node; without
+	// it they return false.
+	Observer Observer
+	Backends Backends
+	// Backup, when set, serves BACKUP TO STDOUT: it writes a consistent
+	// backup of the node to w (backup.go). Nil: the statement fails with
+	// 0A000.
+	Backup func(ctx context.Context, w io.Writer, req BackupRequest) error
+}
+
+// BackupRequest is what a BACKUP statement asks for: the state (BACKUP TO
+// STDOUT), or with Log the raft entries From through Through (BACKUP LOG
+// FROM n THROUGH m TO STDOUT), which a point-in-time restore replays.
+type BackupRequest struct {
+	Log           bool
+	From, Through uint64
 }
 
 // DefaultMaxTxnBytes and MaxTxnBytesLimit bound Config.MaxTxnBytes: a
@@ -70,6 +90,8 @@ type Engine struct {
 	st        engineState
 	parses    *parseCache
 	listeners listenRegistry
+	sessions  sessionRegistry // live sessions, for pg_stat_activity (activity.go)
+	stats     engineStats     // pg_stat_database, pg_stat_user_tables (stats.go)
 }
 
 // NewEngine returns an Engine over the store. The catalog is read from the
@@ -98,6 +120,9 @@ type SessionParams struct {
 	Database        string // "logdb" or "postgres"; others fail with 3D000
 	ApplicationName string
 	Options         map[string]string // other startup parameters (DateStyle, TimeZone, search_path, ...)
+	// ClientAddr is the client's address (pg_stat_activity.client_addr);
+	// nil for none.
+	ClientAddr net.Addr
 }
 
 // NewSession starts a session; it fails with 3D000 for an unknown database.
@@ -188,6 +213,9 @@ type Session struct {
 	timedOut bool // the current statement's context expired by statement_timeout
 
 	notifier func(pid uint32, channel, payload string) // set by pgwire (SetNotifier)
+
+	act        activity // what pg_stat_activity shows (activity.go)
+	clientAddr net.Addr
 }
 
 // ParameterStatus returns the parameters to report at startup, in order.
@@ -272,6 +300,7 @@ func (s *Session) Sync(ctx context.Context) error { return s.sync(ctx) }
 
 // Close ends the session, rolling back any open transaction.
 func (s *Session) Close() {
+	s.e.sessions.remove(s)
 	s.e.unlisten(s, "")
 	s.closeCursors(true)
 	for name := range s.portals {

@@ -136,6 +136,8 @@ func init() {
 			}
 			return &builtinExpr{name: "pg_sleep", args: []expr{a}, ret: voidT, strict: true, fn: func(ec *execCtx, v []types.Datum) (types.Datum, error) {
 				d := time.Duration(v[0].(float64) * float64(time.Second))
+				ec.s.setWait("Timeout", "PgSleep")
+				defer ec.s.setWait("", "")
 				select {
 				case <-time.After(d):
 					return "", nil
@@ -144,11 +146,13 @@ func init() {
 				}
 			}}, nil
 		},
-		"txid_current":       xactID(int8T),
-		"pg_current_xact_id": xactID(types.T{OID: types.Xid8OID, Mod: -1}),
-		"nextval":            seqFunc("nextval"),
-		"currval":            seqFunc("currval"),
-		"setval":             seqFunc("setval"),
+		"pg_cancel_backend":    signalBackend("pg_cancel_backend", false),
+		"pg_terminate_backend": signalBackend("pg_terminate_backend", true),
+		"txid_current":         xactID(int8T),
+		"pg_current_xact_id":   xactID(types.T{OID: types.Xid8OID, Mod: -1}),
+		"nextval":              seqFunc("nextval"),
+		"currval":              seqFunc("currval"),
+		"setval":               seqFunc("setval"),
 		"lastval": func(p *planner, args []expr) (expr, error) {
 			return &builtinExpr{name: "lastval", ret: int8T, fn: func(ec *execCtx, _ []types.Datum) (types.Datum, error) {
 				if !ec.s.hasLast {

@@ -66,6 +66,8 @@ func (s *Session) catalogSchema(t *txnState) *pgcatalog.Schema {
 	}
 	sch.Cluster = s.e.clusterRows
 	sch.Replication = s.e.replicationStats
+	sch.Activity = s.e.activityRows
+	sch.DatabaseStats, sch.TableStats = s.e.databaseStats, s.e.tableStats
 	sch.Session = pgcatalog.SessionInfo{PID: int64(s.pid), ApplicationName: s.set.vals["application_name"], BackendStart: s.started}
 	sch.ReplicationSlots = s.replicationSlots(t)
 	s.schemaCache, s.schemaCat, s.schemaSettingsGen = sch, cat, s.set.gen

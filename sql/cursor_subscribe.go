@@ -111,7 +111,9 @@ func (s *Session) fetchSubscribe(ctx context.Context, c *sqlCursor, count int64,
 	}
 	var rows [][]types.Datum
 	if max > 0 {
+		s.setWait(waitFeedType, waitFeedEvent)
 		changes, err := c.sub.sc.Fetch(ctx, max, timeout)
+		s.setWait("", "")
 		if err != nil {
 			return nil, s.feedErr(ctx, err)
 		}

@@ -135,6 +135,23 @@
 // row that passes it is written (tableWriter, checkTxnSize), and the
 // proposer refuses a larger command at COMMIT with the same error.
 //
+// # Sessions as an operator sees them (activity.go)
+//
+// The Engine keeps a registry of its live sessions (added by NewSession,
+// removed by Close) for pg_stat_activity. What other goroutines may read
+// of a session — state, query, query_start, xact_start, state_change,
+// wait event, application_name — sits in Session.act under its own mutex,
+// written twice per statement (statementStarted, statementEnded) by the
+// session's goroutine and otherwise contended only while the view is
+// read. pg_cancel_backend and pg_terminate_backend go through
+// Config.Backends (pgwire's Server, wired by cmd/logdb). Config.Observer
+// receives each statement's kind, duration and error, each transaction's
+// outcome and each server-side 40001 retry, for metrics. The Engine also
+// keeps its own counters for pg_stat_database and pg_stat_user_tables
+// (stats.go): transactions by outcome, and rows inserted, updated and
+// deleted per table, gathered in the transaction by tableWriter and added
+// (atomically, per table) when it commits.
+//
 // # Concurrency
 //
 // Engine is safe for concurrent use: Engine.mu guards the cached catalog,

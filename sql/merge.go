@@ -284,6 +284,7 @@ func (d *dmlPlan) execMerge(ec *execCtx) (tag string, ok bool, err error) {
 	if !found {
 		return "UPDATE 0", true, nil
 	}
+	ec.tx.countRow(d.t.OID, rowUpdated)
 	return "UPDATE 1", true, nil
 }
 

@@ -45,6 +45,11 @@ func (e *Engine) newSession(p SessionParams) (*Session, error) {
 		}
 	}
 	s.set.changed = map[string]bool{}
+	s.clientAddr = p.ClientAddr
+	s.act.state, s.act.stateChange = stateIdle, s.started
+	s.act.appName, s.act.setGen = s.set.vals["application_name"], s.set.gen
+	e.sessions.add(s)
+	e.stats.db(db).sessions.Add(1)
 	return s, nil
 }
 
@@ -105,9 +110,18 @@ func (s *Session) guard(err *error) {
 }
 
 func (s *Session) simpleQuery(ctx context.Context, query string, w ResultWriter) (err error) {
+	var stmts []stmt
+	start := s.statementStarted(query)
+	defer func() {
+		kind := StmtOther
+		if len(stmts) > 0 {
+			kind = statementKind(stmts[len(stmts)-1])
+		}
+		s.statementEnded(kind, start, err)
+	}()
 	defer s.guard(&err)
 	s.closeUnnamed()
-	stmts, err := s.e.parse(query)
+	stmts, err = s.e.parse(query)
 	if err != nil {
 		s.failTxn()
 		return err
@@ -151,6 +165,7 @@ func (s *Session) autocommitRetry(ctx context.Context, st stmt, w ResultWriter) 
 		if pgerror.Code(err) != pgerror.SerializationFailure || ctx.Err() != nil {
 			return err
 		}
+		s.observeRetry()
 		// randomized backoff: contenders spread out instead of colliding again
 		max := time.Millisecond << min(attempt, 4)
 		select {
@@ -458,6 +473,8 @@ func (s *Session) execute(ctx context.Context, name string, maxRows int, w Resul
 	if err != nil {
 		return false, err
 	}
+	start := s.statementStarted(p.prep.SQL)
+	defer func() { s.statementEnded(statementKind(p.prep.ps.st), start, err) }()
 	ctx, cancel := s.stmtContext(ctx)
 	defer cancel()
 	defer func() {
@@ -538,6 +555,7 @@ func (s *Session) sync(ctx context.Context) (err error) {
 func (s *Session) replayImplicit(ctx context.Context, items []replayItem) error {
 	deadline := time.Now().Add(autocommitRetryFor)
 	for attempt := 0; time.Now().Before(deadline); attempt++ {
+		s.observeRetry()
 		max := time.Millisecond << min(attempt, 4)
 		select {
 		case <-time.After(time.Duration(rand.Int64N(int64(max))) + 100*time.Microsecond):

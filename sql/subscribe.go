@@ -80,6 +80,8 @@ func (s *Session) runExtStmt(ctx context.Context, x *extStmt, w ResultWriter) (*
 		return s.streamSubscribe(ctx, x.sub, w)
 	case extDeclare:
 		return s.declareSubscribe(ctx, x)
+	case extBackup:
+		return s.streamBackup(ctx, x.backup, w) // backup.go
 	case extFetch:
 		c, ok := s.cursors[x.cursor]
 		if !ok {
@@ -172,7 +174,9 @@ func (s *Session) streamSubscribe(ctx context.Context, sub *subscribeSpec, w Res
 	}
 	var buf []byte
 	for {
+		s.setWait(waitFeedType, waitFeedEvent)
 		changes, err := sc.Fetch(ctx, feedFetchBatch, -1)
+		s.setWait("", "")
 		if err != nil {
 			return nil, s.feedErr(ctx, err)
 		}

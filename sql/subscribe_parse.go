@@ -25,6 +25,7 @@ const (
 	extCopySubscribe                    // COPY (SUBSCRIBE …) TO STDOUT
 	extDeclare                          // DECLARE name CURSOR FOR SUBSCRIBE …
 	extFetch                            // FETCH … name WITH (timeout = …)
+	extBackup                           // BACKUP TO STDOUT (backup.go)
 )
 
 // extStmt is a parsed front-parser statement; immutable once parsed (it
@@ -36,6 +37,7 @@ type extStmt struct {
 	count   int64          // extFetch: rows wanted; -1 ALL
 	timeout time.Duration  // extFetch: -1 when not given
 	isMove  bool
+	backup  BackupRequest // extBackup
 }
 
 // subscribeSpec is SUBSCRIBE's targets and options.
@@ -103,6 +105,8 @@ func looksExtension(s string) bool {
 				return true
 			}
 		}
+	case toks[0].is("backup"):
+		return true
 	case toks[0].is("fetch"), toks[0].is("move"):
 		for _, t := range toks {
 			if t.is("with") {
@@ -257,6 +261,17 @@ type extParser struct {
 	i    int
 }
 
+// uint64 reads an unsigned integer literal.
+func (p *extParser) uint64() (uint64, error) {
+	t := p.peek()
+	n, err := strconv.ParseUint(t.num, 10, 64)
+	if t.num == "" || err != nil {
+		return 0, pgerror.New(pgerror.SyntaxError, "syntax error at or near \"%s\": an unsigned integer expected", t.text())
+	}
+	p.i++
+	return n, nil
+}
+
 func (p *extParser) peek() extToken {
 	if p.i < len(p.toks) {
 		return p.toks[p.i]
@@ -356,6 +371,32 @@ func parseExtStmt(s string) (*extStmt, error) {
 			return nil, err
 		}
 		x = &extStmt{kind: extCopySubscribe, sub: sub}
+	case p.accept("backup"):
+		x = &extStmt{kind: extBackup}
+		if p.accept("log") { // BACKUP LOG FROM n THROUGH m TO STDOUT: raft entries n..m
+			x.backup.Log = true
+			if err := p.expect("from"); err != nil {
+				return nil, err
+			}
+			if x.backup.From, err = p.uint64(); err != nil {
+				return nil, err
+			}
+			if err := p.expect("through"); err != nil {
+				return nil, err
+			}
+			if x.backup.Through, err = p.uint64(); err != nil {
+				return nil, err
+			}
+			if x.backup.From == 0 || x.backup.Through < x.backup.From {
+				return nil, pgerror.New(pgerror.InvalidParameterValue, "BACKUP LOG needs 0 < FROM <= THROUGH")
+			}
+		}
+		if err := p.expect("to"); err != nil {
+			return nil, err
+		}
+		if err := p.expect("stdout"); err != nil {
+			return nil, err
+		}
 	case p.accept("declare"):
 		name, err := p.ident()
 		if err != nil {

@@ -87,6 +87,8 @@ type txnState struct {
 	replay   []replayItem
 	noReplay bool
 	notifies []pendingNotify // NOTIFY, delivered at commit
+	rows     []rowCounts     // rows changed per table, for pg_stat_* (stats.go)
+	rowsBuf  [2]rowCounts    // rows' first backing array: no allocation for one or two tables
 }
 
 func (s *Session) undoSets(t *txnState) {
@@ -191,7 +193,7 @@ func (s *Session) beginBlock(readOnly bool) {
 
 // finishTxn commits (commit=true) or rolls back the open transaction and
 // returns the session to idle.
-func (s *Session) finishTxn(ctx context.Context, commit bool) error {
+func (s *Session) finishTxn(ctx context.Context, commit bool) (err error) {
 	t := s.tx
 	s.tx = nil
 	s.mode = modeIdle
@@ -201,6 +203,13 @@ func (s *Session) finishTxn(ctx context.Context, commit bool) error {
 	if t == nil {
 		return nil
 	}
+	defer func() {
+		committed := commit && !t.failed && err == nil
+		s.e.txnEnded(s.db, committed, t.rows)
+		if o := s.e.cfg.Observer; o != nil {
+			o.TransactionDone(committed)
+		}
+	}()
 	if t.kv == nil {
 		if !commit || t.failed {
 			s.undoSets(t)
@@ -256,6 +265,12 @@ func (s *Session) failTxn() {
 	default:
 		if s.tx != nil && s.tx.kv != nil {
 			s.tx.kv.Release()
+		}
+		if s.tx != nil {
+			s.e.txnEnded(s.db, false, nil)
+			if o := s.e.cfg.Observer; o != nil {
+				o.TransactionDone(false)
+			}
 		}
 		s.restoreLocals(s.tx)
 		s.tx = nil

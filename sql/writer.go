@@ -283,6 +283,7 @@ func (w *tableWriter) insert(ec *execCtx, row []types.Datum, oc *onConflictPlan)
 	for i, ix := range t.Indexes {
 		txn.Put(ix.Space, entries[i], key, nil)
 	}
+	ec.tx.countRow(t.OID, rowInserted)
 	if err := ec.checkTxnSize(); err != nil {
 		return nil, false, err
 	}
@@ -354,6 +355,7 @@ func (w *tableWriter) update(ec *execCtx, ref rowRef, old, newRow []types.Datum)
 			txn.Put(c.ix.Space, c.newK, newKey, ref.key)
 		}
 	}
+	ec.tx.countRow(t.OID, rowUpdated)
 	if err := ec.checkTxnSize(); err != nil {
 		return nil, err
 	}
@@ -367,6 +369,7 @@ func (w *tableWriter) delete(ec *execCtx, ref rowRef, old []types.Datum) error {
 		k, _ := w.indexKey(ix, old, ref.key)
 		txn.Delete(ix.Space, k, ref.key)
 	}
+	ec.tx.countRow(w.t.OID, rowDeleted)
 	return ec.checkTxnSize()
 }
 

@@ -29,12 +29,24 @@ type Cluster struct {
 	Nodes map[uint64]*Node
 	raft  map[uint64]string // raft addresses
 	extra []string          // more `logdb start` flags for every node
+	// HTTP, when set before the nodes start, gives each node an
+	// --http-listen address (newCluster, then startAll).
+	HTTP map[uint64]string
 }
 
 // mustStartCluster starts size nodes with the documented flags (every node
 // gets the same --peers) and waits until each serves SQL and a leader is
 // elected.
 func mustStartCluster(t *testing.T, size int, extra ...string) *Cluster {
+	t.Helper()
+	c := newCluster(t, size, extra...)
+	c.startAll()
+	return c
+}
+
+// newCluster prepares size nodes (addresses, data directories, cleanup)
+// without starting them; startAll starts them.
+func newCluster(t *testing.T, size int, extra ...string) *Cluster {
 	t.Helper()
 	requireLogdb(t)
 	c := &Cluster{t: t, Nodes: map[uint64]*Node{}, raft: map[uint64]string{}, extra: extra}
@@ -57,17 +69,23 @@ func mustStartCluster(t *testing.T, size int, extra ...string) *Cluster {
 			}
 		}
 	})
-	errc := make(chan error, size)
+	return c
+}
+
+// startAll starts every node and waits until each serves SQL and a leader
+// is elected.
+func (c *Cluster) startAll() {
+	c.t.Helper()
+	errc := make(chan error, len(c.Nodes))
 	for id := range c.Nodes {
 		go func() { errc <- c.start(id) }()
 	}
-	for range size {
+	for range c.Nodes {
 		if err := <-errc; err != nil {
-			t.Fatal(err)
+			c.t.Fatal(err)
 		}
 	}
-	c.mustLeader(testCtx(t, 30*time.Second))
-	return c
+	c.mustLeader(testCtx(c.t, 30*time.Second))
 }
 
 // peers is the --peers value of the current members.
@@ -90,6 +108,9 @@ func (c *Cluster) start(id uint64, more ...string) error {
 	n := c.Nodes[id]
 	args := append([]string{"start", "--node-id", fmt.Sprint(id), "--raft-listen", c.raft[id], "--peers", c.peers(),
 		"--data-dir", n.Dir, "--listen", n.Addr}, c.extra...)
+	if addr := c.HTTP[id]; addr != "" {
+		args = append(args, "--http-listen", addr)
+	}
 	args = append(args, more...)
 	logf, err := os.OpenFile(n.Log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {

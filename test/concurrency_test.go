@@ -24,7 +24,7 @@ func runWorkers(conns []*pgx.Conn, fn func(w int, c *pgx.Conn)) {
 }
 
 // TestAutocommitConflictsRetried: autocommit statements that conflict are
-// retried inside the server (DESIGN.md decision 6), so 8 clients
+// retried inside the server (docs/architecture.md, decision 6), so 8 clients
 // incrementing one counter and upserting one row see no error and lose no
 // increment. (PostgreSQL itself returns 40001 here, so logdb only.)
 func TestAutocommitConflictsRetried(t *testing.T) {

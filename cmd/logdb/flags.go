@@ -23,6 +23,8 @@ type startConfig struct {
 	// membership from the cluster instead of bootstrapping one.
 	Join     bool
 	LogLevel slog.Level
+	// LogFormat is "text" (logfmt-style key=value) or "json".
+	LogFormat string
 	// Retention and MaxSlotRetention are the changefeed's retention policy
 	// (feed.go).
 	Retention        time.Duration
@@ -36,6 +38,10 @@ type startConfig struct {
 	MaxExpressionDepth int
 	// MaxConnections bounds client sessions (53300 beyond it).
 	MaxConnections int
+	// HTTPListen serves /metrics, /healthz and /readyz (http.go); "" for
+	// none. Pprof adds Go's profiles there.
+	HTTPListen string
+	Pprof      bool
 }
 
 const startUsage = `Usage: logdb start [flags]
@@ -65,7 +71,10 @@ func parseStartFlags(args []string, stdout, stderr io.Writer) (startConfig, erro
 	fs.Int64Var(&cfg.MaxTxnBytes, "max-txn-bytes", sql.DefaultMaxTxnBytes, fmt.Sprintf("largest transaction, in bytes of its log entry (writes with their before images, messages); beyond it the transaction fails with SQLSTATE 54000 (at most %d)", sql.MaxTxnBytesLimit))
 	fs.IntVar(&cfg.MaxExpressionDepth, "max-expression-depth", sql.DefaultMaxExpressionDepth, fmt.Sprintf("deepest nesting of expressions, joins and set operations a statement may have; deeper ones fail with SQLSTATE 54001 before they are parsed (at most %d)", sql.MaxExpressionDepthLimit))
 	fs.IntVar(&cfg.MaxConnections, "max-connections", 500, "most client sessions at once; one more is refused with SQLSTATE 53300 (lowered at start to fit the open-file limit)")
+	fs.StringVar(&cfg.HTTPListen, "http-listen", "", "address for the operator's HTTP endpoints /metrics (Prometheus), /healthz and /readyz (host:port); empty: none")
+	fs.BoolVar(&cfg.Pprof, "pprof", false, "also serve Go's pprof profiles under /debug/pprof/ on --http-listen")
 	level := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	fs.StringVar(&cfg.LogFormat, "log-format", "text", "log line format: text (key=value) or json (one object a line); a cluster node's lines carry node=<id>")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), startUsage)
 		fs.PrintDefaults()
@@ -82,6 +91,12 @@ func parseStartFlags(args []string, stdout, stderr io.Writer) (startConfig, erro
 	}
 	if fs.NArg() > 0 {
 		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if cfg.Pprof && cfg.HTTPListen == "" {
+		return cfg, fmt.Errorf("--pprof needs --http-listen")
+	}
+	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
+		return cfg, fmt.Errorf("--log-format: %q is not text or json", cfg.LogFormat)
 	}
 	if err := cfg.LogLevel.UnmarshalText([]byte(*level)); err != nil {
 		return cfg, fmt.Errorf("--log-level: %w", err)

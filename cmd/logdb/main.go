@@ -1,5 +1,6 @@
 // Command logdb runs a logdb node: a PostgreSQL-compatible database over one
-// replicated log. See README.md for a tour and DESIGN.md for the architecture.
+// replicated log. See README.md for a tour and
+// docs/architecture.md for the architecture.
 package main
 
 import (
@@ -18,6 +19,10 @@ const usage = `logdb — a PostgreSQL-compatible database over one replicated lo
 
 Usage:
   logdb start [flags]   start a node (run 'logdb start --help' for its flags)
+  logdb backup --host H --port P --to FILE
+                        take an online backup through a running node
+  logdb restore --from FILE --data-dir DIR
+                        make DIR a new single-node cluster holding the backup
   logdb version         print the version
   logdb help            show this help
 
@@ -57,6 +62,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		return 0
+	case "backup":
+		return runBackup(args[1:], stdout, stderr) // backup_cmd.go
+	case "restore":
+		return runRestore(args[1:], stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "logdb: unknown command %q\n\n%s", args[0], usage)
 		return 2

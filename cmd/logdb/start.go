@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -23,7 +24,7 @@ import (
 // start runs a node until SIGTERM/SIGINT or a fatal error. It reads as the
 // list of parts being wired: state, log, SQL, wire.
 func start(ctx context.Context, cfg startConfig) error {
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	logger, raftLogger := newLogger(cfg, os.Stderr)
 	slog.SetDefault(logger)
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 		return fmt.Errorf("create data directory: %w", err)
@@ -41,13 +42,15 @@ func start(ctx context.Context, cfg startConfig) error {
 	}
 	defer store.Close()
 
+	reg := newRegistry() // metrics.go
 	rcfg := raftlog.Config{
 		NodeID:       cfg.NodeID,
 		Dir:          filepath.Join(cfg.DataDir, "raft"),
 		Peers:        cfg.Peers,
 		Join:         cfg.Join,
 		StateMachine: stateMachine{store},
-		Logger:       logger,
+		Logger:       raftLogger, // raftlog adds node=<id> itself
+		Observer:     newRaftObserver(reg),
 	}
 	if cfg.clustered() {
 		if rcfg.Transport, err = newRaftTransport(cfg, logger); err != nil {
@@ -77,6 +80,7 @@ func start(ctx context.Context, cfg startConfig) error {
 	}
 	defer stopFeed() // before the node shuts down and the store closes
 
+	backends := &serverBackends{}
 	engine, err := sql.NewEngine(sql.Config{
 		Feed:        feed,
 		Store:       store,
@@ -89,6 +93,14 @@ func start(ctx context.Context, cfg startConfig) error {
 
 		MaxTxnBytes:        cfg.MaxTxnBytes,
 		MaxExpressionDepth: cfg.MaxExpressionDepth,
+		Observer:           newSQLObserver(reg),
+		Backends:           backends,
+		Backup: func(ctx context.Context, w io.Writer, req sql.BackupRequest) error {
+			if req.Log {
+				return writeLog(w, node, req.From, req.Through) // pitr.go
+			}
+			return writeBackup(ctx, w, node, store) // backup.go
+		},
 	})
 	if err != nil {
 		return fmt.Errorf("start sql engine: %w", err)
@@ -99,8 +111,21 @@ func start(ctx context.Context, cfg startConfig) error {
 		return fmt.Errorf("listen for clients: %w", err)
 	}
 	srv := pgwire.NewServer(pgwire.Config{Engine: sqlEngine{engine}, Logger: logger, MaxConnections: maxConns})
+	backends.srv.Store(srv)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
+
+	ready := &readiness{node: node}
+	ready.acceptSQL.Store(true)
+	if cfg.HTTPListen != "" {
+		reg.MustRegister(newNodeCollector(node, store, engine, feed, cfg.DataDir))
+		stopHTTP, err := startHTTP(cfg.HTTPListen, cfg.Pprof, reg, ready, logger) // http.go
+		if err != nil {
+			srv.Close()
+			return err
+		}
+		defer stopHTTP()
+	}
 	logger.Info("logdb ready", "listen", ln.Addr().String(), "data_dir", cfg.DataDir, "node_id", cfg.NodeID, "version", version)
 
 	sigs := make(chan os.Signal, 1)
@@ -121,6 +146,7 @@ func start(ctx context.Context, cfg startConfig) error {
 		time.Sleep(time.Second)
 	case <-ctx.Done():
 	}
+	ready.acceptSQL.Store(false)
 	stopFeed() // ends SUBSCRIBE streams (57P01), so their connections can close
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -269,4 +295,36 @@ func (a sqlEngine) NewSession(p sql.SessionParams) (pgwire.Session, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// serverBackends lets sql's pg_cancel_backend and pg_terminate_backend
+// reach pgwire's connections (the server is made after the engine).
+type serverBackends struct{ srv atomic.Pointer[pgwire.Server] }
+
+func (b *serverBackends) CancelBackend(pid int32) bool {
+	srv := b.srv.Load()
+	return srv != nil && srv.CancelBackend(pid)
+}
+
+func (b *serverBackends) TerminateBackend(pid int32) bool {
+	srv := b.srv.Load()
+	return srv != nil && srv.TerminateBackend(pid)
+}
+
+// newLogger writes --log-format lines at --log-level to w. A cluster
+// node's every line carries its node id (node=N), so the logs of several
+// nodes can be merged; raftLogger is the logger without it, for raftlog,
+// which adds it to its own lines.
+func newLogger(cfg startConfig, w io.Writer) (logger, raftLogger *slog.Logger) {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	var h slog.Handler = slog.NewTextHandler(w, opts)
+	if cfg.LogFormat == "json" {
+		h = slog.NewJSONHandler(w, opts)
+	}
+	raftLogger = slog.New(h)
+	logger = raftLogger
+	if cfg.clustered() {
+		logger = logger.With("node", cfg.NodeID)
+	}
+	return logger, raftLogger
 }

@@ -339,24 +339,45 @@ func timeOrNull(t time.Time) any {
 
 func pgStatActivityRows(v *View, s *Schema) [][]types.Datum {
 	r := newRows(v)
-	si := s.Session
-	state := "active"
-	var addr, port any
-	if si.ClientAddr != "" {
-		addr, port = si.ClientAddr, si.ClientPort
-	} else {
-		port = int64(-1)
+	sessions := []SessionInfo{s.Session}
+	if s.Activity != nil {
+		sessions = s.Activity()
 	}
-	db := s.Database
-	if db == "" {
-		db = "logdb"
+	for _, si := range sessions {
+		var addr, port any
+		if si.ClientAddr != "" {
+			addr, port = si.ClientAddr, si.ClientPort
+		} else {
+			port = int64(-1)
+		}
+		db, user := si.Database, si.User
+		if db == "" {
+			db = s.Database
+		}
+		if db == "" {
+			db = "logdb"
+		}
+		if user == "" {
+			user = s.user()
+		}
+		state, changed := si.State, si.StateChange
+		if state == "" {
+			state = "active"
+		}
+		if changed.IsZero() {
+			changed = si.QueryStart
+		}
+		var waitType, wait any
+		if si.WaitEventType != "" {
+			waitType, wait = si.WaitEventType, si.WaitEvent
+		}
+		r.add("datid", databaseOID(indexOf(s.databases(), db), db), "datname", db, "pid", si.PID,
+			"usesysid", SuperuserOID, "usename", user, "application_name", si.ApplicationName,
+			"client_addr", addr, "client_port", port, "backend_start", timeOrNull(si.BackendStart),
+			"xact_start", timeOrNull(si.XactStart), "query_start", timeOrNull(si.QueryStart),
+			"state_change", timeOrNull(changed), "wait_event_type", waitType, "wait_event", wait,
+			"state", state, "query", si.Query, "backend_type", "client backend")
 	}
-	r.add("datid", databaseOID(indexOf(s.databases(), db), db), "datname", db, "pid", si.PID,
-		"usesysid", SuperuserOID, "usename", s.user(), "application_name", si.ApplicationName,
-		"client_addr", addr, "client_port", port, "backend_start", timeOrNull(si.BackendStart),
-		"xact_start", timeOrNull(si.XactStart), "query_start", timeOrNull(si.QueryStart),
-		"state_change", timeOrNull(si.QueryStart), "state", state, "query", si.Query,
-		"backend_type", "client backend")
 	return r.out
 }
 
@@ -406,6 +427,16 @@ func pgStatDatabaseRows(v *View, s *Schema) [][]types.Datum {
 		row := r.add("datid", databaseOID(i, name), "datname", name)
 		zeroCounters(v, row)
 		v.set(row, "numbackends", int64(boolInt(name == s.Database)))
+		if s.DatabaseStats != nil {
+			st := s.DatabaseStats(name)
+			v.set(row, "numbackends", st.Backends)
+			v.set(row, "xact_commit", st.XactCommit)
+			v.set(row, "xact_rollback", st.XactRollback)
+			v.set(row, "tup_inserted", st.TupInserted)
+			v.set(row, "tup_updated", st.TupUpdated)
+			v.set(row, "tup_deleted", st.TupDeleted)
+			v.set(row, "sessions", st.Sessions)
+		}
 	}
 	return r.out
 }

@@ -41,6 +41,27 @@ type Schema struct {
 	// Cluster, when set, lists the raft group's members for logdb_cluster
 	// (called when the view is read, so the rows are current).
 	Cluster func() []ClusterMember
+	// Activity, when set, lists every session of the node for
+	// pg_stat_activity (called when the view is read); nil: only Session.
+	Activity func() []SessionInfo
+	// DatabaseStats and TableStats, when set, give pg_stat_database's and
+	// pg_stat_user_tables' counters (called when the view is read); nil:
+	// zeros.
+	DatabaseStats func(database string) DatabaseStats
+	TableStats    func(oid uint32) TableStats
+}
+
+// DatabaseStats are one database's counters in pg_stat_database.
+type DatabaseStats struct {
+	Backends                            int64
+	XactCommit, XactRollback            int64
+	TupInserted, TupUpdated, TupDeleted int64
+	Sessions                            int64
+}
+
+// TableStats are one table's counters in pg_stat_user_tables.
+type TableStats struct {
+	Inserted, Updated, Deleted int64
 }
 
 // ReplicationStat is one row of pg_stat_replication: a connection
@@ -80,16 +101,22 @@ type UserView struct {
 	Definition string // pg_get_viewdef's text: " SELECT items.id,\n    items.name\n   FROM items;"
 }
 
-// SessionInfo is the current session as pg_stat_activity shows it.
+// SessionInfo is a session as pg_stat_activity shows it.
 type SessionInfo struct {
 	PID             int64
+	User            string // "" means Schema.User
+	Database        string // "" means Schema.Database
 	ApplicationName string
 	ClientAddr      string // "127.0.0.1", "" for a Unix socket
 	ClientPort      int64
 	BackendStart    time.Time
 	XactStart       time.Time // zero when idle
 	QueryStart      time.Time
-	Query           string // the statement being run
+	StateChange     time.Time // zero: QueryStart
+	State           string    // "active", "idle", "idle in transaction", …; "" means "active"
+	Query           string    // the statement being run, or the last one when idle
+	WaitEventType   string    // "" for none
+	WaitEvent       string
 }
 
 // ReplicationSlot is one row of pg_replication_slots.

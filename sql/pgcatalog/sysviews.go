@@ -76,14 +76,24 @@ func pgSequencesRows(v *View, s *Schema) [][]types.Datum {
 	return r.out
 }
 
-// logdb keeps no access statistics; the counters read zero and the
-// live-tuple count is the table's row estimate.
+// Row counts come from Schema.TableStats (rows inserted, updated and
+// deleted by committed transactions of this node since it started); scan
+// counters read zero and the live-tuple count is the table's row
+// estimate.
 func pgStatTablesRows(v *View, s *Schema) [][]types.Datum {
 	r := newRows(v)
 	for i := range s.Tables {
 		t := &s.Tables[i]
 		row := r.add("relid", t.OID, "schemaname", schemaOr(t.Schema), "relname", t.Name,
 			"n_live_tup", t.RowEstimate)
+		if s.TableStats != nil {
+			st := s.TableStats(t.OID)
+			v.set(row, "n_tup_ins", st.Inserted)
+			v.set(row, "n_tup_upd", st.Updated)
+			v.set(row, "n_tup_del", st.Deleted)
+			v.set(row, "n_mod_since_analyze", st.Inserted+st.Updated+st.Deleted)
+			v.set(row, "n_ins_since_vacuum", st.Inserted)
+		}
 		zeroCounters(v, row)
 		if len(t.Indexes) == 0 {
 			v.set(row, "idx_scan", nil)

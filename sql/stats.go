@@ -1,0 +1,122 @@
+package sql
+
+import (
+	"sync"
+	"sync/atomic"
+
+	"logdb/sql/pgcatalog"
+)
+
+// Statistics behind pg_stat_database and pg_stat_user_tables: counters of
+// this node since it started (as PostgreSQL's are per server), counting
+// the transactions run through its sessions. Rows are counted when their
+// transaction commits (PostgreSQL also counts those of aborted ones), and
+// writes undone by ROLLBACK TO still count.
+
+// engineStats are the Engine's counters; every field is atomic or
+// guarded by its own map's synchronization.
+type engineStats struct {
+	dbs    [2]dbStats // [0] logdb, [1] postgres: the two names of the one database
+	tables sync.Map   // table OID → *tableStats
+}
+
+type dbStats struct {
+	commits, rollbacks, sessions atomic.Int64
+	ins, upd, del                atomic.Int64
+}
+
+type tableStats struct {
+	ins, upd, del atomic.Int64
+}
+
+func (st *engineStats) db(name string) *dbStats {
+	if name == "postgres" {
+		return &st.dbs[1]
+	}
+	return &st.dbs[0]
+}
+
+// rowCounts are one transaction's row changes to one table.
+type rowCounts struct {
+	oid           uint32
+	ins, upd, del int64
+}
+
+// Row change kinds for txnState.countRow.
+const (
+	rowInserted = iota
+	rowUpdated
+	rowDeleted
+)
+
+// countRow records a row change in the transaction (a few tables per
+// transaction: a linear search).
+func (t *txnState) countRow(oid uint32, kind int) {
+	i := 0
+	for i < len(t.rows) && t.rows[i].oid != oid {
+		i++
+	}
+	if i == len(t.rows) {
+		if t.rows == nil {
+			t.rows = t.rowsBuf[:0]
+		}
+		t.rows = append(t.rows, rowCounts{oid: oid})
+	}
+	switch kind {
+	case rowInserted:
+		t.rows[i].ins++
+	case rowUpdated:
+		t.rows[i].upd++
+	default:
+		t.rows[i].del++
+	}
+}
+
+// txnEnded counts a transaction of session s; rows are those it changed
+// (added to the table counters only when it committed).
+func (e *Engine) txnEnded(db string, committed bool, rows []rowCounts) {
+	d := e.stats.db(db)
+	if !committed {
+		d.rollbacks.Add(1)
+		return
+	}
+	d.commits.Add(1)
+	for _, r := range rows {
+		v, ok := e.stats.tables.Load(r.oid)
+		if !ok {
+			v, _ = e.stats.tables.LoadOrStore(r.oid, &tableStats{})
+		}
+		ts := v.(*tableStats)
+		ts.ins.Add(r.ins)
+		ts.upd.Add(r.upd)
+		ts.del.Add(r.del)
+		d.ins.Add(r.ins)
+		d.upd.Add(r.upd)
+		d.del.Add(r.del)
+	}
+}
+
+// databaseStats fills pg_stat_database's counters for database name.
+func (e *Engine) databaseStats(name string) pgcatalog.DatabaseStats {
+	d := e.stats.db(name)
+	out := pgcatalog.DatabaseStats{
+		XactCommit: d.commits.Load(), XactRollback: d.rollbacks.Load(), Sessions: d.sessions.Load(),
+		TupInserted: d.ins.Load(), TupUpdated: d.upd.Load(), TupDeleted: d.del.Load(),
+	}
+	for _, s := range e.sessions.list() {
+		if e.stats.db(s.db) == d {
+			out.Backends++
+		}
+	}
+	return out
+}
+
+// tableStats fills pg_stat_user_tables' counters for table oid.
+func (e *Engine) tableStats(oid uint32) pgcatalog.TableStats {
+	v, ok := e.stats.tables.Load(oid)
+	if !ok {
+		return pgcatalog.TableStats{}
+	}
+	ts := v.(*tableStats)
+	return pgcatalog.TableStats{Inserted: ts.ins.Load(), Updated: ts.upd.Load(), Deleted: ts.del.Load()}
+}
