@@ -85,8 +85,15 @@ func (p *planner) compileAExpr(a *pg_query.A_Expr, sc *scope) (expr, error) {
 				return nil, err
 			}
 			if c, ok := r.(*constExpr); ok && name == "-" && c.v != nil {
-				if v, ok := c.v.(int64); ok && c.t.OID != types.UnknownOID {
-					return &constExpr{v: -v, t: c.t}, nil
+				switch c.t.OID {
+				case types.Int2OID, types.Int4OID, types.Int8OID:
+					// folded with the operator's own overflow check:
+					// -(-9223372036854775808) is 22003, not itself
+					v, err := types.NegateInt(c.t.OID, c.v.(int64))
+					if err != nil {
+						return nil, err
+					}
+					return &constExpr{v: v, t: c.t}, nil
 				}
 			}
 			if r, err = p.resolveUnknown(r); err != nil {

@@ -170,9 +170,31 @@ func init() {
 			return &out, nil
 		}
 	}
-	fl("ceil", math.Ceil, intRound(apd.RoundCeiling))
-	fl("ceiling", math.Ceil, intRound(apd.RoundCeiling))
-	fl("floor", math.Floor, intRound(apd.RoundFloor))
+	// apd's Ceil and Floor, not Quantize with a ceiling or floor rounder:
+	// Quantize looks at one discarded digit only, so ceil(0.001) was 0.
+	ceilFloor := func(up bool) func(d *apd.Decimal) (Datum, error) {
+		return func(d *apd.Decimal) (Datum, error) {
+			if !decFinite(d) {
+				return d, nil
+			}
+			var out apd.Decimal
+			c := decCtx(maxNumericDigits, apd.RoundHalfEven)
+			var err error
+			if up {
+				_, err = c.Ceil(&out, d)
+			} else {
+				_, err = c.Floor(&out, d)
+			}
+			if err != nil {
+				return nil, numericOverflow()
+			}
+			normalizeZero(&out)
+			return &out, nil
+		}
+	}
+	fl("ceil", math.Ceil, ceilFloor(true))
+	fl("ceiling", math.Ceil, ceilFloor(true))
+	fl("floor", math.Floor, ceilFloor(false))
 	fl("round", math.RoundToEven, intRound(apd.RoundHalfUp))
 	fl("trunc", math.Trunc, intRound(apd.RoundDown))
 	def("round", NumericOID, oids(NumericOID, Int4OID), func(_ *EvalContext, a []Datum) (Datum, error) {

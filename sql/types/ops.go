@@ -162,6 +162,10 @@ func init() {
 	registerArrayOps()
 }
 
+// NegateInt is the unary minus of an int2, int4 or int8 (22003 when the
+// result is out of the type's range).
+func NegateInt(t OID, v int64) (Datum, error) { return intArith(t, '-', 0, v) }
+
 func intArith(t OID, op byte, a, b int64) (Datum, error) {
 	lo, hi := intRange(t)
 	var r int64

@@ -1,0 +1,75 @@
+package test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// answerOf runs one statement with the simple protocol and returns its
+// rows as text ("a|b" per row, one row a line) or "ERROR <SQLSTATE>".
+func answerOf(ctx context.Context, c *pgx.Conn, sql string) string {
+	rows, err := c.Query(ctx, sql, pgx.QueryExecModeSimpleProtocol)
+	if err != nil {
+		return "ERROR " + sqlState(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var vals []string
+		for _, v := range rows.RawValues() {
+			if v == nil {
+				vals = append(vals, "NULL")
+			} else {
+				vals = append(vals, string(v))
+			}
+		}
+		out = append(out, strings.Join(vals, "|"))
+	}
+	if err := rows.Err(); err != nil {
+		return "ERROR " + sqlState(err)
+	}
+	return strings.Join(out, "\n")
+}
+
+// TestWrongAnswersMatchPostgres runs the statements that once gave silent
+// wrong answers (issue 14's list) on logdb and on PostgreSQL 15 and
+// compares the answers, errors included.
+func TestWrongAnswersMatchPostgres(t *testing.T) {
+	requireLogdb(t)
+	t.Parallel()
+	ctx := testCtx(t, 120*time.Second)
+	pg := mustStartPostgres(t)
+	pc := pg.connect(t)
+	lc := mustConnect(t, mustStartNode(t, t.TempDir()))
+	for _, c := range []*pgx.Conn{pc, lc} {
+		if _, err := c.Exec(ctx, "CREATE TABLE wa_ts (t timestamptz)"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Exec(ctx, "INSERT INTO wa_ts VALUES ('2024-01-02 03:04:05+00')"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, q := range []string{
+		// 5: numeric ceil and floor look past the first discarded digit
+		"SELECT ceil(0.0000001::numeric), ceil(0.001), ceiling(123.0001), floor(-0.001::numeric), floor(-0.0000001), ceil(-0.5::numeric)",
+		// 7: timestamptz to text, varchar and date in the session's zone
+		"SET TIME ZONE 'America/New_York'",
+		"SELECT t::text, t::varchar, t::date FROM wa_ts",
+		"SELECT '2024-01-02 03:04:05+00'::timestamptz::text, '2024-01-02 03:04:05+00'::timestamptz::date",
+		"SET TIME ZONE 'UTC'",
+		// 13: the negation of the most negative integer overflows
+		"SELECT -('-9223372036854775808'::int8)",
+		"SELECT -(-2147483648::int4)",
+		"SELECT -(-32768::int2)",
+		"SELECT -(-2147483648)",
+	} {
+		want, got := answerOf(ctx, pc, q), answerOf(ctx, lc, q)
+		if got != want {
+			t.Errorf("%s\n logdb: %q\n    pg: %q", q, got, want)
+		}
+	}
+}
