@@ -60,7 +60,9 @@ func (p *planner) coerce(e expr, to types.T, cc types.CastContext) (expr, error)
 			if x.v == nil {
 				return &constExpr{v: nil, t: to}, nil
 			}
-			if cc == types.CastExplicit && to.Mod >= 0 {
+			if cc == types.CastExplicit && to.Mod >= 0 && to.OID != types.IntervalOID {
+				// (an interval's typmod also decides how its text reads:
+				// INTERVAL '7' DAY is parsed with it, below)
 				// parse without the typmod, then apply it as an explicit
 				// cast does ('abcdef'::varchar(3) truncates)
 				base := types.T{OID: to.OID, Mod: -1}
@@ -407,9 +409,6 @@ func (p *planner) typeFromNode(tn *pg_query.TypeName) (types.T, error) {
 		return textT, nil // catalog regproc columns hold function names
 	case "regnamespace", "regrole", "regoper", "regoperator", "regprocedure", "regconfig", "regdictionary", "regcollation":
 		return oidT, nil // shown as numbers
-	}
-	if name == "interval" && len(mods) > 0 {
-		mods = nil // interval field restrictions are accepted and ignored
 	}
 	return types.TypeFromName(name, mods, len(tn.ArrayBounds))
 }

@@ -56,6 +56,15 @@ func TestWrongAnswersMatchPostgres(t *testing.T) {
 	for _, q := range []string{
 		// 5: numeric ceil and floor look past the first discarded digit
 		"SELECT ceil(0.0000001::numeric), ceil(0.001), ceiling(123.0001), floor(-0.001::numeric), floor(-0.0000001), ceil(-0.5::numeric)",
+		// 6: an interval's field qualifier: the unit of a bare number, and
+		// the fields it keeps
+		"SELECT INTERVAL '7' DAY, INTERVAL '2' HOUR, INTERVAL '1' YEAR, INTERVAL '90' MINUTE, INTERVAL '3' MONTH",
+		"SELECT INTERVAL '1 day 02:03:04' DAY TO HOUR, '1 year 2 months 3 days'::interval YEAR TO MONTH, '14 months'::interval YEAR",
+		"SELECT INTERVAL '1.23456' SECOND(2), INTERVAL '-1.5' SECOND(0), '1 day 02:03:04.5678'::interval(1)",
+		"CREATE TABLE wa_iv (a interval day, b interval(2), c interval hour to minute)",
+		"INSERT INTO wa_iv VALUES ('1 day 3 hours', '1.23456 seconds', '1 day 02:03:04')",
+		"SELECT a, b, c FROM wa_iv",
+		"SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'wa_iv'::regclass AND attnum > 0 ORDER BY attnum",
 		// 7: timestamptz to text, varchar and date in the session's zone
 		"SET TIME ZONE 'America/New_York'",
 		"SELECT t::text, t::varchar, t::date FROM wa_ts",

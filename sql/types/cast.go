@@ -153,6 +153,10 @@ func applyTypmod(d Datum, t T, explicit bool) (Datum, error) {
 		if ts, ok := d.(time.Time); ok {
 			return roundTimestamp(ts, t.Mod), nil
 		}
+	case IntervalOID:
+		if iv, ok := d.(Interval); ok {
+			return adjustInterval(iv, t.Mod), nil
+		}
 	}
 	if a, ok := d.(Array); ok {
 		et := a.Elem

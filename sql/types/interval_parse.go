@@ -11,7 +11,19 @@ import (
 // ParseInterval is interval_in: PostgreSQL's verbose form ("1 year 2 mons
 // 3 days 04:05:06", "@ 1 day ago", "1.5 hours"), ISO 8601 ("P1Y2M3DT4H5M6S")
 // and a bare number of seconds.
-func ParseInterval(s string) (Interval, error) {
+func ParseInterval(s string) (Interval, error) { return parseInterval(s, -1) }
+
+// parseInterval is interval_in with typmod mod: a bare number is in units
+// of the range's last field, and the result keeps only the range's fields.
+func parseInterval(s string, mod int32) (Interval, error) {
+	iv, err := parseIntervalUnits(s, mod)
+	if err != nil {
+		return iv, err
+	}
+	return adjustInterval(iv, mod), nil
+}
+
+func parseIntervalUnits(s string, mod int32) (Interval, error) {
 	bad := func() (Interval, error) {
 		return Interval{}, errDatetimeSyntax(IntervalOID, s)
 	}
@@ -99,7 +111,8 @@ func ParseInterval(s string) (Interval, error) {
 				i++
 				unit = toks[i]
 			} else {
-				unit = "s"
+				rng, _ := intervalRange(mod)
+				unit = bareUnit(rng)
 			}
 		}
 		unit = strings.TrimSuffix(unit, ",")

@@ -256,7 +256,7 @@ func typmodOf(oid OID, name string, mods []int32) (int32, error) {
 		}
 		return p, nil
 	case IntervalOID:
-		return -1, nil
+		return intervalTypmod(mods) // interval_typmod.go
 	}
 	if len(mods) > 0 {
 		return 0, pgerror.New(pgerror.SyntaxError, "type modifier is not allowed for type %q", name)
@@ -293,6 +293,8 @@ func FormatType(t T) string {
 		if t.Mod >= 0 {
 			mod = "(" + strconv.Itoa(int(t.Mod)) + ")"
 		}
+	case IntervalOID:
+		mod = formatIntervalMod(t.Mod)
 	}
 	switch t.OID {
 	case Int2OID:
@@ -324,6 +326,8 @@ func FormatType(t T) string {
 		return "time" + mod + " without time zone"
 	case CharOID:
 		return `"char"`
+	case IntervalOID:
+		return "interval" + mod
 	}
 	if i, ok := typeByOID[t.OID]; ok {
 		return i.Name

@@ -111,7 +111,7 @@ func ParseTextCtx(ctx *EvalContext, t T, s string) (Datum, error) {
 	case TimeOID:
 		return ParseTime(s, loc, txnTime(ctx))
 	case IntervalOID:
-		return ParseInterval(s)
+		return parseInterval(s, t.Mod)
 	case UUIDOID:
 		return ParseUUID(s)
 	case PgLSNOID:
