@@ -505,7 +505,7 @@ func (s *Session) copyOut(ec *execCtx, cs *pg_query.CopyStmt, o copyOpts, cw cop
 				}
 				txt := s.textValue(ec.tx, c.t, row[i])
 				if o.format == "csv" {
-					buf = appendCSV(buf, txt, o)
+					buf = appendCSV(buf, txt, o, len(cols) == 1)
 				} else {
 					buf = appendCopyEscaped(buf, txt, o.delim)
 				}
@@ -561,8 +561,12 @@ func appendCopyEscaped(dst []byte, s string, delim byte) []byte {
 	return dst
 }
 
-func appendCSV(dst []byte, s string, o copyOpts) []byte {
-	if s != "" && !strings.ContainsAny(s, string([]byte{o.delim, o.quote, '\n', '\r'})) && s != o.null {
+// appendCSV appends one CSV field, quoted when it must be: it holds the
+// delimiter, the quote or a line break, it reads as NULL, or (a single
+// column) it is \. alone on a line, which would read as the end of data.
+func appendCSV(dst []byte, s string, o copyOpts, singleColumn bool) []byte {
+	if s != "" && !strings.ContainsAny(s, string([]byte{o.delim, o.quote, '\n', '\r'})) && s != o.null &&
+		!(singleColumn && s == `\.`) {
 		return append(dst, s...)
 	}
 	dst = append(dst, o.quote)

@@ -178,6 +178,7 @@ func columnFromDef(ec *execCtx, d *ddl, t *tableDesc, cd *pg_query.ColumnDef, p 
 	c := &columnDesc{ID: t.NextCol, Name: cd.Colname, Type: typ, NotNull: cd.IsNotNull}
 	var rest []*pg_query.Constraint
 	identity := false
+	var identityOpts []*pg_query.Node // (START WITH 44 INCREMENT BY 2)
 	for _, cn := range cd.Constraints {
 		con := cn.GetConstraint()
 		switch con.Contype {
@@ -192,7 +193,7 @@ func columnFromDef(ec *execCtx, d *ddl, t *tableDesc, cd *pg_query.ColumnDef, p 
 			}
 			c.Default = def
 		case pg_query.ConstrType_CONSTR_IDENTITY:
-			identity = true
+			identity, identityOpts = true, con.Options
 		case pg_query.ConstrType_CONSTR_GENERATED:
 			return nil, nil, pgerror.Unsupported("generated columns")
 		default:
@@ -209,6 +210,9 @@ func columnFromDef(ec *execCtx, d *ddl, t *tableDesc, cd *pg_query.ColumnDef, p 
 			return nil, nil, err
 		}
 		sq.OwnerTab, sq.OwnerCol = t.OID, c.ID
+		if err := applySeqOptions(sq, c.Type, identityOpts); err != nil {
+			return nil, nil, err
+		}
 		if err := d.putSeq(sq); err != nil {
 			return nil, nil, err
 		}

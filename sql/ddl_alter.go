@@ -457,8 +457,17 @@ func createSequence(ec *execCtx, d *ddl, cs *pg_query.CreateSeqStmt, w ResultWri
 	if err != nil {
 		return err
 	}
+	if err := applySeqOptions(sq, typ, cs.Options); err != nil {
+		return err
+	}
+	return d.putSeq(sq)
+}
+
+// applySeqOptions applies CREATE SEQUENCE's options (and an identity
+// column's) to a new sequence of type typ.
+func applySeqOptions(sq *seqDesc, typ types.T, opts []*pg_query.Node) error {
 	startSet, minSet := false, false
-	for _, o := range cs.Options {
+	for _, o := range opts {
 		de := o.GetDefElem()
 		if de == nil {
 			continue
@@ -514,7 +523,7 @@ func createSequence(ec *execCtx, d *ddl, cs *pg_query.CreateSeqStmt, w ResultWri
 	if !startSet && sq.Increment > 0 {
 		sq.Start = sq.Min
 	}
-	return d.putSeq(sq)
+	return nil
 }
 
 func parseInt64(s string) (int64, bool) {

@@ -289,6 +289,9 @@ func (p *planner) compileFuncCall(fc *pg_query.FuncCall, sc *scope) (expr, error
 		}
 		args[i] = e
 	}
+	if fc.FuncVariadic && len(args) > 0 {
+		return p.variadicCall(name, args)
+	}
 	if (name == "extract" || name == "date_part") && len(args) == 2 {
 		// field names are case-insensitive
 		if c, ok := args[0].(*constExpr); ok {
@@ -299,6 +302,78 @@ func (p *planner) compileFuncCall(fc *pg_query.FuncCall, sc *scope) (expr, error
 	}
 	return p.callFunction(name, args, fc)
 }
+
+// variadicCall is f(a, VARIADIC arr): the function is resolved as if
+// called with arr's elements, which are passed one by one at run time
+// (concat(VARIADIC array['a', 'b']) is concat('a', 'b')).
+func (p *planner) variadicCall(name string, args []expr) (expr, error) {
+	last := len(args) - 1
+	arr, err := p.resolveUnknown(args[last])
+	if err != nil {
+		return nil, err
+	}
+	elem, ok := types.ElemOf(arr.typ())
+	if !ok {
+		return nil, pgerror.New(pgerror.DatatypeMismatch, "VARIADIC argument must be an array")
+	}
+	argTypes := make([]types.T, len(args))
+	for i, a := range args[:last] {
+		if isUnknown(a) {
+			if args[i], err = p.coerce(a, textT, types.CastImplicit); err != nil {
+				return nil, err
+			}
+		}
+		argTypes[i] = args[i].typ()
+	}
+	argTypes[last] = types.T{OID: elem.OID, Mod: -1}
+	fn, err := lookupFunc(name, argTypes)
+	if err != nil {
+		return nil, err
+	}
+	return &variadicExpr{fn: fn, fixed: args[:last], arr: arr, types: argTypes}, nil
+}
+
+// variadicExpr calls fn with the fixed arguments and then every element
+// of the array argument.
+type variadicExpr struct {
+	fn    *types.Func
+	fixed []expr
+	arr   expr
+	types []types.T // the fixed arguments' types, then the element type
+}
+
+func (e *variadicExpr) eval(ec *execCtx, row []types.Datum) (types.Datum, error) {
+	vals := make([]types.Datum, 0, len(e.fixed)+4)
+	for _, a := range e.fixed {
+		v, err := a.eval(ec, row)
+		if err != nil {
+			return nil, err
+		}
+		if v == nil && e.fn.Strict {
+			return nil, nil
+		}
+		vals = append(vals, v)
+	}
+	av, err := e.arr.eval(ec, row)
+	if err != nil || av == nil {
+		return nil, err // VARIADIC NULL: NULL, as in PostgreSQL
+	}
+	elem := e.types[len(e.types)-1]
+	ts := e.types[:len(e.types)-1:len(e.types)-1]
+	for _, v := range av.(types.Array).Elements {
+		if v == nil && e.fn.Strict {
+			return nil, nil
+		}
+		vals = append(vals, v)
+		ts = append(ts, elem)
+	}
+	if e.fn.TypedFn != nil {
+		return e.fn.TypedFn(ec.ev, ts, vals)
+	}
+	return e.fn.Fn(ec.ev, vals)
+}
+
+func (e *variadicExpr) typ() types.T { return e.fn.Ret }
 
 // callFunction resolves a function by name over compiled arguments: engine
 // built-ins first, then the types library.
