@@ -359,7 +359,7 @@ func (e *variadicExpr) eval(ec *execCtx, row []types.Datum) (types.Datum, error)
 		return nil, err // VARIADIC NULL: NULL, as in PostgreSQL
 	}
 	elem := e.types[len(e.types)-1]
-	ts := e.types[:len(e.types)-1:len(e.types)-1]
+	ts := e.types[: len(e.types)-1 : len(e.types)-1]
 	for _, v := range av.(types.Array).Elements {
 		if v == nil && e.fn.Strict {
 			return nil, nil
