@@ -134,6 +134,12 @@ func (s *Session) simpleQuery(ctx context.Context, query string, w ResultWriter)
 	if len(stmts) == 1 && s.mode == modeIdle && isRetryable(stmts[0]) {
 		return s.autocommitRetry(ctx, stmts[0], w)
 	}
+	if len(stmts) > 1 && s.mode == modeIdle {
+		// The statements of one query string are one implicit transaction,
+		// begun before the first: a SET SESSION CHARACTERISTICS among them
+		// is for the transactions after it, as in PostgreSQL.
+		s.tx, s.mode = s.newTxnState(), modeImplicit
+	}
 	for _, st := range stmts {
 		if err := s.runSimple(ctx, st, w); err != nil {
 			s.failTxn()

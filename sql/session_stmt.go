@@ -203,16 +203,26 @@ func (s *Session) execSet(vs *pg_query.VariableSetStmt) error {
 		if name == "transaction snapshot" && len(vs.Args) == 1 && vs.Args[0].GetAConst().GetSval() != nil {
 			return s.setTransactionSnapshot(vs.Args[0].GetAConst().GetSval().Sval) // replication.go
 		}
-		// SET TRANSACTION ..., SET SESSION CHARACTERISTICS AS TRANSACTION ...
+		// SET TRANSACTION ... (this transaction), SET SESSION
+		// CHARACTERISTICS AS TRANSACTION ... (the session's default)
 		for _, a := range vs.Args {
 			de := a.GetDefElem()
-			if de == nil {
+			if de == nil || de.Defname != "transaction_read_only" {
 				continue
 			}
-			if de.Defname == "transaction_read_only" {
-				if c := de.Arg.GetAConst(); c != nil && c.GetIval() != nil && s.tx != nil {
-					s.tx.readOnly = c.GetIval().Ival == 1
+			c := de.Arg.GetAConst()
+			if c == nil || c.GetIval() == nil {
+				continue
+			}
+			readOnly := c.GetIval().Ival == 1
+			if name == "session characteristics" {
+				if err := s.set.set("default_transaction_read_only", map[bool]string{true: "on", false: "off"}[readOnly]); err != nil {
+					return err
 				}
+				continue
+			}
+			if err := s.setTxnReadOnly(readOnly, nil); err != nil {
+				return err
 			}
 		}
 		return nil
@@ -287,7 +297,9 @@ func (s *Session) setVar(name, val string, local bool) error {
 			if err != nil {
 				return err
 			}
-			s.tx.readOnly = v == "on"
+			if err := s.setTxnReadOnly(v == "on", nil); err != nil {
+				return err
+			}
 		}
 		_, err := lookupSetting(name)
 		return err

@@ -61,10 +61,11 @@ func nextMode(m txnMode, ev txnEvent) txnMode {
 }
 
 type savepoint struct {
-	name string
-	sp   int
-	cat  *catalog
-	ddl  bool
+	name     string
+	sp       int
+	cat      *catalog
+	ddl      bool
+	readOnly bool // the transaction's mode when the savepoint was made
 }
 
 // txnState is an open transaction.
@@ -109,7 +110,7 @@ func (s *Session) restoreLocals(t *txnState) {
 // ensureKV gives the session's transaction a kv snapshot (and catalog).
 func (s *Session) ensureKV(ctx context.Context) (*txnState, error) {
 	if s.tx == nil {
-		s.tx = &txnState{start: time.Now()}
+		s.tx = s.newTxnState()
 		if s.mode == modeIdle {
 			s.mode = modeImplicit
 		}
@@ -180,10 +181,44 @@ func (t *txnState) readDeps() error {
 	return nil
 }
 
+// newTxnState starts a transaction's state: now, and read-only when
+// default_transaction_read_only is on (SET SESSION CHARACTERISTICS AS
+// TRANSACTION READ ONLY).
+func (s *Session) newTxnState() *txnState {
+	return &txnState{start: time.Now(), readOnly: s.set.vals["default_transaction_read_only"] == "on"}
+}
+
+// setTxnReadOnly is SET TRANSACTION READ ONLY / READ WRITE (and SET
+// transaction_read_only), with PostgreSQL's rules: outside a transaction
+// block it is a warning and does nothing; read-write cannot follow the
+// transaction's first query nor come inside a savepoint of a read-only
+// transaction (25001).
+func (s *Session) setTxnReadOnly(readOnly bool, w ResultWriter) error {
+	if s.mode != modeBlock || s.tx == nil {
+		if w != nil {
+			_ = w.Notice(&pgerror.Error{Code: pgerror.NoActiveSQLTransaction, Severity: "WARNING", Message: "SET TRANSACTION can only be used in transaction blocks"})
+		}
+		return nil
+	}
+	t := s.tx
+	if !readOnly && t.readOnly {
+		for _, sp := range t.savepoints {
+			if sp.readOnly {
+				return pgerror.New(pgerror.ActiveSQLTransaction, "cannot set transaction read-write mode inside a read-only transaction")
+			}
+		}
+		if t.kv != nil {
+			return pgerror.New(pgerror.ActiveSQLTransaction, "transaction read-write mode must be set before any query")
+		}
+	}
+	t.readOnly = readOnly
+	return nil
+}
+
 // beginBlock starts an explicit transaction block.
 func (s *Session) beginBlock(readOnly bool) {
 	if s.tx == nil {
-		s.tx = &txnState{start: time.Now()}
+		s.tx = s.newTxnState()
 	}
 	if readOnly {
 		s.tx.readOnly = true
@@ -289,7 +324,7 @@ func (s *Session) savepoint(ctx context.Context, name string) error {
 	if t.ddl != nil {
 		cat = cat.copy()
 	}
-	t.savepoints = append(t.savepoints, savepoint{name: name, sp: t.kv.Savepoint(), cat: cat, ddl: t.ddl != nil})
+	t.savepoints = append(t.savepoints, savepoint{name: name, sp: t.kv.Savepoint(), cat: cat, ddl: t.ddl != nil, readOnly: t.readOnly})
 	return nil
 }
 
@@ -313,6 +348,7 @@ func (s *Session) rollbackTo(name string) error {
 	sp := t.savepoints[i]
 	t.savepoints = t.savepoints[:i+1] // the savepoint itself stays
 	t.kv.RollbackTo(sp.sp)
+	t.readOnly = sp.readOnly
 	if sp.ddl {
 		t.cat = sp.cat.copy()
 		t.ddl.cat = t.cat

@@ -77,6 +77,23 @@ func TestWrongAnswersMatchPostgres(t *testing.T) {
 		// 17: VARIADIC passes an array's elements as the arguments
 		"SELECT concat(VARIADIC array['a','b','c']), jsonb_build_array(VARIADIC array[1,2]), format('%s-%s', VARIADIC array['x','y']), concat_ws('/', VARIADIC array['p','q'])",
 		"SELECT concat(VARIADIC NULL::text[]) IS NULL",
+		// 19: read-only defaults and modes are enforced, restored by ROLLBACK
+		// TO SAVEPOINT, and read-write cannot follow a query
+		"CREATE TABLE wa_ro (a int)",
+		"SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY; INSERT INTO wa_ro VALUES (1)",
+		"INSERT INTO wa_ro VALUES (2)",
+		"CREATE TABLE wa_ro2 (a int)",
+		"SET default_transaction_read_only = off",
+		"SET default_transaction_read_only = on",
+		"DROP TABLE wa_ro",
+		"SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE",
+		"BEGIN; SAVEPOINT a; SET TRANSACTION READ ONLY; ROLLBACK TO SAVEPOINT a; SHOW transaction_read_only",
+		"COMMIT",
+		"BEGIN READ ONLY; SELECT 1; SET TRANSACTION READ WRITE",
+		"ROLLBACK",
+		"BEGIN READ ONLY; SAVEPOINT a; SET TRANSACTION READ WRITE",
+		"ROLLBACK",
+		"SELECT count(*) FROM wa_ro",
 		// 13: the negation of the most negative integer overflows
 		"SELECT -('-9223372036854775808'::int8)",
 		"SELECT -(-2147483648::int4)",
