@@ -34,6 +34,9 @@ type startConfig struct {
 	// none. Pprof adds Go's profiles there.
 	HTTPListen string
 	Pprof      bool
+	// LogArchive, when set, gets every log entry before retention trims
+	// it (archive.go).
+	LogArchive string
 }
 
 const startUsage = `Usage: logdb start [flags]
@@ -61,6 +64,7 @@ func parseStartFlags(args []string, stdout, stderr io.Writer) (startConfig, erro
 	fs.DurationVar(&cfg.MaxSlotRetention, "max-slot-retention", 7*24*time.Hour, "a replication slot holds the log back at most this long (entries older than this are dropped and the slot is marked lost); 0: no cap")
 	fs.DurationVar(&cfg.CheckpointInterval, "checkpoint-interval", 30*time.Second, "how often the state database is checkpointed (fsynced copy); the raft log is kept at least back to the last checkpoint")
 	fs.StringVar(&cfg.HTTPListen, "http-listen", "", "address for the operator's HTTP endpoints /metrics (Prometheus), /healthz and /readyz (host:port); empty: none")
+	fs.StringVar(&cfg.LogArchive, "log-archive", "", "directory to copy log entries to before --retention trims them (point-in-time restore reads it: logdb restore --log-archive); empty: none")
 	fs.BoolVar(&cfg.Pprof, "pprof", false, "also serve Go's pprof profiles under /debug/pprof/ on --http-listen")
 	level := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	fs.StringVar(&cfg.LogFormat, "log-format", "text", "log line format: text (key=value) or json (one object a line); a cluster node's lines carry node=<id>")
