@@ -429,7 +429,12 @@ func (s *scanNode) indexTypes(ix *indexDesc) []types.T {
 
 func (s *scanNode) start(ec *execCtx) (iterator, error) {
 	s.choosePath()
-	it := &scanIter{s: s, ec: ec, txn: ec.tx.kv}
+	it := &scanIter{s: s, ec: ec, txn: ec.tx.kv, stat: ec.tx.statsFor(s.t.OID), full: s.path.kind == pathFull}
+	if it.full {
+		ec.tx.rows[it.stat].seqScan++
+	} else {
+		ec.tx.rows[it.stat].idxScan++
+	}
 	if len(s.preds) > 0 {
 		it.pred = andOf(s.preds)
 	}
@@ -485,6 +490,8 @@ type scanIter struct {
 	points [][]byte // pathPoints keys still to get
 	index  bool
 	done   bool
+	stat   int  // the table's counts in ec.tx.rows (stats.go)
+	full   bool // a full scan: rows count as seq_tup_read, else idx_tup_fetch
 }
 
 func (it *scanIter) next() ([]types.Datum, error) {
@@ -542,6 +549,11 @@ func (it *scanIter) next() ([]types.Datum, error) {
 		row, err := it.s.decode(key, val)
 		if err != nil {
 			return nil, err
+		}
+		if c := &it.ec.tx.rows[it.stat]; it.full {
+			c.seqRead++
+		} else {
+			c.idxFetch++
 		}
 		if it.pred != nil {
 			ok, err := evalBool(it.ec, it.pred, row)

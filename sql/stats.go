@@ -9,9 +9,11 @@ import (
 
 // Statistics behind pg_stat_database and pg_stat_user_tables: counters of
 // this node since it started (as PostgreSQL's are per server), counting
-// the transactions run through its sessions. Rows are counted when their
-// transaction commits (PostgreSQL also counts those of aborted ones), and
-// writes undone by ROLLBACK TO still count.
+// the transactions run through its sessions. Changed rows are counted when
+// their transaction commits (PostgreSQL also counts those of aborted ones),
+// and writes undone by ROLLBACK TO still count; scans and the rows they
+// read count whatever the outcome. A full scan is a seq_scan; a lookup or
+// range by primary key or index an idx_scan.
 
 // engineStats are the Engine's counters; every field is atomic or
 // guarded by its own map's synchronization.
@@ -23,10 +25,12 @@ type engineStats struct {
 type dbStats struct {
 	commits, rollbacks, sessions atomic.Int64
 	ins, upd, del                atomic.Int64
+	returned, fetched            atomic.Int64 // rows read by full scans, by key or index lookups
 }
 
 type tableStats struct {
-	ins, upd, del atomic.Int64
+	ins, upd, del                       atomic.Int64
+	seqScan, seqRead, idxScan, idxFetch atomic.Int64
 }
 
 func (st *engineStats) db(name string) *dbStats {
@@ -36,10 +40,12 @@ func (st *engineStats) db(name string) *dbStats {
 	return &st.dbs[0]
 }
 
-// rowCounts are one transaction's row changes to one table.
+// rowCounts are one transaction's row changes to one table, and its
+// scans of it.
 type rowCounts struct {
-	oid           uint32
-	ins, upd, del int64
+	oid                                 uint32
+	ins, upd, del                       int64
+	seqScan, seqRead, idxScan, idxFetch int64
 }
 
 // Row change kinds for txnState.countRow.
@@ -52,16 +58,7 @@ const (
 // countRow records a row change in the transaction (a few tables per
 // transaction: a linear search).
 func (t *txnState) countRow(oid uint32, kind int) {
-	i := 0
-	for i < len(t.rows) && t.rows[i].oid != oid {
-		i++
-	}
-	if i == len(t.rows) {
-		if t.rows == nil {
-			t.rows = t.rowsBuf[:0]
-		}
-		t.rows = append(t.rows, rowCounts{oid: oid})
-	}
+	i := t.statsFor(oid)
 	switch kind {
 	case rowInserted:
 		t.rows[i].ins++
@@ -72,21 +69,47 @@ func (t *txnState) countRow(oid uint32, kind int) {
 	}
 }
 
+// statsFor returns the position of table oid's counts in t.rows, adding
+// them when missing.
+func (t *txnState) statsFor(oid uint32) int {
+	i := 0
+	for i < len(t.rows) && t.rows[i].oid != oid {
+		i++
+	}
+	if i == len(t.rows) {
+		if t.rows == nil {
+			t.rows = t.rowsBuf[:0]
+		}
+		t.rows = append(t.rows, rowCounts{oid: oid})
+	}
+	return i
+}
+
 // txnEnded counts a transaction of session s; rows are those it changed
 // (added to the table counters only when it committed).
 func (e *Engine) txnEnded(db string, committed bool, rows []rowCounts) {
 	d := e.stats.db(db)
-	if !committed {
+	if committed {
+		d.commits.Add(1)
+	} else {
 		d.rollbacks.Add(1)
-		return
 	}
-	d.commits.Add(1)
 	for _, r := range rows {
 		v, ok := e.stats.tables.Load(r.oid)
 		if !ok {
 			v, _ = e.stats.tables.LoadOrStore(r.oid, &tableStats{})
 		}
 		ts := v.(*tableStats)
+		// Scans count whatever the outcome, as in PostgreSQL.
+		ts.seqScan.Add(r.seqScan)
+		ts.seqRead.Add(r.seqRead)
+		ts.idxScan.Add(r.idxScan)
+		ts.idxFetch.Add(r.idxFetch)
+		d.returned.Add(r.seqRead)
+		d.fetched.Add(r.idxFetch)
+		if !committed {
+			continue
+		}
 		ts.ins.Add(r.ins)
 		ts.upd.Add(r.upd)
 		ts.del.Add(r.del)
@@ -102,6 +125,7 @@ func (e *Engine) databaseStats(name string) pgcatalog.DatabaseStats {
 	out := pgcatalog.DatabaseStats{
 		XactCommit: d.commits.Load(), XactRollback: d.rollbacks.Load(), Sessions: d.sessions.Load(),
 		TupInserted: d.ins.Load(), TupUpdated: d.upd.Load(), TupDeleted: d.del.Load(),
+		TupReturned: d.returned.Load(), TupFetched: d.fetched.Load(),
 	}
 	for _, s := range e.sessions.list() {
 		if e.stats.db(s.db) == d {
@@ -118,5 +142,6 @@ func (e *Engine) tableStats(oid uint32) pgcatalog.TableStats {
 		return pgcatalog.TableStats{}
 	}
 	ts := v.(*tableStats)
-	return pgcatalog.TableStats{Inserted: ts.ins.Load(), Updated: ts.upd.Load(), Deleted: ts.del.Load()}
+	return pgcatalog.TableStats{Inserted: ts.ins.Load(), Updated: ts.upd.Load(), Deleted: ts.del.Load(),
+		SeqScan: ts.seqScan.Load(), SeqTupRead: ts.seqRead.Load(), IdxScan: ts.idxScan.Load(), IdxTupFetch: ts.idxFetch.Load()}
 }

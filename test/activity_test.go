@@ -115,7 +115,7 @@ func TestStatActivity(t *testing.T) {
 	}
 	checkQuery(t, ctx, watcher, "active|IPC|FETCH 10 f WITH (timeout = '30s')",
 		"SELECT state, wait_event_type, query FROM pg_stat_activity WHERE pid = $1", feederPID)
-	mustExec(t, ctx, watcher, "INSERT INTO activity_feed VALUES (1)") // ends the wait
+	mustExec(t, ctx, watcher, "INSERT INTO activity_feed SELECT coalesce(max(id), 0) + 1 FROM activity_feed") // ends the wait (the shared node keeps the table between runs)
 	if err := <-fetched; err != nil {
 		t.Fatalf("FETCH: %v", err)
 	}
@@ -204,4 +204,16 @@ func TestStatCounters(t *testing.T) {
 	t.Logf("pg_stat_database for logdb: before %q, after %q", before, want)
 	checkQuery(t, ctx, c, "3|2|1|6|3",
 		"SELECT n_tup_ins, n_tup_upd, n_tup_del, n_mod_since_analyze, n_ins_since_vacuum FROM pg_stat_user_tables WHERE relname = 'sc'")
+
+	// Scans: a full scan reads every row (seq_scan, seq_tup_read); a
+	// lookup by key or index is an idx_scan (idx_tup_fetch per row).
+	scans := "SELECT seq_scan, seq_tup_read, idx_scan, idx_tup_fetch FROM pg_stat_user_tables WHERE relname = 'sc'"
+	var seq, seqRead, idx, idxFetch int64
+	if err := c.QueryRow(ctx, scans).Scan(&seq, &seqRead, &idx, &idxFetch); err != nil {
+		t.Fatal(err)
+	}
+	queryInt(t, ctx, c, "SELECT count(*) FROM sc WHERE n >= 0") // full: 2 rows read
+	queryInt(t, ctx, c, "SELECT count(*) FROM sc WHERE id = 1") // primary key
+	queryInt(t, ctx, c, "SELECT count(*) FROM sc WHERE k = 10") // index sc_k
+	checkQuery(t, ctx, c, fmt.Sprintf("%d|%d|%d|%d", seq+1, seqRead+2, idx+2, idxFetch+2), scans)
 }

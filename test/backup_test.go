@@ -319,3 +319,61 @@ func TestPointInTimeRestore(t *testing.T) {
 		t.Logf("restore --until %s: %s", until, strings.TrimSpace(string(out)))
 	}
 }
+
+// TestPointInTimeRestoreFromArchive: with --log-archive, entries trimmed
+// by --retention are restorable: the node no longer holds the history
+// after the backup, and `logdb restore --until` reads it from the archive
+// alone (the --port it is given has no node behind it).
+func TestPointInTimeRestoreFromArchive(t *testing.T) {
+	archive := filepath.Join(t.TempDir(), "archive")
+	httpAddr := freeAddr(t)
+	n := mustStartNodeArgs(t, t.TempDir(), "--retention", "1s", "--checkpoint-interval", "200ms",
+		"--log-archive", archive, "--http-listen", httpAddr)
+	ctx := testCtx(t, 120*time.Second)
+	c := mustConnect(t, n)
+	mustExec(t, ctx, c, "CREATE TABLE h (id int PRIMARY KEY, v text)")
+	file := filepath.Join(t.TempDir(), "logdb.backup")
+	host, port, _ := strings.Cut(n.Addr, ":")
+	if out, err := exec.CommandContext(ctx, logdbBin, "backup", "--host", host, "--port", port, "--to", file).CombinedOutput(); err != nil {
+		t.Fatalf("logdb backup: %v\n%s", err, out)
+	}
+	var untilLSN, want string
+	for i := range 40 {
+		mustExec(t, ctx, c, "INSERT INTO h VALUES ($1, 'v')", i)
+		if i%3 == 0 {
+			mustExec(t, ctx, c, "UPDATE h SET v = v || '+' WHERE id <= $1", i)
+		}
+		if i == 25 {
+			untilLSN = queryText(t, ctx, c, "SELECT pg_current_wal_lsn()")
+			want = queryText(t, ctx, c, "SELECT * FROM h ORDER BY id")
+		}
+	}
+	// Wait until retention has trimmed the log past the restore point.
+	until := parseLSN(t, untilLSN) >> 24
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		m, _ := scrape(t, ctx, httpAddr)
+		if uint64(m["logdb_log_first_index"]) > until+1 {
+			t.Logf("the node's log now starts at %v; restoring to index %d", m["logdb_log_first_index"], until)
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("retention never trimmed past index %d (first index %v)", until, m["logdb_log_first_index"])
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if _, err := c.Exec(ctx, "COPY (SUBSCRIBE h WITH (FROM_LSN = '0/1')) TO STDOUT"); sqlState(err) != "55000" {
+		t.Fatalf("the node still serves the history: %v", err)
+	}
+
+	restored := t.TempDir()
+	out, err := exec.CommandContext(ctx, logdbBin, "restore", "--from", file, "--data-dir", restored,
+		"--until", untilLSN, "--log-archive", archive, "--host", "127.0.0.1", "--port", "1").CombinedOutput()
+	if err != nil {
+		t.Fatalf("logdb restore --until %s --log-archive: %v\n%s", untilLSN, err, out)
+	}
+	t.Logf("%s", strings.TrimSpace(string(out)))
+	r := mustStartNode(t, restored)
+	rc := mustConnect(t, r)
+	checkQuery(t, ctx, rc, want, "SELECT * FROM h ORDER BY id")
+}

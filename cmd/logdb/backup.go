@@ -213,6 +213,9 @@ type restoreOpts struct {
 	// backup is replayed up to it, read from the node at ConnStr.
 	Until   string
 	ConnStr string
+	// Archive, when set, is a --log-archive directory read before the
+	// node (which then serves only what the archive lacks).
+	Archive string
 }
 
 // restore installs a backup into a new or empty data directory as a new
@@ -281,7 +284,20 @@ func restore(ctx context.Context, o restoreOpts, stdout io.Writer) (err error) {
 	case res.index != meta.Index:
 		res.err = fmt.Errorf("restore: the state holds index %d, the metadata says %d: %w", res.index, meta.Index, errBadBackup)
 	case last > meta.Index:
-		if term, res.err = replayLog(ctx, o.ConnStr, store, meta.Index+1, last); res.err != nil {
+		next := meta.Index + 1
+		if o.Archive != "" {
+			var t uint64
+			if next, t, res.err = replayArchive(o.Archive, store, next, last); t != 0 {
+				term = t
+			}
+		}
+		if res.err == nil && next <= last {
+			var t uint64
+			if t, res.err = replayLog(ctx, o.ConnStr, store, next, last); res.err == nil {
+				term = t
+			}
+		}
+		if res.err != nil {
 			res.err = fmt.Errorf("restore: replaying the log after %s up to %s: %w", meta.LSN, o.Until, res.err)
 		}
 	}

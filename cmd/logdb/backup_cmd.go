@@ -24,14 +24,14 @@ Flags:
 `
 
 const restoreUsage = `Usage: logdb restore --from FILE --data-dir DIR [--node-id N]
-                     [--until LSN --host HOST --port PORT [--user USER]]
+                     [--until LSN [--log-archive DIR] [--host HOST --port PORT [--user USER]]]
 
 Makes DIR (new or empty) a data directory holding the backup in FILE as a
 new single-node cluster: 'logdb start --data-dir DIR' brings it up, and
 SELECT logdb_add_node(...) grows it. With --until, the log after the
 backup is replayed up to the transaction holding LSN (point-in-time
-restore), read from the running node at --host/--port, which must still
-retain it.
+restore), read from a --log-archive directory and, for what it lacks, from
+the running node at --host/--port, which must still retain it.
 
 Flags:
 `
@@ -173,6 +173,7 @@ func runRestore(args []string, stdout, stderr io.Writer) int {
 	host := fs.String("host", "127.0.0.1", "with --until: the SQL host of a node that retains the log")
 	port := fs.Int("port", 5433, "with --until: that node's SQL port")
 	user := fs.String("user", "logdb", "with --until: user name")
+	archive := fs.String("log-archive", "", "with --until: a --log-archive directory to read the log from first (the node then serves only what it lacks)")
 	fs.Usage = func() { fmt.Fprint(fs.Output(), restoreUsage); fs.PrintDefaults() }
 	if code, done := parseSubcommand(fs, args, stdout); done {
 		return code
@@ -185,7 +186,7 @@ func runRestore(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "logdb restore: --node-id must be positive")
 		return 2
 	}
-	o := restoreOpts{From: *from, DataDir: *dataDir, NodeID: *nodeID, Until: *until,
+	o := restoreOpts{From: *from, DataDir: *dataDir, NodeID: *nodeID, Until: *until, Archive: *archive,
 		ConnStr: fmt.Sprintf("host=%s port=%d user=%s dbname=logdb sslmode=disable application_name=logdb_restore connect_timeout=10", *host, *port, *user)}
 	if err := restore(context.Background(), o, stdout); err != nil {
 		fmt.Fprintln(stderr, "logdb restore:", err)

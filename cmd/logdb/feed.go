@@ -33,6 +33,13 @@ func startFeed(cfg startConfig, node *raftlog.Node, store *kv.Store, logger *slo
 	var wg sync.WaitGroup
 	if cfg.Retention > 0 {
 		r := &retention{feed: feed, node: node, store: store, logger: logger.With("component", "retention")}
+		if cfg.LogArchive != "" {
+			if r.archive, err = openLogArchive(cfg.LogArchive, node, logger); err != nil { // archive.go
+				cancel()
+				feed.Close()
+				return nil, nil, err
+			}
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -63,6 +70,9 @@ type retention struct {
 	node   *raftlog.Node
 	store  *kv.Store
 	logger *slog.Logger
+	// archive, when set (--log-archive), gets the entries before they are
+	// trimmed; no trim happens before it has them.
+	archive *logArchive
 }
 
 func (r *retention) run(ctx context.Context, every time.Duration) {
@@ -110,6 +120,11 @@ func (r *retention) trim(ctx context.Context) error {
 	floor = min(floor, r.store.DurableIndex())
 	if floor <= r.node.FirstIndex() {
 		return nil
+	}
+	if r.archive != nil {
+		if err := r.archive.archiveBelow(floor); err != nil {
+			return fmt.Errorf("not trimming the log: %w", err)
+		}
 	}
 	if err := r.node.TruncateFront(ctx, floor); err != nil {
 		return fmt.Errorf("truncate log below %d: %w", floor, err)

@@ -42,6 +42,9 @@ type startConfig struct {
 	// none. Pprof adds Go's profiles there.
 	HTTPListen string
 	Pprof      bool
+	// LogArchive, when set, gets every log entry before retention trims
+	// it (archive.go).
+	LogArchive string
 }
 
 const startUsage = `Usage: logdb start [flags]
@@ -72,6 +75,7 @@ func parseStartFlags(args []string, stdout, stderr io.Writer) (startConfig, erro
 	fs.IntVar(&cfg.MaxExpressionDepth, "max-expression-depth", sql.DefaultMaxExpressionDepth, fmt.Sprintf("deepest nesting of expressions, joins and set operations a statement may have; deeper ones fail with SQLSTATE 54001 before they are parsed (at most %d)", sql.MaxExpressionDepthLimit))
 	fs.IntVar(&cfg.MaxConnections, "max-connections", 500, "most client sessions at once; one more is refused with SQLSTATE 53300 (lowered at start to fit the open-file limit)")
 	fs.StringVar(&cfg.HTTPListen, "http-listen", "", "address for the operator's HTTP endpoints /metrics (Prometheus), /healthz and /readyz (host:port); empty: none")
+	fs.StringVar(&cfg.LogArchive, "log-archive", "", "directory to copy log entries to before --retention trims them (point-in-time restore reads it: logdb restore --log-archive); empty: none")
 	fs.BoolVar(&cfg.Pprof, "pprof", false, "also serve Go's pprof profiles under /debug/pprof/ on --http-listen")
 	level := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	fs.StringVar(&cfg.LogFormat, "log-format", "text", "log line format: text (key=value) or json (one object a line); a cluster node's lines carry node=<id>")

@@ -72,6 +72,8 @@ func start(ctx context.Context, cfg startConfig) error {
 
 	if cfg.clustered() {
 		registerMembershipFuncs(node)
+	} else if err := waitReplayed(ctx, node, logger); err != nil {
+		return err
 	}
 
 	feed, stopFeed, err := startFeed(cfg, node, store, logger) // feed.go
@@ -327,4 +329,35 @@ func newLogger(cfg startConfig, w io.Writer) (logger, raftLogger *slog.Logger) {
 		logger = logger.With("node", cfg.NodeID)
 	}
 	return logger, raftLogger
+}
+
+// waitReplayed waits, on a single node, until every entry its log holds is
+// applied (as PostgreSQL finishes crash recovery before it accepts
+// connections). Entries written before a crash but not applied then are
+// committed and applied again at start; a session that read before that
+// would see a state without them, and a client unsure whether its last
+// COMMIT happened (the crash cut its connection) would conclude it did
+// not, then see it appear. In a cluster the read barrier (ReadIndex)
+// covers this.
+func waitReplayed(ctx context.Context, node *raftlog.Node, logger *slog.Logger) error {
+	target := node.LastIndex()
+	start := time.Now()
+	next := start.Add(5 * time.Second)
+	for node.Status().Applied < target {
+		select {
+		case <-node.Done():
+			return fmt.Errorf("raft node stopped: %w", node.Err())
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(2 * time.Millisecond):
+		}
+		if time.Now().After(next) {
+			logger.Info("replaying the log before serving SQL", "applied", node.Status().Applied, "target", target)
+			next = time.Now().Add(5 * time.Second)
+		}
+	}
+	if d := time.Since(start); d > 100*time.Millisecond {
+		logger.Info("log replayed", "index", target, "took", d.Round(time.Millisecond))
+	}
+	return nil
 }

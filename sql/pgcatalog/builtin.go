@@ -435,6 +435,8 @@ func pgStatDatabaseRows(v *View, s *Schema) [][]types.Datum {
 			v.set(row, "tup_inserted", st.TupInserted)
 			v.set(row, "tup_updated", st.TupUpdated)
 			v.set(row, "tup_deleted", st.TupDeleted)
+			v.set(row, "tup_returned", st.TupReturned)
+			v.set(row, "tup_fetched", st.TupFetched)
 			v.set(row, "sessions", st.Sessions)
 		}
 	}

@@ -56,12 +56,14 @@ type DatabaseStats struct {
 	Backends                            int64
 	XactCommit, XactRollback            int64
 	TupInserted, TupUpdated, TupDeleted int64
+	TupReturned, TupFetched             int64
 	Sessions                            int64
 }
 
 // TableStats are one table's counters in pg_stat_user_tables.
 type TableStats struct {
-	Inserted, Updated, Deleted int64
+	Inserted, Updated, Deleted                int64
+	SeqScan, SeqTupRead, IdxScan, IdxTupFetch int64
 }
 
 // ReplicationStat is one row of pg_stat_replication: a connection

@@ -76,10 +76,9 @@ func pgSequencesRows(v *View, s *Schema) [][]types.Datum {
 	return r.out
 }
 
-// Row counts come from Schema.TableStats (rows inserted, updated and
-// deleted by committed transactions of this node since it started); scan
-// counters read zero and the live-tuple count is the table's row
-// estimate.
+// Counters come from Schema.TableStats (this node's since it started:
+// scans, and rows changed by committed transactions); the live-tuple
+// count is the table's row estimate.
 func pgStatTablesRows(v *View, s *Schema) [][]types.Datum {
 	r := newRows(v)
 	for i := range s.Tables {
@@ -93,6 +92,10 @@ func pgStatTablesRows(v *View, s *Schema) [][]types.Datum {
 			v.set(row, "n_tup_del", st.Deleted)
 			v.set(row, "n_mod_since_analyze", st.Inserted+st.Updated+st.Deleted)
 			v.set(row, "n_ins_since_vacuum", st.Inserted)
+			v.set(row, "seq_scan", st.SeqScan)
+			v.set(row, "seq_tup_read", st.SeqTupRead)
+			v.set(row, "idx_scan", st.IdxScan)
+			v.set(row, "idx_tup_fetch", st.IdxTupFetch)
 		}
 		zeroCounters(v, row)
 		if len(t.Indexes) == 0 {
