@@ -382,6 +382,9 @@ func addConstraint(ec *execCtx, d *ddl, t *tableDesc, con *pg_query.Constraint, 
 			return rekeyTable(ec, d, t, rows)
 		}
 	case pg_query.ConstrType_CONSTR_UNIQUE:
+		if con.NullsNotDistinct {
+			return pgerror.Unsupported("UNIQUE NULLS NOT DISTINCT") // refused, not ignored
+		}
 		name := con.Conname
 		if name == "" {
 			name = t.Name + "_" + strings.Join(keys, "_") + "_key"
@@ -544,6 +547,9 @@ func addIndex(ec *execCtx, d *ddl, t *tableDesc, name string, ids []uint32, uniq
 }
 
 func createIndex(ec *execCtx, d *ddl, is *pg_query.IndexStmt, w ResultWriter) error {
+	if is.NullsNotDistinct {
+		return pgerror.Unsupported("UNIQUE NULLS NOT DISTINCT") // refused, not ignored
+	}
 	rv := is.Relation
 	t, ok := d.cat.tables[rv.Relname]
 	if !ok || rv.Schemaname != "" && rv.Schemaname != "public" {

@@ -71,6 +71,12 @@ func (p *planner) planWith(w *pg_query.WithClause, parent *scope) error {
 	p.ctes = append(p.ctes, m)
 	for _, c := range w.Ctes {
 		cte := c.GetCommonTableExpr()
+		if cte.SearchClause != nil {
+			return pgerror.Unsupported("WITH RECURSIVE … SEARCH") // refused, not ignored
+		}
+		if cte.CycleClause != nil {
+			return pgerror.Unsupported("WITH RECURSIVE … CYCLE")
+		}
 		def := &cteDef{name: cte.Ctename}
 		q := cte.Ctequery.GetSelectStmt()
 		if q == nil {

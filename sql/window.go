@@ -19,6 +19,7 @@ const (
 	frameStartUnboundedPre = 0x00020
 	frameEndUnboundedFol   = 0x00100
 	frameEndCurrentRow     = 0x00400
+	frameExclusion         = 0x08000 | 0x10000 | 0x20000 // EXCLUDE CURRENT ROW | GROUP | TIES
 )
 
 type windowCall struct {
@@ -122,6 +123,9 @@ func (p *planner) compileWindow(fc *pg_query.FuncCall, sc *scope, named map[stri
 	}
 	wc := &windowCall{name: name}
 	opts := wd.FrameOptions
+	if opts&frameExclusion != 0 {
+		return nil, pgerror.Unsupported("window frame EXCLUDE") // refused, not ignored
+	}
 	if opts&frameNonDefault != 0 {
 		switch {
 		case opts&frameStartUnboundedPre != 0 && opts&frameEndUnboundedFol != 0:
