@@ -98,6 +98,11 @@ func TestCheckPeerMessage(t *testing.T) {
 			x.Index, x.LogTerm = new(uint64(5)), new(uint64(2))
 			x.Entries = []*pb.Entry{framedEntry(2, 6, 4, "a")}
 		}), false},
+		{"append whose indexes overflow", with(m(pb.MessageType_MsgApp, 2, 3), func(x *pb.Message) {
+			x.Index, x.LogTerm = new(uint64(1<<64-1)), new(uint64(2))
+			x.Entries = []*pb.Entry{framedEntry(2, 0, 3, "a")}
+		}), false},
+		{"a term that would wrap around", m(pb.MessageType_MsgHeartbeat, 2, 1<<64-1), false},
 		{"heartbeat with entries", with(m(pb.MessageType_MsgHeartbeat, 2, 3), func(x *pb.Message) { x.Entries = []*pb.Entry{framedEntry(2, 6, 3, "a")} }), false},
 	}
 	for _, c := range cases {
