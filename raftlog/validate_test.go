@@ -373,7 +373,8 @@ func hostileFrames() [][]byte {
 		appendFrame(nil, m(pb.MessageType_MsgReadIndex, 2, 0), false),
 		appendFrame(nil, m(pb.MessageType_MsgHup, 2, 0), false),
 		appendFrame(nil, snap, true),
-		{0xff, 0xff, 0xff, 0x7f}, // a 2 GiB frame announced
+		{0xff, 0xff, 0xff, 0x3f}, // a 1 GiB frame announced
+		{0xff, 0xff, 0xff, 0x7f}, // a 1 GiB hello
 	}
 }
 
