@@ -34,12 +34,14 @@ unit:
 system: build
 	LOGDB_BIN=$(abspath $(BIN)) $(GO) test -count=1 -timeout 12m -v ./test
 
-# The decoders that face the network, fuzzed: FUZZTIME each (make test: 3 s).
+# The decoders that face the network, fuzzed: FUZZTIME each (make test: 3 s):
+# the raft transport's frames into raft, and a client's bytes into pgwire.
 FUZZTIME ?= 3s
 fuzz-quick:
 	$(GO) test -run '^$$' -fuzz '^FuzzRaftFrames$$' -fuzztime $(FUZZTIME) ./raftlog
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./replication
 	$(GO) test -run '^$$' -fuzz '^FuzzClientMessage$$' -fuzztime $(FUZZTIME) ./replication
+	$(GO) test -run '^$$' -fuzz '^FuzzWire$$' -fuzztime $(FUZZTIME) ./pgwire
 
 fuzz:
 	$(MAKE) --no-print-directory fuzz-quick FUZZTIME=2m

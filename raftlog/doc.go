@@ -170,10 +170,13 @@
 // # What peers may send
 //
 // The raft port trusts nothing (validate.go, tcp.go): a frame is bounded
-// before it is read (SetMaxFrameBytes) and read as its bytes arrive; one
-// that does not decode closes its connection. A connection speaks for one
-// member, whose membership address must match its remote host (until TLS
-// authenticates peers). Each message is checked before raft sees it:
+// before it is read (SetMaxFrameBytes; 64 KiB until the connection names
+// its member, which a peer's writer does first with a hello frame) and
+// read as its bytes arrive; one that does not decode closes its
+// connection. A connection speaks for one member, whose membership
+// address must match its remote host (until TLS authenticates peers), and
+// a member has one connection (a new one replaces the old); beyond 64
+// inbound connections the oldest that named no member is closed. Each message is checked before raft sees it:
 // types peers send, ids, terms, entries contiguous and framed, payloads the
 // StateMachine can decode (ProposalValidator), conf changes of AddNode's
 // and RemoveNode's shape; on the loop, a heartbeat's commit and an

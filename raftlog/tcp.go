@@ -26,8 +26,9 @@ import (
 // loop; raft retransmits. While a peer is unreachable its queue is
 // discarded: raft resends what matters, and a stale forwarded proposal
 // must not commit long after its proposer gave up. Inbound connections
-// carry frames [u32 len][marshaled raftpb.Message] and are handed to
-// Node.Step.
+// carry frames [u32 len][marshaled raftpb.Message], after a hello frame
+// [u32 8 | 1<<30][u64 sender id], and are handed to Node.Step (readLoop
+// says what is checked first).
 //
 // A MsgSnap goes over its own connection, by a per-peer snapshot goroutine
 // (one at a time; another while one is in flight is reported failed): the
@@ -46,7 +47,7 @@ type TCPTransport struct {
 	wg      sync.WaitGroup
 	started bool // Start was called; under mu
 
-	mu    sync.Mutex // guards conns, peers, started
+	mu    sync.Mutex // guards conns, peers, started, bound, unbound
 	conns map[net.Conn]struct{}
 	peers map[uint64]*tcpPeer
 
@@ -54,9 +55,12 @@ type TCPTransport struct {
 	// a fault-injecting partition.
 	drop atomic.Pointer[func(to uint64) bool]
 
-	maxFrame int64        // see SetMaxFrameBytes
-	inbound  atomic.Int32 // inbound connections open
-	refused  *refusals    // frames and connections refused
+	maxFrame int64     // see SetMaxFrameBytes
+	refused  *refusals // frames and connections refused
+	// Inbound connections, under mu: those that speak for a member (one
+	// each), and the others with when they were accepted.
+	bound   map[uint64]net.Conn
+	unbound map[net.Conn]time.Time
 }
 
 const (
@@ -67,9 +71,17 @@ const (
 	// SetMaxFrameBytes says otherwise: one entry of the largest payload
 	// Propose accepts, and room for the message around it.
 	DefaultMaxFrameBytes = maxRecordPayload + 1<<20
+	// helloFlag marks the frame a peer's writer sends first on a new
+	// connection, naming itself, so its first message may be large.
+	helloFlag = 1 << 30
 	// tcpMaxInbound bounds inbound connections: peers keep one each (and
-	// one per snapshot in flight), so more is someone else.
+	// one per snapshot in flight), so more is someone else; beyond it the
+	// oldest that speaks for no member is closed.
 	tcpMaxInbound = 64
+	// unboundFrameLimit bounds frames on a connection that does not speak
+	// for a member yet: a hello, a snapshot stream's head or a small
+	// message.
+	unboundFrameLimit = 64 << 10
 	// tcpFrameTimeout is how long a frame's body may take to arrive once
 	// its header has.
 	tcpFrameTimeout = 30 * time.Second
@@ -88,7 +100,7 @@ func NewTCPTransport(id uint64, ln net.Listener, peers map[uint64]string, logger
 	ctx, cancel := context.WithCancel(context.Background())
 	t := &TCPTransport{id: id, ln: ln, logger: logger.With("component", "raftlog", "sub", "tcp", "node", id),
 		peers: make(map[uint64]*tcpPeer), ctx: ctx, cancel: cancel, conns: make(map[net.Conn]struct{}),
-		maxFrame: DefaultMaxFrameBytes}
+		maxFrame: DefaultMaxFrameBytes, bound: make(map[uint64]net.Conn), unbound: make(map[net.Conn]time.Time)}
 	t.refused = newRefusals(t.logger)
 	t.UpdatePeers(peers)
 	return t
@@ -260,14 +272,12 @@ func (t *TCPTransport) acceptLoop() {
 			c.Close()
 			return
 		}
-		if t.inbound.Add(1) > tcpMaxInbound {
-			t.inbound.Add(-1)
-			t.refused.add("too-many-connections", fmt.Errorf("%d inbound connections already", tcpMaxInbound), "remote", c.RemoteAddr().String())
+		if !t.admitInbound(c) {
+			t.refused.add("too-many-connections", fmt.Errorf("%d inbound connections, each a member's", tcpMaxInbound), "remote", c.RemoteAddr().String())
 			t.untrack(c)
 			continue
 		}
 		t.wg.Go(func() {
-			defer t.inbound.Add(-1)
 			defer t.untrack(c)
 			t.readLoop(c)
 		})
@@ -278,16 +288,21 @@ func (t *TCPTransport) acceptLoop() {
 // before it is read (and read as its bytes arrive, so a large announced
 // length costs nothing until it is sent), decoded defensively, and its
 // sender checked: a member whose address matches the connection's remote
-// host, the same member for the connection's whole life. A malformed or
-// oversized frame or a wrong sender closes the connection; a message that
-// fails the node's checks (validate.go) is dropped and the connection kept.
+// host, the same member for the connection's whole life. Until the
+// connection speaks for a member (its hello frame, or its first message)
+// frames are at most unboundFrameLimit: a stranger's connection costs
+// little memory. A malformed or oversized frame or a wrong sender closes
+// the connection; a message that fails the node's checks (validate.go) is
+// dropped and the connection kept.
 func (t *TCPTransport) readLoop(c net.Conn) {
 	r := bufio.NewReaderSize(c, 64<<10)
 	remote := c.RemoteAddr().String()
 	var sender uint64 // the member this connection speaks for, once known
+	defer func() { t.unbind(c, sender) }()
 	var buf []byte
+	limit := int64(unboundFrameLimit)
 	for {
-		m, snap, err := readFrame(r, c, &buf, t.maxFrame)
+		f, err := readFrame(r, c, &buf, limit)
 		if err != nil {
 			var fe *frameError
 			if errors.As(err, &fe) {
@@ -295,29 +310,96 @@ func (t *TCPTransport) readLoop(c net.Conn) {
 			}
 			return
 		}
+		from := f.hello
+		if f.msg != nil {
+			from = f.msg.GetFrom()
+		}
 		if sender == 0 {
-			if err := t.checkSender(m.GetFrom(), c.RemoteAddr()); err != nil {
+			if err := t.checkSender(from, c.RemoteAddr()); err != nil {
 				t.refused.add("wrong-address", err, "remote", remote)
 				return
 			}
-			sender = m.GetFrom()
-		} else if m.GetFrom() != sender {
-			t.refused.add("sender-changed", fmt.Errorf("connection of member %d sent a message from %d", sender, m.GetFrom()), "remote", remote)
+			sender = from
+			if f.snap {
+				// A member's snapshot stream: not evicted as a stranger's
+				// connection, nor replacing the member's own.
+				t.mu.Lock()
+				delete(t.unbound, c)
+				t.mu.Unlock()
+			} else {
+				t.bind(c, sender)
+			}
+			limit = t.maxFrame
+		} else if from != sender || f.hello != 0 {
+			t.refused.add("sender-changed", fmt.Errorf("connection of member %d sent a frame from %d", sender, from), "remote", remote)
 			return
 		}
-		if t.dropped(m.GetFrom()) {
+		if f.msg == nil || t.dropped(sender) {
 			continue
 		}
-		if snap {
-			t.receiveSnapshot(c, r, m)
+		if f.snap {
+			t.receiveSnapshot(c, r, f.msg)
 			return
 		}
-		if err := t.h.Step(t.ctx, m); err != nil {
+		if err := t.h.Step(t.ctx, f.msg); err != nil {
 			if errors.Is(err, ErrStopped) || t.ctx.Err() != nil {
 				return
 			}
 		}
 	}
+}
+
+// bind records c as member id's connection; a connection id had before is
+// closed (a peer that redials replaces its old connection, and whoever
+// else speaks in its name gets one connection, not many).
+func (t *TCPTransport) bind(c net.Conn, id uint64) {
+	t.mu.Lock()
+	delete(t.unbound, c)
+	old := t.bound[id]
+	t.bound[id] = c
+	t.mu.Unlock()
+	if old != nil && old != c {
+		old.Close()
+	}
+}
+
+// unbind forgets c when its read loop ends.
+func (t *TCPTransport) unbind(c net.Conn, id uint64) {
+	t.mu.Lock()
+	delete(t.unbound, c)
+	if t.bound[id] == c {
+		delete(t.bound, id)
+	}
+	t.mu.Unlock()
+}
+
+// admitInbound registers a new inbound connection, making room when
+// tcpMaxInbound are open by closing the oldest one that does not speak for
+// a member yet; false (and the connection is refused) when all of them do.
+func (t *TCPTransport) admitInbound(c net.Conn) bool {
+	t.mu.Lock()
+	var evict net.Conn
+	if len(t.unbound)+len(t.bound) >= tcpMaxInbound {
+		var oldest time.Time
+		for uc, at := range t.unbound {
+			if evict == nil || at.Before(oldest) {
+				evict, oldest = uc, at
+			}
+		}
+		if evict == nil {
+			t.mu.Unlock()
+			return false
+		}
+		delete(t.unbound, evict)
+	}
+	t.unbound[c] = time.Now()
+	t.mu.Unlock()
+	if evict != nil {
+		t.refused.add("too-many-connections", fmt.Errorf("%d inbound connections: closed the oldest that spoke for no member", tcpMaxInbound),
+			"remote", evict.RemoteAddr().String())
+		evict.Close()
+	}
+	return true
 }
 
 // frameError is a frame refused by readFrame; kind names the reason for
@@ -330,19 +412,42 @@ type frameError struct {
 func (e *frameError) Error() string { return e.kind + ": " + e.err.Error() }
 func (e *frameError) Unwrap() error { return e.err }
 
-// readFrame reads one frame [u32 len (bit 31: snapshot head)][raftpb.Message]
-// of at most max bytes, reusing *buf. I/O errors are returned as they are;
-// a refused frame as a *frameError.
-func readFrame(r io.Reader, c net.Conn, buf *[]byte, max int64) (*pb.Message, bool, error) {
+// inFrame is one inbound frame: a message (a snapshot stream's head if
+// snap), or a hello naming the sender.
+type inFrame struct {
+	msg   *pb.Message
+	snap  bool
+	hello uint64
+}
+
+// readFrame reads one frame [u32 len (bit 31: snapshot head, bit 30:
+// hello)][raftpb.Message, or for a hello the sender's u64 id] of at most
+// max bytes, reusing *buf. I/O errors are returned as they are; a refused
+// frame as a *frameError.
+func readFrame(r io.Reader, c net.Conn, buf *[]byte, max int64) (inFrame, error) {
 	var hdr [4]byte
 	if _, err := io.ReadFull(r, hdr[:]); err != nil {
-		return nil, false, err
+		return inFrame{}, err
 	}
 	n := binary.LittleEndian.Uint32(hdr[:])
-	snap := n&snapFlag != 0
-	n &^= snapFlag
+	snap, hello := n&snapFlag != 0, n&helloFlag != 0
+	n &^= snapFlag | helloFlag
+	if hello {
+		if snap || n != 8 {
+			return inFrame{}, &frameError{"malformed-frame", fmt.Errorf("hello frame of %d bytes", n)}
+		}
+		var id [8]byte
+		if _, err := io.ReadFull(r, id[:]); err != nil {
+			return inFrame{}, err
+		}
+		from := binary.LittleEndian.Uint64(id[:])
+		if from == 0 {
+			return inFrame{}, &frameError{"malformed-frame", fmt.Errorf("hello from id 0")}
+		}
+		return inFrame{hello: from}, nil
+	}
 	if int64(n) > max {
-		return nil, false, &frameError{"frame-too-large", fmt.Errorf("%d-byte frame (at most %d)", n, max)}
+		return inFrame{}, &frameError{"frame-too-large", fmt.Errorf("%d-byte frame (at most %d)", n, max)}
 	}
 	if n > 64<<10 && c != nil {
 		// Big frames are read as they arrive and must arrive in time.
@@ -354,7 +459,7 @@ func readFrame(r io.Reader, c net.Conn, buf *[]byte, max int64) (*pb.Message, bo
 		k := min(int(n)-len(b), 1<<20)
 		b = slices.Grow(b, k)
 		if _, err := io.ReadFull(r, b[len(b):len(b)+k]); err != nil {
-			return nil, false, err
+			return inFrame{}, err
 		}
 		b = b[:len(b)+k]
 	}
@@ -363,9 +468,9 @@ func readFrame(r io.Reader, c net.Conn, buf *[]byte, max int64) (*pb.Message, bo
 	}
 	m, err := decodeFrame(b)
 	if err != nil {
-		return nil, false, err
+		return inFrame{}, err
 	}
-	return m, snap, nil
+	return inFrame{msg: m, snap: snap}, nil
 }
 
 // decodeFrame decodes a frame's body. The message is the caller's: nothing
@@ -625,6 +730,12 @@ func (p *tcpPeer) sendSnapshot(m *pb.Message) error {
 // writeLoop writes queued messages, one flush per burst, until an error.
 func (p *tcpPeer) writeLoop(c net.Conn) error {
 	w := bufio.NewWriterSize(c, 64<<10)
+	// Hello first: the receiver knows who speaks before the first message,
+	// which may be larger than it accepts from a stranger.
+	hello := binary.LittleEndian.AppendUint32(nil, 8|helloFlag)
+	if _, err := w.Write(binary.LittleEndian.AppendUint64(hello, p.t.id)); err != nil {
+		return err
+	}
 	var buf []byte
 	write := func(m *pb.Message) error {
 		var err error

@@ -105,6 +105,10 @@ func checkPeerMessage(m *pb.Message, self uint64, snap bool, v ProposalValidator
 			return refuse("%s without a term", t)
 		}
 	}
+	if m.GetTerm() >= 1<<62 {
+		// No group gets there; raft's term+1 would wrap around to 0.
+		return refuse("%s with term %d", t, m.GetTerm())
+	}
 	ents := m.GetEntries()
 	switch t {
 	case pb.MessageType_MsgProp:
@@ -125,7 +129,7 @@ func checkPeerMessage(m *pb.Message, self uint64, snap bool, v ProposalValidator
 		}
 	case pb.MessageType_MsgApp:
 		prev, prevTerm := m.GetIndex(), m.GetLogTerm()
-		if prevTerm > m.GetTerm() || (prev == 0) != (prevTerm == 0) {
+		if prev > 1<<62 || prevTerm > m.GetTerm() || (prev == 0) != (prevTerm == 0) { // no index overflows
 			return refuse("MsgApp after (%d, term %d) in term %d", prev, prevTerm, m.GetTerm())
 		}
 		last := prevTerm

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"net"
 	"testing"
 
 	"go.etcd.io/raft/v3"
@@ -98,6 +99,11 @@ func TestCheckPeerMessage(t *testing.T) {
 			x.Index, x.LogTerm = new(uint64(5)), new(uint64(2))
 			x.Entries = []*pb.Entry{framedEntry(2, 6, 4, "a")}
 		}), false},
+		{"append whose indexes overflow", with(m(pb.MessageType_MsgApp, 2, 3), func(x *pb.Message) {
+			x.Index, x.LogTerm = new(uint64(1<<64-1)), new(uint64(2))
+			x.Entries = []*pb.Entry{framedEntry(2, 0, 3, "a")}
+		}), false},
+		{"a term that would wrap around", m(pb.MessageType_MsgHeartbeat, 2, 1<<64-1), false},
 		{"heartbeat with entries", with(m(pb.MessageType_MsgHeartbeat, 2, 3), func(x *pb.Message) { x.Entries = []*pb.Entry{framedEntry(2, 6, 3, "a")} }), false},
 	}
 	for _, c := range cases {
@@ -367,7 +373,8 @@ func hostileFrames() [][]byte {
 		appendFrame(nil, m(pb.MessageType_MsgReadIndex, 2, 0), false),
 		appendFrame(nil, m(pb.MessageType_MsgHup, 2, 0), false),
 		appendFrame(nil, snap, true),
-		{0xff, 0xff, 0xff, 0x7f}, // a 2 GiB frame announced
+		{0xff, 0xff, 0xff, 0x3f}, // a 1 GiB frame announced
+		{0xff, 0xff, 0xff, 0x7f}, // a 1 GiB hello
 	}
 }
 
@@ -391,11 +398,13 @@ func FuzzRaftFrames(f *testing.F) {
 		r := bytes.NewReader(data)
 		var buf []byte
 		for {
-			m, snap, err := readFrame(r, nil, &buf, 1<<20)
+			f, err := readFrame(r, nil, &buf, 1<<20)
 			if err != nil {
 				break
 			}
-			msgs, snaps = append(msgs, m), append(snaps, snap)
+			if f.msg != nil {
+				msgs, snaps = append(msgs, f.msg), append(snaps, f.snap)
+			}
 		}
 		for _, lead := range []bool{false, true} {
 			fr := newFuzzRaft(t, lead)
@@ -411,12 +420,15 @@ func TestHostileFramesIntoRaft(t *testing.T) {
 		r := bytes.NewReader(data)
 		var buf []byte
 		for {
-			m, snap, err := readFrame(r, nil, &buf, 1<<20)
+			f, err := readFrame(r, nil, &buf, 1<<20)
 			if err != nil {
 				break
 			}
+			if f.msg == nil {
+				continue
+			}
 			for _, lead := range []bool{false, true} {
-				newFuzzRaft(t, lead).deliver(m, snap)
+				newFuzzRaft(t, lead).deliver(proto.Clone(f.msg).(*pb.Message), f.snap)
 			}
 		}
 	}
@@ -443,5 +455,61 @@ func TestRaftPanicsWithoutChecks(t *testing.T) {
 		if checkPeerMessage(c.m, 1, false, nil) == nil && admitMessage(c.m, 5, func() (uint64, uint64) { return 2, 2 }) == nil {
 			t.Errorf("%s: passes the checks", name)
 		}
+	}
+}
+
+// Strangers cannot crowd out the peers or make a node hold their frames:
+// 200 idle connections to a follower's raft port (the oldest are closed
+// beyond 64; the peers' own connections, which named themselves, stay), a
+// 1 MiB frame from a connection that named no member (refused), and the
+// group still commits, a 2 MiB entry included (a peer's large frame after
+// its hello is fine), also after a member restarts and redials.
+func TestTransportBoundsStrangers(t *testing.T) {
+	ctx := testCtx(t)
+	c := newTestCluster(t, 3)
+	lead := c.leader(ctx)
+	var follower *Node
+	for _, n := range c.nodes {
+		if n != lead {
+			follower = n
+		}
+	}
+	addr := c.addrs[follower.cfg.NodeID]
+	var idle []net.Conn
+	defer func() {
+		for _, nc := range idle {
+			nc.Close()
+		}
+	}()
+	for range 200 {
+		nc, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		idle = append(idle, nc)
+	}
+	big, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer big.Close()
+	hdr := binary.LittleEndian.AppendUint32(nil, 1<<20)
+	big.Write(append(hdr, make([]byte, 1<<20)...))
+
+	mustPropose(t, ctx, lead, "small")
+	_, idx := mustPropose(t, ctx, lead, string(make([]byte, 2<<20)))
+	waitAppliedAll(t, ctx, c.nodes, idx)
+	// A member restarts: its new connections replace strangers' and its own.
+	id := lead.cfg.NodeID
+	mustShutdown(t, lead)
+	delete(c.nodes, id)
+	c.start(id, nil)
+	lead = c.leader(ctx)
+	_, idx = mustPropose(t, ctx, lead, "after the restart")
+	waitAppliedAll(t, ctx, c.nodes, idx)
+
+	refused := follower.Refused()
+	if refused["too-many-connections"] == 0 || refused["frame-too-large"] == 0 {
+		t.Fatalf("refusals counted: %v", refused)
 	}
 }

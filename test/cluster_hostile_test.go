@@ -45,8 +45,9 @@ func sendRaft(t *testing.T, addr string, frames ...[]byte) {
 // bytes), heartbeats committing far beyond the log, forged appends (from
 // the leader's id and from a follower's, unframed and with an undecodable
 // command), acknowledgements beyond the log, a read index without its
-// entry, local-only types, a snapshot stream from a non-leader, an
-// announced 2 GiB frame and garbage. Every node stays up, the cluster
+// entry, local-only types, a snapshot stream from a non-leader,
+// announced 1 GiB frames, 100 KiB from a connection that named no member,
+// and garbage. Every node stays up, the cluster
 // keeps committing, no acknowledged commit is lost, and the nodes log the
 // refusals. A forged higher term is also sent: without authentication it
 // is a legitimate-looking message and costs an election, nothing more.
@@ -113,8 +114,10 @@ func TestClusterHostileRaftFrames(t *testing.T) {
 			}
 			snap := raftFrame(t, msg(pb.MessageType_MsgSnap, other, to, term))
 			binary.LittleEndian.PutUint32(snap, binary.LittleEndian.Uint32(snap)|1<<31)
-			sendRaft(t, addr, snap, []byte{0, 0, 16, 0}) // a 1 MiB chunk announced, never sent
-			sendRaft(t, addr, []byte{0xff, 0xff, 0xff, 0x7f})
+			sendRaft(t, addr, snap, []byte{0, 0, 16, 0})                                                      // a 1 MiB chunk announced, never sent
+			sendRaft(t, addr, []byte{0xff, 0xff, 0xff, 0x3f})                                                 // a 1 GiB frame announced
+			sendRaft(t, addr, raftFrame(t, &pb.Message{Entries: []*pb.Entry{{Data: make([]byte, 100<<10)}}})) // 100 KiB from a stranger
+			sendRaft(t, addr, []byte{0xff, 0xff, 0xff, 0x7f})                                                 // a hello of 1 GiB
 			sendRaft(t, addr, []byte{9, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff})
 			sendRaft(t, addr, raftFrame(t, msg(pb.MessageType_MsgHeartbeat, 99, to, term))) // not a member
 			if round == 2 && to == 3 {
