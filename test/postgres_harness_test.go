@@ -9,6 +9,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -136,4 +137,17 @@ func (pg *Postgres) connect(t *testing.T) *pgx.Conn {
 	}
 	t.Cleanup(func() { c.Close(context.Background()) })
 	return c
+}
+
+// execOnEach runs each of the ";\n"-separated statements of script on
+// every connection (the same schema on PostgreSQL and on logdb).
+func execOnEach(t *testing.T, ctx context.Context, script string, conns ...*pgx.Conn) {
+	t.Helper()
+	for _, c := range conns {
+		for _, q := range strings.Split(script, ";\n") {
+			if _, err := c.Exec(ctx, q); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+	}
 }

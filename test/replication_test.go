@@ -101,13 +101,7 @@ func TestRecvlogicalMatchesPostgres(t *testing.T) {
 	pc := pg.connect(t)
 	n := mustStartNode(t, t.TempDir())
 	lc := mustConnect(t, n)
-	for _, c := range []*pgx.Conn{pc, lc} {
-		for _, q := range strings.Split(replicationSchema, ";\n") {
-			if _, err := c.Exec(ctx, q); err != nil {
-				t.Fatalf("%s: %v", q, err)
-			}
-		}
-	}
+	execOnEach(t, ctx, replicationSchema, pc, lc)
 	want := recvlogical(t, ctx, pc, "127.0.0.1", strconv.Itoa(pg.Port), "postgres", "postgres")
 	host, port := splitAddr(n.Addr)
 	got := recvlogical(t, ctx, lc, host, port, "logdb", "logdb")

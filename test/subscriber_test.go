@@ -116,13 +116,7 @@ func subscriberWriters(t *testing.T, ctx context.Context, conns []*pgx.Conn) (st
 // subscriberSetup creates the tables on both sides, fills logdb's and
 // publishes them.
 func subscriberSetup(t *testing.T, ctx context.Context, pc, lc *pgx.Conn) {
-	for _, c := range []*pgx.Conn{pc, lc} {
-		for _, q := range strings.Split(subscriberSchema, ";\n") {
-			if _, err := c.Exec(ctx, q); err != nil {
-				t.Fatalf("%s: %v", q, err)
-			}
-		}
-	}
+	execOnEach(t, ctx, subscriberSchema, pc, lc)
 	r := rand.New(rand.NewPCG(7, 7))
 	for id := 1; id <= 200; id++ {
 		mustExec(t, ctx, lc, subscriberRow(id, r))

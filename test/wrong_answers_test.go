@@ -45,14 +45,7 @@ func TestWrongAnswersMatchPostgres(t *testing.T) {
 	pg := mustStartPostgres(t)
 	pc := pg.connect(t)
 	lc := mustConnect(t, mustStartNode(t, t.TempDir()))
-	for _, c := range []*pgx.Conn{pc, lc} {
-		if _, err := c.Exec(ctx, "CREATE TABLE wa_ts (t timestamptz)"); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := c.Exec(ctx, "INSERT INTO wa_ts VALUES ('2024-01-02 03:04:05+00')"); err != nil {
-			t.Fatal(err)
-		}
-	}
+	execOnEach(t, ctx, "CREATE TABLE wa_ts (t timestamptz);\nINSERT INTO wa_ts VALUES ('2024-01-02 03:04:05+00')", pc, lc)
 	for _, q := range []string{
 		// 5: numeric ceil and floor look past the first discarded digit
 		"SELECT ceil(0.0000001::numeric), ceil(0.001), ceiling(123.0001), floor(-0.001::numeric), floor(-0.0000001), ceil(-0.5::numeric)",

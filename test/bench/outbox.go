@@ -21,30 +21,24 @@ import (
 // replication. logdb: the event is a transactional pg_logical_emit_message
 // read through SUBSCRIBE MESSAGES.
 func outboxWorkload() *workload {
-	return &workload{
-		Name: "outbox",
-		Desc: "INSERT order + event in one txn; one consumer; latency = txn start → delivery",
-		Metrics: []metricDef{
-			mThroughput("events/s"),
-			{Name: "commit-to-delivery p50", Unit: "ms", LowerIsBetter: true},
-			{Name: "commit-to-delivery p99", Unit: "ms", LowerIsBetter: true},
-		},
-		FailWord: "unsupported",
-		Cluster:  true,
-		Setup:    outboxSetup(false),
-		Run: func(ctx context.Context, e *env, t *target) (sample, error) {
-			return runOutbox(ctx, e, t, t.Kind == kindPG)
-		},
-	}
+	return outboxPipeline("outbox", "INSERT order + event in one txn; one consumer; latency = txn start → delivery", false)
 }
 
 // pgoutputWorkload is the outbox pipeline read the same way on both
 // systems: the event is an outbox row, consumed through a pgoutput
 // replication stream by the same client code (pglogrepl).
 func pgoutputWorkload() *workload {
+	return outboxPipeline("pgoutput", "INSERT order + outbox row in one txn; one pgoutput consumer on both; latency = txn start → delivery", true)
+}
+
+// outboxPipeline is the producers-and-one-consumer workload; with
+// pgoutputBoth every target writes an outbox row read through pgoutput,
+// else only PostgreSQL does and logdb's event is a message read through
+// SUBSCRIBE.
+func outboxPipeline(name, desc string, pgoutputBoth bool) *workload {
 	return &workload{
-		Name: "pgoutput",
-		Desc: "INSERT order + outbox row in one txn; one pgoutput consumer on both; latency = txn start → delivery",
+		Name: name,
+		Desc: desc,
 		Metrics: []metricDef{
 			mThroughput("events/s"),
 			{Name: "commit-to-delivery p50", Unit: "ms", LowerIsBetter: true},
@@ -52,9 +46,9 @@ func pgoutputWorkload() *workload {
 		},
 		FailWord: "unsupported",
 		Cluster:  true,
-		Setup:    outboxSetup(true),
+		Setup:    outboxSetup(pgoutputBoth),
 		Run: func(ctx context.Context, e *env, t *target) (sample, error) {
-			return runOutbox(ctx, e, t, true)
+			return runOutbox(ctx, e, t, pgoutputBoth || t.Kind == kindPG)
 		},
 	}
 }
