@@ -49,6 +49,7 @@ type conn struct {
 	copyIn   bool // CopyInResponse was sent; ReadCopyData may read the stream
 	lostSync bool // the client broke the COPY protocol: end after reporting the error
 	repl     bool // replication=database: replication commands too (replication.go)
+	tls      bool // the connection runs over TLS (startTLS)
 
 	mu         sync.Mutex // guards the fields below
 	state      connState

@@ -4,6 +4,7 @@ import (
 	"context"
 	crand "crypto/rand"
 	"crypto/subtle"
+	"crypto/tls"
 	"encoding/binary"
 	"errors"
 	"log/slog"
@@ -49,6 +50,10 @@ type Config struct {
 	// closed at once, so clients cannot take every file descriptor. Zero
 	// means no limit.
 	MaxConnections int
+	// TLS, when set, answers an SSLRequest with 'S' and a TLS handshake
+	// (sslmode=require and stronger); nil answers 'N'. Clients that do not
+	// ask for TLS are still served in plain text.
+	TLS *tls.Config
 }
 
 // StartupSlack is how many connections beyond MaxConnections may be open
@@ -335,6 +340,9 @@ func (s *Server) forceClose(done <-chan struct{}) {
 		}
 	}
 	for _, c := range conns {
-		c.nc.Close()
+		c.mu.Lock() // startTLS replaces c.nc under mu
+		nc := c.nc
+		c.mu.Unlock()
+		nc.Close()
 	}
 }

@@ -2,6 +2,7 @@ package pgwire
 
 import (
 	"bytes"
+	"crypto/tls"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -121,9 +122,15 @@ func (c *conn) startup() bool {
 		}
 		switch p.code {
 		case codeSSLRequest, codeGSSEncRequest:
-			if negotiations >= 2 {
+			if negotiations >= 2 || c.tls {
 				c.fatal(&pgerror.Error{Code: pgerror.ProtocolViolation, Message: "unexpected encryption request after negotiation"})
 				return false
+			}
+			if p.code == codeSSLRequest && c.srv.cfg.TLS != nil {
+				if !c.startTLS() {
+					return false
+				}
+				continue
 			}
 			// No TLS or GSS encryption: 'N', and the client continues in
 			// plain text on this connection (libpq) or reconnects (pgx).
@@ -147,6 +154,27 @@ func (c *conn) startup() bool {
 		}
 		return c.start(p)
 	}
+}
+
+// startTLS answers an SSLRequest with 'S' and runs the TLS handshake (within
+// the startup deadline already set on the socket); the connection then
+// reads and writes through TLS, starting with the next startup packet.
+func (c *conn) startTLS() bool {
+	if _, err := c.nc.Write([]byte{'S'}); err != nil {
+		return false
+	}
+	tc := tls.Server(c.nc, c.srv.cfg.TLS)
+	if err := tc.Handshake(); err != nil {
+		c.srv.log.Debug("TLS handshake failed", "remote", c.nc.RemoteAddr().String(), "err", err)
+		return false
+	}
+	c.mu.Lock() // Shutdown reaches the socket through c.nc
+	c.nc = tc
+	c.mu.Unlock()
+	c.rd = newConnReader(tc, func() { c.cancelStatement(errClientGone) })
+	c.w.w = tc
+	c.tls = true
+	return true
 }
 
 // start authenticates (trust), opens the session and reports its

@@ -112,7 +112,11 @@ func start(ctx context.Context, cfg startConfig) error {
 	if err != nil {
 		return fmt.Errorf("listen for clients: %w", err)
 	}
-	srv := pgwire.NewServer(pgwire.Config{Engine: sqlEngine{engine}, Logger: logger, MaxConnections: maxConns})
+	tlsConfig, err := loadTLS(cfg.TLSCert, cfg.TLSKey) // tls.go
+	if err != nil {
+		return err
+	}
+	srv := pgwire.NewServer(pgwire.Config{Engine: sqlEngine{engine}, Logger: logger, MaxConnections: maxConns, TLS: tlsConfig})
 	backends.srv.Store(srv)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
