@@ -2,15 +2,7 @@ package test
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
-	"math/big"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,61 +13,40 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// writeTestCerts makes a CA and a server certificate for 127.0.0.1 and
-// localhost signed by it, as PEM files in dir: ca.pem, server.pem,
-// server.key.
-func writeTestCerts(t *testing.T, dir string) (ca, cert, key string) {
+// logdbCert runs `logdb cert …` and fails the test on an error.
+func logdbCert(t *testing.T, args ...string) {
 	t.Helper()
-	now := time.Now()
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	out, err := exec.Command(logdbBin, append([]string{"cert"}, args...)...).CombinedOutput()
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("logdb cert %v: %v\n%s", args, err, out)
 	}
-	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "logdb test CA"},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour), IsCA: true, BasicConstraintsValid: true,
-		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	caCert, _ := x509.ParseCertificate(caDER)
-	srvKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srvTmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "127.0.0.1"},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour), DNSNames: []string{"localhost"},
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
-	srvDER, err := x509.CreateCertificate(rand.Reader, srvTmpl, caCert, &srvKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalECPrivateKey(srvKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	write := func(name, typ string, der []byte) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	return write("ca.pem", "CERTIFICATE", caDER), write("server.pem", "CERTIFICATE", srvDER), write("server.key", "EC PRIVATE KEY", keyDER)
 }
 
-// TestTLS: with --tls-cert and --tls-key, clients that ask for TLS get it
-// (psql sslmode=require, pgx verify-full against the CA), and clients that
-// do not are still served; a node without them answers an SSLRequest with
-// 'N', so sslmode=require fails as against a PostgreSQL without ssl.
+// TestTLS: certificates made by `logdb cert` and `logdb start --certs-dir`:
+// clients that ask for TLS get it (psql sslmode=require, pgx verify-full
+// against the CA), and clients that do not are still served; a node
+// without certificates answers an SSLRequest with 'N', so sslmode=require
+// fails as against a PostgreSQL without ssl. The cert commands never
+// overwrite a file.
 func TestTLS(t *testing.T) {
 	requireLogdb(t)
 	t.Parallel()
 	ctx := testCtx(t, 60*time.Second)
-	certDir := t.TempDir()
-	ca, cert, key := writeTestCerts(t, certDir)
-	n := mustStartNodeArgs(t, t.TempDir(), "--tls-cert", cert, "--tls-key", key)
+	certs := filepath.Join(t.TempDir(), "certs")
+	logdbCert(t, "create-ca", "--certs-dir", certs)
+	logdbCert(t, "create-node", "--certs-dir", certs, "127.0.0.1", "localhost")
+	logdbCert(t, "create-client", "--certs-dir", certs, "logdb")
+	if out, err := exec.Command(logdbBin, "cert", "create-ca", "--certs-dir", certs).CombinedOutput(); err == nil ||
+		!strings.Contains(string(out), "exists") {
+		t.Errorf("create-ca over an existing CA: %v %s", err, out)
+	}
+	for _, f := range []string{"ca.crt", "ca.key", "node.crt", "node.key", "client.logdb.crt", "client.logdb.key"} {
+		if _, err := os.Stat(filepath.Join(certs, f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ca := filepath.Join(certs, "ca.crt")
+	n := mustStartNodeArgs(t, t.TempDir(), "--certs-dir", certs)
 	host, port := splitAddr(n.Addr)
 
 	out, err := exec.CommandContext(ctx, "psql", "-X", "-At",

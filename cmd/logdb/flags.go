@@ -45,9 +45,9 @@ type startConfig struct {
 	// LogArchive, when set, gets every log entry before retention trims
 	// it (archive.go).
 	LogArchive string
-	// TLSCert and TLSKey (PEM files) enable TLS for SQL clients that ask
-	// for it (sslmode=require and stronger).
-	TLSCert, TLSKey string
+	// CertsDir holds node.crt and node.key (logdb cert): TLS for SQL
+	// clients that ask for it (sslmode=require and stronger).
+	CertsDir string
 }
 
 const startUsage = `Usage: logdb start [flags]
@@ -67,8 +67,7 @@ func parseStartFlags(args []string, stdout, stderr io.Writer) (startConfig, erro
 	fs.SetOutput(stderr)
 	fs.StringVar(&cfg.DataDir, "data-dir", "./logdb-data", "directory holding the raft log and the state database (created if missing)")
 	fs.StringVar(&cfg.Listen, "listen", "127.0.0.1:5433", "address for PostgreSQL clients (host:port)")
-	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "PEM certificate (chain) for TLS to SQL clients; with --tls-key")
-	fs.StringVar(&cfg.TLSKey, "tls-key", "", "PEM private key of --tls-cert")
+	fs.StringVar(&cfg.CertsDir, "certs-dir", "", "directory with node.crt and node.key (made by 'logdb cert'): TLS for SQL clients that ask for it")
 	fs.Uint64Var(&cfg.NodeID, "node-id", 1, "this node's raft id (cluster mode; must appear in --peers)")
 	fs.StringVar(&cfg.RaftListen, "raft-listen", "", "address for raft traffic from peers (cluster mode)")
 	peers := fs.String("peers", "", "cluster members as id=host:port,... (every node of a new cluster gets the same list); empty: a single node")
@@ -115,9 +114,6 @@ func parseStartFlags(args []string, stdout, stderr io.Writer) (startConfig, erro
 	}
 	if cfg.MaxExpressionDepth < 1 || cfg.MaxExpressionDepth > sql.MaxExpressionDepthLimit {
 		return cfg, fmt.Errorf("--max-expression-depth %d not in [1, %d]", cfg.MaxExpressionDepth, sql.MaxExpressionDepthLimit)
-	}
-	if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
-		return cfg, fmt.Errorf("--tls-cert and --tls-key go together")
 	}
 	if cfg.MaxConnections < 1 {
 		return cfg, fmt.Errorf("--max-connections %d must be at least 1", cfg.MaxConnections)

@@ -23,6 +23,8 @@ Usage:
                         take an online backup through a running node
   logdb restore --from FILE --data-dir DIR
                         make DIR a new single-node cluster holding the backup
+  logdb cert create-ca | create-node | create-client --certs-dir DIR …
+                        make the cluster's TLS certificates
   logdb version         print the version
   logdb help            show this help
 
@@ -66,6 +68,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runBackup(args[1:], stdout, stderr) // backup_cmd.go
 	case "restore":
 		return runRestore(args[1:], stdout, stderr)
+	case "cert":
+		return runCert(args[1:], stdout, stderr) // tls.go
 	default:
 		fmt.Fprintf(stderr, "logdb: unknown command %q\n\n%s", args[0], usage)
 		return 2

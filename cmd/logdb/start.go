@@ -112,7 +112,7 @@ func start(ctx context.Context, cfg startConfig) error {
 	if err != nil {
 		return fmt.Errorf("listen for clients: %w", err)
 	}
-	tlsConfig, err := loadTLS(cfg.TLSCert, cfg.TLSKey) // tls.go
+	tlsConfig, err := loadTLS(cfg.CertsDir) // tls.go
 	if err != nil {
 		return err
 	}
