@@ -194,6 +194,10 @@ func (c *conn) start(p *startupPacket) bool {
 
 	params, perr := sessionParams(p.params)
 	params.ClientAddr = c.nc.RemoteAddr()
+	if tc, ok := c.nc.(*tls.Conn); ok {
+		st := tc.ConnectionState()
+		params.TLS = &st
+	}
 	if perr != nil {
 		c.fatal(perr)
 		return false

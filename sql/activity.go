@@ -1,6 +1,7 @@
 package sql
 
 import (
+	"crypto/tls"
 	"net"
 	"sort"
 	"sync"
@@ -246,6 +247,11 @@ func (s *Session) info() pgcatalog.SessionInfo {
 	}
 	if tcp, ok := s.clientAddr.(*net.TCPAddr); ok {
 		si.ClientAddr, si.ClientPort = tcp.IP.String(), int64(tcp.Port)
+	}
+	if s.tls != nil {
+		si.SSL = true
+		si.SSLVersion = tls.VersionName(s.tls.Version)
+		si.SSLCipher = tls.CipherSuiteName(s.tls.CipherSuite)
 	}
 	return si
 }

@@ -4,6 +4,7 @@ package sql
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"log/slog"
@@ -123,6 +124,8 @@ type SessionParams struct {
 	// ClientAddr is the client's address (pg_stat_activity.client_addr);
 	// nil for none.
 	ClientAddr net.Addr
+	// TLS is the connection's TLS state (pg_stat_ssl); nil in plain text.
+	TLS *tls.ConnectionState
 }
 
 // NewSession starts a session; it fails with 3D000 for an unknown database.
@@ -216,6 +219,7 @@ type Session struct {
 
 	act        activity // what pg_stat_activity shows (activity.go)
 	clientAddr net.Addr
+	tls        *tls.ConnectionState // nil in plain text
 }
 
 // ParameterStatus returns the parameters to report at startup, in order.

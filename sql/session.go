@@ -45,7 +45,7 @@ func (e *Engine) newSession(p SessionParams) (*Session, error) {
 		}
 	}
 	s.set.changed = map[string]bool{}
-	s.clientAddr = p.ClientAddr
+	s.clientAddr, s.tls = p.ClientAddr, p.TLS
 	s.act.state, s.act.stateChange = stateIdle, s.started
 	s.act.appName, s.act.setGen = s.set.vals["application_name"], s.set.gen
 	e.sessions.add(s)

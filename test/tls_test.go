@@ -68,6 +68,11 @@ func TestTLS(t *testing.T) {
 		if err := c.QueryRow(ctx, "SELECT 7").Scan(&v); err != nil || v != 7 {
 			t.Errorf("pgx sslmode=%s: %v %v", mode, v, err)
 		}
+		want := "t|TLSv1.3"
+		if mode == "disable" {
+			want = "f|NULL"
+		}
+		checkQuery(t, ctx, c, want, "SELECT ssl, coalesce(version, 'NULL') FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
 		if tlsOn := c.PgConn().Conn() != nil && strings.Contains(fmt.Sprintf("%T", c.PgConn().Conn()), "tls"); tlsOn != (mode != "disable") {
 			t.Errorf("pgx sslmode=%s: connection %T", mode, c.PgConn().Conn())
 		}

@@ -32,6 +32,7 @@ func init() {
 	rowFuncs["pg_catalog.pg_replication_slots"] = pgReplicationSlotsRows
 	rowFuncs["pg_catalog.pg_publication"] = pgPublicationRows
 	rowFuncs["pg_catalog.pg_stat_replication"] = pgStatReplicationRows
+	rowFuncs["pg_catalog.pg_stat_ssl"] = pgStatSSLRows
 	rowFuncs["pg_catalog.pg_publication_rel"] = pgPublicationRelRows
 	rowFuncs["pg_catalog.pg_publication_namespace"] = pgPublicationNamespaceRows
 	rowFuncs["pg_catalog.pg_publication_tables"] = pgPublicationTablesRows
@@ -536,6 +537,27 @@ func pgStatReplicationRows(v *View, s *Schema) [][]types.Datum {
 			"client_port", int64(-1), "backend_start", w.BackendStart.UTC(), "state", w.State,
 			"sent_lsn", w.Sent, "write_lsn", w.Write, "flush_lsn", w.Flush, "replay_lsn", w.Replay,
 			"sync_priority", int64(0), "sync_state", "async", "reply_time", reply)
+	}
+	return r.out
+}
+
+// pgStatSSLRows is pg_stat_ssl: one row per session, saying whether its
+// connection is encrypted.
+func pgStatSSLRows(v *View, s *Schema) [][]types.Datum {
+	r := newRows(v)
+	if s.Activity == nil {
+		return r.out
+	}
+	for _, si := range s.Activity() {
+		if !si.SSL {
+			r.add("pid", si.PID, "ssl", false)
+			continue
+		}
+		bits := int64(256)
+		if strings.Contains(si.SSLCipher, "128") {
+			bits = 128
+		}
+		r.add("pid", si.PID, "ssl", true, "version", strings.Replace(si.SSLVersion, "TLS ", "TLSv", 1), "cipher", si.SSLCipher, "bits", bits)
 	}
 	return r.out
 }

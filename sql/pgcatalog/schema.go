@@ -119,6 +119,10 @@ type SessionInfo struct {
 	Query           string    // the statement being run, or the last one when idle
 	WaitEventType   string    // "" for none
 	WaitEvent       string
+	// SSL: the connection is encrypted (pg_stat_ssl), with this protocol
+	// version ("TLSv1.3") and cipher suite.
+	SSL                   bool
+	SSLVersion, SSLCipher string
 }
 
 // ReplicationSlot is one row of pg_replication_slots.
