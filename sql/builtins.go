@@ -369,6 +369,26 @@ func (p *planner) setReturningFunc(name string, args []expr) (*srfNode, error) {
 			return nil, err
 		}
 		n.args[0], n.t = rc, rc.typ()
+	case "generate_subscripts":
+		// generate_subscripts(array, dim [, reverse]): the subscripts of
+		// dimension dim (arrays here have one), from 1, or from 0 for
+		// int2vector and oidvector as PostgreSQL gives them
+		if len(args) < 2 || len(args) > 3 {
+			return nil, noFunc(name, args)
+		}
+		at := args[0].typ()
+		if _, ok := types.ElemOf(at); !ok && at.OID != types.Int2VectorOID && at.OID != types.OidVectorOID {
+			return nil, noFunc(name, args)
+		}
+		if n.args[1], err = p.coerce(args[1], int4T, types.CastImplicit); err != nil {
+			return nil, err
+		}
+		if len(args) == 3 {
+			if n.args[2], err = p.coerce(args[2], boolT, types.CastImplicit); err != nil {
+				return nil, err
+			}
+		}
+		n.t = int4T
 	case "_pg_expandarray":
 		// information_schema._pg_expandarray(anyarray): one (x, n) record
 		// per element, x the element and n its position (pgjdbc's
@@ -491,6 +511,23 @@ func (n *srfNode) rowsFor(ec *execCtx, in []types.Datum) ([][]types.Datum, error
 	case "unnest":
 		for _, e := range vals[0].(types.Array).Elements {
 			emit(e)
+		}
+	case "generate_subscripts":
+		if vals[1].(int64) != 1 {
+			break // arrays have one dimension: no subscripts in others
+		}
+		elems := vals[0].(types.Array).Elements
+		base := int64(1)
+		if t := n.args[0].typ().OID; t == types.Int2VectorOID || t == types.OidVectorOID {
+			base = 0
+		}
+		reverse := len(vals) == 3 && vals[2] == true
+		for i := range elems {
+			k := int64(i)
+			if reverse {
+				k = int64(len(elems) - 1 - i)
+			}
+			emit(base + k)
 		}
 	case "_pg_expandarray":
 		for i, e := range vals[0].(types.Array).Elements {

@@ -471,6 +471,17 @@ func (s *Session) copyOut(ec *execCtx, cs *pg_query.CopyStmt, o copyOpts, cw cop
 		}
 		buf = append(buf, '\n')
 	}
+	// One CopyData per row (and one for a text header and one for the
+	// binary trailer; the binary header rides with the first row), as
+	// PostgreSQL sends them: clients that read COPY output row by row
+	// (psycopg 3's Copy.rows) rely on it. pgwire buffers the messages, so
+	// this costs no extra writes.
+	if len(buf) > 0 && format != 1 {
+		if err := cw.CopyData(buf); err != nil {
+			return "", err
+		}
+		buf = buf[:0]
+	}
 	var n int64
 	for {
 		row, err := it.next()
@@ -513,12 +524,10 @@ func (s *Session) copyOut(ec *execCtx, cs *pg_query.CopyStmt, o copyOpts, cw cop
 			buf = append(buf, '\n')
 		}
 		n++
-		if len(buf) > 32<<10 {
-			if err := cw.CopyData(buf); err != nil {
-				return "", err
-			}
-			buf = buf[:0]
+		if err := cw.CopyData(buf); err != nil {
+			return "", err
 		}
+		buf = buf[:0]
 	}
 	if format == 1 {
 		buf = append(buf, 0xff, 0xff)

@@ -90,6 +90,11 @@ func (p *planner) planUtility(n *pg_query.Node) (utilityFunc, error) {
 		return noop("ANALYZE"), nil
 	case n.GetLockStmt() != nil:
 		return noop("LOCK TABLE"), nil
+	case n.GetConstraintsSetStmt() != nil:
+		// Every constraint is checked immediately and none is DEFERRABLE:
+		// SET CONSTRAINTS changes nothing, as in PostgreSQL for
+		// constraints that are not deferrable (Django sends ALL IMMEDIATE).
+		return noop("SET CONSTRAINTS"), nil
 	case n.GetGrantStmt() != nil:
 		if n.GetGrantStmt().IsGrant {
 			return noop("GRANT"), nil

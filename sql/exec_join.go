@@ -282,7 +282,8 @@ func (it *srfProjectIter) next() ([]types.Datum, error) {
 }
 func (it *srfProjectIter) close() { it.src.close() }
 
-var srfNames = map[string]bool{"generate_series": true, "unnest": true, "pg_options_to_table": true, "_pg_expandarray": true}
+var srfNames = map[string]bool{"generate_series": true, "unnest": true, "pg_options_to_table": true, "_pg_expandarray": true,
+	"generate_subscripts": true}
 
 // targetSRF returns the set-returning function call of a select-list item:
 // the item itself, or the record whose field it selects

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgproto3"
 )
 
 // answerOf runs one statement with the simple protocol and returns its
@@ -111,6 +112,51 @@ func TestWrongAnswersMatchPostgres(t *testing.T) {
 		}
 		if got.String() != want.String() {
 			t.Errorf("%s\n logdb: %q\n    pg: %q", q, got.String(), want.String())
+		}
+	}
+}
+
+// copyDataMessages sends a COPY … TO STDOUT and returns how many CopyData
+// messages the server answered with.
+func copyDataMessages(t *testing.T, ctx context.Context, c *pgx.Conn, sql string) int {
+	t.Helper()
+	pc := c.PgConn()
+	pc.Frontend().Send(&pgproto3.Query{String: sql})
+	if err := pc.Frontend().Flush(); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for {
+		msg, err := pc.ReceiveMessage(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch m := msg.(type) {
+		case *pgproto3.CopyData:
+			n++
+		case *pgproto3.ErrorResponse:
+			t.Fatalf("%s: %s", sql, m.Message)
+		case *pgproto3.ReadyForQuery:
+			return n
+		}
+	}
+}
+
+// TestCopyOneRowPerMessage: COPY … TO STDOUT sends one CopyData per row
+// (and one for a header), as PostgreSQL does: psycopg 3 reads COPY output
+// row by row.
+func TestCopyOneRowPerMessage(t *testing.T) {
+	requireLogdb(t)
+	t.Parallel()
+	ctx := testCtx(t, 60*time.Second)
+	pg := mustStartPostgres(t)
+	pc := pg.connect(t)
+	lc := mustConnect(t, sharedNode(t))
+	for _, q := range []string{"COPY (SELECT g, 'x' FROM generate_series(1, 5) g) TO STDOUT",
+		"COPY (SELECT g FROM generate_series(1, 3) g) TO STDOUT (FORMAT csv, HEADER)",
+		"COPY (SELECT g FROM generate_series(1, 4) g) TO STDOUT (FORMAT binary)"} {
+		if got, want := copyDataMessages(t, ctx, lc, q), copyDataMessages(t, ctx, pc, q); got != want {
+			t.Errorf("%s: %d CopyData messages, PostgreSQL sends %d", q, got, want)
 		}
 	}
 }
