@@ -5,7 +5,8 @@
 // # What it owns
 //
 //   - The WAL in Config.Dir: segment files NNNNNNNNNNNNNNNN.wal (hex
-//     sequence), each zero-filled to ~64 MiB (spare.go), holding records
+//     sequence), each zero-filled to ~64 MiB, or an eighth of the free
+//     space when that is less (spare.go), holding records
 //     [u32 len][u32 crc32c][u8 type][payload] of six types: entry (a
 //     marshaled raftpb.Entry), hardstate, confstate (membership after an
 //     applied index), front (retention truncation point), snapshot (the
@@ -123,6 +124,15 @@
 // "not committed". A partitioned minority never learns a new leader, so
 // still always pass a deadline. cmd/logdb maps these to SQLSTATE 40001
 // (dropped) and 40003 (unknown, or the deadline passed).
+//
+// # Disk space
+//
+// A failed WAL write or fdatasync on the Ready path stops the node: raft
+// cannot be told an entry it handed over was not persisted. So Propose
+// refuses a proposal up front (ErrDiskFull) while the filesystem would keep
+// less than Config.DiskReserveBytes free after it (disk.go), and the WAL
+// never meets a full disk in the middle of an append; when space returns
+// proposals are admitted again. Conf changes are never refused.
 //
 // # Restart
 //

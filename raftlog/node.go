@@ -36,6 +36,10 @@ type Config struct {
 	// MaxSnapshotBytes bounds a snapshot received from the leader; 0
 	// means the disk's free space less 256 MiB (always a bound).
 	MaxSnapshotBytes int64
+	// DiskReserveBytes is the free space Propose keeps on Dir's filesystem:
+	// a proposal that would leave less fails with ErrDiskFull (disk.go).
+	// 0 turns the check off.
+	DiskReserveBytes int64
 	TickInterval     time.Duration // default 100ms
 	ElectionTicks    int           // default 10
 	HeartbeatTicks   int           // default 1
@@ -89,6 +93,7 @@ type Node struct {
 	inbox  *inbox        // how other goroutines reach raw
 
 	validator ProposalValidator // the StateMachine's, or nil
+	disk      *diskGuard        // admits proposals while the disk has room
 	refused   *refusals         // peers' messages dropped (validate.go)
 
 	proposals *registry
@@ -197,6 +202,7 @@ func Open(cfg Config) (*Node, error) {
 		cfg:       cfg,
 		logger:    logger,
 		wal:       w,
+		disk:      &diskGuard{dir: cfg.Dir, reserve: cfg.DiskReserveBytes},
 		proposals: newRegistry(cfg.NodeID),
 		inbox:     newInbox(),
 		reads:     newReadRegistry(),
