@@ -217,7 +217,14 @@
 // # Membership
 //
 // AddNode and RemoveNode (membership.go) propose ConfChangeV2 entries, one
-// node at a time, and return once the change is applied here; the added
+// node at a time, and return once the change is applied here. AddNode adds
+// a learner, which the leader promotes to voter (on its tick) once it
+// answers and is within promoteLag entries of the commit index; another
+// AddNode is refused (ErrChangeInFlight) until then. RemoveNode refuses to
+// remove a voter (ErrQuorumAtRisk, unless forced) when the reachable
+// voters could not commit the change or would not be a quorum after it.
+// ForceNewCluster (recover.go) turns one survivor of a lost quorum into a
+// one-member group keeping its whole log; the added
 // node's address travels in the entry and is recorded with the ConfState
 // (recPeers), so a restarted node takes members and addresses from its WAL
 // rather than Config.Peers. A new member starts with Config.Join and an
@@ -263,7 +270,7 @@
 // A torn tail is recognized only when no good record follows the first bad
 // one; a power loss that persisted a later sector of the last write but not
 // an earlier one is reported as ErrCorruptLog (conservative: the node
-// refuses to start instead of guessing). A new member is added as a voter
-// directly (no learner stage), so the quorum grows before it has caught
-// up; add one node at a time to a healthy group.
+// refuses to start instead of guessing). A follower's full disk is not
+// guarded: the leader's appends reach its WAL without a check, and ENOSPC
+// there stops that follower (the group goes on with the others).
 package raftlog

@@ -94,7 +94,12 @@ type Node struct {
 
 	validator ProposalValidator // the StateMachine's, or nil
 	disk      *diskGuard        // admits proposals while the disk has room
-	refused   *refusals         // peers' messages dropped (validate.go)
+	// memberMu is held by an AddNode or RemoveNode call in progress: a
+	// second one is refused (ErrChangeInFlight), not queued.
+	memberMu sync.Mutex
+	// promotedAt is when promoteLearners last proposed. Ready loop only.
+	promotedAt time.Time
+	refused    *refusals // peers' messages dropped (validate.go)
 
 	proposals *registry
 	reads     *readRegistry
@@ -583,6 +588,7 @@ func (n *Node) splitMessages(msgs []*pb.Message, urgent []uint64) (early, late [
 // it covers a whole tick of answers (heartbeats go out every tick).
 func (n *Node) tick() {
 	n.publishProgress(false)
+	n.promoteLearners()
 	n.raw.Tick()
 }
 

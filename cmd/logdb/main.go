@@ -23,6 +23,9 @@ Usage:
                         take an online backup through a running node
   logdb restore --from FILE --data-dir DIR
                         make DIR a new single-node cluster holding the backup
+  logdb recover --data-dir DIR --node-id N --force-new-cluster
+                        after a lost quorum: make one surviving member a
+                        one-member group keeping all its data
   logdb version         print the version
   logdb help            show this help
 
@@ -66,6 +69,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runBackup(args[1:], stdout, stderr) // backup_cmd.go
 	case "restore":
 		return runRestore(args[1:], stdout, stderr)
+	case "recover":
+		return runRecover(args[1:], stdout, stderr) // recover.go
 	default:
 		fmt.Fprintf(stderr, "logdb: unknown command %q\n\n%s", args[0], usage)
 		return 2
