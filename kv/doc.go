@@ -25,7 +25,9 @@
 //   - <name>.ckpt: every Options.CheckpointInterval (default 30s; only if
 //     the applied index moved) a consistent copy of the state from one read
 //     transaction, written to <name>.ckpt.tmp, fsynced, renamed, directory
-//     fsynced. Store.Checkpoint takes one now.
+//     fsynced. Store.Checkpoint takes one now. One that would leave less
+//     than Options.CheckpointReserveBytes free is skipped (ErrNoSpace,
+//     logged): a full disk is the raft log's to report, as 53100.
 //   - <name>.boot: the boot id (/proc/sys/kernel/random/boot_id) of the
 //     machine that last opened the store and "open" / "clean" / "sync".
 //     Open writes "open" (fsynced) before anything is applied; Close fsyncs

@@ -263,6 +263,9 @@ func (s *Store) Checkpoint() (uint64, error) {
 	if index <= s.ckptIndex.Load() {
 		return s.ckptIndex.Load(), nil
 	}
+	if err := s.checkpointRoom(tx.Size()); err != nil {
+		return 0, fmt.Errorf("kv: checkpoint at %d: %w", index, err)
+	}
 	if err := writeFileSynced(s.files.ckptTmp, tx.WriteTo); err != nil {
 		os.Remove(s.files.ckptTmp)
 		return 0, fmt.Errorf("kv: checkpoint at %d: %w", index, err)
@@ -280,6 +283,27 @@ func (s *Store) Checkpoint() (uint64, error) {
 	s.ckptCount.Add(1)
 	s.logger.Info("kv checkpoint", "checkpoint_index", index, "bytes", size, "took", time.Since(start).Round(time.Millisecond))
 	return index, nil
+}
+
+// ErrNoSpace is returned by Checkpoint when writing the checkpoint would
+// leave less than Options.CheckpointReserveBytes free. Not fatal: the
+// previous checkpoint and the log still cover the state.
+var ErrNoSpace = errors.New("kv: not enough free space for a checkpoint")
+
+// checkpointRoom returns ErrNoSpace when a checkpoint of size bytes would
+// leave less than CheckpointReserveBytes free.
+func (s *Store) checkpointRoom(size int64) error {
+	if s.opts.CheckpointReserveBytes <= 0 {
+		return nil
+	}
+	free, err := freeBytes(filepath.Dir(s.files.ckpt))
+	if err != nil {
+		return nil // unknown: let the write tell
+	}
+	if int64(free)-size < s.opts.CheckpointReserveBytes {
+		return fmt.Errorf("%d bytes of state, %d free, %d reserved: %w", size, free, s.opts.CheckpointReserveBytes, ErrNoSpace)
+	}
+	return nil
 }
 
 // CheckpointStats returns how many checkpoints Checkpoint wrote since Open

@@ -34,6 +34,11 @@ type Options struct {
 	// Growing the mmap waits for every open read transaction, so a generous
 	// size keeps long SQL transactions from stalling Apply.
 	InitialMmapSize int
+	// CheckpointReserveBytes is free space a checkpoint must leave on the
+	// state file's filesystem: a checkpoint that would leave less (its
+	// size is the state's) is skipped and logged, not written, so it never
+	// takes the space the raft log reserves for its writes. 0: no check.
+	CheckpointReserveBytes int64
 	// Logger receives open/close events (default slog.Default()).
 	Logger *slog.Logger
 	// Merge combines a stored value with a merge operand (Txn.Merge, merge

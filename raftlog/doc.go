@@ -5,7 +5,8 @@
 // # What it owns
 //
 //   - The WAL in Config.Dir: segment files NNNNNNNNNNNNNNNN.wal (hex
-//     sequence), each zero-filled to ~64 MiB (spare.go), holding records
+//     sequence), each zero-filled to ~64 MiB, or an eighth of the free
+//     space when that is less (spare.go), holding records
 //     [u32 len][u32 crc32c][u8 type][payload] of six types: entry (a
 //     marshaled raftpb.Entry), hardstate, confstate (membership after an
 //     applied index), front (retention truncation point), snapshot (the
@@ -124,6 +125,15 @@
 // still always pass a deadline. cmd/logdb maps these to SQLSTATE 40001
 // (dropped) and 40003 (unknown, or the deadline passed).
 //
+// # Disk space
+//
+// A failed WAL write or fdatasync on the Ready path stops the node: raft
+// cannot be told an entry it handed over was not persisted. So Propose
+// refuses a proposal up front (ErrDiskFull) while the filesystem would keep
+// less than Config.DiskReserveBytes free after it (disk.go), and the WAL
+// never meets a full disk in the middle of an append; when space returns
+// proposals are admitted again. Conf changes are never refused.
+//
 // # Restart
 //
 // Open replays every segment, checking every CRC. A record that fails at
@@ -207,7 +217,14 @@
 // # Membership
 //
 // AddNode and RemoveNode (membership.go) propose ConfChangeV2 entries, one
-// node at a time, and return once the change is applied here; the added
+// node at a time, and return once the change is applied here. AddNode adds
+// a learner, which the leader promotes to voter (on its tick) once it
+// answers and is within promoteLag entries of the commit index; another
+// AddNode is refused (ErrChangeInFlight) until then. RemoveNode refuses to
+// remove a voter (ErrQuorumAtRisk, unless forced) when the reachable
+// voters could not commit the change or would not be a quorum after it.
+// ForceNewCluster (recover.go) turns one survivor of a lost quorum into a
+// one-member group keeping its whole log; the added
 // node's address travels in the entry and is recorded with the ConfState
 // (recPeers), so a restarted node takes members and addresses from its WAL
 // rather than Config.Peers. A new member starts with Config.Join and an
@@ -253,7 +270,7 @@
 // A torn tail is recognized only when no good record follows the first bad
 // one; a power loss that persisted a later sector of the last write but not
 // an earlier one is reported as ErrCorruptLog (conservative: the node
-// refuses to start instead of guessing). A new member is added as a voter
-// directly (no learner stage), so the quorum grows before it has caught
-// up; add one node at a time to a healthy group.
+// refuses to start instead of guessing). A follower's full disk is not
+// guarded: the leader's appends reach its WAL without a check, and ENOSPC
+// there stops that follower (the group goes on with the others).
 package raftlog

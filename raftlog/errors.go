@@ -42,4 +42,9 @@ var (
 	// ErrEntryTooLarge is returned by Propose for a payload whose entry
 	// would exceed the WAL's record limit (MaxEntryBytes).
 	ErrEntryTooLarge = errors.New("raftlog: entry too large")
+	// ErrDiskFull is returned by Propose when the log's filesystem would
+	// keep less than Config.DiskReserveBytes free after the proposal
+	// (disk.go). Nothing was appended; the same proposal is admitted again
+	// once space is freed.
+	ErrDiskFull = errors.New("raftlog: not enough free disk space")
 )

@@ -36,6 +36,10 @@ type Config struct {
 	// MaxSnapshotBytes bounds a snapshot received from the leader; 0
 	// means the disk's free space less 256 MiB (always a bound).
 	MaxSnapshotBytes int64
+	// DiskReserveBytes is the free space Propose keeps on Dir's filesystem:
+	// a proposal that would leave less fails with ErrDiskFull (disk.go).
+	// 0 turns the check off.
+	DiskReserveBytes int64
 	TickInterval     time.Duration // default 100ms
 	ElectionTicks    int           // default 10
 	HeartbeatTicks   int           // default 1
@@ -89,7 +93,13 @@ type Node struct {
 	inbox  *inbox        // how other goroutines reach raw
 
 	validator ProposalValidator // the StateMachine's, or nil
-	refused   *refusals         // peers' messages dropped (validate.go)
+	disk      *diskGuard        // admits proposals while the disk has room
+	// memberMu is held by an AddNode or RemoveNode call in progress: a
+	// second one is refused (ErrChangeInFlight), not queued.
+	memberMu sync.Mutex
+	// promotedAt is when promoteLearners last proposed. Ready loop only.
+	promotedAt time.Time
+	refused    *refusals // peers' messages dropped (validate.go)
 
 	proposals *registry
 	reads     *readRegistry
@@ -197,6 +207,7 @@ func Open(cfg Config) (*Node, error) {
 		cfg:       cfg,
 		logger:    logger,
 		wal:       w,
+		disk:      &diskGuard{dir: cfg.Dir, reserve: cfg.DiskReserveBytes},
 		proposals: newRegistry(cfg.NodeID),
 		inbox:     newInbox(),
 		reads:     newReadRegistry(),
@@ -577,6 +588,7 @@ func (n *Node) splitMessages(msgs []*pb.Message, urgent []uint64) (early, late [
 // it covers a whole tick of answers (heartbeats go out every tick).
 func (n *Node) tick() {
 	n.publishProgress(false)
+	n.promoteLearners()
 	n.raw.Tick()
 }
 

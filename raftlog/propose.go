@@ -149,6 +149,10 @@ func (n *Node) propose(ctx context.Context, data []byte) (any, uint64, error) {
 	if len(data) > MaxEntryBytes {
 		return nil, 0, fmt.Errorf("raftlog: propose %d bytes (at most %d): %w", len(data), MaxEntryBytes, ErrEntryTooLarge)
 	}
+	if err := n.disk.admit(len(data)); err != nil {
+		return nil, 0, err
+	}
+	defer n.disk.release(len(data))
 	id, ch := n.proposals.register()
 	n.mu.Lock()
 	leaderCh := n.leaderCh

@@ -216,7 +216,7 @@ func checkConfChange(cc *pb.ConfChangeV2) error {
 		return refuse("conf change of node %d", id)
 	}
 	switch ch.GetType() {
-	case pb.ConfChangeAddNode:
+	case pb.ConfChangeAddNode, pb.ConfChangeAddLearnerNode:
 		if len(cc.GetContext()) > 256 { // the address; empty for a bootstrapped single node
 			return refuse("conf change adding node %d with a %d-byte address", ch.GetNodeId(), len(cc.GetContext()))
 		}
@@ -256,6 +256,10 @@ func confChangeAllowed(cs *pb.ConfState, cc *pb.ConfChangeV2) bool {
 	switch ch.GetType() {
 	case pb.ConfChangeAddNode:
 		return id != 0
+	case pb.ConfChangeAddLearnerNode:
+		// A voter made a learner would be a demotion, which nothing here
+		// asks for.
+		return id != 0 && !slices.Contains(cs.GetVoters(), id)
 	case pb.ConfChangeRemoveNode:
 		v := cs.GetVoters()
 		return !(len(v) == 1 && v[0] == id)

@@ -32,6 +32,9 @@ type segment struct {
 	path string
 	f    *os.File
 	size int64 // bytes of valid records; the next record is written here
+	// limit is the size the file was zero-filled to: the WAL rolls to a
+	// new segment once the records reach it (segmentFill).
+	limit int64
 }
 
 // recPos locates one entry record on disk.
@@ -246,12 +249,13 @@ func (w *wal) replaySegment(seq uint64, last bool) error {
 		if err := f.Truncate(int64(off)); err != nil {
 			return fmt.Errorf("raftlog: truncate torn tail of %s: %w", path, err)
 		}
-		if err := zeroFill(f, int64(off), w.segmentSize); err != nil {
+		if err := zeroFill(f, int64(off), int64(len(data))); err != nil {
 			return fmt.Errorf("raftlog: truncate torn tail of %s: %w", path, err)
 		}
 		break
 	}
 	seg.size = int64(off)
+	seg.limit = int64(len(data))
 	return nil
 }
 
@@ -486,7 +490,7 @@ func (w *wal) createSegment(seq uint64) error {
 	// Zero-filled space makes each batch's fdatasync cheaper: the file
 	// size does not change on every append (measured in bench_test.go)
 	// and no extent needs converting (spare.go).
-	f, err := w.newSegmentFile(path)
+	f, limit, err := w.newSegmentFile(path)
 	if err != nil {
 		return fmt.Errorf("raftlog: create segment: %w", err)
 	}
@@ -495,7 +499,7 @@ func (w *wal) createSegment(seq uint64) error {
 		return fmt.Errorf("raftlog: create segment: %w", err)
 	}
 	w.mu.Lock()
-	w.segs = append(w.segs, &segment{seq: seq, path: path, f: f})
+	w.segs = append(w.segs, &segment{seq: seq, path: path, f: f, limit: limit})
 	w.mu.Unlock()
 	return nil
 }
@@ -514,7 +518,7 @@ func (w *wal) flush() error {
 	}
 	cur.size += int64(len(w.buf))
 	w.buf = w.buf[:0]
-	if cur.size >= w.segmentSize/2 {
+	if cur.size >= cur.limit/2 {
 		w.prepareSpare() // the next segment, by the time this one is full
 	}
 	return nil
@@ -549,7 +553,7 @@ func (w *wal) append(ents []*pb.Entry, hs *pb.HardState, sync bool) error {
 	pending := make([]pendingEntry, 0, len(ents))
 	mo := proto.MarshalOptions{}
 	for _, e := range ents {
-		if w.current().size+int64(len(w.buf)) >= w.segmentSize {
+		if w.current().size+int64(len(w.buf)) >= w.current().limit {
 			if err := w.roll(); err != nil {
 				return err
 			}

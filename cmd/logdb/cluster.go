@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -23,8 +24,11 @@ const (
 	clusterElectionTicks = 10
 )
 
-// clustered reports whether this node runs in a multi-node group.
-func (c startConfig) clustered() bool { return len(c.Peers) > 1 || c.Join }
+// clustered reports whether this node runs in a multi-node group, or may
+// grow into one: a node started with --raft-listen (a single member that
+// logdb_add_node grows, e.g. after logdb recover or restore) listens for
+// peers and serves the membership functions.
+func (c startConfig) clustered() bool { return len(c.Peers) > 1 || c.Join || c.RaftListen != "" }
 
 // newRaftTransport listens for raft traffic and returns the TCP transport.
 func newRaftTransport(cfg startConfig, logger *slog.Logger) (*raftlog.TCPTransport, error) {
@@ -71,13 +75,21 @@ func clusterView(node *raftlog.Node, sqlAddr string) func() []sql.ClusterMember 
 // membershipTimeout bounds a membership change made through SQL.
 const membershipTimeout = 10 * time.Second
 
-// registerMembershipFuncs adds the SQL functions logdb_add_node(id, addr)
-// and logdb_remove_node(id): raft ConfChangeV2 proposals made through this
-// node; they return once the change is applied here.
+// registerMembershipFuncs adds the SQL functions logdb_add_node(id, addr),
+// logdb_remove_node(id) and logdb_remove_node(id, force): raft ConfChangeV2
+// proposals made through this node; they return once the change is applied
+// here. A refused change is 55000 (object_not_in_prerequisite_state).
 func registerMembershipFuncs(node *raftlog.Node) {
-	int8T, textT := types.T{OID: types.Int8OID, Mod: -1}, types.T{OID: types.TextOID, Mod: -1}
+	int8T, textT, boolT := types.T{OID: types.Int8OID, Mod: -1}, types.T{OID: types.TextOID, Mod: -1}, types.T{OID: types.BoolOID, Mod: -1}
 	fail := func(op string, err error) error {
-		return &pgerror.Error{Code: pgerror.ObjectNotInPrerequisiteState, Message: op + ": " + err.Error(), Cause: err}
+		e := &pgerror.Error{Code: pgerror.ObjectNotInPrerequisiteState, Message: op + ": " + err.Error(), Cause: err}
+		switch {
+		case errors.Is(err, raftlog.ErrQuorumAtRisk):
+			e.Hint = "Bring the unreachable members back first, or call logdb_remove_node(id, true) if they are gone for good (the group may then be unable to commit; see the README's lost-quorum runbook)."
+		case errors.Is(err, raftlog.ErrChangeInFlight):
+			e.Hint = "One membership change at a time: start the node being added (it becomes a voter once it has caught up) or remove it with logdb_remove_node, then retry."
+		}
+		return e
 	}
 	types.RegisterFunc(&types.Func{Name: "logdb_add_node", Args: []types.T{int8T, textT}, Ret: textT, Strict: true, Volatile: true,
 		Fn: func(_ *types.EvalContext, args []types.Datum) (types.Datum, error) {
@@ -91,16 +103,21 @@ func registerMembershipFuncs(node *raftlog.Node) {
 			if err := node.AddNode(ctx, uint64(id), addr); err != nil {
 				return nil, fail("logdb_add_node", err)
 			}
-			return fmt.Sprintf("node %d (%s) added; start it with --join", id, addr), nil
+			return fmt.Sprintf("node %d (%s) added as a learner; start it with --join (it becomes a voter once it has caught up)", id, addr), nil
 		}})
-	types.RegisterFunc(&types.Func{Name: "logdb_remove_node", Args: []types.T{int8T}, Ret: textT, Strict: true, Volatile: true,
-		Fn: func(_ *types.EvalContext, args []types.Datum) (types.Datum, error) {
-			id, _ := args[0].(int64)
-			ctx, cancel := context.WithTimeout(context.Background(), membershipTimeout)
-			defer cancel()
-			if err := node.RemoveNode(ctx, uint64(id)); err != nil {
-				return nil, fail("logdb_remove_node", err)
-			}
-			return fmt.Sprintf("node %d removed", id), nil
-		}})
+	remove := func(_ *types.EvalContext, args []types.Datum) (types.Datum, error) {
+		id, _ := args[0].(int64)
+		force := false
+		if len(args) > 1 {
+			force, _ = args[1].(bool)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), membershipTimeout)
+		defer cancel()
+		if err := node.RemoveNode(ctx, uint64(id), force); err != nil {
+			return nil, fail("logdb_remove_node", err)
+		}
+		return fmt.Sprintf("node %d removed", id), nil
+	}
+	types.RegisterFunc(&types.Func{Name: "logdb_remove_node", Args: []types.T{int8T}, Ret: textT, Strict: true, Volatile: true, Fn: remove})
+	types.RegisterFunc(&types.Func{Name: "logdb_remove_node", Args: []types.T{int8T, boolT}, Ret: textT, Strict: true, Volatile: true, Fn: remove})
 }

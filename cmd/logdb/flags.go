@@ -38,6 +38,9 @@ type startConfig struct {
 	MaxExpressionDepth int
 	// MaxConnections bounds client sessions (53300 beyond it).
 	MaxConnections int
+	// DiskReserveBytes is the free space writes leave on the data
+	// directory's filesystem (53100 beyond it; raftlog's disk.go).
+	DiskReserveBytes int64
 	// HTTPListen serves /metrics, /healthz and /readyz (http.go); "" for
 	// none. Pprof adds Go's profiles there.
 	HTTPListen string
@@ -49,6 +52,10 @@ type startConfig struct {
 	// clients that ask for it (sslmode=require and stronger).
 	CertsDir string
 }
+
+// defaultDiskReserve is --disk-reserve-bytes' default: room for a WAL
+// segment filled at a roll, a follower's appends and bbolt's growth.
+const defaultDiskReserve = 32 << 20
 
 const startUsage = `Usage: logdb start [flags]
 
@@ -78,6 +85,7 @@ func parseStartFlags(args []string, stdout, stderr io.Writer) (startConfig, erro
 	fs.Int64Var(&cfg.MaxTxnBytes, "max-txn-bytes", sql.DefaultMaxTxnBytes, fmt.Sprintf("largest transaction, in bytes of its log entry (writes with their before images, messages); beyond it the transaction fails with SQLSTATE 54000 (at most %d)", sql.MaxTxnBytesLimit))
 	fs.IntVar(&cfg.MaxExpressionDepth, "max-expression-depth", sql.DefaultMaxExpressionDepth, fmt.Sprintf("deepest nesting of expressions, joins and set operations a statement may have; deeper ones fail with SQLSTATE 54001 before they are parsed (at most %d)", sql.MaxExpressionDepthLimit))
 	fs.IntVar(&cfg.MaxConnections, "max-connections", 500, "most client sessions at once; one more is refused with SQLSTATE 53300 (lowered at start to fit the open-file limit)")
+	fs.Int64Var(&cfg.DiskReserveBytes, "disk-reserve-bytes", defaultDiskReserve, "free space, in bytes, that writes leave on the data directory's filesystem: a commit that would leave less fails with SQLSTATE 53100 (reads and the changefeed go on; writes resume once space is freed); 0 turns the check off")
 	fs.StringVar(&cfg.HTTPListen, "http-listen", "", "address for the operator's HTTP endpoints /metrics (Prometheus), /healthz and /readyz (host:port); empty: none")
 	fs.StringVar(&cfg.LogArchive, "log-archive", "", "directory to copy log entries to before --retention trims them (point-in-time restore reads it: logdb restore --log-archive); empty: none")
 	fs.BoolVar(&cfg.Pprof, "pprof", false, "also serve Go's pprof profiles under /debug/pprof/ on --http-listen")
@@ -114,6 +122,9 @@ func parseStartFlags(args []string, stdout, stderr io.Writer) (startConfig, erro
 	}
 	if cfg.MaxExpressionDepth < 1 || cfg.MaxExpressionDepth > sql.MaxExpressionDepthLimit {
 		return cfg, fmt.Errorf("--max-expression-depth %d not in [1, %d]", cfg.MaxExpressionDepth, sql.MaxExpressionDepthLimit)
+	}
+	if cfg.DiskReserveBytes < 0 {
+		return cfg, fmt.Errorf("--disk-reserve-bytes %d must not be negative", cfg.DiskReserveBytes)
 	}
 	if cfg.MaxConnections < 1 {
 		return cfg, fmt.Errorf("--max-connections %d must be at least 1", cfg.MaxConnections)

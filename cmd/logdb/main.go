@@ -25,6 +25,9 @@ Usage:
                         make DIR a new single-node cluster holding the backup
   logdb cert create-ca | create-node | create-client --certs-dir DIR …
                         make the cluster's TLS certificates
+  logdb recover --data-dir DIR --node-id N --force-new-cluster
+                        after a lost quorum: make one surviving member a
+                        one-member group keeping all its data
   logdb version         print the version
   logdb help            show this help
 
@@ -70,6 +73,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runRestore(args[1:], stdout, stderr)
 	case "cert":
 		return runCert(args[1:], stdout, stderr) // tls.go
+	case "recover":
+		return runRecover(args[1:], stdout, stderr) // recover.go
 	default:
 		fmt.Fprintf(stderr, "logdb: unknown command %q\n\n%s", args[0], usage)
 		return 2

@@ -36,7 +36,8 @@ func start(ctx context.Context, cfg startConfig) error {
 	defer unlock()
 	maxConns := fitConnections(cfg.MaxConnections, raiseFileLimit(logger), logger) // lock.go
 
-	store, err := kv.Open(filepath.Join(cfg.DataDir, "state.db"), kv.Options{Logger: logger, CheckpointInterval: cfg.CheckpointInterval, Merge: sql.MergeRow})
+	store, err := kv.Open(filepath.Join(cfg.DataDir, "state.db"), kv.Options{Logger: logger, CheckpointInterval: cfg.CheckpointInterval, Merge: sql.MergeRow,
+		CheckpointReserveBytes: cfg.DiskReserveBytes / 2})
 	if err != nil {
 		return fmt.Errorf("open state: %w", err)
 	}
@@ -51,6 +52,9 @@ func start(ctx context.Context, cfg startConfig) error {
 		StateMachine: stateMachine{store},
 		Logger:       raftLogger, // raftlog adds node=<id> itself
 		Observer:     newRaftObserver(reg),
+		// Writes are refused before the disk is full (53100), so the WAL
+		// never meets ENOSPC on raft's Ready path.
+		DiskReserveBytes: cfg.DiskReserveBytes,
 	}
 	if cfg.clustered() {
 		if rcfg.Transport, err = newRaftTransport(cfg, logger); err != nil {
@@ -255,6 +259,12 @@ func proposeError(ctx context.Context, err error, timeout time.Duration) error {
 		return err // the client's cancel or statement_timeout: the engine reports it
 	case errors.Is(err, raftlog.ErrEntryTooLarge):
 		return sql.TxnTooLarge(0, raftlog.MaxEntryBytes)
+	case errors.Is(err, raftlog.ErrDiskFull):
+		return &pgerror.Error{Code: pgerror.DiskFull,
+			Message: "could not extend file: No space left on device",
+			Detail:  "Nothing was written: " + err.Error() + ".",
+			Hint:    "Free space on the data directory's filesystem (or lower --disk-reserve-bytes); writes resume without a restart.",
+			Cause:   err}
 	case errors.Is(err, raftlog.ErrProposalDropped):
 		return &pgerror.Error{Code: pgerror.SerializationFailure,
 			Message: "could not commit: no raft leader is available (election in progress); nothing was written",

@@ -73,6 +73,7 @@ const (
 	ProgramLimitExceeded         = "54000"
 	StatementTooComplex          = "54001"
 	TooManyConnections           = "53300"
+	DiskFull                     = "53100"
 	CharacterNotInRepertoire     = "22021"
 	UndefinedFile                = "58P01"
 	Internal                     = "XX000"
