@@ -266,7 +266,7 @@ func (p *planner) expandStar(qual []string, sc *scope) ([]target, error) {
 			continue
 		}
 		found = true
-		if c.hidden {
+		if c.hidden || c.merged && table == "" {
 			continue
 		}
 		out = append(out, target{e: &colExpr{idx: i, t: c.t}, col: resultCol{name: c.name, t: c.t, tableOID: c.tableOID, attNum: c.attNum}})
