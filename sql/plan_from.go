@@ -292,6 +292,10 @@ func (p *planner) planFromItem(f *pg_query.Node, parent *scope) (*fromItem, erro
 		rv := f.GetRangeVar()
 		if rv.Schemaname == "" {
 			if d := p.lookupCTE(rv.Relname); d != nil {
+				if d.correlated && d.parent != parent {
+					return nil, pgerror.Unsupported("a WITH query that references an outer query's columns, read from a nested query or LATERAL item")
+				}
+				p.correlated = p.correlated || d.correlated // what reads it reads the outer row too
 				cols, err := aliasCols(d.cols, rv.Alias, rv.Relname)
 				if err != nil {
 					return nil, err

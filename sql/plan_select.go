@@ -46,6 +46,11 @@ type cteDef struct {
 	cols []resultCol
 	// recursive CTEs: the working table the recursive term reads
 	recursive bool
+	// correlated: the query reads the enclosing query's row (a WITH inside
+	// a LATERAL or a sub-select), so it runs again at every scan of it,
+	// which must see the scope it was planned in (parent).
+	correlated bool
+	parent     *scope
 }
 
 func (p *planner) lookupCTE(name string) *cteDef {
@@ -84,11 +89,15 @@ func (p *planner) planWith(w *pg_query.WithClause, parent *scope) error {
 		}
 		var plan node
 		var err error
+		saved := p.correlated
+		p.correlated = false
 		if w.Recursive && q.Op != pg_query.SetOperation_SETOP_NONE && refersTo(q.Rarg, cte.Ctename) {
 			plan, err = p.planRecursive(def, q, cte, parent, m)
 		} else {
 			plan, err = p.planSelect(q, parent)
 		}
+		def.correlated, def.parent = p.correlated, parent
+		p.correlated = saved || p.correlated
 		if err != nil {
 			return err
 		}

@@ -125,6 +125,14 @@ func TestWrongAnswersMatchPostgres(t *testing.T) {
 		"SELECT * FROM wa_a3",
 		"SELECT * FROM wa_a1 JOIN wa_a2 USING (y) WHERE y = 2 AND x = 1",
 		"SELECT count(*), y FROM wa_a1 FULL JOIN wa_a2 USING (y) GROUP BY y",
+		// 4: a WITH query that reads the outer row runs for each outer row
+		"CREATE TABLE wa_o (four int, ten int)",
+		"INSERT INTO wa_o VALUES (1, 10), (2, 20), (3, 30)",
+		"SELECT o.ten, x.* FROM wa_o o CROSS JOIN LATERAL (WITH x AS (SELECT o.four AS f) SELECT * FROM x) x ORDER BY 1",
+		"SELECT o.ten, (WITH x AS (SELECT o.four * 2 AS f) SELECT f FROM x) FROM wa_o o ORDER BY 1",
+		"SELECT o.ten, s.* FROM wa_o o, LATERAL (WITH x AS (SELECT o.four AS f), y AS (SELECT f + 1 AS g FROM x) SELECT * FROM y, x) s ORDER BY 1",
+		"SELECT o.ten, s.* FROM wa_o o, LATERAL (WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < o.four) SELECT max(n) FROM r) s ORDER BY 1",
+		"SELECT o.ten FROM wa_o o WHERE EXISTS (WITH x AS (SELECT o.four AS f) SELECT 1 FROM x WHERE f = 2)",
 		// generate_series refuses the steps that would never end
 		"SELECT * FROM generate_series(1, 10, 0)",
 		"SELECT * FROM generate_series(1::int8, 10, 0)",
