@@ -133,6 +133,9 @@ func TestWrongAnswersMatchPostgres(t *testing.T) {
 		"SELECT o.ten, s.* FROM wa_o o, LATERAL (WITH x AS (SELECT o.four AS f), y AS (SELECT f + 1 AS g FROM x) SELECT * FROM y, x) s ORDER BY 1",
 		"SELECT o.ten, s.* FROM wa_o o, LATERAL (WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < o.four) SELECT max(n) FROM r) s ORDER BY 1",
 		"SELECT o.ten FROM wa_o o WHERE EXISTS (WITH x AS (SELECT o.four AS f) SELECT 1 FROM x WHERE f = 2)",
+		// 12: an aggregate that reads the current and outer levels stays here
+		"SELECT (SELECT sum(outer_c + x) FROM (VALUES (1)) t0(x)) FROM (VALUES (2), (3)) t1(outer_c) ORDER BY 1",
+		"SELECT (SELECT count(*) FROM (VALUES (1)) t0 WHERE outer_c > 0) FROM (VALUES (2), (3)) t1(outer_c)",
 		// generate_series refuses the steps that would never end
 		"SELECT * FROM generate_series(1, 10, 0)",
 		"SELECT * FROM generate_series(1::int8, 10, 0)",
