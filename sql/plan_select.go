@@ -417,6 +417,39 @@ func (p *planner) planOrderLimitTargets(src node, sc *scope, sel *pg_query.Selec
 		}
 	}
 
+	// Volatile select-list expressions that no sort key reads are
+	// evaluated after the sort, under the limit, as PostgreSQL does
+	// (nextval then numbers only the rows fetched, in their order): the first
+	// projection leaves them NULL and carries the source row along.
+	var late []expr
+	if len(keys) > 0 && !distinct {
+		for i := 0; i < visible; i++ {
+			if !isVolatile(exprs[i]) || sortsBy(keys, i) {
+				continue
+			}
+			if late == nil {
+				late = make([]expr, len(exprs))
+			}
+			late[i] = exprs[i]
+		}
+	}
+	if late != nil {
+		early := append([]expr(nil), exprs...)
+		earlyCols := append([]resultCol(nil), cols...)
+		for i, e := range late {
+			if e != nil {
+				early[i] = &constExpr{v: nil, t: e.typ()}
+				late[i] = &offsetExpr{e: e, off: len(exprs)}
+			} else {
+				late[i] = &colExpr{idx: i, t: cols[i].t}
+			}
+		}
+		for i, c := range src.columns() {
+			early = append(early, &colExpr{idx: i, t: c.t})
+			earlyCols = append(earlyCols, resultCol{name: "?src?", t: c.t, hidden: true})
+		}
+		exprs, cols = early, earlyCols
+	}
 	var n node = src
 	if !isIdentityProjection(exprs, src.columns()) {
 		n = &projectNode{src: src, exprs: exprs, cols: cols}
@@ -431,6 +464,11 @@ func (p *planner) planOrderLimitTargets(src node, sc *scope, sel *pg_query.Selec
 	}
 	if onKeys != nil {
 		n = &distinctNode{src: n, keys: onKeys, consecutive: true}
+	}
+	if late != nil {
+		// below the limit, as in PostgreSQL: rows OFFSET skips are
+		// evaluated too
+		n = &projectNode{src: n, exprs: late, cols: cols[:len(late)]}
 	}
 	if sel.LimitCount != nil || sel.LimitOffset != nil {
 		ln := &limitNode{src: n}
@@ -450,11 +488,32 @@ func (p *planner) planOrderLimitTargets(src node, sc *scope, sel *pg_query.Selec
 		}
 		n = ln
 	}
-	if len(exprs) > visible {
+	if len(n.columns()) > visible {
 		n = &trimNode{src: n, n: visible}
 	}
 	return n, nil
 }
+
+func sortsBy(keys []sortKey, idx int) bool {
+	for _, k := range keys {
+		if k.idx == idx {
+			return true
+		}
+	}
+	return false
+}
+
+// offsetExpr evaluates e over the row from off on: a postponed select-list
+// expression reads the source row carried behind the projected columns.
+type offsetExpr struct {
+	e   expr
+	off int
+}
+
+func (o *offsetExpr) eval(ec *execCtx, row []types.Datum) (types.Datum, error) {
+	return o.e.eval(ec, row[o.off:])
+}
+func (o *offsetExpr) typ() types.T { return o.e.typ() }
 
 func isNullConst(n *pg_query.Node) bool {
 	c := n.GetAConst()

@@ -136,6 +136,18 @@ func TestWrongAnswersMatchPostgres(t *testing.T) {
 		// 12: an aggregate that reads the current and outer levels stays here
 		"SELECT (SELECT sum(outer_c + x) FROM (VALUES (1)) t0(x)) FROM (VALUES (2), (3)) t1(outer_c) ORDER BY 1",
 		"SELECT (SELECT count(*) FROM (VALUES (1)) t0 WHERE outer_c > 0) FROM (VALUES (2), (3)) t1(outer_c)",
+		// 15: a volatile select-list expression is evaluated after the
+		// sort, for the rows fetched only
+		"CREATE SEQUENCE wa_s",
+		"CREATE TABLE wa_n (a int, b text)",
+		"INSERT INTO wa_n SELECT g, 'v' || g FROM generate_series(1, 100) g",
+		"SELECT a, b, nextval('wa_s') FROM wa_n ORDER BY a DESC LIMIT 3",
+		"SELECT a, nextval('wa_s') AS n FROM wa_n ORDER BY n LIMIT 2",
+		"SELECT a, nextval('wa_s') FROM wa_n WHERE a < 4 ORDER BY a DESC",
+		"SELECT a % 3 AS k, count(*), nextval('wa_s') FROM wa_n GROUP BY 1 ORDER BY 1 LIMIT 2",
+		"SELECT a, nextval('wa_s') FROM wa_n ORDER BY b LIMIT 2 OFFSET 1",
+		"SELECT * FROM (SELECT a, nextval('wa_s') FROM wa_n ORDER BY a LIMIT 2) s",
+		"SELECT nextval('wa_s')",
 		// generate_series refuses the steps that would never end
 		"SELECT * FROM generate_series(1, 10, 0)",
 		"SELECT * FROM generate_series(1::int8, 10, 0)",
