@@ -4,6 +4,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cockroachdb/apd/v3"
+
 	"logdb/sql/pgerror"
 	"logdb/sql/types"
 )
@@ -324,6 +326,9 @@ func (p *planner) setReturningFunc(name string, args []expr) (*srfNode, error) {
 		if t.OID == types.UnknownOID || t.OID == types.Int2OID {
 			t = int4T
 		}
+		if t.OID == types.Float4OID || t.OID == types.Float8OID {
+			return nil, noFunc(name, args) // PostgreSQL has no float variant
+		}
 		for i := 0; i < 2; i++ {
 			if args[i], err = p.coerce(args[i], t, types.CastImplicit); err != nil {
 				return nil, err
@@ -467,6 +472,9 @@ func (n *srfNode) rowsFor(ec *execCtx, in []types.Datum) ([][]types.Datum, error
 	switch n.name {
 	case "generate_series":
 		cur, stop, step := vals[0], vals[1], vals[2]
+		if err := checkSeriesBounds(cur, stop, step); err != nil {
+			return nil, err
+		}
 		zero, err := castDatum(ec, int64(0), int8T, n.args[2].typ(), types.CastImplicit)
 		if err != nil && n.args[2].typ().OID != types.IntervalOID {
 			return nil, err
@@ -477,8 +485,12 @@ func (n *srfNode) rowsFor(ec *execCtx, in []types.Datum) ([][]types.Datum, error
 			if dir == 0 {
 				return nil, pgerror.New(pgerror.InvalidParameterValue, "step size cannot equal zero")
 			}
-		} else if iv, ok := step.(types.Interval); ok && (iv.Months < 0 || iv.Days < 0 || iv.Micros < 0) {
-			dir = -1
+		} else if _, ok := step.(types.Interval); ok {
+			// PostgreSQL's interval_cmp against zero: a month is 30 days
+			dir = compareDatums(n.args[2].typ(), step, types.Interval{})
+			if dir == 0 {
+				return nil, pgerror.New(pgerror.InvalidParameterValue, "step size cannot equal zero")
+			}
 		}
 		for i := 0; ; i++ {
 			c := compareDatums(n.cmpT, cur, stop)
@@ -594,4 +606,25 @@ func (p *planner) tryOrderedScan(n node, keys []sortKey) bool {
 		}
 		return false
 	}
+}
+
+// checkSeriesBounds refuses numeric NaN and infinite bounds and steps, as
+// PostgreSQL's generate_series(numeric, …) does: none of them ends.
+func checkSeriesBounds(start, stop, step types.Datum) error {
+	for _, b := range []struct {
+		v    types.Datum
+		what string
+	}{{start, "start value"}, {stop, "stop value"}, {step, "step size"}} {
+		d, ok := b.v.(*apd.Decimal)
+		if !ok {
+			continue
+		}
+		switch d.Form {
+		case apd.NaN, apd.NaNSignaling:
+			return pgerror.New(pgerror.InvalidParameterValue, "%s cannot be NaN", b.what)
+		case apd.Infinite:
+			return pgerror.New(pgerror.InvalidParameterValue, "%s cannot be infinity", b.what)
+		}
+	}
+	return nil
 }

@@ -524,7 +524,8 @@ func (s *setOpNode) start(ec *execCtx) (iterator, error) {
 	return &sliceIter{rows: out}, nil
 }
 
-// cteScanNode reads a WITH query's rows, computed once per execution.
+// cteScanNode reads a WITH query's rows, computed once per execution, or
+// at every start when the query reads an enclosing query's row.
 type cteScanNode struct {
 	def  *cteDef
 	cols []resultCol
@@ -536,7 +537,7 @@ func (c *cteScanNode) start(ec *execCtx) (iterator, error) {
 		ec.ctes = map[*cteDef][][]types.Datum{}
 	}
 	rows, ok := ec.ctes[c.def]
-	if !ok {
+	if !ok || c.def.correlated {
 		if c.def.plan == nil {
 			return nil, pgerror.New(pgerror.Internal, "BUG: recursive reference to \"%s\" outside its recursive term", c.def.name)
 		}

@@ -165,6 +165,9 @@ func (p *planner) compileAgg(fc *pg_query.FuncCall, sc *scope) (*aggSpec, error)
 		spec.orderBy = append(spec.orderBy, e)
 		spec.order = append(spec.order, k)
 	}
+	if err := checkAggLevel(name, spec); err != nil {
+		return nil, err
+	}
 	nargs := len(spec.args)
 	want := func(n int) error {
 		if nargs != n {
@@ -325,4 +328,30 @@ func (p *planner) addDependentGroupCols(sc *scope, an *aggNode, m *aggMap) {
 			an.groups = append(an.groups, &colExpr{idx: j, t: col.t})
 		}
 	}
+}
+
+// checkAggLevel refuses an aggregate whose arguments read only an outer
+// query's columns: PostgreSQL evaluates it in that outer query (one value
+// per outer group, seen by the sub-query as a constant), which this
+// planner does not do; evaluated here it would answer differently.
+func checkAggLevel(name string, spec *aggSpec) error {
+	es := append(append([]expr(nil), spec.args...), spec.orderBy...)
+	if spec.filter != nil {
+		es = append(es, spec.filter)
+	}
+	local, outer := false, false
+	for _, e := range es {
+		walkExpr(e, func(x expr) {
+			switch x.(type) {
+			case *colExpr, *subqueryExpr:
+				local = true
+			case *outerExpr:
+				outer = true
+			}
+		})
+	}
+	if outer && !local {
+		return pgerror.Unsupported("aggregate " + name + "() over only an outer query's columns")
+	}
+	return nil
 }

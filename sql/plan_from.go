@@ -292,6 +292,10 @@ func (p *planner) planFromItem(f *pg_query.Node, parent *scope) (*fromItem, erro
 		rv := f.GetRangeVar()
 		if rv.Schemaname == "" {
 			if d := p.lookupCTE(rv.Relname); d != nil {
+				if d.correlated && d.parent != parent {
+					return nil, pgerror.Unsupported("a WITH query that references an outer query's columns, read from a nested query or LATERAL item")
+				}
+				p.correlated = p.correlated || d.correlated // what reads it reads the outer row too
 				cols, err := aliasCols(d.cols, rv.Alias, rv.Relname)
 				if err != nil {
 					return nil, err
@@ -417,7 +421,7 @@ func (p *planner) planJoin(j *pg_query.JoinExpr, parent *scope) (*fromItem, erro
 	using := nodeStrings(j.UsingClause)
 	if j.IsNatural {
 		for _, lc := range lsc.cols {
-			if lc.hidden {
+			if lc.hidden || lc.merged {
 				continue
 			}
 			if i, _ := rsc.lookup("", lc.name); i >= 0 {
@@ -426,6 +430,8 @@ func (p *planner) planJoin(j *pg_query.JoinExpr, parent *scope) (*fromItem, erro
 		}
 	}
 	var residual []expr
+	var merged []expr // one per USING column: its value in the join's output
+	var mergedCols []resultCol
 	for _, name := range using {
 		li, err := lsc.lookup("", name)
 		if err != nil {
@@ -448,7 +454,17 @@ func (p *planner) planJoin(j *pg_query.JoinExpr, parent *scope) (*fromItem, erro
 		} else {
 			residual = append(residual, &opExpr{op: op, l: l, r: r})
 		}
-		cols[lw+ri].hidden = true
+		m, err := p.mergedUsingColumn(jn.kind, name, li, lw+ri, cols)
+		if err != nil {
+			return nil, err
+		}
+		merged = append(merged, m)
+		mc := resultCol{name: name, t: m.typ()}
+		if jn.kind == joinInner || jn.kind == joinLeft {
+			mc.tableOID, mc.attNum = cols[li].tableOID, cols[li].attNum
+		}
+		mergedCols = append(mergedCols, mc)
+		cols[li].merged, cols[lw+ri].merged = true, true
 		sc.using[name] = true
 	}
 	owner := make([]int, len(cols))
@@ -470,14 +486,39 @@ func (p *planner) planJoin(j *pg_query.JoinExpr, parent *scope) (*fromItem, erro
 	if len(residual) > 0 {
 		jn.pred = andOf(residual)
 	}
+	jn.cols = cols
+	// The output is PostgreSQL's: the merged USING columns first, then
+	// both sides' columns, whose USING columns * no longer expands (t.*
+	// still does).
+	var exprs []expr
+	if len(merged) > 0 {
+		exprs = append(exprs, merged...)
+		for i, c := range cols {
+			exprs = append(exprs, &colExpr{idx: i, t: c.t})
+		}
+		cols = append(mergedCols, cols...)
+	}
 	if j.Alias != nil {
 		ac, err := aliasCols(cols, j.Alias, "")
 		if err != nil {
 			return nil, err
 		}
+		for i := range ac {
+			if ac[i].merged {
+				ac[i].hidden = true // the alias hides the sides' names
+			}
+		}
 		cols = ac
 	}
-	jn.cols = cols
+	wrap := func(n node) node {
+		if exprs == nil {
+			return n
+		}
+		return &projectNode{src: n, exprs: exprs, cols: cols}
+	}
+	if exprs == nil {
+		jn.cols = cols
+	}
 	if isLateral(j.Rarg) {
 		if jn.kind != joinInner && jn.kind != joinLeft {
 			return nil, pgerror.New(pgerror.SyntaxError, "the combining JOIN type must be INNER or LEFT for a LATERAL reference")
@@ -489,11 +530,30 @@ func (p *planner) planJoin(j *pg_query.JoinExpr, parent *scope) (*fromItem, erro
 		for i := range jn.lkeys {
 			conds = append(conds, &keyEqExpr{l: jn.lkeys[i], r: jn.rkeys[i]})
 		}
-		lj := &lateralJoinNode{left: ln, right: rn, kind: jn.kind, lw: lw, cols: cols}
+		lj := &lateralJoinNode{left: ln, right: rn, kind: jn.kind, lw: lw, cols: jn.cols}
 		if len(conds) > 0 {
 			lj.pred = andOf(conds)
 		}
-		return &fromItem{n: lj, cols: cols, using: sc.using}, nil
+		return &fromItem{n: wrap(lj), cols: cols, using: sc.using}, nil
 	}
-	return &fromItem{n: lookupJoin(jn), cols: cols, using: sc.using}, nil
+	return &fromItem{n: wrap(lookupJoin(jn)), cols: cols, using: sc.using}, nil
+}
+
+// mergedUsingColumn is the value of a USING column in a join's output, as
+// PostgreSQL computes it: the left side's for inner and left joins, the
+// right side's for right joins, COALESCE of both for full joins; both
+// sides are cast to their common type.
+func (p *planner) mergedUsingColumn(kind joinKind, name string, li, ri int, cols []resultCol) (expr, error) {
+	es := []expr{&colExpr{idx: li, t: cols[li].t}, &colExpr{idx: ri, t: cols[ri].t}}
+	t, err := p.unify(es, "JOIN/USING")
+	if err != nil {
+		return nil, err
+	}
+	switch kind {
+	case joinRight:
+		return es[1], nil
+	case joinFull:
+		return &coalesceExpr{args: es, t: t}, nil
+	}
+	return es[0], nil
 }

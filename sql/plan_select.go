@@ -46,6 +46,11 @@ type cteDef struct {
 	cols []resultCol
 	// recursive CTEs: the working table the recursive term reads
 	recursive bool
+	// correlated: the query reads the enclosing query's row (a WITH inside
+	// a LATERAL or a sub-select), so it runs again at every scan of it,
+	// which must see the scope it was planned in (parent).
+	correlated bool
+	parent     *scope
 }
 
 func (p *planner) lookupCTE(name string) *cteDef {
@@ -84,11 +89,15 @@ func (p *planner) planWith(w *pg_query.WithClause, parent *scope) error {
 		}
 		var plan node
 		var err error
+		saved := p.correlated
+		p.correlated = false
 		if w.Recursive && q.Op != pg_query.SetOperation_SETOP_NONE && refersTo(q.Rarg, cte.Ctename) {
 			plan, err = p.planRecursive(def, q, cte, parent, m)
 		} else {
 			plan, err = p.planSelect(q, parent)
 		}
+		def.correlated, def.parent = p.correlated, parent
+		p.correlated = saved || p.correlated
 		if err != nil {
 			return err
 		}
@@ -266,7 +275,7 @@ func (p *planner) expandStar(qual []string, sc *scope) ([]target, error) {
 			continue
 		}
 		found = true
-		if c.hidden {
+		if c.hidden || c.merged && table == "" {
 			continue
 		}
 		out = append(out, target{e: &colExpr{idx: i, t: c.t}, col: resultCol{name: c.name, t: c.t, tableOID: c.tableOID, attNum: c.attNum}})
@@ -408,6 +417,39 @@ func (p *planner) planOrderLimitTargets(src node, sc *scope, sel *pg_query.Selec
 		}
 	}
 
+	// Volatile select-list expressions that no sort key reads are
+	// evaluated after the sort, under the limit, as PostgreSQL does
+	// (nextval then numbers only the rows fetched, in their order): the first
+	// projection leaves them NULL and carries the source row along.
+	var late []expr
+	if len(keys) > 0 && !distinct {
+		for i := 0; i < visible; i++ {
+			if !isVolatile(exprs[i]) || sortsBy(keys, i) {
+				continue
+			}
+			if late == nil {
+				late = make([]expr, len(exprs))
+			}
+			late[i] = exprs[i]
+		}
+	}
+	if late != nil {
+		early := append([]expr(nil), exprs...)
+		earlyCols := append([]resultCol(nil), cols...)
+		for i, e := range late {
+			if e != nil {
+				early[i] = &constExpr{v: nil, t: e.typ()}
+				late[i] = &offsetExpr{e: e, off: len(exprs)}
+			} else {
+				late[i] = &colExpr{idx: i, t: cols[i].t}
+			}
+		}
+		for i, c := range src.columns() {
+			early = append(early, &colExpr{idx: i, t: c.t})
+			earlyCols = append(earlyCols, resultCol{name: "?src?", t: c.t, hidden: true})
+		}
+		exprs, cols = early, earlyCols
+	}
 	var n node = src
 	if !isIdentityProjection(exprs, src.columns()) {
 		n = &projectNode{src: src, exprs: exprs, cols: cols}
@@ -422,6 +464,11 @@ func (p *planner) planOrderLimitTargets(src node, sc *scope, sel *pg_query.Selec
 	}
 	if onKeys != nil {
 		n = &distinctNode{src: n, keys: onKeys, consecutive: true}
+	}
+	if late != nil {
+		// below the limit, as in PostgreSQL: rows OFFSET skips are
+		// evaluated too
+		n = &projectNode{src: n, exprs: late, cols: cols[:len(late)]}
 	}
 	if sel.LimitCount != nil || sel.LimitOffset != nil {
 		ln := &limitNode{src: n}
@@ -441,11 +488,32 @@ func (p *planner) planOrderLimitTargets(src node, sc *scope, sel *pg_query.Selec
 		}
 		n = ln
 	}
-	if len(exprs) > visible {
+	if len(n.columns()) > visible {
 		n = &trimNode{src: n, n: visible}
 	}
 	return n, nil
 }
+
+func sortsBy(keys []sortKey, idx int) bool {
+	for _, k := range keys {
+		if k.idx == idx {
+			return true
+		}
+	}
+	return false
+}
+
+// offsetExpr evaluates e over the row from off on: a postponed select-list
+// expression reads the source row carried behind the projected columns.
+type offsetExpr struct {
+	e   expr
+	off int
+}
+
+func (o *offsetExpr) eval(ec *execCtx, row []types.Datum) (types.Datum, error) {
+	return o.e.eval(ec, row[o.off:])
+}
+func (o *offsetExpr) typ() types.T { return o.e.typ() }
 
 func isNullConst(n *pg_query.Node) bool {
 	c := n.GetAConst()

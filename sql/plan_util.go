@@ -208,6 +208,13 @@ func walkExpr(e expr, fn func(expr)) {
 		walkExpr(x.test, fn)
 	case *relabelExpr:
 		walkExpr(x.e, fn)
+	case *variadicExpr:
+		for _, a := range x.fixed {
+			walkExpr(a, fn)
+		}
+		walkExpr(x.arr, fn)
+	case *fieldExpr:
+		walkExpr(x.e, fn)
 	case *keyEqExpr:
 		walkExpr(x.l, fn)
 		walkExpr(x.r, fn)
@@ -281,3 +288,23 @@ func outputName(n *pg_query.Node) string {
 	}
 	return "?column?"
 }
+
+// isVolatile reports whether e calls a volatile function (nextval, random,
+// …) outside a sub-query: its value may change with each evaluation, so
+// when and how often it is evaluated shows in the answer.
+func isVolatile(e expr) bool {
+	v := false
+	walkExpr(e, func(x expr) {
+		switch f := x.(type) {
+		case *funcExpr:
+			v = v || f.fn.Volatile
+		case *variadicExpr:
+			v = v || f.fn.Volatile
+		case *builtinExpr:
+			v = v || volatileBuiltins[f.name]
+		}
+	})
+	return v
+}
+
+var volatileBuiltins = map[string]bool{"nextval": true, "currval": true, "setval": true, "lastval": true}

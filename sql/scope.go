@@ -17,6 +17,9 @@ type resultCol struct {
 	tableOID uint32
 	attNum   int16
 	hidden   bool // not expanded by *
+	// merged marks a side's column of a JOIN … USING: the join's merged
+	// column stands for it, so * does not expand it; t.* still does.
+	merged bool
 }
 
 // scope is the name environment an expression is compiled in: the columns
