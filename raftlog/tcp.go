@@ -3,6 +3,8 @@ package raftlog
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -61,6 +63,8 @@ type TCPTransport struct {
 	// each), and the others with when they were accepted.
 	bound   map[uint64]net.Conn
 	unbound map[net.Conn]time.Time
+	// Mutual TLS (SetTLS): nil for plain TCP.
+	tlsServer, tlsClient *tls.Config
 }
 
 const (
@@ -113,6 +117,79 @@ func (t *TCPTransport) SetMaxFrameBytes(n int64) {
 	if n > 0 {
 		t.maxFrame = n
 	}
+}
+
+// SetTLS makes every raft and snapshot connection mutual TLS: inbound
+// connections must present a certificate that verifies against the pool
+// and is a node's (extended key usage "server auth": the node certificates
+// of `logdb cert create-node` have it, client certificates do not), and
+// outbound ones present cert and accept only such a peer. Host names are
+// not checked: the peer is any node of the CA's cluster, and which member
+// it speaks for is still checked against the membership's addresses.
+// Call before Start.
+func (t *TCPTransport) SetTLS(cert tls.Certificate, cas *x509.CertPool) {
+	verify := func(rawCerts [][]byte, _ [][]*x509.Certificate) error {
+		if len(rawCerts) == 0 {
+			return errors.New("no certificate")
+		}
+		leaf, err := x509.ParseCertificate(rawCerts[0])
+		if err != nil {
+			return err
+		}
+		inter := x509.NewCertPool()
+		for _, raw := range rawCerts[1:] {
+			if c, err := x509.ParseCertificate(raw); err == nil {
+				inter.AddCert(c)
+			}
+		}
+		_, err = leaf.Verify(x509.VerifyOptions{Roots: cas, Intermediates: inter,
+			KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}})
+		if err != nil {
+			return fmt.Errorf("not a node certificate of this cluster's CA: %w", err)
+		}
+		return nil
+	}
+	t.tlsServer = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS13,
+		ClientAuth: tls.RequireAnyClientCert, VerifyPeerCertificate: verify}
+	t.tlsClient = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS13,
+		InsecureSkipVerify: true, VerifyPeerCertificate: verify} // verify checks the chain
+}
+
+// tcpHandshakeTimeout bounds a TLS handshake on a raft connection.
+const tcpHandshakeTimeout = 5 * time.Second
+
+// serverTLS completes an inbound connection's TLS handshake (SetTLS), or
+// returns c as it is.
+func (t *TCPTransport) serverTLS(c net.Conn) (net.Conn, error) {
+	if t.tlsServer == nil {
+		return c, nil
+	}
+	tc := tls.Server(c, t.tlsServer)
+	ctx, cancel := context.WithTimeout(t.ctx, tcpHandshakeTimeout)
+	defer cancel()
+	if err := tc.HandshakeContext(ctx); err != nil {
+		return nil, err
+	}
+	return tc, nil
+}
+
+// dial connects to a peer, over mutual TLS when SetTLS was called.
+func (t *TCPTransport) dial(ctx context.Context, addr string) (net.Conn, error) {
+	var d net.Dialer
+	dctx, cancel := context.WithTimeout(ctx, time.Second)
+	c, err := d.DialContext(dctx, "tcp", addr)
+	cancel()
+	if err != nil || t.tlsClient == nil {
+		return c, err
+	}
+	hctx, cancel := context.WithTimeout(ctx, tcpHandshakeTimeout)
+	defer cancel()
+	tc := tls.Client(c, t.tlsClient)
+	if err := tc.HandshakeContext(hctx); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("TLS handshake with %s: %w", addr, err)
+	}
+	return tc, nil
 }
 
 // Refused counts frames and connections the transport refused, by reason:
@@ -279,7 +356,13 @@ func (t *TCPTransport) acceptLoop() {
 		}
 		t.wg.Go(func() {
 			defer t.untrack(c)
-			t.readLoop(c)
+			tc, err := t.serverTLS(c)
+			if err != nil {
+				t.refused.add("tls-handshake", err, "remote", c.RemoteAddr().String())
+				t.unbind(c, 0)
+				return
+			}
+			t.readLoop(tc, c)
 		})
 	}
 }
@@ -294,11 +377,14 @@ func (t *TCPTransport) acceptLoop() {
 // little memory. A malformed or oversized frame or a wrong sender closes
 // the connection; a message that fails the node's checks (validate.go) is
 // dropped and the connection kept.
-func (t *TCPTransport) readLoop(c net.Conn) {
+//
+// c is the connection as read (TLS, if SetTLS), raw the TCP connection
+// tracked in bound and unbound.
+func (t *TCPTransport) readLoop(c, raw net.Conn) {
 	r := bufio.NewReaderSize(c, 64<<10)
 	remote := c.RemoteAddr().String()
 	var sender uint64 // the member this connection speaks for, once known
-	defer func() { t.unbind(c, sender) }()
+	defer func() { t.unbind(raw, sender) }()
 	var buf []byte
 	limit := int64(unboundFrameLimit)
 	for {
@@ -324,10 +410,10 @@ func (t *TCPTransport) readLoop(c net.Conn) {
 				// A member's snapshot stream: not evicted as a stranger's
 				// connection, nor replacing the member's own.
 				t.mu.Lock()
-				delete(t.unbound, c)
+				delete(t.unbound, raw)
 				t.mu.Unlock()
 			} else {
-				t.bind(c, sender)
+				t.bind(raw, sender)
 			}
 			limit = t.maxFrame
 		} else if from != sender || f.hello != 0 {
@@ -629,10 +715,7 @@ func (p *tcpPeer) discardQueue() {
 func (p *tcpPeer) run() {
 	backoff := 50 * time.Millisecond
 	for p.ctx.Err() == nil {
-		var d net.Dialer
-		dctx, cancel := context.WithTimeout(p.ctx, time.Second)
-		c, err := d.DialContext(dctx, "tcp", p.addr)
-		cancel()
+		c, err := p.t.dial(p.ctx, p.addr)
 		if err != nil {
 			p.discardQueue()
 			p.t.h.ReportUnreachable(p.id)
@@ -679,10 +762,7 @@ func (p *tcpPeer) snapLoop() {
 }
 
 func (p *tcpPeer) sendSnapshot(m *pb.Message) error {
-	var d net.Dialer
-	dctx, cancel := context.WithTimeout(p.ctx, time.Second)
-	c, err := d.DialContext(dctx, "tcp", p.addr)
-	cancel()
+	c, err := p.t.dial(p.ctx, p.addr)
 	if err != nil {
 		return err
 	}

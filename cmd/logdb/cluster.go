@@ -43,7 +43,16 @@ func newRaftTransport(cfg startConfig, logger *slog.Logger) (*raftlog.TCPTranspo
 	if err != nil {
 		return nil, fmt.Errorf("listen for raft peers: %w", err)
 	}
-	return raftlog.NewTCPTransport(cfg.NodeID, ln, cfg.Peers, logger), nil
+	tr := raftlog.NewTCPTransport(cfg.NodeID, ln, cfg.Peers, logger)
+	if cfg.CertsDir != "" {
+		cert, cas, err := loadPeerTLS(cfg.CertsDir) // tls.go
+		if err != nil {
+			ln.Close()
+			return nil, err
+		}
+		tr.SetTLS(cert, cas)
+	}
+	return tr, nil
 }
 
 // clusterView feeds the logdb_cluster view from the node's raft status.

@@ -48,8 +48,9 @@ type startConfig struct {
 	// LogArchive, when set, gets every log entry before retention trims
 	// it (archive.go).
 	LogArchive string
-	// CertsDir holds node.crt and node.key (logdb cert): TLS for SQL
-	// clients that ask for it (sslmode=require and stronger).
+	// CertsDir holds node.crt, node.key and ca.crt (logdb cert): TLS for
+	// SQL clients that ask for it (sslmode=require and stronger), and
+	// mutual TLS on the raft port.
 	CertsDir string
 }
 
@@ -74,7 +75,7 @@ func parseStartFlags(args []string, stdout, stderr io.Writer) (startConfig, erro
 	fs.SetOutput(stderr)
 	fs.StringVar(&cfg.DataDir, "data-dir", "./logdb-data", "directory holding the raft log and the state database (created if missing)")
 	fs.StringVar(&cfg.Listen, "listen", "127.0.0.1:5433", "address for PostgreSQL clients (host:port)")
-	fs.StringVar(&cfg.CertsDir, "certs-dir", "", "directory with node.crt and node.key (made by 'logdb cert'): TLS for SQL clients that ask for it")
+	fs.StringVar(&cfg.CertsDir, "certs-dir", "", "directory with node.crt, node.key and ca.crt (made by 'logdb cert'): TLS for SQL clients that ask for it, and mutual TLS between nodes")
 	fs.Uint64Var(&cfg.NodeID, "node-id", 1, "this node's raft id (cluster mode; must appear in --peers)")
 	fs.StringVar(&cfg.RaftListen, "raft-listen", "", "address for raft traffic from peers (cluster mode)")
 	peers := fs.String("peers", "", "cluster members as id=host:port,... (every node of a new cluster gets the same list); empty: a single node")

@@ -208,3 +208,22 @@ func loadTLS(certsDir string) (*tls.Config, error) {
 	}
 	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
 }
+
+// loadPeerTLS reads DIR/node.crt, DIR/node.key and DIR/ca.crt for the raft
+// port: every node presents its node certificate and accepts only peers
+// whose node certificate ca.crt signed (raftlog's TCPTransport.SetTLS).
+func loadPeerTLS(certsDir string) (tls.Certificate, *x509.CertPool, error) {
+	cert, err := tls.LoadX509KeyPair(filepath.Join(certsDir, "node.crt"), filepath.Join(certsDir, "node.key"))
+	if err != nil {
+		return tls.Certificate{}, nil, fmt.Errorf("--certs-dir: %w (make them with 'logdb cert create-node')", err)
+	}
+	pem, err := os.ReadFile(filepath.Join(certsDir, "ca.crt"))
+	if err != nil {
+		return tls.Certificate{}, nil, fmt.Errorf("--certs-dir: %w (the raft port accepts peers whose certificate ca.crt signed)", err)
+	}
+	cas := x509.NewCertPool()
+	if !cas.AppendCertsFromPEM(pem) {
+		return tls.Certificate{}, nil, fmt.Errorf("--certs-dir: %s holds no PEM certificate", filepath.Join(certsDir, "ca.crt"))
+	}
+	return cert, cas, nil
+}
