@@ -809,6 +809,7 @@ func (p *tcpPeer) sendSnapshot(m *pb.Message) error {
 
 // writeLoop writes queued messages, one flush per burst, until an error.
 func (p *tcpPeer) writeLoop(c net.Conn) error {
+	closed := watchClosed(c) // ends when run closes c
 	w := bufio.NewWriterSize(c, 64<<10)
 	// Hello first: the receiver knows who speaks before the first message,
 	// which may be larger than it accepts from a stranger.
@@ -848,8 +849,28 @@ func (p *tcpPeer) writeLoop(c net.Conn) error {
 			if err := w.Flush(); err != nil {
 				return err
 			}
+		case err := <-closed:
+			return err
 		case <-p.ctx.Done():
 			return p.ctx.Err()
 		}
 	}
+}
+
+// watchClosed reads c, on which the peer never writes, until it fails: a
+// peer that died or closed the connection is noticed at once (the send
+// side would notice only at its next write, which a follower may not make
+// for long, and Connected would go on saying yes).
+func watchClosed(c net.Conn) <-chan error {
+	closed := make(chan error, 1)
+	go func() {
+		var b [1]byte
+		for {
+			if _, err := c.Read(b[:]); err != nil {
+				closed <- fmt.Errorf("connection closed: %w", err)
+				return
+			}
+		}
+	}()
+	return closed
 }
