@@ -70,6 +70,10 @@ const (
 	KindIncrement CommandKind = 2
 	// KindMessage carries only non-transactional Messages; nothing is stored.
 	KindMessage CommandKind = 3
+	// KindStateHash is a node's report of its state hash at a hash point
+	// (statehash.go): Delta is the node's id, Key [u64 index][u64 hash].
+	// Nothing is stored; the changefeed skips it.
+	KindStateHash CommandKind = 4
 )
 
 // Command is the payload of one log entry. Built by Txn.Command or by the

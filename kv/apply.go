@@ -34,6 +34,7 @@ func (s *Store) Apply(entries []Entry) ([]Result, error) {
 	last := applied
 	s.arena = s.arena[:0] // the previous batch has committed
 	var txid int
+	var hb batchHash
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		a := applier{
 			s:       s,
@@ -41,7 +42,9 @@ func (s *Store) Apply(entries []Entry) ([]Result, error) {
 			meta:    tx.Bucket(metaBucket),
 			tombs:   tx.Bucket(tombBucket),
 			buckets: make(map[Space]*openBucket),
+			hash:    batchHash{sums: make(map[Space]uint64), total: s.hash.total},
 		}
+		defer func() { hb = a.hash }()
 		var cmd Command
 		for i := range entries {
 			e := &entries[i]
@@ -67,6 +70,10 @@ func (s *Store) Apply(entries []Entry) ([]Result, error) {
 			if err := a.collectTombstones(e.Index); err != nil {
 				return fmt.Errorf("kv: apply entry %d: collect tombstones: %w", e.Index, err)
 			}
+			a.hashEntryDone(e.Index)
+		}
+		if err := a.commitHashes(); err != nil {
+			return err
 		}
 		txid = tx.ID()
 		return a.meta.Put(metaApplied, u64Bytes(last))
@@ -79,8 +86,12 @@ func (s *Store) Apply(entries []Entry) ([]Result, error) {
 		s.gcNext = 0
 		return nil, err
 	}
+	points := s.publishHashes(&hb)
 	s.appliedTx.Store(&txApplied{txid: txid, index: last})
 	s.setApplied(last)
+	if len(points) > 0 && s.opts.OnHashPoint != nil {
+		s.opts.OnHashPoint(points)
+	}
 	return results, nil
 }
 
@@ -92,6 +103,7 @@ type applier struct {
 	tombs   *bolt.Bucket          // tombstone index, see gc.go
 	buckets map[Space]*openBucket // space buckets opened in this tx
 	drops   map[Space]uint64      // drop indexes read or written in this batch
+	hash    batchHash             // state hash changes (statehash.go)
 }
 
 func (a *applier) apply(index uint64, c *Command) (Result, error) {
@@ -100,6 +112,8 @@ func (a *applier) apply(index uint64, c *Command) (Result, error) {
 		return Result{}, nil
 	case KindIncrement:
 		return a.increment(index, c)
+	case KindStateHash:
+		return a.hashReport(c) // statehash.go
 	case KindTxn:
 		for i := range c.Writes {
 			if !validKey(c.Writes[i].Key) {
@@ -169,7 +183,8 @@ func (a *applier) increment(index uint64, c *Command) (Result, error) {
 		return Result{}, err
 	}
 	var cur int64
-	if v := b.get(c.Key); v != nil {
+	old := b.get(c.Key)
+	if v := old; v != nil {
 		_, tomb, payload, ok := decodeStored(v)
 		switch {
 		case !ok:
@@ -184,7 +199,9 @@ func (a *applier) increment(index uint64, c *Command) (Result, error) {
 	cur += c.Delta // wraps on overflow, identically on every replica
 	var p [8]byte
 	binary.BigEndian.PutUint64(p[:], uint64(cur))
-	if err := b.bucket.Put(c.Key, a.storedValue(index, 0, p[:])); err != nil {
+	nv := a.storedValue(index, 0, p[:])
+	a.hashChange(c.Space, c.Key, old, nv)
+	if err := b.bucket.Put(c.Key, nv); err != nil {
 		return Result{}, err
 	}
 	a.noteWrite(c.Space, index)
@@ -290,6 +307,7 @@ func (a *applier) dropIndex(sp Space) uint64 {
 
 func (a *applier) drop(index uint64, sp Space) error {
 	name := spaceBucketName(sp)
+	a.hashDrop(sp)
 	if a.tx.Bucket(name) != nil {
 		if err := a.tx.DeleteBucket(name); err != nil {
 			return err
@@ -317,6 +335,7 @@ func (a *applier) write(index uint64, w *Write) error {
 		if v == nil || (len(v) > 8 && v[8]&flagTombstone != 0) {
 			return nil // absent already: no version change, nothing to conflict with
 		}
+		a.hashChange(w.Space, w.Key, v, nil)
 		if err := b.bucket.Put(w.Key, a.storedValue(index, flagTombstone, nil)); err != nil {
 			return err
 		}
@@ -331,7 +350,9 @@ func (a *applier) write(index uint64, w *Write) error {
 	if err != nil {
 		return err
 	}
-	if err := b.bucket.Put(w.Key, a.storedValue(index, 0, w.Value)); err != nil {
+	nv := a.storedValue(index, 0, w.Value)
+	a.hashChange(w.Space, w.Key, b.get(w.Key), nv)
+	if err := b.bucket.Put(w.Key, nv); err != nil {
 		return err
 	}
 	a.noteWrite(w.Space, index)

@@ -175,7 +175,7 @@ func decodeCommandInto(c *Command, data []byte) error {
 	}
 	c.Kind = CommandKind(data[1])
 	switch c.Kind {
-	case KindTxn, KindIncrement, KindMessage:
+	case KindTxn, KindIncrement, KindMessage, KindStateHash:
 	default:
 		return fmt.Errorf("%w: unknown command kind %d", ErrCorrupt, data[1])
 	}

@@ -193,7 +193,9 @@ func (a *applier) writeMerge(index uint64, w *Write, m *mergeResult) error {
 	n := binary.PutUvarint(img, uint64(len(m.before)))
 	n += copy(img[n:], m.before)
 	n += copy(img[n:], m.after)
-	if err := b.bucket.Put(w.Key, a.storedValue(index, 0, m.after)); err != nil {
+	nv := a.storedValue(index, 0, m.after)
+	a.hashChange(w.Space, w.Key, b.get(w.Key), nv)
+	if err := b.bucket.Put(w.Key, nv); err != nil {
 		return err
 	}
 	a.noteWrite(w.Space, index)

@@ -47,6 +47,19 @@ type Options struct {
 	// function.
 	Merge MergeFunc
 
+	// HashInterval: the state hash is noted at every index that is a
+	// multiple of it (statehash.go); 0 turns hash points off. Every
+	// replica must use the same value (cmd/logdb: DefaultHashInterval).
+	HashInterval int
+	// OnHashPoint, if set, is called after each batch that reached hash
+	// points, with them (outside the store's locks): cmd/logdb proposes
+	// StateHashCommand for each.
+	OnHashPoint func([]StateHash)
+	// Voters, if set, is the number of voting members: a store stops
+	// (ErrDiverged) when a majority of them reported a hash other than its
+	// own at one index. Nil: 3.
+	Voters func() int
+
 	// bootID, if set, replaces reading /proc/sys/kernel/random/boot_id.
 	// Tests only: it simulates a reboot.
 	bootID func() (string, error)
@@ -112,6 +125,8 @@ type Store struct {
 	// horizon is the tombstone horizon (gc.go). Part of the replicated state
 	// machine's definition: a constant, changed only by tests.
 	horizon uint64
+	// hash is the state hash (statehash.go), under applyMu.
+	hash hashState
 	// gcNext: no tombstone index entry has a version below it (0: unknown).
 	// Lets collection skip the index lookup on most entries. Not persisted.
 	gcNext uint64
@@ -189,6 +204,9 @@ func (s *Store) openDB() (*bolt.DB, uint64, error) {
 			return err
 		}
 		if err := createHistory(tx); err != nil {
+			return err
+		}
+		if err := s.loadHashes(tx); err != nil { // statehash.go
 			return err
 		}
 		if v := meta.Get(metaApplied); v != nil {

@@ -28,6 +28,13 @@ type ClusterMember struct {
 	// known on the leader only; 0 shows NULL.
 	MatchIndex int64
 	Reachable  bool
+	// HashIndex and StateHash: the member's newest state hash report as
+	// this node applied it (its own newest hash point for this node; kv's
+	// state hashes); HashIndex 0 shows NULL. HashMatch: this node's hash
+	// at HashIndex is the same (NULL when it does not know its own).
+	HashIndex uint64
+	StateHash string
+	HashMatch *bool
 }
 
 // readConsistencySetting selects how a session's transactions read:

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"time"
 
+	"logdb/kv"
 	"logdb/raftlog"
 	"logdb/sql"
 	"logdb/sql/pgerror"
@@ -56,9 +57,10 @@ func newRaftTransport(cfg startConfig, logger *slog.Logger) (*raftlog.TCPTranspo
 }
 
 // clusterView feeds the logdb_cluster view from the node's raft status.
-func clusterView(node *raftlog.Node, sqlAddr string) func() []sql.ClusterMember {
+func clusterView(node *raftlog.Node, store *kv.Store, sqlAddr string) func() []sql.ClusterMember {
 	return func() []sql.ClusterMember {
 		st := node.Status()
+		hashes := store.StateHashes()
 		ms := node.Members()
 		out := make([]sql.ClusterMember, 0, len(ms))
 		for _, m := range ms {
@@ -70,9 +72,19 @@ func clusterView(node *raftlog.Node, sqlAddr string) func() []sql.ClusterMember 
 			case m.Role == "voter":
 				cm.Role = "follower"
 			}
+			if h, ok := hashes[m.ID]; ok && m.ID != st.ID {
+				cm.HashIndex, cm.StateHash = h.Index, fmt.Sprintf("%016x", h.Hash)
+				if h.Known {
+					cm.HashMatch = &h.Match
+				}
+			}
 			if m.ID == st.ID {
 				cm.SQLAddr, cm.AppliedIndex, cm.Reachable = sqlAddr, int64(st.Applied), true
 				cm.Role = st.Role
+				if h, ok := hashes[0]; ok {
+					match := true
+					cm.HashIndex, cm.StateHash, cm.HashMatch = h.Index, fmt.Sprintf("%016x", h.Hash), &match
+				}
 			}
 			out = append(out, cm)
 		}

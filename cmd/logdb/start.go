@@ -36,8 +36,10 @@ func start(ctx context.Context, cfg startConfig) error {
 	defer unlock()
 	maxConns := fitConnections(cfg.MaxConnections, raiseFileLimit(logger), logger) // lock.go
 
+	hashes := newHashReporter(cfg.NodeID, logger) // statehash.go
 	store, err := kv.Open(filepath.Join(cfg.DataDir, "state.db"), kv.Options{Logger: logger, CheckpointInterval: cfg.CheckpointInterval, Merge: sql.MergeRow,
-		CheckpointReserveBytes: cfg.DiskReserveBytes / 2})
+		CheckpointReserveBytes: cfg.DiskReserveBytes / 2,
+		HashInterval:           cfg.HashInterval, OnHashPoint: hashes.onPoints, Voters: hashes.votersNow})
 	if err != nil {
 		return fmt.Errorf("open state: %w", err)
 	}
@@ -74,6 +76,9 @@ func start(ctx context.Context, cfg startConfig) error {
 		}
 	}()
 
+	hctx, stopHashes := context.WithCancel(context.Background())
+	defer stopHashes()
+	go hashes.run(hctx, node)
 	if cfg.clustered() {
 		registerMembershipFuncs(node)
 	} else if err := waitReplayed(ctx, node, logger); err != nil {
@@ -92,7 +97,7 @@ func start(ctx context.Context, cfg startConfig) error {
 		Store:       store,
 		Proposer:    proposer{node: node, maxTxnBytes: cfg.MaxTxnBytes},
 		ReadBarrier: readBarrier(node, cfg.clustered()),
-		Cluster:     clusterView(node, cfg.Listen),
+		Cluster:     clusterView(node, store, cfg.Listen),
 		NodeID:      cfg.NodeID,
 		Version:     version,
 		Logger:      logger,

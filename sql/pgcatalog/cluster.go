@@ -16,6 +16,9 @@ type ClusterMember struct {
 	AppliedIndex int64 // -1 shows NULL
 	MatchIndex   int64 // 0 shows NULL
 	Reachable    bool
+	HashIndex    uint64 // 0 shows NULL (and StateHash with it)
+	StateHash    string
+	HashMatch    *bool // nil shows NULL
 }
 
 // logdbClusterOID is outside PostgreSQL's catalog OIDs and below the
@@ -26,7 +29,8 @@ const logdbClusterOID = 8900
 // the view with the others.
 var _ = func() bool {
 	relationDefs = append(relationDefs, relationDef{"pg_catalog", "logdb_cluster", logdbClusterOID, 'v',
-		"node_id:int8 raft_addr:text sql_addr:text role:text term:int8 applied_index:int8 match_index:int8 reachable:bool"})
+		"node_id:int8 raft_addr:text sql_addr:text role:text term:int8 applied_index:int8 match_index:int8 reachable:bool " +
+			"state_hash_index:int8 state_hash:text state_hash_match:bool"})
 	return true
 }()
 
@@ -50,8 +54,16 @@ func logdbClusterRows(v *View, s *Schema) [][]types.Datum {
 		if m.MatchIndex > 0 {
 			match = m.MatchIndex
 		}
+		var hashIndex, hash, hashMatch any
+		if m.HashIndex > 0 {
+			hashIndex, hash = int64(m.HashIndex), m.StateHash
+		}
+		if m.HashMatch != nil {
+			hashMatch = *m.HashMatch
+		}
 		r.add("node_id", int64(m.NodeID), "raft_addr", m.RaftAddr, "sql_addr", sqlAddr, "role", m.Role,
-			"term", int64(m.Term), "applied_index", applied, "match_index", match, "reachable", m.Reachable)
+			"term", int64(m.Term), "applied_index", applied, "match_index", match, "reachable", m.Reachable,
+			"state_hash_index", hashIndex, "state_hash", hash, "state_hash_match", hashMatch)
 	}
 	return r.out
 }
