@@ -42,7 +42,7 @@ func (s *Store) Apply(entries []Entry) ([]Result, error) {
 			meta:    tx.Bucket(metaBucket),
 			tombs:   tx.Bucket(tombBucket),
 			buckets: make(map[Space]*openBucket),
-			hash:    batchHash{sums: make(map[Space]uint64), total: s.hash.total},
+			hash:    batchHash{sums: make(map[Space]uint64), live: make(map[Space]int64), total: s.hash.total},
 		}
 		defer func() { hb = a.hash }()
 		var cmd Command

@@ -1,6 +1,7 @@
 package kv
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"maps"
@@ -45,8 +46,10 @@ import (
 // the group reported for the same index.
 var ErrDiverged = fmt.Errorf("kv: state diverged from the group")
 
-// metaHashPrefix + 4-byte space holds the space's u64 hash sum;
-// metaHashed marks a store whose sums are maintained.
+// metaHashPrefix + 4-byte space holds the space's u64 hash sum and its
+// u64 count of live keys (pg_stat_user_tables.n_live_tup is the count of
+// a table's row space); metaHashed marks a store whose sums are
+// maintained.
 var (
 	metaHashPrefix = []byte("hash/")
 	metaHashed     = []byte("hashed")
@@ -74,6 +77,10 @@ type StateHash struct {
 type hashState struct {
 	sums  map[Space]uint64 // per space, as stored in meta
 	total uint64
+	// live counts each space's live keys (stored with its sum). Read by
+	// LiveKeys under liveMu, written under applyMu and liveMu.
+	liveMu sync.RWMutex
+	live   map[Space]int64
 	// points are the last hashPoints hash points, oldest first.
 	points []StateHash
 	// reports: per point index, per node, the hash reported.
@@ -99,8 +106,8 @@ func pairHash(sp Space, key, stored []byte) uint64 {
 	return d.Sum64()
 }
 
-// live reports whether stored is a value (not absent, not a tombstone).
-func live(stored []byte) bool {
+// isLive reports whether stored is a value (not absent, not a tombstone).
+func isLive(stored []byte) bool {
 	return len(stored) >= valueHeaderSize && stored[8]&flagTombstone == 0
 }
 
@@ -114,40 +121,68 @@ func (s *Store) loadHashes(tx *bolt.Tx) error {
 	hs.mu.Lock()
 	hs.latest = make(map[uint64]StateHash)
 	hs.mu.Unlock()
-	if meta.Get(metaHashed) == nil {
+	live := make(map[Space]int64)
+	read := func() bool {
+		c := meta.Cursor()
+		for k, v := c.Seek(metaHashPrefix); k != nil && bytes.HasPrefix(k, metaHashPrefix); k, v = c.Next() {
+			if len(k) != len(metaHashPrefix)+4 || len(v) != 16 {
+				return false // an earlier format: computed again
+			}
+			sp := Space(binary.BigEndian.Uint32(k[len(metaHashPrefix):]))
+			sum := binary.BigEndian.Uint64(v)
+			hs.sums[sp] = sum
+			hs.total += sum
+			live[sp] = int64(binary.BigEndian.Uint64(v[8:]))
+		}
+		return true
+	}
+	if meta.Get(metaHashed) == nil || !read() {
+		clear(hs.sums)
+		clear(live)
+		hs.total = 0
 		err := tx.ForEach(func(name []byte, b *bolt.Bucket) error {
 			if len(name) != 4 {
 				return nil // internal buckets start with 0 and are longer
 			}
 			sp := Space(binary.BigEndian.Uint32(name))
 			var sum uint64
+			var n int64
 			if err := b.ForEach(func(k, v []byte) error {
-				if live(v) {
+				if isLive(v) {
 					sum += pairHash(sp, k, v)
+					n++
 				}
 				return nil
 			}); err != nil {
 				return err
 			}
-			return meta.Put(hashKey(sp), u64Bytes(sum))
+			hs.sums[sp], live[sp] = sum, n
+			hs.total += sum
+			return meta.Put(hashKey(sp), hashValue(sum, n))
 		})
 		if err != nil {
 			return err
 		}
-		if err := meta.Put(metaHashed, []byte{1}); err != nil {
+		if err := meta.Put(metaHashed, []byte{2}); err != nil {
 			return err
 		}
 	}
-	c := meta.Cursor()
-	for k, v := c.Seek(metaHashPrefix); k != nil && len(k) == len(metaHashPrefix)+4 && string(k[:len(metaHashPrefix)]) == string(metaHashPrefix); k, v = c.Next() {
-		if len(v) != 8 {
-			return fmt.Errorf("%w: state hash of %d bytes", ErrCorrupt, len(v))
-		}
-		sum := binary.BigEndian.Uint64(v)
-		hs.sums[Space(binary.BigEndian.Uint32(k[len(metaHashPrefix):]))] = sum
-		hs.total += sum
-	}
+	hs.liveMu.Lock()
+	hs.live = live
+	hs.liveMu.Unlock()
 	return nil
+}
+
+func hashValue(sum uint64, live int64) []byte {
+	return binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(nil, sum), uint64(live))
+}
+
+// LiveKeys is the number of live keys (not tombstones) in sp as of the
+// applied index: a table's row count for its row space.
+func (s *Store) LiveKeys(sp Space) int64 {
+	s.hash.liveMu.RLock()
+	defer s.hash.liveMu.RUnlock()
+	return s.hash.live[sp]
 }
 
 func hashKey(sp Space) []byte {
@@ -161,6 +196,7 @@ func hashKey(sp Space) []byte {
 // only once the batch committed.
 type batchHash struct {
 	sums    map[Space]uint64 // new sums of the spaces changed
+	live    map[Space]int64  // and their new live key counts
 	total   uint64
 	points  []StateHash
 	reports []StateHash // KindStateHash entries applied
@@ -169,24 +205,27 @@ type batchHash struct {
 // hashChange records that key of sp went from old to new (stored values;
 // nil or a tombstone: absent).
 func (a *applier) hashChange(sp Space, key, old, new []byte) {
-	if !live(old) && !live(new) {
+	if !isLive(old) && !isLive(new) {
 		return
 	}
 	sum, ok := a.hash.sums[sp]
+	n := a.hash.live[sp]
 	if !ok {
-		sum = a.s.hash.sums[sp]
+		sum, n = a.s.hash.sums[sp], a.s.hash.live[sp]
 	}
-	if live(old) {
+	if isLive(old) {
 		h := pairHash(sp, key, old)
 		sum -= h
 		a.hash.total -= h
+		n--
 	}
-	if live(new) {
+	if isLive(new) {
 		h := pairHash(sp, key, new)
 		sum += h
 		a.hash.total += h
+		n++
 	}
-	a.hash.sums[sp] = sum
+	a.hash.sums[sp], a.hash.live[sp] = sum, n
 }
 
 // hashDrop records that every key of sp is gone.
@@ -196,7 +235,7 @@ func (a *applier) hashDrop(sp Space) {
 		sum = a.s.hash.sums[sp]
 	}
 	a.hash.total -= sum
-	a.hash.sums[sp] = 0
+	a.hash.sums[sp], a.hash.live[sp] = 0, 0
 }
 
 // hashEntryDone notes a hash point after the entry at index.
@@ -267,7 +306,7 @@ func (a *applier) ownHash(index uint64) (uint64, bool) {
 // commitHashes writes a batch's sums into its transaction (meta bucket).
 func (a *applier) commitHashes() error {
 	for sp, sum := range a.hash.sums {
-		if err := a.meta.Put(hashKey(sp), u64Bytes(sum)); err != nil {
+		if err := a.meta.Put(hashKey(sp), hashValue(sum, a.hash.live[sp])); err != nil {
 			return err
 		}
 	}
@@ -279,6 +318,11 @@ func (a *applier) commitHashes() error {
 func (s *Store) publishHashes(b *batchHash) []StateHash {
 	hs := &s.hash
 	maps.Copy(hs.sums, b.sums)
+	if len(b.live) > 0 {
+		hs.liveMu.Lock()
+		maps.Copy(hs.live, b.live)
+		hs.liveMu.Unlock()
+	}
 	hs.total = b.total
 	hs.points = append(hs.points, b.points...)
 	if n := len(hs.points) - hashPoints; n > 0 {

@@ -23,7 +23,7 @@ func recomputeHash(t *testing.T, s *Store) uint64 {
 			}
 			sp := Space(binary.BigEndian.Uint32(name))
 			return b.ForEach(func(k, v []byte) error {
-				if live(v) {
+				if isLive(v) {
 					sum += pairHash(sp, k, v)
 				}
 				return nil
@@ -81,8 +81,8 @@ func openHashed(t *testing.T, path string, interval int, onPoint func([]StateHas
 	return s
 }
 
-// TestStateHashIsTheState: the incrementally kept hash equals one computed
-// from scratch after every kind of write, survives a reopen, is computed
+// TestStateHashIsTheState: the incrementally kept hash (and live key
+// count) equals one computed from scratch after every kind of write, survives a reopen, is computed
 // for a store that has none (an older build's), and two replicas that
 // batch the same entries differently note the same hash points.
 func TestStateHashIsTheState(t *testing.T) {
@@ -97,6 +97,23 @@ func TestStateHashIsTheState(t *testing.T) {
 	_, hb := b.CurrentStateHash()
 	if want := recomputeHash(t, a); ha != want || hb != want {
 		t.Fatalf("state hash a %016x, b %016x; recomputed %016x", ha, hb, want)
+	}
+	for sp := Space(100); sp < 113; sp++ {
+		var n int64
+		a.db.View(func(tx *bolt.Tx) error {
+			if b := tx.Bucket(spaceBucketName(sp)); b != nil {
+				b.ForEach(func(k, v []byte) error {
+					if isLive(v) {
+						n++
+					}
+					return nil
+				})
+			}
+			return nil
+		})
+		if got := a.LiveKeys(sp); got != n || b.LiveKeys(sp) != n {
+			t.Errorf("space %d: LiveKeys %d and %d, scan %d", sp, got, b.LiveKeys(sp), n)
+		}
 	}
 	if len(pointsA) != 12 || fmt.Sprint(pointsA) != fmt.Sprint(pointsB) {
 		t.Fatalf("hash points differ:\n%v\n%v", pointsA, pointsB)
@@ -120,7 +137,7 @@ func TestStateHashIsTheState(t *testing.T) {
 		if err := meta.Delete(metaHashed); err != nil {
 			return err
 		}
-		return meta.Put(hashKey(100), u64Bytes(12345)) // a stale sum, as an older build never wrote
+		return meta.Put(hashKey(100), hashValue(12345, 3)) // a stale sum, as an older build never wrote
 	}); err != nil {
 		t.Fatal(err)
 	}

@@ -67,7 +67,14 @@ func (s *Session) catalogSchema(t *txnState) *pgcatalog.Schema {
 	sch.Cluster = s.e.clusterRows
 	sch.Replication = s.e.replicationStats
 	sch.Activity = s.e.activityRows
-	sch.DatabaseStats, sch.TableStats = s.e.databaseStats, s.e.tableStats
+	sch.DatabaseStats = s.e.databaseStats
+	sch.TableStats = func(oid uint32) pgcatalog.TableStats {
+		st := s.e.tableStats(oid)
+		if t := cat.byOID[oid]; t != nil && s.e.cfg.Store != nil {
+			st.LiveRows = s.e.cfg.Store.LiveKeys(t.Space) // kv counts the row space's keys
+		}
+		return st
+	}
 	sch.Session = pgcatalog.SessionInfo{PID: int64(s.pid), ApplicationName: s.set.vals["application_name"], BackendStart: s.started}
 	sch.ReplicationSlots = s.replicationSlots(t)
 	s.schemaCache, s.schemaCat, s.schemaSettingsGen = sch, cat, s.set.gen

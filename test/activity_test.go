@@ -202,8 +202,16 @@ func TestStatCounters(t *testing.T) {
 	want := fmt.Sprintf("2|%d|%d|%d|%d|%d|%d", commits+5, rollbacks+1, ins+3, upd+2, del+1, sessions+1)
 	checkQuery(t, ctx, c, want, dbRow)
 	t.Logf("pg_stat_database for logdb: before %q, after %q", before, want)
-	checkQuery(t, ctx, c, "3|2|1|6|3",
-		"SELECT n_tup_ins, n_tup_upd, n_tup_del, n_mod_since_analyze, n_ins_since_vacuum FROM pg_stat_user_tables WHERE relname = 'sc'")
+	checkQuery(t, ctx, c, "3|2|1|6|3|2",
+		"SELECT n_tup_ins, n_tup_upd, n_tup_del, n_mod_since_analyze, n_ins_since_vacuum, n_live_tup FROM pg_stat_user_tables WHERE relname = 'sc'")
+	// n_live_tup is the table's row count, after a TRUNCATE too.
+	mustExec(t, ctx, c, "CREATE TABLE sc_live (id int PRIMARY KEY)")
+	mustExec(t, ctx, c, "INSERT INTO sc_live SELECT g FROM generate_series(1, 500) g")
+	mustExec(t, ctx, c, "DELETE FROM sc_live WHERE id > 400")
+	checkQuery(t, ctx, c, "400", "SELECT n_live_tup FROM pg_stat_user_tables WHERE relname = 'sc_live'")
+	mustExec(t, ctx, c, "TRUNCATE sc_live")
+	mustExec(t, ctx, c, "INSERT INTO sc_live VALUES (1)")
+	checkQuery(t, ctx, c, "1", "SELECT n_live_tup FROM pg_stat_user_tables WHERE relname = 'sc_live'")
 
 	// Scans: a full scan reads every row (seq_scan, seq_tup_read); a
 	// lookup by key or index is an idx_scan (idx_tup_fetch per row).

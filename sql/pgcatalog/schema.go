@@ -64,6 +64,9 @@ type DatabaseStats struct {
 type TableStats struct {
 	Inserted, Updated, Deleted                int64
 	SeqScan, SeqTupRead, IdxScan, IdxTupFetch int64
+	// LiveRows is the table's row count as of this node's applied index
+	// (n_live_tup; exact, where PostgreSQL's is an estimate).
+	LiveRows int64
 }
 
 // ReplicationStat is one row of pg_stat_replication: a connection

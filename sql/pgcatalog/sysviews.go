@@ -77,8 +77,8 @@ func pgSequencesRows(v *View, s *Schema) [][]types.Datum {
 }
 
 // Counters come from Schema.TableStats (this node's since it started:
-// scans, and rows changed by committed transactions); the live-tuple
-// count is the table's row estimate.
+// scans, and rows changed by committed transactions) and the live-tuple
+// count, exact, from the table's row space.
 func pgStatTablesRows(v *View, s *Schema) [][]types.Datum {
 	r := newRows(v)
 	for i := range s.Tables {
@@ -90,6 +90,7 @@ func pgStatTablesRows(v *View, s *Schema) [][]types.Datum {
 			v.set(row, "n_tup_ins", st.Inserted)
 			v.set(row, "n_tup_upd", st.Updated)
 			v.set(row, "n_tup_del", st.Deleted)
+			v.set(row, "n_live_tup", st.LiveRows)
 			v.set(row, "n_mod_since_analyze", st.Inserted+st.Updated+st.Deleted)
 			v.set(row, "n_ins_since_vacuum", st.Inserted)
 			v.set(row, "seq_scan", st.SeqScan)
