@@ -125,6 +125,7 @@ type Node struct {
 	role        atomic.Value  // string
 	applyBatchN atomic.Uint64 // StateMachine.Apply calls (benchmarks)
 	stats       loopStats     // see loopstats.go
+	rtt         rttTracker    // heartbeat round trips, rtt.go
 	counters    counters      // see metrics.go
 	observer    Observer      // Config.Observer or noObserver
 	// progress is the leader's view of its followers, as of the last tick
@@ -733,6 +734,11 @@ func (n *Node) step(m *pb.Message, snap bool) error {
 	if err := n.checkInbound(m, snap); err != nil {
 		return err
 	}
+	if d, ok := n.rtt.received(m, time.Now()); ok {
+		if o, ok := n.observer.(PeerRTTObserver); ok {
+			o.ObservePeerRTT(m.GetFrom(), d)
+		}
+	}
 	n.inbox.step(m)
 	return nil
 }
@@ -857,5 +863,6 @@ func (n *Node) stoppedErr(op string) error {
 // send hands messages to the transport. Ready loop only.
 func (n *Node) send(msgs []*pb.Message) {
 	n.stats.countSent(msgs)
+	n.rtt.sending(msgs, time.Now())
 	n.cfg.Transport.Send(msgs)
 }

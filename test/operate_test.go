@@ -286,6 +286,10 @@ func TestClusterReadyz(t *testing.T) {
 	if lm[fmt.Sprintf(`logdb_raft_peer_reachable{peer="%d"}`, follower)] != 1 {
 		t.Errorf("leader sees follower %d unreachable", follower)
 	}
+	// The leader measures heartbeat round trips to every peer.
+	if n := lm[fmt.Sprintf(`logdb_raft_peer_round_trip_seconds_count{peer="%d"}`, follower)]; n < 1 {
+		t.Errorf("leader's round trips to follower %d: %v measured", follower, n)
+	}
 	c.mustCatchUp(ctx, follower)
 	fm, fbody := scrape(t, ctx, c.HTTP[follower])
 	promtoolCheck(t, fbody)

@@ -34,6 +34,7 @@ import (
 type raftObserver struct {
 	fsync        prometheus.Histogram
 	readyEntries prometheus.Histogram
+	peerRTT      *prometheus.HistogramVec // by peer; observed on the leader
 }
 
 func newRaftObserver(reg prometheus.Registerer) *raftObserver {
@@ -48,13 +49,21 @@ func newRaftObserver(reg prometheus.Registerer) *raftObserver {
 			Help:    "Entries persisted per raft Ready (the group-commit batch).",
 			Buckets: []float64{0, 1, 2, 4, 8, 16, 32, 64, 128, 256},
 		}),
+		peerRTT: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "logdb_raft_peer_round_trip_seconds",
+			Help:    "Heartbeat round trips from the leader to each peer (a heartbeat sent to its response received; only the leader measures).",
+			Buckets: prometheus.ExponentialBuckets(100e-6, 2, 15), // 100 µs … 1.6 s
+		}, []string{"peer"}),
 	}
-	reg.MustRegister(o.fsync, o.readyEntries)
+	reg.MustRegister(o.fsync, o.readyEntries, o.peerRTT)
 	return o
 }
 
 func (o *raftObserver) ObserveFsync(d time.Duration) { o.fsync.Observe(d.Seconds()) }
 func (o *raftObserver) ObserveReady(entries int)     { o.readyEntries.Observe(float64(entries)) }
+func (o *raftObserver) ObservePeerRTT(peer uint64, d time.Duration) {
+	o.peerRTT.WithLabelValues(strconv.FormatUint(peer, 10)).Observe(d.Seconds())
+}
 
 // sqlObserver is sql's Observer.
 type sqlObserver struct {
