@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"logdb/changefeed"
@@ -221,7 +222,7 @@ type restoreOpts struct {
 // restore installs a backup into a new or empty data directory as a new
 // single-node cluster whose only member is o.NodeID, replaying the log up
 // to o.Until when set. On failure it removes what it wrote.
-func restore(ctx context.Context, o restoreOpts, stdout io.Writer) (err error) {
+func restore(ctx context.Context, o restoreOpts, stdout, stderr io.Writer) (err error) {
 	var until uint64
 	if o.Until != "" {
 		if until, err = parseLSN(o.Until); err != nil {
@@ -273,9 +274,24 @@ func restore(ctx context.Context, o restoreOpts, stdout io.Writer) (err error) {
 		pr.CloseWithError(err) // unblocks the reader below if the restore stopped early
 		done <- result{index, err}
 	}()
-	_, rerr := readBackup(f, pw)
+	size := int64(0)
+	if fi, err := f.Stat(); err == nil {
+		size = max(fi.Size(), 1)
+	}
+	read := &countingWriter{}
+	var replaying atomic.Bool
+	stopProgress := showProgress(stderr, func() string {
+		if replaying.Load() {
+			at := store.AppliedIndex()
+			return fmt.Sprintf("restore: replaying the log: index %d of %d (%d entries to go)", at, last, last-min(at, last))
+		}
+		n := read.n.Load()
+		return fmt.Sprintf("restore: %.1f of %.1f MiB of the backup read (%d%%)", float64(n)/(1<<20), float64(size)/(1<<20), n*100/size)
+	})
+	_, rerr := readBackup(io.TeeReader(f, read), pw)
 	pw.CloseWithError(rerr)
 	res := <-done
+	replaying.Store(true)
 	switch {
 	case rerr != nil:
 		res.err = fmt.Errorf("restore: reading %s: %w", o.From, rerr)
@@ -301,6 +317,7 @@ func restore(ctx context.Context, o restoreOpts, stdout io.Writer) (err error) {
 			res.err = fmt.Errorf("restore: replaying the log after %s up to %s: %w", meta.LSN, o.Until, res.err)
 		}
 	}
+	stopProgress()
 	if cerr := store.Close(); res.err == nil && cerr != nil {
 		res.err = fmt.Errorf("restore: %w", cerr)
 	}

@@ -84,7 +84,11 @@ func takeBackup(ctx context.Context, host string, port int, user, to string, std
 	}
 	defer os.Remove(tmp) // a no-op once renamed
 	counter := &countingWriter{}
-	stopProgress := showProgress(counter, stderr)
+	start := time.Now()
+	stopProgress := showProgress(stderr, func() string {
+		mib := float64(counter.n.Load()) / (1 << 20)
+		return fmt.Sprintf("backup: %.1f MiB received, %.1f MiB/s", mib, mib/time.Since(start).Seconds())
+	})
 	_, err = conn.CopyTo(ctx, io.MultiWriter(f, counter), "BACKUP TO STDOUT")
 	stopProgress()
 	if err == nil {
@@ -122,9 +126,10 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// showProgress redraws "received N MiB" on stderr four times a second
-// while the backup streams, when stderr is a terminal; stop ends it.
-func showProgress(c *countingWriter, stderr io.Writer) (stop func()) {
+// showProgress redraws the line line() returns on stderr four times a
+// second, when stderr is a terminal (a backup's bytes received, a
+// restore's bytes read and entries replayed); stop erases it.
+func showProgress(stderr io.Writer, line func() string) (stop func()) {
 	f, ok := stderr.(*os.File)
 	if !ok {
 		return func() {}
@@ -134,7 +139,6 @@ func showProgress(c *countingWriter, stderr io.Writer) (stop func()) {
 	}
 	done := make(chan struct{})
 	finished := make(chan struct{})
-	start := time.Now()
 	go func() {
 		defer close(finished)
 		t := time.NewTicker(250 * time.Millisecond)
@@ -145,8 +149,7 @@ func showProgress(c *countingWriter, stderr io.Writer) (stop func()) {
 				fmt.Fprint(f, "\r\033[K")
 				return
 			case <-t.C:
-				mib := float64(c.n.Load()) / (1 << 20)
-				fmt.Fprintf(f, "\r\033[Kbackup: %.1f MiB received, %.1f MiB/s", mib, mib/time.Since(start).Seconds())
+				fmt.Fprint(f, "\r\033[K"+line())
 			}
 		}
 	}()
@@ -188,7 +191,7 @@ func runRestore(args []string, stdout, stderr io.Writer) int {
 	}
 	o := restoreOpts{From: *from, DataDir: *dataDir, NodeID: *nodeID, Until: *until, Archive: *archive,
 		ConnStr: fmt.Sprintf("host=%s port=%d user=%s dbname=logdb sslmode=disable application_name=logdb_restore connect_timeout=10", *host, *port, *user)}
-	if err := restore(context.Background(), o, stdout); err != nil {
+	if err := restore(context.Background(), o, stdout, stderr); err != nil {
 		fmt.Fprintln(stderr, "logdb restore:", err)
 		return 1
 	}
