@@ -1,0 +1,88 @@
+package test
+
+import (
+	"testing"
+	"time"
+)
+
+// TestDateStyleInputMatchesPostgres (issue 14 item 8): DateStyle's input
+// order governs dates written in numbers, and a year of one or two digits
+// is 1970–2069, for each order, compared with PostgreSQL 15.
+func TestDateStyleInputMatchesPostgres(t *testing.T) {
+	requireLogdb(t)
+	t.Parallel()
+	ctx := testCtx(t, 120*time.Second)
+	pg := mustStartPostgres(t)
+	pc := pg.connect(t)
+	lc := mustConnect(t, sharedNode(t))
+	inputs := []string{"1/8/1999", "99-01-08", "Jan 08 99", "08-Jan-99", "1999-01-08", "01/02/03",
+		"1/8/99", "08 Jan 99", "99 Jan 08", "January 8, 99", "1.8.1999", "01-02-03", "99-Jan-08",
+		"Jan-08-99", "19990108", "990108", "8 Jan 2000", "13/1/2000", "1/13/2000", "0099-01-08",
+		"Jan 8 99 BC", "08 Jan 1", "1/8/100", "2000 100", "00-01-08", "Jan 08 69", "Jan 08 70",
+		"8 jan 99 jan", "10:00 1999-01-08", "Sat, 08 Jan 1999"}
+	check := func(q string) {
+		t.Helper()
+		want, got := answerOf(ctx, pc, q), answerOf(ctx, lc, q)
+		if got != want {
+			t.Errorf("%s\n logdb: %q\n    pg: %q", q, got, want)
+		}
+	}
+	for _, style := range []string{"dmy", "'ISO, DMY'", "'SQL, DMY'", "German", "'Postgres, MDY'", "ymd", "'ISO, MDY'"} {
+		check("SET datestyle = " + style)
+		check("SHOW datestyle")
+		for _, in := range inputs {
+			// to_char: DateStyle's output half is not applied (README)
+			check("SELECT to_char(date '" + in + "', 'YYYY-MM-DD BC'), to_char(timestamp '" + in +
+				" 10:00', 'YYYY-MM-DD HH24:MI:SS BC'), to_char('" + in + "'::timestamptz, 'YYYY-MM-DD HH24:MI:SS TZH BC')")
+		}
+		check("SELECT to_char(d, 'YYYY-MM-DD') FROM unnest('{1/8/99,08-Jan-99}'::date[]) d")
+	}
+	for _, q := range []string{
+		"SET datestyle = 'SQL, MDY'", "SET datestyle = dmy", "SHOW datestyle",
+		"SET datestyle = 'ISO, SQL'", "SET datestyle = 'DMY, MDY'", "SET datestyle = 'foo'",
+		"SET datestyle = 'iso,iso'", "SHOW datestyle", "SET datestyle = default", "SHOW datestyle",
+		// SET LOCAL's value ends with the transaction
+		"BEGIN; SET LOCAL datestyle = dmy; SELECT to_char(date '1/8/99', 'YYYY-MM-DD')", "COMMIT",
+		"SELECT date '1/8/99'",
+	} {
+		check(q)
+	}
+}
+
+// TestZoneAbbreviationHistoryMatchesPostgres (issue 14 item 18): a time
+// zone abbreviation of PostgreSQL's Default set that names a zone (MSK
+// is Europe/Moscow) means what it meant in that zone at that time; the
+// fixed ones (EST, PDT) are their offsets; a wall clock skipped or
+// repeated by a transition resolves as PostgreSQL resolves it.
+func TestZoneAbbreviationHistoryMatchesPostgres(t *testing.T) {
+	requireLogdb(t)
+	t.Parallel()
+	ctx := testCtx(t, 120*time.Second)
+	pg := mustStartPostgres(t)
+	pc := pg.connect(t)
+	lc := mustConnect(t, sharedNode(t))
+	var qs []string
+	for _, in := range []string{"2011-03-27 02:00:00 MSK", "2011-03-26 02:00:00 MSK", "2011-03-28 02:00:00 MSK",
+		"2014-10-26 02:00:00 MSK", "2014-10-26 01:30:00 MSK", "2014-10-27 02:00:00 MSK", "1990-01-01 00:00 MSK",
+		"1990-07-01 00:00 MSK", "1990-07-01 00:00 MSD", "1920-07-01 00:00 MSK", "2024-07-01 12:00 EST",
+		"2024-07-01 12:00 PDT", "2000-01-01 00:00 IST", "2024-07-01 12:00 WEST", "2024-07-01 12:00 VET",
+		"2010-07-01 12:00 VET", "2020-07-01 12:00 CLT", "2024-07-01 12:00 MEZ", "1970-07-01 12:00 SGT",
+		"1999-01-08 04:05:06 yekt", "2011-03-27 02:30 Europe/Moscow", "2014-10-26 01:30 Europe/Moscow",
+		"2024-11-03 01:30 America/New_York", "2024-03-10 02:30 America/New_York"} {
+		qs = append(qs, "SELECT '"+in+"'::timestamptz")
+	}
+	for _, tz := range []string{"America/New_York", "Europe/Moscow", "Australia/Lord_Howe"} {
+		qs = append(qs, "SET TIME ZONE '"+tz+"'")
+		for _, in := range []string{"2024-11-03 01:30", "2024-03-10 02:30", "2011-03-27 02:30", "2014-10-26 01:30",
+			"2024-04-07 01:45", "2024-10-06 02:15"} {
+			qs = append(qs, "SELECT timestamptz '"+in+"', timestamp '"+in+"'::timestamptz")
+		}
+	}
+	qs = append(qs, "SET TIME ZONE 'UTC'")
+	for _, q := range qs {
+		want, got := answerOf(ctx, pc, q), answerOf(ctx, lc, q)
+		if got != want {
+			t.Errorf("%s\n logdb: %q\n    pg: %q", q, got, want)
+		}
+	}
+}
