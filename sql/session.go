@@ -248,6 +248,9 @@ func (s *Session) runStmt(ctx context.Context, ps *prepStmt, params []types.Datu
 	if s.mode == modeFailed {
 		return nil, pgerror.New(pgerror.InFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
 	}
+	if ps.kind != kindCursor {
+		s.startPendingCursors(ctx) // before anything that might write
+	}
 	if ps.kind == kindSession {
 		cur, err := s.execSessionStmt(ctx, ps, w)
 		if err != nil {

@@ -86,3 +86,42 @@ func TestZoneAbbreviationHistoryMatchesPostgres(t *testing.T) {
 		}
 	}
 }
+
+// TestCursorsMatchPostgres (issue 14 item 20): a cursor declared in a
+// savepoint that is rolled back is gone (34000); a query's run-time error
+// surfaces at the first FETCH, not at DECLARE; a cursor sees the
+// transaction as it was at DECLARE.
+func TestCursorsMatchPostgres(t *testing.T) {
+	requireLogdb(t)
+	t.Parallel()
+	ctx := testCtx(t, 120*time.Second)
+	pg := mustStartPostgres(t)
+	pc := pg.connect(t)
+	lc := mustConnect(t, sharedNode(t))
+	execOnEach(t, ctx, "CREATE TABLE cur_t (a int);\nINSERT INTO cur_t VALUES (1), (2)", pc, lc)
+	for _, q := range []string{
+		"BEGIN", "SAVEPOINT a", "DECLARE c CURSOR FOR SELECT g FROM generate_series(1, 3) g", "FETCH c",
+		"ROLLBACK TO SAVEPOINT a", "FETCH c", "ROLLBACK",
+		// a cursor declared before the savepoint stays, at its position
+		"BEGIN", "DECLARE d CURSOR FOR SELECT g FROM generate_series(1, 5) g", "FETCH d", "SAVEPOINT b",
+		"FETCH d", "ROLLBACK TO SAVEPOINT b", "FETCH d",
+		"SAVEPOINT b2", "DECLARE e CURSOR FOR SELECT 1", "RELEASE SAVEPOINT b2", "FETCH e",
+		"SAVEPOINT b3", "DECLARE e2 CURSOR WITH HOLD FOR SELECT 1", "ROLLBACK TO b3", "FETCH e2",
+		"SAVEPOINT b4", "CLOSE d", "ROLLBACK TO b4", "FETCH d", "ROLLBACK",
+		// errors at the FETCH that meets them
+		"BEGIN", "DECLARE c1 CURSOR FOR SELECT 10 / (3 - g) FROM generate_series(1, 5) g ORDER BY 1", "FETCH c1", "ROLLBACK",
+		"BEGIN", "DECLARE c2 CURSOR FOR SELECT sum(10 / (3 - g)) FROM generate_series(1, 5) g", "FETCH c2", "ROLLBACK",
+		"BEGIN", "DECLARE c3 CURSOR FOR SELECT g FROM generate_series(1, 3) g UNION SELECT 1 / (g - 2) FROM generate_series(1, 3) g", "FETCH c3", "ROLLBACK",
+		"BEGIN", "DECLARE c4 CURSOR FOR SELECT row_number() OVER (ORDER BY 10 / (3 - g)) FROM generate_series(1, 5) g", "FETCH c4", "ROLLBACK",
+		"BEGIN", "DECLARE c5 CURSOR FOR SELECT x FROM (VALUES (1), (0)) v(x) WHERE 1 / x > 0", "FETCH 1 c5", "FETCH 1 c5", "ROLLBACK",
+		"BEGIN", "DECLARE c6 CURSOR FOR SELECT 'x'::int", "ROLLBACK",
+		// what the cursor reads is the transaction as it was at DECLARE
+		"BEGIN", "DECLARE z CURSOR FOR SELECT a FROM cur_t ORDER BY a", "INSERT INTO cur_t VALUES (3)", "FETCH ALL z",
+		"DECLARE z2 CURSOR FOR SELECT count(*) FROM cur_t", "DELETE FROM cur_t", "FETCH z2", "ROLLBACK",
+	} {
+		want, got := answerOf(ctx, pc, q), answerOf(ctx, lc, q)
+		if got != want {
+			t.Errorf("%s\n logdb: %q\n    pg: %q", q, got, want)
+		}
+	}
+}
