@@ -125,3 +125,29 @@ func TestCursorsMatchPostgres(t *testing.T) {
 		}
 	}
 }
+
+// TestDifftestFindingsMatchPostgres replays what TestDifferential found
+// logdb answering where PostgreSQL refuses: a constant that is not a
+// position in GROUP BY or ORDER BY (42601), and an aggregate with
+// DISTINCT ordered by something not among its arguments (42P10).
+func TestDifftestFindingsMatchPostgres(t *testing.T) {
+	requireLogdb(t)
+	t.Parallel()
+	ctx := testCtx(t, 60*time.Second)
+	pg := mustStartPostgres(t)
+	pc := pg.connect(t)
+	lc := mustConnect(t, sharedNode(t))
+	execOnEach(t, ctx, "CREATE TABLE dtf (a int, b text);\nINSERT INTO dtf VALUES (1, 'x'), (2, 'y'), (2, NULL)", pc, lc)
+	for _, q := range []string{
+		"SELECT 1 FROM dtf GROUP BY 'a'", "SELECT 1 FROM dtf GROUP BY (1.5)", "SELECT count(*) FROM dtf GROUP BY NULL",
+		"SELECT 1 FROM dtf GROUP BY true", "SELECT a FROM dtf ORDER BY 'a'", "SELECT a FROM dtf ORDER BY NULL",
+		"SELECT a, count(*) FROM dtf GROUP BY 1 ORDER BY 1", "SELECT a FROM dtf GROUP BY 0.5::float8, a ORDER BY (1)",
+		"SELECT string_agg(DISTINCT b, ',' ORDER BY a) FROM dtf", "SELECT string_agg(DISTINCT b, ',' ORDER BY b DESC) FROM dtf",
+		"SELECT array_agg(DISTINCT a ORDER BY a) FROM dtf",
+	} {
+		want, got := answerOf(ctx, pc, q), answerOf(ctx, lc, q)
+		if got != want {
+			t.Errorf("%s\n logdb: %q\n    pg: %q", q, got, want)
+		}
+	}
+}
