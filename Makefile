@@ -7,7 +7,7 @@ PG_BIN  ?= /usr/lib/postgresql/15/bin
 
 export PATH := $(PATH):$(PG_BIN)
 
-.PHONY: all build run test vet unit system fuzz-quick fuzz chaos bench bench-quick fmt clean
+.PHONY: all build run test vet unit system fuzz-quick fuzz chaos bench bench-quick fmt clean difftest
 
 all: build
 
@@ -68,3 +68,11 @@ fmt:
 
 clean:
 	rm -rf bin
+
+# The differential tester: random queries over a seeded schema on logdb
+# and on a throwaway PostgreSQL 15, answers and SQLSTATEs compared
+# (test/difftest_test.go). make test runs seed 1 for 600 queries.
+SEED     ?= 1
+DURATION ?= 5m
+difftest: build
+	LOGDB_BIN=$(abspath $(BIN)) $(GO) test -count=1 -timeout 0 -v -run '^TestDifferential$$' ./test -args -difftest.seed=$(SEED) -difftest.duration=$(DURATION)

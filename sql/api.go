@@ -198,6 +198,7 @@ type Session struct {
 	// re-plan when the catalog version changes).
 	simplePlans map[string]*prepStmt
 	cursors     map[string]*sqlCursor
+	cursorSeq   uint64   // DECLAREs so far: a cursor's and a savepoint's place in the transaction
 	tempSlots   []string // temporary replication slots, dropped at Close
 	// exportedName names the snapshot this session exported
 	// (CREATE_REPLICATION_SLOT … EXPORT_SNAPSHOT; replication.go)

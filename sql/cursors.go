@@ -16,13 +16,25 @@ import (
 // sqlCursor is a cursor made by DECLARE (psql FETCH_COUNT, psycopg2 named
 // cursors). WITH HOLD cursors are materialized at DECLARE and survive the
 // transaction; others end with it.
+//
+// A cursor's query starts at its first FETCH, as in PostgreSQL, so an
+// error in it (a division by zero in a sorted column) is the FETCH's, not
+// the DECLARE's. Its scans must still see the transaction as it was at
+// DECLARE: startPendingCursors starts it before any other statement of the
+// transaction runs (its error, if any, then waits for the FETCH).
+//
+// A cursor belongs to the savepoint level it was declared at:
+// ROLLBACK TO SAVEPOINT closes the cursors declared since (seq).
 type sqlCursor struct {
-	name string
-	cols []resultCol
-	it   iterator
-	hold bool
-	tx   *txnState
-	sub  *subCursor // a SUBSCRIBE cursor (cursor_subscribe.go); it and ours are nil
+	name     string
+	cols     []resultCol
+	it       iterator
+	pending  node  // the query, until it starts
+	startErr error // the error starting it gave, for the first FETCH
+	hold     bool
+	tx       *txnState
+	seq      uint64     // Session.cursorSeq at DECLARE
+	sub      *subCursor // a SUBSCRIBE cursor (cursor_subscribe.go); it and ours are nil
 }
 
 const cursorOptHold = 0x20
@@ -51,6 +63,7 @@ func (s *Session) execCursorStmt(ctx context.Context, n *pg_query.Node, w Result
 	case n.GetPrepareStmt() != nil:
 		return nil, true, s.sqlPrepare(ctx, n.GetPrepareStmt())
 	case n.GetExecuteStmt() != nil:
+		s.startPendingCursors(ctx)
 		cur, err := s.sqlExecute(ctx, n.GetExecuteStmt(), w)
 		return cur, true, err
 	}
@@ -101,21 +114,52 @@ func (s *Session) declareCursor(ctx context.Context, dc *pg_query.DeclareCursorS
 	if err := t.recordDeps(ps.deps); err != nil {
 		return nil, true, err
 	}
-	ec := s.newExecCtx(ctx, t, nil)
-	it, err := ps.plan.start(ec)
-	if err != nil {
-		return nil, true, err
-	}
-	c := &sqlCursor{name: dc.Portalname, cols: visibleCols(ps.plan), it: it, hold: hold, tx: t}
+	s.cursorSeq++
+	c := &sqlCursor{name: dc.Portalname, cols: visibleCols(ps.plan), pending: ps.plan, hold: hold, tx: t, seq: s.cursorSeq}
 	if hold {
+		it, err := ps.plan.start(s.newExecCtx(ctx, t, nil))
+		if err != nil {
+			return nil, true, err
+		}
 		rows, err := drain(it)
 		if err != nil {
 			return nil, true, err
 		}
-		c.it = &sliceIter{rows: rows}
+		c.it, c.pending = &sliceIter{rows: rows}, nil
 	}
 	s.cursors[dc.Portalname] = c
 	return &cursor{tag: "DECLARE CURSOR"}, true, nil
+}
+
+// start starts a pending cursor's query; an error is kept for its first
+// FETCH.
+func (c *sqlCursor) start(ec *execCtx) {
+	if c.pending == nil {
+		return
+	}
+	c.it, c.startErr = c.pending.start(ec)
+	c.pending = nil
+}
+
+// startPendingCursors starts the cursors of the transaction not fetched
+// yet, before a statement that might change what their scans would see.
+func (s *Session) startPendingCursors(ctx context.Context) {
+	for _, c := range s.cursors {
+		if c.pending != nil && c.tx == s.tx && s.tx != nil {
+			c.start(s.newExecCtx(ctx, c.tx, nil))
+		}
+	}
+}
+
+// closeCursorsSince closes the cursors declared after seq (ROLLBACK TO
+// SAVEPOINT: they belonged to the savepoint levels rolled back).
+func (s *Session) closeCursorsSince(seq uint64) {
+	for name, c := range s.cursors {
+		if c.seq > seq {
+			c.close()
+			delete(s.cursors, name)
+		}
+	}
 }
 
 func (s *Session) fetchCursor(ctx context.Context, fs *pg_query.FetchStmt) (*cursor, bool, error) {
@@ -132,6 +176,10 @@ func (s *Session) fetchCursor(ctx context.Context, fs *pg_query.FetchStmt) (*cur
 	n := fs.HowMany
 	if n <= 0 || n == math.MaxInt64 {
 		n = math.MaxInt64
+	}
+	c.start(s.newExecCtx(ctx, c.tx, nil))
+	if err := c.startErr; err != nil {
+		return nil, true, err
 	}
 	var rows [][]types.Datum
 	for int64(len(rows)) < n && c.it != nil {

@@ -1,6 +1,7 @@
 package sql
 
 import (
+	"slices"
 	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
@@ -66,6 +67,9 @@ func (p *planner) planAgg(src node, sc *scope, sel *pg_query.SelectStmt, aggNode
 				return nil, nil, pgerror.New(pgerror.InvalidColumnReference, "GROUP BY position %d is not in select list", k)
 			}
 			gn = sel.TargetList[k-1].GetResTarget().Val
+		} else if g.GetAConst() != nil {
+			// a constant is a position or nothing (findTargetlistEntrySQL92)
+			return nil, nil, pgerror.New(pgerror.SyntaxError, "non-integer constant in GROUP BY")
 		} else if cr := g.GetColumnRef(); cr != nil && len(cr.Fields) == 1 && cr.Fields[0].GetString_() != nil {
 			name := cr.Fields[0].GetString_().Sval
 			if i, _ := sc.lookup("", name); i < 0 {
@@ -148,6 +152,9 @@ func (p *planner) compileAgg(fc *pg_query.FuncCall, sc *scope) (*aggSpec, error)
 	}
 	for _, o := range fc.AggOrder {
 		sb := o.GetSortBy()
+		if fc.AggDistinct && !slices.ContainsFunc(fc.Args, func(a *pg_query.Node) bool { return exprKey(a) == exprKey(sb.Node) }) {
+			return nil, pgerror.New(pgerror.InvalidColumnReference, "in an aggregate with DISTINCT, ORDER BY expressions must appear in argument list")
+		}
 		e, err := p.compileExpr(sb.Node, inner)
 		if err != nil {
 			return nil, err

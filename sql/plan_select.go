@@ -340,6 +340,8 @@ func (p *planner) planOrderLimitTargets(src node, sc *scope, sel *pg_query.Selec
 				return nil, pgerror.New(pgerror.InvalidColumnReference, "ORDER BY position %d is not in select list", k)
 			}
 			idx = k - 1
+		} else if sb.Node.GetAConst() != nil {
+			return nil, pgerror.New(pgerror.SyntaxError, "non-integer constant in ORDER BY")
 		} else if cr := sb.Node.GetColumnRef(); cr != nil && len(cr.Fields) == 1 && cr.Fields[0].GetString_() != nil {
 			name := cr.Fields[0].GetString_().Sval
 			for i := 0; i < visible; i++ {

@@ -248,6 +248,9 @@ func (s *Session) runStmt(ctx context.Context, ps *prepStmt, params []types.Datu
 	if s.mode == modeFailed {
 		return nil, pgerror.New(pgerror.InFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
 	}
+	if ps.kind != kindCursor {
+		s.startPendingCursors(ctx) // before anything that might write
+	}
 	if ps.kind == kindSession {
 		cur, err := s.execSessionStmt(ctx, ps, w)
 		if err != nil {
@@ -292,7 +295,7 @@ func (s *Session) inputCtx(t *txnState) *types.EvalContext {
 	if t != nil {
 		now = t.start
 	}
-	return &types.EvalContext{TxnTime: now, StmtTime: now, Location: s.set.loc}
+	return &types.EvalContext{TxnTime: now, StmtTime: now, Location: s.set.loc, DateOrder: s.set.dateOrder}
 }
 
 func (s *Session) newExecCtx(ctx context.Context, t *txnState, params []types.Datum) *execCtx {
@@ -306,7 +309,7 @@ func (s *Session) newExecCtx(ctx context.Context, t *txnState, params []types.Da
 		ec execCtx
 		ev types.EvalContext
 	}{ev: types.EvalContext{
-		TxnTime: txnTime, StmtTime: now, Location: s.set.loc, User: s.user, Database: s.db, Session: s,
+		TxnTime: txnTime, StmtTime: now, Location: s.set.loc, DateOrder: s.set.dateOrder, User: s.user, Database: s.db, Session: s,
 	}}
 	both.ec = execCtx{ctx: ctx, s: s, tx: t, params: params, ev: &both.ev}
 	return &both.ec

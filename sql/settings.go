@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"logdb/sql/pgerror"
+	"logdb/sql/types"
 )
 
 // settingDef describes one configuration parameter.
@@ -24,7 +25,7 @@ type settingDef struct {
 var settingDefs = []settingDef{
 	{name: "application_name", def: "", reportable: true, vartype: "string", desc: "Sets the application name to be reported in statistics and logs."},
 	{name: "client_encoding", def: "UTF8", reportable: true, vartype: "string", desc: "Sets the client's character set encoding.", check: checkEncoding},
-	{name: "DateStyle", def: "ISO, MDY", reportable: true, vartype: "string", desc: "Sets the display format for date and time values.", check: checkDateStyle},
+	{name: "DateStyle", def: "ISO, MDY", reportable: true, vartype: "string", desc: "Sets the display format for date and time values."},
 	{name: "default_transaction_read_only", def: "off", reportable: true, vartype: "bool", desc: "Sets the default read-only status of new transactions.", check: checkBool},
 	{name: "in_hot_standby", def: "off", reportable: true, readOnly: true, vartype: "bool", desc: "Shows whether hot standby is currently active."},
 	{name: "integer_datetimes", def: "on", reportable: true, readOnly: true, vartype: "bool", desc: "Shows whether datetimes are integer based."},
@@ -162,31 +163,65 @@ func parseDurationMS(v string) (int64, error) {
 	return int64(n * m), nil
 }
 
-func checkDateStyle(v string) (string, error) {
-	out, order := "ISO", "MDY"
+// parseDateStyle reads a DateStyle value as PostgreSQL's check_datestyle
+// does: an output style (ISO, SQL, Postgres, German) and an input order
+// (MDY, DMY, YMD and their old names), each kept from cur when v does not
+// name it; German alone means DMY; two different styles or orders are
+// 22023.
+func parseDateStyle(cur, v string) (string, types.DateOrder, error) {
+	curOut, curOrder, _ := strings.Cut(cur, ", ")
+	out, order := "", ""
+	conflict := false
 	for _, p := range strings.Split(v, ",") {
+		var o, ord string
 		switch strings.ToUpper(strings.TrimSpace(p)) {
 		case "ISO":
-			out = "ISO"
+			o = "ISO"
 		case "SQL":
-			out = "SQL"
+			o = "SQL"
 		case "POSTGRES":
-			out = "Postgres"
+			o = "Postgres"
 		case "GERMAN":
-			out, order = "German", "DMY"
+			o = "German"
 		case "MDY", "US", "NONEURO", "NONEUROPEAN":
-			order = "MDY"
+			ord = "MDY"
 		case "DMY", "EURO", "EUROPEAN":
-			order = "DMY"
+			ord = "DMY"
 		case "YMD":
-			order = "YMD"
-		case "DEFAULT", "":
+			ord = "YMD"
+		case "DEFAULT":
+			o, ord = "ISO", "MDY"
 		default:
-			return "", pgerror.New(pgerror.InvalidParameterValue, "invalid value for parameter \"DateStyle\": %q", v)
+			e := pgerror.New(pgerror.InvalidParameterValue, "invalid value for parameter \"DateStyle\": \"%s\"", v)
+			e.Detail = "Unrecognized key word: \"" + strings.TrimSpace(p) + "\"."
+			return "", 0, e
+		}
+		conflict = conflict || o != "" && out != "" && o != out || ord != "" && order != "" && ord != order
+		if o != "" {
+			out = o
+		}
+		if ord != "" {
+			order = ord
 		}
 	}
-	return out + ", " + order, nil
+	if conflict {
+		e := pgerror.New(pgerror.InvalidParameterValue, "invalid value for parameter \"DateStyle\": \"%s\"", v)
+		e.Detail = "Conflicting \"datestyle\" specifications."
+		return "", 0, e
+	}
+	if order == "" {
+		order = curOrder
+		if out == "German" {
+			order = "DMY"
+		}
+	}
+	if out == "" {
+		out = curOut
+	}
+	return out + ", " + order, dateOrders[order], nil
 }
+
+var dateOrders = map[string]types.DateOrder{"MDY": types.DateOrderMDY, "DMY": types.DateOrderDMY, "YMD": types.DateOrderYMD}
 
 func checkTimeZone(v string) (string, error) {
 	if _, err := loadLocation(v); err != nil {
@@ -224,7 +259,9 @@ type settings struct {
 	vals    map[string]string
 	changed map[string]bool // reportable parameters changed since the last report
 	loc     *time.Location
-	gen     int // bumped on every change (invalidates cached catalog schemas)
+	// dateOrder is DateStyle's input half, as the type input functions read it.
+	dateOrder types.DateOrder
+	gen       int // bumped on every change (invalidates cached catalog schemas)
 }
 
 func newSettings() *settings {
@@ -261,6 +298,11 @@ func (s *settings) set(name, value string) error {
 		}
 	}
 	key := strings.ToLower(d.name)
+	if key == "datestyle" {
+		if value, s.dateOrder, err = parseDateStyle(s.vals[key], value); err != nil {
+			return err
+		}
+	}
 	if key == "timezone" {
 		loc, err := loadLocation(value)
 		if err != nil {

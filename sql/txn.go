@@ -65,7 +65,8 @@ type savepoint struct {
 	sp       int
 	cat      *catalog
 	ddl      bool
-	readOnly bool // the transaction's mode when the savepoint was made
+	readOnly bool   // the transaction's mode when the savepoint was made
+	cursors  uint64 // Session.cursorSeq when the savepoint was made
 }
 
 // txnState is an open transaction.
@@ -324,7 +325,7 @@ func (s *Session) savepoint(ctx context.Context, name string) error {
 	if t.ddl != nil {
 		cat = cat.copy()
 	}
-	t.savepoints = append(t.savepoints, savepoint{name: name, sp: t.kv.Savepoint(), cat: cat, ddl: t.ddl != nil, readOnly: t.readOnly})
+	t.savepoints = append(t.savepoints, savepoint{name: name, sp: t.kv.Savepoint(), cat: cat, ddl: t.ddl != nil, readOnly: t.readOnly, cursors: s.cursorSeq})
 	return nil
 }
 
@@ -349,6 +350,7 @@ func (s *Session) rollbackTo(name string) error {
 	t.savepoints = t.savepoints[:i+1] // the savepoint itself stays
 	t.kv.RollbackTo(sp.sp)
 	t.readOnly = sp.readOnly
+	s.closeCursorsSince(sp.cursors)
 	if sp.ddl {
 		t.cat = sp.cat.copy()
 		t.ddl.cat = t.cat

@@ -34,9 +34,11 @@ type EvalContext struct {
 	TxnTime  time.Time      // now(), current_timestamp: start of the transaction
 	StmtTime time.Time      // statement_timestamp()
 	Location *time.Location // session TimeZone
-	User     string         // current_user
-	Database string         // current_database()
-	Session  any            // the sql package's session, for functions it registers
+	// DateOrder is DateStyle's input order for dates written in numbers.
+	DateOrder DateOrder
+	User      string // current_user
+	Database  string // current_database()
+	Session   any    // the sql package's session, for functions it registers
 }
 
 // Func is one overload of a scalar function.

@@ -115,6 +115,14 @@ func errCannotCast(from, to T) error {
 	return pgerror.New(pgerror.CannotCoerce, "cannot cast type %s to %s", FormatType(from), FormatType(to))
 }
 
+// ctxDateOrder is the session's DateStyle input order (MDY without one).
+func ctxDateOrder(ctx *EvalContext) DateOrder {
+	if ctx == nil {
+		return DateOrderMDY
+	}
+	return ctx.DateOrder
+}
+
 func ctxLoc(ctx *EvalContext) *time.Location {
 	if ctx == nil || ctx.Location == nil {
 		return time.UTC

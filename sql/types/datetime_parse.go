@@ -44,15 +44,20 @@ type dtFields struct {
 	h, mi, s, us              int
 	zoneOff                   int            // seconds east of UTC, when hasZone and loc == nil
 	loc                       *time.Location // named zone
+	abbrev                    *tzAbbrev      // zone abbreviation (abbrevName)
+	abbrevName                string
 	bc                        bool
 	special                   string // "infinity", "-infinity", "epoch", "now", "today", ...
+	df                        dateFields
 }
 
 // parseDateTime parses the date/time formats clients send: ISO 8601 with a
-// space or T, YYYYMMDD, M/D/Y (DateStyle MDY), month names, optional time,
-// zone (Z, ±hh[:mm[:ss]], ±hhmm, names) and BC.
-func parseDateTime(s string) (dtFields, bool) {
+// space or T, YYYYMMDD, dates in numbers read in order (DateStyle's
+// MDY, DMY or YMD), month names, optional time, zone (Z, ±hh[:mm[:ss]],
+// ±hhmm, names) and BC.
+func parseDateTime(s string, order DateOrder) (dtFields, bool) {
 	var f dtFields
+	f.df.order = order
 	str := strings.ToLower(strings.TrimSpace(s))
 	switch str {
 	case "infinity", "+infinity", "-infinity", "epoch", "now", "today", "tomorrow", "yesterday", "allballs":
@@ -74,8 +79,6 @@ func parseDateTime(s string) (dtFields, bool) {
 		expanded = append(expanded, t)
 	}
 	toks = expanded
-	var pendingMonth int
-	var nums []int
 	for i := 0; i < len(toks); i++ {
 		t := toks[i]
 		switch {
@@ -94,7 +97,7 @@ func parseDateTime(s string) (dtFields, bool) {
 			} else if t[0] == 'a' && f.h == 12 {
 				f.h = 0
 			}
-		case t[0] == 'j' && len(t) > 1 && allDigits(t[1:]) && !f.hasDate:
+		case t[0] == 'j' && len(t) > 1 && allDigits(t[1:]) && !f.hasDate && f.df.mask == 0:
 			jd, err := strconv.ParseInt(t[1:], 10, 64)
 			if err != nil {
 				return f, false
@@ -105,7 +108,7 @@ func parseDateTime(s string) (dtFields, bool) {
 			if y <= 0 {
 				f.y, f.bc = 1-y, true
 			}
-		case len(t) == 8 && t[4] == '.' && allDigits(t[:4]) && allDigits(t[5:]) && !f.hasDate:
+		case len(t) == 8 && t[4] == '.' && allDigits(t[:4]) && allDigits(t[5:]) && !f.hasDate && f.df.mask == 0:
 			y, _ := strconv.Atoi(t[:4])
 			doy, _ := strconv.Atoi(t[5:])
 			tm := time.Date(y, 1, doy, 0, 0, 0, 0, time.UTC)
@@ -113,7 +116,7 @@ func parseDateTime(s string) (dtFields, bool) {
 				return f, false
 			}
 			f.y, f.mo, f.d, f.hasDate = y, int(tm.Month()), tm.Day(), true
-		case isDigit(t[0]) && len(t) == 6 && allDigits(t) && !f.hasDate:
+		case isDigit(t[0]) && len(t) == 6 && allDigits(t) && !f.hasDate && f.df.mask == 0:
 			f.y, _ = strconv.Atoi(t[:2])
 			f.mo, _ = strconv.Atoi(t[2:4])
 			f.d, _ = strconv.Atoi(t[4:])
@@ -153,78 +156,46 @@ func parseDateTime(s string) (dtFields, bool) {
 				return f, false
 			}
 			f.hasTime = true
-		case strings.Count(t, "-") == 2 && isDigit(t[0]) || strings.Count(t, "/") == 2 || strings.Count(t, ".") == 2 && !f.hasDate:
-			if f.hasDate {
+		case isDateToken(t):
+			if f.hasDate || !f.df.date(t, f.hasTime) {
 				return f, false
 			}
-			if !parseDatePart(t, &f) {
-				return f, false
-			}
-			f.hasDate = true
-		case isDigit(t[0]) && len(t) == 8 && allDigits(t) && !f.hasDate:
+		case isDigit(t[0]) && len(t) == 8 && allDigits(t) && !f.hasDate && f.df.mask == 0:
 			f.y, _ = strconv.Atoi(t[:4])
 			f.mo, _ = strconv.Atoi(t[4:6])
 			f.d, _ = strconv.Atoi(t[6:])
 			f.hasDate = true
 		case allDigits(t):
-			n, err := strconv.Atoi(t)
-			if err != nil {
+			if f.hasDate || !f.df.number(t) {
 				return f, false
 			}
-			nums = append(nums, n)
 		case monthFromName(strings.TrimSuffix(t, ".")) > 0:
-			pendingMonth = monthFromName(strings.TrimSuffix(t, "."))
+			if f.hasDate || !f.df.month(monthFromName(strings.TrimSuffix(t, "."))) {
+				return f, false
+			}
 		case isDayName(t):
 		default:
-			if loc, err := loadZone(toks[i]); err == nil && !f.hasZone && (f.hasTime || f.hasDate || len(nums) > 0) {
+			if a, ok := tzAbbrevs[t]; ok && !f.hasZone {
+				f.hasZone, f.abbrev, f.abbrevName = true, &a, t
+				continue
+			}
+			if loc, err := loadZoneName(toks[i]); err == nil && !f.hasZone && (f.hasTime || f.hasDate || f.df.mask != 0) {
 				f.hasZone, f.loc = true, loc
 				continue
 			}
-			if strings.Count(t, "-") == 2 || strings.Count(t, "/") == 2 {
-				// 2-Jan-2024, Jan-08-1999
-				p := strings.FieldsFunc(t, func(r rune) bool { return r == '-' || r == '/' })
-				if len(p) == 3 {
-					if m := monthFromName(p[1]); m > 0 && allDigits(p[0]) && allDigits(p[2]) {
-						f.d, _ = strconv.Atoi(p[0])
-						f.mo = m
-						f.y, _ = strconv.Atoi(p[2])
-						f.hasDate = true
-						continue
-					}
-					if m := monthFromName(p[0]); m > 0 && allDigits(p[1]) && allDigits(p[2]) {
-						f.mo = m
-						f.d, _ = strconv.Atoi(p[1])
-						f.y, _ = strconv.Atoi(p[2])
-						f.hasDate = true
-						continue
-					}
-				}
-			}
 			return f, false
 		}
 	}
-	if pendingMonth > 0 {
-		if f.hasDate || len(nums) != 2 {
-			return f, false
-		}
-		f.mo = pendingMonth
-		a, b := nums[0], nums[1]
-		if a > 31 || b <= 31 && a > b && false {
-			f.y, f.d = a, b
-		} else {
-			f.d, f.y = a, b
-		}
-		f.hasDate = true
-		nums = nil
-	}
-	if len(nums) != 0 {
+	if f.df.mask != 0 && (f.hasDate || !f.df.finish(&f)) {
 		return f, false
 	}
 	return f, true
 }
 
 // zoneAbbrevs are the common abbreviations of PostgreSQL's Default
-// timezone_abbreviations set, as fixed offsets east of UTC.
+// timezone_abbreviations set, as fixed offsets east of UTC, for a zone
+// argument. Date and time input reads tzAbbrevs, the whole set, with
+// the dynamic abbreviations' history.
 var zoneAbbrevs = map[string]int{
 	"utc": 0, "gmt": 0, "z": 0, "zulu": 0, "ut": 0, "wet": 0, "west": 3600,
 	"est": -5 * 3600, "edt": -4 * 3600, "cst": -6 * 3600, "cdt": -5 * 3600,
@@ -238,7 +209,17 @@ var zoneAbbrevs = map[string]int{
 
 var zoneCache sync.Map // lower-case name → *time.Location
 
+// loadZone resolves a zone argument (AT TIME ZONE, date_trunc's third):
+// an abbreviation of zoneAbbrevs as its fixed offset, else a zone name.
 func loadZone(name string) (*time.Location, error) {
+	if off, ok := zoneAbbrevs[strings.ToLower(name)]; ok {
+		return time.FixedZone(strings.ToUpper(name), off), nil
+	}
+	return loadZoneName(name)
+}
+
+// loadZoneName resolves an IANA zone name, in any case.
+func loadZoneName(name string) (*time.Location, error) {
 	if name == "" || !(name[0] >= 'a' && name[0] <= 'z' || name[0] >= 'A' && name[0] <= 'Z') {
 		return nil, strconv.ErrSyntax
 	}
@@ -261,9 +242,6 @@ func loadZoneUncached(name string) (*time.Location, error) {
 	key := strings.ToLower(name)
 	if key == "utc" || key == "etc/utc" || key == "gmt" || key == "z" || key == "zulu" {
 		return time.UTC, nil
-	}
-	if off, ok := zoneAbbrevs[key]; ok {
-		return time.FixedZone(strings.ToUpper(key), off), nil
 	}
 	if strings.Contains(name, "..") || len(name) > 64 {
 		return nil, strconv.ErrSyntax
@@ -410,49 +388,6 @@ func parseClock(t string, f *dtFields) bool {
 	return true
 }
 
-func parseDatePart(t string, f *dtFields) bool {
-	sep := "-"
-	if strings.Contains(t, "/") {
-		sep = "/"
-	} else if strings.Contains(t, ".") {
-		sep = "."
-	}
-	p := strings.Split(t, sep)
-	if len(p) != 3 {
-		return false
-	}
-	if m := monthFromName(p[1]); m > 0 && allDigits(p[0]) && allDigits(p[2]) {
-		f.d, _ = strconv.Atoi(p[0])
-		f.mo = m
-		f.y, _ = strconv.Atoi(p[2])
-		return true
-	}
-	for _, x := range p {
-		if !allDigits(x) {
-			return false
-		}
-	}
-	a, _ := strconv.Atoi(p[0])
-	b, _ := strconv.Atoi(p[1])
-	c, _ := strconv.Atoi(p[2])
-	if len(p[0]) >= 3 || sep == "-" {
-		f.y, f.mo, f.d = a, b, c // ISO
-		if len(p[0]) < 3 && sep == "-" && len(p[2]) == 4 {
-			f.mo, f.d, f.y = a, b, c
-		}
-		return true
-	}
-	f.mo, f.d, f.y = a, b, c // DateStyle MDY
-	if len(p[2]) <= 2 {
-		if f.y < 70 {
-			f.y += 2000
-		} else {
-			f.y += 1900
-		}
-	}
-	return true
-}
-
 func validDate(y, m, d int) bool {
 	if m < 1 || m > 12 || d < 1 || y == 0 {
 		return false
@@ -475,11 +410,11 @@ func daysIn(m, y int) int {
 
 // parseDate is date_in; 'today', 'now', 'tomorrow' and 'yesterday' are
 // relative to now, the transaction's start, taken in loc.
-func parseDate(s string, loc *time.Location, now time.Time) (Date, error) {
+func parseDate(s string, order DateOrder, loc *time.Location, now time.Time) (Date, error) {
 	if loc == nil {
 		loc = time.UTC
 	}
-	f, ok := parseDateTime(s)
+	f, ok := parseDateTime(s, order)
 	if !ok {
 		return 0, errDatetimeSyntax(DateOID, s)
 	}
@@ -520,7 +455,7 @@ func parseDate(s string, loc *time.Location, now time.Time) (Date, error) {
 // timestamptz_in (withZone true; a string without a zone is read in loc).
 // 'now', 'today', 'tomorrow' and 'yesterday' are relative to now, the
 // transaction's start.
-func ParseTimestamp(s string, withZone bool, loc *time.Location, now time.Time) (time.Time, error) {
+func ParseTimestamp(s string, withZone bool, order DateOrder, loc *time.Location, now time.Time) (time.Time, error) {
 	oid := TimestampOID
 	if withZone {
 		oid = TimestamptzOID
@@ -528,7 +463,7 @@ func ParseTimestamp(s string, withZone bool, loc *time.Location, now time.Time) 
 	if loc == nil {
 		loc = time.UTC
 	}
-	f, ok := parseDateTime(s)
+	f, ok := parseDateTime(s, order)
 	if !ok {
 		return time.Time{}, errDatetimeSyntax(oid, s)
 	}
@@ -570,18 +505,22 @@ func ParseTimestamp(s string, withZone bool, loc *time.Location, now time.Time) 
 	if f.bc {
 		y = 1 - y
 	}
-	var t time.Time
+	t := time.Date(y, time.Month(f.mo), f.d, f.h, f.mi, f.s, f.us*1000, time.UTC)
 	if withZone {
-		z := loc
-		if f.hasZone {
-			z = f.loc
-			if z == nil {
-				z = time.FixedZone("", f.zoneOff)
+		switch {
+		case f.abbrev != nil:
+			off, ok := abbrevOffset(f.abbrevName, *f.abbrev, t)
+			if !ok {
+				return time.Time{}, errDatetimeSyntax(oid, s)
 			}
+			t = t.Add(-time.Duration(off) * time.Second)
+		case f.hasZone && f.loc != nil:
+			t = wallIn(t, f.loc)
+		case f.hasZone:
+			t = t.Add(-time.Duration(f.zoneOff) * time.Second)
+		default:
+			t = wallIn(t, loc)
 		}
-		t = time.Date(y, time.Month(f.mo), f.d, f.h, f.mi, f.s, f.us*1000, z).UTC()
-	} else {
-		t = time.Date(y, time.Month(f.mo), f.d, f.h, f.mi, f.s, f.us*1000, time.UTC)
 	}
 	if t.Before(minTimestamp) || !t.Before(maxTimestamp) {
 		return time.Time{}, pgerror.New(pgerror.DatetimeFieldOverflow, "timestamp out of range: \"%s\"", s)
@@ -599,14 +538,37 @@ func wallUTC(t time.Time) time.Time {
 	return time.Date(y, m, d, h, mi, s, t.Nanosecond(), time.UTC)
 }
 
-// wallIn reads the UTC wall clock w as a time in loc (timestamp → timestamptz).
+// wallIn reads the UTC wall clock w as a time in loc (timestamp →
+// timestamptz) as PostgreSQL's DetermineTimeZoneOffset does: a wall
+// clock skipped by a spring-forward transition takes the offset before
+// it, one repeated by a fall-back transition the offset after it.
 func wallIn(w time.Time, loc *time.Location) time.Time {
 	if isInfTime(w) != 0 {
 		return w
 	}
 	y, m, d := w.Date()
 	h, mi, s := w.Clock()
-	return time.Date(y, m, d, h, mi, s, w.Nanosecond(), loc).UTC()
+	local := time.Date(y, m, d, h, mi, s, w.Nanosecond(), time.UTC)
+	// The zone in effect a day earlier, and the next transition after it:
+	// transitions are more than two days apart and offsets under a day.
+	prec := local.Add(-24 * time.Hour).In(loc)
+	_, beforeOff := prec.Zone()
+	before := local.Add(-time.Duration(beforeOff) * time.Second)
+	_, end := prec.ZoneBounds()
+	if end.IsZero() {
+		return before.UTC()
+	}
+	_, afterOff := end.In(loc).Zone()
+	after := local.Add(-time.Duration(afterOff) * time.Second)
+	switch {
+	case before.Before(end) && after.Before(end):
+		return before.UTC()
+	case before.After(end) && !after.Before(end):
+		return after.UTC()
+	case before.After(after):
+		return before.UTC()
+	}
+	return after.UTC()
 }
 
 // ParseTime is time_in; 'now' is now's time of day in loc.
@@ -615,7 +577,7 @@ func ParseTime(s string, loc *time.Location, now time.Time) (TimeOfDay, error) {
 	if str == "allballs" {
 		return 0, nil
 	}
-	f, ok := parseDateTime(str)
+	f, ok := parseDateTime(str, DateOrderMDY)
 	if !ok || !f.hasTime {
 		if ok && f.special == "now" {
 			h, m, sec := now.In(loc).Clock()

@@ -95,15 +95,15 @@ func ParseTextCtx(ctx *EvalContext, t T, s string) (Datum, error) {
 	case ByteaOID:
 		return parseBytea(s)
 	case DateOID:
-		return parseDate(s, loc, txnTime(ctx))
+		return parseDate(s, ctxDateOrder(ctx), loc, txnTime(ctx))
 	case TimestampOID:
-		ts, err := ParseTimestamp(s, false, loc, txnTime(ctx))
+		ts, err := ParseTimestamp(s, false, ctxDateOrder(ctx), loc, txnTime(ctx))
 		if err != nil {
 			return nil, err
 		}
 		return roundTimestamp(ts, t.Mod), nil
 	case TimestamptzOID:
-		ts, err := ParseTimestamp(s, true, loc, txnTime(ctx))
+		ts, err := ParseTimestamp(s, true, ctxDateOrder(ctx), loc, txnTime(ctx))
 		if err != nil {
 			return nil, err
 		}
