@@ -170,6 +170,12 @@ func (r *sessionRegistry) remove(s *Session) {
 	r.mu.Unlock()
 }
 
+func (r *sessionRegistry) has(pid int32) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.byID[pid] != nil
+}
+
 func (r *sessionRegistry) list() []*Session {
 	r.mu.Lock()
 	out := make([]*Session, 0, len(r.byID))
@@ -289,8 +295,10 @@ func (s *Session) observeRetry() {
 // signalBackend builds pg_cancel_backend(pid) (cancel the statement the
 // session with that pid runs on this node; 57014 for it) and
 // pg_terminate_backend(pid [, timeout]) (end its connection with FATAL
-// 57P01). Both return false when no session of this node has the pid
-// (PostgreSQL also warns) or when no Backends is wired.
+// 57P01; with a timeout in milliseconds, wait until the session is gone
+// and return false if it is not gone by then, as PostgreSQL 14+ does).
+// Both return false when no session of this node has the pid (PostgreSQL
+// also warns) or when no Backends is wired.
 func signalBackend(name string, terminate bool) func(p *planner, args []expr) (expr, error) {
 	return func(p *planner, args []expr) (expr, error) {
 		if len(args) < 1 || len(args) > 2 || (!terminate && len(args) == 2) {
@@ -313,7 +321,20 @@ func signalBackend(name string, terminate bool) func(p *planner, args []expr) (e
 				return false, nil
 			}
 			if terminate {
-				return b.TerminateBackend(int32(pid)), nil
+				ok := b.TerminateBackend(int32(pid))
+				if ok && len(v) == 2 && v[1].(int64) > 0 {
+					deadline := time.Now().Add(time.Duration(v[1].(int64)) * time.Millisecond)
+					for ec.s.e.sessions.has(int32(pid)) {
+						if time.Now().After(deadline) {
+							return false, nil
+						}
+						if err := ec.tick(); err != nil { // cancel and statement_timeout still apply
+							return nil, err
+						}
+						time.Sleep(5 * time.Millisecond)
+					}
+				}
+				return ok, nil
 			}
 			return b.CancelBackend(int32(pid)), nil
 		}}, nil

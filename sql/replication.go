@@ -330,6 +330,14 @@ func (s *Session) StartStreaming() (progress func(sent, write, flush, replay uin
 }
 
 // replicationStats fills pg_stat_replication.
+// ReplicationConnections is the number of replication connections
+// streaming from this node (pg_stat_replication's rows), for metrics.
+func (e *Engine) ReplicationConnections() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return len(e.st.walsenders)
+}
+
 func (e *Engine) replicationStats() []pgcatalog.ReplicationStat {
 	e.mu.Lock()
 	defer e.mu.Unlock()

@@ -156,7 +156,8 @@ func TestStatActivity(t *testing.T) {
 	for queryText(t, ctx, watcher, "SELECT coalesce(max(state), '') FROM pg_stat_activity WHERE pid = $1", busyPID) != "active" {
 		time.Sleep(20 * time.Millisecond)
 	}
-	checkQuery(t, ctx, watcher, "t", "SELECT pg_terminate_backend($1)", busyPID)
+	// With a timeout it returns once the session is gone (PostgreSQL 14+).
+	checkQuery(t, ctx, watcher, "t|0", "SELECT pg_terminate_backend($1, 60000), (SELECT count(*) FROM pg_stat_activity WHERE pid = $1)", busyPID)
 	select {
 	case err := <-busyErr:
 		wantCode(t, err, "57P01", "pg_sleep(30) of a terminated backend")

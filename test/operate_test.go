@@ -190,6 +190,7 @@ func TestMetricsEndpoint(t *testing.T) {
 		"logdb_raft_is_leader":                               1,
 		"logdb_raft_leader_id":                               1,
 		"logdb_changefeed_subscribers":                       1,
+		"logdb_replication_connections":                      0, // a SUBSCRIBE cursor is not one
 		`logdb_sql_connections{state="idle in transaction"}`: 1, // the subscriber
 	} {
 		if after[name] != want {

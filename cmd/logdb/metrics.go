@@ -147,6 +147,7 @@ type nodeCollector struct {
 	peerReachable                                    *prometheus.Desc
 	connections                                      *prometheus.Desc
 	subscribers, delivered, slotLag, slotLagSeconds  *prometheus.Desc
+	replConns                                        *prometheus.Desc
 	stateBytes, walBytes, firstIndex, lastIndex      *prometheus.Desc
 	durableIndex, checkpoints                        *prometheus.Desc
 }
@@ -168,7 +169,8 @@ func newNodeCollector(node *raftlog.Node, store *kv.Store, engine *sql.Engine, f
 		snapsRecv:       d("logdb_raft_snapshots_received_total", "State snapshots received and stored from the leader."),
 		peerReachable:   d("logdb_raft_peer_reachable", "1 if this node heard from (leader) or holds a connection to (follower) the member recently.", "peer"),
 		connections:     d("logdb_sql_connections", "SQL sessions on this node, by pg_stat_activity state.", "state"),
-		subscribers:     d("logdb_changefeed_subscribers", "Changefeed subscriptions open on this node (SUBSCRIBE streams and cursors)."),
+		subscribers:     d("logdb_changefeed_subscribers", "Changefeed subscriptions open on this node (SUBSCRIBE streams and cursors, replication streams)."),
+		replConns:       d("logdb_replication_connections", "Replication connections streaming from this node (START_REPLICATION: pg_stat_replication's rows)."),
 		delivered:       d("logdb_changefeed_changes_delivered_total", "Changes delivered to subscribers on this node (progress rows included)."),
 		slotLag:         d("logdb_changefeed_slot_lag_entries", "Log entries applied on this node after the slot's confirmed position.", "slot"),
 		slotLagSeconds:  d("logdb_changefeed_slot_lag_seconds", "Age of the oldest change the slot has not confirmed (0 when it is caught up).", "slot"),
@@ -215,6 +217,7 @@ func (c *nodeCollector) Collect(ch chan<- prometheus.Metric) {
 
 	fs := c.feed.Stats()
 	gauge(c.subscribers, float64(fs.Subscribers))
+	gauge(c.replConns, float64(c.engine.ReplicationConnections()))
 	counter(c.delivered, fs.Delivered)
 	if txn, err := c.store.Begin(); err == nil {
 		slots, err := c.feed.Slots(txn)
