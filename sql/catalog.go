@@ -19,6 +19,7 @@ import (
 //	"t/<oid>"      table descriptor
 //	"s/<oid>"      sequence descriptor
 //	"p/<name>"     publication descriptor
+//	"a/<name>"     role descriptor (roles.go)
 //	"r/<name>"     relation name → oid (tables, indexes and sequences share
 //	               one namespace, as in pg_class)
 //
@@ -86,6 +87,9 @@ type tableDesc struct {
 	// key), "f" (full), "n" (nothing) or "i" (ReplIndex, a unique index).
 	ReplIdent string `json:"repl_ident,omitempty"`
 	ReplIndex uint32 `json:"repl_index,omitempty"`
+	// Owner is the owning role's OID; 0 (descriptors written before roles
+	// existed) is the bootstrap superuser.
+	Owner uint32 `json:"owner,omitempty"`
 
 	// derived, not stored
 	colByName map[string]int
@@ -104,6 +108,7 @@ type seqDesc struct {
 	Cycle     bool    `json:"cycle,omitempty"`
 	OwnerTab  uint32  `json:"owner_tab,omitempty"`
 	OwnerCol  uint32  `json:"owner_col,omitempty"` // column ID
+	Owner     uint32  `json:"owner,omitempty"`     // role OID (tableDesc.Owner)
 }
 
 func (t *tableDesc) init() {
@@ -152,7 +157,9 @@ type catalog struct {
 	indexes map[string]*tableDesc // index name → table
 	views   map[string]*viewDesc
 	viewOID map[uint32]*viewDesc
-	pubs    map[string]*pubDesc // publications (ddl_publication.go)
+	pubs    map[string]*pubDesc  // publications (ddl_publication.go)
+	roles   map[string]*roleDesc // roles (roles.go)
+	roleOID map[uint32]*roleDesc
 }
 
 func newCatalog() *catalog {
@@ -161,8 +168,18 @@ func newCatalog() *catalog {
 		seqs: map[string]*seqDesc{}, seqOID: map[uint32]*seqDesc{},
 		indexes: map[string]*tableDesc{},
 		views:   map[string]*viewDesc{}, viewOID: map[uint32]*viewDesc{},
-		pubs: map[string]*pubDesc{},
+		pubs:  map[string]*pubDesc{},
+		roles: map[string]*roleDesc{}, roleOID: map[uint32]*roleDesc{},
 	}
+}
+
+// newCatalogWithRoles is an empty catalog holding the bootstrap roles.
+func newCatalogWithRoles() *catalog {
+	c := newCatalog()
+	for _, r := range bootstrapRoles() {
+		c.addRole(r)
+	}
+	return c
 }
 
 func (c *catalog) addTable(t *tableDesc) {
@@ -222,6 +239,12 @@ func (c *catalog) copy() *catalog {
 	for k, v := range c.pubs {
 		n.pubs[k] = v
 	}
+	for k, v := range c.roles {
+		n.roles[k] = v
+	}
+	for k, v := range c.roleOID {
+		n.roleOID[k] = v
+	}
 	return n
 }
 
@@ -275,9 +298,9 @@ func u64b(v uint64) []byte {
 
 // loadCatalog reads every descriptor in the transaction's snapshot.
 func loadCatalog(txn *kv.Txn, version uint64) (*catalog, error) {
-	c := newCatalog()
+	c := newCatalogWithRoles()
 	c.version = version
-	it := txn.Scan(kv.CatalogSpace, []byte("p/"), []byte("w0"), false)
+	it := txn.Scan(kv.CatalogSpace, []byte("a/"), []byte("w0"), false)
 	defer it.Close()
 	for it.Next() {
 		k, v := it.Key(), it.Value()
@@ -300,6 +323,12 @@ func loadCatalog(txn *kv.Txn, version uint64) (*catalog, error) {
 				return nil, pgerror.Wrap(err, pgerror.DataCorrupted, "catalog: publication descriptor")
 			}
 			c.pubs[p.Name] = &p
+		case strings.HasPrefix(string(k), "a/"):
+			var r roleDesc
+			if err := json.Unmarshal(v, &r); err != nil {
+				return nil, pgerror.Wrap(err, pgerror.DataCorrupted, "catalog: role descriptor")
+			}
+			c.addRole(&r)
 		case strings.HasPrefix(string(k), "s/"):
 			var s seqDesc
 			if err := json.Unmarshal(v, &s); err != nil {
@@ -320,6 +349,8 @@ type ddl struct {
 	cat *catalog
 	e   *Engine
 	ctx context.Context
+	// owner is the current role's OID: what the statement creates, it owns.
+	owner uint32
 }
 
 // newOID allocates an OID (from 16384, as PostgreSQL's user objects).

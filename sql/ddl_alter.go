@@ -14,12 +14,7 @@ func alterTable(ec *execCtx, d *ddl, at *pg_query.AlterTableStmt, w ResultWriter
 	t0, ok := d.cat.tables[rv.Relname]
 	if !ok && d.cat.relationExists(rv.Relname) {
 		// ALTER TABLE on a sequence, view or index: only OWNER TO (pg_dump)
-		for _, c := range at.Cmds {
-			if c.GetAlterTableCmd().GetSubtype() != pg_query.AlterTableType_AT_ChangeOwner {
-				return pgerror.New("42809", "\"%s\" is not a table", rv.Relname)
-			}
-		}
-		return nil
+		return alterOwnerOther(ec, d, rv.Relname, at.Cmds)
 	}
 	if !ok || rv.Schemaname != "" && rv.Schemaname != "public" {
 		if at.MissingOk {
@@ -176,7 +171,14 @@ func alterCmd(ec *execCtx, d *ddl, p *planner, t *tableDesc, cmd *pg_query.Alter
 		return alterColumnType(ec, d, p, t, cmd)
 	case pg_query.AlterTableType_AT_ReplicaIdentity:
 		return setReplicaIdentity(t, cmd.Def.GetReplicaIdentityStmt()) // ddl_publication.go
-	case pg_query.AlterTableType_AT_ChangeOwner, pg_query.AlterTableType_AT_SetRelOptions,
+	case pg_query.AlterTableType_AT_ChangeOwner:
+		o, err := ec.s.newOwner(d.cat, cmd.Newowner, t.Owner, "table", t.Name)
+		if err != nil {
+			return err
+		}
+		t.Owner = o
+		return nil
+	case pg_query.AlterTableType_AT_SetRelOptions,
 		pg_query.AlterTableType_AT_ResetRelOptions,
 		pg_query.AlterTableType_AT_SetStatistics, pg_query.AlterTableType_AT_SetStorage:
 		return nil // accepted, nothing to do

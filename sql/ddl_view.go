@@ -21,6 +21,7 @@ type viewDesc struct {
 	Query   string    `json:"query"`
 	Columns []string  `json:"columns"`
 	Types   []types.T `json:"types"`
+	Owner   uint32    `json:"owner,omitempty"` // role OID (tableDesc.Owner)
 }
 
 func (d *ddl) putView(v *viewDesc) error {
@@ -84,7 +85,7 @@ func createView(ec *execCtx, d *ddl, vs *pg_query.ViewStmt, w ResultWriter) erro
 	if err != nil {
 		return err
 	}
-	v := &viewDesc{Name: rv.Relname, Query: text}
+	v := &viewDesc{Name: rv.Relname, Query: text, Owner: d.owner}
 	for i, c := range cols {
 		name := c.name
 		if i < len(aliases) {
@@ -180,7 +181,7 @@ func createTableAs(ec *execCtx, d *ddl, cs *pg_query.CreateTableAsStmt, w Result
 	if err != nil {
 		return 0, err
 	}
-	t := &tableDesc{OID: oid, Name: rv.Relname, Space: space}
+	t := &tableDesc{OID: oid, Name: rv.Relname, Space: space, Owner: d.owner}
 	for i, c := range cols {
 		name := c.name
 		if i < len(names) {
@@ -217,7 +218,7 @@ func createTableAs(ec *execCtx, d *ddl, cs *pg_query.CreateTableAsStmt, w Result
 func viewSchemas(cat *catalog) []pgcatalog.UserView {
 	var out []pgcatalog.UserView
 	for _, v := range cat.views {
-		uv := pgcatalog.UserView{OID: v.OID, Name: v.Name, Schema: "public", Definition: " " + strings.TrimSuffix(v.Query, ";") + ";"}
+		uv := pgcatalog.UserView{OID: v.OID, Name: v.Name, Schema: "public", Owner: v.Owner, Definition: " " + strings.TrimSuffix(v.Query, ";") + ";"}
 		for i, c := range v.Columns {
 			uv.Columns = append(uv.Columns, pgcatalog.Column{Name: c, AttNum: int16(i + 1), Type: v.Types[i]})
 		}

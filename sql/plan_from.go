@@ -333,6 +333,10 @@ func (p *planner) planFromItem(f *pg_query.Node, parent *scope) (*fromItem, erro
 		}
 		if rv.Schemaname != "public" {
 			if v := pgcatalog.Lookup(rv.Schemaname, rv.Relname); v != nil {
+				if (v.Name == "pg_authid" || v.Name == "pg_shadow") && !p.s.isSuperuser(p.cat) {
+					// They hold the password verifiers.
+					return nil, pgerror.New(pgerror.InsufficientPrivilege, "permission denied for %s %s", map[bool]string{true: "table", false: "view"}[v.Name == "pg_authid"], v.Name)
+				}
 				var cols []resultCol
 				for i, c := range v.Columns {
 					cols = append(cols, resultCol{name: c.Name, t: c.Type, tableOID: v.OID, attNum: int16(i + 1)})
