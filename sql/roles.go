@@ -454,9 +454,6 @@ func alterRole(ec *execCtx, d *ddl, as *pg_query.AlterRoleStmt, w ResultWriter) 
 	case ch.password && me.OID != old.OID:
 		return pgerror.New(pgerror.InsufficientPrivilege, "must have CREATEROLE privilege to change another user's password")
 	}
-	if ch.password && !ch.other {
-		_ = w // the statement's text, which holds the password, is never logged (Session.logSafe)
-	}
 	return d.putRole(&r, old.Name)
 }
 
@@ -800,12 +797,13 @@ type RoleAuth struct {
 
 // LookupRole reads a role for authentication as of the node's applied
 // state, after Config.ReadBarrier (so a password changed on another node
-// is seen at once).
+// is seen at once). Without a quorum the barrier fails and the node's own
+// state answers: logins go on where local reads do.
 func (e *Engine) LookupRole(ctx context.Context, name string) (RoleAuth, error) {
 	if e.cfg.ReadBarrier != nil {
-		if err := e.cfg.ReadBarrier(ctx); err != nil {
-			return RoleAuth{}, err
-		}
+		bctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		_ = e.cfg.ReadBarrier(bctx) // an error leaves the local state, which is still a committed one
+		cancel()
 	}
 	txn, err := e.cfg.Store.Begin()
 	if err != nil {
