@@ -213,6 +213,10 @@ func seqFunc(name string) builtinFunc {
 			if err != nil {
 				return nil, err
 			}
+			need := map[string]string{"nextval": "Uw", "currval": "rU", "setval": "w"}[name]
+			if err := ec.s.checkSeqPriv(ec.tx.cat, sq, need); err != nil {
+				return nil, err
+			}
 			switch name {
 			case "nextval":
 				return ec.s.nextval(ec, sq)

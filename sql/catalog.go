@@ -20,6 +20,7 @@ import (
 //	"s/<oid>"      sequence descriptor
 //	"p/<name>"     publication descriptor
 //	"a/<name>"     role descriptor (roles.go)
+//	"n/public"     schema public's ACL (privileges.go)
 //	"r/<name>"     relation name → oid (tables, indexes and sequences share
 //	               one namespace, as in pg_class)
 //
@@ -89,7 +90,8 @@ type tableDesc struct {
 	ReplIndex uint32 `json:"repl_index,omitempty"`
 	// Owner is the owning role's OID; 0 (descriptors written before roles
 	// existed) is the bootstrap superuser.
-	Owner uint32 `json:"owner,omitempty"`
+	Owner uint32     `json:"owner,omitempty"`
+	ACL   []aclEntry `json:"acl,omitempty"` // nil: the owner's privileges only (privileges.go)
 
 	// derived, not stored
 	colByName map[string]int
@@ -97,18 +99,19 @@ type tableDesc struct {
 }
 
 type seqDesc struct {
-	OID       uint32  `json:"oid"`
-	Name      string  `json:"name"`
-	Type      types.T `json:"type"`
-	Start     int64   `json:"start"`
-	Increment int64   `json:"inc"`
-	Min       int64   `json:"min"`
-	Max       int64   `json:"max"`
-	Cache     int64   `json:"cache"`
-	Cycle     bool    `json:"cycle,omitempty"`
-	OwnerTab  uint32  `json:"owner_tab,omitempty"`
-	OwnerCol  uint32  `json:"owner_col,omitempty"` // column ID
-	Owner     uint32  `json:"owner,omitempty"`     // role OID (tableDesc.Owner)
+	OID       uint32     `json:"oid"`
+	Name      string     `json:"name"`
+	Type      types.T    `json:"type"`
+	Start     int64      `json:"start"`
+	Increment int64      `json:"inc"`
+	Min       int64      `json:"min"`
+	Max       int64      `json:"max"`
+	Cache     int64      `json:"cache"`
+	Cycle     bool       `json:"cycle,omitempty"`
+	OwnerTab  uint32     `json:"owner_tab,omitempty"`
+	OwnerCol  uint32     `json:"owner_col,omitempty"` // column ID
+	Owner     uint32     `json:"owner,omitempty"`     // role OID (tableDesc.Owner)
+	ACL       []aclEntry `json:"acl,omitempty"`
 }
 
 func (t *tableDesc) init() {
@@ -160,6 +163,9 @@ type catalog struct {
 	pubs    map[string]*pubDesc  // publications (ddl_publication.go)
 	roles   map[string]*roleDesc // roles (roles.go)
 	roleOID map[uint32]*roleDesc
+	// schemaACL is schema public's ACL, "n/public"; nil: the default
+	// (privileges.go).
+	schemaACL []aclEntry
 }
 
 func newCatalog() *catalog {
@@ -245,6 +251,7 @@ func (c *catalog) copy() *catalog {
 	for k, v := range c.roleOID {
 		n.roleOID[k] = v
 	}
+	n.schemaACL = c.schemaACL
 	return n
 }
 
@@ -323,6 +330,10 @@ func loadCatalog(txn *kv.Txn, version uint64) (*catalog, error) {
 				return nil, pgerror.Wrap(err, pgerror.DataCorrupted, "catalog: publication descriptor")
 			}
 			c.pubs[p.Name] = &p
+		case string(k) == publicSchemaKey:
+			if err := json.Unmarshal(v, &c.schemaACL); err != nil {
+				return nil, pgerror.Wrap(err, pgerror.DataCorrupted, "catalog: schema ACL")
+			}
 		case strings.HasPrefix(string(k), "a/"):
 			var r roleDesc
 			if err := json.Unmarshal(v, &r); err != nil {

@@ -44,7 +44,7 @@ func (s *Session) catalogSchema(t *txnState) *pgcatalog.Schema {
 	sch.Publications = publicationSchemas(cat)
 	sch.Roles, sch.RoleMembers = roleSchemas(cat)
 	for _, sq := range cat.seqs {
-		ps := pgcatalog.Sequence{OID: sq.OID, Name: sq.Name, Schema: "public", Owner: sq.Owner, OwnerTable: sq.OwnerTab, Type: sq.Type,
+		ps := pgcatalog.Sequence{OID: sq.OID, Name: sq.Name, Schema: "public", Owner: sq.Owner, ACL: aclTexts(cat, sq.ACL), OwnerTable: sq.OwnerTab, Type: sq.Type,
 			Start: sq.Start, Increment: sq.Increment, Min: sq.Min, Max: sq.Max, Cache: sq.Cache, Cycle: sq.Cycle}
 		if t, ok := cat.byOID[sq.OwnerTab]; ok {
 			ps.OwnerAttNum = int16(t.colIndexByID(sq.OwnerCol) + 1)
@@ -76,7 +76,7 @@ func (s *Session) catalogSchema(t *txnState) *pgcatalog.Schema {
 }
 
 func tableSchema(t *tableDesc, cat *catalog) pgcatalog.Table {
-	pt := pgcatalog.Table{OID: t.OID, Name: t.Name, Schema: "public", Owner: t.Owner}
+	pt := pgcatalog.Table{OID: t.OID, Name: t.Name, Schema: "public", Owner: t.Owner, ACL: aclTexts(cat, t.ACL)}
 	if t.ReplIdent != "" {
 		pt.ReplIdent = t.ReplIdent[0]
 	}

@@ -118,10 +118,9 @@ func (p *planner) planUtility(n *pg_query.Node) (utilityFunc, error) {
 		// constraints that are not deferrable (Django sends ALL IMMEDIATE).
 		return noop("SET CONSTRAINTS"), nil
 	case n.GetGrantStmt() != nil:
-		if n.GetGrantStmt().IsGrant {
-			return noop("GRANT"), nil
-		}
-		return noop("REVOKE"), nil
+		gs := n.GetGrantStmt()
+		tag := map[bool]string{true: "GRANT", false: "REVOKE"}[gs.IsGrant]
+		return mkDDL(tag, func(ec *execCtx, d *ddl, w ResultWriter) error { return grantObjects(ec, d, gs, w) }), nil
 	case n.GetViewStmt() != nil:
 		vs := n.GetViewStmt()
 		return mkDDL("CREATE VIEW", func(ec *execCtx, d *ddl, w ResultWriter) error { return createView(ec, d, vs, w) }), nil
@@ -300,8 +299,8 @@ func createTable(ec *execCtx, d *ddl, cs *pg_query.CreateStmt, w ResultWriter) e
 	if rv.Schemaname != "" && rv.Schemaname != "public" {
 		return pgerror.New("3F000", "schema \"%s\" does not exist", rv.Schemaname)
 	}
-	if rv.Relpersistence == "t" {
-		// temporary tables are created as ordinary tables
+	if err := ec.s.checkCreate(d.cat, rv.Schemaname); err != nil {
+		return err
 	}
 	if len(cs.InhRelations) > 0 || cs.Partspec != nil || cs.OfTypename != nil {
 		return pgerror.Unsupported("table inheritance and partitioning")
@@ -582,6 +581,9 @@ func createIndex(ec *execCtx, d *ddl, is *pg_query.IndexStmt, w ResultWriter) er
 	if !ok || rv.Schemaname != "" && rv.Schemaname != "public" {
 		return undefinedTable(rv)
 	}
+	if err := ec.s.checkOwner(d.cat, t.Owner, "table", t.Name); err != nil {
+		return err
+	}
 	if is.WhereClause != nil {
 		return pgerror.Unsupported("partial indexes")
 	}
@@ -675,6 +677,9 @@ func dropObjects(ec *execCtx, d *ddl, ds *pg_query.DropStmt, w ResultWriter) err
 			}
 			continue
 		}
+		if err := checkDropOwner(ec, d, ds.RemoveType, name); err != nil {
+			return err
+		}
 		switch ds.RemoveType {
 		case pg_query.ObjectType_OBJECT_TABLE:
 			dropTable(d, d.cat.tables[name])
@@ -734,6 +739,9 @@ func truncateTables(ec *execCtx, d *ddl, ts *pg_query.TruncateStmt) error {
 		t, ok := d.cat.tables[rv.Relname]
 		if !ok || rv.Schemaname != "" && rv.Schemaname != "public" {
 			return undefinedTable(rv)
+		}
+		if err := ec.s.checkTablePriv(d.cat, t, 'D'); err != nil {
+			return err
 		}
 		nt := t.clone()
 		d.txn.DropSpace(t.Space)

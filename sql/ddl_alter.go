@@ -23,6 +23,9 @@ func alterTable(ec *execCtx, d *ddl, at *pg_query.AlterTableStmt, w ResultWriter
 		}
 		return undefinedTable(rv)
 	}
+	if err := ec.s.checkOwner(d.cat, t0.Owner, "table", t0.Name); err != nil {
+		return err
+	}
 	t := t0.clone()
 	p := &planner{s: ec.s, tx: ec.tx, cat: d.cat}
 	for _, cn := range at.Cmds {
@@ -335,6 +338,11 @@ func indexCols(t *tableDesc) []uint32 {
 }
 
 func renameObject(ec *execCtx, d *ddl, rs *pg_query.RenameStmt) error {
+	if rs.Relation != nil {
+		if err := checkRelOwner(ec, d, rs.Relation.Relname); err != nil {
+			return err
+		}
+	}
 	switch rs.RenameType {
 	case pg_query.ObjectType_OBJECT_TABLE:
 		t, ok := d.cat.tables[rs.Relation.Relname]
@@ -437,6 +445,9 @@ func renameIdent(expr, old, new string) string {
 }
 
 func createSequence(ec *execCtx, d *ddl, cs *pg_query.CreateSeqStmt, w ResultWriter) error {
+	if err := ec.s.checkCreate(d.cat, cs.Sequence.Schemaname); err != nil {
+		return err
+	}
 	name := cs.Sequence.Relname
 	if d.cat.relationExists(name) {
 		if cs.IfNotExists {

@@ -305,6 +305,13 @@ func (p *planner) planFromItem(f *pg_query.Node, parent *scope) (*fromItem, erro
 		}
 		if rv.Schemaname == "" || rv.Schemaname == "public" {
 			if t, ok := p.cat.tables[rv.Relname]; ok {
+				// A view reads its tables with its own rights (not checked
+				// here); a DML target is checked for its own privilege.
+				if rv != p.dmlTarget && p.viewDepth == 0 {
+					if err := p.s.checkTablePriv(p.cat, t, 'r'); err != nil {
+						return nil, err
+					}
+				}
 				p.useTable(t)
 				s := newScanNode(t)
 				if rv == p.dmlTarget {
@@ -321,9 +328,17 @@ func (p *planner) planFromItem(f *pg_query.Node, parent *scope) (*fromItem, erro
 		}
 		if rv.Schemaname == "" || rv.Schemaname == "public" {
 			if v, ok := p.cat.views[rv.Relname]; ok {
+				if p.viewDepth == 0 {
+					if err := p.s.checkViewPriv(p.cat, v, 'r'); err != nil {
+						return nil, err
+					}
+				}
 				return p.planView(v, rv)
 			}
 			if sq, ok := p.cat.seqs[rv.Relname]; ok {
+				if err := p.s.checkSeqPriv(p.cat, sq, "r"); err != nil {
+					return nil, err
+				}
 				cols, err := aliasCols(seqRelColumns(), rv.Alias, rv.Relname)
 				if err != nil {
 					return nil, err

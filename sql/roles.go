@@ -594,10 +594,28 @@ func ownerOID(o uint32) uint32 {
 // ownedBy lists what role owns, as DROP ROLE's detail names it.
 func (c *catalog) ownedBy(role uint32) []string {
 	var out []string
+	granted := func(acl []aclEntry) bool {
+		return slices.ContainsFunc(acl, func(e aclEntry) bool { return e.Grantee == role })
+	}
 	for _, t := range c.sortedTables() {
 		if ownerOID(t.Owner) == role {
 			out = append(out, "owner of table "+t.Name)
+		} else if granted(t.ACL) {
+			out = append(out, "privileges for table "+t.Name)
 		}
+	}
+	for _, v := range c.views {
+		if ownerOID(v.Owner) != role && granted(v.ACL) {
+			out = append(out, "privileges for view "+v.Name)
+		}
+	}
+	for _, s := range c.seqs {
+		if ownerOID(s.Owner) != role && granted(s.ACL) {
+			out = append(out, "privileges for sequence "+s.Name)
+		}
+	}
+	if granted(c.schemaACL) {
+		out = append(out, "privileges for schema public")
 	}
 	for _, s := range c.seqs {
 		if ownerOID(s.Owner) == role {

@@ -306,8 +306,13 @@ func (s *Session) newExecCtx(ctx context.Context, t *txnState, params []types.Da
 		ec execCtx
 		ev types.EvalContext
 	}{ev: types.EvalContext{
-		TxnTime: txnTime, StmtTime: now, Location: s.set.loc, User: s.user, Database: s.db, Session: s,
+		TxnTime: txnTime, StmtTime: now, Location: s.set.loc, User: s.currentUser(), Database: s.db, Session: s,
 	}}
+	if t != nil && t.cat != nil {
+		both.ev.Superuser = s.isSuperuser(t.cat)
+	} else {
+		both.ev.Superuser = s.isSuperuser(s.currentCatalog())
+	}
 	both.ec = execCtx{ctx: ctx, s: s, tx: t, params: params, ev: &both.ev}
 	return &both.ec
 }

@@ -91,7 +91,7 @@ func pgClassRows(v *View, s *Schema) [][]types.Datum {
 		if t.RowEstimate > 0 {
 			tuples = float64(t.RowEstimate)
 		}
-		r.add("oid", t.OID, "relname", t.Name, "relnamespace", ns, "reltype", rowTypeOID(t.OID), "relowner", owner(t.Owner),
+		r.add("oid", t.OID, "relname", t.Name, "relnamespace", ns, "reltype", rowTypeOID(t.OID), "relowner", owner(t.Owner), "relacl", acl(t.ACL),
 			"relam", HeapAM, "relfilenode", t.OID, "reltuples", tuples, "relhasindex", len(t.Indexes) > 0,
 			"relpersistence", "p", "relkind", "r", "relnatts", len(t.Columns), "relchecks", checks,
 			"relhastriggers", referenced[t.OID], "relispopulated", true, "relreplident", replident(t))
@@ -104,13 +104,13 @@ func pgClassRows(v *View, s *Schema) [][]types.Datum {
 	}
 	for i := range s.Sequences {
 		q := &s.Sequences[i]
-		r.add("oid", q.OID, "relname", q.Name, "relnamespace", s.namespaceOID(q.Schema), "relowner", owner(q.Owner),
+		r.add("oid", q.OID, "relname", q.Name, "relnamespace", s.namespaceOID(q.Schema), "relowner", owner(q.Owner), "relacl", acl(q.ACL),
 			"relfilenode", q.OID, "relpages", 1, "reltuples", float64(1), "relpersistence", "p",
 			"relkind", "S", "relnatts", 3, "relispopulated", true, "relreplident", "n")
 	}
 	for i := range s.Views {
 		uv := &s.Views[i]
-		r.add("oid", uv.OID, "relname", uv.Name, "relnamespace", s.namespaceOID(uv.Schema), "reltype", rowTypeOID(uv.OID), "relowner", owner(uv.Owner),
+		r.add("oid", uv.OID, "relname", uv.Name, "relnamespace", s.namespaceOID(uv.Schema), "reltype", rowTypeOID(uv.OID), "relowner", owner(uv.Owner), "relacl", acl(uv.ACL),
 			"relpersistence", "p", "relkind", "v", "relnatts", len(uv.Columns), "relhasrules", true,
 			"relispopulated", true, "relreplident", "n", "reltuples", float64(-1))
 	}
@@ -325,4 +325,12 @@ func owner(oid uint32) uint32 {
 		return SuperuserOID
 	}
 	return oid
+}
+
+// acl is relacl: NULL for the default privileges.
+func acl(items []string) any {
+	if items == nil {
+		return nil
+	}
+	return items
 }

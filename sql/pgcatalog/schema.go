@@ -121,7 +121,8 @@ type Namespace struct {
 type UserView struct {
 	OID        uint32
 	Name       string
-	Owner      uint32 // role OID; 0 means SuperuserOID
+	Owner      uint32   // role OID; 0 means SuperuserOID
+	ACL        []string // relacl; nil: the default
 	Schema     string
 	Columns    []Column
 	Definition string // pg_get_viewdef's text: " SELECT items.id,\n    items.name\n   FROM items;"
@@ -174,8 +175,9 @@ const (
 type Table struct {
 	OID         uint32
 	Name        string
-	Owner       uint32 // role OID; 0 means SuperuserOID
-	Schema      string // "public"
+	Owner       uint32   // role OID; 0 means SuperuserOID
+	ACL         []string // relacl's aclitems ("grantee=privs/grantor"); nil: the default
+	Schema      string   // "public"
 	Columns     []Column
 	Indexes     []Index
 	Constraints []Constraint
@@ -244,7 +246,8 @@ type Constraint struct {
 type Sequence struct {
 	OID                               uint32
 	Name                              string
-	Owner                             uint32 // role OID; 0 means SuperuserOID
+	Owner                             uint32   // role OID; 0 means SuperuserOID
+	ACL                               []string // relacl; nil: the default
 	Schema                            string
 	OwnerTable                        uint32 // table OID of an owning serial column, else 0
 	OwnerAttNum                       int16

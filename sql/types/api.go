@@ -35,8 +35,11 @@ type EvalContext struct {
 	StmtTime time.Time      // statement_timestamp()
 	Location *time.Location // session TimeZone
 	User     string         // current_user
-	Database string         // current_database()
-	Session  any            // the sql package's session, for functions it registers
+	// Superuser: the current role is a superuser (functions only
+	// superusers may call check it).
+	Superuser bool
+	Database  string // current_database()
+	Session   any    // the sql package's session, for functions it registers
 }
 
 // Func is one overload of a scalar function.
