@@ -798,6 +798,20 @@ func roleSchemas(cat *catalog) ([]pgcatalog.Role, []pgcatalog.RoleMember) {
 	return roles, members
 }
 
+// roleNow is the role named name in the latest applied catalog, nil if none.
+func (e *Engine) roleNow(name string) *roleDesc {
+	txn, err := e.cfg.Store.Begin()
+	if err != nil {
+		return nil
+	}
+	defer txn.Release()
+	cat, err := e.catalogFor(txn)
+	if err != nil {
+		return nil
+	}
+	return cat.roles[name]
+}
+
 // RoleAuth is what authentication needs to know of a role.
 type RoleAuth struct {
 	Name        string

@@ -32,7 +32,17 @@ func (e *Engine) newSession(p SessionParams) (*Session, error) {
 		seqLast: map[uint32]int64{}, simplePlans: map[string]*prepStmt{},
 	}
 	s.set.vals["session_authorization"] = user
-	s.set.vals["application_name"] = p.ApplicationName
+	if r := e.roleNow(user); r != nil {
+		// ALTER ROLE … SET: the role's defaults, which startup options override.
+		for _, c := range r.Config {
+			k, v, _ := strings.Cut(c, "=")
+			_ = s.set.set(k, v) // checked when stored
+		}
+		s.set.vals["is_superuser"] = map[bool]string{true: "on", false: "off"}[r.Super]
+	}
+	if p.ApplicationName != "" || s.set.vals["application_name"] == "" {
+		s.set.vals["application_name"] = p.ApplicationName
+	}
 	for k, v := range p.Options {
 		if strings.EqualFold(k, "options") {
 			continue

@@ -81,3 +81,31 @@ func TestRoles(t *testing.T) {
 	c = mustConnect(t, n)
 	checkQuery(t, ctx, c, "t", "SELECT rolpassword = $1 FROM pg_authid WHERE rolname = 'r5'", verifier)
 }
+
+// TestRoleSettings: ALTER ROLE … SET gives a role's sessions their
+// defaults (startup options still win), statement_timeout among them
+// (57014), and is_superuser tells a session whether its role is one.
+func TestRoleSettings(t *testing.T) {
+	t.Parallel()
+	n := mustStartNode(t, t.TempDir())
+	ctx := testCtx(t, 60*time.Second)
+	admin := mustConnect(t, n)
+	mustExec(t, ctx, admin, "CREATE ROLE app LOGIN")
+	mustExec(t, ctx, admin, "ALTER ROLE app SET statement_timeout = '50ms'")
+	mustExec(t, ctx, admin, "ALTER ROLE app SET application_name = 'from-role'")
+	_, err := admin.Exec(ctx, "ALTER ROLE app SET statement_timeout = 'soon'")
+	wantCode(t, err, "22023", "ALTER ROLE SET of an invalid value")
+
+	cfg := n.connConfig(nil)
+	cfg.User = "app"
+	cfg.RuntimeParams["application_name"] = "from-startup"
+	c := mustConnectConfig(t, cfg)
+	checkQuery(t, ctx, c, "50|from-startup|off", "SELECT current_setting('statement_timeout'), current_setting('application_name'), current_setting('is_superuser')")
+	_, err = c.Exec(ctx, "SELECT count(*) FROM generate_series(1, 100000000)")
+	wantCode(t, err, "57014", "a statement past the role's statement_timeout")
+	checkQuery(t, ctx, admin, "on", "SHOW is_superuser")
+
+	mustExec(t, ctx, admin, "ALTER ROLE app RESET statement_timeout")
+	c2 := mustConnectConfig(t, cfg)
+	checkQuery(t, ctx, c2, "0", "SHOW statement_timeout")
+}
