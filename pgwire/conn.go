@@ -36,12 +36,13 @@ type conn struct {
 	w   wireWriter
 	rw  resultWriter
 
-	sess    Session
-	counted bool   // holds one of Config.MaxConnections' slots; serve goroutine only
-	pid     uint32 // BackendKeyData; set by registerKey, read-only afterwards
-	secret  uint32
-	user    string
-	db      string
+	sess     Session
+	counted  bool   // holds one of Config.MaxConnections' slots; serve goroutine only
+	roleSlot bool   // counted in Server.roleConns under user; serve goroutine only
+	pid      uint32 // BackendKeyData; set by registerKey, read-only afterwards
+	secret   uint32
+	user     string
+	db       string
 
 	boundary bool // ReadyForQuery was sent and no message has arrived since
 	skipping bool // an extended-protocol error occurred: discard messages until Sync
@@ -82,6 +83,13 @@ func (c *conn) serve() {
 	defer func() {
 		if c.counted {
 			c.srv.sessions.Add(-1)
+		}
+		if c.roleSlot {
+			c.srv.mu.Lock()
+			if c.srv.roleConns[c.user]--; c.srv.roleConns[c.user] <= 0 {
+				delete(c.srv.roleConns, c.user)
+			}
+			c.srv.mu.Unlock()
 		}
 	}()
 	defer func() {

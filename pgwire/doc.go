@@ -33,10 +33,17 @@
 //
 // # Connection lifecycle
 //
-//	startup   SSLRequest, GSSEncRequest ─▶ 'N', read the next packet (at most twice)
+//	startup   SSLRequest ─▶ 'S' and a TLS handshake with Config.TLS, else 'N';
+//	          GSSEncRequest ─▶ 'N'; read the next packet (at most twice)
 //	          CancelRequest ─▶ cancel that connection's running statement; close
 //	          StartupMessage 3.x ─▶ [NegotiateProtocolVersion, if 3.1+ or _pq_.*]
-//	                                AuthenticationOk (trust), Engine.NewSession,
+//	                                authentication (auth.go: the first HBA rule
+//	                                that matches picks trust, reject, password,
+//	                                md5, SCRAM-SHA-256[-PLUS] or cert; FATAL
+//	                                28P01/28000 on failure), the role's
+//	                                CONNECTION LIMIT and MaxConnections (3 slots
+//	                                kept for superusers), AuthenticationOk,
+//	                                Engine.NewSession,
 //	                                ParameterStatus…, BackendKeyData, ReadyForQuery
 //	   │
 //	   ▼
@@ -124,9 +131,7 @@
 // idle (it interrupts the idle read, which pgproto3 resumes where it
 // stopped), else just before the next ReadyForQuery.
 //
-// # Not yet here
-//
-// Replication connections (the seam is conn.serveReplication; today they
-// get FATAL 0A000), TLS and password authentication (SSLRequest is answered
-// 'N'; every user is trusted), slots reserved for superusers.
+// Without Config.Roles (tests with a fake engine) every user is trusted.
+// Authentication rules (HBA) are swapped whole by SetHBA, so a reload never
+// shows a half-read file to a connection.
 package pgwire

@@ -54,7 +54,18 @@ type Config struct {
 	// (sslmode=require and stronger); nil answers 'N'. Clients that do not
 	// ask for TLS are still served in plain text.
 	TLS *tls.Config
+	// Roles, when set, authenticates every connection by the HBA rules
+	// (auth.go) against the roles it looks up; nil trusts every user name
+	// (tests with a fake engine).
+	Roles Roles
+	// HBA is the first set of authentication rules (SetHBA replaces them);
+	// nil means DefaultHBA.
+	HBA *HBA
 }
+
+// ReservedSuperuserSlots of MaxConnections are kept for superusers, as
+// PostgreSQL's superuser_reserved_connections (only with Config.Roles).
+const ReservedSuperuserSlots = 3
 
 // StartupSlack is how many connections beyond MaxConnections may be open
 // at once while they start up or cancel.
@@ -74,6 +85,9 @@ type Server struct {
 	conns     map[*conn]struct{}
 	byPID     map[uint32]*conn // started connections, for CancelRequest
 
+	roleConns map[string]int // started sessions by user (CONNECTION LIMIT)
+
+	hba          atomic.Pointer[HBA]
 	sessions     atomic.Int32 // started sessions (MaxConnections)
 	refusedConns atomic.Uint64
 	refusedLog   atomic.Int64 // unix nanos of the last "too many connections" log
@@ -90,17 +104,32 @@ func NewServer(cfg Config) *Server {
 	if cfg.MaxMessageSize <= 0 {
 		cfg.MaxMessageSize = DefaultMaxMessageSize
 	}
+	if cfg.HBA == nil {
+		cfg.HBA = DefaultHBA()
+	}
 	if cfg.StartupTimeout <= 0 {
 		cfg.StartupTimeout = DefaultStartupTimeout
 	}
-	return &Server{
+	s := &Server{
 		cfg:       cfg,
 		log:       cfg.Logger.With("component", "pgwire"),
 		listeners: make(map[net.Listener]struct{}),
 		conns:     make(map[*conn]struct{}),
 		byPID:     make(map[uint32]*conn),
+		roleConns: make(map[string]int),
 	}
+	s.hba.Store(cfg.HBA)
+	return s
 }
+
+// HBA returns the authentication rules in force.
+func (s *Server) HBA() *HBA { return s.hba.Load() }
+
+// SetHBA replaces the authentication rules (a reload on SIGHUP);
+// connections that already authenticated keep their sessions.
+func (s *Server) SetHBA(h *HBA) { s.hba.Store(h) }
+
+func (s *Server) startupTimeout() time.Duration { return s.cfg.StartupTimeout }
 
 // Serve accepts connections on ln until Shutdown or Close, when it returns
 // ErrServerClosed; any other Accept failure that is not transient is

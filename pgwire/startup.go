@@ -214,10 +214,29 @@ func (c *conn) start(p *startupPacket) bool {
 		return false
 	}
 	c.user, c.db = params.User, params.Database
+	super := true // without Config.Roles every user is the superuser
+	if c.srv.cfg.Roles != nil {
+		role, ferr := c.authenticate(params, c.repl) // auth.go
+		if ferr != nil {
+			c.srv.log.Info("authentication failed", "remote", c.nc.RemoteAddr().String(), "user", params.User, "code", ferr.Code, "message", ferr.Message)
+			c.fatal(ferr)
+			return false
+		}
+		super = role.Super
+		if !c.takeRoleSlot(role) {
+			c.fatal(&pgerror.Error{Code: pgerror.TooManyConnections, Message: "too many connections for role \"" + role.Name + "\""})
+			return false
+		}
+	}
 	if max := c.srv.cfg.MaxConnections; max > 0 {
-		if int(c.srv.sessions.Add(1)) > max {
+		n := int(c.srv.sessions.Add(1))
+		if n > max || !super && c.srv.cfg.Roles != nil && n > max-ReservedSuperuserSlots {
 			c.srv.sessions.Add(-1)
-			c.fatal(&pgerror.Error{Code: pgerror.TooManyConnections, Message: "sorry, too many clients already"})
+			msg := "sorry, too many clients already"
+			if n <= max {
+				msg = "remaining connection slots are reserved for non-replication superuser connections"
+			}
+			c.fatal(&pgerror.Error{Code: pgerror.TooManyConnections, Message: msg})
 			return false
 		}
 		c.counted = true // serve gives the slot back

@@ -183,7 +183,8 @@ type Portal struct {
 // prepared statements and portals. It is used by one goroutine at a time.
 type Session struct {
 	e       *Engine
-	user    string
+	user    string // session_user
+	role    string // SET ROLE's role; "" means user (roles.go)
 	db      string
 	pid     int32
 	started time.Time

@@ -35,10 +35,10 @@ func init() {
 		"current_database": str("current_database", func(ec *execCtx) string { return ec.s.db }),
 		"current_catalog":  str("current_catalog", func(ec *execCtx) string { return ec.s.db }),
 		"current_schema":   str("current_schema", func(ec *execCtx) string { return "public" }),
-		"current_user":     str("current_user", func(ec *execCtx) string { return ec.s.user }),
+		"current_user":     str("current_user", func(ec *execCtx) string { return ec.s.currentUser() }),
 		"session_user":     str("session_user", func(ec *execCtx) string { return ec.s.user }),
-		"user":             str("user", func(ec *execCtx) string { return ec.s.user }),
-		"current_role":     str("current_role", func(ec *execCtx) string { return ec.s.user }),
+		"user":             str("user", func(ec *execCtx) string { return ec.s.currentUser() }),
+		"current_role":     str("current_role", func(ec *execCtx) string { return ec.s.currentUser() }),
 		"current_schemas": func(p *planner, args []expr) (expr, error) {
 			if len(args) != 1 {
 				return nil, noFunc("current_schemas", args)
@@ -211,6 +211,10 @@ func seqFunc(name string) builtinFunc {
 		return &builtinExpr{name: name, args: args, strict: true, ret: int8T, fn: func(ec *execCtx, v []types.Datum) (types.Datum, error) {
 			sq, err := ec.s.lookupSeqArg(ec.tx, v[0])
 			if err != nil {
+				return nil, err
+			}
+			need := map[string]string{"nextval": "Uw", "currval": "rU", "setval": "w"}[name]
+			if err := ec.s.checkSeqPriv(ec.tx.cat, sq, need); err != nil {
 				return nil, err
 			}
 			switch name {

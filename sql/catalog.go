@@ -19,6 +19,8 @@ import (
 //	"t/<oid>"      table descriptor
 //	"s/<oid>"      sequence descriptor
 //	"p/<name>"     publication descriptor
+//	"a/<name>"     role descriptor (roles.go)
+//	"n/public"     schema public's ACL (privileges.go)
 //	"r/<name>"     relation name → oid (tables, indexes and sequences share
 //	               one namespace, as in pg_class)
 //
@@ -86,6 +88,10 @@ type tableDesc struct {
 	// key), "f" (full), "n" (nothing) or "i" (ReplIndex, a unique index).
 	ReplIdent string `json:"repl_ident,omitempty"`
 	ReplIndex uint32 `json:"repl_index,omitempty"`
+	// Owner is the owning role's OID; 0 (descriptors written before roles
+	// existed) is the bootstrap superuser.
+	Owner uint32     `json:"owner,omitempty"`
+	ACL   []aclEntry `json:"acl,omitempty"` // nil: the owner's privileges only (privileges.go)
 
 	// derived, not stored
 	colByName map[string]int
@@ -93,17 +99,19 @@ type tableDesc struct {
 }
 
 type seqDesc struct {
-	OID       uint32  `json:"oid"`
-	Name      string  `json:"name"`
-	Type      types.T `json:"type"`
-	Start     int64   `json:"start"`
-	Increment int64   `json:"inc"`
-	Min       int64   `json:"min"`
-	Max       int64   `json:"max"`
-	Cache     int64   `json:"cache"`
-	Cycle     bool    `json:"cycle,omitempty"`
-	OwnerTab  uint32  `json:"owner_tab,omitempty"`
-	OwnerCol  uint32  `json:"owner_col,omitempty"` // column ID
+	OID       uint32     `json:"oid"`
+	Name      string     `json:"name"`
+	Type      types.T    `json:"type"`
+	Start     int64      `json:"start"`
+	Increment int64      `json:"inc"`
+	Min       int64      `json:"min"`
+	Max       int64      `json:"max"`
+	Cache     int64      `json:"cache"`
+	Cycle     bool       `json:"cycle,omitempty"`
+	OwnerTab  uint32     `json:"owner_tab,omitempty"`
+	OwnerCol  uint32     `json:"owner_col,omitempty"` // column ID
+	Owner     uint32     `json:"owner,omitempty"`     // role OID (tableDesc.Owner)
+	ACL       []aclEntry `json:"acl,omitempty"`
 }
 
 func (t *tableDesc) init() {
@@ -152,7 +160,12 @@ type catalog struct {
 	indexes map[string]*tableDesc // index name → table
 	views   map[string]*viewDesc
 	viewOID map[uint32]*viewDesc
-	pubs    map[string]*pubDesc // publications (ddl_publication.go)
+	pubs    map[string]*pubDesc  // publications (ddl_publication.go)
+	roles   map[string]*roleDesc // roles (roles.go)
+	roleOID map[uint32]*roleDesc
+	// schemaACL is schema public's ACL, "n/public"; nil: the default
+	// (privileges.go).
+	schemaACL []aclEntry
 }
 
 func newCatalog() *catalog {
@@ -161,8 +174,18 @@ func newCatalog() *catalog {
 		seqs: map[string]*seqDesc{}, seqOID: map[uint32]*seqDesc{},
 		indexes: map[string]*tableDesc{},
 		views:   map[string]*viewDesc{}, viewOID: map[uint32]*viewDesc{},
-		pubs: map[string]*pubDesc{},
+		pubs:  map[string]*pubDesc{},
+		roles: map[string]*roleDesc{}, roleOID: map[uint32]*roleDesc{},
 	}
+}
+
+// newCatalogWithRoles is an empty catalog holding the bootstrap roles.
+func newCatalogWithRoles() *catalog {
+	c := newCatalog()
+	for _, r := range bootstrapRoles() {
+		c.addRole(r)
+	}
+	return c
 }
 
 func (c *catalog) addTable(t *tableDesc) {
@@ -222,6 +245,13 @@ func (c *catalog) copy() *catalog {
 	for k, v := range c.pubs {
 		n.pubs[k] = v
 	}
+	for k, v := range c.roles {
+		n.roles[k] = v
+	}
+	for k, v := range c.roleOID {
+		n.roleOID[k] = v
+	}
+	n.schemaACL = c.schemaACL
 	return n
 }
 
@@ -275,9 +305,9 @@ func u64b(v uint64) []byte {
 
 // loadCatalog reads every descriptor in the transaction's snapshot.
 func loadCatalog(txn *kv.Txn, version uint64) (*catalog, error) {
-	c := newCatalog()
+	c := newCatalogWithRoles()
 	c.version = version
-	it := txn.Scan(kv.CatalogSpace, []byte("p/"), []byte("w0"), false)
+	it := txn.Scan(kv.CatalogSpace, []byte("a/"), []byte("w0"), false)
 	defer it.Close()
 	for it.Next() {
 		k, v := it.Key(), it.Value()
@@ -300,6 +330,16 @@ func loadCatalog(txn *kv.Txn, version uint64) (*catalog, error) {
 				return nil, pgerror.Wrap(err, pgerror.DataCorrupted, "catalog: publication descriptor")
 			}
 			c.pubs[p.Name] = &p
+		case string(k) == publicSchemaKey:
+			if err := json.Unmarshal(v, &c.schemaACL); err != nil {
+				return nil, pgerror.Wrap(err, pgerror.DataCorrupted, "catalog: schema ACL")
+			}
+		case strings.HasPrefix(string(k), "a/"):
+			var r roleDesc
+			if err := json.Unmarshal(v, &r); err != nil {
+				return nil, pgerror.Wrap(err, pgerror.DataCorrupted, "catalog: role descriptor")
+			}
+			c.addRole(&r)
 		case strings.HasPrefix(string(k), "s/"):
 			var s seqDesc
 			if err := json.Unmarshal(v, &s); err != nil {
@@ -320,6 +360,8 @@ type ddl struct {
 	cat *catalog
 	e   *Engine
 	ctx context.Context
+	// owner is the current role's OID: what the statement creates, it owns.
+	owner uint32
 }
 
 // newOID allocates an OID (from 16384, as PostgreSQL's user objects).

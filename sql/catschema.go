@@ -25,7 +25,7 @@ func (s *Session) catalogSchema(t *txnState) *pgcatalog.Schema {
 		s.e.mu.Unlock()
 	}
 	if cat == nil {
-		cat = newCatalog()
+		cat = newCatalogWithRoles()
 	}
 	if s.schemaCache != nil && s.schemaCat == cat && s.schemaSettingsGen == s.set.gen {
 		s.schemaCache.ReplicationSlots = s.replicationSlots(t) // slots change without the catalog
@@ -42,8 +42,9 @@ func (s *Session) catalogSchema(t *txnState) *pgcatalog.Schema {
 	}
 	sch.Views = viewSchemas(cat)
 	sch.Publications = publicationSchemas(cat)
+	sch.Roles, sch.RoleMembers = roleSchemas(cat)
 	for _, sq := range cat.seqs {
-		ps := pgcatalog.Sequence{OID: sq.OID, Name: sq.Name, Schema: "public", OwnerTable: sq.OwnerTab, Type: sq.Type,
+		ps := pgcatalog.Sequence{OID: sq.OID, Name: sq.Name, Schema: "public", Owner: sq.Owner, ACL: aclTexts(cat, sq.ACL), OwnerTable: sq.OwnerTab, Type: sq.Type,
 			Start: sq.Start, Increment: sq.Increment, Min: sq.Min, Max: sq.Max, Cache: sq.Cache, Cycle: sq.Cycle}
 		if t, ok := cat.byOID[sq.OwnerTab]; ok {
 			ps.OwnerAttNum = int16(t.colIndexByID(sq.OwnerCol) + 1)
@@ -82,7 +83,7 @@ func (s *Session) catalogSchema(t *txnState) *pgcatalog.Schema {
 }
 
 func tableSchema(t *tableDesc, cat *catalog) pgcatalog.Table {
-	pt := pgcatalog.Table{OID: t.OID, Name: t.Name, Schema: "public"}
+	pt := pgcatalog.Table{OID: t.OID, Name: t.Name, Schema: "public", Owner: t.Owner, ACL: aclTexts(cat, t.ACL)}
 	if t.ReplIdent != "" {
 		pt.ReplIdent = t.ReplIdent[0]
 	}

@@ -134,7 +134,7 @@ func (s *Session) copyIn(ec *execCtx, cs *pg_query.CopyStmt, o copyOpts, cw copy
 		return "", errReadOnly("COPY FROM")
 	}
 	p := &planner{s: s, tx: ec.tx, cat: ec.tx.cat}
-	t, err := p.targetTable(cs.Relation)
+	t, err := p.targetTable(cs.Relation, 'a')
 	if err != nil {
 		return "", err
 	}

@@ -61,6 +61,9 @@ func (s *Session) declareSubscribe(ctx context.Context, x *extStmt) (*cursor, er
 	if err != nil {
 		return nil, err
 	}
+	if err := s.checkSubscribe(x.sub); err != nil {
+		return nil, err
+	}
 	if err := s.releaseSnapshotForFeed("DECLARE … CURSOR FOR SUBSCRIBE"); err != nil {
 		return nil, err
 	}

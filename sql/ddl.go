@@ -47,9 +47,31 @@ func (p *planner) planUtility(n *pg_query.Node) (utilityFunc, error) {
 					return nil, pgerror.Unsupported("ALTER SEQUENCE/VIEW " + strings.ToLower(strings.TrimPrefix(c.GetAlterTableCmd().GetSubtype().String(), "AT_")))
 				}
 			}
-			return noop(map[bool]string{true: "ALTER SEQUENCE", false: "ALTER VIEW"}[at.Objtype == pg_query.ObjectType_OBJECT_SEQUENCE]), nil
+			tag := map[bool]string{true: "ALTER SEQUENCE", false: "ALTER VIEW"}[at.Objtype == pg_query.ObjectType_OBJECT_SEQUENCE]
+			return mkDDL(tag, func(ec *execCtx, d *ddl, w ResultWriter) error {
+				return alterOwnerOther(ec, d, at.Relation.GetRelname(), at.Cmds)
+			}), nil
 		}
 		return mkDDL(tag, func(ec *execCtx, d *ddl, w ResultWriter) error { return alterTable(ec, d, at, w) }), nil
+	case n.GetCreateRoleStmt() != nil:
+		cs := n.GetCreateRoleStmt()
+		return mkDDL("CREATE ROLE", func(ec *execCtx, d *ddl, w ResultWriter) error { return createRole(ec, d, cs) }), nil
+	case n.GetAlterRoleStmt() != nil:
+		as := n.GetAlterRoleStmt()
+		return mkDDL("ALTER ROLE", func(ec *execCtx, d *ddl, w ResultWriter) error { return alterRole(ec, d, as, w) }), nil
+	case n.GetAlterRoleSetStmt() != nil:
+		as := n.GetAlterRoleSetStmt()
+		return mkDDL("ALTER ROLE", func(ec *execCtx, d *ddl, w ResultWriter) error { return alterRoleSet(ec, d, as) }), nil
+	case n.GetDropRoleStmt() != nil:
+		ds := n.GetDropRoleStmt()
+		return mkDDL("DROP ROLE", func(ec *execCtx, d *ddl, w ResultWriter) error { return dropRoles(ec, d, ds, w) }), nil
+	case n.GetGrantRoleStmt() != nil:
+		gs := n.GetGrantRoleStmt()
+		tag := map[bool]string{true: "GRANT ROLE", false: "REVOKE ROLE"}[gs.IsGrant]
+		return mkDDL(tag, func(ec *execCtx, d *ddl, w ResultWriter) error { return grantRoles(ec, d, gs, w) }), nil
+	case n.GetRenameStmt() != nil && n.GetRenameStmt().RenameType == pg_query.ObjectType_OBJECT_ROLE:
+		rs := n.GetRenameStmt()
+		return mkDDL("ALTER ROLE", func(ec *execCtx, d *ddl, w ResultWriter) error { return renameRole(ec, d, rs) }), nil
 	case n.GetRenameStmt() != nil:
 		rs := n.GetRenameStmt()
 		tag := "ALTER TABLE"
@@ -96,10 +118,9 @@ func (p *planner) planUtility(n *pg_query.Node) (utilityFunc, error) {
 		// constraints that are not deferrable (Django sends ALL IMMEDIATE).
 		return noop("SET CONSTRAINTS"), nil
 	case n.GetGrantStmt() != nil:
-		if n.GetGrantStmt().IsGrant {
-			return noop("GRANT"), nil
-		}
-		return noop("REVOKE"), nil
+		gs := n.GetGrantStmt()
+		tag := map[bool]string{true: "GRANT", false: "REVOKE"}[gs.IsGrant]
+		return mkDDL(tag, func(ec *execCtx, d *ddl, w ResultWriter) error { return grantObjects(ec, d, gs, w) }), nil
 	case n.GetViewStmt() != nil:
 		vs := n.GetViewStmt()
 		return mkDDL("CREATE VIEW", func(ec *execCtx, d *ddl, w ResultWriter) error { return createView(ec, d, vs, w) }), nil
@@ -270,7 +291,7 @@ func newSequence(d *ddl, name string, typ types.T) (*seqDesc, error) {
 	case types.Int2OID:
 		max = 1<<15 - 1
 	}
-	return &seqDesc{OID: oid, Name: name, Type: typ, Start: 1, Increment: 1, Min: 1, Max: max, Cache: 1}, nil
+	return &seqDesc{OID: oid, Name: name, Type: typ, Start: 1, Increment: 1, Min: 1, Max: max, Cache: 1, Owner: d.owner}, nil
 }
 
 func createTable(ec *execCtx, d *ddl, cs *pg_query.CreateStmt, w ResultWriter) error {
@@ -278,8 +299,8 @@ func createTable(ec *execCtx, d *ddl, cs *pg_query.CreateStmt, w ResultWriter) e
 	if rv.Schemaname != "" && rv.Schemaname != "public" {
 		return pgerror.New("3F000", "schema \"%s\" does not exist", rv.Schemaname)
 	}
-	if rv.Relpersistence == "t" {
-		// temporary tables are created as ordinary tables
+	if err := ec.s.checkCreate(d.cat, rv.Schemaname); err != nil {
+		return err
 	}
 	if len(cs.InhRelations) > 0 || cs.Partspec != nil || cs.OfTypename != nil {
 		return pgerror.Unsupported("table inheritance and partitioning")
@@ -300,7 +321,7 @@ func createTable(ec *execCtx, d *ddl, cs *pg_query.CreateStmt, w ResultWriter) e
 	if err != nil {
 		return err
 	}
-	t := &tableDesc{OID: oid, Name: rv.Relname, Space: space}
+	t := &tableDesc{OID: oid, Name: rv.Relname, Space: space, Owner: d.owner}
 	t.init()
 	var cons []*pg_query.Constraint
 	var conCols [][]string // column the constraint was declared on (nil: table constraint)
@@ -560,6 +581,9 @@ func createIndex(ec *execCtx, d *ddl, is *pg_query.IndexStmt, w ResultWriter) er
 	if !ok || rv.Schemaname != "" && rv.Schemaname != "public" {
 		return undefinedTable(rv)
 	}
+	if err := ec.s.checkOwner(d.cat, t.Owner, "table", t.Name); err != nil {
+		return err
+	}
 	if is.WhereClause != nil {
 		return pgerror.Unsupported("partial indexes")
 	}
@@ -653,6 +677,9 @@ func dropObjects(ec *execCtx, d *ddl, ds *pg_query.DropStmt, w ResultWriter) err
 			}
 			continue
 		}
+		if err := checkDropOwner(ec, d, ds.RemoveType, name); err != nil {
+			return err
+		}
 		switch ds.RemoveType {
 		case pg_query.ObjectType_OBJECT_TABLE:
 			dropTable(d, d.cat.tables[name])
@@ -712,6 +739,9 @@ func truncateTables(ec *execCtx, d *ddl, ts *pg_query.TruncateStmt) error {
 		t, ok := d.cat.tables[rv.Relname]
 		if !ok || rv.Schemaname != "" && rv.Schemaname != "public" {
 			return undefinedTable(rv)
+		}
+		if err := ec.s.checkTablePriv(d.cat, t, 'D'); err != nil {
+			return err
 		}
 		nt := t.clone()
 		d.txn.DropSpace(t.Space)

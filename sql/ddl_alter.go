@@ -14,12 +14,7 @@ func alterTable(ec *execCtx, d *ddl, at *pg_query.AlterTableStmt, w ResultWriter
 	t0, ok := d.cat.tables[rv.Relname]
 	if !ok && d.cat.relationExists(rv.Relname) {
 		// ALTER TABLE on a sequence, view or index: only OWNER TO (pg_dump)
-		for _, c := range at.Cmds {
-			if c.GetAlterTableCmd().GetSubtype() != pg_query.AlterTableType_AT_ChangeOwner {
-				return pgerror.New("42809", "\"%s\" is not a table", rv.Relname)
-			}
-		}
-		return nil
+		return alterOwnerOther(ec, d, rv.Relname, at.Cmds)
 	}
 	if !ok || rv.Schemaname != "" && rv.Schemaname != "public" {
 		if at.MissingOk {
@@ -27,6 +22,9 @@ func alterTable(ec *execCtx, d *ddl, at *pg_query.AlterTableStmt, w ResultWriter
 			return nil
 		}
 		return undefinedTable(rv)
+	}
+	if err := ec.s.checkOwner(d.cat, t0.Owner, "table", t0.Name); err != nil {
+		return err
 	}
 	t := t0.clone()
 	p := &planner{s: ec.s, tx: ec.tx, cat: d.cat}
@@ -176,7 +174,14 @@ func alterCmd(ec *execCtx, d *ddl, p *planner, t *tableDesc, cmd *pg_query.Alter
 		return alterColumnType(ec, d, p, t, cmd)
 	case pg_query.AlterTableType_AT_ReplicaIdentity:
 		return setReplicaIdentity(t, cmd.Def.GetReplicaIdentityStmt()) // ddl_publication.go
-	case pg_query.AlterTableType_AT_ChangeOwner, pg_query.AlterTableType_AT_SetRelOptions,
+	case pg_query.AlterTableType_AT_ChangeOwner:
+		o, err := ec.s.newOwner(d.cat, cmd.Newowner, t.Owner, "table", t.Name)
+		if err != nil {
+			return err
+		}
+		t.Owner = o
+		return nil
+	case pg_query.AlterTableType_AT_SetRelOptions,
 		pg_query.AlterTableType_AT_ResetRelOptions,
 		pg_query.AlterTableType_AT_SetStatistics, pg_query.AlterTableType_AT_SetStorage:
 		return nil // accepted, nothing to do
@@ -333,6 +338,11 @@ func indexCols(t *tableDesc) []uint32 {
 }
 
 func renameObject(ec *execCtx, d *ddl, rs *pg_query.RenameStmt) error {
+	if rs.Relation != nil {
+		if err := checkRelOwner(ec, d, rs.Relation.Relname); err != nil {
+			return err
+		}
+	}
 	switch rs.RenameType {
 	case pg_query.ObjectType_OBJECT_TABLE:
 		t, ok := d.cat.tables[rs.Relation.Relname]
@@ -435,6 +445,9 @@ func renameIdent(expr, old, new string) string {
 }
 
 func createSequence(ec *execCtx, d *ddl, cs *pg_query.CreateSeqStmt, w ResultWriter) error {
+	if err := ec.s.checkCreate(d.cat, cs.Sequence.Schemaname); err != nil {
+		return err
+	}
 	name := cs.Sequence.Relname
 	if d.cat.relationExists(name) {
 		if cs.IfNotExists {

@@ -29,6 +29,7 @@ type pubDesc struct {
 	Update    bool     `json:"update"`
 	Delete    bool     `json:"delete"`
 	Truncate  bool     `json:"truncate"`
+	Owner     uint32   `json:"owner,omitempty"` // role OID (tableDesc.Owner)
 }
 
 func pubKey(name string) []byte { return append([]byte("p/"), name...) }
@@ -154,7 +155,7 @@ func createPublication(ec *execCtx, d *ddl, cs *pg_query.CreatePublicationStmt) 
 	if _, ok := d.cat.pubs[cs.Pubname]; ok || d.readKey(pubKey(cs.Pubname)) != nil {
 		return pgerror.New(pgerror.DuplicateObject, "publication \"%s\" already exists", cs.Pubname)
 	}
-	p := &pubDesc{Name: cs.Pubname, AllTables: cs.ForAllTables}
+	p := &pubDesc{Name: cs.Pubname, AllTables: cs.ForAllTables, Owner: d.owner}
 	if err := pubOptions(p, cs.Options, true); err != nil {
 		return err
 	}

@@ -17,6 +17,9 @@ func alterSequence(ec *execCtx, d *ddl, as *pg_query.AlterSeqStmt, w ResultWrite
 		}
 		return undefinedTable(as.Sequence)
 	}
+	if err := ec.s.checkOwner(d.cat, sq0.Owner, "sequence", sq0.Name); err != nil {
+		return err
+	}
 	sq := *sq0
 	restart := int64(-1)
 	for _, o := range as.Options {

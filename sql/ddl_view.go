@@ -16,11 +16,13 @@ import (
 // viewDesc is a view: its query is stored as SQL text and planned as a
 // sub-query wherever the view is used.
 type viewDesc struct {
-	OID     uint32    `json:"oid"`
-	Name    string    `json:"name"`
-	Query   string    `json:"query"`
-	Columns []string  `json:"columns"`
-	Types   []types.T `json:"types"`
+	OID     uint32     `json:"oid"`
+	Name    string     `json:"name"`
+	Query   string     `json:"query"`
+	Columns []string   `json:"columns"`
+	Types   []types.T  `json:"types"`
+	Owner   uint32     `json:"owner,omitempty"` // role OID (tableDesc.Owner)
+	ACL     []aclEntry `json:"acl,omitempty"`
 }
 
 func (d *ddl) putView(v *viewDesc) error {
@@ -67,6 +69,9 @@ func createView(ec *execCtx, d *ddl, vs *pg_query.ViewStmt, w ResultWriter) erro
 	if rv.Schemaname != "" && rv.Schemaname != "public" {
 		return pgerror.New("3F000", "schema \"%s\" does not exist", rv.Schemaname)
 	}
+	if err := ec.s.checkCreate(d.cat, rv.Schemaname); err != nil {
+		return err
+	}
 	p := &planner{s: ec.s, tx: ec.tx, cat: d.cat}
 	plan, err := p.planQuery(vs.Query, nil)
 	if err != nil {
@@ -84,7 +89,7 @@ func createView(ec *execCtx, d *ddl, vs *pg_query.ViewStmt, w ResultWriter) erro
 	if err != nil {
 		return err
 	}
-	v := &viewDesc{Name: rv.Relname, Query: text}
+	v := &viewDesc{Name: rv.Relname, Query: text, Owner: d.owner}
 	for i, c := range cols {
 		name := c.name
 		if i < len(aliases) {
@@ -155,6 +160,9 @@ func createTableAs(ec *execCtx, d *ddl, cs *pg_query.CreateTableAsStmt, w Result
 		return 0, pgerror.Unsupported("CREATE MATERIALIZED VIEW")
 	}
 	rv := cs.Into.Rel
+	if err := ec.s.checkCreate(d.cat, rv.Schemaname); err != nil {
+		return 0, err
+	}
 	if d.cat.relationExists(rv.Relname) {
 		if cs.IfNotExists {
 			_ = w.Notice(notice(pgerror.DuplicateTable, "relation \""+rv.Relname+"\" already exists, skipping"))
@@ -180,7 +188,7 @@ func createTableAs(ec *execCtx, d *ddl, cs *pg_query.CreateTableAsStmt, w Result
 	if err != nil {
 		return 0, err
 	}
-	t := &tableDesc{OID: oid, Name: rv.Relname, Space: space}
+	t := &tableDesc{OID: oid, Name: rv.Relname, Space: space, Owner: d.owner}
 	for i, c := range cols {
 		name := c.name
 		if i < len(names) {
@@ -217,7 +225,7 @@ func createTableAs(ec *execCtx, d *ddl, cs *pg_query.CreateTableAsStmt, w Result
 func viewSchemas(cat *catalog) []pgcatalog.UserView {
 	var out []pgcatalog.UserView
 	for _, v := range cat.views {
-		uv := pgcatalog.UserView{OID: v.OID, Name: v.Name, Schema: "public", Definition: " " + strings.TrimSuffix(v.Query, ";") + ";"}
+		uv := pgcatalog.UserView{OID: v.OID, Name: v.Name, Schema: "public", Owner: v.Owner, ACL: aclTexts(cat, v.ACL), Definition: " " + strings.TrimSuffix(v.Query, ";") + ";"}
 		for i, c := range v.Columns {
 			uv.Columns = append(uv.Columns, pgcatalog.Column{Name: c, AttNum: int16(i + 1), Type: v.Types[i]})
 		}

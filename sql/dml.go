@@ -63,9 +63,14 @@ func (p *planner) planDML(n *pg_query.Node) (*dmlPlan, error) {
 	}
 }
 
-func (p *planner) targetTable(rv *pg_query.RangeVar) (*tableDesc, error) {
+// targetTable resolves a DML or COPY FROM target, which the current role
+// must hold priv on (a INSERT, w UPDATE, d DELETE).
+func (p *planner) targetTable(rv *pg_query.RangeVar, priv byte) (*tableDesc, error) {
 	if rv.Schemaname == "" || rv.Schemaname == "public" {
 		if t, ok := p.cat.tables[rv.Relname]; ok {
+			if err := p.s.checkTablePriv(p.cat, t, priv); err != nil {
+				return nil, err
+			}
 			p.useTable(t)
 			return t, nil
 		}
@@ -94,7 +99,7 @@ func (p *planner) planInsert(ins *pg_query.InsertStmt) (*dmlPlan, error) {
 			return nil, err
 		}
 	}
-	t, err := p.targetTable(ins.Relation)
+	t, err := p.targetTable(ins.Relation, 'a')
 	if err != nil {
 		return nil, err
 	}
@@ -371,7 +376,11 @@ func (p *planner) planModify(verb string, with *pg_query.WithClause, rel *pg_que
 			return nil, nil, err
 		}
 	}
-	t, err := p.targetTable(rel)
+	priv := byte('w')
+	if verb == "delete" {
+		priv = 'd'
+	}
+	t, err := p.targetTable(rel, priv)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -41,6 +41,7 @@ type prepStmt struct {
 	// readsContext: the plan holds a value folded from the session zone or
 	// the transaction's time; the simple protocol re-plans it every time
 	readsContext bool
+	role         string // the current role it was planned for
 }
 
 func (ps *prepStmt) classify() {
@@ -66,7 +67,9 @@ func (ps *prepStmt) classify() {
 
 // planFor plans ps against t's catalog unless it already is.
 func (s *Session) planFor(t *txnState, ps *prepStmt) error {
-	if ps.kind != kindPlanned || ps.cat == t.cat {
+	// Privileges are checked while planning: a plan holds for one catalog
+	// and one role (SET ROLE re-plans).
+	if ps.kind != kindPlanned || ps.cat == t.cat && ps.role == s.currentUser() {
 		return nil
 	}
 	p := &planner{s: s, tx: t, cat: t.cat, params: append([]types.T(nil), ps.given...)}
@@ -137,7 +140,7 @@ func (s *Session) planFor(t *txnState, ps *prepStmt) error {
 			pe.t = textT
 		}
 	}
-	ps.cat = t.cat
+	ps.cat, ps.role = t.cat, s.currentUser()
 	return nil
 }
 

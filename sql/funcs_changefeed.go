@@ -161,6 +161,9 @@ func (e *Engine) proposeIndexInTxn(ctx context.Context, ip IndexProposer, cmd *k
 
 // slotTxn returns the writable kv transaction a slot function buffers in.
 func slotTxn(ec *execCtx, fn string) (*changefeed.Feed, *kv.Txn, error) {
+	if err := ec.s.checkReplication("use replication slots"); err != nil {
+		return nil, nil, err
+	}
 	f, err := ec.s.feed()
 	if err != nil {
 		return nil, nil, err
@@ -285,6 +288,9 @@ type slotFuncNode struct {
 func (n *slotFuncNode) columns() []resultCol { return n.cols }
 
 func (n *slotFuncNode) start(ec *execCtx) (iterator, error) {
+	if err := ec.s.checkReplication("use replication slots"); err != nil {
+		return nil, err
+	}
 	vals := make([]types.Datum, len(n.args))
 	for i, a := range n.args {
 		v, err := a.eval(ec, nil)

@@ -305,6 +305,13 @@ func (p *planner) planFromItem(f *pg_query.Node, parent *scope) (*fromItem, erro
 		}
 		if rv.Schemaname == "" || rv.Schemaname == "public" {
 			if t, ok := p.cat.tables[rv.Relname]; ok {
+				// A view reads its tables with its own rights (not checked
+				// here); a DML target is checked for its own privilege.
+				if rv != p.dmlTarget && p.viewDepth == 0 {
+					if err := p.s.checkTablePriv(p.cat, t, 'r'); err != nil {
+						return nil, err
+					}
+				}
 				p.useTable(t)
 				s := newScanNode(t)
 				if rv == p.dmlTarget {
@@ -321,9 +328,17 @@ func (p *planner) planFromItem(f *pg_query.Node, parent *scope) (*fromItem, erro
 		}
 		if rv.Schemaname == "" || rv.Schemaname == "public" {
 			if v, ok := p.cat.views[rv.Relname]; ok {
+				if p.viewDepth == 0 {
+					if err := p.s.checkViewPriv(p.cat, v, 'r'); err != nil {
+						return nil, err
+					}
+				}
 				return p.planView(v, rv)
 			}
 			if sq, ok := p.cat.seqs[rv.Relname]; ok {
+				if err := p.s.checkSeqPriv(p.cat, sq, "r"); err != nil {
+					return nil, err
+				}
 				cols, err := aliasCols(seqRelColumns(), rv.Alias, rv.Relname)
 				if err != nil {
 					return nil, err
@@ -333,6 +348,10 @@ func (p *planner) planFromItem(f *pg_query.Node, parent *scope) (*fromItem, erro
 		}
 		if rv.Schemaname != "public" {
 			if v := pgcatalog.Lookup(rv.Schemaname, rv.Relname); v != nil {
+				if (v.Name == "pg_authid" || v.Name == "pg_shadow") && !p.s.isSuperuser(p.cat) {
+					// They hold the password verifiers.
+					return nil, pgerror.New(pgerror.InsufficientPrivilege, "permission denied for %s %s", map[bool]string{true: "table", false: "view"}[v.Name == "pg_authid"], v.Name)
+				}
 				var cols []resultCol
 				for i, c := range v.Columns {
 					cols = append(cols, resultCol{name: c.Name, t: c.Type, tableOID: v.OID, attNum: int16(i + 1)})

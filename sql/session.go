@@ -32,7 +32,17 @@ func (e *Engine) newSession(p SessionParams) (*Session, error) {
 		seqLast: map[uint32]int64{}, simplePlans: map[string]*prepStmt{},
 	}
 	s.set.vals["session_authorization"] = user
-	s.set.vals["application_name"] = p.ApplicationName
+	if r := e.roleNow(user); r != nil {
+		// ALTER ROLE … SET: the role's defaults, which startup options override.
+		for _, c := range r.Config {
+			k, v, _ := strings.Cut(c, "=")
+			_ = s.set.set(k, v) // checked when stored
+		}
+		s.set.vals["is_superuser"] = map[bool]string{true: "on", false: "off"}[r.Super]
+	}
+	if p.ApplicationName != "" || s.set.vals["application_name"] == "" {
+		s.set.vals["application_name"] = p.ApplicationName
+	}
 	for k, v := range p.Options {
 		if strings.EqualFold(k, "options") {
 			continue
@@ -309,8 +319,13 @@ func (s *Session) newExecCtx(ctx context.Context, t *txnState, params []types.Da
 		ec execCtx
 		ev types.EvalContext
 	}{ev: types.EvalContext{
-		TxnTime: txnTime, StmtTime: now, Location: s.set.loc, DateOrder: s.set.dateOrder, User: s.user, Database: s.db, Session: s,
+		TxnTime: txnTime, StmtTime: now, Location: s.set.loc, DateOrder: s.set.dateOrder, User: s.currentUser(), Database: s.db, Session: s,
 	}}
+	if t != nil && t.cat != nil {
+		both.ev.Superuser = s.isSuperuser(t.cat)
+	} else {
+		both.ev.Superuser = s.isSuperuser(s.currentCatalog())
+	}
 	both.ec = execCtx{ctx: ctx, s: s, tx: t, params: params, ev: &both.ev}
 	return &both.ec
 }

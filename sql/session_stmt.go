@@ -145,6 +145,7 @@ func (s *Session) execSessionStmt(ctx context.Context, ps *prepStmt, w ResultWri
 		}
 		s.closeNamedPortals()
 		s.set = newSettingsFrom(s.set)
+		s.role = ""
 		s.seqLast = map[uint32]int64{}
 		return &cursor{tag: "DISCARD ALL"}, nil
 	case n.GetDeallocateStmt() != nil:
@@ -188,8 +189,15 @@ func newSettingsFrom(old *settings) *settings {
 
 func (s *Session) execSet(vs *pg_query.VariableSetStmt) error {
 	name := strings.ToLower(vs.Name)
+	if name == "role" {
+		if vs.Kind == pg_query.VariableSetKind_VAR_SET_VALUE {
+			return s.setRole(strings.Join(setArgs(vs), ""))
+		}
+		return s.setRole("")
+	}
 	switch vs.Kind {
 	case pg_query.VariableSetKind_VAR_RESET_ALL:
+		s.role = ""
 		changed := s.set.changed
 		ns := newSettingsFrom(s.set)
 		for k := range changed {
@@ -229,6 +237,16 @@ func (s *Session) execSet(vs *pg_query.VariableSetStmt) error {
 	case pg_query.VariableSetKind_VAR_SET_CURRENT:
 		return pgerror.Unsupported("SET ... FROM CURRENT")
 	}
+	parts := setArgs(vs)
+	val := strings.Join(parts, ", ")
+	if name == "timezone" && len(parts) == 1 && strings.EqualFold(parts[0], "local") {
+		val = "UTC"
+	}
+	return s.setVar(name, val, vs.IsLocal)
+}
+
+// setArgs is the text of SET's value list, item by item.
+func setArgs(vs *pg_query.VariableSetStmt) []string {
 	var parts []string
 	for _, a := range vs.Args {
 		switch {
@@ -253,11 +271,7 @@ func (s *Session) execSet(vs *pg_query.VariableSetStmt) error {
 			parts = append(parts, strings.Join(nodeStrings([]*pg_query.Node{a}), ""))
 		}
 	}
-	val := strings.Join(parts, ", ")
-	if name == "timezone" && len(parts) == 1 && strings.EqualFold(parts[0], "local") {
-		val = "UTC"
-	}
-	return s.setVar(name, val, vs.IsLocal)
+	return parts
 }
 
 // setVar sets a parameter (SET, set_config). A LOCAL setting is undone
@@ -326,7 +340,12 @@ func (s *Session) showValue(name string) (string, error) {
 	case "server_version":
 		return "15.0", nil
 	case "is_superuser":
-		return "on", nil
+		return map[bool]string{true: "on", false: "off"}[s.isSuperuser(s.currentCatalog())], nil
+	case "role":
+		if s.role == "" {
+			return "none", nil
+		}
+		return s.role, nil
 	}
 	return s.set.get(name)
 }

@@ -76,6 +76,7 @@ var settingDefs = []settingDef{
 	{name: "session_replication_role", def: "origin", vartype: "enum", desc: "Sets the session's behavior for triggers and rewrite rules."},
 	{name: "data_directory_mode", def: "0700", readOnly: true, vartype: "integer", desc: "Shows the mode of the data directory."},
 	{name: "block_size", def: "8192", readOnly: true, vartype: "integer", desc: "Shows the size of a disk block."},
+	{name: "password_encryption", def: "scram-sha-256", vartype: "enum", desc: "Chooses the algorithm for encrypting passwords.", check: checkPasswordEncryption},
 	{name: "wal_level", def: "logical", readOnly: true, vartype: "enum", desc: "Sets the level of information written to the WAL."},
 }
 
@@ -109,6 +110,15 @@ func checkBool(v string) (string, error) {
 		return "off", nil
 	}
 	return "", pgerror.New(pgerror.InvalidParameterValue, "parameter requires a Boolean value")
+}
+
+func checkPasswordEncryption(v string) (string, error) {
+	switch strings.ToLower(v) {
+	case "scram-sha-256", "md5":
+		return strings.ToLower(v), nil
+	}
+	return "", &pgerror.Error{Code: pgerror.InvalidParameterValue,
+		Message: "invalid value for parameter \"password_encryption\": \"" + v + "\"", Hint: "Available values: md5, scram-sha-256."}
 }
 
 func checkInt(v string) (string, error) {

@@ -155,6 +155,9 @@ func (s *Session) streamSubscribe(ctx context.Context, sub *subscribeSpec, w Res
 	if !ok {
 		return nil, pgerror.New(pgerror.FeatureNotSupported, "SUBSCRIBE streams need the COPY protocol: use COPY (SUBSCRIBE …) TO STDOUT over the simple query protocol, or DECLARE … CURSOR FOR SUBSCRIBE … and FETCH")
 	}
+	if err := s.checkSubscribe(sub); err != nil {
+		return nil, err
+	}
 	if err := s.releaseSnapshotForFeed("COPY (SUBSCRIBE …)"); err != nil {
 		return nil, err
 	}

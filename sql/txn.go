@@ -155,6 +155,10 @@ func (t *txnState) ddlFor(ec *execCtx) *ddl {
 		t.ddl.bumpVersion()
 	}
 	t.ddl.e, t.ddl.ctx = ec.s.e, ec.ctx
+	t.ddl.owner = 0
+	if r := ec.s.currentRole(t.cat); r != nil {
+		t.ddl.owner = r.OID
+	}
 	return t.ddl
 }
 

@@ -61,8 +61,10 @@ func TestHelp(t *testing.T) {
 }
 
 // TestStartConnectStop: a node starts on a fresh data directory, psql and pgx
-// connect to databases logdb and postgres, another name gets 3D000, any user
-// name is accepted, and SIGTERM shuts the node down with status 0.
+// connect to databases logdb and postgres, another name gets 3D000, both
+// bootstrap superusers (logdb, postgres) log in, a user name that is no
+// role gets 28000 (as in PostgreSQL, even where trusted), and SIGTERM shuts
+// the node down with status 0.
 func TestStartConnectStop(t *testing.T) {
 	requireLogdb(t)
 	t.Parallel()
@@ -79,9 +81,12 @@ func TestStartConnectStop(t *testing.T) {
 			t.Errorf("psql -d %s: current_database() = %q", db, got)
 		}
 		cfg := n.connConfig(&db)
-		cfg.User = "someone_else"
+		cfg.User = "postgres"
 		c := mustConnectConfig(t, cfg)
-		checkQuery(t, ctx, c, "1", "SELECT 1")
+		checkQuery(t, ctx, c, "postgres", "SELECT current_user")
+		cfg.User = "someone_else"
+		_, err = connectErr(ctx, cfg)
+		wantCode(t, err, "28000", "connect as a user that is no role")
 	}
 
 	nope := "nope"

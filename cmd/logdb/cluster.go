@@ -93,6 +93,9 @@ func clusterView(node *raftlog.Node, store *kv.Store, sqlAddr string) func() []s
 	}
 }
 
+// errMembershipPrivilege: only superusers change the raft group.
+var errMembershipPrivilege = pgerror.New(pgerror.InsufficientPrivilege, "must be superuser to change the cluster's membership")
+
 // membershipTimeout bounds a membership change made through SQL.
 const membershipTimeout = 10 * time.Second
 
@@ -113,7 +116,10 @@ func registerMembershipFuncs(node *raftlog.Node) {
 		return e
 	}
 	types.RegisterFunc(&types.Func{Name: "logdb_add_node", Args: []types.T{int8T, textT}, Ret: textT, Strict: true, Volatile: true,
-		Fn: func(_ *types.EvalContext, args []types.Datum) (types.Datum, error) {
+		Fn: func(ec *types.EvalContext, args []types.Datum) (types.Datum, error) {
+			if !ec.Superuser {
+				return nil, errMembershipPrivilege
+			}
 			id, _ := args[0].(int64)
 			addr, _ := args[1].(string)
 			if id <= 0 || addr == "" {
@@ -126,7 +132,10 @@ func registerMembershipFuncs(node *raftlog.Node) {
 			}
 			return fmt.Sprintf("node %d (%s) added as a learner; start it with --join (it becomes a voter once it has caught up)", id, addr), nil
 		}})
-	remove := func(_ *types.EvalContext, args []types.Datum) (types.Datum, error) {
+	remove := func(ec *types.EvalContext, args []types.Datum) (types.Datum, error) {
+		if !ec.Superuser {
+			return nil, errMembershipPrivilege
+		}
 		id, _ := args[0].(int64)
 		force := false
 		if len(args) > 1 {

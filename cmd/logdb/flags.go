@@ -5,18 +5,25 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"logdb/kv"
+	"net"
 	"strconv"
 	"strings"
 	"time"
 
+	"logdb/kv"
 	"logdb/sql"
 )
 
 // startConfig is what `logdb start` was asked to do.
 type startConfig struct {
-	DataDir    string
-	Listen     string
+	DataDir string
+	Listen  string
+	// HBAFile holds pg_hba.conf-style authentication rules, re-read on
+	// SIGHUP; "" means pgwire.DefaultHBA (loopback trusted, others SCRAM).
+	HBAFile string
+	// Insecure allows a non-loopback --listen or --raft-listen without
+	// --certs-dir (warned about at every start).
+	Insecure   bool
 	NodeID     uint64
 	RaftListen string
 	Peers      map[uint64]string
@@ -81,6 +88,8 @@ func parseStartFlags(args []string, stdout, stderr io.Writer) (startConfig, erro
 	fs.StringVar(&cfg.DataDir, "data-dir", "./logdb-data", "directory holding the raft log and the state database (created if missing)")
 	fs.StringVar(&cfg.Listen, "listen", "127.0.0.1:5433", "address for PostgreSQL clients (host:port)")
 	fs.StringVar(&cfg.CertsDir, "certs-dir", "", "directory with node.crt, node.key and ca.crt (made by 'logdb cert'): TLS for SQL clients that ask for it, and mutual TLS between nodes")
+	fs.StringVar(&cfg.HBAFile, "hba-file", "", "client authentication rules in pg_hba.conf syntax (host/hostssl/hostnossl, methods trust, reject, scram-sha-256, md5, password, cert), first match wins, re-read on SIGHUP; empty: loopback clients are trusted, others need scram-sha-256")
+	fs.BoolVar(&cfg.Insecure, "insecure", false, "allow a --listen or --raft-listen address that is not loopback without --certs-dir (traffic and passwords in plain text; a warning is logged at every start)")
 	fs.Uint64Var(&cfg.NodeID, "node-id", 1, "this node's raft id (cluster mode; must appear in --peers)")
 	fs.StringVar(&cfg.RaftListen, "raft-listen", "", "address for raft traffic from peers (cluster mode)")
 	peers := fs.String("peers", "", "cluster members as id=host:port,... (every node of a new cluster gets the same list); empty: a single node")
@@ -133,6 +142,13 @@ func parseStartFlags(args []string, stdout, stderr io.Writer) (startConfig, erro
 	if cfg.DiskReserveBytes < 0 {
 		return cfg, fmt.Errorf("--disk-reserve-bytes %d must not be negative", cfg.DiskReserveBytes)
 	}
+	if cfg.CertsDir == "" && !cfg.Insecure {
+		for _, a := range []struct{ flag, addr string }{{"--listen", cfg.Listen}, {"--raft-listen", cfg.RaftListen}} {
+			if a.addr != "" && !isLoopback(a.addr) {
+				return cfg, fmt.Errorf("%s %s is not a loopback address and there is no --certs-dir: clients and peers there would send passwords and data in plain text; make certificates with 'logdb cert' and pass --certs-dir, or pass --insecure to accept that", a.flag, a.addr)
+			}
+		}
+	}
 	if cfg.MaxConnections < 1 {
 		return cfg, fmt.Errorf("--max-connections %d must be at least 1", cfg.MaxConnections)
 	}
@@ -171,4 +187,17 @@ func parsePeers(s string) (map[uint64]string, error) {
 		peers[id] = addr
 	}
 	return peers, nil
+}
+
+// isLoopback reports whether host:port names only this machine.
+func isLoopback(hostport string) bool {
+	host, _, err := net.SplitHostPort(hostport)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

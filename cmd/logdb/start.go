@@ -125,7 +125,15 @@ func start(ctx context.Context, cfg startConfig) error {
 	if err != nil {
 		return err
 	}
-	srv := pgwire.NewServer(pgwire.Config{Engine: sqlEngine{engine}, Logger: logger, MaxConnections: maxConns, TLS: tlsConfig})
+	hba, err := loadHBA(cfg.HBAFile)
+	if err != nil {
+		return err
+	}
+	if cfg.Insecure && cfg.CertsDir == "" && (!isLoopback(cfg.Listen) || cfg.RaftListen != "" && !isLoopback(cfg.RaftListen)) {
+		logger.Warn("--insecure: serving a non-loopback address without TLS; passwords and data travel in plain text")
+	}
+	srv := pgwire.NewServer(pgwire.Config{Engine: sqlEngine{engine}, Logger: logger, MaxConnections: maxConns, TLS: tlsConfig,
+		Roles: engine, HBA: hba})
 	backends.srv.Store(srv)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
@@ -144,12 +152,22 @@ func start(ctx context.Context, cfg startConfig) error {
 	logger.Info("logdb ready", "listen", ln.Addr().String(), "data_dir", cfg.DataDir, "node_id", cfg.NodeID, "version", version)
 
 	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
 	defer signal.Stop(sigs)
 
 	var runErr error
+wait:
 	select {
 	case sig := <-sigs:
+		if sig == syscall.SIGHUP {
+			if h, err := loadHBA(cfg.HBAFile); err != nil {
+				logger.Error("SIGHUP: --hba-file not reloaded; the old rules stay", "err", err)
+			} else {
+				srv.SetHBA(h)
+				logger.Info("SIGHUP: authentication rules reloaded", "hba_file", cfg.HBAFile)
+			}
+			goto wait
+		}
 		logger.Info("shutting down", "signal", sig.String())
 	case err := <-serveErr:
 		runErr = fmt.Errorf("serve clients: %w", err)

@@ -12,6 +12,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"logdb/pgwire"
 	"math/big"
 	"net"
 	"os"
@@ -206,7 +207,32 @@ func loadTLS(certsDir string) (*tls.Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--certs-dir: %w (make them with 'logdb cert create-node')", err)
 	}
-	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
+	cfg := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	// Client certificates signed by ca.crt serve the cert method (--hba-file).
+	if pem, err := os.ReadFile(filepath.Join(certsDir, "ca.crt")); err == nil {
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("--certs-dir: ca.crt holds no certificate")
+		}
+		cfg.ClientCAs, cfg.ClientAuth = pool, tls.VerifyClientCertIfGiven
+	}
+	return cfg, nil
+}
+
+// loadHBA reads the --hba-file rules; no file, the default rules.
+func loadHBA(path string) (*pgwire.HBA, error) {
+	if path == "" {
+		return pgwire.DefaultHBA(), nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("--hba-file: %w", err)
+	}
+	h, err := pgwire.ParseHBA(string(b))
+	if err != nil {
+		return nil, fmt.Errorf("--hba-file %s: %w", path, err)
+	}
+	return h, nil
 }
 
 // loadPeerTLS reads DIR/node.crt, DIR/node.key and DIR/ca.crt for the raft

@@ -21,6 +21,7 @@ func init() {
 	rowFuncs["pg_catalog.pg_authid"] = pgAuthidRows
 	rowFuncs["pg_catalog.pg_roles"] = pgRolesRows
 	rowFuncs["pg_catalog.pg_user"] = pgUserRows
+	rowFuncs["pg_catalog.pg_auth_members"] = pgAuthMembersRows
 	rowFuncs["pg_catalog.pg_shadow"] = pgUserRows
 	rowFuncs["pg_catalog.pg_am"] = pgAmRows
 	rowFuncs["pg_catalog.pg_collation"] = pgCollationRows
@@ -182,6 +183,13 @@ func (s *Schema) user() string {
 // public; listing it keeps pg_dump from emitting ALTER SCHEMA public OWNER.
 func pgAuthidRows(v *View, s *Schema) [][]types.Datum {
 	r := newRows(v)
+	if s.Roles != nil {
+		for _, ro := range s.Roles {
+			r.add(roleRow(ro, ro.Password)...)
+		}
+		r.add("oid", DatabaseOwnerOID, "rolname", "pg_database_owner", "rolinherit", true, "rolconnlimit", -1)
+		return r.out
+	}
 	r.add("oid", SuperuserOID, "rolname", s.user(), "rolsuper", true, "rolinherit", true,
 		"rolcreaterole", true, "rolcreatedb", true, "rolcanlogin", true, "rolreplication", true,
 		"rolbypassrls", true, "rolconnlimit", -1)
@@ -189,8 +197,37 @@ func pgAuthidRows(v *View, s *Schema) [][]types.Datum {
 	return r.out
 }
 
+// roleRow is a role's pg_authid / pg_roles columns.
+func roleRow(ro Role, password string) []any {
+	var until any
+	if ro.ValidUntil != nil {
+		until = *ro.ValidUntil
+	}
+	var pw any = password
+	if password == "" {
+		pw = nil
+	}
+	row := []any{"oid", ro.OID, "rolname", ro.Name, "rolsuper", ro.Super, "rolinherit", ro.Inherit,
+		"rolcreaterole", ro.CreateRole, "rolcreatedb", ro.CreateDB, "rolcanlogin", ro.Login, "rolreplication", ro.Replication,
+		"rolbypassrls", ro.BypassRLS, "rolconnlimit", ro.ConnLimit, "rolpassword", pw, "rolvaliduntil", until}
+	return row
+}
+
 func pgRolesRows(v *View, s *Schema) [][]types.Datum {
 	r := newRows(v)
+	if s.Roles != nil {
+		for _, ro := range s.Roles {
+			row := roleRow(ro, "********")
+			if ro.Config != nil {
+				row = append(row, "rolconfig", ro.Config)
+			}
+			r.add(row...)
+		}
+		r.add("oid", DatabaseOwnerOID, "rolname", "pg_database_owner", "rolsuper", false, "rolinherit", true,
+			"rolcreaterole", false, "rolcreatedb", false, "rolcanlogin", false, "rolreplication", false,
+			"rolbypassrls", false, "rolconnlimit", -1, "rolpassword", "********")
+		return r.out
+	}
 	r.add("oid", SuperuserOID, "rolname", s.user(), "rolsuper", true, "rolinherit", true,
 		"rolcreaterole", true, "rolcreatedb", true, "rolcanlogin", true, "rolreplication", true,
 		"rolbypassrls", true, "rolconnlimit", -1, "rolpassword", "********")
@@ -200,8 +237,21 @@ func pgRolesRows(v *View, s *Schema) [][]types.Datum {
 	return r.out
 }
 
+func pgAuthMembersRows(v *View, s *Schema) [][]types.Datum {
+	r := newRows(v)
+	for _, m := range s.RoleMembers {
+		r.add("roleid", m.Role, "member", m.Member, "grantor", m.Grantor, "admin_option", m.Admin)
+	}
+	return r.out
+}
+
 // roleName is pg_get_userbyid.
 func (s *Schema) roleName(oid uint32) string {
+	for _, ro := range s.Roles {
+		if ro.OID == oid {
+			return ro.Name
+		}
+	}
 	switch oid {
 	case SuperuserOID:
 		return s.user()
@@ -245,6 +295,28 @@ func pgUserRows(v *View, s *Schema) [][]types.Datum {
 	pass := any("********")
 	if v.Name == "pg_shadow" {
 		pass = nil
+	}
+	if s.Roles != nil {
+		for _, ro := range s.Roles {
+			if !ro.Login {
+				continue
+			}
+			var until any
+			if ro.ValidUntil != nil {
+				until = *ro.ValidUntil
+			}
+			p := pass
+			if p == nil && ro.Password != "" {
+				p = ro.Password
+			}
+			row := []any{"usename", ro.Name, "usesysid", ro.OID, "usecreatedb", ro.CreateDB, "usesuper", ro.Super,
+				"userepl", ro.Replication, "usebypassrls", ro.BypassRLS, "passwd", p, "valuntil", until}
+			if ro.Config != nil {
+				row = append(row, "useconfig", ro.Config)
+			}
+			r.add(row...)
+		}
+		return r.out
 	}
 	r.add("usename", s.user(), "usesysid", SuperuserOID, "usecreatedb", true, "usesuper", true,
 		"userepl", true, "usebypassrls", true, "passwd", pass)

@@ -91,26 +91,26 @@ func pgClassRows(v *View, s *Schema) [][]types.Datum {
 		if t.RowEstimate > 0 {
 			tuples = float64(t.RowEstimate)
 		}
-		r.add("oid", t.OID, "relname", t.Name, "relnamespace", ns, "reltype", rowTypeOID(t.OID), "relowner", SuperuserOID,
+		r.add("oid", t.OID, "relname", t.Name, "relnamespace", ns, "reltype", rowTypeOID(t.OID), "relowner", owner(t.Owner), "relacl", acl(t.ACL),
 			"relam", HeapAM, "relfilenode", t.OID, "reltuples", tuples, "relhasindex", len(t.Indexes) > 0,
 			"relpersistence", "p", "relkind", "r", "relnatts", len(t.Columns), "relchecks", checks,
 			"relhastriggers", referenced[t.OID], "relispopulated", true, "relreplident", replident(t))
 		for j := range t.Indexes {
 			ix := &t.Indexes[j]
-			r.add("oid", ix.OID, "relname", ix.Name, "relnamespace", ns, "relowner", SuperuserOID,
+			r.add("oid", ix.OID, "relname", ix.Name, "relnamespace", ns, "relowner", owner(t.Owner),
 				"relam", ix.amOID(), "relfilenode", ix.OID, "relpages", 1, "relpersistence", "p",
 				"relkind", "i", "relnatts", len(ix.Columns), "relispopulated", true, "relreplident", "n")
 		}
 	}
 	for i := range s.Sequences {
 		q := &s.Sequences[i]
-		r.add("oid", q.OID, "relname", q.Name, "relnamespace", s.namespaceOID(q.Schema), "relowner", SuperuserOID,
+		r.add("oid", q.OID, "relname", q.Name, "relnamespace", s.namespaceOID(q.Schema), "relowner", owner(q.Owner), "relacl", acl(q.ACL),
 			"relfilenode", q.OID, "relpages", 1, "reltuples", float64(1), "relpersistence", "p",
 			"relkind", "S", "relnatts", 3, "relispopulated", true, "relreplident", "n")
 	}
 	for i := range s.Views {
 		uv := &s.Views[i]
-		r.add("oid", uv.OID, "relname", uv.Name, "relnamespace", s.namespaceOID(uv.Schema), "reltype", rowTypeOID(uv.OID), "relowner", SuperuserOID,
+		r.add("oid", uv.OID, "relname", uv.Name, "relnamespace", s.namespaceOID(uv.Schema), "reltype", rowTypeOID(uv.OID), "relowner", owner(uv.Owner), "relacl", acl(uv.ACL),
 			"relpersistence", "p", "relkind", "v", "relnatts", len(uv.Columns), "relhasrules", true,
 			"relispopulated", true, "relreplident", "n", "reltuples", float64(-1))
 	}
@@ -317,4 +317,20 @@ func seqType(q *Sequence) types.T {
 		return types.T{OID: types.Int8OID, Mod: -1}
 	}
 	return q.Type
+}
+
+// owner is an object's owning role: 0 means the bootstrap superuser.
+func owner(oid uint32) uint32 {
+	if oid == 0 {
+		return SuperuserOID
+	}
+	return oid
+}
+
+// acl is relacl: NULL for the default privileges.
+func acl(items []string) any {
+	if items == nil {
+		return nil
+	}
+	return items
 }

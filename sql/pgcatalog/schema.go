@@ -20,6 +20,12 @@ type Schema struct {
 
 	// Fields below were added by pgcatalog; all are optional.
 
+	// Roles and RoleMembers fill pg_authid, pg_roles, pg_user and
+	// pg_auth_members; nil Roles: the current user is the only role, a
+	// superuser with OID SuperuserOID.
+	Roles       []Role
+	RoleMembers []RoleMember
+
 	// SearchPath is the session's search_path, resolved ("$user" dropped);
 	// nil means ["public"]. pg_catalog is always searched first.
 	SearchPath []string
@@ -91,6 +97,23 @@ type Publication struct {
 	Published                        []uint32 // every table it publishes now (pg_publication_tables)
 }
 
+// Role is one role (pg_authid, pg_roles, pg_user).
+type Role struct {
+	OID                                                                 uint32
+	Name                                                                string
+	Super, Inherit, CreateRole, CreateDB, Login, Replication, BypassRLS bool
+	ConnLimit                                                           int32
+	Password                                                            string // verifier; "" for none
+	ValidUntil                                                          *time.Time
+	Config                                                              []string // ALTER ROLE … SET, "name=value"
+}
+
+// RoleMember is one row of pg_auth_members: Member is a member of Role.
+type RoleMember struct {
+	Role, Member, Grantor uint32
+	Admin                 bool
+}
+
 // Namespace is a user-created schema.
 type Namespace struct {
 	OID  uint32
@@ -101,6 +124,8 @@ type Namespace struct {
 type UserView struct {
 	OID        uint32
 	Name       string
+	Owner      uint32   // role OID; 0 means SuperuserOID
+	ACL        []string // relacl; nil: the default
 	Schema     string
 	Columns    []Column
 	Definition string // pg_get_viewdef's text: " SELECT items.id,\n    items.name\n   FROM items;"
@@ -153,7 +178,9 @@ const (
 type Table struct {
 	OID         uint32
 	Name        string
-	Schema      string // "public"
+	Owner       uint32   // role OID; 0 means SuperuserOID
+	ACL         []string // relacl's aclitems ("grantee=privs/grantor"); nil: the default
+	Schema      string   // "public"
 	Columns     []Column
 	Indexes     []Index
 	Constraints []Constraint
@@ -222,6 +249,8 @@ type Constraint struct {
 type Sequence struct {
 	OID                               uint32
 	Name                              string
+	Owner                             uint32   // role OID; 0 means SuperuserOID
+	ACL                               []string // relacl; nil: the default
 	Schema                            string
 	OwnerTable                        uint32 // table OID of an owning serial column, else 0
 	OwnerAttNum                       int16

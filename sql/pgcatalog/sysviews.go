@@ -23,7 +23,7 @@ func pgTablesRows(v *View, s *Schema) [][]types.Datum {
 	for i := range s.Tables {
 		t := &s.Tables[i]
 		hasTriggers := triggers[t.OID]
-		r.add("schemaname", schemaOr(t.Schema), "tablename", t.Name, "tableowner", s.user(),
+		r.add("schemaname", schemaOr(t.Schema), "tablename", t.Name, "tableowner", s.roleName(owner(t.Owner)),
 			"hasindexes", len(t.Indexes) > 0, "hasrules", false, "hastriggers", hasTriggers, "rowsecurity", false)
 	}
 	for _, cv := range allViews {
@@ -51,7 +51,7 @@ func pgViewsRows(v *View, s *Schema) [][]types.Datum {
 	r := newRows(v)
 	for i := range s.Views {
 		uv := &s.Views[i]
-		r.add("schemaname", schemaOr(uv.Schema), "viewname", uv.Name, "viewowner", s.user(), "definition", uv.Definition)
+		r.add("schemaname", schemaOr(uv.Schema), "viewname", uv.Name, "viewowner", s.roleName(owner(uv.Owner)), "definition", uv.Definition)
 	}
 	for _, cv := range allViews {
 		if cv.Kind == 'v' {
@@ -69,7 +69,7 @@ func pgSequencesRows(v *View, s *Schema) [][]types.Datum {
 		if q.IsCalled {
 			last = q.LastValue
 		}
-		r.add("schemaname", schemaOr(q.Schema), "sequencename", q.Name, "sequenceowner", s.user(),
+		r.add("schemaname", schemaOr(q.Schema), "sequencename", q.Name, "sequenceowner", s.roleName(owner(q.Owner)),
 			"data_type", seqType(q).OID, "start_value", q.Start, "min_value", q.Min, "max_value", q.Max,
 			"increment_by", q.Increment, "cycle", q.Cycle, "cache_size", q.Cache, "last_value", last)
 	}

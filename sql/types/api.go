@@ -37,6 +37,9 @@ type EvalContext struct {
 	// DateOrder is DateStyle's input order for dates written in numbers.
 	DateOrder DateOrder
 	User      string // current_user
+	// Superuser: the current role is a superuser (functions only
+	// superusers may call check it).
+	Superuser bool
 	Database  string // current_database()
 	Session   any    // the sql package's session, for functions it registers
 }
