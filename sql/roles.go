@@ -271,7 +271,7 @@ func applyRoleOptions(ec *execCtx, r *roleDesc, opts []*pg_query.Node) (roleChan
 			}
 			r.Password = v
 		case "validUntil":
-			t, err := types.ParseTimestamp(defElemString(de), true, ec.s.set.loc, time.Now())
+			t, err := types.ParseTimestamp(defElemString(de), true, ec.s.set.dateOrder, ec.s.set.loc, time.Now())
 			if err != nil {
 				return ch, pgerror.Wrap(err, pgerror.InvalidDatetimeFormat, "invalid input syntax for type timestamp with time zone: \"%s\"", defElemString(de))
 			}
