@@ -72,28 +72,50 @@ type registry struct {
 	nodeID  uint64
 	counter atomic.Uint64
 	mu      sync.Mutex // guards waiters
-	waiters map[uint64]chan proposalResult
+	waiters map[uint64]*waiter
 }
+
+// waiter is one Propose call waiting for its entry. state says whether
+// the Ready loop stepped the entry into raft: a proposal abandoned
+// (Propose gave up) before that is never stepped, so it surely did not
+// commit.
+type waiter struct {
+	ch    chan proposalResult
+	state atomic.Int32 // propQueued → propStepped (loop) or propAbandoned (Propose)
+	term  atomic.Uint64
+}
+
+const (
+	propQueued int32 = iota
+	propStepped
+	propAbandoned
+)
+
+// step marks w stepped into raft in term; false if its caller gave up
+// first (the loop then drops the entry). Ready loop only.
+func (w *waiter) step(term uint64) bool {
+	if !w.state.CompareAndSwap(propQueued, propStepped) {
+		return false
+	}
+	w.term.Store(term)
+	return true
+}
+
+// abandon marks w given up before the loop stepped it; false if the loop
+// stepped it already (its outcome is then raft's).
+func (w *waiter) abandon() bool { return w.state.CompareAndSwap(propQueued, propAbandoned) }
 
 func newRegistry(nodeID uint64) *registry {
-	return &registry{nodeID: nodeID, waiters: make(map[uint64]chan proposalResult)}
+	return &registry{nodeID: nodeID, waiters: make(map[uint64]*waiter)}
 }
 
-func (r *registry) register() (uint64, chan proposalResult) {
+func (r *registry) register() (uint64, *waiter) {
 	id := r.nodeID<<48 | r.counter.Add(1)&counterMask
-	ch := make(chan proposalResult, 1)
+	w := &waiter{ch: make(chan proposalResult, 1)}
 	r.mu.Lock()
-	r.waiters[id] = ch
+	r.waiters[id] = w
 	r.mu.Unlock()
-	return id, ch
-}
-
-// waiting reports whether a Propose call still waits for id.
-func (r *registry) waiting(id uint64) bool {
-	r.mu.Lock()
-	_, ok := r.waiters[id]
-	r.mu.Unlock()
-	return ok
+	return id, w
 }
 
 func (r *registry) cancel(id uint64) {
@@ -106,19 +128,19 @@ func (r *registry) cancel(id uint64) {
 // (an entry proposed elsewhere or by a canceled caller has none).
 func (r *registry) deliver(id uint64, res proposalResult) {
 	r.mu.Lock()
-	ch, ok := r.waiters[id]
+	w, ok := r.waiters[id]
 	delete(r.waiters, id)
 	r.mu.Unlock()
 	if ok {
-		ch <- res
+		w.ch <- res
 	}
 }
 
 func (r *registry) failAll(err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for id, ch := range r.waiters {
-		ch <- proposalResult{err: err}
+	for id, w := range r.waiters {
+		w.ch <- proposalResult{err: err}
 		delete(r.waiters, id)
 	}
 }
@@ -153,7 +175,8 @@ func (n *Node) propose(ctx context.Context, data []byte) (any, uint64, error) {
 		return nil, 0, err
 	}
 	defer n.disk.release(len(data))
-	id, ch := n.proposals.register()
+	id, w := n.proposals.register()
+	ch := w.ch
 	n.mu.Lock()
 	leaderCh := n.leaderCh
 	n.mu.Unlock()
@@ -161,7 +184,7 @@ func (n *Node) propose(ctx context.Context, data []byte) (any, uint64, error) {
 	// The loop steps it into raft with whatever else is queued; if raft
 	// refuses the batch, the refusal arrives on ch. While no leader is
 	// known the loop holds it, as long as ctx allows.
-	n.inbox.propose(&pb.Entry{Data: frame(id, data)})
+	n.inbox.propose(&pb.Entry{Data: frame(id, data)}, w)
 	for {
 		select {
 		case res := <-ch:
@@ -207,6 +230,11 @@ func (n *Node) propose(ctx context.Context, data []byte) (any, uint64, error) {
 		return res.unpack()
 	case <-ctx.Done():
 		n.proposals.cancel(id)
+		if w.abandon() {
+			// Still held for want of a leader: never stepped into raft,
+			// so it surely did not commit.
+			return nil, 0, fmt.Errorf("raftlog: propose: no leader known before the deadline (%w): %w", ctx.Err(), ErrProposalDropped)
+		}
 		return nil, 0, ctx.Err()
 	case <-n.done:
 		n.proposals.cancel(id)

@@ -272,7 +272,7 @@ func proposeError(ctx context.Context, err error, timeout time.Duration) error {
 			Cause:   err}
 	case errors.Is(err, raftlog.ErrProposalDropped):
 		return &pgerror.Error{Code: pgerror.SerializationFailure,
-			Message: "could not commit: no raft leader is available (election in progress); nothing was written",
+			Message: "could not commit: this node knows no raft leader (no quorum reachable, or an election in progress); nothing was written",
 			Hint:    "Retry the transaction.", Cause: err}
 	case errors.Is(err, raftlog.ErrOutcomeUnknown):
 		return &pgerror.Error{Code: pgerror.StatementCompletionUnknown,
