@@ -118,7 +118,8 @@ func (c *Cluster) start(id uint64, more ...string) error {
 	}
 	defer logf.Close()
 	fmt.Fprintf(logf, "==== %s %s\n", time.Now().Format(time.RFC3339Nano), strings.Join(args, " "))
-	cmd := exec.Command(logdbBin, args...)
+	argv := append(append(append([]string(nil), n.Wrap...), logdbBin), args...)
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		return err
