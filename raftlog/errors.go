@@ -29,6 +29,14 @@ var (
 	// entry of its own without this one having been applied here: it most
 	// likely did not commit, but it may still, so the outcome is unknown.
 	ErrOutcomeUnknown = errors.New("raftlog: proposal outcome unknown after a leader change")
+	// ErrFenced is returned by Propose when its entry can no longer
+	// commit: the entry carries the term this node's raft had when it was
+	// stepped, and an entry appended by a leader of another term (a copy
+	// forwarded late, after a leader change) is applied by no node; or
+	// the leader changed and this node applied an entry of a later term
+	// without the proposal, which then never commits. Nothing was written;
+	// retrying is safe.
+	ErrFenced = errors.New("raftlog: proposal fenced: it cannot commit in a later term")
 	// ErrBadEntry is returned when a committed entry does not carry raftlog's
 	// framing. It stops the node: replicas must never diverge.
 	ErrBadEntry = errors.New("raftlog: malformed entry framing")

@@ -155,7 +155,8 @@ func (n *Node) drainInbox(li *loopInput) {
 	var stepped []queuedProp
 	for _, q := range [][]queuedProp{li.held, props} {
 		for _, p := range q {
-			if p.w.step(st.HardState.GetTerm()) {
+			if term := st.HardState.GetTerm(); p.w.step(term) {
+				stampTerm(p.e, term)
 				batch = append(batch, p.e)
 				stepped = append(stepped, p)
 			}
@@ -182,7 +183,7 @@ func (n *Node) drainInbox(li *loopInput) {
 
 func entryProposalID(e *pb.Entry) uint64 {
 	d := e.GetData()
-	if len(d) < frameHeaderSize {
+	if _, _, ok := frameHeader(d); !ok {
 		return 0
 	}
 	return binary.LittleEndian.Uint64(d[1:9])

@@ -117,6 +117,9 @@ type Node struct {
 	commitCh    chan struct{}
 	applied     uint64
 	appliedTerm uint64 // term of the entry at applied
+	// deliverMu is held by the applier from publishing a batch's applied
+	// index until its results are delivered (see Propose).
+	deliverMu   sync.Mutex
 	appliedCh   chan struct{}
 	addrs       map[uint64]string // members' raft addresses
 	leaderCh    chan struct{}     // closed and replaced when the leader changes

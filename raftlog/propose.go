@@ -15,25 +15,50 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-// Proposal framing: [u8 version=1][u64 proposal id][data]. The id is
-// NodeID<<48 | counter, unique across the group, so a forwarded proposal
-// can still be matched to its waiter on the node that made it.
+// Proposal framing: [u8 version=2][u64 proposal id][u64 term][data]. The
+// id is NodeID<<48 | counter, unique across the group, so a forwarded
+// proposal can still be matched to its waiter on the node that made it.
+// The term is the proposing node's raft term when the Ready loop stepped
+// the entry (the fence): an entry whose raft term differs was appended by a
+// leader of another term, from a copy that arrived late, after the
+// proposer may have given up; apply skips it on every node alike. Version
+// 1 frames ([u8 1][u64 id][data], written before the fence) have no term
+// and are applied as they are.
 // MaxEntryBytes is the largest payload Propose accepts: its framed entry
 // must fit one WAL record (a larger one would stop the node when written).
 const MaxEntryBytes = maxRecordPayload - 1<<10
 
 const (
-	frameVersion    = 1
-	frameHeaderSize = 9
+	frameVersion    = 2
+	frameHeaderSize = 17
+	frameV1Size     = 9
 	counterMask     = 1<<48 - 1
 )
 
+// frame builds a proposal's entry data; the term is stamped by the loop
+// (stampTerm) when the entry is stepped.
 func frame(id uint64, data []byte) []byte {
 	b := make([]byte, frameHeaderSize+len(data))
 	b[0] = frameVersion
 	binary.LittleEndian.PutUint64(b[1:9], id)
 	copy(b[frameHeaderSize:], data)
 	return b
+}
+
+func stampTerm(e *pb.Entry, term uint64) {
+	binary.LittleEndian.PutUint64(e.GetData()[9:17], term)
+}
+
+// frameHeader returns the size of d's framing header and the fence term
+// (0 for a version 1 frame); ok is false for data that is not framed.
+func frameHeader(d []byte) (size int, term uint64, ok bool) {
+	switch {
+	case len(d) >= frameHeaderSize && d[0] == frameVersion:
+		return frameHeaderSize, binary.LittleEndian.Uint64(d[9:17]), true
+	case len(d) >= frameV1Size && d[0] == 1:
+		return frameV1Size, 0, true
+	}
+	return 0, 0, false
 }
 
 // decodeEntry strips raftlog's framing. Raft-internal entries (the empty
@@ -44,11 +69,22 @@ func decodeEntry(e *pb.Entry) (Entry, uint64, error) {
 	if e.GetType() != pb.EntryNormal || len(d) == 0 {
 		return ent, 0, nil
 	}
-	if len(d) < frameHeaderSize || d[0] != frameVersion {
+	size, _, ok := frameHeader(d)
+	if !ok {
 		return ent, 0, fmt.Errorf("entry %d: %w", e.GetIndex(), ErrBadEntry)
 	}
-	ent.Data = d[frameHeaderSize:]
+	ent.Data = d[size:]
 	return ent, binary.LittleEndian.Uint64(d[1:9]), nil
+}
+
+// fenced reports whether e was appended in another term than its
+// proposer stamped: it is applied as an empty entry.
+func fenced(e *pb.Entry) bool {
+	if e.GetType() != pb.EntryNormal {
+		return false
+	}
+	_, term, ok := frameHeader(e.GetData())
+	return ok && term != 0 && term != e.GetTerm()
 }
 
 func unmarshalProto(b []byte, m proto.Message) error { return proto.Unmarshal(b, m) }
@@ -214,6 +250,22 @@ func (n *Node) propose(ctx context.Context, data []byte) (any, uint64, error) {
 			case res := <-ch:
 				return res.unpack()
 			default:
+			}
+			// The batch that applied the new term's entry may still be
+			// handing out its results: wait until it has.
+			n.deliverMu.Lock()
+			n.deliverMu.Unlock() //nolint:staticcheck // an empty critical section: a barrier
+			select {
+			case res := <-ch:
+				return res.unpack()
+			default:
+			}
+			if st := w.term.Load(); st != 0 && term > st {
+				// An entry of a later term than the one stamped on ours
+				// is applied here, ours is not: no copy of it can commit
+				// any more (a later leader's copy is fenced).
+				n.proposals.cancel(id)
+				return nil, 0, fmt.Errorf("raftlog: propose: the leader changed (term %d → %d): %w", st, term, ErrFenced)
 			}
 			if term > propTerm {
 				n.proposals.cancel(id)
@@ -470,6 +522,9 @@ func (n *Node) Entries(lo, hi uint64) ([]Entry, error) {
 	for i, e := range raw {
 		if out[i], _, err = decodeEntry(e); err != nil {
 			return nil, fmt.Errorf("raftlog: entries [%d, %d): %w", lo, hi, err)
+		}
+		if fenced(e) {
+			out[i].Data = nil // never applied: no change to read
 		}
 		// Recent entries come from the WAL's cache, shared with raft.
 		out[i].Data = bytes.Clone(out[i].Data)

@@ -274,6 +274,10 @@ func proposeError(ctx context.Context, err error, timeout time.Duration) error {
 		return &pgerror.Error{Code: pgerror.SerializationFailure,
 			Message: "could not commit: this node knows no raft leader (no quorum reachable, or an election in progress); nothing was written",
 			Hint:    "Retry the transaction.", Cause: err}
+	case errors.Is(err, raftlog.ErrFenced):
+		return &pgerror.Error{Code: pgerror.SerializationFailure,
+			Message: "could not commit: the raft leader changed before the commit reached a quorum, and it can no longer commit; nothing was written",
+			Hint:    "Retry the transaction.", Cause: err}
 	case errors.Is(err, raftlog.ErrOutcomeUnknown):
 		return &pgerror.Error{Code: pgerror.StatementCompletionUnknown,
 			Message: "the raft leader changed while the commit was in flight; it may or may not have committed",
