@@ -1,6 +1,25 @@
 package raftlog
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
+
+// PendingError is Propose's error when ctx ended after the entry was
+// stepped into raft: its outcome is unknown. The fence bounds it: only a
+// copy appended in raft term Term can commit (one appended in a later term
+// is applied by no node), so once an entry of a later term is committed,
+// the proposal's outcome is final. errors.Is(err, ctx.Err()) holds.
+type PendingError struct {
+	Term uint64
+	Err  error // the context's error
+}
+
+func (e *PendingError) Error() string {
+	return fmt.Sprintf("raftlog: propose: outcome unknown (proposed in term %d): %v", e.Term, e.Err)
+}
+
+func (e *PendingError) Unwrap() error { return e.Err }
 
 // Sentinel errors. Each is wrapped with the operation that failed, so test
 // with errors.Is.

@@ -287,7 +287,7 @@ func (n *Node) propose(ctx context.Context, data []byte) (any, uint64, error) {
 			// so it surely did not commit.
 			return nil, 0, fmt.Errorf("raftlog: propose: no leader known before the deadline (%w): %w", ctx.Err(), ErrProposalDropped)
 		}
-		return nil, 0, ctx.Err()
+		return nil, 0, &PendingError{Term: w.term.Load(), Err: ctx.Err()}
 	case <-n.done:
 		n.proposals.cancel(id)
 		select {

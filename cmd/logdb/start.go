@@ -283,9 +283,15 @@ func proposeError(ctx context.Context, err error, timeout time.Duration) error {
 			Message: "the raft leader changed while the commit was in flight; it may or may not have committed",
 			Hint:    "Check whether the transaction's effects are present before retrying.", Cause: err}
 	case errors.Is(err, context.DeadlineExceeded):
-		return &pgerror.Error{Code: pgerror.StatementCompletionUnknown,
+		e := &pgerror.Error{Code: pgerror.StatementCompletionUnknown,
 			Message: fmt.Sprintf("no answer from the raft log within %s (no quorum reachable?); the commit may or may not have happened", timeout),
 			Hint:    "Check whether the transaction's effects are present before retrying.", Cause: err}
+		var pe *raftlog.PendingError
+		if errors.As(err, &pe) && pe.Term != 0 {
+			e.Detail = fmt.Sprintf("The commit was proposed in raft term %d; a copy of it appended in any later term is discarded on every node.", pe.Term)
+			e.Hint = fmt.Sprintf("Its outcome is final once logdb_cluster shows a term above %d on the node you ask: a linearizable read there sees its effects if and only if it committed. Check then, before retrying.", pe.Term)
+		}
+		return e
 	}
 	return &pgerror.Error{Code: pgerror.StatementCompletionUnknown,
 		Message: "the commit may or may not have happened: " + err.Error(), Cause: err}
