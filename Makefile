@@ -50,9 +50,12 @@ fuzz:
 	$(MAKE) --no-print-directory fuzz-quick FUZZTIME=300000x
 
 # Long fault runs on a three-node cluster: kill -9 and SIGSTOP of leaders and
-# followers under writers, and a porcupine linearizability check (about a minute).
+# followers under writers, and a porcupine linearizability check (about a minute);
+# then the partition suite (as root: network namespaces and iptables; it
+# skips otherwise): six network faults, three times each (about 8 minutes).
 chaos: build
 	LOGDB_CHAOS=1 LOGDB_BIN=$(abspath $(BIN)) $(GO) test -count=1 -timeout 15m -v -run 'TestCluster(Kill9EachNode|LinearizableRegisters)' ./test
+	LOGDB_CHAOS=1 LOGDB_BIN=$(abspath $(BIN)) $(GO) test -count=1 -timeout 30m -v -run '^TestClusterPartitions$$' ./test
 
 # Benchmarks against a throwaway PostgreSQL 15, same client code, alternating
 # rounds; prints a table of ratios and writes bench-results.json (test/bench/README.md).

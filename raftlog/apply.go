@@ -126,6 +126,7 @@ func (n *Node) apply(committed []*pb.Entry, onLoop bool) error {
 	ents := make([]Entry, len(committed))
 	ids := make([]uint64, len(committed))
 	var csIndex uint64
+	var fencedIDs []uint64
 	if onLoop && hasConfChange(committed) {
 		_, _, csIndex = n.wal.state()
 	}
@@ -133,6 +134,13 @@ func (n *Node) apply(committed []*pb.Entry, onLoop bool) error {
 		ent, id, err := decodeEntry(e)
 		if err != nil {
 			return fmt.Errorf("raftlog: apply entry %d: %w", e.GetIndex(), err)
+		}
+		if fenced(e) {
+			ent.Data = nil // applied as an empty entry, on every node
+			if id != 0 {
+				fencedIDs = append(fencedIDs, id)
+			}
+			id = 0
 		}
 		ents[i], ids[i] = ent, id
 		if t := e.GetType(); onLoop && (t == pb.EntryConfChange || t == pb.EntryConfChangeV2) {
@@ -155,11 +163,18 @@ func (n *Node) apply(committed []*pb.Entry, onLoop bool) error {
 	// write; applied implies committed.
 	n.applyBatchN.Add(1)
 	n.setCommitted(ents[len(ents)-1].Index)
+	// deliverMu: Propose, judging a proposal after a leader change, waits
+	// for the results of a batch whose applied index it has seen.
+	n.deliverMu.Lock()
+	defer n.deliverMu.Unlock()
 	n.setApplied(ents[len(ents)-1].Index, ents[len(ents)-1].Term)
 	for i, id := range ids {
 		if id != 0 {
 			n.proposals.deliver(id, proposalResult{result: results[i], index: ents[i].Index})
 		}
+	}
+	for _, id := range fencedIDs {
+		n.proposals.deliver(id, proposalResult{err: ErrFenced})
 	}
 	return nil
 }

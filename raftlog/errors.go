@@ -1,6 +1,25 @@
 package raftlog
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
+
+// PendingError is Propose's error when ctx ended after the entry was
+// stepped into raft: its outcome is unknown. The fence bounds it: only a
+// copy appended in raft term Term can commit (one appended in a later term
+// is applied by no node), so once an entry of a later term is committed,
+// the proposal's outcome is final. errors.Is(err, ctx.Err()) holds.
+type PendingError struct {
+	Term uint64
+	Err  error // the context's error
+}
+
+func (e *PendingError) Error() string {
+	return fmt.Sprintf("raftlog: propose: outcome unknown (proposed in term %d): %v", e.Term, e.Err)
+}
+
+func (e *PendingError) Unwrap() error { return e.Err }
 
 // Sentinel errors. Each is wrapped with the operation that failed, so test
 // with errors.Is.
@@ -29,6 +48,14 @@ var (
 	// entry of its own without this one having been applied here: it most
 	// likely did not commit, but it may still, so the outcome is unknown.
 	ErrOutcomeUnknown = errors.New("raftlog: proposal outcome unknown after a leader change")
+	// ErrFenced is returned by Propose when its entry can no longer
+	// commit: the entry carries the term this node's raft had when it was
+	// stepped, and an entry appended by a leader of another term (a copy
+	// forwarded late, after a leader change) is applied by no node; or
+	// the leader changed and this node applied an entry of a later term
+	// without the proposal, which then never commits. Nothing was written;
+	// retrying is safe.
+	ErrFenced = errors.New("raftlog: proposal fenced: it cannot commit in a later term")
 	// ErrBadEntry is returned when a committed entry does not carry raftlog's
 	// framing. It stops the node: replicas must never diverge.
 	ErrBadEntry = errors.New("raftlog: malformed entry framing")

@@ -27,7 +27,7 @@ const inboxMaxMsgs = 16384
 
 type inbox struct {
 	mu    sync.Mutex
-	props []*pb.Entry // framed proposals, in arrival order
+	props []queuedProp // framed proposals, in arrival order
 	msgs  []*pb.Message
 	ops   []func(*raft.RawNode)
 	// wake has room for one signal: set when the inbox goes from empty to
@@ -46,9 +46,15 @@ func (in *inbox) signalLocked() {
 	}
 }
 
-func (in *inbox) propose(e *pb.Entry) {
+// queuedProp is a proposal on its way into raft and its waiter.
+type queuedProp struct {
+	e *pb.Entry
+	w *waiter
+}
+
+func (in *inbox) propose(e *pb.Entry, w *waiter) {
 	in.mu.Lock()
-	in.props = append(in.props, e)
+	in.props = append(in.props, queuedProp{e, w})
 	in.signalLocked()
 	in.mu.Unlock()
 }
@@ -73,7 +79,7 @@ func (in *inbox) do(op func(*raft.RawNode)) {
 
 // take swaps out everything queued. The loop gives the slices back
 // (emptied) through the arguments, so steady state allocates nothing.
-func (in *inbox) take(props []*pb.Entry, msgs []*pb.Message, ops []func(*raft.RawNode)) ([]*pb.Entry, []*pb.Message, []func(*raft.RawNode)) {
+func (in *inbox) take(props []queuedProp, msgs []*pb.Message, ops []func(*raft.RawNode)) ([]queuedProp, []*pb.Message, []func(*raft.RawNode)) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	// Drain a pending signal: everything it announced is taken now.
@@ -91,15 +97,15 @@ func (in *inbox) take(props []*pb.Entry, msgs []*pb.Message, ops []func(*raft.Ra
 // loopInput is the loop's side of the inbox: the buffers it swaps in and
 // the proposals it holds while no leader is known.
 type loopInput struct {
-	props []*pb.Entry
+	props []queuedProp
 	msgs  []*pb.Message
 	ops   []func(*raft.RawNode)
-	held  []*pb.Entry // proposals waiting for a leader
+	held  []queuedProp // proposals waiting for a leader
 }
 
 // drainInbox steps everything queued into raft. Runs on the loop.
 func (n *Node) drainInbox(li *loopInput) {
-	var props []*pb.Entry
+	var props []queuedProp
 	props, li.msgs, li.ops = n.inbox.take(li.props, li.msgs, li.ops)
 	for i, op := range li.ops {
 		op(n.raw)
@@ -118,14 +124,14 @@ func (n *Node) drainInbox(li *loopInput) {
 			_ = n.raw.Step(m)
 		}
 	}
-	li.props = props
+	li.props = props[:0]
 	if len(li.held) > 0 {
 		// Held while no leader was known: drop those whose callers gave
-		// up (they returned ctx.Err(), so nobody waits for them).
+		// up (they were told nothing was written).
 		keep := li.held[:0]
-		for _, e := range li.held {
-			if n.proposals.waiting(entryProposalID(e)) {
-				keep = append(keep, e)
+		for _, p := range li.held {
+			if p.w.state.Load() == propQueued {
+				keep = append(keep, p)
 			}
 		}
 		clear(li.held[len(keep):])
@@ -134,18 +140,33 @@ func (n *Node) drainInbox(li *loopInput) {
 	if len(props) == 0 && len(li.held) == 0 {
 		return
 	}
-	if n.raw.BasicStatus().Lead == raft.None {
+	st := n.raw.BasicStatus()
+	if st.Lead == raft.None {
 		// raft drops proposals while no leader is known. Keep them until
 		// one is elected, as raft.Node would keep its proposers waiting;
 		// the proposers' contexts bound the wait.
 		li.held = append(li.held, props...)
-		li.props = nil
+		clear(props)
 		return
 	}
-	batch := props
-	if len(li.held) > 0 {
-		batch = append(li.held, props...)
-		li.held = nil
+	// The slice belongs to raft once stepped (a follower forwards the
+	// message as is): a new one each time.
+	batch := make([]*pb.Entry, 0, len(li.held)+len(props))
+	var stepped []queuedProp
+	for _, q := range [][]queuedProp{li.held, props} {
+		for _, p := range q {
+			if term := st.HardState.GetTerm(); p.w.step(term) {
+				stampTerm(p.e, term)
+				batch = append(batch, p.e)
+				stepped = append(stepped, p)
+			}
+		}
+	}
+	clear(li.held)
+	li.held = li.held[:0]
+	clear(props)
+	if len(batch) == 0 {
+		return
 	}
 	m := &pb.Message{Type: pb.MessageType_MsgProp.Enum(), From: new(n.cfg.NodeID), Entries: batch}
 	if err := n.raw.Step(m); err != nil {
@@ -154,18 +175,15 @@ func (n *Node) drainInbox(li *loopInput) {
 		if errors.Is(err, raft.ErrProposalDropped) {
 			err = ErrProposalDropped
 		}
-		for _, e := range batch {
-			n.proposals.deliver(entryProposalID(e), proposalResult{err: err})
+		for _, p := range stepped {
+			n.proposals.deliver(entryProposalID(p.e), proposalResult{err: err})
 		}
 	}
-	// The slice now belongs to raft (a follower forwards the message as
-	// is): the inbox starts a new one.
-	li.props = nil
 }
 
 func entryProposalID(e *pb.Entry) uint64 {
 	d := e.GetData()
-	if len(d) < frameHeaderSize {
+	if _, _, ok := frameHeader(d); !ok {
 		return 0
 	}
 	return binary.LittleEndian.Uint64(d[1:9])

@@ -2,9 +2,13 @@ package raftlog
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
+
+	"go.etcd.io/raft/v3"
+	pb "go.etcd.io/raft/v3/raftpb"
 )
 
 // partition cuts the given nodes off from the rest (both directions) with
@@ -89,5 +93,58 @@ func TestPartitionMinorityCannotCommit(t *testing.T) {
 				t.Fatalf("node %d applied the minority's proposal", id)
 			}
 		}
+	}
+}
+
+// A copy of a proposal that reaches a leader of a later term than the one
+// its proposer stamped (a forward that outlived a leader change) is
+// appended but applied by no node, and its proposer learns it cannot
+// commit (ErrFenced), never that it committed late. The test steps such a
+// copy straight into the leader's raft, as a late forward would arrive.
+func TestStaleProposalIsFenced(t *testing.T) {
+	ctx := testCtx(t)
+	c := newTestCluster(t, 3)
+	lead := c.leader(ctx)
+	_, idx := mustPropose(t, ctx, lead, "before")
+	waitAppliedAll(t, ctx, c.nodes, idx)
+
+	term := lead.Status().Term
+	id, w := lead.proposals.register()
+	stale := &pb.Entry{Data: frame(id, []byte("stale"))}
+	stampTerm(stale, term-1) // stamped under the previous leader
+	w.state.Store(propStepped)
+	w.term.Store(term - 1)
+	lead.inbox.do(func(rn *raft.RawNode) {
+		rn.Step(&pb.Message{Type: pb.MessageType_MsgProp.Enum(), From: new(lead.cfg.NodeID), Entries: []*pb.Entry{stale}})
+	})
+	select {
+	case res := <-w.ch:
+		if !errors.Is(res.err, ErrFenced) {
+			t.Fatalf("stale proposal: result %v, %v; want ErrFenced", res.result, res.err)
+		}
+	case <-ctx.Done():
+		t.Fatal("no result for the stale proposal")
+	}
+	_, last := mustPropose(t, ctx, lead, "after")
+	waitAppliedAll(t, ctx, c.nodes, last)
+	for nid, sm := range c.sms {
+		for _, e := range sm.entries() {
+			if string(e.Data) == "stale" {
+				t.Fatalf("node %d applied the fenced entry at %d", nid, e.Index)
+			}
+		}
+		ents, err := c.nodes[nid].Entries(idx+1, last+1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range ents {
+			if string(e.Data) == "stale" {
+				t.Fatalf("node %d's Entries show the fenced entry at %d", nid, e.Index)
+			}
+		}
+	}
+	// A proposal made now carries the current term and commits.
+	if res, _ := mustPropose(t, ctx, lead, "fresh"); res != "applied:fresh" {
+		t.Fatalf("fresh proposal: %v", res)
 	}
 }

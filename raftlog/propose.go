@@ -15,25 +15,50 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-// Proposal framing: [u8 version=1][u64 proposal id][data]. The id is
-// NodeID<<48 | counter, unique across the group, so a forwarded proposal
-// can still be matched to its waiter on the node that made it.
+// Proposal framing: [u8 version=2][u64 proposal id][u64 term][data]. The
+// id is NodeID<<48 | counter, unique across the group, so a forwarded
+// proposal can still be matched to its waiter on the node that made it.
+// The term is the proposing node's raft term when the Ready loop stepped
+// the entry (the fence): an entry whose raft term differs was appended by a
+// leader of another term, from a copy that arrived late, after the
+// proposer may have given up; apply skips it on every node alike. Version
+// 1 frames ([u8 1][u64 id][data], written before the fence) have no term
+// and are applied as they are.
 // MaxEntryBytes is the largest payload Propose accepts: its framed entry
 // must fit one WAL record (a larger one would stop the node when written).
 const MaxEntryBytes = maxRecordPayload - 1<<10
 
 const (
-	frameVersion    = 1
-	frameHeaderSize = 9
+	frameVersion    = 2
+	frameHeaderSize = 17
+	frameV1Size     = 9
 	counterMask     = 1<<48 - 1
 )
 
+// frame builds a proposal's entry data; the term is stamped by the loop
+// (stampTerm) when the entry is stepped.
 func frame(id uint64, data []byte) []byte {
 	b := make([]byte, frameHeaderSize+len(data))
 	b[0] = frameVersion
 	binary.LittleEndian.PutUint64(b[1:9], id)
 	copy(b[frameHeaderSize:], data)
 	return b
+}
+
+func stampTerm(e *pb.Entry, term uint64) {
+	binary.LittleEndian.PutUint64(e.GetData()[9:17], term)
+}
+
+// frameHeader returns the size of d's framing header and the fence term
+// (0 for a version 1 frame); ok is false for data that is not framed.
+func frameHeader(d []byte) (size int, term uint64, ok bool) {
+	switch {
+	case len(d) >= frameHeaderSize && d[0] == frameVersion:
+		return frameHeaderSize, binary.LittleEndian.Uint64(d[9:17]), true
+	case len(d) >= frameV1Size && d[0] == 1:
+		return frameV1Size, 0, true
+	}
+	return 0, 0, false
 }
 
 // decodeEntry strips raftlog's framing. Raft-internal entries (the empty
@@ -44,11 +69,22 @@ func decodeEntry(e *pb.Entry) (Entry, uint64, error) {
 	if e.GetType() != pb.EntryNormal || len(d) == 0 {
 		return ent, 0, nil
 	}
-	if len(d) < frameHeaderSize || d[0] != frameVersion {
+	size, _, ok := frameHeader(d)
+	if !ok {
 		return ent, 0, fmt.Errorf("entry %d: %w", e.GetIndex(), ErrBadEntry)
 	}
-	ent.Data = d[frameHeaderSize:]
+	ent.Data = d[size:]
 	return ent, binary.LittleEndian.Uint64(d[1:9]), nil
+}
+
+// fenced reports whether e was appended in another term than its
+// proposer stamped: it is applied as an empty entry.
+func fenced(e *pb.Entry) bool {
+	if e.GetType() != pb.EntryNormal {
+		return false
+	}
+	_, term, ok := frameHeader(e.GetData())
+	return ok && term != 0 && term != e.GetTerm()
 }
 
 func unmarshalProto(b []byte, m proto.Message) error { return proto.Unmarshal(b, m) }
@@ -72,28 +108,50 @@ type registry struct {
 	nodeID  uint64
 	counter atomic.Uint64
 	mu      sync.Mutex // guards waiters
-	waiters map[uint64]chan proposalResult
+	waiters map[uint64]*waiter
 }
+
+// waiter is one Propose call waiting for its entry. state says whether
+// the Ready loop stepped the entry into raft: a proposal abandoned
+// (Propose gave up) before that is never stepped, so it surely did not
+// commit.
+type waiter struct {
+	ch    chan proposalResult
+	state atomic.Int32 // propQueued → propStepped (loop) or propAbandoned (Propose)
+	term  atomic.Uint64
+}
+
+const (
+	propQueued int32 = iota
+	propStepped
+	propAbandoned
+)
+
+// step marks w stepped into raft in term; false if its caller gave up
+// first (the loop then drops the entry). Ready loop only.
+func (w *waiter) step(term uint64) bool {
+	if !w.state.CompareAndSwap(propQueued, propStepped) {
+		return false
+	}
+	w.term.Store(term)
+	return true
+}
+
+// abandon marks w given up before the loop stepped it; false if the loop
+// stepped it already (its outcome is then raft's).
+func (w *waiter) abandon() bool { return w.state.CompareAndSwap(propQueued, propAbandoned) }
 
 func newRegistry(nodeID uint64) *registry {
-	return &registry{nodeID: nodeID, waiters: make(map[uint64]chan proposalResult)}
+	return &registry{nodeID: nodeID, waiters: make(map[uint64]*waiter)}
 }
 
-func (r *registry) register() (uint64, chan proposalResult) {
+func (r *registry) register() (uint64, *waiter) {
 	id := r.nodeID<<48 | r.counter.Add(1)&counterMask
-	ch := make(chan proposalResult, 1)
+	w := &waiter{ch: make(chan proposalResult, 1)}
 	r.mu.Lock()
-	r.waiters[id] = ch
+	r.waiters[id] = w
 	r.mu.Unlock()
-	return id, ch
-}
-
-// waiting reports whether a Propose call still waits for id.
-func (r *registry) waiting(id uint64) bool {
-	r.mu.Lock()
-	_, ok := r.waiters[id]
-	r.mu.Unlock()
-	return ok
+	return id, w
 }
 
 func (r *registry) cancel(id uint64) {
@@ -106,19 +164,19 @@ func (r *registry) cancel(id uint64) {
 // (an entry proposed elsewhere or by a canceled caller has none).
 func (r *registry) deliver(id uint64, res proposalResult) {
 	r.mu.Lock()
-	ch, ok := r.waiters[id]
+	w, ok := r.waiters[id]
 	delete(r.waiters, id)
 	r.mu.Unlock()
 	if ok {
-		ch <- res
+		w.ch <- res
 	}
 }
 
 func (r *registry) failAll(err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for id, ch := range r.waiters {
-		ch <- proposalResult{err: err}
+	for id, w := range r.waiters {
+		w.ch <- proposalResult{err: err}
 		delete(r.waiters, id)
 	}
 }
@@ -153,7 +211,8 @@ func (n *Node) propose(ctx context.Context, data []byte) (any, uint64, error) {
 		return nil, 0, err
 	}
 	defer n.disk.release(len(data))
-	id, ch := n.proposals.register()
+	id, w := n.proposals.register()
+	ch := w.ch
 	n.mu.Lock()
 	leaderCh := n.leaderCh
 	n.mu.Unlock()
@@ -161,7 +220,7 @@ func (n *Node) propose(ctx context.Context, data []byte) (any, uint64, error) {
 	// The loop steps it into raft with whatever else is queued; if raft
 	// refuses the batch, the refusal arrives on ch. While no leader is
 	// known the loop holds it, as long as ctx allows.
-	n.inbox.propose(&pb.Entry{Data: frame(id, data)})
+	n.inbox.propose(&pb.Entry{Data: frame(id, data)}, w)
 	for {
 		select {
 		case res := <-ch:
@@ -192,6 +251,22 @@ func (n *Node) propose(ctx context.Context, data []byte) (any, uint64, error) {
 				return res.unpack()
 			default:
 			}
+			// The batch that applied the new term's entry may still be
+			// handing out its results: wait until it has.
+			n.deliverMu.Lock()
+			n.deliverMu.Unlock() //nolint:staticcheck // an empty critical section: a barrier
+			select {
+			case res := <-ch:
+				return res.unpack()
+			default:
+			}
+			if st := w.term.Load(); st != 0 && term > st {
+				// An entry of a later term than the one stamped on ours
+				// is applied here, ours is not: no copy of it can commit
+				// any more (a later leader's copy is fenced).
+				n.proposals.cancel(id)
+				return nil, 0, fmt.Errorf("raftlog: propose: the leader changed (term %d → %d): %w", st, term, ErrFenced)
+			}
 			if term > propTerm {
 				n.proposals.cancel(id)
 				return nil, 0, fmt.Errorf("raftlog: propose: %w", ErrOutcomeUnknown)
@@ -207,7 +282,12 @@ func (n *Node) propose(ctx context.Context, data []byte) (any, uint64, error) {
 		return res.unpack()
 	case <-ctx.Done():
 		n.proposals.cancel(id)
-		return nil, 0, ctx.Err()
+		if w.abandon() {
+			// Still held for want of a leader: never stepped into raft,
+			// so it surely did not commit.
+			return nil, 0, fmt.Errorf("raftlog: propose: no leader known before the deadline (%w): %w", ctx.Err(), ErrProposalDropped)
+		}
+		return nil, 0, &PendingError{Term: w.term.Load(), Err: ctx.Err()}
 	case <-n.done:
 		n.proposals.cancel(id)
 		select {
@@ -442,6 +522,9 @@ func (n *Node) Entries(lo, hi uint64) ([]Entry, error) {
 	for i, e := range raw {
 		if out[i], _, err = decodeEntry(e); err != nil {
 			return nil, fmt.Errorf("raftlog: entries [%d, %d): %w", lo, hi, err)
+		}
+		if fenced(e) {
+			out[i].Data = nil // never applied: no change to read
 		}
 		// Recent entries come from the WAL's cache, shared with raft.
 		out[i].Data = bytes.Clone(out[i].Data)

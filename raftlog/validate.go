@@ -173,14 +173,15 @@ func checkEntry(e *pb.Entry, v ProposalValidator) error {
 		if len(d) == 0 {
 			return nil
 		}
-		if len(d) < frameHeaderSize || d[0] != frameVersion {
+		size, _, ok := frameHeader(d)
+		if !ok {
 			return refuse("entry %d without raftlog's framing", e.GetIndex())
 		}
 		if proposalNode(e) == 0 {
 			return refuse("entry %d with proposal id 0", e.GetIndex())
 		}
 		if v != nil {
-			if err := v.ValidateProposal(d[frameHeaderSize:]); err != nil {
+			if err := v.ValidateProposal(d[size:]); err != nil {
 				return refuse("entry %d: %v", e.GetIndex(), err)
 			}
 		}

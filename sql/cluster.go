@@ -3,6 +3,7 @@ package sql
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 
 	"logdb/sql/pgcatalog"
@@ -65,9 +66,26 @@ func (s *Session) readBarrier(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return s.ctxErr(ctx)
 		}
-		return pgerror.Wrap(err, pgerror.ConnectionException, "read barrier")
+		return readPointError(err)
 	}
 	return nil
+}
+
+// errNoReadPoint marks a statement that failed because no raft quorum
+// confirmed a read point: nothing was read or written. The server does not
+// retry it (the wait already took the barrier's whole timeout).
+var errNoReadPoint = errors.New("no read point")
+
+// readPointError is the client's error when the read barrier failed: 40001,
+// which drivers retry and which leaves the connection usable (the node is
+// fine; it is cut off from a quorum, or an election is under way), with a
+// message naming the lost quorum.
+func readPointError(err error) *pgerror.Error {
+	return &pgerror.Error{Code: pgerror.SerializationFailure,
+		Message: "could not obtain a linearizable read point: no raft quorum is reachable from this node",
+		Detail:  "Nothing was read or written: " + err.Error() + ".",
+		Hint:    "Retry the transaction, here or on another node; SET logdb.read_consistency = 'local' reads this node's possibly stale state.",
+		Cause:   fmt.Errorf("%w: %w", errNoReadPoint, err)}
 }
 
 // proposerError returns err's *pgerror.Error when the Proposer assigned a

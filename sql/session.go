@@ -178,7 +178,7 @@ func (s *Session) autocommitRetry(ctx context.Context, st stmt, w ResultWriter) 
 			return buf.replay(w)
 		}
 		s.failTxn()
-		if pgerror.Code(err) != pgerror.SerializationFailure || ctx.Err() != nil {
+		if pgerror.Code(err) != pgerror.SerializationFailure || ctx.Err() != nil || errors.Is(err, errNoReadPoint) {
 			return err
 		}
 		s.observeRetry()

@@ -125,7 +125,7 @@ func (s *Session) ensureKV(ctx context.Context) (*txnState, error) {
 			if ctx.Err() != nil {
 				return nil, s.ctxErr(ctx)
 			}
-			return nil, pgerror.Wrap(err, pgerror.ConnectionException, "read barrier")
+			return nil, readPointError(err)
 		}
 	}
 	if s.e.cfg.Store == nil {

@@ -118,7 +118,8 @@ func (c *Cluster) start(id uint64, more ...string) error {
 	}
 	defer logf.Close()
 	fmt.Fprintf(logf, "==== %s %s\n", time.Now().Format(time.RFC3339Nano), strings.Join(args, " "))
-	cmd := exec.Command(logdbBin, args...)
+	argv := append(append(append([]string(nil), n.Wrap...), logdbBin), args...)
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		return err
@@ -305,13 +306,14 @@ func (c *Cluster) localRows(ctx context.Context, id uint64, query string) (strin
 func (c *Cluster) mustConverge(ctx context.Context, query string) string {
 	c.t.Helper()
 	var last map[uint64]string
+	var lastErr error
 	for ctx.Err() == nil {
 		got := map[uint64]string{}
 		ok := true
 		for id := range c.Nodes {
 			s, err := c.localRows(ctx, id, query)
 			if err != nil {
-				ok = false
+				ok, lastErr = false, fmt.Errorf("node %d: %w", id, err)
 				break
 			}
 			got[id] = s
@@ -335,7 +337,7 @@ func (c *Cluster) mustConverge(ctx context.Context, query string) string {
 	for id, s := range last {
 		c.t.Logf("node %d: %d lines", id, strings.Count(s, "\n")+1)
 	}
-	c.t.Fatalf("nodes did not converge on %q", query)
+	c.t.Fatalf("nodes did not converge on %q (last error: %v)", query, lastErr)
 	return ""
 }
 

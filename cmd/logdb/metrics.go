@@ -145,6 +145,7 @@ type nodeCollector struct {
 	term, leader, isLeader, commit, applied          *prometheus.Desc
 	proposals, proposalsFailed, snapsSent, snapsRecv *prometheus.Desc
 	peerReachable                                    *prometheus.Desc
+	loopBusy, peerQueued, peerWriteAge, peerReadAge  *prometheus.Desc
 	connections                                      *prometheus.Desc
 	subscribers, delivered, slotLag, slotLagSeconds  *prometheus.Desc
 	replConns                                        *prometheus.Desc
@@ -168,6 +169,10 @@ func newNodeCollector(node *raftlog.Node, store *kv.Store, engine *sql.Engine, f
 		snapsSent:       d("logdb_raft_snapshots_sent_total", "State snapshots streamed to peers behind the retained log."),
 		snapsRecv:       d("logdb_raft_snapshots_received_total", "State snapshots received and stored from the leader."),
 		peerReachable:   d("logdb_raft_peer_reachable", "1 if this node heard from (leader) or holds a connection to (follower) the member recently.", "peer"),
+		loopBusy:        d("logdb_raft_loop_busy_seconds", "How long the raft Ready loop has been in its current step (0 while it waits): above an election timeout the node is stalled."),
+		peerQueued:      d("logdb_raft_peer_queued_messages", "Raft messages queued for the peer's connection.", "peer"),
+		peerWriteAge:    d("logdb_raft_peer_last_write_age_seconds", "Time since the last successful write to the peer (-1: never).", "peer"),
+		peerReadAge:     d("logdb_raft_peer_last_read_age_seconds", "Time since the last message read from the peer (-1: never).", "peer"),
 		connections:     d("logdb_sql_connections", "SQL sessions on this node, by pg_stat_activity state.", "state"),
 		subscribers:     d("logdb_changefeed_subscribers", "Changefeed subscriptions open on this node (SUBSCRIBE streams and cursors, replication streams)."),
 		replConns:       d("logdb_replication_connections", "Replication connections streaming from this node (START_REPLICATION: pg_stat_replication's rows)."),
@@ -209,6 +214,22 @@ func (c *nodeCollector) Collect(ch chan<- prometheus.Metric) {
 		if m.ID != st.ID {
 			gauge(c.peerReachable, boolFloat(m.Reachable), strconv.FormatUint(m.ID, 10))
 		}
+	}
+
+	busy, _ := c.node.LoopBusy()
+	gauge(c.loopBusy, busy.Seconds())
+	now := time.Now()
+	age := func(t time.Time) float64 {
+		if t.IsZero() {
+			return -1
+		}
+		return now.Sub(t).Seconds()
+	}
+	for id, ps := range c.node.PeerStats() {
+		peer := strconv.FormatUint(id, 10)
+		gauge(c.peerQueued, float64(ps.Queued), peer)
+		gauge(c.peerWriteAge, age(ps.LastWrite), peer)
+		gauge(c.peerReadAge, age(ps.LastRead), peer)
 	}
 
 	for state, n := range c.engine.ActivityCounts() {

@@ -290,16 +290,26 @@ func proposeError(ctx context.Context, err error, timeout time.Duration) error {
 			Cause:   err}
 	case errors.Is(err, raftlog.ErrProposalDropped):
 		return &pgerror.Error{Code: pgerror.SerializationFailure,
-			Message: "could not commit: no raft leader is available (election in progress); nothing was written",
+			Message: "could not commit: this node knows no raft leader (no quorum reachable, or an election in progress); nothing was written",
+			Hint:    "Retry the transaction.", Cause: err}
+	case errors.Is(err, raftlog.ErrFenced):
+		return &pgerror.Error{Code: pgerror.SerializationFailure,
+			Message: "could not commit: the raft leader changed before the commit reached a quorum, and it can no longer commit; nothing was written",
 			Hint:    "Retry the transaction.", Cause: err}
 	case errors.Is(err, raftlog.ErrOutcomeUnknown):
 		return &pgerror.Error{Code: pgerror.StatementCompletionUnknown,
 			Message: "the raft leader changed while the commit was in flight; it may or may not have committed",
 			Hint:    "Check whether the transaction's effects are present before retrying.", Cause: err}
 	case errors.Is(err, context.DeadlineExceeded):
-		return &pgerror.Error{Code: pgerror.StatementCompletionUnknown,
+		e := &pgerror.Error{Code: pgerror.StatementCompletionUnknown,
 			Message: fmt.Sprintf("no answer from the raft log within %s (no quorum reachable?); the commit may or may not have happened", timeout),
 			Hint:    "Check whether the transaction's effects are present before retrying.", Cause: err}
+		var pe *raftlog.PendingError
+		if errors.As(err, &pe) && pe.Term != 0 {
+			e.Detail = fmt.Sprintf("The commit was proposed in raft term %d; a copy of it appended in any later term is discarded on every node.", pe.Term)
+			e.Hint = fmt.Sprintf("Its outcome is final once logdb_cluster shows a term above %d on the node you ask: a linearizable read there sees its effects if and only if it committed. Check then, before retrying.", pe.Term)
+		}
+		return e
 	}
 	return &pgerror.Error{Code: pgerror.StatementCompletionUnknown,
 		Message: "the commit may or may not have happened: " + err.Error(), Cause: err}
