@@ -27,7 +27,10 @@ func (s *Session) catalogSchema(t *txnState) *pgcatalog.Schema {
 	if cat == nil {
 		cat = newCatalogWithRoles()
 	}
-	if s.schemaCache != nil && s.schemaCat == cat && s.schemaSettingsGen == s.set.gen {
+	// A transaction that runs DDL changes its catalog copy in place, so its
+	// schema is built afresh each time (the cache would show its first).
+	pendingDDL := t != nil && t.ddl != nil
+	if s.schemaCache != nil && s.schemaCat == cat && s.schemaSettingsGen == s.set.gen && !pendingDDL {
 		s.schemaCache.ReplicationSlots = s.replicationSlots(t) // slots change without the catalog
 		return s.schemaCache
 	}

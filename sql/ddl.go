@@ -2,6 +2,7 @@ package sql
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
@@ -230,7 +231,7 @@ func columnFromDef(ec *execCtx, d *ddl, t *tableDesc, cd *pg_query.ColumnDef, p 
 		if ok {
 			c.Type = st
 		}
-		seqName := t.Name + "_" + c.Name + "_seq"
+		seqName := chooseRelName(d, "seq", t.Name, c.Name)
 		sq, err := newSequence(d, seqName, c.Type)
 		if err != nil {
 			return nil, nil, err
@@ -242,7 +243,7 @@ func columnFromDef(ec *execCtx, d *ddl, t *tableDesc, cd *pg_query.ColumnDef, p 
 		if err := d.putSeq(sq); err != nil {
 			return nil, nil, err
 		}
-		c.Default = "nextval('" + seqName + "'::regclass)"
+		c.Default = "nextval('" + strings.ReplaceAll(quoteIdent(seqName), "'", "''") + "'::regclass)"
 		c.NotNull = true
 	}
 	return c, rest, nil
@@ -386,7 +387,7 @@ func addConstraint(ec *execCtx, d *ddl, t *tableDesc, con *pg_query.Constraint, 
 		}
 		name := con.Conname
 		if name == "" {
-			name = t.Name + "_pkey"
+			name = chooseRelName(d, "pkey", t.Name)
 		}
 		if d.cat.relationExists(name) {
 			return pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", name)
@@ -413,7 +414,7 @@ func addConstraint(ec *execCtx, d *ddl, t *tableDesc, con *pg_query.Constraint, 
 		}
 		name := con.Conname
 		if name == "" {
-			name = t.Name + "_" + strings.Join(keys, "_") + "_key"
+			name = chooseRelName(d, "key", t.Name, strings.Join(keys, "_"))
 		}
 		return addIndex(ec, d, t, name, ids, true, true, existing)
 	case pg_query.ConstrType_CONSTR_CHECK:
@@ -603,14 +604,7 @@ func createIndex(ec *execCtx, d *ddl, is *pg_query.IndexStmt, w ResultWriter) er
 	}
 	name := is.Idxname
 	if name == "" {
-		base := t.Name + "_" + strings.Join(names, "_") + "_idx"
-		if is.Unique {
-			base = t.Name + "_" + strings.Join(names, "_") + "_key"
-		}
-		name = base
-		for i := 1; d.cat.relationExists(name); i++ {
-			name = base + itoa(i)
-		}
+		name = chooseRelName(d, "idx", t.Name, strings.Join(names, "_")) // "key" is for constraints
 	}
 	if d.cat.relationExists(name) {
 		if is.IfNotExists {
@@ -772,3 +766,50 @@ func truncateTables(ec *execCtx, d *ddl, ts *pg_query.TruncateStmt) error {
 }
 
 var _ = kv.CatalogSpace
+
+// chooseRelName picks the name PostgreSQL's ChooseRelationName would for
+// an index, constraint or sequence that was given none: the names and the
+// label joined by "_" (t_a_key, t_id_seq, t_pkey), the longer of the
+// names shortened until it fits in 63 bytes, and a number after the label
+// (t_a_key1, t_a_key2, …) until no relation has the name.
+func chooseRelName(d *ddl, label string, names ...string) string {
+	for pass := 0; ; pass++ {
+		l := label
+		if pass > 0 {
+			l += itoa(pass)
+		}
+		name := makeObjectName(l, names...)
+		if !d.cat.relationExists(name) {
+			return name
+		}
+	}
+}
+
+// makeObjectName is PostgreSQL's makeObjectName: names_label, with the
+// longest name trimmed (at a character boundary) while the whole is over
+// 63 bytes.
+func makeObjectName(label string, names ...string) string {
+	parts := append([]string(nil), names...)
+	total := func() int {
+		n := len(label)
+		for _, p := range parts {
+			n += len(p) + 1
+		}
+		return n
+	}
+	for total() > 63 {
+		longest := 0
+		for i := range parts {
+			if len(parts[i]) > len(parts[longest]) {
+				longest = i
+			}
+		}
+		p := parts[longest]
+		cut := len(p) - 1
+		for cut > 0 && !utf8.RuneStart(p[cut]) {
+			cut--
+		}
+		parts[longest] = p[:cut]
+	}
+	return strings.Join(append(parts, label), "_")
+}

@@ -43,6 +43,12 @@ func (p *planner) parseLiteral(t types.T, s string) (types.Datum, error) {
 	if types.InputReadsContext(t) {
 		p.readsContext = true
 	}
+	if t.OID == types.RegclassOID && p.s != nil {
+		// a relation name, quoted and schema-qualified as SQL writes it
+		// (pg_total_relation_size('"Users"'))
+		oid, err := p.resolveRegclass(s)
+		return int64(oid), err
+	}
 	return types.ParseTextCtx(p.s.inputCtx(p.tx), t, s)
 }
 
@@ -96,6 +102,15 @@ func (p *planner) coerce(e expr, to types.T, cc types.CastContext) (expr, error)
 	}
 	if from.OID == types.Int2VectorOID && to.OID == types.Int2ArrayOID || from.OID == types.OidVectorOID && to.OID == types.OidArrayOID {
 		return &relabelExpr{e: e, t: to}, nil
+	}
+	if _, toArray := types.ElemOf(to); toArray && (from.OID == types.Int2VectorOID || from.OID == types.OidVectorOID) {
+		// int2vector::int[], oidvector::regtype[] (pgcli, pg_dump): the
+		// vector is its element type's array, then an array cast
+		arr := types.T{OID: types.Int2ArrayOID, Mod: -1}
+		if from.OID == types.OidVectorOID {
+			arr.OID = types.OidArrayOID
+		}
+		return p.coerce(&relabelExpr{e: e, t: arr}, to, cc)
 	}
 	if !canCast(from, to, cc) {
 		return nil, pgerror.New(pgerror.DatatypeMismatch, "cannot cast type %s to %s", types.FormatType(from), types.FormatType(to))

@@ -107,7 +107,7 @@ func sessionStmtCols(ps *prepStmt) []resultCol {
 		}
 		name := strings.ToLower(vs.Name)
 		if d, err := lookupSetting(name); err == nil {
-			name = strings.ToLower(d.name)
+			name = d.name // as PostgreSQL names the column: SHOW timezone is "TimeZone"
 		}
 		return []resultCol{{name: name, t: textT}}
 	}
@@ -263,10 +263,35 @@ func setArgs(vs *pg_query.VariableSetStmt) []string {
 				parts = append(parts, map[bool]string{true: "on", false: "off"}[c.GetBoolval().Boolval])
 			}
 		case a.GetTypeCast() != nil:
-			// SET TIME ZONE INTERVAL '+02:00' HOUR TO MINUTE
-			if c := a.GetTypeCast().Arg.GetAConst(); c != nil && c.GetSval() != nil {
-				parts = append(parts, c.GetSval().Sval)
+			// SET TIME ZONE INTERVAL '+02:00' HOUR TO MINUTE: a zone that
+			// many hours east of UTC, shown as PostgreSQL shows it
+			tc := a.GetTypeCast()
+			c := tc.Arg.GetAConst()
+			if c == nil || c.GetSval() == nil {
+				return pgerror.New(pgerror.InvalidParameterValue, "invalid value for parameter \"%s\"", vs.Name)
 			}
+			t, err := (&planner{s: s}).typeFromNode(tc.TypeName)
+			if err != nil {
+				return err
+			}
+			if name != "timezone" || t.OID != types.IntervalOID {
+				parts = append(parts, c.GetSval().Sval)
+				break
+			}
+			v, err := types.ParseText(t, c.GetSval().Sval)
+			if err != nil {
+				return err
+			}
+			iv := v.(types.Interval)
+			if iv.Months != 0 || iv.Days != 0 {
+				e := pgerror.New(pgerror.InvalidParameterValue, "invalid value for parameter \"TimeZone\": \"INTERVAL '%s'\"", c.GetSval().Sval)
+				e.Detail = "Cannot specify months in time zone interval."
+				if iv.Months == 0 {
+					e.Detail = "Cannot specify days in time zone interval."
+				}
+				return e
+			}
+			parts = append(parts, types.OffsetZoneSetting(int(iv.Micros/1e6)))
 		default:
 			parts = append(parts, strings.Join(nodeStrings([]*pg_query.Node{a}), ""))
 		}

@@ -1,6 +1,7 @@
 package sql
 
 import (
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -234,6 +235,9 @@ func parseDateStyle(cur, v string) (string, types.DateOrder, error) {
 var dateOrders = map[string]types.DateOrder{"MDY": types.DateOrderMDY, "DMY": types.DateOrderDMY, "YMD": types.DateOrderYMD}
 
 func checkTimeZone(v string) (string, error) {
+	if east, ok := zoneHours(v); ok {
+		return types.OffsetZoneSetting(east), nil
+	}
 	if _, err := loadLocation(v); err != nil {
 		return "", err
 	}
@@ -243,9 +247,20 @@ func checkTimeZone(v string) (string, error) {
 	return v, nil
 }
 
-// loadLocation resolves a TimeZone value: IANA names, UTC, and numeric
-// offsets (PostgreSQL's POSIX sign: "+5" is five hours *east*, as SET
-// TIME ZONE 5 is).
+// zoneHours reads a TimeZone value that is a bare number of hours, east
+// of UTC (SQL's sign, as PostgreSQL's check_timezone reads SET TIME ZONE
+// 5.5), as seconds east.
+func zoneHours(v string) (int, bool) {
+	f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+	if err != nil || math.IsNaN(f) || math.Abs(f) > 24 {
+		return 0, false
+	}
+	return int(math.Round(f * 3600)), true
+}
+
+// loadLocation resolves a TimeZone value: a number of hours east of UTC
+// (zoneHours), or what types.LoadLocation reads (IANA names, UTC, POSIX
+// strings such as '+02:00', which is two hours WEST, and '<+02>-02').
 func loadLocation(v string) (*time.Location, error) {
 	s := strings.TrimSpace(v)
 	if strings.EqualFold(s, "utc") || strings.EqualFold(s, "gmt") || strings.EqualFold(s, "z") || strings.EqualFold(s, "zulu") || s == "" {
@@ -254,14 +269,10 @@ func loadLocation(v string) (*time.Location, error) {
 	if strings.EqualFold(s, "local") {
 		return time.Local, nil
 	}
-	if f, err := strconv.ParseFloat(s, 64); err == nil {
-		return time.FixedZone(s, int(f*3600)), nil
+	if east, ok := zoneHours(s); ok {
+		return time.FixedZone(types.OffsetZoneName(east), east), nil
 	}
-	loc, err := time.LoadLocation(s)
-	if err != nil {
-		return nil, pgerror.New(pgerror.InvalidParameterValue, "invalid value for parameter \"TimeZone\": %q", v)
-	}
-	return loc, nil
+	return types.LoadLocation(s)
 }
 
 // settings holds one session's values (by lower-case name).

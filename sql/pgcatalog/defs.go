@@ -52,6 +52,8 @@ var relationDefs = []relationDef{
 		"setdatabase:oid setrole:oid setconfig:_text"},
 	{"pg_catalog", "pg_default_acl", 826, 'r',
 		"oid:oid defaclrole:oid defaclnamespace:oid defaclobjtype:char defaclacl:_aclitem"},
+	{"pg_catalog", "pg_parameter_acl", 6243, 'r',
+		"oid:oid parname:text paracl:_aclitem"},
 	{"pg_catalog", "pg_depend", 2608, 'r',
 		"classid:oid objid:oid objsubid:int4 refclassid:oid refobjid:oid refobjsubid:int4 deptype:char"},
 	{"pg_catalog", "pg_description", 2609, 'r',

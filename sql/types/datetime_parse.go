@@ -1,6 +1,7 @@
 package types
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -263,12 +264,15 @@ func loadZoneUncached(name string) (*time.Location, error) {
 	return time.LoadLocation(strings.Join(parts, "/"))
 }
 
-// LoadLocation resolves a TimeZone setting value: an IANA name, UTC/GMT, or a
-// POSIX-style numeric offset such as "+05:30" or "-8" (hours west, as PostgreSQL
-// reads SET TIME ZONE -8 as UTC-8).
+// LoadLocation resolves a time zone name as PostgreSQL's pg_tzset does
+// (AT TIME ZONE 'x', timezone('x', t), and TimeZone values that are not
+// a bare number): an IANA name, UTC/GMT, or a POSIX TZ string without
+// daylight rules, [std]offset, whose offset counts hours WEST of
+// Greenwich: '+02:00' and 'UTC+3' are two and three hours behind UTC,
+// '<+02>-02' two hours ahead.
 func LoadLocation(name string) (*time.Location, error) {
-	if off, ok := parseOffset(name); ok {
-		return time.FixedZone("", off), nil
+	if loc, ok := posixZone(name); ok {
+		return loc, nil
 	}
 	loc, err := loadZone(name)
 	if err != nil {
@@ -302,6 +306,87 @@ func allDigits(s string) bool {
 		}
 	}
 	return true
+}
+
+// posixZone parses a POSIX TZ string with no daylight-saving part:
+// std (three or more letters, or <…> quoted) optionally, then an offset
+// [+-]h[h][:mm[:ss]] in hours west of UTC.
+func posixZone(s string) (*time.Location, bool) {
+	std, rest := "", s
+	switch {
+	case strings.HasPrefix(rest, "<"):
+		end := strings.IndexByte(rest, '>')
+		if end < 0 {
+			return nil, false
+		}
+		std, rest = rest[1:end], rest[end+1:]
+	default:
+		i := 0
+		for i < len(rest) && (rest[i] >= 'a' && rest[i] <= 'z' || rest[i] >= 'A' && rest[i] <= 'Z') {
+			i++
+		}
+		if i > 0 && i < 3 {
+			return nil, false
+		}
+		std, rest = rest[:i], rest[i:]
+	}
+	if rest == "" {
+		return nil, false
+	}
+	sign := 1
+	switch rest[0] {
+	case '+':
+		rest = rest[1:]
+	case '-':
+		sign, rest = -1, rest[1:]
+	}
+	var f [3]int
+	parts := strings.Split(rest, ":")
+	if len(parts) > 3 {
+		return nil, false
+	}
+	for i, p := range parts {
+		if p == "" || len(p) > 2 || !allDigits(p) {
+			return nil, false
+		}
+		f[i], _ = strconv.Atoi(p)
+	}
+	if f[0] > 24 || f[1] > 59 || f[2] > 59 {
+		return nil, false
+	}
+	west := sign * (f[0]*3600 + f[1]*60 + f[2])
+	if std == "" {
+		std = OffsetZoneName(-west)
+	}
+	return time.FixedZone(std, -west), true
+}
+
+// OffsetZoneName is the abbreviation PostgreSQL gives a zone east of UTC by
+// east seconds: +02, -08, +05:30.
+func OffsetZoneName(east int) string {
+	sign := '+'
+	if east < 0 {
+		sign, east = '-', -east
+	}
+	h, m, s := east/3600, east/60%60, east%60
+	switch {
+	case s != 0:
+		return fmt.Sprintf("%c%02d:%02d:%02d", sign, h, m, s)
+	case m != 0:
+		return fmt.Sprintf("%c%02d:%02d", sign, h, m)
+	}
+	return fmt.Sprintf("%c%02d", sign, h)
+}
+
+// OffsetZoneSetting is the TimeZone value PostgreSQL shows for a zone
+// given as a number of hours or an interval (SET TIME ZONE 2, SET TIME
+// ZONE INTERVAL '+02:00' HOUR TO MINUTE): '<+02>-02', the POSIX string of
+// a zone east seconds east of UTC.
+func OffsetZoneSetting(east int) string {
+	if east < 0 {
+		return "<" + OffsetZoneName(east) + ">+" + OffsetZoneName(-east)[1:]
+	}
+	return "<" + OffsetZoneName(east) + ">-" + OffsetZoneName(east)[1:] // UTC: <+00>-00
 }
 
 func parseOffset(z string) (int, bool) {

@@ -554,6 +554,30 @@ func init() {
 		}
 		return wallIn(a[1].(time.Time), loc), nil
 	})
+	// AT TIME ZONE INTERVAL '+02:00': a zone that many hours east of UTC
+	// (no months or days, as PostgreSQL requires)
+	intervalZone := func(d Datum) (*time.Location, error) {
+		iv := d.(Interval)
+		if iv.Months != 0 || iv.Days != 0 {
+			return nil, pgerror.New(pgerror.InvalidParameterValue, "interval time zone \"%s\" must not include months or days", TextString(T{OID: IntervalOID, Mod: -1}, iv))
+		}
+		east := int(iv.Micros / 1e6)
+		return time.FixedZone(OffsetZoneName(east), east), nil
+	}
+	def("timezone", TimestampOID, oids(IntervalOID, TimestamptzOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+		loc, err := intervalZone(a[0])
+		if err != nil {
+			return nil, err
+		}
+		return wallUTC(a[1].(time.Time).In(loc)), nil
+	})
+	def("timezone", TimestamptzOID, oids(IntervalOID, TimestampOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+		loc, err := intervalZone(a[0])
+		if err != nil {
+			return nil, err
+		}
+		return wallIn(a[1].(time.Time), loc), nil
+	})
 	def("isfinite", BoolOID, oids(TimestamptzOID), func(_ *EvalContext, a []Datum) (Datum, error) { return isInfTime(a[0].(time.Time)) == 0, nil })
 	def("isfinite", BoolOID, oids(DateOID), func(_ *EvalContext, a []Datum) (Datum, error) {
 		return a[0].(Date) != DateInfinity && a[0].(Date) != DateNegInfinity, nil

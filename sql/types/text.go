@@ -60,7 +60,12 @@ func ParseTextCtx(ctx *EvalContext, t T, s string) (Datum, error) {
 			return v, nil
 		}
 		name := strings.TrimSpace(s)
-		if i := strings.LastIndexByte(name, '.'); i >= 0 && !strings.Contains(name, "(") {
+		if strings.HasPrefix(name, `"`) || strings.Contains(name, `."`) {
+			// '"pg_catalog"."int4"', '"int4"': quoted identifiers
+			if name = lastQuotedIdent(name); name == "" {
+				return nil, pgerror.New(pgerror.InvalidTextRepresentation, "invalid type name \"%s\"", s)
+			}
+		} else if i := strings.LastIndexByte(name, '.'); i >= 0 && !strings.Contains(name, "(") {
 			name = name[i+1:]
 		}
 		typ, err := typeFromSQLText(name)
@@ -144,6 +149,33 @@ func ParseTextCtx(ctx *EvalContext, t T, s string) (Datum, error) {
 		return parseArray(ctx, e, s)
 	}
 	return nil, pgerror.New(pgerror.FeatureNotSupported, "input of type %s is not supported", FormatType(t))
+}
+
+// lastQuotedIdent is the last part of a dotted name whose parts may be
+// quoted ("a"."b", "x""y"), as written after the last dot, the quotes
+// removed ("" when it does not parse). What follows the identifier
+// (array brackets, a typmod) is kept.
+func lastQuotedIdent(s string) string {
+	var cur strings.Builder
+	quoted := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"' && quoted && i+1 < len(s) && s[i+1] == '"':
+			cur.WriteByte('"')
+			i++
+		case c == '"':
+			quoted = !quoted
+		case c == '.' && !quoted:
+			cur.Reset()
+		default:
+			cur.WriteByte(c)
+		}
+	}
+	if quoted {
+		return ""
+	}
+	return cur.String()
 }
 
 func typeFromSQLText(name string) (T, error) {

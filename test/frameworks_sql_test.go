@@ -1,0 +1,74 @@
+package test
+
+import (
+	"testing"
+	"time"
+)
+
+// TestFrameworkSQLMatchesPostgres runs what frameworks send at connect and
+// migrate time (issue 15) on logdb and on PostgreSQL 15 and compares the
+// answers, errors included: Sequelize's numeric time zones, TypeORM's
+// quoted regtype names, a serial on a PascalCase table, constraint and
+// index names made unique (sync({alter:true}) adds a unique constraint
+// twice), relation sizes of quoted names, and a catalog read after DDL in
+// the same query string.
+func TestFrameworkSQLMatchesPostgres(t *testing.T) {
+	requireLogdb(t)
+	t.Parallel()
+	ctx := testCtx(t, 120*time.Second)
+	pg := mustStartPostgres(t)
+	pc := pg.connect(t)
+	lc := mustConnect(t, mustStartNode(t, t.TempDir()))
+	for _, q := range []string{
+		// time zones: POSIX strings count hours west, numbers and
+		// intervals hours east (Sequelize: SET TIME ZONE INTERVAL '+00:00'
+		// HOUR TO MINUTE)
+		"SET TIME ZONE INTERVAL '+00:00' HOUR TO MINUTE",
+		"SHOW timezone",
+		"SET TIME ZONE INTERVAL '+05:30' HOUR TO MINUTE; SELECT '2024-01-01 00:00:00+00'::timestamptz::text",
+		"SET TIME ZONE INTERVAL '-08:00' HOUR TO MINUTE; SHOW timezone",
+		"SET TIME ZONE INTERVAL '1 day'",
+		"SET TIME ZONE 2; SHOW timezone",
+		"SET TIME ZONE 5.5; SELECT '2024-01-01 00:00:00+00'::timestamptz::text",
+		"SET timezone = '+02:00'; SHOW timezone; SELECT '2024-01-01 00:00:00+00'::timestamptz::text",
+		"SET timezone = 'UTC+3'; SELECT '2024-01-01 00:00:00+00'::timestamptz::text",
+		"SET timezone = '<+02>-02'; SELECT '2024-01-01 00:00:00+00'::timestamptz::text",
+		"SET timezone = 'no/such_zone'",
+		"SET TIME ZONE 'UTC'",
+		"SELECT '2024-01-01 00:00+00'::timestamptz AT TIME ZONE '+02:00', '2024-01-01 00:00+00'::timestamptz AT TIME ZONE 'UTC+3', '2024-01-01 00:00+00'::timestamptz AT TIME ZONE INTERVAL '+02:00'",
+		// regtype input of quoted and schema-qualified names (TypeORM)
+		`SELECT '"pg_catalog"."int4"'::regtype, 'pg_catalog.int4'::regtype, 'integer'::regtype, '"int4"'::regtype, 'character varying'::regtype`,
+		`SELECT '"nosuchtype"'::regtype`,
+		// serial on a quoted name (Sequelize's PascalCase models)
+		`CREATE TABLE "FwUsers" (id serial PRIMARY KEY, "firstName" text)`,
+		`INSERT INTO "FwUsers" ("firstName") VALUES ('a'), ('b') RETURNING id`,
+		`SELECT column_default FROM information_schema.columns WHERE table_name = 'FwUsers' AND column_name = 'id'`,
+		`SELECT pg_get_serial_sequence('"FwUsers"', 'id')`,
+		// names chosen as PostgreSQL chooses them
+		"CREATE TABLE fw_u (a int, b int, CONSTRAINT fw_u_a_key UNIQUE (a))",
+		"ALTER TABLE fw_u ADD UNIQUE (a)",
+		"ALTER TABLE fw_u ADD UNIQUE (a)",
+		"CREATE INDEX ON fw_u (b); CREATE INDEX ON fw_u (b); CREATE UNIQUE INDEX ON fw_u (b)",
+		"SELECT relname FROM pg_class WHERE relname LIKE 'fw_u%' ORDER BY relname",
+		"SELECT conname FROM pg_constraint WHERE conrelid = 'fw_u'::regclass ORDER BY conname",
+		"CREATE TABLE fw_averyveryveryveryveryveryveryveryveryverylongtablenamexxxx (averyveryveryveryverylongcolumnname serial PRIMARY KEY, x int UNIQUE)",
+		"SELECT relname FROM pg_class WHERE relname LIKE 'fw_avery%' ORDER BY relname",
+		// relation sizes take the name as regclass text
+		`SELECT pg_total_relation_size('"FwUsers"') > 0, pg_relation_size('public."FwUsers"') >= 0, pg_table_size('fw_u') >= 0`,
+		`SELECT pg_relation_size('"nosuch"')`,
+		// a catalog read, DDL, and a catalog read again, in one string
+		"SELECT count(*) FROM pg_class WHERE relname = 'fw_late'; CREATE TABLE fw_late (a int); SELECT count(*) FROM pg_class WHERE relname = 'fw_late'",
+		"SELECT count(*) FROM pg_parameter_acl",
+	} {
+		want, got := answerOf(ctx, pc, q), answerOf(ctx, lc, q)
+		if got != want {
+			t.Errorf("%s\n  logdb:      %q\n  PostgreSQL: %q", q, got, want)
+		}
+	}
+	// int2vector and oidvector cast to arrays: the same elements
+	// (PostgreSQL also shows the lower bound 0: [0:1]={1,2}).
+	q := "SELECT '1 2'::int2vector::int[], '23 25'::oidvector::regtype[], '23 25'::oidvector::oid[]"
+	if got := answerOf(ctx, lc, q); got != "{1,2}|{integer,text}|{23,25}" {
+		t.Errorf("%s: %q", q, got)
+	}
+}
