@@ -494,7 +494,11 @@ func alterRoleSet(ec *execCtx, d *ddl, as *pg_query.AlterRoleSetStmt) error {
 		kept = append(kept, c)
 	}
 	if vs.Kind == pg_query.VariableSetKind_VAR_SET_VALUE {
-		val := strings.Join(setArgs(vs), ", ")
+		parts, err := ec.s.setArgs(vs)
+		if err != nil {
+			return err
+		}
+		val := strings.Join(parts, ", ")
 		// Checked now, as PostgreSQL does, so a bad value never stops logins.
 		if err := newSettings().set(key, val); err != nil {
 			return err

@@ -191,7 +191,11 @@ func (s *Session) execSet(vs *pg_query.VariableSetStmt) error {
 	name := strings.ToLower(vs.Name)
 	if name == "role" {
 		if vs.Kind == pg_query.VariableSetKind_VAR_SET_VALUE {
-			return s.setRole(strings.Join(setArgs(vs), ""))
+			parts, err := s.setArgs(vs)
+			if err != nil {
+				return err
+			}
+			return s.setRole(strings.Join(parts, ""))
 		}
 		return s.setRole("")
 	}
@@ -237,7 +241,10 @@ func (s *Session) execSet(vs *pg_query.VariableSetStmt) error {
 	case pg_query.VariableSetKind_VAR_SET_CURRENT:
 		return pgerror.Unsupported("SET ... FROM CURRENT")
 	}
-	parts := setArgs(vs)
+	parts, err := s.setArgs(vs)
+	if err != nil {
+		return err
+	}
 	val := strings.Join(parts, ", ")
 	if name == "timezone" && len(parts) == 1 && strings.EqualFold(parts[0], "local") {
 		val = "UTC"
@@ -246,7 +253,8 @@ func (s *Session) execSet(vs *pg_query.VariableSetStmt) error {
 }
 
 // setArgs is the text of SET's value list, item by item.
-func setArgs(vs *pg_query.VariableSetStmt) []string {
+func (s *Session) setArgs(vs *pg_query.VariableSetStmt) ([]string, error) {
+	name := strings.ToLower(vs.Name)
 	var parts []string
 	for _, a := range vs.Args {
 		switch {
@@ -268,11 +276,11 @@ func setArgs(vs *pg_query.VariableSetStmt) []string {
 			tc := a.GetTypeCast()
 			c := tc.Arg.GetAConst()
 			if c == nil || c.GetSval() == nil {
-				return pgerror.New(pgerror.InvalidParameterValue, "invalid value for parameter \"%s\"", vs.Name)
+				return nil, pgerror.New(pgerror.InvalidParameterValue, "invalid value for parameter \"%s\"", vs.Name)
 			}
 			t, err := (&planner{s: s}).typeFromNode(tc.TypeName)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			if name != "timezone" || t.OID != types.IntervalOID {
 				parts = append(parts, c.GetSval().Sval)
@@ -280,7 +288,7 @@ func setArgs(vs *pg_query.VariableSetStmt) []string {
 			}
 			v, err := types.ParseText(t, c.GetSval().Sval)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			iv := v.(types.Interval)
 			if iv.Months != 0 || iv.Days != 0 {
@@ -289,14 +297,14 @@ func setArgs(vs *pg_query.VariableSetStmt) []string {
 				if iv.Months == 0 {
 					e.Detail = "Cannot specify days in time zone interval."
 				}
-				return e
+				return nil, e
 			}
 			parts = append(parts, types.OffsetZoneSetting(int(iv.Micros/1e6)))
 		default:
 			parts = append(parts, strings.Join(nodeStrings([]*pg_query.Node{a}), ""))
 		}
 	}
-	return parts
+	return parts, nil
 }
 
 // setVar sets a parameter (SET, set_config). A LOCAL setting is undone
