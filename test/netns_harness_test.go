@@ -91,7 +91,9 @@ func mustStartNetnsCluster(t *testing.T, size int, extra ...string) *netnsCluste
 			}
 		}
 	}
-	c := newCluster(t, size, extra...)
+	// Addresses on the bridge are not loopback: without certificates the
+	// nodes must be told that plain text is intended.
+	c := newCluster(t, size, append([]string{"--insecure"}, extra...)...)
 	for id, n := range c.Nodes {
 		c.raft[id] = nc.ip[id] + ":7000"
 		n.Addr = nc.ip[id] + ":5432"
