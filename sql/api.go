@@ -9,8 +9,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"sync"
 	"strconv"
+	"sync"
 	"time"
 
 	"logdb/changefeed"
