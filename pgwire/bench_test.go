@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/binary"
 	"io"
+	"logdb/sql/pgerror"
 	"net"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgproto3"
 
@@ -135,9 +137,10 @@ var (
 	benchRow      = [][]byte{int8Param(42)}
 )
 
-func (s *benchSession) ParameterStatus() [][2]string   { return nil }
-func (s *benchSession) ChangedParameters() [][2]string { return nil }
-func (s *benchSession) TxStatus() byte                 { return 'I' }
+func (s *benchSession) ParameterStatus() [][2]string                 { return nil }
+func (s *benchSession) ChangedParameters() [][2]string               { return nil }
+func (s *benchSession) TxStatus() byte                               { return 'I' }
+func (s *benchSession) IdleTimeout() (time.Duration, *pgerror.Error) { return 0, nil }
 func (s *benchSession) SimpleQuery(ctx context.Context, q string, w sql.ResultWriter) error {
 	w.Columns(benchPrepared.Columns)
 	w.Row(benchRow)

@@ -122,13 +122,24 @@ func (c *conn) loop() {
 	for !c.quit {
 		if c.boundary {
 			if doomed := c.enterIdle(); doomed != nil {
-				if doomed != errClientGone {
+				var pe *pgerror.Error
+				switch {
+				case errors.As(doomed, &pe): // an idle timeout that came as a batch arrived
+					c.fatal(pe)
+				case doomed != errClientGone:
 					c.fatal(adminShutdownError())
 				}
 				return
 			}
 		}
+		var idle *time.Timer
+		if c.boundary {
+			idle = c.armIdleTimeout()
+		}
 		msg, err := c.be.Receive()
+		if idle != nil {
+			idle.Stop()
+		}
 		if err != nil && c.boundary && c.wokenToNotify() {
 			continue
 		}
@@ -191,7 +202,10 @@ func (c *conn) loop() {
 func (c *conn) receiveFailed(err error) {
 	var tooBig *pgproto3.ExceededMaxBodyLenErr
 	if sockErr := c.rd.socketError(); sockErr != nil {
-		if (c.srv.shuttingDown.Load() || c.doomedBy() == errAdminShutdown) && errors.Is(sockErr, os.ErrDeadlineExceeded) {
+		var pe *pgerror.Error
+		if errors.As(c.doomedBy(), &pe) && errors.Is(sockErr, os.ErrDeadlineExceeded) {
+			c.fatal(pe) // idle_session_timeout, idle_in_transaction_session_timeout
+		} else if (c.srv.shuttingDown.Load() || c.doomedBy() == errAdminShutdown) && errors.Is(sockErr, os.ErrDeadlineExceeded) {
 			c.fatal(adminShutdownError())
 		} else {
 			c.srv.log.Debug("connection lost", "pid", c.pid, "err", err)
@@ -204,6 +218,25 @@ func (c *conn) receiveFailed(err error) {
 		return
 	}
 	c.fatal(&pgerror.Error{Code: pgerror.ProtocolViolation, Message: "invalid frontend message: " + err.Error()})
+}
+
+// armIdleTimeout starts the session's idle timeout for the read of the
+// next batch (Session.IdleTimeout): when it fires while the connection
+// still waits, the connection is doomed with the timeout's FATAL error and
+// its read interrupted. The caller stops the timer once the read returns.
+func (c *conn) armIdleTimeout() *time.Timer {
+	d, e := c.sess.IdleTimeout()
+	if d <= 0 {
+		return nil
+	}
+	return time.AfterFunc(d, func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if c.state == stateIdle && c.terminal == nil {
+			c.terminal = e
+			c.interruptLocked()
+		}
+	})
 }
 
 // doomedBy is why the connection must end (terminal), nil if it need not.

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"logdb/sql"
 	"logdb/sql/pgerror"
@@ -277,7 +278,8 @@ func (s *fakeSession) ChangedParameters() [][2]string {
 	return c
 }
 
-func (s *fakeSession) TxStatus() byte { return s.tx }
+func (s *fakeSession) TxStatus() byte                               { return s.tx }
+func (s *fakeSession) IdleTimeout() (time.Duration, *pgerror.Error) { return 0, nil }
 
 func (s *fakeSession) fail(err error) error {
 	if s.tx == 'T' {

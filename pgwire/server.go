@@ -7,12 +7,17 @@ import (
 	"crypto/tls"
 	"encoding/binary"
 	"errors"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgproto3"
+
+	"logdb/sql/pgerror"
 )
 
 // ErrServerClosed is returned by Serve after Shutdown or Close.
@@ -47,9 +52,15 @@ type Config struct {
 	// FATAL 53300 "sorry, too many clients already". Connections still in
 	// startup (or carrying a CancelRequest) are bounded too, by
 	// MaxConnections + StartupSlack: beyond that an accepted socket is
-	// closed at once, so clients cannot take every file descriptor. Zero
+	// told FATAL 53300 at once and closed, so clients cannot take every
+	// file descriptor (MaxRefusing bounds the sockets being told). Zero
 	// means no limit.
 	MaxConnections int
+	// MaxRefusing bounds the sockets over the limit that are being told
+	// FATAL 53300 (each holds its descriptor until the client closes, a
+	// second at most); beyond it they are closed without a word. Zero
+	// means DefaultMaxRefusing.
+	MaxRefusing int
 	// TLS, when set, answers an SSLRequest with 'S' and a TLS handshake
 	// (sslmode=require and stronger); nil answers 'N'. Clients that do not
 	// ask for TLS are still served in plain text.
@@ -90,6 +101,7 @@ type Server struct {
 	hba          atomic.Pointer[HBA]
 	sessions     atomic.Int32 // started sessions (MaxConnections)
 	refusedConns atomic.Uint64
+	refusing     atomic.Int64 // sockets being refused by refuseAtOnce
 	refusedLog   atomic.Int64 // unix nanos of the last "too many connections" log
 }
 
@@ -169,7 +181,7 @@ func (s *Server) Serve(ln net.Listener) error {
 		}
 		backoff = 0
 		if s.overConnectionLimit() {
-			nc.Close()
+			s.refuseAtOnce(nc)
 			continue
 		}
 		c := newConn(s, nc)
@@ -179,6 +191,50 @@ func (s *Server) Serve(ln net.Listener) error {
 		}
 		go c.serve()
 	}
+}
+
+// DefaultMaxRefusing is Config.MaxRefusing's default.
+const DefaultMaxRefusing = 1024
+
+// tooManyClients is FATAL 53300 "sorry, too many clients already" as one
+// ErrorResponse message, sent to sockets over the limit before anything is
+// read from them.
+var tooManyClients = func() []byte {
+	e := &pgproto3.ErrorResponse{Severity: "FATAL", SeverityUnlocalized: "FATAL", Code: pgerror.TooManyConnections,
+		Message: "sorry, too many clients already"}
+	b, _ := e.Encode(nil)
+	return b
+}()
+
+// refuseAtOnce answers a socket over the connection limit with FATAL 53300
+// without reading its startup packet, as a PostgreSQL over its limit
+// answers, then closes it: its write side first, so the client reads the
+// error rather than a reset, while what it sent is drained for at most a
+// second. At most Config.MaxRefusing sockets at a time are refused that
+// way (each holds a descriptor for that second); the rest are closed at
+// once.
+func (s *Server) refuseAtOnce(nc net.Conn) {
+	limit := int64(s.cfg.MaxRefusing)
+	if limit <= 0 {
+		limit = DefaultMaxRefusing
+	}
+	if s.refusing.Add(1) > limit {
+		s.refusing.Add(-1)
+		nc.Close()
+		return
+	}
+	go func() {
+		defer s.refusing.Add(-1)
+		defer nc.Close()
+		nc.SetDeadline(time.Now().Add(time.Second))
+		if _, err := nc.Write(tooManyClients); err != nil {
+			return
+		}
+		if tc, ok := nc.(*net.TCPConn); ok {
+			tc.CloseWrite()
+		}
+		io.Copy(io.Discard, io.LimitReader(nc, 64<<10))
+	}()
 }
 
 // overConnectionLimit says whether MaxConnections + StartupSlack sockets

@@ -2,8 +2,10 @@ package pgwire
 
 import (
 	"context"
+	"time"
 
 	"logdb/sql"
+	"logdb/sql/pgerror"
 )
 
 // Engine hands out one Session per connection. *sql.Engine satisfies it
@@ -36,6 +38,11 @@ type Session interface {
 	// TxStatus is the ReadyForQuery status byte: 'I', 'T' or 'E'. It is the
 	// only place the transaction status lives.
 	TxStatus() byte
+	// IdleTimeout is how long the connection may wait for the next
+	// message in the session's current state (idle_session_timeout,
+	// idle_in_transaction_session_timeout; 0: no limit) and the FATAL
+	// error it then ends with.
+	IdleTimeout() (time.Duration, *pgerror.Error)
 
 	SimpleQuery(ctx context.Context, query string, w sql.ResultWriter) error
 

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"strconv"
 	"sync"
 	"time"
 
@@ -241,6 +242,21 @@ func (s *Session) TxStatus() byte {
 		return 'E'
 	}
 	return 'I'
+}
+
+// IdleTimeout is how long the connection may wait for the client's next
+// message before it is ended, and the FATAL error it is ended with:
+// idle_in_transaction_session_timeout inside a transaction block (25P03),
+// idle_session_timeout outside one (57P05); 0 when the setting is 0.
+func (s *Session) IdleTimeout() (time.Duration, *pgerror.Error) {
+	if s.TxStatus() == 'I' {
+		ms, _ := strconv.ParseInt(s.set.vals["idle_session_timeout"], 10, 64)
+		return time.Duration(ms) * time.Millisecond, &pgerror.Error{Code: pgerror.IdleSessionTimeout, Severity: "FATAL",
+			Message: "terminating connection due to idle-session timeout"}
+	}
+	ms, _ := strconv.ParseInt(s.set.vals["idle_in_transaction_session_timeout"], 10, 64)
+	return time.Duration(ms) * time.Millisecond, &pgerror.Error{Code: pgerror.IdleInTransactionTimeout, Severity: "FATAL",
+		Message: "terminating connection due to idle-in-transaction timeout"}
 }
 
 // SimpleQuery runs a simple-protocol query string: its statements run in

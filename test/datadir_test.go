@@ -4,15 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // TestDataDirInUse: a second `logdb start` on a data directory a running
@@ -133,12 +136,29 @@ func TestMaxConnections(t *testing.T) {
 		}
 		idle = append(idle, c)
 	}
-	closed := 0
+	// They get FATAL 53300 (an ErrorResponse, 'E') and are closed, without
+	// the server waiting for their startup packets.
+	var mu sync.Mutex
+	var readers sync.WaitGroup
+	closed, told := 0, 0
 	for _, c := range idle {
-		c.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
-		if _, err := c.Read(make([]byte, 1)); err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+		readers.Go(func() {
+			c.SetReadDeadline(time.Now().Add(3 * time.Second))
+			b, err := io.ReadAll(c)
+			if err != nil && errors.Is(err, os.ErrDeadlineExceeded) {
+				return // a session slot's socket, waiting for its startup
+			}
+			mu.Lock()
+			defer mu.Unlock()
 			closed++
-		}
+			if len(b) > 0 && b[0] == 'E' && strings.Contains(string(b), "53300") {
+				told++
+			}
+		})
+	}
+	readers.Wait()
+	if told == 0 {
+		t.Error("no socket over the limit was told FATAL 53300")
 	}
 	if closed < 300-5-64-5 {
 		t.Errorf("only %d of 300 idle sockets were closed by the server", closed)
@@ -203,4 +223,73 @@ func TestFileLimitCapsConnections(t *testing.T) {
 		mustExec(t, ctx, c, "INSERT INTO fds VALUES ($1)", i)
 	}
 	checkQuery(t, ctx, conns[79], "80", "SELECT count(*) FROM fds")
+}
+
+// TestConnectionStorm (issue 12): 2,000 concurrent connection attempts by
+// a role that is not a superuser against --max-connections 50: the node
+// stays up, every attempt either gets a session or FATAL 53300, at most 47
+// get one (3 slots are kept for superusers), and a superuser can still
+// connect and write while the successful ones hold their sessions.
+func TestConnectionStorm(t *testing.T) {
+	requireLogdb(t)
+	t.Parallel()
+	ctx := testCtx(t, 120*time.Second)
+	n := mustStartNodeArgs(t, t.TempDir(), "--max-connections", "50")
+	admin := mustConnect(t, n)
+	mustExec(t, ctx, admin, "CREATE ROLE storm LOGIN")
+	mustExec(t, ctx, admin, "CREATE TABLE storm_t (id int PRIMARY KEY)")
+	admin.Close(ctx) // its slot is free for the storm
+
+	const attempts = 2000
+	var (
+		mu       sync.Mutex
+		held     []*pgx.Conn
+		refused  int
+		other    = map[string]int{}
+		start    = make(chan struct{})
+		finished sync.WaitGroup
+	)
+	for range attempts {
+		finished.Go(func() {
+			<-start
+			cfg := n.connConfig(nil)
+			cfg.User = "storm"
+			c, err := pgx.ConnectConfig(ctx, cfg)
+			mu.Lock()
+			defer mu.Unlock()
+			var pe *pgconn.PgError
+			switch {
+			case err == nil:
+				held = append(held, c)
+			case errors.As(err, &pe) && pe.Code == "53300":
+				refused++
+			default:
+				other[err.Error()]++
+			}
+		})
+	}
+	close(start)
+	finished.Wait()
+	defer func() {
+		for _, c := range held {
+			c.Close(context.Background())
+		}
+	}()
+	t.Logf("%d attempts: %d sessions, %d refused with 53300, other outcomes %v", attempts, len(held), refused, other)
+	if len(held) == 0 || len(held) > 47 {
+		t.Errorf("%d sessions for a non-superuser under --max-connections 50 (want 1..47)", len(held))
+	}
+	if len(held)+refused != attempts {
+		t.Errorf("%d attempts ended otherwise: %v", attempts-len(held)-refused, other)
+	}
+	// The node is up, a superuser gets a reserved slot and writes, and the
+	// storm's sessions work.
+	su := mustConnect(t, n)
+	mustExec(t, ctx, su, "INSERT INTO storm_t VALUES (1)")
+	for i, c := range held {
+		if _, err := c.Exec(ctx, "SELECT 1"); err != nil {
+			t.Fatalf("held session %d: %v", i, err)
+		}
+	}
+	checkQuery(t, ctx, su, "1", "SELECT count(*) FROM storm_t")
 }

@@ -86,6 +86,18 @@ const fdReserve = 256
 // connections (sessions and the ones still starting: pgwire.StartupSlack)
 // leave fdReserve descriptors of limit, logging when it does: a client must
 // never be able to take the descriptor the next WAL segment needs.
+// refusingBudget is how many sockets over the connection limit may be told
+// FATAL 53300 at a time (pgwire's MaxRefusing): what the open-file limit
+// leaves after the sessions, the startup slack and the node's own
+// reserve, at most 8,192; at least 64.
+func refusingBudget(maxConns int, limit uint64) int {
+	if limit == 0 {
+		return 8192
+	}
+	room := int64(limit) - fdReserve - pgwire.StartupSlack - int64(maxConns)
+	return int(min(max(room, 64), 8192))
+}
+
 func fitConnections(want int, limit uint64, logger *slog.Logger) int {
 	if limit == 0 {
 		return want

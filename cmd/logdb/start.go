@@ -34,7 +34,8 @@ func start(ctx context.Context, cfg startConfig) error {
 		return err
 	}
 	defer unlock()
-	maxConns := fitConnections(cfg.MaxConnections, raiseFileLimit(logger), logger) // lock.go
+	fileLimit := raiseFileLimit(logger)
+	maxConns := fitConnections(cfg.MaxConnections, fileLimit, logger) // lock.go
 
 	hashes := newHashReporter(cfg.NodeID, logger) // statehash.go
 	store, err := kv.Open(filepath.Join(cfg.DataDir, "state.db"), kv.Options{Logger: logger, CheckpointInterval: cfg.CheckpointInterval, Merge: sql.MergeRow,
@@ -132,7 +133,7 @@ func start(ctx context.Context, cfg startConfig) error {
 	if cfg.Insecure && cfg.CertsDir == "" && (!isLoopback(cfg.Listen) || cfg.RaftListen != "" && !isLoopback(cfg.RaftListen)) {
 		logger.Warn("--insecure: serving a non-loopback address without TLS; passwords and data travel in plain text")
 	}
-	srv := pgwire.NewServer(pgwire.Config{Engine: sqlEngine{engine}, Logger: logger, MaxConnections: maxConns, TLS: tlsConfig,
+	srv := pgwire.NewServer(pgwire.Config{Engine: sqlEngine{engine}, Logger: logger, MaxConnections: maxConns, MaxRefusing: refusingBudget(maxConns, fileLimit), TLS: tlsConfig,
 		Roles: engine, HBA: hba})
 	backends.srv.Store(srv)
 	serveErr := make(chan error, 1)

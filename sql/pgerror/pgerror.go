@@ -67,6 +67,8 @@ const (
 	CheckViolation               = "23514"
 	QueryCanceled                = "57014"
 	AdminShutdown                = "57P01"
+	IdleSessionTimeout           = "57P05"
+	IdleInTransactionTimeout     = "25P03"
 	CannotConnectNow             = "57P03"
 	ObjectNotInPrerequisiteState = "55000"
 	ObjectInUse                  = "55006"
