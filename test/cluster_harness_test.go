@@ -335,7 +335,7 @@ func (c *Cluster) mustConverge(ctx context.Context, query string) string {
 		time.Sleep(100 * time.Millisecond)
 	}
 	for id, s := range last {
-		c.t.Logf("node %d: %d lines", id, strings.Count(s, "\n")+1)
+		c.t.Logf("node %d: %d lines: %.200q; applied index %d", id, strings.Count(s, "\n")+1, s, c.applied(context.Background(), id))
 	}
 	c.t.Fatalf("nodes did not converge on %q (last error: %v)", query, lastErr)
 	return ""

@@ -64,6 +64,9 @@ var registerModel = porcupine.Model{
 
 // registerHistory collects operations from concurrent clients.
 type registerHistory struct {
+	// pause, if set, is held shared around each operation (the partition
+	// suite stops the clients while it compares the nodes).
+	pause *sync.RWMutex
 	start time.Time
 	mu    sync.Mutex
 	ops   []porcupine.Operation
@@ -177,6 +180,9 @@ func runRegisterClient(ctx context.Context, c *Cluster, h *registerHistory, cl, 
 			}
 		}
 		in := regInput{write: rng.IntN(2) == 0, key: rng.IntN(keys)}
+		if h.pause != nil {
+			h.pause.RLock()
+		}
 		call := time.Since(h.start).Nanoseconds()
 		octx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		var out regOutput
@@ -189,6 +195,9 @@ func runRegisterClient(ctx context.Context, c *Cluster, h *registerHistory, cl, 
 		}
 		cancel()
 		ret := time.Since(h.start).Nanoseconds()
+		if h.pause != nil {
+			h.pause.RUnlock()
+		}
 		switch {
 		case err == nil:
 			h.add(porcupine.Operation{ClientId: id, Input: in, Call: call, Output: out, Return: ret}, "ok")

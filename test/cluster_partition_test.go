@@ -110,7 +110,7 @@ func runPartitionSuite(t *testing.T, faults []partFault, rounds int, hold time.D
 	}
 
 	w := &partWorkload{nc: nc, outcome: map[int64]string{}, decided: map[int64]string{}}
-	h := &registerHistory{start: time.Now(), stats: map[string]int{}}
+	h := &registerHistory{start: time.Now(), stats: map[string]int{}, pause: &w.pause}
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	for i := range 6 {
@@ -173,7 +173,12 @@ func runPartitionSuite(t *testing.T, faults []partFault, rounds int, hold time.D
 
 // partWorkload records every client operation with its node and times.
 type partWorkload struct {
-	nc      *netnsCluster
+	nc *netnsCluster
+	// pause: each client operation holds it shared; the convergence
+	// checks after a heal hold it exclusively, so the nodes are compared
+	// while nothing is written (a write between the reads of the three
+	// nodes would make them differ forever).
+	pause   sync.RWMutex
 	mu      sync.Mutex
 	events  []partEvent
 	outcome map[int64]string // insert / transaction id → "ok", "40001", "40003", "conn" …
@@ -236,7 +241,10 @@ func (w *partWorkload) client(ctx context.Context, node uint64, stop chan struct
 				}
 			}
 		}
-		if err := op(conn); err != nil && (conn.IsClosed() || sqlState(err) == "") {
+		w.pause.RLock()
+		err := op(conn)
+		w.pause.RUnlock()
+		if err != nil && (conn.IsClosed() || sqlState(err) == "") {
 			conn.Close(context.Background())
 			conn = nil
 		}
@@ -367,9 +375,11 @@ func (w *partWorkload) runFault(ctx context.Context, t *testing.T, f partFault, 
 
 	// Convergence (a divergence fails mustConverge), then the checks.
 	cctx := testCtx(t, 60*time.Second)
+	w.pause.Lock()
 	nc.mustConverge(cctx, "SELECT count(*), coalesce(sum(id), 0) FROM ins")
 	nc.mustConverge(cctx, "SELECT count(*), coalesce(sum(id), 0) FROM marks")
 	nc.mustConverge(cctx, "SELECT k, v FROM reg ORDER BY k")
+	w.pause.Unlock()
 	// Outcomes as known before the query: a commit acknowledged after it
 	// started need not be in its result.
 	w.mu.Lock()

@@ -92,8 +92,13 @@ func mustStartNetnsCluster(t *testing.T, size int, extra ...string) *netnsCluste
 		}
 	}
 	// Addresses on the bridge are not loopback: without certificates the
-	// nodes must be told that plain text is intended.
-	c := newCluster(t, size, append([]string{"--insecure"}, extra...)...)
+	// nodes must be told that plain text is intended, and the test's
+	// clients there are trusted by a rule (the default asks for a password).
+	hba := filepath.Join(t.TempDir(), "pg_hba.conf")
+	if err := os.WriteFile(hba, []byte("host all all 0.0.0.0/0 trust\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := newCluster(t, size, append([]string{"--insecure", "--hba-file", hba}, extra...)...)
 	for id, n := range c.Nodes {
 		c.raft[id] = nc.ip[id] + ":7000"
 		n.Addr = nc.ip[id] + ":5432"
