@@ -255,32 +255,45 @@ func (n *srfProjectNode) start(ec *execCtx) (iterator, error) {
 }
 
 type srfProjectIter struct {
-	n    *srfProjectNode
-	src  iterator
-	ec   *execCtx
-	in   []types.Datum
-	vals [][]types.Datum
+	n   *srfProjectNode
+	src iterator
+	ec  *execCtx
+	in  []types.Datum
+	cur iterator // the function's rows for in; nil between input rows
 }
 
 func (it *srfProjectIter) next() ([]types.Datum, error) {
-	for len(it.vals) == 0 {
+	for {
+		if it.cur != nil {
+			v, err := it.cur.next()
+			if err != nil {
+				return nil, err
+			}
+			if v != nil {
+				row := make([]types.Datum, len(it.in)+1)
+				copy(row, it.in)
+				row[len(it.in)] = v[0]
+				return row, nil
+			}
+			it.cur.close()
+			it.cur = nil
+		}
 		in, err := it.src.next()
 		if err != nil || in == nil {
 			return nil, err
 		}
-		if it.vals, err = it.n.srf.rowsFor(it.ec, in); err != nil {
+		if it.cur, err = it.n.srf.iterFor(it.ec, in); err != nil {
 			return nil, err
 		}
 		it.in = in
 	}
-	v := it.vals[0]
-	it.vals = it.vals[1:]
-	row := make([]types.Datum, len(it.in)+1)
-	copy(row, it.in)
-	row[len(it.in)] = v[0]
-	return row, nil
 }
-func (it *srfProjectIter) close() { it.src.close() }
+func (it *srfProjectIter) close() {
+	if it.cur != nil {
+		it.cur.close()
+	}
+	it.src.close()
+}
 
 var srfNames = map[string]bool{"generate_series": true, "unnest": true, "pg_options_to_table": true, "_pg_expandarray": true,
 	"generate_subscripts": true}
