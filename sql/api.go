@@ -54,6 +54,10 @@ type Config struct {
 	// with 54000 (checkTxnSize). 0 means DefaultMaxTxnBytes; at most
 	// MaxTxnBytesLimit.
 	MaxTxnBytes int64
+	// MaxStatementMemory bounds the rows all the operators of one
+	// statement hold in memory together (workmem.go): past it the
+	// statement fails with 53200. 0 means DefaultMaxStatementMemory.
+	MaxStatementMemory int64
 	// Observer, when set, receives statement and transaction measurements
 	// (activity.go). Backends, when set, lets pg_cancel_backend and
 	// pg_terminate_backend reach other connections of this node; without
@@ -109,6 +113,12 @@ func NewEngine(cfg Config) (*Engine, error) {
 		cfg.MaxTxnBytes = DefaultMaxTxnBytes
 	case cfg.MaxTxnBytes < 0 || cfg.MaxTxnBytes > MaxTxnBytesLimit:
 		return nil, fmt.Errorf("sql: MaxTxnBytes %d not in [1, %d]", cfg.MaxTxnBytes, MaxTxnBytesLimit)
+	}
+	switch {
+	case cfg.MaxStatementMemory == 0:
+		cfg.MaxStatementMemory = DefaultMaxStatementMemory
+	case cfg.MaxStatementMemory < 0:
+		return nil, fmt.Errorf("sql: MaxStatementMemory %d is negative", cfg.MaxStatementMemory)
 	}
 	e := &Engine{cfg: cfg}
 	e.init()

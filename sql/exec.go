@@ -1,6 +1,7 @@
 package sql
 
 import (
+	"math"
 	"sort"
 	"strconv"
 
@@ -315,7 +316,7 @@ type sortNode struct {
 
 func (s *sortNode) columns() []resultCol { return s.src.columns() }
 func (s *sortNode) start(ec *execCtx) (iterator, error) {
-	rows, err := runNode(ec, s.src)
+	rows, err := runNodeIn(ec, s.src, ec.budget("sort"))
 	if err != nil {
 		return nil, err
 	}
@@ -408,7 +409,11 @@ func (d *distinctNode) start(ec *execCtx) (iterator, error) {
 	for i, k := range d.keys {
 		ts[i] = cols[k].t
 	}
-	return &distinctIter{src: it, d: d, ts: ts, seen: map[string]bool{}}, nil
+	di := &distinctIter{src: it, d: d, ts: ts, seen: map[string]bool{}}
+	if !d.consecutive {
+		di.mem = ec.budget("DISTINCT")
+	}
+	return di, nil
 }
 
 type distinctIter struct {
@@ -418,6 +423,7 @@ type distinctIter struct {
 	seen map[string]bool
 	last string
 	any  bool
+	mem  *memBudget // the seen keys
 }
 
 func (it *distinctIter) next() ([]types.Datum, error) {
@@ -436,6 +442,9 @@ func (it *distinctIter) next() ([]types.Datum, error) {
 		}
 		if it.seen[k] {
 			continue
+		}
+		if err := it.mem.add(int64(len(k)) + 48); err != nil {
+			return nil, err
 		}
 		it.seen[k] = true
 		return r, nil
@@ -460,11 +469,12 @@ type setOpNode struct {
 
 func (s *setOpNode) columns() []resultCol { return s.cols }
 func (s *setOpNode) start(ec *execCtx) (iterator, error) {
-	lrows, err := runNode(ec, s.l)
+	mem := ec.budget([]string{"UNION", "INTERSECT", "EXCEPT"}[s.op])
+	lrows, err := runNodeIn(ec, s.l, mem)
 	if err != nil {
 		return nil, err
 	}
-	rrows, err := runNode(ec, s.r)
+	rrows, err := runNodeIn(ec, s.r, mem)
 	if err != nil {
 		return nil, err
 	}
@@ -524,8 +534,10 @@ func (s *setOpNode) start(ec *execCtx) (iterator, error) {
 	return &sliceIter{rows: out}, nil
 }
 
-// cteScanNode reads a WITH query's rows, computed once per execution, or
-// at every start when the query reads an enclosing query's row.
+// cteScanNode reads a WITH query's rows. An uncorrelated query runs once
+// per execution and only as far as its furthest reader has read (a
+// recursive query with no end under LIMIT stops); one that reads an
+// enclosing query's row runs again, to the end, at every start.
 type cteScanNode struct {
 	def  *cteDef
 	cols []resultCol
@@ -534,18 +546,80 @@ type cteScanNode struct {
 func (c *cteScanNode) columns() []resultCol { return c.cols }
 func (c *cteScanNode) start(ec *execCtx) (iterator, error) {
 	if ec.ctes == nil {
-		ec.ctes = map[*cteDef][][]types.Datum{}
+		ec.ctes = map[*cteDef]*cteTape{}
 	}
-	rows, ok := ec.ctes[c.def]
+	t, ok := ec.ctes[c.def]
 	if !ok || c.def.correlated {
 		if c.def.plan == nil {
 			return nil, pgerror.New(pgerror.Internal, "BUG: recursive reference to \"%s\" outside its recursive term", c.def.name)
 		}
-		var err error
-		if rows, err = runNode(ec, c.def.plan); err != nil {
+		src, err := c.def.plan.start(ec)
+		if err != nil {
 			return nil, err
 		}
-		ec.ctes[c.def] = rows
+		t = &cteTape{src: src, mem: ec.budget("WITH query " + c.def.name)}
+		if c.def.correlated {
+			// it reads ec.outer as it is now: run it to the end here
+			if _, err := t.row(math.MaxInt); err != nil {
+				return nil, err
+			}
+		}
+		ec.ctes[c.def] = t
 	}
-	return &sliceIter{rows: rows}, nil
+	return &tapeIter{t: t}, nil
 }
+
+// cteTape holds a WITH query's rows for its readers, pulling each from
+// the query when the first reader reaches it. A reader's rows are shared
+// with the other readers (nothing modifies a row once produced).
+type cteTape struct {
+	src  iterator // nil once the query ended or failed
+	err  error
+	rows [][]types.Datum
+	mem  *memBudget
+}
+
+// row is row i, nil past the end.
+func (t *cteTape) row(i int) ([]types.Datum, error) {
+	for i >= len(t.rows) {
+		if t.src == nil {
+			return nil, t.err
+		}
+		r, err := t.src.next()
+		if err == nil && r != nil {
+			err = t.mem.addRow(r)
+		}
+		if err != nil || r == nil {
+			t.src.close()
+			t.src, t.err = nil, err
+			return nil, err
+		}
+		t.rows = append(t.rows, r)
+	}
+	return t.rows[i], nil
+}
+
+// closeTapes ends the WITH queries still running when the statement
+// stops reading (LIMIT, a closed portal).
+func (ec *execCtx) closeTapes() {
+	for _, t := range ec.ctes {
+		if t.src != nil {
+			t.src.close()
+			t.src = nil
+		}
+	}
+}
+
+type tapeIter struct {
+	t *cteTape
+	i int
+}
+
+func (it *tapeIter) next() ([]types.Datum, error) {
+	r, err := it.t.row(it.i)
+	if r != nil {
+		it.i++
+	}
+	return r, err
+}
+func (it *tapeIter) close() {}

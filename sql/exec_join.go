@@ -31,7 +31,12 @@ type joinNode struct {
 func (j *joinNode) columns() []resultCol { return j.cols }
 
 func (j *joinNode) start(ec *execCtx) (iterator, error) {
-	rrows, err := runNode(ec, j.right)
+	what := "nested loop's inner side"
+	if len(j.lkeys) > 0 {
+		what = "hash join's build side"
+	}
+	mem := ec.budget(what)
+	rrows, err := runNodeIn(ec, j.right, mem)
 	if err != nil {
 		return nil, err
 	}
@@ -52,6 +57,9 @@ func (j *joinNode) start(ec *execCtx) (iterator, error) {
 			}
 			if null {
 				continue
+			}
+			if err := mem.add(int64(len(kb)) + 40); err != nil {
+				return nil, err
 			}
 			it.table[string(kb)] = append(it.table[string(kb)], i)
 		}
@@ -613,7 +621,7 @@ func (j *lateralJoinNode) start(ec *execCtx) (iterator, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &lateralIter{j: j, ec: ec, left: it}, nil
+	return &lateralIter{j: j, ec: ec, left: it, mem: ec.budget("LATERAL item")}, nil
 }
 
 type lateralIter struct {
@@ -624,6 +632,7 @@ type lateralIter struct {
 	rows  [][]types.Datum
 	pos   int
 	match bool
+	mem   *memBudget // the right side's rows for the current left row
 }
 
 func (it *lateralIter) next() ([]types.Datum, error) {
@@ -635,7 +644,8 @@ func (it *lateralIter) next() ([]types.Datum, error) {
 				return nil, err
 			}
 			it.ec.outer = append(it.ec.outer, l)
-			rows, err := runNode(it.ec, j.right)
+			it.mem.release()
+			rows, err := runNodeIn(it.ec, j.right, it.mem)
 			it.ec.outer = it.ec.outer[:len(it.ec.outer)-1]
 			if err != nil {
 				return nil, err

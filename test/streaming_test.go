@@ -121,6 +121,7 @@ func TestPortalRowLimitStopsEarly(t *testing.T) {
 	_, fe := mustStartRawConn(t, n)
 	for _, q := range []string{
 		"SELECT g FROM generate_series(1, 1000000000000) g",
+		"WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t) SELECT n FROM t",
 		"SELECT g, x FROM generate_series(1, 1000000000000) g, LATERAL generate_series(g, g + 1) x",
 	} {
 		fe.Send(&pgproto3.Parse{Query: q})

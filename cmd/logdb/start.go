@@ -99,6 +99,7 @@ func start(ctx context.Context, cfg startConfig) error {
 
 		MaxTxnBytes:        cfg.MaxTxnBytes,
 		MaxExpressionDepth: cfg.MaxExpressionDepth,
+		MaxStatementMemory: cfg.MaxStatementMemory,
 		Observer:           newSQLObserver(reg),
 		Backends:           backends,
 		Backup: func(ctx context.Context, w io.Writer, req sql.BackupRequest) error {
