@@ -1,6 +1,7 @@
 package sql
 
 import (
+	"container/heap"
 	"math"
 	"sort"
 	"strconv"
@@ -268,6 +269,14 @@ func (l *limitNode) start(ec *execCtx) (iterator, error) {
 	if li.limit == 0 {
 		return &sliceIter{}, nil
 	}
+	if sn := sortBelow(l.src); sn != nil && li.limit > 0 && li.offset <= math.MaxInt64-li.limit {
+		// the sort need keep only the rows the limit passes on
+		if ec.topN == nil {
+			ec.topN = map[*sortNode]int64{}
+		}
+		ec.topN[sn] = li.limit + li.offset
+		defer delete(ec.topN, sn)
+	}
 	it, err := l.src.start(ec)
 	if err != nil {
 		return nil, err
@@ -316,12 +325,98 @@ type sortNode struct {
 
 func (s *sortNode) columns() []resultCol { return s.src.columns() }
 func (s *sortNode) start(ec *execCtx) (iterator, error) {
+	if n, ok := ec.topN[s]; ok {
+		return s.startTopN(ec, n)
+	}
 	rows, err := runNodeIn(ec, s.src, ec.budget("sort"))
 	if err != nil {
 		return nil, err
 	}
 	sortRows(rows, s.keys)
 	return &sliceIter{rows: rows}, nil
+}
+
+// sortBelow is the sort whose every row n passes on, in order (a LIMIT's
+// input: the sort, or a projection of it).
+func sortBelow(n node) *sortNode {
+	for {
+		switch x := n.(type) {
+		case *sortNode:
+			return x
+		case *projectNode:
+			n = x.src
+		case *renameNode:
+			n = x.src
+		default:
+			return nil
+		}
+	}
+}
+
+// startTopN sorts keeping only the first n rows (ORDER BY … LIMIT n), in
+// a heap whose top is the last of them, as PostgreSQL's top-N heapsort
+// does: memory for n rows however many come in. Ties keep their input
+// order, as the full sort's stable order does.
+func (s *sortNode) startTopN(ec *execCtx, n int64) (iterator, error) {
+	it, err := s.src.start(ec)
+	if err != nil {
+		return nil, err
+	}
+	defer it.close()
+	h := &topNHeap{keys: s.keys}
+	mem := ec.budget("sort")
+	for seq := 0; ; seq++ {
+		r, err := it.next()
+		if err != nil {
+			return nil, err
+		}
+		if r == nil {
+			break
+		}
+		e := topNEntry{row: r, seq: seq}
+		if int64(len(h.rows)) < n {
+			if err := mem.addRow(r); err != nil {
+				return nil, err
+			}
+			heap.Push(h, e)
+		} else if h.less(e, h.rows[0]) {
+			h.rows[0] = e
+			heap.Fix(h, 0)
+		}
+	}
+	sort.Slice(h.rows, func(i, j int) bool { return h.less(h.rows[i], h.rows[j]) })
+	rows := make([][]types.Datum, len(h.rows))
+	for i, e := range h.rows {
+		rows[i] = e.row
+	}
+	return &sliceIter{rows: rows}, nil
+}
+
+type topNEntry struct {
+	row []types.Datum
+	seq int
+}
+
+// topNHeap is a max-heap under the sort's order (then input order).
+type topNHeap struct {
+	rows []topNEntry
+	keys []sortKey
+}
+
+func (h *topNHeap) less(a, b topNEntry) bool {
+	if c := compareRows(a.row, b.row, h.keys); c != 0 {
+		return c < 0
+	}
+	return a.seq < b.seq
+}
+func (h *topNHeap) Len() int           { return len(h.rows) }
+func (h *topNHeap) Less(i, j int) bool { return h.less(h.rows[j], h.rows[i]) }
+func (h *topNHeap) Swap(i, j int)      { h.rows[i], h.rows[j] = h.rows[j], h.rows[i] }
+func (h *topNHeap) Push(x any)         { h.rows = append(h.rows, x.(topNEntry)) }
+func (h *topNHeap) Pop() any {
+	e := h.rows[len(h.rows)-1]
+	h.rows = h.rows[:len(h.rows)-1]
+	return e
 }
 
 func sortRows(rows [][]types.Datum, keys []sortKey) {

@@ -27,6 +27,8 @@ type execCtx struct {
 	// workMem is work_mem in bytes, read at the first budget; memUsed
 	// is what all the statement's budgets hold (workmem.go).
 	workMem, memUsed int64
+	// topN: sorts below a LIMIT, with the rows they need keep (exec.go)
+	topN map[*sortNode]int64
 }
 
 // tick is called once per row; it checks for cancellation every 256 rows.

@@ -32,7 +32,8 @@ func (e *subqueryExpr) typ() types.T { return e.t }
 
 func (e *subqueryExpr) rows(ec *execCtx, row []types.Datum, limit int) ([][]types.Datum, error) {
 	if !e.correlated {
-		limit = 0
+		// computed once, and only as far as its use needs (EXISTS one
+		// row, a scalar two): a query with no end under EXISTS stops
 		if ec.subs == nil {
 			ec.subs = map[*subqueryExpr][][]types.Datum{}
 		}
@@ -68,7 +69,7 @@ func (e *subqueryExpr) rows(ec *execCtx, row []types.Datum, limit int) ([][]type
 		}
 		out = append(out, r)
 	}
-	if !e.correlated && limit <= 0 {
+	if !e.correlated {
 		ec.subs[e] = out
 	}
 	return out, nil

@@ -196,6 +196,11 @@ func runNodeIn(ec *execCtx, n node, b *memBudget) ([][]types.Datum, error) {
 	if err != nil {
 		return nil, err
 	}
+	return drainIn(it, b)
+}
+
+// drainIn reads every row of it, counting each against b, and closes it.
+func drainIn(it iterator, b *memBudget) ([][]types.Datum, error) {
 	defer it.close()
 	var out [][]types.Datum
 	for {
