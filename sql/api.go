@@ -58,6 +58,9 @@ type Config struct {
 	// statement hold in memory together (workmem.go): past it the
 	// statement fails with 53200. 0 means DefaultMaxStatementMemory.
 	MaxStatementMemory int64
+	// TempDir holds the runs of sorts that pass work_mem (exec_sort.go);
+	// "" is the system's temporary directory.
+	TempDir string
 	// Observer, when set, receives statement and transaction measurements
 	// (activity.go). Backends, when set, lets pg_cancel_backend and
 	// pg_terminate_backend reach other connections of this node; without

@@ -328,12 +328,11 @@ func (s *sortNode) start(ec *execCtx) (iterator, error) {
 	if n, ok := ec.topN[s]; ok {
 		return s.startTopN(ec, n)
 	}
-	rows, err := runNodeIn(ec, s.src, ec.budget("sort"))
+	it, err := s.src.start(ec)
 	if err != nil {
 		return nil, err
 	}
-	sortRows(rows, s.keys)
-	return &sliceIter{rows: rows}, nil
+	return s.externalSort(ec, it, ec.budget("sort")) // exec_sort.go
 }
 
 // sortBelow is the sort whose every row n passes on, in order (a LIMIT's

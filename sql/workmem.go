@@ -18,9 +18,9 @@ import (
 // results and recursive working tables, sub-query results): each operator
 // of a statement holds at most work_mem, as in PostgreSQL, and all of a
 // statement's operators together at most Config.MaxStatementMemory.
-// PostgreSQL spills to temporary files beyond work_mem; logdb does not
-// spill yet and fails the statement with 53200 instead, before the
-// process grows without bound. The sizes are estimates of the Go heap a
+// PostgreSQL spills to temporary files beyond work_mem; logdb's sorts do
+// (exec_sort.go), the others fail the statement with 53200 instead,
+// before the process grows without bound. The sizes are estimates of the Go heap a
 // row takes (slice and interface headers plus the value's bytes), counted
 // as rows are added; nothing is given back until the operator's statement
 // ends.
@@ -63,7 +63,7 @@ func (b *memBudget) add(n int64) error {
 	b.ec.memUsed += n
 	if b.used > b.limit {
 		return &pgerror.Error{Code: pgerror.OutOfMemory, Message: "out of memory",
-			Detail: fmt.Sprintf("The %s needs more than work_mem (%s); logdb does not spill to temporary files.", b.what, formatMemoryKB(b.limit>>10)),
+			Detail: fmt.Sprintf("The %s needs more than work_mem (%s), and logdb does not spill it to temporary files.", b.what, formatMemoryKB(b.limit>>10)),
 			Hint:   "Raise work_mem (SET work_mem = '256MB'), or make the query hold fewer rows."}
 	}
 	if max := b.ec.s.e.cfg.MaxStatementMemory; b.ec.memUsed > max {
