@@ -2,6 +2,7 @@ package sql
 
 import (
 	"container/heap"
+	"fmt"
 	"math"
 	"sort"
 	"strconv"
@@ -651,7 +652,7 @@ func (c *cteScanNode) start(ec *execCtx) (iterator, error) {
 		if err != nil {
 			return nil, err
 		}
-		t = &cteTape{src: src, mem: ec.budget("WITH query " + c.def.name)}
+		t = &cteTape{src: src, mem: ec.budget("WITH query " + c.def.name), oneScan: c.def.refs == 1}
 		if c.def.correlated {
 			// it reads ec.outer as it is now: run it to the end here
 			if _, err := t.row(math.MaxInt); err != nil {
@@ -660,33 +661,52 @@ func (c *cteScanNode) start(ec *execCtx) (iterator, error) {
 		}
 		ec.ctes[c.def] = t
 	}
+	if t.readers++; t.streaming {
+		return nil, &pgerror.Error{Code: pgerror.OutOfMemory, Message: "out of memory",
+			Detail: fmt.Sprintf("The WITH query %s is read again after it passed work_mem (%s), and logdb does not spill it to temporary files.", c.def.name, formatMemoryKB(t.mem.limit>>10))}
+	}
 	return &tapeIter{t: t}, nil
 }
 
 // cteTape holds a WITH query's rows for its readers, pulling each from
 // the query when the first reader reaches it. A reader's rows are shared
 // with the other readers (nothing modifies a row once produced).
+//
+// A query with one scan in the plan (oneScan) keeps its rows only while
+// they fit in work_mem: past it, with one reader so far, the tape streams
+// (keeps nothing), and a second start of that scan (a sub-query run
+// again) fails with 53200 instead of reading rows no longer there.
 type cteTape struct {
-	src  iterator // nil once the query ended or failed
-	err  error
-	rows [][]types.Datum
-	mem  *memBudget
+	src       iterator // nil once the query ended or failed
+	err       error
+	rows      [][]types.Datum
+	mem       *memBudget
+	oneScan   bool
+	readers   int
+	streaming bool
 }
 
-// row is row i, nil past the end.
+// row is row i, nil past the end. A streaming tape is read in order by
+// its one reader.
 func (t *cteTape) row(i int) ([]types.Datum, error) {
-	for i >= len(t.rows) {
+	for t.streaming || i >= len(t.rows) {
 		if t.src == nil {
 			return nil, t.err
 		}
 		r, err := t.src.next()
-		if err == nil && r != nil {
-			err = t.mem.addRow(r)
+		if err == nil && r != nil && !t.streaming {
+			if err = t.mem.addRow(r); err != nil && t.oneScan && t.readers == 1 && i == len(t.rows) {
+				t.streaming, t.rows, err = true, nil, nil
+				t.mem.release()
+			}
 		}
 		if err != nil || r == nil {
 			t.src.close()
 			t.src, t.err = nil, err
 			return nil, err
+		}
+		if t.streaming {
+			return r, nil
 		}
 		t.rows = append(t.rows, r)
 	}
