@@ -269,7 +269,8 @@ func (s *sortNode) externalSort(ec *execCtx, it iterator, mem *memBudget) (itera
 			break
 		}
 		size := rowSize(r)
-		if mem.used+size > mem.limit && len(rows) > 0 {
+		full := mem.used+size > mem.limit || ec.memUsed+size > ec.s.e.cfg.MaxStatementMemory
+		if full && len(rows) > 0 {
 			if !spillTried {
 				spillTried = true
 				sp = newSortSpiller(ec.s.e.cfg.TempDir, s.src.columns())

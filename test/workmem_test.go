@@ -199,3 +199,23 @@ func TestSortSpillsPastWorkMem(t *testing.T) {
 		t.Errorf("the data directory's tmp holds %d entries (%v) after the sorts", len(ents), err)
 	}
 }
+
+// TestMaxStatementMemory: --max-statement-memory bounds all of a
+// statement's operators together: two hash aggregates that each fit in
+// work_mem fail with 53200 naming the flag when together they pass it,
+// a sort spills instead, and the server serves the next query.
+func TestMaxStatementMemory(t *testing.T) {
+	requireLogdb(t)
+	t.Parallel()
+	ctx := testCtx(t, 120*time.Second)
+	n := mustStartNodeArgs(t, t.TempDir(), "--max-statement-memory", "30000000")
+	c := mustConnect(t, n)
+	const agg = "(SELECT g % 100000 AS k, count(*) FROM generate_series(1, 100000) g GROUP BY 1)"
+	checkQuery(t, ctx, c, "100000", "SELECT count(*) FROM "+agg+" a")
+	_, err := queryTextErr(ctx, c, "SELECT count(*) FROM "+agg+" a JOIN "+agg+" b USING (k)")
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != "53200" || !strings.Contains(pe.Detail, "--max-statement-memory") {
+		t.Errorf("two aggregates over the statement limit: %v, want 53200 naming --max-statement-memory", err)
+	}
+	checkQuery(t, ctx, c, "300000", "SELECT count(*) FROM (SELECT g, md5(g::text) FROM generate_series(1, 300000) g ORDER BY 2) s")
+}
