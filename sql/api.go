@@ -55,6 +55,13 @@ type Config struct {
 	// with 54000 (checkTxnSize). 0 means DefaultMaxTxnBytes; at most
 	// MaxTxnBytesLimit.
 	MaxTxnBytes int64
+	// MaxStatementMemory bounds the rows all the operators of one
+	// statement hold in memory together (workmem.go): past it the
+	// statement fails with 53200. 0 means DefaultMaxStatementMemory.
+	MaxStatementMemory int64
+	// TempDir holds the runs of sorts that pass work_mem (exec_sort.go);
+	// "" is the system's temporary directory.
+	TempDir string
 	// Observer, when set, receives statement and transaction measurements
 	// (activity.go). Backends, when set, lets pg_cancel_backend and
 	// pg_terminate_backend reach other connections of this node; without
@@ -110,6 +117,12 @@ func NewEngine(cfg Config) (*Engine, error) {
 		cfg.MaxTxnBytes = DefaultMaxTxnBytes
 	case cfg.MaxTxnBytes < 0 || cfg.MaxTxnBytes > MaxTxnBytesLimit:
 		return nil, fmt.Errorf("sql: MaxTxnBytes %d not in [1, %d]", cfg.MaxTxnBytes, MaxTxnBytesLimit)
+	}
+	switch {
+	case cfg.MaxStatementMemory == 0:
+		cfg.MaxStatementMemory = DefaultMaxStatementMemory
+	case cfg.MaxStatementMemory < 0:
+		return nil, fmt.Errorf("sql: MaxStatementMemory %d is negative", cfg.MaxStatementMemory)
 	}
 	e := &Engine{cfg: cfg}
 	e.init()

@@ -121,3 +121,30 @@ func BenchmarkUpdatePrepared(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkMaterializing runs the operators that hold rows (sort, top-N,
+// hash aggregate, DISTINCT, hash join, recursive CTE, WITH read twice) over
+// the 1,000-row table: what work_mem accounting adds to them.
+func BenchmarkMaterializing(b *testing.B) {
+	for _, q := range []struct{ name, sql string }{
+		{"Sort", "SELECT id, name FROM t ORDER BY name DESC"},
+		{"SortLimit", "SELECT id, name FROM t ORDER BY name DESC LIMIT 10"},
+		{"HashAgg", "SELECT id % 10, count(*), sum(n) FROM t GROUP BY 1"},
+		{"Distinct", "SELECT DISTINCT name FROM t"},
+		{"HashJoin", "SELECT count(*) FROM t a JOIN t b ON a.name = b.name"},
+		{"RecursiveCTE", "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r WHERE i < 1000) SELECT count(*) FROM r"},
+		{"CTETwice", "WITH w AS (SELECT id FROM t WHERE id < 100) SELECT count(*) FROM w a, w b"},
+	} {
+		b.Run(q.name, func(b *testing.B) {
+			s := benchSession(b)
+			ctx := context.Background()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if err := s.SimpleQuery(ctx, q.sql, nullWriter{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

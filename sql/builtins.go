@@ -445,15 +445,28 @@ func unsupportedFrom(what string) error { return pgerror.Unsupported(what) }
 func (n *srfNode) columns() []resultCol { return n.cols }
 
 func (n *srfNode) start(ec *execCtx) (iterator, error) {
-	rows, err := n.rowsFor(ec, nil)
-	if err != nil {
-		return nil, err
-	}
-	return &sliceIter{rows: rows}, nil
+	return n.iterFor(ec, nil)
 }
 
-// rowsFor evaluates the function with its arguments read from row.
-func (n *srfNode) rowsFor(ec *execCtx, in []types.Datum) ([][]types.Datum, error) {
+// iterFor evaluates the function with its arguments read from in and
+// returns its rows as an iterator. generate_series produces them one at a
+// time (a series of 50 million rows read by a slow client holds one value,
+// not all of them); the others, whose input is already in memory (an
+// array, the catalog), produce a slice.
+func (n *srfNode) iterFor(ec *execCtx, in []types.Datum) (iterator, error) {
+	vals, err := n.evalArgs(ec, in)
+	if err != nil || vals == nil {
+		return &sliceIter{}, err
+	}
+	if n.name == "generate_series" {
+		return n.newSeries(ec, vals)
+	}
+	rows, err := n.rowsOf(ec, vals)
+	return &sliceIter{rows: rows}, err
+}
+
+// evalArgs evaluates the arguments; nil when one is NULL (no rows).
+func (n *srfNode) evalArgs(ec *execCtx, in []types.Datum) ([]types.Datum, error) {
 	vals := make([]types.Datum, len(n.args))
 	for i, a := range n.args {
 		v, err := a.eval(ec, in)
@@ -465,6 +478,78 @@ func (n *srfNode) rowsFor(ec *execCtx, in []types.Datum) ([][]types.Datum, error
 		}
 		vals[i] = v
 	}
+	return vals, nil
+}
+
+// seriesIter produces generate_series's rows one at a time.
+type seriesIter struct {
+	n               *srfNode
+	ec              *execCtx
+	cur, stop, step types.Datum
+	dir             int
+	count           int64
+	done            bool
+}
+
+// newSeries starts generate_series(vals[0], vals[1], vals[2]).
+func (n *srfNode) newSeries(ec *execCtx, vals []types.Datum) (*seriesIter, error) {
+	it := &seriesIter{n: n, ec: ec, cur: vals[0], stop: vals[1], step: vals[2], dir: 1}
+	if err := checkSeriesBounds(it.cur, it.stop, it.step); err != nil {
+		return nil, err
+	}
+	zero, err := castDatum(ec, int64(0), int8T, n.args[2].typ(), types.CastImplicit)
+	if err != nil && n.args[2].typ().OID != types.IntervalOID {
+		return nil, err
+	}
+	if zero != nil {
+		it.dir = compareDatums(n.args[2].typ(), it.step, zero)
+		if it.dir == 0 {
+			return nil, pgerror.New(pgerror.InvalidParameterValue, "step size cannot equal zero")
+		}
+	} else if _, ok := it.step.(types.Interval); ok {
+		// PostgreSQL's interval_cmp against zero: a month is 30 days
+		it.dir = compareDatums(n.args[2].typ(), it.step, types.Interval{})
+		if it.dir == 0 {
+			return nil, pgerror.New(pgerror.InvalidParameterValue, "step size cannot equal zero")
+		}
+	}
+	return it, nil
+}
+
+func (it *seriesIter) next() ([]types.Datum, error) {
+	if it.done {
+		return nil, nil
+	}
+	c := compareDatums(it.n.cmpT, it.cur, it.stop)
+	if it.dir > 0 && c > 0 || it.dir < 0 && c < 0 {
+		it.done = true
+		return nil, nil
+	}
+	if it.count&255 == 255 {
+		if err := it.ec.tick(); err != nil {
+			return nil, err
+		}
+	}
+	it.count++
+	row := []types.Datum{it.cur}
+	if it.n.ordinality {
+		row = append(row, it.count)
+	}
+	next, err := it.n.step.Fn(it.ec.ev, it.cur, it.step)
+	if err != nil {
+		if pgerror.Code(err) != pgerror.NumericValueOutOfRange {
+			return nil, err
+		}
+		it.done = true // the series ends at the type's limit
+	}
+	it.cur = next
+	return row, nil
+}
+
+func (it *seriesIter) close() {}
+
+// rowsOf is the function's rows for argument values vals.
+func (n *srfNode) rowsOf(ec *execCtx, vals []types.Datum) ([][]types.Datum, error) {
 	var out [][]types.Datum
 	emit := func(v types.Datum, more ...types.Datum) {
 		row := append([]types.Datum{v}, more...)
@@ -474,46 +559,6 @@ func (n *srfNode) rowsFor(ec *execCtx, in []types.Datum) ([][]types.Datum, error
 		out = append(out, row)
 	}
 	switch n.name {
-	case "generate_series":
-		cur, stop, step := vals[0], vals[1], vals[2]
-		if err := checkSeriesBounds(cur, stop, step); err != nil {
-			return nil, err
-		}
-		zero, err := castDatum(ec, int64(0), int8T, n.args[2].typ(), types.CastImplicit)
-		if err != nil && n.args[2].typ().OID != types.IntervalOID {
-			return nil, err
-		}
-		dir := 1
-		if zero != nil {
-			dir = compareDatums(n.args[2].typ(), step, zero)
-			if dir == 0 {
-				return nil, pgerror.New(pgerror.InvalidParameterValue, "step size cannot equal zero")
-			}
-		} else if _, ok := step.(types.Interval); ok {
-			// PostgreSQL's interval_cmp against zero: a month is 30 days
-			dir = compareDatums(n.args[2].typ(), step, types.Interval{})
-			if dir == 0 {
-				return nil, pgerror.New(pgerror.InvalidParameterValue, "step size cannot equal zero")
-			}
-		}
-		for i := 0; ; i++ {
-			c := compareDatums(n.cmpT, cur, stop)
-			if dir > 0 && c > 0 || dir < 0 && c < 0 {
-				break
-			}
-			if i&255 == 255 {
-				if err := ec.tick(); err != nil {
-					return nil, err
-				}
-			}
-			emit(cur)
-			if cur, err = n.step.Fn(ec.ev, cur, step); err != nil {
-				if pgerror.Code(err) == pgerror.NumericValueOutOfRange {
-					break
-				}
-				return nil, err
-			}
-		}
 	case "pg_partition_ancestors":
 		emit(vals[0])
 	case "pg_options_to_table":

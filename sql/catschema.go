@@ -62,6 +62,11 @@ func (s *Session) catalogSchema(t *txnState) *pgcatalog.Schema {
 		st := pgcatalog.Setting{Name: kv[0], Setting: kv[1], ShortDesc: kv[2], Context: "user", Source: "default", Category: "Client Connection Defaults"}
 		if d != nil {
 			st.Unit, st.VarType = d.unit, d.vartype
+			if d.check != nil && d.unit == "kB" {
+				if kb, err := parseMemoryKB(kv[1]); err == nil {
+					st.Setting = strconv.FormatInt(kb, 10) // pg_settings counts in the unit
+				}
+			}
 			if d.readOnly {
 				st.Context = "internal"
 			}

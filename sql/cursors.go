@@ -117,11 +117,13 @@ func (s *Session) declareCursor(ctx context.Context, dc *pg_query.DeclareCursorS
 	s.cursorSeq++
 	c := &sqlCursor{name: dc.Portalname, cols: visibleCols(ps.plan), pending: ps.plan, hold: hold, tx: t, seq: s.cursorSeq}
 	if hold {
-		it, err := ps.plan.start(s.newExecCtx(ctx, t, nil))
+		ec := s.newExecCtx(ctx, t, nil)
+		it, err := ps.plan.start(ec)
 		if err != nil {
 			return nil, true, err
 		}
-		rows, err := drain(it)
+		rows, err := drainIn(it, ec.budget("WITH HOLD cursor "+dc.Portalname))
+		ec.closeTapes()
 		if err != nil {
 			return nil, true, err
 		}
@@ -181,22 +183,42 @@ func (s *Session) fetchCursor(ctx context.Context, fs *pg_query.FetchStmt) (*cur
 	if err := c.startErr; err != nil {
 		return nil, true, err
 	}
-	var rows [][]types.Datum
-	for int64(len(rows)) < n && c.it != nil {
-		r, err := c.it.next()
-		if err != nil {
-			return nil, true, err
-		}
-		if r == nil {
-			break
-		}
-		rows = append(rows, r)
-	}
+	f := &fetchIter{c: c, n: n}
 	if fs.Ismove {
-		return &cursor{tag: fmt.Sprintf("MOVE %d", len(rows))}, true, nil
+		moved := 0
+		for {
+			r, err := f.next()
+			if err != nil {
+				return nil, true, err
+			}
+			if r == nil {
+				return &cursor{tag: fmt.Sprintf("MOVE %d", moved)}, true, nil
+			}
+			moved++
+		}
 	}
-	return &cursor{cols: c.cols, it: &sliceIter{rows: rows}, tag: "FETCH", countTag: true, tx: c.tx}, true, nil
+	return &cursor{cols: c.cols, it: f, tag: "FETCH", countTag: true, tx: c.tx}, true, nil
 }
+
+// fetchIter passes on at most n rows of a SQL cursor, as the client reads
+// them (FETCH ALL of a large cursor streams); the cursor stays open for
+// the next FETCH.
+type fetchIter struct {
+	c *sqlCursor
+	n int64
+}
+
+func (f *fetchIter) next() ([]types.Datum, error) {
+	if f.n <= 0 || f.c.it == nil {
+		return nil, nil
+	}
+	r, err := f.c.it.next()
+	if r != nil {
+		f.n--
+	}
+	return r, err
+}
+func (f *fetchIter) close() {}
 
 func (s *Session) sqlPrepare(ctx context.Context, ps *pg_query.PrepareStmt) error {
 	if _, ok := s.prepared[ps.Name]; ok {

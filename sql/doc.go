@@ -134,6 +134,16 @@
 // whose buffered writes pass Config.MaxTxnBytes fails with 54000 as the
 // row that passes it is written (tableWriter, checkTxnSize), and the
 // proposer refuses a larger command at COMMIT with the same error.
+// Operators that hold rows (sort, hash aggregate, DISTINCT, hash-join
+// build side, set operations, windows, WITH results, recursive working
+// tables, sub-query results) count them against work_mem, and a
+// statement's operators together against Config.MaxStatementMemory
+// (workmem.go); past either the statement fails with 53200, except a
+// sort of scalar columns, which spills sorted runs to Config.TempDir and
+// merges them (exec_sort.go). Everything else streams: iterators pull one row at a
+// time, generate_series and recursive CTEs produce rows lazily, a WITH
+// query is read only as far as its readers go (cteTape), and a LIMIT over
+// a sort keeps only the rows it returns (startTopN).
 //
 // # Sessions as an operator sees them (activity.go)
 //

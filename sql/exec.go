@@ -1,6 +1,9 @@
 package sql
 
 import (
+	"container/heap"
+	"fmt"
+	"math"
 	"sort"
 	"strconv"
 
@@ -267,6 +270,14 @@ func (l *limitNode) start(ec *execCtx) (iterator, error) {
 	if li.limit == 0 {
 		return &sliceIter{}, nil
 	}
+	if sn := sortBelow(l.src); sn != nil && li.limit > 0 && li.offset <= math.MaxInt64-li.limit {
+		// the sort need keep only the rows the limit passes on
+		if ec.topN == nil {
+			ec.topN = map[*sortNode]int64{}
+		}
+		ec.topN[sn] = li.limit + li.offset
+		defer delete(ec.topN, sn)
+	}
 	it, err := l.src.start(ec)
 	if err != nil {
 		return nil, err
@@ -315,12 +326,97 @@ type sortNode struct {
 
 func (s *sortNode) columns() []resultCol { return s.src.columns() }
 func (s *sortNode) start(ec *execCtx) (iterator, error) {
-	rows, err := runNode(ec, s.src)
+	if n, ok := ec.topN[s]; ok {
+		return s.startTopN(ec, n)
+	}
+	it, err := s.src.start(ec)
 	if err != nil {
 		return nil, err
 	}
-	sortRows(rows, s.keys)
+	return s.externalSort(ec, it, ec.budget("sort")) // exec_sort.go
+}
+
+// sortBelow is the sort whose every row n passes on, in order (a LIMIT's
+// input: the sort, or a projection of it).
+func sortBelow(n node) *sortNode {
+	for {
+		switch x := n.(type) {
+		case *sortNode:
+			return x
+		case *projectNode:
+			n = x.src
+		case *renameNode:
+			n = x.src
+		default:
+			return nil
+		}
+	}
+}
+
+// startTopN sorts keeping only the first n rows (ORDER BY … LIMIT n), in
+// a heap whose top is the last of them, as PostgreSQL's top-N heapsort
+// does: memory for n rows however many come in. Ties keep their input
+// order, as the full sort's stable order does.
+func (s *sortNode) startTopN(ec *execCtx, n int64) (iterator, error) {
+	it, err := s.src.start(ec)
+	if err != nil {
+		return nil, err
+	}
+	defer it.close()
+	h := &topNHeap{keys: s.keys}
+	mem := ec.budget("sort")
+	for seq := 0; ; seq++ {
+		r, err := it.next()
+		if err != nil {
+			return nil, err
+		}
+		if r == nil {
+			break
+		}
+		e := topNEntry{row: r, seq: seq}
+		if int64(len(h.rows)) < n {
+			if err := mem.addRow(r); err != nil {
+				return nil, err
+			}
+			heap.Push(h, e)
+		} else if h.less(e, h.rows[0]) {
+			h.rows[0] = e
+			heap.Fix(h, 0)
+		}
+	}
+	sort.Slice(h.rows, func(i, j int) bool { return h.less(h.rows[i], h.rows[j]) })
+	rows := make([][]types.Datum, len(h.rows))
+	for i, e := range h.rows {
+		rows[i] = e.row
+	}
 	return &sliceIter{rows: rows}, nil
+}
+
+type topNEntry struct {
+	row []types.Datum
+	seq int
+}
+
+// topNHeap is a max-heap under the sort's order (then input order).
+type topNHeap struct {
+	rows []topNEntry
+	keys []sortKey
+}
+
+func (h *topNHeap) less(a, b topNEntry) bool {
+	if c := compareRows(a.row, b.row, h.keys); c != 0 {
+		return c < 0
+	}
+	return a.seq < b.seq
+}
+func (h *topNHeap) Len() int           { return len(h.rows) }
+func (h *topNHeap) Less(i, j int) bool { return h.less(h.rows[j], h.rows[i]) }
+func (h *topNHeap) Swap(i, j int)      { h.rows[i], h.rows[j] = h.rows[j], h.rows[i] }
+func (h *topNHeap) Push(x any)         { h.rows = append(h.rows, x.(topNEntry)) }
+func (h *topNHeap) Pop() any {
+	e := h.rows[len(h.rows)-1]
+	h.rows = h.rows[:len(h.rows)-1]
+	return e
 }
 
 func sortRows(rows [][]types.Datum, keys []sortKey) {
@@ -408,7 +504,11 @@ func (d *distinctNode) start(ec *execCtx) (iterator, error) {
 	for i, k := range d.keys {
 		ts[i] = cols[k].t
 	}
-	return &distinctIter{src: it, d: d, ts: ts, seen: map[string]bool{}}, nil
+	di := &distinctIter{src: it, d: d, ts: ts, seen: map[string]bool{}}
+	if !d.consecutive {
+		di.mem = ec.budget("DISTINCT")
+	}
+	return di, nil
 }
 
 type distinctIter struct {
@@ -418,6 +518,7 @@ type distinctIter struct {
 	seen map[string]bool
 	last string
 	any  bool
+	mem  *memBudget // the seen keys
 }
 
 func (it *distinctIter) next() ([]types.Datum, error) {
@@ -436,6 +537,9 @@ func (it *distinctIter) next() ([]types.Datum, error) {
 		}
 		if it.seen[k] {
 			continue
+		}
+		if err := it.mem.add(int64(len(k)) + 48); err != nil {
+			return nil, err
 		}
 		it.seen[k] = true
 		return r, nil
@@ -460,11 +564,12 @@ type setOpNode struct {
 
 func (s *setOpNode) columns() []resultCol { return s.cols }
 func (s *setOpNode) start(ec *execCtx) (iterator, error) {
-	lrows, err := runNode(ec, s.l)
+	mem := ec.budget([]string{"UNION", "INTERSECT", "EXCEPT"}[s.op])
+	lrows, err := runNodeIn(ec, s.l, mem)
 	if err != nil {
 		return nil, err
 	}
-	rrows, err := runNode(ec, s.r)
+	rrows, err := runNodeIn(ec, s.r, mem)
 	if err != nil {
 		return nil, err
 	}
@@ -524,8 +629,10 @@ func (s *setOpNode) start(ec *execCtx) (iterator, error) {
 	return &sliceIter{rows: out}, nil
 }
 
-// cteScanNode reads a WITH query's rows, computed once per execution, or
-// at every start when the query reads an enclosing query's row.
+// cteScanNode reads a WITH query's rows. An uncorrelated query runs once
+// per execution and only as far as its furthest reader has read (a
+// recursive query with no end under LIMIT stops); one that reads an
+// enclosing query's row runs again, to the end, at every start.
 type cteScanNode struct {
 	def  *cteDef
 	cols []resultCol
@@ -534,18 +641,99 @@ type cteScanNode struct {
 func (c *cteScanNode) columns() []resultCol { return c.cols }
 func (c *cteScanNode) start(ec *execCtx) (iterator, error) {
 	if ec.ctes == nil {
-		ec.ctes = map[*cteDef][][]types.Datum{}
+		ec.ctes = map[*cteDef]*cteTape{}
 	}
-	rows, ok := ec.ctes[c.def]
+	t, ok := ec.ctes[c.def]
 	if !ok || c.def.correlated {
 		if c.def.plan == nil {
 			return nil, pgerror.New(pgerror.Internal, "BUG: recursive reference to \"%s\" outside its recursive term", c.def.name)
 		}
-		var err error
-		if rows, err = runNode(ec, c.def.plan); err != nil {
+		src, err := c.def.plan.start(ec)
+		if err != nil {
 			return nil, err
 		}
-		ec.ctes[c.def] = rows
+		t = &cteTape{src: src, mem: ec.budget("WITH query " + c.def.name), oneScan: c.def.refs == 1}
+		if c.def.correlated {
+			// it reads ec.outer as it is now: run it to the end here
+			if _, err := t.row(math.MaxInt); err != nil {
+				return nil, err
+			}
+		}
+		ec.ctes[c.def] = t
 	}
-	return &sliceIter{rows: rows}, nil
+	if t.readers++; t.streaming {
+		return nil, &pgerror.Error{Code: pgerror.OutOfMemory, Message: "out of memory",
+			Detail: fmt.Sprintf("The WITH query %s is read again after it passed work_mem (%s), and logdb does not spill it to temporary files.", c.def.name, formatMemoryKB(t.mem.limit>>10))}
+	}
+	return &tapeIter{t: t}, nil
 }
+
+// cteTape holds a WITH query's rows for its readers, pulling each from
+// the query when the first reader reaches it. A reader's rows are shared
+// with the other readers (nothing modifies a row once produced).
+//
+// A query with one scan in the plan (oneScan) keeps its rows only while
+// they fit in work_mem: past it, with one reader so far, the tape streams
+// (keeps nothing), and a second start of that scan (a sub-query run
+// again) fails with 53200 instead of reading rows no longer there.
+type cteTape struct {
+	src       iterator // nil once the query ended or failed
+	err       error
+	rows      [][]types.Datum
+	mem       *memBudget
+	oneScan   bool
+	readers   int
+	streaming bool
+}
+
+// row is row i, nil past the end. A streaming tape is read in order by
+// its one reader.
+func (t *cteTape) row(i int) ([]types.Datum, error) {
+	for t.streaming || i >= len(t.rows) {
+		if t.src == nil {
+			return nil, t.err
+		}
+		r, err := t.src.next()
+		if err == nil && r != nil && !t.streaming {
+			if err = t.mem.addRow(r); err != nil && t.oneScan && t.readers == 1 && i == len(t.rows) {
+				t.streaming, t.rows, err = true, nil, nil
+				t.mem.release()
+			}
+		}
+		if err != nil || r == nil {
+			t.src.close()
+			t.src, t.err = nil, err
+			return nil, err
+		}
+		if t.streaming {
+			return r, nil
+		}
+		t.rows = append(t.rows, r)
+	}
+	return t.rows[i], nil
+}
+
+// closeTapes ends the WITH queries still running when the statement
+// stops reading (LIMIT, a closed portal).
+func (ec *execCtx) closeTapes() {
+	for _, t := range ec.ctes {
+		if t.src != nil {
+			t.src.close()
+			t.src = nil
+		}
+	}
+}
+
+type tapeIter struct {
+	t *cteTape
+	i int
+}
+
+func (it *tapeIter) next() ([]types.Datum, error) {
+	r, err := it.t.row(it.i)
+	if r != nil {
+		it.i++
+	}
+	return r, err
+}
+func (it *tapeIter) close() {}

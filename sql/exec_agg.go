@@ -33,6 +33,7 @@ type aggState struct {
 	set   map[string]bool
 	parts []string
 	elems []types.Datum
+	mem   *memBudget // the aggregate node's, for the values kept (nil: not counted)
 }
 
 func (a *aggNode) start(ec *execCtx) (iterator, error) {
@@ -41,6 +42,11 @@ func (a *aggNode) start(ec *execCtx) (iterator, error) {
 		return nil, err
 	}
 	defer it.close()
+	what := "aggregate"
+	if len(a.groups) > 0 {
+		what = "hash aggregate"
+	}
+	mem := ec.budget(what)
 	groups := map[string]*aggGroup{}
 	var order []*aggGroup
 	gts := make([]types.T, len(a.groups))
@@ -71,7 +77,10 @@ func (a *aggNode) start(ec *execCtx) (iterator, error) {
 		if g == nil {
 			g = &aggGroup{vals: gv, states: make([]*aggState, len(a.aggs))}
 			for i := range g.states {
-				g.states[i] = &aggState{}
+				g.states[i] = &aggState{mem: mem}
+			}
+			if err := mem.add(int64(len(kb)) + rowSize(gv) + 96*int64(len(a.aggs)) + 64); err != nil {
+				return nil, err
 			}
 			groups[string(kb)] = g
 			order = append(order, g)
@@ -133,6 +142,9 @@ func (s *aggSpec) step(ec *execCtx, st *aggState, row []types.Datum) error {
 		args[len(s.args)+i] = v
 	}
 	if s.distinct || len(s.order) > 0 {
+		if err := st.mem.addRow(args); err != nil {
+			return err
+		}
 		st.buf = append(st.buf, args)
 		return nil
 	}
@@ -187,6 +199,12 @@ func (s *aggSpec) accumulate(ec *execCtx, st *aggState, args []types.Datum) erro
 			st.bools, st.seen = false, true
 		}
 		st.bools = st.bools || v.(bool)
+	case "string_agg", "array_agg", "json_agg", "jsonb_agg", "json_object_agg", "jsonb_object_agg":
+		if err := st.mem.add(16 + datumSize(v)); err != nil {
+			return err
+		}
+	}
+	switch s.name {
 	case "string_agg":
 		sep := ""
 		if args[1] != nil {

@@ -31,7 +31,12 @@ type joinNode struct {
 func (j *joinNode) columns() []resultCol { return j.cols }
 
 func (j *joinNode) start(ec *execCtx) (iterator, error) {
-	rrows, err := runNode(ec, j.right)
+	what := "nested loop's inner side"
+	if len(j.lkeys) > 0 {
+		what = "hash join's build side"
+	}
+	mem := ec.budget(what)
+	rrows, err := runNodeIn(ec, j.right, mem)
 	if err != nil {
 		return nil, err
 	}
@@ -52,6 +57,9 @@ func (j *joinNode) start(ec *execCtx) (iterator, error) {
 			}
 			if null {
 				continue
+			}
+			if err := mem.add(int64(len(kb)) + 40); err != nil {
+				return nil, err
 			}
 			it.table[string(kb)] = append(it.table[string(kb)], i)
 		}
@@ -255,32 +263,45 @@ func (n *srfProjectNode) start(ec *execCtx) (iterator, error) {
 }
 
 type srfProjectIter struct {
-	n    *srfProjectNode
-	src  iterator
-	ec   *execCtx
-	in   []types.Datum
-	vals [][]types.Datum
+	n   *srfProjectNode
+	src iterator
+	ec  *execCtx
+	in  []types.Datum
+	cur iterator // the function's rows for in; nil between input rows
 }
 
 func (it *srfProjectIter) next() ([]types.Datum, error) {
-	for len(it.vals) == 0 {
+	for {
+		if it.cur != nil {
+			v, err := it.cur.next()
+			if err != nil {
+				return nil, err
+			}
+			if v != nil {
+				row := make([]types.Datum, len(it.in)+1)
+				copy(row, it.in)
+				row[len(it.in)] = v[0]
+				return row, nil
+			}
+			it.cur.close()
+			it.cur = nil
+		}
 		in, err := it.src.next()
 		if err != nil || in == nil {
 			return nil, err
 		}
-		if it.vals, err = it.n.srf.rowsFor(it.ec, in); err != nil {
+		if it.cur, err = it.n.srf.iterFor(it.ec, in); err != nil {
 			return nil, err
 		}
 		it.in = in
 	}
-	v := it.vals[0]
-	it.vals = it.vals[1:]
-	row := make([]types.Datum, len(it.in)+1)
-	copy(row, it.in)
-	row[len(it.in)] = v[0]
-	return row, nil
 }
-func (it *srfProjectIter) close() { it.src.close() }
+func (it *srfProjectIter) close() {
+	if it.cur != nil {
+		it.cur.close()
+	}
+	it.src.close()
+}
 
 var srfNames = map[string]bool{"generate_series": true, "unnest": true, "pg_options_to_table": true, "_pg_expandarray": true,
 	"generate_subscripts": true}
@@ -600,7 +621,7 @@ func (j *lateralJoinNode) start(ec *execCtx) (iterator, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &lateralIter{j: j, ec: ec, left: it}, nil
+	return &lateralIter{j: j, ec: ec, left: it, mem: ec.budget("LATERAL item")}, nil
 }
 
 type lateralIter struct {
@@ -611,6 +632,7 @@ type lateralIter struct {
 	rows  [][]types.Datum
 	pos   int
 	match bool
+	mem   *memBudget // the right side's rows for the current left row
 }
 
 func (it *lateralIter) next() ([]types.Datum, error) {
@@ -622,7 +644,8 @@ func (it *lateralIter) next() ([]types.Datum, error) {
 				return nil, err
 			}
 			it.ec.outer = append(it.ec.outer, l)
-			rows, err := runNode(it.ec, j.right)
+			it.mem.release()
+			rows, err := runNodeIn(it.ec, j.right, it.mem)
 			it.ec.outer = it.ec.outer[:len(it.ec.outer)-1]
 			if err != nil {
 				return nil, err

@@ -152,6 +152,7 @@ type cursor struct {
 	countTag bool // tag is followed by the row count ("SELECT n")
 	n        int64
 	tx       *txnState
+	ec       *execCtx // its WITH queries end with it (closeTapes); nil for none
 }
 
 func (c *cursor) tagText() string {
@@ -167,6 +168,10 @@ func (c *cursor) close() {
 		c.it.close()
 		c.it = nil
 	}
+	if c.ec != nil {
+		c.ec.closeTapes()
+		c.ec = nil
+	}
 }
 
 // run executes a planned statement.
@@ -177,7 +182,7 @@ func (s *Session) run(ec *execCtx, ps *prepStmt, w ResultWriter) (*cursor, error
 		if err != nil {
 			return nil, err
 		}
-		return &cursor{cols: ps.visCols, it: it, tag: "SELECT", countTag: true, tx: ec.tx}, nil
+		return &cursor{cols: ps.visCols, it: it, tag: "SELECT", countTag: true, tx: ec.tx, ec: ec}, nil
 	case ps.dml != nil:
 		if ec.tx.readOnly {
 			return nil, errReadOnly(strings.ToUpper(ps.dml.verb))

@@ -18,11 +18,17 @@ type execCtx struct {
 	outer  [][]types.Datum
 	ev     *types.EvalContext
 	ticks  int
-	// ctes holds materialized WITH results for this execution.
-	ctes map[*cteDef][][]types.Datum
+	// ctes holds the WITH results of this execution, read as far as
+	// their readers need (cteTape).
+	ctes map[*cteDef]*cteTape
 	// subs caches the rows of uncorrelated sub-queries.
 	subs   map[*subqueryExpr][][]types.Datum
 	inSets map[*subqueryExpr]*inSet
+	// workMem is work_mem in bytes, read at the first budget; memUsed
+	// is what all the statement's budgets hold (workmem.go).
+	workMem, memUsed int64
+	// topN: sorts below a LIMIT, with the rows they need keep (exec.go)
+	topN map[*sortNode]int64
 }
 
 // tick is called once per row; it checks for cancellation every 256 rows.

@@ -300,6 +300,7 @@ func (p *planner) planFromItem(f *pg_query.Node, parent *scope) (*fromItem, erro
 				if err != nil {
 					return nil, err
 				}
+				d.refs++
 				return &fromItem{n: &cteScanNode{def: d, cols: cols}, cols: cols}, nil
 			}
 		}

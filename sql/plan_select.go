@@ -51,6 +51,9 @@ type cteDef struct {
 	// which must see the scope it was planned in (parent).
 	correlated bool
 	parent     *scope
+	// refs counts the scans of it the plan holds: a query read by one
+	// scan need not keep the rows that scan has passed (cteTape)
+	refs int
 }
 
 func (p *planner) lookupCTE(name string) *cteDef {

@@ -32,7 +32,8 @@ func (e *subqueryExpr) typ() types.T { return e.t }
 
 func (e *subqueryExpr) rows(ec *execCtx, row []types.Datum, limit int) ([][]types.Datum, error) {
 	if !e.correlated {
-		limit = 0
+		// computed once, and only as far as its use needs (EXISTS one
+		// row, a scalar two): a query with no end under EXISTS stops
 		if ec.subs == nil {
 			ec.subs = map[*subqueryExpr][][]types.Datum{}
 		}
@@ -47,6 +48,13 @@ func (e *subqueryExpr) rows(ec *execCtx, row []types.Datum, limit int) ([][]type
 		return nil, err
 	}
 	defer it.close()
+	var mem *memBudget // a few rows need no counting
+	if limit <= 0 {
+		mem = ec.budget("sub-query's result")
+		if e.correlated {
+			defer mem.release() // gone once the enclosing row is done
+		}
+	}
 	var out [][]types.Datum
 	for limit <= 0 || len(out) < limit {
 		r, err := it.next()
@@ -56,9 +64,12 @@ func (e *subqueryExpr) rows(ec *execCtx, row []types.Datum, limit int) ([][]type
 		if r == nil {
 			break
 		}
+		if err := mem.addRow(r); err != nil {
+			return nil, err
+		}
 		out = append(out, r)
 	}
-	if !e.correlated && limit <= 0 {
+	if !e.correlated {
 		ec.subs[e] = out
 	}
 	return out, nil
@@ -262,58 +273,96 @@ type recursiveNode struct {
 
 func (r *recursiveNode) columns() []resultCol { return r.cols }
 
+// start returns the rows as the iterations produce them: the initial
+// term's, then each run of the recursive term over the previous run's
+// rows (the working table), so a consumer that stops (LIMIT, a portal's
+// row limit) stops the recursion. What it holds — the working table, the
+// rows of the run in progress and, for UNION, every distinct row so far —
+// counts against work_mem.
 func (r *recursiveNode) start(ec *execCtx) (iterator, error) {
-	rows, err := runNode(ec, r.init)
+	src, err := r.init.start(ec)
 	if err != nil {
 		return nil, err
 	}
-	keys := seq(len(r.cols))
-	ts := make([]types.T, len(r.cols))
-	for i, c := range r.cols {
-		ts[i] = c.t
-	}
-	seen := map[string]bool{}
+	it := &recursiveIter{r: r, ec: ec, cur: src, mem: ec.budget("recursive query " + r.work.name)}
 	if !r.all {
-		var kept [][]types.Datum
-		for _, row := range rows {
-			k := string(rowKey(nil, row, keys, ts))
-			if !seen[k] {
-				seen[k] = true
-				kept = append(kept, row)
-			}
+		it.keys, it.ts, it.seen = seq(len(r.cols)), make([]types.T, len(r.cols)), map[string]bool{}
+		for i, c := range r.cols {
+			it.ts[i] = c.t
 		}
-		rows = kept
 	}
-	if ec.ctes == nil {
-		ec.ctes = map[*cteDef][][]types.Datum{}
-	}
-	all := rows
-	working := rows
-	for iter := 0; len(working) > 0; iter++ {
-		if err := ec.ctx.Err(); err != nil {
-			return nil, ec.s.ctxErr(ec.ctx)
-		}
-		ec.ctes[r.work] = working
-		next, err := runNode(ec, r.rec)
+	return it, nil
+}
+
+type recursiveIter struct {
+	r   *recursiveNode
+	ec  *execCtx
+	cur iterator // the running term; nil once the recursion ended
+	// produced: this run's rows, the next run's working table;
+	// producedSize and workSize: their counted sizes
+	produced               [][]types.Datum
+	producedSize, workSize int64
+	mem                    *memBudget
+	// UNION: the rows seen so far, by key
+	keys []int
+	ts   []types.T
+	seen map[string]bool
+}
+
+func (it *recursiveIter) next() ([]types.Datum, error) {
+	for it.cur != nil {
+		row, err := it.cur.next()
 		if err != nil {
 			return nil, err
 		}
-		if !r.all {
-			var kept [][]types.Datum
-			for _, row := range next {
-				k := string(rowKey(nil, row, keys, ts))
-				if !seen[k] {
-					seen[k] = true
-					kept = append(kept, row)
+		if row != nil {
+			if it.seen != nil {
+				k := string(rowKey(nil, row, it.keys, it.ts))
+				if it.seen[k] {
+					continue
 				}
+				if err := it.mem.add(int64(len(k)) + 48); err != nil {
+					return nil, err
+				}
+				it.seen[k] = true
 			}
-			next = kept
+			size := rowSize(row)
+			if err := it.mem.add(size); err != nil {
+				return nil, err
+			}
+			it.produced = append(it.produced, row)
+			it.producedSize += size
+			return row, nil
 		}
-		all = append(all, next...)
-		working = next
+		// this run ended: its rows are the next run's working table
+		it.cur.close()
+		it.cur = nil
+		it.mem.add(-it.workSize)
+		work := it.produced
+		it.workSize, it.produced, it.producedSize = it.producedSize, nil, 0
+		if len(work) == 0 {
+			delete(it.ec.ctes, it.r.work)
+			return nil, nil
+		}
+		if err := it.ec.ctx.Err(); err != nil {
+			return nil, it.ec.s.ctxErr(it.ec.ctx)
+		}
+		if it.ec.ctes == nil {
+			it.ec.ctes = map[*cteDef]*cteTape{}
+		}
+		it.ec.ctes[it.r.work] = &cteTape{rows: work}
+		if it.cur, err = it.r.rec.start(it.ec); err != nil {
+			return nil, err
+		}
 	}
-	delete(ec.ctes, r.work)
-	return &sliceIter{rows: all}, nil
+	return nil, nil
+}
+
+func (it *recursiveIter) close() {
+	if it.cur != nil {
+		it.cur.close()
+		it.cur = nil
+	}
 }
 
 // inSet is the hashed result of an uncorrelated x IN (subquery).

@@ -227,7 +227,7 @@ func (p *planner) compileWindow(fc *pg_query.FuncCall, sc *scope, named map[stri
 func (w *windowNode) columns() []resultCol { return w.cols }
 
 func (w *windowNode) start(ec *execCtx) (iterator, error) {
-	rows, err := runNode(ec, w.src)
+	rows, err := runNodeIn(ec, w.src, ec.budget("window aggregate"))
 	if err != nil {
 		return nil, err
 	}

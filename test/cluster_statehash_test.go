@@ -124,17 +124,24 @@ func TestClusterStateHashes(t *testing.T) {
 	if !strings.Contains(string(b), "state diverged from the group") {
 		t.Errorf("node 3's log does not say why it stopped:\n%s", tailFile(c.Nodes[3].Log, 20))
 	}
+	// Nodes 1 and 2 see the mismatch when node 3's own report reached the
+	// log before node 3 applied theirs and stopped (its report is proposed
+	// after its point is applied, so it may never be sent).
 	for id := uint64(1); id <= 2; id++ {
-		b, _ := os.ReadFile(c.Nodes[id].Log)
-		if !strings.Contains(string(b), "STATE HASH MISMATCH") {
-			t.Errorf("node %d's log does not show the mismatch", id)
-		}
 		hs, err := stateHashes(ctx, c, id)
 		if err != nil {
 			t.Fatal(err)
 		}
+		if strings.HasPrefix(hs[3], "40 ") || strings.HasPrefix(hs[3], "80 ") || strings.HasPrefix(hs[3], "120 ") {
+			t.Logf("node %d: node 3's report after the damage never reached the log (%q)", id, hs[3])
+			continue
+		}
 		if !strings.HasSuffix(hs[3], " false") {
 			t.Errorf("node %d's logdb_cluster shows node 3's hash as %q, want a mismatch", id, hs[3])
+		}
+		b, _ := os.ReadFile(c.Nodes[id].Log)
+		if !strings.Contains(string(b), "STATE HASH MISMATCH") {
+			t.Errorf("node %d's log does not show the mismatch", id)
 		}
 	}
 	insert(260, 270) // the two others go on

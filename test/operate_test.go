@@ -87,9 +87,17 @@ func TestMetricsEndpoint(t *testing.T) {
 	if err != nil || code != 200 {
 		t.Fatalf("/healthz: %d %v %q", code, err, body)
 	}
-	code, body, err = httpGet(ctx, "http://"+httpAddr+"/readyz")
-	if err != nil || code != 200 || !strings.HasPrefix(body, "ok") {
-		t.Fatalf("/readyz on a single node: %d %v %q", code, err, body)
+	// Ready once it has elected itself (a moment after it accepts SQL on
+	// a loaded machine).
+	for {
+		code, body, err = httpGet(ctx, "http://"+httpAddr+"/readyz")
+		if err == nil && code == 200 && strings.HasPrefix(body, "ok") {
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("/readyz on a single node: %d %v %q", code, err, body)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 	if code, _, err := httpGet(ctx, "http://"+httpAddr+"/debug/pprof/"); err != nil || code != 200 {
 		t.Fatalf("/debug/pprof/ with --pprof: %d %v", code, err)

@@ -48,6 +48,9 @@ type startConfig struct {
 	// MaxExpressionDepth bounds a statement's nesting (54001).
 	MaxTxnBytes        int64
 	MaxExpressionDepth int
+	// MaxStatementMemory bounds the rows one statement's operators hold
+	// in memory together (53200 beyond it).
+	MaxStatementMemory int64
 	// MaxConnections bounds client sessions (53300 beyond it).
 	MaxConnections int
 	// DiskReserveBytes is the free space writes leave on the data
@@ -100,6 +103,7 @@ func parseStartFlags(args []string, stdout, stderr io.Writer) (startConfig, erro
 	fs.DurationVar(&cfg.CheckpointInterval, "checkpoint-interval", 30*time.Second, "how often the state database is checkpointed (fsynced copy); the raft log is kept at least back to the last checkpoint")
 	fs.Int64Var(&cfg.MaxTxnBytes, "max-txn-bytes", sql.DefaultMaxTxnBytes, fmt.Sprintf("largest transaction, in bytes of its log entry (writes with their before images, messages); beyond it the transaction fails with SQLSTATE 54000 (at most %d)", sql.MaxTxnBytesLimit))
 	fs.IntVar(&cfg.MaxExpressionDepth, "max-expression-depth", sql.DefaultMaxExpressionDepth, fmt.Sprintf("deepest nesting of expressions, joins and set operations a statement may have; deeper ones fail with SQLSTATE 54001 before they are parsed (at most %d)", sql.MaxExpressionDepthLimit))
+	fs.Int64Var(&cfg.MaxStatementMemory, "max-statement-memory", sql.DefaultMaxStatementMemory, "bytes of rows that all the sorts, hash tables and materialized results of one statement may hold together (each also at most work_mem); beyond it the statement fails with SQLSTATE 53200")
 	fs.IntVar(&cfg.MaxConnections, "max-connections", 500, "most client sessions at once; one more is refused with SQLSTATE 53300 (lowered at start to fit the open-file limit)")
 	fs.Int64Var(&cfg.DiskReserveBytes, "disk-reserve-bytes", defaultDiskReserve, "free space, in bytes, that writes leave on the data directory's filesystem: a commit that would leave less fails with SQLSTATE 53100 (reads and the changefeed go on; writes resume once space is freed); 0 turns the check off")
 	fs.StringVar(&cfg.HTTPListen, "http-listen", "", "address for the operator's HTTP endpoints /metrics (Prometheus), /healthz and /readyz (host:port); empty: none")
@@ -135,6 +139,9 @@ func parseStartFlags(args []string, stdout, stderr io.Writer) (startConfig, erro
 	}
 	if cfg.MaxTxnBytes < 1 || cfg.MaxTxnBytes > sql.MaxTxnBytesLimit {
 		return cfg, fmt.Errorf("--max-txn-bytes %d not in [1, %d]", cfg.MaxTxnBytes, sql.MaxTxnBytesLimit)
+	}
+	if cfg.MaxStatementMemory < 1 {
+		return cfg, fmt.Errorf("--max-statement-memory %d is not positive", cfg.MaxStatementMemory)
 	}
 	if cfg.MaxExpressionDepth < 1 || cfg.MaxExpressionDepth > sql.MaxExpressionDepthLimit {
 		return cfg, fmt.Errorf("--max-expression-depth %d not in [1, %d]", cfg.MaxExpressionDepth, sql.MaxExpressionDepthLimit)

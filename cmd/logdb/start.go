@@ -93,6 +93,11 @@ func start(ctx context.Context, cfg startConfig) error {
 	defer stopFeed() // before the node shuts down and the store closes
 
 	backends := &serverBackends{}
+	// sorts past work_mem write their runs here, unlinked at once
+	tempDir := filepath.Join(cfg.DataDir, "tmp")
+	if err := os.MkdirAll(tempDir, 0o700); err != nil {
+		return err
+	}
 	engine, err := sql.NewEngine(sql.Config{
 		Feed:        feed,
 		Store:       store,
@@ -105,6 +110,8 @@ func start(ctx context.Context, cfg startConfig) error {
 
 		MaxTxnBytes:        cfg.MaxTxnBytes,
 		MaxExpressionDepth: cfg.MaxExpressionDepth,
+		MaxStatementMemory: cfg.MaxStatementMemory,
+		TempDir:            tempDir,
 		Observer:           newSQLObserver(reg),
 		Backends:           backends,
 		Backup: func(ctx context.Context, w io.Writer, req sql.BackupRequest) error {

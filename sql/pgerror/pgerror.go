@@ -76,6 +76,7 @@ const (
 	StatementTooComplex          = "54001"
 	TooManyConnections           = "53300"
 	DiskFull                     = "53100"
+	OutOfMemory                  = "53200"
 	CharacterNotInRepertoire     = "22021"
 	UndefinedFile                = "58P01"
 	Internal                     = "XX000"
