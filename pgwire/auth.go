@@ -79,6 +79,11 @@ func (c *conn) authenticate(p sql.SessionParams, repl bool) (sql.RoleAuth, *pger
 		return role, &pgerror.Error{Code: pgerror.InvalidAuthorization, Message: "pg_hba.conf rejects connection for " + who}
 	case "trust":
 	case "cert":
+		if !c.hasVerifiedClientCert() {
+			// as PostgreSQL says when the certificate is missing or not
+			// verified (clientcert=verify-full is implied by cert)
+			return role, &pgerror.Error{Code: pgerror.InvalidAuthorization, Message: "connection requires a valid client certificate"}
+		}
 		if !c.clientCertFor(p.User) {
 			return role, &pgerror.Error{Code: pgerror.InvalidAuthorization, Message: "certificate authentication failed for user \"" + p.User + "\""}
 		}
@@ -297,6 +302,17 @@ func serverEndPoint(cfg *tls.Config) (scram.ChannelBinding, error) {
 
 // clientCertFor reports whether the connection presented a client
 // certificate, verified against the CA, whose common name is user.
+// hasVerifiedClientCert: the TLS client presented a certificate that
+// verified against the CA.
+func (c *conn) hasVerifiedClientCert() bool {
+	tc, ok := c.nc.(*tls.Conn)
+	if !ok {
+		return false
+	}
+	st := tc.ConnectionState()
+	return len(st.VerifiedChains) > 0 && len(st.PeerCertificates) > 0
+}
+
 func (c *conn) clientCertFor(user string) bool {
 	tc, ok := c.nc.(*tls.Conn)
 	if !ok {
