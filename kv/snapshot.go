@@ -30,6 +30,22 @@ func (s *Store) WriteSnapshot(w io.Writer) (index uint64, err error) {
 	return index, nil
 }
 
+// SnapshotSize is the size WriteSnapshot would write now (the state
+// file's, as of a read transaction begun now).
+func (s *Store) SnapshotSize() int64 {
+	if s.closed.Load() {
+		return 0
+	}
+	s.dbMu.RLock()
+	tx, err := s.db.Begin(false)
+	s.dbMu.RUnlock()
+	if err != nil {
+		return 0
+	}
+	defer tx.Rollback()
+	return tx.Size()
+}
+
 // RestoreSnapshot replaces the whole state with a snapshot written by
 // WriteSnapshot and returns its applied index. It is called on the apply
 // goroutine (no Apply runs meanwhile) and waits until every open Txn is

@@ -29,6 +29,30 @@ type Snapshotter interface {
 	RestoreSnapshot(r io.Reader) (index uint64, err error)
 }
 
+// SnapshotSizer is an optional Snapshotter extension: the size
+// WriteSnapshot would write now. The leader announces a bound derived from
+// it in the snapshot stream's head, and the follower accepts no more.
+type SnapshotSizer interface {
+	SnapshotSize() int64
+}
+
+// SnapshotBound is what the leader announces a snapshot it is about to
+// send may hold: its state's size now, plus a quarter and 64 MiB for what
+// is applied while the snapshot is written (0: no announcement, the
+// follower's free disk alone bounds it). The Transport puts it in the
+// stream's head.
+func (n *Node) SnapshotBound() int64 {
+	sz, ok := n.cfg.StateMachine.(SnapshotSizer)
+	if !ok {
+		return 0
+	}
+	size := sz.SnapshotSize()
+	if size <= 0 {
+		return 0
+	}
+	return size + size/4 + 64<<20
+}
+
 // ErrNoSnapshotter is returned when a snapshot must be sent or restored
 // but the StateMachine does not implement Snapshotter.
 var ErrNoSnapshotter = errors.New("raftlog: state machine cannot snapshot")
@@ -113,6 +137,12 @@ func (n *Node) ReceiveSnapshot(ctx context.Context, m *pb.Message, data io.Reade
 	if err != nil {
 		return fmt.Errorf("raftlog: receive snapshot: %w", err)
 	}
+	if d := m.GetSnapshot().GetData(); len(d) == 8 {
+		// the bound the leader announced (Node.SnapshotBound)
+		if announced := int64(binary.LittleEndian.Uint64(d)); announced > 0 {
+			limit = min(limit, announced)
+		}
+	}
 	f, err := os.CreateTemp(n.snapDir(), "recv-*.tmp")
 	if err != nil {
 		return fmt.Errorf("raftlog: receive snapshot: %w", err)
@@ -121,7 +151,7 @@ func (n *Node) ReceiveSnapshot(ctx context.Context, m *pb.Message, data io.Reade
 	defer os.Remove(tmp) // a no-op once renamed
 	size, err := io.Copy(f, io.LimitReader(data, limit+1))
 	if err == nil && size > limit {
-		err = fmt.Errorf("%w: snapshot larger than %d bytes (free disk space less %d, or MaxSnapshotBytes)", ErrSnapshotTooLarge, limit, snapshotReserve)
+		err = fmt.Errorf("%w: snapshot larger than %d bytes (the bound the leader announced, free disk space less %d, or MaxSnapshotBytes)", ErrSnapshotTooLarge, limit, snapshotReserve)
 		n.refused.add("snapshot-too-large", err, "from", m.GetFrom())
 	}
 	if err == nil {

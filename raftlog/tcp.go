@@ -864,6 +864,11 @@ func (p *tcpPeer) sendSnapshot(m *pb.Message) error {
 	w := bufio.NewWriterSize(c, 64<<10)
 	head := proto.Clone(m).(*pb.Message)
 	head.Snapshot.Data = nil
+	if b, ok := p.t.h.(interface{ SnapshotBound() int64 }); ok {
+		if bound := b.SnapshotBound(); bound > 0 {
+			head.Snapshot.Data = binary.LittleEndian.AppendUint64(nil, uint64(bound))
+		}
+	}
 	b, err := proto.MarshalOptions{}.MarshalAppend(make([]byte, 4), head)
 	if err != nil {
 		return err

@@ -232,6 +232,7 @@ func (m stateMachine) ValidateProposal(data []byte) error {
 // WriteSnapshot and RestoreSnapshot make stateMachine a raftlog.Snapshotter:
 // a peer too far behind the log's retained front gets the bbolt state.
 func (m stateMachine) WriteSnapshot(w io.Writer) (uint64, error) { return m.store.WriteSnapshot(w) }
+func (m stateMachine) SnapshotSize() int64                       { return m.store.SnapshotSize() }
 
 func (m stateMachine) RestoreSnapshot(r io.Reader) (uint64, error) { return m.store.RestoreSnapshot(r) }
 
