@@ -125,7 +125,11 @@ var outboxRound atomic.Int64
 // runOutbox drives the pipeline; with viaPgoutput the event is an outbox
 // row read through pgoutput, else a message read through SUBSCRIBE.
 func runOutbox(ctx context.Context, e *env, t *target, viaPgoutput bool) (sample, error) {
-	conns, err := t.connectN(ctx, e.Clients)
+	pt, err := t.primary(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conns, err := pt.connectN(ctx, e.Clients)
 	if err != nil {
 		return nil, err
 	}
