@@ -45,7 +45,7 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&c.LogdbUser, "logdb-user", "logdb", "user to connect to logdb as")
 	fs.StringVar(&c.LogdbDB, "logdb-db", "logdb", "database to connect to on logdb")
 	fs.StringVar(&c.PGBin, "pg-bin", "/usr/lib/postgresql/15/bin", "PostgreSQL 15 binaries (initdb, postgres, pgbench, pg_test_fsync)")
-	workloads := fs.String("workloads", "insert,select,select-replica,tpcb,outbox,pgoutput,fanout", "comma-separated workloads to run")
+	workloads := fs.String("workloads", "insert,select,select-replica,tpcb,outbox,pgoutput,fanout,broker", "comma-separated workloads to run")
 	targets := fs.String("targets", "pg,logdb", "comma-separated systems to run: pg, logdb, pg3 (a primary and two quorum-synchronous standbys on this machine), logdb3 (a 3-node cluster on this machine); the 3-node targets run the cluster workloads only")
 	fs.DurationVar(&c.Duration, "duration", 10*time.Second, "measured time per workload per round (-quick: 3s)")
 	fs.DurationVar(&c.Warmup, "warmup", 2*time.Second, "unmeasured warm-up before each measurement (-quick: 500ms)")
@@ -118,6 +118,7 @@ func allWorkloads(c config) map[string]*workload {
 		"outbox":         outboxWorkload(),
 		"pgoutput":       pgoutputWorkload(),
 		"fanout":         fanoutWorkload(c.env.FanoutSubs),
+		"broker":         brokerWorkload(),
 	}
 }
 
@@ -217,6 +218,7 @@ func run(args []string) int {
 		}
 	}
 	defer stopAll(targets)
+	defer c.env.runExits()
 
 	for _, w := range wls {
 		restartDead(ctx, &c, targets)
@@ -232,6 +234,7 @@ func run(args []string) int {
 		}
 	}
 	stopAll(targets)
+	c.env.runExits()
 
 	rep.print(os.Stdout, targets)
 	if c.JSONPath != "" {

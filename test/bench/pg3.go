@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -179,26 +178,27 @@ func (t *target) replica(ctx context.Context) (*target, error) {
 	return nil, errors.New("no follower")
 }
 
-// leaderPort asks node 1's logdb_cluster view for the leader's SQL port,
+// leaderPort asks each node for its own role (its row of logdb_cluster is
+// the one with an applied index) and returns the leader's SQL port,
 // waiting through an election.
 func (t *target) leaderPort(ctx context.Context) (int, error) {
 	deadline := time.Now().Add(15 * time.Second)
 	var last error
 	for time.Now().Before(deadline) {
-		var addr string
-		c, err := t.at(t.Nodes[0]).connect(ctx)
-		if err == nil {
-			err = c.QueryRow(ctx, `SELECT sql_addr FROM logdb_cluster WHERE role = 'leader'`).Scan(&addr)
-			closeAll([]*pgx.Conn{c})
-		}
-		if err == nil {
-			_, ps, err := net.SplitHostPort(addr)
+		for _, port := range t.Nodes {
+			var role string
+			c, err := t.at(port).connect(ctx)
 			if err == nil {
-				return strconv.Atoi(ps)
+				err = c.QueryRow(ctx, `SELECT role FROM logdb_cluster WHERE applied_index IS NOT NULL`).Scan(&role)
+				closeAll([]*pgx.Conn{c})
 			}
-			last = err
-		} else {
-			last = err
+			if err != nil {
+				last = err
+				continue
+			}
+			if role == "leader" {
+				return port, nil
+			}
 		}
 		select {
 		case <-ctx.Done():
@@ -206,7 +206,7 @@ func (t *target) leaderPort(ctx context.Context) (int, error) {
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
-	return 0, fmt.Errorf("no leader in logdb_cluster: %v", last)
+	return 0, fmt.Errorf("no node says it is the leader in logdb_cluster (last error: %v)", last)
 }
 
 // waitReplayed waits until every pg3 standby has replayed the primary's

@@ -66,10 +66,28 @@ type env struct {
 	Quick      bool
 	FanoutSubs []int
 
+	// nats is the broker cluster of the broker workload, started by its
+	// first set-up on pg3.
+	nats *natsCluster
+	// exits are stops for what workloads started (the NATS servers), run
+	// when the run ends.
+	exits []func()
+
 	// notes collects remarks a workload makes about a system's figures
 	// (e.g. a fallback it used), by target name. Only the main goroutine
 	// touches it.
 	notes map[string][]string
+}
+
+// atExit registers a stop to run when the run ends.
+func (e *env) atExit(f func()) { e.exits = append(e.exits, f) }
+
+// runExits runs the registered stops, newest first.
+func (e *env) runExits() {
+	for i := len(e.exits) - 1; i >= 0; i-- {
+		e.exits[i]()
+	}
+	e.exits = nil
 }
 
 // note records a remark that goes under the table beside the figures.
