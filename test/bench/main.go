@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -45,13 +46,14 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&c.LogdbUser, "logdb-user", "logdb", "user to connect to logdb as")
 	fs.StringVar(&c.LogdbDB, "logdb-db", "logdb", "database to connect to on logdb")
 	fs.StringVar(&c.PGBin, "pg-bin", "/usr/lib/postgresql/15/bin", "PostgreSQL 15 binaries (initdb, postgres, pgbench, pg_test_fsync)")
-	workloads := fs.String("workloads", "insert,select,select-replica,tpcb,outbox,pgoutput,fanout,broker", "comma-separated workloads to run")
+	workloads := fs.String("workloads", "insert,select,select-replica,tpcb,outbox,pgoutput,fanout,broker,insert-curve,scale", "comma-separated workloads to run")
 	targets := fs.String("targets", "pg,logdb", "comma-separated systems to run: pg, logdb, pg3 (a primary and two quorum-synchronous standbys on this machine), logdb3 (a 3-node cluster on this machine); the 3-node targets run the cluster workloads only")
 	fs.DurationVar(&c.Duration, "duration", 10*time.Second, "measured time per workload per round (-quick: 3s)")
 	fs.DurationVar(&c.Warmup, "warmup", 2*time.Second, "unmeasured warm-up before each measurement (-quick: 500ms)")
 	fs.IntVar(&c.Clients, "clients", 16, "concurrent clients")
 	fs.IntVar(&c.Rounds, "rounds", 2, "rounds per system, alternating PostgreSQL and logdb (-quick: 1); the median is reported")
 	fs.IntVar(&c.SelectRows, "select-rows", 100_000, "rows in the point-select table (-quick: 10000)")
+	fs.IntVar(&c.ScaleRows, "scale-rows", 0, "rows in the scale workload's table (make bench: 10 million); 0: no scale workload")
 	fs.StringVar(&c.FanoutList, "fanout-subs", "1,10,100", "subscriber counts for the fan-out workload")
 	fs.IntVar(&c.FsyncSecs, "fsync-secs", 2, "seconds per pg_test_fsync test (0: skip; -quick: 1)")
 	fs.StringVar(&c.WorkDir, "workdir", os.TempDir(), "where the temporary data directories go (the disk being measured)")
@@ -119,6 +121,8 @@ func allWorkloads(c config) map[string]*workload {
 		"pgoutput":       pgoutputWorkload(),
 		"fanout":         fanoutWorkload(c.env.FanoutSubs),
 		"broker":         brokerWorkload(),
+		"insert-curve":   insertCurveWorkload(),
+		"scale":          scaleWorkload(),
 	}
 }
 
@@ -151,12 +155,19 @@ func run(args []string) int {
 			fmt.Fprintf(os.Stderr, "bench: unknown workload %q (have %s)\n", name, strings.Join(workloadNames(known), ", "))
 			return 2
 		}
+		if name == "scale" && c.ScaleRows <= 0 {
+			continue // behind -scale-rows: loading takes minutes
+		}
 		wls = append(wls, w)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	rep := &report{Date: time.Now().UTC(), Machine: describeMachine(), Config: c.summary()}
+	rep := &report{Date: time.Now().UTC(), Machine: describeMachine(), Config: c.summary(), ScaleRows: c.ScaleRows,
+		hasTarget: map[string]bool{}}
+	for _, t := range c.Targets {
+		rep.hasTarget[t] = true
+	}
 	if c.FsyncSecs > 0 {
 		logf("measuring the disk's sync rate (pg_test_fsync -s %d) …", c.FsyncSecs)
 		f := measureFsync(ctx, c.PGBin, c.WorkDir, c.FsyncSecs)
@@ -237,12 +248,20 @@ func run(args []string) int {
 	c.env.runExits()
 
 	rep.print(os.Stdout, targets)
+	rep.printGoals(os.Stdout)
 	if c.JSONPath != "" {
 		if err := rep.writeJSON(c.JSONPath); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
 			harnessBroken = true
 		} else {
 			logf("wrote %s", c.JSONPath)
+		}
+		svg := strings.TrimSuffix(c.JSONPath, filepath.Ext(c.JSONPath)) + "-insert-curve.svg"
+		if ok, err := rep.writeCurveSVG(svg); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			harnessBroken = true
+		} else if ok {
+			logf("wrote %s", svg)
 		}
 	}
 	switch {
@@ -293,7 +312,11 @@ func runWorkload(ctx context.Context, c *config, w *workload, targets []*target)
 			continue
 		}
 		logf("[%s] setting up on %s …", w.Name, t.Name)
-		sctx, cancel := context.WithTimeout(ctx, setupTimeout)
+		timeout := setupTimeout
+		if w.SetupTimeout > 0 {
+			timeout = w.SetupTimeout
+		}
+		sctx, cancel := context.WithTimeout(ctx, timeout)
 		err := w.Setup(sctx, &c.env, t)
 		cancel()
 		var mt *missingTool

@@ -18,6 +18,8 @@ type report struct {
 	Fsync     *fsyncRate
 	Config    map[string]any
 	Workloads []*workloadResult
+	ScaleRows int             // the scale workload's table size (0: not run)
+	hasTarget map[string]bool // the -targets asked for
 }
 
 type workloadResult struct {
@@ -62,7 +64,7 @@ func (c config) summary() map[string]any {
 	return map[string]any{
 		"quick": c.Quick, "clients": c.Clients, "rounds": c.Rounds,
 		"duration_s": c.Duration.Seconds(), "warmup_s": c.Warmup.Seconds(),
-		"select_rows": c.SelectRows, "fanout_subscribers": c.env.FanoutSubs,
+		"select_rows": c.SelectRows, "scale_rows": c.ScaleRows, "fanout_subscribers": c.env.FanoutSubs,
 		"workloads": c.Workloads, "logdb_bin": c.LogdbBin, "pg_bin": c.PGBin,
 	}
 }
@@ -262,6 +264,9 @@ func figure(tr *targetResult, metric string) *jsonFigure {
 		return nil
 	}
 	f := &jsonFigure{Value: num(tr.value(metric)), Error: tr.Err, Notes: tr.Notes}
+	if tr.Missing != "" {
+		f.Error = "skipped: " + tr.Missing
+	}
 	for _, v := range tr.Rounds[metric] {
 		if !math.IsNaN(v) {
 			f.Rounds = append(f.Rounds, v)
@@ -277,7 +282,8 @@ func (r *report) writeJSON(path string) error {
 		Fsync   *fsyncRate     `json:"fsync,omitempty"`
 		Config  map[string]any `json:"config"`
 		Results []jsonRow      `json:"results"`
-	}{Date: r.Date, Machine: r.Machine, Fsync: r.Fsync, Config: r.Config, Results: []jsonRow{}}
+		Goals   []goalResult   `json:"goals"`
+	}{Date: r.Date, Machine: r.Machine, Fsync: r.Fsync, Config: r.Config, Results: []jsonRow{}, Goals: r.goalResults()}
 	for _, wr := range r.Workloads {
 		pg, ldb, pg3, ldb3 := wr.byID("pg"), wr.byID("logdb"), wr.byID("pg3"), wr.byID("logdb3")
 		for _, m := range wr.Metrics {

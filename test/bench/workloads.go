@@ -37,8 +37,11 @@ type workload struct {
 	// MinRounds, when above -rounds, is this workload's round count
 	// outside -quick (the insert goal is a median of 3 runs).
 	MinRounds int
-	Setup     func(ctx context.Context, e *env, t *target) error
-	Run       func(ctx context.Context, e *env, t *target) (sample, error)
+	// SetupTimeout, when set, replaces setupTimeout (loading the scale
+	// table takes minutes).
+	SetupTimeout time.Duration
+	Setup        func(ctx context.Context, e *env, t *target) error
+	Run          func(ctx context.Context, e *env, t *target) (sample, error)
 }
 
 // missingTool is a set-up error for a tool this machine lacks (nats-server):
@@ -61,6 +64,7 @@ type env struct {
 	Duration   time.Duration
 	Warmup     time.Duration
 	SelectRows int
+	ScaleRows  int // rows of the scale workload's table; 0: no scale workload
 	PGBin      string
 	WorkDir    string
 	Quick      bool

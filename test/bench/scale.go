@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"math"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// scaleWorkload measures inserts and point selects against a table of
+// -scale-rows rows (10 million in make bench) on the single-node targets,
+// and the size on disk of each system's data directory afterwards.
+// Loading takes minutes, so it runs only when -scale-rows is set.
+func scaleWorkload() *workload {
+	return &workload{
+		Name: "scale",
+		Desc: "autocommit INSERT and point SELECT against a table of -scale-rows rows; size on disk of the data directory",
+		Metrics: []metricDef{
+			{Name: "insert throughput", Unit: "rows/s"},
+			{Name: "insert p99", Unit: "ms", LowerIsBetter: true},
+			{Name: "select throughput", Unit: "queries/s"},
+			{Name: "select p99", Unit: "ms", LowerIsBetter: true},
+			{Name: "size on disk", Unit: "MiB", LowerIsBetter: true},
+		},
+		FailWord:     "failed",
+		SetupTimeout: 60 * time.Minute,
+		Setup: func(ctx context.Context, e *env, t *target) error {
+			if err := t.exec(ctx, `DROP TABLE IF EXISTS bench_scale`,
+				`CREATE TABLE bench_scale (id bigserial PRIMARY KEY, v text, n int)`); err != nil {
+				return err
+			}
+			return loadScale(ctx, t, e.ScaleRows)
+		},
+		Run: func(ctx context.Context, e *env, t *target) (sample, error) {
+			ins, err := runInserts(ctx, t, "bench_scale", e.Clients, e.Warmup, e.Duration)
+			if err != nil {
+				return nil, fmt.Errorf("inserts: %w", err)
+			}
+			// Keys 1..ScaleRows were loaded; the inserts only add to them.
+			sel, err := runPointSelects(ctx, t, "bench_scale", int64(e.ScaleRows), e.Clients, e.Warmup, e.Duration)
+			if err != nil {
+				return nil, fmt.Errorf("selects: %w", err)
+			}
+			return sample{
+				"insert throughput": ins.perSecond(), "insert p99": ins.Lat.percentile(99),
+				"select throughput": sel.perSecond(), "select p99": sel.Lat.percentile(99),
+				"size on disk": mib(diskUsage(t.DataDirs)),
+			}, nil
+		},
+	}
+}
+
+// loadScale fills bench_scale with rows rows (ids 1..rows from its
+// sequence) in 10,000-row INSERT … SELECT generate_series statements, one
+// transaction each, logging progress.
+func loadScale(ctx context.Context, t *target, rows int) error {
+	c, err := t.connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeAll([]*pgx.Conn{c})
+	const batch = 10_000
+	start := time.Now()
+	nextLog := start.Add(30 * time.Second)
+	for lo := 1; lo <= rows; lo += batch {
+		hi := min(lo+batch-1, rows)
+		if _, err := c.Exec(ctx, fmt.Sprintf(
+			`INSERT INTO bench_scale (v, n) SELECT 'value-' || g, g %% 1000 FROM generate_series(%d, %d) g`, lo, hi)); err != nil {
+			return fmt.Errorf("loading bench_scale rows %d..%d: %w", lo, hi, err)
+		}
+		if now := time.Now(); now.After(nextLog) {
+			logf("[scale] %s: %d of %d rows loaded (%.0f rows/s)", t.Name, hi, rows, float64(hi)/now.Sub(start).Seconds())
+			nextLog = now.Add(30 * time.Second)
+		}
+	}
+	logf("[scale] %s: %d rows loaded in %s", t.Name, rows, time.Since(start).Round(time.Second))
+	return nil
+}
+
+// diskUsage is the space the files under dirs take on disk (allocated
+// blocks, not apparent sizes).
+func diskUsage(dirs []string) int64 {
+	var total int64
+	for _, d := range dirs {
+		filepath.WalkDir(d, func(_ string, de fs.DirEntry, err error) error {
+			if err != nil {
+				return nil // a file removed while we walk
+			}
+			if info, err := de.Info(); err == nil {
+				if st, ok := info.Sys().(*syscall.Stat_t); ok {
+					total += st.Blocks * 512
+				}
+			}
+			return nil
+		})
+	}
+	return total
+}
+
+// mib is bytes in MiB, NaN for nothing measured.
+func mib(bytes int64) float64 {
+	if bytes <= 0 {
+		return math.NaN()
+	}
+	return float64(bytes) / (1 << 20)
+}
