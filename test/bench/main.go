@@ -57,6 +57,7 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&c.FanoutList, "fanout-subs", "1,10,100", "subscriber counts for the fan-out workload")
 	fs.IntVar(&c.FsyncSecs, "fsync-secs", 2, "seconds per pg_test_fsync test (0: skip; -quick: 1)")
 	fs.StringVar(&c.WorkDir, "workdir", os.TempDir(), "where the temporary data directories go (the disk being measured)")
+	fs.StringVar(&profileDir, "profile-dir", "", "write CPU times, Go CPU profiles of logdb nodes (--pprof) and perf profiles of PostgreSQL process trees for every measured window to this directory")
 	fs.StringVar(&subscribeMode, "logdb-subscribe", "auto", "how logdb subscribers read: copy (COPY (SUBSCRIBE …) TO STDOUT), fetch (DECLARE … CURSOR FOR SUBSCRIBE + FETCH), auto (copy, else fetch)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -78,6 +79,11 @@ func parseFlags(args []string) (config, error) {
 			if !set[name] {
 				apply()
 			}
+		}
+	}
+	if profileDir != "" {
+		if err := os.MkdirAll(profileDir, 0o755); err != nil {
+			return c, fmt.Errorf("-profile-dir: %w", err)
 		}
 	}
 	switch subscribeMode {
@@ -342,7 +348,11 @@ func runWorkload(ctx context.Context, c *config, w *workload, targets []*target)
 			if tr.Err != "" || tr.Missing != "" || tr.Skipped || tr.stopped || ctx.Err() != nil {
 				continue
 			}
+			watch := profileRound(ctx, t, w.Name, round, c.Warmup, c.Duration)
 			s, err := w.Run(ctx, &c.env, t)
+			if line := watch(s["throughput"] * c.Duration.Seconds()); line != "" {
+				logf("[%s] round %d/%d %s: %s", w.Name, round, rounds, t.Name, line)
+			}
 			if err != nil {
 				msg := failure(w, t, fmt.Sprintf("round %d: ", round), err)
 				logf("[%s] round %d/%d %s: %s", w.Name, round, rounds, t.Name, msg)

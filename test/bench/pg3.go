@@ -69,6 +69,7 @@ func startPostgres3(ctx context.Context, pgBin, workDir string) (*target, error)
 		return fail(err)
 	}
 	procs = append(procs, primary)
+	t.Procs = append(t.Procs, serverProc{Name: "primary", PID: primary.cmd.Process.Pid})
 	t.DataDirs = append(t.DataDirs, primaryDir)
 	if err := waitReady(ctx, t, primary.exited, 60*time.Second); err != nil {
 		return fail(fmt.Errorf("primary: %w", err))
@@ -88,6 +89,7 @@ func startPostgres3(ctx context.Context, pgBin, workDir string) (*target, error)
 			return fail(err)
 		}
 		procs = append(procs, p)
+		t.Procs = append(t.Procs, serverProc{Name: name, PID: p.cmd.Process.Pid})
 		t.DataDirs = append(t.DataDirs, sdir)
 		st := *t
 		st.Port = ports[i+1]

@@ -45,6 +45,8 @@ type target struct {
 	Nodes []int
 	// DataDirs are the servers' data directories, for their size on disk.
 	DataDirs []string
+	// Procs are the server processes, for -profile-dir.
+	Procs []serverProc
 }
 
 // crashNote adds to a failure the news that the server died, if it did.
@@ -283,7 +285,7 @@ func startPostgres(ctx context.Context, pgBin, workDir string) (*target, error) 
 		return nil, err
 	}
 	t := &target{ID: "pg", Name: "PostgreSQL", Kind: kindPG, Host: "127.0.0.1", Port: port, User: "postgres", DB: "postgres",
-		DataDirs: []string{dataDir}}
+		DataDirs: []string{dataDir}, Procs: []serverProc{{Name: "postgres", PID: p.cmd.Process.Pid}}}
 	t.stop = func() {
 		p.stop()
 		cleanupDir()
@@ -309,6 +311,7 @@ func startLogdb(ctx context.Context, bin, workDir, user, db string, nodes int) (
 	}
 	type node struct {
 		listen, raft int
+		http         string // --http-listen, with -profile-dir
 		cmd          *exec.Cmd
 		exited       chan struct{}
 		logPath      string
@@ -338,6 +341,15 @@ func startLogdb(ctx context.Context, bin, workDir, user, db string, nodes int) (
 	for i, n := range ns {
 		args := []string{"start", "--data-dir", filepath.Join(dir, fmt.Sprintf("node%d", i+1)),
 			"--listen", fmt.Sprintf("127.0.0.1:%d", n.listen), "--log-level", "warn"}
+		if profileDir != "" {
+			port, err := freePort()
+			if err != nil {
+				stop()
+				return nil, err
+			}
+			n.http = fmt.Sprintf("127.0.0.1:%d", port)
+			args = append(args, "--http-listen", n.http, "--pprof")
+		}
 		if nodes > 1 {
 			args = append(args, "--node-id", strconv.Itoa(i+1),
 				"--raft-listen", fmt.Sprintf("127.0.0.1:%d", n.raft), "--peers", strings.Join(peers, ","))
@@ -363,6 +375,7 @@ func startLogdb(ctx context.Context, bin, workDir, user, db string, nodes int) (
 	t := &target{ID: "logdb", Name: "logdb", Kind: kindLogdb, Host: "127.0.0.1", Port: ns[0].listen, User: user, DB: db, stop: stop}
 	for i, n := range ns {
 		t.DataDirs = append(t.DataDirs, filepath.Join(dir, fmt.Sprintf("node%d", i+1)))
+		t.Procs = append(t.Procs, serverProc{Name: fmt.Sprintf("node%d", i+1), PID: n.cmd.Process.Pid, Pprof: n.http})
 		if nodes > 1 {
 			t.Nodes = append(t.Nodes, n.listen)
 		}
