@@ -348,7 +348,11 @@ func runWorkload(ctx context.Context, c *config, w *workload, targets []*target)
 			if tr.Err != "" || tr.Missing != "" || tr.Skipped || tr.stopped || ctx.Err() != nil {
 				continue
 			}
-			watch := profileRound(ctx, t, w.Name, round, c.Warmup, c.Duration)
+			var extra []serverProc
+			if w.Name == "broker" && t.Kind == kindPG && c.env.nats != nil {
+				extra = c.env.nats.Procs
+			}
+			watch := profileRound(ctx, t, extra, w.Name, round, c.Warmup, c.Duration)
 			s, err := w.Run(ctx, &c.env, t)
 			if line := watch(s["throughput"] * c.Duration.Seconds()); line != "" {
 				logf("[%s] round %d/%d %s: %s", w.Name, round, rounds, t.Name, line)

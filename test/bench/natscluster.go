@@ -20,7 +20,10 @@ import (
 type natsCluster struct {
 	URLs []string // client URLs, one per server
 	Dirs []string // JetStream store directories, for their size on disk
-	stop func()
+	// Procs are the servers, for -profile-dir (the broker's CPU is part of
+	// the pipeline's cost).
+	Procs []serverProc
+	stop  func()
 }
 
 // natsServerBin finds nats-server (Debian installs it in /usr/sbin, which a
@@ -99,6 +102,7 @@ func startNATS(ctx context.Context, workDir string) (*natsCluster, error) {
 		go func(s *server, f *os.File) { s.cmd.Wait(); f.Close(); close(s.exited) }(s, logFile)
 		nc.URLs = append(nc.URLs, fmt.Sprintf("nats://127.0.0.1:%d", s.client))
 		nc.Dirs = append(nc.Dirs, store)
+		nc.Procs = append(nc.Procs, serverProc{Name: "nats-" + name, PID: s.cmd.Process.Pid, NoPerf: true})
 	}
 	deadline := time.Now().Add(60 * time.Second)
 	var last error

@@ -31,15 +31,19 @@ type serverProc struct {
 	Name  string // "postgres", "primary", "s1", "node2"
 	PID   int
 	Pprof string // logdb's --http-listen address, when profiling
+	// NoPerf: CPU time only (nats-server, watched for its share of the
+	// broker pipeline).
+	NoPerf bool
 }
 
 // profileRound starts watching t's processes from warmup after now for
 // dur; the returned func waits for the watch to end and returns a summary
 // (CPU seconds per process) for the log.
-func profileRound(ctx context.Context, t *target, workload string, round int, warmup, dur time.Duration) func(ops float64) string {
+func profileRound(ctx context.Context, t *target, extra []serverProc, workload string, round int, warmup, dur time.Duration) func(ops float64) string {
 	if profileDir == "" || len(t.Procs) == 0 {
 		return func(float64) string { return "" }
 	}
+	procs := append(append([]serverProc(nil), t.Procs...), extra...)
 	base := filepath.Join(profileDir, fmt.Sprintf("%s-%s-r%d", workload, t.ID, round))
 	done := make(chan string, 1)
 	go func() {
@@ -49,13 +53,16 @@ func profileRound(ctx context.Context, t *target, workload string, round int, wa
 			done <- ""
 			return
 		}
-		before := make([]float64, len(t.Procs))
-		for i, p := range t.Procs {
+		before := make([]float64, len(procs))
+		for i, p := range procs {
 			before[i] = treeCPU(p.PID)
 		}
 		var wg sync.WaitGroup
 		secs := strconv.Itoa(max(1, int(dur.Seconds())))
-		for _, p := range t.Procs {
+		for _, p := range procs {
+			if p.NoPerf {
+				continue
+			}
 			wg.Add(1)
 			go func(p serverProc) {
 				defer wg.Done()
@@ -81,7 +88,7 @@ func profileRound(ctx context.Context, t *target, workload string, round int, wa
 		}
 		var parts []string
 		var total float64
-		for i, p := range t.Procs {
+		for i, p := range procs {
 			d := treeCPU(p.PID) - before[i]
 			total += d
 			parts = append(parts, fmt.Sprintf("%s %.2fs", p.Name, d))
