@@ -57,14 +57,21 @@ chaos: build
 	LOGDB_CHAOS=1 LOGDB_BIN=$(abspath $(BIN)) $(GO) test -count=1 -timeout 15m -v -run 'TestCluster(Kill9EachNode|LinearizableRegisters)' ./test
 	LOGDB_CHAOS=1 LOGDB_BIN=$(abspath $(BIN)) $(GO) test -count=1 -timeout 30m -v -run '^TestClusterPartitions$$' ./test
 
-# Benchmarks against a throwaway PostgreSQL 15, same client code, alternating
-# rounds; prints a table of ratios and writes bench-results.json (test/bench/README.md).
+# Benchmarks against a throwaway PostgreSQL 15 (single, and a primary with two
+# quorum-synchronous standbys), the broker pipeline (pg3 + NATS JetStream on
+# three nats-server processes), single-node and three-node logdb; same client
+# code, alternating rounds; prints the figures and the issue-17 goals table,
+# writes bench-results.json and bench-results-insert-curve.svg
+# (test/bench/README.md). The scale workload loads BENCH_SCALE_ROWS rows into
+# each single-node system first (minutes); BENCH_SCALE_ROWS=0 leaves it out.
+BENCH_TARGETS    ?= pg,logdb,pg3,logdb3
+BENCH_SCALE_ROWS ?= 10000000
 bench: build
-	$(GO) run ./test/bench -logdb-bin $(BIN) -pg-bin $(PG_BIN) -targets pg,logdb,logdb3 -json bench-results.json
+	$(GO) run ./test/bench -logdb-bin $(BIN) -pg-bin $(PG_BIN) -targets $(BENCH_TARGETS) -scale-rows $(BENCH_SCALE_ROWS) -json bench-results.json
 
-# Every workload for ~3 s, one round (under 2 minutes); fails only if the harness breaks.
+# Every workload and every goal row briefly, one round (a few minutes); fails only if the harness breaks.
 bench-quick: build
-	$(GO) run ./test/bench -quick -logdb-bin $(BIN) -pg-bin $(PG_BIN) -json bench-quick.json
+	$(GO) run ./test/bench -quick -logdb-bin $(BIN) -pg-bin $(PG_BIN) -targets $(BENCH_TARGETS) -scale-rows 100000 -json bench-quick.json
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

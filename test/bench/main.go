@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -44,16 +46,18 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&c.LogdbUser, "logdb-user", "logdb", "user to connect to logdb as")
 	fs.StringVar(&c.LogdbDB, "logdb-db", "logdb", "database to connect to on logdb")
 	fs.StringVar(&c.PGBin, "pg-bin", "/usr/lib/postgresql/15/bin", "PostgreSQL 15 binaries (initdb, postgres, pgbench, pg_test_fsync)")
-	workloads := fs.String("workloads", "insert,select,tpcb,outbox,pgoutput,fanout", "comma-separated workloads to run")
-	targets := fs.String("targets", "pg,logdb", "comma-separated systems to run: pg, logdb, logdb3 (a 3-node cluster on this machine; insert and outbox only)")
+	workloads := fs.String("workloads", "insert,select,select-replica,tpcb,outbox,pgoutput,fanout,broker,insert-curve,scale", "comma-separated workloads to run")
+	targets := fs.String("targets", "pg,logdb", "comma-separated systems to run: pg, logdb, pg3 (a primary and two quorum-synchronous standbys on this machine), logdb3 (a 3-node cluster on this machine); the 3-node targets run the cluster workloads only")
 	fs.DurationVar(&c.Duration, "duration", 10*time.Second, "measured time per workload per round (-quick: 3s)")
 	fs.DurationVar(&c.Warmup, "warmup", 2*time.Second, "unmeasured warm-up before each measurement (-quick: 500ms)")
 	fs.IntVar(&c.Clients, "clients", 16, "concurrent clients")
 	fs.IntVar(&c.Rounds, "rounds", 2, "rounds per system, alternating PostgreSQL and logdb (-quick: 1); the median is reported")
 	fs.IntVar(&c.SelectRows, "select-rows", 100_000, "rows in the point-select table (-quick: 10000)")
+	fs.IntVar(&c.ScaleRows, "scale-rows", 0, "rows in the scale workload's table (make bench: 10 million); 0: no scale workload")
 	fs.StringVar(&c.FanoutList, "fanout-subs", "1,10,100", "subscriber counts for the fan-out workload")
 	fs.IntVar(&c.FsyncSecs, "fsync-secs", 2, "seconds per pg_test_fsync test (0: skip; -quick: 1)")
 	fs.StringVar(&c.WorkDir, "workdir", os.TempDir(), "where the temporary data directories go (the disk being measured)")
+	fs.StringVar(&profileDir, "profile-dir", "", "write CPU times, Go CPU profiles of logdb nodes (--pprof) and perf profiles of PostgreSQL process trees for every measured window to this directory")
 	fs.StringVar(&subscribeMode, "logdb-subscribe", "auto", "how logdb subscribers read: copy (COPY (SUBSCRIBE …) TO STDOUT), fetch (DECLARE … CURSOR FOR SUBSCRIBE + FETCH), auto (copy, else fetch)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -75,6 +79,11 @@ func parseFlags(args []string) (config, error) {
 			if !set[name] {
 				apply()
 			}
+		}
+	}
+	if profileDir != "" {
+		if err := os.MkdirAll(profileDir, 0o755); err != nil {
+			return c, fmt.Errorf("-profile-dir: %w", err)
 		}
 	}
 	switch subscribeMode {
@@ -110,13 +119,26 @@ func splitList(s string) []string {
 
 func allWorkloads(c config) map[string]*workload {
 	return map[string]*workload{
-		"insert":   insertWorkload(),
-		"select":   selectWorkload(),
-		"tpcb":     tpcbWorkload(),
-		"outbox":   outboxWorkload(),
-		"pgoutput": pgoutputWorkload(),
-		"fanout":   fanoutWorkload(c.env.FanoutSubs),
+		"insert":         insertWorkload(),
+		"select":         selectWorkload(),
+		"select-replica": selectReplicaWorkload(),
+		"tpcb":           tpcbWorkload(),
+		"outbox":         outboxWorkload(),
+		"pgoutput":       pgoutputWorkload(),
+		"fanout":         fanoutWorkload(c.env.FanoutSubs),
+		"broker":         brokerWorkload(),
+		"insert-curve":   insertCurveWorkload(),
+		"scale":          scaleWorkload(),
 	}
+}
+
+func workloadNames(m map[string]*workload) []string {
+	var names []string
+	for n := range m {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
 }
 
 // run returns the exit code: 0 when the harness worked (whatever logdb
@@ -136,15 +158,22 @@ func run(args []string) int {
 	for _, name := range c.Workloads {
 		w, ok := known[name]
 		if !ok {
-			fmt.Fprintf(os.Stderr, "bench: unknown workload %q (have insert, select, tpcb, outbox, fanout)\n", name)
+			fmt.Fprintf(os.Stderr, "bench: unknown workload %q (have %s)\n", name, strings.Join(workloadNames(known), ", "))
 			return 2
+		}
+		if name == "scale" && c.ScaleRows <= 0 {
+			continue // behind -scale-rows: loading takes minutes
 		}
 		wls = append(wls, w)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	rep := &report{Date: time.Now().UTC(), Machine: describeMachine(), Config: c.summary()}
+	rep := &report{Date: time.Now().UTC(), Machine: describeMachine(), Config: c.summary(), ScaleRows: c.ScaleRows,
+		hasTarget: map[string]bool{}}
+	for _, t := range c.Targets {
+		rep.hasTarget[t] = true
+	}
 	if c.FsyncSecs > 0 {
 		logf("measuring the disk's sync rate (pg_test_fsync -s %d) …", c.FsyncSecs)
 		f := measureFsync(ctx, c.PGBin, c.WorkDir, c.FsyncSecs)
@@ -168,6 +197,20 @@ func run(args []string) int {
 			}
 			logf("PostgreSQL on 127.0.0.1:%d", t.Port)
 			targets = append(targets, t)
+		case "pg3":
+			logf("starting PostgreSQL 15 primary + 2 quorum-synchronous standbys (%s) …", c.PGBin)
+			t, err := startPostgres3(ctx, c.PGBin, c.WorkDir)
+			if err != nil {
+				if ctx.Err() != nil {
+					stopAll(targets)
+					return 130
+				}
+				logf("pg3 did not start: %v", err)
+				t = &target{ID: "pg3", Name: "PostgreSQL 3-node", Kind: kindPG, Err: fmt.Errorf("did not start: %s", oneLine(err.Error(), 600))}
+			} else {
+				logf("PostgreSQL 3-node: primary on 127.0.0.1:%d, standbys on %d and %d", t.Port, t.Nodes[1], t.Nodes[2])
+			}
+			targets = append(targets, t)
 		case "logdb", "logdb3":
 			nodes := 1
 			if name == "logdb3" {
@@ -186,19 +229,20 @@ func run(args []string) int {
 			}
 			targets = append(targets, t)
 		default:
-			fmt.Fprintf(os.Stderr, "bench: unknown target %q (have pg, logdb, logdb3)\n", name)
+			fmt.Fprintf(os.Stderr, "bench: unknown target %q (have pg, logdb, pg3, logdb3)\n", name)
 			stopAll(targets)
 			return 2
 		}
 	}
 	defer stopAll(targets)
+	defer c.env.runExits()
 
 	for _, w := range wls {
 		restartDead(ctx, &c, targets)
 		wr := runWorkload(ctx, &c, w, targets)
 		rep.Workloads = append(rep.Workloads, wr)
 		for _, tr := range wr.Targets {
-			if tr.Kind == kindPG && tr.Err != "" {
+			if tr.Kind == kindPG && tr.Err != "" && tr.Missing == "" && !strings.HasPrefix(tr.Err, "did not start") {
 				harnessBroken = true
 			}
 		}
@@ -207,14 +251,23 @@ func run(args []string) int {
 		}
 	}
 	stopAll(targets)
+	c.env.runExits()
 
 	rep.print(os.Stdout, targets)
+	rep.printGoals(os.Stdout)
 	if c.JSONPath != "" {
 		if err := rep.writeJSON(c.JSONPath); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
 			harnessBroken = true
 		} else {
 			logf("wrote %s", c.JSONPath)
+		}
+		svg := strings.TrimSuffix(c.JSONPath, filepath.Ext(c.JSONPath)) + "-insert-curve.svg"
+		if ok, err := rep.writeCurveSVG(svg); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			harnessBroken = true
+		} else if ok {
+			logf("wrote %s", svg)
 		}
 	}
 	switch {
@@ -256,7 +309,7 @@ func runWorkload(ctx context.Context, c *config, w *workload, targets []*target)
 	for _, t := range targets {
 		tr := &targetResult{Target: t.Name, ID: t.ID, Kind: t.Kind, Rounds: map[string][]float64{}}
 		wr.Targets = append(wr.Targets, tr)
-		if t.ID == "logdb3" && !w.Cluster {
+		if !w.runsOn(t) {
 			tr.Skipped = true
 			continue
 		}
@@ -265,10 +318,18 @@ func runWorkload(ctx context.Context, c *config, w *workload, targets []*target)
 			continue
 		}
 		logf("[%s] setting up on %s …", w.Name, t.Name)
-		sctx, cancel := context.WithTimeout(ctx, setupTimeout)
+		timeout := setupTimeout
+		if w.SetupTimeout > 0 {
+			timeout = w.SetupTimeout
+		}
+		sctx, cancel := context.WithTimeout(ctx, timeout)
 		err := w.Setup(sctx, &c.env, t)
 		cancel()
-		if err != nil {
+		var mt *missingTool
+		if errors.As(err, &mt) {
+			tr.Missing = mt.Error()
+			logf("[%s] %s: skipped: %s", w.Name, t.Name, tr.Missing)
+		} else if err != nil {
 			tr.Err = failure(w, t, "set-up: ", err)
 			logf("[%s] %s: %s", w.Name, t.Name, tr.Err)
 		}
@@ -277,16 +338,28 @@ func runWorkload(ctx context.Context, c *config, w *workload, targets []*target)
 		tr.Notes = c.env.notes[tr.Target]
 	}
 	c.env.notes = nil
-	for round := 1; round <= c.Rounds && ctx.Err() == nil; round++ {
+	rounds := c.Rounds
+	if w.MinRounds > rounds && !c.Quick {
+		rounds = w.MinRounds
+	}
+	for round := 1; round <= rounds && ctx.Err() == nil; round++ {
 		for i, t := range targets {
 			tr := wr.Targets[i]
-			if tr.Err != "" || tr.Skipped || tr.stopped || ctx.Err() != nil {
+			if tr.Err != "" || tr.Missing != "" || tr.Skipped || tr.stopped || ctx.Err() != nil {
 				continue
 			}
+			var extra []serverProc
+			if w.Name == "broker" && t.Kind == kindPG && c.env.nats != nil {
+				extra = c.env.nats.Procs
+			}
+			watch := profileRound(ctx, t, extra, w.Name, round, c.Warmup, c.Duration)
 			s, err := w.Run(ctx, &c.env, t)
+			if line := watch(s["throughput"] * c.Duration.Seconds()); line != "" {
+				logf("[%s] round %d/%d %s: %s", w.Name, round, rounds, t.Name, line)
+			}
 			if err != nil {
 				msg := failure(w, t, fmt.Sprintf("round %d: ", round), err)
-				logf("[%s] round %d/%d %s: %s", w.Name, round, c.Rounds, t.Name, msg)
+				logf("[%s] round %d/%d %s: %s", w.Name, round, rounds, t.Name, msg)
 				if round == 1 || ctx.Err() != nil {
 					tr.Err = msg
 				} else {
@@ -299,7 +372,7 @@ func runWorkload(ctx context.Context, c *config, w *workload, targets []*target)
 			for _, m := range w.Metrics {
 				tr.Rounds[m.Name] = append(tr.Rounds[m.Name], s[m.Name])
 			}
-			logf("[%s] round %d/%d %s: %s", w.Name, round, c.Rounds, t.Name, s.brief(w.Metrics))
+			logf("[%s] round %d/%d %s: %s", w.Name, round, rounds, t.Name, s.brief(w.Metrics))
 		}
 	}
 	return wr

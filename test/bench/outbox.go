@@ -125,7 +125,64 @@ var outboxRound atomic.Int64
 // runOutbox drives the pipeline; with viaPgoutput the event is an outbox
 // row read through pgoutput, else a message read through SUBSCRIBE.
 func runOutbox(ctx context.Context, e *env, t *target, viaPgoutput bool) (sample, error) {
-	conns, err := t.connectN(ctx, e.Clients)
+	if !viaPgoutput {
+		return runEventPipeline(ctx, e, t, emitMessageSQL, func(ctx context.Context, sink *eventSink, ready chan<- error) error {
+			return consumeLogdb(ctx, t, `SUBSCRIBE MESSAGES 'order-events'`, ready, func(now time.Time, op, after []byte) {
+				if string(op) != "message" {
+					return
+				}
+				sink.deliver(now, eventTS(after))
+			})
+		})
+	}
+	slot := fmt.Sprintf("bench_outbox_%d", outboxRound.Add(1))
+	return runEventPipeline(ctx, e, t, insertOutboxSQL, func(ctx context.Context, sink *eventSink, ready chan<- error) error {
+		return consumePG(ctx, t, slot, "bench_outbox", ready, outboxRowDecoder(func(now time.Time, payload []byte) {
+			sink.deliver(now, eventTS(payload))
+		}))
+	})
+}
+
+// The two ways a producer writes its event in the order's transaction.
+const (
+	insertOutboxSQL = `INSERT INTO outbox (topic, payload) VALUES ('order-events', $1)`
+	emitMessageSQL  = `SELECT pg_logical_emit_message(true, 'order-events', $1::text)`
+)
+
+// outboxRowDecoder hands each inserted outbox row's payload column to fn.
+func outboxRowDecoder(fn func(now time.Time, payload []byte)) pgInsertFunc {
+	payloadCol := -1
+	return func(now time.Time, rel *pglogrepl.RelationMessage, tup *pglogrepl.TupleData) {
+		if payloadCol < 0 || payloadCol >= len(tup.Columns) {
+			for i, c := range rel.Columns {
+				if c.Name == "payload" {
+					payloadCol = i
+				}
+			}
+		}
+		var payload []byte
+		if payloadCol >= 0 && payloadCol < len(tup.Columns) {
+			payload = tup.Columns[payloadCol].Data
+		}
+		fn(now, payload)
+	}
+}
+
+// eventConsumer is a pipeline's consuming side: it runs until ctx is
+// cancelled, delivering every event to sink, and reports on ready once it
+// is set up (nil) or has failed.
+type eventConsumer func(ctx context.Context, sink *eventSink, ready chan<- error) error
+
+// runEventPipeline starts the consumer, then drives e.Clients producers on
+// the server that takes writes, each committing an order and its event
+// (emitSQL, with the event's JSON as $1) in one transaction, then waits for
+// the consumer to catch up.
+func runEventPipeline(ctx context.Context, e *env, t *target, emitSQL string, consume eventConsumer) (sample, error) {
+	pt, err := t.primary(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conns, err := pt.connectN(ctx, e.Clients)
 	if err != nil {
 		return nil, err
 	}
@@ -136,36 +193,7 @@ func runOutbox(ctx context.Context, e *env, t *target, viaPgoutput bool) (sample
 	defer stopConsumer()
 	ready := make(chan error, 1)
 	consumerErr := make(chan error, 1)
-	switch {
-	case viaPgoutput:
-		slot := fmt.Sprintf("bench_outbox_%d", outboxRound.Add(1))
-		go func() {
-			var payloadCol = -1
-			consumerErr <- consumePG(cctx, t, slot, "bench_outbox", ready, func(now time.Time, rel *pglogrepl.RelationMessage, tup *pglogrepl.TupleData) {
-				if payloadCol < 0 || payloadCol >= len(tup.Columns) {
-					for i, c := range rel.Columns {
-						if c.Name == "payload" {
-							payloadCol = i
-						}
-					}
-				}
-				var ts int64
-				if payloadCol >= 0 && payloadCol < len(tup.Columns) {
-					ts = eventTS(tup.Columns[payloadCol].Data)
-				}
-				sink.deliver(now, ts)
-			})
-		}()
-	default:
-		go func() {
-			consumerErr <- consumeLogdb(cctx, t, `SUBSCRIBE MESSAGES 'order-events'`, ready, func(now time.Time, op, after []byte) {
-				if string(op) != "message" {
-					return
-				}
-				sink.deliver(now, eventTS(after))
-			})
-		}()
-	}
+	go func() { consumerErr <- consume(cctx, sink, ready) }()
 	if err := <-ready; err != nil {
 		return nil, fmt.Errorf("consumer: %w", err)
 	}
@@ -189,12 +217,7 @@ func runOutbox(ctx context.Context, e *env, t *target, viaPgoutput bool) (sample
 			return err
 		}
 		payload := fmt.Sprintf(`{"order_id":%d,"customer":%d,"ts":%d}`, id, client, ts)
-		if viaPgoutput {
-			_, err = tx.Exec(ctx, `INSERT INTO outbox (topic, payload) VALUES ('order-events', $1)`, payload)
-		} else {
-			_, err = tx.Exec(ctx, `SELECT pg_logical_emit_message(true, 'order-events', $1::text)`, payload)
-		}
-		if err != nil {
+		if _, err := tx.Exec(ctx, emitSQL, payload); err != nil {
 			return err
 		}
 		if err := tx.Commit(ctx); err != nil {
@@ -225,7 +248,7 @@ func runOutbox(ctx context.Context, e *env, t *target, viaPgoutput bool) (sample
 	sink.mu.Lock()
 	defer sink.mu.Unlock()
 	if missing := int(committed.Load() - sink.total.Load()); missing > 0 || sink.malformed > 0 || len(sink.lat) < res.Ops {
-		fmt.Fprintf(os.Stderr, "  outbox/%s: %d committed, %d delivered (%d of %d in-window events seen, %d malformed)\n",
+		fmt.Fprintf(os.Stderr, "  pipeline/%s: %d committed, %d delivered (%d of %d in-window events seen, %d malformed)\n",
 			t.Name, committed.Load(), sink.total.Load(), len(sink.lat), res.Ops, sink.malformed)
 	}
 	s := sample{

@@ -18,6 +18,8 @@ type report struct {
 	Fsync     *fsyncRate
 	Config    map[string]any
 	Workloads []*workloadResult
+	ScaleRows int             // the scale workload's table size (0: not run)
+	hasTarget map[string]bool // the -targets asked for
 }
 
 type workloadResult struct {
@@ -34,6 +36,7 @@ type targetResult struct {
 	Skipped bool                 // the workload does not run on this system
 	Rounds  map[string][]float64 // metric name → one value per completed round
 	Err     string               // "failed: …" / "unsupported: …" when it did not run to the end
+	Missing string               // set when a tool the workload needs is not installed: skipped
 	Notes   []string             // remarks on how the figures were obtained
 	// stopped: a round failed after others had completed; no more rounds.
 	stopped bool
@@ -42,7 +45,7 @@ type targetResult struct {
 // value is the figure reported for a metric: the median of the rounds, or
 // NaN when there is none.
 func (tr *targetResult) value(metric string) float64 {
-	if tr == nil || tr.Err != "" || tr.Skipped {
+	if tr == nil || tr.Err != "" || tr.Missing != "" || tr.Skipped {
 		return math.NaN()
 	}
 	return median(tr.Rounds[metric])
@@ -61,7 +64,7 @@ func (c config) summary() map[string]any {
 	return map[string]any{
 		"quick": c.Quick, "clients": c.Clients, "rounds": c.Rounds,
 		"duration_s": c.Duration.Seconds(), "warmup_s": c.Warmup.Seconds(),
-		"select_rows": c.SelectRows, "fanout_subscribers": c.env.FanoutSubs,
+		"select_rows": c.SelectRows, "scale_rows": c.ScaleRows, "fanout_subscribers": c.env.FanoutSubs,
 		"workloads": c.Workloads, "logdb_bin": c.LogdbBin, "pg_bin": c.PGBin,
 	}
 }
@@ -90,6 +93,9 @@ func cell(tr *targetResult, metric string) string {
 	if tr == nil || tr.Skipped {
 		return "not run"
 	}
+	if tr.Missing != "" {
+		return "skipped (see notes)"
+	}
 	if tr.Err != "" {
 		word, _, _ := strings.Cut(tr.Err, ":")
 		return word + " (see notes)"
@@ -100,19 +106,54 @@ func cell(tr *targetResult, metric string) string {
 	return formatValue(tr.value(metric))
 }
 
-// columns lists the systems shown: PostgreSQL and logdb always (the issue's
-// table), then any other target that was asked for.
+// columns lists the systems that ran, in a fixed order: PostgreSQL, logdb,
+// the PostgreSQL trio, the logdb cluster.
 func columns(targets []*target) []column {
-	cols := []column{{"pg", "PostgreSQL"}, {"logdb", "logdb"}}
-	for _, t := range targets {
-		if t.ID != "pg" && t.ID != "logdb" {
-			cols = append(cols, column{t.ID, t.Name})
+	var cols []column
+	for _, id := range []string{"pg", "logdb", "pg3", "logdb3"} {
+		for _, t := range targets {
+			if t.ID == id {
+				cols = append(cols, column{t.ID, t.Name})
+			}
 		}
 	}
 	return cols
 }
 
 type column struct{ ID, Title string }
+
+// ratioColumn is one logdb system over the PostgreSQL it is held against.
+type ratioColumn struct{ Num, Den column }
+
+// ratioColumns: single-node logdb over PostgreSQL; three-node logdb over
+// the PostgreSQL trio when it ran, else over the single PostgreSQL.
+func ratioColumns(cols []column) []ratioColumn {
+	var pg, pg3 column
+	for _, c := range cols {
+		switch c.ID {
+		case "pg":
+			pg = c
+		case "pg3":
+			pg3 = c
+		}
+	}
+	var out []ratioColumn
+	for _, c := range cols {
+		switch {
+		case c.ID == "logdb":
+			out = append(out, ratioColumn{c, pg})
+		case c.ID == "logdb3" && pg3.ID != "":
+			out = append(out, ratioColumn{c, pg3})
+		case c.ID == "logdb3":
+			out = append(out, ratioColumn{c, pg})
+		}
+	}
+	return out
+}
+
+func shortTitle(c column) string {
+	return strings.NewReplacer("PostgreSQL", "PG", " 3-node", "3").Replace(c.Title)
+}
 
 func (r *report) print(w io.Writer, targets []*target) {
 	fmt.Fprintf(w, "\nlogdb benchmark — %s\n", r.Date.Format("2006-01-02 15:04 MST"))
@@ -135,8 +176,9 @@ func (r *report) print(w io.Writer, targets []*target) {
 		head += "| " + c.Title + "\t"
 		rule += "| ---:\t"
 	}
-	for _, c := range cols[1:] {
-		head += "| " + c.Title + "÷PG\t"
+	rcols := ratioColumns(cols)
+	for _, rc := range rcols {
+		head += "| " + shortTitle(rc.Num) + "÷" + shortTitle(rc.Den) + "\t"
 		rule += "| ---:\t"
 	}
 	fmt.Fprintln(tw, head+"|")
@@ -150,8 +192,10 @@ func (r *report) print(w io.Writer, targets []*target) {
 			if tr.Err != "" {
 				notes = append(notes, fmt.Sprintf("%s on %s: %s", wr.Name, tr.Target, tr.Err))
 			}
+			if tr.Missing != "" {
+				notes = append(notes, fmt.Sprintf("%s on %s: skipped: %s", wr.Name, tr.Target, tr.Missing))
+			}
 		}
-		pg := wr.byID("pg")
 		for i, m := range wr.Metrics {
 			name := wr.Name
 			if i > 0 {
@@ -165,9 +209,9 @@ func (r *report) print(w io.Writer, targets []*target) {
 			for _, c := range cols {
 				line += "| " + cell(wr.byID(c.ID), m.Name) + "\t"
 			}
-			for _, c := range cols[1:] {
+			for _, rc := range rcols {
 				rs := "-"
-				if v := ratio(pg.value(m.Name), wr.byID(c.ID).value(m.Name)); !math.IsNaN(v) {
+				if v := ratio(wr.byID(rc.Den.ID).value(m.Name), wr.byID(rc.Num.ID).value(m.Name)); !math.IsNaN(v) {
 					rs = fmt.Sprintf("%.2f×", v)
 				}
 				line += "| " + rs + "\t"
@@ -176,7 +220,7 @@ func (r *report) print(w io.Writer, targets []*target) {
 		}
 	}
 	tw.Flush()
-	fmt.Fprintln(w, "\nratio = logdb ÷ PostgreSQL: above 1 is better for logdb, except for metrics marked ↓ (latencies, failures), where below 1 is better. * = see notes.")
+	fmt.Fprintln(w, "\nratio = logdb ÷ PostgreSQL (three nodes ÷ the PostgreSQL trio when it ran): above 1 is better for logdb, except for metrics marked ↓ (latencies, failures), where below 1 is better. * = see notes.")
 	if len(notes) > 0 {
 		fmt.Fprintln(w, "\nnotes:")
 		for _, n := range notes {
@@ -202,8 +246,10 @@ type jsonRow struct {
 	PostgreSQL    *jsonFigure `json:"postgresql,omitempty"`
 	Logdb         *jsonFigure `json:"logdb,omitempty"`
 	Ratio         *float64    `json:"ratio_logdb_over_pg"`
+	PG3           *jsonFigure `json:"postgresql_3node,omitempty"`
 	Logdb3        *jsonFigure `json:"logdb_3node,omitempty"`
 	Ratio3        *float64    `json:"ratio_logdb_3node_over_pg,omitempty"`
+	Ratio33       *float64    `json:"ratio_logdb_3node_over_pg_3node,omitempty"`
 }
 
 func num(v float64) *float64 {
@@ -218,6 +264,9 @@ func figure(tr *targetResult, metric string) *jsonFigure {
 		return nil
 	}
 	f := &jsonFigure{Value: num(tr.value(metric)), Error: tr.Err, Notes: tr.Notes}
+	if tr.Missing != "" {
+		f.Error = "skipped: " + tr.Missing
+	}
 	for _, v := range tr.Rounds[metric] {
 		if !math.IsNaN(v) {
 			f.Rounds = append(f.Rounds, v)
@@ -233,16 +282,19 @@ func (r *report) writeJSON(path string) error {
 		Fsync   *fsyncRate     `json:"fsync,omitempty"`
 		Config  map[string]any `json:"config"`
 		Results []jsonRow      `json:"results"`
-	}{Date: r.Date, Machine: r.Machine, Fsync: r.Fsync, Config: r.Config, Results: []jsonRow{}}
+		Goals   []goalResult   `json:"goals"`
+	}{Date: r.Date, Machine: r.Machine, Fsync: r.Fsync, Config: r.Config, Results: []jsonRow{}, Goals: r.goalResults()}
 	for _, wr := range r.Workloads {
-		pg, ldb, ldb3 := wr.byID("pg"), wr.byID("logdb"), wr.byID("logdb3")
+		pg, ldb, pg3, ldb3 := wr.byID("pg"), wr.byID("logdb"), wr.byID("pg3"), wr.byID("logdb3")
 		for _, m := range wr.Metrics {
 			out.Results = append(out.Results, jsonRow{
 				Workload: wr.Name, Description: wr.Desc, Metric: m.Name, Unit: m.Unit, LowerIsBetter: m.LowerIsBetter,
 				PostgreSQL: figure(pg, m.Name), Logdb: figure(ldb, m.Name),
-				Ratio:  num(ratio(pg.value(m.Name), ldb.value(m.Name))),
-				Logdb3: figure(ldb3, m.Name),
-				Ratio3: num(ratio(pg.value(m.Name), ldb3.value(m.Name))),
+				Ratio:   num(ratio(pg.value(m.Name), ldb.value(m.Name))),
+				PG3:     figure(pg3, m.Name),
+				Logdb3:  figure(ldb3, m.Name),
+				Ratio3:  num(ratio(pg.value(m.Name), ldb3.value(m.Name))),
+				Ratio33: num(ratio(pg3.value(m.Name), ldb3.value(m.Name))),
 			})
 		}
 	}

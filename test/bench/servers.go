@@ -38,6 +38,15 @@ type target struct {
 	// exited says, when the server has died on its own, which process and
 	// how its log ends; "" while it runs.
 	exited func() string
+
+	// Nodes are the SQL ports of every server of a cluster target (pg3:
+	// the primary first, then the standbys; logdb3: nodes 1, 2, 3); nil for
+	// a single server. Port is Nodes[0].
+	Nodes []int
+	// DataDirs are the servers' data directories, for their size on disk.
+	DataDirs []string
+	// Procs are the server processes, for -profile-dir.
+	Procs []serverProc
 }
 
 // crashNote adds to a failure the news that the server died, if it did.
@@ -165,79 +174,126 @@ func waitReady(ctx context.Context, t *target, exited <-chan struct{}, timeout t
 	return fmt.Errorf("not accepting connections after %s: %v", timeout, last)
 }
 
+// postgresCred is who PostgreSQL runs as: the "postgres" OS user when we
+// are root (PostgreSQL refuses to run as root), else ourselves (nil). dir
+// is handed to that user.
+func postgresCred(dir string) (*syscall.Credential, error) {
+	if os.Geteuid() != 0 {
+		return nil, nil
+	}
+	u, err := user.Lookup("postgres")
+	if err != nil {
+		return nil, fmt.Errorf("running as root and there is no \"postgres\" OS user to run PostgreSQL as: %w", err)
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	if err := os.Chown(dir, uid, gid); err != nil {
+		return nil, err
+	}
+	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
+}
+
+// pgServerArgs are the settings every PostgreSQL the bench starts runs
+// with. Replication limits are above the brief's 10 because the fan-out
+// workload opens one walsender and one slot per subscriber (up to 100); a
+// hot standby needs the same limits as its primary.
+var pgServerArgs = []string{
+	"-c", "listen_addresses=127.0.0.1",
+	"-c", "wal_level=logical", "-c", "fsync=on", "-c", "synchronous_commit=on",
+	"-c", "max_wal_senders=120", "-c", "max_replication_slots=120",
+	"-c", "max_connections=300",
+}
+
+// pgProcess is one running postgres.
+type pgProcess struct {
+	cmd     *exec.Cmd
+	exited  chan struct{}
+	logPath string
+}
+
+// startPGProcess starts postgres on dataDir (made by initdb or
+// pg_basebackup), logging to name.log in dir, with the common settings and
+// extra ones.
+func startPGProcess(pgBin, dir, name, dataDir string, port int, cred *syscall.Credential, extra ...string) (*pgProcess, error) {
+	p := &pgProcess{logPath: filepath.Join(dir, name+".log"), exited: make(chan struct{})}
+	logFile, err := os.Create(p.logPath)
+	if err != nil {
+		return nil, err
+	}
+	args := append([]string{"-D", dataDir, "-p", strconv.Itoa(port), "-k", dir}, pgServerArgs...)
+	p.cmd = exec.Command(filepath.Join(pgBin, "postgres"), append(args, extra...)...)
+	p.cmd.Dir = dir
+	p.cmd.Stdout = logFile
+	p.cmd.Stderr = logFile
+	// Own process group, so a terminal Ctrl-C reaches only us and we shut
+	// PostgreSQL down in order; SIGQUIT (immediate shutdown) if we die.
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Setpgid: true, Pdeathsig: syscall.SIGQUIT}
+	if err := p.cmd.Start(); err != nil {
+		logFile.Close()
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	go func() { p.cmd.Wait(); logFile.Close(); close(p.exited) }()
+	return p, nil
+}
+
+// stop shuts postgres down fast (SIGINT), immediately if that hangs.
+func (p *pgProcess) stop() { stopProcess(p.cmd, p.exited, syscall.SIGINT, syscall.SIGQUIT) }
+
+func (p *pgProcess) logTail() string {
+	log, _ := os.ReadFile(p.logPath)
+	return tail(log, 2000)
+}
+
+// initdb makes a fresh cluster in dataDir.
+func initdb(ctx context.Context, pgBin, dir, dataDir string, cred *syscall.Credential) error {
+	cmd := exec.CommandContext(ctx, filepath.Join(pgBin, "initdb"), "-D", dataDir, "-U", "postgres",
+		"--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
+	cmd.Dir = dir
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("initdb: %w\n%s", err, tail(out, 2000))
+	}
+	return nil
+}
+
 // startPostgres runs initdb and postgres in a fresh temporary directory under
-// workDir, as the "postgres" OS user when we are root (PostgreSQL refuses to
-// run as root).
+// workDir, as the "postgres" OS user when we are root.
 func startPostgres(ctx context.Context, pgBin, workDir string) (*target, error) {
 	dir, err := os.MkdirTemp(workDir, "bench-pg-")
 	if err != nil {
 		return nil, err
 	}
 	cleanupDir := func() { os.RemoveAll(dir) }
-	var cred *syscall.Credential
-	if os.Geteuid() == 0 {
-		u, err := user.Lookup("postgres")
-		if err != nil {
-			cleanupDir()
-			return nil, fmt.Errorf("running as root and there is no \"postgres\" OS user to run PostgreSQL as: %w", err)
-		}
-		uid, _ := strconv.Atoi(u.Uid)
-		gid, _ := strconv.Atoi(u.Gid)
-		cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
-		if err := os.Chown(dir, uid, gid); err != nil {
-			cleanupDir()
-			return nil, err
-		}
+	cred, err := postgresCred(dir)
+	if err != nil {
+		cleanupDir()
+		return nil, err
 	}
 	dataDir := filepath.Join(dir, "data")
-	initdb := exec.CommandContext(ctx, filepath.Join(pgBin, "initdb"), "-D", dataDir, "-U", "postgres",
-		"--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
-	initdb.Dir = dir
-	initdb.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
-	if out, err := initdb.CombinedOutput(); err != nil {
+	if err := initdb(ctx, pgBin, dir, dataDir, cred); err != nil {
 		cleanupDir()
-		return nil, fmt.Errorf("initdb: %w\n%s", err, tail(out, 2000))
+		return nil, err
 	}
 	port, err := freePort()
 	if err != nil {
 		cleanupDir()
 		return nil, err
 	}
-	logPath := filepath.Join(dir, "postgres.log")
-	logFile, err := os.Create(logPath)
+	p, err := startPGProcess(pgBin, dir, "postgres", dataDir, port, cred)
 	if err != nil {
 		cleanupDir()
 		return nil, err
 	}
-	// Replication limits are above the brief's 10 because the fan-out
-	// workload opens one walsender and one slot per subscriber (up to 100).
-	cmd := exec.Command(filepath.Join(pgBin, "postgres"), "-D", dataDir,
-		"-p", strconv.Itoa(port), "-c", "listen_addresses=127.0.0.1", "-k", dir,
-		"-c", "wal_level=logical", "-c", "fsync=on", "-c", "synchronous_commit=on",
-		"-c", "max_wal_senders=120", "-c", "max_replication_slots=120",
-		"-c", "max_connections=300")
-	cmd.Dir = dir
-	cmd.Stdout = logFile
-	cmd.Stderr = logFile
-	// Own process group, so a terminal Ctrl-C reaches only us and we shut
-	// PostgreSQL down in order; SIGQUIT (immediate shutdown) if we die.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Setpgid: true, Pdeathsig: syscall.SIGQUIT}
-	if err := cmd.Start(); err != nil {
-		logFile.Close()
-		cleanupDir()
-		return nil, fmt.Errorf("postgres: %w", err)
-	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); logFile.Close(); close(exited) }()
-	t := &target{ID: "pg", Name: "PostgreSQL", Kind: kindPG, Host: "127.0.0.1", Port: port, User: "postgres", DB: "postgres"}
+	t := &target{ID: "pg", Name: "PostgreSQL", Kind: kindPG, Host: "127.0.0.1", Port: port, User: "postgres", DB: "postgres",
+		DataDirs: []string{dataDir}, Procs: []serverProc{{Name: "postgres", PID: p.cmd.Process.Pid}}}
 	t.stop = func() {
-		stopProcess(cmd, exited, syscall.SIGINT, syscall.SIGQUIT) // SIGINT: fast shutdown
+		p.stop()
 		cleanupDir()
 	}
-	if err := waitReady(ctx, t, exited, 60*time.Second); err != nil {
-		log, _ := os.ReadFile(logPath)
+	if err := waitReady(ctx, t, p.exited, 60*time.Second); err != nil {
+		log := p.logTail()
 		t.stop()
-		return nil, fmt.Errorf("postgres: %w\n%s", err, tail(log, 2000))
+		return nil, fmt.Errorf("postgres: %w\n%s", err, log)
 	}
 	return t, nil
 }
@@ -255,6 +311,7 @@ func startLogdb(ctx context.Context, bin, workDir, user, db string, nodes int) (
 	}
 	type node struct {
 		listen, raft int
+		http         string // --http-listen, with -profile-dir
 		cmd          *exec.Cmd
 		exited       chan struct{}
 		logPath      string
@@ -284,6 +341,15 @@ func startLogdb(ctx context.Context, bin, workDir, user, db string, nodes int) (
 	for i, n := range ns {
 		args := []string{"start", "--data-dir", filepath.Join(dir, fmt.Sprintf("node%d", i+1)),
 			"--listen", fmt.Sprintf("127.0.0.1:%d", n.listen), "--log-level", "warn"}
+		if profileDir != "" {
+			port, err := freePort()
+			if err != nil {
+				stop()
+				return nil, err
+			}
+			n.http = fmt.Sprintf("127.0.0.1:%d", port)
+			args = append(args, "--http-listen", n.http, "--pprof")
+		}
 		if nodes > 1 {
 			args = append(args, "--node-id", strconv.Itoa(i+1),
 				"--raft-listen", fmt.Sprintf("127.0.0.1:%d", n.raft), "--peers", strings.Join(peers, ","))
@@ -307,6 +373,13 @@ func startLogdb(ctx context.Context, bin, workDir, user, db string, nodes int) (
 		go func(n *node, f *os.File) { n.cmd.Wait(); f.Close(); close(n.exited) }(n, logFile)
 	}
 	t := &target{ID: "logdb", Name: "logdb", Kind: kindLogdb, Host: "127.0.0.1", Port: ns[0].listen, User: user, DB: db, stop: stop}
+	for i, n := range ns {
+		t.DataDirs = append(t.DataDirs, filepath.Join(dir, fmt.Sprintf("node%d", i+1)))
+		t.Procs = append(t.Procs, serverProc{Name: fmt.Sprintf("node%d", i+1), PID: n.cmd.Process.Pid, Pprof: n.http})
+		if nodes > 1 {
+			t.Nodes = append(t.Nodes, n.listen)
+		}
+	}
 	if nodes > 1 {
 		t.ID, t.Name = fmt.Sprintf("logdb%d", nodes), fmt.Sprintf("logdb %d-node", nodes)
 	}

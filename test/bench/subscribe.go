@@ -25,6 +25,28 @@ type pgInsertFunc func(now time.Time, rel *pglogrepl.RelationMessage, tup *pglog
 // consumePG opens a replication connection, creates a temporary pgoutput slot
 // and streams publication pub from it.
 func consumePG(ctx context.Context, t *target, slot, pub string, ready chan<- error, onInsert pgInsertFunc) error {
+	return consumePGFeed(ctx, t, pgFeed{Slot: slot, Publication: pub, OnInsert: onInsert}, ready)
+}
+
+// pgFeed says what consumePGFeed streams and what it does with it.
+type pgFeed struct {
+	Slot, Publication string
+	OnInsert          pgInsertFunc // nil: inserts are ignored
+	// OnMessage, when set, asks for transactional messages too (pgoutput's
+	// messages 'true') and receives each one's content, valid only during
+	// the call.
+	OnMessage func(now time.Time, prefix string, content []byte)
+	// BeforeConfirm, when set, runs before each standby status update
+	// confirms the position received so far: a relay waits there until
+	// what it forwarded is acknowledged downstream, as Debezium commits
+	// its offsets only after Kafka has the records.
+	BeforeConfirm func(ctx context.Context) error
+}
+
+// consumePGFeed streams a pgoutput slot created for the purpose
+// (temporary) until ctx is cancelled, confirming its position every second.
+func consumePGFeed(ctx context.Context, t *target, f pgFeed, ready chan<- error) error {
+	slot, pub, onInsert := f.Slot, f.Publication, f.OnInsert
 	signal := func(err error) error {
 		if ready != nil {
 			ready <- err
@@ -46,9 +68,11 @@ func consumePG(ctx context.Context, t *target, slot, pub string, ready chan<- er
 	if err != nil {
 		return signal(fmt.Errorf("slot %s consistent point: %w", slot, err))
 	}
-	err = pglogrepl.StartReplication(ctx, conn, slot, startLSN, pglogrepl.StartReplicationOptions{
-		PluginArgs: []string{"proto_version '1'", fmt.Sprintf("publication_names '%s'", pub)},
-	})
+	args := []string{"proto_version '1'", fmt.Sprintf("publication_names '%s'", pub)}
+	if f.OnMessage != nil {
+		args = append(args, "messages 'true'")
+	}
+	err = pglogrepl.StartReplication(ctx, conn, slot, startLSN, pglogrepl.StartReplicationOptions{PluginArgs: args})
 	if err != nil {
 		return signal(fmt.Errorf("start replication: %w", err))
 	}
@@ -60,7 +84,16 @@ func consumePG(ctx context.Context, t *target, slot, pub string, ready chan<- er
 	nextStatus := time.Now().Add(statusEvery)
 	for ctx.Err() == nil {
 		if !time.Now().Before(nextStatus) {
-			if err := pglogrepl.SendStandbyStatusUpdate(ctx, conn, pglogrepl.StandbyStatusUpdate{WALWritePosition: pos}); err != nil {
+			confirm := pos
+			if f.BeforeConfirm != nil {
+				if err := f.BeforeConfirm(ctx); err != nil {
+					if ctx.Err() != nil {
+						return nil
+					}
+					return fmt.Errorf("before confirming %s: %w", confirm, err)
+				}
+			}
+			if err := pglogrepl.SendStandbyStatusUpdate(ctx, conn, pglogrepl.StandbyStatusUpdate{WALWritePosition: confirm}); err != nil {
 				return fmt.Errorf("standby status: %w", err)
 			}
 			nextStatus = time.Now().Add(statusEvery)
@@ -109,7 +142,14 @@ func consumePG(ctx context.Context, t *target, slot, pub string, ready chan<- er
 				switch m := lm.(type) {
 				case *pglogrepl.RelationMessage:
 					relations[m.RelationID] = m
+				case *pglogrepl.LogicalDecodingMessage:
+					if f.OnMessage != nil {
+						f.OnMessage(now, m.Prefix, m.Content)
+					}
 				case *pglogrepl.InsertMessage:
+					if onInsert == nil {
+						break
+					}
 					rel := relations[m.RelationID]
 					if rel == nil {
 						return fmt.Errorf("insert for unknown relation %d", m.RelationID)
