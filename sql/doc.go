@@ -2,6 +2,21 @@
 // the catalog, plans and executes queries over kv, and runs each SQL
 // transaction as one optimistic kv.Txn whose commit is one log entry.
 //
+// # Packages
+//
+// The engine is being split into packages with one-way imports (issue 13).
+// Today (an arrow is "imports"):
+//
+//	sql ──▶ sql/pgcatalog ──▶ sql/builtins ──▶ sql/types ──▶ sql/pgerror
+//	 ├────────────────────────▶ sql/builtins
+//	 └──▶ sql/types, sql/pgerror, kv, changefeed
+//
+// sql/types holds values, casts and the function registry; sql/builtins
+// the function library registered there (not yet all of it); sql/pgcatalog
+// the pg_catalog relations and catalog functions. Everything else —
+// catalog, expressions, planner, executor, sessions — is still this one
+// package; the next cuts are sql/catalog and sql/expr.
+//
 // # Layers
 //
 //	parse    pg_query (PostgreSQL's own parser), cached by query text in a
@@ -16,7 +31,8 @@
 //	         aggregation, window functions, sort, limit, set operations,
 //	         CTEs (also recursive), sub-queries.
 //	         Expressions compile to typed expr trees (expr.go) using
-//	         sql/types for casts, operators and functions; $n parameters
+//	         sql/types for casts and overload resolution and the library
+//	         that sql/builtins registers there; $n parameters
 //	         get their types from context (unknown → text, client types win).
 //	execute  nodes start iterators (exec*.go) that pull rows; DML goes
 //	         through tableWriter (writer.go), which keeps indexes and

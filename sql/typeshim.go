@@ -3,6 +3,9 @@ package sql
 // The few entry points into sql/types that the engine uses, in one place.
 
 import (
+	// The function and operator library registers itself with
+	// sql/types at init; the engine resolves calls through types.Lookup*.
+	_ "logdb/sql/builtins"
 	"logdb/sql/types"
 )
 

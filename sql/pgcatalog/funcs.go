@@ -6,6 +6,9 @@ import (
 	"strings"
 	"time"
 
+	// Imported first so that registered sees the library's overloads and
+	// never doubles one of them.
+	_ "logdb/sql/builtins"
 	"logdb/sql/types"
 )
 

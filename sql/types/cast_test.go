@@ -167,68 +167,6 @@ func TestCastContexts(t *testing.T) {
 	}
 }
 
-// Result types as pg_typeof reported them on PostgreSQL 15.
-func TestResolution(t *testing.T) {
-	for _, c := range []struct {
-		name string
-		args []OID
-		want string
-	}{
-		{"abs", []OID{Int4OID}, "integer"},
-		{"round", []OID{NumericOID}, "numeric"},
-		{"round", []OID{Float8OID}, "double precision"},
-		{"round", []OID{Int4OID}, "double precision"},
-		{"length", []OID{UnknownOID}, "integer"},
-		{"length", []OID{VarcharOID}, "integer"},
-		{"lower", []OID{UnknownOID}, "text"},
-		{"concat", []OID{UnknownOID, Int4OID}, "text"},
-		{"array_append", []OID{Int4ArrayOID, UnknownOID}, "integer[]"},
-		{"array_length", []OID{TextArrayOID, Int4OID}, "integer"},
-		{"pg_typeof", []OID{UnknownOID}, "regtype"},
-		{"to_jsonb", []OID{Int4OID}, "jsonb"},
-		{"date_trunc", []OID{UnknownOID, TimestamptzOID}, "timestamp with time zone"},
-		{"date_trunc", []OID{UnknownOID, DateOID}, "timestamp with time zone"},
-		{"date_part", []OID{UnknownOID, DateOID}, "double precision"},
-		{"sqrt", []OID{Int4OID}, "double precision"},
-		{"mod", []OID{Int8OID, Int4OID}, "bigint"},
-		{"coalesce_missing", nil, ""},
-	} {
-		ts := make([]T, len(c.args))
-		for i, o := range c.args {
-			ts[i] = tt(o)
-		}
-		f, err := LookupFunc(c.name, ts)
-		if c.want == "" {
-			if errString(err) != "42883 function coalesce_missing() does not exist" {
-				t.Errorf("missing function: %v", errString(err))
-			}
-			continue
-		}
-		if err != nil {
-			t.Errorf("%s%v: %v", c.name, c.args, err)
-			continue
-		}
-		if got := FormatType(f.Ret); got != c.want {
-			t.Errorf("%s%v returns %s, want %s", c.name, c.args, got, c.want)
-		}
-	}
-	_, err := LookupFunc("foo", []T{tt(Int4OID)})
-	if errString(err) != "42883 function foo(integer) does not exist" {
-		t.Errorf("foo(integer): %v", errString(err))
-	}
-	_, err = LookupBinaryOp("+", tt(Int4OID), tt(TextOID))
-	if errString(err) != "42883 operator does not exist: integer + text" {
-		t.Errorf("integer + text: %v", errString(err))
-	}
-	op, err := LookupUnaryOp("-", tt(Int2OID))
-	if err != nil || FormatType(op.Ret) != "smallint" {
-		t.Errorf("-int2: %v %v", op, err)
-	}
-	if r, err := op.Fn(nil, nil, int64(-32768)); errString(err) != "22003 smallint out of range" {
-		t.Errorf("-(-32768::int2) = %v %v", r, err)
-	}
-}
-
 // Result types of COALESCE as pg_typeof reported them on PostgreSQL 15.
 func TestCommonType(t *testing.T) {
 	for _, c := range []struct {
@@ -291,23 +229,5 @@ func TestAppendJSON(t *testing.T) {
 	}
 	if got := string(AppendJSON(nil, tt(TextOID), nil)); got != "null" {
 		t.Errorf("NULL: %s", got)
-	}
-}
-
-func TestRegistrySanity(t *testing.T) {
-	names := FuncNames()
-	if len(names) < 130 {
-		t.Errorf("only %d functions registered", len(names))
-	}
-	volatile := map[string]bool{"random": true, "clock_timestamp": true, "timeofday": true, "gen_random_uuid": true, "uuid_generate_v4": true}
-	for _, n := range names {
-		for _, f := range Overloads(n) {
-			if f.Fn == nil && f.TypedFn == nil {
-				t.Errorf("%s has no body", n)
-			}
-			if f.Volatile != volatile[n] {
-				t.Errorf("%s: Volatile = %v", n, f.Volatile)
-			}
-		}
 	}
 }

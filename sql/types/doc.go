@@ -1,7 +1,10 @@
 // Package types owns SQL values: which Go value stands for each PostgreSQL
 // type, parsing and printing them in text and binary wire formats, casts,
-// comparison, operators, the scalar function library, and the two byte
-// encodings used in storage (order-preserving keys and compact rows).
+// comparison, the registry and overload resolution of functions and
+// operators, and the two byte encodings used in storage (order-preserving
+// keys and compact rows). The function library is moving to sql/builtins;
+// the numeric, date/time, JSON and to_char functions and the arithmetic
+// and comparison operators are still defined here.
 //
 // # Values
 //
@@ -50,7 +53,10 @@
 // # Functions and operators
 //
 // Functions and operators live in a registry filled by init functions here
-// (funcs_*.go, ops*.go) and in other packages (RegisterFunc). LookupFunc,
+// (funcs_*.go, ops*.go) and in other packages (RegisterFunc): sql/builtins
+// (string, array), sql/pgcatalog (catalog functions) and sql (set-returning
+// and session functions). This package imports none of them, so a caller
+// that resolves calls imports sql/builtins. LookupFunc,
 // LookupBinaryOp and LookupUnaryOp resolve overloads the way PostgreSQL does
 // (exact match, implicit casts, preferred types, unknown literals as text)
 // and return a copy whose Args/Left/Right are the concrete types the caller

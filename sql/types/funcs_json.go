@@ -256,3 +256,10 @@ func (v *jsonValue) appendCompactJSON(dst []byte) []byte {
 	}
 	return v.appendJSONB(dst)
 }
+
+func textOf(ctx *EvalContext, t T, d Datum) string {
+	if s, ok := d.(string); ok {
+		return s
+	}
+	return string(AppendTextLoc(nil, t, d, ctxLoc(ctx)))
+}

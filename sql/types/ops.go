@@ -159,7 +159,6 @@ func init() {
 	registerTimeOps()
 	registerTextOps()
 	registerJSONOps()
-	registerArrayOps()
 }
 
 // NegateInt is the unary minus of an int2, int4 or int8 (22003 when the

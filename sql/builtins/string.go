@@ -1,4 +1,4 @@
-package types
+package builtins
 
 import (
 	"crypto/md5"
@@ -10,12 +10,13 @@ import (
 	"unicode/utf8"
 
 	"logdb/sql/pgerror"
+	"logdb/sql/types"
 )
 
 func runeLen(s string) int64 { return int64(utf8.RuneCountInString(s)) }
 
 // substrRunes is PostgreSQL's substr(s, start[, count]) with 1-based start.
-func substrRunes(s string, start int64, count int64, hasCount bool) (Datum, error) {
+func substrRunes(s string, start int64, count int64, hasCount bool) (types.Datum, error) {
 	if hasCount && count < 0 {
 		return nil, pgerror.New("22011", "negative substring length not allowed")
 	}
@@ -57,7 +58,7 @@ func trimSet(s, chars string, left, right bool) string {
 	return s
 }
 
-func pad(s string, n int64, fill string, left bool) (Datum, error) {
+func pad(s string, n int64, fill string, left bool) (types.Datum, error) {
 	if n < 0 {
 		n = 0
 	}
@@ -103,69 +104,8 @@ func initcap(s string) string {
 	return b.String()
 }
 
-// reservedWords are the keywords quote_ident must quote.
-var reservedWords = map[string]bool{}
-
-func init() {
-	for _, w := range strings.Fields(`all analyse analyze and any array as asc asymmetric authorization binary both case cast check
-		collate collation column concurrently constraint create cross current_catalog current_date current_role current_schema
-		current_time current_timestamp current_user default deferrable desc distinct do else end except false fetch for foreign
-		freeze from full grant group having ilike in initially inner intersect into is isnull join lateral leading left like limit
-		localtime localtimestamp natural not notnull null offset on only or order outer overlaps placing primary references
-		returning right select session_user similar some symmetric system_user table tablesample then to trailing true union unique user
-		using variadic verbose when where window with between bigint bit boolean char character coalesce dec decimal exists
-		extract float greatest grouping inout int integer interval least national nchar none normalize nullif numeric out
-		overlay position precision real row setof smallint substring time timestamp treat trim values varchar xmlattributes
-		xmlconcat xmlelement xmlexists xmlforest xmlnamespaces xmlparse xmlpi xmlroot xmlserialize xmltable`) {
-		reservedWords[w] = true
-	}
-}
-
-// QuoteIdent is quote_ident: s quoted only when it must be.
-func QuoteIdent(s string) string {
-	safe := s != "" && !reservedWords[s]
-	for i, r := range s {
-		if !(r >= 'a' && r <= 'z' || r == '_' || i > 0 && (r >= '0' && r <= '9' || r == '$')) {
-			safe = false
-			break
-		}
-	}
-	if safe {
-		return s
-	}
-	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
-}
-
-// QuoteLiteral is quote_literal.
-func QuoteLiteral(s string) string {
-	var b strings.Builder
-	if strings.Contains(s, `\`) {
-		b.WriteByte('E')
-	}
-	b.WriteByte('\'')
-	for _, r := range s {
-		switch r {
-		case '\'':
-			b.WriteString("''")
-		case '\\':
-			b.WriteString(`\\`)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte('\'')
-	return b.String()
-}
-
-func textOf(ctx *EvalContext, t T, d Datum) string {
-	if s, ok := d.(string); ok {
-		return s
-	}
-	return string(AppendTextLoc(nil, t, d, ctxLoc(ctx)))
-}
-
 // formatSQL is format(): %s, %I, %L and %%, with optional n$ positions and widths.
-func formatSQL(ctx *EvalContext, types []T, args []Datum) (Datum, error) {
+func formatSQL(ctx *types.EvalContext, ts []types.T, args []types.Datum) (types.Datum, error) {
 	if args[0] == nil {
 		return nil, nil
 	}
@@ -224,7 +164,7 @@ func formatSQL(ctx *EvalContext, types []T, args []Datum) (Datum, error) {
 		if argPos >= len(args) {
 			return nil, pgerror.New(pgerror.InvalidParameterValue, "too few arguments for format()")
 		}
-		v, vt := args[argPos], types[argPos]
+		v, vt := args[argPos], ts[argPos]
 		var s string
 		switch f[i] {
 		case 's':
@@ -235,12 +175,12 @@ func formatSQL(ctx *EvalContext, types []T, args []Datum) (Datum, error) {
 			if v == nil {
 				return nil, pgerror.New(pgerror.NullValueNotAllowed, "null values cannot be formatted as an SQL identifier")
 			}
-			s = QuoteIdent(textOf(ctx, vt, v))
+			s = types.QuoteIdent(textOf(ctx, vt, v))
 		case 'L':
 			if v == nil {
 				s = "NULL"
 			} else {
-				s = QuoteLiteral(textOf(ctx, vt, v))
+				s = types.QuoteLiteral(textOf(ctx, vt, v))
 			}
 		default:
 			return nil, pgerror.New(pgerror.InvalidParameterValue, "unrecognized format() type specifier \"%c\"", f[i])
@@ -258,8 +198,8 @@ func formatSQL(ctx *EvalContext, types []T, args []Datum) (Datum, error) {
 }
 
 // regexReplace is regexp_replace with PostgreSQL's \1 and \& references.
-func regexReplace(s, pattern, repl, flags string) (Datum, error) {
-	rx, err := CompileRegex(pattern, flags)
+func regexReplace(s, pattern, repl, flags string) (types.Datum, error) {
+	rx, err := types.CompileRegex(pattern, flags)
 	if err != nil {
 		return nil, err
 	}
@@ -305,11 +245,11 @@ func regexReplace(s, pattern, repl, flags string) (Datum, error) {
 	return b.String(), nil
 }
 
-func regexMatch(s, pattern, flags string) (Datum, error) {
+func regexMatch(s, pattern, flags string) (types.Datum, error) {
 	if strings.Contains(flags, "g") {
 		return nil, pgerror.New(pgerror.InvalidParameterValue, "regexp_match() does not support the \"global\" option")
 	}
-	rx, err := CompileRegex(pattern, flags)
+	rx, err := types.CompileRegex(pattern, flags)
 	if err != nil {
 		return nil, err
 	}
@@ -317,9 +257,9 @@ func regexMatch(s, pattern, flags string) (Datum, error) {
 	if m == nil {
 		return nil, nil
 	}
-	arr := Array{Elem: tt(TextOID)}
+	arr := types.Array{Elem: tt(types.TextOID)}
 	if len(m) == 2 {
-		arr.Elements = []Datum{s[m[0]:m[1]]}
+		arr.Elements = []types.Datum{s[m[0]:m[1]]}
 		return arr, nil
 	}
 	for g := 1; 2*g < len(m); g++ {
@@ -332,7 +272,7 @@ func regexMatch(s, pattern, flags string) (Datum, error) {
 	return arr, nil
 }
 
-func encodeBytes(b []byte, format string) (Datum, error) {
+func encodeBytes(b []byte, format string) (types.Datum, error) {
 	switch strings.ToLower(format) {
 	case "hex":
 		return hex.EncodeToString(b), nil
@@ -363,7 +303,7 @@ func encodeBytes(b []byte, format string) (Datum, error) {
 	return nil, pgerror.New(pgerror.InvalidParameterValue, "unrecognized encoding: \"%s\"", format)
 }
 
-func decodeBytes(s, format string) (Datum, error) {
+func decodeBytes(s, format string) (types.Datum, error) {
 	switch strings.ToLower(format) {
 	case "hex":
 		out, err := hex.DecodeString(strings.Map(func(r rune) rune {
@@ -392,7 +332,7 @@ func decodeBytes(s, format string) (Datum, error) {
 		}
 		return out, nil
 	case "escape":
-		return parseBytea(s)
+		return types.ParseText(tt(types.ByteaOID), s)
 	}
 	return nil, pgerror.New(pgerror.InvalidParameterValue, "unrecognized encoding: \"%s\"", format)
 }
@@ -400,7 +340,7 @@ func decodeBytes(s, format string) (Datum, error) {
 func init() {
 	for _, n := range []string{"lower", "upper"} {
 		up := n == "upper"
-		def(n, TextOID, oids(TextOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+		def(n, types.TextOID, oids(types.TextOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 			if up {
 				return strings.ToUpper(str(a[0])), nil
 			}
@@ -408,20 +348,32 @@ func init() {
 		})
 	}
 	for _, n := range []string{"length", "char_length", "character_length"} {
-		def(n, Int4OID, oids(TextOID), func(_ *EvalContext, a []Datum) (Datum, error) { return runeLen(str(a[0])), nil })
-		def(n, Int4OID, oids(BpcharOID), func(_ *EvalContext, a []Datum) (Datum, error) { return runeLen(trimBpchar(str(a[0]))), nil })
+		def(n, types.Int4OID, oids(types.TextOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) { return runeLen(str(a[0])), nil })
+		def(n, types.Int4OID, oids(types.BpcharOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
+			return runeLen(trimBpchar(str(a[0]))), nil
+		})
 	}
-	def("length", Int4OID, oids(ByteaOID), func(_ *EvalContext, a []Datum) (Datum, error) { return int64(len(a[0].([]byte))), nil })
-	def("octet_length", Int4OID, oids(TextOID), func(_ *EvalContext, a []Datum) (Datum, error) { return int64(len(str(a[0]))), nil })
-	def("octet_length", Int4OID, oids(ByteaOID), func(_ *EvalContext, a []Datum) (Datum, error) { return int64(len(a[0].([]byte))), nil })
-	def("bit_length", Int4OID, oids(TextOID), func(_ *EvalContext, a []Datum) (Datum, error) { return int64(8 * len(str(a[0]))), nil })
-	def("bit_length", Int4OID, oids(ByteaOID), func(_ *EvalContext, a []Datum) (Datum, error) { return int64(8 * len(a[0].([]byte))), nil })
+	def("length", types.Int4OID, oids(types.ByteaOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
+		return int64(len(a[0].([]byte))), nil
+	})
+	def("octet_length", types.Int4OID, oids(types.TextOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) { return int64(len(str(a[0]))), nil })
+	def("octet_length", types.Int4OID, oids(types.ByteaOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
+		return int64(len(a[0].([]byte))), nil
+	})
+	def("bit_length", types.Int4OID, oids(types.TextOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
+		return int64(8 * len(str(a[0]))), nil
+	})
+	def("bit_length", types.Int4OID, oids(types.ByteaOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
+		return int64(8 * len(a[0].([]byte))), nil
+	})
 	for _, n := range []string{"substr", "substring"} {
-		def(n, TextOID, oids(TextOID, Int4OID), func(_ *EvalContext, a []Datum) (Datum, error) { return substrRunes(str(a[0]), i64(a[1]), 0, false) })
-		def(n, TextOID, oids(TextOID, Int4OID, Int4OID), func(_ *EvalContext, a []Datum) (Datum, error) {
+		def(n, types.TextOID, oids(types.TextOID, types.Int4OID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
+			return substrRunes(str(a[0]), i64(a[1]), 0, false)
+		})
+		def(n, types.TextOID, oids(types.TextOID, types.Int4OID, types.Int4OID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 			return substrRunes(str(a[0]), i64(a[1]), i64(a[2]), true)
 		})
-		def(n, ByteaOID, oids(ByteaOID, Int4OID, Int4OID), func(_ *EvalContext, a []Datum) (Datum, error) {
+		def(n, types.ByteaOID, oids(types.ByteaOID, types.Int4OID, types.Int4OID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 			b := a[0].([]byte)
 			start, count := i64(a[1]), i64(a[2])
 			if count < 0 {
@@ -436,8 +388,8 @@ func init() {
 			return append([]byte{}, b[start-1:end-1]...), nil
 		})
 	}
-	def("substring", TextOID, oids(TextOID, TextOID), func(_ *EvalContext, a []Datum) (Datum, error) {
-		rx, err := CompileRegex(str(a[1]), "")
+	def("substring", types.TextOID, oids(types.TextOID, types.TextOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
+		rx, err := types.CompileRegex(str(a[1]), "")
 		if err != nil {
 			return nil, err
 		}
@@ -453,16 +405,16 @@ func init() {
 		}
 		return str(a[0])[m[0]:m[1]], nil
 	})
-	strpos := func(_ *EvalContext, a []Datum) (Datum, error) {
+	strpos := func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		i := strings.Index(str(a[0]), str(a[1]))
 		if i < 0 {
 			return int64(0), nil
 		}
 		return runeLen(str(a[0])[:i]) + 1, nil
 	}
-	def("strpos", Int4OID, oids(TextOID, TextOID), strpos)
-	def("position", Int4OID, oids(TextOID, TextOID), strpos)
-	def("replace", TextOID, oids(TextOID, TextOID, TextOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+	def("strpos", types.Int4OID, oids(types.TextOID, types.TextOID), strpos)
+	def("position", types.Int4OID, oids(types.TextOID, types.TextOID), strpos)
+	def("replace", types.TextOID, oids(types.TextOID, types.TextOID, types.TextOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		if str(a[1]) == "" {
 			return a[0], nil
 		}
@@ -470,25 +422,37 @@ func init() {
 	})
 	for _, n := range []string{"btrim", "ltrim", "rtrim"} {
 		l, r := n != "rtrim", n != "ltrim"
-		def(n, TextOID, oids(TextOID), func(_ *EvalContext, a []Datum) (Datum, error) { return trimSet(str(a[0]), " ", l, r), nil })
-		def(n, TextOID, oids(TextOID, TextOID), func(_ *EvalContext, a []Datum) (Datum, error) { return trimSet(str(a[0]), str(a[1]), l, r), nil })
+		def(n, types.TextOID, oids(types.TextOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
+			return trimSet(str(a[0]), " ", l, r), nil
+		})
+		def(n, types.TextOID, oids(types.TextOID, types.TextOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
+			return trimSet(str(a[0]), str(a[1]), l, r), nil
+		})
 	}
-	def("lpad", TextOID, oids(TextOID, Int4OID), func(_ *EvalContext, a []Datum) (Datum, error) { return pad(str(a[0]), i64(a[1]), " ", true) })
-	def("lpad", TextOID, oids(TextOID, Int4OID, TextOID), func(_ *EvalContext, a []Datum) (Datum, error) { return pad(str(a[0]), i64(a[1]), str(a[2]), true) })
-	def("rpad", TextOID, oids(TextOID, Int4OID), func(_ *EvalContext, a []Datum) (Datum, error) { return pad(str(a[0]), i64(a[1]), " ", false) })
-	def("rpad", TextOID, oids(TextOID, Int4OID, TextOID), func(_ *EvalContext, a []Datum) (Datum, error) { return pad(str(a[0]), i64(a[1]), str(a[2]), false) })
-	RegisterFunc(&Func{Name: "concat", Args: []T{tt(AnyOID)}, Variadic: true, Ret: tt(TextOID),
-		TypedFn: func(ctx *EvalContext, types []T, a []Datum) (Datum, error) {
+	def("lpad", types.TextOID, oids(types.TextOID, types.Int4OID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
+		return pad(str(a[0]), i64(a[1]), " ", true)
+	})
+	def("lpad", types.TextOID, oids(types.TextOID, types.Int4OID, types.TextOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
+		return pad(str(a[0]), i64(a[1]), str(a[2]), true)
+	})
+	def("rpad", types.TextOID, oids(types.TextOID, types.Int4OID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
+		return pad(str(a[0]), i64(a[1]), " ", false)
+	})
+	def("rpad", types.TextOID, oids(types.TextOID, types.Int4OID, types.TextOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
+		return pad(str(a[0]), i64(a[1]), str(a[2]), false)
+	})
+	types.RegisterFunc(&types.Func{Name: "concat", Args: []types.T{tt(types.AnyOID)}, Variadic: true, Ret: tt(types.TextOID),
+		TypedFn: func(ctx *types.EvalContext, ts []types.T, a []types.Datum) (types.Datum, error) {
 			var b strings.Builder
 			for i, v := range a {
 				if v != nil {
-					b.WriteString(textOf(ctx, types[i], v))
+					b.WriteString(textOf(ctx, ts[i], v))
 				}
 			}
 			return b.String(), nil
 		}})
-	RegisterFunc(&Func{Name: "concat_ws", Args: []T{tt(TextOID), tt(AnyOID)}, Variadic: true, Ret: tt(TextOID),
-		TypedFn: func(ctx *EvalContext, types []T, a []Datum) (Datum, error) {
+	types.RegisterFunc(&types.Func{Name: "concat_ws", Args: []types.T{tt(types.TextOID), tt(types.AnyOID)}, Variadic: true, Ret: tt(types.TextOID),
+		TypedFn: func(ctx *types.EvalContext, ts []types.T, a []types.Datum) (types.Datum, error) {
 			if a[0] == nil {
 				return nil, nil
 			}
@@ -502,20 +466,20 @@ func init() {
 					b.WriteString(str(a[0]))
 				}
 				first = false
-				b.WriteString(textOf(ctx, types[i+1], v))
+				b.WriteString(textOf(ctx, ts[i+1], v))
 			}
 			return b.String(), nil
 		}})
-	RegisterFunc(&Func{Name: "format", Args: []T{tt(TextOID)}, Ret: tt(TextOID), TypedFn: formatSQL})
-	RegisterFunc(&Func{Name: "format", Args: []T{tt(TextOID), tt(AnyOID)}, Variadic: true, Ret: tt(TextOID), TypedFn: formatSQL})
-	def("left", TextOID, oids(TextOID, Int4OID), func(_ *EvalContext, a []Datum) (Datum, error) {
+	types.RegisterFunc(&types.Func{Name: "format", Args: []types.T{tt(types.TextOID)}, Ret: tt(types.TextOID), TypedFn: formatSQL})
+	types.RegisterFunc(&types.Func{Name: "format", Args: []types.T{tt(types.TextOID), tt(types.AnyOID)}, Variadic: true, Ret: tt(types.TextOID), TypedFn: formatSQL})
+	def("left", types.TextOID, oids(types.TextOID, types.Int4OID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		s, n := str(a[0]), i64(a[1])
 		if n < 0 {
 			n = max(runeLen(s)+n, 0)
 		}
 		return substrRunes(s, 1, n, true)
 	})
-	def("right", TextOID, oids(TextOID, Int4OID), func(_ *EvalContext, a []Datum) (Datum, error) {
+	def("right", types.TextOID, oids(types.TextOID, types.Int4OID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		s, n := str(a[0]), i64(a[1])
 		l := runeLen(s)
 		if n < 0 {
@@ -526,7 +490,7 @@ func init() {
 		}
 		return substrRunes(s, l-n+1, n, true)
 	})
-	def("repeat", TextOID, oids(TextOID, Int4OID), func(_ *EvalContext, a []Datum) (Datum, error) {
+	def("repeat", types.TextOID, oids(types.TextOID, types.Int4OID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		n := i64(a[1])
 		if n <= 0 {
 			return "", nil
@@ -536,14 +500,14 @@ func init() {
 		}
 		return strings.Repeat(str(a[0]), int(n)), nil
 	})
-	def("reverse", TextOID, oids(TextOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+	def("reverse", types.TextOID, oids(types.TextOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		r := []rune(str(a[0]))
 		for i, j := 0, len(r)-1; i < j; i, j = i+1, j-1 {
 			r[i], r[j] = r[j], r[i]
 		}
 		return string(r), nil
 	})
-	def("split_part", TextOID, oids(TextOID, TextOID, Int4OID), func(_ *EvalContext, a []Datum) (Datum, error) {
+	def("split_part", types.TextOID, oids(types.TextOID, types.TextOID, types.Int4OID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		s, d, n := str(a[0]), str(a[1]), i64(a[2])
 		if n == 0 {
 			return nil, pgerror.New(pgerror.InvalidParameterValue, "field position must not be zero")
@@ -562,29 +526,29 @@ func init() {
 		}
 		return parts[n-1], nil
 	})
-	def("initcap", TextOID, oids(TextOID), func(_ *EvalContext, a []Datum) (Datum, error) { return initcap(str(a[0])), nil })
-	def("md5", TextOID, oids(TextOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+	def("initcap", types.TextOID, oids(types.TextOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) { return initcap(str(a[0])), nil })
+	def("md5", types.TextOID, oids(types.TextOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		h := md5.Sum([]byte(str(a[0])))
 		return hex.EncodeToString(h[:]), nil
 	})
-	def("md5", TextOID, oids(ByteaOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+	def("md5", types.TextOID, oids(types.ByteaOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		h := md5.Sum(a[0].([]byte))
 		return hex.EncodeToString(h[:]), nil
 	})
-	def("to_hex", TextOID, oids(Int4OID), func(_ *EvalContext, a []Datum) (Datum, error) {
+	def("to_hex", types.TextOID, oids(types.Int4OID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		return strconv.FormatUint(uint64(uint32(i64(a[0]))), 16), nil
 	})
-	def("to_hex", TextOID, oids(Int8OID), func(_ *EvalContext, a []Datum) (Datum, error) {
+	def("to_hex", types.TextOID, oids(types.Int8OID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		return strconv.FormatUint(uint64(i64(a[0])), 16), nil
 	})
-	def("ascii", Int4OID, oids(TextOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+	def("ascii", types.Int4OID, oids(types.TextOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		r, _ := utf8.DecodeRuneInString(str(a[0]))
 		if r == utf8.RuneError {
 			return int64(0), nil
 		}
 		return int64(r), nil
 	})
-	def("chr", TextOID, oids(Int4OID), func(_ *EvalContext, a []Datum) (Datum, error) {
+	def("chr", types.TextOID, oids(types.Int4OID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		c := i64(a[0])
 		if c == 0 {
 			return nil, pgerror.New(pgerror.ProgramLimitExceeded, "null character not permitted")
@@ -594,46 +558,50 @@ func init() {
 		}
 		return string(rune(c)), nil
 	})
-	def("starts_with", BoolOID, oids(TextOID, TextOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+	def("starts_with", types.BoolOID, oids(types.TextOID, types.TextOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		return strings.HasPrefix(str(a[0]), str(a[1])), nil
 	})
-	def("quote_ident", TextOID, oids(TextOID), func(_ *EvalContext, a []Datum) (Datum, error) { return QuoteIdent(str(a[0])), nil })
-	def("quote_literal", TextOID, oids(TextOID), func(_ *EvalContext, a []Datum) (Datum, error) { return QuoteLiteral(str(a[0])), nil })
-	defTyped("quote_literal", TextOID, oids(AnyElementOID), func(ctx *EvalContext, ts []T, a []Datum) (Datum, error) {
-		return QuoteLiteral(textOf(ctx, ts[0], a[0])), nil
+	def("quote_ident", types.TextOID, oids(types.TextOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
+		return types.QuoteIdent(str(a[0])), nil
 	})
-	RegisterFunc(&Func{Name: "quote_nullable", Args: []T{tt(TextOID)}, Ret: tt(TextOID), Fn: func(_ *EvalContext, a []Datum) (Datum, error) {
+	def("quote_literal", types.TextOID, oids(types.TextOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
+		return types.QuoteLiteral(str(a[0])), nil
+	})
+	defTyped("quote_literal", types.TextOID, oids(types.AnyElementOID), func(ctx *types.EvalContext, ts []types.T, a []types.Datum) (types.Datum, error) {
+		return types.QuoteLiteral(textOf(ctx, ts[0], a[0])), nil
+	})
+	types.RegisterFunc(&types.Func{Name: "quote_nullable", Args: []types.T{tt(types.TextOID)}, Ret: tt(types.TextOID), Fn: func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		if a[0] == nil {
 			return "NULL", nil
 		}
-		return QuoteLiteral(str(a[0])), nil
+		return types.QuoteLiteral(str(a[0])), nil
 	}})
-	RegisterFunc(&Func{Name: "quote_nullable", Args: []T{tt(AnyElementOID)}, Ret: tt(TextOID), TypedFn: func(ctx *EvalContext, ts []T, a []Datum) (Datum, error) {
+	types.RegisterFunc(&types.Func{Name: "quote_nullable", Args: []types.T{tt(types.AnyElementOID)}, Ret: tt(types.TextOID), TypedFn: func(ctx *types.EvalContext, ts []types.T, a []types.Datum) (types.Datum, error) {
 		if a[0] == nil {
 			return "NULL", nil
 		}
-		return QuoteLiteral(textOf(ctx, ts[0], a[0])), nil
+		return types.QuoteLiteral(textOf(ctx, ts[0], a[0])), nil
 	}})
-	def("regexp_replace", TextOID, oids(TextOID, TextOID, TextOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+	def("regexp_replace", types.TextOID, oids(types.TextOID, types.TextOID, types.TextOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		return regexReplace(str(a[0]), str(a[1]), str(a[2]), "")
 	})
-	def("regexp_replace", TextOID, oids(TextOID, TextOID, TextOID, TextOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+	def("regexp_replace", types.TextOID, oids(types.TextOID, types.TextOID, types.TextOID, types.TextOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		return regexReplace(str(a[0]), str(a[1]), str(a[2]), str(a[3]))
 	})
-	def("regexp_match", TextArrayOID, oids(TextOID, TextOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+	def("regexp_match", types.TextArrayOID, oids(types.TextOID, types.TextOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		return regexMatch(str(a[0]), str(a[1]), "")
 	})
-	def("regexp_match", TextArrayOID, oids(TextOID, TextOID, TextOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+	def("regexp_match", types.TextArrayOID, oids(types.TextOID, types.TextOID, types.TextOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		return regexMatch(str(a[0]), str(a[1]), str(a[2]))
 	})
-	def("regexp_like", BoolOID, oids(TextOID, TextOID), func(_ *EvalContext, a []Datum) (Datum, error) {
-		rx, err := CompileRegex(str(a[1]), "")
+	def("regexp_like", types.BoolOID, oids(types.TextOID, types.TextOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
+		rx, err := types.CompileRegex(str(a[1]), "")
 		if err != nil {
 			return nil, err
 		}
 		return rx.MatchString(str(a[0])), nil
 	})
-	def("translate", TextOID, oids(TextOID, TextOID, TextOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+	def("translate", types.TextOID, oids(types.TextOID, types.TextOID, types.TextOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		from, to := []rune(str(a[1])), []rune(str(a[2]))
 		var b strings.Builder
 		for _, r := range str(a[0]) {
@@ -649,6 +617,10 @@ func init() {
 		}
 		return b.String(), nil
 	})
-	def("encode", TextOID, oids(ByteaOID, TextOID), func(_ *EvalContext, a []Datum) (Datum, error) { return encodeBytes(a[0].([]byte), str(a[1])) })
-	def("decode", ByteaOID, oids(TextOID, TextOID), func(_ *EvalContext, a []Datum) (Datum, error) { return decodeBytes(str(a[0]), str(a[1])) })
+	def("encode", types.TextOID, oids(types.ByteaOID, types.TextOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
+		return encodeBytes(a[0].([]byte), str(a[1]))
+	})
+	def("decode", types.ByteaOID, oids(types.TextOID, types.TextOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
+		return decodeBytes(str(a[0]), str(a[1]))
+	})
 }

@@ -1,6 +1,10 @@
-package types
+package builtins
 
-import "testing"
+import (
+	"testing"
+
+	"logdb/sql/types"
+)
 
 // Expected values and errors were produced by PostgreSQL 15.18 (TimeZone UTC).
 var opCases = []struct {
@@ -157,8 +161,8 @@ func TestOperators(t *testing.T) {
 			t.Errorf("%s: %v", name, errString(err))
 			continue
 		}
-		if got != c.want || FormatType(typ) != c.wantTyp {
-			t.Errorf("%s: got %q %s, want %q %s", name, got, FormatType(typ), c.want, c.wantTyp)
+		if got != c.want || types.FormatType(typ) != c.wantTyp {
+			t.Errorf("%s: got %q %s, want %q %s", name, got, types.FormatType(typ), c.want, c.wantTyp)
 		}
 	}
 }

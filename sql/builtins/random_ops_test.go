@@ -1,4 +1,4 @@
-package types
+package builtins
 
 import (
 	"os"
@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"logdb/sql/pgerror"
+	"logdb/sql/types"
 )
 
 // TestRandomOpsAgainstPostgres replays randomly generated numeric, float,
@@ -24,9 +25,9 @@ func TestRandomOpsAgainstPostgres(t *testing.T) {
 		lt, lv, op, rt, rv, want := f[0], f[1], f[2], f[3], f[4], f[5]
 		ltyp, rtyp := mustType(t, lt), mustType(t, rt)
 		var got string
-		l, err := ParseText(ltyp, lv)
+		l, err := types.ParseText(ltyp, lv)
 		if err == nil {
-			_, err = ParseText(rtyp, rv)
+			_, err = types.ParseText(rtyp, rv)
 		}
 		if err == nil {
 			got, _, err = callOp(t, ctx, a(lt, lv), op, a(rt, rv))

@@ -1,4 +1,4 @@
-package types
+package builtins
 
 import (
 	"crypto/sha256"
@@ -7,11 +7,12 @@ import (
 	"strings"
 
 	"logdb/sql/pgerror"
+	"logdb/sql/types"
 )
 
 // toNumber is to_number(text, text) for the common patterns: the digits,
 // sign and decimal point of s, with group separators and other text ignored.
-func toNumber(s, f string) (Datum, error) {
+func toNumber(s, f string) (types.Datum, error) {
 	var b strings.Builder
 	neg := strings.Contains(s, "-") || strings.HasPrefix(strings.TrimSpace(s), "(") && strings.Contains(f, "PR")
 	seenPoint := false
@@ -31,22 +32,24 @@ func toNumber(s, f string) (Datum, error) {
 	if neg {
 		txt = "-" + txt
 	}
-	return parseNumeric(txt)
+	return types.ParseText(tt(types.NumericOID), txt)
 }
 
 func init() {
-	def("to_number", NumericOID, oids(TextOID, TextOID), func(_ *EvalContext, a []Datum) (Datum, error) { return toNumber(str(a[0]), str(a[1])) })
-	split := func(_ *EvalContext, a []Datum) (Datum, error) {
+	def("to_number", types.NumericOID, oids(types.TextOID, types.TextOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
+		return toNumber(str(a[0]), str(a[1]))
+	})
+	split := func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		flags := ""
 		if len(a) > 2 {
 			flags = str(a[2])
 		}
-		rx, err := CompileRegex(str(a[1]), flags)
+		rx, err := types.CompileRegex(str(a[1]), flags)
 		if err != nil {
 			return nil, err
 		}
 		s := str(a[0])
-		out := Array{Elem: tt(TextOID), Elements: []Datum{}}
+		out := types.Array{Elem: tt(types.TextOID), Elements: []types.Datum{}}
 		last := 0
 		for _, m := range rx.FindAllStringIndex(s, -1) {
 			if m[1] == 0 || m[0] == len(s) && m[0] == m[1] {
@@ -64,9 +67,9 @@ func init() {
 		out.Elements = append(out.Elements, s[last:])
 		return out, nil
 	}
-	def("regexp_split_to_array", TextArrayOID, oids(TextOID, TextOID), split)
-	def("regexp_split_to_array", TextArrayOID, oids(TextOID, TextOID, TextOID), split)
-	overlay := func(_ *EvalContext, a []Datum) (Datum, error) {
+	def("regexp_split_to_array", types.TextArrayOID, oids(types.TextOID, types.TextOID), split)
+	def("regexp_split_to_array", types.TextArrayOID, oids(types.TextOID, types.TextOID, types.TextOID), split)
+	overlay := func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		s, repl, from := []rune(str(a[0])), str(a[1]), i64(a[2])
 		n := int64(len([]rune(repl)))
 		if len(a) > 3 {
@@ -79,29 +82,29 @@ func init() {
 		tail, _ := substrRunes(string(s), from+n, 0, false)
 		return head.(string) + repl + tail.(string), nil
 	}
-	def("overlay", TextOID, oids(TextOID, TextOID, Int4OID), overlay)
-	def("overlay", TextOID, oids(TextOID, TextOID, Int4OID, Int4OID), overlay)
-	def("sha224", ByteaOID, oids(ByteaOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+	def("overlay", types.TextOID, oids(types.TextOID, types.TextOID, types.Int4OID), overlay)
+	def("overlay", types.TextOID, oids(types.TextOID, types.TextOID, types.Int4OID, types.Int4OID), overlay)
+	def("sha224", types.ByteaOID, oids(types.ByteaOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		h := sha256.Sum224(a[0].([]byte))
 		return h[:], nil
 	})
-	def("sha256", ByteaOID, oids(ByteaOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+	def("sha256", types.ByteaOID, oids(types.ByteaOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		h := sha256.Sum256(a[0].([]byte))
 		return h[:], nil
 	})
-	def("sha384", ByteaOID, oids(ByteaOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+	def("sha384", types.ByteaOID, oids(types.ByteaOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		h := sha512.Sum384(a[0].([]byte))
 		return h[:], nil
 	})
-	def("sha512", ByteaOID, oids(ByteaOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+	def("sha512", types.ByteaOID, oids(types.ByteaOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		h := sha512.Sum512(a[0].([]byte))
 		return h[:], nil
 	})
-	unop("|/", Float8OID, Float8OID, func(_ *EvalContext, v Datum) (Datum, error) {
+	unop("|/", types.Float8OID, types.Float8OID, func(_ *types.EvalContext, v types.Datum) (types.Datum, error) {
 		if v.(float64) < 0 {
 			return nil, pgerror.New("2201F", "cannot take square root of a negative number")
 		}
 		return math.Sqrt(v.(float64)), nil
 	})
-	unop("||/", Float8OID, Float8OID, func(_ *EvalContext, v Datum) (Datum, error) { return math.Cbrt(v.(float64)), nil })
+	unop("||/", types.Float8OID, types.Float8OID, func(_ *types.EvalContext, v types.Datum) (types.Datum, error) { return math.Cbrt(v.(float64)), nil })
 }

@@ -1,0 +1,71 @@
+package builtins
+
+import (
+	"time"
+
+	"logdb/sql/types"
+)
+
+// The helpers below keep the definitions short: a definition is a name,
+// argument and result OIDs and a body; RegisterFunc and RegisterBinaryOp in
+// sql/types hold the registry.
+
+type fnBody = func(ctx *types.EvalContext, args []types.Datum) (types.Datum, error)
+
+func tt(oid types.OID) types.T { return types.T{OID: oid, Mod: -1} }
+
+func oids(o ...types.OID) []types.OID { return o }
+
+// def registers a strict, immutable overload.
+func def(name string, ret types.OID, args []types.OID, fn fnBody) *types.Func {
+	f := &types.Func{Name: name, Ret: tt(ret), Strict: true, Fn: fn}
+	for _, a := range args {
+		f.Args = append(f.Args, tt(a))
+	}
+	types.RegisterFunc(f)
+	return f
+}
+
+// defTyped registers a strict, immutable overload whose body sees the argument types.
+func defTyped(name string, ret types.OID, args []types.OID, fn func(ctx *types.EvalContext, ts []types.T, args []types.Datum) (types.Datum, error)) *types.Func {
+	f := &types.Func{Name: name, Ret: tt(ret), Strict: true, TypedFn: fn}
+	for _, a := range args {
+		f.Args = append(f.Args, tt(a))
+	}
+	types.RegisterFunc(f)
+	return f
+}
+
+func typedBinop(name string, l, r, ret types.OID, fn func(ctx *types.EvalContext, lt, rt types.T, l, r types.Datum) (types.Datum, error)) {
+	types.RegisterBinaryOp(&types.Op{Name: name, Left: tt(l), Right: tt(r), Ret: tt(ret), TypedFn: fn})
+}
+
+func unop(name string, t, ret types.OID, fn func(ctx *types.EvalContext, v types.Datum) (types.Datum, error)) {
+	types.RegisterUnaryOp(&types.Op{Name: name, Right: tt(t), Ret: tt(ret), Fn: func(ctx *types.EvalContext, _, r types.Datum) (types.Datum, error) { return fn(ctx, r) }})
+}
+
+func str(d types.Datum) string { return d.(string) }
+func i64(d types.Datum) int64  { return d.(int64) }
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// trimBpchar drops the trailing spaces that bpchar comparisons and length ignore.
+func trimBpchar(s string) string {
+	n := len(s)
+	for n > 0 && s[n-1] == ' ' {
+		n--
+	}
+	return s[:n]
+}
+
+// textOf is a value's text output in the session's zone (format, concat).
+func textOf(ctx *types.EvalContext, t types.T, d types.Datum) string {
+	if s, ok := d.(string); ok {
+		return s
+	}
+	loc := time.UTC
+	if ctx != nil && ctx.Location != nil {
+		loc = ctx.Location
+	}
+	return string(types.AppendTextLoc(nil, t, d, loc))
+}
