@@ -63,18 +63,14 @@ func (c *conn) authenticate(p sql.SessionParams, repl bool) (sql.RoleAuth, *pger
 		enc = "SSL encryption"
 	}
 	who := fmt.Sprintf("host \"%s\", user \"%s\", database \"%s\", %s", host, p.User, p.Database, enc)
-	if repl {
-		who = fmt.Sprintf("host \"%s\", user \"%s\", %s", host, p.User, enc)
-	}
-	method := c.srv.HBA().match(hbaRequest{ssl: c.tls, ip: ip, db: p.Database, user: p.User, replication: repl, memberOf: role.MemberOf})
+	// A replication=database connection (the logical replication logdb
+	// serves) is matched as an ordinary connection to its database, as
+	// PostgreSQL does: the "replication" keyword is for physical ones.
+	method := c.srv.HBA().match(hbaRequest{ssl: c.tls, ip: ip, db: p.Database, user: p.User, memberOf: role.MemberOf})
 	pwFailed := &pgerror.Error{Code: "28P01", Message: "password authentication failed for user \"" + p.User + "\""}
 	switch method {
 	case "":
-		what := "no pg_hba.conf entry for " + who
-		if repl {
-			what = "no pg_hba.conf entry for replication connection from " + who
-		}
-		return role, &pgerror.Error{Code: pgerror.InvalidAuthorization, Message: what}
+		return role, &pgerror.Error{Code: pgerror.InvalidAuthorization, Message: "no pg_hba.conf entry for " + who}
 	case "reject":
 		return role, &pgerror.Error{Code: pgerror.InvalidAuthorization, Message: "pg_hba.conf rejects connection for " + who}
 	case "trust":
