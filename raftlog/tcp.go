@@ -98,8 +98,11 @@ const (
 	// leader within about this long (a dial to a dead peer is cheap).
 	tcpMaxBackoff = 250 * time.Millisecond
 	// tcpDialTimeout bounds a dial: a SYN lost to a partition is resent
-	// only after 1 s, so a dial is retried rather than waited on.
-	tcpDialTimeout = time.Second
+	// only after 1 s, so a dial is retried rather than waited on; short
+	// enough that a node healed just after a lost SYN is redialed within
+	// this plus tcpMaxBackoff, long enough for a round trip across
+	// continents (the SYN and its answer take one).
+	tcpDialTimeout = 600 * time.Millisecond
 	// tcpDeadPeerTimeout is how long a connection may go without the peer
 	// acknowledging what was sent to it (heartbeats flow every tick, and
 	// keepalive probes every tcpKeepAlive on an idle connection) before
