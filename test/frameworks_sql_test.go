@@ -19,7 +19,7 @@ func TestFrameworkSQLMatchesPostgres(t *testing.T) {
 	pg := mustStartPostgres(t)
 	pc := pg.connect(t)
 	lc := mustConnect(t, mustStartNode(t, t.TempDir()))
-	for _, q := range []string{
+	matchPostgres(t, ctx, pc, lc, []string{
 		// time zones: POSIX strings count hours west, numbers and
 		// intervals hours east (Sequelize: SET TIME ZONE INTERVAL '+00:00'
 		// HOUR TO MINUTE)
@@ -59,12 +59,7 @@ func TestFrameworkSQLMatchesPostgres(t *testing.T) {
 		// a catalog read, DDL, and a catalog read again, in one string
 		"SELECT count(*) FROM pg_class WHERE relname = 'fw_late'; CREATE TABLE fw_late (a int); SELECT count(*) FROM pg_class WHERE relname = 'fw_late'",
 		"SELECT count(*) FROM pg_parameter_acl",
-	} {
-		want, got := answerOf(ctx, pc, q), answerOf(ctx, lc, q)
-		if got != want {
-			t.Errorf("%s\n  logdb:      %q\n  PostgreSQL: %q", q, got, want)
-		}
-	}
+	}...)
 	// int2vector and oidvector cast to arrays: the same elements
 	// (PostgreSQL also shows the lower bound 0: [0:1]={1,2}).
 	q := "SELECT '1 2'::int2vector::int[], '23 25'::oidvector::regtype[], '23 25'::oidvector::oid[]"

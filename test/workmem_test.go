@@ -24,7 +24,7 @@ func TestRecursiveCTEStopsUnderLimit(t *testing.T) {
 	pc := pg.connect(t)
 	lc := mustConnect(t, mustStartNode(t, t.TempDir()))
 	execOnEach(t, ctx, "SET statement_timeout = '20s'", pc, lc)
-	for _, q := range []string{
+	matchPostgres(t, ctx, pc, lc, []string{
 		"WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t) SELECT n FROM t LIMIT 10",
 		"WITH RECURSIVE t(n, f) AS (SELECT 1, 1::numeric UNION ALL SELECT n + 1, f * (n + 1) FROM t) SELECT n, f FROM t LIMIT 5 OFFSET 20",
 		"WITH RECURSIVE t(n) AS (VALUES (1) UNION SELECT n + 1 FROM t) SELECT n FROM t WHERE n % 3 = 0 LIMIT 4",
@@ -33,12 +33,7 @@ func TestRecursiveCTEStopsUnderLimit(t *testing.T) {
 		"WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t) SELECT a.n, b.n FROM (SELECT n FROM t LIMIT 3) a, (SELECT n FROM t LIMIT 2) b ORDER BY 1, 2",
 		"WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t WHERE n < 5) SELECT n FROM t",
 		"WITH RECURSIVE fib(a, b) AS (SELECT 0::numeric, 1::numeric UNION ALL SELECT b, a + b FROM fib) SELECT a FROM fib LIMIT 3 OFFSET 100",
-	} {
-		want, got := answerOf(ctx, pc, q), answerOf(ctx, lc, q)
-		if got != want {
-			t.Errorf("%s\n logdb: %q\n    pg: %q", q, got, want)
-		}
-	}
+	}...)
 }
 
 // TestWorkMemSetting: SET work_mem takes PostgreSQL's units and range,
@@ -182,18 +177,13 @@ func TestSortSpillsPastWorkMem(t *testing.T) {
 		"md5(g::text) AS s, (g % 1000)::numeric / 7 AS x, " +
 		"timestamptz '2024-01-01 00:00:00+00' + g * interval '37 minutes' AS ts, g % 3 = 0 AS b, " +
 		"jsonb_build_object('g', g % 50) AS j FROM generate_series(1, 120000) g) src"
-	for _, q := range []string{
+	matchPostgres(t, ctx, pc, lc, []string{
 		"SELECT g, k FROM " + src + " ORDER BY k, g",
 		"SELECT g, k, s FROM " + src + " ORDER BY k DESC NULLS LAST, s",
 		"SELECT x, g, ts FROM " + src + " ORDER BY x DESC, ts",
 		"SELECT b, j, g FROM " + src + " ORDER BY b, j::text DESC, g DESC",
 		"SELECT count(*), min(s), max(s) FROM (SELECT s FROM " + src + " ORDER BY s OFFSET 1000) o",
-	} {
-		want, got := answerOf(ctx, pc, q), answerOf(ctx, lc, q)
-		if got != want {
-			t.Errorf("%s: logdb and PostgreSQL differ (%d and %d bytes; first 200: %q vs %q)", q, len(got), len(want), got[:min(200, len(got))], want[:min(200, len(want))])
-		}
-	}
+	}...)
 	ents, err := os.ReadDir(filepath.Join(n.Dir, "tmp"))
 	if err != nil || len(ents) != 0 {
 		t.Errorf("the data directory's tmp holds %d entries (%v) after the sorts", len(ents), err)

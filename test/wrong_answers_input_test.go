@@ -20,13 +20,7 @@ func TestDateStyleInputMatchesPostgres(t *testing.T) {
 		"Jan-08-99", "19990108", "990108", "8 Jan 2000", "13/1/2000", "1/13/2000", "0099-01-08",
 		"Jan 8 99 BC", "08 Jan 1", "1/8/100", "2000 100", "00-01-08", "Jan 08 69", "Jan 08 70",
 		"8 jan 99 jan", "10:00 1999-01-08", "Sat, 08 Jan 1999"}
-	check := func(q string) {
-		t.Helper()
-		want, got := answerOf(ctx, pc, q), answerOf(ctx, lc, q)
-		if got != want {
-			t.Errorf("%s\n logdb: %q\n    pg: %q", q, got, want)
-		}
-	}
+	check := func(q string) { t.Helper(); matchPostgres(t, ctx, pc, lc, q) }
 	for _, style := range []string{"dmy", "'ISO, DMY'", "'SQL, DMY'", "German", "'Postgres, MDY'", "ymd", "'ISO, MDY'"} {
 		check("SET datestyle = " + style)
 		check("SHOW datestyle")
@@ -37,16 +31,14 @@ func TestDateStyleInputMatchesPostgres(t *testing.T) {
 		}
 		check("SELECT to_char(d, 'YYYY-MM-DD') FROM unnest('{1/8/99,08-Jan-99}'::date[]) d")
 	}
-	for _, q := range []string{
+	matchPostgres(t, ctx, pc, lc, []string{
 		"SET datestyle = 'SQL, MDY'", "SET datestyle = dmy", "SHOW datestyle",
 		"SET datestyle = 'ISO, SQL'", "SET datestyle = 'DMY, MDY'", "SET datestyle = 'foo'",
 		"SET datestyle = 'iso,iso'", "SHOW datestyle", "SET datestyle = default", "SHOW datestyle",
 		// SET LOCAL's value ends with the transaction
 		"BEGIN; SET LOCAL datestyle = dmy; SELECT to_char(date '1/8/99', 'YYYY-MM-DD')", "COMMIT",
 		"SELECT date '1/8/99'",
-	} {
-		check(q)
-	}
+	}...)
 }
 
 // TestZoneAbbreviationHistoryMatchesPostgres (issue 14 item 18): a time
@@ -79,12 +71,7 @@ func TestZoneAbbreviationHistoryMatchesPostgres(t *testing.T) {
 		}
 	}
 	qs = append(qs, "SET TIME ZONE 'UTC'")
-	for _, q := range qs {
-		want, got := answerOf(ctx, pc, q), answerOf(ctx, lc, q)
-		if got != want {
-			t.Errorf("%s\n logdb: %q\n    pg: %q", q, got, want)
-		}
-	}
+	matchPostgres(t, ctx, pc, lc, qs...)
 }
 
 // TestCursorsMatchPostgres (issue 14 item 20): a cursor declared in a
@@ -99,7 +86,7 @@ func TestCursorsMatchPostgres(t *testing.T) {
 	pc := pg.connect(t)
 	lc := mustConnect(t, sharedNode(t))
 	execOnEach(t, ctx, "CREATE TABLE cur_t (a int);\nINSERT INTO cur_t VALUES (1), (2)", pc, lc)
-	for _, q := range []string{
+	matchPostgres(t, ctx, pc, lc, []string{
 		"BEGIN", "SAVEPOINT a", "DECLARE c CURSOR FOR SELECT g FROM generate_series(1, 3) g", "FETCH c",
 		"ROLLBACK TO SAVEPOINT a", "FETCH c", "ROLLBACK",
 		// a cursor declared before the savepoint stays, at its position
@@ -118,12 +105,7 @@ func TestCursorsMatchPostgres(t *testing.T) {
 		// what the cursor reads is the transaction as it was at DECLARE
 		"BEGIN", "DECLARE z CURSOR FOR SELECT a FROM cur_t ORDER BY a", "INSERT INTO cur_t VALUES (3)", "FETCH ALL z",
 		"DECLARE z2 CURSOR FOR SELECT count(*) FROM cur_t", "DELETE FROM cur_t", "FETCH z2", "ROLLBACK",
-	} {
-		want, got := answerOf(ctx, pc, q), answerOf(ctx, lc, q)
-		if got != want {
-			t.Errorf("%s\n logdb: %q\n    pg: %q", q, got, want)
-		}
-	}
+	}...)
 }
 
 // TestDifftestFindingsMatchPostgres replays what TestDifferential found
@@ -138,16 +120,11 @@ func TestDifftestFindingsMatchPostgres(t *testing.T) {
 	pc := pg.connect(t)
 	lc := mustConnect(t, sharedNode(t))
 	execOnEach(t, ctx, "CREATE TABLE dtf (a int, b text);\nINSERT INTO dtf VALUES (1, 'x'), (2, 'y'), (2, NULL)", pc, lc)
-	for _, q := range []string{
+	matchPostgres(t, ctx, pc, lc, []string{
 		"SELECT 1 FROM dtf GROUP BY 'a'", "SELECT 1 FROM dtf GROUP BY (1.5)", "SELECT count(*) FROM dtf GROUP BY NULL",
 		"SELECT 1 FROM dtf GROUP BY true", "SELECT a FROM dtf ORDER BY 'a'", "SELECT a FROM dtf ORDER BY NULL",
 		"SELECT a, count(*) FROM dtf GROUP BY 1 ORDER BY 1", "SELECT a FROM dtf GROUP BY 0.5::float8, a ORDER BY (1)",
 		"SELECT string_agg(DISTINCT b, ',' ORDER BY a) FROM dtf", "SELECT string_agg(DISTINCT b, ',' ORDER BY b DESC) FROM dtf",
 		"SELECT array_agg(DISTINCT a ORDER BY a) FROM dtf",
-	} {
-		want, got := answerOf(ctx, pc, q), answerOf(ctx, lc, q)
-		if got != want {
-			t.Errorf("%s\n logdb: %q\n    pg: %q", q, got, want)
-		}
-	}
+	}...)
 }
