@@ -109,15 +109,22 @@ func writeNew(path, typ string, der []byte, mode os.FileMode) error {
 	return f.Close()
 }
 
+// newKey is a fresh P-256 key and a random serial number for its
+// certificate.
+func newKey() (*ecdsa.PrivateKey, *big.Int, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, nil, err
+	}
+	sn, err := serial()
+	return key, sn, err
+}
+
 func createCA(dir string, life time.Duration) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return err
-	}
-	sn, err := serial()
+	key, sn, err := newKey()
 	if err != nil {
 		return err
 	}
@@ -160,11 +167,7 @@ func createSigned(dir, name, commonName string, hosts []string, life time.Durati
 	if err != nil {
 		return err
 	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return err
-	}
-	sn, err := serial()
+	key, sn, err := newKey()
 	if err != nil {
 		return err
 	}
@@ -203,9 +206,9 @@ func loadTLS(certsDir string) (*tls.Config, error) {
 	if certsDir == "" {
 		return nil, nil
 	}
-	cert, err := tls.LoadX509KeyPair(filepath.Join(certsDir, "node.crt"), filepath.Join(certsDir, "node.key"))
+	cert, err := loadNodeCert(certsDir)
 	if err != nil {
-		return nil, fmt.Errorf("--certs-dir: %w (make them with 'logdb cert create-node')", err)
+		return nil, err
 	}
 	cfg := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	// Client certificates signed by ca.crt serve the cert method (--hba-file).
@@ -235,13 +238,22 @@ func loadHBA(path string) (*pgwire.HBA, error) {
 	return h, nil
 }
 
+// loadNodeCert reads DIR/node.crt and DIR/node.key.
+func loadNodeCert(certsDir string) (tls.Certificate, error) {
+	cert, err := tls.LoadX509KeyPair(filepath.Join(certsDir, "node.crt"), filepath.Join(certsDir, "node.key"))
+	if err != nil {
+		return cert, fmt.Errorf("--certs-dir: %w (make them with 'logdb cert create-node')", err)
+	}
+	return cert, nil
+}
+
 // loadPeerTLS reads DIR/node.crt, DIR/node.key and DIR/ca.crt for the raft
 // port: every node presents its node certificate and accepts only peers
 // whose node certificate ca.crt signed (raftlog's TCPTransport.SetTLS).
 func loadPeerTLS(certsDir string) (tls.Certificate, *x509.CertPool, error) {
-	cert, err := tls.LoadX509KeyPair(filepath.Join(certsDir, "node.crt"), filepath.Join(certsDir, "node.key"))
+	cert, err := loadNodeCert(certsDir)
 	if err != nil {
-		return tls.Certificate{}, nil, fmt.Errorf("--certs-dir: %w (make them with 'logdb cert create-node')", err)
+		return tls.Certificate{}, nil, err
 	}
 	pem, err := os.ReadFile(filepath.Join(certsDir, "ca.crt"))
 	if err != nil {
