@@ -132,22 +132,7 @@ func TestClusterHostileRaftFrames(t *testing.T) {
 		}
 	}
 	// The cluster keeps committing.
-	after := load.ackedCount()
-	deadline := time.Now().Add(20 * time.Second)
-	for load.ackedCount() < after+100 && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
-	if got := load.ackedCount() - after; got < 100 {
-		t.Errorf("only %d commits acknowledged in the 20 s after the hostile frames", got)
-	}
-	load.halt()
-	for id := uint64(1); id <= 3; id++ {
-		if !c.running(id) {
-			t.Fatalf("node %d exited\n%s", id, tailFile(c.Nodes[id].Log, 40))
-		}
-	}
-	rows := c.mustConverge(testCtx(t, 30*time.Second), "SELECT id FROM hostile ORDER BY id")
-	load.check(t, rows)
+	load.finishAfterAttack(t, c, "hostile", "hostile frames")
 	for id := uint64(1); id <= 3; id++ {
 		b, err := os.ReadFile(c.Nodes[id].Log)
 		if err != nil {

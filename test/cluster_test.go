@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"os"
 	"sort"
-	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -202,21 +200,34 @@ func (l *writeLoad) ackedCount() int {
 	return len(l.acked)
 }
 
+// finishAfterAttack ends a test that attacked a cluster's raft ports under
+// this load: at least 100 more commits are acknowledged within 20 s, every
+// node is still up, and once the load stops the nodes converge on table
+// holding every acknowledged row (check).
+func (l *writeLoad) finishAfterAttack(t *testing.T, c *Cluster, table, attack string) {
+	t.Helper()
+	after := l.ackedCount()
+	deadline := time.Now().Add(20 * time.Second)
+	for l.ackedCount() < after+100 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got := l.ackedCount() - after; got < 100 {
+		t.Errorf("only %d commits acknowledged in the 20 s after the %s", got, attack)
+	}
+	l.halt()
+	for id := uint64(1); id <= uint64(len(c.Nodes)); id++ {
+		if !c.running(id) {
+			t.Fatalf("node %d exited\n%s", id, tailFile(c.Nodes[id].Log, 40))
+		}
+	}
+	l.check(t, c.mustConverge(testCtx(t, 30*time.Second), "SELECT id FROM "+table+" ORDER BY id"))
+}
+
 // check compares the converged table with the history: every acknowledged
 // id is present, nothing present was never attempted or surely failed.
 func (l *writeLoad) check(t *testing.T, rows string) {
 	t.Helper()
-	present := map[int64]bool{}
-	for _, line := range strings.Split(rows, "\n") {
-		if line == "" {
-			continue
-		}
-		id, err := strconv.ParseInt(line, 10, 64)
-		if err != nil {
-			t.Fatalf("bad id %q", line)
-		}
-		present[id] = true
-	}
+	present := idSet(t, rows) // cluster_partition_test.go
 	lost := 0
 	for id := range l.acked {
 		if !present[id] {

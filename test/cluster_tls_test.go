@@ -112,22 +112,7 @@ func TestClusterRaftMutualTLS(t *testing.T) {
 		t.Errorf("only %d of %d garbage connections could be made", dialed, garbage)
 	}
 
-	after := load.ackedCount()
-	deadline := time.Now().Add(20 * time.Second)
-	for load.ackedCount() < after+100 && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
-	if got := load.ackedCount() - after; got < 100 {
-		t.Errorf("only %d commits acknowledged in the 20 s after the garbage", got)
-	}
-	load.halt()
-	for id := uint64(1); id <= 3; id++ {
-		if !c.running(id) {
-			t.Fatalf("node %d exited\n%s", id, tailFile(c.Nodes[id].Log, 40))
-		}
-	}
-	rows := c.mustConverge(testCtx(t, 30*time.Second), "SELECT id FROM raft_tls ORDER BY id")
-	load.check(t, rows)
+	load.finishAfterAttack(t, c, "raft_tls", "garbage")
 	ms, err = c.members(ctx, c.mustLeader(ctx))
 	if err != nil {
 		t.Fatal(err)
