@@ -358,15 +358,17 @@ func loadCatalog(txn *kv.Txn, version uint64) (*catalog, error) {
 type ddl struct {
 	txn *kv.Txn
 	cat *catalog
-	e   *Engine
-	ctx context.Context
+	// propose proposes a command while the transaction holds its
+	// snapshot (Engine.proposeInTxn): OID and space counters.
+	propose func(context.Context, *kv.Command) (kv.Result, error)
+	ctx     context.Context
 	// owner is the current role's OID: what the statement creates, it owns.
 	owner uint32
 }
 
 // newOID allocates an OID (from 16384, as PostgreSQL's user objects).
 func (d *ddl) newOID() (uint32, error) {
-	res, err := d.e.proposeInTxn(d.ctx, &kv.Command{Kind: kv.KindIncrement, Space: kv.SequenceSpace, Key: oidCounterKey, Delta: 1})
+	res, err := d.propose(d.ctx, &kv.Command{Kind: kv.KindIncrement, Space: kv.SequenceSpace, Key: oidCounterKey, Delta: 1})
 	if err != nil {
 		return 0, err
 	}
@@ -375,7 +377,7 @@ func (d *ddl) newOID() (uint32, error) {
 
 // newSpace allocates a kv.Space for a table or index.
 func (d *ddl) newSpace() (kv.Space, error) {
-	res, err := d.e.proposeInTxn(d.ctx, &kv.Command{Kind: kv.KindIncrement, Space: kv.SequenceSpace, Key: spaceCounterKey, Delta: 1})
+	res, err := d.propose(d.ctx, &kv.Command{Kind: kv.KindIncrement, Space: kv.SequenceSpace, Key: spaceCounterKey, Delta: 1})
 	if err != nil {
 		return 0, err
 	}

@@ -154,7 +154,7 @@ func (t *txnState) ddlFor(ec *execCtx) *ddl {
 		t.ddl = &ddl{txn: t.kv, cat: t.cat}
 		t.ddl.bumpVersion()
 	}
-	t.ddl.e, t.ddl.ctx = ec.s.e, ec.ctx
+	t.ddl.propose, t.ddl.ctx = ec.s.e.proposeInTxn, ec.ctx
 	t.ddl.owner = 0
 	if r := ec.s.currentRole(t.cat); r != nil {
 		t.ddl.owner = r.OID
