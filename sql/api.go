@@ -15,6 +15,7 @@ import (
 
 	"logdb/changefeed"
 	"logdb/kv"
+	"logdb/sql/catalog"
 	"logdb/sql/pgcatalog"
 	"logdb/sql/pgerror"
 	"logdb/sql/types"
@@ -178,7 +179,7 @@ type Prepared struct {
 	// stay the same (callers must not modify Portal.Columns)
 	portalCols    []Column
 	portalFormats []int16
-	portalCat     *catalog
+	portalCat     *catalog.Catalog
 }
 
 // Portal is a bound statement ready to execute.
@@ -226,7 +227,7 @@ type Session struct {
 
 	// catalogSchema cache
 	schemaCache       *pgcatalog.Schema
-	schemaCat         *catalog
+	schemaCat         *catalog.Catalog
 	schemaSettingsGen int
 
 	timedOut bool // the current statement's context expired by statement_timeout

@@ -6,6 +6,7 @@ import (
 
 	"github.com/cockroachdb/apd/v3"
 
+	"logdb/sql/catalog"
 	"logdb/sql/pgerror"
 	"logdb/sql/types"
 )
@@ -237,17 +238,17 @@ func seqFunc(name string) builtinFunc {
 	}
 }
 
-func (s *Session) lookupSeqArg(t *txnState, v types.Datum) (*seqDesc, error) {
+func (s *Session) lookupSeqArg(t *txnState, v types.Datum) (*catalog.Sequence, error) {
 	cat := t.cat
 	switch x := v.(type) {
 	case int64:
-		if sq, ok := cat.seqOID[uint32(x)]; ok {
+		if sq, ok := cat.SeqOID[uint32(x)]; ok {
 			return sq, nil
 		}
 		return nil, pgerror.New(pgerror.UndefinedTable, "could not open relation with OID %d", x)
 	case string:
 		_, name := splitQualified(x)
-		if sq, ok := cat.seqs[name]; ok {
+		if sq, ok := cat.Seqs[name]; ok {
 			return sq, nil
 		}
 		return nil, pgerror.New(pgerror.UndefinedTable, "relation \"%s\" does not exist", x)
@@ -255,7 +256,7 @@ func (s *Session) lookupSeqArg(t *txnState, v types.Datum) (*seqDesc, error) {
 	return nil, pgerror.New(pgerror.DatatypeMismatch, "invalid sequence argument")
 }
 
-func (s *Session) nextval(ec *execCtx, sq *seqDesc) (types.Datum, error) {
+func (s *Session) nextval(ec *execCtx, sq *catalog.Sequence) (types.Datum, error) {
 	if ec.tx != nil && ec.tx.readOnly {
 		return nil, errReadOnly("nextval()")
 	}
@@ -280,7 +281,7 @@ func (s *Session) nextval(ec *execCtx, sq *seqDesc) (types.Datum, error) {
 	return v, nil
 }
 
-func (s *Session) setval(ec *execCtx, sq *seqDesc, v int64, called bool) (types.Datum, error) {
+func (s *Session) setval(ec *execCtx, sq *catalog.Sequence, v int64, called bool) (types.Datum, error) {
 	if v < sq.Min || v > sq.Max {
 		return nil, pgerror.New(pgerror.NumericValueOutOfRange, "setval: value %d is out of bounds for sequence \"%s\" (%d..%d)", v, sq.Name, sq.Min, sq.Max)
 	}
@@ -597,12 +598,12 @@ func (n *srfNode) rowsOf(ec *execCtx, vals []types.Datum) ([][]types.Datum, erro
 	case "pg_get_publication_tables":
 		// PostgreSQL 15's: every table the publication publishes, with
 		// all its columns (no column lists) and no row filter
-		pub, ok := ec.tx.cat.pubs[vals[0].(string)]
+		pub, ok := ec.tx.cat.Pubs[vals[0].(string)]
 		if !ok {
 			return nil, pgerror.New(pgerror.UndefinedObject, "publication \"%s\" does not exist", vals[0].(string))
 		}
-		for _, t := range ec.tx.cat.sortedTables() {
-			if !pub.publishes(t) {
+		for _, t := range ec.tx.cat.SortedTables() {
+			if !pub.Publishes(t) {
 				continue
 			}
 			attrs := types.Array{Elem: types.T{OID: types.Int2OID, Mod: -1}, Elements: make([]types.Datum, len(t.Columns))}
@@ -642,11 +643,11 @@ func (p *planner) tryOrderedScan(n node, keys []sortKey) bool {
 			cur = x.src
 			continue
 		case *scanNode:
-			if x.path.kind == pathIndex || len(x.t.pkIdx) < len(cols) {
+			if x.path.kind == pathIndex || len(x.t.PKIdx) < len(cols) {
 				return false
 			}
 			for i, c := range cols {
-				if x.t.pkIdx[i] != c || keys[i].desc != keys[0].desc {
+				if x.t.PKIdx[i] != c || keys[i].desc != keys[0].desc {
 					return false
 				}
 			}

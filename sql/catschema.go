@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"logdb/sql/catalog"
 	"logdb/sql/pgcatalog"
 	"logdb/sql/types"
 )
@@ -15,7 +16,7 @@ func (s *Session) CatalogSchema() *pgcatalog.Schema {
 }
 
 func (s *Session) catalogSchema(t *txnState) *pgcatalog.Schema {
-	var cat *catalog
+	var cat *catalog.Catalog
 	if t != nil {
 		cat = t.cat
 	}
@@ -25,7 +26,7 @@ func (s *Session) catalogSchema(t *txnState) *pgcatalog.Schema {
 		s.e.mu.Unlock()
 	}
 	if cat == nil {
-		cat = newCatalogWithRoles()
+		cat = catalog.NewCatalogWithRoles()
 	}
 	// A transaction that runs DDL changes its catalog copy in place, so its
 	// schema is built afresh each time (the cache would show its first).
@@ -40,17 +41,17 @@ func (s *Session) catalogSchema(t *txnState) *pgcatalog.Schema {
 		Databases:  []string{"logdb", "postgres"},
 		SearchPath: []string{"public"},
 	}
-	for _, t := range cat.sortedTables() {
+	for _, t := range cat.SortedTables() {
 		sch.Tables = append(sch.Tables, tableSchema(t, cat))
 	}
 	sch.Views = viewSchemas(cat)
 	sch.Publications = publicationSchemas(cat)
 	sch.Roles, sch.RoleMembers = roleSchemas(cat)
-	for _, sq := range cat.seqs {
-		ps := pgcatalog.Sequence{OID: sq.OID, Name: sq.Name, Schema: "public", Owner: sq.Owner, ACL: aclTexts(cat, sq.ACL), OwnerTable: sq.OwnerTab, Type: sq.Type,
+	for _, sq := range cat.Seqs {
+		ps := pgcatalog.Sequence{OID: sq.OID, Name: sq.Name, Schema: "public", Owner: sq.Owner, ACL: catalog.ACLTexts(cat, sq.ACL), OwnerTable: sq.OwnerTab, Type: sq.Type,
 			Start: sq.Start, Increment: sq.Increment, Min: sq.Min, Max: sq.Max, Cache: sq.Cache, Cycle: sq.Cycle}
-		if t, ok := cat.byOID[sq.OwnerTab]; ok {
-			ps.OwnerAttNum = int16(t.colIndexByID(sq.OwnerCol) + 1)
+		if t, ok := cat.ByOID[sq.OwnerTab]; ok {
+			ps.OwnerAttNum = int16(t.ColIndexByID(sq.OwnerCol) + 1)
 		}
 		if v, ok := s.seqLast[sq.OID]; ok {
 			ps.LastValue, ps.IsCalled = v, true
@@ -79,7 +80,7 @@ func (s *Session) catalogSchema(t *txnState) *pgcatalog.Schema {
 	sch.DatabaseStats = s.e.databaseStats
 	sch.TableStats = func(oid uint32) pgcatalog.TableStats {
 		st := s.e.tableStats(oid)
-		if t := cat.byOID[oid]; t != nil && s.e.cfg.Store != nil {
+		if t := cat.ByOID[oid]; t != nil && s.e.cfg.Store != nil {
 			st.LiveRows = s.e.cfg.Store.LiveKeys(t.Space) // kv counts the row space's keys
 		}
 		return st
@@ -90,25 +91,25 @@ func (s *Session) catalogSchema(t *txnState) *pgcatalog.Schema {
 	return sch
 }
 
-func tableSchema(t *tableDesc, cat *catalog) pgcatalog.Table {
-	pt := pgcatalog.Table{OID: t.OID, Name: t.Name, Schema: "public", Owner: t.Owner, ACL: aclTexts(cat, t.ACL)}
+func tableSchema(t *catalog.Table, cat *catalog.Catalog) pgcatalog.Table {
+	pt := pgcatalog.Table{OID: t.OID, Name: t.Name, Schema: "public", Owner: t.Owner, ACL: catalog.ACLTexts(cat, t.ACL)}
 	if t.ReplIdent != "" {
 		pt.ReplIdent = t.ReplIdent[0]
 	}
 	for i, c := range t.Columns {
-		pt.Columns = append(pt.Columns, pgcatalog.Column{Name: c.Name, AttNum: int16(i + 1), Type: c.Type, NotNull: c.NotNull || t.isPK(c.ID), Default: c.Default})
+		pt.Columns = append(pt.Columns, pgcatalog.Column{Name: c.Name, AttNum: int16(i + 1), Type: c.Type, NotNull: c.NotNull || t.IsPK(c.ID), Default: c.Default})
 	}
 	attnums := func(ids []uint32) []int16 {
 		out := make([]int16, len(ids))
 		for i, id := range ids {
-			out[i] = int16(t.colIndexByID(id) + 1)
+			out[i] = int16(t.ColIndexByID(id) + 1)
 		}
 		return out
 	}
 	colNames := func(ids []uint32) string {
 		var names []string
 		for _, id := range ids {
-			names = append(names, quoteIdent(t.Columns[t.colIndexByID(id)].Name))
+			names = append(names, quoteIdent(t.Columns[t.ColIndexByID(id)].Name))
 		}
 		return strings.Join(names, ", ")
 	}
@@ -136,15 +137,6 @@ func tableSchema(t *tableDesc, cat *catalog) pgcatalog.Table {
 		pt.Constraints = append(pt.Constraints, pgcatalog.Constraint{OID: ck.OID, Name: ck.Name, Kind: 'c', Def: "CHECK ((" + ck.Expr + "))"})
 	}
 	return pt
-}
-
-func (t *tableDesc) isPK(id uint32) bool {
-	for _, p := range t.PK {
-		if p == id {
-			return true
-		}
-	}
-	return false
 }
 
 // quoteIdent quotes an identifier when PostgreSQL would.
@@ -180,10 +172,10 @@ var reservedWords = map[string]bool{
 // relationName prints a regclass value: the relation's name, or the number.
 func (s *Session) relationName(t *txnState, oid uint32) string {
 	if t != nil && t.cat != nil {
-		if tb, ok := t.cat.byOID[oid]; ok {
+		if tb, ok := t.cat.ByOID[oid]; ok {
 			return quoteIdent(tb.Name)
 		}
-		for _, tb := range t.cat.tables {
+		for _, tb := range t.cat.Tables {
 			if tb.PKOID == oid && len(tb.PK) > 0 {
 				return quoteIdent(tb.PKName)
 			}
@@ -193,10 +185,10 @@ func (s *Session) relationName(t *txnState, oid uint32) string {
 				}
 			}
 		}
-		if sq, ok := t.cat.seqOID[oid]; ok {
+		if sq, ok := t.cat.SeqOID[oid]; ok {
 			return quoteIdent(sq.Name)
 		}
-		if v, ok := t.cat.viewOID[oid]; ok {
+		if v, ok := t.cat.ViewOID[oid]; ok {
 			return quoteIdent(v.Name)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 
 	"logdb/changefeed"
 	"logdb/kv"
+	"logdb/sql/catalog"
 	"logdb/sql/pgerror"
 	"logdb/sql/types"
 )
@@ -25,11 +26,11 @@ func (feedDecoder) Relations(cat changefeed.CatalogView) (map[kv.Space]*changefe
 		if !strings.HasPrefix(k, "t/") {
 			continue
 		}
-		var t tableDesc
+		var t catalog.Table
 		if err := json.Unmarshal(v, &t); err != nil {
 			return nil, pgerror.Wrap(err, pgerror.DataCorrupted, "changefeed: table descriptor %q", k)
 		}
-		t.init()
+		t.Init()
 		r := &changefeed.Relation{
 			OID:         t.OID,
 			Schema:      "public",
@@ -41,10 +42,10 @@ func (feedDecoder) Relations(cat changefeed.CatalogView) (map[kv.Space]*changefe
 			r.Columns[i] = types.RowColumn{ID: c.ID, T: c.Type}
 			r.ColumnNames[i] = c.Name
 		}
-		if len(t.pkIdx) > 0 {
-			r.KeyColumns = append([]int(nil), t.pkIdx...)
+		if len(t.PKIdx) > 0 {
+			r.KeyColumns = append([]int(nil), t.PKIdx...)
 		}
-		kind, cols := t.replicaIdentity() // ddl_publication.go
+		kind, cols := t.ReplicaIdentity() // ddl_publication.go
 		r.ReplicaIdentity = kind
 		if kind == 'i' {
 			r.IdentityColumns = append([]int(nil), cols...)

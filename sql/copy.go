@@ -9,6 +9,7 @@ import (
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
+	"logdb/sql/catalog"
 	"logdb/sql/pgerror"
 	"logdb/sql/types"
 )
@@ -149,7 +150,7 @@ func (s *Session) copyIn(ec *execCtx, cs *pg_query.CopyStmt, o copyOpts, cw copy
 	if len(cs.Attlist) > 0 {
 		cols = cols[:0]
 		for _, name := range nodeStrings(cs.Attlist) {
-			i, _ := t.column(name)
+			i, _ := t.Column(name)
 			if i < 0 {
 				return "", pgerror.New(pgerror.UndefinedColumn, "column \"%s\" of relation \"%s\" does not exist", name, t.Name)
 			}
@@ -275,7 +276,7 @@ func (s *Session) copyIn(ec *execCtx, cs *pg_query.CopyStmt, o copyOpts, cw copy
 
 var copySignature = []byte("PGCOPY\n\xff\r\n\x00")
 
-func copyInBinary(b []byte, t *tableDesc, cols []int, insert func([]types.Datum, []bool) error) error {
+func copyInBinary(b []byte, t *catalog.Table, cols []int, insert func([]types.Datum, []bool) error) error {
 	bad := func() error { return pgerror.New("22P04", "invalid COPY file header") }
 	if len(b) < 19 || !bytes.Equal(b[:11], copySignature) {
 		return bad()

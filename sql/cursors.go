@@ -9,6 +9,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"logdb/kv"
+	"logdb/sql/catalog"
 	"logdb/sql/pgerror"
 	"logdb/sql/types"
 )
@@ -280,7 +281,7 @@ func (s *Session) sqlExecute(ctx context.Context, es *pg_query.ExecuteStmt, w Re
 // seqRelNode reads a sequence as a relation (SELECT last_value, is_called
 // FROM seq). The value is the high end of the blocks reserved so far.
 type seqRelNode struct {
-	sq   *seqDesc
+	sq   *catalog.Sequence
 	cols []resultCol
 }
 

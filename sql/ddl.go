@@ -7,6 +7,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"logdb/kv"
+	"logdb/sql/catalog"
 	"logdb/sql/pgerror"
 	"logdb/sql/types"
 )
@@ -16,7 +17,7 @@ type utilityFunc = func(ec *execCtx, w ResultWriter) (string, error)
 // planUtility returns the function that runs a DDL or other utility
 // statement; DDL runs in the session's transaction like any write.
 func (p *planner) planUtility(n *pg_query.Node) (utilityFunc, error) {
-	mkDDL := func(tag string, fn func(ec *execCtx, d *ddl, w ResultWriter) error) utilityFunc {
+	mkDDL := func(tag string, fn func(ec *execCtx, d *catalog.Writer, w ResultWriter) error) utilityFunc {
 		return func(ec *execCtx, w ResultWriter) (string, error) {
 			if ec.tx.readOnly {
 				return "", errReadOnly(tag)
@@ -31,11 +32,11 @@ func (p *planner) planUtility(n *pg_query.Node) (utilityFunc, error) {
 	switch {
 	case n.GetCreateStmt() != nil:
 		cs := n.GetCreateStmt()
-		return mkDDL("CREATE TABLE", func(ec *execCtx, d *ddl, w ResultWriter) error { return createTable(ec, d, cs, w) }), nil
+		return mkDDL("CREATE TABLE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return createTable(ec, d, cs, w) }), nil
 	case n.GetDropStmt() != nil:
 		ds := n.GetDropStmt()
 		tag := "DROP " + strings.ReplaceAll(strings.TrimPrefix(ds.RemoveType.String(), "OBJECT_"), "_", " ")
-		return mkDDL(tag, func(ec *execCtx, d *ddl, w ResultWriter) error { return dropObjects(ec, d, ds, w) }), nil
+		return mkDDL(tag, func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return dropObjects(ec, d, ds, w) }), nil
 	case n.GetAlterTableStmt() != nil:
 		at := n.GetAlterTableStmt()
 		tag := "ALTER TABLE"
@@ -49,49 +50,49 @@ func (p *planner) planUtility(n *pg_query.Node) (utilityFunc, error) {
 				}
 			}
 			tag := map[bool]string{true: "ALTER SEQUENCE", false: "ALTER VIEW"}[at.Objtype == pg_query.ObjectType_OBJECT_SEQUENCE]
-			return mkDDL(tag, func(ec *execCtx, d *ddl, w ResultWriter) error {
+			return mkDDL(tag, func(ec *execCtx, d *catalog.Writer, w ResultWriter) error {
 				return alterOwnerOther(ec, d, at.Relation.GetRelname(), at.Cmds)
 			}), nil
 		}
-		return mkDDL(tag, func(ec *execCtx, d *ddl, w ResultWriter) error { return alterTable(ec, d, at, w) }), nil
+		return mkDDL(tag, func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return alterTable(ec, d, at, w) }), nil
 	case n.GetCreateRoleStmt() != nil:
 		cs := n.GetCreateRoleStmt()
-		return mkDDL("CREATE ROLE", func(ec *execCtx, d *ddl, w ResultWriter) error { return createRole(ec, d, cs) }), nil
+		return mkDDL("CREATE ROLE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return createRole(ec, d, cs) }), nil
 	case n.GetAlterRoleStmt() != nil:
 		as := n.GetAlterRoleStmt()
-		return mkDDL("ALTER ROLE", func(ec *execCtx, d *ddl, w ResultWriter) error { return alterRole(ec, d, as, w) }), nil
+		return mkDDL("ALTER ROLE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return alterRole(ec, d, as, w) }), nil
 	case n.GetAlterRoleSetStmt() != nil:
 		as := n.GetAlterRoleSetStmt()
-		return mkDDL("ALTER ROLE", func(ec *execCtx, d *ddl, w ResultWriter) error { return alterRoleSet(ec, d, as) }), nil
+		return mkDDL("ALTER ROLE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return alterRoleSet(ec, d, as) }), nil
 	case n.GetDropRoleStmt() != nil:
 		ds := n.GetDropRoleStmt()
-		return mkDDL("DROP ROLE", func(ec *execCtx, d *ddl, w ResultWriter) error { return dropRoles(ec, d, ds, w) }), nil
+		return mkDDL("DROP ROLE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return dropRoles(ec, d, ds, w) }), nil
 	case n.GetGrantRoleStmt() != nil:
 		gs := n.GetGrantRoleStmt()
 		tag := map[bool]string{true: "GRANT ROLE", false: "REVOKE ROLE"}[gs.IsGrant]
-		return mkDDL(tag, func(ec *execCtx, d *ddl, w ResultWriter) error { return grantRoles(ec, d, gs, w) }), nil
+		return mkDDL(tag, func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return grantRoles(ec, d, gs, w) }), nil
 	case n.GetRenameStmt() != nil && n.GetRenameStmt().RenameType == pg_query.ObjectType_OBJECT_ROLE:
 		rs := n.GetRenameStmt()
-		return mkDDL("ALTER ROLE", func(ec *execCtx, d *ddl, w ResultWriter) error { return renameRole(ec, d, rs) }), nil
+		return mkDDL("ALTER ROLE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return renameRole(ec, d, rs) }), nil
 	case n.GetRenameStmt() != nil:
 		rs := n.GetRenameStmt()
 		tag := "ALTER TABLE"
 		if rs.RenameType == pg_query.ObjectType_OBJECT_INDEX {
 			tag = "ALTER INDEX"
 		}
-		return mkDDL(tag, func(ec *execCtx, d *ddl, w ResultWriter) error { return renameObject(ec, d, rs) }), nil
+		return mkDDL(tag, func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return renameObject(ec, d, rs) }), nil
 	case n.GetIndexStmt() != nil:
 		is := n.GetIndexStmt()
-		return mkDDL("CREATE INDEX", func(ec *execCtx, d *ddl, w ResultWriter) error { return createIndex(ec, d, is, w) }), nil
+		return mkDDL("CREATE INDEX", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return createIndex(ec, d, is, w) }), nil
 	case n.GetTruncateStmt() != nil:
 		ts := n.GetTruncateStmt()
-		return mkDDL("TRUNCATE TABLE", func(ec *execCtx, d *ddl, w ResultWriter) error { return truncateTables(ec, d, ts) }), nil
+		return mkDDL("TRUNCATE TABLE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return truncateTables(ec, d, ts) }), nil
 	case n.GetCreateSeqStmt() != nil:
 		cs := n.GetCreateSeqStmt()
-		return mkDDL("CREATE SEQUENCE", func(ec *execCtx, d *ddl, w ResultWriter) error { return createSequence(ec, d, cs, w) }), nil
+		return mkDDL("CREATE SEQUENCE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return createSequence(ec, d, cs, w) }), nil
 	case n.GetAlterSeqStmt() != nil:
 		as := n.GetAlterSeqStmt()
-		return mkDDL("ALTER SEQUENCE", func(ec *execCtx, d *ddl, w ResultWriter) error { return alterSequence(ec, d, as, w) }), nil
+		return mkDDL("ALTER SEQUENCE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return alterSequence(ec, d, as, w) }), nil
 	case n.GetCreateSchemaStmt() != nil:
 		cs := n.GetCreateSchemaStmt()
 		return func(ec *execCtx, w ResultWriter) (string, error) {
@@ -121,10 +122,10 @@ func (p *planner) planUtility(n *pg_query.Node) (utilityFunc, error) {
 	case n.GetGrantStmt() != nil:
 		gs := n.GetGrantStmt()
 		tag := map[bool]string{true: "GRANT", false: "REVOKE"}[gs.IsGrant]
-		return mkDDL(tag, func(ec *execCtx, d *ddl, w ResultWriter) error { return grantObjects(ec, d, gs, w) }), nil
+		return mkDDL(tag, func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return grantObjects(ec, d, gs, w) }), nil
 	case n.GetViewStmt() != nil:
 		vs := n.GetViewStmt()
-		return mkDDL("CREATE VIEW", func(ec *execCtx, d *ddl, w ResultWriter) error { return createView(ec, d, vs, w) }), nil
+		return mkDDL("CREATE VIEW", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return createView(ec, d, vs, w) }), nil
 	case n.GetCreateTableAsStmt() != nil:
 		cs := n.GetCreateTableAsStmt()
 		return func(ec *execCtx, w ResultWriter) (string, error) {
@@ -136,10 +137,10 @@ func (p *planner) planUtility(n *pg_query.Node) (utilityFunc, error) {
 		}, nil
 	case n.GetCreatePublicationStmt() != nil:
 		cs := n.GetCreatePublicationStmt()
-		return mkDDL("CREATE PUBLICATION", func(ec *execCtx, d *ddl, w ResultWriter) error { return createPublication(ec, d, cs) }), nil
+		return mkDDL("CREATE PUBLICATION", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return createPublication(ec, d, cs) }), nil
 	case n.GetAlterPublicationStmt() != nil:
 		as := n.GetAlterPublicationStmt()
-		return mkDDL("ALTER PUBLICATION", func(ec *execCtx, d *ddl, w ResultWriter) error { return alterPublication(ec, d, as) }), nil
+		return mkDDL("ALTER PUBLICATION", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return alterPublication(ec, d, as) }), nil
 	case n.GetCreateExtensionStmt() != nil:
 		return nil, pgerror.Unsupported("CREATE EXTENSION")
 	case n.GetCopyStmt() != nil:
@@ -190,8 +191,8 @@ func notice(code, msg string) *pgerror.Error {
 }
 
 // columnFromDef builds a column; serial types also create their sequence.
-func columnFromDef(ec *execCtx, d *ddl, t *tableDesc, cd *pg_query.ColumnDef, p *planner) (*columnDesc, []*pg_query.Constraint, error) {
-	if _, c := t.column(cd.Colname); c != nil {
+func columnFromDef(ec *execCtx, d *catalog.Writer, t *catalog.Table, cd *pg_query.ColumnDef, p *planner) (*catalog.Column, []*pg_query.Constraint, error) {
+	if _, c := t.Column(cd.Colname); c != nil {
 		return nil, nil, pgerror.New(pgerror.DuplicateColumn, "column \"%s\" specified more than once", cd.Colname)
 	}
 	tn := lastName(cd.TypeName.Names)
@@ -202,7 +203,7 @@ func columnFromDef(ec *execCtx, d *ddl, t *tableDesc, cd *pg_query.ColumnDef, p 
 		return nil, nil, err
 	}
 	t.NextCol++
-	c := &columnDesc{ID: t.NextCol, Name: cd.Colname, Type: typ, NotNull: cd.IsNotNull}
+	c := &catalog.Column{ID: t.NextCol, Name: cd.Colname, Type: typ, NotNull: cd.IsNotNull}
 	var rest []*pg_query.Constraint
 	identity := false
 	var identityOpts []*pg_query.Node // (START WITH 44 INCREMENT BY 2)
@@ -240,7 +241,7 @@ func columnFromDef(ec *execCtx, d *ddl, t *tableDesc, cd *pg_query.ColumnDef, p 
 		if err := applySeqOptions(sq, c.Type, identityOpts); err != nil {
 			return nil, nil, err
 		}
-		if err := d.putSeq(sq); err != nil {
+		if err := d.PutSeq(sq); err != nil {
 			return nil, nil, err
 		}
 		c.Default = "nextval('" + strings.ReplaceAll(quoteIdent(seqName), "'", "''") + "'::regclass)"
@@ -277,11 +278,11 @@ func columnRefs(n *pg_query.Node) []string {
 	return out
 }
 
-func newSequence(d *ddl, name string, typ types.T) (*seqDesc, error) {
-	if d.cat.relationExists(name) {
+func newSequence(d *catalog.Writer, name string, typ types.T) (*catalog.Sequence, error) {
+	if d.Cat.RelationExists(name) {
 		return nil, pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", name)
 	}
-	oid, err := d.newOID()
+	oid, err := d.NewOID()
 	if err != nil {
 		return nil, err
 	}
@@ -292,38 +293,38 @@ func newSequence(d *ddl, name string, typ types.T) (*seqDesc, error) {
 	case types.Int2OID:
 		max = 1<<15 - 1
 	}
-	return &seqDesc{OID: oid, Name: name, Type: typ, Start: 1, Increment: 1, Min: 1, Max: max, Cache: 1, Owner: d.owner}, nil
+	return &catalog.Sequence{OID: oid, Name: name, Type: typ, Start: 1, Increment: 1, Min: 1, Max: max, Cache: 1, Owner: d.Owner}, nil
 }
 
-func createTable(ec *execCtx, d *ddl, cs *pg_query.CreateStmt, w ResultWriter) error {
+func createTable(ec *execCtx, d *catalog.Writer, cs *pg_query.CreateStmt, w ResultWriter) error {
 	rv := cs.Relation
 	if rv.Schemaname != "" && rv.Schemaname != "public" {
 		return pgerror.New("3F000", "schema \"%s\" does not exist", rv.Schemaname)
 	}
-	if err := ec.s.checkCreate(d.cat, rv.Schemaname); err != nil {
+	if err := ec.s.checkCreate(d.Cat, rv.Schemaname); err != nil {
 		return err
 	}
 	if len(cs.InhRelations) > 0 || cs.Partspec != nil || cs.OfTypename != nil {
 		return pgerror.Unsupported("table inheritance and partitioning")
 	}
-	if d.cat.relationExists(rv.Relname) {
+	if d.Cat.RelationExists(rv.Relname) {
 		if cs.IfNotExists {
 			_ = w.Notice(notice(pgerror.DuplicateTable, "relation \""+rv.Relname+"\" already exists, skipping"))
 			return nil
 		}
 		return pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", rv.Relname)
 	}
-	p := &planner{s: ec.s, tx: ec.tx, cat: d.cat}
-	oid, err := d.newOID()
+	p := &planner{s: ec.s, tx: ec.tx, cat: d.Cat}
+	oid, err := d.NewOID()
 	if err != nil {
 		return err
 	}
-	space, err := d.newSpace()
+	space, err := d.NewSpace()
 	if err != nil {
 		return err
 	}
-	t := &tableDesc{OID: oid, Name: rv.Relname, Space: space, Owner: d.owner}
-	t.init()
+	t := &catalog.Table{OID: oid, Name: rv.Relname, Space: space, Owner: d.Owner}
+	t.Init()
 	var cons []*pg_query.Constraint
 	var conCols [][]string // column the constraint was declared on (nil: table constraint)
 	for _, el := range cs.TableElts {
@@ -335,7 +336,7 @@ func createTable(ec *execCtx, d *ddl, cs *pg_query.CreateStmt, w ResultWriter) e
 				return err
 			}
 			t.Columns = append(t.Columns, c)
-			t.init()
+			t.Init()
 			for _, r := range rest {
 				cons = append(cons, r)
 				conCols = append(conCols, []string{c.Name})
@@ -352,19 +353,19 @@ func createTable(ec *execCtx, d *ddl, cs *pg_query.CreateStmt, w ResultWriter) e
 			return err
 		}
 	}
-	return d.putTable(t)
+	return d.PutTable(t)
 }
 
 // addConstraint adds a PRIMARY KEY / UNIQUE / CHECK (FOREIGN KEY is
 // accepted and not enforced). existing says the table may hold rows.
-func addConstraint(ec *execCtx, d *ddl, t *tableDesc, con *pg_query.Constraint, colNames []string, existing bool) error {
+func addConstraint(ec *execCtx, d *catalog.Writer, t *catalog.Table, con *pg_query.Constraint, colNames []string, existing bool) error {
 	keys := nodeStrings(con.Keys)
 	if len(keys) == 0 {
 		keys = colNames
 	}
 	ids := make([]uint32, 0, len(keys))
 	for _, k := range keys {
-		_, c := t.column(k)
+		_, c := t.Column(k)
 		if c == nil {
 			return pgerror.New(pgerror.UndefinedColumn, "column \"%s\" named in key does not exist", k)
 		}
@@ -389,22 +390,22 @@ func addConstraint(ec *execCtx, d *ddl, t *tableDesc, con *pg_query.Constraint, 
 		if name == "" {
 			name = chooseRelName(d, "pkey", t.Name)
 		}
-		if d.cat.relationExists(name) {
+		if d.Cat.RelationExists(name) {
 			return pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", name)
 		}
 		var err error
-		if t.PKOID, err = d.newOID(); err != nil {
+		if t.PKOID, err = d.NewOID(); err != nil {
 			return err
 		}
-		if t.PKCon, err = d.newOID(); err != nil {
+		if t.PKCon, err = d.NewOID(); err != nil {
 			return err
 		}
 		t.PK, t.PKName = ids, name
 		for _, id := range ids {
-			t.Columns[t.colIndexByID(id)].NotNull = true
+			t.Columns[t.ColIndexByID(id)].NotNull = true
 		}
-		t.init()
-		d.cat.indexes[name] = t
+		t.Init()
+		d.Cat.Indexes[name] = t
 		if existing {
 			return rekeyTable(ec, d, t, rows)
 		}
@@ -433,16 +434,16 @@ func addConstraint(ec *execCtx, d *ddl, t *tableDesc, con *pg_query.Constraint, 
 		if err != nil {
 			return err
 		}
-		p := &planner{s: ec.s, tx: ec.tx, cat: d.cat}
+		p := &planner{s: ec.s, tx: ec.tx, cat: d.Cat}
 		pred, err := p.compilePredicate(con.RawExpr, tableScope(t, nil, nil), "CHECK")
 		if err != nil {
 			return err
 		}
-		oid, err := d.newOID()
+		oid, err := d.NewOID()
 		if err != nil {
 			return err
 		}
-		t.Checks = append(t.Checks, &checkDesc{OID: oid, Name: name, Expr: text})
+		t.Checks = append(t.Checks, &catalog.Check{OID: oid, Name: name, Expr: text})
 		if existing {
 			return forEachRow(ec, t, func(row []types.Datum, _ rowRef) error {
 				v, err := pred.eval(ec, row)
@@ -469,21 +470,21 @@ func addConstraint(ec *execCtx, d *ddl, t *tableDesc, con *pg_query.Constraint, 
 
 // rekeyTable rewrites rows (read before the key changed) into fresh
 // spaces under t's new primary key, rebuilding every index.
-func rekeyTable(ec *execCtx, d *ddl, t *tableDesc, rows [][]types.Datum) error {
-	d.txn.DropSpace(t.Space)
+func rekeyTable(ec *execCtx, d *catalog.Writer, t *catalog.Table, rows [][]types.Datum) error {
+	d.Txn.DropSpace(t.Space)
 	var err error
-	if t.Space, err = d.newSpace(); err != nil {
+	if t.Space, err = d.NewSpace(); err != nil {
 		return err
 	}
 	for _, ix := range t.Indexes {
-		d.txn.DropSpace(ix.Space)
-		if ix.Space, err = d.newSpace(); err != nil {
+		d.Txn.DropSpace(ix.Space)
+		if ix.Space, err = d.NewSpace(); err != nil {
 			return err
 		}
 	}
-	w := &tableWriter{t: t, rowCols: t.rowColumns(), defaults: make([]expr, len(t.Columns))}
+	w := &tableWriter{t: t, rowCols: t.RowColumns(), defaults: make([]expr, len(t.Columns))}
 	for _, row := range rows {
-		for _, i := range t.pkIdx {
+		for _, i := range t.PKIdx {
 			if row[i] == nil {
 				c := t.Columns[i]
 				return &pgerror.Error{Code: pgerror.NotNullViolation, Table: t.Name, Column: c.Name,
@@ -502,13 +503,13 @@ func rekeyTable(ec *execCtx, d *ddl, t *tableDesc, rows [][]types.Datum) error {
 }
 
 // forEachRow scans every row of t in the transaction.
-func forEachRow(ec *execCtx, t *tableDesc, fn func(row []types.Datum, ref rowRef) error) error {
+func forEachRow(ec *execCtx, t *catalog.Table, fn func(row []types.Datum, ref rowRef) error) error {
 	return forEachRowAs(ec, t, nil, fn)
 }
 
 // forEachRowAs is forEachRow decoding the stored rows with rowCols (nil:
 // t's own), for a rewrite whose descriptor already has the new types.
-func forEachRowAs(ec *execCtx, t *tableDesc, rowCols []types.RowColumn, fn func(row []types.Datum, ref rowRef) error) error {
+func forEachRowAs(ec *execCtx, t *catalog.Table, rowCols []types.RowColumn, fn func(row []types.Datum, ref rowRef) error) error {
 	s := newScanNode(t)
 	if rowCols != nil {
 		s.rowCols = rowCols
@@ -531,30 +532,30 @@ func forEachRowAs(ec *execCtx, t *tableDesc, rowCols []types.RowColumn, fn func(
 }
 
 // addIndex creates an index and builds its entries for existing rows.
-func addIndex(ec *execCtx, d *ddl, t *tableDesc, name string, ids []uint32, unique, constraint, existing bool) error {
-	if d.cat.relationExists(name) {
+func addIndex(ec *execCtx, d *catalog.Writer, t *catalog.Table, name string, ids []uint32, unique, constraint, existing bool) error {
+	if d.Cat.RelationExists(name) {
 		return pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", name)
 	}
-	oid, err := d.newOID()
+	oid, err := d.NewOID()
 	if err != nil {
 		return err
 	}
-	space, err := d.newSpace()
+	space, err := d.NewSpace()
 	if err != nil {
 		return err
 	}
-	ix := &indexDesc{OID: oid, Name: name, Space: space, Columns: ids, Unique: unique, Constraint: constraint}
+	ix := &catalog.Index{OID: oid, Name: name, Space: space, Columns: ids, Unique: unique, Constraint: constraint}
 	if constraint {
-		if ix.ConOID, err = d.newOID(); err != nil {
+		if ix.ConOID, err = d.NewOID(); err != nil {
 			return err
 		}
 	}
 	t.Indexes = append(t.Indexes, ix)
-	d.cat.indexes[name] = t
+	d.Cat.Indexes[name] = t
 	if !existing {
 		return nil
 	}
-	w := &tableWriter{t: t, rowCols: t.rowColumns()}
+	w := &tableWriter{t: t, rowCols: t.RowColumns()}
 	txn := ec.tx.kv
 	return forEachRow(ec, t, func(row []types.Datum, ref rowRef) error {
 		k, check := w.indexKey(ix, row, ref.key)
@@ -573,16 +574,16 @@ func addIndex(ec *execCtx, d *ddl, t *tableDesc, name string, ids []uint32, uniq
 	})
 }
 
-func createIndex(ec *execCtx, d *ddl, is *pg_query.IndexStmt, w ResultWriter) error {
+func createIndex(ec *execCtx, d *catalog.Writer, is *pg_query.IndexStmt, w ResultWriter) error {
 	if is.NullsNotDistinct {
 		return pgerror.Unsupported("UNIQUE NULLS NOT DISTINCT") // refused, not ignored
 	}
 	rv := is.Relation
-	t, ok := d.cat.tables[rv.Relname]
+	t, ok := d.Cat.Tables[rv.Relname]
 	if !ok || rv.Schemaname != "" && rv.Schemaname != "public" {
 		return undefinedTable(rv)
 	}
-	if err := ec.s.checkOwner(d.cat, t.Owner, "table", t.Name); err != nil {
+	if err := ec.s.checkOwner(d.Cat, t.Owner, "table", t.Name); err != nil {
 		return err
 	}
 	if is.WhereClause != nil {
@@ -595,7 +596,7 @@ func createIndex(ec *execCtx, d *ddl, is *pg_query.IndexStmt, w ResultWriter) er
 		if ie.Expr != nil {
 			return pgerror.Unsupported("expression indexes")
 		}
-		_, c := t.column(ie.Name)
+		_, c := t.Column(ie.Name)
 		if c == nil {
 			return pgerror.New(pgerror.UndefinedColumn, "column \"%s\" does not exist", ie.Name)
 		}
@@ -606,21 +607,21 @@ func createIndex(ec *execCtx, d *ddl, is *pg_query.IndexStmt, w ResultWriter) er
 	if name == "" {
 		name = chooseRelName(d, "idx", t.Name, strings.Join(names, "_")) // "key" is for constraints
 	}
-	if d.cat.relationExists(name) {
+	if d.Cat.RelationExists(name) {
 		if is.IfNotExists {
 			_ = w.Notice(notice(pgerror.DuplicateTable, "relation \""+name+"\" already exists, skipping"))
 			return nil
 		}
 		return pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", name)
 	}
-	nt := t.clone()
+	nt := t.Clone()
 	if err := addIndex(ec, d, nt, name, ids, is.Unique, false, true); err != nil {
 		return err
 	}
-	return d.putTable(nt)
+	return d.PutTable(nt)
 }
 
-func dropObjects(ec *execCtx, d *ddl, ds *pg_query.DropStmt, w ResultWriter) error {
+func dropObjects(ec *execCtx, d *catalog.Writer, ds *pg_query.DropStmt, w ResultWriter) error {
 	if ds.RemoveType == pg_query.ObjectType_OBJECT_PUBLICATION {
 		return dropPublications(d, ds, w) // ddl_publication.go
 	}
@@ -650,13 +651,13 @@ func dropObjects(ec *execCtx, d *ddl, ds *pg_query.DropStmt, w ResultWriter) err
 		var exists bool
 		switch ds.RemoveType {
 		case pg_query.ObjectType_OBJECT_TABLE:
-			_, exists = d.cat.tables[name]
+			_, exists = d.Cat.Tables[name]
 		case pg_query.ObjectType_OBJECT_INDEX:
-			_, exists = d.cat.indexes[name]
+			_, exists = d.Cat.Indexes[name]
 		case pg_query.ObjectType_OBJECT_SEQUENCE:
-			_, exists = d.cat.seqs[name]
+			_, exists = d.Cat.Seqs[name]
 		case pg_query.ObjectType_OBJECT_VIEW:
-			_, exists = d.cat.views[name]
+			_, exists = d.Cat.Views[name]
 		case pg_query.ObjectType_OBJECT_SCHEMA:
 			if name == "public" {
 				return pgerror.Unsupported("DROP SCHEMA public")
@@ -676,15 +677,15 @@ func dropObjects(ec *execCtx, d *ddl, ds *pg_query.DropStmt, w ResultWriter) err
 		}
 		switch ds.RemoveType {
 		case pg_query.ObjectType_OBJECT_TABLE:
-			dropTable(d, d.cat.tables[name])
+			dropTable(d, d.Cat.Tables[name])
 		case pg_query.ObjectType_OBJECT_INDEX:
 			if err := dropIndex(d, name); err != nil {
 				return err
 			}
 		case pg_query.ObjectType_OBJECT_SEQUENCE:
-			d.deleteSeq(d.cat.seqs[name])
+			d.DeleteSeq(d.Cat.Seqs[name])
 		case pg_query.ObjectType_OBJECT_VIEW:
-			d.deleteView(d.cat.views[name])
+			d.DeleteView(d.Cat.Views[name])
 		}
 	}
 	return nil
@@ -692,18 +693,18 @@ func dropObjects(ec *execCtx, d *ddl, ds *pg_query.DropStmt, w ResultWriter) err
 
 // dropIndex drops index name, which exists; an index backing a constraint
 // cannot be dropped on its own (2BP01).
-func dropIndex(d *ddl, name string) error {
-	t := d.cat.indexes[name]
-	nt := t.clone()
+func dropIndex(d *catalog.Writer, name string) error {
+	t := d.Cat.Indexes[name]
+	nt := t.Clone()
 	found := false
 	for i, ix := range nt.Indexes {
 		if ix.Name == name {
 			if ix.Constraint {
 				return pgerror.New("2BP01", "cannot drop index %s because constraint %s on table %s requires it", name, name, t.Name)
 			}
-			d.txn.DropSpace(ix.Space)
+			d.Txn.DropSpace(ix.Space)
 			nt.Indexes = append(nt.Indexes[:i], nt.Indexes[i+1:]...)
-			delete(d.cat.indexes, name)
+			delete(d.Cat.Indexes, name)
 			found = true
 			break
 		}
@@ -711,49 +712,49 @@ func dropIndex(d *ddl, name string) error {
 	if !found {
 		return pgerror.New("2BP01", "cannot drop index %s because constraint %s on table %s requires it", name, name, t.Name)
 	}
-	return d.putTable(nt)
+	return d.PutTable(nt)
 }
 
-func dropTable(d *ddl, t *tableDesc) {
-	d.txn.DropSpace(t.Space)
+func dropTable(d *catalog.Writer, t *catalog.Table) {
+	d.Txn.DropSpace(t.Space)
 	for _, ix := range t.Indexes {
-		d.txn.DropSpace(ix.Space)
+		d.Txn.DropSpace(ix.Space)
 	}
-	for _, sq := range d.cat.seqs {
+	for _, sq := range d.Cat.Seqs {
 		if sq.OwnerTab == t.OID {
-			d.deleteSeq(sq)
+			d.DeleteSeq(sq)
 		}
 	}
-	d.deleteTable(t)
+	d.DeleteTable(t)
 }
 
-func truncateTables(ec *execCtx, d *ddl, ts *pg_query.TruncateStmt) error {
+func truncateTables(ec *execCtx, d *catalog.Writer, ts *pg_query.TruncateStmt) error {
 	for _, r := range ts.Relations {
 		rv := r.GetRangeVar()
-		t, ok := d.cat.tables[rv.Relname]
+		t, ok := d.Cat.Tables[rv.Relname]
 		if !ok || rv.Schemaname != "" && rv.Schemaname != "public" {
 			return undefinedTable(rv)
 		}
-		if err := ec.s.checkTablePriv(d.cat, t, 'D'); err != nil {
+		if err := ec.s.checkTablePriv(d.Cat, t, 'D'); err != nil {
 			return err
 		}
-		nt := t.clone()
-		d.txn.DropSpace(t.Space)
+		nt := t.Clone()
+		d.Txn.DropSpace(t.Space)
 		var err error
-		if nt.Space, err = d.newSpace(); err != nil {
+		if nt.Space, err = d.NewSpace(); err != nil {
 			return err
 		}
 		for _, ix := range nt.Indexes {
-			d.txn.DropSpace(ix.Space)
-			if ix.Space, err = d.newSpace(); err != nil {
+			d.Txn.DropSpace(ix.Space)
+			if ix.Space, err = d.NewSpace(); err != nil {
 				return err
 			}
 		}
-		if err := d.putTable(nt); err != nil {
+		if err := d.PutTable(nt); err != nil {
 			return err
 		}
 		if ts.RestartSeqs {
-			for _, sq := range d.cat.seqs {
+			for _, sq := range d.Cat.Seqs {
 				if sq.OwnerTab == t.OID {
 					if err := ec.s.e.setSeqOrdinal(ec.ctx, sq.OID, 0); err != nil {
 						return err
@@ -772,14 +773,14 @@ var _ = kv.CatalogSpace
 // label joined by "_" (t_a_key, t_id_seq, t_pkey), the longer of the
 // names shortened until it fits in 63 bytes, and a number after the label
 // (t_a_key1, t_a_key2, …) until no relation has the name.
-func chooseRelName(d *ddl, label string, names ...string) string {
+func chooseRelName(d *catalog.Writer, label string, names ...string) string {
 	for pass := 0; ; pass++ {
 		l := label
 		if pass > 0 {
 			l += itoa(pass)
 		}
 		name := makeObjectName(l, names...)
-		if !d.cat.relationExists(name) {
+		if !d.Cat.RelationExists(name) {
 			return name
 		}
 	}

@@ -5,14 +5,15 @@ import (
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
+	"logdb/sql/catalog"
 	"logdb/sql/pgerror"
 	"logdb/sql/types"
 )
 
-func alterTable(ec *execCtx, d *ddl, at *pg_query.AlterTableStmt, w ResultWriter) error {
+func alterTable(ec *execCtx, d *catalog.Writer, at *pg_query.AlterTableStmt, w ResultWriter) error {
 	rv := at.Relation
-	t0, ok := d.cat.tables[rv.Relname]
-	if !ok && d.cat.relationExists(rv.Relname) {
+	t0, ok := d.Cat.Tables[rv.Relname]
+	if !ok && d.Cat.RelationExists(rv.Relname) {
 		// ALTER TABLE on a sequence, view or index: only OWNER TO (pg_dump)
 		return alterOwnerOther(ec, d, rv.Relname, at.Cmds)
 	}
@@ -23,29 +24,29 @@ func alterTable(ec *execCtx, d *ddl, at *pg_query.AlterTableStmt, w ResultWriter
 		}
 		return undefinedTable(rv)
 	}
-	if err := ec.s.checkOwner(d.cat, t0.Owner, "table", t0.Name); err != nil {
+	if err := ec.s.checkOwner(d.Cat, t0.Owner, "table", t0.Name); err != nil {
 		return err
 	}
-	t := t0.clone()
-	p := &planner{s: ec.s, tx: ec.tx, cat: d.cat}
+	t := t0.Clone()
+	p := &planner{s: ec.s, tx: ec.tx, cat: d.Cat}
 	for _, cn := range at.Cmds {
 		cmd := cn.GetAlterTableCmd()
 		if err := alterCmd(ec, d, p, t, cmd, w); err != nil {
 			return err
 		}
-		t.init()
+		t.Init()
 	}
-	return d.putTable(t)
+	return d.PutTable(t)
 }
 
-func alterCmd(ec *execCtx, d *ddl, p *planner, t *tableDesc, cmd *pg_query.AlterTableCmd, w ResultWriter) error {
+func alterCmd(ec *execCtx, d *catalog.Writer, p *planner, t *catalog.Table, cmd *pg_query.AlterTableCmd, w ResultWriter) error {
 	colMissing := func(name string) error {
 		return pgerror.New(pgerror.UndefinedColumn, "column \"%s\" of relation \"%s\" does not exist", name, t.Name)
 	}
 	switch cmd.Subtype {
 	case pg_query.AlterTableType_AT_AddColumn:
 		cd := cmd.Def.GetColumnDef()
-		if _, c := t.column(cd.Colname); c != nil {
+		if _, c := t.Column(cd.Colname); c != nil {
 			if cmd.MissingOk {
 				_ = w.Notice(notice("42701", "column \""+cd.Colname+"\" of relation \""+t.Name+"\" already exists, skipping"))
 				return nil
@@ -57,16 +58,16 @@ func alterCmd(ec *execCtx, d *ddl, p *planner, t *tableDesc, cmd *pg_query.Alter
 			return err
 		}
 		t.Columns = append(t.Columns, c)
-		t.init()
+		t.Init()
 		for _, con := range rest {
 			if err := addConstraint(ec, d, t, con, []string{c.Name}, true); err != nil {
 				return err
 			}
 		}
-		t.init()
+		t.Init()
 		return fillNewColumn(ec, p, t, len(t.Columns)-1)
 	case pg_query.AlterTableType_AT_DropColumn:
-		i, c := t.column(cmd.Name)
+		i, c := t.Column(cmd.Name)
 		if c == nil {
 			if cmd.MissingOk {
 				_ = w.Notice(notice(pgerror.SuccessfulCompletion, "column \""+cmd.Name+"\" of relation \""+t.Name+"\" does not exist, skipping"))
@@ -74,24 +75,24 @@ func alterCmd(ec *execCtx, d *ddl, p *planner, t *tableDesc, cmd *pg_query.Alter
 			}
 			return colMissing(cmd.Name)
 		}
-		if t.isPK(c.ID) {
+		if t.IsPK(c.ID) {
 			return pgerror.Unsupported("dropping a primary key column")
 		}
-		var keep []*indexDesc
+		var keep []*catalog.Index
 		for _, ix := range t.Indexes {
 			uses := false
 			for _, id := range ix.Columns {
 				uses = uses || id == c.ID
 			}
 			if uses {
-				d.txn.DropSpace(ix.Space)
-				delete(d.cat.indexes, ix.Name)
+				d.Txn.DropSpace(ix.Space)
+				delete(d.Cat.Indexes, ix.Name)
 			} else {
 				keep = append(keep, ix)
 			}
 		}
 		t.Indexes = keep
-		var checks []*checkDesc
+		var checks []*catalog.Check
 		for _, ck := range t.Checks {
 			n, err := ec.s.e.parseExpr(ck.Expr)
 			if err == nil && contains(columnRefs(n), c.Name) {
@@ -100,15 +101,15 @@ func alterCmd(ec *execCtx, d *ddl, p *planner, t *tableDesc, cmd *pg_query.Alter
 			checks = append(checks, ck)
 		}
 		t.Checks = checks
-		for _, sq := range d.cat.seqs {
+		for _, sq := range d.Cat.Seqs {
 			if sq.OwnerTab == t.OID && sq.OwnerCol == c.ID {
-				d.deleteSeq(sq)
+				d.DeleteSeq(sq)
 			}
 		}
 		t.Columns = append(t.Columns[:i], t.Columns[i+1:]...)
 		return nil
 	case pg_query.AlterTableType_AT_ColumnDefault:
-		_, c := t.column(cmd.Name)
+		_, c := t.Column(cmd.Name)
 		if c == nil {
 			return colMissing(cmd.Name)
 		}
@@ -123,17 +124,17 @@ func alterCmd(ec *execCtx, d *ddl, p *planner, t *tableDesc, cmd *pg_query.Alter
 		c.Default = def
 		return nil
 	case pg_query.AlterTableType_AT_DropNotNull:
-		_, c := t.column(cmd.Name)
+		_, c := t.Column(cmd.Name)
 		if c == nil {
 			return colMissing(cmd.Name)
 		}
-		if t.isPK(c.ID) {
+		if t.IsPK(c.ID) {
 			return pgerror.New(pgerror.InvalidTableDefinition, "column \"%s\" is in a primary key", c.Name)
 		}
 		c.NotNull = false
 		return nil
 	case pg_query.AlterTableType_AT_SetNotNull:
-		i, c := t.column(cmd.Name)
+		i, c := t.Column(cmd.Name)
 		if c == nil {
 			return colMissing(cmd.Name)
 		}
@@ -156,8 +157,8 @@ func alterCmd(ec *execCtx, d *ddl, p *planner, t *tableDesc, cmd *pg_query.Alter
 		}
 		for i, ix := range t.Indexes {
 			if ix.Name == cmd.Name && ix.Constraint {
-				d.txn.DropSpace(ix.Space)
-				delete(d.cat.indexes, ix.Name)
+				d.Txn.DropSpace(ix.Space)
+				delete(d.Cat.Indexes, ix.Name)
 				t.Indexes = append(t.Indexes[:i], t.Indexes[i+1:]...)
 				return nil
 			}
@@ -175,7 +176,7 @@ func alterCmd(ec *execCtx, d *ddl, p *planner, t *tableDesc, cmd *pg_query.Alter
 	case pg_query.AlterTableType_AT_ReplicaIdentity:
 		return setReplicaIdentity(t, cmd.Def.GetReplicaIdentityStmt()) // ddl_publication.go
 	case pg_query.AlterTableType_AT_ChangeOwner:
-		o, err := ec.s.newOwner(d.cat, cmd.Newowner, t.Owner, "table", t.Name)
+		o, err := ec.s.newOwner(d.Cat, cmd.Newowner, t.Owner, "table", t.Name)
 		if err != nil {
 			return err
 		}
@@ -191,7 +192,7 @@ func alterCmd(ec *execCtx, d *ddl, p *planner, t *tableDesc, cmd *pg_query.Alter
 
 // fillNewColumn writes the default of a just-added column into existing
 // rows (or checks NOT NULL when there is none).
-func fillNewColumn(ec *execCtx, p *planner, t *tableDesc, ci int) error {
+func fillNewColumn(ec *execCtx, p *planner, t *catalog.Table, ci int) error {
 	c := t.Columns[ci]
 	if c.Default == "" && !c.NotNull {
 		return nil
@@ -203,7 +204,7 @@ func fillNewColumn(ec *execCtx, p *planner, t *tableDesc, ci int) error {
 			return err
 		}
 	}
-	rowCols := t.rowColumns()
+	rowCols := t.RowColumns()
 	txn := ec.tx.kv
 	var updates []func()
 	err := forEachRow(ec, t, func(row []types.Datum, ref rowRef) error {
@@ -236,8 +237,8 @@ func fillNewColumn(ec *execCtx, p *planner, t *tableDesc, ci int) error {
 	return nil
 }
 
-func alterColumnType(ec *execCtx, d *ddl, p *planner, t *tableDesc, cmd *pg_query.AlterTableCmd) error {
-	i, c := t.column(cmd.Name)
+func alterColumnType(ec *execCtx, d *catalog.Writer, p *planner, t *catalog.Table, cmd *pg_query.AlterTableCmd) error {
+	i, c := t.Column(cmd.Name)
 	if c == nil {
 		return pgerror.New(pgerror.UndefinedColumn, "column \"%s\" of relation \"%s\" does not exist", cmd.Name, t.Name)
 	}
@@ -266,11 +267,11 @@ func alterColumnType(ec *execCtx, d *ddl, p *planner, t *tableDesc, cmd *pg_quer
 				Hint: "You might need to specify \"USING " + c.Name + "::" + types.FormatType(nt) + "\"."}
 		}
 	}
-	if t.isPK(c.ID) {
+	if t.IsPK(c.ID) {
 		return pgerror.Unsupported("changing the type of a primary key column")
 	}
 	// indexes over the column are rebuilt in fresh spaces
-	var rebuild []*indexDesc
+	var rebuild []*catalog.Index
 	for _, ix := range t.Indexes {
 		for _, id := range ix.Columns {
 			if id == c.ID {
@@ -280,8 +281,8 @@ func alterColumnType(ec *execCtx, d *ddl, p *planner, t *tableDesc, cmd *pg_quer
 		}
 	}
 	for _, ix := range rebuild {
-		d.txn.DropSpace(ix.Space)
-		sp, err := d.newSpace()
+		d.Txn.DropSpace(ix.Space)
+		sp, err := d.NewSpace()
 		if err != nil {
 			return err
 		}
@@ -289,9 +290,9 @@ func alterColumnType(ec *execCtx, d *ddl, p *planner, t *tableDesc, cmd *pg_quer
 	}
 	w := &tableWriter{t: t}
 	// re-encode every row with the converted value
-	oldCols := t.rowColumns()
+	oldCols := t.RowColumns()
 	c.Type = nt
-	newCols := t.rowColumns()
+	newCols := t.RowColumns()
 	txn := ec.tx.kv
 	var puts []func()
 	err = forEachRowAs(ec, t, oldCols, func(row []types.Datum, ref rowRef) error {
@@ -329,7 +330,7 @@ func alterColumnType(ec *execCtx, d *ddl, p *planner, t *tableDesc, cmd *pg_quer
 	return nil
 }
 
-func indexCols(t *tableDesc) []uint32 {
+func indexCols(t *catalog.Table) []uint32 {
 	var out []uint32
 	for _, ix := range t.Indexes {
 		out = append(out, ix.Columns...)
@@ -337,7 +338,7 @@ func indexCols(t *tableDesc) []uint32 {
 	return out
 }
 
-func renameObject(ec *execCtx, d *ddl, rs *pg_query.RenameStmt) error {
+func renameObject(ec *execCtx, d *catalog.Writer, rs *pg_query.RenameStmt) error {
 	if rs.Relation != nil {
 		if err := checkRelOwner(ec, d, rs.Relation.Relname); err != nil {
 			return err
@@ -345,27 +346,27 @@ func renameObject(ec *execCtx, d *ddl, rs *pg_query.RenameStmt) error {
 	}
 	switch rs.RenameType {
 	case pg_query.ObjectType_OBJECT_TABLE:
-		t, ok := d.cat.tables[rs.Relation.Relname]
+		t, ok := d.Cat.Tables[rs.Relation.Relname]
 		if !ok {
 			return undefinedTable(rs.Relation)
 		}
-		if d.cat.relationExists(rs.Newname) {
+		if d.Cat.RelationExists(rs.Newname) {
 			return pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", rs.Newname)
 		}
-		nt := t.clone()
+		nt := t.Clone()
 		nt.Name = rs.Newname
-		return d.putTable(nt)
+		return d.PutTable(nt)
 	case pg_query.ObjectType_OBJECT_COLUMN:
-		t, ok := d.cat.tables[rs.Relation.Relname]
+		t, ok := d.Cat.Tables[rs.Relation.Relname]
 		if !ok {
 			return undefinedTable(rs.Relation)
 		}
-		nt := t.clone()
-		_, c := nt.column(rs.Subname)
+		nt := t.Clone()
+		_, c := nt.Column(rs.Subname)
 		if c == nil {
 			return pgerror.New(pgerror.UndefinedColumn, "column \"%s\" does not exist", rs.Subname)
 		}
-		if _, dup := nt.column(rs.Newname); dup != nil {
+		if _, dup := nt.Column(rs.Newname); dup != nil {
 			return pgerror.New(pgerror.DuplicateColumn, "column \"%s\" of relation \"%s\" already exists", rs.Newname, t.Name)
 		}
 		old := c.Name
@@ -373,20 +374,20 @@ func renameObject(ec *execCtx, d *ddl, rs *pg_query.RenameStmt) error {
 		for _, ck := range nt.Checks {
 			ck.Expr = renameIdent(ck.Expr, old, rs.Newname)
 		}
-		return d.putTable(nt)
+		return d.PutTable(nt)
 	case pg_query.ObjectType_OBJECT_INDEX, pg_query.ObjectType_OBJECT_TABCONSTRAINT:
 		name := rs.Subname
 		if rs.RenameType == pg_query.ObjectType_OBJECT_INDEX {
 			name = rs.Relation.Relname
 		}
-		t, ok := d.cat.indexes[name]
+		t, ok := d.Cat.Indexes[name]
 		if !ok {
 			return pgerror.New(pgerror.UndefinedTable, "relation \"%s\" does not exist", name)
 		}
-		if d.cat.relationExists(rs.Newname) {
+		if d.Cat.RelationExists(rs.Newname) {
 			return pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", rs.Newname)
 		}
-		nt := t.clone()
+		nt := t.Clone()
 		if nt.PKName == name {
 			nt.PKName = rs.Newname
 		}
@@ -395,17 +396,17 @@ func renameObject(ec *execCtx, d *ddl, rs *pg_query.RenameStmt) error {
 				ix.Name = rs.Newname
 			}
 		}
-		delete(d.cat.indexes, name)
-		return d.putTable(nt)
+		delete(d.Cat.Indexes, name)
+		return d.PutTable(nt)
 	case pg_query.ObjectType_OBJECT_SEQUENCE:
-		sq, ok := d.cat.seqs[rs.Relation.Relname]
+		sq, ok := d.Cat.Seqs[rs.Relation.Relname]
 		if !ok {
 			return undefinedTable(rs.Relation)
 		}
 		n := *sq
 		n.Name = rs.Newname
-		d.deleteSeq(sq)
-		return d.putSeq(&n)
+		d.DeleteSeq(sq)
+		return d.PutSeq(&n)
 	}
 	return pgerror.Unsupported("ALTER ... RENAME of " + strings.TrimPrefix(rs.RenameType.String(), "OBJECT_"))
 }
@@ -444,19 +445,19 @@ func renameIdent(expr, old, new string) string {
 	return b.String()
 }
 
-func createSequence(ec *execCtx, d *ddl, cs *pg_query.CreateSeqStmt, w ResultWriter) error {
-	if err := ec.s.checkCreate(d.cat, cs.Sequence.Schemaname); err != nil {
+func createSequence(ec *execCtx, d *catalog.Writer, cs *pg_query.CreateSeqStmt, w ResultWriter) error {
+	if err := ec.s.checkCreate(d.Cat, cs.Sequence.Schemaname); err != nil {
 		return err
 	}
 	name := cs.Sequence.Relname
-	if d.cat.relationExists(name) {
+	if d.Cat.RelationExists(name) {
 		if cs.IfNotExists {
 			_ = w.Notice(notice(pgerror.DuplicateTable, "relation \""+name+"\" already exists, skipping"))
 			return nil
 		}
 		return pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", name)
 	}
-	p := &planner{s: ec.s, tx: ec.tx, cat: d.cat}
+	p := &planner{s: ec.s, tx: ec.tx, cat: d.Cat}
 	typ := int8T
 	for _, o := range cs.Options {
 		if de := o.GetDefElem(); de != nil && de.Defname == "as" {
@@ -473,12 +474,12 @@ func createSequence(ec *execCtx, d *ddl, cs *pg_query.CreateSeqStmt, w ResultWri
 	if err := applySeqOptions(sq, typ, cs.Options); err != nil {
 		return err
 	}
-	return d.putSeq(sq)
+	return d.PutSeq(sq)
 }
 
 // applySeqOptions applies CREATE SEQUENCE's options (and an identity
 // column's) to a new sequence of type typ.
-func applySeqOptions(sq *seqDesc, typ types.T, opts []*pg_query.Node) error {
+func applySeqOptions(sq *catalog.Sequence, typ types.T, opts []*pg_query.Node) error {
 	startSet, minSet := false, false
 	for _, o := range opts {
 		de := o.GetDefElem()

@@ -14,51 +14,13 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"logdb/changefeed"
-	"logdb/kv"
+	"logdb/sql/catalog"
 	"logdb/sql/pgcatalog"
 	"logdb/sql/pgerror"
 )
 
-type pubDesc struct {
-	OID       uint32   `json:"oid"`
-	Name      string   `json:"name"`
-	AllTables bool     `json:"all_tables,omitempty"`
-	Tables    []uint32 `json:"tables,omitempty"`  // table OIDs (FOR TABLE)
-	Schemas   []string `json:"schemas,omitempty"` // FOR TABLES IN SCHEMA
-	Insert    bool     `json:"insert"`
-	Update    bool     `json:"update"`
-	Delete    bool     `json:"delete"`
-	Truncate  bool     `json:"truncate"`
-	Owner     uint32   `json:"owner,omitempty"` // role OID (tableDesc.Owner)
-}
-
-func pubKey(name string) []byte { return append([]byte("p/"), name...) }
-
-func (d *ddl) putPub(p *pubDesc) error {
-	b, err := json.Marshal(p)
-	if err != nil {
-		return err
-	}
-	d.cat.pubs[p.Name] = p
-	key := pubKey(p.Name)
-	d.txn.Put(kv.CatalogSpace, key, b, d.readKey(key))
-	return nil
-}
-
-func (d *ddl) deletePub(p *pubDesc) {
-	delete(d.cat.pubs, p.Name)
-	key := pubKey(p.Name)
-	d.txn.Delete(kv.CatalogSpace, key, d.readKey(key))
-}
-
-// publishes reports whether p publishes table t (FOR ALL TABLES, FOR
-// TABLE, FOR TABLES IN SCHEMA).
-func (p *pubDesc) publishes(t *tableDesc) bool {
-	return p.AllTables || slices.Contains(p.Tables, t.OID) || slices.Contains(p.Schemas, "public")
-}
-
 // pubOptions reads WITH (publish = '…', publish_via_partition_root = …).
-func pubOptions(p *pubDesc, opts []*pg_query.Node, defaults bool) error {
+func pubOptions(p *catalog.Publication, opts []*pg_query.Node, defaults bool) error {
 	if defaults {
 		p.Insert, p.Update, p.Delete, p.Truncate = true, true, true, true
 	}
@@ -106,7 +68,7 @@ func defElemString(de *pg_query.DefElem) string {
 
 // pubObjects resolves FOR TABLE / FOR TABLES IN SCHEMA items to table OIDs
 // and schema names.
-func pubObjects(d *ddl, objs []*pg_query.Node) (tables []uint32, schemas []string, err error) {
+func pubObjects(d *catalog.Writer, objs []*pg_query.Node) (tables []uint32, schemas []string, err error) {
 	for _, o := range objs {
 		spec := o.GetPublicationObjSpec()
 		if spec == nil {
@@ -125,7 +87,7 @@ func pubObjects(d *ddl, objs []*pg_query.Node) (tables []uint32, schemas []strin
 				return nil, nil, pgerror.Unsupported("publication column lists")
 			}
 			rv := pt.Relation
-			t, ok := d.cat.tables[rv.Relname]
+			t, ok := d.Cat.Tables[rv.Relname]
 			if !ok || rv.Schemaname != "" && rv.Schemaname != "public" {
 				return nil, nil, pgerror.New(pgerror.UndefinedTable, "relation \"%s\" does not exist", rv.Relname)
 			}
@@ -151,11 +113,11 @@ func pubObjects(d *ddl, objs []*pg_query.Node) (tables []uint32, schemas []strin
 	return tables, schemas, nil
 }
 
-func createPublication(ec *execCtx, d *ddl, cs *pg_query.CreatePublicationStmt) error {
-	if _, ok := d.cat.pubs[cs.Pubname]; ok || d.readKey(pubKey(cs.Pubname)) != nil {
+func createPublication(ec *execCtx, d *catalog.Writer, cs *pg_query.CreatePublicationStmt) error {
+	if _, ok := d.Cat.Pubs[cs.Pubname]; ok || d.ReadKey(catalog.PubKey(cs.Pubname)) != nil {
 		return pgerror.New(pgerror.DuplicateObject, "publication \"%s\" already exists", cs.Pubname)
 	}
-	p := &pubDesc{Name: cs.Pubname, AllTables: cs.ForAllTables, Owner: d.owner}
+	p := &catalog.Publication{Name: cs.Pubname, AllTables: cs.ForAllTables, Owner: d.Owner}
 	if err := pubOptions(p, cs.Options, true); err != nil {
 		return err
 	}
@@ -163,14 +125,14 @@ func createPublication(ec *execCtx, d *ddl, cs *pg_query.CreatePublicationStmt) 
 	if p.Tables, p.Schemas, err = pubObjects(d, cs.Pubobjects); err != nil {
 		return err
 	}
-	if p.OID, err = d.newOID(); err != nil {
+	if p.OID, err = d.NewOID(); err != nil {
 		return err
 	}
-	return d.putPub(p)
+	return d.PutPub(p)
 }
 
-func alterPublication(ec *execCtx, d *ddl, as *pg_query.AlterPublicationStmt) error {
-	old, ok := d.cat.pubs[as.Pubname]
+func alterPublication(ec *execCtx, d *catalog.Writer, as *pg_query.AlterPublicationStmt) error {
+	old, ok := d.Cat.Pubs[as.Pubname]
 	if !ok {
 		return pgerror.New(pgerror.UndefinedObject, "publication \"%s\" does not exist", as.Pubname)
 	}
@@ -180,7 +142,7 @@ func alterPublication(ec *execCtx, d *ddl, as *pg_query.AlterPublicationStmt) er
 		if err := pubOptions(&p, as.Options, false); err != nil {
 			return err
 		}
-		return d.putPub(&p)
+		return d.PutPub(&p)
 	}
 	if p.AllTables && len(as.Pubobjects) > 0 {
 		return &pgerror.Error{Code: pgerror.ObjectNotInPrerequisiteState,
@@ -195,7 +157,7 @@ func alterPublication(ec *execCtx, d *ddl, as *pg_query.AlterPublicationStmt) er
 	case pg_query.AlterPublicationAction_AP_AddObjects:
 		for _, o := range tables {
 			if slices.Contains(p.Tables, o) {
-				return pgerror.New(pgerror.DuplicateObject, "relation \"%s\" is already member of publication \"%s\"", d.cat.byOID[o].Name, p.Name)
+				return pgerror.New(pgerror.DuplicateObject, "relation \"%s\" is already member of publication \"%s\"", d.Cat.ByOID[o].Name, p.Name)
 			}
 			p.Tables = append(p.Tables, o)
 		}
@@ -208,7 +170,7 @@ func alterPublication(ec *execCtx, d *ddl, as *pg_query.AlterPublicationStmt) er
 		for _, o := range tables {
 			i := slices.Index(p.Tables, o)
 			if i < 0 {
-				return pgerror.New(pgerror.UndefinedObject, "relation \"%s\" is not part of the publication", d.cat.byOID[o].Name)
+				return pgerror.New(pgerror.UndefinedObject, "relation \"%s\" is not part of the publication", d.Cat.ByOID[o].Name)
 			}
 			p.Tables = slices.Delete(p.Tables, i, i+1)
 		}
@@ -220,14 +182,14 @@ func alterPublication(ec *execCtx, d *ddl, as *pg_query.AlterPublicationStmt) er
 	case pg_query.AlterPublicationAction_AP_SetObjects:
 		p.Tables, p.Schemas = tables, schemas
 	}
-	return d.putPub(&p)
+	return d.PutPub(&p)
 }
 
 // dropPublications is DROP PUBLICATION [IF EXISTS] name [, …].
-func dropPublications(d *ddl, ds *pg_query.DropStmt, w ResultWriter) error {
+func dropPublications(d *catalog.Writer, ds *pg_query.DropStmt, w ResultWriter) error {
 	for _, obj := range ds.Objects {
 		name := strings.Join(nodeStrings([]*pg_query.Node{obj}), ".")
-		p, ok := d.cat.pubs[name]
+		p, ok := d.Cat.Pubs[name]
 		if !ok {
 			if ds.MissingOk {
 				_ = w.Notice(notice(pgerror.SuccessfulCompletion, "publication \""+name+"\" does not exist, skipping"))
@@ -235,7 +197,7 @@ func dropPublications(d *ddl, ds *pg_query.DropStmt, w ResultWriter) error {
 			}
 			return pgerror.New(pgerror.UndefinedObject, "publication \"%s\" does not exist", name)
 		}
-		d.deletePub(p)
+		d.DeletePub(p)
 	}
 	return nil
 }
@@ -248,7 +210,7 @@ func (feedDecoder) Publications(cat changefeed.CatalogView) ([]changefeed.Public
 		if !strings.HasPrefix(k, "p/") {
 			continue
 		}
-		var p pubDesc
+		var p catalog.Publication
 		if err := json.Unmarshal(v, &p); err != nil {
 			return nil, pgerror.Wrap(err, pgerror.DataCorrupted, "changefeed: publication descriptor %q", k)
 		}
@@ -259,18 +221,18 @@ func (feedDecoder) Publications(cat changefeed.CatalogView) ([]changefeed.Public
 }
 
 // publicationSchemas describes the publications for the catalog views.
-func publicationSchemas(cat *catalog) []pgcatalog.Publication {
+func publicationSchemas(cat *catalog.Catalog) []pgcatalog.Publication {
 	var out []pgcatalog.Publication
-	for _, p := range cat.pubs {
+	for _, p := range cat.Pubs {
 		pp := pgcatalog.Publication{OID: p.OID, Name: p.Name, AllTables: p.AllTables, Schemas: p.Schemas,
 			Insert: p.Insert, Update: p.Update, Delete: p.Delete, Truncate: p.Truncate}
 		for _, o := range p.Tables {
-			if _, ok := cat.byOID[o]; ok { // a dropped table leaves its publications
+			if _, ok := cat.ByOID[o]; ok { // a dropped table leaves its publications
 				pp.Tables = append(pp.Tables, o)
 			}
 		}
-		for _, t := range cat.sortedTables() {
-			if p.publishes(t) {
+		for _, t := range cat.SortedTables() {
+			if p.Publishes(t) {
 				pp.Published = append(pp.Published, t.OID)
 			}
 		}
@@ -283,7 +245,7 @@ func publicationSchemas(cat *catalog) []pgcatalog.Publication {
 // setReplicaIdentity is ALTER TABLE … REPLICA IDENTITY DEFAULT | FULL |
 // NOTHING | USING INDEX i: what the replication stream sends of the old
 // row of an update or delete.
-func setReplicaIdentity(t *tableDesc, ri *pg_query.ReplicaIdentityStmt) error {
+func setReplicaIdentity(t *catalog.Table, ri *pg_query.ReplicaIdentityStmt) error {
 	if ri == nil {
 		return pgerror.New(pgerror.SyntaxError, "invalid REPLICA IDENTITY")
 	}
@@ -305,7 +267,7 @@ func setReplicaIdentity(t *tableDesc, ri *pg_query.ReplicaIdentityStmt) error {
 				return pgerror.New("42809", "cannot use non-unique index \"%s\" as replica identity", ix.Name)
 			}
 			for _, id := range ix.Columns {
-				if c := t.Columns[t.colIndexByID(id)]; !c.NotNull {
+				if c := t.Columns[t.ColIndexByID(id)]; !c.NotNull {
 					return pgerror.New("42809", "index \"%s\" cannot be used as replica identity because column \"%s\" is nullable", ix.Name, c.Name)
 				}
 			}
@@ -319,45 +281,15 @@ func setReplicaIdentity(t *tableDesc, ri *pg_query.ReplicaIdentityStmt) error {
 	return nil
 }
 
-// replicaIdentity returns t's identity ('d', 'f', 'n' or 'i') and the
-// positions of its columns (the primary key's for 'd', none without one).
-func (t *tableDesc) replicaIdentity() (byte, []int) {
-	switch t.ReplIdent {
-	case "f":
-		all := make([]int, len(t.Columns))
-		for i := range all {
-			all[i] = i
-		}
-		return 'f', all
-	case "n":
-		return 'n', nil
-	case "i":
-		if t.ReplIndex == t.PKOID {
-			return 'i', t.pkIdx
-		}
-		for _, ix := range t.Indexes {
-			if ix.OID == t.ReplIndex {
-				cols := make([]int, len(ix.Columns))
-				for i, id := range ix.Columns {
-					cols[i] = t.colIndexByID(id)
-				}
-				return 'i', cols
-			}
-		}
-		return 'n', nil // the index was dropped: PostgreSQL falls back to nothing
-	}
-	return 'd', t.pkIdx
-}
-
 // checkReplicaIdentity is PostgreSQL's CheckCmdReplicaIdentity: an UPDATE
 // or DELETE of a table that a publication publishes updates or deletes of
 // needs a replica identity, or subscribers could not find the row (55000).
-func checkReplicaIdentity(cat *catalog, t *tableDesc, update bool) error {
-	if _, cols := t.replicaIdentity(); len(cols) > 0 {
+func checkReplicaIdentity(cat *catalog.Catalog, t *catalog.Table, update bool) error {
+	if _, cols := t.ReplicaIdentity(); len(cols) > 0 {
 		return nil
 	}
-	for _, p := range cat.pubs {
-		if !p.publishes(t) || update && !p.Update || !update && !p.Delete {
+	for _, p := range cat.Pubs {
+		if !p.Publishes(t) || update && !p.Update || !update && !p.Delete {
 			continue
 		}
 		verb, what, doing := "delete from", "deletes", "deleting from"

@@ -3,13 +3,14 @@ package sql
 import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
+	"logdb/sql/catalog"
 	"logdb/sql/pgerror"
 )
 
 // alterSequence runs ALTER SEQUENCE: OWNED BY, INCREMENT, MINVALUE,
 // MAXVALUE, CACHE, CYCLE and RESTART (what pg_dump output and ORMs send).
-func alterSequence(ec *execCtx, d *ddl, as *pg_query.AlterSeqStmt, w ResultWriter) error {
-	sq0, ok := d.cat.seqs[as.Sequence.Relname]
+func alterSequence(ec *execCtx, d *catalog.Writer, as *pg_query.AlterSeqStmt, w ResultWriter) error {
+	sq0, ok := d.Cat.Seqs[as.Sequence.Relname]
 	if !ok {
 		if as.MissingOk {
 			_ = w.Notice(notice(pgerror.SuccessfulCompletion, "relation \""+as.Sequence.Relname+"\" does not exist, skipping"))
@@ -17,7 +18,7 @@ func alterSequence(ec *execCtx, d *ddl, as *pg_query.AlterSeqStmt, w ResultWrite
 		}
 		return undefinedTable(as.Sequence)
 	}
-	if err := ec.s.checkOwner(d.cat, sq0.Owner, "sequence", sq0.Name); err != nil {
+	if err := ec.s.checkOwner(d.Cat, sq0.Owner, "sequence", sq0.Name); err != nil {
 		return err
 	}
 	sq := *sq0
@@ -49,11 +50,11 @@ func alterSequence(ec *execCtx, d *ddl, as *pg_query.AlterSeqStmt, w ResultWrite
 			if len(names) < 2 {
 				return pgerror.New(pgerror.SyntaxError, "invalid OWNED BY option")
 			}
-			t, ok := d.cat.tables[names[len(names)-2]]
+			t, ok := d.Cat.Tables[names[len(names)-2]]
 			if !ok {
 				return pgerror.New(pgerror.UndefinedTable, "relation \"%s\" does not exist", names[len(names)-2])
 			}
-			_, c := t.column(names[len(names)-1])
+			_, c := t.Column(names[len(names)-1])
 			if c == nil {
 				return pgerror.New(pgerror.UndefinedColumn, "column \"%s\" of relation \"%s\" does not exist", names[len(names)-1], t.Name)
 			}
@@ -86,7 +87,7 @@ func alterSequence(ec *execCtx, d *ddl, as *pg_query.AlterSeqStmt, w ResultWrite
 			return pgerror.Unsupported("ALTER SEQUENCE option " + de.Defname)
 		}
 	}
-	if err := d.putSeq(&sq); err != nil {
+	if err := d.PutSeq(&sq); err != nil {
 		return err
 	}
 	if restart >= 0 {

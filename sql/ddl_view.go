@@ -1,59 +1,16 @@
 package sql
 
 import (
-	"encoding/json"
 	"strconv"
 	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
-	"logdb/kv"
+	"logdb/sql/catalog"
 	"logdb/sql/pgcatalog"
 	"logdb/sql/pgerror"
 	"logdb/sql/types"
 )
-
-// viewDesc is a view: its query is stored as SQL text and planned as a
-// sub-query wherever the view is used.
-type viewDesc struct {
-	OID     uint32     `json:"oid"`
-	Name    string     `json:"name"`
-	Query   string     `json:"query"`
-	Columns []string   `json:"columns"`
-	Types   []types.T  `json:"types"`
-	Owner   uint32     `json:"owner,omitempty"` // role OID (tableDesc.Owner)
-	ACL     []aclEntry `json:"acl,omitempty"`
-}
-
-func (d *ddl) putView(v *viewDesc) error {
-	var oldNames []string
-	if old, ok := d.cat.viewOID[v.OID]; ok {
-		delete(d.cat.views, old.Name)
-		oldNames = []string{old.Name}
-	}
-	d.cat.addView(v)
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	key := oidKey('w', v.OID)
-	d.txn.Put(kv.CatalogSpace, key, b, d.readKey(key))
-	d.setNames(oldNames, []string{v.Name}, v.OID)
-	return nil
-}
-
-func (d *ddl) deleteView(v *viewDesc) {
-	delete(d.cat.views, v.Name)
-	delete(d.cat.viewOID, v.OID)
-	key := oidKey('w', v.OID)
-	d.txn.Delete(kv.CatalogSpace, key, d.readKey(key))
-	d.setNames([]string{v.Name}, nil, v.OID)
-}
-
-func (c *catalog) addView(v *viewDesc) {
-	c.views[v.Name] = v
-	c.viewOID[v.OID] = v
-}
 
 // deparseStmt prints a statement node as SQL.
 func deparseStmt(n *pg_query.Node) (string, error) {
@@ -64,15 +21,15 @@ func deparseStmt(n *pg_query.Node) (string, error) {
 	return s, nil
 }
 
-func createView(ec *execCtx, d *ddl, vs *pg_query.ViewStmt, w ResultWriter) error {
+func createView(ec *execCtx, d *catalog.Writer, vs *pg_query.ViewStmt, w ResultWriter) error {
 	rv := vs.View
 	if rv.Schemaname != "" && rv.Schemaname != "public" {
 		return pgerror.New("3F000", "schema \"%s\" does not exist", rv.Schemaname)
 	}
-	if err := ec.s.checkCreate(d.cat, rv.Schemaname); err != nil {
+	if err := ec.s.checkCreate(d.Cat, rv.Schemaname); err != nil {
 		return err
 	}
-	p := &planner{s: ec.s, tx: ec.tx, cat: d.cat}
+	p := &planner{s: ec.s, tx: ec.tx, cat: d.Cat}
 	plan, err := p.planQuery(vs.Query, nil)
 	if err != nil {
 		return err
@@ -89,7 +46,7 @@ func createView(ec *execCtx, d *ddl, vs *pg_query.ViewStmt, w ResultWriter) erro
 	if err != nil {
 		return err
 	}
-	v := &viewDesc{Name: rv.Relname, Query: text, Owner: d.owner}
+	v := &catalog.View{Name: rv.Relname, Query: text, Owner: d.Owner}
 	for i, c := range cols {
 		name := c.name
 		if i < len(aliases) {
@@ -101,24 +58,24 @@ func createView(ec *execCtx, d *ddl, vs *pg_query.ViewStmt, w ResultWriter) erro
 		}
 		v.Columns, v.Types = append(v.Columns, name), append(v.Types, t)
 	}
-	if old, ok := d.cat.views[rv.Relname]; ok {
+	if old, ok := d.Cat.Views[rv.Relname]; ok {
 		if !vs.Replace {
 			return pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", rv.Relname)
 		}
 		v.OID = old.OID
 	} else {
-		if d.cat.relationExists(rv.Relname) {
+		if d.Cat.RelationExists(rv.Relname) {
 			return pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", rv.Relname)
 		}
-		if v.OID, err = d.newOID(); err != nil {
+		if v.OID, err = d.NewOID(); err != nil {
 			return err
 		}
 	}
-	return d.putView(v)
+	return d.PutView(v)
 }
 
 // planView plans a view reference as a sub-query.
-func (p *planner) planView(v *viewDesc, rv *pg_query.RangeVar) (*fromItem, error) {
+func (p *planner) planView(v *catalog.View, rv *pg_query.RangeVar) (*fromItem, error) {
 	if p.viewDepth > 32 {
 		return nil, pgerror.New(pgerror.ProgramLimitExceeded, "infinite recursion detected in rules for relation \"%s\"", v.Name)
 	}
@@ -155,22 +112,22 @@ func (p *planner) planView(v *viewDesc, rv *pg_query.RangeVar) (*fromItem, error
 
 // createTableAs runs CREATE TABLE ... AS / SELECT INTO; it returns the
 // number of rows written.
-func createTableAs(ec *execCtx, d *ddl, cs *pg_query.CreateTableAsStmt, w ResultWriter) (int64, error) {
+func createTableAs(ec *execCtx, d *catalog.Writer, cs *pg_query.CreateTableAsStmt, w ResultWriter) (int64, error) {
 	if cs.Objtype == pg_query.ObjectType_OBJECT_MATVIEW {
 		return 0, pgerror.Unsupported("CREATE MATERIALIZED VIEW")
 	}
 	rv := cs.Into.Rel
-	if err := ec.s.checkCreate(d.cat, rv.Schemaname); err != nil {
+	if err := ec.s.checkCreate(d.Cat, rv.Schemaname); err != nil {
 		return 0, err
 	}
-	if d.cat.relationExists(rv.Relname) {
+	if d.Cat.RelationExists(rv.Relname) {
 		if cs.IfNotExists {
 			_ = w.Notice(notice(pgerror.DuplicateTable, "relation \""+rv.Relname+"\" already exists, skipping"))
 			return 0, nil
 		}
 		return 0, pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", rv.Relname)
 	}
-	p := &planner{s: ec.s, tx: ec.tx, cat: d.cat}
+	p := &planner{s: ec.s, tx: ec.tx, cat: d.Cat}
 	plan, err := p.planQuery(cs.Query, nil)
 	if err != nil {
 		return 0, err
@@ -180,15 +137,15 @@ func createTableAs(ec *execCtx, d *ddl, cs *pg_query.CreateTableAsStmt, w Result
 	}
 	cols := visibleCols(plan)
 	names := nodeStrings(cs.Into.ColNames)
-	oid, err := d.newOID()
+	oid, err := d.NewOID()
 	if err != nil {
 		return 0, err
 	}
-	space, err := d.newSpace()
+	space, err := d.NewSpace()
 	if err != nil {
 		return 0, err
 	}
-	t := &tableDesc{OID: oid, Name: rv.Relname, Space: space, Owner: d.owner}
+	t := &catalog.Table{OID: oid, Name: rv.Relname, Space: space, Owner: d.Owner}
 	for i, c := range cols {
 		name := c.name
 		if i < len(names) {
@@ -199,10 +156,10 @@ func createTableAs(ec *execCtx, d *ddl, cs *pg_query.CreateTableAsStmt, w Result
 			typ = textT
 		}
 		t.NextCol++
-		t.Columns = append(t.Columns, &columnDesc{ID: t.NextCol, Name: name, Type: typ})
+		t.Columns = append(t.Columns, &catalog.Column{ID: t.NextCol, Name: name, Type: typ})
 	}
-	t.init()
-	if err := d.putTable(t); err != nil {
+	t.Init()
+	if err := d.PutTable(t); err != nil {
 		return 0, err
 	}
 	if cs.Into.SkipData {
@@ -212,7 +169,7 @@ func createTableAs(ec *execCtx, d *ddl, cs *pg_query.CreateTableAsStmt, w Result
 	if err != nil {
 		return 0, err
 	}
-	tw := &tableWriter{t: t, rowCols: t.rowColumns(), defaults: make([]expr, len(t.Columns))}
+	tw := &tableWriter{t: t, rowCols: t.RowColumns(), defaults: make([]expr, len(t.Columns))}
 	for _, r := range rows {
 		if _, _, err := tw.insert(ec, r[:len(t.Columns)], nil); err != nil {
 			return 0, err
@@ -222,10 +179,10 @@ func createTableAs(ec *execCtx, d *ddl, cs *pg_query.CreateTableAsStmt, w Result
 }
 
 // viewSchemas lists the views for pgcatalog.
-func viewSchemas(cat *catalog) []pgcatalog.UserView {
+func viewSchemas(cat *catalog.Catalog) []pgcatalog.UserView {
 	var out []pgcatalog.UserView
-	for _, v := range cat.views {
-		uv := pgcatalog.UserView{OID: v.OID, Name: v.Name, Schema: "public", Owner: v.Owner, ACL: aclTexts(cat, v.ACL), Definition: " " + strings.TrimSuffix(v.Query, ";") + ";"}
+	for _, v := range cat.Views {
+		uv := pgcatalog.UserView{OID: v.OID, Name: v.Name, Schema: "public", Owner: v.Owner, ACL: catalog.ACLTexts(cat, v.ACL), Definition: " " + strings.TrimSuffix(v.Query, ";") + ";"}
 		for i, c := range v.Columns {
 			uv.Columns = append(uv.Columns, pgcatalog.Column{Name: c, AttNum: int16(i + 1), Type: v.Types[i]})
 		}

@@ -7,6 +7,7 @@ import (
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
+	"logdb/sql/catalog"
 	"logdb/sql/pgerror"
 	"logdb/sql/types"
 )
@@ -14,7 +15,7 @@ import (
 // dmlPlan is a planned INSERT, UPDATE or DELETE.
 type dmlPlan struct {
 	verb string // "insert", "update", "delete"
-	t    *tableDesc
+	t    *catalog.Table
 	w    *tableWriter
 
 	// INSERT: src yields rows of the target columns
@@ -65,9 +66,9 @@ func (p *planner) planDML(n *pg_query.Node) (*dmlPlan, error) {
 
 // targetTable resolves a DML or COPY FROM target, which the current role
 // must hold priv on (a INSERT, w UPDATE, d DELETE).
-func (p *planner) targetTable(rv *pg_query.RangeVar, priv byte) (*tableDesc, error) {
+func (p *planner) targetTable(rv *pg_query.RangeVar, priv byte) (*catalog.Table, error) {
 	if rv.Schemaname == "" || rv.Schemaname == "public" {
-		if t, ok := p.cat.tables[rv.Relname]; ok {
+		if t, ok := p.cat.Tables[rv.Relname]; ok {
 			if err := p.s.checkTablePriv(p.cat, t, priv); err != nil {
 				return nil, err
 			}
@@ -81,7 +82,7 @@ func (p *planner) targetTable(rv *pg_query.RangeVar, priv byte) (*tableDesc, err
 	return nil, undefinedTable(rv)
 }
 
-func tableScope(t *tableDesc, alias *pg_query.Alias, parent *scope) *scope {
+func tableScope(t *catalog.Table, alias *pg_query.Alias, parent *scope) *scope {
 	name := t.Name
 	if alias != nil {
 		name = alias.Aliasname
@@ -188,11 +189,11 @@ func (p *planner) planInsert(ins *pg_query.InsertStmt) (*dmlPlan, error) {
 	return d, nil
 }
 
-func (p *planner) planOnConflict(t *tableDesc, oc *pg_query.OnConflictClause, sc *scope) (*onConflictPlan, error) {
+func (p *planner) planOnConflict(t *catalog.Table, oc *pg_query.OnConflictClause, sc *scope) (*onConflictPlan, error) {
 	ocp := &onConflictPlan{doNothing: oc.Action == pg_query.OnConflictAction_ONCONFLICT_NOTHING}
 	if inf := oc.Infer; inf != nil {
 		if inf.Conname != "" {
-			if !t.hasConstraint(inf.Conname) {
+			if !t.HasConstraint(inf.Conname) {
 				return nil, pgerror.New(pgerror.UndefinedObject, "constraint \"%s\" for table \"%s\" does not exist", inf.Conname, t.Name)
 			}
 			ocp.arbiters = []string{inf.Conname}
@@ -200,7 +201,7 @@ func (p *planner) planOnConflict(t *tableDesc, oc *pg_query.OnConflictClause, sc
 			var ids []uint32
 			for _, e := range inf.IndexElems {
 				ie := e.GetIndexElem()
-				i, c := t.column(ie.Name)
+				i, c := t.Column(ie.Name)
 				if i < 0 {
 					return nil, pgerror.New(pgerror.UndefinedColumn, "column \"%s\" does not exist", ie.Name)
 				}
@@ -259,29 +260,17 @@ func sameIDs(a, b []uint32) bool {
 	return true
 }
 
-func (t *tableDesc) hasConstraint(name string) bool {
-	if t.PKName == name && len(t.PK) > 0 {
-		return true
-	}
-	for _, ix := range t.Indexes {
-		if ix.Name == name && ix.Unique {
-			return true
-		}
-	}
-	return false
-}
-
 // targetColumn resolves a column named by an INSERT column list or an
 // UPDATE SET item (verb says which) and marks it in seen: each may be
 // named once, and only whole columns.
-func targetColumn(t *tableDesc, rt *pg_query.ResTarget, seen map[int]bool, verb string) (int, error) {
+func targetColumn(t *catalog.Table, rt *pg_query.ResTarget, seen map[int]bool, verb string) (int, error) {
 	if len(rt.Indirection) > 0 {
 		if verb == "INSERT" {
 			return -1, pgerror.Unsupported("INSERT into a subfield or array element")
 		}
 		return -1, pgerror.Unsupported("UPDATE of a subfield or array element")
 	}
-	i, _ := t.column(rt.Name)
+	i, _ := t.Column(rt.Name)
 	if i < 0 {
 		return -1, pgerror.New(pgerror.UndefinedColumn, "column \"%s\" of relation \"%s\" does not exist", rt.Name, t.Name)
 	}
@@ -296,7 +285,7 @@ func targetColumn(t *tableDesc, rt *pg_query.ResTarget, seen map[int]bool, verb 
 }
 
 // compileSets compiles UPDATE SET items (including (a, b) = (x, y)).
-func (p *planner) compileSets(t *tableDesc, list []*pg_query.Node, sc *scope) ([]setItem, error) {
+func (p *planner) compileSets(t *catalog.Table, list []*pg_query.Node, sc *scope) ([]setItem, error) {
 	var out []setItem
 	seen := map[int]bool{}
 	for _, item := range list {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"logdb/kv"
+	"logdb/sql/catalog"
 	"logdb/sql/pgerror"
 )
 
@@ -18,7 +19,7 @@ const seqBlockSize = 32
 // engineState is the mutable part of an Engine. Guarded by Engine.mu unless
 // noted.
 type engineState struct {
-	cat     *catalog             // cached catalog, replaced when the version changes
+	cat     *catalog.Catalog     // cached catalog, replaced when the version changes
 	seqs    map[uint32]*seqBlock // per-sequence value blocks
 	lastRow uint64               // high part of the last hidden row id
 	// exported snapshots by name (CREATE_REPLICATION_SLOT … EXPORT_SNAPSHOT,
@@ -38,7 +39,7 @@ type engineState struct {
 // catalogAt is the catalog of the snapshot at index.
 type catalogAt struct {
 	index uint64
-	cat   *catalog
+	cat   *catalog.Catalog
 }
 
 type seqBlock struct {
@@ -62,16 +63,16 @@ func (e *Engine) init() {
 var nextPID atomic.Int32
 
 // cachedCatalog returns the cached catalog when its version is v.
-func (e *Engine) cachedCatalog(v uint64) *catalog {
+func (e *Engine) cachedCatalog(v uint64) *catalog.Catalog {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.st.cat != nil && e.st.cat.version == v {
+	if e.st.cat != nil && e.st.cat.Version == v {
 		return e.st.cat
 	}
 	return nil
 }
 
-func (e *Engine) storeCatalog(c *catalog) {
+func (e *Engine) storeCatalog(c *catalog.Catalog) {
 	e.mu.Lock()
 	e.st.cat = c
 	e.mu.Unlock()
@@ -81,20 +82,20 @@ func (e *Engine) storeCatalog(c *catalog) {
 // Most statements run at the same applied index as the one before (reads
 // do not advance it), so the catalog found at an index is remembered and
 // the version read — a bucket open, a seek and a read-set entry, all
-// dropped from the commit anyway (isCatalogMeta) — is skipped there.
-func (e *Engine) catalogFor(txn *kv.Txn) (*catalog, error) {
+// dropped from the commit anyway (catalog.IsCatalogMeta) — is skipped there.
+func (e *Engine) catalogFor(txn *kv.Txn) (*catalog.Catalog, error) {
 	idx := txn.SnapshotIndex()
 	if c := e.catalogAtIndex(idx); c != nil {
 		return c, nil
 	}
-	v, _, err := txn.Get(kv.CatalogSpace, catVersionKey)
+	v, _, err := txn.Get(kv.CatalogSpace, catalog.CatVersionKey)
 	if err != nil {
 		return nil, err
 	}
-	ver := u64(v)
+	ver := catalog.U64(v)
 	c := e.cachedCatalog(ver)
 	if c == nil {
-		if c, err = loadCatalog(txn, ver); err != nil {
+		if c, err = catalog.LoadCatalog(txn, ver); err != nil {
 			return nil, err
 		}
 		e.storeCatalog(c)
@@ -105,7 +106,7 @@ func (e *Engine) catalogFor(txn *kv.Txn) (*catalog, error) {
 
 // catalogAtIndex returns the catalog noted for snapshot index idx, nil if
 // none is.
-func (e *Engine) catalogAtIndex(idx uint64) *catalog {
+func (e *Engine) catalogAtIndex(idx uint64) *catalog.Catalog {
 	if a := e.st.catAt.Load(); a != nil && a.index == idx && idx != 0 {
 		return a.cat
 	}
@@ -113,7 +114,7 @@ func (e *Engine) catalogAtIndex(idx uint64) *catalog {
 }
 
 // noteCatalogAt records that the snapshot at index idx has catalog c.
-func (e *Engine) noteCatalogAt(idx uint64, c *catalog) {
+func (e *Engine) noteCatalogAt(idx uint64, c *catalog.Catalog) {
 	if idx == 0 {
 		return
 	}

@@ -3,6 +3,7 @@ package sql
 import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
+	"logdb/sql/catalog"
 	"logdb/sql/pgerror"
 	"logdb/sql/types"
 )
@@ -383,7 +384,7 @@ func (e *keyEqExpr) typ() types.T { return boolT }
 type lookupJoinNode struct {
 	left   node
 	scan   *scanNode // the right table; its preds filter the rows found
-	index  *indexDesc
+	index  *catalog.Index
 	keys   []expr // left expressions, one per leading key column
 	keyTs  []types.T
 	kind   joinKind // joinInner or joinLeft
@@ -575,14 +576,14 @@ func lookupJoin(j *joinNode) node {
 		return keys, ts, len(keys) > 0
 	}
 	lj := &lookupJoinNode{left: j.left, scan: s, kind: j.kind, lw: j.lw, cols: j.cols}
-	if keys, ts, ok := build(s.t.pkIdx); ok && len(keys) == len(s.t.pkIdx) {
+	if keys, ts, ok := build(s.t.PKIdx); ok && len(keys) == len(s.t.PKIdx) {
 		lj.keys, lj.keyTs = keys, ts
 	} else {
-		var best *indexDesc
+		var best *catalog.Index
 		for _, ix := range s.t.Indexes {
 			cols := make([]int, len(ix.Columns))
 			for i, id := range ix.Columns {
-				cols[i] = s.t.colIndexByID(id)
+				cols[i] = s.t.ColIndexByID(id)
 			}
 			if keys, ts, ok := build(cols); ok && len(keys) > len(lj.keys) {
 				best, lj.keys, lj.keyTs = ix, keys, ts

@@ -9,6 +9,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 	"google.golang.org/protobuf/proto"
 
+	"logdb/sql/catalog"
 	"logdb/sql/pgerror"
 	"logdb/sql/types"
 )
@@ -31,10 +32,10 @@ type prepStmt struct {
 	paramTypes []types.T
 	cols       []resultCol // result columns; nil when none
 
-	cat     *catalog // the catalog the plan was made for
-	plan    node     // queries
-	dml     *dmlPlan // INSERT / UPDATE / DELETE
-	explain []string // EXPLAIN output
+	cat     *catalog.Catalog // the catalog the plan was made for
+	plan    node             // queries
+	dml     *dmlPlan         // INSERT / UPDATE / DELETE
+	explain []string         // EXPLAIN output
 	utility func(ec *execCtx, w ResultWriter) (string, error)
 	deps    []uint32 // table descriptors the plan depends on
 	visCols []resultCol

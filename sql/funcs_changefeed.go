@@ -18,6 +18,7 @@ import (
 
 	"logdb/changefeed"
 	"logdb/kv"
+	"logdb/sql/catalog"
 	"logdb/sql/pgcatalog"
 	"logdb/sql/pgerror"
 	"logdb/sql/types"
@@ -359,17 +360,17 @@ func (s *Session) replicationSlots(t *txnState) []pgcatalog.ReplicationSlot {
 // checkChangeCount refuses a commit whose entry would carry more changes
 // than the changefeed can number (changefeed.MaxSeq-1): row writes to
 // tables plus messages.
-func checkChangeCount(cmd *kv.Command, cat *catalog) error {
+func checkChangeCount(cmd *kv.Command, cat *catalog.Catalog) error {
 	return checkChangeLimit(cmd, cat, changefeed.MaxSeq-1)
 }
 
-func checkChangeLimit(cmd *kv.Command, cat *catalog, limit int) error {
+func checkChangeLimit(cmd *kv.Command, cat *catalog.Catalog, limit int) error {
 	if len(cmd.Writes)+len(cmd.Messages) <= limit {
 		return nil
 	}
 	tables := map[kv.Space]bool{}
 	if cat != nil {
-		for _, t := range cat.tables {
+		for _, t := range cat.Tables {
 			tables[t.Space] = true
 		}
 	}

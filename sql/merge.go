@@ -105,7 +105,7 @@ func (p *planner) planMerge(d *dmlPlan, up *pg_query.UpdateStmt) *mergePlan {
 		return nil
 	}
 	t := d.t
-	if len(t.pkIdx) == 0 || len(t.Checks) > 0 || len(d.sets) == 0 {
+	if len(t.PKIdx) == 0 || len(t.Checks) > 0 || len(d.sets) == 0 {
 		return nil
 	}
 	scan, ok := d.src.(*scanNode)
@@ -117,12 +117,12 @@ func (p *planner) planMerge(d *dmlPlan, up *pg_query.UpdateStmt) *mergePlan {
 		return nil
 	}
 	// WHERE: exactly pk1 = v1 AND … AND pkN = vN.
-	mp := &mergePlan{key: make([]expr, len(t.pkIdx)), keyT: make([]types.T, len(t.pkIdx))}
+	mp := &mergePlan{key: make([]expr, len(t.PKIdx)), keyT: make([]types.T, len(t.PKIdx))}
 	var conj []expr
 	for _, pr := range scan.preds {
 		conj = append(conj, conjuncts(pr)...)
 	}
-	if len(conj) != len(t.pkIdx) {
+	if len(conj) != len(t.PKIdx) {
 		return nil
 	}
 	for _, c := range conj {
@@ -131,7 +131,7 @@ func (p *planner) planMerge(d *dmlPlan, up *pg_query.UpdateStmt) *mergePlan {
 			return nil
 		}
 		k := -1
-		for i, pi := range t.pkIdx {
+		for i, pi := range t.PKIdx {
 			if pi == col {
 				k = i
 			}

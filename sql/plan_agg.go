@@ -306,8 +306,8 @@ func (p *planner) addDependentGroupCols(sc *scope, an *aggNode, m *aggMap) {
 			continue
 		}
 		done[r] = true
-		t, ok := p.cat.byOID[c.tableOID]
-		if !ok || len(t.pkIdx) == 0 {
+		t, ok := p.cat.ByOID[c.tableOID]
+		if !ok || len(t.PKIdx) == 0 {
 			continue
 		}
 		// positions of this relation's columns in the scope
@@ -318,7 +318,7 @@ func (p *planner) addDependentGroupCols(sc *scope, an *aggNode, m *aggMap) {
 			}
 		}
 		all := true
-		for _, k := range t.pkIdx {
+		for _, k := range t.PKIdx {
 			j, ok := pos[t.Columns[k].Name]
 			all = all && ok && grouped[j]
 		}

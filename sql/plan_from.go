@@ -305,7 +305,7 @@ func (p *planner) planFromItem(f *pg_query.Node, parent *scope) (*fromItem, erro
 			}
 		}
 		if rv.Schemaname == "" || rv.Schemaname == "public" {
-			if t, ok := p.cat.tables[rv.Relname]; ok {
+			if t, ok := p.cat.Tables[rv.Relname]; ok {
 				// A view reads its tables with its own rights (not checked
 				// here); a DML target is checked for its own privilege.
 				if rv != p.dmlTarget && p.viewDepth == 0 {
@@ -328,7 +328,7 @@ func (p *planner) planFromItem(f *pg_query.Node, parent *scope) (*fromItem, erro
 			}
 		}
 		if rv.Schemaname == "" || rv.Schemaname == "public" {
-			if v, ok := p.cat.views[rv.Relname]; ok {
+			if v, ok := p.cat.Views[rv.Relname]; ok {
 				if p.viewDepth == 0 {
 					if err := p.s.checkViewPriv(p.cat, v, 'r'); err != nil {
 						return nil, err
@@ -336,7 +336,7 @@ func (p *planner) planFromItem(f *pg_query.Node, parent *scope) (*fromItem, erro
 				}
 				return p.planView(v, rv)
 			}
-			if sq, ok := p.cat.seqs[rv.Relname]; ok {
+			if sq, ok := p.cat.Seqs[rv.Relname]; ok {
 				if err := p.s.checkSeqPriv(p.cat, sq, "r"); err != nil {
 					return nil, err
 				}

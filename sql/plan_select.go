@@ -5,6 +5,7 @@ import (
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
+	"logdb/sql/catalog"
 	"logdb/sql/pgcatalog"
 	"logdb/sql/pgerror"
 	"logdb/sql/types"
@@ -14,7 +15,7 @@ import (
 type planner struct {
 	s          *Session
 	tx         *txnState
-	cat        *catalog
+	cat        *catalog.Catalog
 	params     []types.T // parameter types, inferred where 0
 	paramExprs []*paramExpr
 	maxParam   int
@@ -30,7 +31,7 @@ type planner struct {
 }
 
 // useTable notes that the plan depends on t's descriptor.
-func (p *planner) useTable(t *tableDesc) {
+func (p *planner) useTable(t *catalog.Table) {
 	for _, o := range p.deps {
 		if o == t.OID {
 			return
@@ -695,10 +696,10 @@ func (p *planner) coerceCol(e expr, from, t types.T) (expr, error) {
 // sequences, catalog views).
 func (p *planner) relationOID(schema, name string) (uint32, bool) {
 	if schema == "" || schema == "public" {
-		if t, ok := p.cat.tables[name]; ok {
+		if t, ok := p.cat.Tables[name]; ok {
 			return t.OID, true
 		}
-		if t, ok := p.cat.indexes[name]; ok {
+		if t, ok := p.cat.Indexes[name]; ok {
 			if t.PKName == name {
 				return t.PKOID, true
 			}
@@ -708,10 +709,10 @@ func (p *planner) relationOID(schema, name string) (uint32, bool) {
 				}
 			}
 		}
-		if s, ok := p.cat.seqs[name]; ok {
+		if s, ok := p.cat.Seqs[name]; ok {
 			return s.OID, true
 		}
-		if v, ok := p.cat.views[name]; ok {
+		if v, ok := p.cat.Views[name]; ok {
 			return v.OID, true
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"logdb/kv"
+	"logdb/sql/catalog"
 	"logdb/sql/pgcatalog"
 	"logdb/sql/pgerror"
 	"logdb/sql/types"
@@ -21,14 +22,14 @@ import (
 
 // isOwner reports whether the current role may act as owner of an object
 // owned by owner: a superuser, the owner, or a member of the owning role.
-func (s *Session) isOwner(cat *catalog, owner uint32) bool {
+func (s *Session) isOwner(cat *catalog.Catalog, owner uint32) bool {
 	r := s.currentRole(cat)
-	return r != nil && (r.Super || cat.memberOf(r.OID, ownerOID(owner), false))
+	return r != nil && (r.Super || cat.MemberOf(r.OID, catalog.OwnerOID(owner), false))
 }
 
 // checkOwner fails with 42501 "must be owner of KIND NAME" unless the
 // current role may act as owner.
-func (s *Session) checkOwner(cat *catalog, owner uint32, kind, name string) error {
+func (s *Session) checkOwner(cat *catalog.Catalog, owner uint32, kind, name string) error {
 	if s.isOwner(cat, owner) {
 		return nil
 	}
@@ -37,7 +38,7 @@ func (s *Session) checkOwner(cat *catalog, owner uint32, kind, name string) erro
 
 // newOwner checks ALTER … OWNER TO role and returns the role's OID: the
 // current role must own the object and be able to become the new owner.
-func (s *Session) newOwner(cat *catalog, spec *pg_query.RoleSpec, owner uint32, kind, name string) (uint32, error) {
+func (s *Session) newOwner(cat *catalog.Catalog, spec *pg_query.RoleSpec, owner uint32, kind, name string) (uint32, error) {
 	rn, err := roleSpecName(s, spec)
 	if err != nil {
 		return 0, err
@@ -49,7 +50,7 @@ func (s *Session) newOwner(cat *catalog, spec *pg_query.RoleSpec, owner uint32, 
 	if err := s.checkOwner(cat, owner, kind, name); err != nil {
 		return 0, err
 	}
-	if me := s.currentRole(cat); !me.Super && !cat.memberOf(me.OID, to.OID, true) {
+	if me := s.currentRole(cat); !me.Super && !cat.MemberOf(me.OID, to.OID, true) {
 		return 0, pgerror.New(pgerror.InsufficientPrivilege, "must be member of role \"%s\"", to.Name)
 	}
 	return to.OID, nil
@@ -57,24 +58,24 @@ func (s *Session) newOwner(cat *catalog, spec *pg_query.RoleSpec, owner uint32, 
 
 // checkRelOwner requires ownership of the relation named name (a table,
 // view, sequence or an index's table), if it exists.
-func checkRelOwner(ec *execCtx, d *ddl, name string) error {
-	if t, ok := d.cat.tables[name]; ok {
-		return ec.s.checkOwner(d.cat, t.Owner, "table", name)
+func checkRelOwner(ec *execCtx, d *catalog.Writer, name string) error {
+	if t, ok := d.Cat.Tables[name]; ok {
+		return ec.s.checkOwner(d.Cat, t.Owner, "table", name)
 	}
-	if t, ok := d.cat.indexes[name]; ok {
-		return ec.s.checkOwner(d.cat, t.Owner, "index", name)
+	if t, ok := d.Cat.Indexes[name]; ok {
+		return ec.s.checkOwner(d.Cat, t.Owner, "index", name)
 	}
-	if v, ok := d.cat.views[name]; ok {
-		return ec.s.checkOwner(d.cat, v.Owner, "view", name)
+	if v, ok := d.Cat.Views[name]; ok {
+		return ec.s.checkOwner(d.Cat, v.Owner, "view", name)
 	}
-	if sq, ok := d.cat.seqs[name]; ok {
-		return ec.s.checkOwner(d.cat, sq.Owner, "sequence", name)
+	if sq, ok := d.Cat.Seqs[name]; ok {
+		return ec.s.checkOwner(d.Cat, sq.Owner, "sequence", name)
 	}
 	return nil
 }
 
 // checkDropOwner: only the owner drops an object.
-func checkDropOwner(ec *execCtx, d *ddl, kind pg_query.ObjectType, name string) error {
+func checkDropOwner(ec *execCtx, d *catalog.Writer, kind pg_query.ObjectType, name string) error {
 	switch kind {
 	case pg_query.ObjectType_OBJECT_TABLE, pg_query.ObjectType_OBJECT_INDEX, pg_query.ObjectType_OBJECT_VIEW, pg_query.ObjectType_OBJECT_SEQUENCE:
 		return checkRelOwner(ec, d, name)
@@ -84,30 +85,30 @@ func checkDropOwner(ec *execCtx, d *ddl, kind pg_query.ObjectType, name string) 
 
 // alterOwnerOther is ALTER SEQUENCE / VIEW … OWNER TO (ALTER TABLE on one
 // too, as pg_dump writes it).
-func alterOwnerOther(ec *execCtx, d *ddl, name string, cmds []*pg_query.Node) error {
+func alterOwnerOther(ec *execCtx, d *catalog.Writer, name string, cmds []*pg_query.Node) error {
 	for _, c := range cmds {
 		cmd := c.GetAlterTableCmd()
 		if cmd.GetSubtype() != pg_query.AlterTableType_AT_ChangeOwner {
 			return pgerror.New("42809", "\"%s\" is not a table", name)
 		}
-		if sq, ok := d.cat.seqs[name]; ok {
-			o, err := ec.s.newOwner(d.cat, cmd.Newowner, sq.Owner, "sequence", name)
+		if sq, ok := d.Cat.Seqs[name]; ok {
+			o, err := ec.s.newOwner(d.Cat, cmd.Newowner, sq.Owner, "sequence", name)
 			if err != nil {
 				return err
 			}
 			c := *sq
 			c.Owner = o
-			if err := d.putSeq(&c); err != nil {
+			if err := d.PutSeq(&c); err != nil {
 				return err
 			}
-		} else if v, ok := d.cat.views[name]; ok {
-			o, err := ec.s.newOwner(d.cat, cmd.Newowner, v.Owner, "view", name)
+		} else if v, ok := d.Cat.Views[name]; ok {
+			o, err := ec.s.newOwner(d.Cat, cmd.Newowner, v.Owner, "view", name)
 			if err != nil {
 				return err
 			}
 			c := *v
 			c.Owner = o
-			if err := d.putView(&c); err != nil {
+			if err := d.PutView(&c); err != nil {
 				return err
 			}
 		}
@@ -115,106 +116,43 @@ func alterOwnerOther(ec *execCtx, d *ddl, name string, cmds []*pg_query.Node) er
 	return nil
 }
 
-// aclEntry is one grantee's privileges on an object, in PostgreSQL's
-// letters: r SELECT, a INSERT, w UPDATE, d DELETE, D TRUNCATE,
-// x REFERENCES, t TRIGGER, U USAGE, C CREATE. An object whose ACL is nil
-// has the default: its owner holds every privilege, nobody else any.
-type aclEntry struct {
-	Grantee uint32 `json:"g"` // role OID; 0 is PUBLIC
-	Privs   string `json:"p"`
-	Grantor uint32 `json:"by"`
-}
-
-const (
-	tablePrivs    = "arwdDxt"
-	sequencePrivs = "rwU"
-	schemaPrivs   = "UC"
-	// publicSchemaKey holds schema public's ACL (nil: PostgreSQL 15's
-	// default, USAGE for PUBLIC and CREATE only for the database owner).
-	publicSchemaKey = "n/public"
-)
-
-var privLetters = map[string]byte{"select": 'r', "insert": 'a', "update": 'w', "delete": 'd', "truncate": 'D',
-	"references": 'x', "trigger": 't', "usage": 'U', "create": 'C'}
-
-var privNames = map[byte]string{'r': "SELECT", 'a': "INSERT", 'w': "UPDATE", 'd': "DELETE", 'D': "TRUNCATE",
-	'x': "REFERENCES", 't': "TRIGGER", 'U': "USAGE", 'C': "CREATE"}
-
-func defaultPublicSchemaACL() []aclEntry {
-	return []aclEntry{{Grantee: pgcatalog.DatabaseOwnerOID, Privs: schemaPrivs, Grantor: pgcatalog.DatabaseOwnerOID},
-		{Grantee: 0, Privs: "U", Grantor: pgcatalog.DatabaseOwnerOID}}
-}
-
-// effectiveACL is acl, or the default one of an object owned by owner.
-func effectiveACL(acl []aclEntry, owner uint32, all string) []aclEntry {
-	if acl != nil {
-		return acl
-	}
-	o := ownerOID(owner)
-	return []aclEntry{{Grantee: o, Privs: all, Grantor: o}}
-}
-
-// hasPriv reports whether role holds priv through acl: a superuser
-// always, else as a grantee, a member of one (inheriting), or PUBLIC.
-func (c *catalog) hasPriv(role *roleDesc, acl []aclEntry, priv byte) bool {
-	if role == nil {
-		return false
-	}
-	if role.Super {
-		return true
-	}
-	for _, e := range acl {
-		if strings.IndexByte(e.Privs, priv) >= 0 && (e.Grantee == 0 || c.memberOf(role.OID, e.Grantee, false)) {
-			return true
-		}
-	}
-	return false
-}
-
-func (s *Session) hasTablePriv(cat *catalog, t *tableDesc, priv byte) bool {
-	return cat.hasPriv(s.currentRole(cat), effectiveACL(t.ACL, t.Owner, tablePrivs), priv)
+func (s *Session) hasTablePriv(cat *catalog.Catalog, t *catalog.Table, priv byte) bool {
+	return cat.HasPriv(s.currentRole(cat), catalog.EffectiveACL(t.ACL, t.Owner, catalog.TablePrivs), priv)
 }
 
 // checkTablePriv fails with 42501 "permission denied for table t".
-func (s *Session) checkTablePriv(cat *catalog, t *tableDesc, priv byte) error {
+func (s *Session) checkTablePriv(cat *catalog.Catalog, t *catalog.Table, priv byte) error {
 	if s.hasTablePriv(cat, t, priv) {
 		return nil
 	}
 	return pgerror.New(pgerror.InsufficientPrivilege, "permission denied for table %s", t.Name)
 }
 
-func (s *Session) checkViewPriv(cat *catalog, v *viewDesc, priv byte) error {
-	if cat.hasPriv(s.currentRole(cat), effectiveACL(v.ACL, v.Owner, tablePrivs), priv) {
+func (s *Session) checkViewPriv(cat *catalog.Catalog, v *catalog.View, priv byte) error {
+	if cat.HasPriv(s.currentRole(cat), catalog.EffectiveACL(v.ACL, v.Owner, catalog.TablePrivs), priv) {
 		return nil
 	}
 	return pgerror.New(pgerror.InsufficientPrivilege, "permission denied for view %s", v.Name)
 }
 
 // checkSeqPriv fails with 42501 unless the role holds one of privs.
-func (s *Session) checkSeqPriv(cat *catalog, sq *seqDesc, privs string) error {
-	acl := effectiveACL(sq.ACL, sq.Owner, sequencePrivs)
+func (s *Session) checkSeqPriv(cat *catalog.Catalog, sq *catalog.Sequence, privs string) error {
+	acl := catalog.EffectiveACL(sq.ACL, sq.Owner, catalog.SequencePrivs)
 	for i := range len(privs) {
-		if cat.hasPriv(s.currentRole(cat), acl, privs[i]) {
+		if cat.HasPriv(s.currentRole(cat), acl, privs[i]) {
 			return nil
 		}
 	}
 	return pgerror.New(pgerror.InsufficientPrivilege, "permission denied for sequence %s", sq.Name)
 }
 
-func (c *catalog) publicACL() []aclEntry {
-	if c.schemaACL != nil {
-		return c.schemaACL
-	}
-	return defaultPublicSchemaACL()
-}
-
 // checkCreate is CREATE on schema public, which PostgreSQL 15 gives only
 // to the database owner (and superusers) unless granted.
-func (s *Session) checkCreate(cat *catalog, schema string) error {
+func (s *Session) checkCreate(cat *catalog.Catalog, schema string) error {
 	if schema != "" && schema != "public" {
 		return nil // the statement fails on the schema itself
 	}
-	if cat.hasPriv(s.currentRole(cat), cat.publicACL(), 'C') {
+	if cat.HasPriv(s.currentRole(cat), cat.PublicACL(), 'C') {
 		return nil
 	}
 	return pgerror.New(pgerror.InsufficientPrivilege, "permission denied for schema public")
@@ -230,39 +168,17 @@ func (s *Session) checkReplication(what string) error {
 	return pgerror.New(pgerror.InsufficientPrivilege, "must be superuser or replication role to %s", what)
 }
 
-// aclText is one aclitem as PostgreSQL prints it: grantee=privs/grantor.
-func aclText(cat *catalog, e aclEntry) string {
-	g := ""
-	if e.Grantee != 0 {
-		g = cat.roleName(e.Grantee)
-	}
-	return g + "=" + e.Privs + "/" + cat.roleName(e.Grantor)
-}
-
-func aclTexts(cat *catalog, acl []aclEntry) []string {
-	if acl == nil {
-		return nil
-	}
-	out := []string{}
-	for _, e := range acl {
-		if e.Privs != "" {
-			out = append(out, aclText(cat, e))
-		}
-	}
-	return out
-}
-
 // editACL adds (grant) or removes privs for grantees in acl, which is
 // first materialized from the default.
-func editACL(acl []aclEntry, owner uint32, all string, grant bool, privs string, grantees []uint32, grantor uint32) []aclEntry {
-	out := slices.Clone(effectiveACL(acl, owner, all))
+func editACL(acl []catalog.ACLItem, owner uint32, all string, grant bool, privs string, grantees []uint32, grantor uint32) []catalog.ACLItem {
+	out := slices.Clone(catalog.EffectiveACL(acl, owner, all))
 	for _, g := range grantees {
-		i := slices.IndexFunc(out, func(e aclEntry) bool { return e.Grantee == g })
+		i := slices.IndexFunc(out, func(e catalog.ACLItem) bool { return e.Grantee == g })
 		if i < 0 {
 			if !grant {
 				continue
 			}
-			out = append(out, aclEntry{Grantee: g, Grantor: grantor})
+			out = append(out, catalog.ACLItem{Grantee: g, Grantor: grantor})
 			i = len(out) - 1
 		}
 		cur := out[i].Privs
@@ -276,20 +192,20 @@ func editACL(acl []aclEntry, owner uint32, all string, grant bool, privs string,
 		}
 		out[i].Privs = b.String()
 	}
-	return slices.DeleteFunc(out, func(e aclEntry) bool { return e.Privs == "" })
+	return slices.DeleteFunc(out, func(e catalog.ACLItem) bool { return e.Privs == "" })
 }
 
 // grantObjects is GRANT/REVOKE privileges ON [TABLE] t, … | ALL TABLES IN
 // SCHEMA public | SEQUENCE s | SCHEMA public TO/FROM role | PUBLIC.
-func grantObjects(ec *execCtx, d *ddl, gs *pg_query.GrantStmt, w ResultWriter) error {
+func grantObjects(ec *execCtx, d *catalog.Writer, gs *pg_query.GrantStmt, w ResultWriter) error {
 	var all, kind string
 	switch gs.Objtype {
 	case pg_query.ObjectType_OBJECT_TABLE:
-		all, kind = tablePrivs, "table"
+		all, kind = catalog.TablePrivs, "table"
 	case pg_query.ObjectType_OBJECT_SEQUENCE:
-		all, kind = sequencePrivs, "sequence"
+		all, kind = catalog.SequencePrivs, "sequence"
 	case pg_query.ObjectType_OBJECT_SCHEMA:
-		all, kind = schemaPrivs, "schema"
+		all, kind = catalog.SchemaPrivs, "schema"
 	default:
 		return pgerror.Unsupported("GRANT/REVOKE on " + strings.ToLower(strings.TrimPrefix(gs.Objtype.String(), "OBJECT_")))
 	}
@@ -304,7 +220,7 @@ func grantObjects(ec *execCtx, d *ddl, gs *pg_query.GrantStmt, w ResultWriter) e
 			if len(ap.GetCols()) > 0 {
 				return pgerror.Unsupported("column privileges")
 			}
-			l, ok := privLetters[ap.GetPrivName()]
+			l, ok := catalog.PrivLetters[ap.GetPrivName()]
 			if !ok || strings.IndexByte(all, l) < 0 {
 				return pgerror.New("0LP01", "invalid privilege type %s for %s", strings.ToUpper(ap.GetPrivName()), kind)
 			}
@@ -322,13 +238,13 @@ func grantObjects(ec *execCtx, d *ddl, gs *pg_query.GrantStmt, w ResultWriter) e
 		if err != nil {
 			return err
 		}
-		r, err := lookupRole(d.cat, name)
+		r, err := lookupRole(d.Cat, name)
 		if err != nil {
 			return err
 		}
 		grantees = append(grantees, r.OID)
 	}
-	me := ec.s.currentRole(d.cat)
+	me := ec.s.currentRole(d.Cat)
 	if me == nil {
 		return pgerror.New(pgerror.InsufficientPrivilege, "permission denied")
 	}
@@ -341,13 +257,13 @@ func grantObjects(ec *execCtx, d *ddl, gs *pg_query.GrantStmt, w ResultWriter) e
 			if !me.Super {
 				return pgerror.New(pgerror.InsufficientPrivilege, "permission denied for schema public")
 			}
-			d.cat.schemaACL = editACL(d.cat.publicACL(), 0, all, gs.IsGrant, privs, grantees, pgcatalog.DatabaseOwnerOID)
-			b, err := json.Marshal(d.cat.schemaACL)
+			d.Cat.SchemaACL = editACL(d.Cat.PublicACL(), 0, all, gs.IsGrant, privs, grantees, pgcatalog.DatabaseOwnerOID)
+			b, err := json.Marshal(d.Cat.SchemaACL)
 			if err != nil {
 				return err
 			}
-			key := []byte(publicSchemaKey)
-			d.txn.Put(kv.CatalogSpace, key, b, d.readKey(key))
+			key := []byte(catalog.PublicSchemaKey)
+			d.Txn.Put(kv.CatalogSpace, key, b, d.ReadKey(key))
 		}
 		return nil
 	}
@@ -359,14 +275,14 @@ func grantObjects(ec *execCtx, d *ddl, gs *pg_query.GrantStmt, w ResultWriter) e
 			}
 		}
 		if kind == "table" {
-			for _, t := range d.cat.sortedTables() {
+			for _, t := range d.Cat.SortedTables() {
 				names = append(names, t.Name)
 			}
-			for n := range d.cat.views {
+			for n := range d.Cat.Views {
 				names = append(names, n)
 			}
 		} else {
-			for n := range d.cat.seqs {
+			for n := range d.Cat.Seqs {
 				names = append(names, n)
 			}
 		}
@@ -388,42 +304,42 @@ func grantObjects(ec *execCtx, d *ddl, gs *pg_query.GrantStmt, w ResultWriter) e
 	return nil
 }
 
-func grantOn(ec *execCtx, d *ddl, kind, name, all string, grant bool, privs string, grantees []uint32, me *roleDesc) error {
+func grantOn(ec *execCtx, d *catalog.Writer, kind, name, all string, grant bool, privs string, grantees []uint32, me *catalog.Role) error {
 	denied := func(what string) error {
 		return pgerror.New(pgerror.InsufficientPrivilege, "permission denied for %s %s", what, name)
 	}
-	if t, ok := d.cat.tables[name]; ok && kind == "table" {
-		if !ec.s.isOwner(d.cat, t.Owner) {
+	if t, ok := d.Cat.Tables[name]; ok && kind == "table" {
+		if !ec.s.isOwner(d.Cat, t.Owner) {
 			return denied("table")
 		}
-		nt := t.clone()
-		nt.ACL = editACL(t.ACL, t.Owner, all, grant, privs, grantees, ownerOID(t.Owner))
-		return d.putTable(nt)
+		nt := t.Clone()
+		nt.ACL = editACL(t.ACL, t.Owner, all, grant, privs, grantees, catalog.OwnerOID(t.Owner))
+		return d.PutTable(nt)
 	}
-	if v, ok := d.cat.views[name]; ok && kind == "table" {
-		if !ec.s.isOwner(d.cat, v.Owner) {
+	if v, ok := d.Cat.Views[name]; ok && kind == "table" {
+		if !ec.s.isOwner(d.Cat, v.Owner) {
 			return denied("view")
 		}
 		nv := *v
-		nv.ACL = editACL(v.ACL, v.Owner, all, grant, privs, grantees, ownerOID(v.Owner))
-		return d.putView(&nv)
+		nv.ACL = editACL(v.ACL, v.Owner, all, grant, privs, grantees, catalog.OwnerOID(v.Owner))
+		return d.PutView(&nv)
 	}
-	if sq, ok := d.cat.seqs[name]; ok {
+	if sq, ok := d.Cat.Seqs[name]; ok {
 		if kind == "table" {
-			all = sequencePrivs // GRANT … ON TABLE of a sequence: what applies to one
+			all = catalog.SequencePrivs // GRANT … ON TABLE of a sequence: what applies to one
 			privs = strings.Map(func(r rune) rune {
-				if strings.ContainsRune(sequencePrivs, r) {
+				if strings.ContainsRune(catalog.SequencePrivs, r) {
 					return r
 				}
 				return -1
 			}, privs)
 		}
-		if !ec.s.isOwner(d.cat, sq.Owner) {
+		if !ec.s.isOwner(d.Cat, sq.Owner) {
 			return denied("sequence")
 		}
 		ns := *sq
-		ns.ACL = editACL(sq.ACL, sq.Owner, all, grant, privs, grantees, ownerOID(sq.Owner))
-		return d.putSeq(&ns)
+		ns.ACL = editACL(sq.ACL, sq.Owner, all, grant, privs, grantees, catalog.OwnerOID(sq.Owner))
+		return d.PutSeq(&ns)
 	}
 	return pgerror.New(pgerror.UndefinedTable, "relation \"%s\" does not exist", name)
 }
@@ -435,7 +351,7 @@ func privsFromText(text, all string) (string, error) {
 	for _, p := range strings.Split(text, ",") {
 		p = strings.ToLower(strings.TrimSpace(p))
 		p = strings.TrimSpace(strings.TrimSuffix(p, "with grant option"))
-		l, ok := privLetters[p]
+		l, ok := catalog.PrivLetters[p]
 		if !ok || strings.IndexByte(all, l) < 0 {
 			return "", pgerror.New(pgerror.InvalidParameterValue, "unrecognized privilege type: \"%s\"", strings.TrimSpace(p))
 		}
@@ -450,7 +366,7 @@ func (s *Session) checkSubscribe(sub *subscribeSpec) error {
 	cat := s.currentCatalog()
 	for _, name := range sub.tables {
 		name = strings.TrimPrefix(name, "public.")
-		if t, ok := cat.tables[name]; ok {
+		if t, ok := cat.Tables[name]; ok {
 			if err := s.checkTablePriv(cat, t, 'r'); err != nil {
 				return err
 			}
@@ -495,14 +411,14 @@ func privilegeFunc(kind string) builtinFunc {
 					}
 					role = r
 				case int64:
-					role = cat.roleOID[uint32(u)]
+					role = cat.RoleOID[uint32(u)]
 					if role == nil {
 						return nil, pgerror.New(pgerror.UndefinedObject, "role with OID %d does not exist", u)
 					}
 				}
 				v = v[1:]
 			}
-			all := map[string]string{"table": tablePrivs, "schema": schemaPrivs, "sequence": sequencePrivs}[kind]
+			all := map[string]string{"table": catalog.TablePrivs, "schema": catalog.SchemaPrivs, "sequence": catalog.SequencePrivs}[kind]
 			privs, err := privsFromText(fmt.Sprint(v[1]), all)
 			if err != nil {
 				return nil, err
@@ -512,7 +428,7 @@ func privilegeFunc(kind string) builtinFunc {
 				return nil, err
 			}
 			for i := range len(privs) {
-				if cat.hasPriv(role, acl, privs[i]) {
+				if cat.HasPriv(role, acl, privs[i]) {
 					return true, nil
 				}
 			}
@@ -523,29 +439,29 @@ func privilegeFunc(kind string) builtinFunc {
 
 // objectACL finds the effective ACL of a table (or view or sequence) or
 // schema given by name or OID.
-func objectACL(cat *catalog, kind string, obj types.Datum) ([]aclEntry, error) {
+func objectACL(cat *catalog.Catalog, kind string, obj types.Datum) ([]catalog.ACLItem, error) {
 	if kind == "schema" {
 		if s, ok := obj.(string); ok && s != "public" {
 			return nil, pgerror.New("3F000", "schema \"%s\" does not exist", s)
 		}
-		return cat.publicACL(), nil
+		return cat.PublicACL(), nil
 	}
 	name, _ := obj.(string)
 	name = strings.TrimPrefix(strings.Trim(name, `"`), "public.")
 	oid, _ := obj.(int64)
-	for _, t := range cat.tables {
+	for _, t := range cat.Tables {
 		if t.Name == name || int64(t.OID) == oid {
-			return effectiveACL(t.ACL, t.Owner, tablePrivs), nil
+			return catalog.EffectiveACL(t.ACL, t.Owner, catalog.TablePrivs), nil
 		}
 	}
-	for _, v := range cat.views {
+	for _, v := range cat.Views {
 		if v.Name == name || int64(v.OID) == oid {
-			return effectiveACL(v.ACL, v.Owner, tablePrivs), nil
+			return catalog.EffectiveACL(v.ACL, v.Owner, catalog.TablePrivs), nil
 		}
 	}
-	for _, sq := range cat.seqs {
+	for _, sq := range cat.Seqs {
 		if sq.Name == name || int64(sq.OID) == oid {
-			return effectiveACL(sq.ACL, sq.Owner, sequencePrivs), nil
+			return catalog.EffectiveACL(sq.ACL, sq.Owner, catalog.SequencePrivs), nil
 		}
 	}
 	return nil, pgerror.New(pgerror.UndefinedTable, "relation \"%s\" does not exist", fmt.Sprint(obj))

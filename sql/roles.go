@@ -5,7 +5,7 @@ package sql
 // kv.CatalogSpace, written by the DDL transaction through the log like
 // every other descriptor, so every node authenticates and authorizes
 // against the same roles as of its applied index. The bootstrap
-// superusers logdb and postgres exist in every catalog (newCatalog) until
+// superusers logdb and postgres exist in every catalog (catalog.NewCatalog) until
 // a statement rewrites them (ALTER ROLE logdb PASSWORD …); they cannot be
 // dropped.
 //
@@ -21,9 +21,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -32,140 +30,20 @@ import (
 	"github.com/xdg-go/scram"
 
 	"logdb/kv"
+	"logdb/sql/catalog"
 	"logdb/sql/pgcatalog"
 	"logdb/sql/pgerror"
 	"logdb/sql/types"
 )
 
-// Fixed role OIDs: logdb is PostgreSQL's bootstrap superuser (10, which
-// owns every built-in object); postgres is a second bootstrap superuser
-// for tools that assume that name.
-const (
-	logdbRoleOID    = pgcatalog.SuperuserOID
-	postgresRoleOID = 16383
-	scramIterations = 4096
-)
-
-type roleDesc struct {
-	OID         uint32 `json:"oid"`
-	Name        string `json:"name"`
-	Super       bool   `json:"super,omitempty"`
-	NoInherit   bool   `json:"no_inherit,omitempty"`
-	CreateRole  bool   `json:"create_role,omitempty"`
-	CreateDB    bool   `json:"create_db,omitempty"`
-	Login       bool   `json:"login,omitempty"`
-	Replication bool   `json:"replication,omitempty"`
-	BypassRLS   bool   `json:"bypass_rls,omitempty"`
-	ConnLimit   int32  `json:"conn_limit"`
-	// Password is the verifier ("SCRAM-SHA-256$…" or "md5…"), "" for none.
-	Password   string       `json:"password,omitempty"`
-	ValidUntil *time.Time   `json:"valid_until,omitempty"`
-	MemberOf   []roleMember `json:"member_of,omitempty"`
-	// Config are the ALTER ROLE … SET settings, "name=value", applied
-	// when a session of this role starts.
-	Config []string `json:"config,omitempty"`
-}
-
-// roleMember is one membership of the role holding it (pg_auth_members).
-type roleMember struct {
-	Role    uint32 `json:"role"`
-	Admin   bool   `json:"admin,omitempty"`
-	Grantor uint32 `json:"grantor"`
-}
-
-func roleKey(name string) []byte { return append([]byte("a/"), name...) }
-
-func bootstrapRoles() []*roleDesc {
-	mk := func(oid uint32, name string) *roleDesc {
-		return &roleDesc{OID: oid, Name: name, Super: true, CreateRole: true, CreateDB: true, Login: true,
-			Replication: true, BypassRLS: true, ConnLimit: -1}
-	}
-	return []*roleDesc{mk(logdbRoleOID, "logdb"), mk(postgresRoleOID, "postgres")}
-}
-
-func isBootstrapRole(oid uint32) bool { return oid == logdbRoleOID || oid == postgresRoleOID }
-
-func (c *catalog) addRole(r *roleDesc) {
-	if old, ok := c.roleOID[r.OID]; ok {
-		delete(c.roles, old.Name)
-	}
-	c.roles[r.Name] = r
-	c.roleOID[r.OID] = r
-}
-
-// roleName is pg_get_userbyid.
-func (c *catalog) roleName(oid uint32) string {
-	if r, ok := c.roleOID[oid]; ok {
-		return r.Name
-	}
-	return "unknown (OID=" + strconv.FormatUint(uint64(oid), 10) + ")"
-}
-
-// memberOf reports whether role has the privileges of target: it is
-// target, or a member of it through roles that inherit (a superuser has
-// every role's privileges). withoutInherit follows every membership
-// (SET ROLE may switch to any role one is a member of).
-func (c *catalog) memberOf(role, target uint32, withoutInherit bool) bool {
-	if role == target {
-		return true
-	}
-	seen := map[uint32]bool{}
-	var walk func(uint32) bool
-	walk = func(o uint32) bool {
-		if seen[o] {
-			return false
-		}
-		seen[o] = true
-		r, ok := c.roleOID[o]
-		if !ok || r.NoInherit && !withoutInherit && o != role {
-			return false
-		}
-		for _, m := range r.MemberOf {
-			if m.Role == target || walk(m.Role) {
-				return true
-			}
-		}
-		return false
-	}
-	if r, ok := c.roleOID[role]; ok && r.NoInherit && !withoutInherit {
-		return false
-	}
-	return walk(role)
-}
-
-// hasAdmin reports whether role may grant membership in target: a
-// superuser, a CREATEROLE role, or a member WITH ADMIN OPTION.
-func (c *catalog) hasAdmin(role *roleDesc, target uint32) bool {
-	if role.Super || role.CreateRole {
-		return true
-	}
-	for _, m := range role.MemberOf {
-		if m.Role == target && m.Admin {
-			return true
-		}
-	}
-	return false
-}
-
-func (d *ddl) putRole(r *roleDesc, oldName string) error {
-	b, err := json.Marshal(r)
-	if err != nil {
-		return err
-	}
-	if oldName != "" && oldName != r.Name {
-		key := roleKey(oldName)
-		d.txn.Delete(kv.CatalogSpace, key, d.readKey(key))
-	}
-	d.cat.addRole(r)
-	key := roleKey(r.Name)
-	d.txn.Put(kv.CatalogSpace, key, b, d.readKey(key))
-	return nil
+func isBootstrapRole(oid uint32) bool {
+	return oid == catalog.LogdbRoleOID || oid == catalog.PostgresRoleOID
 }
 
 // currentRole is the role whose privileges the session has now (SET
 // ROLE, else the session user); nil when it no longer exists.
-func (s *Session) currentRole(cat *catalog) *roleDesc {
-	return cat.roles[s.currentUser()]
+func (s *Session) currentRole(cat *catalog.Catalog) *catalog.Role {
+	return cat.Roles[s.currentUser()]
 }
 
 func (s *Session) currentUser() string {
@@ -176,7 +54,7 @@ func (s *Session) currentUser() string {
 }
 
 // isSuperuser reports whether the current role is a superuser.
-func (s *Session) isSuperuser(cat *catalog) bool {
+func (s *Session) isSuperuser(cat *catalog.Catalog) bool {
 	r := s.currentRole(cat)
 	return r != nil && r.Super
 }
@@ -198,8 +76,8 @@ func roleSpecName(s *Session, rs *pg_query.RoleSpec) (string, error) {
 	return "", pgerror.New(pgerror.SyntaxError, "invalid role specification")
 }
 
-func lookupRole(cat *catalog, name string) (*roleDesc, error) {
-	r, ok := cat.roles[name]
+func lookupRole(cat *catalog.Catalog, name string) (*catalog.Role, error) {
+	r, ok := cat.Roles[name]
 	if !ok {
 		return nil, pgerror.New(pgerror.UndefinedObject, "role \"%s\" does not exist", name)
 	}
@@ -216,7 +94,7 @@ type roleChange struct {
 	members, admins            []string
 }
 
-func applyRoleOptions(ec *execCtx, r *roleDesc, opts []*pg_query.Node) (roleChange, error) {
+func applyRoleOptions(ec *execCtx, r *catalog.Role, opts []*pg_query.Node) (roleChange, error) {
 	var ch roleChange
 	seen := map[string]bool{}
 	for _, o := range opts {
@@ -327,9 +205,9 @@ func passwordVerifier(user, pw, encryption string) (string, error) {
 	if err != nil {
 		return "", pgerror.Wrap(err, pgerror.InvalidParameterValue, "invalid password")
 	}
-	cred := client.GetStoredCredentials(scram.KeyFactors{Salt: string(salt), Iters: scramIterations})
+	cred := client.GetStoredCredentials(scram.KeyFactors{Salt: string(salt), Iters: catalog.ScramIterations})
 	b64 := base64.StdEncoding.EncodeToString
-	return "SCRAM-SHA-256$" + strconv.Itoa(scramIterations) + ":" + b64(salt) + "$" + b64(cred.StoredKey) + ":" + b64(cred.ServerKey), nil
+	return "SCRAM-SHA-256$" + strconv.Itoa(catalog.ScramIterations) + ":" + b64(salt) + "$" + b64(cred.StoredKey) + ":" + b64(cred.ServerKey), nil
 }
 
 func isMD5Verifier(s string) bool {
@@ -381,18 +259,18 @@ func checkNewRoleName(name string) error {
 	return nil
 }
 
-func createRole(ec *execCtx, d *ddl, cs *pg_query.CreateRoleStmt) error {
-	me := ec.s.currentRole(d.cat)
+func createRole(ec *execCtx, d *catalog.Writer, cs *pg_query.CreateRoleStmt) error {
+	me := ec.s.currentRole(d.Cat)
 	if me == nil || !me.Super && !me.CreateRole {
 		return pgerror.New(pgerror.InsufficientPrivilege, "permission denied to create role")
 	}
 	if err := checkNewRoleName(cs.Role); err != nil {
 		return err
 	}
-	if _, ok := d.cat.roles[cs.Role]; ok || d.readKey(roleKey(cs.Role)) != nil {
+	if _, ok := d.Cat.Roles[cs.Role]; ok || d.ReadKey(catalog.RoleKey(cs.Role)) != nil {
 		return pgerror.New(pgerror.DuplicateObject, "role \"%s\" already exists", cs.Role)
 	}
-	r := &roleDesc{Name: cs.Role, ConnLimit: -1, Login: cs.StmtType == pg_query.RoleStmtType_ROLESTMT_USER}
+	r := &catalog.Role{Name: cs.Role, ConnLimit: -1, Login: cs.StmtType == pg_query.RoleStmtType_ROLESTMT_USER}
 	ch, err := applyRoleOptions(ec, r, cs.Options)
 	if err != nil {
 		return err
@@ -400,10 +278,10 @@ func createRole(ec *execCtx, d *ddl, cs *pg_query.CreateRoleStmt) error {
 	if !me.Super && (ch.super && r.Super || ch.replication && r.Replication || ch.bypass && r.BypassRLS) {
 		return pgerror.New(pgerror.InsufficientPrivilege, "must be superuser to create superusers")
 	}
-	if r.OID, err = d.newOID(); err != nil {
+	if r.OID, err = d.NewOID(); err != nil {
 		return err
 	}
-	if err := d.putRole(r, ""); err != nil {
+	if err := d.PutRole(r, ""); err != nil {
 		return err
 	}
 	for _, name := range ch.inRoles {
@@ -421,16 +299,16 @@ func createRole(ec *execCtx, d *ddl, cs *pg_query.CreateRoleStmt) error {
 	return nil
 }
 
-func alterRole(ec *execCtx, d *ddl, as *pg_query.AlterRoleStmt, w ResultWriter) error {
+func alterRole(ec *execCtx, d *catalog.Writer, as *pg_query.AlterRoleStmt, w ResultWriter) error {
 	name, err := roleSpecName(ec.s, as.Role)
 	if err != nil {
 		return err
 	}
-	old, err := lookupRole(d.cat, name)
+	old, err := lookupRole(d.Cat, name)
 	if err != nil {
 		return err
 	}
-	me := ec.s.currentRole(d.cat)
+	me := ec.s.currentRole(d.Cat)
 	if me == nil {
 		return pgerror.New(pgerror.InsufficientPrivilege, "permission denied")
 	}
@@ -454,12 +332,12 @@ func alterRole(ec *execCtx, d *ddl, as *pg_query.AlterRoleStmt, w ResultWriter) 
 	case ch.password && me.OID != old.OID:
 		return pgerror.New(pgerror.InsufficientPrivilege, "must have CREATEROLE privilege to change another user's password")
 	}
-	return d.putRole(&r, old.Name)
+	return d.PutRole(&r, old.Name)
 }
 
 // alterRoleSet is ALTER ROLE r SET name = value / RESET name / RESET ALL:
 // the settings a session of r starts with.
-func alterRoleSet(ec *execCtx, d *ddl, as *pg_query.AlterRoleSetStmt) error {
+func alterRoleSet(ec *execCtx, d *catalog.Writer, as *pg_query.AlterRoleSetStmt) error {
 	if as.Database != "" {
 		return pgerror.Unsupported("ALTER ROLE … IN DATABASE")
 	}
@@ -470,11 +348,11 @@ func alterRoleSet(ec *execCtx, d *ddl, as *pg_query.AlterRoleSetStmt) error {
 	if err != nil {
 		return err
 	}
-	old, err := lookupRole(d.cat, name)
+	old, err := lookupRole(d.Cat, name)
 	if err != nil {
 		return err
 	}
-	me := ec.s.currentRole(d.cat)
+	me := ec.s.currentRole(d.Cat)
 	if me == nil || !me.Super && (old.Super || !me.CreateRole && me.OID != old.OID) {
 		return pgerror.New(pgerror.InsufficientPrivilege, "permission denied")
 	}
@@ -506,15 +384,15 @@ func alterRoleSet(ec *execCtx, d *ddl, as *pg_query.AlterRoleSetStmt) error {
 		kept = append(kept, key+"="+val)
 	}
 	r.Config = kept
-	return d.putRole(&r, old.Name)
+	return d.PutRole(&r, old.Name)
 }
 
-func renameRole(ec *execCtx, d *ddl, rs *pg_query.RenameStmt) error {
-	old, err := lookupRole(d.cat, rs.Subname)
+func renameRole(ec *execCtx, d *catalog.Writer, rs *pg_query.RenameStmt) error {
+	old, err := lookupRole(d.Cat, rs.Subname)
 	if err != nil {
 		return err
 	}
-	me := ec.s.currentRole(d.cat)
+	me := ec.s.currentRole(d.Cat)
 	switch {
 	case me == nil || !me.Super && (old.Super || !me.CreateRole):
 		return pgerror.New(pgerror.InsufficientPrivilege, "permission denied to rename role")
@@ -523,7 +401,7 @@ func renameRole(ec *execCtx, d *ddl, rs *pg_query.RenameStmt) error {
 	case isBootstrapRole(old.OID):
 		return pgerror.New(pgerror.FeatureNotSupported, "role \"%s\" is required by logdb and cannot be renamed", old.Name)
 	}
-	if _, ok := d.cat.roles[rs.Newname]; ok || d.readKey(roleKey(rs.Newname)) != nil {
+	if _, ok := d.Cat.Roles[rs.Newname]; ok || d.ReadKey(catalog.RoleKey(rs.Newname)) != nil {
 		return pgerror.New(pgerror.DuplicateObject, "role \"%s\" already exists", rs.Newname)
 	}
 	if err := checkNewRoleName(rs.Newname); err != nil {
@@ -534,17 +412,17 @@ func renameRole(ec *execCtx, d *ddl, rs *pg_query.RenameStmt) error {
 	if strings.HasPrefix(r.Password, "md5") {
 		r.Password = "" // PostgreSQL: an md5 verifier is salted with the name
 	}
-	return d.putRole(&r, old.Name)
+	return d.PutRole(&r, old.Name)
 }
 
-func dropRoles(ec *execCtx, d *ddl, ds *pg_query.DropRoleStmt, w ResultWriter) error {
-	me := ec.s.currentRole(d.cat)
+func dropRoles(ec *execCtx, d *catalog.Writer, ds *pg_query.DropRoleStmt, w ResultWriter) error {
+	me := ec.s.currentRole(d.Cat)
 	for _, n := range ds.Roles {
 		name, err := roleSpecName(ec.s, n.GetRoleSpec())
 		if err != nil {
 			return err
 		}
-		r, ok := d.cat.roles[name]
+		r, ok := d.Cat.Roles[name]
 		if !ok {
 			if ds.MissingOk {
 				_ = w.Notice(notice(pgerror.SuccessfulCompletion, "role \""+name+"\" does not exist, skipping"))
@@ -562,23 +440,23 @@ func dropRoles(ec *execCtx, d *ddl, ds *pg_query.DropRoleStmt, w ResultWriter) e
 		case isBootstrapRole(r.OID):
 			return pgerror.New(pgerror.ObjectInUse, "role \"%s\" cannot be dropped because it is required by logdb", name)
 		}
-		if owned := d.cat.ownedBy(r.OID); len(owned) > 0 {
+		if owned := d.Cat.OwnedBy(r.OID); len(owned) > 0 {
 			return &pgerror.Error{Code: "2BP01", Message: "role \"" + name + "\" cannot be dropped because some objects depend on it",
 				Detail: strings.Join(owned, "\n")}
 		}
-		key := roleKey(name)
-		d.txn.Delete(kv.CatalogSpace, key, d.readKey(key))
-		delete(d.cat.roles, name)
-		delete(d.cat.roleOID, r.OID)
+		key := catalog.RoleKey(name)
+		d.Txn.Delete(kv.CatalogSpace, key, d.ReadKey(key))
+		delete(d.Cat.Roles, name)
+		delete(d.Cat.RoleOID, r.OID)
 		// Memberships in the dropped role go with it.
-		for _, o := range d.cat.sortedRoles() {
-			i := slices.IndexFunc(o.MemberOf, func(m roleMember) bool { return m.Role == r.OID })
+		for _, o := range d.Cat.SortedRoles() {
+			i := slices.IndexFunc(o.MemberOf, func(m catalog.RoleMember) bool { return m.Role == r.OID })
 			if i < 0 {
 				continue
 			}
 			c := *o
 			c.MemberOf = slices.Delete(slices.Clone(o.MemberOf), i, i+1)
-			if err := d.putRole(&c, o.Name); err != nil {
+			if err := d.PutRole(&c, o.Name); err != nil {
 				return err
 			}
 		}
@@ -586,73 +464,10 @@ func dropRoles(ec *execCtx, d *ddl, ds *pg_query.DropRoleStmt, w ResultWriter) e
 	return nil
 }
 
-// ownerOID is an object's owner: 0, in descriptors written before roles
-// existed, is the bootstrap superuser.
-func ownerOID(o uint32) uint32 {
-	if o == 0 {
-		return logdbRoleOID
-	}
-	return o
-}
-
-// ownedBy lists what role owns, as DROP ROLE's detail names it.
-func (c *catalog) ownedBy(role uint32) []string {
-	var out []string
-	granted := func(acl []aclEntry) bool {
-		return slices.ContainsFunc(acl, func(e aclEntry) bool { return e.Grantee == role })
-	}
-	for _, t := range c.sortedTables() {
-		if ownerOID(t.Owner) == role {
-			out = append(out, "owner of table "+t.Name)
-		} else if granted(t.ACL) {
-			out = append(out, "privileges for table "+t.Name)
-		}
-	}
-	for _, v := range c.views {
-		if ownerOID(v.Owner) != role && granted(v.ACL) {
-			out = append(out, "privileges for view "+v.Name)
-		}
-	}
-	for _, s := range c.seqs {
-		if ownerOID(s.Owner) != role && granted(s.ACL) {
-			out = append(out, "privileges for sequence "+s.Name)
-		}
-	}
-	if granted(c.schemaACL) {
-		out = append(out, "privileges for schema public")
-	}
-	for _, s := range c.seqs {
-		if ownerOID(s.Owner) == role {
-			out = append(out, "owner of sequence "+s.Name)
-		}
-	}
-	for _, v := range c.views {
-		if ownerOID(v.Owner) == role {
-			out = append(out, "owner of view "+v.Name)
-		}
-	}
-	for _, p := range c.pubs {
-		if ownerOID(p.Owner) == role {
-			out = append(out, "owner of publication "+p.Name)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
-func (c *catalog) sortedRoles() []*roleDesc {
-	out := make([]*roleDesc, 0, len(c.roles))
-	for _, r := range c.roles {
-		out = append(out, r)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].OID < out[j].OID })
-	return out
-}
-
 // grantRoles is GRANT role TO role [WITH ADMIN OPTION] / REVOKE [ADMIN
 // OPTION FOR] role FROM role.
-func grantRoles(ec *execCtx, d *ddl, gs *pg_query.GrantRoleStmt, w ResultWriter) error {
-	me := ec.s.currentRole(d.cat)
+func grantRoles(ec *execCtx, d *catalog.Writer, gs *pg_query.GrantRoleStmt, w ResultWriter) error {
+	me := ec.s.currentRole(d.Cat)
 	if me == nil {
 		return pgerror.New(pgerror.InsufficientPrivilege, "permission denied")
 	}
@@ -685,26 +500,26 @@ func grantRoles(ec *execCtx, d *ddl, gs *pg_query.GrantRoleStmt, w ResultWriter)
 	return nil
 }
 
-func grantMembership(ec *execCtx, d *ddl, me *roleDesc, roleName, memberName string, admin bool, w ResultWriter) error {
-	role, err := lookupRole(d.cat, roleName)
+func grantMembership(ec *execCtx, d *catalog.Writer, me *catalog.Role, roleName, memberName string, admin bool, w ResultWriter) error {
+	role, err := lookupRole(d.Cat, roleName)
 	if err != nil {
 		return err
 	}
-	member, err := lookupRole(d.cat, memberName)
+	member, err := lookupRole(d.Cat, memberName)
 	if err != nil {
 		return err
 	}
 	if role.Super && !me.Super {
 		return pgerror.New(pgerror.InsufficientPrivilege, "must be superuser to alter superusers")
 	}
-	if !d.cat.hasAdmin(me, role.OID) {
+	if !d.Cat.HasAdmin(me, role.OID) {
 		return pgerror.New(pgerror.InsufficientPrivilege, "must have admin option on role \"%s\"", role.Name)
 	}
-	if d.cat.memberOf(role.OID, member.OID, true) {
+	if d.Cat.MemberOf(role.OID, member.OID, true) {
 		return pgerror.New("0LP01", "role \"%s\" is a member of role \"%s\"", role.Name, member.Name)
 	}
 	m := slices.Clone(member.MemberOf)
-	i := slices.IndexFunc(m, func(x roleMember) bool { return x.Role == role.OID })
+	i := slices.IndexFunc(m, func(x catalog.RoleMember) bool { return x.Role == role.OID })
 	if i >= 0 {
 		if !admin || m[i].Admin {
 			if w != nil {
@@ -714,26 +529,26 @@ func grantMembership(ec *execCtx, d *ddl, me *roleDesc, roleName, memberName str
 		}
 		m[i].Admin = true
 	} else {
-		m = append(m, roleMember{Role: role.OID, Admin: admin, Grantor: me.OID})
+		m = append(m, catalog.RoleMember{Role: role.OID, Admin: admin, Grantor: me.OID})
 	}
 	c := *member
 	c.MemberOf = m
-	return d.putRole(&c, member.Name)
+	return d.PutRole(&c, member.Name)
 }
 
-func revokeMembership(d *ddl, me *roleDesc, roleName, memberName string, adminOnly bool, w ResultWriter) error {
-	role, err := lookupRole(d.cat, roleName)
+func revokeMembership(d *catalog.Writer, me *catalog.Role, roleName, memberName string, adminOnly bool, w ResultWriter) error {
+	role, err := lookupRole(d.Cat, roleName)
 	if err != nil {
 		return err
 	}
-	member, err := lookupRole(d.cat, memberName)
+	member, err := lookupRole(d.Cat, memberName)
 	if err != nil {
 		return err
 	}
-	if !d.cat.hasAdmin(me, role.OID) {
+	if !d.Cat.HasAdmin(me, role.OID) {
 		return pgerror.New(pgerror.InsufficientPrivilege, "must have admin option on role \"%s\"", role.Name)
 	}
-	i := slices.IndexFunc(member.MemberOf, func(x roleMember) bool { return x.Role == role.OID })
+	i := slices.IndexFunc(member.MemberOf, func(x catalog.RoleMember) bool { return x.Role == role.OID })
 	if i < 0 {
 		_ = w.Notice(&pgerror.Error{Code: pgerror.Warning, Severity: "WARNING",
 			Message: "role \"" + member.Name + "\" is not a member of role \"" + role.Name + "\""})
@@ -746,7 +561,7 @@ func revokeMembership(d *ddl, me *roleDesc, roleName, memberName string, adminOn
 	} else {
 		c.MemberOf = slices.Delete(c.MemberOf, i, i+1)
 	}
-	return d.putRole(&c, member.Name)
+	return d.PutRole(&c, member.Name)
 }
 
 // setRole is SET ROLE name / SET ROLE NONE / RESET ROLE.
@@ -756,12 +571,12 @@ func (s *Session) setRole(name string) error {
 		return nil
 	}
 	cat := s.currentCatalog()
-	r, ok := cat.roles[name]
+	r, ok := cat.Roles[name]
 	if !ok {
 		return pgerror.New(pgerror.InvalidParameterValue, "role \"%s\" does not exist", name)
 	}
-	su := cat.roles[s.user]
-	if su == nil || !su.Super && !cat.memberOf(su.OID, r.OID, true) {
+	su := cat.Roles[s.user]
+	if su == nil || !su.Super && !cat.MemberOf(su.OID, r.OID, true) {
 		return pgerror.New(pgerror.InsufficientPrivilege, "permission denied to set role \"%s\"", name)
 	}
 	if name == s.user {
@@ -772,7 +587,7 @@ func (s *Session) setRole(name string) error {
 }
 
 // currentCatalog is the transaction's catalog, or the engine's latest.
-func (s *Session) currentCatalog() *catalog {
+func (s *Session) currentCatalog() *catalog.Catalog {
 	if s.tx != nil && s.tx.cat != nil {
 		return s.tx.cat
 	}
@@ -780,17 +595,17 @@ func (s *Session) currentCatalog() *catalog {
 	cat := s.e.st.cat
 	s.e.mu.Unlock()
 	if cat == nil {
-		cat = newCatalogWithRoles()
+		cat = catalog.NewCatalogWithRoles()
 	}
 	return cat
 }
 
 // roleSchemas describes the roles for pg_authid, pg_roles and
 // pg_auth_members.
-func roleSchemas(cat *catalog) ([]pgcatalog.Role, []pgcatalog.RoleMember) {
+func roleSchemas(cat *catalog.Catalog) ([]pgcatalog.Role, []pgcatalog.RoleMember) {
 	var roles []pgcatalog.Role
 	var members []pgcatalog.RoleMember
-	for _, r := range cat.sortedRoles() {
+	for _, r := range cat.SortedRoles() {
 		pr := pgcatalog.Role{OID: r.OID, Name: r.Name, Super: r.Super, Inherit: !r.NoInherit, CreateRole: r.CreateRole,
 			CreateDB: r.CreateDB, Login: r.Login, Replication: r.Replication, BypassRLS: r.BypassRLS,
 			ConnLimit: r.ConnLimit, Password: r.Password, ValidUntil: r.ValidUntil, Config: r.Config}
@@ -803,7 +618,7 @@ func roleSchemas(cat *catalog) ([]pgcatalog.Role, []pgcatalog.RoleMember) {
 }
 
 // roleNow is the role named name in the latest applied catalog, nil if none.
-func (e *Engine) roleNow(name string) *roleDesc {
+func (e *Engine) roleNow(name string) *catalog.Role {
 	txn, err := e.cfg.Store.Begin()
 	if err != nil {
 		return nil
@@ -813,7 +628,7 @@ func (e *Engine) roleNow(name string) *roleDesc {
 	if err != nil {
 		return nil
 	}
-	return cat.roles[name]
+	return cat.Roles[name]
 }
 
 // RoleAuth is what authentication needs to know of a role.
@@ -850,14 +665,14 @@ func (e *Engine) LookupRole(ctx context.Context, name string) (RoleAuth, error) 
 	if err != nil {
 		return RoleAuth{}, err
 	}
-	r, ok := cat.roles[name]
+	r, ok := cat.Roles[name]
 	if !ok {
 		return RoleAuth{Name: name}, nil
 	}
 	ra := RoleAuth{Name: r.Name, Exists: true, Login: r.Login, Super: r.Super, Replication: r.Replication,
 		Password: r.Password, ValidUntil: r.ValidUntil, ConnLimit: r.ConnLimit}
-	for _, o := range cat.sortedRoles() {
-		if o.OID != r.OID && cat.memberOf(r.OID, o.OID, false) {
+	for _, o := range cat.SortedRoles() {
+		if o.OID != r.OID && cat.MemberOf(r.OID, o.OID, false) {
 			ra.MemberOf = append(ra.MemberOf, o.Name)
 		}
 	}

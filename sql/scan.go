@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"logdb/kv"
+	"logdb/sql/catalog"
 	"logdb/sql/pgerror"
 	"logdb/sql/types"
 )
@@ -31,7 +32,7 @@ const (
 // leading key columns, then an optional range on the next one.
 type accessPath struct {
 	kind           pathKind
-	index          *indexDesc // pathIndex
+	index          *catalog.Index // pathIndex
 	eq             []expr
 	lo, hi         expr
 	loIncl, hiIncl bool
@@ -41,7 +42,7 @@ type accessPath struct {
 // scanNode reads one table. preds are all its pushed-down predicates (they
 // are re-checked on every row, so the key range only has to cover them).
 type scanNode struct {
-	t       *tableDesc
+	t       *catalog.Table
 	cols    []resultCol
 	rowCols []types.RowColumn
 	preds   []expr
@@ -51,21 +52,13 @@ type scanNode struct {
 	chosen  bool
 }
 
-func newScanNode(t *tableDesc) *scanNode {
+func newScanNode(t *catalog.Table) *scanNode {
 	s := &scanNode{t: t}
 	for i, c := range t.Columns {
 		s.cols = append(s.cols, resultCol{name: c.Name, table: t.Name, t: c.Type, tableOID: t.OID, attNum: int16(i + 1)})
 	}
-	s.rowCols = t.rowColumns()
+	s.rowCols = t.RowColumns()
 	return s
-}
-
-func (t *tableDesc) rowColumns() []types.RowColumn {
-	rc := make([]types.RowColumn, len(t.Columns))
-	for i, c := range t.Columns {
-		rc[i] = types.RowColumn{ID: c.ID, T: c.Type}
-	}
-	return rc
 }
 
 func (s *scanNode) columns() []resultCol { return s.cols }
@@ -196,9 +189,9 @@ func (s *scanNode) choosePath() {
 		}
 		return n
 	}
-	if len(s.t.pkIdx) > 0 {
-		ap := matchKey(s.t.pkIdx, bounds)
-		if len(ap.eq) == len(s.t.pkIdx) {
+	if len(s.t.PKIdx) > 0 {
+		ap := matchKey(s.t.PKIdx, bounds)
+		if len(ap.eq) == len(s.t.PKIdx) {
 			ap.kind = pathPoint
 			s.path = ap
 			return
@@ -211,7 +204,7 @@ func (s *scanNode) choosePath() {
 	for _, ix := range s.t.Indexes {
 		cols := make([]int, len(ix.Columns))
 		for i, id := range ix.Columns {
-			cols[i] = s.t.colIndexByID(id)
+			cols[i] = s.t.ColIndexByID(id)
 		}
 		ap := matchKey(cols, bounds)
 		if len(ap.eq) == 0 && ap.lo == nil && ap.hi == nil {
@@ -233,10 +226,10 @@ func (s *scanNode) choosePath() {
 // pointList finds pk IN (constants) or pk = ANY(constant array) on a
 // single-column primary key.
 func (s *scanNode) pointList() expr {
-	if len(s.t.pkIdx) != 1 {
+	if len(s.t.PKIdx) != 1 {
 		return nil
 	}
-	pk := s.t.pkIdx[0]
+	pk := s.t.PKIdx[0]
 	isPK := func(e expr) bool {
 		c, ok := e.(*colExpr)
 		if !ok {
@@ -279,7 +272,7 @@ func (s *scanNode) pointList() expr {
 
 // pointKeys evaluates a pathPoints list into sorted, distinct keys.
 func (s *scanNode) pointKeys(ec *execCtx) ([][]byte, error) {
-	kt := s.cols[s.t.pkIdx[0]].t
+	kt := s.cols[s.t.PKIdx[0]].t
 	var vals []types.Datum
 	switch x := s.path.points.(type) {
 	case *inListExpr:
@@ -412,17 +405,17 @@ func (s *scanNode) keyRange(ec *execCtx, keyTypes []types.T) (start, end []byte,
 }
 
 func (s *scanNode) pkTypes() []types.T {
-	out := make([]types.T, len(s.t.pkIdx))
-	for i, c := range s.t.pkIdx {
+	out := make([]types.T, len(s.t.PKIdx))
+	for i, c := range s.t.PKIdx {
 		out[i] = s.t.Columns[c].Type
 	}
 	return out
 }
 
-func (s *scanNode) indexTypes(ix *indexDesc) []types.T {
+func (s *scanNode) indexTypes(ix *catalog.Index) []types.T {
 	out := make([]types.T, len(ix.Columns))
 	for i, id := range ix.Columns {
-		out[i] = s.t.Columns[s.t.colIndexByID(id)].Type
+		out[i] = s.t.Columns[s.t.ColIndexByID(id)].Type
 	}
 	return out
 }

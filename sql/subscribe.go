@@ -27,6 +27,7 @@ import (
 
 	"logdb/changefeed"
 	"logdb/kv"
+	"logdb/sql/catalog"
 	"logdb/sql/pgerror"
 	"logdb/sql/types"
 )
@@ -118,7 +119,7 @@ func (s *Session) releaseSnapshotForFeed(what string) error {
 		cmd := t.kv.Command(0)
 		busy = len(cmd.Writes) > 0 || len(cmd.Messages) > 0 || len(cmd.Drops) > 0
 		for _, r := range cmd.Reads {
-			if !isCatalogMeta(r.Space, r.Key) {
+			if !catalog.IsCatalogMeta(r.Space, r.Key) {
 				busy = true
 			}
 		}

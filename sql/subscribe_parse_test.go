@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"logdb/kv"
+	"logdb/sql/catalog"
 	"logdb/sql/pgerror"
 )
 
@@ -103,11 +104,11 @@ func TestParseSubscribeErrors(t *testing.T) {
 }
 
 func TestCheckChangeCount(t *testing.T) {
-	if err := checkChangeCount(&kv.Command{Writes: make([]kv.Write, 10)}, newCatalog()); err != nil {
+	if err := checkChangeCount(&kv.Command{Writes: make([]kv.Write, 10)}, catalog.NewCatalog()); err != nil {
 		t.Fatal(err)
 	}
-	cat := newCatalog()
-	cat.addTable(&tableDesc{OID: 16384, Name: "t", Space: 100})
+	cat := catalog.NewCatalog()
+	cat.AddTable(&catalog.Table{OID: 16384, Name: "t", Space: 100})
 	const limit = 1000 // checkChangeCount uses changefeed.MaxSeq-1
 	mk := func(rows, other, msgs int) *kv.Command {
 		cmd := &kv.Command{Writes: make([]kv.Write, 0, rows+other), Messages: make([]kv.Message, msgs)}

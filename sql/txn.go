@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"logdb/kv"
+	"logdb/sql/catalog"
 	"logdb/sql/pgerror"
 )
 
@@ -63,7 +64,7 @@ func nextMode(m txnMode, ev txnEvent) txnMode {
 type savepoint struct {
 	name     string
 	sp       int
-	cat      *catalog
+	cat      *catalog.Catalog
 	ddl      bool
 	readOnly bool   // the transaction's mode when the savepoint was made
 	cursors  uint64 // Session.cursorSeq when the savepoint was made
@@ -72,8 +73,8 @@ type savepoint struct {
 // txnState is an open transaction.
 type txnState struct {
 	kv         *kv.Txn // nil until a statement needs data
-	cat        *catalog
-	ddl        *ddl // non-nil once the transaction changed the catalog
+	cat        *catalog.Catalog
+	ddl        *catalog.Writer // non-nil once the transaction changed the catalog
 	readOnly   bool
 	start      time.Time
 	savepoints []savepoint
@@ -148,16 +149,16 @@ func (s *Session) ensureKV(ctx context.Context) (*txnState, error) {
 }
 
 // ddlFor returns the transaction's pending catalog change, starting one.
-func (t *txnState) ddlFor(ec *execCtx) *ddl {
+func (t *txnState) ddlFor(ec *execCtx) *catalog.Writer {
 	if t.ddl == nil {
-		t.cat = t.cat.copy()
-		t.ddl = &ddl{txn: t.kv, cat: t.cat}
-		t.ddl.bumpVersion()
+		t.cat = t.cat.Copy()
+		t.ddl = &catalog.Writer{Txn: t.kv, Cat: t.cat}
+		t.ddl.BumpVersion()
 	}
-	t.ddl.propose, t.ddl.ctx = ec.s.e.proposeInTxn, ec.ctx
-	t.ddl.owner = 0
+	t.ddl.Propose, t.ddl.Ctx = ec.s.e.proposeInTxn, ec.ctx
+	t.ddl.Owner = 0
 	if r := ec.s.currentRole(t.cat); r != nil {
-		t.ddl.owner = r.OID
+		t.ddl.Owner = r.OID
 	}
 	return t.ddl
 }
@@ -179,7 +180,7 @@ func (t *txnState) recordDeps(deps []uint32) error {
 
 func (t *txnState) readDeps() error {
 	for _, oid := range t.deps {
-		if _, _, err := t.kv.Get(kv.CatalogSpace, oidKey('t', oid)); err != nil {
+		if _, _, err := t.kv.Get(kv.CatalogSpace, catalog.OIDKey('t', oid)); err != nil {
 			return err
 		}
 	}
@@ -274,7 +275,7 @@ func (s *Session) finishTxn(ctx context.Context, commit bool) (err error) {
 	}
 	cmd := t.kv.Command(time.Now().UnixMicro())
 	t.kv.Release()
-	narrowCatalogDeps(cmd)
+	catalog.NarrowCatalogDeps(cmd)
 	if err := checkChangeCount(cmd, t.cat); err != nil {
 		return err
 	}
@@ -327,7 +328,7 @@ func (s *Session) savepoint(ctx context.Context, name string) error {
 	}
 	cat := t.cat
 	if t.ddl != nil {
-		cat = cat.copy()
+		cat = cat.Copy()
 	}
 	t.savepoints = append(t.savepoints, savepoint{name: name, sp: t.kv.Savepoint(), cat: cat, ddl: t.ddl != nil, readOnly: t.readOnly, cursors: s.cursorSeq})
 	return nil
@@ -356,8 +357,8 @@ func (s *Session) rollbackTo(name string) error {
 	t.readOnly = sp.readOnly
 	s.closeCursorsSince(sp.cursors)
 	if sp.ddl {
-		t.cat = sp.cat.copy()
-		t.ddl.cat = t.cat
+		t.cat = sp.cat.Copy()
+		t.ddl.Cat = t.cat
 	} else {
 		t.cat = sp.cat
 		t.ddl = nil

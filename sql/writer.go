@@ -7,6 +7,7 @@ import (
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
+	"logdb/sql/catalog"
 	"logdb/sql/pgcatalog"
 	"logdb/sql/pgerror"
 	"logdb/sql/types"
@@ -16,7 +17,7 @@ import (
 // NULL, CHECK and unique constraints. Uniqueness is a Get of the key in the
 // transaction: OCC validates at apply that no one else wrote it meanwhile.
 type tableWriter struct {
-	t        *tableDesc
+	t        *catalog.Table
 	rowCols  []types.RowColumn
 	defaults []expr
 	checks   []checkExpr
@@ -70,7 +71,7 @@ func deparseExpr(n *pg_query.Node) (string, error) {
 	return strings.TrimPrefix(s, "SELECT "), nil
 }
 
-func (p *planner) defaultExpr(t *tableDesc, i int) (expr, error) {
+func (p *planner) defaultExpr(t *catalog.Table, i int) (expr, error) {
 	c := t.Columns[i]
 	if c.Default == "" {
 		return &constExpr{v: nil, t: c.Type}, nil
@@ -86,8 +87,8 @@ func (p *planner) defaultExpr(t *tableDesc, i int) (expr, error) {
 	return p.coerce(e, c.Type, types.CastAssignment)
 }
 
-func (p *planner) newTableWriter(t *tableDesc) (*tableWriter, error) {
-	w := &tableWriter{t: t, rowCols: t.rowColumns(), defaults: make([]expr, len(t.Columns))}
+func (p *planner) newTableWriter(t *catalog.Table) (*tableWriter, error) {
+	w := &tableWriter{t: t, rowCols: t.RowColumns(), defaults: make([]expr, len(t.Columns))}
 	for i, c := range t.Columns {
 		if c.Default == "" {
 			continue
@@ -123,7 +124,7 @@ func (w *tableWriter) defaultValue(ec *execCtx, c int) (types.Datum, error) {
 // validate checks NOT NULL and CHECK constraints of a new row version.
 func (w *tableWriter) validate(ec *execCtx, row []types.Datum) error {
 	for i, c := range w.t.Columns {
-		if row[i] == nil && (c.NotNull || w.t.isPK(c.ID)) {
+		if row[i] == nil && (c.NotNull || w.t.IsPK(c.ID)) {
 			return &pgerror.Error{Code: pgerror.NotNullViolation, Table: w.t.Name, Column: c.Name,
 				Message: "null value in column \"" + c.Name + "\" of relation \"" + w.t.Name + "\" violates not-null constraint",
 				Detail:  "Failing row contains " + w.rowText(ec, row) + "."}
@@ -156,11 +157,11 @@ func (w *tableWriter) rowText(ec *execCtx, row []types.Datum) string {
 }
 
 func (w *tableWriter) pkKey(ec *execCtx, row []types.Datum) []byte {
-	if len(w.t.pkIdx) == 0 {
+	if len(w.t.PKIdx) == 0 {
 		return types.AppendKey(nil, int8T, ec.s.e.newRowID())
 	}
 	var k []byte
-	for _, i := range w.t.pkIdx {
+	for _, i := range w.t.PKIdx {
 		k = types.AppendKey(k, w.t.Columns[i].Type, row[i])
 	}
 	return k
@@ -168,11 +169,11 @@ func (w *tableWriter) pkKey(ec *execCtx, row []types.Datum) []byte {
 
 // indexKey returns an index entry's key and whether it is checked for
 // uniqueness (unique index, no NULL in its columns).
-func (w *tableWriter) indexKey(ix *indexDesc, row []types.Datum, pk []byte) ([]byte, bool) {
+func (w *tableWriter) indexKey(ix *catalog.Index, row []types.Datum, pk []byte) ([]byte, bool) {
 	var k []byte
 	hasNull := false
 	for _, id := range ix.Columns {
-		i := w.t.colIndexByID(id)
+		i := w.t.ColIndexByID(id)
 		if row[i] == nil {
 			hasNull = true
 		}
@@ -187,7 +188,7 @@ func (w *tableWriter) indexKey(ix *indexDesc, row []types.Datum, pk []byte) ([]b
 func (w *tableWriter) uniqueErr(ec *execCtx, name string, ids []uint32, row []types.Datum) error {
 	var cols, vals []string
 	for _, id := range ids {
-		i := w.t.colIndexByID(id)
+		i := w.t.ColIndexByID(id)
 		cols = append(cols, w.t.Columns[i].Name)
 		if row[i] == nil {
 			vals = append(vals, "null")
@@ -252,7 +253,7 @@ func (w *tableWriter) insert(ec *execCtx, row []types.Datum, oc *onConflictPlan)
 		}
 		return nr, true, nil
 	}
-	if len(t.pkIdx) > 0 {
+	if len(t.PKIdx) > 0 {
 		_, exists, err := txn.Get(t.Space, key)
 		if err != nil {
 			return nil, false, err
@@ -308,7 +309,7 @@ func (w *tableWriter) update(ec *execCtx, ref rowRef, old, newRow []types.Datum)
 	txn := ec.tx.kv
 	t := w.t
 	newKey := ref.key
-	if len(t.pkIdx) > 0 {
+	if len(t.PKIdx) > 0 {
 		newKey = w.pkKey(ec, newRow)
 	}
 	moved := !bytes.Equal(newKey, ref.key)
@@ -320,7 +321,7 @@ func (w *tableWriter) update(ec *execCtx, ref rowRef, old, newRow []types.Datum)
 		}
 	}
 	type change struct {
-		ix       *indexDesc
+		ix       *catalog.Index
 		oldK     []byte
 		newK     []byte
 		changed  bool
@@ -394,11 +395,11 @@ func TxnTooLarge(size, limit int64) error {
 
 // pkKeyOf returns the primary key of row (or old for tables without one).
 func (w *tableWriter) pkKeyOf(row []types.Datum, old []byte) []byte {
-	if len(w.t.pkIdx) == 0 {
+	if len(w.t.PKIdx) == 0 {
 		return old
 	}
 	var k []byte
-	for _, i := range w.t.pkIdx {
+	for _, i := range w.t.PKIdx {
 		k = types.AppendKey(k, w.t.Columns[i].Type, row[i])
 	}
 	return k

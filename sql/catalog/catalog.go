@@ -1,0 +1,251 @@
+package catalog
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"sort"
+	"strings"
+
+	"logdb/kv"
+	"logdb/sql/pgerror"
+)
+
+// CatVersionKey holds the catalog version; the counters hand out OIDs and
+// space ids.
+var (
+	CatVersionKey   = []byte("v")
+	oidCounterKey   = []byte("\xffoid")
+	spaceCounterKey = []byte("\xffspace")
+)
+
+const firstUserOID = 16384
+
+// Catalog is an immutable snapshot of all descriptors at one version; a
+// transaction that runs DDL works on its own Copy, through a Writer.
+type Catalog struct {
+	Version uint64
+	Tables  map[string]*Table
+	ByOID   map[uint32]*Table
+	Seqs    map[string]*Sequence
+	SeqOID  map[uint32]*Sequence
+	Indexes map[string]*Table // index name → table
+	Views   map[string]*View
+	ViewOID map[uint32]*View
+	Pubs    map[string]*Publication // publications (ddl_publication.go)
+	Roles   map[string]*Role        // roles (roles.go)
+	RoleOID map[uint32]*Role
+	// SchemaACL is schema public's ACL, "n/public"; nil: the default
+	// (privileges.go).
+	SchemaACL []ACLItem
+}
+
+func NewCatalog() *Catalog {
+	return &Catalog{
+		Tables: map[string]*Table{}, ByOID: map[uint32]*Table{},
+		Seqs: map[string]*Sequence{}, SeqOID: map[uint32]*Sequence{},
+		Indexes: map[string]*Table{},
+		Views:   map[string]*View{}, ViewOID: map[uint32]*View{},
+		Pubs:  map[string]*Publication{},
+		Roles: map[string]*Role{}, RoleOID: map[uint32]*Role{},
+	}
+}
+
+// NewCatalogWithRoles is an empty catalog holding the bootstrap roles.
+func NewCatalogWithRoles() *Catalog {
+	c := NewCatalog()
+	for _, r := range bootstrapRoles() {
+		c.addRole(r)
+	}
+	return c
+}
+
+func (c *Catalog) AddTable(t *Table) {
+	t.Init()
+	c.Tables[t.Name] = t
+	c.ByOID[t.OID] = t
+	for _, ix := range t.Indexes {
+		c.Indexes[ix.Name] = t
+	}
+	if t.PKName != "" {
+		c.Indexes[t.PKName] = t
+	}
+}
+
+func (c *Catalog) removeTable(t *Table) {
+	delete(c.Tables, t.Name)
+	delete(c.ByOID, t.OID)
+	for _, ix := range t.Indexes {
+		delete(c.Indexes, ix.Name)
+	}
+	if t.PKName != "" {
+		delete(c.Indexes, t.PKName)
+	}
+}
+
+func (c *Catalog) addSeq(s *Sequence) {
+	c.Seqs[s.Name] = s
+	c.SeqOID[s.OID] = s
+}
+
+// Copy returns a shallow copy whose maps may be changed; descriptors are
+// replaced (never mutated in place) when they change.
+func (c *Catalog) Copy() *Catalog {
+	n := NewCatalog()
+	n.Version = c.Version
+	for k, v := range c.Tables {
+		n.Tables[k] = v
+	}
+	for k, v := range c.ByOID {
+		n.ByOID[k] = v
+	}
+	for k, v := range c.Seqs {
+		n.Seqs[k] = v
+	}
+	for k, v := range c.SeqOID {
+		n.SeqOID[k] = v
+	}
+	for k, v := range c.Indexes {
+		n.Indexes[k] = v
+	}
+	for k, v := range c.Views {
+		n.Views[k] = v
+	}
+	for k, v := range c.ViewOID {
+		n.ViewOID[k] = v
+	}
+	for k, v := range c.Pubs {
+		n.Pubs[k] = v
+	}
+	for k, v := range c.Roles {
+		n.Roles[k] = v
+	}
+	for k, v := range c.RoleOID {
+		n.RoleOID[k] = v
+	}
+	n.SchemaACL = c.SchemaACL
+	return n
+}
+
+// RelationExists reports whether name is taken by a table, index or sequence
+// (they share pg_class's namespace).
+func (c *Catalog) RelationExists(name string) bool {
+	if _, ok := c.Tables[name]; ok {
+		return true
+	}
+	if _, ok := c.Indexes[name]; ok {
+		return true
+	}
+	if _, ok := c.Views[name]; ok {
+		return true
+	}
+	_, ok := c.Seqs[name]
+	return ok
+}
+
+func (c *Catalog) SortedTables() []*Table {
+	out := make([]*Table, 0, len(c.Tables))
+	for _, t := range c.Tables {
+		out = append(out, t)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].OID < out[j].OID })
+	return out
+}
+
+func v2(it *kv.Iterator) []byte { return it.Value() }
+
+func OIDKey(prefix byte, oid uint32) []byte {
+	k := make([]byte, 6)
+	k[0] = prefix
+	k[1] = '/'
+	binary.BigEndian.PutUint32(k[2:], oid)
+	return k
+}
+
+func U64(b []byte) uint64 {
+	if len(b) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(b)
+}
+
+func u64b(v uint64) []byte {
+	b := make([]byte, 8)
+	binary.BigEndian.PutUint64(b, v)
+	return b
+}
+
+// LoadCatalog reads every descriptor in the transaction's snapshot.
+func LoadCatalog(txn *kv.Txn, version uint64) (*Catalog, error) {
+	c := NewCatalogWithRoles()
+	c.Version = version
+	it := txn.Scan(kv.CatalogSpace, []byte("a/"), []byte("w0"), false)
+	defer it.Close()
+	for it.Next() {
+		k, v := it.Key(), it.Value()
+		switch {
+		case strings.HasPrefix(string(k), "t/"):
+			var t Table
+			if err := json.Unmarshal(v, &t); err != nil {
+				return nil, pgerror.Wrap(err, pgerror.DataCorrupted, "catalog: table descriptor")
+			}
+			c.AddTable(&t)
+		case strings.HasPrefix(string(k), "w/"):
+			var v View
+			if err := json.Unmarshal(v2(it), &v); err != nil {
+				return nil, pgerror.Wrap(err, pgerror.DataCorrupted, "catalog: view descriptor")
+			}
+			c.addView(&v)
+		case strings.HasPrefix(string(k), "p/"):
+			var p Publication
+			if err := json.Unmarshal(v, &p); err != nil {
+				return nil, pgerror.Wrap(err, pgerror.DataCorrupted, "catalog: publication descriptor")
+			}
+			c.Pubs[p.Name] = &p
+		case string(k) == PublicSchemaKey:
+			if err := json.Unmarshal(v, &c.SchemaACL); err != nil {
+				return nil, pgerror.Wrap(err, pgerror.DataCorrupted, "catalog: schema ACL")
+			}
+		case strings.HasPrefix(string(k), "a/"):
+			var r Role
+			if err := json.Unmarshal(v, &r); err != nil {
+				return nil, pgerror.Wrap(err, pgerror.DataCorrupted, "catalog: role descriptor")
+			}
+			c.addRole(&r)
+		case strings.HasPrefix(string(k), "s/"):
+			var s Sequence
+			if err := json.Unmarshal(v, &s); err != nil {
+				return nil, pgerror.Wrap(err, pgerror.DataCorrupted, "catalog: sequence descriptor")
+			}
+			c.addSeq(&s)
+		}
+	}
+	if err := it.Err(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// IsCatalogMeta reports whether a read or range only served to find the
+// catalog (dropped from the command; see the top of this file).
+func IsCatalogMeta(space kv.Space, key []byte) bool {
+	return space == kv.CatalogSpace && string(key) == string(CatVersionKey)
+}
+
+// NarrowCatalogDeps drops the catalog-version read and catalog scans from
+// a command's read set.
+func NarrowCatalogDeps(cmd *kv.Command) {
+	reads := cmd.Reads[:0]
+	for _, r := range cmd.Reads {
+		if !IsCatalogMeta(r.Space, r.Key) {
+			reads = append(reads, r)
+		}
+	}
+	cmd.Reads = reads
+	ranges := cmd.Ranges[:0]
+	for _, r := range cmd.Ranges {
+		if r.Space != kv.CatalogSpace {
+			ranges = append(ranges, r)
+		}
+	}
+	cmd.Ranges = ranges
+}

@@ -1,0 +1,55 @@
+// Package catalog holds logdb's schema: the descriptors of tables,
+// columns, indexes, constraints, sequences, views, publications and roles,
+// their privileges (ACLs), how they are stored in kv.CatalogSpace, and the
+// immutable Catalog snapshot a transaction plans against.
+//
+// # Storage
+//
+// Descriptors are JSON values in kv.CatalogSpace:
+//
+//	"v"            catalog version: a random nonce rewritten by every DDL
+//	"t/<oid>"      table descriptor (Table)
+//	"s/<oid>"      sequence descriptor (Sequence)
+//	"w/<oid>"      view descriptor (View)
+//	"p/<name>"     publication descriptor (Publication)
+//	"a/<name>"     role descriptor (Role)
+//	"n/public"     schema public's ACL
+//	"r/<name>"     relation name → oid (tables, indexes, views and
+//	               sequences share one namespace, as in pg_class)
+//
+// OIDs and space ids come from counters in kv.SequenceSpace advanced by
+// Increment proposals, which never conflict. A column's ID is stable for
+// its life and rows are encoded by column ID (Table.RowColumns), so ADD and
+// DROP COLUMN rewrite no rows.
+//
+// # Versions and conflicts
+//
+// LoadCatalog reads every descriptor in one kv snapshot into a Catalog,
+// which is immutable once built and shared by every session that sees the
+// same version (package sql caches it per version). Every transaction
+// reads "v" to find that cached catalog, but the read is dropped from its
+// command before proposing (NarrowCatalogDeps): a transaction depends only
+// on the descriptors of the tables it used, which package sql reads
+// explicitly at commit. So DDL on one table conflicts with transactions
+// that used that table, and two DDL statements conflict only when they
+// touch the same descriptor or relation name.
+//
+// DDL works on a Copy of the catalog through a Writer, which replaces
+// descriptors (never mutating a published one), writes them and their
+// relation-name keys through the transaction's kv.Txn, and bumps the
+// version once per transaction.
+//
+// # Privileges
+//
+// An object's ACL is a list of ACLItem in PostgreSQL's letters (arwdDxt for
+// tables); nil means the default, all privileges for the owner only
+// (EffectiveACL). Catalog.HasPriv answers whether a role holds a privilege
+// directly, through membership (MemberOf) or through PUBLIC. The checks
+// themselves, and GRANT/REVOKE, are package sql's.
+//
+// # Imports
+//
+// catalog imports kv, sql/types, sql/pgcatalog (the fixed OIDs of the
+// built-in roles) and sql/pgerror, and nothing of the engine: planner,
+// executor and sessions depend on it, never the reverse.
+package catalog

@@ -1,0 +1,89 @@
+package catalog
+
+import (
+	"encoding/json"
+	"slices"
+
+	"logdb/kv"
+	"logdb/sql/types"
+)
+
+// View is a view: its query is stored as SQL text and planned as a
+// sub-query wherever the view is used.
+type View struct {
+	OID     uint32    `json:"oid"`
+	Name    string    `json:"name"`
+	Query   string    `json:"query"`
+	Columns []string  `json:"columns"`
+	Types   []types.T `json:"types"`
+	Owner   uint32    `json:"owner,omitempty"` // role OID (Table.Owner)
+	ACL     []ACLItem `json:"acl,omitempty"`
+}
+
+func (d *Writer) PutView(v *View) error {
+	var oldNames []string
+	if old, ok := d.Cat.ViewOID[v.OID]; ok {
+		delete(d.Cat.Views, old.Name)
+		oldNames = []string{old.Name}
+	}
+	d.Cat.addView(v)
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	key := OIDKey('w', v.OID)
+	d.Txn.Put(kv.CatalogSpace, key, b, d.ReadKey(key))
+	d.setNames(oldNames, []string{v.Name}, v.OID)
+	return nil
+}
+
+func (d *Writer) DeleteView(v *View) {
+	delete(d.Cat.Views, v.Name)
+	delete(d.Cat.ViewOID, v.OID)
+	key := OIDKey('w', v.OID)
+	d.Txn.Delete(kv.CatalogSpace, key, d.ReadKey(key))
+	d.setNames([]string{v.Name}, nil, v.OID)
+}
+
+func (c *Catalog) addView(v *View) {
+	c.Views[v.Name] = v
+	c.ViewOID[v.OID] = v
+}
+
+type Publication struct {
+	OID       uint32   `json:"oid"`
+	Name      string   `json:"name"`
+	AllTables bool     `json:"all_tables,omitempty"`
+	Tables    []uint32 `json:"tables,omitempty"`  // table OIDs (FOR TABLE)
+	Schemas   []string `json:"schemas,omitempty"` // FOR TABLES IN SCHEMA
+	Insert    bool     `json:"insert"`
+	Update    bool     `json:"update"`
+	Delete    bool     `json:"delete"`
+	Truncate  bool     `json:"truncate"`
+	Owner     uint32   `json:"owner,omitempty"` // role OID (Table.Owner)
+}
+
+func PubKey(name string) []byte { return append([]byte("p/"), name...) }
+
+func (d *Writer) PutPub(p *Publication) error {
+	b, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	d.Cat.Pubs[p.Name] = p
+	key := PubKey(p.Name)
+	d.Txn.Put(kv.CatalogSpace, key, b, d.ReadKey(key))
+	return nil
+}
+
+func (d *Writer) DeletePub(p *Publication) {
+	delete(d.Cat.Pubs, p.Name)
+	key := PubKey(p.Name)
+	d.Txn.Delete(kv.CatalogSpace, key, d.ReadKey(key))
+}
+
+// Publishes reports whether p Publishes table t (FOR ALL TABLES, FOR
+// TABLE, FOR TABLES IN SCHEMA).
+func (p *Publication) Publishes(t *Table) bool {
+	return p.AllTables || slices.Contains(p.Tables, t.OID) || slices.Contains(p.Schemas, "public")
+}

@@ -1,0 +1,173 @@
+package catalog
+
+import (
+	"encoding/json"
+
+	"logdb/kv"
+	"logdb/sql/types"
+)
+
+// Column is one column. ID is stable for the column's life: rows are
+// encoded by column ID, so ADD/DROP COLUMN rewrite nothing.
+type Column struct {
+	ID      uint32  `json:"id"`
+	Name    string  `json:"name"`
+	Type    types.T `json:"type"`
+	NotNull bool    `json:"not_null,omitempty"`
+	Default string  `json:"default,omitempty"` // SQL text of the default expression
+	// Missing is the SQL text of the value rows written before ADD COLUMN
+	// ... DEFAULT read for this column (PG's attmissingval).
+	Missing string `json:"missing,omitempty"`
+}
+
+type Index struct {
+	OID        uint32   `json:"oid"`
+	Name       string   `json:"name"`
+	Space      kv.Space `json:"space"`
+	Columns    []uint32 `json:"columns"` // column IDs
+	Unique     bool     `json:"unique,omitempty"`
+	Constraint bool     `json:"constraint,omitempty"` // created by a UNIQUE constraint
+	ConOID     uint32   `json:"con_oid,omitempty"`
+}
+
+type Check struct {
+	OID  uint32 `json:"oid"`
+	Name string `json:"name"`
+	Expr string `json:"expr"` // SQL text
+}
+
+type Table struct {
+	OID     uint32    `json:"oid"`
+	Name    string    `json:"name"`
+	Space   kv.Space  `json:"space"`
+	Columns []*Column `json:"columns"`
+	NextCol uint32    `json:"next_col"`
+	PK      []uint32  `json:"pk,omitempty"` // column IDs; empty: hidden row id
+	PKName  string    `json:"pk_name,omitempty"`
+	PKOID   uint32    `json:"pk_oid,omitempty"` // index OID of the primary key
+	PKCon   uint32    `json:"pk_con,omitempty"`
+	Indexes []*Index  `json:"indexes,omitempty"`
+	Checks  []*Check  `json:"checks,omitempty"`
+	// ReplIdent is pg_class.relreplident: "" (default: the primary
+	// key), "f" (full), "n" (nothing) or "i" (ReplIndex, a unique index).
+	ReplIdent string `json:"repl_ident,omitempty"`
+	ReplIndex uint32 `json:"repl_index,omitempty"`
+	// Owner is the owning role's OID; 0 (descriptors written before roles
+	// existed) is the bootstrap superuser.
+	Owner uint32    `json:"owner,omitempty"`
+	ACL   []ACLItem `json:"acl,omitempty"` // nil: the owner's privileges only (privileges.go)
+
+	// derived, not stored
+	colByName map[string]int
+	PKIdx     []int `json:"-"` // positions of PK columns in Columns
+}
+
+type Sequence struct {
+	OID       uint32    `json:"oid"`
+	Name      string    `json:"name"`
+	Type      types.T   `json:"type"`
+	Start     int64     `json:"start"`
+	Increment int64     `json:"inc"`
+	Min       int64     `json:"min"`
+	Max       int64     `json:"max"`
+	Cache     int64     `json:"cache"`
+	Cycle     bool      `json:"cycle,omitempty"`
+	OwnerTab  uint32    `json:"owner_tab,omitempty"`
+	OwnerCol  uint32    `json:"owner_col,omitempty"` // column ID
+	Owner     uint32    `json:"owner,omitempty"`     // role OID (Table.Owner)
+	ACL       []ACLItem `json:"acl,omitempty"`
+}
+
+func (t *Table) Init() {
+	t.colByName = make(map[string]int, len(t.Columns))
+	for i, c := range t.Columns {
+		t.colByName[c.Name] = i
+	}
+	t.PKIdx = t.PKIdx[:0]
+	for _, id := range t.PK {
+		t.PKIdx = append(t.PKIdx, t.ColIndexByID(id))
+	}
+}
+
+func (t *Table) ColIndexByID(id uint32) int {
+	for i, c := range t.Columns {
+		if c.ID == id {
+			return i
+		}
+	}
+	return -1
+}
+
+func (t *Table) Column(name string) (int, *Column) {
+	if i, ok := t.colByName[name]; ok {
+		return i, t.Columns[i]
+	}
+	return -1, nil
+}
+
+func (t *Table) Clone() *Table {
+	b, _ := json.Marshal(t)
+	var c Table
+	_ = json.Unmarshal(b, &c)
+	c.Init()
+	return &c
+}
+
+func (t *Table) HasConstraint(name string) bool {
+	if t.PKName == name && len(t.PK) > 0 {
+		return true
+	}
+	for _, ix := range t.Indexes {
+		if ix.Name == name && ix.Unique {
+			return true
+		}
+	}
+	return false
+}
+
+func (t *Table) IsPK(id uint32) bool {
+	for _, p := range t.PK {
+		if p == id {
+			return true
+		}
+	}
+	return false
+}
+
+// ReplicaIdentity returns t's identity ('d', 'f', 'n' or 'i') and the
+// positions of its columns (the primary key's for 'd', none without one).
+func (t *Table) ReplicaIdentity() (byte, []int) {
+	switch t.ReplIdent {
+	case "f":
+		all := make([]int, len(t.Columns))
+		for i := range all {
+			all[i] = i
+		}
+		return 'f', all
+	case "n":
+		return 'n', nil
+	case "i":
+		if t.ReplIndex == t.PKOID {
+			return 'i', t.PKIdx
+		}
+		for _, ix := range t.Indexes {
+			if ix.OID == t.ReplIndex {
+				cols := make([]int, len(ix.Columns))
+				for i, id := range ix.Columns {
+					cols[i] = t.ColIndexByID(id)
+				}
+				return 'i', cols
+			}
+		}
+		return 'n', nil // the index was dropped: PostgreSQL falls back to nothing
+	}
+	return 'd', t.PKIdx
+}
+
+func (t *Table) RowColumns() []types.RowColumn {
+	rc := make([]types.RowColumn, len(t.Columns))
+	for i, c := range t.Columns {
+		rc[i] = types.RowColumn{ID: c.ID, T: c.Type}
+	}
+	return rc
+}
