@@ -21,9 +21,7 @@ func (s *Session) catalogSchema(t *txnState) *pgcatalog.Schema {
 		cat = t.cat
 	}
 	if cat == nil {
-		s.e.mu.Lock()
-		cat = s.e.st.cat
-		s.e.mu.Unlock()
+		cat = s.e.st.catalogs.Latest()
 	}
 	if cat == nil {
 		cat = catalog.NewCatalogWithRoles()

@@ -41,9 +41,9 @@
 //
 // # Storage mapping
 //
-// The catalog lives in kv.CatalogSpace as JSON descriptors (catalog.go),
+// The catalog lives in kv.CatalogSpace as JSON descriptors (sql/catalog),
 // with a version key every transaction reads: the Engine caches the catalog
-// per version. That read is dropped from the commit's read set; instead a
+// per version (catalog.Cache). That read is dropped from the commit's read set; instead a
 // writing transaction reads, at commit, the descriptors of the tables it
 // used, and DDL reads what it rewrites plus a relation-name key. So DDL
 // conflicts (40001) with transactions that used the same table and with DDL
@@ -180,8 +180,8 @@
 //
 // # Concurrency
 //
-// Engine is safe for concurrent use: Engine.mu guards the cached catalog,
-// the sequence blocks and the row-id clock; the parse cache and the LISTEN
+// Engine is safe for concurrent use: the catalog cache (catalog.Cache) has
+// its own mutex; Engine.mu guards the sequence blocks and the row-id clock; the parse cache and the LISTEN
 // registry have their own mutexes (never held while calling out). Catalog snapshots and parse trees are immutable once published
 // and shared between sessions. A Session, its plans and its portals belong
 // to one goroutine.

@@ -19,27 +19,15 @@ const seqBlockSize = 32
 // engineState is the mutable part of an Engine. Guarded by Engine.mu unless
 // noted.
 type engineState struct {
-	cat     *catalog.Catalog     // cached catalog, replaced when the version changes
-	seqs    map[uint32]*seqBlock // per-sequence value blocks
-	lastRow uint64               // high part of the last hidden row id
+	catalogs *catalog.Cache       // catalogs by version; its own mutex
+	seqs     map[uint32]*seqBlock // per-sequence value blocks
+	lastRow  uint64               // high part of the last hidden row id
 	// exported snapshots by name (CREATE_REPLICATION_SLOT … EXPORT_SNAPSHOT,
 	// SET TRANSACTION SNAPSHOT; replication.go)
 	exported map[string]*kv.SharedSnapshot
 	// walsenders are this node's streaming replication connections, by PID
 	// (pg_stat_replication; replication.go)
 	walsenders map[int32]*walsender
-
-	// catAt holds the catalog of the snapshot at one applied index: the
-	// state at an index never changes, so a transaction at that index
-	// skips reading the version key (see catalogFor). Read and written
-	// without mu (every statement reads it; the pointer never changes).
-	catAt *atomic.Pointer[catalogAt]
-}
-
-// catalogAt is the catalog of the snapshot at index.
-type catalogAt struct {
-	index uint64
-	cat   *catalog.Catalog
 }
 
 type seqBlock struct {
@@ -48,7 +36,7 @@ type seqBlock struct {
 
 // newEngineState is split out so tests can reset it.
 func newEngineState() engineState {
-	return engineState{seqs: map[uint32]*seqBlock{}, catAt: new(atomic.Pointer[catalogAt])}
+	return engineState{seqs: map[uint32]*seqBlock{}, catalogs: new(catalog.Cache)}
 }
 
 func (e *Engine) init() {
@@ -62,67 +50,9 @@ func (e *Engine) init() {
 // nextPID hands out backend pids for pg_backend_pid and BackendKeyData.
 var nextPID atomic.Int32
 
-// cachedCatalog returns the cached catalog when its version is v.
-func (e *Engine) cachedCatalog(v uint64) *catalog.Catalog {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.st.cat != nil && e.st.cat.Version == v {
-		return e.st.cat
-	}
-	return nil
-}
-
-func (e *Engine) storeCatalog(c *catalog.Catalog) {
-	e.mu.Lock()
-	e.st.cat = c
-	e.mu.Unlock()
-}
-
-// catalogFor returns the catalog as of txn's snapshot.
-// Most statements run at the same applied index as the one before (reads
-// do not advance it), so the catalog found at an index is remembered and
-// the version read — a bucket open, a seek and a read-set entry, all
-// dropped from the commit anyway (catalog.IsCatalogMeta) — is skipped there.
+// catalogFor returns the catalog as of txn's snapshot (catalog.Cache.For).
 func (e *Engine) catalogFor(txn *kv.Txn) (*catalog.Catalog, error) {
-	idx := txn.SnapshotIndex()
-	if c := e.catalogAtIndex(idx); c != nil {
-		return c, nil
-	}
-	v, _, err := txn.Get(kv.CatalogSpace, catalog.CatVersionKey)
-	if err != nil {
-		return nil, err
-	}
-	ver := catalog.U64(v)
-	c := e.cachedCatalog(ver)
-	if c == nil {
-		if c, err = catalog.LoadCatalog(txn, ver); err != nil {
-			return nil, err
-		}
-		e.storeCatalog(c)
-	}
-	e.noteCatalogAt(idx, c)
-	return c, nil
-}
-
-// catalogAtIndex returns the catalog noted for snapshot index idx, nil if
-// none is.
-func (e *Engine) catalogAtIndex(idx uint64) *catalog.Catalog {
-	if a := e.st.catAt.Load(); a != nil && a.index == idx && idx != 0 {
-		return a.cat
-	}
-	return nil
-}
-
-// noteCatalogAt records that the snapshot at index idx has catalog c.
-func (e *Engine) noteCatalogAt(idx uint64, c *catalog.Catalog) {
-	if idx == 0 {
-		return
-	}
-	// Any index's catalog is a true fact; a newer one is likelier to be
-	// asked for again.
-	if a := e.st.catAt.Load(); a == nil || a.index < idx {
-		e.st.catAt.Store(&catalogAt{index: idx, cat: c})
-	}
+	return e.st.catalogs.For(txn)
 }
 
 // newRowID returns a node-unique id for a row of a table without a primary

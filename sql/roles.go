@@ -591,9 +591,7 @@ func (s *Session) currentCatalog() *catalog.Catalog {
 	if s.tx != nil && s.tx.cat != nil {
 		return s.tx.cat
 	}
-	s.e.mu.Lock()
-	cat := s.e.st.cat
-	s.e.mu.Unlock()
+	cat := s.e.st.catalogs.Latest()
 	if cat == nil {
 		cat = catalog.NewCatalogWithRoles()
 	}

@@ -26,7 +26,8 @@
 //
 // LoadCatalog reads every descriptor in one kv snapshot into a Catalog,
 // which is immutable once built and shared by every session that sees the
-// same version (package sql caches it per version). Every transaction
+// same version (Cache keeps the latest, and the one at the last snapshot
+// index asked for). Every transaction
 // reads "v" to find that cached catalog, but the read is dropped from its
 // command before proposing (NarrowCatalogDeps): a transaction depends only
 // on the descriptors of the tables it used, which package sql reads
