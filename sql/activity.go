@@ -311,7 +311,8 @@ func signalBackend(name string, terminate bool) func(p *planner, args []expr) (e
 				return nil, err
 			}
 		}
-		return &builtinExpr{name: name, args: args, ret: boolT, strict: true, fn: func(ec *execCtx, v []types.Datum) (types.Datum, error) {
+		return &builtinExpr{name: name, args: args, ret: boolT, strict: true, fn: func(rc *runCtx, v []types.Datum) (types.Datum, error) {
+			ec := hostOf(rc)
 			b := ec.s.e.cfg.Backends
 			if len(v) == 2 && v[1].(int64) < 0 {
 				return nil, pgerror.New(pgerror.InvalidParameterValue, "\"timeout\" must not be negative")

@@ -96,6 +96,7 @@ const (
 // hands out Sessions.
 type Engine struct {
 	cfg       Config
+	limits    runLimits  // from cfg, for running plans
 	mu        sync.Mutex // guards st
 	st        engineState
 	parses    *parseCache

@@ -26,7 +26,7 @@ func init() {
 			if name != "version" {
 				t = nameT
 			}
-			return &builtinExpr{name: name, ret: t, fn: func(ec *execCtx, _ []types.Datum) (types.Datum, error) { return get(ec), nil }}, nil
+			return &builtinExpr{name: name, ret: t, fn: func(rc *runCtx, _ []types.Datum) (types.Datum, error) { return get(hostOf(rc)), nil }}, nil
 		}
 	}
 	builtins = map[string]builtinFunc{
@@ -49,7 +49,7 @@ func init() {
 				return nil, err
 			}
 			return &builtinExpr{name: "current_schemas", args: []expr{a}, strict: true, ret: types.T{OID: types.NameArrayOID, Mod: -1},
-				fn: func(ec *execCtx, v []types.Datum) (types.Datum, error) {
+				fn: func(rc *runCtx, v []types.Datum) (types.Datum, error) {
 					elems := []types.Datum{"public"}
 					if v[0] == true {
 						elems = []types.Datum{"pg_catalog", "public"}
@@ -58,7 +58,8 @@ func init() {
 				}}, nil
 		},
 		"pg_backend_pid": func(p *planner, args []expr) (expr, error) {
-			return &builtinExpr{name: "pg_backend_pid", ret: int4T, fn: func(ec *execCtx, _ []types.Datum) (types.Datum, error) {
+			return &builtinExpr{name: "pg_backend_pid", ret: int4T, fn: func(rc *runCtx, _ []types.Datum) (types.Datum, error) {
+				ec := hostOf(rc)
 				return int64(ec.s.pid), nil
 			}}, nil
 		},
@@ -76,7 +77,8 @@ func init() {
 					return nil, err
 				}
 			}
-			return &builtinExpr{name: "current_setting", args: args, strict: true, ret: textT, fn: func(ec *execCtx, v []types.Datum) (types.Datum, error) {
+			return &builtinExpr{name: "current_setting", args: args, strict: true, ret: textT, fn: func(rc *runCtx, v []types.Datum) (types.Datum, error) {
+				ec := hostOf(rc)
 				val, err := ec.s.showValue(v[0].(string))
 				if err != nil {
 					if len(v) == 2 && v[1] == true {
@@ -98,7 +100,8 @@ func init() {
 					return nil, err
 				}
 			}
-			return &builtinExpr{name: "set_config", args: args, ret: textT, fn: func(ec *execCtx, v []types.Datum) (types.Datum, error) {
+			return &builtinExpr{name: "set_config", args: args, ret: textT, fn: func(rc *runCtx, v []types.Datum) (types.Datum, error) {
+				ec := hostOf(rc)
 				if v[0] == nil {
 					return nil, pgerror.New(pgerror.NullValueNotAllowed, "SET requires parameter name")
 				}
@@ -137,7 +140,8 @@ func init() {
 			if err != nil {
 				return nil, err
 			}
-			return &builtinExpr{name: "pg_sleep", args: []expr{a}, ret: voidT, strict: true, fn: func(ec *execCtx, v []types.Datum) (types.Datum, error) {
+			return &builtinExpr{name: "pg_sleep", args: []expr{a}, ret: voidT, strict: true, fn: func(rc *runCtx, v []types.Datum) (types.Datum, error) {
+				ec := hostOf(rc)
 				d := time.Duration(v[0].(float64) * float64(time.Second))
 				ec.s.setWait("Timeout", "PgSleep")
 				defer ec.s.setWait("", "")
@@ -157,7 +161,8 @@ func init() {
 		"currval":              seqFunc("currval"),
 		"setval":               seqFunc("setval"),
 		"lastval": func(p *planner, args []expr) (expr, error) {
-			return &builtinExpr{name: "lastval", ret: int8T, fn: func(ec *execCtx, _ []types.Datum) (types.Datum, error) {
+			return &builtinExpr{name: "lastval", ret: int8T, fn: func(rc *runCtx, _ []types.Datum) (types.Datum, error) {
+				ec := hostOf(rc)
 				if !ec.s.hasLast {
 					return nil, pgerror.New(pgerror.ObjectNotInPrerequisiteState, "lastval is not yet defined in this session")
 				}
@@ -179,7 +184,8 @@ func noFunc(name string, args []expr) error {
 // xactID is txid_current (bigint) and pg_current_xact_id (xid8).
 func xactID(ret types.T) builtinFunc {
 	return func(p *planner, args []expr) (expr, error) {
-		return &builtinExpr{name: "txid_current", ret: ret, fn: func(ec *execCtx, _ []types.Datum) (types.Datum, error) {
+		return &builtinExpr{name: "txid_current", ret: ret, fn: func(rc *runCtx, _ []types.Datum) (types.Datum, error) {
+			ec := hostOf(rc)
 			if ec.tx != nil && ec.tx.kv != nil {
 				return int64(ec.tx.kv.SnapshotIndex()) + 1, nil
 			}
@@ -209,7 +215,8 @@ func seqFunc(name string) builtinFunc {
 				}
 			}
 		}
-		return &builtinExpr{name: name, args: args, strict: true, ret: int8T, fn: func(ec *execCtx, v []types.Datum) (types.Datum, error) {
+		return &builtinExpr{name: name, args: args, strict: true, ret: int8T, fn: func(rc *runCtx, v []types.Datum) (types.Datum, error) {
+			ec := hostOf(rc)
 			sq, err := ec.s.lookupSeqArg(ec.tx, v[0])
 			if err != nil {
 				return nil, err
@@ -445,7 +452,8 @@ func unsupportedFrom(what string) error { return pgerror.Unsupported(what) }
 
 func (n *srfNode) columns() []resultCol { return n.cols }
 
-func (n *srfNode) start(ec *execCtx) (iterator, error) {
+func (n *srfNode) start(rc *runCtx) (iterator, error) {
+	ec := hostOf(rc)
 	return n.iterFor(ec, nil)
 }
 
@@ -470,7 +478,7 @@ func (n *srfNode) iterFor(ec *execCtx, in []types.Datum) (iterator, error) {
 func (n *srfNode) evalArgs(ec *execCtx, in []types.Datum) ([]types.Datum, error) {
 	vals := make([]types.Datum, len(n.args))
 	for i, a := range n.args {
-		v, err := a.eval(ec, in)
+		v, err := a.eval(ec.runCtx, in)
 		if err != nil {
 			return nil, err
 		}

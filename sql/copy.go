@@ -170,14 +170,14 @@ func (s *Session) copyIn(ec *execCtx, cs *pg_query.CopyStmt, o copyOpts, cw copy
 		}
 		for c := range row {
 			if !isSet[c] {
-				v, err := tw.defaultValue(ec, c)
+				v, err := tw.defaultValue(ec.runCtx, c)
 				if err != nil {
 					return err
 				}
 				row[c] = v
 			}
 		}
-		if _, _, err := tw.insert(ec, row, nil); err != nil {
+		if _, _, err := tw.insert(ec.runCtx, row, nil); err != nil {
 			return err
 		}
 		n++
@@ -452,7 +452,7 @@ func (s *Session) copyOut(ec *execCtx, cs *pg_query.CopyStmt, o copyOpts, cw cop
 	}
 	cols := visibleCols(plan)
 	format, colFormats := o.formatCodes(len(cols))
-	it, err := plan.start(ec)
+	it, err := plan.start(ec.runCtx)
 	if err != nil {
 		return "", err
 	}

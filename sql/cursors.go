@@ -119,7 +119,7 @@ func (s *Session) declareCursor(ctx context.Context, dc *pg_query.DeclareCursorS
 	c := &sqlCursor{name: dc.Portalname, cols: visibleCols(ps.plan), pending: ps.plan, hold: hold, tx: t, seq: s.cursorSeq}
 	if hold {
 		ec := s.newExecCtx(ctx, t, nil)
-		it, err := ps.plan.start(ec)
+		it, err := ps.plan.start(ec.runCtx)
 		if err != nil {
 			return nil, true, err
 		}
@@ -136,11 +136,12 @@ func (s *Session) declareCursor(ctx context.Context, dc *pg_query.DeclareCursorS
 
 // start starts a pending cursor's query; an error is kept for its first
 // FETCH.
-func (c *sqlCursor) start(ec *execCtx) {
+func (c *sqlCursor) start(rc *runCtx) {
+	ec := hostOf(rc)
 	if c.pending == nil {
 		return
 	}
-	c.it, c.startErr = c.pending.start(ec)
+	c.it, c.startErr = c.pending.start(ec.runCtx)
 	c.pending = nil
 }
 
@@ -149,7 +150,7 @@ func (c *sqlCursor) start(ec *execCtx) {
 func (s *Session) startPendingCursors(ctx context.Context) {
 	for _, c := range s.cursors {
 		if c.pending != nil && c.tx == s.tx && s.tx != nil {
-			c.start(s.newExecCtx(ctx, c.tx, nil))
+			c.start(s.newExecCtx(ctx, c.tx, nil).runCtx)
 		}
 	}
 }
@@ -180,7 +181,7 @@ func (s *Session) fetchCursor(ctx context.Context, fs *pg_query.FetchStmt) (*cur
 	if n <= 0 || n == math.MaxInt64 {
 		n = math.MaxInt64
 	}
-	c.start(s.newExecCtx(ctx, c.tx, nil))
+	c.start(s.newExecCtx(ctx, c.tx, nil).runCtx)
 	if err := c.startErr; err != nil {
 		return nil, true, err
 	}
@@ -271,7 +272,7 @@ func (s *Session) sqlExecute(ctx context.Context, es *pg_query.ExecuteStmt, w Re
 		if e, err = p.coerce(e, ps.paramTypes[i], types.CastAssignment); err != nil {
 			return nil, err
 		}
-		if params[i], err = e.eval(ec, nil); err != nil {
+		if params[i], err = e.eval(ec.runCtx, nil); err != nil {
 			return nil, err
 		}
 	}
@@ -290,7 +291,8 @@ func seqRelColumns() []resultCol {
 }
 
 func (n *seqRelNode) columns() []resultCol { return n.cols }
-func (n *seqRelNode) start(ec *execCtx) (iterator, error) {
+func (n *seqRelNode) start(rc *runCtx) (iterator, error) {
+	ec := hostOf(rc)
 	v, ok, err := ec.tx.kv.Get(kv.SequenceSpace, seqKey(n.sq.OID))
 	if err != nil {
 		return nil, err

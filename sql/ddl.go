@@ -446,7 +446,7 @@ func addConstraint(ec *execCtx, d *catalog.Writer, t *catalog.Table, con *pg_que
 		t.Checks = append(t.Checks, &catalog.Check{OID: oid, Name: name, Expr: text})
 		if existing {
 			return forEachRow(ec, t, func(row []types.Datum, _ rowRef) error {
-				v, err := pred.eval(ec, row)
+				v, err := pred.eval(ec.runCtx, row)
 				if err != nil {
 					return err
 				}
@@ -491,7 +491,7 @@ func rekeyTable(ec *execCtx, d *catalog.Writer, t *catalog.Table, rows [][]types
 					Message: "column \"" + c.Name + "\" of relation \"" + t.Name + "\" contains null values"}
 			}
 		}
-		if _, _, err := w.insert(ec, row, nil); err != nil {
+		if _, _, err := w.insert(ec.runCtx, row, nil); err != nil {
 			if pe, ok := err.(*pgerror.Error); ok && pe.Code == pgerror.UniqueViolation {
 				pe.Message = "could not create unique index \"" + pe.Constraint + "\""
 				pe.Detail = strings.Replace(pe.Detail, "already exists", "is duplicated", 1)
@@ -515,7 +515,7 @@ func forEachRowAs(ec *execCtx, t *catalog.Table, rowCols []types.RowColumn, fn f
 		s.rowCols = rowCols
 	}
 	s.withRef = true
-	it, err := s.start(ec)
+	it, err := s.start(ec.runCtx)
 	if err != nil {
 		return err
 	}
@@ -563,7 +563,7 @@ func addIndex(ec *execCtx, d *catalog.Writer, t *catalog.Table, name string, ids
 			if _, exists, err := txn.Get(space, k); err != nil {
 				return err
 			} else if exists {
-				e := w.uniqueErr(ec, name, ids, row).(*pgerror.Error)
+				e := w.uniqueErr(ec.runCtx, name, ids, row).(*pgerror.Error)
 				e.Message = "could not create unique index \"" + name + "\""
 				e.Detail = strings.Replace(e.Detail, "already exists", "is duplicated", 1)
 				return e

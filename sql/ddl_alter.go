@@ -211,7 +211,7 @@ func fillNewColumn(ec *execCtx, p *planner, t *catalog.Table, ci int) error {
 		var v types.Datum
 		if def != nil {
 			var err error
-			if v, err = def.eval(ec, nil); err != nil {
+			if v, err = def.eval(ec.runCtx, nil); err != nil {
 				return err
 			}
 		}
@@ -298,7 +298,7 @@ func alterColumnType(ec *execCtx, d *catalog.Writer, p *planner, t *catalog.Tabl
 	err = forEachRowAs(ec, t, oldCols, func(row []types.Datum, ref rowRef) error {
 		var err error
 		if using != nil {
-			if row[i], err = using.eval(ec, row); err != nil {
+			if row[i], err = using.eval(ec.runCtx, row); err != nil {
 				return err
 			}
 		} else if row[i] != nil {
@@ -314,7 +314,7 @@ func alterColumnType(ec *execCtx, d *catalog.Writer, p *planner, t *catalog.Tabl
 				if _, exists, err := txn.Get(ix.Space, k); err != nil {
 					return err
 				} else if exists {
-					return w.uniqueErr(ec, ix.Name, ix.Columns, row)
+					return w.uniqueErr(ec.runCtx, ix.Name, ix.Columns, row)
 				}
 			}
 			txn.Put(ix.Space, k, ref.key, nil)

@@ -165,13 +165,13 @@ func createTableAs(ec *execCtx, d *catalog.Writer, cs *pg_query.CreateTableAsStm
 	if cs.Into.SkipData {
 		return 0, nil
 	}
-	rows, err := runNode(ec, plan)
+	rows, err := runNode(ec.runCtx, plan)
 	if err != nil {
 		return 0, err
 	}
 	tw := &tableWriter{t: t, rowCols: t.RowColumns(), defaults: make([]expr, len(t.Columns))}
 	for _, r := range rows {
-		if _, _, err := tw.insert(ec, r[:len(t.Columns)], nil); err != nil {
+		if _, _, err := tw.insert(ec.runCtx, r[:len(t.Columns)], nil); err != nil {
 			return 0, err
 		}
 	}

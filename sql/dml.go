@@ -434,13 +434,13 @@ func (d *dmlPlan) execInsert(ec *execCtx) ([][]types.Datum, string, error) {
 	switch d.src.(type) {
 	case *valuesNode, *oneRowNode:
 		var err error
-		if it, err = d.src.start(ec); err != nil {
+		if it, err = d.src.start(ec.runCtx); err != nil {
 			return nil, "", err
 		}
 	default:
 		// INSERT ... SELECT reads everything first: the scan must not see
 		// the rows being inserted.
-		rows, err := runNode(ec, d.src)
+		rows, err := runNode(ec.runCtx, d.src)
 		if err != nil {
 			return nil, "", err
 		}
@@ -474,11 +474,11 @@ func (d *dmlPlan) execInsert(ec *execCtx) ([][]types.Datum, string, error) {
 			if given[c] {
 				continue
 			}
-			if row[c], err = d.w.defaultValue(ec, c); err != nil {
+			if row[c], err = d.w.defaultValue(ec.runCtx, c); err != nil {
 				return nil, "", err
 			}
 		}
-		final, inserted, err := d.w.insert(ec, row, d.onConflict)
+		final, inserted, err := d.w.insert(ec.runCtx, row, d.onConflict)
 		if err != nil {
 			return nil, "", err
 		}
@@ -500,7 +500,7 @@ func (d *dmlPlan) execInsert(ec *execCtx) ([][]types.Datum, string, error) {
 func evalAll(ec *execCtx, es []expr, row []types.Datum) ([]types.Datum, error) {
 	out := make([]types.Datum, len(es))
 	for i, e := range es {
-		v, err := e.eval(ec, row)
+		v, err := e.eval(ec.runCtx, row)
 		if err != nil {
 			return nil, err
 		}
@@ -511,11 +511,11 @@ func evalAll(ec *execCtx, es []expr, row []types.Datum) ([]types.Datum, error) {
 
 func (d *dmlPlan) execUpdate(ec *execCtx) ([][]types.Datum, string, error) {
 	if d.merge != nil {
-		if tag, ok, err := d.execMerge(ec); ok || err != nil { // merge.go
+		if tag, ok, err := d.execMerge(ec.runCtx); ok || err != nil { // merge.go
 			return nil, tag, err
 		}
 	}
-	rows, err := runNode(ec, d.src)
+	rows, err := runNode(ec.runCtx, d.src)
 	if err != nil {
 		return nil, "", err
 	}
@@ -534,13 +534,13 @@ func (d *dmlPlan) execUpdate(ec *execCtx) ([][]types.Datum, string, error) {
 		newRow := make([]types.Datum, ncols)
 		copy(newRow, row[:ncols])
 		for _, s := range d.sets {
-			v, err := s.e.eval(ec, row)
+			v, err := s.e.eval(ec.runCtx, row)
 			if err != nil {
 				return nil, "", err
 			}
 			newRow[s.col] = v
 		}
-		if _, err := d.w.update(ec, ref, row[:ncols], newRow); err != nil {
+		if _, err := d.w.update(ec.runCtx, ref, row[:ncols], newRow); err != nil {
 			return nil, "", err
 		}
 		n++
@@ -557,7 +557,7 @@ func (d *dmlPlan) execUpdate(ec *execCtx) ([][]types.Datum, string, error) {
 }
 
 func (d *dmlPlan) execDelete(ec *execCtx) ([][]types.Datum, string, error) {
-	rows, err := runNode(ec, d.src)
+	rows, err := runNode(ec.runCtx, d.src)
 	if err != nil {
 		return nil, "", err
 	}
@@ -577,7 +577,7 @@ func (d *dmlPlan) execDelete(ec *execCtx) ([][]types.Datum, string, error) {
 		if bytes.Equal(lastKey, ref.key) {
 			continue
 		}
-		if err := d.w.delete(ec, ref, row[:ncols]); err != nil {
+		if err := d.w.delete(ec.runCtx, ref, row[:ncols]); err != nil {
 			return nil, "", err
 		}
 		n++

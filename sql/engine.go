@@ -44,6 +44,7 @@ func (e *Engine) init() {
 		e.cfg.Logger = slog.Default()
 	}
 	e.st = newEngineState()
+	e.limits = runLimits{tempDir: e.cfg.TempDir, maxStatementMemory: e.cfg.MaxStatementMemory, maxTxnBytes: e.cfg.MaxTxnBytes}
 	e.parses = newParseCache(512)
 }
 

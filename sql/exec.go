@@ -16,7 +16,7 @@ import (
 // times (prepared statements), each start giving a fresh iterator.
 type node interface {
 	columns() []resultCol
-	start(ec *execCtx) (iterator, error)
+	start(ec *runCtx) (iterator, error)
 }
 
 // iterator yields rows; next returns a nil row at the end. Rows returned
@@ -60,7 +60,7 @@ func drain(it iterator) ([][]types.Datum, error) {
 	}
 }
 
-func runNode(ec *execCtx, n node) ([][]types.Datum, error) {
+func runNode(ec *runCtx, n node) ([][]types.Datum, error) {
 	it, err := n.start(ec)
 	if err != nil {
 		return nil, err
@@ -71,7 +71,7 @@ func runNode(ec *execCtx, n node) ([][]types.Datum, error) {
 type oneRowNode struct{}
 
 func (oneRowNode) columns() []resultCol { return nil }
-func (oneRowNode) start(*execCtx) (iterator, error) {
+func (oneRowNode) start(*runCtx) (iterator, error) {
 	return &sliceIter{rows: [][]types.Datum{{}}}, nil
 }
 
@@ -81,7 +81,7 @@ type valuesNode struct {
 }
 
 func (v *valuesNode) columns() []resultCol { return v.cols }
-func (v *valuesNode) start(ec *execCtx) (iterator, error) {
+func (v *valuesNode) start(ec *runCtx) (iterator, error) {
 	out := make([][]types.Datum, len(v.rows))
 	for i, r := range v.rows {
 		row := make([]types.Datum, len(r))
@@ -108,8 +108,8 @@ type viewNode struct {
 }
 
 func (v *viewNode) columns() []resultCol { return v.cols }
-func (v *viewNode) start(ec *execCtx) (iterator, error) {
-	rows, err := v.v.Rows(ec.s.catalogSchema(ec.tx))
+func (v *viewNode) start(ec *runCtx) (iterator, error) {
+	rows, err := v.v.Rows(ec.host.CatalogSchema())
 	if err != nil {
 		return nil, err
 	}
@@ -130,7 +130,7 @@ type filterNode struct {
 }
 
 func (f *filterNode) columns() []resultCol { return f.src.columns() }
-func (f *filterNode) start(ec *execCtx) (iterator, error) {
+func (f *filterNode) start(ec *runCtx) (iterator, error) {
 	it, err := f.src.start(ec)
 	if err != nil {
 		return nil, err
@@ -141,7 +141,7 @@ func (f *filterNode) start(ec *execCtx) (iterator, error) {
 type filterIter struct {
 	src  iterator
 	pred expr
-	ec   *execCtx
+	ec   *runCtx
 }
 
 func (f *filterIter) next() ([]types.Datum, error) {
@@ -168,7 +168,7 @@ type projectNode struct {
 }
 
 func (p *projectNode) columns() []resultCol { return p.cols }
-func (p *projectNode) start(ec *execCtx) (iterator, error) {
+func (p *projectNode) start(ec *runCtx) (iterator, error) {
 	it, err := p.src.start(ec)
 	if err != nil {
 		return nil, err
@@ -179,7 +179,7 @@ func (p *projectNode) start(ec *execCtx) (iterator, error) {
 type projectIter struct {
 	src iterator
 	p   *projectNode
-	ec  *execCtx
+	ec  *runCtx
 }
 
 func (pi *projectIter) next() ([]types.Datum, error) {
@@ -203,8 +203,8 @@ type renameNode struct {
 	cols []resultCol
 }
 
-func (r *renameNode) columns() []resultCol                { return r.cols }
-func (r *renameNode) start(ec *execCtx) (iterator, error) { return r.src.start(ec) }
+func (r *renameNode) columns() []resultCol               { return r.cols }
+func (r *renameNode) start(ec *runCtx) (iterator, error) { return r.src.start(ec) }
 
 // trimNode drops the extra (sort) columns at the end of each row.
 type trimNode struct {
@@ -213,7 +213,7 @@ type trimNode struct {
 }
 
 func (t *trimNode) columns() []resultCol { return t.src.columns()[:t.n] }
-func (t *trimNode) start(ec *execCtx) (iterator, error) {
+func (t *trimNode) start(ec *runCtx) (iterator, error) {
 	it, err := t.src.start(ec)
 	if err != nil {
 		return nil, err
@@ -241,7 +241,7 @@ type limitNode struct {
 }
 
 func (l *limitNode) columns() []resultCol { return l.src.columns() }
-func (l *limitNode) start(ec *execCtx) (iterator, error) {
+func (l *limitNode) start(ec *runCtx) (iterator, error) {
 	li := &limitIter{limit: -1}
 	if l.limit != nil {
 		v, err := l.limit.eval(ec, nil)
@@ -325,7 +325,7 @@ type sortNode struct {
 }
 
 func (s *sortNode) columns() []resultCol { return s.src.columns() }
-func (s *sortNode) start(ec *execCtx) (iterator, error) {
+func (s *sortNode) start(ec *runCtx) (iterator, error) {
 	if n, ok := ec.topN[s]; ok {
 		return s.startTopN(ec, n)
 	}
@@ -357,7 +357,7 @@ func sortBelow(n node) *sortNode {
 // a heap whose top is the last of them, as PostgreSQL's top-N heapsort
 // does: memory for n rows however many come in. Ties keep their input
 // order, as the full sort's stable order does.
-func (s *sortNode) startTopN(ec *execCtx, n int64) (iterator, error) {
+func (s *sortNode) startTopN(ec *runCtx, n int64) (iterator, error) {
 	it, err := s.src.start(ec)
 	if err != nil {
 		return nil, err
@@ -494,7 +494,7 @@ type distinctNode struct {
 }
 
 func (d *distinctNode) columns() []resultCol { return d.src.columns() }
-func (d *distinctNode) start(ec *execCtx) (iterator, error) {
+func (d *distinctNode) start(ec *runCtx) (iterator, error) {
 	it, err := d.src.start(ec)
 	if err != nil {
 		return nil, err
@@ -563,7 +563,7 @@ type setOpNode struct {
 }
 
 func (s *setOpNode) columns() []resultCol { return s.cols }
-func (s *setOpNode) start(ec *execCtx) (iterator, error) {
+func (s *setOpNode) start(ec *runCtx) (iterator, error) {
 	mem := ec.budget([]string{"UNION", "INTERSECT", "EXCEPT"}[s.op])
 	lrows, err := runNodeIn(ec, s.l, mem)
 	if err != nil {
@@ -639,7 +639,7 @@ type cteScanNode struct {
 }
 
 func (c *cteScanNode) columns() []resultCol { return c.cols }
-func (c *cteScanNode) start(ec *execCtx) (iterator, error) {
+func (c *cteScanNode) start(ec *runCtx) (iterator, error) {
 	if ec.ctes == nil {
 		ec.ctes = map[*cteDef]*cteTape{}
 	}
@@ -715,7 +715,7 @@ func (t *cteTape) row(i int) ([]types.Datum, error) {
 
 // closeTapes ends the WITH queries still running when the statement
 // stops reading (LIMIT, a closed portal).
-func (ec *execCtx) closeTapes() {
+func (ec *runCtx) closeTapes() {
 	for _, t := range ec.ctes {
 		if t.src != nil {
 			t.src.close()

@@ -36,7 +36,7 @@ type aggState struct {
 	mem   *memBudget // the aggregate node's, for the values kept (nil: not counted)
 }
 
-func (a *aggNode) start(ec *execCtx) (iterator, error) {
+func (a *aggNode) start(ec *runCtx) (iterator, error) {
 	it, err := a.src.start(ec)
 	if err != nil {
 		return nil, err
@@ -115,7 +115,7 @@ func (a *aggNode) start(ec *execCtx) (iterator, error) {
 }
 
 // step feeds one input row to the aggregate.
-func (s *aggSpec) step(ec *execCtx, st *aggState, row []types.Datum) error {
+func (s *aggSpec) step(ec *runCtx, st *aggState, row []types.Datum) error {
 	if s.filter != nil {
 		ok, err := evalBool(ec, s.filter, row)
 		if err != nil || !ok {
@@ -151,7 +151,7 @@ func (s *aggSpec) step(ec *execCtx, st *aggState, row []types.Datum) error {
 	return s.accumulate(ec, st, args)
 }
 
-func (s *aggSpec) accumulate(ec *execCtx, st *aggState, args []types.Datum) error {
+func (s *aggSpec) accumulate(ec *runCtx, st *aggState, args []types.Datum) error {
 	v := args[0]
 	switch s.name {
 	case "array_agg", "json_agg", "jsonb_agg":
@@ -170,7 +170,7 @@ func (s *aggSpec) accumulate(ec *execCtx, st *aggState, args []types.Datum) erro
 		st.count++
 	case "sum", "avg":
 		st.count++
-		x, err := castDatum(ec, v, s.argT, s.t, types.CastImplicit)
+		x, err := castDatum(hostOf(ec), v, s.argT, s.t, types.CastImplicit)
 		if err != nil {
 			return err
 		}
@@ -245,7 +245,7 @@ func jsonText(t types.T, v types.Datum) string {
 	return string(types.AppendJSON(nil, t, v))
 }
 
-func (s *aggSpec) final(ec *execCtx, st *aggState) (types.Datum, error) {
+func (s *aggSpec) final(ec *runCtx, st *aggState) (types.Datum, error) {
 	if st.buf != nil {
 		rows := st.buf
 		st.buf = nil
@@ -289,7 +289,7 @@ func (s *aggSpec) final(ec *execCtx, st *aggState) (types.Datum, error) {
 		if s.t.OID == types.IntervalOID {
 			n, nt = float64(st.count), float8T
 		}
-		d, err := castDatum(ec, n, nt, s.divOp.Right, types.CastImplicit)
+		d, err := castDatum(hostOf(ec), n, nt, s.divOp.Right, types.CastImplicit)
 		if err != nil {
 			return nil, err
 		}

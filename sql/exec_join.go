@@ -31,7 +31,7 @@ type joinNode struct {
 
 func (j *joinNode) columns() []resultCol { return j.cols }
 
-func (j *joinNode) start(ec *execCtx) (iterator, error) {
+func (j *joinNode) start(ec *runCtx) (iterator, error) {
 	what := "nested loop's inner side"
 	if len(j.lkeys) > 0 {
 		what = "hash join's build side"
@@ -71,7 +71,7 @@ func (j *joinNode) start(ec *execCtx) (iterator, error) {
 	return it, nil
 }
 
-func (j *joinNode) keyOf(ec *execCtx, dst []byte, keys []expr, row []types.Datum) ([]byte, bool, error) {
+func (j *joinNode) keyOf(ec *runCtx, dst []byte, keys []expr, row []types.Datum) ([]byte, bool, error) {
 	for _, k := range keys {
 		v, err := k.eval(ec, row)
 		if err != nil {
@@ -87,7 +87,7 @@ func (j *joinNode) keyOf(ec *execCtx, dst []byte, keys []expr, row []types.Datum
 
 type joinIter struct {
 	j       *joinNode
-	ec      *execCtx
+	ec      *runCtx
 	left    iterator
 	rrows   [][]types.Datum
 	table   map[string][]int
@@ -255,7 +255,7 @@ type srfProjectNode struct {
 }
 
 func (n *srfProjectNode) columns() []resultCol { return n.cols }
-func (n *srfProjectNode) start(ec *execCtx) (iterator, error) {
+func (n *srfProjectNode) start(ec *runCtx) (iterator, error) {
 	it, err := n.src.start(ec)
 	if err != nil {
 		return nil, err
@@ -266,7 +266,7 @@ func (n *srfProjectNode) start(ec *execCtx) (iterator, error) {
 type srfProjectIter struct {
 	n   *srfProjectNode
 	src iterator
-	ec  *execCtx
+	ec  *runCtx
 	in  []types.Datum
 	cur iterator // the function's rows for in; nil between input rows
 }
@@ -291,7 +291,7 @@ func (it *srfProjectIter) next() ([]types.Datum, error) {
 		if err != nil || in == nil {
 			return nil, err
 		}
-		if it.cur, err = it.n.srf.iterFor(it.ec, in); err != nil {
+		if it.cur, err = it.n.srf.iterFor(hostOf(it.ec), in); err != nil {
 			return nil, err
 		}
 		it.in = in
@@ -364,7 +364,7 @@ func (p *planner) planTargetSRF(src node, sc *scope, list []*pg_query.Node) (nod
 // keyEqExpr is l = r by key encoding (for join keys whose types share one).
 type keyEqExpr struct{ l, r expr }
 
-func (e *keyEqExpr) eval(ec *execCtx, row []types.Datum) (types.Datum, error) {
+func (e *keyEqExpr) eval(ec *runCtx, row []types.Datum) (types.Datum, error) {
 	l, err := e.l.eval(ec, row)
 	if err != nil || l == nil {
 		return nil, err
@@ -396,7 +396,7 @@ type lookupJoinNode struct {
 
 func (j *lookupJoinNode) columns() []resultCol { return j.cols }
 
-func (j *lookupJoinNode) start(ec *execCtx) (iterator, error) {
+func (j *lookupJoinNode) start(ec *runCtx) (iterator, error) {
 	it, err := j.left.start(ec)
 	if err != nil {
 		return nil, err
@@ -410,7 +410,7 @@ func (j *lookupJoinNode) start(ec *execCtx) (iterator, error) {
 
 type lookupIter struct {
 	j     *lookupJoinNode
-	ec    *execCtx
+	ec    *runCtx
 	left  iterator
 	rpred expr
 	cur   []types.Datum
@@ -432,7 +432,7 @@ func (it *lookupIter) fetch(l []types.Datum) ([][]types.Datum, error) {
 		}
 		prefix = types.AppendKey(prefix, j.keyTs[i], v)
 	}
-	txn := it.ec.tx.kv
+	txn := it.ec.txn.kv
 	t := j.scan.t
 	var out [][]types.Datum
 	add := func(key, val []byte) error {
@@ -508,7 +508,7 @@ func (it *lookupIter) close() { it.left.close() }
 // row from lw on) of cur joined with rows[*pos:] that passes pred, advancing
 // *pos past it; nil when none is left. Lookup and lateral joins share it:
 // they differ only in how they find the right rows for cur.
-func joinProbe(ec *execCtx, width, lw int, pred expr, cur []types.Datum, rows [][]types.Datum, pos *int) ([]types.Datum, error) {
+func joinProbe(ec *runCtx, width, lw int, pred expr, cur []types.Datum, rows [][]types.Datum, pos *int) ([]types.Datum, error) {
 	for *pos < len(rows) {
 		r := rows[*pos]
 		*pos++
@@ -617,7 +617,7 @@ type lateralJoinNode struct {
 
 func (j *lateralJoinNode) columns() []resultCol { return j.cols }
 
-func (j *lateralJoinNode) start(ec *execCtx) (iterator, error) {
+func (j *lateralJoinNode) start(ec *runCtx) (iterator, error) {
 	it, err := j.left.start(ec)
 	if err != nil {
 		return nil, err
@@ -627,7 +627,7 @@ func (j *lateralJoinNode) start(ec *execCtx) (iterator, error) {
 
 type lateralIter struct {
 	j     *lateralJoinNode
-	ec    *execCtx
+	ec    *runCtx
 	left  iterator
 	cur   []types.Datum
 	rows  [][]types.Datum

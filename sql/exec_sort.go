@@ -252,7 +252,7 @@ func (m *runMergeIter) close() { m.sp.close() }
 
 // externalSort sorts src's rows within mem, spilling runs to files when
 // they do not fit.
-func (s *sortNode) externalSort(ec *execCtx, it iterator, mem *memBudget) (iterator, error) {
+func (s *sortNode) externalSort(ec *runCtx, it iterator, mem *memBudget) (iterator, error) {
 	defer it.close()
 	var sp *sortSpiller
 	spillTried := false
@@ -269,11 +269,11 @@ func (s *sortNode) externalSort(ec *execCtx, it iterator, mem *memBudget) (itera
 			break
 		}
 		size := rowSize(r)
-		full := mem.used+size > mem.limit || ec.memUsed+size > ec.s.e.cfg.MaxStatementMemory
+		full := mem.used+size > mem.limit || ec.memUsed+size > ec.limits.maxStatementMemory
 		if full && len(rows) > 0 {
 			if !spillTried {
 				spillTried = true
-				sp = newSortSpiller(ec.s.e.cfg.TempDir, s.src.columns())
+				sp = newSortSpiller(ec.limits.tempDir, s.src.columns())
 			}
 			if sp != nil {
 				sortRows(rows, s.keys)

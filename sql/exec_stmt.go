@@ -179,7 +179,7 @@ func (c *cursor) close() {
 func (s *Session) run(ec *execCtx, ps *prepStmt, w ResultWriter) (*cursor, error) {
 	switch {
 	case ps.plan != nil:
-		it, err := ps.plan.start(ec)
+		it, err := ps.plan.start(ec.runCtx)
 		if err != nil {
 			return nil, err
 		}

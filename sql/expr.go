@@ -3,17 +3,20 @@ package sql
 import (
 	"context"
 
+	"logdb/sql/pgcatalog"
+
 	"logdb/sql/pgerror"
 	"logdb/sql/types"
 )
 
-// execCtx is what running a plan reads: the session, its transaction, the
-// bound parameters and the rows of enclosing queries (for correlated
-// subqueries).
-type execCtx struct {
+// runCtx is what running a plan reads: its transaction, the bound
+// parameters and the rows of enclosing queries (for correlated
+// subqueries), the session through runHost, and the engine's limits.
+type runCtx struct {
 	ctx    context.Context
-	s      *Session
-	tx     *txnState
+	txn    *txnExec // the transaction; nil outside one
+	host   runHost
+	limits *runLimits
 	params []types.Datum
 	outer  [][]types.Datum
 	ev     *types.EvalContext
@@ -31,18 +34,38 @@ type execCtx struct {
 	topN map[*sortNode]int64
 }
 
+// runHost is what running a plan asks of the session that runs it.
+type runHost interface {
+	// CtxErr is the error a statement ends with when ctx is done
+	// (57014, or the statement timeout).
+	CtxErr(ctx context.Context) error
+	// NewRowID returns a node-unique hidden row id.
+	NewRowID() int64
+	// CatalogSchema describes the catalog for pg_catalog's views.
+	CatalogSchema() *pgcatalog.Schema
+	// Setting returns a session setting's value.
+	Setting(name string) string
+}
+
+// runLimits are the engine's bounds on a statement's resources.
+type runLimits struct {
+	tempDir            string // sort runs past work_mem (exec_sort.go)
+	maxStatementMemory int64  // 53200 past it (workmem.go)
+	maxTxnBytes        int64  // 54000 past it (writer.go)
+}
+
 // tick is called once per row; it checks for cancellation every 256 rows.
-func (ec *execCtx) tick() error {
+func (ec *runCtx) tick() error {
 	ec.ticks++
 	if ec.ticks&255 == 0 && ec.ctx.Err() != nil {
-		return ec.s.ctxErr(ec.ctx)
+		return ec.host.CtxErr(ec.ctx)
 	}
 	return nil
 }
 
 // expr is a compiled, typed scalar expression.
 type expr interface {
-	eval(ec *execCtx, row []types.Datum) (types.Datum, error)
+	eval(ec *runCtx, row []types.Datum) (types.Datum, error)
 	typ() types.T
 }
 
@@ -51,16 +74,16 @@ type constExpr struct {
 	t types.T
 }
 
-func (e *constExpr) eval(*execCtx, []types.Datum) (types.Datum, error) { return e.v, nil }
-func (e *constExpr) typ() types.T                                      { return e.t }
+func (e *constExpr) eval(*runCtx, []types.Datum) (types.Datum, error) { return e.v, nil }
+func (e *constExpr) typ() types.T                                     { return e.t }
 
 type colExpr struct {
 	idx int
 	t   types.T
 }
 
-func (e *colExpr) eval(_ *execCtx, row []types.Datum) (types.Datum, error) { return row[e.idx], nil }
-func (e *colExpr) typ() types.T                                            { return e.t }
+func (e *colExpr) eval(_ *runCtx, row []types.Datum) (types.Datum, error) { return row[e.idx], nil }
+func (e *colExpr) typ() types.T                                           { return e.t }
 
 // outerExpr reads a column of an enclosing query's current row.
 type outerExpr struct {
@@ -69,7 +92,7 @@ type outerExpr struct {
 	t     types.T
 }
 
-func (e *outerExpr) eval(ec *execCtx, _ []types.Datum) (types.Datum, error) {
+func (e *outerExpr) eval(ec *runCtx, _ []types.Datum) (types.Datum, error) {
 	n := len(ec.outer) - e.depth
 	if n < 0 {
 		return nil, pgerror.New(pgerror.Internal, "BUG: outer reference without outer row")
@@ -83,7 +106,7 @@ type paramExpr struct {
 	t types.T
 }
 
-func (e *paramExpr) eval(ec *execCtx, _ []types.Datum) (types.Datum, error) {
+func (e *paramExpr) eval(ec *runCtx, _ []types.Datum) (types.Datum, error) {
 	if e.n >= len(ec.params) {
 		return nil, pgerror.New(pgerror.UndefinedParameter, "there is no parameter $%d", e.n+1)
 	}
@@ -98,12 +121,12 @@ type castExpr struct {
 	cc   types.CastContext
 }
 
-func (e *castExpr) eval(ec *execCtx, row []types.Datum) (types.Datum, error) {
+func (e *castExpr) eval(ec *runCtx, row []types.Datum) (types.Datum, error) {
 	v, err := e.e.eval(ec, row)
 	if err != nil || v == nil {
 		return nil, err
 	}
-	return castDatum(ec, v, e.from, e.to, e.cc)
+	return castDatum(hostOf(ec), v, e.from, e.to, e.cc)
 }
 func (e *castExpr) typ() types.T { return e.to }
 
@@ -112,7 +135,7 @@ type opExpr struct {
 	l, r expr // l nil for prefix operators
 }
 
-func (e *opExpr) eval(ec *execCtx, row []types.Datum) (types.Datum, error) {
+func (e *opExpr) eval(ec *runCtx, row []types.Datum) (types.Datum, error) {
 	var l types.Datum
 	if e.l != nil {
 		var err error
@@ -140,7 +163,7 @@ type funcExpr struct {
 	ret  types.T
 }
 
-func (e *funcExpr) eval(ec *execCtx, row []types.Datum) (types.Datum, error) {
+func (e *funcExpr) eval(ec *runCtx, row []types.Datum) (types.Datum, error) {
 	vals := make([]types.Datum, len(e.args))
 	for i, a := range e.args {
 		v, err := a.eval(ec, row)
@@ -163,10 +186,10 @@ type builtinExpr struct {
 	args   []expr
 	ret    types.T
 	strict bool
-	fn     func(ec *execCtx, args []types.Datum) (types.Datum, error)
+	fn     func(ec *runCtx, args []types.Datum) (types.Datum, error)
 }
 
-func (e *builtinExpr) eval(ec *execCtx, row []types.Datum) (types.Datum, error) {
+func (e *builtinExpr) eval(ec *runCtx, row []types.Datum) (types.Datum, error) {
 	vals := make([]types.Datum, len(e.args))
 	for i, a := range e.args {
 		v, err := a.eval(ec, row)
@@ -186,21 +209,21 @@ var boolT = types.T{OID: types.BoolOID, Mod: -1}
 
 type andExpr struct{ args []expr }
 
-func (e *andExpr) eval(ec *execCtx, row []types.Datum) (types.Datum, error) {
+func (e *andExpr) eval(ec *runCtx, row []types.Datum) (types.Datum, error) {
 	return evalBoolChain(ec, row, e.args, false)
 }
 func (e *andExpr) typ() types.T { return boolT }
 
 type orExpr struct{ args []expr }
 
-func (e *orExpr) eval(ec *execCtx, row []types.Datum) (types.Datum, error) {
+func (e *orExpr) eval(ec *runCtx, row []types.Datum) (types.Datum, error) {
 	return evalBoolChain(ec, row, e.args, true)
 }
 
 // evalBoolChain is AND (decisive false) and OR (decisive true) with SQL's
 // three-valued logic: the first argument equal to decisive decides (the
 // rest are not evaluated), else NULL if any was NULL, else !decisive.
-func evalBoolChain(ec *execCtx, row []types.Datum, args []expr, decisive bool) (types.Datum, error) {
+func evalBoolChain(ec *runCtx, row []types.Datum, args []expr, decisive bool) (types.Datum, error) {
 	sawNull := false
 	for _, a := range args {
 		v, err := a.eval(ec, row)
@@ -224,7 +247,7 @@ func (e *orExpr) typ() types.T { return boolT }
 
 type notExpr struct{ e expr }
 
-func (e *notExpr) eval(ec *execCtx, row []types.Datum) (types.Datum, error) {
+func (e *notExpr) eval(ec *runCtx, row []types.Datum) (types.Datum, error) {
 	v, err := e.e.eval(ec, row)
 	if err != nil || v == nil {
 		return nil, err
@@ -238,7 +261,7 @@ type isNullExpr struct {
 	not bool
 }
 
-func (e *isNullExpr) eval(ec *execCtx, row []types.Datum) (types.Datum, error) {
+func (e *isNullExpr) eval(ec *runCtx, row []types.Datum) (types.Datum, error) {
 	v, err := e.e.eval(ec, row)
 	if err != nil {
 		return nil, err
@@ -254,7 +277,7 @@ type boolTestExpr struct {
 	isNot bool
 }
 
-func (e *boolTestExpr) eval(ec *execCtx, row []types.Datum) (types.Datum, error) {
+func (e *boolTestExpr) eval(ec *runCtx, row []types.Datum) (types.Datum, error) {
 	v, err := e.e.eval(ec, row)
 	if err != nil {
 		return nil, err
@@ -270,7 +293,7 @@ type distinctExpr struct {
 	not  bool // IS NOT DISTINCT FROM
 }
 
-func (e *distinctExpr) eval(ec *execCtx, row []types.Datum) (types.Datum, error) {
+func (e *distinctExpr) eval(ec *runCtx, row []types.Datum) (types.Datum, error) {
 	l, err := e.l.eval(ec, row)
 	if err != nil {
 		return nil, err
@@ -305,7 +328,7 @@ type caseExpr struct {
 	t     types.T
 }
 
-func (e *caseExpr) eval(ec *execCtx, row []types.Datum) (types.Datum, error) {
+func (e *caseExpr) eval(ec *runCtx, row []types.Datum) (types.Datum, error) {
 	var a types.Datum
 	if e.arg != nil {
 		var err error
@@ -342,7 +365,7 @@ type coalesceExpr struct {
 	t    types.T
 }
 
-func (e *coalesceExpr) eval(ec *execCtx, row []types.Datum) (types.Datum, error) {
+func (e *coalesceExpr) eval(ec *runCtx, row []types.Datum) (types.Datum, error) {
 	for _, a := range e.args {
 		v, err := a.eval(ec, row)
 		if err != nil || v != nil {
@@ -358,7 +381,7 @@ type nullifExpr struct {
 	l, r expr
 }
 
-func (e *nullifExpr) eval(ec *execCtx, row []types.Datum) (types.Datum, error) {
+func (e *nullifExpr) eval(ec *runCtx, row []types.Datum) (types.Datum, error) {
 	l, err := e.l.eval(ec, row)
 	if err != nil || l == nil {
 		return l, err
@@ -388,7 +411,7 @@ type minMaxExpr struct {
 	greatest bool
 }
 
-func (e *minMaxExpr) eval(ec *execCtx, row []types.Datum) (types.Datum, error) {
+func (e *minMaxExpr) eval(ec *runCtx, row []types.Datum) (types.Datum, error) {
 	var best types.Datum
 	for _, a := range e.args {
 		v, err := a.eval(ec, row)
@@ -419,7 +442,7 @@ type inListExpr struct {
 	not  bool
 }
 
-func (e *inListExpr) eval(ec *execCtx, row []types.Datum) (types.Datum, error) {
+func (e *inListExpr) eval(ec *runCtx, row []types.Datum) (types.Datum, error) {
 	l, err := e.l.eval(ec, row)
 	if err != nil || l == nil {
 		return nil, err
@@ -456,7 +479,7 @@ type anyArrayExpr struct {
 	all    bool
 }
 
-func (e *anyArrayExpr) eval(ec *execCtx, row []types.Datum) (types.Datum, error) {
+func (e *anyArrayExpr) eval(ec *runCtx, row []types.Datum) (types.Datum, error) {
 	l, err := e.l.eval(ec, row)
 	if err != nil {
 		return nil, err
@@ -474,7 +497,7 @@ func (e *anyArrayExpr) eval(ec *execCtx, row []types.Datum) (types.Datum, error)
 func (e *anyArrayExpr) typ() types.T { return boolT }
 
 // quantified applies op between l and each of vals with ANY/ALL semantics.
-func quantified(ec *execCtx, l types.Datum, vals []types.Datum, op *types.Op, all bool) (types.Datum, error) {
+func quantified(ec *runCtx, l types.Datum, vals []types.Datum, op *types.Op, all bool) (types.Datum, error) {
 	if len(vals) == 0 {
 		return all, nil
 	}
@@ -514,7 +537,7 @@ type arrayExpr struct {
 	elem  types.T
 }
 
-func (e *arrayExpr) eval(ec *execCtx, row []types.Datum) (types.Datum, error) {
+func (e *arrayExpr) eval(ec *runCtx, row []types.Datum) (types.Datum, error) {
 	out := make([]types.Datum, len(e.elems))
 	for i, x := range e.elems {
 		v, err := x.eval(ec, row)
@@ -534,7 +557,7 @@ type subscriptExpr struct {
 	base     int64 // first subscript: 1, or 0 for int2vector/oidvector/name
 }
 
-func (e *subscriptExpr) eval(ec *execCtx, row []types.Datum) (types.Datum, error) {
+func (e *subscriptExpr) eval(ec *runCtx, row []types.Datum) (types.Datum, error) {
 	av, err := e.arr.eval(ec, row)
 	if err != nil || av == nil {
 		return nil, err
@@ -560,7 +583,7 @@ func (e *subscriptExpr) eval(ec *execCtx, row []types.Datum) (types.Datum, error
 func (e *subscriptExpr) typ() types.T { return e.t }
 
 // evalBool evaluates a predicate: true only for a non-NULL true.
-func evalBool(ec *execCtx, e expr, row []types.Datum) (bool, error) {
+func evalBool(ec *runCtx, e expr, row []types.Datum) (bool, error) {
 	v, err := e.eval(ec, row)
 	if err != nil {
 		return false, err
@@ -575,7 +598,7 @@ type relabelExpr struct {
 	t types.T
 }
 
-func (e *relabelExpr) eval(ec *execCtx, row []types.Datum) (types.Datum, error) {
+func (e *relabelExpr) eval(ec *runCtx, row []types.Datum) (types.Datum, error) {
 	v, err := e.e.eval(ec, row)
 	if a, ok := v.(types.Array); ok {
 		et, _ := types.ElemOf(e.t)

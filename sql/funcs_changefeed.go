@@ -42,7 +42,8 @@ func init() {
 			if len(args) != 0 {
 				return nil, noFunc(name, args)
 			}
-			return &builtinExpr{name: name, ret: pgLSNT, fn: func(ec *execCtx, _ []types.Datum) (types.Datum, error) {
+			return &builtinExpr{name: name, ret: pgLSNT, fn: func(rc *runCtx, _ []types.Datum) (types.Datum, error) {
+				ec := hostOf(rc)
 				f, err := ec.s.feed()
 				if err != nil {
 					return nil, err
@@ -97,7 +98,8 @@ func emitMessageLSN(p *planner, args []expr) (expr, error) {
 		}
 	}
 	return &builtinExpr{name: "pg_logical_emit_message", args: args, strict: true, ret: pgLSNT,
-		fn: func(ec *execCtx, v []types.Datum) (types.Datum, error) {
+		fn: func(rc *runCtx, v []types.Datum) (types.Datum, error) {
+			ec := hostOf(rc)
 			var content []byte
 			switch c := v[2].(type) {
 			case string:
@@ -187,7 +189,8 @@ func dropSlotFunc(p *planner, args []expr) (expr, error) {
 		return nil, err
 	}
 	return &builtinExpr{name: "pg_drop_replication_slot", args: []expr{a}, strict: true, ret: voidT,
-		fn: func(ec *execCtx, v []types.Datum) (types.Datum, error) {
+		fn: func(rc *runCtx, v []types.Datum) (types.Datum, error) {
+			ec := hostOf(rc)
 			f, txn, err := slotTxn(ec, "pg_drop_replication_slot")
 			if err != nil {
 				return nil, err
@@ -265,7 +268,8 @@ func (tf *slotTableFunc) scalar(name string) builtinFunc {
 			return nil, err
 		}
 		return &builtinExpr{name: name, args: args, strict: true, ret: textT,
-			fn: func(ec *execCtx, v []types.Datum) (types.Datum, error) {
+			fn: func(rc *runCtx, v []types.Datum) (types.Datum, error) {
+				ec := hostOf(rc)
 				row, err := tf.fn(ec, v)
 				if err != nil {
 					return nil, err
@@ -288,13 +292,14 @@ type slotFuncNode struct {
 
 func (n *slotFuncNode) columns() []resultCol { return n.cols }
 
-func (n *slotFuncNode) start(ec *execCtx) (iterator, error) {
+func (n *slotFuncNode) start(rc *runCtx) (iterator, error) {
+	ec := hostOf(rc)
 	if err := ec.s.checkReplication("use replication slots"); err != nil {
 		return nil, err
 	}
 	vals := make([]types.Datum, len(n.args))
 	for i, a := range n.args {
-		v, err := a.eval(ec, nil)
+		v, err := a.eval(ec.runCtx, nil)
 		if err != nil {
 			return nil, err
 		}

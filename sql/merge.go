@@ -249,9 +249,9 @@ func mergeItemOf(s setItem, id uint32, colT types.T) (mergeItem, bool) {
 
 // execMerge runs an eligible UPDATE as a merge write. ok false: run it the
 // ordinary way (a NULL delta, or a store without a merge function).
-func (d *dmlPlan) execMerge(ec *execCtx) (tag string, ok bool, err error) {
+func (d *dmlPlan) execMerge(ec *runCtx) (tag string, ok bool, err error) {
 	mp := d.merge
-	txn := ec.tx.kv
+	txn := ec.txn.kv
 	if !txn.CanMerge() {
 		return "", false, nil
 	}
@@ -284,7 +284,7 @@ func (d *dmlPlan) execMerge(ec *execCtx) (tag string, ok bool, err error) {
 	if !found {
 		return "UPDATE 0", true, nil
 	}
-	ec.tx.countRow(d.t.OID, rowUpdated)
+	ec.txn.countRow(d.t.OID, rowUpdated)
 	return "UPDATE 1", true, nil
 }
 

@@ -123,7 +123,8 @@ func init() {
 				return nil, err
 			}
 		}
-		return &builtinExpr{name: "pg_notify", args: args, ret: voidT, fn: func(ec *execCtx, v []types.Datum) (types.Datum, error) {
+		return &builtinExpr{name: "pg_notify", args: args, ret: voidT, fn: func(rc *runCtx, v []types.Datum) (types.Datum, error) {
+			ec := hostOf(rc)
 			if v[0] == nil || v[0] == "" {
 				return nil, pgerror.New(pgerror.InvalidParameterValue, "channel name cannot be empty")
 			}

@@ -342,10 +342,11 @@ type variadicExpr struct {
 	types []types.T // the fixed arguments' types, then the element type
 }
 
-func (e *variadicExpr) eval(ec *execCtx, row []types.Datum) (types.Datum, error) {
+func (e *variadicExpr) eval(rc *runCtx, row []types.Datum) (types.Datum, error) {
+	ec := hostOf(rc)
 	vals := make([]types.Datum, 0, len(e.fixed)+4)
 	for _, a := range e.fixed {
-		v, err := a.eval(ec, row)
+		v, err := a.eval(ec.runCtx, row)
 		if err != nil {
 			return nil, err
 		}
@@ -354,7 +355,7 @@ func (e *variadicExpr) eval(ec *execCtx, row []types.Datum) (types.Datum, error)
 		}
 		vals = append(vals, v)
 	}
-	av, err := e.arr.eval(ec, row)
+	av, err := e.arr.eval(ec.runCtx, row)
 	if err != nil || av == nil {
 		return nil, err // VARIADIC NULL: NULL, as in PostgreSQL
 	}
@@ -463,7 +464,8 @@ func (p *planner) regclassCast(arg expr) (expr, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &builtinExpr{name: "regclass", args: []expr{a}, ret: rt, strict: true, fn: func(ec *execCtx, v []types.Datum) (types.Datum, error) {
+		return &builtinExpr{name: "regclass", args: []expr{a}, ret: rt, strict: true, fn: func(rc *runCtx, v []types.Datum) (types.Datum, error) {
+			ec := hostOf(rc)
 			pl := &planner{s: ec.s, cat: ec.tx.cat}
 			oid, err := pl.resolveRegclass(v[0].(string))
 			return int64(oid), err

@@ -587,8 +587,9 @@ type fieldExpr struct {
 	t types.T
 }
 
-func (f *fieldExpr) eval(ec *execCtx, row []types.Datum) (types.Datum, error) {
-	v, err := f.e.eval(ec, row)
+func (f *fieldExpr) eval(rc *runCtx, row []types.Datum) (types.Datum, error) {
+	ec := hostOf(rc)
+	v, err := f.e.eval(ec.runCtx, row)
 	if err != nil || v == nil {
 		return nil, err
 	}

@@ -516,8 +516,9 @@ type offsetExpr struct {
 	off int
 }
 
-func (o *offsetExpr) eval(ec *execCtx, row []types.Datum) (types.Datum, error) {
-	return o.e.eval(ec, row[o.off:])
+func (o *offsetExpr) eval(rc *runCtx, row []types.Datum) (types.Datum, error) {
+	ec := hostOf(rc)
+	return o.e.eval(ec.runCtx, row[o.off:])
 }
 func (o *offsetExpr) typ() types.T { return o.e.typ() }
 
@@ -621,8 +622,8 @@ func (p *planner) planValues(lists []*pg_query.Node, parent *scope, want []types
 // defaultMarker stands for DEFAULT in an INSERT's VALUES row.
 type defaultMarker struct{}
 
-func (defaultMarker) eval(*execCtx, []types.Datum) (types.Datum, error) { return nil, nil }
-func (defaultMarker) typ() types.T                                      { return unknownT }
+func (defaultMarker) eval(*runCtx, []types.Datum) (types.Datum, error) { return nil, nil }
+func (defaultMarker) typ() types.T                                     { return unknownT }
 
 func (p *planner) planSetOp(sel *pg_query.SelectStmt, parent *scope) (node, error) {
 	l, err := p.planSelect(sel.Larg, parent)

@@ -399,7 +399,8 @@ func privilegeFunc(kind string) builtinFunc {
 				return nil, err
 			}
 		}
-		return &builtinExpr{name: name, args: args, strict: true, ret: boolT, fn: func(ec *execCtx, v []types.Datum) (types.Datum, error) {
+		return &builtinExpr{name: name, args: args, strict: true, ret: boolT, fn: func(rc *runCtx, v []types.Datum) (types.Datum, error) {
+			ec := hostOf(rc)
 			cat := ec.tx.cat
 			role := ec.s.currentRole(cat)
 			if len(v) == 3 {

@@ -271,7 +271,7 @@ func (s *scanNode) pointList() expr {
 }
 
 // pointKeys evaluates a pathPoints list into sorted, distinct keys.
-func (s *scanNode) pointKeys(ec *execCtx) ([][]byte, error) {
+func (s *scanNode) pointKeys(ec *runCtx) ([][]byte, error) {
 	kt := s.cols[s.t.PKIdx[0]].t
 	var vals []types.Datum
 	switch x := s.path.points.(type) {
@@ -356,7 +356,7 @@ func prefixEnd(p []byte) []byte {
 
 // keyRange evaluates the access path's bounds; empty reports a range that
 // can hold no row (a NULL bound).
-func (s *scanNode) keyRange(ec *execCtx, keyTypes []types.T) (start, end []byte, empty bool, err error) {
+func (s *scanNode) keyRange(ec *runCtx, keyTypes []types.T) (start, end []byte, empty bool, err error) {
 	var prefix []byte
 	for i, e := range s.path.eq {
 		v, err := e.eval(ec, nil)
@@ -420,13 +420,13 @@ func (s *scanNode) indexTypes(ix *catalog.Index) []types.T {
 	return out
 }
 
-func (s *scanNode) start(ec *execCtx) (iterator, error) {
+func (s *scanNode) start(ec *runCtx) (iterator, error) {
 	s.choosePath()
-	it := &scanIter{s: s, ec: ec, txn: ec.tx.kv, stat: ec.tx.statsFor(s.t.OID), full: s.path.kind == pathFull}
+	it := &scanIter{s: s, ec: ec, txn: ec.txn.kv, stat: ec.txn.statsFor(s.t.OID), full: s.path.kind == pathFull}
 	if it.full {
-		ec.tx.rows[it.stat].seqScan++
+		ec.txn.rows[it.stat].seqScan++
 	} else {
-		ec.tx.rows[it.stat].idxScan++
+		ec.txn.rows[it.stat].idxScan++
 	}
 	if len(s.preds) > 0 {
 		it.pred = andOf(s.preds)
@@ -475,7 +475,7 @@ func (s *scanNode) start(ec *execCtx) (iterator, error) {
 
 type scanIter struct {
 	s      *scanNode
-	ec     *execCtx
+	ec     *runCtx
 	txn    *kv.Txn
 	kvit   *kv.Iterator
 	pred   expr
@@ -483,7 +483,7 @@ type scanIter struct {
 	points [][]byte // pathPoints keys still to get
 	index  bool
 	done   bool
-	stat   int  // the table's counts in ec.tx.rows (stats.go)
+	stat   int  // the table's counts in ec.txn.rows (stats.go)
 	full   bool // a full scan: rows count as seq_tup_read, else idx_tup_fetch
 }
 
@@ -543,7 +543,7 @@ func (it *scanIter) next() ([]types.Datum, error) {
 		if err != nil {
 			return nil, err
 		}
-		if c := &it.ec.tx.rows[it.stat]; it.full {
+		if c := &it.ec.txn.rows[it.stat]; it.full {
 			c.seqRead++
 		} else {
 			c.idxFetch++

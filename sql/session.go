@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"logdb/sql/pgcatalog"
 	"logdb/sql/pgerror"
 	"logdb/sql/types"
 )
@@ -317,6 +318,7 @@ func (s *Session) newExecCtx(ctx context.Context, t *txnState, params []types.Da
 	// One allocation for both: this runs for every statement.
 	both := &struct {
 		ec execCtx
+		rc runCtx
 		ev types.EvalContext
 	}{ev: types.EvalContext{
 		TxnTime: txnTime, StmtTime: now, Location: s.set.loc, DateOrder: s.set.dateOrder, User: s.currentUser(), Database: s.db, Session: s,
@@ -326,9 +328,33 @@ func (s *Session) newExecCtx(ctx context.Context, t *txnState, params []types.Da
 	} else {
 		both.ev.Superuser = s.isSuperuser(s.currentCatalog())
 	}
-	both.ec = execCtx{ctx: ctx, s: s, tx: t, params: params, ev: &both.ev}
+	both.rc = runCtx{ctx: ctx, params: params, ev: &both.ev, limits: &s.e.limits, host: &both.ec}
+	if t != nil {
+		both.rc.txn = &t.txnExec
+	}
+	both.ec = execCtx{runCtx: &both.rc, s: s, tx: t}
 	return &both.ec
 }
+
+// execCtx is a statement's run: its runCtx (what running the plan reads)
+// and the session and transaction that run it, for the engine's own
+// statements (DDL, utility commands) and functions.
+type execCtx struct {
+	*runCtx
+	s  *Session
+	tx *txnState
+}
+
+// execCtx is the runHost of its runCtx.
+
+func (ec *execCtx) CtxErr(ctx context.Context) error { return ec.s.ctxErr(ctx) }
+func (ec *execCtx) NewRowID() int64                  { return ec.s.e.newRowID() }
+func (ec *execCtx) CatalogSchema() *pgcatalog.Schema { return ec.s.catalogSchema(ec.tx) }
+func (ec *execCtx) Setting(name string) string       { return ec.s.set.vals[name] }
+
+// hostOf returns the execCtx running rc (for expressions and plan nodes of
+// this package that need the session).
+func hostOf(rc *runCtx) *execCtx { return rc.host.(*execCtx) }
 
 // closeUnnamed drops the unnamed portal (a new simple query or Bind
 // replaces it).
@@ -420,7 +446,7 @@ func (s *Session) withSnapshot(ctx context.Context, fn func(t *txnState) error) 
 	if err != nil {
 		return err
 	}
-	return fn(&txnState{kv: txn, cat: cat, start: time.Now()})
+	return fn(&txnState{txnExec: txnExec{kv: txn}, cat: cat, start: time.Now()})
 }
 
 func (s *Session) bind(ctx context.Context, portal, stmtName string, paramFormats []int16, params [][]byte, resultFormats []int16) (p *Portal, err error) {

@@ -40,51 +40,6 @@ func (st *engineStats) db(name string) *dbStats {
 	return &st.dbs[0]
 }
 
-// rowCounts are one transaction's row changes to one table, and its
-// scans of it.
-type rowCounts struct {
-	oid                                 uint32
-	ins, upd, del                       int64
-	seqScan, seqRead, idxScan, idxFetch int64
-}
-
-// Row change kinds for txnState.countRow.
-const (
-	rowInserted = iota
-	rowUpdated
-	rowDeleted
-)
-
-// countRow records a row change in the transaction (a few tables per
-// transaction: a linear search).
-func (t *txnState) countRow(oid uint32, kind int) {
-	i := t.statsFor(oid)
-	switch kind {
-	case rowInserted:
-		t.rows[i].ins++
-	case rowUpdated:
-		t.rows[i].upd++
-	default:
-		t.rows[i].del++
-	}
-}
-
-// statsFor returns the position of table oid's counts in t.rows, adding
-// them when missing.
-func (t *txnState) statsFor(oid uint32) int {
-	i := 0
-	for i < len(t.rows) && t.rows[i].oid != oid {
-		i++
-	}
-	if i == len(t.rows) {
-		if t.rows == nil {
-			t.rows = t.rowsBuf[:0]
-		}
-		t.rows = append(t.rows, rowCounts{oid: oid})
-	}
-	return i
-}
-
 // txnEnded counts a transaction of session s; rows are those it changed
 // (added to the table counters only when it committed).
 func (e *Engine) txnEnded(db string, committed bool, rows []rowCounts) {

@@ -30,7 +30,7 @@ type subqueryExpr struct {
 
 func (e *subqueryExpr) typ() types.T { return e.t }
 
-func (e *subqueryExpr) rows(ec *execCtx, row []types.Datum, limit int) ([][]types.Datum, error) {
+func (e *subqueryExpr) rows(ec *runCtx, row []types.Datum, limit int) ([][]types.Datum, error) {
 	if !e.correlated {
 		// computed once, and only as far as its use needs (EXISTS one
 		// row, a scalar two): a query with no end under EXISTS stops
@@ -75,7 +75,7 @@ func (e *subqueryExpr) rows(ec *execCtx, row []types.Datum, limit int) ([][]type
 	return out, nil
 }
 
-func (e *subqueryExpr) eval(ec *execCtx, row []types.Datum) (types.Datum, error) {
+func (e *subqueryExpr) eval(ec *runCtx, row []types.Datum) (types.Datum, error) {
 	switch e.kind {
 	case subExists:
 		rows, err := e.rows(ec, row, 1)
@@ -279,7 +279,7 @@ func (r *recursiveNode) columns() []resultCol { return r.cols }
 // row limit) stops the recursion. What it holds — the working table, the
 // rows of the run in progress and, for UNION, every distinct row so far —
 // counts against work_mem.
-func (r *recursiveNode) start(ec *execCtx) (iterator, error) {
+func (r *recursiveNode) start(ec *runCtx) (iterator, error) {
 	src, err := r.init.start(ec)
 	if err != nil {
 		return nil, err
@@ -296,7 +296,7 @@ func (r *recursiveNode) start(ec *execCtx) (iterator, error) {
 
 type recursiveIter struct {
 	r   *recursiveNode
-	ec  *execCtx
+	ec  *runCtx
 	cur iterator // the running term; nil once the recursion ended
 	// produced: this run's rows, the next run's working table;
 	// producedSize and workSize: their counted sizes
@@ -345,7 +345,7 @@ func (it *recursiveIter) next() ([]types.Datum, error) {
 			return nil, nil
 		}
 		if err := it.ec.ctx.Err(); err != nil {
-			return nil, it.ec.s.ctxErr(it.ec.ctx)
+			return nil, it.ec.host.CtxErr(it.ec.ctx)
 		}
 		if it.ec.ctes == nil {
 			it.ec.ctes = map[*cteDef]*cteTape{}
@@ -371,7 +371,7 @@ type inSet struct {
 	hasNull bool
 }
 
-func (e *subqueryExpr) hashedIn(ec *execCtx, l types.Datum) (types.Datum, error) {
+func (e *subqueryExpr) hashedIn(ec *runCtx, l types.Datum) (types.Datum, error) {
 	if ec.inSets == nil {
 		ec.inSets = map[*subqueryExpr]*inSet{}
 	}

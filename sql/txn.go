@@ -72,7 +72,7 @@ type savepoint struct {
 
 // txnState is an open transaction.
 type txnState struct {
-	kv         *kv.Txn // nil until a statement needs data
+	txnExec    // the kv.Txn and row counts
 	cat        *catalog.Catalog
 	ddl        *catalog.Writer // non-nil once the transaction changed the catalog
 	readOnly   bool
@@ -90,8 +90,6 @@ type txnState struct {
 	replay   []replayItem
 	noReplay bool
 	notifies []pendingNotify // NOTIFY, delivered at commit
-	rows     []rowCounts     // rows changed per table, for pg_stat_* (stats.go)
-	rowsBuf  [2]rowCounts    // rows' first backing array: no allocation for one or two tables
 }
 
 func (s *Session) undoSets(t *txnState) {

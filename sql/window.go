@@ -226,7 +226,7 @@ func (p *planner) compileWindow(fc *pg_query.FuncCall, sc *scope, named map[stri
 
 func (w *windowNode) columns() []resultCol { return w.cols }
 
-func (w *windowNode) start(ec *execCtx) (iterator, error) {
+func (w *windowNode) start(ec *runCtx) (iterator, error) {
 	rows, err := runNodeIn(ec, w.src, ec.budget("window aggregate"))
 	if err != nil {
 		return nil, err
@@ -247,7 +247,7 @@ func (w *windowNode) start(ec *execCtx) (iterator, error) {
 }
 
 // compute fills column col of rows with the window function's values.
-func (wc *windowCall) compute(ec *execCtx, rows [][]types.Datum, col int) error {
+func (wc *windowCall) compute(ec *runCtx, rows [][]types.Datum, col int) error {
 	type item struct {
 		row  []types.Datum
 		part string

@@ -35,16 +35,16 @@ const (
 // memBudget counts the bytes one operator holds against work_mem and the
 // statement's total. Owned by the statement's goroutine.
 type memBudget struct {
-	ec    *execCtx
+	ec    *runCtx
 	what  string // "sort", "hash aggregate", ... for the error's detail
 	used  int64
 	limit int64
 }
 
 // budget starts the accounting of one operator of ec's statement.
-func (ec *execCtx) budget(what string) *memBudget {
+func (ec *runCtx) budget(what string) *memBudget {
 	if ec.workMem == 0 {
-		kb, err := parseMemoryKB(ec.s.set.vals["work_mem"])
+		kb, err := parseMemoryKB(ec.host.Setting("work_mem"))
 		if err != nil || kb <= 0 {
 			kb = DefaultWorkMem
 		}
@@ -66,7 +66,7 @@ func (b *memBudget) add(n int64) error {
 			Detail: fmt.Sprintf("The %s needs more than work_mem (%s), and logdb does not spill it to temporary files.", b.what, formatMemoryKB(b.limit>>10)),
 			Hint:   "Raise work_mem (SET work_mem = '256MB'), or make the query hold fewer rows."}
 	}
-	if max := b.ec.s.e.cfg.MaxStatementMemory; b.ec.memUsed > max {
+	if max := b.ec.limits.maxStatementMemory; b.ec.memUsed > max {
 		return &pgerror.Error{Code: pgerror.OutOfMemory, Message: "out of memory",
 			Detail: fmt.Sprintf("The statement's operators need more than %d bytes together, the limit set by logdb start --max-statement-memory.", max),
 			Hint:   "Make the query hold fewer rows, or raise --max-statement-memory."}
@@ -191,7 +191,7 @@ func checkWorkMem(v string) (string, error) {
 }
 
 // runNodeIn runs n to the end, counting each row it keeps against b.
-func runNodeIn(ec *execCtx, n node, b *memBudget) ([][]types.Datum, error) {
+func runNodeIn(ec *runCtx, n node, b *memBudget) ([][]types.Datum, error) {
 	it, err := n.start(ec)
 	if err != nil {
 		return nil, err

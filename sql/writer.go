@@ -114,7 +114,7 @@ func (p *planner) newTableWriter(t *catalog.Table) (*tableWriter, error) {
 	return w, nil
 }
 
-func (w *tableWriter) defaultValue(ec *execCtx, c int) (types.Datum, error) {
+func (w *tableWriter) defaultValue(ec *runCtx, c int) (types.Datum, error) {
 	if w.defaults[c] == nil {
 		return nil, nil
 	}
@@ -122,7 +122,7 @@ func (w *tableWriter) defaultValue(ec *execCtx, c int) (types.Datum, error) {
 }
 
 // validate checks NOT NULL and CHECK constraints of a new row version.
-func (w *tableWriter) validate(ec *execCtx, row []types.Datum) error {
+func (w *tableWriter) validate(ec *runCtx, row []types.Datum) error {
 	for i, c := range w.t.Columns {
 		if row[i] == nil && (c.NotNull || w.t.IsPK(c.ID)) {
 			return &pgerror.Error{Code: pgerror.NotNullViolation, Table: w.t.Name, Column: c.Name,
@@ -144,21 +144,21 @@ func (w *tableWriter) validate(ec *execCtx, row []types.Datum) error {
 	return nil
 }
 
-func (w *tableWriter) rowText(ec *execCtx, row []types.Datum) string {
+func (w *tableWriter) rowText(ec *runCtx, row []types.Datum) string {
 	parts := make([]string, len(row))
 	for i, v := range row {
 		if v == nil {
 			parts[i] = "null"
 			continue
 		}
-		parts[i] = string(types.AppendTextLoc(nil, w.t.Columns[i].Type, v, ec.s.set.loc))
+		parts[i] = string(types.AppendTextLoc(nil, w.t.Columns[i].Type, v, ec.ev.Location))
 	}
 	return "(" + strings.Join(parts, ", ") + ")"
 }
 
-func (w *tableWriter) pkKey(ec *execCtx, row []types.Datum) []byte {
+func (w *tableWriter) pkKey(ec *runCtx, row []types.Datum) []byte {
 	if len(w.t.PKIdx) == 0 {
-		return types.AppendKey(nil, int8T, ec.s.e.newRowID())
+		return types.AppendKey(nil, int8T, ec.host.NewRowID())
 	}
 	var k []byte
 	for _, i := range w.t.PKIdx {
@@ -185,7 +185,7 @@ func (w *tableWriter) indexKey(ix *catalog.Index, row []types.Datum, pk []byte) 
 	return k, true
 }
 
-func (w *tableWriter) uniqueErr(ec *execCtx, name string, ids []uint32, row []types.Datum) error {
+func (w *tableWriter) uniqueErr(ec *runCtx, name string, ids []uint32, row []types.Datum) error {
 	var cols, vals []string
 	for _, id := range ids {
 		i := w.t.ColIndexByID(id)
@@ -193,7 +193,7 @@ func (w *tableWriter) uniqueErr(ec *execCtx, name string, ids []uint32, row []ty
 		if row[i] == nil {
 			vals = append(vals, "null")
 		} else {
-			vals = append(vals, string(types.AppendTextLoc(nil, w.t.Columns[i].Type, row[i], ec.s.set.loc)))
+			vals = append(vals, string(types.AppendTextLoc(nil, w.t.Columns[i].Type, row[i], ec.ev.Location)))
 		}
 	}
 	return &pgerror.Error{Code: pgerror.UniqueViolation, Table: w.t.Name, Constraint: name,
@@ -203,11 +203,11 @@ func (w *tableWriter) uniqueErr(ec *execCtx, name string, ids []uint32, row []ty
 
 // insert writes a new row; with ON CONFLICT it may skip or update the
 // conflicting row instead (inserted reports whether a row was affected).
-func (w *tableWriter) insert(ec *execCtx, row []types.Datum, oc *onConflictPlan) ([]types.Datum, bool, error) {
+func (w *tableWriter) insert(ec *runCtx, row []types.Datum, oc *onConflictPlan) ([]types.Datum, bool, error) {
 	if err := w.validate(ec, row); err != nil {
 		return nil, false, err
 	}
-	txn := ec.tx.kv
+	txn := ec.txn.kv
 	t := w.t
 	key := w.pkKey(ec, row)
 	conflict := func(name string, ids []uint32, pk []byte) ([]types.Datum, bool, error) {
@@ -284,7 +284,7 @@ func (w *tableWriter) insert(ec *execCtx, row []types.Datum, oc *onConflictPlan)
 	for i, ix := range t.Indexes {
 		txn.Put(ix.Space, entries[i], key, nil)
 	}
-	ec.tx.countRow(t.OID, rowInserted)
+	ec.txn.countRow(t.OID, rowInserted)
 	if err := ec.checkTxnSize(); err != nil {
 		return nil, false, err
 	}
@@ -302,11 +302,11 @@ func contains(xs []string, x string) bool {
 
 // update replaces the row at ref with newRow (moving it when its primary
 // key changed) and maintains the indexes.
-func (w *tableWriter) update(ec *execCtx, ref rowRef, old, newRow []types.Datum) ([]types.Datum, error) {
+func (w *tableWriter) update(ec *runCtx, ref rowRef, old, newRow []types.Datum) ([]types.Datum, error) {
 	if err := w.validate(ec, newRow); err != nil {
 		return nil, err
 	}
-	txn := ec.tx.kv
+	txn := ec.txn.kv
 	t := w.t
 	newKey := ref.key
 	if len(t.PKIdx) > 0 {
@@ -356,29 +356,29 @@ func (w *tableWriter) update(ec *execCtx, ref rowRef, old, newRow []types.Datum)
 			txn.Put(c.ix.Space, c.newK, newKey, ref.key)
 		}
 	}
-	ec.tx.countRow(t.OID, rowUpdated)
+	ec.txn.countRow(t.OID, rowUpdated)
 	if err := ec.checkTxnSize(); err != nil {
 		return nil, err
 	}
 	return newRow, nil
 }
 
-func (w *tableWriter) delete(ec *execCtx, ref rowRef, old []types.Datum) error {
-	txn := ec.tx.kv
+func (w *tableWriter) delete(ec *runCtx, ref rowRef, old []types.Datum) error {
+	txn := ec.txn.kv
 	txn.Delete(w.t.Space, ref.key, ref.val)
 	for _, ix := range w.t.Indexes {
 		k, _ := w.indexKey(ix, old, ref.key)
 		txn.Delete(ix.Space, k, ref.key)
 	}
-	ec.tx.countRow(w.t.OID, rowDeleted)
+	ec.txn.countRow(w.t.OID, rowDeleted)
 	return ec.checkTxnSize()
 }
 
 // checkTxnSize fails with 54000 once the transaction's buffered writes
 // pass Config.MaxTxnBytes: its log entry would be refused at COMMIT anyway,
 // and the buffer is bounded instead of growing with the statement.
-func (ec *execCtx) checkTxnSize() error {
-	if size, limit := ec.tx.kv.Size(), ec.s.e.cfg.MaxTxnBytes; size > limit {
+func (ec *runCtx) checkTxnSize() error {
+	if size, limit := ec.txn.kv.Size(), ec.limits.maxTxnBytes; size > limit {
 		return TxnTooLarge(size, limit)
 	}
 	return nil
