@@ -453,8 +453,7 @@ func unsupportedFrom(what string) error { return pgerror.Unsupported(what) }
 func (n *srfNode) columns() []resultCol { return n.cols }
 
 func (n *srfNode) start(rc *runCtx) (iterator, error) {
-	ec := hostOf(rc)
-	return n.iterFor(ec, nil)
+	return n.iterFor(rc, nil)
 }
 
 // iterFor evaluates the function with its arguments read from in and
@@ -462,7 +461,8 @@ func (n *srfNode) start(rc *runCtx) (iterator, error) {
 // time (a series of 50 million rows read by a slow client holds one value,
 // not all of them); the others, whose input is already in memory (an
 // array, the catalog), produce a slice.
-func (n *srfNode) iterFor(ec *execCtx, in []types.Datum) (iterator, error) {
+func (n *srfNode) iterFor(rc *runCtx, in []types.Datum) (iterator, error) {
+	ec := hostOf(rc)
 	vals, err := n.evalArgs(ec, in)
 	if err != nil || vals == nil {
 		return &sliceIter{}, err
@@ -506,7 +506,7 @@ func (n *srfNode) newSeries(ec *execCtx, vals []types.Datum) (*seriesIter, error
 	if err := checkSeriesBounds(it.cur, it.stop, it.step); err != nil {
 		return nil, err
 	}
-	zero, err := castDatum(ec, int64(0), int8T, n.args[2].typ(), types.CastImplicit)
+	zero, err := castDatum(ec.runCtx, int64(0), int8T, n.args[2].typ(), types.CastImplicit)
 	if err != nil && n.args[2].typ().OID != types.IntervalOID {
 		return nil, err
 	}

@@ -302,7 +302,7 @@ func alterColumnType(ec *execCtx, d *catalog.Writer, p *planner, t *catalog.Tabl
 				return err
 			}
 		} else if row[i] != nil {
-			if row[i], err = castDatum(ec, row[i], oldT, nt, types.CastAssignment); err != nil {
+			if row[i], err = castDatum(ec.runCtx, row[i], oldT, nt, types.CastAssignment); err != nil {
 				return err
 			}
 		}

@@ -170,7 +170,7 @@ func (s *aggSpec) accumulate(ec *runCtx, st *aggState, args []types.Datum) error
 		st.count++
 	case "sum", "avg":
 		st.count++
-		x, err := castDatum(hostOf(ec), v, s.argT, s.t, types.CastImplicit)
+		x, err := castDatum(ec, v, s.argT, s.t, types.CastImplicit)
 		if err != nil {
 			return err
 		}
@@ -289,7 +289,7 @@ func (s *aggSpec) final(ec *runCtx, st *aggState) (types.Datum, error) {
 		if s.t.OID == types.IntervalOID {
 			n, nt = float64(st.count), float8T
 		}
-		d, err := castDatum(hostOf(ec), n, nt, s.divOp.Right, types.CastImplicit)
+		d, err := castDatum(ec, n, nt, s.divOp.Right, types.CastImplicit)
 		if err != nil {
 			return nil, err
 		}

@@ -250,8 +250,13 @@ func (p *planner) planFunctionScan(rf *pg_query.RangeFunction, parent *scope) (*
 // value).
 type srfProjectNode struct {
 	src  node
-	srf  *srfNode
+	srf  setFunc
 	cols []resultCol
+}
+
+// setFunc is a set-returning function: its rows for one input row.
+type setFunc interface {
+	iterFor(ec *runCtx, in []types.Datum) (iterator, error)
 }
 
 func (n *srfProjectNode) columns() []resultCol { return n.cols }
@@ -291,7 +296,7 @@ func (it *srfProjectIter) next() ([]types.Datum, error) {
 		if err != nil || in == nil {
 			return nil, err
 		}
-		if it.cur, err = it.n.srf.iterFor(hostOf(it.ec), in); err != nil {
+		if it.cur, err = it.n.srf.iterFor(it.ec, in); err != nil {
 			return nil, err
 		}
 		it.in = in

@@ -45,6 +45,11 @@ type runHost interface {
 	CatalogSchema() *pgcatalog.Schema
 	// Setting returns a session setting's value.
 	Setting(name string) string
+	// TxnTooLarge is the error for a transaction whose log entry would
+	// be size bytes, over limit.
+	TxnTooLarge(size, limit int64) error
+	// RelationName is a relation's name as regclass prints it.
+	RelationName(oid uint32) string
 }
 
 // runLimits are the engine's bounds on a statement's resources.
@@ -126,7 +131,7 @@ func (e *castExpr) eval(ec *runCtx, row []types.Datum) (types.Datum, error) {
 	if err != nil || v == nil {
 		return nil, err
 	}
-	return castDatum(hostOf(ec), v, e.from, e.to, e.cc)
+	return castDatum(ec, v, e.from, e.to, e.cc)
 }
 func (e *castExpr) typ() types.T { return e.to }
 

@@ -343,10 +343,9 @@ type variadicExpr struct {
 }
 
 func (e *variadicExpr) eval(rc *runCtx, row []types.Datum) (types.Datum, error) {
-	ec := hostOf(rc)
 	vals := make([]types.Datum, 0, len(e.fixed)+4)
 	for _, a := range e.fixed {
-		v, err := a.eval(ec.runCtx, row)
+		v, err := a.eval(rc, row)
 		if err != nil {
 			return nil, err
 		}
@@ -355,7 +354,7 @@ func (e *variadicExpr) eval(rc *runCtx, row []types.Datum) (types.Datum, error) 
 		}
 		vals = append(vals, v)
 	}
-	av, err := e.arr.eval(ec.runCtx, row)
+	av, err := e.arr.eval(rc, row)
 	if err != nil || av == nil {
 		return nil, err // VARIADIC NULL: NULL, as in PostgreSQL
 	}
@@ -369,9 +368,9 @@ func (e *variadicExpr) eval(rc *runCtx, row []types.Datum) (types.Datum, error) 
 		ts = append(ts, elem)
 	}
 	if e.fn.TypedFn != nil {
-		return e.fn.TypedFn(ec.ev, ts, vals)
+		return e.fn.TypedFn(rc.ev, ts, vals)
 	}
-	return e.fn.Fn(ec.ev, vals)
+	return e.fn.Fn(rc.ev, vals)
 }
 
 func (e *variadicExpr) typ() types.T { return e.fn.Ret }

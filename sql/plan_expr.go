@@ -588,8 +588,7 @@ type fieldExpr struct {
 }
 
 func (f *fieldExpr) eval(rc *runCtx, row []types.Datum) (types.Datum, error) {
-	ec := hostOf(rc)
-	v, err := f.e.eval(ec.runCtx, row)
+	v, err := f.e.eval(rc, row)
 	if err != nil || v == nil {
 		return nil, err
 	}

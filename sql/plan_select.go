@@ -51,7 +51,7 @@ type cteDef struct {
 	// a LATERAL or a sub-select), so it runs again at every scan of it,
 	// which must see the scope it was planned in (parent).
 	correlated bool
-	parent     *scope
+	parent     any // the *scope it was planned in (compared, never read)
 	// refs counts the scans of it the plan holds: a query read by one
 	// scan need not keep the rows that scan has passed (cteTape)
 	refs int

@@ -350,7 +350,11 @@ type execCtx struct {
 func (ec *execCtx) CtxErr(ctx context.Context) error { return ec.s.ctxErr(ctx) }
 func (ec *execCtx) NewRowID() int64                  { return ec.s.e.newRowID() }
 func (ec *execCtx) CatalogSchema() *pgcatalog.Schema { return ec.s.catalogSchema(ec.tx) }
-func (ec *execCtx) Setting(name string) string       { return ec.s.set.vals[name] }
+func (ec *execCtx) RelationName(oid uint32) string {
+	return ec.s.relationName(ec.tx, oid)
+}
+func (ec *execCtx) TxnTooLarge(size, limit int64) error { return TxnTooLarge(size, limit) }
+func (ec *execCtx) Setting(name string) string          { return ec.s.set.vals[name] }
 
 // hostOf returns the execCtx running rc (for expressions and plan nodes of
 // this package that need the session).

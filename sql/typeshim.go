@@ -9,14 +9,14 @@ import (
 	"logdb/sql/types"
 )
 
-func castDatum(ec *execCtx, v types.Datum, from, to types.T, cc types.CastContext) (types.Datum, error) {
+func castDatum(ec *runCtx, v types.Datum, from, to types.T, cc types.CastContext) (types.Datum, error) {
 	var ev *types.EvalContext
 	if ec != nil {
 		ev = ec.ev
 	}
 	if from.OID == types.RegclassOID && isStringType(to.OID) && ec != nil {
 		if oid, ok := v.(int64); ok {
-			return ec.s.relationName(ec.tx, uint32(oid)), nil
+			return ec.host.RelationName(uint32(oid)), nil
 		}
 	}
 	return types.Cast(ev, v, from, to, cc)

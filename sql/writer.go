@@ -379,7 +379,7 @@ func (w *tableWriter) delete(ec *runCtx, ref rowRef, old []types.Datum) error {
 // and the buffer is bounded instead of growing with the statement.
 func (ec *runCtx) checkTxnSize() error {
 	if size, limit := ec.txn.kv.Size(), ec.limits.maxTxnBytes; size > limit {
-		return TxnTooLarge(size, limit)
+		return ec.host.TxnTooLarge(size, limit)
 	}
 	return nil
 }
