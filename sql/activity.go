@@ -9,6 +9,7 @@ import (
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
+	"logdb/sql/exec"
 	"logdb/sql/pgcatalog"
 	"logdb/sql/pgerror"
 	"logdb/sql/types"
@@ -299,19 +300,19 @@ func (s *Session) observeRetry() {
 // and return false if it is not gone by then, as PostgreSQL 14+ does).
 // Both return false when no session of this node has the pid (PostgreSQL
 // also warns) or when no Backends is wired.
-func signalBackend(name string, terminate bool) func(p *planner, args []expr) (expr, error) {
-	return func(p *planner, args []expr) (expr, error) {
+func signalBackend(name string, terminate bool) func(p *planner, args []exec.Expr) (exec.Expr, error) {
+	return func(p *planner, args []exec.Expr) (exec.Expr, error) {
 		if len(args) < 1 || len(args) > 2 || (!terminate && len(args) == 2) {
 			return nil, noFunc(name, args)
 		}
-		want := []types.T{int4T, int8T}
+		want := []types.T{exec.Int4T, exec.Int8T}
 		for i := range args {
 			var err error
 			if args[i], err = p.coerce(args[i], want[i], types.CastImplicit); err != nil {
 				return nil, err
 			}
 		}
-		return &builtinExpr{name: name, args: args, ret: boolT, strict: true, fn: func(rc *runCtx, v []types.Datum) (types.Datum, error) {
+		return &exec.BuiltinExpr{Name: name, Args: args, Ret: exec.BoolT, Strict: true, Fn: func(rc *exec.Ctx, v []types.Datum) (types.Datum, error) {
 			ec := hostOf(rc)
 			b := ec.s.e.cfg.Backends
 			if len(v) == 2 && v[1].(int64) < 0 {
@@ -329,7 +330,7 @@ func signalBackend(name string, terminate bool) func(p *planner, args []expr) (e
 						if time.Now().After(deadline) {
 							return false, nil
 						}
-						if err := ec.tick(); err != nil { // cancel and statement_timeout still apply
+						if err := ec.Tick(); err != nil { // cancel and statement_timeout still apply
 							return nil, err
 						}
 						time.Sleep(5 * time.Millisecond)

@@ -16,6 +16,7 @@ import (
 	"logdb/changefeed"
 	"logdb/kv"
 	"logdb/sql/catalog"
+	"logdb/sql/exec"
 	"logdb/sql/pgcatalog"
 	"logdb/sql/pgerror"
 	"logdb/sql/types"
@@ -57,10 +58,10 @@ type Config struct {
 	// MaxTxnBytesLimit.
 	MaxTxnBytes int64
 	// MaxStatementMemory bounds the rows all the operators of one
-	// statement hold in memory together (workmem.go): past it the
+	// statement hold in memory together (sql/exec/workmem.go): past it the
 	// statement fails with 53200. 0 means DefaultMaxStatementMemory.
 	MaxStatementMemory int64
-	// TempDir holds the runs of sorts that pass work_mem (exec_sort.go);
+	// TempDir holds the runs of sorts that pass work_mem (sql/exec/sort.go);
 	// "" is the system's temporary directory.
 	TempDir string
 	// Observer, when set, receives statement and transaction measurements
@@ -96,8 +97,8 @@ const (
 // hands out Sessions.
 type Engine struct {
 	cfg       Config
-	limits    runLimits  // from cfg, for running plans
-	mu        sync.Mutex // guards st
+	limits    exec.Limits // from cfg, for running plans
+	mu        sync.Mutex  // guards st
 	st        engineState
 	parses    *parseCache
 	listeners listenRegistry
@@ -122,7 +123,7 @@ func NewEngine(cfg Config) (*Engine, error) {
 	}
 	switch {
 	case cfg.MaxStatementMemory == 0:
-		cfg.MaxStatementMemory = DefaultMaxStatementMemory
+		cfg.MaxStatementMemory = exec.DefaultMaxStatementMemory
 	case cfg.MaxStatementMemory < 0:
 		return nil, fmt.Errorf("sql: MaxStatementMemory %d is negative", cfg.MaxStatementMemory)
 	}
@@ -343,8 +344,8 @@ func (s *Session) Close() {
 	for name := range s.portals {
 		s.ClosePortal(name)
 	}
-	if s.tx != nil && s.tx.kv != nil {
-		s.tx.kv.Release()
+	if s.tx != nil && s.tx.Kv != nil {
+		s.tx.Kv.Release()
 	}
 	s.tx = nil
 	s.mode = modeIdle

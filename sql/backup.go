@@ -23,9 +23,9 @@ func (s *Session) streamBackup(ctx context.Context, req BackupRequest, w ResultW
 	if s.mode != modeImplicit && s.mode != modeIdle {
 		return nil, pgerror.New(pgerror.ActiveSQLTransaction, "BACKUP cannot run inside a transaction block")
 	}
-	if t := s.tx; t != nil && t.kv != nil {
-		t.kv.Release() // the implicit transaction's unused snapshot: a second read transaction could deadlock bbolt
-		t.kv, t.cat = nil, nil
+	if t := s.tx; t != nil && t.Kv != nil {
+		t.Kv.Release() // the implicit transaction's unused snapshot: a second read transaction could deadlock bbolt
+		t.Kv, t.cat = nil, nil
 	}
 	cw, ok := w.(copyOutWriter)
 	if !ok {

@@ -7,26 +7,27 @@ import (
 	"github.com/cockroachdb/apd/v3"
 
 	"logdb/sql/catalog"
+	"logdb/sql/exec"
 	"logdb/sql/pgerror"
 	"logdb/sql/types"
 )
 
 // builtinFunc compiles a call of a function only the engine can evaluate.
-type builtinFunc func(p *planner, args []expr) (expr, error)
+type builtinFunc func(p *planner, args []exec.Expr) (exec.Expr, error)
 
 var builtins map[string]builtinFunc
 
 func init() {
 	str := func(name string, get func(ec *execCtx) string) builtinFunc {
-		return func(p *planner, args []expr) (expr, error) {
+		return func(p *planner, args []exec.Expr) (exec.Expr, error) {
 			if len(args) != 0 {
 				return nil, noFunc(name, args)
 			}
-			t := textT
+			t := exec.TextT
 			if name != "version" {
-				t = nameT
+				t = exec.NameT
 			}
-			return &builtinExpr{name: name, ret: t, fn: func(rc *runCtx, _ []types.Datum) (types.Datum, error) { return get(hostOf(rc)), nil }}, nil
+			return &exec.BuiltinExpr{Name: name, Ret: t, Fn: func(rc *exec.Ctx, _ []types.Datum) (types.Datum, error) { return get(hostOf(rc)), nil }}, nil
 		}
 	}
 	builtins = map[string]builtinFunc{
@@ -40,44 +41,44 @@ func init() {
 		"session_user":     str("session_user", func(ec *execCtx) string { return ec.s.user }),
 		"user":             str("user", func(ec *execCtx) string { return ec.s.currentUser() }),
 		"current_role":     str("current_role", func(ec *execCtx) string { return ec.s.currentUser() }),
-		"current_schemas": func(p *planner, args []expr) (expr, error) {
+		"current_schemas": func(p *planner, args []exec.Expr) (exec.Expr, error) {
 			if len(args) != 1 {
 				return nil, noFunc("current_schemas", args)
 			}
-			a, err := p.coerce(args[0], boolT, types.CastImplicit)
+			a, err := p.coerce(args[0], exec.BoolT, types.CastImplicit)
 			if err != nil {
 				return nil, err
 			}
-			return &builtinExpr{name: "current_schemas", args: []expr{a}, strict: true, ret: types.T{OID: types.NameArrayOID, Mod: -1},
-				fn: func(rc *runCtx, v []types.Datum) (types.Datum, error) {
+			return &exec.BuiltinExpr{Name: "current_schemas", Args: []exec.Expr{a}, Strict: true, Ret: types.T{OID: types.NameArrayOID, Mod: -1},
+				Fn: func(rc *exec.Ctx, v []types.Datum) (types.Datum, error) {
 					elems := []types.Datum{"public"}
 					if v[0] == true {
 						elems = []types.Datum{"pg_catalog", "public"}
 					}
-					return types.Array{Elem: nameT, Elements: elems}, nil
+					return types.Array{Elem: exec.NameT, Elements: elems}, nil
 				}}, nil
 		},
-		"pg_backend_pid": func(p *planner, args []expr) (expr, error) {
-			return &builtinExpr{name: "pg_backend_pid", ret: int4T, fn: func(rc *runCtx, _ []types.Datum) (types.Datum, error) {
+		"pg_backend_pid": func(p *planner, args []exec.Expr) (exec.Expr, error) {
+			return &exec.BuiltinExpr{Name: "pg_backend_pid", Ret: exec.Int4T, Fn: func(rc *exec.Ctx, _ []types.Datum) (types.Datum, error) {
 				ec := hostOf(rc)
 				return int64(ec.s.pid), nil
 			}}, nil
 		},
-		"current_setting": func(p *planner, args []expr) (expr, error) {
+		"current_setting": func(p *planner, args []exec.Expr) (exec.Expr, error) {
 			if len(args) < 1 || len(args) > 2 {
 				return nil, noFunc("current_setting", args)
 			}
 			for i := range args {
-				want := textT
+				want := exec.TextT
 				if i == 1 {
-					want = boolT
+					want = exec.BoolT
 				}
 				var err error
 				if args[i], err = p.coerce(args[i], want, types.CastImplicit); err != nil {
 					return nil, err
 				}
 			}
-			return &builtinExpr{name: "current_setting", args: args, strict: true, ret: textT, fn: func(rc *runCtx, v []types.Datum) (types.Datum, error) {
+			return &exec.BuiltinExpr{Name: "current_setting", Args: args, Strict: true, Ret: exec.TextT, Fn: func(rc *exec.Ctx, v []types.Datum) (types.Datum, error) {
 				ec := hostOf(rc)
 				val, err := ec.s.showValue(v[0].(string))
 				if err != nil {
@@ -89,18 +90,18 @@ func init() {
 				return val, nil
 			}}, nil
 		},
-		"set_config": func(p *planner, args []expr) (expr, error) {
+		"set_config": func(p *planner, args []exec.Expr) (exec.Expr, error) {
 			if len(args) != 3 {
 				return nil, noFunc("set_config", args)
 			}
-			want := []types.T{textT, textT, boolT}
+			want := []types.T{exec.TextT, exec.TextT, exec.BoolT}
 			for i := range args {
 				var err error
 				if args[i], err = p.coerce(args[i], want[i], types.CastImplicit); err != nil {
 					return nil, err
 				}
 			}
-			return &builtinExpr{name: "set_config", args: args, ret: textT, fn: func(rc *runCtx, v []types.Datum) (types.Datum, error) {
+			return &exec.BuiltinExpr{Name: "set_config", Args: args, Ret: exec.TextT, Fn: func(rc *exec.Ctx, v []types.Datum) (types.Datum, error) {
 				ec := hostOf(rc)
 				if v[0] == nil {
 					return nil, pgerror.New(pgerror.NullValueNotAllowed, "SET requires parameter name")
@@ -115,32 +116,32 @@ func init() {
 				return ec.s.showValue(v[0].(string))
 			}}, nil
 		},
-		"pg_typeof": func(p *planner, args []expr) (expr, error) {
+		"pg_typeof": func(p *planner, args []exec.Expr) (exec.Expr, error) {
 			if len(args) != 1 {
 				return nil, noFunc("pg_typeof", args)
 			}
-			t := args[0].typ()
+			t := args[0].Type()
 			if t.OID == 0 {
-				t = unknownT
+				t = exec.UnknownT
 			}
-			return &constExpr{v: int64(t.OID), t: types.T{OID: types.RegtypeOID, Mod: -1}}, nil
+			return &exec.ConstExpr{V: int64(t.OID), T: types.T{OID: types.RegtypeOID, Mod: -1}}, nil
 		},
-		"pg_partition_ancestors": func(p *planner, args []expr) (expr, error) {
+		"pg_partition_ancestors": func(p *planner, args []exec.Expr) (exec.Expr, error) {
 			// a table that is not partitioned is its only ancestor
 			if len(args) != 1 {
 				return nil, noFunc("pg_partition_ancestors", args)
 			}
 			return p.regclassCast(args[0])
 		},
-		"pg_sleep": func(p *planner, args []expr) (expr, error) {
+		"pg_sleep": func(p *planner, args []exec.Expr) (exec.Expr, error) {
 			if len(args) != 1 {
 				return nil, noFunc("pg_sleep", args)
 			}
-			a, err := p.coerce(args[0], float8T, types.CastImplicit)
+			a, err := p.coerce(args[0], exec.Float8T, types.CastImplicit)
 			if err != nil {
 				return nil, err
 			}
-			return &builtinExpr{name: "pg_sleep", args: []expr{a}, ret: voidT, strict: true, fn: func(rc *runCtx, v []types.Datum) (types.Datum, error) {
+			return &exec.BuiltinExpr{Name: "pg_sleep", Args: []exec.Expr{a}, Ret: voidT, Strict: true, Fn: func(rc *exec.Ctx, v []types.Datum) (types.Datum, error) {
 				ec := hostOf(rc)
 				d := time.Duration(v[0].(float64) * float64(time.Second))
 				ec.s.setWait("Timeout", "PgSleep")
@@ -148,20 +149,20 @@ func init() {
 				select {
 				case <-time.After(d):
 					return "", nil
-				case <-ec.ctx.Done():
-					return nil, ec.s.ctxErr(ec.ctx)
+				case <-ec.Context.Done():
+					return nil, ec.s.ctxErr(ec.Context)
 				}
 			}}, nil
 		},
 		"pg_cancel_backend":    signalBackend("pg_cancel_backend", false),
 		"pg_terminate_backend": signalBackend("pg_terminate_backend", true),
-		"txid_current":         xactID(int8T),
+		"txid_current":         xactID(exec.Int8T),
 		"pg_current_xact_id":   xactID(types.T{OID: types.Xid8OID, Mod: -1}),
 		"nextval":              seqFunc("nextval"),
 		"currval":              seqFunc("currval"),
 		"setval":               seqFunc("setval"),
-		"lastval": func(p *planner, args []expr) (expr, error) {
-			return &builtinExpr{name: "lastval", ret: int8T, fn: func(rc *runCtx, _ []types.Datum) (types.Datum, error) {
+		"lastval": func(p *planner, args []exec.Expr) (exec.Expr, error) {
+			return &exec.BuiltinExpr{Name: "lastval", Ret: exec.Int8T, Fn: func(rc *exec.Ctx, _ []types.Datum) (types.Datum, error) {
 				ec := hostOf(rc)
 				if !ec.s.hasLast {
 					return nil, pgerror.New(pgerror.ObjectNotInPrerequisiteState, "lastval is not yet defined in this session")
@@ -172,10 +173,10 @@ func init() {
 	}
 }
 
-func noFunc(name string, args []expr) error {
+func noFunc(name string, args []exec.Expr) error {
 	var ts []string
 	for _, a := range args {
-		ts = append(ts, types.FormatType(a.typ()))
+		ts = append(ts, types.FormatType(a.Type()))
 	}
 	return &pgerror.Error{Code: pgerror.UndefinedFunction, Message: "function " + name + "(" + strings.Join(ts, ", ") + ") does not exist",
 		Hint: "No function matches the given name and argument types. You might need to add explicit type casts."}
@@ -183,11 +184,11 @@ func noFunc(name string, args []expr) error {
 
 // xactID is txid_current (bigint) and pg_current_xact_id (xid8).
 func xactID(ret types.T) builtinFunc {
-	return func(p *planner, args []expr) (expr, error) {
-		return &builtinExpr{name: "txid_current", ret: ret, fn: func(rc *runCtx, _ []types.Datum) (types.Datum, error) {
+	return func(p *planner, args []exec.Expr) (exec.Expr, error) {
+		return &exec.BuiltinExpr{Name: "txid_current", Ret: ret, Fn: func(rc *exec.Ctx, _ []types.Datum) (types.Datum, error) {
 			ec := hostOf(rc)
-			if ec.tx != nil && ec.tx.kv != nil {
-				return int64(ec.tx.kv.SnapshotIndex()) + 1, nil
+			if ec.tx != nil && ec.tx.Kv != nil {
+				return int64(ec.tx.Kv.SnapshotIndex()) + 1, nil
 			}
 			return int64(1), nil
 		}}, nil
@@ -197,7 +198,7 @@ func xactID(ret types.T) builtinFunc {
 // seqFunc compiles nextval/currval/setval; the sequence argument may be a
 // name (text or regclass) resolved now when constant.
 func seqFunc(name string) builtinFunc {
-	return func(p *planner, args []expr) (expr, error) {
+	return func(p *planner, args []exec.Expr) (exec.Expr, error) {
 		if name == "setval" && (len(args) < 2 || len(args) > 3) || name != "setval" && len(args) != 1 {
 			return nil, noFunc(name, args)
 		}
@@ -206,16 +207,16 @@ func seqFunc(name string) builtinFunc {
 			return nil, err
 		}
 		if name == "setval" {
-			if args[1], err = p.coerce(args[1], int8T, types.CastImplicit); err != nil {
+			if args[1], err = p.coerce(args[1], exec.Int8T, types.CastImplicit); err != nil {
 				return nil, err
 			}
 			if len(args) == 3 {
-				if args[2], err = p.coerce(args[2], boolT, types.CastImplicit); err != nil {
+				if args[2], err = p.coerce(args[2], exec.BoolT, types.CastImplicit); err != nil {
 					return nil, err
 				}
 			}
 		}
-		return &builtinExpr{name: name, args: args, strict: true, ret: int8T, fn: func(rc *runCtx, v []types.Datum) (types.Datum, error) {
+		return &exec.BuiltinExpr{Name: name, Args: args, Strict: true, Ret: exec.Int8T, Fn: func(rc *exec.Ctx, v []types.Datum) (types.Datum, error) {
 			ec := hostOf(rc)
 			sq, err := ec.s.lookupSeqArg(ec.tx, v[0])
 			if err != nil {
@@ -267,7 +268,7 @@ func (s *Session) nextval(ec *execCtx, sq *catalog.Sequence) (types.Datum, error
 	if ec.tx != nil && ec.tx.readOnly {
 		return nil, errReadOnly("nextval()")
 	}
-	ord, err := s.e.nextSeqOrdinal(ec.ctx, sq.OID)
+	ord, err := s.e.nextSeqOrdinal(ec.Context, sq.OID)
 	if err != nil {
 		return nil, err
 	}
@@ -297,7 +298,7 @@ func (s *Session) setval(ec *execCtx, sq *catalog.Sequence, v int64, called bool
 	if called {
 		ord++
 	}
-	if err := s.e.setSeqOrdinal(ec.ctx, sq.OID, ord); err != nil {
+	if err := s.e.setSeqOrdinal(ec.Context, sq.OID, ord); err != nil {
 		return nil, err
 	}
 	if called {
@@ -313,17 +314,17 @@ func errReadOnly(what string) error {
 // srfNode is a set-returning function in FROM.
 type srfNode struct {
 	name       string
-	args       []expr
+	args       []exec.Expr
 	t          types.T
 	t2         []types.T // further output columns (pg_options_to_table)
 	names      []string  // output column names when more than one
 	ordinality bool
-	cols       []resultCol
+	cols       []exec.Column
 	step       *types.Op // generate_series over numbers/timestamps: "+"
 	cmpT       types.T
 }
 
-func (p *planner) setReturningFunc(name string, args []expr) (*srfNode, error) {
+func (p *planner) setReturningFunc(name string, args []exec.Expr) (*srfNode, error) {
 	n := &srfNode{name: name, args: args}
 	var err error
 	switch name {
@@ -336,7 +337,7 @@ func (p *planner) setReturningFunc(name string, args []expr) (*srfNode, error) {
 			return nil, err
 		}
 		if t.OID == types.UnknownOID || t.OID == types.Int2OID {
-			t = int4T
+			t = exec.Int4T
 		}
 		if t.OID == types.Float4OID || t.OID == types.Float8OID {
 			return nil, noFunc(name, args) // PostgreSQL has no float variant
@@ -358,13 +359,13 @@ func (p *planner) setReturningFunc(name string, args []expr) (*srfNode, error) {
 			if stepT.OID == types.IntervalOID {
 				return nil, noFunc(name, args)
 			}
-			one, err := p.coerce(&constExpr{v: int64(1), t: int4T}, stepT, types.CastImplicit)
+			one, err := p.coerce(&exec.ConstExpr{V: int64(1), T: exec.Int4T}, stepT, types.CastImplicit)
 			if err != nil {
 				return nil, err
 			}
 			n.args = append(args, one)
 		}
-		if n.step, err = lookupBinaryOp("+", t, stepT); err != nil {
+		if n.step, err = exec.LookupBinaryOp("+", t, stepT); err != nil {
 			return nil, err
 		}
 		n.t, n.cmpT = t, t
@@ -376,7 +377,7 @@ func (p *planner) setReturningFunc(name string, args []expr) (*srfNode, error) {
 		if n.args[0], err = p.coerce(args[0], types.T{OID: types.TextArrayOID, Mod: -1}, types.CastImplicit); err != nil {
 			return nil, err
 		}
-		n.t, n.t2, n.names = textT, []types.T{textT}, []string{"option_name", "option_value"}
+		n.t, n.t2, n.names = exec.TextT, []types.T{exec.TextT}, []string{"option_name", "option_value"}
 	case "pg_partition_ancestors":
 		if len(args) != 1 {
 			return nil, noFunc(name, args)
@@ -385,7 +386,7 @@ func (p *planner) setReturningFunc(name string, args []expr) (*srfNode, error) {
 		if err != nil {
 			return nil, err
 		}
-		n.args[0], n.t = rc, rc.typ()
+		n.args[0], n.t = rc, rc.Type()
 	case "generate_subscripts":
 		// generate_subscripts(array, dim [, reverse]): the subscripts of
 		// dimension dim (arrays here have one), from 1, or from 0 for
@@ -393,19 +394,19 @@ func (p *planner) setReturningFunc(name string, args []expr) (*srfNode, error) {
 		if len(args) < 2 || len(args) > 3 {
 			return nil, noFunc(name, args)
 		}
-		at := args[0].typ()
+		at := args[0].Type()
 		if _, ok := types.ElemOf(at); !ok && at.OID != types.Int2VectorOID && at.OID != types.OidVectorOID {
 			return nil, noFunc(name, args)
 		}
-		if n.args[1], err = p.coerce(args[1], int4T, types.CastImplicit); err != nil {
+		if n.args[1], err = p.coerce(args[1], exec.Int4T, types.CastImplicit); err != nil {
 			return nil, err
 		}
 		if len(args) == 3 {
-			if n.args[2], err = p.coerce(args[2], boolT, types.CastImplicit); err != nil {
+			if n.args[2], err = p.coerce(args[2], exec.BoolT, types.CastImplicit); err != nil {
 				return nil, err
 			}
 		}
-		n.t = int4T
+		n.t = exec.Int4T
 	case "_pg_expandarray":
 		// information_schema._pg_expandarray(anyarray): one (x, n) record
 		// per element, x the element and n its position (pgjdbc's
@@ -413,7 +414,7 @@ func (p *planner) setReturningFunc(name string, args []expr) (*srfNode, error) {
 		if len(args) != 1 {
 			return nil, noFunc(name, args)
 		}
-		at := args[0].typ()
+		at := args[0].Type()
 		et, ok := types.ElemOf(at)
 		if at.OID == types.Int2VectorOID {
 			et, ok = types.T{OID: types.Int2OID, Mod: -1}, true
@@ -421,20 +422,20 @@ func (p *planner) setReturningFunc(name string, args []expr) (*srfNode, error) {
 		if !ok {
 			return nil, noFunc(name, args)
 		}
-		n.t = types.RecordType([]types.RecordField{{Name: "x", T: types.T{OID: et.OID, Mod: -1}}, {Name: "n", T: int4T}})
+		n.t = types.RecordType([]types.RecordField{{Name: "x", T: types.T{OID: et.OID, Mod: -1}}, {Name: "n", T: exec.Int4T}})
 	case "pg_get_publication_tables":
 		if len(args) != 1 {
 			return nil, noFunc(name, args)
 		}
-		if n.args[0], err = p.coerce(args[0], textT, types.CastImplicit); err != nil {
+		if n.args[0], err = p.coerce(args[0], exec.TextT, types.CastImplicit); err != nil {
 			return nil, err
 		}
-		n.t, n.t2, n.names = oidT, []types.T{{OID: types.Int2VectorOID, Mod: -1}, {OID: types.PgNodeTreeOID, Mod: -1}}, []string{"relid", "attrs", "qual"}
+		n.t, n.t2, n.names = exec.OIDT, []types.T{{OID: types.Int2VectorOID, Mod: -1}, {OID: types.PgNodeTreeOID, Mod: -1}}, []string{"relid", "attrs", "qual"}
 	case "unnest":
 		if len(args) != 1 {
 			return nil, pgerror.Unsupported("unnest with several arguments")
 		}
-		et, ok := types.ElemOf(args[0].typ())
+		et, ok := types.ElemOf(args[0].Type())
 		if !ok {
 			if isUnknown(args[0]) {
 				return nil, pgerror.New(pgerror.UndefinedFunction, "function unnest(unknown) is not unique")
@@ -450,10 +451,10 @@ func (p *planner) setReturningFunc(name string, args []expr) (*srfNode, error) {
 
 func unsupportedFrom(what string) error { return pgerror.Unsupported(what) }
 
-func (n *srfNode) columns() []resultCol { return n.cols }
+func (n *srfNode) Columns() []exec.Column { return n.cols }
 
-func (n *srfNode) start(rc *runCtx) (iterator, error) {
-	return n.iterFor(rc, nil)
+func (n *srfNode) Start(rc *exec.Ctx) (exec.Iterator, error) {
+	return n.IterFor(rc, nil)
 }
 
 // iterFor evaluates the function with its arguments read from in and
@@ -461,24 +462,24 @@ func (n *srfNode) start(rc *runCtx) (iterator, error) {
 // time (a series of 50 million rows read by a slow client holds one value,
 // not all of them); the others, whose input is already in memory (an
 // array, the catalog), produce a slice.
-func (n *srfNode) iterFor(rc *runCtx, in []types.Datum) (iterator, error) {
+func (n *srfNode) IterFor(rc *exec.Ctx, in []types.Datum) (exec.Iterator, error) {
 	ec := hostOf(rc)
 	vals, err := n.evalArgs(ec, in)
 	if err != nil || vals == nil {
-		return &sliceIter{}, err
+		return &exec.SliceIter{}, err
 	}
 	if n.name == "generate_series" {
 		return n.newSeries(ec, vals)
 	}
 	rows, err := n.rowsOf(ec, vals)
-	return &sliceIter{rows: rows}, err
+	return &exec.SliceIter{Rows: rows}, err
 }
 
 // evalArgs evaluates the arguments; nil when one is NULL (no rows).
 func (n *srfNode) evalArgs(ec *execCtx, in []types.Datum) ([]types.Datum, error) {
 	vals := make([]types.Datum, len(n.args))
 	for i, a := range n.args {
-		v, err := a.eval(ec.runCtx, in)
+		v, err := a.Eval(ec.Ctx, in)
 		if err != nil {
 			return nil, err
 		}
@@ -506,18 +507,18 @@ func (n *srfNode) newSeries(ec *execCtx, vals []types.Datum) (*seriesIter, error
 	if err := checkSeriesBounds(it.cur, it.stop, it.step); err != nil {
 		return nil, err
 	}
-	zero, err := castDatum(ec.runCtx, int64(0), int8T, n.args[2].typ(), types.CastImplicit)
-	if err != nil && n.args[2].typ().OID != types.IntervalOID {
+	zero, err := exec.CastDatum(ec.Ctx, int64(0), exec.Int8T, n.args[2].Type(), types.CastImplicit)
+	if err != nil && n.args[2].Type().OID != types.IntervalOID {
 		return nil, err
 	}
 	if zero != nil {
-		it.dir = compareDatums(n.args[2].typ(), it.step, zero)
+		it.dir = exec.CompareDatums(n.args[2].Type(), it.step, zero)
 		if it.dir == 0 {
 			return nil, pgerror.New(pgerror.InvalidParameterValue, "step size cannot equal zero")
 		}
 	} else if _, ok := it.step.(types.Interval); ok {
 		// PostgreSQL's interval_cmp against zero: a month is 30 days
-		it.dir = compareDatums(n.args[2].typ(), it.step, types.Interval{})
+		it.dir = exec.CompareDatums(n.args[2].Type(), it.step, types.Interval{})
 		if it.dir == 0 {
 			return nil, pgerror.New(pgerror.InvalidParameterValue, "step size cannot equal zero")
 		}
@@ -525,17 +526,17 @@ func (n *srfNode) newSeries(ec *execCtx, vals []types.Datum) (*seriesIter, error
 	return it, nil
 }
 
-func (it *seriesIter) next() ([]types.Datum, error) {
+func (it *seriesIter) Next() ([]types.Datum, error) {
 	if it.done {
 		return nil, nil
 	}
-	c := compareDatums(it.n.cmpT, it.cur, it.stop)
+	c := exec.CompareDatums(it.n.cmpT, it.cur, it.stop)
 	if it.dir > 0 && c > 0 || it.dir < 0 && c < 0 {
 		it.done = true
 		return nil, nil
 	}
 	if it.count&255 == 255 {
-		if err := it.ec.tick(); err != nil {
+		if err := it.ec.Tick(); err != nil {
 			return nil, err
 		}
 	}
@@ -544,7 +545,7 @@ func (it *seriesIter) next() ([]types.Datum, error) {
 	if it.n.ordinality {
 		row = append(row, it.count)
 	}
-	next, err := it.n.step.Fn(it.ec.ev, it.cur, it.step)
+	next, err := it.n.step.Fn(it.ec.Ev, it.cur, it.step)
 	if err != nil {
 		if pgerror.Code(err) != pgerror.NumericValueOutOfRange {
 			return nil, err
@@ -555,7 +556,7 @@ func (it *seriesIter) next() ([]types.Datum, error) {
 	return row, nil
 }
 
-func (it *seriesIter) close() {}
+func (it *seriesIter) Close() {}
 
 // rowsOf is the function's rows for argument values vals.
 func (n *srfNode) rowsOf(ec *execCtx, vals []types.Datum) ([][]types.Datum, error) {
@@ -588,7 +589,7 @@ func (n *srfNode) rowsOf(ec *execCtx, vals []types.Datum) ([][]types.Datum, erro
 		}
 		elems := vals[0].(types.Array).Elements
 		base := int64(1)
-		if t := n.args[0].typ().OID; t == types.Int2VectorOID || t == types.OidVectorOID {
+		if t := n.args[0].Type().OID; t == types.Int2VectorOID || t == types.OidVectorOID {
 			base = 0
 		}
 		reverse := len(vals) == 3 && vals[2] == true
@@ -626,40 +627,40 @@ func (n *srfNode) rowsOf(ec *execCtx, vals []types.Datum) ([][]types.Datum, erro
 
 // tryOrderedScan removes a sort that a primary-key scan (forward or
 // reverse) already satisfies.
-func (p *planner) tryOrderedScan(n node, keys []sortKey) bool {
+func (p *planner) tryOrderedScan(n exec.Node, keys []exec.SortKey) bool {
 	var cols []int
 	for _, k := range keys {
-		cols = append(cols, k.idx)
+		cols = append(cols, k.Idx)
 	}
 	cur := n
 	for {
 		switch x := cur.(type) {
-		case *projectNode:
+		case *exec.ProjectNode:
 			for i, c := range cols {
-				ce, ok := x.exprs[c].(*colExpr)
+				ce, ok := x.Exprs[c].(*exec.ColExpr)
 				if !ok {
 					return false
 				}
-				cols[i] = ce.idx
+				cols[i] = ce.Idx
 			}
-			cur = x.src
+			cur = x.Src
 			continue
-		case *renameNode:
-			cur = x.src
+		case *exec.RenameNode:
+			cur = x.Src
 			continue
-		case *filterNode:
-			cur = x.src
+		case *exec.FilterNode:
+			cur = x.Src
 			continue
-		case *scanNode:
-			if x.path.kind == pathIndex || len(x.t.PKIdx) < len(cols) {
+		case *exec.ScanNode:
+			if x.Path.Kind == exec.PathIndex || len(x.T.PKIdx) < len(cols) {
 				return false
 			}
 			for i, c := range cols {
-				if x.t.PKIdx[i] != c || keys[i].desc != keys[0].desc {
+				if x.T.PKIdx[i] != c || keys[i].Desc != keys[0].Desc {
 					return false
 				}
 			}
-			x.reverse = keys[0].desc
+			x.Reverse = keys[0].Desc
 			return true
 		}
 		return false

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"logdb/sql/catalog"
+	"logdb/sql/exec"
 	"logdb/sql/pgcatalog"
 	"logdb/sql/types"
 )
@@ -62,7 +63,7 @@ func (s *Session) catalogSchema(t *txnState) *pgcatalog.Schema {
 		if d != nil {
 			st.Unit, st.VarType = d.unit, d.vartype
 			if d.check != nil && d.unit == "kB" {
-				if kb, err := parseMemoryKB(kv[1]); err == nil {
+				if kb, err := exec.ParseMemoryKB(kv[1]); err == nil {
 					st.Setting = strconv.FormatInt(kb, 10) // pg_settings counts in the unit
 				}
 			}

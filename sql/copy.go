@@ -10,6 +10,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"logdb/sql/catalog"
+	"logdb/sql/exec"
 	"logdb/sql/pgerror"
 	"logdb/sql/types"
 )
@@ -146,7 +147,7 @@ func (s *Session) copyIn(ec *execCtx, cs *pg_query.CopyStmt, o copyOpts, cw copy
 	if err != nil {
 		return "", err
 	}
-	cols := seq(len(t.Columns))
+	cols := exec.Seq(len(t.Columns))
 	if len(cs.Attlist) > 0 {
 		cols = cols[:0]
 		for _, name := range nodeStrings(cs.Attlist) {
@@ -170,18 +171,18 @@ func (s *Session) copyIn(ec *execCtx, cs *pg_query.CopyStmt, o copyOpts, cw copy
 		}
 		for c := range row {
 			if !isSet[c] {
-				v, err := tw.defaultValue(ec.runCtx, c)
+				v, err := tw.DefaultValue(ec.Ctx, c)
 				if err != nil {
 					return err
 				}
 				row[c] = v
 			}
 		}
-		if _, _, err := tw.insert(ec.runCtx, row, nil); err != nil {
+		if _, _, err := tw.Insert(ec.Ctx, row, nil); err != nil {
 			return err
 		}
 		n++
-		return ec.tick()
+		return ec.Tick()
 	}
 	// drain reads the rest of the stream after an error, so the
 	// connection stays in step.
@@ -248,7 +249,7 @@ func (s *Session) copyIn(ec *execCtx, cs *pg_query.CopyStmt, o copyOpts, cw copy
 				err := types.CheckTextString(f)
 				var v types.Datum
 				if err == nil {
-					v, err = types.ParseTextCtx(ec.ev, t.Columns[cols[i]].Type, f)
+					v, err = types.ParseTextCtx(ec.Ev, t.Columns[cols[i]].Type, f)
 				}
 				if err != nil {
 					if !done {
@@ -430,7 +431,7 @@ func hexValue(c byte) int {
 
 func (s *Session) copyOut(ec *execCtx, cs *pg_query.CopyStmt, o copyOpts, cw copyOutWriter) (string, error) {
 	p := &planner{s: s, tx: ec.tx, cat: ec.tx.cat}
-	var plan node
+	var plan exec.Node
 	var err error
 	if cs.Query != nil {
 		plan, err = p.planQuery(cs.Query, nil)
@@ -452,11 +453,11 @@ func (s *Session) copyOut(ec *execCtx, cs *pg_query.CopyStmt, o copyOpts, cw cop
 	}
 	cols := visibleCols(plan)
 	format, colFormats := o.formatCodes(len(cols))
-	it, err := plan.start(ec.runCtx)
+	it, err := plan.Start(ec.Ctx)
 	if err != nil {
 		return "", err
 	}
-	defer it.close()
+	defer it.Close()
 	if err := cw.CopyOut(format, colFormats); err != nil {
 		return "", err
 	}
@@ -468,7 +469,7 @@ func (s *Session) copyOut(ec *execCtx, cs *pg_query.CopyStmt, o copyOpts, cw cop
 			if i > 0 {
 				buf = append(buf, o.delim)
 			}
-			buf = append(buf, c.name...)
+			buf = append(buf, c.Name...)
 		}
 		buf = append(buf, '\n')
 	}
@@ -485,7 +486,7 @@ func (s *Session) copyOut(ec *execCtx, cs *pg_query.CopyStmt, o copyOpts, cw cop
 	}
 	var n int64
 	for {
-		row, err := it.next()
+		row, err := it.Next()
 		if err != nil {
 			return "", err
 		}
@@ -501,7 +502,7 @@ func (s *Session) copyOut(ec *execCtx, cs *pg_query.CopyStmt, o copyOpts, cw cop
 				}
 				at := len(buf)
 				buf = append(buf, 0, 0, 0, 0)
-				if buf, err = types.AppendBinary(buf, c.t, row[i]); err != nil {
+				if buf, err = types.AppendBinary(buf, c.T, row[i]); err != nil {
 					return "", err
 				}
 				binary.BigEndian.PutUint32(buf[at:], uint32(len(buf)-at-4))
@@ -515,7 +516,7 @@ func (s *Session) copyOut(ec *execCtx, cs *pg_query.CopyStmt, o copyOpts, cw cop
 					buf = append(buf, o.null...)
 					continue
 				}
-				txt := s.textValue(ec.tx, c.t, row[i])
+				txt := s.textValue(ec.tx, c.T, row[i])
 				if o.format == "csv" {
 					buf = appendCSV(buf, txt, o, len(cols) == 1)
 				} else {

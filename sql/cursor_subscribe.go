@@ -15,6 +15,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"logdb/changefeed"
+	"logdb/sql/exec"
 	"logdb/sql/pgerror"
 	"logdb/sql/types"
 )
@@ -43,7 +44,7 @@ func (s *Session) checkSnapshotCursors() error {
 	return nil
 }
 
-func (c *subCursor) close() {
+func (c *subCursor) Close() {
 	if c != nil && c.sc != nil {
 		c.sc.Close()
 		c.sc = nil
@@ -134,12 +135,12 @@ func (s *Session) fetchSubscribe(ctx context.Context, c *sqlCursor, count int64,
 	if move {
 		return &cursor{tag: fmt.Sprintf("MOVE %d", len(rows))}, nil
 	}
-	return &cursor{cols: c.cols, it: &sliceIter{rows: rows}, tag: "FETCH", countTag: true, tx: s.tx}, nil
+	return &cursor{cols: c.cols, it: &exec.SliceIter{Rows: rows}, tag: "FETCH", countTag: true, tx: s.tx}, nil
 }
 
 // subscribeFetchCols describes a prepared FETCH from a SUBSCRIBE cursor
 // (the extended protocol's Describe), nil for other statements.
-func (s *Session) subscribeFetchCols(n *pg_query.Node) []resultCol {
+func (s *Session) subscribeFetchCols(n *pg_query.Node) []exec.Column {
 	fs := n.GetFetchStmt()
 	if fs == nil || fs.Ismove {
 		return nil

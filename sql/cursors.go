@@ -10,6 +10,7 @@ import (
 
 	"logdb/kv"
 	"logdb/sql/catalog"
+	"logdb/sql/exec"
 	"logdb/sql/pgerror"
 	"logdb/sql/types"
 )
@@ -28,10 +29,10 @@ import (
 // ROLLBACK TO SAVEPOINT closes the cursors declared since (seq).
 type sqlCursor struct {
 	name     string
-	cols     []resultCol
-	it       iterator
-	pending  node  // the query, until it starts
-	startErr error // the error starting it gave, for the first FETCH
+	cols     []exec.Column
+	it       exec.Iterator
+	pending  exec.Node // the query, until it starts
+	startErr error     // the error starting it gave, for the first FETCH
 	hold     bool
 	tx       *txnState
 	seq      uint64     // Session.cursorSeq at DECLARE
@@ -58,7 +59,7 @@ func (s *Session) execCursorStmt(ctx context.Context, n *pg_query.Node, w Result
 		if !ok {
 			return nil, true, pgerror.New(pgerror.InvalidCursorName, "cursor \"%s\" does not exist", name)
 		}
-		c.close()
+		c.Close()
 		delete(s.cursors, name)
 		return &cursor{tag: "CLOSE CURSOR"}, true, nil
 	case n.GetPrepareStmt() != nil:
@@ -71,10 +72,10 @@ func (s *Session) execCursorStmt(ctx context.Context, n *pg_query.Node, w Result
 	return nil, false, nil
 }
 
-func (c *sqlCursor) close() {
-	c.sub.close()
+func (c *sqlCursor) Close() {
+	c.sub.Close()
 	if c.it != nil {
-		c.it.close()
+		c.it.Close()
 		c.it = nil
 	}
 }
@@ -84,7 +85,7 @@ func (c *sqlCursor) close() {
 func (s *Session) closeCursors(all bool) {
 	for name, c := range s.cursors {
 		if all || !c.hold {
-			c.close()
+			c.Close()
 			delete(s.cursors, name)
 		}
 	}
@@ -119,16 +120,16 @@ func (s *Session) declareCursor(ctx context.Context, dc *pg_query.DeclareCursorS
 	c := &sqlCursor{name: dc.Portalname, cols: visibleCols(ps.plan), pending: ps.plan, hold: hold, tx: t, seq: s.cursorSeq}
 	if hold {
 		ec := s.newExecCtx(ctx, t, nil)
-		it, err := ps.plan.start(ec.runCtx)
+		it, err := ps.plan.Start(ec.Ctx)
 		if err != nil {
 			return nil, true, err
 		}
-		rows, err := drainIn(it, ec.budget("WITH HOLD cursor "+dc.Portalname))
-		ec.closeTapes()
+		rows, err := exec.DrainIn(it, ec.Budget("WITH HOLD cursor "+dc.Portalname))
+		ec.CloseTapes()
 		if err != nil {
 			return nil, true, err
 		}
-		c.it, c.pending = &sliceIter{rows: rows}, nil
+		c.it, c.pending = &exec.SliceIter{Rows: rows}, nil
 	}
 	s.cursors[dc.Portalname] = c
 	return &cursor{tag: "DECLARE CURSOR"}, true, nil
@@ -136,12 +137,12 @@ func (s *Session) declareCursor(ctx context.Context, dc *pg_query.DeclareCursorS
 
 // start starts a pending cursor's query; an error is kept for its first
 // FETCH.
-func (c *sqlCursor) start(rc *runCtx) {
+func (c *sqlCursor) Start(rc *exec.Ctx) {
 	ec := hostOf(rc)
 	if c.pending == nil {
 		return
 	}
-	c.it, c.startErr = c.pending.start(ec.runCtx)
+	c.it, c.startErr = c.pending.Start(ec.Ctx)
 	c.pending = nil
 }
 
@@ -150,7 +151,7 @@ func (c *sqlCursor) start(rc *runCtx) {
 func (s *Session) startPendingCursors(ctx context.Context) {
 	for _, c := range s.cursors {
 		if c.pending != nil && c.tx == s.tx && s.tx != nil {
-			c.start(s.newExecCtx(ctx, c.tx, nil).runCtx)
+			c.Start(s.newExecCtx(ctx, c.tx, nil).Ctx)
 		}
 	}
 }
@@ -160,7 +161,7 @@ func (s *Session) startPendingCursors(ctx context.Context) {
 func (s *Session) closeCursorsSince(seq uint64) {
 	for name, c := range s.cursors {
 		if c.seq > seq {
-			c.close()
+			c.Close()
 			delete(s.cursors, name)
 		}
 	}
@@ -181,7 +182,7 @@ func (s *Session) fetchCursor(ctx context.Context, fs *pg_query.FetchStmt) (*cur
 	if n <= 0 || n == math.MaxInt64 {
 		n = math.MaxInt64
 	}
-	c.start(s.newExecCtx(ctx, c.tx, nil).runCtx)
+	c.Start(s.newExecCtx(ctx, c.tx, nil).Ctx)
 	if err := c.startErr; err != nil {
 		return nil, true, err
 	}
@@ -189,7 +190,7 @@ func (s *Session) fetchCursor(ctx context.Context, fs *pg_query.FetchStmt) (*cur
 	if fs.Ismove {
 		moved := 0
 		for {
-			r, err := f.next()
+			r, err := f.Next()
 			if err != nil {
 				return nil, true, err
 			}
@@ -210,17 +211,17 @@ type fetchIter struct {
 	n int64
 }
 
-func (f *fetchIter) next() ([]types.Datum, error) {
+func (f *fetchIter) Next() ([]types.Datum, error) {
 	if f.n <= 0 || f.c.it == nil {
 		return nil, nil
 	}
-	r, err := f.c.it.next()
+	r, err := f.c.it.Next()
 	if r != nil {
 		f.n--
 	}
 	return r, err
 }
-func (f *fetchIter) close() {}
+func (f *fetchIter) Close() {}
 
 func (s *Session) sqlPrepare(ctx context.Context, ps *pg_query.PrepareStmt) error {
 	if _, ok := s.prepared[ps.Name]; ok {
@@ -272,7 +273,7 @@ func (s *Session) sqlExecute(ctx context.Context, es *pg_query.ExecuteStmt, w Re
 		if e, err = p.coerce(e, ps.paramTypes[i], types.CastAssignment); err != nil {
 			return nil, err
 		}
-		if params[i], err = e.eval(ec.runCtx, nil); err != nil {
+		if params[i], err = e.Eval(ec.Ctx, nil); err != nil {
 			return nil, err
 		}
 	}
@@ -283,17 +284,17 @@ func (s *Session) sqlExecute(ctx context.Context, es *pg_query.ExecuteStmt, w Re
 // FROM seq). The value is the high end of the blocks reserved so far.
 type seqRelNode struct {
 	sq   *catalog.Sequence
-	cols []resultCol
+	cols []exec.Column
 }
 
-func seqRelColumns() []resultCol {
-	return []resultCol{{name: "last_value", t: int8T}, {name: "log_cnt", t: int8T}, {name: "is_called", t: boolT}}
+func seqRelColumns() []exec.Column {
+	return []exec.Column{{Name: "last_value", T: exec.Int8T}, {Name: "log_cnt", T: exec.Int8T}, {Name: "is_called", T: exec.BoolT}}
 }
 
-func (n *seqRelNode) columns() []resultCol { return n.cols }
-func (n *seqRelNode) start(rc *runCtx) (iterator, error) {
+func (n *seqRelNode) Columns() []exec.Column { return n.cols }
+func (n *seqRelNode) Start(rc *exec.Ctx) (exec.Iterator, error) {
 	ec := hostOf(rc)
-	v, ok, err := ec.tx.kv.Get(kv.SequenceSpace, seqKey(n.sq.OID))
+	v, ok, err := ec.tx.Kv.Get(kv.SequenceSpace, seqKey(n.sq.OID))
 	if err != nil {
 		return nil, err
 	}
@@ -305,5 +306,5 @@ func (n *seqRelNode) start(rc *runCtx) (iterator, error) {
 	if ord > 0 {
 		row[0], row[2] = n.sq.Start+(ord-1)*n.sq.Increment, true
 	}
-	return &sliceIter{rows: [][]types.Datum{row}}, nil
+	return &exec.SliceIter{Rows: [][]types.Datum{row}}, nil
 }

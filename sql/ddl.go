@@ -8,6 +8,7 @@ import (
 
 	"logdb/kv"
 	"logdb/sql/catalog"
+	"logdb/sql/exec"
 	"logdb/sql/pgerror"
 	"logdb/sql/types"
 )
@@ -133,7 +134,7 @@ func (p *planner) planUtility(n *pg_query.Node) (utilityFunc, error) {
 				return "", errReadOnly("CREATE TABLE AS")
 			}
 			n, err := createTableAs(ec, ec.tx.ddlFor(ec), cs, w)
-			return "SELECT " + itoa(int(n)), err
+			return "SELECT " + exec.Itoa(int(n)), err
 		}, nil
 	case n.GetCreatePublicationStmt() != nil:
 		cs := n.GetCreatePublicationStmt()
@@ -196,7 +197,7 @@ func columnFromDef(ec *execCtx, d *catalog.Writer, t *catalog.Table, cd *pg_quer
 		return nil, nil, pgerror.New(pgerror.DuplicateColumn, "column \"%s\" specified more than once", cd.Colname)
 	}
 	tn := lastName(cd.TypeName.Names)
-	serial := map[string]types.T{"serial": int4T, "serial4": int4T, "bigserial": int8T, "serial8": int8T,
+	serial := map[string]types.T{"serial": exec.Int4T, "serial4": exec.Int4T, "bigserial": exec.Int8T, "serial8": exec.Int8T,
 		"smallserial": {OID: types.Int2OID, Mod: -1}, "serial2": {OID: types.Int2OID, Mod: -1}}
 	typ, err := p.typeFromNode(cd.TypeName)
 	if err != nil {
@@ -261,9 +262,9 @@ func checkedDefault(p *planner, n *pg_query.Node, typ types.T) (string, error) {
 		return "", err
 	}
 	if _, err := p.coerce(e, typ, types.CastAssignment); err != nil {
-		return "", pgerror.New(pgerror.DatatypeMismatch, "column is of type %s but default expression is of type %s", types.FormatType(typ), types.FormatType(e.typ()))
+		return "", pgerror.New(pgerror.DatatypeMismatch, "column is of type %s but default expression is of type %s", types.FormatType(typ), types.FormatType(e.Type()))
 	}
-	return deparseExpr(n)
+	return exec.DeparseExpr(n)
 }
 
 func columnRefs(n *pg_query.Node) []string {
@@ -379,7 +380,7 @@ func addConstraint(ec *execCtx, d *catalog.Writer, t *catalog.Table, con *pg_que
 		var rows [][]types.Datum
 		if existing {
 			// rows move to a fresh space keyed by the new primary key
-			if err := forEachRow(ec, t, func(row []types.Datum, _ rowRef) error {
+			if err := forEachRow(ec, t, func(row []types.Datum, _ exec.RowRef) error {
 				rows = append(rows, append([]types.Datum(nil), row...))
 				return nil
 			}); err != nil {
@@ -430,7 +431,7 @@ func addConstraint(ec *execCtx, d *catalog.Writer, t *catalog.Table, con *pg_que
 				name = t.Name + "_check"
 			}
 		}
-		text, err := deparseExpr(con.RawExpr)
+		text, err := exec.DeparseExpr(con.RawExpr)
 		if err != nil {
 			return err
 		}
@@ -445,8 +446,8 @@ func addConstraint(ec *execCtx, d *catalog.Writer, t *catalog.Table, con *pg_que
 		}
 		t.Checks = append(t.Checks, &catalog.Check{OID: oid, Name: name, Expr: text})
 		if existing {
-			return forEachRow(ec, t, func(row []types.Datum, _ rowRef) error {
-				v, err := pred.eval(ec.runCtx, row)
+			return forEachRow(ec, t, func(row []types.Datum, _ exec.RowRef) error {
+				v, err := pred.Eval(ec.Ctx, row)
 				if err != nil {
 					return err
 				}
@@ -482,7 +483,7 @@ func rekeyTable(ec *execCtx, d *catalog.Writer, t *catalog.Table, rows [][]types
 			return err
 		}
 	}
-	w := &tableWriter{t: t, rowCols: t.RowColumns(), defaults: make([]expr, len(t.Columns))}
+	w := &exec.TableWriter{T: t, RowCols: t.RowColumns(), Defaults: make([]exec.Expr, len(t.Columns))}
 	for _, row := range rows {
 		for _, i := range t.PKIdx {
 			if row[i] == nil {
@@ -491,7 +492,7 @@ func rekeyTable(ec *execCtx, d *catalog.Writer, t *catalog.Table, rows [][]types
 					Message: "column \"" + c.Name + "\" of relation \"" + t.Name + "\" contains null values"}
 			}
 		}
-		if _, _, err := w.insert(ec.runCtx, row, nil); err != nil {
+		if _, _, err := w.Insert(ec.Ctx, row, nil); err != nil {
 			if pe, ok := err.(*pgerror.Error); ok && pe.Code == pgerror.UniqueViolation {
 				pe.Message = "could not create unique index \"" + pe.Constraint + "\""
 				pe.Detail = strings.Replace(pe.Detail, "already exists", "is duplicated", 1)
@@ -503,29 +504,29 @@ func rekeyTable(ec *execCtx, d *catalog.Writer, t *catalog.Table, rows [][]types
 }
 
 // forEachRow scans every row of t in the transaction.
-func forEachRow(ec *execCtx, t *catalog.Table, fn func(row []types.Datum, ref rowRef) error) error {
+func forEachRow(ec *execCtx, t *catalog.Table, fn func(row []types.Datum, ref exec.RowRef) error) error {
 	return forEachRowAs(ec, t, nil, fn)
 }
 
 // forEachRowAs is forEachRow decoding the stored rows with rowCols (nil:
 // t's own), for a rewrite whose descriptor already has the new types.
-func forEachRowAs(ec *execCtx, t *catalog.Table, rowCols []types.RowColumn, fn func(row []types.Datum, ref rowRef) error) error {
-	s := newScanNode(t)
+func forEachRowAs(ec *execCtx, t *catalog.Table, rowCols []types.RowColumn, fn func(row []types.Datum, ref exec.RowRef) error) error {
+	s := exec.NewScanNode(t)
 	if rowCols != nil {
-		s.rowCols = rowCols
+		s.RowCols = rowCols
 	}
-	s.withRef = true
-	it, err := s.start(ec.runCtx)
+	s.WithRef = true
+	it, err := s.Start(ec.Ctx)
 	if err != nil {
 		return err
 	}
-	defer it.close()
+	defer it.Close()
 	for {
-		row, err := it.next()
+		row, err := it.Next()
 		if err != nil || row == nil {
 			return err
 		}
-		if err := fn(row[:len(t.Columns)], row[len(t.Columns)].(rowRef)); err != nil {
+		if err := fn(row[:len(t.Columns)], row[len(t.Columns)].(exec.RowRef)); err != nil {
 			return err
 		}
 	}
@@ -555,21 +556,21 @@ func addIndex(ec *execCtx, d *catalog.Writer, t *catalog.Table, name string, ids
 	if !existing {
 		return nil
 	}
-	w := &tableWriter{t: t, rowCols: t.RowColumns()}
-	txn := ec.tx.kv
-	return forEachRow(ec, t, func(row []types.Datum, ref rowRef) error {
-		k, check := w.indexKey(ix, row, ref.key)
+	w := &exec.TableWriter{T: t, RowCols: t.RowColumns()}
+	txn := ec.tx.Kv
+	return forEachRow(ec, t, func(row []types.Datum, ref exec.RowRef) error {
+		k, check := w.IndexKey(ix, row, ref.Key)
 		if check {
 			if _, exists, err := txn.Get(space, k); err != nil {
 				return err
 			} else if exists {
-				e := w.uniqueErr(ec.runCtx, name, ids, row).(*pgerror.Error)
+				e := w.UniqueErr(ec.Ctx, name, ids, row).(*pgerror.Error)
 				e.Message = "could not create unique index \"" + name + "\""
 				e.Detail = strings.Replace(e.Detail, "already exists", "is duplicated", 1)
 				return e
 			}
 		}
-		txn.Put(space, k, ref.key, nil)
+		txn.Put(space, k, ref.Key, nil)
 		return nil
 	})
 }
@@ -756,7 +757,7 @@ func truncateTables(ec *execCtx, d *catalog.Writer, ts *pg_query.TruncateStmt) e
 		if ts.RestartSeqs {
 			for _, sq := range d.Cat.Seqs {
 				if sq.OwnerTab == t.OID {
-					if err := ec.s.e.setSeqOrdinal(ec.ctx, sq.OID, 0); err != nil {
+					if err := ec.s.e.setSeqOrdinal(ec.Context, sq.OID, 0); err != nil {
 						return err
 					}
 				}
@@ -777,7 +778,7 @@ func chooseRelName(d *catalog.Writer, label string, names ...string) string {
 	for pass := 0; ; pass++ {
 		l := label
 		if pass > 0 {
-			l += itoa(pass)
+			l += exec.Itoa(pass)
 		}
 		name := makeObjectName(l, names...)
 		if !d.Cat.RelationExists(name) {

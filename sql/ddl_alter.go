@@ -6,6 +6,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"logdb/sql/catalog"
+	"logdb/sql/exec"
 	"logdb/sql/pgerror"
 	"logdb/sql/types"
 )
@@ -95,7 +96,7 @@ func alterCmd(ec *execCtx, d *catalog.Writer, p *planner, t *catalog.Table, cmd 
 		var checks []*catalog.Check
 		for _, ck := range t.Checks {
 			n, err := ec.s.e.parseExpr(ck.Expr)
-			if err == nil && contains(columnRefs(n), c.Name) {
+			if err == nil && exec.Contains(columnRefs(n), c.Name) {
 				continue
 			}
 			checks = append(checks, ck)
@@ -139,7 +140,7 @@ func alterCmd(ec *execCtx, d *catalog.Writer, p *planner, t *catalog.Table, cmd 
 			return colMissing(cmd.Name)
 		}
 		c.NotNull = true
-		return forEachRow(ec, t, func(row []types.Datum, _ rowRef) error {
+		return forEachRow(ec, t, func(row []types.Datum, _ exec.RowRef) error {
 			if row[i] == nil {
 				return &pgerror.Error{Code: pgerror.NotNullViolation, Table: t.Name, Column: c.Name,
 					Message: "column \"" + c.Name + "\" of relation \"" + t.Name + "\" contains null values"}
@@ -197,7 +198,7 @@ func fillNewColumn(ec *execCtx, p *planner, t *catalog.Table, ci int) error {
 	if c.Default == "" && !c.NotNull {
 		return nil
 	}
-	var def expr
+	var def exec.Expr
 	if c.Default != "" {
 		var err error
 		if def, err = p.defaultExpr(t, ci); err != nil {
@@ -205,13 +206,13 @@ func fillNewColumn(ec *execCtx, p *planner, t *catalog.Table, ci int) error {
 		}
 	}
 	rowCols := t.RowColumns()
-	txn := ec.tx.kv
+	txn := ec.tx.Kv
 	var updates []func()
-	err := forEachRow(ec, t, func(row []types.Datum, ref rowRef) error {
+	err := forEachRow(ec, t, func(row []types.Datum, ref exec.RowRef) error {
 		var v types.Datum
 		if def != nil {
 			var err error
-			if v, err = def.eval(ec.runCtx, nil); err != nil {
+			if v, err = def.Eval(ec.Ctx, nil); err != nil {
 				return err
 			}
 		}
@@ -224,7 +225,7 @@ func fillNewColumn(ec *execCtx, p *planner, t *catalog.Table, ci int) error {
 		}
 		row[ci] = v
 		val := types.AppendRow(nil, rowCols, row)
-		key, old := ref.key, ref.val
+		key, old := ref.Key, ref.Val
 		updates = append(updates, func() { txn.Put(t.Space, key, val, old) })
 		return nil
 	})
@@ -248,7 +249,7 @@ func alterColumnType(ec *execCtx, d *catalog.Writer, p *planner, t *catalog.Tabl
 		return err
 	}
 	oldT := c.Type
-	var using expr
+	var using exec.Expr
 	if cd.RawDefault != nil {
 		e, err := p.compileExpr(cd.RawDefault, tableScope(t, nil, nil))
 		if err != nil {
@@ -288,36 +289,36 @@ func alterColumnType(ec *execCtx, d *catalog.Writer, p *planner, t *catalog.Tabl
 		}
 		ix.Space = sp
 	}
-	w := &tableWriter{t: t}
+	w := &exec.TableWriter{T: t}
 	// re-encode every row with the converted value
 	oldCols := t.RowColumns()
 	c.Type = nt
 	newCols := t.RowColumns()
-	txn := ec.tx.kv
+	txn := ec.tx.Kv
 	var puts []func()
-	err = forEachRowAs(ec, t, oldCols, func(row []types.Datum, ref rowRef) error {
+	err = forEachRowAs(ec, t, oldCols, func(row []types.Datum, ref exec.RowRef) error {
 		var err error
 		if using != nil {
-			if row[i], err = using.eval(ec.runCtx, row); err != nil {
+			if row[i], err = using.Eval(ec.Ctx, row); err != nil {
 				return err
 			}
 		} else if row[i] != nil {
-			if row[i], err = castDatum(ec.runCtx, row[i], oldT, nt, types.CastAssignment); err != nil {
+			if row[i], err = exec.CastDatum(ec.Ctx, row[i], oldT, nt, types.CastAssignment); err != nil {
 				return err
 			}
 		}
 		val := types.AppendRow(nil, newCols, row)
-		puts = append(puts, func() { txn.Put(t.Space, ref.key, val, ref.val) })
+		puts = append(puts, func() { txn.Put(t.Space, ref.Key, val, ref.Val) })
 		for _, ix := range rebuild {
-			k, unique := w.indexKey(ix, row, ref.key)
+			k, unique := w.IndexKey(ix, row, ref.Key)
 			if unique {
 				if _, exists, err := txn.Get(ix.Space, k); err != nil {
 					return err
 				} else if exists {
-					return w.uniqueErr(ec.runCtx, ix.Name, ix.Columns, row)
+					return w.UniqueErr(ec.Ctx, ix.Name, ix.Columns, row)
 				}
 			}
-			txn.Put(ix.Space, k, ref.key, nil)
+			txn.Put(ix.Space, k, ref.Key, nil)
 		}
 		return nil
 	})
@@ -458,7 +459,7 @@ func createSequence(ec *execCtx, d *catalog.Writer, cs *pg_query.CreateSeqStmt, 
 		return pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", name)
 	}
 	p := &planner{s: ec.s, tx: ec.tx, cat: d.Cat}
-	typ := int8T
+	typ := exec.Int8T
 	for _, o := range cs.Options {
 		if de := o.GetDefElem(); de != nil && de.Defname == "as" {
 			var err error

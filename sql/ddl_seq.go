@@ -92,7 +92,7 @@ func alterSequence(ec *execCtx, d *catalog.Writer, as *pg_query.AlterSeqStmt, w 
 	}
 	if restart >= 0 {
 		// the next nextval returns restart
-		return ec.s.e.setSeqOrdinal(ec.ctx, sq.OID, (restart-sq.Start)/sq.Increment)
+		return ec.s.e.setSeqOrdinal(ec.Context, sq.OID, (restart-sq.Start)/sq.Increment)
 	}
 	return nil
 }

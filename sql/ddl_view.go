@@ -7,6 +7,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"logdb/sql/catalog"
+	"logdb/sql/exec"
 	"logdb/sql/pgcatalog"
 	"logdb/sql/pgerror"
 	"logdb/sql/types"
@@ -14,7 +15,7 @@ import (
 
 // deparseStmt prints a statement node as SQL.
 func deparseStmt(n *pg_query.Node) (string, error) {
-	s, err := pg_query.Deparse(&pg_query.ParseResult{Version: parseTreeVersion(), Stmts: []*pg_query.RawStmt{{Stmt: n}}})
+	s, err := pg_query.Deparse(&pg_query.ParseResult{Version: exec.ParseTreeVersion(), Stmts: []*pg_query.RawStmt{{Stmt: n}}})
 	if err != nil {
 		return "", pgerror.Wrap(err, pgerror.Internal, "deparse")
 	}
@@ -48,13 +49,13 @@ func createView(ec *execCtx, d *catalog.Writer, vs *pg_query.ViewStmt, w ResultW
 	}
 	v := &catalog.View{Name: rv.Relname, Query: text, Owner: d.Owner}
 	for i, c := range cols {
-		name := c.name
+		name := c.Name
 		if i < len(aliases) {
 			name = aliases[i]
 		}
-		t := c.t
+		t := c.T
 		if t.OID == types.UnknownOID || t.OID == 0 {
-			t = textT
+			t = exec.TextT
 		}
 		v.Columns, v.Types = append(v.Columns, name), append(v.Types, t)
 	}
@@ -95,19 +96,19 @@ func (p *planner) planView(v *catalog.View, rv *pg_query.RangeVar) (*fromItem, e
 	if err != nil {
 		return nil, err
 	}
-	cols := append([]resultCol(nil), visibleCols(plan)...)
+	cols := append([]exec.Column(nil), visibleCols(plan)...)
 	for i := range cols {
 		if i < len(v.Columns) {
-			cols[i].name = v.Columns[i]
+			cols[i].Name = v.Columns[i]
 		}
-		cols[i].hidden = false
-		cols[i].tableOID, cols[i].attNum = v.OID, int16(i+1)
+		cols[i].Hidden = false
+		cols[i].TableOID, cols[i].AttNum = v.OID, int16(i+1)
 	}
 	cols, err = aliasCols(cols, rv.Alias, rv.Relname)
 	if err != nil {
 		return nil, err
 	}
-	return &fromItem{n: &renameNode{src: plan, cols: cols}, cols: cols}, nil
+	return &fromItem{n: &exec.RenameNode{Src: plan, Cols: cols}, cols: cols}, nil
 }
 
 // createTableAs runs CREATE TABLE ... AS / SELECT INTO; it returns the
@@ -147,13 +148,13 @@ func createTableAs(ec *execCtx, d *catalog.Writer, cs *pg_query.CreateTableAsStm
 	}
 	t := &catalog.Table{OID: oid, Name: rv.Relname, Space: space, Owner: d.Owner}
 	for i, c := range cols {
-		name := c.name
+		name := c.Name
 		if i < len(names) {
 			name = names[i]
 		}
-		typ := c.t
+		typ := c.T
 		if typ.OID == types.UnknownOID || typ.OID == 0 {
-			typ = textT
+			typ = exec.TextT
 		}
 		t.NextCol++
 		t.Columns = append(t.Columns, &catalog.Column{ID: t.NextCol, Name: name, Type: typ})
@@ -165,13 +166,13 @@ func createTableAs(ec *execCtx, d *catalog.Writer, cs *pg_query.CreateTableAsStm
 	if cs.Into.SkipData {
 		return 0, nil
 	}
-	rows, err := runNode(ec.runCtx, plan)
+	rows, err := exec.RunNode(ec.Ctx, plan)
 	if err != nil {
 		return 0, err
 	}
-	tw := &tableWriter{t: t, rowCols: t.RowColumns(), defaults: make([]expr, len(t.Columns))}
+	tw := &exec.TableWriter{T: t, RowCols: t.RowColumns(), Defaults: make([]exec.Expr, len(t.Columns))}
 	for _, r := range rows {
-		if _, _, err := tw.insert(ec.runCtx, r[:len(t.Columns)], nil); err != nil {
+		if _, _, err := tw.Insert(ec.Ctx, r[:len(t.Columns)], nil); err != nil {
 			return 0, err
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"logdb/sql/catalog"
+	"logdb/sql/exec"
 	"logdb/sql/pgerror"
 	"logdb/sql/types"
 )
@@ -16,34 +17,22 @@ import (
 type dmlPlan struct {
 	verb string // "insert", "update", "delete"
 	t    *catalog.Table
-	w    *tableWriter
+	w    *exec.TableWriter
 
 	// INSERT: src yields rows of the target columns
-	src        node
+	src        exec.Node
 	targetCols []int
-	onConflict *onConflictPlan
+	onConflict *exec.OnConflictPlan
 
 	// UPDATE / DELETE: src is the scan (joined with FROM / USING); the
-	// target table's columns come first, then its rowRef.
-	sets   []setItem
+	// target table's columns come first, then its exec.RowRef.
+	sets   []exec.SetItem
 	refIdx int
 
-	returning []expr // over the new row (old for DELETE), then FROM columns
-	cols      []resultCol
+	returning []exec.Expr // over the new row (old for DELETE), then FROM columns
+	cols      []exec.Column
 
 	merge *mergePlan // UPDATE run as merge writes (merge.go), nil if not eligible
-}
-
-type setItem struct {
-	col int
-	e   expr
-}
-
-type onConflictPlan struct {
-	doNothing bool
-	arbiters  []string // constraint names; empty: any
-	sets      []setItem
-	where     expr // over existing row ++ excluded row
 }
 
 func (d *dmlPlan) describe() string {
@@ -76,7 +65,7 @@ func (p *planner) targetTable(rv *pg_query.RangeVar, priv byte) (*catalog.Table,
 			return t, nil
 		}
 	}
-	if pgcatalogName(rv.Schemaname, rv.Relname) {
+	if exec.PgCatalogName(rv.Schemaname, rv.Relname) {
 		return nil, pgerror.New(pgerror.InsufficientPrivilege, "permission denied: \"%s\" is a system catalog", rv.Relname)
 	}
 	return nil, undefinedTable(rv)
@@ -89,7 +78,7 @@ func tableScope(t *catalog.Table, alias *pg_query.Alias, parent *scope) *scope {
 	}
 	sc := &scope{parent: parent}
 	for i, c := range t.Columns {
-		sc.cols = append(sc.cols, resultCol{name: c.Name, table: name, t: c.Type, tableOID: t.OID, attNum: int16(i + 1)})
+		sc.cols = append(sc.cols, exec.Column{Name: c.Name, Table: name, T: c.Type, TableOID: t.OID, AttNum: int16(i + 1)})
 	}
 	return sc
 }
@@ -109,7 +98,7 @@ func (p *planner) planInsert(ins *pg_query.InsertStmt) (*dmlPlan, error) {
 		return nil, err
 	}
 	if len(ins.Cols) == 0 {
-		d.targetCols = seq(len(t.Columns))
+		d.targetCols = exec.Seq(len(t.Columns))
 	} else {
 		seen := map[int]bool{}
 		for _, c := range ins.Cols {
@@ -128,7 +117,7 @@ func (p *planner) planInsert(ins *pg_query.InsertStmt) (*dmlPlan, error) {
 	switch {
 	case sel == nil:
 		d.targetCols = nil // DEFAULT VALUES
-		d.src = &oneRowNode{}
+		d.src = &exec.OneRowNode{}
 	case len(sel.ValuesLists) > 0 && sel.Op == pg_query.SetOperation_SETOP_NONE && len(sel.SortClause) == 0 && sel.LimitCount == nil:
 		for _, l := range sel.ValuesLists {
 			if n := len(l.GetList().GetItems()); n > len(want) {
@@ -140,7 +129,7 @@ func (p *planner) planInsert(ins *pg_query.InsertStmt) (*dmlPlan, error) {
 		if d.src, err = p.planValues(sel.ValuesLists, nil, want); err != nil {
 			return nil, err
 		}
-		if w := len(d.src.columns()); w < len(d.targetCols) {
+		if w := len(d.src.Columns()); w < len(d.targetCols) {
 			d.targetCols = d.targetCols[:w]
 		}
 	default:
@@ -153,27 +142,27 @@ func (p *planner) planInsert(ins *pg_query.InsertStmt) (*dmlPlan, error) {
 			return nil, pgerror.New(pgerror.SyntaxError, "INSERT has more expressions than target columns")
 		}
 		d.targetCols = d.targetCols[:len(cols)]
-		exprs := make([]expr, len(cols))
+		exprs := make([]exec.Expr, len(cols))
 		conv := false
 		for i, c := range cols {
-			var e expr = &colExpr{idx: i, t: c.t}
-			if c.t.OID == types.UnknownOID {
-				e = &castExpr{e: e, from: textT, to: want[i], cc: types.CastAssignment}
+			var e exec.Expr = &exec.ColExpr{Idx: i, T: c.T}
+			if c.T.OID == types.UnknownOID {
+				e = &exec.CastExpr{E: e, From: exec.TextT, To: want[i], Cc: types.CastAssignment}
 				conv = true
-			} else if c.t != want[i] {
+			} else if c.T != want[i] {
 				if e, err = p.coerce(e, want[i], types.CastAssignment); err != nil {
-					return nil, pgerror.New(pgerror.DatatypeMismatch, "column \"%s\" is of type %s but expression is of type %s", t.Columns[d.targetCols[i]].Name, types.FormatType(want[i]), types.FormatType(c.t))
+					return nil, pgerror.New(pgerror.DatatypeMismatch, "column \"%s\" is of type %s but expression is of type %s", t.Columns[d.targetCols[i]].Name, types.FormatType(want[i]), types.FormatType(c.T))
 				}
 				conv = true
 			}
 			exprs[i] = e
 		}
-		if conv || len(src.columns()) != len(cols) {
-			outCols := make([]resultCol, len(cols))
+		if conv || len(src.Columns()) != len(cols) {
+			outCols := make([]exec.Column, len(cols))
 			for i := range cols {
-				outCols[i] = resultCol{name: cols[i].name, t: want[i]}
+				outCols[i] = exec.Column{Name: cols[i].Name, T: want[i]}
 			}
-			src = &projectNode{src: src, exprs: exprs, cols: outCols}
+			src = &exec.ProjectNode{Src: src, Exprs: exprs, Cols: outCols}
 		}
 		d.src = src
 	}
@@ -189,14 +178,14 @@ func (p *planner) planInsert(ins *pg_query.InsertStmt) (*dmlPlan, error) {
 	return d, nil
 }
 
-func (p *planner) planOnConflict(t *catalog.Table, oc *pg_query.OnConflictClause, sc *scope) (*onConflictPlan, error) {
-	ocp := &onConflictPlan{doNothing: oc.Action == pg_query.OnConflictAction_ONCONFLICT_NOTHING}
+func (p *planner) planOnConflict(t *catalog.Table, oc *pg_query.OnConflictClause, sc *scope) (*exec.OnConflictPlan, error) {
+	ocp := &exec.OnConflictPlan{DoNothing: oc.Action == pg_query.OnConflictAction_ONCONFLICT_NOTHING}
 	if inf := oc.Infer; inf != nil {
 		if inf.Conname != "" {
 			if !t.HasConstraint(inf.Conname) {
 				return nil, pgerror.New(pgerror.UndefinedObject, "constraint \"%s\" for table \"%s\" does not exist", inf.Conname, t.Name)
 			}
-			ocp.arbiters = []string{inf.Conname}
+			ocp.Arbiters = []string{inf.Conname}
 		} else {
 			var ids []uint32
 			for _, e := range inf.IndexElems {
@@ -208,36 +197,36 @@ func (p *planner) planOnConflict(t *catalog.Table, oc *pg_query.OnConflictClause
 				ids = append(ids, c.ID)
 			}
 			if sameIDs(ids, t.PK) {
-				ocp.arbiters = append(ocp.arbiters, t.PKName)
+				ocp.Arbiters = append(ocp.Arbiters, t.PKName)
 			}
 			for _, ix := range t.Indexes {
 				if ix.Unique && sameIDs(ids, ix.Columns) {
-					ocp.arbiters = append(ocp.arbiters, ix.Name)
+					ocp.Arbiters = append(ocp.Arbiters, ix.Name)
 				}
 			}
-			if len(ocp.arbiters) == 0 {
+			if len(ocp.Arbiters) == 0 {
 				return nil, pgerror.New(pgerror.InvalidColumnReference, "there is no unique or exclusion constraint matching the ON CONFLICT specification")
 			}
 		}
-	} else if !ocp.doNothing {
+	} else if !ocp.DoNothing {
 		return nil, pgerror.New(pgerror.SyntaxError, "ON CONFLICT DO UPDATE requires inference specification or constraint name")
 	}
-	if ocp.doNothing {
+	if ocp.DoNothing {
 		return ocp, nil
 	}
 	// existing row ++ excluded row
-	both := &scope{cols: append([]resultCol(nil), sc.cols...)}
+	both := &scope{cols: append([]exec.Column(nil), sc.cols...)}
 	for _, c := range sc.cols {
-		c.table = "excluded"
+		c.Table = "excluded"
 		both.cols = append(both.cols, c)
 	}
 	sets, err := p.compileSets(t, oc.TargetList, both)
 	if err != nil {
 		return nil, err
 	}
-	ocp.sets = sets
+	ocp.Sets = sets
 	if oc.WhereClause != nil {
-		if ocp.where, err = p.compilePredicate(oc.WhereClause, both, "WHERE"); err != nil {
+		if ocp.Where, err = p.compilePredicate(oc.WhereClause, both, "WHERE"); err != nil {
 			return nil, err
 		}
 	}
@@ -285,8 +274,8 @@ func targetColumn(t *catalog.Table, rt *pg_query.ResTarget, seen map[int]bool, v
 }
 
 // compileSets compiles UPDATE SET items (including (a, b) = (x, y)).
-func (p *planner) compileSets(t *catalog.Table, list []*pg_query.Node, sc *scope) ([]setItem, error) {
-	var out []setItem
+func (p *planner) compileSets(t *catalog.Table, list []*pg_query.Node, sc *scope) ([]exec.SetItem, error) {
+	var out []exec.SetItem
 	seen := map[int]bool{}
 	for _, item := range list {
 		rt := item.GetResTarget()
@@ -306,7 +295,7 @@ func (p *planner) compileSets(t *catalog.Table, list []*pg_query.Node, sc *scope
 			}
 			val = row.Args[mr.Colno-1]
 		}
-		var e expr
+		var e exec.Expr
 		if val.GetSetToDefault() != nil {
 			if e, err = p.defaultExpr(t, i); err != nil {
 				return nil, err
@@ -317,11 +306,11 @@ func (p *planner) compileSets(t *catalog.Table, list []*pg_query.Node, sc *scope
 			}
 			ce, err := p.coerce(e, c.Type, types.CastAssignment)
 			if err != nil {
-				return nil, pgerror.New(pgerror.DatatypeMismatch, "column \"%s\" is of type %s but expression is of type %s", c.Name, types.FormatType(c.Type), types.FormatType(e.typ()))
+				return nil, pgerror.New(pgerror.DatatypeMismatch, "column \"%s\" is of type %s but expression is of type %s", c.Name, types.FormatType(c.Type), types.FormatType(e.Type()))
 			}
 			e = ce
 		}
-		out = append(out, setItem{col: i, e: e})
+		out = append(out, exec.SetItem{Col: i, E: e})
 	}
 	return out, nil
 }
@@ -334,13 +323,13 @@ func (p *planner) planReturning(d *dmlPlan, list []*pg_query.Node, sc *scope) er
 	if err != nil {
 		return err
 	}
-	d.returning = []expr{}
+	d.returning = []exec.Expr{}
 	for _, tg := range targets {
 		e, err := p.resolveUnknown(tg.e)
 		if err != nil {
 			return err
 		}
-		tg.col.t = e.typ()
+		tg.col.T = e.Type()
 		d.returning = append(d.returning, e)
 		d.cols = append(d.cols, tg.col)
 	}
@@ -348,8 +337,8 @@ func (p *planner) planReturning(d *dmlPlan, list []*pg_query.Node, sc *scope) er
 }
 
 // planTargetScan plans the rows an UPDATE / DELETE touches: the target
-// table (with its rowRef) joined with from, filtered by where.
-func (p *planner) planTargetScan(rv *pg_query.RangeVar, from []*pg_query.Node, where *pg_query.Node) (node, *scope, error) {
+// table (with its exec.RowRef) joined with from, filtered by where.
+func (p *planner) planTargetScan(rv *pg_query.RangeVar, from []*pg_query.Node, where *pg_query.Node) (exec.Node, *scope, error) {
 	p.dmlTarget = rv
 	defer func() { p.dmlTarget = nil }()
 	items := append([]*pg_query.Node{{Node: &pg_query.Node_RangeVar{RangeVar: rv}}}, from...)
@@ -430,32 +419,32 @@ func (d *dmlPlan) exec(ec *execCtx) ([][]types.Datum, string, error) {
 }
 
 func (d *dmlPlan) execInsert(ec *execCtx) ([][]types.Datum, string, error) {
-	var it iterator
+	var it exec.Iterator
 	switch d.src.(type) {
-	case *valuesNode, *oneRowNode:
+	case *exec.ValuesNode, *exec.OneRowNode:
 		var err error
-		if it, err = d.src.start(ec.runCtx); err != nil {
+		if it, err = d.src.Start(ec.Ctx); err != nil {
 			return nil, "", err
 		}
 	default:
 		// INSERT ... SELECT reads everything first: the scan must not see
 		// the rows being inserted.
-		rows, err := runNode(ec.runCtx, d.src)
+		rows, err := exec.RunNode(ec.Ctx, d.src)
 		if err != nil {
 			return nil, "", err
 		}
-		it = &sliceIter{rows: rows}
+		it = &exec.SliceIter{Rows: rows}
 	}
-	defer it.close()
-	if d.onConflict != nil && !d.onConflict.doNothing {
-		d.w.touched = map[string]bool{}
-		defer func() { d.w.touched = nil }()
+	defer it.Close()
+	if d.onConflict != nil && !d.onConflict.DoNothing {
+		d.w.Touched = map[string]bool{}
+		defer func() { d.w.Touched = nil }()
 	}
 	var out [][]types.Datum
 	var n int64
 	ncols := len(d.t.Columns)
 	for {
-		in, err := it.next()
+		in, err := it.Next()
 		if err != nil {
 			return nil, "", err
 		}
@@ -465,7 +454,7 @@ func (d *dmlPlan) execInsert(ec *execCtx) ([][]types.Datum, string, error) {
 		row := make([]types.Datum, ncols)
 		given := make([]bool, ncols)
 		for i, c := range d.targetCols {
-			if _, isDefault := in[i].(defaultMarker); isDefault {
+			if _, isDefault := in[i].(exec.DefaultMarker); isDefault {
 				continue
 			}
 			row[c], given[c] = in[i], true
@@ -474,11 +463,11 @@ func (d *dmlPlan) execInsert(ec *execCtx) ([][]types.Datum, string, error) {
 			if given[c] {
 				continue
 			}
-			if row[c], err = d.w.defaultValue(ec.runCtx, c); err != nil {
+			if row[c], err = d.w.DefaultValue(ec.Ctx, c); err != nil {
 				return nil, "", err
 			}
 		}
-		final, inserted, err := d.w.insert(ec.runCtx, row, d.onConflict)
+		final, inserted, err := d.w.Insert(ec.Ctx, row, d.onConflict)
 		if err != nil {
 			return nil, "", err
 		}
@@ -497,10 +486,10 @@ func (d *dmlPlan) execInsert(ec *execCtx) ([][]types.Datum, string, error) {
 	return out, fmt.Sprintf("INSERT 0 %d", n), nil
 }
 
-func evalAll(ec *execCtx, es []expr, row []types.Datum) ([]types.Datum, error) {
+func evalAll(ec *execCtx, es []exec.Expr, row []types.Datum) ([]types.Datum, error) {
 	out := make([]types.Datum, len(es))
 	for i, e := range es {
-		v, err := e.eval(ec.runCtx, row)
+		v, err := e.Eval(ec.Ctx, row)
 		if err != nil {
 			return nil, err
 		}
@@ -511,11 +500,11 @@ func evalAll(ec *execCtx, es []expr, row []types.Datum) ([]types.Datum, error) {
 
 func (d *dmlPlan) execUpdate(ec *execCtx) ([][]types.Datum, string, error) {
 	if d.merge != nil {
-		if tag, ok, err := d.execMerge(ec.runCtx); ok || err != nil { // merge.go
+		if tag, ok, err := d.execMerge(ec.Ctx); ok || err != nil { // merge.go
 			return nil, tag, err
 		}
 	}
-	rows, err := runNode(ec.runCtx, d.src)
+	rows, err := exec.RunNode(ec.Ctx, d.src)
 	if err != nil {
 		return nil, "", err
 	}
@@ -524,23 +513,23 @@ func (d *dmlPlan) execUpdate(ec *execCtx) ([][]types.Datum, string, error) {
 	ncols := len(d.t.Columns)
 	done := map[string]bool{}
 	for _, row := range rows {
-		ref := row[d.refIdx].(rowRef)
+		ref := row[d.refIdx].(exec.RowRef)
 		if len(rows) > 1 {
-			if done[string(ref.key)] {
+			if done[string(ref.Key)] {
 				continue
 			}
-			done[string(ref.key)] = true
+			done[string(ref.Key)] = true
 		}
 		newRow := make([]types.Datum, ncols)
 		copy(newRow, row[:ncols])
 		for _, s := range d.sets {
-			v, err := s.e.eval(ec.runCtx, row)
+			v, err := s.E.Eval(ec.Ctx, row)
 			if err != nil {
 				return nil, "", err
 			}
-			newRow[s.col] = v
+			newRow[s.Col] = v
 		}
-		if _, err := d.w.update(ec.runCtx, ref, row[:ncols], newRow); err != nil {
+		if _, err := d.w.Update(ec.Ctx, ref, row[:ncols], newRow); err != nil {
 			return nil, "", err
 		}
 		n++
@@ -557,7 +546,7 @@ func (d *dmlPlan) execUpdate(ec *execCtx) ([][]types.Datum, string, error) {
 }
 
 func (d *dmlPlan) execDelete(ec *execCtx) ([][]types.Datum, string, error) {
-	rows, err := runNode(ec.runCtx, d.src)
+	rows, err := exec.RunNode(ec.Ctx, d.src)
 	if err != nil {
 		return nil, "", err
 	}
@@ -567,17 +556,17 @@ func (d *dmlPlan) execDelete(ec *execCtx) ([][]types.Datum, string, error) {
 	var lastKey []byte
 	done := map[string]bool{}
 	for _, row := range rows {
-		ref := row[d.refIdx].(rowRef)
+		ref := row[d.refIdx].(exec.RowRef)
 		if len(rows) > 1 {
-			if done[string(ref.key)] {
+			if done[string(ref.Key)] {
 				continue
 			}
-			done[string(ref.key)] = true
+			done[string(ref.Key)] = true
 		}
-		if bytes.Equal(lastKey, ref.key) {
+		if bytes.Equal(lastKey, ref.Key) {
 			continue
 		}
-		if err := d.w.delete(ec.runCtx, ref, row[:ncols]); err != nil {
+		if err := d.w.Delete(ec.Ctx, ref, row[:ncols]); err != nil {
 			return nil, "", err
 		}
 		n++

@@ -4,18 +4,30 @@
 //
 // # Packages
 //
-// The engine is being split into packages with one-way imports (issue 13).
-// Today (an arrow is "imports"):
+// The engine is split into packages with one-way imports (issue 13). An
+// arrow is "imports"; every package also imports sql/pgerror:
 //
-//	sql ──▶ sql/pgcatalog ──▶ sql/builtins ──▶ sql/types ──▶ sql/pgerror
-//	 ├────────────────────────▶ sql/builtins
-//	 └──▶ sql/types, sql/pgerror, kv, changefeed
+//	sql ─────────────┬──▶ sql/exec ──┬──▶ sql/catalog ──┬──▶ kv
+//	 (sessions, txns, │               │                  ├──▶ sql/pgcatalog ──▶ sql/types
+//	  planner, DDL,   │               ├──▶ sql/pgcatalog └──▶ sql/types
+//	  COPY, SUBSCRIBE,│               ├──▶ sql/builtins ──▶ sql/types
+//	  replication)    │               └──▶ sql/types, kv
+//	                  ├──▶ sql/catalog, sql/pgcatalog, sql/types
+//	                  └──▶ kv, changefeed
 //
-// sql/types holds values, casts and the function registry; sql/builtins
-// the function library registered there (not yet all of it); sql/pgcatalog
-// the pg_catalog relations and catalog functions. Everything else —
-// catalog, expressions, planner, executor, sessions — is still this one
-// package; the next cuts are sql/catalog and sql/expr.
+//	sql/catalog    descriptors, the Catalog snapshot and its cache, their
+//	               storage in kv.CatalogSpace, ACLs
+//	sql/exec       compiled expressions, plan nodes and their iterators,
+//	               the table writer; run through exec.Ctx
+//	sql/pgcatalog  pg_catalog and information_schema, catalog functions
+//	sql/builtins   the function library, registered with sql/types
+//	sql/types      values, casts, comparison, key and row encoding, the
+//	               function and operator registry
+//
+// Still in this package: the planner (plan_*.go, which builds exec nodes),
+// sessions and transactions, statement dispatch, DDL and utility commands,
+// cursors, COPY, SUBSCRIBE and the replication protocol. The next cut is
+// the planner (sql/plan).
 //
 // # Layers
 //
@@ -23,19 +35,19 @@
 //	         bounded LRU (parse.go); prepared statements parse once.
 //	plan     planner (plan_*.go) turns a parse tree into a tree of nodes
 //	         over a catalog snapshot: scans with an access path chosen from
-//	         the WHERE conjuncts (scan.go: point Get on the whole primary
+//	         the WHERE conjuncts (exec/scan.go: point Get on the whole primary
 //	         key, Gets of a key list for pk IN (...) / = ANY(...), key-range
 //	         scan on a primary-key prefix, secondary-index range then row
 //	         Gets, or a full scan; EXPLAIN prints the choice), lookup joins
 //	         by primary key or index, hash / nested-loop / LATERAL joins,
 //	         aggregation, window functions, sort, limit, set operations,
 //	         CTEs (also recursive), sub-queries.
-//	         Expressions compile to typed expr trees (expr.go) using
+//	         Expressions compile to typed exec.Expr trees (sql/exec) using
 //	         sql/types for casts and overload resolution and the library
 //	         that sql/builtins registers there; $n parameters
 //	         get their types from context (unknown → text, client types win).
-//	execute  nodes start iterators (exec*.go) that pull rows; DML goes
-//	         through tableWriter (writer.go), which keeps indexes and
+//	execute  nodes start iterators (sql/exec) that pull rows; DML goes
+//	         through exec.TableWriter, which keeps indexes and
 //	         checks constraints. Results are encoded per column in text or
 //	         binary (exec_stmt.go).
 //
@@ -148,15 +160,15 @@
 // Config.MaxExpressionDepth fails with 54001 before it reaches pg_query
 // (depth.go, with the measurement behind the default); a transaction
 // whose buffered writes pass Config.MaxTxnBytes fails with 54000 as the
-// row that passes it is written (tableWriter, checkTxnSize), and the
+// row that passes it is written (exec.TableWriter, checkTxnSize), and the
 // proposer refuses a larger command at COMMIT with the same error.
 // Operators that hold rows (sort, hash aggregate, DISTINCT, hash-join
 // build side, set operations, windows, WITH results, recursive working
 // tables, sub-query results) count them against work_mem, and a
 // statement's operators together against Config.MaxStatementMemory
-// (workmem.go); past either the statement fails with 53200, except a
+// (exec/workmem.go); past either the statement fails with 53200, except a
 // sort of scalar columns, which spills sorted runs to Config.TempDir and
-// merges them (exec_sort.go). Everything else streams: iterators pull one row at a
+// merges them (exec/sort.go). Everything else streams: iterators pull one row at a
 // time, generate_series and recursive CTEs produce rows lazily, a WITH
 // query is read only as far as its readers go (cteTape), and a LIMIT over
 // a sort keeps only the rows it returns (startTopN).
@@ -175,7 +187,7 @@
 // outcome and each server-side 40001 retry, for metrics. The Engine also
 // keeps its own counters for pg_stat_database and pg_stat_user_tables
 // (stats.go): transactions by outcome, and rows inserted, updated and
-// deleted per table, gathered in the transaction by tableWriter and added
+// deleted per table, gathered in the transaction by exec.TableWriter and added
 // (atomically, per table) when it commits.
 //
 // # Concurrency

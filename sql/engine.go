@@ -9,6 +9,7 @@ import (
 
 	"logdb/kv"
 	"logdb/sql/catalog"
+	"logdb/sql/exec"
 	"logdb/sql/pgerror"
 )
 
@@ -44,7 +45,7 @@ func (e *Engine) init() {
 		e.cfg.Logger = slog.Default()
 	}
 	e.st = newEngineState()
-	e.limits = runLimits{tempDir: e.cfg.TempDir, maxStatementMemory: e.cfg.MaxStatementMemory, maxTxnBytes: e.cfg.MaxTxnBytes}
+	e.limits = exec.Limits{TempDir: e.cfg.TempDir, MaxStatementMemory: e.cfg.MaxStatementMemory, MaxTxnBytes: e.cfg.MaxTxnBytes}
 	e.parses = newParseCache(512)
 }
 

@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"logdb/sql/catalog"
+	"logdb/sql/exec"
 	"logdb/sql/pgerror"
 	"logdb/sql/types"
 )
@@ -30,15 +31,15 @@ type prepStmt struct {
 	kind       stmtKind
 	given      []types.T // parameter types from the client (0: infer)
 	paramTypes []types.T
-	cols       []resultCol // result columns; nil when none
+	cols       []exec.Column // result columns; nil when none
 
 	cat     *catalog.Catalog // the catalog the plan was made for
-	plan    node             // queries
+	plan    exec.Node        // queries
 	dml     *dmlPlan         // INSERT / UPDATE / DELETE
 	explain []string         // EXPLAIN output
 	utility func(ec *execCtx, w ResultWriter) (string, error)
 	deps    []uint32 // table descriptors the plan depends on
-	visCols []resultCol
+	visCols []exec.Column
 	// readsContext: the plan holds a value folded from the session zone or
 	// the transaction's time; the simple protocol re-plans it every time
 	readsContext bool
@@ -49,7 +50,7 @@ func (ps *prepStmt) classify() {
 	n := ps.st.node
 	switch {
 	case ps.st.ext != nil:
-		ps.kind, ps.cols = kindCursor, ps.st.ext.columns() // SUBSCRIBE & co. (subscribe.go)
+		ps.kind, ps.cols = kindCursor, ps.st.ext.Columns() // SUBSCRIBE & co. (subscribe.go)
 	case n == nil:
 		ps.kind = kindEmpty
 	case n.GetTransactionStmt() != nil:
@@ -86,17 +87,17 @@ func (s *Session) planFor(t *txnState, ps *prepStmt) error {
 	}
 	switch {
 	case n.GetSelectStmt() != nil:
-		var plan node
+		var plan exec.Node
 		if plan, err = p.planSelect(n.GetSelectStmt(), nil); err == nil {
-			ps.plan, ps.cols, ps.visCols = plan, plan.columns(), visibleCols(plan)
+			ps.plan, ps.cols, ps.visCols = plan, plan.Columns(), visibleCols(plan)
 			// A SELECT returns rows even with an empty select list
 			// (SELECT FROM t): non-nil columns mean a RowDescription with
 			// zero fields, as PostgreSQL sends, not NoData.
 			if ps.cols == nil {
-				ps.cols = []resultCol{}
+				ps.cols = []exec.Column{}
 			}
 			if ps.visCols == nil {
-				ps.visCols = []resultCol{}
+				ps.visCols = []exec.Column{}
 			}
 		}
 	case n.GetInsertStmt() != nil, n.GetUpdateStmt() != nil, n.GetDeleteStmt() != nil:
@@ -108,7 +109,7 @@ func (s *Session) planFor(t *txnState, ps *prepStmt) error {
 		var lines []string
 		if lines, err = p.explain(n.GetExplainStmt()); err == nil {
 			ps.explain = lines
-			ps.cols = []resultCol{{name: "QUERY PLAN", t: textT}}
+			ps.cols = []exec.Column{{Name: "QUERY PLAN", T: exec.TextT}}
 		}
 	default:
 		ps.utility, err = p.planUtility(n)
@@ -118,8 +119,8 @@ func (s *Session) planFor(t *txnState, ps *prepStmt) error {
 	}
 	ps.deps, ps.readsContext = p.deps, p.readsContext
 	for _, pe := range p.paramExprs {
-		if pe.t.OID == 0 || pe.t.OID == types.UnknownOID {
-			pe.t = p.params[pe.n]
+		if pe.T.OID == 0 || pe.T.OID == types.UnknownOID {
+			pe.T = p.params[pe.N]
 		}
 	}
 	ps.paramTypes = make([]types.T, p.maxParam)
@@ -132,13 +133,13 @@ func (s *Session) planFor(t *txnState, ps *prepStmt) error {
 			t = p.params[i]
 		}
 		if t.OID == 0 || t.OID == types.UnknownOID {
-			t = textT
+			t = exec.TextT
 		}
 		ps.paramTypes[i] = t
 	}
 	for _, pe := range p.paramExprs {
-		if pe.t.OID == 0 || pe.t.OID == types.UnknownOID {
-			pe.t = textT
+		if pe.T.OID == 0 || pe.T.OID == types.UnknownOID {
+			pe.T = exec.TextT
 		}
 	}
 	ps.cat, ps.role = t.cat, s.currentUser()
@@ -147,8 +148,8 @@ func (s *Session) planFor(t *txnState, ps *prepStmt) error {
 
 // cursor is an executing statement's result.
 type cursor struct {
-	cols     []resultCol
-	it       iterator
+	cols     []exec.Column
+	it       exec.Iterator
 	tag      string
 	countTag bool // tag is followed by the row count ("SELECT n")
 	n        int64
@@ -164,13 +165,13 @@ func (c *cursor) tagText() string {
 	return c.tag
 }
 
-func (c *cursor) close() {
+func (c *cursor) Close() {
 	if c.it != nil {
-		c.it.close()
+		c.it.Close()
 		c.it = nil
 	}
 	if c.ec != nil {
-		c.ec.closeTapes()
+		c.ec.CloseTapes()
 		c.ec = nil
 	}
 }
@@ -179,7 +180,7 @@ func (c *cursor) close() {
 func (s *Session) run(ec *execCtx, ps *prepStmt, w ResultWriter) (*cursor, error) {
 	switch {
 	case ps.plan != nil:
-		it, err := ps.plan.start(ec.runCtx)
+		it, err := ps.plan.Start(ec.Ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -194,7 +195,7 @@ func (s *Session) run(ec *execCtx, ps *prepStmt, w ResultWriter) (*cursor, error
 		}
 		c := &cursor{tag: tag, tx: ec.tx}
 		if ps.dml.returning != nil {
-			c.cols, c.it = ps.dml.cols, &sliceIter{rows: rows}
+			c.cols, c.it = ps.dml.cols, &exec.SliceIter{Rows: rows}
 		}
 		return c, nil
 	case ps.explain != nil:
@@ -202,7 +203,7 @@ func (s *Session) run(ec *execCtx, ps *prepStmt, w ResultWriter) (*cursor, error
 		for i, l := range ps.explain {
 			rows[i] = []types.Datum{l}
 		}
-		return &cursor{cols: ps.cols, it: &sliceIter{rows: rows}, tag: "EXPLAIN"}, nil
+		return &cursor{cols: ps.cols, it: &exec.SliceIter{Rows: rows}, tag: "EXPLAIN"}, nil
 	case ps.utility != nil:
 		tag, err := ps.utility(ec, w)
 		if err != nil {
@@ -217,18 +218,18 @@ func (s *Session) run(ec *execCtx, ps *prepStmt, w ResultWriter) (*cursor, error
 var emptyValue = []byte{}
 
 // describe builds RowDescription fields; formats as in Bind.
-func (s *Session) describe(cols []resultCol, formats []int16) []Column {
+func (s *Session) describe(cols []exec.Column, formats []int16) []Column {
 	out := make([]Column, 0, len(cols)) // never nil: callers describe statements that return rows
 	for i, c := range cols {
-		if c.hidden && (c.name == "?sort?" || c.name == "?distinct?") {
+		if c.Hidden && (c.Name == "?sort?" || c.Name == "?distinct?") {
 			continue
 		}
-		t := c.t
+		t := c.T
 		if t.OID == 0 || t.OID == types.UnknownOID {
-			t = textT
+			t = exec.TextT
 		}
 		info, _ := types.InfoOf(t.OID)
-		col := Column{Name: c.name, TableOID: c.tableOID, AttNum: c.attNum, TypeOID: t.OID, TypeLen: info.Len, TypeMod: t.Mod}
+		col := Column{Name: c.Name, TableOID: c.TableOID, AttNum: c.AttNum, TypeOID: t.OID, TypeLen: info.Len, TypeMod: t.Mod}
 		if info.Len == 0 {
 			col.TypeLen = -1
 		}
@@ -250,9 +251,9 @@ func (s *Session) writeRows(ctx context.Context, cur *cursor, maxRows int, forma
 	fmts := make([]bool, len(cols))
 	ts := make([]types.T, len(cols))
 	for i, c := range cols {
-		ts[i] = c.t
+		ts[i] = c.T
 		if ts[i].OID == 0 {
-			ts[i] = textT
+			ts[i] = exec.TextT
 		}
 		f := resultFormat(formats, i)
 		fmts[i] = f == 1 && types.HasBinary(ts[i].OID)
@@ -265,7 +266,7 @@ func (s *Session) writeRows(ctx context.Context, cur *cursor, maxRows int, forma
 		if maxRows > 0 && cur.n >= int64(maxRows) {
 			return true, nil
 		}
-		row, err := cur.it.next()
+		row, err := cur.it.Next()
 		if err != nil {
 			return false, err
 		}
@@ -321,7 +322,7 @@ func (s *Session) encodeValue(buf []byte, t types.T, d types.Datum, binary bool,
 // explain plans the statement and prints its plan tree.
 func (p *planner) explain(ex *pg_query.ExplainStmt) ([]string, error) {
 	n := ex.Query
-	var root node
+	var root exec.Node
 	switch {
 	case n.GetSelectStmt() != nil:
 		var err error
@@ -344,12 +345,12 @@ func (p *planner) explain(ex *pg_query.ExplainStmt) ([]string, error) {
 	return explainNode(root, 0), nil
 }
 
-func explainNode(n node, depth int) []string {
+func explainNode(n exec.Node, depth int) []string {
 	pad := strings.Repeat("  ", depth)
 	if depth > 0 {
 		pad += "->  "
 	}
-	line := func(s string, kids ...node) []string {
+	line := func(s string, kids ...exec.Node) []string {
 		out := []string{pad + s}
 		for _, k := range kids {
 			out = append(out, explainNode(k, depth+1)...)
@@ -357,56 +358,56 @@ func explainNode(n node, depth int) []string {
 		return out
 	}
 	switch x := n.(type) {
-	case *scanNode:
-		x.choosePath()
-		return line(x.describe())
-	case *filterNode:
-		return line("Filter", x.src)
-	case *projectNode:
-		return explainNode(x.src, depth)
-	case *renameNode:
-		return explainNode(x.src, depth)
-	case *trimNode:
-		return explainNode(x.src, depth)
-	case *joinNode:
-		kind := []string{"Inner", "Left", "Right", "Full"}[x.kind]
-		if len(x.lkeys) > 0 {
-			return line("Hash Join ("+kind+")", x.left, x.right)
+	case *exec.ScanNode:
+		x.ChoosePath()
+		return line(x.Describe())
+	case *exec.FilterNode:
+		return line("Filter", x.Src)
+	case *exec.ProjectNode:
+		return explainNode(x.Src, depth)
+	case *exec.RenameNode:
+		return explainNode(x.Src, depth)
+	case *exec.TrimNode:
+		return explainNode(x.Src, depth)
+	case *exec.JoinNode:
+		kind := []string{"Inner", "Left", "Right", "Full"}[x.Kind]
+		if len(x.Lkeys) > 0 {
+			return line("Hash Join ("+kind+")", x.Left, x.Right)
 		}
-		return line("Nested Loop ("+kind+")", x.left, x.right)
-	case *lookupJoinNode:
-		kind := map[joinKind]string{joinInner: "Inner", joinLeft: "Left"}[x.kind]
+		return line("Nested Loop ("+kind+")", x.Left, x.Right)
+	case *exec.LookupJoinNode:
+		kind := map[exec.JoinKind]string{exec.JoinInner: "Inner", exec.JoinLeft: "Left"}[x.Kind]
 		via := "primary key"
-		if x.index != nil {
-			via = x.index.Name
+		if x.Index != nil {
+			via = x.Index.Name
 		}
-		x.scan.choosePath()
-		return line("Lookup Join ("+kind+") on "+x.scan.t.Name+" using "+via, x.left)
-	case *aggNode:
-		if len(x.groups) > 0 {
-			return line("HashAggregate", x.src)
+		x.Scan.ChoosePath()
+		return line("Lookup Join ("+kind+") on "+x.Scan.T.Name+" using "+via, x.Left)
+	case *exec.AggNode:
+		if len(x.Groups) > 0 {
+			return line("HashAggregate", x.Src)
 		}
-		return line("Aggregate", x.src)
-	case *sortNode:
-		return line("Sort", x.src)
-	case *limitNode:
-		return line("Limit", x.src)
-	case *distinctNode:
-		return line("Unique", x.src)
-	case *setOpNode:
-		return line([]string{"Union", "Intersect", "Except"}[x.op], x.l, x.r)
-	case *valuesNode:
+		return line("Aggregate", x.Src)
+	case *exec.SortNode:
+		return line("Sort", x.Src)
+	case *exec.LimitNode:
+		return line("Limit", x.Src)
+	case *exec.DistinctNode:
+		return line("Unique", x.Src)
+	case *exec.SetOpNode:
+		return line([]string{"Union", "Intersect", "Except"}[x.Op], x.L, x.R)
+	case *exec.ValuesNode:
 		return line("Values Scan")
-	case *viewNode:
-		return line("Catalog Scan on " + x.v.Name)
-	case *cteScanNode:
-		return line("CTE Scan on " + x.def.name)
+	case *exec.ViewNode:
+		return line("Catalog Scan on " + x.V.Name)
+	case *exec.CteScanNode:
+		return line("CTE Scan on " + x.Def.Name)
 	case *srfNode:
 		return line("Function Scan on " + x.name)
-	case *oneRowNode:
+	case *exec.OneRowNode:
 		return line("Result")
-	case *recursiveNode:
-		return line("Recursive Union", x.init, x.rec)
+	case *exec.RecursiveNode:
+		return line("Recursive Union", x.Init, x.Rec)
 	}
 	return line(fmt.Sprintf("%T", n))
 }

@@ -19,6 +19,7 @@ import (
 	"logdb/changefeed"
 	"logdb/kv"
 	"logdb/sql/catalog"
+	"logdb/sql/exec"
 	"logdb/sql/pgcatalog"
 	"logdb/sql/pgerror"
 	"logdb/sql/types"
@@ -38,11 +39,11 @@ var pgLSNT = types.T{OID: types.PgLSNOID, Mod: -1}
 // replace, the map built there.
 func init() {
 	walLSN := func(name string) builtinFunc {
-		return func(p *planner, args []expr) (expr, error) {
+		return func(p *planner, args []exec.Expr) (exec.Expr, error) {
 			if len(args) != 0 {
 				return nil, noFunc(name, args)
 			}
-			return &builtinExpr{name: name, ret: pgLSNT, fn: func(rc *runCtx, _ []types.Datum) (types.Datum, error) {
+			return &exec.BuiltinExpr{Name: name, Ret: pgLSNT, Fn: func(rc *exec.Ctx, _ []types.Datum) (types.Datum, error) {
 				ec := hostOf(rc)
 				f, err := ec.s.feed()
 				if err != nil {
@@ -58,11 +59,11 @@ func init() {
 	// A node is never a physical standby: these are NULL, as on a
 	// PostgreSQL primary (Debezium names them inside a CASE).
 	for _, name := range []string{"pg_last_wal_receive_lsn", "pg_last_wal_replay_lsn"} {
-		builtins[name] = func(p *planner, args []expr) (expr, error) {
+		builtins[name] = func(p *planner, args []exec.Expr) (exec.Expr, error) {
 			if len(args) != 0 {
 				return nil, noFunc(name, args)
 			}
-			return &constExpr{v: nil, t: pgLSNT}, nil
+			return &exec.ConstExpr{V: nil, T: pgLSNT}, nil
 		}
 	}
 	builtins["pg_logical_emit_message"] = emitMessageLSN
@@ -81,24 +82,24 @@ func init() {
 // below the message's (FROM_LSN = it includes the message). Another one is
 // proposed at once as its own entry (delivered even if the transaction
 // rolls back) and returns its exact LSN.
-func emitMessageLSN(p *planner, args []expr) (expr, error) {
+func emitMessageLSN(p *planner, args []exec.Expr) (exec.Expr, error) {
 	if len(args) != 3 {
 		return nil, noFunc("pg_logical_emit_message", args)
 	}
 	var err error
-	if args[0], err = p.coerce(args[0], boolT, types.CastImplicit); err != nil {
+	if args[0], err = p.coerce(args[0], exec.BoolT, types.CastImplicit); err != nil {
 		return nil, err
 	}
-	if args[1], err = p.coerce(args[1], textT, types.CastImplicit); err != nil {
+	if args[1], err = p.coerce(args[1], exec.TextT, types.CastImplicit); err != nil {
 		return nil, err
 	}
-	if args[2].typ().OID != types.ByteaOID {
-		if args[2], err = p.coerce(args[2], textT, types.CastImplicit); err != nil {
+	if args[2].Type().OID != types.ByteaOID {
+		if args[2], err = p.coerce(args[2], exec.TextT, types.CastImplicit); err != nil {
 			return nil, err
 		}
 	}
-	return &builtinExpr{name: "pg_logical_emit_message", args: args, strict: true, ret: pgLSNT,
-		fn: func(rc *runCtx, v []types.Datum) (types.Datum, error) {
+	return &exec.BuiltinExpr{Name: "pg_logical_emit_message", Args: args, Strict: true, Ret: pgLSNT,
+		Fn: func(rc *exec.Ctx, v []types.Datum) (types.Datum, error) {
 			ec := hostOf(rc)
 			var content []byte
 			switch c := v[2].(type) {
@@ -112,10 +113,10 @@ func emitMessageLSN(p *planner, args []expr) (expr, error) {
 				return nil, errReadOnly("pg_logical_emit_message()")
 			}
 			if m.Transactional {
-				if ec.tx == nil || ec.tx.kv == nil {
+				if ec.tx == nil || ec.tx.Kv == nil {
 					return nil, pgerror.New(pgerror.Internal, "no transaction for pg_logical_emit_message")
 				}
-				ec.tx.kv.Emit(m)
+				ec.tx.Kv.Emit(m)
 				if f := ec.s.e.cfg.Feed; f != nil {
 					return types.LSN(f.CurrentLSN()), nil
 				}
@@ -124,12 +125,12 @@ func emitMessageLSN(p *planner, args []expr) (expr, error) {
 			cmd := &kv.Command{Kind: kv.KindMessage, CommitTime: time.Now().UnixMicro(), Messages: []kv.Message{m}}
 			ip, ok := ec.s.e.cfg.Proposer.(IndexProposer)
 			if !ok {
-				if _, err := ec.s.e.proposeInTxn(ec.ctx, cmd); err != nil {
+				if _, err := ec.s.e.proposeInTxn(ec.Context, cmd); err != nil {
 					return nil, err
 				}
 				return types.LSN(0), nil
 			}
-			index, err := ec.s.e.proposeIndexInTxn(ec.ctx, ip, cmd)
+			index, err := ec.s.e.proposeIndexInTxn(ec.Context, ip, cmd)
 			if err != nil {
 				return nil, err
 			}
@@ -171,25 +172,25 @@ func slotTxn(ec *execCtx, fn string) (*changefeed.Feed, *kv.Txn, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if ec.tx == nil || ec.tx.kv == nil {
+	if ec.tx == nil || ec.tx.Kv == nil {
 		return nil, nil, pgerror.New(pgerror.Internal, "no transaction for %s", fn)
 	}
 	if ec.tx.readOnly {
 		return nil, nil, errReadOnly(fn + "()")
 	}
-	return f, ec.tx.kv, nil
+	return f, ec.tx.Kv, nil
 }
 
-func dropSlotFunc(p *planner, args []expr) (expr, error) {
+func dropSlotFunc(p *planner, args []exec.Expr) (exec.Expr, error) {
 	if len(args) != 1 {
 		return nil, noFunc("pg_drop_replication_slot", args)
 	}
-	a, err := p.coerce(args[0], nameT, types.CastImplicit)
+	a, err := p.coerce(args[0], exec.NameT, types.CastImplicit)
 	if err != nil {
 		return nil, err
 	}
-	return &builtinExpr{name: "pg_drop_replication_slot", args: []expr{a}, strict: true, ret: voidT,
-		fn: func(rc *runCtx, v []types.Datum) (types.Datum, error) {
+	return &exec.BuiltinExpr{Name: "pg_drop_replication_slot", Args: []exec.Expr{a}, Strict: true, Ret: voidT,
+		Fn: func(rc *exec.Ctx, v []types.Datum) (types.Datum, error) {
 			ec := hostOf(rc)
 			f, txn, err := slotTxn(ec, "pg_drop_replication_slot")
 			if err != nil {
@@ -204,14 +205,14 @@ func dropSlotFunc(p *planner, args []expr) (expr, error) {
 type slotTableFunc struct {
 	argTypes []types.T // required arguments, then optional ones
 	required int
-	cols     []resultCol
+	cols     []exec.Column
 	fn       func(ec *execCtx, args []types.Datum) ([]types.Datum, error)
 }
 
 var slotTableFuncs = map[string]*slotTableFunc{
 	"pg_create_logical_replication_slot": {
-		argTypes: []types.T{nameT, nameT, boolT, boolT}, required: 2,
-		cols: []resultCol{{name: "slot_name", t: nameT}, {name: "lsn", t: pgLSNT}},
+		argTypes: []types.T{exec.NameT, exec.NameT, exec.BoolT, exec.BoolT}, required: 2,
+		cols: []exec.Column{{Name: "slot_name", T: exec.NameT}, {Name: "lsn", T: pgLSNT}},
 		fn: func(ec *execCtx, v []types.Datum) ([]types.Datum, error) {
 			f, txn, err := slotTxn(ec, "pg_create_logical_replication_slot")
 			if err != nil {
@@ -232,8 +233,8 @@ var slotTableFuncs = map[string]*slotTableFunc{
 		},
 	},
 	"pg_replication_slot_advance": {
-		argTypes: []types.T{nameT, pgLSNT}, required: 2,
-		cols: []resultCol{{name: "slot_name", t: nameT}, {name: "end_lsn", t: pgLSNT}},
+		argTypes: []types.T{exec.NameT, pgLSNT}, required: 2,
+		cols: []exec.Column{{Name: "slot_name", T: exec.NameT}, {Name: "end_lsn", T: pgLSNT}},
 		fn: func(ec *execCtx, v []types.Datum) ([]types.Datum, error) {
 			f, txn, err := slotTxn(ec, "pg_replication_slot_advance")
 			if err != nil {
@@ -248,7 +249,7 @@ var slotTableFuncs = map[string]*slotTableFunc{
 	},
 }
 
-func (tf *slotTableFunc) compileArgs(p *planner, name string, args []expr) ([]expr, error) {
+func (tf *slotTableFunc) compileArgs(p *planner, name string, args []exec.Expr) ([]exec.Expr, error) {
 	if len(args) < tf.required || len(args) > len(tf.argTypes) {
 		return nil, noFunc(name, args)
 	}
@@ -262,13 +263,13 @@ func (tf *slotTableFunc) compileArgs(p *planner, name string, args []expr) ([]ex
 }
 
 func (tf *slotTableFunc) scalar(name string) builtinFunc {
-	return func(p *planner, args []expr) (expr, error) {
+	return func(p *planner, args []exec.Expr) (exec.Expr, error) {
 		args, err := tf.compileArgs(p, name, args)
 		if err != nil {
 			return nil, err
 		}
-		return &builtinExpr{name: name, args: args, strict: true, ret: textT,
-			fn: func(rc *runCtx, v []types.Datum) (types.Datum, error) {
+		return &exec.BuiltinExpr{Name: name, Args: args, Strict: true, Ret: exec.TextT,
+			Fn: func(rc *exec.Ctx, v []types.Datum) (types.Datum, error) {
 				ec := hostOf(rc)
 				row, err := tf.fn(ec, v)
 				if err != nil {
@@ -276,7 +277,7 @@ func (tf *slotTableFunc) scalar(name string) builtinFunc {
 				}
 				parts := make([]string, len(row))
 				for i, d := range row {
-					parts[i] = ec.s.textValue(ec.tx, tf.cols[i].t, d)
+					parts[i] = ec.s.textValue(ec.tx, tf.cols[i].T, d)
 				}
 				return "(" + strings.Join(parts, ",") + ")", nil
 			}}, nil
@@ -286,25 +287,25 @@ func (tf *slotTableFunc) scalar(name string) builtinFunc {
 // slotFuncNode is a slot function in FROM: one row.
 type slotFuncNode struct {
 	tf   *slotTableFunc
-	args []expr
-	cols []resultCol
+	args []exec.Expr
+	cols []exec.Column
 }
 
-func (n *slotFuncNode) columns() []resultCol { return n.cols }
+func (n *slotFuncNode) Columns() []exec.Column { return n.cols }
 
-func (n *slotFuncNode) start(rc *runCtx) (iterator, error) {
+func (n *slotFuncNode) Start(rc *exec.Ctx) (exec.Iterator, error) {
 	ec := hostOf(rc)
 	if err := ec.s.checkReplication("use replication slots"); err != nil {
 		return nil, err
 	}
 	vals := make([]types.Datum, len(n.args))
 	for i, a := range n.args {
-		v, err := a.eval(ec.runCtx, nil)
+		v, err := a.Eval(ec.Ctx, nil)
 		if err != nil {
 			return nil, err
 		}
 		if v == nil {
-			return &sliceIter{}, nil // strict
+			return &exec.SliceIter{}, nil // strict
 		}
 		vals[i] = v
 	}
@@ -312,12 +313,12 @@ func (n *slotFuncNode) start(rc *runCtx) (iterator, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &sliceIter{rows: [][]types.Datum{row}}, nil
+	return &exec.SliceIter{Rows: [][]types.Datum{row}}, nil
 }
 
 // planSlotFunc plans a slot function in FROM; ok is false for other
 // functions (planFunctionScan goes on).
-func (p *planner) planSlotFunc(name string, args []expr, rf *pg_query.RangeFunction) (*fromItem, bool, error) {
+func (p *planner) planSlotFunc(name string, args []exec.Expr, rf *pg_query.RangeFunction) (*fromItem, bool, error) {
 	tf, ok := slotTableFuncs[name]
 	if !ok {
 		return nil, false, nil
@@ -326,7 +327,7 @@ func (p *planner) planSlotFunc(name string, args []expr, rf *pg_query.RangeFunct
 	if err != nil {
 		return nil, true, err
 	}
-	cols := append([]resultCol(nil), tf.cols...)
+	cols := append([]exec.Column(nil), tf.cols...)
 	if cols, err = aliasCols(cols, rf.Alias, name); err != nil {
 		return nil, true, err
 	}
@@ -338,10 +339,10 @@ func (p *planner) planSlotFunc(name string, args []expr, rf *pg_query.RangeFunct
 // snapshot (none without one).
 func (s *Session) replicationSlots(t *txnState) []pgcatalog.ReplicationSlot {
 	f := s.e.cfg.Feed
-	if f == nil || t == nil || t.kv == nil {
+	if f == nil || t == nil || t.Kv == nil {
 		return nil
 	}
-	slots, err := f.Slots(t.kv)
+	slots, err := f.Slots(t.Kv)
 	if err != nil {
 		s.e.cfg.Logger.Warn("sql: reading replication slots", "err", err)
 		return nil
@@ -389,6 +390,6 @@ func checkChangeLimit(cmd *kv.Command, cat *catalog.Catalog, limit int) error {
 		return nil
 	}
 	return &pgerror.Error{Code: pgerror.ProgramLimitExceeded,
-		Message: "transaction is too large: it changes " + itoa(n) + " rows and messages, at most " + itoa(limit) + " are allowed",
+		Message: "transaction is too large: it changes " + exec.Itoa(n) + " rows and messages, at most " + exec.Itoa(limit) + " are allowed",
 		Hint:    "Split the work into smaller transactions."}
 }

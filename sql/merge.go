@@ -10,6 +10,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"logdb/kv"
+	"logdb/sql/exec"
 	"logdb/sql/pgerror"
 	"logdb/sql/types"
 )
@@ -64,7 +65,7 @@ const mergeOperandV1 = 1
 
 // mergePlan is an UPDATE executed as merge writes.
 type mergePlan struct {
-	key   []expr // the primary key values, in key order
+	key   []exec.Expr // the primary key values, in key order
 	keyT  []types.T
 	items []mergeItem
 }
@@ -75,7 +76,7 @@ type mergeItem struct {
 	colT  types.T
 	leftT types.T
 	op    byte
-	right expr
+	right exec.Expr
 	resT  types.T
 }
 
@@ -108,19 +109,19 @@ func (p *planner) planMerge(d *dmlPlan, up *pg_query.UpdateStmt) *mergePlan {
 	if len(t.PKIdx) == 0 || len(t.Checks) > 0 || len(d.sets) == 0 {
 		return nil
 	}
-	scan, ok := d.src.(*scanNode)
-	if !ok || scan.t != t {
+	scan, ok := d.src.(*exec.ScanNode)
+	if !ok || scan.T != t {
 		return nil
 	}
-	scan.choosePath()
-	if scan.path.kind != pathPoint {
+	scan.ChoosePath()
+	if scan.Path.Kind != exec.PathPoint {
 		return nil
 	}
 	// WHERE: exactly pk1 = v1 AND … AND pkN = vN.
-	mp := &mergePlan{key: make([]expr, len(t.PKIdx)), keyT: make([]types.T, len(t.PKIdx))}
-	var conj []expr
-	for _, pr := range scan.preds {
-		conj = append(conj, conjuncts(pr)...)
+	mp := &mergePlan{key: make([]exec.Expr, len(t.PKIdx)), keyT: make([]types.T, len(t.PKIdx))}
+	var conj []exec.Expr
+	for _, pr := range scan.Preds {
+		conj = append(conj, exec.Conjuncts(pr)...)
 	}
 	if len(conj) != len(t.PKIdx) {
 		return nil
@@ -140,7 +141,7 @@ func (p *planner) planMerge(d *dmlPlan, up *pg_query.UpdateStmt) *mergePlan {
 			return nil
 		}
 		ct := t.Columns[col].Type
-		if !mergeKeyType(ct) || val.typ() != ct || !constantExpr(val) {
+		if !mergeKeyType(ct) || val.Type() != ct || !constantExpr(val) {
 			return nil
 		}
 		mp.key[k], mp.keyT[k] = val, ct
@@ -155,7 +156,7 @@ func (p *planner) planMerge(d *dmlPlan, up *pg_query.UpdateStmt) *mergePlan {
 		}
 	}
 	for _, s := range d.sets {
-		c := t.Columns[s.col]
+		c := t.Columns[s.Col]
 		if indexed[c.ID] || !mergeNumeric(c.Type) {
 			return nil
 		}
@@ -169,79 +170,79 @@ func (p *planner) planMerge(d *dmlPlan, up *pg_query.UpdateStmt) *mergePlan {
 }
 
 // pkEquality recognizes column = value (either side) with the column bare.
-func pkEquality(e expr) (col int, val expr, ok bool) {
-	op, isOp := e.(*opExpr)
-	if !isOp || op.l == nil || op.op.Name != "=" || op.op.NullAware {
+func pkEquality(e exec.Expr) (col int, val exec.Expr, ok bool) {
+	op, isOp := e.(*exec.OpExpr)
+	if !isOp || op.L == nil || op.Op.Name != "=" || op.Op.NullAware {
 		return 0, nil, false
 	}
-	if c, isCol := op.l.(*colExpr); isCol {
-		return c.idx, op.r, true
+	if c, isCol := op.L.(*exec.ColExpr); isCol {
+		return c.Idx, op.R, true
 	}
-	if c, isCol := op.r.(*colExpr); isCol {
-		return c.idx, op.l, true
+	if c, isCol := op.R.(*exec.ColExpr); isCol {
+		return c.Idx, op.L, true
 	}
 	return 0, nil, false
 }
 
 // constantExpr reports whether e is built only of constants, parameters,
 // casts and operators (no column, sub-query or function).
-func constantExpr(e expr) bool {
+func constantExpr(e exec.Expr) bool {
 	switch x := e.(type) {
-	case *constExpr, *paramExpr:
+	case *exec.ConstExpr, *exec.ParamExpr:
 		return true
-	case *castExpr:
-		return constantExpr(x.e)
-	case *opExpr:
-		return (x.l == nil || constantExpr(x.l)) && constantExpr(x.r)
+	case *exec.CastExpr:
+		return constantExpr(x.E)
+	case *exec.OpExpr:
+		return (x.L == nil || constantExpr(x.L)) && constantExpr(x.R)
 	}
 	return false
 }
 
 // mergeItemOf recognizes [cast to col](c [cast to left] +|- right).
-func mergeItemOf(s setItem, id uint32, colT types.T) (mergeItem, bool) {
-	e := s.e
-	it := mergeItem{col: s.col, id: id, colT: colT}
-	if c, ok := e.(*castExpr); ok {
-		if c.to != colT || c.cc != types.CastAssignment {
+func mergeItemOf(s exec.SetItem, id uint32, colT types.T) (mergeItem, bool) {
+	e := s.E
+	it := mergeItem{col: s.Col, id: id, colT: colT}
+	if c, ok := e.(*exec.CastExpr); ok {
+		if c.To != colT || c.Cc != types.CastAssignment {
 			return it, false
 		}
-		e = c.e
+		e = c.E
 	}
-	op, ok := e.(*opExpr)
-	if !ok || op.l == nil || op.op.NullAware || (op.op.Name != "+" && op.op.Name != "-") {
+	op, ok := e.(*exec.OpExpr)
+	if !ok || op.L == nil || op.Op.NullAware || (op.Op.Name != "+" && op.Op.Name != "-") {
 		return it, false
 	}
-	it.op = op.op.Name[0]
-	it.resT = op.op.Ret
-	if e != s.e && s.e.(*castExpr).from != it.resT || e == s.e && it.resT != colT {
+	it.op = op.Op.Name[0]
+	it.resT = op.Op.Ret
+	if e != s.E && s.E.(*exec.CastExpr).From != it.resT || e == s.E && it.resT != colT {
 		return it, false
 	}
-	l := op.l
+	l := op.L
 	it.leftT = colT
-	if c, ok := l.(*castExpr); ok {
-		if c.from != colT {
+	if c, ok := l.(*exec.CastExpr); ok {
+		if c.From != colT {
 			return it, false
 		}
-		it.leftT = c.to
-		l = c.e
+		it.leftT = c.To
+		l = c.E
 	}
-	if c, ok := l.(*colExpr); !ok || c.idx != s.col {
+	if c, ok := l.(*exec.ColExpr); !ok || c.Idx != s.Col {
 		return it, false
 	}
-	if it.leftT == colT && relabels(colT, op.op.Left) {
-		it.leftT = op.op.Left // numeric(p,s) read as numeric: no cast
+	if it.leftT == colT && relabels(colT, op.Op.Left) {
+		it.leftT = op.Op.Left // numeric(p,s) read as numeric: no cast
 	}
-	if !constantExpr(op.r) || op.op.Left != it.leftT || op.op.Right != op.r.typ() {
+	if !constantExpr(op.R) || op.Op.Left != it.leftT || op.Op.Right != op.R.Type() {
 		return it, false
 	}
-	it.right = op.r
-	for _, t := range []types.T{it.leftT, it.resT, op.r.typ()} {
+	it.right = op.R
+	for _, t := range []types.T{it.leftT, it.resT, op.R.Type()} {
 		if !mergeNumeric(t) {
 			return it, false
 		}
 	}
 	// The operator kv's merge function will resolve must be this one.
-	if got, err := lookupMergeOp(it.op, it.leftT, op.r.typ()); err != nil || got.Ret != it.resT {
+	if got, err := lookupMergeOp(it.op, it.leftT, op.R.Type()); err != nil || got.Ret != it.resT {
 		return it, false
 	}
 	return it, true
@@ -249,15 +250,15 @@ func mergeItemOf(s setItem, id uint32, colT types.T) (mergeItem, bool) {
 
 // execMerge runs an eligible UPDATE as a merge write. ok false: run it the
 // ordinary way (a NULL delta, or a store without a merge function).
-func (d *dmlPlan) execMerge(ec *runCtx) (tag string, ok bool, err error) {
+func (d *dmlPlan) execMerge(ec *exec.Ctx) (tag string, ok bool, err error) {
 	mp := d.merge
-	txn := ec.txn.kv
+	txn := ec.Txn.Kv
 	if !txn.CanMerge() {
 		return "", false, nil
 	}
 	var key []byte
 	for i, e := range mp.key {
-		v, err := e.eval(ec, nil)
+		v, err := e.Eval(ec, nil)
 		if err != nil {
 			return "", false, err
 		}
@@ -268,7 +269,7 @@ func (d *dmlPlan) execMerge(ec *runCtx) (tag string, ok bool, err error) {
 	}
 	rights := make([]types.Datum, len(mp.items))
 	for i, it := range mp.items {
-		v, err := it.right.eval(ec, nil)
+		v, err := it.right.Eval(ec, nil)
 		if err != nil {
 			return "", false, err
 		}
@@ -284,7 +285,7 @@ func (d *dmlPlan) execMerge(ec *runCtx) (tag string, ok bool, err error) {
 	if !found {
 		return "UPDATE 0", true, nil
 	}
-	ec.txn.countRow(d.t.OID, rowUpdated)
+	ec.Txn.CountRow(d.t.OID, exec.RowUpdated)
 	return "UPDATE 1", true, nil
 }
 
@@ -316,7 +317,7 @@ func appendMergeOperand(dst []byte, items []mergeItem, rights []types.Datum) []b
 	dst = append(dst, mergeOperandV1)
 	dst = binary.AppendUvarint(dst, uint64(len(items)))
 	for i, it := range items {
-		rt := it.right.typ()
+		rt := it.right.Type()
 		dst = binary.AppendUvarint(dst, uint64(it.id))
 		dst = appendType(dst, it.colT)
 		dst = appendType(dst, it.leftT)
@@ -354,12 +355,12 @@ func decodeMergeOperand(b []byte) ([]operandItem, error) {
 		it := &items[i]
 		id := d.uvarint()
 		it.id = uint32(id)
-		it.colT, it.leftT = d.typ(), d.typ()
+		it.colT, it.leftT = d.Type(), d.Type()
 		if len(d.b) == 0 {
 			return nil, errBadOperand
 		}
 		it.op, d.b = d.b[0], d.b[1:]
-		it.rightT, it.resT = d.typ(), d.typ()
+		it.rightT, it.resT = d.Type(), d.Type()
 		l := d.uvarint()
 		if d.bad || id > 1<<32-1 || l > uint64(len(d.b)) || (it.op != '+' && it.op != '-') {
 			return nil, errBadOperand
@@ -396,7 +397,7 @@ func (r *operandReader) uvarint() uint64 {
 	return v
 }
 
-func (r *operandReader) typ() types.T {
+func (r *operandReader) Type() types.T {
 	oid := r.uvarint()
 	mod, n := binary.Varint(r.b)
 	if n <= 0 || oid > 1<<32-1 || mod < -1<<31 || mod > 1<<31-1 {

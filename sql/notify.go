@@ -6,6 +6,7 @@ import (
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
+	"logdb/sql/exec"
 	"logdb/sql/pgerror"
 	"logdb/sql/types"
 )
@@ -113,17 +114,17 @@ func (s *Session) execListenStmt(n *pg_query.Node) (*cursor, error) {
 }
 
 func init() {
-	builtins["pg_notify"] = func(p *planner, args []expr) (expr, error) {
+	builtins["pg_notify"] = func(p *planner, args []exec.Expr) (exec.Expr, error) {
 		if len(args) != 2 {
 			return nil, noFunc("pg_notify", args)
 		}
 		for i := range args {
 			var err error
-			if args[i], err = p.coerce(args[i], textT, types.CastImplicit); err != nil {
+			if args[i], err = p.coerce(args[i], exec.TextT, types.CastImplicit); err != nil {
 				return nil, err
 			}
 		}
-		return &builtinExpr{name: "pg_notify", args: args, ret: voidT, fn: func(rc *runCtx, v []types.Datum) (types.Datum, error) {
+		return &exec.BuiltinExpr{Name: "pg_notify", Args: args, Ret: voidT, Fn: func(rc *exec.Ctx, v []types.Datum) (types.Datum, error) {
 			ec := hostOf(rc)
 			if v[0] == nil || v[0] == "" {
 				return nil, pgerror.New(pgerror.InvalidParameterValue, "channel name cannot be empty")

@@ -6,6 +6,7 @@ import (
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
+	"logdb/sql/exec"
 	"logdb/sql/pgerror"
 	"logdb/sql/types"
 )
@@ -14,48 +15,33 @@ import (
 // (select list, HAVING, ORDER BY) to slots of the aggregate node's output.
 type aggMap struct {
 	slots map[string]int // exprKey → output slot
-	cols  []resultCol
+	cols  []exec.Column
 	from  *scope // the FROM scope, for the "must appear in GROUP BY" error
 }
 
-func (m *aggMap) match(p *planner, n *pg_query.Node) (expr, bool, error) {
+func (m *aggMap) match(p *planner, n *pg_query.Node) (exec.Expr, bool, error) {
 	if _, isConst := n.Node.(*pg_query.Node_AConst); isConst {
 		return nil, false, nil
 	}
 	if i, ok := m.slots[exprKey(n)]; ok {
-		return &colExpr{idx: i, t: m.cols[i].t}, true, nil
+		return &exec.ColExpr{Idx: i, T: m.cols[i].T}, true, nil
 	}
 	return nil, false, nil
 }
 
-func (m *aggMap) ungrouped(c resultCol) error {
-	name := c.name
-	if c.table != "" {
-		name = c.table + "." + c.name
+func (m *aggMap) ungrouped(c exec.Column) error {
+	name := c.Name
+	if c.Table != "" {
+		name = c.Table + "." + c.Name
 	}
 	return pgerror.New(pgerror.GroupingError, "column \"%s\" must appear in the GROUP BY clause or be used in an aggregate function", name)
 }
 
-// aggSpec is one aggregate call.
-type aggSpec struct {
-	name     string
-	star     bool
-	distinct bool
-	args     []expr
-	filter   expr
-	order    []sortKey // over args followed by order exprs
-	orderBy  []expr
-	t        types.T // result type
-	argT     types.T
-	sumOp    *types.Op // sum/avg accumulation
-	divOp    *types.Op // avg
-}
-
 // planAgg adds the aggregate node over src and returns the scope upper
 // clauses compile in.
-func (p *planner) planAgg(src node, sc *scope, sel *pg_query.SelectStmt, aggNodes []*pg_query.Node) (node, *scope, error) {
+func (p *planner) planAgg(src exec.Node, sc *scope, sel *pg_query.SelectStmt, aggNodes []*pg_query.Node) (exec.Node, *scope, error) {
 	m := &aggMap{slots: map[string]int{}, from: sc}
-	an := &aggNode{src: src}
+	an := &exec.AggNode{Src: src}
 	outSc := &scope{parent: sc.parent, agg: m}
 	saved := p.where
 	p.where = "GROUP BY"
@@ -94,14 +80,14 @@ func (p *planner) planAgg(src node, sc *scope, sel *pg_query.SelectStmt, aggNode
 		if _, dup := m.slots[key]; dup {
 			continue
 		}
-		col := resultCol{name: "?group?", t: e.typ(), hidden: true}
-		if c, ok := e.(*colExpr); ok {
-			col = sc.cols[c.idx]
-			col.hidden = false
+		col := exec.Column{Name: "?group?", T: e.Type(), Hidden: true}
+		if c, ok := e.(*exec.ColExpr); ok {
+			col = sc.cols[c.Idx]
+			col.Hidden = false
 		}
 		m.slots[key] = len(m.cols)
 		m.cols = append(m.cols, col)
-		an.groups = append(an.groups, e)
+		an.Groups = append(an.Groups, e)
 	}
 	p.where = saved
 	p.addDependentGroupCols(sc, an, m)
@@ -115,17 +101,17 @@ func (p *planner) planAgg(src node, sc *scope, sel *pg_query.SelectStmt, aggNode
 			return nil, nil, err
 		}
 		m.slots[key] = len(m.cols)
-		m.cols = append(m.cols, resultCol{name: spec.name, t: spec.t, hidden: true})
-		an.aggs = append(an.aggs, spec)
+		m.cols = append(m.cols, exec.Column{Name: spec.Name, T: spec.T, Hidden: true})
+		an.Aggs = append(an.Aggs, spec)
 	}
-	an.cols = m.cols
+	an.Cols = m.cols
 	outSc.cols = m.cols
 	return an, outSc, nil
 }
 
-func (p *planner) compileAgg(fc *pg_query.FuncCall, sc *scope) (*aggSpec, error) {
+func (p *planner) compileAgg(fc *pg_query.FuncCall, sc *scope) (*exec.AggSpec, error) {
 	name := funcName(fc.Funcname)
-	spec := &aggSpec{name: name, star: fc.AggStar, distinct: fc.AggDistinct}
+	spec := &exec.AggSpec{Name: name, Star: fc.AggStar, Distinct: fc.AggDistinct}
 	saved := p.where
 	p.where = "aggregate function calls"
 	defer func() { p.where = saved }()
@@ -141,14 +127,14 @@ func (p *planner) compileAgg(fc *pg_query.FuncCall, sc *scope) (*aggSpec, error)
 		if e, err = p.resolveUnknown(e); err != nil {
 			return nil, err
 		}
-		spec.args = append(spec.args, e)
+		spec.Args = append(spec.Args, e)
 	}
 	if fc.AggFilter != nil {
 		f, err := p.compilePredicate(fc.AggFilter, inner, "FILTER")
 		if err != nil {
 			return nil, err
 		}
-		spec.filter = f
+		spec.Filter = f
 	}
 	for _, o := range fc.AggOrder {
 		sb := o.GetSortBy()
@@ -162,20 +148,20 @@ func (p *planner) compileAgg(fc *pg_query.FuncCall, sc *scope) (*aggSpec, error)
 		if e, err = p.resolveUnknown(e); err != nil {
 			return nil, err
 		}
-		k := sortKey{idx: len(fc.Args) + len(spec.orderBy), t: e.typ(), desc: sb.SortbyDir == pg_query.SortByDir_SORTBY_DESC}
-		k.nullsFirst = k.desc
+		k := exec.SortKey{Idx: len(fc.Args) + len(spec.OrderBy), T: e.Type(), Desc: sb.SortbyDir == pg_query.SortByDir_SORTBY_DESC}
+		k.NullsFirst = k.Desc
 		if sb.SortbyNulls == pg_query.SortByNulls_SORTBY_NULLS_FIRST {
-			k.nullsFirst = true
+			k.NullsFirst = true
 		} else if sb.SortbyNulls == pg_query.SortByNulls_SORTBY_NULLS_LAST {
-			k.nullsFirst = false
+			k.NullsFirst = false
 		}
-		spec.orderBy = append(spec.orderBy, e)
-		spec.order = append(spec.order, k)
+		spec.OrderBy = append(spec.OrderBy, e)
+		spec.Order = append(spec.Order, k)
 	}
 	if err := checkAggLevel(name, spec); err != nil {
 		return nil, err
 	}
-	nargs := len(spec.args)
+	nargs := len(spec.Args)
 	want := func(n int) error {
 		if nargs != n {
 			return pgerror.New(pgerror.UndefinedFunction, "function %s with %d arguments does not exist", name, nargs)
@@ -183,98 +169,98 @@ func (p *planner) compileAgg(fc *pg_query.FuncCall, sc *scope) (*aggSpec, error)
 		return nil
 	}
 	if nargs > 0 {
-		spec.argT = spec.args[0].typ()
+		spec.ArgT = spec.Args[0].Type()
 	}
 	var err error
 	switch name {
 	case "count":
-		if !spec.star {
+		if !spec.Star {
 			err = want(1)
 		}
-		spec.t = int8T
+		spec.T = exec.Int8T
 	case "sum", "avg":
 		if err = want(1); err != nil {
 			return nil, err
 		}
-		acc := spec.argT
-		switch spec.argT.OID {
+		acc := spec.ArgT
+		switch spec.ArgT.OID {
 		case types.Int2OID, types.Int4OID:
-			acc = int8T
+			acc = exec.Int8T
 			if name == "avg" {
-				acc = numericT
+				acc = exec.NumericT
 			}
 		case types.Int8OID, types.NumericOID:
-			acc = numericT
+			acc = exec.NumericT
 		case types.Float4OID, types.Float8OID:
-			acc = float8T
-			if name == "sum" && spec.argT.OID == types.Float4OID {
+			acc = exec.Float8T
+			if name == "sum" && spec.ArgT.OID == types.Float4OID {
 				acc = types.T{OID: types.Float4OID, Mod: -1}
 			}
 		case types.IntervalOID:
 		default:
-			return nil, pgerror.New(pgerror.UndefinedFunction, "function %s(%s) does not exist", name, types.FormatType(spec.argT))
+			return nil, pgerror.New(pgerror.UndefinedFunction, "function %s(%s) does not exist", name, types.FormatType(spec.ArgT))
 		}
 		acc.Mod = -1
-		spec.t = acc
-		if spec.sumOp, err = lookupBinaryOp("+", acc, acc); err != nil {
+		spec.T = acc
+		if spec.SumOp, err = exec.LookupBinaryOp("+", acc, acc); err != nil {
 			return nil, err
 		}
 		if name == "avg" {
 			divT := acc
 			if acc.OID == types.IntervalOID {
-				divT = float8T
+				divT = exec.Float8T
 			}
-			if spec.divOp, err = lookupBinaryOp("/", acc, divT); err != nil {
+			if spec.DivOp, err = exec.LookupBinaryOp("/", acc, divT); err != nil {
 				return nil, err
 			}
 		}
 	case "min", "max":
 		err = want(1)
-		spec.t = spec.argT
+		spec.T = spec.ArgT
 	case "bool_and", "bool_or", "every":
 		if err = want(1); err != nil {
 			return nil, err
 		}
-		a0, err := p.coerce(spec.args[0], boolT, types.CastImplicit)
+		a0, err := p.coerce(spec.Args[0], exec.BoolT, types.CastImplicit)
 		if err != nil {
-			return nil, noFunc(name, spec.args)
+			return nil, noFunc(name, spec.Args)
 		}
-		spec.args[0], spec.t = a0, boolT
+		spec.Args[0], spec.T = a0, exec.BoolT
 	case "string_agg":
 		if err = want(2); err != nil {
 			return nil, err
 		}
-		if spec.args[0].typ().OID != types.ByteaOID {
-			a0, err := p.coerce(spec.args[0], textT, types.CastImplicit)
+		if spec.Args[0].Type().OID != types.ByteaOID {
+			a0, err := p.coerce(spec.Args[0], exec.TextT, types.CastImplicit)
 			if err != nil {
-				return nil, noFunc(name, spec.args)
+				return nil, noFunc(name, spec.Args)
 			}
-			a1, err := p.coerce(spec.args[1], textT, types.CastImplicit)
+			a1, err := p.coerce(spec.Args[1], exec.TextT, types.CastImplicit)
 			if err != nil {
-				return nil, noFunc(name, spec.args)
+				return nil, noFunc(name, spec.Args)
 			}
-			spec.args[0], spec.args[1] = a0, a1
+			spec.Args[0], spec.Args[1] = a0, a1
 		}
-		spec.t = spec.args[0].typ()
+		spec.T = spec.Args[0].Type()
 	case "array_agg":
 		if err = want(1); err == nil {
-			at, ok := types.ArrayOf(spec.argT)
+			at, ok := types.ArrayOf(spec.ArgT)
 			if !ok {
-				return nil, pgerror.New(pgerror.UndefinedObject, "could not find array type for data type %s", types.FormatType(spec.argT))
+				return nil, pgerror.New(pgerror.UndefinedObject, "could not find array type for data type %s", types.FormatType(spec.ArgT))
 			}
-			spec.t = at
+			spec.T = at
 		}
 	case "json_agg", "jsonb_agg":
 		err = want(1)
-		spec.t = types.T{OID: types.JSONOID, Mod: -1}
+		spec.T = types.T{OID: types.JSONOID, Mod: -1}
 		if name == "jsonb_agg" {
-			spec.t.OID = types.JSONBOID
+			spec.T.OID = types.JSONBOID
 		}
 	case "json_object_agg", "jsonb_object_agg":
 		err = want(2)
-		spec.t = types.T{OID: types.JSONOID, Mod: -1}
+		spec.T = types.T{OID: types.JSONOID, Mod: -1}
 		if strings.HasPrefix(name, "jsonb") {
-			spec.t.OID = types.JSONBOID
+			spec.T.OID = types.JSONBOID
 		}
 	default:
 		return nil, pgerror.Unsupported("aggregate " + name)
@@ -285,11 +271,11 @@ func (p *planner) compileAgg(fc *pg_query.FuncCall, sc *scope) (*aggSpec, error)
 // addDependentGroupCols lets the select list use every column of a table
 // whose primary key is grouped on (PostgreSQL's functional dependency
 // rule): those columns join the grouping, which changes no group.
-func (p *planner) addDependentGroupCols(sc *scope, an *aggNode, m *aggMap) {
+func (p *planner) addDependentGroupCols(sc *scope, an *exec.AggNode, m *aggMap) {
 	grouped := map[int]bool{}
-	for _, g := range an.groups {
-		if c, ok := g.(*colExpr); ok {
-			grouped[c.idx] = true
+	for _, g := range an.Groups {
+		if c, ok := g.(*exec.ColExpr); ok {
+			grouped[c.Idx] = true
 		}
 	}
 	if len(grouped) == 0 {
@@ -301,20 +287,20 @@ func (p *planner) addDependentGroupCols(sc *scope, an *aggNode, m *aggMap) {
 	}
 	done := map[rel]bool{}
 	for i, c := range sc.cols {
-		r := rel{c.table, c.tableOID}
-		if c.tableOID == 0 || done[r] {
+		r := rel{c.Table, c.TableOID}
+		if c.TableOID == 0 || done[r] {
 			continue
 		}
 		done[r] = true
-		t, ok := p.cat.ByOID[c.tableOID]
+		t, ok := p.cat.ByOID[c.TableOID]
 		if !ok || len(t.PKIdx) == 0 {
 			continue
 		}
 		// positions of this relation's columns in the scope
 		pos := map[string]int{}
 		for j := i; j < len(sc.cols); j++ {
-			if sc.cols[j].table == c.table && sc.cols[j].tableOID == c.tableOID {
-				pos[sc.cols[j].name] = j
+			if sc.cols[j].Table == c.Table && sc.cols[j].TableOID == c.TableOID {
+				pos[sc.cols[j].Name] = j
 			}
 		}
 		all := true
@@ -326,13 +312,13 @@ func (p *planner) addDependentGroupCols(sc *scope, an *aggNode, m *aggMap) {
 			continue
 		}
 		for _, j := range pos {
-			if grouped[j] || sc.cols[j].hidden {
+			if grouped[j] || sc.cols[j].Hidden {
 				continue
 			}
 			grouped[j] = true
 			col := sc.cols[j]
 			m.cols = append(m.cols, col)
-			an.groups = append(an.groups, &colExpr{idx: j, t: col.t})
+			an.Groups = append(an.Groups, &exec.ColExpr{Idx: j, T: col.T})
 		}
 	}
 }
@@ -341,18 +327,18 @@ func (p *planner) addDependentGroupCols(sc *scope, an *aggNode, m *aggMap) {
 // query's columns: PostgreSQL evaluates it in that outer query (one value
 // per outer group, seen by the sub-query as a constant), which this
 // planner does not do; evaluated here it would answer differently.
-func checkAggLevel(name string, spec *aggSpec) error {
-	es := append(append([]expr(nil), spec.args...), spec.orderBy...)
-	if spec.filter != nil {
-		es = append(es, spec.filter)
+func checkAggLevel(name string, spec *exec.AggSpec) error {
+	es := append(append([]exec.Expr(nil), spec.Args...), spec.OrderBy...)
+	if spec.Filter != nil {
+		es = append(es, spec.Filter)
 	}
 	local, outer := false, false
 	for _, e := range es {
-		walkExpr(e, func(x expr) {
+		exec.WalkExpr(e, func(x exec.Expr) {
 			switch x.(type) {
-			case *colExpr, *subqueryExpr:
+			case *exec.ColExpr, *exec.SubqueryExpr:
 				local = true
-			case *outerExpr:
+			case *exec.OuterExpr:
 				outer = true
 			}
 		})

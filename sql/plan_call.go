@@ -5,42 +5,43 @@ import (
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
+	"logdb/sql/exec"
 	"logdb/sql/pgerror"
 	"logdb/sql/types"
 )
 
 // binaryOp resolves operator name between l and r, giving untyped operands
 // the other side's type, and casts both to the operator's argument types.
-func (p *planner) binaryOp(name string, l, r expr) (*types.Op, expr, expr, error) {
+func (p *planner) binaryOp(name string, l, r exec.Expr) (*types.Op, exec.Expr, exec.Expr, error) {
 	var err error
 	lu, ru := isUnknown(l), isUnknown(r)
 	switch {
 	case lu && ru:
-		if l, err = p.coerce(l, textT, types.CastImplicit); err != nil {
+		if l, err = p.coerce(l, exec.TextT, types.CastImplicit); err != nil {
 			return nil, nil, nil, err
 		}
-		if r, err = p.coerce(r, textT, types.CastImplicit); err != nil {
+		if r, err = p.coerce(r, exec.TextT, types.CastImplicit); err != nil {
 			return nil, nil, nil, err
 		}
 	}
-	lt, rt := l.typ(), r.typ()
+	lt, rt := l.Type(), r.Type()
 	if lu {
-		lt = unknownT
+		lt = exec.UnknownT
 	}
 	if ru {
-		rt = unknownT
+		rt = exec.UnknownT
 	}
-	op, err := lookupBinaryOp(name, lt, rt)
+	op, err := exec.LookupBinaryOp(name, lt, rt)
 	if err != nil && (lu || ru) {
 		// fall back to giving the untyped side the other side's type
 		if lu {
-			if l, err = p.coerce(l, unknownTarget(name, r.typ()), types.CastImplicit); err != nil {
+			if l, err = p.coerce(l, unknownTarget(name, r.Type()), types.CastImplicit); err != nil {
 				return nil, nil, nil, err
 			}
-		} else if r, err = p.coerce(r, unknownTarget(name, l.typ()), types.CastImplicit); err != nil {
+		} else if r, err = p.coerce(r, unknownTarget(name, l.Type()), types.CastImplicit); err != nil {
 			return nil, nil, nil, err
 		}
-		op, err = lookupBinaryOp(name, l.typ(), r.typ())
+		op, err = exec.LookupBinaryOp(name, l.Type(), r.Type())
 	}
 	if err != nil {
 		return nil, nil, nil, err
@@ -59,10 +60,10 @@ func unknownTarget(op string, other types.T) types.T {
 	switch op {
 	case "||":
 		if !types.IsArray(other.OID) {
-			return textT
+			return exec.TextT
 		}
 	case "~~", "!~~", "~~*", "!~~*", "~", "!~", "~*", "!~*":
-		return textT
+		return exec.TextT
 	case "@>", "<@", "&&":
 		return other
 	}
@@ -72,7 +73,7 @@ func unknownTarget(op string, other types.T) types.T {
 	return other
 }
 
-func (p *planner) compileAExpr(a *pg_query.A_Expr, sc *scope) (expr, error) {
+func (p *planner) compileAExpr(a *pg_query.A_Expr, sc *scope) (exec.Expr, error) {
 	name := lastName(a.Name)
 	if e, ok, err := p.compileRowCompare(a, name, sc); ok || err != nil {
 		return e, err
@@ -84,35 +85,35 @@ func (p *planner) compileAExpr(a *pg_query.A_Expr, sc *scope) (expr, error) {
 			if err != nil {
 				return nil, err
 			}
-			if c, ok := r.(*constExpr); ok && name == "-" && c.v != nil {
-				switch c.t.OID {
+			if c, ok := r.(*exec.ConstExpr); ok && name == "-" && c.V != nil {
+				switch c.T.OID {
 				case types.Int2OID, types.Int4OID, types.Int8OID:
 					// folded with the operator's own overflow check:
 					// -(-9223372036854775808) is 22003, not itself
-					v, err := types.NegateInt(c.t.OID, c.v.(int64))
+					v, err := types.NegateInt(c.T.OID, c.V.(int64))
 					if err != nil {
 						return nil, err
 					}
-					return &constExpr{v: v, t: c.t}, nil
+					return &exec.ConstExpr{V: v, T: c.T}, nil
 				}
 			}
 			if r, err = p.resolveUnknown(r); err != nil {
 				return nil, err
 			}
-			op, err := lookupUnaryOp(name, r.typ())
+			op, err := exec.LookupUnaryOp(name, r.Type())
 			if err != nil {
 				return nil, err
 			}
 			if r, err = p.coerce(r, op.Right, types.CastImplicit); err != nil {
 				return nil, err
 			}
-			return &opExpr{op: op, r: r}, nil
+			return &exec.OpExpr{Op: op, R: r}, nil
 		}
 		op, l, r, err := p.compileBinary(name, a, sc)
 		if err != nil {
 			return nil, err
 		}
-		return &opExpr{op: op, l: l, r: r}, nil
+		return &exec.OpExpr{Op: op, L: l, R: r}, nil
 	case pg_query.A_Expr_Kind_AEXPR_OP_ANY, pg_query.A_Expr_Kind_AEXPR_OP_ALL:
 		l, r, err := p.compilePair(a.Lexpr, a.Rexpr, sc)
 		if err != nil {
@@ -120,11 +121,11 @@ func (p *planner) compileAExpr(a *pg_query.A_Expr, sc *scope) (expr, error) {
 		}
 		if isUnknown(r) {
 			if isUnknown(l) {
-				if l, err = p.coerce(l, textT, types.CastImplicit); err != nil {
+				if l, err = p.coerce(l, exec.TextT, types.CastImplicit); err != nil {
 					return nil, err
 				}
 			}
-			at, ok := types.ArrayOf(l.typ())
+			at, ok := types.ArrayOf(l.Type())
 			if !ok {
 				at = types.T{OID: types.TextArrayOID, Mod: -1}
 			}
@@ -132,7 +133,7 @@ func (p *planner) compileAExpr(a *pg_query.A_Expr, sc *scope) (expr, error) {
 				return nil, err
 			}
 		}
-		et, ok := types.ElemOf(r.typ())
+		et, ok := types.ElemOf(r.Type())
 		if !ok {
 			return nil, pgerror.New(pgerror.DatatypeMismatch, "op ANY/ALL (array) requires array on right side")
 		}
@@ -141,7 +142,7 @@ func (p *planner) compileAExpr(a *pg_query.A_Expr, sc *scope) (expr, error) {
 				return nil, err
 			}
 		}
-		op, err := lookupBinaryOp(name, l.typ(), et)
+		op, err := exec.LookupBinaryOp(name, l.Type(), et)
 		if err != nil {
 			return nil, err
 		}
@@ -154,32 +155,32 @@ func (p *planner) compileAExpr(a *pg_query.A_Expr, sc *scope) (expr, error) {
 				return nil, err
 			}
 		}
-		return &anyArrayExpr{l: l, arr: r, op: op, all: a.Kind == pg_query.A_Expr_Kind_AEXPR_OP_ALL}, nil
+		return &exec.AnyArrayExpr{L: l, Arr: r, Op: op, All: a.Kind == pg_query.A_Expr_Kind_AEXPR_OP_ALL}, nil
 	case pg_query.A_Expr_Kind_AEXPR_DISTINCT, pg_query.A_Expr_Kind_AEXPR_NOT_DISTINCT:
 		op, l, r, err := p.compileBinary("=", a, sc)
 		if err != nil {
 			return nil, err
 		}
-		return &distinctExpr{eq: op, l: l, r: r, not: a.Kind == pg_query.A_Expr_Kind_AEXPR_NOT_DISTINCT}, nil
+		return &exec.DistinctExpr{Eq: op, L: l, R: r, Not: a.Kind == pg_query.A_Expr_Kind_AEXPR_NOT_DISTINCT}, nil
 	case pg_query.A_Expr_Kind_AEXPR_NULLIF:
 		op, l, r, err := p.compileBinary("=", a, sc)
 		if err != nil {
 			return nil, err
 		}
-		return &nullifExpr{eq: op, l: l, r: r}, nil
+		return &exec.NullifExpr{Eq: op, L: l, R: r}, nil
 	case pg_query.A_Expr_Kind_AEXPR_IN:
 		l, err := p.compileExpr(a.Lexpr, sc)
 		if err != nil {
 			return nil, err
 		}
 		items := a.Rexpr.GetList().GetItems()
-		list := make([]expr, len(items))
+		list := make([]exec.Expr, len(items))
 		for i, it := range items {
 			if list[i], err = p.compileExpr(it, sc); err != nil {
 				return nil, err
 			}
 		}
-		all := append([]expr{l}, list...)
+		all := append([]exec.Expr{l}, list...)
 		if _, err := p.unify(all, "IN"); err != nil {
 			return nil, err
 		}
@@ -187,7 +188,7 @@ func (p *planner) compileAExpr(a *pg_query.A_Expr, sc *scope) (expr, error) {
 		if l, err = p.resolveUnknown(l); err != nil {
 			return nil, err
 		}
-		in := &inListExpr{not: name == "<>"}
+		in := &exec.InListExpr{Not: name == "<>"}
 		for i := range list {
 			op, nl, r, err := p.binaryOp("=", l, list[i])
 			if err != nil {
@@ -197,16 +198,16 @@ func (p *planner) compileAExpr(a *pg_query.A_Expr, sc *scope) (expr, error) {
 				l = nl
 			}
 			list[i] = r
-			in.eqs = append(in.eqs, op)
+			in.Eqs = append(in.Eqs, op)
 		}
-		in.l, in.list = l, list
+		in.L, in.List = l, list
 		return in, nil
 	case pg_query.A_Expr_Kind_AEXPR_LIKE, pg_query.A_Expr_Kind_AEXPR_ILIKE:
 		op, l, r, err := p.compileBinary(name, a, sc)
 		if err != nil {
 			return nil, err
 		}
-		return &opExpr{op: op, l: l, r: r}, nil
+		return &exec.OpExpr{Op: op, L: l, R: r}, nil
 	case pg_query.A_Expr_Kind_AEXPR_SIMILAR:
 		return nil, pgerror.Unsupported("SIMILAR TO")
 	case pg_query.A_Expr_Kind_AEXPR_BETWEEN, pg_query.A_Expr_Kind_AEXPR_NOT_BETWEEN,
@@ -215,7 +216,7 @@ func (p *planner) compileAExpr(a *pg_query.A_Expr, sc *scope) (expr, error) {
 		if len(items) != 2 {
 			return nil, pgerror.New(pgerror.SyntaxError, "syntax error in BETWEEN")
 		}
-		mk := func(lo, hi *pg_query.Node) (expr, error) {
+		mk := func(lo, hi *pg_query.Node) (exec.Expr, error) {
 			ge, err := p.compileAExpr(&pg_query.A_Expr{Kind: pg_query.A_Expr_Kind_AEXPR_OP, Name: opName(">="), Lexpr: a.Lexpr, Rexpr: lo}, sc)
 			if err != nil {
 				return nil, err
@@ -224,7 +225,7 @@ func (p *planner) compileAExpr(a *pg_query.A_Expr, sc *scope) (expr, error) {
 			if err != nil {
 				return nil, err
 			}
-			return &andExpr{args: []expr{ge, le}}, nil
+			return &exec.AndExpr{Args: []exec.Expr{ge, le}}, nil
 		}
 		e, err := mk(items[0], items[1])
 		if err != nil {
@@ -235,10 +236,10 @@ func (p *planner) compileAExpr(a *pg_query.A_Expr, sc *scope) (expr, error) {
 			if err != nil {
 				return nil, err
 			}
-			e = &orExpr{args: []expr{e, e2}}
+			e = &exec.OrExpr{Args: []exec.Expr{e, e2}}
 		}
 		if a.Kind == pg_query.A_Expr_Kind_AEXPR_NOT_BETWEEN || a.Kind == pg_query.A_Expr_Kind_AEXPR_NOT_BETWEEN_SYM {
-			e = &notExpr{e: e}
+			e = &exec.NotExpr{E: e}
 		}
 		return e, nil
 	}
@@ -249,7 +250,7 @@ func opName(s string) []*pg_query.Node {
 	return []*pg_query.Node{pg_query.MakeStrNode(s)}
 }
 
-func (p *planner) compilePair(ln, rn *pg_query.Node, sc *scope) (expr, expr, error) {
+func (p *planner) compilePair(ln, rn *pg_query.Node, sc *scope) (exec.Expr, exec.Expr, error) {
 	l, err := p.compileExpr(ln, sc)
 	if err != nil {
 		return nil, nil, err
@@ -270,7 +271,7 @@ func funcName(nodes []*pg_query.Node) string {
 	return strings.ToLower(strings.Join(s, "."))
 }
 
-func (p *planner) compileFuncCall(fc *pg_query.FuncCall, sc *scope) (expr, error) {
+func (p *planner) compileFuncCall(fc *pg_query.FuncCall, sc *scope) (exec.Expr, error) {
 	name := funcName(fc.Funcname)
 	if fc.Over != nil {
 		return nil, pgerror.New("42P20", "window functions are not allowed in %s", p.clause())
@@ -281,7 +282,7 @@ func (p *planner) compileFuncCall(fc *pg_query.FuncCall, sc *scope) (expr, error
 	if fc.AggStar {
 		return nil, pgerror.New(pgerror.SyntaxError, "%s(*) specified, but %s is not an aggregate function", name, name)
 	}
-	args := make([]expr, len(fc.Args))
+	args := make([]exec.Expr, len(fc.Args))
 	for i, a := range fc.Args {
 		e, err := p.compileExpr(a, sc)
 		if err != nil {
@@ -294,9 +295,9 @@ func (p *planner) compileFuncCall(fc *pg_query.FuncCall, sc *scope) (expr, error
 	}
 	if (name == "extract" || name == "date_part") && len(args) == 2 {
 		// field names are case-insensitive
-		if c, ok := args[0].(*constExpr); ok {
-			if str, ok := c.v.(string); ok {
-				args[0] = &constExpr{v: strings.ToLower(str), t: c.t}
+		if c, ok := args[0].(*exec.ConstExpr); ok {
+			if str, ok := c.V.(string); ok {
+				args[0] = &exec.ConstExpr{V: strings.ToLower(str), T: c.T}
 			}
 		}
 	}
@@ -306,95 +307,53 @@ func (p *planner) compileFuncCall(fc *pg_query.FuncCall, sc *scope) (expr, error
 // variadicCall is f(a, VARIADIC arr): the function is resolved as if
 // called with arr's elements, which are passed one by one at run time
 // (concat(VARIADIC array['a', 'b']) is concat('a', 'b')).
-func (p *planner) variadicCall(name string, args []expr) (expr, error) {
+func (p *planner) variadicCall(name string, args []exec.Expr) (exec.Expr, error) {
 	last := len(args) - 1
 	arr, err := p.resolveUnknown(args[last])
 	if err != nil {
 		return nil, err
 	}
-	elem, ok := types.ElemOf(arr.typ())
+	elem, ok := types.ElemOf(arr.Type())
 	if !ok {
 		return nil, pgerror.New(pgerror.DatatypeMismatch, "VARIADIC argument must be an array")
 	}
 	argTypes := make([]types.T, len(args))
 	for i, a := range args[:last] {
 		if isUnknown(a) {
-			if args[i], err = p.coerce(a, textT, types.CastImplicit); err != nil {
+			if args[i], err = p.coerce(a, exec.TextT, types.CastImplicit); err != nil {
 				return nil, err
 			}
 		}
-		argTypes[i] = args[i].typ()
+		argTypes[i] = args[i].Type()
 	}
 	argTypes[last] = types.T{OID: elem.OID, Mod: -1}
-	fn, err := lookupFunc(name, argTypes)
+	fn, err := exec.LookupFunc(name, argTypes)
 	if err != nil {
 		return nil, err
 	}
-	return &variadicExpr{fn: fn, fixed: args[:last], arr: arr, types: argTypes}, nil
+	return &exec.VariadicExpr{Fn: fn, Fixed: args[:last], Arr: arr, Types: argTypes}, nil
 }
-
-// variadicExpr calls fn with the fixed arguments and then every element
-// of the array argument.
-type variadicExpr struct {
-	fn    *types.Func
-	fixed []expr
-	arr   expr
-	types []types.T // the fixed arguments' types, then the element type
-}
-
-func (e *variadicExpr) eval(rc *runCtx, row []types.Datum) (types.Datum, error) {
-	vals := make([]types.Datum, 0, len(e.fixed)+4)
-	for _, a := range e.fixed {
-		v, err := a.eval(rc, row)
-		if err != nil {
-			return nil, err
-		}
-		if v == nil && e.fn.Strict {
-			return nil, nil
-		}
-		vals = append(vals, v)
-	}
-	av, err := e.arr.eval(rc, row)
-	if err != nil || av == nil {
-		return nil, err // VARIADIC NULL: NULL, as in PostgreSQL
-	}
-	elem := e.types[len(e.types)-1]
-	ts := e.types[: len(e.types)-1 : len(e.types)-1]
-	for _, v := range av.(types.Array).Elements {
-		if v == nil && e.fn.Strict {
-			return nil, nil
-		}
-		vals = append(vals, v)
-		ts = append(ts, elem)
-	}
-	if e.fn.TypedFn != nil {
-		return e.fn.TypedFn(rc.ev, ts, vals)
-	}
-	return e.fn.Fn(rc.ev, vals)
-}
-
-func (e *variadicExpr) typ() types.T { return e.fn.Ret }
 
 // callFunction resolves a function by name over compiled arguments: engine
 // built-ins first, then the types library.
-func (p *planner) callFunction(name string, args []expr, fc *pg_query.FuncCall) (expr, error) {
+func (p *planner) callFunction(name string, args []exec.Expr, fc *pg_query.FuncCall) (exec.Expr, error) {
 	if b, ok := builtins[name]; ok {
 		return b(p, args)
 	}
 	argTypes := make([]types.T, len(args))
 	for i, a := range args {
-		argTypes[i] = a.typ()
+		argTypes[i] = a.Type()
 	}
-	fn, err := lookupFunc(name, argTypes)
+	fn, err := exec.LookupFunc(name, argTypes)
 	if err != nil && name == "extract" {
-		fn, err = lookupFunc("date_part", argTypes)
+		fn, err = exec.LookupFunc("date_part", argTypes)
 	}
 	if err != nil {
 		// retry with untyped arguments as text
 		retry := false
 		for i, a := range args {
 			if isUnknown(a) {
-				argTypes[i] = textT
+				argTypes[i] = exec.TextT
 				retry = true
 			}
 		}
@@ -402,7 +361,7 @@ func (p *planner) callFunction(name string, args []expr, fc *pg_query.FuncCall) 
 			return nil, err
 		}
 		var err2 error
-		if fn, err2 = lookupFunc(name, argTypes); err2 != nil {
+		if fn, err2 = exec.LookupFunc(name, argTypes); err2 != nil {
 			return nil, err
 		}
 	}
@@ -416,7 +375,7 @@ func (p *planner) callFunction(name string, args []expr, fc *pg_query.FuncCall) 
 		}
 		if want.OID == 0 || want.OID == types.AnyOID || want.OID == types.AnyElementOID || want.OID == types.AnyArrayOID {
 			if isUnknown(args[i]) {
-				if args[i], err = p.coerce(args[i], textT, types.CastImplicit); err != nil {
+				if args[i], err = p.coerce(args[i], exec.TextT, types.CastImplicit); err != nil {
 					return nil, err
 				}
 			}
@@ -425,7 +384,7 @@ func (p *planner) callFunction(name string, args []expr, fc *pg_query.FuncCall) 
 		if args[i], err = p.coerce(args[i], want, types.CastImplicit); err != nil {
 			return nil, err
 		}
-		argTypes[i] = args[i].typ()
+		argTypes[i] = args[i].Type()
 	}
 	ret := fn.Ret
 	if fn.RetFunc != nil {
@@ -434,7 +393,7 @@ func (p *planner) callFunction(name string, args []expr, fc *pg_query.FuncCall) 
 	if ret.OID == 0 {
 		ret.Mod = -1
 	}
-	return &funcExpr{fn: fn, args: args, ret: ret}, nil
+	return &exec.FuncExpr{Fn: fn, Args: args, Ret: ret}, nil
 }
 
 // clause names the clause being compiled, for error messages.
@@ -447,23 +406,23 @@ func (p *planner) clause() string {
 
 // regclassCast handles x::regclass: a name is resolved to the relation's
 // OID now (42P01 when absent); a number passes through.
-func (p *planner) regclassCast(arg expr) (expr, error) {
+func (p *planner) regclassCast(arg exec.Expr) (exec.Expr, error) {
 	rt := types.T{OID: types.RegclassOID, Mod: -1}
-	if c, ok := arg.(*constExpr); ok && c.v != nil {
-		if s, ok := c.v.(string); ok {
+	if c, ok := arg.(*exec.ConstExpr); ok && c.V != nil {
+		if s, ok := c.V.(string); ok {
 			oid, err := p.resolveRegclass(s)
 			if err != nil {
 				return nil, err
 			}
-			return &constExpr{v: int64(oid), t: rt}, nil
+			return &exec.ConstExpr{V: int64(oid), T: rt}, nil
 		}
 	}
-	if isStringType(arg.typ().OID) || isUnknown(arg) {
+	if exec.IsStringType(arg.Type().OID) || isUnknown(arg) {
 		a, err := p.resolveUnknown(arg)
 		if err != nil {
 			return nil, err
 		}
-		return &builtinExpr{name: "regclass", args: []expr{a}, ret: rt, strict: true, fn: func(rc *runCtx, v []types.Datum) (types.Datum, error) {
+		return &exec.BuiltinExpr{Name: "regclass", Args: []exec.Expr{a}, Ret: rt, Strict: true, Fn: func(rc *exec.Ctx, v []types.Datum) (types.Datum, error) {
 			ec := hostOf(rc)
 			pl := &planner{s: ec.s, cat: ec.tx.cat}
 			oid, err := pl.resolveRegclass(v[0].(string))
@@ -544,21 +503,21 @@ func rowArgs(n *pg_query.Node) []*pg_query.Node {
 
 // compileRowCompare expands row comparisons: (a, b) = (x, y), <, <=, >,
 // >= (lexicographic), <> and (a, b) IN ((x, y), ...).
-func (p *planner) compileRowCompare(a *pg_query.A_Expr, name string, sc *scope) (expr, bool, error) {
+func (p *planner) compileRowCompare(a *pg_query.A_Expr, name string, sc *scope) (exec.Expr, bool, error) {
 	l := rowArgs(a.Lexpr)
 	if l == nil {
 		return nil, false, nil
 	}
-	pair := func(op string, x, y *pg_query.Node) (expr, error) {
+	pair := func(op string, x, y *pg_query.Node) (exec.Expr, error) {
 		return p.compileAExpr(&pg_query.A_Expr{Kind: pg_query.A_Expr_Kind_AEXPR_OP, Name: opName(op), Lexpr: x, Rexpr: y}, sc)
 	}
-	compare := func(op string, r []*pg_query.Node) (expr, error) {
+	compare := func(op string, r []*pg_query.Node) (exec.Expr, error) {
 		if len(r) != len(l) {
 			return nil, pgerror.New(pgerror.SyntaxError, "unequal number of entries in row expressions")
 		}
 		switch op {
 		case "=", "<>":
-			var parts []expr
+			var parts []exec.Expr
 			for i := range l {
 				e, err := pair(op, l[i], r[i])
 				if err != nil {
@@ -567,14 +526,14 @@ func (p *planner) compileRowCompare(a *pg_query.A_Expr, name string, sc *scope) 
 				parts = append(parts, e)
 			}
 			if op == "=" {
-				return &andExpr{args: parts}, nil
+				return &exec.AndExpr{Args: parts}, nil
 			}
-			return &orExpr{args: parts}, nil
+			return &exec.OrExpr{Args: parts}, nil
 		case "<", "<=", ">", ">=":
 			// (a, b) < (x, y)  ≡  a < x OR (a = x AND b < y)
 			strict := op[:1]
-			var build func(i int) (expr, error)
-			build = func(i int) (expr, error) {
+			var build func(i int) (exec.Expr, error)
+			build = func(i int) (exec.Expr, error) {
 				last := i == len(l)-1
 				cmpOp := strict
 				if last {
@@ -592,7 +551,7 @@ func (p *planner) compileRowCompare(a *pg_query.A_Expr, name string, sc *scope) 
 				if err != nil {
 					return nil, err
 				}
-				return &orExpr{args: []expr{c, &andExpr{args: []expr{eq, rest}}}}, nil
+				return &exec.OrExpr{Args: []exec.Expr{c, &exec.AndExpr{Args: []exec.Expr{eq, rest}}}}, nil
 			}
 			return build(0)
 		}
@@ -607,7 +566,7 @@ func (p *planner) compileRowCompare(a *pg_query.A_Expr, name string, sc *scope) 
 		e, err := compare(name, r)
 		return e, true, err
 	case pg_query.A_Expr_Kind_AEXPR_IN:
-		var alts []expr
+		var alts []exec.Expr
 		for _, it := range a.Rexpr.GetList().GetItems() {
 			r := rowArgs(it)
 			if r == nil {
@@ -619,9 +578,9 @@ func (p *planner) compileRowCompare(a *pg_query.A_Expr, name string, sc *scope) 
 			}
 			alts = append(alts, e)
 		}
-		var e expr = &orExpr{args: alts}
+		var e exec.Expr = &exec.OrExpr{Args: alts}
 		if name == "<>" {
-			e = &notExpr{e: e}
+			e = &exec.NotExpr{E: e}
 		}
 		return e, true, nil
 	}
@@ -630,7 +589,7 @@ func (p *planner) compileRowCompare(a *pg_query.A_Expr, name string, sc *scope) 
 
 // compileBinary compiles a's two operands and resolves the binary
 // operator name for their types, coercing them to its argument types.
-func (p *planner) compileBinary(name string, a *pg_query.A_Expr, sc *scope) (*types.Op, expr, expr, error) {
+func (p *planner) compileBinary(name string, a *pg_query.A_Expr, sc *scope) (*types.Op, exec.Expr, exec.Expr, error) {
 	l, r, err := p.compilePair(a.Lexpr, a.Rexpr, sc)
 	if err != nil {
 		return nil, nil, nil, err

@@ -7,29 +7,19 @@ import (
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
+	"logdb/sql/exec"
 	"logdb/sql/pgerror"
 	"logdb/sql/types"
 )
 
-var (
-	unknownT = types.T{OID: types.UnknownOID, Mod: -1}
-	textT    = types.T{OID: types.TextOID, Mod: -1}
-	int4T    = types.T{OID: types.Int4OID, Mod: -1}
-	int8T    = types.T{OID: types.Int8OID, Mod: -1}
-	numericT = types.T{OID: types.NumericOID, Mod: -1}
-	float8T  = types.T{OID: types.Float8OID, Mod: -1}
-	oidT     = types.T{OID: types.OidOID, Mod: -1}
-	nameT    = types.T{OID: types.NameOID, Mod: -1}
-)
-
 // isUnknown reports whether e is an untyped literal or parameter whose type
 // is still to be decided by context.
-func isUnknown(e expr) bool {
+func isUnknown(e exec.Expr) bool {
 	switch x := e.(type) {
-	case *constExpr:
-		return x.t.OID == types.UnknownOID
-	case *paramExpr:
-		return x.t.OID == 0 || x.t.OID == types.UnknownOID
+	case *exec.ConstExpr:
+		return x.T.OID == types.UnknownOID
+	case *exec.ParamExpr:
+		return x.T.OID == 0 || x.T.OID == types.UnknownOID
 	}
 	return false
 }
@@ -55,16 +45,16 @@ func (p *planner) parseLiteral(t types.T, s string) (types.Datum, error) {
 // coerce converts e to type to: an untyped literal is parsed as to, an
 // untyped parameter takes type to, anything else gets a cast (implicit or
 // assignment per cc), failing with 42804 when no such cast exists.
-func (p *planner) coerce(e expr, to types.T, cc types.CastContext) (expr, error) {
+func (p *planner) coerce(e exec.Expr, to types.T, cc types.CastContext) (exec.Expr, error) {
 	if to.OID == 0 || to.OID == types.AnyOID || to.OID == types.UnknownOID {
 		return e, nil
 	}
-	from := e.typ()
+	from := e.Type()
 	switch x := e.(type) {
-	case *constExpr:
+	case *exec.ConstExpr:
 		if from.OID == types.UnknownOID {
-			if x.v == nil {
-				return &constExpr{v: nil, t: to}, nil
+			if x.V == nil {
+				return &exec.ConstExpr{V: nil, T: to}, nil
 			}
 			if cc == types.CastExplicit && to.Mod >= 0 && to.OID != types.IntervalOID {
 				// (an interval's typmod also decides how its text reads:
@@ -72,25 +62,25 @@ func (p *planner) coerce(e expr, to types.T, cc types.CastContext) (expr, error)
 				// parse without the typmod, then apply it as an explicit
 				// cast does ('abcdef'::varchar(3) truncates)
 				base := types.T{OID: to.OID, Mod: -1}
-				v, err := p.parseLiteral(base, x.v.(string))
+				v, err := p.parseLiteral(base, x.V.(string))
 				if err != nil {
 					return nil, err
 				}
-				if v, err = castDatum(nil, v, base, to, types.CastExplicit); err != nil {
+				if v, err = exec.CastDatum(nil, v, base, to, types.CastExplicit); err != nil {
 					return nil, err
 				}
-				return &constExpr{v: v, t: to}, nil
+				return &exec.ConstExpr{V: v, T: to}, nil
 			}
-			v, err := p.parseLiteral(to, x.v.(string))
+			v, err := p.parseLiteral(to, x.V.(string))
 			if err != nil {
 				return nil, err
 			}
-			return &constExpr{v: v, t: to}, nil
+			return &exec.ConstExpr{V: v, T: to}, nil
 		}
-	case *paramExpr:
+	case *exec.ParamExpr:
 		if from.OID == 0 || from.OID == types.UnknownOID {
-			p.setParamType(x.n, to)
-			x.t = to
+			p.setParamType(x.N, to)
+			x.T = to
 			return x, nil
 		}
 	}
@@ -101,7 +91,7 @@ func (p *planner) coerce(e expr, to types.T, cc types.CastContext) (expr, error)
 		return e, nil
 	}
 	if from.OID == types.Int2VectorOID && to.OID == types.Int2ArrayOID || from.OID == types.OidVectorOID && to.OID == types.OidArrayOID {
-		return &relabelExpr{e: e, t: to}, nil
+		return &exec.RelabelExpr{E: e, T: to}, nil
 	}
 	if _, toArray := types.ElemOf(to); toArray && (from.OID == types.Int2VectorOID || from.OID == types.OidVectorOID) {
 		// int2vector::int[], oidvector::regtype[] (pgcli, pg_dump): the
@@ -110,12 +100,12 @@ func (p *planner) coerce(e expr, to types.T, cc types.CastContext) (expr, error)
 		if from.OID == types.OidVectorOID {
 			arr.OID = types.OidArrayOID
 		}
-		return p.coerce(&relabelExpr{e: e, t: arr}, to, cc)
+		return p.coerce(&exec.RelabelExpr{E: e, T: arr}, to, cc)
 	}
-	if !canCast(from, to, cc) {
+	if !exec.CanCast(from, to, cc) {
 		return nil, pgerror.New(pgerror.DatatypeMismatch, "cannot cast type %s to %s", types.FormatType(from), types.FormatType(to))
 	}
-	if c, ok := e.(*constExpr); ok && c.v != nil && cc != types.CastAssignment && from.OID != types.RegclassOID {
+	if c, ok := e.(*exec.ConstExpr); ok && c.V != nil && cc != types.CastAssignment && from.OID != types.RegclassOID {
 		// fold constant casts at plan time (a regclass is named at run
 		// time, by the executing transaction's catalog)
 		var ev *types.EvalContext
@@ -123,17 +113,17 @@ func (p *planner) coerce(e expr, to types.T, cc types.CastContext) (expr, error)
 			p.readsContext = true // the session zone: see parseLiteral
 			ev = p.s.inputCtx(p.tx)
 		}
-		if v, err := types.Cast(ev, c.v, from, to, cc); err == nil {
-			return &constExpr{v: v, t: to}, nil
+		if v, err := types.Cast(ev, c.V, from, to, cc); err == nil {
+			return &exec.ConstExpr{V: v, T: to}, nil
 		}
 	}
-	return &castExpr{e: e, from: from, to: to, cc: cc}, nil
+	return &exec.CastExpr{E: e, From: from, To: to, Cc: cc}, nil
 }
 
 // resolveUnknown gives an untyped expression a default type (text).
-func (p *planner) resolveUnknown(e expr) (expr, error) {
+func (p *planner) resolveUnknown(e exec.Expr) (exec.Expr, error) {
 	if isUnknown(e) {
-		return p.coerce(e, textT, types.CastImplicit)
+		return p.coerce(e, exec.TextT, types.CastImplicit)
 	}
 	return e, nil
 }
@@ -148,9 +138,9 @@ func (p *planner) setParamType(n int, t types.T) {
 }
 
 // compileExpr compiles a pg_query expression in scope sc.
-func (p *planner) compileExpr(n *pg_query.Node, sc *scope) (expr, error) {
+func (p *planner) compileExpr(n *pg_query.Node, sc *scope) (exec.Expr, error) {
 	if n == nil {
-		return &constExpr{v: nil, t: unknownT}, nil
+		return &exec.ConstExpr{V: nil, T: exec.UnknownT}, nil
 	}
 	if sc != nil && sc.agg != nil {
 		if e, ok, err := sc.agg.match(p, n); ok || err != nil {
@@ -172,7 +162,7 @@ func (p *planner) compileExpr(n *pg_query.Node, sc *scope) (expr, error) {
 		if p.maxParam < idx+1 {
 			p.maxParam = idx + 1
 		}
-		pe := &paramExpr{n: idx, t: t}
+		pe := &exec.ParamExpr{N: idx, T: t}
 		p.paramExprs = append(p.paramExprs, pe)
 		return pe, nil
 	case n.GetTypeCast() != nil:
@@ -189,13 +179,13 @@ func (p *planner) compileExpr(n *pg_query.Node, sc *scope) (expr, error) {
 			return p.regclassCast(arg)
 		}
 		if lastName(tc.TypeName.Names) == "regnamespace" {
-			if c, ok := arg.(*constExpr); ok {
-				if str, ok := c.v.(string); ok {
+			if c, ok := arg.(*exec.ConstExpr); ok {
+				if str, ok := c.V.(string); ok {
 					oid, err := p.s.catalogSchema(p.tx).RegnamespaceIn(str)
 					if err != nil {
 						return nil, err
 					}
-					return &constExpr{v: int64(oid), t: oidT}, nil
+					return &exec.ConstExpr{V: int64(oid), T: exec.OIDT}, nil
 				}
 			}
 		}
@@ -204,13 +194,13 @@ func (p *planner) compileExpr(n *pg_query.Node, sc *scope) (expr, error) {
 		return p.compileAExpr(n.GetAExpr(), sc)
 	case n.GetBoolExpr() != nil:
 		be := n.GetBoolExpr()
-		args := make([]expr, len(be.Args))
+		args := make([]exec.Expr, len(be.Args))
 		for i, a := range be.Args {
 			e, err := p.compileExpr(a, sc)
 			if err != nil {
 				return nil, err
 			}
-			b, err := p.coerce(e, boolT, types.CastImplicit)
+			b, err := p.coerce(e, exec.BoolT, types.CastImplicit)
 			if err != nil {
 				return nil, argTypeErr("argument of "+strings.TrimSuffix(be.Boolop.String(), "_EXPR"), e)
 			}
@@ -218,11 +208,11 @@ func (p *planner) compileExpr(n *pg_query.Node, sc *scope) (expr, error) {
 		}
 		switch be.Boolop {
 		case pg_query.BoolExprType_AND_EXPR:
-			return &andExpr{args: args}, nil
+			return &exec.AndExpr{Args: args}, nil
 		case pg_query.BoolExprType_OR_EXPR:
-			return &orExpr{args: args}, nil
+			return &exec.OrExpr{Args: args}, nil
 		default:
-			return &notExpr{e: args[0]}, nil
+			return &exec.NotExpr{E: args[0]}, nil
 		}
 	case n.GetNullTest() != nil:
 		nt := n.GetNullTest()
@@ -230,29 +220,29 @@ func (p *planner) compileExpr(n *pg_query.Node, sc *scope) (expr, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &isNullExpr{e: e, not: nt.Nulltesttype == pg_query.NullTestType_IS_NOT_NULL}, nil
+		return &exec.IsNullExpr{E: e, Not: nt.Nulltesttype == pg_query.NullTestType_IS_NOT_NULL}, nil
 	case n.GetBooleanTest() != nil:
 		bt := n.GetBooleanTest()
 		e, err := p.compileExpr(bt.Arg, sc)
 		if err != nil {
 			return nil, err
 		}
-		if e, err = p.coerce(e, boolT, types.CastImplicit); err != nil {
+		if e, err = p.coerce(e, exec.BoolT, types.CastImplicit); err != nil {
 			return nil, err
 		}
 		switch bt.Booltesttype {
 		case pg_query.BoolTestType_IS_TRUE:
-			return &boolTestExpr{e: e, want: true}, nil
+			return &exec.BoolTestExpr{E: e, Want: true}, nil
 		case pg_query.BoolTestType_IS_NOT_TRUE:
-			return &boolTestExpr{e: e, want: true, isNot: true}, nil
+			return &exec.BoolTestExpr{E: e, Want: true, IsNot: true}, nil
 		case pg_query.BoolTestType_IS_FALSE:
-			return &boolTestExpr{e: e, want: false}, nil
+			return &exec.BoolTestExpr{E: e, Want: false}, nil
 		case pg_query.BoolTestType_IS_NOT_FALSE:
-			return &boolTestExpr{e: e, want: false, isNot: true}, nil
+			return &exec.BoolTestExpr{E: e, Want: false, IsNot: true}, nil
 		case pg_query.BoolTestType_IS_UNKNOWN:
-			return &boolTestExpr{e: e, want: nil}, nil
+			return &exec.BoolTestExpr{E: e, Want: nil}, nil
 		default:
-			return &boolTestExpr{e: e, want: nil, isNot: true}, nil
+			return &exec.BoolTestExpr{E: e, Want: nil, IsNot: true}, nil
 		}
 	case n.GetFuncCall() != nil:
 		return p.compileFuncCall(n.GetFuncCall(), sc)
@@ -263,7 +253,7 @@ func (p *planner) compileExpr(n *pg_query.Node, sc *scope) (expr, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &coalesceExpr{args: args, t: t}, nil
+		return &exec.CoalesceExpr{Args: args, T: t}, nil
 	case n.GetMinMaxExpr() != nil:
 		mm := n.GetMinMaxExpr()
 		name := "GREATEST"
@@ -274,7 +264,7 @@ func (p *planner) compileExpr(n *pg_query.Node, sc *scope) (expr, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &minMaxExpr{args: args, t: t, greatest: mm.Op == pg_query.MinMaxOp_IS_GREATEST}, nil
+		return &exec.MinMaxExpr{Args: args, T: t, Greatest: mm.Op == pg_query.MinMaxOp_IS_GREATEST}, nil
 	case n.GetSubLink() != nil:
 		return p.compileSubLink(n.GetSubLink(), sc)
 	case n.GetAArrayExpr() != nil:
@@ -283,7 +273,7 @@ func (p *planner) compileExpr(n *pg_query.Node, sc *scope) (expr, error) {
 			return nil, err
 		}
 		if t.OID == types.UnknownOID {
-			t = textT
+			t = exec.TextT
 			for i := range elems {
 				if elems[i], err = p.coerce(elems[i], t, types.CastImplicit); err != nil {
 					return nil, err
@@ -294,7 +284,7 @@ func (p *planner) compileExpr(n *pg_query.Node, sc *scope) (expr, error) {
 		if !ok {
 			return nil, pgerror.New(pgerror.UndefinedObject, "could not find array type for data type %s", types.FormatType(t))
 		}
-		return &arrayExpr{elems: elems, t: at, elem: t}, nil
+		return &exec.ArrayExpr{Elems: elems, T: at, Elem: t}, nil
 	case n.GetAIndirection() != nil:
 		return p.compileIndirection(n.GetAIndirection(), sc)
 	case n.GetSqlvalueFunction() != nil:
@@ -311,8 +301,8 @@ func (p *planner) compileExpr(n *pg_query.Node, sc *scope) (expr, error) {
 	return nil, pgerror.Unsupported("expression " + nodeName(n))
 }
 
-func argTypeErr(what string, e expr) error {
-	return pgerror.New(pgerror.DatatypeMismatch, "%s must be type boolean, not type %s", what, types.FormatType(e.typ()))
+func argTypeErr(what string, e exec.Expr) error {
+	return pgerror.New(pgerror.DatatypeMismatch, "%s must be type boolean, not type %s", what, types.FormatType(e.Type()))
 }
 
 // nodeName names a node's kind for error messages.
@@ -323,36 +313,36 @@ func nodeName(n *pg_query.Node) string {
 	return strings.TrimPrefix(fmt.Sprintf("%T", n.Node), "*pg_query.Node_")
 }
 
-func constFromNode(c *pg_query.A_Const) (expr, error) {
+func constFromNode(c *pg_query.A_Const) (exec.Expr, error) {
 	if c.Isnull {
-		return &constExpr{v: nil, t: unknownT}, nil
+		return &exec.ConstExpr{V: nil, T: exec.UnknownT}, nil
 	}
 	switch {
 	case c.GetIval() != nil:
-		return &constExpr{v: int64(c.GetIval().Ival), t: int4T}, nil
+		return &exec.ConstExpr{V: int64(c.GetIval().Ival), T: exec.Int4T}, nil
 	case c.GetFval() != nil:
 		s := c.GetFval().Fval
 		if !strings.ContainsAny(s, ".eE") {
 			if v, err := strconv.ParseInt(s, 10, 64); err == nil {
-				return &constExpr{v: v, t: int8T}, nil
+				return &exec.ConstExpr{V: v, T: exec.Int8T}, nil
 			}
 		}
-		v, err := types.ParseText(numericT, s)
+		v, err := types.ParseText(exec.NumericT, s)
 		if err != nil {
 			return nil, err
 		}
-		return &constExpr{v: v, t: numericT}, nil
+		return &exec.ConstExpr{V: v, T: exec.NumericT}, nil
 	case c.GetBoolval() != nil:
-		return &constExpr{v: c.GetBoolval().Boolval, t: boolT}, nil
+		return &exec.ConstExpr{V: c.GetBoolval().Boolval, T: exec.BoolT}, nil
 	case c.GetSval() != nil:
-		return &constExpr{v: c.GetSval().Sval, t: unknownT}, nil
+		return &exec.ConstExpr{V: c.GetSval().Sval, T: exec.UnknownT}, nil
 	case c.GetBsval() != nil:
 		return nil, pgerror.Unsupported("bit string literal")
 	}
-	return &constExpr{v: nil, t: unknownT}, nil
+	return &exec.ConstExpr{V: nil, T: exec.UnknownT}, nil
 }
 
-func (p *planner) compileColumnRef(cr *pg_query.ColumnRef, sc *scope) (expr, error) {
+func (p *planner) compileColumnRef(cr *pg_query.ColumnRef, sc *scope) (exec.Expr, error) {
 	f := nodeStrings(cr.Fields)
 	var table, name string
 	switch len(f) {
@@ -381,10 +371,10 @@ func (p *planner) compileColumnRef(cr *pg_query.ColumnRef, sc *scope) (expr, err
 		}
 		if idx >= 0 {
 			if depth == 0 {
-				return &colExpr{idx: idx, t: s.cols[idx].t}, nil
+				return &exec.ColExpr{Idx: idx, T: s.cols[idx].T}, nil
 			}
 			p.correlated = true
-			return &outerExpr{depth: depth, idx: idx, t: s.cols[idx].t}, nil
+			return &exec.OuterExpr{Depth: depth, Idx: idx, T: s.cols[idx].T}, nil
 		}
 		depth++
 	}
@@ -421,17 +411,17 @@ func (p *planner) typeFromNode(tn *pg_query.TypeName) (types.T, error) {
 	}
 	switch name {
 	case "regproc":
-		return textT, nil // catalog regproc columns hold function names
+		return exec.TextT, nil // catalog regproc columns hold function names
 	case "regnamespace", "regrole", "regoper", "regoperator", "regprocedure", "regconfig", "regdictionary", "regcollation":
-		return oidT, nil // shown as numbers
+		return exec.OIDT, nil // shown as numbers
 	}
 	return types.TypeFromName(name, mods, len(tn.ArrayBounds))
 }
 
 // compileCommon compiles expressions that must share one type (COALESCE,
 // CASE results, ARRAY[...], VALUES columns) and casts them to it.
-func (p *planner) compileCommon(nodes []*pg_query.Node, sc *scope, what string) ([]expr, types.T, error) {
-	out := make([]expr, len(nodes))
+func (p *planner) compileCommon(nodes []*pg_query.Node, sc *scope, what string) ([]exec.Expr, types.T, error) {
+	out := make([]exec.Expr, len(nodes))
 	for i, n := range nodes {
 		e, err := p.compileExpr(n, sc)
 		if err != nil {
@@ -444,7 +434,7 @@ func (p *planner) compileCommon(nodes []*pg_query.Node, sc *scope, what string) 
 }
 
 // unify casts exprs to their common type, as PostgreSQL's select_common_type.
-func (p *planner) unify(es []expr, what string) (types.T, error) {
+func (p *planner) unify(es []exec.Expr, what string) (types.T, error) {
 	t := commonType(es)
 	if t.OID == types.UnknownOID {
 		return t, nil
@@ -453,7 +443,7 @@ func (p *planner) unify(es []expr, what string) (types.T, error) {
 		e, err := p.coerce(es[i], t, types.CastImplicit)
 		if err != nil {
 			return types.T{}, pgerror.New(pgerror.DatatypeMismatch, "%s types %s and %s cannot be matched", what,
-				types.FormatType(t), types.FormatType(es[i].typ()))
+				types.FormatType(t), types.FormatType(es[i].Type()))
 		}
 		es[i] = e
 	}
@@ -466,10 +456,10 @@ var numericRank = map[types.OID]int{
 	types.Float4OID: 5, types.Float8OID: 6,
 }
 
-func commonType(es []expr) types.T {
-	t := unknownT
+func commonType(es []exec.Expr) types.T {
+	t := exec.UnknownT
 	for _, e := range es {
-		et := e.typ()
+		et := e.Type()
 		if isUnknown(e) || et.OID == 0 {
 			continue
 		}
@@ -489,8 +479,8 @@ func commonType(es []expr) types.T {
 			}
 			continue
 		}
-		if isStringType(t.OID) && isStringType(et.OID) {
-			t = textT
+		if exec.IsStringType(t.OID) && exec.IsStringType(et.OID) {
+			t = exec.TextT
 			continue
 		}
 		if t.OID == types.TimestampOID && et.OID == types.TimestamptzOID || t.OID == types.DateOID && (et.OID == types.TimestampOID || et.OID == types.TimestamptzOID) {
@@ -500,39 +490,35 @@ func commonType(es []expr) types.T {
 	return t
 }
 
-func isStringType(o types.OID) bool {
-	return o == types.TextOID || o == types.VarcharOID || o == types.BpcharOID || o == types.NameOID || o == types.CharOID
-}
-
-func (p *planner) compileCase(ce *pg_query.CaseExpr, sc *scope) (expr, error) {
-	c := &caseExpr{}
+func (p *planner) compileCase(ce *pg_query.CaseExpr, sc *scope) (exec.Expr, error) {
+	c := &exec.CaseExpr{}
 	var err error
 	if ce.Arg != nil {
-		if c.arg, err = p.compileExpr(ce.Arg, sc); err != nil {
+		if c.Arg, err = p.compileExpr(ce.Arg, sc); err != nil {
 			return nil, err
 		}
 	}
-	results := make([]expr, 0, len(ce.Args)+1)
+	results := make([]exec.Expr, 0, len(ce.Args)+1)
 	for _, a := range ce.Args {
 		w := a.GetCaseWhen()
 		cond, err := p.compileExpr(w.Expr, sc)
 		if err != nil {
 			return nil, err
 		}
-		if c.arg != nil {
-			op, l, r, err := p.binaryOp("=", c.arg, cond)
+		if c.Arg != nil {
+			op, l, r, err := p.binaryOp("=", c.Arg, cond)
 			if err != nil {
 				return nil, err
 			}
-			c.arg = l
+			c.Arg = l
 			cond = r
-			c.eqs = append(c.eqs, op)
-		} else if b, err := p.coerce(cond, boolT, types.CastImplicit); err != nil {
+			c.Eqs = append(c.Eqs, op)
+		} else if b, err := p.coerce(cond, exec.BoolT, types.CastImplicit); err != nil {
 			return nil, argTypeErr("argument of CASE/WHEN", cond)
 		} else {
 			cond = b
 		}
-		c.whens = append(c.whens, cond)
+		c.Whens = append(c.Whens, cond)
 		res, err := p.compileExpr(w.Result, sc)
 		if err != nil {
 			return nil, err
@@ -551,57 +537,36 @@ func (p *planner) compileCase(ce *pg_query.CaseExpr, sc *scope) (expr, error) {
 		return nil, err
 	}
 	if t.OID == types.UnknownOID {
-		t = textT
+		t = exec.TextT
 		for i := range results {
 			if results[i], err = p.coerce(results[i], t, types.CastImplicit); err != nil {
 				return nil, err
 			}
 		}
 	}
-	c.thens = results[:len(c.whens)]
+	c.Thens = results[:len(c.Whens)]
 	if ce.Defresult != nil {
-		c.els = results[len(results)-1]
+		c.Els = results[len(results)-1]
 	}
-	c.t = t
+	c.T = t
 	return c, nil
 }
 
 // fieldSelect is (e).name on a record.
-func fieldSelect(e expr, name string) (expr, error) {
-	fields, ok := types.RecordFields(e.typ())
+func fieldSelect(e exec.Expr, name string) (exec.Expr, error) {
+	fields, ok := types.RecordFields(e.Type())
 	if !ok {
-		return nil, pgerror.New("42809", "column notation .%s applied to type %s, which is not a composite type", name, types.FormatType(e.typ()))
+		return nil, pgerror.New("42809", "column notation .%s applied to type %s, which is not a composite type", name, types.FormatType(e.Type()))
 	}
 	for i, f := range fields {
 		if f.Name == name {
-			return &fieldExpr{e: e, i: i, t: f.T}, nil
+			return &exec.FieldExpr{E: e, I: i, T: f.T}, nil
 		}
 	}
-	return nil, pgerror.New(pgerror.UndefinedColumn, "column \"%s\" not found in data type %s", name, types.FormatType(e.typ()))
+	return nil, pgerror.New(pgerror.UndefinedColumn, "column \"%s\" not found in data type %s", name, types.FormatType(e.Type()))
 }
 
-// fieldExpr is one field of a record value.
-type fieldExpr struct {
-	e expr
-	i int
-	t types.T
-}
-
-func (f *fieldExpr) eval(rc *runCtx, row []types.Datum) (types.Datum, error) {
-	v, err := f.e.eval(rc, row)
-	if err != nil || v == nil {
-		return nil, err
-	}
-	r, ok := v.(types.Record)
-	if !ok || f.i >= len(r.Values) {
-		return nil, pgerror.New(pgerror.Internal, "field %d of a %T", f.i, v)
-	}
-	return r.Values[f.i], nil
-}
-
-func (f *fieldExpr) typ() types.T { return f.t }
-
-func (p *planner) compileIndirection(ind *pg_query.A_Indirection, sc *scope) (expr, error) {
+func (p *planner) compileIndirection(ind *pg_query.A_Indirection, sc *scope) (exec.Expr, error) {
 	e, err := p.compileExpr(ind.Arg, sc)
 	if err != nil {
 		return nil, err
@@ -621,33 +586,33 @@ func (p *planner) compileIndirection(ind *pg_query.A_Indirection, sc *scope) (ex
 		if err != nil {
 			return nil, err
 		}
-		if idx, err = p.coerce(idx, int8T, types.CastImplicit); err != nil {
+		if idx, err = p.coerce(idx, exec.Int8T, types.CastImplicit); err != nil {
 			return nil, err
 		}
-		if e.typ().OID == types.NameOID {
-			e = &subscriptExpr{arr: e, idx: idx, t: types.T{OID: types.CharOID, Mod: -1}, base: 0}
+		if e.Type().OID == types.NameOID {
+			e = &exec.SubscriptExpr{Arr: e, Idx: idx, T: types.T{OID: types.CharOID, Mod: -1}, Base: 0}
 			continue
 		}
 		base := int64(1)
-		et, ok := types.ElemOf(e.typ())
-		if e.typ().OID == types.Int2VectorOID || e.typ().OID == types.OidVectorOID {
+		et, ok := types.ElemOf(e.Type())
+		if e.Type().OID == types.Int2VectorOID || e.Type().OID == types.OidVectorOID {
 			base = 0
 		}
 		if !ok {
-			if e.typ().OID == types.Int2VectorOID {
+			if e.Type().OID == types.Int2VectorOID {
 				et = types.T{OID: types.Int2OID, Mod: -1}
-			} else if e.typ().OID == types.OidVectorOID {
-				et = oidT
+			} else if e.Type().OID == types.OidVectorOID {
+				et = exec.OIDT
 			} else {
-				return nil, pgerror.New(pgerror.DatatypeMismatch, "cannot subscript type %s because it does not support subscripting", types.FormatType(e.typ()))
+				return nil, pgerror.New(pgerror.DatatypeMismatch, "cannot subscript type %s because it does not support subscripting", types.FormatType(e.Type()))
 			}
 		}
-		e = &subscriptExpr{arr: e, idx: idx, t: et, base: base}
+		e = &exec.SubscriptExpr{Arr: e, Idx: idx, T: et, Base: base}
 	}
 	return e, nil
 }
 
-func (p *planner) compileSQLValueFunc(f *pg_query.SQLValueFunction) (expr, error) {
+func (p *planner) compileSQLValueFunc(f *pg_query.SQLValueFunction) (exec.Expr, error) {
 	name := ""
 	switch f.Op {
 	case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_DATE:

@@ -3,6 +3,7 @@ package sql
 import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
+	"logdb/sql/exec"
 	"logdb/sql/pgcatalog"
 	"logdb/sql/pgerror"
 	"logdb/sql/types"
@@ -10,10 +11,10 @@ import (
 
 // fromItem is one relation of a FROM list after flattening inner joins.
 type fromItem struct {
-	n       node
-	cols    []resultCol
-	scan    *scanNode // set for base tables: takes pushed-down predicates
-	filters []expr    // pushed-down predicates of other items
+	n       exec.Node
+	cols    []exec.Column
+	scan    *exec.ScanNode // set for base tables: takes pushed-down predicates
+	filters []exec.Expr    // pushed-down predicates of other items
 	off     int
 	using   map[string]bool
 	lateral bool // reads the preceding items' row (LATERAL)
@@ -32,22 +33,15 @@ func lateralScope(items []*fromItem, parent *scope) *scope {
 	return sc
 }
 
-func (it *fromItem) plan() node {
+func (it *fromItem) plan() exec.Node {
 	if len(it.filters) == 0 {
 		return it.n
 	}
-	return &filterNode{src: it.n, pred: andOf(it.filters)}
-}
-
-func andOf(es []expr) expr {
-	if len(es) == 1 {
-		return es[0]
-	}
-	return &andExpr{args: es}
+	return &exec.FilterNode{Src: it.n, Pred: exec.AndOf(it.filters)}
 }
 
 type pendingQual struct {
-	e     expr
+	e     exec.Expr
 	items map[int]bool
 	used  bool
 }
@@ -55,7 +49,7 @@ type pendingQual struct {
 // planFrom plans a FROM list with its WHERE clause: single-relation
 // predicates are pushed into scans (where they choose the access path),
 // equalities between relations become hash-join keys.
-func (p *planner) planFrom(from []*pg_query.Node, where *pg_query.Node, parent *scope) (node, *scope, error) {
+func (p *planner) planFrom(from []*pg_query.Node, where *pg_query.Node, parent *scope) (exec.Node, *scope, error) {
 	var items []*fromItem
 	var quals []*pg_query.Node
 	var err error
@@ -81,14 +75,14 @@ func (p *planner) planFrom(from []*pg_query.Node, where *pg_query.Node, parent *
 		}
 	}
 	var pending []*pendingQual
-	var top []expr
+	var top []exec.Expr
 	for _, q := range quals {
 		e, err := p.compilePredicate(q, sc, "WHERE")
 		if err != nil {
 			return nil, nil, err
 		}
 		cols := map[int]bool{}
-		sub := exprCols(e, cols)
+		sub := exec.ExprCols(e, cols)
 		set := map[int]bool{}
 		for c := range cols {
 			set[owner[c]] = true
@@ -104,7 +98,7 @@ func (p *planner) planFrom(from []*pg_query.Node, where *pg_query.Node, parent *
 				return nil, nil, err
 			}
 			if it.scan != nil {
-				it.scan.preds = append(it.scan.preds, ie)
+				it.scan.Preds = append(it.scan.Preds, ie)
 			} else {
 				it.filters = append(it.filters, ie)
 			}
@@ -118,14 +112,14 @@ func (p *planner) planFrom(from []*pg_query.Node, where *pg_query.Node, parent *
 	}
 	for _, it := range items {
 		if it.scan != nil {
-			it.scan.choosePath()
+			it.scan.ChoosePath()
 		}
 	}
 	cur := items[0].plan()
 	for k := 1; k < len(items); k++ {
 		if items[k].lateral {
-			lj := &lateralJoinNode{left: cur, right: items[k].plan(), kind: joinInner, lw: items[k].off, cols: sc.cols[:items[k].off+len(items[k].cols)]}
-			var conds []expr
+			lj := &exec.LateralJoinNode{Left: cur, Right: items[k].plan(), Kind: exec.JoinInner, Lw: items[k].off, Cols: sc.cols[:items[k].off+len(items[k].cols)]}
+			var conds []exec.Expr
 			for _, pq := range pending {
 				if !pq.used && coveredBy(pq.items, k) {
 					pq.used = true
@@ -133,32 +127,32 @@ func (p *planner) planFrom(from []*pg_query.Node, where *pg_query.Node, parent *
 				}
 			}
 			if len(conds) > 0 {
-				lj.pred = andOf(conds)
+				lj.Pred = exec.AndOf(conds)
 			}
 			cur = lj
 			continue
 		}
-		j := &joinNode{left: cur, right: items[k].plan(), kind: joinInner, lw: items[k].off, cols: sc.cols[:items[k].off+len(items[k].cols)]}
-		var residual []expr
+		j := &exec.JoinNode{Left: cur, Right: items[k].plan(), Kind: exec.JoinInner, Lw: items[k].off, Cols: sc.cols[:items[k].off+len(items[k].cols)]}
+		var residual []exec.Expr
 		for _, pq := range pending {
 			if pq.used || !coveredBy(pq.items, k) {
 				continue
 			}
 			pq.used = true
 			if l, r, ok := splitEquiKey(pq.e, owner, k); ok {
-				j.lkeys = append(j.lkeys, l)
-				j.rkeys = append(j.rkeys, r)
+				j.Lkeys = append(j.Lkeys, l)
+				j.Rkeys = append(j.Rkeys, r)
 				continue
 			}
 			residual = append(residual, pq.e)
 		}
 		if len(residual) > 0 {
-			j.pred = andOf(residual)
+			j.Pred = exec.AndOf(residual)
 		}
 		cur = lookupJoin(j)
 	}
 	if len(top) > 0 {
-		cur = &filterNode{src: cur, pred: andOf(top)}
+		cur = &exec.FilterNode{Src: cur, Pred: exec.AndOf(top)}
 	}
 	return cur, sc, nil
 }
@@ -178,14 +172,14 @@ func coveredBy(items map[int]bool, k int) bool {
 
 // splitEquiKey recognizes l = r where l reads only relations before k and r
 // only relation k (or the reverse), with a key encoding both sides share.
-func splitEquiKey(e expr, owner []int, k int) (expr, expr, bool) {
-	op, ok := e.(*opExpr)
-	if !ok || op.op.Name != "=" || op.l == nil || !keyCompatible(op.l.typ(), op.r.typ()) {
+func splitEquiKey(e exec.Expr, owner []int, k int) (exec.Expr, exec.Expr, bool) {
+	op, ok := e.(*exec.OpExpr)
+	if !ok || op.Op.Name != "=" || op.L == nil || !exec.KeyCompatible(op.L.Type(), op.R.Type()) {
 		return nil, nil, false
 	}
-	side := func(x expr) int { // -1 none, 0 left part, 1 relation k, 2 mixed
+	side := func(x exec.Expr) int { // -1 none, 0 left part, 1 relation k, 2 mixed
 		cols := map[int]bool{}
-		if exprCols(x, cols) {
+		if exec.ExprCols(x, cols) {
 			return 2
 		}
 		res := -1
@@ -201,35 +195,14 @@ func splitEquiKey(e expr, owner []int, k int) (expr, expr, bool) {
 		}
 		return res
 	}
-	ls, rs := side(op.l), side(op.r)
+	ls, rs := side(op.L), side(op.R)
 	switch {
 	case ls == 0 && rs == 1:
-		return op.l, op.r, true
+		return op.L, op.R, true
 	case ls == 1 && rs == 0:
-		return op.r, op.l, true
+		return op.R, op.L, true
 	}
 	return nil, nil, false
-}
-
-// keyCompatible reports whether values of a and b that are equal have the
-// same key encoding (so hashing or key lookups by one find the other).
-func keyCompatible(a, b types.T) bool {
-	if a.OID == b.OID {
-		return true
-	}
-	fam := func(o types.OID) int {
-		switch o {
-		case types.Int2OID, types.Int4OID, types.Int8OID, types.OidOID, types.RegclassOID, types.RegtypeOID:
-			return 1
-		case types.TextOID, types.VarcharOID, types.NameOID:
-			return 2
-		case types.Float4OID, types.Float8OID:
-			return 3
-		}
-		return 0
-	}
-	fa := fam(a.OID)
-	return fa != 0 && fa == fam(b.OID)
 }
 
 // flattenFrom adds the relations of one FROM element; inner joins without
@@ -267,8 +240,8 @@ func (p *planner) flattenFrom(f *pg_query.Node, parent *scope, items []*fromItem
 	}
 }
 
-func aliasCols(cols []resultCol, alias *pg_query.Alias, defName string) ([]resultCol, error) {
-	out := make([]resultCol, len(cols))
+func aliasCols(cols []exec.Column, alias *pg_query.Alias, defName string) ([]exec.Column, error) {
+	out := make([]exec.Column, len(cols))
 	copy(out, cols)
 	name := defName
 	if alias != nil {
@@ -277,11 +250,11 @@ func aliasCols(cols []resultCol, alias *pg_query.Alias, defName string) ([]resul
 			return nil, pgerror.New(pgerror.InvalidColumnReference, "table \"%s\" has %d columns available but %d columns specified", name, len(out), len(alias.Colnames))
 		}
 		for i, c := range alias.Colnames {
-			out[i].name = c.GetString_().Sval
+			out[i].Name = c.GetString_().Sval
 		}
 	}
 	for i := range out {
-		out[i].table = name
+		out[i].Table = name
 	}
 	return out, nil
 }
@@ -292,16 +265,16 @@ func (p *planner) planFromItem(f *pg_query.Node, parent *scope) (*fromItem, erro
 		rv := f.GetRangeVar()
 		if rv.Schemaname == "" {
 			if d := p.lookupCTE(rv.Relname); d != nil {
-				if d.correlated && d.parent != parent {
+				if d.Correlated && d.Parent != parent {
 					return nil, pgerror.Unsupported("a WITH query that references an outer query's columns, read from a nested query or LATERAL item")
 				}
-				p.correlated = p.correlated || d.correlated // what reads it reads the outer row too
-				cols, err := aliasCols(d.cols, rv.Alias, rv.Relname)
+				p.correlated = p.correlated || d.Correlated // what reads it reads the outer row too
+				cols, err := aliasCols(d.Cols, rv.Alias, rv.Relname)
 				if err != nil {
 					return nil, err
 				}
-				d.refs++
-				return &fromItem{n: &cteScanNode{def: d, cols: cols}, cols: cols}, nil
+				d.Refs++
+				return &fromItem{n: &exec.CteScanNode{Def: d, Cols: cols}, cols: cols}, nil
 			}
 		}
 		if rv.Schemaname == "" || rv.Schemaname == "public" {
@@ -314,16 +287,16 @@ func (p *planner) planFromItem(f *pg_query.Node, parent *scope) (*fromItem, erro
 					}
 				}
 				p.useTable(t)
-				s := newScanNode(t)
+				s := exec.NewScanNode(t)
 				if rv == p.dmlTarget {
-					s.withRef = true
-					s.cols = append(s.cols, resultCol{name: "?ref?", t: types.T{OID: types.ByteaOID, Mod: -1}, hidden: true})
+					s.WithRef = true
+					s.Cols = append(s.Cols, exec.Column{Name: "?ref?", T: types.T{OID: types.ByteaOID, Mod: -1}, Hidden: true})
 				}
-				cols, err := aliasCols(s.cols, rv.Alias, rv.Relname)
+				cols, err := aliasCols(s.Cols, rv.Alias, rv.Relname)
 				if err != nil {
 					return nil, err
 				}
-				s.cols = cols
+				s.Cols = cols
 				return &fromItem{n: s, cols: cols, scan: s}, nil
 			}
 		}
@@ -353,16 +326,16 @@ func (p *planner) planFromItem(f *pg_query.Node, parent *scope) (*fromItem, erro
 					// They hold the password verifiers.
 					return nil, pgerror.New(pgerror.InsufficientPrivilege, "permission denied for %s %s", map[bool]string{true: "table", false: "view"}[v.Name == "pg_authid"], v.Name)
 				}
-				var cols []resultCol
+				var cols []exec.Column
 				for i, c := range v.Columns {
-					cols = append(cols, resultCol{name: c.Name, t: c.Type, tableOID: v.OID, attNum: int16(i + 1)})
+					cols = append(cols, exec.Column{Name: c.Name, T: c.Type, TableOID: v.OID, AttNum: int16(i + 1)})
 				}
-				cols = append(cols, resultCol{name: "tableoid", t: oidT, hidden: true})
+				cols = append(cols, exec.Column{Name: "tableoid", T: exec.OIDT, Hidden: true})
 				cols, err := aliasCols(cols, rv.Alias, rv.Relname)
 				if err != nil {
 					return nil, err
 				}
-				return &fromItem{n: &viewNode{v: v, cols: cols}, cols: cols}, nil
+				return &fromItem{n: &exec.ViewNode{V: v, Cols: cols}, cols: cols}, nil
 			}
 		}
 		return nil, undefinedTable(rv)
@@ -376,14 +349,14 @@ func (p *planner) planFromItem(f *pg_query.Node, parent *scope) (*fromItem, erro
 		if alias == nil {
 			alias = &pg_query.Alias{Aliasname: "unnamed_subquery"}
 		}
-		cols, err := aliasCols(n.columns(), alias, "")
+		cols, err := aliasCols(n.Columns(), alias, "")
 		if err != nil {
 			return nil, err
 		}
 		for i := range cols {
-			cols[i].hidden = false
+			cols[i].Hidden = false
 		}
-		return &fromItem{n: &renameNode{src: n, cols: cols}, cols: cols}, nil
+		return &fromItem{n: &exec.RenameNode{Src: n, Cols: cols}, cols: cols}, nil
 	case f.GetRangeFunction() != nil:
 		return p.planFunctionScan(f.GetRangeFunction(), parent)
 	}
@@ -417,7 +390,7 @@ func (p *planner) planJoin(j *pg_query.JoinExpr, parent *scope) (*fromItem, erro
 		return nil, err
 	}
 	lw := len(lsc.cols)
-	cols := append(append([]resultCol(nil), lsc.cols...), rsc.cols...)
+	cols := append(append([]exec.Column(nil), lsc.cols...), rsc.cols...)
 	sc := &scope{cols: cols, parent: parent, using: map[string]bool{}}
 	for k := range lsc.using {
 		sc.using[k] = true
@@ -425,33 +398,33 @@ func (p *planner) planJoin(j *pg_query.JoinExpr, parent *scope) (*fromItem, erro
 	for k := range rsc.using {
 		sc.using[k] = true
 	}
-	jn := &joinNode{left: ln, right: rn, lw: lw}
+	jn := &exec.JoinNode{Left: ln, Right: rn, Lw: lw}
 	switch j.Jointype {
 	case pg_query.JoinType_JOIN_INNER:
-		jn.kind = joinInner
+		jn.Kind = exec.JoinInner
 	case pg_query.JoinType_JOIN_LEFT:
-		jn.kind = joinLeft
+		jn.Kind = exec.JoinLeft
 	case pg_query.JoinType_JOIN_RIGHT:
-		jn.kind = joinRight
+		jn.Kind = exec.JoinRight
 	case pg_query.JoinType_JOIN_FULL:
-		jn.kind = joinFull
+		jn.Kind = exec.JoinFull
 	default:
 		return nil, pgerror.Unsupported("join type " + j.Jointype.String())
 	}
 	using := nodeStrings(j.UsingClause)
 	if j.IsNatural {
 		for _, lc := range lsc.cols {
-			if lc.hidden || lc.merged {
+			if lc.Hidden || lc.Merged {
 				continue
 			}
-			if i, _ := rsc.lookup("", lc.name); i >= 0 {
-				using = append(using, lc.name)
+			if i, _ := rsc.lookup("", lc.Name); i >= 0 {
+				using = append(using, lc.Name)
 			}
 		}
 	}
-	var residual []expr
-	var merged []expr // one per USING column: its value in the join's output
-	var mergedCols []resultCol
+	var residual []exec.Expr
+	var merged []exec.Expr // one per USING column: its value in the join's output
+	var mergedCols []exec.Column
 	for _, name := range using {
 		li, err := lsc.lookup("", name)
 		if err != nil {
@@ -464,27 +437,27 @@ func (p *planner) planJoin(j *pg_query.JoinExpr, parent *scope) (*fromItem, erro
 		if li < 0 || ri < 0 {
 			return nil, pgerror.New(pgerror.UndefinedColumn, "column \"%s\" specified in USING clause does not exist in %s table", name, map[bool]string{true: "left", false: "right"}[li < 0])
 		}
-		op, l, r, err := p.binaryOp("=", &colExpr{idx: li, t: cols[li].t}, &colExpr{idx: lw + ri, t: cols[lw+ri].t})
+		op, l, r, err := p.binaryOp("=", &exec.ColExpr{Idx: li, T: cols[li].T}, &exec.ColExpr{Idx: lw + ri, T: cols[lw+ri].T})
 		if err != nil {
 			return nil, err
 		}
-		if keyCompatible(l.typ(), r.typ()) {
-			jn.lkeys = append(jn.lkeys, l)
-			jn.rkeys = append(jn.rkeys, r)
+		if exec.KeyCompatible(l.Type(), r.Type()) {
+			jn.Lkeys = append(jn.Lkeys, l)
+			jn.Rkeys = append(jn.Rkeys, r)
 		} else {
-			residual = append(residual, &opExpr{op: op, l: l, r: r})
+			residual = append(residual, &exec.OpExpr{Op: op, L: l, R: r})
 		}
-		m, err := p.mergedUsingColumn(jn.kind, name, li, lw+ri, cols)
+		m, err := p.mergedUsingColumn(jn.Kind, name, li, lw+ri, cols)
 		if err != nil {
 			return nil, err
 		}
 		merged = append(merged, m)
-		mc := resultCol{name: name, t: m.typ()}
-		if jn.kind == joinInner || jn.kind == joinLeft {
-			mc.tableOID, mc.attNum = cols[li].tableOID, cols[li].attNum
+		mc := exec.Column{Name: name, T: m.Type()}
+		if jn.Kind == exec.JoinInner || jn.Kind == exec.JoinLeft {
+			mc.TableOID, mc.AttNum = cols[li].TableOID, cols[li].AttNum
 		}
 		mergedCols = append(mergedCols, mc)
-		cols[li].merged, cols[lw+ri].merged = true, true
+		cols[li].Merged, cols[lw+ri].Merged = true, true
 		sc.using[name] = true
 	}
 	owner := make([]int, len(cols))
@@ -497,24 +470,24 @@ func (p *planner) planJoin(j *pg_query.JoinExpr, parent *scope) (*fromItem, erro
 			return nil, err
 		}
 		if l, r, ok := splitEquiKey(e, owner, 1); ok {
-			jn.lkeys = append(jn.lkeys, l)
-			jn.rkeys = append(jn.rkeys, r)
+			jn.Lkeys = append(jn.Lkeys, l)
+			jn.Rkeys = append(jn.Rkeys, r)
 			continue
 		}
 		residual = append(residual, e)
 	}
 	if len(residual) > 0 {
-		jn.pred = andOf(residual)
+		jn.Pred = exec.AndOf(residual)
 	}
-	jn.cols = cols
+	jn.Cols = cols
 	// The output is PostgreSQL's: the merged USING columns first, then
 	// both sides' columns, whose USING columns * no longer expands (t.*
 	// still does).
-	var exprs []expr
+	var exprs []exec.Expr
 	if len(merged) > 0 {
 		exprs = append(exprs, merged...)
 		for i, c := range cols {
-			exprs = append(exprs, &colExpr{idx: i, t: c.t})
+			exprs = append(exprs, &exec.ColExpr{Idx: i, T: c.T})
 		}
 		cols = append(mergedCols, cols...)
 	}
@@ -524,35 +497,35 @@ func (p *planner) planJoin(j *pg_query.JoinExpr, parent *scope) (*fromItem, erro
 			return nil, err
 		}
 		for i := range ac {
-			if ac[i].merged {
-				ac[i].hidden = true // the alias hides the sides' names
+			if ac[i].Merged {
+				ac[i].Hidden = true // the alias hides the sides' names
 			}
 		}
 		cols = ac
 	}
-	wrap := func(n node) node {
+	wrap := func(n exec.Node) exec.Node {
 		if exprs == nil {
 			return n
 		}
-		return &projectNode{src: n, exprs: exprs, cols: cols}
+		return &exec.ProjectNode{Src: n, Exprs: exprs, Cols: cols}
 	}
 	if exprs == nil {
-		jn.cols = cols
+		jn.Cols = cols
 	}
 	if isLateral(j.Rarg) {
-		if jn.kind != joinInner && jn.kind != joinLeft {
+		if jn.Kind != exec.JoinInner && jn.Kind != exec.JoinLeft {
 			return nil, pgerror.New(pgerror.SyntaxError, "the combining JOIN type must be INNER or LEFT for a LATERAL reference")
 		}
-		var conds []expr
-		if jn.pred != nil {
-			conds = append(conds, jn.pred)
+		var conds []exec.Expr
+		if jn.Pred != nil {
+			conds = append(conds, jn.Pred)
 		}
-		for i := range jn.lkeys {
-			conds = append(conds, &keyEqExpr{l: jn.lkeys[i], r: jn.rkeys[i]})
+		for i := range jn.Lkeys {
+			conds = append(conds, &exec.KeyEqExpr{L: jn.Lkeys[i], R: jn.Rkeys[i]})
 		}
-		lj := &lateralJoinNode{left: ln, right: rn, kind: jn.kind, lw: lw, cols: jn.cols}
+		lj := &exec.LateralJoinNode{Left: ln, Right: rn, Kind: jn.Kind, Lw: lw, Cols: jn.Cols}
 		if len(conds) > 0 {
-			lj.pred = andOf(conds)
+			lj.Pred = exec.AndOf(conds)
 		}
 		return &fromItem{n: wrap(lj), cols: cols, using: sc.using}, nil
 	}
@@ -563,17 +536,17 @@ func (p *planner) planJoin(j *pg_query.JoinExpr, parent *scope) (*fromItem, erro
 // PostgreSQL computes it: the left side's for inner and left joins, the
 // right side's for right joins, COALESCE of both for full joins; both
 // sides are cast to their common type.
-func (p *planner) mergedUsingColumn(kind joinKind, name string, li, ri int, cols []resultCol) (expr, error) {
-	es := []expr{&colExpr{idx: li, t: cols[li].t}, &colExpr{idx: ri, t: cols[ri].t}}
+func (p *planner) mergedUsingColumn(kind exec.JoinKind, name string, li, ri int, cols []exec.Column) (exec.Expr, error) {
+	es := []exec.Expr{&exec.ColExpr{Idx: li, T: cols[li].T}, &exec.ColExpr{Idx: ri, T: cols[ri].T}}
 	t, err := p.unify(es, "JOIN/USING")
 	if err != nil {
 		return nil, err
 	}
 	switch kind {
-	case joinRight:
+	case exec.JoinRight:
 		return es[1], nil
-	case joinFull:
-		return &coalesceExpr{args: es, t: t}, nil
+	case exec.JoinFull:
+		return &exec.CoalesceExpr{Args: es, T: t}, nil
 	}
 	return es[0], nil
 }

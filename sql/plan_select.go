@@ -6,6 +6,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"logdb/sql/catalog"
+	"logdb/sql/exec"
 	"logdb/sql/pgcatalog"
 	"logdb/sql/pgerror"
 	"logdb/sql/types"
@@ -17,14 +18,14 @@ type planner struct {
 	tx         *txnState
 	cat        *catalog.Catalog
 	params     []types.T // parameter types, inferred where 0
-	paramExprs []*paramExpr
+	paramExprs []*exec.ParamExpr
 	maxParam   int
 	correlated bool // an outer reference was compiled
 	// readsContext: a literal was folded with the session zone or the
 	// transaction's time (parseLiteral), so the plan is not reusable
 	readsContext bool
 	where        string // clause being compiled, for error messages
-	ctes         []map[string]*cteDef
+	ctes         []map[string]*exec.CTE
 	dmlTarget    *pg_query.RangeVar // UPDATE/DELETE target: its scan carries rowRefs
 	deps         []uint32           // OIDs of the tables the plan uses
 	viewDepth    int
@@ -40,24 +41,7 @@ func (p *planner) useTable(t *catalog.Table) {
 	p.deps = append(p.deps, t.OID)
 }
 
-// cteDef is one WITH query; its rows are computed once per execution.
-type cteDef struct {
-	name string
-	plan node
-	cols []resultCol
-	// recursive CTEs: the working table the recursive term reads
-	recursive bool
-	// correlated: the query reads the enclosing query's row (a WITH inside
-	// a LATERAL or a sub-select), so it runs again at every scan of it,
-	// which must see the scope it was planned in (parent).
-	correlated bool
-	parent     any // the *scope it was planned in (compared, never read)
-	// refs counts the scans of it the plan holds: a query read by one
-	// scan need not keep the rows that scan has passed (cteTape)
-	refs int
-}
-
-func (p *planner) lookupCTE(name string) *cteDef {
+func (p *planner) lookupCTE(name string) *exec.CTE {
 	for i := len(p.ctes) - 1; i >= 0; i-- {
 		if d, ok := p.ctes[i][name]; ok {
 			return d
@@ -67,7 +51,7 @@ func (p *planner) lookupCTE(name string) *cteDef {
 }
 
 // planQuery plans any row-returning statement node (SELECT, VALUES).
-func (p *planner) planQuery(n *pg_query.Node, parent *scope) (node, error) {
+func (p *planner) planQuery(n *pg_query.Node, parent *scope) (exec.Node, error) {
 	sel := n.GetSelectStmt()
 	if sel == nil {
 		return nil, pgerror.Unsupported("statement " + nodeName(n) + " in this position")
@@ -76,7 +60,7 @@ func (p *planner) planQuery(n *pg_query.Node, parent *scope) (node, error) {
 }
 
 func (p *planner) planWith(w *pg_query.WithClause, parent *scope) error {
-	m := map[string]*cteDef{}
+	m := map[string]*exec.CTE{}
 	p.ctes = append(p.ctes, m)
 	for _, c := range w.Ctes {
 		cte := c.GetCommonTableExpr()
@@ -86,12 +70,12 @@ func (p *planner) planWith(w *pg_query.WithClause, parent *scope) error {
 		if cte.CycleClause != nil {
 			return pgerror.Unsupported("WITH RECURSIVE … CYCLE")
 		}
-		def := &cteDef{name: cte.Ctename}
+		def := &exec.CTE{Name: cte.Ctename}
 		q := cte.Ctequery.GetSelectStmt()
 		if q == nil {
 			return pgerror.Unsupported("data-modifying statement in WITH")
 		}
-		var plan node
+		var plan exec.Node
 		var err error
 		saved := p.correlated
 		p.correlated = false
@@ -100,21 +84,21 @@ func (p *planner) planWith(w *pg_query.WithClause, parent *scope) error {
 		} else {
 			plan, err = p.planSelect(q, parent)
 		}
-		def.correlated, def.parent = p.correlated, parent
+		def.Correlated, def.Parent = p.correlated, parent
 		p.correlated = saved || p.correlated
 		if err != nil {
 			return err
 		}
-		cols := append([]resultCol(nil), plan.columns()...)
+		cols := append([]exec.Column(nil), plan.Columns()...)
 		for i, a := range cte.Aliascolnames {
 			if i < len(cols) {
-				cols[i].name = a.GetString_().Sval
+				cols[i].Name = a.GetString_().Sval
 			}
 		}
 		for i := range cols {
-			cols[i].table = cte.Ctename
+			cols[i].Table = cte.Ctename
 		}
-		def.plan, def.cols = plan, cols
+		def.Plan, def.Cols = plan, cols
 		m[cte.Ctename] = def
 	}
 	return nil
@@ -142,7 +126,7 @@ func refersTo(sel *pg_query.SelectStmt, name string) bool {
 	return found
 }
 
-func (p *planner) planSelect(sel *pg_query.SelectStmt, parent *scope) (node, error) {
+func (p *planner) planSelect(sel *pg_query.SelectStmt, parent *scope) (exec.Node, error) {
 	if sel.WithClause != nil {
 		depth := len(p.ctes)
 		if err := p.planWith(sel.WithClause, parent); err != nil {
@@ -164,21 +148,21 @@ func (p *planner) planSelect(sel *pg_query.SelectStmt, parent *scope) (node, err
 		if err != nil {
 			return nil, err
 		}
-		return p.planOrderLimit(v, sel, &scope{cols: v.columns(), parent: parent}, nil)
+		return p.planOrderLimit(v, sel, &scope{cols: v.Columns(), parent: parent}, nil)
 	}
 
-	var src node
+	var src exec.Node
 	var sc *scope
 	var err error
 	if len(sel.FromClause) == 0 {
-		src, sc = &oneRowNode{}, &scope{parent: parent}
+		src, sc = &exec.OneRowNode{}, &scope{parent: parent}
 		if sel.WhereClause != nil {
 			p.where = "WHERE"
 			pred, err := p.compilePredicate(sel.WhereClause, sc, "WHERE")
 			if err != nil {
 				return nil, err
 			}
-			src = &filterNode{src: src, pred: pred}
+			src = &exec.FilterNode{Src: src, Pred: pred}
 		}
 	} else if src, sc, err = p.planFrom(sel.FromClause, sel.WhereClause, parent); err != nil {
 		return nil, err
@@ -202,7 +186,7 @@ func (p *planner) planSelect(sel *pg_query.SelectStmt, parent *scope) (node, err
 			if err != nil {
 				return nil, err
 			}
-			src = &filterNode{src: src, pred: pred}
+			src = &exec.FilterNode{Src: src, Pred: pred}
 		}
 	}
 	if src, sc, err = p.planWindows(src, sc, sel); err != nil {
@@ -211,7 +195,7 @@ func (p *planner) planSelect(sel *pg_query.SelectStmt, parent *scope) (node, err
 	return p.planProjection(src, sc, sel)
 }
 
-func (p *planner) compilePredicate(n *pg_query.Node, sc *scope, clause string) (expr, error) {
+func (p *planner) compilePredicate(n *pg_query.Node, sc *scope, clause string) (exec.Expr, error) {
 	saved := p.where
 	p.where = clause
 	defer func() { p.where = saved }()
@@ -219,17 +203,17 @@ func (p *planner) compilePredicate(n *pg_query.Node, sc *scope, clause string) (
 	if err != nil {
 		return nil, err
 	}
-	b, err := p.coerce(e, boolT, types.CastImplicit)
+	b, err := p.coerce(e, exec.BoolT, types.CastImplicit)
 	if err != nil {
-		return nil, pgerror.New(pgerror.DatatypeMismatch, "argument of %s must be type boolean, not type %s", clause, types.FormatType(e.typ()))
+		return nil, pgerror.New(pgerror.DatatypeMismatch, "argument of %s must be type boolean, not type %s", clause, types.FormatType(e.Type()))
 	}
 	return b, nil
 }
 
 // target is one compiled select-list entry.
 type target struct {
-	e    expr
-	col  resultCol
+	e    exec.Expr
+	col  exec.Column
 	node *pg_query.Node
 }
 
@@ -255,12 +239,12 @@ func (p *planner) compileTargets(list []*pg_query.Node, sc *scope) ([]target, er
 		if err != nil {
 			return nil, err
 		}
-		col := resultCol{name: rt.Name, t: e.typ()}
-		if col.name == "" {
-			col.name = outputName(rt.Val)
+		col := exec.Column{Name: rt.Name, T: e.Type()}
+		if col.Name == "" {
+			col.Name = outputName(rt.Val)
 		}
-		if c, ok := e.(*colExpr); ok && sc != nil && c.idx < len(sc.cols) {
-			col.tableOID, col.attNum = sc.cols[c.idx].tableOID, sc.cols[c.idx].attNum
+		if c, ok := e.(*exec.ColExpr); ok && sc != nil && c.Idx < len(sc.cols) {
+			col.TableOID, col.AttNum = sc.cols[c.Idx].TableOID, sc.cols[c.Idx].AttNum
 		}
 		out = append(out, target{e: e, col: col, node: rt.Val})
 	}
@@ -275,14 +259,14 @@ func (p *planner) expandStar(qual []string, sc *scope) ([]target, error) {
 	var out []target
 	found := false
 	for i, c := range sc.cols {
-		if table != "" && c.table != table {
+		if table != "" && c.Table != table {
 			continue
 		}
 		found = true
-		if c.hidden || c.merged && table == "" {
+		if c.Hidden || c.Merged && table == "" {
 			continue
 		}
-		out = append(out, target{e: &colExpr{idx: i, t: c.t}, col: resultCol{name: c.name, t: c.t, tableOID: c.tableOID, attNum: c.attNum}})
+		out = append(out, target{e: &exec.ColExpr{Idx: i, T: c.T}, col: exec.Column{Name: c.Name, T: c.T, TableOID: c.TableOID, AttNum: c.AttNum}})
 	}
 	if table != "" && !found {
 		return nil, pgerror.New(pgerror.UndefinedTable, "missing FROM-clause entry for table \"%s\"", table)
@@ -294,7 +278,7 @@ func (p *planner) expandStar(qual []string, sc *scope) ([]target, error) {
 }
 
 // planProjection adds the select list, DISTINCT, ORDER BY and LIMIT.
-func (p *planner) planProjection(src node, sc *scope, sel *pg_query.SelectStmt) (node, error) {
+func (p *planner) planProjection(src exec.Node, sc *scope, sel *pg_query.SelectStmt) (exec.Node, error) {
 	src, sc, err := p.planTargetSRF(src, sc, sel.TargetList)
 	if err != nil {
 		return nil, err
@@ -307,17 +291,17 @@ func (p *planner) planProjection(src node, sc *scope, sel *pg_query.SelectStmt) 
 		if targets[i].e, err = p.resolveUnknown(targets[i].e); err != nil {
 			return nil, err
 		}
-		targets[i].col.t = targets[i].e.typ()
+		targets[i].col.T = targets[i].e.Type()
 	}
 	return p.planOrderLimitTargets(src, sc, sel, targets)
 }
 
 // planOrderLimit handles ORDER BY/LIMIT over a node whose output is final
 // (VALUES, set operations).
-func (p *planner) planOrderLimit(src node, sel *pg_query.SelectStmt, sc *scope, _ []target) (node, error) {
+func (p *planner) planOrderLimit(src exec.Node, sel *pg_query.SelectStmt, sc *scope, _ []target) (exec.Node, error) {
 	var targets []target
-	for i, c := range src.columns() {
-		targets = append(targets, target{e: &colExpr{idx: i, t: c.t}, col: c})
+	for i, c := range src.Columns() {
+		targets = append(targets, target{e: &exec.ColExpr{Idx: i, T: c.T}, col: c})
 	}
 	if len(sel.SortClause) == 0 && sel.LimitCount == nil && sel.LimitOffset == nil {
 		return src, nil
@@ -325,16 +309,16 @@ func (p *planner) planOrderLimit(src node, sel *pg_query.SelectStmt, sc *scope, 
 	return p.planOrderLimitTargets(src, sc, &pg_query.SelectStmt{SortClause: sel.SortClause, LimitCount: sel.LimitCount, LimitOffset: sel.LimitOffset, LimitOption: sel.LimitOption}, targets)
 }
 
-func (p *planner) planOrderLimitTargets(src node, sc *scope, sel *pg_query.SelectStmt, targets []target) (node, error) {
-	exprs := make([]expr, len(targets))
-	cols := make([]resultCol, len(targets))
+func (p *planner) planOrderLimitTargets(src exec.Node, sc *scope, sel *pg_query.SelectStmt, targets []target) (exec.Node, error) {
+	exprs := make([]exec.Expr, len(targets))
+	cols := make([]exec.Column, len(targets))
 	for i, t := range targets {
 		exprs[i], cols[i] = t.e, t.col
 	}
 	visible := len(exprs)
 
 	// ORDER BY keys: output columns by ordinal or name, else extra columns
-	var keys []sortKey
+	var keys []exec.SortKey
 	for _, s := range sel.SortClause {
 		sb := s.GetSortBy()
 		idx := -1
@@ -349,9 +333,9 @@ func (p *planner) planOrderLimitTargets(src node, sc *scope, sel *pg_query.Selec
 		} else if cr := sb.Node.GetColumnRef(); cr != nil && len(cr.Fields) == 1 && cr.Fields[0].GetString_() != nil {
 			name := cr.Fields[0].GetString_().Sval
 			for i := 0; i < visible; i++ {
-				if cols[i].name == name {
+				if cols[i].Name == name {
 					if idx >= 0 {
-						if _, isCol := exprs[i].(*colExpr); !isCol {
+						if _, isCol := exprs[i].(*exec.ColExpr); !isCol {
 							return nil, pgerror.New(pgerror.AmbiguousColumn, "ORDER BY \"%s\" is ambiguous", name)
 						}
 						continue
@@ -384,16 +368,16 @@ func (p *planner) planOrderLimitTargets(src node, sc *scope, sel *pg_query.Selec
 				return nil, err
 			}
 			exprs = append(exprs, e)
-			cols = append(cols, resultCol{name: "?sort?", t: e.typ(), hidden: true})
+			cols = append(cols, exec.Column{Name: "?sort?", T: e.Type(), Hidden: true})
 			idx = len(exprs) - 1
 		}
-		k := sortKey{idx: idx, t: cols[idx].t, desc: sb.SortbyDir == pg_query.SortByDir_SORTBY_DESC}
-		k.nullsFirst = k.desc
+		k := exec.SortKey{Idx: idx, T: cols[idx].T, Desc: sb.SortbyDir == pg_query.SortByDir_SORTBY_DESC}
+		k.NullsFirst = k.Desc
 		switch sb.SortbyNulls {
 		case pg_query.SortByNulls_SORTBY_NULLS_FIRST:
-			k.nullsFirst = true
+			k.NullsFirst = true
 		case pg_query.SortByNulls_SORTBY_NULLS_LAST:
-			k.nullsFirst = false
+			k.NullsFirst = false
 		}
 		if sb.SortbyDir == pg_query.SortByDir_SORTBY_USING {
 			return nil, pgerror.Unsupported("ORDER BY USING")
@@ -416,7 +400,7 @@ func (p *planner) planOrderLimitTargets(src node, sc *scope, sel *pg_query.Selec
 			}
 			if idx < 0 {
 				exprs = append(exprs, e)
-				cols = append(cols, resultCol{name: "?distinct?", t: e.typ(), hidden: true})
+				cols = append(cols, exec.Column{Name: "?distinct?", T: e.Type(), Hidden: true})
 				idx = len(exprs) - 1
 			}
 			onKeys = append(onKeys, idx)
@@ -427,65 +411,65 @@ func (p *planner) planOrderLimitTargets(src node, sc *scope, sel *pg_query.Selec
 	// evaluated after the sort, under the limit, as PostgreSQL does
 	// (nextval then numbers only the rows fetched, in their order): the first
 	// projection leaves them NULL and carries the source row along.
-	var late []expr
+	var late []exec.Expr
 	if len(keys) > 0 && !distinct {
 		for i := 0; i < visible; i++ {
 			if !isVolatile(exprs[i]) || sortsBy(keys, i) {
 				continue
 			}
 			if late == nil {
-				late = make([]expr, len(exprs))
+				late = make([]exec.Expr, len(exprs))
 			}
 			late[i] = exprs[i]
 		}
 	}
 	if late != nil {
-		early := append([]expr(nil), exprs...)
-		earlyCols := append([]resultCol(nil), cols...)
+		early := append([]exec.Expr(nil), exprs...)
+		earlyCols := append([]exec.Column(nil), cols...)
 		for i, e := range late {
 			if e != nil {
-				early[i] = &constExpr{v: nil, t: e.typ()}
+				early[i] = &exec.ConstExpr{V: nil, T: e.Type()}
 				late[i] = &offsetExpr{e: e, off: len(exprs)}
 			} else {
-				late[i] = &colExpr{idx: i, t: cols[i].t}
+				late[i] = &exec.ColExpr{Idx: i, T: cols[i].T}
 			}
 		}
-		for i, c := range src.columns() {
-			early = append(early, &colExpr{idx: i, t: c.t})
-			earlyCols = append(earlyCols, resultCol{name: "?src?", t: c.t, hidden: true})
+		for i, c := range src.Columns() {
+			early = append(early, &exec.ColExpr{Idx: i, T: c.T})
+			earlyCols = append(earlyCols, exec.Column{Name: "?src?", T: c.T, Hidden: true})
 		}
 		exprs, cols = early, earlyCols
 	}
-	var n node = src
-	if !isIdentityProjection(exprs, src.columns()) {
-		n = &projectNode{src: src, exprs: exprs, cols: cols}
+	var n exec.Node = src
+	if !isIdentityProjection(exprs, src.Columns()) {
+		n = &exec.ProjectNode{Src: src, Exprs: exprs, Cols: cols}
 	} else {
-		n = &renameNode{src: src, cols: cols}
+		n = &exec.RenameNode{Src: src, Cols: cols}
 	}
 	if distinct && onKeys == nil {
-		n = &distinctNode{src: n, keys: seq(visible)}
+		n = &exec.DistinctNode{Src: n, Keys: exec.Seq(visible)}
 	}
 	if len(keys) > 0 && !p.tryOrderedScan(n, keys) {
-		n = &sortNode{src: n, keys: keys}
+		n = &exec.SortNode{Src: n, Keys: keys}
 	}
 	if onKeys != nil {
-		n = &distinctNode{src: n, keys: onKeys, consecutive: true}
+		n = &exec.DistinctNode{Src: n, Keys: onKeys, Consecutive: true}
 	}
 	if late != nil {
 		// below the limit, as in PostgreSQL: rows OFFSET skips are
 		// evaluated too
-		n = &projectNode{src: n, exprs: late, cols: cols[:len(late)]}
+		n = &exec.ProjectNode{Src: n, Exprs: late, Cols: cols[:len(late)]}
 	}
 	if sel.LimitCount != nil || sel.LimitOffset != nil {
-		ln := &limitNode{src: n}
+		ln := &exec.LimitNode{Src: n}
 		var err error
 		if sel.LimitCount != nil && !isNullConst(sel.LimitCount) {
-			if ln.limit, err = p.compileLimit(sel.LimitCount, "LIMIT"); err != nil {
+			if ln.Limit, err = p.compileLimit(sel.LimitCount, "LIMIT"); err != nil {
 				return nil, err
 			}
 		}
 		if sel.LimitOffset != nil {
-			if ln.offset, err = p.compileLimit(sel.LimitOffset, "OFFSET"); err != nil {
+			if ln.Offset, err = p.compileLimit(sel.LimitOffset, "OFFSET"); err != nil {
 				return nil, err
 			}
 		}
@@ -494,15 +478,15 @@ func (p *planner) planOrderLimitTargets(src node, sc *scope, sel *pg_query.Selec
 		}
 		n = ln
 	}
-	if len(n.columns()) > visible {
-		n = &trimNode{src: n, n: visible}
+	if len(n.Columns()) > visible {
+		n = &exec.TrimNode{Src: n, N: visible}
 	}
 	return n, nil
 }
 
-func sortsBy(keys []sortKey, idx int) bool {
+func sortsBy(keys []exec.SortKey, idx int) bool {
 	for _, k := range keys {
-		if k.idx == idx {
+		if k.Idx == idx {
 			return true
 		}
 	}
@@ -512,43 +496,35 @@ func sortsBy(keys []sortKey, idx int) bool {
 // offsetExpr evaluates e over the row from off on: a postponed select-list
 // expression reads the source row carried behind the projected columns.
 type offsetExpr struct {
-	e   expr
+	e   exec.Expr
 	off int
 }
 
-func (o *offsetExpr) eval(rc *runCtx, row []types.Datum) (types.Datum, error) {
+func (o *offsetExpr) Eval(rc *exec.Ctx, row []types.Datum) (types.Datum, error) {
 	ec := hostOf(rc)
-	return o.e.eval(ec.runCtx, row[o.off:])
+	return o.e.Eval(ec.Ctx, row[o.off:])
 }
-func (o *offsetExpr) typ() types.T { return o.e.typ() }
+func (o *offsetExpr) Type() types.T { return o.e.Type() }
 
 func isNullConst(n *pg_query.Node) bool {
 	c := n.GetAConst()
 	return c != nil && c.Isnull
 }
 
-func seq(n int) []int {
-	out := make([]int, n)
-	for i := range out {
-		out[i] = i
-	}
-	return out
-}
-
-func isIdentityProjection(exprs []expr, in []resultCol) bool {
+func isIdentityProjection(exprs []exec.Expr, in []exec.Column) bool {
 	if len(exprs) != len(in) {
 		return false
 	}
 	for i, e := range exprs {
-		c, ok := e.(*colExpr)
-		if !ok || c.idx != i {
+		c, ok := e.(*exec.ColExpr)
+		if !ok || c.Idx != i {
 			return false
 		}
 	}
 	return true
 }
 
-func (p *planner) compileLimit(n *pg_query.Node, what string) (expr, error) {
+func (p *planner) compileLimit(n *pg_query.Node, what string) (exec.Expr, error) {
 	saved := p.where
 	p.where = what
 	defer func() { p.where = saved }()
@@ -556,12 +532,12 @@ func (p *planner) compileLimit(n *pg_query.Node, what string) (expr, error) {
 	if err != nil {
 		return nil, err
 	}
-	return p.coerce(e, int8T, types.CastAssignment)
+	return p.coerce(e, exec.Int8T, types.CastAssignment)
 }
 
 // planValues plans a VALUES list; want gives target column types (INSERT).
-func (p *planner) planValues(lists []*pg_query.Node, parent *scope, want []types.T) (node, error) {
-	v := &valuesNode{}
+func (p *planner) planValues(lists []*pg_query.Node, parent *scope, want []types.T) (exec.Node, error) {
+	v := &exec.ValuesNode{}
 	sc := &scope{parent: parent}
 	width := -1
 	for _, l := range lists {
@@ -570,10 +546,10 @@ func (p *planner) planValues(lists []*pg_query.Node, parent *scope, want []types
 			return nil, pgerror.New(pgerror.SyntaxError, "VALUES lists must all be the same length")
 		}
 		width = len(items)
-		row := make([]expr, len(items))
+		row := make([]exec.Expr, len(items))
 		for i, it := range items {
 			if it.GetSetToDefault() != nil && want != nil {
-				row[i] = defaultMarker{}
+				row[i] = exec.DefaultMarker{}
 				continue
 			}
 			e, err := p.compileExpr(it, sc)
@@ -587,12 +563,12 @@ func (p *planner) planValues(lists []*pg_query.Node, parent *scope, want []types
 			}
 			row[i] = e
 		}
-		v.rows = append(v.rows, row)
+		v.Rows = append(v.Rows, row)
 	}
 	for c := 0; c < width; c++ {
-		col := make([]expr, 0, len(v.rows))
-		for _, r := range v.rows {
-			if _, ok := r[c].(defaultMarker); !ok {
+		col := make([]exec.Expr, 0, len(v.Rows))
+		for _, r := range v.Rows {
+			if _, ok := r[c].(exec.DefaultMarker); !ok {
 				col = append(col, r[c])
 			}
 		}
@@ -601,31 +577,25 @@ func (p *planner) planValues(lists []*pg_query.Node, parent *scope, want []types
 			return nil, err
 		}
 		if t.OID == types.UnknownOID {
-			t = textT
+			t = exec.TextT
 		}
 		if want != nil && c < len(want) {
 			t = want[c]
 		}
-		for _, r := range v.rows {
-			if _, ok := r[c].(defaultMarker); ok {
+		for _, r := range v.Rows {
+			if _, ok := r[c].(exec.DefaultMarker); ok {
 				continue
 			}
 			if r[c], err = p.coerce(r[c], t, types.CastImplicit); err != nil {
 				return nil, err
 			}
 		}
-		v.cols = append(v.cols, resultCol{name: "column" + itoa(c+1), t: t})
+		v.Cols = append(v.Cols, exec.Column{Name: "column" + exec.Itoa(c+1), T: t})
 	}
 	return v, nil
 }
 
-// defaultMarker stands for DEFAULT in an INSERT's VALUES row.
-type defaultMarker struct{}
-
-func (defaultMarker) eval(*runCtx, []types.Datum) (types.Datum, error) { return nil, nil }
-func (defaultMarker) typ() types.T                                     { return unknownT }
-
-func (p *planner) planSetOp(sel *pg_query.SelectStmt, parent *scope) (node, error) {
+func (p *planner) planSetOp(sel *pg_query.SelectStmt, parent *scope) (exec.Node, error) {
 	l, err := p.planSelect(sel.Larg, parent)
 	if err != nil {
 		return nil, err
@@ -634,61 +604,61 @@ func (p *planner) planSetOp(sel *pg_query.SelectStmt, parent *scope) (node, erro
 	if err != nil {
 		return nil, err
 	}
-	lc, rc := l.columns(), r.columns()
+	lc, rc := l.Columns(), r.Columns()
 	if len(lc) != len(rc) {
 		op := strings.TrimPrefix(sel.Op.String(), "SETOP_")
 		return nil, pgerror.New(pgerror.SyntaxError, "each %s query must have the same number of columns", op)
 	}
-	cols := make([]resultCol, len(lc))
-	lx, rx := make([]expr, len(lc)), make([]expr, len(lc))
+	cols := make([]exec.Column, len(lc))
+	lx, rx := make([]exec.Expr, len(lc)), make([]exec.Expr, len(lc))
 	lconv, rconv := false, false
 	for i := range lc {
-		a, b := expr(&colExpr{idx: i, t: lc[i].t}), expr(&colExpr{idx: i, t: rc[i].t})
-		pair := []expr{a, b}
+		a, b := exec.Expr(&exec.ColExpr{Idx: i, T: lc[i].T}), exec.Expr(&exec.ColExpr{Idx: i, T: rc[i].T})
+		pair := []exec.Expr{a, b}
 		t := commonType(pair)
 		if t.OID == types.UnknownOID {
-			t = textT
+			t = exec.TextT
 		}
-		if lc[i].t.OID == types.UnknownOID || lc[i].t != t {
+		if lc[i].T.OID == types.UnknownOID || lc[i].T != t {
 			lconv = true
 		}
-		if rc[i].t.OID == types.UnknownOID || rc[i].t != t {
+		if rc[i].T.OID == types.UnknownOID || rc[i].T != t {
 			rconv = true
 		}
-		if lx[i], err = p.coerceCol(a, lc[i].t, t); err != nil {
+		if lx[i], err = p.coerceCol(a, lc[i].T, t); err != nil {
 			return nil, err
 		}
-		if rx[i], err = p.coerceCol(b, rc[i].t, t); err != nil {
+		if rx[i], err = p.coerceCol(b, rc[i].T, t); err != nil {
 			return nil, err
 		}
-		cols[i] = resultCol{name: lc[i].name, t: t}
+		cols[i] = exec.Column{Name: lc[i].Name, T: t}
 	}
 	if lconv {
-		l = &projectNode{src: l, exprs: lx, cols: cols}
+		l = &exec.ProjectNode{Src: l, Exprs: lx, Cols: cols}
 	}
 	if rconv {
-		r = &projectNode{src: r, exprs: rx, cols: cols}
+		r = &exec.ProjectNode{Src: r, Exprs: rx, Cols: cols}
 	}
-	var op setOpKind
+	var op exec.SetOpKind
 	switch sel.Op {
 	case pg_query.SetOperation_SETOP_UNION:
-		op = setUnion
+		op = exec.SetUnion
 	case pg_query.SetOperation_SETOP_INTERSECT:
-		op = setIntersect
+		op = exec.SetIntersect
 	default:
-		op = setExcept
+		op = exec.SetExcept
 	}
-	var n node = &setOpNode{l: l, r: r, op: op, all: sel.All, cols: cols}
+	var n exec.Node = &exec.SetOpNode{L: l, R: r, Op: op, All: sel.All, Cols: cols}
 	return p.planOrderLimit(n, sel, &scope{cols: cols, parent: parent}, nil)
 }
 
 // coerceCol casts a column of type from (possibly unknown) to t.
-func (p *planner) coerceCol(e expr, from, t types.T) (expr, error) {
+func (p *planner) coerceCol(e exec.Expr, from, t types.T) (exec.Expr, error) {
 	if from == t {
 		return e, nil
 	}
 	if from.OID == types.UnknownOID {
-		return &castExpr{e: e, from: textT, to: t, cc: types.CastExplicit}, nil
+		return &exec.CastExpr{E: e, From: exec.TextT, To: t, Cc: types.CastExplicit}, nil
 	}
 	return p.coerce(e, t, types.CastImplicit)
 }

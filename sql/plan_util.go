@@ -3,6 +3,8 @@ package sql
 import (
 	"strings"
 
+	"logdb/sql/exec"
+
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -118,109 +120,6 @@ func splitAnd(n *pg_query.Node, out []*pg_query.Node) []*pg_query.Node {
 	return append(out, n)
 }
 
-// exprCols reports the current-row columns an expression reads, and
-// whether it has a sub-query (which may read any of them).
-func exprCols(e expr, cols map[int]bool) (sub bool) {
-	walkExpr(e, func(x expr) {
-		switch c := x.(type) {
-		case *colExpr:
-			cols[c.idx] = true
-		case *subqueryExpr:
-			sub = true
-		}
-	})
-	return sub
-}
-
-// walkExpr visits e and its children.
-func walkExpr(e expr, fn func(expr)) {
-	if e == nil {
-		return
-	}
-	fn(e)
-	switch x := e.(type) {
-	case *castExpr:
-		walkExpr(x.e, fn)
-	case *opExpr:
-		walkExpr(x.l, fn)
-		walkExpr(x.r, fn)
-	case *funcExpr:
-		for _, a := range x.args {
-			walkExpr(a, fn)
-		}
-	case *builtinExpr:
-		for _, a := range x.args {
-			walkExpr(a, fn)
-		}
-	case *andExpr:
-		for _, a := range x.args {
-			walkExpr(a, fn)
-		}
-	case *orExpr:
-		for _, a := range x.args {
-			walkExpr(a, fn)
-		}
-	case *notExpr:
-		walkExpr(x.e, fn)
-	case *isNullExpr:
-		walkExpr(x.e, fn)
-	case *boolTestExpr:
-		walkExpr(x.e, fn)
-	case *distinctExpr:
-		walkExpr(x.l, fn)
-		walkExpr(x.r, fn)
-	case *caseExpr:
-		walkExpr(x.arg, fn)
-		for _, a := range x.whens {
-			walkExpr(a, fn)
-		}
-		for _, a := range x.thens {
-			walkExpr(a, fn)
-		}
-		walkExpr(x.els, fn)
-	case *coalesceExpr:
-		for _, a := range x.args {
-			walkExpr(a, fn)
-		}
-	case *nullifExpr:
-		walkExpr(x.l, fn)
-		walkExpr(x.r, fn)
-	case *minMaxExpr:
-		for _, a := range x.args {
-			walkExpr(a, fn)
-		}
-	case *inListExpr:
-		walkExpr(x.l, fn)
-		for _, a := range x.list {
-			walkExpr(a, fn)
-		}
-	case *anyArrayExpr:
-		walkExpr(x.l, fn)
-		walkExpr(x.arr, fn)
-	case *arrayExpr:
-		for _, a := range x.elems {
-			walkExpr(a, fn)
-		}
-	case *subscriptExpr:
-		walkExpr(x.arr, fn)
-		walkExpr(x.idx, fn)
-	case *subqueryExpr:
-		walkExpr(x.test, fn)
-	case *relabelExpr:
-		walkExpr(x.e, fn)
-	case *variadicExpr:
-		for _, a := range x.fixed {
-			walkExpr(a, fn)
-		}
-		walkExpr(x.arr, fn)
-	case *fieldExpr:
-		walkExpr(x.e, fn)
-	case *keyEqExpr:
-		walkExpr(x.l, fn)
-		walkExpr(x.r, fn)
-	}
-}
-
 // outputName is the column name PostgreSQL gives an unaliased target.
 func outputName(n *pg_query.Node) string {
 	switch {
@@ -292,16 +191,16 @@ func outputName(n *pg_query.Node) string {
 // isVolatile reports whether e calls a volatile function (nextval, random,
 // …) outside a sub-query: its value may change with each evaluation, so
 // when and how often it is evaluated shows in the answer.
-func isVolatile(e expr) bool {
+func isVolatile(e exec.Expr) bool {
 	v := false
-	walkExpr(e, func(x expr) {
+	exec.WalkExpr(e, func(x exec.Expr) {
 		switch f := x.(type) {
-		case *funcExpr:
-			v = v || f.fn.Volatile
-		case *variadicExpr:
-			v = v || f.fn.Volatile
-		case *builtinExpr:
-			v = v || volatileBuiltins[f.name]
+		case *exec.FuncExpr:
+			v = v || f.Fn.Volatile
+		case *exec.VariadicExpr:
+			v = v || f.Fn.Volatile
+		case *exec.BuiltinExpr:
+			v = v || volatileBuiltins[f.Name]
 		}
 	})
 	return v

@@ -15,6 +15,7 @@ import (
 
 	"logdb/kv"
 	"logdb/sql/catalog"
+	"logdb/sql/exec"
 	"logdb/sql/pgcatalog"
 	"logdb/sql/pgerror"
 	"logdb/sql/types"
@@ -389,7 +390,7 @@ func init() {
 // or OID, the user by name or OID (default: the current role).
 func privilegeFunc(kind string) builtinFunc {
 	name := "has_" + kind + "_privilege"
-	return func(p *planner, args []expr) (expr, error) {
+	return func(p *planner, args []exec.Expr) (exec.Expr, error) {
 		if len(args) != 2 && len(args) != 3 {
 			return nil, noFunc(name, args)
 		}
@@ -399,7 +400,7 @@ func privilegeFunc(kind string) builtinFunc {
 				return nil, err
 			}
 		}
-		return &builtinExpr{name: name, args: args, strict: true, ret: boolT, fn: func(rc *runCtx, v []types.Datum) (types.Datum, error) {
+		return &exec.BuiltinExpr{Name: name, Args: args, Strict: true, Ret: exec.BoolT, Fn: func(rc *exec.Ctx, v []types.Datum) (types.Datum, error) {
 			ec := hostOf(rc)
 			cat := ec.tx.cat
 			role := ec.s.currentRole(cat)

@@ -117,7 +117,7 @@ func (s *Session) CreateReplicationSlot(ctx context.Context, name, plugin string
 			return 0, "", pgerror.New(pgerror.ObjectNotInPrerequisiteState, "%s must be called inside a transaction", what)
 		case !s.tx.readOnly:
 			return 0, "", pgerror.New(pgerror.ObjectNotInPrerequisiteState, "%s must be called in a read only transaction", what)
-		case s.tx.kv != nil:
+		case s.tx.Kv != nil:
 			return 0, "", pgerror.New(pgerror.ObjectNotInPrerequisiteState, "%s must be called before any query", what)
 		case len(s.tx.savepoints) > 0:
 			return 0, "", pgerror.New(pgerror.ObjectNotInPrerequisiteState, "%s must not be called in a subtransaction", what)
@@ -126,7 +126,7 @@ func (s *Session) CreateReplicationSlot(ctx context.Context, name, plugin string
 		if err != nil {
 			return 0, "", err
 		}
-		at = t.kv.SnapshotIndex()
+		at = t.Kv.SnapshotIndex()
 	case "export":
 		if err := s.readBarrier(ctx); err != nil {
 			return 0, "", err
@@ -189,7 +189,7 @@ func (s *Session) setTransactionSnapshot(name string) error {
 	if s.mode != modeBlock || s.tx == nil {
 		return pgerror.New(pgerror.NoActiveSQLTransaction, "SET TRANSACTION can only be used in transaction blocks")
 	}
-	if s.tx.kv != nil {
+	if s.tx.Kv != nil {
 		return pgerror.New(pgerror.ActiveSQLTransaction, "SET TRANSACTION SNAPSHOT must be called before any query")
 	}
 	if len(name) != len("00000000-00000000-1") || strings.Count(name, "-") != 2 {
@@ -210,7 +210,7 @@ func (s *Session) setTransactionSnapshot(name string) error {
 		txn.Release()
 		return err
 	}
-	s.tx.kv, s.tx.cat = txn, cat
+	s.tx.Kv, s.tx.cat = txn, cat
 	return nil
 }
 

@@ -5,27 +5,14 @@ import (
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
+	"logdb/sql/exec"
 	"logdb/sql/pgerror"
-	"logdb/sql/types"
 )
-
-// resultCol is one column of a plan node's output.
-type resultCol struct {
-	name     string
-	table    string // the range variable (alias) it belongs to, for qualified refs
-	t        types.T
-	tableOID uint32
-	attNum   int16
-	hidden   bool // not expanded by *
-	// merged marks a side's column of a JOIN … USING: the join's merged
-	// column stands for it, so * does not expand it; t.* still does.
-	merged bool
-}
 
 // scope is the name environment an expression is compiled in: the columns
 // of the current row, and the enclosing query's scope for correlated refs.
 type scope struct {
-	cols   []resultCol
+	cols   []exec.Column
 	parent *scope
 	// agg, when set, maps expressions of an aggregating query to the slots
 	// of the aggregate node's output (see plan_agg.go).
@@ -39,7 +26,7 @@ type scope struct {
 func (sc *scope) lookup(table, name string) (int, error) {
 	found := -1
 	for i, c := range sc.cols {
-		if c.name != name || (table != "" && c.table != table) {
+		if c.Name != name || (table != "" && c.Table != table) {
 			continue
 		}
 		if found >= 0 {
@@ -58,7 +45,7 @@ func (sc *scope) lookup(table, name string) (int, error) {
 
 func (sc *scope) hasTable(table string) bool {
 	for _, c := range sc.cols {
-		if c.table == table {
+		if c.Table == table {
 			return true
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"logdb/sql/exec"
 	"logdb/sql/pgcatalog"
 	"logdb/sql/pgerror"
 	"logdb/sql/types"
@@ -230,7 +231,7 @@ func (s *Session) runSimple(ctx context.Context, st stmt, w ResultWriter) error 
 	if cur == nil {
 		return nil
 	}
-	defer cur.close()
+	defer cur.Close()
 	if cur.cols != nil {
 		if err := w.Columns(s.describe(cur.cols, nil)); err != nil {
 			return err
@@ -318,7 +319,7 @@ func (s *Session) newExecCtx(ctx context.Context, t *txnState, params []types.Da
 	// One allocation for both: this runs for every statement.
 	both := &struct {
 		ec execCtx
-		rc runCtx
+		rc exec.Ctx
 		ev types.EvalContext
 	}{ev: types.EvalContext{
 		TxnTime: txnTime, StmtTime: now, Location: s.set.loc, DateOrder: s.set.dateOrder, User: s.currentUser(), Database: s.db, Session: s,
@@ -328,24 +329,24 @@ func (s *Session) newExecCtx(ctx context.Context, t *txnState, params []types.Da
 	} else {
 		both.ev.Superuser = s.isSuperuser(s.currentCatalog())
 	}
-	both.rc = runCtx{ctx: ctx, params: params, ev: &both.ev, limits: &s.e.limits, host: &both.ec}
+	both.rc = exec.Ctx{Context: ctx, Params: params, Ev: &both.ev, Limits: &s.e.limits, Host: &both.ec}
 	if t != nil {
-		both.rc.txn = &t.txnExec
+		both.rc.Txn = &t.Txn
 	}
-	both.ec = execCtx{runCtx: &both.rc, s: s, tx: t}
+	both.ec = execCtx{Ctx: &both.rc, s: s, tx: t}
 	return &both.ec
 }
 
-// execCtx is a statement's run: its runCtx (what running the plan reads)
+// execCtx is a statement's run: its exec.Ctx (what running the plan reads)
 // and the session and transaction that run it, for the engine's own
 // statements (DDL, utility commands) and functions.
 type execCtx struct {
-	*runCtx
+	*exec.Ctx
 	s  *Session
 	tx *txnState
 }
 
-// execCtx is the runHost of its runCtx.
+// execCtx is the exec.Host of its exec.Ctx.
 
 func (ec *execCtx) CtxErr(ctx context.Context) error { return ec.s.ctxErr(ctx) }
 func (ec *execCtx) NewRowID() int64                  { return ec.s.e.newRowID() }
@@ -358,7 +359,7 @@ func (ec *execCtx) Setting(name string) string          { return ec.s.set.vals[n
 
 // hostOf returns the execCtx running rc (for expressions and plan nodes of
 // this package that need the session).
-func hostOf(rc *runCtx) *execCtx { return rc.host.(*execCtx) }
+func hostOf(rc *exec.Ctx) *execCtx { return rc.Host.(*execCtx) }
 
 // closeUnnamed drops the unnamed portal (a new simple query or Bind
 // replaces it).
@@ -379,7 +380,7 @@ func (s *Session) closeNamedPortals() {
 
 func (p *Portal) closeCursor() {
 	if p.cur != nil {
-		p.cur.close()
+		p.cur.Close()
 		p.cur = nil
 	}
 }
@@ -432,7 +433,7 @@ func (s *Session) prepare(ctx context.Context, name, query string, paramTypes []
 // withSnapshot runs fn with the session's transaction, or a temporary
 // read snapshot when there is none.
 func (s *Session) withSnapshot(ctx context.Context, fn func(t *txnState) error) error {
-	if s.tx != nil && s.tx.kv != nil {
+	if s.tx != nil && s.tx.Kv != nil {
 		return fn(s.tx)
 	}
 	if s.mode == modeFailed {
@@ -450,7 +451,7 @@ func (s *Session) withSnapshot(ctx context.Context, fn func(t *txnState) error) 
 	if err != nil {
 		return err
 	}
-	return fn(&txnState{txnExec: txnExec{kv: txn}, cat: cat, start: time.Now()})
+	return fn(&txnState{Txn: exec.Txn{Kv: txn}, cat: cat, start: time.Now()})
 }
 
 func (s *Session) bind(ctx context.Context, portal, stmtName string, paramFormats []int16, params [][]byte, resultFormats []int16) (p *Portal, err error) {
@@ -555,7 +556,7 @@ func (s *Session) execute(ctx context.Context, name string, maxRows int, w Resul
 			return false, err
 		}
 		if cur.cols != nil && p.prep.Columns != nil && !sameShape(p.prep.Columns, cur.cols) {
-			cur.close()
+			cur.Close()
 			return false, pgerror.New(pgerror.FeatureNotSupported, "cached plan must not change result type")
 		}
 		p.cur = cur
@@ -626,7 +627,7 @@ func (s *Session) replayImplicit(ctx context.Context, items []replayItem) error 
 			tag := ""
 			if cur != nil {
 				tag = cur.tagText()
-				cur.close()
+				cur.Close()
 			}
 			if tag != it.tag {
 				same = false
@@ -697,16 +698,16 @@ var _ = fmt.Sprintf
 
 // sameShape reports whether result columns still match a description sent
 // to the client (names may change, types may not).
-func sameShape(desc []Column, cols []resultCol) bool {
+func sameShape(desc []Column, cols []exec.Column) bool {
 	n := 0
 	for _, c := range cols {
-		if c.hidden && (c.name == "?sort?" || c.name == "?distinct?") {
+		if c.Hidden && (c.Name == "?sort?" || c.Name == "?distinct?") {
 			continue
 		}
 		if n >= len(desc) {
 			return false
 		}
-		oid := c.t.OID
+		oid := c.T.OID
 		if oid == 0 || oid == types.UnknownOID {
 			oid = types.TextOID
 		}

@@ -6,6 +6,7 @@ import (
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
+	"logdb/sql/exec"
 	"logdb/sql/pgerror"
 	"logdb/sql/types"
 )
@@ -100,16 +101,16 @@ func (s *Session) execTxnStmt(ctx context.Context, ts *pg_query.TransactionStmt,
 
 var errAborted = pgerror.New(pgerror.InFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
 
-func sessionStmtCols(ps *prepStmt) []resultCol {
+func sessionStmtCols(ps *prepStmt) []exec.Column {
 	if vs := ps.st.node.GetVariableShowStmt(); vs != nil {
 		if strings.EqualFold(vs.Name, "all") {
-			return []resultCol{{name: "name", t: textT}, {name: "setting", t: textT}, {name: "description", t: textT}}
+			return []exec.Column{{Name: "name", T: exec.TextT}, {Name: "setting", T: exec.TextT}, {Name: "description", T: exec.TextT}}
 		}
 		name := strings.ToLower(vs.Name)
 		if d, err := lookupSetting(name); err == nil {
 			name = d.name // as PostgreSQL names the column: SHOW timezone is "TimeZone"
 		}
-		return []resultCol{{name: name, t: textT}}
+		return []exec.Column{{Name: name, T: exec.TextT}}
 	}
 	return nil
 }
@@ -135,7 +136,7 @@ func (s *Session) execSessionStmt(ctx context.Context, ps *prepStmt, w ResultWri
 			}
 			rows = [][]types.Datum{{v}}
 		}
-		return &cursor{cols: cols, it: &sliceIter{rows: rows}, tag: "SHOW"}, nil
+		return &cursor{cols: cols, it: &exec.SliceIter{Rows: rows}, tag: "SHOW"}, nil
 	case n.GetDiscardStmt() != nil:
 		if s.mode == modeBlock {
 			return nil, pgerror.New(pgerror.ActiveSQLTransaction, "DISCARD ALL cannot run inside a transaction block")
@@ -264,7 +265,7 @@ func (s *Session) setArgs(vs *pg_query.VariableSetStmt) ([]string, error) {
 			case c.GetSval() != nil:
 				parts = append(parts, c.GetSval().Sval)
 			case c.GetIval() != nil:
-				parts = append(parts, itoa(int(c.GetIval().Ival)))
+				parts = append(parts, exec.Itoa(int(c.GetIval().Ival)))
 			case c.GetFval() != nil:
 				parts = append(parts, c.GetFval().Fval)
 			case c.GetBoolval() != nil:
@@ -311,7 +312,7 @@ func (s *Session) setArgs(vs *pg_query.VariableSetStmt) ([]string, error) {
 // when the transaction ends.
 func (s *Session) setVar(name, val string, local bool) error {
 	if local {
-		if s.tx == nil || s.mode == modeImplicit && s.tx.kv == nil {
+		if s.tx == nil || s.mode == modeImplicit && s.tx.Kv == nil {
 			return nil // PostgreSQL warns and ignores SET LOCAL outside a transaction
 		}
 		key := strings.ToLower(name)

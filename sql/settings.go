@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"logdb/sql/exec"
 	"logdb/sql/pgerror"
 	"logdb/sql/types"
 )
@@ -54,7 +55,7 @@ var settingDefs = []settingDef{
 	{name: "max_identifier_length", def: "63", readOnly: true, vartype: "integer", desc: "Shows the maximum identifier length."},
 	{name: "server_version_num", def: "150000", readOnly: true, vartype: "integer", desc: "Shows the server version as an integer."},
 	{name: "max_connections", def: "100", readOnly: true, vartype: "integer", desc: "Sets the maximum number of concurrent connections."},
-	{name: "work_mem", def: "64MB", unit: "kB", vartype: "integer", desc: "Sets the maximum memory to be used for query workspaces.", check: checkWorkMem},
+	{name: "work_mem", def: "64MB", unit: "kB", vartype: "integer", desc: "Sets the maximum memory to be used for query workspaces.", check: exec.CheckWorkMem},
 	{name: "maintenance_work_mem", def: "64MB", unit: "kB", vartype: "integer", desc: "Sets the maximum memory to be used for maintenance operations."},
 	{name: "bytea_output", def: "hex", vartype: "enum", desc: "Sets the output format for bytea."},
 	{name: "xmloption", def: "content", vartype: "enum", desc: "Sets whether XML data in implicit parsing and serialization operations is to be considered as documents or content fragments."},

@@ -4,6 +4,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"logdb/sql/exec"
 	"logdb/sql/pgcatalog"
 )
 
@@ -42,7 +43,7 @@ func (st *engineStats) db(name string) *dbStats {
 
 // txnEnded counts a transaction of session s; rows are those it changed
 // (added to the table counters only when it committed).
-func (e *Engine) txnEnded(db string, committed bool, rows []rowCounts) {
+func (e *Engine) txnEnded(db string, committed bool, rows []exec.RowCounts) {
 	d := e.stats.db(db)
 	if committed {
 		d.commits.Add(1)
@@ -50,27 +51,27 @@ func (e *Engine) txnEnded(db string, committed bool, rows []rowCounts) {
 		d.rollbacks.Add(1)
 	}
 	for _, r := range rows {
-		v, ok := e.stats.tables.Load(r.oid)
+		v, ok := e.stats.tables.Load(r.Oid)
 		if !ok {
-			v, _ = e.stats.tables.LoadOrStore(r.oid, &tableStats{})
+			v, _ = e.stats.tables.LoadOrStore(r.Oid, &tableStats{})
 		}
 		ts := v.(*tableStats)
 		// Scans count whatever the outcome, as in PostgreSQL.
-		ts.seqScan.Add(r.seqScan)
-		ts.seqRead.Add(r.seqRead)
-		ts.idxScan.Add(r.idxScan)
-		ts.idxFetch.Add(r.idxFetch)
-		d.returned.Add(r.seqRead)
-		d.fetched.Add(r.idxFetch)
+		ts.seqScan.Add(r.SeqScan)
+		ts.seqRead.Add(r.SeqRead)
+		ts.idxScan.Add(r.IdxScan)
+		ts.idxFetch.Add(r.IdxFetch)
+		d.returned.Add(r.SeqRead)
+		d.fetched.Add(r.IdxFetch)
 		if !committed {
 			continue
 		}
-		ts.ins.Add(r.ins)
-		ts.upd.Add(r.upd)
-		ts.del.Add(r.del)
-		d.ins.Add(r.ins)
-		d.upd.Add(r.upd)
-		d.del.Add(r.del)
+		ts.ins.Add(r.Ins)
+		ts.upd.Add(r.Upd)
+		ts.del.Add(r.Del)
+		d.ins.Add(r.Ins)
+		d.upd.Add(r.Upd)
+		d.del.Add(r.Del)
 	}
 }
 

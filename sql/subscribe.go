@@ -28,6 +28,7 @@ import (
 	"logdb/changefeed"
 	"logdb/kv"
 	"logdb/sql/catalog"
+	"logdb/sql/exec"
 	"logdb/sql/pgerror"
 	"logdb/sql/types"
 )
@@ -37,16 +38,16 @@ import (
 const feedFetchBatch = 256
 
 // feedCols are SUBSCRIBE's result columns (changefeed.Columns).
-func feedCols() []resultCol {
-	cols := make([]resultCol, len(changefeed.Columns))
+func feedCols() []exec.Column {
+	cols := make([]exec.Column, len(changefeed.Columns))
 	for i, c := range changefeed.Columns {
-		cols[i] = resultCol{name: c.Name, t: types.T{OID: c.Type, Mod: -1}}
+		cols[i] = exec.Column{Name: c.Name, T: types.T{OID: c.Type, Mod: -1}}
 	}
 	return cols
 }
 
 // columns are the result columns a front-parser statement describes.
-func (x *extStmt) columns() []resultCol {
+func (x *extStmt) Columns() []exec.Column {
 	if x.kind == extFetch && !x.isMove {
 		return feedCols()
 	}
@@ -101,10 +102,10 @@ func (s *Session) runExtStmt(ctx context.Context, x *extStmt, w ResultWriter) (*
 // released; one holding the transaction's reads or writes gives 25000.
 func (s *Session) releaseSnapshotForFeed(what string) error {
 	t := s.tx
-	if t == nil || t.kv == nil {
+	if t == nil || t.Kv == nil {
 		return nil
 	}
-	busy := t.ddl != nil || len(t.savepoints) > 0 || len(t.notifies) > 0 || t.kv.HasWrites()
+	busy := t.ddl != nil || len(t.savepoints) > 0 || len(t.notifies) > 0 || t.Kv.HasWrites()
 	for _, c := range s.cursors {
 		if c.sub == nil {
 			busy = true // a SELECT cursor reads from the snapshot
@@ -116,7 +117,7 @@ func (s *Session) releaseSnapshotForFeed(what string) error {
 		}
 	}
 	if !busy {
-		cmd := t.kv.Command(0)
+		cmd := t.Kv.Command(0)
 		busy = len(cmd.Writes) > 0 || len(cmd.Messages) > 0 || len(cmd.Drops) > 0
 		for _, r := range cmd.Reads {
 			if !catalog.IsCatalogMeta(r.Space, r.Key) {
@@ -134,8 +135,8 @@ func (s *Session) releaseSnapshotForFeed(what string) error {
 			Message: what + " cannot wait for changes in a transaction that has already read or written data",
 			Hint:    "Run it first in the transaction (BEGIN; DECLARE …; FETCH …; then your own statements), or in its own transaction."}
 	}
-	t.kv.Release()
-	t.kv, t.cat = nil, nil
+	t.Kv.Release()
+	t.Kv, t.cat = nil, nil
 	return nil
 }
 

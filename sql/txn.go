@@ -7,6 +7,7 @@ import (
 
 	"logdb/kv"
 	"logdb/sql/catalog"
+	"logdb/sql/exec"
 	"logdb/sql/pgerror"
 )
 
@@ -72,7 +73,7 @@ type savepoint struct {
 
 // txnState is an open transaction.
 type txnState struct {
-	txnExec    // the kv.Txn and row counts
+	exec.Txn   // the kv.Txn and row counts
 	cat        *catalog.Catalog
 	ddl        *catalog.Writer // non-nil once the transaction changed the catalog
 	readOnly   bool
@@ -116,7 +117,7 @@ func (s *Session) ensureKV(ctx context.Context) (*txnState, error) {
 		}
 	}
 	t := s.tx
-	if t.kv != nil {
+	if t.Kv != nil {
 		return t, nil
 	}
 	if s.e.cfg.ReadBarrier != nil && !s.localReads() {
@@ -142,7 +143,7 @@ func (s *Session) ensureKV(ctx context.Context) (*txnState, error) {
 		txn.Release()
 		return nil, err
 	}
-	t.kv, t.cat = txn, cat
+	t.Kv, t.cat = txn, cat
 	return t, nil
 }
 
@@ -150,10 +151,10 @@ func (s *Session) ensureKV(ctx context.Context) (*txnState, error) {
 func (t *txnState) ddlFor(ec *execCtx) *catalog.Writer {
 	if t.ddl == nil {
 		t.cat = t.cat.Copy()
-		t.ddl = &catalog.Writer{Txn: t.kv, Cat: t.cat}
+		t.ddl = &catalog.Writer{Txn: t.Kv, Cat: t.cat}
 		t.ddl.BumpVersion()
 	}
-	t.ddl.Propose, t.ddl.Ctx = ec.s.e.proposeInTxn, ec.ctx
+	t.ddl.Propose, t.ddl.Ctx = ec.s.e.proposeInTxn, ec.Context
 	t.ddl.Owner = 0
 	if r := ec.s.currentRole(t.cat); r != nil {
 		t.ddl.Owner = r.OID
@@ -178,7 +179,7 @@ func (t *txnState) recordDeps(deps []uint32) error {
 
 func (t *txnState) readDeps() error {
 	for _, oid := range t.deps {
-		if _, _, err := t.kv.Get(kv.CatalogSpace, catalog.OIDKey('t', oid)); err != nil {
+		if _, _, err := t.Kv.Get(kv.CatalogSpace, catalog.OIDKey('t', oid)); err != nil {
 			return err
 		}
 	}
@@ -211,7 +212,7 @@ func (s *Session) setTxnReadOnly(readOnly bool, w ResultWriter) error {
 				return pgerror.New(pgerror.ActiveSQLTransaction, "cannot set transaction read-write mode inside a read-only transaction")
 			}
 		}
-		if t.kv != nil {
+		if t.Kv != nil {
 			return pgerror.New(pgerror.ActiveSQLTransaction, "transaction read-write mode must be set before any query")
 		}
 	}
@@ -244,12 +245,12 @@ func (s *Session) finishTxn(ctx context.Context, commit bool) (err error) {
 	}
 	defer func() {
 		committed := commit && !t.failed && err == nil
-		s.e.txnEnded(s.db, committed, t.rows)
+		s.e.txnEnded(s.db, committed, t.Rows)
 		if o := s.e.cfg.Observer; o != nil {
 			o.TransactionDone(committed)
 		}
 	}()
-	if t.kv == nil {
+	if t.Kv == nil {
 		if !commit || t.failed {
 			s.undoSets(t)
 		} else if len(t.notifies) > 0 {
@@ -260,19 +261,19 @@ func (s *Session) finishTxn(ctx context.Context, commit bool) (err error) {
 	if !commit || t.failed {
 		s.undoSets(t)
 	}
-	if !commit || t.failed || !t.kv.HasWrites() {
-		t.kv.Release()
+	if !commit || t.failed || !t.Kv.HasWrites() {
+		t.Kv.Release()
 		if commit && !t.failed && len(t.notifies) > 0 {
 			s.e.deliver(s.pid, t.notifies)
 		}
 		return nil
 	}
 	if err := t.readDeps(); err != nil {
-		t.kv.Release()
+		t.Kv.Release()
 		return err
 	}
-	cmd := t.kv.Command(time.Now().UnixMicro())
-	t.kv.Release()
+	cmd := t.Kv.Command(time.Now().UnixMicro())
+	t.Kv.Release()
 	catalog.NarrowCatalogDeps(cmd)
 	if err := checkChangeCount(cmd, t.cat); err != nil {
 		return err
@@ -302,8 +303,8 @@ func (s *Session) failTxn() {
 			s.tx.failed = true
 		}
 	default:
-		if s.tx != nil && s.tx.kv != nil {
-			s.tx.kv.Release()
+		if s.tx != nil && s.tx.Kv != nil {
+			s.tx.Kv.Release()
 		}
 		if s.tx != nil {
 			s.e.txnEnded(s.db, false, nil)
@@ -328,7 +329,7 @@ func (s *Session) savepoint(ctx context.Context, name string) error {
 	if t.ddl != nil {
 		cat = cat.Copy()
 	}
-	t.savepoints = append(t.savepoints, savepoint{name: name, sp: t.kv.Savepoint(), cat: cat, ddl: t.ddl != nil, readOnly: t.readOnly, cursors: s.cursorSeq})
+	t.savepoints = append(t.savepoints, savepoint{name: name, sp: t.Kv.Savepoint(), cat: cat, ddl: t.ddl != nil, readOnly: t.readOnly, cursors: s.cursorSeq})
 	return nil
 }
 
@@ -351,7 +352,7 @@ func (s *Session) rollbackTo(name string) error {
 	t := s.tx
 	sp := t.savepoints[i]
 	t.savepoints = t.savepoints[:i+1] // the savepoint itself stays
-	t.kv.RollbackTo(sp.sp)
+	t.Kv.RollbackTo(sp.sp)
 	t.readOnly = sp.readOnly
 	s.closeCursorsSince(sp.cursors)
 	if sp.ddl {

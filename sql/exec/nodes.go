@@ -1,4 +1,4 @@
-package sql
+package exec
 
 import (
 	"container/heap"
@@ -14,42 +14,42 @@ import (
 
 // node is a plan operator; plans are immutable and may be started many
 // times (prepared statements), each start giving a fresh iterator.
-type node interface {
-	columns() []resultCol
-	start(ec *runCtx) (iterator, error)
+type Node interface {
+	Columns() []Column
+	Start(ec *Ctx) (Iterator, error)
 }
 
 // iterator yields rows; next returns a nil row at the end. Rows returned
 // are owned by the caller.
-type iterator interface {
-	next() ([]types.Datum, error)
-	close()
+type Iterator interface {
+	Next() ([]types.Datum, error)
+	Close()
 }
 
-func itoa(i int) string { return strconv.Itoa(i) }
+func Itoa(i int) string { return strconv.Itoa(i) }
 
-// sliceIter iterates materialized rows.
-type sliceIter struct {
-	rows [][]types.Datum
+// SliceIter iterates materialized rows.
+type SliceIter struct {
+	Rows [][]types.Datum
 	i    int
 }
 
-func (it *sliceIter) next() ([]types.Datum, error) {
-	if it.i >= len(it.rows) {
+func (it *SliceIter) Next() ([]types.Datum, error) {
+	if it.i >= len(it.Rows) {
 		return nil, nil
 	}
-	r := it.rows[it.i]
+	r := it.Rows[it.i]
 	it.i++
 	return r, nil
 }
-func (it *sliceIter) close() {}
+func (it *SliceIter) Close() {}
 
 // drain reads every row of an iterator and closes it.
-func drain(it iterator) ([][]types.Datum, error) {
-	defer it.close()
+func drain(it Iterator) ([][]types.Datum, error) {
+	defer it.Close()
 	var out [][]types.Datum
 	for {
-		r, err := it.next()
+		r, err := it.Next()
 		if err != nil {
 			return nil, err
 		}
@@ -60,37 +60,37 @@ func drain(it iterator) ([][]types.Datum, error) {
 	}
 }
 
-func runNode(ec *runCtx, n node) ([][]types.Datum, error) {
-	it, err := n.start(ec)
+func RunNode(ec *Ctx, n Node) ([][]types.Datum, error) {
+	it, err := n.Start(ec)
 	if err != nil {
 		return nil, err
 	}
 	return drain(it)
 }
 
-type oneRowNode struct{}
+type OneRowNode struct{}
 
-func (oneRowNode) columns() []resultCol { return nil }
-func (oneRowNode) start(*runCtx) (iterator, error) {
-	return &sliceIter{rows: [][]types.Datum{{}}}, nil
+func (OneRowNode) Columns() []Column { return nil }
+func (OneRowNode) Start(*Ctx) (Iterator, error) {
+	return &SliceIter{Rows: [][]types.Datum{{}}}, nil
 }
 
-type valuesNode struct {
-	rows [][]expr
-	cols []resultCol
+type ValuesNode struct {
+	Rows [][]Expr
+	Cols []Column
 }
 
-func (v *valuesNode) columns() []resultCol { return v.cols }
-func (v *valuesNode) start(ec *runCtx) (iterator, error) {
-	out := make([][]types.Datum, len(v.rows))
-	for i, r := range v.rows {
+func (v *ValuesNode) Columns() []Column { return v.Cols }
+func (v *ValuesNode) Start(ec *Ctx) (Iterator, error) {
+	out := make([][]types.Datum, len(v.Rows))
+	for i, r := range v.Rows {
 		row := make([]types.Datum, len(r))
 		for j, e := range r {
-			if _, isDefault := e.(defaultMarker); isDefault {
-				row[j] = defaultMarker{}
+			if _, isDefault := e.(DefaultMarker); isDefault {
+				row[j] = DefaultMarker{}
 				continue
 			}
-			d, err := e.eval(ec, nil)
+			d, err := e.Eval(ec, nil)
 			if err != nil {
 				return nil, err
 			}
@@ -98,22 +98,22 @@ func (v *valuesNode) start(ec *runCtx) (iterator, error) {
 		}
 		out[i] = row
 	}
-	return &sliceIter{rows: out}, nil
+	return &SliceIter{Rows: out}, nil
 }
 
-// viewNode reads a pg_catalog / information_schema relation.
-type viewNode struct {
-	v    *pgcatalog.View
-	cols []resultCol
+// ViewNode reads a pg_catalog / information_schema relation.
+type ViewNode struct {
+	V    *pgcatalog.View
+	Cols []Column
 }
 
-func (v *viewNode) columns() []resultCol { return v.cols }
-func (v *viewNode) start(ec *runCtx) (iterator, error) {
-	rows, err := v.v.Rows(ec.host.CatalogSchema())
+func (v *ViewNode) Columns() []Column { return v.Cols }
+func (v *ViewNode) Start(ec *Ctx) (Iterator, error) {
+	rows, err := v.V.Rows(ec.Host.CatalogSchema())
 	if err != nil {
 		return nil, err
 	}
-	oid := int64(v.v.OID)
+	oid := int64(v.V.OID)
 	out := make([][]types.Datum, len(rows))
 	for i, r := range rows {
 		row := make([]types.Datum, len(r)+1)
@@ -121,32 +121,32 @@ func (v *viewNode) start(ec *runCtx) (iterator, error) {
 		row[len(r)] = oid
 		out[i] = row
 	}
-	return &sliceIter{rows: out}, nil
+	return &SliceIter{Rows: out}, nil
 }
 
-type filterNode struct {
-	src  node
-	pred expr
+type FilterNode struct {
+	Src  Node
+	Pred Expr
 }
 
-func (f *filterNode) columns() []resultCol { return f.src.columns() }
-func (f *filterNode) start(ec *runCtx) (iterator, error) {
-	it, err := f.src.start(ec)
+func (f *FilterNode) Columns() []Column { return f.Src.Columns() }
+func (f *FilterNode) Start(ec *Ctx) (Iterator, error) {
+	it, err := f.Src.Start(ec)
 	if err != nil {
 		return nil, err
 	}
-	return &filterIter{src: it, pred: f.pred, ec: ec}, nil
+	return &filterIter{src: it, pred: f.Pred, ec: ec}, nil
 }
 
 type filterIter struct {
-	src  iterator
-	pred expr
-	ec   *runCtx
+	src  Iterator
+	pred Expr
+	ec   *Ctx
 }
 
-func (f *filterIter) next() ([]types.Datum, error) {
+func (f *filterIter) Next() ([]types.Datum, error) {
 	for {
-		r, err := f.src.next()
+		r, err := f.src.Next()
 		if err != nil || r == nil {
 			return nil, err
 		}
@@ -159,17 +159,17 @@ func (f *filterIter) next() ([]types.Datum, error) {
 		}
 	}
 }
-func (f *filterIter) close() { f.src.close() }
+func (f *filterIter) Close() { f.src.Close() }
 
-type projectNode struct {
-	src   node
-	exprs []expr
-	cols  []resultCol
+type ProjectNode struct {
+	Src   Node
+	Exprs []Expr
+	Cols  []Column
 }
 
-func (p *projectNode) columns() []resultCol { return p.cols }
-func (p *projectNode) start(ec *runCtx) (iterator, error) {
-	it, err := p.src.start(ec)
+func (p *ProjectNode) Columns() []Column { return p.Cols }
+func (p *ProjectNode) Start(ec *Ctx) (Iterator, error) {
+	it, err := p.Src.Start(ec)
 	if err != nil {
 		return nil, err
 	}
@@ -177,74 +177,74 @@ func (p *projectNode) start(ec *runCtx) (iterator, error) {
 }
 
 type projectIter struct {
-	src iterator
-	p   *projectNode
-	ec  *runCtx
+	src Iterator
+	p   *ProjectNode
+	ec  *Ctx
 }
 
-func (pi *projectIter) next() ([]types.Datum, error) {
-	r, err := pi.src.next()
+func (pi *projectIter) Next() ([]types.Datum, error) {
+	r, err := pi.src.Next()
 	if err != nil || r == nil {
 		return nil, err
 	}
-	out := make([]types.Datum, len(pi.p.exprs))
-	for i, e := range pi.p.exprs {
-		if out[i], err = e.eval(pi.ec, r); err != nil {
+	out := make([]types.Datum, len(pi.p.Exprs))
+	for i, e := range pi.p.Exprs {
+		if out[i], err = e.Eval(pi.ec, r); err != nil {
 			return nil, err
 		}
 	}
 	return out, nil
 }
-func (pi *projectIter) close() { pi.src.close() }
+func (pi *projectIter) Close() { pi.src.Close() }
 
-// renameNode passes rows through under other column names.
-type renameNode struct {
-	src  node
-	cols []resultCol
+// RenameNode passes rows through under other column names.
+type RenameNode struct {
+	Src  Node
+	Cols []Column
 }
 
-func (r *renameNode) columns() []resultCol               { return r.cols }
-func (r *renameNode) start(ec *runCtx) (iterator, error) { return r.src.start(ec) }
+func (r *RenameNode) Columns() []Column               { return r.Cols }
+func (r *RenameNode) Start(ec *Ctx) (Iterator, error) { return r.Src.Start(ec) }
 
-// trimNode drops the extra (sort) columns at the end of each row.
-type trimNode struct {
-	src node
-	n   int
+// TrimNode drops the extra (sort) columns at the end of each row.
+type TrimNode struct {
+	Src Node
+	N   int
 }
 
-func (t *trimNode) columns() []resultCol { return t.src.columns()[:t.n] }
-func (t *trimNode) start(ec *runCtx) (iterator, error) {
-	it, err := t.src.start(ec)
+func (t *TrimNode) Columns() []Column { return t.Src.Columns()[:t.N] }
+func (t *TrimNode) Start(ec *Ctx) (Iterator, error) {
+	it, err := t.Src.Start(ec)
 	if err != nil {
 		return nil, err
 	}
-	return &trimIter{src: it, n: t.n}, nil
+	return &trimIter{src: it, n: t.N}, nil
 }
 
 type trimIter struct {
-	src iterator
+	src Iterator
 	n   int
 }
 
-func (t *trimIter) next() ([]types.Datum, error) {
-	r, err := t.src.next()
+func (t *trimIter) Next() ([]types.Datum, error) {
+	r, err := t.src.Next()
 	if err != nil || r == nil {
 		return nil, err
 	}
 	return r[:t.n], nil
 }
-func (t *trimIter) close() { t.src.close() }
+func (t *trimIter) Close() { t.src.Close() }
 
-type limitNode struct {
-	src           node
-	limit, offset expr
+type LimitNode struct {
+	Src           Node
+	Limit, Offset Expr
 }
 
-func (l *limitNode) columns() []resultCol { return l.src.columns() }
-func (l *limitNode) start(ec *runCtx) (iterator, error) {
+func (l *LimitNode) Columns() []Column { return l.Src.Columns() }
+func (l *LimitNode) Start(ec *Ctx) (Iterator, error) {
 	li := &limitIter{limit: -1}
-	if l.limit != nil {
-		v, err := l.limit.eval(ec, nil)
+	if l.Limit != nil {
+		v, err := l.Limit.Eval(ec, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -255,8 +255,8 @@ func (l *limitNode) start(ec *runCtx) (iterator, error) {
 			}
 		}
 	}
-	if l.offset != nil {
-		v, err := l.offset.eval(ec, nil)
+	if l.Offset != nil {
+		v, err := l.Offset.Eval(ec, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -268,17 +268,17 @@ func (l *limitNode) start(ec *runCtx) (iterator, error) {
 		}
 	}
 	if li.limit == 0 {
-		return &sliceIter{}, nil
+		return &SliceIter{}, nil
 	}
-	if sn := sortBelow(l.src); sn != nil && li.limit > 0 && li.offset <= math.MaxInt64-li.limit {
+	if sn := sortBelow(l.Src); sn != nil && li.limit > 0 && li.offset <= math.MaxInt64-li.limit {
 		// the sort need keep only the rows the limit passes on
 		if ec.topN == nil {
-			ec.topN = map[*sortNode]int64{}
+			ec.topN = map[*SortNode]int64{}
 		}
 		ec.topN[sn] = li.limit + li.offset
 		defer delete(ec.topN, sn)
 	}
-	it, err := l.src.start(ec)
+	it, err := l.Src.Start(ec)
 	if err != nil {
 		return nil, err
 	}
@@ -287,14 +287,14 @@ func (l *limitNode) start(ec *runCtx) (iterator, error) {
 }
 
 type limitIter struct {
-	src           iterator
+	src           Iterator
 	limit, offset int64
 	n             int64
 }
 
-func (l *limitIter) next() ([]types.Datum, error) {
+func (l *limitIter) Next() ([]types.Datum, error) {
 	for l.offset > 0 {
-		r, err := l.src.next()
+		r, err := l.src.Next()
 		if err != nil || r == nil {
 			return nil, err
 		}
@@ -303,50 +303,50 @@ func (l *limitIter) next() ([]types.Datum, error) {
 	if l.limit >= 0 && l.n >= l.limit {
 		return nil, nil
 	}
-	r, err := l.src.next()
+	r, err := l.src.Next()
 	if err != nil || r == nil {
 		return nil, err
 	}
 	l.n++
 	return r, nil
 }
-func (l *limitIter) close() { l.src.close() }
+func (l *limitIter) Close() { l.src.Close() }
 
-type sortKey struct {
-	idx        int
-	t          types.T
-	desc       bool
-	nullsFirst bool
+type SortKey struct {
+	Idx        int
+	T          types.T
+	Desc       bool
+	NullsFirst bool
 }
 
-type sortNode struct {
-	src  node
-	keys []sortKey
+type SortNode struct {
+	Src  Node
+	Keys []SortKey
 }
 
-func (s *sortNode) columns() []resultCol { return s.src.columns() }
-func (s *sortNode) start(ec *runCtx) (iterator, error) {
+func (s *SortNode) Columns() []Column { return s.Src.Columns() }
+func (s *SortNode) Start(ec *Ctx) (Iterator, error) {
 	if n, ok := ec.topN[s]; ok {
 		return s.startTopN(ec, n)
 	}
-	it, err := s.src.start(ec)
+	it, err := s.Src.Start(ec)
 	if err != nil {
 		return nil, err
 	}
-	return s.externalSort(ec, it, ec.budget("sort")) // exec_sort.go
+	return s.externalSort(ec, it, ec.Budget("sort")) // sort.go
 }
 
 // sortBelow is the sort whose every row n passes on, in order (a LIMIT's
 // input: the sort, or a projection of it).
-func sortBelow(n node) *sortNode {
+func sortBelow(n Node) *SortNode {
 	for {
 		switch x := n.(type) {
-		case *sortNode:
+		case *SortNode:
 			return x
-		case *projectNode:
-			n = x.src
-		case *renameNode:
-			n = x.src
+		case *ProjectNode:
+			n = x.Src
+		case *RenameNode:
+			n = x.Src
 		default:
 			return nil
 		}
@@ -357,16 +357,16 @@ func sortBelow(n node) *sortNode {
 // a heap whose top is the last of them, as PostgreSQL's top-N heapsort
 // does: memory for n rows however many come in. Ties keep their input
 // order, as the full sort's stable order does.
-func (s *sortNode) startTopN(ec *runCtx, n int64) (iterator, error) {
-	it, err := s.src.start(ec)
+func (s *SortNode) startTopN(ec *Ctx, n int64) (Iterator, error) {
+	it, err := s.Src.Start(ec)
 	if err != nil {
 		return nil, err
 	}
-	defer it.close()
-	h := &topNHeap{keys: s.keys}
-	mem := ec.budget("sort")
+	defer it.Close()
+	h := &topNHeap{keys: s.Keys}
+	mem := ec.Budget("sort")
 	for seq := 0; ; seq++ {
-		r, err := it.next()
+		r, err := it.Next()
 		if err != nil {
 			return nil, err
 		}
@@ -389,7 +389,7 @@ func (s *sortNode) startTopN(ec *runCtx, n int64) (iterator, error) {
 	for i, e := range h.rows {
 		rows[i] = e.row
 	}
-	return &sliceIter{rows: rows}, nil
+	return &SliceIter{Rows: rows}, nil
 }
 
 type topNEntry struct {
@@ -400,7 +400,7 @@ type topNEntry struct {
 // topNHeap is a max-heap under the sort's order (then input order).
 type topNHeap struct {
 	rows []topNEntry
-	keys []sortKey
+	keys []SortKey
 }
 
 func (h *topNHeap) less(a, b topNEntry) bool {
@@ -419,31 +419,31 @@ func (h *topNHeap) Pop() any {
 	return e
 }
 
-func sortRows(rows [][]types.Datum, keys []sortKey) {
+func sortRows(rows [][]types.Datum, keys []SortKey) {
 	sort.SliceStable(rows, func(i, j int) bool { return compareRows(rows[i], rows[j], keys) < 0 })
 }
 
-func compareRows(a, b []types.Datum, keys []sortKey) int {
+func compareRows(a, b []types.Datum, keys []SortKey) int {
 	for _, k := range keys {
-		x, y := a[k.idx], b[k.idx]
+		x, y := a[k.Idx], b[k.Idx]
 		var c int
 		switch {
 		case x == nil && y == nil:
 			c = 0
 		case x == nil:
-			if k.nullsFirst {
+			if k.NullsFirst {
 				return -1
 			}
 			return 1
 		case y == nil:
-			if k.nullsFirst {
+			if k.NullsFirst {
 				return 1
 			}
 			return -1
 		default:
-			c = compareDatums(k.t, x, y)
+			c = CompareDatums(k.T, x, y)
 		}
-		if k.desc {
+		if k.Desc {
 			c = -c
 		}
 		if c != 0 {
@@ -484,36 +484,36 @@ func appendHashKey(dst []byte, t types.T, d types.Datum) []byte {
 	return types.AppendKey(dst, t, d)
 }
 
-// distinctNode keeps the first row of each distinct value of keys;
+// DistinctNode keeps the first row of each distinct value of keys;
 // consecutive means the input is sorted so only neighbours are compared
 // (DISTINCT ON).
-type distinctNode struct {
-	src         node
-	keys        []int
-	consecutive bool
+type DistinctNode struct {
+	Src         Node
+	Keys        []int
+	Consecutive bool
 }
 
-func (d *distinctNode) columns() []resultCol { return d.src.columns() }
-func (d *distinctNode) start(ec *runCtx) (iterator, error) {
-	it, err := d.src.start(ec)
+func (d *DistinctNode) Columns() []Column { return d.Src.Columns() }
+func (d *DistinctNode) Start(ec *Ctx) (Iterator, error) {
+	it, err := d.Src.Start(ec)
 	if err != nil {
 		return nil, err
 	}
-	cols := d.src.columns()
-	ts := make([]types.T, len(d.keys))
-	for i, k := range d.keys {
-		ts[i] = cols[k].t
+	cols := d.Src.Columns()
+	ts := make([]types.T, len(d.Keys))
+	for i, k := range d.Keys {
+		ts[i] = cols[k].T
 	}
 	di := &distinctIter{src: it, d: d, ts: ts, seen: map[string]bool{}}
-	if !d.consecutive {
-		di.mem = ec.budget("DISTINCT")
+	if !d.Consecutive {
+		di.mem = ec.Budget("DISTINCT")
 	}
 	return di, nil
 }
 
 type distinctIter struct {
-	src  iterator
-	d    *distinctNode
+	src  Iterator
+	d    *DistinctNode
 	ts   []types.T
 	seen map[string]bool
 	last string
@@ -521,14 +521,14 @@ type distinctIter struct {
 	mem  *memBudget // the seen keys
 }
 
-func (it *distinctIter) next() ([]types.Datum, error) {
+func (it *distinctIter) Next() ([]types.Datum, error) {
 	for {
-		r, err := it.src.next()
+		r, err := it.src.Next()
 		if err != nil || r == nil {
 			return nil, err
 		}
-		k := string(rowKey(nil, r, it.d.keys, it.ts))
-		if it.d.consecutive {
+		k := string(rowKey(nil, r, it.d.Keys, it.ts))
+		if it.d.Consecutive {
 			if it.any && k == it.last {
 				continue
 			}
@@ -545,45 +545,45 @@ func (it *distinctIter) next() ([]types.Datum, error) {
 		return r, nil
 	}
 }
-func (it *distinctIter) close() { it.src.close() }
+func (it *distinctIter) Close() { it.src.Close() }
 
-type setOpKind uint8
+type SetOpKind uint8
 
 const (
-	setUnion setOpKind = iota
-	setIntersect
-	setExcept
+	SetUnion SetOpKind = iota
+	SetIntersect
+	SetExcept
 )
 
-type setOpNode struct {
-	l, r node
-	op   setOpKind
-	all  bool
-	cols []resultCol
+type SetOpNode struct {
+	L, R Node
+	Op   SetOpKind
+	All  bool
+	Cols []Column
 }
 
-func (s *setOpNode) columns() []resultCol { return s.cols }
-func (s *setOpNode) start(ec *runCtx) (iterator, error) {
-	mem := ec.budget([]string{"UNION", "INTERSECT", "EXCEPT"}[s.op])
-	lrows, err := runNodeIn(ec, s.l, mem)
+func (s *SetOpNode) Columns() []Column { return s.Cols }
+func (s *SetOpNode) Start(ec *Ctx) (Iterator, error) {
+	mem := ec.Budget([]string{"UNION", "INTERSECT", "EXCEPT"}[s.Op])
+	lrows, err := runNodeIn(ec, s.L, mem)
 	if err != nil {
 		return nil, err
 	}
-	rrows, err := runNodeIn(ec, s.r, mem)
+	rrows, err := runNodeIn(ec, s.R, mem)
 	if err != nil {
 		return nil, err
 	}
-	keys := seq(len(s.cols))
-	ts := make([]types.T, len(s.cols))
-	for i, c := range s.cols {
-		ts[i] = c.t
+	keys := Seq(len(s.Cols))
+	ts := make([]types.T, len(s.Cols))
+	for i, c := range s.Cols {
+		ts[i] = c.T
 	}
 	key := func(r []types.Datum) string { return string(rowKey(nil, r, keys, ts)) }
 	var out [][]types.Datum
-	switch s.op {
-	case setUnion:
-		if s.all {
-			return &sliceIter{rows: append(lrows, rrows...)}, nil
+	switch s.Op {
+	case SetUnion:
+		if s.All {
+			return &SliceIter{Rows: append(lrows, rrows...)}, nil
 		}
 		seen := map[string]bool{}
 		for _, r := range append(lrows, rrows...) {
@@ -593,7 +593,7 @@ func (s *setOpNode) start(ec *runCtx) (iterator, error) {
 				out = append(out, r)
 			}
 		}
-	case setIntersect, setExcept:
+	case SetIntersect, SetExcept:
 		counts := map[string]int{}
 		for _, r := range rrows {
 			counts[key(r)]++
@@ -602,23 +602,23 @@ func (s *setOpNode) start(ec *runCtx) (iterator, error) {
 		for _, r := range lrows {
 			k := key(r)
 			in := counts[k] > 0
-			if s.op == setIntersect {
+			if s.Op == SetIntersect {
 				if !in {
 					continue
 				}
-				if s.all {
+				if s.All {
 					counts[k]--
 				} else if emitted[k] {
 					continue
 				}
 			} else {
 				if in {
-					if s.all {
+					if s.All {
 						counts[k]--
 					}
 					continue
 				}
-				if !s.all && emitted[k] {
+				if !s.All && emitted[k] {
 					continue
 				}
 			}
@@ -626,44 +626,44 @@ func (s *setOpNode) start(ec *runCtx) (iterator, error) {
 			out = append(out, r)
 		}
 	}
-	return &sliceIter{rows: out}, nil
+	return &SliceIter{Rows: out}, nil
 }
 
-// cteScanNode reads a WITH query's rows. An uncorrelated query runs once
+// CteScanNode reads a WITH query's rows. An uncorrelated query runs once
 // per execution and only as far as its furthest reader has read (a
 // recursive query with no end under LIMIT stops); one that reads an
 // enclosing query's row runs again, to the end, at every start.
-type cteScanNode struct {
-	def  *cteDef
-	cols []resultCol
+type CteScanNode struct {
+	Def  *CTE
+	Cols []Column
 }
 
-func (c *cteScanNode) columns() []resultCol { return c.cols }
-func (c *cteScanNode) start(ec *runCtx) (iterator, error) {
+func (c *CteScanNode) Columns() []Column { return c.Cols }
+func (c *CteScanNode) Start(ec *Ctx) (Iterator, error) {
 	if ec.ctes == nil {
-		ec.ctes = map[*cteDef]*cteTape{}
+		ec.ctes = map[*CTE]*cteTape{}
 	}
-	t, ok := ec.ctes[c.def]
-	if !ok || c.def.correlated {
-		if c.def.plan == nil {
-			return nil, pgerror.New(pgerror.Internal, "BUG: recursive reference to \"%s\" outside its recursive term", c.def.name)
+	t, ok := ec.ctes[c.Def]
+	if !ok || c.Def.Correlated {
+		if c.Def.Plan == nil {
+			return nil, pgerror.New(pgerror.Internal, "BUG: recursive reference to \"%s\" outside its recursive term", c.Def.Name)
 		}
-		src, err := c.def.plan.start(ec)
+		src, err := c.Def.Plan.Start(ec)
 		if err != nil {
 			return nil, err
 		}
-		t = &cteTape{src: src, mem: ec.budget("WITH query " + c.def.name), oneScan: c.def.refs == 1}
-		if c.def.correlated {
+		t = &cteTape{src: src, mem: ec.Budget("WITH query " + c.Def.Name), oneScan: c.Def.Refs == 1}
+		if c.Def.Correlated {
 			// it reads ec.outer as it is now: run it to the end here
 			if _, err := t.row(math.MaxInt); err != nil {
 				return nil, err
 			}
 		}
-		ec.ctes[c.def] = t
+		ec.ctes[c.Def] = t
 	}
 	if t.readers++; t.streaming {
 		return nil, &pgerror.Error{Code: pgerror.OutOfMemory, Message: "out of memory",
-			Detail: fmt.Sprintf("The WITH query %s is read again after it passed work_mem (%s), and logdb does not spill it to temporary files.", c.def.name, formatMemoryKB(t.mem.limit>>10))}
+			Detail: fmt.Sprintf("The WITH query %s is read again after it passed work_mem (%s), and logdb does not spill it to temporary files.", c.Def.Name, formatMemoryKB(t.mem.limit>>10))}
 	}
 	return &tapeIter{t: t}, nil
 }
@@ -677,7 +677,7 @@ func (c *cteScanNode) start(ec *runCtx) (iterator, error) {
 // (keeps nothing), and a second start of that scan (a sub-query run
 // again) fails with 53200 instead of reading rows no longer there.
 type cteTape struct {
-	src       iterator // nil once the query ended or failed
+	src       Iterator // nil once the query ended or failed
 	err       error
 	rows      [][]types.Datum
 	mem       *memBudget
@@ -693,7 +693,7 @@ func (t *cteTape) row(i int) ([]types.Datum, error) {
 		if t.src == nil {
 			return nil, t.err
 		}
-		r, err := t.src.next()
+		r, err := t.src.Next()
 		if err == nil && r != nil && !t.streaming {
 			if err = t.mem.addRow(r); err != nil && t.oneScan && t.readers == 1 && i == len(t.rows) {
 				t.streaming, t.rows, err = true, nil, nil
@@ -701,7 +701,7 @@ func (t *cteTape) row(i int) ([]types.Datum, error) {
 			}
 		}
 		if err != nil || r == nil {
-			t.src.close()
+			t.src.Close()
 			t.src, t.err = nil, err
 			return nil, err
 		}
@@ -715,10 +715,10 @@ func (t *cteTape) row(i int) ([]types.Datum, error) {
 
 // closeTapes ends the WITH queries still running when the statement
 // stops reading (LIMIT, a closed portal).
-func (ec *runCtx) closeTapes() {
+func (ec *Ctx) CloseTapes() {
 	for _, t := range ec.ctes {
 		if t.src != nil {
-			t.src.close()
+			t.src.Close()
 			t.src = nil
 		}
 	}
@@ -729,11 +729,49 @@ type tapeIter struct {
 	i int
 }
 
-func (it *tapeIter) next() ([]types.Datum, error) {
+func (it *tapeIter) Next() ([]types.Datum, error) {
 	r, err := it.t.row(it.i)
 	if r != nil {
 		it.i++
 	}
 	return r, err
 }
-func (it *tapeIter) close() {}
+func (it *tapeIter) Close() {}
+
+// CTE is one WITH query; its rows are computed once per execution.
+type CTE struct {
+	Name string
+	Plan Node
+	Cols []Column
+	// recursive CTEs: the working table the recursive term reads
+	Recursive bool
+	// correlated: the query reads the enclosing query's row (a WITH inside
+	// a LATERAL or a sub-select), so it runs again at every scan of it,
+	// which must see the scope it was planned in (parent).
+	Correlated bool
+	Parent     any // the *scope it was planned in (compared, never read)
+	// refs counts the scans of it the plan holds: a query read by one
+	// scan need not keep the rows that scan has passed (cteTape)
+	Refs int
+}
+
+func Seq(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i
+	}
+	return out
+}
+
+// Column is one column of a plan node's output.
+type Column struct {
+	Name     string
+	Table    string // the range variable (alias) it belongs to, for qualified refs
+	T        types.T
+	TableOID uint32
+	AttNum   int16
+	Hidden   bool // not expanded by *
+	// merged marks a side's column of a JOIN … USING: the join's merged
+	// column stands for it, so * does not expand it; t.* still does.
+	Merged bool
+}

@@ -1,4 +1,4 @@
-package sql
+package exec
 
 import (
 	"bufio"
@@ -34,13 +34,13 @@ type sortSpiller struct {
 
 // newSortSpiller returns a spiller for rows of cols, or nil when a column
 // type does not round-trip through the row encoding.
-func newSortSpiller(dir string, cols []resultCol) *sortSpiller {
+func newSortSpiller(dir string, cols []Column) *sortSpiller {
 	sp := &sortSpiller{dir: dir, cols: make([]types.RowColumn, len(cols))}
 	for i, c := range cols {
-		if spillGoType(c.t.OID) == "" {
+		if spillGoType(c.T.OID) == "" {
 			return nil
 		}
-		sp.cols[i] = types.RowColumn{ID: uint32(i + 1), T: c.t}
+		sp.cols[i] = types.RowColumn{ID: uint32(i + 1), T: c.T}
 	}
 	return sp
 }
@@ -147,7 +147,7 @@ func (sp *sortSpiller) writeRun(rows [][]types.Datum) error {
 	return nil
 }
 
-func (sp *sortSpiller) close() {
+func (sp *sortSpiller) Close() {
 	for _, f := range sp.runs {
 		f.Close()
 	}
@@ -161,7 +161,7 @@ type runReader struct {
 	buf  []byte
 }
 
-func (rr *runReader) next() ([]types.Datum, error) {
+func (rr *runReader) Next() ([]types.Datum, error) {
 	n, err := binary.ReadUvarint(rr.r)
 	if err == io.EOF {
 		return nil, nil
@@ -186,7 +186,7 @@ func (rr *runReader) next() ([]types.Datum, error) {
 // runMergeIter merges sorted sources; ties come from the earlier source
 // first, so the merge is as stable as the in-memory sort.
 type runMergeIter struct {
-	srcs []iterator
+	srcs []Iterator
 	h    runHeap
 	sp   *sortSpiller
 	init bool
@@ -199,7 +199,7 @@ type runHead struct {
 
 type runHeap struct {
 	items []runHead
-	keys  []sortKey
+	keys  []SortKey
 }
 
 func (h *runHeap) Len() int { return len(h.items) }
@@ -217,11 +217,11 @@ func (h *runHeap) Pop() any {
 	return e
 }
 
-func (m *runMergeIter) next() ([]types.Datum, error) {
+func (m *runMergeIter) Next() ([]types.Datum, error) {
 	if !m.init {
 		m.init = true
 		for i, s := range m.srcs {
-			r, err := s.next()
+			r, err := s.Next()
 			if err != nil {
 				return nil, err
 			}
@@ -235,7 +235,7 @@ func (m *runMergeIter) next() ([]types.Datum, error) {
 		return nil, nil
 	}
 	top := m.h.items[0]
-	r, err := m.srcs[top.src].next()
+	r, err := m.srcs[top.src].Next()
 	if err != nil {
 		return nil, err
 	}
@@ -248,20 +248,20 @@ func (m *runMergeIter) next() ([]types.Datum, error) {
 	return top.row, nil
 }
 
-func (m *runMergeIter) close() { m.sp.close() }
+func (m *runMergeIter) Close() { m.sp.Close() }
 
 // externalSort sorts src's rows within mem, spilling runs to files when
 // they do not fit.
-func (s *sortNode) externalSort(ec *runCtx, it iterator, mem *memBudget) (iterator, error) {
-	defer it.close()
+func (s *SortNode) externalSort(ec *Ctx, it Iterator, mem *memBudget) (Iterator, error) {
+	defer it.Close()
 	var sp *sortSpiller
 	spillTried := false
 	var rows [][]types.Datum
 	for {
-		r, err := it.next()
+		r, err := it.Next()
 		if err != nil {
 			if sp != nil {
-				sp.close()
+				sp.Close()
 			}
 			return nil, err
 		}
@@ -269,20 +269,20 @@ func (s *sortNode) externalSort(ec *runCtx, it iterator, mem *memBudget) (iterat
 			break
 		}
 		size := rowSize(r)
-		full := mem.used+size > mem.limit || ec.memUsed+size > ec.limits.maxStatementMemory
+		full := mem.used+size > mem.limit || ec.memUsed+size > ec.Limits.MaxStatementMemory
 		if full && len(rows) > 0 {
 			if !spillTried {
 				spillTried = true
-				sp = newSortSpiller(ec.limits.tempDir, s.src.columns())
+				sp = newSortSpiller(ec.Limits.TempDir, s.Src.Columns())
 			}
 			if sp != nil {
-				sortRows(rows, s.keys)
+				sortRows(rows, s.Keys)
 				err := sp.writeRun(rows)
 				if err == errNotSpillable {
-					sp.close()
+					sp.Close()
 					sp = nil
 				} else if err != nil {
-					sp.close()
+					sp.Close()
 					return nil, err
 				} else {
 					rows = rows[:0:0]
@@ -292,22 +292,22 @@ func (s *sortNode) externalSort(ec *runCtx, it iterator, mem *memBudget) (iterat
 		}
 		if err := mem.add(size); err != nil {
 			if sp != nil {
-				sp.close()
+				sp.Close()
 			}
 			return nil, err
 		}
 		rows = append(rows, r)
 	}
-	sortRows(rows, s.keys)
+	sortRows(rows, s.Keys)
 	if sp == nil || len(sp.runs) == 0 {
-		return &sliceIter{rows: rows}, nil
+		return &SliceIter{Rows: rows}, nil
 	}
-	m := &runMergeIter{sp: sp, h: runHeap{keys: s.keys}}
+	m := &runMergeIter{sp: sp, h: runHeap{keys: s.Keys}}
 	for _, f := range sp.runs {
 		m.srcs = append(m.srcs, &runReader{r: bufio.NewReaderSize(f, 64<<10), cols: sp.cols})
 	}
-	m.srcs = append(m.srcs, &sliceIter{rows: rows}) // the last rows, after every run
+	m.srcs = append(m.srcs, &SliceIter{Rows: rows}) // the last rows, after every run
 	return m, nil
 }
 
-func (rr *runReader) close() {}
+func (rr *runReader) Close() {}

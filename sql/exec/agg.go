@@ -1,4 +1,4 @@
-package sql
+package exec
 
 import (
 	"strings"
@@ -7,17 +7,17 @@ import (
 	"logdb/sql/types"
 )
 
-// aggNode groups its input by groups and computes aggs per group; output
+// AggNode groups its input by groups and computes aggs per group; output
 // rows are the group values followed by the aggregate results. Without
 // GROUP BY it yields exactly one row.
-type aggNode struct {
-	src    node
-	groups []expr
-	aggs   []*aggSpec
-	cols   []resultCol
+type AggNode struct {
+	Src    Node
+	Groups []Expr
+	Aggs   []*AggSpec
+	Cols   []Column
 }
 
-func (a *aggNode) columns() []resultCol { return a.cols }
+func (a *AggNode) Columns() []Column { return a.Cols }
 
 type aggGroup struct {
 	vals   []types.Datum
@@ -36,26 +36,26 @@ type aggState struct {
 	mem   *memBudget // the aggregate node's, for the values kept (nil: not counted)
 }
 
-func (a *aggNode) start(ec *runCtx) (iterator, error) {
-	it, err := a.src.start(ec)
+func (a *AggNode) Start(ec *Ctx) (Iterator, error) {
+	it, err := a.Src.Start(ec)
 	if err != nil {
 		return nil, err
 	}
-	defer it.close()
+	defer it.Close()
 	what := "aggregate"
-	if len(a.groups) > 0 {
+	if len(a.Groups) > 0 {
 		what = "hash aggregate"
 	}
-	mem := ec.budget(what)
+	mem := ec.Budget(what)
 	groups := map[string]*aggGroup{}
 	var order []*aggGroup
-	gts := make([]types.T, len(a.groups))
-	for i, g := range a.groups {
-		gts[i] = g.typ()
+	gts := make([]types.T, len(a.Groups))
+	for i, g := range a.Groups {
+		gts[i] = g.Type()
 	}
 	var kb []byte
 	for {
-		row, err := it.next()
+		row, err := it.Next()
 		if err != nil {
 			return nil, err
 		}
@@ -64,10 +64,10 @@ func (a *aggNode) start(ec *runCtx) (iterator, error) {
 		}
 		kb = kb[:0]
 		var gv []types.Datum
-		if len(a.groups) > 0 {
-			gv = make([]types.Datum, len(a.groups))
-			for i, g := range a.groups {
-				if gv[i], err = g.eval(ec, row); err != nil {
+		if len(a.Groups) > 0 {
+			gv = make([]types.Datum, len(a.Groups))
+			for i, g := range a.Groups {
+				if gv[i], err = g.Eval(ec, row); err != nil {
 					return nil, err
 				}
 				kb = appendHashKey(kb, gts[i], gv[i])
@@ -75,24 +75,24 @@ func (a *aggNode) start(ec *runCtx) (iterator, error) {
 		}
 		g := groups[string(kb)]
 		if g == nil {
-			g = &aggGroup{vals: gv, states: make([]*aggState, len(a.aggs))}
+			g = &aggGroup{vals: gv, states: make([]*aggState, len(a.Aggs))}
 			for i := range g.states {
 				g.states[i] = &aggState{mem: mem}
 			}
-			if err := mem.add(int64(len(kb)) + rowSize(gv) + 96*int64(len(a.aggs)) + 64); err != nil {
+			if err := mem.add(int64(len(kb)) + rowSize(gv) + 96*int64(len(a.Aggs)) + 64); err != nil {
 				return nil, err
 			}
 			groups[string(kb)] = g
 			order = append(order, g)
 		}
-		for i, spec := range a.aggs {
+		for i, spec := range a.Aggs {
 			if err := spec.step(ec, g.states[i], row); err != nil {
 				return nil, err
 			}
 		}
 	}
-	if len(a.groups) == 0 && len(order) == 0 {
-		g := &aggGroup{states: make([]*aggState, len(a.aggs))}
+	if len(a.Groups) == 0 && len(order) == 0 {
+		g := &aggGroup{states: make([]*aggState, len(a.Aggs))}
 		for i := range g.states {
 			g.states[i] = &aggState{}
 		}
@@ -100,9 +100,9 @@ func (a *aggNode) start(ec *runCtx) (iterator, error) {
 	}
 	out := make([][]types.Datum, 0, len(order))
 	for _, g := range order {
-		row := make([]types.Datum, 0, len(a.cols))
+		row := make([]types.Datum, 0, len(a.Cols))
 		row = append(row, g.vals...)
-		for i, spec := range a.aggs {
+		for i, spec := range a.Aggs {
 			v, err := spec.final(ec, g.states[i])
 			if err != nil {
 				return nil, err
@@ -111,37 +111,37 @@ func (a *aggNode) start(ec *runCtx) (iterator, error) {
 		}
 		out = append(out, row)
 	}
-	return &sliceIter{rows: out}, nil
+	return &SliceIter{Rows: out}, nil
 }
 
 // step feeds one input row to the aggregate.
-func (s *aggSpec) step(ec *runCtx, st *aggState, row []types.Datum) error {
-	if s.filter != nil {
-		ok, err := evalBool(ec, s.filter, row)
+func (s *AggSpec) step(ec *Ctx, st *aggState, row []types.Datum) error {
+	if s.Filter != nil {
+		ok, err := evalBool(ec, s.Filter, row)
 		if err != nil || !ok {
 			return err
 		}
 	}
-	if s.star {
+	if s.Star {
 		st.count++
 		return nil
 	}
-	args := make([]types.Datum, len(s.args)+len(s.orderBy))
-	for i, e := range s.args {
-		v, err := e.eval(ec, row)
+	args := make([]types.Datum, len(s.Args)+len(s.OrderBy))
+	for i, e := range s.Args {
+		v, err := e.Eval(ec, row)
 		if err != nil {
 			return err
 		}
 		args[i] = v
 	}
-	for i, e := range s.orderBy {
-		v, err := e.eval(ec, row)
+	for i, e := range s.OrderBy {
+		v, err := e.Eval(ec, row)
 		if err != nil {
 			return err
 		}
-		args[len(s.args)+i] = v
+		args[len(s.Args)+i] = v
 	}
-	if s.distinct || len(s.order) > 0 {
+	if s.Distinct || len(s.Order) > 0 {
 		if err := st.mem.addRow(args); err != nil {
 			return err
 		}
@@ -151,9 +151,9 @@ func (s *aggSpec) step(ec *runCtx, st *aggState, row []types.Datum) error {
 	return s.accumulate(ec, st, args)
 }
 
-func (s *aggSpec) accumulate(ec *runCtx, st *aggState, args []types.Datum) error {
+func (s *AggSpec) accumulate(ec *Ctx, st *aggState, args []types.Datum) error {
 	v := args[0]
-	switch s.name {
+	switch s.Name {
 	case "array_agg", "json_agg", "jsonb_agg":
 		// NULLs are kept
 	case "json_object_agg", "jsonb_object_agg":
@@ -165,12 +165,12 @@ func (s *aggSpec) accumulate(ec *runCtx, st *aggState, args []types.Datum) error
 			return nil
 		}
 	}
-	switch s.name {
+	switch s.Name {
 	case "count":
 		st.count++
 	case "sum", "avg":
 		st.count++
-		x, err := castDatum(ec, v, s.argT, s.t, types.CastImplicit)
+		x, err := CastDatum(ec, v, s.ArgT, s.T, types.CastImplicit)
 		if err != nil {
 			return err
 		}
@@ -178,15 +178,15 @@ func (s *aggSpec) accumulate(ec *runCtx, st *aggState, args []types.Datum) error
 			st.acc = x
 			return nil
 		}
-		st.acc, err = s.sumOp.Fn(ec.ev, st.acc, x)
+		st.acc, err = s.SumOp.Fn(ec.Ev, st.acc, x)
 		return err
 	case "min", "max":
 		if st.acc == nil {
 			st.acc = v
 			return nil
 		}
-		c := compareDatums(s.t, v, st.acc)
-		if (s.name == "min" && c < 0) || (s.name == "max" && c > 0) {
+		c := CompareDatums(s.T, v, st.acc)
+		if (s.Name == "min" && c < 0) || (s.Name == "max" && c > 0) {
 			st.acc = v
 		}
 	case "bool_and", "every":
@@ -204,7 +204,7 @@ func (s *aggSpec) accumulate(ec *runCtx, st *aggState, args []types.Datum) error
 			return err
 		}
 	}
-	switch s.name {
+	switch s.Name {
 	case "string_agg":
 		sep := ""
 		if args[1] != nil {
@@ -220,10 +220,10 @@ func (s *aggSpec) accumulate(ec *runCtx, st *aggState, args []types.Datum) error
 		st.elems = append(st.elems, v)
 	case "json_agg", "jsonb_agg":
 		st.seen = true
-		st.parts = append(st.parts, jsonText(s.argT, v))
+		st.parts = append(st.parts, jsonText(s.ArgT, v))
 	case "json_object_agg", "jsonb_object_agg":
 		st.seen = true
-		st.parts = append(st.parts, jsonText(textT, types.TextString(s.args[0].typ(), v))+": "+jsonText(s.args[1].typ(), args[1]))
+		st.parts = append(st.parts, jsonText(TextT, types.TextString(s.Args[0].Type(), v))+": "+jsonText(s.Args[1].Type(), args[1]))
 	}
 	return nil
 }
@@ -245,18 +245,18 @@ func jsonText(t types.T, v types.Datum) string {
 	return string(types.AppendJSON(nil, t, v))
 }
 
-func (s *aggSpec) final(ec *runCtx, st *aggState) (types.Datum, error) {
+func (s *AggSpec) final(ec *Ctx, st *aggState) (types.Datum, error) {
 	if st.buf != nil {
 		rows := st.buf
 		st.buf = nil
-		if len(s.order) > 0 {
-			sortRows(rows, s.order)
+		if len(s.Order) > 0 {
+			sortRows(rows, s.Order)
 		}
-		if s.distinct {
-			cols := seq(len(s.args))
-			ts := make([]types.T, len(s.args))
-			for i, a := range s.args {
-				ts[i] = a.typ()
+		if s.Distinct {
+			cols := Seq(len(s.Args))
+			ts := make([]types.T, len(s.Args))
+			for i, a := range s.Args {
+				ts[i] = a.Type()
 			}
 			seen := map[string]bool{}
 			var kept [][]types.Datum
@@ -275,7 +275,7 @@ func (s *aggSpec) final(ec *runCtx, st *aggState) (types.Datum, error) {
 			}
 		}
 	}
-	switch s.name {
+	switch s.Name {
 	case "count":
 		return st.count, nil
 	case "sum", "min", "max":
@@ -285,15 +285,15 @@ func (s *aggSpec) final(ec *runCtx, st *aggState) (types.Datum, error) {
 			return nil, nil
 		}
 		var n types.Datum = st.count
-		nt := int8T
-		if s.t.OID == types.IntervalOID {
-			n, nt = float64(st.count), float8T
+		nt := Int8T
+		if s.T.OID == types.IntervalOID {
+			n, nt = float64(st.count), Float8T
 		}
-		d, err := castDatum(ec, n, nt, s.divOp.Right, types.CastImplicit)
+		d, err := CastDatum(ec, n, nt, s.DivOp.Right, types.CastImplicit)
 		if err != nil {
 			return nil, err
 		}
-		return s.divOp.Fn(ec.ev, st.acc, d)
+		return s.DivOp.Fn(ec.Ev, st.acc, d)
 	case "bool_and", "bool_or", "every":
 		if !st.seen {
 			return nil, nil
@@ -303,7 +303,7 @@ func (s *aggSpec) final(ec *runCtx, st *aggState) (types.Datum, error) {
 		if !st.seen {
 			return nil, nil
 		}
-		if s.t.OID == types.ByteaOID {
+		if s.T.OID == types.ByteaOID {
 			return []byte(strings.Join(st.parts, "")), nil
 		}
 		return strings.Join(st.parts, ""), nil
@@ -311,13 +311,13 @@ func (s *aggSpec) final(ec *runCtx, st *aggState) (types.Datum, error) {
 		if !st.seen {
 			return nil, nil
 		}
-		return types.Array{Elem: s.argT, Elements: st.elems}, nil
+		return types.Array{Elem: s.ArgT, Elements: st.elems}, nil
 	case "json_agg", "jsonb_agg":
 		if !st.seen {
 			return nil, nil
 		}
 		txt := "[" + strings.Join(st.parts, ", ") + "]"
-		if s.t.OID == types.JSONBOID {
+		if s.T.OID == types.JSONBOID {
 			return types.ParseJSONB(txt)
 		}
 		return types.JSON(txt), nil
@@ -326,10 +326,25 @@ func (s *aggSpec) final(ec *runCtx, st *aggState) (types.Datum, error) {
 			return nil, nil
 		}
 		txt := "{ " + strings.Join(st.parts, ", ") + " }"
-		if s.t.OID == types.JSONBOID {
+		if s.T.OID == types.JSONBOID {
 			return types.ParseJSONB(txt)
 		}
 		return types.JSON(txt), nil
 	}
-	return nil, pgerror.Unsupported("aggregate " + s.name)
+	return nil, pgerror.Unsupported("aggregate " + s.Name)
+}
+
+// AggSpec is one aggregate call.
+type AggSpec struct {
+	Name     string
+	Star     bool
+	Distinct bool
+	Args     []Expr
+	Filter   Expr
+	Order    []SortKey // over args followed by order exprs
+	OrderBy  []Expr
+	T        types.T // result type
+	ArgT     types.T
+	SumOp    *types.Op // sum/avg accumulation
+	DivOp    *types.Op // avg
 }

@@ -1,4 +1,4 @@
-package sql
+package exec
 
 import (
 	"fmt"
@@ -19,7 +19,7 @@ import (
 // of a statement holds at most work_mem, as in PostgreSQL, and all of a
 // statement's operators together at most Config.MaxStatementMemory.
 // PostgreSQL spills to temporary files beyond work_mem; logdb's sorts do
-// (exec_sort.go), the others fail the statement with 53200 instead,
+// (sort.go), the others fail the statement with 53200 instead,
 // before the process grows without bound. The sizes are estimates of the Go heap a
 // row takes (slice and interface headers plus the value's bytes), counted
 // as rows are added; nothing is given back until the operator's statement
@@ -35,16 +35,16 @@ const (
 // memBudget counts the bytes one operator holds against work_mem and the
 // statement's total. Owned by the statement's goroutine.
 type memBudget struct {
-	ec    *runCtx
+	ec    *Ctx
 	what  string // "sort", "hash aggregate", ... for the error's detail
 	used  int64
 	limit int64
 }
 
 // budget starts the accounting of one operator of ec's statement.
-func (ec *runCtx) budget(what string) *memBudget {
+func (ec *Ctx) Budget(what string) *memBudget {
 	if ec.workMem == 0 {
-		kb, err := parseMemoryKB(ec.host.Setting("work_mem"))
+		kb, err := ParseMemoryKB(ec.Host.Setting("work_mem"))
 		if err != nil || kb <= 0 {
 			kb = DefaultWorkMem
 		}
@@ -66,7 +66,7 @@ func (b *memBudget) add(n int64) error {
 			Detail: fmt.Sprintf("The %s needs more than work_mem (%s), and logdb does not spill it to temporary files.", b.what, formatMemoryKB(b.limit>>10)),
 			Hint:   "Raise work_mem (SET work_mem = '256MB'), or make the query hold fewer rows."}
 	}
-	if max := b.ec.limits.maxStatementMemory; b.ec.memUsed > max {
+	if max := b.ec.Limits.MaxStatementMemory; b.ec.memUsed > max {
 		return &pgerror.Error{Code: pgerror.OutOfMemory, Message: "out of memory",
 			Detail: fmt.Sprintf("The statement's operators need more than %d bytes together, the limit set by logdb start --max-statement-memory.", max),
 			Hint:   "Make the query hold fewer rows, or raise --max-statement-memory."}
@@ -134,10 +134,10 @@ func datumSize(d types.Datum) int64 {
 	return 32
 }
 
-// parseMemoryKB reads a memory setting as PostgreSQL does: a number of kB,
+// ParseMemoryKB reads a memory setting as PostgreSQL does: a number of kB,
 // or a number with one of the units B, kB, MB, GB, TB (case-sensitive),
 // rounded to the nearest kB.
-func parseMemoryKB(v string) (int64, error) {
+func ParseMemoryKB(v string) (int64, error) {
 	s := strings.TrimSpace(v)
 	i := 0
 	for i < len(s) && (s[i] >= '0' && s[i] <= '9' || s[i] == '.' || s[i] == '-' || s[i] == '+') {
@@ -177,10 +177,10 @@ func formatMemoryKB(kb int64) string {
 	return strconv.FormatInt(kb, 10) + "kB"
 }
 
-// checkWorkMem normalizes a work_mem value to SHOW's form; PostgreSQL's
+// CheckWorkMem normalizes a work_mem value to SHOW's form; PostgreSQL's
 // range is 64 kB to 2147483647 kB.
-func checkWorkMem(v string) (string, error) {
-	kb, err := parseMemoryKB(v)
+func CheckWorkMem(v string) (string, error) {
+	kb, err := ParseMemoryKB(v)
 	if err != nil {
 		return "", err
 	}
@@ -191,20 +191,20 @@ func checkWorkMem(v string) (string, error) {
 }
 
 // runNodeIn runs n to the end, counting each row it keeps against b.
-func runNodeIn(ec *runCtx, n node, b *memBudget) ([][]types.Datum, error) {
-	it, err := n.start(ec)
+func runNodeIn(ec *Ctx, n Node, b *memBudget) ([][]types.Datum, error) {
+	it, err := n.Start(ec)
 	if err != nil {
 		return nil, err
 	}
-	return drainIn(it, b)
+	return DrainIn(it, b)
 }
 
-// drainIn reads every row of it, counting each against b, and closes it.
-func drainIn(it iterator, b *memBudget) ([][]types.Datum, error) {
-	defer it.close()
+// DrainIn reads every row of it, counting each against b, and closes it.
+func DrainIn(it Iterator, b *memBudget) ([][]types.Datum, error) {
+	defer it.Close()
 	var out [][]types.Datum
 	for {
-		r, err := it.next()
+		r, err := it.Next()
 		if err != nil {
 			return nil, err
 		}

@@ -1,4 +1,4 @@
-package sql
+package exec
 
 import (
 	"bytes"
@@ -12,69 +12,69 @@ import (
 	"logdb/sql/types"
 )
 
-// rowRef is the stored identity of a scanned row, carried as an extra
+// RowRef is the stored identity of a scanned row, carried as an extra
 // column for UPDATE and DELETE.
-type rowRef struct {
-	key, val []byte
+type RowRef struct {
+	Key, Val []byte
 }
 
 type pathKind uint8
 
 const (
 	pathFull   pathKind = iota // every row of the table
-	pathPoint                  // one Get by the whole primary key
+	PathPoint                  // one Get by the whole primary key
 	pathRange                  // a key range of the primary key
-	pathIndex                  // a key range of a secondary index, then row Gets
+	PathIndex                  // a key range of a secondary index, then row Gets
 	pathPoints                 // Gets of a list of primary keys (pk IN (...), pk = ANY(...))
 )
 
 // accessPath is how a scan reads its table: equality values for the
 // leading key columns, then an optional range on the next one.
 type accessPath struct {
-	kind           pathKind
-	index          *catalog.Index // pathIndex
-	eq             []expr
-	lo, hi         expr
+	Kind           pathKind
+	index          *catalog.Index // PathIndex
+	eq             []Expr
+	lo, hi         Expr
 	loIncl, hiIncl bool
-	points         expr // pathPoints: an inListExpr or anyArrayExpr over the key column
+	points         Expr // pathPoints: an InListExpr or AnyArrayExpr over the key column
 }
 
-// scanNode reads one table. preds are all its pushed-down predicates (they
+// ScanNode reads one table. preds are all its pushed-down predicates (they
 // are re-checked on every row, so the key range only has to cover them).
-type scanNode struct {
-	t       *catalog.Table
-	cols    []resultCol
-	rowCols []types.RowColumn
-	preds   []expr
-	path    accessPath
-	reverse bool
-	withRef bool // append a rowRef column
+type ScanNode struct {
+	T       *catalog.Table
+	Cols    []Column
+	RowCols []types.RowColumn
+	Preds   []Expr
+	Path    accessPath
+	Reverse bool
+	WithRef bool // append a RowRef column
 	chosen  bool
 }
 
-func newScanNode(t *catalog.Table) *scanNode {
-	s := &scanNode{t: t}
+func NewScanNode(t *catalog.Table) *ScanNode {
+	s := &ScanNode{T: t}
 	for i, c := range t.Columns {
-		s.cols = append(s.cols, resultCol{name: c.Name, table: t.Name, t: c.Type, tableOID: t.OID, attNum: int16(i + 1)})
+		s.Cols = append(s.Cols, Column{Name: c.Name, Table: t.Name, T: c.Type, TableOID: t.OID, AttNum: int16(i + 1)})
 	}
-	s.rowCols = t.RowColumns()
+	s.RowCols = t.RowColumns()
 	return s
 }
 
-func (s *scanNode) columns() []resultCol { return s.cols }
+func (s *ScanNode) Columns() []Column { return s.Cols }
 
 // keyBound is one predicate usable for the access path: column op value.
 type keyBound struct {
 	col int
 	op  string
-	val expr
+	val Expr
 }
 
-func (s *scanNode) bounds() []keyBound {
+func (s *ScanNode) bounds() []keyBound {
 	var out []keyBound
-	for _, p := range s.preds {
-		for _, c := range conjuncts(p) {
-			if b, ok := boundOf(c, s.cols); ok {
+	for _, p := range s.Preds {
+		for _, c := range Conjuncts(p) {
+			if b, ok := boundOf(c, s.Cols); ok {
 				out = append(out, b)
 			}
 		}
@@ -82,34 +82,34 @@ func (s *scanNode) bounds() []keyBound {
 	return out
 }
 
-func conjuncts(e expr) []expr {
-	if a, ok := e.(*andExpr); ok {
-		var out []expr
-		for _, x := range a.args {
-			out = append(out, conjuncts(x)...)
+func Conjuncts(e Expr) []Expr {
+	if a, ok := e.(*AndExpr); ok {
+		var out []Expr
+		for _, x := range a.Args {
+			out = append(out, Conjuncts(x)...)
 		}
 		return out
 	}
-	return []expr{e}
+	return []Expr{e}
 }
 
 var flipOp = map[string]string{"=": "=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 
 // boundOf recognizes column op constant (constant: no column of this row).
-func boundOf(e expr, cols []resultCol) (keyBound, bool) {
-	op, ok := e.(*opExpr)
-	if !ok || op.l == nil {
+func boundOf(e Expr, cols []Column) (keyBound, bool) {
+	op, ok := e.(*OpExpr)
+	if !ok || op.L == nil {
 		return keyBound{}, false
 	}
-	name := op.op.Name
+	name := op.Op.Name
 	if _, ok := flipOp[name]; !ok {
 		return keyBound{}, false
 	}
-	try := func(c, v expr, name string) (keyBound, bool) {
-		ce, ok := c.(*colExpr)
+	try := func(c, v Expr, name string) (keyBound, bool) {
+		ce, ok := c.(*ColExpr)
 		if !ok {
-			if cast, ok := c.(*castExpr); ok && keyCompatible(cast.from, cast.to) {
-				ce, ok = cast.e.(*colExpr)
+			if cast, ok := c.(*CastExpr); ok && KeyCompatible(cast.From, cast.To) {
+				ce, ok = cast.E.(*ColExpr)
 				if !ok {
 					return keyBound{}, false
 				}
@@ -118,18 +118,18 @@ func boundOf(e expr, cols []resultCol) (keyBound, bool) {
 			}
 		}
 		refs := map[int]bool{}
-		if exprCols(v, refs) || len(refs) > 0 {
+		if ExprCols(v, refs) || len(refs) > 0 {
 			return keyBound{}, false
 		}
-		if !keyCompatible(cols[ce.idx].t, v.typ()) {
+		if !KeyCompatible(cols[ce.Idx].T, v.Type()) {
 			return keyBound{}, false
 		}
-		return keyBound{col: ce.idx, op: name, val: v}, true
+		return keyBound{col: ce.Idx, op: name, val: v}, true
 	}
-	if b, ok := try(op.l, op.r, name); ok {
+	if b, ok := try(op.L, op.R, name); ok {
 		return b, true
 	}
-	return try(op.r, op.l, flipOp[name])
+	return try(op.R, op.L, flipOp[name])
 }
 
 // matchKey finds equality values for a prefix of keyCols, then a range on
@@ -137,7 +137,7 @@ func boundOf(e expr, cols []resultCol) (keyBound, bool) {
 func matchKey(keyCols []int, bounds []keyBound) accessPath {
 	var ap accessPath
 	for _, kc := range keyCols {
-		var eq expr
+		var eq Expr
 		for _, b := range bounds {
 			if b.col == kc && b.op == "=" {
 				eq = b.val
@@ -169,7 +169,7 @@ func matchKey(keyCols []int, bounds []keyBound) accessPath {
 }
 
 // choosePath picks the access path from the pushed-down predicates.
-func (s *scanNode) choosePath() {
+func (s *ScanNode) ChoosePath() {
 	if s.chosen {
 		return
 	}
@@ -177,11 +177,11 @@ func (s *scanNode) choosePath() {
 	bounds := s.bounds()
 	if len(bounds) == 0 {
 		if pts := s.pointList(); pts != nil {
-			s.path = accessPath{kind: pathPoints, points: pts}
+			s.Path = accessPath{Kind: pathPoints, points: pts}
 		}
 		return
 	}
-	best := accessPath{kind: pathFull}
+	best := accessPath{Kind: pathFull}
 	score := func(ap accessPath) int {
 		n := len(ap.eq) * 4
 		if ap.lo != nil || ap.hi != nil {
@@ -189,79 +189,79 @@ func (s *scanNode) choosePath() {
 		}
 		return n
 	}
-	if len(s.t.PKIdx) > 0 {
-		ap := matchKey(s.t.PKIdx, bounds)
-		if len(ap.eq) == len(s.t.PKIdx) {
-			ap.kind = pathPoint
-			s.path = ap
+	if len(s.T.PKIdx) > 0 {
+		ap := matchKey(s.T.PKIdx, bounds)
+		if len(ap.eq) == len(s.T.PKIdx) {
+			ap.Kind = PathPoint
+			s.Path = ap
 			return
 		}
 		if len(ap.eq) > 0 || ap.lo != nil || ap.hi != nil {
-			ap.kind = pathRange
+			ap.Kind = pathRange
 			best = ap
 		}
 	}
-	for _, ix := range s.t.Indexes {
+	for _, ix := range s.T.Indexes {
 		cols := make([]int, len(ix.Columns))
 		for i, id := range ix.Columns {
-			cols[i] = s.t.ColIndexByID(id)
+			cols[i] = s.T.ColIndexByID(id)
 		}
 		ap := matchKey(cols, bounds)
 		if len(ap.eq) == 0 && ap.lo == nil && ap.hi == nil {
 			continue
 		}
-		ap.kind, ap.index = pathIndex, ix
-		if score(ap) > score(best) || best.kind == pathFull {
+		ap.Kind, ap.index = PathIndex, ix
+		if score(ap) > score(best) || best.Kind == pathFull {
 			best = ap
 		}
 	}
-	if best.kind == pathFull {
+	if best.Kind == pathFull {
 		if pts := s.pointList(); pts != nil {
-			best = accessPath{kind: pathPoints, points: pts}
+			best = accessPath{Kind: pathPoints, points: pts}
 		}
 	}
-	s.path = best
+	s.Path = best
 }
 
 // pointList finds pk IN (constants) or pk = ANY(constant array) on a
 // single-column primary key.
-func (s *scanNode) pointList() expr {
-	if len(s.t.PKIdx) != 1 {
+func (s *ScanNode) pointList() Expr {
+	if len(s.T.PKIdx) != 1 {
 		return nil
 	}
-	pk := s.t.PKIdx[0]
-	isPK := func(e expr) bool {
-		c, ok := e.(*colExpr)
+	pk := s.T.PKIdx[0]
+	isPK := func(e Expr) bool {
+		c, ok := e.(*ColExpr)
 		if !ok {
-			if cast, ok2 := e.(*castExpr); ok2 && keyCompatible(cast.from, cast.to) {
-				c, ok = cast.e.(*colExpr)
+			if cast, ok2 := e.(*CastExpr); ok2 && KeyCompatible(cast.From, cast.To) {
+				c, ok = cast.E.(*ColExpr)
 			}
 		}
-		return ok && c.idx == pk && keyCompatible(c.t, s.cols[pk].t)
+		return ok && c.Idx == pk && KeyCompatible(c.T, s.Cols[pk].T)
 	}
-	constant := func(e expr) bool {
+	constant := func(e Expr) bool {
 		refs := map[int]bool{}
-		return !exprCols(e, refs) && len(refs) == 0
+		return !ExprCols(e, refs) && len(refs) == 0
 	}
-	for _, p := range s.preds {
-		for _, c := range conjuncts(p) {
+	for _, p := range s.Preds {
+		for _, c := range Conjuncts(p) {
 			switch x := c.(type) {
-			case *inListExpr:
-				if x.not || !isPK(x.l) {
+			case *InListExpr:
+				if x.Not || !isPK(x.L) {
 					continue
 				}
 				ok := true
-				for i, it := range x.list {
-					ok = ok && constant(it) && x.eqs[i].Name == "=" && keyCompatible(it.typ(), s.cols[pk].t)
+				for i, it := range x.List {
+					ok = ok && constant(it) && x.Eqs[i].Name == "=" && KeyCompatible(it.Type(), s.Cols[pk].T)
 				}
 				if ok {
 					return x
 				}
-			case *anyArrayExpr:
-				if x.all || x.op.Name != "=" || !isPK(x.l) || !constant(x.arr) {
+			case *AnyArrayExpr:
+				if x.All || x.Op.Name != "=" || !isPK(x.L) || !constant(x.Arr) {
 					continue
 				}
-				if et, ok := types.ElemOf(x.arr.typ()); ok && keyCompatible(et, s.cols[pk].t) {
+				if et, ok := types.ElemOf(x.Arr.Type()); ok && KeyCompatible(et, s.Cols[pk].T) {
 					return x
 				}
 			}
@@ -271,20 +271,20 @@ func (s *scanNode) pointList() expr {
 }
 
 // pointKeys evaluates a pathPoints list into sorted, distinct keys.
-func (s *scanNode) pointKeys(ec *runCtx) ([][]byte, error) {
-	kt := s.cols[s.t.PKIdx[0]].t
+func (s *ScanNode) pointKeys(ec *Ctx) ([][]byte, error) {
+	kt := s.Cols[s.T.PKIdx[0]].T
 	var vals []types.Datum
-	switch x := s.path.points.(type) {
-	case *inListExpr:
-		for _, it := range x.list {
-			v, err := it.eval(ec, nil)
+	switch x := s.Path.points.(type) {
+	case *InListExpr:
+		for _, it := range x.List {
+			v, err := it.Eval(ec, nil)
 			if err != nil {
 				return nil, err
 			}
 			vals = append(vals, v)
 		}
-	case *anyArrayExpr:
-		v, err := x.arr.eval(ec, nil)
+	case *AnyArrayExpr:
+		v, err := x.Arr.Eval(ec, nil)
 		if err != nil || v == nil {
 			return nil, err
 		}
@@ -305,7 +305,7 @@ func (s *scanNode) pointKeys(ec *runCtx) ([][]byte, error) {
 			out = append(out, k)
 		}
 	}
-	if s.reverse {
+	if s.Reverse {
 		for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
 			out[i], out[j] = out[j], out[i]
 		}
@@ -314,21 +314,21 @@ func (s *scanNode) pointKeys(ec *runCtx) ([][]byte, error) {
 }
 
 // describe is the EXPLAIN line of the scan.
-func (s *scanNode) describe() string {
+func (s *ScanNode) Describe() string {
 	var b strings.Builder
-	switch s.path.kind {
+	switch s.Path.Kind {
 	case pathFull:
-		fmt.Fprintf(&b, "Seq Scan on %s", s.t.Name)
-	case pathPoint:
-		fmt.Fprintf(&b, "Point Get on %s (primary key)", s.t.Name)
+		fmt.Fprintf(&b, "Seq Scan on %s", s.T.Name)
+	case PathPoint:
+		fmt.Fprintf(&b, "Point Get on %s (primary key)", s.T.Name)
 	case pathPoints:
-		fmt.Fprintf(&b, "Multi Point Get on %s (primary key)", s.t.Name)
+		fmt.Fprintf(&b, "Multi Point Get on %s (primary key)", s.T.Name)
 	case pathRange:
-		fmt.Fprintf(&b, "Range Scan on %s using %s (%d eq%s)", s.t.Name, s.t.PKName, len(s.path.eq), rangeNote(s.path))
-	case pathIndex:
-		fmt.Fprintf(&b, "Index Scan on %s using %s (%d eq%s)", s.t.Name, s.path.index.Name, len(s.path.eq), rangeNote(s.path))
+		fmt.Fprintf(&b, "Range Scan on %s using %s (%d eq%s)", s.T.Name, s.T.PKName, len(s.Path.eq), rangeNote(s.Path))
+	case PathIndex:
+		fmt.Fprintf(&b, "Index Scan on %s using %s (%d eq%s)", s.T.Name, s.Path.index.Name, len(s.Path.eq), rangeNote(s.Path))
 	}
-	if s.reverse {
+	if s.Reverse {
 		b.WriteString(" reverse")
 	}
 	return b.String()
@@ -356,10 +356,10 @@ func prefixEnd(p []byte) []byte {
 
 // keyRange evaluates the access path's bounds; empty reports a range that
 // can hold no row (a NULL bound).
-func (s *scanNode) keyRange(ec *runCtx, keyTypes []types.T) (start, end []byte, empty bool, err error) {
+func (s *ScanNode) keyRange(ec *Ctx, keyTypes []types.T) (start, end []byte, empty bool, err error) {
 	var prefix []byte
-	for i, e := range s.path.eq {
-		v, err := e.eval(ec, nil)
+	for i, e := range s.Path.eq {
+		v, err := e.Eval(ec, nil)
 		if err != nil {
 			return nil, nil, false, err
 		}
@@ -372,30 +372,30 @@ func (s *scanNode) keyRange(ec *runCtx, keyTypes []types.T) (start, end []byte, 
 	if len(prefix) == 0 {
 		start, end = nil, nil
 	}
-	n := len(s.path.eq)
-	if s.path.lo != nil {
-		v, err := s.path.lo.eval(ec, nil)
+	n := len(s.Path.eq)
+	if s.Path.lo != nil {
+		v, err := s.Path.lo.Eval(ec, nil)
 		if err != nil || v == nil {
 			return nil, nil, v == nil, err
 		}
 		k := types.AppendKey(append([]byte(nil), prefix...), keyTypes[n], v)
-		if s.path.loIncl {
+		if s.Path.loIncl {
 			start = k
 		} else {
 			start = prefixEnd(k)
 		}
-	} else if s.path.hi != nil {
+	} else if s.Path.hi != nil {
 		// skip NULLs of the range column: they sort first
 		start = types.AppendKey(append([]byte(nil), prefix...), keyTypes[n], nil)
 		start = prefixEnd(start)
 	}
-	if s.path.hi != nil {
-		v, err := s.path.hi.eval(ec, nil)
+	if s.Path.hi != nil {
+		v, err := s.Path.hi.Eval(ec, nil)
 		if err != nil || v == nil {
 			return nil, nil, v == nil, err
 		}
 		k := types.AppendKey(append([]byte(nil), prefix...), keyTypes[n], v)
-		if s.path.hiIncl {
+		if s.Path.hiIncl {
 			end = prefixEnd(k)
 		} else {
 			end = k
@@ -404,35 +404,35 @@ func (s *scanNode) keyRange(ec *runCtx, keyTypes []types.T) (start, end []byte, 
 	return start, end, false, nil
 }
 
-func (s *scanNode) pkTypes() []types.T {
-	out := make([]types.T, len(s.t.PKIdx))
-	for i, c := range s.t.PKIdx {
-		out[i] = s.t.Columns[c].Type
+func (s *ScanNode) pkTypes() []types.T {
+	out := make([]types.T, len(s.T.PKIdx))
+	for i, c := range s.T.PKIdx {
+		out[i] = s.T.Columns[c].Type
 	}
 	return out
 }
 
-func (s *scanNode) indexTypes(ix *catalog.Index) []types.T {
+func (s *ScanNode) indexTypes(ix *catalog.Index) []types.T {
 	out := make([]types.T, len(ix.Columns))
 	for i, id := range ix.Columns {
-		out[i] = s.t.Columns[s.t.ColIndexByID(id)].Type
+		out[i] = s.T.Columns[s.T.ColIndexByID(id)].Type
 	}
 	return out
 }
 
-func (s *scanNode) start(ec *runCtx) (iterator, error) {
-	s.choosePath()
-	it := &scanIter{s: s, ec: ec, txn: ec.txn.kv, stat: ec.txn.statsFor(s.t.OID), full: s.path.kind == pathFull}
+func (s *ScanNode) Start(ec *Ctx) (Iterator, error) {
+	s.ChoosePath()
+	it := &scanIter{s: s, ec: ec, txn: ec.Txn.Kv, stat: ec.Txn.statsFor(s.T.OID), full: s.Path.Kind == pathFull}
 	if it.full {
-		ec.txn.rows[it.stat].seqScan++
+		ec.Txn.Rows[it.stat].SeqScan++
 	} else {
-		ec.txn.rows[it.stat].idxScan++
+		ec.Txn.Rows[it.stat].IdxScan++
 	}
-	if len(s.preds) > 0 {
-		it.pred = andOf(s.preds)
+	if len(s.Preds) > 0 {
+		it.pred = AndOf(s.Preds)
 	}
-	switch s.path.kind {
-	case pathPoint:
+	switch s.Path.Kind {
+	case PathPoint:
 		start, _, empty, err := s.keyRange(ec, s.pkTypes())
 		if err != nil {
 			return nil, err
@@ -455,9 +455,9 @@ func (s *scanNode) start(ec *runCtx) (iterator, error) {
 			it.done = true
 			return it, nil
 		}
-		it.kvit = it.txn.Scan(s.t.Space, start, end, s.reverse)
-	case pathIndex:
-		start, end, empty, err := s.keyRange(ec, s.indexTypes(s.path.index))
+		it.kvit = it.txn.Scan(s.T.Space, start, end, s.Reverse)
+	case PathIndex:
+		start, end, empty, err := s.keyRange(ec, s.indexTypes(s.Path.index))
 		if err != nil {
 			return nil, err
 		}
@@ -466,19 +466,19 @@ func (s *scanNode) start(ec *runCtx) (iterator, error) {
 			return it, nil
 		}
 		it.index = true
-		it.kvit = it.txn.Scan(s.path.index.Space, start, end, s.reverse)
+		it.kvit = it.txn.Scan(s.Path.index.Space, start, end, s.Reverse)
 	default:
-		it.kvit = it.txn.Scan(s.t.Space, nil, nil, s.reverse)
+		it.kvit = it.txn.Scan(s.T.Space, nil, nil, s.Reverse)
 	}
 	return it, nil
 }
 
 type scanIter struct {
-	s      *scanNode
-	ec     *runCtx
+	s      *ScanNode
+	ec     *Ctx
 	txn    *kv.Txn
 	kvit   *kv.Iterator
-	pred   expr
+	pred   Expr
 	point  []byte
 	points [][]byte // pathPoints keys still to get
 	index  bool
@@ -487,9 +487,9 @@ type scanIter struct {
 	full   bool // a full scan: rows count as seq_tup_read, else idx_tup_fetch
 }
 
-func (it *scanIter) next() ([]types.Datum, error) {
+func (it *scanIter) Next() ([]types.Datum, error) {
 	for !it.done {
-		if err := it.ec.tick(); err != nil {
+		if err := it.ec.Tick(); err != nil {
 			return nil, err
 		}
 		var key, val []byte
@@ -500,7 +500,7 @@ func (it *scanIter) next() ([]types.Datum, error) {
 			}
 			k := it.points[0]
 			it.points = it.points[1:]
-			v, ok, err := it.txn.Get(it.s.t.Space, k)
+			v, ok, err := it.txn.Get(it.s.T.Space, k)
 			if err != nil {
 				return nil, err
 			}
@@ -510,7 +510,7 @@ func (it *scanIter) next() ([]types.Datum, error) {
 			key, val = k, v
 		} else if it.point != nil {
 			it.done = true
-			v, ok, err := it.txn.Get(it.s.t.Space, it.point)
+			v, ok, err := it.txn.Get(it.s.T.Space, it.point)
 			if err != nil {
 				return nil, err
 			}
@@ -529,12 +529,12 @@ func (it *scanIter) next() ([]types.Datum, error) {
 			key, val = it.kvit.Key(), it.kvit.Value()
 			if it.index {
 				pk := val
-				v, ok, err := it.txn.Get(it.s.t.Space, pk)
+				v, ok, err := it.txn.Get(it.s.T.Space, pk)
 				if err != nil {
 					return nil, err
 				}
 				if !ok {
-					return nil, pgerror.New(pgerror.DataCorrupted, "index \"%s\" points to a missing row", it.s.path.index.Name)
+					return nil, pgerror.New(pgerror.DataCorrupted, "index \"%s\" points to a missing row", it.s.Path.index.Name)
 				}
 				key, val = pk, v
 			}
@@ -543,10 +543,10 @@ func (it *scanIter) next() ([]types.Datum, error) {
 		if err != nil {
 			return nil, err
 		}
-		if c := &it.ec.txn.rows[it.stat]; it.full {
-			c.seqRead++
+		if c := &it.ec.Txn.Rows[it.stat]; it.full {
+			c.SeqRead++
 		} else {
-			c.idxFetch++
+			c.IdxFetch++
 		}
 		if it.pred != nil {
 			ok, err := evalBool(it.ec, it.pred, row)
@@ -562,22 +562,22 @@ func (it *scanIter) next() ([]types.Datum, error) {
 	return nil, nil
 }
 
-func (s *scanNode) decode(key, val []byte) ([]types.Datum, error) {
-	n := len(s.rowCols)
-	if s.withRef {
+func (s *ScanNode) decode(key, val []byte) ([]types.Datum, error) {
+	n := len(s.RowCols)
+	if s.WithRef {
 		n++
 	}
 	row := make([]types.Datum, n)
-	if err := types.DecodeRow(val, s.rowCols, row); err != nil {
+	if err := types.DecodeRow(val, s.RowCols, row); err != nil {
 		return nil, err
 	}
-	if s.withRef {
-		row[len(s.rowCols)] = rowRef{key: key, val: val}
+	if s.WithRef {
+		row[len(s.RowCols)] = RowRef{Key: key, Val: val}
 	}
 	return row, nil
 }
 
-func (it *scanIter) close() {
+func (it *scanIter) Close() {
 	if it.kvit != nil {
 		it.kvit.Close()
 		it.kvit = nil

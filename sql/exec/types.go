@@ -1,4 +1,4 @@
-package sql
+package exec
 
 // The few entry points into sql/types that the engine uses, in one place.
 
@@ -9,21 +9,21 @@ import (
 	"logdb/sql/types"
 )
 
-func castDatum(ec *runCtx, v types.Datum, from, to types.T, cc types.CastContext) (types.Datum, error) {
+func CastDatum(ec *Ctx, v types.Datum, from, to types.T, cc types.CastContext) (types.Datum, error) {
 	var ev *types.EvalContext
 	if ec != nil {
-		ev = ec.ev
+		ev = ec.Ev
 	}
-	if from.OID == types.RegclassOID && isStringType(to.OID) && ec != nil {
+	if from.OID == types.RegclassOID && IsStringType(to.OID) && ec != nil {
 		if oid, ok := v.(int64); ok {
-			return ec.host.RelationName(uint32(oid)), nil
+			return ec.Host.RelationName(uint32(oid)), nil
 		}
 	}
 	return types.Cast(ev, v, from, to, cc)
 }
 
-// canCast reports whether a cast from → to may be applied in context cc.
-func canCast(from, to types.T, cc types.CastContext) bool {
+// CanCast reports whether a cast from → to may be applied in context cc.
+func CanCast(from, to types.T, cc types.CastContext) bool {
 	if from.OID == 0 {
 		return true
 	}
@@ -41,16 +41,16 @@ func canCast(from, to types.T, cc types.CastContext) bool {
 	}
 }
 
-func compareDatums(t types.T, a, b types.Datum) int { return types.Compare(t, a, b) }
+func CompareDatums(t types.T, a, b types.Datum) int { return types.Compare(t, a, b) }
 
-func lookupBinaryOp(name string, l, r types.T) (*types.Op, error) {
+func LookupBinaryOp(name string, l, r types.T) (*types.Op, error) {
 	return types.LookupBinaryOp(name, l, r)
 }
 
-func lookupUnaryOp(name string, t types.T) (*types.Op, error) {
+func LookupUnaryOp(name string, t types.T) (*types.Op, error) {
 	return types.LookupUnaryOp(name, t)
 }
 
-func lookupFunc(name string, args []types.T) (*types.Func, error) {
+func LookupFunc(name string, args []types.T) (*types.Func, error) {
 	return types.LookupFunc(name, args)
 }

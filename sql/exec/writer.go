@@ -1,0 +1,353 @@
+package exec
+
+import (
+	"bytes"
+	"strings"
+
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"logdb/sql/catalog"
+	"logdb/sql/pgcatalog"
+	"logdb/sql/pgerror"
+	"logdb/sql/types"
+)
+
+// TableWriter writes rows of one table and its indexes, enforcing NOT
+// NULL, CHECK and unique constraints. Uniqueness is a Get of the key in the
+// transaction: OCC validates at apply that no one else wrote it meanwhile.
+type TableWriter struct {
+	T        *catalog.Table
+	RowCols  []types.RowColumn
+	Defaults []Expr
+	Checks   []CheckExpr
+	buf      []byte
+	// touched holds the keys this statement inserted or updated through
+	// ON CONFLICT (a row may not be affected twice); reset per statement.
+	Touched map[string]bool
+}
+
+type CheckExpr struct {
+	Name string
+	E    Expr
+}
+
+func PgCatalogName(schema, name string) bool {
+	return (schema == "" || schema == "pg_catalog" || schema == "information_schema") && pgcatalog.Lookup(schema, name) != nil
+}
+
+var treeVersion int32
+
+func ParseTreeVersion() int32 {
+	if treeVersion == 0 {
+		if r, err := pg_query.Parse("SELECT 1"); err == nil {
+			treeVersion = r.Version
+		}
+	}
+	return treeVersion
+}
+
+// DeparseExpr prints an expression node as SQL text.
+func DeparseExpr(n *pg_query.Node) (string, error) {
+	res := &pg_query.ParseResult{Version: ParseTreeVersion(), Stmts: []*pg_query.RawStmt{{Stmt: &pg_query.Node{Node: &pg_query.Node_SelectStmt{SelectStmt: &pg_query.SelectStmt{
+		TargetList: []*pg_query.Node{{Node: &pg_query.Node_ResTarget{ResTarget: &pg_query.ResTarget{Val: n}}}},
+	}}}}}}
+	s, err := pg_query.Deparse(res)
+	if err != nil {
+		return "", pgerror.Wrap(err, pgerror.Internal, "deparse")
+	}
+	return strings.TrimPrefix(s, "SELECT "), nil
+}
+
+func (w *TableWriter) DefaultValue(ec *Ctx, c int) (types.Datum, error) {
+	if w.Defaults[c] == nil {
+		return nil, nil
+	}
+	return w.Defaults[c].Eval(ec, nil)
+}
+
+// validate checks NOT NULL and CHECK constraints of a new row version.
+func (w *TableWriter) validate(ec *Ctx, row []types.Datum) error {
+	for i, c := range w.T.Columns {
+		if row[i] == nil && (c.NotNull || w.T.IsPK(c.ID)) {
+			return &pgerror.Error{Code: pgerror.NotNullViolation, Table: w.T.Name, Column: c.Name,
+				Message: "null value in column \"" + c.Name + "\" of relation \"" + w.T.Name + "\" violates not-null constraint",
+				Detail:  "Failing row contains " + w.rowText(ec, row) + "."}
+		}
+	}
+	for _, ck := range w.Checks {
+		v, err := ck.E.Eval(ec, row)
+		if err != nil {
+			return err
+		}
+		if v == false {
+			return &pgerror.Error{Code: pgerror.CheckViolation, Table: w.T.Name, Constraint: ck.Name,
+				Message: "new row for relation \"" + w.T.Name + "\" violates check constraint \"" + ck.Name + "\"",
+				Detail:  "Failing row contains " + w.rowText(ec, row) + "."}
+		}
+	}
+	return nil
+}
+
+func (w *TableWriter) rowText(ec *Ctx, row []types.Datum) string {
+	parts := make([]string, len(row))
+	for i, v := range row {
+		if v == nil {
+			parts[i] = "null"
+			continue
+		}
+		parts[i] = string(types.AppendTextLoc(nil, w.T.Columns[i].Type, v, ec.Ev.Location))
+	}
+	return "(" + strings.Join(parts, ", ") + ")"
+}
+
+func (w *TableWriter) pkKey(ec *Ctx, row []types.Datum) []byte {
+	if len(w.T.PKIdx) == 0 {
+		return types.AppendKey(nil, Int8T, ec.Host.NewRowID())
+	}
+	var k []byte
+	for _, i := range w.T.PKIdx {
+		k = types.AppendKey(k, w.T.Columns[i].Type, row[i])
+	}
+	return k
+}
+
+// indexKey returns an index entry's key and whether it is checked for
+// uniqueness (unique index, no NULL in its columns).
+func (w *TableWriter) IndexKey(ix *catalog.Index, row []types.Datum, pk []byte) ([]byte, bool) {
+	var k []byte
+	hasNull := false
+	for _, id := range ix.Columns {
+		i := w.T.ColIndexByID(id)
+		if row[i] == nil {
+			hasNull = true
+		}
+		k = types.AppendKey(k, w.T.Columns[i].Type, row[i])
+	}
+	if !ix.Unique || hasNull {
+		return append(k, pk...), false
+	}
+	return k, true
+}
+
+func (w *TableWriter) UniqueErr(ec *Ctx, name string, ids []uint32, row []types.Datum) error {
+	var cols, vals []string
+	for _, id := range ids {
+		i := w.T.ColIndexByID(id)
+		cols = append(cols, w.T.Columns[i].Name)
+		if row[i] == nil {
+			vals = append(vals, "null")
+		} else {
+			vals = append(vals, string(types.AppendTextLoc(nil, w.T.Columns[i].Type, row[i], ec.Ev.Location)))
+		}
+	}
+	return &pgerror.Error{Code: pgerror.UniqueViolation, Table: w.T.Name, Constraint: name,
+		Message: "duplicate key value violates unique constraint \"" + name + "\"",
+		Detail:  "Key (" + strings.Join(cols, ", ") + ")=(" + strings.Join(vals, ", ") + ") already exists."}
+}
+
+// insert writes a new row; with ON CONFLICT it may skip or update the
+// conflicting row instead (inserted reports whether a row was affected).
+func (w *TableWriter) Insert(ec *Ctx, row []types.Datum, oc *OnConflictPlan) ([]types.Datum, bool, error) {
+	if err := w.validate(ec, row); err != nil {
+		return nil, false, err
+	}
+	txn := ec.Txn.Kv
+	t := w.T
+	key := w.pkKey(ec, row)
+	conflict := func(name string, ids []uint32, pk []byte) ([]types.Datum, bool, error) {
+		if oc == nil || (len(oc.Arbiters) > 0 && !Contains(oc.Arbiters, name)) {
+			return nil, false, w.UniqueErr(ec, name, ids, row)
+		}
+		if oc.DoNothing {
+			return nil, false, nil
+		}
+		if w.Touched[string(pk)] {
+			return nil, false, &pgerror.Error{Code: pgerror.CardinalityViolation,
+				Message: "ON CONFLICT DO UPDATE command cannot affect row a second time",
+				Hint:    "Ensure that no rows proposed for insertion within the same command have duplicate constrained values."}
+		}
+		val, ok, err := txn.Get(t.Space, pk)
+		if err != nil || !ok {
+			return nil, false, err
+		}
+		old := make([]types.Datum, len(t.Columns))
+		if err := types.DecodeRow(val, w.RowCols, old); err != nil {
+			return nil, false, err
+		}
+		comb := append(append([]types.Datum(nil), old...), row...)
+		if oc.Where != nil {
+			ok, err := evalBool(ec, oc.Where, comb)
+			if err != nil || !ok {
+				return nil, false, err
+			}
+		}
+		nr := append([]types.Datum(nil), old...)
+		for _, s := range oc.Sets {
+			v, err := s.E.Eval(ec, comb)
+			if err != nil {
+				return nil, false, err
+			}
+			nr[s.Col] = v
+		}
+		if _, err := w.Update(ec, RowRef{Key: pk, Val: val}, old, nr); err != nil {
+			return nil, false, err
+		}
+		if w.Touched != nil {
+			w.Touched[string(w.pkKeyOf(nr, pk))] = true
+		}
+		return nr, true, nil
+	}
+	if len(t.PKIdx) > 0 {
+		_, exists, err := txn.Get(t.Space, key)
+		if err != nil {
+			return nil, false, err
+		}
+		if exists {
+			return conflict(t.PKName, t.PK, key)
+		}
+	}
+	entries := make([][]byte, len(t.Indexes))
+	for i, ix := range t.Indexes {
+		k, unique := w.IndexKey(ix, row, key)
+		entries[i] = k
+		if unique {
+			pk, exists, err := txn.Get(ix.Space, k)
+			if err != nil {
+				return nil, false, err
+			}
+			if exists {
+				return conflict(ix.Name, ix.Columns, pk)
+			}
+		}
+	}
+	w.buf = types.AppendRow(w.buf[:0], w.RowCols, row)
+	txn.Put(t.Space, key, append([]byte(nil), w.buf...), nil)
+	if w.Touched != nil {
+		w.Touched[string(key)] = true
+	}
+	for i, ix := range t.Indexes {
+		txn.Put(ix.Space, entries[i], key, nil)
+	}
+	ec.Txn.CountRow(t.OID, rowInserted)
+	if err := ec.checkTxnSize(); err != nil {
+		return nil, false, err
+	}
+	return row, true, nil
+}
+
+func Contains(xs []string, x string) bool {
+	for _, s := range xs {
+		if s == x {
+			return true
+		}
+	}
+	return false
+}
+
+// update replaces the row at ref with newRow (moving it when its primary
+// key changed) and maintains the indexes.
+func (w *TableWriter) Update(ec *Ctx, ref RowRef, old, newRow []types.Datum) ([]types.Datum, error) {
+	if err := w.validate(ec, newRow); err != nil {
+		return nil, err
+	}
+	txn := ec.Txn.Kv
+	t := w.T
+	newKey := ref.Key
+	if len(t.PKIdx) > 0 {
+		newKey = w.pkKey(ec, newRow)
+	}
+	moved := !bytes.Equal(newKey, ref.Key)
+	if moved {
+		if _, exists, err := txn.Get(t.Space, newKey); err != nil {
+			return nil, err
+		} else if exists {
+			return nil, w.UniqueErr(ec, t.PKName, t.PK, newRow)
+		}
+	}
+	type change struct {
+		ix       *catalog.Index
+		oldK     []byte
+		newK     []byte
+		changed  bool
+		checkNew bool
+	}
+	changes := make([]change, len(t.Indexes))
+	for i, ix := range t.Indexes {
+		ok, _ := w.IndexKey(ix, old, ref.Key)
+		nk, unique := w.IndexKey(ix, newRow, newKey)
+		c := change{ix: ix, oldK: ok, newK: nk, changed: !bytes.Equal(ok, nk)}
+		if c.changed && unique {
+			if pk, exists, err := txn.Get(ix.Space, nk); err != nil {
+				return nil, err
+			} else if exists && !bytes.Equal(pk, ref.Key) {
+				return nil, w.UniqueErr(ec, ix.Name, ix.Columns, newRow)
+			}
+		}
+		changes[i] = c
+	}
+	val := types.AppendRow(nil, w.RowCols, newRow)
+	if moved {
+		txn.Delete(t.Space, ref.Key, ref.Val)
+		txn.Put(t.Space, newKey, val, nil)
+	} else {
+		txn.Put(t.Space, ref.Key, val, ref.Val)
+	}
+	for _, c := range changes {
+		if c.changed {
+			txn.Delete(c.ix.Space, c.oldK, ref.Key)
+			txn.Put(c.ix.Space, c.newK, newKey, nil)
+		} else if moved {
+			txn.Put(c.ix.Space, c.newK, newKey, ref.Key)
+		}
+	}
+	ec.Txn.CountRow(t.OID, RowUpdated)
+	if err := ec.checkTxnSize(); err != nil {
+		return nil, err
+	}
+	return newRow, nil
+}
+
+func (w *TableWriter) Delete(ec *Ctx, ref RowRef, old []types.Datum) error {
+	txn := ec.Txn.Kv
+	txn.Delete(w.T.Space, ref.Key, ref.Val)
+	for _, ix := range w.T.Indexes {
+		k, _ := w.IndexKey(ix, old, ref.Key)
+		txn.Delete(ix.Space, k, ref.Key)
+	}
+	ec.Txn.CountRow(w.T.OID, rowDeleted)
+	return ec.checkTxnSize()
+}
+
+// checkTxnSize fails with 54000 once the transaction's buffered writes
+// pass Config.MaxTxnBytes: its log entry would be refused at COMMIT anyway,
+// and the buffer is bounded instead of growing with the statement.
+func (ec *Ctx) checkTxnSize() error {
+	if size, limit := ec.Txn.Kv.Size(), ec.Limits.MaxTxnBytes; size > limit {
+		return ec.Host.TxnTooLarge(size, limit)
+	}
+	return nil
+}
+
+// pkKeyOf returns the primary key of row (or old for tables without one).
+func (w *TableWriter) pkKeyOf(row []types.Datum, old []byte) []byte {
+	if len(w.T.PKIdx) == 0 {
+		return old
+	}
+	var k []byte
+	for _, i := range w.T.PKIdx {
+		k = types.AppendKey(k, w.T.Columns[i].Type, row[i])
+	}
+	return k
+}
+
+type SetItem struct {
+	Col int
+	E   Expr
+}
+
+type OnConflictPlan struct {
+	DoNothing bool
+	Arbiters  []string // constraint names; empty: any
+	Sets      []SetItem
+	Where     Expr // over existing row ++ excluded row
+}
