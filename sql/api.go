@@ -93,6 +93,9 @@ const (
 	MaxTxnBytesLimit   = 192 << 20
 )
 
+// DefaultMaxStatementMemory is Config.MaxStatementMemory's default.
+const DefaultMaxStatementMemory = 1 << 30
+
 // Engine is the SQL engine of one node; it is safe for concurrent use and
 // hands out Sessions.
 type Engine struct {
@@ -123,7 +126,7 @@ func NewEngine(cfg Config) (*Engine, error) {
 	}
 	switch {
 	case cfg.MaxStatementMemory == 0:
-		cfg.MaxStatementMemory = exec.DefaultMaxStatementMemory
+		cfg.MaxStatementMemory = DefaultMaxStatementMemory
 	case cfg.MaxStatementMemory < 0:
 		return nil, fmt.Errorf("sql: MaxStatementMemory %d is negative", cfg.MaxStatementMemory)
 	}

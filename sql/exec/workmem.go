@@ -25,12 +25,8 @@ import (
 // as rows are added; nothing is given back until the operator's statement
 // ends.
 
-const (
-	// DefaultWorkMem is work_mem's default, in kB (64 MB).
-	DefaultWorkMem = 64 << 10
-	// DefaultMaxStatementMemory bounds Config.MaxStatementMemory's default.
-	DefaultMaxStatementMemory = 1 << 30
-)
+// DefaultWorkMem is work_mem's default, in kB (64 MB).
+const DefaultWorkMem = 64 << 10
 
 // memBudget counts the bytes one operator holds against work_mem and the
 // statement's total. Owned by the statement's goroutine.
