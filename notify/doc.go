@@ -28,9 +28,10 @@
 // own channel has its notification queued before COMMIT's ReadyForQuery,
 // as in PostgreSQL.
 //
-// The NotificationResponse carries the notifying session's backend pid on
-// its own node: pids are per node, so a pid from another node may equal a
-// local session's.
+// The NotificationResponse carries the notifying session's backend pid,
+// whichever node it ran on; sql gives the sessions of different nodes
+// different pids (the node id is in their bits from 2^22 up), so a client
+// that tells its own notifications by pid is not misled by another node's.
 //
 // # LISTEN and UNLISTEN
 //
