@@ -106,13 +106,13 @@ func (s *Session) commitNotifyOnly(ctx context.Context, t *txnState) error {
 }
 
 // newPID returns a backend pid for a new session (pg_backend_pid, and
-// BackendKeyData when free): the node's id (modulo 511, plus one) in the
-// bits from 2^22 up, a counter from 1000 below, skipping pids in use. A
+// BackendKeyData when free): the node's id (modulo 512) in the bits from
+// 2^22 up, a counter from 1000 below, skipping pids in use. A
 // notification carries the notifying session's pid to the listeners of
 // every node, and clients tell their own notifications by it, so the pids
 // of a cluster's nodes must not collide.
 func (e *Engine) newPID() int32 {
-	node := int32(e.cfg.NodeID%511) + 1
+	node := int32(e.cfg.NodeID % 512)
 	for {
 		n := uint32(nextPID.Add(1))
 		pid := node<<22 | int32(1000+n%(1<<22-1000))

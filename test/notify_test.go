@@ -604,7 +604,7 @@ func TestNotifyMatchesPostgres(t *testing.T) {
 		{"b", "NOTIFY x, 'after discard'"},
 	}
 	for _, st := range steps {
-		want := notifyStep(ctx, pgc.a, pgc.b, st[0] == "a", st[1], 0)
+		want := notifyStep(ctx, pgc.a, pgc.b, st[0] == "a", st[1], -1)
 		got := notifyStep(ctx, lc.a, lc.b, st[0] == "a", st[1], strings.Count(want, "\nnotification "))
 		if got != want {
 			q := st[1]
@@ -618,8 +618,9 @@ func TestNotifyMatchesPostgres(t *testing.T) {
 
 // notifyStep runs q on session a or b and returns its answer followed by
 // the notifications a received: "notification <a|b> channel payload" (a
-// long payload as its length and start). It waits 150 ms for them, or
-// once expect have arrived, 30 ms more for any beyond.
+// long payload as its length and start). It waits 100 ms for them
+// (PostgreSQL, where expect is 0), or until expect have arrived and 30 ms
+// more for any beyond (logdb; 60 ms when none is expected).
 func notifyStep(ctx context.Context, a, b *pgx.Conn, onA bool, q string, expect int) string {
 	c := b
 	if onA {
@@ -646,9 +647,13 @@ func notifyStep(ctx context.Context, a, b *pgx.Conn, onA bool, q string, expect 
 	}
 	got := 0
 	for {
-		wait := 150 * time.Millisecond
-		if expect > 0 && got >= expect {
+		wait := 100 * time.Millisecond
+		switch {
+		case expect < 0:
+		case got >= expect && expect > 0:
 			wait = 30 * time.Millisecond
+		case got >= expect:
+			wait = 60 * time.Millisecond
 		}
 		wctx, cancel := context.WithTimeout(ctx, wait)
 		m, err := a.WaitForNotification(wctx)
