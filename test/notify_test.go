@@ -113,7 +113,12 @@ func TestClusterNotify(t *testing.T) {
 	requireLogdb(t)
 	t.Parallel()
 	ctx := testCtx(t, 240*time.Second)
-	c := mustStartCluster(t, 3)
+	c := newCluster(t, 3)
+	c.HTTP = map[uint64]string{}
+	for id := range c.Nodes {
+		c.HTTP[id] = freeAddr(t)
+	}
+	c.startAll()
 	setup := mustConnect(t, c.Nodes[1])
 	mustExec(t, ctx, setup, "CREATE TABLE notify_log (id int PRIMARY KEY, writer int NOT NULL)")
 	mustExec(t, ctx, setup, "CREATE TABLE notify_ctr (id int PRIMARY KEY, n int NOT NULL)")
@@ -246,6 +251,16 @@ func TestClusterNotify(t *testing.T) {
 	}
 	cancel()
 	reportNotifyLatency(t, ctx, c, listeners, quiet, "idle, one NOTIFY at a time through the leader")
+
+	// Every node counts what it applied and handed to its one listener.
+	for id := range c.Nodes {
+		m, _ := scrape(t, ctx, c.HTTP[id])
+		total := float64(len(want) + len(quiet))
+		if m["logdb_notify_channels"] != 2 || m["logdb_notify_applied_total"] < total || m["logdb_notify_delivered_total"] != total {
+			t.Errorf("node %d: logdb_notify_channels %v, applied %v, delivered %v; want 2, ≥ %v, %v", id,
+				m["logdb_notify_channels"], m["logdb_notify_applied_total"], m["logdb_notify_delivered_total"], total, total)
+		}
+	}
 
 	t.Run("node-postgres", func(t *testing.T) {
 		nodeNotifyCheck(t, ctx, c, leader)

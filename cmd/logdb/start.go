@@ -152,7 +152,7 @@ func start(ctx context.Context, cfg startConfig) error {
 	ready := &readiness{node: node}
 	ready.acceptSQL.Store(true)
 	if cfg.HTTPListen != "" {
-		reg.MustRegister(newNodeCollector(node, store, engine, feed, cfg.DataDir))
+		reg.MustRegister(newNodeCollector(node, store, engine, feed, listeners, cfg.DataDir))
 		stopHTTP, err := startHTTP(cfg.HTTPListen, cfg.Pprof, reg, ready, logger) // http.go
 		if err != nil {
 			srv.Close()
