@@ -88,6 +88,11 @@ type Command struct {
 	Writes        []Write
 	Drops         []Space   // spaces whose every key is deleted (DROP TABLE, TRUNCATE)
 	Messages      []Message // logical messages (pg_logical_emit_message)
+	// Notifications (NOTIFY, pg_notify) are carried, never stored: Apply
+	// ignores them, and the node delivers those of an entry that applied
+	// (Result.Err nil) to its listeners (package notify). Any kind may
+	// carry them; sql puts them in KindTxn commands.
+	Notifications []Notification
 	// KindIncrement
 	Space Space
 	Key   []byte
@@ -131,6 +136,14 @@ type Message struct {
 	Transactional bool
 	Prefix        string
 	Content       []byte
+}
+
+// Notification is one NOTIFY of a transaction: PID is the notifying
+// session's backend pid on the node it ran on.
+type Notification struct {
+	PID     uint32
+	Channel string
+	Payload string
 }
 
 // Entry is one committed log entry handed to Apply. Data nil or empty is a

@@ -6,11 +6,14 @@ import (
 	"math"
 )
 
-// commandFormatV1 and commandFormatV2 are the first byte of every encoded
-// Command: a command with a merge write is written as V2, any other as V1
-// (so a log without merges stays readable by builds that predate them).
+// commandFormatV1, V2 and V3 are the first byte of every encoded Command: a
+// command with notifications is written as V3, else one with a merge write
+// as V2, any other as V1 (so a log without merges or notifications stays
+// readable by builds that predate them; a build that predates a version
+// stops at its first entry of it, ErrCorrupt, rather than apply it wrong).
 // V2 is V1 plus the write flag 4 (merge: the value is the merge operand, and
-// there is no before image). DecodeCommand reads both.
+// there is no before image). V3 is V2 followed by the notifications
+// section. DecodeCommand reads all three.
 //
 // Layout (uvarint/varint are encoding/binary's; bytes = uvarint length then
 // the bytes; optbytes = uvarint length+1 then the bytes, 0 meaning nil):
@@ -24,6 +27,7 @@ import (
 //	uvarint nDrops    { uvarint space }
 //	uvarint nMessages { u8 flags(1 transactional), bytes prefix, bytes content }
 //	uvarint Space   bytes Key   varint Delta
+//	V3 only: uvarint nNotifications { uvarint pid, bytes channel, bytes payload }
 //
 // Every field is written for every kind; an empty section costs one byte.
 // A later format gets a new version byte and DecodeCommand keeps reading
@@ -31,6 +35,7 @@ import (
 const (
 	commandFormatV1 = 1
 	commandFormatV2 = 2
+	commandFormatV3 = 3
 )
 
 const (
@@ -53,6 +58,9 @@ func AppendCommand(dst []byte, c *Command) []byte {
 			version = commandFormatV2
 			break
 		}
+	}
+	if len(c.Notifications) > 0 {
+		version = commandFormatV3
 	}
 	dst = append(dst, version, byte(c.Kind))
 	dst = binary.AppendUvarint(dst, c.SnapshotIndex)
@@ -112,7 +120,21 @@ func AppendCommand(dst []byte, c *Command) []byte {
 	dst = binary.AppendUvarint(dst, uint64(c.Space))
 	dst = appendBytes(dst, c.Key)
 	dst = binary.AppendVarint(dst, c.Delta)
+	if version == commandFormatV3 {
+		dst = binary.AppendUvarint(dst, uint64(len(c.Notifications)))
+		for i := range c.Notifications {
+			n := &c.Notifications[i]
+			dst = binary.AppendUvarint(dst, uint64(n.PID))
+			dst = appendString(dst, n.Channel)
+			dst = appendString(dst, n.Payload)
+		}
+	}
 	return dst
+}
+
+func appendString(dst []byte, s string) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(s)))
+	return append(dst, s...)
 }
 
 // encodedSize is an upper bound of the encoding's length.
@@ -133,6 +155,12 @@ func encodedSize(c *Command) int {
 		n += 1 + 2*binary.MaxVarintLen32 + len(c.Messages[i].Prefix) + len(c.Messages[i].Content)
 	}
 	n += binary.MaxVarintLen32 + len(c.Key) + binary.MaxVarintLen64
+	if len(c.Notifications) > 0 {
+		n += binary.MaxVarintLen64
+		for i := range c.Notifications {
+			n += 3*binary.MaxVarintLen32 + len(c.Notifications[i].Channel) + len(c.Notifications[i].Payload)
+		}
+	}
 	return n
 }
 
@@ -168,7 +196,7 @@ func decodeCommandInto(c *Command, data []byte) error {
 	allowed := byte(writeFlagDelete | writeFlagHasBefore)
 	switch data[0] {
 	case commandFormatV1:
-	case commandFormatV2:
+	case commandFormatV2, commandFormatV3:
 		allowed |= writeFlagMerge
 	default:
 		return fmt.Errorf("%w: unknown command format %d", ErrCorrupt, data[0])
@@ -241,6 +269,21 @@ func decodeCommandInto(c *Command, data []byte) error {
 	c.Space = d.space()
 	c.Key = d.bytes()
 	c.Delta = d.varint()
+	if data[0] == commandFormatV3 {
+		if n := d.count(3); n > 0 {
+			c.Notifications = make([]Notification, n)
+			for i := range c.Notifications {
+				ntf := &c.Notifications[i]
+				pid := d.uvarint()
+				if pid > math.MaxUint32 {
+					d.fail("notification pid")
+				}
+				ntf.PID = uint32(pid)
+				ntf.Channel = string(d.bytes())
+				ntf.Payload = string(d.bytes())
+			}
+		}
+	}
 	if d.err == nil && d.pos != len(d.buf) {
 		d.fail("trailing bytes")
 	}
@@ -363,4 +406,18 @@ func (d *decoder) optBytes() []byte {
 		return nil
 	}
 	return d.take(n - 1)
+}
+
+// EntryNotifications returns the notifications a log entry payload carries,
+// decoding it only when its version byte says it has some (V3): entries
+// without notifications cost one byte compare. Errors wrap ErrCorrupt.
+func EntryNotifications(data []byte) ([]Notification, error) {
+	if len(data) == 0 || data[0] != commandFormatV3 {
+		return nil, nil
+	}
+	c, err := DecodeCommand(data)
+	if err != nil {
+		return nil, err
+	}
+	return c.Notifications, nil
 }

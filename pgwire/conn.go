@@ -62,7 +62,9 @@ type conn struct {
 	// goroutine (Shutdown, or a notification to deliver).
 	interrupted   bool
 	pending       []notification // for the client, sent when idle or before ReadyForQuery
+	pendingBytes  int            // channels and payloads in pending
 	droppedNotify bool
+	inTxn         bool // the last ReadyForQuery was not 'I': notifications wait
 }
 
 func newConn(s *Server, nc net.Conn) *conn {
@@ -257,14 +259,16 @@ func (c *conn) fatal(e *pgerror.Error) {
 // readyForQuery ends a batch: changed parameters, then ReadyForQuery with
 // the session's transaction status, then one write for the whole batch.
 func (c *conn) readyForQuery() {
+	status := c.sess.TxStatus()
 	c.mu.Lock()
+	c.inTxn = status != 'I'
 	ns := c.takeNotificationsLocked()
 	c.mu.Unlock()
 	c.sendNotifications(ns)
 	for _, p := range c.sess.ChangedParameters() {
 		c.w.parameterStatus(p[0], p[1])
 	}
-	c.w.readyForQuery(c.sess.TxStatus())
+	c.w.readyForQuery(status)
 	c.w.flush()
 	c.boundary = true
 }

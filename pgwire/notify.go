@@ -12,15 +12,22 @@ import (
 // SetNotifier once, right after NewSession. The Session calls notify from
 // any goroutine (typically when a NOTIFY on a channel it listens to
 // commits); pgwire sends the NotificationResponse at once when the
-// connection is idle, else just before its next ReadyForQuery, in call
-// order. pid is the notifying session's BackendKeyData process id.
+// connection is idle outside a transaction block, else just before its
+// next ReadyForQuery that ends the block (PostgreSQL holds notifications
+// while the listener is in a transaction), in call order. pid is the
+// notifying session's BackendKeyData process id.
 type Notifier interface {
 	SetNotifier(notify func(pid uint32, channel, payload string))
 }
 
-// maxPendingNotifications bounds the notifications queued for a client
-// that does not read them; beyond it the oldest are dropped.
-const maxPendingNotifications = 100_000
+// maxPendingNotifications and maxPendingNotificationBytes (channels and
+// payloads) bound the notifications queued for a client that does not read
+// them, or that stays in a transaction block; beyond them the oldest are
+// dropped, with a warning in the log.
+const (
+	maxPendingNotifications     = 100_000
+	maxPendingNotificationBytes = 16 << 20
+)
 
 type notification struct {
 	pid              uint32
@@ -35,15 +42,19 @@ func (c *conn) notify(pid uint32, channel, payload string) {
 	if c.terminal != nil {
 		return // the connection is ending or gone
 	}
-	if len(c.pending) >= maxPendingNotifications {
+	size := len(channel) + len(payload)
+	for len(c.pending) > 0 && (len(c.pending) >= maxPendingNotifications || c.pendingBytes+size > maxPendingNotificationBytes) {
 		if !c.droppedNotify {
 			c.droppedNotify = true
 			c.srv.log.Warn("client is not reading notifications; dropping the oldest", "pid", c.pid)
 		}
+		c.pendingBytes -= len(c.pending[0].channel) + len(c.pending[0].payload)
+		c.pending[0] = notification{}
 		c.pending = c.pending[1:]
 	}
 	c.pending = append(c.pending, notification{pid, channel, payload})
-	if c.state == stateIdle {
+	c.pendingBytes += size
+	if c.state == stateIdle && !c.inTxn {
 		c.interruptLocked()
 	}
 }
@@ -67,9 +78,14 @@ func (c *conn) clearInterruptLocked() {
 }
 
 // takeNotifications returns the queued notifications, emptying the queue.
+// None while the session is in a transaction block: they wait for its end.
 func (c *conn) takeNotificationsLocked() []notification {
+	if c.inTxn {
+		return nil
+	}
 	p := c.pending
 	c.pending = nil
+	c.pendingBytes = 0
 	c.droppedNotify = false
 	return p
 }

@@ -411,6 +411,21 @@ func TestNotifications(t *testing.T) {
 	c.nc.Write(q[3:])
 	<-ts.engine.started
 	expect(t, c.readBatch(), "RowDescription x:20:f0", "DataRow 1", "CommandComplete SELECT 1", "ReadyForQuery I")
+
+	// In a transaction block: held until the block ends, as PostgreSQL
+	// holds them, then sent before its ReadyForQuery.
+	c.send(&pgproto3.Query{String: "begin"})
+	<-ts.engine.started
+	expect(t, c.readBatch(), "CommandComplete BEGIN", "ReadyForQuery T")
+	ts.engine.notifyAll("ch", "four")
+	time.Sleep(20 * time.Millisecond)
+	c.send(&pgproto3.Query{String: "select 1"})
+	<-ts.engine.started
+	expect(t, c.readBatch(), "RowDescription x:20:f0", "DataRow 1", "CommandComplete SELECT 1", "ReadyForQuery T")
+	ts.engine.notifyAll("ch", "five")
+	c.send(&pgproto3.Query{String: "commit"})
+	<-ts.engine.started
+	expect(t, c.readBatch(), "CommandComplete COMMIT", "NotificationResponse 7 ch four", "NotificationResponse 7 ch five", "ReadyForQuery I")
 }
 
 func TestFunctionCallAndStrayCopyMessages(t *testing.T) {
@@ -664,3 +679,33 @@ func (h *countingHandler) Handle(context.Context, slog.Record) error {
 }
 func (h *countingHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
 func (h *countingHandler) WithGroup(string) slog.Handler      { return h }
+
+// TestNotificationsBounded: what waits for a client (here, held while it
+// is in a transaction block) is bounded in bytes; the oldest are dropped.
+func TestNotificationsBounded(t *testing.T) {
+	ts := mustStartServer(t, nil)
+	c, _ := mustConnect(t, ts.addr, nil)
+	c.send(&pgproto3.Query{String: "begin"})
+	expect(t, c.readBatch(), "CommandComplete BEGIN", "ReadyForQuery T")
+	payload := strings.Repeat("p", 7990)
+	const sent = 3000 // 24 MB
+	for i := range sent {
+		ts.engine.notifyAll("ch", fmt.Sprintf("%08d", i)+payload)
+	}
+	c.send(&pgproto3.Query{String: "commit"})
+	got := c.readBatch()
+	if got[0] != "CommandComplete COMMIT" || got[len(got)-1] != "ReadyForQuery I" {
+		t.Fatalf("%.80s ... %.80s", got[0], got[len(got)-1])
+	}
+	ns := got[1 : len(got)-1]
+	kept := maxPendingNotificationBytes / (2 + 8 + len(payload))
+	if len(ns) != kept {
+		t.Fatalf("%d notifications kept, want %d", len(ns), kept)
+	}
+	if want := fmt.Sprintf("NotificationResponse 7 ch %08d", sent-kept); !strings.HasPrefix(ns[0], want) {
+		t.Fatalf("first kept %.40s, want %s", ns[0], want)
+	}
+	if want := fmt.Sprintf("NotificationResponse 7 ch %08d", sent-1); !strings.HasPrefix(ns[len(ns)-1], want) {
+		t.Fatalf("last kept %.40s, want %s", ns[len(ns)-1], want)
+	}
+}

@@ -15,6 +15,7 @@ import (
 
 	"logdb/changefeed"
 	"logdb/kv"
+	"logdb/notify"
 	"logdb/sql/catalog"
 	"logdb/sql/exec"
 	"logdb/sql/pgcatalog"
@@ -74,6 +75,10 @@ type Config struct {
 	// backup of the node to w (backup.go). Nil: the statement fails with
 	// 0A000.
 	Backup func(ctx context.Context, w io.Writer, req BackupRequest) error
+	// Notify is the node's LISTEN registry; the caller delivers the
+	// notifications of applied entries to it (notify.Registry.Applied).
+	// Nil: the engine makes one that nothing feeds.
+	Notify *notify.Registry
 }
 
 // BackupRequest is what a BACKUP statement asks for: the state (BACKUP TO
@@ -104,7 +109,7 @@ type Engine struct {
 	mu        sync.Mutex  // guards st
 	st        engineState
 	parses    *parseCache
-	listeners listenRegistry
+	listeners *notify.Registry
 	sessions  sessionRegistry // live sessions, for pg_stat_activity (activity.go)
 	stats     engineStats     // pg_stat_database, pg_stat_user_tables (stats.go)
 }
@@ -130,7 +135,10 @@ func NewEngine(cfg Config) (*Engine, error) {
 	case cfg.MaxStatementMemory < 0:
 		return nil, fmt.Errorf("sql: MaxStatementMemory %d is negative", cfg.MaxStatementMemory)
 	}
-	e := &Engine{cfg: cfg}
+	e := &Engine{cfg: cfg, listeners: cfg.Notify}
+	if e.listeners == nil {
+		e.listeners = notify.NewRegistry()
+	}
 	e.init()
 	return e, nil
 }
@@ -238,6 +246,7 @@ type Session struct {
 	timedOut bool // the current statement's context expired by statement_timeout
 
 	notifier func(pid uint32, channel, payload string) // set by pgwire (SetNotifier)
+	listener *notify.Listener                          // made at the first committed LISTEN (notify.go)
 
 	act        activity // what pg_stat_activity shows (activity.go)
 	clientAddr net.Addr
@@ -342,7 +351,7 @@ func (s *Session) Sync(ctx context.Context) error { return s.sync(ctx) }
 // Close ends the session, rolling back any open transaction.
 func (s *Session) Close() {
 	s.e.sessions.remove(s)
-	s.e.unlisten(s, "")
+	s.closeListener()
 	s.closeCursors(true)
 	for name := range s.portals {
 		s.ClosePortal(name)

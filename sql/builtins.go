@@ -431,6 +431,11 @@ func (p *planner) setReturningFunc(name string, args []exec.Expr) (*srfNode, err
 			return nil, err
 		}
 		n.t, n.t2, n.names = exec.OIDT, []types.T{{OID: types.Int2VectorOID, Mod: -1}, {OID: types.PgNodeTreeOID, Mod: -1}}, []string{"relid", "attrs", "qual"}
+	case "pg_listening_channels":
+		if len(args) != 0 {
+			return nil, noFunc(name, args)
+		}
+		n.t = exec.TextT
 	case "unnest":
 		if len(args) != 1 {
 			return nil, pgerror.Unsupported("unnest with several arguments")
@@ -571,6 +576,10 @@ func (n *srfNode) rowsOf(ec *execCtx, vals []types.Datum) ([][]types.Datum, erro
 	switch n.name {
 	case "pg_partition_ancestors":
 		emit(vals[0])
+	case "pg_listening_channels":
+		for _, ch := range ec.s.listeningChannels() { // notify.go
+			emit(ch)
+		}
 	case "pg_options_to_table":
 		for _, e := range vals[0].(types.Array).Elements {
 			if e == nil {

@@ -95,8 +95,10 @@
 // an unbounded wait there could deadlock apply.
 //
 // Views store their query text and are planned as sub-queries where used.
-// LISTEN/NOTIFY deliver to listening sessions of the same node at commit
-// (notify.go); they do not travel through the log.
+// NOTIFY and pg_notify() travel in their transaction's log entry and every
+// node delivers them to its listening sessions when it applies the entry
+// (notify.go hooks package notify into commit; cmd/logdb feeds the
+// registry from apply); LISTEN/UNLISTEN take effect at commit, per node.
 //
 // FOREIGN KEY constraints are accepted and not enforced (ORMs and dumps
 // declare them). SET LOCAL is undone when the transaction ends, and SET in

@@ -9,24 +9,30 @@ import (
 	"time"
 
 	"logdb/kv"
+	"logdb/notify"
 	"logdb/sql/pgerror"
 )
 
 // localProposer applies commands directly to the store: a single-node
 // stand-in for the raft log.
 type localProposer struct {
-	mu    sync.Mutex
-	store *kv.Store
-	index uint64
+	mu     sync.Mutex
+	store  *kv.Store
+	index  uint64
+	notify *notify.Registry // gets the applied entries' notifications, as cmd/logdb's does
 }
 
 func (p *localProposer) Propose(ctx context.Context, cmd *kv.Command) (kv.Result, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.index++
-	res, err := p.store.Apply([]kv.Entry{{Index: p.index, Data: kv.EncodeCommand(cmd)}})
+	ents := []kv.Entry{{Index: p.index, Data: kv.EncodeCommand(cmd)}}
+	res, err := p.store.Apply(ents)
 	if err != nil {
 		return kv.Result{}, err
+	}
+	if p.notify != nil {
+		p.notify.Applied(ents, res)
 	}
 	return res[0], nil
 }
@@ -37,7 +43,8 @@ func mustEngine(t *testing.T) *Engine {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := NewEngine(Config{Store: store, Proposer: &localProposer{store: store, index: store.AppliedIndex()}, NodeID: 1, Version: "test"})
+	reg := notify.NewRegistry()
+	e, err := NewEngine(Config{Store: store, Proposer: &localProposer{store: store, index: store.AppliedIndex(), notify: reg}, NodeID: 1, Version: "test", Notify: reg})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +140,8 @@ func mustEngineF(f *testing.F) *Engine {
 	if err != nil {
 		f.Fatal(err)
 	}
-	e, err := NewEngine(Config{Store: store, Proposer: &localProposer{store: store, index: store.AppliedIndex()}, NodeID: 1, Version: "test"})
+	reg := notify.NewRegistry()
+	e, err := NewEngine(Config{Store: store, Proposer: &localProposer{store: store, index: store.AppliedIndex(), notify: reg}, NodeID: 1, Version: "test", Notify: reg})
 	if err != nil {
 		f.Fatal(err)
 	}

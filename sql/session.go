@@ -29,7 +29,7 @@ func (e *Engine) newSession(p SessionParams) (*Session, error) {
 		user = "postgres"
 	}
 	s := &Session{
-		e: e, user: user, db: db, pid: nextPID.Add(1) + 1000, started: time.Now(),
+		e: e, user: user, db: db, pid: e.newPID(), started: time.Now(),
 		set: newSettings(), prepared: map[string]*Prepared{}, portals: map[string]*Portal{},
 		seqLast: map[uint32]int64{}, simplePlans: map[string]*prepStmt{},
 	}

@@ -148,6 +148,7 @@ func (s *Session) execSessionStmt(ctx context.Context, ps *prepStmt, w ResultWri
 		s.set = newSettingsFrom(s.set)
 		s.role = ""
 		s.seqLast = map[uint32]int64{}
+		s.unlistenAll() // notify.go
 		return &cursor{tag: "DISCARD ALL"}, nil
 	case n.GetDeallocateStmt() != nil:
 		d := n.GetDeallocateStmt()

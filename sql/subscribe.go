@@ -105,7 +105,7 @@ func (s *Session) releaseSnapshotForFeed(what string) error {
 	if t == nil || t.Kv == nil {
 		return nil
 	}
-	busy := t.ddl != nil || len(t.savepoints) > 0 || len(t.notifies) > 0 || t.Kv.HasWrites()
+	busy := t.ddl != nil || len(t.savepoints) > 0 || t.notes.HasNotifications() || t.Kv.HasWrites()
 	for _, c := range s.cursors {
 		if c.sub == nil {
 			busy = true // a SELECT cursor reads from the snapshot

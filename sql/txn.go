@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"logdb/kv"
+	"logdb/notify"
 	"logdb/sql/catalog"
 	"logdb/sql/exec"
 	"logdb/sql/pgerror"
@@ -69,6 +70,7 @@ type savepoint struct {
 	ddl      bool
 	readOnly bool   // the transaction's mode when the savepoint was made
 	cursors  uint64 // Session.cursorSeq when the savepoint was made
+	notes    notify.Mark
 }
 
 // txnState is an open transaction.
@@ -90,7 +92,7 @@ type txnState struct {
 	// returned rows, or cannot be re-run).
 	replay   []replayItem
 	noReplay bool
-	notifies []pendingNotify // NOTIFY, delivered at commit
+	notes    *notify.Pending // NOTIFY, LISTEN, UNLISTEN, sent/applied at commit; nil: none (notify.go)
 }
 
 func (s *Session) undoSets(t *txnState) {
@@ -253,18 +255,17 @@ func (s *Session) finishTxn(ctx context.Context, commit bool) (err error) {
 	if t.Kv == nil {
 		if !commit || t.failed {
 			s.undoSets(t)
-		} else if len(t.notifies) > 0 {
-			s.e.deliver(s.pid, t.notifies)
+			return nil
 		}
-		return nil
+		return s.commitNotifyOnly(ctx, t) // notify.go
 	}
 	if !commit || t.failed {
 		s.undoSets(t)
 	}
 	if !commit || t.failed || !t.Kv.HasWrites() {
 		t.Kv.Release()
-		if commit && !t.failed && len(t.notifies) > 0 {
-			s.e.deliver(s.pid, t.notifies)
+		if commit && !t.failed {
+			return s.commitNotifyOnly(ctx, t)
 		}
 		return nil
 	}
@@ -278,17 +279,16 @@ func (s *Session) finishTxn(ctx context.Context, commit bool) (err error) {
 	if err := checkChangeCount(cmd, t.cat); err != nil {
 		return err
 	}
+	cmd.Notifications = t.notes.Notifications(uint32(s.pid))
+	undoListens := s.commitListens(t) // notify.go
 	res, err := s.e.propose(ctx, cmd)
+	if err == nil && res.Err == kv.ErrConflict {
+		err = errSerialization
+	}
 	if err != nil {
-		return err
+		undoListens()
 	}
-	if res.Err == kv.ErrConflict {
-		return errSerialization
-	}
-	if len(t.notifies) > 0 {
-		s.e.deliver(s.pid, t.notifies)
-	}
-	return nil
+	return err
 }
 
 var errSerialization = pgerror.New(pgerror.SerializationFailure, "could not serialize access due to concurrent update")
@@ -329,7 +329,7 @@ func (s *Session) savepoint(ctx context.Context, name string) error {
 	if t.ddl != nil {
 		cat = cat.Copy()
 	}
-	t.savepoints = append(t.savepoints, savepoint{name: name, sp: t.Kv.Savepoint(), cat: cat, ddl: t.ddl != nil, readOnly: t.readOnly, cursors: s.cursorSeq})
+	t.savepoints = append(t.savepoints, savepoint{name: name, sp: t.Kv.Savepoint(), cat: cat, ddl: t.ddl != nil, readOnly: t.readOnly, cursors: s.cursorSeq, notes: t.notes.Mark()})
 	return nil
 }
 
@@ -353,6 +353,7 @@ func (s *Session) rollbackTo(name string) error {
 	sp := t.savepoints[i]
 	t.savepoints = t.savepoints[:i+1] // the savepoint itself stays
 	t.Kv.RollbackTo(sp.sp)
+	t.notes.RollbackTo(sp.notes)
 	t.readOnly = sp.readOnly
 	s.closeCursorsSince(sp.cursors)
 	if sp.ddl {

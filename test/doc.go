@@ -70,4 +70,9 @@
 //	pgxtypes_test.go      pgx LoadType/LoadTypes, arrays, json
 //	node_test.go          runs test/node/pg_test.js with node-postgres, if installed
 //	                      (npm ci --prefix test/node; node_modules is not committed)
+//	notify_test.go        LISTEN/NOTIFY: a listener on each node of three gets the notifications
+//	                      of 1,000 commits through all nodes once, in commit order, none of the
+//	                      rolled-back or 40001 ones; delivery time per node (-v); node-postgres
+//	                      across nodes (test/node/notify_test.js); a step-by-step comparison
+//	                      with PostgreSQL 15 (limits, UNLISTEN, pg_listening_channels)
 package test

@@ -11,6 +11,7 @@ import (
 
 	"logdb/changefeed"
 	"logdb/kv"
+	"logdb/notify"
 	"logdb/raftlog"
 	"logdb/sql"
 	"logdb/sql/pgerror"
@@ -140,6 +141,7 @@ type nodeCollector struct {
 	store   *kv.Store
 	engine  *sql.Engine
 	feed    *changefeed.Feed
+	notify  *notify.Registry
 	dataDir string
 
 	term, leader, isLeader, commit, applied          *prometheus.Desc
@@ -151,14 +153,15 @@ type nodeCollector struct {
 	replConns                                        *prometheus.Desc
 	stateBytes, walBytes, firstIndex, lastIndex      *prometheus.Desc
 	durableIndex, checkpoints                        *prometheus.Desc
+	notifyChannels, notifyApplied, notifyDelivered   *prometheus.Desc
 }
 
-func newNodeCollector(node *raftlog.Node, store *kv.Store, engine *sql.Engine, feed *changefeed.Feed, dataDir string) *nodeCollector {
+func newNodeCollector(node *raftlog.Node, store *kv.Store, engine *sql.Engine, feed *changefeed.Feed, listeners *notify.Registry, dataDir string) *nodeCollector {
 	d := func(name, help string, labels ...string) *prometheus.Desc {
 		return prometheus.NewDesc(name, help, labels, nil)
 	}
 	return &nodeCollector{
-		node: node, store: store, engine: engine, feed: feed, dataDir: dataDir,
+		node: node, store: store, engine: engine, feed: feed, notify: listeners, dataDir: dataDir,
 		term:            d("logdb_raft_term", "This node's current raft term."),
 		leader:          d("logdb_raft_leader_id", "The raft leader this node knows (0: none)."),
 		isLeader:        d("logdb_raft_is_leader", "1 if this node is the raft leader, else 0."),
@@ -185,6 +188,9 @@ func newNodeCollector(node *raftlog.Node, store *kv.Store, engine *sql.Engine, f
 		lastIndex:       d("logdb_log_last_index", "Last log index on this node."),
 		durableIndex:    d("logdb_state_durable_index", "Applied index of the newest state checkpoint (the log is never trimmed above it)."),
 		checkpoints:     d("logdb_state_checkpoint_duration_seconds", "Time to write each state checkpoint (a synced copy of state.db), every --checkpoint-interval."),
+		notifyChannels:  d("logdb_notify_channels", "Channels some session of this node LISTENs to."),
+		notifyApplied:   d("logdb_notify_applied_total", "Notifications (NOTIFY, pg_notify) in the entries this node applied."),
+		notifyDelivered: d("logdb_notify_delivered_total", "Notifications handed to this node's listening sessions (one per listener)."),
 	}
 }
 
@@ -240,6 +246,10 @@ func (c *nodeCollector) Collect(ch chan<- prometheus.Metric) {
 	gauge(c.subscribers, float64(fs.Subscribers))
 	gauge(c.replConns, float64(c.engine.ReplicationConnections()))
 	counter(c.delivered, fs.Delivered)
+	ns := c.notify.Stats()
+	gauge(c.notifyChannels, float64(ns.Channels))
+	counter(c.notifyApplied, ns.Applied)
+	counter(c.notifyDelivered, ns.Delivered)
 	if txn, err := c.store.Begin(); err == nil {
 		slots, err := c.feed.Slots(txn)
 		txn.Release()

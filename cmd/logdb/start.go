@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"logdb/kv"
+	"logdb/notify"
 	"logdb/pgwire"
 	"logdb/raftlog"
 	"logdb/sql"
@@ -47,12 +48,13 @@ func start(ctx context.Context, cfg startConfig) error {
 	defer store.Close()
 
 	reg := newRegistry() // metrics.go
+	listeners := notify.NewRegistry()
 	rcfg := raftlog.Config{
 		NodeID:       cfg.NodeID,
 		Dir:          filepath.Join(cfg.DataDir, "raft"),
 		Peers:        cfg.Peers,
 		Join:         cfg.Join,
-		StateMachine: stateMachine{store},
+		StateMachine: stateMachine{store, listeners},
 		Logger:       raftLogger, // raftlog adds node=<id> itself
 		Observer:     newRaftObserver(reg),
 		// Writes are refused before the disk is full (53100), so the WAL
@@ -114,6 +116,7 @@ func start(ctx context.Context, cfg startConfig) error {
 		TempDir:            tempDir,
 		Observer:           newSQLObserver(reg),
 		Backends:           backends,
+		Notify:             listeners,
 		Backup: func(ctx context.Context, w io.Writer, req sql.BackupRequest) error {
 			if req.Log {
 				return writeLog(w, node, req.From, req.Through) // pitr.go
@@ -149,7 +152,7 @@ func start(ctx context.Context, cfg startConfig) error {
 	ready := &readiness{node: node}
 	ready.acceptSQL.Store(true)
 	if cfg.HTTPListen != "" {
-		reg.MustRegister(newNodeCollector(node, store, engine, feed, cfg.DataDir))
+		reg.MustRegister(newNodeCollector(node, store, engine, feed, listeners, cfg.DataDir))
 		stopHTTP, err := startHTTP(cfg.HTTPListen, cfg.Pprof, reg, ready, logger) // http.go
 		if err != nil {
 			srv.Close()
@@ -197,8 +200,13 @@ wait:
 	return runErr
 }
 
-// stateMachine applies raft's committed entries to the kv store.
-type stateMachine struct{ store *kv.Store }
+// stateMachine applies raft's committed entries to the kv store, then
+// delivers the notifications of those that applied to this node's
+// listeners (package notify), in log order, before the proposers hear.
+type stateMachine struct {
+	store  *kv.Store
+	notify *notify.Registry
+}
 
 func (m stateMachine) Apply(entries []raftlog.Entry) ([]any, error) {
 	in := make([]kv.Entry, len(entries))
@@ -208,6 +216,9 @@ func (m stateMachine) Apply(entries []raftlog.Entry) ([]any, error) {
 	results, err := m.store.Apply(in)
 	if err != nil {
 		return nil, err
+	}
+	if m.notify != nil {
+		m.notify.Applied(in, results)
 	}
 	out := make([]any, len(results))
 	for i, r := range results {
