@@ -15,7 +15,7 @@ import (
 // builtinFunc compiles a call of a function only the engine can evaluate.
 type builtinFunc func(p *planner, args []exec.Expr) (exec.Expr, error)
 
-var builtins map[string]builtinFunc
+var builtins = map[string]builtinFunc{}
 
 func init() {
 	str := func(name string, get func(ec *execCtx) string) builtinFunc {
@@ -30,7 +30,7 @@ func init() {
 			return &exec.BuiltinExpr{Name: name, Ret: t, Fn: func(rc *exec.Ctx, _ []types.Datum) (types.Datum, error) { return get(hostOf(rc)), nil }}, nil
 		}
 	}
-	builtins = map[string]builtinFunc{
+	for name, f := range map[string]builtinFunc{
 		"version": str("version", func(ec *execCtx) string {
 			return "PostgreSQL 15.0 (logdb " + ec.s.e.cfg.Version + ") on x86_64-pc-linux-gnu"
 		}),
@@ -170,6 +170,8 @@ func init() {
 				return ec.s.lastVal, nil
 			}}, nil
 		},
+	} {
+		builtins[name] = f
 	}
 }
 
@@ -468,7 +470,7 @@ func (n *srfNode) Start(rc *exec.Ctx) (exec.Iterator, error) {
 // not all of them); the others, whose input is already in memory (an
 // array, the catalog), produce a slice.
 func (n *srfNode) IterFor(rc *exec.Ctx, in []types.Datum) (exec.Iterator, error) {
-	ec := hostOf(rc)
+	ec := rc
 	vals, err := n.evalArgs(ec, in)
 	if err != nil || vals == nil {
 		return &exec.SliceIter{}, err
@@ -481,10 +483,10 @@ func (n *srfNode) IterFor(rc *exec.Ctx, in []types.Datum) (exec.Iterator, error)
 }
 
 // evalArgs evaluates the arguments; nil when one is NULL (no rows).
-func (n *srfNode) evalArgs(ec *execCtx, in []types.Datum) ([]types.Datum, error) {
+func (n *srfNode) evalArgs(ec *exec.Ctx, in []types.Datum) ([]types.Datum, error) {
 	vals := make([]types.Datum, len(n.args))
 	for i, a := range n.args {
-		v, err := a.Eval(ec.Ctx, in)
+		v, err := a.Eval(ec, in)
 		if err != nil {
 			return nil, err
 		}
@@ -499,7 +501,7 @@ func (n *srfNode) evalArgs(ec *execCtx, in []types.Datum) ([]types.Datum, error)
 // seriesIter produces generate_series's rows one at a time.
 type seriesIter struct {
 	n               *srfNode
-	ec              *execCtx
+	ec              *exec.Ctx
 	cur, stop, step types.Datum
 	dir             int
 	count           int64
@@ -507,12 +509,12 @@ type seriesIter struct {
 }
 
 // newSeries starts generate_series(vals[0], vals[1], vals[2]).
-func (n *srfNode) newSeries(ec *execCtx, vals []types.Datum) (*seriesIter, error) {
+func (n *srfNode) newSeries(ec *exec.Ctx, vals []types.Datum) (*seriesIter, error) {
 	it := &seriesIter{n: n, ec: ec, cur: vals[0], stop: vals[1], step: vals[2], dir: 1}
 	if err := checkSeriesBounds(it.cur, it.stop, it.step); err != nil {
 		return nil, err
 	}
-	zero, err := exec.CastDatum(ec.Ctx, int64(0), exec.Int8T, n.args[2].Type(), types.CastImplicit)
+	zero, err := exec.CastDatum(ec, int64(0), exec.Int8T, n.args[2].Type(), types.CastImplicit)
 	if err != nil && n.args[2].Type().OID != types.IntervalOID {
 		return nil, err
 	}
@@ -564,7 +566,7 @@ func (it *seriesIter) Next() ([]types.Datum, error) {
 func (it *seriesIter) Close() {}
 
 // rowsOf is the function's rows for argument values vals.
-func (n *srfNode) rowsOf(ec *execCtx, vals []types.Datum) ([][]types.Datum, error) {
+func (n *srfNode) rowsOf(ec *exec.Ctx, vals []types.Datum) ([][]types.Datum, error) {
 	var out [][]types.Datum
 	emit := func(v types.Datum, more ...types.Datum) {
 		row := append([]types.Datum{v}, more...)
@@ -577,7 +579,7 @@ func (n *srfNode) rowsOf(ec *execCtx, vals []types.Datum) ([][]types.Datum, erro
 	case "pg_partition_ancestors":
 		emit(vals[0])
 	case "pg_listening_channels":
-		for _, ch := range ec.s.listeningChannels() { // notify.go
+		for _, ch := range ec.Host.ListeningChannels() { // notify.go
 			emit(ch)
 		}
 	case "pg_options_to_table":
@@ -616,11 +618,11 @@ func (n *srfNode) rowsOf(ec *execCtx, vals []types.Datum) ([][]types.Datum, erro
 	case "pg_get_publication_tables":
 		// PostgreSQL 15's: every table the publication publishes, with
 		// all its columns (no column lists) and no row filter
-		pub, ok := ec.tx.cat.Pubs[vals[0].(string)]
+		pub, ok := ec.Host.Catalog().Pubs[vals[0].(string)]
 		if !ok {
 			return nil, pgerror.New(pgerror.UndefinedObject, "publication \"%s\" does not exist", vals[0].(string))
 		}
-		for _, t := range ec.tx.cat.SortedTables() {
+		for _, t := range ec.Host.Catalog().SortedTables() {
 			if !pub.Publishes(t) {
 				continue
 			}

@@ -135,7 +135,7 @@ func (s *Session) copyIn(ec *execCtx, cs *pg_query.CopyStmt, o copyOpts, cw copy
 	if ec.tx.readOnly {
 		return "", errReadOnly("COPY FROM")
 	}
-	p := &planner{s: s, tx: ec.tx, cat: ec.tx.cat}
+	p := newPlanner(s, ec.tx, ec.tx.cat)
 	t, err := p.targetTable(cs.Relation, 'a')
 	if err != nil {
 		return "", err
@@ -430,7 +430,7 @@ func hexValue(c byte) int {
 }
 
 func (s *Session) copyOut(ec *execCtx, cs *pg_query.CopyStmt, o copyOpts, cw copyOutWriter) (string, error) {
-	p := &planner{s: s, tx: ec.tx, cat: ec.tx.cat}
+	p := newPlanner(s, ec.tx, ec.tx.cat)
 	var plan exec.Node
 	var err error
 	if cs.Query != nil {

@@ -228,7 +228,7 @@ func (s *Session) sqlPrepare(ctx context.Context, ps *pg_query.PrepareStmt) erro
 		return pgerror.New(pgerror.DuplicatePreparedStatement, "prepared statement \"%s\" already exists", ps.Name)
 	}
 	p := &prepStmt{st: stmt{node: ps.Query}}
-	pl := &planner{s: s}
+	pl := newPlanner(s, nil, nil)
 	for _, a := range ps.Argtypes {
 		t, err := pl.typeFromNode(a.GetTypeName())
 		if err != nil {
@@ -262,7 +262,7 @@ func (s *Session) sqlExecute(ctx context.Context, es *pg_query.ExecuteStmt, w Re
 	if len(es.Params) != len(ps.paramTypes) {
 		return nil, pgerror.New(pgerror.SyntaxError, "wrong number of parameters for prepared statement \"%s\"", es.Name)
 	}
-	p := &planner{s: s, tx: t, cat: t.cat}
+	p := newPlanner(s, t, t.cat)
 	ec := s.newExecCtx(ctx, t, nil)
 	params := make([]types.Datum, len(es.Params))
 	for i, pn := range es.Params {

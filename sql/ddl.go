@@ -17,7 +17,7 @@ type utilityFunc = func(ec *execCtx, w ResultWriter) (string, error)
 
 // planUtility returns the function that runs a DDL or other utility
 // statement; DDL runs in the session's transaction like any write.
-func (p *planner) planUtility(n *pg_query.Node) (utilityFunc, error) {
+func planUtility(p *planner, n *pg_query.Node) (utilityFunc, error) {
 	mkDDL := func(tag string, fn func(ec *execCtx, d *catalog.Writer, w ResultWriter) error) utilityFunc {
 		return func(ec *execCtx, w ResultWriter) (string, error) {
 			if ec.tx.readOnly {
@@ -315,7 +315,7 @@ func createTable(ec *execCtx, d *catalog.Writer, cs *pg_query.CreateStmt, w Resu
 		}
 		return pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", rv.Relname)
 	}
-	p := &planner{s: ec.s, tx: ec.tx, cat: d.Cat}
+	p := newPlanner(ec.s, ec.tx, d.Cat)
 	oid, err := d.NewOID()
 	if err != nil {
 		return err
@@ -435,7 +435,7 @@ func addConstraint(ec *execCtx, d *catalog.Writer, t *catalog.Table, con *pg_que
 		if err != nil {
 			return err
 		}
-		p := &planner{s: ec.s, tx: ec.tx, cat: d.Cat}
+		p := newPlanner(ec.s, ec.tx, d.Cat)
 		pred, err := p.compilePredicate(con.RawExpr, tableScope(t, nil, nil), "CHECK")
 		if err != nil {
 			return err

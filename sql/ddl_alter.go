@@ -29,7 +29,7 @@ func alterTable(ec *execCtx, d *catalog.Writer, at *pg_query.AlterTableStmt, w R
 		return err
 	}
 	t := t0.Clone()
-	p := &planner{s: ec.s, tx: ec.tx, cat: d.Cat}
+	p := newPlanner(ec.s, ec.tx, d.Cat)
 	for _, cn := range at.Cmds {
 		cmd := cn.GetAlterTableCmd()
 		if err := alterCmd(ec, d, p, t, cmd, w); err != nil {
@@ -458,7 +458,7 @@ func createSequence(ec *execCtx, d *catalog.Writer, cs *pg_query.CreateSeqStmt, 
 		}
 		return pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", name)
 	}
-	p := &planner{s: ec.s, tx: ec.tx, cat: d.Cat}
+	p := newPlanner(ec.s, ec.tx, d.Cat)
 	typ := exec.Int8T
 	for _, o := range cs.Options {
 		if de := o.GetDefElem(); de != nil && de.Defname == "as" {

@@ -30,7 +30,7 @@ func createView(ec *execCtx, d *catalog.Writer, vs *pg_query.ViewStmt, w ResultW
 	if err := ec.s.checkCreate(d.Cat, rv.Schemaname); err != nil {
 		return err
 	}
-	p := &planner{s: ec.s, tx: ec.tx, cat: d.Cat}
+	p := newPlanner(ec.s, ec.tx, d.Cat)
 	plan, err := p.planQuery(vs.Query, nil)
 	if err != nil {
 		return err
@@ -80,7 +80,7 @@ func (p *planner) planView(v *catalog.View, rv *pg_query.RangeVar) (*fromItem, e
 	if p.viewDepth > 32 {
 		return nil, pgerror.New(pgerror.ProgramLimitExceeded, "infinite recursion detected in rules for relation \"%s\"", v.Name)
 	}
-	stmts, err := p.s.e.parse(v.Query)
+	stmts, err := p.host.ParseQuery(v.Query)
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +90,7 @@ func (p *planner) planView(v *catalog.View, rv *pg_query.RangeVar) (*fromItem, e
 	p.viewDepth++
 	saved := p.ctes
 	p.ctes = nil
-	plan, err := p.planQuery(stmts[0].node, nil)
+	plan, err := p.planQuery(stmts[0], nil)
 	p.ctes = saved
 	p.viewDepth--
 	if err != nil {
@@ -128,7 +128,7 @@ func createTableAs(ec *execCtx, d *catalog.Writer, cs *pg_query.CreateTableAsStm
 		}
 		return 0, pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", rv.Relname)
 	}
-	p := &planner{s: ec.s, tx: ec.tx, cat: d.Cat}
+	p := newPlanner(ec.s, ec.tx, d.Cat)
 	plan, err := p.planQuery(cs.Query, nil)
 	if err != nil {
 		return 0, err

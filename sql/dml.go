@@ -58,7 +58,7 @@ func (p *planner) planDML(n *pg_query.Node) (*dmlPlan, error) {
 func (p *planner) targetTable(rv *pg_query.RangeVar, priv byte) (*catalog.Table, error) {
 	if rv.Schemaname == "" || rv.Schemaname == "public" {
 		if t, ok := p.cat.Tables[rv.Relname]; ok {
-			if err := p.s.checkTablePriv(p.cat, t, priv); err != nil {
+			if err := p.host.CheckTablePriv(p.cat, t, priv); err != nil {
 				return nil, err
 			}
 			p.useTable(t)
@@ -407,7 +407,7 @@ func (p *planner) planDelete(del *pg_query.DeleteStmt) (*dmlPlan, error) {
 }
 
 // exec runs the statement; it returns RETURNING rows and the command tag.
-func (d *dmlPlan) exec(ec *execCtx) ([][]types.Datum, string, error) {
+func (d *dmlPlan) exec(ec *exec.Ctx) ([][]types.Datum, string, error) {
 	switch d.verb {
 	case "insert":
 		return d.execInsert(ec)
@@ -418,18 +418,18 @@ func (d *dmlPlan) exec(ec *execCtx) ([][]types.Datum, string, error) {
 	}
 }
 
-func (d *dmlPlan) execInsert(ec *execCtx) ([][]types.Datum, string, error) {
+func (d *dmlPlan) execInsert(ec *exec.Ctx) ([][]types.Datum, string, error) {
 	var it exec.Iterator
 	switch d.src.(type) {
 	case *exec.ValuesNode, *exec.OneRowNode:
 		var err error
-		if it, err = d.src.Start(ec.Ctx); err != nil {
+		if it, err = d.src.Start(ec); err != nil {
 			return nil, "", err
 		}
 	default:
 		// INSERT ... SELECT reads everything first: the scan must not see
 		// the rows being inserted.
-		rows, err := exec.RunNode(ec.Ctx, d.src)
+		rows, err := exec.RunNode(ec, d.src)
 		if err != nil {
 			return nil, "", err
 		}
@@ -463,11 +463,11 @@ func (d *dmlPlan) execInsert(ec *execCtx) ([][]types.Datum, string, error) {
 			if given[c] {
 				continue
 			}
-			if row[c], err = d.w.DefaultValue(ec.Ctx, c); err != nil {
+			if row[c], err = d.w.DefaultValue(ec, c); err != nil {
 				return nil, "", err
 			}
 		}
-		final, inserted, err := d.w.Insert(ec.Ctx, row, d.onConflict)
+		final, inserted, err := d.w.Insert(ec, row, d.onConflict)
 		if err != nil {
 			return nil, "", err
 		}
@@ -486,10 +486,10 @@ func (d *dmlPlan) execInsert(ec *execCtx) ([][]types.Datum, string, error) {
 	return out, fmt.Sprintf("INSERT 0 %d", n), nil
 }
 
-func evalAll(ec *execCtx, es []exec.Expr, row []types.Datum) ([]types.Datum, error) {
+func evalAll(ec *exec.Ctx, es []exec.Expr, row []types.Datum) ([]types.Datum, error) {
 	out := make([]types.Datum, len(es))
 	for i, e := range es {
-		v, err := e.Eval(ec.Ctx, row)
+		v, err := e.Eval(ec, row)
 		if err != nil {
 			return nil, err
 		}
@@ -498,13 +498,13 @@ func evalAll(ec *execCtx, es []exec.Expr, row []types.Datum) ([]types.Datum, err
 	return out, nil
 }
 
-func (d *dmlPlan) execUpdate(ec *execCtx) ([][]types.Datum, string, error) {
+func (d *dmlPlan) execUpdate(ec *exec.Ctx) ([][]types.Datum, string, error) {
 	if d.merge != nil {
-		if tag, ok, err := d.execMerge(ec.Ctx); ok || err != nil { // merge.go
+		if tag, ok, err := d.execMerge(ec); ok || err != nil { // merge.go
 			return nil, tag, err
 		}
 	}
-	rows, err := exec.RunNode(ec.Ctx, d.src)
+	rows, err := exec.RunNode(ec, d.src)
 	if err != nil {
 		return nil, "", err
 	}
@@ -523,13 +523,13 @@ func (d *dmlPlan) execUpdate(ec *execCtx) ([][]types.Datum, string, error) {
 		newRow := make([]types.Datum, ncols)
 		copy(newRow, row[:ncols])
 		for _, s := range d.sets {
-			v, err := s.E.Eval(ec.Ctx, row)
+			v, err := s.E.Eval(ec, row)
 			if err != nil {
 				return nil, "", err
 			}
 			newRow[s.Col] = v
 		}
-		if _, err := d.w.Update(ec.Ctx, ref, row[:ncols], newRow); err != nil {
+		if _, err := d.w.Update(ec, ref, row[:ncols], newRow); err != nil {
 			return nil, "", err
 		}
 		n++
@@ -545,8 +545,8 @@ func (d *dmlPlan) execUpdate(ec *execCtx) ([][]types.Datum, string, error) {
 	return out, fmt.Sprintf("UPDATE %d", n), nil
 }
 
-func (d *dmlPlan) execDelete(ec *execCtx) ([][]types.Datum, string, error) {
-	rows, err := exec.RunNode(ec.Ctx, d.src)
+func (d *dmlPlan) execDelete(ec *exec.Ctx) ([][]types.Datum, string, error) {
+	rows, err := exec.RunNode(ec, d.src)
 	if err != nil {
 		return nil, "", err
 	}
@@ -566,7 +566,7 @@ func (d *dmlPlan) execDelete(ec *execCtx) ([][]types.Datum, string, error) {
 		if bytes.Equal(lastKey, ref.Key) {
 			continue
 		}
-		if err := d.w.Delete(ec.Ctx, ref, row[:ncols]); err != nil {
+		if err := d.w.Delete(ec, ref, row[:ncols]); err != nil {
 			return nil, "", err
 		}
 		n++

@@ -30,7 +30,7 @@ func (p *planner) planFunctionScan(rf *pg_query.RangeFunction, parent *scope) (*
 		}
 		args[i] = e
 	}
-	if fi, ok, err := p.planSlotFunc(name, args, rf); ok { // funcs_changefeed.go
+	if fi, ok, err := p.host.PlanTableFunc(p, name, args, rf); ok { // funcs_changefeed.go
 		return fi, err
 	}
 	srf, err := p.setReturningFunc(name, args)

@@ -74,7 +74,8 @@ func (s *Session) planFor(t *txnState, ps *prepStmt) error {
 	if ps.kind != kindPlanned || ps.cat == t.cat && ps.role == s.currentUser() {
 		return nil
 	}
-	p := &planner{s: s, tx: t, cat: t.cat, params: append([]types.T(nil), ps.given...)}
+	p := newPlanner(s, t, t.cat)
+	p.params = append([]types.T(nil), ps.given...)
 	ps.plan, ps.dml, ps.utility, ps.explain, ps.cols = nil, nil, nil, nil, nil
 	n := ps.st.node
 	var err error
@@ -107,12 +108,12 @@ func (s *Session) planFor(t *txnState, ps *prepStmt) error {
 		}
 	case n.GetExplainStmt() != nil:
 		var lines []string
-		if lines, err = p.explain(n.GetExplainStmt()); err == nil {
+		if lines, err = explain(p, n.GetExplainStmt()); err == nil {
 			ps.explain = lines
 			ps.cols = []exec.Column{{Name: "QUERY PLAN", T: exec.TextT}}
 		}
 	default:
-		ps.utility, err = p.planUtility(n)
+		ps.utility, err = planUtility(p, n)
 	}
 	if err != nil {
 		return err
@@ -189,7 +190,7 @@ func (s *Session) run(ec *execCtx, ps *prepStmt, w ResultWriter) (*cursor, error
 		if ec.tx.readOnly {
 			return nil, errReadOnly(strings.ToUpper(ps.dml.verb))
 		}
-		rows, tag, err := ps.dml.exec(ec)
+		rows, tag, err := ps.dml.exec(ec.Ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -320,7 +321,7 @@ func (s *Session) encodeValue(buf []byte, t types.T, d types.Datum, binary bool,
 }
 
 // explain plans the statement and prints its plan tree.
-func (p *planner) explain(ex *pg_query.ExplainStmt) ([]string, error) {
+func explain(p *planner, ex *pg_query.ExplainStmt) ([]string, error) {
 	n := ex.Query
 	var root exec.Node
 	switch {

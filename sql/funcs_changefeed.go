@@ -318,7 +318,7 @@ func (n *slotFuncNode) Start(rc *exec.Ctx) (exec.Iterator, error) {
 
 // planSlotFunc plans a slot function in FROM; ok is false for other
 // functions (planFunctionScan goes on).
-func (p *planner) planSlotFunc(name string, args []exec.Expr, rf *pg_query.RangeFunction) (*fromItem, bool, error) {
+func planSlotFunc(p *planner, name string, args []exec.Expr, rf *pg_query.RangeFunction) (*fromItem, bool, error) {
 	tf, ok := slotTableFuncs[name]
 	if !ok {
 		return nil, false, nil

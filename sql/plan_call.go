@@ -423,8 +423,7 @@ func (p *planner) regclassCast(arg exec.Expr) (exec.Expr, error) {
 			return nil, err
 		}
 		return &exec.BuiltinExpr{Name: "regclass", Args: []exec.Expr{a}, Ret: rt, Strict: true, Fn: func(rc *exec.Ctx, v []types.Datum) (types.Datum, error) {
-			ec := hostOf(rc)
-			pl := &planner{s: ec.s, cat: ec.tx.cat}
+			pl := &planner{cat: rc.Host.Catalog()}
 			oid, err := pl.resolveRegclass(v[0].(string))
 			return int64(oid), err
 		}}, nil

@@ -33,13 +33,13 @@ func (p *planner) parseLiteral(t types.T, s string) (types.Datum, error) {
 	if types.InputReadsContext(t) {
 		p.readsContext = true
 	}
-	if t.OID == types.RegclassOID && p.s != nil {
+	if t.OID == types.RegclassOID && p.host != nil {
 		// a relation name, quoted and schema-qualified as SQL writes it
 		// (pg_total_relation_size('"Users"'))
 		oid, err := p.resolveRegclass(s)
 		return int64(oid), err
 	}
-	return types.ParseTextCtx(p.s.inputCtx(p.tx), t, s)
+	return types.ParseTextCtx(p.host.InputCtx(), t, s)
 }
 
 // coerce converts e to type to: an untyped literal is parsed as to, an
@@ -111,7 +111,7 @@ func (p *planner) coerce(e exec.Expr, to types.T, cc types.CastContext) (exec.Ex
 		var ev *types.EvalContext
 		if types.InputReadsContext(from) || types.InputReadsContext(to) {
 			p.readsContext = true // the session zone: see parseLiteral
-			ev = p.s.inputCtx(p.tx)
+			ev = p.host.InputCtx()
 		}
 		if v, err := types.Cast(ev, c.V, from, to, cc); err == nil {
 			return &exec.ConstExpr{V: v, T: to}, nil
@@ -181,7 +181,7 @@ func (p *planner) compileExpr(n *pg_query.Node, sc *scope) (exec.Expr, error) {
 		if lastName(tc.TypeName.Names) == "regnamespace" {
 			if c, ok := arg.(*exec.ConstExpr); ok {
 				if str, ok := c.V.(string); ok {
-					oid, err := p.s.catalogSchema(p.tx).RegnamespaceIn(str)
+					oid, err := p.host.CatalogSchema().RegnamespaceIn(str)
 					if err != nil {
 						return nil, err
 					}

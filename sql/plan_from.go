@@ -282,7 +282,7 @@ func (p *planner) planFromItem(f *pg_query.Node, parent *scope) (*fromItem, erro
 				// A view reads its tables with its own rights (not checked
 				// here); a DML target is checked for its own privilege.
 				if rv != p.dmlTarget && p.viewDepth == 0 {
-					if err := p.s.checkTablePriv(p.cat, t, 'r'); err != nil {
+					if err := p.host.CheckTablePriv(p.cat, t, 'r'); err != nil {
 						return nil, err
 					}
 				}
@@ -303,14 +303,14 @@ func (p *planner) planFromItem(f *pg_query.Node, parent *scope) (*fromItem, erro
 		if rv.Schemaname == "" || rv.Schemaname == "public" {
 			if v, ok := p.cat.Views[rv.Relname]; ok {
 				if p.viewDepth == 0 {
-					if err := p.s.checkViewPriv(p.cat, v, 'r'); err != nil {
+					if err := p.host.CheckViewPriv(p.cat, v, 'r'); err != nil {
 						return nil, err
 					}
 				}
 				return p.planView(v, rv)
 			}
 			if sq, ok := p.cat.Seqs[rv.Relname]; ok {
-				if err := p.s.checkSeqPriv(p.cat, sq, "r"); err != nil {
+				if err := p.host.CheckSeqPriv(p.cat, sq, "r"); err != nil {
 					return nil, err
 				}
 				cols, err := aliasCols(seqRelColumns(), rv.Alias, rv.Relname)
@@ -322,7 +322,7 @@ func (p *planner) planFromItem(f *pg_query.Node, parent *scope) (*fromItem, erro
 		}
 		if rv.Schemaname != "public" {
 			if v := pgcatalog.Lookup(rv.Schemaname, rv.Relname); v != nil {
-				if (v.Name == "pg_authid" || v.Name == "pg_shadow") && !p.s.isSuperuser(p.cat) {
+				if (v.Name == "pg_authid" || v.Name == "pg_shadow") && !p.host.IsSuperuser(p.cat) {
 					// They hold the password verifiers.
 					return nil, pgerror.New(pgerror.InsufficientPrivilege, "permission denied for %s %s", map[bool]string{true: "table", false: "view"}[v.Name == "pg_authid"], v.Name)
 				}

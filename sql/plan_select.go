@@ -14,8 +14,7 @@ import (
 
 // planner turns one statement's parse tree into a plan. It is used once.
 type planner struct {
-	s          *Session
-	tx         *txnState
+	host       planHost
 	cat        *catalog.Catalog
 	params     []types.T // parameter types, inferred where 0
 	paramExprs []*exec.ParamExpr
@@ -501,8 +500,7 @@ type offsetExpr struct {
 }
 
 func (o *offsetExpr) Eval(rc *exec.Ctx, row []types.Datum) (types.Datum, error) {
-	ec := hostOf(rc)
-	return o.e.Eval(ec.Ctx, row[o.off:])
+	return o.e.Eval(rc, row[o.off:])
 }
 func (o *offsetExpr) Type() types.T { return o.e.Type() }
 

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"logdb/sql/catalog"
 	"logdb/sql/exec"
 	"logdb/sql/pgcatalog"
 	"logdb/sql/pgerror"
@@ -355,7 +356,14 @@ func (ec *execCtx) RelationName(oid uint32) string {
 	return ec.s.relationName(ec.tx, oid)
 }
 func (ec *execCtx) TxnTooLarge(size, limit int64) error { return TxnTooLarge(size, limit) }
-func (ec *execCtx) Setting(name string) string          { return ec.s.set.vals[name] }
+func (ec *execCtx) Catalog() *catalog.Catalog {
+	if ec.tx == nil {
+		return nil
+	}
+	return ec.tx.cat
+}
+func (ec *execCtx) ListeningChannels() []string { return ec.s.listeningChannels() }
+func (ec *execCtx) Setting(name string) string  { return ec.s.set.vals[name] }
 
 // hostOf returns the execCtx running rc (for expressions and plan nodes of
 // this package that need the session).

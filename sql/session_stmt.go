@@ -280,7 +280,7 @@ func (s *Session) setArgs(vs *pg_query.VariableSetStmt) ([]string, error) {
 			if c == nil || c.GetSval() == nil {
 				return nil, pgerror.New(pgerror.InvalidParameterValue, "invalid value for parameter \"%s\"", vs.Name)
 			}
-			t, err := (&planner{s: s}).typeFromNode(tc.TypeName)
+			t, err := newPlanner(s, nil, nil).typeFromNode(tc.TypeName)
 			if err != nil {
 				return nil, err
 			}

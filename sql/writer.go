@@ -28,7 +28,7 @@ func (p *planner) defaultExpr(t *catalog.Table, i int) (exec.Expr, error) {
 	if c.Default == "" {
 		return &exec.ConstExpr{V: nil, T: c.Type}, nil
 	}
-	n, err := p.s.e.parseExpr(c.Default)
+	n, err := p.host.ParseExpr(c.Default)
 	if err != nil {
 		return nil, err
 	}
@@ -53,7 +53,7 @@ func (p *planner) newTableWriter(t *catalog.Table) (*exec.TableWriter, error) {
 	}
 	sc := tableScope(t, nil, nil)
 	for _, ck := range t.Checks {
-		n, err := p.s.e.parseExpr(ck.Expr)
+		n, err := p.host.ParseExpr(ck.Expr)
 		if err != nil {
 			return nil, err
 		}

@@ -3,6 +3,7 @@ package exec
 import (
 	"context"
 
+	"logdb/sql/catalog"
 	"logdb/sql/pgcatalog"
 
 	"logdb/sql/pgerror"
@@ -48,6 +49,11 @@ type Host interface {
 	// TxnTooLarge is the error for a transaction whose log entry would
 	// be size bytes, over limit.
 	TxnTooLarge(size, limit int64) error
+	// Catalog is the catalog the statement runs against (nil outside a
+	// transaction).
+	Catalog() *catalog.Catalog
+	// ListeningChannels are the session's LISTEN channels, in order.
+	ListeningChannels() []string
 	// RelationName is a relation's name as regclass prints it.
 	RelationName(oid uint32) string
 }
