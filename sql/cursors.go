@@ -293,8 +293,7 @@ func seqRelColumns() []exec.Column {
 
 func (n *seqRelNode) Columns() []exec.Column { return n.cols }
 func (n *seqRelNode) Start(rc *exec.Ctx) (exec.Iterator, error) {
-	ec := hostOf(rc)
-	v, ok, err := ec.tx.Kv.Get(kv.SequenceSpace, seqKey(n.sq.OID))
+	v, ok, err := rc.Txn.Kv.Get(kv.SequenceSpace, catalog.SequenceKey(n.sq.OID))
 	if err != nil {
 		return nil, err
 	}

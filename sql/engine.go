@@ -2,7 +2,6 @@ package sql
 
 import (
 	"context"
-	"encoding/binary"
 	"log/slog"
 	"sync/atomic"
 	"time"
@@ -71,12 +70,6 @@ func (e *Engine) newRowID() int64 {
 	return int64(now<<6 | (e.cfg.NodeID & 63))
 }
 
-func seqKey(oid uint32) []byte {
-	k := make([]byte, 4)
-	binary.BigEndian.PutUint32(k, oid)
-	return k
-}
-
 // nextSeqOrdinal returns the next ordinal (1, 2, ...) of sequence s,
 // reserving a block of ordinals through the log when the local block is
 // used up. Ordinals map to values as start + (ord-1)*increment.
@@ -90,7 +83,7 @@ func (e *Engine) nextSeqOrdinal(ctx context.Context, oid uint32) (int64, error) 
 		return v, nil
 	}
 	e.mu.Unlock()
-	res, err := e.proposeInTxn(ctx, &kv.Command{Kind: kv.KindIncrement, Space: kv.SequenceSpace, Key: seqKey(oid), Delta: seqBlockSize})
+	res, err := e.proposeInTxn(ctx, &kv.Command{Kind: kv.KindIncrement, Space: kv.SequenceSpace, Key: catalog.SequenceKey(oid), Delta: seqBlockSize})
 	if err != nil {
 		return 0, err
 	}
@@ -110,12 +103,12 @@ func (e *Engine) nextSeqOrdinal(ctx context.Context, oid uint32) (int64, error) 
 
 // setSeqOrdinal makes the next ordinal handed out by any node be ord+1.
 func (e *Engine) setSeqOrdinal(ctx context.Context, oid uint32, ord int64) error {
-	res, err := e.proposeInTxn(ctx, &kv.Command{Kind: kv.KindIncrement, Space: kv.SequenceSpace, Key: seqKey(oid), Delta: 0})
+	res, err := e.proposeInTxn(ctx, &kv.Command{Kind: kv.KindIncrement, Space: kv.SequenceSpace, Key: catalog.SequenceKey(oid), Delta: 0})
 	if err != nil {
 		return err
 	}
 	if d := ord - res.Value; d != 0 {
-		if _, err := e.proposeInTxn(ctx, &kv.Command{Kind: kv.KindIncrement, Space: kv.SequenceSpace, Key: seqKey(oid), Delta: d}); err != nil {
+		if _, err := e.proposeInTxn(ctx, &kv.Command{Kind: kv.KindIncrement, Space: kv.SequenceSpace, Key: catalog.SequenceKey(oid), Delta: d}); err != nil {
 			return err
 		}
 	}

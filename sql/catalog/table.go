@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"encoding/binary"
 	"encoding/json"
 
 	"logdb/kv"
@@ -170,4 +171,11 @@ func (t *Table) RowColumns() []types.RowColumn {
 		rc[i] = types.RowColumn{ID: c.ID, T: c.Type}
 	}
 	return rc
+}
+
+// SequenceKey is the key of a sequence's counter in kv.SequenceSpace.
+func SequenceKey(oid uint32) []byte {
+	k := make([]byte, 4)
+	binary.BigEndian.PutUint32(k, oid)
+	return k
 }
