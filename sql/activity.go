@@ -12,6 +12,7 @@ import (
 	"logdb/sql/exec"
 	"logdb/sql/pgcatalog"
 	"logdb/sql/pgerror"
+	"logdb/sql/plan"
 	"logdb/sql/types"
 )
 
@@ -300,15 +301,15 @@ func (s *Session) observeRetry() {
 // and return false if it is not gone by then, as PostgreSQL 14+ does).
 // Both return false when no session of this node has the pid (PostgreSQL
 // also warns) or when no Backends is wired.
-func signalBackend(name string, terminate bool) func(p *planner, args []exec.Expr) (exec.Expr, error) {
-	return func(p *planner, args []exec.Expr) (exec.Expr, error) {
+func signalBackend(name string, terminate bool) func(p *plan.Planner, args []exec.Expr) (exec.Expr, error) {
+	return func(p *plan.Planner, args []exec.Expr) (exec.Expr, error) {
 		if len(args) < 1 || len(args) > 2 || (!terminate && len(args) == 2) {
-			return nil, noFunc(name, args)
+			return nil, plan.NoFunc(name, args)
 		}
 		want := []types.T{exec.Int4T, exec.Int8T}
 		for i := range args {
 			var err error
-			if args[i], err = p.coerce(args[i], want[i], types.CastImplicit); err != nil {
+			if args[i], err = p.Coerce(args[i], want[i], types.CastImplicit); err != nil {
 				return nil, err
 			}
 		}

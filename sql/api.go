@@ -20,6 +20,7 @@ import (
 	"logdb/sql/exec"
 	"logdb/sql/pgcatalog"
 	"logdb/sql/pgerror"
+	"logdb/sql/plan"
 	"logdb/sql/types"
 )
 
@@ -363,3 +364,8 @@ func (s *Session) Close() {
 	s.mode = modeIdle
 	s.dropTempSlots() // replication.go
 }
+
+// MergeRow is kv's merge function for the merge updates that UPDATE of an
+// increment by primary key writes (plan.MergeRow); cmd/logdb passes it to
+// kv.Open.
+func MergeRow(old, operand []byte) ([]byte, error) { return plan.MergeRow(old, operand) }

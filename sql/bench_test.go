@@ -8,6 +8,7 @@ import (
 
 	"logdb/kv"
 	"logdb/sql/pgerror"
+	"logdb/sql/plan"
 )
 
 type nullWriter struct{}
@@ -19,7 +20,7 @@ func (nullWriter) Empty() error                { return nil }
 func (nullWriter) Notice(*pgerror.Error) error { return nil }
 
 func benchSession(b *testing.B) *Session {
-	store, err := kv.Open(filepath.Join(b.TempDir(), "db"), kv.Options{NoSync: true, InitialMmapSize: 1 << 26, Merge: MergeRow})
+	store, err := kv.Open(filepath.Join(b.TempDir(), "db"), kv.Options{NoSync: true, InitialMmapSize: 1 << 26, Merge: plan.MergeRow})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"logdb/sql/catalog"
 	"logdb/sql/exec"
 	"logdb/sql/pgerror"
+	"logdb/sql/plan"
 	"logdb/sql/types"
 )
 
@@ -136,21 +137,21 @@ func (s *Session) copyIn(ec *execCtx, cs *pg_query.CopyStmt, o copyOpts, cw copy
 		return "", errReadOnly("COPY FROM")
 	}
 	p := newPlanner(s, ec.tx, ec.tx.cat)
-	t, err := p.targetTable(cs.Relation, 'a')
+	t, err := p.TargetTable(cs.Relation, 'a')
 	if err != nil {
 		return "", err
 	}
-	if err := ec.tx.recordDeps(p.deps); err != nil {
+	if err := ec.tx.recordDeps(p.Deps); err != nil {
 		return "", err
 	}
-	tw, err := p.newTableWriter(t)
+	tw, err := p.NewTableWriter(t)
 	if err != nil {
 		return "", err
 	}
 	cols := exec.Seq(len(t.Columns))
 	if len(cs.Attlist) > 0 {
 		cols = cols[:0]
-		for _, name := range nodeStrings(cs.Attlist) {
+		for _, name := range plan.NodeStrings(cs.Attlist) {
 			i, _ := t.Column(name)
 			if i < 0 {
 				return "", pgerror.New(pgerror.UndefinedColumn, "column \"%s\" of relation \"%s\" does not exist", name, t.Name)
@@ -431,29 +432,29 @@ func hexValue(c byte) int {
 
 func (s *Session) copyOut(ec *execCtx, cs *pg_query.CopyStmt, o copyOpts, cw copyOutWriter) (string, error) {
 	p := newPlanner(s, ec.tx, ec.tx.cat)
-	var plan exec.Node
+	var qp exec.Node
 	var err error
 	if cs.Query != nil {
-		plan, err = p.planQuery(cs.Query, nil)
+		qp, err = p.PlanQuery(cs.Query, nil)
 	} else {
 		sel := &pg_query.SelectStmt{Op: pg_query.SetOperation_SETOP_NONE, FromClause: []*pg_query.Node{{Node: &pg_query.Node_RangeVar{RangeVar: cs.Relation}}}}
 		if len(cs.Attlist) == 0 {
 			sel.TargetList = []*pg_query.Node{{Node: &pg_query.Node_ResTarget{ResTarget: &pg_query.ResTarget{Val: &pg_query.Node{Node: &pg_query.Node_ColumnRef{ColumnRef: &pg_query.ColumnRef{Fields: []*pg_query.Node{{Node: &pg_query.Node_AStar{AStar: &pg_query.A_Star{}}}}}}}}}}}
 		}
-		for _, name := range nodeStrings(cs.Attlist) {
+		for _, name := range plan.NodeStrings(cs.Attlist) {
 			sel.TargetList = append(sel.TargetList, &pg_query.Node{Node: &pg_query.Node_ResTarget{ResTarget: &pg_query.ResTarget{Val: &pg_query.Node{Node: &pg_query.Node_ColumnRef{ColumnRef: &pg_query.ColumnRef{Fields: []*pg_query.Node{pg_query.MakeStrNode(name)}}}}}}})
 		}
-		plan, err = p.planSelect(sel, nil)
+		qp, err = p.PlanSelect(sel, nil)
 	}
 	if err != nil {
 		return "", err
 	}
-	if err := ec.tx.recordDeps(p.deps); err != nil {
+	if err := ec.tx.recordDeps(p.Deps); err != nil {
 		return "", err
 	}
-	cols := visibleCols(plan)
+	cols := plan.VisibleCols(qp)
 	format, colFormats := o.formatCodes(len(cols))
-	it, err := plan.Start(ec.Ctx)
+	it, err := qp.Start(ec.Ctx)
 	if err != nil {
 		return "", err
 	}

@@ -2,16 +2,14 @@ package sql
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
 	"math"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
-	"logdb/kv"
-	"logdb/sql/catalog"
 	"logdb/sql/exec"
 	"logdb/sql/pgerror"
+	"logdb/sql/plan"
 	"logdb/sql/types"
 )
 
@@ -117,7 +115,7 @@ func (s *Session) declareCursor(ctx context.Context, dc *pg_query.DeclareCursorS
 		return nil, true, err
 	}
 	s.cursorSeq++
-	c := &sqlCursor{name: dc.Portalname, cols: visibleCols(ps.plan), pending: ps.plan, hold: hold, tx: t, seq: s.cursorSeq}
+	c := &sqlCursor{name: dc.Portalname, cols: plan.VisibleCols(ps.plan), pending: ps.plan, hold: hold, tx: t, seq: s.cursorSeq}
 	if hold {
 		ec := s.newExecCtx(ctx, t, nil)
 		it, err := ps.plan.Start(ec.Ctx)
@@ -230,7 +228,7 @@ func (s *Session) sqlPrepare(ctx context.Context, ps *pg_query.PrepareStmt) erro
 	p := &prepStmt{st: stmt{node: ps.Query}}
 	pl := newPlanner(s, nil, nil)
 	for _, a := range ps.Argtypes {
-		t, err := pl.typeFromNode(a.GetTypeName())
+		t, err := pl.TypeFromNode(a.GetTypeName())
 		if err != nil {
 			return err
 		}
@@ -266,11 +264,11 @@ func (s *Session) sqlExecute(ctx context.Context, es *pg_query.ExecuteStmt, w Re
 	ec := s.newExecCtx(ctx, t, nil)
 	params := make([]types.Datum, len(es.Params))
 	for i, pn := range es.Params {
-		e, err := p.compileExpr(pn, &scope{})
+		e, err := p.CompileExpr(pn, &plan.Scope{})
 		if err != nil {
 			return nil, err
 		}
-		if e, err = p.coerce(e, ps.paramTypes[i], types.CastAssignment); err != nil {
+		if e, err = p.Coerce(e, ps.paramTypes[i], types.CastAssignment); err != nil {
 			return nil, err
 		}
 		if params[i], err = e.Eval(ec.Ctx, nil); err != nil {
@@ -278,32 +276,4 @@ func (s *Session) sqlExecute(ctx context.Context, es *pg_query.ExecuteStmt, w Re
 		}
 	}
 	return s.runStmt(ctx, ps, params, w)
-}
-
-// seqRelNode reads a sequence as a relation (SELECT last_value, is_called
-// FROM seq). The value is the high end of the blocks reserved so far.
-type seqRelNode struct {
-	sq   *catalog.Sequence
-	cols []exec.Column
-}
-
-func seqRelColumns() []exec.Column {
-	return []exec.Column{{Name: "last_value", T: exec.Int8T}, {Name: "log_cnt", T: exec.Int8T}, {Name: "is_called", T: exec.BoolT}}
-}
-
-func (n *seqRelNode) Columns() []exec.Column { return n.cols }
-func (n *seqRelNode) Start(rc *exec.Ctx) (exec.Iterator, error) {
-	v, ok, err := rc.Txn.Kv.Get(kv.SequenceSpace, catalog.SequenceKey(n.sq.OID))
-	if err != nil {
-		return nil, err
-	}
-	var ord int64
-	if ok && len(v) == 8 {
-		ord = int64(binary.BigEndian.Uint64(v))
-	}
-	row := []types.Datum{n.sq.Start, int64(0), false}
-	if ord > 0 {
-		row[0], row[2] = n.sq.Start+(ord-1)*n.sq.Increment, true
-	}
-	return &exec.SliceIter{Rows: [][]types.Datum{row}}, nil
 }

@@ -10,6 +10,7 @@ import (
 	"logdb/sql/catalog"
 	"logdb/sql/exec"
 	"logdb/sql/pgerror"
+	"logdb/sql/plan"
 	"logdb/sql/types"
 )
 
@@ -17,7 +18,7 @@ type utilityFunc = func(ec *execCtx, w ResultWriter) (string, error)
 
 // planUtility returns the function that runs a DDL or other utility
 // statement; DDL runs in the session's transaction like any write.
-func planUtility(p *planner, n *pg_query.Node) (utilityFunc, error) {
+func planUtility(p *plan.Planner, n *pg_query.Node) (utilityFunc, error) {
 	mkDDL := func(tag string, fn func(ec *execCtx, d *catalog.Writer, w ResultWriter) error) utilityFunc {
 		return func(ec *execCtx, w ResultWriter) (string, error) {
 			if ec.tx.readOnly {
@@ -172,7 +173,7 @@ var statementNames = map[string]string{
 
 // statementName names a statement kind for 0A000 messages.
 func statementName(n *pg_query.Node) string {
-	kind := nodeName(n)
+	kind := plan.NodeName(n)
 	if s, ok := statementNames[kind]; ok {
 		return s
 	}
@@ -192,14 +193,14 @@ func notice(code, msg string) *pgerror.Error {
 }
 
 // columnFromDef builds a column; serial types also create their sequence.
-func columnFromDef(ec *execCtx, d *catalog.Writer, t *catalog.Table, cd *pg_query.ColumnDef, p *planner) (*catalog.Column, []*pg_query.Constraint, error) {
+func columnFromDef(ec *execCtx, d *catalog.Writer, t *catalog.Table, cd *pg_query.ColumnDef, p *plan.Planner) (*catalog.Column, []*pg_query.Constraint, error) {
 	if _, c := t.Column(cd.Colname); c != nil {
 		return nil, nil, pgerror.New(pgerror.DuplicateColumn, "column \"%s\" specified more than once", cd.Colname)
 	}
-	tn := lastName(cd.TypeName.Names)
+	tn := plan.LastName(cd.TypeName.Names)
 	serial := map[string]types.T{"serial": exec.Int4T, "serial4": exec.Int4T, "bigserial": exec.Int8T, "serial8": exec.Int8T,
 		"smallserial": {OID: types.Int2OID, Mod: -1}, "serial2": {OID: types.Int2OID, Mod: -1}}
-	typ, err := p.typeFromNode(cd.TypeName)
+	typ, err := p.TypeFromNode(cd.TypeName)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -253,15 +254,15 @@ func columnFromDef(ec *execCtx, d *catalog.Writer, t *catalog.Table, cd *pg_quer
 
 // checkedDefault compiles a DEFAULT expression (so errors surface at DDL
 // time) and returns its text.
-func checkedDefault(p *planner, n *pg_query.Node, typ types.T) (string, error) {
+func checkedDefault(p *plan.Planner, n *pg_query.Node, typ types.T) (string, error) {
 	if refs := columnRefs(n); len(refs) > 0 {
 		return "", pgerror.New(pgerror.FeatureNotSupported, "cannot use column reference in DEFAULT expression")
 	}
-	e, err := p.compileExpr(n, &scope{})
+	e, err := p.CompileExpr(n, &plan.Scope{})
 	if err != nil {
 		return "", err
 	}
-	if _, err := p.coerce(e, typ, types.CastAssignment); err != nil {
+	if _, err := p.Coerce(e, typ, types.CastAssignment); err != nil {
 		return "", pgerror.New(pgerror.DatatypeMismatch, "column is of type %s but default expression is of type %s", types.FormatType(typ), types.FormatType(e.Type()))
 	}
 	return exec.DeparseExpr(n)
@@ -269,9 +270,9 @@ func checkedDefault(p *planner, n *pg_query.Node, typ types.T) (string, error) {
 
 func columnRefs(n *pg_query.Node) []string {
 	var out []string
-	walkNodes(n, func(x *pg_query.Node) bool {
+	plan.WalkNodes(n, func(x *pg_query.Node) bool {
 		if cr := x.GetColumnRef(); cr != nil {
-			f := nodeStrings(cr.Fields)
+			f := plan.NodeStrings(cr.Fields)
 			out = append(out, f[len(f)-1])
 		}
 		return true
@@ -360,7 +361,7 @@ func createTable(ec *execCtx, d *catalog.Writer, cs *pg_query.CreateStmt, w Resu
 // addConstraint adds a PRIMARY KEY / UNIQUE / CHECK (FOREIGN KEY is
 // accepted and not enforced). existing says the table may hold rows.
 func addConstraint(ec *execCtx, d *catalog.Writer, t *catalog.Table, con *pg_query.Constraint, colNames []string, existing bool) error {
-	keys := nodeStrings(con.Keys)
+	keys := plan.NodeStrings(con.Keys)
 	if len(keys) == 0 {
 		keys = colNames
 	}
@@ -436,7 +437,7 @@ func addConstraint(ec *execCtx, d *catalog.Writer, t *catalog.Table, con *pg_que
 			return err
 		}
 		p := newPlanner(ec.s, ec.tx, d.Cat)
-		pred, err := p.compilePredicate(con.RawExpr, tableScope(t, nil, nil), "CHECK")
+		pred, err := p.CompilePredicate(con.RawExpr, plan.TableScope(t, nil, nil), "CHECK")
 		if err != nil {
 			return err
 		}
@@ -582,7 +583,7 @@ func createIndex(ec *execCtx, d *catalog.Writer, is *pg_query.IndexStmt, w Resul
 	rv := is.Relation
 	t, ok := d.Cat.Tables[rv.Relname]
 	if !ok || rv.Schemaname != "" && rv.Schemaname != "public" {
-		return undefinedTable(rv)
+		return plan.UndefinedTable(rv)
 	}
 	if err := ec.s.checkOwner(d.Cat, t.Owner, "table", t.Name); err != nil {
 		return err
@@ -629,9 +630,9 @@ func dropObjects(ec *execCtx, d *catalog.Writer, ds *pg_query.DropStmt, w Result
 	for _, obj := range ds.Objects {
 		var names []string
 		if l := obj.GetList(); l != nil {
-			names = nodeStrings(l.Items)
+			names = plan.NodeStrings(l.Items)
 		} else {
-			names = nodeStrings([]*pg_query.Node{obj})
+			names = plan.NodeStrings([]*pg_query.Node{obj})
 		}
 		name := names[len(names)-1]
 		schema := ""
@@ -734,7 +735,7 @@ func truncateTables(ec *execCtx, d *catalog.Writer, ts *pg_query.TruncateStmt) e
 		rv := r.GetRangeVar()
 		t, ok := d.Cat.Tables[rv.Relname]
 		if !ok || rv.Schemaname != "" && rv.Schemaname != "public" {
-			return undefinedTable(rv)
+			return plan.UndefinedTable(rv)
 		}
 		if err := ec.s.checkTablePriv(d.Cat, t, 'D'); err != nil {
 			return err

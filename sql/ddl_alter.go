@@ -8,6 +8,7 @@ import (
 	"logdb/sql/catalog"
 	"logdb/sql/exec"
 	"logdb/sql/pgerror"
+	"logdb/sql/plan"
 	"logdb/sql/types"
 )
 
@@ -23,7 +24,7 @@ func alterTable(ec *execCtx, d *catalog.Writer, at *pg_query.AlterTableStmt, w R
 			_ = w.Notice(notice(pgerror.SuccessfulCompletion, "relation \""+rv.Relname+"\" does not exist, skipping"))
 			return nil
 		}
-		return undefinedTable(rv)
+		return plan.UndefinedTable(rv)
 	}
 	if err := ec.s.checkOwner(d.Cat, t0.Owner, "table", t0.Name); err != nil {
 		return err
@@ -40,7 +41,7 @@ func alterTable(ec *execCtx, d *catalog.Writer, at *pg_query.AlterTableStmt, w R
 	return d.PutTable(t)
 }
 
-func alterCmd(ec *execCtx, d *catalog.Writer, p *planner, t *catalog.Table, cmd *pg_query.AlterTableCmd, w ResultWriter) error {
+func alterCmd(ec *execCtx, d *catalog.Writer, p *plan.Planner, t *catalog.Table, cmd *pg_query.AlterTableCmd, w ResultWriter) error {
 	colMissing := func(name string) error {
 		return pgerror.New(pgerror.UndefinedColumn, "column \"%s\" of relation \"%s\" does not exist", name, t.Name)
 	}
@@ -193,7 +194,7 @@ func alterCmd(ec *execCtx, d *catalog.Writer, p *planner, t *catalog.Table, cmd 
 
 // fillNewColumn writes the default of a just-added column into existing
 // rows (or checks NOT NULL when there is none).
-func fillNewColumn(ec *execCtx, p *planner, t *catalog.Table, ci int) error {
+func fillNewColumn(ec *execCtx, p *plan.Planner, t *catalog.Table, ci int) error {
 	c := t.Columns[ci]
 	if c.Default == "" && !c.NotNull {
 		return nil
@@ -201,7 +202,7 @@ func fillNewColumn(ec *execCtx, p *planner, t *catalog.Table, ci int) error {
 	var def exec.Expr
 	if c.Default != "" {
 		var err error
-		if def, err = p.defaultExpr(t, ci); err != nil {
+		if def, err = p.DefaultExpr(t, ci); err != nil {
 			return err
 		}
 	}
@@ -238,24 +239,24 @@ func fillNewColumn(ec *execCtx, p *planner, t *catalog.Table, ci int) error {
 	return nil
 }
 
-func alterColumnType(ec *execCtx, d *catalog.Writer, p *planner, t *catalog.Table, cmd *pg_query.AlterTableCmd) error {
+func alterColumnType(ec *execCtx, d *catalog.Writer, p *plan.Planner, t *catalog.Table, cmd *pg_query.AlterTableCmd) error {
 	i, c := t.Column(cmd.Name)
 	if c == nil {
 		return pgerror.New(pgerror.UndefinedColumn, "column \"%s\" of relation \"%s\" does not exist", cmd.Name, t.Name)
 	}
 	cd := cmd.Def.GetColumnDef()
-	nt, err := p.typeFromNode(cd.TypeName)
+	nt, err := p.TypeFromNode(cd.TypeName)
 	if err != nil {
 		return err
 	}
 	oldT := c.Type
 	var using exec.Expr
 	if cd.RawDefault != nil {
-		e, err := p.compileExpr(cd.RawDefault, tableScope(t, nil, nil))
+		e, err := p.CompileExpr(cd.RawDefault, plan.TableScope(t, nil, nil))
 		if err != nil {
 			return err
 		}
-		if using, err = p.coerce(e, nt, types.CastAssignment); err != nil {
+		if using, err = p.Coerce(e, nt, types.CastAssignment); err != nil {
 			return err
 		}
 	} else {
@@ -349,7 +350,7 @@ func renameObject(ec *execCtx, d *catalog.Writer, rs *pg_query.RenameStmt) error
 	case pg_query.ObjectType_OBJECT_TABLE:
 		t, ok := d.Cat.Tables[rs.Relation.Relname]
 		if !ok {
-			return undefinedTable(rs.Relation)
+			return plan.UndefinedTable(rs.Relation)
 		}
 		if d.Cat.RelationExists(rs.Newname) {
 			return pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", rs.Newname)
@@ -360,7 +361,7 @@ func renameObject(ec *execCtx, d *catalog.Writer, rs *pg_query.RenameStmt) error
 	case pg_query.ObjectType_OBJECT_COLUMN:
 		t, ok := d.Cat.Tables[rs.Relation.Relname]
 		if !ok {
-			return undefinedTable(rs.Relation)
+			return plan.UndefinedTable(rs.Relation)
 		}
 		nt := t.Clone()
 		_, c := nt.Column(rs.Subname)
@@ -402,7 +403,7 @@ func renameObject(ec *execCtx, d *catalog.Writer, rs *pg_query.RenameStmt) error
 	case pg_query.ObjectType_OBJECT_SEQUENCE:
 		sq, ok := d.Cat.Seqs[rs.Relation.Relname]
 		if !ok {
-			return undefinedTable(rs.Relation)
+			return plan.UndefinedTable(rs.Relation)
 		}
 		n := *sq
 		n.Name = rs.Newname
@@ -463,7 +464,7 @@ func createSequence(ec *execCtx, d *catalog.Writer, cs *pg_query.CreateSeqStmt, 
 	for _, o := range cs.Options {
 		if de := o.GetDefElem(); de != nil && de.Defname == "as" {
 			var err error
-			if typ, err = p.typeFromNode(de.Arg.GetTypeName()); err != nil {
+			if typ, err = p.TypeFromNode(de.Arg.GetTypeName()); err != nil {
 				return err
 			}
 		}

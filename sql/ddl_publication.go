@@ -17,6 +17,7 @@ import (
 	"logdb/sql/catalog"
 	"logdb/sql/pgcatalog"
 	"logdb/sql/pgerror"
+	"logdb/sql/plan"
 )
 
 // pubOptions reads WITH (publish = '…', publish_via_partition_root = …).
@@ -61,9 +62,9 @@ func defElemString(de *pg_query.DefElem) string {
 		return s.Sval
 	}
 	if ts := de.Arg.GetTypeName(); ts != nil {
-		return strings.Join(nodeStrings(ts.Names), ".")
+		return strings.Join(plan.NodeStrings(ts.Names), ".")
 	}
-	return strings.Join(nodeStrings([]*pg_query.Node{de.Arg}), "")
+	return strings.Join(plan.NodeStrings([]*pg_query.Node{de.Arg}), "")
 }
 
 // pubObjects resolves FOR TABLE / FOR TABLES IN SCHEMA items to table OIDs
@@ -188,7 +189,7 @@ func alterPublication(ec *execCtx, d *catalog.Writer, as *pg_query.AlterPublicat
 // dropPublications is DROP PUBLICATION [IF EXISTS] name [, …].
 func dropPublications(d *catalog.Writer, ds *pg_query.DropStmt, w ResultWriter) error {
 	for _, obj := range ds.Objects {
-		name := strings.Join(nodeStrings([]*pg_query.Node{obj}), ".")
+		name := strings.Join(plan.NodeStrings([]*pg_query.Node{obj}), ".")
 		p, ok := d.Cat.Pubs[name]
 		if !ok {
 			if ds.MissingOk {
@@ -277,28 +278,6 @@ func setReplicaIdentity(t *catalog.Table, ri *pg_query.ReplicaIdentityStmt) erro
 		return pgerror.New(pgerror.UndefinedObject, "index \"%s\" for table \"%s\" does not exist", ri.Name, t.Name)
 	default:
 		return pgerror.New(pgerror.SyntaxError, "invalid REPLICA IDENTITY %q", ri.IdentityType)
-	}
-	return nil
-}
-
-// checkReplicaIdentity is PostgreSQL's CheckCmdReplicaIdentity: an UPDATE
-// or DELETE of a table that a publication publishes updates or deletes of
-// needs a replica identity, or subscribers could not find the row (55000).
-func checkReplicaIdentity(cat *catalog.Catalog, t *catalog.Table, update bool) error {
-	if _, cols := t.ReplicaIdentity(); len(cols) > 0 {
-		return nil
-	}
-	for _, p := range cat.Pubs {
-		if !p.Publishes(t) || update && !p.Update || !update && !p.Delete {
-			continue
-		}
-		verb, what, doing := "delete from", "deletes", "deleting from"
-		if update {
-			verb, what, doing = "update", "updates", "updating"
-		}
-		return &pgerror.Error{Code: pgerror.ObjectNotInPrerequisiteState,
-			Message: "cannot " + verb + " table \"" + t.Name + "\" because it does not have a replica identity and publishes " + what,
-			Hint:    "To enable " + doing + " the table, set REPLICA IDENTITY using ALTER TABLE."}
 	}
 	return nil
 }

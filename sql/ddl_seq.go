@@ -5,6 +5,7 @@ import (
 
 	"logdb/sql/catalog"
 	"logdb/sql/pgerror"
+	"logdb/sql/plan"
 )
 
 // alterSequence runs ALTER SEQUENCE: OWNED BY, INCREMENT, MINVALUE,
@@ -16,7 +17,7 @@ func alterSequence(ec *execCtx, d *catalog.Writer, as *pg_query.AlterSeqStmt, w 
 			_ = w.Notice(notice(pgerror.SuccessfulCompletion, "relation \""+as.Sequence.Relname+"\" does not exist, skipping"))
 			return nil
 		}
-		return undefinedTable(as.Sequence)
+		return plan.UndefinedTable(as.Sequence)
 	}
 	if err := ec.s.checkOwner(d.Cat, sq0.Owner, "sequence", sq0.Name); err != nil {
 		return err
@@ -42,7 +43,7 @@ func alterSequence(ec *execCtx, d *catalog.Writer, as *pg_query.AlterSeqStmt, w 
 		}
 		switch de.Defname {
 		case "owned_by":
-			names := nodeStrings(de.Arg.GetList().GetItems())
+			names := plan.NodeStrings(de.Arg.GetList().GetItems())
 			if len(names) == 1 && names[0] == "none" {
 				sq.OwnerTab, sq.OwnerCol = 0, 0
 				continue

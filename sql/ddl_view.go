@@ -10,6 +10,7 @@ import (
 	"logdb/sql/exec"
 	"logdb/sql/pgcatalog"
 	"logdb/sql/pgerror"
+	"logdb/sql/plan"
 	"logdb/sql/types"
 )
 
@@ -31,15 +32,15 @@ func createView(ec *execCtx, d *catalog.Writer, vs *pg_query.ViewStmt, w ResultW
 		return err
 	}
 	p := newPlanner(ec.s, ec.tx, d.Cat)
-	plan, err := p.planQuery(vs.Query, nil)
+	qp, err := p.PlanQuery(vs.Query, nil)
 	if err != nil {
 		return err
 	}
-	if p.maxParam > 0 {
+	if p.MaxParam > 0 {
 		return pgerror.New(pgerror.UndefinedParameter, "there is no parameter $1")
 	}
-	cols := visibleCols(plan)
-	aliases := nodeStrings(vs.Aliases)
+	cols := plan.VisibleCols(qp)
+	aliases := plan.NodeStrings(vs.Aliases)
 	if len(aliases) > len(cols) {
 		return pgerror.New(pgerror.SyntaxError, "CREATE VIEW specifies more column names than columns")
 	}
@@ -75,42 +76,6 @@ func createView(ec *execCtx, d *catalog.Writer, vs *pg_query.ViewStmt, w ResultW
 	return d.PutView(v)
 }
 
-// planView plans a view reference as a sub-query.
-func (p *planner) planView(v *catalog.View, rv *pg_query.RangeVar) (*fromItem, error) {
-	if p.viewDepth > 32 {
-		return nil, pgerror.New(pgerror.ProgramLimitExceeded, "infinite recursion detected in rules for relation \"%s\"", v.Name)
-	}
-	stmts, err := p.host.ParseQuery(v.Query)
-	if err != nil {
-		return nil, err
-	}
-	if len(stmts) != 1 {
-		return nil, pgerror.New(pgerror.DataCorrupted, "bad view definition of \"%s\"", v.Name)
-	}
-	p.viewDepth++
-	saved := p.ctes
-	p.ctes = nil
-	plan, err := p.planQuery(stmts[0], nil)
-	p.ctes = saved
-	p.viewDepth--
-	if err != nil {
-		return nil, err
-	}
-	cols := append([]exec.Column(nil), visibleCols(plan)...)
-	for i := range cols {
-		if i < len(v.Columns) {
-			cols[i].Name = v.Columns[i]
-		}
-		cols[i].Hidden = false
-		cols[i].TableOID, cols[i].AttNum = v.OID, int16(i+1)
-	}
-	cols, err = aliasCols(cols, rv.Alias, rv.Relname)
-	if err != nil {
-		return nil, err
-	}
-	return &fromItem{n: &exec.RenameNode{Src: plan, Cols: cols}, cols: cols}, nil
-}
-
 // createTableAs runs CREATE TABLE ... AS / SELECT INTO; it returns the
 // number of rows written.
 func createTableAs(ec *execCtx, d *catalog.Writer, cs *pg_query.CreateTableAsStmt, w ResultWriter) (int64, error) {
@@ -129,15 +94,15 @@ func createTableAs(ec *execCtx, d *catalog.Writer, cs *pg_query.CreateTableAsStm
 		return 0, pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", rv.Relname)
 	}
 	p := newPlanner(ec.s, ec.tx, d.Cat)
-	plan, err := p.planQuery(cs.Query, nil)
+	qp, err := p.PlanQuery(cs.Query, nil)
 	if err != nil {
 		return 0, err
 	}
-	if err := ec.tx.recordDeps(p.deps); err != nil {
+	if err := ec.tx.recordDeps(p.Deps); err != nil {
 		return 0, err
 	}
-	cols := visibleCols(plan)
-	names := nodeStrings(cs.Into.ColNames)
+	cols := plan.VisibleCols(qp)
+	names := plan.NodeStrings(cs.Into.ColNames)
 	oid, err := d.NewOID()
 	if err != nil {
 		return 0, err
@@ -166,7 +131,7 @@ func createTableAs(ec *execCtx, d *catalog.Writer, cs *pg_query.CreateTableAsStm
 	if cs.Into.SkipData {
 		return 0, nil
 	}
-	rows, err := exec.RunNode(ec.Ctx, plan)
+	rows, err := exec.RunNode(ec.Ctx, qp)
 	if err != nil {
 		return 0, err
 	}

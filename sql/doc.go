@@ -5,35 +5,41 @@
 // # Packages
 //
 // The engine is split into packages with one-way imports (issue 13). An
-// arrow is "imports"; every package also imports sql/pgerror:
+// arrow is "imports"; every package also imports sql/pgerror, and those
+// below sql also kv:
 //
-//	sql ─────────────┬──▶ sql/exec ──┬──▶ sql/catalog ──┬──▶ kv
-//	 (sessions, txns, │               │                  ├──▶ sql/pgcatalog ──▶ sql/types
-//	  planner, DDL,   │               ├──▶ sql/pgcatalog └──▶ sql/types
-//	  COPY, SUBSCRIBE,│               ├──▶ sql/builtins ──▶ sql/types
-//	  replication)    │               └──▶ sql/types, kv
-//	                  ├──▶ sql/catalog, sql/pgcatalog, sql/types
-//	                  └──▶ kv, changefeed
+//	sql ──▶ sql/plan ──▶ sql/exec ──▶ sql/catalog ──▶ sql/pgcatalog ──▶ sql/builtins ──▶ sql/types
+//	 │         │            │             └──────────────────────────────────────────────▶ sql/types
+//	 │         │            ├──▶ sql/pgcatalog, sql/types
+//	 │         └──▶ sql/catalog, sql/pgcatalog, sql/types
+//	 ├──▶ sql/exec, sql/catalog, sql/pgcatalog, sql/builtins, sql/types
+//	 └──▶ kv, changefeed, notify
 //
-//	sql/catalog    descriptors, the Catalog snapshot and its cache, their
-//	               storage in kv.CatalogSpace, ACLs
+//	sql            the engine: sessions and transactions, statement
+//	               dispatch, DDL and utility commands, privileges and
+//	               roles, cursors, COPY, SUBSCRIBE, the replication
+//	               protocol, the session functions
+//	sql/plan       the planner: parse tree → exec nodes, name resolution,
+//	               access paths, join choice, DML plans
 //	sql/exec       compiled expressions, plan nodes and their iterators,
 //	               the table writer; run through exec.Ctx
+//	sql/catalog    descriptors, the Catalog snapshot and its cache, their
+//	               storage in kv.CatalogSpace, ACLs
 //	sql/pgcatalog  pg_catalog and information_schema, catalog functions
 //	sql/builtins   the function library, registered with sql/types
 //	sql/types      values, casts, comparison, key and row encoding, the
 //	               function and operator registry
 //
-// Still in this package: the planner (plan_*.go, which builds exec nodes),
-// sessions and transactions, statement dispatch, DDL and utility commands,
-// cursors, COPY, SUBSCRIBE and the replication protocol. The next cut is
-// the planner (sql/plan).
+// Package sql implements the interfaces the lower packages declare for
+// what they need of a session: plan.Host (privilege checks, literal
+// context, stored text to parse) and exec.Host (cancellation, settings,
+// row ids); its execCtx embeds exec.Ctx.
 //
 // # Layers
 //
 //	parse    pg_query (PostgreSQL's own parser), cached by query text in a
 //	         bounded LRU (parse.go); prepared statements parse once.
-//	plan     planner (plan_*.go) turns a parse tree into a tree of nodes
+//	plan     planner (sql/plan) turns a parse tree into a tree of nodes
 //	         over a catalog snapshot: scans with an access path chosen from
 //	         the WHERE conjuncts (exec/scan.go: point Get on the whole primary
 //	         key, Gets of a key list for pk IN (...) / = ANY(...), key-range
@@ -78,7 +84,7 @@
 //
 // Increments by primary key (UPDATE t SET n = n + $1 WHERE pk = $2, of a
 // numeric column in no index, no CHECK on the table) are merge updates
-// (merge.go, EXPLAIN "Merge Update"): kv.Txn.Merge buffers an operand
+// (sql/plan/merge.go, EXPLAIN "Merge Update"): kv.Txn.Merge buffers an operand
 // instead of reading the row, and MergeRow — kv's merge function, wired
 // by cmd/logdb — adds it when the entry applies. Concurrent increments of
 // one row (pgbench's branches) then all commit; a transaction that read

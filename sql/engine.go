@@ -10,6 +10,7 @@ import (
 	"logdb/sql/catalog"
 	"logdb/sql/exec"
 	"logdb/sql/pgerror"
+	"logdb/sql/plan"
 )
 
 // seqBlockSize is how many sequence values one Increment proposal reserves
@@ -132,7 +133,7 @@ func (e *Engine) propose(ctx context.Context, cmd *kv.Command) (kv.Result, error
 		}
 		return res, pgerror.Wrap(err, pgerror.ConnectionException, "propose")
 	}
-	if err := mergeApplyErr(res.Err); err != nil { // merge.go: e.g. 22003 at COMMIT
+	if err := plan.MergeApplyErr(res.Err); err != nil { // merge.go: e.g. 22003 at COMMIT
 		return res, err
 	}
 	if res.Err != nil && res.Err != kv.ErrConflict {

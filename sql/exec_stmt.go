@@ -12,6 +12,7 @@ import (
 	"logdb/sql/catalog"
 	"logdb/sql/exec"
 	"logdb/sql/pgerror"
+	"logdb/sql/plan"
 	"logdb/sql/types"
 )
 
@@ -35,7 +36,7 @@ type prepStmt struct {
 
 	cat     *catalog.Catalog // the catalog the plan was made for
 	plan    exec.Node        // queries
-	dml     *dmlPlan         // INSERT / UPDATE / DELETE
+	dml     *plan.DML        // INSERT / UPDATE / DELETE
 	explain []string         // EXPLAIN output
 	utility func(ec *execCtx, w ResultWriter) (string, error)
 	deps    []uint32 // table descriptors the plan depends on
@@ -75,7 +76,7 @@ func (s *Session) planFor(t *txnState, ps *prepStmt) error {
 		return nil
 	}
 	p := newPlanner(s, t, t.cat)
-	p.params = append([]types.T(nil), ps.given...)
+	p.Params = append([]types.T(nil), ps.given...)
 	ps.plan, ps.dml, ps.utility, ps.explain, ps.cols = nil, nil, nil, nil, nil
 	n := ps.st.node
 	var err error
@@ -88,9 +89,9 @@ func (s *Session) planFor(t *txnState, ps *prepStmt) error {
 	}
 	switch {
 	case n.GetSelectStmt() != nil:
-		var plan exec.Node
-		if plan, err = p.planSelect(n.GetSelectStmt(), nil); err == nil {
-			ps.plan, ps.cols, ps.visCols = plan, plan.Columns(), visibleCols(plan)
+		var qp exec.Node
+		if qp, err = p.PlanSelect(n.GetSelectStmt(), nil); err == nil {
+			ps.plan, ps.cols, ps.visCols = qp, qp.Columns(), plan.VisibleCols(qp)
 			// A SELECT returns rows even with an empty select list
 			// (SELECT FROM t): non-nil columns mean a RowDescription with
 			// zero fields, as PostgreSQL sends, not NoData.
@@ -102,9 +103,9 @@ func (s *Session) planFor(t *txnState, ps *prepStmt) error {
 			}
 		}
 	case n.GetInsertStmt() != nil, n.GetUpdateStmt() != nil, n.GetDeleteStmt() != nil:
-		var d *dmlPlan
-		if d, err = p.planDML(n); err == nil {
-			ps.dml, ps.cols = d, d.cols
+		var d *plan.DML
+		if d, err = p.PlanDML(n); err == nil {
+			ps.dml, ps.cols = d, d.Cols
 		}
 	case n.GetExplainStmt() != nil:
 		var lines []string
@@ -118,27 +119,27 @@ func (s *Session) planFor(t *txnState, ps *prepStmt) error {
 	if err != nil {
 		return err
 	}
-	ps.deps, ps.readsContext = p.deps, p.readsContext
-	for _, pe := range p.paramExprs {
+	ps.deps, ps.readsContext = p.Deps, p.ReadsContext
+	for _, pe := range p.ParamExprs {
 		if pe.T.OID == 0 || pe.T.OID == types.UnknownOID {
-			pe.T = p.params[pe.N]
+			pe.T = p.Params[pe.N]
 		}
 	}
-	ps.paramTypes = make([]types.T, p.maxParam)
-	if len(ps.given) > p.maxParam {
+	ps.paramTypes = make([]types.T, p.MaxParam)
+	if len(ps.given) > p.MaxParam {
 		ps.paramTypes = make([]types.T, len(ps.given))
 	}
 	for i := range ps.paramTypes {
 		t := types.T{}
-		if i < len(p.params) {
-			t = p.params[i]
+		if i < len(p.Params) {
+			t = p.Params[i]
 		}
 		if t.OID == 0 || t.OID == types.UnknownOID {
 			t = exec.TextT
 		}
 		ps.paramTypes[i] = t
 	}
-	for _, pe := range p.paramExprs {
+	for _, pe := range p.ParamExprs {
 		if pe.T.OID == 0 || pe.T.OID == types.UnknownOID {
 			pe.T = exec.TextT
 		}
@@ -188,15 +189,15 @@ func (s *Session) run(ec *execCtx, ps *prepStmt, w ResultWriter) (*cursor, error
 		return &cursor{cols: ps.visCols, it: it, tag: "SELECT", countTag: true, tx: ec.tx, ec: ec}, nil
 	case ps.dml != nil:
 		if ec.tx.readOnly {
-			return nil, errReadOnly(strings.ToUpper(ps.dml.verb))
+			return nil, errReadOnly(strings.ToUpper(ps.dml.Verb))
 		}
-		rows, tag, err := ps.dml.exec(ec.Ctx)
+		rows, tag, err := ps.dml.Exec(ec.Ctx)
 		if err != nil {
 			return nil, err
 		}
 		c := &cursor{tag: tag, tx: ec.tx}
-		if ps.dml.returning != nil {
-			c.cols, c.it = ps.dml.cols, &exec.SliceIter{Rows: rows}
+		if ps.dml.Returning != nil {
+			c.cols, c.it = ps.dml.Cols, &exec.SliceIter{Rows: rows}
 		}
 		return c, nil
 	case ps.explain != nil:
@@ -321,27 +322,27 @@ func (s *Session) encodeValue(buf []byte, t types.T, d types.Datum, binary bool,
 }
 
 // explain plans the statement and prints its plan tree.
-func explain(p *planner, ex *pg_query.ExplainStmt) ([]string, error) {
+func explain(p *plan.Planner, ex *pg_query.ExplainStmt) ([]string, error) {
 	n := ex.Query
 	var root exec.Node
 	switch {
 	case n.GetSelectStmt() != nil:
 		var err error
-		if root, err = p.planSelect(n.GetSelectStmt(), nil); err != nil {
+		if root, err = p.PlanSelect(n.GetSelectStmt(), nil); err != nil {
 			return nil, err
 		}
 	case n.GetInsertStmt() != nil, n.GetUpdateStmt() != nil, n.GetDeleteStmt() != nil:
-		d, err := p.planDML(n)
+		d, err := p.PlanDML(n)
 		if err != nil {
 			return nil, err
 		}
-		lines := []string{d.describe()}
-		if d.src != nil {
-			lines = append(lines, explainNode(d.src, 1)...)
+		lines := []string{d.Describe()}
+		if d.Src != nil {
+			lines = append(lines, explainNode(d.Src, 1)...)
 		}
 		return lines, nil
 	default:
-		return nil, pgerror.Unsupported("EXPLAIN of " + nodeName(n))
+		return nil, pgerror.Unsupported("EXPLAIN of " + plan.NodeName(n))
 	}
 	return explainNode(root, 0), nil
 }
@@ -403,8 +404,8 @@ func explainNode(n exec.Node, depth int) []string {
 		return line("Catalog Scan on " + x.V.Name)
 	case *exec.CteScanNode:
 		return line("CTE Scan on " + x.Def.Name)
-	case *srfNode:
-		return line("Function Scan on " + x.name)
+	case *plan.SRFNode:
+		return line("Function Scan on " + x.Name)
 	case *exec.OneRowNode:
 		return line("Result")
 	case *exec.RecursiveNode:

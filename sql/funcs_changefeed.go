@@ -22,6 +22,7 @@ import (
 	"logdb/sql/exec"
 	"logdb/sql/pgcatalog"
 	"logdb/sql/pgerror"
+	"logdb/sql/plan"
 	"logdb/sql/types"
 )
 
@@ -38,10 +39,10 @@ var pgLSNT = types.T{OID: types.PgLSNOID, Mod: -1}
 // order), so its entries complete, and for pg_logical_emit_message
 // replace, the map built there.
 func init() {
-	walLSN := func(name string) builtinFunc {
-		return func(p *planner, args []exec.Expr) (exec.Expr, error) {
+	walLSN := func(name string) plan.Builtin {
+		return func(p *plan.Planner, args []exec.Expr) (exec.Expr, error) {
 			if len(args) != 0 {
-				return nil, noFunc(name, args)
+				return nil, plan.NoFunc(name, args)
 			}
 			return &exec.BuiltinExpr{Name: name, Ret: pgLSNT, Fn: func(rc *exec.Ctx, _ []types.Datum) (types.Datum, error) {
 				ec := hostOf(rc)
@@ -54,24 +55,24 @@ func init() {
 		}
 	}
 	for _, name := range []string{"pg_current_wal_lsn", "pg_current_wal_insert_lsn", "pg_current_wal_flush_lsn"} {
-		builtins[name] = walLSN(name)
+		plan.Builtins[name] = walLSN(name)
 	}
 	// A node is never a physical standby: these are NULL, as on a
 	// PostgreSQL primary (Debezium names them inside a CASE).
 	for _, name := range []string{"pg_last_wal_receive_lsn", "pg_last_wal_replay_lsn"} {
-		builtins[name] = func(p *planner, args []exec.Expr) (exec.Expr, error) {
+		plan.Builtins[name] = func(p *plan.Planner, args []exec.Expr) (exec.Expr, error) {
 			if len(args) != 0 {
-				return nil, noFunc(name, args)
+				return nil, plan.NoFunc(name, args)
 			}
 			return &exec.ConstExpr{V: nil, T: pgLSNT}, nil
 		}
 	}
-	builtins["pg_logical_emit_message"] = emitMessageLSN
-	builtins["pg_drop_replication_slot"] = dropSlotFunc
+	plan.Builtins["pg_logical_emit_message"] = emitMessageLSN
+	plan.Builtins["pg_drop_replication_slot"] = dropSlotFunc
 	// The record-returning slot functions also work in the select list,
 	// returning their record's text, "(billing,0/3000001)".
 	for name, tf := range slotTableFuncs {
-		builtins[name] = tf.scalar(name)
+		plan.Builtins[name] = tf.scalar(name)
 	}
 }
 
@@ -82,19 +83,19 @@ func init() {
 // below the message's (FROM_LSN = it includes the message). Another one is
 // proposed at once as its own entry (delivered even if the transaction
 // rolls back) and returns its exact LSN.
-func emitMessageLSN(p *planner, args []exec.Expr) (exec.Expr, error) {
+func emitMessageLSN(p *plan.Planner, args []exec.Expr) (exec.Expr, error) {
 	if len(args) != 3 {
-		return nil, noFunc("pg_logical_emit_message", args)
+		return nil, plan.NoFunc("pg_logical_emit_message", args)
 	}
 	var err error
-	if args[0], err = p.coerce(args[0], exec.BoolT, types.CastImplicit); err != nil {
+	if args[0], err = p.Coerce(args[0], exec.BoolT, types.CastImplicit); err != nil {
 		return nil, err
 	}
-	if args[1], err = p.coerce(args[1], exec.TextT, types.CastImplicit); err != nil {
+	if args[1], err = p.Coerce(args[1], exec.TextT, types.CastImplicit); err != nil {
 		return nil, err
 	}
 	if args[2].Type().OID != types.ByteaOID {
-		if args[2], err = p.coerce(args[2], exec.TextT, types.CastImplicit); err != nil {
+		if args[2], err = p.Coerce(args[2], exec.TextT, types.CastImplicit); err != nil {
 			return nil, err
 		}
 	}
@@ -181,11 +182,11 @@ func slotTxn(ec *execCtx, fn string) (*changefeed.Feed, *kv.Txn, error) {
 	return f, ec.tx.Kv, nil
 }
 
-func dropSlotFunc(p *planner, args []exec.Expr) (exec.Expr, error) {
+func dropSlotFunc(p *plan.Planner, args []exec.Expr) (exec.Expr, error) {
 	if len(args) != 1 {
-		return nil, noFunc("pg_drop_replication_slot", args)
+		return nil, plan.NoFunc("pg_drop_replication_slot", args)
 	}
-	a, err := p.coerce(args[0], exec.NameT, types.CastImplicit)
+	a, err := p.Coerce(args[0], exec.NameT, types.CastImplicit)
 	if err != nil {
 		return nil, err
 	}
@@ -249,21 +250,21 @@ var slotTableFuncs = map[string]*slotTableFunc{
 	},
 }
 
-func (tf *slotTableFunc) compileArgs(p *planner, name string, args []exec.Expr) ([]exec.Expr, error) {
+func (tf *slotTableFunc) compileArgs(p *plan.Planner, name string, args []exec.Expr) ([]exec.Expr, error) {
 	if len(args) < tf.required || len(args) > len(tf.argTypes) {
-		return nil, noFunc(name, args)
+		return nil, plan.NoFunc(name, args)
 	}
 	for i := range args {
 		var err error
-		if args[i], err = p.coerce(args[i], tf.argTypes[i], types.CastImplicit); err != nil {
+		if args[i], err = p.Coerce(args[i], tf.argTypes[i], types.CastImplicit); err != nil {
 			return nil, err
 		}
 	}
 	return args, nil
 }
 
-func (tf *slotTableFunc) scalar(name string) builtinFunc {
-	return func(p *planner, args []exec.Expr) (exec.Expr, error) {
+func (tf *slotTableFunc) scalar(name string) plan.Builtin {
+	return func(p *plan.Planner, args []exec.Expr) (exec.Expr, error) {
 		args, err := tf.compileArgs(p, name, args)
 		if err != nil {
 			return nil, err
@@ -318,7 +319,7 @@ func (n *slotFuncNode) Start(rc *exec.Ctx) (exec.Iterator, error) {
 
 // planSlotFunc plans a slot function in FROM; ok is false for other
 // functions (planFunctionScan goes on).
-func planSlotFunc(p *planner, name string, args []exec.Expr, rf *pg_query.RangeFunction) (*fromItem, bool, error) {
+func planSlotFunc(p *plan.Planner, name string, args []exec.Expr, rf *pg_query.RangeFunction) (*plan.FromItem, bool, error) {
 	tf, ok := slotTableFuncs[name]
 	if !ok {
 		return nil, false, nil
@@ -328,11 +329,11 @@ func planSlotFunc(p *planner, name string, args []exec.Expr, rf *pg_query.RangeF
 		return nil, true, err
 	}
 	cols := append([]exec.Column(nil), tf.cols...)
-	if cols, err = aliasCols(cols, rf.Alias, name); err != nil {
+	if cols, err = plan.AliasCols(cols, rf.Alias, name); err != nil {
 		return nil, true, err
 	}
 	n := &slotFuncNode{tf: tf, args: args, cols: cols}
-	return &fromItem{n: n, cols: cols}, true, nil
+	return &plan.FromItem{N: n, Cols: cols}, true, nil
 }
 
 // replicationSlots fills pg_replication_slots from the slots in t's

@@ -11,6 +11,7 @@ import (
 	"logdb/kv"
 	"logdb/notify"
 	"logdb/sql/pgerror"
+	"logdb/sql/plan"
 )
 
 // localProposer applies commands directly to the store: a single-node
@@ -39,7 +40,7 @@ func (p *localProposer) Propose(ctx context.Context, cmd *kv.Command) (kv.Result
 
 func mustEngine(t *testing.T) *Engine {
 	t.Helper()
-	store, err := kv.Open(filepath.Join(t.TempDir(), "db"), kv.Options{NoSync: true, InitialMmapSize: 1 << 24, Merge: MergeRow})
+	store, err := kv.Open(filepath.Join(t.TempDir(), "db"), kv.Options{NoSync: true, InitialMmapSize: 1 << 24, Merge: plan.MergeRow})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +137,7 @@ func expectRows(t *testing.T, s *Session, q, want string) {
 }
 
 func mustEngineF(f *testing.F) *Engine {
-	store, err := kv.Open(filepath.Join(f.TempDir(), "db"), kv.Options{NoSync: true, InitialMmapSize: 1 << 24, Merge: MergeRow})
+	store, err := kv.Open(filepath.Join(f.TempDir(), "db"), kv.Options{NoSync: true, InitialMmapSize: 1 << 24, Merge: plan.MergeRow})
 	if err != nil {
 		f.Fatal(err)
 	}

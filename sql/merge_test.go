@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"logdb/sql/pgerror"
+	"logdb/sql/plan"
 )
 
 func explainText(t *testing.T, s *Session, q string) string {
@@ -264,10 +265,10 @@ func TestMergeUpdateOverflow(t *testing.T) {
 }
 
 func TestMergeRowOperand(t *testing.T) {
-	if _, err := MergeRow(nil, nil); err == nil {
+	if _, err := plan.MergeRow(nil, nil); err == nil {
 		t.Fatal("empty operand accepted")
 	}
-	if _, err := MergeRow(nil, []byte{mergeOperandV1, 1, 1}); err == nil {
+	if _, err := plan.MergeRow(nil, []byte{plan.MergeOperandV1, 1, 1}); err == nil {
 		t.Fatal("truncated operand accepted")
 	}
 }

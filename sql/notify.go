@@ -11,6 +11,7 @@ import (
 	"logdb/notify"
 	"logdb/sql/exec"
 	"logdb/sql/pgerror"
+	"logdb/sql/plan"
 	"logdb/sql/types"
 )
 
@@ -138,13 +139,13 @@ func (s *Session) listeningChannels() []string {
 }
 
 func init() {
-	builtins["pg_notify"] = func(p *planner, args []exec.Expr) (exec.Expr, error) {
+	plan.Builtins["pg_notify"] = func(p *plan.Planner, args []exec.Expr) (exec.Expr, error) {
 		if len(args) != 2 {
-			return nil, noFunc("pg_notify", args)
+			return nil, plan.NoFunc("pg_notify", args)
 		}
 		for i := range args {
 			var err error
-			if args[i], err = p.coerce(args[i], exec.TextT, types.CastImplicit); err != nil {
+			if args[i], err = p.Coerce(args[i], exec.TextT, types.CastImplicit); err != nil {
 				return nil, err
 			}
 		}

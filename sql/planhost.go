@@ -6,32 +6,11 @@ import (
 	"logdb/sql/catalog"
 	"logdb/sql/exec"
 	"logdb/sql/pgcatalog"
+	"logdb/sql/plan"
 	"logdb/sql/types"
 )
 
-// planHost is what planning asks of the session it plans for.
-type planHost interface {
-	// CheckTablePriv, CheckViewPriv and CheckSeqPriv fail with 42501
-	// unless the current role holds the privilege.
-	CheckTablePriv(cat *catalog.Catalog, t *catalog.Table, priv byte) error
-	CheckViewPriv(cat *catalog.Catalog, v *catalog.View, priv byte) error
-	CheckSeqPriv(cat *catalog.Catalog, sq *catalog.Sequence, privs string) error
-	IsSuperuser(cat *catalog.Catalog) bool
-	// InputCtx is what parsing a literal reads: the session's zone and
-	// date order, the transaction's time.
-	InputCtx() *types.EvalContext
-	// CatalogSchema describes the catalog for pg_catalog's views.
-	CatalogSchema() *pgcatalog.Schema
-	// ParseExpr parses a stored expression (a default, a CHECK).
-	ParseExpr(text string) (*pg_query.Node, error)
-	// ParseQuery parses a stored query (a view's).
-	ParseQuery(text string) ([]*pg_query.Node, error)
-	// PlanTableFunc plans a function in FROM that the planner does not
-	// know (the slot functions); ok is false when it is none of them.
-	PlanTableFunc(p *planner, name string, args []exec.Expr, rf *pg_query.RangeFunction) (fi *fromItem, ok bool, err error)
-}
-
-// sessionPlanner is the planHost of a session's statements, in the
+// sessionPlanner is the plan.Host of a session's statements, in the
 // transaction tx (nil before one begins).
 type sessionPlanner struct {
 	s  *Session
@@ -70,11 +49,11 @@ func (h *sessionPlanner) ParseQuery(text string) ([]*pg_query.Node, error) {
 	return nodes, nil
 }
 
-func (h *sessionPlanner) PlanTableFunc(p *planner, name string, args []exec.Expr, rf *pg_query.RangeFunction) (*fromItem, bool, error) {
+func (h *sessionPlanner) PlanTableFunc(p *plan.Planner, name string, args []exec.Expr, rf *pg_query.RangeFunction) (*plan.FromItem, bool, error) {
 	return planSlotFunc(p, name, args, rf)
 }
 
 // newPlanner returns a planner for session s in transaction tx over cat.
-func newPlanner(s *Session, tx *txnState, cat *catalog.Catalog) *planner {
-	return &planner{host: &sessionPlanner{s: s, tx: tx}, cat: cat}
+func newPlanner(s *Session, tx *txnState, cat *catalog.Catalog) *plan.Planner {
+	return &plan.Planner{Host: &sessionPlanner{s: s, tx: tx}, Cat: cat}
 }

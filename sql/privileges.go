@@ -18,6 +18,7 @@ import (
 	"logdb/sql/exec"
 	"logdb/sql/pgcatalog"
 	"logdb/sql/pgerror"
+	"logdb/sql/plan"
 	"logdb/sql/types"
 )
 
@@ -251,7 +252,7 @@ func grantObjects(ec *execCtx, d *catalog.Writer, gs *pg_query.GrantStmt, w Resu
 	}
 	if gs.Objtype == pg_query.ObjectType_OBJECT_SCHEMA {
 		for _, o := range gs.Objects {
-			name := strings.Join(nodeStrings([]*pg_query.Node{o}), ".")
+			name := strings.Join(plan.NodeStrings([]*pg_query.Node{o}), ".")
 			if name != "public" {
 				return pgerror.New("3F000", "schema \"%s\" does not exist", name)
 			}
@@ -271,7 +272,7 @@ func grantObjects(ec *execCtx, d *catalog.Writer, gs *pg_query.GrantStmt, w Resu
 	var names []string
 	if gs.Targtype == pg_query.GrantTargetType_ACL_TARGET_ALL_IN_SCHEMA {
 		for _, o := range gs.Objects {
-			if s := strings.Join(nodeStrings([]*pg_query.Node{o}), "."); s != "public" {
+			if s := strings.Join(plan.NodeStrings([]*pg_query.Node{o}), "."); s != "public" {
 				return pgerror.New("3F000", "schema \"%s\" does not exist", s)
 			}
 		}
@@ -292,7 +293,7 @@ func grantObjects(ec *execCtx, d *catalog.Writer, gs *pg_query.GrantStmt, w Resu
 		for _, o := range gs.Objects {
 			rv := o.GetRangeVar()
 			if rv == nil || rv.Schemaname != "" && rv.Schemaname != "public" {
-				return pgerror.New(pgerror.UndefinedTable, "relation \"%s\" does not exist", strings.Join(nodeStrings([]*pg_query.Node{o}), "."))
+				return pgerror.New(pgerror.UndefinedTable, "relation \"%s\" does not exist", strings.Join(plan.NodeStrings([]*pg_query.Node{o}), "."))
 			}
 			names = append(names, rv.Relname)
 		}
@@ -381,22 +382,22 @@ func (s *Session) checkSubscribe(sub *subscribeSpec) error {
 
 func init() {
 	for _, kind := range []string{"table", "schema", "sequence"} {
-		builtins["has_"+kind+"_privilege"] = privilegeFunc(kind)
+		plan.Builtins["has_"+kind+"_privilege"] = privilegeFunc(kind)
 	}
 }
 
 // privilegeFunc is has_table_privilege / has_schema_privilege /
 // has_sequence_privilege([user,] object, privileges): the object by name
 // or OID, the user by name or OID (default: the current role).
-func privilegeFunc(kind string) builtinFunc {
+func privilegeFunc(kind string) plan.Builtin {
 	name := "has_" + kind + "_privilege"
-	return func(p *planner, args []exec.Expr) (exec.Expr, error) {
+	return func(p *plan.Planner, args []exec.Expr) (exec.Expr, error) {
 		if len(args) != 2 && len(args) != 3 {
-			return nil, noFunc(name, args)
+			return nil, plan.NoFunc(name, args)
 		}
 		for i := range args {
 			var err error
-			if args[i], err = p.resolveUnknown(args[i]); err != nil {
+			if args[i], err = p.ResolveUnknown(args[i]); err != nil {
 				return nil, err
 			}
 		}

@@ -33,6 +33,7 @@ import (
 	"logdb/sql/catalog"
 	"logdb/sql/pgcatalog"
 	"logdb/sql/pgerror"
+	"logdb/sql/plan"
 	"logdb/sql/types"
 )
 
@@ -133,7 +134,7 @@ func applyRoleOptions(ec *execCtx, r *catalog.Role, opts []*pg_query.Node) (role
 		case "connectionlimit":
 			n := de.Arg.GetInteger()
 			if n == nil || n.Ival < -1 {
-				return ch, pgerror.New(pgerror.InvalidParameterValue, "invalid connection limit: %s", strings.Join(nodeStrings([]*pg_query.Node{de.Arg}), ""))
+				return ch, pgerror.New(pgerror.InvalidParameterValue, "invalid connection limit: %s", strings.Join(plan.NodeStrings([]*pg_query.Node{de.Arg}), ""))
 			}
 			r.ConnLimit, ch.other = n.Ival, true
 		case "password":

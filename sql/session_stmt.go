@@ -8,6 +8,7 @@ import (
 
 	"logdb/sql/exec"
 	"logdb/sql/pgerror"
+	"logdb/sql/plan"
 	"logdb/sql/types"
 )
 
@@ -170,7 +171,7 @@ func (s *Session) execSessionStmt(ctx context.Context, ps *prepStmt, w ResultWri
 	case n.GetListenStmt() != nil, n.GetUnlistenStmt() != nil, n.GetNotifyStmt() != nil:
 		return s.execListenStmt(n)
 	}
-	return nil, pgerror.Unsupported(strings.TrimPrefix(nodeName(n), "") + " (LISTEN/NOTIFY)")
+	return nil, pgerror.Unsupported(strings.TrimPrefix(plan.NodeName(n), "") + " (LISTEN/NOTIFY)")
 }
 
 // newSettingsFrom resets settings to their defaults, keeping the session
@@ -280,7 +281,7 @@ func (s *Session) setArgs(vs *pg_query.VariableSetStmt) ([]string, error) {
 			if c == nil || c.GetSval() == nil {
 				return nil, pgerror.New(pgerror.InvalidParameterValue, "invalid value for parameter \"%s\"", vs.Name)
 			}
-			t, err := newPlanner(s, nil, nil).typeFromNode(tc.TypeName)
+			t, err := newPlanner(s, nil, nil).TypeFromNode(tc.TypeName)
 			if err != nil {
 				return nil, err
 			}
@@ -303,7 +304,7 @@ func (s *Session) setArgs(vs *pg_query.VariableSetStmt) ([]string, error) {
 			}
 			parts = append(parts, types.OffsetZoneSetting(int(iv.Micros/1e6)))
 		default:
-			parts = append(parts, strings.Join(nodeStrings([]*pg_query.Node{a}), ""))
+			parts = append(parts, strings.Join(plan.NodeStrings([]*pg_query.Node{a}), ""))
 		}
 	}
 	return parts, nil

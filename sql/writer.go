@@ -5,10 +5,7 @@ import (
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
-	"logdb/sql/catalog"
-	"logdb/sql/exec"
 	"logdb/sql/pgerror"
-	"logdb/sql/types"
 )
 
 // parseExpr parses a stored SQL expression (defaults, checks).
@@ -21,49 +18,6 @@ func (e *Engine) parseExpr(text string) (*pg_query.Node, error) {
 		return nil, pgerror.New(pgerror.DataCorrupted, "bad stored expression %q", text)
 	}
 	return stmts[0].node.GetSelectStmt().TargetList[0].GetResTarget().Val, nil
-}
-
-func (p *planner) defaultExpr(t *catalog.Table, i int) (exec.Expr, error) {
-	c := t.Columns[i]
-	if c.Default == "" {
-		return &exec.ConstExpr{V: nil, T: c.Type}, nil
-	}
-	n, err := p.host.ParseExpr(c.Default)
-	if err != nil {
-		return nil, err
-	}
-	e, err := p.compileExpr(n, &scope{})
-	if err != nil {
-		return nil, err
-	}
-	return p.coerce(e, c.Type, types.CastAssignment)
-}
-
-func (p *planner) newTableWriter(t *catalog.Table) (*exec.TableWriter, error) {
-	w := &exec.TableWriter{T: t, RowCols: t.RowColumns(), Defaults: make([]exec.Expr, len(t.Columns))}
-	for i, c := range t.Columns {
-		if c.Default == "" {
-			continue
-		}
-		e, err := p.defaultExpr(t, i)
-		if err != nil {
-			return nil, err
-		}
-		w.Defaults[i] = e
-	}
-	sc := tableScope(t, nil, nil)
-	for _, ck := range t.Checks {
-		n, err := p.host.ParseExpr(ck.Expr)
-		if err != nil {
-			return nil, err
-		}
-		e, err := p.compilePredicate(n, sc, "CHECK")
-		if err != nil {
-			return nil, err
-		}
-		w.Checks = append(w.Checks, exec.CheckExpr{Name: ck.Name, E: e})
-	}
-	return w, nil
 }
 
 // TxnTooLarge is the 54000 error for a transaction whose log entry would

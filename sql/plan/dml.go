@@ -1,4 +1,4 @@
-package sql
+package plan
 
 import (
 	"bytes"
@@ -13,14 +13,14 @@ import (
 	"logdb/sql/types"
 )
 
-// dmlPlan is a planned INSERT, UPDATE or DELETE.
-type dmlPlan struct {
-	verb string // "insert", "update", "delete"
+// DML is a planned INSERT, UPDATE or DELETE.
+type DML struct {
+	Verb string // "insert", "update", "delete"
 	t    *catalog.Table
 	w    *exec.TableWriter
 
 	// INSERT: src yields rows of the target columns
-	src        exec.Node
+	Src        exec.Node
 	targetCols []int
 	onConflict *exec.OnConflictPlan
 
@@ -29,20 +29,20 @@ type dmlPlan struct {
 	sets   []exec.SetItem
 	refIdx int
 
-	returning []exec.Expr // over the new row (old for DELETE), then FROM columns
-	cols      []exec.Column
+	Returning []exec.Expr // over the new row (old for DELETE), then FROM columns
+	Cols      []exec.Column
 
 	merge *mergePlan // UPDATE run as merge writes (merge.go), nil if not eligible
 }
 
-func (d *dmlPlan) describe() string {
+func (d *DML) Describe() string {
 	if d.merge != nil {
 		return "Merge Update on " + d.t.Name
 	}
-	return strings.Title(d.verb) + " on " + d.t.Name
+	return strings.Title(d.Verb) + " on " + d.t.Name
 }
 
-func (p *planner) planDML(n *pg_query.Node) (*dmlPlan, error) {
+func (p *Planner) PlanDML(n *pg_query.Node) (*DML, error) {
 	switch {
 	case n.GetInsertStmt() != nil:
 		return p.planInsert(n.GetInsertStmt())
@@ -55,10 +55,10 @@ func (p *planner) planDML(n *pg_query.Node) (*dmlPlan, error) {
 
 // targetTable resolves a DML or COPY FROM target, which the current role
 // must hold priv on (a INSERT, w UPDATE, d DELETE).
-func (p *planner) targetTable(rv *pg_query.RangeVar, priv byte) (*catalog.Table, error) {
+func (p *Planner) TargetTable(rv *pg_query.RangeVar, priv byte) (*catalog.Table, error) {
 	if rv.Schemaname == "" || rv.Schemaname == "public" {
-		if t, ok := p.cat.Tables[rv.Relname]; ok {
-			if err := p.host.CheckTablePriv(p.cat, t, priv); err != nil {
+		if t, ok := p.Cat.Tables[rv.Relname]; ok {
+			if err := p.Host.CheckTablePriv(p.Cat, t, priv); err != nil {
 				return nil, err
 			}
 			p.useTable(t)
@@ -68,33 +68,33 @@ func (p *planner) targetTable(rv *pg_query.RangeVar, priv byte) (*catalog.Table,
 	if exec.PgCatalogName(rv.Schemaname, rv.Relname) {
 		return nil, pgerror.New(pgerror.InsufficientPrivilege, "permission denied: \"%s\" is a system catalog", rv.Relname)
 	}
-	return nil, undefinedTable(rv)
+	return nil, UndefinedTable(rv)
 }
 
-func tableScope(t *catalog.Table, alias *pg_query.Alias, parent *scope) *scope {
+func TableScope(t *catalog.Table, alias *pg_query.Alias, parent *Scope) *Scope {
 	name := t.Name
 	if alias != nil {
 		name = alias.Aliasname
 	}
-	sc := &scope{parent: parent}
+	sc := &Scope{parent: parent}
 	for i, c := range t.Columns {
 		sc.cols = append(sc.cols, exec.Column{Name: c.Name, Table: name, T: c.Type, TableOID: t.OID, AttNum: int16(i + 1)})
 	}
 	return sc
 }
 
-func (p *planner) planInsert(ins *pg_query.InsertStmt) (*dmlPlan, error) {
+func (p *Planner) planInsert(ins *pg_query.InsertStmt) (*DML, error) {
 	if ins.WithClause != nil {
 		if err := p.planWith(ins.WithClause, nil); err != nil {
 			return nil, err
 		}
 	}
-	t, err := p.targetTable(ins.Relation, 'a')
+	t, err := p.TargetTable(ins.Relation, 'a')
 	if err != nil {
 		return nil, err
 	}
-	d := &dmlPlan{verb: "insert", t: t}
-	if d.w, err = p.newTableWriter(t); err != nil {
+	d := &DML{Verb: "insert", t: t}
+	if d.w, err = p.NewTableWriter(t); err != nil {
 		return nil, err
 	}
 	if len(ins.Cols) == 0 {
@@ -117,7 +117,7 @@ func (p *planner) planInsert(ins *pg_query.InsertStmt) (*dmlPlan, error) {
 	switch {
 	case sel == nil:
 		d.targetCols = nil // DEFAULT VALUES
-		d.src = &exec.OneRowNode{}
+		d.Src = &exec.OneRowNode{}
 	case len(sel.ValuesLists) > 0 && sel.Op == pg_query.SetOperation_SETOP_NONE && len(sel.SortClause) == 0 && sel.LimitCount == nil:
 		for _, l := range sel.ValuesLists {
 			if n := len(l.GetList().GetItems()); n > len(want) {
@@ -126,18 +126,18 @@ func (p *planner) planInsert(ins *pg_query.InsertStmt) (*dmlPlan, error) {
 				return nil, pgerror.New(pgerror.SyntaxError, "INSERT has more target columns than expressions")
 			}
 		}
-		if d.src, err = p.planValues(sel.ValuesLists, nil, want); err != nil {
+		if d.Src, err = p.planValues(sel.ValuesLists, nil, want); err != nil {
 			return nil, err
 		}
-		if w := len(d.src.Columns()); w < len(d.targetCols) {
+		if w := len(d.Src.Columns()); w < len(d.targetCols) {
 			d.targetCols = d.targetCols[:w]
 		}
 	default:
-		src, err := p.planSelect(sel, nil)
+		src, err := p.PlanSelect(sel, nil)
 		if err != nil {
 			return nil, err
 		}
-		cols := visibleCols(src)
+		cols := VisibleCols(src)
 		if len(cols) > len(want) {
 			return nil, pgerror.New(pgerror.SyntaxError, "INSERT has more expressions than target columns")
 		}
@@ -150,7 +150,7 @@ func (p *planner) planInsert(ins *pg_query.InsertStmt) (*dmlPlan, error) {
 				e = &exec.CastExpr{E: e, From: exec.TextT, To: want[i], Cc: types.CastAssignment}
 				conv = true
 			} else if c.T != want[i] {
-				if e, err = p.coerce(e, want[i], types.CastAssignment); err != nil {
+				if e, err = p.Coerce(e, want[i], types.CastAssignment); err != nil {
 					return nil, pgerror.New(pgerror.DatatypeMismatch, "column \"%s\" is of type %s but expression is of type %s", t.Columns[d.targetCols[i]].Name, types.FormatType(want[i]), types.FormatType(c.T))
 				}
 				conv = true
@@ -164,9 +164,9 @@ func (p *planner) planInsert(ins *pg_query.InsertStmt) (*dmlPlan, error) {
 			}
 			src = &exec.ProjectNode{Src: src, Exprs: exprs, Cols: outCols}
 		}
-		d.src = src
+		d.Src = src
 	}
-	sc := tableScope(t, ins.Relation.Alias, nil)
+	sc := TableScope(t, ins.Relation.Alias, nil)
 	if oc := ins.OnConflictClause; oc != nil {
 		if d.onConflict, err = p.planOnConflict(t, oc, sc); err != nil {
 			return nil, err
@@ -178,7 +178,7 @@ func (p *planner) planInsert(ins *pg_query.InsertStmt) (*dmlPlan, error) {
 	return d, nil
 }
 
-func (p *planner) planOnConflict(t *catalog.Table, oc *pg_query.OnConflictClause, sc *scope) (*exec.OnConflictPlan, error) {
+func (p *Planner) planOnConflict(t *catalog.Table, oc *pg_query.OnConflictClause, sc *Scope) (*exec.OnConflictPlan, error) {
 	ocp := &exec.OnConflictPlan{DoNothing: oc.Action == pg_query.OnConflictAction_ONCONFLICT_NOTHING}
 	if inf := oc.Infer; inf != nil {
 		if inf.Conname != "" {
@@ -215,7 +215,7 @@ func (p *planner) planOnConflict(t *catalog.Table, oc *pg_query.OnConflictClause
 		return ocp, nil
 	}
 	// existing row ++ excluded row
-	both := &scope{cols: append([]exec.Column(nil), sc.cols...)}
+	both := &Scope{cols: append([]exec.Column(nil), sc.cols...)}
 	for _, c := range sc.cols {
 		c.Table = "excluded"
 		both.cols = append(both.cols, c)
@@ -226,7 +226,7 @@ func (p *planner) planOnConflict(t *catalog.Table, oc *pg_query.OnConflictClause
 	}
 	ocp.Sets = sets
 	if oc.WhereClause != nil {
-		if ocp.Where, err = p.compilePredicate(oc.WhereClause, both, "WHERE"); err != nil {
+		if ocp.Where, err = p.CompilePredicate(oc.WhereClause, both, "WHERE"); err != nil {
 			return nil, err
 		}
 	}
@@ -274,7 +274,7 @@ func targetColumn(t *catalog.Table, rt *pg_query.ResTarget, seen map[int]bool, v
 }
 
 // compileSets compiles UPDATE SET items (including (a, b) = (x, y)).
-func (p *planner) compileSets(t *catalog.Table, list []*pg_query.Node, sc *scope) ([]exec.SetItem, error) {
+func (p *Planner) compileSets(t *catalog.Table, list []*pg_query.Node, sc *Scope) ([]exec.SetItem, error) {
 	var out []exec.SetItem
 	seen := map[int]bool{}
 	for _, item := range list {
@@ -297,14 +297,14 @@ func (p *planner) compileSets(t *catalog.Table, list []*pg_query.Node, sc *scope
 		}
 		var e exec.Expr
 		if val.GetSetToDefault() != nil {
-			if e, err = p.defaultExpr(t, i); err != nil {
+			if e, err = p.DefaultExpr(t, i); err != nil {
 				return nil, err
 			}
 		} else {
-			if e, err = p.compileExpr(val, sc); err != nil {
+			if e, err = p.CompileExpr(val, sc); err != nil {
 				return nil, err
 			}
-			ce, err := p.coerce(e, c.Type, types.CastAssignment)
+			ce, err := p.Coerce(e, c.Type, types.CastAssignment)
 			if err != nil {
 				return nil, pgerror.New(pgerror.DatatypeMismatch, "column \"%s\" is of type %s but expression is of type %s", c.Name, types.FormatType(c.Type), types.FormatType(e.Type()))
 			}
@@ -315,7 +315,7 @@ func (p *planner) compileSets(t *catalog.Table, list []*pg_query.Node, sc *scope
 	return out, nil
 }
 
-func (p *planner) planReturning(d *dmlPlan, list []*pg_query.Node, sc *scope) error {
+func (p *Planner) planReturning(d *DML, list []*pg_query.Node, sc *Scope) error {
 	if len(list) == 0 {
 		return nil
 	}
@@ -323,22 +323,22 @@ func (p *planner) planReturning(d *dmlPlan, list []*pg_query.Node, sc *scope) er
 	if err != nil {
 		return err
 	}
-	d.returning = []exec.Expr{}
+	d.Returning = []exec.Expr{}
 	for _, tg := range targets {
-		e, err := p.resolveUnknown(tg.e)
+		e, err := p.ResolveUnknown(tg.e)
 		if err != nil {
 			return err
 		}
 		tg.col.T = e.Type()
-		d.returning = append(d.returning, e)
-		d.cols = append(d.cols, tg.col)
+		d.Returning = append(d.Returning, e)
+		d.Cols = append(d.Cols, tg.col)
 	}
 	return nil
 }
 
 // planTargetScan plans the rows an UPDATE / DELETE touches: the target
 // table (with its exec.RowRef) joined with from, filtered by where.
-func (p *planner) planTargetScan(rv *pg_query.RangeVar, from []*pg_query.Node, where *pg_query.Node) (exec.Node, *scope, error) {
+func (p *Planner) planTargetScan(rv *pg_query.RangeVar, from []*pg_query.Node, where *pg_query.Node) (exec.Node, *Scope, error) {
 	p.dmlTarget = rv
 	defer func() { p.dmlTarget = nil }()
 	items := append([]*pg_query.Node{{Node: &pg_query.Node_RangeVar{RangeVar: rv}}}, from...)
@@ -348,7 +348,7 @@ func (p *planner) planTargetScan(rv *pg_query.RangeVar, from []*pg_query.Node, w
 // planModify plans what UPDATE and DELETE share: the WITH clause, the
 // target table and its writer, and the scan (with FROM or USING) that finds
 // the rows to change. The returned scope resolves SET and RETURNING.
-func (p *planner) planModify(verb string, with *pg_query.WithClause, rel *pg_query.RangeVar, from []*pg_query.Node, where *pg_query.Node) (*dmlPlan, *scope, error) {
+func (p *Planner) planModify(verb string, with *pg_query.WithClause, rel *pg_query.RangeVar, from []*pg_query.Node, where *pg_query.Node) (*DML, *Scope, error) {
 	if with != nil {
 		if err := p.planWith(with, nil); err != nil {
 			return nil, nil, err
@@ -358,28 +358,28 @@ func (p *planner) planModify(verb string, with *pg_query.WithClause, rel *pg_que
 	if verb == "delete" {
 		priv = 'd'
 	}
-	t, err := p.targetTable(rel, priv)
+	t, err := p.TargetTable(rel, priv)
 	if err != nil {
 		return nil, nil, err
 	}
-	d := &dmlPlan{verb: verb, t: t, refIdx: len(t.Columns)}
-	if d.w, err = p.newTableWriter(t); err != nil {
+	d := &DML{Verb: verb, t: t, refIdx: len(t.Columns)}
+	if d.w, err = p.NewTableWriter(t); err != nil {
 		return nil, nil, err
 	}
 	src, sc, err := p.planTargetScan(rel, from, where)
 	if err != nil {
 		return nil, nil, err
 	}
-	d.src = src
+	d.Src = src
 	return d, sc, nil
 }
 
-func (p *planner) planUpdate(up *pg_query.UpdateStmt) (*dmlPlan, error) {
+func (p *Planner) planUpdate(up *pg_query.UpdateStmt) (*DML, error) {
 	d, sc, err := p.planModify("update", up.WithClause, up.Relation, up.FromClause, up.WhereClause)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkReplicaIdentity(p.cat, d.t, true); err != nil { // ddl_publication.go
+	if err := checkReplicaIdentity(p.Cat, d.t, true); err != nil { // ddl_publication.go
 		return nil, err
 	}
 	if d.sets, err = p.compileSets(d.t, up.TargetList, sc); err != nil {
@@ -392,12 +392,12 @@ func (p *planner) planUpdate(up *pg_query.UpdateStmt) (*dmlPlan, error) {
 	return d, nil
 }
 
-func (p *planner) planDelete(del *pg_query.DeleteStmt) (*dmlPlan, error) {
+func (p *Planner) planDelete(del *pg_query.DeleteStmt) (*DML, error) {
 	d, sc, err := p.planModify("delete", del.WithClause, del.Relation, del.UsingClause, del.WhereClause)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkReplicaIdentity(p.cat, d.t, false); err != nil {
+	if err := checkReplicaIdentity(p.Cat, d.t, false); err != nil {
 		return nil, err
 	}
 	if err := p.planReturning(d, del.ReturningList, sc); err != nil {
@@ -407,8 +407,8 @@ func (p *planner) planDelete(del *pg_query.DeleteStmt) (*dmlPlan, error) {
 }
 
 // exec runs the statement; it returns RETURNING rows and the command tag.
-func (d *dmlPlan) exec(ec *exec.Ctx) ([][]types.Datum, string, error) {
-	switch d.verb {
+func (d *DML) Exec(ec *exec.Ctx) ([][]types.Datum, string, error) {
+	switch d.Verb {
 	case "insert":
 		return d.execInsert(ec)
 	case "update":
@@ -418,18 +418,18 @@ func (d *dmlPlan) exec(ec *exec.Ctx) ([][]types.Datum, string, error) {
 	}
 }
 
-func (d *dmlPlan) execInsert(ec *exec.Ctx) ([][]types.Datum, string, error) {
+func (d *DML) execInsert(ec *exec.Ctx) ([][]types.Datum, string, error) {
 	var it exec.Iterator
-	switch d.src.(type) {
+	switch d.Src.(type) {
 	case *exec.ValuesNode, *exec.OneRowNode:
 		var err error
-		if it, err = d.src.Start(ec); err != nil {
+		if it, err = d.Src.Start(ec); err != nil {
 			return nil, "", err
 		}
 	default:
 		// INSERT ... SELECT reads everything first: the scan must not see
 		// the rows being inserted.
-		rows, err := exec.RunNode(ec, d.src)
+		rows, err := exec.RunNode(ec, d.Src)
 		if err != nil {
 			return nil, "", err
 		}
@@ -475,8 +475,8 @@ func (d *dmlPlan) execInsert(ec *exec.Ctx) ([][]types.Datum, string, error) {
 			continue
 		}
 		n++
-		if d.returning != nil {
-			r, err := evalAll(ec, d.returning, final)
+		if d.Returning != nil {
+			r, err := evalAll(ec, d.Returning, final)
 			if err != nil {
 				return nil, "", err
 			}
@@ -498,13 +498,13 @@ func evalAll(ec *exec.Ctx, es []exec.Expr, row []types.Datum) ([]types.Datum, er
 	return out, nil
 }
 
-func (d *dmlPlan) execUpdate(ec *exec.Ctx) ([][]types.Datum, string, error) {
+func (d *DML) execUpdate(ec *exec.Ctx) ([][]types.Datum, string, error) {
 	if d.merge != nil {
 		if tag, ok, err := d.execMerge(ec); ok || err != nil { // merge.go
 			return nil, tag, err
 		}
 	}
-	rows, err := exec.RunNode(ec, d.src)
+	rows, err := exec.RunNode(ec, d.Src)
 	if err != nil {
 		return nil, "", err
 	}
@@ -533,9 +533,9 @@ func (d *dmlPlan) execUpdate(ec *exec.Ctx) ([][]types.Datum, string, error) {
 			return nil, "", err
 		}
 		n++
-		if d.returning != nil {
+		if d.Returning != nil {
 			comb := append(append([]types.Datum(nil), newRow...), row[ncols:]...)
-			r, err := evalAll(ec, d.returning, comb)
+			r, err := evalAll(ec, d.Returning, comb)
 			if err != nil {
 				return nil, "", err
 			}
@@ -545,8 +545,8 @@ func (d *dmlPlan) execUpdate(ec *exec.Ctx) ([][]types.Datum, string, error) {
 	return out, fmt.Sprintf("UPDATE %d", n), nil
 }
 
-func (d *dmlPlan) execDelete(ec *exec.Ctx) ([][]types.Datum, string, error) {
-	rows, err := exec.RunNode(ec, d.src)
+func (d *DML) execDelete(ec *exec.Ctx) ([][]types.Datum, string, error) {
+	rows, err := exec.RunNode(ec, d.Src)
 	if err != nil {
 		return nil, "", err
 	}
@@ -570,8 +570,8 @@ func (d *dmlPlan) execDelete(ec *exec.Ctx) ([][]types.Datum, string, error) {
 			return nil, "", err
 		}
 		n++
-		if d.returning != nil {
-			r, err := evalAll(ec, d.returning, row)
+		if d.Returning != nil {
+			r, err := evalAll(ec, d.Returning, row)
 			if err != nil {
 				return nil, "", err
 			}

@@ -1,4 +1,4 @@
-package sql
+package plan
 
 import (
 	"fmt"
@@ -29,23 +29,23 @@ func isUnknown(e exec.Expr) bool {
 // ('now', 'today'), so the plan is marked as one the simple protocol's plan
 // cache must not reuse; a prepared statement keeps the value, as in
 // PostgreSQL.
-func (p *planner) parseLiteral(t types.T, s string) (types.Datum, error) {
+func (p *Planner) parseLiteral(t types.T, s string) (types.Datum, error) {
 	if types.InputReadsContext(t) {
-		p.readsContext = true
+		p.ReadsContext = true
 	}
-	if t.OID == types.RegclassOID && p.host != nil {
+	if t.OID == types.RegclassOID && p.Host != nil {
 		// a relation name, quoted and schema-qualified as SQL writes it
 		// (pg_total_relation_size('"Users"'))
 		oid, err := p.resolveRegclass(s)
 		return int64(oid), err
 	}
-	return types.ParseTextCtx(p.host.InputCtx(), t, s)
+	return types.ParseTextCtx(p.Host.InputCtx(), t, s)
 }
 
 // coerce converts e to type to: an untyped literal is parsed as to, an
 // untyped parameter takes type to, anything else gets a cast (implicit or
 // assignment per cc), failing with 42804 when no such cast exists.
-func (p *planner) coerce(e exec.Expr, to types.T, cc types.CastContext) (exec.Expr, error) {
+func (p *Planner) Coerce(e exec.Expr, to types.T, cc types.CastContext) (exec.Expr, error) {
 	if to.OID == 0 || to.OID == types.AnyOID || to.OID == types.UnknownOID {
 		return e, nil
 	}
@@ -100,7 +100,7 @@ func (p *planner) coerce(e exec.Expr, to types.T, cc types.CastContext) (exec.Ex
 		if from.OID == types.OidVectorOID {
 			arr.OID = types.OidArrayOID
 		}
-		return p.coerce(&exec.RelabelExpr{E: e, T: arr}, to, cc)
+		return p.Coerce(&exec.RelabelExpr{E: e, T: arr}, to, cc)
 	}
 	if !exec.CanCast(from, to, cc) {
 		return nil, pgerror.New(pgerror.DatatypeMismatch, "cannot cast type %s to %s", types.FormatType(from), types.FormatType(to))
@@ -110,8 +110,8 @@ func (p *planner) coerce(e exec.Expr, to types.T, cc types.CastContext) (exec.Ex
 		// time, by the executing transaction's catalog)
 		var ev *types.EvalContext
 		if types.InputReadsContext(from) || types.InputReadsContext(to) {
-			p.readsContext = true // the session zone: see parseLiteral
-			ev = p.host.InputCtx()
+			p.ReadsContext = true // the session zone: see parseLiteral
+			ev = p.Host.InputCtx()
 		}
 		if v, err := types.Cast(ev, c.V, from, to, cc); err == nil {
 			return &exec.ConstExpr{V: v, T: to}, nil
@@ -121,24 +121,24 @@ func (p *planner) coerce(e exec.Expr, to types.T, cc types.CastContext) (exec.Ex
 }
 
 // resolveUnknown gives an untyped expression a default type (text).
-func (p *planner) resolveUnknown(e exec.Expr) (exec.Expr, error) {
+func (p *Planner) ResolveUnknown(e exec.Expr) (exec.Expr, error) {
 	if isUnknown(e) {
-		return p.coerce(e, exec.TextT, types.CastImplicit)
+		return p.Coerce(e, exec.TextT, types.CastImplicit)
 	}
 	return e, nil
 }
 
-func (p *planner) setParamType(n int, t types.T) {
-	for len(p.params) <= n {
-		p.params = append(p.params, types.T{})
+func (p *Planner) setParamType(n int, t types.T) {
+	for len(p.Params) <= n {
+		p.Params = append(p.Params, types.T{})
 	}
-	if p.params[n].OID == 0 || p.params[n].OID == types.UnknownOID {
-		p.params[n] = t
+	if p.Params[n].OID == 0 || p.Params[n].OID == types.UnknownOID {
+		p.Params[n] = t
 	}
 }
 
 // compileExpr compiles a pg_query expression in scope sc.
-func (p *planner) compileExpr(n *pg_query.Node, sc *scope) (exec.Expr, error) {
+func (p *Planner) CompileExpr(n *pg_query.Node, sc *Scope) (exec.Expr, error) {
 	if n == nil {
 		return &exec.ConstExpr{V: nil, T: exec.UnknownT}, nil
 	}
@@ -158,30 +158,30 @@ func (p *planner) compileExpr(n *pg_query.Node, sc *scope) (exec.Expr, error) {
 			return nil, pgerror.New(pgerror.UndefinedParameter, "there is no parameter $%d", idx+1)
 		}
 		p.setParamType(idx, types.T{})
-		t := p.params[idx]
-		if p.maxParam < idx+1 {
-			p.maxParam = idx + 1
+		t := p.Params[idx]
+		if p.MaxParam < idx+1 {
+			p.MaxParam = idx + 1
 		}
 		pe := &exec.ParamExpr{N: idx, T: t}
-		p.paramExprs = append(p.paramExprs, pe)
+		p.ParamExprs = append(p.ParamExprs, pe)
 		return pe, nil
 	case n.GetTypeCast() != nil:
 		tc := n.GetTypeCast()
-		t, err := p.typeFromNode(tc.TypeName)
+		t, err := p.TypeFromNode(tc.TypeName)
 		if err != nil {
 			return nil, err
 		}
-		arg, err := p.compileExpr(tc.Arg, sc)
+		arg, err := p.CompileExpr(tc.Arg, sc)
 		if err != nil {
 			return nil, err
 		}
 		if t.OID == types.RegclassOID {
-			return p.regclassCast(arg)
+			return p.RegclassCast(arg)
 		}
-		if lastName(tc.TypeName.Names) == "regnamespace" {
+		if LastName(tc.TypeName.Names) == "regnamespace" {
 			if c, ok := arg.(*exec.ConstExpr); ok {
 				if str, ok := c.V.(string); ok {
-					oid, err := p.host.CatalogSchema().RegnamespaceIn(str)
+					oid, err := p.Host.CatalogSchema().RegnamespaceIn(str)
 					if err != nil {
 						return nil, err
 					}
@@ -189,18 +189,18 @@ func (p *planner) compileExpr(n *pg_query.Node, sc *scope) (exec.Expr, error) {
 				}
 			}
 		}
-		return p.coerce(arg, t, types.CastExplicit)
+		return p.Coerce(arg, t, types.CastExplicit)
 	case n.GetAExpr() != nil:
 		return p.compileAExpr(n.GetAExpr(), sc)
 	case n.GetBoolExpr() != nil:
 		be := n.GetBoolExpr()
 		args := make([]exec.Expr, len(be.Args))
 		for i, a := range be.Args {
-			e, err := p.compileExpr(a, sc)
+			e, err := p.CompileExpr(a, sc)
 			if err != nil {
 				return nil, err
 			}
-			b, err := p.coerce(e, exec.BoolT, types.CastImplicit)
+			b, err := p.Coerce(e, exec.BoolT, types.CastImplicit)
 			if err != nil {
 				return nil, argTypeErr("argument of "+strings.TrimSuffix(be.Boolop.String(), "_EXPR"), e)
 			}
@@ -216,18 +216,18 @@ func (p *planner) compileExpr(n *pg_query.Node, sc *scope) (exec.Expr, error) {
 		}
 	case n.GetNullTest() != nil:
 		nt := n.GetNullTest()
-		e, err := p.compileExpr(nt.Arg, sc)
+		e, err := p.CompileExpr(nt.Arg, sc)
 		if err != nil {
 			return nil, err
 		}
 		return &exec.IsNullExpr{E: e, Not: nt.Nulltesttype == pg_query.NullTestType_IS_NOT_NULL}, nil
 	case n.GetBooleanTest() != nil:
 		bt := n.GetBooleanTest()
-		e, err := p.compileExpr(bt.Arg, sc)
+		e, err := p.CompileExpr(bt.Arg, sc)
 		if err != nil {
 			return nil, err
 		}
-		if e, err = p.coerce(e, exec.BoolT, types.CastImplicit); err != nil {
+		if e, err = p.Coerce(e, exec.BoolT, types.CastImplicit); err != nil {
 			return nil, err
 		}
 		switch bt.Booltesttype {
@@ -275,7 +275,7 @@ func (p *planner) compileExpr(n *pg_query.Node, sc *scope) (exec.Expr, error) {
 		if t.OID == types.UnknownOID {
 			t = exec.TextT
 			for i := range elems {
-				if elems[i], err = p.coerce(elems[i], t, types.CastImplicit); err != nil {
+				if elems[i], err = p.Coerce(elems[i], t, types.CastImplicit); err != nil {
 					return nil, err
 				}
 			}
@@ -290,7 +290,7 @@ func (p *planner) compileExpr(n *pg_query.Node, sc *scope) (exec.Expr, error) {
 	case n.GetSqlvalueFunction() != nil:
 		return p.compileSQLValueFunc(n.GetSqlvalueFunction())
 	case n.GetCollateClause() != nil:
-		return p.compileExpr(n.GetCollateClause().Arg, sc)
+		return p.CompileExpr(n.GetCollateClause().Arg, sc)
 	case n.GetRowExpr() != nil:
 		return nil, pgerror.Unsupported("row constructor")
 	case n.GetSetToDefault() != nil:
@@ -298,15 +298,15 @@ func (p *planner) compileExpr(n *pg_query.Node, sc *scope) (exec.Expr, error) {
 	case n.GetGroupingFunc() != nil:
 		return nil, pgerror.Unsupported("GROUPING")
 	}
-	return nil, pgerror.Unsupported("expression " + nodeName(n))
+	return nil, pgerror.Unsupported("expression " + NodeName(n))
 }
 
 func argTypeErr(what string, e exec.Expr) error {
 	return pgerror.New(pgerror.DatatypeMismatch, "%s must be type boolean, not type %s", what, types.FormatType(e.Type()))
 }
 
-// nodeName names a node's kind for error messages.
-func nodeName(n *pg_query.Node) string {
+// NodeName names a node's kind for error messages.
+func NodeName(n *pg_query.Node) string {
 	if n == nil || n.Node == nil {
 		return "(nil)"
 	}
@@ -342,8 +342,8 @@ func constFromNode(c *pg_query.A_Const) (exec.Expr, error) {
 	return &exec.ConstExpr{V: nil, T: exec.UnknownT}, nil
 }
 
-func (p *planner) compileColumnRef(cr *pg_query.ColumnRef, sc *scope) (exec.Expr, error) {
-	f := nodeStrings(cr.Fields)
+func (p *Planner) compileColumnRef(cr *pg_query.ColumnRef, sc *Scope) (exec.Expr, error) {
+	f := NodeStrings(cr.Fields)
 	var table, name string
 	switch len(f) {
 	case 1:
@@ -394,8 +394,8 @@ func (p *planner) compileColumnRef(cr *pg_query.ColumnRef, sc *scope) (exec.Expr
 }
 
 // typeFromNode resolves a TypeName (with typmods and array bounds).
-func (p *planner) typeFromNode(tn *pg_query.TypeName) (types.T, error) {
-	names := nodeStrings(tn.Names)
+func (p *Planner) TypeFromNode(tn *pg_query.TypeName) (types.T, error) {
+	names := NodeStrings(tn.Names)
 	name := names[len(names)-1]
 	if len(names) == 2 && names[0] == "pg_catalog" && name == "char" && len(tn.Typmods) == 0 {
 		// pg_catalog.char is the "char" type only when quoted; the parser
@@ -420,10 +420,10 @@ func (p *planner) typeFromNode(tn *pg_query.TypeName) (types.T, error) {
 
 // compileCommon compiles expressions that must share one type (COALESCE,
 // CASE results, ARRAY[...], VALUES columns) and casts them to it.
-func (p *planner) compileCommon(nodes []*pg_query.Node, sc *scope, what string) ([]exec.Expr, types.T, error) {
+func (p *Planner) compileCommon(nodes []*pg_query.Node, sc *Scope, what string) ([]exec.Expr, types.T, error) {
 	out := make([]exec.Expr, len(nodes))
 	for i, n := range nodes {
-		e, err := p.compileExpr(n, sc)
+		e, err := p.CompileExpr(n, sc)
 		if err != nil {
 			return nil, types.T{}, err
 		}
@@ -434,13 +434,13 @@ func (p *planner) compileCommon(nodes []*pg_query.Node, sc *scope, what string) 
 }
 
 // unify casts exprs to their common type, as PostgreSQL's select_common_type.
-func (p *planner) unify(es []exec.Expr, what string) (types.T, error) {
+func (p *Planner) unify(es []exec.Expr, what string) (types.T, error) {
 	t := commonType(es)
 	if t.OID == types.UnknownOID {
 		return t, nil
 	}
 	for i := range es {
-		e, err := p.coerce(es[i], t, types.CastImplicit)
+		e, err := p.Coerce(es[i], t, types.CastImplicit)
 		if err != nil {
 			return types.T{}, pgerror.New(pgerror.DatatypeMismatch, "%s types %s and %s cannot be matched", what,
 				types.FormatType(t), types.FormatType(es[i].Type()))
@@ -490,18 +490,18 @@ func commonType(es []exec.Expr) types.T {
 	return t
 }
 
-func (p *planner) compileCase(ce *pg_query.CaseExpr, sc *scope) (exec.Expr, error) {
+func (p *Planner) compileCase(ce *pg_query.CaseExpr, sc *Scope) (exec.Expr, error) {
 	c := &exec.CaseExpr{}
 	var err error
 	if ce.Arg != nil {
-		if c.Arg, err = p.compileExpr(ce.Arg, sc); err != nil {
+		if c.Arg, err = p.CompileExpr(ce.Arg, sc); err != nil {
 			return nil, err
 		}
 	}
 	results := make([]exec.Expr, 0, len(ce.Args)+1)
 	for _, a := range ce.Args {
 		w := a.GetCaseWhen()
-		cond, err := p.compileExpr(w.Expr, sc)
+		cond, err := p.CompileExpr(w.Expr, sc)
 		if err != nil {
 			return nil, err
 		}
@@ -513,20 +513,20 @@ func (p *planner) compileCase(ce *pg_query.CaseExpr, sc *scope) (exec.Expr, erro
 			c.Arg = l
 			cond = r
 			c.Eqs = append(c.Eqs, op)
-		} else if b, err := p.coerce(cond, exec.BoolT, types.CastImplicit); err != nil {
+		} else if b, err := p.Coerce(cond, exec.BoolT, types.CastImplicit); err != nil {
 			return nil, argTypeErr("argument of CASE/WHEN", cond)
 		} else {
 			cond = b
 		}
 		c.Whens = append(c.Whens, cond)
-		res, err := p.compileExpr(w.Result, sc)
+		res, err := p.CompileExpr(w.Result, sc)
 		if err != nil {
 			return nil, err
 		}
 		results = append(results, res)
 	}
 	if ce.Defresult != nil {
-		d, err := p.compileExpr(ce.Defresult, sc)
+		d, err := p.CompileExpr(ce.Defresult, sc)
 		if err != nil {
 			return nil, err
 		}
@@ -539,7 +539,7 @@ func (p *planner) compileCase(ce *pg_query.CaseExpr, sc *scope) (exec.Expr, erro
 	if t.OID == types.UnknownOID {
 		t = exec.TextT
 		for i := range results {
-			if results[i], err = p.coerce(results[i], t, types.CastImplicit); err != nil {
+			if results[i], err = p.Coerce(results[i], t, types.CastImplicit); err != nil {
 				return nil, err
 			}
 		}
@@ -566,8 +566,8 @@ func fieldSelect(e exec.Expr, name string) (exec.Expr, error) {
 	return nil, pgerror.New(pgerror.UndefinedColumn, "column \"%s\" not found in data type %s", name, types.FormatType(e.Type()))
 }
 
-func (p *planner) compileIndirection(ind *pg_query.A_Indirection, sc *scope) (exec.Expr, error) {
-	e, err := p.compileExpr(ind.Arg, sc)
+func (p *Planner) compileIndirection(ind *pg_query.A_Indirection, sc *Scope) (exec.Expr, error) {
+	e, err := p.CompileExpr(ind.Arg, sc)
 	if err != nil {
 		return nil, err
 	}
@@ -582,11 +582,11 @@ func (p *planner) compileIndirection(ind *pg_query.A_Indirection, sc *scope) (ex
 		if ai == nil || ai.IsSlice {
 			return nil, pgerror.Unsupported("this kind of indirection")
 		}
-		idx, err := p.compileExpr(ai.Uidx, sc)
+		idx, err := p.CompileExpr(ai.Uidx, sc)
 		if err != nil {
 			return nil, err
 		}
-		if idx, err = p.coerce(idx, exec.Int8T, types.CastImplicit); err != nil {
+		if idx, err = p.Coerce(idx, exec.Int8T, types.CastImplicit); err != nil {
 			return nil, err
 		}
 		if e.Type().OID == types.NameOID {
@@ -612,7 +612,7 @@ func (p *planner) compileIndirection(ind *pg_query.A_Indirection, sc *scope) (ex
 	return e, nil
 }
 
-func (p *planner) compileSQLValueFunc(f *pg_query.SQLValueFunction) (exec.Expr, error) {
+func (p *Planner) compileSQLValueFunc(f *pg_query.SQLValueFunction) (exec.Expr, error) {
 	name := ""
 	switch f.Op {
 	case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_DATE:

@@ -1,4 +1,4 @@
-package sql
+package plan
 
 import (
 	"encoding/binary"
@@ -51,7 +51,7 @@ import (
 // mergeEnabled turns merge updates on (false: every UPDATE reads its rows).
 const mergeEnabled = true
 
-// mergeOperandV1 is the first byte of a merge operand.
+// MergeOperandV1 is the first byte of a merge operand.
 //
 //	u8 version(1) uvarint n
 //	n × { uvarint colID, type col, type left, u8 op('+' | '-'), type right,
@@ -61,7 +61,7 @@ const mergeEnabled = true
 // The column's value is cast to left (when it differs from col), combined
 // with the right value by the operator left op right → result, and the
 // result cast to col by assignment (when it differs).
-const mergeOperandV1 = 1
+const MergeOperandV1 = 1
 
 // mergePlan is an UPDATE executed as merge writes.
 type mergePlan struct {
@@ -101,15 +101,15 @@ func mergeKeyType(t types.T) bool {
 
 // planMerge returns the merge form of a planned UPDATE, or nil when the
 // statement is not eligible.
-func (p *planner) planMerge(d *dmlPlan, up *pg_query.UpdateStmt) *mergePlan {
-	if !mergeEnabled || up.WithClause != nil || len(up.FromClause) > 0 || len(up.ReturningList) > 0 || d.returning != nil {
+func (p *Planner) planMerge(d *DML, up *pg_query.UpdateStmt) *mergePlan {
+	if !mergeEnabled || up.WithClause != nil || len(up.FromClause) > 0 || len(up.ReturningList) > 0 || d.Returning != nil {
 		return nil
 	}
 	t := d.t
 	if len(t.PKIdx) == 0 || len(t.Checks) > 0 || len(d.sets) == 0 {
 		return nil
 	}
-	scan, ok := d.src.(*exec.ScanNode)
+	scan, ok := d.Src.(*exec.ScanNode)
 	if !ok || scan.T != t {
 		return nil
 	}
@@ -250,7 +250,7 @@ func mergeItemOf(s exec.SetItem, id uint32, colT types.T) (mergeItem, bool) {
 
 // execMerge runs an eligible UPDATE as a merge write. ok false: run it the
 // ordinary way (a NULL delta, or a store without a merge function).
-func (d *dmlPlan) execMerge(ec *exec.Ctx) (tag string, ok bool, err error) {
+func (d *DML) execMerge(ec *exec.Ctx) (tag string, ok bool, err error) {
 	mp := d.merge
 	txn := ec.Txn.Kv
 	if !txn.CanMerge() {
@@ -299,9 +299,9 @@ func mergeErr(err error) error {
 	return pgerror.Wrap(err, pgerror.Internal, "merge")
 }
 
-// mergeApplyErr is the COMMIT error of a transaction whose merge failed at
+// MergeApplyErr is the COMMIT error of a transaction whose merge failed at
 // apply (kv.ErrMerge); nil for any other result.
-func mergeApplyErr(res error) error {
+func MergeApplyErr(res error) error {
 	if res == nil || !errors.Is(res, kv.ErrMerge) {
 		return nil
 	}
@@ -314,7 +314,7 @@ func appendType(dst []byte, t types.T) []byte {
 }
 
 func appendMergeOperand(dst []byte, items []mergeItem, rights []types.Datum) []byte {
-	dst = append(dst, mergeOperandV1)
+	dst = append(dst, MergeOperandV1)
 	dst = binary.AppendUvarint(dst, uint64(len(items)))
 	for i, it := range items {
 		rt := it.right.Type()
@@ -342,7 +342,7 @@ type operandItem struct {
 var errBadOperand = pgerror.New(pgerror.DataCorrupted, "corrupt merge operand")
 
 func decodeMergeOperand(b []byte) ([]operandItem, error) {
-	if len(b) < 2 || b[0] != mergeOperandV1 {
+	if len(b) < 2 || b[0] != MergeOperandV1 {
 		return nil, errBadOperand
 	}
 	d := &operandReader{b: b[1:]}

@@ -1,4 +1,4 @@
-package sql
+package plan
 
 import (
 	"strings"
@@ -12,15 +12,15 @@ import (
 
 // binaryOp resolves operator name between l and r, giving untyped operands
 // the other side's type, and casts both to the operator's argument types.
-func (p *planner) binaryOp(name string, l, r exec.Expr) (*types.Op, exec.Expr, exec.Expr, error) {
+func (p *Planner) binaryOp(name string, l, r exec.Expr) (*types.Op, exec.Expr, exec.Expr, error) {
 	var err error
 	lu, ru := isUnknown(l), isUnknown(r)
 	switch {
 	case lu && ru:
-		if l, err = p.coerce(l, exec.TextT, types.CastImplicit); err != nil {
+		if l, err = p.Coerce(l, exec.TextT, types.CastImplicit); err != nil {
 			return nil, nil, nil, err
 		}
-		if r, err = p.coerce(r, exec.TextT, types.CastImplicit); err != nil {
+		if r, err = p.Coerce(r, exec.TextT, types.CastImplicit); err != nil {
 			return nil, nil, nil, err
 		}
 	}
@@ -35,10 +35,10 @@ func (p *planner) binaryOp(name string, l, r exec.Expr) (*types.Op, exec.Expr, e
 	if err != nil && (lu || ru) {
 		// fall back to giving the untyped side the other side's type
 		if lu {
-			if l, err = p.coerce(l, unknownTarget(name, r.Type()), types.CastImplicit); err != nil {
+			if l, err = p.Coerce(l, unknownTarget(name, r.Type()), types.CastImplicit); err != nil {
 				return nil, nil, nil, err
 			}
-		} else if r, err = p.coerce(r, unknownTarget(name, l.Type()), types.CastImplicit); err != nil {
+		} else if r, err = p.Coerce(r, unknownTarget(name, l.Type()), types.CastImplicit); err != nil {
 			return nil, nil, nil, err
 		}
 		op, err = exec.LookupBinaryOp(name, l.Type(), r.Type())
@@ -46,10 +46,10 @@ func (p *planner) binaryOp(name string, l, r exec.Expr) (*types.Op, exec.Expr, e
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if l, err = p.coerce(l, op.Left, types.CastImplicit); err != nil {
+	if l, err = p.Coerce(l, op.Left, types.CastImplicit); err != nil {
 		return nil, nil, nil, err
 	}
-	if r, err = p.coerce(r, op.Right, types.CastImplicit); err != nil {
+	if r, err = p.Coerce(r, op.Right, types.CastImplicit); err != nil {
 		return nil, nil, nil, err
 	}
 	return op, l, r, nil
@@ -73,15 +73,15 @@ func unknownTarget(op string, other types.T) types.T {
 	return other
 }
 
-func (p *planner) compileAExpr(a *pg_query.A_Expr, sc *scope) (exec.Expr, error) {
-	name := lastName(a.Name)
+func (p *Planner) compileAExpr(a *pg_query.A_Expr, sc *Scope) (exec.Expr, error) {
+	name := LastName(a.Name)
 	if e, ok, err := p.compileRowCompare(a, name, sc); ok || err != nil {
 		return e, err
 	}
 	switch a.Kind {
 	case pg_query.A_Expr_Kind_AEXPR_OP:
 		if a.Lexpr == nil {
-			r, err := p.compileExpr(a.Rexpr, sc)
+			r, err := p.CompileExpr(a.Rexpr, sc)
 			if err != nil {
 				return nil, err
 			}
@@ -97,14 +97,14 @@ func (p *planner) compileAExpr(a *pg_query.A_Expr, sc *scope) (exec.Expr, error)
 					return &exec.ConstExpr{V: v, T: c.T}, nil
 				}
 			}
-			if r, err = p.resolveUnknown(r); err != nil {
+			if r, err = p.ResolveUnknown(r); err != nil {
 				return nil, err
 			}
 			op, err := exec.LookupUnaryOp(name, r.Type())
 			if err != nil {
 				return nil, err
 			}
-			if r, err = p.coerce(r, op.Right, types.CastImplicit); err != nil {
+			if r, err = p.Coerce(r, op.Right, types.CastImplicit); err != nil {
 				return nil, err
 			}
 			return &exec.OpExpr{Op: op, R: r}, nil
@@ -121,7 +121,7 @@ func (p *planner) compileAExpr(a *pg_query.A_Expr, sc *scope) (exec.Expr, error)
 		}
 		if isUnknown(r) {
 			if isUnknown(l) {
-				if l, err = p.coerce(l, exec.TextT, types.CastImplicit); err != nil {
+				if l, err = p.Coerce(l, exec.TextT, types.CastImplicit); err != nil {
 					return nil, err
 				}
 			}
@@ -129,7 +129,7 @@ func (p *planner) compileAExpr(a *pg_query.A_Expr, sc *scope) (exec.Expr, error)
 			if !ok {
 				at = types.T{OID: types.TextArrayOID, Mod: -1}
 			}
-			if r, err = p.coerce(r, at, types.CastImplicit); err != nil {
+			if r, err = p.Coerce(r, at, types.CastImplicit); err != nil {
 				return nil, err
 			}
 		}
@@ -138,7 +138,7 @@ func (p *planner) compileAExpr(a *pg_query.A_Expr, sc *scope) (exec.Expr, error)
 			return nil, pgerror.New(pgerror.DatatypeMismatch, "op ANY/ALL (array) requires array on right side")
 		}
 		if isUnknown(l) {
-			if l, err = p.coerce(l, et, types.CastImplicit); err != nil {
+			if l, err = p.Coerce(l, et, types.CastImplicit); err != nil {
 				return nil, err
 			}
 		}
@@ -146,12 +146,12 @@ func (p *planner) compileAExpr(a *pg_query.A_Expr, sc *scope) (exec.Expr, error)
 		if err != nil {
 			return nil, err
 		}
-		if l, err = p.coerce(l, op.Left, types.CastImplicit); err != nil {
+		if l, err = p.Coerce(l, op.Left, types.CastImplicit); err != nil {
 			return nil, err
 		}
 		if op.Right != et {
 			at, _ := types.ArrayOf(op.Right)
-			if r, err = p.coerce(r, at, types.CastImplicit); err != nil {
+			if r, err = p.Coerce(r, at, types.CastImplicit); err != nil {
 				return nil, err
 			}
 		}
@@ -169,14 +169,14 @@ func (p *planner) compileAExpr(a *pg_query.A_Expr, sc *scope) (exec.Expr, error)
 		}
 		return &exec.NullifExpr{Eq: op, L: l, R: r}, nil
 	case pg_query.A_Expr_Kind_AEXPR_IN:
-		l, err := p.compileExpr(a.Lexpr, sc)
+		l, err := p.CompileExpr(a.Lexpr, sc)
 		if err != nil {
 			return nil, err
 		}
 		items := a.Rexpr.GetList().GetItems()
 		list := make([]exec.Expr, len(items))
 		for i, it := range items {
-			if list[i], err = p.compileExpr(it, sc); err != nil {
+			if list[i], err = p.CompileExpr(it, sc); err != nil {
 				return nil, err
 			}
 		}
@@ -185,7 +185,7 @@ func (p *planner) compileAExpr(a *pg_query.A_Expr, sc *scope) (exec.Expr, error)
 			return nil, err
 		}
 		l, list = all[0], all[1:]
-		if l, err = p.resolveUnknown(l); err != nil {
+		if l, err = p.ResolveUnknown(l); err != nil {
 			return nil, err
 		}
 		in := &exec.InListExpr{Not: name == "<>"}
@@ -250,12 +250,12 @@ func opName(s string) []*pg_query.Node {
 	return []*pg_query.Node{pg_query.MakeStrNode(s)}
 }
 
-func (p *planner) compilePair(ln, rn *pg_query.Node, sc *scope) (exec.Expr, exec.Expr, error) {
-	l, err := p.compileExpr(ln, sc)
+func (p *Planner) compilePair(ln, rn *pg_query.Node, sc *Scope) (exec.Expr, exec.Expr, error) {
+	l, err := p.CompileExpr(ln, sc)
 	if err != nil {
 		return nil, nil, err
 	}
-	r, err := p.compileExpr(rn, sc)
+	r, err := p.CompileExpr(rn, sc)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -264,14 +264,14 @@ func (p *planner) compilePair(ln, rn *pg_query.Node, sc *scope) (exec.Expr, exec
 
 // funcName returns the lower-case function name without a pg_catalog prefix.
 func funcName(nodes []*pg_query.Node) string {
-	s := nodeStrings(nodes)
+	s := NodeStrings(nodes)
 	if len(s) == 2 && (s[0] == "pg_catalog" || s[0] == "public" || s[0] == "information_schema") {
 		return strings.ToLower(s[1])
 	}
 	return strings.ToLower(strings.Join(s, "."))
 }
 
-func (p *planner) compileFuncCall(fc *pg_query.FuncCall, sc *scope) (exec.Expr, error) {
+func (p *Planner) compileFuncCall(fc *pg_query.FuncCall, sc *Scope) (exec.Expr, error) {
 	name := funcName(fc.Funcname)
 	if fc.Over != nil {
 		return nil, pgerror.New("42P20", "window functions are not allowed in %s", p.clause())
@@ -284,7 +284,7 @@ func (p *planner) compileFuncCall(fc *pg_query.FuncCall, sc *scope) (exec.Expr, 
 	}
 	args := make([]exec.Expr, len(fc.Args))
 	for i, a := range fc.Args {
-		e, err := p.compileExpr(a, sc)
+		e, err := p.CompileExpr(a, sc)
 		if err != nil {
 			return nil, err
 		}
@@ -307,9 +307,9 @@ func (p *planner) compileFuncCall(fc *pg_query.FuncCall, sc *scope) (exec.Expr, 
 // variadicCall is f(a, VARIADIC arr): the function is resolved as if
 // called with arr's elements, which are passed one by one at run time
 // (concat(VARIADIC array['a', 'b']) is concat('a', 'b')).
-func (p *planner) variadicCall(name string, args []exec.Expr) (exec.Expr, error) {
+func (p *Planner) variadicCall(name string, args []exec.Expr) (exec.Expr, error) {
 	last := len(args) - 1
-	arr, err := p.resolveUnknown(args[last])
+	arr, err := p.ResolveUnknown(args[last])
 	if err != nil {
 		return nil, err
 	}
@@ -320,7 +320,7 @@ func (p *planner) variadicCall(name string, args []exec.Expr) (exec.Expr, error)
 	argTypes := make([]types.T, len(args))
 	for i, a := range args[:last] {
 		if isUnknown(a) {
-			if args[i], err = p.coerce(a, exec.TextT, types.CastImplicit); err != nil {
+			if args[i], err = p.Coerce(a, exec.TextT, types.CastImplicit); err != nil {
 				return nil, err
 			}
 		}
@@ -336,8 +336,8 @@ func (p *planner) variadicCall(name string, args []exec.Expr) (exec.Expr, error)
 
 // callFunction resolves a function by name over compiled arguments: engine
 // built-ins first, then the types library.
-func (p *planner) callFunction(name string, args []exec.Expr, fc *pg_query.FuncCall) (exec.Expr, error) {
-	if b, ok := builtins[name]; ok {
+func (p *Planner) callFunction(name string, args []exec.Expr, fc *pg_query.FuncCall) (exec.Expr, error) {
+	if b, ok := Builtins[name]; ok {
 		return b(p, args)
 	}
 	argTypes := make([]types.T, len(args))
@@ -375,13 +375,13 @@ func (p *planner) callFunction(name string, args []exec.Expr, fc *pg_query.FuncC
 		}
 		if want.OID == 0 || want.OID == types.AnyOID || want.OID == types.AnyElementOID || want.OID == types.AnyArrayOID {
 			if isUnknown(args[i]) {
-				if args[i], err = p.coerce(args[i], exec.TextT, types.CastImplicit); err != nil {
+				if args[i], err = p.Coerce(args[i], exec.TextT, types.CastImplicit); err != nil {
 					return nil, err
 				}
 			}
 			continue
 		}
-		if args[i], err = p.coerce(args[i], want, types.CastImplicit); err != nil {
+		if args[i], err = p.Coerce(args[i], want, types.CastImplicit); err != nil {
 			return nil, err
 		}
 		argTypes[i] = args[i].Type()
@@ -397,7 +397,7 @@ func (p *planner) callFunction(name string, args []exec.Expr, fc *pg_query.FuncC
 }
 
 // clause names the clause being compiled, for error messages.
-func (p *planner) clause() string {
+func (p *Planner) clause() string {
 	if p.where != "" {
 		return p.where
 	}
@@ -406,7 +406,7 @@ func (p *planner) clause() string {
 
 // regclassCast handles x::regclass: a name is resolved to the relation's
 // OID now (42P01 when absent); a number passes through.
-func (p *planner) regclassCast(arg exec.Expr) (exec.Expr, error) {
+func (p *Planner) RegclassCast(arg exec.Expr) (exec.Expr, error) {
 	rt := types.T{OID: types.RegclassOID, Mod: -1}
 	if c, ok := arg.(*exec.ConstExpr); ok && c.V != nil {
 		if s, ok := c.V.(string); ok {
@@ -418,24 +418,24 @@ func (p *planner) regclassCast(arg exec.Expr) (exec.Expr, error) {
 		}
 	}
 	if exec.IsStringType(arg.Type().OID) || isUnknown(arg) {
-		a, err := p.resolveUnknown(arg)
+		a, err := p.ResolveUnknown(arg)
 		if err != nil {
 			return nil, err
 		}
 		return &exec.BuiltinExpr{Name: "regclass", Args: []exec.Expr{a}, Ret: rt, Strict: true, Fn: func(rc *exec.Ctx, v []types.Datum) (types.Datum, error) {
-			pl := &planner{cat: rc.Host.Catalog()}
+			pl := &Planner{Cat: rc.Host.Catalog()}
 			oid, err := pl.resolveRegclass(v[0].(string))
 			return int64(oid), err
 		}}, nil
 	}
-	return p.coerce(arg, rt, types.CastExplicit)
+	return p.Coerce(arg, rt, types.CastExplicit)
 }
 
-func (p *planner) resolveRegclass(s string) (uint32, error) {
+func (p *Planner) resolveRegclass(s string) (uint32, error) {
 	if n, ok := parseUint32(s); ok {
 		return n, nil
 	}
-	schema, name := splitQualified(s)
+	schema, name := SplitQualified(s)
 	if oid, ok := p.relationOID(schema, name); ok {
 		return oid, nil
 	}
@@ -456,9 +456,9 @@ func parseUint32(s string) (uint32, bool) {
 	return uint32(n), n <= 0xFFFFFFFF
 }
 
-// splitQualified splits "schema.name" (with optional double quotes) and
+// SplitQualified splits "schema.name" (with optional double quotes) and
 // lower-cases unquoted parts.
-func splitQualified(s string) (string, string) {
+func SplitQualified(s string) (string, string) {
 	var parts []string
 	cur := strings.Builder{}
 	quoted, wasQuoted := false, false
@@ -502,7 +502,7 @@ func rowArgs(n *pg_query.Node) []*pg_query.Node {
 
 // compileRowCompare expands row comparisons: (a, b) = (x, y), <, <=, >,
 // >= (lexicographic), <> and (a, b) IN ((x, y), ...).
-func (p *planner) compileRowCompare(a *pg_query.A_Expr, name string, sc *scope) (exec.Expr, bool, error) {
+func (p *Planner) compileRowCompare(a *pg_query.A_Expr, name string, sc *Scope) (exec.Expr, bool, error) {
 	l := rowArgs(a.Lexpr)
 	if l == nil {
 		return nil, false, nil
@@ -588,7 +588,7 @@ func (p *planner) compileRowCompare(a *pg_query.A_Expr, name string, sc *scope) 
 
 // compileBinary compiles a's two operands and resolves the binary
 // operator name for their types, coercing them to its argument types.
-func (p *planner) compileBinary(name string, a *pg_query.A_Expr, sc *scope) (*types.Op, exec.Expr, exec.Expr, error) {
+func (p *Planner) compileBinary(name string, a *pg_query.A_Expr, sc *Scope) (*types.Op, exec.Expr, exec.Expr, error) {
 	l, r, err := p.compilePair(a.Lexpr, a.Rexpr, sc)
 	if err != nil {
 		return nil, nil, nil, err

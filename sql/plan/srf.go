@@ -1,4 +1,4 @@
-package sql
+package plan
 
 import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
@@ -11,7 +11,7 @@ import (
 
 // planFunctionScan plans a set-returning function in FROM
 // (generate_series, unnest).
-func (p *planner) planFunctionScan(rf *pg_query.RangeFunction, parent *scope) (*fromItem, error) {
+func (p *Planner) planFunctionScan(rf *pg_query.RangeFunction, parent *Scope) (*FromItem, error) {
 	if len(rf.Functions) != 1 {
 		return nil, unsupportedFrom("this kind of function in FROM")
 	}
@@ -21,16 +21,16 @@ func (p *planner) planFunctionScan(rf *pg_query.RangeFunction, parent *scope) (*
 		return nil, unsupportedFrom("this kind of function in FROM")
 	}
 	name := funcName(fc.Funcname)
-	sc := &scope{parent: parent} // for LATERAL, parent is the preceding items
+	sc := &Scope{parent: parent} // for LATERAL, parent is the preceding items
 	args := make([]exec.Expr, len(fc.Args))
 	for i, a := range fc.Args {
-		e, err := p.compileExpr(a, sc)
+		e, err := p.CompileExpr(a, sc)
 		if err != nil {
 			return nil, err
 		}
 		args[i] = e
 	}
-	if fi, ok, err := p.host.PlanTableFunc(p, name, args, rf); ok { // funcs_changefeed.go
+	if fi, ok, err := p.Host.PlanTableFunc(p, name, args, rf); ok { // funcs_changefeed.go
 		return fi, err
 	}
 	srf, err := p.setReturningFunc(name, args)
@@ -48,7 +48,7 @@ func (p *planner) planFunctionScan(rf *pg_query.RangeFunction, parent *scope) (*
 		cols = append(cols, exec.Column{Name: "ordinality", T: exec.Int8T})
 		srf.ordinality = true
 	}
-	cols, err = aliasCols(cols, rf.Alias, name)
+	cols, err = AliasCols(cols, rf.Alias, name)
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +56,7 @@ func (p *planner) planFunctionScan(rf *pg_query.RangeFunction, parent *scope) (*
 		cols[0].Name = rf.Alias.Aliasname
 	}
 	srf.cols = cols
-	return &fromItem{n: srf, cols: cols}, nil
+	return &FromItem{N: srf, Cols: cols}, nil
 }
 
 // targetSRF returns the set-returning function call of a select-list item:
@@ -75,7 +75,7 @@ func targetSRF(val *pg_query.Node) *pg_query.FuncCall {
 
 // planTargetSRF handles one set-returning function call at the top of the
 // select list: it becomes a column appended by an exec.SRFProjectNode.
-func (p *planner) planTargetSRF(src exec.Node, sc *scope, list []*pg_query.Node) (exec.Node, *scope, error) {
+func (p *Planner) planTargetSRF(src exec.Node, sc *Scope, list []*pg_query.Node) (exec.Node, *Scope, error) {
 	for _, item := range list {
 		rt := item.GetResTarget()
 		fc := targetSRF(rt.Val)
@@ -85,7 +85,7 @@ func (p *planner) planTargetSRF(src exec.Node, sc *scope, list []*pg_query.Node)
 		name := funcName(fc.Funcname)
 		args := make([]exec.Expr, len(fc.Args))
 		for i, a := range fc.Args {
-			e, err := p.compileExpr(a, sc)
+			e, err := p.CompileExpr(a, sc)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -99,7 +99,7 @@ func (p *planner) planTargetSRF(src exec.Node, sc *scope, list []*pg_query.Node)
 			return nil, nil, pgerror.Unsupported(name + " in the select list")
 		}
 		key := exprKey(&pg_query.Node{Node: &pg_query.Node_FuncCall{FuncCall: fc}})
-		nsc := &scope{cols: append(append([]exec.Column(nil), sc.cols...), exec.Column{Name: name, T: srf.t, Hidden: true}), parent: sc.parent, using: sc.using}
+		nsc := &Scope{cols: append(append([]exec.Column(nil), sc.cols...), exec.Column{Name: name, T: srf.t, Hidden: true}), parent: sc.parent, using: sc.using}
 		m := &aggMap{slots: map[string]int{key: len(sc.cols)}, cols: nsc.cols, from: nil}
 		if sc.agg != nil {
 			for k, v := range sc.agg.slots {

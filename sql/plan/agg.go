@@ -1,4 +1,4 @@
-package sql
+package plan
 
 import (
 	"slices"
@@ -16,10 +16,10 @@ import (
 type aggMap struct {
 	slots map[string]int // exprKey → output slot
 	cols  []exec.Column
-	from  *scope // the FROM scope, for the "must appear in GROUP BY" error
+	from  *Scope // the FROM scope, for the "must appear in GROUP BY" error
 }
 
-func (m *aggMap) match(p *planner, n *pg_query.Node) (exec.Expr, bool, error) {
+func (m *aggMap) match(p *Planner, n *pg_query.Node) (exec.Expr, bool, error) {
 	if _, isConst := n.Node.(*pg_query.Node_AConst); isConst {
 		return nil, false, nil
 	}
@@ -39,10 +39,10 @@ func (m *aggMap) ungrouped(c exec.Column) error {
 
 // planAgg adds the aggregate node over src and returns the scope upper
 // clauses compile in.
-func (p *planner) planAgg(src exec.Node, sc *scope, sel *pg_query.SelectStmt, aggNodes []*pg_query.Node) (exec.Node, *scope, error) {
+func (p *Planner) planAgg(src exec.Node, sc *Scope, sel *pg_query.SelectStmt, aggNodes []*pg_query.Node) (exec.Node, *Scope, error) {
 	m := &aggMap{slots: map[string]int{}, from: sc}
 	an := &exec.AggNode{Src: src}
-	outSc := &scope{parent: sc.parent, agg: m}
+	outSc := &Scope{parent: sc.parent, agg: m}
 	saved := p.where
 	p.where = "GROUP BY"
 	for _, g := range sel.GroupClause {
@@ -69,11 +69,11 @@ func (p *planner) planAgg(src exec.Node, sc *scope, sel *pg_query.SelectStmt, ag
 		if g.GetGroupingSet() != nil {
 			return nil, nil, pgerror.Unsupported("GROUPING SETS")
 		}
-		e, err := p.compileExpr(gn, sc)
+		e, err := p.CompileExpr(gn, sc)
 		if err != nil {
 			return nil, nil, err
 		}
-		if e, err = p.resolveUnknown(e); err != nil {
+		if e, err = p.ResolveUnknown(e); err != nil {
 			return nil, nil, err
 		}
 		key := exprKey(gn)
@@ -109,28 +109,28 @@ func (p *planner) planAgg(src exec.Node, sc *scope, sel *pg_query.SelectStmt, ag
 	return an, outSc, nil
 }
 
-func (p *planner) compileAgg(fc *pg_query.FuncCall, sc *scope) (*exec.AggSpec, error) {
+func (p *Planner) compileAgg(fc *pg_query.FuncCall, sc *Scope) (*exec.AggSpec, error) {
 	name := funcName(fc.Funcname)
 	spec := &exec.AggSpec{Name: name, Star: fc.AggStar, Distinct: fc.AggDistinct}
 	saved := p.where
 	p.where = "aggregate function calls"
 	defer func() { p.where = saved }()
-	inner := &scope{cols: sc.cols, parent: sc.parent, using: sc.using, agg: sc.agg}
+	inner := &Scope{cols: sc.cols, parent: sc.parent, using: sc.using, agg: sc.agg}
 	for _, a := range fc.Args {
 		if sc.agg == nil && len(collectAggregates(a, nil)) > 0 {
 			return nil, pgerror.New(pgerror.GroupingError, "aggregate function calls cannot be nested")
 		}
-		e, err := p.compileExpr(a, inner)
+		e, err := p.CompileExpr(a, inner)
 		if err != nil {
 			return nil, err
 		}
-		if e, err = p.resolveUnknown(e); err != nil {
+		if e, err = p.ResolveUnknown(e); err != nil {
 			return nil, err
 		}
 		spec.Args = append(spec.Args, e)
 	}
 	if fc.AggFilter != nil {
-		f, err := p.compilePredicate(fc.AggFilter, inner, "FILTER")
+		f, err := p.CompilePredicate(fc.AggFilter, inner, "FILTER")
 		if err != nil {
 			return nil, err
 		}
@@ -141,11 +141,11 @@ func (p *planner) compileAgg(fc *pg_query.FuncCall, sc *scope) (*exec.AggSpec, e
 		if fc.AggDistinct && !slices.ContainsFunc(fc.Args, func(a *pg_query.Node) bool { return exprKey(a) == exprKey(sb.Node) }) {
 			return nil, pgerror.New(pgerror.InvalidColumnReference, "in an aggregate with DISTINCT, ORDER BY expressions must appear in argument list")
 		}
-		e, err := p.compileExpr(sb.Node, inner)
+		e, err := p.CompileExpr(sb.Node, inner)
 		if err != nil {
 			return nil, err
 		}
-		if e, err = p.resolveUnknown(e); err != nil {
+		if e, err = p.ResolveUnknown(e); err != nil {
 			return nil, err
 		}
 		k := exec.SortKey{Idx: len(fc.Args) + len(spec.OrderBy), T: e.Type(), Desc: sb.SortbyDir == pg_query.SortByDir_SORTBY_DESC}
@@ -221,9 +221,9 @@ func (p *planner) compileAgg(fc *pg_query.FuncCall, sc *scope) (*exec.AggSpec, e
 		if err = want(1); err != nil {
 			return nil, err
 		}
-		a0, err := p.coerce(spec.Args[0], exec.BoolT, types.CastImplicit)
+		a0, err := p.Coerce(spec.Args[0], exec.BoolT, types.CastImplicit)
 		if err != nil {
-			return nil, noFunc(name, spec.Args)
+			return nil, NoFunc(name, spec.Args)
 		}
 		spec.Args[0], spec.T = a0, exec.BoolT
 	case "string_agg":
@@ -231,13 +231,13 @@ func (p *planner) compileAgg(fc *pg_query.FuncCall, sc *scope) (*exec.AggSpec, e
 			return nil, err
 		}
 		if spec.Args[0].Type().OID != types.ByteaOID {
-			a0, err := p.coerce(spec.Args[0], exec.TextT, types.CastImplicit)
+			a0, err := p.Coerce(spec.Args[0], exec.TextT, types.CastImplicit)
 			if err != nil {
-				return nil, noFunc(name, spec.Args)
+				return nil, NoFunc(name, spec.Args)
 			}
-			a1, err := p.coerce(spec.Args[1], exec.TextT, types.CastImplicit)
+			a1, err := p.Coerce(spec.Args[1], exec.TextT, types.CastImplicit)
 			if err != nil {
-				return nil, noFunc(name, spec.Args)
+				return nil, NoFunc(name, spec.Args)
 			}
 			spec.Args[0], spec.Args[1] = a0, a1
 		}
@@ -271,7 +271,7 @@ func (p *planner) compileAgg(fc *pg_query.FuncCall, sc *scope) (*exec.AggSpec, e
 // addDependentGroupCols lets the select list use every column of a table
 // whose primary key is grouped on (PostgreSQL's functional dependency
 // rule): those columns join the grouping, which changes no group.
-func (p *planner) addDependentGroupCols(sc *scope, an *exec.AggNode, m *aggMap) {
+func (p *Planner) addDependentGroupCols(sc *Scope, an *exec.AggNode, m *aggMap) {
 	grouped := map[int]bool{}
 	for _, g := range an.Groups {
 		if c, ok := g.(*exec.ColExpr); ok {
@@ -292,7 +292,7 @@ func (p *planner) addDependentGroupCols(sc *scope, an *exec.AggNode, m *aggMap) 
 			continue
 		}
 		done[r] = true
-		t, ok := p.cat.ByOID[c.TableOID]
+		t, ok := p.Cat.ByOID[c.TableOID]
 		if !ok || len(t.PKIdx) == 0 {
 			continue
 		}

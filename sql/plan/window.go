@@ -1,4 +1,4 @@
-package sql
+package plan
 
 import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
@@ -13,7 +13,7 @@ import (
 // select list reads through the scope's aggMap.
 
 func collectWindows(n *pg_query.Node, out []*pg_query.Node) []*pg_query.Node {
-	walkNodes(n, func(x *pg_query.Node) bool {
+	WalkNodes(n, func(x *pg_query.Node) bool {
 		if fc := x.GetFuncCall(); fc != nil && fc.Over != nil {
 			out = append(out, x)
 			return false
@@ -25,7 +25,7 @@ func collectWindows(n *pg_query.Node, out []*pg_query.Node) []*pg_query.Node {
 
 // planWindows adds a window node when the select list or ORDER BY uses
 // window functions.
-func (p *planner) planWindows(src exec.Node, sc *scope, sel *pg_query.SelectStmt) (exec.Node, *scope, error) {
+func (p *Planner) planWindows(src exec.Node, sc *Scope, sel *pg_query.SelectStmt) (exec.Node, *Scope, error) {
 	var calls []*pg_query.Node
 	for _, t := range sel.TargetList {
 		calls = collectWindows(t.GetResTarget().Val, calls)
@@ -65,10 +65,10 @@ func (p *planner) planWindows(src exec.Node, sc *scope, sel *pg_query.SelectStmt
 	}
 	wn.Cols = cols
 	m.cols = cols
-	return wn, &scope{cols: cols, parent: sc.parent, agg: m, using: sc.using}, nil
+	return wn, &Scope{cols: cols, parent: sc.parent, agg: m, using: sc.using}, nil
 }
 
-func (p *planner) compileWindow(fc *pg_query.FuncCall, sc *scope, named map[string]*pg_query.WindowDef) (*exec.WindowCall, error) {
+func (p *Planner) compileWindow(fc *pg_query.FuncCall, sc *Scope, named map[string]*pg_query.WindowDef) (*exec.WindowCall, error) {
 	name := funcName(fc.Funcname)
 	wd := fc.Over
 	if wd.Name != "" || wd.Refname != "" {
@@ -109,22 +109,22 @@ func (p *planner) compileWindow(fc *pg_query.FuncCall, sc *scope, named map[stri
 	p.where = "window functions"
 	defer func() { p.where = saved }()
 	for _, pn := range wd.PartitionClause {
-		e, err := p.compileExpr(pn, sc)
+		e, err := p.CompileExpr(pn, sc)
 		if err != nil {
 			return nil, err
 		}
-		if e, err = p.resolveUnknown(e); err != nil {
+		if e, err = p.ResolveUnknown(e); err != nil {
 			return nil, err
 		}
 		wc.Parts = append(wc.Parts, e)
 	}
 	for i, on := range wd.OrderClause {
 		sb := on.GetSortBy()
-		e, err := p.compileExpr(sb.Node, sc)
+		e, err := p.CompileExpr(sb.Node, sc)
 		if err != nil {
 			return nil, err
 		}
-		if e, err = p.resolveUnknown(e); err != nil {
+		if e, err = p.ResolveUnknown(e); err != nil {
 			return nil, err
 		}
 		k := exec.SortKey{Idx: i, T: e.Type(), Desc: sb.SortbyDir == pg_query.SortByDir_SORTBY_DESC}
@@ -149,11 +149,11 @@ func (p *planner) compileWindow(fc *pg_query.FuncCall, sc *scope, named map[stri
 		return nil, pgerror.New("42809", "function %s is not a window function", name)
 	}
 	for _, a := range fc.Args {
-		e, err := p.compileExpr(a, sc)
+		e, err := p.CompileExpr(a, sc)
 		if err != nil {
 			return nil, err
 		}
-		if e, err = p.resolveUnknown(e); err != nil {
+		if e, err = p.ResolveUnknown(e); err != nil {
 			return nil, err
 		}
 		wc.Args = append(wc.Args, e)
@@ -163,10 +163,10 @@ func (p *planner) compileWindow(fc *pg_query.FuncCall, sc *scope, named map[stri
 		wc.T = exec.Int8T
 		if name == "ntile" {
 			if len(wc.Args) != 1 {
-				return nil, noFunc(name, wc.Args)
+				return nil, NoFunc(name, wc.Args)
 			}
 			var err error
-			if wc.Args[0], err = p.coerce(wc.Args[0], exec.Int8T, types.CastImplicit); err != nil {
+			if wc.Args[0], err = p.Coerce(wc.Args[0], exec.Int8T, types.CastImplicit); err != nil {
 				return nil, err
 			}
 		}
@@ -174,18 +174,18 @@ func (p *planner) compileWindow(fc *pg_query.FuncCall, sc *scope, named map[stri
 		wc.T = exec.Float8T
 	case "lag", "lead", "first_value", "last_value":
 		if len(wc.Args) == 0 {
-			return nil, noFunc(name, wc.Args)
+			return nil, NoFunc(name, wc.Args)
 		}
 		wc.T = wc.Args[0].Type()
 		if len(wc.Args) > 1 {
 			var err error
-			if wc.Args[1], err = p.coerce(wc.Args[1], exec.Int8T, types.CastImplicit); err != nil {
+			if wc.Args[1], err = p.Coerce(wc.Args[1], exec.Int8T, types.CastImplicit); err != nil {
 				return nil, err
 			}
 		}
 		if len(wc.Args) > 2 {
 			var err error
-			if wc.Args[2], err = p.coerce(wc.Args[2], wc.T, types.CastImplicit); err != nil {
+			if wc.Args[2], err = p.Coerce(wc.Args[2], wc.T, types.CastImplicit); err != nil {
 				return nil, err
 			}
 		}

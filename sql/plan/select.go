@@ -1,4 +1,4 @@
-package sql
+package plan
 
 import (
 	"strings"
@@ -13,34 +13,34 @@ import (
 )
 
 // planner turns one statement's parse tree into a plan. It is used once.
-type planner struct {
-	host       planHost
-	cat        *catalog.Catalog
-	params     []types.T // parameter types, inferred where 0
-	paramExprs []*exec.ParamExpr
-	maxParam   int
+type Planner struct {
+	Host       Host
+	Cat        *catalog.Catalog
+	Params     []types.T // parameter types, inferred where 0
+	ParamExprs []*exec.ParamExpr
+	MaxParam   int
 	correlated bool // an outer reference was compiled
 	// readsContext: a literal was folded with the session zone or the
 	// transaction's time (parseLiteral), so the plan is not reusable
-	readsContext bool
+	ReadsContext bool
 	where        string // clause being compiled, for error messages
 	ctes         []map[string]*exec.CTE
 	dmlTarget    *pg_query.RangeVar // UPDATE/DELETE target: its scan carries rowRefs
-	deps         []uint32           // OIDs of the tables the plan uses
+	Deps         []uint32           // OIDs of the tables the plan uses
 	viewDepth    int
 }
 
 // useTable notes that the plan depends on t's descriptor.
-func (p *planner) useTable(t *catalog.Table) {
-	for _, o := range p.deps {
+func (p *Planner) useTable(t *catalog.Table) {
+	for _, o := range p.Deps {
 		if o == t.OID {
 			return
 		}
 	}
-	p.deps = append(p.deps, t.OID)
+	p.Deps = append(p.Deps, t.OID)
 }
 
-func (p *planner) lookupCTE(name string) *exec.CTE {
+func (p *Planner) lookupCTE(name string) *exec.CTE {
 	for i := len(p.ctes) - 1; i >= 0; i-- {
 		if d, ok := p.ctes[i][name]; ok {
 			return d
@@ -50,15 +50,15 @@ func (p *planner) lookupCTE(name string) *exec.CTE {
 }
 
 // planQuery plans any row-returning statement node (SELECT, VALUES).
-func (p *planner) planQuery(n *pg_query.Node, parent *scope) (exec.Node, error) {
+func (p *Planner) PlanQuery(n *pg_query.Node, parent *Scope) (exec.Node, error) {
 	sel := n.GetSelectStmt()
 	if sel == nil {
-		return nil, pgerror.Unsupported("statement " + nodeName(n) + " in this position")
+		return nil, pgerror.Unsupported("statement " + NodeName(n) + " in this position")
 	}
-	return p.planSelect(sel, parent)
+	return p.PlanSelect(sel, parent)
 }
 
-func (p *planner) planWith(w *pg_query.WithClause, parent *scope) error {
+func (p *Planner) planWith(w *pg_query.WithClause, parent *Scope) error {
 	m := map[string]*exec.CTE{}
 	p.ctes = append(p.ctes, m)
 	for _, c := range w.Ctes {
@@ -81,7 +81,7 @@ func (p *planner) planWith(w *pg_query.WithClause, parent *scope) error {
 		if w.Recursive && q.Op != pg_query.SetOperation_SETOP_NONE && refersTo(q.Rarg, cte.Ctename) {
 			plan, err = p.planRecursive(def, q, cte, parent, m)
 		} else {
-			plan, err = p.planSelect(q, parent)
+			plan, err = p.PlanSelect(q, parent)
 		}
 		def.Correlated, def.Parent = p.correlated, parent
 		p.correlated = saved || p.correlated
@@ -108,7 +108,7 @@ func refersTo(sel *pg_query.SelectStmt, name string) bool {
 	found := false
 	var visit func(m *pg_query.Node)
 	visit = func(m *pg_query.Node) {
-		walkNodes(m, func(x *pg_query.Node) bool {
+		WalkNodes(m, func(x *pg_query.Node) bool {
 			if rv := x.GetRangeVar(); rv != nil && rv.Relname == name && rv.Schemaname == "" {
 				found = true
 			}
@@ -125,7 +125,7 @@ func refersTo(sel *pg_query.SelectStmt, name string) bool {
 	return found
 }
 
-func (p *planner) planSelect(sel *pg_query.SelectStmt, parent *scope) (exec.Node, error) {
+func (p *Planner) PlanSelect(sel *pg_query.SelectStmt, parent *Scope) (exec.Node, error) {
 	if sel.WithClause != nil {
 		depth := len(p.ctes)
 		if err := p.planWith(sel.WithClause, parent); err != nil {
@@ -147,17 +147,17 @@ func (p *planner) planSelect(sel *pg_query.SelectStmt, parent *scope) (exec.Node
 		if err != nil {
 			return nil, err
 		}
-		return p.planOrderLimit(v, sel, &scope{cols: v.Columns(), parent: parent}, nil)
+		return p.planOrderLimit(v, sel, &Scope{cols: v.Columns(), parent: parent}, nil)
 	}
 
 	var src exec.Node
-	var sc *scope
+	var sc *Scope
 	var err error
 	if len(sel.FromClause) == 0 {
-		src, sc = &exec.OneRowNode{}, &scope{parent: parent}
+		src, sc = &exec.OneRowNode{}, &Scope{parent: parent}
 		if sel.WhereClause != nil {
 			p.where = "WHERE"
-			pred, err := p.compilePredicate(sel.WhereClause, sc, "WHERE")
+			pred, err := p.CompilePredicate(sel.WhereClause, sc, "WHERE")
 			if err != nil {
 				return nil, err
 			}
@@ -181,7 +181,7 @@ func (p *planner) planSelect(sel *pg_query.SelectStmt, parent *scope) (exec.Node
 			return nil, err
 		}
 		if sel.HavingClause != nil {
-			pred, err := p.compilePredicate(sel.HavingClause, sc, "HAVING")
+			pred, err := p.CompilePredicate(sel.HavingClause, sc, "HAVING")
 			if err != nil {
 				return nil, err
 			}
@@ -194,15 +194,15 @@ func (p *planner) planSelect(sel *pg_query.SelectStmt, parent *scope) (exec.Node
 	return p.planProjection(src, sc, sel)
 }
 
-func (p *planner) compilePredicate(n *pg_query.Node, sc *scope, clause string) (exec.Expr, error) {
+func (p *Planner) CompilePredicate(n *pg_query.Node, sc *Scope, clause string) (exec.Expr, error) {
 	saved := p.where
 	p.where = clause
 	defer func() { p.where = saved }()
-	e, err := p.compileExpr(n, sc)
+	e, err := p.CompileExpr(n, sc)
 	if err != nil {
 		return nil, err
 	}
-	b, err := p.coerce(e, exec.BoolT, types.CastImplicit)
+	b, err := p.Coerce(e, exec.BoolT, types.CastImplicit)
 	if err != nil {
 		return nil, pgerror.New(pgerror.DatatypeMismatch, "argument of %s must be type boolean, not type %s", clause, types.FormatType(e.Type()))
 	}
@@ -216,7 +216,7 @@ type target struct {
 	node *pg_query.Node
 }
 
-func (p *planner) compileTargets(list []*pg_query.Node, sc *scope) ([]target, error) {
+func (p *Planner) compileTargets(list []*pg_query.Node, sc *Scope) ([]target, error) {
 	saved := p.where
 	p.where = "SELECT"
 	defer func() { p.where = saved }()
@@ -224,7 +224,7 @@ func (p *planner) compileTargets(list []*pg_query.Node, sc *scope) ([]target, er
 	for _, item := range list {
 		rt := item.GetResTarget()
 		if cr := rt.Val.GetColumnRef(); cr != nil {
-			f := nodeStrings(cr.Fields)
+			f := NodeStrings(cr.Fields)
 			if f[len(f)-1] == "*" {
 				star, err := p.expandStar(f[:len(f)-1], sc)
 				if err != nil {
@@ -234,7 +234,7 @@ func (p *planner) compileTargets(list []*pg_query.Node, sc *scope) ([]target, er
 				continue
 			}
 		}
-		e, err := p.compileExpr(rt.Val, sc)
+		e, err := p.CompileExpr(rt.Val, sc)
 		if err != nil {
 			return nil, err
 		}
@@ -250,7 +250,7 @@ func (p *planner) compileTargets(list []*pg_query.Node, sc *scope) ([]target, er
 	return out, nil
 }
 
-func (p *planner) expandStar(qual []string, sc *scope) ([]target, error) {
+func (p *Planner) expandStar(qual []string, sc *Scope) ([]target, error) {
 	table := ""
 	if len(qual) > 0 {
 		table = qual[len(qual)-1]
@@ -277,7 +277,7 @@ func (p *planner) expandStar(qual []string, sc *scope) ([]target, error) {
 }
 
 // planProjection adds the select list, DISTINCT, ORDER BY and LIMIT.
-func (p *planner) planProjection(src exec.Node, sc *scope, sel *pg_query.SelectStmt) (exec.Node, error) {
+func (p *Planner) planProjection(src exec.Node, sc *Scope, sel *pg_query.SelectStmt) (exec.Node, error) {
 	src, sc, err := p.planTargetSRF(src, sc, sel.TargetList)
 	if err != nil {
 		return nil, err
@@ -287,7 +287,7 @@ func (p *planner) planProjection(src exec.Node, sc *scope, sel *pg_query.SelectS
 		return nil, err
 	}
 	for i := range targets {
-		if targets[i].e, err = p.resolveUnknown(targets[i].e); err != nil {
+		if targets[i].e, err = p.ResolveUnknown(targets[i].e); err != nil {
 			return nil, err
 		}
 		targets[i].col.T = targets[i].e.Type()
@@ -297,7 +297,7 @@ func (p *planner) planProjection(src exec.Node, sc *scope, sel *pg_query.SelectS
 
 // planOrderLimit handles ORDER BY/LIMIT over a node whose output is final
 // (VALUES, set operations).
-func (p *planner) planOrderLimit(src exec.Node, sel *pg_query.SelectStmt, sc *scope, _ []target) (exec.Node, error) {
+func (p *Planner) planOrderLimit(src exec.Node, sel *pg_query.SelectStmt, sc *Scope, _ []target) (exec.Node, error) {
 	var targets []target
 	for i, c := range src.Columns() {
 		targets = append(targets, target{e: &exec.ColExpr{Idx: i, T: c.T}, col: c})
@@ -308,7 +308,7 @@ func (p *planner) planOrderLimit(src exec.Node, sel *pg_query.SelectStmt, sc *sc
 	return p.planOrderLimitTargets(src, sc, &pg_query.SelectStmt{SortClause: sel.SortClause, LimitCount: sel.LimitCount, LimitOffset: sel.LimitOffset, LimitOption: sel.LimitOption}, targets)
 }
 
-func (p *planner) planOrderLimitTargets(src exec.Node, sc *scope, sel *pg_query.SelectStmt, targets []target) (exec.Node, error) {
+func (p *Planner) planOrderLimitTargets(src exec.Node, sc *Scope, sel *pg_query.SelectStmt, targets []target) (exec.Node, error) {
 	exprs := make([]exec.Expr, len(targets))
 	cols := make([]exec.Column, len(targets))
 	for i, t := range targets {
@@ -358,12 +358,12 @@ func (p *planner) planOrderLimitTargets(src exec.Node, sc *scope, sel *pg_query.
 			}
 			saved := p.where
 			p.where = "ORDER BY"
-			e, err := p.compileExpr(sb.Node, sc)
+			e, err := p.CompileExpr(sb.Node, sc)
 			p.where = saved
 			if err != nil {
 				return nil, err
 			}
-			if e, err = p.resolveUnknown(e); err != nil {
+			if e, err = p.ResolveUnknown(e); err != nil {
 				return nil, err
 			}
 			exprs = append(exprs, e)
@@ -389,7 +389,7 @@ func (p *planner) planOrderLimitTargets(src exec.Node, sc *scope, sel *pg_query.
 	distinct := len(sel.DistinctClause) > 0
 	if distinct && !(len(sel.DistinctClause) == 1 && (sel.DistinctClause[0] == nil || sel.DistinctClause[0].Node == nil)) {
 		for _, dn := range sel.DistinctClause {
-			e, err := p.compileExpr(dn, sc)
+			e, err := p.CompileExpr(dn, sc)
 			if err != nil {
 				return nil, err
 			}
@@ -522,21 +522,21 @@ func isIdentityProjection(exprs []exec.Expr, in []exec.Column) bool {
 	return true
 }
 
-func (p *planner) compileLimit(n *pg_query.Node, what string) (exec.Expr, error) {
+func (p *Planner) compileLimit(n *pg_query.Node, what string) (exec.Expr, error) {
 	saved := p.where
 	p.where = what
 	defer func() { p.where = saved }()
-	e, err := p.compileExpr(n, &scope{})
+	e, err := p.CompileExpr(n, &Scope{})
 	if err != nil {
 		return nil, err
 	}
-	return p.coerce(e, exec.Int8T, types.CastAssignment)
+	return p.Coerce(e, exec.Int8T, types.CastAssignment)
 }
 
 // planValues plans a VALUES list; want gives target column types (INSERT).
-func (p *planner) planValues(lists []*pg_query.Node, parent *scope, want []types.T) (exec.Node, error) {
+func (p *Planner) planValues(lists []*pg_query.Node, parent *Scope, want []types.T) (exec.Node, error) {
 	v := &exec.ValuesNode{}
-	sc := &scope{parent: parent}
+	sc := &Scope{parent: parent}
 	width := -1
 	for _, l := range lists {
 		items := l.GetList().GetItems()
@@ -550,12 +550,12 @@ func (p *planner) planValues(lists []*pg_query.Node, parent *scope, want []types
 				row[i] = exec.DefaultMarker{}
 				continue
 			}
-			e, err := p.compileExpr(it, sc)
+			e, err := p.CompileExpr(it, sc)
 			if err != nil {
 				return nil, err
 			}
 			if want != nil && i < len(want) {
-				if e, err = p.coerce(e, want[i], types.CastAssignment); err != nil {
+				if e, err = p.Coerce(e, want[i], types.CastAssignment); err != nil {
 					return nil, err
 				}
 			}
@@ -584,7 +584,7 @@ func (p *planner) planValues(lists []*pg_query.Node, parent *scope, want []types
 			if _, ok := r[c].(exec.DefaultMarker); ok {
 				continue
 			}
-			if r[c], err = p.coerce(r[c], t, types.CastImplicit); err != nil {
+			if r[c], err = p.Coerce(r[c], t, types.CastImplicit); err != nil {
 				return nil, err
 			}
 		}
@@ -593,12 +593,12 @@ func (p *planner) planValues(lists []*pg_query.Node, parent *scope, want []types
 	return v, nil
 }
 
-func (p *planner) planSetOp(sel *pg_query.SelectStmt, parent *scope) (exec.Node, error) {
-	l, err := p.planSelect(sel.Larg, parent)
+func (p *Planner) planSetOp(sel *pg_query.SelectStmt, parent *Scope) (exec.Node, error) {
+	l, err := p.PlanSelect(sel.Larg, parent)
 	if err != nil {
 		return nil, err
 	}
-	r, err := p.planSelect(sel.Rarg, parent)
+	r, err := p.PlanSelect(sel.Rarg, parent)
 	if err != nil {
 		return nil, err
 	}
@@ -647,28 +647,28 @@ func (p *planner) planSetOp(sel *pg_query.SelectStmt, parent *scope) (exec.Node,
 		op = exec.SetExcept
 	}
 	var n exec.Node = &exec.SetOpNode{L: l, R: r, Op: op, All: sel.All, Cols: cols}
-	return p.planOrderLimit(n, sel, &scope{cols: cols, parent: parent}, nil)
+	return p.planOrderLimit(n, sel, &Scope{cols: cols, parent: parent}, nil)
 }
 
 // coerceCol casts a column of type from (possibly unknown) to t.
-func (p *planner) coerceCol(e exec.Expr, from, t types.T) (exec.Expr, error) {
+func (p *Planner) coerceCol(e exec.Expr, from, t types.T) (exec.Expr, error) {
 	if from == t {
 		return e, nil
 	}
 	if from.OID == types.UnknownOID {
 		return &exec.CastExpr{E: e, From: exec.TextT, To: t, Cc: types.CastExplicit}, nil
 	}
-	return p.coerce(e, t, types.CastImplicit)
+	return p.Coerce(e, t, types.CastImplicit)
 }
 
 // relationOID resolves a relation name to its OID (tables, indexes,
 // sequences, catalog views).
-func (p *planner) relationOID(schema, name string) (uint32, bool) {
+func (p *Planner) relationOID(schema, name string) (uint32, bool) {
 	if schema == "" || schema == "public" {
-		if t, ok := p.cat.Tables[name]; ok {
+		if t, ok := p.Cat.Tables[name]; ok {
 			return t.OID, true
 		}
-		if t, ok := p.cat.Indexes[name]; ok {
+		if t, ok := p.Cat.Indexes[name]; ok {
 			if t.PKName == name {
 				return t.PKOID, true
 			}
@@ -678,10 +678,10 @@ func (p *planner) relationOID(schema, name string) (uint32, bool) {
 				}
 			}
 		}
-		if s, ok := p.cat.Seqs[name]; ok {
+		if s, ok := p.Cat.Seqs[name]; ok {
 			return s.OID, true
 		}
-		if v, ok := p.cat.Views[name]; ok {
+		if v, ok := p.Cat.Views[name]; ok {
 			return v.OID, true
 		}
 	}

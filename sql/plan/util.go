@@ -1,4 +1,4 @@
-package sql
+package plan
 
 import (
 	"strings"
@@ -42,9 +42,9 @@ func clearLocations(m protoreflect.Message) {
 	})
 }
 
-// walkNodes calls fn for every Node under n (n included), not descending
+// WalkNodes calls fn for every Node under n (n included), not descending
 // into sub-selects; fn returns false to skip a node's children.
-func walkNodes(n *pg_query.Node, fn func(*pg_query.Node) bool) {
+func WalkNodes(n *pg_query.Node, fn func(*pg_query.Node) bool) {
 	if n == nil {
 		return
 	}
@@ -52,7 +52,7 @@ func walkNodes(n *pg_query.Node, fn func(*pg_query.Node) bool) {
 		return
 	}
 	if n.GetSubLink() != nil {
-		walkNodes(n.GetSubLink().Testexpr, fn)
+		WalkNodes(n.GetSubLink().Testexpr, fn)
 		return
 	}
 	if n.GetSelectStmt() != nil || n.GetRangeSubselect() != nil {
@@ -68,7 +68,7 @@ func walkMessage(m protoreflect.Message, fn func(*pg_query.Node) bool) {
 		}
 		visit := func(x protoreflect.Message) {
 			if node, ok := x.Interface().(*pg_query.Node); ok {
-				walkNodes(node, fn)
+				WalkNodes(node, fn)
 			} else {
 				walkMessage(x, fn)
 			}
@@ -96,7 +96,7 @@ func isAggregate(name string) bool { return aggregateNames[name] }
 
 // collectAggregates returns the aggregate calls under n (outside sub-selects).
 func collectAggregates(n *pg_query.Node, out []*pg_query.Node) []*pg_query.Node {
-	walkNodes(n, func(x *pg_query.Node) bool {
+	WalkNodes(n, func(x *pg_query.Node) bool {
 		if fc := x.GetFuncCall(); fc != nil && fc.Over == nil && isAggregate(funcName(fc.Funcname)) {
 			out = append(out, x)
 			return false
@@ -124,16 +124,16 @@ func splitAnd(n *pg_query.Node, out []*pg_query.Node) []*pg_query.Node {
 func outputName(n *pg_query.Node) string {
 	switch {
 	case n.GetColumnRef() != nil:
-		f := nodeStrings(n.GetColumnRef().Fields)
+		f := NodeStrings(n.GetColumnRef().Fields)
 		return f[len(f)-1]
 	case n.GetFuncCall() != nil:
-		return lastName(n.GetFuncCall().Funcname)
+		return LastName(n.GetFuncCall().Funcname)
 	case n.GetTypeCast() != nil:
 		tc := n.GetTypeCast()
 		if inner := outputName(tc.Arg); inner != "?column?" {
 			return inner
 		}
-		name := lastName(tc.TypeName.Names)
+		name := LastName(tc.TypeName.Names)
 		switch name {
 		case "int4":
 			if len(tc.TypeName.Names) == 2 {

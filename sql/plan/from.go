@@ -1,4 +1,4 @@
-package sql
+package plan
 
 import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
@@ -9,10 +9,10 @@ import (
 	"logdb/sql/types"
 )
 
-// fromItem is one relation of a FROM list after flattening inner joins.
-type fromItem struct {
-	n       exec.Node
-	cols    []exec.Column
+// FromItem is one relation of a FROM list after flattening inner joins.
+type FromItem struct {
+	N       exec.Node
+	Cols    []exec.Column
 	scan    *exec.ScanNode // set for base tables: takes pushed-down predicates
 	filters []exec.Expr    // pushed-down predicates of other items
 	off     int
@@ -25,19 +25,19 @@ func isLateral(f *pg_query.Node) bool {
 }
 
 // lateralScope is the scope a LATERAL item sees: the preceding items.
-func lateralScope(items []*fromItem, parent *scope) *scope {
-	sc := &scope{parent: parent}
+func lateralScope(items []*FromItem, parent *Scope) *Scope {
+	sc := &Scope{parent: parent}
 	for _, it := range items {
-		sc.cols = append(sc.cols, it.cols...)
+		sc.cols = append(sc.cols, it.Cols...)
 	}
 	return sc
 }
 
-func (it *fromItem) plan() exec.Node {
+func (it *FromItem) plan() exec.Node {
 	if len(it.filters) == 0 {
-		return it.n
+		return it.N
 	}
-	return &exec.FilterNode{Src: it.n, Pred: exec.AndOf(it.filters)}
+	return &exec.FilterNode{Src: it.N, Pred: exec.AndOf(it.filters)}
 }
 
 type pendingQual struct {
@@ -49,8 +49,8 @@ type pendingQual struct {
 // planFrom plans a FROM list with its WHERE clause: single-relation
 // predicates are pushed into scans (where they choose the access path),
 // equalities between relations become hash-join keys.
-func (p *planner) planFrom(from []*pg_query.Node, where *pg_query.Node, parent *scope) (exec.Node, *scope, error) {
-	var items []*fromItem
+func (p *Planner) planFrom(from []*pg_query.Node, where *pg_query.Node, parent *Scope) (exec.Node, *Scope, error) {
+	var items []*FromItem
 	var quals []*pg_query.Node
 	var err error
 	for _, f := range from {
@@ -59,12 +59,12 @@ func (p *planner) planFrom(from []*pg_query.Node, where *pg_query.Node, parent *
 		}
 	}
 	quals = splitAnd(where, quals)
-	sc := &scope{parent: parent}
+	sc := &Scope{parent: parent}
 	owner := []int{}
 	for i, it := range items {
 		it.off = len(sc.cols)
-		sc.cols = append(sc.cols, it.cols...)
-		for range it.cols {
+		sc.cols = append(sc.cols, it.Cols...)
+		for range it.Cols {
 			owner = append(owner, i)
 		}
 		for k := range it.using {
@@ -77,7 +77,7 @@ func (p *planner) planFrom(from []*pg_query.Node, where *pg_query.Node, parent *
 	var pending []*pendingQual
 	var top []exec.Expr
 	for _, q := range quals {
-		e, err := p.compilePredicate(q, sc, "WHERE")
+		e, err := p.CompilePredicate(q, sc, "WHERE")
 		if err != nil {
 			return nil, nil, err
 		}
@@ -93,7 +93,7 @@ func (p *planner) planFrom(from []*pg_query.Node, where *pg_query.Node, parent *
 				i = k
 			}
 			it := items[i]
-			ie, err := p.compilePredicate(q, &scope{cols: it.cols, parent: parent, using: it.using}, "WHERE")
+			ie, err := p.CompilePredicate(q, &Scope{cols: it.Cols, parent: parent, using: it.using}, "WHERE")
 			if err != nil {
 				return nil, nil, err
 			}
@@ -118,7 +118,7 @@ func (p *planner) planFrom(from []*pg_query.Node, where *pg_query.Node, parent *
 	cur := items[0].plan()
 	for k := 1; k < len(items); k++ {
 		if items[k].lateral {
-			lj := &exec.LateralJoinNode{Left: cur, Right: items[k].plan(), Kind: exec.JoinInner, Lw: items[k].off, Cols: sc.cols[:items[k].off+len(items[k].cols)]}
+			lj := &exec.LateralJoinNode{Left: cur, Right: items[k].plan(), Kind: exec.JoinInner, Lw: items[k].off, Cols: sc.cols[:items[k].off+len(items[k].Cols)]}
 			var conds []exec.Expr
 			for _, pq := range pending {
 				if !pq.used && coveredBy(pq.items, k) {
@@ -132,7 +132,7 @@ func (p *planner) planFrom(from []*pg_query.Node, where *pg_query.Node, parent *
 			cur = lj
 			continue
 		}
-		j := &exec.JoinNode{Left: cur, Right: items[k].plan(), Kind: exec.JoinInner, Lw: items[k].off, Cols: sc.cols[:items[k].off+len(items[k].cols)]}
+		j := &exec.JoinNode{Left: cur, Right: items[k].plan(), Kind: exec.JoinInner, Lw: items[k].off, Cols: sc.cols[:items[k].off+len(items[k].Cols)]}
 		var residual []exec.Expr
 		for _, pq := range pending {
 			if pq.used || !coveredBy(pq.items, k) {
@@ -207,7 +207,7 @@ func splitEquiKey(e exec.Expr, owner []int, k int) (exec.Expr, exec.Expr, bool) 
 
 // flattenFrom adds the relations of one FROM element; inner joins without
 // an alias are flattened so their ON clause joins the WHERE conjuncts.
-func (p *planner) flattenFrom(f *pg_query.Node, parent *scope, items []*fromItem, quals []*pg_query.Node) ([]*fromItem, []*pg_query.Node, error) {
+func (p *Planner) flattenFrom(f *pg_query.Node, parent *Scope, items []*FromItem, quals []*pg_query.Node) ([]*FromItem, []*pg_query.Node, error) {
 	switch {
 	case f.GetJoinExpr() != nil:
 		j := f.GetJoinExpr()
@@ -240,7 +240,7 @@ func (p *planner) flattenFrom(f *pg_query.Node, parent *scope, items []*fromItem
 	}
 }
 
-func aliasCols(cols []exec.Column, alias *pg_query.Alias, defName string) ([]exec.Column, error) {
+func AliasCols(cols []exec.Column, alias *pg_query.Alias, defName string) ([]exec.Column, error) {
 	out := make([]exec.Column, len(cols))
 	copy(out, cols)
 	name := defName
@@ -259,7 +259,7 @@ func aliasCols(cols []exec.Column, alias *pg_query.Alias, defName string) ([]exe
 	return out, nil
 }
 
-func (p *planner) planFromItem(f *pg_query.Node, parent *scope) (*fromItem, error) {
+func (p *Planner) planFromItem(f *pg_query.Node, parent *Scope) (*FromItem, error) {
 	switch {
 	case f.GetRangeVar() != nil:
 		rv := f.GetRangeVar()
@@ -269,20 +269,20 @@ func (p *planner) planFromItem(f *pg_query.Node, parent *scope) (*fromItem, erro
 					return nil, pgerror.Unsupported("a WITH query that references an outer query's columns, read from a nested query or LATERAL item")
 				}
 				p.correlated = p.correlated || d.Correlated // what reads it reads the outer row too
-				cols, err := aliasCols(d.Cols, rv.Alias, rv.Relname)
+				cols, err := AliasCols(d.Cols, rv.Alias, rv.Relname)
 				if err != nil {
 					return nil, err
 				}
 				d.Refs++
-				return &fromItem{n: &exec.CteScanNode{Def: d, Cols: cols}, cols: cols}, nil
+				return &FromItem{N: &exec.CteScanNode{Def: d, Cols: cols}, Cols: cols}, nil
 			}
 		}
 		if rv.Schemaname == "" || rv.Schemaname == "public" {
-			if t, ok := p.cat.Tables[rv.Relname]; ok {
+			if t, ok := p.Cat.Tables[rv.Relname]; ok {
 				// A view reads its tables with its own rights (not checked
 				// here); a DML target is checked for its own privilege.
 				if rv != p.dmlTarget && p.viewDepth == 0 {
-					if err := p.host.CheckTablePriv(p.cat, t, 'r'); err != nil {
+					if err := p.Host.CheckTablePriv(p.Cat, t, 'r'); err != nil {
 						return nil, err
 					}
 				}
@@ -292,37 +292,37 @@ func (p *planner) planFromItem(f *pg_query.Node, parent *scope) (*fromItem, erro
 					s.WithRef = true
 					s.Cols = append(s.Cols, exec.Column{Name: "?ref?", T: types.T{OID: types.ByteaOID, Mod: -1}, Hidden: true})
 				}
-				cols, err := aliasCols(s.Cols, rv.Alias, rv.Relname)
+				cols, err := AliasCols(s.Cols, rv.Alias, rv.Relname)
 				if err != nil {
 					return nil, err
 				}
 				s.Cols = cols
-				return &fromItem{n: s, cols: cols, scan: s}, nil
+				return &FromItem{N: s, Cols: cols, scan: s}, nil
 			}
 		}
 		if rv.Schemaname == "" || rv.Schemaname == "public" {
-			if v, ok := p.cat.Views[rv.Relname]; ok {
+			if v, ok := p.Cat.Views[rv.Relname]; ok {
 				if p.viewDepth == 0 {
-					if err := p.host.CheckViewPriv(p.cat, v, 'r'); err != nil {
+					if err := p.Host.CheckViewPriv(p.Cat, v, 'r'); err != nil {
 						return nil, err
 					}
 				}
 				return p.planView(v, rv)
 			}
-			if sq, ok := p.cat.Seqs[rv.Relname]; ok {
-				if err := p.host.CheckSeqPriv(p.cat, sq, "r"); err != nil {
+			if sq, ok := p.Cat.Seqs[rv.Relname]; ok {
+				if err := p.Host.CheckSeqPriv(p.Cat, sq, "r"); err != nil {
 					return nil, err
 				}
-				cols, err := aliasCols(seqRelColumns(), rv.Alias, rv.Relname)
+				cols, err := AliasCols(seqRelColumns(), rv.Alias, rv.Relname)
 				if err != nil {
 					return nil, err
 				}
-				return &fromItem{n: &seqRelNode{sq: sq, cols: cols}, cols: cols}, nil
+				return &FromItem{N: &seqRelNode{sq: sq, cols: cols}, Cols: cols}, nil
 			}
 		}
 		if rv.Schemaname != "public" {
 			if v := pgcatalog.Lookup(rv.Schemaname, rv.Relname); v != nil {
-				if (v.Name == "pg_authid" || v.Name == "pg_shadow") && !p.host.IsSuperuser(p.cat) {
+				if (v.Name == "pg_authid" || v.Name == "pg_shadow") && !p.Host.IsSuperuser(p.Cat) {
 					// They hold the password verifiers.
 					return nil, pgerror.New(pgerror.InsufficientPrivilege, "permission denied for %s %s", map[bool]string{true: "table", false: "view"}[v.Name == "pg_authid"], v.Name)
 				}
@@ -331,17 +331,17 @@ func (p *planner) planFromItem(f *pg_query.Node, parent *scope) (*fromItem, erro
 					cols = append(cols, exec.Column{Name: c.Name, T: c.Type, TableOID: v.OID, AttNum: int16(i + 1)})
 				}
 				cols = append(cols, exec.Column{Name: "tableoid", T: exec.OIDT, Hidden: true})
-				cols, err := aliasCols(cols, rv.Alias, rv.Relname)
+				cols, err := AliasCols(cols, rv.Alias, rv.Relname)
 				if err != nil {
 					return nil, err
 				}
-				return &fromItem{n: &exec.ViewNode{V: v, Cols: cols}, cols: cols}, nil
+				return &FromItem{N: &exec.ViewNode{V: v, Cols: cols}, Cols: cols}, nil
 			}
 		}
-		return nil, undefinedTable(rv)
+		return nil, UndefinedTable(rv)
 	case f.GetRangeSubselect() != nil:
 		rs := f.GetRangeSubselect()
-		n, err := p.planQuery(rs.Subquery, parent)
+		n, err := p.PlanQuery(rs.Subquery, parent)
 		if err != nil {
 			return nil, err
 		}
@@ -349,21 +349,21 @@ func (p *planner) planFromItem(f *pg_query.Node, parent *scope) (*fromItem, erro
 		if alias == nil {
 			alias = &pg_query.Alias{Aliasname: "unnamed_subquery"}
 		}
-		cols, err := aliasCols(n.Columns(), alias, "")
+		cols, err := AliasCols(n.Columns(), alias, "")
 		if err != nil {
 			return nil, err
 		}
 		for i := range cols {
 			cols[i].Hidden = false
 		}
-		return &fromItem{n: &exec.RenameNode{Src: n, Cols: cols}, cols: cols}, nil
+		return &FromItem{N: &exec.RenameNode{Src: n, Cols: cols}, Cols: cols}, nil
 	case f.GetRangeFunction() != nil:
 		return p.planFunctionScan(f.GetRangeFunction(), parent)
 	}
-	return nil, pgerror.Unsupported("FROM item " + nodeName(f))
+	return nil, pgerror.Unsupported("FROM item " + NodeName(f))
 }
 
-func undefinedTable(rv *pg_query.RangeVar) error {
+func UndefinedTable(rv *pg_query.RangeVar) error {
 	name := rv.Relname
 	if rv.Schemaname != "" {
 		name = rv.Schemaname + "." + name
@@ -376,14 +376,14 @@ func undefinedTable(rv *pg_query.RangeVar) error {
 }
 
 // planJoin plans an outer join (or a join with USING / NATURAL / alias).
-func (p *planner) planJoin(j *pg_query.JoinExpr, parent *scope) (*fromItem, error) {
+func (p *Planner) planJoin(j *pg_query.JoinExpr, parent *Scope) (*FromItem, error) {
 	ln, lsc, err := p.planFrom([]*pg_query.Node{j.Larg}, nil, parent)
 	if err != nil {
 		return nil, err
 	}
 	rparent := parent
 	if isLateral(j.Rarg) {
-		rparent = &scope{cols: lsc.cols, parent: parent, using: lsc.using}
+		rparent = &Scope{cols: lsc.cols, parent: parent, using: lsc.using}
 	}
 	rn, rsc, err := p.planFrom([]*pg_query.Node{j.Rarg}, nil, rparent)
 	if err != nil {
@@ -391,7 +391,7 @@ func (p *planner) planJoin(j *pg_query.JoinExpr, parent *scope) (*fromItem, erro
 	}
 	lw := len(lsc.cols)
 	cols := append(append([]exec.Column(nil), lsc.cols...), rsc.cols...)
-	sc := &scope{cols: cols, parent: parent, using: map[string]bool{}}
+	sc := &Scope{cols: cols, parent: parent, using: map[string]bool{}}
 	for k := range lsc.using {
 		sc.using[k] = true
 	}
@@ -411,7 +411,7 @@ func (p *planner) planJoin(j *pg_query.JoinExpr, parent *scope) (*fromItem, erro
 	default:
 		return nil, pgerror.Unsupported("join type " + j.Jointype.String())
 	}
-	using := nodeStrings(j.UsingClause)
+	using := NodeStrings(j.UsingClause)
 	if j.IsNatural {
 		for _, lc := range lsc.cols {
 			if lc.Hidden || lc.Merged {
@@ -465,7 +465,7 @@ func (p *planner) planJoin(j *pg_query.JoinExpr, parent *scope) (*fromItem, erro
 		owner[i] = 1
 	}
 	for _, q := range splitAnd(j.Quals, nil) {
-		e, err := p.compilePredicate(q, sc, "JOIN/ON")
+		e, err := p.CompilePredicate(q, sc, "JOIN/ON")
 		if err != nil {
 			return nil, err
 		}
@@ -492,7 +492,7 @@ func (p *planner) planJoin(j *pg_query.JoinExpr, parent *scope) (*fromItem, erro
 		cols = append(mergedCols, cols...)
 	}
 	if j.Alias != nil {
-		ac, err := aliasCols(cols, j.Alias, "")
+		ac, err := AliasCols(cols, j.Alias, "")
 		if err != nil {
 			return nil, err
 		}
@@ -527,16 +527,16 @@ func (p *planner) planJoin(j *pg_query.JoinExpr, parent *scope) (*fromItem, erro
 		if len(conds) > 0 {
 			lj.Pred = exec.AndOf(conds)
 		}
-		return &fromItem{n: wrap(lj), cols: cols, using: sc.using}, nil
+		return &FromItem{N: wrap(lj), Cols: cols, using: sc.using}, nil
 	}
-	return &fromItem{n: wrap(lookupJoin(jn)), cols: cols, using: sc.using}, nil
+	return &FromItem{N: wrap(lookupJoin(jn)), Cols: cols, using: sc.using}, nil
 }
 
 // mergedUsingColumn is the value of a USING column in a join's output, as
 // PostgreSQL computes it: the left side's for inner and left joins, the
 // right side's for right joins, COALESCE of both for full joins; both
 // sides are cast to their common type.
-func (p *planner) mergedUsingColumn(kind exec.JoinKind, name string, li, ri int, cols []exec.Column) (exec.Expr, error) {
+func (p *Planner) mergedUsingColumn(kind exec.JoinKind, name string, li, ri int, cols []exec.Column) (exec.Expr, error) {
 	es := []exec.Expr{&exec.ColExpr{Idx: li, T: cols[li].T}, &exec.ColExpr{Idx: ri, T: cols[ri].T}}
 	t, err := p.unify(es, "JOIN/USING")
 	if err != nil {

@@ -1,4 +1,4 @@
-package sql
+package plan
 
 import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
@@ -8,16 +8,16 @@ import (
 	"logdb/sql/types"
 )
 
-func (p *planner) compileSubLink(sl *pg_query.SubLink, sc *scope) (exec.Expr, error) {
+func (p *Planner) compileSubLink(sl *pg_query.SubLink, sc *Scope) (exec.Expr, error) {
 	saved := p.correlated
 	p.correlated = false
-	plan, err := p.planQuery(sl.Subselect, sc)
+	plan, err := p.PlanQuery(sl.Subselect, sc)
 	correlated := p.correlated
 	p.correlated = saved || correlated
 	if err != nil {
 		return nil, err
 	}
-	cols := visibleCols(plan)
+	cols := VisibleCols(plan)
 	e := &exec.SubqueryExpr{Plan: plan, Correlated: correlated}
 	switch sl.SubLinkType {
 	case pg_query.SubLinkType_EXISTS_SUBLINK:
@@ -45,14 +45,14 @@ func (p *planner) compileSubLink(sl *pg_query.SubLink, sc *scope) (exec.Expr, er
 		}
 		name := "="
 		if len(sl.OperName) > 0 {
-			name = lastName(sl.OperName)
+			name = LastName(sl.OperName)
 		}
-		test, err := p.compileExpr(sl.Testexpr, sc)
+		test, err := p.CompileExpr(sl.Testexpr, sc)
 		if err != nil {
 			return nil, err
 		}
 		if isUnknown(test) {
-			if test, err = p.coerce(test, cols[0].T, types.CastImplicit); err != nil {
+			if test, err = p.Coerce(test, cols[0].T, types.CastImplicit); err != nil {
 				return nil, err
 			}
 		}
@@ -60,7 +60,7 @@ func (p *planner) compileSubLink(sl *pg_query.SubLink, sc *scope) (exec.Expr, er
 		if err != nil {
 			return nil, err
 		}
-		if test, err = p.coerce(test, op.Left, types.CastImplicit); err != nil {
+		if test, err = p.Coerce(test, op.Left, types.CastImplicit); err != nil {
 			return nil, err
 		}
 		if op.Right != cols[0].T && !exec.CanCast(cols[0].T, op.Right, types.CastImplicit) {
@@ -80,7 +80,7 @@ func (p *planner) compileSubLink(sl *pg_query.SubLink, sc *scope) (exec.Expr, er
 	return nil, pgerror.Unsupported("subquery kind " + sl.SubLinkType.String())
 }
 
-func visibleCols(n exec.Node) []exec.Column {
+func VisibleCols(n exec.Node) []exec.Column {
 	var out []exec.Column
 	for _, c := range n.Columns() {
 		if !c.Hidden || c.Name != "?sort?" && c.Name != "?distinct?" {
@@ -91,11 +91,11 @@ func visibleCols(n exec.Node) []exec.Column {
 }
 
 // planRecursive plans WITH RECURSIVE name AS (init UNION [ALL] recursive).
-func (p *planner) planRecursive(def *exec.CTE, q *pg_query.SelectStmt, cte *pg_query.CommonTableExpr, parent *scope, m map[string]*exec.CTE) (exec.Node, error) {
+func (p *Planner) planRecursive(def *exec.CTE, q *pg_query.SelectStmt, cte *pg_query.CommonTableExpr, parent *Scope, m map[string]*exec.CTE) (exec.Node, error) {
 	if q.Op != pg_query.SetOperation_SETOP_UNION {
 		return nil, pgerror.Unsupported("recursive query with " + q.Op.String())
 	}
-	init, err := p.planSelect(q.Larg, parent)
+	init, err := p.PlanSelect(q.Larg, parent)
 	if err != nil {
 		return nil, err
 	}
@@ -111,7 +111,7 @@ func (p *planner) planRecursive(def *exec.CTE, q *pg_query.SelectStmt, cte *pg_q
 	}
 	work := &exec.CTE{Name: cte.Ctename, Cols: cols, Recursive: true}
 	m[cte.Ctename] = work
-	rec, err := p.planSelect(q.Rarg, parent)
+	rec, err := p.PlanSelect(q.Rarg, parent)
 	delete(m, cte.Ctename)
 	if err != nil {
 		return nil, err

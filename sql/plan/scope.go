@@ -1,4 +1,4 @@
-package sql
+package plan
 
 import (
 	"strings"
@@ -11,9 +11,9 @@ import (
 
 // scope is the name environment an expression is compiled in: the columns
 // of the current row, and the enclosing query's scope for correlated refs.
-type scope struct {
+type Scope struct {
 	cols   []exec.Column
-	parent *scope
+	parent *Scope
 	// agg, when set, maps expressions of an aggregating query to the slots
 	// of the aggregate node's output (see plan_agg.go).
 	agg *aggMap
@@ -23,7 +23,7 @@ type scope struct {
 }
 
 // lookup resolves a (possibly qualified) column name in this scope only.
-func (sc *scope) lookup(table, name string) (int, error) {
+func (sc *Scope) lookup(table, name string) (int, error) {
 	found := -1
 	for i, c := range sc.cols {
 		if c.Name != name || (table != "" && c.Table != table) {
@@ -43,7 +43,7 @@ func (sc *scope) lookup(table, name string) (int, error) {
 	return found, nil
 }
 
-func (sc *scope) hasTable(table string) bool {
+func (sc *Scope) hasTable(table string) bool {
 	for _, c := range sc.cols {
 		if c.Table == table {
 			return true
@@ -52,9 +52,9 @@ func (sc *scope) hasTable(table string) bool {
 	return false
 }
 
-// nodeStrings returns the string elements of a list of String nodes
+// NodeStrings returns the string elements of a list of String nodes
 // (qualified names, column refs); A_Star becomes "*".
-func nodeStrings(nodes []*pg_query.Node) []string {
+func NodeStrings(nodes []*pg_query.Node) []string {
 	out := make([]string, 0, len(nodes))
 	for _, n := range nodes {
 		switch {
@@ -69,10 +69,10 @@ func nodeStrings(nodes []*pg_query.Node) []string {
 	return out
 }
 
-// lastName returns the unqualified name of a qualified name, dropping a
+// LastName returns the unqualified name of a qualified name, dropping a
 // pg_catalog. prefix.
-func lastName(nodes []*pg_query.Node) string {
-	s := nodeStrings(nodes)
+func LastName(nodes []*pg_query.Node) string {
+	s := NodeStrings(nodes)
 	if len(s) == 0 {
 		return ""
 	}
@@ -80,5 +80,5 @@ func lastName(nodes []*pg_query.Node) string {
 }
 
 func qualifiedName(nodes []*pg_query.Node) string {
-	return strings.Join(nodeStrings(nodes), ".")
+	return strings.Join(NodeStrings(nodes), ".")
 }
