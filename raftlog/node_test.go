@@ -119,9 +119,36 @@ func mustPropose(t *testing.T, ctx context.Context, n *Node, data string) (any, 
 	t.Helper()
 	res, idx, err := n.Propose(ctx, []byte(data))
 	if err != nil {
-		t.Fatalf("Propose(%q): %v", data, err)
+		t.Fatalf("Propose(%s): %v", shortData(data), err)
 	}
 	return res, idx
+}
+
+// shortData names a payload in a failure message: big ones by size.
+func shortData(data string) string {
+	if len(data) > 64 {
+		return fmt.Sprintf("%d bytes", len(data))
+	}
+	return fmt.Sprintf("%q", data)
+}
+
+// proposeToLeader proposes data through the cluster's current leader,
+// again when a leader change dropped or fenced it (nothing was written
+// then; an unknown outcome is retried too, for payloads whose duplicate
+// does not matter). A loaded machine may change leaders at any time.
+func proposeToLeader(t *testing.T, ctx context.Context, c *testCluster, data string) uint64 {
+	t.Helper()
+	for {
+		_, idx, err := c.leader(ctx).Propose(ctx, []byte(data))
+		switch {
+		case err == nil:
+			return idx
+		case ctx.Err() == nil && (errors.Is(err, ErrFenced) || errors.Is(err, ErrProposalDropped) || errors.Is(err, ErrOutcomeUnknown)):
+			continue
+		default:
+			t.Fatalf("Propose(%s): %v", shortData(data), err)
+		}
+	}
 }
 
 // dataEntries keeps the entries that carry a payload.

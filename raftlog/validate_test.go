@@ -496,16 +496,15 @@ func TestTransportBoundsStrangers(t *testing.T) {
 	hdr := binary.LittleEndian.AppendUint32(nil, 1<<20)
 	big.Write(append(hdr, make([]byte, 1<<20)...))
 
-	mustPropose(t, ctx, lead, "small")
-	_, idx := mustPropose(t, ctx, lead, string(make([]byte, 2<<20)))
+	proposeToLeader(t, ctx, c, "small")
+	idx := proposeToLeader(t, ctx, c, string(make([]byte, 2<<20)))
 	waitAppliedAll(t, ctx, c.nodes, idx)
 	// A member restarts: its new connections replace strangers' and its own.
 	id := lead.cfg.NodeID
 	mustShutdown(t, lead)
 	delete(c.nodes, id)
 	c.start(id, nil)
-	lead = c.leader(ctx)
-	_, idx = mustPropose(t, ctx, lead, "after the restart")
+	idx = proposeToLeader(t, ctx, c, "after the restart")
 	waitAppliedAll(t, ctx, c.nodes, idx)
 
 	refused := follower.Refused()
