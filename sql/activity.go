@@ -10,6 +10,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"logdb/sql/exec"
+	"logdb/sql/extparse"
 	"logdb/sql/pgcatalog"
 	"logdb/sql/pgerror"
 	"logdb/sql/plan"
@@ -51,7 +52,7 @@ func (k StatementKind) String() string {
 func statementKind(st stmt) StatementKind {
 	n := st.node
 	switch {
-	case st.ext != nil && st.ext.kind == extBackup:
+	case st.ext != nil && st.ext.Kind == extparse.ExtBackup:
 		return StmtOther
 	case st.ext != nil:
 		return StmtSubscribe

@@ -18,6 +18,7 @@ import (
 	"logdb/notify"
 	"logdb/sql/catalog"
 	"logdb/sql/exec"
+	"logdb/sql/extparse"
 	"logdb/sql/pgcatalog"
 	"logdb/sql/pgerror"
 	"logdb/sql/plan"
@@ -75,19 +76,11 @@ type Config struct {
 	// Backup, when set, serves BACKUP TO STDOUT: it writes a consistent
 	// backup of the node to w (backup.go). Nil: the statement fails with
 	// 0A000.
-	Backup func(ctx context.Context, w io.Writer, req BackupRequest) error
+	Backup func(ctx context.Context, w io.Writer, req extparse.BackupRequest) error
 	// Notify is the node's LISTEN registry; the caller delivers the
 	// notifications of applied entries to it (notify.Registry.Applied).
 	// Nil: the engine makes one that nothing feeds.
 	Notify *notify.Registry
-}
-
-// BackupRequest is what a BACKUP statement asks for: the state (BACKUP TO
-// STDOUT), or with Log the raft entries From through Through (BACKUP LOG
-// FROM n THROUGH m TO STDOUT), which a point-in-time restore replays.
-type BackupRequest struct {
-	Log           bool
-	From, Through uint64
 }
 
 // DefaultMaxTxnBytes and MaxTxnBytesLimit bound Config.MaxTxnBytes: a
@@ -364,6 +357,9 @@ func (s *Session) Close() {
 	s.mode = modeIdle
 	s.dropTempSlots() // replication.go
 }
+
+// BackupRequest is what a BACKUP statement asks for (extparse.BackupRequest).
+type BackupRequest = extparse.BackupRequest
 
 // MergeRow is kv's merge function for the merge updates that UPDATE of an
 // increment by primary key writes (plan.MergeRow); cmd/logdb passes it to

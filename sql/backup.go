@@ -3,6 +3,7 @@ package sql
 import (
 	"context"
 
+	"logdb/sql/extparse"
 	"logdb/sql/pgerror"
 )
 
@@ -16,7 +17,7 @@ import (
 // backupChunk is how many bytes go in one CopyData message.
 const backupChunk = 256 << 10
 
-func (s *Session) streamBackup(ctx context.Context, req BackupRequest, w ResultWriter) (*cursor, error) {
+func (s *Session) streamBackup(ctx context.Context, req extparse.BackupRequest, w ResultWriter) (*cursor, error) {
 	if s.e.cfg.Backup == nil {
 		return nil, pgerror.New(pgerror.FeatureNotSupported, "BACKUP is not available on this node")
 	}

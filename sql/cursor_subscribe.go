@@ -16,6 +16,7 @@ import (
 
 	"logdb/changefeed"
 	"logdb/sql/exec"
+	"logdb/sql/extparse"
 	"logdb/sql/pgerror"
 	"logdb/sql/types"
 )
@@ -51,31 +52,31 @@ func (c *subCursor) Close() {
 	}
 }
 
-func (s *Session) declareSubscribe(ctx context.Context, x *extStmt) (*cursor, error) {
+func (s *Session) declareSubscribe(ctx context.Context, x *extparse.Stmt) (*cursor, error) {
 	if s.mode != modeBlock {
 		return nil, pgerror.New(pgerror.NoActiveSQLTransaction, "DECLARE CURSOR can only be used in transaction blocks")
 	}
-	if _, ok := s.cursors[x.cursor]; ok {
-		return nil, pgerror.New(pgerror.DuplicateCursor, "cursor \"%s\" already exists", x.cursor)
+	if _, ok := s.cursors[x.Cursor]; ok {
+		return nil, pgerror.New(pgerror.DuplicateCursor, "cursor \"%s\" already exists", x.Cursor)
 	}
 	f, err := s.feed()
 	if err != nil {
 		return nil, err
 	}
-	if err := s.checkSubscribe(x.sub); err != nil {
+	if err := s.checkSubscribe(x.Sub); err != nil {
 		return nil, err
 	}
 	if err := s.releaseSnapshotForFeed("DECLARE … CURSOR FOR SUBSCRIBE"); err != nil {
 		return nil, err
 	}
-	sc, err := f.Subscribe(ctx, x.sub.request())
+	sc, err := f.Subscribe(ctx, feedRequest(x.Sub))
 	if err != nil {
 		return nil, s.feedErr(ctx, err)
 	}
 	if s.cursors == nil {
 		s.cursors = map[string]*sqlCursor{}
 	}
-	s.cursors[x.cursor] = &sqlCursor{name: x.cursor, cols: feedCols(), tx: s.tx, sub: &subCursor{sc: sc, inSnapshot: x.sub.snapshot}}
+	s.cursors[x.Cursor] = &sqlCursor{name: x.Cursor, cols: feedCols(), tx: s.tx, sub: &subCursor{sc: sc, inSnapshot: x.Sub.Snapshot}}
 	return &cursor{tag: "DECLARE CURSOR"}, nil
 }
 

@@ -12,6 +12,7 @@
 //	 │         │            │             └──────────────────────────────────────────────▶ sql/types
 //	 │         │            ├──▶ sql/pgcatalog, sql/types
 //	 │         └──▶ sql/catalog, sql/pgcatalog, sql/types
+//	 ├──▶ sql/extparse ──▶ sql/types
 //	 ├──▶ sql/exec, sql/catalog, sql/pgcatalog, sql/builtins, sql/types
 //	 └──▶ kv, changefeed, notify
 //
@@ -19,6 +20,7 @@
 //	               dispatch, DDL and utility commands, privileges and
 //	               roles, cursors, COPY, SUBSCRIBE, the replication
 //	               protocol, the session functions
+//	sql/extparse   the front parser for SUBSCRIBE, FETCH … WITH, BACKUP
 //	sql/plan       the planner: parse tree → exec nodes, name resolution,
 //	               access paths, join choice, DML plans
 //	sql/exec       compiled expressions, plan nodes and their iterators,
@@ -150,7 +152,7 @@
 //
 // SUBSCRIBE, COPY (SUBSCRIBE …) TO STDOUT, DECLARE … CURSOR FOR
 // SUBSCRIBE and FETCH … WITH (timeout) are parsed by a hand-written front
-// parser (subscribe_parse.go), tried only when pg_query rejects a query
+// parser (sql/extparse), tried only when pg_query rejects a query
 // string; they run on Config.Feed. The session goroutine drives the
 // changefeed.Subscription itself, and never while it holds a kv snapshot
 // (bbolt can deadlock a goroutine that opens a second read transaction):

@@ -51,7 +51,7 @@ func (ps *prepStmt) classify() {
 	n := ps.st.node
 	switch {
 	case ps.st.ext != nil:
-		ps.kind, ps.cols = kindCursor, ps.st.ext.Columns() // SUBSCRIBE & co. (subscribe.go)
+		ps.kind, ps.cols = kindCursor, extColumns(ps.st.ext) // SUBSCRIBE & co. (subscribe.go)
 	case n == nil:
 		ps.kind = kindEmpty
 	case n.GetTransactionStmt() != nil:

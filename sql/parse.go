@@ -8,6 +8,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 	"github.com/pganalyze/pg_query_go/v6/parser"
 
+	"logdb/sql/extparse"
 	"logdb/sql/pgerror"
 	"logdb/sql/types"
 )
@@ -15,8 +16,8 @@ import (
 // stmt is one parsed statement of a query string.
 type stmt struct {
 	node *pg_query.Node
-	sql  string   // the statement's own text
-	ext  *extStmt // a front-parser statement (SUBSCRIBE, …; subscribe_parse.go); node is nil
+	sql  string         // the statement's own text
+	ext  *extparse.Stmt // a front-parser statement (SUBSCRIBE, …; sql/extparse); node is nil
 }
 
 // parseCache is a bounded LRU of parse results keyed by query text. The
@@ -126,4 +127,40 @@ func syntaxError(q string, err error) error {
 		}
 	}
 	return pe
+}
+
+// parseExtension parses q when at least one of its statements is a
+// front-parser statement; ok is false otherwise (the caller reports
+// pg_query's error).
+func parseExtension(q string) (stmts []stmt, ok bool, err error) {
+	pieces := extparse.SplitStatements(q)
+	found := false
+	for _, p := range pieces {
+		if extparse.LooksExtension(p) {
+			found = true
+		}
+	}
+	if !found {
+		return nil, false, nil
+	}
+	for _, p := range pieces {
+		if extparse.LooksExtension(p) {
+			x, err := extparse.Parse(p)
+			if err != nil {
+				return nil, true, err
+			}
+			stmts = append(stmts, stmt{sql: p, ext: x})
+			continue
+		}
+		res, err := pg_query.Parse(p)
+		if err != nil {
+			return nil, true, syntaxError(p, err)
+		}
+		for _, rs := range res.Stmts {
+			if rs.Stmt != nil {
+				stmts = append(stmts, stmt{node: rs.Stmt, sql: p})
+			}
+		}
+	}
+	return stmts, true, nil
 }

@@ -16,6 +16,7 @@ import (
 	"logdb/kv"
 	"logdb/sql/catalog"
 	"logdb/sql/exec"
+	"logdb/sql/extparse"
 	"logdb/sql/pgcatalog"
 	"logdb/sql/pgerror"
 	"logdb/sql/plan"
@@ -364,9 +365,9 @@ func privsFromText(text, all string) (string, error) {
 
 // checkSubscribe: SUBSCRIBE t needs SELECT on t; SUBSCRIBE MESSAGES needs
 // REPLICATION (messages carry no table to check).
-func (s *Session) checkSubscribe(sub *subscribeSpec) error {
+func (s *Session) checkSubscribe(sub *extparse.SubscribeSpec) error {
 	cat := s.currentCatalog()
-	for _, name := range sub.tables {
+	for _, name := range sub.Tables {
 		name = strings.TrimPrefix(name, "public.")
 		if t, ok := cat.Tables[name]; ok {
 			if err := s.checkTablePriv(cat, t, 'r'); err != nil {
@@ -374,7 +375,7 @@ func (s *Session) checkSubscribe(sub *subscribeSpec) error {
 			}
 		}
 	}
-	if sub.allMessages || len(sub.prefixes) > 0 {
+	if sub.AllMessages || len(sub.Prefixes) > 0 {
 		return s.checkReplication("SUBSCRIBE to messages")
 	}
 	return nil

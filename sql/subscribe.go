@@ -2,7 +2,7 @@ package sql
 
 // SUBSCRIBE: COPY (SUBSCRIBE …) TO STDOUT streams; DECLARE … CURSOR FOR
 // SUBSCRIBE … and FETCH poll (cursor_subscribe.go). The statements are
-// parsed by the front parser (subscribe_parse.go) and served by the
+// parsed by the front parser (sql/extparse) and served by the
 // changefeed.Feed of Config.Feed.
 //
 // bbolt can deadlock a goroutine that opens a read transaction while it
@@ -29,6 +29,7 @@ import (
 	"logdb/kv"
 	"logdb/sql/catalog"
 	"logdb/sql/exec"
+	"logdb/sql/extparse"
 	"logdb/sql/pgerror"
 	"logdb/sql/types"
 )
@@ -46,9 +47,9 @@ func feedCols() []exec.Column {
 	return cols
 }
 
-// columns are the result columns a front-parser statement describes.
-func (x *extStmt) Columns() []exec.Column {
-	if x.kind == extFetch && !x.isMove {
+// extColumns are the result columns a front-parser statement describes.
+func extColumns(x *extparse.Stmt) []exec.Column {
+	if x.Kind == extparse.ExtFetch && !x.IsMove {
 		return feedCols()
 	}
 	return nil
@@ -61,38 +62,38 @@ func (s *Session) feed() (*changefeed.Feed, error) {
 	return s.e.cfg.Feed, nil
 }
 
-// request turns SUBSCRIBE's targets and options into a feed request.
-func (sub *subscribeSpec) request() changefeed.Request {
+// feedRequest turns SUBSCRIBE's targets and options into a feed request.
+func feedRequest(sub *extparse.SubscribeSpec) changefeed.Request {
 	return changefeed.Request{
-		Tables:          sub.tables,
-		MessagePrefixes: sub.prefixes,
-		AllMessages:     sub.allMessages,
-		FromLSN:         sub.fromLSN,
-		HasFromLSN:      sub.hasFromLSN,
-		Slot:            sub.slot,
-		Snapshot:        sub.snapshot,
-		Progress:        sub.progress,
+		Tables:          sub.Tables,
+		MessagePrefixes: sub.Prefixes,
+		AllMessages:     sub.AllMessages,
+		FromLSN:         sub.FromLSN,
+		HasFromLSN:      sub.HasFromLSN,
+		Slot:            sub.Slot,
+		Snapshot:        sub.Snapshot,
+		Progress:        sub.Progress,
 	}
 }
 
 // runExtStmt runs a front-parser statement.
-func (s *Session) runExtStmt(ctx context.Context, x *extStmt, w ResultWriter) (*cursor, error) {
-	switch x.kind {
-	case extSubscribe, extCopySubscribe:
-		return s.streamSubscribe(ctx, x.sub, w)
-	case extDeclare:
+func (s *Session) runExtStmt(ctx context.Context, x *extparse.Stmt, w ResultWriter) (*cursor, error) {
+	switch x.Kind {
+	case extparse.ExtSubscribe, extparse.ExtCopySubscribe:
+		return s.streamSubscribe(ctx, x.Sub, w)
+	case extparse.ExtDeclare:
 		return s.declareSubscribe(ctx, x)
-	case extBackup:
-		return s.streamBackup(ctx, x.backup, w) // backup.go
-	case extFetch:
-		c, ok := s.cursors[x.cursor]
+	case extparse.ExtBackup:
+		return s.streamBackup(ctx, x.Backup, w) // backup.go
+	case extparse.ExtFetch:
+		c, ok := s.cursors[x.Cursor]
 		if !ok {
-			return nil, pgerror.New(pgerror.InvalidCursorName, "cursor \"%s\" does not exist", x.cursor)
+			return nil, pgerror.New(pgerror.InvalidCursorName, "cursor \"%s\" does not exist", x.Cursor)
 		}
 		if c.sub == nil {
 			return nil, pgerror.New(pgerror.FeatureNotSupported, "FETCH … WITH (timeout) is only for SUBSCRIBE cursors")
 		}
-		return s.fetchSubscribe(ctx, c, x.count, x.timeout, x.isMove)
+		return s.fetchSubscribe(ctx, c, x.Count, x.Timeout, x.IsMove)
 	}
 	return nil, pgerror.New(pgerror.Internal, "BUG: unknown front-parser statement")
 }
@@ -148,7 +149,7 @@ type copyFlusher interface{ Flush() error }
 // streamSubscribe serves COPY (SUBSCRIBE …) TO STDOUT (and a bare
 // SUBSCRIBE): a CopyOut stream of change lines that ends only when the
 // client cancels (57014) or goes away, or the feed fails.
-func (s *Session) streamSubscribe(ctx context.Context, sub *subscribeSpec, w ResultWriter) (*cursor, error) {
+func (s *Session) streamSubscribe(ctx context.Context, sub *extparse.SubscribeSpec, w ResultWriter) (*cursor, error) {
 	f, err := s.feed()
 	if err != nil {
 		return nil, err
@@ -163,7 +164,7 @@ func (s *Session) streamSubscribe(ctx context.Context, sub *subscribeSpec, w Res
 	if err := s.releaseSnapshotForFeed("COPY (SUBSCRIBE …)"); err != nil {
 		return nil, err
 	}
-	sc, err := f.Subscribe(ctx, sub.request())
+	sc, err := f.Subscribe(ctx, feedRequest(sub))
 	if err != nil {
 		return nil, s.feedErr(ctx, err)
 	}

@@ -6,28 +6,29 @@ import (
 
 	"logdb/kv"
 	"logdb/sql/catalog"
+	"logdb/sql/extparse"
 	"logdb/sql/pgerror"
 )
 
 func TestParseSubscribe(t *testing.T) {
 	for _, tc := range []struct {
 		q    string
-		want extStmt
-		sub  subscribeSpec
+		want extparse.Stmt
+		sub  extparse.SubscribeSpec
 	}{
-		{q: "SUBSCRIBE orders", want: extStmt{kind: extSubscribe}, sub: subscribeSpec{tables: []string{"public.orders"}}},
+		{q: "SUBSCRIBE orders", want: extparse.Stmt{Kind: extparse.ExtSubscribe}, sub: extparse.SubscribeSpec{Tables: []string{"public.orders"}}},
 		{q: `subscribe to Public."Orders", messages 'order-events', MESSAGES WITH (slot = 'billing', Progress = on);`,
-			want: extStmt{kind: extSubscribe},
-			sub:  subscribeSpec{tables: []string{"public.Orders"}, prefixes: []string{"order-events"}, allMessages: true, slot: "billing", progress: true}},
+			want: extparse.Stmt{Kind: extparse.ExtSubscribe},
+			sub:  extparse.SubscribeSpec{Tables: []string{"public.Orders"}, Prefixes: []string{"order-events"}, AllMessages: true, Slot: "billing", Progress: true}},
 		{q: "COPY (SUBSCRIBE orders WITH (FROM_LSN = '0/3000001', SNAPSHOT = false)) TO STDOUT",
-			want: extStmt{kind: extCopySubscribe}, sub: subscribeSpec{tables: []string{"public.orders"}, fromLSN: 0x3000001, hasFromLSN: true}},
-		{q: "copy ( subscribe orders ) to stdout with (format text)", want: extStmt{kind: extCopySubscribe}, sub: subscribeSpec{tables: []string{"public.orders"}}},
+			want: extparse.Stmt{Kind: extparse.ExtCopySubscribe}, sub: extparse.SubscribeSpec{Tables: []string{"public.orders"}, FromLSN: 0x3000001, HasFromLSN: true}},
+		{q: "copy ( subscribe orders ) to stdout with (format text)", want: extparse.Stmt{Kind: extparse.ExtCopySubscribe}, sub: extparse.SubscribeSpec{Tables: []string{"public.orders"}}},
 		{q: "DECLARE c NO SCROLL CURSOR WITHOUT HOLD FOR SUBSCRIBE orders WITH (SNAPSHOT = true)",
-			want: extStmt{kind: extDeclare, cursor: "c"}, sub: subscribeSpec{tables: []string{"public.orders"}, snapshot: true}},
-		{q: "FETCH 10 c WITH (timeout = '1s')", want: extStmt{kind: extFetch, cursor: "c", count: 10, timeout: time.Second}},
-		{q: "FETCH FORWARD ALL FROM c WITH (TIMEOUT = '250ms')", want: extStmt{kind: extFetch, cursor: "c", count: -1, timeout: 250 * time.Millisecond}},
-		{q: "FETCH NEXT IN c WITH (timeout = '2 seconds')", want: extStmt{kind: extFetch, cursor: "c", count: 1, timeout: 2 * time.Second}},
-		{q: "FETCH c WITH (timeout = 0)", want: extStmt{kind: extFetch, cursor: "c", count: 1, timeout: 0}},
+			want: extparse.Stmt{Kind: extparse.ExtDeclare, Cursor: "c"}, sub: extparse.SubscribeSpec{Tables: []string{"public.orders"}, Snapshot: true}},
+		{q: "FETCH 10 c WITH (timeout = '1s')", want: extparse.Stmt{Kind: extparse.ExtFetch, Cursor: "c", Count: 10, Timeout: time.Second}},
+		{q: "FETCH FORWARD ALL FROM c WITH (TIMEOUT = '250ms')", want: extparse.Stmt{Kind: extparse.ExtFetch, Cursor: "c", Count: -1, Timeout: 250 * time.Millisecond}},
+		{q: "FETCH NEXT IN c WITH (timeout = '2 seconds')", want: extparse.Stmt{Kind: extparse.ExtFetch, Cursor: "c", Count: 1, Timeout: 2 * time.Second}},
+		{q: "FETCH c WITH (timeout = 0)", want: extparse.Stmt{Kind: extparse.ExtFetch, Cursor: "c", Count: 1, Timeout: 0}},
 	} {
 		stmts, err := parseSQL(tc.q)
 		if err != nil {
@@ -39,17 +40,17 @@ func TestParseSubscribe(t *testing.T) {
 			continue
 		}
 		x := stmts[0].ext
-		if x.kind != tc.want.kind || x.cursor != tc.want.cursor || (x.kind == extFetch && (x.count != tc.want.count || x.timeout != tc.want.timeout)) {
+		if x.Kind != tc.want.Kind || x.Cursor != tc.want.Cursor || (x.Kind == extparse.ExtFetch && (x.Count != tc.want.Count || x.Timeout != tc.want.Timeout)) {
 			t.Errorf("%s: got %+v, want %+v", tc.q, *x, tc.want)
 		}
-		if x.sub != nil && x.sub.request().Slot != tc.sub.slot {
-			t.Errorf("%s: slot %q", tc.q, x.sub.slot)
+		if x.Sub != nil && feedRequest(x.Sub).Slot != tc.sub.Slot {
+			t.Errorf("%s: slot %q", tc.q, x.Sub.Slot)
 		}
-		if x.sub != nil {
-			got, want := *x.sub, tc.sub
-			if len(got.tables) != len(want.tables) || (len(got.tables) > 0 && got.tables[0] != want.tables[0]) ||
-				len(got.prefixes) != len(want.prefixes) || got.allMessages != want.allMessages || got.fromLSN != want.fromLSN ||
-				got.hasFromLSN != want.hasFromLSN || got.snapshot != want.snapshot || got.progress != want.progress {
+		if x.Sub != nil {
+			got, want := *x.Sub, tc.sub
+			if len(got.Tables) != len(want.Tables) || (len(got.Tables) > 0 && got.Tables[0] != want.Tables[0]) ||
+				len(got.Prefixes) != len(want.Prefixes) || got.AllMessages != want.AllMessages || got.FromLSN != want.FromLSN ||
+				got.HasFromLSN != want.HasFromLSN || got.Snapshot != want.Snapshot || got.Progress != want.Progress {
 				t.Errorf("%s: got %+v, want %+v", tc.q, got, want)
 			}
 		}
@@ -145,7 +146,7 @@ func FuzzParseExtension(f *testing.F) {
 			return
 		}
 		for _, s := range stmts {
-			if s.ext != nil && s.ext.kind != extFetch && s.ext.sub == nil {
+			if s.ext != nil && s.ext.Kind != extparse.ExtFetch && s.ext.Sub == nil {
 				t.Fatalf("%q: %+v without a SUBSCRIBE spec", q, *s.ext)
 			}
 		}

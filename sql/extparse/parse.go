@@ -1,95 +1,51 @@
-package sql
-
-// A hand-written front parser for the statements PostgreSQL's grammar
-// lacks: SUBSCRIBE, COPY (SUBSCRIBE …) TO STDOUT, DECLARE … CURSOR FOR
-// SUBSCRIBE … and FETCH … WITH (timeout = …). parseSQL calls it only when
-// pg_query rejects a query string, so ordinary statements pay nothing; the
-// other statements of a mixed string go back to pg_query one by one.
+package extparse
 
 import (
 	"strconv"
 	"strings"
 	"time"
 
-	pg_query "github.com/pganalyze/pg_query_go/v6"
-
 	"logdb/sql/pgerror"
 	"logdb/sql/types"
 )
 
-// extKind is the kind of a statement the front parser produced.
-type extKind uint8
+// Kind is the kind of a statement the front parser produced.
+type Kind uint8
 
 const (
-	extSubscribe     extKind = iota + 1 // SUBSCRIBE …: streamed as COPY text, like COPY (SUBSCRIBE …) TO STDOUT
-	extCopySubscribe                    // COPY (SUBSCRIBE …) TO STDOUT
-	extDeclare                          // DECLARE name CURSOR FOR SUBSCRIBE …
-	extFetch                            // FETCH … name WITH (timeout = …)
-	extBackup                           // BACKUP TO STDOUT (backup.go)
+	ExtSubscribe     Kind = iota + 1 // SUBSCRIBE …: streamed as COPY text, like COPY (SUBSCRIBE …) TO STDOUT
+	ExtCopySubscribe                 // COPY (SUBSCRIBE …) TO STDOUT
+	ExtDeclare                       // DECLARE name CURSOR FOR SUBSCRIBE …
+	ExtFetch                         // FETCH … name WITH (timeout = …)
+	ExtBackup                        // BACKUP TO STDOUT (backup.go)
 )
 
-// extStmt is a parsed front-parser statement; immutable once parsed (it
+// Stmt is a parsed front-parser statement; immutable once parsed (it
 // lives in the shared parse cache).
-type extStmt struct {
-	kind    extKind
-	sub     *subscribeSpec // extSubscribe, extCopySubscribe, extDeclare
-	cursor  string         // extDeclare, extFetch
-	count   int64          // extFetch: rows wanted; -1 ALL
-	timeout time.Duration  // extFetch: -1 when not given
-	isMove  bool
-	backup  BackupRequest // extBackup
+type Stmt struct {
+	Kind    Kind
+	Sub     *SubscribeSpec // extSubscribe, extCopySubscribe, extDeclare
+	Cursor  string         // extDeclare, extFetch
+	Count   int64          // extFetch: rows wanted; -1 ALL
+	Timeout time.Duration  // extFetch: -1 when not given
+	IsMove  bool
+	Backup  BackupRequest // extBackup
 }
 
-// subscribeSpec is SUBSCRIBE's targets and options.
-type subscribeSpec struct {
-	tables      []string // "public.orders"
-	prefixes    []string
-	allMessages bool
-	fromLSN     uint64
-	hasFromLSN  bool
-	slot        string
-	snapshot    bool
-	progress    bool
+// SubscribeSpec is SUBSCRIBE's targets and options.
+type SubscribeSpec struct {
+	Tables      []string // "public.orders"
+	Prefixes    []string
+	AllMessages bool
+	FromLSN     uint64
+	HasFromLSN  bool
+	Slot        string
+	Snapshot    bool
+	Progress    bool
 }
 
-// parseExtension parses q when at least one of its statements is a
-// front-parser statement; ok is false otherwise (the caller reports
-// pg_query's error).
-func parseExtension(q string) (stmts []stmt, ok bool, err error) {
-	pieces := splitStatements(q)
-	found := false
-	for _, p := range pieces {
-		if looksExtension(p) {
-			found = true
-		}
-	}
-	if !found {
-		return nil, false, nil
-	}
-	for _, p := range pieces {
-		if looksExtension(p) {
-			x, err := parseExtStmt(p)
-			if err != nil {
-				return nil, true, err
-			}
-			stmts = append(stmts, stmt{sql: p, ext: x})
-			continue
-		}
-		res, err := pg_query.Parse(p)
-		if err != nil {
-			return nil, true, syntaxError(p, err)
-		}
-		for _, rs := range res.Stmts {
-			if rs.Stmt != nil {
-				stmts = append(stmts, stmt{node: rs.Stmt, sql: p})
-			}
-		}
-	}
-	return stmts, true, nil
-}
-
-// looksExtension reports whether a statement is one the front parser owns.
-func looksExtension(s string) bool {
+// LooksExtension reports whether a statement is one the front parser owns.
+func LooksExtension(s string) bool {
 	toks, err := lexExt(s)
 	if err != nil || len(toks) == 0 {
 		return false
@@ -206,9 +162,9 @@ func extSyntax(format string, args ...any) error {
 	return pgerror.New(pgerror.SyntaxError, format, args...)
 }
 
-// splitStatements splits a query string at top-level semicolons, outside
+// SplitStatements splits a query string at top-level semicolons, outside
 // quotes, dollar quotes and comments; empty pieces are dropped.
-func splitStatements(q string) []string {
+func SplitStatements(q string) []string {
 	var out []string
 	start := 0
 	add := func(end int) {
@@ -333,20 +289,21 @@ func (p *extParser) ident() (string, error) {
 	return t.word, nil
 }
 
-func parseExtStmt(s string) (*extStmt, error) {
+// Parse parses one front-parser statement (LooksExtension(s) holds).
+func Parse(s string) (*Stmt, error) {
 	toks, err := lexExt(s)
 	if err != nil {
 		return nil, err
 	}
 	p := &extParser{toks: toks}
-	var x *extStmt
+	var x *Stmt
 	switch {
 	case p.accept("subscribe"):
 		sub, err := p.subscribeBody()
 		if err != nil {
 			return nil, err
 		}
-		x = &extStmt{kind: extSubscribe, sub: sub}
+		x = &Stmt{Kind: ExtSubscribe, Sub: sub}
 	case p.accept("copy"):
 		if err := p.expectPunct('('); err != nil {
 			return nil, err
@@ -370,24 +327,24 @@ func parseExtStmt(s string) (*extStmt, error) {
 		if err := p.copyOptions(); err != nil {
 			return nil, err
 		}
-		x = &extStmt{kind: extCopySubscribe, sub: sub}
+		x = &Stmt{Kind: ExtCopySubscribe, Sub: sub}
 	case p.accept("backup"):
-		x = &extStmt{kind: extBackup}
+		x = &Stmt{Kind: ExtBackup}
 		if p.accept("log") { // BACKUP LOG FROM n THROUGH m TO STDOUT: raft entries n..m
-			x.backup.Log = true
+			x.Backup.Log = true
 			if err := p.expect("from"); err != nil {
 				return nil, err
 			}
-			if x.backup.From, err = p.uint64(); err != nil {
+			if x.Backup.From, err = p.uint64(); err != nil {
 				return nil, err
 			}
 			if err := p.expect("through"); err != nil {
 				return nil, err
 			}
-			if x.backup.Through, err = p.uint64(); err != nil {
+			if x.Backup.Through, err = p.uint64(); err != nil {
 				return nil, err
 			}
-			if x.backup.From == 0 || x.backup.Through < x.backup.From {
+			if x.Backup.From == 0 || x.Backup.Through < x.Backup.From {
 				return nil, pgerror.New(pgerror.InvalidParameterValue, "BACKUP LOG needs 0 < FROM <= THROUGH")
 			}
 		}
@@ -434,7 +391,7 @@ func parseExtStmt(s string) (*extStmt, error) {
 		if err != nil {
 			return nil, err
 		}
-		x = &extStmt{kind: extDeclare, sub: sub, cursor: name}
+		x = &Stmt{Kind: ExtDeclare, Sub: sub, Cursor: name}
 	case p.peek().is("fetch") || p.peek().is("move"):
 		if x, err = p.fetchBody(); err != nil {
 			return nil, err
@@ -478,8 +435,8 @@ func (p *extParser) copyOptions() error {
 }
 
 // subscribeBody parses [TO] target [, target …] [WITH (option = value, …)].
-func (p *extParser) subscribeBody() (*subscribeSpec, error) {
-	sub := &subscribeSpec{}
+func (p *extParser) subscribeBody() (*SubscribeSpec, error) {
+	sub := &SubscribeSpec{}
 	p.accept("to")
 	for {
 		switch {
@@ -487,9 +444,9 @@ func (p *extParser) subscribeBody() (*subscribeSpec, error) {
 			p.i++
 			if t := p.peek(); t.str != nil {
 				p.i++
-				sub.prefixes = append(sub.prefixes, *t.str)
+				sub.Prefixes = append(sub.Prefixes, *t.str)
 			} else {
-				sub.allMessages = true
+				sub.AllMessages = true
 			}
 		default:
 			name, err := p.ident()
@@ -503,7 +460,7 @@ func (p *extParser) subscribeBody() (*subscribeSpec, error) {
 					return nil, err
 				}
 			}
-			sub.tables = append(sub.tables, schema+"."+name)
+			sub.Tables = append(sub.Tables, schema+"."+name)
 		}
 		if !p.acceptPunct(',') {
 			break
@@ -535,13 +492,13 @@ func (p *extParser) subscribeBody() (*subscribeSpec, error) {
 			return nil, err
 		}
 	}
-	if sub.snapshot && sub.hasFromLSN {
+	if sub.Snapshot && sub.HasFromLSN {
 		return nil, pgerror.New(pgerror.InvalidParameterValue, "SUBSCRIBE options SNAPSHOT and FROM_LSN cannot be used together")
 	}
 	return sub, nil
 }
 
-func (sub *subscribeSpec) setOption(name string, v extToken) error {
+func (sub *SubscribeSpec) setOption(name string, v extToken) error {
 	raw := v.word
 	if v.str != nil {
 		raw = *v.str
@@ -554,18 +511,18 @@ func (sub *subscribeSpec) setOption(name string, v extToken) error {
 		if err != nil {
 			return pgerror.New(pgerror.InvalidParameterValue, "invalid FROM_LSN %q: want a position like '0/16B3748'", raw)
 		}
-		sub.fromLSN, sub.hasFromLSN = uint64(d.(types.LSN)), true
+		sub.FromLSN, sub.HasFromLSN = uint64(d.(types.LSN)), true
 	case "slot":
-		sub.slot = raw
+		sub.Slot = raw
 	case "snapshot", "progress":
 		b, ok := parseBoolOption(raw)
 		if !ok {
 			return pgerror.New(pgerror.InvalidParameterValue, "SUBSCRIBE option %s requires a Boolean value, not %q", strings.ToUpper(name), raw)
 		}
 		if strings.EqualFold(name, "snapshot") {
-			sub.snapshot = b
+			sub.Snapshot = b
 		} else {
-			sub.progress = b
+			sub.Progress = b
 		}
 	default:
 		return &pgerror.Error{Code: pgerror.InvalidParameterValue, Message: "unrecognized SUBSCRIBE option \"" + name + "\"",
@@ -586,10 +543,10 @@ func parseBoolOption(s string) (bool, bool) {
 
 // fetchBody parses FETCH|MOVE [FORWARD] [n | ALL | NEXT] [FROM | IN] name
 // [WITH (timeout = '1s')].
-func (p *extParser) fetchBody() (*extStmt, error) {
-	x := &extStmt{kind: extFetch, count: 1, timeout: -1}
+func (p *extParser) fetchBody() (*Stmt, error) {
+	x := &Stmt{Kind: ExtFetch, Count: 1, Timeout: -1}
 	if p.accept("move") {
-		x.isMove = true
+		x.IsMove = true
 	} else if err := p.expect("fetch"); err != nil {
 		return nil, err
 	}
@@ -600,10 +557,10 @@ func (p *extParser) fetchBody() (*extStmt, error) {
 		if err != nil || n < 0 {
 			return nil, pgerror.New(pgerror.FeatureNotSupported, "a SUBSCRIBE cursor only moves forward: FETCH count must be a non-negative integer")
 		}
-		x.count = n
+		x.Count = n
 		p.i++
 	case t.is("all"):
-		x.count = -1
+		x.Count = -1
 		p.i++
 	case t.is("next"):
 		p.i++
@@ -615,7 +572,7 @@ func (p *extParser) fetchBody() (*extStmt, error) {
 	if err != nil {
 		return nil, err
 	}
-	x.cursor = name
+	x.Cursor = name
 	if p.accept("with") {
 		if err := p.expectPunct('('); err != nil {
 			return nil, err
@@ -635,7 +592,7 @@ func (p *extParser) fetchBody() (*extStmt, error) {
 			if err != nil {
 				return nil, err
 			}
-			x.timeout = d
+			x.Timeout = d
 			if !p.acceptPunct(',') {
 				break
 			}
