@@ -35,7 +35,7 @@ func toNumber(s, f string) (types.Datum, error) {
 	return types.ParseText(tt(types.NumericOID), txt)
 }
 
-func init() {
+func registerMoreFuncs() {
 	def("to_number", types.NumericOID, oids(types.TextOID, types.TextOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		return toNumber(str(a[0]), str(a[1]))
 	})

@@ -6,6 +6,17 @@ import (
 	"logdb/sql/types"
 )
 
+// init registers the library. Overloads of one name are kept in
+// registration order, which fixes pg_proc's OIDs and decides an
+// exact-match tie, so this order is part of the catalog: a definition
+// moved here from sql/types keeps its place.
+func init() {
+	registerArrayFuncs()
+	registerArrayOps()
+	registerMoreFuncs()
+	registerStringFuncs()
+}
+
 // The helpers below keep the definitions short: a definition is a name,
 // argument and result OIDs and a body; RegisterFunc and RegisterBinaryOp in
 // sql/types hold the registry.

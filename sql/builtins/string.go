@@ -337,7 +337,7 @@ func decodeBytes(s, format string) (types.Datum, error) {
 	return nil, pgerror.New(pgerror.InvalidParameterValue, "unrecognized encoding: \"%s\"", format)
 }
 
-func init() {
+func registerStringFuncs() {
 	for _, n := range []string{"lower", "upper"} {
 		up := n == "upper"
 		def(n, types.TextOID, oids(types.TextOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
