@@ -6,19 +6,20 @@ import (
 	"time"
 
 	"logdb/sql/pgerror"
+	"logdb/sql/types/jsondoc"
 )
 
-func jsonTypeName(v *jsonValue) string {
-	switch v.kind {
-	case jObject:
+func jsonTypeName(v *jsondoc.Value) string {
+	switch v.Kind {
+	case jsondoc.Object:
 		return "object"
-	case jArray:
+	case jsondoc.Array:
 		return "array"
-	case jString:
+	case jsondoc.String:
 		return "string"
-	case jNumber:
+	case jsondoc.Number:
 		return "number"
-	case jBool:
+	case jsondoc.Bool:
 		return "boolean"
 	}
 	return "null"
@@ -42,7 +43,7 @@ func buildObject(ctx *EvalContext, types []T, args []Datum, jsonb bool) (Datum, 
 		if i > 0 {
 			b = append(b, ',', ' ')
 		}
-		b = appendJSONString(b, textOf(ctx, types[i], args[i]))
+		b = jsondoc.AppendString(b, textOf(ctx, types[i], args[i]))
 		b = append(b, " : "...)
 		b = appendJSONValue(b, types[i+1], args[i+1], loc, false)
 	}
@@ -69,69 +70,69 @@ func buildArray(ctx *EvalContext, types []T, args []Datum, jsonb bool) (Datum, e
 	return JSON(b), nil
 }
 
-func stripNulls(v *jsonValue) {
-	switch v.kind {
-	case jObject:
-		keys, vals := v.keys[:0:0], v.vals[:0:0]
-		for i, k := range v.keys {
-			if v.vals[i].kind == jNull {
+func stripNulls(v *jsondoc.Value) {
+	switch v.Kind {
+	case jsondoc.Object:
+		keys, vals := v.Keys[:0:0], v.Vals[:0:0]
+		for i, k := range v.Keys {
+			if v.Vals[i].Kind == jsondoc.Null {
 				continue
 			}
-			stripNulls(v.vals[i])
+			stripNulls(v.Vals[i])
 			keys = append(keys, k)
-			vals = append(vals, v.vals[i])
+			vals = append(vals, v.Vals[i])
 		}
-		v.keys, v.vals = keys, vals
-	case jArray:
-		for _, e := range v.arr {
+		v.Keys, v.Vals = keys, vals
+	case jsondoc.Array:
+		for _, e := range v.Elems {
 			stripNulls(e)
 		}
 	}
 }
 
 // jsonSet is jsonb_set: replace (or, with create, add) the value at path.
-func jsonSet(v *jsonValue, path []string, nv *jsonValue, create bool) error {
+func jsonSet(v *jsondoc.Value, path []string, nv *jsondoc.Value, create bool) error {
 	if len(path) == 0 {
 		return nil
 	}
 	last := len(path) == 1
-	switch v.kind {
-	case jObject:
-		i := v.find(path[0])
+	switch v.Kind {
+	case jsondoc.Object:
+		i := jsonFind(v, path[0])
 		if i < 0 {
 			if last && create {
-				v.keys = append(v.keys, path[0])
-				v.vals = append(v.vals, nv)
-				return v.canonicalize()
+				v.Keys = append(v.Keys, path[0])
+				v.Vals = append(v.Vals, nv)
+				return canonicalize(v)
 			}
 			return nil
 		}
 		if last {
-			v.vals[i] = nv
+			v.Vals[i] = nv
 			return nil
 		}
-		return jsonSet(v.vals[i], path[1:], nv, create)
-	case jArray:
+		return jsonSet(v.Vals[i], path[1:], nv, create)
+	case jsondoc.Array:
 		n, err := strconv.ParseInt(path[0], 10, 32)
 		if err != nil {
 			return pgerror.New(pgerror.InvalidTextRepresentation, "path element at position %d is not an integer: \"%s\"", 1, path[0])
 		}
-		i := jsonArrayIndex(len(v.arr), n)
+		i := jsonArrayIndex(len(v.Elems), n)
 		if i < 0 {
 			if last && create {
 				if n < 0 {
-					v.arr = append([]*jsonValue{nv}, v.arr...)
+					v.Elems = append([]*jsondoc.Value{nv}, v.Elems...)
 				} else {
-					v.arr = append(v.arr, nv)
+					v.Elems = append(v.Elems, nv)
 				}
 			}
 			return nil
 		}
 		if last {
-			v.arr[i] = nv
+			v.Elems[i] = nv
 			return nil
 		}
-		return jsonSet(v.arr[i], path[1:], nv, create)
+		return jsonSet(v.Elems[i], path[1:], nv, create)
 	}
 	return nil
 }
@@ -157,14 +158,14 @@ func init() {
 			TypedFn: func(ctx *EvalContext, ts []T, a []Datum) (Datum, error) { return buildArray(ctx, ts, a, jb) }})
 		RegisterFunc(&Func{Name: prefix + "_build_array", Ret: tt(ret),
 			TypedFn: func(ctx *EvalContext, ts []T, a []Datum) (Datum, error) { return buildArray(ctx, ts, a, jb) }})
-		parse := func(d Datum) *jsonValue { return jsonOf(tt(ret), d) }
+		parse := func(d Datum) *jsondoc.Value { return jsonOf(tt(ret), d) }
 		def(prefix+"_typeof", TextOID, oids(ret), func(_ *EvalContext, a []Datum) (Datum, error) { return jsonTypeName(parse(a[0])), nil })
 		def(prefix+"_array_length", Int4OID, oids(ret), func(_ *EvalContext, a []Datum) (Datum, error) {
 			v := parse(a[0])
-			switch v.kind {
-			case jArray:
-				return int64(len(v.arr)), nil
-			case jObject:
+			switch v.Kind {
+			case jsondoc.Array:
+				return int64(len(v.Elems)), nil
+			case jsondoc.Object:
 				return nil, pgerror.New(pgerror.InvalidParameterValue, "cannot get array length of a non-array")
 			}
 			return nil, pgerror.New(pgerror.InvalidParameterValue, "cannot get array length of a scalar")
@@ -173,7 +174,7 @@ func init() {
 			Fn: func(_ *EvalContext, a []Datum) (Datum, error) {
 				path := Array{Elem: tt(TextOID), Elements: a[1:]}
 				if v := jsonPath(parse(a[0]), path); v != nil {
-					return v.datum(jb), nil
+					return jsonDatum(v, jb), nil
 				}
 				return nil, nil
 			}})
@@ -181,7 +182,7 @@ func init() {
 			Fn: func(_ *EvalContext, a []Datum) (Datum, error) {
 				path := Array{Elem: tt(TextOID), Elements: a[1:]}
 				if v := jsonPath(parse(a[0]), path); v != nil {
-					return v.toText(jb), nil
+					return jsonToText(v, jb), nil
 				}
 				return nil, nil
 			}})
@@ -189,13 +190,13 @@ func init() {
 			v := parse(a[0])
 			stripNulls(v)
 			if jb {
-				return JSONB(v.appendJSONB(nil)), nil
+				return JSONB(v.AppendJSONB(nil)), nil
 			}
-			return JSON(v.appendCompactJSON(nil)), nil
+			return JSON(appendCompactJSON(nil, v)), nil
 		})
 	}
 	def("jsonb_pretty", TextOID, oids(JSONBOID), func(_ *EvalContext, a []Datum) (Datum, error) {
-		return string(mustParseJSONB(a[0].(JSONB)).appendPretty(nil, 0)), nil
+		return string(appendPretty(nil, mustParseJSONB(a[0].(JSONB)), 0)), nil
 	})
 	jsonbSet := func(_ *EvalContext, a []Datum) (Datum, error) {
 		v := mustParseJSONB(a[0].(JSONB))
@@ -204,13 +205,13 @@ func init() {
 		if len(a) > 3 {
 			create = a[3].(bool)
 		}
-		if v.kind != jObject && v.kind != jArray {
+		if v.Kind != jsondoc.Object && v.Kind != jsondoc.Array {
 			return nil, pgerror.New(pgerror.InvalidParameterValue, "cannot set path in scalar")
 		}
 		if err := jsonSet(v, textArrayStrings(a[1].(Array)), nv, create); err != nil {
 			return nil, err
 		}
-		return JSONB(v.appendJSONB(nil)), nil
+		return JSONB(v.AppendJSONB(nil)), nil
 	}
 	def("jsonb_set", JSONBOID, oids(JSONBOID, TextArrayOID, JSONBOID), jsonbSet)
 	def("jsonb_set", JSONBOID, oids(JSONBOID, TextArrayOID, JSONBOID, BoolOID), jsonbSet)
@@ -229,32 +230,32 @@ func init() {
 }
 
 // appendCompactJSON writes v without spaces (json output of processed values).
-func (v *jsonValue) appendCompactJSON(dst []byte) []byte {
-	switch v.kind {
-	case jArray:
+func appendCompactJSON(dst []byte, v *jsondoc.Value) []byte {
+	switch v.Kind {
+	case jsondoc.Array:
 		dst = append(dst, '[')
-		for i, e := range v.arr {
+		for i, e := range v.Elems {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = e.appendCompactJSON(dst)
+			dst = appendCompactJSON(dst, e)
 		}
 		return append(dst, ']')
-	case jObject:
+	case jsondoc.Object:
 		dst = append(dst, '{')
-		for i, k := range v.keys {
+		for i, k := range v.Keys {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = appendJSONString(dst, k)
+			dst = jsondoc.AppendString(dst, k)
 			dst = append(dst, ':')
-			dst = v.vals[i].appendCompactJSON(dst)
+			dst = appendCompactJSON(dst, v.Vals[i])
 		}
 		return append(dst, '}')
-	case jNumber:
-		return append(dst, v.raw...)
+	case jsondoc.Number:
+		return append(dst, v.Raw...)
 	}
-	return v.appendJSONB(dst)
+	return v.AppendJSONB(dst)
 }
 
 func textOf(ctx *EvalContext, t T, d Datum) string {

@@ -3,101 +3,44 @@ package types
 import (
 	"bytes"
 	"strings"
+
+	"logdb/sql/types/jsondoc"
 )
 
-// jsonbCompare is jsonb's btree order: null < string < number < bool <
-// array < object, except that an empty top-level array sorts below
-// everything (PostgreSQL keeps that for historical reasons).
-func jsonbCompare(a, b *jsonValue) int {
-	ae := a.kind == jArray && len(a.arr) == 0
-	be := b.kind == jArray && len(b.arr) == 0
-	switch {
-	case ae && be:
-		return 0
-	case ae:
-		return -1
-	case be:
-		return 1
-	}
-	return jsonCompare(a, b)
-}
-
-// jsonCompare orders nested values (numbers compare as numeric).
-func jsonCompare(a, b *jsonValue) int {
-	if a.kind != b.kind {
-		return cmpInt(int64(a.kind), int64(b.kind))
-	}
-	switch a.kind {
-	case jNull:
-		return 0
-	case jBool:
-		return cmpBool(a.b, b.b)
-	case jNumber:
-		return a.num.Cmp(b.num)
-	case jString:
-		return strings.Compare(a.s, b.s)
-	case jArray:
-		if len(a.arr) != len(b.arr) {
-			return cmpInt(int64(len(a.arr)), int64(len(b.arr)))
-		}
-		for i := range a.arr {
-			if c := jsonCompare(a.arr[i], b.arr[i]); c != 0 {
-				return c
-			}
-		}
-	case jObject:
-		if len(a.keys) != len(b.keys) {
-			return cmpInt(int64(len(a.keys)), int64(len(b.keys)))
-		}
-		for i := range a.keys {
-			if a.keys[i] != b.keys[i] {
-				if jsonbKeyLess(a.keys[i], b.keys[i]) {
-					return -1
-				}
-				return 1
-			}
-			if c := jsonCompare(a.vals[i], b.vals[i]); c != 0 {
-				return c
-			}
-		}
-	}
-	return 0
-}
-
 // jsonContains is jsonb @>.
-func jsonContains(a, b *jsonValue, top bool) bool {
-	if a.kind != b.kind {
-		if top && a.kind == jArray && b.kind != jArray && b.kind != jObject {
-			for _, e := range a.arr {
-				if jsonCompare(e, b) == 0 {
+func jsonContains(a, b *jsondoc.Value, top bool) bool {
+	if a.Kind != b.Kind {
+		if top && a.Kind == jsondoc.Array && b.Kind != jsondoc.Array && b.Kind != jsondoc.Object {
+			for _, e := range a.Elems {
+				if jsondoc.Compare(e, b) == 0 {
 					return true
 				}
 			}
 		}
 		return false
 	}
-	switch a.kind {
-	case jObject:
-		for i, k := range b.keys {
-			j := a.find(k)
+	switch a.Kind {
+	case jsondoc.Object:
+		for i, k := range b.Keys {
+			j := jsonFind(a, k)
 			if j < 0 {
 				return false
 			}
-			if !jsonContains(a.vals[j], b.vals[i], false) {
+			if !jsonContains(a.Vals[j], b.Vals[i], false) {
 				return false
 			}
 		}
 		return true
-	case jArray:
-		for _, be := range b.arr {
+	case jsondoc.Array:
+		for _, be := range b.Elems {
 			found := false
-			for _, ae := range a.arr {
-				if ae.kind == be.kind && (ae.kind == jArray || ae.kind == jObject) {
+			for _, ae := range a.Elems {
+				if ae.Kind == be.Kind && (ae.Kind == jsondoc.Array || ae.Kind == jsondoc.Object) {
 					if jsonContains(ae, be, false) {
 						found = true
 						break
 					}
-				} else if jsonCompare(ae, be) == 0 {
+				} else if jsondoc.Compare(ae, be) == 0 {
 					found = true
 					break
 				}
@@ -108,11 +51,11 @@ func jsonContains(a, b *jsonValue, top bool) bool {
 		}
 		return true
 	}
-	return jsonCompare(a, b) == 0
+	return jsondoc.Compare(a, b) == 0
 }
 
-func (v *jsonValue) find(key string) int {
-	for i, k := range v.keys {
+func jsonFind(v *jsondoc.Value, key string) int {
+	for i, k := range v.Keys {
 		if k == key {
 			return i
 		}
@@ -121,83 +64,63 @@ func (v *jsonValue) find(key string) int {
 }
 
 // toText is what ->> returns: strings unquoted, null as SQL NULL, others as json text.
-func (v *jsonValue) toText(jsonb bool) Datum {
-	switch v.kind {
-	case jNull:
+func jsonToText(v *jsondoc.Value, jsonb bool) Datum {
+	switch v.Kind {
+	case jsondoc.Null:
 		return nil
-	case jString:
-		return v.s
+	case jsondoc.String:
+		return v.Text
 	}
 	if !jsonb {
-		return v.raw
+		return v.Raw
 	}
-	return string(v.appendJSONB(nil))
+	return string(v.AppendJSONB(nil))
 }
 
-func (v *jsonValue) datum(jsonb bool) Datum {
+func jsonDatum(v *jsondoc.Value, jsonb bool) Datum {
 	if jsonb {
-		return JSONB(v.appendJSONB(nil))
+		return JSONB(v.AppendJSONB(nil))
 	}
-	return JSON(v.raw)
+	return JSON(v.Raw)
 }
 
 // appendPretty is jsonb_pretty.
-func (v *jsonValue) appendPretty(dst []byte, indent int) []byte {
+func appendPretty(dst []byte, v *jsondoc.Value, indent int) []byte {
 	pad := func(n int) {
 		dst = append(dst, '\n')
 		dst = append(dst, bytes.Repeat([]byte("    "), n)...)
 	}
-	switch v.kind {
-	case jArray:
-		if len(v.arr) == 0 {
+	switch v.Kind {
+	case jsondoc.Array:
+		if len(v.Elems) == 0 {
 			return append(dst, "[\n"+strings.Repeat("    ", indent)+"]"...)
 		}
 		dst = append(dst, '[')
-		for i, e := range v.arr {
+		for i, e := range v.Elems {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
 			pad(indent + 1)
-			dst = e.appendPretty(dst, indent+1)
+			dst = appendPretty(dst, e, indent+1)
 		}
 		pad(indent)
 		return append(dst, ']')
-	case jObject:
-		if len(v.keys) == 0 {
+	case jsondoc.Object:
+		if len(v.Keys) == 0 {
 			return append(dst, "{\n"+strings.Repeat("    ", indent)+"}"...)
 		}
 		dst = append(dst, '{')
-		for i, k := range v.keys {
+		for i, k := range v.Keys {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
 			pad(indent + 1)
-			dst = appendJSONString(dst, k)
+			dst = jsondoc.AppendString(dst, k)
 			dst = append(dst, ':', ' ')
-			dst = v.vals[i].appendPretty(dst, indent+1)
+			dst = appendPretty(dst, v.Vals[i], indent+1)
 		}
 		pad(indent)
 		return append(dst, '}')
 	}
-	return v.appendJSONB(dst)
-}
-
-func cmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-func cmpBool(a, b bool) int {
-	if a == b {
-		return 0
-	}
-	if !a {
-		return -1
-	}
-	return 1
+	return v.AppendJSONB(dst)
 }

@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"logdb/sql/pgerror"
+	"logdb/sql/types/jsondoc"
 )
 
 func jsonArrayIndex(n int, i int64) int {
@@ -17,39 +18,39 @@ func jsonArrayIndex(n int, i int64) int {
 }
 
 // jsonGet is -> : an object field by text key or an array element by index.
-func jsonGet(v *jsonValue, key Datum) *jsonValue {
+func jsonGet(v *jsondoc.Value, key Datum) *jsondoc.Value {
 	switch k := key.(type) {
 	case string:
-		if v.kind != jObject {
+		if v.Kind != jsondoc.Object {
 			return nil
 		}
 		// json (not jsonb) keeps duplicates: the last one wins, as PostgreSQL's json ->
-		for i := len(v.keys) - 1; i >= 0; i-- {
-			if v.keys[i] == k {
-				return v.vals[i]
+		for i := len(v.Keys) - 1; i >= 0; i-- {
+			if v.Keys[i] == k {
+				return v.Vals[i]
 			}
 		}
 	case int64:
-		if v.kind != jArray {
+		if v.Kind != jsondoc.Array {
 			return nil
 		}
-		if i := jsonArrayIndex(len(v.arr), k); i >= 0 {
-			return v.arr[i]
+		if i := jsonArrayIndex(len(v.Elems), k); i >= 0 {
+			return v.Elems[i]
 		}
 	}
 	return nil
 }
 
-func jsonPath(v *jsonValue, path Array) *jsonValue {
+func jsonPath(v *jsondoc.Value, path Array) *jsondoc.Value {
 	for _, p := range path.Elements {
 		if v == nil || p == nil {
 			return nil
 		}
 		s := p.(string)
-		switch v.kind {
-		case jObject:
+		switch v.Kind {
+		case jsondoc.Object:
 			v = jsonGet(v, s)
-		case jArray:
+		case jsondoc.Array:
 			i, err := strconv.ParseInt(s, 10, 64)
 			if err != nil {
 				return nil
@@ -72,18 +73,18 @@ func textArrayStrings(a Array) []string {
 	return out
 }
 
-func jsonHasKey(v *jsonValue, k string) bool {
-	switch v.kind {
-	case jObject:
-		return v.find(k) >= 0
-	case jArray:
-		for _, e := range v.arr {
-			if e.kind == jString && e.s == k {
+func jsonHasKey(v *jsondoc.Value, k string) bool {
+	switch v.Kind {
+	case jsondoc.Object:
+		return jsonFind(v, k) >= 0
+	case jsondoc.Array:
+		for _, e := range v.Elems {
+			if e.Kind == jsondoc.String && e.Text == k {
 				return true
 			}
 		}
-	case jString:
-		return v.s == k
+	case jsondoc.String:
+		return v.Text == k
 	}
 	return false
 }
@@ -91,35 +92,35 @@ func jsonHasKey(v *jsonValue, k string) bool {
 func registerJSONOps() {
 	for _, jt := range []OID{JSONBOID, JSONOID} {
 		jsonb := jt == JSONBOID
-		parse := func(d Datum) *jsonValue { return jsonOf(tt(jt), d) }
+		parse := func(d Datum) *jsondoc.Value { return jsonOf(tt(jt), d) }
 		for _, kt := range []OID{TextOID, Int4OID} {
 			binop("->", jt, kt, jt, func(_ *EvalContext, l, r Datum) (Datum, error) {
 				if v := jsonGet(parse(l), r); v != nil {
-					return v.datum(jsonb), nil
+					return jsonDatum(v, jsonb), nil
 				}
 				return nil, nil
 			})
 			binop("->>", jt, kt, TextOID, func(_ *EvalContext, l, r Datum) (Datum, error) {
 				if v := jsonGet(parse(l), r); v != nil {
-					return v.toText(jsonb), nil
+					return jsonToText(v, jsonb), nil
 				}
 				return nil, nil
 			})
 		}
 		binop("#>", jt, TextArrayOID, jt, func(_ *EvalContext, l, r Datum) (Datum, error) {
 			if v := jsonPath(parse(l), r.(Array)); v != nil {
-				return v.datum(jsonb), nil
+				return jsonDatum(v, jsonb), nil
 			}
 			return nil, nil
 		})
 		binop("#>>", jt, TextArrayOID, TextOID, func(_ *EvalContext, l, r Datum) (Datum, error) {
 			if v := jsonPath(parse(l), r.(Array)); v != nil {
-				return v.toText(jsonb), nil
+				return jsonToText(v, jsonb), nil
 			}
 			return nil, nil
 		})
 	}
-	jb := func(d Datum) *jsonValue { return mustParseJSONB(d.(JSONB)) }
+	jb := func(d Datum) *jsondoc.Value { return mustParseJSONB(d.(JSONB)) }
 	binop("@>", JSONBOID, JSONBOID, BoolOID, func(_ *EvalContext, l, r Datum) (Datum, error) {
 		return jsonContains(jb(l), jb(r), true), nil
 	})
@@ -158,13 +159,13 @@ func registerJSONOps() {
 	})
 	binop("-", JSONBOID, Int4OID, JSONBOID, func(_ *EvalContext, l, r Datum) (Datum, error) {
 		v := jb(l)
-		switch v.kind {
-		case jArray:
-			if i := jsonArrayIndex(len(v.arr), r.(int64)); i >= 0 {
-				v.arr = append(v.arr[:i:i], v.arr[i+1:]...)
+		switch v.Kind {
+		case jsondoc.Array:
+			if i := jsonArrayIndex(len(v.Elems), r.(int64)); i >= 0 {
+				v.Elems = append(v.Elems[:i:i], v.Elems[i+1:]...)
 			}
-			return JSONB(v.appendJSONB(nil)), nil
-		case jObject:
+			return JSONB(v.AppendJSONB(nil)), nil
+		case jsondoc.Object:
 			return nil, pgerror.New(pgerror.InvalidParameterValue, "cannot delete from object using integer index")
 		}
 		return nil, pgerror.New(pgerror.InvalidParameterValue, "cannot delete from scalar")
@@ -172,54 +173,54 @@ func registerJSONOps() {
 	binop("#-", JSONBOID, TextArrayOID, JSONBOID, func(_ *EvalContext, l, r Datum) (Datum, error) {
 		v := jb(l)
 		path := textArrayStrings(r.(Array))
-		if v.kind != jObject && v.kind != jArray {
+		if v.Kind != jsondoc.Object && v.Kind != jsondoc.Array {
 			return nil, pgerror.New(pgerror.InvalidParameterValue, "cannot delete path in scalar")
 		}
 		jsonDeletePath(v, path)
-		return JSONB(v.appendJSONB(nil)), nil
+		return JSONB(v.AppendJSONB(nil)), nil
 	})
 }
 
-func jsonConcat(a, b *jsonValue) Datum {
+func jsonConcat(a, b *jsondoc.Value) Datum {
 	switch {
-	case a.kind == jObject && b.kind == jObject:
-		out := &jsonValue{kind: jObject, keys: append([]string{}, a.keys...), vals: append([]*jsonValue{}, a.vals...)}
-		for i, k := range b.keys {
-			if j := out.find(k); j >= 0 {
-				out.vals[j] = b.vals[i]
+	case a.Kind == jsondoc.Object && b.Kind == jsondoc.Object:
+		out := &jsondoc.Value{Kind: jsondoc.Object, Keys: append([]string{}, a.Keys...), Vals: append([]*jsondoc.Value{}, a.Vals...)}
+		for i, k := range b.Keys {
+			if j := jsonFind(out, k); j >= 0 {
+				out.Vals[j] = b.Vals[i]
 			} else {
-				out.keys = append(out.keys, k)
-				out.vals = append(out.vals, b.vals[i])
+				out.Keys = append(out.Keys, k)
+				out.Vals = append(out.Vals, b.Vals[i])
 			}
 		}
-		_ = out.canonicalize()
-		return JSONB(out.appendJSONB(nil))
+		_ = canonicalize(out)
+		return JSONB(out.AppendJSONB(nil))
 	}
-	wrap := func(v *jsonValue) []*jsonValue {
-		if v.kind == jArray {
-			return v.arr
+	wrap := func(v *jsondoc.Value) []*jsondoc.Value {
+		if v.Kind == jsondoc.Array {
+			return v.Elems
 		}
-		return []*jsonValue{v}
+		return []*jsondoc.Value{v}
 	}
-	out := &jsonValue{kind: jArray, arr: append(append([]*jsonValue{}, wrap(a)...), wrap(b)...)}
-	return JSONB(out.appendJSONB(nil))
+	out := &jsondoc.Value{Kind: jsondoc.Array, Elems: append(append([]*jsondoc.Value{}, wrap(a)...), wrap(b)...)}
+	return JSONB(out.AppendJSONB(nil))
 }
 
-func jsonDeleteKeys(v *jsonValue, keys []string) (Datum, error) {
-	switch v.kind {
-	case jObject:
+func jsonDeleteKeys(v *jsondoc.Value, keys []string) (Datum, error) {
+	switch v.Kind {
+	case jsondoc.Object:
 		for _, k := range keys {
-			if i := v.find(k); i >= 0 {
-				v.keys = append(v.keys[:i:i], v.keys[i+1:]...)
-				v.vals = append(v.vals[:i:i], v.vals[i+1:]...)
+			if i := jsonFind(v, k); i >= 0 {
+				v.Keys = append(v.Keys[:i:i], v.Keys[i+1:]...)
+				v.Vals = append(v.Vals[:i:i], v.Vals[i+1:]...)
 			}
 		}
-	case jArray:
-		var keep []*jsonValue
-		for _, e := range v.arr {
+	case jsondoc.Array:
+		var keep []*jsondoc.Value
+		for _, e := range v.Elems {
 			drop := false
 			for _, k := range keys {
-				if e.kind == jString && e.s == k {
+				if e.Kind == jsondoc.String && e.Text == k {
 					drop = true
 				}
 			}
@@ -227,43 +228,43 @@ func jsonDeleteKeys(v *jsonValue, keys []string) (Datum, error) {
 				keep = append(keep, e)
 			}
 		}
-		v.arr = keep
+		v.Elems = keep
 	default:
 		return nil, pgerror.New(pgerror.InvalidParameterValue, "cannot delete from scalar")
 	}
-	return JSONB(v.appendJSONB(nil)), nil
+	return JSONB(v.AppendJSONB(nil)), nil
 }
 
-func jsonDeletePath(v *jsonValue, path []string) {
+func jsonDeletePath(v *jsondoc.Value, path []string) {
 	if len(path) == 0 || v == nil {
 		return
 	}
 	last := len(path) == 1
-	switch v.kind {
-	case jObject:
-		i := v.find(path[0])
+	switch v.Kind {
+	case jsondoc.Object:
+		i := jsonFind(v, path[0])
 		if i < 0 {
 			return
 		}
 		if last {
-			v.keys = append(v.keys[:i:i], v.keys[i+1:]...)
-			v.vals = append(v.vals[:i:i], v.vals[i+1:]...)
+			v.Keys = append(v.Keys[:i:i], v.Keys[i+1:]...)
+			v.Vals = append(v.Vals[:i:i], v.Vals[i+1:]...)
 			return
 		}
-		jsonDeletePath(v.vals[i], path[1:])
-	case jArray:
+		jsonDeletePath(v.Vals[i], path[1:])
+	case jsondoc.Array:
 		n, err := strconv.ParseInt(path[0], 10, 64)
 		if err != nil {
 			return
 		}
-		i := jsonArrayIndex(len(v.arr), n)
+		i := jsonArrayIndex(len(v.Elems), n)
 		if i < 0 {
 			return
 		}
 		if last {
-			v.arr = append(v.arr[:i:i], v.arr[i+1:]...)
+			v.Elems = append(v.Elems[:i:i], v.Elems[i+1:]...)
 			return
 		}
-		jsonDeletePath(v.arr[i], path[1:])
+		jsonDeletePath(v.Elems[i], path[1:])
 	}
 }
