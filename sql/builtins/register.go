@@ -11,7 +11,9 @@ import (
 // exact-match tie, so this order is part of the catalog: a definition
 // moved here from sql/types keeps its place.
 func init() {
+	registerJSONFuncs()
 	registerArrayFuncs()
+	registerJSONOps()
 	registerArrayOps()
 	registerMoreFuncs()
 	registerStringFuncs()
@@ -47,6 +49,10 @@ func defTyped(name string, ret types.OID, args []types.OID, fn func(ctx *types.E
 	return f
 }
 
+func binop(name string, l, r, ret types.OID, fn func(ctx *types.EvalContext, l, r types.Datum) (types.Datum, error)) {
+	types.RegisterBinaryOp(&types.Op{Name: name, Left: tt(l), Right: tt(r), Ret: tt(ret), Fn: fn})
+}
+
 func typedBinop(name string, l, r, ret types.OID, fn func(ctx *types.EvalContext, lt, rt types.T, l, r types.Datum) (types.Datum, error)) {
 	types.RegisterBinaryOp(&types.Op{Name: name, Left: tt(l), Right: tt(r), Ret: tt(ret), TypedFn: fn})
 }
@@ -67,6 +73,14 @@ func trimBpchar(s string) string {
 		n--
 	}
 	return s[:n]
+}
+
+// ctxLoc is the session's time zone (UTC without one).
+func ctxLoc(ctx *types.EvalContext) *time.Location {
+	if ctx == nil || ctx.Location == nil {
+		return time.UTC
+	}
+	return ctx.Location
 }
 
 // textOf is a value's text output in the session's zone (format, concat).

@@ -16,16 +16,6 @@ func def(name string, ret OID, args []OID, fn fnBody) *Func {
 	return f
 }
 
-// defTyped registers a strict, immutable overload whose body sees the argument types.
-func defTyped(name string, ret OID, args []OID, fn func(ctx *EvalContext, types []T, args []Datum) (Datum, error)) *Func {
-	f := &Func{Name: name, Ret: tt(ret), Strict: true, TypedFn: fn}
-	for _, a := range args {
-		f.Args = append(f.Args, tt(a))
-	}
-	RegisterFunc(f)
-	return f
-}
-
 func oids(o ...OID) []OID { return o }
 
 func str(d Datum) string       { return d.(string) }

@@ -76,7 +76,11 @@ func mustParseJSONB(j JSONB) *jsondoc.Value {
 	return v
 }
 
-func jsonOf(t T, d Datum) *jsondoc.Value {
+// JSONDocument parses a json or jsonb value into its document tree (nil for
+// other values), which the caller may change. A jsonb document is in
+// jsonb's form, each number with its numeric value (jsondoc.Value.Num); a
+// json document is as written.
+func JSONDocument(d Datum) *jsondoc.Value {
 	switch v := d.(type) {
 	case JSONB:
 		return mustParseJSONB(v)
@@ -96,6 +100,12 @@ func AppendJSON(dst []byte, t T, d Datum) []byte { return AppendJSONLoc(dst, t, 
 // AppendJSONLoc is AppendJSON with timestamptz in loc.
 func AppendJSONLoc(dst []byte, t T, d Datum, loc *time.Location) []byte {
 	return appendJSONValue(dst, t, d, loc, true)
+}
+
+// AppendToJSON renders d as to_json does: as AppendJSONLoc, but arrays
+// without a space after their commas and json values as written.
+func AppendToJSON(dst []byte, t T, d Datum, loc *time.Location) []byte {
+	return appendJSONValue(dst, t, d, loc, false)
 }
 
 // appendJSONValue renders d as to_jsonb (jsonbStyle) or to_json does; they

@@ -158,7 +158,6 @@ func init() {
 	})
 	registerTimeOps()
 	registerTextOps()
-	registerJSONOps()
 }
 
 // NegateInt is the unary minus of an int2, int4 or int8 (22003 when the

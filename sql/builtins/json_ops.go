@@ -1,9 +1,10 @@
-package types
+package builtins
 
 import (
 	"strconv"
 
 	"logdb/sql/pgerror"
+	"logdb/sql/types"
 	"logdb/sql/types/jsondoc"
 )
 
@@ -18,7 +19,7 @@ func jsonArrayIndex(n int, i int64) int {
 }
 
 // jsonGet is -> : an object field by text key or an array element by index.
-func jsonGet(v *jsondoc.Value, key Datum) *jsondoc.Value {
+func jsonGet(v *jsondoc.Value, key types.Datum) *jsondoc.Value {
 	switch k := key.(type) {
 	case string:
 		if v.Kind != jsondoc.Object {
@@ -41,7 +42,7 @@ func jsonGet(v *jsondoc.Value, key Datum) *jsondoc.Value {
 	return nil
 }
 
-func jsonPath(v *jsondoc.Value, path Array) *jsondoc.Value {
+func jsonPath(v *jsondoc.Value, path types.Array) *jsondoc.Value {
 	for _, p := range path.Elements {
 		if v == nil || p == nil {
 			return nil
@@ -63,7 +64,7 @@ func jsonPath(v *jsondoc.Value, path Array) *jsondoc.Value {
 	return v
 }
 
-func textArrayStrings(a Array) []string {
+func textArrayStrings(a types.Array) []string {
 	out := make([]string, 0, len(a.Elements))
 	for _, e := range a.Elements {
 		if s, ok := e.(string); ok {
@@ -90,98 +91,98 @@ func jsonHasKey(v *jsondoc.Value, k string) bool {
 }
 
 func registerJSONOps() {
-	for _, jt := range []OID{JSONBOID, JSONOID} {
-		jsonb := jt == JSONBOID
-		parse := func(d Datum) *jsondoc.Value { return jsonOf(tt(jt), d) }
-		for _, kt := range []OID{TextOID, Int4OID} {
-			binop("->", jt, kt, jt, func(_ *EvalContext, l, r Datum) (Datum, error) {
+	for _, jt := range []types.OID{types.JSONBOID, types.JSONOID} {
+		jsonb := jt == types.JSONBOID
+		parse := types.JSONDocument
+		for _, kt := range []types.OID{types.TextOID, types.Int4OID} {
+			binop("->", jt, kt, jt, func(_ *types.EvalContext, l, r types.Datum) (types.Datum, error) {
 				if v := jsonGet(parse(l), r); v != nil {
 					return jsonDatum(v, jsonb), nil
 				}
 				return nil, nil
 			})
-			binop("->>", jt, kt, TextOID, func(_ *EvalContext, l, r Datum) (Datum, error) {
+			binop("->>", jt, kt, types.TextOID, func(_ *types.EvalContext, l, r types.Datum) (types.Datum, error) {
 				if v := jsonGet(parse(l), r); v != nil {
 					return jsonToText(v, jsonb), nil
 				}
 				return nil, nil
 			})
 		}
-		binop("#>", jt, TextArrayOID, jt, func(_ *EvalContext, l, r Datum) (Datum, error) {
-			if v := jsonPath(parse(l), r.(Array)); v != nil {
+		binop("#>", jt, types.TextArrayOID, jt, func(_ *types.EvalContext, l, r types.Datum) (types.Datum, error) {
+			if v := jsonPath(parse(l), r.(types.Array)); v != nil {
 				return jsonDatum(v, jsonb), nil
 			}
 			return nil, nil
 		})
-		binop("#>>", jt, TextArrayOID, TextOID, func(_ *EvalContext, l, r Datum) (Datum, error) {
-			if v := jsonPath(parse(l), r.(Array)); v != nil {
+		binop("#>>", jt, types.TextArrayOID, types.TextOID, func(_ *types.EvalContext, l, r types.Datum) (types.Datum, error) {
+			if v := jsonPath(parse(l), r.(types.Array)); v != nil {
 				return jsonToText(v, jsonb), nil
 			}
 			return nil, nil
 		})
 	}
-	jb := func(d Datum) *jsondoc.Value { return mustParseJSONB(d.(JSONB)) }
-	binop("@>", JSONBOID, JSONBOID, BoolOID, func(_ *EvalContext, l, r Datum) (Datum, error) {
+	jb := types.JSONDocument
+	binop("@>", types.JSONBOID, types.JSONBOID, types.BoolOID, func(_ *types.EvalContext, l, r types.Datum) (types.Datum, error) {
 		return jsonContains(jb(l), jb(r), true), nil
 	})
-	binop("<@", JSONBOID, JSONBOID, BoolOID, func(_ *EvalContext, l, r Datum) (Datum, error) {
+	binop("<@", types.JSONBOID, types.JSONBOID, types.BoolOID, func(_ *types.EvalContext, l, r types.Datum) (types.Datum, error) {
 		return jsonContains(jb(r), jb(l), true), nil
 	})
-	binop("?", JSONBOID, TextOID, BoolOID, func(_ *EvalContext, l, r Datum) (Datum, error) {
+	binop("?", types.JSONBOID, types.TextOID, types.BoolOID, func(_ *types.EvalContext, l, r types.Datum) (types.Datum, error) {
 		return jsonHasKey(jb(l), r.(string)), nil
 	})
-	binop("?|", JSONBOID, TextArrayOID, BoolOID, func(_ *EvalContext, l, r Datum) (Datum, error) {
+	binop("?|", types.JSONBOID, types.TextArrayOID, types.BoolOID, func(_ *types.EvalContext, l, r types.Datum) (types.Datum, error) {
 		v := jb(l)
-		for _, k := range textArrayStrings(r.(Array)) {
+		for _, k := range textArrayStrings(r.(types.Array)) {
 			if jsonHasKey(v, k) {
 				return true, nil
 			}
 		}
 		return false, nil
 	})
-	binop("?&", JSONBOID, TextArrayOID, BoolOID, func(_ *EvalContext, l, r Datum) (Datum, error) {
+	binop("?&", types.JSONBOID, types.TextArrayOID, types.BoolOID, func(_ *types.EvalContext, l, r types.Datum) (types.Datum, error) {
 		v := jb(l)
-		for _, k := range textArrayStrings(r.(Array)) {
+		for _, k := range textArrayStrings(r.(types.Array)) {
 			if !jsonHasKey(v, k) {
 				return false, nil
 			}
 		}
 		return true, nil
 	})
-	binop("||", JSONBOID, JSONBOID, JSONBOID, func(_ *EvalContext, l, r Datum) (Datum, error) {
+	binop("||", types.JSONBOID, types.JSONBOID, types.JSONBOID, func(_ *types.EvalContext, l, r types.Datum) (types.Datum, error) {
 		return jsonConcat(jb(l), jb(r)), nil
 	})
-	binop("-", JSONBOID, TextOID, JSONBOID, func(_ *EvalContext, l, r Datum) (Datum, error) {
+	binop("-", types.JSONBOID, types.TextOID, types.JSONBOID, func(_ *types.EvalContext, l, r types.Datum) (types.Datum, error) {
 		return jsonDeleteKeys(jb(l), []string{r.(string)})
 	})
-	binop("-", JSONBOID, TextArrayOID, JSONBOID, func(_ *EvalContext, l, r Datum) (Datum, error) {
-		return jsonDeleteKeys(jb(l), textArrayStrings(r.(Array)))
+	binop("-", types.JSONBOID, types.TextArrayOID, types.JSONBOID, func(_ *types.EvalContext, l, r types.Datum) (types.Datum, error) {
+		return jsonDeleteKeys(jb(l), textArrayStrings(r.(types.Array)))
 	})
-	binop("-", JSONBOID, Int4OID, JSONBOID, func(_ *EvalContext, l, r Datum) (Datum, error) {
+	binop("-", types.JSONBOID, types.Int4OID, types.JSONBOID, func(_ *types.EvalContext, l, r types.Datum) (types.Datum, error) {
 		v := jb(l)
 		switch v.Kind {
 		case jsondoc.Array:
 			if i := jsonArrayIndex(len(v.Elems), r.(int64)); i >= 0 {
 				v.Elems = append(v.Elems[:i:i], v.Elems[i+1:]...)
 			}
-			return JSONB(v.AppendJSONB(nil)), nil
+			return types.JSONB(v.AppendJSONB(nil)), nil
 		case jsondoc.Object:
 			return nil, pgerror.New(pgerror.InvalidParameterValue, "cannot delete from object using integer index")
 		}
 		return nil, pgerror.New(pgerror.InvalidParameterValue, "cannot delete from scalar")
 	})
-	binop("#-", JSONBOID, TextArrayOID, JSONBOID, func(_ *EvalContext, l, r Datum) (Datum, error) {
+	binop("#-", types.JSONBOID, types.TextArrayOID, types.JSONBOID, func(_ *types.EvalContext, l, r types.Datum) (types.Datum, error) {
 		v := jb(l)
-		path := textArrayStrings(r.(Array))
+		path := textArrayStrings(r.(types.Array))
 		if v.Kind != jsondoc.Object && v.Kind != jsondoc.Array {
 			return nil, pgerror.New(pgerror.InvalidParameterValue, "cannot delete path in scalar")
 		}
 		jsonDeletePath(v, path)
-		return JSONB(v.AppendJSONB(nil)), nil
+		return types.JSONB(v.AppendJSONB(nil)), nil
 	})
 }
 
-func jsonConcat(a, b *jsondoc.Value) Datum {
+func jsonConcat(a, b *jsondoc.Value) types.Datum {
 	switch {
 	case a.Kind == jsondoc.Object && b.Kind == jsondoc.Object:
 		out := &jsondoc.Value{Kind: jsondoc.Object, Keys: append([]string{}, a.Keys...), Vals: append([]*jsondoc.Value{}, a.Vals...)}
@@ -193,8 +194,8 @@ func jsonConcat(a, b *jsondoc.Value) Datum {
 				out.Vals = append(out.Vals, b.Vals[i])
 			}
 		}
-		_ = canonicalize(out)
-		return JSONB(out.AppendJSONB(nil))
+		out.SortKeys()
+		return types.JSONB(out.AppendJSONB(nil))
 	}
 	wrap := func(v *jsondoc.Value) []*jsondoc.Value {
 		if v.Kind == jsondoc.Array {
@@ -203,10 +204,10 @@ func jsonConcat(a, b *jsondoc.Value) Datum {
 		return []*jsondoc.Value{v}
 	}
 	out := &jsondoc.Value{Kind: jsondoc.Array, Elems: append(append([]*jsondoc.Value{}, wrap(a)...), wrap(b)...)}
-	return JSONB(out.AppendJSONB(nil))
+	return types.JSONB(out.AppendJSONB(nil))
 }
 
-func jsonDeleteKeys(v *jsondoc.Value, keys []string) (Datum, error) {
+func jsonDeleteKeys(v *jsondoc.Value, keys []string) (types.Datum, error) {
 	switch v.Kind {
 	case jsondoc.Object:
 		for _, k := range keys {
@@ -232,7 +233,7 @@ func jsonDeleteKeys(v *jsondoc.Value, keys []string) (Datum, error) {
 	default:
 		return nil, pgerror.New(pgerror.InvalidParameterValue, "cannot delete from scalar")
 	}
-	return JSONB(v.AppendJSONB(nil)), nil
+	return types.JSONB(v.AppendJSONB(nil)), nil
 }
 
 func jsonDeletePath(v *jsondoc.Value, path []string) {
@@ -267,4 +268,81 @@ func jsonDeletePath(v *jsondoc.Value, path []string) {
 		}
 		jsonDeletePath(v.Elems[i], path[1:])
 	}
+}
+
+// jsonContains is jsonb @>.
+func jsonContains(a, b *jsondoc.Value, top bool) bool {
+	if a.Kind != b.Kind {
+		if top && a.Kind == jsondoc.Array && b.Kind != jsondoc.Array && b.Kind != jsondoc.Object {
+			for _, e := range a.Elems {
+				if jsondoc.Compare(e, b) == 0 {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	switch a.Kind {
+	case jsondoc.Object:
+		for i, k := range b.Keys {
+			j := jsonFind(a, k)
+			if j < 0 {
+				return false
+			}
+			if !jsonContains(a.Vals[j], b.Vals[i], false) {
+				return false
+			}
+		}
+		return true
+	case jsondoc.Array:
+		for _, be := range b.Elems {
+			found := false
+			for _, ae := range a.Elems {
+				if ae.Kind == be.Kind && (ae.Kind == jsondoc.Array || ae.Kind == jsondoc.Object) {
+					if jsonContains(ae, be, false) {
+						found = true
+						break
+					}
+				} else if jsondoc.Compare(ae, be) == 0 {
+					found = true
+					break
+				}
+			}
+			if !found {
+				return false
+			}
+		}
+		return true
+	}
+	return jsondoc.Compare(a, b) == 0
+}
+
+func jsonFind(v *jsondoc.Value, key string) int {
+	for i, k := range v.Keys {
+		if k == key {
+			return i
+		}
+	}
+	return -1
+}
+
+// toText is what ->> returns: strings unquoted, null as SQL NULL, others as json text.
+func jsonToText(v *jsondoc.Value, jsonb bool) types.Datum {
+	switch v.Kind {
+	case jsondoc.Null:
+		return nil
+	case jsondoc.String:
+		return v.Text
+	}
+	if !jsonb {
+		return v.Raw
+	}
+	return string(v.AppendJSONB(nil))
+}
+
+func jsonDatum(v *jsondoc.Value, jsonb bool) types.Datum {
+	if jsonb {
+		return types.JSONB(v.AppendJSONB(nil))
+	}
+	return types.JSON(v.Raw)
 }
