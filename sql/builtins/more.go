@@ -44,7 +44,7 @@ func registerMoreFuncs() {
 		if len(a) > 2 {
 			flags = str(a[2])
 		}
-		rx, err := types.CompileRegex(str(a[1]), flags)
+		rx, err := compileRegex(str(a[1]), flags)
 		if err != nil {
 			return nil, err
 		}

@@ -12,8 +12,10 @@ import (
 // moved here from sql/types keeps its place.
 func init() {
 	registerJSONFuncs()
-	registerArrayFuncs()
+	registerTextOps()
 	registerJSONOps()
+	registerLikeFuncs()
+	registerArrayFuncs()
 	registerArrayOps()
 	registerMoreFuncs()
 	registerStringFuncs()

@@ -157,7 +157,6 @@ func init() {
 		return numericArith('-', &d, &e)
 	})
 	registerTimeOps()
-	registerTextOps()
 }
 
 // NegateInt is the unary minus of an int2, int4 or int8 (22003 when the
