@@ -3,6 +3,7 @@ package builtins
 import (
 	"time"
 
+	"logdb/sql/pgerror"
 	"logdb/sql/types"
 )
 
@@ -12,6 +13,7 @@ import (
 // moved here from sql/types keeps its place.
 func init() {
 	registerJSONFuncs()
+	registerTimeOps()
 	registerTextOps()
 	registerJSONOps()
 	registerLikeFuncs()
@@ -84,6 +86,8 @@ func ctxLoc(ctx *types.EvalContext) *time.Location {
 	}
 	return ctx.Location
 }
+
+func errDivByZero() error { return pgerror.New(pgerror.DivisionByZero, "division by zero") }
 
 // textOf is a value's text output in the session's zone (format, concat).
 func textOf(ctx *types.EvalContext, t types.T, d types.Datum) string {

@@ -535,7 +535,7 @@ func init() {
 			return TimestampNegInfinity, nil
 		}
 		us := math.Round(f * 1e6)
-		if f < float64(minTimestamp.Unix()) || f >= float64(maxTimestamp.Unix()) {
+		if f < float64(MinTimestamp.Unix()) || f >= float64(MaxTimestamp.Unix()) {
 			return nil, pgerror.New(pgerror.DatetimeFieldOverflow, "timestamp out of range: \"%s\"", string(appendFloat(nil, f, false)))
 		}
 		return time.UnixMicro(int64(us)).UTC(), nil

@@ -156,7 +156,6 @@ func init() {
 		e.Coeff.SetUint64(uint64(b))
 		return numericArith('-', &d, &e)
 	})
-	registerTimeOps()
 }
 
 // NegateInt is the unary minus of an int2, int4 or int8 (22003 when the
