@@ -3,6 +3,8 @@ package builtins
 import (
 	"time"
 
+	"github.com/cockroachdb/apd/v3"
+
 	"logdb/sql/pgerror"
 	"logdb/sql/types"
 )
@@ -13,6 +15,7 @@ import (
 // moved here from sql/types keeps its place.
 func init() {
 	registerJSONFuncs()
+	registerTimeFuncs()
 	registerTimeOps()
 	registerTextOps()
 	registerJSONOps()
@@ -65,8 +68,10 @@ func unop(name string, t, ret types.OID, fn func(ctx *types.EvalContext, v types
 	types.RegisterUnaryOp(&types.Op{Name: name, Right: tt(t), Ret: tt(ret), Fn: func(ctx *types.EvalContext, _, r types.Datum) (types.Datum, error) { return fn(ctx, r) }})
 }
 
-func str(d types.Datum) string { return d.(string) }
-func i64(d types.Datum) int64  { return d.(int64) }
+func str(d types.Datum) string       { return d.(string) }
+func i64(d types.Datum) int64        { return d.(int64) }
+func f64(d types.Datum) float64      { return d.(float64) }
+func dec(d types.Datum) *apd.Decimal { return d.(*apd.Decimal) }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 

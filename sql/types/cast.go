@@ -124,6 +124,15 @@ func ctxDateOrder(ctx *EvalContext) DateOrder {
 	return ctx.DateOrder
 }
 
+// txnTime is the statement's transaction time (now()), or the current
+// time without one.
+func txnTime(ctx *EvalContext) time.Time {
+	if ctx == nil || ctx.TxnTime.IsZero() {
+		return time.Now().UTC().Truncate(time.Microsecond)
+	}
+	return ctx.TxnTime.UTC().Truncate(time.Microsecond)
+}
+
 func ctxLoc(ctx *EvalContext) *time.Location {
 	if ctx == nil || ctx.Location == nil {
 		return time.UTC

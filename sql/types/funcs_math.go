@@ -53,7 +53,7 @@ func evalToScale(weight int64, scale int32, f func(c *apd.Context, r *apd.Decima
 	if err := f(decCtx(uint32(prec), apd.RoundHalfUp), &r); err != nil {
 		return nil, numericOverflow()
 	}
-	return roundNumeric(&r, scale)
+	return RoundNumeric(&r, scale)
 }
 
 func numericSqrt(x *apd.Decimal) (Datum, error) {
@@ -259,7 +259,7 @@ func init() {
 		if _, err := decCtx(maxNumericDigits, apd.RoundDown).QuoInteger(&q, x, y); err != nil {
 			return nil, numericOverflow()
 		}
-		return roundNumeric(&q, 0)
+		return RoundNumeric(&q, 0)
 	})
 	def("sign", Float8OID, oids(Float8OID), func(_ *EvalContext, a []Datum) (Datum, error) {
 		f := f64(a[0])

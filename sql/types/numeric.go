@@ -216,8 +216,10 @@ func numericOverflowDetail(p, s int32) string {
 	return "A field with precision " + strconv.Itoa(int(p)) + ", scale " + strconv.Itoa(int(s)) + " must round to an absolute value less than 10^" + strconv.Itoa(int(p-s)) + "."
 }
 
-// roundNumeric rounds d to scale digits after the point, half away from zero.
-func roundNumeric(d *apd.Decimal, scale int32) (*apd.Decimal, error) {
+// RoundNumeric rounds d to scale digits after the point, half away from
+// zero, as numeric's typmod and its arithmetic do; NaN and the infinities
+// are returned as they are, and a result beyond the format is 22003.
+func RoundNumeric(d *apd.Decimal, scale int32) (*apd.Decimal, error) {
 	if d.Form != apd.Finite {
 		return d, nil
 	}
@@ -293,7 +295,7 @@ func numericDiv(x, y *apd.Decimal) (*apd.Decimal, error) {
 		return numericSpecialDiv(x, y), nil
 	}
 	if x.Coeff.Sign() == 0 {
-		return roundNumeric(&apd.Decimal{}, numericDivScale(x, y))
+		return RoundNumeric(&apd.Decimal{}, numericDivScale(x, y))
 	}
 	scale := numericDivScale(x, y)
 	return divToScale(x, y, scale)
@@ -314,7 +316,7 @@ func divToScale(x, y *apd.Decimal, scale int32) (*apd.Decimal, error) {
 	if _, err := decCtx(uint32(prec), apd.RoundDown).Quo(&q, x, y); err != nil {
 		return nil, numericOverflow()
 	}
-	return roundNumeric(&q, scale)
+	return RoundNumeric(&q, scale)
 }
 
 func numericSpecialDiv(x, y *apd.Decimal) *apd.Decimal {
@@ -344,7 +346,7 @@ func numericArith(op byte, x, y *apd.Decimal) (*apd.Decimal, error) {
 	case '*':
 		_, err = exactCtx.Mul(&r, x, y)
 		if err == nil && r.Form == apd.Finite && -r.Exponent > 16383 {
-			return roundNumeric(&r, 16383)
+			return RoundNumeric(&r, 16383)
 		}
 	case '/':
 		return numericDiv(x, y)
@@ -423,7 +425,7 @@ func numericPower(x, y *apd.Decimal) (*apd.Decimal, error) {
 		return nil, numericOverflow()
 	}
 	if weight < -20000 {
-		return roundNumeric(&apd.Decimal{}, scale)
+		return RoundNumeric(&apd.Decimal{}, scale)
 	}
 	return evalToScale(int64(weight)+1, scale, func(c *apd.Context, r *apd.Decimal) error {
 		_, err := c.Pow(r, x, y)
@@ -505,7 +507,7 @@ func decimalToInt(d *apd.Decimal, lo, hi int64, oid OID) (int64, error) {
 	if d.Form == apd.Infinite {
 		return 0, pgerror.New(pgerror.FeatureNotSupported, "cannot convert infinity to %s", typeName(oid))
 	}
-	r, err := roundNumeric(d, 0)
+	r, err := RoundNumeric(d, 0)
 	if err != nil {
 		return 0, errIntRange(oid)
 	}
