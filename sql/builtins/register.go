@@ -14,8 +14,11 @@ import (
 // exact-match tie, so this order is part of the catalog: a definition
 // moved here from sql/types keeps its place.
 func init() {
+	registerAnyFuncs()
 	registerJSONFuncs()
+	registerMathFuncs()
 	registerTimeFuncs()
+	registerOps()
 	registerTimeOps()
 	registerTextOps()
 	registerJSONOps()
