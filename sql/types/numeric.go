@@ -233,20 +233,6 @@ func RoundNumeric(d *apd.Decimal, scale int32) (*apd.Decimal, error) {
 	return &r, nil
 }
 
-// truncNumeric truncates d to scale digits after the point.
-func truncNumeric(d *apd.Decimal, scale int32) (*apd.Decimal, error) {
-	if d.Form != apd.Finite {
-		return d, nil
-	}
-	var r apd.Decimal
-	c := decCtx(maxNumericDigits, apd.RoundDown)
-	if _, err := c.Quantize(&r, d, -scale); err != nil {
-		return nil, numericOverflow()
-	}
-	normalizeZero(&r)
-	return &r, nil
-}
-
 func floorDiv(a, b int64) int64 {
 	q := a / b
 	if (a%b != 0) && ((a < 0) != (b < 0)) {
