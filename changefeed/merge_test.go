@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"logdb/kv"
+	// the operators ordersMerge looks up are sql/builtins' (registered at init)
+	_ "logdb/sql/builtins"
 	"logdb/sql/types"
 )
 

@@ -9,7 +9,7 @@ import (
 
 func arrayLen(a types.Datum) int64 { return int64(len(a.(types.Array).Elements)) }
 
-func init() {
+func registerArrayFuncs() {
 	def("array_length", types.Int4OID, oids(types.AnyArrayOID, types.Int4OID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		if i64(a[1]) != 1 || arrayLen(a[0]) == 0 {
 			return nil, nil

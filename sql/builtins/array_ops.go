@@ -2,8 +2,6 @@ package builtins
 
 import "logdb/sql/types"
 
-func init() { registerArrayOps() }
-
 func registerArrayOps() {
 	typedBinop("@>", types.AnyArrayOID, types.AnyArrayOID, types.BoolOID, func(_ *types.EvalContext, lt, _ types.T, l, r types.Datum) (types.Datum, error) {
 		return arrayContains(l.(types.Array), r.(types.Array)), nil

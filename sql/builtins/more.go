@@ -35,7 +35,7 @@ func toNumber(s, f string) (types.Datum, error) {
 	return types.ParseText(tt(types.NumericOID), txt)
 }
 
-func init() {
+func registerMoreFuncs() {
 	def("to_number", types.NumericOID, oids(types.TextOID, types.TextOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		return toNumber(str(a[0]), str(a[1]))
 	})
@@ -44,7 +44,7 @@ func init() {
 		if len(a) > 2 {
 			flags = str(a[2])
 		}
-		rx, err := types.CompileRegex(str(a[1]), flags)
+		rx, err := compileRegex(str(a[1]), flags)
 		if err != nil {
 			return nil, err
 		}

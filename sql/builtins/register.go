@@ -3,8 +3,31 @@ package builtins
 import (
 	"time"
 
+	"github.com/cockroachdb/apd/v3"
+
+	"logdb/sql/pgerror"
 	"logdb/sql/types"
 )
+
+// init registers the library. Overloads of one name are kept in
+// registration order, which fixes pg_proc's OIDs and decides an
+// exact-match tie, so this order is part of the catalog: a definition
+// moved here from sql/types keeps its place.
+func init() {
+	registerAnyFuncs()
+	registerJSONFuncs()
+	registerMathFuncs()
+	registerTimeFuncs()
+	registerOps()
+	registerTimeOps()
+	registerTextOps()
+	registerJSONOps()
+	registerLikeFuncs()
+	registerArrayFuncs()
+	registerArrayOps()
+	registerMoreFuncs()
+	registerStringFuncs()
+}
 
 // The helpers below keep the definitions short: a definition is a name,
 // argument and result OIDs and a body; RegisterFunc and RegisterBinaryOp in
@@ -36,6 +59,10 @@ func defTyped(name string, ret types.OID, args []types.OID, fn func(ctx *types.E
 	return f
 }
 
+func binop(name string, l, r, ret types.OID, fn func(ctx *types.EvalContext, l, r types.Datum) (types.Datum, error)) {
+	types.RegisterBinaryOp(&types.Op{Name: name, Left: tt(l), Right: tt(r), Ret: tt(ret), Fn: fn})
+}
+
 func typedBinop(name string, l, r, ret types.OID, fn func(ctx *types.EvalContext, lt, rt types.T, l, r types.Datum) (types.Datum, error)) {
 	types.RegisterBinaryOp(&types.Op{Name: name, Left: tt(l), Right: tt(r), Ret: tt(ret), TypedFn: fn})
 }
@@ -44,8 +71,10 @@ func unop(name string, t, ret types.OID, fn func(ctx *types.EvalContext, v types
 	types.RegisterUnaryOp(&types.Op{Name: name, Right: tt(t), Ret: tt(ret), Fn: func(ctx *types.EvalContext, _, r types.Datum) (types.Datum, error) { return fn(ctx, r) }})
 }
 
-func str(d types.Datum) string { return d.(string) }
-func i64(d types.Datum) int64  { return d.(int64) }
+func str(d types.Datum) string       { return d.(string) }
+func i64(d types.Datum) int64        { return d.(int64) }
+func f64(d types.Datum) float64      { return d.(float64) }
+func dec(d types.Datum) *apd.Decimal { return d.(*apd.Decimal) }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
@@ -57,6 +86,16 @@ func trimBpchar(s string) string {
 	}
 	return s[:n]
 }
+
+// ctxLoc is the session's time zone (UTC without one).
+func ctxLoc(ctx *types.EvalContext) *time.Location {
+	if ctx == nil || ctx.Location == nil {
+		return time.UTC
+	}
+	return ctx.Location
+}
+
+func errDivByZero() error { return pgerror.New(pgerror.DivisionByZero, "division by zero") }
 
 // textOf is a value's text output in the session's zone (format, concat).
 func textOf(ctx *types.EvalContext, t types.T, d types.Datum) string {

@@ -199,7 +199,7 @@ func formatSQL(ctx *types.EvalContext, ts []types.T, args []types.Datum) (types.
 
 // regexReplace is regexp_replace with PostgreSQL's \1 and \& references.
 func regexReplace(s, pattern, repl, flags string) (types.Datum, error) {
-	rx, err := types.CompileRegex(pattern, flags)
+	rx, err := compileRegex(pattern, flags)
 	if err != nil {
 		return nil, err
 	}
@@ -249,7 +249,7 @@ func regexMatch(s, pattern, flags string) (types.Datum, error) {
 	if strings.Contains(flags, "g") {
 		return nil, pgerror.New(pgerror.InvalidParameterValue, "regexp_match() does not support the \"global\" option")
 	}
-	rx, err := types.CompileRegex(pattern, flags)
+	rx, err := compileRegex(pattern, flags)
 	if err != nil {
 		return nil, err
 	}
@@ -337,7 +337,7 @@ func decodeBytes(s, format string) (types.Datum, error) {
 	return nil, pgerror.New(pgerror.InvalidParameterValue, "unrecognized encoding: \"%s\"", format)
 }
 
-func init() {
+func registerStringFuncs() {
 	for _, n := range []string{"lower", "upper"} {
 		up := n == "upper"
 		def(n, types.TextOID, oids(types.TextOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
@@ -389,7 +389,7 @@ func init() {
 		})
 	}
 	def("substring", types.TextOID, oids(types.TextOID, types.TextOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
-		rx, err := types.CompileRegex(str(a[1]), "")
+		rx, err := compileRegex(str(a[1]), "")
 		if err != nil {
 			return nil, err
 		}
@@ -595,7 +595,7 @@ func init() {
 		return regexMatch(str(a[0]), str(a[1]), str(a[2]))
 	})
 	def("regexp_like", types.BoolOID, oids(types.TextOID, types.TextOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
-		rx, err := types.CompileRegex(str(a[1]), "")
+		rx, err := compileRegex(str(a[1]), "")
 		if err != nil {
 			return nil, err
 		}

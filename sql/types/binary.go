@@ -301,7 +301,7 @@ func decodeNumericBinary(b []byte) (*apd.Decimal, error) {
 	}
 	exp := int64(4 * (weight - ndigits + 1))
 	d.Exponent = int32(exp)
-	if !numericInRange(d) {
+	if !NumericInRange(d) {
 		return nil, numericOverflow()
 	}
 	d.Negative = sign == numericNeg

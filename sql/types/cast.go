@@ -7,6 +7,7 @@ import (
 	"github.com/cockroachdb/apd/v3"
 
 	"logdb/sql/pgerror"
+	"logdb/sql/types/jsondoc"
 )
 
 type castKey struct{ from, to OID }
@@ -121,6 +122,15 @@ func ctxDateOrder(ctx *EvalContext) DateOrder {
 		return DateOrderMDY
 	}
 	return ctx.DateOrder
+}
+
+// txnTime is the statement's transaction time (now()), or the current
+// time without one.
+func txnTime(ctx *EvalContext) time.Time {
+	if ctx == nil || ctx.TxnTime.IsZero() {
+		return time.Now().UTC().Truncate(time.Microsecond)
+	}
+	return ctx.TxnTime.UTC().Truncate(time.Microsecond)
 }
 
 func ctxLoc(ctx *EvalContext) *time.Location {
@@ -385,15 +395,15 @@ func trimBpchar(s string) string {
 
 func castJSONBScalar(ctx *EvalContext, j JSONB, to T) (Datum, error) {
 	v := mustParseJSONB(j)
-	kind := map[jsonKind]string{jNull: "null", jString: "string", jNumber: "numeric", jBool: "boolean", jArray: "array", jObject: "object"}[v.kind]
+	kind := map[jsondoc.Kind]string{jsondoc.Null: "null", jsondoc.String: "string", jsondoc.Number: "numeric", jsondoc.Bool: "boolean", jsondoc.Array: "array", jsondoc.Object: "object"}[v.Kind]
 	if to.OID == BoolOID {
-		if v.kind != jBool {
+		if v.Kind != jsondoc.Bool {
 			return nil, pgerror.New(pgerror.InvalidParameterValue, "cannot cast jsonb %s to type boolean", kind)
 		}
-		return v.b, nil
+		return v.Bool, nil
 	}
-	if v.kind != jNumber {
+	if v.Kind != jsondoc.Number {
 		return nil, pgerror.New(pgerror.InvalidParameterValue, "cannot cast jsonb %s to type %s", kind, typeName(to.OID))
 	}
-	return castValue(ctx, v.num, T{OID: NumericOID, Mod: -1}, to, CastExplicit)
+	return castValue(ctx, v.Num, T{OID: NumericOID, Mod: -1}, to, CastExplicit)
 }

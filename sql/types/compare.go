@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/cockroachdb/apd/v3"
+
+	"logdb/sql/types/jsondoc"
 )
 
 // Compare orders two non-NULL values of type t as PostgreSQL's btree
@@ -52,7 +54,7 @@ func Compare(t T, a, b Datum) int {
 		}
 		return 0
 	case JSONB:
-		return jsonbCompare(mustParseJSONB(x), mustParseJSONB(b.(JSONB)))
+		return jsondoc.CompareDocuments(mustParseJSONB(x), mustParseJSONB(b.(JSONB)))
 	case JSON:
 		return strings.Compare(string(x), string(b.(JSON)))
 	case Array:
@@ -113,4 +115,24 @@ func Equal(t T, a, b Datum) bool {
 		return a == nil && b == nil
 	}
 	return Compare(t, a, b) == 0
+}
+
+func cmpInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func cmpBool(a, b bool) int {
+	if a == b {
+		return 0
+	}
+	if !a {
+		return -1
+	}
+	return 1
 }

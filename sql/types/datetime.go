@@ -28,10 +28,11 @@ const (
 	pgEpochUnixMicros = int64(946684800) * usPerSec
 )
 
-// Timestamp range PostgreSQL accepts: 4713 BC to 294276 AD.
+// MinTimestamp and MaxTimestamp bound the finite timestamps PostgreSQL
+// accepts, 4713 BC to 294276 AD: MinTimestamp <= t < MaxTimestamp.
 var (
-	minTimestamp = time.Date(-4713, 11, 24, 0, 0, 0, 0, time.UTC)
-	maxTimestamp = time.Date(294277, 1, 1, 0, 0, 0, 0, time.UTC)
+	MinTimestamp = time.Date(-4713, 11, 24, 0, 0, 0, 0, time.UTC)
+	MaxTimestamp = time.Date(294277, 1, 1, 0, 0, 0, 0, time.UTC)
 )
 
 func isInfTime(t time.Time) int {

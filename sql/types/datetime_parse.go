@@ -530,7 +530,7 @@ func parseDate(s string, order DateOrder, loc *time.Location, now time.Time) (Da
 		return 0, errFieldRange(s)
 	}
 	t := time.Date(y, time.Month(f.mo), f.d, 0, 0, 0, 0, time.UTC)
-	if t.Before(minTimestamp) || !t.Before(maxTimestamp) {
+	if t.Before(MinTimestamp) || !t.Before(MaxTimestamp) {
 		return 0, pgerror.New(pgerror.DatetimeFieldOverflow, "date out of range: \"%s\"", s)
 	}
 	return DateFromTime(t), nil
@@ -607,7 +607,7 @@ func ParseTimestamp(s string, withZone bool, order DateOrder, loc *time.Location
 			t = wallIn(t, loc)
 		}
 	}
-	if t.Before(minTimestamp) || !t.Before(maxTimestamp) {
+	if t.Before(MinTimestamp) || !t.Before(MaxTimestamp) {
 		return time.Time{}, pgerror.New(pgerror.DatetimeFieldOverflow, "timestamp out of range: \"%s\"", s)
 	}
 	return t, nil

@@ -2,9 +2,8 @@
 // type, parsing and printing them in text and binary wire formats, casts,
 // comparison, the registry and overload resolution of functions and
 // operators, and the two byte encodings used in storage (order-preserving
-// keys and compact rows). The function library is moving to sql/builtins;
-// the numeric, date/time, JSON and to_char functions and the arithmetic
-// and comparison operators are still defined here.
+// keys and compact rows). The functions and operators themselves are
+// sql/builtins; the tree of a json document is sql/types/jsondoc.
 //
 // # Values
 //
@@ -52,11 +51,15 @@
 //
 // # Functions and operators
 //
-// Functions and operators live in a registry filled by init functions here
-// (funcs_*.go, ops*.go) and in other packages (RegisterFunc): sql/builtins
-// (string, array), sql/pgcatalog (catalog functions) and sql (set-returning
-// and session functions). This package imports none of them, so a caller
-// that resolves calls imports sql/builtins. LookupFunc,
+// Functions and operators live in a registry that other packages fill at
+// init (RegisterFunc, RegisterBinaryOp, RegisterUnaryOp): sql/builtins (the
+// library: every built-in scalar function and operator), sql/pgcatalog
+// (catalog functions) and sql (set-returning and session functions). This
+// package defines none and imports none of them, so a caller that resolves
+// calls imports sql/builtins. The library uses this package's exported API
+// only; the few exports that exist for it are value properties it shares
+// with casts and storage (RoundNumeric, NumericInRange, MinTimestamp and
+// MaxTimestamp, NormalizeUnit, JSONDocument, AppendToJSON). LookupFunc,
 // LookupBinaryOp and LookupUnaryOp resolve overloads the way PostgreSQL does
 // (exact match, implicit casts, preferred types, unknown literals as text)
 // and return a copy whose Args/Left/Right are the concrete types the caller

@@ -116,7 +116,7 @@ func parseIntervalUnits(s string, mod int32) (Interval, error) {
 			}
 		}
 		unit = strings.TrimSuffix(unit, ",")
-		if dup(normalizeUnit(unit)) {
+		if dup(NormalizeUnit(unit)) {
 			return bad()
 		}
 		switch unit {
@@ -234,4 +234,41 @@ func parseISOInterval(s string) (Interval, bool) {
 		iv = Interval{Months: -iv.Months, Days: -iv.Days, Micros: -iv.Micros}
 	}
 	return iv, true
+}
+
+// NormalizeUnit is the canonical name of a date/time unit as interval
+// input, date_part and date_trunc accept it ("hrs" and "h" are "hour",
+// "msec" is "milliseconds"); an unknown unit is returned trimmed and
+// lowercased.
+func NormalizeUnit(u string) string {
+	u = strings.ToLower(strings.TrimSpace(u))
+	switch u {
+	case "microsecond", "microseconds", "us", "usec", "usecs", "useconds":
+		return "microseconds"
+	case "millisecond", "milliseconds", "ms", "msec", "msecs", "mseconds":
+		return "milliseconds"
+	case "second", "seconds", "s", "sec", "secs":
+		return "second"
+	case "minute", "minutes", "m", "min", "mins":
+		return "minute"
+	case "hour", "hours", "h", "hr", "hrs":
+		return "hour"
+	case "day", "days", "d":
+		return "day"
+	case "week", "weeks", "w":
+		return "week"
+	case "month", "months", "mon", "mons":
+		return "month"
+	case "quarter", "qtr":
+		return "quarter"
+	case "year", "years", "y", "yr", "yrs":
+		return "year"
+	case "decade", "decades", "dec", "decs":
+		return "decade"
+	case "century", "centuries", "c", "cent":
+		return "century"
+	case "millennium", "millennia", "mil", "mils", "millenniums":
+		return "millennium"
+	}
+	return u
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/cockroachdb/apd/v3"
 
 	"logdb/sql/pgerror"
+	"logdb/sql/types/jsondoc"
 )
 
 // Key encoding. Every value starts with a marker byte, so NULL sorts first
@@ -76,7 +77,7 @@ func AppendKey(dst []byte, t T, d Datum) []byte {
 		return binary.BigEndian.AppendUint64(dst, uint64(v))
 	case JSONB:
 		j := mustParseJSONB(v)
-		if j.kind == jArray && len(j.arr) == 0 {
+		if j.Kind == jsondoc.Array && len(j.Elems) == 0 {
 			return append(dst, 0) // an empty top-level array sorts first
 		}
 		return appendJSONKey(dst, j)
@@ -344,7 +345,7 @@ func DecodeKey(t T, b []byte) (d Datum, rest []byte, err error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		return JSONB(v.appendJSONB(nil)), rest, nil
+		return JSONB(v.AppendJSONB(nil)), rest, nil
 	case JSONOID:
 		s, rest, err := decodeEscaped(b)
 		if err != nil {

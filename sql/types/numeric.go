@@ -101,7 +101,7 @@ func parseNumeric(s string) (*apd.Decimal, error) {
 	if err != nil {
 		return nil, bad()
 	}
-	if !numericInRange(d) {
+	if !NumericInRange(d) {
 		return nil, numericOverflow()
 	}
 	if d.Exponent > 0 && d.Form == apd.Finite {
@@ -122,8 +122,10 @@ const (
 	maxNumericScale  = 16383
 )
 
-// numericInRange reports whether d fits PostgreSQL's numeric format.
-func numericInRange(d *apd.Decimal) bool {
+// NumericInRange reports whether d fits PostgreSQL's numeric format: at
+// most 131072 digits before the point and 16383 after (NaN and the
+// infinities do).
+func NumericInRange(d *apd.Decimal) bool {
 	if d.Form != apd.Finite {
 		return true
 	}
@@ -216,8 +218,10 @@ func numericOverflowDetail(p, s int32) string {
 	return "A field with precision " + strconv.Itoa(int(p)) + ", scale " + strconv.Itoa(int(s)) + " must round to an absolute value less than 10^" + strconv.Itoa(int(p-s)) + "."
 }
 
-// roundNumeric rounds d to scale digits after the point, half away from zero.
-func roundNumeric(d *apd.Decimal, scale int32) (*apd.Decimal, error) {
+// RoundNumeric rounds d to scale digits after the point, half away from
+// zero, as numeric's typmod and its arithmetic do; NaN and the infinities
+// are returned as they are, and a result beyond the format is 22003.
+func RoundNumeric(d *apd.Decimal, scale int32) (*apd.Decimal, error) {
 	if d.Form != apd.Finite {
 		return d, nil
 	}
@@ -229,41 +233,6 @@ func roundNumeric(d *apd.Decimal, scale int32) (*apd.Decimal, error) {
 	return &r, nil
 }
 
-// truncNumeric truncates d to scale digits after the point.
-func truncNumeric(d *apd.Decimal, scale int32) (*apd.Decimal, error) {
-	if d.Form != apd.Finite {
-		return d, nil
-	}
-	var r apd.Decimal
-	c := decCtx(maxNumericDigits, apd.RoundDown)
-	if _, err := c.Quantize(&r, d, -scale); err != nil {
-		return nil, numericOverflow()
-	}
-	normalizeZero(&r)
-	return &r, nil
-}
-
-// weight10000 returns PostgreSQL's base-10000 weight and first digit of a
-// nonzero finite d.
-func weight10000(d *apd.Decimal) (weight int64, first int64) {
-	if d.Coeff.Sign() == 0 {
-		return 0, 0
-	}
-	adj := int64(d.NumDigits()) - 1 + int64(d.Exponent) // power of ten of the leading digit
-	weight = floorDiv(adj, 4)
-	// number of leading decimal digits in the first base-10000 group
-	n := adj - weight*4 + 1
-	var tmp [40]byte
-	digits := d.Coeff.Append(tmp[:0], 10)
-	for i := int64(0); i < n; i++ {
-		first *= 10
-		if i < int64(len(digits)) {
-			first += int64(digits[i] - '0')
-		}
-	}
-	return weight, first
-}
-
 func floorDiv(a, b int64) int64 {
 	q := a / b
 	if (a%b != 0) && ((a < 0) != (b < 0)) {
@@ -271,167 +240,6 @@ func floorDiv(a, b int64) int64 {
 	}
 	return q
 }
-
-// numericDivScale is select_div_scale from PostgreSQL's numeric.c.
-func numericDivScale(x, y *apd.Decimal) int32 {
-	w1, f1 := weight10000(x)
-	w2, f2 := weight10000(y)
-	qweight := w1 - w2
-	if f1 <= f2 {
-		qweight--
-	}
-	rscale := 16 - qweight*4
-	rscale = max(rscale, int64(dscale(x)), int64(dscale(y)), 0)
-	return int32(min(rscale, 1000))
-}
-
-func numericDiv(x, y *apd.Decimal) (*apd.Decimal, error) {
-	if y.Form == apd.Finite && y.Coeff.Sign() == 0 {
-		return nil, errDivByZero()
-	}
-	if x.Form != apd.Finite || y.Form != apd.Finite {
-		return numericSpecialDiv(x, y), nil
-	}
-	if x.Coeff.Sign() == 0 {
-		return roundNumeric(&apd.Decimal{}, numericDivScale(x, y))
-	}
-	scale := numericDivScale(x, y)
-	return divToScale(x, y, scale)
-}
-
-// divToScale divides exactly enough to round the quotient to scale digits.
-func divToScale(x, y *apd.Decimal, scale int32) (*apd.Decimal, error) {
-	ax := int64(x.NumDigits()) + int64(x.Exponent)
-	ay := int64(y.NumDigits()) + int64(y.Exponent)
-	prec := ax - ay + 2 + int64(scale) + 2
-	if prec < 1 {
-		prec = 1
-	}
-	if prec > maxNumericDigits {
-		return nil, numericOverflow()
-	}
-	var q apd.Decimal
-	if _, err := decCtx(uint32(prec), apd.RoundDown).Quo(&q, x, y); err != nil {
-		return nil, numericOverflow()
-	}
-	return roundNumeric(&q, scale)
-}
-
-func numericSpecialDiv(x, y *apd.Decimal) *apd.Decimal {
-	if x.Form == apd.NaN || y.Form == apd.NaN {
-		return decNaN
-	}
-	if x.Form == apd.Infinite && y.Form == apd.Infinite {
-		return decNaN
-	}
-	if x.Form == apd.Infinite {
-		if x.Negative != (y.Negative && y.Coeff.Sign() != 0) {
-			return decNegInf
-		}
-		return decPosInf
-	}
-	return &apd.Decimal{} // finite / infinity
-}
-
-func numericArith(op byte, x, y *apd.Decimal) (*apd.Decimal, error) {
-	var r apd.Decimal
-	var err error
-	switch op {
-	case '+':
-		_, err = exactCtx.Add(&r, x, y)
-	case '-':
-		_, err = exactCtx.Sub(&r, x, y)
-	case '*':
-		_, err = exactCtx.Mul(&r, x, y)
-		if err == nil && r.Form == apd.Finite && -r.Exponent > 16383 {
-			return roundNumeric(&r, 16383)
-		}
-	case '/':
-		return numericDiv(x, y)
-	case '%':
-		if y.Form == apd.Finite && y.Coeff.Sign() == 0 {
-			return nil, errDivByZero()
-		}
-		if x.Form == apd.Infinite {
-			return decNaN, nil
-		}
-		if y.Form == apd.Infinite && x.Form == apd.Finite {
-			return x, nil
-		}
-		_, err = exactCtx.Rem(&r, x, y)
-	case '^':
-		return numericPower(x, y)
-	}
-	if err != nil {
-		if r.Form == apd.NaN && (x.Form == apd.Infinite || y.Form == apd.Infinite) {
-			return decNaN, nil
-		}
-		return nil, numericOverflow()
-	}
-	if r.Form == apd.NaNSignaling {
-		r.Form = apd.NaN
-	}
-	if !numericInRange(&r) {
-		return nil, numericOverflow()
-	}
-	normalizeZero(&r)
-	return &r, nil
-}
-
-func numericPower(x, y *apd.Decimal) (*apd.Decimal, error) {
-	if x.Form != apd.Finite || y.Form != apd.Finite {
-		if x.Form == apd.NaN || y.Form == apd.NaN {
-			return decNaN, nil
-		}
-	}
-	if x.Sign() == 0 && y.Sign() < 0 {
-		return nil, pgerror.New("2201F", "zero raised to a negative power is undefined")
-	}
-	if x.Sign() < 0 && y.Form == apd.Finite {
-		var frac, integ apd.Decimal
-		y.Modf(&integ, &frac)
-		if frac.Sign() != 0 {
-			return nil, pgerror.New("2201F", "a negative number raised to a non-integer power yields a complex result")
-		}
-	}
-	if x.Form != apd.Finite || y.Form != apd.Finite {
-		var r apd.Decimal
-		if _, err := decCtx(60, apd.RoundHalfUp).Pow(&r, x, y); err != nil || r.Form == apd.NaNSignaling {
-			return decNaN, nil
-		}
-		return &r, nil
-	}
-	var yi, yf apd.Decimal
-	y.Modf(&yi, &yf)
-	var scale int32
-	var weight float64
-	ax := decimalToFloat(new(apd.Decimal).Abs(x))
-	lx := 0.0
-	if x.Sign() != 0 {
-		lx = math.Log10(ax)
-		if math.IsInf(lx, 0) { // beyond float range: use the decimal weight
-			lx = float64(decimalWeight(x))
-		}
-	}
-	weight = lx * decimalToFloat(y)
-	if n, err := yi.Int64(); yf.Sign() == 0 && err == nil && n >= math.MinInt32 && n <= math.MaxInt32 {
-		scale = clampScale(max(16, int64(dscale(x))))
-	} else {
-		scale = clampScale(max(16-int64(weight), int64(dscale(x)), int64(dscale(y))))
-	}
-	if weight > 131072 {
-		return nil, numericOverflow()
-	}
-	if weight < -20000 {
-		return roundNumeric(&apd.Decimal{}, scale)
-	}
-	return evalToScale(int64(weight)+1, scale, func(c *apd.Context, r *apd.Decimal) error {
-		_, err := c.Pow(r, x, y)
-		return err
-	})
-}
-
-func errDivByZero() error { return pgerror.New(pgerror.DivisionByZero, "division by zero") }
 
 // decimalFromInt returns the numeric value of i.
 func decimalFromInt(i int64) *apd.Decimal { return apd.New(i, 0) }
@@ -505,7 +313,7 @@ func decimalToInt(d *apd.Decimal, lo, hi int64, oid OID) (int64, error) {
 	if d.Form == apd.Infinite {
 		return 0, pgerror.New(pgerror.FeatureNotSupported, "cannot convert infinity to %s", typeName(oid))
 	}
-	r, err := roundNumeric(d, 0)
+	r, err := RoundNumeric(d, 0)
 	if err != nil {
 		return 0, errIntRange(oid)
 	}
@@ -514,6 +322,16 @@ func decimalToInt(d *apd.Decimal, lo, hi int64, oid OID) (int64, error) {
 		return 0, errIntRange(oid)
 	}
 	return i, nil
+}
+
+// NegateInt is the unary minus of an int2, int4 or int8 (22003 when the
+// result is out of the type's range).
+func NegateInt(t OID, v int64) (Datum, error) {
+	lo, hi := intRange(t)
+	if v == math.MinInt64 || -v < lo || -v > hi {
+		return nil, errIntRange(t)
+	}
+	return -v, nil
 }
 
 func errIntRange(oid OID) error {

@@ -242,7 +242,7 @@ func decodeCompactDecimal(b []byte) (*apd.Decimal, error) {
 	default:
 		return nil, errRowCorrupt
 	}
-	if !numericInRange(d) {
+	if !NumericInRange(d) {
 		return nil, errRowCorrupt
 	}
 	return d, nil

@@ -76,6 +76,9 @@ type T struct {
 	Mod int32
 }
 
+// tt is the type oid without a typmod.
+func tt(oid OID) T { return T{OID: oid, Mod: -1} }
+
 // Datum is one SQL value; nil is NULL. See the package documentation for the
 // Go type that stands for each SQL type.
 type Datum = any

@@ -1,4 +1,4 @@
-package types
+package builtins
 
 import (
 	"regexp"
@@ -9,35 +9,36 @@ import (
 	"unicode/utf8"
 
 	"logdb/sql/pgerror"
+	"logdb/sql/types"
 )
 
 func registerTextOps() {
-	binop("||", TextOID, TextOID, TextOID, func(_ *EvalContext, l, r Datum) (Datum, error) { return l.(string) + r.(string), nil })
+	binop("||", types.TextOID, types.TextOID, types.TextOID, func(_ *types.EvalContext, l, r types.Datum) (types.Datum, error) { return l.(string) + r.(string), nil })
 	// text || anynonarray is "$1 || $2::text": the cast, not the output function
-	typedBinop("||", TextOID, AnyNonArrayOID, TextOID, func(ctx *EvalContext, _, rt T, l, r Datum) (Datum, error) {
-		s, err := castValue(ctx, r, rt, tt(TextOID), CastExplicit)
+	typedBinop("||", types.TextOID, types.AnyNonArrayOID, types.TextOID, func(ctx *types.EvalContext, _, rt types.T, l, r types.Datum) (types.Datum, error) {
+		s, err := types.Cast(ctx, r, rt, tt(types.TextOID), types.CastExplicit)
 		if err != nil {
 			return nil, err
 		}
 		return l.(string) + s.(string), nil
 	})
-	typedBinop("||", AnyNonArrayOID, TextOID, TextOID, func(ctx *EvalContext, lt, _ T, l, r Datum) (Datum, error) {
-		s, err := castValue(ctx, l, lt, tt(TextOID), CastExplicit)
+	typedBinop("||", types.AnyNonArrayOID, types.TextOID, types.TextOID, func(ctx *types.EvalContext, lt, _ types.T, l, r types.Datum) (types.Datum, error) {
+		s, err := types.Cast(ctx, l, lt, tt(types.TextOID), types.CastExplicit)
 		if err != nil {
 			return nil, err
 		}
 		return s.(string) + r.(string), nil
 	})
-	binop("||", ByteaOID, ByteaOID, ByteaOID, func(_ *EvalContext, l, r Datum) (Datum, error) {
+	binop("||", types.ByteaOID, types.ByteaOID, types.ByteaOID, func(_ *types.EvalContext, l, r types.Datum) (types.Datum, error) {
 		a, b := l.([]byte), r.([]byte)
 		out := make([]byte, 0, len(a)+len(b))
 		return append(append(out, a...), b...), nil
 	})
 	like := func(name string, ci, neg bool) {
-		for _, t := range []OID{TextOID, BpcharOID, NameOID} {
-			pt := TextOID
-			binop(name, t, pt, BoolOID, func(_ *EvalContext, l, r Datum) (Datum, error) {
-				ok, err := Like(l.(string), r.(string), '\\', ci)
+		for _, t := range []types.OID{types.TextOID, types.BpcharOID, types.NameOID} {
+			pt := types.TextOID
+			binop(name, t, pt, types.BoolOID, func(_ *types.EvalContext, l, r types.Datum) (types.Datum, error) {
+				ok, err := matchLike(l.(string), r.(string), '\\', ci)
 				if err != nil {
 					return nil, err
 				}
@@ -49,17 +50,17 @@ func registerTextOps() {
 	like("!~~", false, true)
 	like("~~*", true, false)
 	like("!~~*", true, true)
-	binop("~~", ByteaOID, ByteaOID, BoolOID, func(_ *EvalContext, l, r Datum) (Datum, error) {
-		return Like(string(l.([]byte)), string(r.([]byte)), '\\', false)
+	binop("~~", types.ByteaOID, types.ByteaOID, types.BoolOID, func(_ *types.EvalContext, l, r types.Datum) (types.Datum, error) {
+		return matchLike(string(l.([]byte)), string(r.([]byte)), '\\', false)
 	})
 	re := func(name string, ci, neg bool) {
-		for _, t := range []OID{TextOID, BpcharOID, NameOID} {
-			binop(name, t, TextOID, BoolOID, func(_ *EvalContext, l, r Datum) (Datum, error) {
+		for _, t := range []types.OID{types.TextOID, types.BpcharOID, types.NameOID} {
+			binop(name, t, types.TextOID, types.BoolOID, func(_ *types.EvalContext, l, r types.Datum) (types.Datum, error) {
 				flags := ""
 				if ci {
 					flags = "i"
 				}
-				rx, err := CompileRegex(r.(string), flags)
+				rx, err := compileRegex(r.(string), flags)
 				if err != nil {
 					return nil, err
 				}
@@ -73,9 +74,9 @@ func registerTextOps() {
 	re("!~*", true, true)
 }
 
-// Like matches s against a LIKE pattern with the given escape character
+// matchLike matches s against a LIKE pattern with the given escape character
 // (0 for none); ci folds case as ILIKE does.
-func Like(s, pattern string, escape rune, ci bool) (bool, error) {
+func matchLike(s, pattern string, escape rune, ci bool) (bool, error) {
 	if ci {
 		s, pattern = strings.ToLower(s), strings.ToLower(pattern)
 	}
@@ -156,10 +157,10 @@ var regexCache = struct {
 	m map[string]*regexp.Regexp
 }{m: map[string]*regexp.Regexp{}}
 
-// CompileRegex compiles a PostgreSQL (ARE) regular expression with flags
+// compileRegex compiles a PostgreSQL (ARE) regular expression with flags
 // ("i" case-insensitive, "n"/"m" newline-sensitive, "s", "x" expanded, "g"
 // ignored here) into a Go regexp, translating what RE2 spells differently.
-func CompileRegex(pattern, flags string) (*regexp.Regexp, error) {
+func compileRegex(pattern, flags string) (*regexp.Regexp, error) {
 	key := flags + "\x00" + pattern
 	regexCache.Lock()
 	rx, ok := regexCache.m[key]
@@ -265,7 +266,7 @@ func stripExpanded(p string) string {
 // likeEscape is like_escape(pattern, escape): the pattern rewritten to use
 // backslash as its escape character (PostgreSQL's parser turns
 // "x LIKE p ESCAPE e" into "x ~~ like_escape(p, e)").
-func likeEscape(p, esc string) (Datum, error) {
+func likeEscape(p, esc string) (types.Datum, error) {
 	if esc == `\` {
 		return p, nil
 	}
@@ -297,7 +298,7 @@ func likeEscape(p, esc string) (Datum, error) {
 
 // similarToRegex is similar_to_escape: a SIMILAR TO pattern as an anchored
 // POSIX regular expression.
-func similarToRegex(p, esc string) (Datum, error) {
+func similarToRegex(p, esc string) (types.Datum, error) {
 	if utf8.RuneCountInString(esc) > 1 {
 		return nil, pgerror.New(pgerror.InvalidEscapeSequence, "invalid escape string")
 	}
@@ -340,10 +341,16 @@ func similarToRegex(p, esc string) (Datum, error) {
 	return b.String(), nil
 }
 
-func init() {
-	def("like_escape", TextOID, oids(TextOID, TextOID), func(_ *EvalContext, a []Datum) (Datum, error) { return likeEscape(str(a[0]), str(a[1])) })
-	def("similar_to_escape", TextOID, oids(TextOID), func(_ *EvalContext, a []Datum) (Datum, error) { return similarToRegex(str(a[0]), `\`) })
-	def("similar_to_escape", TextOID, oids(TextOID, TextOID), func(_ *EvalContext, a []Datum) (Datum, error) { return similarToRegex(str(a[0]), str(a[1])) })
+func registerLikeFuncs() {
+	def("like_escape", types.TextOID, oids(types.TextOID, types.TextOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
+		return likeEscape(str(a[0]), str(a[1]))
+	})
+	def("similar_to_escape", types.TextOID, oids(types.TextOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
+		return similarToRegex(str(a[0]), `\`)
+	})
+	def("similar_to_escape", types.TextOID, oids(types.TextOID, types.TextOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
+		return similarToRegex(str(a[0]), str(a[1]))
+	})
 }
 
 // regexErrorText words RE2's errors as PostgreSQL's regex library does.

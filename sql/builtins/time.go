@@ -1,23 +1,25 @@
-package types
+package builtins
 
 import (
 	"math"
-	"strings"
 	"time"
 
 	"github.com/cockroachdb/apd/v3"
 
 	"logdb/sql/pgerror"
+	"logdb/sql/types"
 )
 
-func txnTime(ctx *EvalContext) time.Time {
+// txnTime is the statement's transaction time (now()), or the current
+// time without one, as sql/types reads 'now'.
+func txnTime(ctx *types.EvalContext) time.Time {
 	if ctx == nil || ctx.TxnTime.IsZero() {
 		return time.Now().UTC().Truncate(time.Microsecond)
 	}
 	return ctx.TxnTime.UTC().Truncate(time.Microsecond)
 }
 
-func stmtTime(ctx *EvalContext) time.Time {
+func stmtTime(ctx *types.EvalContext) time.Time {
 	if ctx == nil || ctx.StmtTime.IsZero() {
 		return txnTime(ctx)
 	}
@@ -33,55 +35,22 @@ type fieldTime struct {
 
 func (f fieldTime) epochMicros() int64 { return f.t.UnixMicro() }
 
-func errUnit(unit string, oid OID, supported bool) error {
+func errUnit(unit string, oid types.OID, supported bool) error {
 	if supported {
-		return pgerror.New(pgerror.FeatureNotSupported, "unit \"%s\" not supported for type %s", unit, FormatType(tt(oid)))
+		return pgerror.New(pgerror.FeatureNotSupported, "unit \"%s\" not supported for type %s", unit, types.FormatType(tt(oid)))
 	}
-	return pgerror.New(pgerror.InvalidParameterValue, "unit \"%s\" not recognized for type %s", unit, FormatType(tt(oid)))
-}
-
-func normalizeUnit(u string) string {
-	u = strings.ToLower(strings.TrimSpace(u))
-	switch u {
-	case "microsecond", "microseconds", "us", "usec", "usecs", "useconds":
-		return "microseconds"
-	case "millisecond", "milliseconds", "ms", "msec", "msecs", "mseconds":
-		return "milliseconds"
-	case "second", "seconds", "s", "sec", "secs":
-		return "second"
-	case "minute", "minutes", "m", "min", "mins":
-		return "minute"
-	case "hour", "hours", "h", "hr", "hrs":
-		return "hour"
-	case "day", "days", "d":
-		return "day"
-	case "week", "weeks", "w":
-		return "week"
-	case "month", "months", "mon", "mons":
-		return "month"
-	case "quarter", "qtr":
-		return "quarter"
-	case "year", "years", "y", "yr", "yrs":
-		return "year"
-	case "decade", "decades", "dec", "decs":
-		return "decade"
-	case "century", "centuries", "c", "cent":
-		return "century"
-	case "millennium", "millennia", "mil", "mils", "millenniums":
-		return "millennium"
-	}
-	return u
+	return pgerror.New(pgerror.InvalidParameterValue, "unit \"%s\" not recognized for type %s", unit, types.FormatType(tt(oid)))
 }
 
 // timestampField computes EXTRACT(unit FROM ts) as a numeric (PG 14+ extract).
-func timestampField(unit string, f fieldTime, oid OID) (*apd.Decimal, error) {
+func timestampField(unit string, f fieldTime, oid types.OID) (*apd.Decimal, error) {
 	t := f.t
 	y, mo, d := t.Date()
 	h, mi, s := t.Clock()
 	us := int64(t.Nanosecond() / 1000)
 	secMicros := int64(s)*1e6 + us
 	n := func(v int64) (*apd.Decimal, error) { return apd.New(v, 0), nil }
-	switch normalizeUnit(unit) {
+	switch types.NormalizeUnit(unit) {
 	case "microseconds":
 		return n(secMicros)
 	case "milliseconds":
@@ -134,7 +103,7 @@ func timestampField(unit string, f fieldTime, oid OID) (*apd.Decimal, error) {
 	case "epoch":
 		return apd.New(f.epochMicros(), -6), nil
 	case "julian":
-		day := daysFromCivil(int64(y), int64(mo), int64(d)) + 2440588
+		day := julianDay(y, mo, d)
 		frac := (int64(h)*3600*1e6 + int64(mi)*60*1e6 + secMicros)
 		var r apd.Decimal
 		q, _ := divToScale(apd.New(frac, 0), apd.New(usPerDay, 0), 20)
@@ -159,7 +128,7 @@ func timestampField(unit string, f fieldTime, oid OID) (*apd.Decimal, error) {
 	return nil, errUnit(unit, oid, false)
 }
 
-func fieldTimeOf(ctx *EvalContext, t time.Time, tz bool) fieldTime {
+func fieldTimeOf(ctx *types.EvalContext, t time.Time, tz bool) fieldTime {
 	if tz {
 		w := t.In(ctxLoc(ctx))
 		_, off := w.Zone()
@@ -168,22 +137,22 @@ func fieldTimeOf(ctx *EvalContext, t time.Time, tz bool) fieldTime {
 	return fieldTime{t: t}
 }
 
-func dateField(unit string, d Date) (*apd.Decimal, error) {
-	switch normalizeUnit(unit) {
+func dateField(unit string, d types.Date) (*apd.Decimal, error) {
+	switch types.NormalizeUnit(unit) {
 	case "microseconds", "milliseconds", "second", "minute", "hour", "timezone", "timezone_hour", "timezone_minute":
-		return nil, errUnit(unit, DateOID, true)
+		return nil, errUnit(unit, types.DateOID, true)
 	case "epoch":
 		return apd.New(int64(d)*86400+946684800, 0), nil
 	case "julian":
 		return apd.New(int64(d)+2451545, 0), nil
 	}
-	return timestampField(unit, fieldTime{t: DateToTime(d)}, DateOID)
+	return timestampField(unit, fieldTime{t: types.DateToTime(d)}, types.DateOID)
 }
 
-func intervalField(unit string, iv Interval) (*apd.Decimal, error) {
+func intervalField(unit string, iv types.Interval) (*apd.Decimal, error) {
 	n := func(v int64) (*apd.Decimal, error) { return apd.New(v, 0), nil }
 	secMicros := iv.Micros % usPerMin
-	switch normalizeUnit(unit) {
+	switch types.NormalizeUnit(unit) {
 	case "microseconds":
 		return n(secMicros)
 	case "milliseconds":
@@ -215,12 +184,12 @@ func intervalField(unit string, iv Interval) (*apd.Decimal, error) {
 		micros := years*int64(365.25*86400)*1e6 + months*30*usPerDay + int64(iv.Days)*usPerDay + iv.Micros
 		return apd.New(micros, -6), nil
 	}
-	return nil, errUnit(unit, IntervalOID, false)
+	return nil, errUnit(unit, types.IntervalOID, false)
 }
 
-func timeField(unit string, t TimeOfDay) (*apd.Decimal, error) {
+func timeField(unit string, t types.TimeOfDay) (*apd.Decimal, error) {
 	us := int64(t)
-	switch normalizeUnit(unit) {
+	switch types.NormalizeUnit(unit) {
 	case "microseconds":
 		return apd.New(us%usPerMin, 0), nil
 	case "milliseconds":
@@ -234,29 +203,29 @@ func timeField(unit string, t TimeOfDay) (*apd.Decimal, error) {
 	case "epoch":
 		return apd.New(us, -6), nil
 	}
-	return nil, errUnit(unit, TimeOID, false)
+	return nil, errUnit(unit, types.TimeOID, false)
 }
 
-func toFloat(d *apd.Decimal, err error) (Datum, error) {
+func toFloat(d *apd.Decimal, err error) (types.Datum, error) {
 	if err != nil {
 		return nil, err
 	}
-	return decimalToFloat(d), nil
+	return numericToFloat(d), nil
 }
 
-func toNumeric(d *apd.Decimal, err error) (Datum, error) {
+func toNumeric(d *apd.Decimal, err error) (types.Datum, error) {
 	if err != nil {
 		return nil, err
 	}
 	return d, nil
 }
 
-func infField(unit string, t time.Time) (Datum, bool) {
+func infField(unit string, t time.Time) (types.Datum, bool) {
 	switch isInfTime(t) {
 	case 0:
 		return nil, false
 	}
-	switch normalizeUnit(unit) {
+	switch types.NormalizeUnit(unit) {
 	case "epoch", "year", "decade", "century", "millennium", "julian", "isoyear":
 		if isInfTime(t) > 0 {
 			return math.Inf(1), true
@@ -267,12 +236,12 @@ func infField(unit string, t time.Time) (Datum, bool) {
 }
 
 // truncTime is date_trunc on a wall clock.
-func truncTime(unit string, t time.Time, oid OID) (time.Time, error) {
+func truncTime(unit string, t time.Time, oid types.OID) (time.Time, error) {
 	y, mo, d := t.Date()
 	h, mi, s := t.Clock()
 	ns := t.Nanosecond()
 	loc := t.Location()
-	switch normalizeUnit(unit) {
+	switch types.NormalizeUnit(unit) {
 	case "microseconds":
 		return t, nil
 	case "milliseconds":
@@ -316,40 +285,40 @@ func truncTime(unit string, t time.Time, oid OID) (time.Time, error) {
 	return time.Time{}, errUnit(unit, oid, false)
 }
 
-func truncInterval(unit string, iv Interval) (Datum, error) {
-	switch normalizeUnit(unit) {
+func truncInterval(unit string, iv types.Interval) (types.Datum, error) {
+	switch types.NormalizeUnit(unit) {
 	case "microseconds":
 		return iv, nil
 	case "milliseconds":
-		return Interval{iv.Months, iv.Days, iv.Micros / 1000 * 1000}, nil
+		return types.Interval{Months: iv.Months, Days: iv.Days, Micros: iv.Micros / 1000 * 1000}, nil
 	case "second":
-		return Interval{iv.Months, iv.Days, iv.Micros / usPerSec * usPerSec}, nil
+		return types.Interval{Months: iv.Months, Days: iv.Days, Micros: iv.Micros / usPerSec * usPerSec}, nil
 	case "minute":
-		return Interval{iv.Months, iv.Days, iv.Micros / usPerMin * usPerMin}, nil
+		return types.Interval{Months: iv.Months, Days: iv.Days, Micros: iv.Micros / usPerMin * usPerMin}, nil
 	case "hour":
-		return Interval{iv.Months, iv.Days, iv.Micros / usPerHour * usPerHour}, nil
+		return types.Interval{Months: iv.Months, Days: iv.Days, Micros: iv.Micros / usPerHour * usPerHour}, nil
 	case "day":
-		return Interval{iv.Months, iv.Days, 0}, nil
+		return types.Interval{Months: iv.Months, Days: iv.Days, Micros: 0}, nil
 	case "month":
-		return Interval{Months: iv.Months}, nil
+		return types.Interval{Months: iv.Months}, nil
 	case "quarter":
-		return Interval{Months: iv.Months / 3 * 3}, nil
+		return types.Interval{Months: iv.Months / 3 * 3}, nil
 	case "year":
-		return Interval{Months: iv.Months / 12 * 12}, nil
+		return types.Interval{Months: iv.Months / 12 * 12}, nil
 	case "decade":
-		return Interval{Months: iv.Months / 120 * 120}, nil
+		return types.Interval{Months: iv.Months / 120 * 120}, nil
 	case "century":
-		return Interval{Months: iv.Months / 1200 * 1200}, nil
+		return types.Interval{Months: iv.Months / 1200 * 1200}, nil
 	case "millennium":
-		return Interval{Months: iv.Months / 12000 * 12000}, nil
+		return types.Interval{Months: iv.Months / 12000 * 12000}, nil
 	case "week":
 		return nil, pgerror.New(pgerror.FeatureNotSupported, "interval units \"%s\" not supported because months usually have fractional weeks", unit)
 	}
-	return nil, errUnit(unit, IntervalOID, false)
+	return nil, errUnit(unit, types.IntervalOID, false)
 }
 
 // age is timestamp_age: a symbolic difference in years, months and days.
-func age(a, b time.Time) (Datum, error) {
+func age(a, b time.Time) (types.Datum, error) {
 	if isInfTime(a) != 0 || isInfTime(b) != 0 {
 		return nil, pgerror.New(pgerror.DatetimeFieldOverflow, "interval out of range")
 	}
@@ -399,111 +368,113 @@ func age(a, b time.Time) (Datum, error) {
 	if neg {
 		fsec, sec, min, hour, mday, mon, year = -fsec, -sec, -min, -hour, -mday, -mon, -year
 	}
-	return Interval{Months: int32(year*12 + mon), Days: int32(mday), Micros: ((hour*60+min)*60+sec)*1e6 + fsec}, nil
+	return types.Interval{Months: int32(year*12 + mon), Days: int32(mday), Micros: ((hour*60+min)*60+sec)*1e6 + fsec}, nil
 }
 
-func init() {
-	now := func(ctx *EvalContext, _ []Datum) (Datum, error) { return txnTime(ctx), nil }
+func registerTimeFuncs() {
+	now := func(ctx *types.EvalContext, _ []types.Datum) (types.Datum, error) { return txnTime(ctx), nil }
 	for _, n := range []string{"now", "current_timestamp", "transaction_timestamp"} {
-		RegisterFunc(&Func{Name: n, Ret: tt(TimestamptzOID), Strict: true, Fn: now})
+		types.RegisterFunc(&types.Func{Name: n, Ret: tt(types.TimestamptzOID), Strict: true, Fn: now})
 	}
-	RegisterFunc(&Func{Name: "statement_timestamp", Ret: tt(TimestamptzOID), Strict: true,
-		Fn: func(ctx *EvalContext, _ []Datum) (Datum, error) { return stmtTime(ctx), nil }})
-	RegisterFunc(&Func{Name: "clock_timestamp", Ret: tt(TimestamptzOID), Strict: true, Volatile: true,
-		Fn: func(ctx *EvalContext, _ []Datum) (Datum, error) {
+	types.RegisterFunc(&types.Func{Name: "statement_timestamp", Ret: tt(types.TimestamptzOID), Strict: true,
+		Fn: func(ctx *types.EvalContext, _ []types.Datum) (types.Datum, error) { return stmtTime(ctx), nil }})
+	types.RegisterFunc(&types.Func{Name: "clock_timestamp", Ret: tt(types.TimestamptzOID), Strict: true, Volatile: true,
+		Fn: func(ctx *types.EvalContext, _ []types.Datum) (types.Datum, error) {
 			return time.Now().UTC().Truncate(time.Microsecond), nil
 		}})
-	RegisterFunc(&Func{Name: "localtimestamp", Ret: tt(TimestampOID), Strict: true,
-		Fn: func(ctx *EvalContext, _ []Datum) (Datum, error) { return wallUTC(txnTime(ctx).In(ctxLoc(ctx))), nil }})
-	RegisterFunc(&Func{Name: "current_date", Ret: tt(DateOID), Strict: true,
-		Fn: func(ctx *EvalContext, _ []Datum) (Datum, error) {
-			return DateFromTime(txnTime(ctx).In(ctxLoc(ctx))), nil
+	types.RegisterFunc(&types.Func{Name: "localtimestamp", Ret: tt(types.TimestampOID), Strict: true,
+		Fn: func(ctx *types.EvalContext, _ []types.Datum) (types.Datum, error) {
+			return wallUTC(txnTime(ctx).In(ctxLoc(ctx))), nil
 		}})
-	RegisterFunc(&Func{Name: "timeofday", Ret: tt(TextOID), Strict: true, Volatile: true,
-		Fn: func(ctx *EvalContext, _ []Datum) (Datum, error) {
+	types.RegisterFunc(&types.Func{Name: "current_date", Ret: tt(types.DateOID), Strict: true,
+		Fn: func(ctx *types.EvalContext, _ []types.Datum) (types.Datum, error) {
+			return types.DateFromTime(txnTime(ctx).In(ctxLoc(ctx))), nil
+		}})
+	types.RegisterFunc(&types.Func{Name: "timeofday", Ret: tt(types.TextOID), Strict: true, Volatile: true,
+		Fn: func(ctx *types.EvalContext, _ []types.Datum) (types.Datum, error) {
 			return time.Now().In(ctxLoc(ctx)).Format("Mon Jan 02 15:04:05.000000 2006 MST"), nil
 		}})
 
-	def("date_trunc", TimestampOID, oids(TextOID, TimestampOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+	def("date_trunc", types.TimestampOID, oids(types.TextOID, types.TimestampOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		t := a[1].(time.Time)
 		if isInfTime(t) != 0 {
 			return t, nil
 		}
-		return truncTime(str(a[0]), t, TimestampOID)
+		return truncTime(str(a[0]), t, types.TimestampOID)
 	})
-	def("date_trunc", TimestamptzOID, oids(TextOID, TimestamptzOID), func(ctx *EvalContext, a []Datum) (Datum, error) {
+	def("date_trunc", types.TimestamptzOID, oids(types.TextOID, types.TimestamptzOID), func(ctx *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		t := a[1].(time.Time)
 		if isInfTime(t) != 0 {
 			return t, nil
 		}
-		r, err := truncTime(str(a[0]), t.In(ctxLoc(ctx)), TimestamptzOID)
+		r, err := truncTime(str(a[0]), t.In(ctxLoc(ctx)), types.TimestamptzOID)
 		if err != nil {
 			return nil, err
 		}
 		return r.UTC(), nil
 	})
-	def("date_trunc", TimestamptzOID, oids(TextOID, TimestamptzOID, TextOID), func(ctx *EvalContext, a []Datum) (Datum, error) {
-		loc, err := LoadLocation(str(a[2]))
+	def("date_trunc", types.TimestamptzOID, oids(types.TextOID, types.TimestamptzOID, types.TextOID), func(ctx *types.EvalContext, a []types.Datum) (types.Datum, error) {
+		loc, err := types.LoadLocation(str(a[2]))
 		if err != nil {
 			return nil, err
 		}
-		r, err := truncTime(str(a[0]), a[1].(time.Time).In(loc), TimestamptzOID)
+		r, err := truncTime(str(a[0]), a[1].(time.Time).In(loc), types.TimestamptzOID)
 		if err != nil {
 			return nil, err
 		}
 		return r.UTC(), nil
 	})
-	def("date_trunc", IntervalOID, oids(TextOID, IntervalOID), func(_ *EvalContext, a []Datum) (Datum, error) {
-		return truncInterval(str(a[0]), a[1].(Interval))
+	def("date_trunc", types.IntervalOID, oids(types.TextOID, types.IntervalOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
+		return truncInterval(str(a[0]), a[1].(types.Interval))
 	})
 	for _, spec := range []struct {
 		name string
-		ret  OID
-		conv func(*apd.Decimal, error) (Datum, error)
-	}{{"date_part", Float8OID, toFloat}, {"extract", NumericOID, toNumeric}} {
+		ret  types.OID
+		conv func(*apd.Decimal, error) (types.Datum, error)
+	}{{"date_part", types.Float8OID, toFloat}, {"extract", types.NumericOID, toNumeric}} {
 		conv := spec.conv
-		def(spec.name, spec.ret, oids(TextOID, TimestampOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+		def(spec.name, spec.ret, oids(types.TextOID, types.TimestampOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 			if v, ok := infField(str(a[0]), a[1].(time.Time)); ok {
-				if f, isF := v.(float64); isF && spec.ret == NumericOID {
-					return decimalFromFloat(f)
+				if f, isF := v.(float64); isF && spec.ret == types.NumericOID {
+					return floatToNumeric(types.Float8OID, f)
 				}
 				return v, nil
 			}
-			return conv(timestampField(str(a[0]), fieldTime{t: a[1].(time.Time)}, TimestampOID))
+			return conv(timestampField(str(a[0]), fieldTime{t: a[1].(time.Time)}, types.TimestampOID))
 		})
-		def(spec.name, spec.ret, oids(TextOID, TimestamptzOID), func(ctx *EvalContext, a []Datum) (Datum, error) {
+		def(spec.name, spec.ret, oids(types.TextOID, types.TimestamptzOID), func(ctx *types.EvalContext, a []types.Datum) (types.Datum, error) {
 			if v, ok := infField(str(a[0]), a[1].(time.Time)); ok {
-				if f, isF := v.(float64); isF && spec.ret == NumericOID {
-					return decimalFromFloat(f)
+				if f, isF := v.(float64); isF && spec.ret == types.NumericOID {
+					return floatToNumeric(types.Float8OID, f)
 				}
 				return v, nil
 			}
-			return conv(timestampField(str(a[0]), fieldTimeOf(ctx, a[1].(time.Time), true), TimestamptzOID))
+			return conv(timestampField(str(a[0]), fieldTimeOf(ctx, a[1].(time.Time), true), types.TimestamptzOID))
 		})
-		def(spec.name, spec.ret, oids(TextOID, DateOID), func(_ *EvalContext, a []Datum) (Datum, error) {
-			return conv(dateField(str(a[0]), a[1].(Date)))
+		def(spec.name, spec.ret, oids(types.TextOID, types.DateOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
+			return conv(dateField(str(a[0]), a[1].(types.Date)))
 		})
-		def(spec.name, spec.ret, oids(TextOID, IntervalOID), func(_ *EvalContext, a []Datum) (Datum, error) {
-			return conv(intervalField(str(a[0]), a[1].(Interval)))
+		def(spec.name, spec.ret, oids(types.TextOID, types.IntervalOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
+			return conv(intervalField(str(a[0]), a[1].(types.Interval)))
 		})
-		def(spec.name, spec.ret, oids(TextOID, TimeOID), func(_ *EvalContext, a []Datum) (Datum, error) {
-			return conv(timeField(str(a[0]), a[1].(TimeOfDay)))
+		def(spec.name, spec.ret, oids(types.TextOID, types.TimeOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
+			return conv(timeField(str(a[0]), a[1].(types.TimeOfDay)))
 		})
 	}
-	def("age", IntervalOID, oids(TimestampOID, TimestampOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+	def("age", types.IntervalOID, oids(types.TimestampOID, types.TimestampOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		return age(a[0].(time.Time), a[1].(time.Time))
 	})
-	def("age", IntervalOID, oids(TimestamptzOID, TimestamptzOID), func(ctx *EvalContext, a []Datum) (Datum, error) {
+	def("age", types.IntervalOID, oids(types.TimestamptzOID, types.TimestamptzOID), func(ctx *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		loc := ctxLoc(ctx)
 		return age(a[0].(time.Time).In(loc), a[1].(time.Time).In(loc))
 	})
-	def("age", IntervalOID, oids(TimestamptzOID), func(ctx *EvalContext, a []Datum) (Datum, error) {
+	def("age", types.IntervalOID, oids(types.TimestamptzOID), func(ctx *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		loc := ctxLoc(ctx)
 		n := txnTime(ctx).In(loc)
 		y, m, d := n.Date()
 		return age(time.Date(y, m, d, 0, 0, 0, 0, loc), a[0].(time.Time).In(loc))
 	})
-	def("make_date", DateOID, oids(Int4OID, Int4OID, Int4OID), func(_ *EvalContext, a []Datum) (Datum, error) {
+	def("make_date", types.DateOID, oids(types.Int4OID, types.Int4OID, types.Int4OID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		y, m, d := i64(a[0]), i64(a[1]), i64(a[2])
 		yy := y
 		if y < 0 {
@@ -512,133 +483,135 @@ func init() {
 		if y == 0 || !validDate(int(abs(y)), int(m), int(d)) {
 			return nil, pgerror.New(pgerror.DatetimeFieldOverflow, "date field value out of range: %d-%02d-%02d", y, m, d)
 		}
-		return DateFromTime(time.Date(int(yy), time.Month(m), int(d), 0, 0, 0, 0, time.UTC)), nil
+		return types.DateFromTime(time.Date(int(yy), time.Month(m), int(d), 0, 0, 0, 0, time.UTC)), nil
 	})
-	def("make_timestamp", TimestampOID, oids(Int4OID, Int4OID, Int4OID, Int4OID, Int4OID, Float8OID), func(_ *EvalContext, a []Datum) (Datum, error) {
+	def("make_timestamp", types.TimestampOID, oids(types.Int4OID, types.Int4OID, types.Int4OID, types.Int4OID, types.Int4OID, types.Float8OID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		return makeTimestamp(a, time.UTC)
 	})
-	def("make_timestamptz", TimestamptzOID, oids(Int4OID, Int4OID, Int4OID, Int4OID, Int4OID, Float8OID), func(ctx *EvalContext, a []Datum) (Datum, error) {
+	def("make_timestamptz", types.TimestamptzOID, oids(types.Int4OID, types.Int4OID, types.Int4OID, types.Int4OID, types.Int4OID, types.Float8OID), func(ctx *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		r, err := makeTimestamp(a, ctxLoc(ctx))
 		if err != nil {
 			return nil, err
 		}
 		return r.(time.Time).UTC(), nil
 	})
-	def("to_timestamp", TimestamptzOID, oids(Float8OID), func(_ *EvalContext, a []Datum) (Datum, error) {
+	def("to_timestamp", types.TimestamptzOID, oids(types.Float8OID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		f := f64(a[0])
 		switch {
 		case math.IsNaN(f):
 			return nil, pgerror.New(pgerror.DatetimeFieldOverflow, "timestamp cannot be NaN")
 		case math.IsInf(f, 1):
-			return TimestampInfinity, nil
+			return types.TimestampInfinity, nil
 		case math.IsInf(f, -1):
-			return TimestampNegInfinity, nil
+			return types.TimestampNegInfinity, nil
 		}
 		us := math.Round(f * 1e6)
-		if f < float64(minTimestamp.Unix()) || f >= float64(maxTimestamp.Unix()) {
-			return nil, pgerror.New(pgerror.DatetimeFieldOverflow, "timestamp out of range: \"%s\"", string(appendFloat(nil, f, false)))
+		if f < float64(types.MinTimestamp.Unix()) || f >= float64(types.MaxTimestamp.Unix()) {
+			return nil, pgerror.New(pgerror.DatetimeFieldOverflow, "timestamp out of range: \"%s\"", types.TextString(tt(types.Float8OID), f))
 		}
 		return time.UnixMicro(int64(us)).UTC(), nil
 	})
-	def("timezone", TimestampOID, oids(TextOID, TimestamptzOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+	def("timezone", types.TimestampOID, oids(types.TextOID, types.TimestamptzOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		loc, err := zoneArg(str(a[0]))
 		if err != nil {
 			return nil, err
 		}
 		return wallUTC(a[1].(time.Time).In(loc)), nil
 	})
-	def("timezone", TimestamptzOID, oids(TextOID, TimestampOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+	def("timezone", types.TimestamptzOID, oids(types.TextOID, types.TimestampOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		loc, err := zoneArg(str(a[0]))
 		if err != nil {
 			return nil, err
 		}
-		return wallIn(a[1].(time.Time), loc), nil
+		return timestamptzIn(a[1].(time.Time), loc)
 	})
 	// AT TIME ZONE INTERVAL '+02:00': a zone that many hours east of UTC
 	// (no months or days, as PostgreSQL requires)
-	intervalZone := func(d Datum) (*time.Location, error) {
-		iv := d.(Interval)
+	intervalZone := func(d types.Datum) (*time.Location, error) {
+		iv := d.(types.Interval)
 		if iv.Months != 0 || iv.Days != 0 {
-			return nil, pgerror.New(pgerror.InvalidParameterValue, "interval time zone \"%s\" must not include months or days", TextString(T{OID: IntervalOID, Mod: -1}, iv))
+			return nil, pgerror.New(pgerror.InvalidParameterValue, "interval time zone \"%s\" must not include months or days", types.TextString(types.T{OID: types.IntervalOID, Mod: -1}, iv))
 		}
 		east := int(iv.Micros / 1e6)
-		return time.FixedZone(OffsetZoneName(east), east), nil
+		return time.FixedZone(types.OffsetZoneName(east), east), nil
 	}
-	def("timezone", TimestampOID, oids(IntervalOID, TimestamptzOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+	def("timezone", types.TimestampOID, oids(types.IntervalOID, types.TimestamptzOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		loc, err := intervalZone(a[0])
 		if err != nil {
 			return nil, err
 		}
 		return wallUTC(a[1].(time.Time).In(loc)), nil
 	})
-	def("timezone", TimestamptzOID, oids(IntervalOID, TimestampOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+	def("timezone", types.TimestamptzOID, oids(types.IntervalOID, types.TimestampOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		loc, err := intervalZone(a[0])
 		if err != nil {
 			return nil, err
 		}
-		return wallIn(a[1].(time.Time), loc), nil
+		return timestamptzIn(a[1].(time.Time), loc)
 	})
-	def("isfinite", BoolOID, oids(TimestamptzOID), func(_ *EvalContext, a []Datum) (Datum, error) { return isInfTime(a[0].(time.Time)) == 0, nil })
-	def("isfinite", BoolOID, oids(DateOID), func(_ *EvalContext, a []Datum) (Datum, error) {
-		return a[0].(Date) != DateInfinity && a[0].(Date) != DateNegInfinity, nil
+	def("isfinite", types.BoolOID, oids(types.TimestamptzOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
+		return isInfTime(a[0].(time.Time)) == 0, nil
 	})
-	def("justify_hours", IntervalOID, oids(IntervalOID), func(_ *EvalContext, a []Datum) (Datum, error) {
-		iv := a[0].(Interval)
+	def("isfinite", types.BoolOID, oids(types.DateOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
+		return a[0].(types.Date) != types.DateInfinity && a[0].(types.Date) != types.DateNegInfinity, nil
+	})
+	def("justify_hours", types.IntervalOID, oids(types.IntervalOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
+		iv := a[0].(types.Interval)
 		iv.Days += int32(iv.Micros / usPerDay)
 		iv.Micros %= usPerDay
 		return iv, nil
 	})
-	def("justify_days", IntervalOID, oids(IntervalOID), func(_ *EvalContext, a []Datum) (Datum, error) {
-		iv := a[0].(Interval)
+	def("justify_days", types.IntervalOID, oids(types.IntervalOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
+		iv := a[0].(types.Interval)
 		iv.Months += iv.Days / 30
 		iv.Days %= 30
 		return iv, nil
 	})
-	def("to_char", TextOID, oids(TimestampOID, TextOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+	def("to_char", types.TextOID, oids(types.TimestampOID, types.TextOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		return toCharTime(a[0].(time.Time), str(a[1]), false), nil
 	})
-	def("to_char", TextOID, oids(TimestamptzOID, TextOID), func(ctx *EvalContext, a []Datum) (Datum, error) {
+	def("to_char", types.TextOID, oids(types.TimestamptzOID, types.TextOID), func(ctx *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		t := a[0].(time.Time)
 		if isInfTime(t) == 0 {
 			t = t.In(ctxLoc(ctx))
 		}
 		return toCharTime(t, str(a[1]), true), nil
 	})
-	def("to_char", TextOID, oids(IntervalOID, TextOID), func(_ *EvalContext, a []Datum) (Datum, error) {
-		iv := a[0].(Interval)
+	def("to_char", types.TextOID, oids(types.IntervalOID, types.TextOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
+		iv := a[0].(types.Interval)
 		t := time.Date(int(iv.Months/12), time.Month(iv.Months%12+1), int(iv.Days), 0, 0, 0, 0, time.UTC).Add(time.Duration(iv.Micros) * time.Microsecond)
 		return toCharTime(t, str(a[1]), false), nil
 	})
-	def("to_char", TextOID, oids(NumericOID, TextOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+	def("to_char", types.TextOID, oids(types.NumericOID, types.TextOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		return toCharNumber(dec(a[0]), str(a[1])), nil
 	})
-	for _, it := range []OID{Int4OID, Int8OID} {
-		def("to_char", TextOID, oids(it, TextOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+	for _, it := range []types.OID{types.Int4OID, types.Int8OID} {
+		def("to_char", types.TextOID, oids(it, types.TextOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 			return toCharNumber(apd.New(i64(a[0]), 0), str(a[1])), nil
 		})
 	}
-	def("to_char", TextOID, oids(Float4OID, TextOID), func(_ *EvalContext, a []Datum) (Datum, error) {
-		d, err := decimalFromFloat4(f64(a[0]))
+	def("to_char", types.TextOID, oids(types.Float4OID, types.TextOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
+		d, err := floatToNumeric(types.Float4OID, f64(a[0]))
 		if err != nil {
 			return nil, err
 		}
 		return toCharNumber(d, str(a[1])), nil
 	})
-	def("to_char", TextOID, oids(Float8OID, TextOID), func(_ *EvalContext, a []Datum) (Datum, error) {
-		d, err := decimalFromFloat(f64(a[0]))
+	def("to_char", types.TextOID, oids(types.Float8OID, types.TextOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
+		d, err := floatToNumeric(types.Float8OID, f64(a[0]))
 		if err != nil {
 			return nil, err
 		}
 		return toCharNumber(d, str(a[1])), nil
 	})
-	def("to_date", DateOID, oids(TextOID, TextOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+	def("to_date", types.DateOID, oids(types.TextOID, types.TextOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		t, err := parseWithFormat(str(a[0]), str(a[1]), time.UTC)
 		if err != nil {
 			return nil, err
 		}
-		return DateFromTime(t), nil
+		return types.DateFromTime(t), nil
 	})
-	def("to_timestamp", TimestamptzOID, oids(TextOID, TextOID), func(ctx *EvalContext, a []Datum) (Datum, error) {
+	def("to_timestamp", types.TimestamptzOID, oids(types.TextOID, types.TextOID), func(ctx *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		t, err := parseWithFormat(str(a[0]), str(a[1]), ctxLoc(ctx))
 		if err != nil {
 			return nil, err
@@ -655,21 +628,21 @@ func abs(v int64) int64 {
 }
 
 func zoneArg(name string) (*time.Location, error) {
-	loc, err := LoadLocation(name)
+	loc, err := types.LoadLocation(name)
 	if err != nil {
 		return nil, pgerror.New(pgerror.InvalidParameterValue, "time zone \"%s\" not recognized", name)
 	}
 	return loc, nil
 }
 
-func makeTimestamp(a []Datum, loc *time.Location) (Datum, error) {
+func makeTimestamp(a []types.Datum, loc *time.Location) (types.Datum, error) {
 	y, mo, d, h, mi := i64(a[0]), i64(a[1]), i64(a[2]), i64(a[3]), i64(a[4])
 	sec := f64(a[5])
 	if y == 0 || !validDate(int(abs(y)), int(mo), int(d)) {
 		return nil, pgerror.New(pgerror.DatetimeFieldOverflow, "date field value out of range: %d-%02d-%02d", y, mo, d)
 	}
 	if h < 0 || h > 24 || mi < 0 || mi > 59 || sec < 0 || sec > 60 || math.IsNaN(sec) {
-		return nil, pgerror.New(pgerror.DatetimeFieldOverflow, "time field value out of range: %d:%02d:%s", h, mi, string(appendFloat(nil, sec, false)))
+		return nil, pgerror.New(pgerror.DatetimeFieldOverflow, "time field value out of range: %d:%02d:%s", h, mi, types.TextString(tt(types.Float8OID), sec))
 	}
 	if y < 0 {
 		y++

@@ -1,4 +1,4 @@
-package types
+package builtins
 
 import (
 	"math"
@@ -8,17 +8,8 @@ import (
 	"github.com/cockroachdb/apd/v3"
 
 	"logdb/sql/pgerror"
+	"logdb/sql/types"
 )
-
-func decFinite(d *apd.Decimal) bool { return d.Form == apd.Finite }
-
-// decimalWeight is the power of ten of d's leading digit (0 for zero).
-func decimalWeight(d *apd.Decimal) int64 {
-	if d.Coeff.Sign() == 0 {
-		return 0
-	}
-	return int64(d.NumDigits()) - 1 + int64(d.Exponent)
-}
 
 // estimateLnDweight is estimate_ln_dweight from numeric.c.
 func estimateLnDweight(d *apd.Decimal) int64 {
@@ -43,20 +34,7 @@ func estimateLnDweight(d *apd.Decimal) int64 {
 	return int64(math.Log10(math.Abs(lnVar)))
 }
 
-func clampScale(s int64) int32 { return int32(min(max(s, 0), 1000)) }
-
-// evalToScale evaluates f with enough precision for scale digits after the
-// point given the result's approximate weight, then rounds.
-func evalToScale(weight int64, scale int32, f func(c *apd.Context, r *apd.Decimal) error) (*apd.Decimal, error) {
-	prec := max(weight, 0) + int64(scale) + 8
-	var r apd.Decimal
-	if err := f(decCtx(uint32(prec), apd.RoundHalfUp), &r); err != nil {
-		return nil, numericOverflow()
-	}
-	return roundNumeric(&r, scale)
-}
-
-func numericSqrt(x *apd.Decimal) (Datum, error) {
+func numericSqrt(x *apd.Decimal) (types.Datum, error) {
 	if x.Sign() < 0 {
 		return nil, pgerror.New("2201F", "cannot take square root of a negative number")
 	}
@@ -72,14 +50,14 @@ func numericSqrt(x *apd.Decimal) (Datum, error) {
 	})
 }
 
-func numericExp(x *apd.Decimal) (Datum, error) {
+func numericExp(x *apd.Decimal) (types.Datum, error) {
 	if !decFinite(x) {
 		if x.Form == apd.Infinite && x.Negative {
 			return &apd.Decimal{}, nil
 		}
 		return x, nil
 	}
-	val := decimalToFloat(x)
+	val := numericToFloat(x)
 	dweight := int64(val * 0.434294481903252)
 	if math.Abs(val) > 6000 {
 		return nil, numericOverflow()
@@ -91,7 +69,7 @@ func numericExp(x *apd.Decimal) (Datum, error) {
 	})
 }
 
-func numericLn(x *apd.Decimal) (Datum, error) {
+func numericLn(x *apd.Decimal) (types.Datum, error) {
 	if x.Sign() == 0 {
 		return nil, pgerror.New("2201E", "cannot take logarithm of zero")
 	}
@@ -109,7 +87,7 @@ func numericLn(x *apd.Decimal) (Datum, error) {
 	})
 }
 
-func numericLog(base, x *apd.Decimal) (Datum, error) {
+func numericLog(base, x *apd.Decimal) (types.Datum, error) {
 	for _, v := range []*apd.Decimal{base, x} {
 		if v.Sign() == 0 {
 			return nil, pgerror.New("2201E", "cannot take logarithm of zero")
@@ -137,28 +115,30 @@ func numericLog(base, x *apd.Decimal) (Datum, error) {
 	})
 }
 
-func init() {
+func registerMathFuncs() {
 	// abs
-	for _, t := range []OID{Int2OID, Int4OID, Int8OID} {
+	for _, t := range []types.OID{types.Int2OID, types.Int4OID, types.Int8OID} {
 		t := t
-		def("abs", t, oids(t), func(_ *EvalContext, a []Datum) (Datum, error) {
+		def("abs", t, oids(t), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 			if i64(a[0]) < 0 {
 				return intArith(t, '-', 0, i64(a[0]))
 			}
 			return a[0], nil
 		})
 	}
-	for _, t := range []OID{Float4OID, Float8OID} {
-		def("abs", t, oids(t), func(_ *EvalContext, a []Datum) (Datum, error) { return math.Abs(f64(a[0])), nil })
+	for _, t := range []types.OID{types.Float4OID, types.Float8OID} {
+		def("abs", t, oids(t), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) { return math.Abs(f64(a[0])), nil })
 	}
-	def("abs", NumericOID, oids(NumericOID), func(_ *EvalContext, a []Datum) (Datum, error) { return new(apd.Decimal).Abs(dec(a[0])), nil })
+	def("abs", types.NumericOID, oids(types.NumericOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
+		return new(apd.Decimal).Abs(dec(a[0])), nil
+	})
 	// rounding
-	fl := func(name string, f func(float64) float64, n func(d *apd.Decimal) (Datum, error)) {
-		def(name, Float8OID, oids(Float8OID), func(_ *EvalContext, a []Datum) (Datum, error) { return f(f64(a[0])), nil })
-		def(name, NumericOID, oids(NumericOID), func(_ *EvalContext, a []Datum) (Datum, error) { return n(dec(a[0])) })
+	fl := func(name string, f func(float64) float64, n func(d *apd.Decimal) (types.Datum, error)) {
+		def(name, types.Float8OID, oids(types.Float8OID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) { return f(f64(a[0])), nil })
+		def(name, types.NumericOID, oids(types.NumericOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) { return n(dec(a[0])) })
 	}
-	intRound := func(r apd.Rounder) func(d *apd.Decimal) (Datum, error) {
-		return func(d *apd.Decimal) (Datum, error) {
+	intRound := func(r apd.Rounder) func(d *apd.Decimal) (types.Datum, error) {
+		return func(d *apd.Decimal) (types.Datum, error) {
 			if !decFinite(d) {
 				return d, nil
 			}
@@ -172,8 +152,8 @@ func init() {
 	}
 	// apd's Ceil and Floor, not Quantize with a ceiling or floor rounder:
 	// Quantize looks at one discarded digit only, so ceil(0.001) was 0.
-	ceilFloor := func(up bool) func(d *apd.Decimal) (Datum, error) {
-		return func(d *apd.Decimal) (Datum, error) {
+	ceilFloor := func(up bool) func(d *apd.Decimal) (types.Datum, error) {
+		return func(d *apd.Decimal) (types.Datum, error) {
 			if !decFinite(d) {
 				return d, nil
 			}
@@ -197,34 +177,38 @@ func init() {
 	fl("floor", math.Floor, ceilFloor(false))
 	fl("round", math.RoundToEven, intRound(apd.RoundHalfUp))
 	fl("trunc", math.Trunc, intRound(apd.RoundDown))
-	def("round", NumericOID, oids(NumericOID, Int4OID), func(_ *EvalContext, a []Datum) (Datum, error) {
+	def("round", types.NumericOID, oids(types.NumericOID, types.Int4OID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		return roundNumericTo(dec(a[0]), i64(a[1]), apd.RoundHalfUp)
 	})
-	def("trunc", NumericOID, oids(NumericOID, Int4OID), func(_ *EvalContext, a []Datum) (Datum, error) {
+	def("trunc", types.NumericOID, oids(types.NumericOID, types.Int4OID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		return roundNumericTo(dec(a[0]), i64(a[1]), apd.RoundDown)
 	})
-	def("sqrt", Float8OID, oids(Float8OID), func(_ *EvalContext, a []Datum) (Datum, error) {
+	def("sqrt", types.Float8OID, oids(types.Float8OID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		if f64(a[0]) < 0 {
 			return nil, pgerror.New("2201F", "cannot take square root of a negative number")
 		}
 		return math.Sqrt(f64(a[0])), nil
 	})
-	def("sqrt", NumericOID, oids(NumericOID), func(_ *EvalContext, a []Datum) (Datum, error) { return numericSqrt(dec(a[0])) })
-	def("cbrt", Float8OID, oids(Float8OID), func(_ *EvalContext, a []Datum) (Datum, error) { return math.Cbrt(f64(a[0])), nil })
+	def("sqrt", types.NumericOID, oids(types.NumericOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) { return numericSqrt(dec(a[0])) })
+	def("cbrt", types.Float8OID, oids(types.Float8OID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) { return math.Cbrt(f64(a[0])), nil })
 	for _, n := range []string{"power", "pow"} {
-		def(n, Float8OID, oids(Float8OID, Float8OID), func(_ *EvalContext, a []Datum) (Datum, error) { return floatPow(f64(a[0]), f64(a[1])) })
-		def(n, NumericOID, oids(NumericOID, NumericOID), func(_ *EvalContext, a []Datum) (Datum, error) { return numericPower(dec(a[0]), dec(a[1])) })
+		def(n, types.Float8OID, oids(types.Float8OID, types.Float8OID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
+			return floatPow(f64(a[0]), f64(a[1]))
+		})
+		def(n, types.NumericOID, oids(types.NumericOID, types.NumericOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
+			return numericPower(dec(a[0]), dec(a[1]))
+		})
 	}
-	def("exp", Float8OID, oids(Float8OID), func(_ *EvalContext, a []Datum) (Datum, error) {
+	def("exp", types.Float8OID, oids(types.Float8OID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		r := math.Exp(f64(a[0]))
 		if math.IsInf(r, 0) && !math.IsInf(f64(a[0]), 0) {
 			return nil, errFloatOverflow()
 		}
 		return r, nil
 	})
-	def("exp", NumericOID, oids(NumericOID), func(_ *EvalContext, a []Datum) (Datum, error) { return numericExp(dec(a[0])) })
+	def("exp", types.NumericOID, oids(types.NumericOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) { return numericExp(dec(a[0])) })
 	floatLog := func(f func(float64) float64) fnBody {
-		return func(_ *EvalContext, a []Datum) (Datum, error) {
+		return func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 			x := f64(a[0])
 			if x == 0 {
 				return nil, pgerror.New("2201E", "cannot take logarithm of zero")
@@ -235,19 +219,27 @@ func init() {
 			return f(x), nil
 		}
 	}
-	def("ln", Float8OID, oids(Float8OID), floatLog(math.Log))
-	def("ln", NumericOID, oids(NumericOID), func(_ *EvalContext, a []Datum) (Datum, error) { return numericLn(dec(a[0])) })
+	def("ln", types.Float8OID, oids(types.Float8OID), floatLog(math.Log))
+	def("ln", types.NumericOID, oids(types.NumericOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) { return numericLn(dec(a[0])) })
 	for _, n := range []string{"log", "log10"} {
-		def(n, Float8OID, oids(Float8OID), floatLog(math.Log10))
-		def(n, NumericOID, oids(NumericOID), func(_ *EvalContext, a []Datum) (Datum, error) { return numericLog(apd.New(10, 0), dec(a[0])) })
+		def(n, types.Float8OID, oids(types.Float8OID), floatLog(math.Log10))
+		def(n, types.NumericOID, oids(types.NumericOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
+			return numericLog(apd.New(10, 0), dec(a[0]))
+		})
 	}
-	def("log", NumericOID, oids(NumericOID, NumericOID), func(_ *EvalContext, a []Datum) (Datum, error) { return numericLog(dec(a[0]), dec(a[1])) })
-	for _, t := range []OID{Int2OID, Int4OID, Int8OID} {
+	def("log", types.NumericOID, oids(types.NumericOID, types.NumericOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
+		return numericLog(dec(a[0]), dec(a[1]))
+	})
+	for _, t := range []types.OID{types.Int2OID, types.Int4OID, types.Int8OID} {
 		t := t
-		def("mod", t, oids(t, t), func(_ *EvalContext, a []Datum) (Datum, error) { return intArith(t, '%', i64(a[0]), i64(a[1])) })
+		def("mod", t, oids(t, t), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
+			return intArith(t, '%', i64(a[0]), i64(a[1]))
+		})
 	}
-	def("mod", NumericOID, oids(NumericOID, NumericOID), func(_ *EvalContext, a []Datum) (Datum, error) { return numericArith('%', dec(a[0]), dec(a[1])) })
-	def("div", NumericOID, oids(NumericOID, NumericOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+	def("mod", types.NumericOID, oids(types.NumericOID, types.NumericOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
+		return numericArith('%', dec(a[0]), dec(a[1]))
+	})
+	def("div", types.NumericOID, oids(types.NumericOID, types.NumericOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		x, y := dec(a[0]), dec(a[1])
 		if y.Sign() == 0 && decFinite(y) {
 			return nil, errDivByZero()
@@ -259,9 +251,9 @@ func init() {
 		if _, err := decCtx(maxNumericDigits, apd.RoundDown).QuoInteger(&q, x, y); err != nil {
 			return nil, numericOverflow()
 		}
-		return roundNumeric(&q, 0)
+		return types.RoundNumeric(&q, 0)
 	})
-	def("sign", Float8OID, oids(Float8OID), func(_ *EvalContext, a []Datum) (Datum, error) {
+	def("sign", types.Float8OID, oids(types.Float8OID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		f := f64(a[0])
 		switch {
 		case f > 0:
@@ -271,25 +263,25 @@ func init() {
 		}
 		return f, nil
 	})
-	def("sign", NumericOID, oids(NumericOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+	def("sign", types.NumericOID, oids(types.NumericOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		d := dec(a[0])
 		if d.Form == apd.NaN {
 			return d, nil
 		}
 		return apd.New(int64(d.Sign()), 0), nil
 	})
-	def("pi", Float8OID, nil, func(_ *EvalContext, a []Datum) (Datum, error) { return math.Pi, nil })
-	RegisterFunc(&Func{Name: "random", Ret: tt(Float8OID), Strict: true, Volatile: true,
-		Fn: func(_ *EvalContext, _ []Datum) (Datum, error) { return rand.Float64(), nil }})
-	def("width_bucket", Int4OID, oids(Float8OID, Float8OID, Float8OID, Int4OID), func(_ *EvalContext, a []Datum) (Datum, error) {
+	def("pi", types.Float8OID, nil, func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) { return math.Pi, nil })
+	types.RegisterFunc(&types.Func{Name: "random", Ret: tt(types.Float8OID), Strict: true, Volatile: true,
+		Fn: func(_ *types.EvalContext, _ []types.Datum) (types.Datum, error) { return rand.Float64(), nil }})
+	def("width_bucket", types.Int4OID, oids(types.Float8OID, types.Float8OID, types.Float8OID, types.Int4OID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		return widthBucket(f64(a[0]), f64(a[1]), f64(a[2]), i64(a[3]))
 	})
-	def("width_bucket", Int4OID, oids(NumericOID, NumericOID, NumericOID, Int4OID), func(_ *EvalContext, a []Datum) (Datum, error) {
+	def("width_bucket", types.Int4OID, oids(types.NumericOID, types.NumericOID, types.NumericOID, types.Int4OID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		return widthBucketNumeric(dec(a[0]), dec(a[1]), dec(a[2]), i64(a[3]))
 	})
-	for _, t := range []OID{Int4OID, Int8OID} {
+	for _, t := range []types.OID{types.Int4OID, types.Int8OID} {
 		t := t
-		def("gcd", t, oids(t, t), func(_ *EvalContext, a []Datum) (Datum, error) {
+		def("gcd", t, oids(t, t), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 			x, y := i64(a[0]), i64(a[1])
 			for y != 0 {
 				x, y = y, x%y
@@ -300,14 +292,20 @@ func init() {
 			return x, nil
 		})
 	}
-	def("degrees", Float8OID, oids(Float8OID), func(_ *EvalContext, a []Datum) (Datum, error) { return f64(a[0]) * 180 / math.Pi, nil })
-	def("radians", Float8OID, oids(Float8OID), func(_ *EvalContext, a []Datum) (Datum, error) { return f64(a[0]) * math.Pi / 180, nil })
+	def("degrees", types.Float8OID, oids(types.Float8OID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
+		return f64(a[0]) * 180 / math.Pi, nil
+	})
+	def("radians", types.Float8OID, oids(types.Float8OID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
+		return f64(a[0]) * math.Pi / 180, nil
+	})
 	for name, f := range map[string]func(float64) float64{"sin": math.Sin, "cos": math.Cos, "tan": math.Tan, "asin": math.Asin, "acos": math.Acos, "atan": math.Atan} {
 		f := f
-		def(name, Float8OID, oids(Float8OID), func(_ *EvalContext, a []Datum) (Datum, error) { return f(f64(a[0])), nil })
+		def(name, types.Float8OID, oids(types.Float8OID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) { return f(f64(a[0])), nil })
 	}
-	def("atan2", Float8OID, oids(Float8OID, Float8OID), func(_ *EvalContext, a []Datum) (Datum, error) { return math.Atan2(f64(a[0]), f64(a[1])), nil })
-	def("scale", Int4OID, oids(NumericOID), func(_ *EvalContext, a []Datum) (Datum, error) {
+	def("atan2", types.Float8OID, oids(types.Float8OID, types.Float8OID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
+		return math.Atan2(f64(a[0]), f64(a[1])), nil
+	})
+	def("scale", types.Int4OID, oids(types.NumericOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		if !decFinite(dec(a[0])) {
 			return nil, nil
 		}
@@ -315,7 +313,7 @@ func init() {
 	})
 }
 
-func roundNumericTo(d *apd.Decimal, s int64, r apd.Rounder) (Datum, error) {
+func roundNumericTo(d *apd.Decimal, s int64, r apd.Rounder) (types.Datum, error) {
 	if !decFinite(d) {
 		return d, nil
 	}
@@ -334,7 +332,7 @@ func roundNumericTo(d *apd.Decimal, s int64, r apd.Rounder) (Datum, error) {
 	return &out, nil
 }
 
-func widthBucket(x, lo, hi float64, n int64) (Datum, error) {
+func widthBucket(x, lo, hi float64, n int64) (types.Datum, error) {
 	if n <= 0 {
 		return nil, pgerror.New("2201G", "count must be greater than zero")
 	}
@@ -362,7 +360,7 @@ func widthBucket(x, lo, hi float64, n int64) (Datum, error) {
 	return int64(float64(n)*(lo-x)/(lo-hi)) + 1, nil
 }
 
-func widthBucketNumeric(x, lo, hi *apd.Decimal, n int64) (Datum, error) {
+func widthBucketNumeric(x, lo, hi *apd.Decimal, n int64) (types.Datum, error) {
 	if n <= 0 {
 		return nil, pgerror.New("2201G", "count must be greater than zero")
 	}
