@@ -30,7 +30,8 @@
 //	sql/pgcatalog  pg_catalog and information_schema, catalog functions
 //	sql/builtins   the function library, registered with sql/types
 //	sql/types      values, casts, comparison, key and row encoding, the
-//	               function and operator registry
+//	               function and operator registry; sql/types/jsondoc the
+//	               tree of a json document
 //
 // Package sql implements the interfaces the lower packages declare for
 // what they need of a session: plan.Host (privilege checks, literal
