@@ -222,8 +222,8 @@ func (s *Session) statementEnded(kind StatementKind, start time.Time, err error)
 	if state == stateIdle {
 		a.xactStart = time.Time{}
 	}
-	if a.setGen != s.set.gen {
-		a.appName, a.setGen = s.set.vals["application_name"], s.set.gen
+	if a.setGen != s.set.Gen {
+		a.appName, a.setGen = s.set.Vals["application_name"], s.set.Gen
 	}
 	a.mu.Unlock()
 	if o := s.e.cfg.Observer; o != nil {

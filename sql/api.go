@@ -22,6 +22,7 @@ import (
 	"logdb/sql/pgcatalog"
 	"logdb/sql/pgerror"
 	"logdb/sql/plan"
+	"logdb/sql/settings"
 	"logdb/sql/types"
 )
 
@@ -210,7 +211,7 @@ type Session struct {
 	db      string
 	pid     int32
 	started time.Time
-	set     *settings
+	set     *settings.Settings
 
 	mode txnMode
 	tx   *txnState
@@ -272,11 +273,11 @@ func (s *Session) TxStatus() byte {
 // idle_session_timeout outside one (57P05); 0 when the setting is 0.
 func (s *Session) IdleTimeout() (time.Duration, *pgerror.Error) {
 	if s.TxStatus() == 'I' {
-		ms, _ := strconv.ParseInt(s.set.vals["idle_session_timeout"], 10, 64)
+		ms, _ := strconv.ParseInt(s.set.Vals["idle_session_timeout"], 10, 64)
 		return time.Duration(ms) * time.Millisecond, &pgerror.Error{Code: pgerror.IdleSessionTimeout, Severity: "FATAL",
 			Message: "terminating connection due to idle-session timeout"}
 	}
-	ms, _ := strconv.ParseInt(s.set.vals["idle_in_transaction_session_timeout"], 10, 64)
+	ms, _ := strconv.ParseInt(s.set.Vals["idle_in_transaction_session_timeout"], 10, 64)
 	return time.Duration(ms) * time.Millisecond, &pgerror.Error{Code: pgerror.IdleInTransactionTimeout, Severity: "FATAL",
 		Message: "terminating connection due to idle-in-transaction timeout"}
 }

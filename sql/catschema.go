@@ -7,6 +7,7 @@ import (
 	"logdb/sql/catalog"
 	"logdb/sql/exec"
 	"logdb/sql/pgcatalog"
+	"logdb/sql/settings"
 	"logdb/sql/types"
 )
 
@@ -30,7 +31,7 @@ func (s *Session) catalogSchema(t *txnState) *pgcatalog.Schema {
 	// A transaction that runs DDL changes its catalog copy in place, so its
 	// schema is built afresh each time (the cache would show its first).
 	pendingDDL := t != nil && t.ddl != nil
-	if s.schemaCache != nil && s.schemaCat == cat && s.schemaSettingsGen == s.set.gen && !pendingDDL {
+	if s.schemaCache != nil && s.schemaCat == cat && s.schemaSettingsGen == s.set.Gen && !pendingDDL {
 		s.schemaCache.ReplicationSlots = s.replicationSlots(t) // slots change without the catalog
 		return s.schemaCache
 	}
@@ -57,17 +58,17 @@ func (s *Session) catalogSchema(t *txnState) *pgcatalog.Schema {
 		}
 		sch.Sequences = append(sch.Sequences, ps)
 	}
-	for _, kv := range s.set.all() {
-		d, _ := lookupSetting(kv[0])
+	for _, kv := range s.set.All() {
+		d, _ := settings.Lookup(kv[0])
 		st := pgcatalog.Setting{Name: kv[0], Setting: kv[1], ShortDesc: kv[2], Context: "user", Source: "default", Category: "Client Connection Defaults"}
 		if d != nil {
-			st.Unit, st.VarType = d.unit, d.vartype
-			if d.check != nil && d.unit == "kB" {
+			st.Unit, st.VarType = d.Unit, d.Vartype
+			if d.Check != nil && d.Unit == "kB" {
 				if kb, err := exec.ParseMemoryKB(kv[1]); err == nil {
 					st.Setting = strconv.FormatInt(kb, 10) // pg_settings counts in the unit
 				}
 			}
-			if d.readOnly {
+			if d.ReadOnly {
 				st.Context = "internal"
 			}
 		}
@@ -84,9 +85,9 @@ func (s *Session) catalogSchema(t *txnState) *pgcatalog.Schema {
 		}
 		return st
 	}
-	sch.Session = pgcatalog.SessionInfo{PID: int64(s.pid), ApplicationName: s.set.vals["application_name"], BackendStart: s.started}
+	sch.Session = pgcatalog.SessionInfo{PID: int64(s.pid), ApplicationName: s.set.Vals["application_name"], BackendStart: s.started}
 	sch.ReplicationSlots = s.replicationSlots(t)
-	s.schemaCache, s.schemaCat, s.schemaSettingsGen = sch, cat, s.set.gen
+	s.schemaCache, s.schemaCat, s.schemaSettingsGen = sch, cat, s.set.Gen
 	return sch
 }
 

@@ -49,7 +49,7 @@ const readConsistencySetting = "logdb.read_consistency"
 
 // localReads reports whether the session opted into local reads.
 func (s *Session) localReads() bool {
-	v, err := s.set.get(readConsistencySetting)
+	v, err := s.set.Get(readConsistencySetting)
 	return err == nil && strings.EqualFold(strings.TrimSpace(v), "local")
 }
 

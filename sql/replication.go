@@ -307,7 +307,7 @@ type walsender struct {
 // pg_stat_replication: progress records what was sent and what the client
 // reported (called from the stream's goroutine), end removes it.
 func (s *Session) StartStreaming() (progress func(sent, write, flush, replay uint64), end func()) {
-	w := &walsender{pid: s.pid, user: s.user, app: s.set.vals["application_name"], started: s.started}
+	w := &walsender{pid: s.pid, user: s.user, app: s.set.Vals["application_name"], started: s.started}
 	e := s.e
 	e.mu.Lock()
 	if e.st.walsenders == nil {

@@ -34,6 +34,7 @@ import (
 	"logdb/sql/pgcatalog"
 	"logdb/sql/pgerror"
 	"logdb/sql/plan"
+	"logdb/sql/settings"
 	"logdb/sql/types"
 )
 
@@ -144,13 +145,13 @@ func applyRoleOptions(ec *execCtx, r *catalog.Role, opts []*pg_query.Node) (role
 				continue
 			}
 			pw := defElemString(de)
-			v, err := passwordVerifier(r.Name, pw, ec.s.set.vals["password_encryption"])
+			v, err := passwordVerifier(r.Name, pw, ec.s.set.Vals["password_encryption"])
 			if err != nil {
 				return ch, err
 			}
 			r.Password = v
 		case "validUntil":
-			t, err := types.ParseTimestamp(defElemString(de), true, ec.s.set.dateOrder, ec.s.set.loc, time.Now())
+			t, err := types.ParseTimestamp(defElemString(de), true, ec.s.set.DateOrder, ec.s.set.Loc, time.Now())
 			if err != nil {
 				return ch, pgerror.Wrap(err, pgerror.InvalidDatetimeFormat, "invalid input syntax for type timestamp with time zone: \"%s\"", defElemString(de))
 			}
@@ -361,8 +362,8 @@ func alterRoleSet(ec *execCtx, d *catalog.Writer, as *pg_query.AlterRoleSetStmt)
 	r.MemberOf = slices.Clone(old.MemberOf)
 	vs := as.Setstmt
 	key := strings.ToLower(vs.Name)
-	if def, err := lookupSetting(key); err == nil {
-		key = def.name
+	if def, err := settings.Lookup(key); err == nil {
+		key = def.Name
 	}
 	var kept []string
 	for _, c := range old.Config {
@@ -379,7 +380,7 @@ func alterRoleSet(ec *execCtx, d *catalog.Writer, as *pg_query.AlterRoleSetStmt)
 		}
 		val := strings.Join(parts, ", ")
 		// Checked now, as PostgreSQL does, so a bad value never stops logins.
-		if err := newSettings().set(key, val); err != nil {
+		if err := settings.New().Set(key, val); err != nil {
 			return err
 		}
 		kept = append(kept, key+"="+val)

@@ -14,6 +14,7 @@ import (
 	"logdb/sql/exec"
 	"logdb/sql/pgcatalog"
 	"logdb/sql/pgerror"
+	"logdb/sql/settings"
 	"logdb/sql/types"
 )
 
@@ -31,36 +32,36 @@ func (e *Engine) newSession(p SessionParams) (*Session, error) {
 	}
 	s := &Session{
 		e: e, user: user, db: db, pid: e.newPID(), started: time.Now(),
-		set: newSettings(), prepared: map[string]*Prepared{}, portals: map[string]*Portal{},
+		set: settings.New(), prepared: map[string]*Prepared{}, portals: map[string]*Portal{},
 		seqLast: map[uint32]int64{}, simplePlans: map[string]*prepStmt{},
 	}
-	s.set.vals["session_authorization"] = user
+	s.set.Vals["session_authorization"] = user
 	if r := e.roleNow(user); r != nil {
 		// ALTER ROLE … SET: the role's defaults, which startup options override.
 		for _, c := range r.Config {
 			k, v, _ := strings.Cut(c, "=")
-			_ = s.set.set(k, v) // checked when stored
+			_ = s.set.Set(k, v) // checked when stored
 		}
-		s.set.vals["is_superuser"] = map[bool]string{true: "on", false: "off"}[r.Super]
+		s.set.Vals["is_superuser"] = map[bool]string{true: "on", false: "off"}[r.Super]
 	}
-	if p.ApplicationName != "" || s.set.vals["application_name"] == "" {
-		s.set.vals["application_name"] = p.ApplicationName
+	if p.ApplicationName != "" || s.set.Vals["application_name"] == "" {
+		s.set.Vals["application_name"] = p.ApplicationName
 	}
 	for k, v := range p.Options {
 		if strings.EqualFold(k, "options") {
 			continue
 		}
-		if err := s.set.set(k, v); err != nil {
+		if err := s.set.Set(k, v); err != nil {
 			if pgerror.Code(err) == pgerror.UndefinedObject {
 				continue // unknown startup options are ignored
 			}
 			return nil, err
 		}
 	}
-	s.set.changed = map[string]bool{}
+	s.set.Changed = map[string]bool{}
 	s.clientAddr, s.tls = p.ClientAddr, p.TLS
 	s.act.state, s.act.stateChange = stateIdle, s.started
-	s.act.appName, s.act.setGen = s.set.vals["application_name"], s.set.gen
+	s.act.appName, s.act.setGen = s.set.Vals["application_name"], s.set.Gen
 	e.sessions.add(s)
 	e.stats.db(db).sessions.Add(1)
 	return s, nil
@@ -72,27 +73,27 @@ func (s *Session) PID() int32 { return s.pid }
 
 func (s *Session) parameterStatus() [][2]string {
 	var out [][2]string
-	for _, d := range settingDefs {
-		if d.reportable {
-			out = append(out, [2]string{d.name, s.set.vals[strings.ToLower(d.name)]})
+	for _, d := range settings.Defs {
+		if d.Reportable {
+			out = append(out, [2]string{d.Name, s.set.Vals[strings.ToLower(d.Name)]})
 		}
 	}
-	s.set.changed = map[string]bool{}
+	s.set.Changed = map[string]bool{}
 	return out
 }
 
 func (s *Session) changedParameters() [][2]string {
-	if len(s.set.changed) == 0 {
+	if len(s.set.Changed) == 0 {
 		return nil
 	}
 	var out [][2]string
-	for _, d := range settingDefs {
-		k := strings.ToLower(d.name)
-		if s.set.changed[k] {
-			out = append(out, [2]string{d.name, s.set.vals[k]})
+	for _, d := range settings.Defs {
+		k := strings.ToLower(d.Name)
+		if s.set.Changed[k] {
+			out = append(out, [2]string{d.Name, s.set.Vals[k]})
 		}
 	}
-	s.set.changed = map[string]bool{}
+	s.set.Changed = map[string]bool{}
 	return out
 }
 
@@ -107,7 +108,7 @@ func (s *Session) ctxErr(ctx context.Context) error {
 // stmtContext applies statement_timeout.
 func (s *Session) stmtContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	s.timedOut = false
-	ms, _ := strconv.ParseInt(s.set.vals["statement_timeout"], 10, 64)
+	ms, _ := strconv.ParseInt(s.set.Vals["statement_timeout"], 10, 64)
 	if ms <= 0 {
 		return ctx, func() {}
 	}
@@ -308,7 +309,7 @@ func (s *Session) inputCtx(t *txnState) *types.EvalContext {
 	if t != nil {
 		now = t.start
 	}
-	return &types.EvalContext{TxnTime: now, StmtTime: now, Location: s.set.loc, DateOrder: s.set.dateOrder}
+	return &types.EvalContext{TxnTime: now, StmtTime: now, Location: s.set.Loc, DateOrder: s.set.DateOrder}
 }
 
 func (s *Session) newExecCtx(ctx context.Context, t *txnState, params []types.Datum) *execCtx {
@@ -323,7 +324,7 @@ func (s *Session) newExecCtx(ctx context.Context, t *txnState, params []types.Da
 		rc exec.Ctx
 		ev types.EvalContext
 	}{ev: types.EvalContext{
-		TxnTime: txnTime, StmtTime: now, Location: s.set.loc, DateOrder: s.set.dateOrder, User: s.currentUser(), Database: s.db, Session: s,
+		TxnTime: txnTime, StmtTime: now, Location: s.set.Loc, DateOrder: s.set.DateOrder, User: s.currentUser(), Database: s.db, Session: s,
 	}}
 	if t != nil && t.cat != nil {
 		both.ev.Superuser = s.isSuperuser(t.cat)
@@ -363,7 +364,7 @@ func (ec *execCtx) Catalog() *catalog.Catalog {
 	return ec.tx.cat
 }
 func (ec *execCtx) ListeningChannels() []string { return ec.s.listeningChannels() }
-func (ec *execCtx) Setting(name string) string  { return ec.s.set.vals[name] }
+func (ec *execCtx) Setting(name string) string  { return ec.s.set.Vals[name] }
 
 // hostOf returns the execCtx running rc (for expressions and plan nodes of
 // this package that need the session).

@@ -9,6 +9,7 @@ import (
 	"logdb/sql/exec"
 	"logdb/sql/pgerror"
 	"logdb/sql/plan"
+	"logdb/sql/settings"
 	"logdb/sql/types"
 )
 
@@ -20,7 +21,7 @@ func (s *Session) execTxnStmt(ctx context.Context, ts *pg_query.TransactionStmt,
 		if s.mode == modeFailed {
 			return "", errAborted
 		}
-		readOnly := s.set.vals["default_transaction_read_only"] == "on"
+		readOnly := s.set.Vals["default_transaction_read_only"] == "on"
 		for _, o := range ts.Options {
 			de := o.GetDefElem()
 			if de == nil {
@@ -108,8 +109,8 @@ func sessionStmtCols(ps *prepStmt) []exec.Column {
 			return []exec.Column{{Name: "name", T: exec.TextT}, {Name: "setting", T: exec.TextT}, {Name: "description", T: exec.TextT}}
 		}
 		name := strings.ToLower(vs.Name)
-		if d, err := lookupSetting(name); err == nil {
-			name = d.name // as PostgreSQL names the column: SHOW timezone is "TimeZone"
+		if d, err := settings.Lookup(name); err == nil {
+			name = d.Name // as PostgreSQL names the column: SHOW timezone is "TimeZone"
 		}
 		return []exec.Column{{Name: name, T: exec.TextT}}
 	}
@@ -127,7 +128,7 @@ func (s *Session) execSessionStmt(ctx context.Context, ps *prepStmt, w ResultWri
 		cols := sessionStmtCols(ps)
 		var rows [][]types.Datum
 		if strings.EqualFold(vs.Name, "all") {
-			for _, kv := range s.set.all() {
+			for _, kv := range s.set.All() {
 				rows = append(rows, []types.Datum{kv[0], kv[1], kv[2]})
 			}
 		} else {
@@ -176,17 +177,17 @@ func (s *Session) execSessionStmt(ctx context.Context, ps *prepStmt, w ResultWri
 
 // newSettingsFrom resets settings to their defaults, keeping the session
 // identity (DISCARD ALL / RESET ALL).
-func newSettingsFrom(old *settings) *settings {
-	n := newSettings()
+func newSettingsFrom(old *settings.Settings) *settings.Settings {
+	n := settings.New()
 	for _, k := range []string{"session_authorization", "application_name"} {
-		n.vals[k] = old.vals[k]
+		n.Vals[k] = old.Vals[k]
 	}
-	for k, v := range old.vals {
-		if n.vals[k] != v {
-			n.changed[k] = true
+	for k, v := range old.Vals {
+		if n.Vals[k] != v {
+			n.Changed[k] = true
 		}
 	}
-	n.gen = old.gen + 1
+	n.Gen = old.Gen + 1
 	return n
 }
 
@@ -205,15 +206,15 @@ func (s *Session) execSet(vs *pg_query.VariableSetStmt) error {
 	switch vs.Kind {
 	case pg_query.VariableSetKind_VAR_RESET_ALL:
 		s.role = ""
-		changed := s.set.changed
+		changed := s.set.Changed
 		ns := newSettingsFrom(s.set)
 		for k := range changed {
-			ns.changed[k] = true
+			ns.Changed[k] = true
 		}
 		s.set = ns
 		return nil
 	case pg_query.VariableSetKind_VAR_RESET, pg_query.VariableSetKind_VAR_SET_DEFAULT:
-		return s.set.reset(name)
+		return s.set.Reset(name)
 	case pg_query.VariableSetKind_VAR_SET_MULTI:
 		if name == "transaction snapshot" && len(vs.Args) == 1 && vs.Args[0].GetAConst().GetSval() != nil {
 			return s.setTransactionSnapshot(vs.Args[0].GetAConst().GetSval().Sval) // replication.go
@@ -231,7 +232,7 @@ func (s *Session) execSet(vs *pg_query.VariableSetStmt) error {
 			}
 			readOnly := c.GetIval().Ival == 1
 			if name == "session characteristics" {
-				if err := s.set.set("default_transaction_read_only", map[bool]string{true: "on", false: "off"}[readOnly]); err != nil {
+				if err := s.set.Set("default_transaction_read_only", map[bool]string{true: "on", false: "off"}[readOnly]); err != nil {
 					return err
 				}
 				continue
@@ -318,32 +319,32 @@ func (s *Session) setVar(name, val string, local bool) error {
 			return nil // PostgreSQL warns and ignores SET LOCAL outside a transaction
 		}
 		key := strings.ToLower(name)
-		if d, err := lookupSetting(name); err == nil {
-			key = strings.ToLower(d.name)
+		if d, err := settings.Lookup(name); err == nil {
+			key = strings.ToLower(d.Name)
 		}
 		if s.tx.localRestore == nil {
 			s.tx.localRestore = map[string]string{}
 		}
 		if _, saved := s.tx.localRestore[key]; !saved {
-			s.tx.localRestore[key] = s.set.vals[key]
+			s.tx.localRestore[key] = s.set.Vals[key]
 		}
 	}
 	if !local && s.tx != nil && (s.mode == modeBlock || s.mode == modeImplicit) {
 		key := strings.ToLower(name)
-		if d, err := lookupSetting(name); err == nil {
-			key = strings.ToLower(d.name)
+		if d, err := settings.Lookup(name); err == nil {
+			key = strings.ToLower(d.Name)
 		}
 		if s.tx.setUndo == nil {
 			s.tx.setUndo = map[string]string{}
 		}
 		if _, saved := s.tx.setUndo[key]; !saved {
-			s.tx.setUndo[key] = s.set.vals[key]
+			s.tx.setUndo[key] = s.set.Vals[key]
 		}
 	}
 	switch strings.ToLower(name) {
 	case "transaction_isolation", "transaction_read_only", "transaction_deferrable":
 		if strings.ToLower(name) == "transaction_read_only" && s.tx != nil {
-			v, err := checkBool(val)
+			v, err := settings.CheckBool(val)
 			if err != nil {
 				return err
 			}
@@ -351,7 +352,7 @@ func (s *Session) setVar(name, val string, local bool) error {
 				return err
 			}
 		}
-		_, err := lookupSetting(name)
+		_, err := settings.Lookup(name)
 		return err
 	case "search_path":
 		for _, p := range strings.Split(val, ",") {
@@ -361,7 +362,7 @@ func (s *Session) setVar(name, val string, local bool) error {
 			}
 		}
 	}
-	return s.set.set(name, val)
+	return s.set.Set(name, val)
 }
 
 func (s *Session) showValue(name string) (string, error) {
@@ -383,5 +384,5 @@ func (s *Session) showValue(name string) (string, error) {
 		}
 		return s.role, nil
 	}
-	return s.set.get(name)
+	return s.set.Get(name)
 }

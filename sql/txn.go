@@ -97,7 +97,7 @@ type txnState struct {
 
 func (s *Session) undoSets(t *txnState) {
 	for k, v := range t.setUndo {
-		_ = s.set.set(k, v)
+		_ = s.set.Set(k, v)
 	}
 }
 
@@ -106,7 +106,7 @@ func (s *Session) restoreLocals(t *txnState) {
 		return
 	}
 	for k, v := range t.localRestore {
-		_ = s.set.set(k, v)
+		_ = s.set.Set(k, v)
 	}
 }
 
@@ -192,7 +192,7 @@ func (t *txnState) readDeps() error {
 // default_transaction_read_only is on (SET SESSION CHARACTERISTICS AS
 // TRANSACTION READ ONLY).
 func (s *Session) newTxnState() *txnState {
-	return &txnState{start: time.Now(), readOnly: s.set.vals["default_transaction_read_only"] == "on"}
+	return &txnState{start: time.Now(), readOnly: s.set.Vals["default_transaction_read_only"] == "on"}
 }
 
 // setTxnReadOnly is SET TRANSACTION READ ONLY / READ WRITE (and SET

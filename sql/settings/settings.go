@@ -1,0 +1,366 @@
+package settings
+
+import (
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"logdb/sql/exec"
+	"logdb/sql/pgerror"
+	"logdb/sql/types"
+)
+
+// Def describes one configuration parameter.
+type Def struct {
+	Name       string // canonical spelling (as SHOW ALL prints it)
+	def        string
+	Reportable bool // sent in ParameterStatus
+	ReadOnly   bool
+	Unit       string
+	Vartype    string
+	desc       string
+	Check      func(v string) (string, error) // normalizes; nil accepts anything
+}
+
+// Defs are the parameters logdb knows, in SHOW ALL order.
+var Defs = []Def{
+	{Name: "application_name", def: "", Reportable: true, Vartype: "string", desc: "Sets the application name to be reported in statistics and logs."},
+	{Name: "client_encoding", def: "UTF8", Reportable: true, Vartype: "string", desc: "Sets the client's character set encoding.", Check: checkEncoding},
+	{Name: "DateStyle", def: "ISO, MDY", Reportable: true, Vartype: "string", desc: "Sets the display format for date and time values."},
+	{Name: "default_transaction_read_only", def: "off", Reportable: true, Vartype: "bool", desc: "Sets the default read-only status of new transactions.", Check: CheckBool},
+	{Name: "in_hot_standby", def: "off", Reportable: true, ReadOnly: true, Vartype: "bool", desc: "Shows whether hot standby is currently active."},
+	{Name: "integer_datetimes", def: "on", Reportable: true, ReadOnly: true, Vartype: "bool", desc: "Shows whether datetimes are integer based."},
+	{Name: "IntervalStyle", def: "postgres", Reportable: true, Vartype: "enum", desc: "Sets the display format for interval values."},
+	{Name: "is_superuser", def: "on", Reportable: true, ReadOnly: true, Vartype: "bool", desc: "Shows whether the current user is a superuser."},
+	{Name: "server_encoding", def: "UTF8", Reportable: true, ReadOnly: true, Vartype: "string", desc: "Shows the server (database) character set encoding."},
+	{Name: "server_version", def: "15.0", Reportable: true, ReadOnly: true, Vartype: "string", desc: "Shows the server version."},
+	{Name: "session_authorization", def: "", Reportable: true, Vartype: "string", desc: "Sets the session user name."},
+	{Name: "standard_conforming_strings", def: "on", Reportable: true, Vartype: "bool", desc: "Causes '...' strings to treat backslashes literally.", Check: CheckBool},
+	{Name: "TimeZone", def: "UTC", Reportable: true, Vartype: "string", desc: "Sets the time zone for displaying and interpreting time stamps.", Check: checkTimeZone},
+	{Name: "search_path", def: `"$user", public`, Vartype: "string", desc: "Sets the schema search order for names that are not schema-qualified."},
+	{Name: "statement_timeout", def: "0", Unit: "ms", Vartype: "integer", desc: "Sets the maximum allowed duration of any statement.", Check: checkDuration},
+	{Name: "lock_timeout", def: "0", Unit: "ms", Vartype: "integer", desc: "Sets the maximum allowed duration of any wait for a lock.", Check: checkDuration},
+	{Name: "idle_in_transaction_session_timeout", def: "0", Unit: "ms", Vartype: "integer", desc: "Sets the maximum allowed idle time between queries, when in a transaction.", Check: checkDuration},
+	{Name: "idle_session_timeout", def: "0", Unit: "ms", Vartype: "integer", desc: "Sets the maximum allowed idle time between queries, when not in a transaction.", Check: checkDuration},
+	{Name: "extra_float_digits", def: "1", Vartype: "integer", desc: "Sets the number of digits displayed for floating-point values.", Check: checkInt},
+	{Name: "default_transaction_isolation", def: "serializable", Vartype: "enum", desc: "Sets the transaction isolation level of each new transaction.", Check: checkIsolation},
+	{Name: "transaction_isolation", def: "serializable", Vartype: "enum", desc: "Sets the current transaction's isolation level.", Check: checkIsolation},
+	{Name: "transaction_read_only", def: "off", Vartype: "bool", desc: "Sets the current transaction's read-only status.", Check: CheckBool},
+	{Name: "default_transaction_deferrable", def: "off", Vartype: "bool", desc: "Sets the default deferrable status of new transactions.", Check: CheckBool},
+	{Name: "transaction_deferrable", def: "off", Vartype: "bool", desc: "Whether to defer a read-only serializable transaction until it can be executed with no possible serialization failures.", Check: CheckBool},
+	{Name: "synchronize_seqscans", def: "on", Vartype: "bool", desc: "Enable synchronized sequential scans.", Check: CheckBool},
+	{Name: "row_security", def: "on", Vartype: "bool", desc: "Enable row security.", Check: CheckBool},
+	{Name: "client_min_messages", def: "notice", Vartype: "enum", desc: "Sets the message levels that are sent to the client."},
+	{Name: "max_identifier_length", def: "63", ReadOnly: true, Vartype: "integer", desc: "Shows the maximum identifier length."},
+	{Name: "server_version_num", def: "150000", ReadOnly: true, Vartype: "integer", desc: "Shows the server version as an integer."},
+	{Name: "max_connections", def: "100", ReadOnly: true, Vartype: "integer", desc: "Sets the maximum number of concurrent connections."},
+	{Name: "work_mem", def: "64MB", Unit: "kB", Vartype: "integer", desc: "Sets the maximum memory to be used for query workspaces.", Check: exec.CheckWorkMem},
+	{Name: "maintenance_work_mem", def: "64MB", Unit: "kB", Vartype: "integer", desc: "Sets the maximum memory to be used for maintenance operations."},
+	{Name: "bytea_output", def: "hex", Vartype: "enum", desc: "Sets the output format for bytea."},
+	{Name: "xmloption", def: "content", Vartype: "enum", desc: "Sets whether XML data in implicit parsing and serialization operations is to be considered as documents or content fragments."},
+	{Name: "check_function_bodies", def: "on", Vartype: "bool", desc: "Check routine bodies during CREATE FUNCTION and CREATE PROCEDURE.", Check: CheckBool},
+	{Name: "default_tablespace", def: "", Vartype: "string", desc: "Sets the default tablespace to create tables and indexes in."},
+	{Name: "default_table_access_method", def: "heap", Vartype: "string", desc: "Sets the default table access method for new tables."},
+	{Name: "default_with_oids", def: "off", Vartype: "bool", desc: "WITH OIDS is no longer supported; this can only be false."},
+	{Name: "escape_string_warning", def: "on", Vartype: "bool", desc: "Warn about backslash escapes in ordinary string literals.", Check: CheckBool},
+	{Name: "lc_messages", def: "C", Vartype: "string", desc: "Sets the language in which messages are displayed."},
+	{Name: "lc_monetary", def: "C", Vartype: "string", desc: "Sets the locale for formatting monetary amounts."},
+	{Name: "lc_numeric", def: "C", Vartype: "string", desc: "Sets the locale for formatting numbers."},
+	{Name: "lc_time", def: "C", Vartype: "string", desc: "Sets the locale for formatting date and time values."},
+	{Name: "lc_collate", def: "C", ReadOnly: true, Vartype: "string", desc: "Shows the collation order locale."},
+	{Name: "lc_ctype", def: "C", ReadOnly: true, Vartype: "string", desc: "Shows the character classification and case conversion locale."},
+	{Name: "enable_seqscan", def: "on", Vartype: "bool", desc: "Enables the planner's use of sequential-scan plans.", Check: CheckBool},
+	{Name: "enable_indexscan", def: "on", Vartype: "bool", desc: "Enables the planner's use of index-scan plans.", Check: CheckBool},
+	{Name: "jit", def: "off", Vartype: "bool", desc: "Allow JIT compilation.", Check: CheckBool},
+	{Name: "timezone_abbreviations", def: "Default", Vartype: "string", desc: "Selects a file of time zone abbreviations."},
+	{Name: "log_statement", def: "none", Vartype: "enum", desc: "Sets the type of statements logged."},
+	{Name: "session_replication_role", def: "origin", Vartype: "enum", desc: "Sets the session's behavior for triggers and rewrite rules."},
+	{Name: "data_directory_mode", def: "0700", ReadOnly: true, Vartype: "integer", desc: "Shows the mode of the data directory."},
+	{Name: "block_size", def: "8192", ReadOnly: true, Vartype: "integer", desc: "Shows the size of a disk block."},
+	{Name: "password_encryption", def: "scram-sha-256", Vartype: "enum", desc: "Chooses the algorithm for encrypting passwords.", Check: checkPasswordEncryption},
+	{Name: "wal_level", def: "logical", ReadOnly: true, Vartype: "enum", desc: "Sets the level of information written to the WAL."},
+}
+
+var settingIndex = func() map[string]int {
+	m := make(map[string]int, len(Defs))
+	for i, d := range Defs {
+		m[strings.ToLower(d.Name)] = i
+	}
+	return m
+}()
+
+// Lookup finds a parameter by name, case-insensitively (42704 if unknown).
+func Lookup(name string) (*Def, error) {
+	n := strings.ToLower(name)
+	if n == "time zone" || n == "time_zone" {
+		n = "timezone"
+	}
+	if i, ok := settingIndex[n]; ok {
+		return &Defs[i], nil
+	}
+	if strings.Contains(n, ".") { // custom (placeholder) variables, e.g. myapp.user_id
+		return &Def{Name: n, Vartype: "string"}, nil
+	}
+	return nil, pgerror.New(pgerror.UndefinedObject, "unrecognized configuration parameter %q", name)
+}
+
+// CheckBool normalizes a boolean setting (on/off, true/false, yes/no, 1/0).
+func CheckBool(v string) (string, error) {
+	switch strings.ToLower(v) {
+	case "on", "true", "yes", "1", "t", "y":
+		return "on", nil
+	case "off", "false", "no", "0", "f", "n":
+		return "off", nil
+	}
+	return "", pgerror.New(pgerror.InvalidParameterValue, "parameter requires a Boolean value")
+}
+
+func checkPasswordEncryption(v string) (string, error) {
+	switch strings.ToLower(v) {
+	case "scram-sha-256", "md5":
+		return strings.ToLower(v), nil
+	}
+	return "", &pgerror.Error{Code: pgerror.InvalidParameterValue,
+		Message: "invalid value for parameter \"password_encryption\": \"" + v + "\"", Hint: "Available values: md5, scram-sha-256."}
+}
+
+func checkInt(v string) (string, error) {
+	if _, err := strconv.Atoi(v); err != nil {
+		return "", pgerror.New(pgerror.InvalidParameterValue, "invalid value for parameter: %q", v)
+	}
+	return v, nil
+}
+
+func checkEncoding(v string) (string, error) {
+	switch strings.ToUpper(strings.ReplaceAll(v, "-", "")) {
+	case "UTF8", "UNICODE":
+		return "UTF8", nil
+	case "SQL_ASCII":
+		return "SQL_ASCII", nil
+	}
+	return "", pgerror.New(pgerror.InvalidParameterValue, "invalid value for parameter \"client_encoding\": %q", v)
+}
+
+func checkIsolation(v string) (string, error) {
+	switch strings.ToLower(v) {
+	case "serializable", "repeatable read", "read committed", "read uncommitted", "default":
+		return "serializable", nil
+	}
+	return "", pgerror.New(pgerror.InvalidParameterValue, "invalid value for parameter \"transaction_isolation\": %q", v)
+}
+
+// checkDuration accepts "0", "5000", "5s", "100ms", "1min" and stores ms.
+func checkDuration(v string) (string, error) {
+	d, err := parseDurationMS(v)
+	if err != nil {
+		return "", err
+	}
+	return strconv.FormatInt(d, 10), nil
+}
+
+func parseDurationMS(v string) (int64, error) {
+	s := strings.TrimSpace(strings.ToLower(v))
+	i := 0
+	for i < len(s) && (s[i] >= '0' && s[i] <= '9' || s[i] == '.' || s[i] == '-') {
+		i++
+	}
+	n, err := strconv.ParseFloat(s[:i], 64)
+	if err != nil {
+		return 0, pgerror.New(pgerror.InvalidParameterValue, "invalid value for parameter: %q", v)
+	}
+	mult := map[string]float64{"": 1, "ms": 1, "s": 1000, "min": 60000, "h": 3600000, "d": 86400000, "us": 0.001}
+	m, ok := mult[strings.TrimSpace(s[i:])]
+	if !ok {
+		return 0, pgerror.New(pgerror.InvalidParameterValue, "invalid value for parameter: %q", v)
+	}
+	return int64(n * m), nil
+}
+
+// parseDateStyle reads a DateStyle value as PostgreSQL's check_datestyle
+// does: an output style (ISO, SQL, Postgres, German) and an input order
+// (MDY, DMY, YMD and their old names), each kept from cur when v does not
+// name it; German alone means DMY; two different styles or orders are
+// 22023.
+func parseDateStyle(cur, v string) (string, types.DateOrder, error) {
+	curOut, curOrder, _ := strings.Cut(cur, ", ")
+	out, order := "", ""
+	conflict := false
+	for _, p := range strings.Split(v, ",") {
+		var o, ord string
+		switch strings.ToUpper(strings.TrimSpace(p)) {
+		case "ISO":
+			o = "ISO"
+		case "SQL":
+			o = "SQL"
+		case "POSTGRES":
+			o = "Postgres"
+		case "GERMAN":
+			o = "German"
+		case "MDY", "US", "NONEURO", "NONEUROPEAN":
+			ord = "MDY"
+		case "DMY", "EURO", "EUROPEAN":
+			ord = "DMY"
+		case "YMD":
+			ord = "YMD"
+		case "DEFAULT":
+			o, ord = "ISO", "MDY"
+		default:
+			e := pgerror.New(pgerror.InvalidParameterValue, "invalid value for parameter \"DateStyle\": \"%s\"", v)
+			e.Detail = "Unrecognized key word: \"" + strings.TrimSpace(p) + "\"."
+			return "", 0, e
+		}
+		conflict = conflict || o != "" && out != "" && o != out || ord != "" && order != "" && ord != order
+		if o != "" {
+			out = o
+		}
+		if ord != "" {
+			order = ord
+		}
+	}
+	if conflict {
+		e := pgerror.New(pgerror.InvalidParameterValue, "invalid value for parameter \"DateStyle\": \"%s\"", v)
+		e.Detail = "Conflicting \"datestyle\" specifications."
+		return "", 0, e
+	}
+	if order == "" {
+		order = curOrder
+		if out == "German" {
+			order = "DMY"
+		}
+	}
+	if out == "" {
+		out = curOut
+	}
+	return out + ", " + order, dateOrders[order], nil
+}
+
+var dateOrders = map[string]types.DateOrder{"MDY": types.DateOrderMDY, "DMY": types.DateOrderDMY, "YMD": types.DateOrderYMD}
+
+func checkTimeZone(v string) (string, error) {
+	if east, ok := zoneHours(v); ok {
+		return types.OffsetZoneSetting(east), nil
+	}
+	if _, err := loadLocation(v); err != nil {
+		return "", err
+	}
+	if strings.EqualFold(v, "utc") {
+		return "UTC", nil
+	}
+	return v, nil
+}
+
+// zoneHours reads a TimeZone value that is a bare number of hours, east
+// of UTC (SQL's sign, as PostgreSQL's check_timezone reads SET TIME ZONE
+// 5.5), as seconds east.
+func zoneHours(v string) (int, bool) {
+	f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+	if err != nil || math.IsNaN(f) || math.Abs(f) > 24 {
+		return 0, false
+	}
+	return int(math.Round(f * 3600)), true
+}
+
+// loadLocation resolves a TimeZone value: a number of hours east of UTC
+// (zoneHours), or what types.LoadLocation reads (IANA names, UTC, POSIX
+// strings such as '+02:00', which is two hours WEST, and '<+02>-02').
+func loadLocation(v string) (*time.Location, error) {
+	s := strings.TrimSpace(v)
+	if strings.EqualFold(s, "utc") || strings.EqualFold(s, "gmt") || strings.EqualFold(s, "z") || strings.EqualFold(s, "zulu") || s == "" {
+		return time.UTC, nil
+	}
+	if strings.EqualFold(s, "local") {
+		return time.Local, nil
+	}
+	if east, ok := zoneHours(s); ok {
+		return time.FixedZone(types.OffsetZoneName(east), east), nil
+	}
+	return types.LoadLocation(s)
+}
+
+// Settings holds one session's values (by lower-case name).
+type Settings struct {
+	Vals    map[string]string
+	Changed map[string]bool // reportable parameters changed since the last report
+	Loc     *time.Location
+	// dateOrder is DateStyle's input half, as the type input functions read it.
+	DateOrder types.DateOrder
+	Gen       int // bumped on every change (invalidates cached catalog schemas)
+}
+
+// New returns the defaults.
+func New() *Settings {
+	s := &Settings{Vals: map[string]string{}, Changed: map[string]bool{}, Loc: time.UTC}
+	for _, d := range Defs {
+		s.Vals[strings.ToLower(d.Name)] = d.def
+	}
+	return s
+}
+
+func (s *Settings) Get(name string) (string, error) {
+	d, err := Lookup(name)
+	if err != nil {
+		return "", err
+	}
+	v, ok := s.Vals[strings.ToLower(d.Name)]
+	if !ok && strings.Contains(d.Name, ".") {
+		return "", pgerror.New(pgerror.UndefinedObject, "unrecognized configuration parameter %q", name)
+	}
+	return v, nil
+}
+
+func (s *Settings) Set(name, value string) error {
+	d, err := Lookup(name)
+	if err != nil {
+		return err
+	}
+	if d.ReadOnly {
+		return pgerror.New("55P02", "parameter %q cannot be changed", d.Name)
+	}
+	if d.Check != nil {
+		if value, err = d.Check(value); err != nil {
+			return err
+		}
+	}
+	key := strings.ToLower(d.Name)
+	if key == "datestyle" {
+		if value, s.DateOrder, err = parseDateStyle(s.Vals[key], value); err != nil {
+			return err
+		}
+	}
+	if key == "timezone" {
+		loc, err := loadLocation(value)
+		if err != nil {
+			return err
+		}
+		s.Loc = loc
+	}
+	if old, ok := s.Vals[key]; ok && old == value {
+		return nil
+	}
+	s.Vals[key] = value
+	s.Gen++
+	if d.Reportable {
+		s.Changed[key] = true
+	}
+	return nil
+}
+
+func (s *Settings) Reset(name string) error {
+	d, err := Lookup(name)
+	if err != nil {
+		return err
+	}
+	return s.Set(d.Name, d.def)
+}
+
+// All returns name/value pairs sorted by name (SHOW ALL, pg_settings).
+func (s *Settings) All() [][3]string {
+	var out [][3]string
+	for _, d := range Defs {
+		out = append(out, [3]string{d.Name, s.Vals[strings.ToLower(d.Name)], d.desc})
+	}
+	sort.Slice(out, func(i, j int) bool { return strings.ToLower(out[i][0]) < strings.ToLower(out[j][0]) })
+	return out
+}
