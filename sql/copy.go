@@ -5,11 +5,10 @@ import (
 	"encoding/binary"
 	"io"
 	"strconv"
-	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
-	"logdb/sql/catalog"
+	"logdb/sql/copyfmt"
 	"logdb/sql/exec"
 	"logdb/sql/pgerror"
 	"logdb/sql/plan"
@@ -30,91 +29,13 @@ type copyOutWriter interface {
 	CopyDone() error
 }
 
-type copyOpts struct {
-	format    string // "text", "csv", "binary"
-	delim     byte
-	null      string
-	header    bool
-	quote     byte
-	hasHeader bool
-}
-
-// formatCodes are the CopyInResponse/CopyOutResponse format codes: the
-// overall one and one for each of n columns (1 binary, 0 text).
-func (o copyOpts) formatCodes(n int) (int16, []int16) {
-	f := int16(0)
-	if o.format == "binary" {
-		f = 1
-	}
-	fs := make([]int16, n)
-	for i := range fs {
-		fs[i] = f
-	}
-	return f, fs
-}
-
-func parseCopyOpts(cs *pg_query.CopyStmt) (copyOpts, error) {
-	o := copyOpts{format: "text", delim: '\t', null: `\N`, quote: '"'}
-	nullSet, delimSet := false, false
-	for _, n := range cs.Options {
-		de := n.GetDefElem()
-		if de == nil {
-			continue
-		}
-		val := ""
-		if de.Arg != nil {
-			switch {
-			case de.Arg.GetString_() != nil:
-				val = de.Arg.GetString_().Sval
-			case de.Arg.GetBoolean() != nil:
-				val = strconv.FormatBool(de.Arg.GetBoolean().Boolval)
-			case de.Arg.GetInteger() != nil:
-				val = strconv.Itoa(int(de.Arg.GetInteger().Ival))
-			}
-		}
-		switch de.Defname {
-		case "format":
-			o.format = strings.ToLower(val)
-		case "delimiter":
-			if len(val) != 1 {
-				return o, pgerror.New(pgerror.FeatureNotSupported, "COPY delimiter must be a single one-byte character")
-			}
-			o.delim, delimSet = val[0], true
-		case "null":
-			o.null, nullSet = val, true
-		case "header":
-			o.header = val == "" || val == "true" || val == "1" || val == "on"
-		case "quote":
-			if len(val) == 1 {
-				o.quote = val[0]
-			}
-		case "freeze", "encoding", "escape", "force_not_null", "force_null", "force_quote":
-		default:
-			return o, pgerror.New(pgerror.SyntaxError, "option \"%s\" not recognized", de.Defname)
-		}
-	}
-	switch o.format {
-	case "text", "binary":
-	case "csv":
-		if !delimSet {
-			o.delim = ','
-		}
-		if !nullSet {
-			o.null = ""
-		}
-	default:
-		return o, pgerror.New(pgerror.InvalidParameterValue, "COPY format \"%s\" not recognized", o.format)
-	}
-	return o, nil
-}
-
 // execCopy runs COPY ... FROM STDIN / TO STDOUT through the writer's COPY
 // methods and returns the command tag.
 func (s *Session) execCopy(ec *execCtx, cs *pg_query.CopyStmt, w ResultWriter) (string, error) {
 	if cs.Filename != "" || cs.IsProgram {
 		return "", pgerror.New(pgerror.InsufficientPrivilege, "COPY to or from a file or program is not supported; use STDIN/STDOUT (psql's \\copy)")
 	}
-	o, err := parseCopyOpts(cs)
+	o, err := copyfmt.ParseOptions(cs)
 	if err != nil {
 		return "", err
 	}
@@ -132,7 +53,7 @@ func (s *Session) execCopy(ec *execCtx, cs *pg_query.CopyStmt, w ResultWriter) (
 	return s.copyOut(ec, cs, o, cw)
 }
 
-func (s *Session) copyIn(ec *execCtx, cs *pg_query.CopyStmt, o copyOpts, cw copyInWriter) (string, error) {
+func (s *Session) copyIn(ec *execCtx, cs *pg_query.CopyStmt, o copyfmt.Options, cw copyInWriter) (string, error) {
 	if ec.tx.readOnly {
 		return "", errReadOnly("COPY FROM")
 	}
@@ -159,7 +80,7 @@ func (s *Session) copyIn(ec *execCtx, cs *pg_query.CopyStmt, o copyOpts, cw copy
 			cols = append(cols, i)
 		}
 	}
-	format, colFormats := o.formatCodes(len(cols))
+	format, colFormats := o.FormatCodes(len(cols))
 	if err := cw.CopyIn(format, colFormats); err != nil {
 		return "", err
 	}
@@ -206,7 +127,7 @@ func (s *Session) copyIn(ec *execCtx, cs *pg_query.CopyStmt, o copyOpts, cw copy
 		} else {
 			buf = append(buf, data...)
 		}
-		if o.format == "binary" {
+		if o.Format == "binary" {
 			continue
 		}
 		for {
@@ -228,10 +149,10 @@ func (s *Session) copyIn(ec *execCtx, cs *pg_query.CopyStmt, o copyOpts, cw copy
 			if text == `\.` {
 				continue
 			}
-			if o.header && line == 1 {
+			if o.Header && line == 1 {
 				continue
 			}
-			fields, nulls := splitCopyLine(text, o)
+			fields, nulls := copyfmt.SplitLine(text, o)
 			if len(fields) != len(cols) {
 				e := pgerror.New("22P04", "extra data after last expected column")
 				if len(fields) < len(cols) {
@@ -268,169 +189,15 @@ func (s *Session) copyIn(ec *execCtx, cs *pg_query.CopyStmt, o copyOpts, cw copy
 			}
 		}
 	}
-	if o.format == "binary" {
-		if err := copyInBinary(buf, t, cols, insert); err != nil {
+	if o.Format == "binary" {
+		if err := copyfmt.DecodeBinary(buf, t, cols, insert); err != nil {
 			return "", err
 		}
 	}
 	return "COPY " + strconv.FormatInt(n, 10), nil
 }
 
-var copySignature = []byte("PGCOPY\n\xff\r\n\x00")
-
-func copyInBinary(b []byte, t *catalog.Table, cols []int, insert func([]types.Datum, []bool) error) error {
-	bad := func() error { return pgerror.New("22P04", "invalid COPY file header") }
-	if len(b) < 19 || !bytes.Equal(b[:11], copySignature) {
-		return bad()
-	}
-	ext := binary.BigEndian.Uint32(b[15:19])
-	b = b[19:]
-	if uint32(len(b)) < ext {
-		return bad()
-	}
-	b = b[ext:]
-	for len(b) >= 2 {
-		nf := int16(binary.BigEndian.Uint16(b))
-		b = b[2:]
-		if nf == -1 {
-			return nil
-		}
-		if int(nf) != len(cols) {
-			return pgerror.New("22P04", "row field count is %d, expected %d", nf, len(cols))
-		}
-		vals := make([]types.Datum, len(cols))
-		for i := range cols {
-			if len(b) < 4 {
-				return pgerror.New("22P04", "unexpected EOF in COPY data")
-			}
-			l := int32(binary.BigEndian.Uint32(b))
-			b = b[4:]
-			if l < 0 {
-				continue
-			}
-			if int(l) > len(b) {
-				return pgerror.New("22P04", "unexpected EOF in COPY data")
-			}
-			v, err := types.DecodeBinary(t.Columns[cols[i]].Type, b[:l])
-			if err != nil {
-				return err
-			}
-			vals[i] = v
-			b = b[l:]
-		}
-		if err := insert(vals, nil); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// splitCopyLine splits one line of text or CSV COPY data.
-func splitCopyLine(line string, o copyOpts) ([]string, []bool) {
-	var fields []string
-	var nulls []bool
-	if o.format == "csv" {
-		var cur strings.Builder
-		quoted, wasQuoted := false, false
-		for i := 0; i < len(line); i++ {
-			c := line[i]
-			switch {
-			case quoted && c == o.quote && i+1 < len(line) && line[i+1] == o.quote:
-				cur.WriteByte(c)
-				i++
-			case c == o.quote:
-				quoted = !quoted
-				wasQuoted = true
-			case c == o.delim && !quoted:
-				f := cur.String()
-				fields, nulls = append(fields, f), append(nulls, !wasQuoted && f == o.null)
-				cur.Reset()
-				wasQuoted = false
-			default:
-				cur.WriteByte(c)
-			}
-		}
-		f := cur.String()
-		return append(fields, f), append(nulls, !wasQuoted && f == o.null)
-	}
-	for _, raw := range strings.Split(line, string(o.delim)) {
-		if raw == o.null {
-			fields, nulls = append(fields, ""), append(nulls, true)
-			continue
-		}
-		fields, nulls = append(fields, unescapeCopy(raw)), append(nulls, false)
-	}
-	return fields, nulls
-}
-
-func unescapeCopy(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c != '\\' || i+1 == len(s) {
-			b.WriteByte(c)
-			continue
-		}
-		i++
-		switch s[i] {
-		case 'n':
-			b.WriteByte('\n')
-		case 't':
-			b.WriteByte('\t')
-		case 'r':
-			b.WriteByte('\r')
-		case 'b':
-			b.WriteByte('\b')
-		case 'f':
-			b.WriteByte('\f')
-		case 'v':
-			b.WriteByte('\v')
-		case '0', '1', '2', '3', '4', '5', '6', '7':
-			// \N, \NN or \NNN: a byte in octal, as PostgreSQL reads it.
-			v := 0
-			for j := 0; j < 3 && i < len(s) && s[i] >= '0' && s[i] <= '7'; j++ {
-				v = v*8 + int(s[i]-'0')
-				i++
-			}
-			i--
-			b.WriteByte(byte(v))
-		case 'x':
-			// \xH or \xHH: a byte in hex; a bare \x is an x.
-			v, n := 0, 0
-			for ; n < 2 && i+1 < len(s) && isHexDigit(s[i+1]); n++ {
-				i++
-				v = v*16 + hexValue(s[i])
-			}
-			if n == 0 {
-				b.WriteByte('x')
-			} else {
-				b.WriteByte(byte(v))
-			}
-		default:
-			b.WriteByte(s[i])
-		}
-	}
-	return b.String()
-}
-
-func isHexDigit(c byte) bool {
-	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
-}
-
-func hexValue(c byte) int {
-	switch {
-	case c >= 'a':
-		return int(c-'a') + 10
-	case c >= 'A':
-		return int(c-'A') + 10
-	}
-	return int(c - '0')
-}
-
-func (s *Session) copyOut(ec *execCtx, cs *pg_query.CopyStmt, o copyOpts, cw copyOutWriter) (string, error) {
+func (s *Session) copyOut(ec *execCtx, cs *pg_query.CopyStmt, o copyfmt.Options, cw copyOutWriter) (string, error) {
 	p := newPlanner(s, ec.tx, ec.tx.cat)
 	var qp exec.Node
 	var err error
@@ -453,7 +220,7 @@ func (s *Session) copyOut(ec *execCtx, cs *pg_query.CopyStmt, o copyOpts, cw cop
 		return "", err
 	}
 	cols := plan.VisibleCols(qp)
-	format, colFormats := o.formatCodes(len(cols))
+	format, colFormats := o.FormatCodes(len(cols))
 	it, err := qp.Start(ec.Ctx)
 	if err != nil {
 		return "", err
@@ -464,11 +231,11 @@ func (s *Session) copyOut(ec *execCtx, cs *pg_query.CopyStmt, o copyOpts, cw cop
 	}
 	var buf []byte
 	if format == 1 {
-		buf = append(append(buf, copySignature...), 0, 0, 0, 0, 0, 0, 0, 0)
-	} else if o.header {
+		buf = append(append(buf, copyfmt.BinarySignature...), 0, 0, 0, 0, 0, 0, 0, 0)
+	} else if o.Header {
 		for i, c := range cols {
 			if i > 0 {
-				buf = append(buf, o.delim)
+				buf = append(buf, o.Delim)
 			}
 			buf = append(buf, c.Name...)
 		}
@@ -511,17 +278,17 @@ func (s *Session) copyOut(ec *execCtx, cs *pg_query.CopyStmt, o copyOpts, cw cop
 		} else {
 			for i, c := range cols {
 				if i > 0 {
-					buf = append(buf, o.delim)
+					buf = append(buf, o.Delim)
 				}
 				if row[i] == nil {
-					buf = append(buf, o.null...)
+					buf = append(buf, o.Null...)
 					continue
 				}
 				txt := s.textValue(ec.tx, c.T, row[i])
-				if o.format == "csv" {
-					buf = appendCSV(buf, txt, o, len(cols) == 1)
+				if o.Format == "csv" {
+					buf = copyfmt.AppendCSV(buf, txt, o, len(cols) == 1)
 				} else {
-					buf = appendCopyEscaped(buf, txt, o.delim)
+					buf = copyfmt.AppendEscaped(buf, txt, o.Delim)
 				}
 			}
 			buf = append(buf, '\n')
@@ -549,44 +316,4 @@ func (s *Session) copyOut(ec *execCtx, cs *pg_query.CopyStmt, o copyOpts, cw cop
 func (s *Session) textValue(tx *txnState, t types.T, d types.Datum) string {
 	b, _ := s.encodeValue(nil, t, d, false, tx)
 	return string(b)
-}
-
-func appendCopyEscaped(dst []byte, s string, delim byte) []byte {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch c {
-		case '\\':
-			dst = append(dst, '\\', '\\')
-		case '\n':
-			dst = append(dst, '\\', 'n')
-		case '\r':
-			dst = append(dst, '\\', 'r')
-		case '\t':
-			dst = append(dst, '\\', 't')
-		default:
-			if c == delim {
-				dst = append(dst, '\\')
-			}
-			dst = append(dst, c)
-		}
-	}
-	return dst
-}
-
-// appendCSV appends one CSV field, quoted when it must be: it holds the
-// delimiter, the quote or a line break, it reads as NULL, or (a single
-// column) it is \. alone on a line, which would read as the end of data.
-func appendCSV(dst []byte, s string, o copyOpts, singleColumn bool) []byte {
-	if s != "" && !strings.ContainsAny(s, string([]byte{o.delim, o.quote, '\n', '\r'})) && s != o.null &&
-		!(singleColumn && s == `\.`) {
-		return append(dst, s...)
-	}
-	dst = append(dst, o.quote)
-	for i := 0; i < len(s); i++ {
-		if s[i] == o.quote {
-			dst = append(dst, o.quote)
-		}
-		dst = append(dst, s[i])
-	}
-	return append(dst, o.quote)
 }
