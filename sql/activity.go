@@ -11,6 +11,7 @@ import (
 
 	"logdb/sql/exec"
 	"logdb/sql/extparse"
+	"logdb/sql/parse"
 	"logdb/sql/pgcatalog"
 	"logdb/sql/pgerror"
 	"logdb/sql/plan"
@@ -49,12 +50,12 @@ func (k StatementKind) String() string {
 
 // statementKind classifies a parsed statement; it runs once per parse
 // (prepStmt.classify), never per execution.
-func statementKind(st stmt) StatementKind {
-	n := st.node
+func statementKind(st parse.Stmt) StatementKind {
+	n := st.Node
 	switch {
-	case st.ext != nil && st.ext.Kind == extparse.ExtBackup:
+	case st.Ext != nil && st.Ext.Kind == extparse.ExtBackup:
 		return StmtOther
-	case st.ext != nil:
+	case st.Ext != nil:
 		return StmtSubscribe
 	case n == nil:
 		return StmtOther

@@ -19,6 +19,7 @@ import (
 	"logdb/sql/catalog"
 	"logdb/sql/exec"
 	"logdb/sql/extparse"
+	"logdb/sql/parse"
 	"logdb/sql/pgcatalog"
 	"logdb/sql/pgerror"
 	"logdb/sql/plan"
@@ -93,6 +94,13 @@ const (
 	MaxTxnBytesLimit   = 192 << 20
 )
 
+// DefaultMaxExpressionDepth and MaxExpressionDepthLimit bound
+// Config.MaxExpressionDepth (sql/parse measures the depth).
+const (
+	DefaultMaxExpressionDepth = parse.DefaultMaxExpressionDepth
+	MaxExpressionDepthLimit   = parse.MaxExpressionDepthLimit
+)
+
 // DefaultMaxStatementMemory is Config.MaxStatementMemory's default.
 const DefaultMaxStatementMemory = 1 << 30
 
@@ -103,7 +111,7 @@ type Engine struct {
 	limits    exec.Limits // from cfg, for running plans
 	mu        sync.Mutex  // guards st
 	st        engineState
-	parses    *parseCache
+	parses    *parse.Cache
 	listeners *notify.Registry
 	sessions  sessionRegistry // live sessions, for pg_stat_activity (activity.go)
 	stats     engineStats     // pg_stat_database, pg_stat_user_tables (stats.go)

@@ -8,6 +8,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"logdb/sql/exec"
+	"logdb/sql/parse"
 	"logdb/sql/pgerror"
 	"logdb/sql/plan"
 	"logdb/sql/types"
@@ -104,7 +105,7 @@ func (s *Session) declareCursor(ctx context.Context, dc *pg_query.DeclareCursorS
 	if err != nil {
 		return nil, true, err
 	}
-	ps := &prepStmt{st: stmt{node: dc.Query}, kind: kindPlanned}
+	ps := &prepStmt{st: parse.Stmt{Node: dc.Query}, kind: kindPlanned}
 	if err := s.planFor(t, ps); err != nil {
 		return nil, true, err
 	}
@@ -225,7 +226,7 @@ func (s *Session) sqlPrepare(ctx context.Context, ps *pg_query.PrepareStmt) erro
 	if _, ok := s.prepared[ps.Name]; ok {
 		return pgerror.New(pgerror.DuplicatePreparedStatement, "prepared statement \"%s\" already exists", ps.Name)
 	}
-	p := &prepStmt{st: stmt{node: ps.Query}}
+	p := &prepStmt{st: parse.Stmt{Node: ps.Query}}
 	pl := newPlanner(s, nil, nil)
 	for _, a := range ps.Argtypes {
 		t, err := pl.TypeFromNode(a.GetTypeName())

@@ -5,22 +5,30 @@
 // # Packages
 //
 // The engine is split into packages with one-way imports (issue 13). An
-// arrow is "imports"; every package also imports sql/pgerror, and those
-// below sql also kv:
+// arrow is "imports" (`go list -deps` checks it); every package also
+// imports sql/pgerror, and sql, plan, exec and catalog import kv:
 //
 //	sql ──▶ sql/plan ──▶ sql/exec ──▶ sql/catalog ──▶ sql/pgcatalog ──▶ sql/builtins ──▶ sql/types
 //	 │         │            │             └──────────────────────────────────────────────▶ sql/types
 //	 │         │            ├──▶ sql/pgcatalog, sql/types
 //	 │         └──▶ sql/catalog, sql/pgcatalog, sql/types
-//	 ├──▶ sql/extparse ──▶ sql/types
-//	 ├──▶ sql/exec, sql/catalog, sql/pgcatalog, sql/builtins, sql/types
+//	 ├──▶ sql/parse ──▶ sql/extparse ──▶ sql/types
+//	 ├──▶ sql/settings ──▶ sql/exec, sql/types
+//	 ├──▶ sql/copyfmt ──▶ sql/catalog, sql/types
+//	 ├──▶ sql/exec, sql/catalog, sql/pgcatalog, sql/types
 //	 └──▶ kv, changefeed, notify
+//	                    sql/exec ──▶ sql/builtins (registers the library)
+//	                    sql/types ──▶ sql/types/jsondoc ◀── sql/builtins
 //
 //	sql            the engine: sessions and transactions, statement
 //	               dispatch, DDL and utility commands, privileges and
 //	               roles, cursors, COPY, SUBSCRIBE, the replication
 //	               protocol, the session functions
+//	sql/parse      query strings to statements: pg_query, the depth limit,
+//	               the parse cache
 //	sql/extparse   the front parser for SUBSCRIBE, FETCH … WITH, BACKUP
+//	sql/settings   run-time parameters (SET/SHOW) and their checks
+//	sql/copyfmt    COPY's text, CSV and binary formats
 //	sql/plan       the planner: parse tree → exec nodes, name resolution,
 //	               access paths, join choice, DML plans
 //	sql/exec       compiled expressions, plan nodes and their iterators,
@@ -41,7 +49,7 @@
 // # Layers
 //
 //	parse    pg_query (PostgreSQL's own parser), cached by query text in a
-//	         bounded LRU (parse.go); prepared statements parse once.
+//	         bounded LRU (sql/parse); prepared statements parse once.
 //	plan     planner (sql/plan) turns a parse tree into a tree of nodes
 //	         over a catalog snapshot: scans with an access path chosen from
 //	         the WHERE conjuncts (exec/scan.go: point Get on the whole primary
@@ -169,7 +177,7 @@
 // Input that would crash the process or the node is refused with a
 // SQLSTATE instead: a statement whose parse could nest deeper than
 // Config.MaxExpressionDepth fails with 54001 before it reaches pg_query
-// (depth.go, with the measurement behind the default); a transaction
+// (sql/parse/depth.go, with the measurement behind the default); a transaction
 // whose buffered writes pass Config.MaxTxnBytes fails with 54000 as the
 // row that passes it is written (exec.TableWriter, checkTxnSize), and the
 // proposer refuses a larger command at COMMIT with the same error.

@@ -9,6 +9,7 @@ import (
 	"logdb/kv"
 	"logdb/sql/catalog"
 	"logdb/sql/exec"
+	"logdb/sql/parse"
 	"logdb/sql/pgerror"
 	"logdb/sql/plan"
 )
@@ -46,7 +47,7 @@ func (e *Engine) init() {
 	}
 	e.st = newEngineState()
 	e.limits = exec.Limits{TempDir: e.cfg.TempDir, MaxStatementMemory: e.cfg.MaxStatementMemory, MaxTxnBytes: e.cfg.MaxTxnBytes}
-	e.parses = newParseCache(512)
+	e.parses = parse.NewCache(512)
 }
 
 // nextPID hands out backend pids for pg_backend_pid and BackendKeyData.

@@ -11,6 +11,7 @@ import (
 
 	"logdb/sql/catalog"
 	"logdb/sql/exec"
+	"logdb/sql/parse"
 	"logdb/sql/pgerror"
 	"logdb/sql/plan"
 	"logdb/sql/types"
@@ -28,7 +29,7 @@ const (
 
 // prepStmt is a statement with its plan for one catalog version.
 type prepStmt struct {
-	st         stmt
+	st         parse.Stmt
 	kind       stmtKind
 	given      []types.T // parameter types from the client (0: infer)
 	paramTypes []types.T
@@ -48,10 +49,10 @@ type prepStmt struct {
 }
 
 func (ps *prepStmt) classify() {
-	n := ps.st.node
+	n := ps.st.Node
 	switch {
-	case ps.st.ext != nil:
-		ps.kind, ps.cols = kindCursor, extColumns(ps.st.ext) // SUBSCRIBE & co. (subscribe.go)
+	case ps.st.Ext != nil:
+		ps.kind, ps.cols = kindCursor, extColumns(ps.st.Ext) // SUBSCRIBE & co. (subscribe.go)
 	case n == nil:
 		ps.kind = kindEmpty
 	case n.GetTransactionStmt() != nil:
@@ -78,7 +79,7 @@ func (s *Session) planFor(t *txnState, ps *prepStmt) error {
 	p := newPlanner(s, t, t.cat)
 	p.Params = append([]types.T(nil), ps.given...)
 	ps.plan, ps.dml, ps.utility, ps.explain, ps.cols = nil, nil, nil, nil, nil
-	n := ps.st.node
+	n := ps.st.Node
 	var err error
 	if sel := n.GetSelectStmt(); sel != nil && sel.IntoClause != nil {
 		q := proto.Clone(sel).(*pg_query.SelectStmt)

@@ -7,6 +7,7 @@ import (
 	"logdb/kv"
 	"logdb/sql/catalog"
 	"logdb/sql/extparse"
+	"logdb/sql/parse"
 	"logdb/sql/pgerror"
 )
 
@@ -30,16 +31,16 @@ func TestParseSubscribe(t *testing.T) {
 		{q: "FETCH NEXT IN c WITH (timeout = '2 seconds')", want: extparse.Stmt{Kind: extparse.ExtFetch, Cursor: "c", Count: 1, Timeout: 2 * time.Second}},
 		{q: "FETCH c WITH (timeout = 0)", want: extparse.Stmt{Kind: extparse.ExtFetch, Cursor: "c", Count: 1, Timeout: 0}},
 	} {
-		stmts, err := parseSQL(tc.q)
+		stmts, err := parse.Parse(tc.q)
 		if err != nil {
 			t.Errorf("%s: %v", tc.q, err)
 			continue
 		}
-		if len(stmts) != 1 || stmts[0].ext == nil {
+		if len(stmts) != 1 || stmts[0].Ext == nil {
 			t.Errorf("%s: parsed as %+v", tc.q, stmts)
 			continue
 		}
-		x := stmts[0].ext
+		x := stmts[0].Ext
 		if x.Kind != tc.want.Kind || x.Cursor != tc.want.Cursor || (x.Kind == extparse.ExtFetch && (x.Count != tc.want.Count || x.Timeout != tc.want.Timeout)) {
 			t.Errorf("%s: got %+v, want %+v", tc.q, *x, tc.want)
 		}
@@ -58,13 +59,13 @@ func TestParseSubscribe(t *testing.T) {
 }
 
 func TestParseSubscribeMixed(t *testing.T) {
-	stmts, err := parseSQL("BEGIN; DECLARE c CURSOR FOR SUBSCRIBE t; FETCH 5 c WITH (timeout = '1s'); SELECT ';'; COMMIT")
+	stmts, err := parse.Parse("BEGIN; DECLARE c CURSOR FOR SUBSCRIBE t; FETCH 5 c WITH (timeout = '1s'); SELECT ';'; COMMIT")
 	if err != nil {
 		t.Fatal(err)
 	}
 	kinds := ""
 	for _, s := range stmts {
-		if s.ext != nil {
+		if s.Ext != nil {
 			kinds += "x"
 		} else {
 			kinds += "p"
@@ -93,13 +94,13 @@ func TestParseSubscribeErrors(t *testing.T) {
 		"COPY (SUBSCRIBE orders) TO STDOUT WITH (FORMAT binary)":     pgerror.FeatureNotSupported,
 		"SELECT 1; SUBSCRIBE orders WITH (unknown_option = 'value')": pgerror.InvalidParameterValue,
 	} {
-		_, err := parseSQL(q)
+		_, err := parse.Parse(q)
 		if got := pgerror.Code(err); got != code {
 			t.Errorf("%s: got %s (%v), want %s", q, got, err, code)
 		}
 	}
 	// ordinary syntax errors keep pg_query's report
-	if _, err := parseSQL("SELEC 1"); pgerror.Code(err) != pgerror.SyntaxError {
+	if _, err := parse.Parse("SELEC 1"); pgerror.Code(err) != pgerror.SyntaxError {
 		t.Errorf("SELEC 1: %v", err)
 	}
 }
@@ -141,13 +142,13 @@ func FuzzParseExtension(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, q string) {
-		stmts, ok, err := parseExtension(q)
+		stmts, ok, err := parse.ParseExtension(q)
 		if !ok || err != nil {
 			return
 		}
 		for _, s := range stmts {
-			if s.ext != nil && s.ext.Kind != extparse.ExtFetch && s.ext.Sub == nil {
-				t.Fatalf("%q: %+v without a SUBSCRIBE spec", q, *s.ext)
+			if s.Ext != nil && s.Ext.Kind != extparse.ExtFetch && s.Ext.Sub == nil {
+				t.Fatalf("%q: %+v without a SUBSCRIBE spec", q, *s.Ext)
 			}
 		}
 	})

@@ -44,7 +44,7 @@ func (h *sessionPlanner) ParseQuery(text string) ([]*pg_query.Node, error) {
 	}
 	nodes := make([]*pg_query.Node, len(stmts))
 	for i, st := range stmts {
-		nodes[i] = st.node
+		nodes[i] = st.Node
 	}
 	return nodes, nil
 }

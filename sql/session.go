@@ -12,6 +12,7 @@ import (
 
 	"logdb/sql/catalog"
 	"logdb/sql/exec"
+	"logdb/sql/parse"
 	"logdb/sql/pgcatalog"
 	"logdb/sql/pgerror"
 	"logdb/sql/settings"
@@ -124,7 +125,7 @@ func (s *Session) guard(err *error) {
 }
 
 func (s *Session) simpleQuery(ctx context.Context, query string, w ResultWriter) (err error) {
-	var stmts []stmt
+	var stmts []parse.Stmt
 	start := s.statementStarted(query)
 	defer func() {
 		kind := StmtOther
@@ -170,7 +171,7 @@ func (s *Session) simpleQuery(ctx context.Context, query string, w ResultWriter)
 // statement that keeps failing with 40001.
 const autocommitRetryFor = 10 * time.Second
 
-func (s *Session) autocommitRetry(ctx context.Context, st stmt, w ResultWriter) error {
+func (s *Session) autocommitRetry(ctx context.Context, st parse.Stmt, w ResultWriter) error {
 	var err error
 	deadline := time.Now().Add(autocommitRetryFor)
 	for attempt := 0; attempt == 0 || time.Now().Before(deadline); attempt++ {
@@ -199,8 +200,8 @@ func (s *Session) autocommitRetry(ctx context.Context, st stmt, w ResultWriter) 
 
 // isRetryable reports whether a statement may be re-run on 40001 by the
 // server (writes whose output the client has not seen).
-func isRetryable(st stmt) bool {
-	n := st.node
+func isRetryable(st parse.Stmt) bool {
+	n := st.Node
 	return n.GetInsertStmt() != nil || n.GetUpdateStmt() != nil || n.GetDeleteStmt() != nil ||
 		n.GetCreateStmt() != nil || n.GetDropStmt() != nil || n.GetAlterTableStmt() != nil ||
 		n.GetIndexStmt() != nil || n.GetRenameStmt() != nil || n.GetTruncateStmt() != nil ||
@@ -209,21 +210,21 @@ func isRetryable(st stmt) bool {
 
 // runSimple plans and runs one statement of a simple query, streaming text
 // results to w.
-func (s *Session) runSimple(ctx context.Context, st stmt, w ResultWriter) error {
+func (s *Session) runSimple(ctx context.Context, st parse.Stmt, w ResultWriter) error {
 	ctx, cancel := s.stmtContext(ctx)
 	defer cancel()
-	ps := s.simplePlans[st.sql]
-	if ps == nil || ps.st.node != st.node || ps.readsContext {
+	ps := s.simplePlans[st.SQL]
+	if ps == nil || ps.st.Node != st.Node || ps.readsContext {
 		ps = &prepStmt{st: st}
 		ps.classify()
-		if ps.kind == kindPlanned && len(st.sql) < 4096 {
+		if ps.kind == kindPlanned && len(st.SQL) < 4096 {
 			if len(s.simplePlans) >= 256 {
 				for k := range s.simplePlans {
 					delete(s.simplePlans, k)
 					break
 				}
 			}
-			s.simplePlans[st.sql] = ps
+			s.simplePlans[st.SQL] = ps
 		}
 	}
 	cur, err := s.runStmt(ctx, ps, nil, w)
@@ -253,7 +254,7 @@ func (s *Session) runStmt(ctx context.Context, ps *prepStmt, params []types.Datu
 		return nil, w.Empty()
 	}
 	if ps.kind == kindTxn {
-		tag, err := s.execTxnStmt(ctx, ps.st.node.GetTransactionStmt(), w)
+		tag, err := s.execTxnStmt(ctx, ps.st.Node.GetTransactionStmt(), w)
 		if err != nil {
 			return nil, err
 		}
@@ -275,12 +276,12 @@ func (s *Session) runStmt(ctx context.Context, ps *prepStmt, params []types.Datu
 		}
 		return cur, nil
 	}
-	if ps.st.ext != nil {
-		return s.runExtStmt(ctx, ps.st.ext, w) // SUBSCRIBE & co. (subscribe.go)
+	if ps.st.Ext != nil {
+		return s.runExtStmt(ctx, ps.st.Ext, w) // SUBSCRIBE & co. (subscribe.go)
 	}
 	if ps.kind != kindCursor {
 		// fall through to the planned path
-	} else if cur, handled, err := s.execCursorStmt(ctx, ps.st.node, w); handled {
+	} else if cur, handled, err := s.execCursorStmt(ctx, ps.st.Node, w); handled {
 		if err == nil && cur == nil {
 			cur = &cursor{tag: "PREPARE"}
 		}
@@ -426,7 +427,7 @@ func (s *Session) prepare(ctx context.Context, name, query string, paramTypes []
 	} else if ps.kind == kindSession {
 		ps.cols = sessionStmtCols(ps)
 	} else if ps.kind == kindCursor && ps.cols == nil {
-		ps.cols = s.subscribeFetchCols(ps.st.node) // FETCH from a SUBSCRIBE cursor returns rows
+		ps.cols = s.subscribeFetchCols(ps.st.Node) // FETCH from a SUBSCRIBE cursor returns rows
 	}
 	pr = &Prepared{Name: name, SQL: query, ps: ps}
 	for _, t := range ps.paramTypes {

@@ -104,7 +104,7 @@ func (s *Session) execTxnStmt(ctx context.Context, ts *pg_query.TransactionStmt,
 var errAborted = pgerror.New(pgerror.InFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
 
 func sessionStmtCols(ps *prepStmt) []exec.Column {
-	if vs := ps.st.node.GetVariableShowStmt(); vs != nil {
+	if vs := ps.st.Node.GetVariableShowStmt(); vs != nil {
 		if strings.EqualFold(vs.Name, "all") {
 			return []exec.Column{{Name: "name", T: exec.TextT}, {Name: "setting", T: exec.TextT}, {Name: "description", T: exec.TextT}}
 		}
@@ -119,7 +119,7 @@ func sessionStmtCols(ps *prepStmt) []exec.Column {
 
 // execSessionStmt runs SET / SHOW / RESET / DISCARD / DEALLOCATE.
 func (s *Session) execSessionStmt(ctx context.Context, ps *prepStmt, w ResultWriter) (*cursor, error) {
-	n := ps.st.node
+	n := ps.st.Node
 	switch {
 	case n.GetVariableSetStmt() != nil:
 		return &cursor{tag: "SET"}, s.execSet(n.GetVariableSetStmt())

@@ -14,10 +14,10 @@ func (e *Engine) parseExpr(text string) (*pg_query.Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(stmts) != 1 || stmts[0].node.GetSelectStmt() == nil || len(stmts[0].node.GetSelectStmt().TargetList) != 1 {
+	if len(stmts) != 1 || stmts[0].Node.GetSelectStmt() == nil || len(stmts[0].Node.GetSelectStmt().TargetList) != 1 {
 		return nil, pgerror.New(pgerror.DataCorrupted, "bad stored expression %q", text)
 	}
-	return stmts[0].node.GetSelectStmt().TargetList[0].GetResTarget().Val, nil
+	return stmts[0].Node.GetSelectStmt().TargetList[0].GetResTarget().Val, nil
 }
 
 // TxnTooLarge is the 54000 error for a transaction whose log entry would

@@ -1,4 +1,4 @@
-package sql
+package parse
 
 import (
 	"fmt"
@@ -27,14 +27,15 @@ import (
 // exceeded, as PostgreSQL does. Large flat statements (IN lists, VALUES,
 // long strings, many ANDed conditions) are shallow and unaffected.
 
-// DefaultMaxExpressionDepth and MaxExpressionDepthLimit bound
-// Config.MaxExpressionDepth.
+// DefaultMaxExpressionDepth is the default bound of CheckDepth's callers;
+// MaxExpressionDepthLimit the largest bound that is safe for pg_query's
+// recursion (measured above).
 const (
 	DefaultMaxExpressionDepth = 2000
 	MaxExpressionDepthLimit   = 4000
 )
 
-// exprDepth returns an upper bound on the nesting depth of the parse tree
+// ExprDepth returns an upper bound on the nesting depth of the parse tree
 // of q, in links of a chain (a chain's node and its operand: two nodes of
 // pg_query's tree): every parenthesis, bracket or CASE opens a level
 // (weighing levelWeight); at each level,
@@ -47,7 +48,7 @@ const (
 // plus the levels themselves. It overestimates (a chain's earlier links
 // are not ancestors of a later operand), never under: strings, quoted
 // identifiers and comments are skipped as PostgreSQL's lexer does.
-func exprDepth(q string) int {
+func ExprDepth(q string) int {
 	type level struct {
 		expr, chain int
 		boolean     bool
@@ -250,12 +251,12 @@ func skipDollarQuoted(q string, i int) (int, bool) {
 	return j + 1 + end + len(tag), true
 }
 
-// checkDepth refuses q with 54001 when its parse could nest deeper than max.
-func checkDepth(q string, max int) error {
+// CheckDepth refuses q with 54001 when its parse could nest deeper than max.
+func CheckDepth(q string, max int) error {
 	if len(q) < max { // every level takes at least a byte
 		return nil
 	}
-	if d := exprDepth(q); d > max {
+	if d := ExprDepth(q); d > max {
 		return &pgerror.Error{Code: pgerror.StatementTooComplex, Message: "stack depth limit exceeded",
 			Hint: fmt.Sprintf("The statement nests expressions, joins or set operations up to %d deep; logdb parses at most %d "+
 				"(logdb start --max-expression-depth, at most %d; PostgreSQL's max_stack_depth plays this part).", d, max, MaxExpressionDepthLimit)}

@@ -1,4 +1,4 @@
-package sql
+package parse
 
 import (
 	"math/rand"
@@ -35,7 +35,7 @@ func TestCheckDepth(t *testing.T) {
 		"after a quoted identifier": `SELECT "a""" ` + rep("+1", 5_000),
 	}
 	for name, q := range deep {
-		err := checkDepth(q, DefaultMaxExpressionDepth)
+		err := CheckDepth(q, DefaultMaxExpressionDepth)
 		if pgerror.Code(err) != pgerror.StatementTooComplex {
 			t.Errorf("%s: checkDepth = %v, want 54001", name, err)
 		}
@@ -55,8 +55,8 @@ func TestCheckDepth(t *testing.T) {
 		"long ARRAY of expressions": "SELECT ARRAY[1+1" + rep(", 1+1", 20_000) + "]",
 	}
 	for name, q := range shallow {
-		if err := checkDepth(q, DefaultMaxExpressionDepth); err != nil {
-			t.Errorf("%s: checkDepth = %v, want nil (depth %d)", name, err, exprDepth(q))
+		if err := CheckDepth(q, DefaultMaxExpressionDepth); err != nil {
+			t.Errorf("%s: checkDepth = %v, want nil (depth %d)", name, err, ExprDepth(q))
 		}
 	}
 }
@@ -139,7 +139,7 @@ func TestExprDepthBoundsTheParseTree(t *testing.T) {
 			continue // random text need not be valid SQL
 		}
 		checked++
-		got, est := treeDepth(res.ProtoReflect()), exprDepth(q)
+		got, est := treeDepth(res.ProtoReflect()), ExprDepth(q)
 		if got > 2*est+20 {
 			t.Fatalf("exprDepth(%q) = %d, but the parse tree is %d deep", q, est, got)
 		}
