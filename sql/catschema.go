@@ -135,6 +135,20 @@ func tableSchema(t *catalog.Table, cat *catalog.Catalog) pgcatalog.Table {
 	for _, ck := range t.Checks {
 		pt.Constraints = append(pt.Constraints, pgcatalog.Constraint{OID: ck.OID, Name: ck.Name, Kind: 'c', Def: "CHECK ((" + ck.Expr + "))"})
 	}
+	for _, fk := range t.FKs {
+		c := pgcatalog.Constraint{OID: fk.OID, Name: fk.Name, Kind: 'f', Columns: attnums(fk.Columns), IndexOID: fk.RefIndex,
+			RefTableOID: fk.RefTable, OnUpdate: fk.OnUpdate, OnDelete: fk.OnDelete, MatchType: fk.Match,
+			Deferrable: fk.Deferrable, Deferred: fk.Deferred, NotValid: fk.NotValid}
+		if len(fk.DeleteSetCols) > 0 {
+			c.DeleteSetColumns = attnums(fk.DeleteSetCols)
+		}
+		if ref := cat.ByOID[fk.RefTable]; ref != nil {
+			for _, id := range fk.RefColumns {
+				c.RefColumns = append(c.RefColumns, int16(ref.ColIndexByID(id)+1))
+			}
+		}
+		pt.Constraints = append(pt.Constraints, c)
+	}
 	return pt
 }
 

@@ -141,11 +141,11 @@ func (s *Session) copyIn(ec *execCtx, cs *pg_query.CopyStmt, o copyOpts, cw copy
 	if err != nil {
 		return "", err
 	}
-	if err := ec.tx.recordDeps(p.Deps); err != nil {
-		return "", err
-	}
 	tw, err := p.NewTableWriter(t)
 	if err != nil {
+		return "", err
+	}
+	if err := ec.tx.recordDeps(p.Deps); err != nil { // after the writer: it adds foreign keys' tables
 		return "", err
 	}
 	cols := exec.Seq(len(t.Columns))
@@ -272,6 +272,10 @@ func (s *Session) copyIn(ec *execCtx, cs *pg_query.CopyStmt, o copyOpts, cw copy
 		if err := copyInBinary(buf, t, cols, insert); err != nil {
 			return "", err
 		}
+	}
+	if err := ec.FKAfterStatement(); err != nil {
+		ec.FKDropPending()
+		return "", err
 	}
 	return "COPY " + strconv.FormatInt(n, 10), nil
 }

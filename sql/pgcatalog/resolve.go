@@ -272,6 +272,9 @@ func (s *Schema) RegclassIn(text string) (uint32, error) {
 // RegclassOut converts a regclass OID to text: the name, schema-qualified
 // when not visible, quoted where needed; the number for an unknown OID.
 func (s *Schema) RegclassOut(oid uint32) string {
+	if oid == 0 {
+		return "-" // InvalidOid, as regclassout prints it (pg_constraint.confrelid of a non-FK)
+	}
 	r, ok := s.relationByOID(oid)
 	if !ok {
 		return strconv.FormatUint(uint64(oid), 10)

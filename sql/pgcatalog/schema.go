@@ -243,6 +243,11 @@ type Constraint struct {
 	OnUpdate, OnDelete   byte
 	MatchType            byte
 	Deferrable, Deferred bool
+	// DeleteSetColumns are ON DELETE SET NULL / SET DEFAULT's (cols)
+	// (confdelsetcols; nil: none given).
+	DeleteSetColumns []int16
+	// NotValid: added NOT VALID and not validated since (convalidated).
+	NotValid bool
 }
 
 // Sequence is a sequence (serial columns own one).
