@@ -38,7 +38,7 @@ func (s *Session) catalogSchema(t *txnState) *pgcatalog.Schema {
 		Database:   s.db,
 		User:       s.user,
 		Databases:  []string{"logdb", "postgres"},
-		SearchPath: []string{"public"},
+		SearchPath: searchPathSchemas(s.set.vals["search_path"]),
 	}
 	for _, t := range cat.SortedTables() {
 		sch.Tables = append(sch.Tables, tableSchema(t, cat))
@@ -88,6 +88,24 @@ func (s *Session) catalogSchema(t *txnState) *pgcatalog.Schema {
 	sch.ReplicationSlots = s.replicationSlots(t)
 	s.schemaCache, s.schemaCat, s.schemaSettingsGen = sch, cat, s.set.gen
 	return sch
+}
+
+// searchPathSchemas resolves the search_path setting for pgcatalog:
+// the listed schemas without "$user" (no schema is named after a role).
+// pg_dump's empty search_path makes pg_get_constraintdef and pg_get_expr
+// qualify names, as PostgreSQL's do.
+func searchPathSchemas(setting string) []string {
+	out := []string{}
+	for _, item := range strings.Split(setting, ",") {
+		item = strings.TrimSpace(item)
+		if len(item) >= 2 && item[0] == '"' && item[len(item)-1] == '"' {
+			item = strings.ReplaceAll(item[1:len(item)-1], `""`, `"`)
+		}
+		if item != "" && item != "$user" {
+			out = append(out, item)
+		}
+	}
+	return out
 }
 
 func tableSchema(t *catalog.Table, cat *catalog.Catalog) pgcatalog.Table {

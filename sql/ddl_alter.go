@@ -93,9 +93,6 @@ func alterCmd(ec *execCtx, d *catalog.Writer, p *plan.Planner, t *catalog.Table,
 			}
 			return colMissing(cmd.Name)
 		}
-		if t.IsPK(c.ID) {
-			return pgerror.Unsupported("dropping a primary key column")
-		}
 		// Other tables' foreign keys on the column need CASCADE; the
 		// table's own on it go with it (as PostgreSQL's dependencies do).
 		if refs := fkDependents(d.Cat, t, nil, func(fk *catalog.ForeignKey) bool { return containsID(fk.RefColumns, c.ID) }); len(refs) > 0 {
@@ -113,6 +110,9 @@ func alterCmd(ec *execCtx, d *catalog.Writer, p *plan.Planner, t *catalog.Table,
 			}
 		}
 		t.FKs = fks
+		if t.IsPK(c.ID) {
+			return pgerror.Unsupported("dropping a primary key column")
+		}
 		var keep []*catalog.Index
 		for _, ix := range t.Indexes {
 			uses := false

@@ -106,7 +106,11 @@ func addForeignKey(ec *execCtx, d *catalog.Writer, t *catalog.Table, con *pg_que
 		}
 	}
 	if parent == nil {
-		return plan.UndefinedTable(rv)
+		name := rv.Relname
+		if rv.Schemaname != "" {
+			name = rv.Schemaname + "." + name
+		}
+		return pgerror.New(pgerror.UndefinedTable, "relation \"%s\" does not exist", name) // no position, as PostgreSQL
 	}
 	if parent != t {
 		if err := ec.s.checkTablePriv(d.Cat, parent, 'x'); err != nil {
@@ -123,7 +127,7 @@ func addForeignKey(ec *execCtx, d *catalog.Writer, t *catalog.Table, con *pg_que
 		}
 	} else {
 		if len(parent.PK) == 0 {
-			return pgerror.New(pgerror.InvalidForeignKey, "there is no primary key for referenced table \"%s\"", parent.Name)
+			return pgerror.New(pgerror.UndefinedObject, "there is no primary key for referenced table \"%s\"", parent.Name)
 		}
 		fk.RefColumns = append([]uint32(nil), parent.PK...)
 	}
