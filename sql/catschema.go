@@ -38,7 +38,8 @@ func (s *Session) catalogSchema(t *txnState) *pgcatalog.Schema {
 		Database:   s.db,
 		User:       s.user,
 		Databases:  []string{"logdb", "postgres"},
-		SearchPath: searchPathSchemas(s.set.vals["search_path"]),
+		SearchPath: []string{"public"},
+		PrintPath:  searchPathSchemas(s.set.vals["search_path"]),
 	}
 	for _, t := range cat.SortedTables() {
 		sch.Tables = append(sch.Tables, tableSchema(t, cat))

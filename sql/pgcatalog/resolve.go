@@ -226,6 +226,15 @@ func (s *Schema) visible(r relation) bool {
 	if !s.inSearchPath(r.ns) {
 		return false
 	}
+	if s.PrintPath != nil {
+		in := r.ns == "pg_catalog"
+		for _, n := range s.PrintPath {
+			in = in || n == r.ns
+		}
+		if !in {
+			return false
+		}
+	}
 	first, ok := s.relationByName("", r.name)
 	return ok && first.oid == r.oid
 }
