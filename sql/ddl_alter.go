@@ -424,6 +424,14 @@ func renameObject(ec *execCtx, d *catalog.Writer, rs *pg_query.RenameStmt) error
 		}
 		return d.PutTable(nt)
 	case pg_query.ObjectType_OBJECT_INDEX, pg_query.ObjectType_OBJECT_TABCONSTRAINT:
+		if t, ok := d.Cat.Tables[rs.Relation.Relname]; ok && rs.RenameType == pg_query.ObjectType_OBJECT_TABCONSTRAINT && t.FK(rs.Subname) != nil {
+			if t.HasConstraintNamed(rs.Newname) {
+				return pgerror.New(pgerror.DuplicateObject, "constraint \"%s\" for relation \"%s\" already exists", rs.Newname, t.Name)
+			}
+			nt := t.Clone()
+			nt.FK(rs.Subname).Name = rs.Newname
+			return d.PutTable(nt)
+		}
 		name := rs.Subname
 		if rs.RenameType == pg_query.ObjectType_OBJECT_INDEX {
 			name = rs.Relation.Relname
