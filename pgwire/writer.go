@@ -142,6 +142,10 @@ func (w *wireWriter) errorResponse(e *pgerror.Error, severity string) {
 // errorFields are e's fields as ErrorResponse and NoticeResponse carry
 // them.
 func errorFields(e *pgerror.Error, severity, code string) pgproto3.ErrorResponse {
+	schema := ""
+	if e.Table != "" {
+		schema = "public" // every table is in public; PostgreSQL names the schema with the table
+	}
 	return pgproto3.ErrorResponse{
 		Severity:            severity,
 		SeverityUnlocalized: severity,
@@ -150,6 +154,7 @@ func errorFields(e *pgerror.Error, severity, code string) pgproto3.ErrorResponse
 		Detail:              e.Detail,
 		Hint:                e.Hint,
 		Position:            e.Position,
+		SchemaName:          schema,
 		TableName:           e.Table,
 		ColumnName:          e.Column,
 		ConstraintName:      e.Constraint,

@@ -40,6 +40,7 @@ func (s *Session) catalogSchema(t *txnState) *pgcatalog.Schema {
 		User:       s.user,
 		Databases:  []string{"logdb", "postgres"},
 		SearchPath: []string{"public"},
+		PrintPath:  searchPathSchemas(s.set.vals["search_path"]),
 	}
 	for _, t := range cat.SortedTables() {
 		sch.Tables = append(sch.Tables, tableSchema(t, cat))
@@ -91,6 +92,24 @@ func (s *Session) catalogSchema(t *txnState) *pgcatalog.Schema {
 	return sch
 }
 
+// searchPathSchemas resolves the search_path setting for pgcatalog:
+// the listed schemas without "$user" (no schema is named after a role).
+// pg_dump's empty search_path makes pg_get_constraintdef and pg_get_expr
+// qualify names, as PostgreSQL's do.
+func searchPathSchemas(setting string) []string {
+	out := []string{}
+	for _, item := range strings.Split(setting, ",") {
+		item = strings.TrimSpace(item)
+		if len(item) >= 2 && item[0] == '"' && item[len(item)-1] == '"' {
+			item = strings.ReplaceAll(item[1:len(item)-1], `""`, `"`)
+		}
+		if item != "" && item != "$user" {
+			out = append(out, item)
+		}
+	}
+	return out
+}
+
 func tableSchema(t *catalog.Table, cat *catalog.Catalog) pgcatalog.Table {
 	pt := pgcatalog.Table{OID: t.OID, Name: t.Name, Schema: "public", Owner: t.Owner, ACL: catalog.ACLTexts(cat, t.ACL)}
 	if t.ReplIdent != "" {
@@ -135,6 +154,20 @@ func tableSchema(t *catalog.Table, cat *catalog.Catalog) pgcatalog.Table {
 	}
 	for _, ck := range t.Checks {
 		pt.Constraints = append(pt.Constraints, pgcatalog.Constraint{OID: ck.OID, Name: ck.Name, Kind: 'c', Def: "CHECK ((" + ck.Expr + "))"})
+	}
+	for _, fk := range t.FKs {
+		c := pgcatalog.Constraint{OID: fk.OID, Name: fk.Name, Kind: 'f', Columns: attnums(fk.Columns), IndexOID: fk.RefIndex,
+			RefTableOID: fk.RefTable, OnUpdate: fk.OnUpdate, OnDelete: fk.OnDelete, MatchType: fk.Match,
+			Deferrable: fk.Deferrable, Deferred: fk.Deferred, NotValid: fk.NotValid}
+		if len(fk.DeleteSetCols) > 0 {
+			c.DeleteSetColumns = attnums(fk.DeleteSetCols)
+		}
+		if ref := cat.ByOID[fk.RefTable]; ref != nil {
+			for _, id := range fk.RefColumns {
+				c.RefColumns = append(c.RefColumns, int16(ref.ColIndexByID(id)+1))
+			}
+		}
+		pt.Constraints = append(pt.Constraints, c)
 	}
 	return pt
 }

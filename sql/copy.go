@@ -62,11 +62,11 @@ func (s *Session) copyIn(ec *execCtx, cs *pg_query.CopyStmt, o copyfmt.Options, 
 	if err != nil {
 		return "", err
 	}
-	if err := ec.tx.recordDeps(p.Deps); err != nil {
-		return "", err
-	}
 	tw, err := p.NewTableWriter(t)
 	if err != nil {
+		return "", err
+	}
+	if err := ec.tx.recordDeps(p.Deps); err != nil { // after the writer: it adds foreign keys' tables
 		return "", err
 	}
 	cols := exec.Seq(len(t.Columns))
@@ -193,6 +193,10 @@ func (s *Session) copyIn(ec *execCtx, cs *pg_query.CopyStmt, o copyfmt.Options, 
 		if err := copyfmt.DecodeBinary(buf, t, cols, insert); err != nil {
 			return "", err
 		}
+	}
+	if err := ec.FKAfterStatement(); err != nil {
+		ec.FKDropPending()
+		return "", err
 	}
 	return "COPY " + strconv.FormatInt(n, 10), nil
 }

@@ -87,7 +87,7 @@ func planUtility(p *plan.Planner, n *pg_query.Node) (utilityFunc, error) {
 		return mkDDL("CREATE INDEX", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return createIndex(ec, d, is, w) }), nil
 	case n.GetTruncateStmt() != nil:
 		ts := n.GetTruncateStmt()
-		return mkDDL("TRUNCATE TABLE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return truncateTables(ec, d, ts) }), nil
+		return mkDDL("TRUNCATE TABLE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return truncateTables(ec, d, ts, w) }), nil
 	case n.GetCreateSeqStmt() != nil:
 		cs := n.GetCreateSeqStmt()
 		return mkDDL("CREATE SEQUENCE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return createSequence(ec, d, cs, w) }), nil
@@ -116,10 +116,10 @@ func planUtility(p *plan.Planner, n *pg_query.Node) (utilityFunc, error) {
 	case n.GetLockStmt() != nil:
 		return noop("LOCK TABLE"), nil
 	case n.GetConstraintsSetStmt() != nil:
-		// Every constraint is checked immediately and none is DEFERRABLE:
-		// SET CONSTRAINTS changes nothing, as in PostgreSQL for
-		// constraints that are not deferrable (Django sends ALL IMMEDIATE).
-		return noop("SET CONSTRAINTS"), nil
+		cs := n.GetConstraintsSetStmt()
+		return func(ec *execCtx, w ResultWriter) (string, error) {
+			return "SET CONSTRAINTS", setConstraints(ec, cs, w) // ddl_fk.go
+		}, nil
 	case n.GetGrantStmt() != nil:
 		gs := n.GetGrantStmt()
 		tag := map[bool]string{true: "GRANT", false: "REVOKE"}[gs.IsGrant]
@@ -336,6 +336,9 @@ func createTable(ec *execCtx, d *catalog.Writer, cs *pg_query.CreateStmt, w Resu
 			if err != nil {
 				return err
 			}
+			if rest, err = applyConstraintAttrs(rest); err != nil {
+				return err
+			}
 			t.Columns = append(t.Columns, c)
 			t.Init()
 			for _, r := range rest {
@@ -349,16 +352,22 @@ func createTable(ec *execCtx, d *catalog.Writer, cs *pg_query.CreateStmt, w Resu
 			return pgerror.Unsupported("CREATE TABLE ... LIKE")
 		}
 	}
-	for i, con := range cons {
-		if err := addConstraint(ec, d, t, con, conCols[i], false); err != nil {
-			return err
+	// Foreign keys last: they may reference the table's own keys.
+	for pass := 0; pass < 2; pass++ {
+		for i, con := range cons {
+			if (con.Contype == pg_query.ConstrType_CONSTR_FOREIGN) != (pass == 1) {
+				continue
+			}
+			if err := addConstraint(ec, d, t, con, conCols[i], false); err != nil {
+				return err
+			}
 		}
 	}
 	return d.PutTable(t)
 }
 
-// addConstraint adds a PRIMARY KEY / UNIQUE / CHECK (FOREIGN KEY is
-// accepted and not enforced). existing says the table may hold rows.
+// addConstraint adds a PRIMARY KEY / UNIQUE / CHECK / FOREIGN KEY.
+// existing says the table may hold rows.
 func addConstraint(ec *execCtx, d *catalog.Writer, t *catalog.Table, con *pg_query.Constraint, colNames []string, existing bool) error {
 	keys := plan.NodeStrings(con.Keys)
 	if len(keys) == 0 {
@@ -458,7 +467,7 @@ func addConstraint(ec *execCtx, d *catalog.Writer, t *catalog.Table, con *pg_que
 			})
 		}
 	case pg_query.ConstrType_CONSTR_FOREIGN:
-		// Accepted for compatibility (ORMs, dumps); not enforced.
+		return addForeignKey(ec, d, t, con, colNames, existing) // ddl_fk.go
 	case pg_query.ConstrType_CONSTR_EXCLUSION:
 		return pgerror.Unsupported("exclusion constraints")
 	case pg_query.ConstrType_CONSTR_ATTR_DEFERRABLE, pg_query.ConstrType_CONSTR_ATTR_NOT_DEFERRABLE,

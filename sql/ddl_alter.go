@@ -59,15 +59,31 @@ func alterCmd(ec *execCtx, d *catalog.Writer, p *plan.Planner, t *catalog.Table,
 		if err != nil {
 			return err
 		}
+		if rest, err = applyConstraintAttrs(rest); err != nil {
+			return err
+		}
 		t.Columns = append(t.Columns, c)
 		t.Init()
+		var fks []*pg_query.Constraint
 		for _, con := range rest {
+			if con.Contype == pg_query.ConstrType_CONSTR_FOREIGN {
+				fks = append(fks, con) // checked once the column is filled
+				continue
+			}
 			if err := addConstraint(ec, d, t, con, []string{c.Name}, true); err != nil {
 				return err
 			}
 		}
 		t.Init()
-		return fillNewColumn(ec, p, t, len(t.Columns)-1)
+		if err := fillNewColumn(ec, p, t, len(t.Columns)-1); err != nil {
+			return err
+		}
+		for _, con := range fks {
+			if err := addConstraint(ec, d, t, con, []string{c.Name}, true); err != nil {
+				return err
+			}
+		}
+		return nil
 	case pg_query.AlterTableType_AT_DropColumn:
 		i, c := t.Column(cmd.Name)
 		if c == nil {
@@ -77,6 +93,23 @@ func alterCmd(ec *execCtx, d *catalog.Writer, p *plan.Planner, t *catalog.Table,
 			}
 			return colMissing(cmd.Name)
 		}
+		// Other tables' foreign keys on the column need CASCADE; the
+		// table's own on it go with it (as PostgreSQL's dependencies do).
+		if refs := fkDependents(d.Cat, t, nil, func(fk *catalog.ForeignKey) bool { return containsID(fk.RefColumns, c.ID) }); len(refs) > 0 {
+			if cmd.Behavior != pg_query.DropBehavior_DROP_CASCADE {
+				return dependentsError("column "+c.Name+" of table "+t.Name, "column "+c.Name+" of table "+t.Name, refs)
+			}
+			if err := dropDependentFKs(d, refs, w); err != nil {
+				return err
+			}
+		}
+		var fks []*catalog.ForeignKey
+		for _, fk := range t.FKs {
+			if !containsID(fk.Columns, c.ID) && !(fk.RefTable == t.OID && containsID(fk.RefColumns, c.ID)) {
+				fks = append(fks, fk)
+			}
+		}
+		t.FKs = fks
 		if t.IsPK(c.ID) {
 			return pgerror.Unsupported("dropping a primary key column")
 		}
@@ -150,7 +183,12 @@ func alterCmd(ec *execCtx, d *catalog.Writer, p *plan.Planner, t *catalog.Table,
 		})
 	case pg_query.AlterTableType_AT_AddConstraint:
 		return addConstraint(ec, d, t, cmd.Def.GetConstraint(), nil, true)
+	case pg_query.AlterTableType_AT_ValidateConstraint:
+		return validateConstraint(ec, d, t, cmd.Name) // ddl_fk.go
 	case pg_query.AlterTableType_AT_DropConstraint:
+		if ok, err := dropForeignKey(d, t, cmd.Name); ok || err != nil {
+			return err
+		}
 		for i, ck := range t.Checks {
 			if ck.Name == cmd.Name {
 				t.Checks = append(t.Checks[:i], t.Checks[i+1:]...)
@@ -159,6 +197,14 @@ func alterCmd(ec *execCtx, d *catalog.Writer, p *plan.Planner, t *catalog.Table,
 		}
 		for i, ix := range t.Indexes {
 			if ix.Name == cmd.Name && ix.Constraint {
+				if refs := fkDependents(d.Cat, t, nil, func(fk *catalog.ForeignKey) bool { return fk.RefIndex == ix.OID }); len(refs) > 0 {
+					if cmd.Behavior != pg_query.DropBehavior_DROP_CASCADE {
+						return dependentsError("constraint "+ix.Name+" on table "+t.Name, "index "+ix.Name, refs)
+					}
+					if err := dropDependentFKs(d, refs, w); err != nil {
+						return err
+					}
+				}
 				d.Txn.DropSpace(ix.Space)
 				delete(d.Cat.Indexes, ix.Name)
 				t.Indexes = append(t.Indexes[:i], t.Indexes[i+1:]...)
@@ -378,6 +424,14 @@ func renameObject(ec *execCtx, d *catalog.Writer, rs *pg_query.RenameStmt) error
 		}
 		return d.PutTable(nt)
 	case pg_query.ObjectType_OBJECT_INDEX, pg_query.ObjectType_OBJECT_TABCONSTRAINT:
+		if t, ok := d.Cat.Tables[rs.Relation.Relname]; ok && rs.RenameType == pg_query.ObjectType_OBJECT_TABCONSTRAINT && t.FK(rs.Subname) != nil {
+			if t.HasConstraintNamed(rs.Newname) {
+				return pgerror.New(pgerror.DuplicateObject, "constraint \"%s\" for relation \"%s\" already exists", rs.Newname, t.Name)
+			}
+			nt := t.Clone()
+			nt.FK(rs.Subname).Name = rs.Newname
+			return d.PutTable(nt)
+		}
 		name := rs.Subname
 		if rs.RenameType == pg_query.ObjectType_OBJECT_INDEX {
 			name = rs.Relation.Relname

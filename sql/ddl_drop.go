@@ -14,6 +14,22 @@ func dropObjects(ec *execCtx, d *catalog.Writer, ds *pg_query.DropStmt, w Result
 	if ds.RemoveType == pg_query.ObjectType_OBJECT_PUBLICATION {
 		return dropPublications(d, ds, w) // ddl_publication.go
 	}
+	// Tables dropped together may reference each other (foreign keys).
+	dropping := map[uint32]bool{}
+	if ds.RemoveType == pg_query.ObjectType_OBJECT_TABLE {
+		for _, obj := range ds.Objects {
+			names := plan.NodeStrings([]*pg_query.Node{obj})
+			if l := obj.GetList(); l != nil {
+				names = plan.NodeStrings(l.Items)
+			}
+			if len(names) > 1 && names[len(names)-2] != "public" {
+				continue
+			}
+			if t, ok := d.Cat.Tables[names[len(names)-1]]; ok {
+				dropping[t.OID] = true
+			}
+		}
+	}
 	for _, obj := range ds.Objects {
 		var names []string
 		if l := obj.GetList(); l != nil {
@@ -66,8 +82,34 @@ func dropObjects(ec *execCtx, d *catalog.Writer, ds *pg_query.DropStmt, w Result
 		}
 		switch ds.RemoveType {
 		case pg_query.ObjectType_OBJECT_TABLE:
+			t := d.Cat.Tables[name]
+			if refs := fkDependents(d.Cat, t, dropping, nil); len(refs) > 0 { // ddl_fk.go
+				if ds.Behavior != pg_query.DropBehavior_DROP_CASCADE {
+					return dependentsError("table "+t.Name, "table "+t.Name, refs)
+				}
+				if err := dropDependentFKs(d, refs, w); err != nil {
+					return err
+				}
+			}
 			dropTable(d, d.Cat.Tables[name])
 		case pg_query.ObjectType_OBJECT_INDEX:
+			t := d.Cat.Indexes[name]
+			refs := fkDependents(d.Cat, t, nil, func(fk *catalog.ForeignKey) bool {
+				for _, ix := range t.Indexes {
+					if ix.Name == name && !ix.Constraint && ix.OID == fk.RefIndex {
+						return true
+					}
+				}
+				return false
+			})
+			if len(refs) > 0 {
+				if ds.Behavior != pg_query.DropBehavior_DROP_CASCADE {
+					return dependentsError("index "+name, "index "+name, refs)
+				}
+				if err := dropDependentFKs(d, refs, w); err != nil {
+					return err
+				}
+			}
 			if err := dropIndex(d, name); err != nil {
 				return err
 			}
@@ -93,13 +135,37 @@ func dropTable(d *catalog.Writer, t *catalog.Table) {
 	d.DeleteTable(t)
 }
 
-func truncateTables(ec *execCtx, d *catalog.Writer, ts *pg_query.TruncateStmt) error {
+func truncateTables(ec *execCtx, d *catalog.Writer, ts *pg_query.TruncateStmt, w ResultWriter) error {
+	var list []*catalog.Table
+	in := map[uint32]bool{}
 	for _, r := range ts.Relations {
 		rv := r.GetRangeVar()
 		t, ok := d.Cat.Tables[rv.Relname]
 		if !ok || rv.Schemaname != "" && rv.Schemaname != "public" {
 			return plan.UndefinedTable(rv)
 		}
+		if !in[t.OID] {
+			list, in[t.OID] = append(list, t), true
+		}
+	}
+	// A table referenced by a foreign key is truncated only with its
+	// referencing tables: named too, or added by CASCADE.
+	for i := 0; i < len(list); i++ {
+		for _, r := range fkDependents(d.Cat, list[i], in, nil) {
+			if in[r.Table.OID] {
+				continue
+			}
+			if ts.Behavior != pg_query.DropBehavior_DROP_CASCADE {
+				return &pgerror.Error{Code: pgerror.FeatureNotSupported,
+					Message: "cannot truncate a table referenced in a foreign key constraint",
+					Detail:  "Table \"" + r.Table.Name + "\" references \"" + list[i].Name + "\".",
+					Hint:    "Truncate table \"" + r.Table.Name + "\" at the same time, or use TRUNCATE ... CASCADE."}
+			}
+			_ = w.Notice(notice(pgerror.SuccessfulCompletion, "truncate cascades to table \""+r.Table.Name+"\""))
+			list, in[r.Table.OID] = append(list, r.Table), true
+		}
+	}
+	for _, t := range list {
 		if err := ec.s.checkTablePriv(d.Cat, t, 'D'); err != nil {
 			return err
 		}

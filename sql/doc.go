@@ -65,7 +65,7 @@
 //	         get their types from context (unknown → text, client types win).
 //	execute  nodes start iterators (sql/exec) that pull rows; DML goes
 //	         through exec.TableWriter, which keeps indexes and
-//	         checks constraints. Results are encoded per column in text or
+//	         checks constraints (foreign keys at the statement's end). Results are encoded per column in text or
 //	         binary (exec_stmt.go).
 //
 // # Storage mapping
@@ -117,9 +117,47 @@
 // (notify.go hooks package notify into commit; cmd/logdb feeds the
 // registry from apply); LISTEN/UNLISTEN take effect at commit, per node.
 //
-// FOREIGN KEY constraints are accepted and not enforced (ORMs and dumps
-// declare them). SET LOCAL is undone when the transaction ends, and SET in
-// a transaction that rolls back is undone.
+// SET LOCAL is undone when the transaction ends, and SET in a transaction
+// that rolls back is undone.
+//
+// # Foreign keys (ddl_fk.go, sql/exec/fk.go)
+//
+// A FOREIGN KEY is a catalog.ForeignKey in the referencing (child) table's
+// descriptor: column IDs on both sides, the parent's primary key or
+// unique index it matches, actions, MATCH, DEFERRABLE, NOT VALID. DDL
+// that adds or drops one also rewrites the parent's descriptor, so a
+// transaction planned against the parent without it conflicts (40001)
+// instead of committing unchecked writes. Enforcement works as
+// PostgreSQL's RI triggers: exec.TableWriter queues an event per written
+// row (child key written; parent row deleted or its key changed) in the
+// transaction (exec.FKQueue), and the events run at the statement's end —
+// checks of deferred constraints at COMMIT, before the command is built,
+// in the same snapshot. A child check is a kv Get of the parent's
+// primary-key row or unique-index entry; a parent event finds the
+// children by a prefix of the child's primary key or of an index led by
+// the key's columns, else by scanning the child's rows (no index is
+// created: as in PostgreSQL, index the referencing columns), then raises
+// 23503 (NO ACTION, unless the key is present again; RESTRICT) or runs
+// CASCADE / SET NULL / SET DEFAULT through the child's writer, whose own
+// events join the queue. Cascaded changes are ordinary writes of the
+// child, in the changefeed as such.
+//
+// Why a child insert racing a parent delete can never leave an orphan:
+// let C insert a child row referencing key k and D delete the parent row
+// of k (or change k). C's check Gets the parent's entry for k, so k is
+// in C's read set; D writes k (a tombstone, or the moved key), and reads
+// every place a child of k can be written: the child index range for k
+// (every child write puts an entry there) or the child's whole row space,
+// which C writes into. Apply validates each entry against the writes
+// committed after its snapshot, in log order, identically on every node.
+// If C and D were concurrent (neither's snapshot holds the other), the one
+// applied second has a read the first one's write invalidates, and fails
+// with 40001. If D's snapshot holds C, D's scan finds C's row (23503, or
+// the cascade deletes it); if C's snapshot holds D, C's Get finds no
+// parent (23503). Deferred checks make the same reads at COMMIT, still
+// before the entry is proposed, so the argument holds for them; and
+// TRUNCATE drops the parent's space, which conflicts with any reader of
+// it. TestForeignKeyRaces races them on three nodes.
 //
 // # Sessions and transactions
 //

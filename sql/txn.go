@@ -71,6 +71,7 @@ type savepoint struct {
 	readOnly bool   // the transaction's mode when the savepoint was made
 	cursors  uint64 // Session.cursorSeq when the savepoint was made
 	notes    notify.Mark
+	fkMark   int // deferred foreign key checks queued before it
 }
 
 // txnState is an open transaction.
@@ -269,6 +270,14 @@ func (s *Session) finishTxn(ctx context.Context, commit bool) (err error) {
 		}
 		return nil
 	}
+	if t.FK.HasDeferred() {
+		// Deferred foreign key checks run now, in the transaction's
+		// snapshot: their reads are validated with the rest (exec/fk.go).
+		if err := s.newExecCtx(ctx, t, nil).FKRunDeferred(nil); err != nil {
+			t.Kv.Release()
+			return err
+		}
+	}
 	if err := t.readDeps(); err != nil {
 		t.Kv.Release()
 		return err
@@ -329,7 +338,7 @@ func (s *Session) savepoint(ctx context.Context, name string) error {
 	if t.ddl != nil {
 		cat = cat.Copy()
 	}
-	t.savepoints = append(t.savepoints, savepoint{name: name, sp: t.Kv.Savepoint(), cat: cat, ddl: t.ddl != nil, readOnly: t.readOnly, cursors: s.cursorSeq, notes: t.notes.Mark()})
+	t.savepoints = append(t.savepoints, savepoint{name: name, sp: t.Kv.Savepoint(), cat: cat, ddl: t.ddl != nil, readOnly: t.readOnly, cursors: s.cursorSeq, notes: t.notes.Mark(), fkMark: t.FK.DeferredMark()})
 	return nil
 }
 
@@ -354,6 +363,7 @@ func (s *Session) rollbackTo(name string) error {
 	t.savepoints = t.savepoints[:i+1] // the savepoint itself stays
 	t.Kv.RollbackTo(sp.sp)
 	t.notes.RollbackTo(sp.notes)
+	t.FK.RollbackDeferred(sp.fkMark)
 	t.readOnly = sp.readOnly
 	s.closeCursorsSince(sp.cursors)
 	if sp.ddl {

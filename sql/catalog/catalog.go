@@ -142,6 +142,46 @@ func (c *Catalog) RelationExists(name string) bool {
 	return ok
 }
 
+// ReferencedBy lists the foreign keys that reference table oid, with the
+// tables holding them, in table OID order (self-references included).
+func (c *Catalog) ReferencedBy(oid uint32) []FKRef {
+	var out []FKRef
+	for _, t := range c.Tables {
+		for _, fk := range t.FKs {
+			if fk.RefTable == oid {
+				out = append(out, FKRef{Table: t, FK: fk})
+			}
+		}
+	}
+	if len(out) > 1 {
+		sort.Slice(out, func(i, j int) bool {
+			if out[i].Table.OID != out[j].Table.OID {
+				return out[i].Table.OID < out[j].Table.OID
+			}
+			return out[i].FK.OID < out[j].FK.OID
+		})
+	}
+	return out
+}
+
+// FKRef is a foreign key and the table that holds it.
+type FKRef struct {
+	Table *Table
+	FK    *ForeignKey
+}
+
+// ConstraintNameUsed reports whether any table's constraint is called
+// name (PostgreSQL chooses generated constraint names unique in the
+// schema).
+func (c *Catalog) ConstraintNameUsed(name string) bool {
+	for _, t := range c.Tables {
+		if t.HasConstraintNamed(name) {
+			return true
+		}
+	}
+	return false
+}
+
 func (c *Catalog) SortedTables() []*Table {
 	out := make([]*Table, 0, len(c.Tables))
 	for _, t := range c.Tables {

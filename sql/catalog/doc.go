@@ -17,6 +17,10 @@
 //	"r/<name>"     relation name → oid (tables, indexes, views and
 //	               sequences share one namespace, as in pg_class)
 //
+// A table's FOREIGN KEY constraints (ForeignKey) are stored in its own
+// descriptor, the referencing one; Catalog.ReferencedBy finds those that
+// reference a table.
+//
 // OIDs and space ids come from counters in kv.SequenceSpace advanced by
 // Increment proposals, which never conflict. A column's ID is stable for
 // its life and rows are encoded by column ID (Table.RowColumns), so ADD and

@@ -37,18 +37,44 @@ type Check struct {
 	Expr string `json:"expr"` // SQL text
 }
 
+// ForeignKey is a FOREIGN KEY constraint of the table holding it (the
+// referencing table). Columns and RefColumns are column IDs, pairwise;
+// the referenced columns are RefTable's primary key or one of its unique
+// indexes (RefIndex: its OID, the primary key's being Table.PKOID).
+// Actions and Match are pg_constraint's codes: 'a' no action, 'r'
+// restrict, 'c' cascade, 'n' set null, 'd' set default; 's' simple,
+// 'f' full.
+type ForeignKey struct {
+	OID        uint32   `json:"oid"`
+	Name       string   `json:"name"`
+	Columns    []uint32 `json:"columns"`
+	RefTable   uint32   `json:"ref_table"`
+	RefColumns []uint32 `json:"ref_columns"`
+	RefIndex   uint32   `json:"ref_index"`
+	OnUpdate   byte     `json:"on_update"`
+	OnDelete   byte     `json:"on_delete"`
+	Match      byte     `json:"match"`
+	// DeleteSetCols are the columns of ON DELETE SET NULL / SET DEFAULT
+	// (cols) (confdelsetcols); empty: all of Columns.
+	DeleteSetCols []uint32 `json:"delete_set_cols,omitempty"`
+	Deferrable    bool     `json:"deferrable,omitempty"`
+	Deferred      bool     `json:"deferred,omitempty"` // INITIALLY DEFERRED
+	NotValid      bool     `json:"not_valid,omitempty"`
+}
+
 type Table struct {
-	OID     uint32    `json:"oid"`
-	Name    string    `json:"name"`
-	Space   kv.Space  `json:"space"`
-	Columns []*Column `json:"columns"`
-	NextCol uint32    `json:"next_col"`
-	PK      []uint32  `json:"pk,omitempty"` // column IDs; empty: hidden row id
-	PKName  string    `json:"pk_name,omitempty"`
-	PKOID   uint32    `json:"pk_oid,omitempty"` // index OID of the primary key
-	PKCon   uint32    `json:"pk_con,omitempty"`
-	Indexes []*Index  `json:"indexes,omitempty"`
-	Checks  []*Check  `json:"checks,omitempty"`
+	OID     uint32        `json:"oid"`
+	Name    string        `json:"name"`
+	Space   kv.Space      `json:"space"`
+	Columns []*Column     `json:"columns"`
+	NextCol uint32        `json:"next_col"`
+	PK      []uint32      `json:"pk,omitempty"` // column IDs; empty: hidden row id
+	PKName  string        `json:"pk_name,omitempty"`
+	PKOID   uint32        `json:"pk_oid,omitempty"` // index OID of the primary key
+	PKCon   uint32        `json:"pk_con,omitempty"`
+	Indexes []*Index      `json:"indexes,omitempty"`
+	Checks  []*Check      `json:"checks,omitempty"`
+	FKs     []*ForeignKey `json:"fks,omitempty"` // foreign keys of this table (it references others)
 	// ReplIdent is pg_class.relreplident: "" (default: the primary
 	// key), "f" (full), "n" (nothing) or "i" (ReplIndex, a unique index).
 	ReplIdent string `json:"repl_ident,omitempty"`
@@ -124,6 +150,35 @@ func (t *Table) HasConstraint(name string) bool {
 		}
 	}
 	return false
+}
+
+// HasConstraintNamed reports whether any constraint of t (primary key,
+// unique, check, foreign key) is called name.
+func (t *Table) HasConstraintNamed(name string) bool {
+	if t.HasConstraint(name) {
+		return true
+	}
+	for _, ck := range t.Checks {
+		if ck.Name == name {
+			return true
+		}
+	}
+	for _, fk := range t.FKs {
+		if fk.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// FK returns t's foreign key called name, nil if none.
+func (t *Table) FK(name string) *ForeignKey {
+	for _, fk := range t.FKs {
+		if fk.Name == name {
+			return fk
+		}
+	}
+	return nil
 }
 
 func (t *Table) IsPK(id uint32) bool {

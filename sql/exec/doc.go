@@ -27,7 +27,11 @@
 // encodes rows by column ID, keeps every index, checks NOT NULL, CHECK and
 // unique constraints (a Get of the unique key inside the transaction, so
 // optimistic concurrency validates it at apply), resolves ON CONFLICT,
-// counts rows for pg_stat_* (Txn) and bounds the transaction's size.
+// counts rows for pg_stat_* (Txn) and bounds the transaction's size. It
+// also queues the foreign key events of each row it writes (FKPlan, one
+// per key on either side); FKAfterStatement runs them at the statement's
+// end and FKRunDeferred at COMMIT or SET CONSTRAINTS … IMMEDIATE (fk.go:
+// the parent Get, the child range scan, the actions).
 //
 // # Running a plan
 //

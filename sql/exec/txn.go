@@ -8,6 +8,7 @@ type Txn struct {
 	Kv      *kv.Txn      // nil until a statement needs data
 	Rows    []RowCounts  // rows changed per table, for pg_stat_* (stats.go)
 	rowsBuf [2]RowCounts // rows' first backing array: no allocation for one or two tables
+	FK      FKQueue      // foreign key events waiting for the statement's end or COMMIT (fk.go)
 }
 
 // RowCounts are one transaction's row changes to one table, and its

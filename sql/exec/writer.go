@@ -24,6 +24,9 @@ type TableWriter struct {
 	// touched holds the keys this statement inserted or updated through
 	// ON CONFLICT (a row may not be affected twice); reset per statement.
 	Touched map[string]bool
+	// FKOut are the table's foreign keys, FKIn those referencing it
+	// (fk.go): writes queue their checks and actions.
+	FKOut, FKIn []*FKPlan
 }
 
 type CheckExpr struct {
@@ -228,6 +231,9 @@ func (w *TableWriter) Insert(ec *Ctx, row []types.Datum, oc *OnConflictPlan) ([]
 	for i, ix := range t.Indexes {
 		txn.Put(ix.Space, entries[i], key, nil)
 	}
+	if len(w.FKOut) > 0 {
+		w.fkInserted(ec, key, row)
+	}
 	ec.Txn.CountRow(t.OID, rowInserted)
 	if err := ec.checkTxnSize(); err != nil {
 		return nil, false, err
@@ -300,6 +306,9 @@ func (w *TableWriter) Update(ec *Ctx, ref RowRef, old, newRow []types.Datum) ([]
 			txn.Put(c.ix.Space, c.newK, newKey, ref.Key)
 		}
 	}
+	if len(w.FKOut) > 0 || len(w.FKIn) > 0 {
+		w.fkUpdated(ec, newKey, old, newRow)
+	}
 	ec.Txn.CountRow(t.OID, RowUpdated)
 	if err := ec.checkTxnSize(); err != nil {
 		return nil, err
@@ -313,6 +322,9 @@ func (w *TableWriter) Delete(ec *Ctx, ref RowRef, old []types.Datum) error {
 	for _, ix := range w.T.Indexes {
 		k, _ := w.IndexKey(ix, old, ref.Key)
 		txn.Delete(ix.Space, k, ref.Key)
+	}
+	if len(w.FKIn) > 0 {
+		w.fkDeleted(ec, old)
 	}
 	ec.Txn.CountRow(w.T.OID, rowDeleted)
 	return ec.checkTxnSize()

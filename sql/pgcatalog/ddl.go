@@ -124,6 +124,9 @@ func (s *Schema) constraintDef(t *Table, c *Constraint, pretty bool) string {
 		if a := fkAction(c.OnDelete); a != "" {
 			b.WriteString(" ON DELETE " + a)
 		}
+		if len(c.DeleteSetColumns) > 0 {
+			b.WriteString(" (" + t.columnList(c.DeleteSetColumns) + ")")
+		}
 	default:
 		return ""
 	}
@@ -132,6 +135,9 @@ func (s *Schema) constraintDef(t *Table, c *Constraint, pretty bool) string {
 	}
 	if c.Deferred {
 		b.WriteString(" INITIALLY DEFERRED")
+	}
+	if c.NotValid {
+		b.WriteString(" NOT VALID")
 	}
 	return b.String()
 }

@@ -265,7 +265,7 @@ func pgConstraintRows(v *View, s *Schema) [][]types.Datum {
 		for j := range t.Constraints {
 			c := &t.Constraints[j]
 			row := r.add("oid", c.OID, "conname", c.Name, "connamespace", ns, "contype", c.Kind,
-				"condeferrable", c.Deferrable, "condeferred", c.Deferred, "convalidated", true,
+				"condeferrable", c.Deferrable, "condeferred", c.Deferred, "convalidated", !c.NotValid,
 				"conrelid", t.OID, "conindid", c.IndexOID, "confupdtype", " ", "confdeltype", " ",
 				"confmatchtype", " ", "conislocal", true, "connoinherit", c.Kind != 'c',
 				"conkey", append([]int16{}, c.Columns...))
@@ -277,6 +277,9 @@ func pgConstraintRows(v *View, s *Schema) [][]types.Datum {
 				v.set(row, "confdeltype", actionCode(c.OnDelete))
 				v.set(row, "confmatchtype", matchCode(c.MatchType))
 				v.set(row, "confkey", append([]int16{}, c.RefColumns...))
+				if len(c.DeleteSetColumns) > 0 {
+					v.set(row, "confdelsetcols", append([]int16{}, c.DeleteSetColumns...))
+				}
 			case 'c':
 				v.set(row, "conbin", checkExpr(c.Def))
 			}

@@ -226,6 +226,15 @@ func (s *Schema) visible(r relation) bool {
 	if !s.inSearchPath(r.ns) {
 		return false
 	}
+	if s.PrintPath != nil {
+		in := r.ns == "pg_catalog"
+		for _, n := range s.PrintPath {
+			in = in || n == r.ns
+		}
+		if !in {
+			return false
+		}
+	}
 	first, ok := s.relationByName("", r.name)
 	return ok && first.oid == r.oid
 }
@@ -272,6 +281,9 @@ func (s *Schema) RegclassIn(text string) (uint32, error) {
 // RegclassOut converts a regclass OID to text: the name, schema-qualified
 // when not visible, quoted where needed; the number for an unknown OID.
 func (s *Schema) RegclassOut(oid uint32) string {
+	if oid == 0 {
+		return "-" // InvalidOid, as regclassout prints it (pg_constraint.confrelid of a non-FK)
+	}
 	r, ok := s.relationByOID(oid)
 	if !ok {
 		return strconv.FormatUint(uint64(oid), 10)

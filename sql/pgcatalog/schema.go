@@ -29,6 +29,11 @@ type Schema struct {
 	// SearchPath is the session's search_path, resolved ("$user" dropped);
 	// nil means ["public"]. pg_catalog is always searched first.
 	SearchPath []string
+	// PrintPath, when not nil, is the search path names are printed
+	// against (regclass output, pg_get_constraintdef, pg_get_expr): the
+	// session's search_path, which pg_dump empties so that they come out
+	// qualified, while SearchPath keeps resolving names as before.
+	PrintPath []string
 	// Namespaces are the schemas created with CREATE SCHEMA (not public,
 	// pg_catalog, information_schema, pg_toast, which are built in).
 	Namespaces []Namespace
@@ -243,6 +248,11 @@ type Constraint struct {
 	OnUpdate, OnDelete   byte
 	MatchType            byte
 	Deferrable, Deferred bool
+	// DeleteSetColumns are ON DELETE SET NULL / SET DEFAULT's (cols)
+	// (confdelsetcols; nil: none given).
+	DeleteSetColumns []int16
+	// NotValid: added NOT VALID and not validated since (convalidated).
+	NotValid bool
 }
 
 // Sequence is a sequence (serial columns own one).

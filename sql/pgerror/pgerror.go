@@ -59,6 +59,8 @@ const (
 	IntegrityConstraintViolation = "23000"
 	NotNullViolation             = "23502"
 	ForeignKeyViolation          = "23503"
+	InvalidForeignKey            = "42830"
+	DependentObjectsStillExist   = "2BP01"
 	UniqueViolation              = "23505"
 	CheckViolation               = "23514"
 	QueryCanceled                = "57014"

@@ -407,15 +407,27 @@ func (p *Planner) planDelete(del *pg_query.DeleteStmt) (*DML, error) {
 }
 
 // exec runs the statement; it returns RETURNING rows and the command tag.
+// Foreign key checks and actions run at its end (exec/fk.go).
 func (d *DML) Exec(ec *exec.Ctx) ([][]types.Datum, string, error) {
+	var rows [][]types.Datum
+	var tag string
+	var err error
 	switch d.Verb {
 	case "insert":
-		return d.execInsert(ec)
+		rows, tag, err = d.execInsert(ec)
 	case "update":
-		return d.execUpdate(ec)
+		rows, tag, err = d.execUpdate(ec)
 	default:
-		return d.execDelete(ec)
+		rows, tag, err = d.execDelete(ec)
 	}
+	if err == nil {
+		err = ec.FKAfterStatement()
+	}
+	if err != nil {
+		ec.FKDropPending()
+		return nil, "", err
+	}
+	return rows, tag, nil
 }
 
 func (d *DML) execInsert(ec *exec.Ctx) ([][]types.Datum, string, error) {

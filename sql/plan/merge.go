@@ -155,6 +155,11 @@ func (p *Planner) planMerge(d *DML, up *pg_query.UpdateStmt) *mergePlan {
 			indexed[id] = true
 		}
 	}
+	for _, fk := range t.FKs { // a foreign key's columns are checked when written
+		for _, id := range fk.Columns {
+			indexed[id] = true
+		}
+	}
 	for _, s := range d.sets {
 		c := t.Columns[s.Col]
 		if indexed[c.ID] || !mergeNumeric(c.Type) {
