@@ -90,6 +90,9 @@ func (p *Planner) compileWindow(fc *pg_query.FuncCall, sc *Scope, named map[stri
 		}
 		wd = merged
 	}
+	if fc.AggWithinGroup || orderedSetAggs[name] {
+		return nil, pgerror.New(pgerror.FeatureNotSupported, "OVER is not supported for ordered-set aggregate %s", name)
+	}
 	wc := &exec.WindowCall{Name: name}
 	opts := wd.FrameOptions
 	if opts&exec.FrameExclusion != 0 {
