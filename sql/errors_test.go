@@ -32,8 +32,6 @@ func TestErrors(t *testing.T) {
 	}
 	expectErr(t, s, "SELECT id FROM t a, t b", pgerror.AmbiguousColumn)
 	// what would give a wrong answer if ignored is refused instead
-	expectErr(t, s, "SELECT sum(id) OVER (ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING EXCLUDE CURRENT ROW) FROM t", pgerror.FeatureNotSupported)
-	expectErr(t, s, "SELECT sum(id) OVER (ORDER BY id RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW EXCLUDE TIES) FROM t", pgerror.FeatureNotSupported)
 	expectErr(t, s, "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n+1 FROM r WHERE n < 3) SEARCH DEPTH FIRST BY n SET seq SELECT * FROM r", pgerror.FeatureNotSupported)
 	expectErr(t, s, "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n+1 FROM r WHERE n < 3) CYCLE n SET is_cycle USING path SELECT * FROM r", pgerror.FeatureNotSupported)
 	expectErr(t, s, "CREATE TABLE nnd (a int UNIQUE NULLS NOT DISTINCT)", pgerror.FeatureNotSupported)

@@ -96,6 +96,8 @@ func TestWorkMemExceeded(t *testing.T) {
 		"WITH w AS (SELECT g FROM " + rows + ") SELECT count(*) FROM w a JOIN w b USING (g)",
 		// one scan, but started again for each outer row after it streamed
 		"WITH w AS (SELECT g FROM " + rows + ") SELECT x, (SELECT count(*) FROM w WHERE g > x) FROM generate_series(1, 2) x",
+		// ordered-set aggregates hold their group's rows
+		"SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY g) FROM " + rows,
 	}
 	for _, q := range big {
 		_, err := queryTextErr(ctx, c, q)

@@ -37,6 +37,10 @@
 //	string.go          text and bytea functions: length, substr, trim, pad,
 //	                   format, concat, regexp_*, encode/decode, md5, quote_*
 //	more.go            to_number, regexp_split_to_array, overlay, sha2, |/ ||/
+//	regexp.go          regexp_count, regexp_instr, regexp_substr, regexp_like
+//	                   with flags, regexp_replace with start and N
+//	misc.go            date_bin, make_timestamptz with a zone, min_scale,
+//	                   trim_scale, unistr
 //	json.go            to_json[b], json[b]_build_*, _typeof, _extract_path,
 //	                   _strip_nulls, jsonb_pretty, jsonb_set, gen_random_uuid
 //	json_ops.go        -> ->> #> #>> @> <@ ? ?| ?& || - #- on json[b]

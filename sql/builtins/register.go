@@ -27,6 +27,8 @@ func init() {
 	registerArrayOps()
 	registerMoreFuncs()
 	registerStringFuncs()
+	registerRegexpFuncs()
+	registerMiscFuncs()
 }
 
 // The helpers below keep the definitions short: a definition is a name,

@@ -197,52 +197,14 @@ func formatSQL(ctx *types.EvalContext, ts []types.T, args []types.Datum) (types.
 	return b.String(), nil
 }
 
-// regexReplace is regexp_replace with PostgreSQL's \1 and \& references.
+// regexReplace is regexp_replace with PostgreSQL's \1 and \& references:
+// the first match, or every one with the "g" flag (regexp.go).
 func regexReplace(s, pattern, repl, flags string) (types.Datum, error) {
-	rx, err := compileRegex(pattern, flags)
-	if err != nil {
-		return nil, err
-	}
-	n := 1
+	n := int64(1)
 	if strings.Contains(flags, "g") {
-		n = -1
+		n = 0
 	}
-	matches := rx.FindAllStringSubmatchIndex(s, n)
-	if len(matches) == 0 {
-		return s, nil
-	}
-	var b strings.Builder
-	last := 0
-	for _, m := range matches {
-		b.WriteString(s[last:m[0]])
-		for i := 0; i < len(repl); i++ {
-			c := repl[i]
-			if c == '\\' && i+1 < len(repl) {
-				d := repl[i+1]
-				switch {
-				case d >= '1' && d <= '9':
-					g := int(d - '0')
-					if 2*g+1 < len(m) && m[2*g] >= 0 {
-						b.WriteString(s[m[2*g]:m[2*g+1]])
-					}
-					i++
-					continue
-				case d == '&':
-					b.WriteString(s[m[0]:m[1]])
-					i++
-					continue
-				case d == '\\':
-					b.WriteByte('\\')
-					i++
-					continue
-				}
-			}
-			b.WriteByte(c)
-		}
-		last = m[1]
-	}
-	b.WriteString(s[last:])
-	return b.String(), nil
+	return regexpReplace(s, pattern, repl, 1, n, flags)
 }
 
 func regexMatch(s, pattern, flags string) (types.Datum, error) {

@@ -25,15 +25,17 @@ type aggGroup struct {
 }
 
 type aggState struct {
-	count int64
-	acc   types.Datum
-	bools bool
-	seen  bool
-	buf   [][]types.Datum // DISTINCT / ORDER BY: argument rows, folded at the end
-	set   map[string]bool
-	parts []string
-	elems []types.Datum
-	mem   *memBudget // the aggregate node's, for the values kept (nil: not counted)
+	count  int64
+	acc    types.Datum
+	bools  bool
+	seen   bool
+	buf    [][]types.Datum // DISTINCT / ORDER BY: argument rows, folded at the end
+	set    map[string]bool
+	parts  []string
+	elems  []types.Datum
+	stats  *statsState   // the statistics aggregates (agg_stats.go)
+	direct []types.Datum // WITHIN GROUP: the direct arguments' values
+	mem    *memBudget    // the aggregate node's, for the values kept (nil: not counted)
 }
 
 func (a *AggNode) Start(ec *Ctx) (Iterator, error) {
@@ -126,6 +128,11 @@ func (s *AggSpec) step(ec *Ctx, st *aggState, row []types.Datum) error {
 		st.count++
 		return nil
 	}
+	if s.WithinGroup && st.direct == nil {
+		if err := s.evalDirect(ec, st, row); err != nil {
+			return err
+		}
+	}
 	args := make([]types.Datum, len(s.Args)+len(s.OrderBy))
 	for i, e := range s.Args {
 		v, err := e.Eval(ec, row)
@@ -153,6 +160,14 @@ func (s *AggSpec) step(ec *Ctx, st *aggState, row []types.Datum) error {
 
 func (s *AggSpec) accumulate(ec *Ctx, st *aggState, args []types.Datum) error {
 	v := args[0]
+	if _, ok := StatsAggArgs[s.Name]; ok {
+		for _, a := range args {
+			if a == nil {
+				return nil
+			}
+		}
+		return s.statsStep(st, args)
+	}
 	switch s.Name {
 	case "array_agg", "json_agg", "jsonb_agg":
 		// NULLs are kept
@@ -246,6 +261,9 @@ func jsonText(t types.T, v types.Datum) string {
 }
 
 func (s *AggSpec) final(ec *Ctx, st *aggState) (types.Datum, error) {
+	if s.WithinGroup {
+		return s.orderedFinal(ec, st)
+	}
 	if st.buf != nil {
 		rows := st.buf
 		st.buf = nil
@@ -274,6 +292,9 @@ func (s *AggSpec) final(ec *Ctx, st *aggState) (types.Datum, error) {
 				return nil, err
 			}
 		}
+	}
+	if _, ok := StatsAggArgs[s.Name]; ok {
+		return s.statsFinal(ec, st)
 	}
 	switch s.Name {
 	case "count":
@@ -345,6 +366,16 @@ type AggSpec struct {
 	OrderBy  []Expr
 	T        types.T // result type
 	ArgT     types.T
-	SumOp    *types.Op // sum/avg accumulation
-	DivOp    *types.Op // avg
+	SumOp    *types.Op // sum/avg accumulation; interval + for percentile_cont
+	DivOp    *types.Op // avg; numeric / for the statistics aggregates
+
+	// WITHIN GROUP (agg_ordered.go): Args are the aggregated (ORDER BY)
+	// arguments, Direct the direct ones, evaluated once per group (over a
+	// row of SrcWidth NULLs when the group is empty).
+	WithinGroup bool
+	Direct      []Expr
+	SrcWidth    int
+	Multi       bool      // percentile_* of an array of fractions
+	SubOp       *types.Op // percentile_cont of intervals: -
+	MulOp       *types.Op // and * float8
 }

@@ -7,25 +7,27 @@ import (
 	"logdb/sql/types"
 )
 
-const (
-	FrameNonDefault        = 0x00001
-	FrameRows              = 0x00004
-	FrameStartUnboundedPre = 0x00020
-	FrameEndUnboundedFol   = 0x00100
-	FrameEndCurrentRow     = 0x00400
-	FrameExclusion         = 0x08000 | 0x10000 | 0x20000 // EXCLUDE CURRENT ROW | GROUP | TIES
-)
-
 type WindowCall struct {
-	Name     string
-	Args     []Expr
-	Parts    []Expr
-	Order    []SortKey // over the order exprs, indexes into orderBy
-	OrderBy  []Expr
-	Agg      *AggSpec // aggregate used as a window function
-	T        types.T
-	Whole    bool // frame is the whole partition
-	RowFrame bool // ROWS frame ending at the current row (no peers)
+	Name    string
+	Args    []Expr
+	Parts   []Expr
+	Order   []SortKey // over the order exprs, indexes into orderBy
+	OrderBy []Expr
+	Agg     *AggSpec // aggregate used as a window function
+	T       types.T
+
+	// The frame (window_frame.go): Frame is the FRAMEOPTION_* bits (0:
+	// the default), StartOff/EndOff the offsets (constant expressions).
+	// A RANGE offset adds to the single ORDER BY value (of type OrderT)
+	// as RangeKind says: RangeAdd/RangeSub are the + and - of the
+	// (ordering value, OffT) pair, after a cast to RangeCastT when
+	// RangeCast is set (date → timestamp).
+	Frame              int
+	StartOff, EndOff   Expr
+	RangeKind          RangeKind
+	OrderT, OffT       types.T
+	RangeAdd, RangeSub *types.Op
+	RangeCastT         types.T
 }
 
 type WindowNode struct {
@@ -35,7 +37,7 @@ type WindowNode struct {
 }
 
 var WindowOnly = map[string]bool{"row_number": true, "rank": true, "dense_rank": true, "lag": true, "lead": true,
-	"first_value": true, "last_value": true, "ntile": true, "percent_rank": true, "cume_dist": true}
+	"first_value": true, "last_value": true, "nth_value": true, "ntile": true, "percent_rank": true, "cume_dist": true}
 
 func (w *WindowNode) Columns() []Column { return w.Cols }
 
@@ -59,13 +61,17 @@ func (w *WindowNode) Start(ec *Ctx) (Iterator, error) {
 	return &SliceIter{Rows: out}, nil
 }
 
+// windowItem is a row of a window's input with its partition key and
+// ORDER BY values.
+type windowItem struct {
+	row  []types.Datum
+	part string
+	keys []types.Datum
+}
+
 // compute fills column col of rows with the window function's values.
 func (wc *WindowCall) compute(ec *Ctx, rows [][]types.Datum, col int) error {
-	type item struct {
-		row  []types.Datum
-		part string
-		keys []types.Datum
-	}
+	type item = windowItem
 	items := make([]item, len(rows))
 	pts := make([]types.T, len(wc.Parts))
 	for i, p := range wc.Parts {
@@ -96,6 +102,14 @@ func (wc *WindowCall) compute(ec *Ctx, rows [][]types.Datum, col int) error {
 		}
 		return compareRows(items[a].keys, items[b].keys, wc.Order) < 0
 	})
+	var fs *frameSpec // evaluated when the first partition needs it
+	var err error
+	if wc.Frame&(FrameStartOffset|FrameEndOffset) != 0 {
+		// offsets are evaluated (and checked) even when there are no rows
+		if fs, err = wc.evalFrame(ec); err != nil {
+			return err
+		}
+	}
 	for start := 0; start < len(items); {
 		end := start
 		for end < len(items) && items[end].part == items[start].part {
@@ -111,41 +125,14 @@ func (wc *WindowCall) compute(ec *Ctx, rows [][]types.Datum, col int) error {
 		}
 		n := len(part)
 		switch {
-		case wc.Agg != nil:
-			st := &aggState{}
-			if wc.Whole || len(wc.Order) == 0 {
-				for _, it := range part {
-					if err := wc.Agg.step(ec, st, it.row); err != nil {
-						return err
-					}
-				}
-				v, err := wc.Agg.final(ec, st)
-				if err != nil {
+		case wc.Agg != nil || wc.Name == "first_value" || wc.Name == "last_value" || wc.Name == "nth_value":
+			if fs == nil {
+				if fs, err = wc.evalFrame(ec); err != nil {
 					return err
 				}
-				for _, it := range part {
-					it.row[col] = v
-				}
-				break
 			}
-			for i := 0; i < n; {
-				j := peerEnd(i)
-				if wc.RowFrame {
-					j = i + 1
-				}
-				for k := i; k < j; k++ {
-					if err := wc.Agg.step(ec, st, part[k].row); err != nil {
-						return err
-					}
-				}
-				v, err := wc.Agg.final(ec, st)
-				if err != nil {
-					return err
-				}
-				for k := i; k < j; k++ {
-					part[k].row[col] = v
-				}
-				i = j
+			if err := wc.computeFramed(ec, fs, part, col, peerEnd); err != nil {
+				return err
 			}
 		case wc.Name == "row_number":
 			for i, it := range part {
@@ -186,7 +173,7 @@ func (wc *WindowCall) compute(ec *Ctx, rows [][]types.Datum, col int) error {
 				}
 				it.row[col] = int64(i)*b/int64(n) + 1
 			}
-		default: // lag, lead, first_value, last_value
+		default: // lag, lead
 			for i, it := range part {
 				off := int64(1)
 				if len(wc.Args) > 1 {
@@ -202,16 +189,6 @@ func (wc *WindowCall) compute(ec *Ctx, rows [][]types.Datum, col int) error {
 					target = i - int(off)
 				case "lead":
 					target = i + int(off)
-				case "first_value":
-					target = 0
-				case "last_value":
-					target = n - 1
-					if !wc.Whole {
-						target = peerEnd(i) - 1
-						if wc.RowFrame {
-							target = i
-						}
-					}
 				}
 				if target < 0 || target >= n {
 					var dv types.Datum
@@ -233,6 +210,115 @@ func (wc *WindowCall) compute(ec *Ctx, rows [][]types.Datum, col int) error {
 			}
 		}
 		start = end
+	}
+	return nil
+}
+
+// computeFramed computes an aggregate, first_value, last_value or
+// nth_value over each row's frame in one sorted partition.
+func (wc *WindowCall) computeFramed(ec *Ctx, fs *frameSpec, part []windowItem, col int, peerEnd func(int) int) error {
+	n := len(part)
+	grp := make([]int, n)
+	var gstart, gend []int
+	for i := 0; i < n; {
+		j := peerEnd(i)
+		if len(wc.Order) == 0 {
+			j = n // without ORDER BY every row is a peer
+		}
+		for k := i; k < j; k++ {
+			grp[k] = len(gstart)
+		}
+		gstart, gend = append(gstart, i), append(gend, j)
+		i = j
+	}
+	keys := make([][]types.Datum, n)
+	for i := range part {
+		keys[i] = part[i].keys
+	}
+	lo, hi, err := wc.frameBounds(ec, fs, keys, grp, gstart, gend)
+	if err != nil {
+		return err
+	}
+	excl := fs.opts & FrameExclusion
+	var buf []int
+	if wc.Agg == nil {
+		for i := range part {
+			buf = frameRows(fs.opts, i, lo[i], hi[i], grp, gstart, gend, buf)
+			target := -1
+			switch wc.Name {
+			case "first_value":
+				if len(buf) > 0 {
+					target = buf[0]
+				}
+			case "last_value":
+				if len(buf) > 0 {
+					target = buf[len(buf)-1]
+				}
+			default: // nth_value
+				v, err := wc.Args[1].Eval(ec, part[i].row)
+				if err != nil {
+					return err
+				}
+				if v == nil {
+					part[i].row[col] = nil
+					continue
+				}
+				k := v.(int64)
+				if k <= 0 {
+					return pgerror.New("22016", "argument of nth_value must be greater than zero")
+				}
+				if k <= int64(len(buf)) {
+					target = buf[k-1]
+				}
+			}
+			if target < 0 {
+				part[i].row[col] = nil
+				continue
+			}
+			v, err := wc.Args[0].Eval(ec, part[target].row)
+			if err != nil {
+				return err
+			}
+			part[i].row[col] = v
+		}
+		return nil
+	}
+	// aggregates: grow one state while the frame only extends at its end;
+	// start over when its start moves or rows are excluded
+	var st *aggState
+	var v types.Datum
+	stLo, stHi := -1, -1
+	for i := range part {
+		switch {
+		case excl == 0 && st != nil && lo[i] == stLo && hi[i] == stHi:
+			// the same frame: the same value
+		case excl == 0 && st != nil && lo[i] == stLo && hi[i] > stHi:
+			for k := stHi; k < hi[i]; k++ {
+				if err := wc.Agg.step(ec, st, part[k].row); err != nil {
+					return err
+				}
+			}
+			stHi = hi[i]
+			if v, err = wc.Agg.final(ec, st); err != nil {
+				return err
+			}
+		default:
+			st = &aggState{}
+			buf = frameRows(fs.opts, i, lo[i], hi[i], grp, gstart, gend, buf)
+			for _, k := range buf {
+				if err := wc.Agg.step(ec, st, part[k].row); err != nil {
+					return err
+				}
+				if err := ec.Tick(); err != nil {
+					return err
+				}
+			}
+			stLo, stHi = lo[i], hi[i]
+			if v, err = wc.Agg.final(ec, st); err != nil {
+				return err
+			}
+		}
+		part[i].row[col] = v
 	}
 	return nil
 }

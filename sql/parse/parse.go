@@ -113,6 +113,10 @@ func SyntaxError(q string, err error) error {
 		if strings.HasPrefix(pe.Message, "unterminated") {
 			pe.Code = pgerror.SyntaxError
 		}
+		if strings.HasPrefix(pe.Message, "frame start") || strings.HasPrefix(pe.Message, "frame end") {
+			// gram.y's checks of a window frame's bounds (WINDOWING_ERROR)
+			pe.Code = "42P20"
+		}
 	}
 	return pe
 }

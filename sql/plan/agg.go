@@ -100,6 +100,9 @@ func (p *Planner) planAgg(src exec.Node, sc *Scope, sel *pg_query.SelectStmt, ag
 		if err != nil {
 			return nil, nil, err
 		}
+		if err := checkDirectArgs(spec, an, m, sc); err != nil {
+			return nil, nil, err
+		}
 		m.slots[key] = len(m.cols)
 		m.cols = append(m.cols, exec.Column{Name: spec.Name, T: spec.T, Hidden: true})
 		an.Aggs = append(an.Aggs, spec)
@@ -115,6 +118,12 @@ func (p *Planner) compileAgg(fc *pg_query.FuncCall, sc *Scope) (*exec.AggSpec, e
 	saved := p.where
 	p.where = "aggregate function calls"
 	defer func() { p.where = saved }()
+	if fc.AggWithinGroup {
+		return p.compileOrderedSetAgg(fc, sc, spec)
+	}
+	if orderedSetAggs[name] {
+		return nil, pgerror.New("42809", "WITHIN GROUP is required for ordered-set aggregate %s", name)
+	}
 	inner := &Scope{cols: sc.cols, parent: sc.parent, using: sc.using, agg: sc.agg}
 	for _, a := range fc.Args {
 		if sc.agg == nil && len(collectAggregates(a, nil)) > 0 {
@@ -263,9 +272,47 @@ func (p *Planner) compileAgg(fc *pg_query.FuncCall, sc *Scope) (*exec.AggSpec, e
 			spec.T.OID = types.JSONBOID
 		}
 	default:
+		if k, ok := exec.StatsAggArgs[name]; ok {
+			return spec, p.compileStatsAgg(spec, k)
+		}
 		return nil, pgerror.Unsupported("aggregate " + name)
 	}
 	return spec, err
+}
+
+// compileStatsAgg types a statistics aggregate (exec/agg_stats.go): the
+// one-argument ones over any numeric type (numeric result for integers
+// and numeric, float8 for float4 and float8), the others over float8
+// pairs.
+func (p *Planner) compileStatsAgg(spec *exec.AggSpec, nargs int) error {
+	if len(spec.Args) != nargs {
+		return NoFunc(spec.Name, spec.Args)
+	}
+	if nargs == 2 {
+		for i, a := range spec.Args {
+			c, err := p.Coerce(a, exec.Float8T, types.CastImplicit)
+			if err != nil {
+				return NoFunc(spec.Name, spec.Args)
+			}
+			spec.Args[i] = c
+		}
+		spec.T = exec.Float8T
+		if spec.Name == "regr_count" {
+			spec.T = exec.Int8T
+		}
+		return nil
+	}
+	switch spec.ArgT.OID {
+	case types.Int2OID, types.Int4OID, types.Int8OID, types.NumericOID:
+		spec.T = exec.NumericT
+		var err error
+		spec.DivOp, err = exec.LookupBinaryOp("/", exec.NumericT, exec.NumericT)
+		return err
+	case types.Float4OID, types.Float8OID:
+		spec.T = exec.Float8T
+		return nil
+	}
+	return NoFunc(spec.Name, spec.Args)
 }
 
 // addDependentGroupCols lets the select list use every column of a table

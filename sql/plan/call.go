@@ -276,7 +276,7 @@ func (p *Planner) compileFuncCall(fc *pg_query.FuncCall, sc *Scope) (exec.Expr, 
 	if fc.Over != nil {
 		return nil, pgerror.New("42P20", "window functions are not allowed in %s", p.clause())
 	}
-	if isAggregate(name) {
+	if isAggregate(name) || fc.AggWithinGroup {
 		return nil, pgerror.New(pgerror.GroupingError, "aggregate functions are not allowed in %s", p.clause())
 	}
 	if fc.AggStar {

@@ -92,12 +92,15 @@ var aggregateNames = map[string]bool{
 	"json_object_agg": true, "jsonb_object_agg": true,
 }
 
-func isAggregate(name string) bool { return aggregateNames[name] }
+func isAggregate(name string) bool {
+	_, stats := exec.StatsAggArgs[name]
+	return aggregateNames[name] || stats || orderedSetAggs[name]
+}
 
 // collectAggregates returns the aggregate calls under n (outside sub-selects).
 func collectAggregates(n *pg_query.Node, out []*pg_query.Node) []*pg_query.Node {
 	WalkNodes(n, func(x *pg_query.Node) bool {
-		if fc := x.GetFuncCall(); fc != nil && fc.Over == nil && isAggregate(funcName(fc.Funcname)) {
+		if fc := x.GetFuncCall(); fc != nil && fc.Over == nil && (isAggregate(funcName(fc.Funcname)) || fc.AggWithinGroup) {
 			out = append(out, x)
 			return false
 		}

@@ -90,21 +90,10 @@ func (p *Planner) compileWindow(fc *pg_query.FuncCall, sc *Scope, named map[stri
 		}
 		wd = merged
 	}
+	if fc.AggWithinGroup || orderedSetAggs[name] {
+		return nil, pgerror.New(pgerror.FeatureNotSupported, "OVER is not supported for ordered-set aggregate %s", name)
+	}
 	wc := &exec.WindowCall{Name: name}
-	opts := wd.FrameOptions
-	if opts&exec.FrameExclusion != 0 {
-		return nil, pgerror.Unsupported("window frame EXCLUDE") // refused, not ignored
-	}
-	if opts&exec.FrameNonDefault != 0 {
-		switch {
-		case opts&exec.FrameStartUnboundedPre != 0 && opts&exec.FrameEndUnboundedFol != 0:
-			wc.Whole = true
-		case opts&exec.FrameStartUnboundedPre != 0 && opts&exec.FrameEndCurrentRow != 0:
-			wc.RowFrame = opts&exec.FrameRows != 0
-		default:
-			return nil, pgerror.Unsupported("this window frame")
-		}
-	}
 	saved := p.where
 	p.where = "window functions"
 	defer func() { p.where = saved }()
@@ -137,6 +126,9 @@ func (p *Planner) compileWindow(fc *pg_query.FuncCall, sc *Scope, named map[stri
 		wc.OrderBy = append(wc.OrderBy, e)
 		wc.Order = append(wc.Order, k)
 	}
+	if err := p.compileFrame(wc, wd, sc); err != nil {
+		return nil, err
+	}
 	if isAggregate(name) {
 		spec, err := p.compileAgg(&pg_query.FuncCall{Funcname: fc.Funcname, Args: fc.Args, AggStar: fc.AggStar, AggDistinct: fc.AggDistinct, AggFilter: fc.AggFilter}, sc)
 		if err != nil {
@@ -148,13 +140,15 @@ func (p *Planner) compileWindow(fc *pg_query.FuncCall, sc *Scope, named map[stri
 	if !exec.WindowOnly[name] {
 		return nil, pgerror.New("42809", "function %s is not a window function", name)
 	}
-	for _, a := range fc.Args {
+	for i, a := range fc.Args {
 		e, err := p.CompileExpr(a, sc)
 		if err != nil {
 			return nil, err
 		}
-		if e, err = p.ResolveUnknown(e); err != nil {
-			return nil, err
+		if i == 0 { // the others are typed by the first, or are offsets
+			if e, err = p.ResolveUnknown(e); err != nil {
+				return nil, err
+			}
 		}
 		wc.Args = append(wc.Args, e)
 	}
@@ -172,6 +166,18 @@ func (p *Planner) compileWindow(fc *pg_query.FuncCall, sc *Scope, named map[stri
 		}
 	case "percent_rank", "cume_dist":
 		wc.T = exec.Float8T
+	case "nth_value":
+		if len(wc.Args) != 2 {
+			return nil, NoFunc(name, wc.Args)
+		}
+		wc.T = wc.Args[0].Type()
+		a1, err := p.Coerce(wc.Args[1], exec.Int4T, types.CastImplicit)
+		if err != nil {
+			return nil, NoFunc(name, wc.Args)
+		}
+		if wc.Args[1], err = p.Coerce(a1, exec.Int8T, types.CastImplicit); err != nil {
+			return nil, err
+		}
 	case "lag", "lead", "first_value", "last_value":
 		if len(wc.Args) == 0 {
 			return nil, NoFunc(name, wc.Args)
