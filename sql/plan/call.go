@@ -282,6 +282,14 @@ func (p *Planner) compileFuncCall(fc *pg_query.FuncCall, sc *Scope) (exec.Expr, 
 	if fc.AggStar {
 		return nil, pgerror.New(pgerror.SyntaxError, "%s(*) specified, but %s is not an aggregate function", name, name)
 	}
+	if exec.SRFNames[name] {
+		// the select list's are planned by planTargetSRF, FROM's by
+		// planFunctionScan: this one is somewhere PostgreSQL refuses it
+		if p.where == "" || p.where == "SELECT" {
+			return nil, pgerror.New(pgerror.FeatureNotSupported, "set-returning function %s is not allowed here", name)
+		}
+		return nil, pgerror.New(pgerror.FeatureNotSupported, "set-returning functions are not allowed in %s", p.clause())
+	}
 	args := make([]exec.Expr, len(fc.Args))
 	for i, a := range fc.Args {
 		e, err := p.CompileExpr(a, sc)
