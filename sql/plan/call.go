@@ -565,7 +565,46 @@ func (p *Planner) compileRowCompare(a *pg_query.A_Expr, name string, sc *Scope) 
 		return nil, pgerror.Unsupported("row comparison with operator " + op)
 	}
 	switch a.Kind {
+	case pg_query.A_Expr_Kind_AEXPR_DISTINCT, pg_query.A_Expr_Kind_AEXPR_NOT_DISTINCT:
+		r := rowArgs(a.Rexpr)
+		if r == nil {
+			return nil, false, nil
+		}
+		var le, re []exec.Expr
+		for i := range l {
+			x, y, err := p.compilePair(l[i], r[min(i, len(r)-1)], sc)
+			if err != nil {
+				return nil, true, err
+			}
+			le, re = append(le, x), append(re, y)
+		}
+		if len(r) != len(l) {
+			re = nil
+		}
+		op := "distinct"
+		if a.Kind == pg_query.A_Expr_Kind_AEXPR_NOT_DISTINCT {
+			op = "not distinct"
+		}
+		e, err := p.compareRows(op, le, re) // rows.go
+		return e, true, err
 	case pg_query.A_Expr_Kind_AEXPR_OP:
+		if sl := a.Rexpr.GetSubLink(); sl != nil && sl.SubLinkType == pg_query.SubLinkType_EXPR_SUBLINK {
+			// (a, b) = (SELECT x, y …)
+			sub, err := p.compileSubRow(sl, sc)
+			if err != nil {
+				return nil, true, err
+			}
+			var le []exec.Expr
+			for _, n := range l {
+				x, err := p.CompileExpr(n, sc)
+				if err != nil {
+					return nil, true, err
+				}
+				le = append(le, x)
+			}
+			e, err := p.compareRows(name, le, recordOperands(sub))
+			return e, true, err
+		}
 		r := rowArgs(a.Rexpr)
 		if r == nil {
 			return nil, false, nil

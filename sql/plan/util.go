@@ -188,6 +188,8 @@ func outputName(n *pg_query.Node) string {
 		}
 	case n.GetAArrayExpr() != nil:
 		return "array"
+	case n.GetRowExpr() != nil:
+		return "row"
 	case n.GetSqlvalueFunction() != nil:
 		s := strings.ToLower(strings.TrimPrefix(n.GetSqlvalueFunction().Op.String(), "SVFOP_"))
 		s = strings.TrimSuffix(s, "_n")
