@@ -233,6 +233,11 @@ func (s *Session) describe(cols []exec.Column, formats []int16) []Column {
 		}
 		info, _ := types.InfoOf(t.OID)
 		col := Column{Name: c.Name, TableOID: c.TableOID, AttNum: c.AttNum, TypeOID: t.OID, TypeLen: info.Len, TypeMod: t.Mod}
+		if t.OID == types.RecordOID || t.OID == types.RecordArrayOID {
+			// a row: record, or the table's row type; the typmod naming
+			// the transient type is logdb's own
+			col.TypeOID, col.TypeMod = types.RecordWireOID(t), -1
+		}
 		if info.Len == 0 {
 			col.TypeLen = -1
 		}

@@ -721,7 +721,7 @@ func sameShape(desc []Column, cols []exec.Column) bool {
 		if oid == 0 || oid == types.UnknownOID {
 			oid = types.TextOID
 		}
-		if desc[n].TypeOID != oid {
+		if desc[n].TypeOID != types.RecordWireOID(types.T{OID: oid, Mod: c.T.Mod}) {
 			return false
 		}
 		n++

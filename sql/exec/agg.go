@@ -2,6 +2,7 @@ package exec
 
 import (
 	"strings"
+	"time"
 
 	"logdb/sql/pgerror"
 	"logdb/sql/types"
@@ -235,6 +236,10 @@ func (s *AggSpec) accumulate(ec *Ctx, st *aggState, args []types.Datum) error {
 		st.elems = append(st.elems, v)
 	case "json_agg", "jsonb_agg":
 		st.seen = true
+		if s.Name == "json_agg" && s.ArgT.OID == types.RecordOID && v != nil {
+			st.parts = append(st.parts, string(types.AppendToJSON(nil, s.ArgT, v, time.UTC))) // to_json's spacing
+			break
+		}
 		st.parts = append(st.parts, jsonText(s.ArgT, v))
 	case "json_object_agg", "jsonb_object_agg":
 		st.seen = true
@@ -337,7 +342,11 @@ func (s *AggSpec) final(ec *Ctx, st *aggState) (types.Datum, error) {
 		if !st.seen {
 			return nil, nil
 		}
-		txt := "[" + strings.Join(st.parts, ", ") + "]"
+		sep := ", "
+		if s.Name == "json_agg" && s.ArgT.OID == types.RecordOID {
+			sep = ", \n " // PostgreSQL's json_agg puts rows on lines of their own
+		}
+		txt := "[" + strings.Join(st.parts, sep) + "]"
 		if s.T.OID == types.JSONBOID {
 			return types.ParseJSONB(txt)
 		}

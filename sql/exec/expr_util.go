@@ -83,6 +83,27 @@ func (f *FieldExpr) Eval(rc *Ctx, row []types.Datum) (types.Datum, error) {
 
 func (f *FieldExpr) Type() types.T { return f.T }
 
+// RowExpr is a row constructor, ROW(a, b, …) or a whole-row reference:
+// a record of its arguments' values.
+type RowExpr struct {
+	Args []Expr
+	T    types.T
+}
+
+func (r *RowExpr) Eval(ec *Ctx, row []types.Datum) (types.Datum, error) {
+	vals := make([]types.Datum, len(r.Args))
+	for i, a := range r.Args {
+		v, err := a.Eval(ec, row)
+		if err != nil {
+			return nil, err
+		}
+		vals[i] = v
+	}
+	return types.Record{Values: vals}, nil
+}
+
+func (r *RowExpr) Type() types.T { return r.T }
+
 // DefaultMarker stands for DEFAULT in an INSERT's VALUES row.
 type DefaultMarker struct{}
 
@@ -187,6 +208,10 @@ func WalkExpr(e Expr, fn func(Expr)) {
 		WalkExpr(x.Arr, fn)
 	case *FieldExpr:
 		WalkExpr(x.E, fn)
+	case *RowExpr:
+		for _, a := range x.Args {
+			WalkExpr(a, fn)
+		}
 	case *KeyEqExpr:
 		WalkExpr(x.L, fn)
 		WalkExpr(x.R, fn)
@@ -203,6 +228,9 @@ func AndOf(es []Expr) Expr {
 // KeyCompatible reports whether values of a and b that are equal have the
 // same key encoding (so hashing or key lookups by one find the other).
 func KeyCompatible(a, b types.T) bool {
+	if a.OID == types.RecordOID || b.OID == types.RecordOID {
+		return false // compared field by field, with each field's operator
+	}
 	if a.OID == b.OID {
 		return true
 	}

@@ -192,17 +192,19 @@ func (it *joinIter) Close() {
 	}
 }
 
-// SRFProjectNode evaluates a set-returning function of the select list for
-// each input row, appending its value to the row (one output row per
-// value).
+// SRFProjectNode evaluates the set-returning functions of a select list
+// for each input row, appending one column per function: they run in
+// lockstep, each NULL after its last row, until the longest ends
+// (PostgreSQL 10's ProjectSet).
 type SRFProjectNode struct {
 	Src  Node
-	Srf  setFunc
+	Srfs []SetFunc
 	Cols []Column
 }
 
-// setFunc is a set-returning function: its rows for one input row.
-type setFunc interface {
+// SetFunc is a set-returning function: its rows for one input row (the
+// first value of each is the column SRFProjectNode appends).
+type SetFunc interface {
 	IterFor(ec *Ctx, in []types.Datum) (Iterator, error)
 }
 
@@ -221,45 +223,74 @@ type srfProjectIter struct {
 	src Iterator
 	ec  *Ctx
 	in  []types.Datum
-	cur Iterator // the function's rows for in; nil between input rows
+	cur []Iterator // the functions' rows for in, nil once ended; nil between input rows
 }
 
 func (it *srfProjectIter) Next() ([]types.Datum, error) {
 	for {
 		if it.cur != nil {
-			v, err := it.cur.Next()
-			if err != nil {
-				return nil, err
+			row := make([]types.Datum, len(it.in), len(it.in)+len(it.cur))
+			copy(row, it.in)
+			live := false
+			for i, c := range it.cur {
+				var v []types.Datum
+				if c != nil {
+					var err error
+					if v, err = c.Next(); err != nil {
+						return nil, err
+					}
+					if v == nil {
+						c.Close()
+						it.cur[i] = nil
+					} else {
+						live = true
+					}
+				}
+				if v == nil {
+					row = append(row, nil)
+				} else {
+					row = append(row, v[0])
+				}
 			}
-			if v != nil {
-				row := make([]types.Datum, len(it.in)+1)
-				copy(row, it.in)
-				row[len(it.in)] = v[0]
+			if live {
 				return row, nil
 			}
-			it.cur.Close()
 			it.cur = nil
 		}
 		in, err := it.src.Next()
 		if err != nil || in == nil {
 			return nil, err
 		}
-		if it.cur, err = it.n.Srf.IterFor(it.ec, in); err != nil {
-			return nil, err
-		}
 		it.in = in
+		it.cur = make([]Iterator, len(it.n.Srfs))
+		for i, f := range it.n.Srfs {
+			if it.cur[i], err = f.IterFor(it.ec, in); err != nil {
+				it.closeCur()
+				return nil, err
+			}
+		}
 	}
 }
 
-func (it *srfProjectIter) Close() {
-	if it.cur != nil {
-		it.cur.Close()
+func (it *srfProjectIter) closeCur() {
+	for _, c := range it.cur {
+		if c != nil {
+			c.Close()
+		}
 	}
+	it.cur = nil
+}
+
+func (it *srfProjectIter) Close() {
+	it.closeCur()
 	it.src.Close()
 }
 
 var SRFNames = map[string]bool{"generate_series": true, "unnest": true, "pg_options_to_table": true, "_pg_expandarray": true,
-	"generate_subscripts": true}
+	"generate_subscripts": true, "json_each": true, "jsonb_each": true, "json_each_text": true, "jsonb_each_text": true,
+	"json_array_elements": true, "jsonb_array_elements": true, "json_array_elements_text": true, "jsonb_array_elements_text": true,
+	"json_object_keys": true, "jsonb_object_keys": true, "json_to_recordset": true, "jsonb_to_recordset": true,
+	"regexp_split_to_table": true, "pg_listening_channels": true, "pg_get_publication_tables": true}
 
 // KeyEqExpr is l = r by key encoding (for join keys whose types share one).
 type KeyEqExpr struct{ L, R Expr }

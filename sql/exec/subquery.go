@@ -13,6 +13,7 @@ const (
 	SubAny
 	SubAll
 	SubArray
+	SubRow // (SELECT a, b …) as one record: NULL without rows
 )
 
 // SubqueryExpr evaluates a sub-select. An uncorrelated one runs once per
@@ -93,6 +94,19 @@ func (e *SubqueryExpr) Eval(ec *Ctx, row []types.Datum) (types.Datum, error) {
 			return nil, nil
 		}
 		return rows[0][0], nil
+	case SubRow:
+		rows, err := e.rows(ec, row, 2)
+		if err != nil {
+			return nil, err
+		}
+		if len(rows) > 1 {
+			return nil, pgerror.New(pgerror.CardinalityViolation, "more than one row returned by a subquery used as an expression")
+		}
+		if len(rows) == 0 {
+			return nil, nil
+		}
+		fields, _ := types.RecordFields(e.T)
+		return types.Record{Values: append([]types.Datum(nil), rows[0][:len(fields)]...)}, nil
 	case SubArray:
 		rows, err := e.rows(ec, row, 0)
 		if err != nil {

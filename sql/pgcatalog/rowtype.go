@@ -13,7 +13,13 @@ const (
 	rowTypeOIDMax uint32 = 0x3fffffff
 )
 
-func rowTypeOID(rel uint32) uint32   { return rowTypeBase | rel&rowTypeOIDMax }
+func rowTypeOID(rel uint32) uint32 { return rowTypeBase | rel&rowTypeOIDMax }
+
+// RowTypeOID is the OID of relation rel's row type (pg_class.reltype).
+func RowTypeOID(rel uint32) uint32 { return rowTypeOID(rel) }
+
+// RowArrayOID is the OID of the array type over relation rel's row type.
+func RowArrayOID(rel uint32) uint32  { return rowArrayOID(rel) }
 func rowArrayOID(rel uint32) uint32  { return rowArrayBase | rel&rowTypeOIDMax }
 func isRowTypeOID(oid uint32) bool   { return oid&rowArrayBase == rowTypeBase }
 func isRowArrayOID(oid uint32) bool  { return oid&rowArrayBase == rowArrayBase }

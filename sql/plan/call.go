@@ -282,6 +282,14 @@ func (p *Planner) compileFuncCall(fc *pg_query.FuncCall, sc *Scope) (exec.Expr, 
 	if fc.AggStar {
 		return nil, pgerror.New(pgerror.SyntaxError, "%s(*) specified, but %s is not an aggregate function", name, name)
 	}
+	if exec.SRFNames[name] {
+		// the select list's are planned by planTargetSRF, FROM's by
+		// planFunctionScan: this one is somewhere PostgreSQL refuses it
+		if p.where == "" || p.where == "SELECT" {
+			return nil, pgerror.New(pgerror.FeatureNotSupported, "set-returning function %s is not allowed here", name)
+		}
+		return nil, pgerror.New(pgerror.FeatureNotSupported, "set-returning functions are not allowed in %s", p.clause())
+	}
 	args := make([]exec.Expr, len(fc.Args))
 	for i, a := range fc.Args {
 		e, err := p.CompileExpr(a, sc)
@@ -557,7 +565,46 @@ func (p *Planner) compileRowCompare(a *pg_query.A_Expr, name string, sc *Scope) 
 		return nil, pgerror.Unsupported("row comparison with operator " + op)
 	}
 	switch a.Kind {
+	case pg_query.A_Expr_Kind_AEXPR_DISTINCT, pg_query.A_Expr_Kind_AEXPR_NOT_DISTINCT:
+		r := rowArgs(a.Rexpr)
+		if r == nil {
+			return nil, false, nil
+		}
+		var le, re []exec.Expr
+		for i := range l {
+			x, y, err := p.compilePair(l[i], r[min(i, len(r)-1)], sc)
+			if err != nil {
+				return nil, true, err
+			}
+			le, re = append(le, x), append(re, y)
+		}
+		if len(r) != len(l) {
+			re = nil
+		}
+		op := "distinct"
+		if a.Kind == pg_query.A_Expr_Kind_AEXPR_NOT_DISTINCT {
+			op = "not distinct"
+		}
+		e, err := p.compareRows(op, le, re) // rows.go
+		return e, true, err
 	case pg_query.A_Expr_Kind_AEXPR_OP:
+		if sl := a.Rexpr.GetSubLink(); sl != nil && sl.SubLinkType == pg_query.SubLinkType_EXPR_SUBLINK {
+			// (a, b) = (SELECT x, y …)
+			sub, err := p.compileSubRow(sl, sc)
+			if err != nil {
+				return nil, true, err
+			}
+			var le []exec.Expr
+			for _, n := range l {
+				x, err := p.CompileExpr(n, sc)
+				if err != nil {
+					return nil, true, err
+				}
+				le = append(le, x)
+			}
+			e, err := p.compareRows(name, le, recordOperands(sub))
+			return e, true, err
+		}
 		r := rowArgs(a.Rexpr)
 		if r == nil {
 			return nil, false, nil

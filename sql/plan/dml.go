@@ -277,6 +277,7 @@ func targetColumn(t *catalog.Table, rt *pg_query.ResTarget, seen map[int]bool, v
 func (p *Planner) compileSets(t *catalog.Table, list []*pg_query.Node, sc *Scope) ([]exec.SetItem, error) {
 	var out []exec.SetItem
 	seen := map[int]bool{}
+	subRows := map[*pg_query.SubLink]*exec.SubqueryExpr{}
 	for _, item := range list {
 		rt := item.GetResTarget()
 		i, err := targetColumn(t, rt, seen, "UPDATE")
@@ -285,10 +286,32 @@ func (p *Planner) compileSets(t *catalog.Table, list []*pg_query.Node, sc *Scope
 		}
 		c := t.Columns[i]
 		val := rt.Val
+		if sl := val.GetMultiAssignRef().GetSource().GetSubLink(); sl != nil {
+			// SET (a, b) = (SELECT x, y …): one sub-query, its fields
+			mr := val.GetMultiAssignRef()
+			sub, ok := subRows[sl]
+			if !ok {
+				if sub, err = p.compileSubRow(sl, sc); err != nil {
+					return nil, err
+				}
+				if f, _ := types.RecordFields(sub.T); len(f) != int(mr.Ncolumns) {
+					return nil, pgerror.New(pgerror.SyntaxError, "number of columns does not match number of values")
+				}
+				subRows[sl] = sub
+			}
+			f, _ := types.RecordFields(sub.T)
+			e := exec.Expr(&exec.FieldExpr{E: sub, I: int(mr.Colno - 1), T: f[mr.Colno-1].T})
+			ce, err := p.Coerce(e, c.Type, types.CastAssignment)
+			if err != nil {
+				return nil, pgerror.New(pgerror.DatatypeMismatch, "column \"%s\" is of type %s but expression is of type %s", c.Name, types.FormatType(c.Type), types.FormatType(e.Type()))
+			}
+			out = append(out, exec.SetItem{Col: i, E: ce})
+			continue
+		}
 		if mr := val.GetMultiAssignRef(); mr != nil {
 			row := mr.Source.GetRowExpr()
 			if row == nil {
-				return nil, pgerror.Unsupported("multiple-column UPDATE from a sub-select")
+				return nil, pgerror.Unsupported("this multiple-column UPDATE source")
 			}
 			if int(mr.Colno) > len(row.Args) || len(row.Args) != int(mr.Ncolumns) {
 				return nil, pgerror.New(pgerror.SyntaxError, "number of columns does not match number of values")

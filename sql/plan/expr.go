@@ -292,7 +292,7 @@ func (p *Planner) CompileExpr(n *pg_query.Node, sc *Scope) (exec.Expr, error) {
 	case n.GetCollateClause() != nil:
 		return p.CompileExpr(n.GetCollateClause().Arg, sc)
 	case n.GetRowExpr() != nil:
-		return nil, pgerror.Unsupported("row constructor")
+		return p.compileRow(n.GetRowExpr(), sc) // rows.go
 	case n.GetSetToDefault() != nil:
 		return nil, pgerror.New(pgerror.SyntaxError, "DEFAULT is not allowed in this context")
 	case n.GetGroupingFunc() != nil:
@@ -356,6 +356,12 @@ func (p *Planner) compileColumnRef(cr *pg_query.ColumnRef, sc *Scope) (exec.Expr
 		return nil, pgerror.New(pgerror.SyntaxError, "improper qualified name (too many dotted names): %s", strings.Join(f, "."))
 	}
 	if name == "*" {
+		if table != "" {
+			if e, ok := p.wholeRow(table, sc); ok { // f(t.*): t's row
+				return e, nil
+			}
+			return nil, pgerror.New(pgerror.UndefinedTable, "missing FROM-clause entry for table \"%s\"", table)
+		}
 		return nil, pgerror.New(pgerror.SyntaxError, "row expansion via \"*\" is not supported here")
 	}
 	depth := 0
@@ -377,6 +383,11 @@ func (p *Planner) compileColumnRef(cr *pg_query.ColumnRef, sc *Scope) (exec.Expr
 			return &exec.OuterExpr{Depth: depth, Idx: idx, T: s.cols[idx].T}, nil
 		}
 		depth++
+	}
+	if len(f) == 1 {
+		if e, ok := p.wholeRow(name, sc); ok { // SELECT t FROM t: the row
+			return e, nil
+		}
 	}
 	if table != "" {
 		for s := sc; s != nil; s = s.parent {

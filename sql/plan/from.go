@@ -20,8 +20,17 @@ type FromItem struct {
 	lateral bool // reads the preceding items' row (LATERAL)
 }
 
-func isLateral(f *pg_query.Node) bool {
-	return f.GetRangeSubselect().GetLateral() || f.GetRangeFunction().GetLateral()
+// isLateral reports whether FROM item f reads the items before it (sc):
+// it says LATERAL, or it is a function whose arguments name them
+// (PostgreSQL's functions in FROM are implicitly LATERAL).
+func (p *Planner) isLateral(f *pg_query.Node, sc *Scope) bool {
+	if f.GetRangeSubselect().GetLateral() || f.GetRangeFunction().GetLateral() {
+		return true
+	}
+	if rf := f.GetRangeFunction(); rf != nil {
+		return p.funcReadsScope(rf, sc)
+	}
+	return false
 }
 
 // lateralScope is the scope a LATERAL item sees: the preceding items.
@@ -227,15 +236,17 @@ func (p *Planner) flattenFrom(f *pg_query.Node, parent *Scope, items []*FromItem
 		}
 		return append(items, it), quals, nil
 	default:
-		psc := parent
-		if isLateral(f) && len(items) > 0 {
-			psc = lateralScope(items, parent)
+		psc, lateral := parent, false
+		if len(items) > 0 {
+			if ls := lateralScope(items, parent); p.isLateral(f, ls) {
+				psc, lateral = ls, true
+			}
 		}
 		it, err := p.planFromItem(f, psc)
 		if err != nil {
 			return nil, nil, err
 		}
-		it.lateral = isLateral(f) && len(items) > 0
+		it.lateral = lateral
 		return append(items, it), quals, nil
 	}
 }
@@ -382,7 +393,8 @@ func (p *Planner) planJoin(j *pg_query.JoinExpr, parent *Scope) (*FromItem, erro
 		return nil, err
 	}
 	rparent := parent
-	if isLateral(j.Rarg) {
+	lateral := p.isLateral(j.Rarg, &Scope{cols: lsc.cols, parent: parent, using: lsc.using})
+	if lateral {
 		rparent = &Scope{cols: lsc.cols, parent: parent, using: lsc.using}
 	}
 	rn, rsc, err := p.planFrom([]*pg_query.Node{j.Rarg}, nil, rparent)
@@ -512,9 +524,9 @@ func (p *Planner) planJoin(j *pg_query.JoinExpr, parent *Scope) (*FromItem, erro
 	if exprs == nil {
 		jn.Cols = cols
 	}
-	if isLateral(j.Rarg) {
+	if lateral {
 		if jn.Kind != exec.JoinInner && jn.Kind != exec.JoinLeft {
-			return nil, pgerror.New(pgerror.SyntaxError, "the combining JOIN type must be INNER or LEFT for a LATERAL reference")
+			return nil, &pgerror.Error{Code: pgerror.InvalidColumnReference, Message: "invalid reference to FROM-clause entry in a LATERAL item", Detail: "The combining JOIN type must be INNER or LEFT for a LATERAL reference."}
 		}
 		var conds []exec.Expr
 		if jn.Pred != nil {

@@ -149,6 +149,9 @@ type SRFNode struct {
 	cols       []exec.Column
 	step       *types.Op // generate_series over numbers/timestamps: "+"
 	cmpT       types.T
+	scalar     bool    // a scalar function in FROM: one row, args[0]'s value
+	record     types.T // set in the select list: its row as one record value
+	jsonb      bool    // the jsonb variant of a json function
 }
 
 func (p *Planner) setReturningFunc(name string, args []exec.Expr) (*SRFNode, error) {
@@ -249,7 +252,7 @@ func (p *Planner) setReturningFunc(name string, args []exec.Expr) (*SRFNode, err
 		if !ok {
 			return nil, NoFunc(name, args)
 		}
-		n.t = types.RecordType([]types.RecordField{{Name: "x", T: types.T{OID: et.OID, Mod: -1}}, {Name: "n", T: exec.Int4T}})
+		n.t, n.t2, n.names = types.T{OID: et.OID, Mod: -1}, []types.T{exec.Int4T}, []string{"x", "n"}
 	case "pg_get_publication_tables":
 		if len(args) != 1 {
 			return nil, NoFunc(name, args)
@@ -265,7 +268,7 @@ func (p *Planner) setReturningFunc(name string, args []exec.Expr) (*SRFNode, err
 		n.t = exec.TextT
 	case "unnest":
 		if len(args) != 1 {
-			return nil, pgerror.Unsupported("unnest with several arguments")
+			return nil, NoFunc(name, args) // in FROM: ROWS FROM (planFunctionScan)
 		}
 		et, ok := types.ElemOf(args[0].Type())
 		if !ok {
@@ -276,7 +279,7 @@ func (p *Planner) setReturningFunc(name string, args []exec.Expr) (*SRFNode, err
 		}
 		n.t = et
 	default:
-		return nil, unsupportedFrom("function " + name + " in FROM")
+		return p.moreSetReturningFunc(n, name, args) // srf_funcs.go
 	}
 	return n, err
 }
@@ -296,7 +299,24 @@ func (n *SRFNode) Start(rc *exec.Ctx) (exec.Iterator, error) {
 // array, the catalog), produce a slice.
 func (n *SRFNode) IterFor(rc *exec.Ctx, in []types.Datum) (exec.Iterator, error) {
 	ec := rc
+	if n.scalar {
+		v, err := n.args[0].Eval(ec, in)
+		if err != nil {
+			return nil, err
+		}
+		row := []types.Datum{v}
+		if n.ordinality {
+			row = append(row, int64(1))
+		}
+		return &exec.SliceIter{Rows: [][]types.Datum{row}}, nil
+	}
+	if n.record.OID != 0 {
+		return n.recordIter(ec, in)
+	}
 	vals, err := n.evalArgs(ec, in)
+	if err == nil && vals == nil && (n.Name == "json_to_record" || n.Name == "jsonb_to_record") {
+		return &exec.SliceIter{Rows: [][]types.Datum{make([]types.Datum, len(n.outCols("")))}}, nil // not strict
+	}
 	if err != nil || vals == nil {
 		return &exec.SliceIter{}, err
 	}
@@ -438,7 +458,7 @@ func (n *SRFNode) rowsOf(ec *exec.Ctx, vals []types.Datum) ([][]types.Datum, err
 		}
 	case "_pg_expandarray":
 		for i, e := range vals[0].(types.Array).Elements {
-			emit(types.Record{Values: []types.Datum{e, int64(i + 1)}})
+			emit(e, int64(i+1))
 		}
 	case "pg_get_publication_tables":
 		// PostgreSQL 15's: every table the publication publishes, with
@@ -456,6 +476,10 @@ func (n *SRFNode) rowsOf(ec *exec.Ctx, vals []types.Datum) ([][]types.Datum, err
 				attrs.Elements[i] = int64(i + 1)
 			}
 			emit(int64(t.OID), attrs, nil)
+		}
+	default:
+		if err := n.moreRowsOf(ec, vals, emit); err != nil { // srf_funcs.go
+			return nil, err
 		}
 	}
 	return out, nil

@@ -234,6 +234,14 @@ func (p *Planner) compileTargets(list []*pg_query.Node, sc *Scope) ([]target, er
 				continue
 			}
 		}
+		if ind := rt.Val.GetAIndirection(); ind != nil && ind.Indirection[len(ind.Indirection)-1].GetAStar() != nil {
+			fields, err := p.expandRecord(ind, sc) // (expr).*
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, fields...)
+			continue
+		}
 		e, err := p.CompileExpr(rt.Val, sc)
 		if err != nil {
 			return nil, err

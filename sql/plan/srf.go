@@ -9,79 +9,327 @@ import (
 	"logdb/sql/types"
 )
 
-// planFunctionScan plans a set-returning function in FROM
-// (generate_series, unnest).
+// planFunctionScan plans a function in FROM: a set-returning function, a
+// column-definition-list function (json_to_record), ROWS FROM (f(…),
+// g(…)) and multi-argument unnest (its functions side by side, NULL-padded
+// to the longest), or a scalar function as a one-row relation named after
+// it. parent is the preceding FROM items' scope when the item is LATERAL.
 func (p *Planner) planFunctionScan(rf *pg_query.RangeFunction, parent *Scope) (*FromItem, error) {
-	if len(rf.Functions) != 1 {
-		return nil, unsupportedFrom("this kind of function in FROM")
-	}
-	items := rf.Functions[0].GetList().GetItems()
-	fc := items[0].GetFuncCall()
-	if fc == nil {
-		return nil, unsupportedFrom("this kind of function in FROM")
-	}
-	name := funcName(fc.Funcname)
-	sc := &Scope{parent: parent} // for LATERAL, parent is the preceding items
-	args := make([]exec.Expr, len(fc.Args))
-	for i, a := range fc.Args {
-		e, err := p.CompileExpr(a, sc)
-		if err != nil {
-			return nil, err
+	sc := &Scope{parent: parent}
+	if !rf.IsRowsfrom && len(rf.Functions) == 1 {
+		items := rf.Functions[0].GetList().GetItems()
+		fc := items[0].GetFuncCall()
+		if fc == nil || funcName(fc.Funcname) != "unnest" || len(fc.Args) < 2 {
+			return p.singleFunctionScan(rf, items[0], sc)
 		}
-		args[i] = e
 	}
-	if fi, ok, err := p.Host.PlanTableFunc(p, name, args, rf); ok { // funcs_changefeed.go
-		return fi, err
+	if rf.IsRowsfrom && len(rf.Coldeflist) > 0 {
+		return nil, &pgerror.Error{Code: pgerror.SyntaxError, Message: "ROWS FROM() with multiple functions cannot have a column definition list",
+			Hint: "Put a separate column definition list for each function inside ROWS FROM()."}
 	}
-	srf, err := p.setReturningFunc(name, args)
-	if err != nil {
-		return nil, err
+	z := &zipSRFNode{ordinality: rf.Ordinality}
+	var cols []exec.Column
+	first := ""
+	add := func(item *pg_query.Node, coldefs []*pg_query.Node) error {
+		part, name, err := p.fromFunction(item, coldefs, sc)
+		if err != nil {
+			return err
+		}
+		if first == "" {
+			first = name
+		}
+		c := part.outCols(name)
+		part.cols = c
+		z.parts = append(z.parts, part)
+		z.widths = append(z.widths, len(c))
+		cols = append(cols, c...)
+		return nil
 	}
-	cols := []exec.Column{{Name: name, T: srf.t}}
-	if srf.names != nil {
-		cols = []exec.Column{{Name: srf.names[0], T: srf.t}}
-		for i, t := range srf.t2 {
-			cols = append(cols, exec.Column{Name: srf.names[i+1], T: t})
+	for _, f := range rf.Functions {
+		items := f.GetList().GetItems()
+		var coldefs []*pg_query.Node
+		if len(items) > 1 {
+			coldefs = items[1].GetList().GetItems()
+		}
+		if fc := items[0].GetFuncCall(); fc != nil && funcName(fc.Funcname) == "unnest" && len(fc.Args) > 1 && !rf.IsRowsfrom {
+			// unnest(a, b, …) is ROWS FROM (unnest(a), unnest(b), …)
+			for _, a := range fc.Args {
+				one := &pg_query.Node{Node: &pg_query.Node_FuncCall{FuncCall: &pg_query.FuncCall{Funcname: fc.Funcname, Args: []*pg_query.Node{a}, Location: fc.Location}}}
+				if err := add(one, nil); err != nil {
+					return nil, err
+				}
+			}
+			continue
+		}
+		if err := add(items[0], coldefs); err != nil {
+			return nil, err
 		}
 	}
 	if rf.Ordinality {
 		cols = append(cols, exec.Column{Name: "ordinality", T: exec.Int8T})
-		srf.ordinality = true
+	}
+	cols, err := AliasCols(cols, rf.Alias, first)
+	if err != nil {
+		return nil, err
+	}
+	z.cols = cols
+	return &FromItem{N: z, Cols: cols}, nil
+}
+
+// singleFunctionScan plans a FROM item of one function.
+func (p *Planner) singleFunctionScan(rf *pg_query.RangeFunction, item *pg_query.Node, sc *Scope) (*FromItem, error) {
+	if fc := item.GetFuncCall(); fc != nil && len(rf.Coldeflist) == 0 {
+		if name := funcName(fc.Funcname); !exec.SRFNames[name] && !recordFuncs[name] {
+			args := make([]exec.Expr, len(fc.Args))
+			for i, a := range fc.Args {
+				e, err := p.CompileExpr(a, sc)
+				if err != nil {
+					return nil, err
+				}
+				args[i] = e
+			}
+			if fi, ok, err := p.Host.PlanTableFunc(p, name, args, rf); ok { // funcs_changefeed.go
+				return fi, err
+			}
+		}
+	}
+	part, name, err := p.fromFunction(item, rf.Coldeflist, sc)
+	if err != nil {
+		return nil, err
+	}
+	if rf.Ordinality && len(rf.Coldeflist) > 0 {
+		return nil, &pgerror.Error{Code: pgerror.SyntaxError, Message: "WITH ORDINALITY cannot be used with a column definition list",
+			Hint: "Put the column definition list inside ROWS FROM()."}
+	}
+	cols := part.outCols(name)
+	if rf.Ordinality {
+		cols = append(cols, exec.Column{Name: "ordinality", T: exec.Int8T})
+		part.ordinality = true
 	}
 	cols, err = AliasCols(cols, rf.Alias, name)
 	if err != nil {
 		return nil, err
 	}
-	if rf.Alias != nil && len(rf.Alias.Colnames) == 0 && len(cols) >= 1 && srf.names == nil {
-		cols[0].Name = rf.Alias.Aliasname
+	if rf.Alias != nil && len(rf.Alias.Colnames) == 0 && part.names == nil && len(rf.Coldeflist) == 0 {
+		cols[0].Name = rf.Alias.Aliasname // f(x) AS a: the column is a too
 	}
-	srf.cols = cols
-	return &FromItem{N: srf, Cols: cols}, nil
+	part.cols = cols
+	return &FromItem{N: part, Cols: cols}, nil
 }
 
-// targetSRF returns the set-returning function call of a select-list item:
-// the item itself, or the record whose field it selects
-// ((_pg_expandarray(a)).n).
-func targetSRF(val *pg_query.Node) *pg_query.FuncCall {
-	if ind := val.GetAIndirection(); ind != nil {
-		val = ind.Arg
+// fromFunction plans one function of a FROM item: its node and the name
+// its single column takes.
+func (p *Planner) fromFunction(item *pg_query.Node, coldefs []*pg_query.Node, sc *Scope) (*SRFNode, string, error) {
+	fc := item.GetFuncCall()
+	if fc == nil || fc.AggStar || fc.Over != nil || len(fc.AggOrder) > 0 || fc.AggFilter != nil || fc.FuncVariadic {
+		// an expression that PostgreSQL's grammar allows here (CAST,
+		// COALESCE, CURRENT_DATE, …): a one-row relation
+		name := outputName(item)
+		if tc := item.GetTypeCast(); tc != nil {
+			name = LastName(tc.TypeName.Names)
+		}
+		n, err := p.scalarFromFunction(item, coldefs, sc)
+		return n, name, err
 	}
-	fc := val.GetFuncCall()
-	if fc == nil || !exec.SRFNames[funcName(fc.Funcname)] || fc.Over != nil {
-		return nil
+	name := funcName(fc.Funcname)
+	if !exec.SRFNames[name] && !recordFuncs[name] {
+		n, err := p.scalarFromFunction(item, coldefs, sc)
+		return n, name, err
 	}
-	return fc
+	args := make([]exec.Expr, len(fc.Args))
+	for i, a := range fc.Args {
+		e, err := p.CompileExpr(a, sc)
+		if err != nil {
+			return nil, "", err
+		}
+		args[i] = e
+	}
+	var defs []exec.Column
+	if recordFuncs[name] {
+		if len(coldefs) == 0 {
+			return nil, "", pgerror.New(pgerror.SyntaxError, "a column definition list is required for functions returning \"record\"")
+		}
+		var err error
+		if defs, err = p.columnDefs(coldefs); err != nil {
+			return nil, "", err
+		}
+	} else if len(coldefs) > 0 {
+		return nil, "", pgerror.New(pgerror.SyntaxError, "a column definition list is only allowed for functions returning \"record\"")
+	}
+	n, err := p.setReturningFunc(name, args)
+	if err != nil {
+		return nil, "", err
+	}
+	if defs != nil {
+		n.names, n.t, n.t2 = nil, defs[0].T, nil
+		for i, d := range defs {
+			n.names = append(n.names, d.Name)
+			if i > 0 {
+				n.t2 = append(n.t2, d.T)
+			}
+		}
+	}
+	return n, name, nil
 }
 
-// planTargetSRF handles one set-returning function call at the top of the
-// select list: it becomes a column appended by an exec.SRFProjectNode.
-func (p *Planner) planTargetSRF(src exec.Node, sc *Scope, list []*pg_query.Node) (exec.Node, *Scope, error) {
-	for _, item := range list {
-		rt := item.GetResTarget()
-		fc := targetSRF(rt.Val)
-		if fc == nil {
+// scalarFromFunction is a scalar function (or expression) in FROM: one row
+// holding its value.
+func (p *Planner) scalarFromFunction(item *pg_query.Node, coldefs []*pg_query.Node, sc *Scope) (*SRFNode, error) {
+	if len(coldefs) > 0 {
+		return nil, pgerror.New(pgerror.SyntaxError, "a column definition list is only allowed for functions returning \"record\"")
+	}
+	e, err := p.CompileExpr(item, sc)
+	if err != nil {
+		return nil, err
+	}
+	if e, err = p.ResolveUnknown(e); err != nil {
+		return nil, err
+	}
+	return &SRFNode{Name: "", args: []exec.Expr{e}, t: e.Type(), scalar: true}, nil
+}
+
+// columnDefs compiles a column definition list: AS t(a int, b text).
+func (p *Planner) columnDefs(defs []*pg_query.Node) ([]exec.Column, error) {
+	var out []exec.Column
+	seen := map[string]bool{}
+	for _, d := range defs {
+		cd := d.GetColumnDef()
+		if cd == nil {
+			return nil, pgerror.Unsupported("this column definition")
+		}
+		t, err := p.TypeFromNode(cd.TypeName)
+		if err != nil {
+			return nil, err
+		}
+		if seen[cd.Colname] {
+			return nil, pgerror.New("42701", "column \"%s\" specified more than once", cd.Colname)
+		}
+		seen[cd.Colname] = true
+		out = append(out, exec.Column{Name: cd.Colname, T: t})
+	}
+	return out, nil
+}
+
+// funcReadsScope reports whether a function item's arguments read the
+// columns of sc (the FROM items before it), which makes it LATERAL.
+func (p *Planner) funcReadsScope(rf *pg_query.RangeFunction, sc *Scope) bool {
+	saved := p.correlated
+	defer func() { p.correlated = saved }()
+	inner := &Scope{parent: sc}
+	for _, f := range rf.Functions {
+		items := f.GetList().GetItems()
+		if len(items) == 0 {
 			continue
 		}
+		args := []*pg_query.Node{items[0]}
+		if fc := items[0].GetFuncCall(); fc != nil {
+			args = fc.Args
+		}
+		for _, a := range args {
+			e, err := p.CompileExpr(a, inner)
+			if err != nil {
+				return true // reported when the item is planned
+			}
+			reads := false
+			exec.WalkExpr(e, func(x exec.Expr) {
+				switch o := x.(type) {
+				case *exec.OuterExpr:
+					reads = reads || o.Depth == 1
+				case *exec.SubqueryExpr:
+					reads = reads || o.Correlated
+				}
+			})
+			if reads {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// collectSRFs adds the set-returning function calls of a select-list
+// expression to calls (once each, by exprKey), outside sub-queries and
+// not inside another one's arguments. One inside CASE or COALESCE is an
+// error, as in PostgreSQL 10 and later.
+func collectSRFs(n *pg_query.Node, calls []*pg_query.Node, seen map[string]bool) ([]*pg_query.Node, error) {
+	var err error
+	WalkNodes(n, func(x *pg_query.Node) bool {
+		if err != nil || x.GetSubLink() != nil {
+			return false
+		}
+		if fc := x.GetFuncCall(); fc != nil && fc.Over == nil && exec.SRFNames[funcName(fc.Funcname)] {
+			if k := exprKey(x); !seen[k] {
+				seen[k] = true
+				calls = append(calls, x)
+			}
+			return false
+		}
+		what := ""
+		switch {
+		case x.GetCaseExpr() != nil:
+			what = "CASE"
+		case x.GetCoalesceExpr() != nil:
+			what = "COALESCE"
+		}
+		if what != "" {
+			if inner, _ := collectSRFs(&pg_query.Node{Node: &pg_query.Node_List{List: &pg_query.List{Items: caseParts(x)}}}, nil, map[string]bool{}); len(inner) > 0 {
+				err = &pgerror.Error{Code: pgerror.FeatureNotSupported, Message: "set-returning functions are not allowed in " + what,
+					Hint: "You might be able to move the set-returning function into a LATERAL FROM item."}
+			}
+		}
+		return true
+	})
+	return calls, err
+}
+
+// caseParts is the sub-expressions of a CASE or COALESCE node.
+func caseParts(x *pg_query.Node) []*pg_query.Node {
+	if c := x.GetCoalesceExpr(); c != nil {
+		return c.Args
+	}
+	c := x.GetCaseExpr()
+	parts := []*pg_query.Node{c.Arg, c.Defresult}
+	for _, w := range c.Args {
+		if cw := w.GetCaseWhen(); cw != nil {
+			parts = append(parts, cw.Expr, cw.Result)
+		}
+	}
+	out := parts[:0]
+	for _, p := range parts {
+		if p != nil {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// planTargetSRF plans the set-returning functions of the select list:
+// each becomes a column an exec.SRFProjectNode appends (a record when the
+// function has several columns), which the select list then reads as the
+// call's value.
+func (p *Planner) planTargetSRF(src exec.Node, sc *Scope, list []*pg_query.Node) (exec.Node, *Scope, error) {
+	var calls []*pg_query.Node
+	seen := map[string]bool{}
+	for _, item := range list {
+		var err error
+		if calls, err = collectSRFs(item.GetResTarget().Val, calls, seen); err != nil {
+			return nil, nil, err
+		}
+	}
+	if len(calls) == 0 {
+		return src, sc, nil
+	}
+	cols := append([]exec.Column(nil), sc.cols...)
+	m := &aggMap{slots: map[string]int{}}
+	if sc.agg != nil {
+		for k, v := range sc.agg.slots {
+			m.slots[k] = v
+		}
+		m.from = sc.agg.from
+	}
+	var srfs []exec.SetFunc
+	for _, call := range calls {
+		fc := call.GetFuncCall()
 		name := funcName(fc.Funcname)
 		args := make([]exec.Expr, len(fc.Args))
 		for i, a := range fc.Args {
@@ -91,26 +339,20 @@ func (p *Planner) planTargetSRF(src exec.Node, sc *Scope, list []*pg_query.Node)
 			}
 			args[i] = e
 		}
+		if recordFuncs[name] {
+			return nil, nil, pgerror.New(pgerror.FeatureNotSupported, "function returning record called in context that cannot accept type record")
+		}
 		srf, err := p.setReturningFunc(name, args)
 		if err != nil {
 			return nil, nil, err
 		}
-		if srf.names != nil {
-			return nil, nil, pgerror.Unsupported(name + " in the select list")
-		}
-		key := exprKey(&pg_query.Node{Node: &pg_query.Node_FuncCall{FuncCall: fc}})
-		nsc := &Scope{cols: append(append([]exec.Column(nil), sc.cols...), exec.Column{Name: name, T: srf.t, Hidden: true}), parent: sc.parent, using: sc.using}
-		m := &aggMap{slots: map[string]int{key: len(sc.cols)}, cols: nsc.cols, from: nil}
-		if sc.agg != nil {
-			for k, v := range sc.agg.slots {
-				m.slots[k] = v
-			}
-			m.from = sc.agg.from
-		}
-		nsc.agg = m
-		return &exec.SRFProjectNode{Src: src, Srf: srf, Cols: nsc.cols}, nsc, nil
+		m.slots[exprKey(call)] = len(cols)
+		cols = append(cols, exec.Column{Name: name, T: srf.asRecord(), Hidden: true})
+		srfs = append(srfs, srf)
 	}
-	return src, sc, nil
+	m.cols = cols
+	nsc := &Scope{cols: cols, parent: sc.parent, using: sc.using, agg: m}
+	return &exec.SRFProjectNode{Src: src, Srfs: srfs, Cols: cols}, nsc, nil
 }
 
 // lookupJoin turns a hash join whose right side is a table scan into a

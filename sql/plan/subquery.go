@@ -40,6 +40,13 @@ func (p *Planner) compileSubLink(sl *pg_query.SubLink, sc *Scope) (exec.Expr, er
 		e.Kind, e.T = exec.SubArray, at
 		return e, nil
 	case pg_query.SubLinkType_ANY_SUBLINK, pg_query.SubLinkType_ALL_SUBLINK:
+		if l := rowArgs(sl.Testexpr); l != nil {
+			name := "="
+			if len(sl.OperName) > 0 {
+				name = LastName(sl.OperName)
+			}
+			return p.compileRowSubLink(sl, l, e, name, sc) // rows.go
+		}
 		if len(cols) != 1 {
 			return nil, pgerror.Unsupported("row comparison with a subquery")
 		}

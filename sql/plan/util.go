@@ -123,6 +123,20 @@ func splitAnd(n *pg_query.Node, out []*pg_query.Node) []*pg_query.Node {
 	return append(out, n)
 }
 
+// strongName reports whether outputName(n) names n itself rather than a
+// type or a construct (PostgreSQL's FigureColname strength 2): the name
+// a cast around n keeps.
+func strongName(n *pg_query.Node) bool {
+	switch {
+	case n.GetTypeCast() != nil:
+		tc := n.GetTypeCast()
+		return outputName(tc.Arg) != "?column?" && strongName(tc.Arg)
+	case n.GetCaseExpr() != nil:
+		return false
+	}
+	return true
+}
+
 // outputName is the column name PostgreSQL gives an unaliased target.
 func outputName(n *pg_query.Node) string {
 	switch {
@@ -133,7 +147,7 @@ func outputName(n *pg_query.Node) string {
 		return LastName(n.GetFuncCall().Funcname)
 	case n.GetTypeCast() != nil:
 		tc := n.GetTypeCast()
-		if inner := outputName(tc.Arg); inner != "?column?" {
+		if inner := outputName(tc.Arg); inner != "?column?" && strongName(tc.Arg) {
 			return inner
 		}
 		name := LastName(tc.TypeName.Names)
@@ -154,7 +168,11 @@ func outputName(n *pg_query.Node) string {
 		}
 		return "least"
 	case n.GetAIndirection() != nil:
-		return outputName(n.GetAIndirection().Arg)
+		ind := n.GetAIndirection()
+		if last := ind.Indirection[len(ind.Indirection)-1]; last.GetString_() != nil {
+			return last.GetString_().Sval // (f(x)).field
+		}
+		return outputName(ind.Arg)
 	case n.GetSubLink() != nil:
 		sl := n.GetSubLink()
 		switch sl.SubLinkType {
@@ -173,6 +191,8 @@ func outputName(n *pg_query.Node) string {
 		}
 	case n.GetAArrayExpr() != nil:
 		return "array"
+	case n.GetRowExpr() != nil:
+		return "row"
 	case n.GetSqlvalueFunction() != nil:
 		s := strings.ToLower(strings.TrimPrefix(n.GetSqlvalueFunction().Op.String(), "SVFOP_"))
 		s = strings.TrimSuffix(s, "_n")

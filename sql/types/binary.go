@@ -19,7 +19,7 @@ func HasBinary(oid OID) bool {
 	case Int2OID, Int4OID, Int8OID, Float4OID, Float8OID, NumericOID, BoolOID,
 		TextOID, VarcharOID, BpcharOID, NameOID, CharOID, UnknownOID, ByteaOID,
 		DateOID, TimeOID, TimestampOID, TimestamptzOID, IntervalOID, UUIDOID,
-		JSONOID, JSONBOID, OidOID, RegclassOID, RegtypeOID, RegprocOID, XidOID, Xid8OID, PgLSNOID:
+		JSONOID, JSONBOID, OidOID, RegclassOID, RegtypeOID, RegprocOID, XidOID, Xid8OID, PgLSNOID, RecordOID:
 		return true
 	}
 	if e, ok := ElemOf(T{OID: oid}); ok {
@@ -447,6 +447,8 @@ func AppendBinary(dst []byte, t T, d Datum) ([]byte, error) {
 		return append(dst, v...), nil
 	case Array:
 		return appendArrayBinary(dst, t, v)
+	case Record:
+		return appendRecordBinary(dst, t, v)
 	}
 	return dst, pgerror.New(pgerror.FeatureNotSupported, "binary format for type %s is not supported", FormatType(t))
 }

@@ -74,6 +74,8 @@ func Compare(t T, a, b Datum) int {
 			}
 		}
 		return cmpInt(int64(len(x.Elements)), int64(len(y.Elements)))
+	case Record:
+		return compareRecords(t, x, b.(Record))
 	}
 	return 0
 }

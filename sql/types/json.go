@@ -163,6 +163,8 @@ func appendJSONValue(dst []byte, t T, d Datum, loc *time.Location, jsonbStyle bo
 			dst = appendJSONValue(dst, v.Elem, e, loc, jsonbStyle)
 		}
 		return append(dst, ']')
+	case Record:
+		return appendRecordJSON(dst, t, v, loc, jsonbStyle)
 	}
 	return jsondoc.AppendString(dst, string(AppendTextLoc(nil, t, d, loc)))
 }

@@ -93,6 +93,8 @@ func AppendKey(dst []byte, t T, d Datum) []byte {
 			dst = AppendKey(dst, v.Elem, e)
 		}
 		return append(dst, keyArrEnd)
+	case Record:
+		return appendRecordKey(dst, t, v)
 	}
 	return dst
 }

@@ -1,8 +1,13 @@
 package types
 
 import (
+	"encoding/binary"
+	"strconv"
 	"strings"
 	"sync"
+	"time"
+
+	"logdb/sql/types/jsondoc"
 )
 
 // Record is a value of an anonymous composite type (a set-returning
@@ -24,12 +29,19 @@ var records struct {
 	sync.Mutex
 	byKey  map[string]int32
 	fields [][]RecordField
+	wire   [][2]OID // the type OIDs a RowDescription names for it and its array (record and record[], or a table's row type and its array)
 }
 
 // RecordType returns the record type with these fields, registering it
 // the first time (the same fields give the same type).
-func RecordType(fields []RecordField) T {
+func RecordType(fields []RecordField) T { return NamedRecordType(RecordOID, RecordArrayOID, fields) }
+
+// NamedRecordType is RecordType for a relation's row type: clients are
+// told its type OID is wire (pg_class.reltype), its array's wireArray.
+func NamedRecordType(wire, wireArray OID, fields []RecordField) T {
 	var key strings.Builder
+	key.WriteString(strconv.FormatUint(uint64(wire), 10))
+	key.WriteByte(0)
 	for _, f := range fields {
 		key.WriteString(f.Name)
 		key.WriteByte(0)
@@ -45,6 +57,7 @@ func RecordType(fields []RecordField) T {
 	if !ok {
 		k = int32(len(records.fields))
 		records.fields = append(records.fields, append([]RecordField(nil), fields...))
+		records.wire = append(records.wire, [2]OID{wire, wireArray})
 		records.byKey[key.String()] = k
 	}
 	return T{OID: RecordOID, Mod: k}
@@ -62,6 +75,122 @@ func RecordFields(t T) ([]RecordField, bool) {
 		return nil, false
 	}
 	return records.fields[t.Mod], true
+}
+
+// RecordWireOID is the type OID clients are told for a type: a record's
+// (or a record array's) is that of the row type it was registered with.
+func RecordWireOID(t T) OID {
+	if t.OID != RecordOID && t.OID != RecordArrayOID || t.Mod < 0 {
+		return t.OID
+	}
+	records.Lock()
+	defer records.Unlock()
+	if int(t.Mod) >= len(records.wire) {
+		return t.OID
+	}
+	if t.OID == RecordArrayOID {
+		return records.wire[t.Mod][1]
+	}
+	return records.wire[t.Mod][0]
+}
+
+// compareRecords compares records field by field (NULLs last).
+func compareRecords(t T, a, b Record) int {
+	fields, _ := RecordFields(t)
+	for i := 0; i < len(a.Values) && i < len(b.Values); i++ {
+		x, y := a.Values[i], b.Values[i]
+		switch {
+		case x == nil && y == nil:
+			continue
+		case x == nil:
+			return 1
+		case y == nil:
+			return -1
+		}
+		ft := T{OID: TextOID, Mod: -1}
+		if i < len(fields) {
+			ft = fields[i].T
+		}
+		if c := Compare(ft, x, y); c != 0 {
+			return c
+		}
+	}
+	return len(a.Values) - len(b.Values)
+}
+
+// appendRecordKey is a record's key encoding, field by field.
+func appendRecordKey(dst []byte, t T, r Record) []byte {
+	fields, _ := RecordFields(t)
+	for i, v := range r.Values {
+		dst = append(dst, keyArrElem)
+		if v == nil {
+			dst = append(dst, 0xFF)
+			continue
+		}
+		ft := T{OID: TextOID, Mod: -1}
+		if i < len(fields) {
+			ft = fields[i].T
+		}
+		dst = AppendKey(dst, ft, v)
+	}
+	return append(dst, keyArrEnd)
+}
+
+// appendRecordBinary is record_send: the field count, then each field's
+// type OID, length (-1 for NULL) and binary value.
+func appendRecordBinary(dst []byte, t T, r Record) ([]byte, error) {
+	fields, _ := RecordFields(t)
+	dst = binary.BigEndian.AppendUint32(dst, uint32(len(r.Values)))
+	for i, v := range r.Values {
+		ft := T{OID: TextOID, Mod: -1}
+		if i < len(fields) {
+			ft = fields[i].T
+		}
+		dst = binary.BigEndian.AppendUint32(dst, uint32(RecordWireOID(ft)))
+		if v == nil {
+			dst = binary.BigEndian.AppendUint32(dst, 0xFFFFFFFF)
+			continue
+		}
+		at := len(dst)
+		dst = append(dst, 0, 0, 0, 0)
+		var err error
+		if HasBinary(ft.OID) {
+			if dst, err = AppendBinary(dst, ft, v); err != nil {
+				return nil, err
+			}
+		} else {
+			dst = AppendText(dst, ft, v)
+		}
+		binary.BigEndian.PutUint32(dst[at:], uint32(len(dst)-at-4))
+	}
+	return dst, nil
+}
+
+// appendRecordJSON renders a record as a json object keyed by its field
+// names (row_to_json, to_jsonb of a row).
+func appendRecordJSON(dst []byte, t T, r Record, loc *time.Location, jsonbStyle bool) []byte {
+	fields, _ := RecordFields(t)
+	dst = append(dst, '{')
+	for i, v := range r.Values {
+		if i > 0 {
+			dst = append(dst, ',')
+			if jsonbStyle {
+				dst = append(dst, ' ')
+			}
+		}
+		name := "f" + strconv.Itoa(i+1)
+		ft := T{OID: TextOID, Mod: -1}
+		if i < len(fields) {
+			name, ft = fields[i].Name, fields[i].T
+		}
+		dst = jsondoc.AppendString(dst, name)
+		dst = append(dst, ':')
+		if jsonbStyle {
+			dst = append(dst, ' ')
+		}
+		dst = appendJSONValue(dst, ft, v, loc, jsonbStyle)
+	}
+	return append(dst, '}')
 }
 
 // appendRecordText is record_out: (v1,v2,…), a NULL as nothing, a value

@@ -318,6 +318,15 @@ func typeListString(args []T) string {
 
 // resolvePolymorphic binds anyelement/anyarray/any parameters to the actual
 // argument types; unknown arguments become text (or the bound element type).
+// recordMod keeps the typmod of a record type (it names the fields), and
+// drops every other.
+func recordMod(t T) int32 {
+	if t.OID == RecordOID {
+		return t.Mod
+	}
+	return -1
+}
+
 func resolvePolymorphic(params []OID, args []T) ([]T, error) {
 	var elem T
 	haveElem := false
@@ -329,11 +338,11 @@ func resolvePolymorphic(params []OID, args []T) ([]T, error) {
 		switch p {
 		case AnyElementOID, AnyNonArrayOID:
 			if !haveElem {
-				elem, haveElem = T{OID: a.OID, Mod: -1}, true
+				elem, haveElem = T{OID: a.OID, Mod: recordMod(a)}, true
 			}
 		case AnyArrayOID:
 			if e, ok := ElemOf(a); ok && !haveElem {
-				elem, haveElem = T{OID: e.OID, Mod: -1}, true
+				elem, haveElem = T{OID: e.OID, Mod: recordMod(e)}, true
 			}
 		}
 	}
