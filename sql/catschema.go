@@ -40,7 +40,7 @@ func (s *Session) catalogSchema(t *txnState) *pgcatalog.Schema {
 		User:       s.user,
 		Databases:  []string{"logdb", "postgres"},
 		SearchPath: []string{"public"},
-		PrintPath:  searchPathSchemas(s.set.vals["search_path"]),
+		PrintPath:  searchPathSchemas(s.set.Vals["search_path"]),
 	}
 	for _, t := range cat.SortedTables() {
 		sch.Tables = append(sch.Tables, tableSchema(t, cat))
