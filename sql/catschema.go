@@ -128,14 +128,14 @@ func tableSchema(t *catalog.Table, cat *catalog.Catalog) pgcatalog.Table {
 	colNames := func(ids []uint32) string {
 		var names []string
 		for _, id := range ids {
-			names = append(names, quoteIdent(t.Columns[t.ColIndexByID(id)].Name))
+			names = append(names, catalog.QuoteIdent(t.Columns[t.ColIndexByID(id)].Name))
 		}
 		return strings.Join(names, ", ")
 	}
 	if len(t.PK) > 0 {
 		pt.Indexes = append(pt.Indexes, pgcatalog.Index{OID: t.PKOID, Name: t.PKName, Columns: attnums(t.PK), Unique: true, Primary: true,
 			ReplIdent: t.ReplIdent == "i" && t.ReplIndex == t.PKOID,
-			Def:       "CREATE UNIQUE INDEX " + quoteIdent(t.PKName) + " ON public." + quoteIdent(t.Name) + " USING btree (" + colNames(t.PK) + ")"})
+			Def:       "CREATE UNIQUE INDEX " + catalog.QuoteIdent(t.PKName) + " ON public." + catalog.QuoteIdent(t.Name) + " USING btree (" + colNames(t.PK) + ")"})
 		pt.Constraints = append(pt.Constraints, pgcatalog.Constraint{OID: t.PKCon, Name: t.PKName, Kind: 'p', Columns: attnums(t.PK), IndexOID: t.PKOID,
 			Def: "PRIMARY KEY (" + colNames(t.PK) + ")"})
 	}
@@ -146,7 +146,7 @@ func tableSchema(t *catalog.Table, cat *catalog.Catalog) pgcatalog.Table {
 		}
 		pt.Indexes = append(pt.Indexes, pgcatalog.Index{OID: ix.OID, Name: ix.Name, Columns: attnums(ix.Columns), Unique: ix.Unique,
 			ReplIdent: t.ReplIdent == "i" && t.ReplIndex == ix.OID,
-			Def:       "CREATE " + u + "INDEX " + quoteIdent(ix.Name) + " ON public." + quoteIdent(t.Name) + " USING btree (" + colNames(ix.Columns) + ")"})
+			Def:       "CREATE " + u + "INDEX " + catalog.QuoteIdent(ix.Name) + " ON public." + catalog.QuoteIdent(t.Name) + " USING btree (" + colNames(ix.Columns) + ")"})
 		if ix.Constraint {
 			pt.Constraints = append(pt.Constraints, pgcatalog.Constraint{OID: ix.ConOID, Name: ix.Name, Kind: 'u', Columns: attnums(ix.Columns), IndexOID: ix.OID,
 				Def: "UNIQUE (" + colNames(ix.Columns) + ")"})
@@ -172,57 +172,27 @@ func tableSchema(t *catalog.Table, cat *catalog.Catalog) pgcatalog.Table {
 	return pt
 }
 
-// quoteIdent quotes an identifier when PostgreSQL would.
-func quoteIdent(s string) string {
-	ok := s != ""
-	for i, c := range s {
-		if !(c >= 'a' && c <= 'z' || c == '_' || i > 0 && (c >= '0' && c <= '9' || c == '$')) {
-			ok = false
-			break
-		}
-	}
-	if ok && !reservedWords[s] {
-		return s
-	}
-	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
-}
-
-var reservedWords = map[string]bool{
-	"all": true, "analyse": true, "analyze": true, "and": true, "any": true, "array": true, "as": true, "asc": true,
-	"asymmetric": true, "both": true, "case": true, "cast": true, "check": true, "collate": true, "column": true,
-	"constraint": true, "create": true, "current_catalog": true, "current_date": true, "current_role": true,
-	"current_time": true, "current_timestamp": true, "current_user": true, "default": true, "deferrable": true,
-	"desc": true, "distinct": true, "do": true, "else": true, "end": true, "except": true, "false": true,
-	"fetch": true, "for": true, "foreign": true, "from": true, "grant": true, "group": true, "having": true,
-	"in": true, "initially": true, "intersect": true, "into": true, "lateral": true, "leading": true, "limit": true,
-	"localtime": true, "localtimestamp": true, "not": true, "null": true, "offset": true, "on": true, "only": true,
-	"or": true, "order": true, "placing": true, "primary": true, "references": true, "returning": true,
-	"select": true, "session_user": true, "some": true, "symmetric": true, "table": true, "then": true, "to": true,
-	"trailing": true, "true": true, "union": true, "unique": true, "user": true, "using": true, "variadic": true,
-	"when": true, "where": true, "window": true, "with": true,
-}
-
 // relationName prints a regclass value: the relation's name, or the number.
 func (s *Session) relationName(t *txnState, oid uint32) string {
 	if t != nil && t.cat != nil {
 		if tb, ok := t.cat.ByOID[oid]; ok {
-			return quoteIdent(tb.Name)
+			return catalog.QuoteIdent(tb.Name)
 		}
 		for _, tb := range t.cat.Tables {
 			if tb.PKOID == oid && len(tb.PK) > 0 {
-				return quoteIdent(tb.PKName)
+				return catalog.QuoteIdent(tb.PKName)
 			}
 			for _, ix := range tb.Indexes {
 				if ix.OID == oid {
-					return quoteIdent(ix.Name)
+					return catalog.QuoteIdent(ix.Name)
 				}
 			}
 		}
 		if sq, ok := t.cat.SeqOID[oid]; ok {
-			return quoteIdent(sq.Name)
+			return catalog.QuoteIdent(sq.Name)
 		}
 		if v, ok := t.cat.ViewOID[oid]; ok {
-			return quoteIdent(v.Name)
+			return catalog.QuoteIdent(v.Name)
 		}
 	}
 	return s.catalogSchema(t).RegclassOut(oid)

@@ -33,11 +33,11 @@ func planUtility(p *plan.Planner, n *pg_query.Node) (utilityFunc, error) {
 	switch {
 	case n.GetCreateStmt() != nil:
 		cs := n.GetCreateStmt()
-		return mkDDL("CREATE TABLE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return createTable(ec, d, cs, w) }), nil
+		return mkDDL("CREATE TABLE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return createTable(ec.ddl(), d, cs, w) }), nil
 	case n.GetDropStmt() != nil:
 		ds := n.GetDropStmt()
 		tag := "DROP " + strings.ReplaceAll(strings.TrimPrefix(ds.RemoveType.String(), "OBJECT_"), "_", " ")
-		return mkDDL(tag, func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return dropObjects(ec, d, ds, w) }), nil
+		return mkDDL(tag, func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return dropObjects(ec.ddl(), d, ds, w) }), nil
 	case n.GetAlterTableStmt() != nil:
 		at := n.GetAlterTableStmt()
 		tag := "ALTER TABLE"
@@ -52,10 +52,10 @@ func planUtility(p *plan.Planner, n *pg_query.Node) (utilityFunc, error) {
 			}
 			tag := map[bool]string{true: "ALTER SEQUENCE", false: "ALTER VIEW"}[at.Objtype == pg_query.ObjectType_OBJECT_SEQUENCE]
 			return mkDDL(tag, func(ec *execCtx, d *catalog.Writer, w ResultWriter) error {
-				return alterOwnerOther(ec, d, at.Relation.GetRelname(), at.Cmds)
+				return alterOwnerOther(ec.ddl(), d, at.Relation.GetRelname(), at.Cmds)
 			}), nil
 		}
-		return mkDDL(tag, func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return alterTable(ec, d, at, w) }), nil
+		return mkDDL(tag, func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return alterTable(ec.ddl(), d, at, w) }), nil
 	case n.GetCreateRoleStmt() != nil:
 		cs := n.GetCreateRoleStmt()
 		return mkDDL("CREATE ROLE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return createRole(ec, d, cs) }), nil
@@ -81,19 +81,19 @@ func planUtility(p *plan.Planner, n *pg_query.Node) (utilityFunc, error) {
 		if rs.RenameType == pg_query.ObjectType_OBJECT_INDEX {
 			tag = "ALTER INDEX"
 		}
-		return mkDDL(tag, func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return renameObject(ec, d, rs) }), nil
+		return mkDDL(tag, func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return renameObject(ec.ddl(), d, rs) }), nil
 	case n.GetIndexStmt() != nil:
 		is := n.GetIndexStmt()
-		return mkDDL("CREATE INDEX", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return createIndex(ec, d, is, w) }), nil
+		return mkDDL("CREATE INDEX", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return createIndex(ec.ddl(), d, is, w) }), nil
 	case n.GetTruncateStmt() != nil:
 		ts := n.GetTruncateStmt()
-		return mkDDL("TRUNCATE TABLE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return truncateTables(ec, d, ts, w) }), nil
+		return mkDDL("TRUNCATE TABLE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return truncateTables(ec.ddl(), d, ts, w) }), nil
 	case n.GetCreateSeqStmt() != nil:
 		cs := n.GetCreateSeqStmt()
-		return mkDDL("CREATE SEQUENCE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return createSequence(ec, d, cs, w) }), nil
+		return mkDDL("CREATE SEQUENCE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return createSequence(ec.ddl(), d, cs, w) }), nil
 	case n.GetAlterSeqStmt() != nil:
 		as := n.GetAlterSeqStmt()
-		return mkDDL("ALTER SEQUENCE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return alterSequence(ec, d, as, w) }), nil
+		return mkDDL("ALTER SEQUENCE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return alterSequence(ec.ddl(), d, as, w) }), nil
 	case n.GetCreateSchemaStmt() != nil:
 		cs := n.GetCreateSchemaStmt()
 		return func(ec *execCtx, w ResultWriter) (string, error) {
@@ -126,22 +126,22 @@ func planUtility(p *plan.Planner, n *pg_query.Node) (utilityFunc, error) {
 		return mkDDL(tag, func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return grantObjects(ec, d, gs, w) }), nil
 	case n.GetViewStmt() != nil:
 		vs := n.GetViewStmt()
-		return mkDDL("CREATE VIEW", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return createView(ec, d, vs, w) }), nil
+		return mkDDL("CREATE VIEW", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return createView(ec.ddl(), d, vs, w) }), nil
 	case n.GetCreateTableAsStmt() != nil:
 		cs := n.GetCreateTableAsStmt()
 		return func(ec *execCtx, w ResultWriter) (string, error) {
 			if ec.tx.readOnly {
 				return "", errReadOnly("CREATE TABLE AS")
 			}
-			n, err := createTableAs(ec, ec.tx.ddlFor(ec), cs, w)
+			n, err := createTableAs(ec.ddl(), ec.tx.ddlFor(ec), cs, w)
 			return "SELECT " + exec.Itoa(int(n)), err
 		}, nil
 	case n.GetCreatePublicationStmt() != nil:
 		cs := n.GetCreatePublicationStmt()
-		return mkDDL("CREATE PUBLICATION", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return createPublication(ec, d, cs) }), nil
+		return mkDDL("CREATE PUBLICATION", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return createPublication(ec.ddl(), d, cs) }), nil
 	case n.GetAlterPublicationStmt() != nil:
 		as := n.GetAlterPublicationStmt()
-		return mkDDL("ALTER PUBLICATION", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return alterPublication(ec, d, as) }), nil
+		return mkDDL("ALTER PUBLICATION", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return alterPublication(ec.ddl(), d, as) }), nil
 	case n.GetCreateExtensionStmt() != nil:
 		return nil, pgerror.Unsupported("CREATE EXTENSION")
 	case n.GetCopyStmt() != nil:
@@ -192,7 +192,7 @@ func notice(code, msg string) *pgerror.Error {
 }
 
 // columnFromDef builds a column; serial types also create their sequence.
-func columnFromDef(ec *execCtx, d *catalog.Writer, t *catalog.Table, cd *pg_query.ColumnDef, p *plan.Planner) (*catalog.Column, []*pg_query.Constraint, error) {
+func columnFromDef(ec *ddlCtx, d *catalog.Writer, t *catalog.Table, cd *pg_query.ColumnDef, p *plan.Planner) (*catalog.Column, []*pg_query.Constraint, error) {
 	if _, c := t.Column(cd.Colname); c != nil {
 		return nil, nil, pgerror.New(pgerror.DuplicateColumn, "column \"%s\" specified more than once", cd.Colname)
 	}
@@ -245,7 +245,7 @@ func columnFromDef(ec *execCtx, d *catalog.Writer, t *catalog.Table, cd *pg_quer
 		if err := d.PutSeq(sq); err != nil {
 			return nil, nil, err
 		}
-		c.Default = "nextval('" + strings.ReplaceAll(quoteIdent(seqName), "'", "''") + "'::regclass)"
+		c.Default = "nextval('" + strings.ReplaceAll(catalog.QuoteIdent(seqName), "'", "''") + "'::regclass)"
 		c.NotNull = true
 	}
 	return c, rest, nil
@@ -297,12 +297,12 @@ func newSequence(d *catalog.Writer, name string, typ types.T) (*catalog.Sequence
 	return &catalog.Sequence{OID: oid, Name: name, Type: typ, Start: 1, Increment: 1, Min: 1, Max: max, Cache: 1, Owner: d.Owner}, nil
 }
 
-func createTable(ec *execCtx, d *catalog.Writer, cs *pg_query.CreateStmt, w ResultWriter) error {
+func createTable(ec *ddlCtx, d *catalog.Writer, cs *pg_query.CreateStmt, w noticer) error {
 	rv := cs.Relation
 	if rv.Schemaname != "" && rv.Schemaname != "public" {
 		return pgerror.New("3F000", "schema \"%s\" does not exist", rv.Schemaname)
 	}
-	if err := ec.s.checkCreate(d.Cat, rv.Schemaname); err != nil {
+	if err := ec.Session.CheckCreate(d.Cat, rv.Schemaname); err != nil {
 		return err
 	}
 	if len(cs.InhRelations) > 0 || cs.Partspec != nil || cs.OfTypename != nil {
@@ -315,7 +315,7 @@ func createTable(ec *execCtx, d *catalog.Writer, cs *pg_query.CreateStmt, w Resu
 		}
 		return pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", rv.Relname)
 	}
-	p := newPlanner(ec.s, ec.tx, d.Cat)
+	p := ec.Session.Planner(d.Cat)
 	oid, err := d.NewOID()
 	if err != nil {
 		return err
@@ -368,7 +368,7 @@ func createTable(ec *execCtx, d *catalog.Writer, cs *pg_query.CreateStmt, w Resu
 
 // addConstraint adds a PRIMARY KEY / UNIQUE / CHECK / FOREIGN KEY.
 // existing says the table may hold rows.
-func addConstraint(ec *execCtx, d *catalog.Writer, t *catalog.Table, con *pg_query.Constraint, colNames []string, existing bool) error {
+func addConstraint(ec *ddlCtx, d *catalog.Writer, t *catalog.Table, con *pg_query.Constraint, colNames []string, existing bool) error {
 	keys := plan.NodeStrings(con.Keys)
 	if len(keys) == 0 {
 		keys = colNames
@@ -444,7 +444,7 @@ func addConstraint(ec *execCtx, d *catalog.Writer, t *catalog.Table, con *pg_que
 		if err != nil {
 			return err
 		}
-		p := newPlanner(ec.s, ec.tx, d.Cat)
+		p := ec.Session.Planner(d.Cat)
 		pred, err := p.CompilePredicate(con.RawExpr, plan.TableScope(t, nil, nil), "CHECK")
 		if err != nil {
 			return err
@@ -480,7 +480,7 @@ func addConstraint(ec *execCtx, d *catalog.Writer, t *catalog.Table, con *pg_que
 
 // rekeyTable rewrites rows (read before the key changed) into fresh
 // spaces under t's new primary key, rebuilding every index.
-func rekeyTable(ec *execCtx, d *catalog.Writer, t *catalog.Table, rows [][]types.Datum) error {
+func rekeyTable(ec *ddlCtx, d *catalog.Writer, t *catalog.Table, rows [][]types.Datum) error {
 	d.Txn.DropSpace(t.Space)
 	var err error
 	if t.Space, err = d.NewSpace(); err != nil {
@@ -513,13 +513,13 @@ func rekeyTable(ec *execCtx, d *catalog.Writer, t *catalog.Table, rows [][]types
 }
 
 // forEachRow scans every row of t in the transaction.
-func forEachRow(ec *execCtx, t *catalog.Table, fn func(row []types.Datum, ref exec.RowRef) error) error {
+func forEachRow(ec *ddlCtx, t *catalog.Table, fn func(row []types.Datum, ref exec.RowRef) error) error {
 	return forEachRowAs(ec, t, nil, fn)
 }
 
 // forEachRowAs is forEachRow decoding the stored rows with rowCols (nil:
 // t's own), for a rewrite whose descriptor already has the new types.
-func forEachRowAs(ec *execCtx, t *catalog.Table, rowCols []types.RowColumn, fn func(row []types.Datum, ref exec.RowRef) error) error {
+func forEachRowAs(ec *ddlCtx, t *catalog.Table, rowCols []types.RowColumn, fn func(row []types.Datum, ref exec.RowRef) error) error {
 	s := exec.NewScanNode(t)
 	if rowCols != nil {
 		s.RowCols = rowCols

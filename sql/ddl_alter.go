@@ -12,7 +12,7 @@ import (
 	"logdb/sql/types"
 )
 
-func alterTable(ec *execCtx, d *catalog.Writer, at *pg_query.AlterTableStmt, w ResultWriter) error {
+func alterTable(ec *ddlCtx, d *catalog.Writer, at *pg_query.AlterTableStmt, w noticer) error {
 	rv := at.Relation
 	t0, ok := d.Cat.Tables[rv.Relname]
 	if !ok && d.Cat.RelationExists(rv.Relname) {
@@ -26,11 +26,11 @@ func alterTable(ec *execCtx, d *catalog.Writer, at *pg_query.AlterTableStmt, w R
 		}
 		return plan.UndefinedTable(rv)
 	}
-	if err := ec.s.checkOwner(d.Cat, t0.Owner, "table", t0.Name); err != nil {
+	if err := ec.Session.CheckOwner(d.Cat, t0.Owner, "table", t0.Name); err != nil {
 		return err
 	}
 	t := t0.Clone()
-	p := newPlanner(ec.s, ec.tx, d.Cat)
+	p := ec.Session.Planner(d.Cat)
 	for _, cn := range at.Cmds {
 		cmd := cn.GetAlterTableCmd()
 		if err := alterCmd(ec, d, p, t, cmd, w); err != nil {
@@ -41,7 +41,7 @@ func alterTable(ec *execCtx, d *catalog.Writer, at *pg_query.AlterTableStmt, w R
 	return d.PutTable(t)
 }
 
-func alterCmd(ec *execCtx, d *catalog.Writer, p *plan.Planner, t *catalog.Table, cmd *pg_query.AlterTableCmd, w ResultWriter) error {
+func alterCmd(ec *ddlCtx, d *catalog.Writer, p *plan.Planner, t *catalog.Table, cmd *pg_query.AlterTableCmd, w noticer) error {
 	colMissing := func(name string) error {
 		return pgerror.New(pgerror.UndefinedColumn, "column \"%s\" of relation \"%s\" does not exist", name, t.Name)
 	}
@@ -129,7 +129,7 @@ func alterCmd(ec *execCtx, d *catalog.Writer, p *plan.Planner, t *catalog.Table,
 		t.Indexes = keep
 		var checks []*catalog.Check
 		for _, ck := range t.Checks {
-			n, err := ec.s.e.parseExpr(ck.Expr)
+			n, err := ec.Session.ParseExpr(ck.Expr)
 			if err == nil && exec.Contains(columnRefs(n), c.Name) {
 				continue
 			}
@@ -224,7 +224,7 @@ func alterCmd(ec *execCtx, d *catalog.Writer, p *plan.Planner, t *catalog.Table,
 	case pg_query.AlterTableType_AT_ReplicaIdentity:
 		return setReplicaIdentity(t, cmd.Def.GetReplicaIdentityStmt()) // ddl_publication.go
 	case pg_query.AlterTableType_AT_ChangeOwner:
-		o, err := ec.s.newOwner(d.Cat, cmd.Newowner, t.Owner, "table", t.Name)
+		o, err := ec.Session.NewOwner(d.Cat, cmd.Newowner, t.Owner, "table", t.Name)
 		if err != nil {
 			return err
 		}
@@ -240,7 +240,7 @@ func alterCmd(ec *execCtx, d *catalog.Writer, p *plan.Planner, t *catalog.Table,
 
 // fillNewColumn writes the default of a just-added column into existing
 // rows (or checks NOT NULL when there is none).
-func fillNewColumn(ec *execCtx, p *plan.Planner, t *catalog.Table, ci int) error {
+func fillNewColumn(ec *ddlCtx, p *plan.Planner, t *catalog.Table, ci int) error {
 	c := t.Columns[ci]
 	if c.Default == "" && !c.NotNull {
 		return nil
@@ -253,7 +253,7 @@ func fillNewColumn(ec *execCtx, p *plan.Planner, t *catalog.Table, ci int) error
 		}
 	}
 	rowCols := t.RowColumns()
-	txn := ec.tx.Kv
+	txn := ec.Txn.Kv
 	var updates []func()
 	err := forEachRow(ec, t, func(row []types.Datum, ref exec.RowRef) error {
 		var v types.Datum
@@ -285,7 +285,7 @@ func fillNewColumn(ec *execCtx, p *plan.Planner, t *catalog.Table, ci int) error
 	return nil
 }
 
-func alterColumnType(ec *execCtx, d *catalog.Writer, p *plan.Planner, t *catalog.Table, cmd *pg_query.AlterTableCmd) error {
+func alterColumnType(ec *ddlCtx, d *catalog.Writer, p *plan.Planner, t *catalog.Table, cmd *pg_query.AlterTableCmd) error {
 	i, c := t.Column(cmd.Name)
 	if c == nil {
 		return pgerror.New(pgerror.UndefinedColumn, "column \"%s\" of relation \"%s\" does not exist", cmd.Name, t.Name)
@@ -341,7 +341,7 @@ func alterColumnType(ec *execCtx, d *catalog.Writer, p *plan.Planner, t *catalog
 	oldCols := t.RowColumns()
 	c.Type = nt
 	newCols := t.RowColumns()
-	txn := ec.tx.Kv
+	txn := ec.Txn.Kv
 	var puts []func()
 	err = forEachRowAs(ec, t, oldCols, func(row []types.Datum, ref exec.RowRef) error {
 		var err error
@@ -386,7 +386,7 @@ func indexCols(t *catalog.Table) []uint32 {
 	return out
 }
 
-func renameObject(ec *execCtx, d *catalog.Writer, rs *pg_query.RenameStmt) error {
+func renameObject(ec *ddlCtx, d *catalog.Writer, rs *pg_query.RenameStmt) error {
 	if rs.Relation != nil {
 		if err := checkRelOwner(ec, d, rs.Relation.Relname); err != nil {
 			return err
@@ -489,7 +489,7 @@ func renameIdent(expr, old, new string) string {
 			}
 			word := expr[i:j]
 			if strings.Trim(word, `"`) == old {
-				word = quoteIdent(new)
+				word = catalog.QuoteIdent(new)
 			}
 			b.WriteString(word)
 			i = j
@@ -501,8 +501,8 @@ func renameIdent(expr, old, new string) string {
 	return b.String()
 }
 
-func createSequence(ec *execCtx, d *catalog.Writer, cs *pg_query.CreateSeqStmt, w ResultWriter) error {
-	if err := ec.s.checkCreate(d.Cat, cs.Sequence.Schemaname); err != nil {
+func createSequence(ec *ddlCtx, d *catalog.Writer, cs *pg_query.CreateSeqStmt, w noticer) error {
+	if err := ec.Session.CheckCreate(d.Cat, cs.Sequence.Schemaname); err != nil {
 		return err
 	}
 	name := cs.Sequence.Relname
@@ -513,7 +513,7 @@ func createSequence(ec *execCtx, d *catalog.Writer, cs *pg_query.CreateSeqStmt, 
 		}
 		return pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", name)
 	}
-	p := newPlanner(ec.s, ec.tx, d.Cat)
+	p := ec.Session.Planner(d.Cat)
 	typ := exec.Int8T
 	for _, o := range cs.Options {
 		if de := o.GetDefElem(); de != nil && de.Defname == "as" {

@@ -10,7 +10,7 @@ import (
 	"logdb/sql/plan"
 )
 
-func dropObjects(ec *execCtx, d *catalog.Writer, ds *pg_query.DropStmt, w ResultWriter) error {
+func dropObjects(ec *ddlCtx, d *catalog.Writer, ds *pg_query.DropStmt, w noticer) error {
 	if ds.RemoveType == pg_query.ObjectType_OBJECT_PUBLICATION {
 		return dropPublications(d, ds, w) // ddl_publication.go
 	}
@@ -135,7 +135,7 @@ func dropTable(d *catalog.Writer, t *catalog.Table) {
 	d.DeleteTable(t)
 }
 
-func truncateTables(ec *execCtx, d *catalog.Writer, ts *pg_query.TruncateStmt, w ResultWriter) error {
+func truncateTables(ec *ddlCtx, d *catalog.Writer, ts *pg_query.TruncateStmt, w noticer) error {
 	var list []*catalog.Table
 	in := map[uint32]bool{}
 	for _, r := range ts.Relations {
@@ -166,7 +166,7 @@ func truncateTables(ec *execCtx, d *catalog.Writer, ts *pg_query.TruncateStmt, w
 		}
 	}
 	for _, t := range list {
-		if err := ec.s.checkTablePriv(d.Cat, t, 'D'); err != nil {
+		if err := ec.Session.CheckTablePriv(d.Cat, t, 'D'); err != nil {
 			return err
 		}
 		nt := t.Clone()
@@ -187,7 +187,7 @@ func truncateTables(ec *execCtx, d *catalog.Writer, ts *pg_query.TruncateStmt, w
 		if ts.RestartSeqs {
 			for _, sq := range d.Cat.Seqs {
 				if sq.OwnerTab == t.OID {
-					if err := ec.s.e.setSeqOrdinal(ec.Context, sq.OID, 0); err != nil {
+					if err := ec.Session.SetSeqOrdinal(ec.Context, sq.OID, 0); err != nil {
 						return err
 					}
 				}

@@ -83,7 +83,7 @@ func fkColumnMissing(name string) error {
 // addForeignKey adds a FOREIGN KEY constraint to t (a copy being
 // changed); existing says the table may hold rows, which are checked
 // unless NOT VALID.
-func addForeignKey(ec *execCtx, d *catalog.Writer, t *catalog.Table, con *pg_query.Constraint, colNames []string, existing bool) error {
+func addForeignKey(ec *ddlCtx, d *catalog.Writer, t *catalog.Table, con *pg_query.Constraint, colNames []string, existing bool) error {
 	names := plan.NodeStrings(con.FkAttrs)
 	if len(names) == 0 {
 		names = colNames
@@ -113,7 +113,7 @@ func addForeignKey(ec *execCtx, d *catalog.Writer, t *catalog.Table, con *pg_que
 		return pgerror.New(pgerror.UndefinedTable, "relation \"%s\" does not exist", name) // no position, as PostgreSQL
 	}
 	if parent != t {
-		if err := ec.s.checkTablePriv(d.Cat, parent, 'x'); err != nil {
+		if err := ec.Session.CheckTablePriv(d.Cat, parent, 'x'); err != nil {
 			return err
 		}
 	}
@@ -260,7 +260,7 @@ func fkTypesCompatible(child, parent types.T) bool {
 // validateFK checks every row of child against fk (ALTER TABLE … ADD
 // FOREIGN KEY, VALIDATE CONSTRAINT). Its reads of the parent's keys are
 // the transaction's, so a concurrent delete of one conflicts.
-func validateFK(ec *execCtx, child, parent *catalog.Table, fk *catalog.ForeignKey) error {
+func validateFK(ec *ddlCtx, child, parent *catalog.Table, fk *catalog.ForeignKey) error {
 	fp := plan.NewFKPlan(child, parent, fk)
 	return forEachRow(ec, child, func(row []types.Datum, _ exec.RowRef) error {
 		return fp.ValidateRow(ec.Ctx, row)
@@ -268,7 +268,7 @@ func validateFK(ec *execCtx, child, parent *catalog.Table, fk *catalog.ForeignKe
 }
 
 // validateConstraint is ALTER TABLE … VALIDATE CONSTRAINT.
-func validateConstraint(ec *execCtx, d *catalog.Writer, t *catalog.Table, name string) error {
+func validateConstraint(ec *ddlCtx, d *catalog.Writer, t *catalog.Table, name string) error {
 	if fk := t.FK(name); fk != nil {
 		if !fk.NotValid {
 			return nil
@@ -339,7 +339,7 @@ func dependentsError(what, on string, refs []catalog.FKRef) error {
 
 // dropDependentFKs drops the foreign keys refs (DROP … CASCADE), with
 // PostgreSQL's notice.
-func dropDependentFKs(d *catalog.Writer, refs []catalog.FKRef, w ResultWriter) error {
+func dropDependentFKs(d *catalog.Writer, refs []catalog.FKRef, w noticer) error {
 	if len(refs) == 0 {
 		return nil
 	}

@@ -14,7 +14,7 @@ import (
 )
 
 // addIndex creates an index and builds its entries for existing rows.
-func addIndex(ec *execCtx, d *catalog.Writer, t *catalog.Table, name string, ids []uint32, unique, constraint, existing bool) error {
+func addIndex(ec *ddlCtx, d *catalog.Writer, t *catalog.Table, name string, ids []uint32, unique, constraint, existing bool) error {
 	if d.Cat.RelationExists(name) {
 		return pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", name)
 	}
@@ -38,7 +38,7 @@ func addIndex(ec *execCtx, d *catalog.Writer, t *catalog.Table, name string, ids
 		return nil
 	}
 	w := &exec.TableWriter{T: t, RowCols: t.RowColumns()}
-	txn := ec.tx.Kv
+	txn := ec.Txn.Kv
 	return forEachRow(ec, t, func(row []types.Datum, ref exec.RowRef) error {
 		k, check := w.IndexKey(ix, row, ref.Key)
 		if check {
@@ -56,7 +56,7 @@ func addIndex(ec *execCtx, d *catalog.Writer, t *catalog.Table, name string, ids
 	})
 }
 
-func createIndex(ec *execCtx, d *catalog.Writer, is *pg_query.IndexStmt, w ResultWriter) error {
+func createIndex(ec *ddlCtx, d *catalog.Writer, is *pg_query.IndexStmt, w noticer) error {
 	if is.NullsNotDistinct {
 		return pgerror.Unsupported("UNIQUE NULLS NOT DISTINCT") // refused, not ignored
 	}
@@ -65,7 +65,7 @@ func createIndex(ec *execCtx, d *catalog.Writer, is *pg_query.IndexStmt, w Resul
 	if !ok || rv.Schemaname != "" && rv.Schemaname != "public" {
 		return plan.UndefinedTable(rv)
 	}
-	if err := ec.s.checkOwner(d.Cat, t.Owner, "table", t.Name); err != nil {
+	if err := ec.Session.CheckOwner(d.Cat, t.Owner, "table", t.Name); err != nil {
 		return err
 	}
 	if is.WhereClause != nil {

@@ -114,7 +114,7 @@ func pubObjects(d *catalog.Writer, objs []*pg_query.Node) (tables []uint32, sche
 	return tables, schemas, nil
 }
 
-func createPublication(ec *execCtx, d *catalog.Writer, cs *pg_query.CreatePublicationStmt) error {
+func createPublication(ec *ddlCtx, d *catalog.Writer, cs *pg_query.CreatePublicationStmt) error {
 	if _, ok := d.Cat.Pubs[cs.Pubname]; ok || d.ReadKey(catalog.PubKey(cs.Pubname)) != nil {
 		return pgerror.New(pgerror.DuplicateObject, "publication \"%s\" already exists", cs.Pubname)
 	}
@@ -132,7 +132,7 @@ func createPublication(ec *execCtx, d *catalog.Writer, cs *pg_query.CreatePublic
 	return d.PutPub(p)
 }
 
-func alterPublication(ec *execCtx, d *catalog.Writer, as *pg_query.AlterPublicationStmt) error {
+func alterPublication(ec *ddlCtx, d *catalog.Writer, as *pg_query.AlterPublicationStmt) error {
 	old, ok := d.Cat.Pubs[as.Pubname]
 	if !ok {
 		return pgerror.New(pgerror.UndefinedObject, "publication \"%s\" does not exist", as.Pubname)
@@ -187,7 +187,7 @@ func alterPublication(ec *execCtx, d *catalog.Writer, as *pg_query.AlterPublicat
 }
 
 // dropPublications is DROP PUBLICATION [IF EXISTS] name [, …].
-func dropPublications(d *catalog.Writer, ds *pg_query.DropStmt, w ResultWriter) error {
+func dropPublications(d *catalog.Writer, ds *pg_query.DropStmt, w noticer) error {
 	for _, obj := range ds.Objects {
 		name := strings.Join(plan.NodeStrings([]*pg_query.Node{obj}), ".")
 		p, ok := d.Cat.Pubs[name]

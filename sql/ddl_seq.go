@@ -10,7 +10,7 @@ import (
 
 // alterSequence runs ALTER SEQUENCE: OWNED BY, INCREMENT, MINVALUE,
 // MAXVALUE, CACHE, CYCLE and RESTART (what pg_dump output and ORMs send).
-func alterSequence(ec *execCtx, d *catalog.Writer, as *pg_query.AlterSeqStmt, w ResultWriter) error {
+func alterSequence(ec *ddlCtx, d *catalog.Writer, as *pg_query.AlterSeqStmt, w noticer) error {
 	sq0, ok := d.Cat.Seqs[as.Sequence.Relname]
 	if !ok {
 		if as.MissingOk {
@@ -19,7 +19,7 @@ func alterSequence(ec *execCtx, d *catalog.Writer, as *pg_query.AlterSeqStmt, w 
 		}
 		return plan.UndefinedTable(as.Sequence)
 	}
-	if err := ec.s.checkOwner(d.Cat, sq0.Owner, "sequence", sq0.Name); err != nil {
+	if err := ec.Session.CheckOwner(d.Cat, sq0.Owner, "sequence", sq0.Name); err != nil {
 		return err
 	}
 	sq := *sq0
@@ -93,7 +93,7 @@ func alterSequence(ec *execCtx, d *catalog.Writer, as *pg_query.AlterSeqStmt, w 
 	}
 	if restart >= 0 {
 		// the next nextval returns restart
-		return ec.s.e.setSeqOrdinal(ec.Context, sq.OID, (restart-sq.Start)/sq.Increment)
+		return ec.Session.SetSeqOrdinal(ec.Context, sq.OID, (restart-sq.Start)/sq.Increment)
 	}
 	return nil
 }

@@ -23,15 +23,15 @@ func deparseStmt(n *pg_query.Node) (string, error) {
 	return s, nil
 }
 
-func createView(ec *execCtx, d *catalog.Writer, vs *pg_query.ViewStmt, w ResultWriter) error {
+func createView(ec *ddlCtx, d *catalog.Writer, vs *pg_query.ViewStmt, w noticer) error {
 	rv := vs.View
 	if rv.Schemaname != "" && rv.Schemaname != "public" {
 		return pgerror.New("3F000", "schema \"%s\" does not exist", rv.Schemaname)
 	}
-	if err := ec.s.checkCreate(d.Cat, rv.Schemaname); err != nil {
+	if err := ec.Session.CheckCreate(d.Cat, rv.Schemaname); err != nil {
 		return err
 	}
-	p := newPlanner(ec.s, ec.tx, d.Cat)
+	p := ec.Session.Planner(d.Cat)
 	qp, err := p.PlanQuery(vs.Query, nil)
 	if err != nil {
 		return err
@@ -78,12 +78,12 @@ func createView(ec *execCtx, d *catalog.Writer, vs *pg_query.ViewStmt, w ResultW
 
 // createTableAs runs CREATE TABLE ... AS / SELECT INTO; it returns the
 // number of rows written.
-func createTableAs(ec *execCtx, d *catalog.Writer, cs *pg_query.CreateTableAsStmt, w ResultWriter) (int64, error) {
+func createTableAs(ec *ddlCtx, d *catalog.Writer, cs *pg_query.CreateTableAsStmt, w noticer) (int64, error) {
 	if cs.Objtype == pg_query.ObjectType_OBJECT_MATVIEW {
 		return 0, pgerror.Unsupported("CREATE MATERIALIZED VIEW")
 	}
 	rv := cs.Into.Rel
-	if err := ec.s.checkCreate(d.Cat, rv.Schemaname); err != nil {
+	if err := ec.Session.CheckCreate(d.Cat, rv.Schemaname); err != nil {
 		return 0, err
 	}
 	if d.Cat.RelationExists(rv.Relname) {
@@ -93,12 +93,12 @@ func createTableAs(ec *execCtx, d *catalog.Writer, cs *pg_query.CreateTableAsStm
 		}
 		return 0, pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", rv.Relname)
 	}
-	p := newPlanner(ec.s, ec.tx, d.Cat)
+	p := ec.Session.Planner(d.Cat)
 	qp, err := p.PlanQuery(cs.Query, nil)
 	if err != nil {
 		return 0, err
 	}
-	if err := ec.tx.recordDeps(p.Deps); err != nil {
+	if err := ec.Session.RecordDeps(p.Deps); err != nil {
 		return 0, err
 	}
 	cols := plan.VisibleCols(qp)

@@ -61,24 +61,24 @@ func (s *Session) newOwner(cat *catalog.Catalog, spec *pg_query.RoleSpec, owner 
 
 // checkRelOwner requires ownership of the relation named name (a table,
 // view, sequence or an index's table), if it exists.
-func checkRelOwner(ec *execCtx, d *catalog.Writer, name string) error {
+func checkRelOwner(ec *ddlCtx, d *catalog.Writer, name string) error {
 	if t, ok := d.Cat.Tables[name]; ok {
-		return ec.s.checkOwner(d.Cat, t.Owner, "table", name)
+		return ec.Session.CheckOwner(d.Cat, t.Owner, "table", name)
 	}
 	if t, ok := d.Cat.Indexes[name]; ok {
-		return ec.s.checkOwner(d.Cat, t.Owner, "index", name)
+		return ec.Session.CheckOwner(d.Cat, t.Owner, "index", name)
 	}
 	if v, ok := d.Cat.Views[name]; ok {
-		return ec.s.checkOwner(d.Cat, v.Owner, "view", name)
+		return ec.Session.CheckOwner(d.Cat, v.Owner, "view", name)
 	}
 	if sq, ok := d.Cat.Seqs[name]; ok {
-		return ec.s.checkOwner(d.Cat, sq.Owner, "sequence", name)
+		return ec.Session.CheckOwner(d.Cat, sq.Owner, "sequence", name)
 	}
 	return nil
 }
 
 // checkDropOwner: only the owner drops an object.
-func checkDropOwner(ec *execCtx, d *catalog.Writer, kind pg_query.ObjectType, name string) error {
+func checkDropOwner(ec *ddlCtx, d *catalog.Writer, kind pg_query.ObjectType, name string) error {
 	switch kind {
 	case pg_query.ObjectType_OBJECT_TABLE, pg_query.ObjectType_OBJECT_INDEX, pg_query.ObjectType_OBJECT_VIEW, pg_query.ObjectType_OBJECT_SEQUENCE:
 		return checkRelOwner(ec, d, name)
@@ -88,14 +88,14 @@ func checkDropOwner(ec *execCtx, d *catalog.Writer, kind pg_query.ObjectType, na
 
 // alterOwnerOther is ALTER SEQUENCE / VIEW … OWNER TO (ALTER TABLE on one
 // too, as pg_dump writes it).
-func alterOwnerOther(ec *execCtx, d *catalog.Writer, name string, cmds []*pg_query.Node) error {
+func alterOwnerOther(ec *ddlCtx, d *catalog.Writer, name string, cmds []*pg_query.Node) error {
 	for _, c := range cmds {
 		cmd := c.GetAlterTableCmd()
 		if cmd.GetSubtype() != pg_query.AlterTableType_AT_ChangeOwner {
 			return pgerror.New("42809", "\"%s\" is not a table", name)
 		}
 		if sq, ok := d.Cat.Seqs[name]; ok {
-			o, err := ec.s.newOwner(d.Cat, cmd.Newowner, sq.Owner, "sequence", name)
+			o, err := ec.Session.NewOwner(d.Cat, cmd.Newowner, sq.Owner, "sequence", name)
 			if err != nil {
 				return err
 			}
@@ -105,7 +105,7 @@ func alterOwnerOther(ec *execCtx, d *catalog.Writer, name string, cmds []*pg_que
 				return err
 			}
 		} else if v, ok := d.Cat.Views[name]; ok {
-			o, err := ec.s.newOwner(d.Cat, cmd.Newowner, v.Owner, "view", name)
+			o, err := ec.Session.NewOwner(d.Cat, cmd.Newowner, v.Owner, "view", name)
 			if err != nil {
 				return err
 			}
