@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"logdb/sql/catalog"
+	"logdb/sql/ddl"
 	"logdb/sql/exec"
 	"logdb/sql/pgcatalog"
 	"logdb/sql/settings"
@@ -45,8 +46,8 @@ func (s *Session) catalogSchema(t *txnState) *pgcatalog.Schema {
 	for _, t := range cat.SortedTables() {
 		sch.Tables = append(sch.Tables, tableSchema(t, cat))
 	}
-	sch.Views = viewSchemas(cat)
-	sch.Publications = publicationSchemas(cat)
+	sch.Views = ddl.ViewSchemas(cat)
+	sch.Publications = ddl.PublicationSchemas(cat)
 	sch.Roles, sch.RoleMembers = roleSchemas(cat)
 	for _, sq := range cat.Seqs {
 		ps := pgcatalog.Sequence{OID: sq.OID, Name: sq.Name, Schema: "public", Owner: sq.Owner, ACL: catalog.ACLTexts(cat, sq.ACL), OwnerTable: sq.OwnerTab, Type: sq.Type,

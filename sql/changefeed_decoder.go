@@ -45,12 +45,34 @@ func (feedDecoder) Relations(cat changefeed.CatalogView) (map[kv.Space]*changefe
 		if len(t.PKIdx) > 0 {
 			r.KeyColumns = append([]int(nil), t.PKIdx...)
 		}
-		kind, cols := t.ReplicaIdentity() // ddl_publication.go
+		kind, cols := t.ReplicaIdentity() // sql/catalog
 		r.ReplicaIdentity = kind
 		if kind == 'i' {
 			r.IdentityColumns = append([]int(nil), cols...)
 		}
 		out[t.Space] = r
+	}
+	return out, nil
+}
+
+// A publication is a catalog descriptor (sql/ddl/publication.go), so the
+// changefeed reads it as of each change's catalog version to filter
+// pgoutput streams.
+
+// Publications is the changefeed's view of a catalog version's
+// publications (changefeed.PublicationDecoder).
+func (feedDecoder) Publications(cat changefeed.CatalogView) ([]changefeed.Publication, error) {
+	var out []changefeed.Publication
+	for k, v := range cat.Keys {
+		if !strings.HasPrefix(k, "p/") {
+			continue
+		}
+		var p catalog.Publication
+		if err := json.Unmarshal(v, &p); err != nil {
+			return nil, pgerror.Wrap(err, pgerror.DataCorrupted, "changefeed: publication descriptor %q", k)
+		}
+		out = append(out, changefeed.Publication{Name: p.Name, AllTables: p.AllTables, Tables: p.Tables, Schemas: p.Schemas,
+			Actions: changefeed.PublishActions{Insert: p.Insert, Update: p.Update, Delete: p.Delete, Truncate: p.Truncate}})
 	}
 	return out, nil
 }

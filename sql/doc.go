@@ -8,6 +8,8 @@
 // arrow is "imports" (`go list -deps` checks it); every package also
 // imports sql/pgerror, and sql, plan, exec and catalog import kv:
 //
+//	sql ──▶ sql/ddl ──▶ sql/plan, sql/exec, sql/catalog, sql/pgcatalog, sql/types, kv
+//	 │
 //	sql ──▶ sql/plan ──▶ sql/exec ──▶ sql/catalog ──▶ sql/pgcatalog ──▶ sql/builtins ──▶ sql/types
 //	 │         │            │             └──────────────────────────────────────────────▶ sql/types
 //	 │         │            ├──▶ sql/pgcatalog, sql/types
@@ -21,9 +23,12 @@
 //	                    sql/types ──▶ sql/types/jsondoc ◀── sql/builtins
 //
 //	sql            the engine: sessions and transactions, statement
-//	               dispatch, DDL and utility commands, privileges and
-//	               roles, cursors, COPY, SUBSCRIBE, the replication
+//	               dispatch, utility commands, roles, privileges and
+//	               GRANT, cursors, COPY, SUBSCRIBE, the replication
 //	               protocol, the session functions
+//	sql/ddl        schema statements: CREATE/ALTER/DROP of tables,
+//	               constraints (foreign keys too), indexes, sequences,
+//	               views, publications; TRUNCATE
 //	sql/parse      query strings to statements: pg_query, the depth limit,
 //	               the parse cache
 //	sql/extparse   the front parser for SUBSCRIBE, FETCH … WITH, BACKUP
@@ -42,7 +47,8 @@
 //	               tree of a json document
 //
 // Package sql implements the interfaces the lower packages declare for
-// what they need of a session: plan.Host (privilege checks, literal
+// what they need of a session: ddl.Host (ownership and privilege checks,
+// a planner, sequence counters), plan.Host (privilege checks, literal
 // context, stored text to parse) and exec.Host (cancellation, settings,
 // row ids); its execCtx embeds exec.Ctx.
 //
@@ -120,7 +126,7 @@
 // SET LOCAL is undone when the transaction ends, and SET in a transaction
 // that rolls back is undone.
 //
-// # Foreign keys (ddl_fk.go, sql/exec/fk.go)
+// # Foreign keys (sql/ddl/fk.go, sql/exec/fk.go, SET CONSTRAINTS in constraints.go)
 //
 // A FOREIGN KEY is a catalog.ForeignKey in the referencing (child) table's
 // descriptor: column IDs on both sides, the parent's primary key or

@@ -59,66 +59,6 @@ func (s *Session) newOwner(cat *catalog.Catalog, spec *pg_query.RoleSpec, owner 
 	return to.OID, nil
 }
 
-// checkRelOwner requires ownership of the relation named name (a table,
-// view, sequence or an index's table), if it exists.
-func checkRelOwner(ec *ddlCtx, d *catalog.Writer, name string) error {
-	if t, ok := d.Cat.Tables[name]; ok {
-		return ec.Session.CheckOwner(d.Cat, t.Owner, "table", name)
-	}
-	if t, ok := d.Cat.Indexes[name]; ok {
-		return ec.Session.CheckOwner(d.Cat, t.Owner, "index", name)
-	}
-	if v, ok := d.Cat.Views[name]; ok {
-		return ec.Session.CheckOwner(d.Cat, v.Owner, "view", name)
-	}
-	if sq, ok := d.Cat.Seqs[name]; ok {
-		return ec.Session.CheckOwner(d.Cat, sq.Owner, "sequence", name)
-	}
-	return nil
-}
-
-// checkDropOwner: only the owner drops an object.
-func checkDropOwner(ec *ddlCtx, d *catalog.Writer, kind pg_query.ObjectType, name string) error {
-	switch kind {
-	case pg_query.ObjectType_OBJECT_TABLE, pg_query.ObjectType_OBJECT_INDEX, pg_query.ObjectType_OBJECT_VIEW, pg_query.ObjectType_OBJECT_SEQUENCE:
-		return checkRelOwner(ec, d, name)
-	}
-	return nil
-}
-
-// alterOwnerOther is ALTER SEQUENCE / VIEW … OWNER TO (ALTER TABLE on one
-// too, as pg_dump writes it).
-func alterOwnerOther(ec *ddlCtx, d *catalog.Writer, name string, cmds []*pg_query.Node) error {
-	for _, c := range cmds {
-		cmd := c.GetAlterTableCmd()
-		if cmd.GetSubtype() != pg_query.AlterTableType_AT_ChangeOwner {
-			return pgerror.New("42809", "\"%s\" is not a table", name)
-		}
-		if sq, ok := d.Cat.Seqs[name]; ok {
-			o, err := ec.Session.NewOwner(d.Cat, cmd.Newowner, sq.Owner, "sequence", name)
-			if err != nil {
-				return err
-			}
-			c := *sq
-			c.Owner = o
-			if err := d.PutSeq(&c); err != nil {
-				return err
-			}
-		} else if v, ok := d.Cat.Views[name]; ok {
-			o, err := ec.Session.NewOwner(d.Cat, cmd.Newowner, v.Owner, "view", name)
-			if err != nil {
-				return err
-			}
-			c := *v
-			c.Owner = o
-			if err := d.PutView(&c); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
 func (s *Session) hasTablePriv(cat *catalog.Catalog, t *catalog.Table, priv byte) bool {
 	return cat.HasPriv(s.currentRole(cat), catalog.EffectiveACL(t.ACL, t.Owner, catalog.TablePrivs), priv)
 }

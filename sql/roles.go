@@ -31,6 +31,7 @@ import (
 
 	"logdb/kv"
 	"logdb/sql/catalog"
+	"logdb/sql/ddl"
 	"logdb/sql/pgcatalog"
 	"logdb/sql/pgerror"
 	"logdb/sql/plan"
@@ -144,16 +145,16 @@ func applyRoleOptions(ec *execCtx, r *catalog.Role, opts []*pg_query.Node) (role
 				r.Password = ""
 				continue
 			}
-			pw := defElemString(de)
+			pw := ddl.DefElemString(de)
 			v, err := passwordVerifier(r.Name, pw, ec.s.set.Vals["password_encryption"])
 			if err != nil {
 				return ch, err
 			}
 			r.Password = v
 		case "validUntil":
-			t, err := types.ParseTimestamp(defElemString(de), true, ec.s.set.DateOrder, ec.s.set.Loc, time.Now())
+			t, err := types.ParseTimestamp(ddl.DefElemString(de), true, ec.s.set.DateOrder, ec.s.set.Loc, time.Now())
 			if err != nil {
-				return ch, pgerror.Wrap(err, pgerror.InvalidDatetimeFormat, "invalid input syntax for type timestamp with time zone: \"%s\"", defElemString(de))
+				return ch, pgerror.Wrap(err, pgerror.InvalidDatetimeFormat, "invalid input syntax for type timestamp with time zone: \"%s\"", ddl.DefElemString(de))
 			}
 			r.ValidUntil, ch.other = &t, true
 		case "addroleto":
@@ -427,7 +428,7 @@ func dropRoles(ec *execCtx, d *catalog.Writer, ds *pg_query.DropRoleStmt, w Resu
 		r, ok := d.Cat.Roles[name]
 		if !ok {
 			if ds.MissingOk {
-				_ = w.Notice(notice(pgerror.SuccessfulCompletion, "role \""+name+"\" does not exist, skipping"))
+				_ = w.Notice(ddl.Notice(pgerror.SuccessfulCompletion, "role \""+name+"\" does not exist, skipping"))
 				continue
 			}
 			return pgerror.New(pgerror.UndefinedObject, "role \"%s\" does not exist", name)
@@ -525,7 +526,7 @@ func grantMembership(ec *execCtx, d *catalog.Writer, me *catalog.Role, roleName,
 	if i >= 0 {
 		if !admin || m[i].Admin {
 			if w != nil {
-				_ = w.Notice(notice(pgerror.SuccessfulCompletion, "role \""+member.Name+"\" is already a member of role \""+role.Name+"\""))
+				_ = w.Notice(ddl.Notice(pgerror.SuccessfulCompletion, "role \""+member.Name+"\" is already a member of role \""+role.Name+"\""))
 			}
 			return nil
 		}

@@ -31,7 +31,7 @@ type Catalog struct {
 	Indexes map[string]*Table // index name → table
 	Views   map[string]*View
 	ViewOID map[uint32]*View
-	Pubs    map[string]*Publication // publications (ddl_publication.go)
+	Pubs    map[string]*Publication // publications (sql/ddl/publication.go)
 	Roles   map[string]*Role        // roles (roles.go)
 	RoleOID map[uint32]*Role
 	// SchemaACL is schema public's ACL, "n/public"; nil: the default

@@ -402,7 +402,7 @@ func (p *Planner) planUpdate(up *pg_query.UpdateStmt) (*DML, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkReplicaIdentity(p.Cat, d.t, true); err != nil { // ddl_publication.go
+	if err := checkReplicaIdentity(p.Cat, d.t, true); err != nil { // funcs.go
 		return nil, err
 	}
 	if d.sets, err = p.compileSets(d.t, up.TargetList, sc); err != nil {

@@ -1,4 +1,4 @@
-package sql
+package ddl
 
 import (
 	"strings"
@@ -12,16 +12,16 @@ import (
 	"logdb/sql/types"
 )
 
-func alterTable(ec *ddlCtx, d *catalog.Writer, at *pg_query.AlterTableStmt, w noticer) error {
+func AlterTable(ec *Ctx, d *catalog.Writer, at *pg_query.AlterTableStmt, w Noticer) error {
 	rv := at.Relation
 	t0, ok := d.Cat.Tables[rv.Relname]
 	if !ok && d.Cat.RelationExists(rv.Relname) {
 		// ALTER TABLE on a sequence, view or index: only OWNER TO (pg_dump)
-		return alterOwnerOther(ec, d, rv.Relname, at.Cmds)
+		return AlterOwnerOther(ec, d, rv.Relname, at.Cmds)
 	}
 	if !ok || rv.Schemaname != "" && rv.Schemaname != "public" {
 		if at.MissingOk {
-			_ = w.Notice(notice(pgerror.SuccessfulCompletion, "relation \""+rv.Relname+"\" does not exist, skipping"))
+			_ = w.Notice(Notice(pgerror.SuccessfulCompletion, "relation \""+rv.Relname+"\" does not exist, skipping"))
 			return nil
 		}
 		return plan.UndefinedTable(rv)
@@ -41,7 +41,7 @@ func alterTable(ec *ddlCtx, d *catalog.Writer, at *pg_query.AlterTableStmt, w no
 	return d.PutTable(t)
 }
 
-func alterCmd(ec *ddlCtx, d *catalog.Writer, p *plan.Planner, t *catalog.Table, cmd *pg_query.AlterTableCmd, w noticer) error {
+func alterCmd(ec *Ctx, d *catalog.Writer, p *plan.Planner, t *catalog.Table, cmd *pg_query.AlterTableCmd, w Noticer) error {
 	colMissing := func(name string) error {
 		return pgerror.New(pgerror.UndefinedColumn, "column \"%s\" of relation \"%s\" does not exist", name, t.Name)
 	}
@@ -50,7 +50,7 @@ func alterCmd(ec *ddlCtx, d *catalog.Writer, p *plan.Planner, t *catalog.Table, 
 		cd := cmd.Def.GetColumnDef()
 		if _, c := t.Column(cd.Colname); c != nil {
 			if cmd.MissingOk {
-				_ = w.Notice(notice("42701", "column \""+cd.Colname+"\" of relation \""+t.Name+"\" already exists, skipping"))
+				_ = w.Notice(Notice("42701", "column \""+cd.Colname+"\" of relation \""+t.Name+"\" already exists, skipping"))
 				return nil
 			}
 			return pgerror.New(pgerror.DuplicateColumn, "column \"%s\" of relation \"%s\" already exists", cd.Colname, t.Name)
@@ -88,7 +88,7 @@ func alterCmd(ec *ddlCtx, d *catalog.Writer, p *plan.Planner, t *catalog.Table, 
 		i, c := t.Column(cmd.Name)
 		if c == nil {
 			if cmd.MissingOk {
-				_ = w.Notice(notice(pgerror.SuccessfulCompletion, "column \""+cmd.Name+"\" of relation \""+t.Name+"\" does not exist, skipping"))
+				_ = w.Notice(Notice(pgerror.SuccessfulCompletion, "column \""+cmd.Name+"\" of relation \""+t.Name+"\" does not exist, skipping"))
 				return nil
 			}
 			return colMissing(cmd.Name)
@@ -215,7 +215,7 @@ func alterCmd(ec *ddlCtx, d *catalog.Writer, p *plan.Planner, t *catalog.Table, 
 			return pgerror.Unsupported("dropping a primary key")
 		}
 		if cmd.MissingOk {
-			_ = w.Notice(notice(pgerror.SuccessfulCompletion, "constraint \""+cmd.Name+"\" of relation \""+t.Name+"\" does not exist, skipping"))
+			_ = w.Notice(Notice(pgerror.SuccessfulCompletion, "constraint \""+cmd.Name+"\" of relation \""+t.Name+"\" does not exist, skipping"))
 			return nil
 		}
 		return pgerror.New(pgerror.UndefinedObject, "constraint \"%s\" of relation \"%s\" does not exist", cmd.Name, t.Name)
@@ -240,7 +240,7 @@ func alterCmd(ec *ddlCtx, d *catalog.Writer, p *plan.Planner, t *catalog.Table, 
 
 // fillNewColumn writes the default of a just-added column into existing
 // rows (or checks NOT NULL when there is none).
-func fillNewColumn(ec *ddlCtx, p *plan.Planner, t *catalog.Table, ci int) error {
+func fillNewColumn(ec *Ctx, p *plan.Planner, t *catalog.Table, ci int) error {
 	c := t.Columns[ci]
 	if c.Default == "" && !c.NotNull {
 		return nil
@@ -285,7 +285,7 @@ func fillNewColumn(ec *ddlCtx, p *plan.Planner, t *catalog.Table, ci int) error 
 	return nil
 }
 
-func alterColumnType(ec *ddlCtx, d *catalog.Writer, p *plan.Planner, t *catalog.Table, cmd *pg_query.AlterTableCmd) error {
+func alterColumnType(ec *Ctx, d *catalog.Writer, p *plan.Planner, t *catalog.Table, cmd *pg_query.AlterTableCmd) error {
 	i, c := t.Column(cmd.Name)
 	if c == nil {
 		return pgerror.New(pgerror.UndefinedColumn, "column \"%s\" of relation \"%s\" does not exist", cmd.Name, t.Name)
@@ -386,7 +386,7 @@ func indexCols(t *catalog.Table) []uint32 {
 	return out
 }
 
-func renameObject(ec *ddlCtx, d *catalog.Writer, rs *pg_query.RenameStmt) error {
+func RenameObject(ec *Ctx, d *catalog.Writer, rs *pg_query.RenameStmt) error {
 	if rs.Relation != nil {
 		if err := checkRelOwner(ec, d, rs.Relation.Relname); err != nil {
 			return err
@@ -501,14 +501,14 @@ func renameIdent(expr, old, new string) string {
 	return b.String()
 }
 
-func createSequence(ec *ddlCtx, d *catalog.Writer, cs *pg_query.CreateSeqStmt, w noticer) error {
+func CreateSequence(ec *Ctx, d *catalog.Writer, cs *pg_query.CreateSeqStmt, w Noticer) error {
 	if err := ec.Session.CheckCreate(d.Cat, cs.Sequence.Schemaname); err != nil {
 		return err
 	}
 	name := cs.Sequence.Relname
 	if d.Cat.RelationExists(name) {
 		if cs.IfNotExists {
-			_ = w.Notice(notice(pgerror.DuplicateTable, "relation \""+name+"\" already exists, skipping"))
+			_ = w.Notice(Notice(pgerror.DuplicateTable, "relation \""+name+"\" already exists, skipping"))
 			return nil
 		}
 		return pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", name)

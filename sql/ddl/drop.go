@@ -1,4 +1,4 @@
-package sql
+package ddl
 
 import (
 	"strings"
@@ -10,7 +10,7 @@ import (
 	"logdb/sql/plan"
 )
 
-func dropObjects(ec *ddlCtx, d *catalog.Writer, ds *pg_query.DropStmt, w noticer) error {
+func DropObjects(ec *Ctx, d *catalog.Writer, ds *pg_query.DropStmt, w Noticer) error {
 	if ds.RemoveType == pg_query.ObjectType_OBJECT_PUBLICATION {
 		return dropPublications(d, ds, w) // ddl_publication.go
 	}
@@ -45,7 +45,7 @@ func dropObjects(ec *ddlCtx, d *catalog.Writer, ds *pg_query.DropStmt, w noticer
 		missing := func(kind string) error {
 			full := strings.Join(names, ".")
 			if ds.MissingOk {
-				_ = w.Notice(notice(pgerror.SuccessfulCompletion, kind+" \""+full+"\" does not exist, skipping"))
+				_ = w.Notice(Notice(pgerror.SuccessfulCompletion, kind+" \""+full+"\" does not exist, skipping"))
 				return nil
 			}
 			if kind == "table" || kind == "sequence" {
@@ -135,7 +135,7 @@ func dropTable(d *catalog.Writer, t *catalog.Table) {
 	d.DeleteTable(t)
 }
 
-func truncateTables(ec *ddlCtx, d *catalog.Writer, ts *pg_query.TruncateStmt, w noticer) error {
+func TruncateTables(ec *Ctx, d *catalog.Writer, ts *pg_query.TruncateStmt, w Noticer) error {
 	var list []*catalog.Table
 	in := map[uint32]bool{}
 	for _, r := range ts.Relations {
@@ -161,7 +161,7 @@ func truncateTables(ec *ddlCtx, d *catalog.Writer, ts *pg_query.TruncateStmt, w 
 					Detail:  "Table \"" + r.Table.Name + "\" references \"" + list[i].Name + "\".",
 					Hint:    "Truncate table \"" + r.Table.Name + "\" at the same time, or use TRUNCATE ... CASCADE."}
 			}
-			_ = w.Notice(notice(pgerror.SuccessfulCompletion, "truncate cascades to table \""+r.Table.Name+"\""))
+			_ = w.Notice(Notice(pgerror.SuccessfulCompletion, "truncate cascades to table \""+r.Table.Name+"\""))
 			list, in[r.Table.OID] = append(list, r.Table), true
 		}
 	}

@@ -1,4 +1,4 @@
-package sql
+package ddl
 
 import (
 	"strconv"
@@ -23,7 +23,7 @@ func deparseStmt(n *pg_query.Node) (string, error) {
 	return s, nil
 }
 
-func createView(ec *ddlCtx, d *catalog.Writer, vs *pg_query.ViewStmt, w noticer) error {
+func CreateView(ec *Ctx, d *catalog.Writer, vs *pg_query.ViewStmt, w Noticer) error {
 	rv := vs.View
 	if rv.Schemaname != "" && rv.Schemaname != "public" {
 		return pgerror.New("3F000", "schema \"%s\" does not exist", rv.Schemaname)
@@ -76,9 +76,9 @@ func createView(ec *ddlCtx, d *catalog.Writer, vs *pg_query.ViewStmt, w noticer)
 	return d.PutView(v)
 }
 
-// createTableAs runs CREATE TABLE ... AS / SELECT INTO; it returns the
+// CreateTableAs runs CREATE TABLE ... AS / SELECT INTO; it returns the
 // number of rows written.
-func createTableAs(ec *ddlCtx, d *catalog.Writer, cs *pg_query.CreateTableAsStmt, w noticer) (int64, error) {
+func CreateTableAs(ec *Ctx, d *catalog.Writer, cs *pg_query.CreateTableAsStmt, w Noticer) (int64, error) {
 	if cs.Objtype == pg_query.ObjectType_OBJECT_MATVIEW {
 		return 0, pgerror.Unsupported("CREATE MATERIALIZED VIEW")
 	}
@@ -88,7 +88,7 @@ func createTableAs(ec *ddlCtx, d *catalog.Writer, cs *pg_query.CreateTableAsStmt
 	}
 	if d.Cat.RelationExists(rv.Relname) {
 		if cs.IfNotExists {
-			_ = w.Notice(notice(pgerror.DuplicateTable, "relation \""+rv.Relname+"\" already exists, skipping"))
+			_ = w.Notice(Notice(pgerror.DuplicateTable, "relation \""+rv.Relname+"\" already exists, skipping"))
 			return 0, nil
 		}
 		return 0, pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", rv.Relname)
@@ -144,8 +144,8 @@ func createTableAs(ec *ddlCtx, d *catalog.Writer, cs *pg_query.CreateTableAsStmt
 	return int64(len(rows)), nil
 }
 
-// viewSchemas lists the views for pgcatalog.
-func viewSchemas(cat *catalog.Catalog) []pgcatalog.UserView {
+// ViewSchemas lists the views for pgcatalog.
+func ViewSchemas(cat *catalog.Catalog) []pgcatalog.UserView {
 	var out []pgcatalog.UserView
 	for _, v := range cat.Views {
 		uv := pgcatalog.UserView{OID: v.OID, Name: v.Name, Schema: "public", Owner: v.Owner, ACL: catalog.ACLTexts(cat, v.ACL), Definition: " " + strings.TrimSuffix(v.Query, ";") + ";"}

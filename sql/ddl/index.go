@@ -1,4 +1,4 @@
-package sql
+package ddl
 
 import (
 	"strings"
@@ -14,7 +14,7 @@ import (
 )
 
 // addIndex creates an index and builds its entries for existing rows.
-func addIndex(ec *ddlCtx, d *catalog.Writer, t *catalog.Table, name string, ids []uint32, unique, constraint, existing bool) error {
+func addIndex(ec *Ctx, d *catalog.Writer, t *catalog.Table, name string, ids []uint32, unique, constraint, existing bool) error {
 	if d.Cat.RelationExists(name) {
 		return pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", name)
 	}
@@ -56,7 +56,7 @@ func addIndex(ec *ddlCtx, d *catalog.Writer, t *catalog.Table, name string, ids 
 	})
 }
 
-func createIndex(ec *ddlCtx, d *catalog.Writer, is *pg_query.IndexStmt, w noticer) error {
+func CreateIndex(ec *Ctx, d *catalog.Writer, is *pg_query.IndexStmt, w Noticer) error {
 	if is.NullsNotDistinct {
 		return pgerror.Unsupported("UNIQUE NULLS NOT DISTINCT") // refused, not ignored
 	}
@@ -91,7 +91,7 @@ func createIndex(ec *ddlCtx, d *catalog.Writer, is *pg_query.IndexStmt, w notice
 	}
 	if d.Cat.RelationExists(name) {
 		if is.IfNotExists {
-			_ = w.Notice(notice(pgerror.DuplicateTable, "relation \""+name+"\" already exists, skipping"))
+			_ = w.Notice(Notice(pgerror.DuplicateTable, "relation \""+name+"\" already exists, skipping"))
 			return nil
 		}
 		return pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", name)

@@ -1,4 +1,4 @@
-package sql
+package ddl
 
 import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
@@ -8,13 +8,13 @@ import (
 	"logdb/sql/plan"
 )
 
-// alterSequence runs ALTER SEQUENCE: OWNED BY, INCREMENT, MINVALUE,
+// AlterSequence runs ALTER SEQUENCE: OWNED BY, INCREMENT, MINVALUE,
 // MAXVALUE, CACHE, CYCLE and RESTART (what pg_dump output and ORMs send).
-func alterSequence(ec *ddlCtx, d *catalog.Writer, as *pg_query.AlterSeqStmt, w noticer) error {
+func AlterSequence(ec *Ctx, d *catalog.Writer, as *pg_query.AlterSeqStmt, w Noticer) error {
 	sq0, ok := d.Cat.Seqs[as.Sequence.Relname]
 	if !ok {
 		if as.MissingOk {
-			_ = w.Notice(notice(pgerror.SuccessfulCompletion, "relation \""+as.Sequence.Relname+"\" does not exist, skipping"))
+			_ = w.Notice(Notice(pgerror.SuccessfulCompletion, "relation \""+as.Sequence.Relname+"\" does not exist, skipping"))
 			return nil
 		}
 		return plan.UndefinedTable(as.Sequence)

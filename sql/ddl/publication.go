@@ -1,19 +1,11 @@
-package sql
-
-// Publications: CREATE / ALTER / DROP PUBLICATION. A publication is a
-// catalog descriptor, "p/<name>" in kv.CatalogSpace, so it goes through
-// the log with the DDL transaction and is the same on every node; the
-// changefeed reads it as of each change's catalog version
-// (feedDecoder.Publications) to filter pgoutput streams.
+package ddl
 
 import (
-	"encoding/json"
 	"slices"
 	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
-	"logdb/changefeed"
 	"logdb/sql/catalog"
 	"logdb/sql/pgcatalog"
 	"logdb/sql/pgerror"
@@ -33,7 +25,7 @@ func pubOptions(p *catalog.Publication, opts []*pg_query.Node, defaults bool) er
 		switch de.Defname {
 		case "publish":
 			p.Insert, p.Update, p.Delete, p.Truncate = false, false, false, false
-			for _, a := range strings.Split(defElemString(de), ",") {
+			for _, a := range strings.Split(DefElemString(de), ",") {
 				switch strings.TrimSpace(a) {
 				case "insert":
 					p.Insert = true
@@ -57,7 +49,7 @@ func pubOptions(p *catalog.Publication, opts []*pg_query.Node, defaults bool) er
 	return nil
 }
 
-func defElemString(de *pg_query.DefElem) string {
+func DefElemString(de *pg_query.DefElem) string {
 	if s := de.Arg.GetString_(); s != nil {
 		return s.Sval
 	}
@@ -114,7 +106,7 @@ func pubObjects(d *catalog.Writer, objs []*pg_query.Node) (tables []uint32, sche
 	return tables, schemas, nil
 }
 
-func createPublication(ec *ddlCtx, d *catalog.Writer, cs *pg_query.CreatePublicationStmt) error {
+func CreatePublication(ec *Ctx, d *catalog.Writer, cs *pg_query.CreatePublicationStmt) error {
 	if _, ok := d.Cat.Pubs[cs.Pubname]; ok || d.ReadKey(catalog.PubKey(cs.Pubname)) != nil {
 		return pgerror.New(pgerror.DuplicateObject, "publication \"%s\" already exists", cs.Pubname)
 	}
@@ -132,7 +124,7 @@ func createPublication(ec *ddlCtx, d *catalog.Writer, cs *pg_query.CreatePublica
 	return d.PutPub(p)
 }
 
-func alterPublication(ec *ddlCtx, d *catalog.Writer, as *pg_query.AlterPublicationStmt) error {
+func AlterPublication(ec *Ctx, d *catalog.Writer, as *pg_query.AlterPublicationStmt) error {
 	old, ok := d.Cat.Pubs[as.Pubname]
 	if !ok {
 		return pgerror.New(pgerror.UndefinedObject, "publication \"%s\" does not exist", as.Pubname)
@@ -187,13 +179,13 @@ func alterPublication(ec *ddlCtx, d *catalog.Writer, as *pg_query.AlterPublicati
 }
 
 // dropPublications is DROP PUBLICATION [IF EXISTS] name [, …].
-func dropPublications(d *catalog.Writer, ds *pg_query.DropStmt, w noticer) error {
+func dropPublications(d *catalog.Writer, ds *pg_query.DropStmt, w Noticer) error {
 	for _, obj := range ds.Objects {
 		name := strings.Join(plan.NodeStrings([]*pg_query.Node{obj}), ".")
 		p, ok := d.Cat.Pubs[name]
 		if !ok {
 			if ds.MissingOk {
-				_ = w.Notice(notice(pgerror.SuccessfulCompletion, "publication \""+name+"\" does not exist, skipping"))
+				_ = w.Notice(Notice(pgerror.SuccessfulCompletion, "publication \""+name+"\" does not exist, skipping"))
 				continue
 			}
 			return pgerror.New(pgerror.UndefinedObject, "publication \"%s\" does not exist", name)
@@ -203,26 +195,8 @@ func dropPublications(d *catalog.Writer, ds *pg_query.DropStmt, w noticer) error
 	return nil
 }
 
-// Publications is the changefeed's view of a catalog version's
-// publications (changefeed.PublicationDecoder).
-func (feedDecoder) Publications(cat changefeed.CatalogView) ([]changefeed.Publication, error) {
-	var out []changefeed.Publication
-	for k, v := range cat.Keys {
-		if !strings.HasPrefix(k, "p/") {
-			continue
-		}
-		var p catalog.Publication
-		if err := json.Unmarshal(v, &p); err != nil {
-			return nil, pgerror.Wrap(err, pgerror.DataCorrupted, "changefeed: publication descriptor %q", k)
-		}
-		out = append(out, changefeed.Publication{Name: p.Name, AllTables: p.AllTables, Tables: p.Tables, Schemas: p.Schemas,
-			Actions: changefeed.PublishActions{Insert: p.Insert, Update: p.Update, Delete: p.Delete, Truncate: p.Truncate}})
-	}
-	return out, nil
-}
-
-// publicationSchemas describes the publications for the catalog views.
-func publicationSchemas(cat *catalog.Catalog) []pgcatalog.Publication {
+// PublicationSchemas describes the publications for the catalog views.
+func PublicationSchemas(cat *catalog.Catalog) []pgcatalog.Publication {
 	var out []pgcatalog.Publication
 	for _, p := range cat.Pubs {
 		pp := pgcatalog.Publication{OID: p.OID, Name: p.Name, AllTables: p.AllTables, Schemas: p.Schemas,

@@ -1,4 +1,4 @@
-package sql
+package ddl
 
 import (
 	"strings"
@@ -11,10 +11,6 @@ import (
 	"logdb/sql/plan"
 	"logdb/sql/types"
 )
-
-// Foreign keys: CREATE TABLE … REFERENCES / FOREIGN KEY, ALTER TABLE …
-// ADD / VALIDATE / DROP CONSTRAINT, and what DROP TABLE, DROP COLUMN and
-// TRUNCATE must respect. Enforcement is exec/fk.go's.
 
 // applyConstraintAttrs folds a column's DEFERRABLE / INITIALLY DEFERRED
 // attribute nodes into the constraint before them (PostgreSQL's
@@ -83,7 +79,7 @@ func fkColumnMissing(name string) error {
 // addForeignKey adds a FOREIGN KEY constraint to t (a copy being
 // changed); existing says the table may hold rows, which are checked
 // unless NOT VALID.
-func addForeignKey(ec *ddlCtx, d *catalog.Writer, t *catalog.Table, con *pg_query.Constraint, colNames []string, existing bool) error {
+func addForeignKey(ec *Ctx, d *catalog.Writer, t *catalog.Table, con *pg_query.Constraint, colNames []string, existing bool) error {
 	names := plan.NodeStrings(con.FkAttrs)
 	if len(names) == 0 {
 		names = colNames
@@ -260,7 +256,7 @@ func fkTypesCompatible(child, parent types.T) bool {
 // validateFK checks every row of child against fk (ALTER TABLE … ADD
 // FOREIGN KEY, VALIDATE CONSTRAINT). Its reads of the parent's keys are
 // the transaction's, so a concurrent delete of one conflicts.
-func validateFK(ec *ddlCtx, child, parent *catalog.Table, fk *catalog.ForeignKey) error {
+func validateFK(ec *Ctx, child, parent *catalog.Table, fk *catalog.ForeignKey) error {
 	fp := plan.NewFKPlan(child, parent, fk)
 	return forEachRow(ec, child, func(row []types.Datum, _ exec.RowRef) error {
 		return fp.ValidateRow(ec.Ctx, row)
@@ -268,7 +264,7 @@ func validateFK(ec *ddlCtx, child, parent *catalog.Table, fk *catalog.ForeignKey
 }
 
 // validateConstraint is ALTER TABLE … VALIDATE CONSTRAINT.
-func validateConstraint(ec *ddlCtx, d *catalog.Writer, t *catalog.Table, name string) error {
+func validateConstraint(ec *Ctx, d *catalog.Writer, t *catalog.Table, name string) error {
 	if fk := t.FK(name); fk != nil {
 		if !fk.NotValid {
 			return nil
@@ -339,7 +335,7 @@ func dependentsError(what, on string, refs []catalog.FKRef) error {
 
 // dropDependentFKs drops the foreign keys refs (DROP … CASCADE), with
 // PostgreSQL's notice.
-func dropDependentFKs(d *catalog.Writer, refs []catalog.FKRef, w noticer) error {
+func dropDependentFKs(d *catalog.Writer, refs []catalog.FKRef, w Noticer) error {
 	if len(refs) == 0 {
 		return nil
 	}
@@ -361,67 +357,11 @@ func dropDependentFKs(d *catalog.Writer, refs []catalog.FKRef, w noticer) error 
 			return err
 		}
 	}
-	n := notice(pgerror.SuccessfulCompletion, lines[0])
+	n := Notice(pgerror.SuccessfulCompletion, lines[0])
 	if len(lines) > 1 {
-		n = notice(pgerror.SuccessfulCompletion, "drop cascades to "+exec.Itoa(len(lines))+" other objects")
+		n = Notice(pgerror.SuccessfulCompletion, "drop cascades to "+exec.Itoa(len(lines))+" other objects")
 		n.Detail = strings.Join(lines, "\n")
 	}
 	_ = w.Notice(n)
-	return nil
-}
-
-// setConstraints is SET CONSTRAINTS { ALL | name, … } { DEFERRED |
-// IMMEDIATE }. Only foreign keys can be DEFERRABLE in logdb; naming
-// another constraint fails as it does in PostgreSQL for one that is not.
-// Checks deferred until now run at once when made IMMEDIATE.
-func setConstraints(ec *execCtx, cs *pg_query.ConstraintsSetStmt, w ResultWriter) error {
-	s := ec.s
-	if s.mode != modeBlock {
-		_ = w.Notice(&pgerror.Error{Code: pgerror.NoActiveSQLTransaction, Severity: "WARNING", Message: "SET CONSTRAINTS can only be used in transaction blocks"})
-	}
-	q := &ec.tx.FK
-	if len(cs.Constraints) == 0 {
-		q.SetAll(cs.Deferred)
-		if !cs.Deferred && ec.Txn.Kv != nil {
-			return ec.FKRunDeferred(nil)
-		}
-		return nil
-	}
-	chosen := map[uint32]bool{}
-	for _, n := range cs.Constraints {
-		rv := n.GetRangeVar()
-		if rv == nil {
-			continue
-		}
-		found := false
-		if rv.Schemaname == "" || rv.Schemaname == "public" || rv.Schemaname == "pg_catalog" {
-			for _, t := range ec.tx.cat.SortedTables() {
-				// Constraints that are not deferrable are skipped, or an
-				// error when asked to defer (PostgreSQL's AfterTriggerSetState).
-				if fk := t.FK(rv.Relname); fk != nil {
-					found = true
-					if fk.Deferrable {
-						chosen[fk.OID] = true
-					} else if cs.Deferred {
-						return pgerror.New("42809", "constraint \"%s\" is not deferrable", rv.Relname)
-					}
-				} else if t.HasConstraintNamed(rv.Relname) {
-					found = true
-					if cs.Deferred {
-						return pgerror.New("42809", "constraint \"%s\" is not deferrable", rv.Relname)
-					}
-				}
-			}
-		}
-		if !found {
-			return pgerror.New(pgerror.UndefinedObject, "constraint \"%s\" does not exist", rv.Relname)
-		}
-	}
-	for oid := range chosen {
-		q.SetNamed(oid, cs.Deferred)
-	}
-	if !cs.Deferred && ec.Txn.Kv != nil {
-		return ec.FKRunDeferred(func(fk *catalog.ForeignKey) bool { return chosen[fk.OID] })
-	}
 	return nil
 }

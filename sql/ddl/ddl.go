@@ -1,4 +1,4 @@
-package sql
+package ddl
 
 import (
 	"strings"
@@ -12,144 +12,6 @@ import (
 	"logdb/sql/plan"
 	"logdb/sql/types"
 )
-
-type utilityFunc = func(ec *execCtx, w ResultWriter) (string, error)
-
-// planUtility returns the function that runs a DDL or other utility
-// statement; DDL runs in the session's transaction like any write.
-func planUtility(p *plan.Planner, n *pg_query.Node) (utilityFunc, error) {
-	mkDDL := func(tag string, fn func(ec *execCtx, d *catalog.Writer, w ResultWriter) error) utilityFunc {
-		return func(ec *execCtx, w ResultWriter) (string, error) {
-			if ec.tx.readOnly {
-				return "", errReadOnly(tag)
-			}
-			d := ec.tx.ddlFor(ec)
-			return tag, fn(ec, d, w)
-		}
-	}
-	noop := func(tag string) utilityFunc {
-		return func(*execCtx, ResultWriter) (string, error) { return tag, nil }
-	}
-	switch {
-	case n.GetCreateStmt() != nil:
-		cs := n.GetCreateStmt()
-		return mkDDL("CREATE TABLE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return createTable(ec.ddl(), d, cs, w) }), nil
-	case n.GetDropStmt() != nil:
-		ds := n.GetDropStmt()
-		tag := "DROP " + strings.ReplaceAll(strings.TrimPrefix(ds.RemoveType.String(), "OBJECT_"), "_", " ")
-		return mkDDL(tag, func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return dropObjects(ec.ddl(), d, ds, w) }), nil
-	case n.GetAlterTableStmt() != nil:
-		at := n.GetAlterTableStmt()
-		tag := "ALTER TABLE"
-		if at.Objtype == pg_query.ObjectType_OBJECT_INDEX {
-			tag = "ALTER INDEX"
-		} else if at.Objtype == pg_query.ObjectType_OBJECT_SEQUENCE || at.Objtype == pg_query.ObjectType_OBJECT_VIEW {
-			// only OWNER TO and similar no-ops reach here for sequences and views
-			for _, c := range at.Cmds {
-				if c.GetAlterTableCmd().GetSubtype() != pg_query.AlterTableType_AT_ChangeOwner {
-					return nil, pgerror.Unsupported("ALTER SEQUENCE/VIEW " + strings.ToLower(strings.TrimPrefix(c.GetAlterTableCmd().GetSubtype().String(), "AT_")))
-				}
-			}
-			tag := map[bool]string{true: "ALTER SEQUENCE", false: "ALTER VIEW"}[at.Objtype == pg_query.ObjectType_OBJECT_SEQUENCE]
-			return mkDDL(tag, func(ec *execCtx, d *catalog.Writer, w ResultWriter) error {
-				return alterOwnerOther(ec.ddl(), d, at.Relation.GetRelname(), at.Cmds)
-			}), nil
-		}
-		return mkDDL(tag, func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return alterTable(ec.ddl(), d, at, w) }), nil
-	case n.GetCreateRoleStmt() != nil:
-		cs := n.GetCreateRoleStmt()
-		return mkDDL("CREATE ROLE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return createRole(ec, d, cs) }), nil
-	case n.GetAlterRoleStmt() != nil:
-		as := n.GetAlterRoleStmt()
-		return mkDDL("ALTER ROLE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return alterRole(ec, d, as, w) }), nil
-	case n.GetAlterRoleSetStmt() != nil:
-		as := n.GetAlterRoleSetStmt()
-		return mkDDL("ALTER ROLE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return alterRoleSet(ec, d, as) }), nil
-	case n.GetDropRoleStmt() != nil:
-		ds := n.GetDropRoleStmt()
-		return mkDDL("DROP ROLE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return dropRoles(ec, d, ds, w) }), nil
-	case n.GetGrantRoleStmt() != nil:
-		gs := n.GetGrantRoleStmt()
-		tag := map[bool]string{true: "GRANT ROLE", false: "REVOKE ROLE"}[gs.IsGrant]
-		return mkDDL(tag, func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return grantRoles(ec, d, gs, w) }), nil
-	case n.GetRenameStmt() != nil && n.GetRenameStmt().RenameType == pg_query.ObjectType_OBJECT_ROLE:
-		rs := n.GetRenameStmt()
-		return mkDDL("ALTER ROLE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return renameRole(ec, d, rs) }), nil
-	case n.GetRenameStmt() != nil:
-		rs := n.GetRenameStmt()
-		tag := "ALTER TABLE"
-		if rs.RenameType == pg_query.ObjectType_OBJECT_INDEX {
-			tag = "ALTER INDEX"
-		}
-		return mkDDL(tag, func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return renameObject(ec.ddl(), d, rs) }), nil
-	case n.GetIndexStmt() != nil:
-		is := n.GetIndexStmt()
-		return mkDDL("CREATE INDEX", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return createIndex(ec.ddl(), d, is, w) }), nil
-	case n.GetTruncateStmt() != nil:
-		ts := n.GetTruncateStmt()
-		return mkDDL("TRUNCATE TABLE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return truncateTables(ec.ddl(), d, ts, w) }), nil
-	case n.GetCreateSeqStmt() != nil:
-		cs := n.GetCreateSeqStmt()
-		return mkDDL("CREATE SEQUENCE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return createSequence(ec.ddl(), d, cs, w) }), nil
-	case n.GetAlterSeqStmt() != nil:
-		as := n.GetAlterSeqStmt()
-		return mkDDL("ALTER SEQUENCE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return alterSequence(ec.ddl(), d, as, w) }), nil
-	case n.GetCreateSchemaStmt() != nil:
-		cs := n.GetCreateSchemaStmt()
-		return func(ec *execCtx, w ResultWriter) (string, error) {
-			if cs.Schemaname == "public" {
-				if cs.IfNotExists {
-					_ = w.Notice(notice("42P06", "schema \"public\" already exists, skipping"))
-					return "CREATE SCHEMA", nil
-				}
-				return "", pgerror.New("42P06", "schema \"public\" already exists")
-			}
-			return "", pgerror.Unsupported("CREATE SCHEMA (only the public schema exists)")
-		}, nil
-	case n.GetCommentStmt() != nil:
-		return noop("COMMENT"), nil
-	case n.GetVacuumStmt() != nil:
-		if n.GetVacuumStmt().IsVacuumcmd {
-			return noop("VACUUM"), nil
-		}
-		return noop("ANALYZE"), nil
-	case n.GetLockStmt() != nil:
-		return noop("LOCK TABLE"), nil
-	case n.GetConstraintsSetStmt() != nil:
-		cs := n.GetConstraintsSetStmt()
-		return func(ec *execCtx, w ResultWriter) (string, error) {
-			return "SET CONSTRAINTS", setConstraints(ec, cs, w) // ddl_fk.go
-		}, nil
-	case n.GetGrantStmt() != nil:
-		gs := n.GetGrantStmt()
-		tag := map[bool]string{true: "GRANT", false: "REVOKE"}[gs.IsGrant]
-		return mkDDL(tag, func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return grantObjects(ec, d, gs, w) }), nil
-	case n.GetViewStmt() != nil:
-		vs := n.GetViewStmt()
-		return mkDDL("CREATE VIEW", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return createView(ec.ddl(), d, vs, w) }), nil
-	case n.GetCreateTableAsStmt() != nil:
-		cs := n.GetCreateTableAsStmt()
-		return func(ec *execCtx, w ResultWriter) (string, error) {
-			if ec.tx.readOnly {
-				return "", errReadOnly("CREATE TABLE AS")
-			}
-			n, err := createTableAs(ec.ddl(), ec.tx.ddlFor(ec), cs, w)
-			return "SELECT " + exec.Itoa(int(n)), err
-		}, nil
-	case n.GetCreatePublicationStmt() != nil:
-		cs := n.GetCreatePublicationStmt()
-		return mkDDL("CREATE PUBLICATION", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return createPublication(ec.ddl(), d, cs) }), nil
-	case n.GetAlterPublicationStmt() != nil:
-		as := n.GetAlterPublicationStmt()
-		return mkDDL("ALTER PUBLICATION", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return alterPublication(ec.ddl(), d, as) }), nil
-	case n.GetCreateExtensionStmt() != nil:
-		return nil, pgerror.Unsupported("CREATE EXTENSION")
-	case n.GetCopyStmt() != nil:
-		cs := n.GetCopyStmt()
-		return func(ec *execCtx, w ResultWriter) (string, error) { return ec.s.execCopy(ec, cs, w) }, nil
-	}
-	return nil, pgerror.Unsupported(statementName(n))
-}
 
 var statementNames = map[string]string{
 	"CreateTrigStmt": "CREATE TRIGGER", "CreateFunctionStmt": "CREATE FUNCTION", "CreatePolicyStmt": "CREATE POLICY",
@@ -170,8 +32,8 @@ var statementNames = map[string]string{
 	"CreateConversionStmt": "CREATE CONVERSION", "AlterSystemStmt": "ALTER SYSTEM", "ImportForeignSchemaStmt": "IMPORT FOREIGN SCHEMA",
 }
 
-// statementName names a statement kind for 0A000 messages.
-func statementName(n *pg_query.Node) string {
+// StatementName names a statement kind for 0A000 messages.
+func StatementName(n *pg_query.Node) string {
 	kind := plan.NodeName(n)
 	if s, ok := statementNames[kind]; ok {
 		return s
@@ -187,12 +49,12 @@ func statementName(n *pg_query.Node) string {
 	return strings.ToUpper(b.String())
 }
 
-func notice(code, msg string) *pgerror.Error {
+func Notice(code, msg string) *pgerror.Error {
 	return &pgerror.Error{Code: code, Severity: "NOTICE", Message: msg}
 }
 
 // columnFromDef builds a column; serial types also create their sequence.
-func columnFromDef(ec *ddlCtx, d *catalog.Writer, t *catalog.Table, cd *pg_query.ColumnDef, p *plan.Planner) (*catalog.Column, []*pg_query.Constraint, error) {
+func columnFromDef(ec *Ctx, d *catalog.Writer, t *catalog.Table, cd *pg_query.ColumnDef, p *plan.Planner) (*catalog.Column, []*pg_query.Constraint, error) {
 	if _, c := t.Column(cd.Colname); c != nil {
 		return nil, nil, pgerror.New(pgerror.DuplicateColumn, "column \"%s\" specified more than once", cd.Colname)
 	}
@@ -297,7 +159,7 @@ func newSequence(d *catalog.Writer, name string, typ types.T) (*catalog.Sequence
 	return &catalog.Sequence{OID: oid, Name: name, Type: typ, Start: 1, Increment: 1, Min: 1, Max: max, Cache: 1, Owner: d.Owner}, nil
 }
 
-func createTable(ec *ddlCtx, d *catalog.Writer, cs *pg_query.CreateStmt, w noticer) error {
+func CreateTable(ec *Ctx, d *catalog.Writer, cs *pg_query.CreateStmt, w Noticer) error {
 	rv := cs.Relation
 	if rv.Schemaname != "" && rv.Schemaname != "public" {
 		return pgerror.New("3F000", "schema \"%s\" does not exist", rv.Schemaname)
@@ -310,7 +172,7 @@ func createTable(ec *ddlCtx, d *catalog.Writer, cs *pg_query.CreateStmt, w notic
 	}
 	if d.Cat.RelationExists(rv.Relname) {
 		if cs.IfNotExists {
-			_ = w.Notice(notice(pgerror.DuplicateTable, "relation \""+rv.Relname+"\" already exists, skipping"))
+			_ = w.Notice(Notice(pgerror.DuplicateTable, "relation \""+rv.Relname+"\" already exists, skipping"))
 			return nil
 		}
 		return pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", rv.Relname)
@@ -368,7 +230,7 @@ func createTable(ec *ddlCtx, d *catalog.Writer, cs *pg_query.CreateStmt, w notic
 
 // addConstraint adds a PRIMARY KEY / UNIQUE / CHECK / FOREIGN KEY.
 // existing says the table may hold rows.
-func addConstraint(ec *ddlCtx, d *catalog.Writer, t *catalog.Table, con *pg_query.Constraint, colNames []string, existing bool) error {
+func addConstraint(ec *Ctx, d *catalog.Writer, t *catalog.Table, con *pg_query.Constraint, colNames []string, existing bool) error {
 	keys := plan.NodeStrings(con.Keys)
 	if len(keys) == 0 {
 		keys = colNames
@@ -480,7 +342,7 @@ func addConstraint(ec *ddlCtx, d *catalog.Writer, t *catalog.Table, con *pg_quer
 
 // rekeyTable rewrites rows (read before the key changed) into fresh
 // spaces under t's new primary key, rebuilding every index.
-func rekeyTable(ec *ddlCtx, d *catalog.Writer, t *catalog.Table, rows [][]types.Datum) error {
+func rekeyTable(ec *Ctx, d *catalog.Writer, t *catalog.Table, rows [][]types.Datum) error {
 	d.Txn.DropSpace(t.Space)
 	var err error
 	if t.Space, err = d.NewSpace(); err != nil {
@@ -513,13 +375,13 @@ func rekeyTable(ec *ddlCtx, d *catalog.Writer, t *catalog.Table, rows [][]types.
 }
 
 // forEachRow scans every row of t in the transaction.
-func forEachRow(ec *ddlCtx, t *catalog.Table, fn func(row []types.Datum, ref exec.RowRef) error) error {
+func forEachRow(ec *Ctx, t *catalog.Table, fn func(row []types.Datum, ref exec.RowRef) error) error {
 	return forEachRowAs(ec, t, nil, fn)
 }
 
 // forEachRowAs is forEachRow decoding the stored rows with rowCols (nil:
 // t's own), for a rewrite whose descriptor already has the new types.
-func forEachRowAs(ec *ddlCtx, t *catalog.Table, rowCols []types.RowColumn, fn func(row []types.Datum, ref exec.RowRef) error) error {
+func forEachRowAs(ec *Ctx, t *catalog.Table, rowCols []types.RowColumn, fn func(row []types.Datum, ref exec.RowRef) error) error {
 	s := exec.NewScanNode(t)
 	if rowCols != nil {
 		s.RowCols = rowCols

@@ -1,0 +1,68 @@
+package sql
+
+import (
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"logdb/sql/catalog"
+	"logdb/sql/pgerror"
+)
+
+// Foreign keys: CREATE TABLE … REFERENCES / FOREIGN KEY, ALTER TABLE …
+// ADD / VALIDATE / DROP CONSTRAINT, and what DROP TABLE, DROP COLUMN and
+// TRUNCATE must respect. Enforcement is exec/fk.go's.
+
+// setConstraints is SET CONSTRAINTS { ALL | name, … } { DEFERRED |
+// IMMEDIATE }. Only foreign keys can be DEFERRABLE in logdb; naming
+// another constraint fails as it does in PostgreSQL for one that is not.
+// Checks deferred until now run at once when made IMMEDIATE.
+func setConstraints(ec *execCtx, cs *pg_query.ConstraintsSetStmt, w ResultWriter) error {
+	s := ec.s
+	if s.mode != modeBlock {
+		_ = w.Notice(&pgerror.Error{Code: pgerror.NoActiveSQLTransaction, Severity: "WARNING", Message: "SET CONSTRAINTS can only be used in transaction blocks"})
+	}
+	q := &ec.tx.FK
+	if len(cs.Constraints) == 0 {
+		q.SetAll(cs.Deferred)
+		if !cs.Deferred && ec.Txn.Kv != nil {
+			return ec.FKRunDeferred(nil)
+		}
+		return nil
+	}
+	chosen := map[uint32]bool{}
+	for _, n := range cs.Constraints {
+		rv := n.GetRangeVar()
+		if rv == nil {
+			continue
+		}
+		found := false
+		if rv.Schemaname == "" || rv.Schemaname == "public" || rv.Schemaname == "pg_catalog" {
+			for _, t := range ec.tx.cat.SortedTables() {
+				// Constraints that are not deferrable are skipped, or an
+				// error when asked to defer (PostgreSQL's AfterTriggerSetState).
+				if fk := t.FK(rv.Relname); fk != nil {
+					found = true
+					if fk.Deferrable {
+						chosen[fk.OID] = true
+					} else if cs.Deferred {
+						return pgerror.New("42809", "constraint \"%s\" is not deferrable", rv.Relname)
+					}
+				} else if t.HasConstraintNamed(rv.Relname) {
+					found = true
+					if cs.Deferred {
+						return pgerror.New("42809", "constraint \"%s\" is not deferrable", rv.Relname)
+					}
+				}
+			}
+		}
+		if !found {
+			return pgerror.New(pgerror.UndefinedObject, "constraint \"%s\" does not exist", rv.Relname)
+		}
+	}
+	for oid := range chosen {
+		q.SetNamed(oid, cs.Deferred)
+	}
+	if !cs.Deferred && ec.Txn.Kv != nil {
+		return ec.FKRunDeferred(func(fk *catalog.ForeignKey) bool { return chosen[fk.OID] })
+	}
+	return nil
+}

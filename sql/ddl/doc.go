@@ -1,0 +1,28 @@
+// Package ddl runs logdb's schema statements: CREATE/ALTER/DROP of tables,
+// columns, constraints (CHECK, UNIQUE, PRIMARY KEY, FOREIGN KEY), indexes,
+// sequences, views and publications, CREATE TABLE AS, TRUNCATE, RENAME and
+// ALTER … OWNER TO — PostgreSQL's "commands" for the objects in
+// sql/catalog.
+//
+// # How a statement runs
+//
+// Package sql dispatches a utility statement (its planUtility) to a
+// function here with a Ctx — the statement's exec.Ctx, to run queries and
+// write rows (ADD COLUMN … DEFAULT fills existing rows, ADD CONSTRAINT
+// checks them, CREATE INDEX builds the index) — the transaction's
+// catalog.Writer, and a Noticer for NOTICEs. Every change goes through the
+// Writer into the transaction's copy of the catalog, so DDL is
+// transactional: it commits as part of the transaction's one log entry or
+// not at all, and conflicts (40001) with concurrent transactions that used
+// the same descriptors.
+//
+// What DDL needs of the session is the Host interface: privilege and
+// ownership checks (42501), a planner for the transaction, parsing of
+// stored expressions, sequence counters and the transaction's read
+// dependencies. Package sql's sessions implement it.
+//
+// # Imports
+//
+// ddl imports sql/plan, sql/exec, sql/catalog, sql/types, sql/pgcatalog,
+// sql/pgerror and kv; never package sql.
+package ddl

@@ -1,0 +1,105 @@
+package ddl
+
+import (
+	"context"
+
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"logdb/sql/catalog"
+	"logdb/sql/exec"
+	"logdb/sql/pgerror"
+	"logdb/sql/plan"
+)
+
+// checkRelOwner requires ownership of the relation named name (a table,
+// view, sequence or an index's table), if it exists.
+func checkRelOwner(ec *Ctx, d *catalog.Writer, name string) error {
+	if t, ok := d.Cat.Tables[name]; ok {
+		return ec.Session.CheckOwner(d.Cat, t.Owner, "table", name)
+	}
+	if t, ok := d.Cat.Indexes[name]; ok {
+		return ec.Session.CheckOwner(d.Cat, t.Owner, "index", name)
+	}
+	if v, ok := d.Cat.Views[name]; ok {
+		return ec.Session.CheckOwner(d.Cat, v.Owner, "view", name)
+	}
+	if sq, ok := d.Cat.Seqs[name]; ok {
+		return ec.Session.CheckOwner(d.Cat, sq.Owner, "sequence", name)
+	}
+	return nil
+}
+
+// checkDropOwner: only the owner drops an object.
+func checkDropOwner(ec *Ctx, d *catalog.Writer, kind pg_query.ObjectType, name string) error {
+	switch kind {
+	case pg_query.ObjectType_OBJECT_TABLE, pg_query.ObjectType_OBJECT_INDEX, pg_query.ObjectType_OBJECT_VIEW, pg_query.ObjectType_OBJECT_SEQUENCE:
+		return checkRelOwner(ec, d, name)
+	}
+	return nil
+}
+
+// AlterOwnerOther is ALTER SEQUENCE / VIEW … OWNER TO (ALTER TABLE on one
+// too, as pg_dump writes it).
+func AlterOwnerOther(ec *Ctx, d *catalog.Writer, name string, cmds []*pg_query.Node) error {
+	for _, c := range cmds {
+		cmd := c.GetAlterTableCmd()
+		if cmd.GetSubtype() != pg_query.AlterTableType_AT_ChangeOwner {
+			return pgerror.New("42809", "\"%s\" is not a table", name)
+		}
+		if sq, ok := d.Cat.Seqs[name]; ok {
+			o, err := ec.Session.NewOwner(d.Cat, cmd.Newowner, sq.Owner, "sequence", name)
+			if err != nil {
+				return err
+			}
+			c := *sq
+			c.Owner = o
+			if err := d.PutSeq(&c); err != nil {
+				return err
+			}
+		} else if v, ok := d.Cat.Views[name]; ok {
+			o, err := ec.Session.NewOwner(d.Cat, cmd.Newowner, v.Owner, "view", name)
+			if err != nil {
+				return err
+			}
+			c := *v
+			c.Owner = o
+			if err := d.PutView(&c); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Host is what DDL statements ask of the session that runs them.
+type Host interface {
+	// CheckCreate fails with 42501 unless the current role may create
+	// in schema; CheckOwner unless it owns the object (or is a member of
+	// its owner); CheckTablePriv unless it holds priv on t.
+	CheckCreate(cat *catalog.Catalog, schema string) error
+	CheckOwner(cat *catalog.Catalog, owner uint32, kind, name string) error
+	CheckTablePriv(cat *catalog.Catalog, t *catalog.Table, priv byte) error
+	// NewOwner resolves ALTER … OWNER TO's role and checks the change.
+	NewOwner(cat *catalog.Catalog, spec *pg_query.RoleSpec, owner uint32, kind, name string) (uint32, error)
+	// Planner returns a planner over cat for the session's transaction.
+	Planner(cat *catalog.Catalog) *plan.Planner
+	// ParseExpr parses a stored expression (a default, a CHECK).
+	ParseExpr(text string) (*pg_query.Node, error)
+	// SetSeqOrdinal sets a sequence's counter (ALTER SEQUENCE RESTART,
+	// TRUNCATE … RESTART IDENTITY).
+	SetSeqOrdinal(ctx context.Context, oid uint32, ord int64) error
+	// RecordDeps notes descriptors the transaction's commit depends on.
+	RecordDeps(deps []uint32) error
+}
+
+// Ctx is what a DDL statement runs with: the statement's exec.Ctx (to
+// run queries and write rows) and the session.
+type Ctx struct {
+	*exec.Ctx
+	Session Host
+}
+
+// Noticer receives a statement's notices (a ResultWriter).
+type Noticer interface {
+	Notice(*pgerror.Error) error
+}

@@ -1,0 +1,161 @@
+package sql
+
+import (
+	"strings"
+
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"logdb/sql/catalog"
+	"logdb/sql/ddl"
+	"logdb/sql/exec"
+	"logdb/sql/pgerror"
+	"logdb/sql/plan"
+)
+
+type utilityFunc = func(ec *execCtx, w ResultWriter) (string, error)
+
+// planUtility returns the function that runs a DDL or other utility
+// statement; DDL runs in the session's transaction like any write.
+func planUtility(p *plan.Planner, n *pg_query.Node) (utilityFunc, error) {
+	mkDDL := func(tag string, fn func(ec *execCtx, d *catalog.Writer, w ResultWriter) error) utilityFunc {
+		return func(ec *execCtx, w ResultWriter) (string, error) {
+			if ec.tx.readOnly {
+				return "", errReadOnly(tag)
+			}
+			d := ec.tx.ddlFor(ec)
+			return tag, fn(ec, d, w)
+		}
+	}
+	noop := func(tag string) utilityFunc {
+		return func(*execCtx, ResultWriter) (string, error) { return tag, nil }
+	}
+	switch {
+	case n.GetCreateStmt() != nil:
+		cs := n.GetCreateStmt()
+		return mkDDL("CREATE TABLE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return ddl.CreateTable(ec.ddl(), d, cs, w) }), nil
+	case n.GetDropStmt() != nil:
+		ds := n.GetDropStmt()
+		tag := "DROP " + strings.ReplaceAll(strings.TrimPrefix(ds.RemoveType.String(), "OBJECT_"), "_", " ")
+		return mkDDL(tag, func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return ddl.DropObjects(ec.ddl(), d, ds, w) }), nil
+	case n.GetAlterTableStmt() != nil:
+		at := n.GetAlterTableStmt()
+		tag := "ALTER TABLE"
+		if at.Objtype == pg_query.ObjectType_OBJECT_INDEX {
+			tag = "ALTER INDEX"
+		} else if at.Objtype == pg_query.ObjectType_OBJECT_SEQUENCE || at.Objtype == pg_query.ObjectType_OBJECT_VIEW {
+			// only OWNER TO and similar no-ops reach here for sequences and views
+			for _, c := range at.Cmds {
+				if c.GetAlterTableCmd().GetSubtype() != pg_query.AlterTableType_AT_ChangeOwner {
+					return nil, pgerror.Unsupported("ALTER SEQUENCE/VIEW " + strings.ToLower(strings.TrimPrefix(c.GetAlterTableCmd().GetSubtype().String(), "AT_")))
+				}
+			}
+			tag := map[bool]string{true: "ALTER SEQUENCE", false: "ALTER VIEW"}[at.Objtype == pg_query.ObjectType_OBJECT_SEQUENCE]
+			return mkDDL(tag, func(ec *execCtx, d *catalog.Writer, w ResultWriter) error {
+				return ddl.AlterOwnerOther(ec.ddl(), d, at.Relation.GetRelname(), at.Cmds)
+			}), nil
+		}
+		return mkDDL(tag, func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return ddl.AlterTable(ec.ddl(), d, at, w) }), nil
+	case n.GetCreateRoleStmt() != nil:
+		cs := n.GetCreateRoleStmt()
+		return mkDDL("CREATE ROLE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return createRole(ec, d, cs) }), nil
+	case n.GetAlterRoleStmt() != nil:
+		as := n.GetAlterRoleStmt()
+		return mkDDL("ALTER ROLE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return alterRole(ec, d, as, w) }), nil
+	case n.GetAlterRoleSetStmt() != nil:
+		as := n.GetAlterRoleSetStmt()
+		return mkDDL("ALTER ROLE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return alterRoleSet(ec, d, as) }), nil
+	case n.GetDropRoleStmt() != nil:
+		ds := n.GetDropRoleStmt()
+		return mkDDL("DROP ROLE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return dropRoles(ec, d, ds, w) }), nil
+	case n.GetGrantRoleStmt() != nil:
+		gs := n.GetGrantRoleStmt()
+		tag := map[bool]string{true: "GRANT ROLE", false: "REVOKE ROLE"}[gs.IsGrant]
+		return mkDDL(tag, func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return grantRoles(ec, d, gs, w) }), nil
+	case n.GetRenameStmt() != nil && n.GetRenameStmt().RenameType == pg_query.ObjectType_OBJECT_ROLE:
+		rs := n.GetRenameStmt()
+		return mkDDL("ALTER ROLE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return renameRole(ec, d, rs) }), nil
+	case n.GetRenameStmt() != nil:
+		rs := n.GetRenameStmt()
+		tag := "ALTER TABLE"
+		if rs.RenameType == pg_query.ObjectType_OBJECT_INDEX {
+			tag = "ALTER INDEX"
+		}
+		return mkDDL(tag, func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return ddl.RenameObject(ec.ddl(), d, rs) }), nil
+	case n.GetIndexStmt() != nil:
+		is := n.GetIndexStmt()
+		return mkDDL("CREATE INDEX", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return ddl.CreateIndex(ec.ddl(), d, is, w) }), nil
+	case n.GetTruncateStmt() != nil:
+		ts := n.GetTruncateStmt()
+		return mkDDL("TRUNCATE TABLE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error {
+			return ddl.TruncateTables(ec.ddl(), d, ts, w)
+		}), nil
+	case n.GetCreateSeqStmt() != nil:
+		cs := n.GetCreateSeqStmt()
+		return mkDDL("CREATE SEQUENCE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error {
+			return ddl.CreateSequence(ec.ddl(), d, cs, w)
+		}), nil
+	case n.GetAlterSeqStmt() != nil:
+		as := n.GetAlterSeqStmt()
+		return mkDDL("ALTER SEQUENCE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error {
+			return ddl.AlterSequence(ec.ddl(), d, as, w)
+		}), nil
+	case n.GetCreateSchemaStmt() != nil:
+		cs := n.GetCreateSchemaStmt()
+		return func(ec *execCtx, w ResultWriter) (string, error) {
+			if cs.Schemaname == "public" {
+				if cs.IfNotExists {
+					_ = w.Notice(ddl.Notice("42P06", "schema \"public\" already exists, skipping"))
+					return "CREATE SCHEMA", nil
+				}
+				return "", pgerror.New("42P06", "schema \"public\" already exists")
+			}
+			return "", pgerror.Unsupported("CREATE SCHEMA (only the public schema exists)")
+		}, nil
+	case n.GetCommentStmt() != nil:
+		return noop("COMMENT"), nil
+	case n.GetVacuumStmt() != nil:
+		if n.GetVacuumStmt().IsVacuumcmd {
+			return noop("VACUUM"), nil
+		}
+		return noop("ANALYZE"), nil
+	case n.GetLockStmt() != nil:
+		return noop("LOCK TABLE"), nil
+	case n.GetConstraintsSetStmt() != nil:
+		cs := n.GetConstraintsSetStmt()
+		return func(ec *execCtx, w ResultWriter) (string, error) {
+			return "SET CONSTRAINTS", setConstraints(ec, cs, w) // constraints.go
+		}, nil
+	case n.GetGrantStmt() != nil:
+		gs := n.GetGrantStmt()
+		tag := map[bool]string{true: "GRANT", false: "REVOKE"}[gs.IsGrant]
+		return mkDDL(tag, func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return grantObjects(ec, d, gs, w) }), nil
+	case n.GetViewStmt() != nil:
+		vs := n.GetViewStmt()
+		return mkDDL("CREATE VIEW", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return ddl.CreateView(ec.ddl(), d, vs, w) }), nil
+	case n.GetCreateTableAsStmt() != nil:
+		cs := n.GetCreateTableAsStmt()
+		return func(ec *execCtx, w ResultWriter) (string, error) {
+			if ec.tx.readOnly {
+				return "", errReadOnly("CREATE TABLE AS")
+			}
+			n, err := ddl.CreateTableAs(ec.ddl(), ec.tx.ddlFor(ec), cs, w)
+			return "SELECT " + exec.Itoa(int(n)), err
+		}, nil
+	case n.GetCreatePublicationStmt() != nil:
+		cs := n.GetCreatePublicationStmt()
+		return mkDDL("CREATE PUBLICATION", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error {
+			return ddl.CreatePublication(ec.ddl(), d, cs)
+		}), nil
+	case n.GetAlterPublicationStmt() != nil:
+		as := n.GetAlterPublicationStmt()
+		return mkDDL("ALTER PUBLICATION", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error {
+			return ddl.AlterPublication(ec.ddl(), d, as)
+		}), nil
+	case n.GetCreateExtensionStmt() != nil:
+		return nil, pgerror.Unsupported("CREATE EXTENSION")
+	case n.GetCopyStmt() != nil:
+		cs := n.GetCopyStmt()
+		return func(ec *execCtx, w ResultWriter) (string, error) { return ec.s.execCopy(ec, cs, w) }, nil
+	}
+	return nil, pgerror.Unsupported(ddl.StatementName(n))
+}
