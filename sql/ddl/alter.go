@@ -184,7 +184,7 @@ func alterCmd(ec *Ctx, d *catalog.Writer, p *plan.Planner, t *catalog.Table, cmd
 	case pg_query.AlterTableType_AT_AddConstraint:
 		return addConstraint(ec, d, t, cmd.Def.GetConstraint(), nil, true)
 	case pg_query.AlterTableType_AT_ValidateConstraint:
-		return validateConstraint(ec, d, t, cmd.Name) // ddl_fk.go
+		return validateConstraint(ec, d, t, cmd.Name) // fk.go
 	case pg_query.AlterTableType_AT_DropConstraint:
 		if ok, err := dropForeignKey(d, t, cmd.Name); ok || err != nil {
 			return err
@@ -222,7 +222,7 @@ func alterCmd(ec *Ctx, d *catalog.Writer, p *plan.Planner, t *catalog.Table, cmd
 	case pg_query.AlterTableType_AT_AlterColumnType:
 		return alterColumnType(ec, d, p, t, cmd)
 	case pg_query.AlterTableType_AT_ReplicaIdentity:
-		return setReplicaIdentity(t, cmd.Def.GetReplicaIdentityStmt()) // ddl_publication.go
+		return setReplicaIdentity(t, cmd.Def.GetReplicaIdentityStmt()) // publication.go
 	case pg_query.AlterTableType_AT_ChangeOwner:
 		o, err := ec.Session.NewOwner(d.Cat, cmd.Newowner, t.Owner, "table", t.Name)
 		if err != nil {

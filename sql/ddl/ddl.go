@@ -329,7 +329,7 @@ func addConstraint(ec *Ctx, d *catalog.Writer, t *catalog.Table, con *pg_query.C
 			})
 		}
 	case pg_query.ConstrType_CONSTR_FOREIGN:
-		return addForeignKey(ec, d, t, con, colNames, existing) // ddl_fk.go
+		return addForeignKey(ec, d, t, con, colNames, existing) // fk.go
 	case pg_query.ConstrType_CONSTR_EXCLUSION:
 		return pgerror.Unsupported("exclusion constraints")
 	case pg_query.ConstrType_CONSTR_ATTR_DEFERRABLE, pg_query.ConstrType_CONSTR_ATTR_NOT_DEFERRABLE,

@@ -12,7 +12,7 @@ import (
 
 func DropObjects(ec *Ctx, d *catalog.Writer, ds *pg_query.DropStmt, w Noticer) error {
 	if ds.RemoveType == pg_query.ObjectType_OBJECT_PUBLICATION {
-		return dropPublications(d, ds, w) // ddl_publication.go
+		return dropPublications(d, ds, w) // publication.go
 	}
 	// Tables dropped together may reference each other (foreign keys).
 	dropping := map[uint32]bool{}
@@ -83,7 +83,7 @@ func DropObjects(ec *Ctx, d *catalog.Writer, ds *pg_query.DropStmt, w Noticer) e
 		switch ds.RemoveType {
 		case pg_query.ObjectType_OBJECT_TABLE:
 			t := d.Cat.Tables[name]
-			if refs := fkDependents(d.Cat, t, dropping, nil); len(refs) > 0 { // ddl_fk.go
+			if refs := fkDependents(d.Cat, t, dropping, nil); len(refs) > 0 { // fk.go
 				if ds.Behavior != pg_query.DropBehavior_DROP_CASCADE {
 					return dependentsError("table "+t.Name, "table "+t.Name, refs)
 				}
