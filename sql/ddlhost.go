@@ -40,3 +40,11 @@ func (ec *execCtx) SetSeqOrdinal(ctx context.Context, oid uint32, ord int64) err
 }
 
 func (ec *execCtx) RecordDeps(deps []uint32) error { return ec.tx.recordDeps(deps) }
+
+func (ec *execCtx) CurrentRole(cat *catalog.Catalog) *catalog.Role { return ec.s.currentRole(cat) }
+func (ec *execCtx) CurrentUser() string                            { return ec.s.currentUser() }
+func (ec *execCtx) SessionUser() string                            { return ec.s.user }
+
+func (ec *execCtx) IsOwner(cat *catalog.Catalog, owner uint32) bool { return ec.s.isOwner(cat, owner) }
+
+func (ec *execCtx) SetArgs(vs *pg_query.VariableSetStmt) ([]string, error) { return ec.s.setArgs(vs) }

@@ -15,6 +15,7 @@ import (
 
 	"logdb/kv"
 	"logdb/sql/catalog"
+	"logdb/sql/ddl"
 	"logdb/sql/exec"
 	"logdb/sql/extparse"
 	"logdb/sql/pgcatalog"
@@ -140,7 +141,7 @@ func editACL(acl []catalog.ACLItem, owner uint32, all string, grant bool, privs 
 
 // grantObjects is GRANT/REVOKE privileges ON [TABLE] t, … | ALL TABLES IN
 // SCHEMA public | SEQUENCE s | SCHEMA public TO/FROM role | PUBLIC.
-func grantObjects(ec *execCtx, d *catalog.Writer, gs *pg_query.GrantStmt, w ResultWriter) error {
+func grantObjects(ec *ddl.Ctx, d *catalog.Writer, gs *pg_query.GrantStmt, w ddl.Noticer) error {
 	var all, kind string
 	switch gs.Objtype {
 	case pg_query.ObjectType_OBJECT_TABLE:
@@ -177,7 +178,7 @@ func grantObjects(ec *execCtx, d *catalog.Writer, gs *pg_query.GrantStmt, w Resu
 			grantees = append(grantees, 0)
 			continue
 		}
-		name, err := roleSpecName(ec.s, rs)
+		name, err := roleSpecNameFor(ec.Session.CurrentUser(), ec.Session.SessionUser(), rs)
 		if err != nil {
 			return err
 		}
@@ -187,7 +188,7 @@ func grantObjects(ec *execCtx, d *catalog.Writer, gs *pg_query.GrantStmt, w Resu
 		}
 		grantees = append(grantees, r.OID)
 	}
-	me := ec.s.currentRole(d.Cat)
+	me := ec.Session.CurrentRole(d.Cat)
 	if me == nil {
 		return pgerror.New(pgerror.InsufficientPrivilege, "permission denied")
 	}
@@ -247,12 +248,12 @@ func grantObjects(ec *execCtx, d *catalog.Writer, gs *pg_query.GrantStmt, w Resu
 	return nil
 }
 
-func grantOn(ec *execCtx, d *catalog.Writer, kind, name, all string, grant bool, privs string, grantees []uint32, me *catalog.Role) error {
+func grantOn(ec *ddl.Ctx, d *catalog.Writer, kind, name, all string, grant bool, privs string, grantees []uint32, me *catalog.Role) error {
 	denied := func(what string) error {
 		return pgerror.New(pgerror.InsufficientPrivilege, "permission denied for %s %s", what, name)
 	}
 	if t, ok := d.Cat.Tables[name]; ok && kind == "table" {
-		if !ec.s.isOwner(d.Cat, t.Owner) {
+		if !ec.Session.IsOwner(d.Cat, t.Owner) {
 			return denied("table")
 		}
 		nt := t.Clone()
@@ -260,7 +261,7 @@ func grantOn(ec *execCtx, d *catalog.Writer, kind, name, all string, grant bool,
 		return d.PutTable(nt)
 	}
 	if v, ok := d.Cat.Views[name]; ok && kind == "table" {
-		if !ec.s.isOwner(d.Cat, v.Owner) {
+		if !ec.Session.IsOwner(d.Cat, v.Owner) {
 			return denied("view")
 		}
 		nv := *v
@@ -277,7 +278,7 @@ func grantOn(ec *execCtx, d *catalog.Writer, kind, name, all string, grant bool,
 				return -1
 			}, privs)
 		}
-		if !ec.s.isOwner(d.Cat, sq.Owner) {
+		if !ec.Session.IsOwner(d.Cat, sq.Owner) {
 			return denied("sequence")
 		}
 		ns := *sq

@@ -63,6 +63,12 @@ func (s *Session) isSuperuser(cat *catalog.Catalog) bool {
 }
 
 func roleSpecName(s *Session, rs *pg_query.RoleSpec) (string, error) {
+	return roleSpecNameFor(s.currentUser(), s.user, rs)
+}
+
+// roleSpecNameFor names a role specification: CURRENT_USER and
+// CURRENT_ROLE are current, SESSION_USER is session.
+func roleSpecNameFor(current, session string, rs *pg_query.RoleSpec) (string, error) {
 	if rs == nil {
 		return "", pgerror.New(pgerror.SyntaxError, "missing role name")
 	}
@@ -70,9 +76,9 @@ func roleSpecName(s *Session, rs *pg_query.RoleSpec) (string, error) {
 	case pg_query.RoleSpecType_ROLESPEC_CSTRING:
 		return rs.Rolename, nil
 	case pg_query.RoleSpecType_ROLESPEC_CURRENT_USER, pg_query.RoleSpecType_ROLESPEC_CURRENT_ROLE:
-		return s.currentUser(), nil
+		return current, nil
 	case pg_query.RoleSpecType_ROLESPEC_SESSION_USER:
-		return s.user, nil
+		return session, nil
 	case pg_query.RoleSpecType_ROLESPEC_PUBLIC:
 		return "", pgerror.New(pgerror.UndefinedObject, "role \"public\" does not exist")
 	}
@@ -97,7 +103,7 @@ type roleChange struct {
 	members, admins            []string
 }
 
-func applyRoleOptions(ec *execCtx, r *catalog.Role, opts []*pg_query.Node) (roleChange, error) {
+func applyRoleOptions(ec *ddl.Ctx, r *catalog.Role, opts []*pg_query.Node) (roleChange, error) {
 	var ch roleChange
 	seen := map[string]bool{}
 	for _, o := range opts {
@@ -146,23 +152,23 @@ func applyRoleOptions(ec *execCtx, r *catalog.Role, opts []*pg_query.Node) (role
 				continue
 			}
 			pw := ddl.DefElemString(de)
-			v, err := passwordVerifier(r.Name, pw, ec.s.set.Vals["password_encryption"])
+			v, err := passwordVerifier(r.Name, pw, ec.Host.Setting("password_encryption"))
 			if err != nil {
 				return ch, err
 			}
 			r.Password = v
 		case "validUntil":
-			t, err := types.ParseTimestamp(ddl.DefElemString(de), true, ec.s.set.DateOrder, ec.s.set.Loc, time.Now())
+			t, err := types.ParseTimestamp(ddl.DefElemString(de), true, ec.Ev.DateOrder, ec.Ev.Location, time.Now())
 			if err != nil {
 				return ch, pgerror.Wrap(err, pgerror.InvalidDatetimeFormat, "invalid input syntax for type timestamp with time zone: \"%s\"", ddl.DefElemString(de))
 			}
 			r.ValidUntil, ch.other = &t, true
 		case "addroleto":
-			ch.inRoles = roleSpecNames(ec.s, de.Arg)
+			ch.inRoles = roleSpecNamesFor(ec.Session.CurrentUser(), ec.Session.SessionUser(), de.Arg)
 		case "rolemembers":
-			ch.members = roleSpecNames(ec.s, de.Arg)
+			ch.members = roleSpecNamesFor(ec.Session.CurrentUser(), ec.Session.SessionUser(), de.Arg)
 		case "adminmembers":
-			ch.admins = roleSpecNames(ec.s, de.Arg)
+			ch.admins = roleSpecNamesFor(ec.Session.CurrentUser(), ec.Session.SessionUser(), de.Arg)
 		case "sysid":
 			// ignored, as by PostgreSQL
 		default:
@@ -173,10 +179,15 @@ func applyRoleOptions(ec *execCtx, r *catalog.Role, opts []*pg_query.Node) (role
 }
 
 func roleSpecNames(s *Session, arg *pg_query.Node) []string {
+	return roleSpecNamesFor(s.currentUser(), s.user, arg)
+}
+
+// roleSpecNamesFor names each role specification of a list.
+func roleSpecNamesFor(current, session string, arg *pg_query.Node) []string {
 	var out []string
 	for _, n := range arg.GetList().GetItems() {
 		if rs := n.GetRoleSpec(); rs != nil {
-			name, _ := roleSpecName(s, rs)
+			name, _ := roleSpecNameFor(current, session, rs)
 			out = append(out, name)
 		}
 	}
@@ -262,8 +273,8 @@ func checkNewRoleName(name string) error {
 	return nil
 }
 
-func createRole(ec *execCtx, d *catalog.Writer, cs *pg_query.CreateRoleStmt) error {
-	me := ec.s.currentRole(d.Cat)
+func createRole(ec *ddl.Ctx, d *catalog.Writer, cs *pg_query.CreateRoleStmt) error {
+	me := ec.Session.CurrentRole(d.Cat)
 	if me == nil || !me.Super && !me.CreateRole {
 		return pgerror.New(pgerror.InsufficientPrivilege, "permission denied to create role")
 	}
@@ -302,8 +313,8 @@ func createRole(ec *execCtx, d *catalog.Writer, cs *pg_query.CreateRoleStmt) err
 	return nil
 }
 
-func alterRole(ec *execCtx, d *catalog.Writer, as *pg_query.AlterRoleStmt, w ResultWriter) error {
-	name, err := roleSpecName(ec.s, as.Role)
+func alterRole(ec *ddl.Ctx, d *catalog.Writer, as *pg_query.AlterRoleStmt, w ddl.Noticer) error {
+	name, err := roleSpecNameFor(ec.Session.CurrentUser(), ec.Session.SessionUser(), as.Role)
 	if err != nil {
 		return err
 	}
@@ -311,7 +322,7 @@ func alterRole(ec *execCtx, d *catalog.Writer, as *pg_query.AlterRoleStmt, w Res
 	if err != nil {
 		return err
 	}
-	me := ec.s.currentRole(d.Cat)
+	me := ec.Session.CurrentRole(d.Cat)
 	if me == nil {
 		return pgerror.New(pgerror.InsufficientPrivilege, "permission denied")
 	}
@@ -340,14 +351,14 @@ func alterRole(ec *execCtx, d *catalog.Writer, as *pg_query.AlterRoleStmt, w Res
 
 // alterRoleSet is ALTER ROLE r SET name = value / RESET name / RESET ALL:
 // the settings a session of r starts with.
-func alterRoleSet(ec *execCtx, d *catalog.Writer, as *pg_query.AlterRoleSetStmt) error {
+func alterRoleSet(ec *ddl.Ctx, d *catalog.Writer, as *pg_query.AlterRoleSetStmt) error {
 	if as.Database != "" {
 		return pgerror.Unsupported("ALTER ROLE … IN DATABASE")
 	}
 	if as.Role == nil {
 		return pgerror.Unsupported("ALTER ROLE ALL … SET")
 	}
-	name, err := roleSpecName(ec.s, as.Role)
+	name, err := roleSpecNameFor(ec.Session.CurrentUser(), ec.Session.SessionUser(), as.Role)
 	if err != nil {
 		return err
 	}
@@ -355,7 +366,7 @@ func alterRoleSet(ec *execCtx, d *catalog.Writer, as *pg_query.AlterRoleSetStmt)
 	if err != nil {
 		return err
 	}
-	me := ec.s.currentRole(d.Cat)
+	me := ec.Session.CurrentRole(d.Cat)
 	if me == nil || !me.Super && (old.Super || !me.CreateRole && me.OID != old.OID) {
 		return pgerror.New(pgerror.InsufficientPrivilege, "permission denied")
 	}
@@ -375,7 +386,7 @@ func alterRoleSet(ec *execCtx, d *catalog.Writer, as *pg_query.AlterRoleSetStmt)
 		kept = append(kept, c)
 	}
 	if vs.Kind == pg_query.VariableSetKind_VAR_SET_VALUE {
-		parts, err := ec.s.setArgs(vs)
+		parts, err := ec.Session.SetArgs(vs)
 		if err != nil {
 			return err
 		}
@@ -390,16 +401,16 @@ func alterRoleSet(ec *execCtx, d *catalog.Writer, as *pg_query.AlterRoleSetStmt)
 	return d.PutRole(&r, old.Name)
 }
 
-func renameRole(ec *execCtx, d *catalog.Writer, rs *pg_query.RenameStmt) error {
+func renameRole(ec *ddl.Ctx, d *catalog.Writer, rs *pg_query.RenameStmt) error {
 	old, err := lookupRole(d.Cat, rs.Subname)
 	if err != nil {
 		return err
 	}
-	me := ec.s.currentRole(d.Cat)
+	me := ec.Session.CurrentRole(d.Cat)
 	switch {
 	case me == nil || !me.Super && (old.Super || !me.CreateRole):
 		return pgerror.New(pgerror.InsufficientPrivilege, "permission denied to rename role")
-	case old.OID == me.OID || old.Name == ec.s.user:
+	case old.OID == me.OID || old.Name == ec.Session.SessionUser():
 		return pgerror.New(pgerror.FeatureNotSupported, "session user cannot be renamed")
 	case isBootstrapRole(old.OID):
 		return pgerror.New(pgerror.FeatureNotSupported, "role \"%s\" is required by logdb and cannot be renamed", old.Name)
@@ -418,10 +429,10 @@ func renameRole(ec *execCtx, d *catalog.Writer, rs *pg_query.RenameStmt) error {
 	return d.PutRole(&r, old.Name)
 }
 
-func dropRoles(ec *execCtx, d *catalog.Writer, ds *pg_query.DropRoleStmt, w ResultWriter) error {
-	me := ec.s.currentRole(d.Cat)
+func dropRoles(ec *ddl.Ctx, d *catalog.Writer, ds *pg_query.DropRoleStmt, w ddl.Noticer) error {
+	me := ec.Session.CurrentRole(d.Cat)
 	for _, n := range ds.Roles {
-		name, err := roleSpecName(ec.s, n.GetRoleSpec())
+		name, err := roleSpecNameFor(ec.Session.CurrentUser(), ec.Session.SessionUser(), n.GetRoleSpec())
 		if err != nil {
 			return err
 		}
@@ -436,9 +447,9 @@ func dropRoles(ec *execCtx, d *catalog.Writer, ds *pg_query.DropRoleStmt, w Resu
 		switch {
 		case me == nil || !me.Super && (r.Super || !me.CreateRole):
 			return pgerror.New(pgerror.InsufficientPrivilege, "permission denied to drop role")
-		case name == ec.s.currentUser():
+		case name == ec.Session.CurrentUser():
 			return pgerror.New(pgerror.ObjectInUse, "current user cannot be dropped")
-		case name == ec.s.user:
+		case name == ec.Session.SessionUser():
 			return pgerror.New(pgerror.ObjectInUse, "session user cannot be dropped")
 		case isBootstrapRole(r.OID):
 			return pgerror.New(pgerror.ObjectInUse, "role \"%s\" cannot be dropped because it is required by logdb", name)
@@ -469,8 +480,8 @@ func dropRoles(ec *execCtx, d *catalog.Writer, ds *pg_query.DropRoleStmt, w Resu
 
 // grantRoles is GRANT role TO role [WITH ADMIN OPTION] / REVOKE [ADMIN
 // OPTION FOR] role FROM role.
-func grantRoles(ec *execCtx, d *catalog.Writer, gs *pg_query.GrantRoleStmt, w ResultWriter) error {
-	me := ec.s.currentRole(d.Cat)
+func grantRoles(ec *ddl.Ctx, d *catalog.Writer, gs *pg_query.GrantRoleStmt, w ddl.Noticer) error {
+	me := ec.Session.CurrentRole(d.Cat)
 	if me == nil {
 		return pgerror.New(pgerror.InsufficientPrivilege, "permission denied")
 	}
@@ -486,7 +497,7 @@ func grantRoles(ec *execCtx, d *catalog.Writer, gs *pg_query.GrantRoleStmt, w Re
 			continue
 		}
 		for _, m := range gs.GranteeRoles {
-			member, err := roleSpecName(ec.s, m.GetRoleSpec())
+			member, err := roleSpecNameFor(ec.Session.CurrentUser(), ec.Session.SessionUser(), m.GetRoleSpec())
 			if err != nil {
 				return err
 			}
@@ -503,7 +514,7 @@ func grantRoles(ec *execCtx, d *catalog.Writer, gs *pg_query.GrantRoleStmt, w Re
 	return nil
 }
 
-func grantMembership(ec *execCtx, d *catalog.Writer, me *catalog.Role, roleName, memberName string, admin bool, w ResultWriter) error {
+func grantMembership(ec *ddl.Ctx, d *catalog.Writer, me *catalog.Role, roleName, memberName string, admin bool, w ddl.Noticer) error {
 	role, err := lookupRole(d.Cat, roleName)
 	if err != nil {
 		return err
@@ -539,7 +550,7 @@ func grantMembership(ec *execCtx, d *catalog.Writer, me *catalog.Role, roleName,
 	return d.PutRole(&c, member.Name)
 }
 
-func revokeMembership(d *catalog.Writer, me *catalog.Role, roleName, memberName string, adminOnly bool, w ResultWriter) error {
+func revokeMembership(d *catalog.Writer, me *catalog.Role, roleName, memberName string, adminOnly bool, w ddl.Noticer) error {
 	role, err := lookupRole(d.Cat, roleName)
 	if err != nil {
 		return err

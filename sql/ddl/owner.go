@@ -90,6 +90,17 @@ type Host interface {
 	SetSeqOrdinal(ctx context.Context, oid uint32, ord int64) error
 	// RecordDeps notes descriptors the transaction's commit depends on.
 	RecordDeps(deps []uint32) error
+	// CurrentRole is the role privileges are checked against (SET ROLE),
+	// nil if it was dropped; CurrentUser its name; SessionUser the role
+	// the session logged in as.
+	CurrentRole(cat *catalog.Catalog) *catalog.Role
+	CurrentUser() string
+	SessionUser() string
+	// IsOwner reports whether the current role owns, or is a member of,
+	// owner.
+	IsOwner(cat *catalog.Catalog, owner uint32) bool
+	// SetArgs evaluates the value list of a SET (for ALTER ROLE … SET).
+	SetArgs(vs *pg_query.VariableSetStmt) ([]string, error)
 }
 
 // Ctx is what a DDL statement runs with: the statement's exec.Ctx (to
