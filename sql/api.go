@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/xdg-go/scram"
+
 	"logdb/changefeed"
 	"logdb/kv"
 	"logdb/notify"
@@ -374,3 +376,9 @@ type BackupRequest = extparse.BackupRequest
 // increment by primary key writes (plan.MergeRow); cmd/logdb passes it to
 // kv.Open.
 func MergeRow(old, operand []byte) ([]byte, error) { return plan.MergeRow(old, operand) }
+
+// ParseSCRAMVerifier reads a stored SCRAM-SHA-256 verifier
+// (catalog.ParseSCRAMVerifier); pgwire's authentication uses it.
+func ParseSCRAMVerifier(v string) (scram.StoredCredentials, bool) {
+	return catalog.ParseSCRAMVerifier(v)
+}
