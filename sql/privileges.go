@@ -6,19 +6,15 @@ package sql
 // the transaction's catalog, so every node decides the same.
 
 import (
-	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
-	"logdb/kv"
 	"logdb/sql/catalog"
 	"logdb/sql/ddl"
 	"logdb/sql/exec"
 	"logdb/sql/extparse"
-	"logdb/sql/pgcatalog"
 	"logdb/sql/pgerror"
 	"logdb/sql/plan"
 	"logdb/sql/types"
@@ -47,7 +43,7 @@ func (s *Session) newOwner(cat *catalog.Catalog, spec *pg_query.RoleSpec, owner 
 	if err != nil {
 		return 0, err
 	}
-	to, err := lookupRole(cat, rn)
+	to, err := ddl.LookupRole(cat, rn)
 	if err != nil {
 		return 0, err
 	}
@@ -112,198 +108,6 @@ func (s *Session) checkReplication(what string) error {
 	return pgerror.New(pgerror.InsufficientPrivilege, "must be superuser or replication role to %s", what)
 }
 
-// editACL adds (grant) or removes privs for grantees in acl, which is
-// first materialized from the default.
-func editACL(acl []catalog.ACLItem, owner uint32, all string, grant bool, privs string, grantees []uint32, grantor uint32) []catalog.ACLItem {
-	out := slices.Clone(catalog.EffectiveACL(acl, owner, all))
-	for _, g := range grantees {
-		i := slices.IndexFunc(out, func(e catalog.ACLItem) bool { return e.Grantee == g })
-		if i < 0 {
-			if !grant {
-				continue
-			}
-			out = append(out, catalog.ACLItem{Grantee: g, Grantor: grantor})
-			i = len(out) - 1
-		}
-		cur := out[i].Privs
-		var b strings.Builder
-		for j := range len(all) {
-			has := strings.IndexByte(cur, all[j]) >= 0
-			named := strings.IndexByte(privs, all[j]) >= 0
-			if grant && (has || named) || !grant && has && !named {
-				b.WriteByte(all[j])
-			}
-		}
-		out[i].Privs = b.String()
-	}
-	return slices.DeleteFunc(out, func(e catalog.ACLItem) bool { return e.Privs == "" })
-}
-
-// grantObjects is GRANT/REVOKE privileges ON [TABLE] t, … | ALL TABLES IN
-// SCHEMA public | SEQUENCE s | SCHEMA public TO/FROM role | PUBLIC.
-func grantObjects(ec *ddl.Ctx, d *catalog.Writer, gs *pg_query.GrantStmt, w ddl.Noticer) error {
-	var all, kind string
-	switch gs.Objtype {
-	case pg_query.ObjectType_OBJECT_TABLE:
-		all, kind = catalog.TablePrivs, "table"
-	case pg_query.ObjectType_OBJECT_SEQUENCE:
-		all, kind = catalog.SequencePrivs, "sequence"
-	case pg_query.ObjectType_OBJECT_SCHEMA:
-		all, kind = catalog.SchemaPrivs, "schema"
-	default:
-		return pgerror.Unsupported("GRANT/REVOKE on " + strings.ToLower(strings.TrimPrefix(gs.Objtype.String(), "OBJECT_")))
-	}
-	if gs.GrantOption {
-		return pgerror.Unsupported("WITH GRANT OPTION")
-	}
-	privs := all
-	if len(gs.Privileges) > 0 {
-		privs = ""
-		for _, p := range gs.Privileges {
-			ap := p.GetAccessPriv()
-			if len(ap.GetCols()) > 0 {
-				return pgerror.Unsupported("column privileges")
-			}
-			l, ok := catalog.PrivLetters[ap.GetPrivName()]
-			if !ok || strings.IndexByte(all, l) < 0 {
-				return pgerror.New("0LP01", "invalid privilege type %s for %s", strings.ToUpper(ap.GetPrivName()), kind)
-			}
-			privs += string(l)
-		}
-	}
-	var grantees []uint32
-	for _, g := range gs.Grantees {
-		rs := g.GetRoleSpec()
-		if rs.GetRoletype() == pg_query.RoleSpecType_ROLESPEC_PUBLIC {
-			grantees = append(grantees, 0)
-			continue
-		}
-		name, err := roleSpecNameFor(ec.Session.CurrentUser(), ec.Session.SessionUser(), rs)
-		if err != nil {
-			return err
-		}
-		r, err := lookupRole(d.Cat, name)
-		if err != nil {
-			return err
-		}
-		grantees = append(grantees, r.OID)
-	}
-	me := ec.Session.CurrentRole(d.Cat)
-	if me == nil {
-		return pgerror.New(pgerror.InsufficientPrivilege, "permission denied")
-	}
-	if gs.Objtype == pg_query.ObjectType_OBJECT_SCHEMA {
-		for _, o := range gs.Objects {
-			name := strings.Join(plan.NodeStrings([]*pg_query.Node{o}), ".")
-			if name != "public" {
-				return pgerror.New("3F000", "schema \"%s\" does not exist", name)
-			}
-			if !me.Super {
-				return pgerror.New(pgerror.InsufficientPrivilege, "permission denied for schema public")
-			}
-			d.Cat.SchemaACL = editACL(d.Cat.PublicACL(), 0, all, gs.IsGrant, privs, grantees, pgcatalog.DatabaseOwnerOID)
-			b, err := json.Marshal(d.Cat.SchemaACL)
-			if err != nil {
-				return err
-			}
-			key := []byte(catalog.PublicSchemaKey)
-			d.Txn.Put(kv.CatalogSpace, key, b, d.ReadKey(key))
-		}
-		return nil
-	}
-	var names []string
-	if gs.Targtype == pg_query.GrantTargetType_ACL_TARGET_ALL_IN_SCHEMA {
-		for _, o := range gs.Objects {
-			if s := strings.Join(plan.NodeStrings([]*pg_query.Node{o}), "."); s != "public" {
-				return pgerror.New("3F000", "schema \"%s\" does not exist", s)
-			}
-		}
-		if kind == "table" {
-			for _, t := range d.Cat.SortedTables() {
-				names = append(names, t.Name)
-			}
-			for n := range d.Cat.Views {
-				names = append(names, n)
-			}
-		} else {
-			for n := range d.Cat.Seqs {
-				names = append(names, n)
-			}
-		}
-		slices.Sort(names)
-	} else {
-		for _, o := range gs.Objects {
-			rv := o.GetRangeVar()
-			if rv == nil || rv.Schemaname != "" && rv.Schemaname != "public" {
-				return pgerror.New(pgerror.UndefinedTable, "relation \"%s\" does not exist", strings.Join(plan.NodeStrings([]*pg_query.Node{o}), "."))
-			}
-			names = append(names, rv.Relname)
-		}
-	}
-	for _, name := range names {
-		if err := grantOn(ec, d, kind, name, all, gs.IsGrant, privs, grantees, me); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func grantOn(ec *ddl.Ctx, d *catalog.Writer, kind, name, all string, grant bool, privs string, grantees []uint32, me *catalog.Role) error {
-	denied := func(what string) error {
-		return pgerror.New(pgerror.InsufficientPrivilege, "permission denied for %s %s", what, name)
-	}
-	if t, ok := d.Cat.Tables[name]; ok && kind == "table" {
-		if !ec.Session.IsOwner(d.Cat, t.Owner) {
-			return denied("table")
-		}
-		nt := t.Clone()
-		nt.ACL = editACL(t.ACL, t.Owner, all, grant, privs, grantees, catalog.OwnerOID(t.Owner))
-		return d.PutTable(nt)
-	}
-	if v, ok := d.Cat.Views[name]; ok && kind == "table" {
-		if !ec.Session.IsOwner(d.Cat, v.Owner) {
-			return denied("view")
-		}
-		nv := *v
-		nv.ACL = editACL(v.ACL, v.Owner, all, grant, privs, grantees, catalog.OwnerOID(v.Owner))
-		return d.PutView(&nv)
-	}
-	if sq, ok := d.Cat.Seqs[name]; ok {
-		if kind == "table" {
-			all = catalog.SequencePrivs // GRANT … ON TABLE of a sequence: what applies to one
-			privs = strings.Map(func(r rune) rune {
-				if strings.ContainsRune(catalog.SequencePrivs, r) {
-					return r
-				}
-				return -1
-			}, privs)
-		}
-		if !ec.Session.IsOwner(d.Cat, sq.Owner) {
-			return denied("sequence")
-		}
-		ns := *sq
-		ns.ACL = editACL(sq.ACL, sq.Owner, all, grant, privs, grantees, catalog.OwnerOID(sq.Owner))
-		return d.PutSeq(&ns)
-	}
-	return pgerror.New(pgerror.UndefinedTable, "relation \"%s\" does not exist", name)
-}
-
-// privsFromText reads has_*_privilege's privilege list ("SELECT, INSERT",
-// optionally "WITH GRANT OPTION").
-func privsFromText(text, all string) (string, error) {
-	out := ""
-	for _, p := range strings.Split(text, ",") {
-		p = strings.ToLower(strings.TrimSpace(p))
-		p = strings.TrimSpace(strings.TrimSuffix(p, "with grant option"))
-		l, ok := catalog.PrivLetters[p]
-		if !ok || strings.IndexByte(all, l) < 0 {
-			return "", pgerror.New(pgerror.InvalidParameterValue, "unrecognized privilege type: \"%s\"", strings.TrimSpace(p))
-		}
-		out += string(l)
-	}
-	return out, nil
-}
-
 // checkSubscribe: SUBSCRIBE t needs SELECT on t; SUBSCRIBE MESSAGES needs
 // REPLICATION (messages carry no table to check).
 func (s *Session) checkSubscribe(sub *extparse.SubscribeSpec) error {
@@ -350,7 +154,7 @@ func privilegeFunc(kind string) plan.Builtin {
 			if len(v) == 3 {
 				switch u := v[0].(type) {
 				case string:
-					r, err := lookupRole(cat, u)
+					r, err := ddl.LookupRole(cat, u)
 					if err != nil {
 						return nil, err
 					}
@@ -364,7 +168,7 @@ func privilegeFunc(kind string) plan.Builtin {
 				v = v[1:]
 			}
 			all := map[string]string{"table": catalog.TablePrivs, "schema": catalog.SchemaPrivs, "sequence": catalog.SequencePrivs}[kind]
-			privs, err := privsFromText(fmt.Sprint(v[1]), all)
+			privs, err := ddl.PrivsFromText(fmt.Sprint(v[1]), all)
 			if err != nil {
 				return nil, err
 			}

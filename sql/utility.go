@@ -57,23 +57,23 @@ func planUtility(p *plan.Planner, n *pg_query.Node) (utilityFunc, error) {
 		return mkDDL(tag, func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return ddl.AlterTable(ec.ddl(), d, at, w) }), nil
 	case n.GetCreateRoleStmt() != nil:
 		cs := n.GetCreateRoleStmt()
-		return mkDDL("CREATE ROLE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return createRole(ec.ddl(), d, cs) }), nil
+		return mkDDL("CREATE ROLE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return ddl.CreateRole(ec.ddl(), d, cs) }), nil
 	case n.GetAlterRoleStmt() != nil:
 		as := n.GetAlterRoleStmt()
-		return mkDDL("ALTER ROLE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return alterRole(ec.ddl(), d, as, w) }), nil
+		return mkDDL("ALTER ROLE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return ddl.AlterRole(ec.ddl(), d, as, w) }), nil
 	case n.GetAlterRoleSetStmt() != nil:
 		as := n.GetAlterRoleSetStmt()
-		return mkDDL("ALTER ROLE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return alterRoleSet(ec.ddl(), d, as) }), nil
+		return mkDDL("ALTER ROLE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return ddl.AlterRoleSet(ec.ddl(), d, as) }), nil
 	case n.GetDropRoleStmt() != nil:
 		ds := n.GetDropRoleStmt()
-		return mkDDL("DROP ROLE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return dropRoles(ec.ddl(), d, ds, w) }), nil
+		return mkDDL("DROP ROLE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return ddl.DropRoles(ec.ddl(), d, ds, w) }), nil
 	case n.GetGrantRoleStmt() != nil:
 		gs := n.GetGrantRoleStmt()
 		tag := map[bool]string{true: "GRANT ROLE", false: "REVOKE ROLE"}[gs.IsGrant]
-		return mkDDL(tag, func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return grantRoles(ec.ddl(), d, gs, w) }), nil
+		return mkDDL(tag, func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return ddl.GrantRoles(ec.ddl(), d, gs, w) }), nil
 	case n.GetRenameStmt() != nil && n.GetRenameStmt().RenameType == pg_query.ObjectType_OBJECT_ROLE:
 		rs := n.GetRenameStmt()
-		return mkDDL("ALTER ROLE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return renameRole(ec.ddl(), d, rs) }), nil
+		return mkDDL("ALTER ROLE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return ddl.RenameRole(ec.ddl(), d, rs) }), nil
 	case n.GetRenameStmt() != nil:
 		rs := n.GetRenameStmt()
 		tag := "ALTER TABLE"
@@ -128,7 +128,9 @@ func planUtility(p *plan.Planner, n *pg_query.Node) (utilityFunc, error) {
 	case n.GetGrantStmt() != nil:
 		gs := n.GetGrantStmt()
 		tag := map[bool]string{true: "GRANT", false: "REVOKE"}[gs.IsGrant]
-		return mkDDL(tag, func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return grantObjects(ec.ddl(), d, gs, w) }), nil
+		return mkDDL(tag, func(ec *execCtx, d *catalog.Writer, w ResultWriter) error {
+			return ddl.GrantObjects(ec.ddl(), d, gs, w)
+		}), nil
 	case n.GetViewStmt() != nil:
 		vs := n.GetViewStmt()
 		return mkDDL("CREATE VIEW", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return ddl.CreateView(ec.ddl(), d, vs, w) }), nil

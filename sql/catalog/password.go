@@ -43,6 +43,7 @@ func PasswordVerifier(user, pw, encryption string) (string, error) {
 	return "SCRAM-SHA-256$" + strconv.Itoa(ScramIterations) + ":" + b64(salt) + "$" + b64(cred.StoredKey) + ":" + b64(cred.ServerKey), nil
 }
 
+// IsMD5Verifier reports whether s is an md5 verifier ("md5" and 32 hex digits).
 func IsMD5Verifier(s string) bool {
 	if len(s) != 35 || !strings.HasPrefix(s, "md5") {
 		return false

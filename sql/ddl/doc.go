@@ -1,8 +1,9 @@
 // Package ddl runs logdb's schema statements: CREATE/ALTER/DROP of tables,
 // columns, constraints (CHECK, UNIQUE, PRIMARY KEY, FOREIGN KEY), indexes,
 // sequences, views and publications, CREATE TABLE AS, TRUNCATE, RENAME and
-// ALTER … OWNER TO — PostgreSQL's "commands" for the objects in
-// sql/catalog.
+// ALTER … OWNER TO, and roles: CREATE/ALTER/DROP ROLE, ALTER ROLE … SET,
+// GRANT/REVOKE of privileges and of role membership (roles.go) —
+// PostgreSQL's "commands" for the objects in sql/catalog.
 //
 // # How a statement runs
 //
@@ -17,9 +18,11 @@
 // the same descriptors.
 //
 // What DDL needs of the session is the Host interface: privilege and
-// ownership checks (42501), a planner for the transaction, parsing of
-// stored expressions, sequence counters and the transaction's read
-// dependencies. Package sql's sessions implement it.
+// ownership checks (42501), the current and session user, a planner for
+// the transaction, parsing of stored expressions, sequence counters and
+// the transaction's read dependencies. Package sql's sessions implement
+// it; the checks themselves (who holds which privilege) stay in sql, next
+// to SET ROLE.
 //
 // # Imports
 //
