@@ -23,12 +23,12 @@
 //	                    sql/types ──▶ sql/types/jsondoc ◀── sql/builtins
 //
 //	sql            the engine: sessions and transactions, statement
-//	               dispatch, utility commands, roles, privileges and
-//	               GRANT, cursors, COPY, SUBSCRIBE, the replication
+//	               dispatch, utility commands, privilege checks and SET
+//	               ROLE, cursors, COPY, SUBSCRIBE, the replication
 //	               protocol, the session functions
 //	sql/ddl        schema statements: CREATE/ALTER/DROP of tables,
 //	               constraints (foreign keys too), indexes, sequences,
-//	               views, publications; TRUNCATE
+//	               views, publications, roles; GRANT/REVOKE; TRUNCATE
 //	sql/parse      query strings to statements: pg_query, the depth limit,
 //	               the parse cache
 //	sql/extparse   the front parser for SUBSCRIBE, FETCH … WITH, BACKUP
