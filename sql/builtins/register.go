@@ -29,6 +29,7 @@ func init() {
 	registerStringFuncs()
 	registerRegexpFuncs()
 	registerMiscFuncs()
+	registerJSONPathFuncs()
 }
 
 // The helpers below keep the definitions short: a definition is a name,

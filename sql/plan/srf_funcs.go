@@ -60,6 +60,17 @@ func (p *Planner) moreSetReturningFunc(n *SRFNode, name string, args []exec.Expr
 		}
 		n.args, n.t = []exec.Expr{arr}, exec.TextT
 		return n, nil
+	case "jsonb_path_query":
+		// the elements of jsonb_path_query_array (sql/builtins/jsonpath)
+		arr, err := p.callFunction("jsonb_path_query_array", args, nil)
+		if err != nil {
+			if pgerror.Code(err) == pgerror.UndefinedFunction {
+				return nil, NoFunc(name, args)
+			}
+			return nil, err
+		}
+		n.args, n.t = []exec.Expr{arr}, jt
+		return n, nil
 	default:
 		return nil, unsupportedFrom("function " + name + " in FROM")
 	}
@@ -229,6 +240,10 @@ func (n *SRFNode) moreRowsOf(ec *exec.Ctx, vals []types.Datum, emit func(types.D
 	case "regexp_split_to_table":
 		for _, e := range vals[0].(types.Array).Elements {
 			emit(e)
+		}
+	case "jsonb_path_query":
+		for _, e := range doc.Elems {
+			emit(types.JSONB(e.AppendJSONB(nil)))
 		}
 	}
 	return nil
