@@ -214,3 +214,52 @@ func TestJSONPathMatchesPostgres(t *testing.T) {
 		`select jsonb_path_query('{"x":"hello","n":[1.5, 12345.678, 0, -3e-5, 1e100, 0.1234567890123456789, 1e-70, 123456789012345678901234567890, true, null, {"m":1}],"a":{"b":{"c":"dd"}},"zz":[{"q":1},{"r":"s"}]}', '$.** ? (@.type() == "object").keyvalue()')`,
 	)
 }
+
+// TestRegexpMatchesStringToTableJSONBInsertMatchPostgres compares the
+// set-returning regexp_matches and string_to_table, and jsonb_insert,
+// with PostgreSQL 15.
+func TestRegexpMatchesStringToTableJSONBInsertMatchPostgres(t *testing.T) {
+	requireLogdb(t)
+	t.Parallel()
+	ctx := testCtx(t, 120*time.Second)
+	pg := mustStartPostgres(t)
+	pc := pg.connect(t)
+	lc := mustConnect(t, mustStartNode(t, t.TempDir()))
+	matchPostgresExactly(t, ctx, pc, lc,
+		`select regexp_matches('foobarbequebaz', '(bar)(beque)')`,
+		`select regexp_matches('foobarbequebazilbarfbonk', '(b[^b]+)(b[^b]+)', 'g')`,
+		`select regexp_matches('abc', 'x')`,
+		`select regexp_matches('abc', '', 'g')`,
+		`select regexp_matches('aXbxc', 'x', 'gi')`,
+		`select regexp_matches('abc', '(a)|(z)')`,
+		`select regexp_matches('abc', 'b', 'z')`,
+		`select * from regexp_matches('a1b22c333', '\d+', 'g') with ordinality`,
+		`select regexp_matches(null, 'a'), 1`,
+		`select pg_typeof(regexp_matches('a', 'a'))`,
+		`select string_to_table('a,b,,c', ',')`,
+		`select string_to_table('a,b,,c', ',', '')`,
+		`select string_to_table('abc', null)`,
+		`select string_to_table('abc', '')`,
+		`select string_to_table(null, ',')`,
+		`select * from string_to_table('x y z', ' ') with ordinality as t(w, n)`,
+		`select jsonb_insert('{"a": [0,1,2]}', '{a, 1}', '"new_value"')`,
+		`select jsonb_insert('{"a": [0,1,2]}', '{a, 1}', '"new_value"', true)`,
+		`select jsonb_insert('{"a": {"b": "value"}}', '{a, c}', '"new_value"')`,
+		`select jsonb_insert('{"a": {"b": "value"}}', '{a, b}', '"new_value"')`,
+		`select jsonb_insert('[1,2]', '{-1}', '9'), jsonb_insert('[1,2]', '{-1}', '9', true), jsonb_insert('[1,2]', '{10}', '9'), jsonb_insert('[1,2]', '{-10}', '9')`,
+		`select jsonb_insert('{"a":1}', '{b,c}', '9')`,
+		`select jsonb_insert('1', '{0}', '9')`,
+		`select jsonb_insert('[1,2]', '{x}', '9')`,
+		`select jsonb_insert('{"a":[1]}', '{}', '9'), jsonb_insert('{"a":[1]}', '{a,0}', null)`,
+		`select jsonb_insert('{"a":[1]}', '{a,null}', '9')`,
+		`select (regexp_matches('k1=v1,k2=v2', '(\w+)=(\w+)', 'g'))[2]`,
+		`select x, regexp_matches(x, '\d') from (values ('a1'), ('b'), ('c2c3')) v(x) order by 1`,
+		`select x, m from (values ('a1'), ('b'), ('c2c3')) v(x), regexp_matches(x, '\d', 'g') m order by 1, 2`,
+		`select regexp_matches('abc', 'B', 'i'), string_to_table('1|2', '|')`,
+		`select count(*) from string_to_table(repeat('x,', 1000), ',')`,
+		`select jsonb_insert('{"a":{"b":[1,{"c":2}]}}', '{a,b,1,d}', '3')`,
+		`select jsonb_insert('{"a":{"b":[1,{"c":2}]}}', '{a,b,5,d}', '3')`,
+		`select jsonb_insert('[]', '{0}', '1'), jsonb_insert('[]', '{-1}', '1', true)`,
+		`select jsonb_insert('{"a":[1,2]}', '{a, " 1"}', '7')`,
+	)
+}

@@ -30,6 +30,7 @@ func init() {
 	registerRegexpFuncs()
 	registerMiscFuncs()
 	registerJSONPathFuncs()
+	registerSetFuncSupport()
 }
 
 // The helpers below keep the definitions short: a definition is a name,
