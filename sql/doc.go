@@ -21,6 +21,7 @@
 //	 └──▶ kv, changefeed, notify
 //	                    sql/exec ──▶ sql/builtins (registers the library)
 //	                    sql/types ──▶ sql/types/jsondoc ◀── sql/builtins
+//	                    sql/builtins ──▶ sql/builtins/jsonpath ──▶ sql/types
 //
 //	sql            the engine: sessions and transactions, statement
 //	               dispatch, utility commands, privilege checks and SET
@@ -41,7 +42,9 @@
 //	sql/catalog    descriptors, the Catalog snapshot and its cache, their
 //	               storage in kv.CatalogSpace, ACLs
 //	sql/pgcatalog  pg_catalog and information_schema, catalog functions
-//	sql/builtins   the function library, registered with sql/types
+//	sql/builtins   the function library, registered with sql/types;
+//	               sql/builtins/jsonpath SQL/JSON path (the jsonpath type's
+//	               grammar and the jsonb_path_* evaluator)
 //	sql/types      values, casts, comparison, key and row encoding, the
 //	               function and operator registry; sql/types/jsondoc the
 //	               tree of a json document

@@ -6,7 +6,8 @@
 // # What it may import
 //
 //	sql/builtins ──▶ sql/types ──▶ sql/types/jsondoc ──▶ sql/pgerror
-//	     └─────────────────────▶ sql/types/jsondoc
+//	     ├─────────────────────▶ sql/types/jsondoc
+//	     └──▶ sql/builtins/jsonpath ──▶ sql/types, sql/types/jsondoc
 //
 // sql/types keeps the values, casts, comparison, the registry
 // (types.RegisterFunc, types.RegisterBinaryOp, types.RegisterUnaryOp) and
@@ -47,6 +48,9 @@
 //	array.go           array functions: array_length, array_append, …
 //	array_ops.go       array operators: @>, <@, &&, ||
 //	any.go             pg_typeof, num_nulls, num_nonnulls
+//	jsonpath_funcs.go  jsonb_path_exists, _match, _query_array,
+//	                   _query_first, @? and @@ over sql/builtins/jsonpath;
+//	                   installs the jsonpath type's input function
 //
 // Definitions use only the exported API of sql/types (casts stand in for
 // value internals: numeric to float8, timestamp to timestamptz in a zone)

@@ -29,6 +29,8 @@ func init() {
 	registerStringFuncs()
 	registerRegexpFuncs()
 	registerMiscFuncs()
+	registerJSONPathFuncs()
+	registerSetFuncSupport()
 }
 
 // The helpers below keep the definitions short: a definition is a name,

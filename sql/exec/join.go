@@ -290,7 +290,8 @@ var SRFNames = map[string]bool{"generate_series": true, "unnest": true, "pg_opti
 	"generate_subscripts": true, "json_each": true, "jsonb_each": true, "json_each_text": true, "jsonb_each_text": true,
 	"json_array_elements": true, "jsonb_array_elements": true, "json_array_elements_text": true, "jsonb_array_elements_text": true,
 	"json_object_keys": true, "jsonb_object_keys": true, "json_to_recordset": true, "jsonb_to_recordset": true,
-	"regexp_split_to_table": true, "pg_listening_channels": true, "pg_get_publication_tables": true}
+	"regexp_split_to_table": true, "pg_listening_channels": true, "pg_get_publication_tables": true,
+	"jsonb_path_query": true, "regexp_matches": true, "string_to_table": true}
 
 // KeyEqExpr is l = r by key encoding (for join keys whose types share one).
 type KeyEqExpr struct{ L, R Expr }

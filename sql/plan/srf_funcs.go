@@ -60,6 +60,36 @@ func (p *Planner) moreSetReturningFunc(n *SRFNode, name string, args []exec.Expr
 		}
 		n.args, n.t = []exec.Expr{arr}, exec.TextT
 		return n, nil
+	case "regexp_matches", "string_to_table":
+		// the elements of regexp_matches's array of matches (sql/builtins'
+		// setfuncs.go), of string_to_array
+		if len(args) < 2 || len(args) > 3 {
+			return nil, NoFunc(name, args)
+		}
+		scalar := map[string]string{"regexp_matches": "regexp_matches", "string_to_table": "string_to_array"}[name]
+		arr, err := p.callFunction(scalar, args, nil)
+		if err != nil {
+			if pgerror.Code(err) == pgerror.UndefinedFunction {
+				return nil, NoFunc(name, args)
+			}
+			return nil, err
+		}
+		n.args, n.t = []exec.Expr{arr}, exec.TextT
+		if name == "regexp_matches" {
+			n.t = types.T{OID: types.TextArrayOID, Mod: -1}
+		}
+		return n, nil
+	case "jsonb_path_query":
+		// the elements of jsonb_path_query_array (sql/builtins/jsonpath)
+		arr, err := p.callFunction("jsonb_path_query_array", args, nil)
+		if err != nil {
+			if pgerror.Code(err) == pgerror.UndefinedFunction {
+				return nil, NoFunc(name, args)
+			}
+			return nil, err
+		}
+		n.args, n.t = []exec.Expr{arr}, jt
+		return n, nil
 	default:
 		return nil, unsupportedFrom("function " + name + " in FROM")
 	}
@@ -229,6 +259,14 @@ func (n *SRFNode) moreRowsOf(ec *exec.Ctx, vals []types.Datum, emit func(types.D
 	case "regexp_split_to_table":
 		for _, e := range vals[0].(types.Array).Elements {
 			emit(e)
+		}
+	case "regexp_matches", "string_to_table":
+		for _, e := range vals[0].(types.Array).Elements {
+			emit(e)
+		}
+	case "jsonb_path_query":
+		for _, e := range doc.Elems {
+			emit(types.JSONB(e.AppendJSONB(nil)))
 		}
 	}
 	return nil

@@ -19,7 +19,7 @@ func HasBinary(oid OID) bool {
 	case Int2OID, Int4OID, Int8OID, Float4OID, Float8OID, NumericOID, BoolOID,
 		TextOID, VarcharOID, BpcharOID, NameOID, CharOID, UnknownOID, ByteaOID,
 		DateOID, TimeOID, TimestampOID, TimestamptzOID, IntervalOID, UUIDOID,
-		JSONOID, JSONBOID, OidOID, RegclassOID, RegtypeOID, RegprocOID, XidOID, Xid8OID, PgLSNOID, RecordOID:
+		JSONOID, JSONBOID, JSONPathOID, OidOID, RegclassOID, RegtypeOID, RegprocOID, XidOID, Xid8OID, PgLSNOID, RecordOID:
 		return true
 	}
 	if e, ok := ElemOf(T{OID: oid}); ok {
@@ -149,6 +149,14 @@ func DecodeBinary(t T, b []byte) (Datum, error) {
 			return nil, err
 		}
 		return JSON(b), nil
+	case JSONPathOID:
+		if len(b) < 1 || b[0] != 1 {
+			return nil, pgerror.New(pgerror.InvalidBinaryRepresentation, "unsupported jsonpath version number: %d", firstByte(b))
+		}
+		if err := CheckText(b[1:]); err != nil {
+			return nil, err
+		}
+		return parseJSONPath(string(b[1:]))
 	case JSONBOID:
 		if len(b) < 1 || b[0] != 1 {
 			return nil, pgerror.New(pgerror.InvalidBinaryRepresentation, "unsupported jsonb version number %d", firstByte(b))
@@ -423,6 +431,9 @@ func AppendBinary(dst []byte, t T, d Datum) ([]byte, error) {
 		}
 		return append(dst, 0), nil
 	case string:
+		if t.OID == JSONPathOID {
+			dst = append(dst, 1) // jsonpath's binary format: version 1, then the text
+		}
 		return append(dst, v...), nil
 	case []byte:
 		return append(dst, v...), nil

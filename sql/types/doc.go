@@ -18,6 +18,8 @@
 //	text, varchar, bpchar, name, char, unknown → string
 //	json                                       → JSON (the text as given)
 //	jsonb                                      → JSONB (canonical text, as PostgreSQL prints jsonb)
+//	jsonpath                                   → string (the path as PostgreSQL prints it; its input
+//	                                             function is installed by sql/builtins: SetJSONPathInput)
 //	bytea                                      → []byte (never mutated after creation)
 //	date                                       → Date (days since 2000-01-01, PostgreSQL's epoch)
 //	timestamp                                  → time.Time in UTC, wall clock as given

@@ -8,6 +8,7 @@ import (
 
 	"github.com/cockroachdb/apd/v3"
 
+	"logdb/sql/pgerror"
 	"logdb/sql/types/jsondoc"
 )
 
@@ -209,4 +210,24 @@ func appendISOTimestamp(dst []byte, v time.Time, withZone bool, loc *time.Locati
 		dst = append(dst, " BC"...)
 	}
 	return dst
+}
+
+// jsonpathIn is the jsonpath type's input function: it parses a path and
+// returns its text as PostgreSQL prints it. The grammar is
+// sql/builtins/jsonpath's; sql/builtins sets this at init.
+var jsonpathIn func(string) (string, error)
+
+// SetJSONPathInput installs the jsonpath type's input function. A jsonpath
+// value is a string: the path's normalized text.
+func SetJSONPathInput(fn func(string) (string, error)) { jsonpathIn = fn }
+
+func parseJSONPath(s string) (Datum, error) {
+	if jsonpathIn == nil {
+		return nil, pgerror.New(pgerror.FeatureNotSupported, "type jsonpath is not available")
+	}
+	out, err := jsonpathIn(s)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }

@@ -21,6 +21,8 @@ const (
 	RegclassArrayOID   OID = 2210
 	RegtypeArrayOID    OID = 2211
 	PgLSNArrayOID      OID = 3221
+	JSONPathOID        OID = 4072
+	JSONPathArrayOID   OID = 4073
 	RecordArrayOID     OID = 2287
 	CstringOID         OID = 2275
 	AnyArrayOID        OID = 2277
@@ -66,6 +68,7 @@ var baseTypes = []Info{
 	info(UUIDOID, "uuid", 16, 'U', 0, UUIDArrayOID, false, 'c'),
 	info(PgLSNOID, "pg_lsn", 8, 'U', 0, PgLSNArrayOID, true, 'd'),
 	info(JSONBOID, "jsonb", -1, 'U', 0, JSONBArrayOID, false, 'i'),
+	info(JSONPathOID, "jsonpath", -1, 'U', 0, JSONPathArrayOID, false, 'i'),
 	info(VoidOID, "void", 4, 'P', 0, 0, true, 'i'),
 	info(RecordOID, "record", -1, 'P', 0, RecordArrayOID, false, 'd'),
 	info(AnyOID, "any", 4, 'P', 0, 0, true, 'i'),
@@ -155,7 +158,7 @@ var sqlNames = map[string]OID{
 	"timestamptz": TimestamptzOID, "timestamp with time zone": TimestamptzOID,
 	"time": TimeOID, "time without time zone": TimeOID,
 	"interval": IntervalOID,
-	"uuid":     UUIDOID, "json": JSONOID, "jsonb": JSONBOID,
+	"uuid":     UUIDOID, "json": JSONOID, "jsonb": JSONBOID, "jsonpath": JSONPathOID,
 	"oid": OidOID, "regclass": RegclassOID, "regtype": RegtypeOID, "regproc": RegprocOID,
 	"name": NameOID, "pg_lsn": PgLSNOID, `"char"`: CharOID, "xid": XidOID, "xid8": Xid8OID,
 	"unknown": UnknownOID, "void": VoidOID, "record": RecordOID,

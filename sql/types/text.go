@@ -128,6 +128,8 @@ func ParseTextCtx(ctx *EvalContext, t T, s string) (Datum, error) {
 		return JSON(s), nil
 	case JSONBOID:
 		return ParseJSONB(s)
+	case JSONPathOID:
+		return parseJSONPath(s)
 	case VoidOID:
 		return nil, nil
 	case Int2VectorOID, OidVectorOID:
