@@ -173,3 +173,31 @@ func TestWindowFramesMatchPostgres(t *testing.T) {
 	)
 	matchPostgres(t, ctx, pc, lc, qs...)
 }
+
+// TestGroupByMatchesResolvedExpressions: PostgreSQL matches select-list
+// expressions with GROUP BY ones after resolving their column references,
+// so a qualified reference matches an unqualified one (issue 14: an
+// everyday ORM pattern failed with "must appear in the GROUP BY clause").
+func TestGroupByMatchesResolvedExpressions(t *testing.T) {
+	requireLogdb(t)
+	t.Parallel()
+	ctx := testCtx(t, 120*time.Second)
+	pg := mustStartPostgres(t)
+	pc := pg.connect(t)
+	lc := mustConnect(t, mustStartNode(t, t.TempDir()))
+	execOnEach(t, ctx, aggTable, pc, lc)
+	matchPostgres(t, ctx, pc, lc,
+		"SELECT ag.k % 2, count(*) FROM ag GROUP BY k % 2 ORDER BY 1",
+		"SELECT k % 2, count(*) FROM ag GROUP BY ag.k % 2 ORDER BY 1",
+		"SELECT x.k % 2 AS par, sum(x.i) FROM ag x GROUP BY k % 2 ORDER BY par",
+		"SELECT upper(ag.t), count(*) FROM ag GROUP BY upper(t) ORDER BY 1",
+		"SELECT ag.t, count(*) FROM ag GROUP BY t HAVING count(ag.t) > 1 ORDER BY ag.t",
+		"SELECT t || '!' FROM ag GROUP BY ag.t || '!' ORDER BY ag.t || '!'",
+		"SELECT date_trunc('month', ag.d) AS m, count(*) FROM ag GROUP BY date_trunc('month', d) ORDER BY m",
+		// still errors where PostgreSQL's are
+		"SELECT ag.k % 3, count(*) FROM ag GROUP BY k % 2",
+		"SELECT ag.i FROM ag GROUP BY k",
+		"SELECT a.k % 2 FROM ag a JOIN ag b ON a.k = b.k GROUP BY b.k % 2",
+		"SELECT (SELECT count(*) FROM ag z WHERE z.k = ag.k % 2) FROM ag GROUP BY k % 2 ORDER BY 1",
+	)
+}

@@ -2,9 +2,11 @@ package plan
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/proto"
 
 	"logdb/sql/exec"
 	"logdb/sql/pgerror"
@@ -15,8 +17,12 @@ import (
 // (select list, HAVING, ORDER BY) to slots of the aggregate node's output.
 type aggMap struct {
 	slots map[string]int // exprKey → output slot
-	cols  []exec.Column
-	from  *Scope // the FROM scope, for the "must appear in GROUP BY" error
+	// resolved maps groupKey (column references replaced by the FROM
+	// columns they resolve to) → slot, so t.a % 2 matches a GROUP BY
+	// a % 2 as in PostgreSQL, which compares the analyzed expressions.
+	resolved map[string]int
+	cols     []exec.Column
+	from     *Scope // the FROM scope, for the "must appear in GROUP BY" error
 }
 
 func (m *aggMap) match(p *Planner, n *pg_query.Node) (exec.Expr, bool, error) {
@@ -26,7 +32,66 @@ func (m *aggMap) match(p *Planner, n *pg_query.Node) (exec.Expr, bool, error) {
 	if i, ok := m.slots[exprKey(n)]; ok {
 		return &exec.ColExpr{Idx: i, T: m.cols[i].T}, true, nil
 	}
+	if k, ok := groupKey(n, m.from); ok {
+		if i, ok := m.resolved[k]; ok {
+			return &exec.ColExpr{Idx: i, T: m.cols[i].T}, true, nil
+		}
+	}
 	return nil, false, nil
+}
+
+// groupKey is exprKey of n with every column reference replaced by the
+// position of the FROM column it names in sc; ok is false when a
+// reference does not resolve there (an outer query's column, a typo —
+// compiling reports those).
+func groupKey(n *pg_query.Node, sc *Scope) (string, bool) {
+	if sc == nil {
+		return "", false
+	}
+	c := proto.Clone(n).(*pg_query.Node)
+	ok := true
+	WalkNodes(c, func(x *pg_query.Node) bool {
+		if !ok {
+			return false
+		}
+		if x.GetSubLink() != nil {
+			ok = false // a sub-query's references are its own
+			return false
+		}
+		cr := x.GetColumnRef()
+		if cr == nil {
+			return true
+		}
+		var names []string
+		for _, f := range cr.Fields {
+			if f.GetString_() == nil {
+				ok = false // a star
+				return false
+			}
+			names = append(names, f.GetString_().Sval)
+		}
+		table, name := "", ""
+		switch len(names) {
+		case 1:
+			name = names[0]
+		case 2:
+			table, name = names[0], names[1]
+		default:
+			ok = false
+			return false
+		}
+		i, err := sc.lookup(table, name)
+		if err != nil || i < 0 {
+			ok = false
+			return false
+		}
+		cr.Fields = []*pg_query.Node{pg_query.MakeStrNode("\x00" + strconv.Itoa(i))}
+		return false
+	})
+	if !ok {
+		return "", false
+	}
+	return exprKey(c), true
 }
 
 func (m *aggMap) ungrouped(c exec.Column) error {
@@ -86,6 +151,14 @@ func (p *Planner) planAgg(src exec.Node, sc *Scope, sel *pg_query.SelectStmt, ag
 			col.Hidden = false
 		}
 		m.slots[key] = len(m.cols)
+		if k, ok := groupKey(gn, sc); ok {
+			if m.resolved == nil {
+				m.resolved = map[string]int{}
+			}
+			if _, dup := m.resolved[k]; !dup {
+				m.resolved[k] = len(m.cols)
+			}
+		}
 		m.cols = append(m.cols, col)
 		an.Groups = append(an.Groups, e)
 	}
