@@ -206,8 +206,9 @@ type Portal struct {
 	prep    *Prepared
 	params  []types.Datum
 	formats []int16
-	cur     *cursor // open while suspended
-	doneTag string  // set once the portal ran to completion
+	cur     *cursor    // open while suspended
+	doneTag string     // set once the portal ran to completion
+	decl    *sqlCursor // a cursor made by DECLARE, used as a portal (cursors.go)
 }
 
 // Session is one connection's SQL state: settings, the transaction,
@@ -329,15 +330,22 @@ func (s *Session) Portal(name string) (*Portal, error) {
 	if p, ok := s.portals[name]; ok {
 		return p, nil
 	}
+	if c, ok := s.cursors[name]; ok && name != "" {
+		return s.cursorPortal(c), nil // cursors.go
+	}
 	s.failTxn()
 	return nil, pgerror.New(pgerror.InvalidCursorName, "portal \"%s\" does not exist", name)
 }
 
-// ClosePortal forgets a portal; absent names are ignored.
+// ClosePortal forgets a portal (a cursor made by DECLARE too); absent
+// names are ignored.
 func (s *Session) ClosePortal(name string) {
 	if p, ok := s.portals[name]; ok {
 		p.closeCursor()
 		delete(s.portals, name)
+	} else if c, ok := s.cursors[name]; ok && name != "" {
+		c.Close()
+		delete(s.cursors, name)
 	}
 }
 

@@ -281,7 +281,7 @@ func (s *Session) runStmt(ctx context.Context, ps *prepStmt, params []types.Datu
 	}
 	if ps.kind != kindCursor {
 		// fall through to the planned path
-	} else if cur, handled, err := s.execCursorStmt(ctx, ps.st.Node, w); handled {
+	} else if cur, handled, err := s.execCursorStmt(ctx, ps, params, w); handled {
 		if err == nil && cur == nil {
 			cur = &cursor{tag: "PREPARE"}
 		}
@@ -426,6 +426,10 @@ func (s *Session) prepare(ctx context.Context, name, query string, paramTypes []
 		}
 	} else if ps.kind == kindSession {
 		ps.cols = sessionStmtCols(ps)
+	} else if ps.kind == kindCursor && ps.st.Node.GetDeclareCursorStmt() != nil {
+		if err := s.declareParamTypes(ctx, ps); err != nil { // cursors.go
+			return nil, err
+		}
 	} else if ps.kind == kindCursor && ps.cols == nil {
 		ps.cols = s.subscribeFetchCols(ps.st.Node) // FETCH from a SUBSCRIBE cursor returns rows
 	}
@@ -474,7 +478,8 @@ func (s *Session) bind(ctx context.Context, portal, stmtName string, paramFormat
 		return nil, pgerror.New(pgerror.InFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
 	}
 	if portal != "" {
-		if _, ok := s.portals[portal]; ok {
+		_, bound := s.portals[portal]
+		if _, declared := s.cursors[portal]; bound || declared {
 			return nil, pgerror.New(pgerror.DuplicateCursor, "portal \"%s\" already exists", portal)
 		}
 	} else {
@@ -537,6 +542,9 @@ func (s *Session) execute(ctx context.Context, name string, maxRows int, w Resul
 	p, err := s.Portal(name)
 	if err != nil {
 		return false, err
+	}
+	if p.decl != nil {
+		return s.executeDeclared(ctx, p.decl, maxRows, w) // cursors.go
 	}
 	start := s.statementStarted(p.prep.SQL)
 	defer func() { s.statementEnded(statementKind(p.prep.ps.st), start, err) }()
