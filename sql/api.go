@@ -83,6 +83,11 @@ type Config struct {
 	// notifications of applied entries to it (notify.Registry.Applied).
 	// Nil: the engine makes one that nothing feeds.
 	Notify *notify.Registry
+	// Settings are the server's defaults of run-time parameters (logdb
+	// start's --log-statement and the like), by name; a session's role
+	// settings, startup options and SET override them, RESET returns to
+	// them. NewEngine checks them.
+	Settings map[string]string
 }
 
 // DefaultMaxTxnBytes and MaxTxnBytesLimit bound Config.MaxTxnBytes: a
@@ -115,6 +120,8 @@ type Engine struct {
 	listeners *notify.Registry
 	sessions  sessionRegistry // live sessions, for pg_stat_activity (activity.go)
 	stats     engineStats     // pg_stat_database, pg_stat_user_tables (stats.go)
+	// settingsBase are the checked Config.Settings
+	settingsBase map[string]string
 }
 
 // NewEngine returns an Engine over the store. The catalog is read from the
@@ -138,7 +145,11 @@ func NewEngine(cfg Config) (*Engine, error) {
 	case cfg.MaxStatementMemory < 0:
 		return nil, fmt.Errorf("sql: MaxStatementMemory %d is negative", cfg.MaxStatementMemory)
 	}
-	e := &Engine{cfg: cfg, listeners: cfg.Notify}
+	base, err := settings.CheckBase(cfg.Settings)
+	if err != nil {
+		return nil, fmt.Errorf("sql: server setting: %w", err)
+	}
+	e := &Engine{cfg: cfg, listeners: cfg.Notify, settingsBase: base}
 	if e.listeners == nil {
 		e.listeners = notify.NewRegistry()
 	}
@@ -248,6 +259,8 @@ type Session struct {
 	schemaSettingsGen int
 
 	timedOut bool // the current statement's context expired by statement_timeout
+
+	logConf logConfig // the statement-logging settings (statementlog.go)
 
 	notifier func(pid uint32, channel, payload string) // set by pgwire (SetNotifier)
 	listener *notify.Listener                          // made at the first committed LISTEN (notify.go)
