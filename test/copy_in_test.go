@@ -202,3 +202,29 @@ INSERT INTO tags SELECT g, 't' || g FROM generate_series(1, 500, 7) g`, src)
 	_, err = lc.Exec(ctx, "INSERT INTO tags VALUES (9999, 'orphan')")
 	wantCode(t, err, "23503", "insert of an orphan tag after the restore")
 }
+
+// TestCopyFromLineLimit: a COPY FROM line (or binary data) longer than
+// the transaction size limit fails with 54000 once it passes the limit,
+// instead of filling memory; the rest of the client's data is read and
+// the session goes on.
+func TestCopyFromLineLimit(t *testing.T) {
+	requireLogdb(t)
+	t.Parallel()
+	ctx := testCtx(t, 60*time.Second)
+	n := &Node{Dir: t.TempDir(), Log: t.TempDir() + "/logdb.log", Args: []string{"--max-txn-bytes=65536"}}
+	n.mustStart(t, "")
+	t.Cleanup(n.kill)
+	c := mustConnect(t, n)
+	mustExec(t, ctx, c, "CREATE TABLE copy_limit (a int, b text)")
+	for _, tc := range []struct{ q, data, msg string }{
+		{"COPY copy_limit FROM STDIN", "1\tshort\n2\t" + strings.Repeat("x", 200000) + "\n3\tafter\n", "COPY line is longer than 65536 bytes"},
+		{"COPY copy_limit FROM STDIN (FORMAT csv)", "1,short\n2,\"" + strings.Repeat("x\n", 100000) + "\"\n", "COPY line is longer than 65536 bytes"},
+		{"COPY copy_limit FROM STDIN (FORMAT binary)", "PGCOPY\n\xff\r\n\x00" + strings.Repeat("\x00", 200000), "COPY data is longer than 65536 bytes (the transaction size limit)"},
+	} {
+		_, err := c.PgConn().CopyFrom(ctx, strings.NewReader(tc.data), tc.q)
+		if sqlState(err) != "54000" || errMessage(err) != tc.msg {
+			t.Errorf("%s with %d bytes: %v, want 54000 %s", tc.q, len(tc.data), err, tc.msg)
+		}
+		checkQuery(t, ctx, c, "0", "SELECT count(*) FROM copy_limit")
+	}
+}
