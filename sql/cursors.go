@@ -37,8 +37,8 @@ type sqlCursor struct {
 	seq      uint64     // Session.cursorSeq at DECLARE
 	sub      *subCursor // a SUBSCRIBE cursor (cursor_subscribe.go); it and ours are nil
 	params   []types.Datum
-	sql      string  // the DECLARE's text
-	portal   *Portal // the cursor as a protocol portal, made at its first Describe or Execute
+	decl     parse.Stmt // the DECLARE
+	portal   *Portal    // the cursor as a protocol portal, made at its first Describe or Execute
 }
 
 const cursorOptHold = 0x20
@@ -126,7 +126,7 @@ func (s *Session) declareCursor(ctx context.Context, dps *prepStmt, params []typ
 	}
 	s.cursorSeq++
 	c := &sqlCursor{name: dc.Portalname, cols: plan.VisibleCols(ps.plan), pending: ps.plan, hold: hold, tx: t, seq: s.cursorSeq,
-		params: params, sql: dps.st.SQL}
+		params: params, decl: dps.st}
 	if hold {
 		ec := s.newExecCtx(ctx, t, params)
 		it, err := ps.plan.Start(ec.Ctx)
@@ -227,7 +227,8 @@ func (s *Session) fetchCursor(ctx context.Context, fs *pg_query.FetchStmt) (*cur
 // clients do with a DECLAREd cursor (psycopg 3's server-side cursors).
 func (s *Session) cursorPortal(c *sqlCursor) *Portal {
 	if c.portal == nil {
-		c.portal = &Portal{Name: c.name, decl: c}
+		// prep is what statement logging shows: the DECLARE, no parameters
+		c.portal = &Portal{Name: c.name, decl: c, prep: &Prepared{SQL: c.decl.SQL, ps: &prepStmt{st: c.decl}}}
 		if c.sub == nil {
 			c.portal.Columns = s.describe(c.cols, nil)
 		}
@@ -239,8 +240,12 @@ func (s *Session) cursorPortal(c *sqlCursor) *Portal {
 // (0: all that remain) from where the cursor stands, then CommandComplete
 // "SELECT n", or PortalSuspended when the limit was reached.
 func (s *Session) executeDeclared(ctx context.Context, c *sqlCursor, maxRows int, w ResultWriter) (suspended bool, err error) {
-	start := s.statementStarted(c.sql)
+	start := s.statementStarted(c.decl.SQL)
 	defer func() { s.statementEnded(StmtSelect, start, err) }()
+	p := s.cursorPortal(c)
+	fetch := c.it != nil || c.startErr != nil
+	logged := s.logExecuteStart(p, fetch) // statementlog.go
+	defer func() { s.logExecuteEnd(p, fetch, logged, start, err) }()
 	ctx, cancel := s.stmtContext(ctx)
 	defer cancel()
 	defer func() {

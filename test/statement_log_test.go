@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgproto3"
 )
 
 // logLinesWith returns the node's log lines that contain every one of subs.
@@ -105,6 +106,14 @@ func TestStatementLogging(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantLogLine(t, n, `msg="execute <unnamed>: INSERT INTO logged_t VALUES ($1, $2)" detail="parameters: $1 = '3', $2 = 'it''s'"`, who)
+
+	// A DECLAREd cursor executed as a portal: the DECLARE's text.
+	rc, fe := rawConn(t, n)
+	batch(t, rc, fe, &pgproto3.Query{String: "SET log_statement = 'all'; BEGIN; DECLARE logged_cur CURSOR FOR SELECT 1 AS in_cursor"})
+	if names, _, _ := batch(t, rc, fe, &pgproto3.Execute{Portal: "logged_cur", MaxRows: 5}, &pgproto3.Sync{}); names != "DataRow CommandComplete ReadyForQuery" {
+		t.Errorf("Execute of a cursor: %s", names)
+	}
+	wantLogLine(t, n, `msg="execute <unnamed>/logged_cur: DECLARE logged_cur CURSOR FOR SELECT 1 AS in_cursor"`)
 
 	// log_min_duration_statement = 0: every statement with its duration;
 	// after a line of log_statement, the duration alone.
