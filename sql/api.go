@@ -85,6 +85,11 @@ type Config struct {
 	// notifications of applied entries to it (notify.Registry.Applied).
 	// Nil: the engine makes one that nothing feeds.
 	Notify *notify.Registry
+	// Settings are the server's defaults of run-time parameters (logdb
+	// start's --log-statement and the like), by name; a session's role
+	// settings, startup options and SET override them, RESET returns to
+	// them. NewEngine checks them.
+	Settings map[string]string
 }
 
 // DefaultMaxTxnBytes and MaxTxnBytesLimit bound Config.MaxTxnBytes: a
@@ -117,6 +122,8 @@ type Engine struct {
 	listeners *notify.Registry
 	sessions  sessionRegistry // live sessions, for pg_stat_activity (activity.go)
 	stats     engineStats     // pg_stat_database, pg_stat_user_tables (stats.go)
+	// settingsBase are the checked Config.Settings
+	settingsBase map[string]string
 }
 
 // NewEngine returns an Engine over the store. The catalog is read from the
@@ -140,7 +147,11 @@ func NewEngine(cfg Config) (*Engine, error) {
 	case cfg.MaxStatementMemory < 0:
 		return nil, fmt.Errorf("sql: MaxStatementMemory %d is negative", cfg.MaxStatementMemory)
 	}
-	e := &Engine{cfg: cfg, listeners: cfg.Notify}
+	base, err := settings.CheckBase(cfg.Settings)
+	if err != nil {
+		return nil, fmt.Errorf("sql: server setting: %w", err)
+	}
+	e := &Engine{cfg: cfg, listeners: cfg.Notify, settingsBase: base}
 	if e.listeners == nil {
 		e.listeners = notify.NewRegistry()
 	}
@@ -208,8 +219,9 @@ type Portal struct {
 	prep    *Prepared
 	params  []types.Datum
 	formats []int16
-	cur     *cursor // open while suspended
-	doneTag string  // set once the portal ran to completion
+	cur     *cursor    // open while suspended
+	doneTag string     // set once the portal ran to completion
+	decl    *sqlCursor // a cursor made by DECLARE, used as a portal (cursors.go)
 }
 
 // Session is one connection's SQL state: settings, the transaction,
@@ -249,6 +261,8 @@ type Session struct {
 	schemaSettingsGen int
 
 	timedOut bool // the current statement's context expired by statement_timeout
+
+	logConf logConfig // the statement-logging settings (statementlog.go)
 
 	notifier func(pid uint32, channel, payload string) // set by pgwire (SetNotifier)
 	listener *notify.Listener                          // made at the first committed LISTEN (notify.go)
@@ -331,15 +345,22 @@ func (s *Session) Portal(name string) (*Portal, error) {
 	if p, ok := s.portals[name]; ok {
 		return p, nil
 	}
+	if c, ok := s.cursors[name]; ok && name != "" {
+		return s.cursorPortal(c), nil // cursors.go
+	}
 	s.failTxn()
 	return nil, pgerror.New(pgerror.InvalidCursorName, "portal \"%s\" does not exist", name)
 }
 
-// ClosePortal forgets a portal; absent names are ignored.
+// ClosePortal forgets a portal (a cursor made by DECLARE too); absent
+// names are ignored.
 func (s *Session) ClosePortal(name string) {
 	if p, ok := s.portals[name]; ok {
 		p.closeCursor()
 		delete(s.portals, name)
+	} else if c, ok := s.cursors[name]; ok && name != "" {
+		c.Close()
+		delete(s.cursors, name)
 	}
 }
 

@@ -72,6 +72,8 @@ func (s *Session) catalogSchema(t *txnState) *pgcatalog.Schema {
 			}
 			if d.ReadOnly {
 				st.Context = "internal"
+			} else if d.Superuser {
+				st.Context = "superuser"
 			}
 		}
 		sch.Settings = append(sch.Settings, st)

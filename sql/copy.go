@@ -1,7 +1,6 @@
 package sql
 
 import (
-	"bytes"
 	"encoding/binary"
 	"io"
 	"strconv"
@@ -106,7 +105,7 @@ func (s *Session) copyIn(ec *execCtx, cs *pg_query.CopyStmt, o copyfmt.Options, 
 		n++
 		return ec.Tick()
 	}
-	// drain reads the rest of the stream after an error, so the
+	// drainRest reads the rest of the stream after an error, so the
 	// connection stays in step.
 	drainRest := func(err error) (string, error) {
 		for {
@@ -115,83 +114,88 @@ func (s *Session) copyIn(ec *execCtx, cs *pg_query.CopyStmt, o copyfmt.Options, 
 			}
 		}
 	}
-	var buf []byte
-	line := 0
-	done := false
-	for !done {
-		data, err := cw.ReadCopyData()
-		if err == io.EOF {
-			done = true
-		} else if err != nil {
-			return "", err
-		} else {
+	// A line, or the binary stream, longer than a transaction may be
+	// cannot be inserted anyway: it fails before it fills memory.
+	maxLen := int(s.e.cfg.MaxTxnBytes)
+	if o.Format == "binary" {
+		var buf []byte
+		for {
+			data, err := cw.ReadCopyData()
+			if err == io.EOF {
+				break
+			} else if err != nil {
+				return "", err
+			}
+			if len(buf)+len(data) > maxLen {
+				return drainRest(pgerror.New(pgerror.ProgramLimitExceeded, "COPY data is longer than %d bytes (the transaction size limit)", maxLen))
+			}
 			buf = append(buf, data...)
 		}
-		if o.Format == "binary" {
-			continue
+		if err := copyfmt.DecodeBinary(buf, t, cols, insert); err != nil {
+			return "", err
 		}
-		for {
-			i := bytes.IndexByte(buf, '\n')
-			if i < 0 {
-				if done && len(buf) > 0 {
-					i = len(buf)
-				} else {
-					break
-				}
-			}
-			text := string(bytes.TrimSuffix(buf[:i], []byte{'\r'}))
-			if i < len(buf) {
-				buf = buf[i+1:]
+	} else {
+		lr := copyfmt.NewLineReader(o, maxLen)
+		line := 0
+		done := false
+		for !done {
+			data, err := cw.ReadCopyData()
+			if err == io.EOF {
+				done = true
+			} else if err != nil {
+				return "", err
 			} else {
-				buf = buf[:0]
+				lr.Feed(data)
 			}
-			line++
-			if text == `\.` {
-				continue
-			}
-			if o.Header && line == 1 {
-				continue
-			}
-			fields, nulls := copyfmt.SplitLine(text, o)
-			if len(fields) != len(cols) {
-				e := pgerror.New("22P04", "extra data after last expected column")
-				if len(fields) < len(cols) {
-					e = pgerror.New("22P04", "missing data for column \"%s\"", t.Columns[cols[len(fields)]].Name)
-				}
-				if !done {
-					return drainRest(e)
-				}
-				return "", e
-			}
-			vals := make([]types.Datum, len(cols))
-			for i, f := range fields {
-				if nulls[i] {
-					continue
-				}
-				err := types.CheckTextString(f)
-				var v types.Datum
-				if err == nil {
-					v, err = types.ParseTextCtx(ec.Ev, t.Columns[cols[i]].Type, f)
-				}
-				if err != nil {
-					if !done {
-						return drainRest(err)
-					}
-					return "", err
-				}
-				vals[i] = v
-			}
-			if err := insert(vals, nil); err != nil {
+			// fail returns err, first reading what the client still sends.
+			fail := func(err error) (string, error) {
 				if !done {
 					return drainRest(err)
 				}
 				return "", err
 			}
-		}
-	}
-	if o.Format == "binary" {
-		if err := copyfmt.DecodeBinary(buf, t, cols, insert); err != nil {
-			return "", err
+			for {
+				text, ok, err := lr.Next(done)
+				if err != nil {
+					return fail(err)
+				}
+				if !ok {
+					break
+				}
+				line++
+				if o.Header && line == 1 {
+					continue
+				}
+				fields, nulls, err := copyfmt.SplitLine(string(text), o)
+				if err != nil {
+					return fail(err)
+				}
+				if len(fields) > len(cols) {
+					return fail(pgerror.New("22P04", "extra data after last expected column"))
+				}
+				vals := make([]types.Datum, len(cols))
+				for i, f := range fields {
+					if nulls[i] {
+						continue
+					}
+					err := types.CheckTextString(f)
+					var v types.Datum
+					if err == nil {
+						v, err = types.ParseTextCtx(ec.Ev, t.Columns[cols[i]].Type, f)
+					}
+					if err != nil {
+						return fail(err)
+					}
+					vals[i] = v
+				}
+				if len(fields) < len(cols) {
+					// after converting the fields given, as PostgreSQL
+					return fail(pgerror.New("22P04", "missing data for column \"%s\"", t.Columns[cols[len(fields)]].Name))
+				}
+				if err := insert(vals, nil); err != nil {
+					return fail(err)
+				}
+			}
 		}
 	}
 	if err := ec.FKAfterStatement(); err != nil {

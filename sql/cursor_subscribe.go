@@ -139,14 +139,17 @@ func (s *Session) fetchSubscribe(ctx context.Context, c *sqlCursor, count int64,
 	return &cursor{cols: c.cols, it: &exec.SliceIter{Rows: rows}, tag: "FETCH", countTag: true, tx: s.tx}, nil
 }
 
-// subscribeFetchCols describes a prepared FETCH from a SUBSCRIBE cursor
-// (the extended protocol's Describe), nil for other statements.
+// subscribeFetchCols describes a prepared FETCH from a cursor open at
+// Parse, a SUBSCRIBE cursor or another (the extended protocol's Describe),
+// nil for other statements.
 func (s *Session) subscribeFetchCols(n *pg_query.Node) []exec.Column {
 	fs := n.GetFetchStmt()
 	if fs == nil || fs.Ismove {
 		return nil
 	}
-	if c, ok := s.cursors[fs.Portalname]; ok && c.sub != nil {
+	if c, ok := s.cursors[fs.Portalname]; ok {
+		// Describe of a FETCH reports the cursor's columns, as PostgreSQL
+		// does (psycopg 3 fetches from its server-side cursors so).
 		return c.cols
 	}
 	return nil

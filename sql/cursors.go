@@ -36,16 +36,20 @@ type sqlCursor struct {
 	tx       *txnState
 	seq      uint64     // Session.cursorSeq at DECLARE
 	sub      *subCursor // a SUBSCRIBE cursor (cursor_subscribe.go); it and ours are nil
+	params   []types.Datum
+	decl     parse.Stmt // the DECLARE
+	portal   *Portal    // the cursor as a protocol portal, made at its first Describe or Execute
 }
 
 const cursorOptHold = 0x20
 
 // execCursorStmt runs DECLARE / FETCH / MOVE / CLOSE and the SQL-level
 // PREPARE / EXECUTE; handled reports whether n was one of them.
-func (s *Session) execCursorStmt(ctx context.Context, n *pg_query.Node, w ResultWriter) (cur *cursor, handled bool, err error) {
+func (s *Session) execCursorStmt(ctx context.Context, ps *prepStmt, params []types.Datum, w ResultWriter) (cur *cursor, handled bool, err error) {
+	n := ps.st.Node
 	switch {
 	case n.GetDeclareCursorStmt() != nil:
-		return s.declareCursor(ctx, n.GetDeclareCursorStmt())
+		return s.declareCursor(ctx, ps, params)
 	case n.GetFetchStmt() != nil:
 		return s.fetchCursor(ctx, n.GetFetchStmt())
 	case n.GetClosePortalStmt() != nil:
@@ -90,7 +94,8 @@ func (s *Session) closeCursors(all bool) {
 	}
 }
 
-func (s *Session) declareCursor(ctx context.Context, dc *pg_query.DeclareCursorStmt) (*cursor, bool, error) {
+func (s *Session) declareCursor(ctx context.Context, dps *prepStmt, params []types.Datum) (*cursor, bool, error) {
+	dc := dps.st.Node.GetDeclareCursorStmt()
 	hold := dc.Options&cursorOptHold != 0
 	if !hold && s.mode != modeBlock {
 		return nil, true, pgerror.New(pgerror.NoActiveSQLTransaction, "DECLARE CURSOR can only be used in transaction blocks")
@@ -101,11 +106,15 @@ func (s *Session) declareCursor(ctx context.Context, dc *pg_query.DeclareCursorS
 	if _, ok := s.cursors[dc.Portalname]; ok {
 		return nil, true, pgerror.New(pgerror.DuplicateCursor, "cursor \"%s\" already exists", dc.Portalname)
 	}
+	if _, ok := s.portals[dc.Portalname]; ok && dc.Portalname != "" {
+		// one namespace, as in PostgreSQL: a Bind's portal is a cursor
+		return nil, true, pgerror.New(pgerror.DuplicateCursor, "cursor \"%s\" already exists", dc.Portalname)
+	}
 	t, err := s.ensureKV(ctx)
 	if err != nil {
 		return nil, true, err
 	}
-	ps := &prepStmt{st: parse.Stmt{Node: dc.Query}, kind: kindPlanned}
+	ps := &prepStmt{st: parse.Stmt{Node: dc.Query}, kind: kindPlanned, given: dps.paramTypes}
 	if err := s.planFor(t, ps); err != nil {
 		return nil, true, err
 	}
@@ -116,9 +125,10 @@ func (s *Session) declareCursor(ctx context.Context, dc *pg_query.DeclareCursorS
 		return nil, true, err
 	}
 	s.cursorSeq++
-	c := &sqlCursor{name: dc.Portalname, cols: plan.VisibleCols(ps.plan), pending: ps.plan, hold: hold, tx: t, seq: s.cursorSeq}
+	c := &sqlCursor{name: dc.Portalname, cols: plan.VisibleCols(ps.plan), pending: ps.plan, hold: hold, tx: t, seq: s.cursorSeq,
+		params: params, decl: dps.st}
 	if hold {
-		ec := s.newExecCtx(ctx, t, nil)
+		ec := s.newExecCtx(ctx, t, params)
 		it, err := ps.plan.Start(ec.Ctx)
 		if err != nil {
 			return nil, true, err
@@ -134,14 +144,24 @@ func (s *Session) declareCursor(ctx context.Context, dc *pg_query.DeclareCursorS
 	return &cursor{tag: "DECLARE CURSOR"}, true, nil
 }
 
+// declareParamTypes gives a prepared DECLARE the parameter types of its
+// query (psycopg 3 declares its server-side cursors with parameters).
+func (s *Session) declareParamTypes(ctx context.Context, ps *prepStmt) error {
+	q := &prepStmt{st: parse.Stmt{Node: ps.st.Node.GetDeclareCursorStmt().Query}, kind: kindPlanned, given: ps.given}
+	if err := s.withSnapshot(ctx, func(t *txnState) error { return s.planFor(t, q) }); err != nil {
+		return err
+	}
+	ps.paramTypes = q.paramTypes
+	return nil
+}
+
 // start starts a pending cursor's query; an error is kept for its first
 // FETCH.
 func (c *sqlCursor) Start(rc *exec.Ctx) {
-	ec := hostOf(rc)
 	if c.pending == nil {
 		return
 	}
-	c.it, c.startErr = c.pending.Start(ec.Ctx)
+	c.it, c.startErr = c.pending.Start(rc)
 	c.pending = nil
 }
 
@@ -150,7 +170,7 @@ func (c *sqlCursor) Start(rc *exec.Ctx) {
 func (s *Session) startPendingCursors(ctx context.Context) {
 	for _, c := range s.cursors {
 		if c.pending != nil && c.tx == s.tx && s.tx != nil {
-			c.Start(s.newExecCtx(ctx, c.tx, nil).Ctx)
+			c.Start(s.newExecCtx(ctx, c.tx, c.params).Ctx)
 		}
 	}
 }
@@ -181,7 +201,7 @@ func (s *Session) fetchCursor(ctx context.Context, fs *pg_query.FetchStmt) (*cur
 	if n <= 0 || n == math.MaxInt64 {
 		n = math.MaxInt64
 	}
-	c.Start(s.newExecCtx(ctx, c.tx, nil).Ctx)
+	c.Start(s.newExecCtx(ctx, c.tx, c.params).Ctx)
 	if err := c.startErr; err != nil {
 		return nil, true, err
 	}
@@ -200,6 +220,55 @@ func (s *Session) fetchCursor(ctx context.Context, fs *pg_query.FetchStmt) (*cur
 		}
 	}
 	return &cursor{cols: c.cols, it: f, tag: "FETCH", countTag: true, tx: c.tx}, true, nil
+}
+
+// cursorPortal is c as a protocol portal: Describe (portal) reports its
+// columns in text format and Execute fetches from it, as PostgreSQL lets
+// clients do with a DECLAREd cursor (psycopg 3's server-side cursors).
+func (s *Session) cursorPortal(c *sqlCursor) *Portal {
+	if c.portal == nil {
+		// prep is what statement logging shows: the DECLARE, no parameters
+		c.portal = &Portal{Name: c.name, decl: c, prep: &Prepared{SQL: c.decl.SQL, ps: &prepStmt{st: c.decl}}}
+		if c.sub == nil {
+			c.portal.Columns = s.describe(c.cols, nil)
+		}
+	}
+	return c.portal
+}
+
+// executeDeclared runs Execute on a DECLAREd cursor: at most maxRows rows
+// (0: all that remain) from where the cursor stands, then CommandComplete
+// "SELECT n", or PortalSuspended when the limit was reached.
+func (s *Session) executeDeclared(ctx context.Context, c *sqlCursor, maxRows int, w ResultWriter) (suspended bool, err error) {
+	start := s.statementStarted(c.decl.SQL)
+	defer func() { s.statementEnded(StmtSelect, start, err) }()
+	p := s.cursorPortal(c)
+	fetch := c.it != nil || c.startErr != nil
+	logged := s.logExecuteStart(p, fetch) // statementlog.go
+	defer func() { s.logExecuteEnd(p, fetch, logged, start, err) }()
+	ctx, cancel := s.stmtContext(ctx)
+	defer cancel()
+	defer func() {
+		if err != nil {
+			s.failTxn()
+		}
+	}()
+	if s.mode == modeFailed {
+		return false, pgerror.New(pgerror.InFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
+	}
+	if c.sub != nil {
+		return false, pgerror.New(pgerror.FeatureNotSupported, "cursor \"%s\" is a SUBSCRIBE cursor: read it with FETCH", c.name)
+	}
+	c.Start(s.newExecCtx(ctx, c.tx, c.params).Ctx)
+	if err := c.startErr; err != nil {
+		return false, err
+	}
+	cur := &cursor{cols: c.cols, it: &fetchIter{c: c, n: math.MaxInt64}, tag: "SELECT", countTag: true, tx: c.tx}
+	more, err := s.writeRows(ctx, cur, maxRows, nil, w)
+	if err != nil || more {
+		return more, err
+	}
+	return false, w.Complete(cur.tagText())
 }
 
 // fetchIter passes on at most n rows of a SQL cursor, as the client reads

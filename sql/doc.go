@@ -256,6 +256,29 @@
 // deleted per table, gathered in the transaction by exec.TableWriter and added
 // (atomically, per table) when it commits.
 //
+// Statement logging (statementlog.go) writes PostgreSQL's log_statement,
+// log_min_duration_statement and log_min_error_statement lines to
+// Config.Logger from simpleQuery (the whole query string), prepare and
+// bind (their errors) and execute (each Execute, with its parameters).
+// The settings are read once per settings generation (logConfig), so a
+// session that logs nothing pays two comparisons a statement. Text
+// passes through loggedText: the literal after a PASSWORD keyword is
+// replaced by the lexer's (pg_query.Scan) reading of the statement, and
+// the result cut at maxLoggedStatement. The settings are superuser-only
+// (settings.Def.Superuser; 42501 from SET, RESET, set_config and startup
+// options) and Config.Settings gives their server defaults.
+//
+// # Portals and cursors
+//
+// A Bind makes a Portal (s.portals); DECLARE makes a sqlCursor
+// (s.cursors, cursors.go). They share one name space, as in PostgreSQL:
+// Session.Portal finds a cursor when no Bind portal has the name and
+// wraps it (cursorPortal) so Describe and Execute use it, Execute
+// fetching from where FETCH left it; Close (portal) closes it; Bind and
+// DECLARE refuse a name the other holds (42P03). Named portals end with
+// their transaction (finishTxn, failTxn): a Sync inside a block leaves
+// them open, and Sync of an implicit transaction ends it and them.
+//
 // # Concurrency
 //
 // Engine is safe for concurrent use: the catalog cache (catalog.Cache) has

@@ -33,7 +33,7 @@ func (e *Engine) newSession(p SessionParams) (*Session, error) {
 	}
 	s := &Session{
 		e: e, user: user, db: db, pid: e.newPID(), started: time.Now(),
-		set: settings.New(), prepared: map[string]*Prepared{}, portals: map[string]*Portal{},
+		set: settings.NewWithBase(e.settingsBase), prepared: map[string]*Prepared{}, portals: map[string]*Portal{},
 		seqLast: map[uint32]int64{}, simplePlans: map[string]*prepStmt{},
 	}
 	s.set.Vals["session_authorization"] = user
@@ -51,6 +51,9 @@ func (e *Engine) newSession(p SessionParams) (*Session, error) {
 	for k, v := range p.Options {
 		if strings.EqualFold(k, "options") {
 			continue
+		}
+		if d, err := settings.Lookup(k); err == nil && d.Superuser && s.set.Vals["is_superuser"] != "on" {
+			return nil, &pgerror.Error{Code: pgerror.InsufficientPrivilege, Severity: "FATAL", Message: "permission denied to set parameter \"" + d.Name + "\""}
 		}
 		if err := s.set.Set(k, v); err != nil {
 			if pgerror.Code(err) == pgerror.UndefinedObject {
@@ -127,12 +130,14 @@ func (s *Session) guard(err *error) {
 func (s *Session) simpleQuery(ctx context.Context, query string, w ResultWriter) (err error) {
 	var stmts []parse.Stmt
 	start := s.statementStarted(query)
+	logged := false
 	defer func() {
 		kind := StmtOther
 		if len(stmts) > 0 {
 			kind = statementKind(stmts[len(stmts)-1])
 		}
 		s.statementEnded(kind, start, err)
+		s.logSimpleEnd(query, logged, start, err) // statementlog.go
 	}()
 	defer s.guard(&err)
 	s.closeUnnamed()
@@ -141,6 +146,7 @@ func (s *Session) simpleQuery(ctx context.Context, query string, w ResultWriter)
 		s.failTxn()
 		return err
 	}
+	logged = s.logSimpleStart(query, stmts)
 	if len(stmts) == 0 {
 		return w.Empty()
 	}
@@ -281,7 +287,7 @@ func (s *Session) runStmt(ctx context.Context, ps *prepStmt, params []types.Datu
 	}
 	if ps.kind != kindCursor {
 		// fall through to the planned path
-	} else if cur, handled, err := s.execCursorStmt(ctx, ps.st.Node, w); handled {
+	} else if cur, handled, err := s.execCursorStmt(ctx, ps, params, w); handled {
 		if err == nil && cur == nil {
 			cur = &cursor{tag: "PREPARE"}
 		}
@@ -398,6 +404,7 @@ func (p *Portal) closeCursor() {
 // --- extended protocol ---
 
 func (s *Session) prepare(ctx context.Context, name, query string, paramTypes []uint32) (pr *Prepared, err error) {
+	defer func() { s.logExtendedError(query, err) }() // statementlog.go
 	defer s.guard(&err)
 	if name != "" {
 		if _, ok := s.prepared[name]; ok {
@@ -426,6 +433,10 @@ func (s *Session) prepare(ctx context.Context, name, query string, paramTypes []
 		}
 	} else if ps.kind == kindSession {
 		ps.cols = sessionStmtCols(ps)
+	} else if ps.kind == kindCursor && ps.st.Node.GetDeclareCursorStmt() != nil {
+		if err := s.declareParamTypes(ctx, ps); err != nil { // cursors.go
+			return nil, err
+		}
 	} else if ps.kind == kindCursor && ps.cols == nil {
 		ps.cols = s.subscribeFetchCols(ps.st.Node) // FETCH from a SUBSCRIBE cursor returns rows
 	}
@@ -470,11 +481,13 @@ func (s *Session) bind(ctx context.Context, portal, stmtName string, paramFormat
 	if err != nil {
 		return nil, err
 	}
+	defer func() { s.logExtendedError(pr.SQL, err) }() // statementlog.go
 	if s.mode == modeFailed && pr.ps.kind != kindTxn {
 		return nil, pgerror.New(pgerror.InFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
 	}
 	if portal != "" {
-		if _, ok := s.portals[portal]; ok {
+		_, bound := s.portals[portal]
+		if _, declared := s.cursors[portal]; bound || declared {
 			return nil, pgerror.New(pgerror.DuplicateCursor, "portal \"%s\" already exists", portal)
 		}
 	} else {
@@ -538,8 +551,14 @@ func (s *Session) execute(ctx context.Context, name string, maxRows int, w Resul
 	if err != nil {
 		return false, err
 	}
+	if p.decl != nil {
+		return s.executeDeclared(ctx, p.decl, maxRows, w) // cursors.go
+	}
 	start := s.statementStarted(p.prep.SQL)
 	defer func() { s.statementEnded(statementKind(p.prep.ps.st), start, err) }()
+	fetch := p.cur != nil || p.doneTag != ""
+	logged := s.logExecuteStart(p, fetch) // statementlog.go
+	defer func() { s.logExecuteEnd(p, fetch, logged, start, err) }()
 	ctx, cancel := s.stmtContext(ctx)
 	defer cancel()
 	defer func() {

@@ -178,7 +178,7 @@ func (s *Session) execSessionStmt(ctx context.Context, ps *prepStmt, w ResultWri
 // newSettingsFrom resets settings to their defaults, keeping the session
 // identity (DISCARD ALL / RESET ALL).
 func newSettingsFrom(old *settings.Settings) *settings.Settings {
-	n := settings.New()
+	n := settings.NewWithBase(old.Base)
 	for _, k := range []string{"session_authorization", "application_name"} {
 		n.Vals[k] = old.Vals[k]
 	}
@@ -214,6 +214,9 @@ func (s *Session) execSet(vs *pg_query.VariableSetStmt) error {
 		s.set = ns
 		return nil
 	case pg_query.VariableSetKind_VAR_RESET, pg_query.VariableSetKind_VAR_SET_DEFAULT:
+		if err := s.checkSetPrivilege(name); err != nil {
+			return err
+		}
 		return s.set.Reset(name)
 	case pg_query.VariableSetKind_VAR_SET_MULTI:
 		if name == "transaction snapshot" && len(vs.Args) == 1 && vs.Args[0].GetAConst().GetSval() != nil {
@@ -314,6 +317,9 @@ func (s *Session) setArgs(vs *pg_query.VariableSetStmt) ([]string, error) {
 // setVar sets a parameter (SET, set_config). A LOCAL setting is undone
 // when the transaction ends.
 func (s *Session) setVar(name, val string, local bool) error {
+	if err := s.checkSetPrivilege(name); err != nil {
+		return err
+	}
 	if local {
 		if s.tx == nil || s.mode == modeImplicit && s.tx.Kv == nil {
 			return nil // PostgreSQL warns and ignores SET LOCAL outside a transaction
@@ -363,6 +369,17 @@ func (s *Session) setVar(name, val string, local bool) error {
 		}
 	}
 	return s.set.Set(name, val)
+}
+
+// checkSetPrivilege refuses a change of a superuser-only parameter
+// (log_statement and the other statement-logging settings) to others, as
+// PostgreSQL does.
+func (s *Session) checkSetPrivilege(name string) error {
+	d, err := settings.Lookup(name)
+	if err != nil || !d.Superuser || s.isSuperuser(s.currentCatalog()) {
+		return nil
+	}
+	return pgerror.New(pgerror.InsufficientPrivilege, "permission denied to set parameter \"%s\"", d.Name)
 }
 
 func (s *Session) showValue(name string) (string, error) {

@@ -12,6 +12,7 @@ import (
 
 	"logdb/kv"
 	"logdb/sql"
+	"logdb/sql/settings"
 )
 
 // startConfig is what `logdb start` was asked to do.
@@ -67,6 +68,9 @@ type startConfig struct {
 	// SQL clients that ask for it (sslmode=require and stronger), and
 	// mutual TLS on the raft port.
 	CertsDir string
+	// Settings are server defaults of run-time parameters (the statement
+	// logging flags), by name: sql.Config.Settings.
+	Settings map[string]string
 }
 
 // defaultDiskReserve is --disk-reserve-bytes' default: room for a WAL
@@ -109,6 +113,9 @@ func parseStartFlags(args []string, stdout, stderr io.Writer) (startConfig, erro
 	fs.StringVar(&cfg.HTTPListen, "http-listen", "", "address for the operator's HTTP endpoints /metrics (Prometheus), /healthz and /readyz (host:port); empty: none")
 	fs.StringVar(&cfg.LogArchive, "log-archive", "", "directory to copy log entries to before --retention trims them (point-in-time restore reads it: logdb restore --log-archive); empty: none")
 	fs.BoolVar(&cfg.Pprof, "pprof", false, "also serve Go's pprof profiles under /debug/pprof/ on --http-listen")
+	logStatement := fs.String("log-statement", "none", "server default of log_statement: which statements are logged before they run (none, ddl, mod, all); sessions and roles may override it")
+	logMinDuration := fs.String("log-min-duration-statement", "-1", "server default of log_min_duration_statement: log every statement that takes at least this many milliseconds (units accepted: 250ms, 1s), with its duration; 0 logs all, -1 none")
+	logMinError := fs.String("log-min-error-statement", "error", "server default of log_min_error_statement: log failing statements with their SQLSTATE at or above this level (error logs every failure; log, fatal or panic none)")
 	level := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	fs.StringVar(&cfg.LogFormat, "log-format", "text", "log line format: text (key=value) or json (one object a line); a cluster node's lines carry node=<id>")
 	fs.Usage = func() {
@@ -137,6 +144,23 @@ func parseStartFlags(args []string, stdout, stderr io.Writer) (startConfig, erro
 	if err := cfg.LogLevel.UnmarshalText([]byte(*level)); err != nil {
 		return cfg, fmt.Errorf("--log-level: %w", err)
 	}
+	set := map[string]string{}
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "log-statement":
+			set["log_statement"] = *logStatement
+		case "log-min-duration-statement":
+			set["log_min_duration_statement"] = *logMinDuration
+		case "log-min-error-statement":
+			set["log_min_error_statement"] = *logMinError
+		}
+	})
+	for name, v := range set {
+		if _, err := settings.CheckBase(map[string]string{name: v}); err != nil {
+			return cfg, fmt.Errorf("--%s: %v", strings.ReplaceAll(name, "_", "-"), err)
+		}
+	}
+	cfg.Settings = set
 	if cfg.MaxTxnBytes < 1 || cfg.MaxTxnBytes > sql.MaxTxnBytesLimit {
 		return cfg, fmt.Errorf("--max-txn-bytes %d not in [1, %d]", cfg.MaxTxnBytes, sql.MaxTxnBytesLimit)
 	}

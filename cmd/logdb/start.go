@@ -117,6 +117,7 @@ func start(ctx context.Context, cfg startConfig) error {
 		Observer:           newSQLObserver(reg),
 		Backends:           backends,
 		Notify:             listeners,
+		Settings:           cfg.Settings,
 		Backup: func(ctx context.Context, w io.Writer, req sql.BackupRequest) error {
 			if req.Log {
 				return writeLog(w, node, req.From, req.Through) // pitr.go

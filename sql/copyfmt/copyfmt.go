@@ -20,6 +20,7 @@ type Options struct {
 	Null      string
 	Header    bool
 	quote     byte
+	escape    byte // CSV's escape character; the quote unless ESCAPE says
 	hasHeader bool
 }
 
@@ -70,13 +71,22 @@ func ParseOptions(cs *pg_query.CopyStmt) (Options, error) {
 		case "header":
 			o.Header = val == "" || val == "true" || val == "1" || val == "on"
 		case "quote":
-			if len(val) == 1 {
-				o.quote = val[0]
+			if len(val) != 1 {
+				return o, pgerror.New(pgerror.FeatureNotSupported, "COPY quote must be a single one-byte character")
 			}
-		case "freeze", "encoding", "escape", "force_not_null", "force_null", "force_quote":
+			o.quote = val[0]
+		case "escape":
+			if len(val) != 1 {
+				return o, pgerror.New(pgerror.FeatureNotSupported, "COPY escape must be a single one-byte character")
+			}
+			o.escape = val[0]
+		case "freeze", "encoding", "force_not_null", "force_null", "force_quote":
 		default:
 			return o, pgerror.New(pgerror.SyntaxError, "option \"%s\" not recognized", de.Defname)
 		}
+	}
+	if o.escape == 0 {
+		o.escape = o.quote
 	}
 	switch o.Format {
 	case "text", "binary":
@@ -145,42 +155,62 @@ func DecodeBinary(b []byte, t *catalog.Table, cols []int, insert func([]types.Da
 	return nil
 }
 
-// SplitLine splits one line of text or CSV COPY data.
-func SplitLine(line string, o Options) ([]string, []bool) {
+// SplitLine splits one line of text or CSV COPY data into its fields and
+// which of them are NULL; a CSV quoted field left open fails with 22P04.
+func SplitLine(line string, o Options) ([]string, []bool, error) {
 	var fields []string
 	var nulls []bool
 	if o.Format == "csv" {
 		var cur strings.Builder
 		quoted, wasQuoted := false, false
+		start := 0 // where the field's raw text begins
 		for i := 0; i < len(line); i++ {
 			c := line[i]
 			switch {
-			case quoted && c == o.quote && i+1 < len(line) && line[i+1] == o.quote:
-				cur.WriteByte(c)
+			case quoted && c == o.escape && i+1 < len(line) && (line[i+1] == o.escape || line[i+1] == o.quote):
+				cur.WriteByte(line[i+1])
 				i++
-			case c == o.quote:
-				quoted = !quoted
-				wasQuoted = true
+			case quoted && c == o.quote:
+				quoted = false
+			case !quoted && c == o.quote:
+				quoted, wasQuoted = true, true
 			case c == o.Delim && !quoted:
 				f := cur.String()
-				fields, nulls = append(fields, f), append(nulls, !wasQuoted && f == o.Null)
+				fields, nulls = append(fields, f), append(nulls, !wasQuoted && line[start:i] == o.Null)
 				cur.Reset()
 				wasQuoted = false
+				start = i + 1
 			default:
 				cur.WriteByte(c)
 			}
 		}
+		if quoted {
+			return nil, nil, pgerror.New(badCopyFileFormat, "unterminated CSV quoted field")
+		}
 		f := cur.String()
-		return append(fields, f), append(nulls, !wasQuoted && f == o.Null)
+		return append(fields, f), append(nulls, !wasQuoted && line[start:] == o.Null), nil
 	}
-	for _, raw := range strings.Split(line, string(o.Delim)) {
+	// Text: a backslash escapes the byte after it, the delimiter too.
+	start := 0
+	for i := 0; i <= len(line); i++ {
+		if i < len(line) && line[i] == '\\' {
+			if i+1 < len(line) {
+				i++
+			}
+			continue
+		}
+		if i < len(line) && line[i] != o.Delim {
+			continue
+		}
+		raw := line[start:min(i, len(line))]
+		start = i + 1
 		if raw == o.Null {
 			fields, nulls = append(fields, ""), append(nulls, true)
 			continue
 		}
 		fields, nulls = append(fields, Unescape(raw)), append(nulls, false)
 	}
-	return fields, nulls
+	return fields, nulls, nil
 }
 
 func Unescape(s string) string {

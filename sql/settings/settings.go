@@ -22,6 +22,9 @@ type Def struct {
 	Vartype    string
 	desc       string
 	Check      func(v string) (string, error) // normalizes; nil accepts anything
+	// Superuser: only a superuser may change it (PostgreSQL's SUSET
+	// context; 42501 for others), as the statement-logging settings.
+	Superuser bool
 }
 
 // Defs are the parameters logdb knows, in SHOW ALL order.
@@ -75,7 +78,13 @@ var Defs = []Def{
 	{Name: "enable_indexscan", def: "on", Vartype: "bool", desc: "Enables the planner's use of index-scan plans.", Check: CheckBool},
 	{Name: "jit", def: "off", Vartype: "bool", desc: "Allow JIT compilation.", Check: CheckBool},
 	{Name: "timezone_abbreviations", def: "Default", Vartype: "string", desc: "Selects a file of time zone abbreviations."},
-	{Name: "log_statement", def: "none", Vartype: "enum", desc: "Sets the type of statements logged."},
+	{Name: "log_statement", def: "none", Vartype: "enum", desc: "Sets the type of statements logged.", Superuser: true,
+		Check: enumCheck("log_statement", "none", "ddl", "mod", "all")},
+	{Name: "log_min_duration_statement", def: "-1", Unit: "ms", Vartype: "integer", Superuser: true, Check: checkMinDuration,
+		desc: "Sets the minimum execution time above which all statements will be logged."},
+	{Name: "log_min_error_statement", def: "error", Vartype: "enum", Superuser: true,
+		Check: enumCheck("log_min_error_statement", "debug5", "debug4", "debug3", "debug2", "debug1", "info", "notice", "warning", "error", "log", "fatal", "panic"),
+		desc:  "Causes all statements generating error at or above this level to be logged."},
 	{Name: "session_replication_role", def: "origin", Vartype: "enum", desc: "Sets the session's behavior for triggers and rewrite rules."},
 	{Name: "data_directory_mode", def: "0700", ReadOnly: true, Vartype: "integer", desc: "Shows the mode of the data directory."},
 	{Name: "block_size", def: "8192", ReadOnly: true, Vartype: "integer", desc: "Shows the size of a disk block."},
@@ -124,6 +133,33 @@ func checkPasswordEncryption(v string) (string, error) {
 	}
 	return "", &pgerror.Error{Code: pgerror.InvalidParameterValue,
 		Message: "invalid value for parameter \"password_encryption\": \"" + v + "\"", Hint: "Available values: md5, scram-sha-256."}
+}
+
+// enumCheck accepts one of values, case-insensitively, as PostgreSQL's
+// enum parameters do (22023 with the values as a hint otherwise).
+func enumCheck(name string, values ...string) func(string) (string, error) {
+	return func(v string) (string, error) {
+		for _, e := range values {
+			if strings.EqualFold(strings.TrimSpace(v), e) {
+				return e, nil
+			}
+		}
+		return "", &pgerror.Error{Code: pgerror.InvalidParameterValue,
+			Message: "invalid value for parameter \"" + name + "\": \"" + v + "\"", Hint: "Available values: " + strings.Join(values, ", ") + "."}
+	}
+}
+
+// checkMinDuration reads log_min_duration_statement: milliseconds (units
+// accepted), -1 to turn it off.
+func checkMinDuration(v string) (string, error) {
+	ms, err := parseDurationMS(v)
+	if err != nil {
+		return "", pgerror.New(pgerror.InvalidParameterValue, "invalid value for parameter \"log_min_duration_statement\": \"%s\"", v)
+	}
+	if ms < -1 || ms > math.MaxInt32 {
+		return "", pgerror.New(pgerror.InvalidParameterValue, "%d ms is outside the valid range for parameter \"log_min_duration_statement\" (-1 .. 2147483647)", ms)
+	}
+	return strconv.FormatInt(ms, 10), nil
 }
 
 func checkInt(v string) (string, error) {
@@ -287,15 +323,46 @@ type Settings struct {
 	// dateOrder is DateStyle's input half, as the type input functions read it.
 	DateOrder types.DateOrder
 	Gen       int // bumped on every change (invalidates cached catalog schemas)
+	// Base holds the server's defaults that differ from the built-in ones
+	// (logdb start flags, by lower-case name): what RESET returns to.
+	Base map[string]string
 }
 
 // New returns the defaults.
-func New() *Settings {
-	s := &Settings{Vals: map[string]string{}, Changed: map[string]bool{}, Loc: time.UTC}
+func New() *Settings { return NewWithBase(nil) }
+
+// NewWithBase returns the defaults, with base (checked values, by
+// lower-case name, as CheckBase returns them) over the built-in ones.
+func NewWithBase(base map[string]string) *Settings {
+	s := &Settings{Vals: map[string]string{}, Changed: map[string]bool{}, Loc: time.UTC, Base: base}
 	for _, d := range Defs {
 		s.Vals[strings.ToLower(d.Name)] = d.def
 	}
+	for k, v := range base {
+		s.Vals[k] = v
+	}
 	return s
+}
+
+// CheckBase checks server defaults given by name and returns them
+// normalized, by lower-case name. Only the parameters a superuser may
+// set, and that need no session to check, are accepted.
+func CheckBase(vals map[string]string) (map[string]string, error) {
+	out := map[string]string{}
+	for name, v := range vals {
+		d, err := Lookup(name)
+		if err != nil {
+			return nil, err
+		}
+		if d.ReadOnly || d.Check == nil {
+			return nil, pgerror.New(pgerror.InvalidParameterValue, "parameter %q cannot be set as a server default", d.Name)
+		}
+		if v, err = d.Check(v); err != nil {
+			return nil, err
+		}
+		out[strings.ToLower(d.Name)] = v
+	}
+	return out, nil
 }
 
 func (s *Settings) Get(name string) (string, error) {
@@ -351,6 +418,9 @@ func (s *Settings) Reset(name string) error {
 	d, err := Lookup(name)
 	if err != nil {
 		return err
+	}
+	if v, ok := s.Base[strings.ToLower(d.Name)]; ok {
+		return s.Set(d.Name, v)
 	}
 	return s.Set(d.Name, d.def)
 }
