@@ -77,10 +77,21 @@ func (s *Session) setRole(name string) error {
 	return nil
 }
 
-// currentCatalog is the transaction's catalog, or the engine's latest.
+// currentCatalog is the transaction's catalog, or outside one the catalog
+// of the latest applied state (not the last one a transaction loaded:
+// SET ROLE right after CREATE ROLE must see the role).
 func (s *Session) currentCatalog() *catalog.Catalog {
 	if s.tx != nil && s.tx.cat != nil {
 		return s.tx.cat
+	}
+	if s.e.cfg.Store != nil {
+		if txn, err := s.e.cfg.Store.Begin(); err == nil {
+			cat, err := s.e.catalogFor(txn)
+			txn.Release()
+			if err == nil {
+				return cat
+			}
+		}
 	}
 	cat := s.e.st.catalogs.Latest()
 	if cat == nil {

@@ -201,3 +201,31 @@ func TestGroupByMatchesResolvedExpressions(t *testing.T) {
 		"SELECT (SELECT count(*) FROM ag z WHERE z.k = ag.k % 2) FROM ag GROUP BY k % 2 ORDER BY 1",
 	)
 }
+
+// TestRoleStatementsMatchPostgres: SET ROLE sees a role created by the
+// statement before (the session read a stale catalog outside a
+// transaction), VALID UNTIL 'infinity' is stored (it failed with XX000),
+// and a non-superuser may not ALTER ROLE … SET a superuser-only setting.
+func TestRoleStatementsMatchPostgres(t *testing.T) {
+	requireLogdb(t)
+	t.Parallel()
+	ctx := testCtx(t, 120*time.Second)
+	pg := mustStartPostgres(t)
+	pc := pg.connect(t)
+	lc := mustConnect(t, mustStartNode(t, t.TempDir()))
+	matchPostgres(t, ctx, pc, lc,
+		"CREATE ROLE vr1 LOGIN",
+		"ALTER ROLE vr1 VALID UNTIL 'infinity'",
+		"SELECT rolname, rolvaliduntil FROM pg_roles WHERE rolname = 'vr1'",
+		"ALTER ROLE vr1 VALID UNTIL '-infinity'",
+		"SELECT rolvaliduntil FROM pg_roles WHERE rolname = 'vr1'",
+		"CREATE ROLE vr2",
+		"SET ROLE vr2",
+		"SELECT current_user",
+		"ALTER ROLE vr2 SET log_statement = 'all'",
+		"ALTER ROLE vr2 SET application_name = 'x'",
+		"RESET ROLE",
+		"ALTER ROLE vr2 SET log_statement = 'all'",
+		"SELECT rolname, rolconfig FROM pg_roles WHERE rolname = 'vr2'",
+	)
+}

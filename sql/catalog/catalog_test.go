@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"logdb/kv"
 	"logdb/sql/catalog"
@@ -218,5 +219,29 @@ func TestCacheFollowsVersions(t *testing.T) {
 	}
 	if cache.Latest() != after {
 		t.Fatal("Latest is not the newest catalog")
+	}
+}
+
+// A role's VALID UNTIL survives the descriptor's JSON, also 'infinity'
+// (time.Time's own JSON cannot hold such a year).
+func TestRoleValidUntilRoundTrip(t *testing.T) {
+	at := time.Date(2031, 5, 6, 7, 8, 9, 123000, time.UTC)
+	for _, v := range []*time.Time{nil, &at, &types.TimestampInfinity, &types.TimestampNegInfinity} {
+		b, err := json.Marshal(&catalog.Role{OID: 20000, Name: "r", ValidUntil: v})
+		if err != nil {
+			t.Fatalf("%v: %v", v, err)
+		}
+		var r catalog.Role
+		if err := json.Unmarshal(b, &r); err != nil {
+			t.Fatalf("%s: %v", b, err)
+		}
+		if (v == nil) != (r.ValidUntil == nil) || v != nil && !v.Equal(*r.ValidUntil) || r.Name != "r" || r.OID != 20000 {
+			t.Fatalf("%s read back as %+v", b, r)
+		}
+	}
+	// what descriptors written before held still reads
+	var r catalog.Role
+	if err := json.Unmarshal([]byte(`{"oid":1,"name":"x","conn_limit":-1,"valid_until":"2030-01-02T03:04:05Z"}`), &r); err != nil || r.ValidUntil == nil || r.ValidUntil.Year() != 2030 || r.ConnLimit != -1 {
+		t.Fatalf("old descriptor: %+v, %v", r, err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"logdb/kv"
 	"logdb/sql/pgcatalog"
+	"logdb/sql/types"
 )
 
 // Fixed role OIDs: logdb is PostgreSQL's bootstrap superuser (10, which
@@ -20,6 +21,7 @@ const (
 	ScramIterations = 4096
 )
 
+// Role is a role (pg_authid): a user when it can log in.
 type Role struct {
 	OID         uint32 `json:"oid"`
 	Name        string `json:"name"`
@@ -32,7 +34,10 @@ type Role struct {
 	BypassRLS   bool   `json:"bypass_rls,omitempty"`
 	ConnLimit   int32  `json:"conn_limit"`
 	// Password is the verifier ("SCRAM-SHA-256$…" or "md5…"), "" for none.
-	Password   string       `json:"password,omitempty"`
+	Password string `json:"password,omitempty"`
+	// ValidUntil is when the password expires (nil: never); it may be
+	// types.TimestampInfinity or TimestampNegInfinity, which are stored as
+	// "infinity" and "-infinity" (JSON's time format has no such years).
 	ValidUntil *time.Time   `json:"valid_until,omitempty"`
 	MemberOf   []RoleMember `json:"member_of,omitempty"`
 	// Config are the ALTER ROLE … SET settings, "name=value", applied
@@ -195,4 +200,56 @@ func (c *Catalog) SortedRoles() []*Role {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].OID < out[j].OID })
 	return out
+}
+
+// roleJSON is Role as stored: ValidUntil as text, so 'infinity' survives.
+type roleJSON struct {
+	roleFields
+	ValidUntil *string `json:"valid_until,omitempty"`
+}
+
+type roleFields Role
+
+// MarshalJSON stores ValidUntil as RFC 3339 text, or "infinity" and
+// "-infinity" for PostgreSQL's infinite timestamps.
+func (r Role) MarshalJSON() ([]byte, error) {
+	j := roleJSON{roleFields: roleFields(r)}
+	if t := r.ValidUntil; t != nil {
+		s := t.Format(time.RFC3339Nano)
+		switch {
+		case t.Equal(types.TimestampInfinity):
+			s = "infinity"
+		case t.Equal(types.TimestampNegInfinity):
+			s = "-infinity"
+		}
+		j.ValidUntil = &s
+	}
+	return json.Marshal(j)
+}
+
+// UnmarshalJSON reads what MarshalJSON wrote (and descriptors written
+// before it, which hold the same RFC 3339 text).
+func (r *Role) UnmarshalJSON(b []byte) error {
+	var j roleJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*r = Role(j.roleFields)
+	r.ValidUntil = nil
+	if j.ValidUntil != nil {
+		var t time.Time
+		switch *j.ValidUntil {
+		case "infinity":
+			t = types.TimestampInfinity
+		case "-infinity":
+			t = types.TimestampNegInfinity
+		default:
+			var err error
+			if t, err = time.Parse(time.RFC3339Nano, *j.ValidUntil); err != nil {
+				return err
+			}
+		}
+		r.ValidUntil = &t
+	}
+	return nil
 }

@@ -451,6 +451,9 @@ func AlterRoleSet(ec *Ctx, d *catalog.Writer, as *pg_query.AlterRoleSetStmt) err
 	key := strings.ToLower(vs.Name)
 	if def, err := settings.Lookup(key); err == nil {
 		key = def.Name
+		if def.Superuser && !me.Super && vs.Kind != pg_query.VariableSetKind_VAR_RESET_ALL {
+			return pgerror.New(pgerror.InsufficientPrivilege, "permission denied to set parameter \"%s\"", def.Name)
+		}
 	}
 	var kept []string
 	for _, c := range old.Config {
