@@ -229,3 +229,31 @@ func TestRoleStatementsMatchPostgres(t *testing.T) {
 		"SELECT rolname, rolconfig FROM pg_roles WHERE rolname = 'vr2'",
 	)
 }
+
+// TestFetchWithTiesMatchesPostgres: FETCH FIRST n ROWS WITH TIES returns
+// the rows that tie with the last one on the ORDER BY keys (issue 14).
+func TestFetchWithTiesMatchesPostgres(t *testing.T) {
+	requireLogdb(t)
+	t.Parallel()
+	ctx := testCtx(t, 120*time.Second)
+	pg := mustStartPostgres(t)
+	pc := pg.connect(t)
+	lc := mustConnect(t, mustStartNode(t, t.TempDir()))
+	execOnEach(t, ctx, aggTable, pc, lc)
+	matchPostgres(t, ctx, pc, lc,
+		// the order within ties is unspecified: read them back in k order
+		"SELECT * FROM (SELECT k, t FROM ag ORDER BY t FETCH FIRST 2 ROWS WITH TIES) s ORDER BY k",
+		"SELECT k, t FROM ag ORDER BY t, k FETCH FIRST 2 ROWS WITH TIES",
+		"SELECT k, t FROM ag ORDER BY t DESC FETCH FIRST 1 ROW WITH TIES",
+		"SELECT t FROM ag ORDER BY t OFFSET 1 ROWS FETCH FIRST 1 ROW WITH TIES",
+		"SELECT k FROM ag ORDER BY t FETCH FIRST 0 ROWS WITH TIES",
+		"SELECT * FROM (SELECT k, t FROM ag ORDER BY t FETCH FIRST 100 ROWS WITH TIES) s ORDER BY k",
+		"SELECT * FROM (SELECT k, t FROM ag ORDER BY t DESC FETCH FIRST 3 ROWS WITH TIES) s ORDER BY k",
+		"SELECT upper(t) AS u, count(*) FROM ag GROUP BY t ORDER BY count(*) DESC FETCH FIRST 1 ROW WITH TIES",
+		"SELECT k, i FROM ag ORDER BY i NULLS FIRST FETCH FIRST 1 ROW WITH TIES",
+		"SELECT k FROM ag ORDER BY t FETCH FIRST NULL ROWS WITH TIES",
+		"SELECT k FROM ag ORDER BY t FETCH FIRST -1 ROWS WITH TIES",
+		"SELECT k FROM ag FETCH FIRST 2 ROWS WITH TIES",
+		"SELECT k, t FROM ag ORDER BY t FETCH FIRST 2 ROWS ONLY",
+	)
+}

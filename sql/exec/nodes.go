@@ -238,6 +238,9 @@ func (t *trimIter) Close() { t.src.Close() }
 type LimitNode struct {
 	Src           Node
 	Limit, Offset Expr
+	// Ties, for FETCH FIRST … WITH TIES, are the ORDER BY keys: after
+	// the limit-th row, rows equal to it on them pass too.
+	Ties []SortKey
 }
 
 func (l *LimitNode) Columns() []Column { return l.Src.Columns() }
@@ -253,8 +256,11 @@ func (l *LimitNode) Start(ec *Ctx) (Iterator, error) {
 			if li.limit < 0 {
 				return nil, pgerror.New("2201W", "LIMIT must not be negative")
 			}
+		} else if l.Ties != nil {
+			return nil, pgerror.New("2201W", "row count cannot be null in FETCH FIRST ... WITH TIES clause")
 		}
 	}
+	li.ties = l.Ties
 	if l.Offset != nil {
 		v, err := l.Offset.Eval(ec, nil)
 		if err != nil {
@@ -270,7 +276,7 @@ func (l *LimitNode) Start(ec *Ctx) (Iterator, error) {
 	if li.limit == 0 {
 		return &SliceIter{}, nil
 	}
-	if sn := sortBelow(l.Src); sn != nil && li.limit > 0 && li.offset <= math.MaxInt64-li.limit {
+	if sn := sortBelow(l.Src); sn != nil && li.limit > 0 && li.offset <= math.MaxInt64-li.limit && l.Ties == nil {
 		// the sort need keep only the rows the limit passes on
 		if ec.topN == nil {
 			ec.topN = map[*SortNode]int64{}
@@ -290,6 +296,9 @@ type limitIter struct {
 	src           Iterator
 	limit, offset int64
 	n             int64
+	ties          []SortKey
+	last          []types.Datum // WITH TIES: the limit-th row
+	done          bool
 }
 
 func (l *limitIter) Next() ([]types.Datum, error) {
@@ -300,14 +309,31 @@ func (l *limitIter) Next() ([]types.Datum, error) {
 		}
 		l.offset--
 	}
-	if l.limit >= 0 && l.n >= l.limit {
+	if l.done {
 		return nil, nil
+	}
+	if l.limit >= 0 && l.n >= l.limit {
+		if l.ties == nil || l.last == nil {
+			return nil, nil
+		}
+		r, err := l.src.Next()
+		if err != nil || r == nil {
+			return nil, err
+		}
+		if compareRows(r, l.last, l.ties) != 0 {
+			l.done = true
+			return nil, nil
+		}
+		return r, nil
 	}
 	r, err := l.src.Next()
 	if err != nil || r == nil {
 		return nil, err
 	}
 	l.n++
+	if l.ties != nil && l.n == l.limit {
+		l.last = r
+	}
 	return r, nil
 }
 func (l *limitIter) Close() { l.src.Close() }

@@ -462,15 +462,21 @@ func (p *Planner) planOrderLimitTargets(src exec.Node, sc *Scope, sel *pg_query.
 	if onKeys != nil {
 		n = &exec.DistinctNode{Src: n, Keys: onKeys, Consecutive: true}
 	}
-	if late != nil {
+	withTies := sel.LimitOption == pg_query.LimitOption_LIMIT_OPTION_WITH_TIES
+	if late != nil && !withTies {
 		// below the limit, as in PostgreSQL: rows OFFSET skips are
 		// evaluated too
 		n = &exec.ProjectNode{Src: n, Exprs: late, Cols: cols[:len(late)]}
 	}
 	if sel.LimitCount != nil || sel.LimitOffset != nil {
 		ln := &exec.LimitNode{Src: n}
+		if withTies {
+			// the ties are compared on the sort keys, over the rows the
+			// sort produced (a late projection goes above)
+			ln.Ties = keys
+		}
 		var err error
-		if sel.LimitCount != nil && !isNullConst(sel.LimitCount) {
+		if sel.LimitCount != nil && (withTies || !isNullConst(sel.LimitCount)) {
 			if ln.Limit, err = p.compileLimit(sel.LimitCount, "LIMIT"); err != nil {
 				return nil, err
 			}
@@ -480,10 +486,10 @@ func (p *Planner) planOrderLimitTargets(src exec.Node, sc *Scope, sel *pg_query.
 				return nil, err
 			}
 		}
-		if sel.LimitOption == pg_query.LimitOption_LIMIT_OPTION_WITH_TIES {
-			return nil, pgerror.Unsupported("FETCH ... WITH TIES")
-		}
 		n = ln
+	}
+	if late != nil && withTies {
+		n = &exec.ProjectNode{Src: n, Exprs: late, Cols: cols[:len(late)]}
 	}
 	if len(n.Columns()) > visible {
 		n = &exec.TrimNode{Src: n, N: visible}
