@@ -1,6 +1,7 @@
 package test
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -256,4 +257,31 @@ func TestFetchWithTiesMatchesPostgres(t *testing.T) {
 		"SELECT k FROM ag FETCH FIRST 2 ROWS WITH TIES",
 		"SELECT k, t FROM ag ORDER BY t FETCH FIRST 2 ROWS ONLY",
 	)
+}
+
+// TestFrameworkSettingsMatchPostgres: settings frameworks and tools send
+// are accepted as PostgreSQL accepts them (issue 15); logdb ignores the
+// planner's and the WAL's, and pg_settings says so.
+func TestFrameworkSettingsMatchPostgres(t *testing.T) {
+	requireLogdb(t)
+	t.Parallel()
+	ctx := testCtx(t, 120*time.Second)
+	pg := mustStartPostgres(t)
+	pc := pg.connect(t)
+	lc := mustConnect(t, mustStartNode(t, t.TempDir()))
+	var qs []string
+	for _, s := range []string{"synchronous_commit = off", "synchronous_commit = remote_apply", "commit_delay = 0",
+		"random_page_cost = 1.1", "seq_page_cost = 1", "cpu_tuple_cost = 0.02", "effective_cache_size = '1GB'",
+		"effective_io_concurrency = 200", "temp_buffers = '16MB'", "max_parallel_workers_per_gather = 0",
+		"plan_cache_mode = force_custom_plan", "geqo = off", "join_collapse_limit = 1", "from_collapse_limit = 1",
+		"default_statistics_target = 200", "constraint_exclusion = on", "enable_nestloop = off", "enable_hashjoin = off",
+		"enable_mergejoin = off", "enable_bitmapscan = off", "enable_sort = on", "enable_hashagg = off",
+		"enable_material = off", "enable_indexonlyscan = off", "array_nulls = on", "quote_all_identifiers = off",
+		"cursor_tuple_fraction = 0.5", "vacuum_cost_delay = 0", "gin_fuzzy_search_limit = 0"} {
+		name, _, _ := strings.Cut(s, " ")
+		qs = append(qs, "SET "+s, "SHOW "+name)
+	}
+	qs = append(qs, "SET synchronous_commit = bogus", "SET random_page_cost = 'x'", "SET plan_cache_mode = never",
+		"SELECT name, vartype FROM pg_settings WHERE name IN ('synchronous_commit', 'random_page_cost', 'geqo') ORDER BY name")
+	matchPostgres(t, ctx, pc, lc, qs...)
 }

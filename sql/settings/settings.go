@@ -90,6 +90,50 @@ var Defs = []Def{
 	{Name: "block_size", def: "8192", ReadOnly: true, Vartype: "integer", desc: "Shows the size of a disk block."},
 	{Name: "password_encryption", def: "scram-sha-256", Vartype: "enum", desc: "Chooses the algorithm for encrypting passwords.", Check: checkPasswordEncryption},
 	{Name: "wal_level", def: "logical", ReadOnly: true, Vartype: "enum", desc: "Sets the level of information written to the WAL."},
+	// Accepted as PostgreSQL accepts them (frameworks and tools set them),
+	// with no effect in logdb: pg_settings' short_desc says so.
+	{Name: "synchronous_commit", def: "on", Vartype: "enum", desc: "Sets the current transaction's synchronization level." + noEffect + " Every commit waits for a quorum's fsync.", Check: enumCheck("synchronous_commit", "local", "remote_write", "remote_apply", "on", "off")},
+	{Name: "commit_delay", def: "0", Unit: "", Vartype: "integer", desc: "Sets the delay in microseconds between transaction commit and flushing WAL to disk." + noEffect, Check: checkInt},
+	{Name: "commit_siblings", def: "5", Vartype: "integer", desc: "Sets the minimum number of concurrent open transactions required before performing commit_delay." + noEffect, Check: checkInt},
+	{Name: "random_page_cost", def: "4", Vartype: "real", desc: "Sets the planner's estimate of the cost of a nonsequentially fetched disk page." + noEffect, Check: checkReal},
+	{Name: "seq_page_cost", def: "1", Vartype: "real", desc: "Sets the planner's estimate of the cost of a sequentially fetched disk page." + noEffect, Check: checkReal},
+	{Name: "cpu_tuple_cost", def: "0.01", Vartype: "real", desc: "Sets the planner's estimate of the cost of processing each tuple (row)." + noEffect, Check: checkReal},
+	{Name: "cpu_index_tuple_cost", def: "0.005", Vartype: "real", desc: "Sets the planner's estimate of the cost of processing each index entry during an index scan." + noEffect, Check: checkReal},
+	{Name: "cpu_operator_cost", def: "0.0025", Vartype: "real", desc: "Sets the planner's estimate of the cost of processing each operator or function call." + noEffect, Check: checkReal},
+	{Name: "parallel_setup_cost", def: "1000", Vartype: "real", desc: "Sets the planner's estimate of the cost of starting up worker processes for parallel query." + noEffect, Check: checkReal},
+	{Name: "parallel_tuple_cost", def: "0.1", Vartype: "real", desc: "Sets the planner's estimate of the cost of passing each tuple (row) from worker to leader backend." + noEffect, Check: checkReal},
+	{Name: "cursor_tuple_fraction", def: "0.1", Vartype: "real", desc: "Sets the planner's estimate of the fraction of a cursor's rows that will be retrieved." + noEffect, Check: checkReal},
+	{Name: "effective_cache_size", def: "4GB", Unit: "8kB", Vartype: "integer", desc: "Sets the planner's assumption about the total size of the data caches." + noEffect, Check: checkMemory},
+	{Name: "effective_io_concurrency", def: "1", Vartype: "integer", desc: "Number of simultaneous requests that can be handled efficiently by the disk subsystem." + noEffect, Check: checkInt},
+	{Name: "temp_buffers", def: "8MB", Unit: "8kB", Vartype: "integer", desc: "Sets the maximum number of temporary buffers used by each session." + noEffect, Check: checkMemory},
+	{Name: "max_parallel_workers_per_gather", def: "2", Vartype: "integer", desc: "Sets the maximum number of parallel processes per executor node." + noEffect, Check: checkInt},
+	{Name: "max_parallel_workers", def: "8", Vartype: "integer", desc: "Sets the maximum number of parallel workers that can be active at one time." + noEffect, Check: checkInt},
+	{Name: "plan_cache_mode", def: "auto", Vartype: "enum", desc: "Controls the planner's selection of custom or generic plan." + noEffect, Check: enumCheck("plan_cache_mode", "auto", "force_generic_plan", "force_custom_plan")},
+	{Name: "geqo", def: "on", Vartype: "bool", desc: "Enables genetic query optimization." + noEffect, Check: CheckBool},
+	{Name: "from_collapse_limit", def: "8", Vartype: "integer", desc: "Sets the FROM-list size beyond which subqueries are not collapsed." + noEffect, Check: checkInt},
+	{Name: "join_collapse_limit", def: "8", Vartype: "integer", desc: "Sets the FROM-list size beyond which JOIN constructs are not flattened." + noEffect, Check: checkInt},
+	{Name: "default_statistics_target", def: "100", Vartype: "integer", desc: "Sets the default statistics target." + noEffect, Check: checkInt},
+	{Name: "constraint_exclusion", def: "partition", Vartype: "enum", desc: "Enables the planner to use constraints to optimize queries." + noEffect, Check: enumCheck("constraint_exclusion", "partition", "on", "off")},
+	{Name: "enable_nestloop", def: "on", Vartype: "bool", desc: "Enables the planner's use of nested-loop join plans." + noEffect, Check: CheckBool},
+	{Name: "enable_hashjoin", def: "on", Vartype: "bool", desc: "Enables the planner's use of hash join plans." + noEffect, Check: CheckBool},
+	{Name: "enable_mergejoin", def: "on", Vartype: "bool", desc: "Enables the planner's use of merge join plans." + noEffect, Check: CheckBool},
+	{Name: "enable_indexonlyscan", def: "on", Vartype: "bool", desc: "Enables the planner's use of index-only-scan plans." + noEffect, Check: CheckBool},
+	{Name: "enable_bitmapscan", def: "on", Vartype: "bool", desc: "Enables the planner's use of bitmap-scan plans." + noEffect, Check: CheckBool},
+	{Name: "enable_sort", def: "on", Vartype: "bool", desc: "Enables the planner's use of explicit sort steps." + noEffect, Check: CheckBool},
+	{Name: "enable_hashagg", def: "on", Vartype: "bool", desc: "Enables the planner's use of hashed aggregation plans." + noEffect, Check: CheckBool},
+	{Name: "enable_material", def: "on", Vartype: "bool", desc: "Enables the planner's use of materialization." + noEffect, Check: CheckBool},
+	{Name: "array_nulls", def: "on", Vartype: "bool", desc: "Enable input of NULL elements in arrays." + noEffect, Check: CheckBool},
+	{Name: "backslash_quote", def: "safe_encoding", Vartype: "enum", desc: "Sets whether \"\\'\" is allowed in string literals." + noEffect, Check: enumCheck("backslash_quote", "safe_encoding", "on", "off")},
+	{Name: "quote_all_identifiers", def: "off", Vartype: "bool", desc: "When generating SQL fragments, quote all identifiers." + noEffect, Check: CheckBool},
+	{Name: "transform_null_equals", def: "off", Vartype: "bool", desc: "Treats \"expr=NULL\" as \"expr IS NULL\"." + noEffect, Check: checkFalse("transform_null_equals")},
+	{Name: "default_text_search_config", def: "pg_catalog.simple", Vartype: "string", desc: "Sets default text search configuration." + noEffect},
+	{Name: "vacuum_cost_delay", def: "0", Unit: "ms", Vartype: "real", desc: "Vacuum cost delay in milliseconds." + noEffect, Check: checkReal},
+	{Name: "tcp_keepalives_idle", def: "0", Unit: "s", Vartype: "integer", desc: "Time between issuing TCP keepalives." + noEffect + " logdb sets its own keepalives.", Check: checkInt},
+	{Name: "tcp_keepalives_interval", def: "0", Unit: "s", Vartype: "integer", desc: "Time between TCP keepalive retransmits." + noEffect + " logdb sets its own keepalives.", Check: checkInt},
+	{Name: "tcp_keepalives_count", def: "0", Vartype: "integer", desc: "Maximum number of TCP keepalive retransmits." + noEffect + " logdb sets its own keepalives.", Check: checkInt},
+	{Name: "log_lock_waits", def: "off", Vartype: "bool", desc: "Logs long lock waits." + noEffect, Check: CheckBool, Superuser: true},
+	{Name: "track_io_timing", def: "off", Vartype: "bool", desc: "Collects timing statistics for database I/O activity." + noEffect, Check: CheckBool, Superuser: true},
+	{Name: "gin_fuzzy_search_limit", def: "0", Vartype: "integer", desc: "Sets the maximum allowed result for exact search by GIN." + noEffect, Check: checkInt},
 }
 
 var settingIndex = func() map[string]int {
@@ -133,6 +177,39 @@ func checkPasswordEncryption(v string) (string, error) {
 	}
 	return "", &pgerror.Error{Code: pgerror.InvalidParameterValue,
 		Message: "invalid value for parameter \"password_encryption\": \"" + v + "\"", Hint: "Available values: md5, scram-sha-256."}
+}
+
+// noEffect ends the description of a parameter logdb accepts and ignores.
+const noEffect = " (No effect in logdb.)"
+
+// checkReal accepts a floating-point value.
+func checkReal(v string) (string, error) {
+	f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+	if err != nil || math.IsNaN(f) {
+		return "", pgerror.New(pgerror.InvalidParameterValue, "parameter requires a numeric value")
+	}
+	return strconv.FormatFloat(f, 'g', -1, 64), nil
+}
+
+// checkMemory accepts a memory size with PostgreSQL's units (kB, MB, GB,
+// TB; a bare number is kB here).
+func checkMemory(v string) (string, error) {
+	if _, err := exec.ParseMemoryKB(v); err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(v), nil
+}
+
+// checkFalse accepts only off, as PostgreSQL would accept any Boolean but
+// logdb does not implement the on behaviour (0A000 says so).
+func checkFalse(name string) func(string) (string, error) {
+	return func(v string) (string, error) {
+		b, err := CheckBool(v)
+		if err != nil || b == "off" {
+			return b, err
+		}
+		return "", pgerror.Unsupported(name + " = on")
+	}
 }
 
 // enumCheck accepts one of values, case-insensitively, as PostgreSQL's
