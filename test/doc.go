@@ -75,4 +75,121 @@
 //	                      rolled-back or 40001 ones; delivery time per node (-v); node-postgres
 //	                      across nodes (test/node/notify_test.js); a step-by-step comparison
 //	                      with PostgreSQL 15 (limits, UNLISTEN, pg_listening_channels)
+//
+// The other files, by the tests they hold (each test's comment says what
+// it checks and against what):
+//
+//	activity_test.go            TestStatActivity, TestStatCounters
+//	aggregates_frames_test.go   TestAggregatesMatchPostgres,
+//	                            TestWindowFramesMatchPostgres,
+//	                            TestGroupByMatchesResolvedExpressions,
+//	                            TestRoleStatementsMatchPostgres,
+//	                            TestFetchWithTiesMatchesPostgres,
+//	                            TestFrameworkSettingsMatchPostgres
+//	auth_methods_test.go        TestAuthMethods
+//	auth_test.go                TestAuthClients, TestInsecureListen
+//	backup_test.go              TestBackupRestore, TestPointInTimeRestore,
+//	                            TestPointInTimeRestoreFromArchive
+//	batch_error_test.go         TestDescribeMissingPortalRollsBackBatch
+//	changefeed_figures_test.go  TestChangefeedFigures
+//	changefeed_helpers_test.go  helpers: change is one row of the changefeed, as
+//	                            COPY text or FETCH returns it
+//	changefeed_resume_test.go   TestSlotExactlyOnce, TestSubscriberResume
+//	changefeed_slots_test.go    TestReplicationSlots, TestRetention
+//	changefeed_test.go          TestChangefeedPositions, TestSubscribeStartsAtEnd,
+//	                            TestSubscribeFromLSN, TestSubscribeSnapshot,
+//	                            TestSubscribeProgress, TestSubscribePsqlCopy,
+//	                            TestSubscribePgxCopy, TestSubscribeFetch,
+//	                            TestSubscribeTransactions, TestSubscribeMessages,
+//	                            TestSubscribeSchemaChange, TestSubscribeErrors
+//	cluster_changefeed_test.go  TestClusterSubscriberSwitchesNodes
+//	cluster_harness_test.go     helpers: Cluster is a raft group of real logdb
+//	                            processes on loopback, each with its own data
+//	                            directory, SQL port and raft port (fixed for the
+//	                            test, so a restarted node keeps its addresses)
+//	cluster_hostile_test.go     TestClusterHostileRaftFrames
+//	cluster_linearizable_test.goTestClusterLinearizableRegisters,
+//	                            TestRegisterModelRejectsStaleRead
+//	cluster_membership_test.go  TestClusterMembership,
+//	                            TestClusterMembershipKeepsQuorum,
+//	                            TestRecoverForceNewCluster
+//	cluster_partition_test.go   TestClusterPartitionIsolatedLeader,
+//	                            TestClusterPartitions
+//	cluster_quorum_test.go      TestClusterLostQuorumIsRetryable
+//	cluster_statehash_test.go   TestClusterStateHashes
+//	cluster_test.go             TestClusterServesSQLOnEveryNode,
+//	                            TestClusterKill9EachNode,
+//	                            TestClusterSnapshotCatchUp
+//	cluster_tls_test.go         TestClusterRaftMutualTLS
+//	copy_in_test.go             TestCopyFromEndMarker, TestCopyCSVRoundTrip,
+//	                            TestPgRestoreCustomFormat, TestCopyFromLineLimit
+//	datadir_test.go             TestDataDirInUse, TestTruncatedStateRebuilt,
+//	                            TestMaxConnections, TestFileLimitCapsConnections,
+//	                            TestConnectionStorm
+//	debezium_test.go            TestDebeziumSequence
+//	difftest_gen_test.go        helpers: The differential tester's generator: a
+//	                            seeded schema and data set, and random queries
+//	                            over them that PostgreSQL 15 accepts and answers
+//	                            the same way every time (no row order without
+//	                            ORDER BY over every column, no floating-point
+//	                            sums, no aggregate whose result depends on input
+//	                            order)
+//	difftest_test.go            TestDifferential
+//	diskfull_test.go            TestDiskFull
+//	docs_test.go                TestOperationsGuide
+//	empty_select_test.go        TestEmptySelectList
+//	fk_test.go                  TestForeignKeysMatchPostgres,
+//	                            TestForeignKeysPsqlAndDump, TestForeignKeyRaces
+//	frameworks_sql_test.go      TestFrameworkSQLMatchesPostgres
+//	harness_test.go             TestMain
+//	idle_timeout_test.go        TestIdleTimeouts
+//	jsonpath_test.go            TestJSONPathMatchesPostgres,
+//	                            TestRegexpMatchesStringToTableJSONBInsertMatchPostgres
+//	limits_test.go              TestStatementTooDeep, TestTxnTooLarge,
+//	                            TestClusterTxnTooLarge, TestInvalidTextRefused
+//	merge_update_test.go        TestMergeUpdateBank
+//	netns_harness_test.go       helpers: A netnsCluster is a Cluster whose nodes
+//	                            run in network namespaces of their own, joined by
+//	                            a bridge, so faults are real packet loss: iptables
+//	                            rules inside a node's namespace drop its traffic
+//	                            with chosen peers (the raft connections see
+//	                            timeouts and retransmissions, not closed sockets),
+//	                            while clients in the test's own namespace reach
+//	                            every node through the bridge's address
+//	operate_test.go             TestMetricsEndpoint, TestClusterReadyz
+//	outbox_example_test.go      TestOutboxExample, TestOutboxReadmeInSync
+//	pgoutput_test.go            TestPgoutputExactlyOnce,
+//	                            TestPsycopg2LogicalReplication,
+//	                            TestReplicationStatus
+//	portals_test.go             TestNamedPortalSurvivesSync,
+//	                            TestDeclaredCursorIsPortal
+//	postgres_harness_test.go    helpers: Postgres is a throwaway PostgreSQL 15
+//	                            server started by a test, the reference logdb's
+//	                            behaviour is compared with (and, for logical
+//	                            replication, a subscriber)
+//	privileges_test.go          TestReaderRole, TestClusterPrivileges
+//	psycopg3_test.go            TestPsycopg3CopyAndNamedCursor
+//	render_test.go              helpers: renderValue formats a value decoded by
+//	                            pgx for comparison in tests
+//	replication_test.go         TestRecvlogicalMatchesPostgres,
+//	                            TestReplicaIdentityRequired
+//	roles_test.go               TestRoles, TestRoleSettings
+//	srf_rows_test.go            TestSetReturningFunctionsMatchPostgres,
+//	                            TestRowValuesMatchPostgres
+//	statement_log_test.go       TestStatementLogging, TestStatementLoggingFlags
+//	streaming_test.go           TestSlowReaderHoldsMemoryFlat,
+//	                            TestPortalRowLimitStopsEarly
+//	subscriber_test.go          TestPostgresSubscriber,
+//	                            TestPostgresSubscriberFailover
+//	tls_test.go                 TestTLS
+//	workmem_test.go             TestRecursiveCTEStopsUnderLimit,
+//	                            TestWorkMemSetting, TestWorkMemExceeded,
+//	                            TestTimeoutAndCancelStopStreamingQueries,
+//	                            TestSortSpillsPastWorkMem, TestMaxStatementMemory
+//	wrong_answers_input_test.go TestDateStyleInputMatchesPostgres,
+//	                            TestZoneAbbreviationHistoryMatchesPostgres,
+//	                            TestCursorsMatchPostgres,
+//	                            TestDifftestFindingsMatchPostgres
+//	wrong_answers_test.go       TestWrongAnswersMatchPostgres,
+//	                            TestCopyOneRowPerMessage
 package test
