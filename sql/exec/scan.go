@@ -313,7 +313,7 @@ func (s *ScanNode) pointKeys(ec *Ctx) ([][]byte, error) {
 	return out, nil
 }
 
-// describe is the EXPLAIN line of the scan.
+// Describe is the EXPLAIN line of the scan.
 func (s *ScanNode) Describe() string {
 	var b strings.Builder
 	switch s.Path.Kind {
