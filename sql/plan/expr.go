@@ -357,8 +357,8 @@ func (p *Planner) compileColumnRef(cr *pg_query.ColumnRef, sc *Scope) (exec.Expr
 	}
 	if name == "*" {
 		if table != "" {
-			if e, ok := p.wholeRow(table, sc); ok { // f(t.*): t's row
-				return e, nil
+			if e, ok, err := p.wholeRow(table, sc); ok { // f(t.*): t's row
+				return e, err
 			}
 			return nil, pgerror.New(pgerror.UndefinedTable, "missing FROM-clause entry for table \"%s\"", table)
 		}
@@ -385,8 +385,8 @@ func (p *Planner) compileColumnRef(cr *pg_query.ColumnRef, sc *Scope) (exec.Expr
 		depth++
 	}
 	if len(f) == 1 {
-		if e, ok := p.wholeRow(name, sc); ok { // SELECT t FROM t: the row
-			return e, nil
+		if e, ok, err := p.wholeRow(name, sc); ok { // SELECT t FROM t: the row
+			return e, err
 		}
 	}
 	if table != "" {

@@ -42,14 +42,18 @@ func (p *Planner) compileRow(r *pg_query.RowExpr, sc *Scope) (exec.Expr, error) 
 		args[i] = e
 		fields[i] = types.RecordField{Name: "f" + strconv.Itoa(i+1), T: e.Type()}
 	}
-	return &exec.RowExpr{Args: args, T: types.RecordType(fields)}, nil
+	rt, err := types.RecordType(fields)
+	if err != nil {
+		return nil, err
+	}
+	return &exec.RowExpr{Args: args, T: rt}, nil
 }
 
 // wholeRow compiles a whole-row reference (SELECT t FROM t, row_to_json(t),
 // t.* as a function argument): a record of the FROM item's columns, of
 // the table's row type when it is a table. ok is false when no FROM item
 // is named table.
-func (p *Planner) wholeRow(table string, sc *Scope) (exec.Expr, bool) {
+func (p *Planner) wholeRow(table string, sc *Scope) (exec.Expr, bool, error) {
 	depth := 0
 	for s := sc; s != nil; s = s.parent {
 		var args []exec.Expr
@@ -80,15 +84,18 @@ func (p *Planner) wholeRow(table string, sc *Scope) (exec.Expr, bool) {
 			if depth > 0 {
 				p.correlated = true
 			}
-			t := types.RecordType(fields)
-			if tab, ok := p.Cat.ByOID[rel]; ok && rel != 0 && len(tab.Columns) == len(fields) {
-				t = types.NamedRecordType(pgcatalog.RowTypeOID(rel), pgcatalog.RowArrayOID(rel), fields)
+			t, err := types.RecordType(fields)
+			if tab, ok := p.Cat.ByOID[rel]; ok && rel != 0 && len(tab.Columns) == len(fields) && err == nil {
+				t, err = types.NamedRecordType(pgcatalog.RowTypeOID(rel), pgcatalog.RowArrayOID(rel), fields)
 			}
-			return &exec.RowExpr{Args: args, T: t}, true
+			if err != nil {
+				return nil, true, err
+			}
+			return &exec.RowExpr{Args: args, T: t}, true, nil
 		}
 		depth++
 	}
-	return nil, false
+	return nil, false, nil
 }
 
 // expandRecord is (expr).*: one select-list entry per field of a record.
@@ -127,7 +134,11 @@ func (p *Planner) compileSubRow(sl *pg_query.SubLink, sc *Scope) (*exec.Subquery
 	for _, c := range VisibleCols(plan) {
 		fields = append(fields, types.RecordField{Name: c.Name, T: c.T})
 	}
-	return &exec.SubqueryExpr{Plan: plan, Kind: exec.SubRow, T: types.RecordType(fields), Correlated: correlated}, nil
+	rt, err := types.RecordType(fields)
+	if err != nil {
+		return nil, err
+	}
+	return &exec.SubqueryExpr{Plan: plan, Kind: exec.SubRow, T: rt, Correlated: correlated}, nil
 }
 
 // recordOperands are the fields of a record-valued expression, each a
@@ -244,7 +255,14 @@ func (p *Planner) compileRowSubLink(sl *pg_query.SubLink, l []*pg_query.Node, e 
 		lf = append(lf, types.RecordField{Name: "f" + strconv.Itoa(i+1), T: le.Type()})
 		rf = append(rf, types.RecordField{Name: cols[i].Name, T: re.Type()})
 	}
-	lt, rt := types.RecordType(lf), types.RecordType(rf)
+	lt, err := types.RecordType(lf)
+	if err != nil {
+		return nil, err
+	}
+	rt, err := types.RecordType(rf)
+	if err != nil {
+		return nil, err
+	}
 	e.Plan = &exec.ProjectNode{Src: e.Plan, Exprs: []exec.Expr{&exec.RowExpr{Args: right, T: rt}}, Cols: []exec.Column{{Name: "row", T: rt}}}
 	e.Test = &exec.RowExpr{Args: left, T: lt}
 	e.T = exec.BoolT

@@ -346,8 +346,12 @@ func (p *Planner) planTargetSRF(src exec.Node, sc *Scope, list []*pg_query.Node)
 		if err != nil {
 			return nil, nil, err
 		}
+		rt, err := srf.asRecord()
+		if err != nil {
+			return nil, nil, err
+		}
 		m.slots[exprKey(call)] = len(cols)
-		cols = append(cols, exec.Column{Name: name, T: srf.asRecord(), Hidden: true})
+		cols = append(cols, exec.Column{Name: name, T: rt, Hidden: true})
 		srfs = append(srfs, srf)
 	}
 	m.cols = cols

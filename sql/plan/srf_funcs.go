@@ -111,16 +111,17 @@ func (n *SRFNode) outCols(name string) []exec.Column {
 
 // asRecord makes a function of several columns yield one record value
 // per row (a set-returning function in the select list).
-func (n *SRFNode) asRecord() types.T {
+func (n *SRFNode) asRecord() (types.T, error) {
 	if len(n.names) < 2 {
-		return n.t
+		return n.t, nil
 	}
 	var fields []types.RecordField
 	for _, c := range n.outCols("") {
 		fields = append(fields, types.RecordField{Name: c.Name, T: c.T})
 	}
-	n.record = types.RecordType(fields)
-	return n.record
+	var err error
+	n.record, err = types.RecordType(fields)
+	return n.record, err
 }
 
 func (n *SRFNode) recordIter(ec *exec.Ctx, in []types.Datum) (exec.Iterator, error) {

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"logdb/sql/pgerror"
 	"logdb/sql/types/jsondoc"
 )
 
@@ -32,13 +33,26 @@ var records struct {
 	wire   [][2]OID // the type OIDs a RowDescription names for it and its array (record and record[], or a table's row type and its array)
 }
 
+// MaxRecordTypes bounds the process-wide registry of record types: a
+// registered type is never released (cached plans name it), so distinct
+// shapes beyond this many fail with 54000 instead of growing memory
+// without bound. Applications use a few shapes; a client inventing field
+// names in every query is what the bound stops.
+const MaxRecordTypes = 100_000
+
+// recordTypeLimit is MaxRecordTypes; tests lower it.
+var recordTypeLimit = MaxRecordTypes
+
 // RecordType returns the record type with these fields, registering it
-// the first time (the same fields give the same type).
-func RecordType(fields []RecordField) T { return NamedRecordType(RecordOID, RecordArrayOID, fields) }
+// the first time (the same fields give the same type); 54000 past
+// MaxRecordTypes.
+func RecordType(fields []RecordField) (T, error) {
+	return NamedRecordType(RecordOID, RecordArrayOID, fields)
+}
 
 // NamedRecordType is RecordType for a relation's row type: clients are
 // told its type OID is wire (pg_class.reltype), its array's wireArray.
-func NamedRecordType(wire, wireArray OID, fields []RecordField) T {
+func NamedRecordType(wire, wireArray OID, fields []RecordField) (T, error) {
 	var key strings.Builder
 	key.WriteString(strconv.FormatUint(uint64(wire), 10))
 	key.WriteByte(0)
@@ -55,12 +69,15 @@ func NamedRecordType(wire, wireArray OID, fields []RecordField) T {
 	}
 	k, ok := records.byKey[key.String()]
 	if !ok {
+		if len(records.fields) >= recordTypeLimit {
+			return T{}, pgerror.New(pgerror.ProgramLimitExceeded, "too many distinct record types: this server has registered %d", recordTypeLimit)
+		}
 		k = int32(len(records.fields))
 		records.fields = append(records.fields, append([]RecordField(nil), fields...))
 		records.wire = append(records.wire, [2]OID{wire, wireArray})
 		records.byKey[key.String()] = k
 	}
-	return T{OID: RecordOID, Mod: k}
+	return T{OID: RecordOID, Mod: k}, nil
 }
 
 // RecordFields returns the fields of a transient record type (false for
