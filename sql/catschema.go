@@ -131,14 +131,14 @@ func tableSchema(t *catalog.Table, cat *catalog.Catalog) pgcatalog.Table {
 	colNames := func(ids []uint32) string {
 		var names []string
 		for _, id := range ids {
-			names = append(names, catalog.QuoteIdent(t.Columns[t.ColIndexByID(id)].Name))
+			names = append(names, pgcatalog.QuoteIdent(t.Columns[t.ColIndexByID(id)].Name))
 		}
 		return strings.Join(names, ", ")
 	}
 	if len(t.PK) > 0 {
 		pt.Indexes = append(pt.Indexes, pgcatalog.Index{OID: t.PKOID, Name: t.PKName, Columns: attnums(t.PK), Unique: true, Primary: true,
 			ReplIdent: t.ReplIdent == "i" && t.ReplIndex == t.PKOID,
-			Def:       "CREATE UNIQUE INDEX " + catalog.QuoteIdent(t.PKName) + " ON public." + catalog.QuoteIdent(t.Name) + " USING btree (" + colNames(t.PK) + ")"})
+			Def:       "CREATE UNIQUE INDEX " + pgcatalog.QuoteIdent(t.PKName) + " ON public." + pgcatalog.QuoteIdent(t.Name) + " USING btree (" + colNames(t.PK) + ")"})
 		pt.Constraints = append(pt.Constraints, pgcatalog.Constraint{OID: t.PKCon, Name: t.PKName, Kind: 'p', Columns: attnums(t.PK), IndexOID: t.PKOID,
 			Def: "PRIMARY KEY (" + colNames(t.PK) + ")"})
 	}
@@ -149,7 +149,7 @@ func tableSchema(t *catalog.Table, cat *catalog.Catalog) pgcatalog.Table {
 		}
 		pt.Indexes = append(pt.Indexes, pgcatalog.Index{OID: ix.OID, Name: ix.Name, Columns: attnums(ix.Columns), Unique: ix.Unique,
 			ReplIdent: t.ReplIdent == "i" && t.ReplIndex == ix.OID,
-			Def:       "CREATE " + u + "INDEX " + catalog.QuoteIdent(ix.Name) + " ON public." + catalog.QuoteIdent(t.Name) + " USING btree (" + colNames(ix.Columns) + ")"})
+			Def:       "CREATE " + u + "INDEX " + pgcatalog.QuoteIdent(ix.Name) + " ON public." + pgcatalog.QuoteIdent(t.Name) + " USING btree (" + colNames(ix.Columns) + ")"})
 		if ix.Constraint {
 			pt.Constraints = append(pt.Constraints, pgcatalog.Constraint{OID: ix.ConOID, Name: ix.Name, Kind: 'u', Columns: attnums(ix.Columns), IndexOID: ix.OID,
 				Def: "UNIQUE (" + colNames(ix.Columns) + ")"})
@@ -179,23 +179,23 @@ func tableSchema(t *catalog.Table, cat *catalog.Catalog) pgcatalog.Table {
 func (s *Session) relationName(t *txnState, oid uint32) string {
 	if t != nil && t.cat != nil {
 		if tb, ok := t.cat.ByOID[oid]; ok {
-			return catalog.QuoteIdent(tb.Name)
+			return pgcatalog.QuoteIdent(tb.Name)
 		}
 		for _, tb := range t.cat.Tables {
 			if tb.PKOID == oid && len(tb.PK) > 0 {
-				return catalog.QuoteIdent(tb.PKName)
+				return pgcatalog.QuoteIdent(tb.PKName)
 			}
 			for _, ix := range tb.Indexes {
 				if ix.OID == oid {
-					return catalog.QuoteIdent(ix.Name)
+					return pgcatalog.QuoteIdent(ix.Name)
 				}
 			}
 		}
 		if sq, ok := t.cat.SeqOID[oid]; ok {
-			return catalog.QuoteIdent(sq.Name)
+			return pgcatalog.QuoteIdent(sq.Name)
 		}
 		if v, ok := t.cat.ViewOID[oid]; ok {
-			return catalog.QuoteIdent(v.Name)
+			return pgcatalog.QuoteIdent(v.Name)
 		}
 	}
 	return s.catalogSchema(t).RegclassOut(oid)

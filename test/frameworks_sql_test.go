@@ -67,3 +67,24 @@ func TestFrameworkSQLMatchesPostgres(t *testing.T) {
 		t.Errorf("%s: %q", q, got)
 	}
 }
+
+// TestIdentifierQuotingMatchesPostgres: identifiers in generated SQL
+// (index definitions, serial defaults, regclass output) are quoted as
+// PostgreSQL's quote_identifier does — a dollar sign and keywords that
+// are not unreserved are quoted too.
+func TestIdentifierQuotingMatchesPostgres(t *testing.T) {
+	requireLogdb(t)
+	t.Parallel()
+	ctx := testCtx(t, 120*time.Second)
+	pg := mustStartPostgres(t)
+	pc := pg.connect(t)
+	lc := mustConnect(t, mustStartNode(t, t.TempDir()))
+	matchPostgres(t, ctx, pc, lc,
+		`CREATE TABLE "time" ("int" serial PRIMARY KEY, "a$b" int, "Mixed" text, "select" int)`,
+		`CREATE INDEX ON "time" ("a$b")`,
+		`CREATE UNIQUE INDEX "user" ON "time" ("Mixed", "select")`,
+		`SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'time' ORDER BY indexname`,
+		`SELECT column_name, column_default FROM information_schema.columns WHERE table_name = 'time' ORDER BY ordinal_position`,
+		`SELECT '"time"'::regclass::text, '"user"'::regclass::text`,
+	)
+}

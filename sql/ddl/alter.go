@@ -7,6 +7,7 @@ import (
 
 	"logdb/sql/catalog"
 	"logdb/sql/exec"
+	"logdb/sql/pgcatalog"
 	"logdb/sql/pgerror"
 	"logdb/sql/plan"
 	"logdb/sql/types"
@@ -489,7 +490,7 @@ func renameIdent(expr, old, new string) string {
 			}
 			word := expr[i:j]
 			if strings.Trim(word, `"`) == old {
-				word = catalog.QuoteIdent(new)
+				word = pgcatalog.QuoteIdent(new)
 			}
 			b.WriteString(word)
 			i = j

@@ -8,6 +8,7 @@ import (
 	"logdb/kv"
 	"logdb/sql/catalog"
 	"logdb/sql/exec"
+	"logdb/sql/pgcatalog"
 	"logdb/sql/pgerror"
 	"logdb/sql/plan"
 	"logdb/sql/types"
@@ -107,7 +108,7 @@ func columnFromDef(ec *Ctx, d *catalog.Writer, t *catalog.Table, cd *pg_query.Co
 		if err := d.PutSeq(sq); err != nil {
 			return nil, nil, err
 		}
-		c.Default = "nextval('" + strings.ReplaceAll(catalog.QuoteIdent(seqName), "'", "''") + "'::regclass)"
+		c.Default = "nextval('" + strings.ReplaceAll(pgcatalog.QuoteIdent(seqName), "'", "''") + "'::regclass)"
 		c.NotNull = true
 	}
 	return c, rest, nil
