@@ -54,9 +54,10 @@
 //
 // Definitions use only the exported API of sql/types (casts stand in for
 // value internals: numeric to float8, timestamp to timestamptz in a zone)
-// and work on jsondoc trees for JSON. Small helpers sql/types also has
-// (the apd contexts, calendar arithmetic, isInfTime, tt) are copied rather
-// than exported.
+// and work on jsondoc trees for JSON. The numeric contexts and helpers
+// (types.DecimalContext, NumericDisplayScale, …) and the calendar helpers
+// (types.DaysFromCivil, ValidDate, IsInfTime, AppendUTCOffset, …) are
+// sql/types', shared so casts and functions round and count alike.
 //
 // # Order and identity
 //

@@ -43,7 +43,7 @@ func numericSqrt(x *apd.Decimal) (types.Datum, error) {
 	}
 	w, _ := weight10000(x)
 	sweight := (w+1)*4/2 - 1
-	scale := clampScale(max(16-sweight, int64(dscale(x))))
+	scale := clampScale(max(16-sweight, int64(types.NumericDisplayScale(x))))
 	return evalToScale(decimalWeight(x)/2+1, scale, func(c *apd.Context, r *apd.Decimal) error {
 		_, err := c.Sqrt(r, x)
 		return err
@@ -60,9 +60,9 @@ func numericExp(x *apd.Decimal) (types.Datum, error) {
 	val := numericToFloat(x)
 	dweight := int64(val * 0.434294481903252)
 	if math.Abs(val) > 6000 {
-		return nil, numericOverflow()
+		return nil, types.NumericOverflow()
 	}
-	scale := clampScale(max(16-dweight, int64(dscale(x))))
+	scale := clampScale(max(16-dweight, int64(types.NumericDisplayScale(x))))
 	return evalToScale(dweight+1, scale, func(c *apd.Context, r *apd.Decimal) error {
 		_, err := c.Exp(r, x)
 		return err
@@ -80,7 +80,7 @@ func numericLn(x *apd.Decimal) (types.Datum, error) {
 		return x, nil
 	}
 	lw := estimateLnDweight(x)
-	scale := clampScale(max(16-lw, int64(dscale(x))))
+	scale := clampScale(max(16-lw, int64(types.NumericDisplayScale(x))))
 	return evalToScale(lw+1, scale, func(c *apd.Context, r *apd.Decimal) error {
 		_, err := c.Ln(r, x)
 		return err
@@ -100,7 +100,7 @@ func numericLog(base, x *apd.Decimal) (types.Datum, error) {
 		return nil, errDivByZero()
 	}
 	rw := estimateLnDweight(x) - estimateLnDweight(base)
-	scale := clampScale(max(16-rw, int64(dscale(base)), int64(dscale(x))))
+	scale := clampScale(max(16-rw, int64(types.NumericDisplayScale(base)), int64(types.NumericDisplayScale(x))))
 	return evalToScale(rw+1, scale, func(c *apd.Context, r *apd.Decimal) error {
 		c2 := decCtx(c.Precision+10, apd.RoundHalfUp)
 		var lb, lx apd.Decimal
@@ -143,10 +143,10 @@ func registerMathFuncs() {
 				return d, nil
 			}
 			var out apd.Decimal
-			if _, err := decCtx(maxNumericDigits, r).Quantize(&out, d, 0); err != nil {
-				return nil, numericOverflow()
+			if _, err := decCtx(types.MaxNumericDigits, r).Quantize(&out, d, 0); err != nil {
+				return nil, types.NumericOverflow()
 			}
-			normalizeZero(&out)
+			types.NormalizeNumericZero(&out)
 			return &out, nil
 		}
 	}
@@ -158,7 +158,7 @@ func registerMathFuncs() {
 				return d, nil
 			}
 			var out apd.Decimal
-			c := decCtx(maxNumericDigits, apd.RoundHalfEven)
+			c := decCtx(types.MaxNumericDigits, apd.RoundHalfEven)
 			var err error
 			if up {
 				_, err = c.Ceil(&out, d)
@@ -166,9 +166,9 @@ func registerMathFuncs() {
 				_, err = c.Floor(&out, d)
 			}
 			if err != nil {
-				return nil, numericOverflow()
+				return nil, types.NumericOverflow()
 			}
-			normalizeZero(&out)
+			types.NormalizeNumericZero(&out)
 			return &out, nil
 		}
 	}
@@ -248,8 +248,8 @@ func registerMathFuncs() {
 			return numericSpecialDiv(x, y), nil
 		}
 		var q apd.Decimal
-		if _, err := decCtx(maxNumericDigits, apd.RoundDown).QuoInteger(&q, x, y); err != nil {
-			return nil, numericOverflow()
+		if _, err := decCtx(types.MaxNumericDigits, apd.RoundDown).QuoInteger(&q, x, y); err != nil {
+			return nil, types.NumericOverflow()
 		}
 		return types.RoundNumeric(&q, 0)
 	})
@@ -309,7 +309,7 @@ func registerMathFuncs() {
 		if !decFinite(dec(a[0])) {
 			return nil, nil
 		}
-		return int64(dscale(dec(a[0]))), nil
+		return int64(types.NumericDisplayScale(dec(a[0]))), nil
 	})
 }
 
@@ -319,16 +319,16 @@ func roundNumericTo(d *apd.Decimal, s int64, r apd.Rounder) (types.Datum, error)
 	}
 	s = min(max(s, -1000), 1000)
 	var out apd.Decimal
-	if _, err := decCtx(maxNumericDigits, r).Quantize(&out, d, int32(-s)); err != nil {
-		return nil, numericOverflow()
+	if _, err := decCtx(types.MaxNumericDigits, r).Quantize(&out, d, int32(-s)); err != nil {
+		return nil, types.NumericOverflow()
 	}
 	if s < 0 {
 		// PostgreSQL shows no digits after the point for negative scales
 		if _, err := exactCtx.Quantize(&out, &out, 0); err != nil {
-			return nil, numericOverflow()
+			return nil, types.NumericOverflow()
 		}
 	}
-	normalizeZero(&out)
+	types.NormalizeNumericZero(&out)
 	return &out, nil
 }
 

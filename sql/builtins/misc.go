@@ -19,10 +19,10 @@ import (
 // timestamptz (both instants in UTC here): source rounded down to the
 // start of its stride-wide bin counted from origin.
 func dateBin(stride types.Interval, src, origin time.Time) (types.Datum, error) {
-	if isInfTime(src) != 0 {
+	if types.IsInfTime(src) != 0 {
 		return src, nil
 	}
-	if isInfTime(origin) != 0 {
+	if types.IsInfTime(origin) != 0 {
 		return nil, pgerror.New(pgerror.DatetimeFieldOverflow, "origin out of range")
 	}
 	if stride.Months != 0 {

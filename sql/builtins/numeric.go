@@ -12,50 +12,18 @@ import (
 	"logdb/sql/types"
 )
 
-// maxNumericDigits bounds intermediate precision; PostgreSQL allows 131072
-// digits before the point and 16383 after (types.NumericInRange).
-const maxNumericDigits = 131072 + 16383
-
-// exactCtx does arithmetic that must be exact (add, sub, mul); digits beyond
-// its precision are an overflow rather than a rounding.
-var exactCtx = &apd.Context{
-	Precision:   maxNumericDigits,
-	MaxExponent: apd.MaxExponent,
-	MinExponent: apd.MinExponent,
-	Traps:       apd.DefaultTraps &^ apd.Inexact &^ apd.Rounded,
-	Rounding:    apd.RoundHalfUp,
-}
-
-func decCtx(prec uint32, r apd.Rounder) *apd.Context {
-	return &apd.Context{
-		Precision:   prec,
-		MaxExponent: apd.MaxExponent,
-		MinExponent: apd.MinExponent,
-		Traps:       apd.DefaultTraps &^ apd.Inexact &^ apd.Rounded,
-		Rounding:    r,
-	}
-}
+// The numeric contexts and helpers are sql/types' (casts and storage
+// round with the same ones).
+var (
+	exactCtx = types.ExactDecimalContext
+	decCtx   = types.DecimalContext
+)
 
 var (
 	decNaN    = &apd.Decimal{Form: apd.NaN}
 	decPosInf = &apd.Decimal{Form: apd.Infinite}
 	decNegInf = &apd.Decimal{Form: apd.Infinite, Negative: true}
 )
-
-// normalizeZero makes a zero positive, as numeric has no -0.
-func normalizeZero(d *apd.Decimal) {
-	if d.Form == apd.Finite && d.Coeff.Sign() == 0 {
-		d.Negative = false
-	}
-}
-
-// dscale is PostgreSQL's display scale: digits after the point.
-func dscale(d *apd.Decimal) int32 {
-	if d.Form != apd.Finite || d.Exponent >= 0 {
-		return 0
-	}
-	return -d.Exponent
-}
 
 func decFinite(d *apd.Decimal) bool { return d.Form == apd.Finite }
 
@@ -75,13 +43,9 @@ func evalToScale(weight int64, scale int32, f func(c *apd.Context, r *apd.Decima
 	prec := max(weight, 0) + int64(scale) + 8
 	var r apd.Decimal
 	if err := f(decCtx(uint32(prec), apd.RoundHalfUp), &r); err != nil {
-		return nil, numericOverflow()
+		return nil, types.NumericOverflow()
 	}
 	return types.RoundNumeric(&r, scale)
-}
-
-func numericOverflow() error {
-	return pgerror.New(pgerror.NumericValueOutOfRange, "value overflows numeric format")
 }
 
 // numericToFloat is the cast of a numeric to float8.
@@ -107,12 +71,12 @@ func divToScale(x, y *apd.Decimal, scale int32) (*apd.Decimal, error) {
 	if prec < 1 {
 		prec = 1
 	}
-	if prec > maxNumericDigits {
-		return nil, numericOverflow()
+	if prec > types.MaxNumericDigits {
+		return nil, types.NumericOverflow()
 	}
 	var q apd.Decimal
 	if _, err := decCtx(uint32(prec), apd.RoundDown).Quo(&q, x, y); err != nil {
-		return nil, numericOverflow()
+		return nil, types.NumericOverflow()
 	}
 	return types.RoundNumeric(&q, scale)
 }
@@ -147,7 +111,7 @@ func numericDivScale(x, y *apd.Decimal) int32 {
 		qweight--
 	}
 	rscale := 16 - qweight*4
-	rscale = max(rscale, int64(dscale(x)), int64(dscale(y)), 0)
+	rscale = max(rscale, int64(types.NumericDisplayScale(x)), int64(types.NumericDisplayScale(y)), 0)
 	return int32(min(rscale, 1000))
 }
 
@@ -214,15 +178,15 @@ func numericArith(op byte, x, y *apd.Decimal) (*apd.Decimal, error) {
 		if r.Form == apd.NaN && (x.Form == apd.Infinite || y.Form == apd.Infinite) {
 			return decNaN, nil
 		}
-		return nil, numericOverflow()
+		return nil, types.NumericOverflow()
 	}
 	if r.Form == apd.NaNSignaling {
 		r.Form = apd.NaN
 	}
 	if !types.NumericInRange(&r) {
-		return nil, numericOverflow()
+		return nil, types.NumericOverflow()
 	}
-	normalizeZero(&r)
+	types.NormalizeNumericZero(&r)
 	return &r, nil
 }
 
@@ -263,12 +227,12 @@ func numericPower(x, y *apd.Decimal) (*apd.Decimal, error) {
 	}
 	weight = lx * numericToFloat(y)
 	if n, err := yi.Int64(); yf.Sign() == 0 && err == nil && n >= math.MinInt32 && n <= math.MaxInt32 {
-		scale = clampScale(max(16, int64(dscale(x))))
+		scale = clampScale(max(16, int64(types.NumericDisplayScale(x))))
 	} else {
-		scale = clampScale(max(16-int64(weight), int64(dscale(x)), int64(dscale(y))))
+		scale = clampScale(max(16-int64(weight), int64(types.NumericDisplayScale(x)), int64(types.NumericDisplayScale(y))))
 	}
 	if weight > 131072 {
-		return nil, numericOverflow()
+		return nil, types.NumericOverflow()
 	}
 	if weight < -20000 {
 		return types.RoundNumeric(&apd.Decimal{}, scale)

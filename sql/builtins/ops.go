@@ -123,7 +123,7 @@ func registerOps() {
 			return d, nil
 		}
 		r := new(apd.Decimal).Neg(d)
-		normalizeZero(r)
+		types.NormalizeNumericZero(r)
 		return r, nil
 	})
 	unop("+", types.NumericOID, types.NumericOID, func(_ *types.EvalContext, v types.Datum) (types.Datum, error) { return v, nil })

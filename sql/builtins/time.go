@@ -221,13 +221,13 @@ func toNumeric(d *apd.Decimal, err error) (types.Datum, error) {
 }
 
 func infField(unit string, t time.Time) (types.Datum, bool) {
-	switch isInfTime(t) {
+	switch types.IsInfTime(t) {
 	case 0:
 		return nil, false
 	}
 	switch types.NormalizeUnit(unit) {
 	case "epoch", "year", "decade", "century", "millennium", "julian", "isoyear":
-		if isInfTime(t) > 0 {
+		if types.IsInfTime(t) > 0 {
 			return math.Inf(1), true
 		}
 		return math.Inf(-1), true
@@ -319,7 +319,7 @@ func truncInterval(unit string, iv types.Interval) (types.Datum, error) {
 
 // age is timestamp_age: a symbolic difference in years, months and days.
 func age(a, b time.Time) (types.Datum, error) {
-	if isInfTime(a) != 0 || isInfTime(b) != 0 {
+	if types.IsInfTime(a) != 0 || types.IsInfTime(b) != 0 {
 		return nil, pgerror.New(pgerror.DatetimeFieldOverflow, "interval out of range")
 	}
 	y1, m1, d1 := a.Date()
@@ -355,9 +355,9 @@ func age(a, b time.Time) (types.Datum, error) {
 	}
 	for mday < 0 {
 		if neg {
-			mday += int64(daysIn(int(m1), y1))
+			mday += int64(types.DaysInMonth(int(m1), y1))
 		} else {
-			mday += int64(daysIn(int(m2), y2))
+			mday += int64(types.DaysInMonth(int(m2), y2))
 		}
 		mon--
 	}
@@ -384,7 +384,7 @@ func registerTimeFuncs() {
 		}})
 	types.RegisterFunc(&types.Func{Name: "localtimestamp", Ret: tt(types.TimestampOID), Strict: true,
 		Fn: func(ctx *types.EvalContext, _ []types.Datum) (types.Datum, error) {
-			return wallUTC(txnTime(ctx).In(ctxLoc(ctx))), nil
+			return types.WallUTC(txnTime(ctx).In(ctxLoc(ctx))), nil
 		}})
 	types.RegisterFunc(&types.Func{Name: "current_date", Ret: tt(types.DateOID), Strict: true,
 		Fn: func(ctx *types.EvalContext, _ []types.Datum) (types.Datum, error) {
@@ -397,14 +397,14 @@ func registerTimeFuncs() {
 
 	def("date_trunc", types.TimestampOID, oids(types.TextOID, types.TimestampOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		t := a[1].(time.Time)
-		if isInfTime(t) != 0 {
+		if types.IsInfTime(t) != 0 {
 			return t, nil
 		}
 		return truncTime(str(a[0]), t, types.TimestampOID)
 	})
 	def("date_trunc", types.TimestamptzOID, oids(types.TextOID, types.TimestamptzOID), func(ctx *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		t := a[1].(time.Time)
-		if isInfTime(t) != 0 {
+		if types.IsInfTime(t) != 0 {
 			return t, nil
 		}
 		r, err := truncTime(str(a[0]), t.In(ctxLoc(ctx)), types.TimestamptzOID)
@@ -480,7 +480,7 @@ func registerTimeFuncs() {
 		if y < 0 {
 			yy = y + 1
 		}
-		if y == 0 || !validDate(int(abs(y)), int(m), int(d)) {
+		if y == 0 || !types.ValidDate(int(abs(y)), int(m), int(d)) {
 			return nil, pgerror.New(pgerror.DatetimeFieldOverflow, "date field value out of range: %d-%02d-%02d", y, m, d)
 		}
 		return types.DateFromTime(time.Date(int(yy), time.Month(m), int(d), 0, 0, 0, 0, time.UTC)), nil
@@ -516,7 +516,7 @@ func registerTimeFuncs() {
 		if err != nil {
 			return nil, err
 		}
-		return wallUTC(a[1].(time.Time).In(loc)), nil
+		return types.WallUTC(a[1].(time.Time).In(loc)), nil
 	})
 	def("timezone", types.TimestamptzOID, oids(types.TextOID, types.TimestampOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		loc, err := zoneArg(str(a[0]))
@@ -540,7 +540,7 @@ func registerTimeFuncs() {
 		if err != nil {
 			return nil, err
 		}
-		return wallUTC(a[1].(time.Time).In(loc)), nil
+		return types.WallUTC(a[1].(time.Time).In(loc)), nil
 	})
 	def("timezone", types.TimestamptzOID, oids(types.IntervalOID, types.TimestampOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		loc, err := intervalZone(a[0])
@@ -550,7 +550,7 @@ func registerTimeFuncs() {
 		return timestamptzIn(a[1].(time.Time), loc)
 	})
 	def("isfinite", types.BoolOID, oids(types.TimestamptzOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
-		return isInfTime(a[0].(time.Time)) == 0, nil
+		return types.IsInfTime(a[0].(time.Time)) == 0, nil
 	})
 	def("isfinite", types.BoolOID, oids(types.DateOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		return a[0].(types.Date) != types.DateInfinity && a[0].(types.Date) != types.DateNegInfinity, nil
@@ -572,7 +572,7 @@ func registerTimeFuncs() {
 	})
 	def("to_char", types.TextOID, oids(types.TimestamptzOID, types.TextOID), func(ctx *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		t := a[0].(time.Time)
-		if isInfTime(t) == 0 {
+		if types.IsInfTime(t) == 0 {
 			t = t.In(ctxLoc(ctx))
 		}
 		return toCharTime(t, str(a[1]), true), nil
@@ -638,7 +638,7 @@ func zoneArg(name string) (*time.Location, error) {
 func makeTimestamp(a []types.Datum, loc *time.Location) (types.Datum, error) {
 	y, mo, d, h, mi := i64(a[0]), i64(a[1]), i64(a[2]), i64(a[3]), i64(a[4])
 	sec := f64(a[5])
-	if y == 0 || !validDate(int(abs(y)), int(mo), int(d)) {
+	if y == 0 || !types.ValidDate(int(abs(y)), int(mo), int(d)) {
 		return nil, pgerror.New(pgerror.DatetimeFieldOverflow, "date field value out of range: %d-%02d-%02d", y, mo, d)
 	}
 	if h < 0 || h > 24 || mi < 0 || mi > 59 || sec < 0 || sec > 60 || math.IsNaN(sec) {

@@ -15,7 +15,7 @@ func errTimestampRange() error {
 // addInterval adds iv to t, months and days on the wall clock in loc (UTC
 // for timestamp), then the time part.
 func addInterval(t time.Time, iv types.Interval, loc *time.Location) (time.Time, error) {
-	if isInfTime(t) != 0 {
+	if types.IsInfTime(t) != 0 {
 		return t, nil
 	}
 	w := t.In(loc)
@@ -24,8 +24,8 @@ func addInterval(t time.Time, iv types.Interval, loc *time.Location) (time.Time,
 		total := int64(y)*12 + int64(m-1) + int64(iv.Months)
 		ny := int(floorDiv(total, 12))
 		nm := int(total-int64(ny)*12) + 1
-		if d > daysIn(nm, ny) {
-			d = daysIn(nm, ny)
+		if d > types.DaysInMonth(nm, ny) {
+			d = types.DaysInMonth(nm, ny)
 		}
 		h, mi, s := w.Clock()
 		w = time.Date(ny, time.Month(nm), d, h, mi, s, w.Nanosecond(), loc)
@@ -51,7 +51,7 @@ func negInterval(iv types.Interval) types.Interval {
 
 // timestampDiff is timestamp_mi: the difference with whole days split out.
 func timestampDiff(a, b time.Time) (types.Datum, error) {
-	if isInfTime(a) != 0 || isInfTime(b) != 0 {
+	if types.IsInfTime(a) != 0 || types.IsInfTime(b) != 0 {
 		return nil, pgerror.New(pgerror.DatetimeFieldOverflow, "cannot subtract infinite timestamps")
 	}
 	us := a.UnixMicro() - b.UnixMicro()

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"logdb/sql/types"
 )
 
 // dateTimeKeywords are to_char's template patterns, longest first where one
@@ -128,7 +130,7 @@ var romanMonths = []string{"I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX
 
 // toCharTime is to_char(timestamp, text); t is the wall clock to show.
 func toCharTime(t time.Time, f string, tz bool) string {
-	if isInfTime(t) != 0 {
+	if types.IsInfTime(t) != 0 {
 		return ""
 	}
 	y, mo, d := t.Date()
@@ -290,7 +292,7 @@ func toCharTime(t time.Time, f string, tz bool) string {
 			if tz {
 				name, off := t.Zone()
 				if name == "" || name[0] == '+' || name[0] == '-' {
-					name = string(appendOffset(nil, off))
+					name = string(types.AppendUTCOffset(nil, off))
 				}
 				if tok.kw == "tz" {
 					name = strings.ToLower(name)
@@ -300,7 +302,7 @@ func toCharTime(t time.Time, f string, tz bool) string {
 		case "OF":
 			if tz {
 				_, off := t.Zone()
-				b.WriteString(string(appendOffset(nil, off)))
+				b.WriteString(string(types.AppendUTCOffset(nil, off)))
 			}
 		case "TZH":
 			if tz {

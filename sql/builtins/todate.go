@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"logdb/sql/pgerror"
+	"logdb/sql/types"
 )
 
 // parseWithFormat is to_timestamp(text, text) / to_date for the common
@@ -181,7 +182,7 @@ func parseWithFormat(s, f string, loc *time.Location) (time.Time, error) {
 	if bc {
 		y = 1 - y
 	}
-	if mo < 1 || mo > 12 || d < 1 || (mo != 1 || d > 366) && d > daysIn(mo, y) || h > 24 || mi > 59 || sec > 60 {
+	if mo < 1 || mo > 12 || d < 1 || (mo != 1 || d > 366) && d > types.DaysInMonth(mo, y) || h > 24 || mi > 59 || sec > 60 {
 		return time.Time{}, pgerror.New(pgerror.DatetimeFieldOverflow, "date/time field value out of range: \"%s\"", s)
 	}
 	return time.Date(y, time.Month(mo), d, h, mi, sec, us*1000, loc), nil

@@ -310,16 +310,16 @@ func decodeNumericBinary(b []byte) (*apd.Decimal, error) {
 	exp := int64(4 * (weight - ndigits + 1))
 	d.Exponent = int32(exp)
 	if !NumericInRange(d) {
-		return nil, numericOverflow()
+		return nil, NumericOverflow()
 	}
 	d.Negative = sign == numericNeg
-	// rescale to exactly dscale digits after the point
+	// rescale to exactly NumericDisplayScale digits after the point
 	var r apd.Decimal
-	c := decCtx(maxNumericDigits, apd.RoundDown)
+	c := DecimalContext(MaxNumericDigits, apd.RoundDown)
 	if _, err := c.Quantize(&r, d, int32(-dsc)); err != nil {
 		return nil, errBinary(NumericOID)
 	}
-	normalizeZero(&r)
+	NormalizeNumericZero(&r)
 	return &r, nil
 }
 
@@ -342,7 +342,7 @@ func appendNumericBinary(dst []byte, d *apd.Decimal) []byte {
 		}
 		return dst
 	}
-	dsc := int(dscale(d))
+	dsc := int(NumericDisplayScale(d))
 	var tmp [48]byte
 	digits := d.Coeff.Append(tmp[:0], 10)
 	if d.Coeff.Sign() == 0 {

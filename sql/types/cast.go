@@ -330,12 +330,12 @@ func castValue(ctx *EvalContext, d Datum, from, to T, cc CastContext) (Datum, er
 		case TimestamptzOID: // from timestamp
 			return wallIn(v, loc), nil
 		case TimestampOID: // from timestamptz
-			if isInfTime(v) != 0 {
+			if IsInfTime(v) != 0 {
 				return v, nil
 			}
-			return wallUTC(v.In(loc)), nil
+			return WallUTC(v.In(loc)), nil
 		case DateOID:
-			if from.OID == TimestamptzOID && isInfTime(v) == 0 {
+			if from.OID == TimestamptzOID && IsInfTime(v) == 0 {
 				v = v.In(loc)
 			}
 			return DateFromTime(v), nil

@@ -35,7 +35,8 @@ var (
 	MaxTimestamp = time.Date(294277, 1, 1, 0, 0, 0, 0, time.UTC)
 )
 
-func isInfTime(t time.Time) int {
+// IsInfTime is 1 for TimestampInfinity, -1 for TimestampNegInfinity, 0 otherwise.
+func IsInfTime(t time.Time) int {
 	if t.Equal(TimestampInfinity) {
 		return 1
 	}
@@ -47,7 +48,7 @@ func isInfTime(t time.Time) int {
 
 // TimeToPG returns t as microseconds since 2000-01-01 (PostgreSQL's binary form).
 func TimeToPG(t time.Time) int64 {
-	switch isInfTime(t) {
+	switch IsInfTime(t) {
 	case 1:
 		return math.MaxInt64
 	case -1:
@@ -80,18 +81,18 @@ func DateToTime(d Date) time.Time {
 
 // DateFromTime returns the date of t's wall clock (t's location).
 func DateFromTime(t time.Time) Date {
-	switch isInfTime(t) {
+	switch IsInfTime(t) {
 	case 1:
 		return DateInfinity
 	case -1:
 		return DateNegInfinity
 	}
 	y, m, d := t.Date()
-	return Date(daysFromCivil(int64(y), int64(m), int64(d)) - daysFromCivil(2000, 1, 1))
+	return Date(DaysFromCivil(int64(y), int64(m), int64(d)) - DaysFromCivil(2000, 1, 1))
 }
 
-// daysFromCivil counts days since 1970-01-01 in the proleptic Gregorian calendar.
-func daysFromCivil(y, m, d int64) int64 {
+// DaysFromCivil counts days since 1970-01-01 in the proleptic Gregorian calendar.
+func DaysFromCivil(y, m, d int64) int64 {
 	if m <= 2 {
 		y--
 	}
@@ -166,7 +167,7 @@ func appendFrac(dst []byte, us int) []byte {
 
 // appendTimestamp prints t's wall clock; withZone adds t's UTC offset.
 func appendTimestamp(dst []byte, t time.Time, withZone bool) []byte {
-	switch isInfTime(t) {
+	switch IsInfTime(t) {
 	case 1:
 		return append(dst, "infinity"...)
 	case -1:
@@ -183,7 +184,7 @@ func appendTimestamp(dst []byte, t time.Time, withZone bool) []byte {
 	dst = appendClock(dst, h, mi, s, t.Nanosecond()/1000)
 	if withZone {
 		_, off := t.Zone()
-		dst = appendOffset(dst, off)
+		dst = AppendUTCOffset(dst, off)
 	}
 	if bc {
 		dst = append(dst, " BC"...)
@@ -191,7 +192,9 @@ func appendTimestamp(dst []byte, t time.Time, withZone bool) []byte {
 	return dst
 }
 
-func appendOffset(dst []byte, off int) []byte {
+// AppendUTCOffset writes a UTC offset (seconds east) as timestamptz
+// output does: +05, -03:30, +00:19:32.
+func AppendUTCOffset(dst []byte, off int) []byte {
 	if off < 0 {
 		dst = append(dst, '-')
 		off = -off

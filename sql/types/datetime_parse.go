@@ -473,14 +473,17 @@ func parseClock(t string, f *dtFields) bool {
 	return true
 }
 
-func validDate(y, m, d int) bool {
+// ValidDate reports whether y-m-d is a date of the proleptic Gregorian
+// calendar (month 1-12, day within the month).
+func ValidDate(y, m, d int) bool {
 	if m < 1 || m > 12 || d < 1 || y == 0 {
 		return false
 	}
-	return d <= daysIn(m, y)
+	return d <= DaysInMonth(m, y)
 }
 
-func daysIn(m, y int) int {
+// DaysInMonth is the number of days of month m (1-12) of year y.
+func DaysInMonth(m, y int) int {
 	switch m {
 	case 2:
 		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
@@ -526,7 +529,7 @@ func parseDate(s string, order DateOrder, loc *time.Location, now time.Time) (Da
 	if f.bc {
 		y = 1 - y
 	}
-	if !validDate(f.y, f.mo, f.d) {
+	if !ValidDate(f.y, f.mo, f.d) {
 		return 0, errFieldRange(s)
 	}
 	t := time.Date(y, time.Month(f.mo), f.d, 0, 0, 0, 0, time.UTC)
@@ -562,7 +565,7 @@ func ParseTimestamp(s string, withZone bool, order DateOrder, loc *time.Location
 	case "now":
 		n := now
 		if !withZone {
-			n = wallUTC(n.In(loc))
+			n = WallUTC(n.In(loc))
 		}
 		return n.Truncate(time.Microsecond).UTC(), nil
 	case "today", "tomorrow", "yesterday":
@@ -583,7 +586,7 @@ func ParseTimestamp(s string, withZone bool, order DateOrder, loc *time.Location
 	if !f.hasDate {
 		return time.Time{}, errDatetimeSyntax(oid, s)
 	}
-	if !validDate(f.y, f.mo, f.d) || f.h > 24 || f.mi > 59 || f.s > 60 || f.h == 24 && (f.mi != 0 || f.s != 0 || f.us != 0) {
+	if !ValidDate(f.y, f.mo, f.d) || f.h > 24 || f.mi > 59 || f.s > 60 || f.h == 24 && (f.mi != 0 || f.s != 0 || f.us != 0) {
 		return time.Time{}, errFieldRange(s)
 	}
 	y := f.y
@@ -613,9 +616,9 @@ func ParseTimestamp(s string, withZone bool, order DateOrder, loc *time.Location
 	return t, nil
 }
 
-// wallUTC returns t's wall clock as a UTC time (timestamptz → timestamp).
-func wallUTC(t time.Time) time.Time {
-	if isInfTime(t) != 0 {
+// WallUTC returns t's wall clock as a UTC time (timestamptz → timestamp).
+func WallUTC(t time.Time) time.Time {
+	if IsInfTime(t) != 0 {
 		return t
 	}
 	y, m, d := t.Date()
@@ -628,7 +631,7 @@ func wallUTC(t time.Time) time.Time {
 // clock skipped by a spring-forward transition takes the offset before
 // it, one repeated by a fall-back transition the offset after it.
 func wallIn(w time.Time, loc *time.Location) time.Time {
-	if isInfTime(w) != 0 {
+	if IsInfTime(w) != 0 {
 		return w
 	}
 	y, m, d := w.Date()

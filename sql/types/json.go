@@ -172,7 +172,7 @@ func appendJSONValue(dst []byte, t T, d Datum, loc *time.Location, jsonbStyle bo
 
 // appendISOTimestamp writes "2024-01-02T03:04:05.123456+00:00" as json does.
 func appendISOTimestamp(dst []byte, v time.Time, withZone bool, loc *time.Location) []byte {
-	if isInfTime(v) != 0 {
+	if IsInfTime(v) != 0 {
 		return appendTimestamp(dst, v, false)
 	}
 	if withZone {

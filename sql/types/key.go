@@ -272,7 +272,7 @@ func decodeDecimalKey(b []byte) (*apd.Decimal, []byte, error) {
 	d.Negative = neg
 	if d.Exponent > 0 {
 		var r apd.Decimal
-		if _, err := exactCtx.Quantize(&r, d, 0); err != nil {
+		if _, err := ExactDecimalContext.Quantize(&r, d, 0); err != nil {
 			return nil, nil, errKeyCorrupt
 		}
 		d = &r

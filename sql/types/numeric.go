@@ -10,21 +10,23 @@ import (
 	"logdb/sql/pgerror"
 )
 
-// maxNumericDigits bounds intermediate precision; PostgreSQL allows 131072
+// MaxNumericDigits bounds intermediate precision; PostgreSQL allows 131072
 // digits before the point and 16383 after.
-const maxNumericDigits = 131072 + 16383
+const MaxNumericDigits = 131072 + 16383
 
-// exactCtx does arithmetic that must be exact (add, sub, mul); digits beyond
+// ExactDecimalContext does arithmetic that must be exact (add, sub, mul); digits beyond
 // its precision are an overflow rather than a rounding.
-var exactCtx = &apd.Context{
-	Precision:   maxNumericDigits,
+var ExactDecimalContext = &apd.Context{
+	Precision:   MaxNumericDigits,
 	MaxExponent: apd.MaxExponent,
 	MinExponent: apd.MinExponent,
 	Traps:       apd.DefaultTraps &^ apd.Inexact &^ apd.Rounded,
 	Rounding:    apd.RoundHalfUp,
 }
 
-func decCtx(prec uint32, r apd.Rounder) *apd.Context {
+// DecimalContext is an apd context of precision prec rounding with r,
+// trapping what numeric treats as errors.
+func DecimalContext(prec uint32, r apd.Rounder) *apd.Context {
 	return &apd.Context{
 		Precision:   prec,
 		MaxExponent: apd.MaxExponent,
@@ -40,7 +42,8 @@ var (
 	decNegInf = &apd.Decimal{Form: apd.Infinite, Negative: true}
 )
 
-func numericOverflow() error {
+// NumericOverflow is 22003 "value overflows numeric format".
+func NumericOverflow() error {
 	return pgerror.New(pgerror.NumericValueOutOfRange, "value overflows numeric format")
 }
 
@@ -102,17 +105,17 @@ func parseNumeric(s string) (*apd.Decimal, error) {
 		return nil, bad()
 	}
 	if !NumericInRange(d) {
-		return nil, numericOverflow()
+		return nil, NumericOverflow()
 	}
 	if d.Exponent > 0 && d.Form == apd.Finite {
 		// PostgreSQL keeps no positive exponents: 1e3 is 1000 with scale 0.
 		var r apd.Decimal
-		if _, err := exactCtx.Quantize(&r, d, 0); err != nil {
-			return nil, numericOverflow()
+		if _, err := ExactDecimalContext.Quantize(&r, d, 0); err != nil {
+			return nil, NumericOverflow()
 		}
 		d = &r
 	}
-	normalizeZero(d)
+	NormalizeNumericZero(d)
 	return d, nil
 }
 
@@ -135,14 +138,15 @@ func NumericInRange(d *apd.Decimal) bool {
 	return d.Coeff.Sign() == 0 || int64(d.NumDigits())+int64(d.Exponent) <= maxNumericWeight
 }
 
-func normalizeZero(d *apd.Decimal) {
+// NormalizeNumericZero makes a zero positive, as numeric has no -0.
+func NormalizeNumericZero(d *apd.Decimal) {
 	if d.Form == apd.Finite && d.Coeff.Sign() == 0 {
 		d.Negative = false
 	}
 }
 
-// dscale is PostgreSQL's display scale: digits after the point.
-func dscale(d *apd.Decimal) int32 {
+// NumericDisplayScale is PostgreSQL's display scale: digits after the point.
+func NumericDisplayScale(d *apd.Decimal) int32 {
 	if d.Form != apd.Finite || d.Exponent >= 0 {
 		return 0
 	}
@@ -196,10 +200,10 @@ func applyNumericTypmod(d *apd.Decimal, mod int32) (*apd.Decimal, error) {
 			Detail: "A field with precision " + strconv.Itoa(int(p)) + ", scale " + strconv.Itoa(int(s)) + " cannot hold an infinite value."}
 	}
 	var r apd.Decimal
-	if _, err := exactCtx.Quantize(&r, d, -s); err != nil {
-		return nil, numericOverflow()
+	if _, err := ExactDecimalContext.Quantize(&r, d, -s); err != nil {
+		return nil, NumericOverflow()
 	}
-	normalizeZero(&r)
+	NormalizeNumericZero(&r)
 	if r.Coeff.Sign() != 0 {
 		// digits before the point must be at most p - s
 		intDigits := int64(r.NumDigits()) + int64(r.Exponent)
@@ -226,10 +230,10 @@ func RoundNumeric(d *apd.Decimal, scale int32) (*apd.Decimal, error) {
 		return d, nil
 	}
 	var r apd.Decimal
-	if _, err := exactCtx.Quantize(&r, d, -scale); err != nil {
-		return nil, numericOverflow()
+	if _, err := ExactDecimalContext.Quantize(&r, d, -scale); err != nil {
+		return nil, NumericOverflow()
 	}
-	normalizeZero(&r)
+	NormalizeNumericZero(&r)
 	return &r, nil
 }
 
@@ -257,20 +261,20 @@ func decimalFromFloat(f float64) (*apd.Decimal, error) {
 	}
 	d, _, err := apd.NewFromString(strconv.FormatFloat(f, 'g', 15, 64))
 	if err != nil {
-		return nil, numericOverflow()
+		return nil, NumericOverflow()
 	}
 	if d.Exponent > 0 {
 		var r apd.Decimal
-		exactCtx.Quantize(&r, d, 0)
+		ExactDecimalContext.Quantize(&r, d, 0)
 		d = &r
 	}
 	// float8 → numeric keeps only the significant digits, with trailing zeros removed
 	var red apd.Decimal
 	red.Reduce(d)
 	if red.Exponent > 0 {
-		exactCtx.Quantize(&red, &red, 0)
+		ExactDecimalContext.Quantize(&red, &red, 0)
 	}
-	normalizeZero(&red)
+	NormalizeNumericZero(&red)
 	return &red, nil
 }
 
@@ -280,14 +284,14 @@ func decimalFromFloat4(f float64) (*apd.Decimal, error) {
 	}
 	d, _, err := apd.NewFromString(strconv.FormatFloat(f, 'g', 6, 64))
 	if err != nil {
-		return nil, numericOverflow()
+		return nil, NumericOverflow()
 	}
 	var red apd.Decimal
 	red.Reduce(d)
 	if red.Exponent > 0 {
-		exactCtx.Quantize(&red, &red, 0)
+		ExactDecimalContext.Quantize(&red, &red, 0)
 	}
-	normalizeZero(&red)
+	NormalizeNumericZero(&red)
 	return &red, nil
 }
 

@@ -213,7 +213,7 @@ func truncName(s string) string {
 }
 
 func roundTimestamp(ts time.Time, mod int32) time.Time {
-	if mod < 0 || mod >= 6 || isInfTime(ts) != 0 {
+	if mod < 0 || mod >= 6 || IsInfTime(ts) != 0 {
 		return ts
 	}
 	unit := time.Duration(math.Pow10(int(6-mod))) * time.Microsecond
@@ -522,7 +522,7 @@ func AppendTextLoc(dst []byte, t T, d Datum, loc *time.Location) []byte {
 			if loc == nil {
 				loc = time.UTC
 			}
-			if isInfTime(v) == 0 {
+			if IsInfTime(v) == 0 {
 				v = v.In(loc)
 			}
 			return appendTimestamp(dst, v, true)
