@@ -3,6 +3,7 @@ package catalog
 import (
 	"encoding/binary"
 	"encoding/json"
+	"maps"
 	"sort"
 	"strings"
 
@@ -90,40 +91,15 @@ func (c *Catalog) addSeq(s *Sequence) {
 // Copy returns a shallow copy whose maps may be changed; descriptors are
 // replaced (never mutated in place) when they change.
 func (c *Catalog) Copy() *Catalog {
-	n := NewCatalog()
-	n.Version = c.Version
-	for k, v := range c.Tables {
-		n.Tables[k] = v
+	return &Catalog{Version: c.Version,
+		Tables: maps.Clone(c.Tables), ByOID: maps.Clone(c.ByOID),
+		Seqs: maps.Clone(c.Seqs), SeqOID: maps.Clone(c.SeqOID),
+		Indexes: maps.Clone(c.Indexes),
+		Views:   maps.Clone(c.Views), ViewOID: maps.Clone(c.ViewOID),
+		Pubs:  maps.Clone(c.Pubs),
+		Roles: maps.Clone(c.Roles), RoleOID: maps.Clone(c.RoleOID),
+		SchemaACL: c.SchemaACL,
 	}
-	for k, v := range c.ByOID {
-		n.ByOID[k] = v
-	}
-	for k, v := range c.Seqs {
-		n.Seqs[k] = v
-	}
-	for k, v := range c.SeqOID {
-		n.SeqOID[k] = v
-	}
-	for k, v := range c.Indexes {
-		n.Indexes[k] = v
-	}
-	for k, v := range c.Views {
-		n.Views[k] = v
-	}
-	for k, v := range c.ViewOID {
-		n.ViewOID[k] = v
-	}
-	for k, v := range c.Pubs {
-		n.Pubs[k] = v
-	}
-	for k, v := range c.Roles {
-		n.Roles[k] = v
-	}
-	for k, v := range c.RoleOID {
-		n.RoleOID[k] = v
-	}
-	n.SchemaACL = c.SchemaACL
-	return n
 }
 
 // RelationExists reports whether name is taken by a table, index or sequence
