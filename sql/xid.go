@@ -54,6 +54,13 @@ func (s *Session) assignXid(ctx context.Context, t *txnState) (uint64, error) {
 	if a.epoch == 0 || a.next >= xidSeqLimit || applied > a.epoch+kv.XidWindow/2 {
 		res, err := e.proposeInTxn(ctx, &kv.Command{Kind: kv.KindXidEpoch})
 		if err != nil {
+			// Whatever became of the epoch entry, the transaction itself
+			// was not proposed: it surely did not commit.
+			if pe := proposerError(err); pe != nil && pe.Code == pgerror.StatementCompletionUnknown {
+				return 0, &pgerror.Error{Code: pgerror.SerializationFailure,
+					Message: "could not assign a transaction id: the raft log did not answer (no quorum reachable?); nothing was written",
+					Hint:    "Retry the transaction.", Cause: err}
+			}
 			return 0, err
 		}
 		a.epoch, a.next = uint64(res.Value), 1
@@ -183,8 +190,7 @@ func (e *Engine) xidStatus(ctx context.Context, t *txnState, xid uint64) (types.
 	if outcome == 0 {
 		res, err := e.proposeInTxn(ctx, &kv.Command{Kind: kv.KindXidFence, Xid: xid})
 		if err != nil {
-			var pe *pgerror.Error
-			if errors.As(err, &pe) && pe.Code == pgerror.StatementCompletionUnknown {
+			if pe := proposerError(err); pe != nil && pe.Code == pgerror.StatementCompletionUnknown {
 				return nil, &pgerror.Error{Code: pgerror.SerializationFailure,
 					Message: fmt.Sprintf("could not settle the status of transaction %d: the raft log did not answer (no quorum reachable?)", xid),
 					Hint:    "Call txid_status again; the answer it gives is final.", Cause: err}
