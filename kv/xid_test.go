@@ -1,6 +1,7 @@
 package kv
 
 import (
+	"bytes"
 	"errors"
 	"path/filepath"
 	"testing"
@@ -111,5 +112,41 @@ func TestXidWindowExpires(t *testing.T) {
 	res := mustApply(t, s, &Command{Kind: KindXidFence, Xid: old}, xidTxn(epoch<<XidSeqBits|2, "b", "1"))
 	if res[0].Value != XidTooOld || !errors.Is(res[1].Err, ErrXidFenced) {
 		t.Fatalf("results %+v", res)
+	}
+}
+
+// TestXidOutcomesInSnapshotAndHash: a snapshot carries the outcomes, and
+// they are part of the state hash (two stores that differ only in an
+// outcome hash differently).
+func TestXidOutcomesInSnapshotAndHash(t *testing.T) {
+	src, other := mustOpen(t), mustOpen(t)
+	for _, s := range []*Store{src, other} {
+		mustApply(t, s, &Command{Kind: KindXidEpoch}, xidTxn(1<<XidSeqBits|1, "a", "1"))
+	}
+	mustApply(t, src, &Command{Kind: KindXidFence, Xid: 1<<XidSeqBits | 2})
+	mustApply(t, other, nil)
+	_, h1 := src.CurrentStateHash()
+	if _, h2 := other.CurrentStateHash(); h1 == h2 {
+		t.Fatal("a fenced id does not change the state hash")
+	}
+	var buf bytes.Buffer
+	if _, err := src.WriteSnapshot(&buf); err != nil {
+		t.Fatal(err)
+	}
+	dst := mustOpen(t)
+	if _, err := dst.RestoreSnapshot(&buf); err != nil {
+		t.Fatal(err)
+	}
+	for xid, want := range map[uint64]int64{1<<XidSeqBits | 1: XidCommitted, 1<<XidSeqBits | 2: XidAborted} {
+		if got, _, err := dst.XidOutcome(xid); err != nil || got != want {
+			t.Fatalf("after a snapshot, XidOutcome(%d) = %d, %v; want %d", xid, got, err, want)
+		}
+	}
+	if _, h2 := dst.CurrentStateHash(); h1 != h2 {
+		t.Fatal("state hash differs after a snapshot")
+	}
+	// A late entry of the fenced id is applied empty on the restored store.
+	if r := mustApply(t, dst, xidTxn(1<<XidSeqBits|2, "b", "1")); !errors.Is(r[0].Err, ErrXidFenced) {
+		t.Fatalf("late entry of a fenced id: %+v", r)
 	}
 }
