@@ -301,7 +301,7 @@ func (s *Session) finishTxn(ctx context.Context, commit bool) (err error) {
 	if err := checkChangeCount(cmd, t.cat); err != nil {
 		return err
 	}
-	if cmd.Xid, err = s.assignXid(ctx, t); err != nil { // xid.go
+	if cmd.Xid, err = s.assignXid(ctx, t, false); err != nil { // xid.go
 		return err
 	}
 	cmd.Notifications = t.notes.Notifications(uint32(s.pid))

@@ -41,8 +41,9 @@ type xidAllocator struct {
 
 const xidSeqLimit = 1 << kv.XidSeqBits
 
-// assignXid gives the session's transaction an id if it has none.
-func (s *Session) assignXid(ctx context.Context, t *txnState) (uint64, error) {
+// assignXid gives the session's transaction an id if it has none; open
+// notes it as open (txid_current inside the transaction), not at commit.
+func (s *Session) assignXid(ctx context.Context, t *txnState, open bool) (uint64, error) {
 	if t.xid != 0 {
 		return t.xid, nil
 	}
@@ -67,10 +68,12 @@ func (s *Session) assignXid(ctx context.Context, t *txnState) (uint64, error) {
 	}
 	t.xid = a.epoch<<kv.XidSeqBits | a.next
 	a.next++
-	if a.open == nil {
-		a.open = make(map[uint64]struct{})
+	if open {
+		if a.open == nil {
+			a.open = make(map[uint64]struct{})
+		}
+		a.open[t.xid] = struct{}{}
 	}
-	a.open[t.xid] = struct{}{}
 	return t.xid, nil
 }
 
@@ -139,7 +142,7 @@ func xactID(name string, ret types.T, ifAssigned bool) plan.Builtin {
 			if ifAssigned && t.xid == 0 && (t.Kv == nil || !t.Kv.HasWrites()) {
 				return nil, nil
 			}
-			id, err := ec.s.assignXid(ec.Context, t)
+			id, err := ec.s.assignXid(ec.Context, t, true)
 			if err != nil {
 				return nil, err
 			}
@@ -177,12 +180,15 @@ func (e *Engine) xidStatus(ctx context.Context, t *txnState, xid uint64) (types.
 		return nil, xidFuture(xid)
 	case kv.XidEpoch(xid) == 0:
 		return nil, nil
-	case t != nil && t.xid == xid || e.xidOpen(xid):
+	case t != nil && t.xid == xid:
 		return "in progress", nil
 	}
 	outcome, applied, err := e.cfg.Store.XidOutcome(xid)
 	if err != nil {
 		return nil, pgerror.Wrap(err, pgerror.Internal, "txid_status")
+	}
+	if outcome == 0 && e.xidOpen(xid) {
+		return "in progress", nil
 	}
 	if outcome == 0 && applied > kv.XidWindow && kv.XidEpoch(xid) < applied-kv.XidWindow {
 		return nil, nil

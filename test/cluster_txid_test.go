@@ -71,17 +71,32 @@ func TestClusterTxidSettles40003(t *testing.T) {
 	setup := mustConnect(t, c.Nodes[1])
 	mustExec(t, ctx, setup, "CREATE TABLE s (id int PRIMARY KEY)")
 	setup.Close(ctx)
+	// Once with the id asked for inside the transaction, once with the id
+	// first assigned at COMMIT.
+	for _, asked := range []bool{true, false} {
+		settle40003(ctx, t, c, asked)
+	}
+}
+
+func settle40003(ctx context.Context, t *testing.T, c *Cluster, asked bool) {
 	got40003 := false
 	for attempt := 1; attempt <= 5 && !got40003; attempt++ {
 		for id := range c.Nodes {
 			c.mustCatchUp(ctx, id)
 		}
+		row := attempt
+		if !asked {
+			row += 10
+		}
 		conn := mustConnect(t, c.Nodes[1])
 		mustExec(t, ctx, conn, "BEGIN")
-		mustExec(t, ctx, conn, "INSERT INTO s VALUES ($1)", attempt)
-		own, err := strconv.ParseInt(queryText(t, ctx, conn, "SELECT txid_current()"), 10, 64)
-		if err != nil {
-			t.Fatal(err)
+		mustExec(t, ctx, conn, "INSERT INTO s VALUES ($1)", row)
+		var own int64
+		var err error
+		if asked {
+			if own, err = strconv.ParseInt(queryText(t, ctx, conn, "SELECT txid_current()"), 10, 64); err != nil {
+				t.Fatal(err)
+			}
 		}
 		c.signal(2, syscall.SIGSTOP)
 		c.signal(3, syscall.SIGSTOP)
@@ -97,28 +112,33 @@ func TestClusterTxidSettles40003(t *testing.T) {
 		if !ok {
 			t.Fatalf("COMMIT with both followers paused: %v; want 40003 naming the transaction id in DETAIL and HINT", err)
 		}
-		if id != own {
+		if asked && id != own {
 			t.Fatalf("the 40003 names id %d, txid_current() said %d", id, own)
 		}
 		got40003 = true
 		c.mustLeader(ctx)
-		answer, err := settleTxid(ctx, func(ctx context.Context) (*pgx.Conn, error) { return c.connect(ctx, 2) }, id)
-		if err != nil || answer != "committed" && answer != "aborted" {
-			t.Fatalf("txid_status(%d) on node 2: %q, %v; want committed or aborted", id, answer, err)
+		// Settled on another node, or on the node that gave the 40003.
+		first := uint64(2)
+		if !asked {
+			first = 1
 		}
-		t.Logf("attempt %d: 40003 for id %d settled as %s", attempt, id, answer)
+		answer, err := settleTxid(ctx, func(ctx context.Context) (*pgx.Conn, error) { return c.connect(ctx, first) }, id)
+		if err != nil || answer != "committed" && answer != "aborted" {
+			t.Fatalf("txid_status(%d) on node %d: %q, %v; want committed or aborted", id, first, answer, err)
+		}
+		t.Logf("attempt %d (id asked for first: %v): 40003 for id %d settled as %s", attempt, asked, id, answer)
 		// The answer is final: every node gives it, and the row agrees,
 		// also after more writes (a late copy of the commit is fenced).
 		for node := uint64(1); node <= 3; node++ {
 			again, err := settleTxid(ctx, func(ctx context.Context) (*pgx.Conn, error) { return c.connect(ctx, node) }, id)
 			if err != nil || again != answer {
-				t.Fatalf("txid_status(%d) on node %d: %q, %v; node 2 said %q", id, node, again, err, answer)
+				t.Fatalf("txid_status(%d) on node %d: %q, %v; node %d said %q", id, node, again, err, first, answer)
 			}
 		}
 		w := mustConnect(t, c.Nodes[2])
-		mustExec(t, ctx, w, "INSERT INTO s VALUES ($1)", 100+attempt)
+		mustExec(t, ctx, w, "INSERT INTO s VALUES ($1)", 100+row)
 		w.Close(ctx)
-		rows := c.mustConverge(ctx, "SELECT count(*) FROM s WHERE id = "+strconv.Itoa(attempt))
+		rows := c.mustConverge(ctx, "SELECT count(*) FROM s WHERE id = "+strconv.Itoa(row))
 		if want := map[string]string{"committed": "1", "aborted": "0"}[answer]; rows != want {
 			t.Fatalf("txid_status said %s, but the row's count is %s on every node", answer, rows)
 		}
