@@ -20,6 +20,9 @@ const (
 	// SystemSpace holds cluster-wide facts written once through the log
 	// (the replication system identifier).
 	SystemSpace Space = 4
+	// XidSpace holds the outcomes of transaction ids (xid.go), keyed by
+	// the 8-byte big-endian id; written only by apply.
+	XidSpace Space = 9
 	// FirstUserSpace is the first id the sql package may give a table or index.
 	FirstUserSpace Space = 1000
 )
@@ -50,6 +53,10 @@ var (
 	// nothing of it is written. Txn.Merge and reads of merged keys return
 	// it too.
 	ErrMerge = errors.New("kv: merge failed")
+	// ErrXidFenced is the Result.Err of a transaction whose id was settled
+	// (KindXidFence) before its entry applied, or whose id is not valid at
+	// its entry (xid.go): nothing of it is written, on every replica.
+	ErrXidFenced = errors.New("kv: transaction id already settled as aborted")
 )
 
 // MergeFunc combines a stored value with a merge operand (Write.Merge). It
@@ -93,6 +100,9 @@ type Command struct {
 	// (Result.Err nil) to its listeners (package notify). Any kind may
 	// carry them; sql puts them in KindTxn commands.
 	Notifications []Notification
+	// Xid is the transaction's id (xid.go): a KindTxn carrying one records
+	// its outcome; KindXidFence settles it. 0: none.
+	Xid uint64
 	// KindIncrement
 	Space Space
 	Key   []byte

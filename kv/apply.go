@@ -70,6 +70,9 @@ func (s *Store) Apply(entries []Entry) ([]Result, error) {
 			if err := a.collectTombstones(e.Index); err != nil {
 				return fmt.Errorf("kv: apply entry %d: collect tombstones: %w", e.Index, err)
 			}
+			if err := a.collectXids(e.Index); err != nil { // xid.go
+				return fmt.Errorf("kv: apply entry %d: collect xids: %w", e.Index, err)
+			}
 			a.hashEntryDone(e.Index)
 		}
 		if err := a.commitHashes(); err != nil {
@@ -84,6 +87,7 @@ func (s *Store) Apply(entries []Entry) ([]Result, error) {
 		clear(s.lastWrite)
 		s.lastWriteFloor = max(s.lastWriteFloor, maxIndex)
 		s.gcNext = 0
+		s.xidNext = 0
 		return nil, err
 	}
 	points := s.publishHashes(&hb)
@@ -107,6 +111,13 @@ type applier struct {
 }
 
 func (a *applier) apply(index uint64, c *Command) (Result, error) {
+	if c.Xid != 0 || c.Kind == KindXidFence || c.Kind == KindXidEpoch {
+		return a.applyXid(index, c, func() (Result, error) { return a.applyKind(index, c) }) // xid.go
+	}
+	return a.applyKind(index, c)
+}
+
+func (a *applier) applyKind(index uint64, c *Command) (Result, error) {
 	switch c.Kind {
 	case KindMessage:
 		return Result{}, nil

@@ -52,6 +52,9 @@ func EncodeCommand(c *Command) []byte {
 
 // AppendCommand appends the encoding of c to dst and returns the result.
 func AppendCommand(dst []byte, c *Command) []byte {
+	if c.Xid != 0 || c.Kind == KindXidFence || c.Kind == KindXidEpoch {
+		return appendXidCommand(dst, c) // xid.go
+	}
 	version := byte(commandFormatV1)
 	for i := range c.Writes {
 		if c.Writes[i].Merge {
@@ -140,6 +143,9 @@ func appendString(dst []byte, s string) []byte {
 // encodedSize is an upper bound of the encoding's length.
 func encodedSize(c *Command) int {
 	n := 2 + 3*binary.MaxVarintLen64 + 5*binary.MaxVarintLen64
+	if c.Xid != 0 {
+		n += 1 + binary.MaxVarintLen64
+	}
 	for i := range c.Reads {
 		n += 5 + binary.MaxVarintLen32 + len(c.Reads[i].Key)
 	}
@@ -192,6 +198,9 @@ func DecodeCommand(data []byte) (*Command, error) {
 func decodeCommandInto(c *Command, data []byte) error {
 	if len(data) < 2 {
 		return fmt.Errorf("%w: %d-byte command", ErrCorrupt, len(data))
+	}
+	if data[0] >= commandFormatXid {
+		return decodeXidCommand(c, data) // xid.go
 	}
 	allowed := byte(writeFlagDelete | writeFlagHasBefore)
 	switch data[0] {
@@ -412,6 +421,9 @@ func (d *decoder) optBytes() []byte {
 // decoding it only when its version byte says it has some (V3): entries
 // without notifications cost one byte compare. Errors wrap ErrCorrupt.
 func EntryNotifications(data []byte) ([]Notification, error) {
+	if len(data) > 1 && data[0] == commandFormatXid {
+		data = skipXidEnvelope(data) // xid.go
+	}
 	if len(data) == 0 || data[0] != commandFormatV3 {
 		return nil, nil
 	}

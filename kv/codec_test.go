@@ -218,6 +218,8 @@ func FuzzDecodeCommand(f *testing.F) {
 	}
 	f.Add(EncodeCommand(&Command{Kind: KindTxn, Notifications: []Notification{{PID: 7, Channel: "c", Payload: "p"}}}))
 	f.Add([]byte{1, 1})
+	f.Add(EncodeCommand(xidTxn(1<<XidSeqBits|1, "k", "v"))) // xid.go's formats
+	f.Add(EncodeCommand(&Command{Kind: KindXidFence, Xid: 9}))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := DecodeCommand(data)
 		if err != nil {

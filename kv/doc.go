@@ -14,6 +14,12 @@
 //     big-endian int64 payload, readable with Get.
 //   - The Command envelope (EncodeCommand / DecodeCommand, codec.go): the
 //     payload of every log entry, first byte a format version.
+//   - Transaction ids' outcomes (xid.go): a KindTxn carrying Command.Xid
+//     records committed or aborted in XidSpace as it applies; a
+//     KindXidFence entry settles an id (aborted unless it already has an
+//     outcome; a later entry carrying it is applied empty, ErrXidFenced);
+//     a KindXidEpoch entry's index starts a node's id range. Kept for
+//     XidWindow entries, collected per entry like tombstones.
 //
 // # Durability: the raft WAL is the durability, state.db is a cache
 //

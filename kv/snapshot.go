@@ -93,6 +93,7 @@ func (s *Store) RestoreSnapshot(r io.Reader) (uint64, error) {
 	clear(s.lastWrite)
 	s.lastWriteFloor = applied
 	s.gcNext = 0
+	s.xidNext = 0
 	s.setApplied(applied)
 	s.logger.Info("kv snapshot restored", "applied_index", applied)
 	return index, nil

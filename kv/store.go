@@ -130,6 +130,9 @@ type Store struct {
 	// gcNext: no tombstone index entry has a version below it (0: unknown).
 	// Lets collection skip the index lookup on most entries. Not persisted.
 	gcNext uint64
+	// xidNext: no recorded transaction id has an epoch below it (0:
+	// unknown), under applyMu (xid.go). Not persisted.
+	xidNext uint64
 }
 
 // Open opens (creating if needed) the bbolt file at path.

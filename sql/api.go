@@ -122,6 +122,7 @@ type Engine struct {
 	listeners *notify.Registry
 	sessions  sessionRegistry // live sessions, for pg_stat_activity (activity.go)
 	stats     engineStats     // pg_stat_database, pg_stat_user_tables (stats.go)
+	xids      xidAllocator    // transaction ids (xid.go)
 	// settingsBase are the checked Config.Settings
 	settingsBase map[string]string
 }
@@ -385,6 +386,7 @@ func (s *Session) Close() {
 	if s.tx != nil && s.tx.Kv != nil {
 		s.tx.Kv.Release()
 	}
+	s.e.xidClosed(s.tx)
 	s.tx = nil
 	s.mode = modeIdle
 	s.dropTempSlots() // replication.go

@@ -149,8 +149,6 @@ func init() {
 		},
 		"pg_cancel_backend":    signalBackend("pg_cancel_backend", false),
 		"pg_terminate_backend": signalBackend("pg_terminate_backend", true),
-		"txid_current":         xactID(exec.Int8T),
-		"pg_current_xact_id":   xactID(types.T{OID: types.Xid8OID, Mod: -1}),
 		"nextval":              seqFunc("nextval"),
 		"currval":              seqFunc("currval"),
 		"setval":               seqFunc("setval"),
@@ -165,19 +163,6 @@ func init() {
 		},
 	} {
 		plan.Builtins[name] = f
-	}
-}
-
-// xactID is txid_current (bigint) and pg_current_xact_id (xid8).
-func xactID(ret types.T) plan.Builtin {
-	return func(p *plan.Planner, args []exec.Expr) (exec.Expr, error) {
-		return &exec.BuiltinExpr{Name: "txid_current", Ret: ret, Fn: func(rc *exec.Ctx, _ []types.Datum) (types.Datum, error) {
-			ec := hostOf(rc)
-			if ec.tx != nil && ec.tx.Kv != nil {
-				return int64(ec.tx.Kv.SnapshotIndex()) + 1, nil
-			}
-			return int64(1), nil
-		}}, nil
 	}
 }
 

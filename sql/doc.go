@@ -190,7 +190,11 @@
 //
 // Commit releases the snapshot before proposing txn.Command (a held bbolt
 // read transaction can stall apply); a kv.ErrConflict result is 40001.
-// Read-only transactions only release. A lone INSERT/UPDATE/DELETE sent as
+// Every commit that writes carries the transaction's id (xid.go: assigned
+// from the node's id range, taken through the log), and so does the small
+// entry a read-only transaction that asked txid_current() proposes;
+// kv.ErrXidFenced (txid_status settled the id first) is 40001 too.
+// Other read-only transactions only release. A lone INSERT/UPDATE/DELETE sent as
 // a simple query in autocommit mode is retried on 40001 (its output is
 // buffered until it commits, so the client never sees a failed attempt).
 // The same holds for lone DDL statements. Simple-protocol strings run as

@@ -137,7 +137,7 @@ func (e *Engine) propose(ctx context.Context, cmd *kv.Command) (kv.Result, error
 	if err := plan.MergeApplyErr(res.Err); err != nil { // merge.go: e.g. 22003 at COMMIT
 		return res, err
 	}
-	if res.Err != nil && res.Err != kv.ErrConflict {
+	if res.Err != nil && res.Err != kv.ErrConflict && res.Err != kv.ErrXidFenced {
 		return res, pgerror.Wrap(res.Err, pgerror.Internal, "apply")
 	}
 	return res, nil

@@ -2,6 +2,7 @@ package sql
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"time"
 
@@ -94,6 +95,7 @@ type txnState struct {
 	replay   []replayItem
 	noReplay bool
 	notes    *notify.Pending // NOTIFY, LISTEN, UNLISTEN, sent/applied at commit; nil: none (notify.go)
+	xid      uint64          // the transaction's id, 0 until assigned (xid.go)
 }
 
 func (s *Session) undoSets(t *txnState) {
@@ -246,6 +248,7 @@ func (s *Session) finishTxn(ctx context.Context, commit bool) (err error) {
 	if t == nil {
 		return nil
 	}
+	s.e.xidClosed(t) // committing or rolling back: no longer "in progress"
 	defer func() {
 		committed := commit && !t.failed && err == nil
 		s.e.txnEnded(s.db, committed, t.Rows)
@@ -258,6 +261,11 @@ func (s *Session) finishTxn(ctx context.Context, commit bool) (err error) {
 			s.undoSets(t)
 			return nil
 		}
+		if t.xid != 0 {
+			if err := s.commitXidOnly(ctx, t, time.Now().UnixMicro()); err != nil { // xid.go
+				return err
+			}
+		}
 		return s.commitNotifyOnly(ctx, t) // notify.go
 	}
 	if !commit || t.failed {
@@ -266,6 +274,11 @@ func (s *Session) finishTxn(ctx context.Context, commit bool) (err error) {
 	if !commit || t.failed || !t.Kv.HasWrites() {
 		t.Kv.Release()
 		if commit && !t.failed {
+			if t.xid != 0 {
+				if err := s.commitXidOnly(ctx, t, time.Now().UnixMicro()); err != nil { // xid.go
+					return err
+				}
+			}
 			return s.commitNotifyOnly(ctx, t)
 		}
 		return nil
@@ -288,11 +301,17 @@ func (s *Session) finishTxn(ctx context.Context, commit bool) (err error) {
 	if err := checkChangeCount(cmd, t.cat); err != nil {
 		return err
 	}
+	if cmd.Xid, err = s.assignXid(ctx, t, false); err != nil { // xid.go
+		return err
+	}
 	cmd.Notifications = t.notes.Notifications(uint32(s.pid))
 	undoListens := s.commitListens(t) // notify.go
 	res, err := s.e.propose(ctx, cmd)
 	if err == nil && res.Err == kv.ErrConflict {
 		err = errSerialization
+	}
+	if err == nil && errors.Is(res.Err, kv.ErrXidFenced) {
+		err = errXidFenced(t.xid)
 	}
 	if err != nil {
 		undoListens()
@@ -315,6 +334,7 @@ func (s *Session) failTxn() {
 		if s.tx != nil && s.tx.Kv != nil {
 			s.tx.Kv.Release()
 		}
+		s.e.xidClosed(s.tx)
 		if s.tx != nil {
 			s.e.txnEnded(s.db, false, nil)
 			if o := s.e.cfg.Observer; o != nil {

@@ -198,6 +198,10 @@ func runRegisterClient(ctx context.Context, c *Cluster, h *registerHistory, cl, 
 		if h.pause != nil {
 			h.pause.RUnlock()
 		}
+		settled := ""
+		if err != nil && in.write && errOutcome(err) != "fail" {
+			settled = settleRegisterWrite(ctx, c, err)
+		}
 		switch {
 		case err == nil:
 			h.add(porcupine.Operation{ClientId: id, Input: in, Call: call, Output: out, Return: ret}, "ok")
@@ -205,6 +209,11 @@ func runRegisterClient(ctx context.Context, c *Cluster, h *registerHistory, cl, 
 			h.count("read failed")
 		case errOutcome(err) == "fail":
 			h.count("write failed (" + sqlState(err) + ")")
+		case settled == "aborted":
+			h.count("write 40003 settled aborted")
+		case settled == "committed":
+			// It took effect between call and now.
+			h.add(porcupine.Operation{ClientId: id, Input: in, Call: call, Output: out, Return: time.Since(h.start).Nanoseconds()}, "write 40003 settled committed")
 		default:
 			// It may take effect at any time after call.
 			h.add(porcupine.Operation{ClientId: id, Input: in, Call: call, Output: out, Return: math.MaxInt64}, "write unknown")
@@ -215,6 +224,25 @@ func runRegisterClient(ctx context.Context, c *Cluster, h *registerHistory, cl, 
 			conn = nil
 		}
 	}
+}
+
+// settleRegisterWrite settles a write's 40003 with txid_status, asking the
+// nodes in turn until one answers ("" when err is no 40003 naming an id).
+// The answer is final, so asking twice gives the same one.
+func settleRegisterWrite(ctx context.Context, c *Cluster, err error) string {
+	x, ok := txidOf40003(err)
+	if !ok {
+		return ""
+	}
+	next := uint64(0)
+	st, serr := settleTxid(ctx, func(ctx context.Context) (*pgx.Conn, error) {
+		next = next%uint64(len(c.Nodes)) + 1
+		return c.connect(ctx, next)
+	}, x)
+	if serr != nil {
+		return ""
+	}
+	return st
 }
 
 // The checker has teeth: a read of an overwritten value after the write

@@ -109,7 +109,8 @@ func runPartitionSuite(t *testing.T, faults []partFault, rounds int, hold time.D
 		nc.mustCatchUp(ctx, id)
 	}
 
-	w := &partWorkload{nc: nc, outcome: map[int64]string{}, decided: map[int64]string{}}
+	w := &partWorkload{nc: nc, outcome: map[int64]string{}, decided: map[int64]string{},
+		txids: map[int64]int64{}, settled: map[int64]string{}}
 	h := &registerHistory{start: time.Now(), stats: map[string]int{}, pause: &w.pause}
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
@@ -139,9 +140,15 @@ func runPartitionSuite(t *testing.T, faults []partFault, rounds int, hold time.D
 	wg.Wait()
 
 	// Outcomes decided as absent must stay absent: nothing the client was
-	// told failed, or found missing after the heal, commits later.
+	// told failed, or found missing after the heal, commits later; and
+	// every 40003 is settled, its rows agreeing with txid_status.
+	final := w.settle(testCtx(t, 60*time.Second), t)
 	rows := nc.mustConverge(testCtx(t, 60*time.Second), "SELECT id FROM ins UNION ALL SELECT id FROM marks ORDER BY 1")
 	present := idSet(t, rows)
+	w.mu.Lock()
+	w.checkSettledLocked(t, present)
+	w.mu.Unlock()
+	t.Logf("40003s settled after the last fault: %v; in all: %d", sortedCounts(final), len(w.settled))
 	late := 0
 	for id, d := range w.decided {
 		if d == "absent" && present[id] {
@@ -183,6 +190,8 @@ type partWorkload struct {
 	events  []partEvent
 	outcome map[int64]string // insert / transaction id → "ok", "40001", "40003", "conn" …
 	decided map[int64]string // unknown outcomes, as found after their fault healed: "present" / "absent"
+	txids   map[int64]int64  // the transaction id each 40003 named (cluster_txid_test.go)
+	settled map[int64]string // txid_status of those: "committed" / "aborted"
 }
 
 type partEvent struct {
@@ -207,6 +216,61 @@ func (w *partWorkload) record(node uint64, kind string, start time.Time, id int6
 			w.outcome[id] = "ok"
 		} else {
 			w.outcome[id] = code
+		}
+		if x, ok := txidOf40003(err); ok {
+			w.txids[id] = x
+		}
+	}
+}
+
+// settle asks txid_status for every 40003 not settled yet, on the
+// leader, and returns how many were settled as what. A 40003 that names
+// no id, or whose status is neither committed nor aborted, is an error.
+func (w *partWorkload) settle(ctx context.Context, t *testing.T) map[string]int {
+	w.mu.Lock()
+	todo := map[int64]int64{}
+	for id, o := range w.outcome {
+		if o != "40003" {
+			continue
+		}
+		if _, done := w.settled[id]; done {
+			continue
+		}
+		x, ok := w.txids[id]
+		if !ok {
+			w.settled[id] = "unsettled"
+			t.Errorf("operation %d got a 40003 that names no transaction id", id)
+			continue
+		}
+		todo[id] = x
+	}
+	w.mu.Unlock()
+	counts := map[string]int{}
+	leader := w.nc.mustLeader(ctx)
+	for id, x := range todo {
+		st, err := settleTxid(ctx, func(ctx context.Context) (*pgx.Conn, error) { return w.nc.connect(ctx, leader) }, x)
+		if err != nil || st != "committed" && st != "aborted" {
+			t.Errorf("txid_status(%d) of operation %d: %q, %v; want committed or aborted", x, id, st, err)
+			st = "unsettled"
+		}
+		counts[st]++
+		w.mu.Lock()
+		w.settled[id] = st
+		w.mu.Unlock()
+	}
+	return counts
+}
+
+// checkSettledLocked compares each settled 40003 with the rows present: a
+// committed one must be there, an aborted one must not (ever: it is also
+// recorded as decided absent).
+func (w *partWorkload) checkSettledLocked(t *testing.T, present map[int64]bool) {
+	for id, st := range w.settled {
+		switch {
+		case st == "committed" && !present[id]:
+			t.Errorf("operation %d: txid_status said committed, but it is absent", id)
+		case st == "aborted" && present[id]:
+			t.Errorf("operation %d: txid_status said aborted, but it committed", id)
 		}
 	}
 }
@@ -380,6 +444,9 @@ func (w *partWorkload) runFault(ctx context.Context, t *testing.T, f partFault, 
 	nc.mustConverge(cctx, "SELECT count(*), coalesce(sum(id), 0) FROM marks")
 	nc.mustConverge(cctx, "SELECT k, v FROM reg ORDER BY k")
 	w.pause.Unlock()
+	// Every 40003 so far is settled before the rows are read: an answer
+	// is final, so the rows must agree with it.
+	settled := w.settle(cctx, t)
 	// Outcomes as known before the query: a commit acknowledged after it
 	// started need not be in its result.
 	w.mu.Lock()
@@ -398,6 +465,7 @@ func (w *partWorkload) runFault(ctx context.Context, t *testing.T, f partFault, 
 
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.checkSettledLocked(t, present)
 	lost, failedCommitted := 0, 0
 	unknown := map[string]int{}
 	for id, o := range outcomes {
@@ -463,8 +531,8 @@ func (w *partWorkload) runFault(ctx context.Context, t *testing.T, f partFault, 
 	for _, id := range minority {
 		fmt.Fprintf(&sb, "node %d's clients got %v; ", id, sortedCounts(got[id]))
 	}
-	fmt.Fprintf(&sb, "acknowledged lost %d; 40001 committed %d; unknown outcomes %v; divergence none; two leaders for %v after the heal; serving again after",
-		lost, failedCommitted, sortedCounts(unknown), dual.Round(time.Millisecond))
+	fmt.Fprintf(&sb, "acknowledged lost %d; 40001 committed %d; unknown outcomes %v; 40003 settled by txid_status %v; divergence none; two leaders for %v after the heal; serving again after",
+		lost, failedCommitted, sortedCounts(unknown), sortedCounts(settled), dual.Round(time.Millisecond))
 	for _, id := range otherThan(nc, 0) {
 		if d, ok := serve[id]; ok {
 			fmt.Fprintf(&sb, " node %d %v", id, d.Round(time.Millisecond))

@@ -278,7 +278,7 @@ func (p proposer) proposeIndexed(ctx context.Context, cmd *kv.Command) (kv.Resul
 	defer cancel()
 	res, index, err := p.node.Propose(pctx, data)
 	if err != nil {
-		return kv.Result{}, 0, proposeError(ctx, err, timeout)
+		return kv.Result{}, 0, withXid(proposeError(ctx, err, timeout), cmd.Xid)
 	}
 	r, ok := res.(kv.Result)
 	if !ok {
