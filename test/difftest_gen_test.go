@@ -27,9 +27,11 @@ var dtTables = []dtTable{
 	{"dt1", []dtCol{{"id", "int"}, {"a", "int"}, {"b", "text"}, {"c", "numeric"}, {"d", "float"}, {"e", "bool"}, {"f", "date"}}},
 	{"dt2", []dtCol{{"id", "int"}, {"a", "int"}, {"b", "text"}, {"x", "int"}}},
 	{"dt3", []dtCol{{"k", "int"}, {"v", "text"}, {"n", "numeric"}}},
+	{"dt4", []dtCol{{"id", "int"}, {"a", "int"}, {"ts", "ts"}, {"iv", "interval"}, {"j", "jsonb"}, {"arr", "intarr"}}},
 }
 
-var dtSQLType = map[string]string{"int": "int", "text": "text", "numeric": "numeric", "float": "float8", "bool": "bool", "date": "date"}
+var dtSQLType = map[string]string{"int": "int", "text": "text", "numeric": "numeric", "float": "float8", "bool": "bool", "date": "date",
+	"ts": "timestamptz", "interval": "interval", "jsonb": "jsonb", "intarr": "int[]"}
 
 // dtSchema returns the statements that create and fill the tables: about
 // a third of the values are NULL, the others drawn from small ranges so
@@ -81,6 +83,15 @@ func dtValue(r *rand.Rand, kind string) string {
 		return []string{"true", "false"}[r.IntN(2)]
 	case "date":
 		return fmt.Sprintf("'2024-0%d-%02d'", 1+r.IntN(3), 1+r.IntN(28))
+	case "ts":
+		// around the 2024 daylight-saving change of the session's zone
+		return fmt.Sprintf("'2024-03-%02d %02d:%02d:00+00'", 8+r.IntN(4), r.IntN(24), 15*r.IntN(4))
+	case "interval":
+		return "'" + []string{"1 day", "-2 hours", "1 mon 3 days", "00:30:00", "0", "1 year -1 day", "36 hours"}[r.IntN(7)] + "'"
+	case "jsonb":
+		return "'" + []string{`{"k": 1, "t": "a"}`, `{"k": 2.50, "n": null}`, `[1, "b", {"k": 3}]`, `"s"`, `{"k": [1, 2], "t": "ab"}`, `{}`, `7`}[r.IntN(7)] + "'"
+	case "intarr":
+		return []string{"'{1,2,3}'", "'{}'", "'{4,NULL,-1}'", "'{2}'", "'{3,3}'"}[r.IntN(5)]
 	}
 	panic("BUG: kind " + kind)
 }
@@ -108,10 +119,15 @@ func (g *dtGen) newAlias() string {
 
 // from returns a FROM clause and the columns it makes visible.
 func (g *dtGen) from() (string, []dtCol) {
+	if g.r.IntN(8) == 0 {
+		return g.usingJoin()
+	}
 	left, lc := g.fromItem()
-	switch g.r.IntN(7) {
-	case 0, 1, 2:
+	switch g.r.IntN(8) {
+	case 0, 1:
 		return left, lc
+	case 2:
+		return g.srfJoin(left, lc)
 	case 3:
 		// LATERAL: a correlated aggregate or a correlated top-N
 		a := g.newAlias()
@@ -152,6 +168,67 @@ func (g *dtGen) from() (string, []dtCol) {
 			on = g.pickCol(lc, "int") + " " + g.pick("<", "<=", "<>") + " " + g.pickCol(rc, "int")
 		}
 		return left + " " + kind + " " + right + " ON " + on, cols
+	}
+}
+
+// usingJoin joins two tables on their common columns, with USING or
+// NATURAL; the merged columns are visible unqualified too.
+func (g *dtGen) usingJoin() (string, []dtCol) {
+	pairs := [][3]string{{"dt1", "dt2", "id"}, {"dt1", "dt2", "a"}, {"dt1", "dt2", "id, a"}, {"dt1", "dt2", "b"},
+		{"dt2", "dt4", "a"}, {"dt4", "dt1", "id, a"}, {"dt1", "dt2", "NATURAL"}}
+	p := pairs[g.r.IntN(len(pairs))]
+	side := func(name string) (string, []dtCol) {
+		a := g.newAlias()
+		for _, t := range dtTables {
+			if t.name == name {
+				var cols []dtCol
+				for _, c := range t.cols {
+					cols = append(cols, dtCol{a + "." + c.ref, c.kind})
+				}
+				return name + " " + a, cols
+			}
+		}
+		panic("BUG: table " + name)
+	}
+	l, lc := side(p[0])
+	r, rc := side(p[1])
+	kind := g.pick("JOIN", "LEFT JOIN", "RIGHT JOIN", "FULL JOIN")
+	cols := append(append([]dtCol{}, lc...), rc...)
+	using := strings.Split(p[2], ", ")
+	if p[2] == "NATURAL" {
+		using = []string{"id", "a", "b"}
+		return l + " NATURAL " + kind + " " + r, append(cols, dtCol{"id", "int"}, dtCol{"a", "int"}, dtCol{"b", "text"})
+	}
+	for _, u := range using {
+		k := "int"
+		if u == "b" {
+			k = "text"
+		}
+		cols = append(cols, dtCol{u, k})
+	}
+	return l + " " + kind + " " + r + " USING (" + p[2] + ")", cols
+}
+
+// srfJoin adds a set-returning function, laterally over left's columns.
+func (g *dtGen) srfJoin(left string, lc []dtCol) (string, []dtCol) {
+	a := g.newAlias()
+	kw := g.pick("CROSS JOIN LATERAL", "LEFT JOIN LATERAL", ",")
+	on := ""
+	if kw == "LEFT JOIN LATERAL" {
+		on = " ON " + g.pick("true", a+".c0 > 0")
+	}
+	switch g.r.IntN(4) {
+	case 0:
+		return fmt.Sprintf("%s %s generate_series(1, least(%s, 3)) %s(c0)%s", left, kw, g.pickCol(lc, "int"), a, on), append(lc, dtCol{a + ".c0", "int"})
+	case 1:
+		return fmt.Sprintf("%s %s unnest(%s) WITH ORDINALITY %s(c0, c1)%s", left, kw, g.pickCol(lc, "intarr"), a, on),
+			append(lc, dtCol{a + ".c0", "int"}, dtCol{a + ".c1", "int"})
+	case 2:
+		return fmt.Sprintf("%s %s jsonb_each_text(CASE WHEN jsonb_typeof(%s) = 'object' THEN %[3]s END) %s(c1, c2)%s", left, kw, g.pickCol(lc, "jsonb"), a,
+			strings.ReplaceAll(on, ".c0 > 0", ".c1 > 'k'")), append(lc, dtCol{a + ".c1", "text"}, dtCol{a + ".c2", "text"})
+	default:
+		return fmt.Sprintf("%s %s ROWS FROM (generate_series(0, %s), unnest(ARRAY['x', 'y'])) %s(c0, c1)%s", left, kw, g.pickCol(lc, "int"), a, on),
+			append(lc, dtCol{a + ".c0", "int"}, dtCol{a + ".c1", "text"})
 	}
 }
 
@@ -200,7 +277,7 @@ func (g *dtGen) derived() (string, []string) {
 }
 
 func (g *dtGen) kind() string {
-	return g.pick("int", "int", "int", "text", "text", "numeric", "bool", "float", "date")
+	return g.pick("int", "int", "int", "text", "text", "numeric", "bool", "float", "date", "ts", "interval", "jsonb", "intarr")
 }
 
 // pickCol returns a column of kind, or a constant of it when there is none.
@@ -224,13 +301,21 @@ func (g *dtGen) literal(kind string) string {
 	case "text":
 		return g.pick("'a'", "'ab'", "''", "'zz'", "'B'")
 	case "numeric":
-		return g.pick("1.5", "0.25", "2", "-1.125")
+		return g.pick("1.5", "0.25", "2.0", "-1.125")
 	case "float":
 		return g.pick("1.5::float8", "0.5::float8", "2::float8")
 	case "bool":
 		return g.pick("true", "false")
 	case "date":
 		return g.pick("date '2024-02-10'", "date '2024-01-31'")
+	case "ts":
+		return g.pick("timestamptz '2024-03-10 06:30:00+00'", "timestamptz '2024-03-09 12:00:00+00'")
+	case "interval":
+		return g.pick("interval '1 day'", "interval '90 minutes'", "interval '-1 mon'")
+	case "jsonb":
+		return g.pick(`'{"k": 1}'::jsonb`, `'[1, 2]'::jsonb`, `'"a"'::jsonb`)
+	case "intarr":
+		return g.pick("ARRAY[1, 2]", "ARRAY[3, NULL]::int[]", "'{}'::int[]")
 	}
 	panic("BUG: kind " + kind)
 }
@@ -272,8 +357,21 @@ func (g *dtGen) expr(cols []dtCol, kind string, depth int) string {
 		case 6:
 			return fmt.Sprintf("%s(%s, %s)", g.pick("greatest", "least"), sub("int"), sub("int"))
 		case 7:
+			if g.r.IntN(2) == 0 {
+				return fmt.Sprintf("%s(%s)", g.pick("cardinality", "array_ndims"), sub("intarr"))
+			}
 			return fmt.Sprintf("abs(%s)", sub("int"))
 		default:
+			switch g.r.IntN(6) {
+			case 0:
+				return fmt.Sprintf("array_length(%s, 1)", sub("intarr"))
+			case 1:
+				return fmt.Sprintf("(%s)[%d]", sub("intarr"), g.r.IntN(3))
+			case 2:
+				return fmt.Sprintf("extract(%s from %s)::int", g.pick("hour", "day", "dow"), sub("ts"))
+			case 3:
+				return fmt.Sprintf("jsonb_array_length(CASE WHEN jsonb_typeof(%s) = 'array' THEN %[1]s END)", sub("jsonb"))
+			}
 			return fmt.Sprintf("(%s)::int", sub("bool"))
 		}
 	case "text":
@@ -289,6 +387,16 @@ func (g *dtGen) expr(cols []dtCol, kind string, depth int) string {
 		case 4:
 			return fmt.Sprintf("concat(%s, %s)", sub("text"), sub("int"))
 		case 5:
+			switch g.r.IntN(5) {
+			case 0:
+				return fmt.Sprintf("(%s ->> %s)", sub("jsonb"), g.pick("'t'", "'k'", "1"))
+			case 1:
+				return fmt.Sprintf("jsonb_typeof(%s)", sub("jsonb"))
+			case 2:
+				return fmt.Sprintf("(%s)::text", sub(g.pick("ts", "interval", "jsonb", "intarr")))
+			case 3:
+				return fmt.Sprintf("array_to_string(%s, ',', '*')", sub("intarr"))
+			}
 			return fmt.Sprintf("repeat(%s, 2)", sub("text"))
 		default:
 			return fmt.Sprintf("replace(%s, 'a', 'q')", sub("text"))
@@ -318,7 +426,58 @@ func (g *dtGen) expr(cols []dtCol, kind string, depth int) string {
 			return fmt.Sprintf("(%s - %s)", sub("float"), sub("float"))
 		}
 	case "date":
+		if g.r.IntN(3) == 0 {
+			return fmt.Sprintf("(%s)::date", sub("ts"))
+		}
 		return fmt.Sprintf("(%s + %s)", sub("date"), sub("int"))
+	case "ts":
+		switch g.r.IntN(4) {
+		case 0:
+			return fmt.Sprintf("(%s + %s)", sub("ts"), sub("interval"))
+		case 1:
+			return fmt.Sprintf("date_trunc('%s', %s)", g.pick("day", "hour", "month"), sub("ts"))
+		case 2:
+			return fmt.Sprintf("(%s - %s)", sub("ts"), sub("interval"))
+		default:
+			return fmt.Sprintf("(%s)::timestamptz", sub("date"))
+		}
+	case "interval":
+		switch g.r.IntN(4) {
+		case 0:
+			return fmt.Sprintf("(%s + %s)", sub("interval"), sub("interval"))
+		case 1:
+			return fmt.Sprintf("(%s * %d)", sub("interval"), g.r.IntN(4)-1)
+		case 2:
+			return fmt.Sprintf("(%s - %s)", sub("ts"), sub("ts"))
+		default:
+			return fmt.Sprintf("%s(%s)", g.pick("justify_hours", "justify_days", "-"), sub("interval"))
+		}
+	case "jsonb":
+		switch g.r.IntN(4) {
+		case 0:
+			return fmt.Sprintf("(%s -> %s)", sub("jsonb"), g.pick("'k'", "0", "'t'"))
+		case 1:
+			return fmt.Sprintf("jsonb_build_object('x', %s, 'y', %s)", sub(g.pick("int", "text", "numeric")), sub("jsonb"))
+		case 2:
+			// (a bare literal would be of unknown type: 42804 on PostgreSQL)
+			k := g.pick("int", "text", "bool", "date", "intarr")
+			return fmt.Sprintf("to_jsonb((%s)::%s)", sub(k), dtSQLType[k])
+		default:
+			// deleting a key from a scalar or an array of non-strings
+			// fails (22023); errors in constant sub-expressions are raised
+			// at plan time by PostgreSQL (README, Differences): keep to
+			// objects
+			return fmt.Sprintf("(CASE WHEN jsonb_typeof(%s) = 'object' THEN %[1]s END - 'n')", sub("jsonb"))
+		}
+	case "intarr":
+		switch g.r.IntN(3) {
+		case 0:
+			return fmt.Sprintf("(%s || %s)", sub("intarr"), sub("int"))
+		case 1:
+			return fmt.Sprintf("ARRAY[%s, %s]", sub("int"), sub("int"))
+		default:
+			return fmt.Sprintf("array_remove(%s, %s)", sub("intarr"), sub("int"))
+		}
 	case "bool":
 		return g.boolExpr(cols, d)
 	}
@@ -332,9 +491,31 @@ func (g *dtGen) boolExpr(cols []dtCol, depth int) string {
 	if depth <= 0 {
 		d = 0
 	}
-	switch g.r.IntN(12) {
+	switch g.r.IntN(14) {
+	case 12:
+		switch g.r.IntN(5) {
+		case 0:
+			return fmt.Sprintf("%s ? %s", g.expr(cols, "jsonb", d), g.pick("'k'", "'t'", "'b'"))
+		case 1:
+			return fmt.Sprintf("%s @> %s", g.expr(cols, "jsonb", d), g.pick(`'{"k": 1}'`, `'[1]'`, `'{}'`))
+		case 2:
+			return fmt.Sprintf("%s %s %s", g.expr(cols, "intarr", d), g.pick("@>", "<@", "&&"), g.literal("intarr"))
+		case 3:
+			return fmt.Sprintf("%s = ANY (%s)", g.expr(cols, "int", d), g.expr(cols, "intarr", d))
+		default:
+			// a row comparison
+			return fmt.Sprintf("(%s, %s) %s (%s, %s)", g.pickCol(cols, "int"), g.pickCol(cols, "text"), g.pick("<", "=", ">=", "IS DISTINCT FROM", "<>"),
+				g.expr(cols, "int", d), g.literal("text"))
+		}
+	case 13:
+		if g.depth < 2 {
+			a := g.newAlias()
+			return fmt.Sprintf("(%s, %s) %sIN (SELECT %s.a, %s.b FROM dt2 %s WHERE %s.x %s %s)", g.pickCol(cols, "int"), g.pickCol(cols, "text"),
+				g.pick("", "NOT "), a, a, a, a, g.pick(">", "<", "<>"), g.literal("int"))
+		}
+		return fmt.Sprintf("ROW(%s, %s) IS %sNULL", g.pickCol(cols, "int"), g.pickCol(cols, "text"), g.pick("", "NOT "))
 	case 0, 1:
-		k := g.pick("int", "int", "text", "numeric", "date")
+		k := g.pick("int", "int", "text", "numeric", "date", "ts", "interval", "jsonb", "intarr")
 		return fmt.Sprintf("%s %s %s", g.expr(cols, k, d), g.pick("=", "<>", "<", "<=", ">", ">="), g.expr(cols, k, d))
 	case 2:
 		return fmt.Sprintf("%s IS %sNULL", g.expr(cols, g.kind(), d), g.pick("", "NOT "))
@@ -385,7 +566,7 @@ func (g *dtGen) aggregate(cols []dtCol) (string, string) {
 	if g.r.IntN(4) == 0 {
 		distinct = "DISTINCT "
 	}
-	switch g.r.IntN(9) {
+	switch g.r.IntN(10) {
 	case 0:
 		return "count(*)" + filter, "int"
 	case 1:
@@ -397,7 +578,7 @@ func (g *dtGen) aggregate(cols []dtCol) (string, string) {
 		// met them in, and the sum's scale follows
 		return "sum(" + g.expr(cols, "numeric", 1) + ")" + filter, "numeric"
 	case 4:
-		k := g.pick("int", "text", "numeric", "date", "float")
+		k := g.pick("int", "text", "numeric", "date", "float", "ts", "interval")
 		return g.pick("min", "max") + "(" + g.expr(cols, k, 1) + ")" + filter, k
 	case 5:
 		if g.r.IntN(2) == 0 {
@@ -415,6 +596,16 @@ func (g *dtGen) aggregate(cols []dtCol) (string, string) {
 		return "string_agg(" + e + ", ',' ORDER BY " + e + ")" + filter, "text"
 	case 7:
 		return g.pick("bool_and", "bool_or") + "(" + g.boolExpr(cols, 1) + ")" + filter, "bool"
+	case 8:
+		k := g.pick("int", "text", "date")
+		c := g.pickCol(cols, k)
+		if !isColRef(c) {
+			c = "(" + c + ")::" + dtSQLType[k] // an unknown literal is ambiguous (42725)
+		}
+		if g.r.IntN(2) == 0 {
+			return "array_agg(" + c + " ORDER BY " + c + g.pick("", " DESC", " NULLS FIRST") + ")" + filter, "text"
+		}
+		return "jsonb_agg(" + c + " ORDER BY " + c + ")" + filter, "jsonb"
 	default:
 		return "count(" + distinct + g.pickCol(cols, "int") + ")" + filter, "int"
 	}
@@ -428,6 +619,9 @@ func (g *dtGen) window(cols []dtCol) string {
 		part = "PARTITION BY " + g.pickCol(cols, g.pick("int", "text", "bool")) + " "
 	}
 	ord := g.pickCol(cols, g.pick("int", "text", "numeric"))
+	if g.r.IntN(3) == 0 {
+		return g.framed(cols, part)
+	}
 	switch g.r.IntN(7) {
 	case 0:
 		return fmt.Sprintf("rank() OVER (%sORDER BY %s)", part, ord)
@@ -446,10 +640,75 @@ func (g *dtGen) window(cols []dtCol) string {
 	}
 }
 
+// framed is an aggregate over a window frame, chosen so that its value
+// does not depend on the order of peers: RANGE and GROUPS frames hold
+// whole peer groups; a ROWS frame (and first_value/last_value) orders by
+// every column, so that peers are identical rows.
+func (g *dtGen) framed(cols []dtCol, part string) string {
+	agg := g.pick("count(*)", "sum("+g.pickCol(cols, "int")+")", "max("+g.pickCol(cols, "text")+")",
+		"min("+g.pickCol(cols, "int")+")", "count("+g.pickCol(cols, "numeric")+")", "bool_or("+g.pickCol(cols, "bool")+")")
+	bound := func(offset string) string {
+		return g.pick("UNBOUNDED PRECEDING", "CURRENT ROW", offset+" PRECEDING", offset+" FOLLOWING")
+	}
+	frame := func(unit, offset string) string {
+		lo, hi := bound(offset), bound(offset)
+		// PostgreSQL refuses a frame that starts after it ends (42P20)
+		// only for some pairs; generate ordered ones
+		order := map[string]int{"UNBOUNDED PRECEDING": 0, offset + " PRECEDING": 1, "CURRENT ROW": 2, offset + " FOLLOWING": 3}
+		if order[lo] > order[hi] {
+			lo, hi = hi, lo
+		}
+		if hi == "UNBOUNDED PRECEDING" { // a frame cannot end there (42P20)
+			hi = "CURRENT ROW"
+		}
+		f := unit + " BETWEEN " + lo + " AND " + g.pick(hi, "UNBOUNDED FOLLOWING")
+		if g.r.IntN(3) == 0 {
+			f += " EXCLUDE " + g.pick("CURRENT ROW", "GROUP", "TIES", "NO OTHERS")
+		}
+		return f
+	}
+	switch g.r.IntN(4) {
+	case 0:
+		// RANGE with an offset orders by one column of a type with a
+		// distance
+		kind := g.pick("int", "numeric", "date", "ts")
+		c := g.pickCol(cols, kind)
+		if !isColRef(c) {
+			return fmt.Sprintf("%s OVER (%sORDER BY %s RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)", agg, part, g.pickCol(cols, "int"))
+		}
+		offset := map[string]string{"int": g.pick("0", "1", "3"), "numeric": g.pick("1.5", "0.5"),
+			"date": g.pick("interval '3 days'", "interval '1 day'"), "ts": g.pick("interval '6 hours'", "interval '1 day'")}[kind]
+		return fmt.Sprintf("%s OVER (%sORDER BY %s %s %s)", agg, part, c, g.pick("", "DESC"), frame("RANGE", offset))
+	case 1:
+		return fmt.Sprintf("%s OVER (%sORDER BY %s %s)", agg, part, g.pickCol(cols, g.pick("int", "text", "date")), frame("GROUPS", g.pick("0", "1", "2")))
+	default:
+		var all []string
+		for _, c := range cols {
+			if c.kind != "float" {
+				all = append(all, c.ref)
+			} else {
+				all = append(all, c.ref+"::text") // -0 and 0 are peers but print differently
+			}
+		}
+		if k := g.pick("int", "text"); g.r.IntN(3) == 0 {
+			agg = g.pick("first_value", "last_value") + "((" + g.pickCol(cols, k) + ")::" + k + ")"
+		}
+		return fmt.Sprintf("%s OVER (%sORDER BY %s %s)", agg, part, strings.Join(all, ", "), frame("ROWS", g.pick("0", "1", "2")))
+	}
+}
+
 // query generates one top-level query.
 func (g *dtGen) query() dtQuery {
 	g.alias, g.depth = 0, 0
-	switch g.r.IntN(10) {
+	switch g.r.IntN(11) {
+	case 10:
+		// a recursive CTE, bounded by its counter
+		a, b := g.newAlias(), g.newAlias()
+		seed := fmt.Sprintf("SELECT %[1]s.a, %[1]s.b FROM dt2 %[1]s WHERE %[2]s", b, g.boolExpr([]dtCol{{b + ".a", "int"}, {b + ".b", "text"}, {b + ".x", "int"}}, 1))
+		step := fmt.Sprintf("SELECT n + %d, s || %s FROM r WHERE n < %d", 1+g.r.IntN(2), g.pick("'x'", "'y'", "n::text"), 2+g.r.IntN(5))
+		body := g.plain("r "+a, []dtCol{{a + ".n", "int"}, {a + ".s", "text"}})
+		body.sql = fmt.Sprintf("WITH RECURSIVE r(n, s) AS (%s %s %s) %s", seed, g.pick("UNION", "UNION ALL"), step, body.sql)
+		return body
 	case 0, 1:
 		return g.grouped()
 	case 2:
@@ -480,6 +739,8 @@ func (g *dtGen) plain(from string, cols []dtCol) dtQuery {
 		switch {
 		case g.r.IntN(8) == 0:
 			exprs = append(exprs, g.window(cols))
+		case g.r.IntN(25) == 0:
+			exprs = append(exprs, g.pick("generate_series(1, 2)", "unnest(ARRAY[1, NULL, 3])", "generate_series(0, "+g.pickCol(cols, "int")+")"))
 		case g.r.IntN(10) == 0 && g.depth < 2:
 			a := g.newAlias()
 			exprs = append(exprs, fmt.Sprintf("(SELECT max(%s.x) FROM dt2 %s WHERE %s.a = %s)", a, a, a, g.pickCol(cols, "int")))

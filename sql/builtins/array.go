@@ -93,15 +93,15 @@ func registerArrayFuncs() {
 	}
 	types.RegisterFunc(&types.Func{Name: "string_to_array", Args: []types.T{tt(types.TextOID), tt(types.TextOID)}, Ret: tt(types.TextArrayOID), Fn: stringToArray})
 	types.RegisterFunc(&types.Func{Name: "string_to_array", Args: []types.T{tt(types.TextOID), tt(types.TextOID), tt(types.TextOID)}, Ret: tt(types.TextArrayOID), Fn: stringToArray})
-	types.RegisterFunc(&types.Func{Name: "array_append", Args: []types.T{tt(types.AnyArrayOID), tt(types.AnyElementOID)}, Ret: tt(types.AnyArrayOID),
+	types.RegisterFunc(&types.Func{Name: "array_append", Args: []types.T{tt(types.AnyCompatibleArrayOID), tt(types.AnyCompatibleOID)}, Ret: tt(types.AnyCompatibleArrayOID),
 		TypedFn: func(_ *types.EvalContext, ts []types.T, a []types.Datum) (types.Datum, error) {
 			return arrayAppend(ts[0], ts[1], a[0], a[1]), nil
 		}})
-	types.RegisterFunc(&types.Func{Name: "array_prepend", Args: []types.T{tt(types.AnyElementOID), tt(types.AnyArrayOID)}, Ret: tt(types.AnyArrayOID),
+	types.RegisterFunc(&types.Func{Name: "array_prepend", Args: []types.T{tt(types.AnyCompatibleOID), tt(types.AnyCompatibleArrayOID)}, Ret: tt(types.AnyCompatibleArrayOID),
 		TypedFn: func(_ *types.EvalContext, ts []types.T, a []types.Datum) (types.Datum, error) {
 			return arrayPrepend(ts[0], ts[1], a[0], a[1]), nil
 		}})
-	types.RegisterFunc(&types.Func{Name: "array_cat", Args: []types.T{tt(types.AnyArrayOID), tt(types.AnyArrayOID)}, Ret: tt(types.AnyArrayOID),
+	types.RegisterFunc(&types.Func{Name: "array_cat", Args: []types.T{tt(types.AnyCompatibleArrayOID), tt(types.AnyCompatibleArrayOID)}, Ret: tt(types.AnyCompatibleArrayOID),
 		TypedFn: func(_ *types.EvalContext, ts []types.T, a []types.Datum) (types.Datum, error) {
 			return arrayCat(ts[0], a[0], a[1]), nil
 		}})
@@ -124,9 +124,9 @@ func registerArrayFuncs() {
 		}
 		return nil, nil
 	}
-	types.RegisterFunc(&types.Func{Name: "array_position", Args: []types.T{tt(types.AnyArrayOID), tt(types.AnyElementOID)}, Ret: tt(types.Int4OID), TypedFn: arrayPosition})
-	types.RegisterFunc(&types.Func{Name: "array_position", Args: []types.T{tt(types.AnyArrayOID), tt(types.AnyElementOID), tt(types.Int4OID)}, Ret: tt(types.Int4OID), TypedFn: arrayPosition})
-	types.RegisterFunc(&types.Func{Name: "array_positions", Args: []types.T{tt(types.AnyArrayOID), tt(types.AnyElementOID)}, Ret: tt(types.Int4ArrayOID),
+	types.RegisterFunc(&types.Func{Name: "array_position", Args: []types.T{tt(types.AnyCompatibleArrayOID), tt(types.AnyCompatibleOID)}, Ret: tt(types.Int4OID), TypedFn: arrayPosition})
+	types.RegisterFunc(&types.Func{Name: "array_position", Args: []types.T{tt(types.AnyCompatibleArrayOID), tt(types.AnyCompatibleOID), tt(types.Int4OID)}, Ret: tt(types.Int4OID), TypedFn: arrayPosition})
+	types.RegisterFunc(&types.Func{Name: "array_positions", Args: []types.T{tt(types.AnyCompatibleArrayOID), tt(types.AnyCompatibleOID)}, Ret: tt(types.Int4ArrayOID),
 		TypedFn: func(_ *types.EvalContext, ts []types.T, a []types.Datum) (types.Datum, error) {
 			if a[0] == nil {
 				return nil, nil
@@ -140,7 +140,7 @@ func registerArrayFuncs() {
 			}
 			return out, nil
 		}})
-	types.RegisterFunc(&types.Func{Name: "array_remove", Args: []types.T{tt(types.AnyArrayOID), tt(types.AnyElementOID)}, Ret: tt(types.AnyArrayOID),
+	types.RegisterFunc(&types.Func{Name: "array_remove", Args: []types.T{tt(types.AnyCompatibleArrayOID), tt(types.AnyCompatibleOID)}, Ret: tt(types.AnyCompatibleArrayOID),
 		TypedFn: func(_ *types.EvalContext, ts []types.T, a []types.Datum) (types.Datum, error) {
 			if a[0] == nil {
 				return nil, nil
@@ -154,7 +154,7 @@ func registerArrayFuncs() {
 			}
 			return out, nil
 		}})
-	types.RegisterFunc(&types.Func{Name: "array_replace", Args: []types.T{tt(types.AnyArrayOID), tt(types.AnyElementOID), tt(types.AnyElementOID)}, Ret: tt(types.AnyArrayOID),
+	types.RegisterFunc(&types.Func{Name: "array_replace", Args: []types.T{tt(types.AnyCompatibleArrayOID), tt(types.AnyCompatibleOID), tt(types.AnyCompatibleOID)}, Ret: tt(types.AnyCompatibleArrayOID),
 		TypedFn: func(_ *types.EvalContext, ts []types.T, a []types.Datum) (types.Datum, error) {
 			if a[0] == nil {
 				return nil, nil

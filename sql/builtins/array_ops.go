@@ -23,15 +23,15 @@ func registerArrayOps() {
 		}
 		return false, nil
 	})
-	types.RegisterBinaryOp(&types.Op{Name: "||", Left: tt(types.AnyArrayOID), Right: tt(types.AnyArrayOID), Ret: tt(types.AnyArrayOID), NullAware: true,
+	types.RegisterBinaryOp(&types.Op{Name: "||", Left: tt(types.AnyCompatibleArrayOID), Right: tt(types.AnyCompatibleArrayOID), Ret: tt(types.AnyCompatibleArrayOID), NullAware: true,
 		TypedFn: func(_ *types.EvalContext, lt, _ types.T, l, r types.Datum) (types.Datum, error) {
 			return arrayCat(lt, l, r), nil
 		}})
-	types.RegisterBinaryOp(&types.Op{Name: "||", Left: tt(types.AnyArrayOID), Right: tt(types.AnyElementOID), Ret: tt(types.AnyArrayOID), NullAware: true,
+	types.RegisterBinaryOp(&types.Op{Name: "||", Left: tt(types.AnyCompatibleArrayOID), Right: tt(types.AnyCompatibleOID), Ret: tt(types.AnyCompatibleArrayOID), NullAware: true,
 		TypedFn: func(_ *types.EvalContext, lt, rt types.T, l, r types.Datum) (types.Datum, error) {
 			return arrayAppend(lt, rt, l, r), nil
 		}})
-	types.RegisterBinaryOp(&types.Op{Name: "||", Left: tt(types.AnyElementOID), Right: tt(types.AnyArrayOID), Ret: tt(types.AnyArrayOID), NullAware: true,
+	types.RegisterBinaryOp(&types.Op{Name: "||", Left: tt(types.AnyCompatibleOID), Right: tt(types.AnyCompatibleArrayOID), Ret: tt(types.AnyCompatibleArrayOID), NullAware: true,
 		TypedFn: func(_ *types.EvalContext, lt, rt types.T, l, r types.Datum) (types.Datum, error) {
 			return arrayPrepend(lt, rt, l, r), nil
 		}})

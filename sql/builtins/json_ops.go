@@ -42,6 +42,19 @@ func jsonGet(v *jsondoc.Value, key types.Datum) *jsondoc.Value {
 	return nil
 }
 
+// jsonbGet is jsonb's -> : as jsonGet, except that a scalar is an array
+// of one element (PostgreSQL stores a top-level scalar so: '7'::jsonb -> 0
+// and -> -1 are 7), as jsonb_array_element does.
+func jsonbGet(v *jsondoc.Value, key types.Datum) *jsondoc.Value {
+	if i, ok := key.(int64); ok && v.Kind != jsondoc.Object && v.Kind != jsondoc.Array {
+		if jsonArrayIndex(1, i) == 0 {
+			return v
+		}
+		return nil
+	}
+	return jsonGet(v, key)
+}
+
 func jsonPath(v *jsondoc.Value, path types.Array) *jsondoc.Value {
 	for _, p := range path.Elements {
 		if v == nil || p == nil {
@@ -94,15 +107,19 @@ func registerJSONOps() {
 	for _, jt := range []types.OID{types.JSONBOID, types.JSONOID} {
 		jsonb := jt == types.JSONBOID
 		parse := types.JSONDocument
+		get := jsonGet
+		if jsonb {
+			get = jsonbGet
+		}
 		for _, kt := range []types.OID{types.TextOID, types.Int4OID} {
 			binop("->", jt, kt, jt, func(_ *types.EvalContext, l, r types.Datum) (types.Datum, error) {
-				if v := jsonGet(parse(l), r); v != nil {
+				if v := get(parse(l), r); v != nil {
 					return jsonDatum(v, jsonb), nil
 				}
 				return nil, nil
 			})
 			binop("->>", jt, kt, types.TextOID, func(_ *types.EvalContext, l, r types.Datum) (types.Datum, error) {
-				if v := jsonGet(parse(l), r); v != nil {
+				if v := get(parse(l), r); v != nil {
 					return jsonToText(v, jsonb), nil
 				}
 				return nil, nil

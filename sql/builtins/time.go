@@ -241,46 +241,53 @@ func truncTime(unit string, t time.Time, oid types.OID) (time.Time, error) {
 	h, mi, s := t.Clock()
 	ns := t.Nanosecond()
 	loc := t.Location()
+	// below a day the offset stays the one t has (PostgreSQL's
+	// timestamptz_trunc: 01:30-04 on a fall-back day truncates to
+	// 01:00-04); from a day up the truncated wall clock is read in loc
+	_, off := t.Zone()
+	same := func(h, mi, s, ns int) time.Time {
+		return time.Date(y, mo, d, h, mi, s, ns, time.FixedZone("", off)).In(loc)
+	}
 	switch types.NormalizeUnit(unit) {
 	case "microseconds":
 		return t, nil
 	case "milliseconds":
-		return time.Date(y, mo, d, h, mi, s, ns/1e6*1e6, loc), nil
+		return same(h, mi, s, ns/1e6*1e6), nil
 	case "second":
-		return time.Date(y, mo, d, h, mi, s, 0, loc), nil
+		return same(h, mi, s, 0), nil
 	case "minute":
-		return time.Date(y, mo, d, h, mi, 0, 0, loc), nil
+		return same(h, mi, 0, 0), nil
 	case "hour":
-		return time.Date(y, mo, d, h, 0, 0, 0, loc), nil
+		return same(h, 0, 0, 0), nil
 	case "day":
-		return time.Date(y, mo, d, 0, 0, 0, 0, loc), nil
+		return types.DateIn(y, mo, d, 0, 0, 0, 0, loc), nil
 	case "week":
 		wd := int(t.Weekday())
 		if wd == 0 {
 			wd = 7
 		}
-		return time.Date(y, mo, d-(wd-1), 0, 0, 0, 0, loc), nil
+		return types.DateIn(y, mo, d-(wd-1), 0, 0, 0, 0, loc), nil
 	case "month":
-		return time.Date(y, mo, 1, 0, 0, 0, 0, loc), nil
+		return types.DateIn(y, mo, 1, 0, 0, 0, 0, loc), nil
 	case "quarter":
-		return time.Date(y, (mo-1)/3*3+1, 1, 0, 0, 0, 0, loc), nil
+		return types.DateIn(y, (mo-1)/3*3+1, 1, 0, 0, 0, 0, loc), nil
 	case "year":
-		return time.Date(y, 1, 1, 0, 0, 0, 0, loc), nil
+		return types.DateIn(y, 1, 1, 0, 0, 0, 0, loc), nil
 	case "decade":
 		if y > 0 {
-			return time.Date(y/10*10, 1, 1, 0, 0, 0, 0, loc), nil
+			return types.DateIn(y/10*10, 1, 1, 0, 0, 0, 0, loc), nil
 		}
-		return time.Date(-((8-(y-1))/10)*10+1, 1, 1, 0, 0, 0, 0, loc), nil
+		return types.DateIn(-((8-(y-1))/10)*10+1, 1, 1, 0, 0, 0, 0, loc), nil
 	case "century":
 		if y > 0 {
-			return time.Date((y+99)/100*100-99, 1, 1, 0, 0, 0, 0, loc), nil
+			return types.DateIn((y+99)/100*100-99, 1, 1, 0, 0, 0, 0, loc), nil
 		}
-		return time.Date(-((99-(y-1))/100)*100+1, 1, 1, 0, 0, 0, 0, loc), nil
+		return types.DateIn(-((99-(y-1))/100)*100+1, 1, 1, 0, 0, 0, 0, loc), nil
 	case "millennium":
 		if y > 0 {
-			return time.Date((y+999)/1000*1000-999, 1, 1, 0, 0, 0, 0, loc), nil
+			return types.DateIn((y+999)/1000*1000-999, 1, 1, 0, 0, 0, 0, loc), nil
 		}
-		return time.Date(-((999-(y-1))/1000)*1000+1, 1, 1, 0, 0, 0, 0, loc), nil
+		return types.DateIn(-((999-(y-1))/1000)*1000+1, 1, 1, 0, 0, 0, 0, loc), nil
 	}
 	return time.Time{}, errUnit(unit, oid, false)
 }
@@ -472,7 +479,7 @@ func registerTimeFuncs() {
 		loc := ctxLoc(ctx)
 		n := txnTime(ctx).In(loc)
 		y, m, d := n.Date()
-		return age(time.Date(y, m, d, 0, 0, 0, 0, loc), a[0].(time.Time).In(loc))
+		return age(types.DateIn(y, m, d, 0, 0, 0, 0, loc), a[0].(time.Time).In(loc))
 	})
 	def("make_date", types.DateOID, oids(types.Int4OID, types.Int4OID, types.Int4OID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		y, m, d := i64(a[0]), i64(a[1]), i64(a[2])
@@ -648,5 +655,5 @@ func makeTimestamp(a []types.Datum, loc *time.Location) (types.Datum, error) {
 		y++
 	}
 	us := int64(math.Round(sec * 1e6))
-	return time.Date(int(y), time.Month(mo), int(d), int(h), int(mi), 0, 0, loc).Add(time.Duration(us) * time.Microsecond), nil
+	return types.DateIn(int(y), time.Month(mo), int(d), int(h), int(mi), 0, 0, loc).Add(time.Duration(us) * time.Microsecond), nil
 }

@@ -28,12 +28,12 @@ func addInterval(t time.Time, iv types.Interval, loc *time.Location) (time.Time,
 			d = types.DaysInMonth(nm, ny)
 		}
 		h, mi, s := w.Clock()
-		w = time.Date(ny, time.Month(nm), d, h, mi, s, w.Nanosecond(), loc)
+		w = types.DateIn(ny, time.Month(nm), d, h, mi, s, w.Nanosecond(), loc)
 	}
 	if iv.Days != 0 {
 		y, m, d := w.Date()
 		h, mi, s := w.Clock()
-		w = time.Date(y, m, d+int(iv.Days), h, mi, s, w.Nanosecond(), loc)
+		w = types.DateIn(y, m, d+int(iv.Days), h, mi, s, w.Nanosecond(), loc)
 	}
 	r := w.Add(time.Duration(iv.Micros) * time.Microsecond).UTC()
 	if iv.Micros > math.MaxInt64/1000 || iv.Micros < math.MinInt64/1000 {

@@ -185,7 +185,7 @@ func parseWithFormat(s, f string, loc *time.Location) (time.Time, error) {
 	if mo < 1 || mo > 12 || d < 1 || (mo != 1 || d > 366) && d > types.DaysInMonth(mo, y) || h > 24 || mi > 59 || sec > 60 {
 		return time.Time{}, pgerror.New(pgerror.DatetimeFieldOverflow, "date/time field value out of range: \"%s\"", s)
 	}
-	return time.Date(y, time.Month(mo), d, h, mi, sec, us*1000, loc), nil
+	return types.DateIn(y, time.Month(mo), d, h, mi, sec, us*1000, loc), nil
 }
 
 var monthNamesTitle = []string{"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"}

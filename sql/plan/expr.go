@@ -496,6 +496,11 @@ func commonType(es []exec.Expr) types.T {
 		}
 		if t.OID == types.TimestampOID && et.OID == types.TimestamptzOID || t.OID == types.DateOID && (et.OID == types.TimestampOID || et.OID == types.TimestamptzOID) {
 			t = et
+			continue
+		}
+		// the rest as select_common_type (int[] and bigint[] → bigint[])
+		if ct, err := types.CommonType([]types.T{t, et}); err == nil {
+			t = ct
 		}
 	}
 	return t

@@ -626,6 +626,14 @@ func WallUTC(t time.Time) time.Time {
 	return time.Date(y, m, d, h, mi, s, t.Nanosecond(), time.UTC)
 }
 
+// DateIn is time.Date in loc with PostgreSQL's rule for wall clocks that
+// a transition skips or repeats (see wallIn) instead of Go's: 02:30 on a
+// spring-forward day in America/New_York is 03:30 EDT, as PostgreSQL
+// reads it, where time.Date would give 01:30 EST.
+func DateIn(y int, mo time.Month, d, h, mi, s, ns int, loc *time.Location) time.Time {
+	return wallIn(time.Date(y, mo, d, h, mi, s, ns, time.UTC), loc).In(loc)
+}
+
 // wallIn reads the UTC wall clock w as a time in loc (timestamp →
 // timestamptz) as PostgreSQL's DetermineTimeZoneOffset does: a wall
 // clock skipped by a spring-forward transition takes the offset before

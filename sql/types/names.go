@@ -75,6 +75,10 @@ var baseTypes = []Info{
 	info(CstringOID, "cstring", -2, 'P', 0, 0, false, 'c'),
 	info(AnyArrayOID, "anyarray", -1, 'P', 0, 0, false, 'd'),
 	info(AnyElementOID, "anyelement", 4, 'P', 0, 0, true, 'i'),
+	info(AnyNonArrayOID, "anynonarray", 4, 'P', 0, 0, true, 'i'),
+	info(AnyCompatibleOID, "anycompatible", 4, 'P', 0, 0, true, 'i'),
+	info(AnyCompatibleArrayOID, "anycompatiblearray", -1, 'P', 0, 0, false, 'd'),
+	info(AnyCompatibleNonArrayOID, "anycompatiblenonarray", 4, 'P', 0, 0, true, 'i'),
 	info(TriggerOID, "trigger", 4, 'P', 0, 0, true, 'i'),
 }
 

@@ -10,6 +10,21 @@ import (
 // AnyNonArrayOID is PostgreSQL's anynonarray pseudo-type: any type but an array.
 const AnyNonArrayOID OID = 2776
 
+// The anycompatible family (PostgreSQL 13+): like anyelement and anyarray,
+// except that the arguments need not have one type: they are cast to
+// their common type, as CASE and UNION choose it (array_append(int[],
+// bigint) is bigint[]).
+const (
+	AnyCompatibleOID         OID = 5077
+	AnyCompatibleArrayOID    OID = 5078
+	AnyCompatibleNonArrayOID OID = 5079
+)
+
+// isCompatible reports whether oid is of the anycompatible family.
+func isCompatible(oid OID) bool {
+	return oid == AnyCompatibleOID || oid == AnyCompatibleArrayOID || oid == AnyCompatibleNonArrayOID
+}
+
 var registry = struct {
 	sync.RWMutex
 	funcs  map[string][]*Func
@@ -59,7 +74,7 @@ func Overloads(name string) []*Func {
 }
 
 func isPolymorphic(oid OID) bool {
-	return oid == AnyElementOID || oid == AnyArrayOID || oid == AnyNonArrayOID
+	return oid == AnyElementOID || oid == AnyArrayOID || oid == AnyNonArrayOID || isCompatible(oid)
 }
 
 func isPseudoAny(oid OID) bool { return oid == AnyOID || isPolymorphic(oid) }
@@ -80,8 +95,12 @@ func canImplicit(from, param OID) bool {
 		return true
 	case AnyArrayOID:
 		return from == UnknownOID || isAnyArrayArg(from)
-	case AnyNonArrayOID:
+	case AnyNonArrayOID, AnyCompatibleNonArrayOID:
 		return !IsArray(from)
+	case AnyCompatibleOID:
+		return true
+	case AnyCompatibleArrayOID:
+		return from == UnknownOID || isAnyArrayArg(from)
 	}
 	if from == param || from == UnknownOID {
 		return true
@@ -327,7 +346,40 @@ func recordMod(t T) int32 {
 	return -1
 }
 
+// compatibleElem is the common element type of the arguments bound to
+// anycompatible parameters (text when all are unknown), and whether any
+// parameter is of that family.
+func compatibleElem(params []OID, args []T) (T, bool, error) {
+	var elems []T
+	any := false
+	for k, p := range params {
+		a := args[k]
+		switch p {
+		case AnyCompatibleOID, AnyCompatibleNonArrayOID:
+			any = true
+			elems = append(elems, T{OID: a.OID, Mod: recordMod(a)})
+		case AnyCompatibleArrayOID:
+			any = true
+			if a.OID == UnknownOID {
+				continue
+			}
+			if e, ok := ElemOf(a); ok {
+				elems = append(elems, T{OID: e.OID, Mod: recordMod(e)})
+			}
+		}
+	}
+	if !any {
+		return T{}, false, nil
+	}
+	t, err := CommonType(elems)
+	return t, true, err
+}
+
 func resolvePolymorphic(params []OID, args []T) ([]T, error) {
+	compat, _, err := compatibleElem(params, args)
+	if err != nil {
+		return nil, err
+	}
 	var elem T
 	haveElem := false
 	for k, p := range params {
@@ -350,6 +402,14 @@ func resolvePolymorphic(params []OID, args []T) ([]T, error) {
 	for k, p := range params {
 		a := args[k]
 		switch p {
+		case AnyCompatibleOID, AnyCompatibleNonArrayOID:
+			out[k] = compat
+		case AnyCompatibleArrayOID:
+			at, ok := ArrayOf(compat)
+			if !ok {
+				return nil, pgerror.New(pgerror.UndefinedObject, "could not find array type for data type %s", FormatType(compat))
+			}
+			out[k] = at
 		case AnyOID:
 			if a.OID == UnknownOID {
 				a = T{OID: TextOID, Mod: -1}
@@ -434,6 +494,24 @@ func LookupFunc(name string, args []T) (*Func, error) {
 }
 
 func polyRet(ret OID, params []OID, bound []T) T {
+	if isCompatible(ret) {
+		elem := T{OID: TextOID, Mod: -1}
+		for k, p := range params {
+			if p == AnyCompatibleOID || p == AnyCompatibleNonArrayOID {
+				elem = bound[k]
+				break
+			}
+			if e, ok := ElemOf(bound[k]); ok && p == AnyCompatibleArrayOID {
+				elem = T{OID: e.OID, Mod: -1}
+				break
+			}
+		}
+		if ret == AnyCompatibleArrayOID {
+			a, _ := ArrayOf(elem)
+			return a
+		}
+		return elem
+	}
 	var elem T
 	for k, p := range params {
 		switch p {
@@ -616,6 +694,13 @@ func errCannotMatch(construct string, a, b T) error {
 // polyConsistent checks that anyelement and anyarray parameters bind to one
 // element type for the known arguments.
 func polyConsistent(args, params []OID) bool {
+	ts := make([]T, len(args))
+	for k, a := range args {
+		ts[k] = T{OID: a, Mod: -1}
+	}
+	if _, _, err := compatibleElem(params, ts); err != nil {
+		return false
+	}
 	var elem OID
 	for k, p := range params {
 		a := args[k]
