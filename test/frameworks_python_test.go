@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -131,4 +132,73 @@ func TestDjango(t *testing.T) {
 		// drops it at the end.
 		t.Skip("needs CREATE DATABASE / DROP DATABASE and connecting to another database by name (issue 15: databases)")
 	})
+}
+
+// TestSQLAlchemyAlembic: SQLAlchemy 1.4's create_all and reflection
+// (test/python/sqla/sqla_check.py: primary keys, foreign keys with their
+// ON DELETE and ON UPDATE actions, single and composite, indexes and
+// unique constraints compared with what was declared, then the actions at
+// work) print the same on logdb as on PostgreSQL 15. Then Alembic in a
+// copy of test/python/sqla: autogenerate against the empty database,
+// upgrade, autogenerate again — the second migration is empty — and
+// downgrade to base and up again.
+func TestSQLAlchemyAlembic(t *testing.T) {
+	requireLogdb(t)
+	requirePython(t, "sqlalchemy", "python3-sqlalchemy")
+	requirePython(t, "alembic", "python3-alembic")
+	requirePython(t, "psycopg2", "python3-psycopg2")
+	t.Parallel()
+	ctx := testCtx(t, 120*time.Second)
+	n := mustStartNode(t, t.TempDir())
+	pg := mustStartPostgres(t)
+
+	got := runIn(t, ctx, "python/sqla", pgEnv(n), systemPython, "sqla_check.py")
+	want := runIn(t, ctx, "python/sqla", pgEnvPostgres(pg), systemPython, "sqla_check.py")
+	if got != want {
+		t.Errorf("sqla_check.py:\nlogdb:\n%s\nPostgreSQL:\n%s", got, want)
+	}
+	if strings.Contains(got, "DIFFERS") {
+		t.Errorf("reflection differs from the declared schema:\n%s", got)
+	}
+
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS("python/sqla")); err != nil {
+		t.Fatal(err)
+	}
+	alembic := func(args ...string) string {
+		return runIn(t, ctx, dir, pgEnv(n), systemPython, append([]string{"-m", "alembic"}, args...)...)
+	}
+	revision := func(msg string) string {
+		alembic("revision", "--autogenerate", "-m", msg)
+		files, err := filepath.Glob(filepath.Join(dir, "alembic", "versions", "*_"+msg+".py"))
+		if err != nil || len(files) != 1 {
+			t.Fatalf("the %s revision: %v %v", msg, files, err)
+		}
+		b, err := os.ReadFile(files[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	first := revision("first")
+	for _, w := range []string{"op.create_table('al_customer'", "op.create_table('al_orders'", "op.create_table('al_order_line'",
+		"ondelete='CASCADE'", "onupdate='CASCADE', ondelete='SET NULL'", "op.create_index(op.f('ix_al_customer_name')"} {
+		if !strings.Contains(first, w) {
+			t.Errorf("the first migration lacks %q:\n%s", w, first)
+		}
+	}
+	alembic("upgrade", "head")
+	second := revision("second")
+	if body := second[strings.Index(second, "def upgrade():"):]; strings.Contains(body, "op.") {
+		t.Errorf("the second autogenerate is not empty:\n%s", body)
+	}
+	alembic("downgrade", "base")
+	lc := mustConnect(t, n)
+	if got := queryText(t, ctx, lc, "SELECT count(*) FROM pg_class WHERE relname LIKE 'al\\_%' AND relname <> 'alembic_version'"); got != "0" {
+		t.Errorf("after downgrade base: %s relations left", got)
+	}
+	alembic("upgrade", "head")
+	if got := queryText(t, ctx, lc, "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND conrelid::regclass::text LIKE 'al\\_%'"); got != "3" {
+		t.Errorf("after upgrade head: %s foreign keys, want 3", got)
+	}
 }
