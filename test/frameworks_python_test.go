@@ -72,8 +72,9 @@ func tailText(s string, n int) string {
 // names match like, as the catalogs show them (what frameworks introspect).
 func schemaOf(t *testing.T, ctx context.Context, c *pgx.Conn, like string) string {
 	t.Helper()
-	cons := answerOf(ctx, c, fmt.Sprintf(`SELECT conrelid::regclass, conname, contype, pg_get_constraintdef(oid)
-		FROM pg_constraint WHERE conrelid::regclass::text LIKE '%s' ORDER BY 1, 2`, like))
+	cons := answerOf(ctx, c, fmt.Sprintf(`SELECT r.relname, c.conname, c.contype, pg_get_constraintdef(c.oid)
+		FROM pg_constraint c JOIN pg_class r ON r.oid = c.conrelid JOIN pg_namespace ns ON ns.oid = r.relnamespace
+		WHERE ns.nspname = 'public' AND r.relname LIKE '%s' ORDER BY 1, 2`, like))
 	idx := answerOf(ctx, c, fmt.Sprintf(`SELECT indexname, indexdef FROM pg_indexes
 		WHERE schemaname = 'public' AND tablename LIKE '%s' ORDER BY 1`, like))
 	return cons + "\n--\n" + idx
