@@ -95,7 +95,7 @@ func TestDjango(t *testing.T) {
 	requirePython(t, "django", "python3-django")
 	requirePython(t, "psycopg2", "python3-psycopg2")
 	t.Parallel()
-	ctx := testCtx(t, 120*time.Second)
+	ctx := testCtx(t, 240*time.Second)
 	n := mustStartNode(t, t.TempDir())
 	pg := mustStartPostgres(t)
 	dir := "python/django_site"
@@ -149,7 +149,7 @@ func TestSQLAlchemyAlembic(t *testing.T) {
 	requirePython(t, "alembic", "python3-alembic")
 	requirePython(t, "psycopg2", "python3-psycopg2")
 	t.Parallel()
-	ctx := testCtx(t, 120*time.Second)
+	ctx := testCtx(t, 240*time.Second)
 	n := mustStartNode(t, t.TempDir())
 	pg := mustStartPostgres(t)
 
