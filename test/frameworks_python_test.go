@@ -113,8 +113,8 @@ func TestDjango(t *testing.T) {
 	// Django indexes a unique varchar column a second time with
 	// varchar_pattern_ops for LIKE; logdb accepts operator classes and
 	// does not keep them (README, Differences).
-	want := strings.ReplaceAll(schemaOf(t, ctx, pc, "shop_%"), " varchar_pattern_ops)", ")")
-	if got := schemaOf(t, ctx, lc, "shop_%"); got != want {
+	noOpclass := func(s string) string { return strings.ReplaceAll(s, " varchar_pattern_ops)", ")") }
+	if got, want := noOpclass(schemaOf(t, ctx, lc, "shop_%")), noOpclass(schemaOf(t, ctx, pc, "shop_%")); got != want {
 		t.Errorf("after migrate, the shop tables differ:\nlogdb:\n%s\nPostgreSQL:\n%s", got, want)
 	}
 	// A second migrate has nothing to do.
