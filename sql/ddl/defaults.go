@@ -44,7 +44,12 @@ func literalDefault(p *plan.Planner, n *pg_query.Node, col types.T) (text string
 			if _, err := types.ParseText(types.T{OID: types.Int8OID, Mod: -1}, s); err == nil && !strings.ContainsAny(s, ".eE") {
 				return constText(types.Int8OID, s), false, true
 			}
-			return constText(types.NumericOID, s), false, true
+			num := types.T{OID: types.NumericOID, Mod: -1}
+			v, err := types.ParseText(num, s)
+			if err != nil {
+				return "", false, false
+			}
+			return constText(types.NumericOID, types.TextString(num, v)), false, true
 		case c.GetBoolval() != nil:
 			if c.GetBoolval().Boolval {
 				return "true", false, true
