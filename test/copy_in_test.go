@@ -155,6 +155,10 @@ func errMessage(err error) string {
 // pg_dump -Fc restores into logdb with pg_restore (its COPY data ends
 // with \. and blank lines), and every value survives: line breaks,
 // backslashes, tabs, a \. value, NULLs, numerics, timestamps, bytea.
+// Its foreign keys (single and composite, with actions), unique
+// constraints, indexes and sequences come along as they were: the
+// catalogs show the same, the sequences go on where they stood, and the
+// constraints act as on PostgreSQL.
 func TestPgRestoreCustomFormat(t *testing.T) {
 	requireLogdb(t)
 	t.Parallel()
@@ -175,7 +179,19 @@ INSERT INTO items SELECT g, 'item ' || g,
   g * 1.25, timestamptz '2024-01-02 03:04:05+00' + g * interval '1 hour', decode(lpad(to_hex(g), 8, '0'), 'hex')
   FROM generate_series(1, 500) g;
 CREATE TABLE tags (item_id int REFERENCES items (id), tag text);
-INSERT INTO tags SELECT g, 't' || g FROM generate_series(1, 500, 7) g`, src)
+INSERT INTO tags SELECT g, 't' || g FROM generate_series(1, 500, 7) g;
+CREATE TABLE regions (country text, code text, name text, PRIMARY KEY (country, code));
+INSERT INTO regions VALUES ('NL', 'UT', 'Utrecht'), ('NL', 'NH', 'Noord-Holland'), ('BE', 'VAN', 'Antwerpen');
+CREATE TABLE customers (id serial PRIMARY KEY, email text NOT NULL UNIQUE, country text, region text,
+  FOREIGN KEY (country, region) REFERENCES regions ON UPDATE CASCADE ON DELETE SET NULL);
+CREATE INDEX customers_by_region ON customers (country, region);
+INSERT INTO customers (email, country, region) SELECT 'c' || g || '@example.com', CASE WHEN g % 3 = 0 THEN 'BE' ELSE 'NL' END,
+  CASE g % 3 WHEN 0 THEN 'VAN' WHEN 1 THEN 'UT' ELSE 'NH' END FROM generate_series(1, 300) g;
+CREATE SEQUENCE order_no START 1000 INCREMENT 5;
+CREATE TABLE orders (id bigint PRIMARY KEY DEFAULT nextval('order_no'), customer_id int NOT NULL REFERENCES customers ON DELETE CASCADE,
+  placed date NOT NULL, total numeric(10, 2), CONSTRAINT orders_once_a_day UNIQUE (customer_id, placed));
+CREATE UNIQUE INDEX orders_big ON orders (total, id);
+INSERT INTO orders (customer_id, placed, total) SELECT 1 + g % 300, date '2024-01-01' + g / 300, g * 0.5 FROM generate_series(1, 2000) g`, src)
 	dumpFile := filepath.Join(t.TempDir(), "dumped.dump")
 	dump := exec.CommandContext(ctx, filepath.Join(pgBin(), "pg_dump"), "-h", "127.0.0.1", "-p", strconv.Itoa(pg.Port), "-U", "postgres", "-Fc", "-f", dumpFile, "dumped")
 	dump.Env = append(dump.Environ(), "PGSSLMODE=disable")
@@ -192,15 +208,39 @@ INSERT INTO tags SELECT g, 't' || g FROM generate_series(1, 500, 7) g`, src)
 		"SELECT count(*), string_agg(md5(format('%s', i)), '' ORDER BY id) FROM items i",
 		"SELECT count(*), string_agg(format('%s', t), '|' ORDER BY item_id) FROM tags t",
 		"SELECT note FROM items WHERE id IN (1, 2, 3) ORDER BY id",
+		"SELECT count(*), sum(id), sum(total), min(placed)::text, max(placed)::text FROM orders",
+		"SELECT count(*), string_agg(format('%s', c), '|' ORDER BY id) FROM customers c WHERE id % 50 = 0",
+		"SELECT * FROM regions ORDER BY 1, 2",
+		// the sequences go on where they stood
+		"SELECT nextval('order_no'), nextval('customers_id_seq')",
+		"INSERT INTO orders (customer_id, placed) VALUES (7, '2030-01-01') RETURNING id",
+		"INSERT INTO customers (email) VALUES ('new@example.com') RETURNING id",
 	} {
 		want := queryText(t, ctx, src, q)
 		if got := queryText(t, ctx, lc, q); got != want {
 			t.Errorf("%s after pg_restore:\n got %q\nwant %q", q, got, want)
 		}
 	}
-	// the foreign key came along and is enforced
+	// the constraints and indexes came along as they were, and are enforced
+	if got, want := schemaOf(t, ctx, lc, "%"), schemaOf(t, ctx, src, "%"); got != want {
+		t.Errorf("constraints and indexes after pg_restore:\nlogdb:\n%s\nPostgreSQL:\n%s", got, want)
+	}
 	_, err = lc.Exec(ctx, "INSERT INTO tags VALUES (9999, 'orphan')")
 	wantCode(t, err, "23503", "insert of an orphan tag after the restore")
+	_, err = lc.Exec(ctx, "INSERT INTO customers (email, country, region) VALUES ('x@example.com', 'NL', 'XX')")
+	wantCode(t, err, "23503", "insert of a customer in no region (composite key) after the restore")
+	_, err = lc.Exec(ctx, "INSERT INTO orders (customer_id, placed) VALUES (7, '2030-01-01')")
+	wantCode(t, err, "23505", "a second order on a day after the restore")
+	for _, q := range []string{
+		"DELETE FROM customers WHERE id = 3",
+		"UPDATE regions SET code = 'U' WHERE code = 'UT'",
+		"SELECT count(*) FROM orders",
+		"SELECT count(*) FROM customers WHERE region = 'U'",
+	} {
+		if got, want := answerOf(ctx, lc, q), answerOf(ctx, src, q); got != want {
+			t.Errorf("%s after pg_restore: logdb %q, PostgreSQL %q", q, got, want)
+		}
+	}
 }
 
 // TestCopyFromLineLimit: a COPY FROM line (or binary data) longer than

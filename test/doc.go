@@ -140,7 +140,15 @@
 //	empty_select_test.go        TestEmptySelectList
 //	fk_test.go                  TestForeignKeysMatchPostgres,
 //	                            TestForeignKeysPsqlAndDump, TestForeignKeyRaces
-//	frameworks_sql_test.go      TestFrameworkSQLMatchesPostgres
+//	frameworks_go_test.go       TestGolangMigrate (test/testdata/golang-migrate)
+//	frameworks_node_test.go     TestNodeFrameworks: knex, Sequelize, TypeORM
+//	                            (test/node, npm ci --prefix test/node)
+//	frameworks_python_test.go   TestDjango (test/python/django_site),
+//	                            TestSQLAlchemyAlembic (test/python/sqla)
+//	frameworks_sql_test.go      TestFrameworkSQLMatchesPostgres,
+//	                            TestIdentifierQuotingMatchesPostgres,
+//	                            TestUntypedParamInFunctionMatchesPostgres,
+//	                            TestColumnDefaultTextMatchesPostgres
 //	harness_test.go             TestMain
 //	idle_timeout_test.go        TestIdleTimeouts
 //	jsonpath_test.go            TestJSONPathMatchesPostgres,

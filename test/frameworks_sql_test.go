@@ -1,8 +1,11 @@
 package test
 
 import (
+	"fmt"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // TestFrameworkSQLMatchesPostgres runs what frameworks send at connect and
@@ -86,5 +89,79 @@ func TestIdentifierQuotingMatchesPostgres(t *testing.T) {
 		`SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'time' ORDER BY indexname`,
 		`SELECT column_name, column_default FROM information_schema.columns WHERE table_name = 'time' ORDER BY ordinal_position`,
 		`SELECT '"time"'::regclass::text, '"user"'::regclass::text`,
+	)
+}
+
+// TestUntypedParamInFunctionMatchesPostgres: a parameter of no declared
+// type in a function call is resolved as an untyped literal would be
+// (knex's whereJsonPath sends jsonb_path_query_first("doc", $1)): the
+// same function is chosen and the parameter gets its argument's type.
+func TestUntypedParamInFunctionMatchesPostgres(t *testing.T) {
+	requireLogdb(t)
+	t.Parallel()
+	ctx := testCtx(t, 60*time.Second)
+	pc := mustStartPostgres(t).connect(t)
+	lc := mustConnect(t, sharedNode(t))
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{
+		{`SELECT jsonb_path_query_first('{"a": [1, 2]}'::jsonb, $1)::int`, []any{"$.a[1]"}},
+		{`SELECT jsonb_path_exists('{"a": 1}', $1)`, []any{"$.b"}},
+		{`SELECT jsonb_path_query_array('{"a": [1, 2, 3]}', $1, $2)`, []any{"$.a[*] ? (@ > $x)", `{"x": 1}`}},
+		{`SELECT length($1), upper($1)`, []any{"abc"}},
+		{`SELECT round($1, 1)`, []any{"2.45"}},
+		{`SELECT coalesce($1, 'x')`, []any{nil}},
+	} {
+		var pTypes, lTypes string
+		for i, c := range []*pgx.Conn{pc, lc} {
+			sd, err := c.Prepare(ctx, "", q.sql)
+			s := fmt.Sprint(err)
+			if err == nil {
+				s = fmt.Sprint(sd.ParamOIDs)
+			}
+			if i == 0 {
+				pTypes = s
+			} else {
+				lTypes = s
+			}
+		}
+		if pTypes != lTypes {
+			t.Errorf("%s: parameter types: logdb %s, PostgreSQL %s", q.sql, lTypes, pTypes)
+			continue
+		}
+		want, got := fmt.Sprint(queryTextErr(ctx, pc, q.sql, q.args...)), fmt.Sprint(queryTextErr(ctx, lc, q.sql, q.args...))
+		if got != want {
+			t.Errorf("%s %v:\n  logdb:      %s\n  PostgreSQL: %s", q.sql, q.args, got, want)
+		}
+	}
+}
+
+// TestColumnDefaultTextMatchesPostgres: a DEFAULT that is one constant is
+// stored and shown as PostgreSQL shows it (information_schema's
+// column_default, pg_get_expr of pg_attrdef, \d): typed as the column
+// (DEFAULT '0' on an integer column is 0, knex writes its defaults so),
+// labelled with its type where PostgreSQL labels it; DEFAULT NULL is no
+// default.
+func TestColumnDefaultTextMatchesPostgres(t *testing.T) {
+	requireLogdb(t)
+	t.Parallel()
+	ctx := testCtx(t, 60*time.Second)
+	pc := mustStartPostgres(t).connect(t)
+	lc := mustConnect(t, sharedNode(t))
+	matchPostgres(t, ctx, pc, lc,
+		`CREATE TABLE fw_dflt (a int DEFAULT '0', b text DEFAULT 'x', c varchar(5) DEFAULT 'y', d numeric DEFAULT '1.5',
+			e bool DEFAULT 'true', g timestamptz DEFAULT now(), h jsonb DEFAULT '{}', i int DEFAULT -1,
+			j text DEFAULT 'x'::text, k bigint DEFAULT 5, l numeric(5,2) DEFAULT 2.5, m float8 DEFAULT 1.5,
+			n int DEFAULT '-3', o bigint DEFAULT -5, p int8 DEFAULT 3000000000, q int DEFAULT NULL, r boolean DEFAULT false,
+			s char(3) DEFAULT 'ab', t int[] DEFAULT '{}', u text DEFAULT 'it''s', v numeric DEFAULT '5', w numeric DEFAULT -2.5,
+			x date DEFAULT '2024-01-02', y smallint DEFAULT '7'::smallint, z uuid DEFAULT '00000000-0000-0000-0000-000000000001',
+			aa numeric DEFAULT 1e3, ab float8 DEFAULT 2.5e-3, ac float8 DEFAULT '1.5', ad bytea DEFAULT '\x00ff', ae text[] DEFAULT '{}', af text DEFAULT '')`,
+		"SELECT column_name, column_default FROM information_schema.columns WHERE table_name = 'fw_dflt' ORDER BY ordinal_position",
+		"SELECT a.attname, pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum WHERE d.adrelid = 'fw_dflt'::regclass ORDER BY d.adnum",
+		"INSERT INTO fw_dflt DEFAULT VALUES",
+		"SELECT a, b, c, d, e, h, i, j, k, l, m, n, o, p, q, r, s, t, u, v, w, x, y, z, aa, ab, ac, ad, ae, af FROM fw_dflt",
+		"ALTER TABLE fw_dflt ALTER COLUMN a SET DEFAULT '42', ALTER COLUMN b SET DEFAULT NULL",
+		"SELECT column_name, column_default FROM information_schema.columns WHERE table_name = 'fw_dflt' AND column_name IN ('a', 'b') ORDER BY 1",
 	)
 }

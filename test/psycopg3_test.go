@@ -8,7 +8,8 @@ import (
 )
 
 // TestPsycopg3CopyAndNamedCursor: psycopg 3 (Debian's python3-psycopg)
-// reads COPY output row by row with copy.rows(), writes COPY data with an
+// reads COPY output row by row with copy.rows() (text and binary; CSV
+// one row a message), writes COPY data (text and binary) with an
 // end marker and blank lines after it, and uses named server-side cursors
 // (DECLARE through the extended protocol with parameters, Describe of the
 // cursor's portal, FETCH in text and binary, WITH HOLD). PostgreSQL 15
@@ -30,6 +31,9 @@ func TestPsycopg3CopyAndNamedCursor(t *testing.T) {
 	}
 	want := `copy.rows: 7 ('1', 'item 1', 'a\tb\nc') ('2', 'item 2', None)
 copy.rows typed: [(1, 'a\tb\nc'), (2, None)]
+copy.rows binary: [(1, 'a\tb\nc', Decimal('1.5')), (2, None, Decimal('3.0'))]
+binary write_row: (102, 'binary', None)
+csv messages: [b'id,note\n', b'1,"a\tb\nc"\n', b'2,\n', b'3,"a\tb\nc"\n']
 copy in: 1
 write_row: ('row\nwith newline',)
 named fetchone: (3, 'item 3')

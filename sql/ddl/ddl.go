@@ -115,7 +115,8 @@ func columnFromDef(ec *Ctx, d *catalog.Writer, t *catalog.Table, cd *pg_query.Co
 }
 
 // checkedDefault compiles a DEFAULT expression (so errors surface at DDL
-// time) and returns its text.
+// time) and returns its text: a constant as PostgreSQL prints it
+// (defaults.go), anything else deparsed; "" for DEFAULT NULL.
 func checkedDefault(p *plan.Planner, n *pg_query.Node, typ types.T) (string, error) {
 	if refs := columnRefs(n); len(refs) > 0 {
 		return "", pgerror.New(pgerror.FeatureNotSupported, "cannot use column reference in DEFAULT expression")
@@ -126,6 +127,12 @@ func checkedDefault(p *plan.Planner, n *pg_query.Node, typ types.T) (string, err
 	}
 	if _, err := p.Coerce(e, typ, types.CastAssignment); err != nil {
 		return "", pgerror.New(pgerror.DatatypeMismatch, "column is of type %s but default expression is of type %s", types.FormatType(typ), types.FormatType(e.Type()))
+	}
+	if text, null, ok := literalDefault(p, n, typ); ok {
+		if null {
+			return "", nil // DEFAULT NULL: no default stored
+		}
+		return text, nil
 	}
 	return exec.DeparseExpr(n)
 }

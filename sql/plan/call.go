@@ -351,6 +351,11 @@ func (p *Planner) callFunction(name string, args []exec.Expr, fc *pg_query.FuncC
 	argTypes := make([]types.T, len(args))
 	for i, a := range args {
 		argTypes[i] = a.Type()
+		if isUnknown(a) {
+			// an untyped parameter is resolved as an untyped literal
+			// is (knex: jsonb_path_query_first("doc", $1))
+			argTypes[i] = types.T{OID: types.UnknownOID, Mod: -1}
+		}
 	}
 	fn, err := exec.LookupFunc(name, argTypes)
 	if err != nil && name == "extract" {

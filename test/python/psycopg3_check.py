@@ -1,4 +1,4 @@
-"""psycopg 3 against a logdb node: run by test/copy_in_test.go
+"""psycopg 3 against a logdb node: run by test/psycopg3_test.go
 (TestPsycopg3CopyAndNamedCursor) with a conninfo string as argument.
 Prints one line per check; the Go test compares the whole output."""
 import sys
@@ -19,6 +19,18 @@ with psycopg.connect(sys.argv[1]) as conn:
         with cur.copy("COPY (SELECT id, note FROM py3_items ORDER BY id) TO STDOUT") as copy:
             copy.set_types(["int4", "text"])
             print("copy.rows typed:", list(copy.rows())[:2])
+    # COPY in binary both ways, and CSV read one row a message.
+    with conn.cursor() as cur:
+        with cur.copy("COPY (SELECT id, note, id * 1.5 FROM py3_items WHERE id <= 2 ORDER BY id) TO STDOUT (FORMAT BINARY)") as copy:
+            copy.set_types(["int4", "text", "numeric"])
+            print("copy.rows binary:", list(copy.rows()))
+        with cur.copy("COPY py3_items (id, name, note) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(["int4", "text", "text"])
+            copy.write_row((102, "binary", None))
+        print("binary write_row:", conn.execute("SELECT id, name, note FROM py3_items WHERE id = 102").fetchone())
+        conn.execute("DELETE FROM py3_items WHERE id = 102")
+        with cur.copy("COPY (SELECT id, note FROM py3_items WHERE id <= 3 ORDER BY id) TO STDOUT (FORMAT CSV, HEADER)") as copy:
+            print("csv messages:", [bytes(b) for b in copy])
     # COPY FROM with data after the end marker.
     with conn.cursor() as cur:
         with cur.copy("COPY py3_items (id, name) FROM STDIN") as copy:

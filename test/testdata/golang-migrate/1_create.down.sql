@@ -1,0 +1,2 @@
+DROP TABLE gm_entry;
+DROP TABLE gm_account;
