@@ -103,7 +103,7 @@ func (s *Session) planFor(t *txnState, ps *prepStmt) error {
 				ps.visCols = []exec.Column{}
 			}
 		}
-	case n.GetInsertStmt() != nil, n.GetUpdateStmt() != nil, n.GetDeleteStmt() != nil:
+	case n.GetInsertStmt() != nil, n.GetUpdateStmt() != nil, n.GetDeleteStmt() != nil, n.GetMergeStmt() != nil:
 		var d *plan.DML
 		if d, err = p.PlanDML(n); err == nil {
 			ps.dml, ps.cols = d, d.Cols
@@ -337,7 +337,7 @@ func explain(p *plan.Planner, ex *pg_query.ExplainStmt) ([]string, error) {
 		if root, err = p.PlanSelect(n.GetSelectStmt(), nil); err != nil {
 			return nil, err
 		}
-	case n.GetInsertStmt() != nil, n.GetUpdateStmt() != nil, n.GetDeleteStmt() != nil:
+	case n.GetInsertStmt() != nil, n.GetUpdateStmt() != nil, n.GetDeleteStmt() != nil, n.GetMergeStmt() != nil:
 		d, err := p.PlanDML(n)
 		if err != nil {
 			return nil, err

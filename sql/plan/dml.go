@@ -33,6 +33,8 @@ type DML struct {
 	Cols      []exec.Column
 
 	merge *mergePlan // UPDATE run as merge writes (merge.go), nil if not eligible
+
+	mergeInto *mergeInto // MERGE INTO (merge_into.go)
 }
 
 func (d *DML) Describe() string {
@@ -48,6 +50,8 @@ func (p *Planner) PlanDML(n *pg_query.Node) (*DML, error) {
 		return p.planInsert(n.GetInsertStmt())
 	case n.GetUpdateStmt() != nil:
 		return p.planUpdate(n.GetUpdateStmt())
+	case n.GetMergeStmt() != nil:
+		return p.planMergeInto(n.GetMergeStmt())
 	default:
 		return p.planDelete(n.GetDeleteStmt())
 	}
@@ -329,6 +333,9 @@ func (p *Planner) compileSets(t *catalog.Table, list []*pg_query.Node, sc *Scope
 			}
 			ce, err := p.Coerce(e, c.Type, types.CastAssignment)
 			if err != nil {
+				if e.Type().OID == types.UnknownOID {
+					return nil, err // a literal that does not read as the type (22P02)
+				}
 				return nil, pgerror.New(pgerror.DatatypeMismatch, "column \"%s\" is of type %s but expression is of type %s", c.Name, types.FormatType(c.Type), types.FormatType(e.Type()))
 			}
 			e = ce
@@ -440,6 +447,8 @@ func (d *DML) Exec(ec *exec.Ctx) ([][]types.Datum, string, error) {
 		rows, tag, err = d.execInsert(ec)
 	case "update":
 		rows, tag, err = d.execUpdate(ec)
+	case "merge":
+		tag, err = d.execMergeInto(ec)
 	default:
 		rows, tag, err = d.execDelete(ec)
 	}
