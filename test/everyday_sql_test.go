@@ -243,3 +243,63 @@ func TestMergeInSubscribe(t *testing.T) {
 		}
 	}
 }
+
+func TestScrollCursorsMatchPostgres(t *testing.T) {
+	ctx, pc, lc := everydayPair(t)
+	execOnEach(t, ctx, `CREATE TABLE sc_t (id int PRIMARY KEY, v text);
+INSERT INTO sc_t SELECT i, 'v' || i FROM generate_series(1, 10) i`, pc, lc)
+	moves := []string{
+		"FETCH NEXT FROM c", "FETCH PRIOR FROM c", "FETCH PRIOR FROM c", "FETCH FIRST FROM c", "FETCH LAST FROM c",
+		"FETCH NEXT FROM c", "FETCH PRIOR FROM c", "FETCH ABSOLUTE 3 FROM c", "FETCH ABSOLUTE -2 FROM c",
+		"FETCH ABSOLUTE 0 FROM c", "FETCH ABSOLUTE 20 FROM c", "FETCH ABSOLUTE -20 FROM c", "FETCH RELATIVE 2 FROM c",
+		"FETCH RELATIVE -1 FROM c", "FETCH RELATIVE 0 FROM c", "FETCH 3 FROM c", "FETCH -2 FROM c", "FETCH 0 FROM c",
+		"FETCH FORWARD 4 FROM c", "FETCH BACKWARD 3 FROM c", "FETCH BACKWARD ALL FROM c", "FETCH FORWARD ALL FROM c",
+		"FETCH BACKWARD 2 FROM c", "FETCH ALL FROM c", "FETCH BACKWARD -2 FROM c", "FETCH FORWARD -1 FROM c",
+		"MOVE ABSOLUTE 5 IN c", "FETCH NEXT FROM c", "MOVE BACKWARD 2 IN c", "FETCH c", "MOVE LAST IN c",
+		"MOVE FORWARD ALL IN c", "MOVE BACKWARD ALL IN c", "MOVE 0 IN c", "FETCH 0 FROM c", "MOVE RELATIVE 3 IN c",
+		"MOVE 0 IN c", "MOVE FORWARD 100 IN c", "FETCH PRIOR FROM c", "MOVE BACKWARD 100 IN c", "FETCH RELATIVE 1 IN c",
+	}
+	script := func(decl string) []string {
+		out := []string{"BEGIN", decl}
+		out = append(out, moves...)
+		return append(out, "COMMIT")
+	}
+	matchPostgresTags(t, ctx, pc, lc, script("DECLARE c SCROLL CURSOR FOR SELECT * FROM sc_t ORDER BY id")...)
+	matchPostgresTags(t, ctx, pc, lc, script("DECLARE c CURSOR FOR SELECT id * 10 FROM sc_t WHERE id > 2 ORDER BY id DESC")...)
+	matchPostgresTags(t, ctx, pc, lc, script("DECLARE c CURSOR FOR VALUES (1), (2), (3)")...)
+	matchPostgresTags(t, ctx, pc, lc, script("DECLARE c SCROLL CURSOR FOR SELECT v, count(*) FROM sc_t GROUP BY v ORDER BY v")...)
+	matchPostgresTags(t, ctx, pc, lc, script("DECLARE c SCROLL CURSOR FOR SELECT * FROM sc_t WHERE false")...)
+	// WITH HOLD: outlives the transaction, scrolls after COMMIT
+	matchPostgresTags(t, ctx, pc, lc, append([]string{"DECLARE c SCROLL CURSOR WITH HOLD FOR SELECT id FROM sc_t ORDER BY id", "FETCH 2 FROM c"},
+		append(moves, "CLOSE c")...)...)
+	// not scrollable: explicitly, or by PostgreSQL's plan rule (joins,
+	// aggregates, DISTINCT); forward moves still work, backward ones 55000
+	for _, decl := range []string{
+		"DECLARE c NO SCROLL CURSOR FOR SELECT * FROM sc_t ORDER BY id",
+		"DECLARE c CURSOR FOR SELECT count(*) FROM sc_t",
+		"DECLARE c CURSOR FOR SELECT id > 0 FROM (SELECT id FROM sc_t UNION SELECT id FROM sc_t WHERE id < 0) u",
+		"DECLARE c CURSOR FOR SELECT a.id FROM sc_t a JOIN sc_t b ON a.id = b.id + 1",
+	} {
+		for _, m := range []string{"FETCH PRIOR FROM c", "FETCH FIRST FROM c", "FETCH ABSOLUTE 1 FROM c", "FETCH BACKWARD 1 FROM c",
+			"FETCH 0 FROM c", "MOVE BACKWARD ALL IN c", "FETCH -1 FROM c", "FETCH LAST FROM c", "FETCH RELATIVE 0 FROM c"} {
+			matchPostgresTags(t, ctx, pc, lc, "BEGIN", decl, "FETCH 2 FROM c", "FETCH ABSOLUTE 4 FROM c", "FETCH RELATIVE 1 FROM c", "MOVE 1 IN c", m, "ROLLBACK")
+		}
+		matchPostgresTags(t, ctx, pc, lc, "BEGIN", decl, "FETCH FIRST FROM c", "FETCH ABSOLUTE 0 FROM c", "ROLLBACK")
+	}
+	matchPostgresTags(t, ctx, pc, lc, "BEGIN", "DECLARE c SCROLL CURSOR FOR SELECT * FROM sc_t", "FETCH 2 FROM c", "FETCH nope", "ROLLBACK")
+	// the rows a scrollable cursor keeps are bounded by work_mem (53200;
+	// PostgreSQL spills them to disk)
+	mustExec(t, ctx, lc, "BEGIN")
+	mustExec(t, ctx, lc, "SET LOCAL work_mem = '64kB'")
+	mustExec(t, ctx, lc, "DECLARE big SCROLL CURSOR FOR SELECT i, repeat('x', 100) FROM generate_series(1, 100000) i")
+	_, err := lc.Exec(ctx, "MOVE FORWARD ALL IN big")
+	wantCode(t, err, "53200", "a scrollable cursor past work_mem")
+	mustExec(t, ctx, lc, "ROLLBACK")
+	mustExec(t, ctx, lc, "BEGIN")
+	mustExec(t, ctx, lc, "SET LOCAL work_mem = '64kB'")
+	mustExec(t, ctx, lc, "DECLARE big NO SCROLL CURSOR FOR SELECT i, repeat('x', 100) FROM generate_series(1, 100000) i")
+	if tag, err := lc.Exec(ctx, "MOVE FORWARD ALL IN big"); err != nil || tag.String() != "MOVE 100000" {
+		t.Errorf("a NO SCROLL cursor streams: %v %v", tag, err)
+	}
+	mustExec(t, ctx, lc, "ROLLBACK")
+}
