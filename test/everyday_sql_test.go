@@ -2,6 +2,7 @@ package test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -302,4 +303,53 @@ INSERT INTO sc_t SELECT i, 'v' || i FROM generate_series(1, 10) i`, pc, lc)
 		t.Errorf("a NO SCROLL cursor streams: %v %v", tag, err)
 	}
 	mustExec(t, ctx, lc, "ROLLBACK")
+}
+
+func TestCreateTableLikeMatchesPostgres(t *testing.T) {
+	ctx, pc, lc := everydayPair(t)
+	execOnEach(t, ctx, `CREATE TABLE lk_src (id serial PRIMARY KEY, a varchar(10) NOT NULL DEFAULT 'x', b numeric(8,2) CHECK (b > 0), c int UNIQUE, d text, CONSTRAINT lk_ab CHECK (a <> 'bad'));
+CREATE INDEX lk_src_d ON lk_src (d);
+CREATE TABLE lk_parent (id int PRIMARY KEY);
+CREATE TABLE lk_fk (id int PRIMARY KEY, p int REFERENCES lk_parent (id))`, pc, lc)
+	// (default and CHECK expressions are compared by behaviour below: logdb
+	// prints them without PostgreSQL's implicit casts, also for lk_src)
+	describe := func(tbl string) []string {
+		return []string{
+			"SELECT column_name, data_type, character_maximum_length, numeric_precision, numeric_scale, is_nullable, column_default IS NOT NULL FROM information_schema.columns WHERE table_name = '" + tbl + "' ORDER BY ordinal_position",
+			"SELECT conname, contype, CASE WHEN contype <> 'c' THEN pg_get_constraintdef(oid) END FROM pg_constraint WHERE conrelid = '" + tbl + "'::regclass ORDER BY conname",
+			"SELECT indexname, indexdef FROM pg_indexes WHERE tablename = '" + tbl + "' ORDER BY 1",
+		}
+	}
+	var qs []string
+	for i, def := range []string{
+		"(LIKE lk_src)",
+		"(LIKE lk_src INCLUDING DEFAULTS)",
+		"(LIKE lk_src INCLUDING CONSTRAINTS)",
+		"(LIKE lk_src INCLUDING INDEXES)",
+		"(LIKE lk_src INCLUDING ALL)",
+		"(LIKE lk_src INCLUDING ALL EXCLUDING INDEXES EXCLUDING DEFAULTS)",
+		"(pre int, LIKE lk_src INCLUDING DEFAULTS INCLUDING CONSTRAINTS, post text NOT NULL)",
+		"(LIKE lk_fk INCLUDING ALL)",
+	} {
+		tbl := fmt.Sprintf("lk_%d", i)
+		qs = append(qs, "CREATE TABLE "+tbl+" "+def)
+		qs = append(qs, describe(tbl)...)
+	}
+	qs = append(qs,
+		// the copies behave: defaults, NOT NULL, checks, keys
+		"INSERT INTO lk_4 (id, b, c) VALUES (1, 2.5, 10) RETURNING *",
+		"INSERT INTO lk_4 (id, b, c) VALUES (1, 2.5, 11)",
+		"INSERT INTO lk_4 (id, b, c) VALUES (2, 2.5, 10)",
+		"INSERT INTO lk_4 (id, b, c) VALUES (3, -1, 12)",
+		"INSERT INTO lk_4 (id, a) VALUES (4, 'bad')",
+		"INSERT INTO lk_0 (id, a) VALUES (1, NULL)",
+		"INSERT INTO lk_0 (id, a, b) VALUES (1, 'bad', -1), (1, 'ok', -2) RETURNING *",
+		"INSERT INTO lk_7 VALUES (1, 99) RETURNING *",
+		// errors
+		"CREATE TABLE lk_e1 (LIKE lk_nope)",
+		"CREATE TABLE lk_e2 (a int, LIKE lk_src)",
+		"CREATE TABLE lk_e3 (LIKE lk_src, LIKE lk_src)",
+		"CREATE TABLE lk_0 (LIKE lk_src)",
+	)
+	matchPostgresTags(t, ctx, pc, lc, qs...)
 }
