@@ -122,6 +122,9 @@ func (s *Session) declareCursor(ctx context.Context, dps *prepStmt, params []typ
 	if ps.plan == nil {
 		return nil, true, pgerror.New(pgerror.SyntaxError, "DECLARE CURSOR must be a SELECT")
 	}
+	if len(ps.writers) > 0 {
+		return nil, true, pgerror.Unsupported("DECLARE CURSOR must not contain data-modifying statements in WITH")
+	}
 	if err := t.recordDeps(ps.deps); err != nil {
 		return nil, true, err
 	}

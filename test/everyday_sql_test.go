@@ -353,3 +353,54 @@ CREATE TABLE lk_fk (id int PRIMARY KEY, p int REFERENCES lk_parent (id))`, pc, l
 	)
 	matchPostgresTags(t, ctx, pc, lc, qs...)
 }
+
+func TestWritableCTEMatchesPostgres(t *testing.T) {
+	ctx, pc, lc := everydayPair(t)
+	execOnEach(t, ctx, `CREATE TABLE wc_a (id int PRIMARY KEY, v int);
+CREATE TABLE wc_b (id int PRIMARY KEY, v int);
+CREATE TABLE wc_log (n serial PRIMARY KEY, what text);
+CREATE TABLE wc_parent (id int PRIMARY KEY);
+CREATE TABLE wc_child (id int PRIMARY KEY, pid int REFERENCES wc_parent (id))`, pc, lc)
+	reset := "DELETE FROM wc_a; DELETE FROM wc_b; INSERT INTO wc_a SELECT i, i * 10 FROM generate_series(1, 6) i"
+	both := "SELECT 'a', * FROM wc_a UNION ALL SELECT 'b', * FROM wc_b ORDER BY 1, 2"
+	matchPostgresTags(t, ctx, pc, lc,
+		reset,
+		// move rows: DELETE … RETURNING feeds an INSERT
+		"WITH d AS (DELETE FROM wc_a WHERE id <= 2 RETURNING *) INSERT INTO wc_b SELECT * FROM d",
+		both,
+		// the main query sees the statement's starting state, and the
+		// WITH query's RETURNING rows
+		"WITH u AS (UPDATE wc_a SET v = v + 1 WHERE id = 3 RETURNING id, v) SELECT (SELECT v FROM wc_a WHERE id = 3) AS before, u.v AS after FROM u",
+		"WITH d AS (DELETE FROM wc_a WHERE id = 4 RETURNING id) SELECT count(*) FROM wc_a",
+		"WITH i AS (INSERT INTO wc_a VALUES (50, 500) RETURNING *) SELECT (SELECT count(*) FROM wc_a), (SELECT count(*) FROM i)",
+		both,
+		// executed once even when not read, or read twice
+		"WITH i AS (INSERT INTO wc_log (what) VALUES ('unread')) SELECT 1",
+		"WITH i AS (INSERT INTO wc_log (what) VALUES ('twice') RETURNING n) SELECT count(*) FROM i, i AS j",
+		"SELECT * FROM wc_log ORDER BY n",
+		// several in one statement, each against the starting state
+		"WITH u AS (UPDATE wc_a SET v = 0 WHERE id = 5 RETURNING *), d AS (DELETE FROM wc_a WHERE id = 5 RETURNING *) SELECT (SELECT count(*) FROM u), (SELECT count(*) FROM d)",
+		"WITH x AS (INSERT INTO wc_b VALUES (90, 1) RETURNING id), y AS (INSERT INTO wc_b VALUES (91, 2) RETURNING id) SELECT * FROM x UNION ALL SELECT * FROM y ORDER BY 1",
+		"WITH u AS (UPDATE wc_b SET v = v * 2 RETURNING *) UPDATE wc_a SET v = -1 WHERE id IN (SELECT id FROM u) OR id = 3",
+		"WITH d AS (DELETE FROM wc_b WHERE id >= 90 RETURNING id) DELETE FROM wc_a WHERE id = 6 RETURNING id, (SELECT count(*) FROM d)",
+		both,
+		// foreign keys are checked at the statement's end
+		"WITH p AS (INSERT INTO wc_parent VALUES (1) RETURNING id) INSERT INTO wc_child SELECT 10, id FROM p",
+		"WITH c AS (INSERT INTO wc_child VALUES (20, 2) RETURNING id) INSERT INTO wc_parent VALUES (2)",
+		"WITH c AS (INSERT INTO wc_child VALUES (30, 3) RETURNING id) SELECT * FROM c",
+		"SELECT * FROM wc_child ORDER BY id",
+		// an error in any part undoes all of it
+		"WITH d AS (DELETE FROM wc_a RETURNING *) INSERT INTO wc_b VALUES (1, 1)",
+		"WITH i AS (INSERT INTO wc_b VALUES (7, 1) RETURNING *) SELECT 1/(v - 1) FROM i",
+		both,
+		// in a transaction block, and with ON CONFLICT
+		"BEGIN; WITH d AS (DELETE FROM wc_a WHERE id = 3 RETURNING *) INSERT INTO wc_b SELECT * FROM d ON CONFLICT (id) DO UPDATE SET v = excluded.v; SELECT * FROM wc_b ORDER BY id; ROLLBACK",
+		// errors as PostgreSQL gives them
+		"WITH d AS (DELETE FROM wc_a WHERE id = 1) SELECT * FROM d",
+		"SELECT * FROM (WITH d AS (DELETE FROM wc_a RETURNING *) SELECT * FROM d) s",
+		"WITH m AS (MERGE INTO wc_a t USING wc_b s ON t.id = s.id WHEN MATCHED THEN DELETE) SELECT 1",
+		"BEGIN READ ONLY; WITH d AS (DELETE FROM wc_a RETURNING *) SELECT * FROM d; ROLLBACK",
+		"BEGIN; DECLARE c CURSOR FOR WITH d AS (DELETE FROM wc_a RETURNING *) SELECT * FROM d; ROLLBACK",
+		both,
+	)
+}

@@ -47,6 +47,16 @@ func (d *DML) Describe() string {
 func (p *Planner) PlanDML(n *pg_query.Node) (*DML, error) {
 	switch {
 	case n.GetInsertStmt() != nil:
+		p.TopWith = n.GetInsertStmt().WithClause
+	case n.GetUpdateStmt() != nil:
+		p.TopWith = n.GetUpdateStmt().WithClause
+	case n.GetDeleteStmt() != nil:
+		p.TopWith = n.GetDeleteStmt().WithClause
+	case n.GetMergeStmt() != nil:
+		p.TopWith = n.GetMergeStmt().WithClause
+	}
+	switch {
+	case n.GetInsertStmt() != nil:
 		return p.planInsert(n.GetInsertStmt())
 	case n.GetUpdateStmt() != nil:
 		return p.planUpdate(n.GetUpdateStmt())
@@ -439,19 +449,7 @@ func (p *Planner) planDelete(del *pg_query.DeleteStmt) (*DML, error) {
 // exec runs the statement; it returns RETURNING rows and the command tag.
 // Foreign key checks and actions run at its end (exec/fk.go).
 func (d *DML) Exec(ec *exec.Ctx) ([][]types.Datum, string, error) {
-	var rows [][]types.Datum
-	var tag string
-	var err error
-	switch d.Verb {
-	case "insert":
-		rows, tag, err = d.execInsert(ec)
-	case "update":
-		rows, tag, err = d.execUpdate(ec)
-	case "merge":
-		tag, err = d.execMergeInto(ec)
-	default:
-		rows, tag, err = d.execDelete(ec)
-	}
+	rows, tag, err := d.execNoFK(ec)
 	if err == nil {
 		err = ec.FKAfterStatement()
 	}
@@ -462,10 +460,29 @@ func (d *DML) Exec(ec *exec.Ctx) ([][]types.Datum, string, error) {
 	return rows, tag, nil
 }
 
+// execNoFK runs the statement, leaving its foreign key checks pending (a
+// data-modifying WITH query's are the whole statement's, run at its end).
+func (d *DML) execNoFK(ec *exec.Ctx) (rows [][]types.Datum, tag string, err error) {
+	switch d.Verb {
+	case "insert":
+		rows, tag, err = d.execInsert(ec)
+	case "update":
+		rows, tag, err = d.execUpdate(ec)
+	case "merge":
+		tag, err = d.execMergeInto(ec)
+	default:
+		rows, tag, err = d.execDelete(ec)
+	}
+	return rows, tag, err
+}
+
 func (d *DML) execInsert(ec *exec.Ctx) ([][]types.Datum, string, error) {
 	var it exec.Iterator
 	switch d.Src.(type) {
 	case *exec.ValuesNode, *exec.OneRowNode:
+		if err := ec.RunBeforeWrite(); err != nil {
+			return nil, "", err
+		}
 		var err error
 		if it, err = d.Src.Start(ec); err != nil {
 			return nil, "", err
@@ -474,6 +491,9 @@ func (d *DML) execInsert(ec *exec.Ctx) ([][]types.Datum, string, error) {
 		// INSERT ... SELECT reads everything first: the scan must not see
 		// the rows being inserted.
 		rows, err := exec.RunNode(ec, d.Src)
+		if err == nil {
+			err = ec.RunBeforeWrite()
+		}
 		if err != nil {
 			return nil, "", err
 		}
@@ -549,6 +569,9 @@ func (d *DML) execUpdate(ec *exec.Ctx) ([][]types.Datum, string, error) {
 		}
 	}
 	rows, err := exec.RunNode(ec, d.Src)
+	if err == nil {
+		err = ec.RunBeforeWrite()
+	}
 	if err != nil {
 		return nil, "", err
 	}
@@ -558,6 +581,9 @@ func (d *DML) execUpdate(ec *exec.Ctx) ([][]types.Datum, string, error) {
 	done := map[string]bool{}
 	for _, row := range rows {
 		ref := row[d.refIdx].(exec.RowRef)
+		if ec.ChangedByStatement(d.t.Space, ref.Key) {
+			continue
+		}
 		if len(rows) > 1 {
 			if done[string(ref.Key)] {
 				continue
@@ -591,6 +617,9 @@ func (d *DML) execUpdate(ec *exec.Ctx) ([][]types.Datum, string, error) {
 
 func (d *DML) execDelete(ec *exec.Ctx) ([][]types.Datum, string, error) {
 	rows, err := exec.RunNode(ec, d.Src)
+	if err == nil {
+		err = ec.RunBeforeWrite()
+	}
 	if err != nil {
 		return nil, "", err
 	}
@@ -601,6 +630,9 @@ func (d *DML) execDelete(ec *exec.Ctx) ([][]types.Datum, string, error) {
 	done := map[string]bool{}
 	for _, row := range rows {
 		ref := row[d.refIdx].(exec.RowRef)
+		if ec.ChangedByStatement(d.t.Space, ref.Key) {
+			continue
+		}
 		if len(rows) > 1 {
 			if done[string(ref.Key)] {
 				continue

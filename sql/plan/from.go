@@ -284,6 +284,9 @@ func (p *Planner) planFromItem(f *pg_query.Node, parent *Scope) (*FromItem, erro
 				if err != nil {
 					return nil, err
 				}
+				if w, ok := d.Plan.(*Writer); ok && w.d.Returning == nil {
+					return nil, pgerror.Unsupported("WITH query \"" + d.Name + "\" does not have a RETURNING clause")
+				}
 				d.Refs++
 				return &FromItem{N: &exec.CteScanNode{Def: d, Cols: cols}, Cols: cols}, nil
 			}

@@ -235,6 +235,9 @@ func (p *Planner) planMergeInsert(a *mergeAction, t *catalog.Table, w *pg_query.
 func (d *DML) execMergeInto(ec *exec.Ctx) (string, error) {
 	mi := d.mergeInto
 	rows, err := exec.RunNode(ec, d.Src)
+	if err == nil {
+		err = ec.RunBeforeWrite()
+	}
 	if err != nil {
 		return "", err
 	}
@@ -243,6 +246,9 @@ func (d *DML) execMergeInto(ec *exec.Ctx) (string, error) {
 	var n int64
 	for _, row := range rows {
 		ref, matched := row[d.refIdx].(exec.RowRef)
+		if matched && ec.ChangedByStatement(d.t.Space, ref.Key) {
+			continue
+		}
 		for i := range mi.actions {
 			a := &mi.actions[i]
 			if a.matched != matched {

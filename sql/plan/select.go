@@ -26,8 +26,12 @@ type Planner struct {
 	where        string // clause being compiled, for error messages
 	ctes         []map[string]*exec.CTE
 	dmlTarget    *pg_query.RangeVar // UPDATE/DELETE target: its scan carries rowRefs
-	Deps         []uint32           // OIDs of the tables the plan uses
-	viewDepth    int
+	// TopWith is the WITH clause of the statement itself, the only one
+	// that may hold INSERT, UPDATE or DELETE (writers, with_dml.go)
+	TopWith   *pg_query.WithClause
+	writers   []*Writer
+	Deps      []uint32 // OIDs of the tables the plan uses
+	viewDepth int
 }
 
 // useTable notes that the plan depends on t's descriptor.
@@ -71,11 +75,16 @@ func (p *Planner) planWith(w *pg_query.WithClause, parent *Scope) error {
 		}
 		def := &exec.CTE{Name: cte.Ctename}
 		q := cte.Ctequery.GetSelectStmt()
-		if q == nil {
-			return pgerror.Unsupported("data-modifying statement in WITH")
-		}
 		var plan exec.Node
 		var err error
+		if q == nil { // INSERT, UPDATE or DELETE (with_dml.go)
+			if plan, err = p.planWriter(cte, w == p.TopWith && parent == nil); err != nil {
+				return err
+			}
+			def.Plan, def.Cols = plan, cteColumns(plan, cte)
+			m[cte.Ctename] = def
+			continue
+		}
 		saved := p.correlated
 		p.correlated = false
 		if w.Recursive && q.Op != pg_query.SetOperation_SETOP_NONE && refersTo(q.Rarg, cte.Ctename) {
@@ -88,19 +97,24 @@ func (p *Planner) planWith(w *pg_query.WithClause, parent *Scope) error {
 		if err != nil {
 			return err
 		}
-		cols := append([]exec.Column(nil), plan.Columns()...)
-		for i, a := range cte.Aliascolnames {
-			if i < len(cols) {
-				cols[i].Name = a.GetString_().Sval
-			}
-		}
-		for i := range cols {
-			cols[i].Table = cte.Ctename
-		}
-		def.Plan, def.Cols = plan, cols
+		def.Plan, def.Cols = plan, cteColumns(plan, cte)
 		m[cte.Ctename] = def
 	}
 	return nil
+}
+
+// cteColumns names a WITH query's columns by its column aliases.
+func cteColumns(plan exec.Node, cte *pg_query.CommonTableExpr) []exec.Column {
+	cols := append([]exec.Column(nil), plan.Columns()...)
+	for i, a := range cte.Aliascolnames {
+		if i < len(cols) {
+			cols[i].Name = a.GetString_().Sval
+		}
+	}
+	for i := range cols {
+		cols[i].Table = cte.Ctename
+	}
+	return cols
 }
 
 // refersTo reports whether a select mentions relation name anywhere.
