@@ -404,3 +404,27 @@ CREATE TABLE wc_child (id int PRIMARY KEY, pid int REFERENCES wc_parent (id))`, 
 		both,
 	)
 }
+
+// TestJoinUsingAliasAndOrderByUsingMatchPostgres: JOIN … USING (…) AS x
+// (PostgreSQL 14+) names the merged columns; ORDER BY … USING < | >.
+func TestJoinUsingAliasAndOrderByUsingMatchPostgres(t *testing.T) {
+	ctx, pc, lc := everydayPair(t)
+	execOnEach(t, ctx, `CREATE TABLE ju_a (id int, k int, v text);
+CREATE TABLE ju_b (id int, k int, w text);
+INSERT INTO ju_a VALUES (1, 1, 'a1'), (2, 2, 'a2'), (NULL, 3, 'an');
+INSERT INTO ju_b VALUES (1, 1, 'b1'), (3, 3, 'b3')`, pc, lc)
+	matchPostgresTags(t, ctx, pc, lc,
+		"SELECT x.id, a.v, b.w FROM ju_a a JOIN ju_b b USING (id) AS x ORDER BY 1",
+		"SELECT x.* FROM ju_a a FULL JOIN ju_b b USING (id, k) AS x ORDER BY 1, 2",
+		"SELECT x.id, a.id, b.id FROM ju_a a LEFT JOIN ju_b b USING (id) AS x ORDER BY 1",
+		"SELECT x.v FROM ju_a a JOIN ju_b b USING (id) AS x",
+		"SELECT * FROM ju_a a JOIN ju_b b USING (id) AS x ORDER BY 1",
+		"SELECT id, v FROM ju_a ORDER BY id USING <",
+		"SELECT id, v FROM ju_a ORDER BY id USING >",
+		"SELECT id, v FROM ju_a ORDER BY id USING > NULLS LAST, v USING <",
+		"SELECT v FROM ju_a ORDER BY v USING ~<~",
+		"SELECT v FROM ju_a ORDER BY v USING =",
+		"SELECT v FROM ju_a ORDER BY v USING ~>~",
+		"SELECT v FROM ju_a ORDER BY id USING ~<~",
+	)
+}

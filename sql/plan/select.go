@@ -393,15 +393,28 @@ func (p *Planner) planOrderLimitTargets(src exec.Node, sc *Scope, sel *pg_query.
 			idx = len(exprs) - 1
 		}
 		k := exec.SortKey{Idx: idx, T: cols[idx].T, Desc: sb.SortbyDir == pg_query.SortByDir_SORTBY_DESC}
+		if sb.SortbyDir == pg_query.SortByDir_SORTBY_USING {
+			// ORDER BY x USING < | >: the btree ordering operators
+			textual := k.T.OID == types.TextOID || k.T.OID == types.VarcharOID || k.T.OID == types.BpcharOID
+			switch op := LastName(sb.UseOp); {
+			case op == "<":
+			case op == ">":
+				k.Desc = true
+			case (op == "~<~" || op == "~>~") && textual: // the pattern operators: byte order, as the C collation
+				k.Desc = op == "~>~"
+			case op == "~<~" || op == "~>~":
+				return nil, pgerror.New(pgerror.UndefinedFunction, "operator does not exist: %s %s %s", types.FormatType(k.T), op, types.FormatType(k.T))
+			default:
+				return nil, &pgerror.Error{Code: "42809", Message: "operator " + op + " is not a valid ordering operator",
+					Hint: "Ordering operators must be \"<\" or \">\" members of btree operator families."}
+			}
+		}
 		k.NullsFirst = k.Desc
 		switch sb.SortbyNulls {
 		case pg_query.SortByNulls_SORTBY_NULLS_FIRST:
 			k.NullsFirst = true
 		case pg_query.SortByNulls_SORTBY_NULLS_LAST:
 			k.NullsFirst = false
-		}
-		if sb.SortbyDir == pg_query.SortByDir_SORTBY_USING {
-			return nil, pgerror.Unsupported("ORDER BY USING")
 		}
 		keys = append(keys, k)
 	}
