@@ -133,7 +133,13 @@ CREATE TABLE m_child (id int PRIMARY KEY, pid int REFERENCES m_parent (id))`, pc
 		`BEGIN; MERGE INTO m_t t USING m_s s ON t.id = s.id WHEN MATCHED THEN DELETE; SELECT count(*) FROM m_t; ROLLBACK`,
 		`WITH src AS (SELECT 42 AS id) MERGE INTO m_t t USING src ON t.id = src.id WHEN NOT MATCHED THEN INSERT VALUES (src.id, 1, 'cte')`,
 		all,
-		`BEGIN READ ONLY; MERGE INTO m_t t USING m_s s ON t.id = s.id WHEN MATCHED THEN DELETE; ROLLBACK`,
+		`BEGIN READ ONLY`, `MERGE INTO m_t t USING m_s s ON t.id = s.id WHEN MATCHED THEN DELETE`, `ROLLBACK`,
+		// the target as its own source; a sub-query without alias; a view
+		`MERGE INTO m_t USING m_t AS s ON m_t.id = s.id + 1 WHEN MATCHED THEN UPDATE SET note = s.note || '<'`,
+		all,
+		`MERGE INTO m_t t USING (SELECT 1 AS id) ON t.id = 1 WHEN MATCHED THEN DELETE`,
+		`CREATE VIEW m_v AS SELECT * FROM m_t`,
+		`MERGE INTO m_v t USING m_s s ON t.id = s.id WHEN MATCHED THEN DELETE`,
 	)
 }
 
@@ -180,7 +186,7 @@ func TestMergeConcurrentSerializes(t *testing.T) {
 			t.Fatal(err)
 		}
 		// each copies the other row's value into its own row (write skew
-		// unless serialized), and inserts row 3 if it is missing
+		// unless serialized)
 		_, err1 := tx1.Exec(ctx, `MERGE INTO mc_t t USING (SELECT v FROM mc_t WHERE id = 2) s ON t.id = 1
 			WHEN MATCHED THEN UPDATE SET v = s.v * 10`)
 		_, err2 := tx2.Exec(ctx, `MERGE INTO mc_t t USING (SELECT v FROM mc_t WHERE id = 1) s ON t.id = 2
@@ -208,6 +214,33 @@ func TestMergeConcurrentSerializes(t *testing.T) {
 			wantCode(t, err1, "40001", "first MERGE")
 		default:
 			t.Fatalf("round %d: both failed: %v, %v", round, err1, err2)
+		}
+	}
+	// two MERGEs that both find key 3 missing and insert it: one commits,
+	// the other fails (40001: what it read changed), never two rows
+	for round := 0; round < 10; round++ {
+		mustExec(t, ctx, c1, "DELETE FROM mc_t WHERE id = 3")
+		tx1, err := c1.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tx2, err := c2.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		upsert := `MERGE INTO mc_t t USING (VALUES (3, %d)) s(id, v) ON t.id = s.id
+			WHEN MATCHED THEN UPDATE SET v = t.v + s.v WHEN NOT MATCHED THEN INSERT VALUES (s.id, s.v)`
+		_, err1 := tx1.Exec(ctx, fmt.Sprintf(upsert, 1))
+		_, err2 := tx2.Exec(ctx, fmt.Sprintf(upsert, 2))
+		if err1 != nil || err2 != nil {
+			t.Fatalf("round %d: %v, %v", round, err1, err2)
+		}
+		if err := tx1.Commit(ctx); err != nil {
+			t.Fatalf("round %d: first commit: %v", round, err)
+		}
+		wantCode(t, tx2.Commit(ctx), "40001", "the second upserting MERGE")
+		if got := queryText(t, ctx, c1, "SELECT string_agg(v::text, ',') FROM mc_t WHERE id = 3"); got != "1" {
+			t.Fatalf("round %d: row 3 is %s, want 1", round, got)
 		}
 	}
 }
@@ -399,8 +432,8 @@ CREATE TABLE wc_child (id int PRIMARY KEY, pid int REFERENCES wc_parent (id))`, 
 		"WITH d AS (DELETE FROM wc_a WHERE id = 1) SELECT * FROM d",
 		"SELECT * FROM (WITH d AS (DELETE FROM wc_a RETURNING *) SELECT * FROM d) s",
 		"WITH m AS (MERGE INTO wc_a t USING wc_b s ON t.id = s.id WHEN MATCHED THEN DELETE) SELECT 1",
-		"BEGIN READ ONLY; WITH d AS (DELETE FROM wc_a RETURNING *) SELECT * FROM d; ROLLBACK",
-		"BEGIN; DECLARE c CURSOR FOR WITH d AS (DELETE FROM wc_a RETURNING *) SELECT * FROM d; ROLLBACK",
+		"BEGIN READ ONLY", "WITH d AS (DELETE FROM wc_a RETURNING *) SELECT * FROM d", "ROLLBACK",
+		"BEGIN", "DECLARE c CURSOR FOR WITH d AS (DELETE FROM wc_a RETURNING *) SELECT * FROM d", "ROLLBACK",
 		both,
 	)
 }

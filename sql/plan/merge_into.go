@@ -66,6 +66,13 @@ func (p *Planner) planMergeInto(ms *pg_query.MergeStmt) (*DML, error) {
 		}
 		seen[w.CommandType] = true
 	}
+	if rs := ms.SourceRelation.GetRangeSubselect(); rs != nil && rs.Alias == nil {
+		return nil, pgerror.New(pgerror.SyntaxError, "subquery in FROM must have an alias")
+	}
+	if rv := ms.Relation; (rv.Schemaname == "" || rv.Schemaname == "public") && p.Cat.Views[rv.Relname] != nil {
+		return nil, &pgerror.Error{Code: pgerror.FeatureNotSupported, Message: "cannot execute MERGE on relation \"" + rv.Relname + "\"",
+			Detail: "This operation is not supported for views."}
+	}
 	t, err := p.TargetTable(ms.Relation, 'r')
 	if err != nil {
 		return nil, err
