@@ -245,8 +245,9 @@ func TestMergeConcurrentSerializes(t *testing.T) {
 	}
 }
 
-// TestMergeInSubscribe: every row a MERGE changes reaches SUBSCRIBE, in one
-// transaction, as the insert, update or delete it was.
+// TestMergeInSubscribe: every row a MERGE (or a writing WITH query)
+// changes reaches SUBSCRIBE, in one transaction, as the insert, update or
+// delete it was.
 func TestMergeInSubscribe(t *testing.T) {
 	t.Parallel()
 	n := sharedNode(t)
@@ -275,6 +276,13 @@ func TestMergeInSubscribe(t *testing.T) {
 		if !seen[w] {
 			t.Errorf("missing change %s in %v", w, got)
 		}
+	}
+	// a writing WITH query's changes too, in its statement's transaction
+	mustExec(t, ctx, c, "WITH d AS (DELETE FROM mcf_t WHERE id = 3 RETURNING id) UPDATE mcf_t SET v = (SELECT id FROM d) WHERE id = 4")
+	got = s.nextN(t, 2, 10*time.Second)
+	if got[0].XID != got[1].XID || got[0].Op+got[0].Key+got[1].Op+got[1].Key != `delete{"id": 3}update{"id": 4}` &&
+		got[0].Op+got[0].Key+got[1].Op+got[1].Key != `update{"id": 4}delete{"id": 3}` {
+		t.Errorf("a writing WITH query's changes: %v", got)
 	}
 }
 
