@@ -131,7 +131,9 @@
 // that records no read of the key, only that it must exist at apply; a
 // later Get of the key records the read. Put, Delete, DropSpace and Emit
 // only buffer;
-// Savepoint/RollbackTo undo buffered changes (never reads). The caller then
+// Savepoint/RollbackTo undo buffered changes (never reads); StashSince and
+// Restore set the changes since a savepoint aside and put them back (SQL's
+// data-modifying WITH queries, which must not see one another). The caller then
 //
 //  1. builds the command with Command (writes in first-write order) — or
 //     checks HasWrites and skips proposing a read-only transaction;

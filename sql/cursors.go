@@ -2,7 +2,6 @@ package sql
 
 import (
 	"context"
-	"fmt"
 	"math"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
@@ -29,6 +28,7 @@ import (
 type sqlCursor struct {
 	name     string
 	cols     []exec.Column
+	pos      cursorPos // where FETCH stands (cursor_scroll.go)
 	it       exec.Iterator
 	pending  exec.Node // the query, until it starts
 	startErr error     // the error starting it gave, for the first FETCH
@@ -81,6 +81,7 @@ func (c *sqlCursor) Close() {
 		c.it.Close()
 		c.it = nil
 	}
+	c.pos.buf = nil
 }
 
 // closeCursors closes the cursors that end with the transaction (all when
@@ -121,12 +122,16 @@ func (s *Session) declareCursor(ctx context.Context, dps *prepStmt, params []typ
 	if ps.plan == nil {
 		return nil, true, pgerror.New(pgerror.SyntaxError, "DECLARE CURSOR must be a SELECT")
 	}
+	if len(ps.writers) > 0 {
+		return nil, true, pgerror.Unsupported("DECLARE CURSOR must not contain data-modifying statements in WITH")
+	}
 	if err := t.recordDeps(ps.deps); err != nil {
 		return nil, true, err
 	}
 	s.cursorSeq++
 	c := &sqlCursor{name: dc.Portalname, cols: plan.VisibleCols(ps.plan), pending: ps.plan, hold: hold, tx: t, seq: s.cursorSeq,
 		params: params, decl: dps.st}
+	c.pos.scroll = dc.Options&cursorOptScroll != 0 || dc.Options&cursorOptNoScroll == 0 && backwardCapable(ps.plan)
 	if hold {
 		ec := s.newExecCtx(ctx, t, params)
 		it, err := ps.plan.Start(ec.Ctx)
@@ -139,6 +144,9 @@ func (s *Session) declareCursor(ctx context.Context, dps *prepStmt, params []typ
 			return nil, true, err
 		}
 		c.it, c.pending = &exec.SliceIter{Rows: rows}, nil
+		if c.pos.scroll { // the rows are kept already
+			c.pos.buf, c.pos.exhausted, c.it = rows, true, nil
+		}
 	}
 	s.cursors[dc.Portalname] = c
 	return &cursor{tag: "DECLARE CURSOR"}, true, nil
@@ -158,6 +166,9 @@ func (s *Session) declareParamTypes(ctx context.Context, ps *prepStmt) error {
 // start starts a pending cursor's query; an error is kept for its first
 // FETCH.
 func (c *sqlCursor) Start(rc *exec.Ctx) {
+	if c.pos.scroll && c.pos.budget == nil {
+		c.pos.budget = rc.Budget("scrollable cursor " + c.name)
+	}
 	if c.pending == nil {
 		return
 	}
@@ -194,32 +205,21 @@ func (s *Session) fetchCursor(ctx context.Context, fs *pg_query.FetchStmt) (*cur
 	if c.sub != nil {
 		return s.fetchSubscribeStmt(ctx, c, fs)
 	}
-	if fs.Direction != pg_query.FetchDirection_FETCH_FORWARD && !(fs.Direction == pg_query.FetchDirection_FETCH_RELATIVE && fs.HowMany >= 0) {
-		return nil, true, pgerror.Unsupported("FETCH " + fs.Direction.String() + " (cursors only move forward)")
-	}
-	n := fs.HowMany
-	if n <= 0 || n == math.MaxInt64 {
-		n = math.MaxInt64
-	}
 	c.Start(s.newExecCtx(ctx, c.tx, c.params).Ctx)
 	if err := c.startErr; err != nil {
 		return nil, true, err
 	}
-	f := &fetchIter{c: c, n: n}
-	if fs.Ismove {
-		moved := 0
-		for {
-			r, err := f.Next()
-			if err != nil {
-				return nil, true, err
-			}
-			if r == nil {
-				return &cursor{tag: fmt.Sprintf("MOVE %d", moved)}, true, nil
-			}
-			moved++
-		}
+	rows, n, stream, err := c.runFetch(fs) // cursor_scroll.go
+	if err != nil {
+		return nil, true, err
 	}
-	return &cursor{cols: c.cols, it: f, tag: "FETCH", countTag: true, tx: c.tx}, true, nil
+	switch {
+	case fs.Ismove:
+		return &cursor{tag: moveTag(n)}, true, nil
+	case stream:
+		return &cursor{cols: c.cols, it: &fetchIter{c: c, n: n}, tag: "FETCH", countTag: true, tx: c.tx}, true, nil
+	}
+	return &cursor{cols: c.cols, it: &exec.SliceIter{Rows: rows}, tag: "FETCH", countTag: true, tx: c.tx}, true, nil
 }
 
 // cursorPortal is c as a protocol portal: Describe (portal) reports its
@@ -270,26 +270,6 @@ func (s *Session) executeDeclared(ctx context.Context, c *sqlCursor, maxRows int
 	}
 	return false, w.Complete(cur.tagText())
 }
-
-// fetchIter passes on at most n rows of a SQL cursor, as the client reads
-// them (FETCH ALL of a large cursor streams); the cursor stays open for
-// the next FETCH.
-type fetchIter struct {
-	c *sqlCursor
-	n int64
-}
-
-func (f *fetchIter) Next() ([]types.Datum, error) {
-	if f.n <= 0 || f.c.it == nil {
-		return nil, nil
-	}
-	r, err := f.c.it.Next()
-	if r != nil {
-		f.n--
-	}
-	return r, err
-}
-func (f *fetchIter) Close() {}
 
 func (s *Session) sqlPrepare(ctx context.Context, ps *pg_query.PrepareStmt) error {
 	if _, ok := s.prepared[ps.Name]; ok {

@@ -282,6 +282,12 @@
 // DECLARE refuse a name the other holds (42P03). Named portals end with
 // their transaction (finishTxn, failTxn): a Sync inside a block leaves
 // them open, and Sync of an implicit transaction ends it and them.
+// FETCH and MOVE keep PostgreSQL's portal position (cursor_scroll.go); a
+// scrollable cursor keeps the rows it has read, within work_mem.
+//
+// A statement whose WITH holds INSERT, UPDATE or DELETE runs through
+// runWithWriters (with_writers.go; the planning and the snapshot rule are
+// sql/plan's with_dml.go).
 //
 // # Concurrency
 //

@@ -37,7 +37,8 @@ type prepStmt struct {
 
 	cat     *catalog.Catalog // the catalog the plan was made for
 	plan    exec.Node        // queries
-	dml     *plan.DML        // INSERT / UPDATE / DELETE
+	dml     *plan.DML        // INSERT / UPDATE / DELETE / MERGE
+	writers []*plan.Writer   // data-modifying WITH queries (with_writers.go)
 	explain []string         // EXPLAIN output
 	utility func(ec *execCtx, w ResultWriter) (string, error)
 	deps    []uint32 // table descriptors the plan depends on
@@ -78,7 +79,7 @@ func (s *Session) planFor(t *txnState, ps *prepStmt) error {
 	}
 	p := newPlanner(s, t, t.cat)
 	p.Params = append([]types.T(nil), ps.given...)
-	ps.plan, ps.dml, ps.utility, ps.explain, ps.cols = nil, nil, nil, nil, nil
+	ps.plan, ps.dml, ps.utility, ps.explain, ps.cols, ps.writers = nil, nil, nil, nil, nil, nil
 	n := ps.st.Node
 	var err error
 	if sel := n.GetSelectStmt(); sel != nil && sel.IntoClause != nil {
@@ -91,6 +92,7 @@ func (s *Session) planFor(t *txnState, ps *prepStmt) error {
 	switch {
 	case n.GetSelectStmt() != nil:
 		var qp exec.Node
+		p.TopWith = n.GetSelectStmt().WithClause
 		if qp, err = p.PlanSelect(n.GetSelectStmt(), nil); err == nil {
 			ps.plan, ps.cols, ps.visCols = qp, qp.Columns(), plan.VisibleCols(qp)
 			// A SELECT returns rows even with an empty select list
@@ -103,7 +105,7 @@ func (s *Session) planFor(t *txnState, ps *prepStmt) error {
 				ps.visCols = []exec.Column{}
 			}
 		}
-	case n.GetInsertStmt() != nil, n.GetUpdateStmt() != nil, n.GetDeleteStmt() != nil:
+	case n.GetInsertStmt() != nil, n.GetUpdateStmt() != nil, n.GetDeleteStmt() != nil, n.GetMergeStmt() != nil:
 		var d *plan.DML
 		if d, err = p.PlanDML(n); err == nil {
 			ps.dml, ps.cols = d, d.Cols
@@ -120,7 +122,7 @@ func (s *Session) planFor(t *txnState, ps *prepStmt) error {
 	if err != nil {
 		return err
 	}
-	ps.deps, ps.readsContext = p.Deps, p.ReadsContext
+	ps.deps, ps.readsContext, ps.writers = p.Deps, p.ReadsContext, p.Writers()
 	for _, pe := range p.ParamExprs {
 		if pe.T.OID == 0 || pe.T.OID == types.UnknownOID {
 			pe.T = p.Params[pe.N]
@@ -182,6 +184,8 @@ func (c *cursor) Close() {
 // run executes a planned statement.
 func (s *Session) run(ec *execCtx, ps *prepStmt, w ResultWriter) (*cursor, error) {
 	switch {
+	case len(ps.writers) > 0:
+		return s.runWithWriters(ec, ps) // with_writers.go
 	case ps.plan != nil:
 		it, err := ps.plan.Start(ec.Ctx)
 		if err != nil {
@@ -334,13 +338,20 @@ func explain(p *plan.Planner, ex *pg_query.ExplainStmt) ([]string, error) {
 	switch {
 	case n.GetSelectStmt() != nil:
 		var err error
+		p.TopWith = n.GetSelectStmt().WithClause
 		if root, err = p.PlanSelect(n.GetSelectStmt(), nil); err != nil {
 			return nil, err
 		}
-	case n.GetInsertStmt() != nil, n.GetUpdateStmt() != nil, n.GetDeleteStmt() != nil:
+		if len(p.Writers()) > 0 {
+			return nil, pgerror.Unsupported("EXPLAIN of a statement with INSERT, UPDATE or DELETE in WITH")
+		}
+	case n.GetInsertStmt() != nil, n.GetUpdateStmt() != nil, n.GetDeleteStmt() != nil, n.GetMergeStmt() != nil:
 		d, err := p.PlanDML(n)
 		if err != nil {
 			return nil, err
+		}
+		if len(p.Writers()) > 0 {
+			return nil, pgerror.Unsupported("EXPLAIN of a statement with INSERT, UPDATE or DELETE in WITH")
 		}
 		lines := []string{d.Describe()}
 		if d.Src != nil {

@@ -208,7 +208,7 @@ func (s *Session) autocommitRetry(ctx context.Context, st parse.Stmt, w ResultWr
 // server (writes whose output the client has not seen).
 func isRetryable(st parse.Stmt) bool {
 	n := st.Node
-	return n.GetInsertStmt() != nil || n.GetUpdateStmt() != nil || n.GetDeleteStmt() != nil ||
+	return n.GetInsertStmt() != nil || n.GetUpdateStmt() != nil || n.GetDeleteStmt() != nil || n.GetMergeStmt() != nil ||
 		n.GetCreateStmt() != nil || n.GetDropStmt() != nil || n.GetAlterTableStmt() != nil ||
 		n.GetIndexStmt() != nil || n.GetRenameStmt() != nil || n.GetTruncateStmt() != nil ||
 		n.GetCreateSeqStmt() != nil

@@ -122,7 +122,11 @@ func (s *Session) execSessionStmt(ctx context.Context, ps *prepStmt, w ResultWri
 	n := ps.st.Node
 	switch {
 	case n.GetVariableSetStmt() != nil:
-		return &cursor{tag: "SET"}, s.execSet(n.GetVariableSetStmt())
+		tag := "SET"
+		if k := n.GetVariableSetStmt().Kind; k == pg_query.VariableSetKind_VAR_RESET || k == pg_query.VariableSetKind_VAR_RESET_ALL {
+			tag = "RESET"
+		}
+		return &cursor{tag: tag}, s.execSet(n.GetVariableSetStmt())
 	case n.GetVariableShowStmt() != nil:
 		vs := n.GetVariableShowStmt()
 		cols := sessionStmtCols(ps)

@@ -198,6 +198,7 @@ func CreateTable(ec *Ctx, d *catalog.Writer, cs *pg_query.CreateStmt, w Noticer)
 	t.Init()
 	var cons []*pg_query.Constraint
 	var conCols [][]string // column the constraint was declared on (nil: table constraint)
+	var likeIdx []likeIndex
 	for _, el := range cs.TableElts {
 		switch {
 		case el.GetColumnDef() != nil:
@@ -219,7 +220,15 @@ func CreateTable(ec *Ctx, d *catalog.Writer, cs *pg_query.CreateStmt, w Noticer)
 			cons = append(cons, el.GetConstraint())
 			conCols = append(conCols, nil)
 		case el.GetTableLikeClause() != nil:
-			return pgerror.Unsupported("CREATE TABLE ... LIKE")
+			lcons, lidx, err := likeColumns(ec, d, t, el.GetTableLikeClause()) // like.go
+			if err != nil {
+				return err
+			}
+			for _, c := range lcons {
+				cons = append(cons, c)
+				conCols = append(conCols, nil)
+			}
+			likeIdx = append(likeIdx, lidx...)
 		}
 	}
 	// Foreign keys last: they may reference the table's own keys.
@@ -232,6 +241,9 @@ func CreateTable(ec *Ctx, d *catalog.Writer, cs *pg_query.CreateStmt, w Noticer)
 				return err
 			}
 		}
+	}
+	if err := addLikeIndexes(ec, d, t, likeIdx); err != nil {
+		return err
 	}
 	return d.PutTable(t)
 }

@@ -2,6 +2,7 @@ package exec
 
 import (
 	"context"
+	"logdb/kv"
 
 	"logdb/sql/catalog"
 	"logdb/sql/pgcatalog"
@@ -33,6 +34,32 @@ type Ctx struct {
 	workMem, memUsed int64
 	// topN: sorts below a LIMIT, with the rows they need keep (nodes.go)
 	topN map[*SortNode]int64
+	// WithRows holds the RETURNING rows of the statement's data-modifying
+	// WITH queries, by their plan node, once they ran (sql/plan's
+	// RunWriters); BeforeWrite, when set, is run once by the statement's
+	// INSERT, UPDATE, DELETE or MERGE between reading its rows and writing
+	// (it puts the WITH queries' stashed writes back).
+	WithRows    map[Node][][]types.Datum
+	BeforeWrite func() error
+	// Changed, when set, reports whether another part of the statement
+	// (a data-modifying WITH query) already changed the row stored at key:
+	// UPDATE, DELETE and MERGE then leave it alone, as PostgreSQL does.
+	Changed func(space kv.Space, key []byte) bool
+}
+
+// ChangedByStatement reports Changed's answer (false when unset).
+func (ec *Ctx) ChangedByStatement(space kv.Space, key []byte) bool {
+	return ec.Changed != nil && ec.Changed(space, key)
+}
+
+// RunBeforeWrite runs and clears BeforeWrite, if set.
+func (ec *Ctx) RunBeforeWrite() error {
+	f := ec.BeforeWrite
+	if f == nil {
+		return nil
+	}
+	ec.BeforeWrite = nil
+	return f()
 }
 
 // Host is what running a plan asks of the session that runs it.

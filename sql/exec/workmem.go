@@ -213,3 +213,11 @@ func DrainIn(it Iterator, b *memBudget) ([][]types.Datum, error) {
 		out = append(out, r)
 	}
 }
+
+// Keep counts a row an owner outside this package keeps (a scrollable
+// cursor's rows read so far); past the budget it fails with 53200.
+func (b *memBudget) Keep(row []types.Datum) error { return b.addRow(row) }
+
+// MemBudget is a memory budget made by Ctx.Budget, as callers outside
+// this package hold it.
+type MemBudget = memBudget

@@ -33,6 +33,8 @@ type DML struct {
 	Cols      []exec.Column
 
 	merge *mergePlan // UPDATE run as merge writes (merge.go), nil if not eligible
+
+	mergeInto *mergeInto // MERGE INTO (merge_into.go)
 }
 
 func (d *DML) Describe() string {
@@ -45,9 +47,21 @@ func (d *DML) Describe() string {
 func (p *Planner) PlanDML(n *pg_query.Node) (*DML, error) {
 	switch {
 	case n.GetInsertStmt() != nil:
+		p.TopWith = n.GetInsertStmt().WithClause
+	case n.GetUpdateStmt() != nil:
+		p.TopWith = n.GetUpdateStmt().WithClause
+	case n.GetDeleteStmt() != nil:
+		p.TopWith = n.GetDeleteStmt().WithClause
+	case n.GetMergeStmt() != nil:
+		p.TopWith = n.GetMergeStmt().WithClause
+	}
+	switch {
+	case n.GetInsertStmt() != nil:
 		return p.planInsert(n.GetInsertStmt())
 	case n.GetUpdateStmt() != nil:
 		return p.planUpdate(n.GetUpdateStmt())
+	case n.GetMergeStmt() != nil:
+		return p.planMergeInto(n.GetMergeStmt())
 	default:
 		return p.planDelete(n.GetDeleteStmt())
 	}
@@ -329,6 +343,9 @@ func (p *Planner) compileSets(t *catalog.Table, list []*pg_query.Node, sc *Scope
 			}
 			ce, err := p.Coerce(e, c.Type, types.CastAssignment)
 			if err != nil {
+				if e.Type().OID == types.UnknownOID {
+					return nil, err // a literal that does not read as the type (22P02)
+				}
 				return nil, pgerror.New(pgerror.DatatypeMismatch, "column \"%s\" is of type %s but expression is of type %s", c.Name, types.FormatType(c.Type), types.FormatType(e.Type()))
 			}
 			e = ce
@@ -432,17 +449,7 @@ func (p *Planner) planDelete(del *pg_query.DeleteStmt) (*DML, error) {
 // exec runs the statement; it returns RETURNING rows and the command tag.
 // Foreign key checks and actions run at its end (exec/fk.go).
 func (d *DML) Exec(ec *exec.Ctx) ([][]types.Datum, string, error) {
-	var rows [][]types.Datum
-	var tag string
-	var err error
-	switch d.Verb {
-	case "insert":
-		rows, tag, err = d.execInsert(ec)
-	case "update":
-		rows, tag, err = d.execUpdate(ec)
-	default:
-		rows, tag, err = d.execDelete(ec)
-	}
+	rows, tag, err := d.execNoFK(ec)
 	if err == nil {
 		err = ec.FKAfterStatement()
 	}
@@ -453,10 +460,29 @@ func (d *DML) Exec(ec *exec.Ctx) ([][]types.Datum, string, error) {
 	return rows, tag, nil
 }
 
+// execNoFK runs the statement, leaving its foreign key checks pending (a
+// data-modifying WITH query's are the whole statement's, run at its end).
+func (d *DML) execNoFK(ec *exec.Ctx) (rows [][]types.Datum, tag string, err error) {
+	switch d.Verb {
+	case "insert":
+		rows, tag, err = d.execInsert(ec)
+	case "update":
+		rows, tag, err = d.execUpdate(ec)
+	case "merge":
+		tag, err = d.execMergeInto(ec)
+	default:
+		rows, tag, err = d.execDelete(ec)
+	}
+	return rows, tag, err
+}
+
 func (d *DML) execInsert(ec *exec.Ctx) ([][]types.Datum, string, error) {
 	var it exec.Iterator
 	switch d.Src.(type) {
 	case *exec.ValuesNode, *exec.OneRowNode:
+		if err := ec.RunBeforeWrite(); err != nil {
+			return nil, "", err
+		}
 		var err error
 		if it, err = d.Src.Start(ec); err != nil {
 			return nil, "", err
@@ -465,6 +491,9 @@ func (d *DML) execInsert(ec *exec.Ctx) ([][]types.Datum, string, error) {
 		// INSERT ... SELECT reads everything first: the scan must not see
 		// the rows being inserted.
 		rows, err := exec.RunNode(ec, d.Src)
+		if err == nil {
+			err = ec.RunBeforeWrite()
+		}
 		if err != nil {
 			return nil, "", err
 		}
@@ -540,6 +569,9 @@ func (d *DML) execUpdate(ec *exec.Ctx) ([][]types.Datum, string, error) {
 		}
 	}
 	rows, err := exec.RunNode(ec, d.Src)
+	if err == nil {
+		err = ec.RunBeforeWrite()
+	}
 	if err != nil {
 		return nil, "", err
 	}
@@ -549,6 +581,9 @@ func (d *DML) execUpdate(ec *exec.Ctx) ([][]types.Datum, string, error) {
 	done := map[string]bool{}
 	for _, row := range rows {
 		ref := row[d.refIdx].(exec.RowRef)
+		if ec.ChangedByStatement(d.t.Space, ref.Key) {
+			continue
+		}
 		if len(rows) > 1 {
 			if done[string(ref.Key)] {
 				continue
@@ -582,6 +617,9 @@ func (d *DML) execUpdate(ec *exec.Ctx) ([][]types.Datum, string, error) {
 
 func (d *DML) execDelete(ec *exec.Ctx) ([][]types.Datum, string, error) {
 	rows, err := exec.RunNode(ec, d.Src)
+	if err == nil {
+		err = ec.RunBeforeWrite()
+	}
 	if err != nil {
 		return nil, "", err
 	}
@@ -592,6 +630,9 @@ func (d *DML) execDelete(ec *exec.Ctx) ([][]types.Datum, string, error) {
 	done := map[string]bool{}
 	for _, row := range rows {
 		ref := row[d.refIdx].(exec.RowRef)
+		if ec.ChangedByStatement(d.t.Space, ref.Key) {
+			continue
+		}
 		if len(rows) > 1 {
 			if done[string(ref.Key)] {
 				continue

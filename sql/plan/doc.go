@@ -26,7 +26,8 @@
 //   - DML: a DML plan for INSERT (with ON CONFLICT), UPDATE and DELETE
 //     (with FROM/USING and RETURNING), including merge updates — an
 //     increment by primary key written as a kv merge operand that MergeRow
-//     applies (merge.go).
+//     applies (merge.go); MERGE INTO (merge_into.go); INSERT, UPDATE and
+//     DELETE in a statement's WITH (Writer, RunWriters: with_dml.go).
 //   - The function registry the planner compiles calls with (Builtins):
 //     the planner-level functions of this package plus the session
 //     functions package sql adds at init (current_user, nextval, …).

@@ -284,6 +284,9 @@ func (p *Planner) planFromItem(f *pg_query.Node, parent *Scope) (*FromItem, erro
 				if err != nil {
 					return nil, err
 				}
+				if w, ok := d.Plan.(*Writer); ok && w.d.Returning == nil {
+					return nil, pgerror.Unsupported("WITH query \"" + d.Name + "\" does not have a RETURNING clause")
+				}
 				d.Refs++
 				return &FromItem{N: &exec.CteScanNode{Def: d, Cols: cols}, Cols: cols}, nil
 			}
@@ -496,6 +499,12 @@ func (p *Planner) planJoin(j *pg_query.JoinExpr, parent *Scope) (*FromItem, erro
 	// both sides' columns, whose USING columns * no longer expands (t.*
 	// still does).
 	var exprs []exec.Expr
+	if a := j.JoinUsingAlias; a != nil {
+		// JOIN … USING (…) AS x: x names the merged columns (PostgreSQL 14)
+		for i := range mergedCols {
+			mergedCols[i].Table = a.Aliasname
+		}
+	}
 	if len(merged) > 0 {
 		exprs = append(exprs, merged...)
 		for i, c := range cols {

@@ -26,8 +26,12 @@ type Planner struct {
 	where        string // clause being compiled, for error messages
 	ctes         []map[string]*exec.CTE
 	dmlTarget    *pg_query.RangeVar // UPDATE/DELETE target: its scan carries rowRefs
-	Deps         []uint32           // OIDs of the tables the plan uses
-	viewDepth    int
+	// TopWith is the WITH clause of the statement itself, the only one
+	// that may hold INSERT, UPDATE or DELETE (writers, with_dml.go)
+	TopWith   *pg_query.WithClause
+	writers   []*Writer
+	Deps      []uint32 // OIDs of the tables the plan uses
+	viewDepth int
 }
 
 // useTable notes that the plan depends on t's descriptor.
@@ -71,11 +75,16 @@ func (p *Planner) planWith(w *pg_query.WithClause, parent *Scope) error {
 		}
 		def := &exec.CTE{Name: cte.Ctename}
 		q := cte.Ctequery.GetSelectStmt()
-		if q == nil {
-			return pgerror.Unsupported("data-modifying statement in WITH")
-		}
 		var plan exec.Node
 		var err error
+		if q == nil { // INSERT, UPDATE or DELETE (with_dml.go)
+			if plan, err = p.planWriter(cte, w == p.TopWith && parent == nil); err != nil {
+				return err
+			}
+			def.Plan, def.Cols = plan, cteColumns(plan, cte)
+			m[cte.Ctename] = def
+			continue
+		}
 		saved := p.correlated
 		p.correlated = false
 		if w.Recursive && q.Op != pg_query.SetOperation_SETOP_NONE && refersTo(q.Rarg, cte.Ctename) {
@@ -88,19 +97,24 @@ func (p *Planner) planWith(w *pg_query.WithClause, parent *Scope) error {
 		if err != nil {
 			return err
 		}
-		cols := append([]exec.Column(nil), plan.Columns()...)
-		for i, a := range cte.Aliascolnames {
-			if i < len(cols) {
-				cols[i].Name = a.GetString_().Sval
-			}
-		}
-		for i := range cols {
-			cols[i].Table = cte.Ctename
-		}
-		def.Plan, def.Cols = plan, cols
+		def.Plan, def.Cols = plan, cteColumns(plan, cte)
 		m[cte.Ctename] = def
 	}
 	return nil
+}
+
+// cteColumns names a WITH query's columns by its column aliases.
+func cteColumns(plan exec.Node, cte *pg_query.CommonTableExpr) []exec.Column {
+	cols := append([]exec.Column(nil), plan.Columns()...)
+	for i, a := range cte.Aliascolnames {
+		if i < len(cols) {
+			cols[i].Name = a.GetString_().Sval
+		}
+	}
+	for i := range cols {
+		cols[i].Table = cte.Ctename
+	}
+	return cols
 }
 
 // refersTo reports whether a select mentions relation name anywhere.
@@ -379,15 +393,28 @@ func (p *Planner) planOrderLimitTargets(src exec.Node, sc *Scope, sel *pg_query.
 			idx = len(exprs) - 1
 		}
 		k := exec.SortKey{Idx: idx, T: cols[idx].T, Desc: sb.SortbyDir == pg_query.SortByDir_SORTBY_DESC}
+		if sb.SortbyDir == pg_query.SortByDir_SORTBY_USING {
+			// ORDER BY x USING < | >: the btree ordering operators
+			textual := k.T.OID == types.TextOID || k.T.OID == types.VarcharOID || k.T.OID == types.BpcharOID
+			switch op := LastName(sb.UseOp); {
+			case op == "<":
+			case op == ">":
+				k.Desc = true
+			case (op == "~<~" || op == "~>~") && textual: // the pattern operators: byte order, as the C collation
+				k.Desc = op == "~>~"
+			case op == "~<~" || op == "~>~":
+				return nil, pgerror.New(pgerror.UndefinedFunction, "operator does not exist: %s %s %s", types.FormatType(k.T), op, types.FormatType(k.T))
+			default:
+				return nil, &pgerror.Error{Code: "42809", Message: "operator " + op + " is not a valid ordering operator",
+					Hint: "Ordering operators must be \"<\" or \">\" members of btree operator families."}
+			}
+		}
 		k.NullsFirst = k.Desc
 		switch sb.SortbyNulls {
 		case pg_query.SortByNulls_SORTBY_NULLS_FIRST:
 			k.NullsFirst = true
 		case pg_query.SortByNulls_SORTBY_NULLS_LAST:
 			k.NullsFirst = false
-		}
-		if sb.SortbyDir == pg_query.SortByDir_SORTBY_USING {
-			return nil, pgerror.Unsupported("ORDER BY USING")
 		}
 		keys = append(keys, k)
 	}

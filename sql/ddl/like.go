@@ -1,0 +1,118 @@
+package ddl
+
+import (
+	"fmt"
+	"strings"
+
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"logdb/sql/catalog"
+	"logdb/sql/pgerror"
+)
+
+// CREATE TABLE t (LIKE src [INCLUDING … | EXCLUDING …], …), as PostgreSQL
+// 15: the source's columns (names, types, NOT NULL) are copied where the
+// LIKE stands; defaults, CHECK constraints and indexes (primary key,
+// unique constraints and plain indexes, named for the new table) only when
+// included. Foreign keys are never copied. logdb has no generated columns,
+// and its identity columns are serial columns, so INCLUDING DEFAULTS
+// copies an identity column's nextval default (PostgreSQL copies the
+// identity only with INCLUDING IDENTITY, making a new sequence).
+
+// PostgreSQL's TableLikeOption bits (parsenodes.h).
+const (
+	likeConstraints = 1 << 2
+	likeDefaults    = 1 << 3
+	likeIndexes     = 1 << 6
+)
+
+// likeIndex is a plain index of the source, made on the new table once its
+// columns and constraints exist.
+type likeIndex struct {
+	cols   []string
+	unique bool
+}
+
+// likeColumns appends the columns of lc's source to t and returns the
+// constraints and plain indexes to add after the table's own.
+func likeColumns(ec *Ctx, d *catalog.Writer, t *catalog.Table, lc *pg_query.TableLikeClause) ([]*pg_query.Constraint, []likeIndex, error) {
+	rv := lc.Relation
+	src, ok := d.Cat.Tables[rv.Relname]
+	if !ok || rv.Schemaname != "" && rv.Schemaname != "public" {
+		if v, isView := d.Cat.Views[rv.Relname]; isView && v != nil {
+			return nil, nil, pgerror.Unsupported("CREATE TABLE … (LIKE a view)")
+		}
+		return nil, nil, pgerror.New(pgerror.UndefinedTable, "relation \"%s\" does not exist", rv.Relname)
+	}
+	if err := ec.Session.CheckTablePriv(d.Cat, src, 'r'); err != nil {
+		return nil, nil, err
+	}
+	for _, sc := range src.Columns {
+		if _, c := t.Column(sc.Name); c != nil {
+			return nil, nil, pgerror.New(pgerror.DuplicateColumn, "column \"%s\" specified more than once", sc.Name)
+		}
+		t.NextCol++
+		c := &catalog.Column{ID: t.NextCol, Name: sc.Name, Type: sc.Type, NotNull: sc.NotNull}
+		if lc.Options&likeDefaults != 0 {
+			c.Default = sc.Default
+		}
+		t.Columns = append(t.Columns, c)
+		t.Init()
+	}
+	names := func(ids []uint32) []string {
+		out := make([]string, len(ids))
+		for i, id := range ids {
+			out[i] = src.Columns[src.ColIndexByID(id)].Name
+		}
+		return out
+	}
+	keys := func(ids []uint32) []*pg_query.Node {
+		var out []*pg_query.Node
+		for _, n := range names(ids) {
+			out = append(out, pg_query.MakeStrNode(n))
+		}
+		return out
+	}
+	var cons []*pg_query.Constraint
+	var idx []likeIndex
+	if lc.Options&likeConstraints != 0 {
+		for _, ck := range src.Checks {
+			res, err := pg_query.Parse("SELECT " + ck.Expr)
+			if err != nil || len(res.Stmts) != 1 {
+				return nil, nil, fmt.Errorf("LIKE: the stored CHECK expression %q does not parse: %v", ck.Expr, err)
+			}
+			expr := res.Stmts[0].Stmt.GetSelectStmt().TargetList[0].GetResTarget().Val
+			cons = append(cons, &pg_query.Constraint{Contype: pg_query.ConstrType_CONSTR_CHECK, Conname: ck.Name, RawExpr: expr})
+		}
+	}
+	if lc.Options&likeIndexes != 0 {
+		if len(src.PK) > 0 {
+			cons = append(cons, &pg_query.Constraint{Contype: pg_query.ConstrType_CONSTR_PRIMARY, Keys: keys(src.PK)})
+		}
+		for _, ix := range src.Indexes {
+			if ix.Constraint {
+				cons = append(cons, &pg_query.Constraint{Contype: pg_query.ConstrType_CONSTR_UNIQUE, Keys: keys(ix.Columns)})
+			} else {
+				idx = append(idx, likeIndex{cols: names(ix.Columns), unique: ix.Unique})
+			}
+		}
+	}
+	return cons, idx, nil
+}
+
+// addLikeIndexes makes the plain indexes LIKE … INCLUDING INDEXES copies,
+// named as PostgreSQL names them (t_a_b_idx).
+func addLikeIndexes(ec *Ctx, d *catalog.Writer, t *catalog.Table, idx []likeIndex) error {
+	for _, li := range idx {
+		ids := make([]uint32, len(li.cols))
+		for i, n := range li.cols {
+			_, c := t.Column(n)
+			ids[i] = c.ID
+		}
+		name := chooseRelName(d, "idx", t.Name, strings.Join(li.cols, "_"))
+		if err := addIndex(ec, d, t, name, ids, li.unique, false, false); err != nil {
+			return err
+		}
+	}
+	return nil
+}
