@@ -20,6 +20,9 @@ const (
 	// SystemSpace holds cluster-wide facts written once through the log
 	// (the replication system identifier).
 	SystemSpace Space = 4
+	// LockSpace holds the cluster's lock table (package locks), changed
+	// only by Options.Locks at apply (lockspace.go).
+	LockSpace Space = 5
 	// FirstUserSpace is the first id the sql package may give a table or index.
 	FirstUserSpace Space = 1000
 )
@@ -74,6 +77,9 @@ const (
 	// (statehash.go): Delta is the node's id, Key [u64 index][u64 hash].
 	// Nothing is stored; the changefeed skips it.
 	KindStateHash CommandKind = 4
+	// KindLock carries a LockOp for Options.Locks (lockspace.go): a lock
+	// request, release or cancellation; its Result.Lock is the outcome.
+	KindLock CommandKind = 5
 )
 
 // Command is the payload of one log entry. Built by Txn.Command or by the
@@ -93,6 +99,10 @@ type Command struct {
 	// (Result.Err nil) to its listeners (package notify). Any kind may
 	// carry them; sql puts them in KindTxn commands.
 	Notifications []Notification
+	// LockOp is an operation on the lock table (package locks), applied by
+	// Options.Locks: the whole of a KindLock command; in a KindTxn, run
+	// before validation (its refusal fails the transaction). Format V4.
+	LockOp []byte
 	// KindIncrement
 	Space Space
 	Key   []byte
@@ -160,4 +170,6 @@ type Entry struct {
 type Result struct {
 	Err   error
 	Value int64
+	// Lock is what Options.Locks returned for the entry's LockOp.
+	Lock []byte
 }

@@ -249,6 +249,7 @@ func (s *Session) runSimple(ctx context.Context, st parse.Stmt, w ResultWriter) 
 	if _, err := s.writeRows(ctx, cur, 0, nil, w); err != nil {
 		return err
 	}
+	s.flushNotices(w)
 	return w.Complete(cur.tagText())
 }
 
@@ -268,6 +269,9 @@ func (s *Session) runStmt(ctx context.Context, ps *prepStmt, params []types.Datu
 	}
 	if s.mode == modeFailed {
 		return nil, pgerror.New(pgerror.InFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
+	}
+	if err := s.checkLocksLost(); err != nil { // locks.go
+		return nil, err
 	}
 	if ps.kind != kindCursor {
 		s.startPendingCursors(ctx) // before anything that might write
@@ -591,6 +595,7 @@ func (s *Session) execute(ctx context.Context, name string, maxRows int, w Resul
 		p.cur = cur
 	}
 	more, err := s.writeRows(ctx, p.cur, maxRows, p.formats, w)
+	s.flushNotices(w)
 	if err != nil {
 		return false, err
 	}

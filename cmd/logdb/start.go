@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"logdb/kv"
+	"logdb/locks"
 	"logdb/notify"
 	"logdb/pgwire"
 	"logdb/raftlog"
@@ -39,7 +40,7 @@ func start(ctx context.Context, cfg startConfig) error {
 	maxConns := fitConnections(cfg.MaxConnections, fileLimit, logger) // lock.go
 
 	hashes := newHashReporter(cfg.NodeID, logger) // statehash.go
-	store, err := kv.Open(filepath.Join(cfg.DataDir, "state.db"), kv.Options{Logger: logger, CheckpointInterval: cfg.CheckpointInterval, Merge: sql.MergeRow,
+	store, err := kv.Open(filepath.Join(cfg.DataDir, "state.db"), kv.Options{Logger: logger, CheckpointInterval: cfg.CheckpointInterval, Merge: sql.MergeRow, Locks: locks.Apply,
 		CheckpointReserveBytes: cfg.DiskReserveBytes / 2,
 		HashInterval:           cfg.HashInterval, OnHashPoint: hashes.onPoints, Voters: hashes.votersNow})
 	if err != nil {
@@ -49,12 +50,14 @@ func start(ctx context.Context, cfg startConfig) error {
 
 	reg := newRegistry() // metrics.go
 	listeners := notify.NewRegistry()
+	var prop proposer // set once the node is open
+	lockSide := locks.NewLocal(cfg.NodeID, func(ctx context.Context, cmd *kv.Command) (kv.Result, error) { return prop.Propose(ctx, cmd) })
 	rcfg := raftlog.Config{
 		NodeID:       cfg.NodeID,
 		Dir:          filepath.Join(cfg.DataDir, "raft"),
 		Peers:        cfg.Peers,
 		Join:         cfg.Join,
-		StateMachine: stateMachine{store, listeners},
+		StateMachine: stateMachine{store, listeners, lockSide},
 		Logger:       raftLogger, // raftlog adds node=<id> itself
 		Observer:     newRaftObserver(reg),
 		// Writes are refused before the disk is full (53100), so the WAL
@@ -79,6 +82,8 @@ func start(ctx context.Context, cfg startConfig) error {
 		}
 	}()
 
+	prop = proposer{node: node, maxTxnBytes: cfg.MaxTxnBytes}
+
 	hctx, stopHashes := context.WithCancel(context.Background())
 	defer stopHashes()
 	go hashes.run(hctx, node)
@@ -87,6 +92,7 @@ func start(ctx context.Context, cfg startConfig) error {
 	} else if err := waitReplayed(ctx, node, logger); err != nil {
 		return err
 	}
+	go startLocks(hctx, lockSide, node, store, cfg.clustered(), logger) // locks.go
 
 	feed, stopFeed, err := startFeed(cfg, node, store, logger) // feed.go
 	if err != nil {
@@ -103,7 +109,8 @@ func start(ctx context.Context, cfg startConfig) error {
 	engine, err := sql.NewEngine(sql.Config{
 		Feed:        feed,
 		Store:       store,
-		Proposer:    proposer{node: node, maxTxnBytes: cfg.MaxTxnBytes},
+		Proposer:    prop,
+		Locks:       lockSide,
 		ReadBarrier: readBarrier(node, cfg.clustered()),
 		Cluster:     clusterView(node, store, cfg.Listen),
 		NodeID:      cfg.NodeID,
@@ -207,6 +214,7 @@ wait:
 type stateMachine struct {
 	store  *kv.Store
 	notify *notify.Registry
+	locks  *locks.Local // wakes this node's lock waiters
 }
 
 func (m stateMachine) Apply(entries []raftlog.Entry) ([]any, error) {
@@ -220,6 +228,9 @@ func (m stateMachine) Apply(entries []raftlog.Entry) ([]any, error) {
 	}
 	if m.notify != nil {
 		m.notify.Applied(in, results)
+	}
+	if m.locks != nil {
+		m.locks.Applied(in, results)
 	}
 	out := make([]any, len(results))
 	for i, r := range results {
