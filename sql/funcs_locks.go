@@ -57,10 +57,14 @@ func (f advisoryFunc) build(p *plan.Planner, name string, args []exec.Expr) (exe
 		return nil, plan.NoFunc(name, args)
 	}
 	for i := range args {
-		var err error
-		if args[i], err = p.Coerce(args[i], argT, types.CastImplicit); err != nil {
+		if from := args[i].Type().OID; from != types.UnknownOID && !(from == types.Int2OID || from == types.Int4OID || from == types.Int8OID && argT.OID == types.Int8OID) {
 			return nil, plan.NoFunc(name, args)
 		}
+		c, err := p.Coerce(args[i], argT, types.CastImplicit)
+		if err != nil {
+			return nil, err // an unknown literal that is no integer: 22P02
+		}
+		args[i] = c
 	}
 	ret := exec.BoolT
 	if !f.try && !f.unlock {
