@@ -57,7 +57,7 @@ func (f advisoryFunc) build(p *plan.Planner, name string, args []exec.Expr) (exe
 		return nil, plan.NoFunc(name, args)
 	}
 	for i := range args {
-		if from := args[i].Type().OID; from != types.UnknownOID && !(from == types.Int2OID || from == types.Int4OID || from == types.Int8OID && argT.OID == types.Int8OID) {
+		if from := args[i].Type().OID; from != types.UnknownOID && from != 0 && !(from == types.Int2OID || from == types.Int4OID || from == types.Int8OID && argT.OID == types.Int8OID) {
 			return nil, plan.NoFunc(name, args)
 		}
 		c, err := p.Coerce(args[i], argT, types.CastImplicit)
