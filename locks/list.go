@@ -45,3 +45,15 @@ func NodeIncarnation(st Scanner, node uint64) (uint64, error) {
 	})
 	return inc, err
 }
+
+// Nodes returns the nodes with a registered incarnation, by id.
+func Nodes(st Scanner) (map[uint64]uint64, error) {
+	out := map[uint64]uint64{}
+	err := st.ScanLocks([]byte{keyNode}, func(k, v []byte) bool {
+		if len(k) == 9 && len(v) == 8 {
+			out[binary.BigEndian.Uint64(k[1:])] = binary.BigEndian.Uint64(v)
+		}
+		return true
+	})
+	return out, err
+}

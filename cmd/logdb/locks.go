@@ -29,6 +29,8 @@ func startLocks(ctx context.Context, l *locks.Local, node *raftlog.Node, store *
 		return
 	}
 	if !clustered {
+		// restored from another cluster's backup: its nodes' locks go
+		releaseStrangers(ctx, l, store, map[uint64]bool{l.Node(): true}, logger)
 		return
 	}
 	silent := map[uint64]time.Time{} // member → since when it has not answered
@@ -46,7 +48,13 @@ func startLocks(ctx context.Context, l *locks.Local, node *raftlog.Node, store *
 			continue
 		}
 		now := time.Now()
-		for _, m := range node.Members() {
+		members := node.Members()
+		known := map[uint64]bool{}
+		for _, m := range members {
+			known[m.ID] = true
+		}
+		releaseStrangers(ctx, l, store, known, logger) // removed members
+		for _, m := range members {
 			if m.ID == st.ID || m.Reachable {
 				delete(silent, m.ID)
 				continue
@@ -72,5 +80,24 @@ func startLocks(ctx context.Context, l *locks.Local, node *raftlog.Node, store *
 			}
 			logger.Warn("locks: released the locks of an unreachable node", "member", m.ID, "silent_for", now.Sub(since).Round(time.Second))
 		}
+	}
+}
+
+// releaseStrangers releases the locks of registered nodes that are not
+// members (removed, or of the cluster a backup was taken from).
+func releaseStrangers(ctx context.Context, l *locks.Local, store *kv.Store, members map[uint64]bool, logger *slog.Logger) {
+	nodes, err := locks.Nodes(store)
+	if err != nil {
+		return
+	}
+	for id, inc := range nodes {
+		if members[id] {
+			continue
+		}
+		pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		if _, err := l.Propose(pctx, locks.NodeGone(id, inc)); err != nil {
+			logger.Warn("locks: release the locks of a node that is no member", "node", id, "err", err)
+		}
+		cancel()
 	}
 }

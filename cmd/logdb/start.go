@@ -51,7 +51,10 @@ func start(ctx context.Context, cfg startConfig) error {
 	reg := newRegistry() // metrics.go
 	listeners := notify.NewRegistry()
 	var prop proposer // set once the node is open
-	lockSide := locks.NewLocal(cfg.NodeID, func(ctx context.Context, cmd *kv.Command) (kv.Result, error) { return prop.Propose(ctx, cmd) })
+	var lockSide *locks.Local
+	if !cfg.NoLocks {
+		lockSide = locks.NewLocal(cfg.NodeID, func(ctx context.Context, cmd *kv.Command) (kv.Result, error) { return prop.Propose(ctx, cmd) })
+	}
 	rcfg := raftlog.Config{
 		NodeID:       cfg.NodeID,
 		Dir:          filepath.Join(cfg.DataDir, "raft"),
@@ -92,7 +95,9 @@ func start(ctx context.Context, cfg startConfig) error {
 	} else if err := waitReplayed(ctx, node, logger); err != nil {
 		return err
 	}
-	go startLocks(hctx, lockSide, node, store, cfg.clustered(), logger) // locks.go
+	if lockSide != nil {
+		go startLocks(hctx, lockSide, node, store, cfg.clustered(), logger) // locks.go
+	}
 
 	feed, stopFeed, err := startFeed(cfg, node, store, logger) // feed.go
 	if err != nil {
