@@ -14,6 +14,11 @@
 //     big-endian int64 payload, readable with Get.
 //   - The Command envelope (EncodeCommand / DecodeCommand, codec.go): the
 //     payload of every log entry, first byte a format version.
+//   - LockSpace, the cluster's lock table, whose meaning kv does not know:
+//     a KindLock command's LockOp (and a KindTxn's, before validation) is
+//     applied by Options.Locks (package locks) over a LockState view of
+//     the space (lockspace.go); its answer is Result.Lock. The space is
+//     hashed and snapshotted like any other.
 //
 // # Durability: the raft WAL is the durability, state.db is a cache
 //

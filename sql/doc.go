@@ -126,6 +126,17 @@
 // (notify.go hooks package notify into commit; cmd/logdb feeds the
 // registry from apply); LISTEN/UNLISTEN take effect at commit, per node.
 //
+// Advisory locks (locks.go, funcs_locks.go) are package locks' cluster-wide
+// table: a session is one lock owner; each lock, unlock and withdrawn wait
+// is a log entry proposed through Config.Locks; a commit of a session that
+// holds locks carries locks.Commit in its entry (released transaction
+// locks, refused when the node lost them); a rollback, a failed implicit
+// transaction or a read-only commit releases transaction locks with an
+// entry of its own, and Close releases everything. A wait holds the
+// statement's snapshot, like any statement: set lock_timeout where a wait
+// may be long (bbolt's mmap growth in apply waits for open snapshots, and
+// the grant comes through apply).
+//
 // SET LOCAL is undone when the transaction ends, and SET in a transaction
 // that rolls back is undone.
 //

@@ -215,7 +215,8 @@ wait:
 
 // stateMachine applies raft's committed entries to the kv store, then
 // delivers the notifications of those that applied to this node's
-// listeners (package notify), in log order, before the proposers hear.
+// listeners (package notify) and wakes this node's lock waiters that the
+// batch granted (package locks), in log order, before the proposers hear.
 type stateMachine struct {
 	store  *kv.Store
 	notify *notify.Registry
