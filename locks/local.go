@@ -134,6 +134,9 @@ func (l *Local) Applied(entries []kv.Entry, results []kv.Result) {
 			}
 			l.mu.Unlock()
 		}
+		if d := entries[i].Data; len(d) < 2 || kv.CommandKind(d[1]) != kv.KindLock {
+			continue // a commit's lock op: nothing about incarnations
+		}
 		c, err := kv.DecodeCommand(entries[i].Data)
 		if err != nil || c.Kind != kv.KindLock {
 			continue

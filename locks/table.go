@@ -118,7 +118,7 @@ func (t *table) acquire(op Op) Status {
 		t.addCount(o, 1)
 	}
 	if !blocked {
-		r.hold(o, op.mode, xact, 0)
+		r.hold(o, op.mode, xact, op.req) // Cancel(req) can undo it
 		t.save(tag, &r)
 		return StatusOK
 	}

@@ -25,6 +25,10 @@ type sessionLocks struct {
 	inc  uint64 // the incarnation the holds were taken in; 0: none held
 	sess int    // session-level holds
 	xact int    // transaction-level holds of the current transaction
+	// unsure: a request's outcome is unknown (its proposal failed, or
+	// withdrawing it did), so the session may hold more than it counts;
+	// its end releases everything whatever the counts say.
+	unsure bool
 }
 
 func (l *sessionLocks) any() bool { return l.sess > 0 || l.xact > 0 }
@@ -94,6 +98,7 @@ func (s *Session) acquireLock(ctx context.Context, tag []byte, mode locks.Mode, 
 	defer l.Done(req)
 	out, err := l.Propose(ctx, locks.Acquire(o, tag, mode, xact, wait, req))
 	if err != nil {
+		s.withdrawRequest(o, tag, mode, xact, req) // it may have applied
 		return false, s.lockProposeErr(ctx, err)
 	}
 	switch out.Status {
@@ -131,14 +136,22 @@ func (s *Session) acquireLock(ctx context.Context, tag []byte, mode locks.Mode, 
 	case <-ctx.Done():
 		why = s.ctxErr(ctx)
 	}
-	// Withdraw the request; if it was granted meanwhile, the cancellation
-	// undoes that grant.
+	s.withdrawRequest(o, tag, mode, xact, req)
+	return false, why
+}
+
+// withdrawRequest cancels request req: its wait, or the grant it got
+// unseen. If that fails too, the session's end releases everything.
+func (s *Session) withdrawRequest(o locks.Owner, tag []byte, mode locks.Mode, xact bool, req uint64) {
+	if s.locks.inc == 0 {
+		s.locks.inc = o.Inc
+	}
 	cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if _, err := l.Propose(cctx, locks.Cancel(o, tag, mode, xact, req)); err != nil {
+	if _, err := s.e.cfg.Locks.Propose(cctx, locks.Cancel(o, tag, mode, xact, req)); err != nil {
 		s.e.cfg.Logger.Warn("sql: withdraw lock request", "err", err)
+		s.locks.unsure = true
 	}
-	return false, why
 }
 
 func (s *Session) noteHeld(o locks.Owner, xact bool) {
@@ -171,7 +184,7 @@ func (s *Session) releaseLock(ctx context.Context, tag []byte, mode locks.Mode) 
 // releaseAllLocks drops the session's session-level holds (with session)
 // and its transaction-level ones (with xact).
 func (s *Session) releaseAllLocks(ctx context.Context, session, xact bool) error {
-	if s.e.cfg.Locks == nil || s.locks.inc == 0 || !(session && s.locks.sess > 0 || xact && s.locks.xact > 0) {
+	if s.e.cfg.Locks == nil || s.locks.inc == 0 || !(session && (s.locks.sess > 0 || s.locks.unsure) || xact && s.locks.xact > 0) {
 		return nil
 	}
 	o := locks.Owner{Node: s.e.cfg.Locks.Node(), Inc: s.locks.inc, PID: uint32(s.pid)}
@@ -180,11 +193,12 @@ func (s *Session) releaseAllLocks(ctx context.Context, session, xact bool) error
 	}
 	if session {
 		s.locks.sess = 0
+		s.locks.unsure = false
 	}
 	if xact {
 		s.locks.xact = 0
 	}
-	if !s.locks.any() {
+	if !s.locks.any() && !s.locks.unsure {
 		s.locks.inc = 0
 	}
 	return nil
@@ -224,7 +238,7 @@ func (s *Session) committedLocks(res kv.Result, err error) error {
 		return errLocksLost
 	}
 	s.locks.xact = 0
-	if !s.locks.any() {
+	if !s.locks.any() && !s.locks.unsure {
 		s.locks.inc = 0
 	}
 	return nil
@@ -232,7 +246,7 @@ func (s *Session) committedLocks(res kv.Result, err error) error {
 
 // closeLocks releases everything at the session's end.
 func (s *Session) closeLocks() {
-	if !s.locks.any() {
+	if !s.locks.any() && !s.locks.unsure {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
