@@ -120,6 +120,18 @@ func (s *Session) acquireLock(ctx context.Context, tag []byte, mode locks.Mode, 
 	}
 	s.setWait("Lock", "advisory")
 	defer s.setWait("", "")
+	// A wait may be long, and bbolt's mmap growth in apply waits for open
+	// read transactions while the grant must come through apply: a
+	// transaction that has read nothing yet gives its snapshot back and
+	// takes a new one after the wait. (One that has read keeps it: set
+	// lock_timeout where that matters — README, Differences.)
+	reopen := false
+	if t := s.tx; t != nil && t.Kv != nil && t.Kv.Untouched() && t.ddl == nil {
+		t.Kv.Release()
+		t.Kv = nil
+		reopen = true
+		s.e.cfg.Logger.Debug("sql: snapshot given back for a lock wait")
+	}
 	var timeout <-chan time.Time
 	if d := s.lockTimeout(); d > 0 {
 		t := time.NewTimer(d)
@@ -130,6 +142,11 @@ func (s *Session) acquireLock(ctx context.Context, tag []byte, mode locks.Mode, 
 	select {
 	case <-granted:
 		s.noteHeld(o, xact)
+		if reopen {
+			if _, err := s.ensureKV(ctx); err != nil {
+				return false, err // the lock is held; the statement fails
+			}
+		}
 		return true, nil
 	case <-timeout:
 		why = errLockTimeout
@@ -137,6 +154,9 @@ func (s *Session) acquireLock(ctx context.Context, tag []byte, mode locks.Mode, 
 		why = s.ctxErr(ctx)
 	}
 	s.withdrawRequest(o, tag, mode, xact, req)
+	if reopen {
+		_, _ = s.ensureKV(ctx) // the statement fails anyway; without a snapshot its end needs none
+	}
 	return false, why
 }
 

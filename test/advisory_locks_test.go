@@ -91,6 +91,21 @@ func TestAdvisoryLocksMatchPostgres(t *testing.T) {
 	}
 	b(show, "SELECT pg_advisory_unlock_all()")
 
+	// a transaction that waits for a lock before reading anything reads
+	// what the holder committed before releasing it (PostgreSQL: READ
+	// COMMITTED's new snapshot per statement; logdb: the snapshot taken
+	// after the wait), and commits without a serialization failure
+	execOnEach(t, ctx, "CREATE TABLE adv_jobs (id int PRIMARY KEY, state text)", pgs.a, lds.a)
+	a("SELECT pg_advisory_lock(15)")
+	b("BEGIN")
+	pgWait = blocked(t, ctx, pgs.b, pgs.a, "SELECT pg_advisory_xact_lock(15)")
+	ldWait = blocked(t, ctx, lds.b, lds.a, "SELECT pg_advisory_xact_lock(15)")
+	a("INSERT INTO adv_jobs VALUES (1, 'done by a')", "SELECT pg_advisory_unlock(15)")
+	if want, got := <-pgWait, <-ldWait; want != got {
+		t.Errorf("waiter in a transaction: logdb %q, PostgreSQL %q", got, want)
+	}
+	b("SELECT * FROM adv_jobs", "UPDATE adv_jobs SET state = 'then b' WHERE id = 1", "COMMIT", "SELECT * FROM adv_jobs")
+
 	// a deadlock: one of the two requests fails with 40P01 (PostgreSQL:
 	// the waiter whose deadlock_timeout passes first, here the first one;
 	// logdb: the request that closes the cycle, at once — README,
