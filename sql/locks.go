@@ -29,6 +29,9 @@ type sessionLocks struct {
 	// withdrawing it did), so the session may hold more than it counts;
 	// its end releases everything whatever the counts say.
 	unsure bool
+	// taken counts session-level grants ever: a statement that took one
+	// is not re-run on 40001 (autocommitRetry), it would take it twice.
+	taken uint64
 }
 
 func (l *sessionLocks) any() bool { return l.sess > 0 || l.xact > 0 }
@@ -178,8 +181,12 @@ func (s *Session) noteHeld(o locks.Owner, xact bool) {
 	s.locks.inc = o.Inc
 	if xact {
 		s.locks.xact++
-	} else {
-		s.locks.sess++
+		return
+	}
+	s.locks.sess++
+	s.locks.taken++
+	if s.tx != nil {
+		s.tx.noReplay = true // a replay at Sync would take it again
 	}
 }
 

@@ -182,6 +182,7 @@ func (s *Session) autocommitRetry(ctx context.Context, st parse.Stmt, w ResultWr
 	deadline := time.Now().Add(autocommitRetryFor)
 	for attempt := 0; attempt == 0 || time.Now().Before(deadline); attempt++ {
 		buf := &bufferWriter{}
+		taken := s.locks.taken
 		if err = s.runSimple(ctx, st, buf); err == nil && s.mode == modeImplicit {
 			err = s.finishTxn(ctx, true)
 		}
@@ -189,7 +190,8 @@ func (s *Session) autocommitRetry(ctx context.Context, st parse.Stmt, w ResultWr
 			return buf.replay(w)
 		}
 		s.failTxn()
-		if pgerror.Code(err) != pgerror.SerializationFailure || ctx.Err() != nil || errors.Is(err, errNoReadPoint) {
+		if pgerror.Code(err) != pgerror.SerializationFailure || ctx.Err() != nil || errors.Is(err, errNoReadPoint) ||
+			s.locks.taken != taken { // it took a session lock: a re-run would take it twice (locks.go)
 			return err
 		}
 		s.observeRetry()
