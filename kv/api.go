@@ -23,6 +23,9 @@ const (
 	// XidSpace holds the outcomes of transaction ids (xid.go), keyed by
 	// the 8-byte big-endian id; written only by apply.
 	XidSpace Space = 9
+	// LockSpace holds the cluster's lock table (package locks), changed
+	// only by Options.Locks at apply (lockspace.go).
+	LockSpace Space = 5
 	// FirstUserSpace is the first id the sql package may give a table or index.
 	FirstUserSpace Space = 1000
 )
@@ -81,6 +84,9 @@ const (
 	// (statehash.go): Delta is the node's id, Key [u64 index][u64 hash].
 	// Nothing is stored; the changefeed skips it.
 	KindStateHash CommandKind = 4
+	// KindLock carries a LockOp for Options.Locks (lockspace.go): a lock
+	// request, release or cancellation; its Result.Lock is the outcome.
+	KindLock CommandKind = 5
 )
 
 // Command is the payload of one log entry. Built by Txn.Command or by the
@@ -103,6 +109,10 @@ type Command struct {
 	// Xid is the transaction's id (xid.go): a KindTxn carrying one records
 	// its outcome; KindXidFence settles it. 0: none.
 	Xid uint64
+	// LockOp is an operation on the lock table (package locks), applied by
+	// Options.Locks: the whole of a KindLock command; in a KindTxn, run
+	// before validation (its refusal fails the transaction). Format V4.
+	LockOp []byte
 	// KindIncrement
 	Space Space
 	Key   []byte
@@ -170,4 +180,6 @@ type Entry struct {
 type Result struct {
 	Err   error
 	Value int64
+	// Lock is what Options.Locks returned for the entry's LockOp.
+	Lock []byte
 }

@@ -125,18 +125,29 @@ func (a *applier) applyKind(index uint64, c *Command) (Result, error) {
 		return a.increment(index, c)
 	case KindStateHash:
 		return a.hashReport(c) // statehash.go
+	case KindLock:
+		out, _, err := a.applyLockOp(index, c.LockOp) // lockspace.go
+		return Result{Lock: out}, err
 	case KindTxn:
 		for i := range c.Writes {
 			if !validKey(c.Writes[i].Key) {
 				return Result{Err: ErrBadKey}, nil
 			}
 		}
+		var lockOut []byte
+		if len(c.LockOp) > 0 {
+			out, refuse, err := a.applyLockOp(index, c.LockOp) // lockspace.go
+			if err != nil || refuse {
+				return Result{Err: conflictErr(refuse), Lock: out}, err
+			}
+			lockOut = out
+		}
 		if a.beyondHorizon(index, c) {
-			return Result{Err: ErrConflict}, nil
+			return Result{Err: ErrConflict, Lock: lockOut}, nil
 		}
 		conflict, err := a.conflicts(c)
 		if err != nil || conflict {
-			return Result{Err: conflictErr(conflict)}, err
+			return Result{Err: conflictErr(conflict), Lock: lockOut}, err
 		}
 		var merges []mergeResult
 		if c.hasMerges() {
@@ -163,7 +174,7 @@ func (a *applier) applyKind(index uint64, c *Command) (Result, error) {
 				return Result{}, err
 			}
 		}
-		return Result{}, a.recordCatalog(index, c) // history.go
+		return Result{Lock: lockOut}, a.recordCatalog(index, c) // history.go
 	default:
 		return Result{}, fmt.Errorf("%w: kind %d", ErrCorrupt, c.Kind)
 	}

@@ -244,7 +244,7 @@ func TestDeterminism(t *testing.T) {
 	}
 	conflicts := 0
 	for i := range resA {
-		if resA[i] != resB[i] {
+		if resA[i].Err != resB[i].Err || resA[i].Value != resB[i].Value || !bytes.Equal(resA[i].Lock, resB[i].Lock) {
 			t.Fatalf("entry %d: %+v vs %+v", i+1, resA[i], resB[i])
 		}
 		if resA[i].Err != nil {

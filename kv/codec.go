@@ -13,7 +13,8 @@ import (
 // stops at its first entry of it, ErrCorrupt, rather than apply it wrong).
 // V2 is V1 plus the write flag 4 (merge: the value is the merge operand, and
 // there is no before image). V3 is V2 followed by the notifications
-// section. DecodeCommand reads all three.
+// section. V4 (a command with a LockOp, and every KindLock) is V3 followed
+// by the lock op. DecodeCommand reads all four.
 //
 // Layout (uvarint/varint are encoding/binary's; bytes = uvarint length then
 // the bytes; optbytes = uvarint length+1 then the bytes, 0 meaning nil):
@@ -27,7 +28,8 @@ import (
 //	uvarint nDrops    { uvarint space }
 //	uvarint nMessages { u8 flags(1 transactional), bytes prefix, bytes content }
 //	uvarint Space   bytes Key   varint Delta
-//	V3 only: uvarint nNotifications { uvarint pid, bytes channel, bytes payload }
+//	V3, V4: uvarint nNotifications { uvarint pid, bytes channel, bytes payload }
+//	V4 only: bytes LockOp
 //
 // Every field is written for every kind; an empty section costs one byte.
 // A later format gets a new version byte and DecodeCommand keeps reading
@@ -36,6 +38,7 @@ const (
 	commandFormatV1 = 1
 	commandFormatV2 = 2
 	commandFormatV3 = 3
+	commandFormatV4 = 4
 )
 
 const (
@@ -64,6 +67,9 @@ func AppendCommand(dst []byte, c *Command) []byte {
 	}
 	if len(c.Notifications) > 0 {
 		version = commandFormatV3
+	}
+	if len(c.LockOp) > 0 || c.Kind == KindLock {
+		version = commandFormatV4
 	}
 	dst = append(dst, version, byte(c.Kind))
 	dst = binary.AppendUvarint(dst, c.SnapshotIndex)
@@ -123,7 +129,7 @@ func AppendCommand(dst []byte, c *Command) []byte {
 	dst = binary.AppendUvarint(dst, uint64(c.Space))
 	dst = appendBytes(dst, c.Key)
 	dst = binary.AppendVarint(dst, c.Delta)
-	if version == commandFormatV3 {
+	if version >= commandFormatV3 {
 		dst = binary.AppendUvarint(dst, uint64(len(c.Notifications)))
 		for i := range c.Notifications {
 			n := &c.Notifications[i]
@@ -131,6 +137,9 @@ func AppendCommand(dst []byte, c *Command) []byte {
 			dst = appendString(dst, n.Channel)
 			dst = appendString(dst, n.Payload)
 		}
+	}
+	if version == commandFormatV4 {
+		dst = appendBytes(dst, c.LockOp)
 	}
 	return dst
 }
@@ -161,6 +170,7 @@ func encodedSize(c *Command) int {
 		n += 1 + 2*binary.MaxVarintLen32 + len(c.Messages[i].Prefix) + len(c.Messages[i].Content)
 	}
 	n += binary.MaxVarintLen32 + len(c.Key) + binary.MaxVarintLen64
+	n += 2*binary.MaxVarintLen32 + len(c.LockOp)
 	if len(c.Notifications) > 0 {
 		n += binary.MaxVarintLen64
 		for i := range c.Notifications {
@@ -205,7 +215,7 @@ func decodeCommandInto(c *Command, data []byte) error {
 	allowed := byte(writeFlagDelete | writeFlagHasBefore)
 	switch data[0] {
 	case commandFormatV1:
-	case commandFormatV2, commandFormatV3:
+	case commandFormatV2, commandFormatV3, commandFormatV4:
 		allowed |= writeFlagMerge
 	default:
 		return fmt.Errorf("%w: unknown command format %d", ErrCorrupt, data[0])
@@ -213,6 +223,10 @@ func decodeCommandInto(c *Command, data []byte) error {
 	c.Kind = CommandKind(data[1])
 	switch c.Kind {
 	case KindTxn, KindIncrement, KindMessage, KindStateHash:
+	case KindLock:
+		if data[0] != commandFormatV4 {
+			return fmt.Errorf("%w: lock command in format %d", ErrCorrupt, data[0])
+		}
 	default:
 		return fmt.Errorf("%w: unknown command kind %d", ErrCorrupt, data[1])
 	}
@@ -278,7 +292,7 @@ func decodeCommandInto(c *Command, data []byte) error {
 	c.Space = d.space()
 	c.Key = d.bytes()
 	c.Delta = d.varint()
-	if data[0] == commandFormatV3 {
+	if data[0] >= commandFormatV3 {
 		if n := d.count(3); n > 0 {
 			c.Notifications = make([]Notification, n)
 			for i := range c.Notifications {
@@ -292,6 +306,9 @@ func decodeCommandInto(c *Command, data []byte) error {
 				ntf.Payload = string(d.bytes())
 			}
 		}
+	}
+	if data[0] == commandFormatV4 {
+		c.LockOp = d.bytes()
 	}
 	if d.err == nil && d.pos != len(d.buf) {
 		d.fail("trailing bytes")

@@ -269,3 +269,32 @@ func FuzzApply(f *testing.F) {
 		}
 	})
 }
+
+// TestCommandFormatV4LockOp: a command with a LockOp (and every KindLock)
+// is format 4 and round-trips; one without stays in its older format; a
+// KindLock in an older format is corrupt.
+func TestCommandFormatV4LockOp(t *testing.T) {
+	lock := &Command{Kind: KindLock, LockOp: []byte{1, 2, 3}}
+	enc := EncodeCommand(lock)
+	if enc[0] != commandFormatV4 {
+		t.Fatalf("KindLock encoded as format %d", enc[0])
+	}
+	got, err := DecodeCommand(enc)
+	if err != nil || got.Kind != KindLock || string(got.LockOp) != "\x01\x02\x03" {
+		t.Fatalf("decode: %+v, %v", got, err)
+	}
+	txn := &Command{Kind: KindTxn, SnapshotIndex: 5, Writes: []Write{{Space: FirstUserSpace, Key: []byte("k"), Value: []byte("v")}},
+		Notifications: []Notification{{PID: 1, Channel: "c", Payload: "p"}}, LockOp: []byte{7}}
+	got, err = DecodeCommand(EncodeCommand(txn))
+	if err != nil || string(got.LockOp) != "\x07" || len(got.Notifications) != 1 || len(got.Writes) != 1 {
+		t.Fatalf("txn with lock op: %+v, %v", got, err)
+	}
+	if v := EncodeCommand(&Command{Kind: KindTxn})[0]; v != commandFormatV1 {
+		t.Fatalf("a plain command is format %d", v)
+	}
+	old := EncodeCommand(&Command{Kind: KindMessage})
+	old[1] = byte(KindLock)
+	if _, err := DecodeCommand(old); err == nil {
+		t.Fatal("a KindLock in format 1 decoded")
+	}
+}

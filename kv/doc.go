@@ -20,6 +20,11 @@
 //     outcome; a later entry carrying it is applied empty, ErrXidFenced);
 //     a KindXidEpoch entry's index starts a node's id range. Kept for
 //     XidWindow entries, collected per entry like tombstones.
+//   - LockSpace, the cluster's lock table, whose meaning kv does not know:
+//     a KindLock command's LockOp (and a KindTxn's, before validation) is
+//     applied by Options.Locks (package locks) over a LockState view of
+//     the space (lockspace.go); its answer is Result.Lock. The space is
+//     hashed and snapshotted like any other.
 //
 // # Durability: the raft WAL is the durability, state.db is a cache
 //

@@ -46,6 +46,10 @@ type Options struct {
 	// merge write fails with ErrMerge. Every replica must use the same
 	// function.
 	Merge MergeFunc
+	// Locks applies the lock operations of log entries to LockSpace
+	// (lockspace.go; package locks provides it). Nil: every lock op is
+	// refused. Every replica must use the same function.
+	Locks LockFunc
 
 	// HashInterval: the state hash is noted at every index that is a
 	// multiple of it (statehash.go); 0 turns hash points off. Every

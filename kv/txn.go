@@ -439,6 +439,28 @@ func (t *Txn) HasWrites() bool {
 	return false
 }
 
+// Untouched reports whether the transaction has read and scanned nothing
+// but the catalog, written nothing and has no open iterator: releasing it
+// and beginning another (which reads the catalog anew) then loses nothing
+// but an older snapshot. A session does so before a long wait, so its
+// read transaction does not hold up apply.
+func (t *Txn) Untouched() bool {
+	if t.tx == nil || t.shared != nil || len(t.iters) > 0 || len(t.spaces) > 0 || len(t.drops) > 0 || len(t.messages) > 0 {
+		return false
+	}
+	for i := range t.reads {
+		if t.reads[i].Space != CatalogSpace {
+			return false
+		}
+	}
+	for i := range t.ranges {
+		if t.ranges[i].Space != CatalogSpace {
+			return false
+		}
+	}
+	return true
+}
+
 // Command returns the command to propose for this transaction. Writes are in
 // first-write order (the order statements first touched each key; a later
 // write to a key replaces its value in place); Drops in first-drop order.

@@ -464,3 +464,21 @@ func TestCommandOrderAfterManyRollbacks(t *testing.T) {
 		t.Fatalf("order %v, want %v", got, want)
 	}
 }
+
+func TestTxnUntouched(t *testing.T) {
+	s := mustOpen(t)
+	tx, err := s.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Release()
+	if !tx.Untouched() {
+		t.Fatal("a new transaction is not untouched")
+	}
+	if _, _, err := tx.Get(CatalogSpace, []byte("version")); err != nil || !tx.Untouched() {
+		t.Fatalf("a catalog read makes it touched (%v)", err)
+	}
+	if _, _, err := tx.Get(FirstUserSpace, []byte("k")); err != nil || tx.Untouched() {
+		t.Fatalf("a row read leaves it untouched (%v)", err)
+	}
+}

@@ -17,6 +17,7 @@ import (
 
 	"logdb/changefeed"
 	"logdb/kv"
+	"logdb/locks"
 	"logdb/notify"
 	"logdb/sql/catalog"
 	"logdb/sql/exec"
@@ -85,6 +86,9 @@ type Config struct {
 	// notifications of applied entries to it (notify.Registry.Applied).
 	// Nil: the engine makes one that nothing feeds.
 	Notify *notify.Registry
+	// Locks is the node's side of the cluster's lock table (advisory
+	// locks; package locks). Nil: the lock functions fail with 0A000.
+	Locks *locks.Local
 	// Settings are the server's defaults of run-time parameters (logdb
 	// start's --log-statement and the like), by name; a session's role
 	// settings, startup options and SET override them, RESET returns to
@@ -267,6 +271,8 @@ type Session struct {
 
 	notifier func(pid uint32, channel, payload string) // set by pgwire (SetNotifier)
 	listener *notify.Listener                          // made at the first committed LISTEN (notify.go)
+	locks    sessionLocks                              // cluster-wide locks held (locks.go)
+	notices  []*pgerror.Error                          // warnings of functions, sent before the statement's next row or its end
 
 	act        activity // what pg_stat_activity shows (activity.go)
 	clientAddr net.Addr
@@ -377,6 +383,7 @@ func (s *Session) Sync(ctx context.Context) error { return s.sync(ctx) }
 
 // Close ends the session, rolling back any open transaction.
 func (s *Session) Close() {
+	s.closeLocks() // locks.go
 	s.e.sessions.remove(s)
 	s.closeListener()
 	s.closeCursors(true)

@@ -81,6 +81,7 @@ func (s *Session) catalogSchema(t *txnState) *pgcatalog.Schema {
 	sch.Cluster = s.e.clusterRows
 	sch.Replication = s.e.replicationStats
 	sch.Activity = s.e.activityRows
+	sch.Locks = s.lockRows
 	sch.DatabaseStats = s.e.databaseStats
 	sch.TableStats = func(oid uint32) pgcatalog.TableStats {
 		st := s.e.tableStats(oid)

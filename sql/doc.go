@@ -126,6 +126,19 @@
 // (notify.go hooks package notify into commit; cmd/logdb feeds the
 // registry from apply); LISTEN/UNLISTEN take effect at commit, per node.
 //
+// Advisory locks (locks.go, funcs_locks.go) are package locks' cluster-wide
+// table: a session is one lock owner; each lock, unlock and withdrawn wait
+// is a log entry proposed through Config.Locks; a commit of a session that
+// holds locks carries locks.Commit in its entry (released transaction
+// locks, refused when the node lost them); a rollback, a failed implicit
+// transaction or a read-only commit releases transaction locks with an
+// entry of its own, and Close releases everything. A transaction that has
+// read nothing but the catalog gives its snapshot back for a wait and
+// takes a new one after it (kv.Txn.Untouched): bbolt's mmap growth in
+// apply waits for open snapshots while the grant comes through apply, and
+// the new snapshot sees what the previous holder committed. One that has
+// read keeps its snapshot while it waits: lock_timeout bounds that.
+//
 // SET LOCAL is undone when the transaction ends, and SET in a transaction
 // that rolls back is undone.
 //

@@ -285,6 +285,9 @@ func (s *Session) writeRows(ctx context.Context, cur *cursor, maxRows int, forma
 		if row == nil {
 			return false, nil
 		}
+		if s.notices != nil {
+			s.flushNotices(w)
+		}
 		buf = buf[:0]
 		offs = offs[:0]
 		for i := range cols {

@@ -182,6 +182,7 @@ func (s *Session) autocommitRetry(ctx context.Context, st parse.Stmt, w ResultWr
 	deadline := time.Now().Add(autocommitRetryFor)
 	for attempt := 0; attempt == 0 || time.Now().Before(deadline); attempt++ {
 		buf := &bufferWriter{}
+		taken := s.locks.taken
 		if err = s.runSimple(ctx, st, buf); err == nil && s.mode == modeImplicit {
 			err = s.finishTxn(ctx, true)
 		}
@@ -189,7 +190,8 @@ func (s *Session) autocommitRetry(ctx context.Context, st parse.Stmt, w ResultWr
 			return buf.replay(w)
 		}
 		s.failTxn()
-		if pgerror.Code(err) != pgerror.SerializationFailure || ctx.Err() != nil || errors.Is(err, errNoReadPoint) {
+		if pgerror.Code(err) != pgerror.SerializationFailure || ctx.Err() != nil || errors.Is(err, errNoReadPoint) ||
+			s.locks.taken != taken { // it took a session lock: a re-run would take it twice (locks.go)
 			return err
 		}
 		s.observeRetry()
@@ -249,6 +251,7 @@ func (s *Session) runSimple(ctx context.Context, st parse.Stmt, w ResultWriter) 
 	if _, err := s.writeRows(ctx, cur, 0, nil, w); err != nil {
 		return err
 	}
+	s.flushNotices(w)
 	return w.Complete(cur.tagText())
 }
 
@@ -268,6 +271,9 @@ func (s *Session) runStmt(ctx context.Context, ps *prepStmt, params []types.Datu
 	}
 	if s.mode == modeFailed {
 		return nil, pgerror.New(pgerror.InFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
+	}
+	if err := s.checkLocksLost(); err != nil { // locks.go
+		return nil, err
 	}
 	if ps.kind != kindCursor {
 		s.startPendingCursors(ctx) // before anything that might write
@@ -591,6 +597,7 @@ func (s *Session) execute(ctx context.Context, name string, maxRows int, w Resul
 		p.cur = cur
 	}
 	more, err := s.writeRows(ctx, p.cur, maxRows, p.formats, w)
+	s.flushNotices(w)
 	if err != nil {
 		return false, err
 	}

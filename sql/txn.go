@@ -249,6 +249,7 @@ func (s *Session) finishTxn(ctx context.Context, commit bool) (err error) {
 		return nil
 	}
 	s.e.xidClosed(t) // committing or rolling back: no longer "in progress"
+	defer s.endTxnLocks() // locks.go: transaction-level locks a commit entry did not release
 	defer func() {
 		committed := commit && !t.failed && err == nil
 		s.e.txnEnded(s.db, committed, t.Rows)
@@ -305,8 +306,12 @@ func (s *Session) finishTxn(ctx context.Context, commit bool) (err error) {
 		return err
 	}
 	cmd.Notifications = t.notes.Notifications(uint32(s.pid))
+	cmd.LockOp = s.commitLockOp()     // locks.go
 	undoListens := s.commitListens(t) // notify.go
 	res, err := s.e.propose(ctx, cmd)
+	if cmd.LockOp != nil {
+		err = s.committedLocks(res, err)
+	}
 	if err == nil && res.Err == kv.ErrConflict {
 		err = errSerialization
 	}
@@ -346,6 +351,7 @@ func (s *Session) failTxn() {
 		s.mode = modeIdle
 		s.closeNamedPortals()
 		s.closeCursors(false)
+		s.endTxnLocks() // locks.go
 	}
 }
 

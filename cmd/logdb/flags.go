@@ -42,6 +42,10 @@ type startConfig struct {
 	// index that is a multiple of it (kv/statehash.go); the same on every
 	// node. 0 turns the comparison off.
 	HashInterval int
+	// NoLocks turns the cluster's lock table off (advisory locks fail
+	// with 0A000): for a rolling upgrade from a build without it, whose
+	// nodes cannot decode lock entries (command format 4).
+	NoLocks bool
 	// CheckpointInterval is how often the state database is checkpointed
 	// (kv.Options); the log is never truncated past the last checkpoint.
 	CheckpointInterval time.Duration
@@ -103,6 +107,7 @@ func parseStartFlags(args []string, stdout, stderr io.Writer) (startConfig, erro
 	fs.BoolVar(&cfg.Join, "join", false, "join an existing cluster after logdb_add_node; --peers lists reachable members and this node")
 	fs.DurationVar(&cfg.Retention, "retention", 24*time.Hour, "keep the log entries committed within this duration for the changefeed (SUBSCRIBE FROM_LSN); 0 keeps every entry")
 	fs.DurationVar(&cfg.MaxSlotRetention, "max-slot-retention", 7*24*time.Hour, "a replication slot holds the log back at most this long (entries older than this are dropped and the slot is marked lost); 0: no cap")
+	fs.BoolVar(&cfg.NoLocks, "no-locks", false, "turn advisory locks off (they fail with 0A000): while a rolling upgrade from a build without them is under way, since older nodes cannot decode lock entries")
 	fs.IntVar(&cfg.HashInterval, "hash-interval", kv.DefaultHashInterval, "compare a hash of the state across the replicas every this many log entries (the same on every node; 0: never)")
 	fs.DurationVar(&cfg.CheckpointInterval, "checkpoint-interval", 30*time.Second, "how often the state database is checkpointed (fsynced copy); the raft log is kept at least back to the last checkpoint")
 	fs.Int64Var(&cfg.MaxTxnBytes, "max-txn-bytes", sql.DefaultMaxTxnBytes, fmt.Sprintf("largest transaction, in bytes of its log entry (writes with their before images, messages); beyond it the transaction fails with SQLSTATE 54000 (at most %d)", sql.MaxTxnBytesLimit))

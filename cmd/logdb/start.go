@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"logdb/kv"
+	"logdb/locks"
 	"logdb/notify"
 	"logdb/pgwire"
 	"logdb/raftlog"
@@ -39,7 +40,7 @@ func start(ctx context.Context, cfg startConfig) error {
 	maxConns := fitConnections(cfg.MaxConnections, fileLimit, logger) // lock.go
 
 	hashes := newHashReporter(cfg.NodeID, logger) // statehash.go
-	store, err := kv.Open(filepath.Join(cfg.DataDir, "state.db"), kv.Options{Logger: logger, CheckpointInterval: cfg.CheckpointInterval, Merge: sql.MergeRow,
+	store, err := kv.Open(filepath.Join(cfg.DataDir, "state.db"), kv.Options{Logger: logger, CheckpointInterval: cfg.CheckpointInterval, Merge: sql.MergeRow, Locks: locks.Apply,
 		CheckpointReserveBytes: cfg.DiskReserveBytes / 2,
 		HashInterval:           cfg.HashInterval, OnHashPoint: hashes.onPoints, Voters: hashes.votersNow})
 	if err != nil {
@@ -49,12 +50,17 @@ func start(ctx context.Context, cfg startConfig) error {
 
 	reg := newRegistry() // metrics.go
 	listeners := notify.NewRegistry()
+	var prop proposer // set once the node is open
+	var lockSide *locks.Local
+	if !cfg.NoLocks {
+		lockSide = locks.NewLocal(cfg.NodeID, func(ctx context.Context, cmd *kv.Command) (kv.Result, error) { return prop.Propose(ctx, cmd) })
+	}
 	rcfg := raftlog.Config{
 		NodeID:       cfg.NodeID,
 		Dir:          filepath.Join(cfg.DataDir, "raft"),
 		Peers:        cfg.Peers,
 		Join:         cfg.Join,
-		StateMachine: stateMachine{store, listeners},
+		StateMachine: stateMachine{store, listeners, lockSide},
 		Logger:       raftLogger, // raftlog adds node=<id> itself
 		Observer:     newRaftObserver(reg),
 		// Writes are refused before the disk is full (53100), so the WAL
@@ -79,6 +85,8 @@ func start(ctx context.Context, cfg startConfig) error {
 		}
 	}()
 
+	prop = proposer{node: node, maxTxnBytes: cfg.MaxTxnBytes}
+
 	hctx, stopHashes := context.WithCancel(context.Background())
 	defer stopHashes()
 	go hashes.run(hctx, node)
@@ -86,6 +94,9 @@ func start(ctx context.Context, cfg startConfig) error {
 		registerMembershipFuncs(node)
 	} else if err := waitReplayed(ctx, node, logger); err != nil {
 		return err
+	}
+	if lockSide != nil {
+		go startLocks(hctx, lockSide, node, store, cfg.clustered(), logger) // locks.go
 	}
 
 	feed, stopFeed, err := startFeed(cfg, node, store, logger) // feed.go
@@ -103,7 +114,8 @@ func start(ctx context.Context, cfg startConfig) error {
 	engine, err := sql.NewEngine(sql.Config{
 		Feed:        feed,
 		Store:       store,
-		Proposer:    proposer{node: node, maxTxnBytes: cfg.MaxTxnBytes},
+		Proposer:    prop,
+		Locks:       lockSide,
 		ReadBarrier: readBarrier(node, cfg.clustered()),
 		Cluster:     clusterView(node, store, cfg.Listen),
 		NodeID:      cfg.NodeID,
@@ -203,10 +215,12 @@ wait:
 
 // stateMachine applies raft's committed entries to the kv store, then
 // delivers the notifications of those that applied to this node's
-// listeners (package notify), in log order, before the proposers hear.
+// listeners (package notify) and wakes this node's lock waiters that the
+// batch granted (package locks), in log order, before the proposers hear.
 type stateMachine struct {
 	store  *kv.Store
 	notify *notify.Registry
+	locks  *locks.Local // wakes this node's lock waiters
 }
 
 func (m stateMachine) Apply(entries []raftlog.Entry) ([]any, error) {
@@ -220,6 +234,9 @@ func (m stateMachine) Apply(entries []raftlog.Entry) ([]any, error) {
 	}
 	if m.notify != nil {
 		m.notify.Applied(in, results)
+	}
+	if m.locks != nil {
+		m.locks.Applied(in, results)
 	}
 	out := make([]any, len(results))
 	for i, r := range results {

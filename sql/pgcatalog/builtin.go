@@ -30,6 +30,7 @@ func init() {
 	rowFuncs["pg_catalog.pg_language"] = pgLanguageRows
 	rowFuncs["pg_catalog.pg_settings"] = pgSettingsRows
 	rowFuncs["pg_catalog.pg_stat_activity"] = pgStatActivityRows
+	rowFuncs["pg_catalog.pg_locks"] = pgLocksRows
 	rowFuncs["pg_catalog.pg_replication_slots"] = pgReplicationSlotsRows
 	rowFuncs["pg_catalog.pg_publication"] = pgPublicationRows
 	rowFuncs["pg_catalog.pg_stat_replication"] = pgStatReplicationRows
@@ -408,6 +409,24 @@ func timeOrNull(t time.Time) any {
 		return nil
 	}
 	return t.UTC()
+}
+
+func pgLocksRows(v *View, s *Schema) [][]types.Datum {
+	r := newRows(v)
+	if s.Locks == nil {
+		return r.out
+	}
+	db := s.Database
+	if db == "" {
+		db = "logdb"
+	}
+	dbOID := databaseOID(indexOf(s.databases(), db), db)
+	for _, l := range s.Locks() {
+		r.add("locktype", l.LockType, "database", dbOID, "classid", int64(l.ClassID), "objid", int64(l.ObjID),
+			"objsubid", int64(l.ObjSubID), "virtualtransaction", fmt.Sprintf("%d/%d", l.PID>>22, l.PID&(1<<22-1)), "pid", int64(l.PID),
+			"mode", l.Mode, "granted", l.Granted, "fastpath", false)
+	}
+	return r.out
 }
 
 func pgStatActivityRows(v *View, s *Schema) [][]types.Datum {

@@ -55,11 +55,24 @@ type Schema struct {
 	// Activity, when set, lists every session of the node for
 	// pg_stat_activity (called when the view is read); nil: only Session.
 	Activity func() []SessionInfo
+	// Locks, when set, lists the cluster's locks for pg_locks (called
+	// when the view is read); nil: none.
+	Locks func() []LockInfo
 	// DatabaseStats and TableStats, when set, give pg_stat_database's and
 	// pg_stat_user_tables' counters (called when the view is read); nil:
 	// zeros.
 	DatabaseStats func(database string) DatabaseStats
 	TableStats    func(oid uint32) TableStats
+}
+
+// LockInfo is one row of pg_locks.
+type LockInfo struct {
+	LockType       string
+	ClassID, ObjID uint32
+	ObjSubID       int16
+	PID            int32
+	Mode           string
+	Granted        bool
 }
 
 // DatabaseStats are one database's counters in pg_stat_database.

@@ -70,6 +70,7 @@ const (
 	CannotConnectNow             = "57P03"
 	ObjectNotInPrerequisiteState = "55000"
 	ObjectInUse                  = "55006"
+	LockNotAvailable             = "55P03"
 	ProgramLimitExceeded         = "54000"
 	StatementTooComplex          = "54001"
 	TooManyConnections           = "53300"

@@ -229,4 +229,8 @@ func isVolatile(e exec.Expr) bool {
 	return v
 }
 
-var volatileBuiltins = map[string]bool{"nextval": true, "currval": true, "setval": true, "lastval": true}
+var volatileBuiltins = map[string]bool{"nextval": true, "currval": true, "setval": true, "lastval": true,
+	"pg_advisory_lock": true, "pg_advisory_lock_shared": true, "pg_try_advisory_lock": true, "pg_try_advisory_lock_shared": true,
+	"pg_advisory_xact_lock": true, "pg_advisory_xact_lock_shared": true, "pg_try_advisory_xact_lock": true,
+	"pg_try_advisory_xact_lock_shared": true, "pg_advisory_unlock": true, "pg_advisory_unlock_shared": true,
+	"pg_advisory_unlock_all": true}
