@@ -248,7 +248,7 @@ func (s *Session) finishTxn(ctx context.Context, commit bool) (err error) {
 	if t == nil {
 		return nil
 	}
-	s.e.xidClosed(t) // committing or rolling back: no longer "in progress"
+	s.e.xidClosed(t)      // committing or rolling back: no longer "in progress"
 	defer s.endTxnLocks() // locks.go: transaction-level locks a commit entry did not release
 	defer func() {
 		committed := commit && !t.failed && err == nil
