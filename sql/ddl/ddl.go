@@ -117,6 +117,9 @@ func columnFromDef(ec *Ctx, d *catalog.Writer, t *catalog.Table, cd *pg_query.Co
 // checkedDefault compiles a DEFAULT expression (so errors surface at DDL
 // time) and returns its text.
 func checkedDefault(p *plan.Planner, n *pg_query.Node, typ types.T) (string, error) {
+	if hasSubquery(n) {
+		return "", pgerror.New(pgerror.FeatureNotSupported, "cannot use subquery in DEFAULT expression")
+	}
 	if refs := columnRefs(n); len(refs) > 0 {
 		return "", pgerror.New(pgerror.FeatureNotSupported, "cannot use column reference in DEFAULT expression")
 	}
@@ -128,6 +131,19 @@ func checkedDefault(p *plan.Planner, n *pg_query.Node, typ types.T) (string, err
 		return "", pgerror.New(pgerror.DatatypeMismatch, "column is of type %s but default expression is of type %s", types.FormatType(typ), types.FormatType(e.Type()))
 	}
 	return exec.DeparseExpr(n)
+}
+
+// hasSubquery reports whether an expression holds a sub-select, which
+// PostgreSQL refuses in defaults, checks and index expressions.
+func hasSubquery(n *pg_query.Node) bool {
+	found := false
+	plan.WalkNodes(n, func(x *pg_query.Node) bool {
+		if x.GetSubLink() != nil {
+			found = true
+		}
+		return !found
+	})
+	return found
 }
 
 func columnRefs(n *pg_query.Node) []string {
@@ -302,6 +318,9 @@ func addConstraint(ec *Ctx, d *catalog.Writer, t *catalog.Table, con *pg_query.C
 			} else {
 				name = t.Name + "_check"
 			}
+		}
+		if hasSubquery(con.RawExpr) {
+			return pgerror.New(pgerror.FeatureNotSupported, "cannot use subquery in check constraint")
 		}
 		text, err := exec.DeparseExpr(con.RawExpr)
 		if err != nil {

@@ -89,6 +89,9 @@ func (p *Planner) planWith(w *pg_query.WithClause, parent *Scope) error {
 			return err
 		}
 		cols := append([]exec.Column(nil), plan.Columns()...)
+		if len(cte.Aliascolnames) > len(VisibleCols(plan)) {
+			return cteColumnCountErr(cte, len(VisibleCols(plan)))
+		}
 		for i, a := range cte.Aliascolnames {
 			if i < len(cols) {
 				cols[i].Name = a.GetString_().Sval
@@ -114,6 +117,9 @@ func refersTo(sel *pg_query.SelectStmt, name string) bool {
 			}
 			if rs := x.GetRangeSubselect(); rs != nil {
 				visit(rs.Subquery)
+			}
+			if sl := x.GetSubLink(); sl != nil {
+				visit(sl.Subselect)
 			}
 			if ss := x.GetSelectStmt(); ss != nil {
 				walkMessage(ss.ProtoReflect(), func(y *pg_query.Node) bool { visit(y); return false })
