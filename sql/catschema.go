@@ -147,6 +147,10 @@ func tableSchema(t *catalog.Table, cat *catalog.Catalog) pgcatalog.Table {
 		if ix.Unique {
 			u = "UNIQUE "
 		}
+		if !ix.Plain() || len(ix.Options) > 0 {
+			pt.Indexes = append(pt.Indexes, indexSchema(t, ix, attnums(ix.Columns)))
+			continue
+		}
 		pt.Indexes = append(pt.Indexes, pgcatalog.Index{OID: ix.OID, Name: ix.Name, Columns: attnums(ix.Columns), Unique: ix.Unique,
 			ReplIdent: t.ReplIdent == "i" && t.ReplIndex == ix.OID,
 			Def:       "CREATE " + u + "INDEX " + pgcatalog.QuoteIdent(ix.Name) + " ON public." + pgcatalog.QuoteIdent(t.Name) + " USING btree (" + colNames(ix.Columns) + ")"})

@@ -29,6 +29,17 @@ type Index struct {
 	Unique     bool     `json:"unique,omitempty"`
 	Constraint bool     `json:"constraint,omitempty"` // created by a UNIQUE constraint
 	ConOID     uint32   `json:"con_oid,omitempty"`
+	// Exprs, for an expression index, has one entry per key element: the
+	// SQL text of an expression (whose Columns entry is 0, as in
+	// pg_index.indkey) or "" for a column. Pred is a partial index's
+	// predicate: only rows it holds for have entries. ExprCols are the
+	// columns they read (index.go).
+	Exprs    []string `json:"exprs,omitempty"`
+	Pred     string   `json:"pred,omitempty"`
+	ExprCols []uint32 `json:"expr_cols,omitempty"`
+	// Options are pg_index.indoption's bits per key element (1 DESC,
+	// 2 NULLS FIRST); they change how the index is shown, not its order.
+	Options []int16 `json:"options,omitempty"`
 }
 
 type Check struct {

@@ -135,7 +135,7 @@ func addForeignKey(ec *Ctx, d *catalog.Writer, t *catalog.Table, con *pg_query.C
 		fk.RefIndex = parent.PKOID
 	default:
 		for _, ix := range parent.Indexes {
-			if ix.Unique && sameColumnSet(fk.RefColumns, ix.Columns) {
+			if ix.Unique && ix.Plain() && sameColumnSet(fk.RefColumns, ix.Columns) {
 				fk.RefIndex = ix.OID
 				break
 			}

@@ -60,6 +60,9 @@ func (s *Schema) indexDef(t *Table, ix *Index, pretty bool) string {
 	qualified := QuoteIdent(schemaOr(t.Schema)) + "." + QuoteIdent(t.Name)
 	bare := QuoteIdent(t.Name)
 	def := ix.Def
+	if pretty && ix.PrettyDef != "" {
+		def = ix.PrettyDef
+	}
 	if def == "" {
 		var b strings.Builder
 		b.WriteString("CREATE ")
@@ -80,6 +83,9 @@ func (s *Schema) indexDef(t *Table, ix *Index, pretty bool) string {
 func indexColumnDef(t *Table, ix *Index, n int) string {
 	if n < 1 || n > len(ix.Columns) {
 		return ""
+	}
+	if n <= len(ix.Exprs) && ix.Exprs[n-1] != "" {
+		return ix.Exprs[n-1]
 	}
 	if c := t.column(ix.Columns[n-1]); c != nil {
 		return QuoteIdent(c.Name)

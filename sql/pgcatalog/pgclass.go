@@ -1,6 +1,7 @@
 package pgcatalog
 
 import (
+	"strings"
 	"sync"
 
 	"logdb/sql/types"
@@ -239,12 +240,29 @@ func pgIndexRows(v *View, s *Schema) [][]types.Datum {
 					colls[k] = typCollation(c.Type.OID)
 					classes[k] = opclassFor(c.Type.OID, ix.amOID())
 				}
+				if k < len(ix.Options) {
+					options[k] = ix.Options[k]
+				}
+			}
+			var exprs, pred types.Datum
+			if len(ix.Exprs) > 0 {
+				var parts []string
+				for _, e := range ix.Exprs {
+					if e != "" {
+						parts = append(parts, e)
+					}
+				}
+				exprs = strings.Join(parts, ", ")
+			}
+			if ix.Pred != "" {
+				pred = ix.Pred
 			}
 			r.add("indexrelid", ix.OID, "indrelid", t.OID, "indnatts", n, "indnkeyatts", n,
 				"indisunique", ix.Unique, "indisprimary", ix.Primary, "indimmediate", immediate, "indisreplident", ix.ReplIdent,
 				"indisvalid", true, "indisready", true, "indislive", true,
 				"indkey", int2Vector(ix.Columns), "indcollation", oidVector(colls),
-				"indclass", oidVector(classes), "indoption", int2Vector(options))
+				"indclass", oidVector(classes), "indoption", int2Vector(options),
+				"indexprs", exprs, "indpred", pred)
 		}
 	}
 	return r.out

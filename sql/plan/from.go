@@ -306,6 +306,11 @@ func (p *Planner) planFromItem(f *pg_query.Node, parent *Scope) (*FromItem, erro
 				}
 				p.useTable(t)
 				s := exec.NewScanNode(t)
+				ixe, err := p.IndexEvals(t)
+				if err != nil {
+					return nil, err
+				}
+				s.IxExprs = ixe
 				if rv == p.dmlTarget {
 					s.WithRef = true
 					s.Cols = append(s.Cols, exec.Column{Name: "?ref?", T: types.T{OID: types.ByteaOID, Mod: -1}, Hidden: true})
