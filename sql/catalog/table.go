@@ -40,6 +40,12 @@ type Index struct {
 	// Options are pg_index.indoption's bits per key element (1 DESC,
 	// 2 NULLS FIRST); they change how the index is shown, not its order.
 	Options []int16 `json:"options,omitempty"`
+	// Deferrable (a UNIQUE … DEFERRABLE constraint's index) keeps its
+	// entries in the non-unique layout (key, primary key) and its
+	// uniqueness is checked at the statement's end or, Deferred
+	// (INITIALLY DEFERRED), at COMMIT (exec/unique_deferred.go).
+	Deferrable bool `json:"deferrable,omitempty"`
+	Deferred   bool `json:"deferred,omitempty"`
 }
 
 type Check struct {

@@ -306,7 +306,8 @@ func addConstraint(ec *Ctx, d *catalog.Writer, t *catalog.Table, con *pg_query.C
 		if name == "" {
 			name = chooseRelName(d, "key", t.Name, strings.Join(keys, "_"))
 		}
-		return addIndex(ec, d, t, name, ids, true, true, existing)
+		return addIndexDef(ec, d, t, &catalog.Index{Name: name, Columns: ids, Unique: true, Constraint: true,
+			Deferrable: con.Deferrable, Deferred: con.Initdeferred}, existing)
 	case pg_query.ConstrType_CONSTR_CHECK:
 		name := con.Conname
 		if name == "" {

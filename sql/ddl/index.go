@@ -13,12 +13,6 @@ import (
 	"logdb/sql/types"
 )
 
-// addIndex creates a unique constraint's index and builds its entries
-// for existing rows.
-func addIndex(ec *Ctx, d *catalog.Writer, t *catalog.Table, name string, ids []uint32, unique, constraint, existing bool) error {
-	return addIndexDef(ec, d, t, &catalog.Index{Name: name, Columns: ids, Unique: unique, Constraint: constraint}, existing)
-}
-
 // addIndexDef creates index ix (its name, keys, flags and expressions
 // set) on t and, when the table may have rows, builds its entries,
 // failing with 23505 on a duplicate key of a unique index.
@@ -53,10 +47,27 @@ func addIndexDef(ec *Ctx, d *catalog.Writer, t *catalog.Table, ix *catalog.Index
 		}
 	}
 	txn := ec.Txn.Kv
+	var seen map[string]bool // a deferrable index's keys, checked here
+	if ix.Deferrable {
+		seen = map[string]bool{}
+	}
 	return forEachRow(ec, t, func(row []types.Datum, ref exec.RowRef) error {
 		k, check, in, err := w.IndexEntry(ec.Ctx, ix, row, ref.Key)
 		if err != nil || !in {
 			return err
+		}
+		if seen != nil {
+			cp := *ix
+			cp.Deferrable = false
+			if uk, unique, _, _ := w.IndexEntry(ec.Ctx, &cp, row, ref.Key); unique {
+				if seen[string(uk)] {
+					e := w.IndexUniqueErr(ec.Ctx, ix, row).(*pgerror.Error)
+					e.Message = "could not create unique index \"" + ix.Name + "\""
+					e.Detail = strings.Replace(e.Detail, "already exists", "is duplicated", 1)
+					return e
+				}
+				seen[string(uk)] = true
+			}
 		}
 		if check {
 			if _, exists, err := txn.Get(space, k); err != nil {

@@ -129,7 +129,7 @@ func (w *TableWriter) IndexKey(ix *catalog.Index, row []types.Datum, pk []byte) 
 		}
 		k = types.AppendKey(k, w.T.Columns[i].Type, row[i])
 	}
-	if !ix.Unique || hasNull {
+	if !ix.Unique || hasNull || ix.Deferrable {
 		return append(k, pk...), false
 	}
 	return k, true
@@ -269,6 +269,9 @@ func (w *TableWriter) Insert(ec *Ctx, row []types.Datum, oc *OnConflictPlan) ([]
 	if len(w.FKOut) > 0 {
 		w.fkInserted(ec, key, row)
 	}
+	if err := w.queueUniqueChecks(ec, row, key); err != nil {
+		return nil, false, err
+	}
 	ec.Txn.CountRow(t.OID, rowInserted)
 	if err := ec.checkTxnSize(); err != nil {
 		return nil, false, err
@@ -359,6 +362,9 @@ func (w *TableWriter) Update(ec *Ctx, ref RowRef, old, newRow []types.Datum) ([]
 	}
 	if len(w.FKOut) > 0 || len(w.FKIn) > 0 {
 		w.fkUpdated(ec, newKey, old, newRow)
+	}
+	if err := w.queueUniqueChecks(ec, newRow, newKey); err != nil {
+		return nil, err
 	}
 	ec.Txn.CountRow(t.OID, RowUpdated)
 	if err := ec.checkTxnSize(); err != nil {

@@ -58,10 +58,15 @@ func (p *Planner) inferArbiters(t *catalog.Table, inf *pg_query.InferClause) ([]
 		if ix.Pred != "" && !p.implies(have, ix.Pred) {
 			continue
 		}
+		if ix.Deferrable {
+			return nil, errDeferrableArbiter
+		}
 		out = append(out, ix.Name)
 	}
 	return out, nil
 }
+
+var errDeferrableArbiter = pgerror.New(pgerror.ObjectNotInPrerequisiteState, "ON CONFLICT does not support deferrable unique constraints/exclusion constraints as arbiters")
 
 // indexElemKeys are an index's key elements, sorted, in inferArbiters' form.
 func indexElemKeys(ix *catalog.Index) []string {

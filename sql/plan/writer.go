@@ -115,7 +115,7 @@ func NewFKPlan(child, parent *catalog.Table, fk *catalog.ForeignKey) *exec.FKPla
 	fp.ParentSpace = parent.Space
 	if !sameIDs(fk.RefColumns, parent.PK) {
 		for _, ix := range parent.Indexes {
-			if ix.Unique && ix.Plain() && sameIDs(fk.RefColumns, ix.Columns) && (ix.OID == fk.RefIndex || fp.ParentSpace == parent.Space) {
+			if ix.Unique && ix.Plain() && !ix.Deferrable && sameIDs(fk.RefColumns, ix.Columns) && (ix.OID == fk.RefIndex || fp.ParentSpace == parent.Space) {
 				keyCols, fp.ParentSpace = ix.Columns, ix.Space
 			}
 		}
