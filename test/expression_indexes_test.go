@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -109,6 +110,16 @@ func TestExpressionPartialIndexesMatchPostgres(t *testing.T) {
 		"ALTER TABLE xu DROP COLUMN b",
 		"SELECT indexdef FROM pg_indexes WHERE tablename = 'xu' ORDER BY 1",
 	)
+	// at most 32 key elements, as in PostgreSQL
+	var cols, keys []string
+	for i := 0; i < 33; i++ {
+		cols = append(cols, fmt.Sprintf("c%d int", i))
+		keys = append(keys, fmt.Sprintf("(c%d + 1)", i))
+	}
+	matchPostgresDetail(t, ctx, pc, lc,
+		"CREATE TABLE xw ("+strings.Join(cols, ", ")+")",
+		"CREATE INDEX ON xw ("+strings.Join(keys, ", ")+")",
+		"CREATE INDEX ON xw ("+strings.Join(keys[:32], ", ")+")")
 	// The planner reads an expression index for an equality on its
 	// expression, and a partial index only when the WHERE implies it.
 	for q, want := range map[string]string{
@@ -146,6 +157,29 @@ func TestExpressionIndexSurvivesRestart(t *testing.T) {
 	_, err := c.Exec(ctx, "INSERT INTO rx VALUES (3, 'A@B', false)")
 	wantCode(t, err, "23505", "a duplicate lower(email) after restart")
 	checkQuery(t, ctx, c, "1", "SELECT id FROM rx WHERE lower(email) = 'a@b' AND NOT gone")
+
+	// pg_dump's schema, restored into a fresh node, gives the same indexes
+	host, port := splitAddr(n.Addr)
+	dump := exec.CommandContext(ctx, "pg_dump", "-s", "-h", host, "-p", port, "-U", "logdb", "-t", "rx", "logdb")
+	dump.Env = append(dump.Environ(), "PGSSLMODE=disable")
+	script, err := dump.Output()
+	if err != nil {
+		t.Fatalf("pg_dump of logdb: %v", err)
+	}
+	if want := "CREATE UNIQUE INDEX rx_lower ON public.rx USING btree (lower(email)) WHERE (NOT gone);"; !strings.Contains(string(script), want) {
+		t.Errorf("pg_dump output lacks %q:\n%s", want, script)
+	}
+	n2 := mustStartNode(t, t.TempDir())
+	host2, port2 := splitAddr(n2.Addr)
+	restore := exec.CommandContext(ctx, "psql", "-h", host2, "-p", port2, "-U", "logdb", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", "logdb")
+	restore.Stdin = strings.NewReader(string(script))
+	restore.Env = append(restore.Environ(), "PGSSLMODE=disable")
+	if out, err := restore.CombinedOutput(); err != nil {
+		t.Fatalf("restoring the dump into logdb: %v\n%s", err, out)
+	}
+	if got := queryText(t, ctx, mustConnect(t, n2), "SELECT indexdef FROM pg_indexes WHERE tablename = 'rx' ORDER BY 1"); got != before {
+		t.Errorf("index definitions after pg_dump and restore:\n%s\nbefore:\n%s", got, before)
+	}
 }
 
 // TestExpressionUniqueConcurrentInserts: clients racing to insert the

@@ -9,6 +9,10 @@ import (
 	"logdb/sql/plan"
 )
 
+// maxIndexKeys is PostgreSQL's INDEX_MAX_KEYS: an index has at most 32
+// key elements (columns and expressions).
+const maxIndexKeys = 32
+
 // indexDefinition reads CREATE INDEX's key elements (columns and
 // expressions, with DESC and NULLS FIRST|LAST) and WHERE clause into an
 // index descriptor, checked as PostgreSQL checks them (unknown columns,
@@ -16,6 +20,9 @@ import (
 // elements' names for a generated index name: a column's name, an
 // expression's function name or "expr" (PostgreSQL's FigureIndexColname).
 func indexDefinition(ec *Ctx, d *catalog.Writer, t *catalog.Table, is *pg_query.IndexStmt) (*catalog.Index, []string, error) {
+	if len(is.IndexParams) > maxIndexKeys {
+		return nil, nil, pgerror.New("54011", "cannot use more than %d columns in an index", maxIndexKeys)
+	}
 	ix := &catalog.Index{Unique: is.Unique}
 	var names []string
 	p := ec.Session.Planner(d.Cat)
