@@ -30,6 +30,16 @@ func indexSchema(t *catalog.Table, ix *catalog.Index, attnums []int16) pgcatalog
 				pi.Exprs = make([]string, len(ix.Columns))
 			}
 			pi.Exprs[i] = plain[i]
+			if pi.PrettyExprs == nil {
+				pi.PrettyExprs = make([]string, len(ix.Columns))
+			}
+			pi.PrettyExprs[i] = pretty[i]
+			if i < len(ix.ExprNames) && i < len(ix.ExprTypes) {
+				if pi.ExprAttrs == nil {
+					pi.ExprAttrs = make([]*pgcatalog.Column, len(ix.Columns))
+				}
+				pi.ExprAttrs[i] = &pgcatalog.Column{Name: ix.ExprNames[i], AttNum: int16(i + 1), Type: ix.ExprTypes[i]}
+			}
 		} else {
 			plain[i] = pgcatalog.QuoteIdent(t.Columns[t.ColIndexByID(id)].Name)
 			pretty[i] = plain[i]

@@ -110,6 +110,20 @@ func TestExpressionPartialIndexesMatchPostgres(t *testing.T) {
 		"ALTER TABLE xu DROP COLUMN b",
 		"SELECT indexdef FROM pg_indexes WHERE tablename = 'xu' ORDER BY 1",
 	)
+	// a varchar column: PostgreSQL's implicit cast shows in the
+	// definitions and the DETAIL; what psql's \d of an index reads
+	matchPostgresDetail(t, ctx, pc, lc,
+		"CREATE TABLE xv (id int PRIMARY KEY, email varchar(20), a int, b int)",
+		"CREATE UNIQUE INDEX xv_lower ON xv (lower(email))",
+		"CREATE INDEX xv_x ON xv (a, (a + b), (a * b), lower(email))",
+		"INSERT INTO xv VALUES (1, 'A', 1, 1), (2, 'a', 2, 2)",
+		"INSERT INTO xv VALUES (1, 'A', 1, 1) ON CONFLICT ((lower(email))) DO UPDATE SET a = 5 RETURNING a",
+		"INSERT INTO xv VALUES (3, 'a', 1, 1) ON CONFLICT ((lower(email))) DO UPDATE SET a = 5 RETURNING id, a",
+		"SELECT indexdef FROM pg_indexes WHERE tablename = 'xv' ORDER BY 1",
+		"SELECT i.indexrelid::regclass, a.attnum, a.attname, format_type(a.atttypid, a.atttypmod), pg_get_indexdef(i.indexrelid, a.attnum, true), pg_get_indexdef(i.indexrelid, a.attnum, false) "+
+			"FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indexrelid WHERE i.indrelid = 'xv'::regclass ORDER BY 1, 2",
+		"SELECT pg_get_indexdef(indexrelid, 0, true) FROM pg_index WHERE indrelid = 'xv'::regclass ORDER BY 1",
+	)
 	// at most 32 key elements, as in PostgreSQL
 	var cols, keys []string
 	for i := 0; i < 33; i++ {

@@ -37,6 +37,10 @@ type Index struct {
 	Exprs    []string `json:"exprs,omitempty"`
 	Pred     string   `json:"pred,omitempty"`
 	ExprCols []uint32 `json:"expr_cols,omitempty"`
+	// ExprNames and ExprTypes name and type an expression element as the
+	// index's own column (pg_attribute of the index: "lower", "expr").
+	ExprNames []string  `json:"expr_names,omitempty"`
+	ExprTypes []types.T `json:"expr_types,omitempty"`
 	// Options are pg_index.indoption's bits per key element (1 DESC,
 	// 2 NULLS FIRST); they change how the index is shown, not its order.
 	Options []int16 `json:"options,omitempty"`

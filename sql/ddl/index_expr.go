@@ -7,6 +7,7 @@ import (
 	"logdb/sql/exec"
 	"logdb/sql/pgerror"
 	"logdb/sql/plan"
+	"logdb/sql/types"
 )
 
 // maxIndexKeys is PostgreSQL's INDEX_MAX_KEYS: an index has at most 32
@@ -46,10 +47,11 @@ func indexDefinition(ec *Ctx, d *catalog.Writer, t *catalog.Table, is *pg_query.
 		}
 		ix.Options = append(ix.Options, opt)
 		if ie.Expr != nil {
-			if _, err := p.CompileIndexExpr(t, ie.Expr); err != nil {
+			e, err := p.CompileIndexExpr(t, ie.Expr)
+			if err != nil {
 				return nil, nil, err
 			}
-			text, err := exec.DeparseExpr(ie.Expr)
+			text, err := p.IndexExprText(t, ie.Expr)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -62,6 +64,12 @@ func indexDefinition(ec *Ctx, d *catalog.Writer, t *catalog.Table, is *pg_query.
 				name = plan.LastName(fc.Funcname)
 			}
 			names = append(names, name)
+			attName := name
+			for k := 1; exec.Contains(ix.ExprNames, attName); k++ {
+				attName = name + exec.Itoa(k)
+			}
+			ix.ExprNames = append(ix.ExprNames, attName)
+			ix.ExprTypes = append(ix.ExprTypes, e.Type())
 			continue
 		}
 		_, c := t.Column(ie.Name)
@@ -70,10 +78,12 @@ func indexDefinition(ec *Ctx, d *catalog.Writer, t *catalog.Table, is *pg_query.
 		}
 		ix.Columns = append(ix.Columns, c.ID)
 		ix.Exprs = append(ix.Exprs, "")
+		ix.ExprNames = append(ix.ExprNames, "")
+		ix.ExprTypes = append(ix.ExprTypes, types.T{})
 		names = append(names, c.Name)
 	}
 	if !exprs {
-		ix.Exprs = nil
+		ix.Exprs, ix.ExprNames, ix.ExprTypes = nil, nil, nil
 	}
 	if is.WhereClause != nil {
 		if _, err := p.CompileIndexPred(t, is.WhereClause); err != nil {

@@ -79,10 +79,13 @@ func (s *Schema) indexDef(t *Table, ix *Index, pretty bool) string {
 }
 
 // indexColumnDef is pg_get_indexdef(oid, n, pretty) for n > 0: the n-th
-// index column's name, "" past the end.
-func indexColumnDef(t *Table, ix *Index, n int) string {
+// index column's name or expression, "" past the end.
+func indexColumnDef(t *Table, ix *Index, n int, pretty bool) string {
 	if n < 1 || n > len(ix.Columns) {
 		return ""
+	}
+	if pretty && n <= len(ix.PrettyExprs) && ix.PrettyExprs[n-1] != "" {
+		return ix.PrettyExprs[n-1]
 	}
 	if n <= len(ix.Exprs) && ix.Exprs[n-1] != "" {
 		return ix.Exprs[n-1]

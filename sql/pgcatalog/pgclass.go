@@ -163,6 +163,8 @@ func pgAttributeRows(v *View, s *Schema) [][]types.Datum {
 			for k, attnum := range ix.Columns {
 				if c := t.column(attnum); c != nil {
 					addCol(ix.OID, c, int16(k+1), true)
+				} else if k < len(ix.ExprAttrs) && ix.ExprAttrs[k] != nil {
+					addCol(ix.OID, ix.ExprAttrs[k], int16(k+1), true)
 				}
 			}
 		}

@@ -230,9 +230,13 @@ type Index struct {
 	// Columns entry is then 0); Pred is the predicate as pg_index.indpred
 	// shows it. Options are pg_index.indoption's bits (1 DESC, 2 NULLS
 	// FIRST) per element, nil for all zero.
-	Exprs   []string
-	Pred    string
-	Options []int16
+	Exprs       []string
+	PrettyExprs []string // the same, pretty-printed
+	Pred        string
+	Options     []int16
+	// ExprAttrs are the index's own columns for its expression elements
+	// (pg_attribute: name and type), nil entries for columns.
+	ExprAttrs []*Column
 }
 
 // Constraint is a table constraint: 'p' primary key, 'u' unique, 'c' check,

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/proto"
 
 	"logdb/sql/catalog"
 	"logdb/sql/exec"
@@ -181,6 +182,61 @@ func isImmutable(e exec.Expr) bool {
 	return ok
 }
 
+// IndexExprText is the SQL text an index key expression is stored as: n
+// with PostgreSQL's implicit casts of column arguments spelled out, so
+// that it prints as pg_get_indexdef does (lower(email::text) for a
+// varchar column).
+func (p *Planner) IndexExprText(t *catalog.Table, n *pg_query.Node) (string, error) {
+	n = proto.Clone(n).(*pg_query.Node)
+	sc := TableScope(t, nil, nil)
+	WalkNodes(n, func(x *pg_query.Node) bool {
+		fc := x.GetFuncCall()
+		if fc == nil {
+			return true
+		}
+		e, err := p.CompileExpr(x, sc)
+		if err != nil {
+			return true
+		}
+		fe, ok := e.(*exec.FuncExpr)
+		if !ok {
+			return true
+		}
+		for i, a := range fc.Args {
+			if a.GetColumnRef() == nil || i >= len(fe.Args) {
+				continue
+			}
+			var to types.T
+			switch c := fe.Args[i].(type) {
+			case *exec.CastExpr:
+				to = c.To
+			case *exec.RelabelExpr:
+				to = c.T
+			default:
+				continue
+			}
+			if tn := typeNameOf(types.FormatType(to)); tn != nil {
+				fc.Args[i] = &pg_query.Node{Node: &pg_query.Node_TypeCast{TypeCast: &pg_query.TypeCast{Arg: a, TypeName: tn}}}
+			}
+		}
+		return true
+	})
+	return exec.DeparseExpr(n)
+}
+
+// typeNameOf parses a type's name into a TypeName node.
+func typeNameOf(name string) *pg_query.TypeName {
+	r, err := pg_query.Parse("SELECT NULL::" + name)
+	if err != nil || len(r.Stmts) != 1 {
+		return nil
+	}
+	sel := r.Stmts[0].Stmt.GetSelectStmt()
+	if sel == nil || len(sel.TargetList) != 1 {
+		return nil
+	}
+	return sel.TargetList[0].GetResTarget().Val.GetTypeCast().GetTypeName()
+}
+
 // IndexElemDef is an expression key element as pg_get_indexdef prints it:
 // a function call as it is, anything else in parentheses; pretty output
 // leaves out the parentheses PostgreSQL's plain output puts around every
@@ -241,6 +297,13 @@ func exprText(n *pg_query.Node, pretty bool) string {
 			return "(" + exprText(t.Arg, false) + " IS NULL)"
 		}
 		return "(" + exprText(t.Arg, false) + " IS NOT NULL)"
+	case n.GetTypeCast() != nil && n.GetTypeCast().Arg.GetColumnRef() != nil:
+		// PostgreSQL parenthesizes a column it casts: (email)::text
+		s, col := deparseOr(n), deparseOr(n.GetTypeCast().Arg)
+		if strings.HasPrefix(s, col+"::") {
+			return "(" + col + ")" + s[len(col):]
+		}
+		return s
 	case n.GetFuncCall() != nil && !n.GetFuncCall().AggStar && n.GetFuncCall().Over == nil && len(n.GetFuncCall().AggOrder) == 0:
 		f := n.GetFuncCall()
 		args := make([]string, len(f.Args))

@@ -25,7 +25,11 @@ func (p *Planner) inferArbiters(t *catalog.Table, inf *pg_query.InferClause) ([]
 			if _, err := p.CompileIndexExpr(t, ie.Expr); err != nil {
 				return nil, err
 			}
-			want = append(want, "e:"+deparseOr(ie.Expr))
+			text, err := p.IndexExprText(t, ie.Expr)
+			if err != nil {
+				return nil, err
+			}
+			want = append(want, "e:"+text)
 			plain = false
 			continue
 		}
