@@ -78,3 +78,35 @@ func TestDeferrableUniqueMatchesPostgres(t *testing.T) {
 		"SELECT indexrelid::regclass, indimmediate FROM pg_index WHERE indrelid::regclass::text LIKE 'du%' ORDER BY 1",
 	)
 }
+
+// TestDeferredUniqueConcurrentCommits: two transactions each insert the
+// same key of an INITIALLY DEFERRED unique constraint; both statements
+// succeed, and of the two COMMITs exactly one does (the other: 40001 or
+// 23505), leaving one row.
+func TestDeferredUniqueConcurrentCommits(t *testing.T) {
+	requireLogdb(t)
+	ctx := testCtx(t, 60*time.Second)
+	n := sharedNode(t)
+	c := mustConnect(t, n)
+	mustExec(t, ctx, c, "DROP TABLE IF EXISTS dcu")
+	mustExec(t, ctx, c, "CREATE TABLE dcu (id int PRIMARY KEY, k int, CONSTRAINT dcu_k UNIQUE (k) DEFERRABLE INITIALLY DEFERRED)")
+	c1, c2 := mustConnect(t, n), mustConnect(t, n)
+	tx1, err := c1.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx2, err := c2.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustExecTx(t, ctx, tx1, "INSERT INTO dcu VALUES (1, 7)")
+	mustExecTx(t, ctx, tx2, "INSERT INTO dcu VALUES (2, 7)")
+	if err := tx1.Commit(ctx); err != nil {
+		t.Fatalf("first COMMIT: %v", err)
+	}
+	err = tx2.Commit(ctx)
+	if err == nil || (sqlState(err) != "40001" && sqlState(err) != "23505") {
+		t.Fatalf("second COMMIT of the same key: %v, want 40001 or 23505", err)
+	}
+	checkQuery(t, ctx, c, "1", "SELECT count(*) FROM dcu WHERE k = 7")
+}
