@@ -73,6 +73,8 @@ func TestDeferrableUniqueMatchesPostgres(t *testing.T) {
 		"ALTER TABLE du4 ADD CONSTRAINT du4v UNIQUE (id) DEFERRABLE",
 		"ALTER TABLE du2 ADD CONSTRAINT du2v UNIQUE (i) DEFERRABLE INITIALLY DEFERRED",
 		"INSERT INTO du2 VALUES (7, 1), (8, 1)",
+		"ALTER TABLE du5 ALTER i SET NOT NULL",
+		"ALTER TABLE du5 REPLICA IDENTITY USING INDEX du5_i_key",
 		// the catalog
 		"SELECT conname, condeferrable, condeferred, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid::regclass::text LIKE 'du%' ORDER BY 1",
 		"SELECT indexrelid::regclass, indimmediate FROM pg_index WHERE indrelid::regclass::text LIKE 'du%' ORDER BY 1",

@@ -244,6 +244,9 @@ func setReplicaIdentity(t *catalog.Table, ri *pg_query.ReplicaIdentityStmt) erro
 			if ix.Pred != "" {
 				return pgerror.New(pgerror.FeatureNotSupported, "cannot use partial index \"%s\" as replica identity", ix.Name)
 			}
+			if ix.Deferrable {
+				return pgerror.New(pgerror.FeatureNotSupported, "cannot use non-immediate index \"%s\" as replica identity", ix.Name)
+			}
 			if len(ix.Exprs) > 0 {
 				return pgerror.New(pgerror.FeatureNotSupported, "cannot use expression index \"%s\" as replica identity", ix.Name)
 			}
