@@ -1,8 +1,8 @@
 package plan
 
 import (
+	"slices"
 	"sort"
-	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
@@ -117,14 +117,4 @@ func conjuncts(n *pg_query.Node) []*pg_query.Node {
 	return []*pg_query.Node{n}
 }
 
-func sameStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return strings.Join(a, "\x00") == strings.Join(b, "\x00")
-}
+func sameStrings(a, b []string) bool { return slices.Equal(a, b) }
