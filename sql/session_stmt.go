@@ -42,7 +42,11 @@ func (s *Session) execTxnStmt(ctx context.Context, ts *pg_query.TransactionStmt,
 	case pg_query.TransactionStmtKind_TRANS_STMT_COMMIT:
 		switch s.mode {
 		case modeFailed:
+			readOnly := s.tx != nil && s.tx.readOnly
 			_ = s.finishTxn(ctx, false)
+			if ts.Chain { // PostgreSQL rolls back and chains all the same
+				s.beginBlock(readOnly)
+			}
 			return "ROLLBACK", nil
 		case modeIdle, modeImplicit:
 			if ts.Chain {

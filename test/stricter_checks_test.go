@@ -101,6 +101,12 @@ func TestStricterChecksMatchPostgres(t *testing.T) {
 		"ROLLBACK AND CHAIN",
 		"COMMIT",
 		"SELECT count(*) FROM sc_a",
+		"BEGIN",
+		"SELECT 1/0",
+		"COMMIT AND CHAIN",
+		"SAVEPOINT in_chained_transaction", // 25P01 outside a block
+		"COMMIT",
+		"COMMIT",
 		"SELECT width_bucket(10, 0, 10, 2147483646), width_bucket(5.35, 0.024, 10.06, 5), width_bucket(-1, 0, 10, 2147483647)",
 		"SELECT justify_interval(interval '1 mon -1 day'), justify_interval(interval '-1 mon 1 day -1 hour'), justify_hours(interval '-1 day 25 hours'), justify_days(interval '-1 mon 31 days')",
 		"SELECT justify_hours(interval '-27 hours'), justify_days(interval '65 days'), justify_interval(interval '1 mon -31 days 25 hours')",
