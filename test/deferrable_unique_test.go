@@ -78,6 +78,7 @@ func TestDeferrableUniqueMatchesPostgres(t *testing.T) {
 		// the catalog
 		"SELECT conname, condeferrable, condeferred, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid::regclass::text LIKE 'du%' ORDER BY 1",
 		"SELECT indexrelid::regclass, indimmediate FROM pg_index WHERE indrelid::regclass::text LIKE 'du%' ORDER BY 1",
+		"SELECT constraint_name, constraint_type, is_deferrable, initially_deferred FROM information_schema.table_constraints WHERE table_name LIKE 'du%' AND constraint_type <> 'CHECK' ORDER BY 1",
 	)
 }
 
