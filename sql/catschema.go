@@ -148,12 +148,23 @@ func tableSchema(t *catalog.Table, cat *catalog.Catalog) pgcatalog.Table {
 		if ix.Unique {
 			u = "UNIQUE "
 		}
+		if !ix.Plain() || len(ix.Options) > 0 {
+			pt.Indexes = append(pt.Indexes, indexSchema(t, ix, attnums(ix.Columns)))
+			continue
+		}
 		pt.Indexes = append(pt.Indexes, pgcatalog.Index{OID: ix.OID, Name: ix.Name, Columns: attnums(ix.Columns), Unique: ix.Unique,
 			ReplIdent: t.ReplIdent == "i" && t.ReplIndex == ix.OID,
 			Def:       "CREATE " + u + "INDEX " + pgcatalog.QuoteIdent(ix.Name) + " ON public." + pgcatalog.QuoteIdent(t.Name) + " USING btree (" + colNames(ix.Columns) + ")"})
 		if ix.Constraint {
+			def := "UNIQUE (" + colNames(ix.Columns) + ")"
+			if ix.Deferrable {
+				def += " DEFERRABLE"
+			}
+			if ix.Deferred {
+				def += " INITIALLY DEFERRED"
+			}
 			pt.Constraints = append(pt.Constraints, pgcatalog.Constraint{OID: ix.ConOID, Name: ix.Name, Kind: 'u', Columns: attnums(ix.Columns), IndexOID: ix.OID,
-				Def: "UNIQUE (" + colNames(ix.Columns) + ")"})
+				Def: def, Deferrable: ix.Deferrable, Deferred: ix.Deferred})
 		}
 	}
 	for _, ck := range t.Checks {

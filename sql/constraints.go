@@ -12,8 +12,8 @@ import (
 // TRUNCATE must respect. Enforcement is exec/fk.go's.
 
 // setConstraints is SET CONSTRAINTS { ALL | name, … } { DEFERRED |
-// IMMEDIATE }. Only foreign keys can be DEFERRABLE in logdb; naming
-// another constraint fails as it does in PostgreSQL for one that is not.
+// IMMEDIATE }, for foreign keys and UNIQUE constraints declared
+// DEFERRABLE; naming another constraint fails as in PostgreSQL.
 // Checks deferred until now run at once when made IMMEDIATE.
 func setConstraints(ec *execCtx, cs *pg_query.ConstraintsSetStmt, w ResultWriter) error {
 	s := ec.s
@@ -39,7 +39,10 @@ func setConstraints(ec *execCtx, cs *pg_query.ConstraintsSetStmt, w ResultWriter
 			for _, t := range ec.tx.cat.SortedTables() {
 				// Constraints that are not deferrable are skipped, or an
 				// error when asked to defer (PostgreSQL's AfterTriggerSetState).
-				if fk := t.FK(rv.Relname); fk != nil {
+				if ix := deferrableUnique(t, rv.Relname); ix != nil {
+					found = true
+					chosen[ix.ConOID] = true
+				} else if fk := t.FK(rv.Relname); fk != nil {
 					found = true
 					if fk.Deferrable {
 						chosen[fk.OID] = true
@@ -62,7 +65,17 @@ func setConstraints(ec *execCtx, cs *pg_query.ConstraintsSetStmt, w ResultWriter
 		q.SetNamed(oid, cs.Deferred)
 	}
 	if !cs.Deferred && ec.Txn.Kv != nil {
-		return ec.FKRunDeferred(func(fk *catalog.ForeignKey) bool { return chosen[fk.OID] })
+		return ec.FKRunDeferred(func(oid uint32) bool { return chosen[oid] })
+	}
+	return nil
+}
+
+// deferrableUnique is t's DEFERRABLE unique constraint called name, if any.
+func deferrableUnique(t *catalog.Table, name string) *catalog.Index {
+	for _, ix := range t.Indexes {
+		if ix.Constraint && ix.Deferrable && ix.Name == name {
+			return ix
+		}
 	}
 	return nil
 }

@@ -42,9 +42,16 @@ func (s *Session) execTxnStmt(ctx context.Context, ts *pg_query.TransactionStmt,
 	case pg_query.TransactionStmtKind_TRANS_STMT_COMMIT:
 		switch s.mode {
 		case modeFailed:
+			readOnly := s.tx != nil && s.tx.readOnly
 			_ = s.finishTxn(ctx, false)
+			if ts.Chain { // PostgreSQL rolls back and chains all the same
+				s.beginBlock(readOnly)
+			}
 			return "ROLLBACK", nil
 		case modeIdle, modeImplicit:
+			if ts.Chain {
+				return "", pgerror.New(pgerror.NoActiveSQLTransaction, "COMMIT AND CHAIN can only be used in transaction blocks")
+			}
 			_ = w.Notice(&pgerror.Error{Code: pgerror.NoActiveSQLTransaction, Severity: "WARNING", Message: "there is no transaction in progress"})
 			if s.mode == modeImplicit {
 				if err := s.finishTxn(ctx, true); err != nil {
@@ -62,6 +69,9 @@ func (s *Session) execTxnStmt(ctx context.Context, ts *pg_query.TransactionStmt,
 		}
 		return "COMMIT", nil
 	case pg_query.TransactionStmtKind_TRANS_STMT_ROLLBACK:
+		if ts.Chain && (s.mode == modeIdle || s.mode == modeImplicit) {
+			return "", pgerror.New(pgerror.NoActiveSQLTransaction, "ROLLBACK AND CHAIN can only be used in transaction blocks")
+		}
 		if s.mode == modeIdle {
 			_ = w.Notice(&pgerror.Error{Code: pgerror.NoActiveSQLTransaction, Severity: "WARNING", Message: "there is no transaction in progress"})
 		}

@@ -347,7 +347,7 @@ func widthBucket(x, lo, hi float64, n int64) (types.Datum, error) {
 		case x < lo:
 			return int64(0), nil
 		case x >= hi:
-			return n + 1, nil
+			return widthBucketPastEnd(n)
 		}
 		return int64(float64(n)*(x-lo)/(hi-lo)) + 1, nil
 	}
@@ -355,9 +355,18 @@ func widthBucket(x, lo, hi float64, n int64) (types.Datum, error) {
 	case x > lo:
 		return int64(0), nil
 	case x <= hi:
-		return n + 1, nil
+		return widthBucketPastEnd(n)
 	}
 	return int64(float64(n)*(lo-x)/(lo-hi)) + 1, nil
+}
+
+// widthBucketPastEnd is the bucket above the last, count+1, which must fit
+// the int4 result (PostgreSQL: 22003).
+func widthBucketPastEnd(n int64) (types.Datum, error) {
+	if n >= math.MaxInt32 {
+		return nil, pgerror.New(pgerror.NumericValueOutOfRange, "integer out of range")
+	}
+	return n + 1, nil
 }
 
 func widthBucketNumeric(x, lo, hi *apd.Decimal, n int64) (types.Datum, error) {
@@ -374,7 +383,7 @@ func widthBucketNumeric(x, lo, hi *apd.Decimal, n int64) (types.Datum, error) {
 			return int64(0), nil
 		}
 		if x.Cmp(hi) >= 0 {
-			return n + 1, nil
+			return widthBucketPastEnd(n)
 		}
 		c.Sub(&num, x, lo)
 		c.Sub(&den, hi, lo)
@@ -383,7 +392,7 @@ func widthBucketNumeric(x, lo, hi *apd.Decimal, n int64) (types.Datum, error) {
 			return int64(0), nil
 		}
 		if x.Cmp(hi) <= 0 {
-			return n + 1, nil
+			return widthBucketPastEnd(n)
 		}
 		c.Sub(&num, lo, x)
 		c.Sub(&den, lo, hi)

@@ -563,16 +563,13 @@ func registerTimeFuncs() {
 		return a[0].(types.Date) != types.DateInfinity && a[0].(types.Date) != types.DateNegInfinity, nil
 	})
 	def("justify_hours", types.IntervalOID, oids(types.IntervalOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
-		iv := a[0].(types.Interval)
-		iv.Days += int32(iv.Micros / usPerDay)
-		iv.Micros %= usPerDay
-		return iv, nil
+		return justifyHours(a[0].(types.Interval))
 	})
 	def("justify_days", types.IntervalOID, oids(types.IntervalOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
-		iv := a[0].(types.Interval)
-		iv.Months += iv.Days / 30
-		iv.Days %= 30
-		return iv, nil
+		return justifyDays(a[0].(types.Interval))
+	})
+	def("justify_interval", types.IntervalOID, oids(types.IntervalOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
+		return justifyInterval(a[0].(types.Interval))
 	})
 	def("to_char", types.TextOID, oids(types.TimestampOID, types.TextOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		return toCharTime(a[0].(time.Time), str(a[1]), false), nil

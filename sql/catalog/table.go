@@ -29,6 +29,27 @@ type Index struct {
 	Unique     bool     `json:"unique,omitempty"`
 	Constraint bool     `json:"constraint,omitempty"` // created by a UNIQUE constraint
 	ConOID     uint32   `json:"con_oid,omitempty"`
+	// Exprs, for an expression index, has one entry per key element: the
+	// SQL text of an expression (whose Columns entry is 0, as in
+	// pg_index.indkey) or "" for a column. Pred is a partial index's
+	// predicate: only rows it holds for have entries. ExprCols are the
+	// columns they read (index.go).
+	Exprs    []string `json:"exprs,omitempty"`
+	Pred     string   `json:"pred,omitempty"`
+	ExprCols []uint32 `json:"expr_cols,omitempty"`
+	// ExprNames and ExprTypes name and type an expression element as the
+	// index's own column (pg_attribute of the index: "lower", "expr").
+	ExprNames []string  `json:"expr_names,omitempty"`
+	ExprTypes []types.T `json:"expr_types,omitempty"`
+	// Options are pg_index.indoption's bits per key element (1 DESC,
+	// 2 NULLS FIRST); they change how the index is shown, not its order.
+	Options []int16 `json:"options,omitempty"`
+	// Deferrable (a UNIQUE … DEFERRABLE constraint's index) keeps its
+	// entries in the non-unique layout (key, primary key) and its
+	// uniqueness is checked at the statement's end or, Deferred
+	// (INITIALLY DEFERRED), at COMMIT (exec/unique_deferred.go).
+	Deferrable bool `json:"deferrable,omitempty"`
+	Deferred   bool `json:"deferred,omitempty"`
 }
 
 type Check struct {

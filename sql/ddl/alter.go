@@ -116,10 +116,7 @@ func alterCmd(ec *Ctx, d *catalog.Writer, p *plan.Planner, t *catalog.Table, cmd
 		}
 		var keep []*catalog.Index
 		for _, ix := range t.Indexes {
-			uses := false
-			for _, id := range ix.Columns {
-				uses = uses || id == c.ID
-			}
+			uses := ix.Reads(c.ID)
 			if uses {
 				d.Txn.DropSpace(ix.Space)
 				delete(d.Cat.Indexes, ix.Name)
@@ -322,6 +319,9 @@ func alterColumnType(ec *Ctx, d *catalog.Writer, p *plan.Planner, t *catalog.Tab
 	// indexes over the column are rebuilt in fresh spaces
 	var rebuild []*catalog.Index
 	for _, ix := range t.Indexes {
+		if !ix.Plain() && ix.Reads(c.ID) {
+			return pgerror.Unsupported("changing the type of a column an expression or partial index reads (drop the index first)")
+		}
 		for _, id := range ix.Columns {
 			if id == c.ID {
 				rebuild = append(rebuild, ix)
@@ -422,6 +422,16 @@ func RenameObject(ec *Ctx, d *catalog.Writer, rs *pg_query.RenameStmt) error {
 		c.Name = rs.Newname
 		for _, ck := range nt.Checks {
 			ck.Expr = renameIdent(ck.Expr, old, rs.Newname)
+		}
+		for _, ix := range nt.Indexes {
+			for i, e := range ix.Exprs {
+				if e != "" {
+					ix.Exprs[i] = renameIdent(e, old, rs.Newname)
+				}
+			}
+			if ix.Pred != "" {
+				ix.Pred = renameIdent(ix.Pred, old, rs.Newname)
+			}
 		}
 		return d.PutTable(nt)
 	case pg_query.ObjectType_OBJECT_INDEX, pg_query.ObjectType_OBJECT_TABCONSTRAINT:

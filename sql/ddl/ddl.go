@@ -118,6 +118,9 @@ func columnFromDef(ec *Ctx, d *catalog.Writer, t *catalog.Table, cd *pg_query.Co
 // time) and returns its text: a constant as PostgreSQL prints it
 // (defaults.go), anything else deparsed; "" for DEFAULT NULL.
 func checkedDefault(p *plan.Planner, n *pg_query.Node, typ types.T) (string, error) {
+	if hasSubquery(n) {
+		return "", pgerror.New(pgerror.FeatureNotSupported, "cannot use subquery in DEFAULT expression")
+	}
 	if refs := columnRefs(n); len(refs) > 0 {
 		return "", pgerror.New(pgerror.FeatureNotSupported, "cannot use column reference in DEFAULT expression")
 	}
@@ -135,6 +138,19 @@ func checkedDefault(p *plan.Planner, n *pg_query.Node, typ types.T) (string, err
 		return text, nil
 	}
 	return exec.DeparseExpr(n)
+}
+
+// hasSubquery reports whether an expression holds a sub-select, which
+// PostgreSQL refuses in defaults, checks and index expressions.
+func hasSubquery(n *pg_query.Node) bool {
+	found := false
+	plan.WalkNodes(n, func(x *pg_query.Node) bool {
+		if x.GetSubLink() != nil {
+			found = true
+		}
+		return !found
+	})
+	return found
 }
 
 func columnRefs(n *pg_query.Node) []string {
@@ -309,7 +325,8 @@ func addConstraint(ec *Ctx, d *catalog.Writer, t *catalog.Table, con *pg_query.C
 		if name == "" {
 			name = chooseRelName(d, "key", t.Name, strings.Join(keys, "_"))
 		}
-		return addIndex(ec, d, t, name, ids, true, true, existing)
+		return addIndexDef(ec, d, t, &catalog.Index{Name: name, Columns: ids, Unique: true, Constraint: true,
+			Deferrable: con.Deferrable, Deferred: con.Initdeferred}, existing)
 	case pg_query.ConstrType_CONSTR_CHECK:
 		name := con.Conname
 		if name == "" {
@@ -321,6 +338,9 @@ func addConstraint(ec *Ctx, d *catalog.Writer, t *catalog.Table, con *pg_query.C
 			} else {
 				name = t.Name + "_check"
 			}
+		}
+		if hasSubquery(con.RawExpr) {
+			return pgerror.New(pgerror.FeatureNotSupported, "cannot use subquery in check constraint")
 		}
 		text, err := exec.DeparseExpr(con.RawExpr)
 		if err != nil {

@@ -17,6 +17,13 @@
 // not at all, and conflicts (40001) with concurrent transactions that used
 // the same descriptors.
 //
+// CREATE INDEX takes columns and expressions, DESC / NULLS FIRST and a
+// WHERE predicate (index_expr.go): expressions and predicates are checked
+// by the planner (immutable functions only, 42P17; no sub-queries) and
+// stored as SQL text in catalog.Index; building a unique index checks the
+// rows already there. UNIQUE … DEFERRABLE makes a deferrable index
+// (exec/unique_deferred.go checks it).
+//
 // What DDL needs of the session is the Host interface: privilege and
 // ownership checks (42501), the current and session user, a planner for
 // the transaction, parsing of stored expressions, sequence counters and

@@ -134,11 +134,19 @@ func addForeignKey(ec *Ctx, d *catalog.Writer, t *catalog.Table, con *pg_query.C
 	case len(parent.PK) > 0 && sameColumnSet(fk.RefColumns, parent.PK):
 		fk.RefIndex = parent.PKOID
 	default:
+		deferrable := false
 		for _, ix := range parent.Indexes {
-			if ix.Unique && sameColumnSet(fk.RefColumns, ix.Columns) {
+			if ix.Unique && ix.Plain() && sameColumnSet(fk.RefColumns, ix.Columns) {
+				if ix.Deferrable {
+					deferrable = true
+					continue
+				}
 				fk.RefIndex = ix.OID
 				break
 			}
+		}
+		if fk.RefIndex == 0 && deferrable {
+			return pgerror.New(pgerror.ObjectNotInPrerequisiteState, "cannot use a deferrable unique constraint for referenced table \"%s\"", parent.Name)
 		}
 	}
 	if fk.RefIndex == 0 {

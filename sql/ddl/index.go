@@ -13,8 +13,11 @@ import (
 	"logdb/sql/types"
 )
 
-// addIndex creates an index and builds its entries for existing rows.
-func addIndex(ec *Ctx, d *catalog.Writer, t *catalog.Table, name string, ids []uint32, unique, constraint, existing bool) error {
+// addIndexDef creates index ix (its name, keys, flags and expressions
+// set) on t and, when the table may have rows, builds its entries,
+// failing with 23505 on a duplicate key of a unique index.
+func addIndexDef(ec *Ctx, d *catalog.Writer, t *catalog.Table, ix *catalog.Index, existing bool) error {
+	name := ix.Name
 	if d.Cat.RelationExists(name) {
 		return pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", name)
 	}
@@ -26,8 +29,8 @@ func addIndex(ec *Ctx, d *catalog.Writer, t *catalog.Table, name string, ids []u
 	if err != nil {
 		return err
 	}
-	ix := &catalog.Index{OID: oid, Name: name, Space: space, Columns: ids, Unique: unique, Constraint: constraint}
-	if constraint {
+	ix.OID, ix.Space = oid, space
+	if ix.Constraint {
 		if ix.ConOID, err = d.NewOID(); err != nil {
 			return err
 		}
@@ -38,14 +41,39 @@ func addIndex(ec *Ctx, d *catalog.Writer, t *catalog.Table, name string, ids []u
 		return nil
 	}
 	w := &exec.TableWriter{T: t, RowCols: t.RowColumns()}
+	if !ix.Plain() {
+		if w.IxEvals, err = ec.Session.Planner(d.Cat).IndexEvals(t); err != nil {
+			return err
+		}
+	}
 	txn := ec.Txn.Kv
+	var seen map[string]bool // a deferrable index's keys, checked here
+	if ix.Deferrable {
+		seen = map[string]bool{}
+	}
 	return forEachRow(ec, t, func(row []types.Datum, ref exec.RowRef) error {
-		k, check := w.IndexKey(ix, row, ref.Key)
+		k, check, in, err := w.IndexEntry(ec.Ctx, ix, row, ref.Key)
+		if err != nil || !in {
+			return err
+		}
+		if seen != nil {
+			cp := *ix
+			cp.Deferrable = false
+			if uk, unique, _, _ := w.IndexEntry(ec.Ctx, &cp, row, ref.Key); unique {
+				if seen[string(uk)] {
+					e := w.IndexUniqueErr(ec.Ctx, ix, row).(*pgerror.Error)
+					e.Message = "could not create unique index \"" + ix.Name + "\""
+					e.Detail = strings.Replace(e.Detail, "already exists", "is duplicated", 1)
+					return e
+				}
+				seen[string(uk)] = true
+			}
+		}
 		if check {
 			if _, exists, err := txn.Get(space, k); err != nil {
 				return err
 			} else if exists {
-				e := w.UniqueErr(ec.Ctx, name, ids, row).(*pgerror.Error)
+				e := w.IndexUniqueErr(ec.Ctx, ix, row).(*pgerror.Error)
 				e.Message = "could not create unique index \"" + name + "\""
 				e.Detail = strings.Replace(e.Detail, "already exists", "is duplicated", 1)
 				return e
@@ -68,22 +96,9 @@ func CreateIndex(ec *Ctx, d *catalog.Writer, is *pg_query.IndexStmt, w Noticer) 
 	if err := ec.Session.CheckOwner(d.Cat, t.Owner, "table", t.Name); err != nil {
 		return err
 	}
-	if is.WhereClause != nil {
-		return pgerror.Unsupported("partial indexes")
-	}
-	var ids []uint32
-	var names []string
-	for _, p := range is.IndexParams {
-		ie := p.GetIndexElem()
-		if ie.Expr != nil {
-			return pgerror.Unsupported("expression indexes")
-		}
-		_, c := t.Column(ie.Name)
-		if c == nil {
-			return pgerror.New(pgerror.UndefinedColumn, "column \"%s\" does not exist", ie.Name)
-		}
-		ids = append(ids, c.ID)
-		names = append(names, c.Name)
+	ix, names, err := indexDefinition(ec, d, t, is)
+	if err != nil {
+		return err
 	}
 	name := is.Idxname
 	if name == "" {
@@ -96,8 +111,9 @@ func CreateIndex(ec *Ctx, d *catalog.Writer, is *pg_query.IndexStmt, w Noticer) 
 		}
 		return pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", name)
 	}
+	ix.Name = name
 	nt := t.Clone()
-	if err := addIndex(ec, d, nt, name, ids, is.Unique, false, true); err != nil {
+	if err := addIndexDef(ec, d, nt, ix, true); err != nil {
 		return err
 	}
 	return d.PutTable(nt)

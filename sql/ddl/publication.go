@@ -241,6 +241,15 @@ func setReplicaIdentity(t *catalog.Table, ri *pg_query.ReplicaIdentityStmt) erro
 			if !ix.Unique {
 				return pgerror.New("42809", "cannot use non-unique index \"%s\" as replica identity", ix.Name)
 			}
+			if ix.Pred != "" {
+				return pgerror.New(pgerror.FeatureNotSupported, "cannot use partial index \"%s\" as replica identity", ix.Name)
+			}
+			if ix.Deferrable {
+				return pgerror.New(pgerror.FeatureNotSupported, "cannot use non-immediate index \"%s\" as replica identity", ix.Name)
+			}
+			if len(ix.Exprs) > 0 {
+				return pgerror.New(pgerror.FeatureNotSupported, "cannot use expression index \"%s\" as replica identity", ix.Name)
+			}
 			for _, id := range ix.Columns {
 				if c := t.Columns[t.ColIndexByID(id)]; !c.NotNull {
 					return pgerror.New("42809", "index \"%s\" cannot be used as replica identity because column \"%s\" is nullable", ix.Name, c.Name)

@@ -103,6 +103,9 @@ func CreateTableAs(ec *Ctx, d *catalog.Writer, cs *pg_query.CreateTableAsStmt, w
 	}
 	cols := plan.VisibleCols(qp)
 	names := plan.NodeStrings(cs.Into.ColNames)
+	if len(names) > len(cols) {
+		return 0, pgerror.New(pgerror.SyntaxError, "too many column names were specified")
+	}
 	oid, err := d.NewOID()
 	if err != nil {
 		return 0, err

@@ -31,7 +31,11 @@
 // also queues the foreign key events of each row it writes (FKPlan, one
 // per key on either side); FKAfterStatement runs them at the statement's
 // end and FKRunDeferred at COMMIT or SET CONSTRAINTS … IMMEDIATE (fk.go:
-// the parent Get, the child range scan, the actions).
+// the parent Get, the child range scan, the actions). The same queue
+// holds the checks of DEFERRABLE unique constraints (unique_deferred.go).
+// Expression and partial indexes are computed through IndexEval, compiled
+// by the planner (index_expr.go); scans use them through IxExprs
+// (scan_index_expr.go).
 //
 // # Running a plan
 //

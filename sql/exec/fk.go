@@ -70,6 +70,7 @@ type fkEvent struct {
 	key  []byte        // fkChildWritten: the child row's key
 	vals []types.Datum // the child's key values, or the parent's old ones
 	newV []types.Datum // fkParentUpdated: the parent's new key values
+	u    *uniqueCheck  // a deferrable unique constraint's check (unique_deferred.go)
 }
 
 // FKQueue is a transaction's pending foreign key events and its SET
@@ -100,16 +101,39 @@ func (q *FKQueue) SetNamed(oid uint32, deferred bool) {
 
 // IsDeferred reports whether fk's checks wait for COMMIT now.
 func (q *FKQueue) IsDeferred(fk *catalog.ForeignKey) bool {
-	if !fk.Deferrable {
+	return q.deferredNow(fk.OID, fk.Deferrable, fk.Deferred)
+}
+
+// deferredNow reports whether the checks of constraint oid wait for
+// COMMIT now: it is deferrable, and SET CONSTRAINTS (by name, else ALL)
+// or else its INITIALLY DEFERRED says so.
+func (q *FKQueue) deferredNow(oid uint32, deferrable, initially bool) bool {
+	if !deferrable {
 		return false
 	}
-	if d, ok := q.named[fk.OID]; ok {
+	if d, ok := q.named[oid]; ok {
 		return d
 	}
 	if q.all != 0 {
 		return q.all > 0
 	}
-	return fk.Deferred
+	return initially
+}
+
+// isDeferred reports whether ev waits for COMMIT now.
+func (ev *fkEvent) isDeferred(q *FKQueue) bool {
+	if ev.u != nil {
+		return q.deferredNow(ev.u.ix.ConOID, true, ev.u.ix.Deferred)
+	}
+	return ev.deferrable() && q.IsDeferred(ev.p.FK)
+}
+
+// conOID is the constraint ev checks.
+func (ev *fkEvent) conOID() uint32 {
+	if ev.u != nil {
+		return ev.u.ix.ConOID
+	}
+	return ev.p.FK.OID
 }
 
 // DeferredMark and RollbackDeferred keep the deferred events in step with
@@ -143,7 +167,7 @@ func (ec *Ctx) FKAfterStatement() error {
 	for len(q.pending) > 0 {
 		ev := q.pending[0]
 		q.pending = q.pending[1:]
-		if ev.deferrable() && q.IsDeferred(ev.p.FK) {
+		if ev.isDeferred(q) {
 			q.deferred = append(q.deferred, ev)
 			continue
 		}
@@ -157,12 +181,13 @@ func (ec *Ctx) FKAfterStatement() error {
 }
 
 // FKRunDeferred runs the deferred checks of the constraints match
-// selects (nil: all, at COMMIT) now.
-func (ec *Ctx) FKRunDeferred(match func(*catalog.ForeignKey) bool) error {
+// selects by OID (nil: all, at COMMIT) now: foreign keys' and deferrable
+// unique constraints'.
+func (ec *Ctx) FKRunDeferred(match func(conOID uint32) bool) error {
 	q := &ec.Txn.FK
 	var keep []fkEvent
 	for _, ev := range q.deferred {
-		if match == nil || match(ev.p.FK) {
+		if match == nil || match(ev.conOID()) {
 			q.pending = append(q.pending, ev)
 		} else {
 			keep = append(keep, ev)
@@ -172,7 +197,7 @@ func (ec *Ctx) FKRunDeferred(match func(*catalog.ForeignKey) bool) error {
 	for len(q.pending) > 0 {
 		ev := q.pending[0]
 		q.pending = q.pending[1:]
-		if match != nil && !match(ev.p.FK) && ev.deferrable() && q.IsDeferred(ev.p.FK) {
+		if match != nil && !match(ev.conOID()) && ev.isDeferred(q) {
 			q.deferred = append(q.deferred, ev)
 			continue
 		}
@@ -187,6 +212,9 @@ func (ec *Ctx) FKRunDeferred(match func(*catalog.ForeignKey) bool) error {
 // deferrable: checks may wait for COMMIT; actions (RESTRICT, CASCADE,
 // SET NULL, SET DEFAULT) never do, as in PostgreSQL.
 func (ev *fkEvent) deferrable() bool {
+	if ev.u != nil {
+		return true
+	}
 	switch ev.kind {
 	case fkParentDeleted:
 		return ev.p.FK.OnDelete == 'a'
@@ -285,6 +313,9 @@ func sameDatum(t types.T, a, b types.Datum) bool {
 }
 
 func (ec *Ctx) runFKEvent(ev *fkEvent) error {
+	if ev.u != nil {
+		return ec.runUniqueCheck(ev.u)
+	}
 	if ev.kind == fkChildWritten {
 		return ec.fkCheckChild(ev)
 	}

@@ -49,6 +49,10 @@ type ScanNode struct {
 	Path    accessPath
 	Reverse bool
 	WithRef bool // append a RowRef column
+	// IxExprs are the table's expression and partial indexes, compiled
+	// over the scanned row (scan_index_expr.go); without them the scan
+	// does not use those indexes.
+	IxExprs map[uint32]*IndexEval
 	chosen  bool
 }
 
@@ -175,7 +179,7 @@ func (s *ScanNode) ChoosePath() {
 	}
 	s.chosen = true
 	bounds := s.bounds()
-	if len(bounds) == 0 {
+	if len(bounds) == 0 && (len(s.IxExprs) == 0 || len(s.Preds) == 0) {
 		if pts := s.pointList(); pts != nil {
 			s.Path = accessPath{Kind: pathPoints, points: pts}
 		}
@@ -202,11 +206,11 @@ func (s *ScanNode) ChoosePath() {
 		}
 	}
 	for _, ix := range s.T.Indexes {
-		cols := make([]int, len(ix.Columns))
-		for i, id := range ix.Columns {
-			cols[i] = s.T.ColIndexByID(id)
+		cols, extra, ok := s.indexKeyCols(ix)
+		if !ok {
+			continue
 		}
-		ap := matchKey(cols, bounds)
+		ap := matchKey(cols, append(bounds[:len(bounds):len(bounds)], extra...))
 		if len(ap.eq) == 0 && ap.lo == nil && ap.hi == nil {
 			continue
 		}
@@ -415,6 +419,10 @@ func (s *ScanNode) pkTypes() []types.T {
 func (s *ScanNode) indexTypes(ix *catalog.Index) []types.T {
 	out := make([]types.T, len(ix.Columns))
 	for i, id := range ix.Columns {
+		if ie := s.IxExprs[ix.OID]; ie != nil && i < len(ie.Exprs) && ie.Exprs[i] != nil {
+			out[i] = ie.Exprs[i].Type()
+			continue
+		}
 		out[i] = s.T.Columns[s.T.ColIndexByID(id)].Type
 	}
 	return out

@@ -27,6 +27,9 @@ type TableWriter struct {
 	// FKOut are the table's foreign keys, FKIn those referencing it
 	// (fk.go): writes queue their checks and actions.
 	FKOut, FKIn []*FKPlan
+	// IxEvals are the table's expression and partial indexes, compiled
+	// (by index OID; index_expr.go).
+	IxEvals map[uint32]*IndexEval
 }
 
 type CheckExpr struct {
@@ -126,7 +129,7 @@ func (w *TableWriter) IndexKey(ix *catalog.Index, row []types.Datum, pk []byte) 
 		}
 		k = types.AppendKey(k, w.T.Columns[i].Type, row[i])
 	}
-	if !ix.Unique || hasNull {
+	if !ix.Unique || hasNull || ix.Deferrable {
 		return append(k, pk...), false
 	}
 	return k, true
@@ -157,9 +160,13 @@ func (w *TableWriter) Insert(ec *Ctx, row []types.Datum, oc *OnConflictPlan) ([]
 	txn := ec.Txn.Kv
 	t := w.T
 	key := w.pkKey(ec, row)
-	conflict := func(name string, ids []uint32, pk []byte) ([]types.Datum, bool, error) {
+	uniq := make([][]byte, len(t.Indexes)) // keys checked for uniqueness
+	conflict := func(name string, ix *catalog.Index, pk []byte) ([]types.Datum, bool, error) {
 		if oc == nil || (len(oc.Arbiters) > 0 && !Contains(oc.Arbiters, name)) {
-			return nil, false, w.UniqueErr(ec, name, ids, row)
+			if ix == nil {
+				return nil, false, w.UniqueErr(ec, name, t.PK, row)
+			}
+			return nil, false, w.IndexUniqueErr(ec, ix, row)
 		}
 		if oc.DoNothing {
 			return nil, false, nil
@@ -200,26 +207,52 @@ func (w *TableWriter) Insert(ec *Ctx, row []types.Datum, oc *OnConflictPlan) ([]
 		}
 		return nr, true, nil
 	}
-	if len(t.PKIdx) > 0 {
-		_, exists, err := txn.Get(t.Space, key)
+	entries := make([][]byte, len(t.Indexes))
+	for i, ix := range t.Indexes {
+		k, unique, in, err := w.IndexEntry(ec, ix, row, key)
 		if err != nil {
 			return nil, false, err
 		}
-		if exists {
-			return conflict(t.PKName, t.PK, key)
+		if in {
+			entries[i] = k
 		}
+		if !unique || !in {
+			k = nil
+		}
+		uniq[i] = k
 	}
-	entries := make([][]byte, len(t.Indexes))
-	for i, ix := range t.Indexes {
-		k, unique := w.IndexKey(ix, row, key)
-		entries[i] = k
-		if unique {
-			pk, exists, err := txn.Get(ix.Space, k)
+	// ON CONFLICT's arbiters are checked first, as PostgreSQL's
+	// speculative insertion does: a conflict there is resolved even when
+	// another unique index would also refuse the row.
+	for pass := 0; pass < 2; pass++ {
+		arbiterPass := pass == 0
+		if oc == nil || len(oc.Arbiters) == 0 {
+			if arbiterPass {
+				continue
+			}
+		}
+		isArbiter := func(name string) bool {
+			return oc != nil && len(oc.Arbiters) > 0 && Contains(oc.Arbiters, name)
+		}
+		if len(t.PKIdx) > 0 && (oc == nil || len(oc.Arbiters) == 0 || isArbiter(t.PKName) == arbiterPass) {
+			_, exists, err := txn.Get(t.Space, key)
 			if err != nil {
 				return nil, false, err
 			}
 			if exists {
-				return conflict(ix.Name, ix.Columns, pk)
+				return conflict(t.PKName, nil, key)
+			}
+		}
+		for i, ix := range t.Indexes {
+			if uniq[i] == nil || oc != nil && len(oc.Arbiters) > 0 && isArbiter(ix.Name) != arbiterPass {
+				continue
+			}
+			pk, exists, err := txn.Get(ix.Space, uniq[i])
+			if err != nil {
+				return nil, false, err
+			}
+			if exists {
+				return conflict(ix.Name, ix, pk)
 			}
 		}
 	}
@@ -229,10 +262,15 @@ func (w *TableWriter) Insert(ec *Ctx, row []types.Datum, oc *OnConflictPlan) ([]
 		w.Touched[string(key)] = true
 	}
 	for i, ix := range t.Indexes {
-		txn.Put(ix.Space, entries[i], key, nil)
+		if entries[i] != nil {
+			txn.Put(ix.Space, entries[i], key, nil)
+		}
 	}
 	if len(w.FKOut) > 0 {
 		w.fkInserted(ec, key, row)
+	}
+	if err := w.queueUniqueChecks(ec, row, key); err != nil {
+		return nil, false, err
 	}
 	ec.Txn.CountRow(t.OID, rowInserted)
 	if err := ec.checkTxnSize(); err != nil {
@@ -279,14 +317,26 @@ func (w *TableWriter) Update(ec *Ctx, ref RowRef, old, newRow []types.Datum) ([]
 	}
 	changes := make([]change, len(t.Indexes))
 	for i, ix := range t.Indexes {
-		ok, _ := w.IndexKey(ix, old, ref.Key)
-		nk, unique := w.IndexKey(ix, newRow, newKey)
-		c := change{ix: ix, oldK: ok, newK: nk, changed: !bytes.Equal(ok, nk)}
-		if c.changed && unique {
+		ok, _, oldIn, err := w.IndexEntry(ec, ix, old, ref.Key)
+		if err != nil {
+			return nil, err
+		}
+		nk, unique, newIn, err := w.IndexEntry(ec, ix, newRow, newKey)
+		if err != nil {
+			return nil, err
+		}
+		if !oldIn {
+			ok = nil // no entry to remove
+		}
+		if !newIn {
+			nk = nil // no entry to write
+		}
+		c := change{ix: ix, oldK: ok, newK: nk, changed: !bytes.Equal(ok, nk) || oldIn != newIn}
+		if c.changed && unique && newIn {
 			if pk, exists, err := txn.Get(ix.Space, nk); err != nil {
 				return nil, err
 			} else if exists && !bytes.Equal(pk, ref.Key) {
-				return nil, w.UniqueErr(ec, ix.Name, ix.Columns, newRow)
+				return nil, w.IndexUniqueErr(ec, ix, newRow)
 			}
 		}
 		changes[i] = c
@@ -300,14 +350,21 @@ func (w *TableWriter) Update(ec *Ctx, ref RowRef, old, newRow []types.Datum) ([]
 	}
 	for _, c := range changes {
 		if c.changed {
-			txn.Delete(c.ix.Space, c.oldK, ref.Key)
-			txn.Put(c.ix.Space, c.newK, newKey, nil)
-		} else if moved {
+			if c.oldK != nil {
+				txn.Delete(c.ix.Space, c.oldK, ref.Key)
+			}
+			if c.newK != nil {
+				txn.Put(c.ix.Space, c.newK, newKey, nil)
+			}
+		} else if moved && c.newK != nil {
 			txn.Put(c.ix.Space, c.newK, newKey, ref.Key)
 		}
 	}
 	if len(w.FKOut) > 0 || len(w.FKIn) > 0 {
 		w.fkUpdated(ec, newKey, old, newRow)
+	}
+	if err := w.queueUniqueChecks(ec, newRow, newKey); err != nil {
+		return nil, err
 	}
 	ec.Txn.CountRow(t.OID, RowUpdated)
 	if err := ec.checkTxnSize(); err != nil {
@@ -320,8 +377,13 @@ func (w *TableWriter) Delete(ec *Ctx, ref RowRef, old []types.Datum) error {
 	txn := ec.Txn.Kv
 	txn.Delete(w.T.Space, ref.Key, ref.Val)
 	for _, ix := range w.T.Indexes {
-		k, _ := w.IndexKey(ix, old, ref.Key)
-		txn.Delete(ix.Space, k, ref.Key)
+		k, _, in, err := w.IndexEntry(ec, ix, old, ref.Key)
+		if err != nil {
+			return err
+		}
+		if in {
+			txn.Delete(ix.Space, k, ref.Key)
+		}
 	}
 	if len(w.FKIn) > 0 {
 		w.fkDeleted(ec, old)

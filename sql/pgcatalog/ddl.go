@@ -60,6 +60,9 @@ func (s *Schema) indexDef(t *Table, ix *Index, pretty bool) string {
 	qualified := QuoteIdent(schemaOr(t.Schema)) + "." + QuoteIdent(t.Name)
 	bare := QuoteIdent(t.Name)
 	def := ix.Def
+	if pretty && ix.PrettyDef != "" {
+		def = ix.PrettyDef
+	}
 	if def == "" {
 		var b strings.Builder
 		b.WriteString("CREATE ")
@@ -76,10 +79,16 @@ func (s *Schema) indexDef(t *Table, ix *Index, pretty bool) string {
 }
 
 // indexColumnDef is pg_get_indexdef(oid, n, pretty) for n > 0: the n-th
-// index column's name, "" past the end.
-func indexColumnDef(t *Table, ix *Index, n int) string {
+// index column's name or expression, "" past the end.
+func indexColumnDef(t *Table, ix *Index, n int, pretty bool) string {
 	if n < 1 || n > len(ix.Columns) {
 		return ""
+	}
+	if pretty && n <= len(ix.PrettyExprs) && ix.PrettyExprs[n-1] != "" {
+		return ix.PrettyExprs[n-1]
+	}
+	if n <= len(ix.Exprs) && ix.Exprs[n-1] != "" {
+		return ix.Exprs[n-1]
 	}
 	if c := t.column(ix.Columns[n-1]); c != nil {
 		return QuoteIdent(c.Name)

@@ -88,7 +88,9 @@ func pgDependRows(v *View, s *Schema) [][]types.Datum {
 				continue
 			}
 			for _, attnum := range ix.Columns {
-				dep(classPgClass, ix.OID, classPgClass, t.OID, attnum, "a")
+				if attnum != 0 { // an expression element
+					dep(classPgClass, ix.OID, classPgClass, t.OID, attnum, "a")
+				}
 			}
 		}
 	}

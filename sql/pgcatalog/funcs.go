@@ -311,7 +311,7 @@ func getIndexdef(ctx *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		col, pretty = asInt(a[1]), asBool(a[2])
 	}
 	if col != 0 {
-		return indexColumnDef(r.table, r.index, int(col)), nil
+		return indexColumnDef(r.table, r.index, int(col), pretty), nil
 	}
 	return s.indexDef(r.table, r.index, pretty), nil
 }

@@ -1,6 +1,7 @@
 package pgcatalog
 
 import (
+	"strings"
 	"sync"
 
 	"logdb/sql/types"
@@ -162,6 +163,8 @@ func pgAttributeRows(v *View, s *Schema) [][]types.Datum {
 			for k, attnum := range ix.Columns {
 				if c := t.column(attnum); c != nil {
 					addCol(ix.OID, c, int16(k+1), true)
+				} else if k < len(ix.ExprAttrs) && ix.ExprAttrs[k] != nil {
+					addCol(ix.OID, ix.ExprAttrs[k], int16(k+1), true)
 				}
 			}
 		}
@@ -239,12 +242,29 @@ func pgIndexRows(v *View, s *Schema) [][]types.Datum {
 					colls[k] = typCollation(c.Type.OID)
 					classes[k] = opclassFor(c.Type.OID, ix.amOID())
 				}
+				if k < len(ix.Options) {
+					options[k] = ix.Options[k]
+				}
+			}
+			var exprs, pred types.Datum
+			if len(ix.Exprs) > 0 {
+				var parts []string
+				for _, e := range ix.Exprs {
+					if e != "" {
+						parts = append(parts, e)
+					}
+				}
+				exprs = strings.Join(parts, ", ")
+			}
+			if ix.Pred != "" {
+				pred = ix.Pred
 			}
 			r.add("indexrelid", ix.OID, "indrelid", t.OID, "indnatts", n, "indnkeyatts", n,
 				"indisunique", ix.Unique, "indisprimary", ix.Primary, "indimmediate", immediate, "indisreplident", ix.ReplIdent,
 				"indisvalid", true, "indisready", true, "indislive", true,
 				"indkey", int2Vector(ix.Columns), "indcollation", oidVector(colls),
-				"indclass", oidVector(classes), "indoption", int2Vector(options))
+				"indclass", oidVector(classes), "indoption", int2Vector(options),
+				"indexprs", exprs, "indpred", pred)
 		}
 	}
 	return r.out

@@ -235,6 +235,21 @@ type Index struct {
 	Def string
 	// Method is the access method, "btree" (default when "") or "hash".
 	Method string
+	// PrettyDef is pg_get_indexdef(oid, 0, true) when it differs from Def
+	// by more than the table's qualification (expressions, predicates).
+	PrettyDef string
+	// Exprs holds per key element an expression's text as
+	// pg_get_indexdef(oid, n, false) prints it, "" for a column (whose
+	// Columns entry is then 0); Pred is the predicate as pg_index.indpred
+	// shows it. Options are pg_index.indoption's bits (1 DESC, 2 NULLS
+	// FIRST) per element, nil for all zero.
+	Exprs       []string
+	PrettyExprs []string // the same, pretty-printed
+	Pred        string
+	Options     []int16
+	// ExprAttrs are the index's own columns for its expression elements
+	// (pg_attribute: name and type), nil entries for columns.
+	ExprAttrs []*Column
 }
 
 // Constraint is a table constraint: 'p' primary key, 'u' unique, 'c' check,

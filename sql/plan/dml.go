@@ -201,23 +201,11 @@ func (p *Planner) planOnConflict(t *catalog.Table, oc *pg_query.OnConflictClause
 			}
 			ocp.Arbiters = []string{inf.Conname}
 		} else {
-			var ids []uint32
-			for _, e := range inf.IndexElems {
-				ie := e.GetIndexElem()
-				i, c := t.Column(ie.Name)
-				if i < 0 {
-					return nil, pgerror.New(pgerror.UndefinedColumn, "column \"%s\" does not exist", ie.Name)
-				}
-				ids = append(ids, c.ID)
+			arbiters, err := p.inferArbiters(t, inf)
+			if err != nil {
+				return nil, err
 			}
-			if sameIDs(ids, t.PK) {
-				ocp.Arbiters = append(ocp.Arbiters, t.PKName)
-			}
-			for _, ix := range t.Indexes {
-				if ix.Unique && sameIDs(ids, ix.Columns) {
-					ocp.Arbiters = append(ocp.Arbiters, ix.Name)
-				}
-			}
+			ocp.Arbiters = append(ocp.Arbiters, arbiters...)
 			if len(ocp.Arbiters) == 0 {
 				return nil, pgerror.New(pgerror.InvalidColumnReference, "there is no unique or exclusion constraint matching the ON CONFLICT specification")
 			}

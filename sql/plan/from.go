@@ -67,6 +67,13 @@ func (p *Planner) planFrom(from []*pg_query.Node, where *pg_query.Node, parent *
 			return nil, nil, err
 		}
 	}
+	groups := make([][]exec.Column, len(items))
+	for i, it := range items {
+		groups[i] = it.Cols
+	}
+	if err := checkRefnameConflicts(groups...); err != nil {
+		return nil, nil, err
+	}
 	quals = splitAnd(where, quals)
 	sc := &Scope{parent: parent}
 	owner := []int{}
@@ -302,6 +309,11 @@ func (p *Planner) planFromItem(f *pg_query.Node, parent *Scope) (*FromItem, erro
 				}
 				p.useTable(t)
 				s := exec.NewScanNode(t)
+				ixe, err := p.IndexEvals(t)
+				if err != nil {
+					return nil, err
+				}
+				s.IxExprs = ixe
 				if rv == p.dmlTarget {
 					s.WithRef = true
 					s.Cols = append(s.Cols, exec.Column{Name: "?ref?", T: types.T{OID: types.ByteaOID, Mod: -1}, Hidden: true})
@@ -402,6 +414,9 @@ func (p *Planner) planJoin(j *pg_query.JoinExpr, parent *Scope) (*FromItem, erro
 	}
 	rn, rsc, err := p.planFrom([]*pg_query.Node{j.Rarg}, nil, rparent)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkRefnameConflicts(lsc.cols, rsc.cols); err != nil {
 		return nil, err
 	}
 	lw := len(lsc.cols)

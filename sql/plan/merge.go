@@ -154,6 +154,9 @@ func (p *Planner) planMerge(d *DML, up *pg_query.UpdateStmt) *mergePlan {
 		for _, id := range ix.Columns {
 			indexed[id] = true
 		}
+		for _, id := range ix.ExprCols {
+			indexed[id] = true
+		}
 	}
 	for _, fk := range t.FKs { // a foreign key's columns are checked when written
 		for _, id := range fk.Columns {

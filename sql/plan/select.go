@@ -97,6 +97,9 @@ func (p *Planner) planWith(w *pg_query.WithClause, parent *Scope) error {
 		if err != nil {
 			return err
 		}
+		if len(cte.Aliascolnames) > len(VisibleCols(plan)) {
+			return cteColumnCountErr(cte, len(VisibleCols(plan)))
+		}
 		def.Plan, def.Cols = plan, cteColumns(plan, cte)
 		m[cte.Ctename] = def
 	}
@@ -128,6 +131,9 @@ func refersTo(sel *pg_query.SelectStmt, name string) bool {
 			}
 			if rs := x.GetRangeSubselect(); rs != nil {
 				visit(rs.Subquery)
+			}
+			if sl := x.GetSubLink(); sl != nil {
+				visit(sl.Subselect)
 			}
 			if ss := x.GetSelectStmt(); ss != nil {
 				walkMessage(ss.ProtoReflect(), func(y *pg_query.Node) bool { visit(y); return false })

@@ -403,6 +403,9 @@ func lookupJoin(j *exec.JoinNode) exec.Node {
 	} else {
 		var best *catalog.Index
 		for _, ix := range s.T.Indexes {
+			if !ix.Plain() {
+				continue
+			}
 			cols := make([]int, len(ix.Columns))
 			for i, id := range ix.Columns {
 				cols[i] = s.T.ColIndexByID(id)

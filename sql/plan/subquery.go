@@ -102,11 +102,17 @@ func (p *Planner) planRecursive(def *exec.CTE, q *pg_query.SelectStmt, cte *pg_q
 	if q.Op != pg_query.SetOperation_SETOP_UNION {
 		return nil, pgerror.Unsupported("recursive query with " + q.Op.String())
 	}
+	if err := checkRecursiveTerm(q.Rarg, cte.Ctename); err != nil {
+		return nil, err
+	}
 	init, err := p.PlanSelect(q.Larg, parent)
 	if err != nil {
 		return nil, err
 	}
 	cols := append([]exec.Column(nil), init.Columns()...)
+	if len(cte.Aliascolnames) > len(cols) {
+		return nil, cteColumnCountErr(cte, len(cols))
+	}
 	for i := range cols {
 		if cols[i].T.OID == types.UnknownOID {
 			cols[i].T = exec.TextT

@@ -26,6 +26,9 @@ func collectWindows(n *pg_query.Node, out []*pg_query.Node) []*pg_query.Node {
 // planWindows adds a window node when the select list or ORDER BY uses
 // window functions.
 func (p *Planner) planWindows(src exec.Node, sc *Scope, sel *pg_query.SelectStmt) (exec.Node, *Scope, error) {
+	if err := checkWindowNames(sel); err != nil {
+		return nil, nil, err
+	}
 	var calls []*pg_query.Node
 	for _, t := range sel.TargetList {
 		calls = collectWindows(t.GetResTarget().Val, calls)

@@ -46,6 +46,11 @@ func (p *Planner) newTableWriter(t *catalog.Table, writers map[uint32]*exec.Tabl
 		}
 		w.Defaults[i] = e
 	}
+	ixe, err := p.IndexEvals(t)
+	if err != nil {
+		return nil, err
+	}
+	w.IxEvals = ixe
 	sc := TableScope(t, nil, nil)
 	for _, ck := range t.Checks {
 		n, err := p.Host.ParseExpr(ck.Expr)
@@ -110,7 +115,7 @@ func NewFKPlan(child, parent *catalog.Table, fk *catalog.ForeignKey) *exec.FKPla
 	fp.ParentSpace = parent.Space
 	if !sameIDs(fk.RefColumns, parent.PK) {
 		for _, ix := range parent.Indexes {
-			if ix.Unique && sameIDs(fk.RefColumns, ix.Columns) && (ix.OID == fk.RefIndex || fp.ParentSpace == parent.Space) {
+			if ix.Unique && ix.Plain() && !ix.Deferrable && sameIDs(fk.RefColumns, ix.Columns) && (ix.OID == fk.RefIndex || fp.ParentSpace == parent.Space) {
 				keyCols, fp.ParentSpace = ix.Columns, ix.Space
 			}
 		}
@@ -128,7 +133,7 @@ func NewFKPlan(child, parent *catalog.Table, fk *catalog.ForeignKey) *exec.FKPla
 		fp.ChildByPK, keyBy = true, child.PK[:n]
 	default:
 		for _, ix := range child.Indexes {
-			if lead(ix.Columns) {
+			if ix.Plain() && lead(ix.Columns) {
 				fp.ChildIndex, keyBy = ix, ix.Columns[:n]
 				break
 			}
