@@ -351,7 +351,10 @@ func TestCreateTableLikeMatchesPostgres(t *testing.T) {
 	execOnEach(t, ctx, `CREATE TABLE lk_src (id serial PRIMARY KEY, a varchar(10) NOT NULL DEFAULT 'x', b numeric(8,2) CHECK (b > 0), c int UNIQUE, d text, CONSTRAINT lk_ab CHECK (a <> 'bad'));
 CREATE INDEX lk_src_d ON lk_src (d);
 CREATE TABLE lk_parent (id int PRIMARY KEY);
-CREATE TABLE lk_fk (id int PRIMARY KEY, p int REFERENCES lk_parent (id))`, pc, lc)
+CREATE TABLE lk_fk (id int PRIMARY KEY, p int REFERENCES lk_parent (id));
+CREATE TABLE lk_ex (id int PRIMARY KEY, email text, gone timestamptz);
+CREATE UNIQUE INDEX lk_ex_email ON lk_ex (lower(email)) WHERE gone IS NULL;
+CREATE INDEX lk_ex_mix ON lk_ex (id DESC, upper(email))`, pc, lc)
 	// (default and CHECK expressions are compared by behaviour below: logdb
 	// prints them without PostgreSQL's implicit casts, also for lk_src)
 	describe := func(tbl string) []string {
@@ -371,6 +374,8 @@ CREATE TABLE lk_fk (id int PRIMARY KEY, p int REFERENCES lk_parent (id))`, pc, l
 		"(LIKE lk_src INCLUDING ALL EXCLUDING INDEXES EXCLUDING DEFAULTS)",
 		"(pre int, LIKE lk_src INCLUDING DEFAULTS INCLUDING CONSTRAINTS, post text NOT NULL)",
 		"(LIKE lk_fk INCLUDING ALL)",
+		// expression and partial indexes are copied with their expressions
+		"(LIKE lk_ex INCLUDING INDEXES)",
 	} {
 		tbl := fmt.Sprintf("lk_%d", i)
 		qs = append(qs, "CREATE TABLE "+tbl+" "+def)
@@ -386,6 +391,8 @@ CREATE TABLE lk_fk (id int PRIMARY KEY, p int REFERENCES lk_parent (id))`, pc, l
 		"INSERT INTO lk_0 (id, a) VALUES (1, NULL)",
 		"INSERT INTO lk_0 (id, a, b) VALUES (1, 'bad', -1), (1, 'ok', -2) RETURNING *",
 		"INSERT INTO lk_7 VALUES (1, 99) RETURNING *",
+		"INSERT INTO lk_8 VALUES (1, 'A@x', NULL), (2, 'a@X', now())",
+		"INSERT INTO lk_8 VALUES (3, 'a@x', NULL)",
 		// errors
 		"CREATE TABLE lk_e1 (LIKE lk_nope)",
 		"CREATE TABLE lk_e2 (a int, LIKE lk_src)",

@@ -2,6 +2,7 @@ package ddl
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
@@ -29,8 +30,9 @@ const (
 // likeIndex is a plain index of the source, made on the new table once its
 // columns and constraints exist.
 type likeIndex struct {
-	cols   []string
-	unique bool
+	cols     []string       // its key columns by name ("" for an expression element)
+	src      *catalog.Index // the source's index: flags, expressions, predicate
+	srcTable *catalog.Table
 }
 
 // likeColumns appends the columns of lc's source to t and returns the
@@ -62,7 +64,9 @@ func likeColumns(ec *Ctx, d *catalog.Writer, t *catalog.Table, lc *pg_query.Tabl
 	names := func(ids []uint32) []string {
 		out := make([]string, len(ids))
 		for i, id := range ids {
-			out[i] = src.Columns[src.ColIndexByID(id)].Name
+			if id != 0 { // 0: an expression element
+				out[i] = src.Columns[src.ColIndexByID(id)].Name
+			}
 		}
 		return out
 	}
@@ -90,10 +94,10 @@ func likeColumns(ec *Ctx, d *catalog.Writer, t *catalog.Table, lc *pg_query.Tabl
 			cons = append(cons, &pg_query.Constraint{Contype: pg_query.ConstrType_CONSTR_PRIMARY, Keys: keys(src.PK)})
 		}
 		for _, ix := range src.Indexes {
-			if ix.Constraint {
+			if ix.Constraint && len(ix.Exprs) == 0 && ix.Pred == "" {
 				cons = append(cons, &pg_query.Constraint{Contype: pg_query.ConstrType_CONSTR_UNIQUE, Keys: keys(ix.Columns)})
 			} else {
-				idx = append(idx, likeIndex{cols: names(ix.Columns), unique: ix.Unique})
+				idx = append(idx, likeIndex{cols: names(ix.Columns), src: ix, srcTable: src})
 			}
 		}
 	}
@@ -104,13 +108,35 @@ func likeColumns(ec *Ctx, d *catalog.Writer, t *catalog.Table, lc *pg_query.Tabl
 // named as PostgreSQL names them (t_a_b_idx).
 func addLikeIndexes(ec *Ctx, d *catalog.Writer, t *catalog.Table, idx []likeIndex) error {
 	for _, li := range idx {
+		s := li.src
 		ids := make([]uint32, len(li.cols))
+		label := make([]string, len(li.cols))
 		for i, n := range li.cols {
+			if n == "" { // an expression element keeps column 0 and its name
+				if i < len(s.ExprNames) {
+					label[i] = s.ExprNames[i]
+				}
+				continue
+			}
 			_, c := t.Column(n)
-			ids[i] = c.ID
+			ids[i], label[i] = c.ID, n
 		}
-		name := chooseRelName(d, "idx", t.Name, strings.Join(li.cols, "_"))
-		if err := addIndex(ec, d, t, name, ids, li.unique, false, false); err != nil {
+		// the columns the expressions and predicate read, by name
+		var exprCols []uint32
+		for _, id := range s.ExprCols {
+			if k := li.srcTable.ColIndexByID(id); k >= 0 {
+				if _, c := t.Column(li.srcTable.Columns[k].Name); c != nil {
+					exprCols = append(exprCols, c.ID)
+				}
+			}
+		}
+		ix := &catalog.Index{
+			Name:    chooseRelName(d, "idx", t.Name, strings.Join(label, "_")),
+			Columns: ids, Unique: s.Unique,
+			Exprs: slices.Clone(s.Exprs), Pred: s.Pred, ExprCols: exprCols,
+			ExprNames: slices.Clone(s.ExprNames), ExprTypes: slices.Clone(s.ExprTypes), Options: slices.Clone(s.Options),
+		}
+		if err := addIndexDef(ec, d, t, ix, false); err != nil {
 			return err
 		}
 	}
