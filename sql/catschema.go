@@ -46,6 +46,7 @@ func (s *Session) catalogSchema(t *txnState) *pgcatalog.Schema {
 	for _, t := range cat.SortedTables() {
 		sch.Tables = append(sch.Tables, tableSchema(t, cat))
 	}
+	sch.Types = ddl.TypeSchemas(cat) // sql/ddl/types_schema.go
 	sch.Views = ddl.ViewSchemas(cat)
 	sch.Publications = ddl.PublicationSchemas(cat)
 	sch.Roles, sch.RoleMembers = roleSchemas(cat)

@@ -71,6 +71,16 @@ func planUtility(p *plan.Planner, n *pg_query.Node) (utilityFunc, error) {
 		gs := n.GetGrantRoleStmt()
 		tag := map[bool]string{true: "GRANT ROLE", false: "REVOKE ROLE"}[gs.IsGrant]
 		return mkDDL(tag, func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return ddl.GrantRoles(ec.ddl(), d, gs, w) }), nil
+	case n.GetCreateEnumStmt() != nil:
+		cs := n.GetCreateEnumStmt()
+		return mkDDL("CREATE TYPE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return ddl.CreateEnum(ec.ddl(), d, cs) }), nil
+	case n.GetAlterEnumStmt() != nil:
+		as := n.GetAlterEnumStmt()
+		return mkDDL("ALTER TYPE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return ddl.AlterEnum(ec.ddl(), d, as, w) }), nil
+	case n.GetRenameStmt() != nil && (n.GetRenameStmt().RenameType == pg_query.ObjectType_OBJECT_TYPE || n.GetRenameStmt().RenameType == pg_query.ObjectType_OBJECT_DOMAIN):
+		rs := n.GetRenameStmt()
+		tag := map[bool]string{true: "ALTER DOMAIN", false: "ALTER TYPE"}[rs.RenameType == pg_query.ObjectType_OBJECT_DOMAIN]
+		return mkDDL(tag, func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return ddl.RenameType(ec.ddl(), d, rs) }), nil
 	case n.GetRenameStmt() != nil && n.GetRenameStmt().RenameType == pg_query.ObjectType_OBJECT_ROLE:
 		rs := n.GetRenameStmt()
 		return mkDDL("ALTER ROLE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return ddl.RenameRole(ec.ddl(), d, rs) }), nil

@@ -17,7 +17,7 @@ import (
 var statementNames = map[string]string{
 	"CreateTrigStmt": "CREATE TRIGGER", "CreateFunctionStmt": "CREATE FUNCTION", "CreatePolicyStmt": "CREATE POLICY",
 	"CreateRoleStmt": "CREATE ROLE", "AlterRoleStmt": "ALTER ROLE", "DropRoleStmt": "DROP ROLE",
-	"CreateDomainStmt": "CREATE DOMAIN", "CompositeTypeStmt": "CREATE TYPE", "CreateEnumStmt": "CREATE TYPE ... AS ENUM",
+	"CreateDomainStmt": "CREATE DOMAIN", "CompositeTypeStmt": "CREATE TYPE ... AS (composite types)",
 	"CreateRangeStmt": "CREATE TYPE ... AS RANGE", "CreateTableAsStmt": "CREATE TABLE AS / SELECT INTO",
 	"RuleStmt": "CREATE RULE", "CreatedbStmt": "CREATE DATABASE", "DropdbStmt": "DROP DATABASE",
 	"CreatePublicationStmt": "CREATE PUBLICATION", "CreateSubscriptionStmt": "CREATE SUBSCRIPTION",
@@ -177,6 +177,9 @@ func CreateTable(ec *Ctx, d *catalog.Writer, cs *pg_query.CreateStmt, w Noticer)
 			return nil
 		}
 		return pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", rv.Relname)
+	}
+	if _, ok := d.Cat.Type(rv.Relname); ok { // its row type would take a user type's name
+		return typeOfRelationExists(rv.Relname) // types.go
 	}
 	p := ec.Session.Planner(d.Cat)
 	oid, err := d.NewOID()

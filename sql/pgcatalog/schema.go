@@ -37,6 +37,8 @@ type Schema struct {
 	// Namespaces are the schemas created with CREATE SCHEMA (not public,
 	// pg_catalog, information_schema, pg_toast, which are built in).
 	Namespaces []Namespace
+	// Types are the user types (CREATE TYPE … AS ENUM, CREATE DOMAIN).
+	Types []UserType
 	// Views are user views (CREATE VIEW), if the engine has them.
 	Views []UserView
 	// Session describes the current session for pg_stat_activity.

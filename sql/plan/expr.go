@@ -178,6 +178,11 @@ func (p *Planner) CompileExpr(n *pg_query.Node, sc *Scope) (exec.Expr, error) {
 		if t.OID == types.RegclassOID {
 			return p.RegclassCast(arg)
 		}
+		if t.OID == types.RegtypeOID {
+			if e, ok := p.userRegtype(arg); ok { // usertypes.go
+				return e, nil
+			}
+		}
 		if LastName(tc.TypeName.Names) == "regnamespace" {
 			if c, ok := arg.(*exec.ConstExpr); ok {
 				if str, ok := c.V.(string); ok {
@@ -426,7 +431,13 @@ func (p *Planner) TypeFromNode(tn *pg_query.TypeName) (types.T, error) {
 	case "regnamespace", "regrole", "regoper", "regoperator", "regprocedure", "regconfig", "regdictionary", "regcollation":
 		return exec.OIDT, nil // shown as numbers
 	}
-	return types.TypeFromName(name, mods, len(tn.ArrayBounds))
+	t, err := types.TypeFromName(name, mods, len(tn.ArrayBounds))
+	if err != nil && !tn.PctType {
+		if ut, ok, uerr := p.userType(names, mods, len(tn.ArrayBounds)); ok || uerr != nil { // usertypes.go
+			return ut, uerr
+		}
+	}
+	return t, err
 }
 
 // compileCommon compiles expressions that must share one type (COALESCE,

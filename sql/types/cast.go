@@ -84,7 +84,7 @@ func CastContextOf(from, to OID) (CastContext, bool) {
 	}
 	// int2vector and oidvector are arrays to anyarray, as in PostgreSQL
 	// (array_length(indkey, 1), generate_subscripts(indkey, 1))
-	if to == AnyOID || to == AnyElementOID || to == AnyArrayOID && isAnyArrayArg(from) {
+	if to == AnyOID || to == AnyElementOID || to == AnyArrayOID && isAnyArrayArg(from) || to == AnyEnumOID && IsEnum(from) {
 		return CastImplicit, true
 	}
 	if cc, ok := castTable[castKey{from, to}]; ok {
@@ -96,10 +96,10 @@ func CastContextOf(from, to OID) (CastContext, bool) {
 		te, _ := ElemOf(T{OID: to})
 		return CastContextOf(fe.OID, te.OID)
 	}
-	if _, ok := typeByOID[from]; !ok {
+	if _, ok := lookupType(from); !ok {
 		return 0, false
 	}
-	if _, ok := typeByOID[to]; !ok {
+	if _, ok := lookupType(to); !ok {
 		return 0, false
 	}
 	// I/O conversion casts: to a string type is an assignment cast, from one explicit.
@@ -193,7 +193,7 @@ func applyTypmod(d Datum, t T, explicit bool) (Datum, error) {
 }
 
 func castValue(ctx *EvalContext, d Datum, from, to T, cc CastContext) (Datum, error) {
-	if from.OID == to.OID || to.OID == AnyOID || to.OID == AnyElementOID || to.OID == AnyArrayOID {
+	if from.OID == to.OID || to.OID == AnyOID || to.OID == AnyElementOID || to.OID == AnyArrayOID || to.OID == AnyEnumOID {
 		return d, nil
 	}
 	loc := ctxLoc(ctx)

@@ -59,7 +59,7 @@ func Overloads(name string) []*Func {
 }
 
 func isPolymorphic(oid OID) bool {
-	return oid == AnyElementOID || oid == AnyArrayOID || oid == AnyNonArrayOID
+	return oid == AnyElementOID || oid == AnyArrayOID || oid == AnyNonArrayOID || oid == AnyEnumOID
 }
 
 func isPseudoAny(oid OID) bool { return oid == AnyOID || isPolymorphic(oid) }
@@ -82,6 +82,8 @@ func canImplicit(from, param OID) bool {
 		return from == UnknownOID || isAnyArrayArg(from)
 	case AnyNonArrayOID:
 		return !IsArray(from)
+	case AnyEnumOID:
+		return from == UnknownOID || IsEnum(from)
 	}
 	if from == param || from == UnknownOID {
 		return true
@@ -91,7 +93,7 @@ func canImplicit(from, param OID) bool {
 }
 
 func category(oid OID) byte {
-	if i, ok := typeByOID[oid]; ok {
+	if i, ok := lookupType(oid); ok {
 		return i.Category
 	}
 	return 'X'
@@ -336,7 +338,7 @@ func resolvePolymorphic(params []OID, args []T) ([]T, error) {
 			continue
 		}
 		switch p {
-		case AnyElementOID, AnyNonArrayOID:
+		case AnyElementOID, AnyNonArrayOID, AnyEnumOID:
 			if !haveElem {
 				elem, haveElem = T{OID: a.OID, Mod: recordMod(a)}, true
 			}
@@ -355,7 +357,7 @@ func resolvePolymorphic(params []OID, args []T) ([]T, error) {
 				a = T{OID: TextOID, Mod: -1}
 			}
 			out[k] = a
-		case AnyElementOID, AnyNonArrayOID:
+		case AnyElementOID, AnyNonArrayOID, AnyEnumOID:
 			if haveElem {
 				out[k] = elem
 			} else {
@@ -437,7 +439,7 @@ func polyRet(ret OID, params []OID, bound []T) T {
 	var elem T
 	for k, p := range params {
 		switch p {
-		case AnyElementOID, AnyNonArrayOID:
+		case AnyElementOID, AnyNonArrayOID, AnyEnumOID:
 			elem = bound[k]
 		case AnyArrayOID:
 			if e, ok := ElemOf(bound[k]); ok {
@@ -624,7 +626,7 @@ func polyConsistent(args, params []OID) bool {
 		}
 		var e OID
 		switch p {
-		case AnyElementOID, AnyNonArrayOID:
+		case AnyElementOID, AnyNonArrayOID, AnyEnumOID:
 			e = a
 		case AnyArrayOID:
 			et, ok := ElemOf(T{OID: a})

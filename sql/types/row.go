@@ -175,6 +175,8 @@ func appendCompact(dst []byte, t T, d Datum) []byte {
 			dst = append(dst, tmp...)
 		}
 		return dst
+	case Enum:
+		return appendEnumCompact(dst, v)
 	}
 	return dst
 }
@@ -249,6 +251,9 @@ func decodeCompactDecimal(b []byte) (*apd.Decimal, error) {
 }
 
 func decodeCompact(t T, b []byte) (Datum, error) {
+	if t.OID >= firstUserTypeOID && IsEnum(t.OID) {
+		return decodeEnumCompact(t, b)
+	}
 	switch t.OID {
 	case Int2OID, Int4OID, Int8OID, OidOID, RegclassOID, RegtypeOID, RegprocOID, XidOID, Xid8OID:
 		v, rest, err := readZigzag(b)

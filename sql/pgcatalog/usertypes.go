@@ -1,0 +1,96 @@
+package pgcatalog
+
+import (
+	"logdb/sql/types"
+)
+
+// UserType is a type created with CREATE TYPE … AS ENUM or CREATE DOMAIN,
+// for pg_type, pg_enum and pg_constraint (a domain's CHECKs) and
+// information_schema.domains.
+type UserType struct {
+	OID      uint32
+	ArrayOID uint32 // 0 for a domain
+	Name     string
+	Schema   string // "" is public
+	Kind     byte   // 'e' enum, 'd' domain
+	Owner    uint32
+	Labels   []types.EnumLabel // an enum's, in sort order
+	// A domain's base type, NOT NULL, default (as pg_get_expr prints it)
+	// and CHECK constraints (Kind 'c', Def "CHECK (…)").
+	Base        types.T
+	NotNull     bool
+	Default     string
+	Constraints []Constraint
+}
+
+func init() {
+	rowFuncs["pg_catalog.pg_enum"] = pgEnumRows
+}
+
+// userTypeRows adds the user types and their array types to pg_type.
+func userTypeRows(r *rows, s *Schema) {
+	for i := range s.Types {
+		u := &s.Types[i]
+		ns := s.namespaceOID(u.Schema)
+		owner := u.Owner
+		if owner == 0 {
+			owner = SuperuserOID
+		}
+		if u.Kind == 'd' {
+			bi, _ := types.InfoOf(u.Base.OID)
+			align := "i"
+			if bi.Align != 0 {
+				align = string([]byte{bi.Align})
+			}
+			var def any
+			if u.Default != "" {
+				def = u.Default
+			}
+			r.add("oid", u.OID, "typname", u.Name, "typnamespace", ns, "typowner", owner,
+				"typlen", bi.Len, "typbyval", bi.ByVal, "typtype", "d", "typcategory", string([]byte{bi.Category}),
+				"typisdefined", true, "typdelim", ",", "typinput", "domain_in", "typoutput", typeRowOut(bi),
+				"typreceive", "domain_recv", "typsend", typeRowSend(bi), "typalign", align,
+				"typstorage", typStorage(bi.OID, bi.Len), "typnotnull", u.NotNull, "typbasetype", u.Base.OID,
+				"typtypmod", u.Base.Mod, "typcollation", typCollation(u.Base.OID), "typdefault", def)
+			continue
+		}
+		r.add("oid", u.OID, "typname", u.Name, "typnamespace", ns, "typowner", owner,
+			"typlen", 4, "typbyval", true, "typtype", "e", "typcategory", "E", "typisdefined", true,
+			"typdelim", ",", "typarray", u.ArrayOID, "typinput", "enum_in", "typoutput", "enum_out",
+			"typreceive", "enum_recv", "typsend", "enum_send", "typalign", "i", "typstorage", "p", "typtypmod", -1)
+		r.add("oid", u.ArrayOID, "typname", "_"+u.Name, "typnamespace", ns, "typowner", owner,
+			"typlen", -1, "typbyval", false, "typtype", "b", "typcategory", "A", "typisdefined", true,
+			"typdelim", ",", "typsubscript", "array_subscript_handler", "typelem", u.OID,
+			"typinput", "array_in", "typoutput", "array_out", "typreceive", "array_recv",
+			"typsend", "array_send", "typanalyze", "array_typanalyze", "typalign", "i", "typstorage", "x",
+			"typtypmod", -1)
+	}
+}
+
+// typeRowOut and typeRowSend are a base type's output and send functions
+// (a domain's are its base type's).
+func typeRowOut(bi types.Info) string { return pairValue(typeRow(bi), "typoutput") }
+
+func typeRowSend(bi types.Info) string { return pairValue(typeRow(bi), "typsend") }
+
+// pairValue is the string value of column name in rows.add's pairs.
+func pairValue(pairs []any, name string) string {
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if pairs[i] == name {
+			s, _ := pairs[i+1].(string)
+			return s
+		}
+	}
+	return ""
+}
+
+func pgEnumRows(v *View, s *Schema) [][]types.Datum {
+	r := newRows(v)
+	for i := range s.Types {
+		u := &s.Types[i]
+		for _, l := range u.Labels {
+			r.add("oid", l.OID, "enumtypid", u.OID, "enumsortorder", float64(l.Sort), "enumlabel", l.Label)
+		}
+	}
+	return r.out
+}

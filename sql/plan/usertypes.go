@@ -1,0 +1,98 @@
+package plan
+
+import (
+	"strings"
+
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"logdb/sql/catalog"
+	"logdb/sql/exec"
+	"logdb/sql/pgerror"
+	"logdb/sql/types"
+)
+
+// userType resolves a type name that is no built-in type to a user type
+// of the catalog (CREATE TYPE … AS ENUM, CREATE DOMAIN): an enum is its
+// own type, a domain its base type (DomainOf says which domain a type
+// name names). ok is false when the catalog has no such type either.
+func (p *Planner) userType(names []string, mods []int32, arrayDims int) (types.T, bool, error) {
+	d, ok := p.lookupUserType(names)
+	if !ok {
+		return types.T{}, false, nil
+	}
+	if len(mods) > 0 {
+		return types.T{}, true, pgerror.New(pgerror.SyntaxError, "type modifier is not allowed for type \"%s\"", d.Name)
+	}
+	t := types.T{OID: d.OID, Mod: -1}
+	if d.Kind == "d" {
+		t = d.Base
+	}
+	if arrayDims > 0 && !types.IsArray(t.OID) {
+		a, ok := types.ArrayOf(t)
+		if !ok {
+			return types.T{}, true, pgerror.New(pgerror.UndefinedObject, "type \"%s[]\" does not exist", d.Name)
+		}
+		t = a
+	}
+	return t, true, nil
+}
+
+func (p *Planner) lookupUserType(names []string) (*catalog.TypeDesc, bool) {
+	if p.Cat == nil || len(names) == 0 || len(names) > 1 && names[len(names)-2] != "public" {
+		return nil, false
+	}
+	return p.Cat.Type(names[len(names)-1])
+}
+
+// DomainOf returns the domain a type name names (nil when it names none,
+// or names an array of a domain: arrays of domains check nothing here).
+func (p *Planner) DomainOf(tn *pg_query.TypeName) *catalog.TypeDesc {
+	if tn == nil || len(tn.ArrayBounds) > 0 {
+		return nil
+	}
+	names := NodeStrings(tn.Names)
+	if _, err := types.TypeFromName(names[len(names)-1], nil, 0); err == nil {
+		return nil
+	}
+	d, ok := p.lookupUserType(names)
+	if !ok || d.Kind != "d" {
+		return nil
+	}
+	return d
+}
+
+// userRegtype is 'name'::regtype of a user type (or its array, name[]).
+func (p *Planner) userRegtype(arg exec.Expr) (exec.Expr, bool) {
+	c, ok := arg.(*exec.ConstExpr)
+	if !ok {
+		return nil, false
+	}
+	s, ok := c.V.(string)
+	if !ok {
+		return nil, false
+	}
+	if _, err := types.ParseText(types.T{OID: types.RegtypeOID, Mod: -1}, s); err == nil {
+		return nil, false
+	}
+	name := strings.TrimSpace(s)
+	array := strings.HasSuffix(name, "[]")
+	name = strings.TrimSpace(strings.TrimSuffix(name, "[]"))
+	name = strings.TrimPrefix(name, "public.")
+	if strings.HasPrefix(name, `"`) && strings.HasSuffix(name, `"`) && len(name) >= 2 {
+		name = strings.ReplaceAll(name[1:len(name)-1], `""`, `"`)
+	} else {
+		name = strings.ToLower(name)
+	}
+	d, ok := p.lookupUserType([]string{name})
+	if !ok {
+		return nil, false
+	}
+	oid := d.OID
+	if array {
+		if d.ArrayOID == 0 {
+			return nil, false
+		}
+		oid = d.ArrayOID
+	}
+	return &exec.ConstExpr{V: int64(oid), T: types.T{OID: types.RegtypeOID, Mod: -1}}, true
+}
