@@ -53,7 +53,7 @@ func typeOfRelationExists(name string) error {
 
 func checkLabel(l string) error {
 	if len(l) == 0 || len(l) > maxLabelLen {
-		return &pgerror.Error{Code: pgerror.InvalidParameterValue, Message: "invalid enum label \"" + l + "\"",
+		return &pgerror.Error{Code: "42602", Message: "invalid enum label \"" + l + "\"",
 			Detail: "Labels must be 63 bytes or less."}
 	}
 	return nil
@@ -109,6 +109,9 @@ func AlterEnum(ec *Ctx, d *catalog.Writer, as *pg_query.AlterEnumStmt, w Noticer
 		return err
 	}
 	old, ok := d.Cat.Type(name)
+	if !ok && d.Cat.RelationExists(name) {
+		return pgerror.New("42809", "%s is not an enum", name)
+	}
 	if !ok {
 		return pgerror.New(pgerror.UndefinedObject, "type \"%s\" does not exist", full)
 	}
@@ -249,6 +252,12 @@ func dropTypes(ec *Ctx, d *catalog.Writer, ds *pg_query.DropStmt, w Noticer) err
 			return err
 		}
 		t, ok := d.Cat.Type(name)
+		if !ok && d.Cat.RelationExists(name) {
+			if domain {
+				return pgerror.New("42809", "\"%s\" is not a domain", name)
+			}
+			return &pgerror.Error{Code: "42809", Message: name + " is a table's row type", Hint: "Use DROP TABLE to remove a table."}
+		}
 		if !ok {
 			if ds.MissingOk {
 				_ = w.Notice(Notice(pgerror.SuccessfulCompletion, "type \""+full+"\" does not exist, skipping"))

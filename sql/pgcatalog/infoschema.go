@@ -136,6 +136,9 @@ func datetimePrecision(t types.T) any {
 
 // udtSchema is the schema of a column's type: public for a user type.
 func udtSchema(oid types.OID) string {
+	if i, ok := types.InfoOf(oid); ok && i.Category == 'A' {
+		oid = i.Elem
+	}
 	if _, ok := types.UserTypeOf(oid); ok {
 		return "public"
 	}

@@ -94,3 +94,44 @@ func pgEnumRows(v *View, s *Schema) [][]types.Datum {
 	}
 	return r.out
 }
+
+// userTypeName is format_type of a user type or its array: its name,
+// schema-qualified when the schema is not in the print path (pg_dump
+// empties search_path); ok is false for other OIDs.
+func (s *Schema) userTypeName(oid uint32) (string, bool) {
+	for i := range s.Types {
+		u := &s.Types[i]
+		if u.OID != oid && (u.ArrayOID == 0 || u.ArrayOID != oid) {
+			continue
+		}
+		name := QuoteIdent(u.Name)
+		if !s.userTypeVisible(u) {
+			name = QuoteIdent(schemaOr(u.Schema)) + "." + name
+		}
+		if oid == u.ArrayOID {
+			name += "[]"
+		}
+		return name, true
+	}
+	return "", false
+}
+
+// userTypeVisible is pg_type_is_visible of a user type: its schema is
+// searched (and printed), and no built-in type has its name.
+func (s *Schema) userTypeVisible(u *UserType) bool {
+	ns := schemaOr(u.Schema)
+	if !s.inSearchPath(ns) {
+		return false
+	}
+	if s.PrintPath != nil {
+		in := false
+		for _, n := range s.PrintPath {
+			in = in || n == ns
+		}
+		if !in {
+			return false
+		}
+	}
+	_, err := types.TypeFromName(u.Name, nil, 0)
+	return err != nil
+}

@@ -17,6 +17,14 @@ import (
 // name names). ok is false when the catalog has no such type either.
 func (p *Planner) userType(names []string, mods []int32, arrayDims int) (types.T, bool, error) {
 	d, ok := p.lookupUserType(names)
+	if last := names[len(names)-1]; !ok && strings.HasPrefix(last, "_") { // _mood is mood[]
+		elem := append(append([]string(nil), names[:len(names)-1]...), last[1:])
+		if d, ok = p.lookupUserType(elem); ok && d.ArrayOID != 0 {
+			arrayDims++
+		} else {
+			ok = false
+		}
+	}
 	if !ok {
 		return types.T{}, false, nil
 	}
@@ -74,16 +82,15 @@ func (p *Planner) userRegtype(arg exec.Expr) (exec.Expr, bool) {
 	if _, err := types.ParseText(types.T{OID: types.RegtypeOID, Mod: -1}, s); err == nil {
 		return nil, false
 	}
-	name := strings.TrimSpace(s)
-	array := strings.HasSuffix(name, "[]")
-	name = strings.TrimSpace(strings.TrimSuffix(name, "[]"))
-	name = strings.TrimPrefix(name, "public.")
-	if strings.HasPrefix(name, `"`) && strings.HasSuffix(name, `"`) && len(name) >= 2 {
-		name = strings.ReplaceAll(name[1:len(name)-1], `""`, `"`)
-	} else {
-		name = strings.ToLower(name)
+	name, array, ok := types.UserTypeNameOf(s)
+	if !ok {
+		return nil, false
 	}
 	d, ok := p.lookupUserType([]string{name})
+	if !ok && strings.HasPrefix(name, "_") {
+		d, ok = p.lookupUserType([]string{name[1:]})
+		array = true
+	}
 	if !ok {
 		return nil, false
 	}

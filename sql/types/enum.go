@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math"
 	"sort"
+	"strings"
 	"sync"
 
 	"logdb/sql/pgerror"
@@ -211,4 +212,59 @@ func decodeEnumCompact(t T, b []byte) (Datum, error) {
 		return nil, errRowCorrupt
 	}
 	return enumBySort(t.OID, math.Float32frombits(binary.LittleEndian.Uint32(b)))
+}
+
+// UserTypeResolver is what a session offers (EvalContext.Session) to
+// resolve the name of a user type in its catalog ('mood'::regtype).
+type UserTypeResolver interface {
+	UserTypeOID(name string) (OID, bool)
+}
+
+// UserTypeNameOf reads a regtype input naming a user type: the name
+// (unquoted, or lower-cased), whether it names the array type (name[]),
+// and false when it is schema-qualified by a schema other than public.
+func UserTypeNameOf(s string) (name string, array, ok bool) {
+	name = strings.TrimSpace(s)
+	if strings.HasSuffix(name, "[]") {
+		array = true
+		name = strings.TrimSpace(strings.TrimSuffix(name, "[]"))
+	}
+	if strings.HasPrefix(name, "public.") {
+		name = name[len("public."):]
+	} else if strings.HasPrefix(name, `"public".`) {
+		name = name[len(`"public".`):]
+	}
+	if len(name) >= 2 && strings.HasPrefix(name, `"`) && strings.HasSuffix(name, `"`) {
+		return strings.ReplaceAll(name[1:len(name)-1], `""`, `"`), array, true
+	}
+	if strings.ContainsAny(name, `."`) {
+		return "", false, false
+	}
+	return strings.ToLower(name), array, true
+}
+
+func userTypeByName(ctx *EvalContext, s string) (OID, bool) {
+	if ctx == nil {
+		return 0, false
+	}
+	r, ok := ctx.Session.(UserTypeResolver)
+	if !ok {
+		return 0, false
+	}
+	name, array, ok := UserTypeNameOf(s)
+	if !ok {
+		return 0, false
+	}
+	oid, ok := r.UserTypeOID(name)
+	if !ok {
+		return 0, false
+	}
+	if array {
+		u, ok := UserTypeOf(oid)
+		if !ok || u.ArrayOID == 0 {
+			return 0, false
+		}
+		return u.ArrayOID, true
+	}
+	return oid, true
 }

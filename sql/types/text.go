@@ -70,6 +70,9 @@ func ParseTextCtx(ctx *EvalContext, t T, s string) (Datum, error) {
 		}
 		typ, err := typeFromSQLText(name)
 		if err != nil {
+			if oid, ok := userTypeByName(ctx, s); ok { // enum.go
+				return int64(oid), nil
+			}
 			return nil, err
 		}
 		return int64(typ.OID), nil
