@@ -74,6 +74,12 @@ func planUtility(p *plan.Planner, n *pg_query.Node) (utilityFunc, error) {
 	case n.GetCreateEnumStmt() != nil:
 		cs := n.GetCreateEnumStmt()
 		return mkDDL("CREATE TYPE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return ddl.CreateEnum(ec.ddl(), d, cs) }), nil
+	case n.GetCreateDomainStmt() != nil:
+		cs := n.GetCreateDomainStmt()
+		return mkDDL("CREATE DOMAIN", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return ddl.CreateDomain(ec.ddl(), d, cs) }), nil
+	case n.GetAlterDomainStmt() != nil:
+		as := n.GetAlterDomainStmt()
+		return mkDDL("ALTER DOMAIN", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return ddl.AlterDomain(ec.ddl(), d, as, w) }), nil
 	case n.GetAlterEnumStmt() != nil:
 		as := n.GetAlterEnumStmt()
 		return mkDDL("ALTER TYPE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return ddl.AlterEnum(ec.ddl(), d, as, w) }), nil

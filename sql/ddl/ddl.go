@@ -17,7 +17,7 @@ import (
 var statementNames = map[string]string{
 	"CreateTrigStmt": "CREATE TRIGGER", "CreateFunctionStmt": "CREATE FUNCTION", "CreatePolicyStmt": "CREATE POLICY",
 	"CreateRoleStmt": "CREATE ROLE", "AlterRoleStmt": "ALTER ROLE", "DropRoleStmt": "DROP ROLE",
-	"CreateDomainStmt": "CREATE DOMAIN", "CompositeTypeStmt": "CREATE TYPE ... AS (composite types)",
+	"CompositeTypeStmt": "CREATE TYPE ... AS (composite types)",
 	"CreateRangeStmt": "CREATE TYPE ... AS RANGE", "CreateTableAsStmt": "CREATE TABLE AS / SELECT INTO",
 	"RuleStmt": "CREATE RULE", "CreatedbStmt": "CREATE DATABASE", "DropdbStmt": "DROP DATABASE",
 	"CreatePublicationStmt": "CREATE PUBLICATION", "CreateSubscriptionStmt": "CREATE SUBSCRIPTION",
@@ -68,6 +68,9 @@ func columnFromDef(ec *Ctx, d *catalog.Writer, t *catalog.Table, cd *pg_query.Co
 	}
 	t.NextCol++
 	c := &catalog.Column{ID: t.NextCol, Name: cd.Colname, Type: typ, NotNull: cd.IsNotNull}
+	if dom := p.DomainOf(cd.TypeName); dom != nil { // a column of a domain type
+		c.Domain = dom.OID
+	}
 	var rest []*pg_query.Constraint
 	identity := false
 	var identityOpts []*pg_query.Node // (START WITH 44 INCREMENT BY 2)

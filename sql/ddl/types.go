@@ -271,10 +271,7 @@ func dropTypes(ec *Ctx, d *catalog.Writer, ds *pg_query.DropStmt, w Noticer) err
 		if err := ec.Session.CheckOwner(d.Cat, t.Owner, "type", name); err != nil {
 			return err
 		}
-		kind := "type"
-		if t.Kind == "d" {
-			kind = "domain"
-		}
+		kind := "type" // PostgreSQL says type for domains too
 		users := d.Cat.TypeUsers(t.OID)
 		if len(users) > 0 {
 			if ds.Behavior != pg_query.DropBehavior_DROP_CASCADE {

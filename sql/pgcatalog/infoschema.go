@@ -167,6 +167,11 @@ func isColumnsRows(v *View, s *Schema) [][]types.Datum {
 			"dtd_identifier", strconv.Itoa(ordinal), "is_self_referencing", "NO",
 			"is_identity", yesNo(c.Identity != 0), "identity_cycle", "NO", "is_generated", "NEVER",
 			"is_updatable", yesNo(owner != nil))
+		if u := s.userType(c.Domain); u != nil { // usertypes.go
+			v.set(row, "domain_catalog", db)
+			v.set(row, "domain_schema", schemaOr(u.Schema))
+			v.set(row, "domain_name", u.Name)
+		}
 		switch {
 		case c.Generated != "":
 			v.set(row, "is_generated", "ALWAYS")

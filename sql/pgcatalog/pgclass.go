@@ -146,8 +146,8 @@ func pgAttributeRows(v *View, s *Schema) [][]types.Datum {
 		if inIndex {
 			identity = ""
 		}
-		r.add("attrelid", rel, "attname", c.Name, "atttypid", c.Type.OID, "attstattarget", -1,
-			"attlen", f.len, "attnum", attnum, "attndims", f.ndims, "attcacheoff", -1, "atttypmod", c.Type.Mod,
+		r.add("attrelid", rel, "attname", c.Name, "atttypid", attTypeOID(c), "attstattarget", -1,
+			"attlen", f.len, "attnum", attnum, "attndims", f.ndims, "attcacheoff", -1, "atttypmod", attTypmod(c),
 			"attbyval", f.byVal, "attalign", f.align, "attstorage", f.storage,
 			"attnotnull", c.NotNull && !inIndex, "atthasdef", hasDef, "attidentity", identity,
 			"attgenerated", generated, "attislocal", true, "attcollation", f.collation)
@@ -288,6 +288,7 @@ func pgConstraintRows(v *View, s *Schema) [][]types.Datum {
 			}
 		}
 	}
+	domainConstraintRows(v, r, s) // usertypes.go
 	return r.out
 }
 

@@ -207,6 +207,9 @@ type Column struct {
 	// Generated is the expression of a GENERATED ALWAYS AS (...) STORED
 	// column, "" for none (optional).
 	Generated string
+	// Domain is the OID of the column's domain (Type is then its base
+	// type), 0 for none.
+	Domain uint32
 }
 
 // Index is one index (including the primary key's).

@@ -25,6 +25,7 @@ type UserType struct {
 
 func init() {
 	rowFuncs["pg_catalog.pg_enum"] = pgEnumRows
+	rowFuncs["information_schema.domains"] = isDomainsRows
 }
 
 // userTypeRows adds the user types and their array types to pg_type.
@@ -134,4 +135,71 @@ func (s *Schema) userTypeVisible(u *UserType) bool {
 	}
 	_, err := types.TypeFromName(u.Name, nil, 0)
 	return err != nil
+}
+
+// attTypeOID and attTypmod are pg_attribute's atttypid and atttypmod: a
+// domain column's type is the domain (its typmod is the domain's).
+func attTypeOID(c *Column) uint32 {
+	if c.Domain != 0 {
+		return c.Domain
+	}
+	return c.Type.OID
+}
+
+func attTypmod(c *Column) int32 {
+	if c.Domain != 0 {
+		return -1
+	}
+	return c.Type.Mod
+}
+
+// userType returns the user type oid (nil for 0 or none).
+func (s *Schema) userType(oid uint32) *UserType {
+	if oid == 0 {
+		return nil
+	}
+	for i := range s.Types {
+		if s.Types[i].OID == oid {
+			return &s.Types[i]
+		}
+	}
+	return nil
+}
+
+func isDomainsRows(v *View, s *Schema) [][]types.Datum {
+	r := newRows(v)
+	db := s.catalogName()
+	for i := range s.Types {
+		u := &s.Types[i]
+		if u.Kind != 'd' {
+			continue
+		}
+		maxLen, octetLen := charFacts(u.Base)
+		prec, radix, scale := numericFacts(u.Base)
+		var def any
+		if u.Default != "" {
+			def = u.Default
+		}
+		r.add("domain_catalog", db, "domain_schema", schemaOr(u.Schema), "domain_name", u.Name,
+			"data_type", infoDataType(u.Base), "character_maximum_length", maxLen, "character_octet_length", octetLen,
+			"numeric_precision", prec, "numeric_precision_radix", radix, "numeric_scale", scale,
+			"datetime_precision", datetimePrecision(u.Base), "domain_default", def,
+			"udt_catalog", db, "udt_schema", udtSchema(u.Base.OID), "udt_name", typName(u.Base.OID), "dtd_identifier", "1")
+	}
+	return r.out
+}
+
+// domainConstraintRows adds the domains' CHECK constraints to
+// pg_constraint (contypid set, conrelid 0).
+func domainConstraintRows(v *View, r *rows, s *Schema) {
+	for i := range s.Types {
+		u := &s.Types[i]
+		for j := range u.Constraints {
+			c := &u.Constraints[j]
+			row := r.add("oid", c.OID, "conname", c.Name, "connamespace", s.namespaceOID(u.Schema), "contype", "c",
+				"convalidated", true, "contypid", u.OID, "confupdtype", " ", "confdeltype", " ",
+				"confmatchtype", " ", "conislocal", true)
+			v.set(row, "conbin", checkExpr(c.Def))
+		}
+	}
 }

@@ -194,7 +194,11 @@ func (p *Planner) CompileExpr(n *pg_query.Node, sc *Scope) (exec.Expr, error) {
 				}
 			}
 		}
-		return p.Coerce(arg, t, types.CastExplicit)
+		e, err := p.Coerce(arg, t, types.CastExplicit)
+		if err != nil {
+			return nil, err
+		}
+		return p.domainCast(e, tc.TypeName) // usertypes.go
 	case n.GetAExpr() != nil:
 		return p.compileAExpr(n.GetAExpr(), sc)
 	case n.GetBoolExpr() != nil:

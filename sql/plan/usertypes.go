@@ -103,3 +103,78 @@ func (p *Planner) userRegtype(arg exec.Expr) (exec.Expr, bool) {
 	}
 	return &exec.ConstExpr{V: int64(oid), T: types.T{OID: types.RegtypeOID, Mod: -1}}, true
 }
+
+// DomainCheckFor compiles domain d's constraints over its value (VALUE
+// is a column of a one-column row).
+func (p *Planner) DomainCheckFor(d *catalog.TypeDesc) (*exec.DomainCheck, error) {
+	dc := &exec.DomainCheck{Name: d.Name, NotNull: d.NotNull}
+	sc := &Scope{cols: []exec.Column{{Name: "value", T: d.Base}}}
+	for _, ck := range d.Checks {
+		n, err := p.Host.ParseExpr(ck.Expr)
+		if err != nil {
+			return nil, err
+		}
+		e, err := p.CompilePredicate(n, sc, "CHECK")
+		if err != nil {
+			return nil, err
+		}
+		dc.Checks = append(dc.Checks, exec.CheckExpr{Name: ck.Name, E: e})
+	}
+	return dc, nil
+}
+
+// columnDefault is the SQL text of c's default: its own, else its
+// domain's.
+func (p *Planner) columnDefault(c *catalog.Column) string {
+	if c.Default != "" || c.Domain == 0 {
+		return c.Default
+	}
+	if d, ok := p.Cat.TypeByOID(c.Domain); ok {
+		return d.Default
+	}
+	return ""
+}
+
+// domainColumns are t's columns of a domain type, for its writer.
+func (p *Planner) domainColumns(t *catalog.Table) ([]exec.DomainColumn, error) {
+	var out []exec.DomainColumn
+	for i, c := range t.Columns {
+		if c.Domain == 0 {
+			continue
+		}
+		d, ok := p.Cat.TypeByOID(c.Domain)
+		if !ok {
+			continue
+		}
+		dc, err := p.DomainCheckFor(d)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, exec.DomainColumn{Col: i, Domain: dc})
+	}
+	return out, nil
+}
+
+// hasDomainColumn reports whether t has a column of a domain type.
+func hasDomainColumn(t *catalog.Table) bool {
+	for _, c := range t.Columns {
+		if c.Domain != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// domainCast wraps a cast to the domain tn names (if it names one) with
+// the domain's constraints.
+func (p *Planner) domainCast(e exec.Expr, tn *pg_query.TypeName) (exec.Expr, error) {
+	d := p.DomainOf(tn)
+	if d == nil {
+		return e, nil
+	}
+	dc, err := p.DomainCheckFor(d)
+	if err != nil {
+		return nil, err
+	}
+	return &exec.DomainCastExpr{E: e, Domain: dc}, nil
+}
