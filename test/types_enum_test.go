@@ -249,8 +249,20 @@ INSERT INTO diary VALUES (1, 'ok', '{sad,meh}'), (2, 'meh', NULL), (3, 'happy', 
 	}
 }
 
-// typesDumpExtra and typesDumpChecks extend TestUserTypesDumpIntoPostgres.
+// typesDumpExtra and typesDumpChecks add domains to
+// TestUserTypesDumpIntoPostgres.
 var (
-	typesDumpExtra  = ""
-	typesDumpChecks []string
+	typesDumpExtra = `;
+CREATE DOMAIN posint AS int NOT NULL DEFAULT 1 CHECK (VALUE > 0);
+CREATE DOMAIN code AS varchar(3) CONSTRAINT code_upper CHECK (VALUE = upper(VALUE));
+CREATE TABLE tagged (id posint PRIMARY KEY, c code, m mood);
+INSERT INTO tagged VALUES (1, 'AB', 'ok'), (2, NULL, NULL)`
+	typesDumpChecks = []string{
+		"SELECT id, c, m FROM tagged ORDER BY id",
+		"SELECT typname, typnotnull, typbasetype::regtype, format_type(typbasetype, typtypmod) FROM pg_type WHERE typtype = 'd' AND typnamespace = 'public'::regnamespace ORDER BY 1",
+		"SELECT conname FROM pg_constraint WHERE contypid <> 0 AND connamespace = 'public'::regnamespace ORDER BY 1",
+		"INSERT INTO tagged VALUES (0, 'A', 'ok')",
+		"INSERT INTO tagged VALUES (3, 'a', 'ok')",
+		"INSERT INTO tagged (c) VALUES ('X')",
+	}
 )

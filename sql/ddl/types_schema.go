@@ -13,7 +13,7 @@ func TypeSchemas(cat *catalog.Catalog) []pgcatalog.UserType {
 		u := pgcatalog.UserType{OID: d.OID, ArrayOID: d.ArrayOID, Name: d.Name, Schema: "public", Kind: d.Kind[0], Owner: d.Owner,
 			Labels: d.Labels, Base: d.Base, NotNull: d.NotNull, Default: d.Default}
 		for _, ck := range d.Checks {
-			u.Constraints = append(u.Constraints, pgcatalog.Constraint{OID: ck.OID, Name: ck.Name, Kind: 'c', Def: "CHECK (" + ck.Expr + ")"})
+			u.Constraints = append(u.Constraints, pgcatalog.Constraint{OID: ck.OID, Name: ck.Name, Kind: 'c', Def: ck.Expr})
 		}
 		out = append(out, u)
 	}

@@ -16,7 +16,7 @@ type UserType struct {
 	Owner    uint32
 	Labels   []types.EnumLabel // an enum's, in sort order
 	// A domain's base type, NOT NULL, default (as pg_get_expr prints it)
-	// and CHECK constraints (Kind 'c', Def "CHECK (…)").
+	// and CHECK constraints (Kind 'c', Def the expression over VALUE).
 	Base        types.T
 	NotNull     bool
 	Default     string
@@ -52,7 +52,7 @@ func userTypeRows(r *rows, s *Schema) {
 				"typisdefined", true, "typdelim", ",", "typinput", "domain_in", "typoutput", typeRowOut(bi),
 				"typreceive", "domain_recv", "typsend", typeRowSend(bi), "typalign", align,
 				"typstorage", typStorage(bi.OID, bi.Len), "typnotnull", u.NotNull, "typbasetype", u.Base.OID,
-				"typtypmod", u.Base.Mod, "typcollation", typCollation(u.Base.OID), "typdefault", def)
+				"typtypmod", u.Base.Mod, "typcollation", typCollation(u.Base.OID), "typdefault", def, "typdefaultbin", def)
 			continue
 		}
 		r.add("oid", u.OID, "typname", u.Name, "typnamespace", ns, "typowner", owner,
@@ -202,4 +202,21 @@ func domainConstraintRows(v *View, r *rows, s *Schema) {
 			v.set(row, "conbin", checkExpr(c.Def))
 		}
 	}
+}
+
+// domainConstraintDef is pg_get_constraintdef of a domain's CHECK
+// constraint (NULL for an OID that is none).
+func (s *Schema) domainConstraintDef(oid uint32, pretty bool) types.Datum {
+	for i := range s.Types {
+		for _, c := range s.Types[i].Constraints {
+			if c.OID != oid {
+				continue
+			}
+			if pretty {
+				return prettyCheckDef(c.Def)
+			}
+			return checkDef(c.Def)
+		}
+	}
+	return nil
 }
