@@ -80,6 +80,10 @@ func planUtility(p *plan.Planner, n *pg_query.Node) (utilityFunc, error) {
 	case n.GetAlterDomainStmt() != nil:
 		as := n.GetAlterDomainStmt()
 		return mkDDL("ALTER DOMAIN", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return ddl.AlterDomain(ec.ddl(), d, as, w) }), nil
+	case n.GetAlterOwnerStmt() != nil && (n.GetAlterOwnerStmt().ObjectType == pg_query.ObjectType_OBJECT_TYPE || n.GetAlterOwnerStmt().ObjectType == pg_query.ObjectType_OBJECT_DOMAIN):
+		as := n.GetAlterOwnerStmt()
+		tag := map[bool]string{true: "ALTER DOMAIN", false: "ALTER TYPE"}[as.ObjectType == pg_query.ObjectType_OBJECT_DOMAIN]
+		return mkDDL(tag, func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return ddl.AlterTypeOwner(ec.ddl(), d, as) }), nil
 	case n.GetAlterEnumStmt() != nil:
 		as := n.GetAlterEnumStmt()
 		return mkDDL("ALTER TYPE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return ddl.AlterEnum(ec.ddl(), d, as, w) }), nil

@@ -247,6 +247,28 @@ INSERT INTO diary VALUES (1, 'ok', '{sad,meh}'), (2, 'meh', NULL), (3, 'happy', 
 			t.Errorf("%s\n  logdb:               %q\n  restored PostgreSQL: %q", q, got, want)
 		}
 	}
+	// and back: PostgreSQL's dump of the restored database (ALTER TYPE …
+	// OWNER TO included) loads into a fresh logdb
+	back := exec.CommandContext(ctx, "pg_dump", "-h", "127.0.0.1", "-p", strconv.Itoa(pg.Port), "-U", "postgres", "restored")
+	back.Env = append(back.Environ(), "PGSSLMODE=disable")
+	script2, err := back.Output()
+	if err != nil {
+		t.Fatalf("pg_dump of PostgreSQL: %v", err)
+	}
+	n2 := mustStartNode(t, t.TempDir())
+	host2, port2 := splitAddr(n2.Addr)
+	load := exec.CommandContext(ctx, "psql", "-h", host2, "-p", port2, "-U", "logdb", "-X", "-q", "-v", "ON_ERROR_STOP=1", "logdb")
+	load.Stdin = strings.NewReader(string(script2))
+	load.Env = append(load.Environ(), "PGSSLMODE=disable")
+	if out, err := load.CombinedOutput(); err != nil {
+		t.Fatalf("loading PostgreSQL's dump into logdb: %v\n%s", err, out)
+	}
+	lc2 := mustConnect(t, n2)
+	for _, q := range []string{"SELECT enum_range(NULL::mood)::text", "SELECT day, m, history FROM diary ORDER BY m", "SELECT id, c, m FROM tagged ORDER BY id", "INSERT INTO tagged VALUES (5, 'a', 'ok')"} {
+		if got, want := answerOf(ctx, lc2, q), answerOf(ctx, rc, q); got != want {
+			t.Errorf("after loading PostgreSQL's dump: %s\n  logdb:      %q\n  PostgreSQL: %q", q, got, want)
+		}
+	}
 }
 
 // typesDumpExtra and typesDumpChecks add domains to

@@ -339,3 +339,34 @@ func dropColumnForType(ec *Ctx, d *catalog.Writer, tab, col string) error {
 type quietNoticer struct{}
 
 func (quietNoticer) Notice(*pgerror.Error) error { return nil }
+
+// AlterTypeOwner is ALTER TYPE / DOMAIN … OWNER TO (pg_dump writes it).
+func AlterTypeOwner(ec *Ctx, d *catalog.Writer, as *pg_query.AlterOwnerStmt) error {
+	var nodes []*pg_query.Node
+	if l := as.Object.GetList(); l != nil {
+		nodes = l.Items
+	} else {
+		nodes = []*pg_query.Node{as.Object}
+	}
+	name, full, err := typeName(nodes)
+	if err != nil {
+		return err
+	}
+	old, ok := d.Cat.Type(name)
+	if !ok {
+		return pgerror.New(pgerror.UndefinedObject, "type \"%s\" does not exist", full)
+	}
+	if as.ObjectType == pg_query.ObjectType_OBJECT_DOMAIN && old.Kind != "d" {
+		return pgerror.New("42809", "%s is not a domain", name)
+	}
+	owner, err := ec.Session.NewOwner(d.Cat, as.Newowner, old.Owner, "type", name)
+	if err != nil {
+		return err
+	}
+	if owner == old.Owner {
+		return nil
+	}
+	t := old.Clone()
+	t.Owner = owner
+	return d.PutType(t)
+}
