@@ -74,6 +74,10 @@ func TestDomainsMatchPostgres(t *testing.T) {
 		"ALTER DOMAIN nope SET NOT NULL",
 		"ALTER DOMAIN posint ADD CONSTRAINT posint_check CHECK (VALUE < 1000)",
 		"SELECT * FROM dm ORDER BY id",
+		"ALTER TABLE dm ADD COLUMN e posint DEFAULT -1",
+		"ALTER TABLE dm ADD COLUMN e posint DEFAULT 4",
+		"ALTER TABLE dm ADD COLUMN f pct",
+		"SELECT id, e, f FROM dm ORDER BY id",
 		"ALTER DOMAIN posint RENAME TO natural_num",
 		"SELECT 3::natural_num, 'natural_num'::regtype::text",
 		"ALTER DOMAIN natural_num RENAME TO posint",
@@ -93,15 +97,15 @@ func TestDomainsMatchPostgres(t *testing.T) {
 		"SELECT count(*) FROM pg_type WHERE typtype = 'd' AND typnamespace = 'public'::regnamespace",
 	)
 	// COPY into a column of a domain checks its constraints too
-	execOnEach(t, ctx, "CREATE DOMAIN cp_pos AS int CHECK (VALUE > 0);\nCREATE TABLE cp (a cp_pos)", pc, lc)
+	execOnEach(t, ctx, "CREATE DOMAIN cp_pos AS int CHECK (VALUE > 0);\nCREATE TYPE cp_mood AS ENUM ('sad', 'ok');\nCREATE TABLE cp (a cp_pos, m cp_mood)", pc, lc)
 	for _, c := range []struct {
 		data, want string
-	}{{"1\n2\n", ""}, {"3\n-1\n", "23514"}} {
+	}{{"1\tok\n2\tsad\n", ""}, {"3\tok\n-1\tok\n", "23514"}, {"4\tnope\n", "22P02"}} {
 		_, errL := lc.PgConn().CopyFrom(ctx, strings.NewReader(c.data), "COPY cp FROM STDIN")
 		_, errP := pc.PgConn().CopyFrom(ctx, strings.NewReader(c.data), "COPY cp FROM STDIN")
 		if sqlState(errL) != sqlState(errP) || sqlState(errP) != c.want {
 			t.Errorf("COPY %q: logdb %v, PostgreSQL %v", c.data, errL, errP)
 		}
 	}
-	matchPostgres(t, ctx, pc, lc, "SELECT a FROM cp ORDER BY a")
+	matchPostgres(t, ctx, pc, lc, "SELECT a, m FROM cp ORDER BY m, a")
 }

@@ -127,6 +127,9 @@ func checkedDefault(p *plan.Planner, n *pg_query.Node, typ types.T) (string, err
 		return "", err
 	}
 	if _, err := p.Coerce(e, typ, types.CastAssignment); err != nil {
+		if pe, ok := err.(*pgerror.Error); ok && pe.Code == pgerror.InvalidTextRepresentation {
+			return "", err // a literal the type does not take ('nope' for an enum)
+		}
 		return "", pgerror.New(pgerror.DatatypeMismatch, "column is of type %s but default expression is of type %s", types.FormatType(typ), types.FormatType(e.Type()))
 	}
 	return exec.DeparseExpr(n)

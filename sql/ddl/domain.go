@@ -234,3 +234,16 @@ func forEachDomainValue(ec *Ctx, d *catalog.Writer, t *catalog.TypeDesc, fn func
 	}
 	return nil
 }
+
+// domainCheckOf is the constraints of c's domain, nil for a column of no
+// domain.
+func domainCheckOf(p *plan.Planner, c *catalog.Column) (*exec.DomainCheck, error) {
+	if c.Domain == 0 {
+		return nil, nil
+	}
+	d, ok := p.Cat.TypeByOID(c.Domain)
+	if !ok {
+		return nil, nil
+	}
+	return p.DomainCheckFor(d)
+}
