@@ -317,3 +317,39 @@ INSERT INTO tagged VALUES (1, 'AB', 'ok'), (2, NULL, NULL)`
 		"INSERT INTO tagged (c) VALUES ('X')",
 	}
 )
+
+// TestUserTypesReplicated: a type created and changed through one node of
+// a three-node cluster is there, with its labels and order, on the
+// others, which can write and read values of it.
+func TestUserTypesReplicated(t *testing.T) {
+	requireLogdb(t)
+	t.Parallel()
+	ctx := testCtx(t, 180*time.Second)
+	cl := mustStartCluster(t, 3)
+	c1, err := cl.connect(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c1.Close(ctx)
+	for _, q := range []string{
+		"CREATE TYPE rp_mood AS ENUM ('sad', 'happy')",
+		"CREATE DOMAIN rp_pos AS int CHECK (VALUE > 0)",
+		"CREATE TABLE rp_t (id rp_pos PRIMARY KEY, m rp_mood)",
+		"INSERT INTO rp_t VALUES (1, 'happy')",
+		"ALTER TYPE rp_mood ADD VALUE 'ok' BEFORE 'happy'",
+	} {
+		mustExec(t, ctx, c1, q)
+	}
+	for _, id := range []uint64{2, 3} {
+		c, err := cl.connect(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustExec(t, ctx, c, "INSERT INTO rp_t VALUES ($1, 'ok')", int(id))
+		_, err = c.Exec(ctx, "INSERT INTO rp_t VALUES (-1, 'ok')")
+		wantCode(t, err, "23514", "a domain's CHECK on another node")
+		checkQuery(t, ctx, c, "{sad,ok,happy}", "SELECT enum_range(NULL::rp_mood)::text")
+		c.Close(ctx)
+	}
+	checkQuery(t, ctx, c1, "2|ok\n3|ok\n1|happy", "SELECT id, m FROM rp_t ORDER BY m, id")
+}
