@@ -145,6 +145,22 @@ func TestEnumsMatchPostgres(t *testing.T) {
 		"SELECT x FROM e2_txt ORDER BY x",
 		"ROLLBACK",
 		"SELECT 'a'::e2_tx",
+		// owners: anyone may use a type (PUBLIC has USAGE), only its
+		// owner change or drop it
+		"CREATE ROLE en_r",
+		"SET ROLE en_r",
+		"SELECT 'ok'::e2, 'ok'::e2d",
+		"ALTER TYPE e2 ADD VALUE 'x'",
+		"ALTER TYPE e2 RENAME TO e3",
+		"DROP TYPE e2",
+		"DROP DOMAIN e2d",
+		"CREATE TYPE en_r_t AS ENUM ('a')",
+		"RESET ROLE",
+		"ALTER TYPE e2 OWNER TO en_r",
+		"SELECT typname, pg_get_userbyid(typowner) = 'en_r' FROM pg_type WHERE typname IN ('e2', 'e2d') ORDER BY 1",
+		"SET ROLE en_r",
+		"ALTER TYPE e2 ADD VALUE 'x'",
+		"RESET ROLE",
 	)
 }
 
@@ -293,6 +309,23 @@ INSERT INTO diary VALUES (1, 'ok', '{sad,meh}'), (2, 'meh', NULL), (3, 'happy', 
 		t.Fatalf("loading PostgreSQL's dump into logdb: %v\n%s", err, out)
 	}
 	lc2 := mustConnect(t, n2)
+	pgPsql := func(db, meta string) string {
+		cmd := exec.CommandContext(ctx, "psql", "-h", "127.0.0.1", "-p", strconv.Itoa(pg.Port), "-U", "postgres", "-X", "-d", db, "-c", meta)
+		cmd.Env = append(cmd.Environ(), "PGSSLMODE=disable")
+		out, _ := cmd.CombinedOutput()
+		return string(out)
+	}
+	logdbPsql := func(meta string) string {
+		cmd := exec.CommandContext(ctx, "psql", "-h", host, "-p", port, "-U", "logdb", "-X", "-c", meta)
+		cmd.Env = append(cmd.Environ(), "PGSSLMODE=disable")
+		out, _ := cmd.CombinedOutput()
+		return string(out)
+	}
+	for _, meta := range []string{`\dT`, `\dT mood`, `\d diary`} {
+		if got, want := logdbPsql(meta), pgPsql("restored", meta); got != want {
+			t.Errorf("%s:\nlogdb:\n%s\nPostgreSQL:\n%s", meta, got, want)
+		}
+	}
 	for _, q := range []string{"SELECT enum_range(NULL::mood)::text", "SELECT day, m, history FROM diary ORDER BY m", "SELECT id, c, m FROM tagged ORDER BY id", "INSERT INTO tagged VALUES (5, 'a', 'ok')"} {
 		if got, want := answerOf(ctx, lc2, q), answerOf(ctx, rc, q); got != want {
 			t.Errorf("after loading PostgreSQL's dump: %s\n  logdb:      %q\n  PostgreSQL: %q", q, got, want)
