@@ -233,6 +233,9 @@ func TestUserTypesSurviveRestart(t *testing.T) {
 		"ALTER TYPE rs_mood RENAME VALUE 'sad' TO 'blue'",
 		"CREATE TABLE rs_t (m rs_mood PRIMARY KEY, ms rs_mood[])",
 		"INSERT INTO rs_t VALUES ('happy', '{ok}'), ('blue', NULL), ('ok', '{happy,blue}')",
+		"CREATE TYPE rs_pair AS (m rs_mood, n int)",
+		"CREATE TABLE rs_c (p rs_pair)",
+		"INSERT INTO rs_c VALUES (ROW('ok', 1)), ('(happy,2)')",
 	} {
 		mustExec(t, ctx, c, q)
 	}
@@ -242,6 +245,7 @@ func TestUserTypesSurviveRestart(t *testing.T) {
 	c = mustConnect(t, n)
 	checkQuery(t, ctx, c, "blue|NULL\nok|{happy,blue}\nhappy|{ok}", "SELECT m, ms FROM rs_t ORDER BY m")
 	checkQuery(t, ctx, c, "{blue,ok,happy}", "SELECT enum_range(NULL::rs_mood)::text")
+	checkQuery(t, ctx, c, "(ok,1)|1\n(happy,2)|2", "SELECT p, (p).n FROM rs_c ORDER BY p")
 	checkQuery(t, ctx, c, "happy\nok", "SELECT m FROM rs_t WHERE m > 'blue' ORDER BY m DESC")
 	mustExec(t, ctx, c, "ALTER TYPE rs_mood ADD VALUE 'meh' AFTER 'blue'")
 	mustExec(t, ctx, c, "INSERT INTO rs_t VALUES ('meh', NULL)")

@@ -62,3 +62,20 @@ func enumValues(t types.T) ([]types.Datum, error) {
 	}
 	return types.EnumValues(t.OID), nil
 }
+
+// Composite values (CREATE TYPE … AS (…)) compare field by field, as
+// record's btree operators do; an anonymous ROW(…) compares through the
+// planner's row comparison instead.
+func init() {
+	for _, op := range []struct {
+		name string
+		ok   func(int) bool
+	}{{"=", func(c int) bool { return c == 0 }}, {"<>", func(c int) bool { return c != 0 }},
+		{"<", func(c int) bool { return c < 0 }}, {">", func(c int) bool { return c > 0 }},
+		{"<=", func(c int) bool { return c <= 0 }}, {">=", func(c int) bool { return c >= 0 }}} {
+		ok := op.ok
+		typedBinop(op.name, types.RecordOID, types.RecordOID, types.BoolOID, func(_ *types.EvalContext, lt, _ types.T, a, b types.Datum) (types.Datum, error) {
+			return ok(types.Compare(lt, a, b)), nil
+		})
+	}
+}

@@ -16,7 +16,7 @@ type TypeDesc struct {
 	OID      uint32 `json:"oid"`
 	ArrayOID uint32 `json:"array_oid,omitempty"`
 	Name     string `json:"name"`
-	Kind     string `json:"kind"` // pg_type.typtype: "e" enum, "d" domain
+	Kind     string `json:"kind"` // pg_type.typtype: "e" enum, "d" domain, "c" composite
 	// Rev counts the descriptor's versions (types.UserType.Rev).
 	Rev    uint64            `json:"rev"`
 	Owner  uint32            `json:"owner,omitempty"`
@@ -26,6 +26,8 @@ type TypeDesc struct {
 	NotNull bool     `json:"not_null,omitempty"`
 	Default string   `json:"default,omitempty"`
 	Checks  []*Check `json:"checks,omitempty"`
+	// Composite (Kind "c"): the fields, in order.
+	Fields []types.RecordField `json:"fields,omitempty"`
 }
 
 // MaxTypes bounds the user types one catalog holds (CREATE TYPE and
@@ -39,7 +41,7 @@ const MaxEnumLabels = 10_000
 // userType is the types package's view of d.
 func (d *TypeDesc) userType() *types.UserType {
 	return &types.UserType{OID: d.OID, ArrayOID: d.ArrayOID, Name: d.Name, Kind: d.Kind[0], Rev: d.Rev,
-		Labels: append([]types.EnumLabel(nil), d.Labels...), Base: d.Base}
+		Labels: append([]types.EnumLabel(nil), d.Labels...), Base: d.Base, Fields: append([]types.RecordField(nil), d.Fields...)}
 }
 
 // Clone is a deep copy, to change and Put.
@@ -88,6 +90,13 @@ func (c *Catalog) TypeUsers(oid uint32) []string {
 		for _, col := range t.Columns {
 			if col.Type.OID == oid || d != nil && d.ArrayOID != 0 && col.Type.OID == d.ArrayOID || col.Domain == oid {
 				out = append(out, "column "+col.Name+" of table "+t.Name)
+			}
+		}
+	}
+	for _, c := range c.SortedTypes() {
+		for _, f := range c.Fields {
+			if f.T.OID == oid || d != nil && d.ArrayOID != 0 && f.T.OID == d.ArrayOID {
+				out = append(out, "column "+f.Name+" of composite type "+c.Name)
 			}
 		}
 	}

@@ -17,7 +17,7 @@ import (
 var statementNames = map[string]string{
 	"CreateTrigStmt": "CREATE TRIGGER", "CreateFunctionStmt": "CREATE FUNCTION", "CreatePolicyStmt": "CREATE POLICY",
 	"CreateRoleStmt": "CREATE ROLE", "AlterRoleStmt": "ALTER ROLE", "DropRoleStmt": "DROP ROLE",
-	"CompositeTypeStmt": "CREATE TYPE ... AS (composite types)", "CreateRangeStmt": "CREATE TYPE ... AS RANGE", "CreateTableAsStmt": "CREATE TABLE AS / SELECT INTO",
+	"CreateRangeStmt": "CREATE TYPE ... AS RANGE", "CreateTableAsStmt": "CREATE TABLE AS / SELECT INTO",
 	"RuleStmt": "CREATE RULE", "CreatedbStmt": "CREATE DATABASE", "DropdbStmt": "DROP DATABASE",
 	"CreatePublicationStmt": "CREATE PUBLICATION", "CreateSubscriptionStmt": "CREATE SUBSCRIPTION",
 	"AlterSeqStmt": "ALTER SEQUENCE", "DoStmt": "DO (anonymous code block)", "CallStmt": "CALL (procedures)",

@@ -283,6 +283,11 @@ func dropTypes(ec *Ctx, d *catalog.Writer, ds *pg_query.DropStmt, w Noticer) err
 					Message: "cannot drop " + kind + " " + name + " because other objects depend on it",
 					Detail:  strings.Join(detail, "\n"), Hint: "Use DROP ... CASCADE to drop the dependent objects too."}
 			}
+			for _, u := range users {
+				if strings.Contains(u, " of composite type ") {
+					return pgerror.Unsupported("DROP TYPE … CASCADE of a type a composite type uses")
+				}
+			}
 			if err := dropTypeColumns(ec, d, t, users, w); err != nil {
 				return err
 			}
@@ -369,4 +374,50 @@ func AlterTypeOwner(ec *Ctx, d *catalog.Writer, as *pg_query.AlterOwnerStmt) err
 	t := old.Clone()
 	t.Owner = owner
 	return d.PutType(t)
+}
+
+// CreateComposite is CREATE TYPE name AS (field type, …).
+func CreateComposite(ec *Ctx, d *catalog.Writer, cs *pg_query.CompositeTypeStmt) error {
+	rv := cs.Typevar
+	if rv.Schemaname != "" && rv.Schemaname != "public" {
+		return pgerror.New("3F000", "schema \"%s\" does not exist", rv.Schemaname)
+	}
+	if err := ec.Session.CheckCreate(d.Cat, "public"); err != nil {
+		return err
+	}
+	if err := checkTypeNameFree(d, rv.Relname); err != nil {
+		return err
+	}
+	if d.Cat.RelationExists(rv.Relname) { // a composite type has a pg_class row too
+		return pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", rv.Relname)
+	}
+	if len(cs.Coldeflist) > 1600 {
+		return pgerror.New(pgerror.ProgramLimitExceeded, "tables can have at most 1600 columns")
+	}
+	p := ec.Session.Planner(d.Cat)
+	var fields []types.RecordField
+	seen := map[string]bool{}
+	for _, n := range cs.Coldeflist {
+		cd := n.GetColumnDef()
+		if cd == nil {
+			continue
+		}
+		if seen[cd.Colname] {
+			return pgerror.New(pgerror.DuplicateColumn, "column \"%s\" specified more than once", cd.Colname)
+		}
+		seen[cd.Colname] = true
+		ft, err := p.TypeFromNode(cd.TypeName)
+		if err != nil {
+			return err
+		}
+		if p.DomainOf(cd.TypeName) != nil {
+			return pgerror.Unsupported("composite type fields of a domain type")
+		}
+		fields = append(fields, types.RecordField{Name: cd.Colname, T: ft})
+	}
+	first, err := d.NewOIDs(2)
+	if err != nil {
+		return err
+	}
+	return d.PutType(&catalog.TypeDesc{OID: first, ArrayOID: first + 1, Name: rv.Relname, Kind: "c", Owner: d.Owner, Fields: fields})
 }

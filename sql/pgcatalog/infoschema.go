@@ -78,7 +78,7 @@ func infoDataType(t types.T) string {
 	case types.BpcharOID:
 		return "character"
 	}
-	if i, ok := types.InfoOf(t.OID); !ok || i.Category == 'E' {
+	if i, ok := types.InfoOf(t.OID); !ok || i.Category == 'E' || i.Category == 'C' {
 		return "USER-DEFINED"
 	}
 	return types.FormatType(types.T{OID: t.OID, Mod: -1})

@@ -55,15 +55,24 @@ func userTypeRows(r *rows, s *Schema) {
 				"typtypmod", u.Base.Mod, "typcollation", typCollation(u.Base.OID), "typdefault", def, "typdefaultbin", def)
 			continue
 		}
-		r.add("oid", u.OID, "typname", u.Name, "typnamespace", ns, "typowner", owner,
-			"typlen", 4, "typbyval", true, "typtype", "e", "typcategory", "E", "typisdefined", true,
-			"typdelim", ",", "typarray", u.ArrayOID, "typinput", "enum_in", "typoutput", "enum_out",
-			"typreceive", "enum_recv", "typsend", "enum_send", "typalign", "i", "typstorage", "p", "typtypmod", -1)
+		align := "i"
+		if u.Kind == 'c' {
+			align = "d"
+			r.add("oid", u.OID, "typname", u.Name, "typnamespace", ns, "typowner", owner,
+				"typlen", -1, "typbyval", false, "typtype", "c", "typcategory", "C", "typisdefined", true,
+				"typdelim", ",", "typarray", u.ArrayOID, "typinput", "record_in", "typoutput", "record_out",
+				"typreceive", "record_recv", "typsend", "record_send", "typalign", "d", "typstorage", "x", "typtypmod", -1)
+		} else {
+			r.add("oid", u.OID, "typname", u.Name, "typnamespace", ns, "typowner", owner,
+				"typlen", 4, "typbyval", true, "typtype", "e", "typcategory", "E", "typisdefined", true,
+				"typdelim", ",", "typarray", u.ArrayOID, "typinput", "enum_in", "typoutput", "enum_out",
+				"typreceive", "enum_recv", "typsend", "enum_send", "typalign", "i", "typstorage", "p", "typtypmod", -1)
+		}
 		r.add("oid", u.ArrayOID, "typname", "_"+u.Name, "typnamespace", ns, "typowner", owner,
 			"typlen", -1, "typbyval", false, "typtype", "b", "typcategory", "A", "typisdefined", true,
 			"typdelim", ",", "typsubscript", "array_subscript_handler", "typelem", u.OID,
 			"typinput", "array_in", "typoutput", "array_out", "typreceive", "array_recv",
-			"typsend", "array_send", "typanalyze", "array_typanalyze", "typalign", "i", "typstorage", "x",
+			"typsend", "array_send", "typanalyze", "array_typanalyze", "typalign", align, "typstorage", "x",
 			"typtypmod", -1)
 	}
 }

@@ -90,6 +90,9 @@ func CastContextOf(from, to OID) (CastContext, bool) {
 	if cc, ok := castTable[castKey{from, to}]; ok {
 		return cc, true
 	}
+	if from == RecordOID && IsComposite(to) || to == RecordOID && IsComposite(from) {
+		return CastImplicit, true // ROW(…) to a composite type, and back
+	}
 	fa, ta := IsArray(from), IsArray(to)
 	if fa && ta {
 		fe, _ := ElemOf(T{OID: from})
@@ -197,6 +200,12 @@ func castValue(ctx *EvalContext, d Datum, from, to T, cc CastContext) (Datum, er
 		return d, nil
 	}
 	loc := ctxLoc(ctx)
+	if r, ok := d.(Record); ok && IsComposite(to.OID) {
+		return castRecordToComposite(ctx, r, from, to, cc) // composite.go
+	}
+	if to.OID == RecordOID && IsComposite(from.OID) {
+		return d, nil
+	}
 	// from a string: the input function of the target type
 	if isStringType(from.OID) || from.OID == UnknownOID || from.OID == CharOID && to.OID != Int4OID {
 		s, _ := d.(string)

@@ -45,8 +45,9 @@ type UserType struct {
 	// with a lower Rev than the one held is ignored (a catalog loaded at
 	// an older snapshot must not take back labels added since).
 	Rev    uint64
-	Labels []EnumLabel // by Sort
-	Base   T           // a domain's base type
+	Labels []EnumLabel   // by Sort
+	Base   T             // a domain's base type
+	Fields []RecordField // a composite type's (composite.go)
 }
 
 // MaxUserTypes bounds the process-wide registry of user types: a type
@@ -120,10 +121,17 @@ func userTypeInfo(oid OID) (Info, bool) {
 			bi, _ := typeByOID[u.Base.OID]
 			return Info{OID: u.OID, Name: u.Name, Len: bi.Len, Category: bi.Category, ByVal: bi.ByVal, Align: bi.Align}, true
 		}
+		if u.Kind == 'c' {
+			return Info{OID: u.OID, Name: u.Name, Len: -1, Category: 'C', Array: u.ArrayOID, Align: 'd'}, true
+		}
 		return Info{OID: u.OID, Name: u.Name, Len: 4, Category: 'E', Array: u.ArrayOID, ByVal: true, Align: 'i'}, true
 	}
 	if e, ok := userTypes.arrays[oid]; ok {
-		return Info{OID: oid, Name: "_" + userTypes.byOID[e].Name, Len: -1, Category: 'A', Elem: e, Align: 'i'}, true
+		align := byte('i')
+		if userTypes.byOID[e].Kind == 'c' {
+			align = 'd'
+		}
+		return Info{OID: oid, Name: "_" + userTypes.byOID[e].Name, Len: -1, Category: 'A', Elem: e, Align: align}, true
 	}
 	return Info{}, false
 }

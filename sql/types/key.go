@@ -303,6 +303,9 @@ func DecodeKey(t T, b []byte) (d Datum, rest []byte, err error) {
 	if t.OID >= firstUserTypeOID && IsEnum(t.OID) {
 		return decodeEnumKey(t, b)
 	}
+	if t.OID >= firstUserTypeOID && IsComposite(t.OID) {
+		return decodeCompositeKey(t, b)
+	}
 	switch t.OID {
 	case Int2OID, Int4OID, Int8OID, OidOID, RegclassOID, RegtypeOID, RegprocOID, XidOID, Xid8OID:
 		p, err := fixed(8)

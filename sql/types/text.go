@@ -156,6 +156,9 @@ func ParseTextCtx(ctx *EvalContext, t T, s string) (Datum, error) {
 	if IsEnum(t.OID) {
 		return ParseEnum(t.OID, s)
 	}
+	if IsComposite(t.OID) {
+		return parseComposite(ctx, t, s)
+	}
 	return nil, pgerror.New(pgerror.FeatureNotSupported, "input of type %s is not supported", FormatType(t))
 }
 
