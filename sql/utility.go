@@ -76,7 +76,9 @@ func planUtility(p *plan.Planner, n *pg_query.Node) (utilityFunc, error) {
 		return mkDDL("CREATE TYPE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return ddl.CreateEnum(ec.ddl(), d, cs) }), nil
 	case n.GetCompositeTypeStmt() != nil:
 		cs := n.GetCompositeTypeStmt()
-		return mkDDL("CREATE TYPE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return ddl.CreateComposite(ec.ddl(), d, cs) }), nil
+		return mkDDL("CREATE TYPE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error {
+			return ddl.CreateComposite(ec.ddl(), d, cs)
+		}), nil
 	case n.GetCreateDomainStmt() != nil:
 		cs := n.GetCreateDomainStmt()
 		return mkDDL("CREATE DOMAIN", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return ddl.CreateDomain(ec.ddl(), d, cs) }), nil
