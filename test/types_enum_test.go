@@ -330,7 +330,7 @@ INSERT INTO diary VALUES (1, 'ok', '{sad,meh}'), (2, 'meh', NULL), (3, 'happy', 
 			t.Errorf("%s:\nlogdb:\n%s\nPostgreSQL:\n%s", meta, got, want)
 		}
 	}
-	for _, q := range []string{"SELECT enum_range(NULL::mood)::text", "SELECT day, m, history FROM diary ORDER BY m", "SELECT id, c, m FROM tagged ORDER BY id", "INSERT INTO tagged VALUES (5, 'a', 'ok')"} {
+	for _, q := range []string{"SELECT enum_range(NULL::mood)::text", "SELECT day, m, history FROM diary ORDER BY m", "SELECT id, c, m FROM tagged ORDER BY id", "INSERT INTO tagged VALUES (5, 'a', 'ok')", "SELECT id, p, ps FROM pts ORDER BY id"} {
 		if got, want := answerOf(ctx, lc2, q), answerOf(ctx, rc, q); got != want {
 			t.Errorf("after loading PostgreSQL's dump: %s\n  logdb:      %q\n  PostgreSQL: %q", q, got, want)
 		}
@@ -344,7 +344,10 @@ var (
 CREATE DOMAIN posint AS int NOT NULL DEFAULT 1 CHECK (VALUE > 0);
 CREATE DOMAIN code AS varchar(3) CONSTRAINT code_upper CHECK (VALUE = upper(VALUE));
 CREATE TABLE tagged (id posint PRIMARY KEY, c code, m mood);
-INSERT INTO tagged VALUES (1, 'AB', 'ok'), (2, NULL, NULL)`
+INSERT INTO tagged VALUES (1, 'AB', 'ok'), (2, NULL, NULL);
+CREATE TYPE pt AS (x int, m mood, "Odd name" text);
+CREATE TABLE pts (id int PRIMARY KEY, p pt, ps pt[]);
+INSERT INTO pts VALUES (1, ROW(1, 'ok', 'a b'), ARRAY[ROW(2, 'sad', NULL)::pt]), (2, NULL, NULL)`
 	typesDumpChecks = []string{
 		"SELECT id, c, m FROM tagged ORDER BY id",
 		"SELECT typname, typnotnull, typbasetype::regtype, format_type(typbasetype, typtypmod) FROM pg_type WHERE typtype = 'd' AND typnamespace = 'public'::regnamespace ORDER BY 1",
@@ -352,6 +355,8 @@ INSERT INTO tagged VALUES (1, 'AB', 'ok'), (2, NULL, NULL)`
 		"INSERT INTO tagged VALUES (0, 'A', 'ok')",
 		"INSERT INTO tagged VALUES (3, 'a', 'ok')",
 		"INSERT INTO tagged (c) VALUES ('X')",
+		"SELECT id, p, ps, (p).m FROM pts ORDER BY id",
+		"SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_type t JOIN pg_attribute a ON a.attrelid = t.typrelid WHERE t.typname = 'pt' ORDER BY a.attnum",
 	}
 )
 

@@ -28,6 +28,7 @@ type TypeDesc struct {
 	Checks  []*Check `json:"checks,omitempty"`
 	// Composite (Kind "c"): the fields, in order.
 	Fields []types.RecordField `json:"fields,omitempty"`
+	RelOID uint32              `json:"rel_oid,omitempty"` // pg_type.typrelid
 }
 
 // MaxTypes bounds the user types one catalog holds (CREATE TYPE and

@@ -415,9 +415,9 @@ func CreateComposite(ec *Ctx, d *catalog.Writer, cs *pg_query.CompositeTypeStmt)
 		}
 		fields = append(fields, types.RecordField{Name: cd.Colname, T: ft})
 	}
-	first, err := d.NewOIDs(2)
+	first, err := d.NewOIDs(3)
 	if err != nil {
 		return err
 	}
-	return d.PutType(&catalog.TypeDesc{OID: first, ArrayOID: first + 1, Name: rv.Relname, Kind: "c", Owner: d.Owner, Fields: fields})
+	return d.PutType(&catalog.TypeDesc{OID: first, ArrayOID: first + 1, RelOID: first + 2, Name: rv.Relname, Kind: "c", Owner: d.Owner, Fields: fields})
 }

@@ -11,7 +11,8 @@ func TypeSchemas(cat *catalog.Catalog) []pgcatalog.UserType {
 	var out []pgcatalog.UserType
 	for _, d := range cat.SortedTypes() {
 		u := pgcatalog.UserType{OID: d.OID, ArrayOID: d.ArrayOID, Name: d.Name, Schema: "public", Kind: d.Kind[0], Owner: d.Owner,
-			Labels: d.Labels, Base: d.Base, NotNull: d.NotNull, Default: d.Default}
+			Labels: d.Labels, Base: d.Base, NotNull: d.NotNull, Default: d.Default,
+			Fields: d.Fields, RelOID: d.RelOID}
 		for _, ck := range d.Checks {
 			u.Constraints = append(u.Constraints, pgcatalog.Constraint{OID: ck.OID, Name: ck.Name, Kind: 'c', Def: upperValue(ck.Expr)})
 		}

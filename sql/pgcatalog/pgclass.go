@@ -78,6 +78,13 @@ func pgClassRows(v *View, s *Schema) [][]types.Datum {
 	r := newRows(v)
 	r.out = append(r.out, static.class...)
 	referenced := s.tablesWithTriggers()
+	for i := range s.Types { // a composite type's relation (relkind 'c', usertypes.go)
+		if u := &s.Types[i]; u.Kind == 'c' {
+			r.add("oid", u.RelOID, "relname", u.Name, "relnamespace", s.namespaceOID(u.Schema), "reltype", u.OID,
+				"relowner", owner(u.Owner), "relpersistence", "p", "relkind", "c", "relnatts", len(u.Fields),
+				"relispopulated", true, "relreplident", "n")
+		}
+	}
 	for i := range s.Tables {
 		t := &s.Tables[i]
 		ns := s.namespaceOID(t.Schema)
@@ -151,6 +158,12 @@ func pgAttributeRows(v *View, s *Schema) [][]types.Datum {
 			"attbyval", f.byVal, "attalign", f.align, "attstorage", f.storage,
 			"attnotnull", c.NotNull && !inIndex, "atthasdef", hasDef, "attidentity", identity,
 			"attgenerated", generated, "attislocal", true, "attcollation", f.collation)
+	}
+	for i := range s.Types { // a composite type's fields (usertypes.go)
+		u := &s.Types[i]
+		for j := range u.Fields {
+			addCol(u.RelOID, &Column{Name: u.Fields[j].Name, Type: u.Fields[j].T}, int16(j+1), false)
+		}
 	}
 	for i := range s.Tables {
 		t := &s.Tables[i]

@@ -21,6 +21,10 @@ type UserType struct {
 	NotNull     bool
 	Default     string
 	Constraints []Constraint
+	// A composite type's fields, and the OID its fields' pg_attribute
+	// rows name (pg_type.typrelid; there is no pg_class row).
+	Fields []types.RecordField
+	RelOID uint32
 }
 
 func init() {
@@ -59,7 +63,7 @@ func userTypeRows(r *rows, s *Schema) {
 		if u.Kind == 'c' {
 			align = "d"
 			r.add("oid", u.OID, "typname", u.Name, "typnamespace", ns, "typowner", owner,
-				"typlen", -1, "typbyval", false, "typtype", "c", "typcategory", "C", "typisdefined", true,
+				"typlen", -1, "typbyval", false, "typtype", "c", "typcategory", "C", "typisdefined", true, "typrelid", u.RelOID,
 				"typdelim", ",", "typarray", u.ArrayOID, "typinput", "record_in", "typoutput", "record_out",
 				"typreceive", "record_recv", "typsend", "record_send", "typalign", "d", "typstorage", "x", "typtypmod", -1)
 		} else {
