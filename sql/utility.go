@@ -37,6 +37,8 @@ func planUtility(p *plan.Planner, n *pg_query.Node) (utilityFunc, error) {
 		ds := n.GetDropStmt()
 		tag := "DROP " + strings.ReplaceAll(strings.TrimPrefix(ds.RemoveType.String(), "OBJECT_"), "_", " ")
 		return mkDDL(tag, func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return ddl.DropObjects(ec.ddl(), d, ds, w) }), nil
+	case n.GetAlterTableStmt() != nil && n.GetAlterTableStmt().Objtype == pg_query.ObjectType_OBJECT_TYPE:
+		return nil, pgerror.Unsupported("ALTER TYPE … ADD/DROP/ALTER ATTRIBUTE")
 	case n.GetAlterTableStmt() != nil:
 		at := n.GetAlterTableStmt()
 		tag := "ALTER TABLE"

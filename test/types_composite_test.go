@@ -50,6 +50,7 @@ func TestCompositeTypesMatchPostgres(t *testing.T) {
 		"CREATE TYPE withenum AS (e cm, n int)",
 		"SELECT '(b,1)'::withenum, '(c,1)'::withenum",
 		"DROP TYPE cm",
+		"CREATE TABLE pair (a int)",
 		"DROP TYPE pair",
 		"DROP TYPE pair CASCADE",
 		"SELECT * FROM ct ORDER BY id",

@@ -183,7 +183,10 @@ func CreateTable(ec *Ctx, d *catalog.Writer, cs *pg_query.CreateStmt, w Noticer)
 		}
 		return pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", rv.Relname)
 	}
-	if _, ok := d.Cat.Type(rv.Relname); ok { // its row type would take a user type's name
+	if ut, ok := d.Cat.Type(rv.Relname); ok { // its row type would take a user type's name
+		if ut.Kind == "c" { // a composite type is a relation too
+			return pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", rv.Relname)
+		}
 		return typeOfRelationExists(rv.Relname) // types.go
 	}
 	p := ec.Session.Planner(d.Cat)
