@@ -30,6 +30,7 @@
 //	pg_lsn                                     → LSN
 //	arrays (text[], int8[], oid[], …)          → Array
 //	enums (CREATE TYPE … AS ENUM)              → Enum (label and sort order)
+//	records, composite types (CREATE TYPE … AS (…)) → Record
 //
 // 'infinity' and '-infinity' are DateInfinity/DateNegInfinity for dates and
 // TimestampInfinity/TimestampNegInfinity (compare with Equal) for timestamps.
@@ -83,7 +84,9 @@
 // stored and indexed by its sort order (pg_enum.enumsortorder), so
 // RENAME VALUE rewrites nothing and indexes keep declaration order. A
 // domain has no values of its own: columns and casts use its base type,
-// and the engine checks the domain's constraints (exec.DomainCheck).
+// and the engine checks the domain's constraints (exec.DomainCheck). A
+// composite type's values are Records typed by its OID (composite.go):
+// RecordFields reads its fields from the registry.
 // 'name'::regtype at run time asks the session (UserTypeResolver).
 //
 // Every exported function is safe for concurrent use; values are immutable.
