@@ -91,7 +91,8 @@ func isDDL(n *pg_query.Node) bool {
 	return n.GetCreateStmt() != nil || n.GetDropStmt() != nil || n.GetAlterTableStmt() != nil ||
 		n.GetIndexStmt() != nil || n.GetRenameStmt() != nil || n.GetTruncateStmt() != nil ||
 		n.GetCreateSeqStmt() != nil || n.GetAlterSeqStmt() != nil || n.GetViewStmt() != nil ||
-		n.GetCreateSchemaStmt() != nil || n.GetCreateTableAsStmt() != nil || n.GetCommentStmt() != nil
+		n.GetCreateSchemaStmt() != nil || n.GetCreateTableAsStmt() != nil || n.GetCommentStmt() != nil ||
+		n.GetCreateEnumStmt() != nil || n.GetAlterEnumStmt() != nil || n.GetCreateDomainStmt() != nil || n.GetCompositeTypeStmt() != nil || n.GetAlterDomainStmt() != nil
 }
 
 // Observer receives the engine's measurements as they happen (cmd/logdb

@@ -46,6 +46,7 @@ func (s *Session) catalogSchema(t *txnState) *pgcatalog.Schema {
 	for _, t := range cat.SortedTables() {
 		sch.Tables = append(sch.Tables, tableSchema(t, cat))
 	}
+	sch.Types = ddl.TypeSchemas(cat) // sql/ddl/types_schema.go
 	sch.Views = ddl.ViewSchemas(cat)
 	sch.Publications = ddl.PublicationSchemas(cat)
 	sch.Roles, sch.RoleMembers = roleSchemas(cat)
@@ -120,7 +121,7 @@ func tableSchema(t *catalog.Table, cat *catalog.Catalog) pgcatalog.Table {
 		pt.ReplIdent = t.ReplIdent[0]
 	}
 	for i, c := range t.Columns {
-		pt.Columns = append(pt.Columns, pgcatalog.Column{Name: c.Name, AttNum: int16(i + 1), Type: c.Type, NotNull: c.NotNull || t.IsPK(c.ID), Default: c.Default})
+		pt.Columns = append(pt.Columns, pgcatalog.Column{Name: c.Name, AttNum: int16(i + 1), Type: c.Type, NotNull: c.NotNull || t.IsPK(c.ID), Default: c.Default, Domain: c.Domain})
 	}
 	attnums := func(ids []uint32) []int16 {
 		out := make([]int16, len(ids))

@@ -276,7 +276,7 @@ func (s *Session) sqlPrepare(ctx context.Context, ps *pg_query.PrepareStmt) erro
 		return pgerror.New(pgerror.DuplicatePreparedStatement, "prepared statement \"%s\" already exists", ps.Name)
 	}
 	p := &prepStmt{st: parse.Stmt{Node: ps.Query}}
-	pl := newPlanner(s, nil, nil)
+	pl := newPlanner(s, nil, s.currentCatalog()) // usertypes.go: PREPARE q(mood)
 	for _, a := range ps.Argtypes {
 		t, err := pl.TypeFromNode(a.GetTypeName())
 		if err != nil {

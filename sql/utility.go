@@ -37,6 +37,8 @@ func planUtility(p *plan.Planner, n *pg_query.Node) (utilityFunc, error) {
 		ds := n.GetDropStmt()
 		tag := "DROP " + strings.ReplaceAll(strings.TrimPrefix(ds.RemoveType.String(), "OBJECT_"), "_", " ")
 		return mkDDL(tag, func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return ddl.DropObjects(ec.ddl(), d, ds, w) }), nil
+	case n.GetAlterTableStmt() != nil && n.GetAlterTableStmt().Objtype == pg_query.ObjectType_OBJECT_TYPE:
+		return nil, pgerror.Unsupported("ALTER TYPE … ADD/DROP/ALTER ATTRIBUTE")
 	case n.GetAlterTableStmt() != nil:
 		at := n.GetAlterTableStmt()
 		tag := "ALTER TABLE"
@@ -71,6 +73,31 @@ func planUtility(p *plan.Planner, n *pg_query.Node) (utilityFunc, error) {
 		gs := n.GetGrantRoleStmt()
 		tag := map[bool]string{true: "GRANT ROLE", false: "REVOKE ROLE"}[gs.IsGrant]
 		return mkDDL(tag, func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return ddl.GrantRoles(ec.ddl(), d, gs, w) }), nil
+	case n.GetCreateEnumStmt() != nil:
+		cs := n.GetCreateEnumStmt()
+		return mkDDL("CREATE TYPE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return ddl.CreateEnum(ec.ddl(), d, cs) }), nil
+	case n.GetCompositeTypeStmt() != nil:
+		cs := n.GetCompositeTypeStmt()
+		return mkDDL("CREATE TYPE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error {
+			return ddl.CreateComposite(ec.ddl(), d, cs)
+		}), nil
+	case n.GetCreateDomainStmt() != nil:
+		cs := n.GetCreateDomainStmt()
+		return mkDDL("CREATE DOMAIN", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return ddl.CreateDomain(ec.ddl(), d, cs) }), nil
+	case n.GetAlterDomainStmt() != nil:
+		as := n.GetAlterDomainStmt()
+		return mkDDL("ALTER DOMAIN", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return ddl.AlterDomain(ec.ddl(), d, as, w) }), nil
+	case n.GetAlterOwnerStmt() != nil && (n.GetAlterOwnerStmt().ObjectType == pg_query.ObjectType_OBJECT_TYPE || n.GetAlterOwnerStmt().ObjectType == pg_query.ObjectType_OBJECT_DOMAIN):
+		as := n.GetAlterOwnerStmt()
+		tag := map[bool]string{true: "ALTER DOMAIN", false: "ALTER TYPE"}[as.ObjectType == pg_query.ObjectType_OBJECT_DOMAIN]
+		return mkDDL(tag, func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return ddl.AlterTypeOwner(ec.ddl(), d, as) }), nil
+	case n.GetAlterEnumStmt() != nil:
+		as := n.GetAlterEnumStmt()
+		return mkDDL("ALTER TYPE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return ddl.AlterEnum(ec.ddl(), d, as, w) }), nil
+	case n.GetRenameStmt() != nil && (n.GetRenameStmt().RenameType == pg_query.ObjectType_OBJECT_TYPE || n.GetRenameStmt().RenameType == pg_query.ObjectType_OBJECT_DOMAIN):
+		rs := n.GetRenameStmt()
+		tag := map[bool]string{true: "ALTER DOMAIN", false: "ALTER TYPE"}[rs.RenameType == pg_query.ObjectType_OBJECT_DOMAIN]
+		return mkDDL(tag, func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return ddl.RenameType(ec.ddl(), d, rs) }), nil
 	case n.GetRenameStmt() != nil && n.GetRenameStmt().RenameType == pg_query.ObjectType_OBJECT_ROLE:
 		rs := n.GetRenameStmt()
 		return mkDDL("ALTER ROLE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return ddl.RenameRole(ec.ddl(), d, rs) }), nil

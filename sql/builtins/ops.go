@@ -13,7 +13,7 @@ import (
 var comparisonTypes = []types.OID{
 	types.Int2OID, types.Int4OID, types.Int8OID, types.Float4OID, types.Float8OID, types.NumericOID, types.BoolOID,
 	types.TextOID, types.BpcharOID, types.NameOID, types.CharOID, types.ByteaOID, types.DateOID, types.TimeOID, types.TimestampOID,
-	types.TimestamptzOID, types.IntervalOID, types.UUIDOID, types.PgLSNOID, types.JSONBOID, types.OidOID, types.XidOID, types.Xid8OID, types.AnyArrayOID,
+	types.TimestamptzOID, types.IntervalOID, types.UUIDOID, types.PgLSNOID, types.JSONBOID, types.OidOID, types.XidOID, types.Xid8OID, types.AnyArrayOID, types.AnyEnumOID,
 	// regclass, regtype and regproc compare as oid, through their implicit casts
 }
 

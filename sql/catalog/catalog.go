@@ -38,6 +38,10 @@ type Catalog struct {
 	// SchemaACL is schema public's ACL, "n/public"; nil: the default
 	// (privileges.go).
 	SchemaACL []ACLItem
+	// Types and TypeOID are the user types (types.go), by name and OID;
+	// copied on write (Writer.PutType), nil when there are none.
+	Types   map[string]*TypeDesc
+	TypeOID map[uint32]*TypeDesc
 }
 
 func NewCatalog() *Catalog {
@@ -99,6 +103,7 @@ func (c *Catalog) Copy() *Catalog {
 		Pubs:  maps.Clone(c.Pubs),
 		Roles: maps.Clone(c.Roles), RoleOID: maps.Clone(c.RoleOID),
 		SchemaACL: c.SchemaACL,
+		Types:     c.Types, TypeOID: c.TypeOID,
 	}
 }
 
@@ -205,6 +210,10 @@ func LoadCatalog(txn *kv.Txn, version uint64) (*Catalog, error) {
 				return nil, pgerror.Wrap(err, pgerror.DataCorrupted, "catalog: table descriptor")
 			}
 			c.AddTable(&t)
+		case strings.HasPrefix(string(k), "e/"):
+			if err := loadType(c, v); err != nil {
+				return nil, err
+			}
 		case strings.HasPrefix(string(k), "w/"):
 			var v View
 			if err := json.Unmarshal(v2(it), &v); err != nil {

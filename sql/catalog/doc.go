@@ -12,6 +12,8 @@
 //	"s/<oid>"      sequence descriptor (Sequence)
 //	"w/<oid>"      view descriptor (View)
 //	"p/<name>"     publication descriptor (Publication)
+//	"e/<oid>"      user type: enum or domain (TypeDesc, types.go)
+//	"y/<name>"     type name → oid (a claim, so two CREATE TYPEs conflict)
 //	"a/<name>"     role descriptor (Role)
 //	"n/public"     schema public's ACL
 //	"r/<name>"     relation name → oid (tables, indexes, views and

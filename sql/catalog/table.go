@@ -19,6 +19,9 @@ type Column struct {
 	// Missing is the SQL text of the value rows written before ADD COLUMN
 	// ... DEFAULT read for this column (PG's attmissingval).
 	Missing string `json:"missing,omitempty"`
+	// Domain is the OID of the column's domain (CREATE DOMAIN), 0 for
+	// none; Type is then the domain's base type (types.go).
+	Domain uint32 `json:"domain,omitempty"`
 }
 
 type Index struct {

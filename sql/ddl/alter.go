@@ -240,24 +240,33 @@ func alterCmd(ec *Ctx, d *catalog.Writer, p *plan.Planner, t *catalog.Table, cmd
 // rows (or checks NOT NULL when there is none).
 func fillNewColumn(ec *Ctx, p *plan.Planner, t *catalog.Table, ci int) error {
 	c := t.Columns[ci]
-	if c.Default == "" && !c.NotNull {
+	if c.Default == "" && !c.NotNull && c.Domain == 0 {
 		return nil
 	}
 	var def exec.Expr
-	if c.Default != "" {
+	if c.Default != "" || c.Domain != 0 { // a domain's default, too
 		var err error
 		if def, err = p.DefaultExpr(t, ci); err != nil {
 			return err
 		}
 	}
+	dom, err := domainCheckOf(p, c) // domain.go
+	if err != nil {
+		return err
+	}
 	rowCols := t.RowColumns()
 	txn := ec.Txn.Kv
 	var updates []func()
-	err := forEachRow(ec, t, func(row []types.Datum, ref exec.RowRef) error {
+	err = forEachRow(ec, t, func(row []types.Datum, ref exec.RowRef) error {
 		var v types.Datum
 		if def != nil {
 			var err error
 			if v, err = def.Eval(ec.Ctx, nil); err != nil {
+				return err
+			}
+		}
+		if dom != nil {
+			if err := dom.Check(ec.Ctx, v); err != nil {
 				return err
 			}
 		}

@@ -17,7 +17,6 @@ import (
 var statementNames = map[string]string{
 	"CreateTrigStmt": "CREATE TRIGGER", "CreateFunctionStmt": "CREATE FUNCTION", "CreatePolicyStmt": "CREATE POLICY",
 	"CreateRoleStmt": "CREATE ROLE", "AlterRoleStmt": "ALTER ROLE", "DropRoleStmt": "DROP ROLE",
-	"CreateDomainStmt": "CREATE DOMAIN", "CompositeTypeStmt": "CREATE TYPE", "CreateEnumStmt": "CREATE TYPE ... AS ENUM",
 	"CreateRangeStmt": "CREATE TYPE ... AS RANGE", "CreateTableAsStmt": "CREATE TABLE AS / SELECT INTO",
 	"RuleStmt": "CREATE RULE", "CreatedbStmt": "CREATE DATABASE", "DropdbStmt": "DROP DATABASE",
 	"CreatePublicationStmt": "CREATE PUBLICATION", "CreateSubscriptionStmt": "CREATE SUBSCRIPTION",
@@ -68,6 +67,9 @@ func columnFromDef(ec *Ctx, d *catalog.Writer, t *catalog.Table, cd *pg_query.Co
 	}
 	t.NextCol++
 	c := &catalog.Column{ID: t.NextCol, Name: cd.Colname, Type: typ, NotNull: cd.IsNotNull}
+	if dom := p.DomainOf(cd.TypeName); dom != nil { // a column of a domain type
+		c.Domain = dom.OID
+	}
 	var rest []*pg_query.Constraint
 	identity := false
 	var identityOpts []*pg_query.Node // (START WITH 44 INCREMENT BY 2)
@@ -129,6 +131,9 @@ func checkedDefault(p *plan.Planner, n *pg_query.Node, typ types.T) (string, err
 		return "", err
 	}
 	if _, err := p.Coerce(e, typ, types.CastAssignment); err != nil {
+		if pe, ok := err.(*pgerror.Error); ok && pe.Code == pgerror.InvalidTextRepresentation {
+			return "", err // a literal the type does not take ('nope' for an enum)
+		}
 		return "", pgerror.New(pgerror.DatatypeMismatch, "column is of type %s but default expression is of type %s", types.FormatType(typ), types.FormatType(e.Type()))
 	}
 	if text, null, ok := literalDefault(p, n, typ); ok {
@@ -200,6 +205,12 @@ func CreateTable(ec *Ctx, d *catalog.Writer, cs *pg_query.CreateStmt, w Noticer)
 			return nil
 		}
 		return pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", rv.Relname)
+	}
+	if ut, ok := d.Cat.Type(rv.Relname); ok { // its row type would take a user type's name
+		if ut.Kind == "c" { // a composite type is a relation too
+			return pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", rv.Relname)
+		}
+		return typeOfRelationExists(rv.Relname) // types.go
 	}
 	p := ec.Session.Planner(d.Cat)
 	oid, err := d.NewOID()

@@ -2,8 +2,10 @@
 // columns, constraints (CHECK, UNIQUE, PRIMARY KEY, FOREIGN KEY), indexes,
 // sequences, views and publications, CREATE TABLE AS, TRUNCATE, RENAME and
 // ALTER … OWNER TO, and roles: CREATE/ALTER/DROP ROLE, ALTER ROLE … SET,
-// GRANT/REVOKE of privileges and of role membership (roles.go) —
-// PostgreSQL's "commands" for the objects in sql/catalog.
+// GRANT/REVOKE of privileges and of role membership (roles.go), enum and
+// composite types (CREATE/ALTER/DROP TYPE, types.go) and domains
+// (CREATE/ALTER/DROP DOMAIN, domain.go) — PostgreSQL's "commands" for the
+// objects in sql/catalog.
 //
 // # How a statement runs
 //

@@ -14,6 +14,9 @@ func DropObjects(ec *Ctx, d *catalog.Writer, ds *pg_query.DropStmt, w Noticer) e
 	if ds.RemoveType == pg_query.ObjectType_OBJECT_PUBLICATION {
 		return dropPublications(d, ds, w) // publication.go
 	}
+	if ds.RemoveType == pg_query.ObjectType_OBJECT_TYPE || ds.RemoveType == pg_query.ObjectType_OBJECT_DOMAIN {
+		return dropTypes(ec, d, ds, w) // types.go
+	}
 	// Tables dropped together may reference each other (foreign keys).
 	dropping := map[uint32]bool{}
 	if ds.RemoveType == pg_query.ObjectType_OBJECT_TABLE {

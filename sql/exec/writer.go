@@ -20,6 +20,7 @@ type TableWriter struct {
 	RowCols  []types.RowColumn
 	Defaults []Expr
 	Checks   []CheckExpr
+	Domains  []DomainColumn // columns of a domain type (domain.go)
 	buf      []byte
 	// touched holds the keys this statement inserted or updated through
 	// ON CONFLICT (a row may not be affected twice); reset per statement.
@@ -73,6 +74,9 @@ func (w *TableWriter) DefaultValue(ec *Ctx, c int) (types.Datum, error) {
 
 // validate checks NOT NULL and CHECK constraints of a new row version.
 func (w *TableWriter) validate(ec *Ctx, row []types.Datum) error {
+	if err := w.checkDomains(ec, row); err != nil {
+		return err
+	}
 	for i, c := range w.T.Columns {
 		if row[i] == nil && (c.NotNull || w.T.IsPK(c.ID)) {
 			return &pgerror.Error{Code: pgerror.NotNullViolation, Table: w.T.Name, Column: c.Name,

@@ -57,6 +57,7 @@ func pgTypeRows(v *View, s *Schema) [][]types.Datum {
 	r := newRows(v)
 	r.out = append(r.out, typeRows.rows...)
 	rowTypes(r, s)
+	userTypeRows(r, s) // usertypes.go
 	return r.out
 }
 

@@ -332,10 +332,10 @@ func (s *Schema) constraintByOID(oid uint32) (*Table, *Constraint, bool) {
 func getConstraintdef(ctx *types.EvalContext, a []types.Datum) (types.Datum, error) {
 	s := schemaOf(ctx)
 	t, c, ok := s.constraintByOID(asOID(a[0]))
-	if !ok {
-		return nil, nil
-	}
 	pretty := len(a) == 2 && asBool(a[1])
+	if !ok {
+		return s.domainConstraintDef(asOID(a[0]), pretty), nil // usertypes.go
+	}
 	return s.constraintDef(t, c, pretty), nil
 }
 

@@ -78,7 +78,7 @@ func infoDataType(t types.T) string {
 	case types.BpcharOID:
 		return "character"
 	}
-	if _, ok := types.InfoOf(t.OID); !ok {
+	if i, ok := types.InfoOf(t.OID); !ok || i.Category == 'E' || i.Category == 'C' {
 		return "USER-DEFINED"
 	}
 	return types.FormatType(types.T{OID: t.OID, Mod: -1})
@@ -134,6 +134,17 @@ func datetimePrecision(t types.T) any {
 	return nil
 }
 
+// udtSchema is the schema of a column's type: public for a user type.
+func udtSchema(oid types.OID) string {
+	if i, ok := types.InfoOf(oid); ok && i.Category == 'A' {
+		oid = i.Elem
+	}
+	if _, ok := types.UserTypeOf(oid); ok {
+		return "public"
+	}
+	return "pg_catalog"
+}
+
 func typName(oid types.OID) string {
 	if i, ok := types.InfoOf(oid); ok {
 		return i.Name
@@ -152,10 +163,15 @@ func isColumnsRows(v *View, s *Schema) [][]types.Datum {
 			"data_type", infoDataType(c.Type), "character_maximum_length", maxLen,
 			"character_octet_length", octetLen, "numeric_precision", prec, "numeric_precision_radix", radix,
 			"numeric_scale", scale, "datetime_precision", datetimePrecision(c.Type),
-			"udt_catalog", db, "udt_schema", "pg_catalog", "udt_name", typName(c.Type.OID),
+			"udt_catalog", db, "udt_schema", udtSchema(c.Type.OID), "udt_name", typName(c.Type.OID),
 			"dtd_identifier", strconv.Itoa(ordinal), "is_self_referencing", "NO",
 			"is_identity", yesNo(c.Identity != 0), "identity_cycle", "NO", "is_generated", "NEVER",
 			"is_updatable", yesNo(owner != nil))
+		if u := s.userType(c.Domain); u != nil { // usertypes.go
+			v.set(row, "domain_catalog", db)
+			v.set(row, "domain_schema", schemaOr(u.Schema))
+			v.set(row, "domain_name", u.Name)
+		}
 		switch {
 		case c.Generated != "":
 			v.set(row, "is_generated", "ALWAYS")
@@ -441,7 +457,7 @@ func isColumnUDTUsageRows(v *View, s *Schema) [][]types.Datum {
 	for i := range s.Tables {
 		t := &s.Tables[i]
 		for _, c := range t.Columns {
-			r.add("udt_catalog", db, "udt_schema", "pg_catalog", "udt_name", typName(c.Type.OID),
+			r.add("udt_catalog", db, "udt_schema", udtSchema(c.Type.OID), "udt_name", typName(c.Type.OID),
 				"table_catalog", db, "table_schema", schemaOr(t.Schema), "table_name", t.Name,
 				"column_name", c.Name)
 		}

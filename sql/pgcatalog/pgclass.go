@@ -79,6 +79,13 @@ func pgClassRows(v *View, s *Schema) [][]types.Datum {
 	r := newRows(v)
 	r.out = append(r.out, static.class...)
 	referenced := s.tablesWithTriggers()
+	for i := range s.Types { // a composite type's relation (relkind 'c', usertypes.go)
+		if u := &s.Types[i]; u.Kind == 'c' {
+			r.add("oid", u.RelOID, "relname", u.Name, "relnamespace", s.namespaceOID(u.Schema), "reltype", u.OID,
+				"relowner", owner(u.Owner), "relpersistence", "p", "relkind", "c", "relnatts", len(u.Fields),
+				"relispopulated", true, "relreplident", "n")
+		}
+	}
 	for i := range s.Tables {
 		t := &s.Tables[i]
 		ns := s.namespaceOID(t.Schema)
@@ -147,11 +154,17 @@ func pgAttributeRows(v *View, s *Schema) [][]types.Datum {
 		if inIndex {
 			identity = ""
 		}
-		r.add("attrelid", rel, "attname", c.Name, "atttypid", c.Type.OID, "attstattarget", -1,
-			"attlen", f.len, "attnum", attnum, "attndims", f.ndims, "attcacheoff", -1, "atttypmod", c.Type.Mod,
+		r.add("attrelid", rel, "attname", c.Name, "atttypid", attTypeOID(c), "attstattarget", -1,
+			"attlen", f.len, "attnum", attnum, "attndims", f.ndims, "attcacheoff", -1, "atttypmod", attTypmod(c),
 			"attbyval", f.byVal, "attalign", f.align, "attstorage", f.storage,
 			"attnotnull", c.NotNull && !inIndex, "atthasdef", hasDef, "attidentity", identity,
 			"attgenerated", generated, "attislocal", true, "attcollation", f.collation)
+	}
+	for i := range s.Types { // a composite type's fields (usertypes.go)
+		u := &s.Types[i]
+		for j := range u.Fields {
+			addCol(u.RelOID, &Column{Name: u.Fields[j].Name, Type: u.Fields[j].T}, int16(j+1), false)
+		}
 	}
 	for i := range s.Tables {
 		t := &s.Tables[i]
@@ -308,6 +321,7 @@ func pgConstraintRows(v *View, s *Schema) [][]types.Datum {
 			}
 		}
 	}
+	domainConstraintRows(v, r, s) // usertypes.go
 	return r.out
 }
 

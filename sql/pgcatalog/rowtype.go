@@ -71,6 +71,11 @@ func (s *Schema) rowTypeName(oid uint32) (string, bool) {
 
 // typeVisible is pg_type_is_visible.
 func (s *Schema) typeVisible(oid uint32) bool {
+	for i := range s.Types {
+		if s.Types[i].OID == oid || s.Types[i].ArrayOID == oid {
+			return s.userTypeVisible(&s.Types[i])
+		}
+	}
 	if _, ok := types.InfoOf(oid); ok {
 		return true
 	}
@@ -84,6 +89,9 @@ func (s *Schema) typeVisible(oid uint32) bool {
 // formatType is format_type(oid, typmod) with the session's row types.
 func (s *Schema) formatType(oid uint32, typmod types.Datum) string {
 	if name, ok := s.rowTypeName(oid); ok {
+		return name
+	}
+	if name, ok := s.userTypeName(oid); ok { // usertypes.go
 		return name
 	}
 	return FormatType(oid, typmod)

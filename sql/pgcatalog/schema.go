@@ -37,6 +37,8 @@ type Schema struct {
 	// Namespaces are the schemas created with CREATE SCHEMA (not public,
 	// pg_catalog, information_schema, pg_toast, which are built in).
 	Namespaces []Namespace
+	// Types are the user types (CREATE TYPE … AS ENUM, CREATE DOMAIN).
+	Types []UserType
 	// Views are user views (CREATE VIEW), if the engine has them.
 	Views []UserView
 	// Session describes the current session for pg_stat_activity.
@@ -218,6 +220,9 @@ type Column struct {
 	// Generated is the expression of a GENERATED ALWAYS AS (...) STORED
 	// column, "" for none (optional).
 	Generated string
+	// Domain is the OID of the column's domain (Type is then its base
+	// type), 0 for none.
+	Domain uint32
 }
 
 // Index is one index (including the primary key's).

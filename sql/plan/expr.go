@@ -178,6 +178,11 @@ func (p *Planner) CompileExpr(n *pg_query.Node, sc *Scope) (exec.Expr, error) {
 		if t.OID == types.RegclassOID {
 			return p.RegclassCast(arg)
 		}
+		if t.OID == types.RegtypeOID {
+			if e, ok := p.userRegtype(arg); ok { // usertypes.go
+				return e, nil
+			}
+		}
 		if LastName(tc.TypeName.Names) == "regnamespace" {
 			if c, ok := arg.(*exec.ConstExpr); ok {
 				if str, ok := c.V.(string); ok {
@@ -189,7 +194,11 @@ func (p *Planner) CompileExpr(n *pg_query.Node, sc *Scope) (exec.Expr, error) {
 				}
 			}
 		}
-		return p.Coerce(arg, t, types.CastExplicit)
+		e, err := p.Coerce(arg, t, types.CastExplicit)
+		if err != nil {
+			return nil, err
+		}
+		return p.domainCast(e, tc.TypeName) // usertypes.go
 	case n.GetAExpr() != nil:
 		return p.compileAExpr(n.GetAExpr(), sc)
 	case n.GetBoolExpr() != nil:
@@ -426,7 +435,13 @@ func (p *Planner) TypeFromNode(tn *pg_query.TypeName) (types.T, error) {
 	case "regnamespace", "regrole", "regoper", "regoperator", "regprocedure", "regconfig", "regdictionary", "regcollation":
 		return exec.OIDT, nil // shown as numbers
 	}
-	return types.TypeFromName(name, mods, len(tn.ArrayBounds))
+	t, err := types.TypeFromName(name, mods, len(tn.ArrayBounds))
+	if err != nil && !tn.PctType {
+		if ut, ok, uerr := p.userType(names, mods, len(tn.ArrayBounds)); ok || uerr != nil { // usertypes.go
+			return ut, uerr
+		}
+	}
+	return t, err
 }
 
 // compileCommon compiles expressions that must share one type (COALESCE,

@@ -106,7 +106,7 @@ func (p *Planner) planMerge(d *DML, up *pg_query.UpdateStmt) *mergePlan {
 		return nil
 	}
 	t := d.t
-	if len(t.PKIdx) == 0 || len(t.Checks) > 0 || len(d.sets) == 0 {
+	if len(t.PKIdx) == 0 || len(t.Checks) > 0 || len(d.sets) == 0 || hasDomainColumn(t) {
 		return nil
 	}
 	scan, ok := d.Src.(*exec.ScanNode)

@@ -14,7 +14,7 @@ import (
 func init() {
 	// row_to_json(record [, pretty]) is to_json of a row
 	Builtins["row_to_json"] = func(p *Planner, args []exec.Expr) (exec.Expr, error) {
-		if len(args) < 1 || len(args) > 2 || args[0].Type().OID != types.RecordOID {
+		if len(args) < 1 || len(args) > 2 || args[0].Type().OID != types.RecordOID && !types.IsComposite(args[0].Type().OID) {
 			return nil, NoFunc("row_to_json", args)
 		}
 		if len(args) == 2 {

@@ -8,10 +8,11 @@ import (
 
 func (p *Planner) DefaultExpr(t *catalog.Table, i int) (exec.Expr, error) {
 	c := t.Columns[i]
-	if c.Default == "" {
+	def := p.columnDefault(c) // usertypes.go: a domain's default
+	if def == "" {
 		return &exec.ConstExpr{V: nil, T: c.Type}, nil
 	}
-	n, err := p.Host.ParseExpr(c.Default)
+	n, err := p.Host.ParseExpr(def)
 	if err != nil {
 		return nil, err
 	}
@@ -37,7 +38,7 @@ func (p *Planner) newTableWriter(t *catalog.Table, writers map[uint32]*exec.Tabl
 		writers[t.OID] = w
 	}
 	for i, c := range t.Columns {
-		if c.Default == "" {
+		if p.columnDefault(c) == "" {
 			continue
 		}
 		e, err := p.DefaultExpr(t, i)
@@ -51,6 +52,9 @@ func (p *Planner) newTableWriter(t *catalog.Table, writers map[uint32]*exec.Tabl
 		return nil, err
 	}
 	w.IxEvals = ixe
+	if w.Domains, err = p.domainColumns(t); err != nil { // usertypes.go
+		return nil, err
+	}
 	sc := TableScope(t, nil, nil)
 	for _, ck := range t.Checks {
 		n, err := p.Host.ParseExpr(ck.Expr)

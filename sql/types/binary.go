@@ -25,7 +25,7 @@ func HasBinary(oid OID) bool {
 	if e, ok := ElemOf(T{OID: oid}); ok {
 		return HasBinary(e.OID)
 	}
-	return false
+	return IsEnum(oid)
 }
 
 func errBinary(oid OID) error {
@@ -34,6 +34,12 @@ func errBinary(oid OID) error {
 
 // DecodeBinary reads the binary wire format of t. b is not retained.
 func DecodeBinary(t T, b []byte) (Datum, error) {
+	if t.OID >= firstUserTypeOID && IsEnum(t.OID) {
+		if err := CheckText(b); err != nil {
+			return nil, err
+		}
+		return ParseEnum(t.OID, string(b)) // enum_recv: the label
+	}
 	need := func(n int) error {
 		if len(b) != n {
 			return errBinary(t.OID)
@@ -460,6 +466,8 @@ func AppendBinary(dst []byte, t T, d Datum) ([]byte, error) {
 		return appendArrayBinary(dst, t, v)
 	case Record:
 		return appendRecordBinary(dst, t, v)
+	case Enum:
+		return append(dst, v.Label...), nil // enum_send: the label
 	}
 	return dst, pgerror.New(pgerror.FeatureNotSupported, "binary format for type %s is not supported", FormatType(t))
 }

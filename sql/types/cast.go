@@ -84,11 +84,14 @@ func CastContextOf(from, to OID) (CastContext, bool) {
 	}
 	// int2vector and oidvector are arrays to anyarray, as in PostgreSQL
 	// (array_length(indkey, 1), generate_subscripts(indkey, 1))
-	if to == AnyOID || to == AnyElementOID || to == AnyArrayOID && isAnyArrayArg(from) {
+	if to == AnyOID || to == AnyElementOID || to == AnyArrayOID && isAnyArrayArg(from) || to == AnyEnumOID && IsEnum(from) {
 		return CastImplicit, true
 	}
 	if cc, ok := castTable[castKey{from, to}]; ok {
 		return cc, true
+	}
+	if from == RecordOID && IsComposite(to) || to == RecordOID && IsComposite(from) {
+		return CastImplicit, true // ROW(…) to a composite type, and back
 	}
 	fa, ta := IsArray(from), IsArray(to)
 	if fa && ta {
@@ -96,10 +99,10 @@ func CastContextOf(from, to OID) (CastContext, bool) {
 		te, _ := ElemOf(T{OID: to})
 		return CastContextOf(fe.OID, te.OID)
 	}
-	if _, ok := typeByOID[from]; !ok {
+	if _, ok := lookupType(from); !ok {
 		return 0, false
 	}
-	if _, ok := typeByOID[to]; !ok {
+	if _, ok := lookupType(to); !ok {
 		return 0, false
 	}
 	// I/O conversion casts: to a string type is an assignment cast, from one explicit.
@@ -193,10 +196,16 @@ func applyTypmod(d Datum, t T, explicit bool) (Datum, error) {
 }
 
 func castValue(ctx *EvalContext, d Datum, from, to T, cc CastContext) (Datum, error) {
-	if from.OID == to.OID || to.OID == AnyOID || to.OID == AnyElementOID || to.OID == AnyArrayOID {
+	if from.OID == to.OID || to.OID == AnyOID || to.OID == AnyElementOID || to.OID == AnyArrayOID || to.OID == AnyEnumOID {
 		return d, nil
 	}
 	loc := ctxLoc(ctx)
+	if r, ok := d.(Record); ok && IsComposite(to.OID) {
+		return castRecordToComposite(ctx, r, from, to, cc) // composite.go
+	}
+	if to.OID == RecordOID && IsComposite(from.OID) {
+		return d, nil
+	}
 	// from a string: the input function of the target type
 	if isStringType(from.OID) || from.OID == UnknownOID || from.OID == CharOID && to.OID != Int4OID {
 		s, _ := d.(string)

@@ -76,6 +76,8 @@ func Compare(t T, a, b Datum) int {
 		return cmpInt(int64(len(x.Elements)), int64(len(y.Elements)))
 	case Record:
 		return compareRecords(t, x, b.(Record))
+	case Enum:
+		return cmpEnum(x, b.(Enum))
 	}
 	return 0
 }

@@ -29,6 +29,8 @@
 //	uuid                                       → UUID
 //	pg_lsn                                     → LSN
 //	arrays (text[], int8[], oid[], …)          → Array
+//	enums (CREATE TYPE … AS ENUM)              → Enum (label and sort order)
+//	records, composite types (CREATE TYPE … AS (…)) → Record
 //
 // 'infinity' and '-infinity' are DateInfinity/DateNegInfinity for dates and
 // TimestampInfinity/TimestampNegInfinity (compare with Equal) for timestamps.
@@ -69,6 +71,23 @@
 // parameters are bound to the actual types, so callers only ever call Fn.
 // Set-returning functions (unnest, jsonb_object_keys, generate_series,
 // jsonb_each) are not here: the engine owns them.
+//
+// # User types
+//
+// Enum and domain types live in the catalog (sql/catalog), which this
+// package does not import: the catalog registers each type it loads with
+// RegisterUserType (enum.go), a process-wide registry by OID (OIDs are
+// never reused; a descriptor's Rev orders its versions, so a catalog read
+// at an older snapshot cannot take labels back). InfoOf, ArrayOf,
+// FormatType, input and output, casts (text ↔ enum, unknown → enum),
+// comparison and the key and row encodings consult it. An enum value is
+// stored and indexed by its sort order (pg_enum.enumsortorder), so
+// RENAME VALUE rewrites nothing and indexes keep declaration order. A
+// domain has no values of its own: columns and casts use its base type,
+// and the engine checks the domain's constraints (exec.DomainCheck). A
+// composite type's values are Records typed by its OID (composite.go):
+// RecordFields reads its fields from the registry.
+// 'name'::regtype at run time asks the session (UserTypeResolver).
 //
 // Every exported function is safe for concurrent use; values are immutable.
 package types

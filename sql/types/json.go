@@ -138,6 +138,8 @@ func appendJSONValue(dst []byte, t T, d Datum, loc *time.Location, jsonbStyle bo
 		return append(dst, "false"...)
 	case string:
 		return jsondoc.AppendString(dst, v)
+	case Enum:
+		return jsondoc.AppendString(dst, v.Label)
 	case JSON:
 		if jsonbStyle {
 			j, err := jsondoc.Parse(string(v), true)

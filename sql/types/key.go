@@ -95,6 +95,8 @@ func AppendKey(dst []byte, t T, d Datum) []byte {
 		return append(dst, keyArrEnd)
 	case Record:
 		return appendRecordKey(dst, t, v)
+	case Enum:
+		return appendEnumKey(dst, v)
 	}
 	return dst
 }
@@ -297,6 +299,12 @@ func DecodeKey(t T, b []byte) (d Datum, rest []byte, err error) {
 			return nil, errKeyCorrupt
 		}
 		return b[:n], nil
+	}
+	if t.OID >= firstUserTypeOID && IsEnum(t.OID) {
+		return decodeEnumKey(t, b)
+	}
+	if t.OID >= firstUserTypeOID && IsComposite(t.OID) {
+		return decodeCompositeKey(t, b)
 	}
 	switch t.OID {
 	case Int2OID, Int4OID, Int8OID, OidOID, RegclassOID, RegtypeOID, RegprocOID, XidOID, Xid8OID:

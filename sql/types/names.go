@@ -79,6 +79,7 @@ var baseTypes = []Info{
 	info(AnyCompatibleOID, "anycompatible", 4, 'P', 0, 0, true, 'i'),
 	info(AnyCompatibleArrayOID, "anycompatiblearray", -1, 'P', 0, 0, false, 'd'),
 	info(AnyCompatibleNonArrayOID, "anycompatiblenonarray", 4, 'P', 0, 0, true, 'i'),
+	info(AnyEnumOID, "anyenum", 4, 'P', 0, 0, true, 'i'),
 	info(TriggerOID, "trigger", 4, 'P', 0, 0, true, 'i'),
 }
 
@@ -111,8 +112,7 @@ func init() {
 
 // InfoOf returns what pg_type says about oid.
 func InfoOf(oid OID) (Info, bool) {
-	i, ok := typeByOID[oid]
-	return i, ok
+	return lookupType(oid)
 }
 
 // AllTypes returns every type this package knows, ordered by OID, for pg_type.
@@ -122,7 +122,7 @@ func AllTypes() []Info { return allTypes }
 // ArrayOf returns the array type whose elements are t (keeping t's typmod),
 // or false when t has none.
 func ArrayOf(t T) (T, bool) {
-	i, ok := typeByOID[t.OID]
+	i, ok := lookupType(t.OID)
 	if !ok || i.Array == 0 {
 		return T{}, false
 	}
@@ -131,7 +131,7 @@ func ArrayOf(t T) (T, bool) {
 
 // ElemOf returns the element type of the array type t (keeping t's typmod).
 func ElemOf(t T) (T, bool) {
-	i, ok := typeByOID[t.OID]
+	i, ok := lookupType(t.OID)
 	if !ok || i.Elem == 0 || i.Category != 'A' {
 		return T{}, false
 	}
@@ -140,7 +140,7 @@ func ElemOf(t T) (T, bool) {
 
 // IsArray reports whether oid is an array type.
 func IsArray(oid OID) bool {
-	i, ok := typeByOID[oid]
+	i, ok := lookupType(oid)
 	return ok && i.Category == 'A' && i.Elem != 0 && oid != Int2VectorOID && oid != OidVectorOID
 }
 
@@ -167,7 +167,7 @@ var sqlNames = map[string]OID{
 	"name": NameOID, "pg_lsn": PgLSNOID, `"char"`: CharOID, "xid": XidOID, "xid8": Xid8OID,
 	"unknown": UnknownOID, "void": VoidOID, "record": RecordOID,
 	"int2vector": Int2VectorOID, "oidvector": OidVectorOID, "pg_node_tree": PgNodeTreeOID,
-	"anyarray": AnyArrayOID, "anyelement": AnyElementOID, "any": AnyOID, "cstring": CstringOID,
+	"anyarray": AnyArrayOID, "anyelement": AnyElementOID, "anyenum": AnyEnumOID, "any": AnyOID, "cstring": CstringOID,
 }
 
 // TypeFromName resolves a type name as written in SQL (the last element of a
@@ -336,7 +336,7 @@ func FormatType(t T) string {
 	case IntervalOID:
 		return "interval" + mod
 	}
-	if i, ok := typeByOID[t.OID]; ok {
+	if i, ok := lookupType(t.OID); ok {
 		return i.Name
 	}
 	return "???"

@@ -83,6 +83,9 @@ func NamedRecordType(wire, wireArray OID, fields []RecordField) (T, error) {
 // RecordFields returns the fields of a transient record type (false for
 // any other type, and for a record of unknown shape).
 func RecordFields(t T) ([]RecordField, bool) {
+	if t.OID >= firstUserTypeOID {
+		return compositeFields(t.OID) // composite.go
+	}
 	if t.OID != RecordOID || t.Mod < 0 {
 		return nil, false
 	}

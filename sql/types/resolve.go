@@ -74,7 +74,7 @@ func Overloads(name string) []*Func {
 }
 
 func isPolymorphic(oid OID) bool {
-	return oid == AnyElementOID || oid == AnyArrayOID || oid == AnyNonArrayOID || isCompatible(oid)
+	return oid == AnyElementOID || oid == AnyArrayOID || oid == AnyNonArrayOID || oid == AnyEnumOID || isCompatible(oid)
 }
 
 func isPseudoAny(oid OID) bool { return oid == AnyOID || isPolymorphic(oid) }
@@ -101,6 +101,8 @@ func canImplicit(from, param OID) bool {
 		return true
 	case AnyCompatibleArrayOID:
 		return from == UnknownOID || isAnyArrayArg(from)
+	case AnyEnumOID:
+		return from == UnknownOID || IsEnum(from)
 	}
 	if from == param || from == UnknownOID {
 		return true
@@ -110,7 +112,7 @@ func canImplicit(from, param OID) bool {
 }
 
 func category(oid OID) byte {
-	if i, ok := typeByOID[oid]; ok {
+	if i, ok := lookupType(oid); ok {
 		return i.Category
 	}
 	return 'X'
@@ -388,7 +390,7 @@ func resolvePolymorphic(params []OID, args []T) ([]T, error) {
 			continue
 		}
 		switch p {
-		case AnyElementOID, AnyNonArrayOID:
+		case AnyElementOID, AnyNonArrayOID, AnyEnumOID:
 			if !haveElem {
 				elem, haveElem = T{OID: a.OID, Mod: recordMod(a)}, true
 			}
@@ -415,7 +417,7 @@ func resolvePolymorphic(params []OID, args []T) ([]T, error) {
 				a = T{OID: TextOID, Mod: -1}
 			}
 			out[k] = a
-		case AnyElementOID, AnyNonArrayOID:
+		case AnyElementOID, AnyNonArrayOID, AnyEnumOID:
 			if haveElem {
 				out[k] = elem
 			} else {
@@ -515,7 +517,7 @@ func polyRet(ret OID, params []OID, bound []T) T {
 	var elem T
 	for k, p := range params {
 		switch p {
-		case AnyElementOID, AnyNonArrayOID:
+		case AnyElementOID, AnyNonArrayOID, AnyEnumOID:
 			elem = bound[k]
 		case AnyArrayOID:
 			if e, ok := ElemOf(bound[k]); ok {
@@ -709,7 +711,7 @@ func polyConsistent(args, params []OID) bool {
 		}
 		var e OID
 		switch p {
-		case AnyElementOID, AnyNonArrayOID:
+		case AnyElementOID, AnyNonArrayOID, AnyEnumOID:
 			e = a
 		case AnyArrayOID:
 			et, ok := ElemOf(T{OID: a})

@@ -175,6 +175,10 @@ func appendCompact(dst []byte, t T, d Datum) []byte {
 			dst = append(dst, tmp...)
 		}
 		return dst
+	case Enum:
+		return appendEnumCompact(dst, v)
+	case Record:
+		return appendRecordCompact(dst, t, v) // composite.go
 	}
 	return dst
 }
@@ -249,6 +253,12 @@ func decodeCompactDecimal(b []byte) (*apd.Decimal, error) {
 }
 
 func decodeCompact(t T, b []byte) (Datum, error) {
+	if t.OID >= firstUserTypeOID && IsEnum(t.OID) {
+		return decodeEnumCompact(t, b)
+	}
+	if t.OID >= firstUserTypeOID && IsComposite(t.OID) {
+		return decodeCompositeCompact(t, b)
+	}
 	switch t.OID {
 	case Int2OID, Int4OID, Int8OID, OidOID, RegclassOID, RegtypeOID, RegprocOID, XidOID, Xid8OID:
 		v, rest, err := readZigzag(b)

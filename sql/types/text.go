@@ -70,6 +70,9 @@ func ParseTextCtx(ctx *EvalContext, t T, s string) (Datum, error) {
 		}
 		typ, err := typeFromSQLText(name)
 		if err != nil {
+			if oid, ok := userTypeByName(ctx, s); ok { // enum.go
+				return int64(oid), nil
+			}
 			return nil, err
 		}
 		return int64(typ.OID), nil
@@ -149,6 +152,12 @@ func ParseTextCtx(ctx *EvalContext, t T, s string) (Datum, error) {
 	}
 	if e, ok := ElemOf(t); ok {
 		return parseArray(ctx, e, s)
+	}
+	if IsEnum(t.OID) {
+		return ParseEnum(t.OID, s)
+	}
+	if IsComposite(t.OID) {
+		return parseComposite(ctx, t, s)
 	}
 	return nil, pgerror.New(pgerror.FeatureNotSupported, "input of type %s is not supported", FormatType(t))
 }
@@ -492,11 +501,13 @@ func AppendTextLoc(dst []byte, t T, d Datum, loc *time.Location) []byte {
 		return dst
 	}
 	switch v := d.(type) {
+	case Enum:
+		return append(dst, v.Label...)
 	case Record:
 		return appendRecordText(dst, t, v)
 	case int64:
 		if t.OID == RegtypeOID {
-			if _, ok := typeByOID[OID(v)]; ok {
+			if _, ok := lookupType(OID(v)); ok {
 				return append(dst, FormatTypeName(OID(v))...)
 			}
 		}

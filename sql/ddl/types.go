@@ -1,0 +1,423 @@
+package ddl
+
+import (
+	"strings"
+
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"logdb/sql/catalog"
+	"logdb/sql/pgerror"
+	"logdb/sql/plan"
+	"logdb/sql/types"
+)
+
+// maxLabelLen is NAMEDATALEN-1: an enum label's bound in bytes.
+const maxLabelLen = 63
+
+// typeName splits a possibly qualified type name: only schema public
+// (or none) holds user types.
+func typeName(nodes []*pg_query.Node) (string, string, error) {
+	names := plan.NodeStrings(nodes)
+	full := strings.Join(names, ".")
+	if len(names) > 1 && names[len(names)-2] != "public" {
+		if len(names) == 2 && names[0] == "pg_catalog" {
+			return "", full, pgerror.New(pgerror.InsufficientPrivilege, "permission denied to create \"%s\"", full)
+		}
+		return "", full, pgerror.New("3F000", "schema \"%s\" does not exist", names[len(names)-2])
+	}
+	return names[len(names)-1], full, nil
+}
+
+// checkTypeNameFree fails with 42710 when name is a type already: a user
+// type, or a relation's row type.
+func checkTypeNameFree(d *catalog.Writer, name string) error {
+	if _, ok := d.Cat.Type(name); ok {
+		return pgerror.New(pgerror.DuplicateObject, "type \"%s\" already exists", name)
+	}
+	if _, ok := d.Cat.Tables[name]; ok {
+		return typeOfRelationExists(name)
+	}
+	if _, ok := d.Cat.Views[name]; ok {
+		return typeOfRelationExists(name)
+	}
+	if _, ok := d.Cat.Seqs[name]; ok {
+		return typeOfRelationExists(name)
+	}
+	return nil
+}
+
+func typeOfRelationExists(name string) error {
+	return &pgerror.Error{Code: pgerror.DuplicateObject, Message: "type \"" + name + "\" already exists",
+		Hint: "A relation has an associated type of the same name, so you must use a name that doesn't conflict with any existing type."}
+}
+
+func checkLabel(l string) error {
+	if len(l) == 0 || len(l) > maxLabelLen {
+		return &pgerror.Error{Code: "42602", Message: "invalid enum label \"" + l + "\"",
+			Detail: "Labels must be 63 bytes or less."}
+	}
+	return nil
+}
+
+// CreateEnum is CREATE TYPE name AS ENUM ('label', …).
+func CreateEnum(ec *Ctx, d *catalog.Writer, cs *pg_query.CreateEnumStmt) error {
+	name, _, err := typeName(cs.TypeName)
+	if err != nil {
+		return err
+	}
+	if err := ec.Session.CheckCreate(d.Cat, "public"); err != nil {
+		return err
+	}
+	if err := checkTypeNameFree(d, name); err != nil {
+		return err
+	}
+	labels := plan.NodeStrings(cs.Vals)
+	if len(labels) > catalog.MaxEnumLabels {
+		return pgerror.New(pgerror.ProgramLimitExceeded, "too many enum labels (at most %d)", catalog.MaxEnumLabels)
+	}
+	for _, l := range labels {
+		if err := checkLabel(l); err != nil {
+			return err
+		}
+	}
+	first, err := d.NewOIDs(2 + len(labels))
+	if err != nil {
+		return err
+	}
+	seen := map[string]bool{}
+	for _, l := range labels {
+		if seen[l] {
+			return &pgerror.Error{Code: pgerror.UniqueViolation, Message: "duplicate key value violates unique constraint \"pg_enum_typid_label_index\"",
+				Detail: "Key (enumtypid, enumlabel)=(" + itoa(int(first)) + ", " + l + ") already exists."}
+		}
+		seen[l] = true
+	}
+	t := &catalog.TypeDesc{OID: first, ArrayOID: first + 1, Name: name, Kind: "e", Owner: d.Owner}
+	for i, l := range labels {
+		t.Labels = append(t.Labels, types.EnumLabel{OID: first + 2 + uint32(i), Sort: float32(i + 1), Label: l})
+	}
+	return d.PutType(t)
+}
+
+// AlterEnum is ALTER TYPE … ADD VALUE [IF NOT EXISTS] 'l' [BEFORE|AFTER 'n']
+// and ALTER TYPE … RENAME VALUE 'a' TO 'b'. Sort orders follow
+// PostgreSQL's AddEnumLabel: the last plus one at the end, the first
+// minus one at the start, else the float4 midpoint of the neighbours.
+func AlterEnum(ec *Ctx, d *catalog.Writer, as *pg_query.AlterEnumStmt, w Noticer) error {
+	name, full, err := typeName(as.TypeName)
+	if err != nil {
+		return err
+	}
+	old, ok := d.Cat.Type(name)
+	if !ok && d.Cat.RelationExists(name) {
+		return pgerror.New("42809", "%s is not an enum", name)
+	}
+	if !ok {
+		return pgerror.New(pgerror.UndefinedObject, "type \"%s\" does not exist", full)
+	}
+	if old.Kind != "e" {
+		return pgerror.New("42809", "%s is not an enum", name)
+	}
+	if err := ec.Session.CheckOwner(d.Cat, old.Owner, "type", name); err != nil {
+		return err
+	}
+	t := old.Clone()
+	find := func(l string) int {
+		for i, x := range t.Labels {
+			if x.Label == l {
+				return i
+			}
+		}
+		return -1
+	}
+	if as.OldVal != "" { // RENAME VALUE
+		i := find(as.OldVal)
+		if i < 0 {
+			return pgerror.New(pgerror.InvalidParameterValue, "\"%s\" is not an existing enum label", as.OldVal)
+		}
+		if find(as.NewVal) >= 0 {
+			return pgerror.New(pgerror.DuplicateObject, "enum label \"%s\" already exists", as.NewVal)
+		}
+		if err := checkLabel(as.NewVal); err != nil {
+			return err
+		}
+		t.Labels[i].Label = as.NewVal
+		return d.PutType(t)
+	}
+	if err := checkLabel(as.NewVal); err != nil {
+		return err
+	}
+	if find(as.NewVal) >= 0 {
+		if as.SkipIfNewValExists {
+			_ = w.Notice(Notice(pgerror.DuplicateObject, "enum label \""+as.NewVal+"\" already exists, skipping"))
+			return nil
+		}
+		return pgerror.New(pgerror.DuplicateObject, "enum label \"%s\" already exists", as.NewVal)
+	}
+	if len(t.Labels) >= catalog.MaxEnumLabels {
+		return pgerror.New(pgerror.ProgramLimitExceeded, "too many enum labels (at most %d)", catalog.MaxEnumLabels)
+	}
+	var sort float32
+	switch {
+	case len(t.Labels) == 0:
+		sort = 1
+	case as.NewValNeighbor == "":
+		sort = t.Labels[len(t.Labels)-1].Sort + 1
+	default:
+		i := find(as.NewValNeighbor)
+		if i < 0 {
+			return pgerror.New(pgerror.InvalidParameterValue, "\"%s\" is not an existing enum label", as.NewValNeighbor)
+		}
+		j := i - 1 // the other neighbour
+		if as.NewValIsAfter {
+			j = i + 1
+		}
+		switch {
+		case j < 0:
+			sort = t.Labels[i].Sort - 1
+		case j >= len(t.Labels):
+			sort = t.Labels[i].Sort + 1
+		default:
+			a, b := t.Labels[i].Sort, t.Labels[j].Sort
+			sort = (a + b) / 2
+			if sort == a || sort == b {
+				// PostgreSQL renumbers the type's labels here; values are
+				// stored by sort order, so logdb cannot.
+				return pgerror.New(pgerror.ProgramLimitExceeded, "no room for a new label between \"%s\" and \"%s\" of enum %s", t.Labels[min(i, j)].Label, t.Labels[max(i, j)].Label, name)
+			}
+		}
+	}
+	oid, err := d.NewOIDs(1)
+	if err != nil {
+		return err
+	}
+	t.Labels = append(t.Labels, types.EnumLabel{OID: oid, Sort: sort, Label: as.NewVal})
+	sortLabels(t.Labels)
+	return d.PutType(t)
+}
+
+func sortLabels(ls []types.EnumLabel) {
+	for i := 1; i < len(ls); i++ {
+		for j := i; j > 0 && ls[j].Sort < ls[j-1].Sort; j-- {
+			ls[j], ls[j-1] = ls[j-1], ls[j]
+		}
+	}
+}
+
+// RenameType is ALTER TYPE / DOMAIN … RENAME TO.
+func RenameType(ec *Ctx, d *catalog.Writer, rs *pg_query.RenameStmt) error {
+	var nodes []*pg_query.Node
+	if l := rs.Object.GetList(); l != nil {
+		nodes = l.Items
+	} else {
+		nodes = []*pg_query.Node{rs.Object}
+	}
+	name, full, err := typeName(nodes)
+	if err != nil {
+		return err
+	}
+	old, ok := d.Cat.Type(name)
+	if !ok {
+		return pgerror.New(pgerror.UndefinedObject, "type \"%s\" does not exist", full)
+	}
+	if rs.RenameType == pg_query.ObjectType_OBJECT_DOMAIN && old.Kind != "d" {
+		return pgerror.New("42809", "%s is not a domain", name)
+	}
+	if err := ec.Session.CheckOwner(d.Cat, old.Owner, "type", name); err != nil {
+		return err
+	}
+	if err := checkTypeNameFree(d, rs.Newname); err != nil {
+		return err
+	}
+	t := old.Clone()
+	t.Name = rs.Newname
+	return d.PutType(t)
+}
+
+// dropTypes is DROP TYPE / DROP DOMAIN: 2BP01 while a column uses the
+// type, unless CASCADE, which drops those columns.
+func dropTypes(ec *Ctx, d *catalog.Writer, ds *pg_query.DropStmt, w Noticer) error {
+	domain := ds.RemoveType == pg_query.ObjectType_OBJECT_DOMAIN
+	for _, obj := range ds.Objects {
+		var nodes []*pg_query.Node
+		if l := obj.GetList(); l != nil {
+			nodes = l.Items
+		} else if tn := obj.GetTypeName(); tn != nil {
+			nodes = tn.Names
+		} else {
+			nodes = []*pg_query.Node{obj}
+		}
+		name, full, err := typeName(nodes)
+		if err != nil {
+			return err
+		}
+		t, ok := d.Cat.Type(name)
+		if !ok && d.Cat.RelationExists(name) {
+			if domain {
+				return pgerror.New("42809", "\"%s\" is not a domain", name)
+			}
+			return &pgerror.Error{Code: "42809", Message: name + " is a table's row type", Hint: "Use DROP TABLE to remove a table."}
+		}
+		if !ok {
+			if ds.MissingOk {
+				_ = w.Notice(Notice(pgerror.SuccessfulCompletion, "type \""+full+"\" does not exist, skipping"))
+				continue
+			}
+			return pgerror.New(pgerror.UndefinedObject, "type \"%s\" does not exist", full)
+		}
+		if domain && t.Kind != "d" {
+			return pgerror.New("42809", "\"%s\" is not a domain", name)
+		}
+		if err := ec.Session.CheckOwner(d.Cat, t.Owner, "type", name); err != nil {
+			return err
+		}
+		kind := "type" // PostgreSQL says type for domains too
+		users := d.Cat.TypeUsers(t.OID)
+		if len(users) > 0 {
+			if ds.Behavior != pg_query.DropBehavior_DROP_CASCADE {
+				detail := make([]string, len(users))
+				for i, u := range users {
+					detail[i] = u + " depends on " + kind + " " + name
+				}
+				return &pgerror.Error{Code: pgerror.DependentObjectsStillExist,
+					Message: "cannot drop " + kind + " " + name + " because other objects depend on it",
+					Detail:  strings.Join(detail, "\n"), Hint: "Use DROP ... CASCADE to drop the dependent objects too."}
+			}
+			for _, u := range users {
+				if strings.Contains(u, " of composite type ") {
+					return pgerror.Unsupported("DROP TYPE … CASCADE of a type a composite type uses")
+				}
+			}
+			if err := dropTypeColumns(ec, d, t, users, w); err != nil {
+				return err
+			}
+		}
+		d.DeleteType(t)
+	}
+	return nil
+}
+
+// dropTypeColumns drops the columns of type t (DROP TYPE … CASCADE).
+func dropTypeColumns(ec *Ctx, d *catalog.Writer, t *catalog.TypeDesc, users []string, w Noticer) error {
+	if len(users) == 1 {
+		_ = w.Notice(Notice(pgerror.SuccessfulCompletion, "drop cascades to "+users[0]))
+	} else {
+		_ = w.Notice(&pgerror.Error{Code: pgerror.SuccessfulCompletion, Severity: "NOTICE",
+			Message: "drop cascades to " + itoa(len(users)) + " other objects",
+			Detail:  "drop cascades to " + strings.Join(users, "\ndrop cascades to ")})
+	}
+	for _, tab := range d.Cat.SortedTables() {
+		for _, col := range tab.Columns {
+			if col.Type.OID == t.OID || t.ArrayOID != 0 && col.Type.OID == t.ArrayOID || col.Domain == t.OID {
+				if err := dropColumnForType(ec, d, tab.Name, col.Name); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func itoa(n int) string {
+	var b [20]byte
+	i := len(b)
+	for {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+		if n == 0 {
+			break
+		}
+	}
+	return string(b[i:])
+}
+
+// dropColumnForType is ALTER TABLE tab DROP COLUMN col CASCADE.
+func dropColumnForType(ec *Ctx, d *catalog.Writer, tab, col string) error {
+	at := &pg_query.AlterTableStmt{Relation: &pg_query.RangeVar{Relname: tab, Inh: true}, Objtype: pg_query.ObjectType_OBJECT_TABLE,
+		Cmds: []*pg_query.Node{{Node: &pg_query.Node_AlterTableCmd{AlterTableCmd: &pg_query.AlterTableCmd{
+			Subtype: pg_query.AlterTableType_AT_DropColumn, Name: col, Behavior: pg_query.DropBehavior_DROP_CASCADE}}}}}
+	return AlterTable(ec, d, at, quietNoticer{})
+}
+
+// quietNoticer drops notices (those of a cascade already announced).
+type quietNoticer struct{}
+
+func (quietNoticer) Notice(*pgerror.Error) error { return nil }
+
+// AlterTypeOwner is ALTER TYPE / DOMAIN … OWNER TO (pg_dump writes it).
+func AlterTypeOwner(ec *Ctx, d *catalog.Writer, as *pg_query.AlterOwnerStmt) error {
+	var nodes []*pg_query.Node
+	if l := as.Object.GetList(); l != nil {
+		nodes = l.Items
+	} else {
+		nodes = []*pg_query.Node{as.Object}
+	}
+	name, full, err := typeName(nodes)
+	if err != nil {
+		return err
+	}
+	old, ok := d.Cat.Type(name)
+	if !ok {
+		return pgerror.New(pgerror.UndefinedObject, "type \"%s\" does not exist", full)
+	}
+	if as.ObjectType == pg_query.ObjectType_OBJECT_DOMAIN && old.Kind != "d" {
+		return pgerror.New("42809", "%s is not a domain", name)
+	}
+	owner, err := ec.Session.NewOwner(d.Cat, as.Newowner, old.Owner, "type", name)
+	if err != nil {
+		return err
+	}
+	if owner == old.Owner {
+		return nil
+	}
+	t := old.Clone()
+	t.Owner = owner
+	return d.PutType(t)
+}
+
+// CreateComposite is CREATE TYPE name AS (field type, …).
+func CreateComposite(ec *Ctx, d *catalog.Writer, cs *pg_query.CompositeTypeStmt) error {
+	rv := cs.Typevar
+	if rv.Schemaname != "" && rv.Schemaname != "public" {
+		return pgerror.New("3F000", "schema \"%s\" does not exist", rv.Schemaname)
+	}
+	if err := ec.Session.CheckCreate(d.Cat, "public"); err != nil {
+		return err
+	}
+	if err := checkTypeNameFree(d, rv.Relname); err != nil {
+		return err
+	}
+	if d.Cat.RelationExists(rv.Relname) { // a composite type has a pg_class row too
+		return pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", rv.Relname)
+	}
+	if len(cs.Coldeflist) > 1600 {
+		return pgerror.New(pgerror.ProgramLimitExceeded, "tables can have at most 1600 columns")
+	}
+	p := ec.Session.Planner(d.Cat)
+	var fields []types.RecordField
+	seen := map[string]bool{}
+	for _, n := range cs.Coldeflist {
+		cd := n.GetColumnDef()
+		if cd == nil {
+			continue
+		}
+		if seen[cd.Colname] {
+			return pgerror.New(pgerror.DuplicateColumn, "column \"%s\" specified more than once", cd.Colname)
+		}
+		seen[cd.Colname] = true
+		ft, err := p.TypeFromNode(cd.TypeName)
+		if err != nil {
+			return err
+		}
+		if p.DomainOf(cd.TypeName) != nil {
+			return pgerror.Unsupported("composite type fields of a domain type")
+		}
+		fields = append(fields, types.RecordField{Name: cd.Colname, T: ft})
+	}
+	first, err := d.NewOIDs(3)
+	if err != nil {
+		return err
+	}
+	return d.PutType(&catalog.TypeDesc{OID: first, ArrayOID: first + 1, RelOID: first + 2, Name: rv.Relname, Kind: "c", Owner: d.Owner, Fields: fields})
+}
