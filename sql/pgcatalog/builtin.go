@@ -131,7 +131,16 @@ func pgNamespaceRows(v *View, s *Schema) [][]types.Datum {
 		if n.oid == PublicNamespace {
 			owner = DatabaseOwnerOID
 		}
-		r.add("oid", n.oid, "nspname", n.name, "nspowner", owner)
+		var nspacl any
+		for _, un := range s.Namespaces {
+			if un.Name == n.name {
+				if un.Owner != 0 {
+					owner = un.Owner
+				}
+				nspacl = acl(un.ACL)
+			}
+		}
+		r.add("oid", n.oid, "nspname", n.name, "nspowner", owner, "nspacl", nspacl)
 	}
 	return r.out
 }

@@ -119,10 +119,12 @@ type RoleMember struct {
 	Admin                 bool
 }
 
-// Namespace is a user-created schema.
+// Namespace is a user-created schema (or public, for its owner and ACL).
 type Namespace struct {
-	OID  uint32
-	Name string
+	OID   uint32
+	Name  string
+	Owner uint32   // role OID; 0: the built-in owner
+	ACL   []string // nspacl's aclitems; nil: NULL
 }
 
 // UserView is a view created with CREATE VIEW.

@@ -3,6 +3,7 @@ package plan
 import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
+	"logdb/sql/catalog"
 	"logdb/sql/exec"
 	"logdb/sql/pgcatalog"
 	"logdb/sql/pgerror"
@@ -288,8 +289,12 @@ func (p *Planner) planFromItem(f *pg_query.Node, parent *Scope) (*FromItem, erro
 				return &FromItem{N: &exec.CteScanNode{Def: d, Cols: cols}, Cols: cols}, nil
 			}
 		}
-		if rv.Schemaname == "" || rv.Schemaname == "public" {
-			if t, ok := p.Cat.Tables[rv.Relname]; ok {
+		key, err := p.RelKey(rv.Schemaname, rv.Relname)
+		if err != nil {
+			return nil, err
+		}
+		{
+			if t, ok := p.Cat.Tables[key]; ok {
 				// A view reads its tables with its own rights (not checked
 				// here); a DML target is checked for its own privilege.
 				if rv != p.dmlTarget && p.viewDepth == 0 {
@@ -311,8 +316,8 @@ func (p *Planner) planFromItem(f *pg_query.Node, parent *Scope) (*FromItem, erro
 				return &FromItem{N: s, Cols: cols, scan: s}, nil
 			}
 		}
-		if rv.Schemaname == "" || rv.Schemaname == "public" {
-			if v, ok := p.Cat.Views[rv.Relname]; ok {
+		{
+			if v, ok := p.Cat.Views[key]; ok {
 				if p.viewDepth == 0 {
 					if err := p.Host.CheckViewPriv(p.Cat, v, 'r'); err != nil {
 						return nil, err
@@ -320,7 +325,7 @@ func (p *Planner) planFromItem(f *pg_query.Node, parent *Scope) (*FromItem, erro
 				}
 				return p.planView(v, rv)
 			}
-			if sq, ok := p.Cat.Seqs[rv.Relname]; ok {
+			if sq, ok := p.Cat.Seqs[key]; ok {
 				if err := p.Host.CheckSeqPriv(p.Cat, sq, "r"); err != nil {
 					return nil, err
 				}
@@ -331,7 +336,7 @@ func (p *Planner) planFromItem(f *pg_query.Node, parent *Scope) (*FromItem, erro
 				return &FromItem{N: &seqRelNode{sq: sq, cols: cols}, Cols: cols}, nil
 			}
 		}
-		if rv.Schemaname != "public" {
+		if rv.Schemaname == "" || catalog.IsSystemSchema(rv.Schemaname) {
 			if v := pgcatalog.Lookup(rv.Schemaname, rv.Relname); v != nil {
 				if (v.Name == "pg_authid" || v.Name == "pg_shadow") && !p.Host.IsSuperuser(p.Cat) {
 					// They hold the password verifiers.
