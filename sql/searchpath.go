@@ -136,7 +136,8 @@ func (s *Session) qualifiedName(cat *catalog.Catalog, schema, name string) strin
 // namespaceSchemas describes public (its ACL) and the created schemas for
 // pg_namespace.
 func namespaceSchemas(cat *catalog.Catalog) []pgcatalog.Namespace {
-	out := []pgcatalog.Namespace{{OID: pgcatalog.PublicNamespace, Name: catalog.Public, ACL: catalog.ACLTexts(cat, cat.PublicACL())}}
+	// public's nspacl stays NULL (the default) until a GRANT changes it.
+	out := []pgcatalog.Namespace{{OID: pgcatalog.PublicNamespace, Name: catalog.Public, ACL: catalog.ACLTexts(cat, cat.SchemaACL)}}
 	names := make([]string, 0, len(cat.Schemas))
 	for n := range cat.Schemas {
 		names = append(names, n)

@@ -1,6 +1,9 @@
 package test
 
 import (
+	"os/exec"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -180,4 +183,110 @@ func TestSchemasMatchPostgres(t *testing.T) {
 		`RESET ROLE`,
 		`DROP SCHEMA su CASCADE`,
 	)
+}
+
+// TestSchemasPsqlDumpAndRestart: a database with two schemas (a foreign
+// key across them, serials, an index, a view, a sequence) survives a
+// restart; pg_dump of it restores into PostgreSQL 15; psql's \dn, \dt s.*
+// and \d s.t print on logdb what they print on the restored database; and
+// DROP SCHEMA … CASCADE gives PostgreSQL's notice.
+func TestSchemasPsqlDumpAndRestart(t *testing.T) {
+	requireLogdb(t)
+	t.Parallel()
+	ctx := testCtx(t, 180*time.Second)
+	pg := mustStartPostgres(t)
+	pc := pg.connect(t)
+	n := mustStartNode(t, t.TempDir())
+	lc := mustConnect(t, n)
+	execOnEach(t, ctx, `CREATE SCHEMA shop;
+CREATE SCHEMA audit;
+CREATE TABLE shop.customers (id serial PRIMARY KEY, name text NOT NULL UNIQUE);
+CREATE TABLE shop.orders (id bigserial PRIMARY KEY, customer_id int REFERENCES shop.customers (id), total numeric(10,2), CHECK (customer_id > 0));
+CREATE INDEX orders_customer_idx ON shop.orders (customer_id);
+CREATE TABLE audit.orders (id int PRIMARY KEY, order_id bigint REFERENCES shop.orders (id), note text);
+CREATE SEQUENCE audit.ticket START 100;
+CREATE VIEW shop.v_big_orders AS SELECT o.id, o.total FROM shop.orders o WHERE o.total > 10;
+CREATE TABLE orders (x int);
+INSERT INTO shop.customers (name) VALUES ('ann'), ('bob');
+INSERT INTO shop.orders (customer_id, total) VALUES (1, 5.5), (2, 12), (1, 30);
+INSERT INTO audit.orders VALUES (1, 2, 'checked');
+SELECT nextval('audit.ticket')`, lc)
+
+	// a restart reloads the schemas and what is in them from disk
+	lc.Close(ctx)
+	n.Stop(t)
+	n.Restart(t)
+	lc = mustConnect(t, n)
+	checkQuery(t, ctx, lc, "audit\nshop", "SELECT nspname FROM pg_namespace WHERE nspname IN ('shop', 'audit') ORDER BY 1")
+	checkQuery(t, ctx, lc, "3|47.50", "SELECT count(*), sum(total) FROM shop.orders")
+	checkQuery(t, ctx, lc, "2|checked", "SELECT order_id, note FROM audit.orders")
+	checkQuery(t, ctx, lc, "3|30.00", "SELECT id, total FROM shop.v_big_orders ORDER BY id DESC LIMIT 1")
+	// (a restart may skip sequence values, as PostgreSQL's crash does)
+	mustExec(t, ctx, lc, "INSERT INTO shop.orders (customer_id, total) VALUES (2, 1)")
+	checkQuery(t, ctx, lc, "4|t", "SELECT count(*), max(id) > 3 FROM shop.orders")
+	checkQuery(t, ctx, lc, "t", "SELECT nextval('audit.ticket') > 100")
+	checkQuery(t, ctx, lc, "0", "SELECT count(*) FROM orders")
+
+	host, port := splitAddr(n.Addr)
+	dump := exec.CommandContext(ctx, "pg_dump", "-h", host, "-p", port, "-U", "logdb", "logdb")
+	dump.Env = append(dump.Environ(), "PGSSLMODE=disable")
+	script, err := dump.Output()
+	if err != nil {
+		var stderr []byte
+		if ee, ok := err.(*exec.ExitError); ok {
+			stderr = ee.Stderr
+		}
+		t.Fatalf("pg_dump of logdb: %v\n%s", err, stderr)
+	}
+	for _, want := range []string{"CREATE SCHEMA shop;", "CREATE TABLE audit.orders (", "REFERENCES shop.orders(id)"} {
+		if !strings.Contains(string(script), want) {
+			t.Errorf("pg_dump output lacks %q", want)
+		}
+	}
+	mustExec(t, ctx, pc, "CREATE DATABASE restored")
+	mustExec(t, ctx, pc, "CREATE ROLE logdb")
+	restore := exec.CommandContext(ctx, "psql", "-h", "127.0.0.1", "-p", strconv.Itoa(pg.Port), "-U", "postgres", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", "restored")
+	restore.Stdin = strings.NewReader(string(script))
+	restore.Env = append(restore.Environ(), "PGSSLMODE=disable")
+	if out, err := restore.CombinedOutput(); err != nil {
+		t.Fatalf("restoring logdb's dump into PostgreSQL: %v\n%s", err, out)
+	}
+	pgPsql := func(args ...string) string {
+		cmd := exec.CommandContext(ctx, "psql", append([]string{"-h", "127.0.0.1", "-p", strconv.Itoa(pg.Port), "-U", "postgres", "-X", "-d", "restored"}, args...)...)
+		cmd.Env = append(cmd.Environ(), "PGSSLMODE=disable")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("psql %v on PostgreSQL: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	logdbPsql := func(args ...string) string {
+		cmd := exec.CommandContext(ctx, "psql", append([]string{"-h", host, "-p", port, "-U", "logdb", "-X", "-d", "logdb"}, args...)...)
+		cmd.Env = append(cmd.Environ(), "PGSSLMODE=disable")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("psql %v on logdb: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	for _, q := range []string{
+		"SELECT id, customer_id, total FROM shop.orders ORDER BY id",
+		"SELECT * FROM audit.orders",
+		"SELECT * FROM shop.v_big_orders ORDER BY id",
+		"SELECT sequence_schema, sequence_name FROM information_schema.sequences ORDER BY 1, 2",
+	} {
+		if got, want := logdbPsql("-At", "-c", q), pgPsql("-At", "-c", q); got != want {
+			t.Errorf("%s after restoring into PostgreSQL:\n%s\nlogdb has:\n%s", q, want, got)
+		}
+	}
+	for _, meta := range []string{`\dn`, `\dt shop.*`, `\dt audit.*`, `\d shop.orders`, `\d audit.orders`, `\d shop.customers`, `\ds audit.*`} {
+		if got, want := logdbPsql("-c", meta), pgPsql("-c", meta); got != want {
+			t.Errorf("%s:\nlogdb:\n%s\nPostgreSQL:\n%s", meta, got, want)
+		}
+	}
+	// DROP SCHEMA … CASCADE names what it drops, as PostgreSQL does
+	const drop = "DROP SCHEMA audit CASCADE"
+	if got, want := logdbPsql("-c", drop), pgPsql("-c", drop); got != want {
+		t.Errorf("%s:\nlogdb:\n%s\nPostgreSQL:\n%s", drop, got, want)
+	}
 }
