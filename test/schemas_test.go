@@ -18,7 +18,8 @@ func TestSchemasMatchPostgres(t *testing.T) {
 	ctx := testCtx(t, 180*time.Second)
 	pg := mustStartPostgres(t)
 	pc := pg.connect(t)
-	lc := mustConnect(t, mustStartNode(t, t.TempDir()))
+	n := mustStartNode(t, t.TempDir())
+	lc := mustConnect(t, n)
 	matchPostgres(t, ctx, pc, lc,
 		// CREATE SCHEMA and its errors
 		`CREATE SCHEMA sa`,
@@ -27,6 +28,7 @@ func TestSchemasMatchPostgres(t *testing.T) {
 		`CREATE SCHEMA public`,
 		`CREATE SCHEMA pg_catalog`,
 		`CREATE SCHEMA pg_mine`,
+		`CREATE SCHEMA sb`,
 		`CREATE SCHEMA information_schema`,
 		`SELECT nspname FROM pg_namespace WHERE nspname IN ('sa', 'public') ORDER BY 1`,
 		`SELECT schema_name FROM information_schema.schemata WHERE schema_name IN ('sa', 'public') ORDER BY 1`,
@@ -73,6 +75,22 @@ func TestSchemasMatchPostgres(t *testing.T) {
 		`ALTER TABLE sa.t RENAME TO t2`,
 		`SELECT count(*) FROM sa.t2`,
 		`ALTER TABLE sa.t2 RENAME TO t`,
+		`ALTER INDEX sa.t_v_key RENAME TO t_v_uq`,
+		`SELECT 'sa.t_v_uq'::regclass::text, to_regclass('sa.t_v_key')`,
+		`SELECT has_table_privilege('sa.t', 'SELECT'), has_table_privilege('public.t', 'INSERT')`,
+		`CREATE PUBLICATION pa FOR TABLE sa.t, public.t`,
+		`CREATE PUBLICATION pb FOR TABLES IN SCHEMA sa`,
+		`CREATE PUBLICATION pc FOR TABLES IN SCHEMA nosuch`,
+		`SELECT pubname, schemaname, tablename FROM pg_publication_tables ORDER BY 1, 2, 3`,
+		`SELECT p.pubname, n.nspname FROM pg_publication_namespace pn JOIN pg_publication p ON p.oid = pn.pnpubid JOIN pg_namespace n ON n.oid = pn.pnnspid`,
+		`CREATE PUBLICATION pd FOR TABLES IN SCHEMA sb`,
+		`ALTER SCHEMA sb RENAME TO sb2`,
+		`SELECT p.pubname, n.nspname FROM pg_publication_namespace pn JOIN pg_publication p ON p.oid = pn.pnpubid JOIN pg_namespace n ON n.oid = pn.pnnspid ORDER BY 1`,
+		`DROP SCHEMA sb2`,
+		`SELECT p.pubname, n.nspname FROM pg_publication_namespace pn JOIN pg_publication p ON p.oid = pn.pnpubid JOIN pg_namespace n ON n.oid = pn.pnnspid ORDER BY 1`,
+		`DROP PUBLICATION pa, pb, pd`,
+		`SELECT t.typname, n.nspname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.typname = 't' ORDER BY 2`,
+		`SELECT table_schema, column_name FROM information_schema.columns WHERE table_name = 't' ORDER BY 1, 2`,
 		// search_path
 		`SHOW search_path`,
 		`SELECT current_schema(), current_schemas(false), current_schemas(true)`,
@@ -182,6 +200,17 @@ func TestSchemasMatchPostgres(t *testing.T) {
 		`SELECT schemaname FROM pg_tables WHERE tablename = 'by_user'`,
 		`RESET ROLE`,
 		`DROP SCHEMA su CASCADE`,
+		`CREATE SCHEMA rs`,
+		`ALTER ROLE CURRENT_USER SET search_path = rs, public`,
+	)
+	// ALTER ROLE … SET search_path takes effect in the role's next session
+	pc2, lc2 := pg.connect(t), mustConnect(t, n)
+	matchPostgres(t, ctx, pc2, lc2,
+		`SHOW search_path`,
+		`SELECT current_schema(), current_schemas(false)`,
+		`CREATE TABLE in_rs (x int)`,
+		`SELECT schemaname FROM pg_tables WHERE tablename = 'in_rs'`,
+		`ALTER ROLE CURRENT_USER RESET search_path`,
 	)
 }
 
@@ -274,6 +303,8 @@ SELECT nextval('audit.ticket')`, lc)
 		"SELECT * FROM audit.orders",
 		"SELECT * FROM shop.v_big_orders ORDER BY id",
 		"SELECT sequence_schema, sequence_name FROM information_schema.sequences ORDER BY 1, 2",
+		"COPY shop.customers TO STDOUT",
+		"COPY (SELECT * FROM audit.orders) TO STDOUT (FORMAT csv)",
 	} {
 		if got, want := logdbPsql("-At", "-c", q), pgPsql("-At", "-c", q); got != want {
 			t.Errorf("%s after restoring into PostgreSQL:\n%s\nlogdb has:\n%s", q, want, got)

@@ -175,6 +175,9 @@ func DropSchemas(ec *Ctx, d *catalog.Writer, ds *pg_query.DropStmt, w Noticer) e
 			}
 			_ = w.Notice(n)
 		}
+		if err := renamePubSchema(d, name, ""); err != nil {
+			return err
+		}
 		d.DeleteSchema(sc)
 	}
 	return nil
@@ -270,6 +273,9 @@ func RenameSchema(ec *Ctx, d *catalog.Writer, rs *pg_query.RenameStmt) error {
 	ns := *sc
 	ns.Name = rs.Newname
 	if err := d.PutSchema(&ns, sc.Name); err != nil {
+		return err
+	}
+	if err := renamePubSchema(d, sc.Name, rs.Newname); err != nil {
 		return err
 	}
 	tables, seqs, views := d.Cat.SchemaMembers(sc.Name)
@@ -461,4 +467,26 @@ func AlterOwnerRel(ec *Ctx, d *catalog.Writer, rv *pg_query.RangeVar, cmds []*pg
 		return err
 	}
 	return AlterOwnerOther(ec, d, key, cmds)
+}
+
+// renamePubSchema follows a schema's rename (to "": its drop) in the
+// publications FOR TABLES IN SCHEMA it.
+func renamePubSchema(d *catalog.Writer, from, to string) error {
+	for _, p := range d.Cat.Pubs {
+		i := slices.Index(p.Schemas, from)
+		if i < 0 {
+			continue
+		}
+		np := *p
+		np.Schemas = slices.Clone(p.Schemas)
+		if to == "" {
+			np.Schemas = slices.Delete(np.Schemas, i, i+1)
+		} else {
+			np.Schemas[i] = to
+		}
+		if err := d.PutPub(&np); err != nil {
+			return err
+		}
+	}
+	return nil
 }

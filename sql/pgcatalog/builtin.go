@@ -573,9 +573,8 @@ func pgPublicationNamespaceRows(v *View, s *Schema) [][]types.Datum {
 	r := newRows(v)
 	for _, p := range s.Publications {
 		for _, ns := range p.Schemas {
-			if ns == "public" {
-				r.add("oid", pubMemberOID(p.OID, PublicNamespace), "pnpubid", p.OID, "pnnspid", PublicNamespace)
-			}
+			oid := s.namespaceOID(ns)
+			r.add("oid", pubMemberOID(p.OID, oid), "pnpubid", p.OID, "pnnspid", oid)
 		}
 	}
 	return r.out
