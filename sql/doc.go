@@ -29,7 +29,8 @@
 //	               protocol, the session functions
 //	sql/ddl        schema statements: CREATE/ALTER/DROP of tables,
 //	               constraints (foreign keys too), indexes, sequences,
-//	               views, publications, roles; GRANT/REVOKE; TRUNCATE
+//	               views, publications, roles, schemas; GRANT/REVOKE;
+//	               TRUNCATE
 //	sql/parse      query strings to statements: pg_query, the depth limit,
 //	               the parse cache
 //	sql/extparse   the front parser for SUBSCRIBE, FETCH … WITH, BACKUP
