@@ -75,7 +75,7 @@ func (s *Session) planFor(t *txnState, ps *prepStmt) error {
 	// Privileges are checked while planning: a plan holds for one catalog
 	// and one role (SET ROLE re-plans).
 	// A different search_path resolves names differently: re-plan too.
-	if ps.kind != kindPlanned || ps.cat == t.cat && ps.role == s.currentUser() && ps.path == searchPathKey(s.searchPath(t.cat)) {
+	if ps.kind != kindPlanned || ps.cat == t.cat && ps.role == s.currentUser() && ps.path == searchPathKey(s.plannerPath(t.cat)) {
 		return nil
 	}
 	p := newPlanner(s, t, t.cat)

@@ -37,7 +37,8 @@ func searchPathItems(setting string) []string {
 
 // searchPath is the session's effective search path over cat: the
 // schemas that exist and that the current role may use, "$user"
-// replaced. It never lists pg_catalog (see current_schemas).
+// replaced; pg_catalog and information_schema where listed (plannerPath
+// adds the implicit pg_catalog).
 func (s *Session) searchPath(cat *catalog.Catalog) []string {
 	if cat == nil {
 		return []string{catalog.Public}
@@ -48,15 +49,29 @@ func (s *Session) searchPath(cat *catalog.Catalog) []string {
 		if item == "$user" {
 			item = s.currentUser()
 		}
-		if !cat.SchemaExists(item) || slices.Contains(out, item) {
+		if slices.Contains(out, item) {
 			continue
 		}
-		if !cat.HasPriv(role, cat.SchemaACLOf(item), 'U') {
+		if item == catalog.PgCatalog || item == catalog.InformationSchema {
+			out = append(out, item)
+			continue
+		}
+		if !cat.SchemaExists(item) || !cat.HasPriv(role, cat.SchemaACLOf(item), 'U') {
 			continue
 		}
 		out = append(out, item)
 	}
 	return out
+}
+
+// plannerPath is the path the planner resolves names against: pg_catalog
+// first unless the setting places it.
+func (s *Session) plannerPath(cat *catalog.Catalog) []string {
+	path := s.searchPath(cat)
+	if slices.Contains(path, catalog.PgCatalog) {
+		return path
+	}
+	return append([]string{catalog.PgCatalog}, path...)
 }
 
 // searchPathKey identifies the path a plan resolved names against (plans

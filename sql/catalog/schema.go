@@ -197,3 +197,12 @@ func (c *Catalog) loadSchema(v []byte) error {
 	c.Schemas[s.Name] = &s
 	return nil
 }
+
+// UseSchema records that the transaction puts an object in schema name
+// (a read of its descriptor): a concurrent DROP or RENAME of the schema
+// then conflicts with it instead of leaving the object in no schema.
+func (d *Writer) UseSchema(name string) {
+	if name != Public && name != "" {
+		d.ReadKey(schemaKey(name))
+	}
+}

@@ -165,3 +165,41 @@ func containsSchemaField(b []byte) bool {
 	_, ok := m["schema"]
 	return ok
 }
+
+// A table created in a schema and a concurrent drop of that schema do not
+// both commit: the creation reads the schema's descriptor (UseSchema).
+func TestCreateInDroppedSchemaConflicts(t *testing.T) {
+	st := newStore(t)
+	cache := new(catalog.Cache)
+	writer := func(txn *kv.Txn) *catalog.Writer {
+		cat, err := cache.For(txn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := &catalog.Writer{Txn: txn, Cat: cat.Copy(), Propose: st.propose, Ctx: context.Background()}
+		w.BumpVersion()
+		return w
+	}
+	txn := st.begin()
+	w := writer(txn)
+	if err := w.PutSchema(&catalog.Schema{OID: 30000, Name: "e"}, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.commit(txn); err != nil {
+		t.Fatal(err)
+	}
+	create, drop := st.begin(), st.begin()
+	wc, wd := writer(create), writer(drop)
+	wc.UseSchema("e")
+	if err := wc.PutTable(&catalog.Table{OID: 30001, Name: "t", Schema: "e", Space: kv.FirstUserSpace,
+		Columns: []*catalog.Column{{ID: 1, Name: "a", Type: int8T}}, NextCol: 2}); err != nil {
+		t.Fatal(err)
+	}
+	wd.DeleteSchema(wd.Cat.Schemas["e"])
+	if err := st.commit(drop); err != nil {
+		t.Fatalf("DROP SCHEMA: %v", err)
+	}
+	if err := st.commit(create); err == nil {
+		t.Fatal("CREATE TABLE e.t committed after DROP SCHEMA e")
+	}
+}

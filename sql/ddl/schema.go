@@ -43,6 +43,7 @@ func creationSchema(ec *Ctx, d *catalog.Writer, rv *pg_query.RangeVar) (string, 
 	if err := ec.Session.CheckCreate(d.Cat, schema); err != nil {
 		return "", err
 	}
+	d.UseSchema(schema)
 	return schema, nil
 }
 
@@ -391,6 +392,7 @@ func SetSchema(ec *Ctx, d *catalog.Writer, as *pg_query.AlterObjectSchemaStmt, w
 	if err := ec.Session.CheckCreate(d.Cat, to); err != nil {
 		return err
 	}
+	d.UseSchema(to)
 	switch as.ObjectType {
 	case pg_query.ObjectType_OBJECT_TABLE:
 		t, ok := d.Cat.Tables[key]

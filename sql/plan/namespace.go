@@ -4,16 +4,35 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"logdb/sql/catalog"
+	"logdb/sql/pgcatalog"
 	"logdb/sql/pgerror"
 )
 
 // path is the search path names resolve against (Planner.Path; nil is
-// public only).
+// pg_catalog then public).
 func (p *Planner) path() []string {
 	if p.Path == nil {
-		return []string{catalog.Public}
+		return []string{catalog.PgCatalog, catalog.Public}
 	}
 	return p.Path
+}
+
+// systemRelation is the catalog relation an unqualified name means when a
+// system schema (pg_catalog, information_schema) comes in the path before
+// any schema holding a user relation of that name; nil otherwise.
+func (p *Planner) systemRelation(name string) *pgcatalog.View {
+	for _, s := range p.path() {
+		if catalog.IsSystemSchema(s) {
+			if v := pgcatalog.Lookup(s, name); v != nil {
+				return v
+			}
+			continue
+		}
+		if p.Cat.SchemaExists(s) && p.Cat.RelationExists(catalog.Key(s, name)) {
+			return nil
+		}
+	}
+	return nil
 }
 
 // RelKey resolves a relation name, qualified or not, to its key in the

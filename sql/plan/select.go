@@ -683,6 +683,11 @@ func (p *Planner) coerceCol(e exec.Expr, from, t types.T) (exec.Expr, error) {
 // relationOID resolves a relation name to its OID (tables, indexes,
 // sequences, catalog views).
 func (p *Planner) relationOID(schema, name string) (uint32, bool) {
+	if schema == "" {
+		if v := p.systemRelation(name); v != nil {
+			return v.OID, true
+		}
+	}
 	if key := p.Cat.RelKey(p.path(), schema, name); p.Cat.RelationExists(key) {
 		if t, ok := p.Cat.Tables[key]; ok {
 			return t.OID, true
