@@ -1,11 +1,18 @@
 package test
 
 import (
+	"context"
+	"fmt"
 	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pglogrepl"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgproto3"
 )
 
 // TestSchemasMatchPostgres runs schema statements — CREATE / ALTER / DROP
@@ -331,5 +338,79 @@ SELECT nextval('audit.ticket')`, lc)
 	const drop = "DROP SCHEMA audit CASCADE"
 	if got, want := logdbPsql("-c", drop), pgPsql("-c", drop); got != want {
 		t.Errorf("%s:\nlogdb:\n%s\nPostgreSQL:\n%s", drop, got, want)
+	}
+}
+
+// TestClusterSchemas: schemas are catalog entries through the log — made
+// through one node, used through the others, renamed and dropped through a
+// third; pgoutput's Relation messages name a table's real schema.
+func TestClusterSchemas(t *testing.T) {
+	requireLogdb(t)
+	t.Parallel()
+	ctx := testCtx(t, 120*time.Second)
+	c := mustStartCluster(t, 3)
+	conns := map[uint64]*pgx.Conn{}
+	for id, n := range c.Nodes {
+		conns[id] = mustConnect(t, n)
+	}
+	mustExec(t, ctx, conns[1], "CREATE SCHEMA inv")
+	mustExec(t, ctx, conns[2], "CREATE TABLE inv.items (id serial PRIMARY KEY, name text)")
+	mustExec(t, ctx, conns[3], "CREATE TABLE items (id int)")
+	mustExec(t, ctx, conns[1], "CREATE PUBLICATION inv_pub FOR TABLES IN SCHEMA inv")
+	addr := c.Nodes[1].Addr
+	rc, err := pgconn.Connect(ctx, fmt.Sprintf("postgres://logdb@%s/logdb?replication=database&sslmode=disable", addr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close(context.Background())
+	slot, err := pglogrepl.CreateReplicationSlot(ctx, rc, "inv_slot", "pgoutput",
+		pglogrepl.CreateReplicationSlotOptions{Mode: pglogrepl.LogicalReplication, SnapshotAction: "NOEXPORT_SNAPSHOT"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start, err := pglogrepl.ParseLSN(slot.ConsistentPoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustExec(t, ctx, conns[3], "INSERT INTO inv.items (name) VALUES ('bolt')")
+	if err := pglogrepl.StartReplication(ctx, rc, "inv_slot", start, pglogrepl.StartReplicationOptions{
+		Mode: pglogrepl.LogicalReplication, PluginArgs: []string{"proto_version '1'", "publication_names 'inv_pub'"}}); err != nil {
+		t.Fatal(err)
+	}
+	// pgoutput's Relation message names the table's real schema
+	for rel := (*pglogrepl.RelationMessage)(nil); rel == nil; {
+		raw, err := rc.ReceiveMessage(ctx)
+		if err != nil {
+			t.Fatalf("waiting for the Relation message: %v", err)
+		}
+		cd, ok := raw.(*pgproto3.CopyData)
+		if !ok || cd.Data[0] != pglogrepl.XLogDataByteID {
+			continue
+		}
+		x, err := pglogrepl.ParseXLogData(cd.Data[1:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := pglogrepl.Parse(x.WALData)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r, ok := m.(*pglogrepl.RelationMessage); ok {
+			rel = r
+			if r.Namespace != "inv" || r.RelationName != "items" {
+				t.Errorf("Relation message names %s.%s, want inv.items", r.Namespace, r.RelationName)
+			}
+		}
+	}
+	mustExec(t, ctx, conns[1], "SET search_path = inv, public")
+	checkQuery(t, ctx, conns[1], "1|bolt", "SELECT id, name FROM items")
+	checkQuery(t, ctx, conns[2], "0", "SELECT count(*) FROM items")
+	mustExec(t, ctx, conns[2], "ALTER SCHEMA inv RENAME TO stock")
+	checkQuery(t, ctx, conns[3], "stock.items", "SELECT 'stock.items'::regclass::text")
+	_, err = conns[1].Exec(ctx, "SELECT * FROM inv.items")
+	wantCode(t, err, "42P01", "the renamed schema's old name")
+	mustExec(t, ctx, conns[3], "DROP SCHEMA stock CASCADE")
+	for id := range c.Nodes {
+		checkQuery(t, ctx, conns[id], "0", "SELECT count(*) FROM pg_namespace WHERE nspname IN ('inv', 'stock')")
 	}
 }
