@@ -7,6 +7,7 @@ package sql
 
 import (
 	"fmt"
+	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
@@ -107,12 +108,25 @@ func (s *Session) checkReplication(what string) error {
 }
 
 // checkSubscribe: SUBSCRIBE t needs SELECT on t; SUBSCRIBE MESSAGES needs
-// REPLICATION (messages carry no table to check).
+// REPLICATION (messages carry no table to check). It also qualifies
+// sub.Tables' unqualified names through search_path (public when none
+// resolves), as the changefeed matches schema.name.
 func (s *Session) checkSubscribe(sub *extparse.SubscribeSpec) error {
 	cat := s.currentCatalog()
-	for _, name := range sub.Tables {
-		schema, rel := plan.SplitQualified(name)
-		if t, ok := cat.Tables[cat.RelKey(s.searchPath(cat), schema, rel)]; ok {
+	path := s.searchPath(cat)
+	for i, name := range sub.Tables {
+		schema, rel, qualified := strings.Cut(name, ".")
+		if !qualified {
+			schema, rel = "", name
+		}
+		t, ok := cat.Tables[cat.RelKey(path, schema, rel)]
+		if !qualified {
+			sub.Tables[i] = catalog.Public + "." + rel
+			if ok {
+				sub.Tables[i] = catalog.SchemaName(t.Schema) + "." + rel
+			}
+		}
+		if ok {
 			if err := s.checkTablePriv(cat, t, 'r'); err != nil {
 				return err
 			}

@@ -405,6 +405,26 @@ func TestClusterSchemas(t *testing.T) {
 	mustExec(t, ctx, conns[1], "SET search_path = inv, public")
 	checkQuery(t, ctx, conns[1], "1|bolt", "SELECT id, name FROM items")
 	checkQuery(t, ctx, conns[2], "0", "SELECT count(*) FROM items")
+	// SUBSCRIBE resolves an unqualified table through search_path
+	tx, err := conns[1].Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, "DECLARE f CURSOR FOR SUBSCRIBE items WITH (FROM_LSN = '0/0')"); err != nil {
+		t.Fatal(err)
+	}
+	var inserts []string
+	for _, ch := range fetch(t, ctx, tx, "FETCH 10 f WITH (timeout = '1s')") {
+		if ch.Op != "" && ch.Relation != "" {
+			inserts = append(inserts, ch.Op+" "+ch.Relation+" "+ch.After)
+		}
+	}
+	if want := `insert inv.items {"id": 1, "name": "bolt"}`; len(inserts) != 1 || inserts[0] != want {
+		t.Errorf("SUBSCRIBE items with search_path inv: %q, want [%s]", inserts, want)
+	}
+	if err := tx.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
 	mustExec(t, ctx, conns[2], "ALTER SCHEMA inv RENAME TO stock")
 	checkQuery(t, ctx, conns[3], "stock.items", "SELECT 'stock.items'::regclass::text")
 	_, err = conns[1].Exec(ctx, "SELECT * FROM inv.items")
