@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os/exec"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -253,7 +254,7 @@ CREATE TABLE shop.orders (id bigserial PRIMARY KEY, customer_id int REFERENCES s
 CREATE INDEX orders_customer_idx ON shop.orders (customer_id);
 CREATE TABLE audit.orders (id int PRIMARY KEY, order_id bigint REFERENCES shop.orders (id), note text);
 CREATE SEQUENCE audit.ticket START 100;
-CREATE VIEW shop.v_big_orders AS SELECT o.id, o.total FROM shop.orders o WHERE o.total > 10;
+CREATE VIEW audit.big_orders AS SELECT o.id, o.total FROM shop.orders o WHERE o.total > 10;
 CREATE TABLE orders (x int);
 INSERT INTO shop.customers (name) VALUES ('ann'), ('bob');
 INSERT INTO shop.orders (customer_id, total) VALUES (1, 5.5), (2, 12), (1, 30);
@@ -268,7 +269,7 @@ SELECT nextval('audit.ticket')`, lc)
 	checkQuery(t, ctx, lc, "audit\nshop", "SELECT nspname FROM pg_namespace WHERE nspname IN ('shop', 'audit') ORDER BY 1")
 	checkQuery(t, ctx, lc, "3|47.50", "SELECT count(*), sum(total) FROM shop.orders")
 	checkQuery(t, ctx, lc, "2|checked", "SELECT order_id, note FROM audit.orders")
-	checkQuery(t, ctx, lc, "3|30.00", "SELECT id, total FROM shop.v_big_orders ORDER BY id DESC LIMIT 1")
+	checkQuery(t, ctx, lc, "3|30.00", "SELECT id, total FROM audit.big_orders ORDER BY id DESC LIMIT 1")
 	// (a restart may skip sequence values, as PostgreSQL's crash does)
 	mustExec(t, ctx, lc, "INSERT INTO shop.orders (customer_id, total) VALUES (2, 1)")
 	checkQuery(t, ctx, lc, "4|t", "SELECT count(*), max(id) > 3 FROM shop.orders")
@@ -320,7 +321,7 @@ SELECT nextval('audit.ticket')`, lc)
 	for _, q := range []string{
 		"SELECT id, customer_id, total FROM shop.orders ORDER BY id",
 		"SELECT * FROM audit.orders",
-		"SELECT * FROM shop.v_big_orders ORDER BY id",
+		"SELECT * FROM audit.big_orders ORDER BY id",
 		"SELECT sequence_schema, sequence_name FROM information_schema.sequences ORDER BY 1, 2",
 		"COPY shop.customers TO STDOUT",
 		"COPY (SELECT * FROM audit.orders) TO STDOUT (FORMAT csv)",
@@ -334,10 +335,28 @@ SELECT nextval('audit.ticket')`, lc)
 			t.Errorf("%s:\nlogdb:\n%s\nPostgreSQL:\n%s", meta, got, want)
 		}
 	}
-	// DROP SCHEMA … CASCADE names what it drops, as PostgreSQL does
-	const drop = "DROP SCHEMA audit CASCADE"
-	if got, want := logdbPsql("-c", drop), pgPsql("-c", drop); got != want {
-		t.Errorf("%s:\nlogdb:\n%s\nPostgreSQL:\n%s", drop, got, want)
+	// DROP SCHEMA … CASCADE names what it drops, as PostgreSQL does (in
+	// the order the objects were made)
+	const made = `CREATE SCHEMA gone; CREATE TABLE gone.a (id serial PRIMARY KEY); CREATE SEQUENCE gone.s;
+CREATE TABLE gone.b (id int REFERENCES gone.a); CREATE VIEW gone.v AS SELECT * FROM gone.b; CREATE TABLE keep (id int REFERENCES gone.a)`
+	logdbPsql("-c", made)
+	pgPsql("-c", made)
+	outcome := func(args ...string) string { // output and error text, without failing
+		cmd := exec.CommandContext(ctx, "psql", args...)
+		cmd.Env = append(cmd.Environ(), "PGSSLMODE=disable")
+		out, _ := cmd.CombinedOutput()
+		return string(out)
+	}
+	for _, drop := range []string{"DROP SCHEMA gone", "DROP SCHEMA gone CASCADE", "DROP SCHEMA audit CASCADE"} {
+		got := outcome("-h", host, "-p", port, "-U", "logdb", "-X", "-d", "logdb", "-c", drop)
+		want := outcome("-h", "127.0.0.1", "-p", strconv.Itoa(pg.Port), "-U", "postgres", "-X", "-d", "restored", "-c", drop)
+		if drop == "DROP SCHEMA audit CASCADE" {
+			// the restored database made its objects in pg_dump's order
+			got, want = sortedLines(got), sortedLines(want)
+		}
+		if got != want {
+			t.Errorf("%s:\nlogdb:\n%s\nPostgreSQL:\n%s", drop, got, want)
+		}
 	}
 }
 
@@ -433,4 +452,11 @@ func TestClusterSchemas(t *testing.T) {
 	for id := range c.Nodes {
 		checkQuery(t, ctx, conns[id], "0", "SELECT count(*) FROM pg_namespace WHERE nspname IN ('inv', 'stock')")
 	}
+}
+
+// sortedLines is s's lines in sorted order.
+func sortedLines(s string) string {
+	lines := strings.Split(strings.ReplaceAll(s, "DETAIL:  ", ""), "\n")
+	sort.Strings(lines)
+	return strings.Join(lines, "\n")
 }

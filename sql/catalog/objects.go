@@ -22,6 +22,9 @@ type View struct {
 	// Path is the search path the query's names resolve against (the
 	// one at CREATE VIEW); nil: the session's (views made before schemas).
 	Path []string `json:"path,omitempty"`
+	// Reads are the OIDs of the tables the query reads (pg_depend, so
+	// pg_dump writes them first); nil for views made before it was kept.
+	Reads []uint32 `json:"reads,omitempty"`
 }
 
 func (d *Writer) PutView(v *View) error {

@@ -191,6 +191,7 @@ func dropSchemaMembers(ec *Ctx, d *catalog.Writer, schema string, cascade bool) 
 	type member struct {
 		oid  uint32
 		desc string
+		deps []string // foreign keys of tables outside that reference it
 		drop func() error
 	}
 	var ms []member
@@ -199,7 +200,11 @@ func dropSchemaMembers(ec *Ctx, d *catalog.Writer, schema string, cascade bool) 
 		dropping[t.OID] = true
 	}
 	for _, t := range tables {
-		ms = append(ms, member{t.OID, "table " + qualifiedIdent(schema, t.Name), func() error {
+		var deps []string
+		for _, r := range fkDependents(d.Cat, t, dropping, nil) {
+			deps = append(deps, "constraint "+r.FK.Name+" on table "+qualifiedIdent(r.Table.Schema, r.Table.Name))
+		}
+		ms = append(ms, member{t.OID, "table " + qualifiedIdent(schema, t.Name), deps, func() error {
 			refs := fkDependents(d.Cat, d.Cat.ByOID[t.OID], dropping, nil)
 			if err := dropDependentFKs(d, refs, discard{}); err != nil {
 				return err
@@ -212,7 +217,7 @@ func dropSchemaMembers(ec *Ctx, d *catalog.Writer, schema string, cascade bool) 
 		if dropping[sq.OwnerTab] {
 			continue // goes with its table
 		}
-		ms = append(ms, member{sq.OID, "sequence " + qualifiedIdent(schema, sq.Name), func() error {
+		ms = append(ms, member{sq.OID, "sequence " + qualifiedIdent(schema, sq.Name), nil, func() error {
 			if cur, ok := d.Cat.SeqOID[sq.OID]; ok {
 				d.DeleteSeq(cur)
 			}
@@ -220,7 +225,7 @@ func dropSchemaMembers(ec *Ctx, d *catalog.Writer, schema string, cascade bool) 
 		}})
 	}
 	for _, v := range views {
-		ms = append(ms, member{v.OID, "view " + qualifiedIdent(schema, v.Name), func() error {
+		ms = append(ms, member{v.OID, "view " + qualifiedIdent(schema, v.Name), nil, func() error {
 			d.DeleteView(v)
 			return nil
 		}})
@@ -233,6 +238,9 @@ func dropSchemaMembers(ec *Ctx, d *catalog.Writer, schema string, cascade bool) 
 	if !cascade {
 		for _, m := range ms {
 			lines = append(lines, m.desc+" depends on schema "+schema)
+			for _, dep := range m.deps {
+				lines = append(lines, dep+" depends on "+m.desc)
+			}
 		}
 		return nil, &pgerror.Error{Code: pgerror.DependentObjectsStillExist,
 			Message: "cannot drop schema " + schema + " because other objects depend on it",
@@ -241,6 +249,9 @@ func dropSchemaMembers(ec *Ctx, d *catalog.Writer, schema string, cascade bool) 
 	}
 	for _, m := range ms {
 		lines = append(lines, "drop cascades to "+m.desc)
+		for _, dep := range m.deps {
+			lines = append(lines, "drop cascades to "+dep)
+		}
 		if err := m.drop(); err != nil {
 			return nil, err
 		}

@@ -49,7 +49,7 @@ func CreateView(ec *Ctx, d *catalog.Writer, vs *pg_query.ViewStmt, w Noticer) er
 	if err != nil {
 		return err
 	}
-	v := &catalog.View{Name: rv.Relname, Schema: storedSchema(schema), Query: text, Owner: d.Owner, Path: p.Path}
+	v := &catalog.View{Name: rv.Relname, Schema: storedSchema(schema), Query: text, Owner: d.Owner, Path: p.Path, Reads: p.Deps}
 	for i, c := range cols {
 		name := c.Name
 		if i < len(aliases) {
@@ -153,7 +153,7 @@ func CreateTableAs(ec *Ctx, d *catalog.Writer, cs *pg_query.CreateTableAsStmt, w
 func ViewSchemas(cat *catalog.Catalog) []pgcatalog.UserView {
 	var out []pgcatalog.UserView
 	for _, v := range cat.Views {
-		uv := pgcatalog.UserView{OID: v.OID, Name: v.Name, Schema: catalog.SchemaName(v.Schema), Owner: v.Owner, ACL: catalog.ACLTexts(cat, v.ACL), Definition: " " + strings.TrimSuffix(v.Query, ";") + ";"}
+		uv := pgcatalog.UserView{OID: v.OID, Name: v.Name, Schema: catalog.SchemaName(v.Schema), Owner: v.Owner, ACL: catalog.ACLTexts(cat, v.ACL), Definition: " " + strings.TrimSuffix(v.Query, ";") + ";", Reads: v.Reads}
 		for i, c := range v.Columns {
 			uv.Columns = append(uv.Columns, pgcatalog.Column{Name: c, AttNum: int16(i + 1), Type: v.Types[i]})
 		}

@@ -135,7 +135,8 @@ type UserView struct {
 	ACL        []string // relacl; nil: the default
 	Schema     string
 	Columns    []Column
-	Definition string // pg_get_viewdef's text: " SELECT items.id,\n    items.name\n   FROM items;"
+	Definition string   // pg_get_viewdef's text: " SELECT items.id,\n    items.name\n   FROM items;"
+	Reads      []uint32 // OIDs of the tables the query reads (pg_depend)
 }
 
 // SessionInfo is a session as pg_stat_activity shows it.
