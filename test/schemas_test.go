@@ -358,6 +358,24 @@ SELECT nextval('audit.ticket')`, lc)
 			t.Errorf("%s after restoring into PostgreSQL:\n%s\nlogdb has:\n%s", q, want, got)
 		}
 	}
+	// the same dump restores into a fresh logdb too
+	n2 := mustStartNode(t, t.TempDir())
+	host2, port2 := splitAddr(n2.Addr)
+	restore2 := exec.CommandContext(ctx, "psql", "-h", host2, "-p", port2, "-U", "logdb", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", "logdb")
+	restore2.Stdin = strings.NewReader(string(script))
+	restore2.Env = append(restore2.Environ(), "PGSSLMODE=disable")
+	if out, err := restore2.CombinedOutput(); err != nil {
+		t.Fatalf("restoring logdb's dump into logdb: %v\n%s", err, out)
+	}
+	for _, q := range []string{"SELECT id, customer_id, total FROM shop.orders ORDER BY id", "SELECT * FROM audit.big_orders ORDER BY id",
+		"SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE contype = 'f' ORDER BY 1"} {
+		cmd := exec.CommandContext(ctx, "psql", "-h", host2, "-p", port2, "-U", "logdb", "-X", "-d", "logdb", "-At", "-c", q)
+		cmd.Env = append(cmd.Environ(), "PGSSLMODE=disable")
+		out, err := cmd.CombinedOutput()
+		if want := logdbPsql("-At", "-c", q); err != nil || string(out) != want {
+			t.Errorf("%s after restoring into logdb: %v\n%s\nthe original has:\n%s", q, err, out, want)
+		}
+	}
 	for _, meta := range []string{`\dn`, `\dt shop.*`, `\dt audit.*`, `\d shop.orders`, `\d audit.orders`, `\d shop.customers`, `\ds audit.*`} {
 		if got, want := logdbPsql("-c", meta), pgPsql("-c", meta); got != want {
 			t.Errorf("%s:\nlogdb:\n%s\nPostgreSQL:\n%s", meta, got, want)
