@@ -384,7 +384,8 @@ SELECT nextval('audit.ticket')`, lc)
 	// DROP SCHEMA … CASCADE names what it drops, as PostgreSQL does (in
 	// the order the objects were made)
 	const made = `CREATE SCHEMA gone; CREATE TABLE gone.a (id serial PRIMARY KEY); CREATE SEQUENCE gone.s;
-CREATE TABLE gone.b (id int REFERENCES gone.a); CREATE VIEW gone.v AS SELECT * FROM gone.b; CREATE TABLE keep (id int REFERENCES gone.a)`
+CREATE TABLE gone.b (id int REFERENCES gone.a); CREATE VIEW gone.v AS SELECT * FROM gone.b; CREATE TABLE keep (id int REFERENCES gone.a);
+CREATE VIEW keep_v AS SELECT b.id FROM gone.b b WHERE b.id > 0`
 	logdbPsql("-c", made)
 	pgPsql("-c", made)
 	outcome := func(args ...string) string { // output and error text, without failing

@@ -199,15 +199,27 @@ func dropSchemaMembers(ec *Ctx, d *catalog.Writer, schema string, cascade bool) 
 	for _, t := range tables {
 		dropping[t.OID] = true
 	}
+	outsideViews := map[uint32]bool{} // views elsewhere that read the schema's tables
 	for _, t := range tables {
 		var deps []string
 		for _, r := range fkDependents(d.Cat, t, dropping, nil) {
 			deps = append(deps, "constraint "+r.FK.Name+" on table "+qualifiedIdent(r.Table.Schema, r.Table.Name))
 		}
+		var readers []*catalog.View
+		for _, v := range sortedViews(d.Cat) {
+			if SchemaOf(v.Schema) != schema && !outsideViews[v.OID] && slices.Contains(v.Reads, t.OID) {
+				outsideViews[v.OID] = true
+				readers = append(readers, v)
+				deps = append(deps, "view "+qualifiedIdent(v.Schema, v.Name))
+			}
+		}
 		ms = append(ms, member{t.OID, "table " + qualifiedIdent(schema, t.Name), deps, func() error {
 			refs := fkDependents(d.Cat, d.Cat.ByOID[t.OID], dropping, nil)
 			if err := dropDependentFKs(d, refs, discard{}); err != nil {
 				return err
+			}
+			for _, v := range readers {
+				d.DeleteView(v)
 			}
 			dropTable(d, d.Cat.ByOID[t.OID])
 			return nil
@@ -502,4 +514,14 @@ func renamePubSchema(d *catalog.Writer, from, to string) error {
 		}
 	}
 	return nil
+}
+
+// sortedViews is cat's views in OID order.
+func sortedViews(cat *catalog.Catalog) []*catalog.View {
+	out := make([]*catalog.View, 0, len(cat.Views))
+	for _, v := range cat.Views {
+		out = append(out, v)
+	}
+	slices.SortFunc(out, func(a, b *catalog.View) int { return int(a.OID) - int(b.OID) })
+	return out
 }
