@@ -29,7 +29,7 @@ type Planner struct {
 	Deps         []uint32           // OIDs of the tables the plan uses
 	viewDepth    int
 	// Path is the search path unqualified names resolve against (nil:
-	// public only); SchemaUsage, when set, fails unless the current role
+	// pg_catalog, public); SchemaUsage, when set, fails unless the current role
 	// has USAGE on a schema named explicitly (namespace.go).
 	Path        []string
 	SchemaUsage func(cat *catalog.Catalog, schema string) error
