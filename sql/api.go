@@ -246,7 +246,8 @@ type Session struct {
 	prepared map[string]*Prepared
 	portals  map[string]*Portal
 	// simplePlans caches simple-protocol plans by statement text (they
-	// re-plan when the catalog version changes).
+	// re-plan when the catalog version, the role or the search path
+	// changes: planFor).
 	simplePlans map[string]*prepStmt
 	cursors     map[string]*sqlCursor
 	cursorSeq   uint64   // DECLAREs so far: a cursor's and a savepoint's place in the transaction

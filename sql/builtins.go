@@ -29,7 +29,6 @@ func init() {
 		}),
 		"current_database": str("current_database", func(ec *execCtx) string { return ec.s.db }),
 		"current_catalog":  str("current_catalog", func(ec *execCtx) string { return ec.s.db }),
-		"current_schema":   str("current_schema", func(ec *execCtx) string { return "public" }),
 		"current_user":     str("current_user", func(ec *execCtx) string { return ec.s.currentUser() }),
 		"session_user":     str("session_user", func(ec *execCtx) string { return ec.s.user }),
 		"user":             str("user", func(ec *execCtx) string { return ec.s.currentUser() }),
@@ -44,11 +43,8 @@ func init() {
 			}
 			return &exec.BuiltinExpr{Name: "current_schemas", Args: []exec.Expr{a}, Strict: true, Ret: types.T{OID: types.NameArrayOID, Mod: -1},
 				Fn: func(rc *exec.Ctx, v []types.Datum) (types.Datum, error) {
-					elems := []types.Datum{"public"}
-					if v[0] == true {
-						elems = []types.Datum{"pg_catalog", "public"}
-					}
-					return types.Array{Elem: exec.NameT, Elements: elems}, nil
+					ec := hostOf(rc)
+					return ec.s.currentSchemas(ec, v[0] == true), nil // searchpath.go
 				}}, nil
 		},
 		"pg_backend_pid": func(p *plan.Planner, args []exec.Expr) (exec.Expr, error) {
@@ -226,8 +222,8 @@ func (s *Session) lookupSeqArg(t *txnState, v types.Datum) (*catalog.Sequence, e
 		}
 		return nil, pgerror.New(pgerror.UndefinedTable, "could not open relation with OID %d", x)
 	case string:
-		_, name := plan.SplitQualified(x)
-		if sq, ok := cat.Seqs[name]; ok {
+		schema, name := plan.SplitQualified(x)
+		if sq, ok := cat.Seqs[cat.RelKey(s.searchPath(cat), schema, name)]; ok {
 			return sq, nil
 		}
 		return nil, pgerror.New(pgerror.UndefinedTable, "relation \"%s\" does not exist", x)

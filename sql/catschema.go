@@ -40,9 +40,10 @@ func (s *Session) catalogSchema(t *txnState) *pgcatalog.Schema {
 		Database:   s.db,
 		User:       s.user,
 		Databases:  []string{"logdb", "postgres"},
-		SearchPath: []string{"public"},
+		SearchPath: s.searchPath(cat),
 		PrintPath:  searchPathSchemas(s.set.Vals["search_path"]),
 	}
+	sch.Namespaces = namespaceSchemas(cat) // searchpath.go
 	for _, t := range cat.SortedTables() {
 		sch.Tables = append(sch.Tables, tableSchema(t, cat))
 	}
@@ -51,7 +52,7 @@ func (s *Session) catalogSchema(t *txnState) *pgcatalog.Schema {
 	sch.Publications = ddl.PublicationSchemas(cat)
 	sch.Roles, sch.RoleMembers = roleSchemas(cat)
 	for _, sq := range cat.Seqs {
-		ps := pgcatalog.Sequence{OID: sq.OID, Name: sq.Name, Schema: "public", Owner: sq.Owner, ACL: catalog.ACLTexts(cat, sq.ACL), OwnerTable: sq.OwnerTab, Type: sq.Type,
+		ps := pgcatalog.Sequence{OID: sq.OID, Name: sq.Name, Schema: catalog.SchemaName(sq.Schema), Owner: sq.Owner, ACL: catalog.ACLTexts(cat, sq.ACL), OwnerTable: sq.OwnerTab, Type: sq.Type,
 			Start: sq.Start, Increment: sq.Increment, Min: sq.Min, Max: sq.Max, Cache: sq.Cache, Cycle: sq.Cycle}
 		if t, ok := cat.ByOID[sq.OwnerTab]; ok {
 			ps.OwnerAttNum = int16(t.ColIndexByID(sq.OwnerCol) + 1)
@@ -116,7 +117,8 @@ func searchPathSchemas(setting string) []string {
 }
 
 func tableSchema(t *catalog.Table, cat *catalog.Catalog) pgcatalog.Table {
-	pt := pgcatalog.Table{OID: t.OID, Name: t.Name, Schema: "public", Owner: t.Owner, ACL: catalog.ACLTexts(cat, t.ACL)}
+	pt := pgcatalog.Table{OID: t.OID, Name: t.Name, Schema: catalog.SchemaName(t.Schema), Owner: t.Owner, ACL: catalog.ACLTexts(cat, t.ACL)}
+	on := " ON " + pgcatalog.QuoteIdent(pt.Schema) + "." + pgcatalog.QuoteIdent(t.Name) + " USING btree ("
 	if t.ReplIdent != "" {
 		pt.ReplIdent = t.ReplIdent[0]
 	}
@@ -140,7 +142,7 @@ func tableSchema(t *catalog.Table, cat *catalog.Catalog) pgcatalog.Table {
 	if len(t.PK) > 0 {
 		pt.Indexes = append(pt.Indexes, pgcatalog.Index{OID: t.PKOID, Name: t.PKName, Columns: attnums(t.PK), Unique: true, Primary: true,
 			ReplIdent: t.ReplIdent == "i" && t.ReplIndex == t.PKOID,
-			Def:       "CREATE UNIQUE INDEX " + pgcatalog.QuoteIdent(t.PKName) + " ON public." + pgcatalog.QuoteIdent(t.Name) + " USING btree (" + colNames(t.PK) + ")"})
+			Def:       "CREATE UNIQUE INDEX " + pgcatalog.QuoteIdent(t.PKName) + on + colNames(t.PK) + ")"})
 		pt.Constraints = append(pt.Constraints, pgcatalog.Constraint{OID: t.PKCon, Name: t.PKName, Kind: 'p', Columns: attnums(t.PK), IndexOID: t.PKOID,
 			Def: "PRIMARY KEY (" + colNames(t.PK) + ")"})
 	}
@@ -155,7 +157,7 @@ func tableSchema(t *catalog.Table, cat *catalog.Catalog) pgcatalog.Table {
 		}
 		pt.Indexes = append(pt.Indexes, pgcatalog.Index{OID: ix.OID, Name: ix.Name, Columns: attnums(ix.Columns), Unique: ix.Unique,
 			ReplIdent: t.ReplIdent == "i" && t.ReplIndex == ix.OID,
-			Def:       "CREATE " + u + "INDEX " + pgcatalog.QuoteIdent(ix.Name) + " ON public." + pgcatalog.QuoteIdent(t.Name) + " USING btree (" + colNames(ix.Columns) + ")"})
+			Def:       "CREATE " + u + "INDEX " + pgcatalog.QuoteIdent(ix.Name) + on + colNames(ix.Columns) + ")"})
 		if ix.Constraint {
 			def := "UNIQUE (" + colNames(ix.Columns) + ")"
 			if ix.Deferrable {
@@ -192,23 +194,23 @@ func tableSchema(t *catalog.Table, cat *catalog.Catalog) pgcatalog.Table {
 func (s *Session) relationName(t *txnState, oid uint32) string {
 	if t != nil && t.cat != nil {
 		if tb, ok := t.cat.ByOID[oid]; ok {
-			return pgcatalog.QuoteIdent(tb.Name)
+			return s.qualifiedName(t.cat, tb.Schema, tb.Name)
 		}
 		for _, tb := range t.cat.Tables {
 			if tb.PKOID == oid && len(tb.PK) > 0 {
-				return pgcatalog.QuoteIdent(tb.PKName)
+				return s.qualifiedName(t.cat, tb.Schema, tb.PKName)
 			}
 			for _, ix := range tb.Indexes {
 				if ix.OID == oid {
-					return pgcatalog.QuoteIdent(ix.Name)
+					return s.qualifiedName(t.cat, tb.Schema, ix.Name)
 				}
 			}
 		}
 		if sq, ok := t.cat.SeqOID[oid]; ok {
-			return pgcatalog.QuoteIdent(sq.Name)
+			return s.qualifiedName(t.cat, sq.Schema, sq.Name)
 		}
 		if v, ok := t.cat.ViewOID[oid]; ok {
-			return pgcatalog.QuoteIdent(v.Name)
+			return s.qualifiedName(t.cat, v.Schema, v.Name)
 		}
 	}
 	return s.catalogSchema(t).RegclassOut(oid)

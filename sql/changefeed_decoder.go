@@ -33,7 +33,7 @@ func (feedDecoder) Relations(cat changefeed.CatalogView) (map[kv.Space]*changefe
 		t.Init()
 		r := &changefeed.Relation{
 			OID:         t.OID,
-			Schema:      "public",
+			Schema:      catalog.SchemaName(t.Schema),
 			Name:        t.Name,
 			Columns:     make([]types.RowColumn, len(t.Columns)),
 			ColumnNames: make([]string, len(t.Columns)),

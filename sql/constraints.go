@@ -1,6 +1,8 @@
 package sql
 
 import (
+	"slices"
+
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"logdb/sql/catalog"
@@ -35,8 +37,17 @@ func setConstraints(ec *execCtx, cs *pg_query.ConstraintsSetStmt, w ResultWriter
 			continue
 		}
 		found := false
-		if rv.Schemaname == "" || rv.Schemaname == "public" || rv.Schemaname == "pg_catalog" {
-			for _, t := range ec.tx.cat.SortedTables() {
+		// a qualified name looks in its schema, an unqualified one in the
+		// search path's
+		schemas := ec.s.searchPath(ec.tx.cat)
+		if rv.Schemaname != "" {
+			schemas = []string{rv.Schemaname}
+		}
+		for _, t := range ec.tx.cat.SortedTables() {
+			if !slices.Contains(schemas, catalog.SchemaName(t.Schema)) {
+				continue
+			}
+			{
 				// Constraints that are not deferrable are skipped, or an
 				// error when asked to defer (PostgreSQL's AfterTriggerSetState).
 				if ix := deferrableUnique(t, rv.Relname); ix != nil {

@@ -281,6 +281,8 @@ SELECT pg_catalog.setval('public.items_id_seq', 2, true);
 ALTER TABLE ONLY public.items ADD CONSTRAINT items_pkey PRIMARY KEY (id);
 CREATE INDEX items_qty_idx ON public.items USING btree (qty);`)
 	mustExec(t, s, "INSERT INTO public.items (id, name) VALUES (1, 'a'), (2, 'b')")
+	expectErr(t, s, "INSERT INTO items (name) VALUES ('c')", pgerror.UndefinedTable) // search_path is empty
+	mustExec(t, s, "RESET search_path")
 	expectRows(t, s, "INSERT INTO items (name) VALUES ('c') RETURNING id", "3")
 	expectRows(t, s, "SELECT pg_get_serial_sequence('items', 'id')", "public.items_id_seq")
 }

@@ -29,8 +29,8 @@
 //	               protocol, the session functions
 //	sql/ddl        schema statements: CREATE/ALTER/DROP of tables,
 //	               constraints (foreign keys too), indexes, sequences,
-//	               views, publications, roles, enum types and domains;
-//	               GRANT/REVOKE; TRUNCATE
+//	               views, publications, roles, enum types, domains,
+//	               schemas; GRANT/REVOKE; TRUNCATE
 //	sql/parse      query strings to statements: pg_query, the depth limit,
 //	               the parse cache
 //	sql/extparse   the front parser for SUBSCRIBE, FETCH … WITH, BACKUP

@@ -47,6 +47,7 @@ type prepStmt struct {
 	// the transaction's time; the simple protocol re-plans it every time
 	readsContext bool
 	role         string // the current role it was planned for
+	path         string // and the search path (searchPathKey)
 }
 
 func (ps *prepStmt) classify() {
@@ -74,7 +75,8 @@ func (ps *prepStmt) classify() {
 func (s *Session) planFor(t *txnState, ps *prepStmt) error {
 	// Privileges are checked while planning: a plan holds for one catalog
 	// and one role (SET ROLE re-plans).
-	if ps.kind != kindPlanned || ps.cat == t.cat && ps.role == s.currentUser() {
+	// A different search_path resolves names differently: re-plan too.
+	if ps.kind != kindPlanned || ps.cat == t.cat && ps.role == s.currentUser() && ps.path == searchPathKey(s.plannerPath(t.cat)) {
 		return nil
 	}
 	p := newPlanner(s, t, t.cat)
@@ -147,7 +149,7 @@ func (s *Session) planFor(t *txnState, ps *prepStmt) error {
 			pe.T = exec.TextT
 		}
 	}
-	ps.cat, ps.role = t.cat, s.currentUser()
+	ps.cat, ps.role, ps.path = t.cat, s.currentUser(), searchPathKey(p.Path)
 	return nil
 }
 

@@ -15,6 +15,7 @@ import (
 	"logdb/sql/ddl"
 	"logdb/sql/exec"
 	"logdb/sql/extparse"
+	"logdb/sql/pgcatalog"
 	"logdb/sql/pgerror"
 	"logdb/sql/plan"
 	"logdb/sql/types"
@@ -86,16 +87,14 @@ func (s *Session) checkSeqPriv(cat *catalog.Catalog, sq *catalog.Sequence, privs
 	return pgerror.New(pgerror.InsufficientPrivilege, "permission denied for sequence %s", sq.Name)
 }
 
-// checkCreate is CREATE on schema public, which PostgreSQL 15 gives only
-// to the database owner (and superusers) unless granted.
+// checkCreate is CREATE on schema (public: PostgreSQL 15 gives it only to
+// the database owner, and superusers, unless granted).
 func (s *Session) checkCreate(cat *catalog.Catalog, schema string) error {
-	if schema != "" && schema != "public" {
-		return nil // the statement fails on the schema itself
-	}
-	if cat.HasPriv(s.currentRole(cat), cat.PublicACL(), 'C') {
+	schema = catalog.SchemaName(schema)
+	if cat.HasPriv(s.currentRole(cat), cat.SchemaACLOf(schema), 'C') {
 		return nil
 	}
-	return pgerror.New(pgerror.InsufficientPrivilege, "permission denied for schema public")
+	return pgerror.New(pgerror.InsufficientPrivilege, "permission denied for schema %s", schema)
 }
 
 // checkReplication: the changefeed's messages, slots and replication
@@ -109,12 +108,25 @@ func (s *Session) checkReplication(what string) error {
 }
 
 // checkSubscribe: SUBSCRIBE t needs SELECT on t; SUBSCRIBE MESSAGES needs
-// REPLICATION (messages carry no table to check).
+// REPLICATION (messages carry no table to check). It also qualifies
+// sub.Tables' unqualified names through search_path (public when none
+// resolves), as the changefeed matches schema.name.
 func (s *Session) checkSubscribe(sub *extparse.SubscribeSpec) error {
 	cat := s.currentCatalog()
-	for _, name := range sub.Tables {
-		name = strings.TrimPrefix(name, "public.")
-		if t, ok := cat.Tables[name]; ok {
+	path := s.searchPath(cat)
+	for i, name := range sub.Tables {
+		schema, rel, qualified := strings.Cut(name, ".")
+		if !qualified {
+			schema, rel = "", name
+		}
+		t, ok := cat.Tables[cat.RelKey(path, schema, rel)]
+		if !qualified {
+			sub.Tables[i] = catalog.Public + "." + rel
+			if ok {
+				sub.Tables[i] = catalog.SchemaName(t.Schema) + "." + rel
+			}
+		}
+		if ok {
 			if err := s.checkTablePriv(cat, t, 'r'); err != nil {
 				return err
 			}
@@ -172,7 +184,7 @@ func privilegeFunc(kind string) plan.Builtin {
 			if err != nil {
 				return nil, err
 			}
-			acl, err := objectACL(cat, kind, v[0])
+			acl, err := objectACL(cat, ec.s.searchPath(cat), kind, v[0])
 			if err != nil {
 				return nil, err
 			}
@@ -188,28 +200,43 @@ func privilegeFunc(kind string) plan.Builtin {
 
 // objectACL finds the effective ACL of a table (or view or sequence) or
 // schema given by name or OID.
-func objectACL(cat *catalog.Catalog, kind string, obj types.Datum) ([]catalog.ACLItem, error) {
+func objectACL(cat *catalog.Catalog, path []string, kind string, obj types.Datum) ([]catalog.ACLItem, error) {
 	if kind == "schema" {
-		if s, ok := obj.(string); ok && s != "public" {
-			return nil, pgerror.New("3F000", "schema \"%s\" does not exist", s)
+		if s, ok := obj.(string); ok {
+			if !cat.SchemaExists(s) {
+				return nil, pgerror.New("3F000", "schema \"%s\" does not exist", s)
+			}
+			return cat.SchemaACLOf(s), nil
 		}
-		return cat.PublicACL(), nil
+		oid, _ := obj.(int64)
+		if oid == int64(pgcatalog.PublicNamespace) {
+			return cat.PublicACL(), nil
+		}
+		for _, sc := range cat.Schemas {
+			if int64(sc.OID) == oid {
+				return cat.SchemaACLOf(sc.Name), nil
+			}
+		}
+		return nil, pgerror.New("3F000", "schema with OID %d does not exist", oid)
 	}
-	name, _ := obj.(string)
-	name = strings.TrimPrefix(strings.Trim(name, `"`), "public.")
+	key := ""
+	if name, ok := obj.(string); ok {
+		schema, rel := plan.SplitQualified(name)
+		key = cat.RelKey(path, schema, rel)
+	}
 	oid, _ := obj.(int64)
-	for _, t := range cat.Tables {
-		if t.Name == name || int64(t.OID) == oid {
+	for k, t := range cat.Tables {
+		if k == key || int64(t.OID) == oid {
 			return catalog.EffectiveACL(t.ACL, t.Owner, catalog.TablePrivs), nil
 		}
 	}
-	for _, v := range cat.Views {
-		if v.Name == name || int64(v.OID) == oid {
+	for k, v := range cat.Views {
+		if k == key || int64(v.OID) == oid {
 			return catalog.EffectiveACL(v.ACL, v.Owner, catalog.TablePrivs), nil
 		}
 	}
-	for _, sq := range cat.Seqs {
-		if sq.Name == name || int64(sq.OID) == oid {
+	for k, sq := range cat.Seqs {
+		if k == key || int64(sq.OID) == oid {
 			return catalog.EffectiveACL(sq.ACL, sq.Owner, catalog.SequencePrivs), nil
 		}
 	}

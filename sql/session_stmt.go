@@ -7,6 +7,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"logdb/sql/exec"
+	"logdb/sql/pgcatalog"
 	"logdb/sql/pgerror"
 	"logdb/sql/plan"
 	"logdb/sql/settings"
@@ -323,6 +324,13 @@ func (s *Session) setArgs(vs *pg_query.VariableSetStmt) ([]string, error) {
 			parts = append(parts, types.OffsetZoneSetting(int(iv.Micros/1e6)))
 		default:
 			parts = append(parts, strings.Join(plan.NodeStrings([]*pg_query.Node{a}), ""))
+		}
+	}
+	if name == "search_path" {
+		// a list of names: each item quoted as needed (PostgreSQL's
+		// GUC_LIST_QUOTE), so SHOW prints "Mixed Case", public
+		for i := range parts {
+			parts[i] = pgcatalog.QuoteIdent(parts[i])
 		}
 	}
 	return parts, nil

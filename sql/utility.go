@@ -53,7 +53,7 @@ func planUtility(p *plan.Planner, n *pg_query.Node) (utilityFunc, error) {
 			}
 			tag := map[bool]string{true: "ALTER SEQUENCE", false: "ALTER VIEW"}[at.Objtype == pg_query.ObjectType_OBJECT_SEQUENCE]
 			return mkDDL(tag, func(ec *execCtx, d *catalog.Writer, w ResultWriter) error {
-				return ddl.AlterOwnerOther(ec.ddl(), d, at.Relation.GetRelname(), at.Cmds)
+				return ddl.AlterOwnerRel(ec.ddl(), d, at.Relation, at.Cmds)
 			}), nil
 		}
 		return mkDDL(tag, func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return ddl.AlterTable(ec.ddl(), d, at, w) }), nil
@@ -101,6 +101,18 @@ func planUtility(p *plan.Planner, n *pg_query.Node) (utilityFunc, error) {
 	case n.GetRenameStmt() != nil && n.GetRenameStmt().RenameType == pg_query.ObjectType_OBJECT_ROLE:
 		rs := n.GetRenameStmt()
 		return mkDDL("ALTER ROLE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return ddl.RenameRole(ec.ddl(), d, rs) }), nil
+	case n.GetRenameStmt() != nil && n.GetRenameStmt().RenameType == pg_query.ObjectType_OBJECT_SCHEMA:
+		rs := n.GetRenameStmt()
+		return mkDDL("ALTER SCHEMA", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return ddl.RenameSchema(ec.ddl(), d, rs) }), nil
+	case n.GetAlterOwnerStmt() != nil && n.GetAlterOwnerStmt().ObjectType == pg_query.ObjectType_OBJECT_SCHEMA:
+		as := n.GetAlterOwnerStmt()
+		return mkDDL("ALTER SCHEMA", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error {
+			return ddl.AlterSchemaOwner(ec.ddl(), d, as)
+		}), nil
+	case n.GetAlterObjectSchemaStmt() != nil:
+		as := n.GetAlterObjectSchemaStmt()
+		tag := "ALTER " + strings.ReplaceAll(strings.TrimPrefix(as.ObjectType.String(), "OBJECT_"), "_", " ")
+		return mkDDL(tag, func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return ddl.SetSchema(ec.ddl(), d, as, w) }), nil
 	case n.GetRenameStmt() != nil:
 		rs := n.GetRenameStmt()
 		tag := "ALTER TABLE"
@@ -128,16 +140,9 @@ func planUtility(p *plan.Planner, n *pg_query.Node) (utilityFunc, error) {
 		}), nil
 	case n.GetCreateSchemaStmt() != nil:
 		cs := n.GetCreateSchemaStmt()
-		return func(ec *execCtx, w ResultWriter) (string, error) {
-			if cs.Schemaname == "public" {
-				if cs.IfNotExists {
-					_ = w.Notice(ddl.Notice("42P06", "schema \"public\" already exists, skipping"))
-					return "CREATE SCHEMA", nil
-				}
-				return "", pgerror.New("42P06", "schema \"public\" already exists")
-			}
-			return "", pgerror.Unsupported("CREATE SCHEMA (only the public schema exists)")
-		}, nil
+		return mkDDL("CREATE SCHEMA", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error {
+			return ddl.CreateSchema(ec.ddl(), d, cs, w)
+		}), nil
 	case n.GetCommentStmt() != nil:
 		return noop("COMMENT"), nil
 	case n.GetVacuumStmt() != nil:

@@ -329,7 +329,11 @@ ALTER TABLE nc ADD FOREIGN KEY (pid) REFERENCES np NOT VALID`
 	dump.Env = append(dump.Environ(), "PGSSLMODE=disable")
 	script, err := dump.Output()
 	if err != nil {
-		t.Fatalf("pg_dump of logdb: %v", err)
+		var stderr []byte
+		if ee, ok := err.(*exec.ExitError); ok {
+			stderr = ee.Stderr
+		}
+		t.Fatalf("pg_dump of logdb: %v\n%s", err, stderr)
 	}
 	for _, want := range []string{
 		"ALTER TABLE ONLY public.c\n    ADD CONSTRAINT c_p_id_fkey FOREIGN KEY (p_id) REFERENCES public.p(id) ON DELETE CASCADE;",

@@ -42,6 +42,8 @@ type Catalog struct {
 	// copied on write (Writer.PutType), nil when there are none.
 	Types   map[string]*TypeDesc
 	TypeOID map[uint32]*TypeDesc
+	// Schemas are the schemas made with CREATE SCHEMA, by name (schema.go).
+	Schemas map[string]*Schema
 }
 
 func NewCatalog() *Catalog {
@@ -52,6 +54,7 @@ func NewCatalog() *Catalog {
 		Views:   map[string]*View{}, ViewOID: map[uint32]*View{},
 		Pubs:  map[string]*Publication{},
 		Roles: map[string]*Role{}, RoleOID: map[uint32]*Role{},
+		Schemas: map[string]*Schema{},
 	}
 }
 
@@ -66,29 +69,29 @@ func NewCatalogWithRoles() *Catalog {
 
 func (c *Catalog) AddTable(t *Table) {
 	t.Init()
-	c.Tables[t.Name] = t
+	c.Tables[Key(t.Schema, t.Name)] = t
 	c.ByOID[t.OID] = t
 	for _, ix := range t.Indexes {
-		c.Indexes[ix.Name] = t
+		c.Indexes[Key(t.Schema, ix.Name)] = t
 	}
 	if t.PKName != "" {
-		c.Indexes[t.PKName] = t
+		c.Indexes[Key(t.Schema, t.PKName)] = t
 	}
 }
 
 func (c *Catalog) removeTable(t *Table) {
-	delete(c.Tables, t.Name)
+	delete(c.Tables, Key(t.Schema, t.Name))
 	delete(c.ByOID, t.OID)
 	for _, ix := range t.Indexes {
-		delete(c.Indexes, ix.Name)
+		delete(c.Indexes, Key(t.Schema, ix.Name))
 	}
 	if t.PKName != "" {
-		delete(c.Indexes, t.PKName)
+		delete(c.Indexes, Key(t.Schema, t.PKName))
 	}
 }
 
 func (c *Catalog) addSeq(s *Sequence) {
-	c.Seqs[s.Name] = s
+	c.Seqs[Key(s.Schema, s.Name)] = s
 	c.SeqOID[s.OID] = s
 }
 
@@ -102,13 +105,13 @@ func (c *Catalog) Copy() *Catalog {
 		Views:   maps.Clone(c.Views), ViewOID: maps.Clone(c.ViewOID),
 		Pubs:  maps.Clone(c.Pubs),
 		Roles: maps.Clone(c.Roles), RoleOID: maps.Clone(c.RoleOID),
-		SchemaACL: c.SchemaACL,
-		Types:     c.Types, TypeOID: c.TypeOID,
+		SchemaACL: c.SchemaACL, Schemas: maps.Clone(c.Schemas),
+		Types: c.Types, TypeOID: c.TypeOID,
 	}
 }
 
-// RelationExists reports whether name is taken by a table, index or sequence
-// (they share pg_class's namespace).
+// RelationExists reports whether name (a Key) is taken by a table, index,
+// view or sequence (they share pg_class's namespace).
 func (c *Catalog) RelationExists(name string) bool {
 	if _, ok := c.Tables[name]; ok {
 		return true
@@ -226,6 +229,10 @@ func LoadCatalog(txn *kv.Txn, version uint64) (*Catalog, error) {
 				return nil, pgerror.Wrap(err, pgerror.DataCorrupted, "catalog: publication descriptor")
 			}
 			c.Pubs[p.Name] = &p
+		case strings.HasPrefix(string(k), "n/s/"):
+			if err := c.loadSchema(v); err != nil {
+				return nil, err
+			}
 		case string(k) == PublicSchemaKey:
 			if err := json.Unmarshal(v, &c.SchemaACL); err != nil {
 				return nil, pgerror.Wrap(err, pgerror.DataCorrupted, "catalog: schema ACL")

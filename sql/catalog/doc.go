@@ -16,8 +16,16 @@
 //	"y/<name>"     type name → oid (a claim, so two CREATE TYPEs conflict)
 //	"a/<name>"     role descriptor (Role)
 //	"n/public"     schema public's ACL
-//	"r/<name>"     relation name → oid (tables, indexes, views and
-//	               sequences share one namespace, as in pg_class)
+//	"n/s/<name>"   schema descriptor (Schema), CREATE SCHEMA's
+//	"r/<key>"      relation name → oid (tables, indexes, views and
+//	               sequences share one namespace per schema, as in
+//	               pg_class; the key is Key(schema, name))
+//
+// Tables, sequences and views name their schema ("" for public, so
+// descriptors written before schemas load into public). The Catalog's maps
+// are keyed by Key(schema, name): a public object by its bare name, any
+// other by schema NUL name; RelKey resolves a name against a search path
+// (schema.go).
 //
 // A table's FOREIGN KEY constraints (ForeignKey) are stored in its own
 // descriptor, the referencing one; Catalog.ReferencedBy finds those that

@@ -13,18 +13,25 @@ import (
 type View struct {
 	OID     uint32    `json:"oid"`
 	Name    string    `json:"name"`
+	Schema  string    `json:"schema,omitempty"` // "" is public (schema.go)
 	Query   string    `json:"query"`
 	Columns []string  `json:"columns"`
 	Types   []types.T `json:"types"`
 	Owner   uint32    `json:"owner,omitempty"` // role OID (Table.Owner)
 	ACL     []ACLItem `json:"acl,omitempty"`
+	// Path is the search path the query's names resolve against (the
+	// one at CREATE VIEW); nil: the session's (views made before schemas).
+	Path []string `json:"path,omitempty"`
+	// Reads are the OIDs of the tables the query reads (pg_depend, so
+	// pg_dump writes them first); nil for views made before it was kept.
+	Reads []uint32 `json:"reads,omitempty"`
 }
 
 func (d *Writer) PutView(v *View) error {
 	var oldNames []string
 	if old, ok := d.Cat.ViewOID[v.OID]; ok {
-		delete(d.Cat.Views, old.Name)
-		oldNames = []string{old.Name}
+		delete(d.Cat.Views, Key(old.Schema, old.Name))
+		oldNames = []string{Key(old.Schema, old.Name)}
 	}
 	d.Cat.addView(v)
 	b, err := json.Marshal(v)
@@ -33,20 +40,20 @@ func (d *Writer) PutView(v *View) error {
 	}
 	key := OIDKey('w', v.OID)
 	d.Txn.Put(kv.CatalogSpace, key, b, d.ReadKey(key))
-	d.setNames(oldNames, []string{v.Name}, v.OID)
+	d.setNames(oldNames, []string{Key(v.Schema, v.Name)}, v.OID)
 	return nil
 }
 
 func (d *Writer) DeleteView(v *View) {
-	delete(d.Cat.Views, v.Name)
+	delete(d.Cat.Views, Key(v.Schema, v.Name))
 	delete(d.Cat.ViewOID, v.OID)
 	key := OIDKey('w', v.OID)
 	d.Txn.Delete(kv.CatalogSpace, key, d.ReadKey(key))
-	d.setNames([]string{v.Name}, nil, v.OID)
+	d.setNames([]string{Key(v.Schema, v.Name)}, nil, v.OID)
 }
 
 func (c *Catalog) addView(v *View) {
-	c.Views[v.Name] = v
+	c.Views[Key(v.Schema, v.Name)] = v
 	c.ViewOID[v.OID] = v
 }
 
@@ -85,5 +92,5 @@ func (d *Writer) DeletePub(p *Publication) {
 // Publishes reports whether p Publishes table t (FOR ALL TABLES, FOR
 // TABLE, FOR TABLES IN SCHEMA).
 func (p *Publication) Publishes(t *Table) bool {
-	return p.AllTables || slices.Contains(p.Tables, t.OID) || slices.Contains(p.Schemas, "public")
+	return p.AllTables || slices.Contains(p.Tables, t.OID) || slices.Contains(p.Schemas, SchemaName(t.Schema))
 }

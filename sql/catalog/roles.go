@@ -75,6 +75,9 @@ func (c *Catalog) roleName(oid uint32) string {
 	if r, ok := c.RoleOID[oid]; ok {
 		return r.Name
 	}
+	if oid == pgcatalog.DatabaseOwnerOID {
+		return "pg_database_owner"
+	}
 	return "unknown (OID=" + strconv.FormatUint(uint64(oid), 10) + ")"
 }
 

@@ -89,6 +89,7 @@ type ForeignKey struct {
 type Table struct {
 	OID     uint32        `json:"oid"`
 	Name    string        `json:"name"`
+	Schema  string        `json:"schema,omitempty"` // "" is public (schema.go)
 	Space   kv.Space      `json:"space"`
 	Columns []*Column     `json:"columns"`
 	NextCol uint32        `json:"next_col"`
@@ -116,6 +117,7 @@ type Table struct {
 type Sequence struct {
 	OID       uint32    `json:"oid"`
 	Name      string    `json:"name"`
+	Schema    string    `json:"schema,omitempty"` // "" is public (schema.go)
 	Type      types.T   `json:"type"`
 	Start     int64     `json:"start"`
 	Increment int64     `json:"inc"`

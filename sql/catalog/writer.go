@@ -49,14 +49,14 @@ func (d *Writer) ReadKey(key []byte) []byte {
 
 func nameKey(name string) []byte { return append([]byte("r/"), name...) }
 
-// relNames lists the relation names a table descriptor claims.
+// relNames lists the relation names (Keys) a table descriptor claims.
 func (t *Table) relNames() []string {
-	names := []string{t.Name}
+	names := []string{Key(t.Schema, t.Name)}
 	if len(t.PK) > 0 && t.PKName != "" {
-		names = append(names, t.PKName)
+		names = append(names, Key(t.Schema, t.PKName))
 	}
 	for _, ix := range t.Indexes {
-		names = append(names, ix.Name)
+		names = append(names, Key(t.Schema, ix.Name))
 	}
 	return names
 }
@@ -113,8 +113,8 @@ func (d *Writer) DeleteTable(t *Table) {
 func (d *Writer) PutSeq(s *Sequence) error {
 	var oldNames []string
 	if old, ok := d.Cat.SeqOID[s.OID]; ok {
-		delete(d.Cat.Seqs, old.Name)
-		oldNames = []string{old.Name}
+		delete(d.Cat.Seqs, Key(old.Schema, old.Name))
+		oldNames = []string{Key(old.Schema, old.Name)}
 	}
 	d.Cat.addSeq(s)
 	b, err := json.Marshal(s)
@@ -123,16 +123,16 @@ func (d *Writer) PutSeq(s *Sequence) error {
 	}
 	key := OIDKey('s', s.OID)
 	d.Txn.Put(kv.CatalogSpace, key, b, d.ReadKey(key))
-	d.setNames(oldNames, []string{s.Name}, s.OID)
+	d.setNames(oldNames, []string{Key(s.Schema, s.Name)}, s.OID)
 	return nil
 }
 
 func (d *Writer) DeleteSeq(s *Sequence) {
-	delete(d.Cat.Seqs, s.Name)
+	delete(d.Cat.Seqs, Key(s.Schema, s.Name))
 	delete(d.Cat.SeqOID, s.OID)
 	key := OIDKey('s', s.OID)
 	d.Txn.Delete(kv.CatalogSpace, key, d.ReadKey(key))
-	d.setNames([]string{s.Name}, nil, s.OID)
+	d.setNames([]string{Key(s.Schema, s.Name)}, nil, s.OID)
 }
 
 // BumpVersion marks the catalog changed; called once per DDL transaction.

@@ -15,12 +15,16 @@ import (
 
 func AlterTable(ec *Ctx, d *catalog.Writer, at *pg_query.AlterTableStmt, w Noticer) error {
 	rv := at.Relation
-	t0, ok := d.Cat.Tables[rv.Relname]
-	if !ok && d.Cat.RelationExists(rv.Relname) {
-		// ALTER TABLE on a sequence, view or index: only OWNER TO (pg_dump)
-		return AlterOwnerOther(ec, d, rv.Relname, at.Cmds)
+	key, err := relKey(ec, d, rv) // schema.go
+	if err != nil {
+		return err
 	}
-	if !ok || rv.Schemaname != "" && rv.Schemaname != "public" {
+	t0, ok := d.Cat.Tables[key]
+	if !ok && d.Cat.RelationExists(key) {
+		// ALTER TABLE on a sequence, view or index: only OWNER TO (pg_dump)
+		return AlterOwnerOther(ec, d, key, at.Cmds)
+	}
+	if !ok {
 		if at.MissingOk {
 			_ = w.Notice(Notice(pgerror.SuccessfulCompletion, "relation \""+rv.Relname+"\" does not exist, skipping"))
 			return nil
@@ -397,25 +401,30 @@ func indexCols(t *catalog.Table) []uint32 {
 }
 
 func RenameObject(ec *Ctx, d *catalog.Writer, rs *pg_query.RenameStmt) error {
+	key := ""
 	if rs.Relation != nil {
-		if err := checkRelOwner(ec, d, rs.Relation.Relname); err != nil {
+		var err error
+		if key, err = relKey(ec, d, rs.Relation); err != nil { // schema.go
+			return err
+		}
+		if err := checkRelOwner(ec, d, key); err != nil {
 			return err
 		}
 	}
 	switch rs.RenameType {
 	case pg_query.ObjectType_OBJECT_TABLE:
-		t, ok := d.Cat.Tables[rs.Relation.Relname]
+		t, ok := d.Cat.Tables[key]
 		if !ok {
 			return plan.UndefinedTable(rs.Relation)
 		}
-		if d.Cat.RelationExists(rs.Newname) {
+		if d.Cat.RelationExists(catalog.Key(t.Schema, rs.Newname)) {
 			return pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", rs.Newname)
 		}
 		nt := t.Clone()
 		nt.Name = rs.Newname
 		return d.PutTable(nt)
 	case pg_query.ObjectType_OBJECT_COLUMN:
-		t, ok := d.Cat.Tables[rs.Relation.Relname]
+		t, ok := d.Cat.Tables[key]
 		if !ok {
 			return plan.UndefinedTable(rs.Relation)
 		}
@@ -444,7 +453,7 @@ func RenameObject(ec *Ctx, d *catalog.Writer, rs *pg_query.RenameStmt) error {
 		}
 		return d.PutTable(nt)
 	case pg_query.ObjectType_OBJECT_INDEX, pg_query.ObjectType_OBJECT_TABCONSTRAINT:
-		if t, ok := d.Cat.Tables[rs.Relation.Relname]; ok && rs.RenameType == pg_query.ObjectType_OBJECT_TABCONSTRAINT && t.FK(rs.Subname) != nil {
+		if t, ok := d.Cat.Tables[key]; ok && rs.RenameType == pg_query.ObjectType_OBJECT_TABCONSTRAINT && t.FK(rs.Subname) != nil {
 			if t.HasConstraintNamed(rs.Newname) {
 				return pgerror.New(pgerror.DuplicateObject, "constraint \"%s\" for relation \"%s\" already exists", rs.Newname, t.Name)
 			}
@@ -452,15 +461,17 @@ func RenameObject(ec *Ctx, d *catalog.Writer, rs *pg_query.RenameStmt) error {
 			nt.FK(rs.Subname).Name = rs.Newname
 			return d.PutTable(nt)
 		}
-		name := rs.Subname
+		name, ixKey := rs.Subname, key
 		if rs.RenameType == pg_query.ObjectType_OBJECT_INDEX {
 			name = rs.Relation.Relname
+		} else if t, ok := d.Cat.Tables[key]; ok {
+			ixKey = catalog.Key(t.Schema, name)
 		}
-		t, ok := d.Cat.Indexes[name]
+		t, ok := d.Cat.Indexes[ixKey]
 		if !ok {
 			return pgerror.New(pgerror.UndefinedTable, "relation \"%s\" does not exist", name)
 		}
-		if d.Cat.RelationExists(rs.Newname) {
+		if d.Cat.RelationExists(catalog.Key(t.Schema, rs.Newname)) {
 			return pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", rs.Newname)
 		}
 		nt := t.Clone()
@@ -472,12 +483,15 @@ func RenameObject(ec *Ctx, d *catalog.Writer, rs *pg_query.RenameStmt) error {
 				ix.Name = rs.Newname
 			}
 		}
-		delete(d.Cat.Indexes, name)
+		delete(d.Cat.Indexes, ixKey)
 		return d.PutTable(nt)
 	case pg_query.ObjectType_OBJECT_SEQUENCE:
-		sq, ok := d.Cat.Seqs[rs.Relation.Relname]
+		sq, ok := d.Cat.Seqs[key]
 		if !ok {
 			return plan.UndefinedTable(rs.Relation)
+		}
+		if d.Cat.RelationExists(catalog.Key(sq.Schema, rs.Newname)) {
+			return pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", rs.Newname)
 		}
 		n := *sq
 		n.Name = rs.Newname
@@ -522,11 +536,12 @@ func renameIdent(expr, old, new string) string {
 }
 
 func CreateSequence(ec *Ctx, d *catalog.Writer, cs *pg_query.CreateSeqStmt, w Noticer) error {
-	if err := ec.Session.CheckCreate(d.Cat, cs.Sequence.Schemaname); err != nil {
+	schema, err := creationSchema(ec, d, cs.Sequence) // schema.go
+	if err != nil {
 		return err
 	}
 	name := cs.Sequence.Relname
-	if d.Cat.RelationExists(name) {
+	if d.Cat.RelationExists(catalog.Key(schema, name)) {
 		if cs.IfNotExists {
 			_ = w.Notice(Notice(pgerror.DuplicateTable, "relation \""+name+"\" already exists, skipping"))
 			return nil
@@ -543,7 +558,7 @@ func CreateSequence(ec *Ctx, d *catalog.Writer, cs *pg_query.CreateSeqStmt, w No
 			}
 		}
 	}
-	sq, err := newSequence(d, name, typ)
+	sq, err := newSequence(d, schema, name, typ)
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,6 @@ import (
 	"logdb/kv"
 	"logdb/sql/catalog"
 	"logdb/sql/exec"
-	"logdb/sql/pgcatalog"
 	"logdb/sql/pgerror"
 	"logdb/sql/plan"
 	"logdb/sql/types"
@@ -98,8 +97,8 @@ func columnFromDef(ec *Ctx, d *catalog.Writer, t *catalog.Table, cd *pg_query.Co
 		if ok {
 			c.Type = st
 		}
-		seqName := chooseRelName(d, "seq", t.Name, c.Name)
-		sq, err := newSequence(d, seqName, c.Type)
+		seqName := chooseRelName(d, t.Schema, "seq", t.Name, c.Name)
+		sq, err := newSequence(d, t.Schema, seqName, c.Type)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -110,7 +109,7 @@ func columnFromDef(ec *Ctx, d *catalog.Writer, t *catalog.Table, cd *pg_query.Co
 		if err := d.PutSeq(sq); err != nil {
 			return nil, nil, err
 		}
-		c.Default = "nextval('" + strings.ReplaceAll(pgcatalog.QuoteIdent(seqName), "'", "''") + "'::regclass)"
+		c.Default = "nextval('" + strings.ReplaceAll(qualifiedIdent(t.Schema, seqName), "'", "''") + "'::regclass)"
 		c.NotNull = true
 	}
 	return c, rest, nil
@@ -170,8 +169,8 @@ func columnRefs(n *pg_query.Node) []string {
 	return out
 }
 
-func newSequence(d *catalog.Writer, name string, typ types.T) (*catalog.Sequence, error) {
-	if d.Cat.RelationExists(name) {
+func newSequence(d *catalog.Writer, schema, name string, typ types.T) (*catalog.Sequence, error) {
+	if d.Cat.RelationExists(catalog.Key(schema, name)) {
 		return nil, pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", name)
 	}
 	oid, err := d.NewOID()
@@ -185,28 +184,29 @@ func newSequence(d *catalog.Writer, name string, typ types.T) (*catalog.Sequence
 	case types.Int2OID:
 		max = 1<<15 - 1
 	}
-	return &catalog.Sequence{OID: oid, Name: name, Type: typ, Start: 1, Increment: 1, Min: 1, Max: max, Cache: 1, Owner: d.Owner}, nil
+	return &catalog.Sequence{OID: oid, Name: name, Schema: storedSchema(schema), Type: typ, Start: 1, Increment: 1, Min: 1, Max: max, Cache: 1, Owner: d.Owner}, nil
 }
 
 func CreateTable(ec *Ctx, d *catalog.Writer, cs *pg_query.CreateStmt, w Noticer) error {
 	rv := cs.Relation
-	if rv.Schemaname != "" && rv.Schemaname != "public" {
-		return pgerror.New("3F000", "schema \"%s\" does not exist", rv.Schemaname)
+	if rv.Relpersistence == "t" {
+		return pgerror.Unsupported("temporary tables")
 	}
-	if err := ec.Session.CheckCreate(d.Cat, rv.Schemaname); err != nil {
+	schema, err := creationSchema(ec, d, rv) // schema.go
+	if err != nil {
 		return err
 	}
 	if len(cs.InhRelations) > 0 || cs.Partspec != nil || cs.OfTypename != nil {
 		return pgerror.Unsupported("table inheritance and partitioning")
 	}
-	if d.Cat.RelationExists(rv.Relname) {
+	if d.Cat.RelationExists(catalog.Key(schema, rv.Relname)) {
 		if cs.IfNotExists {
 			_ = w.Notice(Notice(pgerror.DuplicateTable, "relation \""+rv.Relname+"\" already exists, skipping"))
 			return nil
 		}
 		return pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", rv.Relname)
 	}
-	if ut, ok := d.Cat.Type(rv.Relname); ok { // its row type would take a user type's name
+	if ut, ok := d.Cat.Type(rv.Relname); ok && schema == catalog.Public { // its row type would take a user type's name (user types are in public)
 		if ut.Kind == "c" { // a composite type is a relation too
 			return pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", rv.Relname)
 		}
@@ -221,7 +221,7 @@ func CreateTable(ec *Ctx, d *catalog.Writer, cs *pg_query.CreateStmt, w Noticer)
 	if err != nil {
 		return err
 	}
-	t := &catalog.Table{OID: oid, Name: rv.Relname, Space: space, Owner: d.Owner}
+	t := &catalog.Table{OID: oid, Name: rv.Relname, Schema: storedSchema(schema), Space: space, Owner: d.Owner}
 	t.Init()
 	var cons []*pg_query.Constraint
 	var conCols [][]string // column the constraint was declared on (nil: table constraint)
@@ -307,9 +307,9 @@ func addConstraint(ec *Ctx, d *catalog.Writer, t *catalog.Table, con *pg_query.C
 		}
 		name := con.Conname
 		if name == "" {
-			name = chooseRelName(d, "pkey", t.Name)
+			name = chooseRelName(d, t.Schema, "pkey", t.Name)
 		}
-		if d.Cat.RelationExists(name) {
+		if d.Cat.RelationExists(catalog.Key(t.Schema, name)) {
 			return pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", name)
 		}
 		var err error
@@ -324,7 +324,7 @@ func addConstraint(ec *Ctx, d *catalog.Writer, t *catalog.Table, con *pg_query.C
 			t.Columns[t.ColIndexByID(id)].NotNull = true
 		}
 		t.Init()
-		d.Cat.Indexes[name] = t
+		d.Cat.Indexes[catalog.Key(t.Schema, name)] = t
 		if existing {
 			return rekeyTable(ec, d, t, rows)
 		}
@@ -334,7 +334,7 @@ func addConstraint(ec *Ctx, d *catalog.Writer, t *catalog.Table, con *pg_query.C
 		}
 		name := con.Conname
 		if name == "" {
-			name = chooseRelName(d, "key", t.Name, strings.Join(keys, "_"))
+			name = chooseRelName(d, t.Schema, "key", t.Name, strings.Join(keys, "_"))
 		}
 		return addIndexDef(ec, d, t, &catalog.Index{Name: name, Columns: ids, Unique: true, Constraint: true,
 			Deferrable: con.Deferrable, Deferred: con.Initdeferred}, existing)

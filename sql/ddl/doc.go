@@ -3,9 +3,12 @@
 // sequences, views and publications, CREATE TABLE AS, TRUNCATE, RENAME and
 // ALTER … OWNER TO, and roles: CREATE/ALTER/DROP ROLE, ALTER ROLE … SET,
 // GRANT/REVOKE of privileges and of role membership (roles.go), enum and
-// composite types (CREATE/ALTER/DROP TYPE, types.go) and domains
-// (CREATE/ALTER/DROP DOMAIN, domain.go) — PostgreSQL's "commands" for the
-// objects in sql/catalog.
+// composite types (CREATE/ALTER/DROP TYPE, types.go), domains
+// (CREATE/ALTER/DROP DOMAIN, domain.go) and schemas: CREATE/DROP/ALTER
+// SCHEMA, ALTER … SET SCHEMA (schema.go) — PostgreSQL's "commands" for
+// the objects in sql/catalog. Relation names resolve through the
+// session's search path (its planner's Path): an unqualified CREATE goes
+// into the path's first existing schema.
 //
 // # How a statement runs
 //

@@ -17,6 +17,9 @@ func DropObjects(ec *Ctx, d *catalog.Writer, ds *pg_query.DropStmt, w Noticer) e
 	if ds.RemoveType == pg_query.ObjectType_OBJECT_TYPE || ds.RemoveType == pg_query.ObjectType_OBJECT_DOMAIN {
 		return dropTypes(ec, d, ds, w) // types.go
 	}
+	if ds.RemoveType == pg_query.ObjectType_OBJECT_SCHEMA {
+		return DropSchemas(ec, d, ds, w) // schema.go
+	}
 	// Tables dropped together may reference each other (foreign keys).
 	dropping := map[uint32]bool{}
 	if ds.RemoveType == pg_query.ObjectType_OBJECT_TABLE {
@@ -25,10 +28,11 @@ func DropObjects(ec *Ctx, d *catalog.Writer, ds *pg_query.DropStmt, w Noticer) e
 			if l := obj.GetList(); l != nil {
 				names = plan.NodeStrings(l.Items)
 			}
-			if len(names) > 1 && names[len(names)-2] != "public" {
-				continue
+			key, err := namesKey(ec, d, names)
+			if err != nil {
+				return err
 			}
-			if t, ok := d.Cat.Tables[names[len(names)-1]]; ok {
+			if t, ok := d.Cat.Tables[key]; ok {
 				dropping[t.OID] = true
 			}
 		}
@@ -41,9 +45,9 @@ func DropObjects(ec *Ctx, d *catalog.Writer, ds *pg_query.DropStmt, w Noticer) e
 			names = plan.NodeStrings([]*pg_query.Node{obj})
 		}
 		name := names[len(names)-1]
-		schema := ""
-		if len(names) > 1 {
-			schema = names[len(names)-2]
+		key, err := namesKey(ec, d, names) // schema.go
+		if err != nil {
+			return err
 		}
 		missing := func(kind string) error {
 			full := strings.Join(names, ".")
@@ -59,33 +63,28 @@ func DropObjects(ec *Ctx, d *catalog.Writer, ds *pg_query.DropStmt, w Noticer) e
 		var exists bool
 		switch ds.RemoveType {
 		case pg_query.ObjectType_OBJECT_TABLE:
-			_, exists = d.Cat.Tables[name]
+			_, exists = d.Cat.Tables[key]
 		case pg_query.ObjectType_OBJECT_INDEX:
-			_, exists = d.Cat.Indexes[name]
+			_, exists = d.Cat.Indexes[key]
 		case pg_query.ObjectType_OBJECT_SEQUENCE:
-			_, exists = d.Cat.Seqs[name]
+			_, exists = d.Cat.Seqs[key]
 		case pg_query.ObjectType_OBJECT_VIEW:
-			_, exists = d.Cat.Views[name]
-		case pg_query.ObjectType_OBJECT_SCHEMA:
-			if name == "public" {
-				return pgerror.Unsupported("DROP SCHEMA public")
-			}
+			_, exists = d.Cat.Views[key]
 		default:
 			return pgerror.Unsupported("DROP " + strings.TrimPrefix(ds.RemoveType.String(), "OBJECT_"))
 		}
-		inOtherSchema := schema != "" && schema != "public" && ds.RemoveType != pg_query.ObjectType_OBJECT_SCHEMA
-		if !exists || inOtherSchema {
+		if !exists {
 			if err := missing(strings.ToLower(strings.TrimPrefix(ds.RemoveType.String(), "OBJECT_"))); err != nil {
 				return err
 			}
 			continue
 		}
-		if err := checkDropOwner(ec, d, ds.RemoveType, name); err != nil {
+		if err := checkDropOwner(ec, d, ds.RemoveType, key); err != nil {
 			return err
 		}
 		switch ds.RemoveType {
 		case pg_query.ObjectType_OBJECT_TABLE:
-			t := d.Cat.Tables[name]
+			t := d.Cat.Tables[key]
 			if refs := fkDependents(d.Cat, t, dropping, nil); len(refs) > 0 { // fk.go
 				if ds.Behavior != pg_query.DropBehavior_DROP_CASCADE {
 					return dependentsError("table "+t.Name, "table "+t.Name, refs)
@@ -94,9 +93,9 @@ func DropObjects(ec *Ctx, d *catalog.Writer, ds *pg_query.DropStmt, w Noticer) e
 					return err
 				}
 			}
-			dropTable(d, d.Cat.Tables[name])
+			dropTable(d, d.Cat.Tables[key])
 		case pg_query.ObjectType_OBJECT_INDEX:
-			t := d.Cat.Indexes[name]
+			t := d.Cat.Indexes[key]
 			refs := fkDependents(d.Cat, t, nil, func(fk *catalog.ForeignKey) bool {
 				for _, ix := range t.Indexes {
 					if ix.Name == name && !ix.Constraint && ix.OID == fk.RefIndex {
@@ -113,13 +112,13 @@ func DropObjects(ec *Ctx, d *catalog.Writer, ds *pg_query.DropStmt, w Noticer) e
 					return err
 				}
 			}
-			if err := dropIndex(d, name); err != nil {
+			if err := dropIndex(d, key); err != nil {
 				return err
 			}
 		case pg_query.ObjectType_OBJECT_SEQUENCE:
-			d.DeleteSeq(d.Cat.Seqs[name])
+			d.DeleteSeq(d.Cat.Seqs[key])
 		case pg_query.ObjectType_OBJECT_VIEW:
-			d.DeleteView(d.Cat.Views[name])
+			d.DeleteView(d.Cat.Views[key])
 		}
 	}
 	return nil
@@ -143,8 +142,12 @@ func TruncateTables(ec *Ctx, d *catalog.Writer, ts *pg_query.TruncateStmt, w Not
 	in := map[uint32]bool{}
 	for _, r := range ts.Relations {
 		rv := r.GetRangeVar()
-		t, ok := d.Cat.Tables[rv.Relname]
-		if !ok || rv.Schemaname != "" && rv.Schemaname != "public" {
+		key, err := relKey(ec, d, rv)
+		if err != nil {
+			return err
+		}
+		t, ok := d.Cat.Tables[key]
+		if !ok {
 			return plan.UndefinedTable(rv)
 		}
 		if !in[t.OID] {

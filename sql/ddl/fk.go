@@ -94,12 +94,14 @@ func addForeignKey(ec *Ctx, d *catalog.Writer, t *catalog.Table, con *pg_query.C
 	}
 	rv := con.Pktable
 	var parent *catalog.Table
-	if rv.Schemaname == "" || rv.Schemaname == "public" {
-		if rv.Relname == t.Name {
-			parent = t
-		} else {
-			parent = d.Cat.Tables[rv.Relname]
-		}
+	key, err := relKey(ec, d, rv) // schema.go
+	if err != nil {
+		return err
+	}
+	if rv.Relname == t.Name && (rv.Schemaname == "" || rv.Schemaname == catalog.SchemaName(t.Schema)) {
+		parent = t
+	} else {
+		parent = d.Cat.Tables[key]
 	}
 	if parent == nil {
 		name := rv.Relname
@@ -173,7 +175,6 @@ func addForeignKey(ec *Ctx, d *catalog.Writer, t *catalog.Table, con *pg_query.C
 					types.FormatType(ct) + " and " + types.FormatType(pc.Type) + "."}
 		}
 	}
-	var err error
 	if fk.OnUpdate, err = fkActionCode(con.FkUpdAction); err != nil {
 		return err
 	}

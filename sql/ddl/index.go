@@ -18,7 +18,7 @@ import (
 // failing with 23505 on a duplicate key of a unique index.
 func addIndexDef(ec *Ctx, d *catalog.Writer, t *catalog.Table, ix *catalog.Index, existing bool) error {
 	name := ix.Name
-	if d.Cat.RelationExists(name) {
+	if d.Cat.RelationExists(catalog.Key(t.Schema, name)) {
 		return pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", name)
 	}
 	oid, err := d.NewOID()
@@ -36,7 +36,7 @@ func addIndexDef(ec *Ctx, d *catalog.Writer, t *catalog.Table, ix *catalog.Index
 		}
 	}
 	t.Indexes = append(t.Indexes, ix)
-	d.Cat.Indexes[name] = t
+	d.Cat.Indexes[catalog.Key(t.Schema, name)] = t
 	if !existing {
 		return nil
 	}
@@ -89,8 +89,12 @@ func CreateIndex(ec *Ctx, d *catalog.Writer, is *pg_query.IndexStmt, w Noticer) 
 		return pgerror.Unsupported("UNIQUE NULLS NOT DISTINCT") // refused, not ignored
 	}
 	rv := is.Relation
-	t, ok := d.Cat.Tables[rv.Relname]
-	if !ok || rv.Schemaname != "" && rv.Schemaname != "public" {
+	key, err := relKey(ec, d, rv) // schema.go
+	if err != nil {
+		return err
+	}
+	t, ok := d.Cat.Tables[key]
+	if !ok {
 		return plan.UndefinedTable(rv)
 	}
 	if err := ec.Session.CheckOwner(d.Cat, t.Owner, "table", t.Name); err != nil {
@@ -102,9 +106,9 @@ func CreateIndex(ec *Ctx, d *catalog.Writer, is *pg_query.IndexStmt, w Noticer) 
 	}
 	name := is.Idxname
 	if name == "" {
-		name = chooseRelName(d, "idx", t.Name, strings.Join(names, "_")) // "key" is for constraints
+		name = chooseRelName(d, t.Schema, "idx", t.Name, strings.Join(names, "_")) // "key" is for constraints
 	}
-	if d.Cat.RelationExists(name) {
+	if d.Cat.RelationExists(catalog.Key(t.Schema, name)) {
 		if is.IfNotExists {
 			_ = w.Notice(Notice(pgerror.DuplicateTable, "relation \""+name+"\" already exists, skipping"))
 			return nil
@@ -119,10 +123,11 @@ func CreateIndex(ec *Ctx, d *catalog.Writer, is *pg_query.IndexStmt, w Noticer) 
 	return d.PutTable(nt)
 }
 
-// dropIndex drops index name, which exists; an index backing a constraint
-// cannot be dropped on its own (2BP01).
-func dropIndex(d *catalog.Writer, name string) error {
-	t := d.Cat.Indexes[name]
+// dropIndex drops the index of key, which exists; an index backing a
+// constraint cannot be dropped on its own (2BP01).
+func dropIndex(d *catalog.Writer, key string) error {
+	t := d.Cat.Indexes[key]
+	_, name := catalog.SplitKey(key)
 	nt := t.Clone()
 	found := false
 	for i, ix := range nt.Indexes {
@@ -132,7 +137,7 @@ func dropIndex(d *catalog.Writer, name string) error {
 			}
 			d.Txn.DropSpace(ix.Space)
 			nt.Indexes = append(nt.Indexes[:i], nt.Indexes[i+1:]...)
-			delete(d.Cat.Indexes, name)
+			delete(d.Cat.Indexes, key)
 			found = true
 			break
 		}
@@ -148,14 +153,14 @@ func dropIndex(d *catalog.Writer, name string) error {
 // label joined by "_" (t_a_key, t_id_seq, t_pkey), the longer of the
 // names shortened until it fits in 63 bytes, and a number after the label
 // (t_a_key1, t_a_key2, …) until no relation has the name.
-func chooseRelName(d *catalog.Writer, label string, names ...string) string {
+func chooseRelName(d *catalog.Writer, schema, label string, names ...string) string {
 	for pass := 0; ; pass++ {
 		l := label
 		if pass > 0 {
 			l += exec.Itoa(pass)
 		}
 		name := makeObjectName(l, names...)
-		if !d.Cat.RelationExists(name) {
+		if !d.Cat.RelationExists(catalog.Key(schema, name)) {
 			return name
 		}
 	}

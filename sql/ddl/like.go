@@ -39,9 +39,13 @@ type likeIndex struct {
 // constraints and plain indexes to add after the table's own.
 func likeColumns(ec *Ctx, d *catalog.Writer, t *catalog.Table, lc *pg_query.TableLikeClause) ([]*pg_query.Constraint, []likeIndex, error) {
 	rv := lc.Relation
-	src, ok := d.Cat.Tables[rv.Relname]
-	if !ok || rv.Schemaname != "" && rv.Schemaname != "public" {
-		if v, isView := d.Cat.Views[rv.Relname]; isView && v != nil {
+	key, err := relKey(ec, d, rv) // schema.go
+	if err != nil {
+		return nil, nil, err
+	}
+	src, ok := d.Cat.Tables[key]
+	if !ok {
+		if v, isView := d.Cat.Views[key]; isView && v != nil {
 			return nil, nil, pgerror.Unsupported("CREATE TABLE … (LIKE a view)")
 		}
 		return nil, nil, pgerror.New(pgerror.UndefinedTable, "relation \"%s\" does not exist", rv.Relname)
@@ -131,7 +135,7 @@ func addLikeIndexes(ec *Ctx, d *catalog.Writer, t *catalog.Table, idx []likeInde
 			}
 		}
 		ix := &catalog.Index{
-			Name:    chooseRelName(d, "idx", t.Name, strings.Join(label, "_")),
+			Name:    chooseRelName(d, t.Schema, "idx", t.Name, strings.Join(label, "_")),
 			Columns: ids, Unique: s.Unique,
 			Exprs: slices.Clone(s.Exprs), Pred: s.Pred, ExprCols: exprCols,
 			ExprNames: slices.Clone(s.ExprNames), ExprTypes: slices.Clone(s.ExprTypes), Options: slices.Clone(s.Options),

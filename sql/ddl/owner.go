@@ -11,42 +11,45 @@ import (
 	"logdb/sql/plan"
 )
 
-// checkRelOwner requires ownership of the relation named name (a table,
+// checkRelOwner requires ownership of the relation of key (a table,
 // view, sequence or an index's table), if it exists.
-func checkRelOwner(ec *Ctx, d *catalog.Writer, name string) error {
-	if t, ok := d.Cat.Tables[name]; ok {
+func checkRelOwner(ec *Ctx, d *catalog.Writer, key string) error {
+	name := key
+	_, name = catalog.SplitKey(key)
+	if t, ok := d.Cat.Tables[key]; ok {
 		return ec.Session.CheckOwner(d.Cat, t.Owner, "table", name)
 	}
-	if t, ok := d.Cat.Indexes[name]; ok {
+	if t, ok := d.Cat.Indexes[key]; ok {
 		return ec.Session.CheckOwner(d.Cat, t.Owner, "index", name)
 	}
-	if v, ok := d.Cat.Views[name]; ok {
+	if v, ok := d.Cat.Views[key]; ok {
 		return ec.Session.CheckOwner(d.Cat, v.Owner, "view", name)
 	}
-	if sq, ok := d.Cat.Seqs[name]; ok {
+	if sq, ok := d.Cat.Seqs[key]; ok {
 		return ec.Session.CheckOwner(d.Cat, sq.Owner, "sequence", name)
 	}
 	return nil
 }
 
 // checkDropOwner: only the owner drops an object.
-func checkDropOwner(ec *Ctx, d *catalog.Writer, kind pg_query.ObjectType, name string) error {
+func checkDropOwner(ec *Ctx, d *catalog.Writer, kind pg_query.ObjectType, key string) error {
 	switch kind {
 	case pg_query.ObjectType_OBJECT_TABLE, pg_query.ObjectType_OBJECT_INDEX, pg_query.ObjectType_OBJECT_VIEW, pg_query.ObjectType_OBJECT_SEQUENCE:
-		return checkRelOwner(ec, d, name)
+		return checkRelOwner(ec, d, key)
 	}
 	return nil
 }
 
 // AlterOwnerOther is ALTER SEQUENCE / VIEW … OWNER TO (ALTER TABLE on one
-// too, as pg_dump writes it).
-func AlterOwnerOther(ec *Ctx, d *catalog.Writer, name string, cmds []*pg_query.Node) error {
+// too, as pg_dump writes it) of the relation of key.
+func AlterOwnerOther(ec *Ctx, d *catalog.Writer, key string, cmds []*pg_query.Node) error {
+	_, name := catalog.SplitKey(key)
 	for _, c := range cmds {
 		cmd := c.GetAlterTableCmd()
 		if cmd.GetSubtype() != pg_query.AlterTableType_AT_ChangeOwner {
 			return pgerror.New("42809", "\"%s\" is not a table", name)
 		}
-		if sq, ok := d.Cat.Seqs[name]; ok {
+		if sq, ok := d.Cat.Seqs[key]; ok {
 			o, err := ec.Session.NewOwner(d.Cat, cmd.Newowner, sq.Owner, "sequence", name)
 			if err != nil {
 				return err
@@ -56,7 +59,7 @@ func AlterOwnerOther(ec *Ctx, d *catalog.Writer, name string, cmds []*pg_query.N
 			if err := d.PutSeq(&c); err != nil {
 				return err
 			}
-		} else if v, ok := d.Cat.Views[name]; ok {
+		} else if v, ok := d.Cat.Views[key]; ok {
 			o, err := ec.Session.NewOwner(d.Cat, cmd.Newowner, v.Owner, "view", name)
 			if err != nil {
 				return err

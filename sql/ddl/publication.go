@@ -61,7 +61,7 @@ func DefElemString(de *pg_query.DefElem) string {
 
 // pubObjects resolves FOR TABLE / FOR TABLES IN SCHEMA items to table OIDs
 // and schema names.
-func pubObjects(d *catalog.Writer, objs []*pg_query.Node) (tables []uint32, schemas []string, err error) {
+func pubObjects(d *catalog.Writer, path []string, objs []*pg_query.Node) (tables []uint32, schemas []string, err error) {
 	for _, o := range objs {
 		spec := o.GetPublicationObjSpec()
 		if spec == nil {
@@ -80,9 +80,9 @@ func pubObjects(d *catalog.Writer, objs []*pg_query.Node) (tables []uint32, sche
 				return nil, nil, pgerror.Unsupported("publication column lists")
 			}
 			rv := pt.Relation
-			t, ok := d.Cat.Tables[rv.Relname]
-			if !ok || rv.Schemaname != "" && rv.Schemaname != "public" {
-				return nil, nil, pgerror.New(pgerror.UndefinedTable, "relation \"%s\" does not exist", rv.Relname)
+			t, ok := d.Cat.Tables[d.Cat.RelKey(path, rv.Schemaname, rv.Relname)]
+			if !ok {
+				return nil, nil, pgerror.New(pgerror.UndefinedTable, "relation \"%s\" does not exist", plan.QualifiedName(rv))
 			}
 			if slices.Contains(tables, t.OID) {
 				return nil, nil, pgerror.New(pgerror.DuplicateObject, "relation \"%s\" is already member of publication", t.Name)
@@ -91,9 +91,12 @@ func pubObjects(d *catalog.Writer, objs []*pg_query.Node) (tables []uint32, sche
 		case pg_query.PublicationObjSpecType_PUBLICATIONOBJ_TABLES_IN_SCHEMA, pg_query.PublicationObjSpecType_PUBLICATIONOBJ_TABLES_IN_CUR_SCHEMA:
 			name := spec.Name
 			if spec.Pubobjtype == pg_query.PublicationObjSpecType_PUBLICATIONOBJ_TABLES_IN_CUR_SCHEMA {
-				name = "public"
+				if len(path) == 0 {
+					return nil, nil, pgerror.New("3F000", "no schema has been selected for CURRENT_SCHEMA")
+				}
+				name = path[0]
 			}
-			if name != "public" {
+			if !d.Cat.SchemaExists(name) {
 				return nil, nil, pgerror.New("3F000", "schema \"%s\" does not exist", name)
 			}
 			if !slices.Contains(schemas, name) {
@@ -115,7 +118,7 @@ func CreatePublication(ec *Ctx, d *catalog.Writer, cs *pg_query.CreatePublicatio
 		return err
 	}
 	var err error
-	if p.Tables, p.Schemas, err = pubObjects(d, cs.Pubobjects); err != nil {
+	if p.Tables, p.Schemas, err = pubObjects(d, ec.Session.Planner(d.Cat).Path, cs.Pubobjects); err != nil {
 		return err
 	}
 	if p.OID, err = d.NewOID(); err != nil {
@@ -142,7 +145,7 @@ func AlterPublication(ec *Ctx, d *catalog.Writer, as *pg_query.AlterPublicationS
 			Message: "publication \"" + p.Name + "\" is defined as FOR ALL TABLES",
 			Detail:  "Tables cannot be added to or dropped from FOR ALL TABLES publications."}
 	}
-	tables, schemas, err := pubObjects(d, as.Pubobjects)
+	tables, schemas, err := pubObjects(d, ec.Session.Planner(d.Cat).Path, as.Pubobjects)
 	if err != nil {
 		return err
 	}

@@ -101,7 +101,10 @@ func GrantObjects(ec *Ctx, d *catalog.Writer, gs *pg_query.GrantStmt, w Noticer)
 		for _, o := range gs.Objects {
 			name := strings.Join(plan.NodeStrings([]*pg_query.Node{o}), ".")
 			if name != "public" {
-				return pgerror.New("3F000", "schema \"%s\" does not exist", name)
+				if err := grantOnSchema(ec, d, name, all, gs.IsGrant, privs, grantees); err != nil { // schema.go
+					return err
+				}
+				continue
 			}
 			if !me.Super {
 				return pgerror.New(pgerror.InsufficientPrivilege, "permission denied for schema public")
@@ -119,30 +122,38 @@ func GrantObjects(ec *Ctx, d *catalog.Writer, gs *pg_query.GrantStmt, w Noticer)
 	var names []string
 	if gs.Targtype == pg_query.GrantTargetType_ACL_TARGET_ALL_IN_SCHEMA {
 		for _, o := range gs.Objects {
-			if s := strings.Join(plan.NodeStrings([]*pg_query.Node{o}), "."); s != "public" {
+			s := strings.Join(plan.NodeStrings([]*pg_query.Node{o}), ".")
+			if !d.Cat.SchemaExists(s) {
 				return pgerror.New("3F000", "schema \"%s\" does not exist", s)
 			}
+			tables, seqs, views := d.Cat.SchemaMembers(s)
+			var in []string
+			if kind == "table" {
+				for _, t := range tables {
+					in = append(in, catalog.Key(t.Schema, t.Name))
+				}
+				for _, v := range views {
+					in = append(in, catalog.Key(v.Schema, v.Name))
+				}
+			} else {
+				for _, sq := range seqs {
+					in = append(in, catalog.Key(sq.Schema, sq.Name))
+				}
+			}
+			slices.Sort(in)
+			names = append(names, in...)
 		}
-		if kind == "table" {
-			for _, t := range d.Cat.SortedTables() {
-				names = append(names, t.Name)
-			}
-			for n := range d.Cat.Views {
-				names = append(names, n)
-			}
-		} else {
-			for n := range d.Cat.Seqs {
-				names = append(names, n)
-			}
-		}
-		slices.Sort(names)
 	} else {
 		for _, o := range gs.Objects {
 			rv := o.GetRangeVar()
-			if rv == nil || rv.Schemaname != "" && rv.Schemaname != "public" {
+			if rv == nil {
 				return pgerror.New(pgerror.UndefinedTable, "relation \"%s\" does not exist", strings.Join(plan.NodeStrings([]*pg_query.Node{o}), "."))
 			}
-			names = append(names, rv.Relname)
+			key, err := relKey(ec, d, rv)
+			if err != nil {
+				return err
+			}
+			names = append(names, key)
 		}
 	}
 	for _, name := range names {
@@ -153,11 +164,12 @@ func GrantObjects(ec *Ctx, d *catalog.Writer, gs *pg_query.GrantStmt, w Noticer)
 	return nil
 }
 
-func grantOn(ec *Ctx, d *catalog.Writer, kind, name, all string, grant bool, privs string, grantees []uint32, me *catalog.Role) error {
+func grantOn(ec *Ctx, d *catalog.Writer, kind, key, all string, grant bool, privs string, grantees []uint32, me *catalog.Role) error {
+	_, name := catalog.SplitKey(key)
 	denied := func(what string) error {
 		return pgerror.New(pgerror.InsufficientPrivilege, "permission denied for %s %s", what, name)
 	}
-	if t, ok := d.Cat.Tables[name]; ok && kind == "table" {
+	if t, ok := d.Cat.Tables[key]; ok && kind == "table" {
 		if !ec.Session.IsOwner(d.Cat, t.Owner) {
 			return denied("table")
 		}
@@ -165,7 +177,7 @@ func grantOn(ec *Ctx, d *catalog.Writer, kind, name, all string, grant bool, pri
 		nt.ACL = editACL(t.ACL, t.Owner, all, grant, privs, grantees, catalog.OwnerOID(t.Owner))
 		return d.PutTable(nt)
 	}
-	if v, ok := d.Cat.Views[name]; ok && kind == "table" {
+	if v, ok := d.Cat.Views[key]; ok && kind == "table" {
 		if !ec.Session.IsOwner(d.Cat, v.Owner) {
 			return denied("view")
 		}
@@ -173,7 +185,7 @@ func grantOn(ec *Ctx, d *catalog.Writer, kind, name, all string, grant bool, pri
 		nv.ACL = editACL(v.ACL, v.Owner, all, grant, privs, grantees, catalog.OwnerOID(v.Owner))
 		return d.PutView(&nv)
 	}
-	if sq, ok := d.Cat.Seqs[name]; ok {
+	if sq, ok := d.Cat.Seqs[key]; ok {
 		if kind == "table" {
 			all = catalog.SequencePrivs // GRANT … ON TABLE of a sequence: what applies to one
 			privs = strings.Map(func(r rune) rune {

@@ -11,7 +11,11 @@ import (
 // AlterSequence runs ALTER SEQUENCE: OWNED BY, INCREMENT, MINVALUE,
 // MAXVALUE, CACHE, CYCLE and RESTART (what pg_dump output and ORMs send).
 func AlterSequence(ec *Ctx, d *catalog.Writer, as *pg_query.AlterSeqStmt, w Noticer) error {
-	sq0, ok := d.Cat.Seqs[as.Sequence.Relname]
+	key, err := relKey(ec, d, as.Sequence) // schema.go
+	if err != nil {
+		return err
+	}
+	sq0, ok := d.Cat.Seqs[key]
 	if !ok {
 		if as.MissingOk {
 			_ = w.Notice(Notice(pgerror.SuccessfulCompletion, "relation \""+as.Sequence.Relname+"\" does not exist, skipping"))
@@ -51,7 +55,11 @@ func AlterSequence(ec *Ctx, d *catalog.Writer, as *pg_query.AlterSeqStmt, w Noti
 			if len(names) < 2 {
 				return pgerror.New(pgerror.SyntaxError, "invalid OWNED BY option")
 			}
-			t, ok := d.Cat.Tables[names[len(names)-2]]
+			tkey, err := namesKey(ec, d, names[:len(names)-1])
+			if err != nil {
+				return err
+			}
+			t, ok := d.Cat.Tables[tkey]
 			if !ok {
 				return pgerror.New(pgerror.UndefinedTable, "relation \"%s\" does not exist", names[len(names)-2])
 			}

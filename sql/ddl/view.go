@@ -25,10 +25,11 @@ func deparseStmt(n *pg_query.Node) (string, error) {
 
 func CreateView(ec *Ctx, d *catalog.Writer, vs *pg_query.ViewStmt, w Noticer) error {
 	rv := vs.View
-	if rv.Schemaname != "" && rv.Schemaname != "public" {
-		return pgerror.New("3F000", "schema \"%s\" does not exist", rv.Schemaname)
+	if rv.Relpersistence == "t" {
+		return pgerror.Unsupported("temporary views")
 	}
-	if err := ec.Session.CheckCreate(d.Cat, rv.Schemaname); err != nil {
+	schema, err := creationSchema(ec, d, rv) // schema.go
+	if err != nil {
 		return err
 	}
 	p := ec.Session.Planner(d.Cat)
@@ -48,7 +49,7 @@ func CreateView(ec *Ctx, d *catalog.Writer, vs *pg_query.ViewStmt, w Noticer) er
 	if err != nil {
 		return err
 	}
-	v := &catalog.View{Name: rv.Relname, Query: text, Owner: d.Owner}
+	v := &catalog.View{Name: rv.Relname, Schema: storedSchema(schema), Query: text, Owner: d.Owner, Path: p.Path, Reads: p.Deps}
 	for i, c := range cols {
 		name := c.Name
 		if i < len(aliases) {
@@ -60,13 +61,13 @@ func CreateView(ec *Ctx, d *catalog.Writer, vs *pg_query.ViewStmt, w Noticer) er
 		}
 		v.Columns, v.Types = append(v.Columns, name), append(v.Types, t)
 	}
-	if old, ok := d.Cat.Views[rv.Relname]; ok {
+	if old, ok := d.Cat.Views[catalog.Key(schema, rv.Relname)]; ok {
 		if !vs.Replace {
 			return pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", rv.Relname)
 		}
 		v.OID = old.OID
 	} else {
-		if d.Cat.RelationExists(rv.Relname) {
+		if d.Cat.RelationExists(catalog.Key(schema, rv.Relname)) {
 			return pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", rv.Relname)
 		}
 		if v.OID, err = d.NewOID(); err != nil {
@@ -83,10 +84,14 @@ func CreateTableAs(ec *Ctx, d *catalog.Writer, cs *pg_query.CreateTableAsStmt, w
 		return 0, pgerror.Unsupported("CREATE MATERIALIZED VIEW")
 	}
 	rv := cs.Into.Rel
-	if err := ec.Session.CheckCreate(d.Cat, rv.Schemaname); err != nil {
+	if rv.Relpersistence == "t" {
+		return 0, pgerror.Unsupported("temporary tables")
+	}
+	schema, err := creationSchema(ec, d, rv) // schema.go
+	if err != nil {
 		return 0, err
 	}
-	if d.Cat.RelationExists(rv.Relname) {
+	if d.Cat.RelationExists(catalog.Key(schema, rv.Relname)) {
 		if cs.IfNotExists {
 			_ = w.Notice(Notice(pgerror.DuplicateTable, "relation \""+rv.Relname+"\" already exists, skipping"))
 			return 0, nil
@@ -114,7 +119,7 @@ func CreateTableAs(ec *Ctx, d *catalog.Writer, cs *pg_query.CreateTableAsStmt, w
 	if err != nil {
 		return 0, err
 	}
-	t := &catalog.Table{OID: oid, Name: rv.Relname, Space: space, Owner: d.Owner}
+	t := &catalog.Table{OID: oid, Name: rv.Relname, Schema: storedSchema(schema), Space: space, Owner: d.Owner}
 	for i, c := range cols {
 		name := c.Name
 		if i < len(names) {
@@ -151,7 +156,7 @@ func CreateTableAs(ec *Ctx, d *catalog.Writer, cs *pg_query.CreateTableAsStmt, w
 func ViewSchemas(cat *catalog.Catalog) []pgcatalog.UserView {
 	var out []pgcatalog.UserView
 	for _, v := range cat.Views {
-		uv := pgcatalog.UserView{OID: v.OID, Name: v.Name, Schema: "public", Owner: v.Owner, ACL: catalog.ACLTexts(cat, v.ACL), Definition: " " + strings.TrimSuffix(v.Query, ";") + ";"}
+		uv := pgcatalog.UserView{OID: v.OID, Name: v.Name, Schema: catalog.SchemaName(v.Schema), Owner: v.Owner, ACL: catalog.ACLTexts(cat, v.ACL), Definition: " " + strings.TrimSuffix(v.Query, ";") + ";", Reads: v.Reads}
 		for i, c := range v.Columns {
 			uv.Columns = append(uv.Columns, pgcatalog.Column{Name: c, AttNum: int16(i + 1), Type: v.Types[i]})
 		}

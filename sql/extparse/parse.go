@@ -34,7 +34,7 @@ type Stmt struct {
 
 // SubscribeSpec is SUBSCRIBE's targets and options.
 type SubscribeSpec struct {
-	Tables      []string // "public.orders"
+	Tables      []string // "public.orders", or "orders" until the session qualifies it
 	Prefixes    []string
 	AllMessages bool
 	FromLSN     uint64
@@ -453,14 +453,14 @@ func (p *extParser) subscribeBody() (*SubscribeSpec, error) {
 			if err != nil {
 				return nil, err
 			}
-			schema := "public"
 			if p.acceptPunct('.') {
-				schema = name
+				schema := name
 				if name, err = p.ident(); err != nil {
 					return nil, err
 				}
+				name = schema + "." + name
 			}
-			sub.Tables = append(sub.Tables, schema+"."+name)
+			sub.Tables = append(sub.Tables, name) // unqualified: the session qualifies it (search_path)
 		}
 		if !p.acceptPunct(',') {
 			break

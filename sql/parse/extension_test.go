@@ -14,15 +14,15 @@ func TestParseSubscribe(t *testing.T) {
 		want extparse.Stmt
 		sub  extparse.SubscribeSpec
 	}{
-		{q: "SUBSCRIBE orders", want: extparse.Stmt{Kind: extparse.ExtSubscribe}, sub: extparse.SubscribeSpec{Tables: []string{"public.orders"}}},
+		{q: "SUBSCRIBE orders", want: extparse.Stmt{Kind: extparse.ExtSubscribe}, sub: extparse.SubscribeSpec{Tables: []string{"orders"}}},
 		{q: `subscribe to Public."Orders", messages 'order-events', MESSAGES WITH (slot = 'billing', Progress = on);`,
 			want: extparse.Stmt{Kind: extparse.ExtSubscribe},
 			sub:  extparse.SubscribeSpec{Tables: []string{"public.Orders"}, Prefixes: []string{"order-events"}, AllMessages: true, Slot: "billing", Progress: true}},
 		{q: "COPY (SUBSCRIBE orders WITH (FROM_LSN = '0/3000001', SNAPSHOT = false)) TO STDOUT",
-			want: extparse.Stmt{Kind: extparse.ExtCopySubscribe}, sub: extparse.SubscribeSpec{Tables: []string{"public.orders"}, FromLSN: 0x3000001, HasFromLSN: true}},
-		{q: "copy ( subscribe orders ) to stdout with (format text)", want: extparse.Stmt{Kind: extparse.ExtCopySubscribe}, sub: extparse.SubscribeSpec{Tables: []string{"public.orders"}}},
+			want: extparse.Stmt{Kind: extparse.ExtCopySubscribe}, sub: extparse.SubscribeSpec{Tables: []string{"orders"}, FromLSN: 0x3000001, HasFromLSN: true}},
+		{q: "copy ( subscribe orders ) to stdout with (format text)", want: extparse.Stmt{Kind: extparse.ExtCopySubscribe}, sub: extparse.SubscribeSpec{Tables: []string{"orders"}}},
 		{q: "DECLARE c NO SCROLL CURSOR WITHOUT HOLD FOR SUBSCRIBE orders WITH (SNAPSHOT = true)",
-			want: extparse.Stmt{Kind: extparse.ExtDeclare, Cursor: "c"}, sub: extparse.SubscribeSpec{Tables: []string{"public.orders"}, Snapshot: true}},
+			want: extparse.Stmt{Kind: extparse.ExtDeclare, Cursor: "c"}, sub: extparse.SubscribeSpec{Tables: []string{"orders"}, Snapshot: true}},
 		{q: "FETCH 10 c WITH (timeout = '1s')", want: extparse.Stmt{Kind: extparse.ExtFetch, Cursor: "c", Count: 10, Timeout: time.Second}},
 		{q: "FETCH FORWARD ALL FROM c WITH (TIMEOUT = '250ms')", want: extparse.Stmt{Kind: extparse.ExtFetch, Cursor: "c", Count: -1, Timeout: 250 * time.Millisecond}},
 		{q: "FETCH NEXT IN c WITH (timeout = '2 seconds')", want: extparse.Stmt{Kind: extparse.ExtFetch, Cursor: "c", Count: 1, Timeout: 2 * time.Second}},

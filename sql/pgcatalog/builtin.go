@@ -133,7 +133,16 @@ func pgNamespaceRows(v *View, s *Schema) [][]types.Datum {
 		if n.oid == PublicNamespace {
 			owner = DatabaseOwnerOID
 		}
-		r.add("oid", n.oid, "nspname", n.name, "nspowner", owner)
+		var nspacl any
+		for _, un := range s.Namespaces {
+			if un.Name == n.name {
+				if un.Owner != 0 {
+					owner = un.Owner
+				}
+				nspacl = acl(un.ACL)
+			}
+		}
+		r.add("oid", n.oid, "nspname", n.name, "nspowner", owner, "nspacl", nspacl)
 	}
 	return r.out
 }
@@ -584,9 +593,8 @@ func pgPublicationNamespaceRows(v *View, s *Schema) [][]types.Datum {
 	r := newRows(v)
 	for _, p := range s.Publications {
 		for _, ns := range p.Schemas {
-			if ns == "public" {
-				r.add("oid", pubMemberOID(p.OID, PublicNamespace), "pnpubid", p.OID, "pnnspid", PublicNamespace)
-			}
+			oid := s.namespaceOID(ns)
+			r.add("oid", pubMemberOID(p.OID, oid), "pnpubid", p.OID, "pnnspid", oid)
 		}
 	}
 	return r.out

@@ -13,13 +13,32 @@ import (
 // default must be dumped separately), and pg_get_expr prints a regclass
 // constant schema-qualified when the search path does not find it.
 
-func init() { rowFuncs["pg_catalog.pg_depend"] = pgDependRows }
+func init() {
+	rowFuncs["pg_catalog.pg_depend"] = pgDependRows
+	rowFuncs["pg_catalog.pg_rewrite"] = pgRewriteRows
+}
+
+// viewRuleOID is the OID of a view's "_RETURN" rule (pg_rewrite): not
+// stored, derived from the view's so it is stable.
+func viewRuleOID(view uint32) uint32 { return 0x50000000 | view&0x0fffffff }
+
+// pgRewriteRows lists each user view's "_RETURN" rule, through which
+// pg_depend says what the view reads (pg_dump orders views by it).
+func pgRewriteRows(v *View, s *Schema) [][]types.Datum {
+	r := newRows(v)
+	for i := range s.Views {
+		uv := &s.Views[i]
+		r.add("oid", viewRuleOID(uv.OID), "rulename", "_RETURN", "ev_class", uv.OID, "ev_type", "1", "ev_enabled", "O", "is_instead", true)
+	}
+	return r.out
+}
 
 // Catalog OIDs used as pg_depend.classid / refclassid.
 const (
 	classPgClass      = 1259
 	classPgAttrdef    = 2604
 	classPgConstraint = 2606
+	classPgRewrite    = 2618
 )
 
 func pgDependRows(v *View, s *Schema) [][]types.Datum {
@@ -42,6 +61,14 @@ func pgDependRows(v *View, s *Schema) [][]types.Datum {
 			}
 		}
 		dep(classPgClass, q.OID, classPgClass, q.OwnerTable, q.OwnerAttNum, deptype)
+	}
+	// A view's rule belongs to the view and depends on what it reads.
+	for i := range s.Views {
+		uv := &s.Views[i]
+		dep(classPgRewrite, viewRuleOID(uv.OID), classPgClass, uv.OID, 0, "i")
+		for _, rel := range uv.Reads {
+			dep(classPgRewrite, viewRuleOID(uv.OID), classPgClass, rel, 0, "n")
+		}
 	}
 	for i := range s.Tables {
 		t := &s.Tables[i]

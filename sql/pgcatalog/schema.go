@@ -134,10 +134,12 @@ type RoleMember struct {
 	Admin                 bool
 }
 
-// Namespace is a user-created schema.
+// Namespace is a user-created schema (or public, for its owner and ACL).
 type Namespace struct {
-	OID  uint32
-	Name string
+	OID   uint32
+	Name  string
+	Owner uint32   // role OID; 0: the built-in owner
+	ACL   []string // nspacl's aclitems; nil: NULL
 }
 
 // UserView is a view created with CREATE VIEW.
@@ -148,7 +150,8 @@ type UserView struct {
 	ACL        []string // relacl; nil: the default
 	Schema     string
 	Columns    []Column
-	Definition string // pg_get_viewdef's text: " SELECT items.id,\n    items.name\n   FROM items;"
+	Definition string   // pg_get_viewdef's text: " SELECT items.id,\n    items.name\n   FROM items;"
+	Reads      []uint32 // OIDs of the tables the query reads (pg_depend)
 }
 
 // SessionInfo is a session as pg_stat_activity shows it.

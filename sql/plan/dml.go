@@ -70,14 +70,16 @@ func (p *Planner) PlanDML(n *pg_query.Node) (*DML, error) {
 // targetTable resolves a DML or COPY FROM target, which the current role
 // must hold priv on (a INSERT, w UPDATE, d DELETE).
 func (p *Planner) TargetTable(rv *pg_query.RangeVar, priv byte) (*catalog.Table, error) {
-	if rv.Schemaname == "" || rv.Schemaname == "public" {
-		if t, ok := p.Cat.Tables[rv.Relname]; ok {
-			if err := p.Host.CheckTablePriv(p.Cat, t, priv); err != nil {
-				return nil, err
-			}
-			p.useTable(t)
-			return t, nil
+	key, err := p.RelKey(rv.Schemaname, rv.Relname)
+	if err != nil {
+		return nil, err
+	}
+	if t, ok := p.Cat.Tables[key]; ok {
+		if err := p.Host.CheckTablePriv(p.Cat, t, priv); err != nil {
+			return nil, err
 		}
+		p.useTable(t)
+		return t, nil
 	}
 	if exec.PgCatalogName(rv.Schemaname, rv.Relname) {
 		return nil, pgerror.New(pgerror.InsufficientPrivilege, "permission denied: \"%s\" is a system catalog", rv.Relname)

@@ -7,7 +7,9 @@
 //   - Name resolution: Scope holds the columns visible at each level of a
 //     query (FROM items, their aliases, USING merges, outer queries for
 //     correlated sub-queries and LATERAL); CTEs resolve by name up the
-//     query's nesting.
+//     query's nesting; relation names resolve against Planner.Path, the
+//     session's search path, a schema named explicitly needing USAGE
+//     (namespace.go; a view's names against the path it was made under).
 //   - Expressions: operators, function calls and casts resolved through
 //     sql/types (overloads, implicit and assignment casts, unknown
 //     literals and $n parameters typed from context), sub-links, row

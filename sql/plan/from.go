@@ -3,6 +3,7 @@ package plan
 import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
+	"logdb/sql/catalog"
 	"logdb/sql/exec"
 	"logdb/sql/pgcatalog"
 	"logdb/sql/pgerror"
@@ -298,8 +299,18 @@ func (p *Planner) planFromItem(f *pg_query.Node, parent *Scope) (*FromItem, erro
 				return &FromItem{N: &exec.CteScanNode{Def: d, Cols: cols}, Cols: cols}, nil
 			}
 		}
-		if rv.Schemaname == "" || rv.Schemaname == "public" {
-			if t, ok := p.Cat.Tables[rv.Relname]; ok {
+		var sys *pgcatalog.View // a catalog relation the name means
+		if rv.Schemaname == "" {
+			sys = p.systemRelation(rv.Relname) // namespace.go
+		} else if catalog.IsSystemSchema(rv.Schemaname) {
+			sys = pgcatalog.Lookup(rv.Schemaname, rv.Relname)
+		}
+		key, err := p.RelKey(rv.Schemaname, rv.Relname)
+		if err != nil {
+			return nil, err
+		}
+		if sys == nil {
+			if t, ok := p.Cat.Tables[key]; ok {
 				// A view reads its tables with its own rights (not checked
 				// here); a DML target is checked for its own privilege.
 				if rv != p.dmlTarget && p.viewDepth == 0 {
@@ -326,8 +337,8 @@ func (p *Planner) planFromItem(f *pg_query.Node, parent *Scope) (*FromItem, erro
 				return &FromItem{N: s, Cols: cols, scan: s}, nil
 			}
 		}
-		if rv.Schemaname == "" || rv.Schemaname == "public" {
-			if v, ok := p.Cat.Views[rv.Relname]; ok {
+		if sys == nil {
+			if v, ok := p.Cat.Views[key]; ok {
 				if p.viewDepth == 0 {
 					if err := p.Host.CheckViewPriv(p.Cat, v, 'r'); err != nil {
 						return nil, err
@@ -335,7 +346,7 @@ func (p *Planner) planFromItem(f *pg_query.Node, parent *Scope) (*FromItem, erro
 				}
 				return p.planView(v, rv)
 			}
-			if sq, ok := p.Cat.Seqs[rv.Relname]; ok {
+			if sq, ok := p.Cat.Seqs[key]; ok {
 				if err := p.Host.CheckSeqPriv(p.Cat, sq, "r"); err != nil {
 					return nil, err
 				}
@@ -346,8 +357,8 @@ func (p *Planner) planFromItem(f *pg_query.Node, parent *Scope) (*FromItem, erro
 				return &FromItem{N: &seqRelNode{sq: sq, cols: cols}, Cols: cols}, nil
 			}
 		}
-		if rv.Schemaname != "public" {
-			if v := pgcatalog.Lookup(rv.Schemaname, rv.Relname); v != nil {
+		{
+			if v := sys; v != nil {
 				if (v.Name == "pg_authid" || v.Name == "pg_shadow") && !p.Host.IsSuperuser(p.Cat) {
 					// They hold the password verifiers.
 					return nil, pgerror.New(pgerror.InsufficientPrivilege, "permission denied for %s %s", map[bool]string{true: "table", false: "view"}[v.Name == "pg_authid"], v.Name)

@@ -28,10 +28,14 @@ func (p *Planner) planView(v *catalog.View, rv *pg_query.RangeVar) (*FromItem, e
 		return nil, pgerror.New(pgerror.DataCorrupted, "bad view definition of \"%s\"", v.Name)
 	}
 	p.viewDepth++
-	saved := p.ctes
+	saved, savedPath, savedUsage := p.ctes, p.Path, p.SchemaUsage
 	p.ctes = nil
+	if v.Path != nil {
+		p.Path = v.Path // names in a view resolve as when it was made
+	}
+	p.SchemaUsage = nil // a view reads with its owner's rights
 	plan, err := p.PlanQuery(stmts[0], nil)
-	p.ctes = saved
+	p.ctes, p.Path, p.SchemaUsage = saved, savedPath, savedUsage
 	p.viewDepth--
 	if err != nil {
 		return nil, err

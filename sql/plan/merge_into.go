@@ -69,7 +69,8 @@ func (p *Planner) planMergeInto(ms *pg_query.MergeStmt) (*DML, error) {
 	if rs := ms.SourceRelation.GetRangeSubselect(); rs != nil && rs.Alias == nil {
 		return nil, pgerror.New(pgerror.SyntaxError, "subquery in FROM must have an alias")
 	}
-	if rv := ms.Relation; (rv.Schemaname == "" || rv.Schemaname == "public") && p.Cat.Views[rv.Relname] != nil {
+	if key, err := p.RelKey(ms.Relation.Schemaname, ms.Relation.Relname); err == nil && p.Cat.Views[key] != nil {
+		rv := ms.Relation
 		return nil, &pgerror.Error{Code: pgerror.FeatureNotSupported, Message: "cannot execute MERGE on relation \"" + rv.Relname + "\"",
 			Detail: "This operation is not supported for views."}
 	}

@@ -32,6 +32,11 @@ type Planner struct {
 	writers   []*Writer
 	Deps      []uint32 // OIDs of the tables the plan uses
 	viewDepth int
+	// Path is the search path unqualified names resolve against (nil:
+	// pg_catalog, public); SchemaUsage, when set, fails unless the current role
+	// has USAGE on a schema named explicitly (namespace.go).
+	Path        []string
+	SchemaUsage func(cat *catalog.Catalog, schema string) error
 }
 
 // useTable notes that the plan depends on t's descriptor.
@@ -711,11 +716,16 @@ func (p *Planner) coerceCol(e exec.Expr, from, t types.T) (exec.Expr, error) {
 // relationOID resolves a relation name to its OID (tables, indexes,
 // sequences, catalog views).
 func (p *Planner) relationOID(schema, name string) (uint32, bool) {
-	if schema == "" || schema == "public" {
-		if t, ok := p.Cat.Tables[name]; ok {
+	if schema == "" {
+		if v := p.systemRelation(name); v != nil {
+			return v.OID, true
+		}
+	}
+	if key := p.Cat.RelKey(p.path(), schema, name); p.Cat.RelationExists(key) {
+		if t, ok := p.Cat.Tables[key]; ok {
 			return t.OID, true
 		}
-		if t, ok := p.Cat.Indexes[name]; ok {
+		if t, ok := p.Cat.Indexes[key]; ok {
 			if t.PKName == name {
 				return t.PKOID, true
 			}
@@ -725,14 +735,14 @@ func (p *Planner) relationOID(schema, name string) (uint32, bool) {
 				}
 			}
 		}
-		if s, ok := p.Cat.Seqs[name]; ok {
+		if s, ok := p.Cat.Seqs[key]; ok {
 			return s.OID, true
 		}
-		if v, ok := p.Cat.Views[name]; ok {
+		if v, ok := p.Cat.Views[key]; ok {
 			return v.OID, true
 		}
 	}
-	if schema != "public" {
+	if schema == "" || catalog.IsSystemSchema(schema) {
 		if v := pgcatalog.Lookup(schema, name); v != nil {
 			return v.OID, true
 		}
