@@ -36,3 +36,48 @@ func TestDifftestTypedFindingsMatchPostgres(t *testing.T) {
 		"SELECT timestamp '2024-03-10 02:30' + interval '1 day', date_trunc('hour', timestamp '2024-11-03 01:30:10')",
 	)
 }
+
+// TestConstantFoldingMatchesPostgres: an operator over constants is
+// evaluated while the statement is planned, as PostgreSQL's constant
+// folding does, so its error is the statement's even when no row reaches
+// it — except where PostgreSQL does not fold: CASE arms after a constant
+// true WHEN or under a constant false one, COALESCE after a non-NULL
+// constant, AND after a constant false, OR after a constant true.
+func TestConstantFoldingMatchesPostgres(t *testing.T) {
+	requireLogdb(t)
+	t.Parallel()
+	ctx := testCtx(t, 120*time.Second)
+	pg := mustStartPostgres(t)
+	pc := pg.connect(t)
+	lc := mustConnect(t, mustStartNode(t, t.TempDir()))
+	execOnEach(t, ctx, "CREATE TABLE cf (a int, j jsonb); INSERT INTO cf VALUES (2, '{}')", pc, lc)
+	matchPostgres(t, ctx, pc, lc,
+		"SELECT 1/0 FROM cf WHERE false",
+		"SELECT 10 % 0, a FROM cf WHERE a > 5",
+		"SELECT 2147483647 + 1 FROM cf WHERE false",
+		"SELECT -(-9223372036854775808)::int8 FROM cf WHERE false",
+		"SELECT 1.5e300::float8 * 1e300 FROM cf WHERE false",
+		`SELECT '"a"'::jsonb - 'n' FROM cf WHERE false`,
+		"SELECT CASE WHEN a = 1 THEN 1/0 END FROM cf",
+		"SELECT CASE a WHEN 1 THEN 1/0 END FROM cf",
+		"SELECT CASE WHEN a > 0 THEN 1 ELSE 1/0 END FROM cf",
+		"SELECT coalesce(a, 1/0) FROM cf",
+		"SELECT 1 FROM cf WHERE a = 2 AND 1/0 = 1",
+		"SELECT 1 FROM cf WHERE 1/0 = 1 AND false",
+		"SELECT 1 FROM cf WHERE NULL AND 1/0 = 1",
+		"SELECT a FROM cf WHERE a = 1 OR 1/0 = 1",
+		// not folded, as in PostgreSQL
+		"SELECT CASE WHEN false THEN 1/0 END, CASE WHEN NULL THEN 1/0 ELSE 2 END, CASE WHEN 1 > 0 THEN 1 ELSE 1/0 END FROM cf",
+		"SELECT CASE 1 WHEN 2 THEN 1/0 END, CASE 2 WHEN 2 THEN 5 ELSE 1/0 END FROM cf",
+		"SELECT coalesce(1, 1/0), coalesce(NULL, 2, 1/0) FROM cf",
+		"SELECT 1 FROM cf WHERE false AND 1/0 = 1",
+		"SELECT a FROM cf WHERE true OR 1/0 = 1",
+		"SELECT a FROM cf WHERE a = 2 AND (false AND 1/0 = 1)",
+		// a literal's input fails while the statement is analysed, even where nothing folds
+		"SELECT CASE WHEN false THEN 'x'::int END FROM cf",
+		"SELECT CASE WHEN false THEN 'x' ELSE 1 END FROM cf",
+		// the session's zone: not folded, still right
+		"SET TIME ZONE 'America/New_York'",
+		"SELECT timestamptz '2024-03-09 02:30:00' + interval '1 day' FROM cf",
+	)
+}

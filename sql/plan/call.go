@@ -107,13 +107,13 @@ func (p *Planner) compileAExpr(a *pg_query.A_Expr, sc *Scope) (exec.Expr, error)
 			if r, err = p.Coerce(r, op.Right, types.CastImplicit); err != nil {
 				return nil, err
 			}
-			return &exec.OpExpr{Op: op, R: r}, nil
+			return p.foldOp(&exec.OpExpr{Op: op, R: r}) // fold.go
 		}
 		op, l, r, err := p.compileBinary(name, a, sc)
 		if err != nil {
 			return nil, err
 		}
-		return &exec.OpExpr{Op: op, L: l, R: r}, nil
+		return p.foldOp(&exec.OpExpr{Op: op, L: l, R: r})
 	case pg_query.A_Expr_Kind_AEXPR_OP_ANY, pg_query.A_Expr_Kind_AEXPR_OP_ALL:
 		l, r, err := p.compilePair(a.Lexpr, a.Rexpr, sc)
 		if err != nil {
@@ -207,7 +207,7 @@ func (p *Planner) compileAExpr(a *pg_query.A_Expr, sc *Scope) (exec.Expr, error)
 		if err != nil {
 			return nil, err
 		}
-		return &exec.OpExpr{Op: op, L: l, R: r}, nil
+		return p.foldOp(&exec.OpExpr{Op: op, L: l, R: r})
 	case pg_query.A_Expr_Kind_AEXPR_SIMILAR:
 		return nil, pgerror.Unsupported("SIMILAR TO")
 	case pg_query.A_Expr_Kind_AEXPR_BETWEEN, pg_query.A_Expr_Kind_AEXPR_NOT_BETWEEN,

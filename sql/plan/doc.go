@@ -16,7 +16,9 @@
 //     comparisons, VARIADIC, set-returning functions in the select list;
 //     constants fold at plan time (ReadsContext says when a folded value
 //     depended on the session zone or the transaction's time, so the plan
-//     must not be cached).
+//     must not be cached), operators over constants too, with their
+//     errors raised while planning as PostgreSQL's eval_const_expressions
+//     does and the same places left unfolded (fold.go).
 //   - Access paths: the WHERE conjuncts choose a point Get on the whole
 //     primary key, a key list, a key-range scan, a secondary-index range,
 //     or a full scan; equi-joins become hash or lookup joins, others

@@ -113,8 +113,14 @@ func (p *Planner) Coerce(e exec.Expr, to types.T, cc types.CastContext) (exec.Ex
 			p.ReadsContext = true // the session zone: see parseLiteral
 			ev = p.Host.InputCtx()
 		}
-		if v, err := types.Cast(ev, c.V, from, to, cc); err == nil {
+		v, err := types.Cast(ev, c.V, from, to, cc)
+		if err == nil {
 			return &exec.ConstExpr{V: v, T: to}, nil
+		}
+		// a literal's input fails while the statement is analysed, a
+		// constant's cast while it is planned (fold.go), as in PostgreSQL
+		if from.OID == types.UnknownOID || p.noFold == 0 {
+			return nil, err
 		}
 	}
 	return &exec.CastExpr{E: e, From: from, To: to, Cc: cc}, nil
@@ -204,6 +210,8 @@ func (p *Planner) CompileExpr(n *pg_query.Node, sc *Scope) (exec.Expr, error) {
 	case n.GetBoolExpr() != nil:
 		be := n.GetBoolExpr()
 		args := make([]exec.Expr, len(be.Args))
+		skipped := 0 // fold.go: after a constant false (AND) or true (OR)
+		defer func() { p.noFold -= skipped }()
 		for i, a := range be.Args {
 			e, err := p.CompileExpr(a, sc)
 			if err != nil {
@@ -214,6 +222,11 @@ func (p *Planner) CompileExpr(n *pg_query.Node, sc *Scope) (exec.Expr, error) {
 				return nil, argTypeErr("argument of "+strings.TrimSuffix(be.Boolop.String(), "_EXPR"), e)
 			}
 			args[i] = b
+			if isConst, isTrue := constTruth(b); skipped == 0 && isConst && b.(*exec.ConstExpr).V != nil &&
+				(be.Boolop == pg_query.BoolExprType_AND_EXPR && !isTrue || be.Boolop == pg_query.BoolExprType_OR_EXPR && isTrue) {
+				skipped = 1
+				p.noFold++
+			}
 		}
 		switch be.Boolop {
 		case pg_query.BoolExprType_AND_EXPR:
@@ -258,7 +271,23 @@ func (p *Planner) CompileExpr(n *pg_query.Node, sc *Scope) (exec.Expr, error) {
 	case n.GetCaseExpr() != nil:
 		return p.compileCase(n.GetCaseExpr(), sc)
 	case n.GetCoalesceExpr() != nil:
-		args, t, err := p.compileCommon(n.GetCoalesceExpr().Args, sc, "COALESCE")
+		// after a non-NULL constant argument nothing folds (fold.go)
+		nodes := n.GetCoalesceExpr().Args
+		args := make([]exec.Expr, len(nodes))
+		skipped := 0
+		defer func() { p.noFold -= skipped }()
+		for i, a := range nodes {
+			e, err := p.CompileExpr(a, sc)
+			if err != nil {
+				return nil, err
+			}
+			args[i] = e
+			if c, ok := e.(*exec.ConstExpr); ok && c.V != nil && skipped == 0 {
+				skipped = 1
+				p.noFold++
+			}
+		}
+		t, err := p.unify(args, "COALESCE")
 		if err != nil {
 			return nil, err
 		}
@@ -467,6 +496,9 @@ func (p *Planner) unify(es []exec.Expr, what string) (types.T, error) {
 	}
 	for i := range es {
 		e, err := p.Coerce(es[i], t, types.CastImplicit)
+		if err != nil && isUnknown(es[i]) && exec.CanCast(types.T{OID: types.UnknownOID}, t, types.CastImplicit) {
+			return types.T{}, err // a literal's input: 22P02 …
+		}
 		if err != nil {
 			return types.T{}, pgerror.New(pgerror.DatatypeMismatch, "%s types %s and %s cannot be matched", what,
 				types.FormatType(t), types.FormatType(es[i].Type()))
@@ -530,6 +562,10 @@ func (p *Planner) compileCase(ce *pg_query.CaseExpr, sc *Scope) (exec.Expr, erro
 		}
 	}
 	results := make([]exec.Expr, 0, len(ce.Args)+1)
+	// fold.go: nothing folds after a WHEN that is constant true, nor in
+	// an arm whose WHEN is constant false or NULL
+	after := 0
+	defer func() { p.noFold -= after }()
 	for _, a := range ce.Args {
 		w := a.GetCaseWhen()
 		cond, err := p.CompileExpr(w.Expr, sc)
@@ -550,11 +586,35 @@ func (p *Planner) compileCase(ce *pg_query.CaseExpr, sc *Scope) (exec.Expr, erro
 			cond = b
 		}
 		c.Whens = append(c.Whens, cond)
+		isConst, isTrue := constTruth(cond)
+		if c.Arg != nil { // CASE x WHEN v: constant when both are
+			isConst, isTrue = false, false
+			if ac, ok := c.Arg.(*exec.ConstExpr); ok {
+				if vc, ok := cond.(*exec.ConstExpr); ok && p.noFold == 0 {
+					eq, err := p.foldOp(&exec.OpExpr{Op: c.Eqs[len(c.Eqs)-1], L: ac, R: vc})
+					if err != nil {
+						return nil, err
+					}
+					isConst, isTrue = constTruth(eq)
+				}
+			}
+		}
+		dead := isConst && !isTrue
+		if dead {
+			p.noFold++
+		}
 		res, err := p.CompileExpr(w.Result, sc)
+		if dead {
+			p.noFold--
+		}
 		if err != nil {
 			return nil, err
 		}
 		results = append(results, res)
+		if isConst && isTrue && after == 0 {
+			after = 1
+			p.noFold++
+		}
 	}
 	if ce.Defresult != nil {
 		d, err := p.CompileExpr(ce.Defresult, sc)

@@ -93,10 +93,16 @@ func (p *Planner) planFrom(from []*pg_query.Node, where *pg_query.Node, parent *
 	}
 	var pending []*pendingQual
 	var top []exec.Expr
+	falseQual := 0 // fold.go: the conjuncts after a constant false do not fold
+	defer func() { p.noFold -= falseQual }()
 	for _, q := range quals {
 		e, err := p.CompilePredicate(q, sc, "WHERE")
 		if err != nil {
 			return nil, nil, err
+		}
+		if c, ok := e.(*exec.ConstExpr); ok && c.V == false && falseQual == 0 {
+			falseQual = 1
+			p.noFold++
 		}
 		cols := map[int]bool{}
 		sub := exec.ExprCols(e, cols)

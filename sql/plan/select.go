@@ -20,6 +20,7 @@ type Planner struct {
 	ParamExprs []*exec.ParamExpr
 	MaxParam   int
 	correlated bool // an outer reference was compiled
+	noFold     int  // > 0: compiling what PostgreSQL's constant folding skips (fold.go)
 	// readsContext: a literal was folded with the session zone or the
 	// transaction's time (parseLiteral), so the plan is not reusable
 	ReadsContext bool
