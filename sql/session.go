@@ -411,6 +411,11 @@ func (p *Portal) closeCursor() {
 
 func (s *Session) prepare(ctx context.Context, name, query string, paramTypes []uint32) (pr *Prepared, err error) {
 	defer func() { s.logExtendedError(query, err) }() // statementlog.go
+	defer func() {
+		if err != nil { // as any failed statement: a block is aborted, an implicit transaction rolls back at Sync
+			s.failTxn()
+		}
+	}()
 	defer s.guard(&err)
 	if name != "" {
 		if _, ok := s.prepared[name]; ok {

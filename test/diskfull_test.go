@@ -105,7 +105,14 @@ func TestDiskFull(t *testing.T) {
 	n.Restart(t)
 	c = mustConnect(t, n)
 	checkQuery(t, ctx, c, fmt.Sprint(acked), "SELECT count(*) FROM fill")
-	wantDiskFull(t, insert(200), "an insert after a restart on the full disk")
+	// Space held while the disk filled (a checkpoint's copy, a raft log
+	// segment made ahead) may be free after the restart, so a few more
+	// rows can fit; then writes are refused again.
+	before := acked
+	fillUp("writing after a restart on the full disk")
+	if acked-before > 2000 {
+		t.Errorf("%d rows fit after the restart on a full disk", acked-before)
+	}
 
 	// Free space: writes resume on the same process.
 	if err := os.Remove(filler); err != nil {
