@@ -79,7 +79,21 @@ func run() int {
 	dataDir := flag.String("testdata", defaultData, "directory with sql/*.sql and data/*.data")
 	jsonPath := flag.String("json", "corpus-results.json", "write the results here (empty: none)")
 	timeout := flag.Duration("statement-timeout", 10*time.Second, "statement_timeout on both sides; logdb is declared hung at three times this")
+	reprint := flag.String("report", "", "print the table of an earlier run's JSON file instead of running")
 	flag.Parse()
+	if *reprint != "" {
+		var rep report
+		b, err := os.ReadFile(*reprint)
+		if err == nil {
+			err = json.Unmarshal(b, &rep)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		rep.print(os.Stdout)
+		return 0
+	}
 
 	abs, err := filepath.Abs(*dataDir)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 )
 
 // total adds up the files (test_setup.sql, run as the prelude of every
@@ -84,12 +85,28 @@ func (rep *report) print(w io.Writer) {
 		}
 		fmt.Fprintf(w, "  %-18s %5.1f%%\n", f.File, pct(f.Match, f.Statements))
 	}
-	fmt.Fprintln(w, "\nmost frequent causes of difference:")
-	for _, c := range topCauses(rep.Total.Causes, 15) {
+	roots, followOn := map[string]int{}, 0
+	for c, n := range rep.Total.Causes {
+		if isFollowOn(c) {
+			followOn += n
+		} else {
+			roots[c] = n
+		}
+	}
+	fmt.Fprintf(w, "\nmost frequent causes of difference (besides %d follow-on errors: 42P01 on a table an earlier failed statement did not make, 25P02 in a transaction an earlier error aborted):\n", followOn)
+	for _, c := range topCauses(roots, 15) {
 		ex := rep.Examples[c.Cause]
 		fmt.Fprintf(w, "  %5d  %s\n         e.g. %s: %s\n", c.N, clip(c.Cause, 90), ex.Where, clip(ex.SQL, 110))
 	}
 	for _, f := range rep.Findings {
 		fmt.Fprintln(w, "FINDING: "+clip(f, 400))
 	}
+}
+
+// isFollowOn says whether a cause is mostly the consequence of an earlier
+// difference: a relation an earlier statement failed to create, or a
+// transaction an earlier error aborted.
+func isFollowOn(cause string) bool {
+	return strings.HasPrefix(cause, "logdb error 42P01 relation") || strings.HasPrefix(cause, "logdb error 42P01 table") ||
+		strings.HasPrefix(cause, "logdb error 25P02")
 }

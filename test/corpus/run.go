@@ -173,7 +173,7 @@ func compare(pg, ldb outcome) (cause string, logdbErr bool) {
 	case pg.Err != "" && ldb.Err == pg.Err:
 		return "", false
 	case ldb.Err != "":
-		return "logdb error " + ldb.Err + " " + firstWords(ldb.Msg, 5), true
+		return "logdb error " + ldb.Err + " " + firstWords(ldb.Msg, 6), true
 	case pg.Err != "":
 		return "logdb ran what PostgreSQL refused with " + pg.Err, false
 	case slices.Equal(pg.Rows, ldb.Rows):
@@ -204,8 +204,12 @@ var (
 
 // firstWords is the first n words of an error message, names in double
 // quotes and numbers replaced, so that one cause counts once.
+// A missing type keeps its name: each is a thing to build.
 func firstWords(msg string, n int) string {
-	msg = number.ReplaceAllString(quoted.ReplaceAllString(msg, `"…"`), "N")
+	if !strings.HasPrefix(msg, `type "`) {
+		msg = quoted.ReplaceAllString(msg, `"…"`)
+	}
+	msg = number.ReplaceAllString(msg, "N")
 	w := strings.Fields(msg)
 	if len(w) > n {
 		w = w[:n]
