@@ -46,6 +46,15 @@ type fileResult struct {
 	Error      string         `json:"error,omitempty"` // the file could not be run
 }
 
+// difference is one differing statement.
+type difference struct {
+	example
+	Cause string `json:"cause"`
+}
+
+// maxDifferences bounds the differences kept in the JSON file.
+const maxDifferences = 20000
+
 // example is the first statement seen for a cause.
 type example struct {
 	Where string `json:"where"`
@@ -55,15 +64,18 @@ type example struct {
 }
 
 type report struct {
-	Logdb     string             `json:"logdb_bin"`
-	Started   string             `json:"started"`
-	Files     []*fileResult      `json:"files"`
-	Total     fileResult         `json:"total"`
-	Share     float64            `json:"share_matching"`
-	ShareAny  float64            `json:"share_matching_any_order"`
-	Examples  map[string]example `json:"examples"`
-	Findings  []string           `json:"findings"` // crashes and hangs
-	TimeoutMS int64              `json:"statement_timeout_ms"`
+	Logdb    string             `json:"logdb_bin"`
+	Started  string             `json:"started"`
+	Files    []*fileResult      `json:"files"`
+	Total    fileResult         `json:"total"`
+	Share    float64            `json:"share_matching"`
+	ShareAny float64            `json:"share_matching_any_order"`
+	Examples map[string]example `json:"examples"`
+	Findings []string           `json:"findings"` // crashes and hangs
+	// Differences lists every differing statement (up to maxDifferences),
+	// to triage: the cause, the statement and both answers, clipped.
+	Differences []difference `json:"differences"`
+	TimeoutMS   int64        `json:"statement_timeout_ms"`
 }
 
 func main() {
@@ -306,8 +318,12 @@ func (r *fileRun) record(st step, sql string, pgOut, ldbOut outcome, counted boo
 			r.fr.OrderOnly++
 		}
 	}
+	ex := example{Where: where, SQL: clip(sql, 300), PG: pgOut.short(), Logdb: ldbOut.short()}
 	if _, ok := r.rep.Examples[cause]; !ok {
-		r.rep.Examples[cause] = example{Where: where, SQL: clip(sql, 300), PG: pgOut.short(), Logdb: ldbOut.short()}
+		r.rep.Examples[cause] = ex
+	}
+	if len(r.rep.Differences) < maxDifferences {
+		r.rep.Differences = append(r.rep.Differences, difference{example: ex, Cause: cause})
 	}
 }
 
