@@ -58,6 +58,7 @@ func splitScript(src string, env map[string]string) []step {
 var (
 	copyFromStdin = regexp.MustCompile(`(?is)^\s*copy\b.*\bfrom\s+stdin\b`)
 	sqlLineEnd    = regexp.MustCompile(`;\s*$`)
+	toStdout      = regexp.MustCompile(`(?i)\bto\s+stdout\b`)
 )
 
 func isIdentStart(c byte) bool {
@@ -129,7 +130,7 @@ func (s *scanner) next() (step, bool) {
 				s.getenv(args)
 			case "copy":
 				// \copy … to stdout is a COPY TO STDOUT the client prints.
-				if m := strings.TrimSpace(args); regexp.MustCompile(`(?i)\bto\s+stdout\b`).MatchString(m) {
+				if m := strings.TrimSpace(args); toStdout.MatchString(m) {
 					if buf.Len() == 0 {
 						return step{Line: line, SQL: "COPY " + s.interpolate(m)}, true
 					}
