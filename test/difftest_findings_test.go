@@ -81,3 +81,24 @@ func TestConstantFoldingMatchesPostgres(t *testing.T) {
 		"SELECT timestamptz '2024-03-09 02:30:00' + interval '1 day' FROM cf",
 	)
 }
+
+// TestRowIsNullMatchesPostgres: a row is NULL when all its fields are and
+// NOT NULL when none is (the differential tester found logdb testing the
+// row value itself, so ROW(1, NULL) IS NOT NULL was true and joins and
+// filters on it kept rows PostgreSQL drops).
+func TestRowIsNullMatchesPostgres(t *testing.T) {
+	requireLogdb(t)
+	t.Parallel()
+	ctx := testCtx(t, 60*time.Second)
+	pg := mustStartPostgres(t)
+	pc := pg.connect(t)
+	lc := mustConnect(t, mustStartNode(t, t.TempDir()))
+	execOnEach(t, ctx, `CREATE TABLE rn1 (id int, a int); CREATE TABLE rn2 (id int, b text);
+INSERT INTO rn1 VALUES (1, 1), (2, NULL), (3, 3); INSERT INTO rn2 VALUES (1, 'x'), (3, NULL)`, pc, lc)
+	matchPostgres(t, ctx, pc, lc,
+		"SELECT ROW(1,NULL) IS NULL, ROW(1,NULL) IS NOT NULL, ROW(NULL,NULL) IS NULL, ROW(NULL,NULL) IS NOT NULL, ROW(1,2) IS NOT NULL, NOT (ROW(1,NULL) IS NULL), (1, NULL) IS NULL",
+		"SELECT rn1.id, rn2 IS NULL, rn2 IS NOT NULL, rn1 IS NOT NULL, ROW(rn1.a, rn2.b) IS NULL FROM rn1 LEFT JOIN rn2 USING (id) ORDER BY 1",
+		"SELECT count(*) FROM rn1 LEFT JOIN rn2 ON rn1.id = rn2.id AND ROW(rn1.a, rn2.b) IS NOT NULL WHERE ROW(rn2.id, rn2.b) IS NULL",
+		"SELECT id FROM rn1 WHERE ROW(id, a) IS NOT NULL ORDER BY 1",
+	)
+}

@@ -304,6 +304,22 @@ func (e *IsNullExpr) Eval(ec *Ctx, row []types.Datum) (types.Datum, error) {
 	if err != nil {
 		return nil, err
 	}
+	if r, ok := v.(types.Record); ok {
+		// a row: IS NULL when every field is, IS NOT NULL when none is
+		// (so ROW(1, NULL) is neither), as PostgreSQL; one level deep
+		allNull, noneNull := true, true
+		for _, f := range r.Values {
+			if f == nil {
+				noneNull = false
+			} else {
+				allNull = false
+			}
+		}
+		if e.Not {
+			return noneNull, nil
+		}
+		return allNull, nil
+	}
 	return (v == nil) != e.Not, nil
 }
 func (e *IsNullExpr) Type() types.T { return BoolT }
