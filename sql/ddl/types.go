@@ -204,24 +204,32 @@ func sortLabels(ls []types.EnumLabel) {
 	}
 }
 
-// RenameType is ALTER TYPE / DOMAIN … RENAME TO.
-func RenameType(ec *Ctx, d *catalog.Writer, rs *pg_query.RenameStmt) error {
-	var nodes []*pg_query.Node
-	if l := rs.Object.GetList(); l != nil {
+// alteredType finds the type an ALTER TYPE / DOMAIN names (42704 when
+// there is none; 42809 when a DOMAIN statement names another kind).
+func alteredType(d *catalog.Writer, obj *pg_query.Node, kind pg_query.ObjectType) (*catalog.TypeDesc, string, error) {
+	nodes := []*pg_query.Node{obj}
+	if l := obj.GetList(); l != nil {
 		nodes = l.Items
-	} else {
-		nodes = []*pg_query.Node{rs.Object}
 	}
 	name, full, err := typeName(nodes)
 	if err != nil {
-		return err
+		return nil, "", err
 	}
-	old, ok := d.Cat.Type(name)
+	t, ok := d.Cat.Type(name)
 	if !ok {
-		return pgerror.New(pgerror.UndefinedObject, "type \"%s\" does not exist", full)
+		return nil, "", pgerror.New(pgerror.UndefinedObject, "type \"%s\" does not exist", full)
 	}
-	if rs.RenameType == pg_query.ObjectType_OBJECT_DOMAIN && old.Kind != "d" {
-		return pgerror.New("42809", "%s is not a domain", name)
+	if kind == pg_query.ObjectType_OBJECT_DOMAIN && t.Kind != "d" {
+		return nil, "", pgerror.New("42809", "%s is not a domain", name)
+	}
+	return t, name, nil
+}
+
+// RenameType is ALTER TYPE / DOMAIN … RENAME TO.
+func RenameType(ec *Ctx, d *catalog.Writer, rs *pg_query.RenameStmt) error {
+	old, name, err := alteredType(d, rs.Object, rs.RenameType)
+	if err != nil {
+		return err
 	}
 	if err := ec.Session.CheckOwner(d.Cat, old.Owner, "type", name); err != nil {
 		return err
@@ -347,22 +355,9 @@ func (quietNoticer) Notice(*pgerror.Error) error { return nil }
 
 // AlterTypeOwner is ALTER TYPE / DOMAIN … OWNER TO (pg_dump writes it).
 func AlterTypeOwner(ec *Ctx, d *catalog.Writer, as *pg_query.AlterOwnerStmt) error {
-	var nodes []*pg_query.Node
-	if l := as.Object.GetList(); l != nil {
-		nodes = l.Items
-	} else {
-		nodes = []*pg_query.Node{as.Object}
-	}
-	name, full, err := typeName(nodes)
+	old, name, err := alteredType(d, as.Object, as.ObjectType)
 	if err != nil {
 		return err
-	}
-	old, ok := d.Cat.Type(name)
-	if !ok {
-		return pgerror.New(pgerror.UndefinedObject, "type \"%s\" does not exist", full)
-	}
-	if as.ObjectType == pg_query.ObjectType_OBJECT_DOMAIN && old.Kind != "d" {
-		return pgerror.New("42809", "%s is not a domain", name)
 	}
 	owner, err := ec.Session.NewOwner(d.Cat, as.Newowner, old.Owner, "type", name)
 	if err != nil {

@@ -108,19 +108,9 @@ func (p *Planner) userRegtype(arg exec.Expr) (exec.Expr, bool) {
 // is a column of a one-column row).
 func (p *Planner) DomainCheckFor(d *catalog.TypeDesc) (*exec.DomainCheck, error) {
 	dc := &exec.DomainCheck{Name: d.Name, NotNull: d.NotNull}
-	sc := &Scope{cols: []exec.Column{{Name: "value", T: d.Base}}}
-	for _, ck := range d.Checks {
-		n, err := p.Host.ParseExpr(ck.Expr)
-		if err != nil {
-			return nil, err
-		}
-		e, err := p.CompilePredicate(n, sc, "CHECK")
-		if err != nil {
-			return nil, err
-		}
-		dc.Checks = append(dc.Checks, exec.CheckExpr{Name: ck.Name, E: e})
-	}
-	return dc, nil
+	var err error
+	dc.Checks, err = p.compileChecks(d.Checks, &Scope{cols: []exec.Column{{Name: "value", T: d.Base}}})
+	return dc, err
 }
 
 // columnDefault is the SQL text of c's default: its own, else its

@@ -62,27 +62,7 @@ func WalkNodes(n *pg_query.Node, fn func(*pg_query.Node) bool) {
 }
 
 func walkMessage(m protoreflect.Message, fn func(*pg_query.Node) bool) {
-	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-		if fd.Kind() != protoreflect.MessageKind || fd.IsMap() {
-			return true
-		}
-		visit := func(x protoreflect.Message) {
-			if node, ok := x.Interface().(*pg_query.Node); ok {
-				WalkNodes(node, fn)
-			} else {
-				walkMessage(x, fn)
-			}
-		}
-		if fd.IsList() {
-			l := v.List()
-			for i := 0; i < l.Len(); i++ {
-				visit(l.Get(i).Message())
-			}
-		} else {
-			visit(v.Message())
-		}
-		return true
-	})
+	eachChildNode(m, func(n *pg_query.Node) { WalkNodes(n, fn) }) // checks.go
 }
 
 var aggregateNames = map[string]bool{

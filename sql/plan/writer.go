@@ -55,17 +55,8 @@ func (p *Planner) newTableWriter(t *catalog.Table, writers map[uint32]*exec.Tabl
 	if w.Domains, err = p.domainColumns(t); err != nil { // usertypes.go
 		return nil, err
 	}
-	sc := TableScope(t, nil, nil)
-	for _, ck := range t.Checks {
-		n, err := p.Host.ParseExpr(ck.Expr)
-		if err != nil {
-			return nil, err
-		}
-		e, err := p.CompilePredicate(n, sc, "CHECK")
-		if err != nil {
-			return nil, err
-		}
-		w.Checks = append(w.Checks, exec.CheckExpr{Name: ck.Name, E: e})
+	if w.Checks, err = p.compileChecks(t.Checks, TableScope(t, nil, nil)); err != nil {
+		return nil, err
 	}
 	for _, fk := range t.FKs {
 		parent := p.Cat.ByOID[fk.RefTable]
@@ -147,4 +138,22 @@ func NewFKPlan(child, parent *catalog.Table, fk *catalog.ForeignKey) *exec.FKPla
 		fp.ChildKey = append(fp.ChildKey, pair(fk.Columns, id))
 	}
 	return fp
+}
+
+// compileChecks compiles stored CHECK constraints (a table's, a domain's)
+// over sc.
+func (p *Planner) compileChecks(checks []*catalog.Check, sc *Scope) ([]exec.CheckExpr, error) {
+	var out []exec.CheckExpr
+	for _, ck := range checks {
+		n, err := p.Host.ParseExpr(ck.Expr)
+		if err != nil {
+			return nil, err
+		}
+		e, err := p.CompilePredicate(n, sc, "CHECK")
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, exec.CheckExpr{Name: ck.Name, E: e})
+	}
+	return out, nil
 }
