@@ -26,6 +26,11 @@ func TestDifftestTypedFindingsMatchPostgres(t *testing.T) {
 		"SELECT ARRAY[1]::int[] = ARRAY[1]::bigint[]",
 		"SELECT coalesce(ARRAY[1]::int[], ARRAY[2]::bigint[]), pg_typeof(coalesce(ARRAY[1]::int[], ARRAY[2]::bigint[])), pg_typeof(CASE WHEN true THEN ARRAY[1.5] ELSE ARRAY[1] END)",
 		"SELECT proname, array_to_string(proargtypes::regtype[], ',') FROM pg_proc WHERE proname IN ('array_append', 'array_remove') ORDER BY 1",
+		// jsonb values equal as jsonb are one for DISTINCT, GROUP BY and set operations
+		`SELECT count(DISTINCT x), count(*) FROM (VALUES ('{"a":0}'::jsonb), ('{"a":0.000}'::jsonb), ('{"a":0.0}'::jsonb)) v(x)`,
+		`SELECT x, count(*) FROM (VALUES ('{"a":0}'::jsonb), ('{"a":0.000}'::jsonb), ('1.50'::jsonb), ('1.5'::jsonb), (NULL)) v(x) GROUP BY x ORDER BY 1`,
+		`SELECT * FROM (VALUES ('{"a":0}'::jsonb)) a(x) EXCEPT SELECT * FROM (VALUES ('{"a":0.00}'::jsonb)) b(x)`,
+		`SELECT DISTINCT x FROM (VALUES (ARRAY['{"a":1}'::jsonb]), (ARRAY['{"a":1.0}'::jsonb])) v(x)`,
 		// jsonb -> n on a scalar: a raw scalar is an array of one
 		`SELECT '"a"'::jsonb -> 0, '7'::jsonb -> 0, '7'::jsonb -> -1, '7'::jsonb -> 1, '{"a":1}'::jsonb -> 0, '"a"'::jsonb ->> 0, '"a"'::json -> 0, '7'::jsonb #> '{0}', 'null'::jsonb -> 0, to_jsonb(false) -> 0`,
 		// wall clocks a transition skips or repeats

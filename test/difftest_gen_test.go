@@ -748,7 +748,8 @@ func (g *dtGen) plain(from string, cols []dtCol) dtQuery {
 			a := g.newAlias()
 			exprs = append(exprs, fmt.Sprintf("(SELECT max(%s.x) FROM dt2 %s WHERE %s.a = %s)", a, a, a, g.pickCol(cols, "int")))
 		default:
-			exprs = append(exprs, g.expr(cols, g.kind(), 3))
+			k := g.kind()
+			exprs = append(exprs, dtOut(k, g.expr(cols, k, 3)))
 		}
 	}
 	q := "SELECT "
@@ -785,19 +786,21 @@ func (g *dtGen) orderAll(q string, n int) dtQuery {
 // grouped is SELECT keys, aggregates FROM … GROUP BY keys [HAVING].
 func (g *dtGen) grouped() dtQuery {
 	from, cols := g.from()
-	var keys []string
+	var keys, exprs []string
 	for i := 0; i < g.r.IntN(3); i++ {
 		// a bare constant would be a GROUP BY position (or 42601)
-		if e := g.expr(cols, g.kind(), 1); g.r.IntN(3) == 0 && dtReadsColumn.MatchString(e) {
+		k := g.kind()
+		if e := g.expr(cols, k, 1); g.r.IntN(3) == 0 && dtReadsColumn.MatchString(e) {
 			keys = append(keys, "("+e+")")
-		} else if c := g.pickCol(cols, g.kind()); isColRef(c) {
+			exprs = append(exprs, dtOut(k, "("+e+")"))
+		} else if c := g.pickCol(cols, k); isColRef(c) {
 			keys = append(keys, c)
+			exprs = append(exprs, dtOut(k, c))
 		}
 	}
-	exprs := append([]string{}, keys...)
 	for i := 0; i < 1+g.r.IntN(3); i++ {
-		a, _ := g.aggregate(cols)
-		exprs = append(exprs, a)
+		a, k := g.aggregate(cols)
+		exprs = append(exprs, dtOut(k, a))
 	}
 	q := "SELECT " + strings.Join(exprs, ", ") + " FROM " + from
 	if g.r.IntN(2) == 0 {
@@ -822,7 +825,7 @@ func (g *dtGen) setOp() dtQuery {
 		from, cols := g.from()
 		var exprs []string
 		for _, k := range kinds {
-			exprs = append(exprs, g.expr(cols, k, 2))
+			exprs = append(exprs, dtOut(k, g.expr(cols, k, 2)))
 		}
 		q := "SELECT " + strings.Join(exprs, ", ") + " FROM " + from
 		if g.r.IntN(2) == 0 {
@@ -832,6 +835,17 @@ func (g *dtGen) setOp() dtQuery {
 	}
 	q := side() + " " + g.pick("UNION", "UNION ALL", "INTERSECT", "INTERSECT ALL", "EXCEPT", "EXCEPT ALL") + " " + side()
 	return g.orderAll(q, len(kinds))
+}
+
+// dtOut is an output column of kind k: an interval is shown justified,
+// since equal intervals print differently ('36:00:00' and '1 day
+// 12:00:00', '1 year -1 days' and '11 mons 29 days') and DISTINCT, GROUP
+// BY, set operations and ties under ORDER BY keep either.
+func dtOut(k, e string) string {
+	if k == "interval" {
+		return "justify_interval(" + e + ")"
+	}
+	return e
 }
 
 // dtReadsColumn matches an expression that reads a column.

@@ -490,7 +490,14 @@ func rowKey(dst []byte, row []types.Datum, cols []int, ts []types.T) []byte {
 
 func appendHashKey(dst []byte, t types.T, d types.Datum) []byte {
 	switch t.OID {
-	case types.JSONOID, types.JSONBOID:
+	case types.JSONBOID:
+		// jsonb's key is its value's ({"a": 0} and {"a": 0.000} are one
+		// for DISTINCT, GROUP BY and set operations, as for =)
+		if d == nil {
+			return append(dst, 0)
+		}
+		return types.AppendKey(append(dst, 1), t, d)
+	case types.JSONOID:
 		if d == nil {
 			return append(dst, 0)
 		}
