@@ -238,7 +238,10 @@ type Session struct {
 	db      string
 	pid     int32
 	started time.Time
-	set     *settings.Settings
+	// madeTemp: a CREATE TEMP of this session may have made its temporary
+	// schema (temp.go), dropped at Close.
+	madeTemp bool
+	set      *settings.Settings
 
 	mode txnMode
 	tx   *txnState
@@ -384,7 +387,8 @@ func (s *Session) Sync(ctx context.Context) error { return s.sync(ctx) }
 
 // Close ends the session, rolling back any open transaction.
 func (s *Session) Close() {
-	s.closeLocks() // locks.go
+	s.dropTempSchema() // temp.go
+	s.closeLocks()     // locks.go
 	s.e.sessions.remove(s)
 	s.closeListener()
 	s.closeCursors(true)

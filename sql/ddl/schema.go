@@ -36,6 +36,12 @@ func namesKey(ec *Ctx, d *catalog.Writer, names []string) (string, error) {
 // creationSchema is the schema a CREATE of rv goes into, which the current
 // role must be allowed to create in.
 func creationSchema(ec *Ctx, d *catalog.Writer, rv *pg_query.RangeVar) (string, error) {
+	if isTempCreate(ec, d, rv) { // temp.go
+		return tempCreationSchema(ec, d, rv)
+	}
+	if err := checkOtherTemp(ec, d, rv); err != nil {
+		return "", err
+	}
 	schema, err := ec.Session.Planner(d.Cat).CreationSchema(rv.Schemaname, rv.Relname)
 	if err != nil {
 		return "", err
