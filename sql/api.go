@@ -119,8 +119,9 @@ const DefaultMaxStatementMemory = 1 << 30
 // hands out Sessions.
 type Engine struct {
 	cfg       Config
-	limits    exec.Limits // from cfg, for running plans
-	mu        sync.Mutex  // guards st
+	stalePIDs map[int32]bool // pids of stale temporary schemas, never handed out (temp.go); set before serving
+	limits    exec.Limits    // from cfg, for running plans
+	mu        sync.Mutex     // guards st
 	st        engineState
 	parses    *parse.Cache
 	listeners *notify.Registry

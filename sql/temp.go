@@ -14,6 +14,7 @@ import (
 	"context"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"logdb/sql/catalog"
@@ -148,4 +149,86 @@ func init() {
 				return false, nil
 			}}, nil
 	}
+}
+
+// tempSchemaPID is the backend pid a temporary schema's name carries.
+func tempSchemaPID(name string) (int32, bool) {
+	if !catalog.IsTempSchema(name) {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(name[len(catalog.TempPrefix):], 10, 31)
+	return int32(n), err == nil
+}
+
+// DropStaleTempSchemas removes the temporary schemas this node's sessions
+// left when the node stopped without closing them (a crash, a kill): the
+// pg_temp_<pid> schemas whose pid carries this node's id. Called once at
+// start, before any session: their pids are never handed out again by this
+// process (newPID), so the drop, run in the background through the log
+// and retried while the cluster has no quorum, cannot take a live
+// session's schema.
+func (e *Engine) DropStaleTempSchemas(ctx context.Context) {
+	if e.cfg.Store == nil {
+		return
+	}
+	txn, err := e.cfg.Store.Begin()
+	if err != nil {
+		e.cfg.Logger.Warn("sql: reading the catalog for stale temporary schemas", "err", err)
+		return
+	}
+	cat, err := e.catalogFor(txn)
+	txn.Release()
+	if err != nil {
+		e.cfg.Logger.Warn("sql: reading the catalog for stale temporary schemas", "err", err)
+		return
+	}
+	node := int32(e.cfg.NodeID % 512)
+	var names []string
+	for name := range cat.Schemas {
+		if pid, ok := tempSchemaPID(name); ok && pid>>22 == node {
+			names = append(names, pgcatalog.QuoteIdent(name))
+			if e.stalePIDs == nil {
+				e.stalePIDs = map[int32]bool{}
+			}
+			e.stalePIDs[pid] = true
+		}
+	}
+	if len(names) == 0 {
+		return
+	}
+	user := ""
+	for _, r := range cat.Roles {
+		if r.OID == catalog.LogdbRoleOID {
+			user = r.Name
+		}
+	}
+	slices.Sort(names)
+	q := "DROP SCHEMA IF EXISTS " + strings.Join(names, ", ") + " CASCADE"
+	go func() {
+		for {
+			err := e.runInternal(ctx, user, q)
+			if err == nil {
+				e.cfg.Logger.Info("sql: dropped the temporary schemas of sessions that ended with the node", "schemas", len(names))
+				return
+			}
+			e.cfg.Logger.Warn("sql: dropping stale temporary schemas; retrying", "err", err)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(5 * time.Second):
+			}
+		}
+	}()
+}
+
+// runInternal runs query in a session of its own as user.
+func (e *Engine) runInternal(ctx context.Context, user, query string) error {
+	s, err := e.newSession(SessionParams{User: user, Database: "logdb"})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	qctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	return s.SimpleQuery(qctx, query, nopWriter{})
 }

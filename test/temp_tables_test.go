@@ -128,3 +128,29 @@ func TestTempTablesOtherSessions(t *testing.T) {
 		t.Errorf("the closed session's table is still there: %s", got)
 	}
 }
+
+// TestTempTablesDroppedAfterCrash: the temporary schema of a session that
+// ended with its node (kill -9) is dropped when the node starts again,
+// and a new session does not see its tables.
+func TestTempTablesDroppedAfterCrash(t *testing.T) {
+	requireLogdb(t)
+	t.Parallel()
+	ctx := testCtx(t, 120*time.Second)
+	n := mustStartNode(t, t.TempDir())
+	c := mustConnect(t, n)
+	mustExec(t, ctx, c, `CREATE TEMP TABLE crashed (x int)`)
+	mustExec(t, ctx, c, `INSERT INTO crashed VALUES (1)`)
+	schema := queryText(t, ctx, c, `SELECT nspname FROM pg_namespace WHERE oid = pg_my_temp_schema()`)
+	n.Kill9(t)
+	n.Restart(t)
+	c2 := mustConnect(t, n)
+	waitFor(t, ctx, 60*time.Second, "the crashed session's temporary schema to go", func() (bool, error) {
+		s, err := queryTextErr(ctx, c2, `SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'pg_temp%'`)
+		return s == "0", err
+	})
+	if got := queryText(t, ctx, c2, `SELECT count(*) FROM pg_class WHERE relname = 'crashed'`); got != "0" {
+		t.Errorf("the crashed session's table %s.crashed is still there: %s", schema, got)
+	}
+	_, err := c2.Exec(ctx, `SELECT * FROM crashed`)
+	wantCode(t, err, "42P01", "the crashed session's table")
+}
