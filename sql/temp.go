@@ -55,6 +55,16 @@ func (s *Session) relPath(cat *catalog.Catalog) []string {
 	return s.tempFirst(cat, s.searchPath(cat))
 }
 
+// printPath is search_path's schemas as written, pg_temp as the
+// session's temporary schema (pg_table_is_visible).
+func (s *Session) printPath() []string {
+	out := searchPathSchemas(s.set.Vals["search_path"])
+	for i, n := range out {
+		out[i] = s.tempAlias(n)
+	}
+	return out
+}
+
 // dropTempSchema drops the session's temporary schema, if it made one,
 // with everything in it, through the log; best effort (a node without a
 // quorum logs the failure, and the node's startup cleanup retries).

@@ -32,7 +32,7 @@ func TestTempTablesMatchPostgres(t *testing.T) {
 		`SELECT nspname LIKE 'pg_temp_%' FROM pg_namespace WHERE oid = pg_my_temp_schema()`,
 		`SELECT pg_is_other_temp_schema(pg_my_temp_schema()), pg_is_other_temp_schema(2200)`,
 		`SELECT array_to_string(current_schemas(true), ',') LIKE 'pg_temp_%,pg_catalog,public', current_schemas(false), current_schema()`,
-		`SELECT 'tt'::regclass::text, 'public.tt'::regclass::text`,
+		`SELECT 'tt'::regclass::text, 'public.tt'::regclass::text, pg_table_is_visible('tt'::regclass), pg_table_is_visible('public.tt'::regclass)`,
 		`SELECT n.nspname LIKE 'pg_temp_%', c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relname LIKE 'tt%' ORDER BY 1, 2`,
 		`CREATE TEMPORARY TABLE tt (x int)`,
 		`CREATE TEMP TABLE IF NOT EXISTS tt (x int)`,
@@ -117,6 +117,10 @@ func TestTempTablesOtherSessions(t *testing.T) {
 	if got := queryText(t, ctx, b, `SELECT CASE WHEN pg_is_other_temp_schema(n.oid) AND relpersistence = 't' THEN 'other temp' END FROM pg_namespace n JOIN pg_class c ON c.relnamespace = n.oid WHERE relname = 'mine'`); got != "other temp" {
 		t.Errorf("the other session sees %q, want other temp", got)
 	}
+	// psql's \dt, in a session of its own, shows its temporary table
+	if out, stderr, err := psqlRun(t, n, `\dt`, "-c", "CREATE TEMP TABLE ptemp (x int)"); err != nil || !strings.Contains(out, "pg_temp_") || !strings.Contains(out, "ptemp") || strings.Contains(out, "mine") {
+		t.Errorf("psql \\dt: %v %s\n%s", err, stderr, out)
+	}
 	if err := a.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -153,4 +157,17 @@ func TestTempTablesDroppedAfterCrash(t *testing.T) {
 	}
 	_, err := c2.Exec(ctx, `SELECT * FROM crashed`)
 	wantCode(t, err, "42P01", "the crashed session's table")
+}
+
+// TestTempTablesNotSubscribable: SUBSCRIBE of a temporary table is 0A000.
+func TestTempTablesNotSubscribable(t *testing.T) {
+	requireLogdb(t)
+	t.Parallel()
+	ctx := testCtx(t, 60*time.Second)
+	c := mustConnect(t, mustStartNode(t, t.TempDir()))
+	mustExec(t, ctx, c, `CREATE TEMP TABLE tsub (x int)`)
+	for _, q := range []string{`SUBSCRIBE tsub`, `SUBSCRIBE pg_temp.tsub`} {
+		_, err := c.Exec(ctx, q)
+		wantCode(t, err, "0A000", q)
+	}
 }
