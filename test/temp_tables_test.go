@@ -78,6 +78,16 @@ func TestTempTablesMatchPostgres(t *testing.T) {
 		`DROP TABLE tt`,
 		`SELECT * FROM tt`,
 		`DROP TABLE pg_temp.tt`,
+		// a plan made for the permanent table is made again for a new
+		// temporary one of that name
+		`CREATE TEMP TABLE tt (id int, v text)`,
+		`INSERT INTO tt VALUES (3, 'again')`,
+		`SELECT * FROM tt`,
+		`DROP TABLE tt`,
+		`SELECT * FROM tt`,
+		`CREATE TEMP SEQUENCE tsq`,
+		`SELECT nextval('tsq'), nextval('pg_temp.tsq')`,
+		`SELECT relpersistence FROM pg_class WHERE relname = 'tsq'`,
 		`SELECT * FROM pg_temp.keep`,
 		`SET search_path = public, pg_temp`,
 		`SELECT * FROM keep`,
