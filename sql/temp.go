@@ -117,6 +117,30 @@ func (s *Session) onCommitActions(ctx context.Context) error {
 	return nil
 }
 
+// discardTemp is DISCARD ALL's (and TEMP's) drop of the session's
+// temporary relations, in the statement's implicit transaction if any.
+func (s *Session) discardTemp(ctx context.Context) error {
+	if !s.madeTemp {
+		return nil
+	}
+	q := "DROP SCHEMA IF EXISTS " + pgcatalog.QuoteIdent(s.tempSchema()) + " CASCADE"
+	if s.mode == modeIdle {
+		if err := s.simpleQuery(ctx, q, nopWriter{}); err != nil {
+			return err
+		}
+	} else {
+		stmts, err := s.e.parse(q)
+		if err != nil {
+			return err
+		}
+		if err := s.runSimple(ctx, stmts[0], nopWriter{}); err != nil {
+			return err
+		}
+	}
+	s.madeTemp = false
+	return nil
+}
+
 // nopWriter discards a statement's results.
 type nopWriter struct{}
 

@@ -96,6 +96,15 @@ func TestTempTablesMatchPostgres(t *testing.T) {
 		`SELECT count(*) FROM pg_temp.keep`,
 		`RESET search_path`,
 		`SELECT count(*) FROM keep`,
+		`CREATE TEMP TABLE mv (x int)`,
+		`ALTER TABLE mv SET SCHEMA public`,
+		`ALTER TABLE keep SET SCHEMA pg_temp`,
+		`DISCARD TEMP`,
+		`SELECT count(*) FROM pg_temp.mv`,
+		`SELECT count(*) FROM keep`,
+		`CREATE TEMP TABLE mv (x int)`,
+		`DISCARD ALL`,
+		`SELECT count(*) FROM pg_temp.mv`,
 	)
 }
 

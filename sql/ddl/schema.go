@@ -405,6 +405,9 @@ func SetSchema(ec *Ctx, d *catalog.Writer, as *pg_query.AlterObjectSchemaStmt, w
 		return err
 	}
 	to := as.Newschema
+	if catalog.IsTempSchema(to) || to == catalog.TempAlias || isTempKey(key) {
+		return pgerror.New("0A000", "cannot move objects into or out of temporary schemas")
+	}
 	if !d.Cat.SchemaExists(to) {
 		if catalog.IsSystemSchema(to) {
 			return pgerror.New("0A000", "cannot move objects into or out of system schemas")

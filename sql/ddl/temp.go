@@ -44,6 +44,12 @@ func tempCreationSchema(ec *Ctx, d *catalog.Writer, rv *pg_query.RangeVar) (stri
 	return name, nil
 }
 
+// isTempKey reports whether a relation key is in a temporary schema.
+func isTempKey(key string) bool {
+	schema, _ := catalog.SplitKey(key)
+	return catalog.IsTempSchema(schema)
+}
+
 // checkOtherTemp refuses a CREATE into another session's temporary schema.
 func checkOtherTemp(ec *Ctx, d *catalog.Writer, rv *pg_query.RangeVar) error {
 	if catalog.IsTempSchema(rv.Schemaname) && rv.Schemaname != ec.Session.Planner(d.Cat).TempSchema {
