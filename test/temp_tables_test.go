@@ -87,6 +87,7 @@ func TestTempTablesMatchPostgres(t *testing.T) {
 		`SELECT * FROM tt`,
 		`CREATE TEMP SEQUENCE tsq`,
 		`SELECT nextval('tsq'), nextval('pg_temp.tsq')`,
+		`SELECT table_type FROM information_schema.tables WHERE table_name = 'tsq' OR table_name = 'ts'`,
 		`SELECT relpersistence FROM pg_class WHERE relname = 'tsq'`,
 		`SELECT * FROM pg_temp.keep`,
 		`SET search_path = public, pg_temp`,
