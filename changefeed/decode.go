@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -42,6 +43,9 @@ type Publication struct {
 
 // publishes reports whether p publishes r.
 func (p *Publication) publishes(r *Relation) bool {
+	if strings.HasPrefix(r.Schema, "pg_temp_") {
+		return false // a session's temporary table: never published (PostgreSQL)
+	}
 	if p.AllTables {
 		return true
 	}

@@ -244,6 +244,9 @@ func (s *Subscription) start(slot Slot) error {
 }
 
 func (s *Subscription) wantsTable(r *relation) bool {
+	if s.req.AllTables && strings.HasPrefix(r.Schema, "pg_temp_") {
+		return false // a session's temporary table: not in "all tables"
+	}
 	return (s.req.AllTables || s.tables[r.qualified]) && (s.req.Filter == nil || s.req.Filter(r.Relation))
 }
 

@@ -119,8 +119,9 @@ const DefaultMaxStatementMemory = 1 << 30
 // hands out Sessions.
 type Engine struct {
 	cfg       Config
-	limits    exec.Limits // from cfg, for running plans
-	mu        sync.Mutex  // guards st
+	stalePIDs map[int32]bool // pids of stale temporary schemas, never handed out (temp.go); set before serving
+	limits    exec.Limits    // from cfg, for running plans
+	mu        sync.Mutex     // guards st
 	st        engineState
 	parses    *parse.Cache
 	listeners *notify.Registry
@@ -238,7 +239,10 @@ type Session struct {
 	db      string
 	pid     int32
 	started time.Time
-	set     *settings.Settings
+	// madeTemp: a CREATE TEMP of this session may have made its temporary
+	// schema (temp.go), dropped at Close.
+	madeTemp bool
+	set      *settings.Settings
 
 	mode txnMode
 	tx   *txnState
@@ -384,7 +388,8 @@ func (s *Session) Sync(ctx context.Context) error { return s.sync(ctx) }
 
 // Close ends the session, rolling back any open transaction.
 func (s *Session) Close() {
-	s.closeLocks() // locks.go
+	s.dropTempSchema() // temp.go
+	s.closeLocks()     // locks.go
 	s.e.sessions.remove(s)
 	s.closeListener()
 	s.closeCursors(true)

@@ -223,7 +223,7 @@ func (s *Session) lookupSeqArg(t *txnState, v types.Datum) (*catalog.Sequence, e
 		return nil, pgerror.New(pgerror.UndefinedTable, "could not open relation with OID %d", x)
 	case string:
 		schema, name := plan.SplitQualified(x)
-		if sq, ok := cat.Seqs[cat.RelKey(s.searchPath(cat), schema, name)]; ok {
+		if sq, ok := cat.Seqs[cat.RelKey(s.relPath(cat), s.tempAlias(schema), name)]; ok {
 			return sq, nil
 		}
 		return nil, pgerror.New(pgerror.UndefinedTable, "relation \"%s\" does not exist", x)

@@ -40,8 +40,8 @@ func (s *Session) catalogSchema(t *txnState) *pgcatalog.Schema {
 		Database:   s.db,
 		User:       s.user,
 		Databases:  []string{"logdb", "postgres"},
-		SearchPath: s.searchPath(cat),
-		PrintPath:  searchPathSchemas(s.set.Vals["search_path"]),
+		SearchPath: s.relPath(cat), // temp.go: the temporary schema first
+		PrintPath:  s.tempFirst(cat, s.printPath()),
 	}
 	sch.Namespaces = namespaceSchemas(cat) // searchpath.go
 	for _, t := range cat.SortedTables() {

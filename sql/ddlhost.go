@@ -48,3 +48,5 @@ func (ec *execCtx) SessionUser() string                            { return ec.s
 func (ec *execCtx) IsOwner(cat *catalog.Catalog, owner uint32) bool { return ec.s.isOwner(cat, owner) }
 
 func (ec *execCtx) SetArgs(vs *pg_query.VariableSetStmt) ([]string, error) { return ec.s.setArgs(vs) }
+
+func (ec *execCtx) NoteTempSchema() { ec.s.madeTemp = true }

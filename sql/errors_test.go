@@ -24,7 +24,7 @@ func TestErrors(t *testing.T) {
 	expectErr(t, s, "SELECT 1 + 'a'", pgerror.InvalidTextRepresentation)
 	expectErr(t, s, "INSERT INTO t (nope) VALUES (1)", pgerror.UndefinedColumn)
 	expectErr(t, s, "CREATE MATERIALIZED VIEW v AS SELECT 1", pgerror.FeatureNotSupported)
-	expectErr(t, s, "CREATE TEMP TABLE other (x int)", pgerror.FeatureNotSupported)
+	expectErr(t, s, "CREATE TEMP TABLE other (x int) ON COMMIT DROP; CREATE TEMP TABLE other (x int) ON COMMIT DROP", pgerror.DuplicateTable)
 	expectErr(t, s, "SELECT 2147483647::int + 1", pgerror.NumericValueOutOfRange)
 	pe = expectErr(t, s, "SELECT * FROM missing_table", pgerror.UndefinedTable)
 	if pe.Message != `relation "missing_table" does not exist` {

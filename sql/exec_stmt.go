@@ -195,7 +195,7 @@ func (s *Session) run(ec *execCtx, ps *prepStmt, w ResultWriter) (*cursor, error
 		}
 		return &cursor{cols: ps.visCols, it: it, tag: "SELECT", countTag: true, tx: ec.tx, ec: ec}, nil
 	case ps.dml != nil:
-		if ec.tx.readOnly {
+		if ec.tx.readOnly && !ps.dml.TempOnly(ec.tx.cat) {
 			return nil, errReadOnly(strings.ToUpper(ps.dml.Verb))
 		}
 		rows, tag, err := ps.dml.Exec(ec.Ctx)

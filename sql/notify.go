@@ -117,7 +117,7 @@ func (e *Engine) newPID() int32 {
 	for {
 		n := uint32(nextPID.Add(1))
 		pid := node<<22 | int32(1000+n%(1<<22-1000))
-		if !e.sessions.has(pid) {
+		if !e.sessions.has(pid) && !e.stalePIDs[pid] {
 			return pid
 		}
 	}

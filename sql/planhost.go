@@ -55,5 +55,5 @@ func (h *sessionPlanner) PlanTableFunc(p *plan.Planner, name string, args []exec
 
 // newPlanner returns a planner for session s in transaction tx over cat.
 func newPlanner(s *Session, tx *txnState, cat *catalog.Catalog) *plan.Planner {
-	return &plan.Planner{Host: &sessionPlanner{s: s, tx: tx}, Cat: cat, Path: s.plannerPath(cat), SchemaUsage: s.checkSchemaUsage}
+	return &plan.Planner{Host: &sessionPlanner{s: s, tx: tx}, Cat: cat, Path: s.plannerPath(cat), TempSchema: s.tempSchema(), SchemaUsage: s.checkSchemaUsage}
 }

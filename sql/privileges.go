@@ -113,13 +113,18 @@ func (s *Session) checkReplication(what string) error {
 // resolves), as the changefeed matches schema.name.
 func (s *Session) checkSubscribe(sub *extparse.SubscribeSpec) error {
 	cat := s.currentCatalog()
-	path := s.searchPath(cat)
+	path := s.relPath(cat)
 	for i, name := range sub.Tables {
 		schema, rel, qualified := strings.Cut(name, ".")
 		if !qualified {
 			schema, rel = "", name
 		}
+		schema = s.tempAlias(schema)
 		t, ok := cat.Tables[cat.RelKey(path, schema, rel)]
+		if catalog.IsTempSchema(schema) || ok && catalog.IsTempSchema(t.Schema) {
+			// temporary tables are not published (temp.go)
+			return pgerror.Unsupported("SUBSCRIBE of a temporary table")
+		}
 		if !qualified {
 			sub.Tables[i] = catalog.Public + "." + rel
 			if ok {

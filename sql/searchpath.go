@@ -49,7 +49,16 @@ func (s *Session) searchPath(cat *catalog.Catalog) []string {
 		if item == "$user" {
 			item = s.currentUser()
 		}
+		if item == catalog.TempAlias {
+			item = s.tempSchema()
+		}
 		if slices.Contains(out, item) {
+			continue
+		}
+		if catalog.IsTempSchema(item) {
+			if item == s.tempSchema() && cat.SchemaExists(item) {
+				out = append(out, item)
+			}
 			continue
 		}
 		if item == catalog.PgCatalog || item == catalog.InformationSchema {
@@ -66,12 +75,14 @@ func (s *Session) searchPath(cat *catalog.Catalog) []string {
 
 // plannerPath is the path the planner resolves names against: pg_catalog
 // first unless the setting places it.
+// The session's temporary schema, once it exists, comes before it
+// unless the setting places it (tempFirst).
 func (s *Session) plannerPath(cat *catalog.Catalog) []string {
 	path := s.searchPath(cat)
-	if slices.Contains(path, catalog.PgCatalog) {
-		return path
+	if !slices.Contains(path, catalog.PgCatalog) {
+		path = append([]string{catalog.PgCatalog}, path...)
 	}
-	return append([]string{catalog.PgCatalog}, path...)
+	return s.tempFirst(cat, path)
 }
 
 // searchPathKey identifies the path a plan resolved names against (plans
@@ -100,6 +111,9 @@ func (s *Session) currentSchemas(ec *execCtx, implicit bool) types.Datum {
 	elems := []types.Datum{}
 	listed := searchPathItems(s.set.Vals["search_path"])
 	path := s.searchPath(ec.tx.cat)
+	if implicit && ec.tx.cat.SchemaExists(s.tempSchema()) && !slices.Contains(path, s.tempSchema()) {
+		elems = append(elems, s.tempSchema())
+	}
 	if implicit && !slices.Contains(listed, catalog.PgCatalog) {
 		elems = append(elems, catalog.PgCatalog)
 	}
@@ -107,6 +121,9 @@ func (s *Session) currentSchemas(ec *execCtx, implicit bool) types.Datum {
 	for _, item := range listed {
 		if item == "$user" {
 			item = s.currentUser()
+		}
+		if item == catalog.TempAlias {
+			item = s.tempSchema()
 		}
 		if item == catalog.PgCatalog || item == catalog.InformationSchema || slices.Contains(path, item) {
 			if !slices.Contains(elems, types.Datum(item)) {
@@ -142,7 +159,7 @@ func (s *Session) checkSchemaUsage(cat *catalog.Catalog, schema string) error {
 // the search path finds it, else schema-qualified.
 func (s *Session) qualifiedName(cat *catalog.Catalog, schema, name string) string {
 	schema = catalog.SchemaName(schema)
-	if cat.RelKey(s.searchPath(cat), "", name) == catalog.Key(schema, name) {
+	if cat.RelKey(s.relPath(cat), "", name) == catalog.Key(schema, name) {
 		return pgcatalog.QuoteIdent(name)
 	}
 	return pgcatalog.QuoteIdent(schema) + "." + pgcatalog.QuoteIdent(name)

@@ -166,6 +166,10 @@ func (s *Session) execSessionStmt(ctx context.Context, ps *prepStmt, w ResultWri
 		s.role = ""
 		s.seqLast = map[uint32]int64{}
 		s.unlistenAll() // notify.go
+		// the temporary relations (temp.go)
+		if err := s.discardTemp(ctx); err != nil {
+			return nil, err
+		}
 		return &cursor{tag: "DISCARD ALL"}, nil
 	case n.GetDeallocateStmt() != nil:
 		d := n.GetDeallocateStmt()

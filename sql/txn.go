@@ -239,6 +239,13 @@ func (s *Session) beginBlock(readOnly bool) {
 // finishTxn commits (commit=true) or rolls back the open transaction and
 // returns the session to idle.
 func (s *Session) finishTxn(ctx context.Context, commit bool) (err error) {
+	if commit && s.madeTemp && s.mode != modeFailed && s.tx != nil && !s.tx.failed && s.tx.Kv != nil && s.tx.Kv.HasWrites() {
+		if err := s.onCommitActions(ctx); err != nil { // temp.go
+			s.tx.failed = true
+			_ = s.finishTxn(ctx, false)
+			return err
+		}
+	}
 	t := s.tx
 	s.tx = nil
 	s.mode = modeIdle

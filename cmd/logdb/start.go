@@ -141,6 +141,8 @@ func start(ctx context.Context, cfg startConfig) error {
 		return fmt.Errorf("start sql engine: %w", err)
 	}
 
+	engine.DropStaleTempSchemas(hctx) // before any session (sql/temp.go)
+
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen for clients: %w", err)

@@ -25,7 +25,9 @@
 // descriptors written before schemas load into public). The Catalog's maps
 // are keyed by Key(schema, name): a public object by its bare name, any
 // other by schema NUL name; RelKey resolves a name against a search path
-// (schema.go).
+// (schema.go). A session's temporary relations are ordinary ones in its
+// schema pg_temp_<pid> (IsTempSchema; never a CREATE's default, never
+// published); a temporary table's ON COMMIT action is Table.OnCommit.
 //
 // A table's FOREIGN KEY constraints (ForeignKey) are stored in its own
 // descriptor, the referencing one; Catalog.ReferencedBy finds those that

@@ -92,5 +92,8 @@ func (d *Writer) DeletePub(p *Publication) {
 // Publishes reports whether p Publishes table t (FOR ALL TABLES, FOR
 // TABLE, FOR TABLES IN SCHEMA).
 func (p *Publication) Publishes(t *Table) bool {
+	if IsTempSchema(t.Schema) {
+		return false // temporary tables are never published (PostgreSQL)
+	}
 	return p.AllTables || slices.Contains(p.Tables, t.OID) || slices.Contains(p.Schemas, SchemaName(t.Schema))
 }

@@ -40,6 +40,16 @@ func IsSystemSchema(name string) bool {
 	return name == PgCatalog || name == InformationSchema || name == "pg_toast"
 }
 
+// TempPrefix starts the name of a session's temporary schema,
+// pg_temp_<backend pid>; TempAlias ("pg_temp") names the session's own.
+const (
+	TempPrefix = "pg_temp_"
+	TempAlias  = "pg_temp"
+)
+
+// IsTempSchema reports whether name is a session's temporary schema.
+func IsTempSchema(name string) bool { return strings.HasPrefix(name, TempPrefix) }
+
 // Key is the map key of object name in schema.
 func Key(schema, name string) string {
 	if schema == "" || schema == Public {
@@ -106,7 +116,7 @@ func (c *Catalog) RelKey(path []string, schema, name string) string {
 func (c *Catalog) CreationSchema(path []string, schema, name string) (string, error) {
 	if schema == "" {
 		for _, s := range path {
-			if c.SchemaExists(s) {
+			if c.SchemaExists(s) && !IsTempSchema(s) { // CREATE TEMP says so
 				return s, nil
 			}
 		}

@@ -108,11 +108,20 @@ type Table struct {
 	// existed) is the bootstrap superuser.
 	Owner uint32    `json:"owner,omitempty"`
 	ACL   []ACLItem `json:"acl,omitempty"` // nil: the owner's privileges only (privileges.go)
+	// OnCommit is a temporary table's ON COMMIT action: "" (preserve
+	// rows), OnCommitDelete or OnCommitDrop (sql/temp.go runs them).
+	OnCommit string `json:"on_commit,omitempty"`
 
 	// derived, not stored
 	colByName map[string]int
 	PKIdx     []int `json:"-"` // positions of PK columns in Columns
 }
+
+// A temporary table's ON COMMIT actions (Table.OnCommit).
+const (
+	OnCommitDelete = "delete"
+	OnCommitDrop   = "drop"
+)
 
 type Sequence struct {
 	OID       uint32    `json:"oid"`

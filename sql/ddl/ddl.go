@@ -189,8 +189,9 @@ func newSequence(d *catalog.Writer, schema, name string, typ types.T) (*catalog.
 
 func CreateTable(ec *Ctx, d *catalog.Writer, cs *pg_query.CreateStmt, w Noticer) error {
 	rv := cs.Relation
-	if rv.Relpersistence == "t" {
-		return pgerror.Unsupported("temporary tables")
+	oc, err := onCommit(isTempCreate(ec, d, rv), cs.Oncommit) // temp.go
+	if err != nil {
+		return err
 	}
 	schema, err := creationSchema(ec, d, rv) // schema.go
 	if err != nil {
@@ -221,7 +222,7 @@ func CreateTable(ec *Ctx, d *catalog.Writer, cs *pg_query.CreateStmt, w Noticer)
 	if err != nil {
 		return err
 	}
-	t := &catalog.Table{OID: oid, Name: rv.Relname, Schema: storedSchema(schema), Space: space, Owner: d.Owner}
+	t := &catalog.Table{OID: oid, Name: rv.Relname, Schema: storedSchema(schema), Space: space, Owner: d.Owner, OnCommit: oc}
 	t.Init()
 	var cons []*pg_query.Constraint
 	var conCols [][]string // column the constraint was declared on (nil: table constraint)

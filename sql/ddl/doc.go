@@ -8,7 +8,9 @@
 // SCHEMA, ALTER … SET SCHEMA (schema.go) — PostgreSQL's "commands" for
 // the objects in sql/catalog. Relation names resolve through the
 // session's search path (its planner's Path): an unqualified CREATE goes
-// into the path's first existing schema.
+// into the path's first existing non-temporary schema; CREATE TEMP (or a
+// CREATE into pg_temp) into the session's temporary schema, made on first
+// use (temp.go).
 //
 // # How a statement runs
 //

@@ -102,6 +102,9 @@ type Host interface {
 	// IsOwner reports whether the current role owns, or is a member of,
 	// owner.
 	IsOwner(cat *catalog.Catalog, owner uint32) bool
+	// NoteTempSchema records that the session may have made its
+	// temporary schema (dropped when the session ends).
+	NoteTempSchema()
 	// SetArgs evaluates the value list of a SET (for ALTER ROLE … SET).
 	SetArgs(vs *pg_query.VariableSetStmt) ([]string, error)
 }

@@ -36,6 +36,12 @@ func namesKey(ec *Ctx, d *catalog.Writer, names []string) (string, error) {
 // creationSchema is the schema a CREATE of rv goes into, which the current
 // role must be allowed to create in.
 func creationSchema(ec *Ctx, d *catalog.Writer, rv *pg_query.RangeVar) (string, error) {
+	if isTempCreate(ec, d, rv) { // temp.go
+		return tempCreationSchema(ec, d, rv)
+	}
+	if err := checkOtherTemp(ec, d, rv); err != nil {
+		return "", err
+	}
 	schema, err := ec.Session.Planner(d.Cat).CreationSchema(rv.Schemaname, rv.Relname)
 	if err != nil {
 		return "", err
@@ -399,6 +405,9 @@ func SetSchema(ec *Ctx, d *catalog.Writer, as *pg_query.AlterObjectSchemaStmt, w
 		return err
 	}
 	to := as.Newschema
+	if catalog.IsTempSchema(to) || to == catalog.TempAlias || isTempKey(key) {
+		return pgerror.New("0A000", "cannot move objects into or out of temporary schemas")
+	}
 	if !d.Cat.SchemaExists(to) {
 		if catalog.IsSystemSchema(to) {
 			return pgerror.New("0A000", "cannot move objects into or out of system schemas")

@@ -25,9 +25,6 @@ func deparseStmt(n *pg_query.Node) (string, error) {
 
 func CreateView(ec *Ctx, d *catalog.Writer, vs *pg_query.ViewStmt, w Noticer) error {
 	rv := vs.View
-	if rv.Relpersistence == "t" {
-		return pgerror.Unsupported("temporary views")
-	}
 	schema, err := creationSchema(ec, d, rv) // schema.go
 	if err != nil {
 		return err
@@ -84,8 +81,9 @@ func CreateTableAs(ec *Ctx, d *catalog.Writer, cs *pg_query.CreateTableAsStmt, w
 		return 0, pgerror.Unsupported("CREATE MATERIALIZED VIEW")
 	}
 	rv := cs.Into.Rel
-	if rv.Relpersistence == "t" {
-		return 0, pgerror.Unsupported("temporary tables")
+	oc, err := onCommit(isTempCreate(ec, d, rv), cs.Into.OnCommit) // temp.go
+	if err != nil {
+		return 0, err
 	}
 	schema, err := creationSchema(ec, d, rv) // schema.go
 	if err != nil {
@@ -119,7 +117,7 @@ func CreateTableAs(ec *Ctx, d *catalog.Writer, cs *pg_query.CreateTableAsStmt, w
 	if err != nil {
 		return 0, err
 	}
-	t := &catalog.Table{OID: oid, Name: rv.Relname, Schema: storedSchema(schema), Space: space, Owner: d.Owner}
+	t := &catalog.Table{OID: oid, Name: rv.Relname, Schema: storedSchema(schema), Space: space, Owner: d.Owner, OnCommit: oc}
 	for i, c := range cols {
 		name := c.Name
 		if i < len(names) {

@@ -49,8 +49,12 @@ func isTablesRows(v *View, s *Schema) [][]types.Datum {
 	db := s.catalogName()
 	for i := range s.Tables {
 		t := &s.Tables[i]
+		typ := "BASE TABLE"
+		if persistence(t.Schema) == "t" {
+			typ = "LOCAL TEMPORARY"
+		}
 		r.add("table_catalog", db, "table_schema", schemaOr(t.Schema), "table_name", t.Name,
-			"table_type", "BASE TABLE", "is_insertable_into", "YES", "is_typed", "NO")
+			"table_type", typ, "is_insertable_into", "YES", "is_typed", "NO")
 	}
 	for i := range s.Views {
 		uv := &s.Views[i]

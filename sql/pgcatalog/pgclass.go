@@ -101,25 +101,25 @@ func pgClassRows(v *View, s *Schema) [][]types.Datum {
 		}
 		r.add("oid", t.OID, "relname", t.Name, "relnamespace", ns, "reltype", rowTypeOID(t.OID), "relowner", owner(t.Owner), "relacl", acl(t.ACL),
 			"relam", HeapAM, "relfilenode", t.OID, "reltuples", tuples, "relhasindex", len(t.Indexes) > 0,
-			"relpersistence", "p", "relkind", "r", "relnatts", len(t.Columns), "relchecks", checks,
+			"relpersistence", persistence(t.Schema), "relkind", "r", "relnatts", len(t.Columns), "relchecks", checks,
 			"relhastriggers", referenced[t.OID], "relispopulated", true, "relreplident", replident(t))
 		for j := range t.Indexes {
 			ix := &t.Indexes[j]
 			r.add("oid", ix.OID, "relname", ix.Name, "relnamespace", ns, "relowner", owner(t.Owner),
-				"relam", ix.amOID(), "relfilenode", ix.OID, "relpages", 1, "relpersistence", "p",
+				"relam", ix.amOID(), "relfilenode", ix.OID, "relpages", 1, "relpersistence", persistence(t.Schema),
 				"relkind", "i", "relnatts", len(ix.Columns), "relispopulated", true, "relreplident", "n")
 		}
 	}
 	for i := range s.Sequences {
 		q := &s.Sequences[i]
 		r.add("oid", q.OID, "relname", q.Name, "relnamespace", s.namespaceOID(q.Schema), "relowner", owner(q.Owner), "relacl", acl(q.ACL),
-			"relfilenode", q.OID, "relpages", 1, "reltuples", float64(1), "relpersistence", "p",
+			"relfilenode", q.OID, "relpages", 1, "reltuples", float64(1), "relpersistence", persistence(q.Schema),
 			"relkind", "S", "relnatts", 3, "relispopulated", true, "relreplident", "n")
 	}
 	for i := range s.Views {
 		uv := &s.Views[i]
 		r.add("oid", uv.OID, "relname", uv.Name, "relnamespace", s.namespaceOID(uv.Schema), "reltype", rowTypeOID(uv.OID), "relowner", owner(uv.Owner), "relacl", acl(uv.ACL),
-			"relpersistence", "p", "relkind", "v", "relnatts", len(uv.Columns), "relhasrules", true,
+			"relpersistence", persistence(uv.Schema), "relkind", "v", "relnatts", len(uv.Columns), "relhasrules", true,
 			"relispopulated", true, "relreplident", "n", "reltuples", float64(-1))
 	}
 	return r.out
@@ -370,4 +370,13 @@ func acl(items []string) any {
 		return nil
 	}
 	return items
+}
+
+// persistence is relpersistence of a relation in schema: t in a session's
+// temporary schema (pg_temp_<pid>), else p.
+func persistence(schema string) string {
+	if strings.HasPrefix(schema, "pg_temp_") {
+		return "t"
+	}
+	return "p"
 }

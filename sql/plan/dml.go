@@ -37,6 +37,21 @@ type DML struct {
 	mergeInto *mergeInto // MERGE INTO (merge_into.go)
 }
 
+// TempOnly reports whether the statement writes only temporary tables
+// (its target is one and no table elsewhere references it), which a
+// READ ONLY transaction may do, as in PostgreSQL.
+func (d *DML) TempOnly(cat *catalog.Catalog) bool {
+	if !catalog.IsTempSchema(d.t.Schema) {
+		return false
+	}
+	for _, r := range cat.ReferencedBy(d.t.OID) {
+		if !catalog.IsTempSchema(r.Table.Schema) {
+			return false
+		}
+	}
+	return true
+}
+
 func (d *DML) Describe() string {
 	if d.merge != nil {
 		return "Merge Update on " + d.t.Name

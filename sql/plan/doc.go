@@ -10,6 +10,8 @@
 //     query's nesting; relation names resolve against Planner.Path, the
 //     session's search path, a schema named explicitly needing USAGE
 //     (namespace.go; a view's names against the path it was made under).
+//     pg_temp is the session's temporary schema (Planner.TempSchema);
+//     another session's is 0A000.
 //   - Expressions: operators, function calls and casts resolved through
 //     sql/types (overloads, implicit and assignment casts, unknown
 //     literals and $n parameters typed from context), sub-links, row

@@ -39,12 +39,29 @@ func (p *Planner) systemRelation(name string) *pgcatalog.View {
 // catalog's maps (catalog.Catalog.RelKey): a qualified name needs USAGE on
 // its schema (42501).
 func (p *Planner) RelKey(schema, name string) (string, error) {
+	schema, err := p.TempAlias(schema)
+	if err != nil {
+		return "", err
+	}
 	if schema != "" && p.SchemaUsage != nil && !catalog.IsSystemSchema(schema) && p.Cat.SchemaExists(schema) {
 		if err := p.SchemaUsage(p.Cat, schema); err != nil {
 			return "", err
 		}
 	}
 	return p.Cat.RelKey(p.path(), schema, name), nil
+}
+
+// TempAlias maps pg_temp to the session's temporary schema; another
+// session's temporary schema is 0A000 (PostgreSQL refuses to access its
+// tables).
+func (p *Planner) TempAlias(schema string) (string, error) {
+	if schema == catalog.TempAlias && p.TempSchema != "" {
+		return p.TempSchema, nil
+	}
+	if catalog.IsTempSchema(schema) && schema != p.TempSchema && p.Cat.SchemaExists(schema) {
+		return "", pgerror.New(pgerror.FeatureNotSupported, "cannot access temporary tables of other sessions")
+	}
+	return schema, nil
 }
 
 // CreationSchema is where a CREATE of name puts it (3F000 when the path

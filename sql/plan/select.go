@@ -16,6 +16,7 @@ import (
 type Planner struct {
 	Host       Host
 	Cat        *catalog.Catalog
+	TempSchema string    // the session's temporary schema (pg_temp_<pid>), whether or not it exists
 	Params     []types.T // parameter types, inferred where 0
 	ParamExprs []*exec.ParamExpr
 	MaxParam   int
@@ -721,6 +722,9 @@ func (p *Planner) relationOID(schema, name string) (uint32, bool) {
 		if v := p.systemRelation(name); v != nil {
 			return v.OID, true
 		}
+	}
+	if schema == catalog.TempAlias && p.TempSchema != "" {
+		schema = p.TempSchema
 	}
 	if key := p.Cat.RelKey(p.path(), schema, name); p.Cat.RelationExists(key) {
 		if t, ok := p.Cat.Tables[key]; ok {
