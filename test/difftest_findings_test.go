@@ -31,6 +31,8 @@ func TestDifftestTypedFindingsMatchPostgres(t *testing.T) {
 		`SELECT x, count(*) FROM (VALUES ('{"a":0}'::jsonb), ('{"a":0.000}'::jsonb), ('1.50'::jsonb), ('1.5'::jsonb), (NULL)) v(x) GROUP BY x ORDER BY 1`,
 		`SELECT * FROM (VALUES ('{"a":0}'::jsonb)) a(x) EXCEPT SELECT * FROM (VALUES ('{"a":0.00}'::jsonb)) b(x)`,
 		`SELECT DISTINCT x FROM (VALUES (ARRAY['{"a":1}'::jsonb]), (ARRAY['{"a":1.0}'::jsonb])) v(x)`,
+		// COALESCE of untyped literals is text
+		"SELECT array_agg(c), pg_typeof(coalesce('a', 'b')) FROM (SELECT coalesce('', 'zz')) t(c)",
 		// jsonb -> n on a scalar: a raw scalar is an array of one
 		`SELECT '"a"'::jsonb -> 0, '7'::jsonb -> 0, '7'::jsonb -> -1, '7'::jsonb -> 1, '{"a":1}'::jsonb -> 0, '"a"'::jsonb ->> 0, '"a"'::json -> 0, '7'::jsonb #> '{0}', 'null'::jsonb -> 0, to_jsonb(false) -> 0`,
 		// wall clocks a transition skips or repeats

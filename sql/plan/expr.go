@@ -291,6 +291,14 @@ func (p *Planner) CompileExpr(n *pg_query.Node, sc *Scope) (exec.Expr, error) {
 		if err != nil {
 			return nil, err
 		}
+		if t.OID == types.UnknownOID { // all untyped: text, as PostgreSQL's select_common_type
+			t = exec.TextT
+			for i := range args {
+				if args[i], err = p.Coerce(args[i], t, types.CastImplicit); err != nil {
+					return nil, err
+				}
+			}
+		}
 		return &exec.CoalesceExpr{Args: args, T: t}, nil
 	case n.GetMinMaxExpr() != nil:
 		mm := n.GetMinMaxExpr()
