@@ -396,7 +396,10 @@ func TestSubscribePgxCopy(t *testing.T) {
 	mustExec(t, ctx, c, "SELECT * FROM pg_create_logical_replication_slot('cf_pgx_slot', 'pgoutput')")
 	s2 := startCopyStream(t, ctx, n, "COPY (SUBSCRIBE cf_pgx WITH (SLOT = 'cf_pgx_slot')) TO STDOUT")
 	waitSlotActive(t, ctx, c, "cf_pgx_slot", true)
-	s2.conn.Close(ctx)
+	// the subscriber goes away: its socket closes under the running CopyTo
+	// (pgx's Close would race with the CopyTo goroutine on the same conn)
+	s2.conn.PgConn().Conn().Close()
+	<-s2.done
 	waitSlotActive(t, ctx, c, "cf_pgx_slot", false)
 	mustExec(t, ctx, c, "SELECT pg_drop_replication_slot('cf_pgx_slot')")
 }
