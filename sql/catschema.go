@@ -155,11 +155,15 @@ func tableSchema(t *catalog.Table, cat *catalog.Catalog) pgcatalog.Table {
 			pt.Indexes = append(pt.Indexes, indexSchema(t, ix, attnums(ix.Columns)))
 			continue
 		}
+		nnd, cnnd := "", ""
+		if ix.NullsNotDistinct {
+			nnd, cnnd = " NULLS NOT DISTINCT", "NULLS NOT DISTINCT "
+		}
 		pt.Indexes = append(pt.Indexes, pgcatalog.Index{OID: ix.OID, Name: ix.Name, Columns: attnums(ix.Columns), Unique: ix.Unique,
-			ReplIdent: t.ReplIdent == "i" && t.ReplIndex == ix.OID,
-			Def:       "CREATE " + u + "INDEX " + pgcatalog.QuoteIdent(ix.Name) + on + colNames(ix.Columns) + ")"})
+			NullsNotDistinct: ix.NullsNotDistinct, ReplIdent: t.ReplIdent == "i" && t.ReplIndex == ix.OID,
+			Def: "CREATE " + u + "INDEX " + pgcatalog.QuoteIdent(ix.Name) + on + colNames(ix.Columns) + ")" + nnd})
 		if ix.Constraint {
-			def := "UNIQUE (" + colNames(ix.Columns) + ")"
+			def := "UNIQUE " + cnnd + "(" + colNames(ix.Columns) + ")"
 			if ix.Deferrable {
 				def += " DEFERRABLE"
 			}

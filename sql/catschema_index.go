@@ -65,6 +65,11 @@ func indexSchema(t *catalog.Table, ix *catalog.Index, attnums []int16) pgcatalog
 	head += "INDEX " + pgcatalog.QuoteIdent(ix.Name) + " ON public." + pgcatalog.QuoteIdent(t.Name) + " USING btree ("
 	pi.Def = head + strings.Join(plain, ", ") + ")"
 	prettyDef := head + strings.Join(pretty, ", ") + ")"
+	if ix.NullsNotDistinct {
+		pi.NullsNotDistinct = true
+		pi.Def += " NULLS NOT DISTINCT"
+		prettyDef += " NULLS NOT DISTINCT"
+	}
 	if ix.Pred != "" {
 		if n := parseStoredExpr(ix.Pred); n != nil {
 			pi.Pred = plan.IndexPredDef(n, false)

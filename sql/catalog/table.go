@@ -53,6 +53,9 @@ type Index struct {
 	// (INITIALLY DEFERRED), at COMMIT (exec/unique_deferred.go).
 	Deferrable bool `json:"deferrable,omitempty"`
 	Deferred   bool `json:"deferred,omitempty"`
+	// NullsNotDistinct (UNIQUE NULLS NOT DISTINCT) makes NULLs equal for
+	// uniqueness: a key with a NULL is checked like any other.
+	NullsNotDistinct bool `json:"nulls_not_distinct,omitempty"`
 }
 
 type Check struct {

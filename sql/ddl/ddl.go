@@ -330,15 +330,12 @@ func addConstraint(ec *Ctx, d *catalog.Writer, t *catalog.Table, con *pg_query.C
 			return rekeyTable(ec, d, t, rows)
 		}
 	case pg_query.ConstrType_CONSTR_UNIQUE:
-		if con.NullsNotDistinct {
-			return pgerror.Unsupported("UNIQUE NULLS NOT DISTINCT") // refused, not ignored
-		}
 		name := con.Conname
 		if name == "" {
 			name = chooseRelName(d, t.Schema, "key", t.Name, strings.Join(keys, "_"))
 		}
 		return addIndexDef(ec, d, t, &catalog.Index{Name: name, Columns: ids, Unique: true, Constraint: true,
-			Deferrable: con.Deferrable, Deferred: con.Initdeferred}, existing)
+			Deferrable: con.Deferrable, Deferred: con.Initdeferred, NullsNotDistinct: con.NullsNotDistinct}, existing)
 	case pg_query.ConstrType_CONSTR_CHECK:
 		name := con.Conname
 		if name == "" {

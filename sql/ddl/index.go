@@ -85,9 +85,6 @@ func addIndexDef(ec *Ctx, d *catalog.Writer, t *catalog.Table, ix *catalog.Index
 }
 
 func CreateIndex(ec *Ctx, d *catalog.Writer, is *pg_query.IndexStmt, w Noticer) error {
-	if is.NullsNotDistinct {
-		return pgerror.Unsupported("UNIQUE NULLS NOT DISTINCT") // refused, not ignored
-	}
 	rv := is.Relation
 	key, err := relKey(ec, d, rv) // schema.go
 	if err != nil {
@@ -116,6 +113,7 @@ func CreateIndex(ec *Ctx, d *catalog.Writer, is *pg_query.IndexStmt, w Noticer) 
 		return pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", name)
 	}
 	ix.Name = name
+	ix.NullsNotDistinct = is.NullsNotDistinct
 	nt := t.Clone()
 	if err := addIndexDef(ec, d, nt, ix, true); err != nil {
 		return err

@@ -45,7 +45,7 @@ func (w *TableWriter) IndexEntry(ec *Ctx, ix *catalog.Index, row []types.Datum, 
 		hasNull = hasNull || v == nil
 		key = types.AppendKey(key, ts[i], v)
 	}
-	if !ix.Unique || hasNull || ix.Deferrable {
+	if !ix.Unique || (hasNull && !ix.NullsNotDistinct) || ix.Deferrable {
 		return append(key, pk...), false, true, nil
 	}
 	return key, true, true, nil

@@ -133,7 +133,7 @@ func (w *TableWriter) IndexKey(ix *catalog.Index, row []types.Datum, pk []byte) 
 		}
 		k = types.AppendKey(k, w.T.Columns[i].Type, row[i])
 	}
-	if !ix.Unique || hasNull || ix.Deferrable {
+	if !ix.Unique || (hasNull && !ix.NullsNotDistinct) || ix.Deferrable {
 		return append(k, pk...), false
 	}
 	return k, true

@@ -273,7 +273,7 @@ func pgIndexRows(v *View, s *Schema) [][]types.Datum {
 				pred = ix.Pred
 			}
 			r.add("indexrelid", ix.OID, "indrelid", t.OID, "indnatts", n, "indnkeyatts", n,
-				"indisunique", ix.Unique, "indisprimary", ix.Primary, "indimmediate", immediate, "indisreplident", ix.ReplIdent,
+				"indisunique", ix.Unique, "indnullsnotdistinct", ix.NullsNotDistinct, "indisprimary", ix.Primary, "indimmediate", immediate, "indisreplident", ix.ReplIdent,
 				"indisvalid", true, "indisready", true, "indislive", true,
 				"indkey", int2Vector(ix.Columns), "indcollation", oidVector(colls),
 				"indclass", oidVector(classes), "indoption", int2Vector(options),

@@ -235,6 +235,8 @@ type Index struct {
 	Columns []int16 // attnums, in index order
 	Unique  bool
 	Primary bool
+	// NullsNotDistinct: UNIQUE NULLS NOT DISTINCT (indnullsnotdistinct).
+	NullsNotDistinct bool
 	// ReplIdent: the table's replica identity is this index.
 	ReplIdent bool
 	// Def is the CREATE INDEX statement as pg_get_indexdef prints it:

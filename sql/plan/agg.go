@@ -240,7 +240,7 @@ func (p *Planner) compileAgg(fc *pg_query.FuncCall, sc *Scope) (*exec.AggSpec, e
 		spec.OrderBy = append(spec.OrderBy, e)
 		spec.Order = append(spec.Order, k)
 	}
-	if err := checkAggLevel(name, spec); err != nil {
+	if err := p.checkAggLevel(name, spec); err != nil {
 		return nil, err
 	}
 	nargs := len(spec.Args)
@@ -444,10 +444,13 @@ func (p *Planner) addDependentGroupCols(sc *Scope, an *exec.AggNode, m *aggMap) 
 }
 
 // checkAggLevel refuses an aggregate whose arguments read only an outer
-// query's columns: PostgreSQL evaluates it in that outer query (one value
-// per outer group, seen by the sub-query as a constant), which this
-// planner does not do; evaluated here it would answer differently.
-func checkAggLevel(name string, spec *exec.AggSpec) error {
+// query's columns that agg_level.go did not move to that query (one more
+// than eight levels down): evaluated here it would answer differently.
+// Window aggregates stay at their own level, as in PostgreSQL.
+func (p *Planner) checkAggLevel(name string, spec *exec.AggSpec) error {
+	if p.windowAgg {
+		return nil
+	}
 	es := append(append([]exec.Expr(nil), spec.Args...), spec.OrderBy...)
 	if spec.Filter != nil {
 		es = append(es, spec.Filter)

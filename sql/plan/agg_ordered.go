@@ -86,7 +86,7 @@ func (p *Planner) compileOrderedSetAgg(fc *pg_query.FuncCall, sc *Scope, spec *e
 	spec.WithinGroup = true
 	spec.SrcWidth = len(sc.cols)
 	spec.ArgT = spec.Args[0].Type()
-	if err := checkAggLevel(name, spec); err != nil {
+	if err := p.checkAggLevel(name, spec); err != nil {
 		return nil, err
 	}
 	switch name {

@@ -153,6 +153,11 @@ func (p *Planner) CompileExpr(n *pg_query.Node, sc *Scope) (exec.Expr, error) {
 			return e, err
 		}
 	}
+	if sc != nil && n.GetFuncCall() != nil {
+		if e, ok := p.outerAggRef(n, sc); ok { // an outer query's aggregate
+			return e, nil
+		}
+	}
 	switch {
 	case n.GetAConst() != nil:
 		return constFromNode(n.GetAConst())

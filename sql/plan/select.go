@@ -22,6 +22,7 @@ type Planner struct {
 	MaxParam   int
 	correlated bool // an outer reference was compiled
 	noFold     int  // > 0: compiling what PostgreSQL's constant folding skips (fold.go)
+	windowAgg  bool // compiling a window aggregate, which stays at its own level
 	// readsContext: a literal was folded with the session zone or the
 	// transaction's time (parseLiteral), so the plan is not reusable
 	ReadsContext bool
@@ -74,14 +75,12 @@ func (p *Planner) planWith(w *pg_query.WithClause, parent *Scope) error {
 	p.ctes = append(p.ctes, m)
 	for _, c := range w.Ctes {
 		cte := c.GetCommonTableExpr()
-		if cte.SearchClause != nil {
-			return pgerror.Unsupported("WITH RECURSIVE … SEARCH") // refused, not ignored
-		}
-		if cte.CycleClause != nil {
-			return pgerror.Unsupported("WITH RECURSIVE … CYCLE")
-		}
 		def := &exec.CTE{Name: cte.Ctename}
 		q := cte.Ctequery.GetSelectStmt()
+		if (cte.SearchClause != nil || cte.CycleClause != nil) &&
+			!(w.Recursive && q != nil && q.Op != pg_query.SetOperation_SETOP_NONE && refersTo(q.Rarg, cte.Ctename)) {
+			return pgerror.New(pgerror.SyntaxError, "WITH query is not recursive")
+		}
 		var plan exec.Node
 		var err error
 		if q == nil { // INSERT, UPDATE or DELETE (with_dml.go)
@@ -203,6 +202,8 @@ func (p *Planner) PlanSelect(sel *pg_query.SelectStmt, parent *Scope) (exec.Node
 	for _, s := range sel.SortClause {
 		aggs = collectAggregates(s.GetSortBy().Node, aggs)
 	}
+	// an aggregate belongs to the level of the columns it reads (agg_level.go)
+	aggs = append(localAggs(aggs, sc), p.outerLevelAggs(sel, sc)...)
 	if len(aggs) > 0 || len(sel.GroupClause) > 0 || sel.HavingClause != nil {
 		if src, sc, err = p.planAgg(src, sc, sel, aggs); err != nil {
 			return nil, err

@@ -122,21 +122,16 @@ func (p *Planner) planRecursive(def *exec.CTE, q *pg_query.SelectStmt, cte *pg_q
 		}
 		cols[i].Table = cte.Ctename
 	}
-	work := &exec.CTE{Name: cte.Ctename, Cols: cols, Recursive: true}
-	m[cte.Ctename] = work
-	rec, err := p.PlanSelect(q.Rarg, parent)
-	delete(m, cte.Ctename)
-	if err != nil {
-		return nil, err
-	}
-	rc := rec.Columns()
-	if len(rc) != len(cols) {
-		return nil, pgerror.New(pgerror.SyntaxError, "each UNION query must have the same number of columns")
-	}
-	fix := func(n exec.Node, nc []exec.Column) (exec.Node, error) {
+	// fix casts a term's first len(cols) columns to the query's types,
+	// passing any further (SEARCH/CYCLE) columns through.
+	fix := func(n exec.Node, nc []exec.Column, out []exec.Column) (exec.Node, error) {
 		need := false
-		exprs := make([]exec.Expr, len(cols))
-		for i := range cols {
+		exprs := make([]exec.Expr, len(nc))
+		for i := range nc {
+			if i >= len(cols) {
+				exprs[i] = &exec.ColExpr{Idx: i, T: nc[i].T}
+				continue
+			}
 			var err error
 			if exprs[i], err = p.coerceCol(&exec.ColExpr{Idx: i, T: nc[i].T}, nc[i].T, cols[i].T); err != nil {
 				return nil, err
@@ -148,13 +143,54 @@ func (p *Planner) planRecursive(def *exec.CTE, q *pg_query.SelectStmt, cte *pg_q
 		if !need {
 			return n, nil
 		}
-		return &exec.ProjectNode{Src: n, Exprs: exprs, Cols: cols}, nil
+		return &exec.ProjectNode{Src: n, Exprs: exprs, Cols: out}, nil
 	}
-	if init, err = fix(init, init.Columns()); err != nil {
+	if init, err = fix(init, init.Columns(), cols); err != nil {
 		return nil, err
 	}
-	if rec, err = fix(rec, rc); err != nil {
+	rarg, all := q.Rarg, cols
+	var sc *searchCycle
+	if cte.SearchClause != nil || cte.CycleClause != nil {
+		if err := checkSearchCycle(q, cte, cols); err != nil {
+			return nil, err
+		}
+		if sc, err = p.prepareSearchCycle(cte, cols, parent); err != nil {
+			return nil, err
+		}
+		if rarg, err = sc.recursiveTerm(q.Rarg, cte.Ctename); err != nil {
+			return nil, err
+		}
+		all = append(append([]exec.Column(nil), cols...), sc.extra...)
+		exprs := make([]exec.Expr, 0, len(all))
+		for i := range cols {
+			exprs = append(exprs, &exec.ColExpr{Idx: i, T: cols[i].T})
+		}
+		init = &exec.ProjectNode{Src: init, Exprs: append(exprs, sc.initExprs...), Cols: all}
+	}
+	work := &exec.CTE{Name: cte.Ctename, Cols: all, Recursive: true}
+	m[cte.Ctename] = work
+	rec, err := p.PlanSelect(rarg, parent)
+	delete(m, cte.Ctename)
+	if err != nil {
 		return nil, err
 	}
-	return &exec.RecursiveNode{Init: init, Rec: rec, Work: work, All: q.All, Cols: cols}, nil
+	rc := rec.Columns()
+	if len(rc) != len(all) {
+		return nil, pgerror.New(pgerror.SyntaxError, "each UNION query must have the same number of columns")
+	}
+	if rec, err = fix(rec, rc, all); err != nil {
+		return nil, err
+	}
+	if sc != nil {
+		next, err := p.recursiveExprs(sc, cols, parent)
+		if err != nil {
+			return nil, err
+		}
+		exprs := make([]exec.Expr, 0, len(all))
+		for i := range cols {
+			exprs = append(exprs, &exec.ColExpr{Idx: i, T: cols[i].T})
+		}
+		rec = &exec.ProjectNode{Src: rec, Exprs: append(exprs, next...), Cols: all}
+	}
+	return &exec.RecursiveNode{Init: init, Rec: rec, Work: work, All: q.All, Cols: all}, nil
 }

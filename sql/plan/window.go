@@ -133,7 +133,9 @@ func (p *Planner) compileWindow(fc *pg_query.FuncCall, sc *Scope, named map[stri
 		return nil, err
 	}
 	if isAggregate(name) {
+		p.windowAgg = true
 		spec, err := p.compileAgg(&pg_query.FuncCall{Funcname: fc.Funcname, Args: fc.Args, AggStar: fc.AggStar, AggDistinct: fc.AggDistinct, AggFilter: fc.AggFilter}, sc)
+		p.windowAgg = false
 		if err != nil {
 			return nil, err
 		}

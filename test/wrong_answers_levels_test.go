@@ -1,0 +1,103 @@
+package test
+
+import (
+	"testing"
+	"time"
+)
+
+// TestSearchCycleNullsAggLevelsMatchPostgres covers issue 14's items 11,
+// 12 and 14 — once refused with 0A000, now answered as PostgreSQL 15
+// answers: WITH RECURSIVE's SEARCH and CYCLE clauses, an aggregate that
+// belongs to an outer query because it reads only that query's columns,
+// and UNIQUE NULLS NOT DISTINCT.
+func TestSearchCycleNullsAggLevelsMatchPostgres(t *testing.T) {
+	requireLogdb(t)
+	t.Parallel()
+	ctx := testCtx(t, 120*time.Second)
+	pg := mustStartPostgres(t)
+	pc := pg.connect(t)
+	lc := mustConnect(t, sharedNode(t))
+	matchPostgres(t, ctx, pc, lc, []string{
+		// 11: SEARCH and CYCLE
+		"CREATE TABLE sc_graph (f int, t int, label text)",
+		"INSERT INTO sc_graph VALUES (1,2,'a'),(1,3,'b'),(2,3,'c'),(1,4,'d'),(4,5,'e'),(5,1,'f'),(3,1,'g')",
+		"WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n+1 FROM r WHERE n < 3) SEARCH DEPTH FIRST BY n SET seq SELECT * FROM r",
+		"WITH RECURSIVE r(n, m) AS (SELECT 1, 1 UNION ALL SELECT n+1, m*2 FROM r WHERE n < 3) SEARCH BREADTH FIRST BY n SET seq CYCLE n, m SET c USING p SELECT * FROM r",
+		"WITH RECURSIVE r(n) AS (VALUES (1) UNION ALL SELECT n + 1 FROM r WHERE n < 3) SEARCH DEPTH FIRST BY n SET s SELECT * FROM r ORDER BY s DESC",
+		// a cyclic graph ends: each path stops at its first repeated node
+		"WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT (n+1)%3 FROM r) CYCLE n SET c TO 'Y' DEFAULT 'N' USING p SELECT * FROM r",
+		"WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 3) CYCLE n SET c TO NULL DEFAULT false USING p SELECT * FROM r",
+		"WITH RECURSIVE sg(f, t, label) AS (SELECT * FROM sc_graph g UNION ALL SELECT g.* FROM sc_graph g, sg s WHERE g.f = s.t) " +
+			"SEARCH DEPTH FIRST BY f, t SET seq CYCLE f, t SET is_cycle USING path SELECT * FROM sg ORDER BY seq",
+		"WITH RECURSIVE sg(f, t, label) AS (SELECT * FROM sc_graph g UNION ALL SELECT g.* FROM sc_graph g JOIN sg ON g.f = sg.t) " +
+			"SEARCH BREADTH FIRST BY f, t SET seq CYCLE f, t SET is_cycle USING path SELECT f, t, seq, is_cycle FROM sg ORDER BY seq, is_cycle",
+		"WITH RECURSIVE sg AS (SELECT * FROM sc_graph g UNION SELECT g.* FROM sc_graph g JOIN sg ON g.f = sg.t) CYCLE f SET ic TO 1 DEFAULT 0 USING pth SELECT count(*), sum(ic) FROM sg",
+		"WITH RECURSIVE sg AS (SELECT f, t FROM sc_graph UNION ALL SELECT g.f, g.t FROM sc_graph g JOIN sg ON g.f = sg.t) CYCLE f SET ic USING pth SELECT count(*), count(*) FILTER (WHERE ic) FROM sg",
+		// PostgreSQL's errors
+		"WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n+1 FROM r WHERE n < 3) SEARCH DEPTH FIRST BY x SET seq SELECT * FROM r",
+		"WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n+1 FROM r WHERE n < 3) SEARCH DEPTH FIRST BY n SET n SELECT * FROM r",
+		"WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n+1 FROM r WHERE n < 3) SEARCH DEPTH FIRST BY n, n SET s SELECT * FROM r",
+		"WITH RECURSIVE r(n) AS (SELECT 1) SEARCH DEPTH FIRST BY n SET s SELECT * FROM r",
+		"WITH r(n) AS (SELECT 1 UNION ALL SELECT 2) SEARCH DEPTH FIRST BY n SET s SELECT * FROM r",
+		"WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT (n+1)%3 FROM r) CYCLE n SET c TO 1 DEFAULT 'N' USING p SELECT * FROM r",
+		"WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT (n+1)%3 FROM r) CYCLE n SET c USING c SELECT * FROM r",
+		"WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT (n+1)%3 FROM r) CYCLE x SET c USING p SELECT * FROM r",
+		"WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT (n+1)%3 FROM r) SEARCH DEPTH FIRST BY n SET c CYCLE n SET c USING p SELECT * FROM r",
+		"WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT (n+1)%3 FROM r) SEARCH DEPTH FIRST BY n SET p CYCLE n SET c USING p SELECT * FROM r",
+		"WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL (SELECT 2 UNION SELECT n+1 FROM r)) SEARCH DEPTH FIRST BY n SET s SELECT * FROM r",
+		"WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM (SELECT * FROM r) x WHERE n < 3) SEARCH DEPTH FIRST BY n SET s SELECT * FROM r",
+		"WITH RECURSIVE r(n) AS ((SELECT 1 UNION SELECT 2) UNION ALL SELECT n + 1 FROM r WHERE n < 3) SEARCH DEPTH FIRST BY n SET s SELECT * FROM r",
+
+		// 12: an aggregate over only an outer query's columns is that query's
+		"SELECT (SELECT count(*) FILTER (WHERE outer_c <> 0) FROM (VALUES (1)) t0) FROM (VALUES (2), (3)) t1(outer_c)",
+		"SELECT (SELECT count(*) FILTER (WHERE outer_c <> 0)) FROM (VALUES (2), (3), (0)) t1(outer_c)",
+		"CREATE TABLE lv_t (a int, b int)",
+		"INSERT INTO lv_t VALUES (1, 10), (1, 20), (2, 30), (3, NULL)",
+		"CREATE TABLE lv_u (x int)",
+		"INSERT INTO lv_u VALUES (1), (2)",
+		"SELECT (SELECT sum(t.b) FROM lv_u) FROM lv_t t",
+		"SELECT a, (SELECT max(x) + sum(t.b) FROM lv_u u) FROM lv_t t GROUP BY a ORDER BY a",
+		"SELECT a, (SELECT count(*) FROM lv_u WHERE x < max(t.b) / 10) FROM lv_t t GROUP BY a ORDER BY a",
+		"SELECT a FROM lv_t t GROUP BY a HAVING (SELECT sum(t.b) FROM lv_u WHERE x = 1) > 15 ORDER BY a",
+		"SELECT a FROM lv_t t GROUP BY a ORDER BY (SELECT sum(t.b) FROM lv_u WHERE x = 1) NULLS FIRST, a",
+		"SELECT (SELECT sum(t.b) FROM lv_u), t.a FROM lv_t t",
+		"SELECT (SELECT array_agg(t.b ORDER BY t.b DESC) FROM lv_u WHERE x = 1) FROM lv_t t",
+		"SELECT sum(b), (SELECT sum(t.b) FROM lv_u WHERE x = 1) FROM lv_t t",
+		"SELECT (SELECT (SELECT sum(t.b) FROM lv_u u2 WHERE x = 1) FROM lv_u u1 WHERE x = 1) FROM lv_t t",
+		"SELECT t.a, (SELECT count(t.*) FROM lv_u WHERE x = 1) FROM lv_t t GROUP BY a ORDER BY 1",
+		// …and what stays at its own level
+		"SELECT (SELECT sum(x) FROM lv_u) FROM lv_t t ORDER BY 1",
+		"SELECT (SELECT sum(t.b + u.x) FROM lv_u u WHERE x = 1) FROM lv_t t ORDER BY 1",
+		"SELECT (SELECT sum(t.b) OVER () FROM lv_u WHERE x = 1) FROM lv_t t ORDER BY 1",
+		"SELECT (SELECT (SELECT sum(t.b + u1.x) FROM lv_u u2 WHERE x = 1) FROM lv_u u1 WHERE x = 1) FROM lv_t t ORDER BY 1",
+		"SELECT a, (SELECT count(*) FROM lv_u WHERE x < max(x)) FROM lv_t t GROUP BY a ORDER BY a",
+
+		// 14: UNIQUE NULLS NOT DISTINCT
+		"CREATE TABLE nn1 (a int, b int, UNIQUE NULLS NOT DISTINCT (a, b))",
+		"INSERT INTO nn1 VALUES (1, NULL)",
+		"INSERT INTO nn1 VALUES (1, NULL)",
+		"INSERT INTO nn1 VALUES (NULL, NULL), (2, 2)",
+		"INSERT INTO nn1 VALUES (NULL, NULL)",
+		"INSERT INTO nn1 VALUES (NULL, NULL) ON CONFLICT (a, b) DO NOTHING",
+		"INSERT INTO nn1 VALUES (NULL, NULL) ON CONFLICT (a, b) DO UPDATE SET b = 5 RETURNING *",
+		"SELECT * FROM nn1 ORDER BY a, b",
+		"SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'nn1'::regclass",
+		"SELECT indnullsnotdistinct, pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = 'nn1'::regclass",
+		"CREATE TABLE nn2 (a int)",
+		"INSERT INTO nn2 VALUES (NULL), (NULL)",
+		"CREATE UNIQUE INDEX nn2_a ON nn2 (a) NULLS NOT DISTINCT",
+		"CREATE INDEX nn2_b ON nn2 (a) NULLS NOT DISTINCT",
+		"SELECT indnullsnotdistinct, pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = 'nn2'::regclass",
+		"DELETE FROM nn2",
+		"CREATE UNIQUE INDEX nn2_a ON nn2 (a) NULLS NOT DISTINCT",
+		"INSERT INTO nn2 VALUES (NULL)",
+		"UPDATE nn2 SET a = NULL",
+		"INSERT INTO nn2 VALUES (NULL)",
+		"CREATE UNIQUE INDEX nn2_c ON nn2 ((a + 1)) NULLS NOT DISTINCT WHERE a IS NULL",
+		"SELECT pg_get_indexdef('nn2_c'::regclass)",
+		"ALTER TABLE nn2 ADD CONSTRAINT nn2_u UNIQUE NULLS NOT DISTINCT (a)",
+		"CREATE TABLE nn3 (a int UNIQUE NULLS DISTINCT)",
+		"INSERT INTO nn3 VALUES (NULL), (NULL)",
+		"SELECT count(*) FROM nn3",
+	}...)
+}
