@@ -7,8 +7,8 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"logdb/sql/exec"
-	"logdb/sql/pgerror"
 	"logdb/sql/pgcatalog"
+	"logdb/sql/pgerror"
 	"logdb/sql/types"
 )
 
