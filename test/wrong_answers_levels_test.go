@@ -101,3 +101,48 @@ func TestSearchCycleNullsAggLevelsMatchPostgres(t *testing.T) {
 		"SELECT count(*) FROM nn3",
 	}...)
 }
+
+// TestExistsDecorrelatedMatchesPostgres: a correlated EXISTS whose only
+// link to the outer row is equalities runs once, hashed (exists_hash.go),
+// and answers as PostgreSQL does — NULL keys, types compared across
+// int/bigint/numeric/float/text/varchar, several keys, NOT EXISTS, and
+// the shapes that keep the correlated plan (LIMIT, aggregates, set-returning
+// functions, a non-equality link).
+func TestExistsDecorrelatedMatchesPostgres(t *testing.T) {
+	requireLogdb(t)
+	t.Parallel()
+	ctx := testCtx(t, 120*time.Second)
+	pg := mustStartPostgres(t)
+	pc := pg.connect(t)
+	lc := mustConnect(t, sharedNode(t))
+	matchPostgres(t, ctx, pc, lc, []string{
+		"CREATE TABLE ex_a (id int, k bigint, s text, n numeric)",
+		"CREATE TABLE ex_b (id int, k int, s varchar(10), n numeric, f float8)",
+		"INSERT INTO ex_a VALUES (1, 1, 'a', 1.0), (2, 2, 'b', 2.5), (3, NULL, NULL, NULL), (4, 4, 'd', 4), (5, 5, 'e', 5)",
+		"INSERT INTO ex_b VALUES (1, 1, 'a', 1.00, 1), (2, 3, 'b', 2.5, 2.5), (3, NULL, 'x', NULL, NULL), (4, 4, NULL, 4.0, 4), (NULL, 5, 'e', 5, 5)",
+		"SELECT id FROM ex_a a WHERE EXISTS (SELECT 1 FROM ex_b b WHERE b.k = a.k) ORDER BY 1",
+		"SELECT id FROM ex_a a WHERE NOT EXISTS (SELECT 1 FROM ex_b b WHERE b.k = a.k) ORDER BY 1",
+		"SELECT id FROM ex_a a WHERE EXISTS (SELECT 1 FROM ex_b b WHERE b.s = a.s AND b.id = a.id) ORDER BY 1",
+		"SELECT id FROM ex_a a WHERE NOT EXISTS (SELECT 1 FROM ex_b b WHERE a.s = b.s AND b.id = a.id) ORDER BY 1",
+		"SELECT id FROM ex_a a WHERE EXISTS (SELECT 1 FROM ex_b b WHERE b.n = a.n) ORDER BY 1",
+		"SELECT id FROM ex_a a WHERE EXISTS (SELECT 1 FROM ex_b b WHERE b.f = a.n) ORDER BY 1",
+		"SELECT id FROM ex_a a WHERE EXISTS (SELECT 1 FROM ex_b b WHERE b.f = a.id) ORDER BY 1",
+		"SELECT id FROM ex_a a WHERE EXISTS (SELECT 1 FROM ex_b b WHERE b.k + 1 = a.k AND b.n > 1) ORDER BY 1",
+		"SELECT id FROM ex_a a WHERE EXISTS (SELECT 1 FROM ex_b b WHERE b.k > a.k) ORDER BY 1",
+		"SELECT id FROM ex_a a WHERE EXISTS (SELECT 1 FROM ex_b b WHERE b.k = a.k LIMIT 0) ORDER BY 1",
+		"SELECT id FROM ex_a a WHERE EXISTS (SELECT count(*) FROM ex_b b WHERE b.k = a.k + 100) ORDER BY 1",
+		"SELECT id, EXISTS (SELECT 1 FROM ex_b b WHERE b.k = a.k), NOT EXISTS (SELECT FROM ex_b b WHERE b.id = a.id) FROM ex_a a ORDER BY 1",
+		"SELECT id FROM ex_a a WHERE EXISTS (SELECT DISTINCT b.s FROM ex_b b WHERE b.k = a.k ORDER BY b.s) ORDER BY 1",
+		"SELECT id FROM ex_a a WHERE EXISTS (SELECT 1 FROM ex_b b JOIN ex_a c ON c.id = b.id WHERE b.k = a.k AND c.s IS NOT NULL) ORDER BY 1",
+		"SELECT id FROM ex_a a WHERE EXISTS (SELECT 1 FROM ex_b b LEFT JOIN ex_a c ON c.id = b.id WHERE a.k = b.k AND c.id IS NULL) ORDER BY 1",
+		"SELECT id FROM ex_a a WHERE EXISTS (SELECT 1 FROM ex_b b WHERE b.k = a.k AND EXISTS (SELECT 1 FROM ex_a c WHERE c.id = b.id)) ORDER BY 1",
+		"SELECT id FROM ex_a a WHERE EXISTS (SELECT 1 FROM ex_b b WHERE b.k = a.k AND b.id = a.id + 0) OR a.id = 5 ORDER BY 1",
+		"SELECT (SELECT count(*) FROM ex_a a WHERE EXISTS (SELECT 1 FROM ex_b b WHERE b.k = a.k AND b.id = o.id)) FROM ex_b o ORDER BY 1",
+		"SELECT id FROM ex_a a WHERE EXISTS (SELECT 1 FROM ex_b b WHERE b.k = a.k AND b.k = a.id) ORDER BY 1",
+		"SELECT id FROM ex_a a WHERE EXISTS (SELECT generate_series(1, 0) FROM ex_b b WHERE b.k = a.k) ORDER BY 1",
+		"SELECT id FROM ex_a a WHERE EXISTS (SELECT 1 FROM ex_b b WHERE b.k = a.k AND b.id = 1 / (b.id - 1)) ORDER BY 1",
+		"SELECT id FROM ex_a a WHERE EXISTS (SELECT 1 FROM ex_b b WHERE b.s = a.s::text || '') ORDER BY 1",
+		"SELECT id FROM ex_a a WHERE EXISTS (SELECT 1 FROM ex_b b WHERE (b.k, b.id) = (a.k, a.id)) ORDER BY 1",
+		"DROP TABLE ex_a, ex_b",
+	}...)
+}

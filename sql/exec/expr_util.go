@@ -199,6 +199,9 @@ func WalkExpr(e Expr, fn func(Expr)) {
 		WalkExpr(x.Idx, fn)
 	case *SubqueryExpr:
 		WalkExpr(x.Test, fn)
+		for _, t := range x.Tests {
+			WalkExpr(t, fn)
+		}
 	case *RelabelExpr:
 		WalkExpr(x.E, fn)
 	case *VariadicExpr:

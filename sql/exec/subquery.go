@@ -14,6 +14,10 @@ const (
 	SubAll
 	SubArray
 	SubRow // (SELECT a, b …) as one record: NULL without rows
+	// SubExistsHashed is a correlated EXISTS decorrelated by the planner:
+	// Plan (uncorrelated) yields the inner sides of its equalities, Tests
+	// are the outer sides; true when a row equals them all (exists_hash.go).
+	SubExistsHashed
 )
 
 // SubqueryExpr evaluates a sub-select. An uncorrelated one runs once per
@@ -25,6 +29,9 @@ type SubqueryExpr struct {
 	Op         *types.Op // comparison of ANY / ALL
 	T          types.T
 	Correlated bool
+	// Tests and Ops: SubExistsHashed's outer keys and their equalities.
+	Tests []Expr
+	Ops   []*types.Op
 }
 
 func (e *SubqueryExpr) Type() types.T { return e.T }
@@ -76,6 +83,8 @@ func (e *SubqueryExpr) rows(ec *Ctx, row []types.Datum, limit int) ([][]types.Da
 
 func (e *SubqueryExpr) Eval(ec *Ctx, row []types.Datum) (types.Datum, error) {
 	switch e.Kind {
+	case SubExistsHashed:
+		return e.hashedExists(ec, row)
 	case SubExists:
 		rows, err := e.rows(ec, row, 1)
 		if err != nil {

@@ -21,6 +21,12 @@ func (p *Planner) compileSubLink(sl *pg_query.SubLink, sc *Scope) (exec.Expr, er
 	e := &exec.SubqueryExpr{Plan: plan, Correlated: correlated}
 	switch sl.SubLinkType {
 	case pg_query.SubLinkType_EXISTS_SUBLINK:
+		if correlated {
+			if h := p.hashedExists(sl.Subselect.GetSelectStmt(), sc); h != nil {
+				p.correlated = saved || p.correlated
+				return h, nil // exists_hash.go
+			}
+		}
 		e.Kind, e.T = exec.SubExists, exec.BoolT
 		return e, nil
 	case pg_query.SubLinkType_EXPR_SUBLINK:
