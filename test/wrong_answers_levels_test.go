@@ -146,3 +146,36 @@ func TestExistsDecorrelatedMatchesPostgres(t *testing.T) {
 		"DROP TABLE ex_a, ex_b",
 	}...)
 }
+
+// TestInDecorrelatedMatchesPostgres: a correlated x IN (SELECT e …) linked
+// to the outer row only by equalities is hashed once, grouped by the
+// link, and keeps IN's three-valued answer (NULL x, NULL among the
+// values, no rows).
+func TestInDecorrelatedMatchesPostgres(t *testing.T) {
+	requireLogdb(t)
+	t.Parallel()
+	ctx := testCtx(t, 120*time.Second)
+	pg := mustStartPostgres(t)
+	pc := pg.connect(t)
+	lc := mustConnect(t, sharedNode(t))
+	matchPostgres(t, ctx, pc, lc, []string{
+		"CREATE TABLE in_a (id int, k bigint, s text, n numeric)",
+		"CREATE TABLE in_b (id int, k int, s varchar(10), n numeric, f float8)",
+		"INSERT INTO in_a VALUES (1, 1, 'a', 1.0), (2, 2, 'b', 2.5), (3, NULL, NULL, NULL), (4, 4, 'd', 4), (5, 5, 'e', 5), (6, 3, 'x', 6)",
+		"INSERT INTO in_b VALUES (1, 1, 'a', 1.00, 1), (2, 3, 'b', 2.5, 2.5), (3, NULL, 'x', NULL, NULL), (4, 4, NULL, 4.0, 4), (NULL, 5, 'e', 5, 5), (6, 3, NULL, 6, 6)",
+		"SELECT id, id IN (SELECT b.id FROM in_b b WHERE b.k = a.k) FROM in_a a ORDER BY 1",
+		"SELECT id, id NOT IN (SELECT b.id FROM in_b b WHERE b.k = a.k) FROM in_a a ORDER BY 1",
+		"SELECT id, s IN (SELECT b.s FROM in_b b WHERE b.k = a.k) FROM in_a a ORDER BY 1",
+		"SELECT id, n IN (SELECT b.n FROM in_b b WHERE b.k = a.k AND b.id > 0) FROM in_a a ORDER BY 1",
+		"SELECT id, k IN (SELECT b.id * 2 FROM in_b b WHERE b.s = a.s) FROM in_a a ORDER BY 1",
+		"SELECT id FROM in_a a WHERE a.id IN (SELECT DISTINCT b.id FROM in_b b WHERE b.k = a.k ORDER BY 1) ORDER BY 1",
+		"SELECT id, id IN (SELECT a.id FROM in_b b WHERE b.k = a.k) FROM in_a a ORDER BY 1",
+		"SELECT id, id = ANY (SELECT b.id FROM in_b b WHERE b.k = a.k AND b.s = a.s) FROM in_a a ORDER BY 1",
+		"SELECT id, id IN (SELECT b.id FROM in_b b WHERE b.k > a.k) FROM in_a a ORDER BY 1",
+		"SELECT id, id IN (SELECT b.id FROM in_b b WHERE b.k = a.k LIMIT 1) FROM in_a a ORDER BY 1",
+		"SELECT id, id IN (SELECT max(b.id) FROM in_b b WHERE b.k = a.k) FROM in_a a ORDER BY 1",
+		"SELECT id, f IN (SELECT b.f FROM in_b b WHERE b.k = a.k) FROM in_a a, (VALUES (1.0::float8), (NULL)) v(f) ORDER BY 1, 2",
+		"SELECT id, (id, k) IN (SELECT b.id, b.k FROM in_b b WHERE b.s = a.s) FROM in_a a ORDER BY 1",
+		"DROP TABLE in_a, in_b",
+	}...)
+}

@@ -29,6 +29,8 @@ type Ctx struct {
 	// subs caches the rows of uncorrelated sub-queries.
 	subs   map[*SubqueryExpr][][]types.Datum
 	inSets map[*SubqueryExpr]*inSet
+	// inGroups: decorrelated IN's sets, by inner key (exists_hash.go)
+	inGroups map[*SubqueryExpr]map[string]*inSet
 	// workMem is work_mem in bytes, read at the first budget; memUsed
 	// is what all the statement's budgets hold (workmem.go).
 	workMem, memUsed int64

@@ -18,6 +18,9 @@ const (
 	// Plan (uncorrelated) yields the inner sides of its equalities, Tests
 	// are the outer sides; true when a row equals them all (exists_hash.go).
 	SubExistsHashed
+	// SubInHashed is a correlated x = ANY (sub-query) decorrelated the
+	// same way: Plan yields the compared value, then the inner sides.
+	SubInHashed
 )
 
 // SubqueryExpr evaluates a sub-select. An uncorrelated one runs once per
@@ -85,6 +88,8 @@ func (e *SubqueryExpr) Eval(ec *Ctx, row []types.Datum) (types.Datum, error) {
 	switch e.Kind {
 	case SubExistsHashed:
 		return e.hashedExists(ec, row)
+	case SubInHashed:
+		return e.hashedGroupIn(ec, row)
 	case SubExists:
 		rows, err := e.rows(ec, row, 1)
 		if err != nil {

@@ -5,6 +5,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"logdb/sql/exec"
+	"logdb/sql/types"
 )
 
 // hashedExists decorrelates EXISTS (SELECT … FROM f WHERE i = o AND …)
@@ -20,22 +21,48 @@ import (
 // On success p.correlated says whether the outer keys read a query above
 // sc's.
 func (p *Planner) hashedExists(sub *pg_query.SelectStmt, sc *Scope) exec.Expr {
+	plan, outer, ops := p.decorrelate(sub, sc, false)
+	if plan == nil {
+		return nil
+	}
+	return &exec.SubqueryExpr{Plan: plan, Kind: exec.SubExistsHashed, T: exec.BoolT, Tests: outer, Ops: ops}
+}
+
+// hashedIn decorrelates x = ANY (SELECT e FROM … WHERE i = o AND …) the
+// same way: the rows (e, i…) are hashed once, grouped by i, and each
+// outer row looks up its o's group, then x in it — with IN's NULLs
+// (exists_hash.go in exec). op compares x with e.
+func (p *Planner) hashedIn(sub *pg_query.SelectStmt, sc *Scope, test exec.Expr, op *types.Op) exec.Expr {
+	plan, outer, ops := p.decorrelate(sub, sc, true)
+	if plan == nil || plan.Columns()[0].T != op.Right {
+		return nil
+	}
+	return &exec.SubqueryExpr{Plan: plan, Kind: exec.SubInHashed, T: exec.BoolT, Test: test, Op: op, Tests: outer, Ops: ops}
+}
+
+// decorrelate splits sub's WHERE into its equalities with the enclosing
+// query (scope sc) and the rest, and plans sub without them, selecting
+// the equalities' inner sides — after sub's own select-list expression
+// when withTarget (which must read no outer column). It returns nil when
+// sub has another shape.
+func (p *Planner) decorrelate(sub *pg_query.SelectStmt, sc *Scope, withTarget bool) (exec.Node, []exec.Expr, []*types.Op) {
 	if sub == nil || sub.Op != pg_query.SetOperation_SETOP_NONE || sub.WithClause != nil ||
 		len(sub.FromClause) == 0 || len(sub.GroupClause) > 0 || sub.HavingClause != nil ||
 		sub.LimitCount != nil || sub.LimitOffset != nil || len(sub.LockingClause) > 0 ||
-		len(sub.ValuesLists) > 0 || len(sub.WindowClause) > 0 || sub.WhereClause == nil || sub.IntoClause != nil {
-		return nil
+		len(sub.ValuesLists) > 0 || len(sub.WindowClause) > 0 || sub.WhereClause == nil || sub.IntoClause != nil ||
+		withTarget && len(sub.TargetList) != 1 {
+		return nil, nil, nil
 	}
 	for _, t := range sub.TargetList {
 		v := t.GetResTarget().Val
 		if len(collectAggregates(v, nil)) > 0 || hasSRFOrSubLink(v) {
-			return nil // an aggregate makes one row; a set-returning function may make none
+			return nil, nil, nil // an aggregate makes one row; a set-returning function may make none
 		}
 	}
 	saved, savedDeps, savedParams := p.correlated, len(p.Deps), p.MaxParam
-	fail := func() exec.Expr {
+	fail := func() (exec.Node, []exec.Expr, []*types.Op) {
 		p.Deps, p.MaxParam, p.correlated = p.Deps[:savedDeps], savedParams, saved
-		return nil
+		return nil, nil, nil
 	}
 	p.correlated = false
 	_, subSc, err := p.planFrom(sub.FromClause, nil, sc)
@@ -66,7 +93,17 @@ func (p *Planner) hashedExists(sub *pg_query.SelectStmt, sc *Scope) exec.Expr {
 		})
 		return local, outer, other
 	}
-	var keep, inner, outerKeys []*pg_query.Node
+	var keep, inner, outerKeys, prefix []*pg_query.Node
+	if withTarget {
+		v := sub.TargetList[0].GetResTarget().Val
+		if cr := v.GetColumnRef(); cr != nil && LastName(cr.Fields) == "*" {
+			return fail()
+		}
+		if _, o, x := refs(v); o || x {
+			return fail()
+		}
+		prefix = append(prefix, v)
+	}
 	for _, c := range splitAnd(sub.WhereClause, nil) {
 		if hasSRFOrSubLink(c) {
 			return fail()
@@ -101,7 +138,7 @@ func (p *Planner) hashedExists(sub *pg_query.SelectStmt, sc *Scope) exec.Expr {
 	}
 	q := proto.Clone(sub).(*pg_query.SelectStmt)
 	q.TargetList, q.DistinctClause, q.SortClause = nil, nil, nil
-	for _, n := range inner {
+	for _, n := range append(prefix, inner...) {
 		q.TargetList = append(q.TargetList, &pg_query.Node{Node: &pg_query.Node_ResTarget{ResTarget: &pg_query.ResTarget{Val: n}}})
 	}
 	q.WhereClause = nil
@@ -116,9 +153,10 @@ func (p *Planner) hashedExists(sub *pg_query.SelectStmt, sc *Scope) exec.Expr {
 	if err != nil || p.correlated {
 		return fail()
 	}
-	cols := plan.Columns()
+	cols := plan.Columns()[len(prefix):]
 	p.correlated = false
-	e := &exec.SubqueryExpr{Plan: plan, Kind: exec.SubExistsHashed, T: exec.BoolT}
+	var outs []exec.Expr
+	var ops []*types.Op
 	for i, n := range outerKeys {
 		o, err := p.CompileExpr(n, sc)
 		if err != nil {
@@ -132,9 +170,9 @@ func (p *Planner) hashedExists(sub *pg_query.SelectStmt, sc *Scope) exec.Expr {
 		if err != nil || op.Left != o.Type() || op.Right != it || !exec.KeyCompatible(op.Left, op.Right) {
 			return fail()
 		}
-		e.Tests, e.Ops = append(e.Tests, o), append(e.Ops, op)
+		outs, ops = append(outs, o), append(ops, op)
 	}
-	return e
+	return plan, outs, ops
 }
 
 // hasSRFOrSubLink reports a set-returning function call or a sub-query

@@ -88,6 +88,12 @@ func (p *Planner) compileSubLink(sl *pg_query.SubLink, sc *Scope) (exec.Expr, er
 		if sl.SubLinkType == pg_query.SubLinkType_ALL_SUBLINK {
 			e.Kind = exec.SubAll
 		}
+		if e.Kind == exec.SubAny && correlated && name == "=" && exec.KeyCompatible(op.Left, op.Right) {
+			if h := p.hashedIn(sl.Subselect.GetSelectStmt(), sc, test, op); h != nil {
+				p.correlated = saved || p.correlated || testCorrelated(test)
+				return h, nil // exists_hash.go
+			}
+		}
 		return e, nil
 	}
 	return nil, pgerror.Unsupported("subquery kind " + sl.SubLinkType.String())
@@ -199,4 +205,15 @@ func (p *Planner) planRecursive(def *exec.CTE, q *pg_query.SelectStmt, cte *pg_q
 		rec = &exec.ProjectNode{Src: rec, Exprs: append(exprs, next...), Cols: all}
 	}
 	return &exec.RecursiveNode{Init: init, Rec: rec, Work: work, All: q.All, Cols: all}, nil
+}
+
+// testCorrelated reports whether an expression reads an outer query.
+func testCorrelated(e exec.Expr) bool {
+	found := false
+	exec.WalkExpr(e, func(x exec.Expr) {
+		if _, ok := x.(*exec.OuterExpr); ok {
+			found = true
+		}
+	})
+	return found
 }
