@@ -179,3 +179,28 @@ func TestInDecorrelatedMatchesPostgres(t *testing.T) {
 		"DROP TABLE in_a, in_b",
 	}...)
 }
+
+// TestFormatSpecifiersMatchPostgres: format()'s widths from arguments
+// (*, *n$, negative for left alignment, NULL for none), repeated flags
+// and its errors.
+func TestFormatSpecifiersMatchPostgres(t *testing.T) {
+	requireLogdb(t)
+	t.Parallel()
+	ctx := testCtx(t, 120*time.Second)
+	pg := mustStartPostgres(t)
+	pc := pg.connect(t)
+	lc := mustConnect(t, sharedNode(t))
+	matchPostgres(t, ctx, pc, lc, []string{
+		"SELECT format('%s %I %L %1$s %-5s| %5s|', 'a', 'B c', 'it''s', 'x', 'y'), format('%*s|', 6, 'ab')",
+		"SELECT format('%*s|%-*s|', -4, 'a', 3, 'b'), format('%*2$s|', 'x', 5), format('%1$*2$s|', 'x', 5)",
+		"SELECT format('%*s|', NULL, 'a'), format('%*s|', '3', 'a')",
+		"SELECT format('%*s|', 'z', 'a')",
+		"SELECT format('%*', 3)",
+		"SELECT format('%*0$s', 3)",
+		"SELECT format('%*s', 3)",
+		"SELECT format('%3$s %s', 'a', 'b', 'c')",
+		"SELECT format('%-s|', 'a'), format('%--3s|', 'a')",
+		"SELECT format('%s %s', 'a')",
+		"SELECT format('%2147483648s', 'a')",
+	}...)
+}

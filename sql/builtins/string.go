@@ -4,6 +4,7 @@ import (
 	"crypto/md5"
 	"encoding/base64"
 	"encoding/hex"
+	"math"
 	"strconv"
 	"strings"
 	"unicode"
@@ -120,7 +121,7 @@ func formatSQL(ctx *types.EvalContext, ts []types.T, args []types.Datum) (types.
 		}
 		i++
 		if i >= len(f) {
-			return nil, pgerror.New(pgerror.InvalidParameterValue, "unterminated format() type specifier")
+			return nil, &pgerror.Error{Code: pgerror.InvalidParameterValue, Message: "unterminated format() type specifier", Hint: `For a single "%" use "%%".`}
 		}
 		if f[i] == '%' {
 			b.WriteByte('%')
@@ -141,21 +142,74 @@ func formatSQL(ctx *types.EvalContext, ts []types.T, args []types.Datum) (types.
 			i = j + 1
 		}
 		leftAlign := false
-		if i < len(f) && f[i] == '-' {
+		for i < len(f) && f[i] == '-' {
 			leftAlign = true
 			i++
 		}
-		j = i
-		for j < len(f) && isDigit(f[j]) {
-			j++
-		}
 		width := 0
-		if j > i {
-			width, _ = strconv.Atoi(f[i:j])
-			i = j
+		if i < len(f) && f[i] == '*' {
+			// the width is an argument: the next one, or *n$
+			i++
+			wPos := -1
+			j = i
+			for j < len(f) && isDigit(f[j]) {
+				j++
+			}
+			if j > i {
+				if j >= len(f) || f[j] != '$' {
+					return nil, &pgerror.Error{Code: pgerror.InvalidParameterValue, Message: "unterminated format() type specifier", Hint: `For a single "%" use "%%".`}
+				}
+				n, _ := strconv.Atoi(f[i:j])
+				if n == 0 {
+					return nil, pgerror.New(pgerror.InvalidParameterValue, "format specifies argument 0, but arguments are numbered from 1")
+				}
+				wPos, i = n, j+1
+			}
+			if wPos < 0 {
+				wPos = next
+			}
+			next = wPos + 1
+			if wPos >= len(args) {
+				return nil, pgerror.New(pgerror.InvalidParameterValue, "too few arguments for format()")
+			}
+			if wv := args[wPos]; wv != nil {
+				var w int64
+				switch x := wv.(type) {
+				case int64:
+					w = x
+				default:
+					n, err := strconv.ParseInt(strings.TrimSpace(textOf(ctx, ts[wPos], wv)), 10, 32)
+					if err != nil {
+						return nil, pgerror.New(pgerror.InvalidTextRepresentation, "invalid input syntax for type integer: \"%s\"", textOf(ctx, ts[wPos], wv))
+					}
+					w = n
+				}
+				if w < 0 {
+					leftAlign, w = true, -w
+				}
+				if w > 1<<28 {
+					return nil, pgerror.New(pgerror.ProgramLimitExceeded, "requested length too large")
+				}
+				width = int(w)
+			}
+		} else {
+			j = i
+			for j < len(f) && isDigit(f[j]) {
+				j++
+			}
+			if j > i {
+				var err error
+				if width, err = strconv.Atoi(f[i:j]); err != nil || width > math.MaxInt32 {
+					return nil, pgerror.New(pgerror.NumericValueOutOfRange, "number is out of range")
+				}
+				if width > 1<<28 {
+					return nil, pgerror.New(pgerror.ProgramLimitExceeded, "requested length too large")
+				}
+				i = j
+			}
 		}
 		if i >= len(f) {
-			return nil, pgerror.New(pgerror.InvalidParameterValue, "unterminated format() type specifier")
+			return nil, &pgerror.Error{Code: pgerror.InvalidParameterValue, Message: "unterminated format() type specifier", Hint: `For a single "%" use "%%".`}
 		}
 		if argPos < 0 {
 			argPos = next
