@@ -204,3 +204,27 @@ func TestFormatSpecifiersMatchPostgres(t *testing.T) {
 		"SELECT format('%2147483648s', 'a')",
 	}...)
 }
+
+// TestIntervalOverflowMatchesPostgres: interval sums, differences and
+// negation that overflow a field are "interval out of range", and the
+// most negative month and day counts are valid input.
+func TestIntervalOverflowMatchesPostgres(t *testing.T) {
+	requireLogdb(t)
+	t.Parallel()
+	ctx := testCtx(t, 120*time.Second)
+	pg := mustStartPostgres(t)
+	pc := pg.connect(t)
+	lc := mustConnect(t, sharedNode(t))
+	matchPostgres(t, ctx, pc, lc, []string{
+		"SELECT justify_interval(interval '-2147483648 months -30 days')",
+		"SELECT interval '-2147483648 months', interval '2147483647 months', interval '-2147483648 days'",
+		"SELECT interval '2147483648 months'",
+		"SELECT '2147483647 days'::interval + '1 day'::interval",
+		"SELECT '-2147483648 days'::interval - '1 day'::interval",
+		"SELECT -interval '-2147483648 months'",
+		"SELECT -interval '-2147483648 days'",
+		"SELECT interval '1 day' - interval '3 hours' + interval '2 months'",
+		"SELECT sum(x) FROM (VALUES (interval '2147483647 days'), (interval '1 day')) t(x)",
+		"SELECT avg(x) FROM (VALUES (interval '2147483647 days'), (interval '1 day')) t(x)",
+	}...)
+}

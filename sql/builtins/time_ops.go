@@ -45,6 +45,25 @@ func addInterval(t time.Time, iv types.Interval, loc *time.Location) (time.Time,
 	return r, nil
 }
 
+// intervalSum is a + sign*b, field by field, with PostgreSQL's
+// "interval out of range" when a field overflows.
+func intervalSum(a, b types.Interval, sign int64) (types.Datum, error) {
+	m := int64(a.Months) + sign*int64(b.Months)
+	d := int64(a.Days) + sign*int64(b.Days)
+	us, ok := int64(0), true
+	if sign > 0 {
+		us = a.Micros + b.Micros
+		ok = !(a.Micros > 0 && b.Micros > 0 && us < 0 || a.Micros < 0 && b.Micros < 0 && us >= 0)
+	} else {
+		us = a.Micros - b.Micros
+		ok = !(a.Micros >= 0 && b.Micros < 0 && us < 0 || a.Micros < 0 && b.Micros > 0 && us >= 0)
+	}
+	if !ok || m != int64(int32(m)) || d != int64(int32(d)) {
+		return nil, pgerror.New(pgerror.DatetimeFieldOverflow, "interval out of range")
+	}
+	return types.Interval{Months: int32(m), Days: int32(d), Micros: us}, nil
+}
+
 func negInterval(iv types.Interval) types.Interval {
 	return types.Interval{Months: -iv.Months, Days: -iv.Days, Micros: -iv.Micros}
 }
@@ -150,12 +169,10 @@ func registerTimeOps() {
 		})
 	}
 	binop("+", types.IntervalOID, types.IntervalOID, types.IntervalOID, func(_ *types.EvalContext, l, r types.Datum) (types.Datum, error) {
-		a, b := l.(types.Interval), r.(types.Interval)
-		return types.Interval{Months: a.Months + b.Months, Days: a.Days + b.Days, Micros: a.Micros + b.Micros}, nil
+		return intervalSum(l.(types.Interval), r.(types.Interval), 1)
 	})
 	binop("-", types.IntervalOID, types.IntervalOID, types.IntervalOID, func(_ *types.EvalContext, l, r types.Datum) (types.Datum, error) {
-		a, b := l.(types.Interval), r.(types.Interval)
-		return types.Interval{Months: a.Months - b.Months, Days: a.Days - b.Days, Micros: a.Micros - b.Micros}, nil
+		return intervalSum(l.(types.Interval), r.(types.Interval), -1)
 	})
 	binop("*", types.IntervalOID, types.Float8OID, types.IntervalOID, func(_ *types.EvalContext, l, r types.Datum) (types.Datum, error) {
 		return intervalMul(l.(types.Interval), r.(float64))
@@ -171,7 +188,7 @@ func registerTimeOps() {
 		return intervalMul(l.(types.Interval), 1/f)
 	})
 	unop("-", types.IntervalOID, types.IntervalOID, func(_ *types.EvalContext, v types.Datum) (types.Datum, error) {
-		return negInterval(v.(types.Interval)), nil
+		return intervalSum(types.Interval{}, v.(types.Interval), -1)
 	})
 	unop("+", types.IntervalOID, types.IntervalOID, func(_ *types.EvalContext, v types.Datum) (types.Datum, error) { return v, nil })
 	binop("-", types.TimeOID, types.TimeOID, types.IntervalOID, func(_ *types.EvalContext, l, r types.Datum) (types.Datum, error) {

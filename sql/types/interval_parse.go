@@ -174,7 +174,7 @@ func cascadeInterval(months, days, micros float64) (Interval, bool) {
 	di := math.Trunc(days)
 	micros += (days - di) * float64(usPerDay)
 	us := math.Round(micros)
-	if math.Abs(mi) > math.MaxInt32 || math.Abs(di) > math.MaxInt32 || math.Abs(us) >= 1<<63 || math.IsNaN(us) {
+	if mi > math.MaxInt32 || mi < math.MinInt32 || di > math.MaxInt32 || di < math.MinInt32 || math.Abs(us) >= 1<<63 || math.IsNaN(us) {
 		return Interval{}, false
 	}
 	return Interval{Months: int32(mi), Days: int32(di), Micros: int64(us)}, true
