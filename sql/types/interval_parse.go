@@ -154,7 +154,7 @@ func parseIntervalUnits(s string, mod int32) (Interval, error) {
 	}
 	iv, ok := cascadeInterval(months, days, micros)
 	if !ok {
-		return Interval{}, pgerror.New(pgerror.DatetimeFieldOverflow, "interval field value out of range: \"%s\"", s)
+		return Interval{}, pgerror.New("22015", "interval field value out of range: \"%s\"", s)
 	}
 	if ago {
 		iv = Interval{Months: -iv.Months, Days: -iv.Days, Micros: -iv.Micros}
