@@ -468,6 +468,7 @@ func (n *Node) turn(last *time.Time) error {
 
 func (n *Node) handleReady(rd raft.Ready) error {
 	if rd.SoftState != nil {
+		clear(n.probes) // a new role or leader: no append of ours is in flight
 		n.role.Store(roleName(rd.SoftState.RaftState))
 		n.publishProgress(false)
 		if old := n.leader.Swap(rd.SoftState.Lead); old != rd.SoftState.Lead {
