@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -120,21 +119,6 @@ const (
 	tcpKeepAlive       = 500 * time.Millisecond
 )
 
-// tcpKeepAliveConfig probes an idle raft connection (a follower's to
-// another follower carries nothing), so a dead one fails within
-// tcpDeadPeerTimeout too.
-var tcpKeepAliveConfig = net.KeepAliveConfig{Enable: true, Idle: tcpKeepAlive, Interval: tcpKeepAlive, Count: 3}
-
-// configureConn makes a raft connection fail fast when its peer is gone
-// (keepalives, TCP_USER_TIMEOUT). Errors are ignored: a connection
-// without them still works, it just notices a partition later.
-func configureConn(c net.Conn) {
-	if tc, ok := c.(*net.TCPConn); ok {
-		_ = tc.SetKeepAliveConfig(tcpKeepAliveConfig)
-		_ = setUserTimeout(tc, tcpDeadPeerTimeout)
-	}
-}
-
 // NewTCPTransport returns a transport for node id that accepts on ln and
 // dials peers (id → address; its own entry is ignored). Pass it as
 // Config.Transport; Open starts it and Shutdown closes it.
@@ -158,140 +142,6 @@ func (t *TCPTransport) SetMaxFrameBytes(n int64) {
 	if n > 0 {
 		t.maxFrame = n
 	}
-}
-
-// SetTLS makes every raft and snapshot connection mutual TLS: inbound
-// connections must present a certificate that verifies against the pool
-// and is a node's (extended key usage "server auth": the node certificates
-// of `logdb cert create-node` have it, client certificates do not), and
-// outbound ones present cert and accept only such a peer. Host names are
-// not checked: the peer is any node of the CA's cluster, and which member
-// it speaks for is still checked against the membership's addresses.
-// Call before Start.
-func (t *TCPTransport) SetTLS(cert tls.Certificate, cas *x509.CertPool) {
-	verify := func(rawCerts [][]byte, _ [][]*x509.Certificate) error {
-		if len(rawCerts) == 0 {
-			return errors.New("no certificate")
-		}
-		leaf, err := x509.ParseCertificate(rawCerts[0])
-		if err != nil {
-			return err
-		}
-		inter := x509.NewCertPool()
-		for _, raw := range rawCerts[1:] {
-			if c, err := x509.ParseCertificate(raw); err == nil {
-				inter.AddCert(c)
-			}
-		}
-		_, err = leaf.Verify(x509.VerifyOptions{Roots: cas, Intermediates: inter,
-			KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}})
-		if err != nil {
-			return fmt.Errorf("not a node certificate of this cluster's CA: %w", err)
-		}
-		return nil
-	}
-	t.tlsServer = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS13,
-		ClientAuth: tls.RequireAnyClientCert, VerifyPeerCertificate: verify}
-	t.tlsClient = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS13,
-		InsecureSkipVerify: true, VerifyPeerCertificate: verify} // verify checks the chain
-}
-
-// tcpHandshakeTimeout bounds a TLS handshake on a raft connection.
-const tcpHandshakeTimeout = 5 * time.Second
-
-// serverTLS completes an inbound connection's TLS handshake (SetTLS), or
-// returns c as it is.
-func (t *TCPTransport) serverTLS(c net.Conn) (net.Conn, error) {
-	if t.tlsServer == nil {
-		return c, nil
-	}
-	tc := tls.Server(c, t.tlsServer)
-	ctx, cancel := context.WithTimeout(t.ctx, tcpHandshakeTimeout)
-	defer cancel()
-	if err := tc.HandshakeContext(ctx); err != nil {
-		return nil, err
-	}
-	return tc, nil
-}
-
-// dial connects to a peer, over mutual TLS when SetTLS was called.
-func (t *TCPTransport) dial(ctx context.Context, addr string) (net.Conn, error) {
-	c, err := dialStaggered(ctx, addr, tcpDialTimeout, tcpDialStagger)
-	if err != nil {
-		return nil, err
-	}
-	configureConn(c)
-	if t.tlsClient == nil {
-		return c, nil
-	}
-	hctx, cancel := context.WithTimeout(ctx, tcpHandshakeTimeout)
-	defer cancel()
-	tc := tls.Client(c, t.tlsClient)
-	if err := tc.HandshakeContext(hctx); err != nil {
-		c.Close()
-		return nil, fmt.Errorf("TLS handshake with %s: %w", addr, err)
-	}
-	return tc, nil
-}
-
-// dialStaggered connects to addr over TCP within timeout. A SYN lost to
-// a partition is resent by the kernel only after a second, so instead of
-// waiting for it a new attempt starts every stagger while earlier ones are
-// pending; the first connection made wins and the others are closed. It
-// fails at once when every attempt started has failed before the timeout
-// (the peer refused: nothing is pending), else when the timeout passes
-// (a timeout error: net.Error's Timeout is true).
-func dialStaggered(ctx context.Context, addr string, timeout, stagger time.Duration) (net.Conn, error) {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	type result struct {
-		c   net.Conn
-		err error
-	}
-	results := make(chan result)
-	pending := 0
-	start := func() {
-		pending++
-		go func() {
-			d := net.Dialer{KeepAliveConfig: tcpKeepAliveConfig}
-			c, err := d.DialContext(ctx, "tcp", addr)
-			select {
-			case results <- result{c, err}:
-			case <-ctx.Done():
-				if c != nil {
-					c.Close() // another attempt won, or too late
-				}
-			}
-		}()
-	}
-	start()
-	next := time.NewTicker(stagger)
-	defer next.Stop()
-	var lastErr error
-	for {
-		select {
-		case r := <-results:
-			pending--
-			if r.err == nil {
-				return r.c, nil
-			}
-			lastErr = r.err
-			if pending == 0 && ctx.Err() == nil {
-				return nil, lastErr
-			}
-		case <-next.C:
-			start()
-		case <-ctx.Done():
-			return nil, &net.OpError{Op: "dial", Net: "tcp", Err: ctx.Err()}
-		}
-	}
-}
-
-// dialTimedOut says whether a dial failed for want of an answer (a lost
-// SYN: a partition, a dead host) rather than a refusal.
-func dialTimedOut(err error) bool {
-	var ne net.Error
-	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()
 }
 
 // Refused counts frames and connections the transport refused, by reason:
@@ -750,89 +600,6 @@ func (t *TCPTransport) checkSender(id uint64, remote net.Addr) error {
 	return fmt.Errorf("sender %d's address is %s, the connection comes from %s", id, p.addr, ta.IP)
 }
 
-// receiveSnapshot reads a snapshot's chunks and trailer after its MsgSnap
-// frame, hands them to the node and acknowledges with one byte.
-func (t *TCPTransport) receiveSnapshot(c net.Conn, r *bufio.Reader, m *pb.Message) {
-	c.SetReadDeadline(time.Time{})
-	data := &chunkReader{r: r, c: c}
-	trailer := func() ([]byte, error) {
-		var hdr [4]byte
-		if _, err := io.ReadFull(r, hdr[:]); err != nil {
-			return nil, err
-		}
-		n := binary.LittleEndian.Uint32(hdr[:])
-		if n > 16<<20 { // a ConfState and the members' addresses
-			return nil, fmt.Errorf("trailer of %d bytes", n)
-		}
-		b := make([]byte, n)
-		_, err := io.ReadFull(r, b)
-		return b, err
-	}
-	if err := t.h.ReceiveSnapshot(t.ctx, m, data, trailer); err != nil {
-		t.logger.Warn("snapshot from peer not installed", "peer", m.GetFrom(), "err", err)
-		return
-	}
-	c.SetWriteDeadline(time.Now().Add(5 * time.Second))
-	c.Write([]byte{1})
-}
-
-// chunkReader reads [u32 n][n bytes] chunks until a zero chunk (EOF).
-type chunkReader struct {
-	r    *bufio.Reader
-	c    net.Conn
-	left uint32
-	eof  bool
-}
-
-func (cr *chunkReader) Read(p []byte) (int, error) {
-	for cr.left == 0 {
-		if cr.eof {
-			return 0, io.EOF
-		}
-		cr.c.SetReadDeadline(time.Now().Add(30 * time.Second))
-		var hdr [4]byte
-		if _, err := io.ReadFull(cr.r, hdr[:]); err != nil {
-			return 0, err
-		}
-		cr.left = binary.LittleEndian.Uint32(hdr[:])
-		if cr.left == 0 {
-			cr.eof = true
-		}
-	}
-	if uint32(len(p)) > cr.left {
-		p = p[:cr.left]
-	}
-	n, err := cr.r.Read(p)
-	cr.left -= uint32(n)
-	return n, err
-}
-
-// chunkWriter frames writes as chunks; a write deadline per chunk keeps a
-// dead receiver from holding the sender forever.
-type chunkWriter struct {
-	w *bufio.Writer
-	c net.Conn
-}
-
-func (cw *chunkWriter) Write(p []byte) (int, error) {
-	written := 0
-	for len(p) > 0 {
-		k := min(len(p), snapChunk)
-		cw.c.SetWriteDeadline(time.Now().Add(30 * time.Second))
-		var hdr [4]byte
-		binary.LittleEndian.PutUint32(hdr[:], uint32(k))
-		if _, err := cw.w.Write(hdr[:]); err != nil {
-			return written, err
-		}
-		if _, err := cw.w.Write(p[:k]); err != nil {
-			return written, err
-		}
-		written += k
-		p = p[k:]
-	}
-	return written, nil
-}
-
 // tcpPeer is the outbound side for one peer.
 type tcpPeer struct {
 	t         *TCPTransport
@@ -902,74 +669,6 @@ func (p *tcpPeer) run() {
 			p.t.h.ReportUnreachable(p.id)
 		}
 	}
-}
-
-// snapLoop sends snapshots to the peer, one at a time, each on its own
-// connection, and reports the outcome to raft.
-func (p *tcpPeer) snapLoop() {
-	for {
-		select {
-		case m := <-p.snapc:
-			err := p.sendSnapshot(m)
-			if err != nil && p.ctx.Err() == nil {
-				p.t.logger.Warn("sending snapshot failed", "peer", p.id, "err", err)
-			}
-			p.t.h.ReportSnapshot(p.id, err != nil)
-		case <-p.ctx.Done():
-			return
-		}
-	}
-}
-
-func (p *tcpPeer) sendSnapshot(m *pb.Message) error {
-	c, err := p.t.dial(p.ctx, p.addr)
-	if err != nil {
-		return err
-	}
-	if !p.t.track(c) {
-		c.Close()
-		return p.ctx.Err()
-	}
-	defer p.t.untrack(c)
-	stop := context.AfterFunc(p.ctx, func() { c.Close() })
-	defer stop()
-	w := bufio.NewWriterSize(c, 64<<10)
-	head := proto.Clone(m).(*pb.Message)
-	head.Snapshot.Data = nil
-	if b, ok := p.t.h.(interface{ SnapshotBound() int64 }); ok {
-		if bound := b.SnapshotBound(); bound > 0 {
-			head.Snapshot.Data = binary.LittleEndian.AppendUint64(nil, uint64(bound))
-		}
-	}
-	b, err := proto.MarshalOptions{}.MarshalAppend(make([]byte, 4), head)
-	if err != nil {
-		return err
-	}
-	binary.LittleEndian.PutUint32(b, uint32(len(b)-4)|snapFlag)
-	c.SetWriteDeadline(time.Now().Add(30 * time.Second))
-	if _, err := w.Write(b); err != nil {
-		return err
-	}
-	tr, err := p.t.h.SendSnapshot(&chunkWriter{w: w, c: c})
-	if err != nil {
-		return err
-	}
-	b = binary.LittleEndian.AppendUint32(make([]byte, 0, 8+len(tr)), 0)
-	b = binary.LittleEndian.AppendUint32(b, uint32(len(tr)))
-	b = append(b, tr...)
-	if _, err := w.Write(b); err != nil {
-		return err
-	}
-	if err := w.Flush(); err != nil {
-		return err
-	}
-	// The receiver answers once the data is durable and raft has it.
-	c.SetReadDeadline(time.Now().Add(time.Minute))
-	var ack [1]byte
-	if _, err := io.ReadFull(c, ack[:]); err != nil {
-		return fmt.Errorf("no acknowledgement: %w", err)
-	}
-	return nil
 }
 
 // writeLoop writes queued messages, one flush per burst, until an error.
