@@ -168,14 +168,15 @@
 // # Transport
 //
 // A single node needs none. Several peers need Config.Transport, the seam
-// in transport.go; TCPTransport (tcp.go) implements it: one queue and
-// writer goroutine per peer, messages batched into one flush, and a full
-// queue drops (raft retransmits), so a slow peer never blocks the Ready
-// loop nor delays another peer. A dead connection fails within 1.5 s
-// (keepalives, TCP_USER_TIMEOUT); a redial sends a new SYN every 100 ms
-// while the peer does not answer (a SYN lost to a partition is not waited
-// on), so a healed link is used again within about 100 ms, and backs off
-// only while the peer refuses. Proposals on a follower are forwarded by raft and
+// in transport.go; TCPTransport (tcp.go; tcpconn.go dials, tcpsnap.go
+// streams snapshots) implements it: one queue and writer goroutine per
+// peer, messages batched into one flush, and a full queue drops (raft
+// retransmits), so a slow peer never blocks the Ready loop nor delays
+// another peer. A dead connection fails within 1.5 s (keepalives,
+// TCP_USER_TIMEOUT); a redial sends a new SYN every 100 ms while the peer
+// does not answer (a SYN lost to a partition is not waited on), so a
+// healed link is used again within about 100 ms, and backs off only while
+// the peer refuses. Proposals on a follower are forwarded by raft and
 // answered on the follower once it applies them. CheckQuorum and PreVote
 // are on: a leader that loses its quorum steps down after an election
 // timeout, and a rejoining node cannot disrupt a healthy leader.
