@@ -3,6 +3,7 @@ package raftlog
 import (
 	"fmt"
 	"sync/atomic"
+	"time"
 
 	pb "go.etcd.io/raft/v3/raftpb"
 )
@@ -83,6 +84,15 @@ func (a *applier) enqueue(ents []*pb.Entry) error {
 	select {
 	case a.queue <- applyItem{ents: ents}:
 		return nil
+	default:
+	}
+	// The applier is 64 batches behind (a follower catching up): the
+	// loop waits for it.
+	t0 := time.Now()
+	defer func() { a.n.slowStep("apply-queue-full", time.Since(t0), "entries", len(ents)) }()
+	select {
+	case a.queue <- applyItem{ents: ents}:
+		return nil
 	case <-a.done:
 		return a.err
 	}
@@ -149,7 +159,9 @@ func (n *Node) apply(committed []*pb.Entry, onLoop bool) error {
 			}
 		}
 	}
+	t0 := time.Now()
 	results, err := n.cfg.StateMachine.Apply(ents)
+	n.slowStep("apply", time.Since(t0), "entries", len(ents), "on_loop", onLoop)
 	if err != nil {
 		err = fmt.Errorf("raftlog: apply entries [%d, %d]: %w", ents[0].Index, ents[len(ents)-1].Index, err)
 		return err

@@ -17,12 +17,13 @@ type testCluster struct {
 	addrs map[uint64]string
 	nodes map[uint64]*Node
 	sms   map[uint64]*memSM
+	opts  []func(*Config) // applied to every node's Config
 }
 
-func newTestCluster(t *testing.T, size int) *testCluster {
+func newTestCluster(t *testing.T, size int, opts ...func(*Config)) *testCluster {
 	t.Helper()
 	c := &testCluster{t: t, dirs: map[uint64]string{}, addrs: map[uint64]string{},
-		nodes: map[uint64]*Node{}, sms: map[uint64]*memSM{}}
+		nodes: map[uint64]*Node{}, sms: map[uint64]*memSM{}, opts: opts}
 	lns := map[uint64]net.Listener{}
 	for id := uint64(1); id <= uint64(size); id++ {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -52,6 +53,9 @@ func (c *testCluster) start(id uint64, ln net.Listener) {
 		cfg.NodeID = id
 		cfg.Peers = c.addrs
 		cfg.Transport = NewTCPTransport(id, ln, c.addrs, cfg.Logger)
+		for _, o := range c.opts {
+			o(cfg)
+		}
 	})
 	c.nodes[id], c.sms[id] = n, sm
 }

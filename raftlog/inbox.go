@@ -107,6 +107,11 @@ type loopInput struct {
 func (n *Node) drainInbox(li *loopInput) {
 	var props []queuedProp
 	props, li.msgs, li.ops = n.inbox.take(li.props, li.msgs, li.ops)
+	var slow slowSteps
+	if n.stats.on {
+		slow.start(n, len(props), len(li.msgs), len(li.ops))
+		defer slow.done()
+	}
 	for i, op := range li.ops {
 		op(n.raw)
 		li.ops[i] = nil
@@ -119,9 +124,14 @@ func (n *Node) drainInbox(li *loopInput) {
 				n.refused.add(m.GetType().String(), err, "from", m.GetFrom())
 				continue
 			}
+			if m.GetType() == pb.MessageType_MsgAppResp {
+				n.probeAnswered(m.GetFrom())
+			}
+			t0 := slow.now()
 			// Errors are a lossy network's: a response from a peer no
 			// longer in the group.
 			_ = n.raw.Step(m)
+			slow.stepped(m, t0)
 		}
 	}
 	li.props = props[:0]

@@ -2,7 +2,6 @@ package raftlog
 
 import (
 	"fmt"
-	"os"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -20,6 +19,25 @@ type loopStats struct {
 	// sent counts outgoing messages by raftpb.MessageType (types ≥ 32
 	// share the last slot).
 	sent [32]atomic.Uint64
+	// probesDropped counts repeated probes not sent (probes.go).
+	probesDropped atomic.Uint64
+	// on: LOGDB_RAFTSTATS is set, and slow steps of the loop are logged
+	// one by one (slowStep).
+	on bool
+}
+
+// slowStepLog is how long one step of the Ready loop (stepping the inbox,
+// one Ready) may take before LOGDB_RAFTSTATS logs it with what it did: a
+// loop busy that long delays every commit and heartbeat of the group.
+const slowStepLog = 40 * time.Millisecond
+
+// slowStep logs a step of the loop that took d, if stats are on and d is
+// at least slowStepLog. Ready loop only.
+func (n *Node) slowStep(step string, d time.Duration, attrs ...any) {
+	if !n.stats.on || d < slowStepLog {
+		return
+	}
+	n.logger.Info("slow ready loop step", append([]any{"step", step, "ms", d.Milliseconds()}, attrs...)...)
 }
 
 func (s *loopStats) countSent(msgs []*pb.Message) {
@@ -32,7 +50,7 @@ const loopStatsEvery = 2 * time.Second
 
 // report logs the counters every loopStatsEvery until the node stops.
 func (n *Node) reportLoopStats() {
-	if os.Getenv("LOGDB_RAFTSTATS") == "" {
+	if !n.stats.on {
 		return
 	}
 	t := time.NewTicker(loopStatsEvery)
@@ -65,6 +83,62 @@ func (n *Node) reportLoopStats() {
 			"fsyncs_per_s", syncs/secs,
 			"fsync_us", per(s.syncNs.Swap(0), syncs)/1e3,
 			"ready_us", per(s.readyNs.Swap(0), r)/1e3,
-			"idle_us", per(s.idleNs.Swap(0), r)/1e3)
+			"idle_us", per(s.idleNs.Swap(0), r)/1e3,
+			"repeated_probes_dropped", s.probesDropped.Swap(0))
 	}
+}
+
+// slowSteps times one drain of the inbox for slowStep: the slowest
+// message stepped and what raft read from the WAL meanwhile (a leader
+// reads the entries a lagging follower needs while stepping its answers).
+type slowSteps struct {
+	n                *Node
+	t0               time.Time
+	props, msgs, ops int
+	reads            [4]uint64 // storage counters at the start
+	worst            time.Duration
+	worstMsg         string
+	types            map[pb.MessageType]int
+}
+
+func (s *slowSteps) start(n *Node, props, msgs, ops int) {
+	s.n, s.t0, s.props, s.msgs, s.ops = n, time.Now(), props, msgs, ops
+	s.reads = n.storage.reads.load()
+}
+
+// now is the time if timing, else zero.
+func (s *slowSteps) now() time.Time {
+	if s.n == nil {
+		return time.Time{}
+	}
+	return time.Now()
+}
+
+func (s *slowSteps) stepped(m *pb.Message, t0 time.Time) {
+	if s.n == nil {
+		return
+	}
+	if s.types == nil {
+		s.types = map[pb.MessageType]int{}
+	}
+	s.types[m.GetType()]++
+	if d := time.Since(t0); d > s.worst {
+		s.worst = d
+		s.worstMsg = fmt.Sprintf("%s from %d (index %d, %d entries, reject %v)", m.GetType(), m.GetFrom(), m.GetIndex(), len(m.GetEntries()), m.GetReject())
+	}
+}
+
+func (s *slowSteps) done() {
+	d := time.Since(s.t0)
+	if d < slowStepLog {
+		return
+	}
+	r := s.n.storage.reads.load()
+	var types []string
+	for t, c := range s.types {
+		types = append(types, fmt.Sprintf("%s=%d", t, c))
+	}
+	s.n.slowStep("inbox", d, "proposals", s.props, "messages", s.msgs, "types", strings.Join(types, ","), "ops", s.ops,
+		"slowest_ms", s.worst.Milliseconds(), "slowest", s.worstMsg,
+		"wal_reads", r[0]-s.reads[0], "entries_read", r[1]-s.reads[1], "bytes_read", r[2]-s.reads[2], "read_ms", (r[3]-s.reads[3])/1e6)
 }

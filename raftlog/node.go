@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"os"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -128,6 +129,7 @@ type Node struct {
 	role        atomic.Value  // string
 	applyBatchN atomic.Uint64 // StateMachine.Apply calls (benchmarks)
 	stats       loopStats     // see loopstats.go
+	storage     *walStorage   // raft's Storage
 	watch       loopWatch     // the loop's current step, watchdog.go
 	rtt         rttTracker    // heartbeat round trips, rtt.go
 	counters    counters      // see metrics.go
@@ -142,6 +144,9 @@ type Node struct {
 	// notices.go); Ready loop only.
 	notices  map[uint64]*pb.Message
 	noticeAt time.Time
+	// The last append with entries sent to each follower (probes.go);
+	// Ready loop only.
+	probes   map[uint64]probeSent
 	applier  *applier
 	durable  uint64 // last index fsynced; Ready loop only
 	campaign bool   // campaign after the next Advance; Ready loop only
@@ -227,6 +232,8 @@ func Open(cfg Config) (*Node, error) {
 		refused:   newRefusals(logger),
 		observer:  cfg.Observer,
 	}
+	n.stats.on = os.Getenv("LOGDB_RAFTSTATS") != ""
+	n.storage = &walStorage{w: w}
 	if n.observer == nil {
 		n.observer = noObserver{}
 	}
@@ -244,6 +251,7 @@ func Open(cfg Config) (*Node, error) {
 			applied, last, ErrCorruptLog)
 	}
 	n.applied = applied
+	n.storage.minCommit = applied
 	if n.appliedTerm, err = w.term(applied); err != nil {
 		n.appliedTerm = 0
 	}
@@ -262,7 +270,7 @@ func Open(cfg Config) (*Node, error) {
 		ID:            cfg.NodeID,
 		ElectionTick:  cfg.ElectionTicks,
 		HeartbeatTick: cfg.HeartbeatTicks,
-		Storage:       &walStorage{w: w, minCommit: applied},
+		Storage:       n.storage,
 		Applied:       applied,
 		// 256 KiB appends: a leader catching a restarted peer up reads
 		// and sends its entries on raft's goroutine, and 1 MiB messages
@@ -366,7 +374,9 @@ loop:
 		case <-noticeC:
 		case <-ticker.C:
 			n.watch.enter(phaseTick)
+			t0 := time.Now()
 			n.tick()
+			n.slowStep("tick", time.Since(t0))
 		case req := <-n.frontc:
 			n.watch.enter(phaseFront)
 			if err = n.serveFront(req); err != nil {
@@ -420,8 +430,8 @@ var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); retu
 // turn handles one Ready and advances raft past it; last is when the
 // previous turn ended (loop statistics).
 func (n *Node) turn(last *time.Time) error {
-	rd := n.raw.Ready()
 	t0 := time.Now()
+	rd := n.raw.Ready()
 	if !last.IsZero() {
 		n.stats.idleNs.Add(uint64(t0.Sub(*last)))
 	}
@@ -439,6 +449,14 @@ func (n *Node) turn(last *time.Time) error {
 		n.publishProgress(true)
 	}
 	n.stats.readyNs.Add(uint64(last.Sub(t0)))
+	if d := last.Sub(t0); d >= slowStepLog && n.stats.on {
+		var bytes int
+		for _, e := range rd.Entries {
+			bytes += len(e.GetData())
+		}
+		n.slowStep("ready", d, "entries", len(rd.Entries), "entry_bytes", bytes, "committed", len(rd.CommittedEntries),
+			"messages", len(rd.Messages), "sync", rd.MustSync, "role", n.role.Load())
+	}
 	if n.campaign && n.leader.Load() == 0 && n.role.Load() == "follower" {
 		n.campaign = false
 		if err := n.raw.Campaign(); err != nil {
@@ -450,6 +468,7 @@ func (n *Node) turn(last *time.Time) error {
 
 func (n *Node) handleReady(rd raft.Ready) error {
 	if rd.SoftState != nil {
+		clear(n.probes) // a new role or leader: no append of ours is in flight
 		n.role.Store(roleName(rd.SoftState.RaftState))
 		n.publishProgress(false)
 		if old := n.leader.Swap(rd.SoftState.Lead); old != rd.SoftState.Lead {
@@ -523,6 +542,7 @@ func (n *Node) handleReady(rd raft.Ready) error {
 	}
 	if sync {
 		d := time.Since(syncStart)
+		n.slowStep("wal-append", d, "entries", len(rd.Entries))
 		n.stats.syncs.Add(1)
 		n.stats.syncNs.Add(uint64(d))
 		n.observer.ObserveFsync(d)
@@ -577,6 +597,7 @@ func (n *Node) handleReady(rd raft.Ready) error {
 // Commit notices (appends without entries) are held unless their follower
 // is urgent (notices.go); a held notice of an urgent follower goes now.
 func (n *Node) splitMessages(msgs []*pb.Message, urgent []uint64) (early, late []*pb.Message) {
+	now := time.Now()
 	for _, id := range urgent {
 		if m := n.takeNotice(id); m != nil {
 			early = append(early, m)
@@ -592,6 +613,9 @@ func (n *Node) splitMessages(msgs []*pb.Message, urgent []uint64) (early, late [
 				continue
 			}
 			n.takeNotice(m.GetTo()) // superseded: this one is newer
+			if n.repeatedProbe(m, now) {
+				continue
+			}
 			early = append(early, m)
 		default:
 			late = append(late, m)
@@ -731,81 +755,6 @@ func roleName(s raft.StateType) string {
 		return "pre-candidate"
 	}
 	return "follower"
-}
-
-// Step delivers an inbound raft message (the Transport calls it). It
-// checks the message (validate.go), queues it for the Ready loop and does
-// not wait for it. A message a peer may not send is dropped, counted and
-// reported with an error wrapping ErrRefusedMessage.
-func (n *Node) Step(ctx context.Context, m *pb.Message) error {
-	return n.step(m, false)
-}
-
-// step checks m and queues it; snap says it is a snapshot stream's head,
-// completed by ReceiveSnapshot.
-func (n *Node) step(m *pb.Message, snap bool) error {
-	select {
-	case <-n.done:
-		return fmt.Errorf("raftlog: step: %w", ErrStopped)
-	default:
-	}
-	if err := n.checkInbound(m, snap); err != nil {
-		return err
-	}
-	if d, ok := n.rtt.received(m, time.Now()); ok {
-		if o, ok := n.observer.(PeerRTTObserver); ok {
-			o.ObservePeerRTT(m.GetFrom(), d)
-		}
-	}
-	n.inbox.step(m)
-	return nil
-}
-
-// checkInbound runs the checks that need no raft state: checkPeerMessage
-// and membership of the sender.
-func (n *Node) checkInbound(m *pb.Message, snap bool) error {
-	if err := checkPeerMessage(m, n.cfg.NodeID, snap, n.validator); err != nil {
-		n.refused.add(m.GetType().String(), err, "from", m.GetFrom())
-		return err
-	}
-	n.mu.Lock()
-	_, member := n.addrs[m.GetFrom()]
-	n.mu.Unlock()
-	if !member {
-		err := refuse("%s from %d, not a member", m.GetType(), m.GetFrom())
-		n.refused.add("not-a-member", err, "from", m.GetFrom())
-		return err
-	}
-	return nil
-}
-
-// Refused counts the peers' messages this node dropped, by kind: the
-// message type for a message that failed validation, or the transport's
-// reason for a frame or connection it refused ("malformed-frame",
-// "frame-too-large", ...). The counts only grow.
-func (n *Node) Refused() map[string]uint64 {
-	out := n.refused.snapshot()
-	if r, ok := n.cfg.Transport.(interface{ Refused() map[string]uint64 }); ok {
-		for k, v := range r.Refused() {
-			out[k] += v
-		}
-	}
-	return out
-}
-
-// ReportUnreachable tells raft a message to id could not be sent. It never
-// blocks (the Ready loop itself calls it through Transport.Send).
-func (n *Node) ReportUnreachable(id uint64) {
-	n.inbox.do(func(rn *raft.RawNode) { rn.ReportUnreachable(id) })
-}
-
-// ReportSnapshot tells raft whether a snapshot reached peer id.
-func (n *Node) ReportSnapshot(id uint64, failed bool) {
-	st := raft.SnapshotFinish
-	if failed {
-		st = raft.SnapshotFailure
-	}
-	n.inbox.do(func(rn *raft.RawNode) { rn.ReportSnapshot(id, st) })
 }
 
 // Status returns the node's current view of the group.

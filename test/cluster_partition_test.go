@@ -88,7 +88,21 @@ func TestClusterPartitions(t *testing.T) {
 	if !chaos() {
 		t.Skip("the long partition suite runs under make chaos (LOGDB_CHAOS=1)")
 	}
-	runPartitionSuite(t, partFaults, 3, 8*time.Second)
+	faults := partFaults
+	if only := os.Getenv("LOGDB_PARTITION_FAULTS"); only != "" {
+		// For iterating on one fault: a comma-separated list of parts of
+		// fault names ("deaf,follower").
+		faults = nil
+		for _, f := range partFaults {
+			for _, part := range strings.Split(only, ",") {
+				if part != "" && strings.Contains(f.name, part) {
+					faults = append(faults, f)
+					break
+				}
+			}
+		}
+	}
+	runPartitionSuite(t, faults, 3, 8*time.Second)
 }
 
 func runPartitionSuite(t *testing.T, faults []partFault, rounds int, hold time.Duration) {
@@ -535,18 +549,21 @@ func (w *partWorkload) runFault(ctx context.Context, t *testing.T, f partFault, 
 		}
 	}
 	sort.Slice(after, func(i, j int) bool { return after[i].Before(after[j]) })
-	afterGap := time.Duration(0)
+	afterGap, gapEnd := time.Duration(0), healed
 	for i, a := range after {
-		if i == 0 {
-			afterGap = a.Sub(healed)
-		} else {
-			afterGap = max(afterGap, a.Sub(after[i-1]))
+		prev := healed
+		if i > 0 {
+			prev = after[i-1]
+		}
+		if a.Sub(prev) > afterGap {
+			afterGap, gapEnd = a.Sub(prev), a
 		}
 	}
 
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "partition %d/%s (leader was %d, minority %v, held %v): majority write gap %v; write gap after the heal %v (%d inserts in its first 3 s); ",
-		round+1, f.name, leader, minority, hold, gap.Round(time.Millisecond), afterGap.Round(time.Millisecond), len(after))
+	fmt.Fprintf(&sb, "partition %d/%s (leader was %d, minority %v, held %v; healed at %s): majority write gap %v; write gap after the heal %v (ending %v after it; %d inserts in its first 3 s); ",
+		round+1, f.name, leader, minority, hold, healed.UTC().Format("15:04:05.000"), gap.Round(time.Millisecond),
+		afterGap.Round(time.Millisecond), gapEnd.Sub(healed).Round(time.Millisecond), len(after))
 	for _, id := range minority {
 		fmt.Fprintf(&sb, "node %d's clients got %v; ", id, sortedCounts(got[id]))
 	}
