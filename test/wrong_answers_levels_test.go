@@ -228,3 +228,26 @@ func TestIntervalOverflowMatchesPostgres(t *testing.T) {
 		"SELECT avg(x) FROM (VALUES (interval '2147483647 days'), (interval '1 day')) t(x)",
 	}...)
 }
+
+// TestOutOfScopeTypesAre0A000: the kinds of types issue 14 leaves out
+// (full-text search, geometric, ranges, network addresses, money, xml,
+// bit strings, timetz) fail with 0A000 naming the type, not 42704 as
+// if they were misspelt; a user type of such a name still works.
+func TestOutOfScopeTypesAre0A000(t *testing.T) {
+	requireLogdb(t)
+	t.Parallel()
+	ctx := testCtx(t, 60*time.Second)
+	c := mustConnect(t, sharedNode(t))
+	for _, q := range []string{"SELECT 'a b'::tsvector", "SELECT point '(1,2)'", "CREATE TABLE oos_t (r int4range)",
+		"SELECT '10.0.0.1'::inet", "SELECT 1::money", "SELECT '{}'::circle[]", "SELECT '<a/>'::xml",
+		"SELECT '10:00+02'::pg_catalog.timetz", "SELECT 'x'::tsquery"} {
+		_, err := c.Exec(ctx, q)
+		wantCode(t, err, "0A000", q)
+	}
+	_, err := c.Exec(ctx, "SELECT 'x'::no_such_type")
+	wantCode(t, err, "42704", "misspelt type")
+	mustExec(t, ctx, c, "CREATE TYPE oos_box AS ENUM ('a')")
+	if got := queryText(t, ctx, c, "SELECT 'a'::oos_box"); got != "a" {
+		t.Fatalf("user enum: %q", got)
+	}
+}

@@ -482,8 +482,27 @@ func (p *Planner) TypeFromNode(tn *pg_query.TypeName) (types.T, error) {
 		if ut, ok, uerr := p.userType(names, mods, len(tn.ArrayBounds)); ok || uerr != nil { // usertypes.go
 			return ut, uerr
 		}
+		if what, ok := unsupportedTypes[name]; ok && (len(names) == 1 || names[0] == "pg_catalog") {
+			return types.T{}, &pgerror.Error{Code: pgerror.FeatureNotSupported, Message: "type " + name + " is not supported",
+				Detail: "logdb has no " + what + " types (README: Differences from PostgreSQL)."}
+		}
 	}
 	return t, err
+}
+
+// unsupportedTypes are PostgreSQL's built-in types of the kinds logdb
+// leaves out (README, Differences): naming one is 0A000, not 42704.
+var unsupportedTypes = map[string]string{
+	"tsvector": "full-text search", "tsquery": "full-text search", "gtsvector": "full-text search",
+	"point": "geometric", "line": "geometric", "lseg": "geometric", "box": "geometric",
+	"path": "geometric", "polygon": "geometric", "circle": "geometric",
+	"int4range": "range", "int8range": "range", "numrange": "range", "tsrange": "range",
+	"tstzrange": "range", "daterange": "range", "int4multirange": "range", "int8multirange": "range",
+	"nummultirange": "range", "tsmultirange": "range", "tstzmultirange": "range", "datemultirange": "range",
+	"inet": "network address", "cidr": "network address", "macaddr": "network address", "macaddr8": "network address",
+	"money": "money", "xml": "XML", "bit": "bit string", "varbit": "bit string", "bit varying": "bit string",
+	"timetz": "time with time zone", "time with time zone": "time with time zone",
+	"txid_snapshot": "snapshot", "pg_snapshot": "snapshot",
 }
 
 // compileCommon compiles expressions that must share one type (COALESCE,
