@@ -23,7 +23,7 @@ async function main() {
   const [ann] = await knex('kx_authors').insert({ name: 'ann', profile: { age: 41, tags: ['a', 'b'] } }).returning('*');
   const [bob] = await knex('kx_authors').insert({ name: 'bob', profile: { age: 25 } }).returning(['id', 'name']);
   await knex('kx_posts').insert([
-    { author_id: ann.id, title: 'one', body: 'x' },
+    { author_id: ann.id, title: 'one', body: 'x', state: 'live' },
     { author_id: ann.id, title: 'two' },
     { author_id: bob.id, title: 'three' },
   ]);
@@ -32,6 +32,7 @@ async function main() {
   console.log('join:', await knex('kx_posts as p').join('kx_authors as a', 'a.id', 'p.author_id')
     .select('a.name', 'p.title', 'p.views').orderBy('p.title'));
   console.log('count:', await knex('kx_posts').count('* as n').groupBy('author_id').orderBy('n'));
+  console.log('enum:', await knex('kx_posts').select('state').count('* as n').groupBy('state').orderBy('state'));
   try {
     await knex('kx_posts').insert({ author_id: ann.id, title: 'one' });
   } catch (e) {

@@ -3,8 +3,8 @@
 // finds nothing to change. Entities (EntitySchema, plain JavaScript) with
 // relations, ON DELETE CASCADE, a unique constraint and an index. Run by
 // test/frameworks_node_test.go (TestTypeORM) on both; prints one line per
-// check, the same on both. Left out until logdb has CREATE TYPE ... AS
-// ENUM: an enum column (type: 'enum') on TypeORM's Order.status.
+// check, the same on both. Order.status is an enum column (type: 'enum':
+// CREATE TYPE ... AS ENUM, which synchronize must find unchanged).
 'use strict';
 const { DataSource, EntitySchema } = require('typeorm');
 
@@ -27,6 +27,7 @@ const Order = new EntitySchema({
     total: { type: 'numeric', precision: 10, scale: 2 },
     note: { type: String, nullable: true },
     meta: { type: 'jsonb', nullable: true },
+    status: { type: 'enum', enum: ['new', 'paid', 'shipped'], default: 'new' },
   },
   relations: {
     customer: { type: 'many-to-one', target: 'Customer', inverseSide: 'orders', onDelete: 'CASCADE', nullable: false },
@@ -64,7 +65,14 @@ async function main() {
   const ann = await customers.save({ email: 'ann@example.com', name: 'Ann' });
   const bob = await customers.save({ email: 'bob@example.com', name: 'Bob' });
   await orders.save({ total: '12.50', customer: ann, meta: { gift: true }, lines: [{ sku: 'a', qty: 2 }, { sku: 'b' }] });
-  await orders.save({ total: '3.00', customer: bob, lines: [{ sku: 'c' }] });
+  await orders.save({ total: '3.00', customer: bob, status: 'paid', lines: [{ sku: 'c' }] });
+  console.log('enum:', (await ds.query(`SELECT status, status > 'new' AS later FROM to_order ORDER BY status`)).map((r) => `${r.status}:${r.later}`),
+    (await ds.query(`SELECT enum_range(NULL::to_order_status_enum)::text AS r`))[0].r);
+  try {
+    await orders.save({ total: '1.00', customer: bob, status: 'lost' });
+  } catch (err) {
+    console.log('bad enum value:', err.code);
+  }
   await ds.destroy();
 
   // The second start: synchronize finds the schema as the entities say.
