@@ -138,7 +138,10 @@
 //     was in flight. A caller never joins the round in flight: its
 //     heartbeats may have left before the caller arrived, so a write
 //     acknowledged between their sending and the call could be missed.
-//     A follower's round is one MsgReadIndex to the leader.
+//     A follower's round is one MsgReadIndex to the leader, sent by its
+//     read loop and answered straight to the waiter by the transport's
+//     goroutine (answerRead): neither end needs a turn of its Ready loop
+//     when the leader holds a lease.
 //   - A leader that holds a read lease (lease.go) answers from its commit
 //     index at once, with no message, not even through the Ready loop;
 //     it answers a follower's MsgReadIndex from the lease too. Measured

@@ -113,25 +113,15 @@ func (n *Node) drainInbox(li *loopInput) {
 	}
 	if len(li.msgs) > 0 {
 		_, last := n.wal.bounds()
-		var answers []*pb.Message
 		for i, m := range li.msgs {
 			li.msgs[i] = nil
 			if err := n.admit(m, last); err != nil {
 				n.refused.add(m.GetType().String(), err, "from", m.GetFrom())
 				continue
 			}
-			if m.GetType() == pb.MessageType_MsgReadIndex {
-				if a := n.leaseAnswer(m); a != nil {
-					answers = append(answers, a)
-					continue
-				}
-			}
 			// Errors are a lossy network's: a response from a peer no
 			// longer in the group.
 			_ = n.raw.Step(m)
-		}
-		if len(answers) > 0 {
-			n.send(answers)
 		}
 	}
 	li.props = props[:0]

@@ -98,17 +98,33 @@ func (n *Node) dropLease(confChange bool) {
 	n.lease.cur.Store(nil)
 }
 
-// leaseAnswer answers a follower's read-index request from the lease, as
-// raft would after a heartbeat round (same message), or returns nil.
-// Ready loop only.
-func (n *Node) leaseAnswer(m *pb.Message) *pb.Message {
-	idx, ok := n.leaseIndex()
-	if !ok {
-		return nil
+// answerRead handles the read-index traffic that need not wait for the
+// Ready loop, on the transport's goroutine (Step), and reports whether it
+// did. A follower's request is answered from the lease, with the message
+// raft would send after a heartbeat round. An answer to this node's own
+// request goes straight to its waiter: raft would only turn it into a
+// ReadState on the next Ready, and the answer is good whoever sent it (a
+// leader answers only once a quorum or its lease confirmed it leads, after
+// the request was made; see doc.go). An answer nobody waits for is
+// dropped.
+func (n *Node) answerRead(m *pb.Message) bool {
+	switch m.GetType() {
+	case pb.MessageType_MsgReadIndex:
+		idx, ok := n.leaseIndex()
+		if !ok {
+			return false
+		}
+		n.lease.reads.Add(1)
+		n.send([]*pb.Message{{Type: pb.MessageType_MsgReadIndexResp.Enum(), To: new(m.GetFrom()),
+			From: new(n.cfg.NodeID), Term: new(n.term.Load()), Index: new(idx), Entries: m.GetEntries()}})
+		return true
+	case pb.MessageType_MsgReadIndexResp:
+		if w, ok := n.reads.take(m.GetEntries()[0].GetData()); ok {
+			w.ch <- m.GetIndex()
+		}
+		return true
 	}
-	n.lease.reads.Add(1)
-	return &pb.Message{Type: pb.MessageType_MsgReadIndexResp.Enum(), To: new(m.GetFrom()),
-		From: new(n.cfg.NodeID), Term: new(n.term.Load()), Index: new(idx), Entries: m.GetEntries()}
+	return false
 }
 
 // refuseVote reports whether a vote request must be dropped: for an

@@ -763,7 +763,7 @@ func (n *Node) step(m *pb.Message, snap bool) error {
 	if err := n.checkInbound(m, snap); err != nil {
 		return err
 	}
-	if n.refuseVote(m) {
+	if n.refuseVote(m) || n.answerRead(m) {
 		return nil
 	}
 	if d, ok := n.rtt.received(m, time.Now()); ok {

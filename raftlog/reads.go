@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"go.etcd.io/raft/v3"
+	pb "go.etcd.io/raft/v3/raftpb"
 )
 
 // readRegistry matches raft ReadStates to WaitReadable calls by request
@@ -161,8 +162,15 @@ func (n *Node) readIndex() (uint64, error) {
 		n.mu.Lock()
 		leaderCh := n.leaderCh
 		n.mu.Unlock()
-		if !asked && n.leader.Load() != 0 {
-			n.inbox.do(func(rn *raft.RawNode) { rn.ReadIndex(rctx) })
+		if lead := n.leader.Load(); !asked && lead != 0 {
+			if lead == n.cfg.NodeID || n.cfg.Transport == nil {
+				n.inbox.do(func(rn *raft.RawNode) { rn.ReadIndex(rctx) })
+			} else {
+				// What raft would forward, sent without a turn of the
+				// Ready loop here; the answer comes back through Step.
+				n.send([]*pb.Message{{Type: pb.MessageType_MsgReadIndex.Enum(), To: new(lead),
+					From: new(n.cfg.NodeID), Entries: []*pb.Entry{{Data: rctx}}}})
+			}
 			asked = true
 		}
 		select {
