@@ -305,7 +305,8 @@
 // With LOGDB_RAFTSTATS set in its environment, each node logs its Ready
 // loop's counters every two seconds (loopstats.go): Readies and fsyncs per
 // second, entries, committed entries and messages per Ready, the average
-// fsync, Ready and idle time. Entries per fsync is the group-commit batch;
+// fsync, Ready and idle time, reads answered from the read lease per
+// second. Entries per fsync is the group-commit batch;
 // many Readies with few entries each mean the loop turns over for single
 // events, which on a busy machine costs more than the work.
 //

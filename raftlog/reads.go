@@ -69,10 +69,10 @@ func (r *readRegistry) take(rctx []byte) (readWaiter, bool) {
 // one node; a follower asks the leader, which answers from its lease when
 // it holds one).
 //
-// Callers share requests (as etcd's read loop does): one request is in
-// flight at a time, and everyone who arrives meanwhile waits for the next
-// one, issued once it returns. A caller must not join the request in
-// flight: that request's heartbeats may have been sent before the caller
+// Callers share requests (as etcd's read loop does): everyone who arrives
+// while a request is in flight waits for the next one, issued at once
+// unless readsInFlight are out already. A caller must not join a request
+// in flight: that request's heartbeats may have been sent before the caller
 // arrived, so its index may miss a write acknowledged just before the
 // caller's call. Each caller's index comes from a request made after it
 // arrived, which is all linearizability asks, and a cluster pays one
@@ -117,13 +117,25 @@ type readBatch struct {
 	err   error
 }
 
-// readLoop issues the read-index requests, one at a time, each for the
-// callers that gathered while the previous one was in flight, or to renew
-// the lease before it runs out (lease.go).
+// readsInFlight is how many read-index requests may be in flight at once.
+// With one, a caller that just missed a request waits for it to return
+// and then for a whole round of its own (1.5 round trips on average);
+// with two, the next batch starts as soon as callers gather.
+const readsInFlight = 2
+
+// readLoop issues the read-index requests, at most readsInFlight at a
+// time, each for the callers that gathered since the previous one was
+// issued, or to renew the lease before it runs out (lease.go).
 func (n *Node) readLoop() {
+	slots := make(chan struct{}, readsInFlight)
 	for {
 		select {
 		case <-n.readWake:
+		case <-n.done:
+			return
+		}
+		select {
+		case slots <- struct{}{}:
 		case <-n.done:
 			return
 		}
@@ -133,16 +145,20 @@ func (n *Node) readLoop() {
 		n.readMu.Unlock()
 		renew := n.lease.renew.Load()
 		if b == nil && !renew {
+			<-slots
 			continue
 		}
-		idx, err := n.readIndex()
-		if renew {
-			n.lease.renew.Store(false)
-		}
-		if b != nil {
-			b.index, b.err = idx, err
-			close(b.done)
-		}
+		go func() {
+			idx, err := n.readIndex()
+			if renew {
+				n.lease.renew.Store(false)
+			}
+			if b != nil {
+				b.index, b.err = idx, err
+				close(b.done)
+			}
+			<-slots
+		}()
 	}
 }
 
