@@ -130,12 +130,14 @@
 //
 // WaitReadable (reads.go) returns an index such that every write
 // acknowledged before the call has an index at or below it; the caller
-// then reads the state applied up to it. Three ways to get one:
+// then reads the state applied up to it. Two ways to get one (a single
+// node's is immediate):
 //
 //   - One read-index round (raft's ReadOnlySafe ReadIndex: the leader
 //     sends a heartbeat carrying the request and answers once a quorum
-//     replied) serves every caller that arrived while the previous round
-//     was in flight. A caller never joins the round in flight: its
+//     replied) serves every caller that arrived since the previous round
+//     was issued; at most two are in flight. A caller never joins a round
+//     in flight: its
 //     heartbeats may have left before the caller arrived, so a write
 //     acknowledged between their sending and the call could be missed.
 //     A follower's round is one MsgReadIndex to the leader, sent by its
@@ -186,9 +188,11 @@
 // the lease, and a round asked before the change was applied grants none,
 // so a lease always comes from a quorum of the configuration it is used
 // in (changes are one voter at a time, raft allows one in flight, and a
-// majority of consecutive configurations overlap); tickers never run
-// fast; logdb recover (ForceNewCluster) is an operator's action on a
-// stopped node, far longer than a lease. A lease is renewed in the
+// majority of consecutive configurations overlap); every member runs the
+// same TickInterval and ElectionTicks (cmd/logdb's constants), and raft's
+// clock is only its ticker (Node.tick, one call per tick received); logdb
+// recover (ForceNewCluster) is an operator's action on a stopped node,
+// far longer than a lease. A lease is renewed in the
 // background (one round) when less than half of it is left and reads are
 // coming, so a steady stream of reads never waits for a round; with no
 // reads it lapses and the next read pays one round. A node that stops
