@@ -219,6 +219,7 @@ func (n *Node) applyConfChange(e *pb.Entry, csIndex uint64) error {
 		return nil
 	}
 	cs := n.raw.ApplyConfChange(cc)
+	n.dropLease(true)
 	if cs == nil {
 		return fmt.Errorf("raftlog: apply conf change %d: %w", e.GetIndex(), ErrStopped)
 	}

@@ -316,3 +316,56 @@ func TestReadIndexRequestsAreShared(t *testing.T) {
 		t.Errorf("%d WaitReadable calls made %d read-index requests: not shared", callers, requests)
 	}
 }
+
+// TestLeaseReads: once a read-index round has confirmed the leader, its
+// reads and the read-index requests its followers forward are answered
+// from the lease (no heartbeat round), still at or above every index
+// acknowledged before them; a membership change ends the lease.
+func TestLeaseReads(t *testing.T) {
+	ctx := testCtx(t)
+	c := newTestCluster(t, 3)
+	lead := c.leader(ctx)
+	var follower *Node
+	for _, n := range c.nodes {
+		if n != lead {
+			follower = n
+		}
+	}
+	// The machine may be loaded: retry until a lease answers, each time
+	// after a write that the read must cover.
+	readAfterWrite := func(n *Node, what string) {
+		t.Helper()
+		before := lead.lease.reads.Load()
+		for ctx.Err() == nil {
+			_, idx := mustPropose(t, ctx, lead, what)
+			got, err := n.WaitReadable(ctx)
+			if err != nil || got < idx {
+				t.Fatalf("%s: WaitReadable = %d, %v; want ≥ %d", what, got, err, idx)
+			}
+			if lead.lease.reads.Load() > before {
+				return
+			}
+		}
+		t.Fatalf("%s: no read was answered from the lease", what)
+	}
+	readAfterWrite(lead, "leader read")
+	readAfterWrite(follower, "follower read")
+
+	if lead.lease.cur.Load() == nil {
+		t.Fatal("no lease after lease reads")
+	}
+	var add uint64 = 4
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln.Close()
+	if err := lead.AddNode(ctx, add, ln.Addr().String()); err != nil {
+		t.Fatalf("AddNode: %v", err)
+	}
+	// No read since: nothing renewed the lease, and a renewal asked
+	// before the change would not count.
+	if g := lead.lease.cur.Load(); g != nil {
+		t.Fatalf("lease %+v survived a membership change", g)
+	}
+}

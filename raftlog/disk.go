@@ -2,7 +2,10 @@ package raftlog
 
 import (
 	"fmt"
+	"math"
+	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Disk space. raft's contract leaves no room for a failed WAL write: an
@@ -25,9 +28,14 @@ import (
 // own proposals are checked on it, the leader's on the leader),
 // membership changes (never refused: they may be what frees space), and
 // kv's checkpoint, which kv itself skips when it would eat into the
-// reserve. The check reads statfs once per proposal (about a
-// microsecond), so when space returns proposals are admitted again at
-// once, without a restart.
+// reserve. The free space comes from statfs, read again at most every
+// diskStatEvery while more than twice the reserve is free, less what the
+// proposals answered since that reading wrote (their diskFactor × size,
+// whether or not the reading already saw it); closer to the limit it is
+// read for every proposal, so when space returns proposals are admitted
+// again at once, without a restart. (One statfs per proposal cost the
+// leader about 5 % of its CPU, as much as its fdatasyncs, with 16 clients
+// inserting on three nodes sharing 2 cores.)
 //
 // Reads, the changefeed and SUBSCRIBE do not propose and keep working.
 
@@ -35,11 +43,20 @@ import (
 // before it is applied: one in the WAL, up to two in the state database.
 const diskFactor = 3
 
+// diskStatEvery is how long a statfs reading serves while the disk is far
+// from its reserve.
+const diskStatEvery = 20 * time.Millisecond
+
 // diskGuard admits proposals while the disk has room (see above).
 type diskGuard struct {
 	dir      string
 	reserve  int64        // Config.DiskReserveBytes; 0: no check
 	admitted atomic.Int64 // diskFactor × bytes of proposals in flight
+
+	mu     sync.Mutex // guards the fields below
+	free   int64      // the last statfs reading
+	statAt time.Time  // when it was taken (zero: never)
+	since  int64      // diskFactor × bytes of proposals answered since
 }
 
 // admit reserves room for a proposal of n bytes, or returns ErrDiskFull.
@@ -50,11 +67,11 @@ func (g *diskGuard) admit(n int) error {
 	}
 	need := int64(n) * diskFactor
 	inFlight := g.admitted.Add(need)
-	free, err := freeBytes(g.dir)
+	free, err := g.freeNow(inFlight)
 	if err != nil {
 		return nil // statfs failing says nothing about space; the WAL write will tell
 	}
-	if int64(free)-inFlight < g.reserve {
+	if free-inFlight < g.reserve {
 		g.admitted.Add(-need)
 		return fmt.Errorf("raftlog: propose %d bytes: %d bytes free on the log's filesystem, %d in flight, %d reserved: %w",
 			n, free, inFlight-need, g.reserve, ErrDiskFull)
@@ -62,9 +79,33 @@ func (g *diskGuard) admit(n int) error {
 	return nil
 }
 
-// release returns the room admit reserved for a proposal of n bytes.
+// freeNow is the free space as far as proposals know: the last statfs
+// reading less what was answered since, read again when that reading is
+// older than diskStatEvery or the estimate is within twice the reserve.
+func (g *diskGuard) freeNow(inFlight int64) (int64, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	now := time.Now()
+	est := g.free - g.since
+	if g.statAt.IsZero() || now.Sub(g.statAt) >= diskStatEvery || est-inFlight < 2*g.reserve {
+		f, err := freeBytes(g.dir)
+		if err != nil {
+			return 0, err
+		}
+		g.free, g.statAt, g.since = int64(min(f, math.MaxInt64)), now, 0
+		est = g.free
+	}
+	return est, nil
+}
+
+// release returns the room admit reserved for a proposal of n bytes; what
+// it wrote now counts against the last statfs reading.
 func (g *diskGuard) release(n int) {
 	if g.reserve > 0 {
-		g.admitted.Add(-int64(n) * diskFactor)
+		need := int64(n) * diskFactor
+		g.admitted.Add(-need)
+		g.mu.Lock()
+		g.since += need
+		g.mu.Unlock()
 	}
 }

@@ -26,8 +26,8 @@
 //     214 without the cache). Restart replay, lagging followers and old
 //     Entries read the segment files.
 //   - The raft.RawNode, the Ready loop goroutine, the inbox, the applier
-//     goroutine, the proposal registry (id → waiting Propose call) and
-//     ReadIndex waiters.
+//     goroutine, the proposal registry (id → waiting Propose call),
+//     ReadIndex waiters and the leader's read lease.
 //
 // # The Ready loop, in order
 //
@@ -78,7 +78,8 @@
 //     and not past an appended conf change until it is applied (it may add
 //     a voter). When the applier is idle the batch is applied right on the
 //     loop, saving a goroutine handoff; otherwise it is queued behind.
-//  6. Delivers ReadStates to WaitReadable callers, then calls Advance.
+//  6. Delivers ReadStates to WaitReadable callers (a confirmed round of
+//     this leader's own renews its read lease), then calls Advance.
 //
 // The applier calls StateMachine.Apply once per batch, in order, merging
 // the batches that queued up while it was busy into one call (one bbolt
@@ -124,6 +125,78 @@
 // "not committed". A partitioned minority never learns a new leader, so
 // still always pass a deadline. cmd/logdb maps these to SQLSTATE 40001
 // (dropped) and 40003 (unknown, or the deadline passed).
+//
+// # Linearizable reads
+//
+// WaitReadable (reads.go) returns an index such that every write
+// acknowledged before the call has an index at or below it; the caller
+// then reads the state applied up to it. Two ways to get one (a single
+// node's is immediate):
+//
+//   - One read-index round (raft's ReadOnlySafe ReadIndex: the leader
+//     sends a heartbeat carrying the request and answers once a quorum
+//     replied) serves every caller that arrived since the previous round
+//     was issued; at most two are in flight. A caller never joins a round
+//     in flight: its
+//     heartbeats may have left before the caller arrived, so a write
+//     acknowledged between their sending and the call could be missed.
+//     A follower's round is one MsgReadIndex to the leader, sent by its
+//     read loop and answered straight to the waiter by the transport's
+//     goroutine (answerRead): neither end needs a turn of its Ready loop
+//     when the leader holds a lease.
+//   - A leader that holds a read lease (lease.go) answers from its commit
+//     index at once, with no message, not even through the Ready loop;
+//     it answers a follower's MsgReadIndex from the lease too. Measured
+//     on three nodes sharing 2 cores (pgbench, 16 clients, point select):
+//     see README's Performance section.
+//
+// The lease. A read-index round this node asked at monotonic time t (as
+// leader of term T, with more than one voter) that raft confirms proves
+// that a quorum received a heartbeat of T sent after t. Each of those
+// followers reset its election clock when it did, and with CheckQuorum
+// raft ignores a vote request (and a follower does not campaign) until
+// ElectionTicks ticks have passed since; its ticker fires no faster than
+// once a TickInterval, and at most one tick was already pending, so that
+// takes at least (ElectionTicks−2) TickIntervals on its clock. Any other
+// leader needs a quorum of votes, which meets the confirming quorum in one
+// node, so none can be elected, and none can commit, before
+// t + (ElectionTicks−2)·TickInterval. The lease ends one tick earlier,
+// t + (ElectionTicks−3)·TickInterval (350 ms with logdb's cluster
+// timing), that tick being the margin for clock drift between nodes.
+// Until then this node is the only leader and its commit index covers
+// every acknowledged write: raft confirms a read only after the leader
+// committed an entry of its own term, so it covers earlier terms, and the
+// commit index is published (lease.commit) at the start of each Ready,
+// before any message or apply lets anyone learn it. A lease read loads
+// that index first and checks the clock after, so even a lease that runs
+// out in between covers every write acknowledged before the call.
+//
+// Time is Go's monotonic clock (CLOCK_MONOTONIC), which runs on while
+// the process is stopped: a leader paused by SIGSTOP past its lease, which
+// wakes believing it still leads (its raft ticks stopped with it, which is
+// why raft's own ReadOnlyLeaseBased, counted in ticks, is not used), finds
+// the lease over and goes back to read-index rounds, which fail over to
+// the new leader. A pause while a read is between its two loads is
+// harmless: that read is placed at its clock check. A round asked before
+// the pause yields no lease beyond t + lease, however late it returns.
+//
+// What the argument assumes, and how each is held: a follower that
+// restarts forgets whom it acknowledged and raft would vote at once, so a
+// node drops vote requests for an election timeout after Open
+// (refuseVote); leadership transfer (MsgTimeoutNow, which skips that
+// check) is refused from peers and never started; a membership change ends
+// the lease, and a round asked before the change was applied grants none,
+// so a lease always comes from a quorum of the configuration it is used
+// in (changes are one voter at a time, raft allows one in flight, and a
+// majority of consecutive configurations overlap); every member runs the
+// same TickInterval and ElectionTicks (cmd/logdb's constants), and raft's
+// clock is only its ticker (Node.tick, one call per tick received); logdb
+// recover (ForceNewCluster) is an operator's action on a stopped node,
+// far longer than a lease. A lease is renewed in the
+// background (one round) when less than half of it is left and reads are
+// coming, so a steady stream of reads never waits for a round; with no
+// reads it lapses and the next read pays one round. A node that stops
+// leading drops its lease at once, and every use checks the term.
 //
 // # Disk space
 //
@@ -255,7 +328,8 @@
 // With LOGDB_RAFTSTATS set in its environment, each node logs its Ready
 // loop's counters every two seconds (loopstats.go): Readies and fsyncs per
 // second, entries, committed entries and messages per Ready, the average
-// fsync, Ready and idle time. Entries per fsync is the group-commit batch;
+// fsync, Ready and idle time, reads answered from the read lease per
+// second. Entries per fsync is the group-commit batch;
 // many Readies with few entries each mean the loop turns over for single
 // events, which on a busy machine costs more than the work. It also logs
 // every step of the loop that took 40 ms or more ("slow ready loop

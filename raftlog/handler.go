@@ -31,6 +31,9 @@ func (n *Node) step(m *pb.Message, snap bool) error {
 	if err := n.checkInbound(m, snap); err != nil {
 		return err
 	}
+	if n.refuseVote(m) || n.answerRead(m) {
+		return nil
+	}
 	if d, ok := n.rtt.received(m, time.Now()); ok {
 		if o, ok := n.observer.(PeerRTTObserver); ok {
 			o.ObservePeerRTT(m.GetFrom(), d)

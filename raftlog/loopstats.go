@@ -58,6 +58,7 @@ func (n *Node) reportLoopStats() {
 	s := &n.stats
 	per := func(v, d uint64) float64 { return float64(v) / float64(max(d, 1)) }
 	secs := uint64(loopStatsEvery / time.Second)
+	var leaseReads uint64 // cumulative, as of the last report
 	for {
 		select {
 		case <-t.C:
@@ -74,8 +75,10 @@ func (n *Node) reportLoopStats() {
 				sent = append(sent, fmt.Sprintf("%s=%d", pb.MessageType(i), c/secs))
 			}
 		}
+		lr := n.lease.reads.Load()
 		n.logger.Info("ready loop",
 			"sent_per_s", strings.Join(sent, ","),
+			"lease_reads_per_s", (lr-leaseReads)/secs,
 			"readies_per_s", r/secs,
 			"entries_per_ready", per(s.entries.Swap(0), r),
 			"committed_per_ready", per(s.committed.Swap(0), r),
@@ -85,6 +88,7 @@ func (n *Node) reportLoopStats() {
 			"ready_us", per(s.readyNs.Swap(0), r)/1e3,
 			"idle_us", per(s.idleNs.Swap(0), r)/1e3,
 			"repeated_probes_dropped", s.probesDropped.Swap(0))
+		leaseReads = lr
 	}
 }
 

@@ -109,6 +109,7 @@ type Node struct {
 	readMu   sync.Mutex
 	readNext *readBatch
 	readWake chan struct{}
+	lease    readLease // see lease.go
 
 	// progress: committed and applied indexes and the leader, with
 	// close-and-replace notification channels; mu guards the fields
@@ -237,6 +238,7 @@ func Open(cfg Config) (*Node, error) {
 	if n.observer == nil {
 		n.observer = noObserver{}
 	}
+	n.initLease()
 	n.validator, _ = cfg.StateMachine.(ProposalValidator)
 	n.applier = newApplier(n)
 	applied, err := n.recoverSnapshot(cfg.StateMachine.AppliedIndex())
@@ -467,9 +469,15 @@ func (n *Node) turn(last *time.Time) error {
 }
 
 func (n *Node) handleReady(rd raft.Ready) error {
+	if hs := rd.HardState; !raft.IsEmptyHardState(hs) {
+		n.lease.commit.Store(hs.GetCommit()) // before anything reveals it
+	}
 	if rd.SoftState != nil {
 		clear(n.probes) // a new role or leader: no append of ours is in flight
 		n.role.Store(roleName(rd.SoftState.RaftState))
+		if rd.SoftState.RaftState != raft.StateLeader {
+			n.dropLease(false)
+		}
 		n.publishProgress(false)
 		if old := n.leader.Swap(rd.SoftState.Lead); old != rd.SoftState.Lead {
 			n.mu.Lock()
@@ -584,7 +592,10 @@ func (n *Node) handleReady(rd raft.Ready) error {
 		}
 	}
 	for _, rs := range rd.ReadStates {
-		n.reads.deliver(rs.RequestCtx, rs.Index)
+		if w, ok := n.reads.take(rs.RequestCtx); ok {
+			n.grantLease(w.asked)
+			w.ch <- rs.Index
+		}
 	}
 	return nil
 }
