@@ -143,7 +143,7 @@ func (s *Session) ensureKV(ctx context.Context) (*txnState, error) {
 	if err != nil {
 		return nil, pgerror.Wrap(err, pgerror.Internal, "begin")
 	}
-	cat, err := s.e.catalogFor(txn)
+	cat, err := s.catalogFor(txn)
 	if err != nil {
 		txn.Release()
 		return nil, err
@@ -184,7 +184,7 @@ func (t *txnState) recordDeps(deps []uint32) error {
 
 func (t *txnState) readDeps() error {
 	for _, oid := range t.deps {
-		if _, _, err := t.Kv.Get(kv.CatalogSpace, catalog.OIDKey('t', oid)); err != nil {
+		if _, _, err := t.Kv.Get(kv.CatalogSpace, append(catalog.DBPrefix(t.cat.DBOID), catalog.OIDKey('t', oid)...)); err != nil {
 			return err
 		}
 	}

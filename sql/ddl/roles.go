@@ -8,7 +8,6 @@ import (
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
-	"logdb/kv"
 	"logdb/sql/catalog"
 	"logdb/sql/pgcatalog"
 	"logdb/sql/pgerror"
@@ -115,7 +114,7 @@ func GrantObjects(ec *Ctx, d *catalog.Writer, gs *pg_query.GrantStmt, w Noticer)
 				return err
 			}
 			key := []byte(catalog.PublicSchemaKey)
-			d.Txn.Put(kv.CatalogSpace, key, b, d.ReadKey(key))
+			d.Put(key, b)
 		}
 		return nil
 	}
@@ -549,7 +548,7 @@ func DropRoles(ec *Ctx, d *catalog.Writer, ds *pg_query.DropRoleStmt, w Noticer)
 				Detail: strings.Join(owned, "\n")}
 		}
 		key := catalog.RoleKey(name)
-		d.Txn.Delete(kv.CatalogSpace, key, d.ReadKey(key))
+		d.Del(key)
 		delete(d.Cat.Roles, name)
 		delete(d.Cat.RoleOID, r.OID)
 		// Memberships in the dropped role go with it.
