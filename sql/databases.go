@@ -24,19 +24,6 @@ import (
 	"logdb/sql/settings"
 )
 
-// DatabasePrivs are a database's privileges: CREATE, TEMPORARY, CONNECT.
-const databasePrivs = "CTc"
-
-// databaseACL is db's ACL, or PostgreSQL's default: TEMPORARY and CONNECT
-// for PUBLIC, everything for the owner.
-func databaseACL(db *catalog.Database) []catalog.ACLItem {
-	if db.ACL != nil {
-		return db.ACL
-	}
-	o := catalog.OwnerOID(db.Owner)
-	return []catalog.ACLItem{{Grantee: 0, Privs: "Tc", Grantor: o}, {Grantee: o, Privs: databasePrivs, Grantor: o}}
-}
-
 // connectDatabase finds the database a new session connects to and checks
 // that it may: it exists (3D000), accepts connections (55000), the role
 // holds CONNECT (42501) and the connection limit is not reached (53300).
@@ -67,7 +54,7 @@ func (e *Engine) connectDatabase(name, user string) (*catalog.Database, error) {
 	if r == nil || r.Super {
 		return db, nil // a missing role is refused by authentication
 	}
-	if !cat.HasPriv(r, databaseACL(db), 'c') && !cat.MemberOf(r.OID, catalog.OwnerOID(db.Owner), false) {
+	if !cat.HasPriv(r, catalog.DatabaseACL(db), 'c') && !cat.MemberOf(r.OID, catalog.OwnerOID(db.Owner), false) {
 		return nil, &pgerror.Error{Code: pgerror.InsufficientPrivilege, Severity: "FATAL",
 			Message: "permission denied for database \"" + name + "\"", Detail: "User does not have CONNECT privilege."}
 	}
@@ -176,7 +163,7 @@ func parseDBOptions(opts []*pg_query.Node, create bool) (*dbOptions, error) {
 			case "icu":
 				return nil, pgerror.New(pgerror.FeatureNotSupported, "logdb: every database uses the libc C locale (LOCALE_PROVIDER icu)")
 			default:
-				return nil, pgerror.New(pgerror.InvalidParameterValue, "unrecognized locale provider: %s", dbDefString(de))
+				return nil, pgerror.New("42P17", "unrecognized locale provider: %s", dbDefString(de))
 			}
 		case "icu_locale", "collation_version", "oid":
 			if !create {
@@ -304,7 +291,7 @@ func checkEncoding(de *pg_query.DefElem) error {
 		"win1256", "win1257", "win1258", "big5", "gbk", "uhc", "gb18030", "johab", "sjis", "shiftjis2004", "mskanji", "windows1252":
 		return pgerror.New(pgerror.FeatureNotSupported, "logdb: every database is encoded in UTF8 (ENCODING %s)", v)
 	}
-	return pgerror.New(pgerror.InvalidParameterValue, "%s is not a valid encoding name", v)
+	return pgerror.New(pgerror.UndefinedObject, "%s is not a valid encoding name", v)
 }
 
 // createDatabase runs CREATE DATABASE: a descriptor in the shared catalog;

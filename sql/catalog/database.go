@@ -198,3 +198,13 @@ func (d *Writer) DeleteDatabase(db *Database) {
 		d.Put(dbTombKey(db.OID), []byte{1})
 	}
 }
+
+// DatabaseACL is db's ACL, or PostgreSQL's default: TEMPORARY and CONNECT
+// for PUBLIC, every privilege for the owner.
+func DatabaseACL(db *Database) []ACLItem {
+	if db.ACL != nil {
+		return db.ACL
+	}
+	o := OwnerOID(db.Owner)
+	return []ACLItem{{Grantee: 0, Privs: "Tc", Grantor: o}, {Grantee: o, Privs: DatabasePrivs, Grantor: o}}
+}

@@ -54,6 +54,8 @@ func GrantObjects(ec *Ctx, d *catalog.Writer, gs *pg_query.GrantStmt, w Noticer)
 		all, kind = catalog.SequencePrivs, "sequence"
 	case pg_query.ObjectType_OBJECT_SCHEMA:
 		all, kind = catalog.SchemaPrivs, "schema"
+	case pg_query.ObjectType_OBJECT_DATABASE:
+		all, kind = catalog.DatabasePrivs, "database"
 	default:
 		return pgerror.Unsupported("GRANT/REVOKE on " + strings.ToLower(strings.TrimPrefix(gs.Objtype.String(), "OBJECT_")))
 	}
@@ -95,6 +97,9 @@ func GrantObjects(ec *Ctx, d *catalog.Writer, gs *pg_query.GrantStmt, w Noticer)
 	me := ec.Session.CurrentRole(d.Cat)
 	if me == nil {
 		return pgerror.New(pgerror.InsufficientPrivilege, "permission denied")
+	}
+	if gs.Objtype == pg_query.ObjectType_OBJECT_DATABASE {
+		return grantOnDatabases(ec, d, gs, privs, grantees)
 	}
 	if gs.Objtype == pg_query.ObjectType_OBJECT_SCHEMA {
 		for _, o := range gs.Objects {
@@ -665,4 +670,24 @@ func revokeMembership(d *catalog.Writer, me *catalog.Role, roleName, memberName 
 		c.MemberOf = slices.Delete(c.MemberOf, i, i+1)
 	}
 	return d.PutRole(&c, member.Name)
+}
+
+// grantOnDatabases is GRANT/REVOKE CONNECT, CREATE, TEMPORARY ON DATABASE.
+func grantOnDatabases(ec *Ctx, d *catalog.Writer, gs *pg_query.GrantStmt, privs string, grantees []uint32) error {
+	for _, o := range gs.Objects {
+		name := strings.Join(plan.NodeStrings([]*pg_query.Node{o}), ".")
+		db := d.Cat.Databases[name]
+		if db == nil {
+			return pgerror.New(pgerror.InvalidCatalogName, "database \"%s\" does not exist", name)
+		}
+		if !ec.Session.IsOwner(d.Cat, db.Owner) {
+			return pgerror.New(pgerror.InsufficientPrivilege, "permission denied for database %s", name)
+		}
+		nd := *db
+		nd.ACL = editACL(catalog.DatabaseACL(db), db.Owner, catalog.DatabasePrivs, gs.IsGrant, privs, grantees, catalog.OwnerOID(db.Owner))
+		if err := d.PutDatabase(&nd, ""); err != nil {
+			return err
+		}
+	}
+	return nil
 }
