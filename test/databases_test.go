@@ -384,3 +384,61 @@ func liveCatalog(t *testing.T, dir string) map[string][]byte {
 	}
 	return out
 }
+
+// TestClusterDatabases: a database created through one node is usable
+// through the others at once (each connection's read barrier), its tables
+// are its own on every node, and DROP DATABASE through one node ends the
+// sessions other nodes have in it and removes it everywhere, also on a
+// node killed and restarted.
+func TestClusterDatabases(t *testing.T) {
+	requireLogdb(t)
+	t.Parallel()
+	ctx := testCtx(t, 180*time.Second)
+	c := mustStartCluster(t, 3)
+	cdb := "cdb"
+	l1 := mustConnect(t, c.Nodes[1])
+	mustExec(t, ctx, l1, "CREATE DATABASE cdb")
+	d2 := mustConnectConfig(t, c.Nodes[2].connConfig(&cdb))
+	mustExec(t, ctx, d2, "CREATE TABLE kv (k int PRIMARY KEY, v text)")
+	d3 := mustConnectConfig(t, c.Nodes[3].connConfig(&cdb))
+	mustExec(t, ctx, d3, "INSERT INTO kv VALUES (1, 'cdb via node 3')")
+	mustExec(t, ctx, l1, "CREATE TABLE kv (k int PRIMARY KEY, v text)")
+	mustExec(t, ctx, l1, "INSERT INTO kv VALUES (1, 'logdb via node 1')")
+	d1 := mustConnectConfig(t, c.Nodes[1].connConfig(&cdb))
+	checkQuery(t, ctx, d1, "1|cdb via node 3", "SELECT * FROM kv")
+	l3 := mustConnect(t, c.Nodes[3])
+	checkQuery(t, ctx, l3, "1|logdb via node 1", "SELECT * FROM kv")
+	if got := c.mustConverge(ctx, "SELECT datname FROM pg_database WHERE datname = 'cdb'"); got != "cdb" {
+		t.Fatalf("pg_database on every node: %q", got)
+	}
+
+	// Node 1 refuses while its own session is in the database.
+	_, err := l1.Exec(ctx, "DROP DATABASE cdb")
+	wantCode(t, err, "55006", "DROP DATABASE with a session of this node in it")
+	d1.Close(ctx)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_, err = l1.Exec(ctx, "DROP DATABASE cdb")
+		if err == nil || time.Now().After(deadline) || sqlState(err) != "55006" {
+			break
+		}
+		time.Sleep(20 * time.Millisecond) // d1's session ends after Close returns
+	}
+	if err != nil {
+		t.Fatalf("DROP DATABASE cdb: %v", err)
+	}
+	for _, s := range []*pgx.Conn{d2, d3} {
+		_, err := s.Exec(ctx, "SELECT 1")
+		wantCode(t, err, "57P01", "a session of another node in the dropped database")
+	}
+	_, err = connectErr(ctx, c.Nodes[2].connConfig(&cdb))
+	wantCode(t, err, "3D000", "connect through node 2 to the dropped database")
+	c.Kill9(3)
+	c.Restart(3)
+	if got := c.mustConverge(ctx, "SELECT count(*) FROM pg_database WHERE datname = 'cdb'"); got != "0" {
+		t.Fatalf("pg_database after the drop: %q", got)
+	}
+	if got := c.mustConverge(ctx, "SELECT v FROM kv"); got != "logdb via node 1" {
+		t.Fatalf("database logdb's kv after the drop: %q", got)
+	}
+}
