@@ -113,7 +113,6 @@ func TestPgDumpall(t *testing.T) {
 	}
 }
 
-
 // dbConfig connects to database db of node n (any name: spaces too).
 func dbConfig(n *Node, db string) *pgx.ConnConfig {
 	cfg := n.connConfig(nil)
