@@ -158,6 +158,12 @@ func (t *txnState) ddlFor(ec *execCtx) *catalog.Writer {
 		t.cat = t.cat.Copy()
 		t.ddl = &catalog.Writer{Txn: t.Kv, Cat: t.cat}
 		t.ddl.BumpVersion()
+		if db := t.cat.Current(); db != nil {
+			// DDL depends on its database: it conflicts with a concurrent
+			// DROP DATABASE (or RENAME), which writes this key, instead of
+			// leaving descriptors of a dropped database behind.
+			t.ddl.ReadDatabase(db)
+		}
 	}
 	t.ddl.Propose, t.ddl.Ctx = ec.s.e.proposeInTxn, ec.Context
 	t.ddl.Owner = 0

@@ -412,6 +412,10 @@ func TestClusterDatabases(t *testing.T) {
 		t.Fatalf("pg_database on every node: %q", got)
 	}
 
+	// A transaction of node 2 that runs DDL in cdb while node 1 drops it
+	// cannot commit: its descriptors would outlive the database.
+	mustExec(t, ctx, d2, "BEGIN")
+	mustExec(t, ctx, d2, "CREATE TABLE late (a int)")
 	// Node 1 refuses while its own session is in the database.
 	_, err := l1.Exec(ctx, "DROP DATABASE cdb")
 	wantCode(t, err, "55006", "DROP DATABASE with a session of this node in it")
@@ -427,6 +431,8 @@ func TestClusterDatabases(t *testing.T) {
 	if err != nil {
 		t.Fatalf("DROP DATABASE cdb: %v", err)
 	}
+	_, err = d2.Exec(ctx, "COMMIT")
+	wantCode(t, err, "40001", "COMMIT of DDL in a database dropped meanwhile")
 	for _, s := range []*pgx.Conn{d2, d3} {
 		_, err := s.Exec(ctx, "SELECT 1")
 		wantCode(t, err, "57P01", "a session of another node in the dropped database")

@@ -208,3 +208,13 @@ func DatabaseACL(db *Database) []ACLItem {
 	o := OwnerOID(db.Owner)
 	return []ACLItem{{Grantee: 0, Privs: "Tc", Grantor: o}, {Grantee: o, Privs: DatabasePrivs, Grantor: o}}
 }
+
+// ReadDatabase records that the transaction depends on database db (its
+// DDL): a concurrent DROP DATABASE writes what this reads, so one of the
+// two fails validation instead of leaving descriptors of a dropped
+// database behind.
+func (d *Writer) ReadDatabase(db *Database) {
+	if d.ReadKey(DatabaseKey(db.Name)) == nil && isBuiltinDB(db.OID) {
+		d.ReadKey(dbTombKey(db.OID)) // a built-in one without a descriptor
+	}
+}
