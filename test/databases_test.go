@@ -113,6 +113,9 @@ func TestDatabasesMatchPostgres(t *testing.T) {
 			has_database_privilege('mrole', 'mdb2', 'CREATE'), has_database_privilege('mrole2', 'mdb3', 'TEMP')`,
 		`SELECT has_database_privilege('nosuch', 'CONNECT')`,
 		`SELECT has_database_privilege('mdb2', 'SELECT')`,
+		`SELECT pg_database_size('nosuch')`,
+		`SELECT pg_database_size(123456::oid)`,
+		`SELECT pg_database_size('template1') > 0, pg_database_size(current_database()) > 0`,
 		// cross-database references
 		`SELECT * FROM nosuchdb.public.t`,
 		`CREATE TABLE nosuchdb.public.t (a int)`,
