@@ -653,3 +653,17 @@ func (s *Session) checkCatalogRefs(st parse.Stmt) error {
 	}
 	return nil
 }
+
+// refreshCollation runs ALTER DATABASE … REFRESH COLLATION VERSION: the C
+// locale has no version, so it never changes (PostgreSQL's notice).
+func (ec *execCtx) refreshCollation(name string, w ResultWriter) error {
+	cat := ec.tx.cat
+	db := cat.Databases[name]
+	if db == nil {
+		return pgerror.New(pgerror.InvalidCatalogName, "database \"%s\" does not exist", name)
+	}
+	if err := ec.s.checkOwner(cat, db.Owner, "database", db.Name); err != nil {
+		return err
+	}
+	return w.Notice(&pgerror.Error{Code: pgerror.SuccessfulCompletion, Severity: "NOTICE", Message: "version has not changed"})
+}

@@ -90,6 +90,8 @@ func TestDatabasesMatchPostgres(t *testing.T) {
 		`ALTER DATABASE mdb1b WITH BOGUS 1`,
 		`ALTER DATABASE mdb1b WITH ENCODING 'UTF8'`,
 		`ALTER DATABASE nosuch CONNECTION LIMIT 1`,
+		`ALTER DATABASE mdb1b REFRESH COLLATION VERSION`,
+		`ALTER DATABASE nosuch REFRESH COLLATION VERSION`,
 		dbs,
 		`ALTER DATABASE mdb3 SET work_mem = '2MB'`,
 		`ALTER DATABASE mdb3 SET search_path TO a, b`,
