@@ -50,7 +50,9 @@ func planUtility(p *plan.Planner, n *pg_query.Node) (utilityFunc, error) {
 		return mkDDL("ALTER DATABASE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return ec.alterDatabaseSet(d, as) }), nil
 	case n.GetAlterDatabaseRefreshCollStmt() != nil:
 		name := n.GetAlterDatabaseRefreshCollStmt().Dbname
-		return func(ec *execCtx, w ResultWriter) (string, error) { return "ALTER DATABASE", ec.refreshCollation(name, w) }, nil
+		return func(ec *execCtx, w ResultWriter) (string, error) {
+			return "ALTER DATABASE", ec.refreshCollation(name, w)
+		}, nil
 	case n.GetCreateStmt() != nil:
 		cs := n.GetCreateStmt()
 		return mkDDL("CREATE TABLE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return ddl.CreateTable(ec.ddl(), d, cs, w) }), nil
