@@ -236,7 +236,8 @@ type Session struct {
 	e       *Engine
 	user    string // session_user
 	role    string // SET ROLE's role; "" means user (roles.go)
-	db      string
+	db      string // current_database(), the name connected to
+	dbOID   uint32 // the database's OID: its catalog (databases.go)
 	pid     int32
 	started time.Time
 	// madeTemp: a CREATE TEMP of this session may have made its temporary

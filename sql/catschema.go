@@ -24,7 +24,7 @@ func (s *Session) catalogSchema(t *txnState) *pgcatalog.Schema {
 		cat = t.cat
 	}
 	if cat == nil {
-		cat = s.e.st.catalogs.Latest()
+		cat = s.e.cacheOf(s.dbOID).Latest()
 	}
 	if cat == nil {
 		cat = catalog.NewCatalogWithRoles()
@@ -39,7 +39,7 @@ func (s *Session) catalogSchema(t *txnState) *pgcatalog.Schema {
 	sch := &pgcatalog.Schema{
 		Database:   s.db,
 		User:       s.user,
-		Databases:  []string{"logdb", "postgres"},
+		Databases:  databaseSchemas(cat),
 		SearchPath: s.relPath(cat), // temp.go: the temporary schema first
 		PrintPath:  s.tempFirst(cat, s.printPath()),
 	}

@@ -98,6 +98,17 @@
 // NULL, append the primary key. TRUNCATE and DROP use kv.Txn.DropSpace;
 // TRUNCATE moves the table to fresh spaces.
 //
+// Databases (databases.go): a session belongs to the database it named
+// at startup and plans against that database's catalog only (its keys
+// carry the database's prefix, sql/catalog/database.go; logdb's are
+// unprefixed), with the shared roles and databases. CREATE, ALTER and
+// DROP DATABASE are DDL on the shared descriptors; DROP deletes the
+// catalog's keys and drops its tables' and indexes' spaces in the same
+// entry, and a session whose database is gone ends (57P01) at its next
+// catalog load. DDL reads its database's descriptor key, so it conflicts
+// with a concurrent DROP. A statement naming another database
+// (db.schema.table, sql/parse's Stmt.Catalogs) is 0A000 before planning.
+//
 // Uniqueness is checked by a Get of the key inside the transaction, so OCC
 // validates at apply that no concurrent transaction wrote it. Scans record
 // only the range the access path reads: point updates by key do not

@@ -21,9 +21,12 @@ const seqBlockSize = 32
 // engineState is the mutable part of an Engine. Guarded by Engine.mu unless
 // noted.
 type engineState struct {
-	catalogs *catalog.Cache       // catalogs by version; its own mutex
-	seqs     map[uint32]*seqBlock // per-sequence value blocks
-	lastRow  uint64               // high part of the last hidden row id
+	catalogs *catalog.Cache // logdb's catalogs by version; its own mutex
+	// dbCatalogs caches the catalogs of the other databases, by OID
+	// (databases.go); each Cache has its own mutex.
+	dbCatalogs map[uint32]*catalog.Cache
+	seqs       map[uint32]*seqBlock // per-sequence value blocks
+	lastRow    uint64               // high part of the last hidden row id
 	// exported snapshots by name (CREATE_REPLICATION_SLOT … EXPORT_SNAPSHOT,
 	// SET TRANSACTION SNAPSHOT; replication.go)
 	exported map[string]*kv.SharedSnapshot
@@ -38,7 +41,8 @@ type seqBlock struct {
 
 // newEngineState is split out so tests can reset it.
 func newEngineState() engineState {
-	return engineState{seqs: map[uint32]*seqBlock{}, catalogs: new(catalog.Cache)}
+	return engineState{seqs: map[uint32]*seqBlock{}, catalogs: catalog.NewCache(catalog.LogdbDBOID),
+		dbCatalogs: map[uint32]*catalog.Cache{}}
 }
 
 func (e *Engine) init() {
@@ -53,9 +57,25 @@ func (e *Engine) init() {
 // nextPID hands out backend pids for pg_backend_pid and BackendKeyData.
 var nextPID atomic.Int32
 
-// catalogFor returns the catalog as of txn's snapshot (catalog.Cache.For).
+// catalogFor returns database logdb's catalog as of txn's snapshot
+// (catalog.Cache.For): what the engine itself reads (roles, databases).
 func (e *Engine) catalogFor(txn *kv.Txn) (*catalog.Catalog, error) {
 	return e.st.catalogs.For(txn)
+}
+
+// cacheOf is the catalog cache of database db.
+func (e *Engine) cacheOf(db uint32) *catalog.Cache {
+	if db == catalog.LogdbDBOID || db == 0 {
+		return e.st.catalogs
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	c := e.st.dbCatalogs[db]
+	if c == nil {
+		c = catalog.NewCache(db)
+		e.st.dbCatalogs[db] = c
+	}
+	return c
 }
 
 // newRowID returns a node-unique id for a row of a table without a primary

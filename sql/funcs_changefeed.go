@@ -349,6 +349,12 @@ func (s *Session) replicationSlots(t *txnState) []pgcatalog.ReplicationSlot {
 		return nil
 	}
 	out := make([]pgcatalog.ReplicationSlot, len(slots))
+	dbName := "logdb" // every slot belongs to database logdb (databases.go)
+	if t.cat != nil {
+		if d := t.cat.DatabaseByOID(catalog.LogdbDBOID); d != nil {
+			dbName = d.Name
+		}
+	}
 	for i, sl := range slots {
 		status := "reserved"
 		if sl.Lost {
@@ -356,7 +362,7 @@ func (s *Session) replicationSlots(t *txnState) []pgcatalog.ReplicationSlot {
 		}
 		pid, active := f.SlotActivePID(sl.Name)
 		out[i] = pgcatalog.ReplicationSlot{
-			Name: sl.Name, Plugin: sl.Plugin, SlotType: "logical", Database: s.db,
+			Name: sl.Name, Plugin: sl.Plugin, SlotType: "logical", Database: dbName,
 			Active: active, ActivePID: int64(pid), RestartLSN: types.LSN(sl.RestartLSN),
 			ConfirmedFlushLSN: types.LSN(sl.ConfirmedLSN), WALStatus: status,
 		}

@@ -144,7 +144,7 @@ func (s *Session) checkSubscribe(sub *extparse.SubscribeSpec) error {
 }
 
 func init() {
-	for _, kind := range []string{"table", "schema", "sequence"} {
+	for _, kind := range []string{"table", "schema", "sequence", "database"} {
 		plan.Builtins["has_"+kind+"_privilege"] = privilegeFunc(kind)
 	}
 }
@@ -184,7 +184,8 @@ func privilegeFunc(kind string) plan.Builtin {
 				}
 				v = v[1:]
 			}
-			all := map[string]string{"table": catalog.TablePrivs, "schema": catalog.SchemaPrivs, "sequence": catalog.SequencePrivs}[kind]
+			all := map[string]string{"table": catalog.TablePrivs, "schema": catalog.SchemaPrivs, "sequence": catalog.SequencePrivs,
+				"database": catalog.DatabasePrivs}[kind]
 			privs, err := ddl.PrivsFromText(fmt.Sprint(v[1]), all)
 			if err != nil {
 				return nil, err
@@ -206,6 +207,23 @@ func privilegeFunc(kind string) plan.Builtin {
 // objectACL finds the effective ACL of a table (or view or sequence) or
 // schema given by name or OID.
 func objectACL(cat *catalog.Catalog, path []string, kind string, obj types.Datum) ([]catalog.ACLItem, error) {
+	if kind == "database" {
+		var db *catalog.Database
+		switch o := obj.(type) {
+		case string:
+			if db = cat.Databases[o]; db == nil {
+				return nil, pgerror.New(pgerror.InvalidCatalogName, "database \"%s\" does not exist", o)
+			}
+		case int64:
+			if db = cat.DatabaseByOID(uint32(o)); db == nil {
+				return nil, pgerror.New(pgerror.InvalidCatalogName, "database with OID %d does not exist", o)
+			}
+		}
+		if db == nil {
+			return nil, pgerror.New(pgerror.InvalidCatalogName, "database \"%v\" does not exist", obj)
+		}
+		return catalog.DatabaseACL(db), nil
+	}
 	if kind == "schema" {
 		if s, ok := obj.(string); ok {
 			if !cat.SchemaExists(s) {

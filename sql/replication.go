@@ -205,7 +205,7 @@ func (s *Session) setTransactionSnapshot(name string) error {
 	if err != nil {
 		return pgerror.New(pgerror.InvalidParameterValue, "snapshot \"%s\" does not exist", name)
 	}
-	cat, err := s.e.catalogFor(txn)
+	cat, err := s.catalogFor(txn)
 	if err != nil {
 		txn.Release()
 		return err

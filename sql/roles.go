@@ -86,14 +86,14 @@ func (s *Session) currentCatalog() *catalog.Catalog {
 	}
 	if s.e.cfg.Store != nil {
 		if txn, err := s.e.cfg.Store.Begin(); err == nil {
-			cat, err := s.e.catalogFor(txn)
+			cat, err := s.catalogFor(txn)
 			txn.Release()
 			if err == nil {
 				return cat
 			}
 		}
 	}
-	cat := s.e.st.catalogs.Latest()
+	cat := s.e.cacheOf(s.dbOID).Latest()
 	if cat == nil {
 		cat = catalog.NewCatalogWithRoles()
 	}

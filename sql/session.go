@@ -24,19 +24,25 @@ func (e *Engine) newSession(p SessionParams) (*Session, error) {
 	if db == "" {
 		db = p.User
 	}
-	if db != "logdb" && db != "postgres" {
-		return nil, pgerror.New(pgerror.InvalidCatalogName, "database \"%s\" does not exist", db)
-	}
 	user := p.User
 	if user == "" {
 		user = "postgres"
 	}
+	dbd, err := e.connectDatabase(db, user)
+	if err != nil {
+		return nil, err
+	}
 	s := &Session{
-		e: e, user: user, db: db, pid: e.newPID(), started: time.Now(),
+		e: e, user: user, db: db, dbOID: dbd.OID, pid: e.newPID(), started: time.Now(),
 		set: settings.NewWithBase(e.settingsBase), prepared: map[string]*Prepared{}, portals: map[string]*Portal{},
 		seqLast: map[uint32]int64{}, simplePlans: map[string]*prepStmt{},
 	}
 	s.set.Vals["session_authorization"] = user
+	for _, c := range dbd.Config {
+		// ALTER DATABASE … SET: the database's defaults, below the role's.
+		k, v, _ := strings.Cut(c, "=")
+		_ = s.set.Set(k, v) // checked when stored
+	}
 	if r := e.roleNow(user); r != nil {
 		// ALTER ROLE … SET: the role's defaults, which startup options override.
 		for _, c := range r.Config {
@@ -272,6 +278,9 @@ func (s *Session) runStmt(ctx context.Context, ps *prepStmt, params []types.Datu
 	if s.mode == modeFailed {
 		return nil, pgerror.New(pgerror.InFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
 	}
+	if err := s.checkCatalogRefs(ps.st); err != nil { // databases.go
+		return nil, err
+	}
 	if err := s.checkLocksLost(); err != nil { // locks.go
 		return nil, err
 	}
@@ -432,6 +441,9 @@ func (s *Session) prepare(ctx context.Context, name, query string, paramTypes []
 	ps := &prepStmt{}
 	if len(stmts) == 1 {
 		ps.st = stmts[0]
+		if err := s.checkCatalogRefs(ps.st); err != nil { // databases.go
+			return nil, err
+		}
 	}
 	for _, oid := range paramTypes {
 		ps.given = append(ps.given, types.T{OID: oid, Mod: -1})
@@ -479,7 +491,7 @@ func (s *Session) withSnapshot(ctx context.Context, fn func(t *txnState) error) 
 		return pgerror.Wrap(err, pgerror.Internal, "begin")
 	}
 	defer txn.Release()
-	cat, err := s.e.catalogFor(txn)
+	cat, err := s.catalogFor(txn)
 	if err != nil {
 		return err
 	}

@@ -59,6 +59,13 @@ func (s *Session) feed() (*changefeed.Feed, error) {
 	if s.e.cfg.Feed == nil {
 		return nil, pgerror.New(pgerror.ObjectNotInPrerequisiteState, "the changefeed is not available on this node")
 	}
+	if s.dbOID != catalog.LogdbDBOID {
+		// The feed decodes database logdb's catalog only (databases.go), so
+		// a change in one database never reaches another's feed.
+		return nil, &pgerror.Error{Code: pgerror.FeatureNotSupported,
+			Message: "logdb: the changefeed (SUBSCRIBE, replication slots, replication connections) serves only database logdb",
+			Detail:  "This session is connected to database \"" + s.db + "\"."}
+	}
 	return s.e.cfg.Feed, nil
 }
 

@@ -210,12 +210,30 @@ func (e *Engine) DropStaleTempSchemas(ctx context.Context) {
 		e.cfg.Logger.Warn("sql: reading the catalog for stale temporary schemas", "err", err)
 		return
 	}
+	defer txn.Release()
 	cat, err := e.catalogFor(txn)
-	txn.Release()
 	if err != nil {
 		e.cfg.Logger.Warn("sql: reading the catalog for stale temporary schemas", "err", err)
 		return
 	}
+	user := ""
+	for _, r := range cat.Roles {
+		if r.OID == catalog.LogdbRoleOID {
+			user = r.Name
+		}
+	}
+	// Every database's temporary schemas (databases.go).
+	for _, db := range cat.SortedDatabases() {
+		dcat, err := e.cacheOf(db.OID).For(txn)
+		if err != nil {
+			e.cfg.Logger.Warn("sql: reading the catalog for stale temporary schemas", "database", db.Name, "err", err)
+			continue
+		}
+		e.dropStaleTempSchemasIn(ctx, dcat, user, db.Name)
+	}
+}
+
+func (e *Engine) dropStaleTempSchemasIn(ctx context.Context, cat *catalog.Catalog, user, db string) {
 	node := int32(e.cfg.NodeID % 512)
 	var names []string
 	for name := range cat.Schemas {
@@ -230,22 +248,19 @@ func (e *Engine) DropStaleTempSchemas(ctx context.Context) {
 	if len(names) == 0 {
 		return
 	}
-	user := ""
-	for _, r := range cat.Roles {
-		if r.OID == catalog.LogdbRoleOID {
-			user = r.Name
-		}
-	}
 	slices.Sort(names)
 	q := "DROP SCHEMA IF EXISTS " + strings.Join(names, ", ") + " CASCADE"
 	go func() {
 		for {
-			err := e.runInternal(ctx, user, q)
+			err := e.runInternal(ctx, user, db, q)
 			if err == nil {
-				e.cfg.Logger.Info("sql: dropped the temporary schemas of sessions that ended with the node", "schemas", len(names))
+				e.cfg.Logger.Info("sql: dropped the temporary schemas of sessions that ended with the node", "database", db, "schemas", len(names))
 				return
 			}
-			e.cfg.Logger.Warn("sql: dropping stale temporary schemas; retrying", "err", err)
+			if pgerror.Code(err) == pgerror.InvalidCatalogName {
+				return // the database was dropped, and its schemas with it
+			}
+			e.cfg.Logger.Warn("sql: dropping stale temporary schemas; retrying", "database", db, "err", err)
 			select {
 			case <-ctx.Done():
 				return
@@ -256,8 +271,8 @@ func (e *Engine) DropStaleTempSchemas(ctx context.Context) {
 }
 
 // runInternal runs query in a session of its own as user.
-func (e *Engine) runInternal(ctx context.Context, user, query string) error {
-	s, err := e.newSession(SessionParams{User: user, Database: "logdb"})
+func (e *Engine) runInternal(ctx context.Context, user, db, query string) error {
+	s, err := e.newSession(SessionParams{User: user, Database: db})
 	if err != nil {
 		return err
 	}

@@ -143,7 +143,7 @@ func (s *Session) ensureKV(ctx context.Context) (*txnState, error) {
 	if err != nil {
 		return nil, pgerror.Wrap(err, pgerror.Internal, "begin")
 	}
-	cat, err := s.e.catalogFor(txn)
+	cat, err := s.catalogFor(txn)
 	if err != nil {
 		txn.Release()
 		return nil, err
@@ -158,6 +158,12 @@ func (t *txnState) ddlFor(ec *execCtx) *catalog.Writer {
 		t.cat = t.cat.Copy()
 		t.ddl = &catalog.Writer{Txn: t.Kv, Cat: t.cat}
 		t.ddl.BumpVersion()
+		if db := t.cat.Current(); db != nil {
+			// DDL depends on its database: it conflicts with a concurrent
+			// DROP DATABASE (or RENAME), which writes this key, instead of
+			// leaving descriptors of a dropped database behind.
+			t.ddl.ReadDatabase(db)
+		}
 	}
 	t.ddl.Propose, t.ddl.Ctx = ec.s.e.proposeInTxn, ec.Context
 	t.ddl.Owner = 0
@@ -184,7 +190,7 @@ func (t *txnState) recordDeps(deps []uint32) error {
 
 func (t *txnState) readDeps() error {
 	for _, oid := range t.deps {
-		if _, _, err := t.Kv.Get(kv.CatalogSpace, catalog.OIDKey('t', oid)); err != nil {
+		if _, _, err := t.Kv.Get(kv.CatalogSpace, append(catalog.DBPrefix(t.cat.DBOID), catalog.OIDKey('t', oid)...)); err != nil {
 			return err
 		}
 	}

@@ -30,6 +30,29 @@ func planUtility(p *plan.Planner, n *pg_query.Node) (utilityFunc, error) {
 		return func(*execCtx, ResultWriter) (string, error) { return tag, nil }
 	}
 	switch {
+	case n.GetCreatedbStmt() != nil:
+		cs := n.GetCreatedbStmt()
+		return mkDDL("CREATE DATABASE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return ec.createDatabase(d, cs) }), nil
+	case n.GetDropdbStmt() != nil:
+		ds := n.GetDropdbStmt()
+		return mkDDL("DROP DATABASE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return ec.dropDatabase(d, ds, w) }), nil
+	case n.GetRenameStmt() != nil && n.GetRenameStmt().RenameType == pg_query.ObjectType_OBJECT_DATABASE:
+		rs := n.GetRenameStmt()
+		return mkDDL("ALTER DATABASE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return ec.renameDatabase(d, rs) }), nil
+	case n.GetAlterOwnerStmt() != nil && n.GetAlterOwnerStmt().ObjectType == pg_query.ObjectType_OBJECT_DATABASE:
+		as := n.GetAlterOwnerStmt()
+		return mkDDL("ALTER DATABASE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return ec.alterDatabaseOwner(d, as) }), nil
+	case n.GetAlterDatabaseStmt() != nil:
+		as := n.GetAlterDatabaseStmt()
+		return mkDDL("ALTER DATABASE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return ec.alterDatabase(d, as) }), nil
+	case n.GetAlterDatabaseSetStmt() != nil:
+		as := n.GetAlterDatabaseSetStmt()
+		return mkDDL("ALTER DATABASE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return ec.alterDatabaseSet(d, as) }), nil
+	case n.GetAlterDatabaseRefreshCollStmt() != nil:
+		name := n.GetAlterDatabaseRefreshCollStmt().Dbname
+		return func(ec *execCtx, w ResultWriter) (string, error) {
+			return "ALTER DATABASE", ec.refreshCollation(name, w)
+		}, nil
 	case n.GetCreateStmt() != nil:
 		cs := n.GetCreateStmt()
 		return mkDDL("CREATE TABLE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return ddl.CreateTable(ec.ddl(), d, cs, w) }), nil

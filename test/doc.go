@@ -53,6 +53,9 @@
 // # Files
 //
 //	startup_test.go       --help, start on a fresh directory, databases logdb/postgres/3D000, SIGTERM
+//	databases_test.go     CREATE/ALTER/DROP DATABASE against PostgreSQL, isolation, restart, the
+//	                      dropped database's keys gone from state.db, three nodes
+//	databases_dump_test.go  pg_dumpall restored into PostgreSQL 15 and into logdb
 //	protocol_test.go      ParameterStatus, SSL/GSSENC refusal, cancel (57014), PortalSuspended,
 //	                      skip-until-Sync, prepared statements, implicit transactions, message cap
 //	types_test.go         every type of issue 2 through pgx and psql, with NULLs; 22001; numeric;

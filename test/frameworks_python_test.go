@@ -87,9 +87,10 @@ func schemaOf(t *testing.T, ctx context.Context, c *pgx.Conn, like string) strin
 // introspection); the constraints and indexes it leaves are those it
 // leaves on PostgreSQL 15. Then manage.py test shop: TestCase (SET
 // CONSTRAINTS ALL IMMEDIATE, deferred foreign keys) and
-// TransactionTestCase (flush by TRUNCATE). logdb has no CREATE DATABASE
-// yet, so the test database is the node's own database, kept (--keepdb);
-// the path without --keepdb is skipped below.
+// TransactionTestCase (flush by TRUNCATE), once in the node's own
+// database (--keepdb) and once as Django does by default: it connects to
+// database postgres, creates test_logdb, migrates it, runs the tests in
+// it and drops it.
 func TestDjango(t *testing.T) {
 	requireLogdb(t)
 	requirePython(t, "django", "python3-django")
@@ -131,7 +132,15 @@ func TestDjango(t *testing.T) {
 		// manage.py test without --keepdb connects to the "postgres"
 		// database, runs CREATE DATABASE "test_logdb", migrates it, and
 		// drops it at the end.
-		t.Skip("needs CREATE DATABASE / DROP DATABASE and connecting to another database by name (issue 15: databases)")
+		env := append(pgEnv(n), "DJANGO_TEST_NAME=test_logdb")
+		out := manage(env, "test", "shop", "--noinput", "-v", "2")
+		if !strings.Contains(out, "Creating test database") || !strings.Contains(out, "Ran 6 tests") || !strings.Contains(out, "\nOK") ||
+			!strings.Contains(out, "Destroying test database") {
+			t.Errorf("manage.py test shop:\n%s", tailText(out, 40))
+		}
+		checkQuery(t, ctx, lc, "0", "SELECT count(*) FROM pg_database WHERE datname = 'test_logdb'")
+		// The tests' rows were in test_logdb, not in logdb.
+		checkQuery(t, ctx, lc, "logdb", "SELECT current_database()")
 	})
 }
 

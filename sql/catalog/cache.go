@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"math/bits"
 	"sync"
 	"sync/atomic"
 
@@ -11,6 +12,7 @@ import (
 // sessions share one snapshot per version instead of reading every
 // descriptor per transaction. It is safe for concurrent use.
 type Cache struct {
+	db  uint32 // the database whose catalog this caches (NewCache)
 	mu  sync.Mutex
 	cat *Catalog // the latest loaded catalog, replaced when the version changes
 
@@ -26,6 +28,9 @@ type catalogAt struct {
 	index uint64
 	cat   *Catalog
 }
+
+// NewCache is the cache of database db's catalog.
+func NewCache(db uint32) *Cache { return &Cache{db: db} }
 
 // Latest returns the most recently loaded catalog, nil before the first.
 func (c *Cache) Latest() *Catalog {
@@ -60,14 +65,27 @@ func (c *Cache) For(txn *kv.Txn) (*Catalog, error) {
 	if cat := c.atIndex(idx); cat != nil {
 		return cat, nil
 	}
+	db := c.db
+	if db == 0 {
+		db = LogdbDBOID
+	}
 	v, _, err := txn.Get(kv.CatalogSpace, CatVersionKey)
 	if err != nil {
 		return nil, err
 	}
 	ver := U64(v)
+	if p := DBPrefix(db); p != nil {
+		// Another database's version: its own key's, and the shared one's
+		// (roles and databases), both random nonces.
+		own, _, err := txn.Get(kv.CatalogSpace, append(p, CatVersionKey...))
+		if err != nil {
+			return nil, err
+		}
+		ver = bits.RotateLeft64(ver, 17) ^ U64(own)
+	}
 	cat := c.cached(ver)
 	if cat == nil {
-		if cat, err = LoadCatalog(txn, ver); err != nil {
+		if cat, err = LoadCatalog(txn, ver, db); err != nil {
 			return nil, err
 		}
 		c.store(cat)

@@ -44,6 +44,11 @@ type Catalog struct {
 	TypeOID map[uint32]*TypeDesc
 	// Schemas are the schemas made with CREATE SCHEMA, by name (schema.go).
 	Schemas map[string]*Schema
+	// DBOID is the database this catalog belongs to (database.go); its
+	// keys carry DBPrefix(DBOID).
+	DBOID uint32
+	// Databases are every database of the cluster, by name (shared).
+	Databases map[string]*Database
 }
 
 func NewCatalog() *Catalog {
@@ -55,6 +60,7 @@ func NewCatalog() *Catalog {
 		Pubs:  map[string]*Publication{},
 		Roles: map[string]*Role{}, RoleOID: map[uint32]*Role{},
 		Schemas: map[string]*Schema{},
+		DBOID:   LogdbDBOID,
 	}
 }
 
@@ -64,6 +70,7 @@ func NewCatalogWithRoles() *Catalog {
 	for _, r := range bootstrapRoles() {
 		c.addRole(r)
 	}
+	c.finishDatabases(nil, nil)
 	return c
 }
 
@@ -107,6 +114,7 @@ func (c *Catalog) Copy() *Catalog {
 		Roles: maps.Clone(c.Roles), RoleOID: maps.Clone(c.RoleOID),
 		SchemaACL: c.SchemaACL, Schemas: maps.Clone(c.Schemas),
 		Types: c.Types, TypeOID: c.TypeOID,
+		DBOID: c.DBOID, Databases: c.Databases,
 	}
 }
 
@@ -198,14 +206,30 @@ func u64b(v uint64) []byte {
 	return b
 }
 
-// LoadCatalog reads every descriptor in the transaction's snapshot.
-func LoadCatalog(txn *kv.Txn, version uint64) (*Catalog, error) {
+// LoadCatalog reads every descriptor of database db in the transaction's
+// snapshot, and the shared roles and databases.
+func LoadCatalog(txn *kv.Txn, version uint64, db uint32) (*Catalog, error) {
 	c := NewCatalogWithRoles()
 	c.Version = version
-	it := txn.Scan(kv.CatalogSpace, []byte("a/"), []byte("w0"), false)
+	c.DBOID = db
+	descs, dropped, err := scanDatabases(txn)
+	if err != nil {
+		return nil, err
+	}
+	c.finishDatabases(descs, dropped)
+	if db != LogdbDBOID {
+		if err := c.loadRoles(txn); err != nil {
+			return nil, err
+		}
+	}
+	prefix := DBPrefix(db)
+	it := txn.Scan(kv.CatalogSpace, append(prefix[:len(prefix):len(prefix)], "a/"...), append(prefix[:len(prefix):len(prefix)], "w0"...), false)
 	defer it.Close()
 	for it.Next() {
-		k, v := it.Key(), it.Value()
+		k, v := it.Key()[len(prefix):], it.Value()
+		if db != LogdbDBOID && isGlobalKey(k) {
+			continue
+		}
 		switch {
 		case strings.HasPrefix(string(k), "t/"):
 			var t Table
@@ -257,10 +281,32 @@ func LoadCatalog(txn *kv.Txn, version uint64) (*Catalog, error) {
 	return c, nil
 }
 
+// loadRoles reads the shared role descriptors (for a database other than
+// logdb, whose own scan covers them).
+func (c *Catalog) loadRoles(txn *kv.Txn) error {
+	it := txn.Scan(kv.CatalogSpace, []byte("a/"), []byte("a0"), false)
+	defer it.Close()
+	for it.Next() {
+		var r Role
+		if err := json.Unmarshal(it.Value(), &r); err != nil {
+			return pgerror.Wrap(err, pgerror.DataCorrupted, "catalog: role descriptor")
+		}
+		c.addRole(&r)
+	}
+	return it.Err()
+}
+
 // IsCatalogMeta reports whether a read or range only served to find the
-// catalog (dropped from the command; see the top of this file).
+// catalog (dropped from the command; see the top of this file): a
+// database's version key.
 func IsCatalogMeta(space kv.Space, key []byte) bool {
-	return space == kv.CatalogSpace && string(key) == string(CatVersionKey)
+	if space != kv.CatalogSpace {
+		return false
+	}
+	if len(key) == 6 && key[0] == 'D' {
+		key = key[5:]
+	}
+	return string(key) == string(CatVersionKey)
 }
 
 // NarrowCatalogDeps drops the catalog-version read and catalog scans from

@@ -130,7 +130,7 @@ func TestWriterAndLoadCatalogRoundTrip(t *testing.T) {
 	}
 	// A fresh load reads the same descriptors: what the cache keeps is
 	// what is stored.
-	fresh, err := catalog.LoadCatalog(txn, cat.Version)
+	fresh, err := catalog.LoadCatalog(txn, cat.Version, catalog.LogdbDBOID)
 	if err != nil {
 		t.Fatal(err)
 	}

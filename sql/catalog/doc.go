@@ -21,6 +21,16 @@
 //	               sequences share one namespace per schema, as in
 //	               pg_class; the key is Key(schema, name))
 //
+//	"d/<name>"     database descriptor (Database, database.go), shared
+//	"dd/<oid>"     a dropped built-in database, shared
+//
+// Those keys are database logdb's; every other database's catalog keys are
+// the same under DBPrefix(oid) ("D" and the big-endian OID). Roles ("a/")
+// and databases ("d/", "dd/") are shared by all databases and never
+// prefixed. Writer.Put, Del and ReadKey place a key in the writer's
+// database; Cache and LoadCatalog load one database's catalog with the
+// shared keys.
+//
 // Tables, sequences and views name their schema ("" for public, so
 // descriptors written before schemas load into public). The Catalog's maps
 // are keyed by Key(schema, name): a public object by its bare name, any

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"slices"
 
-	"logdb/kv"
 	"logdb/sql/types"
 )
 
@@ -39,7 +38,7 @@ func (d *Writer) PutView(v *View) error {
 		return err
 	}
 	key := OIDKey('w', v.OID)
-	d.Txn.Put(kv.CatalogSpace, key, b, d.ReadKey(key))
+	d.Put(key, b)
 	d.setNames(oldNames, []string{Key(v.Schema, v.Name)}, v.OID)
 	return nil
 }
@@ -48,7 +47,7 @@ func (d *Writer) DeleteView(v *View) {
 	delete(d.Cat.Views, Key(v.Schema, v.Name))
 	delete(d.Cat.ViewOID, v.OID)
 	key := OIDKey('w', v.OID)
-	d.Txn.Delete(kv.CatalogSpace, key, d.ReadKey(key))
+	d.Del(key)
 	d.setNames([]string{Key(v.Schema, v.Name)}, nil, v.OID)
 }
 
@@ -79,14 +78,14 @@ func (d *Writer) PutPub(p *Publication) error {
 	}
 	d.Cat.Pubs[p.Name] = p
 	key := PubKey(p.Name)
-	d.Txn.Put(kv.CatalogSpace, key, b, d.ReadKey(key))
+	d.Put(key, b)
 	return nil
 }
 
 func (d *Writer) DeletePub(p *Publication) {
 	delete(d.Cat.Pubs, p.Name)
 	key := PubKey(p.Name)
-	d.Txn.Delete(kv.CatalogSpace, key, d.ReadKey(key))
+	d.Del(key)
 }
 
 // Publishes reports whether p Publishes table t (FOR ALL TABLES, FOR

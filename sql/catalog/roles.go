@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"time"
 
-	"logdb/kv"
 	"logdb/sql/pgcatalog"
 	"logdb/sql/types"
 )
@@ -134,11 +133,11 @@ func (d *Writer) PutRole(r *Role, oldName string) error {
 	}
 	if oldName != "" && oldName != r.Name {
 		key := RoleKey(oldName)
-		d.Txn.Delete(kv.CatalogSpace, key, d.ReadKey(key))
+		d.Del(key)
 	}
 	d.Cat.addRole(r)
 	key := RoleKey(r.Name)
-	d.Txn.Put(kv.CatalogSpace, key, b, d.ReadKey(key))
+	d.Put(key, b)
 	return nil
 }
 

@@ -14,7 +14,6 @@ import (
 	"encoding/json"
 	"strings"
 
-	"logdb/kv"
 	"logdb/sql/pgcatalog"
 	"logdb/sql/pgerror"
 )
@@ -181,7 +180,7 @@ func schemaKey(name string) []byte { return append([]byte("n/s/"), name...) }
 func (d *Writer) PutSchema(s *Schema, old string) error {
 	if old != "" && old != s.Name {
 		delete(d.Cat.Schemas, old)
-		d.Txn.Delete(kv.CatalogSpace, schemaKey(old), d.ReadKey(schemaKey(old)))
+		d.Del(schemaKey(old))
 	}
 	b, err := json.Marshal(s)
 	if err != nil {
@@ -189,14 +188,14 @@ func (d *Writer) PutSchema(s *Schema, old string) error {
 	}
 	d.Cat.Schemas[s.Name] = s
 	key := schemaKey(s.Name)
-	d.Txn.Put(kv.CatalogSpace, key, b, d.ReadKey(key))
+	d.Put(key, b)
 	return nil
 }
 
 // DeleteSchema removes an (empty) schema's descriptor.
 func (d *Writer) DeleteSchema(s *Schema) {
 	delete(d.Cat.Schemas, s.Name)
-	d.Txn.Delete(kv.CatalogSpace, schemaKey(s.Name), d.ReadKey(schemaKey(s.Name)))
+	d.Del(schemaKey(s.Name))
 }
 
 func (c *Catalog) loadSchema(v []byte) error {

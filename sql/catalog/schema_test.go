@@ -145,7 +145,7 @@ func TestDescriptorWithoutSchemaIsPublic(t *testing.T) {
 	}
 	txn = st.begin()
 	defer txn.Release()
-	cat, err := catalog.LoadCatalog(txn, 0)
+	cat, err := catalog.LoadCatalog(txn, 0, catalog.LogdbDBOID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -149,7 +149,7 @@ func (d *Writer) PutType(t *TypeDesc) error {
 		return err
 	}
 	key := OIDKey('e', t.OID)
-	d.Txn.Put(kv.CatalogSpace, key, b, d.ReadKey(key))
+	d.Put(key, b)
 	d.claimTypeName(oldName(old, existed), t.Name, t.OID)
 	return nil
 }
@@ -161,7 +161,7 @@ func (d *Writer) DeleteType(t *TypeDesc) {
 	delete(d.Cat.Types, t.Name)
 	delete(d.Cat.TypeOID, t.OID)
 	key := OIDKey('e', t.OID)
-	d.Txn.Delete(kv.CatalogSpace, key, d.ReadKey(key))
+	d.Del(key)
 	d.claimTypeName(t.Name, "", t.OID)
 }
 
@@ -182,11 +182,11 @@ func (d *Writer) claimTypeName(oldName, newName string, oid uint32) {
 	}
 	if oldName != "" {
 		k := typeNameKey(oldName)
-		d.Txn.Delete(kv.CatalogSpace, k, d.ReadKey(k))
+		d.Del(k)
 	}
 	if newName != "" {
 		k := typeNameKey(newName)
-		d.Txn.Put(kv.CatalogSpace, k, OIDKey('e', oid), d.ReadKey(k))
+		d.Put(k, OIDKey('e', oid))
 	}
 }
 

@@ -20,6 +20,9 @@ type Writer struct {
 	Ctx     context.Context
 	// owner is the current role's OID: what the statement creates, it owns.
 	Owner uint32
+	// global is set once a shared key (role, database) is written: the
+	// version of every database then changes (BumpVersion).
+	global bool
 }
 
 // NewOID allocates an OID (from 16384, as PostgreSQL's user objects).
@@ -41,10 +44,46 @@ func (d *Writer) NewSpace() (kv.Space, error) {
 }
 
 // ReadKey records a read of a catalog key (so a concurrent change of it
-// conflicts) and returns its value.
+// conflicts) and returns its value. Keys are written unprefixed: ReadKey,
+// Put and Del place them in the catalog's database (Key).
 func (d *Writer) ReadKey(key []byte) []byte {
-	v, _, _ := d.Txn.Get(kv.CatalogSpace, key)
+	v, _, _ := d.Txn.Get(kv.CatalogSpace, d.Key(key))
 	return v
+}
+
+// Key is where catalog key k of this catalog's database is stored: shared
+// keys (roles, databases) as they are, the others under the database's
+// prefix (database.go).
+func (d *Writer) Key(k []byte) []byte {
+	p := DBPrefix(d.Cat.DBOID)
+	if p == nil || isGlobalKey(k) {
+		return k
+	}
+	return append(p, k...)
+}
+
+// Put writes catalog key k (read first, so a concurrent change conflicts).
+func (d *Writer) Put(k, v []byte) {
+	d.noteGlobal(k)
+	d.Txn.Put(kv.CatalogSpace, d.Key(k), v, d.ReadKey(k))
+}
+
+// Del deletes catalog key k (read first, so a concurrent change conflicts).
+func (d *Writer) Del(k []byte) {
+	d.noteGlobal(k)
+	d.Txn.Delete(kv.CatalogSpace, d.Key(k), d.ReadKey(k))
+}
+
+// noteGlobal bumps the shared version key (logdb's) at the first write
+// of a shared key by another database's writer, so every database's
+// cached catalog changes.
+func (d *Writer) noteGlobal(k []byte) {
+	if isGlobalKey(k) && !d.global {
+		d.global = true
+		if DBPrefix(d.Cat.DBOID) != nil {
+			d.Txn.Put(kv.CatalogSpace, CatVersionKey, u64b(rand.Uint64()), nil)
+		}
+	}
 }
 
 func nameKey(name string) []byte { return append([]byte("r/"), name...) }
@@ -69,8 +108,7 @@ func (d *Writer) setNames(oldNames, newNames []string, oid uint32) {
 	}
 	for _, n := range oldNames {
 		if !keep[n] {
-			before := d.ReadKey(nameKey(n))
-			d.Txn.Delete(kv.CatalogSpace, nameKey(n), before)
+			d.Del(nameKey(n))
 		}
 	}
 	had := map[string]bool{}
@@ -79,8 +117,7 @@ func (d *Writer) setNames(oldNames, newNames []string, oid uint32) {
 	}
 	for _, n := range newNames {
 		if !had[n] {
-			before := d.ReadKey(nameKey(n))
-			d.Txn.Put(kv.CatalogSpace, nameKey(n), OIDKey('t', oid), before)
+			d.Put(nameKey(n), OIDKey('t', oid))
 		}
 	}
 }
@@ -96,9 +133,7 @@ func (d *Writer) PutTable(t *Table) error {
 	if err != nil {
 		return err
 	}
-	key := OIDKey('t', t.OID)
-	before := d.ReadKey(key)
-	d.Txn.Put(kv.CatalogSpace, key, b, before)
+	d.Put(OIDKey('t', t.OID), b)
 	d.setNames(oldNames, t.relNames(), t.OID)
 	return nil
 }
@@ -106,7 +141,7 @@ func (d *Writer) PutTable(t *Table) error {
 func (d *Writer) DeleteTable(t *Table) {
 	d.Cat.removeTable(t)
 	key := OIDKey('t', t.OID)
-	d.Txn.Delete(kv.CatalogSpace, key, d.ReadKey(key))
+	d.Del(key)
 	d.setNames(t.relNames(), nil, t.OID)
 }
 
@@ -122,7 +157,7 @@ func (d *Writer) PutSeq(s *Sequence) error {
 		return err
 	}
 	key := OIDKey('s', s.OID)
-	d.Txn.Put(kv.CatalogSpace, key, b, d.ReadKey(key))
+	d.Put(key, b)
 	d.setNames(oldNames, []string{Key(s.Schema, s.Name)}, s.OID)
 	return nil
 }
@@ -131,7 +166,7 @@ func (d *Writer) DeleteSeq(s *Sequence) {
 	delete(d.Cat.Seqs, Key(s.Schema, s.Name))
 	delete(d.Cat.SeqOID, s.OID)
 	key := OIDKey('s', s.OID)
-	d.Txn.Delete(kv.CatalogSpace, key, d.ReadKey(key))
+	d.Del(key)
 	d.setNames([]string{Key(s.Schema, s.Name)}, nil, s.OID)
 }
 
@@ -140,5 +175,5 @@ func (d *Writer) DeleteSeq(s *Sequence) {
 // not conflict on it.
 func (d *Writer) BumpVersion() {
 	d.Cat.Version = rand.Uint64()
-	d.Txn.Put(kv.CatalogSpace, CatVersionKey, u64b(d.Cat.Version), nil)
+	d.Txn.Put(kv.CatalogSpace, d.Key(CatVersionKey), u64b(d.Cat.Version), nil)
 }

@@ -8,7 +8,6 @@ import (
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
-	"logdb/kv"
 	"logdb/sql/catalog"
 	"logdb/sql/pgcatalog"
 	"logdb/sql/pgerror"
@@ -55,6 +54,8 @@ func GrantObjects(ec *Ctx, d *catalog.Writer, gs *pg_query.GrantStmt, w Noticer)
 		all, kind = catalog.SequencePrivs, "sequence"
 	case pg_query.ObjectType_OBJECT_SCHEMA:
 		all, kind = catalog.SchemaPrivs, "schema"
+	case pg_query.ObjectType_OBJECT_DATABASE:
+		all, kind = catalog.DatabasePrivs, "database"
 	default:
 		return pgerror.Unsupported("GRANT/REVOKE on " + strings.ToLower(strings.TrimPrefix(gs.Objtype.String(), "OBJECT_")))
 	}
@@ -97,6 +98,9 @@ func GrantObjects(ec *Ctx, d *catalog.Writer, gs *pg_query.GrantStmt, w Noticer)
 	if me == nil {
 		return pgerror.New(pgerror.InsufficientPrivilege, "permission denied")
 	}
+	if gs.Objtype == pg_query.ObjectType_OBJECT_DATABASE {
+		return grantOnDatabases(ec, d, gs, privs, grantees)
+	}
 	if gs.Objtype == pg_query.ObjectType_OBJECT_SCHEMA {
 		for _, o := range gs.Objects {
 			name := strings.Join(plan.NodeStrings([]*pg_query.Node{o}), ".")
@@ -115,7 +119,7 @@ func GrantObjects(ec *Ctx, d *catalog.Writer, gs *pg_query.GrantStmt, w Noticer)
 				return err
 			}
 			key := []byte(catalog.PublicSchemaKey)
-			d.Txn.Put(kv.CatalogSpace, key, b, d.ReadKey(key))
+			d.Put(key, b)
 		}
 		return nil
 	}
@@ -549,7 +553,7 @@ func DropRoles(ec *Ctx, d *catalog.Writer, ds *pg_query.DropRoleStmt, w Noticer)
 				Detail: strings.Join(owned, "\n")}
 		}
 		key := catalog.RoleKey(name)
-		d.Txn.Delete(kv.CatalogSpace, key, d.ReadKey(key))
+		d.Del(key)
 		delete(d.Cat.Roles, name)
 		delete(d.Cat.RoleOID, r.OID)
 		// Memberships in the dropped role go with it.
@@ -666,4 +670,24 @@ func revokeMembership(d *catalog.Writer, me *catalog.Role, roleName, memberName 
 		c.MemberOf = slices.Delete(c.MemberOf, i, i+1)
 	}
 	return d.PutRole(&c, member.Name)
+}
+
+// grantOnDatabases is GRANT/REVOKE CONNECT, CREATE, TEMPORARY ON DATABASE.
+func grantOnDatabases(ec *Ctx, d *catalog.Writer, gs *pg_query.GrantStmt, privs string, grantees []uint32) error {
+	for _, o := range gs.Objects {
+		name := strings.Join(plan.NodeStrings([]*pg_query.Node{o}), ".")
+		db := d.Cat.Databases[name]
+		if db == nil {
+			return pgerror.New(pgerror.InvalidCatalogName, "database \"%s\" does not exist", name)
+		}
+		if !ec.Session.IsOwner(d.Cat, db.Owner) {
+			return pgerror.New(pgerror.InsufficientPrivilege, "permission denied for database %s", name)
+		}
+		nd := *db
+		nd.ACL = editACL(catalog.DatabaseACL(db), db.Owner, catalog.DatabasePrivs, gs.IsGrant, privs, grantees, catalog.OwnerOID(db.Owner))
+		if err := d.PutDatabase(&nd, ""); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -17,6 +17,9 @@ type Stmt struct {
 	Node *pg_query.Node
 	SQL  string         // the statement's own text
 	Ext  *extparse.Stmt // a front-parser statement (SUBSCRIBE, …; sql/extparse); Node is nil
+	// Catalogs are the relations named with a database (db.schema.table;
+	// catalogs.go), nil when there are none.
+	Catalogs []CatalogRef
 }
 
 // Cache is a bounded LRU of parse results keyed by query text. The
@@ -91,7 +94,8 @@ func Parse(q string) ([]Stmt, error) {
 		if start < 0 || start > len(q) || end > len(q) || end < start {
 			start, end = 0, len(q)
 		}
-		out = append(out, Stmt{Node: rs.Stmt, SQL: strings.TrimSpace(q[start:end])})
+		sql := strings.TrimSpace(q[start:end])
+		out = append(out, Stmt{Node: rs.Stmt, SQL: sql, Catalogs: catalogRefs(rs.Stmt, sql)})
 	}
 	return out, nil
 }

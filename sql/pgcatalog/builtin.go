@@ -18,6 +18,7 @@ func init() {
 	rowFuncs["pg_catalog.pg_description"] = pgDescriptionRows
 	rowFuncs["pg_catalog.pg_namespace"] = pgNamespaceRows
 	rowFuncs["pg_catalog.pg_database"] = pgDatabaseRows
+	rowFuncs["pg_catalog.pg_db_role_setting"] = pgDBRoleSettingRows
 	rowFuncs["pg_catalog.pg_authid"] = pgAuthidRows
 	rowFuncs["pg_catalog.pg_roles"] = pgRolesRows
 	rowFuncs["pg_catalog.pg_user"] = pgUserRows
@@ -147,36 +148,52 @@ func pgNamespaceRows(v *View, s *Schema) [][]types.Datum {
 	return r.out
 }
 
-// databaseOID gives each database a fixed OID: postgres has PostgreSQL's 5,
-// the others count down from 16383, below the first user OID.
-func databaseOID(i int, name string) uint32 {
-	if name == "postgres" {
-		return 5
+// databaseOID is the OID of the database named name (0 if none is).
+func (s *Schema) databaseOID(name string) uint32 {
+	for _, d := range s.databases() {
+		if d.Name == name {
+			return d.OID
+		}
 	}
-	return 16383 - uint32(i)
+	return 0
 }
 
-func (s *Schema) databases() []string {
+func (s *Schema) databases() []Database {
 	if len(s.Databases) > 0 {
 		return s.Databases
 	}
-	db := s.Database
-	if db == "" {
-		db = "logdb"
-	}
-	if db == "postgres" {
-		return []string{"postgres"}
-	}
-	return []string{db, "postgres"}
+	return []Database{{OID: 5, Name: "postgres", Owner: SuperuserOID, ConnLimit: -1, AllowConn: true},
+		{OID: 16383, Name: "logdb", Owner: SuperuserOID, ConnLimit: -1, AllowConn: true}}
 }
 
 func pgDatabaseRows(v *View, s *Schema) [][]types.Datum {
 	r := newRows(v)
-	for i, name := range s.databases() {
-		r.add("oid", databaseOID(i, name), "datname", name, "datdba", SuperuserOID, "encoding", 6,
-			"datlocprovider", "c", "datistemplate", false, "datallowconn", true, "datconnlimit", -1,
+	for _, d := range s.databases() {
+		var datacl any
+		if d.ACL != nil {
+			datacl = acl(d.ACL)
+		}
+		r.add("oid", d.OID, "datname", d.Name, "datdba", d.Owner, "encoding", 6,
+			"datlocprovider", "c", "datistemplate", d.IsTemplate, "datallowconn", d.AllowConn, "datconnlimit", d.ConnLimit,
 			"datfrozenxid", 716, "datminmxid", 1, "dattablespace", DefaultTablespc,
-			"datcollate", "C", "datctype", "C")
+			"datcollate", "C", "datctype", "C", "datacl", datacl)
+	}
+	return r.out
+}
+
+// pgDBRoleSettingRows are ALTER DATABASE … SET's defaults (and ALTER
+// ROLE … SET's, with setdatabase 0).
+func pgDBRoleSettingRows(v *View, s *Schema) [][]types.Datum {
+	r := newRows(v)
+	for _, d := range s.databases() {
+		if len(d.Config) > 0 {
+			r.add("setdatabase", d.OID, "setrole", uint32(0), "setconfig", d.Config)
+		}
+	}
+	for _, ro := range s.Roles {
+		if len(ro.Config) > 0 {
+			r.add("setdatabase", uint32(0), "setrole", ro.OID, "setconfig", ro.Config)
+		}
 	}
 	return r.out
 }
@@ -430,7 +447,7 @@ func pgLocksRows(v *View, s *Schema) [][]types.Datum {
 	if db == "" {
 		db = "logdb"
 	}
-	dbOID := databaseOID(indexOf(s.databases(), db), db)
+	dbOID := s.databaseOID(db)
 	for _, l := range s.Locks() {
 		r.add("locktype", l.LockType, "database", dbOID, "classid", int64(l.ClassID), "objid", int64(l.ObjID),
 			"objsubid", int64(l.ObjSubID), "virtualtransaction", fmt.Sprintf("%d/%d", l.PID>>22, l.PID&(1<<22-1)), "pid", int64(l.PID),
@@ -473,7 +490,7 @@ func pgStatActivityRows(v *View, s *Schema) [][]types.Datum {
 		if si.WaitEventType != "" {
 			waitType, wait = si.WaitEventType, si.WaitEvent
 		}
-		r.add("datid", databaseOID(indexOf(s.databases(), db), db), "datname", db, "pid", si.PID,
+		r.add("datid", s.databaseOID(db), "datname", db, "pid", si.PID,
 			"usesysid", SuperuserOID, "usename", user, "application_name", si.ApplicationName,
 			"client_addr", addr, "client_port", port, "backend_start", timeOrNull(si.BackendStart),
 			"xact_start", timeOrNull(si.XactStart), "query_start", timeOrNull(si.QueryStart),
@@ -501,7 +518,7 @@ func pgReplicationSlotsRows(v *View, s *Schema) [][]types.Datum {
 		}
 		if sl.SlotType == "logical" || sl.Database != "" {
 			db = sl.Database
-			datoid = databaseOID(indexOf(s.databases(), sl.Database), sl.Database)
+			datoid = s.databaseOID(sl.Database)
 			confirmed = sl.ConfirmedFlushLSN
 		}
 		if sl.Active {
@@ -525,8 +542,9 @@ func pgReplicationSlotsRows(v *View, s *Schema) [][]types.Datum {
 
 func pgStatDatabaseRows(v *View, s *Schema) [][]types.Datum {
 	r := newRows(v)
-	for i, name := range s.databases() {
-		row := r.add("datid", databaseOID(i, name), "datname", name)
+	for _, d := range s.databases() {
+		name := d.Name
+		row := r.add("datid", d.OID, "datname", name)
 		zeroCounters(v, row)
 		v.set(row, "numbackends", int64(boolInt(name == s.Database)))
 		if s.DatabaseStats != nil {

@@ -9,6 +9,7 @@ import (
 	// Imported first so that registered sees the library's overloads and
 	// never doubles one of them.
 	_ "logdb/sql/builtins"
+	"logdb/sql/pgerror"
 	"logdb/sql/types"
 )
 
@@ -518,9 +519,28 @@ func relSize(f func(s *Schema, r relation) int64) fnBody {
 	}
 }
 
-func databaseSize(ctx *types.EvalContext, _ []types.Datum) (types.Datum, error) {
+// databaseSize is pg_database_size(name | oid): the current database's
+// tables' sizes; another database's catalog is not at hand, so it counts
+// as empty (README, Differences). An unknown name is 3D000, an unknown
+// OID NULL, as in PostgreSQL.
+func databaseSize(ctx *types.EvalContext, a []types.Datum) (types.Datum, error) {
 	s := schemaOf(ctx)
+	var db *Database
+	for i, d := range s.databases() {
+		if name, ok := a[0].(string); ok && d.Name == name || !ok && d.OID == asOID(a[0]) {
+			db = &s.databases()[i]
+		}
+	}
+	if db == nil {
+		if name, ok := a[0].(string); ok {
+			return nil, pgerror.New(pgerror.InvalidCatalogName, "database \"%s\" does not exist", name)
+		}
+		return nil, nil
+	}
 	n := int64(8 << 20) // the empty database
+	if db.Name != s.Database && s.Database != "" {
+		return n, nil
+	}
 	for i := range s.Tables {
 		n += totalSize(s, relation{oid: s.Tables[i].OID, table: &s.Tables[i]})
 	}

@@ -15,8 +15,9 @@ type Schema struct {
 	Tables    []Table
 	Sequences []Sequence
 	Settings  []Setting
-	// Databases lists the database names \l shows ("logdb", "postgres").
-	Databases []string
+	// Databases lists every database (pg_database, \l), in OID order; nil:
+	// logdb and postgres (package tests).
+	Databases []Database
 
 	// Fields below were added by pgcatalog; all are optional.
 
@@ -132,6 +133,18 @@ type Role struct {
 type RoleMember struct {
 	Role, Member, Grantor uint32
 	Admin                 bool
+}
+
+// Database is a database (pg_database's row).
+type Database struct {
+	OID        uint32
+	Name       string
+	Owner      uint32
+	ConnLimit  int
+	IsTemplate bool
+	AllowConn  bool
+	ACL        []string // aclitems; nil: the default
+	Config     []string // ALTER DATABASE … SET, "name=value"
 }
 
 // Namespace is a user-created schema (or public, for its owner and ACL).

@@ -35,6 +35,8 @@ const (
 	DuplicateTable               = "42P07"
 	DuplicateColumn              = "42701"
 	DuplicateObject              = "42710"
+	DuplicateDatabase            = "42P04"
+	WrongObjectType              = "42809"
 	DuplicatePreparedStatement   = "42P05"
 	DuplicateCursor              = "42P03"
 	AmbiguousColumn              = "42702"

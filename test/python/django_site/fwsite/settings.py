@@ -45,8 +45,9 @@ DATABASES = {
         "USER": os.environ.get("PGUSER", "logdb"),
         "HOST": os.environ["PGHOST"],
         "PORT": os.environ["PGPORT"],
-        # manage.py test --keepdb runs in this same database: logdb has no
-        # CREATE DATABASE yet (see TestDjango).
-        "TEST": {"NAME": _db},
+        # manage.py test --keepdb runs in this same database; TestDjango's
+        # run without --keepdb names a test database of its own, which
+        # manage.py test creates and drops.
+        "TEST": {"NAME": os.environ.get("DJANGO_TEST_NAME", _db)},
     }
 }
