@@ -349,6 +349,9 @@ func (s *Session) newExecCtx(ctx context.Context, t *txnState, params []types.Da
 		both.rc.Txn = &t.Txn
 	}
 	both.ec = execCtx{Ctx: &both.rc, s: s, tx: t}
+	if s.e.cfg.Locks != nil {
+		both.rc.RowLocker = &both.ec // rowlocks.go
+	}
 	return &both.ec
 }
 

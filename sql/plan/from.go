@@ -331,9 +331,13 @@ func (p *Planner) planFromItem(f *pg_query.Node, parent *Scope) (*FromItem, erro
 					return nil, err
 				}
 				s.IxExprs = ixe
-				if rv == p.dmlTarget {
+				lr := p.locking.of(rv)
+				if rv == p.dmlTarget || lr != nil {
 					s.WithRef = true
-					s.Cols = append(s.Cols, exec.Column{Name: "?ref?", T: types.T{OID: types.ByteaOID, Mod: -1}, Hidden: true})
+					s.Cols = append(s.Cols, exec.Column{Name: refColumn, T: types.T{OID: types.ByteaOID, Mod: -1}, Hidden: true})
+				}
+				if lr != nil {
+					lr.table = t
 				}
 				cols, err := AliasCols(s.Cols, rv.Alias, rv.Relname)
 				if err != nil {
