@@ -179,3 +179,19 @@ func (t *table) version(row Row) uint64 {
 	}
 	return t.st.Version(row.Space, row.Key)
 }
+
+// RowBlocked reports whether, in the applied table st, another owner
+// holds the row lock tag in a mode that conflicts with mode, or waits for
+// it in one (UPDATE and DELETE then take the lock, waiting their turn).
+func RowBlocked(st Scanner, o Owner, tag []byte, mode Mode) (bool, error) {
+	key := lockKey(tag)
+	blocked := false
+	err := st.ScanLocks(key, func(k, v []byte) bool {
+		if len(k) == len(key) {
+			r := decodeRecord(v)
+			blocked = len(r.blockers(o, mode, len(r.waiters))) > 0
+		}
+		return false
+	})
+	return blocked, err
+}

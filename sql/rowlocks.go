@@ -38,6 +38,30 @@ func (ec *execCtx) LockRows(rc *exec.Ctx, strength exec.LockStrength, wait exec.
 	return ec.s.takeRowLocks(rc.Context, strength, wait, rows, limit)
 }
 
+// WriteLock is the exec.RowLocker's: UPDATE and DELETE wait for a row
+// another transaction holds in a conflicting mode.
+func (ec *execCtx) WriteLock(rc *exec.Ctx, row exec.LockRow, strength exec.LockStrength) error {
+	s := ec.s
+	if s.tx == nil || s.tx.Kv == nil {
+		return nil
+	}
+	l := s.e.cfg.Locks
+	inc := s.locks.inc
+	if inc == 0 {
+		inc = l.Current()
+	}
+	if inc == 0 {
+		return nil // no incarnation yet: no session of this node holds row locks
+	}
+	o := locks.Owner{Node: l.Node(), Inc: inc, PID: uint32(s.pid)}
+	blocked, err := locks.RowBlocked(s.e.cfg.Store, o, locks.RowTag(row.Table.Space, row.Key), lockMode(strength))
+	if err != nil || !blocked {
+		return err
+	}
+	_, err = s.takeRowLocks(rc.Context, strength, exec.LockBlock, []exec.LockRow{row}, 0)
+	return err
+}
+
 func (s *Session) takeRowLocks(ctx context.Context, strength exec.LockStrength, wait exec.LockWait, rows []exec.LockRow, limit int) ([]int, error) {
 	t := s.tx
 	if t == nil || t.Kv == nil {

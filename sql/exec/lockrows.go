@@ -49,6 +49,19 @@ type RowLocker interface {
 	// policy says (lock_timeout 55P03, NOWAIT 55P03, deadlock 40P01, a
 	// row changed since the snapshot 40001).
 	LockRows(ec *Ctx, strength LockStrength, wait LockWait, rows []LockRow, limit int) ([]int, error)
+	// WriteLock is called by UPDATE and DELETE before they change a
+	// row: when another transaction holds it in a mode that conflicts
+	// with strength, it waits for that lock, as LockRows does, and holds
+	// it; else it does nothing.
+	WriteLock(ec *Ctx, row LockRow, strength LockStrength) error
+}
+
+// WriteLock runs ec.RowLocker's WriteLock, when there is one.
+func (ec *Ctx) WriteLock(t *catalog.Table, key []byte, strength LockStrength) error {
+	if ec.RowLocker == nil {
+		return nil
+	}
+	return ec.RowLocker.WriteLock(ec, LockRow{Table: t, Key: key}, strength)
 }
 
 // RowLockTarget is one table a locking clause locks: the position of its

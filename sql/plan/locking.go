@@ -212,7 +212,7 @@ func (p *Planner) checkLocked(l *locking, sel *pg_query.SelectStmt) error {
 			continue
 		}
 		if r.rv.Schemaname == "" && p.lookupCTE(r.rv.Relname) != nil {
-			return pgerror.New(pgerror.FeatureNotSupported, "%s cannot be applied to a WITH query", name)
+			return pgerror.Unsupported(name + " of a WITH query")
 		}
 		return pgerror.Unsupported(name + " of a view or system catalog")
 	}
