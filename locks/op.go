@@ -86,6 +86,7 @@ const (
 	opNodeGone  = 6 // owner(node, inc): the leader knows the node gone
 	opCommit    = 7 // owner: refuse unless the incarnation is current; release xact holds
 	opRows      = 8 // owner, flags(wait, skip, check), mode, req, rows: row locks (rows.go)
+	opUnrows    = 9 // owner, mode, rows: one transaction-level hold of each (ROLLBACK TO)
 )
 
 const (
@@ -114,7 +115,7 @@ func (op Op) Encode() []byte {
 	b = op.owner.append(b)
 	b = append(b, op.flags, byte(op.mode))
 	b = binary.BigEndian.AppendUint64(b, op.req)
-	if op.kind == opRows {
+	if op.kind == opRows || op.kind == opUnrows {
 		return op.rows.append(b)
 	}
 	return append(b, op.tag...)
@@ -128,10 +129,10 @@ func decodeOp(b []byte) (Op, error) {
 	}
 	op := Op{kind: b[0], owner: readOwner(b[1:]), flags: b[21], mode: Mode(b[22]), req: binary.BigEndian.Uint64(b[23:])}
 	op.tag = b[31:]
-	if op.kind < opAcquire || op.kind > opRows {
+	if op.kind < opAcquire || op.kind > opUnrows {
 		return Op{}, errBadOp
 	}
-	if op.kind == opRows {
+	if op.kind == opRows || op.kind == opUnrows {
 		var ok bool
 		if op.rows, ok = decodeRows(op.tag); !ok || op.mode < ModeKeyShare || op.mode > maxMode {
 			return Op{}, errBadOp

@@ -3,6 +3,7 @@ package locks
 import (
 	"crypto/sha256"
 	"encoding/binary"
+	"slices"
 
 	"logdb/kv"
 )
@@ -171,6 +172,32 @@ func (t *table) acquireRows(op Op) Outcome {
 		}
 	}
 	return end(StatusOK, -1)
+}
+
+// ReleaseRows drops one transaction-level hold in mode of each of rows
+// (held by o): ROLLBACK TO SAVEPOINT gives back the row locks taken after
+// the savepoint, as PostgreSQL's subtransaction abort does.
+func ReleaseRows(o Owner, mode Mode, rows []Row) Op {
+	return Op{kind: opUnrows, owner: o, mode: mode, flags: flagXact, rows: rowsReq{rows: rows}}
+}
+
+func (t *table) releaseRows(op Op) {
+	for _, row := range op.rows.rows {
+		tag := RowTag(row.Space, row.Key)
+		r := t.load(tag)
+		i := slices.IndexFunc(r.holders, func(h holder) bool { return h.owner == op.owner && h.mode == op.mode && h.xact > 0 })
+		if i < 0 {
+			continue
+		}
+		r.holders[i].xact--
+		if r.holders[i].xact == 0 && r.holders[i].sess == 0 {
+			r.holders = slices.Delete(r.holders, i, i+1)
+		}
+		t.settle(op.owner, tag, &r)
+		if t.err != nil {
+			return
+		}
+	}
 }
 
 func (t *table) version(row Row) uint64 {

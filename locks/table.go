@@ -72,6 +72,8 @@ func (t *table) apply(op Op) (Outcome, bool) {
 		return t.outcome(t.acquire(op)), false
 	case opRows:
 		return t.acquireRows(op), false // rows.go
+	case opUnrows:
+		t.releaseRows(op) // rows.go
 	case opRelease:
 		return t.outcome(t.release(op)), false
 	case opRelAll:

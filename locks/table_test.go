@@ -220,3 +220,20 @@ func TestRowLocks(t *testing.T) {
 		t.Fatalf("row op in an advisory mode decoded: %+v", got)
 	}
 }
+
+// TestReleaseRows: ReleaseRows gives back one hold taken after a
+// savepoint and wakes the waiter; a hold taken before stays.
+func TestReleaseRows(t *testing.T) {
+	h := newHarness(t)
+	h.want(NodeStart(1, 10), StatusOK)
+	a, b := Owner{1, 10, 5}, Owner{1, 10, 6}
+	rows := []Row{{kv.FirstUserSpace, []byte("k1")}, {kv.FirstUserSpace, []byte("k2")}}
+	h.want(AcquireRows(a, ModeForShare, rows[:1], 1, 0, true, false, true, 1), StatusOK)
+	h.want(AcquireRows(a, ModeUpdate, rows, 1, 0, true, false, true, 2), StatusOK)
+	h.want(AcquireRows(b, ModeUpdate, rows[1:], 1, 0, true, false, true, 3), StatusWaiting)
+	out := h.want(ReleaseRows(a, ModeUpdate, rows), StatusOK)
+	if len(out.Grants) != 1 || out.Grants[0].Owner != b {
+		t.Fatalf("grants %+v", out.Grants)
+	}
+	h.want(AcquireRows(b, ModeUpdate, rows[:1], 1, 0, false, false, true, 4), StatusNotAvailable) // a's FOR SHARE stays
+}

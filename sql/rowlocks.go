@@ -91,6 +91,7 @@ func (s *Session) takeRowLocks(ctx context.Context, strength exec.LockStrength, 
 		for _, p := range n {
 			locked = append(locked, base+p)
 			t.Kv.RecordRead(lr[p].Space, lr[p].Key)
+			t.rowLocks = append(t.rowLocks, heldRow{row: lr[p], mode: mode})
 		}
 		if err != nil {
 			return locked, err
@@ -204,5 +205,42 @@ func (s *Session) withdrawRows(o locks.Owner, rows []locks.Row, mode locks.Mode,
 	s.locks.unsure = true
 	if len(rows) > 0 {
 		s.withdrawRequest(o, locks.RowTag(rows[0].Space, rows[0].Key), mode, true, req)
+	}
+}
+
+// heldRow is a row lock the transaction took.
+type heldRow struct {
+	row  locks.Row
+	mode locks.Mode
+}
+
+// releaseRowLocksSince gives back the row locks the transaction took
+// after position mark (ROLLBACK TO SAVEPOINT, as PostgreSQL's
+// subtransaction abort does). If that fails, they stay until the
+// transaction ends.
+func (s *Session) releaseRowLocksSince(mark int) {
+	t := s.tx
+	if t == nil || mark >= len(t.rowLocks) || s.e.cfg.Locks == nil || s.locks.inc == 0 {
+		return
+	}
+	taken := t.rowLocks[mark:]
+	t.rowLocks = t.rowLocks[:mark]
+	o := locks.Owner{Node: s.e.cfg.Locks.Node(), Inc: s.locks.inc, PID: uint32(s.pid)}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	byMode := map[locks.Mode][]locks.Row{}
+	for _, h := range taken {
+		byMode[h.mode] = append(byMode[h.mode], h.row)
+	}
+	for mode := locks.ModeKeyShare; mode <= locks.ModeUpdate; mode++ {
+		rows := byMode[mode]
+		for len(rows) > 0 {
+			chunk := rows[:min(len(rows), locks.MaxRowsPerOp)]
+			rows = rows[len(chunk):]
+			if _, err := s.e.cfg.Locks.ProposeRows(ctx, locks.ReleaseRows(o, mode, chunk), 1); err != nil {
+				s.e.cfg.Logger.Warn("sql: release row locks at ROLLBACK TO", "err", err)
+				return
+			}
+		}
 	}
 }
