@@ -104,6 +104,10 @@ func TestRowLocksMatchPostgres(t *testing.T) {
 	a("BEGIN", "SELECT id FROM rl_jobs WHERE id = 6 FOR KEY SHARE")
 	waitBoth("DELETE FROM rl_jobs WHERE id = 6", func() { a("COMMIT") })
 	b("SELECT * FROM rl_jobs ORDER BY id")
+	// a blind increment (logdb's Merge Update) waits too
+	a("CREATE TABLE rl_n (id int PRIMARY KEY, n int NOT NULL)", "INSERT INTO rl_n VALUES (1, 0)", "BEGIN", "SELECT n FROM rl_n WHERE id = 1 FOR UPDATE")
+	waitBoth("UPDATE rl_n SET n = n + 1 WHERE id = 1", func() { a("COMMIT") })
+	b("SELECT n FROM rl_n")
 
 	// a waiter whose row the holder changed fails with 40001 (SERIALIZABLE)
 	a("BEGIN", "SELECT id FROM rl_jobs WHERE id = 4 FOR UPDATE")
