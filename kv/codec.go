@@ -446,13 +446,15 @@ func (d *decoder) optBytes() []byte {
 }
 
 // EntryNotifications returns the notifications a log entry payload carries,
-// decoding it only when its version byte says it has some (V3): entries
-// without notifications cost one byte compare. Errors wrap ErrCorrupt.
+// decoding it only when its version byte says it may have some (V3, or
+// V4: a commit that also carries a lock op, as every commit of a session
+// holding locks does): entries without notifications cost one byte
+// compare. Errors wrap ErrCorrupt.
 func EntryNotifications(data []byte) ([]Notification, error) {
 	if len(data) > 1 && data[0] == commandFormatXid {
 		data = skipXidEnvelope(data) // xid.go
 	}
-	if len(data) == 0 || data[0] != commandFormatV3 {
+	if len(data) == 0 || data[0] != commandFormatV3 && data[0] != commandFormatV4 {
 		return nil, nil
 	}
 	c, err := DecodeCommand(data)

@@ -320,3 +320,16 @@ func TestCommandFormatV5RowLock(t *testing.T) {
 		t.Fatalf("format 4: %v", err)
 	}
 }
+
+// TestEntryNotificationsWithLockOp: the NOTIFYs of a commit that carries a
+// lock op (format 4: its session holds row or advisory locks) are found.
+func TestEntryNotificationsWithLockOp(t *testing.T) {
+	c := &Command{Kind: KindTxn, SnapshotIndex: 3, Writes: []Write{{Space: FirstUserSpace, Key: []byte("k"), Value: []byte("v")}},
+		Notifications: []Notification{{PID: 7, Channel: "jobs", Payload: "42"}}, LockOp: []byte{7}}
+	for _, data := range [][]byte{EncodeCommand(c), EncodeCommand(&Command{Kind: KindTxn, Xid: 5, Notifications: c.Notifications, LockOp: c.LockOp})} {
+		ns, err := EntryNotifications(data)
+		if err != nil || len(ns) != 1 || ns[0].Channel != "jobs" {
+			t.Fatalf("format %d: %+v, %v", data[0], ns, err)
+		}
+	}
+}
