@@ -82,6 +82,26 @@ func TestClusterSkipLockedWorkers(t *testing.T) {
 			jobs, elapsed.Round(time.Millisecond), float64(jobs)/elapsed.Seconds(), (time.Duration(lockNanos.Load()) / time.Duration(n)).Round(10*time.Microsecond), n)
 	}
 	t.Logf("workers per job: %s", queryText(t, ctx, setup, "SELECT string_agg(worker || ':' || n, ' ' ORDER BY worker) FROM (SELECT worker, count(*) n FROM q_done GROUP BY worker) s"))
+
+	// a row lock held through a node killed with kill -9 is released once
+	// the node is known gone, as advisory locks are
+	lead := c.mustLeader(ctx)
+	victim := uint64(1)
+	for victim == lead {
+		victim++
+	}
+	other := mustClusterConn(t, ctx, c, 6-lead-victim)
+	holder := mustClusterConn(t, ctx, c, victim)
+	mustExec(t, ctx, holder, "BEGIN")
+	mustExec(t, ctx, holder, "SELECT id FROM q_jobs WHERE id = 1 FOR UPDATE")
+	if _, err := other.Exec(ctx, "SELECT id FROM q_jobs WHERE id = 1 FOR UPDATE NOWAIT"); sqlState(err) != "55P03" {
+		t.Fatalf("NOWAIT on a row held through node %d: %v, want 55P03", victim, err)
+	}
+	c.Kill9(victim)
+	waitFor(t, ctx, 60*time.Second, "the killed node's row lock released", func() (bool, error) {
+		_, err := other.Exec(ctx, "SELECT id FROM q_jobs WHERE id = 1 FOR UPDATE NOWAIT")
+		return err == nil, nil
+	})
 }
 
 // work takes jobs until none is ready; a 40001 is counted (and the job
