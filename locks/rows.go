@@ -222,3 +222,19 @@ func RowBlocked(st Scanner, o Owner, tag []byte, mode Mode) (bool, error) {
 	})
 	return blocked, err
 }
+
+// AnyRowLocks reports whether the applied table st holds or queues any
+// row lock of space.
+func AnyRowLocks(st Scanner, space kv.Space) (bool, error) {
+	found := false
+	for _, kind := range []byte{'r', 'R'} {
+		prefix := binary.BigEndian.AppendUint32([]byte{keyLock, kind}, uint32(space))
+		if err := st.ScanLocks(prefix, func(_, _ []byte) bool {
+			found = true
+			return false
+		}); err != nil || found {
+			return found, err
+		}
+	}
+	return false, nil
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"logdb/kv"
 	"logdb/locks"
 	"logdb/sql/exec"
 	"logdb/sql/pgerror"
@@ -38,6 +39,14 @@ func (ec *execCtx) LockRows(rc *exec.Ctx, strength exec.LockStrength, wait exec.
 	return ec.s.takeRowLocks(rc.Context, strength, wait, rows, limit)
 }
 
+// CanLock is the exec.RowLocker's: a read-only transaction locks no rows.
+func (ec *execCtx) CanLock(_ *exec.Ctx, strength exec.LockStrength) error {
+	if ec.s.tx != nil && ec.s.tx.readOnly {
+		return pgerror.New(pgerror.ReadOnlySQLTransaction, "cannot execute SELECT %s in a read-only transaction", strength)
+	}
+	return nil
+}
+
 // WriteLock is the exec.RowLocker's: UPDATE and DELETE wait for a row
 // another transaction holds in a conflicting mode.
 func (ec *execCtx) WriteLock(rc *exec.Ctx, row exec.LockRow, strength exec.LockStrength) error {
@@ -52,6 +61,22 @@ func (ec *execCtx) WriteLock(rc *exec.Ctx, row exec.LockRow, strength exec.LockS
 	}
 	if inc == 0 {
 		return nil // no incarnation yet: no session of this node holds row locks
+	}
+	if ec.noRowLocks[row.Table.Space] {
+		return nil
+	}
+	locked, err := locks.AnyRowLocks(s.e.cfg.Store, row.Table.Space)
+	if err != nil {
+		return err
+	}
+	if !locked {
+		// nobody locks a row of the table: this statement's other rows
+		// need no look either (a lock taken meanwhile races as above)
+		if ec.noRowLocks == nil {
+			ec.noRowLocks = map[kv.Space]bool{}
+		}
+		ec.noRowLocks[row.Table.Space] = true
+		return nil
 	}
 	o := locks.Owner{Node: l.Node(), Inc: inc, PID: uint32(s.pid)}
 	blocked, err := locks.RowBlocked(s.e.cfg.Store, o, locks.RowTag(row.Table.Space, row.Key), lockMode(strength))

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"logdb/kv"
 	"logdb/sql/catalog"
 	"logdb/sql/exec"
 	"logdb/sql/parse"
@@ -362,6 +363,9 @@ type execCtx struct {
 	*exec.Ctx
 	s  *Session
 	tx *txnState
+	// noRowLocks: tables of which the applied lock table held no row
+	// lock when this statement first looked (rowlocks.go)
+	noRowLocks map[kv.Space]bool
 }
 
 // execCtx is the exec.Host of its exec.Ctx.

@@ -136,6 +136,12 @@ func TestRowLocksMatchPostgres(t *testing.T) {
 	b("SELECT id FROM rl_b WHERE id = 2 FOR UPDATE NOWAIT", "SELECT id FROM rl_b WHERE id = 1 FOR UPDATE NOWAIT")
 	a("COMMIT")
 
+	// a read-only transaction locks no rows; locking needs UPDATE privilege
+	a("BEGIN READ ONLY", "SELECT id FROM rl_b WHERE id = 1 FOR SHARE", "ROLLBACK",
+		"BEGIN READ ONLY", "SELECT id FROM rl_b WHERE false FOR NO KEY UPDATE", "ROLLBACK")
+	a("CREATE ROLE rl_reader", "GRANT SELECT ON rl_b TO rl_reader", "SET ROLE rl_reader",
+		"SELECT id FROM rl_b WHERE id = 1", "SELECT id FROM rl_b WHERE id = 1 FOR KEY SHARE", "RESET ROLE")
+
 	// the errors of locking clauses PostgreSQL refuses
 	a("SELECT id FROM rl_jobs GROUP BY id FOR UPDATE", "SELECT DISTINCT id FROM rl_jobs FOR SHARE",
 		"SELECT count(*) FROM rl_jobs FOR UPDATE", "SELECT id FROM rl_jobs UNION SELECT 1 FOR UPDATE",

@@ -25,6 +25,19 @@ const (
 	LockUpdate
 )
 
+// String is the strength as a locking clause names it.
+func (s LockStrength) String() string {
+	switch s {
+	case LockKeyShare:
+		return "FOR KEY SHARE"
+	case LockShare:
+		return "FOR SHARE"
+	case LockNoKeyUpdate:
+		return "FOR NO KEY UPDATE"
+	}
+	return "FOR UPDATE"
+}
+
 // LockWait is a locking clause's wait policy.
 type LockWait uint8
 
@@ -42,6 +55,9 @@ type LockRow struct {
 
 // RowLocker is the session's side of row locks.
 type RowLocker interface {
+	// CanLock fails when the transaction may not lock rows in strength
+	// (a read-only one: 25006).
+	CanLock(ec *Ctx, strength LockStrength) error
 	// LockRows locks rows in order in strength for the transaction and
 	// returns the positions of those it locked: every one, unless wait is
 	// LockSkip (rows not free, or changed since the snapshot, are passed
@@ -116,6 +132,9 @@ func (l *LockRowsNode) Start(ec *Ctx) (Iterator, error) {
 	}
 	var spaces []kv.Space
 	for _, t := range l.Targets {
+		if err := ec.RowLocker.CanLock(ec, t.Strength); err != nil {
+			return nil, err
+		}
 		spaces = append(spaces, t.Table.Space)
 		for _, ix := range t.Table.Indexes {
 			spaces = append(spaces, ix.Space)

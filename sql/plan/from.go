@@ -337,6 +337,10 @@ func (p *Planner) planFromItem(f *pg_query.Node, parent *Scope) (*FromItem, erro
 					s.Cols = append(s.Cols, exec.Column{Name: refColumn, T: types.T{OID: types.ByteaOID, Mod: -1}, Hidden: true})
 				}
 				if lr != nil {
+					// locking a table's rows needs UPDATE on it, as in PostgreSQL
+					if err := p.Host.CheckTablePriv(p.Cat, t, 'w'); err != nil {
+						return nil, err
+					}
 					lr.table = t
 				}
 				cols, err := AliasCols(s.Cols, rv.Alias, rv.Relname)
