@@ -164,6 +164,7 @@ type lockRowsIter struct {
 func (it *lockRowsIter) Next() ([]types.Datum, error) {
 	for len(it.out) == 0 {
 		if it.done || it.need >= 0 && it.emitted >= it.need {
+			it.restore() // the reads below are over, whenever Close comes
 			return nil, nil
 		}
 		if err := it.fill(); err != nil {
