@@ -78,6 +78,10 @@ func TestRowLocksMatchPostgres(t *testing.T) {
 		"UPDATE rl_jobs SET state = 'b' WHERE id = 3", "RESET lock_timeout", "SELECT * FROM rl_jobs ORDER BY id")
 	a("COMMIT")
 	b("SELECT id FROM rl_jobs WHERE id <= 2 ORDER BY id FOR UPDATE NOWAIT")
+	// LIMIT with OFFSET locks the rows OFFSET skips too, as PostgreSQL does
+	a("BEGIN", "SELECT id FROM rl_jobs ORDER BY id LIMIT 2 OFFSET 1 FOR UPDATE")
+	b("SELECT id FROM rl_jobs ORDER BY id FOR UPDATE SKIP LOCKED")
+	a("ROLLBACK")
 
 	// FOR SHARE is shared; FOR NO KEY UPDATE lets FOR KEY SHARE in
 	a("BEGIN", "SELECT id FROM rl_jobs WHERE id = 3 FOR SHARE")
