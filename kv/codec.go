@@ -14,7 +14,11 @@ import (
 // V2 is V1 plus the write flag 4 (merge: the value is the merge operand, and
 // there is no before image). V3 is V2 followed by the notifications
 // section. V4 (a command with a LockOp, and every KindLock) is V3 followed
-// by the lock op. DecodeCommand reads all four.
+// by the lock op. V5 is V4's layout for a KindLock command with a
+// SnapshotIndex: a row lock request, whose outcome depends on the rows'
+// versions at that snapshot (package locks, rows.go); a build that
+// predates row locks stops at it rather than answer it differently from
+// its replicas. DecodeCommand reads all five.
 //
 // Layout (uvarint/varint are encoding/binary's; bytes = uvarint length then
 // the bytes; optbytes = uvarint length+1 then the bytes, 0 meaning nil):
@@ -39,6 +43,7 @@ const (
 	commandFormatV2 = 2
 	commandFormatV3 = 3
 	commandFormatV4 = 4
+	commandFormatV5 = 5
 )
 
 const (
@@ -70,6 +75,9 @@ func AppendCommand(dst []byte, c *Command) []byte {
 	}
 	if len(c.LockOp) > 0 || c.Kind == KindLock {
 		version = commandFormatV4
+	}
+	if c.Kind == KindLock && c.SnapshotIndex != 0 {
+		version = commandFormatV5
 	}
 	dst = append(dst, version, byte(c.Kind))
 	dst = binary.AppendUvarint(dst, c.SnapshotIndex)
@@ -138,7 +146,7 @@ func AppendCommand(dst []byte, c *Command) []byte {
 			dst = appendString(dst, n.Payload)
 		}
 	}
-	if version == commandFormatV4 {
+	if version >= commandFormatV4 {
 		dst = appendBytes(dst, c.LockOp)
 	}
 	return dst
@@ -215,7 +223,7 @@ func decodeCommandInto(c *Command, data []byte) error {
 	allowed := byte(writeFlagDelete | writeFlagHasBefore)
 	switch data[0] {
 	case commandFormatV1:
-	case commandFormatV2, commandFormatV3, commandFormatV4:
+	case commandFormatV2, commandFormatV3, commandFormatV4, commandFormatV5:
 		allowed |= writeFlagMerge
 	default:
 		return fmt.Errorf("%w: unknown command format %d", ErrCorrupt, data[0])
@@ -224,7 +232,7 @@ func decodeCommandInto(c *Command, data []byte) error {
 	switch c.Kind {
 	case KindTxn, KindIncrement, KindMessage, KindStateHash:
 	case KindLock:
-		if data[0] != commandFormatV4 {
+		if data[0] != commandFormatV4 && data[0] != commandFormatV5 {
 			return fmt.Errorf("%w: lock command in format %d", ErrCorrupt, data[0])
 		}
 	default:
@@ -307,8 +315,11 @@ func decodeCommandInto(c *Command, data []byte) error {
 			}
 		}
 	}
-	if data[0] == commandFormatV4 {
+	if data[0] >= commandFormatV4 {
 		c.LockOp = d.bytes()
+	}
+	if data[0] == commandFormatV5 && (c.Kind != KindLock || c.SnapshotIndex == 0) {
+		d.fail("format 5 without a lock snapshot")
 	}
 	if d.err == nil && d.pos != len(d.buf) {
 		d.fail("trailing bytes")
@@ -435,13 +446,15 @@ func (d *decoder) optBytes() []byte {
 }
 
 // EntryNotifications returns the notifications a log entry payload carries,
-// decoding it only when its version byte says it has some (V3): entries
-// without notifications cost one byte compare. Errors wrap ErrCorrupt.
+// decoding it only when its version byte says it may have some (V3, or
+// V4: a commit that also carries a lock op, as every commit of a session
+// holding locks does): entries without notifications cost one byte
+// compare. Errors wrap ErrCorrupt.
 func EntryNotifications(data []byte) ([]Notification, error) {
 	if len(data) > 1 && data[0] == commandFormatXid {
 		data = skipXidEnvelope(data) // xid.go
 	}
-	if len(data) == 0 || data[0] != commandFormatV3 {
+	if len(data) == 0 || data[0] != commandFormatV3 && data[0] != commandFormatV4 {
 		return nil, nil
 	}
 	c, err := DecodeCommand(data)

@@ -30,6 +30,10 @@ type LockState interface {
 	// Scan calls fn for each key with the prefix, in key order, until fn
 	// returns false. fn must not change the state.
 	Scan(prefix []byte, fn func(key, value []byte) bool) error
+	// Version is the stored version of key in a data space: the index of
+	// its last write (a delete's too, while its tombstone lasts), 0 if it
+	// has none. Row locks check it against the locker's snapshot.
+	Version(space Space, key []byte) uint64
 }
 
 // LockFunc applies one lock operation at index. It must be deterministic
@@ -99,6 +103,41 @@ func (l lockState) Delete(key []byte) error {
 	}
 	l.a.hashChange(LockSpace, key, v, nil)
 	return b.bucket.Delete(key)
+}
+
+func (l lockState) Version(space Space, key []byte) uint64 {
+	if space == LockSpace || !validKey(key) {
+		return 0
+	}
+	b, err := l.a.bucket(space, false)
+	if err != nil || b == nil {
+		return 0
+	}
+	v := b.get(key)
+	if v == nil {
+		return l.a.dropIndex(space)
+	}
+	return storedVersion(v)
+}
+
+// Version is the stored version of key in space in the applied state (0
+// if it has none): a row lock's holder reads it after a wait's grant to
+// learn whether the row changed since its snapshot.
+func (s *Store) Version(space Space, key []byte) (uint64, error) {
+	var ver uint64
+	err := s.view(func(tx *bolt.Tx) error {
+		if b := tx.Bucket(spaceBucketName(space)); b != nil {
+			if v := b.Get(key); v != nil {
+				ver = storedVersion(v)
+				return nil
+			}
+		}
+		if m := tx.Bucket(metaBucket); m != nil {
+			ver = storedVersion(m.Get(dropKey(space)))
+		}
+		return nil
+	})
+	return ver, err
 }
 
 func (l lockState) Scan(prefix []byte, fn func(key, value []byte) bool) error {

@@ -40,6 +40,9 @@ type Txn struct {
 	readSet map[string]struct{} // 4-byte space + key of each Read, once there are many
 	ranges  []Range
 	scratch []byte
+	// unrecorded counts, per space, the SuppressReads in force
+	// (lockread.go): reads of those spaces are not recorded.
+	unrecorded map[Space]int
 
 	iters []*Iterator // open iterators, finished by Release and Command
 
@@ -181,6 +184,13 @@ func (t *Txn) Get(space Space, key []byte) (value []byte, ok bool, err error) {
 const smallReadSet = 16
 
 func (t *Txn) recordRead(space Space, key []byte) {
+	if len(t.unrecorded) > 0 && !t.recording(space) {
+		return
+	}
+	t.addRead(space, key)
+}
+
+func (t *Txn) addRead(space Space, key []byte) {
 	if t.readSet == nil {
 		for i := range t.reads {
 			if r := &t.reads[i]; r.Space == space && bytes.Equal(r.Key, key) {

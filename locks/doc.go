@@ -1,5 +1,5 @@
 // Package locks is logdb's cluster-wide lock table: PostgreSQL's advisory
-// locks (and, by design, row locks — see "Row locks" below) taken through
+// locks and row locks (see "Row locks" below) taken through
 // any node and seen through every other, decided identically on every
 // replica.
 //
@@ -76,25 +76,57 @@
 //
 // # Limits
 //
-// MaxLocksPerOwner (10,000 distinct locks held or awaited by one session)
-// and MaxLocks (1,000,000 in the cluster's table) give StatusTooMany, which
+// MaxLocksPerOwner (10,000 distinct locks held or awaited by one session,
+// row locks included) and MaxLocks (1,000,000 in the cluster's table)
+// give StatusTooMany, which
 // sql reports as PostgreSQL does: 53200 "out of shared memory". A tag is
-// at most MaxTagSize bytes. Waiters are bounded by sessions (a session
+// at most MaxTagSize bytes (a row whose key is longer is locked by its
+// key's SHA-256); an AcquireRows op holds at most MaxRowsPerOp rows. Waiters are bounded by sessions (a session
 // waits for one lock at a time). The limits are constants of the apply
 // function: changing them is a change of the log's meaning, made like a
 // format change.
 //
-// # Row locks (not built yet)
+// # Row locks
 //
-// The table already has the four tuple lock modes and PostgreSQL's
-// conflicts between them (Conflicts). SELECT … FOR UPDATE would lock a
-// row as tag 'r' + space + primary key, with these additions: an Acquire
-// of many tags in one entry ("the first N free of these candidates", for
-// ORDER BY … LIMIT n FOR UPDATE SKIP LOCKED in one round trip), NOWAIT as
-// a request without wait, and, under SERIALIZABLE, the row's version
-// checked at apply against the locker's snapshot (40001 if a concurrent
-// transaction changed it; SKIP LOCKED would skip it instead). READ
-// COMMITTED would take a new snapshot after the grant.
+// SELECT … FOR UPDATE | FOR NO KEY UPDATE | FOR SHARE | FOR KEY SHARE
+// locks a row as the tag RowTag(space, primary key) in one of the four
+// tuple modes (Conflicts: PostgreSQL's table). They are
+// transaction-level holds, so the commit's entry (or the rollback's
+// ReleaseAll) ends them, and ROLLBACK TO SAVEPOINT gives back those taken
+// after the savepoint (ReleaseRows), as PostgreSQL's subtransaction abort
+// does. rows.go adds:
+//
+//  1. AcquireRows: many rows in one entry, in order — "the first n free
+//     of these candidates" for ORDER BY … LIMIT n FOR UPDATE SKIP LOCKED
+//     (one quorum round trip), every row for a plain FOR UPDATE (queued at
+//     the first row another owner holds: the waiter's next op goes on from
+//     there), NOWAIT as a request that stops at the first such row.
+//  2. The snapshot check, at apply: with check set (SERIALIZABLE) a row
+//     is locked only if its stored version (kv.LockState.Version) is at
+//     most the locker's snapshot index; else SKIP LOCKED passes over it
+//     and the others stop with StatusChanged (sql: 40001 "could not
+//     serialize access due to concurrent update"). A row granted later,
+//     to a waiter, is checked by the waiter on its node's applied state
+//     after the grant: once held it cannot change under the holder. So a
+//     locked row's snapshot version is its latest committed one, and the
+//     locker needs no new snapshot (READ COMMITTED would take one).
+//  3. The read set: sql does not record a locking read's scan of the
+//     locked tables (kv.Txn.SuppressReads) and records only the rows it
+//     locked (kv.Txn.RecordRead). A worker's scan for a free job thus does
+//     not fail its commit when other workers take other jobs — the job
+//     queue's case — at the price of phantoms on the locked table going
+//     unnoticed for that statement (README, Differences).
+//  4. RowBlocked: UPDATE and DELETE read the applied table and, when
+//     another owner holds or awaits the row in a conflicting mode, take
+//     the lock (waiting their turn) before writing; they take no lock
+//     otherwise (no entry for a row nobody locks). A writer whose check
+//     raced with a locker's grant is caught by validation: the locker
+//     recorded the row it locked, so one of the two fails with 40001.
+//
+// A row lock request is a KindLock command with the locker's snapshot in
+// SnapshotIndex, which kv encodes as command format 5: a build without
+// row locks stops at it instead of answering it differently from its
+// replicas (docs/operations.md: upgrade every node before using them).
 //
 // # Concurrency
 //

@@ -13,6 +13,8 @@ func FuzzApply(f *testing.F) {
 	f.Add(NodeStart(1, 10).Encode(), Acquire(Owner{1, 10, 5}, []byte("x"), ModeExclusive, false, true, 1).Encode())
 	f.Add(Release(Owner{1, 10, 5}, []byte("x"), ModeShare).Encode(), Cancel(Owner{1, 10, 5}, []byte("x"), ModeShare, true, 3).Encode())
 	f.Add([]byte{3}, []byte{7, 0, 0})
+	rows := []Row{{kv.FirstUserSpace, []byte("k1")}, {kv.FirstUserSpace, []byte("k2")}}
+	f.Add(AcquireRows(Owner{1, 10, 5}, ModeUpdate, rows, 3, 1, false, true, true, 9).Encode(), ReleaseRows(Owner{1, 10, 5}, ModeUpdate, rows[1:]).Encode())
 	f.Fuzz(func(t *testing.T, a, b []byte) {
 		h := newHarness(t)
 		h.do(NodeStart(1, 10))

@@ -114,6 +114,16 @@ func (l *Local) Propose(ctx context.Context, op Op) (Outcome, error) {
 	return DecodeOutcome(res.Lock), nil
 }
 
+// ProposeRows puts a row lock op (AcquireRows) through the log with the
+// locker's snapshot index (kv command format 5) and returns its outcome.
+func (l *Local) ProposeRows(ctx context.Context, op Op, snapshot uint64) (Outcome, error) {
+	res, err := l.propose(ctx, &kv.Command{Kind: kv.KindLock, SnapshotIndex: max(snapshot, 1), LockOp: op.Encode()})
+	if err != nil {
+		return Outcome{}, err
+	}
+	return DecodeOutcome(res.Lock), nil
+}
+
 // Applied takes the results of an applied batch: it wakes this node's
 // waiters whose requests were granted, and follows this node's
 // incarnation (a NodeStart of it makes it current; a NodeGone of the

@@ -85,12 +85,16 @@ const (
 	opNodeStart = 5 // owner(node, inc): the node's new incarnation
 	opNodeGone  = 6 // owner(node, inc): the leader knows the node gone
 	opCommit    = 7 // owner: refuse unless the incarnation is current; release xact holds
+	opRows      = 8 // owner, flags(wait, skip, check), mode, req, rows: row locks (rows.go)
+	opUnrows    = 9 // owner, mode, rows: one transaction-level hold of each (ROLLBACK TO)
 )
 
 const (
 	flagXact    = 1
 	flagWait    = 2
 	flagSession = 4
+	flagSkip    = 8  // opRows: pass over rows that are not free (SKIP LOCKED)
+	flagCheck   = 16 // opRows: a row changed after the snapshot is not locked
 )
 
 // Op is one operation on the lock table, carried in a log entry.
@@ -101,6 +105,7 @@ type Op struct {
 	mode  Mode
 	req   uint64
 	tag   []byte
+	rows  rowsReq // opRows (rows.go)
 }
 
 // Encode returns the op's bytes (kv.Command.LockOp).
@@ -110,6 +115,9 @@ func (op Op) Encode() []byte {
 	b = op.owner.append(b)
 	b = append(b, op.flags, byte(op.mode))
 	b = binary.BigEndian.AppendUint64(b, op.req)
+	if op.kind == opRows || op.kind == opUnrows {
+		return op.rows.append(b)
+	}
 	return append(b, op.tag...)
 }
 
@@ -121,8 +129,15 @@ func decodeOp(b []byte) (Op, error) {
 	}
 	op := Op{kind: b[0], owner: readOwner(b[1:]), flags: b[21], mode: Mode(b[22]), req: binary.BigEndian.Uint64(b[23:])}
 	op.tag = b[31:]
-	if op.kind < opAcquire || op.kind > opCommit {
+	if op.kind < opAcquire || op.kind > opUnrows {
 		return Op{}, errBadOp
+	}
+	if op.kind == opRows || op.kind == opUnrows {
+		var ok bool
+		if op.rows, ok = decodeRows(op.tag); !ok || op.mode < ModeKeyShare || op.mode > maxMode {
+			return Op{}, errBadOp
+		}
+		op.tag = nil
 	}
 	if op.kind == opAcquire || op.kind == opRelease || op.kind == opCancel {
 		if op.mode == 0 || op.mode > maxMode || len(op.tag) == 0 || len(op.tag) > MaxTagSize {
@@ -206,6 +221,7 @@ const (
 	StatusTooMany                        // a limit of the table (53200)
 	StatusLost                           // the owner's incarnation is not current
 	StatusBad                            // malformed op
+	StatusChanged                        // opRows: a row changed after the snapshot (40001)
 )
 
 // Grant is a waiter granted by an op: its owner and request.
@@ -218,11 +234,24 @@ type Grant struct {
 type Outcome struct {
 	Status Status
 	Grants []Grant
+	// Rows (opRows) are the positions, among the op's rows, of those it
+	// locked, in order; WaitAt is the position of the row it queued for
+	// (StatusWaiting) or met locked (StatusNotAvailable) or changed
+	// (StatusChanged), -1 if none.
+	Rows   []int
+	WaitAt int
 }
 
+// Encoding: u8 status, u16 n, n × u16 row, u16 WaitAt+1, then the grants.
+// It is a result, never stored: only the build that applied it reads it.
 func (o *Outcome) encode() []byte {
-	b := make([]byte, 0, 1+len(o.Grants)*(ownerSize+8))
+	b := make([]byte, 0, 5+2*len(o.Rows)+len(o.Grants)*(ownerSize+8))
 	b = append(b, byte(o.Status))
+	b = binary.BigEndian.AppendUint16(b, uint16(len(o.Rows)))
+	for _, r := range o.Rows {
+		b = binary.BigEndian.AppendUint16(b, uint16(r))
+	}
+	b = binary.BigEndian.AppendUint16(b, uint16(o.WaitAt+1))
 	for _, g := range o.Grants {
 		b = g.Owner.append(b)
 		b = binary.BigEndian.AppendUint64(b, g.Req)
@@ -236,8 +265,22 @@ func DecodeOutcome(b []byte) Outcome {
 	if len(b) == 0 {
 		return Outcome{}
 	}
-	o := Outcome{Status: Status(b[0])}
-	for b = b[1:]; len(b) >= ownerSize+8; b = b[ownerSize+8:] {
+	o := Outcome{Status: Status(b[0]), WaitAt: -1}
+	b = b[1:]
+	if len(b) < 2 {
+		return o
+	}
+	n := int(binary.BigEndian.Uint16(b))
+	b = b[2:]
+	for i := 0; i < n && len(b) >= 2; i++ {
+		o.Rows = append(o.Rows, int(binary.BigEndian.Uint16(b)))
+		b = b[2:]
+	}
+	if len(b) < 2 {
+		return o
+	}
+	o.WaitAt = int(binary.BigEndian.Uint16(b)) - 1
+	for b = b[2:]; len(b) >= ownerSize+8; b = b[ownerSize+8:] {
 		o.Grants = append(o.Grants, Grant{Owner: readOwner(b), Req: binary.BigEndian.Uint64(b[ownerSize:])})
 	}
 	return o

@@ -26,7 +26,7 @@ const (
 func Apply(st kv.LockState, _ uint64, b []byte) (out []byte, refuse bool, err error) {
 	op, derr := decodeOp(b)
 	if derr != nil {
-		o := Outcome{Status: StatusBad}
+		o := Outcome{Status: StatusBad, WaitAt: -1}
 		return o.encode(), true, nil
 	}
 	t := &table{st: st}
@@ -70,6 +70,10 @@ func (t *table) apply(op Op) (Outcome, bool) {
 	switch op.kind {
 	case opAcquire:
 		return t.outcome(t.acquire(op)), false
+	case opRows:
+		return t.acquireRows(op), false // rows.go
+	case opUnrows:
+		t.releaseRows(op) // rows.go
 	case opRelease:
 		return t.outcome(t.release(op)), false
 	case opRelAll:
@@ -82,7 +86,7 @@ func (t *table) apply(op Op) (Outcome, bool) {
 	return t.outcome(StatusOK), false
 }
 
-func (t *table) outcome(s Status) Outcome { return Outcome{Status: s, Grants: t.grants} }
+func (t *table) outcome(s Status) Outcome { return Outcome{Status: s, Grants: t.grants, WaitAt: -1} }
 
 // current reports whether o's incarnation is its node's current one.
 func (t *table) current(o Owner) bool {

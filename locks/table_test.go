@@ -170,3 +170,70 @@ func TestOpDecodeRejectsGarbage(t *testing.T) {
 		t.Fatalf("round trip: %+v, %v", got, err)
 	}
 }
+
+// TestRowLocks: AcquireRows locks the first free rows (SKIP LOCKED), stops
+// at a locked one (NOWAIT) or queues for it, and passes over or refuses a
+// row changed after the snapshot.
+func TestRowLocks(t *testing.T) {
+	h := newHarness(t)
+	h.want(NodeStart(1, 10), StatusOK)
+	a, b := Owner{1, 10, 5}, Owner{1, 10, 6}
+	sp := kv.FirstUserSpace
+	rows := []Row{{sp, []byte("j1")}, {sp, []byte("j2")}, {sp, []byte("j3")}}
+	// a row written at index 3
+	h.index++
+	if _, err := h.store.Apply([]kv.Entry{{Index: h.index, Data: kv.EncodeCommand(&kv.Command{Kind: kv.KindTxn,
+		Writes: []kv.Write{{Space: sp, Key: []byte("j3"), Value: []byte("x")}}})}}); err != nil {
+		t.Fatal(err)
+	}
+	out := h.want(AcquireRows(a, ModeUpdate, rows[:1], 1, 0, true, false, true, 1), StatusOK)
+	if len(out.Rows) != 1 || out.Rows[0] != 0 {
+		t.Fatalf("a locked %v", out.Rows)
+	}
+	// b skips j1 (locked) and j3 (changed after its snapshot 1): only j2
+	out = h.want(AcquireRows(b, ModeUpdate, rows, 1, 2, false, true, true, 2), StatusOK)
+	if len(out.Rows) != 1 || out.Rows[0] != 1 {
+		t.Fatalf("b skip locked: %v", out.Rows)
+	}
+	// NOWAIT stops at j1; without check j3 is free for a snapshot past it
+	out = h.want(AcquireRows(b, ModeForShare, rows, 3, 0, false, false, true, 3), StatusNotAvailable)
+	if out.WaitAt != 0 {
+		t.Fatalf("nowait at %d", out.WaitAt)
+	}
+	h.want(AcquireRows(b, ModeUpdate, rows[2:], 1, 0, true, false, true, 4), StatusChanged)
+	// b waits for j1; a's commit grants it
+	out = h.want(AcquireRows(b, ModeUpdate, rows[:1], 3, 0, true, false, true, 5), StatusWaiting)
+	if out.WaitAt != 0 {
+		t.Fatalf("wait at %d", out.WaitAt)
+	}
+	out = h.want(Commit(a), StatusOK)
+	if len(out.Grants) != 1 || out.Grants[0].Owner != b || out.Grants[0].Req != 5 {
+		t.Fatalf("grants %+v", out.Grants)
+	}
+	// FOR KEY SHARE does not conflict with FOR NO KEY UPDATE
+	h.want(AcquireRows(a, ModeKeyShare, rows[1:2], 3, 0, false, false, true, 6), StatusNotAvailable)
+	h.want(ReleaseAll(b, false, true), StatusOK)
+	h.want(AcquireRows(b, ModeNoKeyUpdate, rows[1:2], 3, 0, false, false, true, 7), StatusOK)
+	h.want(AcquireRows(a, ModeKeyShare, rows[1:2], 3, 0, false, false, true, 8), StatusOK)
+	got, err := decodeOp(AcquireRows(a, ModeShare, rows, 1, 0, false, false, false, 1).Encode())
+	if err == nil {
+		t.Fatalf("row op in an advisory mode decoded: %+v", got)
+	}
+}
+
+// TestReleaseRows: ReleaseRows gives back one hold taken after a
+// savepoint and wakes the waiter; a hold taken before stays.
+func TestReleaseRows(t *testing.T) {
+	h := newHarness(t)
+	h.want(NodeStart(1, 10), StatusOK)
+	a, b := Owner{1, 10, 5}, Owner{1, 10, 6}
+	rows := []Row{{kv.FirstUserSpace, []byte("k1")}, {kv.FirstUserSpace, []byte("k2")}}
+	h.want(AcquireRows(a, ModeForShare, rows[:1], 1, 0, true, false, true, 1), StatusOK)
+	h.want(AcquireRows(a, ModeUpdate, rows, 1, 0, true, false, true, 2), StatusOK)
+	h.want(AcquireRows(b, ModeUpdate, rows[1:], 1, 0, true, false, true, 3), StatusWaiting)
+	out := h.want(ReleaseRows(a, ModeUpdate, rows), StatusOK)
+	if len(out.Grants) != 1 || out.Grants[0].Owner != b {
+		t.Fatalf("grants %+v", out.Grants)
+	}
+	h.want(AcquireRows(b, ModeUpdate, rows[:1], 1, 0, false, false, true, 4), StatusNotAvailable) // a's FOR SHARE stays
+}

@@ -151,6 +151,17 @@
 // the new snapshot sees what the previous holder committed. One that has
 // read keeps its snapshot while it waits: lock_timeout bounds that.
 //
+// Row locks (rowlocks.go) use the same table and owner: the session is
+// the exec.RowLocker of its statements. It sends a LockRowsNode's rows in
+// locks.AcquireRows entries carrying the transaction's snapshot, waits
+// for a queued row's grant and then checks the row against the snapshot
+// on the applied state (40001 if changed), records each locked row as
+// read (the locking scan recorded nothing of the locked tables), and
+// remembers what it took so ROLLBACK TO SAVEPOINT gives back the locks
+// taken after the savepoint (locks.ReleaseRows). UPDATE and DELETE wait
+// only for rows another owner holds (locks.RowBlocked on the applied
+// table).
+//
 // SET LOCAL is undone when the transaction ends, and SET in a transaction
 // that rolls back is undone.
 //

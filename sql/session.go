@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"logdb/kv"
 	"logdb/sql/catalog"
 	"logdb/sql/exec"
 	"logdb/sql/parse"
@@ -358,6 +359,9 @@ func (s *Session) newExecCtx(ctx context.Context, t *txnState, params []types.Da
 		both.rc.Txn = &t.Txn
 	}
 	both.ec = execCtx{Ctx: &both.rc, s: s, tx: t}
+	if s.e.cfg.Locks != nil {
+		both.rc.RowLocker = &both.ec // rowlocks.go
+	}
 	return &both.ec
 }
 
@@ -368,6 +372,9 @@ type execCtx struct {
 	*exec.Ctx
 	s  *Session
 	tx *txnState
+	// noRowLocks: tables of which the applied lock table held no row
+	// lock when this statement first looked (rowlocks.go)
+	noRowLocks map[kv.Space]bool
 }
 
 // execCtx is the exec.Host of its exec.Ctx.

@@ -73,6 +73,7 @@ type savepoint struct {
 	cursors  uint64 // Session.cursorSeq when the savepoint was made
 	notes    notify.Mark
 	fkMark   int // deferred foreign key checks queued before it
+	rowLocks int // row locks taken before it (len(txnState.rowLocks))
 }
 
 // txnState is an open transaction.
@@ -96,6 +97,9 @@ type txnState struct {
 	noReplay bool
 	notes    *notify.Pending // NOTIFY, LISTEN, UNLISTEN, sent/applied at commit; nil: none (notify.go)
 	xid      uint64          // the transaction's id, 0 until assigned (xid.go)
+	// rowLocks are the row locks the transaction took, in order (a
+	// savepoint is a position in it: rowlocks.go)
+	rowLocks []heldRow
 }
 
 func (s *Session) undoSets(t *txnState) {
@@ -377,7 +381,7 @@ func (s *Session) savepoint(ctx context.Context, name string) error {
 	if t.ddl != nil {
 		cat = cat.Copy()
 	}
-	t.savepoints = append(t.savepoints, savepoint{name: name, sp: t.Kv.Savepoint(), cat: cat, ddl: t.ddl != nil, readOnly: t.readOnly, cursors: s.cursorSeq, notes: t.notes.Mark(), fkMark: t.FK.DeferredMark()})
+	t.savepoints = append(t.savepoints, savepoint{name: name, sp: t.Kv.Savepoint(), cat: cat, ddl: t.ddl != nil, readOnly: t.readOnly, cursors: s.cursorSeq, notes: t.notes.Mark(), fkMark: t.FK.DeferredMark(), rowLocks: len(t.rowLocks)})
 	return nil
 }
 
@@ -403,6 +407,7 @@ func (s *Session) rollbackTo(name string) error {
 	t.Kv.RollbackTo(sp.sp)
 	t.notes.RollbackTo(sp.notes)
 	t.FK.RollbackDeferred(sp.fkMark)
+	s.releaseRowLocksSince(sp.rowLocks) // rowlocks.go
 	t.readOnly = sp.readOnly
 	s.closeCursorsSince(sp.cursors)
 	if sp.ddl {

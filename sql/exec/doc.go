@@ -20,6 +20,9 @@
 //	WindowNode      window functions
 //	SortNode        sorts, a top-N below a LIMIT, and an external sort
 //	                spilling sorted runs to Limits.TempDir (sort.go)
+//	LockRowsNode    SELECT … FOR UPDATE and kin: locks the stored rows its
+//	                source returns through Ctx.RowLocker, below the LIMIT
+//	                (lockrows.go); UPDATE and DELETE call Ctx.WriteLock
 //	FilterNode, ProjectNode, LimitNode, DistinctNode, SetOpNode, ValuesNode,
 //	CteScanNode, RecursiveNode, SRFProjectNode, ...
 //

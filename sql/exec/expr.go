@@ -47,6 +47,8 @@ type Ctx struct {
 	// (a data-modifying WITH query) already changed the row stored at key:
 	// UPDATE, DELETE and MERGE then leave it alone, as PostgreSQL does.
 	Changed func(space kv.Space, key []byte) bool
+	// RowLocker takes row locks (lockrows.go); nil where there are none.
+	RowLocker RowLocker
 }
 
 // ChangedByStatement reports Changed's answer (false when unset).

@@ -227,8 +227,8 @@ func (s *ScanNode) ChoosePath() {
 	s.Path = best
 }
 
-// pointList finds pk IN (constants) or pk = ANY(constant array) on a
-// single-column primary key.
+// pointList finds pk IN (constants), pk = ANY(constant array) or
+// pk IN (uncorrelated sub-query) on a single-column primary key.
 func (s *ScanNode) pointList() Expr {
 	if len(s.T.PKIdx) != 1 {
 		return nil
@@ -245,7 +245,17 @@ func (s *ScanNode) pointList() Expr {
 	}
 	constant := func(e Expr) bool {
 		refs := map[int]bool{}
-		return !ExprCols(e, refs) && len(refs) == 0
+		if !ExprCols(e, refs) {
+			return len(refs) == 0
+		}
+		// sub-queries: uncorrelated ones run once, before the scan
+		ok := len(refs) == 0
+		WalkExpr(e, func(x Expr) {
+			if sq, isSub := x.(*SubqueryExpr); isSub && sq.Correlated {
+				ok = false
+			}
+		})
+		return ok
 	}
 	for _, p := range s.Preds {
 		for _, c := range Conjuncts(p) {
@@ -259,6 +269,16 @@ func (s *ScanNode) pointList() Expr {
 					ok = ok && constant(it) && x.Eqs[i].Name == "=" && KeyCompatible(it.Type(), s.Cols[pk].T)
 				}
 				if ok {
+					return x
+				}
+			case *SubqueryExpr:
+				// pk IN (SELECT …) uncorrelated: its rows are the keys (a
+				// job queue's UPDATE … WHERE id IN (SELECT … FOR UPDATE
+				// SKIP LOCKED) reads only the rows it locked)
+				if x.Kind != SubAny || x.Correlated || x.Op == nil || x.Op.Name != "=" || !isPK(x.Test) {
+					continue
+				}
+				if cols := x.Plan.Columns(); len(cols) == 1 && KeyCompatible(cols[0].T, s.Cols[pk].T) {
 					return x
 				}
 			case *AnyArrayExpr:
@@ -286,6 +306,14 @@ func (s *ScanNode) pointKeys(ec *Ctx) ([][]byte, error) {
 				return nil, err
 			}
 			vals = append(vals, v)
+		}
+	case *SubqueryExpr:
+		rows, err := x.rows(ec, nil, 0)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rows {
+			vals = append(vals, r[0])
 		}
 	case *AnyArrayExpr:
 		v, err := x.Arr.Eval(ec, nil)

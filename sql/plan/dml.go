@@ -604,6 +604,9 @@ func (d *DML) execUpdate(ec *exec.Ctx) ([][]types.Datum, string, error) {
 			}
 			newRow[s.Col] = v
 		}
+		if err := ec.WriteLock(d.t, ref.Key, exec.LockNoKeyUpdate); err != nil {
+			return nil, "", err
+		}
 		if _, err := d.w.Update(ec, ref, row[:ncols], newRow); err != nil {
 			return nil, "", err
 		}
@@ -646,6 +649,9 @@ func (d *DML) execDelete(ec *exec.Ctx) ([][]types.Datum, string, error) {
 		}
 		if bytes.Equal(lastKey, ref.Key) {
 			continue
+		}
+		if err := ec.WriteLock(d.t, ref.Key, exec.LockUpdate); err != nil {
+			return nil, "", err
 		}
 		if err := d.w.Delete(ec, ref, row[:ncols]); err != nil {
 			return nil, "", err

@@ -110,7 +110,7 @@ func (p *Planner) planFrom(from []*pg_query.Node, where *pg_query.Node, parent *
 		for c := range cols {
 			set[owner[c]] = true
 		}
-		if !sub && len(set) == 1 && len(items) > 0 {
+		if (!sub || keyListSub(e)) && len(set) == 1 && len(items) > 0 {
 			var i int
 			for k := range set {
 				i = k
@@ -331,9 +331,17 @@ func (p *Planner) planFromItem(f *pg_query.Node, parent *Scope) (*FromItem, erro
 					return nil, err
 				}
 				s.IxExprs = ixe
-				if rv == p.dmlTarget {
+				lr := p.locking.of(rv)
+				if rv == p.dmlTarget || lr != nil {
 					s.WithRef = true
-					s.Cols = append(s.Cols, exec.Column{Name: "?ref?", T: types.T{OID: types.ByteaOID, Mod: -1}, Hidden: true})
+					s.Cols = append(s.Cols, exec.Column{Name: refColumn, T: types.T{OID: types.ByteaOID, Mod: -1}, Hidden: true})
+				}
+				if lr != nil {
+					// locking a table's rows needs UPDATE on it, as in PostgreSQL
+					if err := p.Host.CheckTablePriv(p.Cat, t, 'w'); err != nil {
+						return nil, err
+					}
+					lr.table = t
 				}
 				cols, err := AliasCols(s.Cols, rv.Alias, rv.Relname)
 				if err != nil {
@@ -602,4 +610,29 @@ func (p *Planner) mergedUsingColumn(kind exec.JoinKind, name string, li, ri int,
 		return &exec.CoalesceExpr{Args: es, T: t}, nil
 	}
 	return es[0], nil
+}
+
+// keyListSub reports whether e is col IN (sub-query) or col = ANY(…)
+// whose sub-queries are all uncorrelated: pushed into the column's scan,
+// it can drive a primary key scan by the sub-query's rows
+// (exec.ScanNode's point list), as a job queue's
+// UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) needs to read
+// only the rows it locked.
+func keyListSub(e exec.Expr) bool {
+	switch x := e.(type) {
+	case *exec.SubqueryExpr:
+		if x.Kind != exec.SubAny {
+			return false
+		}
+	case *exec.AnyArrayExpr:
+	default:
+		return false
+	}
+	ok := true
+	exec.WalkExpr(e, func(y exec.Expr) {
+		if sq, isSub := y.(*exec.SubqueryExpr); isSub && sq.Correlated {
+			ok = false
+		}
+	})
+	return ok
 }

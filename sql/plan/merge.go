@@ -286,6 +286,9 @@ func (d *DML) execMerge(ec *exec.Ctx) (tag string, ok bool, err error) {
 		}
 		rights[i] = v
 	}
+	if err := ec.WriteLock(d.t, key, exec.LockNoKeyUpdate); err != nil {
+		return "", false, err
+	}
 	found, err := txn.Merge(d.t.Space, key, appendMergeOperand(nil, mp.items, rights))
 	if err != nil {
 		return "", false, mergeErr(err)

@@ -29,6 +29,11 @@ type Planner struct {
 	where        string // clause being compiled, for error messages
 	ctes         []map[string]*exec.CTE
 	dmlTarget    *pg_query.RangeVar // UPDATE/DELETE target: its scan carries rowRefs
+	// locking is the locking clause of the select being planned (its
+	// FROM's locked scans carry rowRefs); lockTargets, once FROM is
+	// planned, is what its LockRowsNode locks (locking.go).
+	locking     *locking
+	lockTargets []exec.RowLockTarget
 	// TopWith is the WITH clause of the statement itself, the only one
 	// that may hold INSERT, UPDATE or DELETE (writers, with_dml.go)
 	TopWith   *pg_query.WithClause
@@ -162,8 +167,17 @@ func (p *Planner) PlanSelect(sel *pg_query.SelectStmt, parent *Scope) (exec.Node
 	if sel.IntoClause != nil {
 		return nil, pgerror.Unsupported("SELECT INTO")
 	}
+	savedLocking, savedTargets := p.locking, p.lockTargets
+	p.locking, p.lockTargets = nil, nil
+	defer func() { p.locking, p.lockTargets = savedLocking, savedTargets }()
 	if len(sel.LockingClause) > 0 {
-		// FOR UPDATE/SHARE: serializable OCC already protects what was read.
+		lk, err := p.resolveLocking(sel) // locking.go
+		if err != nil {
+			return nil, err
+		}
+		if len(lk.rels) > 0 {
+			p.locking = lk
+		}
 	}
 	if sel.Op != pg_query.SetOperation_SETOP_NONE {
 		return p.planSetOp(sel, parent)
@@ -191,6 +205,15 @@ func (p *Planner) PlanSelect(sel *pg_query.SelectStmt, parent *Scope) (exec.Node
 		}
 	} else if src, sc, err = p.planFrom(sel.FromClause, sel.WhereClause, parent); err != nil {
 		return nil, err
+	}
+	if lk := p.locking; lk != nil {
+		p.locking = nil // the select's own FROM is planned: nested selects lock nothing of it
+		if err := p.checkLocked(lk, sel); err != nil {
+			return nil, err
+		}
+		if p.lockTargets, err = lockTargets(lk, src.Columns()); err != nil {
+			return nil, err
+		}
 	}
 
 	// aggregation
@@ -455,6 +478,16 @@ func (p *Planner) planOrderLimitTargets(src exec.Node, sc *Scope, sel *pg_query.
 		}
 	}
 
+	// A locking clause's row references ride behind, hidden.
+	locks := p.lockTargets
+	p.lockTargets = nil
+	for i := range locks {
+		idx := locks[i].RefIdx
+		exprs = append(exprs, &exec.ColExpr{Idx: idx, T: src.Columns()[idx].T})
+		cols = append(cols, exec.Column{Name: refColumn, T: src.Columns()[idx].T, Hidden: true})
+		locks[i].RefIdx = len(exprs) - 1
+	}
+
 	// Volatile select-list expressions that no sort key reads are
 	// evaluated after the sort, under the limit, as PostgreSQL does
 	// (nextval then numbers only the rows fetched, in their order): the first
@@ -504,6 +537,11 @@ func (p *Planner) planOrderLimitTargets(src exec.Node, sc *Scope, sel *pg_query.
 		n = &exec.DistinctNode{Src: n, Keys: onKeys, Consecutive: true}
 	}
 	withTies := sel.LimitOption == pg_query.LimitOption_LIMIT_OPTION_WITH_TIES
+	var lockNode *exec.LockRowsNode
+	if len(locks) > 0 {
+		lockNode = &exec.LockRowsNode{Src: n, Targets: locks}
+		n = lockNode
+	}
 	if late != nil && !withTies {
 		// below the limit, as in PostgreSQL: rows OFFSET skips are
 		// evaluated too
@@ -526,6 +564,9 @@ func (p *Planner) planOrderLimitTargets(src exec.Node, sc *Scope, sel *pg_query.
 			if ln.Offset, err = p.compileLimit(sel.LimitOffset, "OFFSET"); err != nil {
 				return nil, err
 			}
+		}
+		if lockNode != nil && !withTies {
+			lockNode.Limit, lockNode.Offset = ln.Limit, ln.Offset
 		}
 		n = ln
 	}
