@@ -44,6 +44,12 @@ type Catalog struct {
 	TypeOID map[uint32]*TypeDesc
 	// Schemas are the schemas made with CREATE SCHEMA, by name (schema.go).
 	Schemas map[string]*Schema
+	// Funcs are the functions and procedures (funcs.go) by Key(schema,
+	// name), FuncOID by OID, FuncNames counts them by bare name; nil
+	// when there are none. The slices are replaced, never changed.
+	Funcs     map[string][]*Function
+	FuncOID   map[uint32]*Function
+	FuncNames map[string]int
 }
 
 func NewCatalog() *Catalog {
@@ -107,6 +113,7 @@ func (c *Catalog) Copy() *Catalog {
 		Roles: maps.Clone(c.Roles), RoleOID: maps.Clone(c.RoleOID),
 		SchemaACL: c.SchemaACL, Schemas: maps.Clone(c.Schemas),
 		Types: c.Types, TypeOID: c.TypeOID,
+		Funcs: maps.Clone(c.Funcs), FuncOID: maps.Clone(c.FuncOID), FuncNames: maps.Clone(c.FuncNames),
 	}
 }
 
@@ -213,6 +220,10 @@ func LoadCatalog(txn *kv.Txn, version uint64) (*Catalog, error) {
 				return nil, pgerror.Wrap(err, pgerror.DataCorrupted, "catalog: table descriptor")
 			}
 			c.AddTable(&t)
+		case strings.HasPrefix(string(k), "f/"):
+			if err := c.loadFunction(v); err != nil {
+				return nil, err
+			}
 		case strings.HasPrefix(string(k), "e/"):
 			if err := loadType(c, v); err != nil {
 				return nil, err

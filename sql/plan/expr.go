@@ -435,6 +435,9 @@ func (p *Planner) compileColumnRef(cr *pg_query.ColumnRef, sc *Scope) (exec.Expr
 			return e, err
 		}
 	}
+	if e, ok, err := p.resolveVar(f); ok || err != nil {
+		return e, err
+	}
 	if table != "" {
 		for s := sc; s != nil; s = s.parent {
 			if s.hasTable(table) {

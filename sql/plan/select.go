@@ -39,6 +39,9 @@ type Planner struct {
 	// has USAGE on a schema named explicitly (namespace.go).
 	Path        []string
 	SchemaUsage func(cat *catalog.Catalog, schema string) error
+	// Vars resolves names that are no column to the variables of the
+	// routine the statement runs in (routines.go); nil outside one.
+	Vars VarResolver
 }
 
 // useTable notes that the plan depends on t's descriptor.

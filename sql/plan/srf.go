@@ -78,7 +78,7 @@ func (p *Planner) planFunctionScan(rf *pg_query.RangeFunction, parent *Scope) (*
 
 // singleFunctionScan plans a FROM item of one function.
 func (p *Planner) singleFunctionScan(rf *pg_query.RangeFunction, item *pg_query.Node, sc *Scope) (*FromItem, error) {
-	if fc := item.GetFuncCall(); fc != nil && len(rf.Coldeflist) == 0 {
+	if fc := item.GetFuncCall(); fc != nil && len(rf.Coldeflist) == 0 && p.userFunctions(fc.Funcname) == nil {
 		if name := funcName(fc.Funcname); !exec.SRFNames[name] && !recordFuncs[name] {
 			args := make([]exec.Expr, len(fc.Args))
 			for i, a := range fc.Args {
@@ -132,6 +132,9 @@ func (p *Planner) fromFunction(item *pg_query.Node, coldefs []*pg_query.Node, sc
 		return n, name, err
 	}
 	name := funcName(fc.Funcname)
+	if n, ok, err := p.routineFromFunction(fc, coldefs, sc); ok || err != nil { // routines.go
+		return n, name, err
+	}
 	if !exec.SRFNames[name] && !recordFuncs[name] {
 		n, err := p.scalarFromFunction(item, coldefs, sc)
 		return n, name, err
