@@ -10,6 +10,7 @@ import (
 	"logdb/sql/catalog"
 	"logdb/sql/exec"
 	"logdb/sql/parse"
+	"logdb/sql/pgcatalog"
 	"logdb/sql/pgerror"
 	"logdb/sql/plan"
 	"logdb/sql/plpgsql"
@@ -676,4 +677,73 @@ func isRoutineObject(t pg_query.ObjectType) bool {
 
 func routineWord(t pg_query.ObjectType) string {
 	return strings.TrimPrefix(t.String(), "OBJECT_")
+}
+
+// functionSchemas describes the user functions for pg_proc.
+func functionSchemas(cat *catalog.Catalog) []pgcatalog.UserFunction {
+	var out []pgcatalog.UserFunction
+	for _, f := range cat.SortedFunctions() {
+		u := pgcatalog.UserFunction{OID: f.OID, Name: f.Name, Schema: catalog.SchemaName(f.Schema), Owner: f.Owner, Kind: f.Kind,
+			Lang: f.Lang, Ret: uint32(f.Ret.OID), RetSet: f.RetSet, Volatility: f.Volatility, Strict: f.Strict, SecDef: f.SecDef,
+			Src: f.Body, Config: f.Config}
+		var args, ident, table []string
+		allIn, named := true, false
+		for _, a := range f.Args {
+			if a.Mode != "i" {
+				allIn = false
+			}
+			if a.Name != "" {
+				named = true
+			}
+		}
+		for _, a := range f.Args {
+			t := types.FormatType(a.Type)
+			if !allIn {
+				u.AllTypes = append(u.AllTypes, uint32(a.Type.OID))
+				u.Modes = append(u.Modes, a.Mode)
+			}
+			if named {
+				u.Names = append(u.Names, a.Name)
+			}
+			if a.IsInput() {
+				u.InTypes = append(u.InTypes, uint32(a.Type.OID))
+				if a.Default != "" {
+					u.NDefaults++
+				}
+			}
+			if a.Mode == "v" {
+				if et, ok := types.ElemOf(a.Type); ok {
+					u.Variadic = uint32(et.OID)
+				}
+			}
+			if a.Mode == "t" {
+				table = append(table, pgcatalog.QuoteIdent(a.Name)+" "+t)
+				continue
+			}
+			prefix := map[string]string{"o": "OUT ", "b": "INOUT ", "v": "VARIADIC "}[a.Mode]
+			decl := prefix
+			if a.Name != "" {
+				decl += pgcatalog.QuoteIdent(a.Name) + " "
+			}
+			decl += t
+			if a.IsInput() || f.Kind == "p" {
+				ident = append(ident, decl)
+			}
+			if a.Default != "" {
+				decl += " DEFAULT " + a.Default
+			}
+			args = append(args, decl)
+		}
+		u.Arguments, u.IdentityArguments = strings.Join(args, ", "), strings.Join(ident, ", ")
+		switch {
+		case table != nil:
+			u.Result = "TABLE(" + strings.Join(table, ", ") + ")"
+		case f.RetSet:
+			u.Result = "SETOF " + types.FormatType(f.Ret)
+		default:
+			u.Result = types.FormatType(f.Ret)
+		}
+		out = append(out, u)
+	}
+	return out
 }

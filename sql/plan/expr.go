@@ -177,6 +177,9 @@ func (p *Planner) CompileExpr(n *pg_query.Node, sc *Scope) (exec.Expr, error) {
 		if err != nil {
 			return nil, err
 		}
+		if oid, ok, err := p.regprocOID(tc); ok || err != nil { // routines.go
+			return &exec.ConstExpr{V: int64(oid), T: exec.OIDT}, err
+		}
 		arg, err := p.CompileExpr(tc.Arg, sc)
 		if err != nil {
 			return nil, err

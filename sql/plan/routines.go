@@ -385,3 +385,30 @@ func (p *Planner) ResolveProcedure(fc *pg_query.FuncCall) (*catalog.Function, []
 	}
 	return f, args, nil
 }
+
+// regprocOID folds 'name'::regproc::oid and 'name(types)'::regprocedure::oid
+// (psql's \sf and \ef look functions up so) to the function's OID; regproc
+// values are otherwise names (text).
+func (p *Planner) regprocOID(tc *pg_query.TypeCast) (uint32, bool, error) {
+	if LastName(tc.TypeName.Names) != "oid" {
+		return 0, false, nil
+	}
+	inner := tc.Arg.GetTypeCast()
+	if inner == nil {
+		return 0, false, nil
+	}
+	kind := LastName(inner.TypeName.Names)
+	if kind != "regproc" && kind != "regprocedure" {
+		return 0, false, nil
+	}
+	c := inner.Arg.GetAConst()
+	if c == nil || c.GetSval() == nil {
+		return 0, false, nil
+	}
+	text := c.GetSval().Sval
+	if i := strings.IndexByte(text, '('); i > 0 && kind == "regprocedure" {
+		text = strings.TrimSpace(text[:i])
+	}
+	oid, err := p.Host.CatalogSchema().RegprocIn(text)
+	return oid, true, err
+}
