@@ -129,11 +129,12 @@ func (h *sessionPlanner) RoutineCall(f *catalog.Function, args []exec.Expr, ret 
 
 // RoutineRows implements plan.RoutineHost.
 func (h *sessionPlanner) RoutineRows(rc *exec.Ctx, f *catalog.Function, args []types.Datum) ([][]types.Datum, error) {
-	v, rows, err := hostOf(rc).callRoutine(f, args, true)
+	ec := hostOf(rc)
+	v, rows, err := ec.callRoutine(f, args, true)
 	if err != nil || f.RetSet {
 		return rows, err
 	}
-	cols := plan.RoutineColumns(f)
+	cols := plan.RoutineColumns(ec.tx.cat, f)
 	if len(cols) > 1 {
 		if v == nil {
 			return [][]types.Datum{make([]types.Datum, len(cols))}, nil
@@ -195,7 +196,7 @@ func (ec *execCtx) callRoutine(f *catalog.Function, args []types.Datum, asRows b
 
 // castRows casts a set-returning function's rows to its result columns.
 func (ec *execCtx) castRows(f *catalog.Function, rows [][]types.Datum) ([][]types.Datum, error) {
-	cols := plan.RoutineColumns(f)
+	cols := plan.RoutineColumns(ec.tx.cat, f)
 	for _, row := range rows {
 		if len(row) != len(cols) {
 			return nil, &pgerror.Error{Code: pgerror.DatatypeMismatch, Message: "structure of query does not match function result type",
@@ -318,7 +319,7 @@ func (ec *execCtx) runSQLFunction(f *catalog.Function, args []types.Datum) (type
 		return nil, nil, &pgerror.Error{Code: pgerror.InvalidFunctionDefinition, Message: "return type mismatch in function declared to return " + types.FormatType(f.Ret),
 			Detail: "Function's final statement must be SELECT or INSERT/UPDATE/DELETE RETURNING."}
 	}
-	cols := plan.RoutineColumns(f)
+	cols := plan.RoutineColumns(ec.tx.cat, f)
 	conv := func(row []types.Datum) ([]types.Datum, error) {
 		if len(cols) == 1 && len(row) >= 1 {
 			v, err := types.Cast(ec.Ev, row[0], res.Types[0], cols[0].T, types.CastAssignment)

@@ -28,6 +28,9 @@ type Function struct {
 	// or record; RetSet: RETURNS SETOF / TABLE.
 	Ret    types.T `json:"ret"`
 	RetSet bool    `json:"ret_set,omitempty"`
+	// RetRel: the result is this table's row type (Ret is then record;
+	// the row type follows the table's columns).
+	RetRel uint32 `json:"ret_rel,omitempty"`
 	Body   string  `json:"body"`
 	// Volatility is pg_proc.provolatile: "i", "s" or "v".
 	Volatility string   `json:"volatility"`

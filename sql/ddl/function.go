@@ -105,6 +105,9 @@ func functionArgs(p *plan.Planner, f *catalog.Function, params []*pg_query.Node)
 		if err != nil {
 			return err
 		}
+		if t.OID == types.RecordOID && t.Mod >= 0 {
+			return pgerror.Unsupported("a table's row type as an argument type")
+		}
 		a := catalog.FuncArg{Name: fp.Name, Type: t}
 		switch fp.Mode {
 		case pg_query.FunctionParameterMode_FUNC_PARAM_OUT:
@@ -236,6 +239,22 @@ func functionReturns(p *plan.Planner, f *catalog.Function, cs *pg_query.CreateFu
 		return err
 	}
 	f.Ret, f.RetSet = rt, cs.ReturnType.Setof
+	if rt.OID == types.RecordOID && rt.Mod >= 0 { // a table's row type
+		names := plan.NodeStrings(cs.ReturnType.Names)
+		schema := ""
+		if len(names) > 1 {
+			schema = names[len(names)-2]
+		}
+		key, err := p.RelKey(schema, names[len(names)-1])
+		if err != nil {
+			return err
+		}
+		t, ok := p.Cat.Tables[key]
+		if !ok {
+			return pgerror.New(pgerror.UndefinedObject, "type \"%s\" does not exist", strings.Join(names, "."))
+		}
+		f.RetRel, f.Ret = t.OID, types.T{OID: types.RecordOID, Mod: -1}
+	}
 	if len(outs) > 0 {
 		if len(outs) > 1 && rt.OID != types.RecordOID || len(outs) == 1 && rt.OID != outT.OID {
 			return pgerror.New(pgerror.InvalidFunctionDefinition, "function result type must be %s because of OUT parameters", types.FormatType(outT))

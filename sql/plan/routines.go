@@ -7,6 +7,7 @@ import (
 
 	"logdb/sql/catalog"
 	"logdb/sql/exec"
+	"logdb/sql/pgcatalog"
 	"logdb/sql/pgerror"
 	"logdb/sql/types"
 )
@@ -100,9 +101,6 @@ func (p *Planner) routineArgs(cands []*catalog.Function, fc *pg_query.FuncCall, 
 	}
 	var best []match
 	for _, f := range cands {
-		if (f.Kind == "p") != proc {
-			continue
-		}
 		args, exact, ok := p.matchRoutine(f, pos, named, fc.FuncVariadic)
 		if !ok {
 			continue
@@ -238,7 +236,7 @@ func (p *Planner) variadicArray(at types.T, elems []exec.Expr) (exec.Expr, bool)
 
 // RoutineResultType is what a call of f yields as a value: its return
 // type, or a record of its OUT arguments.
-func RoutineResultType(f *catalog.Function) (types.T, error) {
+func RoutineResultType(cat *catalog.Catalog, f *catalog.Function) (types.T, error) {
 	outs := f.OutputArgs()
 	if len(outs) > 1 {
 		fs := make([]types.RecordField, len(outs))
@@ -251,11 +249,22 @@ func RoutineResultType(f *catalog.Function) (types.T, error) {
 		}
 		return types.RecordType(fs)
 	}
+	if t, ok := cat.ByOID[f.RetRel]; ok && f.RetRel != 0 {
+		return tableRowT(t)
+	}
 	return f.Ret, nil
 }
 
+func tableRowT(t *catalog.Table) (types.T, error) {
+	fields := make([]types.RecordField, len(t.Columns))
+	for i, c := range t.Columns {
+		fields[i] = types.RecordField{Name: c.Name, T: c.Type}
+	}
+	return types.NamedRecordType(pgcatalog.RowTypeOID(t.OID), pgcatalog.RowArrayOID(t.OID), fields)
+}
+
 // RoutineColumns are f's result columns in FROM.
-func RoutineColumns(f *catalog.Function) []exec.Column {
+func RoutineColumns(cat *catalog.Catalog, f *catalog.Function) []exec.Column {
 	outs := f.OutputArgs()
 	if len(outs) > 1 {
 		cols := make([]exec.Column, len(outs))
@@ -270,6 +279,13 @@ func RoutineColumns(f *catalog.Function) []exec.Column {
 	}
 	if len(outs) == 1 && outs[0].Name != "" {
 		return []exec.Column{{Name: outs[0].Name, T: outs[0].Type}}
+	}
+	if t, ok := cat.ByOID[f.RetRel]; ok && f.RetRel != 0 {
+		cols := make([]exec.Column, len(t.Columns))
+		for i, c := range t.Columns {
+			cols[i] = exec.Column{Name: c.Name, T: c.Type}
+		}
+		return cols
 	}
 	if fs, ok := types.RecordFields(f.Ret); ok && f.Ret.OID != types.RecordOID {
 		cols := make([]exec.Column, len(fs))
@@ -299,13 +315,17 @@ func (p *Planner) compileRoutineCall(fc *pg_query.FuncCall, sc *Scope) (exec.Exp
 	if err != nil || !ok {
 		return nil, false, err
 	}
+	if f.Kind == "p" {
+		return nil, true, &pgerror.Error{Code: pgerror.WrongObjectType, Message: f.Name + "(" + argTypeList(args, nil, nil) + ") is a procedure",
+			Hint: "To call a procedure, use CALL."}
+	}
 	if f.RetSet {
 		if p.where == "" || p.where == "SELECT" {
 			return nil, true, pgerror.Unsupported("a set-returning user-defined function in the select list (call it in FROM)")
 		}
 		return nil, true, pgerror.New(pgerror.FeatureNotSupported, "set-returning functions are not allowed in %s", p.clause())
 	}
-	ret, err := RoutineResultType(f)
+	ret, err := RoutineResultType(p.Cat, f)
 	if err != nil {
 		return nil, true, err
 	}
@@ -322,13 +342,17 @@ func (p *Planner) routineFromFunction(fc *pg_query.FuncCall, coldefs []*pg_query
 	if err != nil || !ok {
 		return nil, false, err
 	}
+	if f.Kind == "p" {
+		return nil, true, &pgerror.Error{Code: pgerror.WrongObjectType, Message: f.Name + "(" + argTypeList(args, nil, nil) + ") is a procedure",
+			Hint: "To call a procedure, use CALL."}
+	}
 	if len(coldefs) > 0 {
 		return nil, true, pgerror.New(pgerror.SyntaxError, "a column definition list is only allowed for functions returning \"record\"")
 	}
-	if f.Ret.OID == types.RecordOID && len(f.OutputArgs()) == 0 {
+	if f.Ret.OID == types.RecordOID && f.RetRel == 0 && len(f.OutputArgs()) == 0 {
 		return nil, true, pgerror.Unsupported("a function returning record without OUT arguments in FROM")
 	}
-	cols := RoutineColumns(f)
+	cols := RoutineColumns(p.Cat, f)
 	n := &SRFNode{Name: f.Name, args: args, t: cols[0].T, routine: f, rh: p.Host.(RoutineHost)}
 	if len(cols) > 1 || len(f.OutputArgs()) == 1 && f.OutputArgs()[0].Name != "" || cols[0].Name != f.Name {
 		for i, c := range cols {
@@ -369,6 +393,10 @@ func (p *Planner) ResolveProcedure(fc *pg_query.FuncCall) (*catalog.Function, []
 	f, args, ok, err := p.routineArgs(cands, fc, nil, true)
 	if err != nil {
 		return nil, nil, err
+	}
+	if ok && f.Kind != "p" {
+		return nil, nil, &pgerror.Error{Code: pgerror.WrongObjectType, Message: f.Name + "(" + argTypeList(args, nil, nil) + ") is not a procedure",
+			Hint: "To call a function, use SELECT."}
 	}
 	if !ok {
 		var ts []string
@@ -411,4 +439,47 @@ func (p *Planner) regprocOID(tc *pg_query.TypeCast) (uint32, bool, error) {
 	}
 	oid, err := p.Host.CatalogSchema().RegprocIn(text)
 	return oid, true, err
+}
+
+// tableRowType is a table's row type named as a type (RETURNS t, a
+// variable of type t).
+func (p *Planner) tableRowType(names []string, arrayDims int) (types.T, bool, error) {
+	if arrayDims > 0 || len(names) > 2 {
+		return types.T{}, false, nil
+	}
+	schema := ""
+	if len(names) == 2 {
+		schema = names[0]
+	}
+	key, err := p.RelKey(schema, names[len(names)-1])
+	if err != nil {
+		return types.T{}, false, nil
+	}
+	t, ok := p.Cat.Tables[key]
+	if !ok {
+		return types.T{}, false, nil
+	}
+	rt, err := tableRowT(t)
+	return rt, true, err
+}
+
+// noNamedFunc is the 42883 of a call with named arguments that no
+// user-defined function takes.
+func (p *Planner) noNamedFunc(fc *pg_query.FuncCall, sc *Scope) error {
+	var parts []string
+	for _, a := range fc.Args {
+		n := a
+		prefix := ""
+		if na := a.GetNamedArgExpr(); na != nil {
+			n, prefix = na.Arg, na.Name+" => "
+		}
+		e, err := p.CompileExpr(n, sc)
+		if err != nil {
+			return err
+		}
+		parts = append(parts, prefix+types.FormatType(e.Type()))
+	}
+	return &pgerror.Error{Code: pgerror.UndefinedFunction,
+		Message: "function " + strings.Join(NodeStrings(fc.Funcname), ".") + "(" + strings.Join(parts, ", ") + ") does not exist",
+		Hint:    "No function matches the given name and argument types. You might need to add explicit type casts."}
 }
