@@ -31,7 +31,7 @@ type Function struct {
 	// RetRel: the result is this table's row type (Ret is then record;
 	// the row type follows the table's columns).
 	RetRel uint32 `json:"ret_rel,omitempty"`
-	Body   string  `json:"body"`
+	Body   string `json:"body"`
 	// Volatility is pg_proc.provolatile: "i", "s" or "v".
 	Volatility string   `json:"volatility"`
 	Strict     bool     `json:"strict,omitempty"`
