@@ -151,8 +151,8 @@ func (f *frame) exitBlock(s *Stmt, fl flow) flow {
 func (f *frame) declare(s *Stmt) error {
 	for _, dno := range f.r.decls[s] {
 		d := f.r.fn.Datums[dno]
-		if d.Kind == "rec" {
-			f.vals[dno].rec = nil
+		if f.isRec(dno) {
+			f.vals[dno].rec = f.emptyRow(dno)
 			continue
 		}
 		f.vals[dno].d = nil

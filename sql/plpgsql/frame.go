@@ -29,6 +29,29 @@ type value struct {
 	d   types.Datum
 	t   types.T
 	rec *record // a record variable's row; nil: not assigned yet
+	// row: a variable of a composite type (t%ROWTYPE, or a table's
+	// name), kept as a record of that type's fields
+	row bool
+}
+
+// isRec reports whether variable dno holds a row (record or composite).
+func (f *frame) isRec(dno int) bool {
+	return f.r.fn.Datums[dno].Kind == "rec" || f.vals[dno].row
+}
+
+// emptyRow is a composite variable's value before assignment: its
+// fields, NULL (a record variable has none: nil).
+func (f *frame) emptyRow(dno int) *record {
+	v := f.vals[dno]
+	if !v.row {
+		return nil
+	}
+	fields, _ := types.RecordFields(v.t)
+	r := &record{vals: make([]types.Datum, len(fields))}
+	for _, x := range fields {
+		r.names, r.types = append(r.names, x.Name), append(r.types, x.T)
+	}
+	return r
 }
 
 type record struct {
@@ -73,11 +96,19 @@ func (f *frame) init() error {
 				f.vals[dno] = value{t: types.T{OID: types.Int4OID, Mod: -1}}
 				continue
 			}
-			t, err := f.h.Type(strings.TrimSpace(d.typname()))
+			name := strings.TrimSpace(d.typname())
+			if l := strings.ToLower(name); strings.HasSuffix(l, "%rowtype") {
+				name = strings.TrimSpace(name[:len(name)-len("%rowtype")])
+			}
+			t, err := f.h.Type(name)
 			if err != nil {
 				return err
 			}
 			f.vals[dno] = value{t: t}
+			if _, ok := types.RecordFields(t); ok && (t.OID == types.RecordOID && t.Mod >= 0 || types.IsComposite(t.OID)) {
+				f.vals[dno].row = true
+				f.vals[dno].rec = f.emptyRow(dno)
+			}
 		}
 	}
 	return nil
@@ -128,7 +159,7 @@ func (f *frame) Resolve(fields []string) (VarRef, types.T, bool, error) {
 	}
 	d, v := f.r.fn.Datums[dno], f.vals[dno]
 	if len(fields) == 1 {
-		if d.Kind == "rec" {
+		if f.isRec(dno) {
 			if v.rec == nil {
 				return VarRef{}, types.T{}, false, errUnassigned(d.Refname)
 			}
@@ -137,7 +168,7 @@ func (f *frame) Resolve(fields []string) (VarRef, types.T, bool, error) {
 		}
 		return VarRef{Dno: dno}, v.t, true, nil
 	}
-	if d.Kind != "rec" {
+	if !f.isRec(dno) {
 		return VarRef{}, types.T{}, false, nil
 	}
 	if v.rec == nil {
@@ -154,7 +185,7 @@ func (f *frame) Resolve(fields []string) (VarRef, types.T, bool, error) {
 // Value implements Vars.
 func (f *frame) Value(ref VarRef) (types.Datum, types.T, error) {
 	v := f.vals[ref.Dno]
-	if f.r.fn.Datums[ref.Dno].Kind != "rec" {
+	if !f.isRec(ref.Dno) {
 		return v.d, v.t, nil
 	}
 	if v.rec == nil {
@@ -188,7 +219,11 @@ func errUnassigned(name string) error {
 // assign stores d (of type from) in variable dno, cast to its type.
 func (f *frame) assign(dno int, d types.Datum, from types.T) error {
 	decl := f.r.fn.Datums[dno]
-	switch decl.Kind {
+	kind := decl.Kind
+	if f.vals[dno].row {
+		kind = "rec"
+	}
+	switch kind {
 	case "recfield":
 		parent := &f.vals[decl.Recparentno]
 		if parent.rec == nil {
@@ -215,6 +250,9 @@ func (f *frame) assign(dno int, d types.Datum, from types.T) error {
 		rv, ok := d.(types.Record)
 		if !ok {
 			return pgerror.New(pgerror.DatatypeMismatch, "cannot assign non-composite value to a record variable")
+		}
+		if f.vals[dno].row {
+			return f.assignRow(dno, &Result{Cols: recNames(from, len(rv.Values)), Types: recTypes(from, len(rv.Values))}, rv.Values)
 		}
 		fields, _ := types.RecordFields(from)
 		rec := &record{vals: rv.Values}
@@ -276,6 +314,22 @@ func (f *frame) assign(dno int, d types.Datum, from types.T) error {
 // variables, or one variable.
 func (f *frame) assignRow(dno int, res *Result, row []types.Datum) error {
 	decl := f.r.fn.Datums[dno]
+	if f.vals[dno].row {
+		// a composite variable keeps its type: the row's columns are
+		// cast to its fields in order
+		rec := f.emptyRow(dno)
+		for i := range rec.vals {
+			if row != nil && i < len(row) && i < len(res.Types) {
+				v, err := f.cast(row[i], res.Types[i], rec.types[i])
+				if err != nil {
+					return err
+				}
+				rec.vals[i] = v
+			}
+		}
+		f.vals[dno].rec = rec
+		return nil
+	}
 	switch decl.Kind {
 	case "rec":
 		if row == nil {
@@ -284,6 +338,9 @@ func (f *frame) assignRow(dno int, res *Result, row []types.Datum) error {
 		f.vals[dno].rec = &record{names: res.Cols, types: res.Types, vals: append([]types.Datum(nil), row...)}
 		return nil
 	case "row":
+		if len(decl.Fields) == 1 && f.isRec(decl.Fields[0].Varno) {
+			return f.assignRow(decl.Fields[0].Varno, res, row) // SELECT … INTO a record
+		}
 		for i, fld := range decl.Fields {
 			var v types.Datum
 			t := types.T{OID: types.UnknownOID, Mod: -1}
@@ -327,4 +384,28 @@ func itoa(i int) string {
 		i /= 10
 	}
 	return string(b)
+}
+
+func recNames(t types.T, n int) []string {
+	fields, _ := types.RecordFields(t)
+	out := make([]string, n)
+	for i := range out {
+		out[i] = "f" + itoa(i+1)
+		if i < len(fields) {
+			out[i] = fields[i].Name
+		}
+	}
+	return out
+}
+
+func recTypes(t types.T, n int) []types.T {
+	fields, _ := types.RecordFields(t)
+	out := make([]types.T, n)
+	for i := range out {
+		out[i] = textT
+		if i < len(fields) {
+			out[i] = fields[i].T
+		}
+	}
+	return out
 }

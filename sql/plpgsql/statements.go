@@ -11,6 +11,10 @@ func (f *frame) returnStmt(s *Stmt) (flow, error) {
 	if f.c.RetSet {
 		return flow{kind: flowReturn}, nil
 	}
+	if s.Lineno == 0 && s.Expr == nil && len(f.c.Outs) == 0 && f.c.Ret.OID != 0 && f.c.Ret.OID != types.VoidOID {
+		// the parser's implicit RETURN at the end of the body
+		return flow{}, pgerror.New("2F005", "control reached end of function without RETURN")
+	}
 	switch {
 	case s.Expr != nil:
 		v, t, err := f.eval(s.Expr)

@@ -2,6 +2,7 @@ package plpgsql
 
 import (
 	"encoding/json"
+	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
@@ -183,12 +184,27 @@ type function struct {
 	Action *Stmt    `json:"action"`
 }
 
+// compileErrorCodes gives PL/pgSQL's compile errors other than syntax
+// errors their SQLSTATE (pg_query reports only the message).
+var compileErrorCodes = map[string]string{
+	"is declared CONSTANT":             "22005",
+	"unrecognized exception condition": "42704",
+	"must have a default value, since": "22004",
+	"does not exist":                   "42704",
+}
+
 // parse compiles a CREATE FUNCTION statement's text with PL/pgSQL's own
 // grammar (through pg_query) into its tree.
 func parse(createSQL string) (*function, error) {
 	js, err := pg_query.ParsePlPgSqlToJSON(createSQL)
 	if err != nil {
-		return nil, pgerror.New(pgerror.SyntaxError, "%s", err.Error())
+		e := pgerror.New(pgerror.SyntaxError, "%s", err.Error())
+		for frag, code := range compileErrorCodes {
+			if strings.Contains(e.Message, frag) {
+				e.Code = code
+			}
+		}
+		return nil, e
 	}
 	var fns []wrapped[function]
 	if err := json.Unmarshal([]byte(js), &fns); err != nil {

@@ -1,0 +1,247 @@
+package test
+
+import (
+	"testing"
+	"time"
+)
+
+// TestPlpgsqlMatchesPostgres runs PL/pgSQL functions and DO blocks on
+// logdb and PostgreSQL 15 and compares results, SQLSTATEs and error
+// messages: declarations, control flow, queries into variables, dynamic
+// SQL, RAISE and EXCEPTION blocks.
+func TestPlpgsqlMatchesPostgres(t *testing.T) {
+	requireLogdb(t)
+	t.Parallel()
+	ctx := testCtx(t, 240*time.Second)
+	pg := mustStartPostgres(t)
+	pc := pg.connect(t)
+	lc := mustConnect(t, mustStartNode(t, t.TempDir()))
+	execOnEach(t, ctx, "CREATE TABLE pl_jobs (id int PRIMARY KEY, state text NOT NULL, tries int NOT NULL DEFAULT 0, payload jsonb)", pc, lc)
+	execOnEach(t, ctx, "INSERT INTO pl_jobs VALUES (1, 'new', 0, '{\"a\":1}'), (2, 'new', 0, NULL), (3, 'done', 2, '{}')", pc, lc)
+	matchPostgresMessages(t, ctx, pc, lc,
+		// declarations, assignment, IF, loops
+		`CREATE FUNCTION pl_sum(n int) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+  total bigint := 0;
+  i int;
+BEGIN
+  FOR i IN 1..n LOOP
+    total := total + i;
+  END LOOP;
+  RETURN total;
+END $$`,
+		"SELECT pl_sum(10), pl_sum(0), pl_sum(NULL)",
+		`CREATE FUNCTION pl_classify(x int) RETURNS text LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+  IF x IS NULL THEN RETURN 'null';
+  ELSIF x < 0 THEN RETURN 'negative';
+  ELSIF x = 0 THEN RETURN 'zero';
+  ELSE RETURN 'positive';
+  END IF;
+END $$`,
+		"SELECT pl_classify(-5), pl_classify(0), pl_classify(7), pl_classify(NULL)",
+		`CREATE FUNCTION pl_loops() RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+  s text := '';
+  k int := 0;
+  x int;
+BEGIN
+  FOR i IN REVERSE 10..1 BY 3 LOOP s := s || i || ','; END LOOP;
+  WHILE k < 3 LOOP k := k + 1; s := s || 'w' || k; END LOOP;
+  <<outer>> LOOP
+    k := k + 1;
+    CONTINUE outer WHEN k < 6;
+    EXIT outer WHEN k >= 8;
+    s := s || '/' || k;
+  END LOOP;
+  FOREACH x IN ARRAY ARRAY[5, 6, 7] LOOP
+    IF x = 6 THEN CONTINUE; END IF;
+    s := s || ' e' || x;
+  END LOOP;
+  RETURN s;
+END $$`,
+		"SELECT pl_loops()",
+		`CREATE FUNCTION pl_case(x int) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+  CASE x
+    WHEN 1, 2 THEN RETURN 'small';
+    WHEN 3 THEN RETURN 'three';
+  END CASE;
+END $$`,
+		"SELECT pl_case(1), pl_case(3)",
+		"SELECT pl_case(9)",
+		`CREATE FUNCTION pl_searched(x int) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+  CASE WHEN x > 10 THEN RETURN 'big'; ELSE RETURN 'not big'; END CASE;
+END $$`,
+		"SELECT pl_searched(11), pl_searched(1)",
+		// queries into variables, FOUND, ROW_COUNT, STRICT
+		`CREATE FUNCTION pl_claim() RETURNS int LANGUAGE plpgsql AS $$
+DECLARE
+  j pl_jobs%ROWTYPE;
+  n int;
+BEGIN
+  SELECT * INTO j FROM pl_jobs WHERE state = 'new' ORDER BY id LIMIT 1;
+  IF NOT FOUND THEN RETURN NULL; END IF;
+  UPDATE pl_jobs SET state = 'running', tries = tries + 1 WHERE id = j.id;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  IF n <> 1 THEN RAISE EXCEPTION 'lost job %', j.id; END IF;
+  RETURN j.id;
+END $$`,
+		"SELECT pl_claim()", "SELECT pl_claim()", "SELECT pl_claim()",
+		"SELECT id, state, tries FROM pl_jobs ORDER BY id",
+		`CREATE FUNCTION pl_strict(want text) RETURNS int LANGUAGE plpgsql AS $$
+DECLARE i int;
+BEGIN
+  SELECT id INTO STRICT i FROM pl_jobs WHERE state = want;
+  RETURN i;
+END $$`,
+		"SELECT pl_strict('done')",
+		"SELECT pl_strict('nothing')",
+		"SELECT pl_strict('running')",
+		`CREATE FUNCTION pl_returning(s text) RETURNS int LANGUAGE plpgsql AS $$
+DECLARE new_id int;
+BEGIN
+  INSERT INTO pl_jobs (id, state) VALUES ((SELECT max(id) + 1 FROM pl_jobs), s) RETURNING id INTO new_id;
+  RETURN new_id;
+END $$`,
+		"SELECT pl_returning('new')",
+		`DO $$
+DECLARE r record; total int := 0;
+BEGIN
+  FOR r IN SELECT id, tries FROM pl_jobs ORDER BY id LOOP
+    total := total + r.id * 10 + r.tries;
+  END LOOP;
+  IF total <> 106 THEN RAISE EXCEPTION 'total is %', total; END IF;
+END $$`,
+		"DO $$ BEGIN PERFORM id FROM pl_jobs WHERE id = 99; IF FOUND THEN RAISE EXCEPTION 'found'; END IF; END $$",
+		"DO $$ BEGIN SELECT 1; END $$",
+		"DO $$ DECLARE x int; BEGIN x := 'abc'; END $$",
+		"DO $$ DECLARE x int NOT NULL := 1; BEGIN x := NULL; END $$",
+		"DO $$ DECLARE r record; BEGIN RAISE NOTICE '%', r.id; END $$",
+		// RETURN NEXT / QUERY, OUT parameters
+		`CREATE FUNCTION pl_evens(n int) RETURNS SETOF int LANGUAGE plpgsql AS $$
+BEGIN
+  FOR i IN 1..n LOOP
+    IF i % 2 = 0 THEN RETURN NEXT i; END IF;
+  END LOOP;
+  RETURN;
+END $$`,
+		"SELECT * FROM pl_evens(7)",
+		`CREATE FUNCTION pl_jobs_in(s text) RETURNS TABLE(job_id int, job_tries int) LANGUAGE plpgsql AS $$
+BEGIN
+  RETURN QUERY SELECT id, tries FROM pl_jobs WHERE state = s ORDER BY id;
+  job_id := -1; job_tries := -1;
+  RETURN NEXT;
+END $$`,
+		"SELECT * FROM pl_jobs_in('running')",
+		"SELECT * FROM pl_jobs_in('none')",
+		`CREATE FUNCTION pl_divmod(a int, b int, OUT q int, OUT r int) LANGUAGE plpgsql AS $$
+BEGIN q := a / b; r := a % b; END $$`,
+		"SELECT * FROM pl_divmod(17, 5)",
+		"SELECT pl_divmod(17, 5)",
+		"SELECT * FROM pl_divmod(1, 0)",
+		`CREATE FUNCTION pl_setof_rows() RETURNS SETOF pl_jobs LANGUAGE plpgsql AS $$
+DECLARE j pl_jobs;
+BEGIN
+  FOR j IN SELECT * FROM pl_jobs WHERE id <= 2 ORDER BY id LOOP RETURN NEXT j; END LOOP;
+END $$`,
+		"SELECT id, state FROM pl_setof_rows()",
+		`CREATE FUNCTION pl_noreturn() RETURNS int LANGUAGE plpgsql AS $$ BEGIN NULL; END $$`,
+		"SELECT pl_noreturn()",
+		// dynamic SQL
+		`CREATE FUNCTION pl_count(tbl text, st text) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE c bigint;
+BEGIN
+  EXECUTE format('SELECT count(*) FROM %I WHERE state = $1', tbl) INTO c USING st;
+  RETURN c;
+END $$`,
+		"SELECT pl_count('pl_jobs', 'running'), pl_count('pl_jobs', 'zzz')",
+		"SELECT pl_count('no_such_table', 'x')",
+		"DO $$ BEGIN EXECUTE 'UPDATE pl_jobs SET tries = tries + 1 WHERE id = $1' USING 3; END $$",
+		"SELECT tries FROM pl_jobs WHERE id = 3",
+		// RAISE and EXCEPTION blocks
+		"DO $$ BEGIN RAISE EXCEPTION 'plain %, %', 1, 'two'; END $$",
+		"DO $$ BEGIN RAISE EXCEPTION 'coded' USING ERRCODE = 'unique_violation', DETAIL = 'the detail', HINT = 'the hint'; END $$",
+		"DO $$ BEGIN RAISE SQLSTATE '22012'; END $$",
+		"DO $$ BEGIN RAISE division_by_zero; END $$",
+		"DO $$ BEGIN RAISE 'short form %', 5; END $$",
+		"DO $$ BEGIN RAISE EXCEPTION USING MESSAGE = 'from using', ERRCODE = 'P0002'; END $$",
+		"DO $$ BEGIN RAISE NOTICE 'just a notice %', now() IS NOT NULL; END $$",
+		"DO $$ BEGIN RAISE; END $$",
+		"DO $$ BEGIN ASSERT 1 = 2, 'math broke'; END $$",
+		"DO $$ BEGIN ASSERT false; END $$",
+		`CREATE FUNCTION pl_safe_div(a int, b int) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+  RETURN (a / b)::text;
+EXCEPTION
+  WHEN division_by_zero THEN RETURN 'div0: ' || SQLERRM || ' ' || SQLSTATE;
+END $$`,
+		"SELECT pl_safe_div(6, 3), pl_safe_div(1, 0)",
+		`CREATE FUNCTION pl_rollback_part() RETURNS text LANGUAGE plpgsql AS $$
+DECLARE msg text; st text; det text;
+BEGIN
+  INSERT INTO pl_jobs (id, state) VALUES (100, 'kept');
+  BEGIN
+    INSERT INTO pl_jobs (id, state) VALUES (101, 'undone');
+    INSERT INTO pl_jobs (id, state) VALUES (1, 'dup');
+  EXCEPTION WHEN unique_violation THEN
+    GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT, st = RETURNED_SQLSTATE, det = PG_EXCEPTION_DETAIL;
+    RETURN st || ': ' || msg || ' / ' || det;
+  END;
+  RETURN 'no error';
+END $$`,
+		"SELECT pl_rollback_part()",
+		"SELECT id, state FROM pl_jobs WHERE id >= 100 ORDER BY id",
+		`CREATE FUNCTION pl_reraise() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  BEGIN
+    PERFORM 1 / 0;
+  EXCEPTION WHEN others THEN
+    RAISE;
+  END;
+END $$`,
+		"SELECT pl_reraise()",
+		`CREATE FUNCTION pl_class_catch(v text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM v::int;
+  RETURN 'ok';
+EXCEPTION
+  WHEN data_exception THEN RETURN 'data: ' || SQLSTATE;
+END $$`,
+		"SELECT pl_class_catch('12'), pl_class_catch('x')",
+		`CREATE FUNCTION pl_uncaught() RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM 1 / 0;
+  RETURN 'no';
+EXCEPTION
+  WHEN unique_violation THEN RETURN 'wrong handler';
+END $$`,
+		"SELECT pl_uncaught()",
+		`CREATE FUNCTION pl_custom() RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'mine' USING ERRCODE = 'P0099';
+EXCEPTION WHEN SQLSTATE 'P0099' THEN RETURN 'caught ' || SQLERRM;
+END $$`,
+		"SELECT pl_custom()",
+		// recursion, procedures, variables named like columns of other tables
+		`CREATE FUNCTION pl_fib(n int) RETURNS bigint LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+  IF n < 2 THEN RETURN n; END IF;
+  RETURN pl_fib(n - 1) + pl_fib(n - 2);
+END $$`,
+		"SELECT pl_fib(15)",
+		`CREATE PROCEDURE pl_reset(new_state text) LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE pl_jobs SET state = new_state WHERE id < 100;
+END $$`,
+		"CALL pl_reset('new')",
+		"SELECT count(*) FROM pl_jobs WHERE state = 'new'",
+		`CREATE FUNCTION pl_const() RETURNS int LANGUAGE plpgsql AS $$
+DECLARE c CONSTANT int := 5;
+BEGIN c := 6; RETURN c; END $$`,
+		`CREATE FUNCTION pl_badsyntax() RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN 1 END $$`,
+		`CREATE FUNCTION pl_badcond() RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN 1; EXCEPTION WHEN no_such_condition THEN RETURN 2; END $$`,
+		"SELECT proname, prolang = (SELECT oid FROM pg_language WHERE lanname = 'plpgsql') FROM pg_proc WHERE proname = 'pl_fib'",
+	)
+}
