@@ -722,6 +722,9 @@ func functionSchemas(cat *catalog.Catalog) []pgcatalog.UserFunction {
 				continue
 			}
 			prefix := map[string]string{"o": "OUT ", "b": "INOUT ", "v": "VARIADIC "}[a.Mode]
+			if a.Mode == "i" && f.Kind == "p" {
+				prefix = "IN " // PostgreSQL spells the mode out for procedures
+			}
 			decl := prefix
 			if a.Name != "" {
 				decl += pgcatalog.QuoteIdent(a.Name) + " "
