@@ -1,6 +1,7 @@
 package test
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -243,5 +244,33 @@ BEGIN c := 6; RETURN c; END $$`,
 		`CREATE FUNCTION pl_badsyntax() RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN 1 END $$`,
 		`CREATE FUNCTION pl_badcond() RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN 1; EXCEPTION WHEN no_such_condition THEN RETURN 2; END $$`,
 		"SELECT proname, prolang = (SELECT oid FROM pg_language WHERE lanname = 'plpgsql') FROM pg_proc WHERE proname = 'pl_fib'",
+	)
+}
+
+// TestPlpgsqlNoticesAndLimits: RAISE NOTICE and WARNING reach the client
+// (psql prints them), runaway recursion fails with 54001 and an endless
+// loop with 57014 under statement_timeout, as in PostgreSQL 15; the
+// session stays usable after each.
+func TestPlpgsqlNoticesAndLimits(t *testing.T) {
+	requireLogdb(t)
+	t.Parallel()
+	ctx := testCtx(t, 180*time.Second)
+	pg := mustStartPostgres(t)
+	pc := pg.connect(t)
+	n := mustStartNode(t, t.TempDir())
+	lc := mustConnect(t, n)
+	_, stderr, err := psqlRun(t, n, "DO $$ BEGIN RAISE NOTICE 'hello %', 1 + 1; RAISE WARNING 'careful'; RAISE DEBUG 'not shown'; END $$")
+	if err != nil || !strings.Contains(stderr, "NOTICE:  00000: hello 2") || !strings.Contains(stderr, "WARNING:  01000: careful") || strings.Contains(stderr, "not shown") {
+		t.Errorf("DO with RAISE: err %v, stderr %q", err, stderr)
+	}
+	matchPostgresMessages(t, ctx, pc, lc,
+		"CREATE FUNCTION pl_forever(n int) RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN pl_forever(n + 1); END $$",
+		"SELECT pl_forever(0)",
+		"SELECT 1",
+		"SET statement_timeout = '300ms'",
+		"DO $$ BEGIN LOOP END LOOP; END $$",
+		"DO $$ DECLARE x bigint := 0; BEGIN FOR i IN 1..2000000000 LOOP x := x + 1; END LOOP; END $$",
+		"RESET statement_timeout",
+		"SELECT 2",
 	)
 }
