@@ -38,9 +38,6 @@ type Function struct {
 	SecDef     bool     `json:"secdef,omitempty"`
 	Config     []string `json:"config,omitempty"` // SET name = value, as "name=value"
 	Owner      uint32   `json:"owner,omitempty"`
-	// Path is the search path the body's names resolve against when the
-	// function has no SET search_path (the one at CREATE).
-	Path []string `json:"path,omitempty"`
 }
 
 // FuncArg is one declared argument. Mode is pg_proc.proargmodes' letter:

@@ -29,7 +29,7 @@ func CreateFunction(ec *Ctx, d *catalog.Writer, cs *pg_query.CreateFunctionStmt,
 		return err
 	}
 	p := ec.Session.Planner(d.Cat)
-	f := &catalog.Function{Name: rv.Relname, Schema: storedSchema(schema), Kind: "f", Volatility: "v", Owner: d.Owner, Path: p.Path}
+	f := &catalog.Function{Name: rv.Relname, Schema: storedSchema(schema), Kind: "f", Volatility: "v", Owner: d.Owner}
 	if cs.IsProcedure {
 		f.Kind = "p"
 	}
