@@ -163,6 +163,15 @@ func (ec *execCtx) callRoutine(f *catalog.Function, args []types.Datum, asRows b
 	}
 	s.routines.depth++
 	defer func() { s.routines.depth-- }()
+	// SET name = value of the function holds while it runs
+	for _, c := range f.Config {
+		name, val, _ := strings.Cut(c, "=")
+		old := s.set.Vals[strings.ToLower(name)]
+		if err := s.set.Set(name, val); err != nil {
+			return nil, nil, err
+		}
+		defer func() { _ = s.set.Set(name, old) }()
+	}
 	if f.Lang == "sql" {
 		return ec.runSQLFunction(f, args)
 	}

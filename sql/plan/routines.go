@@ -483,3 +483,14 @@ func (p *Planner) noNamedFunc(fc *pg_query.FuncCall, sc *Scope) error {
 		Message: "function " + strings.Join(NodeStrings(fc.Funcname), ".") + "(" + strings.Join(parts, ", ") + ") does not exist",
 		Hint:    "No function matches the given name and argument types. You might need to add explicit type casts."}
 }
+
+// isUserSRF reports whether a call names a set-returning user-defined
+// function (the select list plans those as set-returning functions).
+func (p *Planner) isUserSRF(fc *pg_query.FuncCall) bool {
+	for _, f := range p.userFunctions(fc.Funcname) {
+		if f.RetSet {
+			return true
+		}
+	}
+	return false
+}
