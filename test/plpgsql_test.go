@@ -274,3 +274,123 @@ func TestPlpgsqlNoticesAndLimits(t *testing.T) {
 		"SELECT 2",
 	)
 }
+
+// TestPlpgsqlJobQueuePatternsMatchPostgres runs the shapes of function
+// that job-queue libraries' migrations create (claim a job with SKIP
+// LOCKED, complete or fail it with retries, notify) on logdb and
+// PostgreSQL 15.
+func TestPlpgsqlJobQueuePatternsMatchPostgres(t *testing.T) {
+	requireLogdb(t)
+	t.Parallel()
+	ctx := testCtx(t, 180*time.Second)
+	pg := mustStartPostgres(t)
+	pc := pg.connect(t)
+	lc := mustConnect(t, mustStartNode(t, t.TempDir()))
+	execOnEach(t, ctx, `CREATE TABLE jq_jobs (id serial PRIMARY KEY, queue text NOT NULL, payload jsonb NOT NULL DEFAULT '{}', attempts int NOT NULL DEFAULT 0, max_attempts int NOT NULL DEFAULT 3, state text NOT NULL DEFAULT 'available', last_error text, locked_by text)`, pc, lc)
+	matchPostgresMessages(t, ctx, pc, lc,
+		`CREATE FUNCTION jq_add(queue_name text, payload jsonb DEFAULT '{}', max_attempts int DEFAULT 3) RETURNS jq_jobs LANGUAGE plpgsql AS $$
+DECLARE v_job jq_jobs;
+BEGIN
+  INSERT INTO jq_jobs (queue, payload, max_attempts) VALUES (queue_name, payload, max_attempts) RETURNING * INTO v_job;
+  PERFORM pg_notify('jobs:insert', json_build_object('queue', queue_name, 'id', v_job.id)::text);
+  RETURN v_job;
+END $$`,
+		"SELECT id, queue, payload, max_attempts FROM jq_add('mail', '{\"to\":\"a\"}')",
+		"SELECT (jq_add('mail')).id",
+		"SELECT id FROM jq_add(queue_name => 'sms', max_attempts => 1)",
+		`CREATE FUNCTION jq_get(worker_id text, queues text[]) RETURNS SETOF jq_jobs LANGUAGE plpgsql AS $$
+DECLARE v_id int;
+BEGIN
+  SELECT id INTO v_id FROM jq_jobs
+   WHERE state = 'available' AND queue = ANY(queues) AND attempts < max_attempts
+   ORDER BY id LIMIT 1
+   FOR UPDATE SKIP LOCKED;
+  IF v_id IS NULL THEN RETURN; END IF;
+  RETURN QUERY UPDATE jq_jobs SET state = 'active', attempts = attempts + 1, locked_by = worker_id
+    WHERE id = v_id RETURNING *;
+END $$`,
+		"SELECT id, state, attempts, locked_by FROM jq_get('w1', ARRAY['mail'])",
+		"SELECT id, state, attempts, locked_by FROM jq_get('w1', ARRAY['mail'])",
+		"SELECT id, state, attempts, locked_by FROM jq_get('w1', ARRAY['mail'])",
+		"SELECT count(*) FROM jq_get('w2', ARRAY['nothing'])",
+		`CREATE FUNCTION jq_fail(job_id int, message text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE v_row jq_jobs;
+BEGIN
+  UPDATE jq_jobs SET
+    state = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'available' END,
+    last_error = message, locked_by = NULL
+  WHERE id = job_id AND state = 'active'
+  RETURNING * INTO v_row;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'job % is not active', job_id USING ERRCODE = 'NTFND';
+  END IF;
+  RETURN v_row.state || ' after ' || v_row.attempts;
+END $$`,
+		"SELECT jq_fail(1, 'smtp down')",
+		"SELECT jq_fail(1, 'again')",
+		`CREATE FUNCTION jq_complete(ids int[]) RETURNS int LANGUAGE plpgsql AS $$
+DECLARE n int := 0; i int;
+BEGIN
+  FOREACH i IN ARRAY ids LOOP
+    DELETE FROM jq_jobs WHERE id = i AND state = 'active';
+    IF FOUND THEN n := n + 1; END IF;
+  END LOOP;
+  RETURN n;
+END $$`,
+		"SELECT id FROM jq_get('w3', ARRAY['mail', 'sms']) ORDER BY id",
+		"SELECT jq_complete(ARRAY[2, 3, 99])",
+		"SELECT id, queue, state, attempts, last_error FROM jq_jobs ORDER BY id",
+		`DO $$
+DECLARE r record; s text := '';
+BEGIN
+  FOR r IN SELECT queue, count(*) AS n FROM jq_jobs GROUP BY queue ORDER BY queue LOOP
+    s := s || r.queue || '=' || r.n || ' ';
+  END LOOP;
+  IF s <> 'mail=1 sms=1 ' THEN RAISE EXCEPTION 'counts: %', s; END IF;
+END $$`,
+		`CREATE FUNCTION jq_stats(OUT total bigint, OUT by_state jsonb) LANGUAGE sql STABLE AS $$
+  SELECT count(*), jsonb_object_agg(state, n) FROM (SELECT state, count(*) AS n FROM jq_jobs GROUP BY state) s
+$$`,
+		"SELECT * FROM jq_stats()",
+		`CREATE FUNCTION jq_retry_all(q text) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE n bigint;
+BEGIN
+  EXECUTE 'UPDATE jq_jobs SET state = $1, attempts = 0 WHERE queue = $2' USING 'available', q;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  RETURN n;
+END $$`,
+		"SELECT jq_retry_all('mail'), jq_retry_all('none')",
+		"SELECT state, attempts FROM jq_jobs WHERE queue = 'mail'",
+		`DO $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM jq_jobs WHERE state = 'failed') THEN
+    RAISE EXCEPTION 'unexpected failed job';
+  END IF;
+  BEGIN
+    PERFORM jq_fail(12345, 'x');
+  EXCEPTION WHEN SQLSTATE 'NTFND' THEN
+    RAISE NOTICE 'not found, as expected';
+  END;
+END $$`,
+		// a function's writes are its transaction's
+		"BEGIN",
+		"SELECT id FROM jq_add('rolled back')",
+		"SELECT count(*) FROM jq_jobs WHERE queue = 'rolled back'",
+		"ROLLBACK",
+		"SELECT count(*) FROM jq_jobs WHERE queue = 'rolled back'",
+		"BEGIN",
+		"SELECT (jq_add('kept')).queue",
+		"DO $$ BEGIN PERFORM jq_add('inner'); RAISE EXCEPTION 'undo inner'; EXCEPTION WHEN raise_exception THEN NULL; END $$",
+		"SELECT jq_fail(999, 'no such job')",
+		"SELECT 1",
+		"ROLLBACK",
+		"BEGIN",
+		"SELECT (jq_add('kept')).queue",
+		"DO $$ BEGIN PERFORM jq_add('inner'); RAISE EXCEPTION 'undo inner'; EXCEPTION WHEN raise_exception THEN NULL; END $$",
+		"COMMIT",
+		"SELECT queue FROM jq_jobs WHERE queue IN ('kept', 'inner') ORDER BY 1",
+		"BEGIN READ ONLY",
+		"SELECT jq_add('ro')",
+		"ROLLBACK",
+	)
+}
