@@ -86,7 +86,7 @@ func (s *Session) planFor(t *txnState, ps *prepStmt) error {
 	p.Params = append([]types.T(nil), ps.given...)
 	if ps.vars != nil {
 		ps.vars.reset()
-		p.Vars = ps.vars.resolve
+		p.Vars, p.VarConflict = ps.vars.resolve, ps.vars.conflict
 	}
 	ps.plan, ps.dml, ps.utility, ps.explain, ps.cols, ps.writers = nil, nil, nil, nil, nil, nil
 	n := ps.st.Node

@@ -53,6 +53,8 @@ type varBinder struct {
 	named map[string]int   // SQL functions: argument name → parameter
 	fname string           // SQL functions: the function's name (f.arg)
 	fixed []types.T        // SQL functions: the arguments' types
+	// conflict: what a name that is a column and a variable means
+	conflict plan.VarConflict
 }
 
 func (b *varBinder) reset() { b.refs, b.types = nil, nil }
@@ -192,7 +194,7 @@ func (ec *execCtx) callRoutine(f *catalog.Function, args []types.Datum, asRows b
 			c.Outs = append(c.Outs, i)
 		}
 	}
-	h := &routineHost{ec: ec, f: f}
+	h := &routineHost{ec: ec, f: f, conflict: varConflict(f.Body)}
 	v, rows, err := r.Run(h, c)
 	if err != nil {
 		return nil, nil, err
@@ -494,8 +496,9 @@ func (w *noticeWriter) Notice(n *pgerror.Error) error {
 
 // routineHost is plpgsql.Host over one call's session.
 type routineHost struct {
-	ec *execCtx
-	f  *catalog.Function // nil for DO blocks
+	ec       *execCtx
+	f        *catalog.Function // nil for DO blocks
+	conflict plan.VarConflict
 }
 
 func (h *routineHost) parseOne(q string) (parse.Stmt, error) {
@@ -514,7 +517,7 @@ func (h *routineHost) Query(q string, vars plpgsql.Vars, maxRows int) (*plpgsql.
 	if err != nil {
 		return nil, err
 	}
-	return h.ec.runNested(h.f, st, &varBinder{vars: vars}, nil, nil, maxRows)
+	return h.ec.runNested(h.f, st, &varBinder{vars: vars, conflict: h.conflict}, nil, nil, maxRows)
 }
 
 func (h *routineHost) Dynamic(q string, params []types.Datum, paramTypes []types.T, maxRows int) (*plpgsql.Result, error) {
@@ -656,7 +659,7 @@ func (ec *execCtx) runDo(ds *pg_query.DoStmt) error {
 	}
 	s.routines.depth++
 	defer func() { s.routines.depth-- }()
-	_, _, err = r.Run(&routineHost{ec: ec}, &plpgsql.Call{Ret: f.Ret})
+	_, _, err = r.Run(&routineHost{ec: ec, conflict: varConflict(body)}, &plpgsql.Call{Ret: f.Ret})
 	return err
 }
 
@@ -759,4 +762,24 @@ func functionSchemas(cat *catalog.Catalog) []pgcatalog.UserFunction {
 		out = append(out, u)
 	}
 	return out
+}
+
+// varConflict reads a PL/pgSQL body's #variable_conflict directive
+// (PostgreSQL's default is error).
+func varConflict(body string) plan.VarConflict {
+	l := strings.ToLower(body)
+	i := strings.Index(l, "#variable_conflict")
+	if i < 0 {
+		return plan.VarConflictError
+	}
+	rest := strings.Fields(l[i+len("#variable_conflict"):])
+	if len(rest) > 0 {
+		switch rest[0] {
+		case "use_variable":
+			return plan.VarsWin
+		case "use_column":
+			return plan.ColumnsWin
+		}
+	}
+	return plan.VarConflictError
 }

@@ -244,6 +244,20 @@ BEGIN c := 6; RETURN c; END $$`,
 		`CREATE FUNCTION pl_badsyntax() RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN 1 END $$`,
 		`CREATE FUNCTION pl_badcond() RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN 1; EXCEPTION WHEN no_such_condition THEN RETURN 2; END $$`,
 		"SELECT proname, prolang = (SELECT oid FROM pg_language WHERE lanname = 'plpgsql') FROM pg_proc WHERE proname = 'pl_fib'",
+		// a name that is a column and a variable: 42702, unless the body
+		// says #variable_conflict
+		"CREATE FUNCTION pl_ambig() RETURNS TABLE(id int) LANGUAGE plpgsql AS $$ BEGIN RETURN QUERY SELECT id FROM pl_jobs; END $$",
+		"SELECT * FROM pl_ambig()",
+		`CREATE FUNCTION pl_usevar(state text) RETURNS bigint LANGUAGE plpgsql AS $$
+#variable_conflict use_variable
+BEGIN RETURN (SELECT count(*) FROM pl_jobs WHERE pl_jobs.state = state); END $$`,
+		"SELECT pl_usevar('new'), pl_usevar('zzz')",
+		`CREATE FUNCTION pl_usecol(state text) RETURNS bigint LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+BEGIN RETURN (SELECT count(*) FROM pl_jobs WHERE pl_jobs.state = state); END $$`,
+		"SELECT pl_usecol('zzz')",
+		"CREATE FUNCTION pl_sqlargs(state text) RETURNS bigint LANGUAGE sql AS $$ SELECT count(*) FROM pl_jobs WHERE state = state $$",
+		"SELECT pl_sqlargs('zzz')",
 	)
 }
 

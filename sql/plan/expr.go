@@ -413,11 +413,22 @@ func (p *Planner) compileColumnRef(cr *pg_query.ColumnRef, sc *Scope) (exec.Expr
 		}
 		return nil, pgerror.New(pgerror.SyntaxError, "row expansion via \"*\" is not supported here")
 	}
+	if p.VarConflict == VarsWin {
+		if e, ok, err := p.resolveVar(f); ok || err != nil {
+			return e, err
+		}
+	}
 	depth := 0
 	for s := sc; s != nil; s = s.parent {
 		idx, err := s.lookup(table, name)
 		if err != nil {
 			return nil, err
+		}
+		if idx >= 0 && p.VarConflict == VarConflictError && p.Vars != nil {
+			if _, _, isVar, _ := p.Vars(f); isVar {
+				return nil, &pgerror.Error{Code: pgerror.AmbiguousColumn, Message: "column reference \"" + strings.Join(f, ".") + "\" is ambiguous",
+					Detail: "It could refer to either a PL/pgSQL variable or a table column."}
+			}
 		}
 		if idx < 0 && s.agg != nil && s.agg.from != nil {
 			if j, _ := s.agg.from.lookup(table, name); j >= 0 {

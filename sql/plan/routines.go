@@ -27,6 +27,15 @@ type RoutineHost interface {
 // the statement runs in: the parameter it is read from, and its type.
 type VarResolver func(fields []string) (n int, t types.T, ok bool, err error)
 
+// VarConflict is PL/pgSQL's variable_conflict.
+type VarConflict uint8
+
+const (
+	ColumnsWin       VarConflict = iota // use_column; SQL functions' rule
+	VarConflictError                    // error (42702), PL/pgSQL's default
+	VarsWin                             // use_variable
+)
+
 // resolveVar compiles a reference to a routine variable, if one.
 func (p *Planner) resolveVar(fields []string) (exec.Expr, bool, error) {
 	if p.Vars == nil {

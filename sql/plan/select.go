@@ -42,6 +42,10 @@ type Planner struct {
 	// Vars resolves names that are no column to the variables of the
 	// routine the statement runs in (routines.go); nil outside one.
 	Vars VarResolver
+	// VarConflict says what a name that is both a column and a variable
+	// means (PL/pgSQL's #variable_conflict): the column (ColumnsWin, SQL
+	// functions' rule), an error, or the variable.
+	VarConflict VarConflict
 }
 
 // useTable notes that the plan depends on t's descriptor.
