@@ -699,6 +699,9 @@ func functionSchemas(cat *catalog.Catalog) []pgcatalog.UserFunction {
 		u := pgcatalog.UserFunction{OID: f.OID, Name: f.Name, Schema: catalog.SchemaName(f.Schema), Owner: f.Owner, Kind: f.Kind,
 			Lang: f.Lang, Ret: uint32(f.Ret.OID), RetSet: f.RetSet, Volatility: f.Volatility, Strict: f.Strict, SecDef: f.SecDef,
 			Src: f.Body, Config: f.Config}
+		if f.ACL != nil {
+			u.ACL = catalog.ACLTexts(cat, f.ACL)
+		}
 		var args, ident, table []string
 		allIn, named := true, false
 		for _, a := range f.Args {

@@ -89,6 +89,11 @@ func planUtility(p *plan.Planner, n *pg_query.Node) (utilityFunc, error) {
 		return mkDDL("ALTER "+routineWord(as.ObjectType), func(ec *execCtx, d *catalog.Writer, w ResultWriter) error {
 			return ddl.AlterFunctionOwner(ec.ddl(), d, as)
 		}), nil
+	case n.GetAlterFunctionStmt() != nil:
+		as := n.GetAlterFunctionStmt()
+		return mkDDL("ALTER "+routineWord(as.Objtype), func(ec *execCtx, d *catalog.Writer, w ResultWriter) error {
+			return ddl.AlterFunction(ec.ddl(), d, as)
+		}), nil
 	case n.GetDoStmt() != nil:
 		ds := n.GetDoStmt()
 		return func(ec *execCtx, w ResultWriter) (string, error) { return "DO", ec.runDo(ds) }, nil

@@ -20,16 +20,17 @@ const (
 	TablePrivs    = "arwdDxt"
 	SequencePrivs = "rwU"
 	SchemaPrivs   = "UC"
+	FunctionPrivs = "X"
 	// PublicSchemaKey holds schema public's ACL (nil: PostgreSQL 15's
 	// default, USAGE for PUBLIC and CREATE only for the database owner).
 	PublicSchemaKey = "n/public"
 )
 
 var PrivLetters = map[string]byte{"select": 'r', "insert": 'a', "update": 'w', "delete": 'd', "truncate": 'D',
-	"references": 'x', "trigger": 't', "usage": 'U', "create": 'C'}
+	"references": 'x', "trigger": 't', "usage": 'U', "create": 'C', "execute": 'X'}
 
 var privNames = map[byte]string{'r': "SELECT", 'a': "INSERT", 'w': "UPDATE", 'd': "DELETE", 'D': "TRUNCATE",
-	'x': "REFERENCES", 't': "TRIGGER", 'U': "USAGE", 'C': "CREATE"}
+	'x': "REFERENCES", 't': "TRIGGER", 'U': "USAGE", 'C': "CREATE", 'X': "EXECUTE"}
 
 func defaultPublicSchemaACL() []ACLItem {
 	return []ACLItem{{Grantee: pgcatalog.DatabaseOwnerOID, Privs: SchemaPrivs, Grantor: pgcatalog.DatabaseOwnerOID},

@@ -38,6 +38,18 @@ type Function struct {
 	SecDef     bool     `json:"secdef,omitempty"`
 	Config     []string `json:"config,omitempty"` // SET name = value, as "name=value"
 	Owner      uint32   `json:"owner,omitempty"`
+	// ACL is GRANT/REVOKE's record (proacl); nil: the default, EXECUTE
+	// for the owner and PUBLIC. EXECUTE is not checked at calls.
+	ACL []ACLItem `json:"acl,omitempty"`
+}
+
+// EffectiveACL is f's ACL, or the default one.
+func (f *Function) EffectiveACL() []ACLItem {
+	if f.ACL != nil {
+		return f.ACL
+	}
+	o := OwnerOID(f.Owner)
+	return []ACLItem{{Grantee: 0, Privs: FunctionPrivs, Grantor: o}, {Grantee: o, Privs: FunctionPrivs, Grantor: o}}
 }
 
 // FuncArg is one declared argument. Mode is pg_proc.proargmodes' letter:

@@ -1,6 +1,7 @@
 package ddl
 
 import (
+	"slices"
 	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
@@ -374,5 +375,77 @@ func AlterFunctionOwner(ec *Ctx, d *catalog.Writer, as *pg_query.AlterOwnerStmt)
 	}
 	g := *f
 	g.Owner = owner
+	return d.PutFunction(&g)
+}
+
+// grantOnFunctions is GRANT/REVOKE EXECUTE ON FUNCTION f(…), … | ALL
+// FUNCTIONS IN SCHEMA s: it records the privilege (proacl).
+func grantOnFunctions(ec *Ctx, d *catalog.Writer, gs *pg_query.GrantStmt, kind, privs string, grantees []uint32) error {
+	var fs []*catalog.Function
+	if gs.Targtype == pg_query.GrantTargetType_ACL_TARGET_ALL_IN_SCHEMA {
+		for _, o := range gs.Objects {
+			s := strings.Join(plan.NodeStrings([]*pg_query.Node{o}), ".")
+			if !d.Cat.SchemaExists(s) {
+				return pgerror.New("3F000", "schema \"%s\" does not exist", s)
+			}
+			for _, f := range d.Cat.SortedFunctions() {
+				if catalog.SchemaName(f.Schema) == s && (kind == "routine" || (kind == "procedure") == (f.Kind == "p")) {
+					fs = append(fs, f)
+				}
+			}
+		}
+	} else {
+		for _, o := range gs.Objects {
+			f, _, err := funcObject(ec, d, o.GetObjectWithArgs(), kind)
+			if err != nil {
+				return err
+			}
+			fs = append(fs, f)
+		}
+	}
+	for _, f := range fs {
+		if err := ec.Session.CheckOwner(d.Cat, f.Owner, kind, f.Name); err != nil {
+			return err
+		}
+		g := *f
+		g.ACL = editACL(f.EffectiveACL(), f.Owner, catalog.FunctionPrivs, gs.IsGrant, privs, grantees, catalog.OwnerOID(f.Owner))
+		if err := d.PutFunction(&g); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// AlterFunction runs ALTER FUNCTION … action … (volatility, STRICT,
+// SECURITY, SET, COST, ROWS, PARALLEL, LEAKPROOF).
+func AlterFunction(ec *Ctx, d *catalog.Writer, as *pg_query.AlterFunctionStmt) error {
+	kind := strings.ToLower(strings.TrimPrefix(as.Objtype.String(), "OBJECT_"))
+	f, _, err := funcObject(ec, d, as.Func, kind)
+	if err != nil {
+		return err
+	}
+	if err := ec.Session.CheckOwner(d.Cat, f.Owner, kind, f.Name); err != nil {
+		return err
+	}
+	g := *f
+	g.Config = slices.Clone(f.Config)
+	for _, a := range as.Actions {
+		de := a.GetDefElem()
+		if de.Defname == "set" {
+			vs := de.Arg.GetVariableSetStmt()
+			if vs != nil && (vs.Kind == pg_query.VariableSetKind_VAR_RESET || vs.Kind == pg_query.VariableSetKind_VAR_RESET_ALL) {
+				g.Config = slices.DeleteFunc(g.Config, func(c string) bool {
+					return vs.Kind == pg_query.VariableSetKind_VAR_RESET_ALL || strings.HasPrefix(c, vs.Name+"=")
+				})
+				continue
+			}
+			if vs != nil {
+				g.Config = slices.DeleteFunc(g.Config, func(c string) bool { return strings.HasPrefix(c, vs.Name+"=") })
+			}
+		}
+		if err := functionOptions(&g, []*pg_query.Node{a}); err != nil {
+			return err
+		}
+	}
 	return d.PutFunction(&g)
 }

@@ -55,6 +55,8 @@ func GrantObjects(ec *Ctx, d *catalog.Writer, gs *pg_query.GrantStmt, w Noticer)
 		all, kind = catalog.SequencePrivs, "sequence"
 	case pg_query.ObjectType_OBJECT_SCHEMA:
 		all, kind = catalog.SchemaPrivs, "schema"
+	case pg_query.ObjectType_OBJECT_FUNCTION, pg_query.ObjectType_OBJECT_PROCEDURE, pg_query.ObjectType_OBJECT_ROUTINE:
+		all, kind = catalog.FunctionPrivs, strings.ToLower(strings.TrimPrefix(gs.Objtype.String(), "OBJECT_"))
 	default:
 		return pgerror.Unsupported("GRANT/REVOKE on " + strings.ToLower(strings.TrimPrefix(gs.Objtype.String(), "OBJECT_")))
 	}
@@ -96,6 +98,9 @@ func GrantObjects(ec *Ctx, d *catalog.Writer, gs *pg_query.GrantStmt, w Noticer)
 	me := ec.Session.CurrentRole(d.Cat)
 	if me == nil {
 		return pgerror.New(pgerror.InsufficientPrivilege, "permission denied")
+	}
+	if all == catalog.FunctionPrivs {
+		return grantOnFunctions(ec, d, gs, kind, privs, grantees) // function.go
 	}
 	if gs.Objtype == pg_query.ObjectType_OBJECT_SCHEMA {
 		for _, o := range gs.Objects {

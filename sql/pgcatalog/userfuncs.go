@@ -29,7 +29,8 @@ type UserFunction struct {
 	SecDef     bool
 	Src        string
 	Config     []string
-	Variadic   uint32 // the VARIADIC argument's element type
+	Variadic   uint32   // the VARIADIC argument's element type
+	ACL        []string // proacl; nil: the default
 	// Arguments, IdentityArguments and Result are the texts of
 	// pg_get_function_arguments, _identity_arguments and _result.
 	Arguments, IdentityArguments, Result string
@@ -104,7 +105,7 @@ func userProcRows(r *rows, s *Schema) {
 			"prokind", f.Kind, "prosecdef", f.SecDef, "proleakproof", false, "proisstrict", f.Strict, "proretset", f.RetSet,
 			"provolatile", f.Volatility, "proparallel", "u", "pronargs", len(f.InTypes), "pronargdefaults", f.NDefaults,
 			"prorettype", f.Ret, "proargtypes", oidVector(f.InTypes), "proallargtypes", all, "proargmodes", modes,
-			"proargnames", names, "prosrc", f.Src, "proconfig", config)
+			"proargnames", names, "prosrc", f.Src, "proconfig", config, "proacl", acl(f.ACL))
 	}
 }
 
