@@ -449,3 +449,12 @@ func AlterFunction(ec *Ctx, d *catalog.Writer, as *pg_query.AlterFunctionStmt) e
 	}
 	return d.PutFunction(&g)
 }
+
+// functionIdentity is f's input types as messages print them.
+func functionIdentity(f *catalog.Function) string {
+	var parts []string
+	for _, a := range f.InputArgs() {
+		parts = append(parts, types.FormatType(a.Type))
+	}
+	return strings.Join(parts, ", ")
+}

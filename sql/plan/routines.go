@@ -316,6 +316,9 @@ func itoa(i int) string {
 // compileRoutineCall compiles a call of a user-defined function in an
 // expression; ok is false when none takes the arguments.
 func (p *Planner) compileRoutineCall(fc *pg_query.FuncCall, sc *Scope) (exec.Expr, bool, error) {
+	if err := p.checkFuncSchema(fc.Funcname); err != nil {
+		return nil, true, err
+	}
 	cands := p.userFunctions(fc.Funcname)
 	if len(cands) == 0 {
 		return nil, false, nil
@@ -343,6 +346,9 @@ func (p *Planner) compileRoutineCall(fc *pg_query.FuncCall, sc *Scope) (exec.Exp
 
 // routineFromFunction plans a user-defined function in FROM.
 func (p *Planner) routineFromFunction(fc *pg_query.FuncCall, coldefs []*pg_query.Node, sc *Scope) (*SRFNode, bool, error) {
+	if err := p.checkFuncSchema(fc.Funcname); err != nil {
+		return nil, true, err
+	}
 	cands := p.userFunctions(fc.Funcname)
 	if len(cands) == 0 {
 		return nil, false, nil
@@ -502,4 +508,14 @@ func (p *Planner) isUserSRF(fc *pg_query.FuncCall) bool {
 		}
 	}
 	return false
+}
+
+// checkFuncSchema fails with 3F000 when a call names a schema that does
+// not exist (s.f(…)).
+func (p *Planner) checkFuncSchema(names []*pg_query.Node) error {
+	s := NodeStrings(names)
+	if len(s) != 2 || catalog.IsSystemSchema(s[0]) || s[0] == catalog.TempAlias || strings.HasPrefix(s[0], "pg_") || p.Cat.SchemaExists(s[0]) {
+		return nil
+	}
+	return pgerror.New("3F000", "schema \"%s\" does not exist", s[0])
 }
