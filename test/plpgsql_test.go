@@ -258,6 +258,18 @@ BEGIN RETURN (SELECT count(*) FROM pl_jobs WHERE pl_jobs.state = state); END $$`
 		"SELECT pl_usecol('zzz')",
 		"CREATE FUNCTION pl_sqlargs(state text) RETURNS bigint LANGUAGE sql AS $$ SELECT count(*) FROM pl_jobs WHERE state = state $$",
 		"SELECT pl_sqlargs('zzz')",
+		// assignment to a record's field
+		`DO $$
+DECLARE r record;
+BEGIN
+  SELECT 1 AS a, 'x'::text AS b INTO r;
+  r.b := r.b || '!';
+  r.a := r.a + 41;
+  IF r.a <> 42 OR r.b <> 'x!' THEN RAISE EXCEPTION 'got % %', r.a, r.b; END IF;
+END $$`,
+		// trigger functions are stored; triggers are not built
+		"CREATE FUNCTION pl_trg() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.state := upper(NEW.state); RETURN NEW; END $$",
+		"SELECT pl_trg()",
 	)
 }
 

@@ -331,6 +331,9 @@ func (p *Planner) compileRoutineCall(fc *pg_query.FuncCall, sc *Scope) (exec.Exp
 		return nil, true, &pgerror.Error{Code: pgerror.WrongObjectType, Message: f.Name + "(" + argTypeList(args, nil, nil) + ") is a procedure",
 			Hint: "To call a procedure, use CALL."}
 	}
+	if f.Ret.OID == types.TriggerOID {
+		return nil, true, pgerror.New(pgerror.FeatureNotSupported, "trigger functions can only be called as triggers")
+	}
 	if f.RetSet {
 		if p.where == "" || p.where == "SELECT" {
 			return nil, true, pgerror.Unsupported("a set-returning user-defined function in the select list (call it in FROM)")

@@ -183,7 +183,7 @@ func (f *frame) declare(s *Stmt) error {
 // eval evaluates an expression: SELECT expr, one column, at most one row.
 func (f *frame) eval(e *Expr) (types.Datum, types.T, error) {
 	q := e.Query
-	if e.Mode == 3 {
+	if e.Mode >= 3 { // target := expr, of a variable, a.b or a.b.c
 		q = assignedExpr(q)
 	}
 	res, err := f.h.Query("SELECT "+q, f, 2)

@@ -36,7 +36,7 @@ func (w *wrapped[T]) UnmarshalJSON(b []byte) error {
 // Expr is an expression or a statement's SQL text.
 type Expr struct {
 	Query string `json:"query"`
-	Mode  int    `json:"parseMode"` // 0 statement, 2 expression, 3 assignment
+	Mode  int    `json:"parseMode"` // 0 statement, 2 expression, 3-5 assignment
 }
 
 func (e *Expr) UnmarshalJSON(b []byte) error {
