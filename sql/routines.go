@@ -181,7 +181,7 @@ func (ec *execCtx) callRoutine(f *catalog.Function, args []types.Datum, asRows b
 	if err != nil {
 		return nil, nil, err
 	}
-	c := &plpgsql.Call{Ret: f.Ret, RetSet: f.RetSet}
+	c := &plpgsql.Call{Ret: f.Ret, RetSet: f.RetSet, Name: f.Name + "(" + identityTypes(f) + ")"}
 	in := 0
 	for i, a := range f.Args {
 		var v types.Datum
@@ -659,7 +659,7 @@ func (ec *execCtx) runDo(ds *pg_query.DoStmt) error {
 	}
 	s.routines.depth++
 	defer func() { s.routines.depth-- }()
-	_, _, err = r.Run(&routineHost{ec: ec, conflict: varConflict(body)}, &plpgsql.Call{Ret: f.Ret})
+	_, _, err = r.Run(&routineHost{ec: ec, conflict: varConflict(body)}, &plpgsql.Call{Ret: f.Ret, Name: "inline_code_block"})
 	return err
 }
 
@@ -785,4 +785,13 @@ func varConflict(body string) plan.VarConflict {
 		}
 	}
 	return plan.VarConflictError
+}
+
+// identityTypes is f's input types as CONTEXT lines print them.
+func identityTypes(f *catalog.Function) string {
+	var parts []string
+	for _, a := range f.InputArgs() {
+		parts = append(parts, types.FormatType(a.Type))
+	}
+	return strings.Join(parts, ",")
 }

@@ -1,9 +1,13 @@
 package test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // TestPlpgsqlMatchesPostgres runs PL/pgSQL functions and DO blocks on
@@ -419,4 +423,48 @@ END $$`,
 		"SELECT jq_add('ro')",
 		"ROLLBACK",
 	)
+}
+
+// TestPlpgsqlErrorContextMatchesPostgres: an error leaving a PL/pgSQL
+// function carries PostgreSQL's CONTEXT lines (function, line, statement)
+// for each level it passed.
+func TestPlpgsqlErrorContextMatchesPostgres(t *testing.T) {
+	requireLogdb(t)
+	t.Parallel()
+	ctx := testCtx(t, 120*time.Second)
+	pg := mustStartPostgres(t)
+	pc := pg.connect(t)
+	lc := mustConnect(t, mustStartNode(t, t.TempDir()))
+	for _, c := range []*pgx.Conn{pc, lc} {
+		mustExec(t, ctx, c, `CREATE FUNCTION ctx_inner(x int) RETURNS int LANGUAGE plpgsql AS $$
+BEGIN
+  IF x < 0 THEN RAISE EXCEPTION 'negative %', x; END IF;
+  RETURN 10 / x;
+END $$`)
+		mustExec(t, ctx, c, `CREATE FUNCTION ctx_outer(x int) RETURNS int LANGUAGE plpgsql AS $$
+DECLARE v int;
+BEGIN
+  v := ctx_inner(x);
+  RETURN v;
+END $$`)
+	}
+	where := func(c *pgx.Conn, q string) string {
+		_, err := c.Exec(ctx, q, pgx.QueryExecModeSimpleProtocol)
+		var pe *pgconn.PgError
+		if errors.As(err, &pe) {
+			return pe.Code + " " + pe.Where
+		}
+		return "no error"
+	}
+	for _, q := range []string{
+		"DO $$ BEGIN\n  RAISE EXCEPTION 'boom';\nEND $$",
+		"SELECT ctx_inner(-1)",
+		"SELECT ctx_outer(-1)",
+		"DO $$ BEGIN\n  ASSERT false;\nEND $$",
+		"DO $$ DECLARE x int;\nBEGIN\n  FOR i IN 1..3 LOOP\n    x := 1 / (i - 2);\n  END LOOP;\nEND $$",
+	} {
+		if got, want := where(lc, q), where(pc, q); got != want {
+			t.Errorf("%s\n  logdb:      %q\n  PostgreSQL: %q", q, got, want)
+		}
+	}
 }

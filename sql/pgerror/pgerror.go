@@ -101,8 +101,9 @@ type Error struct {
 	Table      string
 	Column     string
 	Constraint string
-	Position   int32 // 1-based character position in the query, 0 when unknown
-	Cause      error // wrapped error, for errors.Is/As; not sent to clients
+	Position   int32  // 1-based character position in the query, 0 when unknown
+	Where      string // CONTEXT: where it happened, innermost first, one a line
+	Cause      error  // wrapped error, for errors.Is/As; not sent to clients
 }
 
 func (e *Error) Error() string {

@@ -231,7 +231,42 @@ func (f *frame) cond(e *Expr) (bool, error) {
 	return b, nil
 }
 
+// stmt runs one statement; an error leaving it gets its CONTEXT line.
 func (f *frame) stmt(s *Stmt) (flow, error) {
+	fl, err := f.runStmt(s)
+	if err != nil {
+		err = f.place(err, s)
+	}
+	return fl, err
+}
+
+// stmtNames are statements as PostgreSQL's CONTEXT names them.
+var stmtNames = map[string]string{"assign": "assignment", "if": "IF", "case": "CASE", "loop": "LOOP", "while": "WHILE",
+	"fori": "FOR with integer loop variable", "fors": "FOR over SELECT rows", "foreach_a": "FOREACH over array",
+	"return": "RETURN", "return_next": "RETURN NEXT", "return_query": "RETURN QUERY", "raise": "RAISE", "assert": "ASSERT",
+	"execsql": "SQL statement", "dynexecute": "EXECUTE", "dynfors": "FOR over EXECUTE statement", "getdiag": "GET DIAGNOSTICS",
+	"perform": "PERFORM", "call": "CALL", "block": "statement block"}
+
+func (f *frame) place(err error, s *Stmt) error {
+	pe := pgerror.As(err)
+	if pe == f.placed || f.c.Name == "" || pe.Code == pgerror.QueryCanceled {
+		return err
+	}
+	what := stmtNames[s.Kind]
+	if s.Kind == "exit" {
+		what = map[bool]string{true: "EXIT", false: "CONTINUE"}[s.IsExit]
+	}
+	line := "PL/pgSQL function " + f.c.Name + " line " + itoa(s.Lineno) + " at " + what
+	ne := *pe
+	if ne.Where != "" {
+		ne.Where += "\n"
+	}
+	ne.Where += line
+	f.placed = &ne
+	return &ne
+}
+
+func (f *frame) runStmt(s *Stmt) (flow, error) {
 	if err := f.h.Check(); err != nil {
 		return flow{}, err
 	}

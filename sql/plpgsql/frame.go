@@ -23,6 +23,9 @@ type Call struct {
 	// MaxRows bounds the rows a set-returning call, or a FOR loop's
 	// query, holds (54000 past it).
 	MaxRows int
+	// Name is the routine as an error's CONTEXT names it: "f(integer)",
+	// or inline_code_block for DO.
+	Name string
 }
 
 type value struct {
@@ -71,6 +74,9 @@ type frame struct {
 	errs   []*pgerror.Error
 	out    [][]types.Datum
 	retVal types.Datum
+	// placed is the last error given this frame's CONTEXT line (an
+	// enclosing statement leaves it as it is)
+	placed *pgerror.Error
 }
 
 func (f *frame) init() error {

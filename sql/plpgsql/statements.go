@@ -348,8 +348,10 @@ func (f *frame) getDiag(s *Stmt) error {
 		switch it.V.Kind {
 		case "ROW_COUNT":
 			v, t = f.rows, types.T{OID: types.Int8OID, Mod: -1}
-		case "PG_CONTEXT", "PG_EXCEPTION_CONTEXT":
-			v = ""
+		case "PG_CONTEXT":
+			v = "PL/pgSQL function " + f.c.Name + " line " + itoa(f.line) + " at GET DIAGNOSTICS"
+		case "PG_EXCEPTION_CONTEXT":
+			v = e.Where
 		case "RETURNED_SQLSTATE":
 			v = e.Code
 		case "MESSAGE_TEXT":
