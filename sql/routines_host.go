@@ -119,7 +119,9 @@ func (h *routineHost) Type(name string) (types.T, error) {
 	if len(tl) != 1 || tl[0].GetResTarget().GetVal().GetTypeCast() == nil {
 		return types.T{}, pgerror.New(pgerror.SyntaxError, "invalid type name \"%s\"", name)
 	}
-	return newPlanner(s, t, t.cat).TypeFromNode(tl[0].GetResTarget().GetVal().GetTypeCast().TypeName)
+	p := newPlanner(s, t, t.cat)
+	p.RowTypes = true // DECLARE r t: a record of t's row type
+	return p.TypeFromNode(tl[0].GetResTarget().GetVal().GetTypeCast().TypeName)
 }
 
 func (h *routineHost) Ev() *types.EvalContext { return h.ec.Ev }

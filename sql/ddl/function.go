@@ -30,6 +30,7 @@ func CreateFunction(ec *Ctx, d *catalog.Writer, cs *pg_query.CreateFunctionStmt,
 		return err
 	}
 	p := ec.Session.Planner(d.Cat)
+	p.RowTypes = true // RETURNS t: stored as RetRel
 	f := &catalog.Function{Name: rv.Relname, Schema: storedSchema(schema), Kind: "f", Volatility: "v", Owner: d.Owner}
 	if cs.IsProcedure {
 		f.Kind = "p"

@@ -494,7 +494,7 @@ func (p *Planner) TypeFromNode(tn *pg_query.TypeName) (types.T, error) {
 		if ut, ok, uerr := p.userType(names, mods, len(tn.ArrayBounds)); ok || uerr != nil { // usertypes.go
 			return ut, uerr
 		}
-		if rt, ok, rerr := p.tableRowType(names, len(tn.ArrayBounds)); ok || rerr != nil { // routines.go
+		if rt, ok, rerr := p.tableRowType(names, len(tn.ArrayBounds)); p.RowTypes && (ok || rerr != nil) { // routines.go
 			return rt, rerr
 		}
 	}

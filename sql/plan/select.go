@@ -46,6 +46,10 @@ type Planner struct {
 	// means (PL/pgSQL's #variable_conflict): the column (ColumnsWin, SQL
 	// functions' rule), an error, or the variable.
 	VarConflict VarConflict
+	// RowTypes lets a type name be a table's (its row type, a transient
+	// record type: only where it is not stored as such — CREATE
+	// FUNCTION's result, a PL/pgSQL variable).
+	RowTypes bool
 }
 
 // useTable notes that the plan depends on t's descriptor.
