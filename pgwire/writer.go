@@ -158,6 +158,7 @@ func errorFields(e *pgerror.Error, severity, code string) pgproto3.ErrorResponse
 		TableName:           e.Table,
 		ColumnName:          e.Column,
 		ConstraintName:      e.Constraint,
+		Where:               e.Where,
 	}
 }
 

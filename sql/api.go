@@ -279,6 +279,7 @@ type Session struct {
 	listener *notify.Listener                          // made at the first committed LISTEN (notify.go)
 	locks    sessionLocks                              // cluster-wide locks held (locks.go)
 	notices  []*pgerror.Error                          // warnings of functions, sent before the statement's next row or its end
+	routines routineState                              // user-defined functions' compiled bodies and plans (routines.go)
 
 	act        activity // what pg_stat_activity shows (activity.go)
 	clientAddr net.Addr

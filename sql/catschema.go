@@ -49,6 +49,7 @@ func (s *Session) catalogSchema(t *txnState) *pgcatalog.Schema {
 	}
 	sch.Types = ddl.TypeSchemas(cat) // sql/ddl/types_schema.go
 	sch.Views = ddl.ViewSchemas(cat)
+	sch.Functions = functionSchemas(cat) // routines.go
 	sch.Publications = ddl.PublicationSchemas(cat)
 	sch.Roles, sch.RoleMembers = roleSchemas(cat)
 	for _, sq := range cat.Seqs {

@@ -15,6 +15,7 @@
 //	 │         │            ├──▶ sql/pgcatalog, sql/types
 //	 │         └──▶ sql/catalog, sql/pgcatalog, sql/types
 //	 ├──▶ sql/parse ──▶ sql/extparse ──▶ sql/types
+//	 ├──▶ sql/plpgsql ──▶ sql/types
 //	 ├──▶ sql/settings ──▶ sql/exec, sql/types
 //	 ├──▶ sql/copyfmt ──▶ sql/catalog, sql/types
 //	 ├──▶ sql/exec, sql/catalog, sql/pgcatalog, sql/types
@@ -30,10 +31,15 @@
 //	sql/ddl        schema statements: CREATE/ALTER/DROP of tables,
 //	               constraints (foreign keys too), indexes, sequences,
 //	               views, publications, roles, enum types, domains,
-//	               schemas; GRANT/REVOKE; TRUNCATE
+//	               schemas, functions and procedures; GRANT/REVOKE;
+//	               TRUNCATE
 //	sql/parse      query strings to statements: pg_query, the depth limit,
 //	               the parse cache
 //	sql/extparse   the front parser for SUBSCRIBE, FETCH … WITH, BACKUP
+//	sql/plpgsql    the PL/pgSQL interpreter: compiles a body with
+//	               PostgreSQL's PL/pgSQL grammar (pg_query) and walks it,
+//	               asking its Host (package sql) to run each expression
+//	               and statement
 //	sql/settings   run-time parameters (SET/SHOW) and their checks
 //	sql/copyfmt    COPY's text, CSV and binary formats
 //	sql/plan       the planner: parse tree → exec nodes, name resolution,
@@ -133,6 +139,14 @@
 // an unbounded wait there could deadlock apply.
 //
 // Views store their query text and are planned as sub-queries where used.
+// User-defined functions (routines.go) store their body text: the planner
+// compiles a call into an expression (or a FROM item) that runs the body
+// through the session as nested statements in the caller's transaction —
+// LANGUAGE sql statement by statement with the arguments as parameters,
+// LANGUAGE plpgsql through sql/plpgsql, whose variables the planner binds
+// as parameters (plan.Planner.Vars). An EXCEPTION block is a savepoint of
+// the transaction. Compiled bodies and nested plans are cached per session
+// by descriptor.
 // NOTIFY and pg_notify() travel in their transaction's log entry and every
 // node delivers them to its listening sessions when it applies the entry
 // (notify.go hooks package notify into commit; cmd/logdb feeds the

@@ -48,6 +48,9 @@ type prepStmt struct {
 	readsContext bool
 	role         string // the current role it was planned for
 	path         string // and the search path (searchPathKey)
+	// vars binds the names of a routine's variables (routines.go); nil
+	// for client statements.
+	vars *varBinder
 }
 
 func (ps *prepStmt) classify() {
@@ -81,6 +84,10 @@ func (s *Session) planFor(t *txnState, ps *prepStmt) error {
 	}
 	p := newPlanner(s, t, t.cat)
 	p.Params = append([]types.T(nil), ps.given...)
+	if ps.vars != nil {
+		ps.vars.reset()
+		p.Vars, p.VarConflict = ps.vars.resolve, ps.vars.conflict
+	}
 	ps.plan, ps.dml, ps.utility, ps.explain, ps.cols, ps.writers = nil, nil, nil, nil, nil, nil
 	n := ps.st.Node
 	var err error

@@ -96,6 +96,32 @@ func planUtility(p *plan.Planner, n *pg_query.Node) (utilityFunc, error) {
 		gs := n.GetGrantRoleStmt()
 		tag := map[bool]string{true: "GRANT ROLE", false: "REVOKE ROLE"}[gs.IsGrant]
 		return mkDDL(tag, func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return ddl.GrantRoles(ec.ddl(), d, gs, w) }), nil
+	case n.GetCreateFunctionStmt() != nil:
+		cs := n.GetCreateFunctionStmt()
+		tag := map[bool]string{true: "CREATE PROCEDURE", false: "CREATE FUNCTION"}[cs.IsProcedure]
+		return mkDDL(tag, func(ec *execCtx, d *catalog.Writer, w ResultWriter) error {
+			return ddl.CreateFunction(ec.ddl(), d, cs, CheckRoutineBody)
+		}), nil
+	case n.GetRenameStmt() != nil && isRoutineObject(n.GetRenameStmt().RenameType):
+		rs := n.GetRenameStmt()
+		return mkDDL("ALTER "+routineWord(rs.RenameType), func(ec *execCtx, d *catalog.Writer, w ResultWriter) error {
+			return ddl.RenameFunction(ec.ddl(), d, rs)
+		}), nil
+	case n.GetAlterOwnerStmt() != nil && isRoutineObject(n.GetAlterOwnerStmt().ObjectType):
+		as := n.GetAlterOwnerStmt()
+		return mkDDL("ALTER "+routineWord(as.ObjectType), func(ec *execCtx, d *catalog.Writer, w ResultWriter) error {
+			return ddl.AlterFunctionOwner(ec.ddl(), d, as)
+		}), nil
+	case n.GetAlterFunctionStmt() != nil:
+		as := n.GetAlterFunctionStmt()
+		return mkDDL("ALTER "+routineWord(as.Objtype), func(ec *execCtx, d *catalog.Writer, w ResultWriter) error {
+			return ddl.AlterFunction(ec.ddl(), d, as)
+		}), nil
+	case n.GetDoStmt() != nil:
+		ds := n.GetDoStmt()
+		return func(ec *execCtx, w ResultWriter) (string, error) { return "DO", ec.runDo(ds) }, nil
+	case n.GetCallStmt() != nil:
+		return planCall(p, n.GetCallStmt())
 	case n.GetCreateEnumStmt() != nil:
 		cs := n.GetCreateEnumStmt()
 		return mkDDL("CREATE TYPE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return ddl.CreateEnum(ec.ddl(), d, cs) }), nil

@@ -22,16 +22,19 @@ const (
 	SchemaPrivs   = "UC"
 	// DatabasePrivs are CREATE, TEMPORARY and CONNECT.
 	DatabasePrivs = "CTc"
+	// FunctionPrivs is EXECUTE.
+	FunctionPrivs = "X"
 	// PublicSchemaKey holds schema public's ACL (nil: PostgreSQL 15's
 	// default, USAGE for PUBLIC and CREATE only for the database owner).
 	PublicSchemaKey = "n/public"
 )
 
 var PrivLetters = map[string]byte{"select": 'r', "insert": 'a', "update": 'w', "delete": 'd', "truncate": 'D',
-	"references": 'x', "trigger": 't', "usage": 'U', "create": 'C', "connect": 'c', "temporary": 'T', "temp": 'T'}
+	"references": 'x', "trigger": 't', "usage": 'U', "create": 'C', "connect": 'c', "temporary": 'T', "temp": 'T',
+	"execute": 'X'}
 
 var privNames = map[byte]string{'r': "SELECT", 'a': "INSERT", 'w': "UPDATE", 'd': "DELETE", 'D': "TRUNCATE",
-	'x': "REFERENCES", 't': "TRIGGER", 'U': "USAGE", 'C': "CREATE", 'c': "CONNECT", 'T': "TEMPORARY"}
+	'x': "REFERENCES", 't': "TRIGGER", 'U': "USAGE", 'C': "CREATE", 'c': "CONNECT", 'T': "TEMPORARY", 'X': "EXECUTE"}
 
 func defaultPublicSchemaACL() []ACLItem {
 	return []ACLItem{{Grantee: pgcatalog.DatabaseOwnerOID, Privs: SchemaPrivs, Grantor: pgcatalog.DatabaseOwnerOID},

@@ -49,6 +49,12 @@ type Catalog struct {
 	DBOID uint32
 	// Databases are every database of the cluster, by name (shared).
 	Databases map[string]*Database
+	// Funcs are the functions and procedures (funcs.go) by Key(schema,
+	// name), FuncOID by OID, FuncNames counts them by bare name; nil
+	// when there are none. The slices are replaced, never changed.
+	Funcs     map[string][]*Function
+	FuncOID   map[uint32]*Function
+	FuncNames map[string]int
 }
 
 func NewCatalog() *Catalog {
@@ -115,6 +121,7 @@ func (c *Catalog) Copy() *Catalog {
 		SchemaACL: c.SchemaACL, Schemas: maps.Clone(c.Schemas),
 		Types: c.Types, TypeOID: c.TypeOID,
 		DBOID: c.DBOID, Databases: c.Databases,
+		Funcs: maps.Clone(c.Funcs), FuncOID: maps.Clone(c.FuncOID), FuncNames: maps.Clone(c.FuncNames),
 	}
 }
 
@@ -237,6 +244,10 @@ func LoadCatalog(txn *kv.Txn, version uint64, db uint32) (*Catalog, error) {
 				return nil, pgerror.Wrap(err, pgerror.DataCorrupted, "catalog: table descriptor")
 			}
 			c.AddTable(&t)
+		case strings.HasPrefix(string(k), "f/"):
+			if err := c.loadFunction(v); err != nil {
+				return nil, err
+			}
 		case strings.HasPrefix(string(k), "e/"):
 			if err := loadType(c, v); err != nil {
 				return nil, err

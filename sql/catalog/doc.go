@@ -1,5 +1,6 @@
 // Package catalog holds logdb's schema: the descriptors of tables,
-// columns, indexes, constraints, sequences, views, publications and roles,
+// columns, indexes, constraints, sequences, views, publications, roles and
+// functions,
 // their privileges (ACLs), how they are stored in kv.CatalogSpace, and the
 // immutable Catalog snapshot a transaction plans against.
 //
@@ -13,6 +14,10 @@
 //	"w/<oid>"      view descriptor (View)
 //	"p/<name>"     publication descriptor (Publication)
 //	"e/<oid>"      user type: enum or domain (TypeDesc, types.go)
+//	"f/<oid>"      function or procedure (Function, funcs.go)
+//	"r/\x01f<sig>" function signature → oid: schema, name and input
+//	               types (a claim, so two CREATE FUNCTIONs of one
+//	               signature conflict)
 //	"y/<name>"     type name → oid (a claim, so two CREATE TYPEs conflict)
 //	"a/<name>"     role descriptor (Role)
 //	"n/public"     schema public's ACL

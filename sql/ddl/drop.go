@@ -17,6 +17,10 @@ func DropObjects(ec *Ctx, d *catalog.Writer, ds *pg_query.DropStmt, w Noticer) e
 	if ds.RemoveType == pg_query.ObjectType_OBJECT_TYPE || ds.RemoveType == pg_query.ObjectType_OBJECT_DOMAIN {
 		return dropTypes(ec, d, ds, w) // types.go
 	}
+	switch ds.RemoveType {
+	case pg_query.ObjectType_OBJECT_FUNCTION, pg_query.ObjectType_OBJECT_PROCEDURE, pg_query.ObjectType_OBJECT_ROUTINE:
+		return dropFunctions(ec, d, ds, w) // function.go
+	}
 	if ds.RemoveType == pg_query.ObjectType_OBJECT_SCHEMA {
 		return DropSchemas(ec, d, ds, w) // schema.go
 	}

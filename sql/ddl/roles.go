@@ -56,6 +56,8 @@ func GrantObjects(ec *Ctx, d *catalog.Writer, gs *pg_query.GrantStmt, w Noticer)
 		all, kind = catalog.SchemaPrivs, "schema"
 	case pg_query.ObjectType_OBJECT_DATABASE:
 		all, kind = catalog.DatabasePrivs, "database"
+	case pg_query.ObjectType_OBJECT_FUNCTION, pg_query.ObjectType_OBJECT_PROCEDURE, pg_query.ObjectType_OBJECT_ROUTINE:
+		all, kind = catalog.FunctionPrivs, strings.ToLower(strings.TrimPrefix(gs.Objtype.String(), "OBJECT_"))
 	default:
 		return pgerror.Unsupported("GRANT/REVOKE on " + strings.ToLower(strings.TrimPrefix(gs.Objtype.String(), "OBJECT_")))
 	}
@@ -100,6 +102,9 @@ func GrantObjects(ec *Ctx, d *catalog.Writer, gs *pg_query.GrantStmt, w Noticer)
 	}
 	if gs.Objtype == pg_query.ObjectType_OBJECT_DATABASE {
 		return grantOnDatabases(ec, d, gs, privs, grantees)
+	}
+	if all == catalog.FunctionPrivs {
+		return grantOnFunctions(ec, d, gs, kind, privs, grantees) // function.go
 	}
 	if gs.Objtype == pg_query.ObjectType_OBJECT_SCHEMA {
 		for _, o := range gs.Objects {

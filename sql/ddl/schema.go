@@ -248,6 +248,16 @@ func dropSchemaMembers(ec *Ctx, d *catalog.Writer, schema string, cascade bool) 
 			return nil
 		}})
 	}
+	for _, f := range d.Cat.SortedFunctions() {
+		if SchemaOf(f.Schema) != schema {
+			continue
+		}
+		kind := map[bool]string{true: "procedure ", false: "function "}[f.Kind == "p"]
+		ms = append(ms, member{f.OID, kind + qualifiedIdent(schema, f.Name) + "(" + functionIdentity(f) + ")", nil, func() error {
+			d.DeleteFunction(f)
+			return nil
+		}})
+	}
 	slices.SortFunc(ms, func(a, b member) int { return int(a.oid) - int(b.oid) })
 	if len(ms) == 0 {
 		return nil, nil
@@ -326,6 +336,15 @@ func RenameSchema(ec *Ctx, d *catalog.Writer, rs *pg_query.RenameStmt) error {
 		nv.Schema = storedSchema(rs.Newname)
 		if err := d.PutView(&nv); err != nil {
 			return err
+		}
+	}
+	for _, f := range d.Cat.SortedFunctions() {
+		if SchemaOf(f.Schema) == sc.Name {
+			nf := *f
+			nf.Schema = storedSchema(rs.Newname)
+			if err := d.PutFunction(&nf); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -404,6 +404,7 @@ func pgLanguageRows(v *View, s *Schema) [][]types.Datum {
 	r.add("oid", 12, "lanname", "internal", "lanowner", SuperuserOID)
 	r.add("oid", 13, "lanname", "c", "lanowner", SuperuserOID)
 	r.add("oid", 14, "lanname", "sql", "lanowner", SuperuserOID, "lanpltrusted", true)
+	r.add("oid", LangPlpgsql, "lanname", "plpgsql", "lanowner", SuperuserOID, "lanispl", true, "lanpltrusted", true)
 	return r.out
 }
 

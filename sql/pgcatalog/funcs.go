@@ -181,7 +181,7 @@ func buildFuncs() []*types.Func {
 	add(fn("pg_get_ruledef", args(tOid, tBool), tText, true, constant(nil)))
 	add(fn("pg_get_partkeydef", args(tOid), tText, true, constant(nil)))
 	add(fn("pg_get_statisticsobjdef_columns", args(tOid), tText, true, constant(nil)))
-	add(fn("pg_get_function_identity_arguments", args(tOid), tText, true, procArguments))
+	add(fn("pg_get_function_identity_arguments", args(tOid), tText, true, procIdentityArguments))
 	add(fn("pg_get_function_arguments", args(tOid), tText, true, procArguments))
 	add(fn("pg_get_function_result", args(tOid), tText, true, procResult))
 	add(fn("pg_get_function_sqlbody", args(tOid), tText, true, constant(nil)))
@@ -379,22 +379,41 @@ func getViewdefByName(ctx *types.EvalContext, a []types.Datum) (types.Datum, err
 	return getViewdef(ctx, []types.Datum{int64(oid)})
 }
 
-func procResult(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
+func procResult(ctx *types.EvalContext, a []types.Datum) (types.Datum, error) {
 	if p, ok := procByOID(asOID(a[0])); ok {
 		return p.result(), nil
 	}
-	return nil, nil
-}
-
-func procArguments(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
-	if p, ok := procByOID(asOID(a[0])); ok {
-		return p.arguments(), nil
+	if f := schemaOf(ctx).userFunction(asOID(a[0])); f != nil {
+		if f.Kind == "p" {
+			return nil, nil
+		}
+		return f.Result, nil
 	}
 	return nil, nil
 }
 
-// procDef is pg_get_functiondef for a built-in function.
-func procDef(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
+func procArguments(ctx *types.EvalContext, a []types.Datum) (types.Datum, error) {
+	if p, ok := procByOID(asOID(a[0])); ok {
+		return p.arguments(), nil
+	}
+	if f := schemaOf(ctx).userFunction(asOID(a[0])); f != nil {
+		return f.Arguments, nil
+	}
+	return nil, nil
+}
+
+func procIdentityArguments(ctx *types.EvalContext, a []types.Datum) (types.Datum, error) {
+	if f := schemaOf(ctx).userFunction(asOID(a[0])); f != nil {
+		return f.IdentityArguments, nil
+	}
+	return procArguments(ctx, a)
+}
+
+// procDef is pg_get_functiondef.
+func procDef(ctx *types.EvalContext, a []types.Datum) (types.Datum, error) {
+	if s := schemaOf(ctx); s.userFunction(asOID(a[0])) != nil {
+		return s.userFunction(asOID(a[0])).functionDef(s), nil
+	}
 	p, ok := procByOID(asOID(a[0]))
 	if !ok {
 		return nil, nil

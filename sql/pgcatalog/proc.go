@@ -93,6 +93,7 @@ func pgProcRows(v *View, s *Schema) [][]types.Datum {
 			"provolatile", volatile, "proparallel", "s", "pronargs", len(p.args), "prorettype", p.ret,
 			"proargtypes", oidVector(p.args), "prosrc", p.f.Name)
 	}
+	userProcRows(r, s) // userfuncs.go
 	return r.out
 }
 
@@ -112,17 +113,24 @@ func (s *Schema) RegprocIn(text string) (uint32, error) {
 		return 0, err
 	}
 	name := parts[len(parts)-1]
-	if len(parts) > 2 || len(parts) == 2 && parts[0] != "pg_catalog" {
+	if len(parts) > 2 {
 		return 0, pgerror.New(pgerror.UndefinedFunction, "function \"%s\" does not exist", text)
 	}
 	var found []uint32
+	if len(parts) == 1 || parts[0] != "pg_catalog" {
+		for _, f := range s.Functions {
+			if f.Name == name && (len(parts) == 1 && s.onPath(f.Schema) || len(parts) == 2 && f.Schema == parts[0]) {
+				found = append(found, f.OID)
+			}
+		}
+	}
 	for _, h := range amHandlers {
-		if h.name == name {
+		if h.name == name && (len(parts) == 1 || parts[0] == "pg_catalog") {
 			found = append(found, h.oid)
 		}
 	}
 	for _, p := range procList() {
-		if strings.ToLower(p.f.Name) == name {
+		if strings.ToLower(p.f.Name) == name && (len(parts) == 1 || parts[0] == "pg_catalog") {
 			found = append(found, p.oid)
 		}
 	}
@@ -146,6 +154,12 @@ func (s *Schema) RegprocOut(oid uint32) string {
 	}
 	if p, ok := procByOID(oid); ok {
 		return strings.ToLower(p.f.Name)
+	}
+	if f := s.userFunction(oid); f != nil {
+		if s.onPath(f.Schema) {
+			return f.Name
+		}
+		return QuoteIdent(f.Schema) + "." + QuoteIdent(f.Name)
 	}
 	for _, h := range amHandlers {
 		if h.oid == oid {

@@ -42,6 +42,8 @@ type Schema struct {
 	Types []UserType
 	// Views are user views (CREATE VIEW), if the engine has them.
 	Views []UserView
+	// Functions are the user functions and procedures (userfuncs.go).
+	Functions []UserFunction
 	// Session describes the current session for pg_stat_activity.
 	Session SessionInfo
 	// ReplicationSlots fill pg_replication_slots.

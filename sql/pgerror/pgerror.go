@@ -80,6 +80,14 @@ const (
 	OutOfMemory                  = "53200"
 	CharacterNotInRepertoire     = "22021"
 	UndefinedFile                = "58P01"
+	InvalidFunctionDefinition    = "42P13"
+	DuplicateFunction            = "42723"
+	TooManyArguments             = "54023"
+	RaiseException               = "P0001"
+	NoDataFound                  = "P0002"
+	TooManyRows                  = "P0003"
+	AssertFailure                = "P0004"
+	CaseNotFound                 = "20000"
 	Internal                     = "XX000"
 	DataCorrupted                = "XX001"
 )
@@ -94,8 +102,9 @@ type Error struct {
 	Table      string
 	Column     string
 	Constraint string
-	Position   int32 // 1-based character position in the query, 0 when unknown
-	Cause      error // wrapped error, for errors.Is/As; not sent to clients
+	Position   int32  // 1-based character position in the query, 0 when unknown
+	Where      string // CONTEXT: where it happened, innermost first, one a line
+	Cause      error  // wrapped error, for errors.Is/As; not sent to clients
 }
 
 func (e *Error) Error() string {

@@ -282,6 +282,14 @@ func (p *Planner) compileFuncCall(fc *pg_query.FuncCall, sc *Scope) (exec.Expr, 
 	if fc.AggStar {
 		return nil, pgerror.New(pgerror.SyntaxError, "%s(*) specified, but %s is not an aggregate function", name, name)
 	}
+	if e, ok, err := p.compileRoutineCall(fc, sc); ok || err != nil { // routines.go
+		return e, err
+	}
+	for _, a := range fc.Args {
+		if a.GetNamedArgExpr() != nil {
+			return nil, p.noNamedFunc(fc, sc)
+		}
+	}
 	if exec.SRFNames[name] {
 		// the select list's are planned by planTargetSRF, FROM's by
 		// planFunctionScan: this one is somewhere PostgreSQL refuses it

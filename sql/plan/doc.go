@@ -34,6 +34,10 @@
 //     increment by primary key written as a kv merge operand that MergeRow
 //     applies (merge.go); MERGE INTO (merge_into.go); INSERT, UPDATE and
 //     DELETE in a statement's WITH (Writer, RunWriters: with_dml.go).
+//   - User-defined functions (routines.go): overload resolution over the
+//     catalog's functions (named arguments, defaults, VARIADIC), calls
+//     compiled through the Host's RoutineHost; Planner.Vars binds the
+//     names of a routine's variables as parameters.
 //   - The function registry the planner compiles calls with (Builtins):
 //     the planner-level functions of this package plus the session
 //     functions package sql adds at init (current_user, nextval, …).

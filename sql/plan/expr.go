@@ -182,6 +182,9 @@ func (p *Planner) CompileExpr(n *pg_query.Node, sc *Scope) (exec.Expr, error) {
 		if err != nil {
 			return nil, err
 		}
+		if oid, ok, err := p.regprocOID(tc); ok || err != nil { // routines.go
+			return &exec.ConstExpr{V: int64(oid), T: exec.OIDT}, err
+		}
 		arg, err := p.CompileExpr(tc.Arg, sc)
 		if err != nil {
 			return nil, err
@@ -415,11 +418,22 @@ func (p *Planner) compileColumnRef(cr *pg_query.ColumnRef, sc *Scope) (exec.Expr
 		}
 		return nil, pgerror.New(pgerror.SyntaxError, "row expansion via \"*\" is not supported here")
 	}
+	if p.VarConflict == VarsWin {
+		if e, ok, err := p.resolveVar(f); ok || err != nil {
+			return e, err
+		}
+	}
 	depth := 0
 	for s := sc; s != nil; s = s.parent {
 		idx, err := s.lookup(table, name)
 		if err != nil {
 			return nil, err
+		}
+		if idx >= 0 && p.VarConflict == VarConflictError && p.Vars != nil {
+			if _, _, isVar, _ := p.Vars(f); isVar {
+				return nil, &pgerror.Error{Code: pgerror.AmbiguousColumn, Message: "column reference \"" + strings.Join(f, ".") + "\" is ambiguous",
+					Detail: "It could refer to either a PL/pgSQL variable or a table column."}
+			}
 		}
 		if idx < 0 && s.agg != nil && s.agg.from != nil {
 			if j, _ := s.agg.from.lookup(table, name); j >= 0 {
@@ -439,6 +453,9 @@ func (p *Planner) compileColumnRef(cr *pg_query.ColumnRef, sc *Scope) (exec.Expr
 		if e, ok, err := p.wholeRow(name, sc); ok { // SELECT t FROM t: the row
 			return e, err
 		}
+	}
+	if e, ok, err := p.resolveVar(f); ok || err != nil {
+		return e, err
 	}
 	if table != "" {
 		for s := sc; s != nil; s = s.parent {
@@ -481,6 +498,9 @@ func (p *Planner) TypeFromNode(tn *pg_query.TypeName) (types.T, error) {
 	if err != nil && !tn.PctType {
 		if ut, ok, uerr := p.userType(names, mods, len(tn.ArrayBounds)); ok || uerr != nil { // usertypes.go
 			return ut, uerr
+		}
+		if rt, ok, rerr := p.tableRowType(names, len(tn.ArrayBounds)); p.RowTypes && (ok || rerr != nil) { // routines.go
+			return rt, rerr
 		}
 		if what, ok := unsupportedTypes[name]; ok && (len(names) == 1 || names[0] == "pg_catalog") {
 			return types.T{}, &pgerror.Error{Code: pgerror.FeatureNotSupported, Message: "type " + name + " is not supported",

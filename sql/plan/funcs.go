@@ -156,6 +156,9 @@ type SRFNode struct {
 	scalar     bool    // a scalar function in FROM: one row, args[0]'s value
 	record     types.T // set in the select list: its row as one record value
 	jsonb      bool    // the jsonb variant of a json function
+	// routine is a user-defined function (routines.go), run through rh
+	routine *catalog.Function
+	rh      RoutineHost
 }
 
 func (p *Planner) setReturningFunc(name string, args []exec.Expr) (*SRFNode, error) {
@@ -316,6 +319,9 @@ func (n *SRFNode) IterFor(rc *exec.Ctx, in []types.Datum) (exec.Iterator, error)
 	}
 	if n.record.OID != 0 {
 		return n.recordIter(ec, in)
+	}
+	if n.routine != nil {
+		return n.routineRows(ec, in)
 	}
 	vals, err := n.evalArgs(ec, in)
 	if err == nil && vals == nil && (n.Name == "json_to_record" || n.Name == "jsonb_to_record") {

@@ -85,3 +85,6 @@ func QualifiedName(rv *pg_query.RangeVar) string {
 	}
 	return rv.Relname
 }
+
+// SearchPath is the path unqualified names resolve against.
+func (p *Planner) SearchPath() []string { return p.path() }

@@ -45,6 +45,17 @@ type Planner struct {
 	// has USAGE on a schema named explicitly (namespace.go).
 	Path        []string
 	SchemaUsage func(cat *catalog.Catalog, schema string) error
+	// Vars resolves names that are no column to the variables of the
+	// routine the statement runs in (routines.go); nil outside one.
+	Vars VarResolver
+	// VarConflict says what a name that is both a column and a variable
+	// means (PL/pgSQL's #variable_conflict): the column (ColumnsWin, SQL
+	// functions' rule), an error, or the variable.
+	VarConflict VarConflict
+	// RowTypes lets a type name be a table's (its row type, a transient
+	// record type: only where it is not stored as such — CREATE
+	// FUNCTION's result, a PL/pgSQL variable).
+	RowTypes bool
 }
 
 // useTable notes that the plan depends on t's descriptor.

@@ -78,7 +78,7 @@ func (p *Planner) planFunctionScan(rf *pg_query.RangeFunction, parent *Scope) (*
 
 // singleFunctionScan plans a FROM item of one function.
 func (p *Planner) singleFunctionScan(rf *pg_query.RangeFunction, item *pg_query.Node, sc *Scope) (*FromItem, error) {
-	if fc := item.GetFuncCall(); fc != nil && len(rf.Coldeflist) == 0 {
+	if fc := item.GetFuncCall(); fc != nil && len(rf.Coldeflist) == 0 && p.userFunctions(fc.Funcname) == nil {
 		if name := funcName(fc.Funcname); !exec.SRFNames[name] && !recordFuncs[name] {
 			args := make([]exec.Expr, len(fc.Args))
 			for i, a := range fc.Args {
@@ -132,6 +132,9 @@ func (p *Planner) fromFunction(item *pg_query.Node, coldefs []*pg_query.Node, sc
 		return n, name, err
 	}
 	name := funcName(fc.Funcname)
+	if n, ok, err := p.routineFromFunction(fc, coldefs, sc); ok || err != nil { // routines.go
+		return n, name, err
+	}
 	if !exec.SRFNames[name] && !recordFuncs[name] {
 		n, err := p.scalarFromFunction(item, coldefs, sc)
 		return n, name, err
@@ -251,13 +254,13 @@ func (p *Planner) funcReadsScope(rf *pg_query.RangeFunction, sc *Scope) bool {
 // expression to calls (once each, by exprKey), outside sub-queries and
 // not inside another one's arguments. One inside CASE or COALESCE is an
 // error, as in PostgreSQL 10 and later.
-func collectSRFs(n *pg_query.Node, calls []*pg_query.Node, seen map[string]bool) ([]*pg_query.Node, error) {
+func collectSRFs(n *pg_query.Node, calls []*pg_query.Node, seen map[string]bool, user func(*pg_query.FuncCall) bool) ([]*pg_query.Node, error) {
 	var err error
 	WalkNodes(n, func(x *pg_query.Node) bool {
 		if err != nil || x.GetSubLink() != nil {
 			return false
 		}
-		if fc := x.GetFuncCall(); fc != nil && fc.Over == nil && exec.SRFNames[funcName(fc.Funcname)] {
+		if fc := x.GetFuncCall(); fc != nil && fc.Over == nil && (exec.SRFNames[funcName(fc.Funcname)] || user(fc)) {
 			if k := exprKey(x); !seen[k] {
 				seen[k] = true
 				calls = append(calls, x)
@@ -272,7 +275,7 @@ func collectSRFs(n *pg_query.Node, calls []*pg_query.Node, seen map[string]bool)
 			what = "COALESCE"
 		}
 		if what != "" {
-			if inner, _ := collectSRFs(&pg_query.Node{Node: &pg_query.Node_List{List: &pg_query.List{Items: caseParts(x)}}}, nil, map[string]bool{}); len(inner) > 0 {
+			if inner, _ := collectSRFs(&pg_query.Node{Node: &pg_query.Node_List{List: &pg_query.List{Items: caseParts(x)}}}, nil, map[string]bool{}, user); len(inner) > 0 {
 				err = &pgerror.Error{Code: pgerror.FeatureNotSupported, Message: "set-returning functions are not allowed in " + what,
 					Hint: "You might be able to move the set-returning function into a LATERAL FROM item."}
 			}
@@ -312,7 +315,7 @@ func (p *Planner) planTargetSRF(src exec.Node, sc *Scope, list []*pg_query.Node)
 	seen := map[string]bool{}
 	for _, item := range list {
 		var err error
-		if calls, err = collectSRFs(item.GetResTarget().Val, calls, seen); err != nil {
+		if calls, err = collectSRFs(item.GetResTarget().Val, calls, seen, p.isUserSRF); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -331,6 +334,20 @@ func (p *Planner) planTargetSRF(src exec.Node, sc *Scope, list []*pg_query.Node)
 	for _, call := range calls {
 		fc := call.GetFuncCall()
 		name := funcName(fc.Funcname)
+		if p.isUserSRF(fc) { // routines.go
+			srf, _, err := p.routineFromFunction(fc, nil, sc)
+			if err != nil {
+				return nil, nil, err
+			}
+			rt, err := srf.asRecord()
+			if err != nil {
+				return nil, nil, err
+			}
+			m.slots[exprKey(call)] = len(cols)
+			cols = append(cols, exec.Column{Name: name, T: rt, Hidden: true})
+			srfs = append(srfs, srf)
+			continue
+		}
 		args := make([]exec.Expr, len(fc.Args))
 		for i, a := range fc.Args {
 			e, err := p.CompileExpr(a, sc)
