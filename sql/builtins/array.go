@@ -119,6 +119,13 @@ func registerArrayFuncs() {
 			return nil, nil
 		}
 		arr := a[0].(types.Array)
+		if arr.NDims() > 1 {
+			return nil, pgerror.New(pgerror.FeatureNotSupported, "searching for elements in multidimensional arrays is not supported")
+		}
+		first := int64(1)
+		if d := arr.Shape(); len(d) == 1 {
+			first = int64(d[0].Lower)
+		}
 		start := int64(1)
 		if len(a) > 2 {
 			if a[2] == nil {
@@ -126,9 +133,12 @@ func registerArrayFuncs() {
 			}
 			start = i64(a[2])
 		}
-		for i := max(start, 1) - 1; i < int64(len(arr.Elements)); i++ {
+		if len(a) <= 2 {
+			start = first
+		}
+		for i := max(start, first) - first; i < int64(len(arr.Elements)); i++ {
 			if types.Equal(arr.Elem, arr.Elements[i], a[1]) {
-				return i + 1, nil
+				return i + first, nil
 			}
 		}
 		return nil, nil
@@ -141,10 +151,17 @@ func registerArrayFuncs() {
 				return nil, nil
 			}
 			arr := a[0].(types.Array)
+			if arr.NDims() > 1 {
+				return nil, pgerror.New(pgerror.FeatureNotSupported, "searching for elements in multidimensional arrays is not supported")
+			}
+			first := 1
+			if d := arr.Shape(); len(d) == 1 {
+				first = d[0].Lower
+			}
 			out := types.Array{Elem: tt(types.Int4OID), Elements: []types.Datum{}}
 			for i, e := range arr.Elements {
 				if types.Equal(arr.Elem, e, a[1]) {
-					out.Elements = append(out.Elements, int64(i+1))
+					out.Elements = append(out.Elements, int64(i+first))
 				}
 			}
 			return out, nil
@@ -155,6 +172,9 @@ func registerArrayFuncs() {
 				return nil, nil
 			}
 			arr := a[0].(types.Array)
+			if arr.NDims() > 1 {
+				return nil, pgerror.New(pgerror.FeatureNotSupported, "removing elements from multidimensional arrays is not supported")
+			}
 			out := types.Array{Elem: arr.Elem, Elements: []types.Datum{}}
 			for _, e := range arr.Elements {
 				if !types.Equal(arr.Elem, e, a[1]) {
@@ -177,7 +197,7 @@ func registerArrayFuncs() {
 					out.Elements[i] = e
 				}
 			}
-			return out, nil
+			return out.WithShapeOf(arr), nil
 		}})
 	defTyped("array_dims", types.TextOID, oids(types.AnyArrayOID), func(_ *types.EvalContext, _ []types.T, a []types.Datum) (types.Datum, error) {
 		if s, ok := types.ArrayDimsText(a[0].(types.Array)); ok {

@@ -337,6 +337,9 @@ func (s *AggSpec) final(ec *Ctx, st *aggState) (types.Datum, error) {
 		if !st.seen {
 			return nil, nil
 		}
+		if s.T.OID == s.ArgT.OID {
+			return StackArrays(s.ArgT, st.elems)
+		}
 		return types.Array{Elem: s.ArgT, Elements: st.elems}, nil
 	case "json_agg", "jsonb_agg":
 		if !st.seen {

@@ -252,3 +252,36 @@ func sameShape(a, b []types.ArrayDim) bool {
 	}
 	return true
 }
+
+// StackArrays is array_agg(anyarray) and ARRAY(SELECT an array): the
+// sub-arrays, all of one shape and none NULL or empty, become a
+// dimension more (no rows make an empty array).
+func StackArrays(at types.T, subs []types.Datum) (types.Datum, error) {
+	et, _ := types.ElemOf(at)
+	var out []types.Datum
+	var shape []types.ArrayDim
+	for i, v := range subs {
+		if v == nil {
+			return nil, pgerror.New(pgerror.NullValueNotAllowed, "cannot accumulate null arrays")
+		}
+		a := v.(types.Array)
+		s := a.Shape()
+		if len(s) == 0 {
+			return nil, pgerror.New(pgerror.ArraySubscriptError, "cannot accumulate empty arrays")
+		}
+		if i == 0 {
+			shape = s
+		} else if !sameShape(shape, s) {
+			return nil, pgerror.New(pgerror.ArraySubscriptError, "cannot accumulate arrays of different dimensionality")
+		}
+		out = append(out, a.Elements...)
+	}
+	if len(subs) == 0 {
+		return types.Array{Elem: et, Elements: []types.Datum{}}, nil
+	}
+	dims := append([]types.ArrayDim{{Len: len(subs), Lower: 1}}, shape...)
+	if err := types.CheckArraySize(dims); err != nil {
+		return nil, err
+	}
+	return types.Shaped(et, out, dims), nil
+}

@@ -751,7 +751,7 @@ func (p *Planner) compileSubscripts(list []*pg_query.Node, sc *Scope) (subscript
 		if err != nil {
 			return nil, err
 		}
-		ce, err := p.Coerce(e, exec.Int8T, types.CastImplicit)
+		ce, err := p.Coerce(e, types.T{OID: types.Int4OID, Mod: -1}, types.CastAssignment)
 		if err != nil {
 			return nil, pgerror.New(pgerror.DatatypeMismatch, "array subscript must have type integer")
 		}

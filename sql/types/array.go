@@ -177,8 +177,11 @@ func (p *arrayParser) level(depth int) error {
 	if subs && p.leaf >= 0 && p.leaf <= depth {
 		return errMalformedArray(p.src, "Multidimensional arrays must have sub-arrays with matching dimensions.")
 	}
-	if len(p.dims) <= depth {
-		p.dims = append(p.dims, n)
+	for len(p.dims) <= depth {
+		p.dims = append(p.dims, -1)
+	}
+	if p.dims[depth] < 0 {
+		p.dims[depth] = n
 	} else if p.dims[depth] != n {
 		return errMalformedArray(p.src, "Multidimensional arrays must have sub-arrays with matching dimensions.")
 	}
