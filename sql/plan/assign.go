@@ -27,7 +27,7 @@ func (s assignTargets) claim(t *catalog.Table, i int, part bool, verb string) er
 		if verb == "INSERT" {
 			return pgerror.New(pgerror.DuplicateColumn, "column \"%s\" specified more than once", t.Columns[i].Name)
 		}
-		return pgerror.New(pgerror.DuplicateColumn, "multiple assignments to same column \"%s\"", t.Columns[i].Name)
+		return pgerror.New(pgerror.SyntaxError, "multiple assignments to same column \"%s\"", t.Columns[i].Name)
 	}
 	s[i] = part
 	return nil

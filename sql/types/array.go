@@ -278,7 +278,7 @@ func isSpace(c byte) bool {
 
 // appendArrayText is array_out: the dimension decoration when a lower
 // bound is not 1, then nested braces.
-func appendArrayText(dst []byte, a Array, loc *time.Location) []byte {
+func appendArrayText(dst []byte, a Array, loc *time.Location, st TextStyle) []byte {
 	dims := a.Shape()
 	if len(dims) == 0 {
 		return append(dst, "{}"...)
@@ -310,7 +310,7 @@ func appendArrayText(dst []byte, a Array, loc *time.Location) []byte {
 		if e == nil {
 			dst = append(dst, "NULL"...)
 		} else {
-			tmp = AppendTextLoc(tmp[:0], a.Elem, e, loc)
+			tmp = AppendTextStyled(tmp[:0], a.Elem, e, loc, st)
 			if needsArrayQuote(tmp) {
 				dst = append(dst, '"')
 				for _, c := range tmp {

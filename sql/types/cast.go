@@ -235,7 +235,11 @@ func castValue(ctx *EvalContext, d Datum, from, to T, cc CastContext) (Datum, er
 				s = "true"
 			}
 		} else {
-			s = string(AppendTextLoc(nil, from, d, loc))
+			var st TextStyle
+			if ctx != nil {
+				st = ctx.Style
+			}
+			s = string(AppendTextStyled(nil, from, d, loc, st))
 		}
 		if to.OID == NameOID {
 			return truncName(s), nil
