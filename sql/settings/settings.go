@@ -401,7 +401,7 @@ type Settings struct {
 	DateOrder types.DateOrder
 	// Style is IntervalStyle and bytea_output, as the output functions read them.
 	Style types.TextStyle
-	Gen       int // bumped on every change (invalidates cached catalog schemas)
+	Gen   int // bumped on every change (invalidates cached catalog schemas)
 	// Base holds the server's defaults that differ from the built-in ones
 	// (logdb start flags, by lower-case name): what RESET returns to.
 	Base map[string]string
