@@ -109,7 +109,7 @@ func (p *Planner) Coerce(e exec.Expr, to types.T, cc types.CastContext) (exec.Ex
 		// fold constant casts at plan time (a regclass is named at run
 		// time, by the executing transaction's catalog)
 		var ev *types.EvalContext
-		if types.InputReadsContext(from) || types.InputReadsContext(to) {
+		if types.InputReadsContext(from) || types.InputReadsContext(to) || types.OutputReadsStyle(from) {
 			p.ReadsContext = true // the session zone: see parseLiteral
 			ev = p.Host.InputCtx()
 		}

@@ -31,6 +31,15 @@ type TextStyle struct {
 	ByteaEscape bool // bytea_output = escape
 }
 
+// OutputReadsStyle reports whether a value of t prints differently in
+// some TextStyle (so a cast of it to text reads the session's styles).
+func OutputReadsStyle(t T) bool {
+	if e, ok := ElemOf(t); ok {
+		t = e
+	}
+	return t.OID == IntervalOID || t.OID == ByteaOID
+}
+
 // AppendTextStyled is AppendTextLoc in the output styles st.
 func AppendTextStyled(dst []byte, t T, d Datum, loc *time.Location, st TextStyle) []byte {
 	if st == (TextStyle{}) {
