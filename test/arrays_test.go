@@ -71,6 +71,30 @@ func TestArrayAssignmentMatchesPostgres(t *testing.T) {
 		"MERGE INTO aa USING (VALUES (2, 42)) v(i, x) ON aa.id = v.i WHEN MATCHED THEN UPDATE SET a[2] = v.x, c.x = v.x",
 		"SELECT id, a, c FROM aa WHERE id <= 2 ORDER BY id",
 	)
+	// paths through arrays of composites and composites holding arrays
+	execOnEach(t, ctx, "CREATE TYPE aa_nest AS (p aa_pt, arr int[]);\n"+
+		"CREATE TABLE aan (id int, ca aa_pt[], n aa_nest)", pc, lc)
+	matchPostgres(t, ctx, pc, lc,
+		"INSERT INTO aan VALUES (1, ARRAY[ROW(1, 'a')::aa_pt, ROW(2, 'b')::aa_pt], ROW(ROW(1, 'q'), '{1,2}'))",
+		"UPDATE aan SET ca[1].x = 10, ca[3].y = 'new'",
+		"UPDATE aan SET n.p.x = 5, n.arr[3] = 3",
+		"INSERT INTO aan (id, n.p.y, n.arr[2]) VALUES (2, 'deep', 7)",
+		"INSERT INTO aan (id, ca[2].x) VALUES (3, 9)",
+		"SELECT * FROM aan ORDER BY id",
+		"SELECT (n).arr[2], (ca[1]).x, ca[1:1] FROM aan ORDER BY id",
+		"UPDATE aan SET ca[1:2].x = 1",
+		"UPDATE aan SET n.nope = 1",
+		"UPDATE aan SET n.p = ROW(1, 'z')",
+		"SELECT * FROM aan ORDER BY id",
+	)
+	// a prepared assignment takes its subscript and value as parameters
+	if _, err := lc.Exec(ctx, "UPDATE aan SET n.arr[$1] = $2 WHERE id = 1", 5, 50); err != nil {
+		t.Fatal(err)
+	}
+	var got string
+	if err := lc.QueryRow(ctx, "SELECT (n).arr::text FROM aan WHERE id = 1").Scan(&got); err != nil || got != "{1,2,3,NULL,50}" {
+		t.Errorf("prepared assignment: %q, %v", got, err)
+	}
 }
 
 // TestMultiDimArraysMatchPostgres reads, writes, indexes and compares

@@ -1,6 +1,7 @@
 package test
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -14,7 +15,8 @@ func TestIntervalTypmodsAndStylesMatchPostgres(t *testing.T) {
 	t.Parallel()
 	ctx := testCtx(t, 120*time.Second)
 	pc := mustStartPostgres(t).connect(t)
-	lc := mustConnect(t, mustStartNode(t, t.TempDir()))
+	n := mustStartNode(t, t.TempDir())
+	lc := mustConnect(t, n)
 	matchPostgres(t, ctx, pc, lc,
 		"SELECT interval '1.23456 sec'::interval(2), '1 day 2 hours 3.4567 s'::interval second(2), INTERVAL '1 2:03:04.5678' DAY TO SECOND(3)",
 		"SELECT '1 2:03:04'::interval, '-1 2:03'::interval, '1 -2:03'::interval, INTERVAL '3 4:05' DAY TO MINUTE, '1 2:03:04 ago'::interval, '1 2:03:04'::interval(1)",
@@ -38,6 +40,10 @@ func TestIntervalTypmodsAndStylesMatchPostgres(t *testing.T) {
 		"RESET IntervalStyle",
 		"SELECT i FROM ivs",
 	)
+	// psql's \d shows the column typmods (through format_type)
+	if out := psql(t, n, `\d ivt`); !strings.Contains(out, "b|interval day to second(1)|") || !strings.Contains(out, "a|interval(2)|") {
+		t.Errorf("\\d ivt: %q", out)
+	}
 }
 
 // TestByteaOutputEscape prints bytea in the escape format once

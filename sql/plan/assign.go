@@ -47,7 +47,6 @@ func resolveTarget(t *catalog.Table, rt *pg_query.ResTarget) (int, error) {
 func (p *Planner) assignPath(c *catalog.Column, ind []*pg_query.Node, sc *Scope) ([]exec.AssignStep, types.T, error) {
 	var path []exec.AssignStep
 	t := c.Type
-	name := c.Name
 	for len(ind) > 0 {
 		if f := ind[0].GetString_(); f != nil {
 			fields, ok := types.RecordFields(t)
@@ -64,7 +63,7 @@ func (p *Planner) assignPath(c *catalog.Column, ind []*pg_query.Node, sc *Scope)
 				return nil, t, pgerror.New(pgerror.UndefinedColumn, "cannot assign to field \"%s\" of column \"%s\" because there is no such column in data type %s", f.Sval, c.Name, types.FormatType(t))
 			}
 			path = append(path, exec.AssignStep{Field: k, T: t})
-			t, name = fields[k].T, f.Sval
+			t = fields[k].T
 			ind = ind[1:]
 			continue
 		}
@@ -86,14 +85,10 @@ func (p *Planner) assignPath(c *catalog.Column, ind []*pg_query.Node, sc *Scope)
 		ind = ind[n:]
 		path = append(path, exec.AssignStep{Field: -1, Slice: sub.slice, Lo: sub.lo, Hi: sub.hi, T: t})
 		if sub.slice {
-			if len(ind) > 0 {
-				return nil, t, pgerror.Unsupported("an assignment to a part of an array slice")
-			}
 			continue // the value is an array of the same type
 		}
 		t = et
 	}
-	_ = name
 	return path, t, nil
 }
 
