@@ -27,6 +27,23 @@ func (e *SubscriptExpr) Eval(ec *Ctx, row []types.Datum) (types.Datum, error) {
 	if err != nil || av == nil {
 		return nil, err
 	}
+	if a, ok := av.(types.Array); ok && a.IsPlain() && len(e.Idx) == 1 {
+		// the common case, without allocations: a[i] of a plain array
+		iv, err := e.Idx[0].Eval(ec, row)
+		if err != nil || iv == nil {
+			return nil, err
+		}
+		i, _ := iv.(int64)
+		if e.Base >= 0 {
+			i -= e.Base
+		} else {
+			i--
+		}
+		if i < 0 || i >= int64(len(a.Elements)) {
+			return nil, nil
+		}
+		return a.Elements[i], nil
+	}
 	subs, err := evalSubscripts(ec, row, e.Idx)
 	if err != nil || subs == nil {
 		return nil, err
