@@ -96,6 +96,22 @@ func CheckArraySize(dims []ArrayDim) error {
 	return nil
 }
 
+// validShape reports whether dims (read from storage) describe n > 0
+// elements within PostgreSQL's limits.
+func validShape(dims []ArrayDim, n int) bool {
+	if n == 0 || CheckArraySize(dims) != nil {
+		return false
+	}
+	m := 1
+	for _, d := range dims {
+		if d.Len < 1 {
+			return false
+		}
+		m *= d.Len
+	}
+	return m == n
+}
+
 // appendArrayDims is array_dims's text: [1:2][0:3].
 func appendArrayDims(dst []byte, dims []ArrayDim) []byte {
 	for _, d := range dims {

@@ -429,10 +429,13 @@ func DecodeKey(t T, b []byte) (d Datum, rest []byte, err error) {
 					}
 					dims := make([]ArrayDim, nd)
 					for i := range dims {
-						dims[i] = ArrayDim{Len: int(binary.BigEndian.Uint32(b)), Lower: int(int32(binary.BigEndian.Uint32(b[4:]) ^ (1 << 31)))}
+						dims[i] = ArrayDim{Len: int(int32(binary.BigEndian.Uint32(b))), Lower: int(int32(binary.BigEndian.Uint32(b[4:]) ^ (1 << 31)))}
 						b = b[8:]
 					}
-					arr.Dims = dims
+					if !validShape(dims, len(arr.Elements)) {
+						return nil, nil, errKeyCorrupt
+					}
+					arr = Shaped(arr.Elem, arr.Elements, dims)
 				}
 				return arr, b, nil
 			}

@@ -392,14 +392,10 @@ func decodeCompact(t T, b []byte) (Datum, error) {
 			return nil, errRowCorrupt
 		}
 		if dims != nil {
-			n := 1
-			for _, d := range dims {
-				n *= d.Len
-			}
-			if n != len(arr.Elements) {
+			if !validShape(dims, len(arr.Elements)) {
 				return nil, errRowCorrupt
 			}
-			arr.Dims = dims
+			arr = Shaped(arr.Elem, arr.Elements, dims)
 		}
 		return arr, nil
 	}
