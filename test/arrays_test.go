@@ -139,6 +139,14 @@ func TestMultiDimArraysMatchPostgres(t *testing.T) {
 		"SELECT array_agg(a) FROM (VALUES (ARRAY[1,2]), (ARRAY[3,4])) v(a)",
 		"SELECT array_agg(a) FROM (VALUES (ARRAY[1,2]), (ARRAY[3])) v(a)",
 		"SELECT ARRAY(SELECT ARRAY[i, i * 10] FROM generate_series(1, 3) i)",
+		"SELECT generate_subscripts('{{1,2},{3,4}}'::int[], 2), generate_subscripts('[0:2]={1,2,3}'::int[], 1)",
+		"SELECT * FROM generate_subscripts('[3:4]={1,2}'::int[], 1, true)",
+		"SELECT * FROM unnest('[0:1][1:2]={{1,2},{3,4}}'::int[]) WITH ORDINALITY",
+		"SELECT a FROM (VALUES ('{1,2}'::int[]), ('[0:1]={1,2}'), ('{{1,2}}'), ('{1,1}')) v(a) ORDER BY a",
+		"SELECT max(a), min(a) FROM (VALUES ('{1,2}'::int[]), ('[0:1]={1,2}'), ('{{1,2}}')) v(a)",
+		"SELECT (ARRAY[[1,2],[3,4]])[2], (ARRAY[[1,2],[3,4]])[2:2], ('{1,2,3}'::int[])[1.7], ('{1,2,3}'::int[])['2']",
+		"SELECT ('{1,2,3}'::int[])['x']",
+		"SELECT json_agg(a) FROM (VALUES ('{a,NULL}'::text[]), (NULL), ('{}'::text[]), ('{{1}}')) v(a)",
 		"SELECT to_json('{{1,2},{3,4}}'::int[]), to_jsonb('{{1,2},{3,4}}'::int[]), to_json('[0:1]={1,2}'::int[]), array_to_string('{{1,2},{3,4}}'::int[], ',')",
 	)
 	execOnEach(t, ctx, "CREATE TABLE md (id int PRIMARY KEY, m int[]);\nCREATE INDEX ON md (m);\n"+

@@ -753,6 +753,9 @@ func (p *Planner) compileSubscripts(list []*pg_query.Node, sc *Scope) (subscript
 		}
 		ce, err := p.Coerce(e, types.T{OID: types.Int4OID, Mod: -1}, types.CastAssignment)
 		if err != nil {
+			if e.Type().OID == types.UnknownOID {
+				return nil, err // a literal that does not read as an integer (22P02)
+			}
 			return nil, pgerror.New(pgerror.DatatypeMismatch, "array subscript must have type integer")
 		}
 		return ce, nil
