@@ -115,13 +115,15 @@ func parseIntervalUnits(s string, mod int32) (Interval, error) {
 		}
 		unit := t[j:]
 		if unit == "" {
+			rng, _ := intervalRange(mod)
 			if i+1 < len(toks) && strings.Contains(toks[i+1], ":") && !strings.Contains(t, ".") {
 				unit = "day" // "1 2:03:04": a bare integer before a time is days, as PostgreSQL reads it
+			} else if i+2 == len(toks) && isNumberStart(toks[i+1]) && bareUnit(rng) == "hour" {
+				unit = "day" // INTERVAL '1 2' DAY TO HOUR: the number before the hours is days
 			} else if i+1 < len(toks) && !strings.Contains(toks[i+1], ":") && toks[i+1] != "ago" && !isNumberStart(toks[i+1]) {
 				i++
 				unit = toks[i]
 			} else {
-				rng, _ := intervalRange(mod)
 				unit = bareUnit(rng)
 			}
 		}
