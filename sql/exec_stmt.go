@@ -340,7 +340,7 @@ func (s *Session) encodeValue(buf []byte, t types.T, d types.Datum, binary bool,
 	if t.OID == types.RegclassOID {
 		return append(buf, s.regclassText(tx, d)...), nil
 	}
-	return types.AppendTextLoc(buf, t, d, s.set.Loc), nil
+	return types.AppendTextStyled(buf, t, d, s.set.Loc, s.set.Style), nil
 }
 
 // explain plans the statement and prints its plan tree.

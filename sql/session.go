@@ -332,7 +332,7 @@ func (s *Session) inputCtx(t *txnState) *types.EvalContext {
 	if t != nil {
 		now = t.start
 	}
-	return &types.EvalContext{TxnTime: now, StmtTime: now, Location: s.set.Loc, DateOrder: s.set.DateOrder}
+	return &types.EvalContext{TxnTime: now, StmtTime: now, Location: s.set.Loc, DateOrder: s.set.DateOrder, Style: s.set.Style}
 }
 
 func (s *Session) newExecCtx(ctx context.Context, t *txnState, params []types.Datum) *execCtx {
@@ -347,7 +347,7 @@ func (s *Session) newExecCtx(ctx context.Context, t *txnState, params []types.Da
 		rc exec.Ctx
 		ev types.EvalContext
 	}{ev: types.EvalContext{
-		TxnTime: txnTime, StmtTime: now, Location: s.set.Loc, DateOrder: s.set.DateOrder, User: s.currentUser(), Database: s.db, Session: s,
+		TxnTime: txnTime, StmtTime: now, Location: s.set.Loc, DateOrder: s.set.DateOrder, Style: s.set.Style, User: s.currentUser(), Database: s.db, Session: s,
 	}}
 	if t != nil && t.cat != nil {
 		both.ev.Superuser = s.isSuperuser(t.cat)

@@ -89,6 +89,8 @@
 //	                            TestRoleStatementsMatchPostgres,
 //	                            TestFetchWithTiesMatchesPostgres,
 //	                            TestFrameworkSettingsMatchPostgres
+//	arrays_test.go              TestArrayAssignmentMatchesPostgres,
+//	                            TestMultiDimArraysMatchPostgres
 //	auth_methods_test.go        TestAuthMethods
 //	auth_test.go                TestAuthClients, TestInsecureListen
 //	backup_test.go              TestBackupRestore, TestPointInTimeRestore,
@@ -169,6 +171,8 @@
 //	                            every node through the bridge's address
 //	operate_test.go             TestMetricsEndpoint, TestClusterReadyz
 //	outbox_example_test.go      TestOutboxExample, TestOutboxReadmeInSync
+//	output_styles_test.go       TestIntervalTypmodsAndStylesMatchPostgres,
+//	                            TestByteaOutputEscape
 //	pgoutput_test.go            TestPgoutputExactlyOnce,
 //	                            TestPsycopg2LogicalReplication,
 //	                            TestReplicationStatus

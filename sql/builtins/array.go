@@ -10,29 +10,38 @@ import (
 func arrayLen(a types.Datum) int64 { return int64(len(a.(types.Array).Elements)) }
 
 func registerArrayFuncs() {
-	def("array_length", types.Int4OID, oids(types.AnyArrayOID, types.Int4OID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
-		if i64(a[1]) != 1 || arrayLen(a[0]) == 0 {
-			return nil, nil
+	// dimOf is dimension d of an array, false when it has no such one
+	dimOf := func(a, d types.Datum) (types.ArrayDim, bool) {
+		dims := a.(types.Array).Shape()
+		k := i64(d)
+		if k < 1 || k > int64(len(dims)) {
+			return types.ArrayDim{}, false
 		}
-		return arrayLen(a[0]), nil
+		return dims[k-1], true
+	}
+	def("array_length", types.Int4OID, oids(types.AnyArrayOID, types.Int4OID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
+		if d, ok := dimOf(a[0], a[1]); ok {
+			return int64(d.Len), nil
+		}
+		return nil, nil
 	})
 	def("array_upper", types.Int4OID, oids(types.AnyArrayOID, types.Int4OID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
-		if i64(a[1]) != 1 || arrayLen(a[0]) == 0 {
-			return nil, nil
+		if d, ok := dimOf(a[0], a[1]); ok {
+			return int64(d.Lower + d.Len - 1), nil
 		}
-		return arrayLen(a[0]), nil
+		return nil, nil
 	})
 	def("array_lower", types.Int4OID, oids(types.AnyArrayOID, types.Int4OID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
-		if i64(a[1]) != 1 || arrayLen(a[0]) == 0 {
-			return nil, nil
+		if d, ok := dimOf(a[0], a[1]); ok {
+			return int64(d.Lower), nil
 		}
-		return int64(1), nil
+		return nil, nil
 	})
 	def("array_ndims", types.Int4OID, oids(types.AnyArrayOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) {
-		if arrayLen(a[0]) == 0 {
-			return nil, nil
+		if n := a[0].(types.Array).NDims(); n > 0 {
+			return int64(n), nil
 		}
-		return int64(1), nil
+		return nil, nil
 	})
 	def("cardinality", types.Int4OID, oids(types.AnyArrayOID), func(_ *types.EvalContext, a []types.Datum) (types.Datum, error) { return arrayLen(a[0]), nil })
 	arrayToString := func(ctx *types.EvalContext, ts []types.T, a []types.Datum) (types.Datum, error) {
@@ -95,21 +104,28 @@ func registerArrayFuncs() {
 	types.RegisterFunc(&types.Func{Name: "string_to_array", Args: []types.T{tt(types.TextOID), tt(types.TextOID), tt(types.TextOID)}, Ret: tt(types.TextArrayOID), Fn: stringToArray})
 	types.RegisterFunc(&types.Func{Name: "array_append", Args: []types.T{tt(types.AnyCompatibleArrayOID), tt(types.AnyCompatibleOID)}, Ret: tt(types.AnyCompatibleArrayOID),
 		TypedFn: func(_ *types.EvalContext, ts []types.T, a []types.Datum) (types.Datum, error) {
-			return arrayAppend(ts[0], ts[1], a[0], a[1]), nil
+			return arrayAppend(ts[0], ts[1], a[0], a[1])
 		}})
 	types.RegisterFunc(&types.Func{Name: "array_prepend", Args: []types.T{tt(types.AnyCompatibleOID), tt(types.AnyCompatibleArrayOID)}, Ret: tt(types.AnyCompatibleArrayOID),
 		TypedFn: func(_ *types.EvalContext, ts []types.T, a []types.Datum) (types.Datum, error) {
-			return arrayPrepend(ts[0], ts[1], a[0], a[1]), nil
+			return arrayPrepend(ts[0], ts[1], a[0], a[1])
 		}})
 	types.RegisterFunc(&types.Func{Name: "array_cat", Args: []types.T{tt(types.AnyCompatibleArrayOID), tt(types.AnyCompatibleArrayOID)}, Ret: tt(types.AnyCompatibleArrayOID),
 		TypedFn: func(_ *types.EvalContext, ts []types.T, a []types.Datum) (types.Datum, error) {
-			return arrayCat(ts[0], a[0], a[1]), nil
+			return arrayCat(ts[0], a[0], a[1])
 		}})
 	arrayPosition := func(_ *types.EvalContext, ts []types.T, a []types.Datum) (types.Datum, error) {
 		if a[0] == nil {
 			return nil, nil
 		}
 		arr := a[0].(types.Array)
+		if arr.NDims() > 1 {
+			return nil, pgerror.New(pgerror.FeatureNotSupported, "searching for elements in multidimensional arrays is not supported")
+		}
+		first := int64(1)
+		if d := arr.Shape(); len(d) == 1 {
+			first = int64(d[0].Lower)
+		}
 		start := int64(1)
 		if len(a) > 2 {
 			if a[2] == nil {
@@ -117,9 +133,12 @@ func registerArrayFuncs() {
 			}
 			start = i64(a[2])
 		}
-		for i := max(start, 1) - 1; i < int64(len(arr.Elements)); i++ {
+		if len(a) <= 2 {
+			start = first
+		}
+		for i := max(start, first) - first; i < int64(len(arr.Elements)); i++ {
 			if types.Equal(arr.Elem, arr.Elements[i], a[1]) {
-				return i + 1, nil
+				return i + first, nil
 			}
 		}
 		return nil, nil
@@ -132,10 +151,17 @@ func registerArrayFuncs() {
 				return nil, nil
 			}
 			arr := a[0].(types.Array)
+			if arr.NDims() > 1 {
+				return nil, pgerror.New(pgerror.FeatureNotSupported, "searching for elements in multidimensional arrays is not supported")
+			}
+			first := 1
+			if d := arr.Shape(); len(d) == 1 {
+				first = d[0].Lower
+			}
 			out := types.Array{Elem: tt(types.Int4OID), Elements: []types.Datum{}}
 			for i, e := range arr.Elements {
 				if types.Equal(arr.Elem, e, a[1]) {
-					out.Elements = append(out.Elements, int64(i+1))
+					out.Elements = append(out.Elements, int64(i+first))
 				}
 			}
 			return out, nil
@@ -146,6 +172,9 @@ func registerArrayFuncs() {
 				return nil, nil
 			}
 			arr := a[0].(types.Array)
+			if arr.NDims() > 1 {
+				return nil, pgerror.New(pgerror.FeatureNotSupported, "removing elements from multidimensional arrays is not supported")
+			}
 			out := types.Array{Elem: arr.Elem, Elements: []types.Datum{}}
 			for _, e := range arr.Elements {
 				if !types.Equal(arr.Elem, e, a[1]) {
@@ -168,13 +197,13 @@ func registerArrayFuncs() {
 					out.Elements[i] = e
 				}
 			}
-			return out, nil
+			return out.WithShapeOf(arr), nil
 		}})
 	defTyped("array_dims", types.TextOID, oids(types.AnyArrayOID), func(_ *types.EvalContext, _ []types.T, a []types.Datum) (types.Datum, error) {
-		n := arrayLen(a[0])
-		if n == 0 {
-			return nil, nil
+		if s, ok := types.ArrayDimsText(a[0].(types.Array)); ok {
+			return s, nil
 		}
-		return "[1:" + string(types.AppendText(nil, tt(types.Int8OID), n)) + "]", nil
+		return nil, nil
 	})
+
 }

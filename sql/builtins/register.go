@@ -106,9 +106,12 @@ func textOf(ctx *types.EvalContext, t types.T, d types.Datum) string {
 	if s, ok := d.(string); ok {
 		return s
 	}
-	loc := time.UTC
-	if ctx != nil && ctx.Location != nil {
-		loc = ctx.Location
+	loc, st := time.UTC, types.TextStyle{}
+	if ctx != nil {
+		if ctx.Location != nil {
+			loc = ctx.Location
+		}
+		st = ctx.Style
 	}
-	return string(types.AppendTextLoc(nil, t, d, loc))
+	return string(types.AppendTextStyled(nil, t, d, loc, st))
 }

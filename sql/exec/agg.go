@@ -240,6 +240,14 @@ func (s *AggSpec) accumulate(ec *Ctx, st *aggState, args []types.Datum) error {
 			st.parts = append(st.parts, string(types.AppendToJSON(nil, s.ArgT, v, time.UTC))) // to_json's spacing
 			break
 		}
+		if _, isArr := types.ElemOf(s.ArgT); s.Name == "json_agg" && isArr && v != nil {
+			part := string(types.AppendToJSON(nil, s.ArgT, v, ec.Ev.Location)) // to_json's spacing
+			if len(st.parts) > 0 {
+				part = "\n " + part // PostgreSQL's json_agg puts an array after the first on a line of its own
+			}
+			st.parts = append(st.parts, part)
+			break
+		}
 		st.parts = append(st.parts, jsonText(s.ArgT, v))
 	case "json_object_agg", "jsonb_object_agg":
 		st.seen = true
@@ -336,6 +344,9 @@ func (s *AggSpec) final(ec *Ctx, st *aggState) (types.Datum, error) {
 	case "array_agg":
 		if !st.seen {
 			return nil, nil
+		}
+		if s.T.OID == s.ArgT.OID {
+			return StackArrays(s.ArgT, st.elems)
 		}
 		return types.Array{Elem: s.ArgT, Elements: st.elems}, nil
 	case "json_agg", "jsonb_agg":

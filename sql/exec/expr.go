@@ -590,12 +590,16 @@ func quantified(ec *Ctx, l types.Datum, vals []types.Datum, op *types.Op, all bo
 }
 
 type ArrayExpr struct {
-	Elems []Expr
-	T     types.T // array type
-	Elem  types.T
+	Elems  []Expr
+	T      types.T // array type
+	Elem   types.T
+	Nested bool // the elements are sub-arrays (ARRAY[[1,2],[3,4]])
 }
 
 func (e *ArrayExpr) Eval(ec *Ctx, row []types.Datum) (types.Datum, error) {
+	if e.Nested {
+		return e.evalNested(ec, row)
+	}
 	out := make([]types.Datum, len(e.Elems))
 	for i, x := range e.Elems {
 		v, err := x.Eval(ec, row)
@@ -607,38 +611,6 @@ func (e *ArrayExpr) Eval(ec *Ctx, row []types.Datum) (types.Datum, error) {
 	return types.Array{Elem: e.Elem, Elements: out}, nil
 }
 func (e *ArrayExpr) Type() types.T { return e.T }
-
-// SubscriptExpr is arr[i] (1-based; out of range gives NULL).
-type SubscriptExpr struct {
-	Arr, Idx Expr
-	T        types.T
-	Base     int64 // first subscript: 1, or 0 for int2vector/oidvector/name
-}
-
-func (e *SubscriptExpr) Eval(ec *Ctx, row []types.Datum) (types.Datum, error) {
-	av, err := e.Arr.Eval(ec, row)
-	if err != nil || av == nil {
-		return nil, err
-	}
-	iv, err := e.Idx.Eval(ec, row)
-	if err != nil || iv == nil {
-		return nil, err
-	}
-	i, _ := iv.(int64)
-	i -= e.Base
-	if str, ok := av.(string); ok { // name[i]
-		if i < 0 || int(i) >= len(str) {
-			return nil, nil
-		}
-		return str[i : i+1], nil
-	}
-	a, ok := av.(types.Array)
-	if !ok || i < 0 || int(i) >= len(a.Elements) {
-		return nil, nil
-	}
-	return a.Elements[i], nil
-}
-func (e *SubscriptExpr) Type() types.T { return e.T }
 
 // evalBool evaluates a predicate: true only for a non-NULL true.
 func evalBool(ec *Ctx, e Expr, row []types.Datum) (bool, error) {

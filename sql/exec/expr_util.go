@@ -196,7 +196,28 @@ func WalkExpr(e Expr, fn func(Expr)) {
 		}
 	case *SubscriptExpr:
 		WalkExpr(x.Arr, fn)
-		WalkExpr(x.Idx, fn)
+		for _, a := range x.Idx {
+			WalkExpr(a, fn)
+		}
+	case *SliceExpr:
+		WalkExpr(x.Arr, fn)
+		for _, a := range x.Lo {
+			WalkExpr(a, fn)
+		}
+		for _, a := range x.Hi {
+			WalkExpr(a, fn)
+		}
+	case *AssignExpr:
+		WalkExpr(x.Base, fn)
+		for _, st := range x.Path {
+			for _, a := range st.Lo {
+				WalkExpr(a, fn)
+			}
+			for _, a := range st.Hi {
+				WalkExpr(a, fn)
+			}
+		}
+		WalkExpr(x.Val, fn)
 	case *SubqueryExpr:
 		WalkExpr(x.Test, fn)
 		for _, t := range x.Tests {

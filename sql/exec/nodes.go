@@ -509,6 +509,12 @@ func appendHashKey(dst []byte, t types.T, d types.Datum) []byte {
 	if a, ok := d.(types.Array); ok {
 		dst = append(dst, 2)
 		dst = strconv.AppendInt(dst, int64(len(a.Elements)), 10)
+		for _, d := range a.Dims { // the shape, when it is not plain
+			dst = append(dst, '[')
+			dst = strconv.AppendInt(dst, int64(d.Lower), 10)
+			dst = append(dst, ':')
+			dst = strconv.AppendInt(dst, int64(d.Len), 10)
+		}
 		for _, e := range a.Elements {
 			dst = appendHashKey(dst, a.Elem, e)
 		}

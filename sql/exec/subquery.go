@@ -131,6 +131,9 @@ func (e *SubqueryExpr) Eval(ec *Ctx, row []types.Datum) (types.Datum, error) {
 		for i, r := range rows {
 			elems[i] = r[0]
 		}
+		if len(e.Plan.Columns()) > 0 && e.Plan.Columns()[0].T.OID == e.T.OID {
+			return StackArrays(e.T, elems)
+		}
 		return types.Array{Elem: et, Elements: elems}, nil
 	default:
 		l, err := e.Test.Eval(ec, row)

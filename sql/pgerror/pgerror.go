@@ -74,6 +74,8 @@ const (
 	ObjectInUse                  = "55006"
 	LockNotAvailable             = "55P03"
 	ProgramLimitExceeded         = "54000"
+	ArraySubscriptError          = "2202E"
+	DataException                = "22000"
 	StatementTooComplex          = "54001"
 	TooManyConnections           = "53300"
 	DiskFull                     = "53100"

@@ -326,6 +326,10 @@ func (p *Planner) compileAgg(fc *pg_query.FuncCall, sc *Scope) (*exec.AggSpec, e
 		spec.T = spec.Args[0].Type()
 	case "array_agg":
 		if err = want(1); err == nil {
+			if _, ok := types.ElemOf(spec.ArgT); ok && spec.ArgT.OID != types.Int2VectorOID && spec.ArgT.OID != types.OidVectorOID {
+				spec.T = spec.ArgT // array_agg(anyarray): one dimension more
+				break
+			}
 			at, ok := types.ArrayOf(spec.ArgT)
 			if !ok {
 				return nil, pgerror.New(pgerror.UndefinedObject, "could not find array type for data type %s", types.FormatType(spec.ArgT))

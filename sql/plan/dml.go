@@ -128,21 +128,40 @@ func (p *Planner) planInsert(ins *pg_query.InsertStmt) (*DML, error) {
 	if d.w, err = p.NewTableWriter(t); err != nil {
 		return nil, err
 	}
+	var parts map[int][]exec.AssignStep // target position → its path (INSERT INTO t (a[1]))
+	var partT map[int]types.T
 	if len(ins.Cols) == 0 {
 		d.targetCols = exec.Seq(len(t.Columns))
 	} else {
-		seen := map[int]bool{}
-		for _, c := range ins.Cols {
-			i, err := targetColumn(t, c.GetResTarget(), seen, "INSERT")
+		seen := assignTargets{}
+		for k, c := range ins.Cols {
+			rt := c.GetResTarget()
+			i, err := resolveTarget(t, rt)
 			if err != nil {
 				return nil, err
 			}
+			if err := seen.claim(t, i, len(rt.Indirection) > 0, "INSERT"); err != nil {
+				return nil, err
+			}
 			d.targetCols = append(d.targetCols, i)
+			if len(rt.Indirection) > 0 {
+				path, pt, err := p.assignPath(t.Columns[i], rt.Indirection, &Scope{})
+				if err != nil {
+					return nil, err
+				}
+				if parts == nil {
+					parts, partT = map[int][]exec.AssignStep{}, map[int]types.T{}
+				}
+				parts[k], partT[k] = path, pt
+			}
 		}
 	}
 	want := make([]types.T, len(d.targetCols))
 	for i, c := range d.targetCols {
 		want[i] = t.Columns[c].Type
+		if pt, ok := partT[i]; ok {
+			want[i] = pt
+		}
 	}
 	sel := ins.SelectStmt.GetSelectStmt()
 	switch {
@@ -197,6 +216,11 @@ func (p *Planner) planInsert(ins *pg_query.InsertStmt) (*DML, error) {
 		}
 		d.Src = src
 	}
+	if parts != nil && d.targetCols != nil {
+		if err := p.assembleInsertParts(d, parts); err != nil {
+			return nil, err
+		}
+	}
 	sc := TableScope(t, ins.Relation.Alias, nil)
 	if oc := ins.OnConflictClause; oc != nil {
 		if d.onConflict, err = p.planOnConflict(t, oc, sc); err != nil {
@@ -239,7 +263,7 @@ func (p *Planner) planOnConflict(t *catalog.Table, oc *pg_query.OnConflictClause
 		c.Table = "excluded"
 		both.cols = append(both.cols, c)
 	}
-	sets, err := p.compileSets(t, oc.TargetList, both)
+	sets, err := p.compileSets(t, oc.TargetList, both, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -292,19 +316,25 @@ func targetColumn(t *catalog.Table, rt *pg_query.ResTarget, seen map[int]bool, v
 	return i, nil
 }
 
-// compileSets compiles UPDATE SET items (including (a, b) = (x, y)).
-func (p *Planner) compileSets(t *catalog.Table, list []*pg_query.Node, sc *Scope) ([]exec.SetItem, error) {
+// compileSets compiles UPDATE SET items (including (a, b) = (x, y), and
+// assignments to parts of a column: a[1] = x, c.f = y). tOff is where the
+// target's columns start in sc's rows.
+func (p *Planner) compileSets(t *catalog.Table, list []*pg_query.Node, sc *Scope, tOff int) ([]exec.SetItem, error) {
 	var out []exec.SetItem
-	seen := map[int]bool{}
+	seen := assignTargets{}
 	subRows := map[*pg_query.SubLink]*exec.SubqueryExpr{}
 	for _, item := range list {
 		rt := item.GetResTarget()
-		i, err := targetColumn(t, rt, seen, "UPDATE")
+		i, err := resolveTarget(t, rt)
 		if err != nil {
+			return nil, err
+		}
+		if err := seen.claim(t, i, len(rt.Indirection) > 0, "UPDATE"); err != nil {
 			return nil, err
 		}
 		c := t.Columns[i]
 		val := rt.Val
+		var raw exec.Expr // the value, before its conversion to the target's type
 		if sl := val.GetMultiAssignRef().GetSource().GetSubLink(); sl != nil {
 			// SET (a, b) = (SELECT x, y …): one sub-query, its fields
 			mr := val.GetMultiAssignRef()
@@ -319,43 +349,65 @@ func (p *Planner) compileSets(t *catalog.Table, list []*pg_query.Node, sc *Scope
 				subRows[sl] = sub
 			}
 			f, _ := types.RecordFields(sub.T)
-			e := exec.Expr(&exec.FieldExpr{E: sub, I: int(mr.Colno - 1), T: f[mr.Colno-1].T})
-			ce, err := p.Coerce(e, c.Type, types.CastAssignment)
-			if err != nil {
-				return nil, pgerror.New(pgerror.DatatypeMismatch, "column \"%s\" is of type %s but expression is of type %s", c.Name, types.FormatType(c.Type), types.FormatType(e.Type()))
+			raw = &exec.FieldExpr{E: sub, I: int(mr.Colno - 1), T: f[mr.Colno-1].T}
+		} else {
+			if mr := val.GetMultiAssignRef(); mr != nil {
+				row := mr.Source.GetRowExpr()
+				if row == nil {
+					return nil, pgerror.Unsupported("this multiple-column UPDATE source")
+				}
+				if int(mr.Colno) > len(row.Args) || len(row.Args) != int(mr.Ncolumns) {
+					return nil, pgerror.New(pgerror.SyntaxError, "number of columns does not match number of values")
+				}
+				val = row.Args[mr.Colno-1]
 			}
-			out = append(out, exec.SetItem{Col: i, E: ce})
+			if val.GetSetToDefault() != nil {
+				if len(rt.Indirection) > 0 {
+					return nil, pgerror.Unsupported("DEFAULT assigned to a part of a column")
+				}
+				e, err := p.DefaultExpr(t, i)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, exec.SetItem{Col: i, E: e})
+				continue
+			}
+			if raw, err = p.CompileExpr(val, sc); err != nil {
+				return nil, err
+			}
+		}
+		if len(rt.Indirection) > 0 {
+			path, want, err := p.assignPath(c, rt.Indirection, sc)
+			if err != nil {
+				return nil, err
+			}
+			v, err := p.coerceAssigned(raw, c, path, want)
+			if err != nil {
+				return nil, err
+			}
+			// a second part of the same column applies to the first's result
+			base, prev := exec.Expr(&exec.ColExpr{Idx: tOff + i, T: c.Type}), -1
+			for k := range out {
+				if out[k].Col == i {
+					base, prev = out[k].E, k
+				}
+			}
+			e := &exec.AssignExpr{Base: base, Path: path, Val: v}
+			if prev >= 0 {
+				out[prev].E = e
+			} else {
+				out = append(out, exec.SetItem{Col: i, E: e})
+			}
 			continue
 		}
-		if mr := val.GetMultiAssignRef(); mr != nil {
-			row := mr.Source.GetRowExpr()
-			if row == nil {
-				return nil, pgerror.Unsupported("this multiple-column UPDATE source")
+		ce, err := p.Coerce(raw, c.Type, types.CastAssignment)
+		if err != nil {
+			if raw.Type().OID == types.UnknownOID {
+				return nil, err // a literal that does not read as the type (22P02)
 			}
-			if int(mr.Colno) > len(row.Args) || len(row.Args) != int(mr.Ncolumns) {
-				return nil, pgerror.New(pgerror.SyntaxError, "number of columns does not match number of values")
-			}
-			val = row.Args[mr.Colno-1]
+			return nil, pgerror.New(pgerror.DatatypeMismatch, "column \"%s\" is of type %s but expression is of type %s", c.Name, types.FormatType(c.Type), types.FormatType(raw.Type()))
 		}
-		var e exec.Expr
-		if val.GetSetToDefault() != nil {
-			if e, err = p.DefaultExpr(t, i); err != nil {
-				return nil, err
-			}
-		} else {
-			if e, err = p.CompileExpr(val, sc); err != nil {
-				return nil, err
-			}
-			ce, err := p.Coerce(e, c.Type, types.CastAssignment)
-			if err != nil {
-				if e.Type().OID == types.UnknownOID {
-					return nil, err // a literal that does not read as the type (22P02)
-				}
-				return nil, pgerror.New(pgerror.DatatypeMismatch, "column \"%s\" is of type %s but expression is of type %s", c.Name, types.FormatType(c.Type), types.FormatType(e.Type()))
-			}
-			e = ce
-		}
-		out = append(out, exec.SetItem{Col: i, E: e})
+		out = append(out, exec.SetItem{Col: i, E: ce})
 	}
 	return out, nil
 }
@@ -427,7 +479,7 @@ func (p *Planner) planUpdate(up *pg_query.UpdateStmt) (*DML, error) {
 	if err := checkReplicaIdentity(p.Cat, d.t, true); err != nil { // funcs.go
 		return nil, err
 	}
-	if d.sets, err = p.compileSets(d.t, up.TargetList, sc); err != nil {
+	if d.sets, err = p.compileSets(d.t, up.TargetList, sc, 0); err != nil {
 		return nil, err
 	}
 	if err := p.planReturning(d, up.ReturningList, sc); err != nil {

@@ -109,7 +109,7 @@ func (p *Planner) Coerce(e exec.Expr, to types.T, cc types.CastContext) (exec.Ex
 		// fold constant casts at plan time (a regclass is named at run
 		// time, by the executing transaction's catalog)
 		var ev *types.EvalContext
-		if types.InputReadsContext(from) || types.InputReadsContext(to) {
+		if types.InputReadsContext(from) || types.InputReadsContext(to) || types.OutputReadsStyle(from) {
 			p.ReadsContext = true // the session zone: see parseLiteral
 			ev = p.Host.InputCtx()
 		}
@@ -333,6 +333,10 @@ func (p *Planner) CompileExpr(n *pg_query.Node, sc *Scope) (exec.Expr, error) {
 					return nil, err
 				}
 			}
+		}
+		if et, ok := types.ElemOf(t); ok && t.OID != types.Int2VectorOID && t.OID != types.OidVectorOID {
+			// ARRAY[[1,2],[3,4]]: sub-arrays make a dimension more
+			return &exec.ArrayExpr{Elems: elems, T: t, Elem: et, Nested: true}, nil
 		}
 		at, ok := types.ArrayOf(t)
 		if !ok {
@@ -707,52 +711,6 @@ func fieldSelect(e exec.Expr, name string) (exec.Expr, error) {
 		}
 	}
 	return nil, pgerror.New(pgerror.UndefinedColumn, "column \"%s\" not found in data type %s", name, types.FormatType(e.Type()))
-}
-
-func (p *Planner) compileIndirection(ind *pg_query.A_Indirection, sc *Scope) (exec.Expr, error) {
-	e, err := p.CompileExpr(ind.Arg, sc)
-	if err != nil {
-		return nil, err
-	}
-	for _, x := range ind.Indirection {
-		if f := x.GetString_(); f != nil {
-			if e, err = fieldSelect(e, f.Sval); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		ai := x.GetAIndices()
-		if ai == nil || ai.IsSlice {
-			return nil, pgerror.Unsupported("this kind of indirection")
-		}
-		idx, err := p.CompileExpr(ai.Uidx, sc)
-		if err != nil {
-			return nil, err
-		}
-		if idx, err = p.Coerce(idx, exec.Int8T, types.CastImplicit); err != nil {
-			return nil, err
-		}
-		if e.Type().OID == types.NameOID {
-			e = &exec.SubscriptExpr{Arr: e, Idx: idx, T: types.T{OID: types.CharOID, Mod: -1}, Base: 0}
-			continue
-		}
-		base := int64(1)
-		et, ok := types.ElemOf(e.Type())
-		if e.Type().OID == types.Int2VectorOID || e.Type().OID == types.OidVectorOID {
-			base = 0
-		}
-		if !ok {
-			if e.Type().OID == types.Int2VectorOID {
-				et = types.T{OID: types.Int2OID, Mod: -1}
-			} else if e.Type().OID == types.OidVectorOID {
-				et = exec.OIDT
-			} else {
-				return nil, pgerror.New(pgerror.DatatypeMismatch, "cannot subscript type %s because it does not support subscripting", types.FormatType(e.Type()))
-			}
-		}
-		e = &exec.SubscriptExpr{Arr: e, Idx: idx, T: et, Base: base}
-	}
-	return e, nil
 }
 
 func (p *Planner) compileSQLValueFunc(f *pg_query.SQLValueFunction) (exec.Expr, error) {

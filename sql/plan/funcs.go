@@ -226,8 +226,8 @@ func (p *Planner) setReturningFunc(name string, args []exec.Expr) (*SRFNode, err
 		n.args[0], n.t = rc, rc.Type()
 	case "generate_subscripts":
 		// generate_subscripts(array, dim [, reverse]): the subscripts of
-		// dimension dim (arrays here have one), from 1, or from 0 for
-		// int2vector and oidvector as PostgreSQL gives them
+		// dimension dim, from its lower bound (0 for int2vector and
+		// oidvector, as PostgreSQL gives them)
 		if len(args) < 2 || len(args) > 3 {
 			return nil, NoFunc(name, args)
 		}
@@ -450,21 +450,23 @@ func (n *SRFNode) rowsOf(ec *exec.Ctx, vals []types.Datum) ([][]types.Datum, err
 			emit(e)
 		}
 	case "generate_subscripts":
-		if vals[1].(int64) != 1 {
-			break // arrays have one dimension: no subscripts in others
-		}
-		elems := vals[0].(types.Array).Elements
-		base := int64(1)
+		arr := vals[0].(types.Array)
+		dims := arr.Shape()
 		if t := n.args[0].Type().OID; t == types.Int2VectorOID || t == types.OidVectorOID {
-			base = 0
+			dims = []types.ArrayDim{{Len: len(arr.Elements), Lower: 0}}
 		}
+		d := vals[1].(int64)
+		if d < 1 || d > int64(len(dims)) {
+			break // no such dimension: no subscripts
+		}
+		dim := dims[d-1]
 		reverse := len(vals) == 3 && vals[2] == true
-		for i := range elems {
+		for i := 0; i < dim.Len; i++ {
 			k := int64(i)
 			if reverse {
-				k = int64(len(elems) - 1 - i)
+				k = int64(dim.Len - 1 - i)
 			}
-			emit(base + k)
+			emit(int64(dim.Lower) + k)
 		}
 	case "_pg_expandarray":
 		for i, e := range vals[0].(types.Array).Elements {

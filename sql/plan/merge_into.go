@@ -157,7 +157,7 @@ func (p *Planner) planMergeInto(ms *pg_query.MergeStmt) (*DML, error) {
 		switch w.CommandType {
 		case pg_query.CmdType_CMD_UPDATE:
 			a.verb = "update"
-			if a.sets, err = p.compileSets(t, w.TargetList, sc); err != nil {
+			if a.sets, err = p.compileSets(t, w.TargetList, sc, mi.tOff); err != nil {
 				return nil, err
 			}
 			for i := range a.sets {

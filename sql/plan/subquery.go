@@ -40,6 +40,9 @@ func (p *Planner) compileSubLink(sl *pg_query.SubLink, sc *Scope) (exec.Expr, er
 			return nil, pgerror.New(pgerror.SyntaxError, "subquery must return only one column")
 		}
 		at, ok := types.ArrayOf(cols[0].T)
+		if _, isArr := types.ElemOf(cols[0].T); isArr && cols[0].T.OID != types.Int2VectorOID && cols[0].T.OID != types.OidVectorOID {
+			at, ok = cols[0].T, true // ARRAY(SELECT an array): one dimension more
+		}
 		if !ok {
 			return nil, pgerror.New(pgerror.UndefinedObject, "could not find array type for data type %s", types.FormatType(cols[0].T))
 		}

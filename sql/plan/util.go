@@ -149,8 +149,10 @@ func outputName(n *pg_query.Node) string {
 		return "least"
 	case n.GetAIndirection() != nil:
 		ind := n.GetAIndirection()
-		if last := ind.Indirection[len(ind.Indirection)-1]; last.GetString_() != nil {
-			return last.GetString_().Sval // (f(x)).field
+		for i := len(ind.Indirection) - 1; i >= 0; i-- {
+			if f := ind.Indirection[i].GetString_(); f != nil {
+				return f.Sval // (f(x)).field, (c).arr[2]: the last field named
+			}
 		}
 		return outputName(ind.Arg)
 	case n.GetSubLink() != nil:

@@ -35,7 +35,7 @@ var Defs = []Def{
 	{Name: "default_transaction_read_only", def: "off", Reportable: true, Vartype: "bool", desc: "Sets the default read-only status of new transactions.", Check: CheckBool},
 	{Name: "in_hot_standby", def: "off", Reportable: true, ReadOnly: true, Vartype: "bool", desc: "Shows whether hot standby is currently active."},
 	{Name: "integer_datetimes", def: "on", Reportable: true, ReadOnly: true, Vartype: "bool", desc: "Shows whether datetimes are integer based."},
-	{Name: "IntervalStyle", def: "postgres", Reportable: true, Vartype: "enum", desc: "Sets the display format for interval values."},
+	{Name: "IntervalStyle", def: "postgres", Reportable: true, Vartype: "enum", desc: "Sets the display format for interval values.", Check: enumCheck("IntervalStyle", "postgres", "postgres_verbose", "sql_standard", "iso_8601")},
 	{Name: "is_superuser", def: "on", Reportable: true, ReadOnly: true, Vartype: "bool", desc: "Shows whether the current user is a superuser."},
 	{Name: "server_encoding", def: "UTF8", Reportable: true, ReadOnly: true, Vartype: "string", desc: "Shows the server (database) character set encoding."},
 	{Name: "server_version", def: "15.0", Reportable: true, ReadOnly: true, Vartype: "string", desc: "Shows the server version."},
@@ -61,7 +61,7 @@ var Defs = []Def{
 	{Name: "max_connections", def: "100", ReadOnly: true, Vartype: "integer", desc: "Sets the maximum number of concurrent connections."},
 	{Name: "work_mem", def: "64MB", Unit: "kB", Vartype: "integer", desc: "Sets the maximum memory to be used for query workspaces.", Check: exec.CheckWorkMem},
 	{Name: "maintenance_work_mem", def: "64MB", Unit: "kB", Vartype: "integer", desc: "Sets the maximum memory to be used for maintenance operations."},
-	{Name: "bytea_output", def: "hex", Vartype: "enum", desc: "Sets the output format for bytea."},
+	{Name: "bytea_output", def: "hex", Vartype: "enum", desc: "Sets the output format for bytea.", Check: enumCheck("bytea_output", "escape", "hex")},
 	{Name: "xmloption", def: "content", Vartype: "enum", desc: "Sets whether XML data in implicit parsing and serialization operations is to be considered as documents or content fragments."},
 	{Name: "check_function_bodies", def: "on", Vartype: "bool", desc: "Check routine bodies during CREATE FUNCTION and CREATE PROCEDURE.", Check: CheckBool},
 	{Name: "default_tablespace", def: "", Vartype: "string", desc: "Sets the default tablespace to create tables and indexes in."},
@@ -399,7 +399,9 @@ type Settings struct {
 	Loc     *time.Location
 	// dateOrder is DateStyle's input half, as the type input functions read it.
 	DateOrder types.DateOrder
-	Gen       int // bumped on every change (invalidates cached catalog schemas)
+	// Style is IntervalStyle and bytea_output, as the output functions read them.
+	Style types.TextStyle
+	Gen   int // bumped on every change (invalidates cached catalog schemas)
 	// Base holds the server's defaults that differ from the built-in ones
 	// (logdb start flags, by lower-case name): what RESET returns to.
 	Base map[string]string
@@ -418,6 +420,7 @@ func NewWithBase(base map[string]string) *Settings {
 	for k, v := range base {
 		s.Vals[k] = v
 	}
+	s.Style = types.TextStyle{Interval: types.IntervalStyles[s.Vals["intervalstyle"]], ByteaEscape: s.Vals["bytea_output"] == "escape"}
 	return s
 }
 
@@ -472,6 +475,12 @@ func (s *Settings) Set(name, value string) error {
 		if value, s.DateOrder, err = parseDateStyle(s.Vals[key], value); err != nil {
 			return err
 		}
+	}
+	if key == "intervalstyle" {
+		s.Style.Interval = types.IntervalStyles[value]
+	}
+	if key == "bytea_output" {
+		s.Style.ByteaEscape = value == "escape"
 	}
 	if key == "timezone" {
 		loc, err := loadLocation(value)

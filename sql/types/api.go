@@ -34,6 +34,7 @@ type EvalContext struct {
 	TxnTime  time.Time      // now(), current_timestamp: start of the transaction
 	StmtTime time.Time      // statement_timestamp()
 	Location *time.Location // session TimeZone
+	Style    TextStyle      // IntervalStyle and bytea_output, for casts to text
 	// DateOrder is DateStyle's input order for dates written in numbers.
 	DateOrder DateOrder
 	User      string // current_user

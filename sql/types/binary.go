@@ -489,11 +489,14 @@ func appendArrayBinary(dst []byte, t T, a Array) ([]byte, error) {
 		dst = binary.BigEndian.AppendUint32(dst, 0)
 		return binary.BigEndian.AppendUint32(dst, elem.OID), nil
 	}
-	dst = binary.BigEndian.AppendUint32(dst, 1)
+	dims := a.Shape()
+	dst = binary.BigEndian.AppendUint32(dst, uint32(len(dims)))
 	dst = binary.BigEndian.AppendUint32(dst, uint32(hasNull))
 	dst = binary.BigEndian.AppendUint32(dst, elem.OID)
-	dst = binary.BigEndian.AppendUint32(dst, uint32(len(a.Elements)))
-	dst = binary.BigEndian.AppendUint32(dst, 1)
+	for _, d := range dims {
+		dst = binary.BigEndian.AppendUint32(dst, uint32(d.Len))
+		dst = binary.BigEndian.AppendUint32(dst, uint32(int32(d.Lower)))
+	}
 	for _, e := range a.Elements {
 		if e == nil {
 			dst = binary.BigEndian.AppendUint32(dst, math.MaxUint32)
@@ -531,22 +534,39 @@ func decodeArrayBinary(elem T, b []byte) (Datum, error) {
 		}
 		return arr, nil
 	}
-	if ndim != 1 {
-		if ndim < 0 || ndim > 6 {
-			return bad()
-		}
-		return nil, pgerror.New(pgerror.FeatureNotSupported, "multidimensional arrays are not supported")
+	if ndim < 0 || ndim > MaxArrayDims {
+		return nil, pgerror.New(pgerror.InvalidBinaryRepresentation, "invalid number of dimensions: %d", ndim)
 	}
-	if len(b) < 8 {
+	if len(b) < 8*int(ndim) {
 		return bad()
 	}
-	n := int32(binary.BigEndian.Uint32(b))
-	b = b[8:]
-	if n < 0 || int(n) > len(b)/4 {
+	dims := make([]ArrayDim, ndim)
+	n := 1
+	for i := range dims {
+		l := int32(binary.BigEndian.Uint32(b))
+		dims[i] = ArrayDim{Len: int(l), Lower: int(int32(binary.BigEndian.Uint32(b[4:])))}
+		b = b[8:]
+		if l < 0 {
+			return bad()
+		}
+		if n *= int(l); n > len(b)/4+1 {
+			return bad() // each element takes at least its 4-byte length
+		}
+	}
+	if err := CheckArraySize(dims); err != nil {
+		return nil, err
+	}
+	if n == 0 {
+		if len(b) != 0 {
+			return bad()
+		}
+		return arr, nil
+	}
+	if n > len(b)/4 {
 		return bad()
 	}
 	arr.Elements = make([]Datum, 0, n)
-	for i := int32(0); i < n; i++ {
+	for i := 0; i < n; i++ {
 		if len(b) < 4 {
 			return bad()
 		}
@@ -569,5 +589,5 @@ func decodeArrayBinary(elem T, b []byte) (Datum, error) {
 	if len(b) != 0 {
 		return bad()
 	}
-	return arr, nil
+	return Shaped(elem, arr.Elements, dims), nil
 }

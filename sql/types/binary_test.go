@@ -104,6 +104,7 @@ func FuzzDecodeBinary(f *testing.F) {
 	f.Add(uint32(NumericOID), []byte{0, 2, 0, 0, 0, 0, 0, 2, 0, 1, 0x13, 0x88})
 	f.Add(uint32(Int4ArrayOID), []byte{0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0x17, 0, 0, 0, 3, 0, 0, 0, 1, 0, 0, 0, 4, 0, 0, 0, 1, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 4, 0, 0, 0, 3})
 	f.Add(uint32(JSONBOID), []byte("\x01{\"a\": [1, 2]}"))
+	f.Add(uint32(Int4ArrayOID), []byte{0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0x17, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2, 0xff, 0xff, 0xff, 0xfb, 0, 0, 0, 4, 0, 0, 0, 1, 0, 0, 0, 4, 0, 0, 0, 2})
 	f.Add(uint32(IntervalOID), bytes.Repeat([]byte{0xff}, 16))
 	f.Fuzz(func(t *testing.T, oid uint32, b []byte) {
 		oids := []OID{Int2OID, Int4OID, Int8OID, Float4OID, Float8OID, NumericOID, BoolOID, TextOID, ByteaOID,

@@ -182,7 +182,7 @@ func applyTypmod(d Datum, t T, explicit bool) (Datum, error) {
 	if a, ok := d.(Array); ok {
 		et := a.Elem
 		et.Mod = t.Mod
-		out := Array{Elem: et, Elements: make([]Datum, len(a.Elements))}
+		out := Array{Elem: et, Elements: make([]Datum, len(a.Elements)), Dims: a.Dims}
 		for i, e := range a.Elements {
 			v, err := applyTypmod(e, et, explicit)
 			if err != nil {
@@ -235,7 +235,11 @@ func castValue(ctx *EvalContext, d Datum, from, to T, cc CastContext) (Datum, er
 				s = "true"
 			}
 		} else {
-			s = string(AppendTextLoc(nil, from, d, loc))
+			var st TextStyle
+			if ctx != nil {
+				st = ctx.Style
+			}
+			s = string(AppendTextStyled(nil, from, d, loc, st))
 		}
 		if to.OID == NameOID {
 			return truncName(s), nil
@@ -380,7 +384,7 @@ func castValue(ctx *EvalContext, d Datum, from, to T, cc CastContext) (Datum, er
 		}
 	case Array:
 		if te, ok := ElemOf(to); ok {
-			out := Array{Elem: te, Elements: make([]Datum, len(v.Elements))}
+			out := Array{Elem: te, Elements: make([]Datum, len(v.Elements)), Dims: v.Dims}
 			for i, e := range v.Elements {
 				c, err := Cast(ctx, e, v.Elem, te, cc)
 				if err != nil {

@@ -73,7 +73,10 @@ func Compare(t T, a, b Datum) int {
 				return c
 			}
 		}
-		return cmpInt(int64(len(x.Elements)), int64(len(y.Elements)))
+		if c := cmpInt(int64(len(x.Elements)), int64(len(y.Elements))); c != 0 {
+			return c
+		}
+		return compareShapes(x, y)
 	case Record:
 		return compareRecords(t, x, b.(Record))
 	case Enum:

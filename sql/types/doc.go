@@ -34,13 +34,17 @@
 //
 // 'infinity' and '-infinity' are DateInfinity/DateNegInfinity for dates and
 // TimestampInfinity/TimestampNegInfinity (compare with Equal) for timestamps.
-// Arrays are one-dimensional; a multidimensional literal is 0A000.
+// Arrays have up to 6 dimensions and any lower bounds (array_shape.go):
+// Array.Dims is nil for the plain shape (one dimension from 1), so code
+// that builds arrays of its own makes plain ones, and code that must keep
+// a shape (casts, element-wise maps) copies Dims.
 //
 // # Text, binary, keys and rows
 //
 // ParseText/ParseTextCtx and AppendText/AppendTextLoc are the type input and
 // output functions (PostgreSQL 15's formats, DateStyle ISO/MDY, IntervalStyle
-// postgres, extra_float_digits 1). ParseText applies the typmod as an
+// postgres, extra_float_digits 1); AppendTextStyled prints in a session's
+// IntervalStyle and bytea_output (text_style.go). ParseText applies the typmod as an
 // assignment would (varchar(3) rejects "abcd"); explicit casts go through
 // Cast. DecodeBinary/AppendBinary are the binary wire formats.
 //
@@ -51,7 +55,10 @@
 // interval months are not kept); read displayed values from the row.
 // AppendRow/DecodeRow are the stored row format, keyed by column ID so that
 // ADD/DROP COLUMN rewrite nothing. Both formats are part of the durable log:
-// change them only with a version bump.
+// change them only with a version bump. An array that is not plain adds
+// its shape in a form no plain array's encoding can take (a count with
+// bit 48 set in a row, a 0x03 byte after the end mark in a key), so the
+// values written before shapes existed read as they always did.
 //
 // # Functions and operators
 //

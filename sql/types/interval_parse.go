@@ -93,6 +93,14 @@ func parseIntervalUnits(s string, mod int32) (Interval, error) {
 			seen = true
 			continue
 		}
+		if y, m, ok := yearMonthToken(t); ok { // "1-2": 1 year 2 months, as SQL writes them
+			if dup("year") || dup("month") {
+				return bad()
+			}
+			months += float64(y*12 + m)
+			seen = true
+			continue
+		}
 		// number, optionally with the unit attached ("1day", "5h")
 		j := 0
 		for j < len(t) && (isDigit(t[j]) || t[j] == '.' || t[j] == '-' || t[j] == '+') {
@@ -107,11 +115,15 @@ func parseIntervalUnits(s string, mod int32) (Interval, error) {
 		}
 		unit := t[j:]
 		if unit == "" {
-			if i+1 < len(toks) && !strings.Contains(toks[i+1], ":") && toks[i+1] != "ago" && !isNumberStart(toks[i+1]) {
+			rng, _ := intervalRange(mod)
+			if i+1 < len(toks) && strings.Contains(toks[i+1], ":") && !strings.Contains(t, ".") {
+				unit = "day" // "1 2:03:04": a bare integer before a time is days, as PostgreSQL reads it
+			} else if i+2 == len(toks) && isNumberStart(toks[i+1]) && bareUnit(rng) == "hour" {
+				unit = "day" // INTERVAL '1 2' DAY TO HOUR: the number before the hours is days
+			} else if i+1 < len(toks) && !strings.Contains(toks[i+1], ":") && toks[i+1] != "ago" && !isNumberStart(toks[i+1]) {
 				i++
 				unit = toks[i]
 			} else {
-				rng, _ := intervalRange(mod)
 				unit = bareUnit(rng)
 			}
 		}
@@ -271,4 +283,25 @@ func NormalizeUnit(u string) string {
 		return "millennium"
 	}
 	return u
+}
+
+// yearMonthToken reads the SQL standard's year-month field "[+-]Y-M".
+func yearMonthToken(t string) (y, m int64, ok bool) {
+	neg := false
+	if t != "" && (t[0] == '-' || t[0] == '+') {
+		neg, t = t[0] == '-', t[1:]
+	}
+	i := strings.IndexByte(t, '-')
+	if i <= 0 || i == len(t)-1 {
+		return 0, 0, false
+	}
+	y, err1 := strconv.ParseInt(t[:i], 10, 32)
+	m, err2 := strconv.ParseInt(t[i+1:], 10, 32)
+	if err1 != nil || err2 != nil || t[i+1] == '+' || t[i+1] == '-' {
+		return 0, 0, false
+	}
+	if neg {
+		y, m = -y, -m
+	}
+	return y, m, true
 }

@@ -155,7 +155,19 @@ func appendJSONValue(dst []byte, t T, d Datum, loc *time.Location, jsonbStyle bo
 	case Date:
 		return jsondoc.AppendString(dst, string(appendDate(nil, v)))
 	case Array:
-		dst = append(dst, '[')
+		// nested JSON arrays, one level a dimension
+		spans := []int{len(v.Elements)}
+		if dims := v.Shape(); len(dims) > 1 {
+			spans = make([]int, len(dims))
+			n := 1
+			for k := len(dims) - 1; k >= 0; k-- {
+				n *= dims[k].Len
+				spans[k] = n
+			}
+		}
+		if len(v.Elements) == 0 {
+			return append(dst, "[]"...)
+		}
 		for i, e := range v.Elements {
 			if i > 0 {
 				dst = append(dst, ',')
@@ -163,9 +175,19 @@ func appendJSONValue(dst []byte, t T, d Datum, loc *time.Location, jsonbStyle bo
 					dst = append(dst, ' ')
 				}
 			}
+			for _, n := range spans {
+				if i%n == 0 {
+					dst = append(dst, '[')
+				}
+			}
 			dst = appendJSONValue(dst, v.Elem, e, loc, jsonbStyle)
+			for _, n := range spans {
+				if (i+1)%n == 0 {
+					dst = append(dst, ']')
+				}
+			}
 		}
-		return append(dst, ']')
+		return dst
 	case Record:
 		return appendRecordJSON(dst, t, v, loc, jsonbStyle)
 	}

@@ -17,10 +17,11 @@ import (
 // 1.5, -0.0 and 0.0, '1 mon' and '30 days', 'a ' and 'a' for bpchar), so
 // DecodeKey returns a canonical member of the equality class.
 const (
-	keyNull    = 0x00
-	keyValue   = 0x02
-	keyArrElem = 0x01 // precedes each array element
-	keyArrEnd  = 0x00 // ends an array
+	keyNull     = 0x00
+	keyValue    = 0x02
+	keyArrElem  = 0x01 // precedes each array element
+	keyArrEnd   = 0x00 // ends an array
+	keyArrShape = 0x03 // after keyArrEnd: the shape of an array that is not plain (a following value starts with 0x00, 0x01 or 0x02)
 
 	keyNumNegInf = 0x01
 	keyNumNeg    = 0x02
@@ -92,7 +93,16 @@ func AppendKey(dst []byte, t T, d Datum) []byte {
 			}
 			dst = AppendKey(dst, v.Elem, e)
 		}
-		return append(dst, keyArrEnd)
+		dst = append(dst, keyArrEnd)
+		if !v.IsPlain() {
+			// the shape follows the end mark: plain arrays are unchanged
+			dst = append(dst, keyArrShape, byte(len(v.Dims)))
+			for _, d := range v.Dims {
+				dst = binary.BigEndian.AppendUint32(dst, uint32(d.Len))
+				dst = binary.BigEndian.AppendUint32(dst, uint32(int32(d.Lower))^(1<<31))
+			}
+		}
+		return dst
 	case Record:
 		return appendRecordKey(dst, t, v)
 	case Enum:
@@ -410,7 +420,24 @@ func DecodeKey(t T, b []byte) (d Datum, rest []byte, err error) {
 				return nil, nil, errKeyCorrupt
 			}
 			if b[0] == keyArrEnd {
-				return arr, b[1:], nil
+				b = b[1:]
+				if len(b) >= 2 && b[0] == keyArrShape {
+					nd := int(b[1])
+					b = b[2:]
+					if nd < 1 || nd > MaxArrayDims || len(b) < 8*nd {
+						return nil, nil, errKeyCorrupt
+					}
+					dims := make([]ArrayDim, nd)
+					for i := range dims {
+						dims[i] = ArrayDim{Len: int(int32(binary.BigEndian.Uint32(b))), Lower: int(int32(binary.BigEndian.Uint32(b[4:]) ^ (1 << 31)))}
+						b = b[8:]
+					}
+					if !validShape(dims, len(arr.Elements)) {
+						return nil, nil, errKeyCorrupt
+					}
+					arr = Shaped(arr.Elem, arr.Elements, dims)
+				}
+				return arr, b, nil
 			}
 			if b[0] != keyArrElem || len(b) < 2 {
 				return nil, nil, errKeyCorrupt

@@ -262,6 +262,7 @@ func FuzzDecodeKey(f *testing.F) {
 	f.Add(uint8(0), AppendKey(nil, tt(NumericOID), mustParseDec("-12.5")))
 	f.Add(uint8(1), AppendKey(nil, tt(TextOID), "a\x00b"))
 	f.Add(uint8(2), AppendKey(nil, tt(Int4ArrayOID), Array{Elem: tt(Int4OID), Elements: []Datum{int64(1), nil}}))
+	f.Add(uint8(2), AppendKey(nil, tt(Int4ArrayOID), Array{Elem: tt(Int4OID), Elements: []Datum{int64(1), nil, int64(3), int64(4)}, Dims: []ArrayDim{{2, 0}, {2, 1}}}))
 	f.Add(uint8(3), AppendKey(nil, tt(IntervalOID), Interval{Months: 1, Days: -3, Micros: 5}))
 	f.Add(uint8(11), AppendKey(nil, tt(JSONBOID), JSONB(`{"a": [1, "x", null, true]}`)))
 	f.Fuzz(func(t *testing.T, which uint8, b []byte) {
@@ -297,6 +298,7 @@ func FuzzDecodeRow(f *testing.F) {
 	cols, vals := benchRow()
 	f.Add(AppendRow(nil, cols, vals))
 	f.Add([]byte{1, 1, 0x80})
+	f.Add(AppendRow(nil, []RowColumn{{5, tt(TextArrayOID)}}, []Datum{Array{Elem: tt(TextOID), Elements: []Datum{"a", nil}, Dims: []ArrayDim{{1, 1}, {2, -3}}}}))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		cols := append(cols, RowColumn{5, tt(TextArrayOID)}, RowColumn{6, tt(IntervalOID)}, RowColumn{7, tt(Float8OID)})
 		out := make([]Datum, len(cols))

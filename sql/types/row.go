@@ -114,6 +114,10 @@ func isVarlenFamily(t T) bool {
 	return false
 }
 
+// rowArrShape marks an array's shape in its compact form: a count of
+// elements is never this large (it is at most the bytes that follow).
+const rowArrShape = 1 << 48
+
 func appendZigzag(dst []byte, v int64) []byte {
 	return binary.AppendUvarint(dst, uint64(v<<1)^uint64(v>>63))
 }
@@ -163,6 +167,13 @@ func appendCompact(dst []byte, t T, d Datum) []byte {
 	case LSN:
 		return binary.AppendUvarint(dst, uint64(v))
 	case Array:
+		if !v.IsPlain() {
+			// a shape mark no element count can be, then each dimension
+			dst = binary.AppendUvarint(dst, rowArrShape|uint64(len(v.Dims)))
+			for _, d := range v.Dims {
+				dst = appendZigzag(appendZigzag(dst, int64(d.Len)), int64(d.Lower))
+			}
+		}
 		dst = binary.AppendUvarint(dst, uint64(len(v.Elements)))
 		var tmp []byte
 		for _, e := range v.Elements {
@@ -334,6 +345,27 @@ func decodeCompact(t T, b []byte) (Datum, error) {
 	}
 	if e, ok := ElemOf(t); ok {
 		cnt, n := binary.Uvarint(b)
+		var dims []ArrayDim
+		if n > 0 && cnt&rowArrShape != 0 {
+			nd := cnt &^ rowArrShape
+			if nd < 1 || nd > MaxArrayDims {
+				return nil, errRowCorrupt
+			}
+			b = b[n:]
+			dims = make([]ArrayDim, nd)
+			for i := range dims {
+				l, rest, err := readZigzag(b)
+				if err != nil {
+					return nil, err
+				}
+				lo, rest, err := readZigzag(rest)
+				if err != nil {
+					return nil, err
+				}
+				dims[i], b = ArrayDim{Len: int(l), Lower: int(lo)}, rest
+			}
+			cnt, n = binary.Uvarint(b)
+		}
 		if n <= 0 || cnt > uint64(len(b)) {
 			return nil, errRowCorrupt
 		}
@@ -358,6 +390,12 @@ func decodeCompact(t T, b []byte) (Datum, error) {
 		}
 		if len(b) != 0 {
 			return nil, errRowCorrupt
+		}
+		if dims != nil {
+			if !validShape(dims, len(arr.Elements)) {
+				return nil, errRowCorrupt
+			}
+			arr = Shaped(arr.Elem, arr.Elements, dims)
 		}
 		return arr, nil
 	}

@@ -561,7 +561,7 @@ func AppendTextLoc(dst []byte, t T, d Datum, loc *time.Location) []byte {
 			}
 			return dst
 		}
-		return appendArrayText(dst, v, loc)
+		return appendArrayText(dst, v, loc, TextStyle{})
 	}
 	return dst
 }

@@ -108,11 +108,15 @@ type LSN uint64
 
 func (l LSN) String() string { return fmt.Sprintf("%X/%X", uint64(l)>>32, uint32(l)) }
 
-// Array is a one-dimensional SQL array (what catalogs and drivers need).
-// Elem is the element type; elements may be nil (NULL).
+// Array is an SQL array. Elem is the element type; elements may be nil
+// (NULL). Elements are in row-major order; Dims gives the shape when it is
+// not the plain one (see array_shape.go): nil means one dimension of
+// len(Elements) with lower bound 1, or no dimensions when Elements is
+// empty. Code that builds an array of its own makes a plain one.
 type Array struct {
 	Elem     T
 	Elements []Datum
+	Dims     []ArrayDim
 }
 
 // pgEpoch is 2000-01-01 UTC, PostgreSQL's epoch for dates and timestamps.
