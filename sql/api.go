@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"strconv"
 	"sync"
 	"time"
 
@@ -311,11 +310,11 @@ func (s *Session) TxStatus() byte {
 // idle_session_timeout outside one (57P05); 0 when the setting is 0.
 func (s *Session) IdleTimeout() (time.Duration, *pgerror.Error) {
 	if s.TxStatus() == 'I' {
-		ms, _ := strconv.ParseInt(s.set.Vals["idle_session_timeout"], 10, 64)
+		ms := settings.MS(s.set.Vals["idle_session_timeout"])
 		return time.Duration(ms) * time.Millisecond, &pgerror.Error{Code: pgerror.IdleSessionTimeout, Severity: "FATAL",
 			Message: "terminating connection due to idle-session timeout"}
 	}
-	ms, _ := strconv.ParseInt(s.set.Vals["idle_in_transaction_session_timeout"], 10, 64)
+	ms := settings.MS(s.set.Vals["idle_in_transaction_session_timeout"])
 	return time.Duration(ms) * time.Millisecond, &pgerror.Error{Code: pgerror.IdleInTransactionTimeout, Severity: "FATAL",
 		Message: "terminating connection due to idle-in-transaction timeout"}
 }

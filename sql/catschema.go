@@ -68,6 +68,9 @@ func (s *Session) catalogSchema(t *txnState) *pgcatalog.Schema {
 		st := pgcatalog.Setting{Name: kv[0], Setting: kv[1], ShortDesc: kv[2], Context: "user", Source: "default", Category: "Client Connection Defaults"}
 		if d != nil {
 			st.Unit, st.VarType = d.Unit, d.Vartype
+			if d.Unit == "ms" {
+				st.Setting = strconv.FormatInt(settings.MS(kv[1]), 10) // pg_settings counts in the unit
+			}
 			if d.Check != nil && d.Unit == "kB" {
 				if kb, err := exec.ParseMemoryKB(kv[1]); err == nil {
 					st.Setting = strconv.FormatInt(kb, 10) // pg_settings counts in the unit

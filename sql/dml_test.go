@@ -146,7 +146,7 @@ func TestSettings(t *testing.T) {
 	expectRows(t, s, "SHOW timezone", "Europe/Oslo")
 	expectRows(t, s, "SELECT '2024-01-01 12:00:00+00'::timestamptz", "2024-01-01 13:00:00+01")
 	mustExec(t, s, "SET statement_timeout TO 5000")
-	expectRows(t, s, "SHOW statement_timeout", "5000")
+	expectRows(t, s, "SHOW statement_timeout", "5s")
 	expectRows(t, s, "SHOW transaction_isolation", "serializable")
 	expectErr(t, s, "SET nosuch = 1", pgerror.UndefinedObject)
 	expectErr(t, s, "SHOW nosuch", pgerror.UndefinedObject)

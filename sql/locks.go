@@ -4,7 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
-	"strconv"
+	"logdb/sql/settings"
 	"time"
 
 	"logdb/kv"
@@ -76,7 +76,7 @@ func (s *Session) checkLocksLost() error {
 
 // lockTimeout is lock_timeout (0: none).
 func (s *Session) lockTimeout() time.Duration {
-	ms, _ := strconv.ParseInt(s.set.Vals["lock_timeout"], 10, 64)
+	ms := settings.MS(s.set.Vals["lock_timeout"])
 	return time.Duration(ms) * time.Millisecond
 }
 

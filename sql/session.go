@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"time"
 
@@ -119,7 +118,7 @@ func (s *Session) ctxErr(ctx context.Context) error {
 // stmtContext applies statement_timeout.
 func (s *Session) stmtContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	s.timedOut = false
-	ms, _ := strconv.ParseInt(s.set.Vals["statement_timeout"], 10, 64)
+	ms := settings.MS(s.set.Vals["statement_timeout"])
 	if ms <= 0 {
 		return ctx, func() {}
 	}

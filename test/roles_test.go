@@ -100,7 +100,7 @@ func TestRoleSettings(t *testing.T) {
 	cfg.User = "app"
 	cfg.RuntimeParams["application_name"] = "from-startup"
 	c := mustConnectConfig(t, cfg)
-	checkQuery(t, ctx, c, "50|from-startup|off", "SELECT current_setting('statement_timeout'), current_setting('application_name'), current_setting('is_superuser')")
+	checkQuery(t, ctx, c, "50ms|from-startup|off", "SELECT current_setting('statement_timeout'), current_setting('application_name'), current_setting('is_superuser')")
 	_, err = c.Exec(ctx, "SELECT count(*) FROM generate_series(1, 100000000)")
 	wantCode(t, err, "57014", "a statement past the role's statement_timeout")
 	checkQuery(t, ctx, admin, "on", "SHOW is_superuser")

@@ -251,3 +251,24 @@ func TestOutOfScopeTypesAre0A000(t *testing.T) {
 		t.Fatalf("user enum: %q", got)
 	}
 }
+
+// TestDurationSettingsShowMatchesPostgres: time settings show in the
+// largest unit that divides them ("9s", "1min", "1500ms"), and
+// pg_settings counts them in milliseconds, as PostgreSQL does.
+func TestDurationSettingsShowMatchesPostgres(t *testing.T) {
+	requireLogdb(t)
+	t.Parallel()
+	ctx := testCtx(t, 60*time.Second)
+	pg := mustStartPostgres(t)
+	pc := pg.connect(t)
+	lc := mustConnect(t, sharedNode(t))
+	var qs []string
+	for _, v := range []string{"'9s'", "9000", "'1min'", "1500", "'1.5s'", "0", "3600000", "'2d'", "'100ms'", "'90s'"} {
+		qs = append(qs, "SET statement_timeout = "+v, "SHOW statement_timeout",
+			"SELECT current_setting('statement_timeout'), setting, unit FROM pg_settings WHERE name = 'statement_timeout'")
+	}
+	qs = append(qs, "RESET statement_timeout", "SET lock_timeout = '1min'", "SHOW lock_timeout",
+		"SET idle_in_transaction_session_timeout = 3600000", "SHOW idle_in_transaction_session_timeout",
+		"RESET lock_timeout", "RESET idle_in_transaction_session_timeout")
+	matchPostgres(t, ctx, pc, lc, qs...)
+}

@@ -264,13 +264,37 @@ func checkIsolation(v string) (string, error) {
 	return "", pgerror.New(pgerror.InvalidParameterValue, "invalid value for parameter \"transaction_isolation\": %q", v)
 }
 
-// checkDuration accepts "0", "5000", "5s", "100ms", "1min" and stores ms.
+// checkDuration accepts "0", "5000", "5s", "100ms", "1min" and stores
+// the value as PostgreSQL shows it: in the largest unit that divides it
+// ("9s", "1min", "1500ms", "0"). MS reads it back.
 func checkDuration(v string) (string, error) {
 	d, err := parseDurationMS(v)
 	if err != nil {
 		return "", err
 	}
-	return strconv.FormatInt(d, 10), nil
+	return formatDurationMS(d), nil
+}
+
+// formatDurationMS is PostgreSQL's display of a millisecond setting.
+func formatDurationMS(ms int64) string {
+	if ms == 0 {
+		return "0"
+	}
+	for _, u := range []struct {
+		name string
+		n    int64
+	}{{"d", 86400000}, {"h", 3600000}, {"min", 60000}, {"s", 1000}} {
+		if ms%u.n == 0 {
+			return strconv.FormatInt(ms/u.n, 10) + u.name
+		}
+	}
+	return strconv.FormatInt(ms, 10) + "ms"
+}
+
+// MS is a duration setting's value in milliseconds (0 when unset).
+func MS(v string) int64 {
+	d, _ := parseDurationMS(v)
+	return d
 }
 
 func parseDurationMS(v string) (int64, error) {
