@@ -20,6 +20,9 @@ type Request struct {
 	// exist (now, or at the start position), else 42P01.
 	Tables    []string
 	AllTables bool
+	// Database: only tables of this database (Relation.Database); Tables
+	// are names in its catalog.
+	Database uint32
 	// MessagePrefixes: messages whose prefix equals one of these.
 	MessagePrefixes []string
 	AllMessages     bool
@@ -221,8 +224,8 @@ func (s *Subscription) start(slot Slot) error {
 			}
 		}
 		for t := range s.tables {
-			if _, ok := sch.names[t]; !ok {
-				if _, ok := now.names[t]; !ok {
+			if _, ok := sch.names[nameKey(s.req.Database, t)]; !ok {
+				if _, ok := now.names[nameKey(s.req.Database, t)]; !ok {
 					return pgerror.New(pgerror.UndefinedTable, "relation \"%s\" does not exist", strings.TrimPrefix(t, "public."))
 				}
 			}
@@ -244,6 +247,9 @@ func (s *Subscription) start(slot Slot) error {
 }
 
 func (s *Subscription) wantsTable(r *relation) bool {
+	if r.Database != s.req.Database {
+		return false // another database's table
+	}
 	if s.req.AllTables && strings.HasPrefix(r.Schema, "pg_temp_") {
 		return false // a session's temporary table: not in "all tables"
 	}

@@ -46,7 +46,7 @@ func init() {
 			}
 			return &exec.BuiltinExpr{Name: name, Ret: pgLSNT, Fn: func(rc *exec.Ctx, _ []types.Datum) (types.Datum, error) {
 				ec := hostOf(rc)
-				f, err := ec.s.feed()
+				f, err := ec.s.anyFeed() // a cluster-wide position
 				if err != nil {
 					return nil, err
 				}
@@ -110,6 +110,13 @@ func emitMessageLSN(p *plan.Planner, args []exec.Expr) (exec.Expr, error) {
 				content = c
 			}
 			m := kv.Message{Transactional: v[0] == true, Prefix: v[1].(string), Content: content}
+			if ec.s.dbOID != catalog.LogdbDBOID && ec.s.e.cfg.Feed != nil {
+				// A message carries no database: only logdb's feed has
+				// messages, so another database's would reach it.
+				if _, err := ec.s.feed(); err != nil {
+					return nil, err
+				}
+			}
 			if ec.tx != nil && ec.tx.readOnly {
 				return nil, errReadOnly("pg_logical_emit_message()")
 			}

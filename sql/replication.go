@@ -55,6 +55,10 @@ func (s *Session) SystemIdentifier(ctx context.Context) (string, error) {
 // Database is the session's database name.
 func (s *Session) Database() string { return s.db }
 
+// DatabaseOID is the session's database's OID: a replication stream
+// decodes only that database's tables.
+func (s *Session) DatabaseOID() uint32 { return s.dbOID }
+
 // writeSystem runs fn in a kv transaction of its own and commits what it
 // buffered, retrying on a serialization conflict (like an autocommit
 // statement). fn may be run more than once.

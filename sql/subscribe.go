@@ -55,23 +55,47 @@ func extColumns(x *extparse.Stmt) []exec.Column {
 	return nil
 }
 
-func (s *Session) feed() (*changefeed.Feed, error) {
+// anyFeed returns the changefeed for what every database may use:
+// SUBSCRIBE to its own tables (the feed decodes each database's catalog,
+// and a request names its database) and pg_current_wal_lsn.
+func (s *Session) anyFeed() (*changefeed.Feed, error) {
 	if s.e.cfg.Feed == nil {
 		return nil, pgerror.New(pgerror.ObjectNotInPrerequisiteState, "the changefeed is not available on this node")
-	}
-	if s.dbOID != catalog.LogdbDBOID {
-		// The feed decodes database logdb's catalog only (databases.go), so
-		// a change in one database never reaches another's feed.
-		return nil, &pgerror.Error{Code: pgerror.FeatureNotSupported,
-			Message: "logdb: the changefeed (SUBSCRIBE, replication slots, replication connections) serves only database logdb",
-			Detail:  "This session is connected to database \"" + s.db + "\"."}
 	}
 	return s.e.cfg.Feed, nil
 }
 
-// feedRequest turns SUBSCRIBE's targets and options into a feed request.
-func feedRequest(sub *extparse.SubscribeSpec) changefeed.Request {
+// feed returns the changefeed for slots, replication connections and
+// logical messages, which belong to database logdb only: slots and
+// messages carry no database yet.
+func (s *Session) feed() (*changefeed.Feed, error) {
+	f, err := s.anyFeed()
+	if err != nil {
+		return nil, err
+	}
+	if s.dbOID != catalog.LogdbDBOID {
+		return nil, &pgerror.Error{Code: pgerror.FeatureNotSupported,
+			Message: "logdb: replication slots, replication connections and logical decoding messages serve only database logdb",
+			Detail:  "This session is connected to database \"" + s.db + "\".",
+			Hint:    "SUBSCRIBE to tables works in every database."}
+	}
+	return f, nil
+}
+
+// subscribeFeed returns the changefeed for a SUBSCRIBE: any database for
+// its tables; a SLOT or MESSAGES only in database logdb (feed).
+func (s *Session) subscribeFeed(sub *extparse.SubscribeSpec) (*changefeed.Feed, error) {
+	if sub.Slot != "" || sub.AllMessages || len(sub.Prefixes) > 0 {
+		return s.feed()
+	}
+	return s.anyFeed()
+}
+
+// feedRequest turns SUBSCRIBE's targets and options into a feed request
+// for the tables of database db.
+func feedRequest(sub *extparse.SubscribeSpec, db uint32) changefeed.Request {
 	return changefeed.Request{
+		Database:        db,
 		Tables:          sub.Tables,
 		MessagePrefixes: sub.Prefixes,
 		AllMessages:     sub.AllMessages,
@@ -157,7 +181,7 @@ type copyFlusher interface{ Flush() error }
 // SUBSCRIBE): a CopyOut stream of change lines that ends only when the
 // client cancels (57014) or goes away, or the feed fails.
 func (s *Session) streamSubscribe(ctx context.Context, sub *extparse.SubscribeSpec, w ResultWriter) (*cursor, error) {
-	f, err := s.feed()
+	f, err := s.subscribeFeed(sub)
 	if err != nil {
 		return nil, err
 	}
@@ -171,7 +195,7 @@ func (s *Session) streamSubscribe(ctx context.Context, sub *extparse.SubscribeSp
 	if err := s.releaseSnapshotForFeed("COPY (SUBSCRIBE …)"); err != nil {
 		return nil, err
 	}
-	sc, err := f.Subscribe(ctx, feedRequest(sub))
+	sc, err := f.Subscribe(ctx, feedRequest(sub, s.dbOID))
 	if err != nil {
 		return nil, s.feedErr(ctx, err)
 	}
