@@ -42,6 +42,7 @@ func TestChangefeedPerDatabase(t *testing.T) {
 		mustExec(t, ctx, readers[db], "BEGIN")
 		mustExec(t, ctx, readers[db], "DECLARE f CURSOR FOR SUBSCRIBE TO orders")
 	}
+	lsn0 := currentLSN(t, ctx, lc)
 	// Interleave the databases' writes; each ends with its "last" row.
 	for i := 1; i <= 3; i++ {
 		for _, db := range dbs {
@@ -65,6 +66,24 @@ func TestChangefeedPerDatabase(t *testing.T) {
 			t.Errorf("database %s's feed:\n got %s\nwant %s", db, got, want[db])
 		}
 		mustExec(t, ctx, readers[db], "COMMIT")
+	}
+
+	// COPY (SUBSCRIBE …) from a position in the log, in database feed_b.
+	b := "feed_b"
+	stream := startCopyStreamOn(t, ctx, mustConnectConfig(t, n.connConfig(&b)), "COPY (SUBSCRIBE orders WITH (FROM_LSN = '"+lsn0+"')) TO STDOUT")
+	var got []string
+	for len(got) == 0 || !strings.Contains(got[len(got)-1], "feed_b-last") {
+		c := stream.next(t, 60*time.Second)
+		got = append(got, c.Op+" "+c.Relation+" "+c.Key)
+		if c.Op == "insert" {
+			got[len(got)-1] += " " + jsonField(t, c.After, "v")
+		}
+	}
+	if g := strings.Join(got, "|"); g != `insert public.orders {"id": 1} feed_b|insert public.orders {"id": 2} feed_b|insert public.orders {"id": 3} feed_b|delete public.orders {"id": 2}|insert public.orders {"id": 99} feed_b-last` {
+		t.Errorf("COPY (SUBSCRIBE orders) in database feed_b: %s", g)
+	}
+	if err := stream.cancel(t); err != nil {
+		wantCode(t, err, "57014", "cancelling the COPY stream")
 	}
 
 	// A snapshot reads the current rows of its own database's table.
