@@ -121,7 +121,7 @@ func (f *Feed) Subscribe(ctx context.Context, req Request) (*Subscription, error
 	var slot Slot
 	if req.Slot != "" {
 		var err error
-		if slot, err = f.acquireSlot(req.Slot, req.PID); err != nil {
+		if slot, err = f.acquireSlot(req.Slot, req.Database, req.PID); err != nil {
 			return nil, err
 		}
 		s.slot = req.Slot
@@ -142,7 +142,7 @@ func qualify(name string) string {
 }
 
 // acquireSlot reads the slot and marks it active for pid.
-func (f *Feed) acquireSlot(name string, pid int32) (Slot, error) {
+func (f *Feed) acquireSlot(name string, db uint32, pid int32) (Slot, error) {
 	txn, err := f.cfg.Store.Begin()
 	if err != nil {
 		return Slot{}, err
@@ -156,6 +156,8 @@ func (f *Feed) acquireSlot(name string, pid int32) (Slot, error) {
 		return Slot{}, errNoSlot(name)
 	case slot.Lost:
 		return Slot{}, errSlotLost(name)
+	case slot.Database != db:
+		return Slot{}, ErrSlotOtherDatabase(name)
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -256,8 +258,14 @@ func (s *Subscription) wantsTable(r *relation) bool {
 	return (s.req.AllTables || s.tables[r.qualified]) && (s.req.Filter == nil || s.req.Filter(r.Relation))
 }
 
-func (s *Subscription) wantsMessage(prefix string) bool {
-	return s.req.AllMessages || s.prefixes[prefix]
+func (s *Subscription) wantsMessage(m *kv.Message) bool {
+	return m.Database == s.req.Database && (s.req.AllMessages || s.prefixes[m.Prefix])
+}
+
+// ErrSlotOtherDatabase is PostgreSQL's error for decoding with a slot of
+// another database (55000).
+func ErrSlotOtherDatabase(name string) error {
+	return pgerror.New(pgerror.ObjectNotInPrerequisiteState, "replication slot \"%s\" was not created in this database", name)
 }
 
 // Close ends the subscription and releases its slot and snapshot. Safe to
@@ -613,7 +621,7 @@ func (s *Subscription) nextInEntry() (Change, bool, error) {
 		m := &c.Messages[i]
 		st.seq++
 		lsn := LSN(st.index, st.seq)
-		if lsn <= s.after || !s.wantsMessage(m.Prefix) {
+		if lsn <= s.after || !s.wantsMessage(m) {
 			continue
 		}
 		c := Change{LSN: lsn, XID: st.index, Op: OpMessage, Relation: m.Prefix, CommitTime: st.time,

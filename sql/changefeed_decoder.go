@@ -61,12 +61,14 @@ func (feedDecoder) Relations(cat changefeed.CatalogView) (map[kv.Space]*changefe
 // splitDBKey splits a catalog key into the database it belongs to and the
 // key within that database's catalog: database logdb's keys carry no
 // prefix, every other's start with catalog.DBPrefix(oid) ("D" + 4 bytes).
-// Shared keys (roles, databases) come back as logdb's; no caller wants them.
+// The database is numbered as the changefeed numbers it (feedDB: 0 for
+// logdb). Shared keys (roles, databases) come back as logdb's; no caller
+// wants them.
 func splitDBKey(k string) (uint32, string) {
 	if len(k) >= 5 && k[0] == 'D' {
 		return binary.BigEndian.Uint32([]byte(k[1:5])), k[5:]
 	}
-	return catalog.LogdbDBOID, k
+	return 0, k
 }
 
 // A publication is a catalog descriptor (sql/ddl/publication.go), so the

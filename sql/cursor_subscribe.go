@@ -59,7 +59,7 @@ func (s *Session) declareSubscribe(ctx context.Context, x *extparse.Stmt) (*curs
 	if _, ok := s.cursors[x.Cursor]; ok {
 		return nil, pgerror.New(pgerror.DuplicateCursor, "cursor \"%s\" already exists", x.Cursor)
 	}
-	f, err := s.subscribeFeed(x.Sub)
+	f, err := s.feed()
 	if err != nil {
 		return nil, err
 	}
@@ -69,7 +69,7 @@ func (s *Session) declareSubscribe(ctx context.Context, x *extparse.Stmt) (*curs
 	if err := s.releaseSnapshotForFeed("DECLARE … CURSOR FOR SUBSCRIBE"); err != nil {
 		return nil, err
 	}
-	sc, err := f.Subscribe(ctx, feedRequest(x.Sub, s.dbOID))
+	sc, err := f.Subscribe(ctx, feedRequest(x.Sub, feedDB(s.dbOID)))
 	if err != nil {
 		return nil, s.feedErr(ctx, err)
 	}

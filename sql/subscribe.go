@@ -55,44 +55,28 @@ func extColumns(x *extparse.Stmt) []exec.Column {
 	return nil
 }
 
-// anyFeed returns the changefeed for what every database may use:
-// SUBSCRIBE to its own tables (the feed decodes each database's catalog,
-// and a request names its database) and pg_current_wal_lsn.
-func (s *Session) anyFeed() (*changefeed.Feed, error) {
+// feed returns the changefeed. Every database has one: a request names
+// its database (feedDB), and sees only that database's tables, messages
+// and slots.
+func (s *Session) feed() (*changefeed.Feed, error) {
 	if s.e.cfg.Feed == nil {
 		return nil, pgerror.New(pgerror.ObjectNotInPrerequisiteState, "the changefeed is not available on this node")
 	}
 	return s.e.cfg.Feed, nil
 }
 
-// feed returns the changefeed for slots, replication connections and
-// logical messages, which belong to database logdb only: slots and
-// messages carry no database yet.
-func (s *Session) feed() (*changefeed.Feed, error) {
-	f, err := s.anyFeed()
-	if err != nil {
-		return nil, err
+// feedDB is the changefeed's number for database oid: 0 for logdb, whose
+// catalog keys, messages and slots carry no database (they were written
+// before databases existed), the OID for every other.
+func feedDB(oid uint32) uint32 {
+	if oid == catalog.LogdbDBOID {
+		return 0
 	}
-	if s.dbOID != catalog.LogdbDBOID {
-		return nil, &pgerror.Error{Code: pgerror.FeatureNotSupported,
-			Message: "logdb: replication slots, replication connections and logical decoding messages serve only database logdb",
-			Detail:  "This session is connected to database \"" + s.db + "\".",
-			Hint:    "SUBSCRIBE to tables works in every database."}
-	}
-	return f, nil
-}
-
-// subscribeFeed returns the changefeed for a SUBSCRIBE: any database for
-// its tables; a SLOT or MESSAGES only in database logdb (feed).
-func (s *Session) subscribeFeed(sub *extparse.SubscribeSpec) (*changefeed.Feed, error) {
-	if sub.Slot != "" || sub.AllMessages || len(sub.Prefixes) > 0 {
-		return s.feed()
-	}
-	return s.anyFeed()
+	return oid
 }
 
 // feedRequest turns SUBSCRIBE's targets and options into a feed request
-// for the tables of database db.
+// for database db (feedDB).
 func feedRequest(sub *extparse.SubscribeSpec, db uint32) changefeed.Request {
 	return changefeed.Request{
 		Database:        db,
@@ -181,7 +165,7 @@ type copyFlusher interface{ Flush() error }
 // SUBSCRIBE): a CopyOut stream of change lines that ends only when the
 // client cancels (57014) or goes away, or the feed fails.
 func (s *Session) streamSubscribe(ctx context.Context, sub *extparse.SubscribeSpec, w ResultWriter) (*cursor, error) {
-	f, err := s.subscribeFeed(sub)
+	f, err := s.feed()
 	if err != nil {
 		return nil, err
 	}
@@ -195,7 +179,7 @@ func (s *Session) streamSubscribe(ctx context.Context, sub *extparse.SubscribeSp
 	if err := s.releaseSnapshotForFeed("COPY (SUBSCRIBE …)"); err != nil {
 		return nil, err
 	}
-	sc, err := f.Subscribe(ctx, feedRequest(sub, s.dbOID))
+	sc, err := f.Subscribe(ctx, feedRequest(sub, feedDB(s.dbOID)))
 	if err != nil {
 		return nil, s.feedErr(ctx, err)
 	}
