@@ -30,7 +30,7 @@ import (
 //	uvarint nWrites   { uvarint space, u8 flags(1 delete, 2 has before, 4 merge: V2 only),
 //	                    bytes key, [bytes value unless delete], [bytes before if flag 2] }
 //	uvarint nDrops    { uvarint space }
-//	uvarint nMessages { u8 flags(1 transactional), bytes prefix, bytes content }
+//	uvarint nMessages { u8 flags(1 transactional, 2 database), [uvarint database if 2], bytes prefix, bytes content }
 //	uvarint Space   bytes Key   varint Delta
 //	V3, V4: uvarint nNotifications { uvarint pid, bytes channel, bytes payload }
 //	V4 only: bytes LockOp
