@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -35,6 +36,7 @@ type PublicationDecoder interface {
 // Publication is one publication of a catalog version.
 type Publication struct {
 	Name      string
+	Database  uint32   // the database it was created in (Relation.Database)
 	AllTables bool     // FOR ALL TABLES
 	Tables    []uint32 // FOR TABLE: table OIDs
 	Schemas   []string // FOR TABLES IN SCHEMA
@@ -43,6 +45,9 @@ type Publication struct {
 
 // publishes reports whether p publishes r.
 func (p *Publication) publishes(r *Relation) bool {
+	if p.Database != r.Database {
+		return false // a publication publishes its own database's tables only
+	}
 	if strings.HasPrefix(r.Schema, "pg_temp_") {
 		return false // a session's temporary table: never published (PostgreSQL)
 	}
@@ -78,7 +83,11 @@ type CatalogView struct {
 // types.AppendRow(Columns, values); keys are types.AppendKey of the values
 // of KeyColumns in order, or, with no KeyColumns, of the hidden int8 row id.
 type Relation struct {
-	OID         uint32 // pg_class oid (pgoutput Relation messages)
+	OID uint32 // pg_class oid (pgoutput Relation messages)
+	// Database is the OID of the database whose catalog holds the table
+	// (a Request with Database set sees only its tables); 0 for a Decoder
+	// without databases.
+	Database    uint32
 	Schema      string // "" means "public"
 	Name        string // "orders"
 	Columns     []types.RowColumn
@@ -276,9 +285,15 @@ func (r *relation) keyJSON(key []byte, vals []types.Datum) ([]byte, error) {
 type schema struct {
 	asOf         uint64 // index of the entry that last changed the catalog
 	spaces       map[kv.Space]*relation
-	names        map[string]kv.Space // qualified name → space
+	names        map[string]kv.Space // nameKey(database, qualified name) → space
 	byOID        map[uint32]kv.Space
-	publications map[string]bool
+	publications map[string]bool // nameKey(database, publication name)
+}
+
+// nameKey is a schema's key for a name in a database: names repeat across
+// databases.
+func nameKey(db uint32, name string) string {
+	return strconv.FormatUint(uint64(db), 10) + ":" + name
 }
 
 // relationFor returns the table stored in space, preferring s and falling

@@ -91,11 +91,22 @@
 // cat.Keys (its tableDesc JSON) and return, per table, keyed by its Space:
 //
 //	&changefeed.Relation{
-//		OID: t.OID, Schema: "public", Name: t.Name,
+//		OID: t.OID, Database: <its database's OID>, Schema: "public", Name: t.Name,
 //		Columns:     []types.RowColumn{{ID: c.ID, T: c.Type}, …}, // every column, table order
 //		ColumnNames: []string{c.Name, …},
 //		KeyColumns:  t.pkIdx, // positions of the PK columns in key order; nil: hidden row id
 //	}
+//
+// cat.Keys holds every database's catalog (sql prefixes all but logdb's
+// keys with its database), so Relations returns the tables of every
+// database; table spaces are unique across the cluster. A Request names
+// its Database: it sees only that database's tables (Relation.Database),
+// resolves Tables among them, and only the messages emitted in it
+// (kv.Message.Database); a Publication publishes only its own database's
+// tables; a Slot belongs to one database (Slot.Database) and a Request of
+// another that names it fails with 55000 (ErrSlotOtherDatabase). Database
+// 0 is the default one (sql's logdb): entries, slots and catalog keys
+// written before databases carry no database and read as 0.
 //
 // It must not keep cat.Keys, and is called from any goroutine. Rows are
 // decoded with types.DecodeRow and rendered as to_jsonb(row) prints them

@@ -182,7 +182,7 @@ func (f *Feed) buildSchema(asOf uint64, keys map[string][]byte) (*schema, error)
 		s.publications = make(map[string]bool, len(pubs))
 		for i := range pubs {
 			p := &pubs[i]
-			s.publications[p.Name] = true
+			s.publications[nameKey(p.Database, p.Name)] = true
 			for _, r := range rels {
 				if p.publishes(r) {
 					if r.Publications == nil {
@@ -199,20 +199,20 @@ func (f *Feed) buildSchema(asOf uint64, keys map[string][]byte) (*schema, error)
 			return nil, err
 		}
 		s.spaces[sp] = p
-		s.names[p.qualified] = sp
+		s.names[nameKey(r.Database, p.qualified)] = sp
 		s.byOID[r.OID] = sp
 	}
 	return s, nil
 }
 
 // PublicationExists reports whether the current catalog has the
-// publication.
-func (f *Feed) PublicationExists(name string) (bool, error) {
+// publication in database db.
+func (f *Feed) PublicationExists(db uint32, name string) (bool, error) {
 	s, err := f.schemaAt(f.cfg.Store.AppliedIndex())
 	if err != nil {
 		return false, err
 	}
-	return s.publications[name], nil
+	return s.publications[nameKey(db, name)], nil
 }
 
 // retentionError is the error for a position the log no longer holds.

@@ -347,3 +347,35 @@ func TestRenderMatchesPostgres(t *testing.T) {
 		t.Fatalf("row\n%s\nwant\n%s\nkey %s", row, pg, key)
 	}
 }
+
+// TestMessagesAndSlotsPerDatabase: a subscription sees only the messages
+// of its Request.Database (0, the default database, for messages that
+// name none), and a slot of another database is 55000.
+func TestMessagesAndSlotsPerDatabase(t *testing.T) {
+	e := newEnv(t)
+	def := e.subscribe(Request{AllMessages: true})
+	other := e.subscribe(Request{AllMessages: true, Database: 16384})
+	txn := e.begin()
+	txn.Emit(kv.Message{Transactional: true, Prefix: "p", Content: []byte("default")})
+	txn.Emit(kv.Message{Transactional: true, Prefix: "p", Content: []byte("other"), Database: 16384})
+	txn.Emit(kv.Message{Transactional: true, Prefix: "p", Content: []byte("third"), Database: 16385})
+	e.mustCommit(txn) // 1
+	e.log.propose(kv.EncodeCommand(&kv.Command{Kind: kv.KindMessage, CommitTime: testTime.UnixMicro(),
+		Messages: []kv.Message{{Prefix: "p", Content: []byte("other-2"), Database: 16384}}})) // 2
+	expectChanges(t, collect(t, def, 1), []string{`0/1000001 xid=1 message p after="default"`})
+	expectChanges(t, collect(t, other, 2), []string{`0/1000002 xid=1 message p after="other"`, `0/2000001 xid=2 message p after="other-2"`})
+
+	txn = e.begin()
+	if _, err := e.feed.CreateSlot(txn, "db_slot", "pgoutput", 16384, testTime); err != nil {
+		t.Fatal(err)
+	}
+	e.mustCommit(txn)
+	if _, err := e.feed.Subscribe(context.Background(), Request{AllMessages: true, Slot: "db_slot"}); pgerror.Code(err) != pgerror.ObjectNotInPrerequisiteState {
+		t.Fatalf("a slot of another database: %v", err)
+	}
+	s, err := e.feed.Subscribe(context.Background(), Request{AllMessages: true, Slot: "db_slot", Database: 16384})
+	if err != nil {
+		t.Fatalf("a slot of its own database: %v", err)
+	}
+	s.Close()
+}

@@ -251,7 +251,7 @@ func TestSlotResumeAcrossRestart(t *testing.T) {
 	r := &raftEnv{env: &env{t: t, store: store, feed: feed, defs: map[string]tableDef{}}, node: node}
 	txn := r.begin()
 	r.putTable(txn, "orders", ordersDef)
-	if _, err := feed.CreateSlot(txn, "billing", "logdb", time.Now()); err != nil {
+	if _, err := feed.CreateSlot(txn, "billing", "logdb", 0, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	r.mustCommit(txn)

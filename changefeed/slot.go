@@ -28,6 +28,10 @@ type Slot struct {
 	// subscribing with it fails.
 	Lost      bool
 	CreatedAt time.Time
+	// Database is the OID of the database the slot was created in (it
+	// decodes only that database's changes: Request.Database); 0 is the
+	// default database, logdb, every slot made before databases had.
+	Database uint32
 }
 
 // slotFormatV1 is the first byte of an encoded slot:
@@ -36,13 +40,22 @@ type Slot struct {
 //	u64 restart u8 flags(1 lost) varint created_at (unix micros)
 const slotFormatV1 = 1
 
+// slotFormatV2 is V1 followed by uvarint database (Slot.Database), written
+// only for a slot of a database other than the default one: slots of
+// logdb keep the V1 form older versions read.
+const slotFormatV2 = 2
+
 // SlotKey is the kv.SlotSpace key of the slot name.
 func SlotKey(name string) []byte { return []byte(name) }
 
 // EncodeSlot returns the stored form of s.
 func EncodeSlot(s Slot) []byte {
 	b := make([]byte, 0, 40+len(s.Name)+len(s.Plugin))
-	b = append(b, slotFormatV1)
+	if s.Database != 0 {
+		b = append(b, slotFormatV2)
+	} else {
+		b = append(b, slotFormatV1)
+	}
 	b = binary.AppendUvarint(b, uint64(len(s.Name)))
 	b = append(b, s.Name...)
 	b = binary.AppendUvarint(b, uint64(len(s.Plugin)))
@@ -58,7 +71,11 @@ func EncodeSlot(s Slot) []byte {
 	if !s.CreatedAt.IsZero() {
 		created = s.CreatedAt.UnixMicro()
 	}
-	return binary.AppendVarint(b, created)
+	b = binary.AppendVarint(b, created)
+	if s.Database != 0 {
+		b = binary.AppendUvarint(b, uint64(s.Database))
+	}
+	return b
 }
 
 // ErrBadSlot is wrapped by DecodeSlot's errors.
@@ -67,9 +84,10 @@ var ErrBadSlot = errors.New("changefeed: malformed slot")
 // DecodeSlot decodes a stored slot.
 func DecodeSlot(b []byte) (Slot, error) {
 	var s Slot
-	if len(b) == 0 || b[0] != slotFormatV1 {
+	if len(b) == 0 || b[0] != slotFormatV1 && b[0] != slotFormatV2 {
 		return s, fmt.Errorf("%w: unknown format", ErrBadSlot)
 	}
+	v2 := b[0] == slotFormatV2
 	b = b[1:]
 	str := func() (string, bool) {
 		n, k := binary.Uvarint(b)
@@ -90,8 +108,15 @@ func DecodeSlot(b []byte) (Slot, error) {
 	s.RestartLSN = binary.BigEndian.Uint64(b[8:])
 	s.Lost = b[16]&1 != 0
 	created, k := binary.Varint(b[17:])
-	if k <= 0 || 17+k != len(b) {
+	if k <= 0 || 17+k > len(b) || !v2 && 17+k != len(b) {
 		return Slot{}, fmt.Errorf("%w: bad creation time", ErrBadSlot)
+	}
+	if v2 {
+		db, j := binary.Uvarint(b[17+k:])
+		if j <= 0 || 17+k+j != len(b) || db == 0 || db > 1<<32-1 {
+			return Slot{}, fmt.Errorf("%w: bad database", ErrBadSlot)
+		}
+		s.Database = uint32(db)
 	}
 	if created != 0 {
 		s.CreatedAt = time.UnixMicro(created).UTC()
@@ -167,13 +192,13 @@ func errNoSlot(name string) error {
 // CreateSlot buffers in txn a new slot positioned at EndLSN(applied index)
 // (its consumer gets the changes applied after it; txn's own changes come
 // after it too). 42710 when it exists.
-func (f *Feed) CreateSlot(txn *kv.Txn, name, plugin string, now time.Time) (Slot, error) {
-	return f.CreateSlotAt(txn, name, plugin, 0, now)
+func (f *Feed) CreateSlot(txn *kv.Txn, name, plugin string, db uint32, now time.Time) (Slot, error) {
+	return f.CreateSlotAt(txn, name, plugin, db, 0, now)
 }
 
 // CreateSlotAt is CreateSlot positioned at EndLSN(at) instead, the index
 // of a snapshot the caller read (0: the applied index).
-func (f *Feed) CreateSlotAt(txn *kv.Txn, name, plugin string, at uint64, now time.Time) (Slot, error) {
+func (f *Feed) CreateSlotAt(txn *kv.Txn, name, plugin string, db uint32, at uint64, now time.Time) (Slot, error) {
 	if err := ValidateSlotName(name); err != nil {
 		return Slot{}, err
 	}
@@ -187,7 +212,7 @@ func (f *Feed) CreateSlotAt(txn *kv.Txn, name, plugin string, at uint64, now tim
 		at = f.cfg.Store.AppliedIndex()
 	}
 	lsn := EndLSN(at)
-	s := Slot{Name: name, Plugin: plugin, ConfirmedLSN: lsn, RestartLSN: lsn, CreatedAt: now.UTC()}
+	s := Slot{Name: name, Plugin: plugin, ConfirmedLSN: lsn, RestartLSN: lsn, CreatedAt: now.UTC(), Database: db}
 	txn.Put(kv.SlotSpace, SlotKey(name), EncodeSlot(s), nil)
 	return s, nil
 }

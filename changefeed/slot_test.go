@@ -15,16 +15,21 @@ func TestSlotEncoding(t *testing.T) {
 	for _, s := range []Slot{
 		{Name: "billing", Plugin: "pgoutput", ConfirmedLSN: LSN(7, 3), RestartLSN: LSN(7, 3), CreatedAt: testTime},
 		{Name: "x", Lost: true},
+		{Name: "other_db", Plugin: "pgoutput", ConfirmedLSN: LSN(9, 1), CreatedAt: testTime, Database: 16384},
 	} {
 		got, err := DecodeSlot(EncodeSlot(s))
 		if err != nil || got != s {
 			t.Fatalf("round trip %+v: %+v %v", s, got, err)
 		}
 	}
-	enc := EncodeSlot(Slot{Name: "abc", Plugin: "p"})
-	for i := range enc {
-		if _, err := DecodeSlot(enc[:i]); !errors.Is(err, ErrBadSlot) {
-			t.Fatalf("truncated at %d: %v", i, err)
+	if enc := EncodeSlot(Slot{Name: "abc"}); enc[0] != slotFormatV1 {
+		t.Fatalf("a slot of the default database is written as V1 (older versions read it): version %d", enc[0])
+	}
+	for _, enc := range [][]byte{EncodeSlot(Slot{Name: "abc", Plugin: "p"}), EncodeSlot(Slot{Name: "abc", Plugin: "p", Database: 1 << 20})} {
+		for i := range enc {
+			if _, err := DecodeSlot(enc[:i]); !errors.Is(err, ErrBadSlot) {
+				t.Fatalf("truncated at %d: %v", i, err)
+			}
 		}
 	}
 	if ValidateSlotName("ok_1") != nil || pgerror.Code(ValidateSlotName("Bad")) != "42602" || ValidateSlotName("") == nil {
@@ -36,7 +41,7 @@ func TestSlotLifecycleAndResume(t *testing.T) {
 	e := newEnv(t)
 	e.createTable("orders", ordersDef) // 1
 	txn := e.begin()
-	slot, err := e.feed.CreateSlot(txn, "billing", "logdb", testTime)
+	slot, err := e.feed.CreateSlot(txn, "billing", "logdb", 0, testTime)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +50,7 @@ func TestSlotLifecycleAndResume(t *testing.T) {
 		t.Fatalf("created at %s", FormatLSN(slot.ConfirmedLSN))
 	}
 	txn = e.begin()
-	if _, err := e.feed.CreateSlot(txn, "billing", "logdb", testTime); pgerror.Code(err) != pgerror.DuplicateObject {
+	if _, err := e.feed.CreateSlot(txn, "billing", "logdb", 0, testTime); pgerror.Code(err) != pgerror.DuplicateObject {
 		t.Fatalf("duplicate: %v", err)
 	}
 	txn.Release()
@@ -211,7 +216,7 @@ func TestSlotLag(t *testing.T) {
 	e := newEnv(t)
 	e.createTable("orders", ordersDef) // 1
 	txn := e.begin()
-	slot, err := e.feed.CreateSlot(txn, "lag", "logdb", testTime)
+	slot, err := e.feed.CreateSlot(txn, "lag", "logdb", 0, testTime)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,6 +20,9 @@ type Request struct {
 	// exist (now, or at the start position), else 42P01.
 	Tables    []string
 	AllTables bool
+	// Database: only tables of this database (Relation.Database); Tables
+	// are names in its catalog.
+	Database uint32
 	// MessagePrefixes: messages whose prefix equals one of these.
 	MessagePrefixes []string
 	AllMessages     bool
@@ -118,7 +121,7 @@ func (f *Feed) Subscribe(ctx context.Context, req Request) (*Subscription, error
 	var slot Slot
 	if req.Slot != "" {
 		var err error
-		if slot, err = f.acquireSlot(req.Slot, req.PID); err != nil {
+		if slot, err = f.acquireSlot(req.Slot, req.Database, req.PID); err != nil {
 			return nil, err
 		}
 		s.slot = req.Slot
@@ -139,7 +142,7 @@ func qualify(name string) string {
 }
 
 // acquireSlot reads the slot and marks it active for pid.
-func (f *Feed) acquireSlot(name string, pid int32) (Slot, error) {
+func (f *Feed) acquireSlot(name string, db uint32, pid int32) (Slot, error) {
 	txn, err := f.cfg.Store.Begin()
 	if err != nil {
 		return Slot{}, err
@@ -153,6 +156,8 @@ func (f *Feed) acquireSlot(name string, pid int32) (Slot, error) {
 		return Slot{}, errNoSlot(name)
 	case slot.Lost:
 		return Slot{}, errSlotLost(name)
+	case slot.Database != db:
+		return Slot{}, ErrSlotOtherDatabase(name)
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -221,8 +226,8 @@ func (s *Subscription) start(slot Slot) error {
 			}
 		}
 		for t := range s.tables {
-			if _, ok := sch.names[t]; !ok {
-				if _, ok := now.names[t]; !ok {
+			if _, ok := sch.names[nameKey(s.req.Database, t)]; !ok {
+				if _, ok := now.names[nameKey(s.req.Database, t)]; !ok {
 					return pgerror.New(pgerror.UndefinedTable, "relation \"%s\" does not exist", strings.TrimPrefix(t, "public."))
 				}
 			}
@@ -244,14 +249,23 @@ func (s *Subscription) start(slot Slot) error {
 }
 
 func (s *Subscription) wantsTable(r *relation) bool {
+	if r.Database != s.req.Database {
+		return false // another database's table
+	}
 	if s.req.AllTables && strings.HasPrefix(r.Schema, "pg_temp_") {
 		return false // a session's temporary table: not in "all tables"
 	}
 	return (s.req.AllTables || s.tables[r.qualified]) && (s.req.Filter == nil || s.req.Filter(r.Relation))
 }
 
-func (s *Subscription) wantsMessage(prefix string) bool {
-	return s.req.AllMessages || s.prefixes[prefix]
+func (s *Subscription) wantsMessage(m *kv.Message) bool {
+	return m.Database == s.req.Database && (s.req.AllMessages || s.prefixes[m.Prefix])
+}
+
+// ErrSlotOtherDatabase is PostgreSQL's error for decoding with a slot of
+// another database (55000).
+func ErrSlotOtherDatabase(name string) error {
+	return pgerror.New(pgerror.ObjectNotInPrerequisiteState, "replication slot \"%s\" was not created in this database", name)
 }
 
 // Close ends the subscription and releases its slot and snapshot. Safe to
@@ -607,7 +621,7 @@ func (s *Subscription) nextInEntry() (Change, bool, error) {
 		m := &c.Messages[i]
 		st.seq++
 		lsn := LSN(st.index, st.seq)
-		if lsn <= s.after || !s.wantsMessage(m.Prefix) {
+		if lsn <= s.after || !s.wantsMessage(m) {
 			continue
 		}
 		c := Change{LSN: lsn, XID: st.index, Op: OpMessage, Relation: m.Prefix, CommitTime: st.time,

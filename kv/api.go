@@ -156,6 +156,10 @@ type Message struct {
 	Transactional bool
 	Prefix        string
 	Content       []byte
+	// Database is the OID of the database it was emitted in; 0 for the
+	// default database (logdb), which every entry written before
+	// databases had (the flag msgFlagDB marks a non-zero one).
+	Database uint32
 }
 
 // Notification is one NOTIFY of a transaction: PID is the notifying

@@ -30,7 +30,7 @@ import (
 //	uvarint nWrites   { uvarint space, u8 flags(1 delete, 2 has before, 4 merge: V2 only),
 //	                    bytes key, [bytes value unless delete], [bytes before if flag 2] }
 //	uvarint nDrops    { uvarint space }
-//	uvarint nMessages { u8 flags(1 transactional), bytes prefix, bytes content }
+//	uvarint nMessages { u8 flags(1 transactional, 2 database), [uvarint database if 2], bytes prefix, bytes content }
 //	uvarint Space   bytes Key   varint Delta
 //	V3, V4: uvarint nNotifications { uvarint pid, bytes channel, bytes payload }
 //	V4 only: bytes LockOp
@@ -51,6 +51,7 @@ const (
 	writeFlagHasBefore = 2
 	writeFlagMerge     = 4
 	msgFlagTxn         = 1
+	msgFlagDB          = 2 // a uvarint database OID follows the flags
 )
 
 // EncodeCommand returns the log entry payload for c.
@@ -130,7 +131,13 @@ func AppendCommand(dst []byte, c *Command) []byte {
 		if m.Transactional {
 			flags |= msgFlagTxn
 		}
+		if m.Database != 0 {
+			flags |= msgFlagDB
+		}
 		dst = append(dst, flags)
+		if m.Database != 0 {
+			dst = binary.AppendUvarint(dst, uint64(m.Database))
+		}
 		dst = appendBytes(dst, []byte(m.Prefix))
 		dst = appendBytes(dst, m.Content)
 	}
@@ -175,7 +182,7 @@ func encodedSize(c *Command) int {
 	}
 	n += 5 * len(c.Drops)
 	for i := range c.Messages {
-		n += 1 + 2*binary.MaxVarintLen32 + len(c.Messages[i].Prefix) + len(c.Messages[i].Content)
+		n += 1 + 3*binary.MaxVarintLen32 + len(c.Messages[i].Prefix) + len(c.Messages[i].Content)
 	}
 	n += binary.MaxVarintLen32 + len(c.Key) + binary.MaxVarintLen64
 	n += 2*binary.MaxVarintLen32 + len(c.LockOp)
@@ -289,10 +296,17 @@ func decodeCommandInto(c *Command, data []byte) error {
 		for i := range c.Messages {
 			m := &c.Messages[i]
 			flags := d.byte()
-			if flags&^msgFlagTxn != 0 {
+			if flags&^(msgFlagTxn|msgFlagDB) != 0 {
 				d.fail("message flags")
 			}
 			m.Transactional = flags&msgFlagTxn != 0
+			if flags&msgFlagDB != 0 {
+				db := d.uvarint()
+				if db == 0 || db > 1<<32-1 {
+					d.fail("message database")
+				}
+				m.Database = uint32(db)
+			}
 			m.Prefix = string(d.bytes())
 			m.Content = d.bytes()
 		}

@@ -24,6 +24,7 @@ func sampleCommands() []*Command {
 		},
 		{Kind: KindIncrement, Space: SequenceSpace, Key: []byte("seq"), Delta: -3, CommitTime: 17},
 		{Kind: KindMessage, Messages: []Message{{Prefix: "x", Content: []byte{1, 2}}}},
+		{Kind: KindMessage, Messages: []Message{{Prefix: "x", Content: []byte{1}, Database: 16384}, {Transactional: true, Prefix: "y", Database: 1 << 31}}},
 	}
 }
 

@@ -26,6 +26,7 @@ import (
 type replicationSession interface {
 	SystemIdentifier(ctx context.Context) (string, error)
 	Database() string
+	FeedDatabase() uint32
 	CreateReplicationSlot(ctx context.Context, name, plugin string, temporary bool, snapshot string) (consistent uint64, snapshotName string, err error)
 	ReleaseExportedSnapshot()
 	DropReplicationSlot(ctx context.Context, name string, wait bool) error
@@ -235,7 +236,7 @@ func (c *conn) openStream(ctx context.Context, rs replicationSession, cmd replic
 		return nil, nil, pgerror.New(pgerror.UndefinedObject, "replication slot \"%s\" does not exist", cmd.Slot)
 	}
 	plugin, err := replication.NewPlugin(slot.Plugin, cmd.Options, func(name string) bool {
-		ok, err := f.PublicationExists(name)
+		ok, err := f.PublicationExists(rs.FeedDatabase(), name)
 		return err == nil && ok
 	})
 	if err != nil {
@@ -249,7 +250,7 @@ func (c *conn) openStream(ctx context.Context, rs replicationSession, cmd replic
 	if seq := changefeed.SeqOf(start); seq != 0 && seq != changefeed.MaxSeq {
 		from = changefeed.LSN(changefeed.IndexOf(start), 0)
 	}
-	sub, err := f.Subscribe(ctx, changefeed.Request{AllTables: true, AllMessages: true, Slot: cmd.Slot,
+	sub, err := f.Subscribe(ctx, changefeed.Request{Database: rs.FeedDatabase(), AllTables: true, AllMessages: true, Slot: cmd.Slot,
 		FromLSN: from, HasFromLSN: true, Progress: true, PID: int32(c.pid), Filter: plugin.Tables(), Raw: true})
 	if err != nil {
 		return nil, nil, err

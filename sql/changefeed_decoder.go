@@ -1,6 +1,7 @@
 package sql
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"strings"
 
@@ -23,6 +24,7 @@ type feedDecoder struct{}
 func (feedDecoder) Relations(cat changefeed.CatalogView) (map[kv.Space]*changefeed.Relation, error) {
 	out := map[kv.Space]*changefeed.Relation{}
 	for k, v := range cat.Keys {
+		db, k := splitDBKey(k)
 		if !strings.HasPrefix(k, "t/") {
 			continue
 		}
@@ -33,6 +35,7 @@ func (feedDecoder) Relations(cat changefeed.CatalogView) (map[kv.Space]*changefe
 		t.Init()
 		r := &changefeed.Relation{
 			OID:         t.OID,
+			Database:    db,
 			Schema:      catalog.SchemaName(t.Schema),
 			Name:        t.Name,
 			Columns:     make([]types.RowColumn, len(t.Columns)),
@@ -55,6 +58,19 @@ func (feedDecoder) Relations(cat changefeed.CatalogView) (map[kv.Space]*changefe
 	return out, nil
 }
 
+// splitDBKey splits a catalog key into the database it belongs to and the
+// key within that database's catalog: database logdb's keys carry no
+// prefix, every other's start with catalog.DBPrefix(oid) ("D" + 4 bytes).
+// The database is numbered as the changefeed numbers it (feedDB: 0 for
+// logdb). Shared keys (roles, databases) come back as logdb's; no caller
+// wants them.
+func splitDBKey(k string) (uint32, string) {
+	if len(k) >= 5 && k[0] == 'D' {
+		return binary.BigEndian.Uint32([]byte(k[1:5])), k[5:]
+	}
+	return 0, k
+}
+
 // A publication is a catalog descriptor (sql/ddl/publication.go), so the
 // changefeed reads it as of each change's catalog version to filter
 // pgoutput streams.
@@ -64,6 +80,7 @@ func (feedDecoder) Relations(cat changefeed.CatalogView) (map[kv.Space]*changefe
 func (feedDecoder) Publications(cat changefeed.CatalogView) ([]changefeed.Publication, error) {
 	var out []changefeed.Publication
 	for k, v := range cat.Keys {
+		db, k := splitDBKey(k)
 		if !strings.HasPrefix(k, "p/") {
 			continue
 		}
@@ -71,7 +88,7 @@ func (feedDecoder) Publications(cat changefeed.CatalogView) ([]changefeed.Public
 		if err := json.Unmarshal(v, &p); err != nil {
 			return nil, pgerror.Wrap(err, pgerror.DataCorrupted, "changefeed: publication descriptor %q", k)
 		}
-		out = append(out, changefeed.Publication{Name: p.Name, AllTables: p.AllTables, Tables: p.Tables, Schemas: p.Schemas,
+		out = append(out, changefeed.Publication{Name: p.Name, Database: db, AllTables: p.AllTables, Tables: p.Tables, Schemas: p.Schemas,
 			Actions: changefeed.PublishActions{Insert: p.Insert, Update: p.Update, Delete: p.Delete, Truncate: p.Truncate}})
 	}
 	return out, nil

@@ -69,7 +69,7 @@ func (s *Session) declareSubscribe(ctx context.Context, x *extparse.Stmt) (*curs
 	if err := s.releaseSnapshotForFeed("DECLARE … CURSOR FOR SUBSCRIBE"); err != nil {
 		return nil, err
 	}
-	sc, err := f.Subscribe(ctx, feedRequest(x.Sub))
+	sc, err := f.Subscribe(ctx, feedRequest(x.Sub, feedDB(s.dbOID)))
 	if err != nil {
 		return nil, s.feedErr(ctx, err)
 	}

@@ -362,9 +362,10 @@ func (ec *execCtx) createDatabase(d *catalog.Writer, cs *pg_query.CreatedbStmt) 
 }
 
 // dropDatabase runs DROP DATABASE: refused for the current database, a
-// template, one with replication slots or (without FORCE) with other
-// sessions; otherwise its descriptor, every key of its catalog and every
-// table and index space go in the one entry the transaction commits.
+// template, one with an active replication slot or (without FORCE) with
+// other sessions; otherwise its descriptor, every key of its catalog, every
+// table and index space and its (inactive) slots go in the one entry the
+// transaction commits.
 func (ec *execCtx) dropDatabase(d *catalog.Writer, ds *pg_query.DropdbStmt, w ResultWriter) error {
 	s := ec.s
 	if err := s.outsideBlock("DROP DATABASE"); err != nil {
@@ -398,11 +399,12 @@ func (ec *execCtx) dropDatabase(d *catalog.Writer, ds *pg_query.DropdbStmt, w Re
 	if db.OID == s.dbOID {
 		return pgerror.New(pgerror.ObjectInUse, "cannot drop the currently open database")
 	}
-	if db.OID == catalog.LogdbDBOID {
-		if n := len(s.replicationSlots(ec.tx)); n > 0 {
-			return &pgerror.Error{Code: pgerror.ObjectInUse, Message: "database \"" + db.Name + "\" is used by a logical replication slot",
-				Detail: plural(n, "There is %d slot, %d of them active.", "There are %d slots, %d of them active.", activeSlots(s, ec.tx))}
-		}
+	// As PostgreSQL: an active slot of the database refuses the drop, the
+	// inactive ones are dropped with it (below).
+	slots, active := databaseSlots(s, ec.tx, db.Name)
+	if active > 0 {
+		return &pgerror.Error{Code: pgerror.ObjectInUse, Message: "database \"" + db.Name + "\" is used by an active logical replication slot",
+			Detail: plural(active, "There is %d active slot.", "There are %d active slots.")}
 	}
 	if err := ec.leaveDatabase(db, force, "is being accessed by other users"); err != nil {
 		return err
@@ -425,6 +427,11 @@ func (ec *execCtx) dropDatabase(d *catalog.Writer, ds *pg_query.DropdbStmt, w Re
 	}
 	if err := deleteCatalogKeys(d.Txn, db.OID); err != nil {
 		return err
+	}
+	for _, name := range slots {
+		if err := s.e.cfg.Feed.DropSlot(d.Txn, name); err != nil {
+			return err
+		}
 	}
 	d.DeleteDatabase(db)
 	return nil
@@ -501,14 +508,19 @@ func plural(n int, one, many string, more ...any) string {
 	return fmt.Sprintf(many, append([]any{n}, more...)...)
 }
 
-func activeSlots(s *Session, t *txnState) int {
-	n := 0
+// databaseSlots returns the names of the replication slots of database
+// name, and how many of them are active (on this node).
+func databaseSlots(s *Session, t *txnState, name string) (names []string, active int) {
 	for _, sl := range s.replicationSlots(t) {
+		if sl.Database != name {
+			continue
+		}
+		names = append(names, sl.Name)
 		if sl.Active {
-			n++
+			active++
 		}
 	}
-	return n
+	return names, active
 }
 
 // renameDatabase runs ALTER DATABASE … RENAME TO.

@@ -109,7 +109,8 @@ func emitMessageLSN(p *plan.Planner, args []exec.Expr) (exec.Expr, error) {
 			case []byte:
 				content = c
 			}
-			m := kv.Message{Transactional: v[0] == true, Prefix: v[1].(string), Content: content}
+			// A message belongs to the database it is emitted in.
+			m := kv.Message{Transactional: v[0] == true, Prefix: v[1].(string), Content: content, Database: feedDB(ec.s.dbOID)}
 			if ec.tx != nil && ec.tx.readOnly {
 				return nil, errReadOnly("pg_logical_emit_message()")
 			}
@@ -226,7 +227,7 @@ var slotTableFuncs = map[string]*slotTableFunc{
 			if err := changefeed.ValidateSlotName(name); err != nil {
 				return nil, err
 			}
-			sl, err := f.CreateSlot(txn, name, plugin, time.Now())
+			sl, err := f.CreateSlot(txn, name, plugin, feedDB(ec.s.dbOID), time.Now())
 			if err != nil {
 				return nil, err
 			}
@@ -240,6 +241,9 @@ var slotTableFuncs = map[string]*slotTableFunc{
 			f, txn, err := slotTxn(ec, "pg_replication_slot_advance")
 			if err != nil {
 				return nil, err
+			}
+			if sl, ok, err := f.Slot(txn, v[0].(string)); err == nil && ok && sl.Database != feedDB(ec.s.dbOID) {
+				return nil, changefeed.ErrSlotOtherDatabase(sl.Name)
 			}
 			sl, err := f.AdvanceSlot(txn, v[0].(string), uint64(v[1].(types.LSN)))
 			if err != nil {
@@ -349,13 +353,17 @@ func (s *Session) replicationSlots(t *txnState) []pgcatalog.ReplicationSlot {
 		return nil
 	}
 	out := make([]pgcatalog.ReplicationSlot, len(slots))
-	dbName := "logdb" // every slot belongs to database logdb (databases.go)
-	if t.cat != nil {
-		if d := t.cat.DatabaseByOID(catalog.LogdbDBOID); d != nil {
-			dbName = d.Name
-		}
-	}
 	for i, sl := range slots {
+		dbName := ""
+		if t.cat != nil {
+			oid := sl.Database
+			if oid == 0 {
+				oid = catalog.LogdbDBOID
+			}
+			if d := t.cat.DatabaseByOID(oid); d != nil {
+				dbName = d.Name
+			}
+		}
 		status := "reserved"
 		if sl.Lost {
 			status = "lost"

@@ -55,6 +55,11 @@ func (s *Session) SystemIdentifier(ctx context.Context) (string, error) {
 // Database is the session's database name.
 func (s *Session) Database() string { return s.db }
 
+// FeedDatabase is the session's database as the changefeed numbers it
+// (feedDB): a replication stream decodes only that database's changes,
+// with that database's slots.
+func (s *Session) FeedDatabase() uint32 { return feedDB(s.dbOID) }
+
 // writeSystem runs fn in a kv transaction of its own and commits what it
 // buffered, retrying on a serialization conflict (like an autocommit
 // statement). fn may be run more than once.
@@ -139,7 +144,7 @@ func (s *Session) CreateReplicationSlot(ctx context.Context, name, plugin string
 	var slot changefeed.Slot
 	err = s.e.writeSystem(ctx, func(txn *kv.Txn) error {
 		var err error
-		slot, err = f.CreateSlotAt(txn, name, plugin, at, time.Now())
+		slot, err = f.CreateSlotAt(txn, name, plugin, feedDB(s.dbOID), at, time.Now())
 		return err
 	})
 	if err != nil {

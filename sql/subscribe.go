@@ -55,23 +55,31 @@ func extColumns(x *extparse.Stmt) []exec.Column {
 	return nil
 }
 
+// feed returns the changefeed. Every database has one: a request names
+// its database (feedDB), and sees only that database's tables, messages
+// and slots.
 func (s *Session) feed() (*changefeed.Feed, error) {
 	if s.e.cfg.Feed == nil {
 		return nil, pgerror.New(pgerror.ObjectNotInPrerequisiteState, "the changefeed is not available on this node")
 	}
-	if s.dbOID != catalog.LogdbDBOID {
-		// The feed decodes database logdb's catalog only (databases.go), so
-		// a change in one database never reaches another's feed.
-		return nil, &pgerror.Error{Code: pgerror.FeatureNotSupported,
-			Message: "logdb: the changefeed (SUBSCRIBE, replication slots, replication connections) serves only database logdb",
-			Detail:  "This session is connected to database \"" + s.db + "\"."}
-	}
 	return s.e.cfg.Feed, nil
 }
 
-// feedRequest turns SUBSCRIBE's targets and options into a feed request.
-func feedRequest(sub *extparse.SubscribeSpec) changefeed.Request {
+// feedDB is the changefeed's number for database oid: 0 for logdb, whose
+// catalog keys, messages and slots carry no database (they were written
+// before databases existed), the OID for every other.
+func feedDB(oid uint32) uint32 {
+	if oid == catalog.LogdbDBOID {
+		return 0
+	}
+	return oid
+}
+
+// feedRequest turns SUBSCRIBE's targets and options into a feed request
+// for database db (feedDB).
+func feedRequest(sub *extparse.SubscribeSpec, db uint32) changefeed.Request {
 	return changefeed.Request{
+		Database:        db,
 		Tables:          sub.Tables,
 		MessagePrefixes: sub.Prefixes,
 		AllMessages:     sub.AllMessages,
@@ -171,7 +179,7 @@ func (s *Session) streamSubscribe(ctx context.Context, sub *extparse.SubscribeSp
 	if err := s.releaseSnapshotForFeed("COPY (SUBSCRIBE …)"); err != nil {
 		return nil, err
 	}
-	sc, err := f.Subscribe(ctx, feedRequest(sub))
+	sc, err := f.Subscribe(ctx, feedRequest(sub, feedDB(s.dbOID)))
 	if err != nil {
 		return nil, s.feedErr(ctx, err)
 	}

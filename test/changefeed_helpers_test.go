@@ -85,7 +85,12 @@ type copyStream struct {
 // that need to know when that is use PROGRESS and wait for its first row.
 func startCopyStream(t *testing.T, ctx context.Context, n *Node, query string) *copyStream {
 	t.Helper()
-	conn := mustConnect(t, n)
+	return startCopyStreamOn(t, ctx, mustConnect(t, n), query)
+}
+
+// startCopyStreamOn starts a stream on conn (a connection to any database).
+func startCopyStreamOn(t *testing.T, ctx context.Context, conn *pgx.Conn, query string) *copyStream {
+	t.Helper()
 	s := &copyStream{C: make(chan change, 100000), conn: conn, done: make(chan error, 1)}
 	pr, pw := io.Pipe()
 	go func() {
