@@ -506,9 +506,23 @@ func (p *Planner) planDelete(del *pg_query.DeleteStmt) (*DML, error) {
 // exec runs the statement; it returns RETURNING rows and the command tag.
 // Foreign key checks and actions run at its end (exec/fk.go).
 func (d *DML) Exec(ec *exec.Ctx) ([][]types.Datum, string, error) {
-	rows, tag, err := d.execNoFK(ec)
+	ev := d.triggerEvent()
+	mark := ec.AfterRowMark()
+	defer ec.DropAfterRow(mark)
+	var rows [][]types.Datum
+	var tag string
+	err := ec.StatementTriggers(d.t, ev, true)
+	if err == nil {
+		rows, tag, err = d.execNoFK(ec)
+	}
+	if err == nil {
+		err = ec.RunAfterRow(mark)
+	}
 	if err == nil {
 		err = ec.FKAfterStatement()
+	}
+	if err == nil {
+		err = ec.StatementTriggers(d.t, ev, false)
 	}
 	if err != nil {
 		ec.FKDropPending()
@@ -588,6 +602,13 @@ func (d *DML) execInsert(ec *exec.Ctx) ([][]types.Datum, string, error) {
 				return nil, "", err
 			}
 		}
+		row, skip, err := ec.BeforeRow(d.t, catalog.TrigInsert, nil, row, nil)
+		if err != nil {
+			return nil, "", err
+		}
+		if skip {
+			continue
+		}
 		final, inserted, err := d.w.Insert(ec, row, d.onConflict)
 		if err != nil {
 			return nil, "", err
@@ -595,6 +616,7 @@ func (d *DML) execInsert(ec *exec.Ctx) ([][]types.Datum, string, error) {
 		if !inserted {
 			continue
 		}
+		ec.QueueAfterRow(d.t, catalog.TrigInsert, nil, final, nil)
 		n++
 		if d.Returning != nil {
 			r, err := evalAll(ec, d.Returning, final)
@@ -659,9 +681,17 @@ func (d *DML) execUpdate(ec *exec.Ctx) ([][]types.Datum, string, error) {
 		if err := ec.WriteLock(d.t, ref.Key, exec.LockNoKeyUpdate); err != nil {
 			return nil, "", err
 		}
+		newRow, skip, err := ec.BeforeRow(d.t, catalog.TrigUpdate, row[:ncols], newRow, d.setCols())
+		if err != nil {
+			return nil, "", err
+		}
+		if skip {
+			continue
+		}
 		if _, err := d.w.Update(ec, ref, row[:ncols], newRow); err != nil {
 			return nil, "", err
 		}
+		ec.QueueAfterRow(d.t, catalog.TrigUpdate, row[:ncols], newRow, d.setCols())
 		n++
 		if d.Returning != nil {
 			comb := append(append([]types.Datum(nil), newRow...), row[ncols:]...)
@@ -705,9 +735,16 @@ func (d *DML) execDelete(ec *exec.Ctx) ([][]types.Datum, string, error) {
 		if err := ec.WriteLock(d.t, ref.Key, exec.LockUpdate); err != nil {
 			return nil, "", err
 		}
+		if _, skip, err := ec.BeforeRow(d.t, catalog.TrigDelete, row[:ncols], nil, nil); err != nil || skip {
+			if err != nil {
+				return nil, "", err
+			}
+			continue
+		}
 		if err := d.w.Delete(ec, ref, row[:ncols]); err != nil {
 			return nil, "", err
 		}
+		ec.QueueAfterRow(d.t, catalog.TrigDelete, row[:ncols], nil, nil)
 		n++
 		if d.Returning != nil {
 			r, err := evalAll(ec, d.Returning, row)
@@ -718,4 +755,19 @@ func (d *DML) execDelete(ec *exec.Ctx) ([][]types.Datum, string, error) {
 		}
 	}
 	return out, fmt.Sprintf("DELETE %d", n), nil
+}
+
+// triggerEvent is the statement's trigger event (catalog.TrigInsert, …;
+// 0 for MERGE, whose triggers logdb does not fire).
+func (d *DML) triggerEvent() int {
+	return map[string]int{"insert": catalog.TrigInsert, "update": catalog.TrigUpdate, "delete": catalog.TrigDelete}[d.Verb]
+}
+
+// setCols are the positions of the columns UPDATE's SET assigns.
+func (d *DML) setCols() []int {
+	cols := make([]int, len(d.sets))
+	for i, s := range d.sets {
+		cols[i] = s.Col
+	}
+	return cols
 }

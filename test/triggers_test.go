@@ -1,0 +1,214 @@
+package test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// execStmts runs each statement, whole, on each connection.
+func execStmts(t *testing.T, ctx context.Context, conns []*pgx.Conn, stmts ...string) {
+	t.Helper()
+	for _, c := range conns {
+		for _, q := range stmts {
+			if _, err := c.Exec(ctx, q); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+	}
+}
+
+// matchTags runs each statement on PostgreSQL and logdb and compares
+// the command tags (or SQLSTATEs): a BEFORE trigger that returns NULL
+// takes its row out of the count.
+func matchTags(t *testing.T, ctx context.Context, pc, lc *pgx.Conn, qs ...string) {
+	t.Helper()
+	tagOf := func(c *pgx.Conn, q string) string {
+		tag, err := c.Exec(ctx, q, pgx.QueryExecModeSimpleProtocol)
+		if err != nil {
+			return "ERROR " + sqlState(err)
+		}
+		return tag.String()
+	}
+	for _, q := range qs {
+		if want, got := tagOf(pc, q), tagOf(lc, q); got != want {
+			t.Errorf("%s\n  logdb:      %q\n  PostgreSQL: %q", q, got, want)
+		}
+	}
+}
+
+// TestTriggersMatchPostgres: CREATE TRIGGER's BEFORE and AFTER, ROW and
+// STATEMENT triggers of INSERT, UPDATE, DELETE and TRUNCATE, NEW changed
+// and NULL returned, WHEN, UPDATE OF, the TG_ variables, ENABLE and
+// DISABLE, DROP, the errors, and the triggers ORMs and job queues write,
+// against PostgreSQL 15 (an audit table records what fired, in order).
+func TestTriggersMatchPostgres(t *testing.T) {
+	requireLogdb(t)
+	t.Parallel()
+	ctx := testCtx(t, 240*time.Second)
+	pg := mustStartPostgres(t)
+	pc := pg.connect(t)
+	lc := mustConnect(t, mustStartNode(t, t.TempDir()))
+	execStmts(t, ctx, []*pgx.Conn{pc, lc}, `CREATE TABLE tg_items (id int PRIMARY KEY, name text, qty int, updated_at timestamptz)`,
+		`CREATE TABLE tg_audit (n serial PRIMARY KEY, what text)`,
+		`CREATE FUNCTION tg_log() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  o text;
+  n text;
+BEGIN
+  IF TG_LEVEL = 'ROW' AND TG_OP <> 'INSERT' THEN o := concat_ws(',', OLD.id, OLD.name, OLD.qty); END IF;
+  IF TG_LEVEL = 'ROW' AND TG_OP <> 'DELETE' THEN n := concat_ws(',', NEW.id, NEW.name, NEW.qty); END IF;
+  INSERT INTO tg_audit (what) VALUES (concat_ws(' ', TG_NAME, TG_WHEN, TG_LEVEL, TG_OP, TG_TABLE_NAME, TG_TABLE_SCHEMA,
+    TG_RELID = 'tg_items'::regclass, TG_NARGS, TG_ARGV[0], TG_ARGV[1], o, n));
+  IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
+  RETURN NEW;
+END $$`)
+	audit := "SELECT what FROM tg_audit ORDER BY n"
+	matchPostgres(t, ctx, pc, lc,
+		// every timing, level and event, with arguments; name order
+		"CREATE TRIGGER b_row BEFORE INSERT OR UPDATE OR DELETE ON tg_items FOR EACH ROW EXECUTE FUNCTION tg_log('x', 'y')",
+		"CREATE TRIGGER a_row AFTER INSERT OR UPDATE OR DELETE ON tg_items FOR EACH ROW EXECUTE PROCEDURE tg_log()",
+		"CREATE TRIGGER c_stmt BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON tg_items FOR EACH STATEMENT EXECUTE FUNCTION tg_log('s')",
+		"CREATE TRIGGER d_stmt AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON tg_items FOR EACH STATEMENT EXECUTE FUNCTION tg_log()",
+		"INSERT INTO tg_items (id, name, qty) VALUES (1, 'a', 10), (2, 'b', 20)",
+		"UPDATE tg_items SET qty = qty + 1 WHERE id = 1",
+		"UPDATE tg_items SET qty = 0 WHERE id = 99", // statement triggers, no rows
+		"DELETE FROM tg_items WHERE id = 2",
+		"TRUNCATE tg_items",
+		"DELETE FROM tg_audit",
+		// duplicates, errors
+		"CREATE TRIGGER b_row BEFORE INSERT ON tg_items FOR EACH ROW EXECUTE FUNCTION tg_log()",
+		"CREATE TRIGGER x BEFORE INSERT ON tg_nosuch FOR EACH ROW EXECUTE FUNCTION tg_log()",
+		"CREATE TRIGGER x BEFORE INSERT ON tg_items FOR EACH ROW EXECUTE FUNCTION tg_nosuch()",
+		"CREATE TRIGGER x BEFORE UPDATE OF nosuch ON tg_items FOR EACH ROW EXECUTE FUNCTION tg_log()",
+		"CREATE TRIGGER x BEFORE TRUNCATE ON tg_items FOR EACH ROW EXECUTE FUNCTION tg_log()",
+		"CREATE TRIGGER x INSTEAD OF INSERT ON tg_items FOR EACH ROW EXECUTE FUNCTION tg_log()",
+		"SELECT tg_log()",
+		"DROP TRIGGER nosuch ON tg_items",
+		"DROP TRIGGER IF EXISTS nosuch ON tg_items",
+		"DROP FUNCTION tg_log()",
+		// DISABLE / ENABLE
+		"ALTER TABLE tg_items DISABLE TRIGGER a_row",
+		"ALTER TABLE tg_items DISABLE TRIGGER nosuch",
+		"INSERT INTO tg_items (id, name, qty) VALUES (3, 'c', 30)",
+		audit,
+		"ALTER TABLE tg_items DISABLE TRIGGER ALL",
+		"INSERT INTO tg_items (id, name, qty) VALUES (4, 'd', 40)",
+		"ALTER TABLE tg_items ENABLE TRIGGER USER",
+		"DROP TRIGGER b_row ON tg_items",
+		"DROP TRIGGER c_stmt ON tg_items",
+		"DROP TRIGGER d_stmt ON tg_items",
+		"CREATE OR REPLACE TRIGGER a_row AFTER DELETE ON tg_items FOR EACH ROW EXECUTE FUNCTION tg_log('replaced')",
+		"DELETE FROM tg_items WHERE id = 4",
+		"DROP TRIGGER a_row ON tg_items",
+		"DELETE FROM tg_audit",
+		audit,
+	)
+
+	// NEW changed, NULL skips, WHEN, UPDATE OF; the tags count rows written
+	execStmts(t, ctx, []*pgx.Conn{pc, lc}, `CREATE FUNCTION tg_fix() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.qty < 0 THEN RETURN NULL; END IF;
+  NEW.name := upper(NEW.name);
+  RETURN NEW;
+END $$`,
+		`CREATE FUNCTION tg_keep() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF OLD.name = 'KEEP' THEN RETURN NULL; END IF;
+  RETURN OLD;
+END $$`,
+		`CREATE TRIGGER fix BEFORE INSERT OR UPDATE ON tg_items FOR EACH ROW EXECUTE FUNCTION tg_fix()`,
+		`CREATE TRIGGER keep BEFORE DELETE ON tg_items FOR EACH ROW EXECUTE FUNCTION tg_keep()`,
+		`CREATE TRIGGER big AFTER UPDATE ON tg_items FOR EACH ROW WHEN (NEW.qty > 100) EXECUTE FUNCTION tg_log('big')`,
+		`CREATE TRIGGER named AFTER UPDATE OF name ON tg_items FOR EACH ROW EXECUTE FUNCTION tg_log('name')`)
+	matchTags(t, ctx, pc, lc,
+		"DELETE FROM tg_items",
+		"INSERT INTO tg_items (id, name, qty) VALUES (10, 'keep', 1), (11, 'x', -1), (12, 'y', 2), (13, 'z', 3)",
+		"UPDATE tg_items SET qty = -5 WHERE id = 12",
+		"UPDATE tg_items SET qty = 500 WHERE id = 13",
+		"UPDATE tg_items SET name = 'w' WHERE id = 13",
+		"DELETE FROM tg_items",
+	)
+	matchPostgres(t, ctx, pc, lc,
+		"SELECT id, name, qty FROM tg_items ORDER BY id",
+		audit,
+		"INSERT INTO tg_items (id, name, qty) VALUES (20, 'r', 1) RETURNING id, name",
+		"CREATE TRIGGER w BEFORE INSERT ON tg_items FOR EACH ROW WHEN (OLD.qty > 1) EXECUTE FUNCTION tg_fix()",
+		"CREATE TRIGGER w BEFORE INSERT ON tg_items FOR EACH STATEMENT WHEN (1 > 0) EXECUTE FUNCTION tg_fix()",
+	)
+
+	// an ORM's updated_at trigger, an audit-log trigger as job-queue
+	// libraries write it, pg_notify from a trigger, and a dependency
+	execStmts(t, ctx, []*pgx.Conn{pc, lc}, `CREATE TABLE tg_jobs (id bigserial PRIMARY KEY, queue text NOT NULL, state text NOT NULL DEFAULT 'available', updated_at timestamptz NOT NULL DEFAULT now())`,
+		`CREATE TABLE tg_job_log (id bigserial PRIMARY KEY, job_id bigint, op text, old_state text, new_state text)`,
+		`CREATE FUNCTION set_updated_at() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  NEW.updated_at := '2024-01-01 00:00:00+00';
+  RETURN NEW;
+END $$`,
+		`CREATE FUNCTION job_log() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    INSERT INTO tg_job_log (job_id, op, new_state) VALUES (NEW.id, TG_OP, NEW.state);
+    PERFORM pg_notify('jobs_' || NEW.queue, NEW.id::text);
+  ELSIF TG_OP = 'UPDATE' THEN
+    INSERT INTO tg_job_log (job_id, op, old_state, new_state) VALUES (NEW.id, TG_OP, OLD.state, NEW.state);
+  ELSE
+    INSERT INTO tg_job_log (job_id, op, old_state) VALUES (OLD.id, TG_OP, OLD.state);
+  END IF;
+  RETURN NULL;
+END $$`,
+		`CREATE TRIGGER jobs_updated_at BEFORE UPDATE ON tg_jobs FOR EACH ROW EXECUTE FUNCTION set_updated_at()`,
+		`CREATE TRIGGER jobs_log AFTER INSERT OR UPDATE OR DELETE ON tg_jobs FOR EACH ROW EXECUTE FUNCTION job_log()`)
+	matchPostgres(t, ctx, pc, lc,
+		"INSERT INTO tg_jobs (queue) VALUES ('mail'), ('sms')",
+		"UPDATE tg_jobs SET state = 'running' WHERE id = 1 RETURNING id, state, updated_at",
+		"DELETE FROM tg_jobs WHERE id = 2",
+		"WITH d AS (UPDATE tg_jobs SET state = 'done' RETURNING id) SELECT count(*) FROM d",
+		"SELECT job_id, op, old_state, new_state FROM tg_job_log ORDER BY id",
+		"DROP FUNCTION job_log()",
+		"DROP FUNCTION job_log() CASCADE",
+		"INSERT INTO tg_jobs (queue) VALUES ('mail')",
+		"SELECT count(*) FROM tg_job_log",
+		"DROP TABLE tg_jobs",
+		"DROP FUNCTION set_updated_at()",
+	)
+
+	// a trigger that writes its own table without end: 54001, nothing kept
+	execStmts(t, ctx, []*pgx.Conn{pc, lc}, `CREATE TABLE tg_loop (n int)`,
+		`CREATE FUNCTION tg_again() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO tg_loop VALUES (NEW.n + 1);
+  RETURN NEW;
+END $$`,
+		`CREATE TRIGGER again AFTER INSERT ON tg_loop FOR EACH ROW EXECUTE FUNCTION tg_again()`)
+	matchPostgres(t, ctx, pc, lc,
+		"INSERT INTO tg_loop VALUES (1)",
+		"SELECT count(*) FROM tg_loop",
+	)
+}
+
+// TestTriggerNotifies: a trigger's pg_notify reaches a listener after
+// the commit.
+func TestTriggerNotifies(t *testing.T) {
+	requireLogdb(t)
+	t.Parallel()
+	ctx := testCtx(t, 60*time.Second)
+	n := mustStartNode(t, t.TempDir())
+	lc, wc := mustConnect(t, n), mustConnect(t, n)
+	mustExec(t, ctx, lc, "LISTEN tg_events")
+	mustExec(t, ctx, wc, `CREATE TABLE tg_n (id int PRIMARY KEY)`)
+	mustExec(t, ctx, wc, `CREATE FUNCTION tg_n_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN PERFORM pg_notify('tg_events', 'row ' || NEW.id); RETURN NULL; END $$`)
+	mustExec(t, ctx, wc, `CREATE TRIGGER n AFTER INSERT ON tg_n FOR EACH ROW EXECUTE FUNCTION tg_n_notify()`)
+	mustExec(t, ctx, wc, `INSERT INTO tg_n VALUES (7)`)
+	note, err := lc.WaitForNotification(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if note.Channel != "tg_events" || note.Payload != "row 7" {
+		t.Fatalf("notification %q %q", note.Channel, note.Payload)
+	}
+}
