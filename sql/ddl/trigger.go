@@ -65,10 +65,10 @@ func CreateTrigger(ec *Ctx, d *catalog.Writer, cs *pg_query.CreateTrigStmt) erro
 		if !g.Row && (strings.Contains(lw, "new.") || strings.Contains(lw, "old.")) {
 			return pgerror.New(pgerror.FeatureNotSupported, "statement trigger's WHEN condition cannot reference column values")
 		}
-		if g.Events == catalog.TrigInsert && strings.Contains(lw, "old.") {
+		if g.Events&catalog.TrigInsert != 0 && strings.Contains(lw, "old.") {
 			return pgerror.New("42P17", "INSERT trigger's WHEN condition cannot reference OLD values")
 		}
-		if g.Events == catalog.TrigDelete && strings.Contains(lw, "new.") {
+		if g.Events&catalog.TrigDelete != 0 && strings.Contains(lw, "new.") {
 			return pgerror.New("42P17", "DELETE trigger's WHEN condition cannot reference NEW values")
 		}
 	}
