@@ -131,6 +131,14 @@ END $$`,
 		"UPDATE tg_items SET name = 'w' WHERE id = 13",
 		"DELETE FROM tg_items",
 	)
+	// COPY FROM fires the INSERT triggers too
+	for _, c := range []*pgx.Conn{pc, lc} {
+		n, err := c.CopyFrom(ctx, pgx.Identifier{"tg_items"}, []string{"id", "name", "qty"},
+			pgx.CopyFromRows([][]any{{int32(30), "copied", int32(1)}, {int32(31), "negative", int32(-1)}}))
+		if err != nil || n != 1 {
+			t.Errorf("COPY into a table with triggers: %d rows, %v", n, err)
+		}
+	}
 	matchPostgres(t, ctx, pc, lc,
 		"SELECT id, name, qty FROM tg_items ORDER BY id",
 		audit,
