@@ -115,6 +115,7 @@ func TestTriggersReplicateAndDump(t *testing.T) {
 	}
 	matchPostgres(t, ctx, pc, lc,
 		"SELECT tgname, tgtype, tgenabled, tgnargs, tgattr::text, pg_get_triggerdef(oid), pg_get_triggerdef(oid, true) FROM pg_trigger ORDER BY tgname",
+		"SELECT trigger_schema, trigger_name, event_manipulation, event_object_table, action_order, action_condition, action_statement, action_orientation, action_timing FROM information_schema.triggers ORDER BY 2, 3",
 		"SELECT relname, relhastriggers FROM pg_class WHERE relname LIKE 'tr\\_%' AND relkind = 'r' ORDER BY 1")
 	script := run("pg_dump", "-h", host, "-p", port, "-U", "logdb", "logdb")
 	mustExec(t, ctx, pc, "CREATE DATABASE restored")

@@ -184,6 +184,19 @@ END $$`,
 		"DROP FUNCTION set_updated_at()",
 	)
 
+	// a trigger function that ends without RETURN; a BEFORE trigger's row
+	// of another shape
+	execStmts(t, ctx, []*pgx.Conn{pc, lc}, "CREATE TABLE tg_bad (a int, b text)",
+		`CREATE FUNCTION tg_noreturn() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.a := 1; END $$`,
+		`CREATE FUNCTION tg_shape() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN ROW(1); END $$`,
+		"CREATE TRIGGER n BEFORE INSERT ON tg_bad FOR EACH ROW EXECUTE FUNCTION tg_noreturn()")
+	matchPostgresMessages(t, ctx, pc, lc, "INSERT INTO tg_bad VALUES (0, 'x')")
+	matchPostgres(t, ctx, pc, lc,
+		"DROP TRIGGER n ON tg_bad",
+		"CREATE TRIGGER s BEFORE INSERT ON tg_bad FOR EACH ROW EXECUTE FUNCTION tg_shape()",
+		"INSERT INTO tg_bad VALUES (0, 'x')",
+		"SELECT count(*) FROM tg_bad")
+
 	// a trigger that writes its own table without end: 54001, nothing kept
 	execStmts(t, ctx, []*pgx.Conn{pc, lc}, `CREATE TABLE tg_loop (n int)`,
 		`CREATE FUNCTION tg_again() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -126,3 +126,48 @@ func (s *Schema) triggerDef(t *Table, g *Trigger, pretty bool) string {
 	b.WriteString(")")
 	return b.String()
 }
+
+// isTriggersRows is information_schema.triggers: a row per trigger and
+// event (INSERT, DELETE, UPDATE; TRUNCATE is not listed).
+func isTriggersRows(v *View, s *Schema) [][]types.Datum {
+	r := newRows(v)
+	db := s.catalogName()
+	for i := range s.Tables {
+		t := &s.Tables[i]
+		for _, ev := range []struct {
+			bit  int16
+			name string
+		}{{4, "INSERT"}, {8, "DELETE"}, {16, "UPDATE"}} {
+			for j := range t.Triggers {
+				g := &t.Triggers[j]
+				if g.Type&ev.bit == 0 {
+					continue
+				}
+				order := int32(1) // rank among the table's triggers of the same event, timing and level
+				for k := range t.Triggers {
+					o := &t.Triggers[k]
+					if o.Type&ev.bit != 0 && o.Type&3 == g.Type&3 && o.Name < g.Name {
+						order++
+					}
+				}
+				timing, orient := "AFTER", "STATEMENT"
+				if g.Type&2 != 0 {
+					timing = "BEFORE"
+				}
+				if g.Type&1 != 0 {
+					orient = "ROW"
+				}
+				def := s.triggerDef(t, g, false)
+				stmt := def[strings.Index(def, " EXECUTE FUNCTION ")+1:]
+				row := r.add("trigger_catalog", db, "trigger_schema", schemaOr(t.Schema), "trigger_name", g.Name,
+					"event_manipulation", ev.name, "event_object_catalog", db, "event_object_schema", schemaOr(t.Schema),
+					"event_object_table", t.Name, "action_order", order, "action_statement", stmt,
+					"action_orientation", orient, "action_timing", timing)
+				if g.When != "" {
+					v.set(row, "action_condition", "("+g.When+")")
+				}
+			}
+		}
+	}
+	return r.out
+}
