@@ -119,11 +119,9 @@ func (s *Session) copyIn(ec *execCtx, cs *pg_query.CopyStmt, o copyfmt.Options, 
 		if err != nil || skip {
 			return err
 		}
-		final, _, err := tw.Insert(ec.Ctx, row, nil)
-		if err != nil {
+		if _, _, err := tw.Insert(ec.Ctx, row, nil); err != nil {
 			return err
 		}
-		ec.QueueAfterRow(t, catalog.TrigInsert, nil, final, nil)
 		n++
 		return ec.Tick()
 	}
@@ -222,10 +220,7 @@ func (s *Session) copyIn(ec *execCtx, cs *pg_query.CopyStmt, o copyfmt.Options, 
 	}
 	err = begin()
 	if err == nil {
-		err = ec.RunAfterRow(mark)
-	}
-	if err == nil {
-		err = ec.FKAfterStatement()
+		err = ec.AfterStatement(mark)
 	}
 	if err == nil {
 		err = ec.StatementTriggers(t, catalog.TrigInsert, false)

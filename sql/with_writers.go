@@ -23,7 +23,7 @@ func (s *Session) runWithWriters(ec *execCtx, ps *prepStmt) (*cursor, error) {
 	if err == nil {
 		// the WITH queries' AFTER ROW triggers (the main statement's ran
 		// at its end)
-		err = ec.Ctx.RunAfterRow(mark)
+		err = ec.Ctx.AfterStatement(mark)
 	}
 	if err != nil {
 		return nil, err

@@ -97,6 +97,10 @@ END $$`)
 		"ALTER TABLE tg_items DISABLE TRIGGER ALL",
 		"INSERT INTO tg_items (id, name, qty) VALUES (4, 'd', 40)",
 		"ALTER TABLE tg_items ENABLE TRIGGER USER",
+		"ALTER TABLE tg_items ENABLE TRIGGER a_row",
+		"INSERT INTO tg_items (id, name, qty) VALUES (3, 'c', 31), (5, 'e', 50) ON CONFLICT (id) DO UPDATE SET qty = excluded.qty",
+		"INSERT INTO tg_items (id, name, qty) VALUES (3, 'c', 32), (6, 'f', 60) ON CONFLICT (id) DO NOTHING",
+		audit,
 		"DROP TRIGGER b_row ON tg_items",
 		"DROP TRIGGER c_stmt ON tg_items",
 		"DROP TRIGGER d_stmt ON tg_items",
@@ -183,6 +187,34 @@ END $$`,
 		"DROP TABLE tg_jobs",
 		"DROP FUNCTION set_updated_at()",
 	)
+
+	// a foreign key's CASCADE fires the child's triggers; a trigger's
+	// writes are checked by foreign keys
+	execStmts(t, ctx, []*pgx.Conn{pc, lc}, "CREATE TABLE tg_parent (id int PRIMARY KEY)",
+		"CREATE TABLE tg_child (id int PRIMARY KEY, parent int REFERENCES tg_parent ON DELETE CASCADE ON UPDATE CASCADE)",
+		`CREATE FUNCTION tg_child_log() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO tg_audit (what) VALUES (concat_ws(' ', 'child', TG_WHEN, TG_OP, OLD.parent, NEW.parent));
+  RETURN COALESCE(NEW, OLD);
+END $$`,
+		"CREATE TRIGGER cb BEFORE UPDATE OR DELETE ON tg_child FOR EACH ROW EXECUTE FUNCTION tg_child_log()",
+		"CREATE TRIGGER ca AFTER UPDATE OR DELETE ON tg_child FOR EACH ROW EXECUTE FUNCTION tg_child_log()",
+		"DELETE FROM tg_audit",
+		"INSERT INTO tg_parent VALUES (1), (2)",
+		"INSERT INTO tg_child VALUES (10, 1), (20, 2)")
+	matchPostgres(t, ctx, pc, lc,
+		"UPDATE tg_parent SET id = 3 WHERE id = 1",
+		"DELETE FROM tg_parent WHERE id = 2",
+		"SELECT id, parent FROM tg_child ORDER BY id",
+		audit,
+		`CREATE FUNCTION tg_orphan() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO tg_child VALUES (NEW.id + 100, 99);
+  RETURN NULL;
+END $$`,
+		"CREATE TRIGGER orphan AFTER INSERT ON tg_parent FOR EACH ROW EXECUTE FUNCTION tg_orphan()",
+		"INSERT INTO tg_parent VALUES (5)",
+		"SELECT count(*) FROM tg_parent")
 
 	// a trigger function that ends without RETURN; a BEFORE trigger's row
 	// of another shape

@@ -164,3 +164,49 @@ func (ec *Ctx) DropAfterRow(mark int) {
 		ec.Txn.AfterRow = ec.Txn.AfterRow[:mark]
 	}
 }
+
+// triggeredDelete deletes a row for a foreign key's action, firing the
+// child table's DELETE row triggers as PostgreSQL does.
+func (ec *Ctx) triggeredDelete(w *TableWriter, ref RowRef, row []types.Datum) error {
+	_, skip, err := ec.BeforeRow(w.T, catalog.TrigDelete, row, nil, nil)
+	if err != nil || skip {
+		return err
+	}
+	if err := w.Delete(ec, ref, row); err != nil {
+		return err
+	}
+	ec.QueueAfterRow(w.T, catalog.TrigDelete, row, nil, nil)
+	return nil
+}
+
+// triggeredUpdate updates a row for a foreign key's action (cols are
+// the columns it sets), firing the child table's UPDATE row triggers.
+func (ec *Ctx) triggeredUpdate(w *TableWriter, ref RowRef, row, nr []types.Datum, cols []int) error {
+	nr, skip, err := ec.BeforeRow(w.T, catalog.TrigUpdate, row, nr, cols)
+	if err != nil || skip {
+		return err
+	}
+	if _, err := w.Update(ec, ref, row, nr); err != nil {
+		return err
+	}
+	ec.QueueAfterRow(w.T, catalog.TrigUpdate, row, nr, cols)
+	return nil
+}
+
+// AfterStatement runs a statement's AFTER ROW events (from mark) and its
+// foreign key events, until neither queue has more (an action of a
+// foreign key fires the child's triggers; a trigger's writes queue
+// foreign key events).
+func (ec *Ctx) AfterStatement(mark int) error {
+	for {
+		if err := ec.RunAfterRow(mark); err != nil {
+			return err
+		}
+		if err := ec.FKAfterStatement(); err != nil {
+			return err
+		}
+		if ec.AfterRowMark() <= mark {
+			return nil
+		}
+	}
+}

@@ -511,15 +511,20 @@ func (d *DML) Exec(ec *exec.Ctx) ([][]types.Datum, string, error) {
 	defer ec.DropAfterRow(mark)
 	var rows [][]types.Datum
 	var tag string
+	// INSERT … ON CONFLICT DO UPDATE fires UPDATE's statement triggers too
+	upsert := ev == catalog.TrigInsert && d.onConflict != nil && !d.onConflict.DoNothing
 	err := ec.StatementTriggers(d.t, ev, true)
+	if err == nil && upsert {
+		err = ec.StatementTriggers(d.t, catalog.TrigUpdate, true)
+	}
 	if err == nil {
 		rows, tag, err = d.execNoFK(ec)
 	}
 	if err == nil {
-		err = ec.RunAfterRow(mark)
+		err = ec.AfterStatement(mark) // exec/trigger.go
 	}
-	if err == nil {
-		err = ec.FKAfterStatement()
+	if err == nil && upsert {
+		err = ec.StatementTriggers(d.t, catalog.TrigUpdate, false)
 	}
 	if err == nil {
 		err = ec.StatementTriggers(d.t, ev, false)
@@ -616,7 +621,6 @@ func (d *DML) execInsert(ec *exec.Ctx) ([][]types.Datum, string, error) {
 		if !inserted {
 			continue
 		}
-		ec.QueueAfterRow(d.t, catalog.TrigInsert, nil, final, nil)
 		n++
 		if d.Returning != nil {
 			r, err := evalAll(ec, d.Returning, final)

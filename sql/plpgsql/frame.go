@@ -188,6 +188,14 @@ func (f *frame) Resolve(fields []string) (VarRef, types.T, bool, error) {
 	if !f.isRec(dno) {
 		return VarRef{}, types.T{}, false, nil
 	}
+	if v.rec == nil && f.isTriggerRecord(dno) {
+		// NEW or OLD where the event has none: its fields are NULL
+		for i, n := range f.c.Trigger.Cols {
+			if n == fields[1] {
+				return VarRef{Dno: dno, Field: n}, f.c.Trigger.Types[i], true, nil
+			}
+		}
+	}
 	if v.rec == nil {
 		return VarRef{}, types.T{}, false, errUnassigned(d.Refname)
 	}
@@ -208,9 +216,17 @@ func (f *frame) Value(ref VarRef) (types.Datum, types.T, error) {
 	if !f.isRec(ref.Dno) {
 		return v.d, v.t, nil
 	}
-	if v.rec == nil && ref.Field == "" && f.isTriggerRecord(ref.Dno) {
+	if v.rec == nil && f.isTriggerRecord(ref.Dno) {
+		// NEW or OLD where the event has none: NULL, and its fields too
+		if ref.Field != "" {
+			for i, n := range f.c.Trigger.Cols {
+				if n == ref.Field {
+					return nil, f.c.Trigger.Types[i], nil
+				}
+			}
+		}
 		t, err := f.c.Trigger.rowType()
-		return nil, t, err // NEW or OLD where the event has none: NULL
+		return nil, t, err
 	}
 	if v.rec == nil {
 		return nil, types.T{}, errUnassigned(f.r.fn.Datums[ref.Dno].Refname)
