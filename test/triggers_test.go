@@ -244,7 +244,7 @@ END $$`,
 }
 
 // TestTriggerNotifies: a trigger's pg_notify reaches a listener after
-// the commit.
+// the commit, also from a statement prepared before the trigger existed.
 func TestTriggerNotifies(t *testing.T) {
 	requireLogdb(t)
 	t.Parallel()
@@ -253,10 +253,12 @@ func TestTriggerNotifies(t *testing.T) {
 	lc, wc := mustConnect(t, n), mustConnect(t, n)
 	mustExec(t, ctx, lc, "LISTEN tg_events")
 	mustExec(t, ctx, wc, `CREATE TABLE tg_n (id int PRIMARY KEY)`)
+	// prepared (and cached by pgx) before the trigger exists
+	mustExec(t, ctx, wc, `INSERT INTO tg_n VALUES ($1)`, 1)
 	mustExec(t, ctx, wc, `CREATE FUNCTION tg_n_notify() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN PERFORM pg_notify('tg_events', 'row ' || NEW.id); RETURN NULL; END $$`)
 	mustExec(t, ctx, wc, `CREATE TRIGGER n AFTER INSERT ON tg_n FOR EACH ROW EXECUTE FUNCTION tg_n_notify()`)
-	mustExec(t, ctx, wc, `INSERT INTO tg_n VALUES (7)`)
+	mustExec(t, ctx, wc, `INSERT INTO tg_n VALUES ($1)`, 7)
 	note, err := lc.WaitForNotification(ctx)
 	if err != nil {
 		t.Fatal(err)
