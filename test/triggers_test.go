@@ -2,6 +2,7 @@ package test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -244,7 +245,8 @@ END $$`,
 }
 
 // TestTriggerNotifies: a trigger's pg_notify reaches a listener after
-// the commit, also from a statement prepared before the trigger existed.
+// the commit, also from a statement prepared before the trigger existed,
+// and its write reaches the changefeed.
 func TestTriggerNotifies(t *testing.T) {
 	requireLogdb(t)
 	t.Parallel()
@@ -255,8 +257,15 @@ func TestTriggerNotifies(t *testing.T) {
 	mustExec(t, ctx, wc, `CREATE TABLE tg_n (id int PRIMARY KEY)`)
 	// prepared (and cached by pgx) before the trigger exists
 	mustExec(t, ctx, wc, `INSERT INTO tg_n VALUES ($1)`, 1)
+	mustExec(t, ctx, wc, `CREATE TABLE tg_n_log (id int PRIMARY KEY)`)
+	lsn0 := currentLSN(t, ctx, wc)
+	feed := startCopyStream(t, ctx, n, "COPY (SUBSCRIBE tg_n_log WITH (FROM_LSN = '"+lsn0+"')) TO STDOUT")
 	mustExec(t, ctx, wc, `CREATE FUNCTION tg_n_notify() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN PERFORM pg_notify('tg_events', 'row ' || NEW.id); RETURN NULL; END $$`)
+BEGIN
+  INSERT INTO tg_n_log VALUES (NEW.id);
+  PERFORM pg_notify('tg_events', 'row ' || NEW.id);
+  RETURN NULL;
+END $$`)
 	mustExec(t, ctx, wc, `CREATE TRIGGER n AFTER INSERT ON tg_n FOR EACH ROW EXECUTE FUNCTION tg_n_notify()`)
 	mustExec(t, ctx, wc, `INSERT INTO tg_n VALUES ($1)`, 7)
 	note, err := lc.WaitForNotification(ctx)
@@ -265,5 +274,13 @@ BEGIN PERFORM pg_notify('tg_events', 'row ' || NEW.id); RETURN NULL; END $$`)
 	}
 	if note.Channel != "tg_events" || note.Payload != "row 7" {
 		t.Fatalf("notification %q %q", note.Channel, note.Payload)
+	}
+	// the trigger's write is in the changefeed like any other
+	ch := feed.next(t, 30*time.Second)
+	for ch.Op == "progress" {
+		ch = feed.next(t, 30*time.Second)
+	}
+	if ch.Op != "insert" || !strings.Contains(ch.Relation, "tg_n_log") || !strings.Contains(ch.After, "7") {
+		t.Fatalf("changefeed: %v", ch)
 	}
 }
