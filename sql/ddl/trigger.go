@@ -112,6 +112,12 @@ func triggerFunction(ec *Ctx, d *catalog.Writer, fname []*pg_query.Node) (*catal
 		}
 		return f, nil
 	}
+	if schema == "" || schema == "pg_catalog" {
+		if _, err := types.LookupFunc(name, nil); err == nil {
+			// a built-in function of no arguments: none returns trigger
+			return nil, pgerror.New("42P17", "function %s must return type trigger", name)
+		}
+	}
 	return nil, pgerror.New(pgerror.UndefinedFunction, "function %s() does not exist", strings.Join(names, "."))
 }
 
