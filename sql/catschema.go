@@ -136,6 +136,10 @@ func tableSchema(t *catalog.Table, cat *catalog.Catalog) pgcatalog.Table {
 		}
 		return out
 	}
+	for _, g := range t.Triggers {
+		pt.Triggers = append(pt.Triggers, pgcatalog.Trigger{OID: g.OID, Name: g.Name, FuncOID: g.Func, Type: g.TgType(),
+			Enabled: g.Enabled, Args: g.Args, Attr: attnums(g.UpdateCols), When: g.When})
+	}
 	colNames := func(ids []uint32) string {
 		var names []string
 		for _, id := range ids {

@@ -7,6 +7,7 @@ import (
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
+	"logdb/sql/catalog"
 	"logdb/sql/copyfmt"
 	"logdb/sql/exec"
 	"logdb/sql/pgerror"
@@ -84,7 +85,22 @@ func (s *Session) copyIn(ec *execCtx, cs *pg_query.CopyStmt, o copyfmt.Options, 
 		return "", err
 	}
 	var n int64
+	// triggers: BEFORE STATEMENT before the first row (or at the end,
+	// for none), AFTER ROW and AFTER STATEMENT at the end
+	mark := ec.AfterRowMark()
+	defer ec.DropAfterRow(mark)
+	started := false
+	begin := func() error {
+		if started {
+			return nil
+		}
+		started = true
+		return ec.StatementTriggers(t, catalog.TrigInsert, true)
+	}
 	insert := func(vals []types.Datum, given []bool) error {
+		if err := begin(); err != nil {
+			return err
+		}
 		row := make([]types.Datum, len(t.Columns))
 		isSet := make([]bool, len(t.Columns))
 		for i, c := range cols {
@@ -98,6 +114,10 @@ func (s *Session) copyIn(ec *execCtx, cs *pg_query.CopyStmt, o copyfmt.Options, 
 				}
 				row[c] = v
 			}
+		}
+		row, skip, err := ec.BeforeRow(t, catalog.TrigInsert, nil, row, nil)
+		if err != nil || skip {
+			return err
 		}
 		if _, _, err := tw.Insert(ec.Ctx, row, nil); err != nil {
 			return err
@@ -198,7 +218,14 @@ func (s *Session) copyIn(ec *execCtx, cs *pg_query.CopyStmt, o copyfmt.Options, 
 			}
 		}
 	}
-	if err := ec.FKAfterStatement(); err != nil {
+	err = begin()
+	if err == nil {
+		err = ec.AfterStatement(mark)
+	}
+	if err == nil {
+		err = ec.StatementTriggers(t, catalog.TrigInsert, false)
+	}
+	if err != nil {
 		ec.FKDropPending()
 		return "", err
 	}

@@ -179,6 +179,23 @@
 // SET LOCAL is undone when the transaction ends, and SET in a transaction
 // that rolls back is undone.
 //
+// # Triggers (sql/ddl/trigger.go, sql/exec/trigger.go, triggers.go, sql/plpgsql/trigger.go)
+//
+// A trigger is a catalog.Trigger in its table's descriptor (so it is
+// written through the log with the table, replicated, and dropped with
+// it; the DML plans see it in the table they plan against). The DML plans
+// (sql/plan/dml.go) and COPY FROM call exec.Ctx's StatementTriggers
+// (BEFORE, then AFTER at the end), BeforeRow on each row before the
+// TableWriter writes it (its result replaces the row; NULL skips it) and
+// QueueAfterRow after; AFTER ROW events wait in the transaction
+// (exec.Txn.AfterRow, from the statement's mark, so a statement a trigger
+// runs handles only its own) and run, in order, when the statement's rows
+// are written, before its foreign key events. exec reaches the function
+// through exec.TriggerHost, which the session's execCtx implements: it
+// runs the PL/pgSQL routine with plpgsql.TriggerData (NEW, OLD, TG_*),
+// evaluates WHEN as a trigger function returning it, and counts in the
+// same 200-level call depth as functions.
+//
 // # Foreign keys (sql/ddl/fk.go, sql/exec/fk.go, SET CONSTRAINTS in constraints.go)
 //
 // A FOREIGN KEY is a catalog.ForeignKey in the referencing (child) table's

@@ -30,6 +30,7 @@ const MaxRoutineDepth = 200
 type routineState struct {
 	depth    int
 	compiled map[*catalog.Function]*plpgsql.Routine
+	whens    map[*catalog.Trigger]*catalog.Function // triggers' WHEN conditions (triggers.go)
 	plans    map[routinePlanKey]*prepStmt
 	seq      int // savepoint names
 }

@@ -117,6 +117,9 @@ func planUtility(p *plan.Planner, n *pg_query.Node) (utilityFunc, error) {
 		return mkDDL("ALTER "+routineWord(as.Objtype), func(ec *execCtx, d *catalog.Writer, w ResultWriter) error {
 			return ddl.AlterFunction(ec.ddl(), d, as)
 		}), nil
+	case n.GetCreateTrigStmt() != nil:
+		cs := n.GetCreateTrigStmt()
+		return mkDDL("CREATE TRIGGER", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return ddl.CreateTrigger(ec.ddl(), d, cs) }), nil
 	case n.GetDoStmt() != nil:
 		ds := n.GetDoStmt()
 		return func(ec *execCtx, w ResultWriter) (string, error) { return "DO", ec.runDo(ds) }, nil

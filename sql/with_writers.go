@@ -17,6 +17,21 @@ func (s *Session) runWithWriters(ec *execCtx, ps *prepStmt) (*cursor, error) {
 		return nil, errReadOnly(ps.writers[0].Verb())
 	}
 	defer plan.EndWriters(ec.Ctx)
+	mark := ec.Ctx.AfterRowMark()
+	defer ec.Ctx.DropAfterRow(mark)
+	c, err := s.runWithWritersIn(ec, ps)
+	if err == nil {
+		// the WITH queries' AFTER ROW triggers (the main statement's ran
+		// at its end)
+		err = ec.Ctx.AfterStatement(mark)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (s *Session) runWithWritersIn(ec *execCtx, ps *prepStmt) (*cursor, error) {
 	restore, err := plan.RunWriters(ec.Ctx, ps.writers)
 	if err != nil {
 		ec.Ctx.FKDropPending()

@@ -114,6 +114,8 @@ type Table struct {
 	// OnCommit is a temporary table's ON COMMIT action: "" (preserve
 	// rows), OnCommitDelete or OnCommitDrop (sql/temp.go runs them).
 	OnCommit string `json:"on_commit,omitempty"`
+	// Triggers are the table's triggers, in name order (trigger.go).
+	Triggers []*Trigger `json:"triggers,omitempty"`
 
 	// derived, not stored
 	colByName map[string]int

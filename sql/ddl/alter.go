@@ -51,6 +51,12 @@ func alterCmd(ec *Ctx, d *catalog.Writer, p *plan.Planner, t *catalog.Table, cmd
 		return pgerror.New(pgerror.UndefinedColumn, "column \"%s\" of relation \"%s\" does not exist", name, t.Name)
 	}
 	switch cmd.Subtype {
+	case pg_query.AlterTableType_AT_EnableTrig, pg_query.AlterTableType_AT_DisableTrig:
+		return enableTrigger(t, cmd.Name, false, cmd.Subtype == pg_query.AlterTableType_AT_EnableTrig) // trigger.go
+	case pg_query.AlterTableType_AT_EnableTrigAll, pg_query.AlterTableType_AT_DisableTrigAll,
+		pg_query.AlterTableType_AT_EnableTrigUser, pg_query.AlterTableType_AT_DisableTrigUser:
+		on := cmd.Subtype == pg_query.AlterTableType_AT_EnableTrigAll || cmd.Subtype == pg_query.AlterTableType_AT_EnableTrigUser
+		return enableTrigger(t, "", true, on)
 	case pg_query.AlterTableType_AT_AddColumn:
 		cd := cmd.Def.GetColumnDef()
 		if _, c := t.Column(cd.Colname); c != nil {

@@ -18,6 +18,8 @@ func DropObjects(ec *Ctx, d *catalog.Writer, ds *pg_query.DropStmt, w Noticer) e
 		return dropTypes(ec, d, ds, w) // types.go
 	}
 	switch ds.RemoveType {
+	case pg_query.ObjectType_OBJECT_TRIGGER:
+		return DropTrigger(ec, d, ds, w) // trigger.go
 	case pg_query.ObjectType_OBJECT_FUNCTION, pg_query.ObjectType_OBJECT_PROCEDURE, pg_query.ObjectType_OBJECT_ROUTINE:
 		return dropFunctions(ec, d, ds, w) // function.go
 	}
@@ -179,6 +181,13 @@ func TruncateTables(ec *Ctx, d *catalog.Writer, ts *pg_query.TruncateStmt, w Not
 		if err := ec.Session.CheckTablePriv(d.Cat, t, 'D'); err != nil {
 			return err
 		}
+	}
+	for _, t := range list {
+		if err := ec.StatementTriggers(t, catalog.TrigTruncate, true); err != nil { // exec/trigger.go
+			return err
+		}
+	}
+	for _, t := range list {
 		nt := t.Clone()
 		d.Txn.DropSpace(t.Space)
 		var err error
@@ -202,6 +211,11 @@ func TruncateTables(ec *Ctx, d *catalog.Writer, ts *pg_query.TruncateStmt, w Not
 					}
 				}
 			}
+		}
+	}
+	for _, t := range list {
+		if err := ec.StatementTriggers(t, catalog.TrigTruncate, false); err != nil {
+			return err
 		}
 	}
 	return nil

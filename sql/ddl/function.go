@@ -338,6 +338,9 @@ func dropFunctions(ec *Ctx, d *catalog.Writer, ds *pg_query.DropStmt, w Noticer)
 		if err := ec.Session.CheckOwner(d.Cat, f.Owner, kind, f.Name); err != nil {
 			return err
 		}
+		if err := dropFunctionTriggers(d, f, ds.Behavior == pg_query.DropBehavior_DROP_CASCADE, w); err != nil { // trigger.go
+			return err
+		}
 		d.DeleteFunction(f)
 	}
 	return nil

@@ -36,6 +36,9 @@
 // end and FKRunDeferred at COMMIT or SET CONSTRAINTS … IMMEDIATE (fk.go:
 // the parent Get, the child range scan, the actions). The same queue
 // holds the checks of DEFERRABLE unique constraints (unique_deferred.go).
+// User triggers run around the writes (trigger.go): the DML plans call
+// StatementTriggers, BeforeRow and QueueAfterRow, and RunAfterRow at the
+// statement's end; the functions run through TriggerHost (package sql).
 // Expression and partial indexes are computed through IndexEval, compiled
 // by the planner (index_expr.go); scans use them through IxExprs
 // (scan_index_expr.go).

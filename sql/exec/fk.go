@@ -445,7 +445,7 @@ func (ec *Ctx) fkParentChanged(ev *fkEvent) error {
 	case 'c':
 		for i, row := range rows {
 			if ev.kind == fkParentDeleted {
-				if err := p.ChildWriter.Delete(ec, refs[i], row); err != nil {
+				if err := ec.triggeredDelete(p.ChildWriter, refs[i], row); err != nil {
 					return err
 				}
 				continue
@@ -458,7 +458,7 @@ func (ec *Ctx) fkParentChanged(ev *fkEvent) error {
 				}
 				nr[c] = v
 			}
-			if _, err := p.ChildWriter.Update(ec, refs[i], row, nr); err != nil {
+			if err := ec.triggeredUpdate(p.ChildWriter, refs[i], row, nr, p.ChildCols); err != nil {
 				return err
 			}
 		}
@@ -479,7 +479,7 @@ func (ec *Ctx) fkParentChanged(ev *fkEvent) error {
 					nr[c] = v
 				}
 			}
-			if _, err := p.ChildWriter.Update(ec, refs[i], row, nr); err != nil {
+			if err := ec.triggeredUpdate(p.ChildWriter, refs[i], row, nr, cols); err != nil {
 				return err
 			}
 		}

@@ -9,6 +9,9 @@ type Txn struct {
 	Rows    []RowCounts  // rows changed per table, for pg_stat_* (stats.go)
 	rowsBuf [2]RowCounts // rows' first backing array: no allocation for one or two tables
 	FK      FKQueue      // foreign key events waiting for the statement's end or COMMIT (fk.go)
+	// AfterRow are AFTER ROW trigger events waiting for their
+	// statement's end (trigger.go).
+	AfterRow []TriggerEvent
 }
 
 // RowCounts are one transaction's row changes to one table, and its

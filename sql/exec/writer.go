@@ -203,9 +203,19 @@ func (w *TableWriter) Insert(ec *Ctx, row []types.Datum, oc *OnConflictPlan) ([]
 			}
 			nr[s.Col] = v
 		}
+		// the row is updated: UPDATE's row triggers fire (trigger.go)
+		setCols := make([]int, len(oc.Sets))
+		for i, s := range oc.Sets {
+			setCols[i] = s.Col
+		}
+		nr, skip, err := ec.BeforeRow(t, catalog.TrigUpdate, old, nr, setCols)
+		if err != nil || skip {
+			return nil, false, err
+		}
 		if _, err := w.Update(ec, RowRef{Key: pk, Val: val}, old, nr); err != nil {
 			return nil, false, err
 		}
+		ec.QueueAfterRow(t, catalog.TrigUpdate, old, nr, setCols)
 		if w.Touched != nil {
 			w.Touched[string(w.pkKeyOf(nr, pk))] = true
 		}
@@ -280,6 +290,7 @@ func (w *TableWriter) Insert(ec *Ctx, row []types.Datum, oc *OnConflictPlan) ([]
 	if err := ec.checkTxnSize(); err != nil {
 		return nil, false, err
 	}
+	ec.QueueAfterRow(t, catalog.TrigInsert, nil, row, nil) // trigger.go
 	return row, true, nil
 }
 

@@ -175,8 +175,8 @@ func buildFuncs() []*types.Func {
 	add(fn("pg_get_viewdef", args(tText), tText, true, getViewdefByName))
 	add(fn("pg_get_viewdef", args(tText, tBool), tText, true, getViewdefByName))
 	add(fn("pg_get_replica_identity_index", args(tOid), types.T{OID: types.RegclassOID, Mod: -1}, true, replicaIdentityIndex))
-	add(fn("pg_get_triggerdef", args(tOid), tText, true, constant(nil)))
-	add(fn("pg_get_triggerdef", args(tOid, tBool), tText, true, constant(nil)))
+	add(fn("pg_get_triggerdef", args(tOid), tText, true, getTriggerdef)) // triggers.go
+	add(fn("pg_get_triggerdef", args(tOid, tBool), tText, true, getTriggerdef))
 	add(fn("pg_get_ruledef", args(tOid), tText, true, constant(nil)))
 	add(fn("pg_get_ruledef", args(tOid, tBool), tText, true, constant(nil)))
 	add(fn("pg_get_partkeydef", args(tOid), tText, true, constant(nil)))

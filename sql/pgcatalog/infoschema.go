@@ -22,6 +22,7 @@ func init() {
 		"check_constraints":       isCheckConstraintsRows,
 		"sequences":               isSequencesRows,
 		"views":                   isViewsRows,
+		"triggers":                isTriggersRows, // triggers.go
 		"enabled_roles":           isEnabledRolesRows,
 		"character_sets":          isCharacterSetsRows,
 		"column_udt_usage":        isColumnUDTUsageRows,

@@ -130,6 +130,9 @@ func pgClassRows(v *View, s *Schema) [][]types.Datum {
 func (s *Schema) tablesWithTriggers() map[uint32]bool {
 	m := map[uint32]bool{}
 	for i := range s.Tables {
+		if len(s.Tables[i].Triggers) > 0 {
+			m[s.Tables[i].OID] = true
+		}
 		for _, c := range s.Tables[i].Constraints {
 			if c.Kind == 'f' {
 				m[c.RefTableOID] = true

@@ -222,6 +222,7 @@ type Table struct {
 	Columns     []Column
 	Indexes     []Index
 	Constraints []Constraint
+	Triggers    []Trigger // name order (triggers.go)
 	RowEstimate int64
 	// ReplIdent is pg_class.relreplident ('d' when 0).
 	ReplIdent byte

@@ -506,9 +506,28 @@ func (p *Planner) planDelete(del *pg_query.DeleteStmt) (*DML, error) {
 // exec runs the statement; it returns RETURNING rows and the command tag.
 // Foreign key checks and actions run at its end (exec/fk.go).
 func (d *DML) Exec(ec *exec.Ctx) ([][]types.Datum, string, error) {
-	rows, tag, err := d.execNoFK(ec)
+	ev := d.triggerEvent()
+	mark := ec.AfterRowMark()
+	defer ec.DropAfterRow(mark)
+	var rows [][]types.Datum
+	var tag string
+	// INSERT … ON CONFLICT DO UPDATE fires UPDATE's statement triggers too
+	upsert := ev == catalog.TrigInsert && d.onConflict != nil && !d.onConflict.DoNothing
+	err := ec.StatementTriggers(d.t, ev, true)
+	if err == nil && upsert {
+		err = ec.StatementTriggers(d.t, catalog.TrigUpdate, true)
+	}
 	if err == nil {
-		err = ec.FKAfterStatement()
+		rows, tag, err = d.execNoFK(ec)
+	}
+	if err == nil {
+		err = ec.AfterStatement(mark) // exec/trigger.go
+	}
+	if err == nil && upsert {
+		err = ec.StatementTriggers(d.t, catalog.TrigUpdate, false)
+	}
+	if err == nil {
+		err = ec.StatementTriggers(d.t, ev, false)
 	}
 	if err != nil {
 		ec.FKDropPending()
@@ -588,6 +607,13 @@ func (d *DML) execInsert(ec *exec.Ctx) ([][]types.Datum, string, error) {
 				return nil, "", err
 			}
 		}
+		row, skip, err := ec.BeforeRow(d.t, catalog.TrigInsert, nil, row, nil)
+		if err != nil {
+			return nil, "", err
+		}
+		if skip {
+			continue
+		}
 		final, inserted, err := d.w.Insert(ec, row, d.onConflict)
 		if err != nil {
 			return nil, "", err
@@ -659,9 +685,17 @@ func (d *DML) execUpdate(ec *exec.Ctx) ([][]types.Datum, string, error) {
 		if err := ec.WriteLock(d.t, ref.Key, exec.LockNoKeyUpdate); err != nil {
 			return nil, "", err
 		}
+		newRow, skip, err := ec.BeforeRow(d.t, catalog.TrigUpdate, row[:ncols], newRow, d.setCols())
+		if err != nil {
+			return nil, "", err
+		}
+		if skip {
+			continue
+		}
 		if _, err := d.w.Update(ec, ref, row[:ncols], newRow); err != nil {
 			return nil, "", err
 		}
+		ec.QueueAfterRow(d.t, catalog.TrigUpdate, row[:ncols], newRow, d.setCols())
 		n++
 		if d.Returning != nil {
 			comb := append(append([]types.Datum(nil), newRow...), row[ncols:]...)
@@ -705,9 +739,16 @@ func (d *DML) execDelete(ec *exec.Ctx) ([][]types.Datum, string, error) {
 		if err := ec.WriteLock(d.t, ref.Key, exec.LockUpdate); err != nil {
 			return nil, "", err
 		}
+		if _, skip, err := ec.BeforeRow(d.t, catalog.TrigDelete, row[:ncols], nil, nil); err != nil || skip {
+			if err != nil {
+				return nil, "", err
+			}
+			continue
+		}
 		if err := d.w.Delete(ec, ref, row[:ncols]); err != nil {
 			return nil, "", err
 		}
+		ec.QueueAfterRow(d.t, catalog.TrigDelete, row[:ncols], nil, nil)
 		n++
 		if d.Returning != nil {
 			r, err := evalAll(ec, d.Returning, row)

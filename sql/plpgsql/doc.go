@@ -14,6 +14,7 @@
 //     of each FOR loop, and the variable of RETURN x / RETURN NEXT x,
 //     which the dump leaves out (it is read back from the source line).
 //     A Routine is immutable and shared.
+//
 //  2. Running. Routine.Run walks the tree (exec.go, loops.go,
 //     statements.go) over one frame of variable values: declarations and
 //     defaults on block entry, assignment, IF, CASE, LOOP/WHILE/FOR/
@@ -22,11 +23,17 @@
 //     DIAGNOSTICS, FOUND, RAISE (levels, USING options, %-formats),
 //     ASSERT, EXCEPTION WHEN (condition names from PostgreSQL's
 //     plerrcodes.h, classes, SQLSTATE '…', OTHERS).
+//
 //  3. Naming. Every expression is run as SELECT expr and every statement
 //     as written, through the Host; names in them that are no column are
 //     resolved by the frame (Vars): variables, record fields. The Host
 //     turns each into a parameter, so the planner and executor are the
 //     engine's own.
+//
+//  4. Triggers. A Call with Trigger set runs a RETURNS trigger function:
+//     NEW and OLD (the records pg_query declares for it) start as the
+//     event's rows, NULL where it has none; TG_OP, TG_NAME, TG_ARGV, …
+//     are resolved by name after the variables (trigger.go).
 //
 // # What the caller (Host) provides
 //

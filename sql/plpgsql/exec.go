@@ -47,6 +47,9 @@ func (r *Routine) Run(h Host, c *Call) (types.Datum, [][]types.Datum, error) {
 	if len(c.Outs) > 0 {
 		return f.outValue()
 	}
+	if c.Trigger != nil {
+		return nil, nil, pgerror.New("2F005", "control reached end of trigger procedure without RETURN")
+	}
 	if c.Ret.OID != 0 && c.Ret.OID != types.VoidOID {
 		return nil, nil, pgerror.New("2F005", "control reached end of function without RETURN")
 	}

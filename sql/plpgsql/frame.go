@@ -26,6 +26,8 @@ type Call struct {
 	// Name is the routine as an error's CONTEXT names it: "f(integer)",
 	// or inline_code_block for DO.
 	Name string
+	// Trigger is set when the routine runs as a trigger (trigger.go).
+	Trigger *TriggerData
 }
 
 type value struct {
@@ -84,6 +86,10 @@ func (f *frame) init() error {
 	for dno, d := range f.r.fn.Datums {
 		if dno < f.r.nargs && dno < len(f.c.Args) {
 			f.vals[dno] = value{d: f.c.Args[dno], t: f.c.ArgTypes[dno]}
+			continue
+		}
+		if d.Kind == "rec" && f.c.Trigger != nil && (d.Refname == "new" || d.Refname == "old") && d.Lineno == 0 {
+			f.vals[dno].rec = f.triggerRecord(d.Refname)
 			continue
 		}
 		if d.Kind == "var" {
@@ -161,11 +167,16 @@ func (f *frame) Resolve(fields []string) (VarRef, types.T, bool, error) {
 	}
 	dno := f.lookup(fields[0])
 	if dno < 0 {
-		return VarRef{}, types.T{}, false, nil
+		ref, t, ok := f.resolveTriggerVar(fields)
+		return ref, t, ok, nil
 	}
 	d, v := f.r.fn.Datums[dno], f.vals[dno]
 	if len(fields) == 1 {
 		if f.isRec(dno) {
+			if v.rec == nil && f.isTriggerRecord(dno) {
+				t, err := f.c.Trigger.rowType()
+				return VarRef{Dno: dno}, t, true, err
+			}
 			if v.rec == nil {
 				return VarRef{}, types.T{}, false, errUnassigned(d.Refname)
 			}
@@ -176,6 +187,14 @@ func (f *frame) Resolve(fields []string) (VarRef, types.T, bool, error) {
 	}
 	if !f.isRec(dno) {
 		return VarRef{}, types.T{}, false, nil
+	}
+	if v.rec == nil && f.isTriggerRecord(dno) {
+		// NEW or OLD where the event has none: its fields are NULL
+		for i, n := range f.c.Trigger.Cols {
+			if n == fields[1] {
+				return VarRef{Dno: dno, Field: n}, f.c.Trigger.Types[i], true, nil
+			}
+		}
 	}
 	if v.rec == nil {
 		return VarRef{}, types.T{}, false, errUnassigned(d.Refname)
@@ -190,9 +209,24 @@ func (f *frame) Resolve(fields []string) (VarRef, types.T, bool, error) {
 
 // Value implements Vars.
 func (f *frame) Value(ref VarRef) (types.Datum, types.T, error) {
+	if ref.Dno == triggerVar {
+		return f.c.Trigger.Vars[ref.Field], f.c.Trigger.VarTs[ref.Field], nil
+	}
 	v := f.vals[ref.Dno]
 	if !f.isRec(ref.Dno) {
 		return v.d, v.t, nil
+	}
+	if v.rec == nil && f.isTriggerRecord(ref.Dno) {
+		// NEW or OLD where the event has none: NULL, and its fields too
+		if ref.Field != "" {
+			for i, n := range f.c.Trigger.Cols {
+				if n == ref.Field {
+					return nil, f.c.Trigger.Types[i], nil
+				}
+			}
+		}
+		t, err := f.c.Trigger.rowType()
+		return nil, t, err
 	}
 	if v.rec == nil {
 		return nil, types.T{}, errUnassigned(f.r.fn.Datums[ref.Dno].Refname)

@@ -13,6 +13,9 @@ func (f *frame) returnStmt(s *Stmt) (flow, error) {
 	}
 	if s.Lineno == 0 && s.Expr == nil && len(f.c.Outs) == 0 && f.c.Ret.OID != 0 && f.c.Ret.OID != types.VoidOID {
 		// the parser's implicit RETURN at the end of the body
+		if f.c.Trigger != nil {
+			return flow{}, pgerror.New("2F005", "control reached end of trigger procedure without RETURN")
+		}
 		return flow{}, pgerror.New("2F005", "control reached end of function without RETURN")
 	}
 	switch {
