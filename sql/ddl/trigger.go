@@ -85,6 +85,9 @@ func CreateTrigger(ec *Ctx, d *catalog.Writer, cs *pg_query.CreateTrigStmt) erro
 		g.OID = old.OID
 		*old = *g
 	} else {
+		if len(t.Triggers) >= MaxTriggersPerTable {
+			return pgerror.New(pgerror.ProgramLimitExceeded, "too many triggers on table \"%s\" (at most %d)", t.Name, MaxTriggersPerTable)
+		}
 		if g.OID, err = d.NewOID(); err != nil {
 			return err
 		}
@@ -222,3 +225,7 @@ func dropFunctionTriggers(d *catalog.Writer, f *catalog.Function, cascade bool, 
 	}
 	return nil
 }
+
+// MaxTriggersPerTable bounds a table's triggers (each one is in the
+// table's descriptor, read by every statement that writes the table).
+const MaxTriggersPerTable = 1000
