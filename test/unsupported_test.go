@@ -20,7 +20,11 @@ func TestUnsupportedFeatures(t *testing.T) {
 	for _, tc := range []struct{ sql, words string }{
 		{"CREATE FUNCTION unsup_f() RETURNS int LANGUAGE sql AS 'SELECT 1'", "function"},
 		{"CREATE VIEW unsup_v AS SELECT * FROM unsup_t", "view"},
-		{"CREATE TRIGGER unsup_tr BEFORE INSERT ON unsup_t FOR EACH ROW EXECUTE FUNCTION unsup_f()", "trigger"},
+		{"CREATE FUNCTION unsup_tf() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END'", "function"},
+		{"CREATE TRIGGER unsup_tr INSTEAD OF INSERT ON unsup_v FOR EACH ROW EXECUTE FUNCTION unsup_tf()", "trigger"},
+		{"CREATE CONSTRAINT TRIGGER unsup_ct AFTER INSERT ON unsup_t FOR EACH ROW EXECUTE FUNCTION unsup_tf()", "trigger"},
+		{"CREATE RULE unsup_r AS ON INSERT TO unsup_t DO NOTHING", "rule"},
+		{"SELECT 'a b'::tsvector", "tsvector"},
 		{"SELECT id, row_number() OVER (ORDER BY id) FROM unsup_t", "window"},
 		{"WITH RECURSIVE r(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM r WHERE x < 3) SELECT * FROM r", "recursive"},
 		{"CREATE TABLE unsup_p (id int) PARTITION BY RANGE (id)", "partition"},
