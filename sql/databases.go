@@ -18,10 +18,10 @@ import (
 
 	"logdb/kv"
 	"logdb/sql/catalog"
+	"logdb/sql/ddl"
 	"logdb/sql/parse"
 	"logdb/sql/pgcatalog"
 	"logdb/sql/pgerror"
-	"logdb/sql/settings"
 )
 
 // connectDatabase finds the database a new session connects to and checks
@@ -613,32 +613,9 @@ func (ec *execCtx) alterDatabaseSet(d *catalog.Writer, as *pg_query.AlterDatabas
 		return err
 	}
 	me := ec.s.currentRole(d.Cat)
-	vs := as.Setstmt
-	key := strings.ToLower(vs.Name)
-	if def, err := settings.Lookup(key); err == nil {
-		key = def.Name
-		if def.Superuser && (me == nil || !me.Super) && vs.Kind != pg_query.VariableSetKind_VAR_RESET_ALL {
-			return pgerror.New(pgerror.InsufficientPrivilege, "permission denied to set parameter \"%s\"", def.Name)
-		}
-	}
-	var kept []string
-	for _, c := range db.Config {
-		n, _, _ := strings.Cut(c, "=")
-		if vs.Kind == pg_query.VariableSetKind_VAR_RESET_ALL || strings.EqualFold(n, key) {
-			continue
-		}
-		kept = append(kept, c)
-	}
-	if vs.Kind == pg_query.VariableSetKind_VAR_SET_VALUE {
-		parts, err := ec.s.setArgs(vs)
-		if err != nil {
-			return err
-		}
-		val := strings.Join(parts, ", ")
-		if err := settings.New().Set(key, val); err != nil {
-			return err
-		}
-		kept = append(kept, key+"="+val)
+	kept, err := ddl.EditConfig(db.Config, as.Setstmt, me != nil && me.Super, ec.s.setArgs)
+	if err != nil {
+		return err
 	}
 	nd := *db
 	nd.Config = kept

@@ -11,13 +11,7 @@ import (
 // belongs to an outer query because it reads only that query's columns,
 // and UNIQUE NULLS NOT DISTINCT.
 func TestSearchCycleNullsAggLevelsMatchPostgres(t *testing.T) {
-	requireLogdb(t)
-	t.Parallel()
-	ctx := testCtx(t, 120*time.Second)
-	pg := mustStartPostgres(t)
-	pc := pg.connect(t)
-	lc := mustConnect(t, sharedNode(t))
-	matchPostgres(t, ctx, pc, lc, []string{
+	matchPostgresOnSharedNode(t, 120*time.Second, []string{
 		// 11: SEARCH and CYCLE
 		"CREATE TABLE sc_graph (f int, t int, label text)",
 		"INSERT INTO sc_graph VALUES (1,2,'a'),(1,3,'b'),(2,3,'c'),(1,4,'d'),(4,5,'e'),(5,1,'f'),(3,1,'g')",
@@ -109,13 +103,7 @@ func TestSearchCycleNullsAggLevelsMatchPostgres(t *testing.T) {
 // the shapes that keep the correlated plan (LIMIT, aggregates, set-returning
 // functions, a non-equality link).
 func TestExistsDecorrelatedMatchesPostgres(t *testing.T) {
-	requireLogdb(t)
-	t.Parallel()
-	ctx := testCtx(t, 120*time.Second)
-	pg := mustStartPostgres(t)
-	pc := pg.connect(t)
-	lc := mustConnect(t, sharedNode(t))
-	matchPostgres(t, ctx, pc, lc, []string{
+	matchPostgresOnSharedNode(t, 120*time.Second, []string{
 		"CREATE TABLE ex_a (id int, k bigint, s text, n numeric)",
 		"CREATE TABLE ex_b (id int, k int, s varchar(10), n numeric, f float8)",
 		"INSERT INTO ex_a VALUES (1, 1, 'a', 1.0), (2, 2, 'b', 2.5), (3, NULL, NULL, NULL), (4, 4, 'd', 4), (5, 5, 'e', 5)",
@@ -152,13 +140,7 @@ func TestExistsDecorrelatedMatchesPostgres(t *testing.T) {
 // link, and keeps IN's three-valued answer (NULL x, NULL among the
 // values, no rows).
 func TestInDecorrelatedMatchesPostgres(t *testing.T) {
-	requireLogdb(t)
-	t.Parallel()
-	ctx := testCtx(t, 120*time.Second)
-	pg := mustStartPostgres(t)
-	pc := pg.connect(t)
-	lc := mustConnect(t, sharedNode(t))
-	matchPostgres(t, ctx, pc, lc, []string{
+	matchPostgresOnSharedNode(t, 120*time.Second, []string{
 		"CREATE TABLE in_a (id int, k bigint, s text, n numeric)",
 		"CREATE TABLE in_b (id int, k int, s varchar(10), n numeric, f float8)",
 		"INSERT INTO in_a VALUES (1, 1, 'a', 1.0), (2, 2, 'b', 2.5), (3, NULL, NULL, NULL), (4, 4, 'd', 4), (5, 5, 'e', 5), (6, 3, 'x', 6)",
@@ -184,13 +166,7 @@ func TestInDecorrelatedMatchesPostgres(t *testing.T) {
 // (*, *n$, negative for left alignment, NULL for none), repeated flags
 // and its errors.
 func TestFormatSpecifiersMatchPostgres(t *testing.T) {
-	requireLogdb(t)
-	t.Parallel()
-	ctx := testCtx(t, 120*time.Second)
-	pg := mustStartPostgres(t)
-	pc := pg.connect(t)
-	lc := mustConnect(t, sharedNode(t))
-	matchPostgres(t, ctx, pc, lc, []string{
+	matchPostgresOnSharedNode(t, 120*time.Second, []string{
 		"SELECT format('%s %I %L %1$s %-5s| %5s|', 'a', 'B c', 'it''s', 'x', 'y'), format('%*s|', 6, 'ab')",
 		"SELECT format('%*s|%-*s|', -4, 'a', 3, 'b'), format('%*2$s|', 'x', 5), format('%1$*2$s|', 'x', 5)",
 		"SELECT format('%*s|', NULL, 'a'), format('%*s|', '3', 'a')",
@@ -209,13 +185,7 @@ func TestFormatSpecifiersMatchPostgres(t *testing.T) {
 // negation that overflow a field are "interval out of range", and the
 // most negative month and day counts are valid input.
 func TestIntervalOverflowMatchesPostgres(t *testing.T) {
-	requireLogdb(t)
-	t.Parallel()
-	ctx := testCtx(t, 120*time.Second)
-	pg := mustStartPostgres(t)
-	pc := pg.connect(t)
-	lc := mustConnect(t, sharedNode(t))
-	matchPostgres(t, ctx, pc, lc, []string{
+	matchPostgresOnSharedNode(t, 120*time.Second, []string{
 		"SELECT justify_interval(interval '-2147483648 months -30 days')",
 		"SELECT interval '-2147483648 months', interval '2147483647 months', interval '-2147483648 days'",
 		"SELECT interval '2147483648 months'",
@@ -253,22 +223,29 @@ func TestOutOfScopeTypesAre0A000(t *testing.T) {
 }
 
 // TestDurationSettingsShowMatchesPostgres: time settings show in the
-// largest unit that divides them ("9s", "1min", "1500ms"), and
+// largest unit that divides them ("10min", "1min", "60500ms"), and
 // pg_settings counts them in milliseconds, as PostgreSQL does.
 func TestDurationSettingsShowMatchesPostgres(t *testing.T) {
-	requireLogdb(t)
-	t.Parallel()
-	ctx := testCtx(t, 60*time.Second)
-	pg := mustStartPostgres(t)
-	pc := pg.connect(t)
-	lc := mustConnect(t, sharedNode(t))
 	var qs []string
-	for _, v := range []string{"'9s'", "9000", "'1min'", "1500", "'1.5s'", "0", "3600000", "'2d'", "'100ms'", "'90s'"} {
+	// no value below a minute: the statements after the SET run under it
+	for _, v := range []string{"'600s'", "90000", "'1min'", "60500", "'60.5s'", "0", "3600000", "'2d'", "'61500ms'", "'90s'"} {
 		qs = append(qs, "SET statement_timeout = "+v, "SHOW statement_timeout",
 			"SELECT current_setting('statement_timeout'), setting, unit FROM pg_settings WHERE name = 'statement_timeout'")
 	}
 	qs = append(qs, "RESET statement_timeout", "SET lock_timeout = '1min'", "SHOW lock_timeout",
 		"SET idle_in_transaction_session_timeout = 3600000", "SHOW idle_in_transaction_session_timeout",
 		"RESET lock_timeout", "RESET idle_in_transaction_session_timeout")
-	matchPostgres(t, ctx, pc, lc, qs...)
+	matchPostgresOnSharedNode(t, 60*time.Second, qs...)
+}
+
+// matchPostgresOnSharedNode runs qs on the shared logdb node and on a
+// throwaway PostgreSQL 15, in parallel with other tests, and fails on any
+// difference (matchPostgres) within timeout.
+func matchPostgresOnSharedNode(t *testing.T, timeout time.Duration, qs ...string) {
+	t.Helper()
+	requireLogdb(t)
+	t.Parallel()
+	ctx := testCtx(t, timeout)
+	pg := mustStartPostgres(t)
+	matchPostgres(t, ctx, pg.connect(t), mustConnect(t, sharedNode(t)), qs...)
 }

@@ -468,33 +468,9 @@ func AlterRoleSet(ec *Ctx, d *catalog.Writer, as *pg_query.AlterRoleSetStmt) err
 	}
 	r := *old
 	r.MemberOf = slices.Clone(old.MemberOf)
-	vs := as.Setstmt
-	key := strings.ToLower(vs.Name)
-	if def, err := settings.Lookup(key); err == nil {
-		key = def.Name
-		if def.Superuser && !me.Super && vs.Kind != pg_query.VariableSetKind_VAR_RESET_ALL {
-			return pgerror.New(pgerror.InsufficientPrivilege, "permission denied to set parameter \"%s\"", def.Name)
-		}
-	}
-	var kept []string
-	for _, c := range old.Config {
-		n, _, _ := strings.Cut(c, "=")
-		if vs.Kind == pg_query.VariableSetKind_VAR_RESET_ALL || strings.EqualFold(n, key) {
-			continue
-		}
-		kept = append(kept, c)
-	}
-	if vs.Kind == pg_query.VariableSetKind_VAR_SET_VALUE {
-		parts, err := ec.Session.SetArgs(vs)
-		if err != nil {
-			return err
-		}
-		val := strings.Join(parts, ", ")
-		// Checked now, as PostgreSQL does, so a bad value never stops logins.
-		if err := settings.New().Set(key, val); err != nil {
-			return err
-		}
-		kept = append(kept, key+"="+val)
+	kept, err := EditConfig(old.Config, as.Setstmt, me.Super, ec.Session.SetArgs)
+	if err != nil {
+		return err
 	}
 	r.Config = kept
 	return d.PutRole(&r, old.Name)
@@ -695,4 +671,38 @@ func grantOnDatabases(ec *Ctx, d *catalog.Writer, gs *pg_query.GrantStmt, privs 
 		}
 	}
 	return nil
+}
+
+// EditConfig applies ALTER ROLE|DATABASE … SET / RESET / RESET ALL to a
+// list of "name=value" defaults and returns the new list: a parameter
+// only a superuser may change is 42501 for others, and a value is
+// checked now, as PostgreSQL does, so a bad one never stops logins.
+func EditConfig(config []string, vs *pg_query.VariableSetStmt, super bool, setArgs func(*pg_query.VariableSetStmt) ([]string, error)) ([]string, error) {
+	key := strings.ToLower(vs.Name)
+	if def, err := settings.Lookup(key); err == nil {
+		key = def.Name
+		if def.Superuser && !super && vs.Kind != pg_query.VariableSetKind_VAR_RESET_ALL {
+			return nil, pgerror.New(pgerror.InsufficientPrivilege, "permission denied to set parameter \"%s\"", def.Name)
+		}
+	}
+	var kept []string
+	for _, c := range config {
+		n, _, _ := strings.Cut(c, "=")
+		if vs.Kind == pg_query.VariableSetKind_VAR_RESET_ALL || strings.EqualFold(n, key) {
+			continue
+		}
+		kept = append(kept, c)
+	}
+	if vs.Kind == pg_query.VariableSetKind_VAR_SET_VALUE {
+		parts, err := setArgs(vs)
+		if err != nil {
+			return nil, err
+		}
+		val := strings.Join(parts, ", ")
+		if err := settings.New().Set(key, val); err != nil {
+			return nil, err
+		}
+		kept = append(kept, key+"="+val)
+	}
+	return kept, nil
 }
