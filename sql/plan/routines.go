@@ -313,23 +313,34 @@ func itoa(i int) string {
 	return itoa(i/10) + string(rune('0'+i%10))
 }
 
-// compileRoutineCall compiles a call of a user-defined function in an
-// expression; ok is false when none takes the arguments.
-func (p *Planner) compileRoutineCall(fc *pg_query.FuncCall, sc *Scope) (exec.Expr, bool, error) {
+// functionCall resolves a call of a user-defined function (not a
+// procedure: 42809) to the function and its compiled arguments; found
+// is false, with f nil, when no user function takes them.
+func (p *Planner) functionCall(fc *pg_query.FuncCall, sc *Scope) (f *catalog.Function, args []exec.Expr, found bool, err error) {
 	if err := p.checkFuncSchema(fc.Funcname); err != nil {
-		return nil, true, err
+		return nil, nil, true, err
 	}
 	cands := p.userFunctions(fc.Funcname)
 	if len(cands) == 0 {
-		return nil, false, nil
+		return nil, nil, false, nil
 	}
 	f, args, ok, err := p.routineArgs(cands, fc, sc, false)
 	if err != nil || !ok {
-		return nil, false, err
+		return nil, nil, false, err
 	}
 	if f.Kind == "p" {
-		return nil, true, &pgerror.Error{Code: pgerror.WrongObjectType, Message: f.Name + "(" + argTypeList(args, nil, nil) + ") is a procedure",
+		return nil, nil, true, &pgerror.Error{Code: pgerror.WrongObjectType, Message: f.Name + "(" + argTypeList(args, nil, nil) + ") is a procedure",
 			Hint: "To call a procedure, use CALL."}
+	}
+	return f, args, true, nil
+}
+
+// compileRoutineCall compiles a call of a user-defined function in an
+// expression; ok is false when none takes the arguments.
+func (p *Planner) compileRoutineCall(fc *pg_query.FuncCall, sc *Scope) (exec.Expr, bool, error) {
+	f, args, found, err := p.functionCall(fc, sc)
+	if f == nil {
+		return nil, found, err
 	}
 	if f.Ret.OID == types.TriggerOID {
 		return nil, true, pgerror.New(pgerror.FeatureNotSupported, "trigger functions can only be called as triggers")
@@ -349,20 +360,9 @@ func (p *Planner) compileRoutineCall(fc *pg_query.FuncCall, sc *Scope) (exec.Exp
 
 // routineFromFunction plans a user-defined function in FROM.
 func (p *Planner) routineFromFunction(fc *pg_query.FuncCall, coldefs []*pg_query.Node, sc *Scope) (*SRFNode, bool, error) {
-	if err := p.checkFuncSchema(fc.Funcname); err != nil {
-		return nil, true, err
-	}
-	cands := p.userFunctions(fc.Funcname)
-	if len(cands) == 0 {
-		return nil, false, nil
-	}
-	f, args, ok, err := p.routineArgs(cands, fc, sc, false)
-	if err != nil || !ok {
-		return nil, false, err
-	}
-	if f.Kind == "p" {
-		return nil, true, &pgerror.Error{Code: pgerror.WrongObjectType, Message: f.Name + "(" + argTypeList(args, nil, nil) + ") is a procedure",
-			Hint: "To call a procedure, use CALL."}
+	f, args, found, err := p.functionCall(fc, sc)
+	if f == nil {
+		return nil, found, err
 	}
 	if len(coldefs) > 0 {
 		return nil, true, pgerror.New(pgerror.SyntaxError, "a column definition list is only allowed for functions returning \"record\"")
