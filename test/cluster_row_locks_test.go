@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -83,6 +84,8 @@ func TestClusterSkipLockedWorkers(t *testing.T) {
 	}
 	t.Logf("workers per job: %s", queryText(t, ctx, setup, "SELECT string_agg(worker || ':' || n, ' ' ORDER BY worker) FROM (SELECT worker, count(*) n FROM q_done GROUP BY worker) s"))
 
+	logLockWakes(t, ctx, c)
+
 	// a row lock held through a node killed with kill -9 is released once
 	// the node is known gone, as advisory locks are
 	lead := c.mustLeader(ctx)
@@ -102,6 +105,45 @@ func TestClusterSkipLockedWorkers(t *testing.T) {
 		_, err := other.Exec(ctx, "SELECT id FROM q_jobs WHERE id = 1 FOR UPDATE NOWAIT")
 		return err == nil, nil
 	})
+}
+
+// logLockWakes measures how soon a session waiting for a row lock
+// through one node gets it after the holder, through another node,
+// commits: the time from the holder's COMMIT acknowledgement to the
+// waiter's answer, for every ordered pair of nodes. Logged, not asserted
+// (a loaded machine stretches it); the waiter must get the row.
+func logLockWakes(t *testing.T, ctx context.Context, c *Cluster) {
+	t.Helper()
+	const q = "SELECT id FROM q_jobs WHERE id = 2 FOR UPDATE"
+	conns := map[uint64][3]*pgx.Conn{} // holder, waiter, watcher
+	for id := uint64(1); id <= 3; id++ {
+		conns[id] = [3]*pgx.Conn{mustClusterConn(t, ctx, c, id), mustClusterConn(t, ctx, c, id), mustClusterConn(t, ctx, c, id)}
+	}
+	var wakes []time.Duration
+	for h := uint64(1); h <= 3; h++ {
+		for w := uint64(1); w <= 3; w++ {
+			if h == w {
+				continue
+			}
+			holder := conns[h][0]
+			mustExec(t, ctx, holder, "BEGIN")
+			mustExec(t, ctx, holder, q)
+			done := blockedOnLock(t, ctx, conns[w][1], conns[w][2], q)
+			mustExec(t, ctx, holder, "COMMIT")
+			committed := time.Now()
+			if got := <-done; got != "2" {
+				t.Fatalf("waiter on node %d after the holder on node %d committed: %q, want the row", w, h, got)
+			}
+			wakes = append(wakes, time.Since(committed))
+		}
+	}
+	slices.Sort(wakes)
+	var sum time.Duration
+	for _, d := range wakes {
+		sum += d
+	}
+	t.Logf("a row-lock waiter on another node got the row %v after the holder's COMMIT on average (min %v, max %v, %d node pairs)",
+		(sum / time.Duration(len(wakes))).Round(10*time.Microsecond), wakes[0].Round(10*time.Microsecond), wakes[len(wakes)-1].Round(10*time.Microsecond), len(wakes))
 }
 
 // work takes jobs until none is ready; a 40001 is counted (and the job
