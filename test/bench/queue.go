@@ -136,12 +136,13 @@ func queueServers(ctx context.Context, t *target) ([]*target, error) {
 // queueRun is one round's shared state. The producers and the event
 // readers of every client update it.
 type queueRun struct {
-	measureFrom, end int64 // window on the queueNow clock
+	measureFrom, end atomic.Int64 // the window on the queueNow clock; 0 until the producers start
 	waiting          chan struct{}
 	completed        atomic.Int64 // completion events inside the window
 	retries          atomic.Int64 // 40001/40P01 from Insert/InsertMany, retried
 	failures         errCount     // Insert/InsertMany errors, jobs that failed
 	riverErrs        errCount     // errors river logged (fetching, completing, …)
+	closing          atomic.Bool  // the window has ended: the producers are being stopped
 
 	latMu sync.Mutex
 	lat   latencies // insert-to-completion of jobs inserted and completed inside the window
@@ -180,7 +181,7 @@ func (c *errCount) String() string {
 // countingHandler is river's logger: it drops river's chatter and counts
 // what river logs at level ERROR (a failed fetch, a completion batch that
 // did not commit, a lost leader election).
-type countingHandler struct{ errs *errCount }
+type countingHandler struct{ q *queueRun }
 
 func (h countingHandler) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelError }
 func (h countingHandler) WithAttrs([]slog.Attr) slog.Handler           { return h }
@@ -194,7 +195,9 @@ func (h countingHandler) Handle(_ context.Context, r slog.Record) error {
 		}
 		return true
 	})
-	h.errs.add(sb.String())
+	if !h.q.closing.Load() {
+		h.q.riverErrs.add(sb.String())
+	}
 	return nil
 }
 
@@ -248,7 +251,7 @@ func runQueue(ctx context.Context, e *env, t *target) (sample, error) {
 		pools = append(pools, pool)
 		c, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
 			ID:      fmt.Sprintf("bench-%d", i+1),
-			Logger:  slog.New(countingHandler{&q.riverErrs}),
+			Logger:  slog.New(countingHandler{q}),
 			Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: queueMaxWorkers}},
 			Workers: workers,
 		})
@@ -277,9 +280,9 @@ func runQueue(ctx context.Context, e *env, t *target) (sample, error) {
 	}
 
 	start := queueNow()
-	q.measureFrom = start + int64(e.Warmup)
-	q.end = q.measureFrom + int64(e.Duration)
-	pctx, stopProducers := context.WithDeadline(ctx, time.Now().Add(e.Warmup+e.Duration))
+	q.measureFrom.Store(start + int64(e.Warmup))
+	q.end.Store(start + int64(e.Warmup+e.Duration))
+	pctx, stopProducers := context.WithCancel(ctx)
 	defer stopProducers()
 	var wg sync.WaitGroup
 	for i, c := range clients {
@@ -291,6 +294,14 @@ func runQueue(ctx context.Context, e *env, t *target) (sample, error) {
 			}()
 		}
 	}
+	select {
+	case <-time.After(e.Warmup + e.Duration):
+	case <-ctx.Done():
+	}
+	// What river logs from here on is the window's end cancelling the
+	// producers' calls (an insert's notification, say), not a failure.
+	q.closing.Store(true)
+	stopProducers()
 	wg.Wait()
 	shutdown()
 	if ctx.Err() != nil {
@@ -391,19 +402,22 @@ func (q *queueRun) readEvents(events <-chan *river.Event) {
 		now := queueNow()
 		q.release(1)
 		if ev.Kind != river.EventKindJobCompleted {
-			msg := fmt.Sprintf("job %d %s", ev.Job.ID, ev.Kind)
-			if n := len(ev.Job.Errors); n > 0 {
-				msg += ": " + ev.Job.Errors[n-1].Error
+			if !q.closing.Load() {
+				msg := fmt.Sprintf("job %d %s", ev.Job.ID, ev.Kind)
+				if n := len(ev.Job.Errors); n > 0 {
+					msg += ": " + ev.Job.Errors[n-1].Error
+				}
+				q.failures.add(msg)
 			}
-			q.failures.add(msg)
 			continue
 		}
-		if now < q.measureFrom || now >= q.end {
+		from, end := q.measureFrom.Load(), q.end.Load()
+		if end == 0 || now < from || now >= end {
 			continue
 		}
 		q.completed.Add(1)
 		var args queueJobArgs
-		if err := json.Unmarshal(ev.Job.EncodedArgs, &args); err == nil && args.T >= q.measureFrom {
+		if err := json.Unmarshal(ev.Job.EncodedArgs, &args); err == nil && args.T >= from {
 			lat = append(lat, time.Duration(now-args.T))
 		}
 	}
@@ -412,6 +426,8 @@ func (q *queueRun) readEvents(events <-chan *river.Event) {
 // queueEmpty deletes every job a previous round left, so each round starts
 // from an empty queue.
 func queueEmpty(ctx context.Context, t *target) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
 	if err := t.exec(ctx, `TRUNCATE river_job`); err != nil {
 		if err2 := t.exec(ctx, `DELETE FROM river_job`); err2 != nil {
 			return fmt.Errorf("emptying river_job: %w", errors.Join(err, err2))
