@@ -317,12 +317,12 @@ func runQueue(ctx context.Context, e *env, t *target) (sample, error) {
 	nFail, _ := q.failures.get()
 	nRiver, _ := q.riverErrs.get()
 	res["errors"] = float64(nFail + nRiver)
-	if nFail+nRiver > 0 {
-		e.note(t, fmt.Sprintf("queue: insert errors and failed jobs: %s; errors river logged: %s", q.failures.String(), q.riverErrs.String()))
-	}
 	if q.completed.Load() == 0 {
 		return nil, fmt.Errorf("no job completed in the %s window: 40001 retries %d; insert errors and failed jobs: %s; errors river logged: %s",
 			e.Duration, q.retries.Load(), q.failures.String(), q.riverErrs.String())
+	}
+	if nFail+nRiver > 0 {
+		e.note(t, fmt.Sprintf("queue: insert errors and failed jobs: %s; errors river logged: %s", q.failures.String(), q.riverErrs.String()))
 	}
 	return res, nil
 }
