@@ -7,7 +7,7 @@ import (
 	"text/tabwriter"
 )
 
-// The goals of issue 17: each a ratio of two figures from the same run,
+// The goals of issues 17 and 18: each a ratio of two figures from the same run,
 // held against a threshold. make bench prints every row, measured or not.
 
 // figureRef names one figure: a workload's metric on one target.
@@ -31,6 +31,8 @@ var goals = []goal{
 		Num: figureRef{"broker", "throughput", "logdb3"}, Den: figureRef{"broker", "throughput", "pg3"}, AtLeast: true, Threshold: 2.0},
 	{Row: "3-node logdb ÷ broker pipeline, commit-to-consumer p99",
 		Num: figureRef{"broker", "commit-to-delivery p99", "logdb3"}, Den: figureRef{"broker", "commit-to-delivery p99", "pg3"}, Threshold: 0.5},
+	{Row: "3-node logdb ÷ pg3, river jobs/s",
+		Num: figureRef{"queue", "throughput", "logdb3"}, Den: figureRef{"queue", "throughput", "pg3"}, AtLeast: true, Threshold: 1.0},
 	{Row: "single node ÷ PostgreSQL, autocommit insert, median of 3 runs",
 		Num: figureRef{"insert", "throughput", "logdb"}, Den: figureRef{"insert", "throughput", "pg"}, AtLeast: true, Threshold: 1.2},
 	{Row: "single node ÷ PostgreSQL, point select",
@@ -130,7 +132,7 @@ func countLabel(n int) string {
 
 // printGoals prints the issue's goals table, every row.
 func (r *report) printGoals(w io.Writer) {
-	fmt.Fprintln(w, "\nGoals (issue 17; same run, same machine):")
+	fmt.Fprintln(w, "\nGoals (issues 17 and 18; same run, same machine):")
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 1, ' ', 0)
 	fmt.Fprintln(tw, "| goal\t| logdb\t| held against\t| ratio\t| goal\t| met\t|")

@@ -14,6 +14,7 @@ func TestGoalResults(t *testing.T) {
 	r := &report{hasTarget: map[string]bool{"pg": true, "logdb": true, "pg3": true, "logdb3": true}, Workloads: []*workloadResult{
 		{Name: "insert", Targets: []*targetResult{fig("pg", 100), fig("logdb", 130), fig("pg3", 100), fig("logdb3", 50)}},
 		{Name: "broker", Targets: []*targetResult{fig("pg3", 100), {ID: "logdb3", Err: "unsupported: no slot"}}},
+		{Name: "queue", Targets: []*targetResult{fig("pg", 100), fig("logdb", 90), fig("pg3", 80), fig("logdb3", 100)}},
 	}}
 	got := map[string]goalResult{}
 	for _, g := range r.goalResults() {
@@ -33,6 +34,10 @@ func TestGoalResults(t *testing.T) {
 	broker := got["3-node logdb ÷ broker pipeline, events/s delivered"]
 	if broker.Ratio != nil || !strings.Contains(broker.Missing, "no slot") {
 		t.Errorf("broker: %+v", broker)
+	}
+	queue := got["3-node logdb ÷ pg3, river jobs/s"]
+	if queue.Ratio == nil || math.Abs(*queue.Ratio-1.25) > 1e-9 || !*queue.Met || queue.Workload != "queue" {
+		t.Errorf("queue: %+v", queue)
 	}
 	if sel := got["single node ÷ PostgreSQL, point select"]; !strings.Contains(sel.Missing, "select not run") {
 		t.Errorf("select: %+v", sel)

@@ -46,7 +46,7 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&c.LogdbUser, "logdb-user", "logdb", "user to connect to logdb as")
 	fs.StringVar(&c.LogdbDB, "logdb-db", "logdb", "database to connect to on logdb")
 	fs.StringVar(&c.PGBin, "pg-bin", "/usr/lib/postgresql/15/bin", "PostgreSQL 15 binaries (initdb, postgres, pgbench, pg_test_fsync)")
-	workloads := fs.String("workloads", "insert,select,select-replica,tpcb,outbox,pgoutput,fanout,broker,insert-curve,scale", "comma-separated workloads to run")
+	workloads := fs.String("workloads", "insert,select,select-replica,tpcb,outbox,pgoutput,fanout,broker,queue,insert-curve,scale", "comma-separated workloads to run")
 	targets := fs.String("targets", "pg,logdb", "comma-separated systems to run: pg, logdb, pg3 (a primary and two quorum-synchronous standbys on this machine), logdb3 (a 3-node cluster on this machine); the 3-node targets run the cluster workloads only")
 	fs.DurationVar(&c.Duration, "duration", 10*time.Second, "measured time per workload per round (-quick: 3s)")
 	fs.DurationVar(&c.Warmup, "warmup", 2*time.Second, "unmeasured warm-up before each measurement (-quick: 500ms)")
@@ -127,6 +127,7 @@ func allWorkloads(c config) map[string]*workload {
 		"pgoutput":       pgoutputWorkload(),
 		"fanout":         fanoutWorkload(c.env.FanoutSubs),
 		"broker":         brokerWorkload(),
+		"queue":          queueWorkload(),
 		"insert-curve":   insertCurveWorkload(),
 		"scale":          scaleWorkload(),
 	}
@@ -354,6 +355,8 @@ func runWorkload(ctx context.Context, c *config, w *workload, targets []*target)
 			}
 			watch := profileRound(ctx, t, extra, w.Name, round, c.Warmup, c.Duration)
 			s, err := w.Run(ctx, &c.env, t)
+			tr.Notes = append(tr.Notes, c.env.notes[t.Name]...)
+			c.env.notes = nil
 			if line := watch(s["throughput"] * c.Duration.Seconds()); line != "" {
 				logf("[%s] round %d/%d %s: %s", w.Name, round, rounds, t.Name, line)
 			}
