@@ -66,4 +66,36 @@ INSERT INTO ql_r VALUES (1, 1.2, true), (2, 1.4, true), (3, 1.1, false);
 CREATE UNIQUE INDEX ql_r_v ON ql_r (v) WHERE live`, pc, lc)
 		matchPostgresDetail(t, ctx, pc, lc, `ALTER TABLE ql_r ALTER COLUMN v TYPE int`)
 	})
+
+	t.Run("ALTER TYPE … ATTRIBUTE", func(t *testing.T) {
+		// graphile-worker's migration 13: alter attribute … type smallint
+		execOnEach(t, ctx, `CREATE TYPE qa_spec AS (identifier text, max_attempts int, priority int);
+ALTER TYPE qa_spec ALTER ATTRIBUTE max_attempts TYPE smallint;
+ALTER TYPE qa_spec ALTER ATTRIBUTE priority SET DATA TYPE smallint, ADD ATTRIBUTE flags text[];
+ALTER TYPE qa_spec ADD ATTRIBUTE gone int;
+ALTER TYPE qa_spec DROP ATTRIBUTE gone;
+CREATE TYPE qa_outer AS (s qa_spec, n int);
+CREATE TABLE qa_t (id int PRIMARY KEY, o qa_outer[]);
+CREATE TYPE qa_free AS (a int)`, pc, lc)
+		matchPostgres(t, ctx, pc, lc,
+			`SELECT ('x', 3, 1, '{a}')::qa_spec, (('x', 3, 1, NULL)::qa_spec).max_attempts`,
+			`SELECT pg_typeof((('x', 3, 1, NULL)::qa_spec).priority)`,
+		)
+		matchPostgresMessages(t, ctx, pc, lc,
+			`ALTER TYPE qa_spec ADD ATTRIBUTE identifier text`,
+			`ALTER TYPE qa_spec ALTER ATTRIBUTE nosuch TYPE int`,
+			`ALTER TYPE qa_spec DROP ATTRIBUTE nosuch`,
+			`ALTER TYPE qa_free ALTER ATTRIBUTE a TYPE qa_free`,
+			`ALTER TYPE qa_t ADD ATTRIBUTE b int`,
+			`ALTER TYPE qa_nosuch ADD ATTRIBUTE b int`,
+			// qa_t stores qa_spec inside qa_outer[]
+			`ALTER TYPE qa_spec ALTER ATTRIBUTE priority TYPE bigint`,
+		)
+		// PostgreSQL allows these (README, Differences): logdb refuses them
+		for _, q := range []string{`ALTER TYPE qa_spec ADD ATTRIBUTE b int`, `ALTER TYPE qa_spec DROP ATTRIBUTE flags`} {
+			_, err := lc.Exec(ctx, q)
+			wantCode(t, err, "0A000", q)
+		}
+		execOnEach(t, ctx, `ALTER TYPE qa_free DROP ATTRIBUTE IF EXISTS nosuch`, pc, lc)
+	})
 }
