@@ -61,7 +61,10 @@ func planUtility(p *plan.Planner, n *pg_query.Node) (utilityFunc, error) {
 		tag := "DROP " + strings.ReplaceAll(strings.TrimPrefix(ds.RemoveType.String(), "OBJECT_"), "_", " ")
 		return mkDDL(tag, func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return ddl.DropObjects(ec.ddl(), d, ds, w) }), nil
 	case n.GetAlterTableStmt() != nil && n.GetAlterTableStmt().Objtype == pg_query.ObjectType_OBJECT_TYPE:
-		return nil, pgerror.Unsupported("ALTER TYPE … ADD/DROP/ALTER ATTRIBUTE")
+		at := n.GetAlterTableStmt()
+		return mkDDL("ALTER TYPE", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error {
+			return ddl.AlterComposite(ec.ddl(), d, at, w)
+		}), nil
 	case n.GetAlterTableStmt() != nil:
 		at := n.GetAlterTableStmt()
 		tag := "ALTER TABLE"

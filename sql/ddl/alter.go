@@ -335,17 +335,16 @@ func alterColumnType(ec *Ctx, d *catalog.Writer, p *plan.Planner, t *catalog.Tab
 	if t.IsPK(c.ID) {
 		return pgerror.Unsupported("changing the type of a primary key column")
 	}
-	// indexes over the column are rebuilt in fresh spaces
+	// indexes over the column, or whose predicate reads it, are rebuilt
+	// in fresh spaces (a predicate is compiled again over the new type,
+	// as PostgreSQL re-analyses the index definition)
 	var rebuild []*catalog.Index
 	for _, ix := range t.Indexes {
-		if !ix.Plain() && ix.Reads(c.ID) {
-			return pgerror.Unsupported("changing the type of a column an expression or partial index reads (drop the index first)")
+		if len(ix.Exprs) > 0 && ix.Reads(c.ID) {
+			return pgerror.Unsupported("changing the type of a column an expression index reads (drop the index first)")
 		}
-		for _, id := range ix.Columns {
-			if id == c.ID {
-				rebuild = append(rebuild, ix)
-				break
-			}
+		if ix.Reads(c.ID) {
+			rebuild = append(rebuild, ix)
 		}
 	}
 	for _, ix := range rebuild {
@@ -361,6 +360,9 @@ func alterColumnType(ec *Ctx, d *catalog.Writer, p *plan.Planner, t *catalog.Tab
 	oldCols := t.RowColumns()
 	c.Type = nt
 	newCols := t.RowColumns()
+	if w.IxEvals, err = p.IndexEvals(t); err != nil {
+		return err
+	}
 	txn := ec.Txn.Kv
 	var puts []func()
 	err = forEachRowAs(ec, t, oldCols, func(row []types.Datum, ref exec.RowRef) error {
@@ -377,12 +379,21 @@ func alterColumnType(ec *Ctx, d *catalog.Writer, p *plan.Planner, t *catalog.Tab
 		val := types.AppendRow(nil, newCols, row)
 		puts = append(puts, func() { txn.Put(t.Space, ref.Key, val, ref.Val) })
 		for _, ix := range rebuild {
-			k, unique := w.IndexKey(ix, row, ref.Key)
+			k, unique, in, err := w.IndexEntry(ec.Ctx, ix, row, ref.Key)
+			if err != nil {
+				return err
+			}
+			if !in {
+				continue
+			}
 			if unique {
 				if _, exists, err := txn.Get(ix.Space, k); err != nil {
 					return err
 				} else if exists {
-					return w.UniqueErr(ec.Ctx, ix.Name, ix.Columns, row)
+					e := w.IndexUniqueErr(ec.Ctx, ix, row).(*pgerror.Error)
+					e.Message = "could not create unique index \"" + ix.Name + "\""
+					e.Detail = strings.Replace(e.Detail, "already exists", "is duplicated", 1)
+					return e
 				}
 			}
 			txn.Put(ix.Space, k, ref.Key, nil)

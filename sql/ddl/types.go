@@ -416,3 +416,137 @@ func CreateComposite(ec *Ctx, d *catalog.Writer, cs *pg_query.CompositeTypeStmt)
 	}
 	return d.PutType(&catalog.TypeDesc{OID: first, ArrayOID: first + 1, RelOID: first + 2, Name: rv.Relname, Kind: "c", Owner: d.Owner, Fields: fields})
 }
+
+// AlterComposite is ALTER TYPE name ADD ATTRIBUTE | DROP ATTRIBUTE [IF
+// EXISTS] | ALTER ATTRIBUTE … [SET DATA] TYPE of a composite type. As in
+// PostgreSQL, ALTER ATTRIBUTE is refused (0A000) while a table column
+// stores the type (directly, in an array or inside another composite
+// type); ADD and DROP are refused then too (PostgreSQL allows them: it
+// reads old values through the new type; logdb never rewrites them).
+func AlterComposite(ec *Ctx, d *catalog.Writer, at *pg_query.AlterTableStmt, w Noticer) error {
+	rv := at.Relation
+	if rv.Schemaname != "" && rv.Schemaname != "public" {
+		return pgerror.New("3F000", "schema \"%s\" does not exist", rv.Schemaname)
+	}
+	old, ok := d.Cat.Type(rv.Relname)
+	if !ok && d.Cat.RelationExists(rv.Relname) {
+		return pgerror.New("42809", "\"%s\" is not a composite type", rv.Relname)
+	}
+	if !ok || old.Kind != "c" { // an enum or a domain has no pg_class row
+		return pgerror.New(pgerror.UndefinedTable, "relation \"%s\" does not exist", rv.Relname)
+	}
+	if err := ec.Session.CheckOwner(d.Cat, old.Owner, "type", rv.Relname); err != nil {
+		return err
+	}
+	t := old.Clone()
+	find := func(name string) int {
+		for i, f := range t.Fields {
+			if f.Name == name {
+				return i
+			}
+		}
+		return -1
+	}
+	p := ec.Session.Planner(d.Cat)
+	fieldType := func(tn *pg_query.TypeName) (types.T, error) {
+		ft, err := p.TypeFromNode(tn)
+		if err != nil {
+			return types.T{}, err
+		}
+		if p.DomainOf(tn) != nil {
+			return types.T{}, pgerror.Unsupported("composite type fields of a domain type")
+		}
+		if ft.OID == old.OID || ft.OID == old.ArrayOID {
+			return types.T{}, pgerror.New("42P16", "composite type %s cannot be made a member of itself", rv.Relname)
+		}
+		return ft, nil
+	}
+	stored := storingColumn(d.Cat, old.OID, map[uint32]bool{})
+	// PostgreSQL reads stored values through a type with fields added or
+	// dropped; logdb's are encoded by position and never rewritten.
+	refuseStored := func() error {
+		if stored == "" {
+			return nil
+		}
+		return pgerror.Unsupported("ALTER TYPE … ADD/DROP ATTRIBUTE of a type a table column stores (" + stored + ")")
+	}
+	for _, n := range at.Cmds {
+		cmd := n.GetAlterTableCmd()
+		switch cmd.Subtype {
+		case pg_query.AlterTableType_AT_AddColumn:
+			cd := cmd.Def.GetColumnDef()
+			if find(cd.Colname) >= 0 {
+				return pgerror.New(pgerror.DuplicateColumn, "column \"%s\" of relation \"%s\" already exists", cd.Colname, rv.Relname)
+			}
+			if len(t.Fields) >= 1600 {
+				return pgerror.New(pgerror.ProgramLimitExceeded, "tables can have at most 1600 columns")
+			}
+			ft, err := fieldType(cd.TypeName)
+			if err != nil {
+				return err
+			}
+			if err := refuseStored(); err != nil {
+				return err
+			}
+			t.Fields = append(t.Fields, types.RecordField{Name: cd.Colname, T: ft})
+		case pg_query.AlterTableType_AT_DropColumn:
+			i := find(cmd.Name)
+			if i < 0 {
+				if cmd.MissingOk {
+					_ = w.Notice(Notice(pgerror.SuccessfulCompletion, "column \""+cmd.Name+"\" of relation \""+rv.Relname+"\" does not exist, skipping"))
+					continue
+				}
+				return pgerror.New(pgerror.UndefinedColumn, "column \"%s\" of relation \"%s\" does not exist", cmd.Name, rv.Relname)
+			}
+			if err := refuseStored(); err != nil {
+				return err
+			}
+			t.Fields = append(t.Fields[:i:i], t.Fields[i+1:]...)
+		case pg_query.AlterTableType_AT_AlterColumnType:
+			i := find(cmd.Name)
+			if i < 0 {
+				return pgerror.New(pgerror.UndefinedColumn, "column \"%s\" of relation \"%s\" does not exist", cmd.Name, rv.Relname)
+			}
+			ft, err := fieldType(cmd.Def.GetColumnDef().TypeName)
+			if err != nil {
+				return err
+			}
+			if stored != "" {
+				return pgerror.New(pgerror.FeatureNotSupported, "cannot alter type \"%s\" because column \"%s\" uses it", rv.Relname, stored)
+			}
+			t.Fields[i].T = ft
+		default:
+			return pgerror.Unsupported("ALTER TYPE " + strings.ToLower(strings.TrimPrefix(cmd.Subtype.String(), "AT_")))
+		}
+	}
+	return d.PutType(t)
+}
+
+// storingColumn names ("table.column") a table column that stores values
+// of type oid: of the type, an array of it, or a composite type holding
+// it; "" when none does.
+func storingColumn(cat *catalog.Catalog, oid uint32, seen map[uint32]bool) string {
+	if seen[oid] {
+		return ""
+	}
+	seen[oid] = true
+	d := cat.TypeOID[oid]
+	uses := func(x uint32) bool { return x == oid || d != nil && d.ArrayOID != 0 && x == d.ArrayOID }
+	for _, t := range cat.SortedTables() {
+		for _, col := range t.Columns {
+			if uses(col.Type.OID) || col.Domain == oid {
+				return t.Name + "." + col.Name
+			}
+		}
+	}
+	for _, c := range cat.SortedTypes() {
+		for _, f := range c.Fields {
+			if uses(f.T.OID) {
+				if col := storingColumn(cat, c.OID, seen); col != "" {
+					return col
+				}
+			}
+		}
+	}
+	return ""
+}

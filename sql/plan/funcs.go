@@ -156,6 +156,9 @@ type SRFNode struct {
 	scalar     bool    // a scalar function in FROM: one row, args[0]'s value
 	record     types.T // set in the select list: its row as one record value
 	jsonb      bool    // the jsonb variant of a json function
+	// spread is set for unnest of an array of a composite type in FROM:
+	// each element's fields are the columns, as in PostgreSQL.
+	spread bool
 	// routine is a user-defined function (routines.go), run through rh
 	routine *catalog.Function
 	rh      RoutineHost
@@ -447,6 +450,14 @@ func (n *SRFNode) rowsOf(ec *exec.Ctx, vals []types.Datum) ([][]types.Datum, err
 		}
 	case "unnest":
 		for _, e := range vals[0].(types.Array).Elements {
+			if n.spread {
+				fields := make([]types.Datum, 1+len(n.t2)) // a NULL element: every field NULL
+				if r, ok := e.(types.Record); ok {
+					copy(fields, r.Values)
+				}
+				emit(fields[0], fields[1:]...)
+				continue
+			}
 			emit(e)
 		}
 	case "generate_subscripts":

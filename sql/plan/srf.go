@@ -163,6 +163,16 @@ func (p *Planner) fromFunction(item *pg_query.Node, coldefs []*pg_query.Node, sc
 	if err != nil {
 		return nil, "", err
 	}
+	if fs, ok := types.RecordFields(n.t); ok && name == "unnest" && len(args) == 1 && n.t.OID != types.RecordOID && len(fs) > 0 {
+		// unnest of a composite array: the type's fields are the columns
+		n.spread, n.names, n.t, n.t2 = true, nil, fs[0].T, nil
+		for i, f := range fs {
+			n.names = append(n.names, f.Name)
+			if i > 0 {
+				n.t2 = append(n.t2, f.T)
+			}
+		}
+	}
 	if defs != nil {
 		n.names, n.t, n.t2 = nil, defs[0].T, nil
 		for i, d := range defs {
