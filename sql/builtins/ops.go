@@ -14,6 +14,7 @@ var comparisonTypes = []types.OID{
 	types.Int2OID, types.Int4OID, types.Int8OID, types.Float4OID, types.Float8OID, types.NumericOID, types.BoolOID,
 	types.TextOID, types.BpcharOID, types.NameOID, types.CharOID, types.ByteaOID, types.DateOID, types.TimeOID, types.TimestampOID,
 	types.TimestamptzOID, types.IntervalOID, types.UUIDOID, types.PgLSNOID, types.JSONBOID, types.OidOID, types.XidOID, types.Xid8OID, types.AnyArrayOID, types.AnyEnumOID,
+	types.BitOID,
 	// regclass, regtype and regproc compare as oid, through their implicit casts
 }
 

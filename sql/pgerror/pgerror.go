@@ -52,6 +52,7 @@ const (
 	NumericValueOutOfRange       = "22003"
 	DivisionByZero               = "22012"
 	StringDataRightTruncation    = "22001"
+	StringDataLengthMismatch     = "22026"
 	InvalidDatetimeFormat        = "22007"
 	DatetimeFieldOverflow        = "22008"
 	InvalidEscapeSequence        = "22025"

@@ -19,7 +19,7 @@ func HasBinary(oid OID) bool {
 	case Int2OID, Int4OID, Int8OID, Float4OID, Float8OID, NumericOID, BoolOID,
 		TextOID, VarcharOID, BpcharOID, NameOID, CharOID, UnknownOID, ByteaOID,
 		DateOID, TimeOID, TimestampOID, TimestamptzOID, IntervalOID, UUIDOID,
-		JSONOID, JSONBOID, JSONPathOID, OidOID, RegclassOID, RegtypeOID, RegprocOID, XidOID, Xid8OID, PgLSNOID, RecordOID:
+		JSONOID, JSONBOID, JSONPathOID, OidOID, RegclassOID, RegtypeOID, RegprocOID, XidOID, Xid8OID, PgLSNOID, RecordOID, BitOID:
 		return true
 	}
 	if e, ok := ElemOf(T{OID: oid}); ok {
@@ -142,6 +142,8 @@ func DecodeBinary(t T, b []byte) (Datum, error) {
 		var u UUID
 		copy(u[:], b)
 		return u, nil
+	case BitOID:
+		return decodeBitsBinary(b)
 	case PgLSNOID:
 		if err := need(8); err != nil {
 			return nil, err
@@ -457,6 +459,8 @@ func AppendBinary(dst []byte, t T, d Datum) ([]byte, error) {
 		return append(dst, v[:]...), nil
 	case LSN:
 		return binary.BigEndian.AppendUint64(dst, uint64(v)), nil
+	case Bits:
+		return appendBitsBinary(dst, v), nil
 	case JSON:
 		return append(dst, v...), nil
 	case JSONB:

@@ -61,6 +61,7 @@ func init() {
 	addCasts(e,
 		[2]OID{Int4OID, BoolOID}, [2]OID{BoolOID, Int4OID}, [2]OID{Int4OID, CharOID}, [2]OID{CharOID, Int4OID},
 		[2]OID{JSONBOID, BoolOID}, [2]OID{JSONBOID, NumericOID}, [2]OID{JSONBOID, Int2OID},
+		[2]OID{Int4OID, BitOID}, [2]OID{Int8OID, BitOID}, [2]OID{BitOID, Int4OID}, [2]OID{BitOID, Int8OID},
 		[2]OID{JSONBOID, Int4OID}, [2]OID{JSONBOID, Int8OID}, [2]OID{JSONBOID, Float4OID}, [2]OID{JSONBOID, Float8OID},
 	)
 }
@@ -178,6 +179,10 @@ func applyTypmod(d Datum, t T, explicit bool) (Datum, error) {
 		if iv, ok := d.(Interval); ok {
 			return adjustInterval(iv, t.Mod), nil
 		}
+	case BitOID:
+		if b, ok := d.(Bits); ok {
+			return applyBitTypmod(b, t.Mod, explicit)
+		}
 	}
 	if a, ok := d.(Array); ok {
 		et := a.Elem
@@ -256,8 +261,18 @@ func castValue(ctx *EvalContext, d Datum, from, to T, cc CastContext) (Datum, er
 		return s, nil
 	}
 	switch v := d.(type) {
+	case Bits:
+		if to.OID == Int4OID || to.OID == Int8OID {
+			return bitsToInt(v, to.OID)
+		}
 	case int64:
 		switch to.OID {
+		case BitOID:
+			width := 32
+			if from.OID == Int8OID {
+				width = 64
+			}
+			return bitsFromInt(v, width, to.Mod), nil
 		case Int2OID, Int4OID, Int8OID:
 			lo, hi := intRange(to.OID)
 			if from.OID == OidOID || from.OID == RegclassOID || from.OID == RegtypeOID || from.OID == RegprocOID {

@@ -57,6 +57,8 @@ func Compare(t T, a, b Datum) int {
 		return jsondoc.CompareDocuments(mustParseJSONB(x), mustParseJSONB(b.(JSONB)))
 	case JSON:
 		return strings.Compare(string(x), string(b.(JSON)))
+	case Bits:
+		return strings.Compare(string(x), string(b.(Bits)))
 	case Array:
 		y := b.(Array)
 		for i := 0; i < len(x.Elements) && i < len(y.Elements); i++ {

@@ -84,6 +84,8 @@ func AppendKey(dst []byte, t T, d Datum) []byte {
 		return appendJSONKey(dst, j)
 	case JSON:
 		return appendEscaped(dst, string(v))
+	case Bits:
+		return appendEscaped(dst, string(v))
 	case Array:
 		for _, e := range v.Elements {
 			dst = append(dst, keyArrElem)
@@ -357,6 +359,12 @@ func DecodeKey(t T, b []byte) (d Datum, rest []byte, err error) {
 			return nil, nil, err
 		}
 		return append([]byte{}, s...), rest, nil
+	case BitOID:
+		s, rest, err := decodeEscaped(b)
+		if err != nil {
+			return nil, nil, err
+		}
+		return Bits(s), rest, nil
 	case JSONBOID:
 		if len(b) > 0 && b[0] == 0 {
 			return JSONB("[]"), b[1:], nil

@@ -67,6 +67,7 @@ var baseTypes = []Info{
 	info(RegtypeOID, "regtype", 4, 'N', 0, RegtypeArrayOID, true, 'i'),
 	info(UUIDOID, "uuid", 16, 'U', 0, UUIDArrayOID, false, 'c'),
 	info(PgLSNOID, "pg_lsn", 8, 'U', 0, PgLSNArrayOID, true, 'd'),
+	info(BitOID, "bit", -1, 'V', 0, BitArrayOID, false, 'i'),
 	info(JSONBOID, "jsonb", -1, 'U', 0, JSONBArrayOID, false, 'i'),
 	info(JSONPathOID, "jsonpath", -1, 'U', 0, JSONPathArrayOID, false, 'i'),
 	info(VoidOID, "void", 4, 'P', 0, 0, true, 'i'),
@@ -164,7 +165,7 @@ var sqlNames = map[string]OID{
 	"interval": IntervalOID,
 	"uuid":     UUIDOID, "json": JSONOID, "jsonb": JSONBOID, "jsonpath": JSONPathOID,
 	"oid": OidOID, "regclass": RegclassOID, "regtype": RegtypeOID, "regproc": RegprocOID,
-	"name": NameOID, "pg_lsn": PgLSNOID, `"char"`: CharOID, "xid": XidOID, "xid8": Xid8OID,
+	"name": NameOID, "pg_lsn": PgLSNOID, "bit": BitOID, `"char"`: CharOID, "xid": XidOID, "xid8": Xid8OID,
 	"unknown": UnknownOID, "void": VoidOID, "record": RecordOID,
 	"int2vector": Int2VectorOID, "oidvector": OidVectorOID, "pg_node_tree": PgNodeTreeOID,
 	"anyarray": AnyArrayOID, "anyelement": AnyElementOID, "anyenum": AnyEnumOID, "any": AnyOID, "cstring": CstringOID,
@@ -232,6 +233,8 @@ func typmodOf(oid OID, name string, mods []int32) (int32, error) {
 			return 0, pgerror.New(pgerror.InvalidParameterValue, "length for type %s cannot exceed 10485760", Info(typeByOID[oid]).Name)
 		}
 		return mods[0] + 4, nil
+	case BitOID:
+		return bitTypmod(mods)
 	case NumericOID:
 		if len(mods) == 0 {
 			return -1, nil
@@ -296,7 +299,7 @@ func FormatType(t T) string {
 		if p, s, ok := numericPS(t.Mod); ok {
 			mod = "(" + strconv.Itoa(int(p)) + "," + strconv.Itoa(int(s)) + ")"
 		}
-	case TimestampOID, TimestamptzOID, TimeOID:
+	case TimestampOID, TimestamptzOID, TimeOID, BitOID:
 		if t.Mod >= 0 {
 			mod = "(" + strconv.Itoa(int(t.Mod)) + ")"
 		}
@@ -335,6 +338,8 @@ func FormatType(t T) string {
 		return `"char"`
 	case IntervalOID:
 		return "interval" + mod
+	case BitOID:
+		return "bit" + mod
 	}
 	if i, ok := lookupType(t.OID); ok {
 		return i.Name

@@ -108,7 +108,7 @@ func DecodeRow(b []byte, cols []RowColumn, out []Datum) error {
 
 func isVarlenFamily(t T) bool {
 	switch t.OID {
-	case TextOID, VarcharOID, BpcharOID, NameOID, CharOID, UnknownOID, ByteaOID, JSONOID, JSONBOID, JSONPathOID:
+	case TextOID, VarcharOID, BpcharOID, NameOID, CharOID, UnknownOID, ByteaOID, JSONOID, JSONBOID, JSONPathOID, BitOID:
 		return true
 	}
 	return false
@@ -149,6 +149,8 @@ func appendCompact(dst []byte, t T, d Datum) []byte {
 	case []byte:
 		return append(dst, v...)
 	case JSON:
+		return append(dst, v...)
+	case Bits:
 		return append(dst, v...)
 	case JSONB:
 		return append(dst, v...)
@@ -295,6 +297,8 @@ func decodeCompact(t T, b []byte) (Datum, error) {
 		return b, nil
 	case JSONOID:
 		return JSON(unsafeString(b)), nil
+	case BitOID:
+		return Bits(string(b)), nil
 	case JSONBOID:
 		return JSONB(unsafeString(b)), nil
 	case DateOID:

@@ -124,6 +124,8 @@ func ParseTextCtx(ctx *EvalContext, t T, s string) (Datum, error) {
 		return ParseUUID(s)
 	case PgLSNOID:
 		return parseLSN(s)
+	case BitOID:
+		return parseBits(s)
 	case JSONOID:
 		if err := validateJSON(s); err != nil {
 			return nil, err
@@ -547,6 +549,8 @@ func AppendTextLoc(dst []byte, t T, d Datum, loc *time.Location) []byte {
 		return appendUUID(dst, v)
 	case LSN:
 		return append(dst, v.String()...)
+	case Bits:
+		return append(dst, v...)
 	case JSON:
 		return append(dst, v...)
 	case JSONB:
