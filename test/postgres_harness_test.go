@@ -58,6 +58,31 @@ func mustStartPostgres(t *testing.T) *Postgres {
 	return &Postgres{Port: port, Dir: dir}
 }
 
+// mustPostgresAndNode is the set-up of a comparison test: a parallel test
+// with a timeout context, a PostgreSQL 15 and a logdb node of its own, a
+// connection to each (pc, lc).
+func mustPostgresAndNode(t *testing.T, timeout time.Duration) (ctx context.Context, pc, lc *pgx.Conn) {
+	t.Helper()
+	requireLogdb(t)
+	t.Parallel()
+	ctx = testCtx(t, timeout)
+	pc = mustStartPostgres(t).connect(t)
+	lc = mustConnect(t, mustStartNode(t, t.TempDir()))
+	return ctx, pc, lc
+}
+
+// mustPostgresAndSharedNode is mustPostgresAndNode with the shared logdb
+// node (the test's tables must have names of their own).
+func mustPostgresAndSharedNode(t *testing.T, timeout time.Duration) (ctx context.Context, pc, lc *pgx.Conn) {
+	t.Helper()
+	requireLogdb(t)
+	t.Parallel()
+	ctx = testCtx(t, timeout)
+	pc = mustStartPostgres(t).connect(t)
+	lc = mustConnect(t, sharedNode(t))
+	return ctx, pc, lc
+}
+
 // URL is a connection string for database db.
 func (pg *Postgres) URL(db string) string {
 	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", pg.Port, db)
