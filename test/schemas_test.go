@@ -12,7 +12,6 @@ import (
 	"github.com/jackc/pglogrepl"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgproto3"
 )
 
 // TestSchemasMatchPostgres runs schema statements — CREATE / ALTER / DROP
@@ -419,17 +418,9 @@ func TestClusterSchemas(t *testing.T) {
 		if err != nil {
 			t.Fatalf("waiting for the Relation message: %v", err)
 		}
-		cd, ok := raw.(*pgproto3.CopyData)
-		if !ok || cd.Data[0] != pglogrepl.XLogDataByteID {
+		m := pgoutputMessage(t, raw)
+		if m == nil {
 			continue
-		}
-		x, err := pglogrepl.ParseXLogData(cd.Data[1:])
-		if err != nil {
-			t.Fatal(err)
-		}
-		m, err := pglogrepl.Parse(x.WALData)
-		if err != nil {
-			t.Fatal(err)
 		}
 		if r, ok := m.(*pglogrepl.RelationMessage); ok {
 			rel = r
