@@ -58,6 +58,7 @@ func TestMain(m *testing.M) {
 			}
 		}
 		code := m.Run()
+		removePostgresTemplate()
 		if problem := sharedNodeProblem(); problem != "" {
 			fmt.Fprintln(os.Stderr, problem)
 			code = 1

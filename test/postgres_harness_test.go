@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -27,6 +28,33 @@ type Postgres struct {
 
 func pgBin() string { return pgserver.Bin() }
 
+// pgTemplate is the data directory every test's PostgreSQL starts from
+// (initdb once per test binary instead of once per test); TestMain
+// removes it.
+var pgTemplate struct {
+	once      sync.Once
+	dir, data string
+	err       error
+}
+
+func postgresTemplate() (string, error) {
+	pgTemplate.once.Do(func() {
+		if pgTemplate.dir, pgTemplate.err = os.MkdirTemp("", "logdb-test-pgtemplate-"); pgTemplate.err != nil {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		pgTemplate.data, pgTemplate.err = pgserver.MakeTemplate(ctx, "", pgTemplate.dir)
+	})
+	return pgTemplate.data, pgTemplate.err
+}
+
+func removePostgresTemplate() {
+	if pgTemplate.dir != "" {
+		os.RemoveAll(pgTemplate.dir)
+	}
+}
+
 // mustStartPostgres starts a server for the test and stops it at cleanup;
 // the test is skipped when PostgreSQL 15's server binaries are missing.
 func mustStartPostgres(t *testing.T) *Postgres {
@@ -40,7 +68,14 @@ func mustStartPostgres(t *testing.T) *Postgres {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := pgserver.Start(context.Background(), pgserver.Options{Dir: dir, Port: port, Settings: []string{
+	template, err := postgresTemplate()
+	if errors.Is(err, pgserver.ErrNoServer) || errors.Is(err, pgserver.ErrNoPostgresUser) {
+		t.Skipf("%v (%s)", err, pgserver.Bin())
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := pgserver.Start(context.Background(), pgserver.Options{Dir: dir, Port: port, Template: template, Settings: []string{
 		"wal_level=logical", "fsync=off", "max_wal_senders=20", "max_replication_slots=20", "TimeZone=UTC",
 		"max_logical_replication_workers=8", "wal_retrieve_retry_interval=200ms"}})
 	if errors.Is(err, pgserver.ErrNoServer) || errors.Is(err, pgserver.ErrNoPostgresUser) {
