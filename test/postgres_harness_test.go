@@ -98,23 +98,23 @@ func mustStartPostgres(t *testing.T) *Postgres {
 // connection to each (pc, lc).
 func mustPostgresAndNode(t *testing.T, timeout time.Duration) (ctx context.Context, pc, lc *pgx.Conn) {
 	t.Helper()
-	requireLogdb(t)
-	t.Parallel()
-	ctx = testCtx(t, timeout)
-	pc = mustStartPostgres(t).connect(t)
-	lc = mustConnect(t, mustStartNode(t, t.TempDir()))
-	return ctx, pc, lc
+	return postgresAnd(t, timeout, func(t *testing.T) *Node { return mustStartNode(t, t.TempDir()) })
 }
 
 // mustPostgresAndSharedNode is mustPostgresAndNode with the shared logdb
 // node (the test's tables must have names of their own).
 func mustPostgresAndSharedNode(t *testing.T, timeout time.Duration) (ctx context.Context, pc, lc *pgx.Conn) {
 	t.Helper()
+	return postgresAnd(t, timeout, sharedNode)
+}
+
+func postgresAnd(t *testing.T, timeout time.Duration, node func(*testing.T) *Node) (ctx context.Context, pc, lc *pgx.Conn) {
+	t.Helper()
 	requireLogdb(t)
 	t.Parallel()
 	ctx = testCtx(t, timeout)
 	pc = mustStartPostgres(t).connect(t)
-	lc = mustConnect(t, sharedNode(t))
+	lc = mustConnect(t, node(t))
 	return ctx, pc, lc
 }
 
