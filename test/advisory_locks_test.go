@@ -12,14 +12,28 @@ import (
 // PostgreSQL's pair and on logdb's.
 type sessionPair struct{ a, b *pgx.Conn }
 
-// blocked starts q on c in the background and returns its answer's channel
-// once watcher sees a lock request waiting in pg_locks (so the statement
-// really waits, whatever the timing).
-func blocked(t *testing.T, ctx context.Context, c, watcher *pgx.Conn, q string) <-chan string {
+// mustSessionPairs starts a PostgreSQL 15 and a logdb node for the test
+// and opens a pair of sessions on each; a and b run statements on both
+// servers' session a (or b) and compare every answer and SQLSTATE.
+func mustSessionPairs(t *testing.T, ctx context.Context) (pgs, lds sessionPair, a, b func(qs ...string)) {
+	t.Helper()
+	pg := mustStartPostgres(t)
+	n := mustStartNode(t, t.TempDir())
+	pgs = sessionPair{pg.connect(t), pg.connect(t)}
+	lds = sessionPair{mustConnect(t, n), mustConnect(t, n)}
+	a = func(qs ...string) { t.Helper(); matchPostgres(t, ctx, pgs.a, lds.a, qs...) }
+	b = func(qs ...string) { t.Helper(); matchPostgres(t, ctx, pgs.b, lds.b, qs...) }
+	return pgs, lds, a, b
+}
+
+// blockedUntil starts q on c in the background and returns its answer's
+// channel once watcher's waiting query (a count) is above zero, so the
+// statement really waits, whatever the timing.
+func blockedUntil(t *testing.T, ctx context.Context, c, watcher *pgx.Conn, q, waiting string) <-chan string {
 	t.Helper()
 	done := make(chan string, 1)
 	go func() { done <- answerOf(ctx, c, q) }()
-	waitFor(t, ctx, 20*time.Second, "a waiting lock request: "+q, func() (bool, error) {
+	waitFor(t, ctx, 20*time.Second, "a statement waiting: "+q, func() (bool, error) {
 		select {
 		case ans := <-done:
 			done <- ans
@@ -27,10 +41,16 @@ func blocked(t *testing.T, ctx context.Context, c, watcher *pgx.Conn, q string) 
 		default:
 		}
 		var n int
-		err := watcher.QueryRow(ctx, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted").Scan(&n)
+		err := watcher.QueryRow(ctx, waiting).Scan(&n)
 		return n > 0, err
 	})
 	return done
+}
+
+// blocked is blockedUntil a lock request waits in pg_locks.
+func blocked(t *testing.T, ctx context.Context, c, watcher *pgx.Conn, q string) <-chan string {
+	t.Helper()
+	return blockedUntil(t, ctx, c, watcher, q, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
 }
 
 // TestAdvisoryLocksMatchPostgres runs advisory lock scenarios with two
@@ -43,12 +63,7 @@ func TestAdvisoryLocksMatchPostgres(t *testing.T) {
 	requireLogdb(t)
 	t.Parallel()
 	ctx := testCtx(t, 180*time.Second)
-	pg := mustStartPostgres(t)
-	n := mustStartNode(t, t.TempDir())
-	pgs := sessionPair{pg.connect(t), pg.connect(t)}
-	lds := sessionPair{mustConnect(t, n), mustConnect(t, n)}
-	a := func(qs ...string) { t.Helper(); matchPostgres(t, ctx, pgs.a, lds.a, qs...) }
-	b := func(qs ...string) { t.Helper(); matchPostgres(t, ctx, pgs.b, lds.b, qs...) }
+	pgs, lds, a, b := mustSessionPairs(t, ctx)
 	const show = "SELECT locktype, classid, objid, objsubid, mode, granted FROM pg_locks WHERE locktype = 'advisory' ORDER BY classid, objid, objsubid, mode, granted"
 
 	// exclusive, re-entrant, shared; the key's halves in pg_locks

@@ -22,12 +22,7 @@ INSERT INTO ag VALUES
 // ordered-set (WITHIN GROUP) and hypothetical-set aggregates with
 // PostgreSQL 15: values, result types' text, NULLs and errors.
 func TestAggregatesMatchPostgres(t *testing.T) {
-	requireLogdb(t)
-	t.Parallel()
-	ctx := testCtx(t, 120*time.Second)
-	pg := mustStartPostgres(t)
-	pc := pg.connect(t)
-	lc := mustConnect(t, mustStartNode(t, t.TempDir()))
+	ctx, pc, lc := mustPostgresAndNode(t, 120*time.Second)
 	execOnEach(t, ctx, aggTable, pc, lc)
 	matchPostgres(t, ctx, pc, lc,
 		// variance and standard deviation: numeric for integer and
@@ -94,12 +89,7 @@ func TestAggregatesMatchPostgres(t *testing.T) {
 // Where peers' order would decide the answer (ROWS frames, first_value),
 // the window orders by a unique key too.
 func TestWindowFramesMatchPostgres(t *testing.T) {
-	requireLogdb(t)
-	t.Parallel()
-	ctx := testCtx(t, 180*time.Second)
-	pg := mustStartPostgres(t)
-	pc := pg.connect(t)
-	lc := mustConnect(t, mustStartNode(t, t.TempDir()))
+	ctx, pc, lc := mustPostgresAndNode(t, 180*time.Second)
 	execOnEach(t, ctx, aggTable, pc, lc)
 	orders := []string{"ORDER BY i", "ORDER BY i DESC", "ORDER BY i NULLS FIRST", "ORDER BY i DESC NULLS LAST"}
 	var qs []string
@@ -180,12 +170,7 @@ func TestWindowFramesMatchPostgres(t *testing.T) {
 // so a qualified reference matches an unqualified one (issue 14: an
 // everyday ORM pattern failed with "must appear in the GROUP BY clause").
 func TestGroupByMatchesResolvedExpressions(t *testing.T) {
-	requireLogdb(t)
-	t.Parallel()
-	ctx := testCtx(t, 120*time.Second)
-	pg := mustStartPostgres(t)
-	pc := pg.connect(t)
-	lc := mustConnect(t, mustStartNode(t, t.TempDir()))
+	ctx, pc, lc := mustPostgresAndNode(t, 120*time.Second)
 	execOnEach(t, ctx, aggTable, pc, lc)
 	matchPostgres(t, ctx, pc, lc,
 		"SELECT ag.k % 2, count(*) FROM ag GROUP BY k % 2 ORDER BY 1",
@@ -208,12 +193,7 @@ func TestGroupByMatchesResolvedExpressions(t *testing.T) {
 // transaction), VALID UNTIL 'infinity' is stored (it failed with XX000),
 // and a non-superuser may not ALTER ROLE … SET a superuser-only setting.
 func TestRoleStatementsMatchPostgres(t *testing.T) {
-	requireLogdb(t)
-	t.Parallel()
-	ctx := testCtx(t, 120*time.Second)
-	pg := mustStartPostgres(t)
-	pc := pg.connect(t)
-	lc := mustConnect(t, mustStartNode(t, t.TempDir()))
+	ctx, pc, lc := mustPostgresAndNode(t, 120*time.Second)
 	matchPostgres(t, ctx, pc, lc,
 		"CREATE ROLE vr1 LOGIN",
 		"ALTER ROLE vr1 VALID UNTIL 'infinity'",
@@ -234,12 +214,7 @@ func TestRoleStatementsMatchPostgres(t *testing.T) {
 // TestFetchWithTiesMatchesPostgres: FETCH FIRST n ROWS WITH TIES returns
 // the rows that tie with the last one on the ORDER BY keys (issue 14).
 func TestFetchWithTiesMatchesPostgres(t *testing.T) {
-	requireLogdb(t)
-	t.Parallel()
-	ctx := testCtx(t, 120*time.Second)
-	pg := mustStartPostgres(t)
-	pc := pg.connect(t)
-	lc := mustConnect(t, mustStartNode(t, t.TempDir()))
+	ctx, pc, lc := mustPostgresAndNode(t, 120*time.Second)
 	execOnEach(t, ctx, aggTable, pc, lc)
 	matchPostgres(t, ctx, pc, lc,
 		// the order within ties is unspecified: read them back in k order
@@ -263,12 +238,7 @@ func TestFetchWithTiesMatchesPostgres(t *testing.T) {
 // are accepted as PostgreSQL accepts them (issue 15); logdb ignores the
 // planner's and the WAL's, and pg_settings says so.
 func TestFrameworkSettingsMatchPostgres(t *testing.T) {
-	requireLogdb(t)
-	t.Parallel()
-	ctx := testCtx(t, 120*time.Second)
-	pg := mustStartPostgres(t)
-	pc := pg.connect(t)
-	lc := mustConnect(t, mustStartNode(t, t.TempDir()))
+	ctx, pc, lc := mustPostgresAndNode(t, 120*time.Second)
 	var qs []string
 	for _, s := range []string{"synchronous_commit = off", "synchronous_commit = remote_apply", "commit_delay = 0",
 		"random_page_cost = 1.1", "seq_page_cost = 1", "cpu_tuple_cost = 0.02", "effective_cache_size = '1GB'",

@@ -16,7 +16,6 @@ import (
 	"github.com/jackc/pglogrepl"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgproto3"
 )
 
 // TestChangefeedPerDatabase: the same table name in three databases; a
@@ -253,17 +252,9 @@ func pgoutputUntil(t *testing.T, ctx context.Context, n *Node, db, slot, last st
 		if err != nil {
 			t.Fatalf("slot %s in %s: %v (so far %v)", slot, db, err, out)
 		}
-		cd, ok := raw.(*pgproto3.CopyData)
-		if !ok || cd.Data[0] != pglogrepl.XLogDataByteID {
+		m := pgoutputMessage(t, raw)
+		if m == nil {
 			continue
-		}
-		x, err := pglogrepl.ParseXLogData(cd.Data[1:])
-		if err != nil {
-			t.Fatal(err)
-		}
-		m, err := pglogrepl.Parse(x.WALData)
-		if err != nil {
-			t.Fatal(err)
 		}
 		switch m := m.(type) {
 		case *pglogrepl.RelationMessage:

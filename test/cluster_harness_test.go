@@ -287,6 +287,23 @@ func (c *Cluster) connect(ctx context.Context, id uint64) (*pgx.Conn, error) {
 	return pgx.ConnectConfig(cctx, c.Nodes[id].connConfig(nil))
 }
 
+// mustConnectTo polls until node id accepts a connection (a node just
+// restarted may not yet) and closes it at cleanup.
+func (c *Cluster) mustConnectTo(ctx context.Context, id uint64) *pgx.Conn {
+	c.t.Helper()
+	var err error
+	for ctx.Err() == nil {
+		var cn *pgx.Conn
+		if cn, err = c.connect(ctx, id); err == nil {
+			c.t.Cleanup(func() { cn.Close(context.Background()) })
+			return cn
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	c.t.Fatalf("connect to node %d: %v", id, err)
+	return nil
+}
+
 // localRows returns query's rows on node id as text lines, read with
 // logdb.read_consistency = 'local' (what that node itself has applied).
 func (c *Cluster) localRows(ctx context.Context, id uint64, query string) (string, error) {

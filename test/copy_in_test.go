@@ -3,9 +3,7 @@ package test
 import (
 	"errors"
 	"io"
-	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -193,17 +191,8 @@ CREATE TABLE orders (id bigint PRIMARY KEY DEFAULT nextval('order_no'), customer
 CREATE UNIQUE INDEX orders_big ON orders (total, id);
 INSERT INTO orders (customer_id, placed, total) SELECT 1 + g % 300, date '2024-01-01' + g / 300, g * 0.5 FROM generate_series(1, 2000) g`, src)
 	dumpFile := filepath.Join(t.TempDir(), "dumped.dump")
-	dump := exec.CommandContext(ctx, filepath.Join(pgBin(), "pg_dump"), "-h", "127.0.0.1", "-p", strconv.Itoa(pg.Port), "-U", "postgres", "-Fc", "-f", dumpFile, "dumped")
-	dump.Env = append(dump.Environ(), "PGSSLMODE=disable")
-	if out, err := dump.CombinedOutput(); err != nil {
-		t.Fatalf("pg_dump -Fc: %v\n%s", err, out)
-	}
-	host, port := splitAddr(n.Addr)
-	restore := exec.CommandContext(ctx, filepath.Join(pgBin(), "pg_restore"), "--exit-on-error", "--no-owner", "-h", host, "-p", port, "-U", "logdb", "-d", "logdb", dumpFile)
-	restore.Env = append(restore.Environ(), "PGSSLMODE=disable")
-	if out, err := restore.CombinedOutput(); err != nil {
-		t.Fatalf("pg_restore into logdb: %v\n%s", err, out)
-	}
+	mustRunClient(t, ctx, "", filepath.Join(pgBin(), "pg_dump"), append(pg.clientArgs("dumped"), "-Fc", "-f", dumpFile)...)
+	mustRunClient(t, ctx, "", filepath.Join(pgBin(), "pg_restore"), append([]string{"--exit-on-error", "--no-owner"}, append(n.clientArgs("logdb"), dumpFile)...)...)
 	for _, q := range []string{
 		"SELECT count(*), string_agg(md5(format('%s', i)), '' ORDER BY id) FROM items i",
 		"SELECT count(*), string_agg(format('%s', t), '|' ORDER BY item_id) FROM tags t",

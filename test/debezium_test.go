@@ -219,17 +219,9 @@ func TestDebeziumSequence(t *testing.T) {
 		if err != nil {
 			t.Fatalf("after %v: %v", seen, err)
 		}
-		cd, ok := raw.(*pgproto3.CopyData)
-		if !ok || cd.Data[0] != pglogrepl.XLogDataByteID {
+		m := pgoutputMessage(t, raw)
+		if m == nil {
 			continue
-		}
-		x, err := pglogrepl.ParseXLogData(cd.Data[1:])
-		if err != nil {
-			t.Fatal(err)
-		}
-		m, err := pglogrepl.Parse(x.WALData)
-		if err != nil {
-			t.Fatal(err)
 		}
 		switch m := m.(type) {
 		case *pglogrepl.BeginMessage:

@@ -10,12 +10,7 @@ import (
 // CONSTRAINTS included); non-deferrable ones per row, so UPDATE … SET i
 // = i + 1 fails or succeeds with the rows' order, as in PostgreSQL.
 func TestDeferrableUniqueMatchesPostgres(t *testing.T) {
-	requireLogdb(t)
-	t.Parallel()
-	ctx := testCtx(t, 120*time.Second)
-	pg := mustStartPostgres(t)
-	pc := pg.connect(t)
-	lc := mustConnect(t, mustStartNode(t, t.TempDir()))
+	ctx, pc, lc := mustPostgresAndNode(t, 120*time.Second)
 	matchPostgresDetail(t, ctx, pc, lc,
 		// not deferrable: checked row by row, in the rows' order
 		"CREATE TABLE du1 (id int PRIMARY KEY, i int UNIQUE)",

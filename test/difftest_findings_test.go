@@ -9,12 +9,7 @@ import (
 // once its generator read timestamptz, interval, jsonb and int[] columns,
 // compared statement by statement with PostgreSQL 15.
 func TestDifftestTypedFindingsMatchPostgres(t *testing.T) {
-	requireLogdb(t)
-	t.Parallel()
-	ctx := testCtx(t, 120*time.Second)
-	pg := mustStartPostgres(t)
-	pc := pg.connect(t)
-	lc := mustConnect(t, mustStartNode(t, t.TempDir()))
+	ctx, pc, lc := mustPostgresAndNode(t, 120*time.Second)
 	matchPostgres(t, ctx, pc, lc,
 		// the anycompatible family: arguments meet at their common type
 		"SELECT ARRAY[1]::int[] || 2::bigint, pg_typeof(ARRAY[1]::int[] || 2::bigint), 2::bigint || ARRAY[1]::int[], ARRAY[1]::int[] || ARRAY[2]::bigint[]",
@@ -51,12 +46,7 @@ func TestDifftestTypedFindingsMatchPostgres(t *testing.T) {
 // true WHEN or under a constant false one, COALESCE after a non-NULL
 // constant, AND after a constant false, OR after a constant true.
 func TestConstantFoldingMatchesPostgres(t *testing.T) {
-	requireLogdb(t)
-	t.Parallel()
-	ctx := testCtx(t, 120*time.Second)
-	pg := mustStartPostgres(t)
-	pc := pg.connect(t)
-	lc := mustConnect(t, mustStartNode(t, t.TempDir()))
+	ctx, pc, lc := mustPostgresAndNode(t, 120*time.Second)
 	execOnEach(t, ctx, "CREATE TABLE cf (a int, j jsonb); INSERT INTO cf VALUES (2, '{}')", pc, lc)
 	matchPostgres(t, ctx, pc, lc,
 		"SELECT 1/0 FROM cf WHERE false",
@@ -94,12 +84,7 @@ func TestConstantFoldingMatchesPostgres(t *testing.T) {
 // row value itself, so ROW(1, NULL) IS NOT NULL was true and joins and
 // filters on it kept rows PostgreSQL drops).
 func TestRowIsNullMatchesPostgres(t *testing.T) {
-	requireLogdb(t)
-	t.Parallel()
-	ctx := testCtx(t, 60*time.Second)
-	pg := mustStartPostgres(t)
-	pc := pg.connect(t)
-	lc := mustConnect(t, mustStartNode(t, t.TempDir()))
+	ctx, pc, lc := mustPostgresAndNode(t, 60*time.Second)
 	execOnEach(t, ctx, `CREATE TABLE rn1 (id int, a int); CREATE TABLE rn2 (id int, b text);
 INSERT INTO rn1 VALUES (1, 1), (2, NULL), (3, 3); INSERT INTO rn2 VALUES (1, 'x'), (3, NULL)`, pc, lc)
 	matchPostgres(t, ctx, pc, lc,

@@ -108,6 +108,9 @@
 //	                            TestSubscribeTransactions, TestSubscribeMessages,
 //	                            TestSubscribeSchemaChange, TestSubscribeErrors
 //	cluster_changefeed_test.go  TestClusterSubscriberSwitchesNodes
+//	client_tools_test.go        helpers: psql and pg_dump against logdb and the
+//	                            reference PostgreSQL (clientArgs, runClient,
+//	                            mustDump, mustLoadScript, mustRestoreIntoPostgres)
 //	cluster_harness_test.go     helpers: Cluster is a raft group of real logdb
 //	                            processes on loopback, each with its own data
 //	                            directory, SQL port and raft port (fixed for the
@@ -181,7 +184,11 @@
 //	postgres_harness_test.go    helpers: Postgres is a throwaway PostgreSQL 15
 //	                            server started by a test, the reference logdb's
 //	                            behaviour is compared with (and, for logical
-//	                            replication, a subscriber)
+//	                            replication, a subscriber); started by
+//	                            test/internal/pgserver (shared with test/corpus
+//	                            and test/bench) from a data directory initdb
+//	                            made once per run; mustPostgresAndNode is a
+//	                            comparison test's set-up
 //	privileges_test.go          TestReaderRole, TestClusterPrivileges
 //	psycopg3_test.go            TestPsycopg3CopyAndNamedCursor
 //	render_test.go              helpers: renderValue formats a value decoded by

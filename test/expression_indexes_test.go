@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -44,12 +43,7 @@ func matchPostgresDetail(t *testing.T, ctx context.Context, pc, lc *pgx.Conn, qs
 // TestExpressionPartialIndexesMatchPostgres: expression and partial
 // indexes (unique and not) enforce, show and refuse as PostgreSQL 15's do.
 func TestExpressionPartialIndexesMatchPostgres(t *testing.T) {
-	requireLogdb(t)
-	t.Parallel()
-	ctx := testCtx(t, 120*time.Second)
-	pg := mustStartPostgres(t)
-	pc := pg.connect(t)
-	lc := mustConnect(t, mustStartNode(t, t.TempDir()))
+	ctx, pc, lc := mustPostgresAndNode(t, 120*time.Second)
 	execOnEach(t, ctx, "CREATE TABLE xu (id int PRIMARY KEY, email text, deleted_at timestamptz, a int, b int);\n"+
 		"INSERT INTO xu VALUES (1, 'A@b', NULL, 1, 1), (2, 'x@y', now(), 2, 2), (3, 'X@Y', NULL, 3, 3)", pc, lc)
 	matchPostgresDetail(t, ctx, pc, lc,
@@ -173,24 +167,12 @@ func TestExpressionIndexSurvivesRestart(t *testing.T) {
 	checkQuery(t, ctx, c, "1", "SELECT id FROM rx WHERE lower(email) = 'a@b' AND NOT gone")
 
 	// pg_dump's schema, restored into a fresh node, gives the same indexes
-	host, port := splitAddr(n.Addr)
-	dump := exec.CommandContext(ctx, "pg_dump", "-s", "-h", host, "-p", port, "-U", "logdb", "-t", "rx", "logdb")
-	dump.Env = append(dump.Environ(), "PGSSLMODE=disable")
-	script, err := dump.Output()
-	if err != nil {
-		t.Fatalf("pg_dump of logdb: %v", err)
-	}
-	if want := "CREATE UNIQUE INDEX rx_lower ON public.rx USING btree (lower(email)) WHERE (NOT gone);"; !strings.Contains(string(script), want) {
+	script := mustDump(t, ctx, append(n.clientArgs("logdb"), "-s", "-t", "rx")...)
+	if want := "CREATE UNIQUE INDEX rx_lower ON public.rx USING btree (lower(email)) WHERE (NOT gone);"; !strings.Contains(script, want) {
 		t.Errorf("pg_dump output lacks %q:\n%s", want, script)
 	}
 	n2 := mustStartNode(t, t.TempDir())
-	host2, port2 := splitAddr(n2.Addr)
-	restore := exec.CommandContext(ctx, "psql", "-h", host2, "-p", port2, "-U", "logdb", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", "logdb")
-	restore.Stdin = strings.NewReader(string(script))
-	restore.Env = append(restore.Environ(), "PGSSLMODE=disable")
-	if out, err := restore.CombinedOutput(); err != nil {
-		t.Fatalf("restoring the dump into logdb: %v\n%s", err, out)
-	}
+	mustLoadScript(t, ctx, "restoring the dump into logdb", script, n2.clientArgs("logdb"))
 	if got := queryText(t, ctx, mustConnect(t, n2), "SELECT indexdef FROM pg_indexes WHERE tablename = 'rx' ORDER BY 1"); got != before {
 		t.Errorf("index definitions after pg_dump and restore:\n%s\nbefore:\n%s", got, before)
 	}

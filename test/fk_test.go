@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os/exec"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -306,51 +304,24 @@ INSERT INTO nc VALUES (1, 99);
 ALTER TABLE nc ADD FOREIGN KEY (pid) REFERENCES np NOT VALID`
 	execOnEach(t, ctx, schema, lc)
 	pgPsql := func(args ...string) string {
-		cmd := exec.CommandContext(ctx, "psql", append([]string{"-h", "127.0.0.1", "-p", strconv.Itoa(pg.Port), "-U", "postgres", "-X", "-v", "ON_ERROR_STOP=1"}, args...)...)
-		cmd.Env = append(cmd.Environ(), "PGSSLMODE=disable")
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("psql %v on PostgreSQL: %v\n%s", args, err, out)
-		}
-		return string(out)
+		return mustRunClient(t, ctx, "", "psql", append(append(pg.clientArgs("postgres"), "-X", "-v", "ON_ERROR_STOP=1"), args...)...)
 	}
-	host, port := splitAddr(n.Addr)
 	logdbPsql := func(args ...string) string {
-		cmd := exec.CommandContext(ctx, "psql", append([]string{"-h", host, "-p", port, "-U", "logdb", "-X", "-v", "ON_ERROR_STOP=1"}, args...)...)
-		cmd.Env = append(cmd.Environ(), "PGSSLMODE=disable")
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("psql %v on logdb: %v\n%s", args, err, out)
-		}
-		return string(out)
+		return mustRunClient(t, ctx, "", "psql", append(append(n.clientArgs("logdb"), "-X", "-v", "ON_ERROR_STOP=1"), args...)...)
 	}
 	// pg_dump of logdb, restored into a fresh PostgreSQL database
-	dump := exec.CommandContext(ctx, "pg_dump", "-h", host, "-p", port, "-U", "logdb", "logdb")
-	dump.Env = append(dump.Environ(), "PGSSLMODE=disable")
-	script, err := dump.Output()
-	if err != nil {
-		var stderr []byte
-		if ee, ok := err.(*exec.ExitError); ok {
-			stderr = ee.Stderr
-		}
-		t.Fatalf("pg_dump of logdb: %v\n%s", err, stderr)
-	}
+	script := mustDump(t, ctx, n.clientArgs("logdb")...)
 	for _, want := range []string{
 		"ALTER TABLE ONLY public.c\n    ADD CONSTRAINT c_p_id_fkey FOREIGN KEY (p_id) REFERENCES public.p(id) ON DELETE CASCADE;",
 		"ADD CONSTRAINT nc_pid_fkey FOREIGN KEY (pid) REFERENCES public.np(id) NOT VALID;",
 	} {
-		if !strings.Contains(string(script), want) {
+		if !strings.Contains(script, want) {
 			t.Errorf("pg_dump output lacks %q", want)
 		}
 	}
 	mustExec(t, ctx, pc, "CREATE DATABASE restored")
 	mustExec(t, ctx, pc, "CREATE ROLE logdb") // the dump's owner
-	restore := exec.CommandContext(ctx, "psql", "-h", "127.0.0.1", "-p", strconv.Itoa(pg.Port), "-U", "postgres", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", "restored")
-	restore.Stdin = strings.NewReader(string(script))
-	restore.Env = append(restore.Environ(), "PGSSLMODE=disable")
-	if out, err := restore.CombinedOutput(); err != nil {
-		t.Fatalf("restoring logdb's dump into PostgreSQL: %v\n%s", err, out)
-	}
+	mustLoadScript(t, ctx, "restoring logdb's dump into PostgreSQL", script, pg.clientArgs("restored"))
 	const defs = "SELECT conrelid::regclass, conname, pg_get_constraintdef(oid), convalidated FROM pg_constraint WHERE contype = 'f' ORDER BY conname"
 	if got, want := logdbPsql("-At", "-c", defs), pgPsql("-At", "-d", "restored", "-c", defs); got != want || !strings.Contains(want, "Odd FK") {
 		t.Errorf("foreign keys after restoring logdb's dump into PostgreSQL:\n%s\nlogdb has:\n%s", want, got)

@@ -16,12 +16,7 @@ import (
 // twice), relation sizes of quoted names, and a catalog read after DDL in
 // the same query string.
 func TestFrameworkSQLMatchesPostgres(t *testing.T) {
-	requireLogdb(t)
-	t.Parallel()
-	ctx := testCtx(t, 120*time.Second)
-	pg := mustStartPostgres(t)
-	pc := pg.connect(t)
-	lc := mustConnect(t, mustStartNode(t, t.TempDir()))
+	ctx, pc, lc := mustPostgresAndNode(t, 120*time.Second)
 	matchPostgres(t, ctx, pc, lc, []string{
 		// time zones: POSIX strings count hours west, numbers and
 		// intervals hours east (Sequelize: SET TIME ZONE INTERVAL '+00:00'
@@ -76,12 +71,7 @@ func TestFrameworkSQLMatchesPostgres(t *testing.T) {
 // PostgreSQL's quote_identifier does — a dollar sign and keywords that
 // are not unreserved are quoted too.
 func TestIdentifierQuotingMatchesPostgres(t *testing.T) {
-	requireLogdb(t)
-	t.Parallel()
-	ctx := testCtx(t, 120*time.Second)
-	pg := mustStartPostgres(t)
-	pc := pg.connect(t)
-	lc := mustConnect(t, mustStartNode(t, t.TempDir()))
+	ctx, pc, lc := mustPostgresAndNode(t, 120*time.Second)
 	matchPostgres(t, ctx, pc, lc,
 		`CREATE TABLE "time" ("int" serial PRIMARY KEY, "a$b" int, "Mixed" text, "select" int)`,
 		`CREATE INDEX ON "time" ("a$b")`,

@@ -1,10 +1,7 @@
 package test
 
 import (
-	"context"
-	"os/exec"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -20,20 +17,7 @@ func TestFunctionsSurviveRestartAndReplicate(t *testing.T) {
 	ctx := testCtx(t, 180*time.Second)
 	c := mustStartCluster(t, 3)
 	c.mustLeader(ctx)
-	conn := func(id uint64) *pgx.Conn {
-		t.Helper()
-		var cn *pgx.Conn
-		var err error
-		for ctx.Err() == nil {
-			if cn, err = c.connect(ctx, id); err == nil {
-				t.Cleanup(func() { cn.Close(context.Background()) })
-				return cn
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-		t.Fatalf("connect to node %d: %v", id, err)
-		return nil
-	}
+	conn := func(id uint64) *pgx.Conn { t.Helper(); return c.mustConnectTo(ctx, id) }
 	c1 := conn(1)
 	mustExec(t, ctx, c1, "CREATE TABLE fr_counter (k text PRIMARY KEY, n int NOT NULL)")
 	mustExec(t, ctx, c1, `CREATE FUNCTION fr_bump(key text) RETURNS int LANGUAGE plpgsql AS $$
@@ -87,39 +71,18 @@ $$;
 CREATE FUNCTION fd_pair(x int, OUT a int, OUT b text) LANGUAGE plpgsql STRICT AS $$ BEGIN a := x; b := 'b' || x; END $$;
 CREATE PROCEDURE fd_put(i int, s text) LANGUAGE plpgsql AS $$ BEGIN INSERT INTO fd_t VALUES (i, s); END $$`
 	execOnEach(t, ctx, setup, pc, lc)
-	host, port := splitAddr(n.Addr)
-	run := func(name string, args ...string) string {
-		cmd := exec.CommandContext(ctx, name, args...)
-		cmd.Env = append(cmd.Environ(), "PGSSLMODE=disable")
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("%s %v: %v\n%s", name, args, err, out)
-		}
-		return string(out)
+	logdbPsql := func(meta string) string {
+		return mustRunClient(t, ctx, "", "psql", append(n.clientArgs("logdb"), "-X", "-c", meta)...)
 	}
-	logdbPsql := func(meta string) string { return run("psql", "-h", host, "-p", port, "-U", "logdb", "-X", "-c", meta) }
 	pgPsql := func(db, meta string) string {
-		return run("psql", "-h", "127.0.0.1", "-p", strconv.Itoa(pg.Port), "-U", "postgres", "-X", "-d", db, "-c", meta)
+		return mustRunClient(t, ctx, "", "psql", append(pg.clientArgs(db), "-X", "-c", meta)...)
 	}
 	for _, meta := range []string{`\df`, `\df fd_add`, `\sf fd_add`, `\sf fd_rows`, `\sf fd_pair`, `\sf fd_put`} {
 		if got, want := logdbPsql(meta), pgPsql("postgres", meta); got != want {
 			t.Errorf("%s:\nlogdb:\n%s\nPostgreSQL:\n%s", meta, got, want)
 		}
 	}
-	script := run("pg_dump", "-h", host, "-p", port, "-U", "logdb", "logdb")
-	mustExec(t, ctx, pc, "CREATE DATABASE restored")
-	mustExec(t, ctx, pc, "CREATE ROLE logdb")
-	restore := exec.CommandContext(ctx, "psql", "-h", "127.0.0.1", "-p", strconv.Itoa(pg.Port), "-U", "postgres", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", "restored")
-	restore.Stdin = strings.NewReader(script)
-	restore.Env = append(restore.Environ(), "PGSSLMODE=disable")
-	if out, err := restore.CombinedOutput(); err != nil {
-		t.Fatalf("restoring logdb's dump into PostgreSQL: %v\n%s\ndump:\n%s", err, out, script)
-	}
-	rc, err := pgx.Connect(ctx, pg.URL("restored"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rc.Close(ctx)
+	rc := mustRestoreIntoPostgres(t, ctx, pg, mustDump(t, ctx, n.clientArgs("logdb")...))
 	checks := []string{"SELECT fd_add(1), fd_add(1, 2)", "SELECT * FROM fd_rows(2)", "SELECT * FROM fd_pair(3)", "SELECT fd_pair(NULL) IS NULL"}
 	for _, q := range checks {
 		if got, want := answerOf(ctx, lc, q), answerOf(ctx, rc, q); got != want {
@@ -127,15 +90,8 @@ CREATE PROCEDURE fd_put(i int, s text) LANGUAGE plpgsql AS $$ BEGIN INSERT INTO 
 		}
 	}
 	// and back: PostgreSQL's dump loads into a fresh logdb
-	script2 := run("pg_dump", "-h", "127.0.0.1", "-p", strconv.Itoa(pg.Port), "-U", "postgres", "restored")
 	n2 := mustStartNode(t, t.TempDir())
-	host2, port2 := splitAddr(n2.Addr)
-	load := exec.CommandContext(ctx, "psql", "-h", host2, "-p", port2, "-U", "logdb", "-X", "-q", "-v", "ON_ERROR_STOP=1", "logdb")
-	load.Stdin = strings.NewReader(script2)
-	load.Env = append(load.Environ(), "PGSSLMODE=disable")
-	if out, err := load.CombinedOutput(); err != nil {
-		t.Fatalf("loading PostgreSQL's dump into logdb: %v\n%s", err, out)
-	}
+	mustLoadScript(t, ctx, "loading PostgreSQL's dump into logdb", mustDump(t, ctx, pg.clientArgs("restored")...), n2.clientArgs("logdb"))
 	lc2 := mustConnect(t, n2)
 	mustExec(t, ctx, lc2, "CALL fd_put(3, 'three')")
 	mustExec(t, ctx, rc, "CALL fd_put(3, 'three')")

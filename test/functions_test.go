@@ -37,12 +37,7 @@ func matchPostgresMessages(t *testing.T, ctx context.Context, pc, lc *pgx.Conn, 
 // plpgsql — arguments, defaults, named calls, OUT parameters, SETOF and
 // TABLE results in FROM, overloading, DROP and ALTER — against PostgreSQL 15.
 func TestFunctionsMatchPostgres(t *testing.T) {
-	requireLogdb(t)
-	t.Parallel()
-	ctx := testCtx(t, 180*time.Second)
-	pg := mustStartPostgres(t)
-	pc := pg.connect(t)
-	lc := mustConnect(t, mustStartNode(t, t.TempDir()))
+	ctx, pc, lc := mustPostgresAndNode(t, 180*time.Second)
 	execOnEach(t, ctx, "CREATE TABLE fn_items (id int PRIMARY KEY, name text, qty int)", pc, lc)
 	execOnEach(t, ctx, "INSERT INTO fn_items VALUES (1, 'a', 10), (2, 'b', 20), (3, 'c', 30)", pc, lc)
 	matchPostgres(t, ctx, pc, lc,

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -19,6 +18,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"logdb/test/internal/pgserver"
 )
 
 // logdbBin is the binary every test starts: $LOGDB_BIN, or one built by
@@ -57,6 +58,7 @@ func TestMain(m *testing.M) {
 			}
 		}
 		code := m.Run()
+		removePostgresTemplate()
 		if problem := sharedNodeProblem(); problem != "" {
 			fmt.Fprintln(os.Stderr, problem)
 			code = 1
@@ -261,38 +263,16 @@ func (n *Node) kill() {
 	<-exited
 }
 
-// freeAddr returns a loopback address nobody listens on, its port chosen
-// below the kernel's ephemeral range (32768 and up on Linux): a port the
-// kernel hands out for ":0" can be taken, before the node binds it, as the
-// source port of an outgoing connection (one cluster node dialing
-// another), and the node then fails with "address already in use". Ports
-// are never handed out twice in one test binary.
+// freeAddr returns a loopback address nobody listens on (pgserver.FreePort:
+// below the kernel's ephemeral range, never handed out twice).
 func freeAddr(t testing.TB) string {
 	t.Helper()
-	portsMu.Lock()
-	defer portsMu.Unlock()
-	for range 500 {
-		port := 20000 + rand.IntN(12000)
-		if portsGiven[port] {
-			continue
-		}
-		addr := fmt.Sprintf("127.0.0.1:%d", port)
-		ln, err := net.Listen("tcp", addr)
-		if err != nil {
-			continue
-		}
-		ln.Close()
-		portsGiven[port] = true
-		return addr
+	port, err := pgserver.FreePort()
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatal("no free loopback port in 20000-31999")
-	return ""
+	return fmt.Sprintf("127.0.0.1:%d", port)
 }
-
-var (
-	portsMu    sync.Mutex
-	portsGiven = map[int]bool{}
-)
 
 func tailFile(path string, lines int) string {
 	f, err := os.Open(path)

@@ -66,12 +66,7 @@ func matchPostgresExactly(t *testing.T, ctx context.Context, pc, lc *pgx.Conn, q
 // the jsonpath type's input and output, the jsonb_path_* functions and the
 // @? and @@ operators, lax and strict modes, errors and silent mode.
 func TestJSONPathMatchesPostgres(t *testing.T) {
-	requireLogdb(t)
-	t.Parallel()
-	ctx := testCtx(t, 120*time.Second)
-	pg := mustStartPostgres(t)
-	pc := pg.connect(t)
-	lc := mustConnect(t, mustStartNode(t, t.TempDir()))
+	ctx, pc, lc := mustPostgresAndNode(t, 120*time.Second)
 	execOnEach(t, ctx, `create table jp (id int primary key, j jsonb, p jsonpath);
 `+
 		`insert into jp values (1, '{"tags":["a","b"],"n":5}', '$.tags[*]'), (2, '{"tags":["c"],"n":1}', '$.n ? (@ > 2)')`, pc, lc)
@@ -219,12 +214,7 @@ func TestJSONPathMatchesPostgres(t *testing.T) {
 // set-returning regexp_matches and string_to_table, and jsonb_insert,
 // with PostgreSQL 15.
 func TestRegexpMatchesStringToTableJSONBInsertMatchPostgres(t *testing.T) {
-	requireLogdb(t)
-	t.Parallel()
-	ctx := testCtx(t, 120*time.Second)
-	pg := mustStartPostgres(t)
-	pc := pg.connect(t)
-	lc := mustConnect(t, mustStartNode(t, t.TempDir()))
+	ctx, pc, lc := mustPostgresAndNode(t, 120*time.Second)
 	matchPostgresExactly(t, ctx, pc, lc,
 		`select regexp_matches('foobarbequebaz', '(bar)(beque)')`,
 		`select regexp_matches('foobarbequebazilbarfbonk', '(b[^b]+)(b[^b]+)', 'g')`,

@@ -347,3 +347,22 @@ func TestReplicationStatus(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// pgoutputMessage decodes a logical replication stream's message: the
+// pgoutput message an XLogData carries, nil for anything else (keepalives).
+func pgoutputMessage(t *testing.T, raw pgproto3.BackendMessage) pglogrepl.Message {
+	t.Helper()
+	cd, ok := raw.(*pgproto3.CopyData)
+	if !ok || len(cd.Data) == 0 || cd.Data[0] != pglogrepl.XLogDataByteID {
+		return nil
+	}
+	x, err := pglogrepl.ParseXLogData(cd.Data[1:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := pglogrepl.Parse(x.WALData)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}

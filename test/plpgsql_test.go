@@ -15,12 +15,7 @@ import (
 // messages: declarations, control flow, queries into variables, dynamic
 // SQL, RAISE and EXCEPTION blocks.
 func TestPlpgsqlMatchesPostgres(t *testing.T) {
-	requireLogdb(t)
-	t.Parallel()
-	ctx := testCtx(t, 240*time.Second)
-	pg := mustStartPostgres(t)
-	pc := pg.connect(t)
-	lc := mustConnect(t, mustStartNode(t, t.TempDir()))
+	ctx, pc, lc := mustPostgresAndNode(t, 240*time.Second)
 	execOnEach(t, ctx, "CREATE TABLE pl_jobs (id int PRIMARY KEY, state text NOT NULL, tries int NOT NULL DEFAULT 0, payload jsonb)", pc, lc)
 	execOnEach(t, ctx, "INSERT INTO pl_jobs VALUES (1, 'new', 0, '{\"a\":1}'), (2, 'new', 0, NULL), (3, 'done', 2, '{}')", pc, lc)
 	matchPostgresMessages(t, ctx, pc, lc,
@@ -310,12 +305,7 @@ func TestPlpgsqlNoticesAndLimits(t *testing.T) {
 // LOCKED, complete or fail it with retries, notify) on logdb and
 // PostgreSQL 15.
 func TestPlpgsqlJobQueuePatternsMatchPostgres(t *testing.T) {
-	requireLogdb(t)
-	t.Parallel()
-	ctx := testCtx(t, 180*time.Second)
-	pg := mustStartPostgres(t)
-	pc := pg.connect(t)
-	lc := mustConnect(t, mustStartNode(t, t.TempDir()))
+	ctx, pc, lc := mustPostgresAndNode(t, 180*time.Second)
 	execOnEach(t, ctx, `CREATE TABLE jq_jobs (id serial PRIMARY KEY, queue text NOT NULL, payload jsonb NOT NULL DEFAULT '{}', attempts int NOT NULL DEFAULT 0, max_attempts int NOT NULL DEFAULT 3, state text NOT NULL DEFAULT 'available', last_error text, locked_by text)`, pc, lc)
 	matchPostgresMessages(t, ctx, pc, lc,
 		`CREATE FUNCTION jq_add(queue_name text, payload jsonb DEFAULT '{}', max_attempts int DEFAULT 3) RETURNS jq_jobs LANGUAGE plpgsql AS $$
@@ -429,12 +419,7 @@ END $$`,
 // function carries PostgreSQL's CONTEXT lines (function, line, statement)
 // for each level it passed.
 func TestPlpgsqlErrorContextMatchesPostgres(t *testing.T) {
-	requireLogdb(t)
-	t.Parallel()
-	ctx := testCtx(t, 120*time.Second)
-	pg := mustStartPostgres(t)
-	pc := pg.connect(t)
-	lc := mustConnect(t, mustStartNode(t, t.TempDir()))
+	ctx, pc, lc := mustPostgresAndNode(t, 120*time.Second)
 	for _, c := range []*pgx.Conn{pc, lc} {
 		mustExec(t, ctx, c, `CREATE FUNCTION ctx_inner(x int) RETURNS int LANGUAGE plpgsql AS $$
 BEGIN

@@ -2,19 +2,19 @@ package test
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"net"
 	"os"
-	"os/exec"
-	"os/user"
-	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"logdb/test/internal/pgserver"
 )
 
 // Postgres is a throwaway PostgreSQL 15 server started by a test, the
@@ -26,100 +26,96 @@ type Postgres struct {
 	Dir  string
 }
 
-func pgBin() string {
-	if d := os.Getenv("PG_BIN"); d != "" {
-		return d
+func pgBin() string { return pgserver.Bin() }
+
+// pgTemplate is the data directory every test's PostgreSQL starts from
+// (initdb once per test binary instead of once per test); TestMain
+// removes it.
+var pgTemplate struct {
+	once      sync.Once
+	dir, data string
+	err       error
+}
+
+func postgresTemplate() (string, error) {
+	pgTemplate.once.Do(func() {
+		if pgTemplate.dir, pgTemplate.err = os.MkdirTemp("", "logdb-test-pgtemplate-"); pgTemplate.err != nil {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		pgTemplate.data, pgTemplate.err = pgserver.MakeTemplate(ctx, "", pgTemplate.dir)
+	})
+	return pgTemplate.data, pgTemplate.err
+}
+
+func removePostgresTemplate() {
+	if pgTemplate.dir != "" {
+		os.RemoveAll(pgTemplate.dir)
 	}
-	return "/usr/lib/postgresql/15/bin"
 }
 
 // mustStartPostgres starts a server for the test and stops it at cleanup;
 // the test is skipped when PostgreSQL 15's server binaries are missing.
 func mustStartPostgres(t *testing.T) *Postgres {
 	t.Helper()
-	if _, err := os.Stat(filepath.Join(pgBin(), "postgres")); err != nil {
-		t.Skipf("PostgreSQL 15 server binaries not found in %s (set PG_BIN): %v", pgBin(), err)
-	}
 	dir, err := os.MkdirTemp("", "logdb-test-pg-")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	var cred *syscall.Credential
-	if os.Geteuid() == 0 {
-		u, err := user.Lookup("postgres")
-		if err != nil {
-			t.Skipf("running as root and there is no \"postgres\" OS user to run PostgreSQL as: %v", err)
-		}
-		uid, _ := strconv.Atoi(u.Uid)
-		gid, _ := strconv.Atoi(u.Gid)
-		cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
-		if err := os.Chown(dir, uid, gid); err != nil {
-			t.Fatal(err)
-		}
-	}
-	data := filepath.Join(dir, "data")
-	initdb := exec.Command(filepath.Join(pgBin(), "initdb"), "-D", data, "-U", "postgres",
-		"--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
-	initdb.Dir = dir
-	initdb.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
-	if out, err := initdb.CombinedOutput(); err != nil {
-		t.Fatalf("initdb: %v\n%s", err, out)
-	}
-	_, portText, _ := net.SplitHostPort(freeAddr(t))
-	port, _ := strconv.Atoi(portText)
-	logPath := filepath.Join(dir, "postgres.log")
-	logFile, err := os.Create(logPath)
+	port, err := strconv.Atoi(strings.TrimPrefix(freeAddr(t), "127.0.0.1:"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(filepath.Join(pgBin(), "postgres"), "-D", data, "-p", portText,
-		"-c", "listen_addresses=127.0.0.1", "-k", dir, "-c", "wal_level=logical", "-c", "fsync=off",
-		"-c", "max_wal_senders=20", "-c", "max_replication_slots=20", "-c", "TimeZone=UTC",
-		"-c", "max_logical_replication_workers=8", "-c", "wal_retrieve_retry_interval=200ms")
-	cmd.Dir = dir
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Setpgid: true, Pdeathsig: syscall.SIGQUIT}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("postgres: %v", err)
+	template, err := postgresTemplate()
+	if errors.Is(err, pgserver.ErrNoServer) || errors.Is(err, pgserver.ErrNoPostgresUser) {
+		t.Skipf("%v (%s)", err, pgserver.Bin())
 	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); logFile.Close(); close(exited) }()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := pgserver.Start(context.Background(), pgserver.Options{Dir: dir, Port: port, Template: template, Settings: []string{
+		"wal_level=logical", "fsync=off", "max_wal_senders=20", "max_replication_slots=20", "TimeZone=UTC",
+		"max_logical_replication_workers=8", "wal_retrieve_retry_interval=200ms"}})
+	if errors.Is(err, pgserver.ErrNoServer) || errors.Is(err, pgserver.ErrNoPostgresUser) {
+		t.Skipf("%v (%s)", err, pgserver.Bin())
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGINT)
-		select {
-		case <-exited:
-		case <-time.After(30 * time.Second):
-			cmd.Process.Kill()
-			<-exited
-		}
+		srv.Stop(syscall.SIGINT, syscall.SIGKILL, 30*time.Second)
 		if t.Failed() {
-			t.Logf("PostgreSQL log (%s):\n%s", logPath, tailFile(logPath, 40))
+			t.Logf("PostgreSQL log (%s):\n%s", srv.LogPath, tailFile(srv.LogPath, 40))
 		}
 	})
-	pg := &Postgres{Port: port, Dir: dir}
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		c, err := pgx.Connect(ctx, pg.URL("postgres"))
-		cancel()
-		if err == nil {
-			c.Close(context.Background())
-			return pg
-		}
-		select {
-		case <-exited:
-			t.Fatalf("postgres exited:\n%s", tailFile(logPath, 40))
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("postgres did not start: %v\n%s", err, tailFile(logPath, 40))
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	return &Postgres{Port: port, Dir: dir}
+}
+
+// mustPostgresAndNode is the set-up of a comparison test: a parallel test
+// with a timeout context, a PostgreSQL 15 and a logdb node of its own, a
+// connection to each (pc, lc).
+func mustPostgresAndNode(t *testing.T, timeout time.Duration) (ctx context.Context, pc, lc *pgx.Conn) {
+	t.Helper()
+	return postgresAnd(t, timeout, func(t *testing.T) *Node { return mustStartNode(t, t.TempDir()) })
+}
+
+// mustPostgresAndSharedNode is mustPostgresAndNode with the shared logdb
+// node (the test's tables must have names of their own).
+func mustPostgresAndSharedNode(t *testing.T, timeout time.Duration) (ctx context.Context, pc, lc *pgx.Conn) {
+	t.Helper()
+	return postgresAnd(t, timeout, sharedNode)
+}
+
+func postgresAnd(t *testing.T, timeout time.Duration, node func(*testing.T) *Node) (ctx context.Context, pc, lc *pgx.Conn) {
+	t.Helper()
+	requireLogdb(t)
+	t.Parallel()
+	ctx = testCtx(t, timeout)
+	pc = mustStartPostgres(t).connect(t)
+	lc = mustConnect(t, node(t))
+	return ctx, pc, lc
 }
 
 // URL is a connection string for database db.

@@ -8,25 +8,11 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// blockedOnLock starts q on c in the background and returns its answer's
-// channel once watcher sees a session waiting on a lock in
-// pg_stat_activity (so the statement really waits, whatever the timing).
+// blockedOnLock is blockedUntil pg_stat_activity shows a session waiting
+// on a lock.
 func blockedOnLock(t *testing.T, ctx context.Context, c, watcher *pgx.Conn, q string) <-chan string {
 	t.Helper()
-	done := make(chan string, 1)
-	go func() { done <- answerOf(ctx, c, q) }()
-	waitFor(t, ctx, 20*time.Second, "a statement waiting on a lock: "+q, func() (bool, error) {
-		select {
-		case ans := <-done:
-			done <- ans
-			return true, nil // it did not wait: the comparison will tell
-		default:
-		}
-		var n int
-		err := watcher.QueryRow(ctx, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'").Scan(&n)
-		return n > 0, err
-	})
-	return done
+	return blockedUntil(t, ctx, c, watcher, q, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
 }
 
 // TestRowLocksMatchPostgres runs row lock scenarios with two sessions
@@ -41,12 +27,7 @@ func TestRowLocksMatchPostgres(t *testing.T) {
 	requireLogdb(t)
 	t.Parallel()
 	ctx := testCtx(t, 180*time.Second)
-	pg := mustStartPostgres(t)
-	n := mustStartNode(t, t.TempDir())
-	pgs := sessionPair{pg.connect(t), pg.connect(t)}
-	lds := sessionPair{mustConnect(t, n), mustConnect(t, n)}
-	a := func(qs ...string) { t.Helper(); matchPostgres(t, ctx, pgs.a, lds.a, qs...) }
-	b := func(qs ...string) { t.Helper(); matchPostgres(t, ctx, pgs.b, lds.b, qs...) }
+	pgs, lds, a, b := mustSessionPairs(t, ctx)
 	// one after the other: both wait, then the same answer
 	waitBoth := func(q string, then func()) {
 		t.Helper()

@@ -3,7 +3,6 @@ package test
 import (
 	"context"
 	"fmt"
-	"os/exec"
 	"sort"
 	"strconv"
 	"strings"
@@ -13,7 +12,6 @@ import (
 	"github.com/jackc/pglogrepl"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgproto3"
 )
 
 // TestSchemasMatchPostgres runs schema statements — CREATE / ALTER / DROP
@@ -312,46 +310,20 @@ SELECT nextval('audit.ticket')`, lc)
 	checkQuery(t, ctx, lc, "0", "SELECT count(*) FROM orders")
 
 	host, port := splitAddr(n.Addr)
-	dump := exec.CommandContext(ctx, "pg_dump", "-h", host, "-p", port, "-U", "logdb", "logdb")
-	dump.Env = append(dump.Environ(), "PGSSLMODE=disable")
-	script, err := dump.Output()
-	if err != nil {
-		var stderr []byte
-		if ee, ok := err.(*exec.ExitError); ok {
-			stderr = ee.Stderr
-		}
-		t.Fatalf("pg_dump of logdb: %v\n%s", err, stderr)
-	}
+	script := mustDump(t, ctx, n.clientArgs("logdb")...)
 	for _, want := range []string{"CREATE SCHEMA shop;", "CREATE TABLE audit.orders (", "REFERENCES shop.orders(id)"} {
-		if !strings.Contains(string(script), want) {
+		if !strings.Contains(script, want) {
 			t.Errorf("pg_dump output lacks %q", want)
 		}
 	}
 	mustExec(t, ctx, pc, "CREATE DATABASE restored")
 	mustExec(t, ctx, pc, "CREATE ROLE logdb")
-	restore := exec.CommandContext(ctx, "psql", "-h", "127.0.0.1", "-p", strconv.Itoa(pg.Port), "-U", "postgres", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", "restored")
-	restore.Stdin = strings.NewReader(string(script))
-	restore.Env = append(restore.Environ(), "PGSSLMODE=disable")
-	if out, err := restore.CombinedOutput(); err != nil {
-		t.Fatalf("restoring logdb's dump into PostgreSQL: %v\n%s", err, out)
-	}
+	mustLoadScript(t, ctx, "restoring logdb's dump into PostgreSQL", script, pg.clientArgs("restored"))
 	pgPsql := func(args ...string) string {
-		cmd := exec.CommandContext(ctx, "psql", append([]string{"-h", "127.0.0.1", "-p", strconv.Itoa(pg.Port), "-U", "postgres", "-X", "-d", "restored"}, args...)...)
-		cmd.Env = append(cmd.Environ(), "PGSSLMODE=disable")
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("psql %v on PostgreSQL: %v\n%s", args, err, out)
-		}
-		return string(out)
+		return mustRunClient(t, ctx, "", "psql", append(append(pg.clientArgs("restored"), "-X"), args...)...)
 	}
 	logdbPsql := func(args ...string) string {
-		cmd := exec.CommandContext(ctx, "psql", append([]string{"-h", host, "-p", port, "-U", "logdb", "-X", "-d", "logdb"}, args...)...)
-		cmd.Env = append(cmd.Environ(), "PGSSLMODE=disable")
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("psql %v on logdb: %v\n%s", args, err, out)
-		}
-		return string(out)
+		return mustRunClient(t, ctx, "", "psql", append(append(n.clientArgs("logdb"), "-X"), args...)...)
 	}
 	for _, q := range []string{
 		"SELECT id, customer_id, total FROM shop.orders ORDER BY id",
@@ -367,19 +339,11 @@ SELECT nextval('audit.ticket')`, lc)
 	}
 	// the same dump restores into a fresh logdb too
 	n2 := mustStartNode(t, t.TempDir())
-	host2, port2 := splitAddr(n2.Addr)
-	restore2 := exec.CommandContext(ctx, "psql", "-h", host2, "-p", port2, "-U", "logdb", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", "logdb")
-	restore2.Stdin = strings.NewReader(string(script))
-	restore2.Env = append(restore2.Environ(), "PGSSLMODE=disable")
-	if out, err := restore2.CombinedOutput(); err != nil {
-		t.Fatalf("restoring logdb's dump into logdb: %v\n%s", err, out)
-	}
+	mustLoadScript(t, ctx, "restoring logdb's dump into logdb", script, n2.clientArgs("logdb"))
 	for _, q := range []string{"SELECT id, customer_id, total FROM shop.orders ORDER BY id", "SELECT * FROM audit.big_orders ORDER BY id",
 		"SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE contype = 'f' ORDER BY 1"} {
-		cmd := exec.CommandContext(ctx, "psql", "-h", host2, "-p", port2, "-U", "logdb", "-X", "-d", "logdb", "-At", "-c", q)
-		cmd.Env = append(cmd.Environ(), "PGSSLMODE=disable")
-		out, err := cmd.CombinedOutput()
-		if want := logdbPsql("-At", "-c", q); err != nil || string(out) != want {
+		out, err := runClient(ctx, "", "psql", append(n2.clientArgs("logdb"), "-X", "-At", "-c", q)...)
+		if want := logdbPsql("-At", "-c", q); err != nil || out != want {
 			t.Errorf("%s after restoring into logdb: %v\n%s\nthe original has:\n%s", q, err, out, want)
 		}
 	}
@@ -396,10 +360,8 @@ CREATE VIEW keep_v AS SELECT b.id FROM gone.b b WHERE b.id > 0`
 	logdbPsql("-c", made)
 	pgPsql("-c", made)
 	outcome := func(args ...string) string { // output and error text, without failing
-		cmd := exec.CommandContext(ctx, "psql", args...)
-		cmd.Env = append(cmd.Environ(), "PGSSLMODE=disable")
-		out, _ := cmd.CombinedOutput()
-		return string(out)
+		out, _ := runClient(ctx, "", "psql", args...)
+		return out
 	}
 	for _, drop := range []string{"DROP SCHEMA gone", "DROP SCHEMA gone CASCADE", "DROP SCHEMA audit CASCADE"} {
 		got := outcome("-h", host, "-p", port, "-U", "logdb", "-X", "-d", "logdb", "-c", drop)
@@ -456,17 +418,9 @@ func TestClusterSchemas(t *testing.T) {
 		if err != nil {
 			t.Fatalf("waiting for the Relation message: %v", err)
 		}
-		cd, ok := raw.(*pgproto3.CopyData)
-		if !ok || cd.Data[0] != pglogrepl.XLogDataByteID {
+		m := pgoutputMessage(t, raw)
+		if m == nil {
 			continue
-		}
-		x, err := pglogrepl.ParseXLogData(cd.Data[1:])
-		if err != nil {
-			t.Fatal(err)
-		}
-		m, err := pglogrepl.Parse(x.WALData)
-		if err != nil {
-			t.Fatal(err)
 		}
 		if r, ok := m.(*pglogrepl.RelationMessage); ok {
 			rel = r

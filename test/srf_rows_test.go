@@ -42,12 +42,7 @@ func describedAnswerOf(ctx context.Context, c *pgx.Conn, sql string) string {
 // Alembic, TypeORM and pgjdbc, on logdb and on PostgreSQL 15, and
 // compares answers, errors, column names and types.
 func TestSetReturningFunctionsMatchPostgres(t *testing.T) {
-	requireLogdb(t)
-	t.Parallel()
-	ctx := testCtx(t, 120*time.Second)
-	pg := mustStartPostgres(t)
-	pc := pg.connect(t)
-	lc := mustConnect(t, mustStartNode(t, t.TempDir()))
+	ctx, pc, lc := mustPostgresAndNode(t, 120*time.Second)
 	execOnEach(t, ctx, "CREATE TABLE srf_t (a int, b text, c int);\n"+
 		"INSERT INTO srf_t VALUES (1, 'x', 10), (2, 'a b', NULL), (3, NULL, 30);\n"+
 		"CREATE TABLE dj (id int PRIMARY KEY, a text UNIQUE, b int, c int);\n"+
@@ -172,12 +167,7 @@ func TestSetReturningFunctionsMatchPostgres(t *testing.T) {
 // record output and (expr).field / (expr).* with PostgreSQL 15's, and
 // checks that pgx decodes a record.
 func TestRowValuesMatchPostgres(t *testing.T) {
-	requireLogdb(t)
-	t.Parallel()
-	ctx := testCtx(t, 120*time.Second)
-	pg := mustStartPostgres(t)
-	pc := pg.connect(t)
-	lc := mustConnect(t, mustStartNode(t, t.TempDir()))
+	ctx, pc, lc := mustPostgresAndNode(t, 120*time.Second)
 	execOnEach(t, ctx, "CREATE TABLE rv (a int, b text, c int);\n"+
 		"INSERT INTO rv VALUES (1, 'x', 10), (2, 'a b', NULL), (3, NULL, 30)", pc, lc)
 	qs := []string{

@@ -37,12 +37,7 @@ func matchPostgresErrors(t *testing.T, ctx context.Context, pc, lc *pgx.Conn, qs
 // once accepted (issue 14) are refused with PostgreSQL's SQLSTATE and
 // message; their valid neighbours still give PostgreSQL's answers.
 func TestStricterChecksMatchPostgres(t *testing.T) {
-	requireLogdb(t)
-	t.Parallel()
-	ctx := testCtx(t, 120*time.Second)
-	pg := mustStartPostgres(t)
-	pc := pg.connect(t)
-	lc := mustConnect(t, mustStartNode(t, t.TempDir()))
+	ctx, pc, lc := mustPostgresAndNode(t, 120*time.Second)
 	execOnEach(t, ctx, "CREATE TABLE sc_a (x int, y int);\nCREATE TABLE sc_b (x int, z int);\nINSERT INTO sc_a VALUES (1, 2);\nINSERT INTO sc_b VALUES (1, 3)", pc, lc)
 	matchPostgresErrors(t, ctx, pc, lc,
 		// 42702, 42712: ambiguous columns, a range variable named twice

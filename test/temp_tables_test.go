@@ -12,12 +12,7 @@ import (
 // answers and SQLSTATEs. The temporary schema's name (pg_temp_<n>) differs
 // between the two, so the statements print only whether it is one.
 func TestTempTablesMatchPostgres(t *testing.T) {
-	requireLogdb(t)
-	t.Parallel()
-	ctx := testCtx(t, 180*time.Second)
-	pg := mustStartPostgres(t)
-	pc := pg.connect(t)
-	lc := mustConnect(t, mustStartNode(t, t.TempDir()))
+	ctx, pc, lc := mustPostgresAndNode(t, 180*time.Second)
 	matchPostgres(t, ctx, pc, lc,
 		`SELECT pg_my_temp_schema()`,
 		`SELECT count(*) FROM pg_namespace WHERE oid = pg_my_temp_schema()`,

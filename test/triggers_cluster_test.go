@@ -1,9 +1,6 @@
 package test
 
 import (
-	"context"
-	"os/exec"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -63,21 +60,7 @@ func TestTriggersReplicateAndDump(t *testing.T) {
 	ctx := testCtx(t, 240*time.Second)
 	c := mustStartCluster(t, 3)
 	c.mustLeader(ctx)
-	conn := func(id uint64) *pgx.Conn {
-		t.Helper()
-		var cn *pgx.Conn
-		var err error
-		for ctx.Err() == nil {
-			if cn, err = c.connect(ctx, id); err == nil {
-				t.Cleanup(func() { cn.Close(context.Background()) })
-				return cn
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-		t.Fatalf("connect to node %d: %v", id, err)
-		return nil
-	}
-	c1, c2, c3 := conn(1), conn(2), conn(3)
+	c1, c2, c3 := c.mustConnectTo(ctx, 1), c.mustConnectTo(ctx, 2), c.mustConnectTo(ctx, 3)
 	execStmts(t, ctx, []*pgx.Conn{c1}, triggerStatements()...)
 	c.mustConverge(ctx, "SELECT tgname, tgenabled FROM pg_trigger ORDER BY 1")
 	mustExec(t, ctx, c2, "INSERT INTO tr_items VALUES (1, 'ONE', 1)")
@@ -96,19 +79,9 @@ func TestTriggersReplicateAndDump(t *testing.T) {
 	n := mustStartNode(t, t.TempDir())
 	lc := mustConnect(t, n)
 	execStmts(t, ctx, []*pgx.Conn{pc, lc}, triggerStatements()...)
-	host, port := splitAddr(n.Addr)
-	run := func(name string, args ...string) string {
-		cmd := exec.CommandContext(ctx, name, args...)
-		cmd.Env = append(cmd.Environ(), "PGSSLMODE=disable")
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("%s %v: %v\n%s", name, args, err, out)
-		}
-		return string(out)
-	}
 	for _, meta := range []string{`\d tr_items`} {
-		got := run("psql", "-h", host, "-p", port, "-U", "logdb", "-X", "-c", meta)
-		want := run("psql", "-h", "127.0.0.1", "-p", strconv.Itoa(pg.Port), "-U", "postgres", "-X", "-c", meta)
+		got := mustRunClient(t, ctx, "", "psql", append(n.clientArgs("logdb"), "-X", "-c", meta)...)
+		want := mustRunClient(t, ctx, "", "psql", append(pg.clientArgs("postgres"), "-X", "-c", meta)...)
 		if got != want {
 			t.Errorf("%s:\nlogdb:\n%s\nPostgreSQL:\n%s", meta, got, want)
 		}
@@ -117,20 +90,7 @@ func TestTriggersReplicateAndDump(t *testing.T) {
 		"SELECT tgname, tgtype, tgenabled, tgnargs, tgattr::text, pg_get_triggerdef(oid), pg_get_triggerdef(oid, true) FROM pg_trigger ORDER BY tgname",
 		"SELECT trigger_schema, trigger_name, event_manipulation, event_object_table, action_order, action_condition, action_statement, action_orientation, action_timing FROM information_schema.triggers ORDER BY 2, 3",
 		"SELECT relname, relhastriggers FROM pg_class WHERE relname LIKE 'tr\\_%' AND relkind = 'r' ORDER BY 1")
-	script := run("pg_dump", "-h", host, "-p", port, "-U", "logdb", "logdb")
-	mustExec(t, ctx, pc, "CREATE DATABASE restored")
-	mustExec(t, ctx, pc, "CREATE ROLE logdb")
-	restore := exec.CommandContext(ctx, "psql", "-h", "127.0.0.1", "-p", strconv.Itoa(pg.Port), "-U", "postgres", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", "restored")
-	restore.Stdin = strings.NewReader(script)
-	restore.Env = append(restore.Environ(), "PGSSLMODE=disable")
-	if out, err := restore.CombinedOutput(); err != nil {
-		t.Fatalf("restoring logdb's dump into PostgreSQL: %v\n%s\ndump:\n%s", err, out, script)
-	}
-	rc, err := pgx.Connect(ctx, pg.URL("restored"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rc.Close(ctx)
+	rc := mustRestoreIntoPostgres(t, ctx, pg, mustDump(t, ctx, n.clientArgs("logdb")...))
 	for _, cn := range []*pgx.Conn{lc, rc} {
 		mustExec(t, ctx, cn, "INSERT INTO tr_items VALUES (5, 'FIVE', 5)")
 		mustExec(t, ctx, cn, "TRUNCATE tr_items")

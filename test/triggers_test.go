@@ -46,12 +46,7 @@ func matchTags(t *testing.T, ctx context.Context, pc, lc *pgx.Conn, qs ...string
 // DISABLE, DROP, the errors, and the triggers ORMs and job queues write,
 // against PostgreSQL 15 (an audit table records what fired, in order).
 func TestTriggersMatchPostgres(t *testing.T) {
-	requireLogdb(t)
-	t.Parallel()
-	ctx := testCtx(t, 240*time.Second)
-	pg := mustStartPostgres(t)
-	pc := pg.connect(t)
-	lc := mustConnect(t, mustStartNode(t, t.TempDir()))
+	ctx, pc, lc := mustPostgresAndNode(t, 240*time.Second)
 	execStmts(t, ctx, []*pgx.Conn{pc, lc}, `CREATE TABLE tg_items (id int PRIMARY KEY, name text, qty int, updated_at timestamptz)`,
 		`CREATE TABLE tg_audit (n serial PRIMARY KEY, what text)`,
 		`CREATE FUNCTION tg_log() RETURNS trigger LANGUAGE plpgsql AS $$

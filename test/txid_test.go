@@ -10,12 +10,7 @@ import (
 // TestTxidMatchesPostgres: txid_current and its relatives, txid_status and
 // pg_xact_status answer as PostgreSQL 15 does (the ids themselves differ).
 func TestTxidMatchesPostgres(t *testing.T) {
-	requireLogdb(t)
-	t.Parallel()
-	ctx := testCtx(t, 120*time.Second)
-	pg := mustStartPostgres(t)
-	pc := pg.connect(t)
-	lc := mustConnect(t, mustStartNode(t, t.TempDir()))
+	ctx, pc, lc := mustPostgresAndNode(t, 120*time.Second)
 	matchPostgres(t, ctx, pc, lc,
 		`CREATE TABLE tx (id int PRIMARY KEY)`,
 		`SELECT txid_status(1), txid_status(2), txid_status(0), txid_status(5), pg_xact_status('3'::xid8), txid_status(NULL)`,

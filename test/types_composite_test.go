@@ -9,12 +9,7 @@ import (
 // arrays of it, ROW(…)::t, '(…)'::t input and its errors, (col).field,
 // comparison, ordering, json and DROP TYPE, on logdb and PostgreSQL 15.
 func TestCompositeTypesMatchPostgres(t *testing.T) {
-	requireLogdb(t)
-	t.Parallel()
-	ctx := testCtx(t, 120*time.Second)
-	pg := mustStartPostgres(t)
-	pc := pg.connect(t)
-	lc := mustConnect(t, mustStartNode(t, t.TempDir()))
+	ctx, pc, lc := mustPostgresAndNode(t, 120*time.Second)
 	matchPostgres(t, ctx, pc, lc,
 		"CREATE TYPE pair AS (a int, b text)",
 		"CREATE TYPE pair AS (x int)",

@@ -10,12 +10,7 @@ import (
 // COPY and casts, ALTER DOMAIN over stored values and the catalogs on
 // logdb and on PostgreSQL 15 and compares the answers and SQLSTATEs.
 func TestDomainsMatchPostgres(t *testing.T) {
-	requireLogdb(t)
-	t.Parallel()
-	ctx := testCtx(t, 120*time.Second)
-	pg := mustStartPostgres(t)
-	pc := pg.connect(t)
-	lc := mustConnect(t, mustStartNode(t, t.TempDir()))
+	ctx, pc, lc := mustPostgresAndNode(t, 120*time.Second)
 	matchPostgres(t, ctx, pc, lc,
 		"CREATE DOMAIN posint AS int CHECK (VALUE > 0)",
 		"CREATE DOMAIN posint AS int",

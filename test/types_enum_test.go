@@ -1,8 +1,6 @@
 package test
 
 import (
-	"os/exec"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -14,12 +12,7 @@ import (
 // indexes and the catalogs on logdb and on PostgreSQL 15 and compares the
 // answers and SQLSTATEs.
 func TestEnumsMatchPostgres(t *testing.T) {
-	requireLogdb(t)
-	t.Parallel()
-	ctx := testCtx(t, 120*time.Second)
-	pg := mustStartPostgres(t)
-	pc := pg.connect(t)
-	lc := mustConnect(t, mustStartNode(t, t.TempDir()))
+	ctx, pc, lc := mustPostgresAndNode(t, 120*time.Second)
 	matchPostgres(t, ctx, pc, lc,
 		// DDL and its errors
 		"CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy')",
@@ -259,7 +252,6 @@ func TestUserTypesDumpIntoPostgres(t *testing.T) {
 	t.Parallel()
 	ctx := testCtx(t, 180*time.Second)
 	pg := mustStartPostgres(t)
-	pc := pg.connect(t)
 	n := mustStartNode(t, t.TempDir())
 	lc := mustConnect(t, n)
 	execOnEach(t, ctx, `CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
@@ -267,26 +259,7 @@ ALTER TYPE mood ADD VALUE 'meh' BEFORE 'ok';
 CREATE TABLE diary (day int PRIMARY KEY, m mood NOT NULL, history mood[]);
 CREATE INDEX diary_m ON diary (m);
 INSERT INTO diary VALUES (1, 'ok', '{sad,meh}'), (2, 'meh', NULL), (3, 'happy', '{}')`+typesDumpExtra, lc)
-	host, port := splitAddr(n.Addr)
-	dump := exec.CommandContext(ctx, "pg_dump", "-h", host, "-p", port, "-U", "logdb", "logdb")
-	dump.Env = append(dump.Environ(), "PGSSLMODE=disable")
-	script, err := dump.CombinedOutput()
-	if err != nil {
-		t.Fatalf("pg_dump of logdb: %v\n%s", err, script)
-	}
-	mustExec(t, ctx, pc, "CREATE DATABASE restored")
-	mustExec(t, ctx, pc, "CREATE ROLE logdb")
-	restore := exec.CommandContext(ctx, "psql", "-h", "127.0.0.1", "-p", strconv.Itoa(pg.Port), "-U", "postgres", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", "restored")
-	restore.Stdin = strings.NewReader(string(script))
-	restore.Env = append(restore.Environ(), "PGSSLMODE=disable")
-	if out, err := restore.CombinedOutput(); err != nil {
-		t.Fatalf("restoring logdb's dump into PostgreSQL: %v\n%s\ndump:\n%s", err, out, script)
-	}
-	rc, err := pgx.Connect(ctx, pg.URL("restored"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rc.Close(ctx)
+	rc := mustRestoreIntoPostgres(t, ctx, pg, mustDump(t, ctx, n.clientArgs("logdb")...))
 	for _, q := range append([]string{
 		"SELECT enum_range(NULL::mood)::text",
 		"SELECT day, m, history FROM diary ORDER BY m",
@@ -298,32 +271,16 @@ INSERT INTO diary VALUES (1, 'ok', '{sad,meh}'), (2, 'meh', NULL), (3, 'happy', 
 	}
 	// and back: PostgreSQL's dump of the restored database (ALTER TYPE …
 	// OWNER TO included) loads into a fresh logdb
-	back := exec.CommandContext(ctx, "pg_dump", "-h", "127.0.0.1", "-p", strconv.Itoa(pg.Port), "-U", "postgres", "restored")
-	back.Env = append(back.Environ(), "PGSSLMODE=disable")
-	script2, err := back.Output()
-	if err != nil {
-		t.Fatalf("pg_dump of PostgreSQL: %v", err)
-	}
 	n2 := mustStartNode(t, t.TempDir())
-	host2, port2 := splitAddr(n2.Addr)
-	load := exec.CommandContext(ctx, "psql", "-h", host2, "-p", port2, "-U", "logdb", "-X", "-q", "-v", "ON_ERROR_STOP=1", "logdb")
-	load.Stdin = strings.NewReader(string(script2))
-	load.Env = append(load.Environ(), "PGSSLMODE=disable")
-	if out, err := load.CombinedOutput(); err != nil {
-		t.Fatalf("loading PostgreSQL's dump into logdb: %v\n%s", err, out)
-	}
+	mustLoadScript(t, ctx, "loading PostgreSQL's dump into logdb", mustDump(t, ctx, pg.clientArgs("restored")...), n2.clientArgs("logdb"))
 	lc2 := mustConnect(t, n2)
 	pgPsql := func(db, meta string) string {
-		cmd := exec.CommandContext(ctx, "psql", "-h", "127.0.0.1", "-p", strconv.Itoa(pg.Port), "-U", "postgres", "-X", "-d", db, "-c", meta)
-		cmd.Env = append(cmd.Environ(), "PGSSLMODE=disable")
-		out, _ := cmd.CombinedOutput()
-		return string(out)
+		out, _ := runClient(ctx, "", "psql", append(pg.clientArgs(db), "-X", "-c", meta)...)
+		return out
 	}
 	logdbPsql := func(meta string) string {
-		cmd := exec.CommandContext(ctx, "psql", "-h", host, "-p", port, "-U", "logdb", "-X", "-c", meta)
-		cmd.Env = append(cmd.Environ(), "PGSSLMODE=disable")
-		out, _ := cmd.CombinedOutput()
-		return string(out)
+		out, _ := runClient(ctx, "", "psql", append(n.clientArgs("logdb"), "-X", "-c", meta)...)
+		return out
 	}
 	for _, meta := range []string{`\dT`, `\dT mood`, `\d diary`} {
 		if got, want := logdbPsql(meta), pgPsql("restored", meta); got != want {

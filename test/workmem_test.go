@@ -17,12 +17,7 @@ import (
 // forever). statement_timeout bounds each query on both, so a recursion
 // that does not stop fails the comparison instead of hanging the test.
 func TestRecursiveCTEStopsUnderLimit(t *testing.T) {
-	requireLogdb(t)
-	t.Parallel()
-	ctx := testCtx(t, 120*time.Second)
-	pg := mustStartPostgres(t)
-	pc := pg.connect(t)
-	lc := mustConnect(t, mustStartNode(t, t.TempDir()))
+	ctx, pc, lc := mustPostgresAndNode(t, 120*time.Second)
 	execOnEach(t, ctx, "SET statement_timeout = '20s'", pc, lc)
 	matchPostgres(t, ctx, pc, lc, []string{
 		"WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t) SELECT n FROM t LIMIT 10",

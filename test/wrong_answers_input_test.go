@@ -9,12 +9,7 @@ import (
 // order governs dates written in numbers, and a year of one or two digits
 // is 1970–2069, for each order, compared with PostgreSQL 15.
 func TestDateStyleInputMatchesPostgres(t *testing.T) {
-	requireLogdb(t)
-	t.Parallel()
-	ctx := testCtx(t, 120*time.Second)
-	pg := mustStartPostgres(t)
-	pc := pg.connect(t)
-	lc := mustConnect(t, sharedNode(t))
+	ctx, pc, lc := mustPostgresAndSharedNode(t, 120*time.Second)
 	inputs := []string{"1/8/1999", "99-01-08", "Jan 08 99", "08-Jan-99", "1999-01-08", "01/02/03",
 		"1/8/99", "08 Jan 99", "99 Jan 08", "January 8, 99", "1.8.1999", "01-02-03", "99-Jan-08",
 		"Jan-08-99", "19990108", "990108", "8 Jan 2000", "13/1/2000", "1/13/2000", "0099-01-08",
@@ -47,12 +42,7 @@ func TestDateStyleInputMatchesPostgres(t *testing.T) {
 // fixed ones (EST, PDT) are their offsets; a wall clock skipped or
 // repeated by a transition resolves as PostgreSQL resolves it.
 func TestZoneAbbreviationHistoryMatchesPostgres(t *testing.T) {
-	requireLogdb(t)
-	t.Parallel()
-	ctx := testCtx(t, 120*time.Second)
-	pg := mustStartPostgres(t)
-	pc := pg.connect(t)
-	lc := mustConnect(t, sharedNode(t))
+	ctx, pc, lc := mustPostgresAndSharedNode(t, 120*time.Second)
 	var qs []string
 	for _, in := range []string{"2011-03-27 02:00:00 MSK", "2011-03-26 02:00:00 MSK", "2011-03-28 02:00:00 MSK",
 		"2014-10-26 02:00:00 MSK", "2014-10-26 01:30:00 MSK", "2014-10-27 02:00:00 MSK", "1990-01-01 00:00 MSK",
@@ -79,12 +69,7 @@ func TestZoneAbbreviationHistoryMatchesPostgres(t *testing.T) {
 // surfaces at the first FETCH, not at DECLARE; a cursor sees the
 // transaction as it was at DECLARE.
 func TestCursorsMatchPostgres(t *testing.T) {
-	requireLogdb(t)
-	t.Parallel()
-	ctx := testCtx(t, 120*time.Second)
-	pg := mustStartPostgres(t)
-	pc := pg.connect(t)
-	lc := mustConnect(t, sharedNode(t))
+	ctx, pc, lc := mustPostgresAndSharedNode(t, 120*time.Second)
 	execOnEach(t, ctx, "CREATE TABLE cur_t (a int);\nINSERT INTO cur_t VALUES (1), (2)", pc, lc)
 	matchPostgres(t, ctx, pc, lc, []string{
 		"BEGIN", "SAVEPOINT a", "DECLARE c CURSOR FOR SELECT g FROM generate_series(1, 3) g", "FETCH c",
@@ -113,12 +98,7 @@ func TestCursorsMatchPostgres(t *testing.T) {
 // position in GROUP BY or ORDER BY (42601), and an aggregate with
 // DISTINCT ordered by something not among its arguments (42P10).
 func TestDifftestFindingsMatchPostgres(t *testing.T) {
-	requireLogdb(t)
-	t.Parallel()
-	ctx := testCtx(t, 60*time.Second)
-	pg := mustStartPostgres(t)
-	pc := pg.connect(t)
-	lc := mustConnect(t, sharedNode(t))
+	ctx, pc, lc := mustPostgresAndSharedNode(t, 60*time.Second)
 	execOnEach(t, ctx, "CREATE TABLE dtf (a int, b text);\nINSERT INTO dtf VALUES (1, 'x'), (2, 'y'), (2, NULL)", pc, lc)
 	matchPostgres(t, ctx, pc, lc, []string{
 		"SELECT 1 FROM dtf GROUP BY 'a'", "SELECT 1 FROM dtf GROUP BY (1.5)", "SELECT count(*) FROM dtf GROUP BY NULL",

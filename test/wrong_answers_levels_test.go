@@ -243,9 +243,6 @@ func TestDurationSettingsShowMatchesPostgres(t *testing.T) {
 // difference (matchPostgres) within timeout.
 func matchPostgresOnSharedNode(t *testing.T, timeout time.Duration, qs ...string) {
 	t.Helper()
-	requireLogdb(t)
-	t.Parallel()
-	ctx := testCtx(t, timeout)
-	pg := mustStartPostgres(t)
-	matchPostgres(t, ctx, pg.connect(t), mustConnect(t, sharedNode(t)), qs...)
+	ctx, pc, lc := mustPostgresAndSharedNode(t, timeout)
+	matchPostgres(t, ctx, pc, lc, qs...)
 }

@@ -229,12 +229,7 @@ func copyDataMessages(t *testing.T, ctx context.Context, c *pgx.Conn, sql string
 // (and one for a header), as PostgreSQL does: psycopg 3 reads COPY output
 // row by row.
 func TestCopyOneRowPerMessage(t *testing.T) {
-	requireLogdb(t)
-	t.Parallel()
-	ctx := testCtx(t, 60*time.Second)
-	pg := mustStartPostgres(t)
-	pc := pg.connect(t)
-	lc := mustConnect(t, sharedNode(t))
+	ctx, pc, lc := mustPostgresAndSharedNode(t, 60*time.Second)
 	for _, q := range []string{"COPY (SELECT g, 'x' FROM generate_series(1, 5) g) TO STDOUT",
 		"COPY (SELECT g FROM generate_series(1, 3) g) TO STDOUT (FORMAT csv, HEADER)",
 		"COPY (SELECT g FROM generate_series(1, 4) g) TO STDOUT (FORMAT binary)"} {

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"logdb/test/internal/pgserver"
 )
 
 // pg3SyncNames is the primary's synchronous_standby_names: a commit waits
@@ -36,18 +38,18 @@ func startPostgres3(ctx context.Context, pgBin, workDir string) (*target, error)
 		// Standbys first: a primary's fast shutdown waits for its
 		// walsenders to hand over the last WAL.
 		for i := len(procs) - 1; i >= 0; i-- {
-			procs[i].stop()
+			stopPG(procs[i])
 		}
 		os.RemoveAll(dir)
 	}
 	fail := func(err error) (*target, error) {
 		for _, p := range procs {
-			err = fmt.Errorf("%w\n%s: %s", err, filepath.Base(p.logPath), lastLines(p.logTail(), 3))
+			err = fmt.Errorf("%w\n%s: %s", err, filepath.Base(p.LogPath), lastLines(p.LogTail(2000), 3))
 		}
 		stop()
 		return nil, err
 	}
-	cred, err := postgresCred(dir)
+	cred, err := pgserver.Credential(dir)
 	if err != nil {
 		return fail(err)
 	}
@@ -60,18 +62,18 @@ func startPostgres3(ctx context.Context, pgBin, workDir string) (*target, error)
 	t := &target{ID: "pg3", Name: "PostgreSQL 3-node", Kind: kindPG, Host: "127.0.0.1", Port: ports[0],
 		User: "postgres", DB: "postgres", Nodes: ports, stop: stop}
 	primaryDir := filepath.Join(dir, "primary")
-	if err := initdb(ctx, pgBin, dir, primaryDir, cred); err != nil {
+	if err := pgserver.Initdb(ctx, pgBin, primaryDir, cred); err != nil {
 		return fail(err)
 	}
 	primary, err := startPGProcess(pgBin, dir, "primary", primaryDir, ports[0], cred,
-		"-c", "synchronous_standby_names="+pg3SyncNames)
+		"synchronous_standby_names="+pg3SyncNames)
 	if err != nil {
 		return fail(err)
 	}
 	procs = append(procs, primary)
-	t.Procs = append(t.Procs, serverProc{Name: "primary", PID: primary.cmd.Process.Pid})
+	t.Procs = append(t.Procs, serverProc{Name: "primary", PID: primary.Cmd.Process.Pid})
 	t.DataDirs = append(t.DataDirs, primaryDir)
-	if err := waitReady(ctx, t, primary.exited, 60*time.Second); err != nil {
+	if err := waitReady(ctx, t, primary.Exited, 60*time.Second); err != nil {
 		return fail(fmt.Errorf("primary: %w", err))
 	}
 	for i, name := range []string{"s1", "s2"} {
@@ -84,24 +86,24 @@ func startPostgres3(ctx context.Context, pgBin, workDir string) (*target, error)
 			return fail(fmt.Errorf("pg_basebackup for %s: %w\n%s", name, err, tail(out, 2000)))
 		}
 		p, err := startPGProcess(pgBin, dir, name, sdir, ports[i+1], cred,
-			"-c", "cluster_name="+name, "-c", "hot_standby=on")
+			"cluster_name="+name, "hot_standby=on")
 		if err != nil {
 			return fail(err)
 		}
 		procs = append(procs, p)
-		t.Procs = append(t.Procs, serverProc{Name: name, PID: p.cmd.Process.Pid})
+		t.Procs = append(t.Procs, serverProc{Name: name, PID: p.Cmd.Process.Pid})
 		t.DataDirs = append(t.DataDirs, sdir)
 		st := *t
 		st.Port = ports[i+1]
-		if err := waitReady(ctx, &st, p.exited, 60*time.Second); err != nil {
+		if err := waitReady(ctx, &st, p.Exited, 60*time.Second); err != nil {
 			return fail(fmt.Errorf("standby %s: %w", name, err))
 		}
 	}
 	t.exited = func() string {
 		for _, p := range procs {
 			select {
-			case <-p.exited:
-				return fmt.Sprintf("%s exited (%s); its log ends: %s", filepath.Base(p.logPath), p.cmd.ProcessState, lastLines(p.logTail(), 3))
+			case <-p.Exited:
+				return fmt.Sprintf("%s exited (%s); its log ends: %s", filepath.Base(p.LogPath), p.Cmd.ProcessState, lastLines(p.LogTail(2000), 3))
 			default:
 			}
 		}

@@ -5,19 +5,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
-	"net"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"logdb/test/internal/pgserver"
 )
 
 // target is one database under test, reached over TCP on loopback.
@@ -120,77 +118,14 @@ func (t *target) exec(ctx context.Context, stmts ...string) error {
 	return nil
 }
 
-// freePort returns a loopback port nobody listens on, chosen below the
-// kernel's ephemeral range (32768 and up on Linux): a port the kernel hands
-// out for ":0" can be taken, before our server binds it, as the source port
-// of an outgoing connection, such as one cluster node dialing another.
-func freePort() (int, error) {
-	portsMu.Lock()
-	defer portsMu.Unlock()
-	for range 200 {
-		port := 20000 + rand.IntN(12000)
-		if portsGiven[port] {
-			continue
-		}
-		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
-		if err != nil {
-			continue
-		}
-		ln.Close()
-		portsGiven[port] = true
-		return port, nil
-	}
-	return 0, errors.New("no free loopback port in 20000-31999")
-}
-
-// portsGiven: ports freePort handed out in this run, never handed twice.
-var (
-	portsMu    sync.Mutex
-	portsGiven = map[int]bool{}
-)
+// freePort returns a loopback port nobody listens on, below the kernel's
+// ephemeral range (pgserver.FreePort).
+func freePort() (int, error) { return pgserver.FreePort() }
 
 // waitReady polls until a connection succeeds, the process exits, or the
 // deadline passes.
 func waitReady(ctx context.Context, t *target, exited <-chan struct{}, timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
-	var last error
-	for time.Now().Before(deadline) {
-		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		c, err := pgx.Connect(cctx, t.connString())
-		cancel()
-		if err == nil {
-			closeAll([]*pgx.Conn{c})
-			return nil
-		}
-		last = err
-		select {
-		case <-exited:
-			return fmt.Errorf("server exited during start-up (last connect error: %v)", last)
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-	return fmt.Errorf("not accepting connections after %s: %v", timeout, last)
-}
-
-// postgresCred is who PostgreSQL runs as: the "postgres" OS user when we
-// are root (PostgreSQL refuses to run as root), else ourselves (nil). dir
-// is handed to that user.
-func postgresCred(dir string) (*syscall.Credential, error) {
-	if os.Geteuid() != 0 {
-		return nil, nil
-	}
-	u, err := user.Lookup("postgres")
-	if err != nil {
-		return nil, fmt.Errorf("running as root and there is no \"postgres\" OS user to run PostgreSQL as: %w", err)
-	}
-	uid, _ := strconv.Atoi(u.Uid)
-	gid, _ := strconv.Atoi(u.Gid)
-	if err := os.Chown(dir, uid, gid); err != nil {
-		return nil, err
-	}
-	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
+	return pgserver.WaitReady(ctx, t.connString(), exited, timeout)
 }
 
 // pgServerArgs are the settings every PostgreSQL the bench starts runs
@@ -198,63 +133,23 @@ func postgresCred(dir string) (*syscall.Credential, error) {
 // workload opens one walsender and one slot per subscriber (up to 100); a
 // hot standby needs the same limits as its primary.
 var pgServerArgs = []string{
-	"-c", "listen_addresses=127.0.0.1",
-	"-c", "wal_level=logical", "-c", "fsync=on", "-c", "synchronous_commit=on",
-	"-c", "max_wal_senders=120", "-c", "max_replication_slots=120",
-	"-c", "max_connections=300",
+	"wal_level=logical", "fsync=on", "synchronous_commit=on",
+	"max_wal_senders=120", "max_replication_slots=120",
+	"max_connections=300",
 }
 
 // pgProcess is one running postgres.
-type pgProcess struct {
-	cmd     *exec.Cmd
-	exited  chan struct{}
-	logPath string
-}
+type pgProcess = pgserver.Process
 
 // startPGProcess starts postgres on dataDir (made by initdb or
 // pg_basebackup), logging to name.log in dir, with the common settings and
-// extra ones.
+// extra ones ("name=value").
 func startPGProcess(pgBin, dir, name, dataDir string, port int, cred *syscall.Credential, extra ...string) (*pgProcess, error) {
-	p := &pgProcess{logPath: filepath.Join(dir, name+".log"), exited: make(chan struct{})}
-	logFile, err := os.Create(p.logPath)
-	if err != nil {
-		return nil, err
-	}
-	args := append([]string{"-D", dataDir, "-p", strconv.Itoa(port), "-k", dir}, pgServerArgs...)
-	p.cmd = exec.Command(filepath.Join(pgBin, "postgres"), append(args, extra...)...)
-	p.cmd.Dir = dir
-	p.cmd.Stdout = logFile
-	p.cmd.Stderr = logFile
-	// Own process group, so a terminal Ctrl-C reaches only us and we shut
-	// PostgreSQL down in order; SIGQUIT (immediate shutdown) if we die.
-	p.cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Setpgid: true, Pdeathsig: syscall.SIGQUIT}
-	if err := p.cmd.Start(); err != nil {
-		logFile.Close()
-		return nil, fmt.Errorf("postgres: %w", err)
-	}
-	go func() { p.cmd.Wait(); logFile.Close(); close(p.exited) }()
-	return p, nil
+	return pgserver.StartPostgres(pgBin, dir, dataDir, port, cred, filepath.Join(dir, name+".log"), append(append([]string(nil), pgServerArgs...), extra...)...)
 }
 
-// stop shuts postgres down fast (SIGINT), immediately if that hangs.
-func (p *pgProcess) stop() { stopProcess(p.cmd, p.exited, syscall.SIGINT, syscall.SIGQUIT) }
-
-func (p *pgProcess) logTail() string {
-	log, _ := os.ReadFile(p.logPath)
-	return tail(log, 2000)
-}
-
-// initdb makes a fresh cluster in dataDir.
-func initdb(ctx context.Context, pgBin, dir, dataDir string, cred *syscall.Credential) error {
-	cmd := exec.CommandContext(ctx, filepath.Join(pgBin, "initdb"), "-D", dataDir, "-U", "postgres",
-		"--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
-	cmd.Dir = dir
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("initdb: %w\n%s", err, tail(out, 2000))
-	}
-	return nil
-}
+// stopPG shuts postgres down fast (SIGINT), immediately if that hangs.
+func stopPG(p *pgProcess) { p.Stop(syscall.SIGINT, syscall.SIGQUIT, 15*time.Second) }
 
 // startPostgres runs initdb and postgres in a fresh temporary directory under
 // workDir, as the "postgres" OS user when we are root.
@@ -263,37 +158,16 @@ func startPostgres(ctx context.Context, pgBin, workDir string) (*target, error) 
 	if err != nil {
 		return nil, err
 	}
-	cleanupDir := func() { os.RemoveAll(dir) }
-	cred, err := postgresCred(dir)
+	pg, err := pgserver.Start(ctx, pgserver.Options{Bin: pgBin, Dir: dir, Settings: pgServerArgs})
 	if err != nil {
-		cleanupDir()
+		os.RemoveAll(dir)
 		return nil, err
 	}
-	dataDir := filepath.Join(dir, "data")
-	if err := initdb(ctx, pgBin, dir, dataDir, cred); err != nil {
-		cleanupDir()
-		return nil, err
-	}
-	port, err := freePort()
-	if err != nil {
-		cleanupDir()
-		return nil, err
-	}
-	p, err := startPGProcess(pgBin, dir, "postgres", dataDir, port, cred)
-	if err != nil {
-		cleanupDir()
-		return nil, err
-	}
-	t := &target{ID: "pg", Name: "PostgreSQL", Kind: kindPG, Host: "127.0.0.1", Port: port, User: "postgres", DB: "postgres",
-		DataDirs: []string{dataDir}, Procs: []serverProc{{Name: "postgres", PID: p.cmd.Process.Pid}}}
+	t := &target{ID: "pg", Name: "PostgreSQL", Kind: kindPG, Host: "127.0.0.1", Port: pg.Port, User: "postgres", DB: "postgres",
+		DataDirs: []string{pg.DataDir}, Procs: []serverProc{{Name: "postgres", PID: pg.Cmd.Process.Pid}}}
 	t.stop = func() {
-		p.stop()
-		cleanupDir()
-	}
-	if err := waitReady(ctx, t, p.exited, 60*time.Second); err != nil {
-		log := p.logTail()
-		t.stop()
-		return nil, fmt.Errorf("postgres: %w\n%s", err, log)
+		stopPG(pg.Process)
+		os.RemoveAll(dir)
 	}
 	return t, nil
 }
@@ -407,23 +281,8 @@ func startLogdb(ctx context.Context, bin, workDir, user, db string, nodes int) (
 }
 
 // stopProcess sends soft, waits up to 15 s, then sends hard.
-func stopProcess(cmd *exec.Cmd, exited <-chan struct{}, soft, hard syscall.Signal) {
-	if cmd.Process == nil {
-		return
-	}
-	_ = cmd.Process.Signal(soft)
-	select {
-	case <-exited:
-		return
-	case <-time.After(15 * time.Second):
-	}
-	_ = cmd.Process.Signal(hard)
-	select {
-	case <-exited:
-	case <-time.After(5 * time.Second):
-		_ = cmd.Process.Kill()
-		<-exited
-	}
+func stopProcess(cmd *exec.Cmd, exited chan struct{}, soft, hard syscall.Signal) {
+	(&pgserver.Process{Cmd: cmd, Exited: exited}).Stop(soft, hard, 15*time.Second)
 }
 
 func tail(b []byte, n int) string {

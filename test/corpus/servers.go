@@ -1,174 +1,50 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
-	"os/exec"
-	"os/user"
 	"path/filepath"
-	"strconv"
 	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"logdb/test/internal/pgserver"
 )
 
 // server is one running process: a PostgreSQL 15 or a logdb node.
 type server struct {
-	cmd     *exec.Cmd
-	exited  chan struct{}
-	logPath string
-	port    int
+	*pgserver.Process
+	port int
 }
 
 // alive says whether the process is still running.
-func (s *server) alive() bool {
-	select {
-	case <-s.exited:
-		return false
-	default:
-		return true
-	}
-}
+func (s *server) alive() bool { return s.Alive() }
 
 // stop sends soft, waits up to 15 s, then kills.
 func (s *server) stop(soft syscall.Signal) {
-	if s == nil || s.cmd.Process == nil {
+	if s == nil {
 		return
 	}
-	_ = s.cmd.Process.Signal(soft)
-	select {
-	case <-s.exited:
-		return
-	case <-time.After(15 * time.Second):
-	}
-	_ = s.cmd.Process.Kill()
-	<-s.exited
+	s.Stop(soft, syscall.SIGKILL, 15*time.Second)
 }
 
-func (s *server) logTail() string {
-	b, _ := os.ReadFile(s.logPath)
-	b = bytes.TrimSpace(b)
-	if len(b) > 1500 {
-		b = b[len(b)-1500:]
-	}
-	return string(b)
-}
+func (s *server) logTail() string { return s.LogTail(1500) }
 
-// freePort returns a loopback port nobody listens on now.
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
-
-// startProcess runs argv with its output in logPath.
-func startProcess(argv []string, dir, logPath string, attr *syscall.SysProcAttr) (*server, error) {
-	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		return nil, err
-	}
-	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Dir = dir
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = attr
-	if err := cmd.Start(); err != nil {
-		logFile.Close()
-		return nil, err
-	}
-	s := &server{cmd: cmd, exited: make(chan struct{}), logPath: logPath}
-	go func() { cmd.Wait(); logFile.Close(); close(s.exited) }()
-	return s, nil
-}
-
-// waitReady polls until connString accepts a connection, the process
-// exits, or a minute passes.
-func waitReady(s *server, connString string) error {
-	deadline := time.Now().Add(60 * time.Second)
-	var last error
-	for time.Now().Before(deadline) {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		c, err := pgx.Connect(ctx, connString)
-		cancel()
-		if err == nil {
-			c.Close(context.Background())
-			return nil
-		}
-		last = err
-		select {
-		case <-s.exited:
-			return fmt.Errorf("exited during start-up: %s", s.logTail())
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-	return fmt.Errorf("not accepting connections after a minute: %v", last)
-}
-
-// postgresCred is who PostgreSQL runs as: the "postgres" OS user when we
-// are root (PostgreSQL refuses to run as root), else ourselves (nil). dir
-// is handed to that user.
-func postgresCred(dir string) (*syscall.Credential, error) {
-	if os.Geteuid() != 0 {
-		return nil, nil
-	}
-	u, err := user.Lookup("postgres")
-	if err != nil {
-		return nil, fmt.Errorf("running as root and there is no \"postgres\" OS user to run PostgreSQL as: %w", err)
-	}
-	uid, _ := strconv.Atoi(u.Uid)
-	gid, _ := strconv.Atoi(u.Gid)
-	if err := os.Chown(dir, uid, gid); err != nil {
-		return nil, err
-	}
-	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
-}
-
-// startPostgres runs initdb and postgres in dir (as test/postgres_harness_test.go
-// does), and creates the superuser role logdb, so that current_user reads
-// the same on both sides.
+// startPostgres runs initdb and postgres in dir (pgserver.Start), and
+// creates the superuser role logdb, so that current_user reads the same on
+// both sides.
 func startPostgres(pgBin, dir string) (*server, error) {
-	if err := os.Chmod(dir, 0o755); err != nil {
-		return nil, err
-	}
-	cred, err := postgresCred(dir)
-	if err != nil {
-		return nil, err
-	}
-	data := filepath.Join(dir, "data")
-	initdb := exec.Command(filepath.Join(pgBin, "initdb"), "-D", data, "-U", "postgres",
-		"--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
-	initdb.Dir = dir
-	initdb.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
-	if out, err := initdb.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("initdb: %v\n%s", err, out)
-	}
-	port, err := freePort()
-	if err != nil {
-		return nil, err
-	}
-	s, err := startProcess([]string{filepath.Join(pgBin, "postgres"), "-D", data, "-p", strconv.Itoa(port),
-		"-c", "listen_addresses=127.0.0.1", "-k", dir, "-c", "fsync=off", "-c", "TimeZone=UTC"},
-		dir, filepath.Join(dir, "postgres.log"),
-		&syscall.SysProcAttr{Credential: cred, Setpgid: true, Pdeathsig: syscall.SIGQUIT})
-	if err != nil {
-		return nil, err
-	}
-	s.port = port
-	url := fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)
-	if err := waitReady(s, url); err != nil {
-		s.stop(syscall.SIGQUIT)
-		return nil, fmt.Errorf("postgres: %w", err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	c, err := pgx.Connect(ctx, url)
+	pg, err := pgserver.Start(ctx, pgserver.Options{Bin: pgBin, Dir: dir, Settings: []string{"fsync=off", "TimeZone=UTC"}})
+	if err != nil {
+		return nil, err
+	}
+	s := &server{Process: pg.Process, port: pg.Port}
+	c, err := pgx.Connect(ctx, pg.URL("postgres"))
 	if err == nil {
 		_, err = c.Exec(ctx, "CREATE ROLE logdb SUPERUSER LOGIN")
 		c.Close(ctx)
@@ -220,20 +96,21 @@ func startLogdb(bin, dataDir, logPath string) (*server, error) {
 	}
 	var last error
 	for range 3 {
-		port, err := freePort()
+		port, err := pgserver.FreePort()
 		if err != nil {
 			return nil, err
 		}
-		s, err := startProcess([]string{bin, "start", "--data-dir", dataDir,
+		p, err := pgserver.Spawn([]string{bin, "start", "--data-dir", dataDir,
 			"--listen", fmt.Sprintf("127.0.0.1:%d", port), "--log-level", "warn"},
 			filepath.Dir(dataDir), logPath, &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL})
 		if err != nil {
 			return nil, err
 		}
-		s.port = port
-		if last = waitReady(s, logdbURL(port)); last == nil {
+		s := &server{Process: p, port: port}
+		if last = pgserver.WaitReady(context.Background(), logdbURL(port), s.Exited, 60*time.Second); last == nil {
 			return s, nil
 		}
+		last = fmt.Errorf("%w: %s", last, s.logTail())
 		s.stop(syscall.SIGKILL)
 	}
 	return nil, errors.Join(errors.New("logdb did not start"), last)

@@ -58,6 +58,12 @@ func TestParseErrors(t *testing.T) {
 		{`$ ? (@ like_regex "(")`, "2201B", "invalid regular expression: parentheses () not balanced"},
 		{`$ ? (@ like_regex "a" flag "z")`, "42601", "invalid input syntax for type jsonpath"},
 		{`$ ? (1)`, "42601", `syntax error at or near ")" of jsonpath input`},
+		// && and || take predicates, arithmetic takes none (PostgreSQL 15's messages)
+		{`$ && $`, "42601", `syntax error at or near "&&" of jsonpath input`},
+		{`$ > 1 || 2`, "42601", "syntax error at end of jsonpath input"},
+		{`($ > 1) + 1`, "42601", `syntax error at or near "+" of jsonpath input`},
+		{`1 + ($ > 1)`, "42601", "syntax error at end of jsonpath input"},
+		{`1 * ($ > 1)`, "42601", "syntax error at end of jsonpath input"},
 		{strings.Repeat("(", 5000) + "1" + strings.Repeat(")", 5000), "54001", "stack depth limit exceeded"},
 		{strings.Repeat("-", 5000) + "$", "54001", "stack depth limit exceeded"},
 		{"$" + strings.Repeat("[$", 5000), "54001", "stack depth limit exceeded"},

@@ -184,51 +184,11 @@ func (p *parser) orExpr() (*Item, bool, error) {
 		return nil, false, err
 	}
 	defer func() { p.depth-- }()
-	l, lp, err := p.andExpr()
-	if err != nil {
-		return nil, false, err
-	}
-	for p.op("||") {
-		if !lp {
-			return nil, false, p.errAt("syntax error")
-		}
-		if err := p.next(); err != nil {
-			return nil, false, err
-		}
-		r, rp, err := p.andExpr()
-		if err != nil {
-			return nil, false, err
-		}
-		if !rp {
-			return nil, false, p.errAt("syntax error")
-		}
-		l = &Item{Kind: kOr, Left: l, Right: r}
-	}
-	return l, lp, nil
+	return p.binary(p.opKind("||", kOr), true, p.andExpr)
 }
 
 func (p *parser) andExpr() (*Item, bool, error) {
-	l, lp, err := p.notExpr()
-	if err != nil {
-		return nil, false, err
-	}
-	for p.op("&&") {
-		if !lp {
-			return nil, false, p.errAt("syntax error")
-		}
-		if err := p.next(); err != nil {
-			return nil, false, err
-		}
-		r, rp, err := p.notExpr()
-		if err != nil {
-			return nil, false, err
-		}
-		if !rp {
-			return nil, false, p.errAt("syntax error")
-		}
-		l = &Item{Kind: kAnd, Left: l, Right: r}
-	}
-	return l, lp, nil
+	return p.binary(p.opKind("&&", kAnd), true, p.notExpr)
 }
 
 func (p *parser) notExpr() (*Item, bool, error) {
@@ -422,24 +382,30 @@ var addOps = map[string]Kind{"+": kAdd, "-": kSub}
 
 var mulOps = map[string]Kind{"*": kMul, "/": kDiv, "%": kMod}
 
-func (p *parser) addExpr() (*Item, bool, error) {
-	l, lp, err := p.mulExpr()
+func (p *parser) addExpr() (*Item, bool, error) { return p.binary(p.opsKind(addOps), false, p.mulExpr) }
+
+func (p *parser) mulExpr() (*Item, bool, error) { return p.binary(p.opsKind(mulOps), false, p.unary) }
+
+// binary parses operand (op operand)…, left-associative, where kind says
+// which operator the current token is (0: none). Both operands of each
+// operator must be predicates (pred) or must both not be.
+func (p *parser) binary(kind func() Kind, pred bool, operand func() (*Item, bool, error)) (*Item, bool, error) {
+	l, lp, err := operand()
 	if err != nil {
 		return nil, false, err
 	}
-	for p.tok.kind == tOp && addOps[p.tok.s] != 0 {
-		if lp {
+	for k := kind(); k != 0; k = kind() {
+		if lp != pred {
 			return nil, false, p.errAt("syntax error")
 		}
-		k := addOps[p.tok.s]
 		if err := p.next(); err != nil {
 			return nil, false, err
 		}
-		r, rp, err := p.mulExpr()
+		r, rp, err := operand()
 		if err != nil {
 			return nil, false, err
 		}
-		if rp {
+		if rp != pred {
 			return nil, false, p.errAt("syntax error")
 		}
 		l = &Item{Kind: k, Left: l, Right: r}
@@ -447,29 +413,24 @@ func (p *parser) addExpr() (*Item, bool, error) {
 	return l, lp, nil
 }
 
-func (p *parser) mulExpr() (*Item, bool, error) {
-	l, lp, err := p.unary()
-	if err != nil {
-		return nil, false, err
+// opKind is binary's kind for the one operator op.
+func (p *parser) opKind(op string, k Kind) func() Kind {
+	return func() Kind {
+		if p.op(op) {
+			return k
+		}
+		return 0
 	}
-	for p.tok.kind == tOp && mulOps[p.tok.s] != 0 {
-		if lp {
-			return nil, false, p.errAt("syntax error")
+}
+
+// opsKind is binary's kind for the operators of ops.
+func (p *parser) opsKind(ops map[string]Kind) func() Kind {
+	return func() Kind {
+		if p.tok.kind == tOp {
+			return ops[p.tok.s]
 		}
-		k := mulOps[p.tok.s]
-		if err := p.next(); err != nil {
-			return nil, false, err
-		}
-		r, rp, err := p.unary()
-		if err != nil {
-			return nil, false, err
-		}
-		if rp {
-			return nil, false, p.errAt("syntax error")
-		}
-		l = &Item{Kind: k, Left: l, Right: r}
+		return 0
 	}
-	return l, lp, nil
 }
 
 func (p *parser) unary() (*Item, bool, error) {
