@@ -187,7 +187,11 @@ func (ec *execCtx) callRoutine(f *catalog.Function, args []types.Datum, asRows b
 			v = args[in]
 			in++
 		}
-		c.Args, c.ArgTypes = append(c.Args, v), append(c.ArgTypes, a.Type)
+		t, err := plan.ArgType(ec.tx.cat, a)
+		if err != nil {
+			return nil, nil, err
+		}
+		c.Args, c.ArgTypes = append(c.Args, v), append(c.ArgTypes, t)
 		if a.IsOutput() {
 			c.Outs = append(c.Outs, i)
 		}

@@ -59,14 +59,29 @@ func (r *Routine) Run(h Host, c *Call) (types.Datum, [][]types.Datum, error) {
 // outValue is the result of a function with OUT arguments: the one
 // value, or a record of them.
 func (f *frame) outValue() (types.Datum, [][]types.Datum, error) {
-	if len(f.c.Outs) == 1 {
-		return f.vals[f.c.Outs[0]].d, nil, nil
-	}
 	vals := make([]types.Datum, len(f.c.Outs))
 	for i, dno := range f.c.Outs {
-		vals[i] = f.vals[dno].d
+		vals[i] = f.outArg(dno)
+	}
+	if len(f.c.Outs) == 1 {
+		return vals[0], nil, nil
 	}
 	return types.Record{Values: vals}, nil, nil
+}
+
+// outArg is the value of OUT argument dno (a record for a row).
+func (f *frame) outArg(dno int) types.Datum {
+	if !f.isRec(dno) {
+		return f.vals[dno].d
+	}
+	if f.vals[dno].rec == nil {
+		return nil
+	}
+	v, _, err := f.Value(VarRef{Dno: dno})
+	if err != nil {
+		return nil
+	}
+	return v
 }
 
 func (f *frame) list(stmts []*Stmt) (flow, error) {
@@ -155,7 +170,7 @@ func (f *frame) declare(s *Stmt) error {
 	for _, dno := range f.r.decls[s] {
 		d := f.r.fn.Datums[dno]
 		if f.isRec(dno) {
-			f.vals[dno].rec = f.emptyRow(dno)
+			f.vals[dno].rec, f.vals[dno].null = f.emptyRow(dno), true
 			continue
 		}
 		f.vals[dno].d = nil

@@ -76,7 +76,7 @@ func (f *frame) returnNext(s *Stmt) error {
 	default:
 		row := make([]types.Datum, len(f.c.Outs))
 		for i, dno := range f.c.Outs {
-			row[i] = f.vals[dno].d
+			row[i] = f.outArg(dno)
 		}
 		return f.addRow(row)
 	}
