@@ -1,0 +1,55 @@
+package test
+
+import (
+	"testing"
+	"time"
+)
+
+// TestPlpgsqlGapsMatchPostgres: the PL/pgSQL gaps of issue 18, statement
+// by statement against PostgreSQL 15 (results, SQLSTATEs and messages):
+// composite results and OUT arguments of a table's row type (Sequelize's
+// findOrCreate function in pg_temp), assignment to array elements,
+// slices and record fields, cursors, FOREACH … SLICE.
+func TestPlpgsqlGapsMatchPostgres(t *testing.T) {
+	requireLogdb(t)
+	t.Parallel()
+	ctx := testCtx(t, 240*time.Second)
+	pg := mustStartPostgres(t)
+	pc := pg.connect(t)
+	lc := mustConnect(t, sharedNode(t))
+	execOnEach(t, ctx, "CREATE TEMP TABLE gap_users (id serial PRIMARY KEY, name text UNIQUE NOT NULL, n int)", pc, lc)
+	execOnEach(t, ctx, "INSERT INTO gap_users (name, n) VALUES ('ann', 1), ('bob', 2), ('cy', 3)", pc, lc)
+	matchPostgresMessages(t, ctx, pc, lc,
+		// composite results: RETURNS t, OUT r t, (f()).*, SELECT * FROM f()
+		`CREATE FUNCTION pg_temp.gap_first() RETURNS gap_users LANGUAGE plpgsql AS $$
+DECLARE u gap_users;
+BEGIN
+  SELECT * INTO u FROM gap_users ORDER BY id LIMIT 1;
+  RETURN u;
+END $$`,
+		`SELECT (pg_temp.gap_first()).*`,
+		`SELECT * FROM pg_temp.gap_first()`,
+		`SELECT (pg_temp.gap_first()).name`,
+		`SELECT name FROM pg_temp.gap_first() AS g`,
+		`CREATE FUNCTION pg_temp.gap_out(k int, OUT r gap_users) LANGUAGE plpgsql AS $$
+BEGIN
+  SELECT * INTO r FROM gap_users WHERE id = k;
+END $$`,
+		`SELECT * FROM pg_temp.gap_out(2)`,
+		`SELECT (pg_temp.gap_out(3)).*`,
+		`SELECT (pg_temp.gap_out(99)) IS NULL`,
+		`SELECT * FROM pg_temp.gap_out(99)`,
+		`CREATE FUNCTION pg_temp.gap_out2(OUT r gap_users, OUT x int) LANGUAGE plpgsql AS $$
+BEGIN
+  x := 7;
+END $$`,
+		`SELECT (r).id IS NULL, x FROM pg_temp.gap_out2()`,
+		`CREATE FUNCTION pg_temp.gap_bad(OUT r gap_users, OUT x int) RETURNS gap_users LANGUAGE plpgsql AS $$ BEGIN END $$`,
+		// not on the search path: a pg_temp function is called qualified
+		`SELECT gap_first()`,
+		// Sequelize's findOrCreate, as it sends it (one simple query)
+		`CREATE OR REPLACE FUNCTION pg_temp.testfunc(OUT response gap_users, OUT sequelize_caught_exception text) RETURNS RECORD AS $func_1$ BEGIN INSERT INTO gap_users (name, n) VALUES ('dee', 4) RETURNING * INTO response; EXCEPTION WHEN unique_violation THEN GET STACKED DIAGNOSTICS sequelize_caught_exception = PG_EXCEPTION_DETAIL; END $func_1$ LANGUAGE plpgsql; SELECT (testfunc.response).id, (testfunc.response).name, testfunc.sequelize_caught_exception FROM pg_temp.testfunc(); DROP FUNCTION IF EXISTS pg_temp.testfunc()`,
+		`CREATE OR REPLACE FUNCTION pg_temp.testfunc(OUT response gap_users, OUT sequelize_caught_exception text) RETURNS RECORD AS $func_1$ BEGIN INSERT INTO gap_users (name, n) VALUES ('dee', 5) RETURNING * INTO response; EXCEPTION WHEN unique_violation THEN GET STACKED DIAGNOSTICS sequelize_caught_exception = PG_EXCEPTION_DETAIL; END $func_1$ LANGUAGE plpgsql; SELECT (testfunc.response).*, testfunc.sequelize_caught_exception FROM pg_temp.testfunc(); DROP FUNCTION IF EXISTS pg_temp.testfunc()`,
+		`SELECT name, n FROM gap_users ORDER BY id`,
+	)
+}
