@@ -7,6 +7,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"logdb/sql/catalog"
+	"logdb/sql/exec"
 	"logdb/sql/parse"
 	"logdb/sql/pgcatalog"
 	"logdb/sql/pgerror"
@@ -290,4 +291,72 @@ func functionSchemas(cat *catalog.Catalog) []pgcatalog.UserFunction {
 		out = append(out, u)
 	}
 	return out
+}
+
+// AssignPart implements plpgsql.Host: the part of cur that path names
+// replaced by val, through the executor's assignment (exec.AssignExpr),
+// with PostgreSQL's errors for a path the type does not have.
+func (h *routineHost) AssignPart(cur types.Datum, t types.T, path []plpgsql.PartStep, val types.Datum, valT types.T) (types.Datum, error) {
+	bound := func(b plpgsql.Subscript) exec.Expr {
+		switch {
+		case b.Omitted:
+			return nil
+		case b.Null:
+			return &exec.ConstExpr{T: exec.Int8T}
+		}
+		return &exec.ConstExpr{V: b.V, T: exec.Int8T}
+	}
+	var steps []exec.AssignStep
+	pt := t
+	for _, st := range path {
+		if !st.Subs {
+			fields, ok := types.RecordFields(pt)
+			if !ok {
+				return nil, pgerror.New(pgerror.DatatypeMismatch, "cannot assign to field \"%s\" of column \"%s\" because its type %s is not a composite type", st.Field, st.Field, types.FormatType(pt))
+			}
+			k := -1
+			for j, fd := range fields {
+				if fd.Name == st.Field {
+					k = j
+				}
+			}
+			if k < 0 {
+				return nil, pgerror.New(pgerror.UndefinedColumn, "cannot assign to field \"%s\" of column \"%s\" because there is no such column in data type %s", st.Field, st.Field, types.FormatType(pt))
+			}
+			steps = append(steps, exec.AssignStep{Field: k, T: pt})
+			pt = fields[k].T
+			continue
+		}
+		et, ok := types.ElemOf(pt)
+		if !ok || pt.OID == types.Int2VectorOID || pt.OID == types.OidVectorOID {
+			return nil, pgerror.New(pgerror.DatatypeMismatch, "cannot subscript type %s because it does not support subscripting", types.FormatType(pt))
+		}
+		if len(st.Hi) > types.MaxArrayDims {
+			return nil, pgerror.New(pgerror.ProgramLimitExceeded, "number of array dimensions (%d) exceeds the maximum allowed (%d)", len(st.Hi), types.MaxArrayDims)
+		}
+		as := exec.AssignStep{Field: -1, Slice: st.Slice, T: pt}
+		for i := range st.Hi {
+			if st.Slice {
+				as.Lo = append(as.Lo, bound(st.Lo[i]))
+			}
+			as.Hi = append(as.Hi, bound(st.Hi[i]))
+		}
+		steps = append(steps, as)
+		if !st.Slice {
+			pt = et
+		}
+	}
+	if val != nil && valT != pt {
+		from := valT
+		if from.OID == types.UnknownOID {
+			from = types.T{OID: types.TextOID, Mod: -1}
+		}
+		v, err := types.Cast(h.ec.Ev, val, from, pt, types.CastExplicit)
+		if err != nil {
+			return nil, err
+		}
+		val = v
+	}
+	ae := &exec.AssignExpr{Base: &exec.ConstExpr{V: cur, T: t}, Path: steps, Val: &exec.ConstExpr{V: val, T: pt}}
+	return ae.Eval(h.ec.Ctx, nil)
 }

@@ -51,5 +51,74 @@ END $$`,
 		`CREATE OR REPLACE FUNCTION pg_temp.testfunc(OUT response gap_users, OUT sequelize_caught_exception text) RETURNS RECORD AS $func_1$ BEGIN INSERT INTO gap_users (name, n) VALUES ('dee', 4) RETURNING * INTO response; EXCEPTION WHEN unique_violation THEN GET STACKED DIAGNOSTICS sequelize_caught_exception = PG_EXCEPTION_DETAIL; END $func_1$ LANGUAGE plpgsql; SELECT (testfunc.response).id, (testfunc.response).name, testfunc.sequelize_caught_exception FROM pg_temp.testfunc(); DROP FUNCTION IF EXISTS pg_temp.testfunc()`,
 		`CREATE OR REPLACE FUNCTION pg_temp.testfunc(OUT response gap_users, OUT sequelize_caught_exception text) RETURNS RECORD AS $func_1$ BEGIN INSERT INTO gap_users (name, n) VALUES ('dee', 5) RETURNING * INTO response; EXCEPTION WHEN unique_violation THEN GET STACKED DIAGNOSTICS sequelize_caught_exception = PG_EXCEPTION_DETAIL; END $func_1$ LANGUAGE plpgsql; SELECT (testfunc.response).*, testfunc.sequelize_caught_exception FROM pg_temp.testfunc(); DROP FUNCTION IF EXISTS pg_temp.testfunc()`,
 		`SELECT name, n FROM gap_users ORDER BY id`,
+		// assignment to array elements, slices and fields
+		`CREATE FUNCTION pg_temp.gap_arr(k int) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+  a int[];
+  b int[] := '{1,2,3}';
+  m int[] := '{{1,2},{3,4}}';
+  t text[];
+  out text := '';
+BEGIN
+  FOR i IN 1..k LOOP
+    a[i] := i * i;
+  END LOOP;
+  a[k + 2] := -1;
+  b[2] := b[2] * 10;
+  m[2][1] := 99;
+  out := a::text || ' ' || b::text || ' ' || m::text;
+  b[2:3] := '{7,8}';
+  b[0] := 0;
+  t[2] := 'x';
+  b[:1] := ARRAY[5, 6];
+  RETURN out || ' ' || b::text || ' ' || t::text || ' ' || array_lower(b, 1);
+END $$`,
+		`SELECT pg_temp.gap_arr(4)`,
+		`DO $$
+DECLARE m int[] := '{{1,2},{3,4}}';
+BEGIN
+  m[3][1] := 5;
+END $$`,
+		`DO $$
+DECLARE a int[];
+BEGIN
+  a[NULL] := 5;
+END $$`,
+		`DO $$
+DECLARE a int;
+BEGIN
+  a[1] := 5;
+END $$`,
+		`CREATE FUNCTION pg_temp.gap_fields() RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+  r gap_users;
+  r2 gap_users%ROWTYPE;
+  q record;
+BEGIN
+  r.name := 'x';
+  r.id := 1;
+  r2.n := r.id + 1;
+  SELECT 1 AS a, '{1}'::int[] AS arr INTO q;
+  q.arr[3] := 5;
+  q.a := 10;
+  RETURN concat_ws(' ', r.id, r.name, r.n IS NULL, r2.n, r2.name IS NULL, q.a, q.arr::text);
+END $$`,
+		`SELECT pg_temp.gap_fields()`,
+		`DO $$
+DECLARE r gap_users;
+BEGIN
+  r.nope := 1;
+END $$`,
+		// NEW.f := v in a BEFORE trigger
+		`CREATE FUNCTION gap_upper() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  NEW.name := upper(NEW.name);
+  NEW.n := coalesce(NEW.n, 0) + 100;
+  RETURN NEW;
+END $$`,
+		`CREATE TRIGGER gap_upper BEFORE INSERT ON gap_users FOR EACH ROW EXECUTE FUNCTION gap_upper()`,
+		`INSERT INTO gap_users (name) VALUES ('eve') RETURNING name, n`,
+		`DROP TRIGGER gap_upper ON gap_users`,
+		`DROP FUNCTION gap_upper()`,
 	)
 }

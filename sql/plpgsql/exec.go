@@ -295,8 +295,8 @@ func (f *frame) runStmt(s *Stmt) (flow, error) {
 	case "block":
 		return f.block(s)
 	case "assign":
-		if strings.Contains(strings.SplitN(s.Expr.Query, "=", 2)[0], "[") {
-			return flow{}, pgerror.Unsupported("assignment to an array element in PL/pgSQL")
+		if hasSubscript(s.Expr.Query) {
+			return flow{}, f.assignPart(s) // assign.go
 		}
 		v, t, err := f.eval(s.Expr)
 		if err != nil {

@@ -104,6 +104,16 @@ func (f *frame) init() error {
 			f.vals[dno].rec = f.triggerRecord(d.Refname)
 			continue
 		}
+		if d.Kind == "rec" && d.typname() != "" {
+			// r t, whose fields the body assigns (parseRowVars)
+			t, err := f.declaredType(d)
+			if err != nil {
+				return err
+			}
+			f.vals[dno] = value{t: t, row: true}
+			f.vals[dno].rec, f.vals[dno].null = f.emptyRow(dno), true
+			continue
+		}
 		if d.Kind == "var" {
 			switch d.Refname {
 			case "found":
@@ -120,11 +130,7 @@ func (f *frame) init() error {
 				f.vals[dno] = value{t: types.T{OID: types.Int4OID, Mod: -1}}
 				continue
 			}
-			name := strings.TrimSpace(d.typname())
-			if l := strings.ToLower(name); strings.HasSuffix(l, "%rowtype") {
-				name = strings.TrimSpace(name[:len(name)-len("%rowtype")])
-			}
-			t, err := f.h.Type(name)
+			t, err := f.declaredType(d)
 			if err != nil {
 				return err
 			}
@@ -136,6 +142,15 @@ func (f *frame) init() error {
 		}
 	}
 	return nil
+}
+
+// declaredType resolves a variable's declared type (t%ROWTYPE is t).
+func (f *frame) declaredType(d *Datum) (types.T, error) {
+	name := strings.TrimSpace(d.typname())
+	if l := strings.ToLower(name); strings.HasSuffix(l, "%rowtype") {
+		name = strings.TrimSpace(strings.TrimRight(name[:len(name)-len("%rowtype")], " \t%"))
+	}
+	return f.h.Type(name)
 }
 
 func (f *frame) loopDno(dno int) (*Stmt, bool) {

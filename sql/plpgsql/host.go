@@ -25,6 +25,9 @@ type Host interface {
 	Subtransaction() (release func(), rollback func(), err error)
 	// Check fails when the statement is cancelled or timed out (57014).
 	Check() error
+	// AssignPart is cur (of type t) with the part path names replaced
+	// by val (of type valT), as UPDATE … SET c[i].f = val replaces it.
+	AssignPart(cur types.Datum, t types.T, path []PartStep, val types.Datum, valT types.T) (types.Datum, error)
 }
 
 // Result is a statement's outcome.
