@@ -121,4 +121,87 @@ END $$`,
 		`DROP TRIGGER gap_upper ON gap_users`,
 		`DROP FUNCTION gap_upper()`,
 	)
+	// cursors: OPEN (a query, EXECUTE … USING, a bound cursor with
+	// arguments), FETCH in every direction, MOVE, CLOSE, FOR r IN c, and
+	// a refcursor returned to the caller, who FETCHes from it in SQL
+	matchPostgresMessages(t, ctx, pc, lc,
+		`CREATE FUNCTION pg_temp.gap_cur() RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+  c refcursor;
+  c2 CURSOR (lo int) FOR SELECT id, name FROM gap_users WHERE id >= lo ORDER BY id;
+  r record;
+  x int;
+  y text;
+  out text := '';
+BEGIN
+  OPEN c FOR SELECT id FROM gap_users ORDER BY id;
+  FETCH c INTO x;
+  out := out || x;
+  FETCH NEXT FROM c INTO x;
+  out := out || ',' || x;
+  MOVE FORWARD 1 FROM c;
+  FETCH c INTO x;
+  out := out || ',' || x;
+  FETCH PRIOR FROM c INTO x;
+  out := out || ',' || x;
+  FETCH LAST FROM c INTO x;
+  out := out || ',' || x;
+  FETCH c INTO x;
+  out := out || ',' || coalesce(x::text, 'null') || found;
+  FETCH ABSOLUTE 2 FROM c INTO x;
+  out := out || ',' || x;
+  FETCH RELATIVE -1 FROM c INTO x;
+  out := out || ',' || x;
+  MOVE ABSOLUTE 0 FROM c;
+  MOVE FORWARD ALL FROM c;
+  GET DIAGNOSTICS x = ROW_COUNT;
+  out := out || ' moved ' || x;
+  CLOSE c;
+  OPEN c2(3);
+  FETCH c2 INTO x, y;
+  out := out || ' ' || x || y;
+  CLOSE c2;
+  FOR r IN c2(2) LOOP
+    out := out || ' ' || r.id;
+  END LOOP;
+  OPEN c FOR EXECUTE format('SELECT name FROM %I WHERE id = $1', 'gap_users') USING 2;
+  FETCH c INTO y;
+  out := out || ' ' || y;
+  CLOSE c;
+  RETURN out;
+END $$`,
+		`SELECT pg_temp.gap_cur()`,
+		`CREATE FUNCTION pg_temp.gap_refcur() RETURNS refcursor LANGUAGE plpgsql AS $$
+DECLARE c refcursor := 'gap_c';
+BEGIN
+  OPEN c FOR SELECT id, name FROM gap_users WHERE id <= 2 ORDER BY id;
+  RETURN c;
+END $$`,
+		`BEGIN`,
+		`SELECT pg_temp.gap_refcur()`,
+		`FETCH NEXT FROM gap_c`,
+		`FETCH ALL FROM gap_c`,
+		`FETCH BACKWARD 1 FROM gap_c`,
+		`CLOSE gap_c`,
+		`COMMIT`,
+		// the cursor ends with the (implicit) transaction
+		`SELECT pg_temp.gap_refcur()`,
+		`FETCH ALL FROM gap_c`,
+		`DO $$
+DECLARE c refcursor;
+BEGIN
+  FETCH c INTO c;
+END $$`,
+		`DO $$
+DECLARE c refcursor := 'nope';
+BEGIN
+  CLOSE c;
+END $$`,
+		`DO $$
+DECLARE c CURSOR FOR SELECT 1;
+BEGIN
+  OPEN c;
+  OPEN c;
+END $$`,
+	)
 }

@@ -174,6 +174,10 @@ func (f *frame) declare(s *Stmt) error {
 			continue
 		}
 		f.vals[dno].d = nil
+		if d.Cursor != nil && d.Default == nil {
+			f.vals[dno].d = d.Refname // a bound cursor is named after its variable
+			continue
+		}
 		if d.Default == nil {
 			if d.NotNull {
 				return pgerror.New(pgerror.NullValueNotAllowed, "null value cannot be assigned to variable \"%s\" declared NOT NULL", d.Refname)
@@ -260,7 +264,8 @@ func (f *frame) stmt(s *Stmt) (flow, error) {
 
 // stmtNames are statements as PostgreSQL's CONTEXT names them.
 var stmtNames = map[string]string{"assign": "assignment", "if": "IF", "case": "CASE", "loop": "LOOP", "while": "WHILE",
-	"fori": "FOR with integer loop variable", "fors": "FOR over SELECT rows", "foreach_a": "FOREACH over array",
+	"fori": "FOR with integer loop variable", "fors": "FOR over SELECT rows", "forc": "FOR over cursor",
+	"open": "OPEN", "fetch": "FETCH", "close": "CLOSE", "foreach_a": "FOREACH over array",
 	"return": "RETURN", "return_next": "RETURN NEXT", "return_query": "RETURN QUERY", "raise": "RAISE", "assert": "ASSERT",
 	"execsql": "SQL statement", "dynexecute": "EXECUTE", "dynfors": "FOR over EXECUTE statement", "getdiag": "GET DIAGNOSTICS",
 	"perform": "PERFORM", "call": "CALL", "block": "statement block"}
@@ -273,6 +278,9 @@ func (f *frame) place(err error, s *Stmt) error {
 	what := stmtNames[s.Kind]
 	if s.Kind == "exit" {
 		what = map[bool]string{true: "EXIT", false: "CONTINUE"}[s.IsExit]
+	}
+	if s.Kind == "fetch" && s.IsMove {
+		what = "MOVE"
 	}
 	line := "PL/pgSQL function " + f.c.Name + " line " + itoa(s.Lineno) + " at " + what
 	ne := *pe
@@ -371,8 +379,15 @@ func (f *frame) runStmt(s *Stmt) (flow, error) {
 		return flow{}, nil
 	case "commit", "rollback":
 		return flow{}, pgerror.Unsupported("COMMIT and ROLLBACK inside procedures")
-	case "open", "fetch", "close", "forc":
-		return flow{}, pgerror.Unsupported("cursors in PL/pgSQL")
+	case "open":
+		_, _, err := f.openCursor(s) // cursors.go
+		return flow{}, err
+	case "fetch":
+		return flow{}, f.fetch(s)
+	case "close":
+		return flow{}, f.closeCursor(s)
+	case "forc":
+		return f.loop(s)
 	}
 	return flow{}, pgerror.Unsupported("PL/pgSQL statement " + s.Kind)
 }

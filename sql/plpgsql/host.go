@@ -28,6 +28,14 @@ type Host interface {
 	// AssignPart is cur (of type t) with the part path names replaced
 	// by val (of type valT), as UPDATE … SET c[i].f = val replaces it.
 	AssignPart(cur types.Datum, t types.T, path []PartStep, val types.Datum, valT types.T) (types.Datum, error)
+	// OpenCursor makes a cursor called name (a new "<unnamed portal n>"
+	// for "") holding res's rows until the transaction ends; FetchCursor
+	// runs FETCH or MOVE on it (dir: 0 forward, 1 backward, 2 absolute,
+	// 3 relative; count as FETCH's); CloseCursor closes it.
+	OpenCursor(name string, res *Result, scroll bool) (string, error)
+	FetchCursor(name string, dir int, count int64, move bool) (*Result, error)
+	CloseCursor(name string) error
+	CursorIsOpen(name string) bool
 }
 
 // Result is a statement's outcome.

@@ -81,9 +81,16 @@ func (f *frame) loop(s *Stmt) (flow, error) {
 	// snapshot is taken when the loop starts, as PostgreSQL's cursor's).
 	var res *Result
 	var err error
-	if s.Kind == "dynfors" {
+	switch s.Kind {
+	case "forc":
+		var closeCursor func()
+		if res, closeCursor, err = f.forCursor(s); err != nil {
+			return flow{}, err
+		}
+		defer closeCursor()
+	case "dynfors":
 		res, err = f.dynamic(s.Query, s.Params, f.c.maxRows())
-	} else {
+	default:
 		res, err = f.h.Query(s.Query.Query, f, f.c.maxRows())
 	}
 	if err != nil {
