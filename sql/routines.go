@@ -33,6 +33,9 @@ type routineState struct {
 	whens    map[*catalog.Trigger]*catalog.Function // triggers' WHEN conditions (triggers.go)
 	plans    map[routinePlanKey]*prepStmt
 	seq      int // savepoint names
+	// triggerDepth is the number of trigger functions running
+	// (pg_trigger_depth)
+	triggerDepth int
 }
 
 type routinePlanKey struct {

@@ -204,4 +204,105 @@ BEGIN
   OPEN c;
 END $$`,
 	)
+	// what job-queue migrations use: FOREACH … SLICE, RETURN QUERY
+	// EXECUTE with format('%I'), ROW_COUNT after dynamic SQL, labelled
+	// EXIT/CONTINUE WHEN, STRICT's errors, SQLSTATE/SQLERRM, RAISE …
+	// USING ERRCODE, pg_trigger_depth()
+	matchPostgresMessages(t, ctx, pc, lc,
+		`CREATE FUNCTION pg_temp.gap_slices(m int[]) RETURNS SETOF text LANGUAGE plpgsql AS $$
+DECLARE
+  x int[];
+  y int;
+BEGIN
+  FOREACH x SLICE 1 IN ARRAY m LOOP
+    RETURN NEXT 's1 ' || x::text;
+  END LOOP;
+  FOREACH x SLICE 2 IN ARRAY m LOOP
+    RETURN NEXT 's2 ' || x::text;
+  END LOOP;
+  FOREACH y IN ARRAY m LOOP
+    RETURN NEXT 'e ' || y;
+  END LOOP;
+END $$`,
+		`SELECT * FROM pg_temp.gap_slices('{{1,2,3},{4,5,6}}')`,
+		`SELECT * FROM pg_temp.gap_slices('[0:1][2:3]={{1,2},{3,4}}')`,
+		`SELECT * FROM pg_temp.gap_slices('{1,2}')`,
+		`DO $$
+DECLARE x int;
+BEGIN
+  FOREACH x SLICE 1 IN ARRAY '{{1}}'::int[] LOOP
+  END LOOP;
+END $$`,
+		`CREATE FUNCTION pg_temp.gap_rq(t text, lo int) RETURNS SETOF gap_users LANGUAGE plpgsql AS $$
+DECLARE n int;
+BEGIN
+  RETURN QUERY EXECUTE format('SELECT * FROM %I WHERE id > $1 ORDER BY id', t) USING lo;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  RAISE NOTICE 'returned %', n;
+  EXECUTE format('UPDATE %I SET n = n WHERE id > $1', t) USING lo;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  IF n = 0 THEN
+    RAISE EXCEPTION 'nothing updated' USING ERRCODE = 'P0001';
+  END IF;
+END $$`,
+		`SELECT id, name FROM pg_temp.gap_rq('gap_users', 2)`,
+		`SELECT id FROM pg_temp.gap_rq('gap_users', 100)`,
+		`DO $$
+DECLARE
+  i int := 0;
+  j int;
+BEGIN
+  <<outer>>
+  LOOP
+    i := i + 1;
+    j := 0;
+    <<inner>>
+    LOOP
+      j := j + 1;
+      EXIT outer WHEN i * j > 6;
+      CONTINUE outer WHEN j >= 2;
+    END LOOP inner;
+  END LOOP outer;
+  RAISE EXCEPTION 'i=% j=%', i, j;
+END $$`,
+		`DO $$
+DECLARE r gap_users;
+BEGIN
+  SELECT * INTO STRICT r FROM gap_users WHERE id > 100;
+END $$`,
+		`DO $$
+DECLARE r gap_users;
+BEGIN
+  SELECT * INTO STRICT r FROM gap_users;
+END $$`,
+		`DO $$
+DECLARE x int;
+BEGIN
+  EXECUTE 'SELECT id FROM gap_users' INTO STRICT x;
+END $$`,
+		`DO $$
+BEGIN
+  PERFORM 1 / 0;
+EXCEPTION WHEN division_by_zero THEN
+  RAISE EXCEPTION 'caught % %', SQLSTATE, SQLERRM USING ERRCODE = 'P0001';
+END $$`,
+		`DO $$
+BEGIN
+  RAISE USING ERRCODE = 'P0001';
+END $$`,
+		`CREATE TABLE gap_depth (id int, depth int)`,
+		`CREATE FUNCTION gap_depth_trg() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  NEW.depth := pg_trigger_depth();
+  IF NEW.id < 3 THEN
+    INSERT INTO gap_depth (id) VALUES (NEW.id + 1);
+  END IF;
+  RETURN NEW;
+END $$`,
+		`CREATE TRIGGER gap_depth_trg BEFORE INSERT ON gap_depth FOR EACH ROW EXECUTE FUNCTION gap_depth_trg()`,
+		`INSERT INTO gap_depth (id) VALUES (1)`,
+		`SELECT id, depth, pg_trigger_depth() FROM gap_depth ORDER BY id`,
+		`DROP TABLE gap_depth`,
+		`DROP FUNCTION gap_depth_trg()`,
+	)
 }
