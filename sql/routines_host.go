@@ -23,6 +23,9 @@ type routineHost struct {
 	ec       *execCtx
 	f        *catalog.Function // nil for DO blocks
 	conflict plan.VarConflict
+	// nonatomic: a procedure CALLed, or a DO block run, outside a
+	// transaction block (not from a function): COMMIT is allowed
+	nonatomic bool
 }
 
 func (h *routineHost) parseOne(q string) (parse.Stmt, error) {
@@ -141,8 +144,10 @@ func (h *routineHost) Subtransaction() (func(), func(), error) {
 	if err := s.savepoint(h.ec.Context, name); err != nil {
 		return nil, nil, err
 	}
-	release := func() { _ = s.releaseSavepoint(name) }
+	s.routines.subs++
+	release := func() { s.routines.subs--; _ = s.releaseSavepoint(name) }
 	rollback := func() {
+		s.routines.subs--
 		_ = s.rollbackTo(name)
 		_ = s.releaseSavepoint(name)
 	}
@@ -183,10 +188,29 @@ func (ec *execCtx) runDo(ds *pg_query.DoStmt) error {
 	if s.routines.depth >= MaxRoutineDepth {
 		return pgerror.New(pgerror.StatementTooComplex, "stack depth limit exceeded")
 	}
+	nonatomic := s.mode != modeBlock && (s.routines.depth == 0 || s.routines.nonatomic)
 	s.routines.depth++
 	defer func() { s.routines.depth-- }()
-	_, _, err = r.Run(&routineHost{ec: ec, conflict: varConflict(body)}, &plpgsql.Call{Ret: f.Ret, Name: "inline_code_block"})
+	prev := s.routines.nonatomic
+	s.routines.nonatomic = nonatomic
+	defer func() { s.routines.nonatomic = prev }()
+	_, _, err = r.Run(&routineHost{ec: ec, conflict: varConflict(body), nonatomic: nonatomic}, &plpgsql.Call{Ret: f.Ret, Name: "inline_code_block"})
 	return err
+}
+
+// TxnControl implements plpgsql.Host: PostgreSQL's checks (SPI_commit);
+// where PostgreSQL would commit, logdb does not yet (0A000).
+func (h *routineHost) TxnControl(rollback, chain bool) error {
+	if !h.nonatomic {
+		return pgerror.New("2D000", "invalid transaction termination")
+	}
+	if h.ec.s.routines.subs > 0 {
+		if rollback {
+			return pgerror.New("2D000", "cannot roll back while a subtransaction is active")
+		}
+		return pgerror.New("2D000", "cannot commit while a subtransaction is active")
+	}
+	return pgerror.Unsupported("COMMIT and ROLLBACK inside procedures")
 }
 
 // planCall plans CALL proc(args).
@@ -205,6 +229,7 @@ func planCall(p *plan.Planner, cs *pg_query.CallStmt) (utilityFunc, error) {
 			}
 			vals[i] = v
 		}
+		ec.s.routines.callTop = true
 		_, _, err := ec.callRoutine(f, vals, false)
 		return "CALL", err
 	}, nil

@@ -131,7 +131,9 @@ func (ec *execCtx) runTriggerRoutine(f *catalog.Function, name string, td *plpgs
 	c := &plpgsql.Call{Ret: ret, Name: name, Trigger: td}
 	h := &routineHost{ec: ec, f: f, conflict: varConflict(f.Body)}
 	s.routines.triggerDepth++
-	defer func() { s.routines.triggerDepth-- }()
+	prev := s.routines.nonatomic
+	s.routines.nonatomic = false // a trigger is atomic, and what it calls
+	defer func() { s.routines.triggerDepth--; s.routines.nonatomic = prev }()
 	v, _, err := r.Run(h, c)
 	return v, err
 }

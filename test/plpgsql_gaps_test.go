@@ -305,4 +305,42 @@ END $$`,
 		`DROP TABLE gap_depth`,
 		`DROP FUNCTION gap_depth_trg()`,
 	)
+	// COMMIT and ROLLBACK in routines: 2D000 where PostgreSQL refuses them
+	matchPostgresMessages(t, ctx, pc, lc,
+		`CREATE PROCEDURE pg_temp.gap_pc1() LANGUAGE plpgsql AS $$
+BEGIN
+  COMMIT;
+END $$`,
+		`CREATE PROCEDURE pg_temp.gap_pc2() LANGUAGE plpgsql AS $$
+BEGIN
+  BEGIN
+    ROLLBACK;
+  EXCEPTION WHEN division_by_zero THEN
+    NULL;
+  END;
+END $$`,
+		`CREATE PROCEDURE pg_temp.gap_pc3() LANGUAGE plpgsql AS $$
+BEGIN
+  CALL pg_temp.gap_pc1();
+END $$`,
+		`CREATE FUNCTION pg_temp.gap_fc1() RETURNS int LANGUAGE plpgsql AS $$
+BEGIN
+  COMMIT;
+  RETURN 1;
+END $$`,
+		`BEGIN`,
+		`CALL pg_temp.gap_pc1()`,
+		`ROLLBACK`,
+		`BEGIN`,
+		`CALL pg_temp.gap_pc3()`,
+		`ROLLBACK`,
+		`CALL pg_temp.gap_pc2()`,
+		`SELECT pg_temp.gap_fc1()`,
+		`BEGIN`,
+		`DO $$
+BEGIN
+  ROLLBACK;
+END $$`,
+		`ROLLBACK`,
+	)
 }

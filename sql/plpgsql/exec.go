@@ -265,7 +265,7 @@ func (f *frame) stmt(s *Stmt) (flow, error) {
 // stmtNames are statements as PostgreSQL's CONTEXT names them.
 var stmtNames = map[string]string{"assign": "assignment", "if": "IF", "case": "CASE", "loop": "LOOP", "while": "WHILE",
 	"fori": "FOR with integer loop variable", "fors": "FOR over SELECT rows", "forc": "FOR over cursor",
-	"open": "OPEN", "fetch": "FETCH", "close": "CLOSE", "foreach_a": "FOREACH over array",
+	"open": "OPEN", "fetch": "FETCH", "close": "CLOSE", "commit": "COMMIT", "rollback": "ROLLBACK", "foreach_a": "FOREACH over array",
 	"return": "RETURN", "return_next": "RETURN NEXT", "return_query": "RETURN QUERY", "raise": "RAISE", "assert": "ASSERT",
 	"execsql": "SQL statement", "dynexecute": "EXECUTE", "dynfors": "FOR over EXECUTE statement", "getdiag": "GET DIAGNOSTICS",
 	"perform": "PERFORM", "call": "CALL", "block": "statement block"}
@@ -378,7 +378,7 @@ func (f *frame) runStmt(s *Stmt) (flow, error) {
 		}
 		return flow{}, nil
 	case "commit", "rollback":
-		return flow{}, pgerror.Unsupported("COMMIT and ROLLBACK inside procedures")
+		return flow{}, f.h.TxnControl(s.Kind == "rollback", s.Chain)
 	case "open":
 		_, _, err := f.openCursor(s) // cursors.go
 		return flow{}, err

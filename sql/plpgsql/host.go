@@ -36,6 +36,10 @@ type Host interface {
 	FetchCursor(name string, dir int, count int64, move bool) (*Result, error)
 	CloseCursor(name string) error
 	CursorIsOpen(name string) bool
+	// TxnControl runs COMMIT or ROLLBACK [AND CHAIN] of a procedure or
+	// DO block: 2D000 where PostgreSQL refuses it (a function, a CALL in
+	// a transaction block, an active subtransaction).
+	TxnControl(rollback, chain bool) error
 }
 
 // Result is a statement's outcome.
