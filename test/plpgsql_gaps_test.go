@@ -45,6 +45,15 @@ BEGIN
 END $$`,
 		`SELECT (r).id IS NULL, x FROM pg_temp.gap_out2()`,
 		`CREATE FUNCTION pg_temp.gap_bad(OUT r gap_users, OUT x int) RETURNS gap_users LANGUAGE plpgsql AS $$ BEGIN END $$`,
+		// an OUT argument of a composite type
+		`CREATE TYPE gap_ctp AS (a int, b text)`,
+		`CREATE FUNCTION pg_temp.gap_ct(OUT r gap_ctp) LANGUAGE plpgsql AS $$
+BEGIN
+  r := ROW(1, 'x');
+END $$`,
+		`SELECT * FROM pg_temp.gap_ct()`,
+		`SELECT (pg_temp.gap_ct()).b`,
+		`DROP TYPE gap_ctp CASCADE`,
 		// not on the search path: a pg_temp function is called qualified
 		`SELECT gap_first()`,
 		// Sequelize's findOrCreate, as it sends it (one simple query)

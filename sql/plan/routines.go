@@ -316,7 +316,7 @@ func RoutineColumns(cat *catalog.Catalog, f *catalog.Function) []exec.Column {
 		}
 		return cols
 	}
-	if len(outs) == 1 && outs[0].Name != "" && f.RetRel == 0 {
+	if len(outs) == 1 && outs[0].Name != "" && f.RetRel == 0 && !types.IsComposite(outs[0].Type.OID) {
 		return []exec.Column{{Name: outs[0].Name, T: outs[0].Type}}
 	}
 	if t, ok := cat.ByOID[f.RetRel]; ok && f.RetRel != 0 {
