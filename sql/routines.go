@@ -40,8 +40,10 @@ type routineState struct {
 	// set by CALL for the call it makes (routines_host.go: TxnControl)
 	subs    int
 	callTop bool
-	// nonatomic: the running routine may COMMIT
+	// nonatomic: the running routine may COMMIT; multiStmt: the simple
+	// query running has several statements
 	nonatomic bool
+	multiStmt bool
 }
 
 type routinePlanKey struct {
@@ -174,7 +176,7 @@ func (ec *execCtx) callRoutine(f *catalog.Function, args []types.Datum, asRows b
 		return nil, nil, &pgerror.Error{Code: pgerror.StatementTooComplex, Message: "stack depth limit exceeded",
 			Hint: "Increase the configuration parameter \"max_stack_depth\" (currently 2048kB), after ensuring the platform's stack depth limit is adequate."}
 	}
-	nonatomic := callTop && f.Kind == "p" && s.mode != modeBlock && (s.routines.depth == 0 || s.routines.nonatomic)
+	nonatomic := callTop && f.Kind == "p" && s.mode != modeBlock && !s.routines.multiStmt && (s.routines.depth == 0 || s.routines.nonatomic)
 	s.routines.depth++
 	defer func() { s.routines.depth-- }()
 	// SET name = value of the function holds while it runs

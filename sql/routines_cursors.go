@@ -26,6 +26,7 @@ const (
 
 // OpenCursor implements plpgsql.Host.
 func (h *routineHost) OpenCursor(name string, res *plpgsql.Result, scroll bool) (string, error) {
+	h.sync()
 	s := h.ec.s
 	if name == "" {
 		for {

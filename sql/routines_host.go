@@ -40,6 +40,7 @@ func (h *routineHost) parseOne(q string) (parse.Stmt, error) {
 }
 
 func (h *routineHost) Query(q string, vars plpgsql.Vars, maxRows int) (*plpgsql.Result, error) {
+	h.sync()
 	st, err := h.parseOne(q)
 	if err != nil {
 		return nil, err
@@ -48,6 +49,7 @@ func (h *routineHost) Query(q string, vars plpgsql.Vars, maxRows int) (*plpgsql.
 }
 
 func (h *routineHost) Dynamic(q string, params []types.Datum, paramTypes []types.T, maxRows int) (*plpgsql.Result, error) {
+	h.sync()
 	st, err := h.parseOne(q)
 	if err != nil {
 		return nil, err
@@ -138,6 +140,7 @@ func (h *routineHost) Notice(e *pgerror.Error) {
 }
 
 func (h *routineHost) Subtransaction() (func(), func(), error) {
+	h.sync()
 	s := h.ec.s
 	s.routines.seq++
 	name := "\x00routine" + strconv.Itoa(s.routines.seq)
@@ -188,7 +191,7 @@ func (ec *execCtx) runDo(ds *pg_query.DoStmt) error {
 	if s.routines.depth >= MaxRoutineDepth {
 		return pgerror.New(pgerror.StatementTooComplex, "stack depth limit exceeded")
 	}
-	nonatomic := s.mode != modeBlock && (s.routines.depth == 0 || s.routines.nonatomic)
+	nonatomic := s.mode != modeBlock && !s.routines.multiStmt && (s.routines.depth == 0 || s.routines.nonatomic)
 	s.routines.depth++
 	defer func() { s.routines.depth-- }()
 	prev := s.routines.nonatomic
@@ -198,19 +201,47 @@ func (ec *execCtx) runDo(ds *pg_query.DoStmt) error {
 	return err
 }
 
-// TxnControl implements plpgsql.Host: PostgreSQL's checks (SPI_commit);
-// where PostgreSQL would commit, logdb does not yet (0A000).
+// TxnControl implements plpgsql.Host: COMMIT or ROLLBACK [AND CHAIN] of
+// a procedure CALLed (or a DO block run) outside a transaction block, with
+// PostgreSQL's checks (SPI_commit). The transaction ends as at a COMMIT
+// statement (its cursors close, its locks are released) and the rest of
+// the procedure runs in a new implicit one, which the statement's end
+// commits.
 func (h *routineHost) TxnControl(rollback, chain bool) error {
+	s := h.ec.s
 	if !h.nonatomic {
 		return pgerror.New("2D000", "invalid transaction termination")
 	}
-	if h.ec.s.routines.subs > 0 {
+	if s.routines.subs > 0 {
 		if rollback {
 			return pgerror.New("2D000", "cannot roll back while a subtransaction is active")
 		}
 		return pgerror.New("2D000", "cannot commit while a subtransaction is active")
 	}
-	return pgerror.Unsupported("COMMIT and ROLLBACK inside procedures")
+	h.sync()
+	readOnly := s.tx != nil && s.tx.readOnly
+	err := s.finishTxn(h.ec.Context, !rollback)
+	t, kerr := s.ensureKV(h.ec.Context) // the new transaction, also after a failed commit
+	if kerr != nil {
+		return kerr
+	}
+	if chain {
+		t.readOnly = readOnly
+	}
+	h.sync()
+	return err
+}
+
+// sync moves a non-atomic routine onto the session's transaction after a
+// COMMIT or ROLLBACK in it (or in a procedure it called).
+func (h *routineHost) sync() {
+	s := h.ec.s
+	if !h.nonatomic || s.tx == nil || h.ec.tx == s.tx {
+		return
+	}
+	h.ec.tx, h.ec.noRowLocks = s.tx, nil
+	h.ec.Ctx.Txn = &s.tx.Txn
+	h.ec.Ctx.Ev.TxnTime = s.tx.start
 }
 
 // planCall plans CALL proc(args).

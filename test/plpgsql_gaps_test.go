@@ -3,6 +3,8 @@ package test
 import (
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // TestPlpgsqlGapsMatchPostgres: the PL/pgSQL gaps of issue 18, statement
@@ -351,5 +353,60 @@ BEGIN
   ROLLBACK;
 END $$`,
 		`ROLLBACK`,
+		// … and commit where PostgreSQL does: a procedure CALLed, or a DO
+		// block run, outside a transaction block goes on in a new
+		// transaction after COMMIT or ROLLBACK
+		`CREATE TEMP TABLE gap_tc (i int)`,
+		`CREATE PROCEDURE pg_temp.gap_batch(n int) LANGUAGE plpgsql AS $$
+BEGIN
+  FOR k IN 1..n LOOP
+    INSERT INTO gap_tc VALUES (k);
+    IF k % 2 = 0 THEN
+      COMMIT;
+    ELSE
+      ROLLBACK;
+    END IF;
+  END LOOP;
+END $$`,
+		`CALL pg_temp.gap_batch(6)`,
+		`SELECT i FROM gap_tc ORDER BY i`,
+		`CREATE PROCEDURE pg_temp.gap_fail() LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO gap_tc VALUES (100);
+  COMMIT;
+  INSERT INTO gap_tc VALUES (101);
+  PERFORM 1 / 0;
+END $$`,
+		`CALL pg_temp.gap_fail()`,
+		`SELECT i FROM gap_tc WHERE i >= 100 ORDER BY i`,
+		`CREATE PROCEDURE pg_temp.gap_nested() LANGUAGE plpgsql AS $$
+DECLARE r record;
+BEGIN
+  CALL pg_temp.gap_batch(2);
+  FOR r IN SELECT i FROM gap_tc WHERE i < 10 ORDER BY i LOOP
+    INSERT INTO gap_tc VALUES (r.i + 1000);
+    COMMIT AND CHAIN;
+  END LOOP;
+  INSERT INTO gap_tc VALUES (200);
+  ROLLBACK;
+END $$`,
+		`CALL pg_temp.gap_nested()`,
+		`SELECT i FROM gap_tc ORDER BY i`,
+		`DO $$
+BEGIN
+  INSERT INTO gap_tc VALUES (300);
+  COMMIT;
+  INSERT INTO gap_tc VALUES (301);
+  ROLLBACK;
+END $$`,
+		`SELECT i FROM gap_tc WHERE i >= 300`,
+		// a query string of several statements is an implicit block
+		`CALL pg_temp.gap_batch(2); SELECT 1`,
 	)
+	// the extended protocol: the procedure's transactions, then Sync's
+	for _, c := range []*pgx.Conn{pc, lc} {
+		mustExec(t, ctx, c, "DELETE FROM gap_tc")
+		mustExec(t, ctx, c, "CALL pg_temp.gap_batch(5)")
+	}
+	matchPostgres(t, ctx, pc, lc, `SELECT i FROM gap_tc ORDER BY i`)
 }
