@@ -254,8 +254,10 @@ type Session struct {
 	// changes: planFor).
 	simplePlans map[string]*prepStmt
 	cursors     map[string]*sqlCursor
-	cursorSeq   uint64   // DECLAREs so far: a cursor's and a savepoint's place in the transaction
-	tempSlots   []string // temporary replication slots, dropped at Close
+	cursorSeq   uint64 // DECLAREs so far: a cursor's and a savepoint's place in the transaction
+	// unnamedPortalSeq numbers the cursors PL/pgSQL opens without a name
+	unnamedPortalSeq int
+	tempSlots        []string // temporary replication slots, dropped at Close
 	// exportedName names the snapshot this session exported
 	// (CREATE_REPLICATION_SLOT … EXPORT_SNAPSHOT; replication.go)
 	exportedName string

@@ -39,6 +39,7 @@ type sqlCursor struct {
 	params   []types.Datum
 	decl     parse.Stmt // the DECLARE
 	portal   *Portal    // the cursor as a protocol portal, made at its first Describe or Execute
+	routine  bool       // opened by PL/pgSQL (routines_cursors.go): its rows are read already
 }
 
 const cursorOptHold = 0x20

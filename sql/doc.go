@@ -146,7 +146,9 @@
 // LANGUAGE plpgsql through sql/plpgsql, whose variables the planner binds
 // as parameters (plan.Planner.Vars). An EXCEPTION block is a savepoint of
 // the transaction. Compiled bodies and nested plans are cached per session
-// by descriptor.
+// by descriptor. A PL/pgSQL cursor's OPEN reads its rows and registers
+// them as a session cursor (routines_cursors.go), which SQL FETCH reaches
+// until the transaction ends.
 // NOTIFY and pg_notify() travel in their transaction's log entry and every
 // node delivers them to its listening sessions when it applies the entry
 // (notify.go hooks package notify into commit; cmd/logdb feeds the

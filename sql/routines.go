@@ -33,6 +33,17 @@ type routineState struct {
 	whens    map[*catalog.Trigger]*catalog.Function // triggers' WHEN conditions (triggers.go)
 	plans    map[routinePlanKey]*prepStmt
 	seq      int // savepoint names
+	// triggerDepth is the number of trigger functions running
+	// (pg_trigger_depth)
+	triggerDepth int
+	// subs counts the EXCEPTION blocks' savepoints in effect; callTop is
+	// set by CALL for the call it makes (routines_host.go: TxnControl)
+	subs    int
+	callTop bool
+	// nonatomic: the running routine may COMMIT; multiStmt: the simple
+	// query running has several statements
+	nonatomic bool
+	multiStmt bool
 }
 
 type routinePlanKey struct {
@@ -149,6 +160,11 @@ func (h *sessionPlanner) RoutineRows(rc *exec.Ctx, f *catalog.Function, args []t
 // callRoutine runs f with its input arguments' values: its value, or
 // (asRows, or a set-returning f) its rows.
 func (ec *execCtx) callRoutine(f *catalog.Function, args []types.Datum, asRows bool) (types.Datum, [][]types.Datum, error) {
+	s := ec.s
+	// a procedure CALLed outside a transaction block, from the top level or
+	// from such a procedure, may COMMIT (PostgreSQL's non-atomic context)
+	callTop := s.routines.callTop
+	s.routines.callTop = false
 	if f.Strict {
 		for _, a := range args {
 			if a == nil {
@@ -156,11 +172,11 @@ func (ec *execCtx) callRoutine(f *catalog.Function, args []types.Datum, asRows b
 			}
 		}
 	}
-	s := ec.s
 	if s.routines.depth >= MaxRoutineDepth {
 		return nil, nil, &pgerror.Error{Code: pgerror.StatementTooComplex, Message: "stack depth limit exceeded",
 			Hint: "Increase the configuration parameter \"max_stack_depth\" (currently 2048kB), after ensuring the platform's stack depth limit is adequate."}
 	}
+	nonatomic := callTop && f.Kind == "p" && s.mode != modeBlock && !s.routines.multiStmt && (s.routines.depth == 0 || s.routines.nonatomic)
 	s.routines.depth++
 	defer func() { s.routines.depth-- }()
 	// SET name = value of the function holds while it runs
@@ -187,12 +203,19 @@ func (ec *execCtx) callRoutine(f *catalog.Function, args []types.Datum, asRows b
 			v = args[in]
 			in++
 		}
-		c.Args, c.ArgTypes = append(c.Args, v), append(c.ArgTypes, a.Type)
+		t, err := plan.ArgType(ec.tx.cat, a)
+		if err != nil {
+			return nil, nil, err
+		}
+		c.Args, c.ArgTypes = append(c.Args, v), append(c.ArgTypes, t)
 		if a.IsOutput() {
 			c.Outs = append(c.Outs, i)
 		}
 	}
-	h := &routineHost{ec: ec, f: f, conflict: varConflict(f.Body)}
+	h := &routineHost{ec: ec, f: f, conflict: varConflict(f.Body), nonatomic: nonatomic}
+	prev := s.routines.nonatomic
+	s.routines.nonatomic = nonatomic
+	defer func() { s.routines.nonatomic = prev }()
 	v, rows, err := r.Run(h, c)
 	if err != nil {
 		return nil, nil, err

@@ -7,6 +7,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"logdb/sql/catalog"
+	"logdb/sql/exec"
 	"logdb/sql/parse"
 	"logdb/sql/pgcatalog"
 	"logdb/sql/pgerror"
@@ -22,6 +23,9 @@ type routineHost struct {
 	ec       *execCtx
 	f        *catalog.Function // nil for DO blocks
 	conflict plan.VarConflict
+	// nonatomic: a procedure CALLed, or a DO block run, outside a
+	// transaction block (not from a function): COMMIT is allowed
+	nonatomic bool
 }
 
 func (h *routineHost) parseOne(q string) (parse.Stmt, error) {
@@ -36,6 +40,7 @@ func (h *routineHost) parseOne(q string) (parse.Stmt, error) {
 }
 
 func (h *routineHost) Query(q string, vars plpgsql.Vars, maxRows int) (*plpgsql.Result, error) {
+	h.sync()
 	st, err := h.parseOne(q)
 	if err != nil {
 		return nil, err
@@ -44,6 +49,7 @@ func (h *routineHost) Query(q string, vars plpgsql.Vars, maxRows int) (*plpgsql.
 }
 
 func (h *routineHost) Dynamic(q string, params []types.Datum, paramTypes []types.T, maxRows int) (*plpgsql.Result, error) {
+	h.sync()
 	st, err := h.parseOne(q)
 	if err != nil {
 		return nil, err
@@ -134,14 +140,17 @@ func (h *routineHost) Notice(e *pgerror.Error) {
 }
 
 func (h *routineHost) Subtransaction() (func(), func(), error) {
+	h.sync()
 	s := h.ec.s
 	s.routines.seq++
 	name := "\x00routine" + strconv.Itoa(s.routines.seq)
 	if err := s.savepoint(h.ec.Context, name); err != nil {
 		return nil, nil, err
 	}
-	release := func() { _ = s.releaseSavepoint(name) }
+	s.routines.subs++
+	release := func() { s.routines.subs--; _ = s.releaseSavepoint(name) }
 	rollback := func() {
+		s.routines.subs--
 		_ = s.rollbackTo(name)
 		_ = s.releaseSavepoint(name)
 	}
@@ -182,10 +191,57 @@ func (ec *execCtx) runDo(ds *pg_query.DoStmt) error {
 	if s.routines.depth >= MaxRoutineDepth {
 		return pgerror.New(pgerror.StatementTooComplex, "stack depth limit exceeded")
 	}
+	nonatomic := s.mode != modeBlock && !s.routines.multiStmt && (s.routines.depth == 0 || s.routines.nonatomic)
 	s.routines.depth++
 	defer func() { s.routines.depth-- }()
-	_, _, err = r.Run(&routineHost{ec: ec, conflict: varConflict(body)}, &plpgsql.Call{Ret: f.Ret, Name: "inline_code_block"})
+	prev := s.routines.nonatomic
+	s.routines.nonatomic = nonatomic
+	defer func() { s.routines.nonatomic = prev }()
+	_, _, err = r.Run(&routineHost{ec: ec, conflict: varConflict(body), nonatomic: nonatomic}, &plpgsql.Call{Ret: f.Ret, Name: "inline_code_block"})
 	return err
+}
+
+// TxnControl implements plpgsql.Host: COMMIT or ROLLBACK [AND CHAIN] of
+// a procedure CALLed (or a DO block run) outside a transaction block, with
+// PostgreSQL's checks (SPI_commit). The transaction ends as at a COMMIT
+// statement (its cursors close, its locks are released) and the rest of
+// the procedure runs in a new implicit one, which the statement's end
+// commits.
+func (h *routineHost) TxnControl(rollback, chain bool) error {
+	s := h.ec.s
+	if !h.nonatomic {
+		return pgerror.New("2D000", "invalid transaction termination")
+	}
+	if s.routines.subs > 0 {
+		if rollback {
+			return pgerror.New("2D000", "cannot roll back while a subtransaction is active")
+		}
+		return pgerror.New("2D000", "cannot commit while a subtransaction is active")
+	}
+	h.sync()
+	readOnly := s.tx != nil && s.tx.readOnly
+	err := s.finishTxn(h.ec.Context, !rollback)
+	t, kerr := s.ensureKV(h.ec.Context) // the new transaction, also after a failed commit
+	if kerr != nil {
+		return kerr
+	}
+	if chain {
+		t.readOnly = readOnly
+	}
+	h.sync()
+	return err
+}
+
+// sync moves a non-atomic routine onto the session's transaction after a
+// COMMIT or ROLLBACK in it (or in a procedure it called).
+func (h *routineHost) sync() {
+	s := h.ec.s
+	if !h.nonatomic || s.tx == nil || h.ec.tx == s.tx {
+		return
+	}
+	h.ec.tx, h.ec.noRowLocks = s.tx, nil
+	h.ec.Ctx.Txn = &s.tx.Txn
+	h.ec.Ctx.Ev.TxnTime = s.tx.start
 }
 
 // planCall plans CALL proc(args).
@@ -204,6 +260,7 @@ func planCall(p *plan.Planner, cs *pg_query.CallStmt) (utilityFunc, error) {
 			}
 			vals[i] = v
 		}
+		ec.s.routines.callTop = true
 		_, _, err := ec.callRoutine(f, vals, false)
 		return "CALL", err
 	}, nil
@@ -290,4 +347,72 @@ func functionSchemas(cat *catalog.Catalog) []pgcatalog.UserFunction {
 		out = append(out, u)
 	}
 	return out
+}
+
+// AssignPart implements plpgsql.Host: the part of cur that path names
+// replaced by val, through the executor's assignment (exec.AssignExpr),
+// with PostgreSQL's errors for a path the type does not have.
+func (h *routineHost) AssignPart(cur types.Datum, t types.T, path []plpgsql.PartStep, val types.Datum, valT types.T) (types.Datum, error) {
+	bound := func(b plpgsql.Subscript) exec.Expr {
+		switch {
+		case b.Omitted:
+			return nil
+		case b.Null:
+			return &exec.ConstExpr{T: exec.Int8T}
+		}
+		return &exec.ConstExpr{V: b.V, T: exec.Int8T}
+	}
+	var steps []exec.AssignStep
+	pt := t
+	for _, st := range path {
+		if !st.Subs {
+			fields, ok := types.RecordFields(pt)
+			if !ok {
+				return nil, pgerror.New(pgerror.DatatypeMismatch, "cannot assign to field \"%s\" of column \"%s\" because its type %s is not a composite type", st.Field, st.Field, types.FormatType(pt))
+			}
+			k := -1
+			for j, fd := range fields {
+				if fd.Name == st.Field {
+					k = j
+				}
+			}
+			if k < 0 {
+				return nil, pgerror.New(pgerror.UndefinedColumn, "cannot assign to field \"%s\" of column \"%s\" because there is no such column in data type %s", st.Field, st.Field, types.FormatType(pt))
+			}
+			steps = append(steps, exec.AssignStep{Field: k, T: pt})
+			pt = fields[k].T
+			continue
+		}
+		et, ok := types.ElemOf(pt)
+		if !ok || pt.OID == types.Int2VectorOID || pt.OID == types.OidVectorOID {
+			return nil, pgerror.New(pgerror.DatatypeMismatch, "cannot subscript type %s because it does not support subscripting", types.FormatType(pt))
+		}
+		if len(st.Hi) > types.MaxArrayDims {
+			return nil, pgerror.New(pgerror.ProgramLimitExceeded, "number of array dimensions (%d) exceeds the maximum allowed (%d)", len(st.Hi), types.MaxArrayDims)
+		}
+		as := exec.AssignStep{Field: -1, Slice: st.Slice, T: pt}
+		for i := range st.Hi {
+			if st.Slice {
+				as.Lo = append(as.Lo, bound(st.Lo[i]))
+			}
+			as.Hi = append(as.Hi, bound(st.Hi[i]))
+		}
+		steps = append(steps, as)
+		if !st.Slice {
+			pt = et
+		}
+	}
+	if val != nil && valT != pt {
+		from := valT
+		if from.OID == types.UnknownOID {
+			from = types.T{OID: types.TextOID, Mod: -1}
+		}
+		v, err := types.Cast(h.ec.Ev, val, from, pt, types.CastExplicit)
+		if err != nil {
+			return nil, err
+		}
+		val = v
+	}
+	ae := &exec.AssignExpr{Base: &exec.ConstExpr{V: cur, T: t}, Path: steps, Val: &exec.ConstExpr{V: val, T: pt}}
+	return ae.Eval(h.ec.Ctx, nil)
 }

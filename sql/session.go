@@ -161,6 +161,10 @@ func (s *Session) simpleQuery(ctx context.Context, query string, w ResultWriter)
 	if len(stmts) == 1 && s.mode == modeIdle && isRetryable(stmts[0]) {
 		return s.autocommitRetry(ctx, stmts[0], w)
 	}
+	// a query string of several statements is an implicit transaction
+	// block: a procedure it CALLs may not COMMIT (routines.go)
+	s.routines.multiStmt = len(stmts) > 1
+	defer func() { s.routines.multiStmt = false }()
 	if len(stmts) > 1 && s.mode == modeIdle {
 		// The statements of one query string are one implicit transaction,
 		// begun before the first: a SET SESSION CHARACTERISTICS among them

@@ -6,6 +6,7 @@ import (
 	"logdb/sql/catalog"
 	"logdb/sql/exec"
 	"logdb/sql/pgerror"
+	"logdb/sql/plan"
 	"logdb/sql/plpgsql"
 	"logdb/sql/types"
 )
@@ -129,6 +130,21 @@ func (ec *execCtx) runTriggerRoutine(f *catalog.Function, name string, td *plpgs
 	}
 	c := &plpgsql.Call{Ret: ret, Name: name, Trigger: td}
 	h := &routineHost{ec: ec, f: f, conflict: varConflict(f.Body)}
+	s.routines.triggerDepth++
+	prev := s.routines.nonatomic
+	s.routines.nonatomic = false // a trigger is atomic, and what it calls
+	defer func() { s.routines.triggerDepth--; s.routines.nonatomic = prev }()
 	v, _, err := r.Run(h, c)
 	return v, err
+}
+
+func init() {
+	plan.Builtins["pg_trigger_depth"] = func(p *plan.Planner, args []exec.Expr) (exec.Expr, error) {
+		if len(args) != 0 {
+			return nil, plan.NoFunc("pg_trigger_depth", args)
+		}
+		return &exec.BuiltinExpr{Name: "pg_trigger_depth", Ret: exec.Int4T, Fn: func(rc *exec.Ctx, _ []types.Datum) (types.Datum, error) {
+			return int64(hostOf(rc).s.routines.triggerDepth), nil
+		}}, nil
+	}
 }

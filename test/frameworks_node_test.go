@@ -18,7 +18,9 @@ import (
 //     ON DELETE CASCADE, an altered column, an index replaced by a unique
 //     constraint), whereJsonPath, SQLSTATEs, a transaction;
 //   - sequelize_test.js: default options, PascalCase models,
-//     sync({alter: true}) twice, associations with CASCADE;
+//     sync({alter: true}) twice, associations with CASCADE, findOrCreate
+//     (a pg_temp PL/pgSQL function with an OUT argument of the table's
+//     row type) outside and inside a transaction;
 //   - typeorm_test.js: synchronize: true started twice (the second start
 //     has nothing to change), relations, cascades.
 //

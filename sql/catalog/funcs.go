@@ -58,6 +58,9 @@ type FuncArg struct {
 	Type    types.T `json:"type"`
 	Mode    string  `json:"mode"`
 	Default string  `json:"default,omitempty"` // SQL text of the DEFAULT expression
+	// Rel: the argument is of this table's row type (an OUT argument;
+	// Type is then record, the row type follows the table's columns).
+	Rel uint32 `json:"rel,omitempty"`
 }
 
 // IsInput reports whether the argument is passed by the caller.
@@ -117,6 +120,10 @@ func (f *Function) sigKey() string {
 	for _, a := range f.InputArgs() {
 		b.WriteByte('/')
 		b.WriteString(strconv.FormatUint(uint64(a.Type.OID), 10))
+		if a.Rel != 0 {
+			b.WriteByte(':')
+			b.WriteString(strconv.FormatUint(uint64(a.Rel), 10))
+		}
 	}
 	return b.String()
 }

@@ -107,10 +107,16 @@ func functionArgs(p *plan.Planner, f *catalog.Function, params []*pg_query.Node)
 		if err != nil {
 			return err
 		}
-		if t.OID == types.RecordOID && t.Mod >= 0 {
-			return pgerror.Unsupported("a table's row type as an argument type")
-		}
 		a := catalog.FuncArg{Name: fp.Name, Type: t}
+		if t.OID == types.RecordOID && t.Mod >= 0 { // a table's row type
+			if fp.Mode != pg_query.FunctionParameterMode_FUNC_PARAM_OUT {
+				return pgerror.Unsupported("a table's row type as the type of an argument other than OUT")
+			}
+			if a.Rel, err = tableOfRowType(p, fp.ArgType); err != nil {
+				return err
+			}
+			a.Type = types.T{OID: types.RecordOID, Mod: -1}
+		}
 		switch fp.Mode {
 		case pg_query.FunctionParameterMode_FUNC_PARAM_OUT:
 			a.Mode = "o"
@@ -234,6 +240,9 @@ func functionReturns(p *plan.Planner, f *catalog.Function, cs *pg_query.CreateFu
 			return pgerror.New(pgerror.InvalidFunctionDefinition, "function result type must be specified")
 		}
 		f.Ret = outT
+		if len(outs) == 1 {
+			f.RetRel = outs[0].Rel // OUT r t: the result is t's row
+		}
 		return nil
 	}
 	rt, err := p.TypeFromNode(cs.ReturnType)
@@ -242,28 +251,36 @@ func functionReturns(p *plan.Planner, f *catalog.Function, cs *pg_query.CreateFu
 	}
 	f.Ret, f.RetSet = rt, cs.ReturnType.Setof
 	if rt.OID == types.RecordOID && rt.Mod >= 0 { // a table's row type
-		names := plan.NodeStrings(cs.ReturnType.Names)
-		schema := ""
-		if len(names) > 1 {
-			schema = names[len(names)-2]
-		}
-		key, err := p.RelKey(schema, names[len(names)-1])
-		if err != nil {
+		if f.RetRel, err = tableOfRowType(p, cs.ReturnType); err != nil {
 			return err
 		}
-		t, ok := p.Cat.Tables[key]
-		if !ok {
-			return pgerror.New(pgerror.UndefinedObject, "type \"%s\" does not exist", strings.Join(names, "."))
-		}
-		f.RetRel, f.Ret = t.OID, types.T{OID: types.RecordOID, Mod: -1}
+		f.Ret = types.T{OID: types.RecordOID, Mod: -1}
 	}
 	if len(outs) > 0 {
-		if len(outs) > 1 && rt.OID != types.RecordOID || len(outs) == 1 && rt.OID != outT.OID {
+		if len(outs) > 1 && (rt.OID != types.RecordOID || f.RetRel != 0) || len(outs) == 1 && (rt.OID != outT.OID || outs[0].Rel != f.RetRel) {
 			return pgerror.New(pgerror.InvalidFunctionDefinition, "function result type must be %s because of OUT parameters", types.FormatType(outT))
 		}
 		f.Ret = outT
 	}
 	return nil
+}
+
+// tableOfRowType is the OID of the table whose row type tn names.
+func tableOfRowType(p *plan.Planner, tn *pg_query.TypeName) (uint32, error) {
+	names := plan.NodeStrings(tn.Names)
+	schema := ""
+	if len(names) > 1 {
+		schema = names[len(names)-2]
+	}
+	key, err := p.RelKey(schema, names[len(names)-1])
+	if err != nil {
+		return 0, err
+	}
+	t, ok := p.Cat.Tables[key]
+	if !ok {
+		return 0, pgerror.New(pgerror.UndefinedObject, "type \"%s\" does not exist", strings.Join(names, "."))
+	}
+	return t.OID, nil
 }
 
 // funcObject resolves DROP's, ALTER's and COMMENT's function reference:
@@ -276,7 +293,10 @@ func funcObject(ec *Ctx, d *catalog.Writer, owa *pg_query.ObjectWithArgs, kind s
 		schema = names[len(names)-2]
 	}
 	p := ec.Session.Planner(d.Cat)
-	cands := d.Cat.FunctionsOnPath(p.SearchPath(), schema, name)
+	if schema == catalog.TempAlias {
+		schema = p.TempSchema
+	}
+	cands := d.Cat.FunctionsOnPath(p.FunctionPath(), schema, name)
 	display := strings.Join(names, ".")
 	if owa.ArgsUnspecified {
 		switch {

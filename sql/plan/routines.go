@@ -70,8 +70,25 @@ func (p *Planner) userFunctions(names []*pg_query.Node) []*catalog.Function {
 	schema := ""
 	if len(s) > 1 {
 		schema = s[len(s)-2]
+		if schema == catalog.TempAlias {
+			schema = p.TempSchema
+		}
 	}
-	return p.Cat.FunctionsOnPath(p.path(), schema, name)
+	// as in PostgreSQL, the temporary schema is searched for relations and
+	// types but not for functions: pg_temp.f() must be qualified
+	return p.Cat.FunctionsOnPath(p.FunctionPath(), schema, name)
+}
+
+// FunctionPath is the search path for functions: without the temporary
+// schema, which PostgreSQL never searches for functions.
+func (p *Planner) FunctionPath() []string {
+	var out []string
+	for _, s := range p.path() {
+		if !catalog.IsTempSchema(s) && s != catalog.TempAlias {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // routineArgs matches a call's arguments to one of cands: it compiles
@@ -254,7 +271,11 @@ func RoutineResultType(cat *catalog.Catalog, f *catalog.Function) (types.T, erro
 			if name == "" {
 				name = "column" + itoa(i+1)
 			}
-			fs[i] = types.RecordField{Name: name, T: a.Type}
+			t, err := ArgType(cat, a)
+			if err != nil {
+				return types.T{}, err
+			}
+			fs[i] = types.RecordField{Name: name, T: t}
 		}
 		return types.RecordType(fs)
 	}
@@ -262,6 +283,14 @@ func RoutineResultType(cat *catalog.Catalog, f *catalog.Function) (types.T, erro
 		return tableRowT(t)
 	}
 	return f.Ret, nil
+}
+
+// ArgType is a's type: a table's row type for an argument declared so.
+func ArgType(cat *catalog.Catalog, a catalog.FuncArg) (types.T, error) {
+	if t, ok := cat.ByOID[a.Rel]; ok && a.Rel != 0 {
+		return tableRowT(t)
+	}
+	return a.Type, nil
 }
 
 func tableRowT(t *catalog.Table) (types.T, error) {
@@ -282,11 +311,12 @@ func RoutineColumns(cat *catalog.Catalog, f *catalog.Function) []exec.Column {
 			if name == "" {
 				name = "column" + itoa(i+1)
 			}
-			cols[i] = exec.Column{Name: name, T: a.Type}
+			t, _ := ArgType(cat, a)
+			cols[i] = exec.Column{Name: name, T: t}
 		}
 		return cols
 	}
-	if len(outs) == 1 && outs[0].Name != "" {
+	if len(outs) == 1 && outs[0].Name != "" && f.RetRel == 0 && !types.IsComposite(outs[0].Type.OID) {
 		return []exec.Column{{Name: outs[0].Name, T: outs[0].Type}}
 	}
 	if t, ok := cat.ByOID[f.RetRel]; ok && f.RetRel != 0 {

@@ -133,7 +133,7 @@ func (p *Planner) fromFunction(item *pg_query.Node, coldefs []*pg_query.Node, sc
 	}
 	name := funcName(fc.Funcname)
 	if n, ok, err := p.routineFromFunction(fc, coldefs, sc); ok || err != nil { // routines.go
-		return n, name, err
+		return n, LastName(fc.Funcname), err // s.f() is called f, as in PostgreSQL
 	}
 	if !exec.SRFNames[name] && !recordFuncs[name] {
 		n, err := p.scalarFromFunction(item, coldefs, sc)

@@ -28,7 +28,7 @@ type Routine struct {
 // whose body is body (PL/pgSQL's parser needs the argument names and
 // modes); nargs is the number of declared arguments of any mode.
 func Compile(createSQL, body string, nargs int) (*Routine, error) {
-	fn, err := parse(createSQL)
+	fn, err := parseRowVars(createSQL, body) // assign.go
 	if err != nil {
 		return nil, err
 	}

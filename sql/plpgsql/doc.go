@@ -17,12 +17,20 @@
 //
 //  2. Running. Routine.Run walks the tree (exec.go, loops.go,
 //     statements.go) over one frame of variable values: declarations and
-//     defaults on block entry, assignment, IF, CASE, LOOP/WHILE/FOR/
-//     FOREACH with labels, EXIT/CONTINUE, RETURN [NEXT|QUERY], PERFORM,
+//     defaults on block entry, assignment (also to array elements,
+//     slices and fields: assign.go), IF, CASE, LOOP/WHILE/FOR/
+//     FOREACH [SLICE] with labels, EXIT/CONTINUE, RETURN [NEXT|QUERY], PERFORM,
 //     SELECT/DML … INTO [STRICT], EXECUTE … INTO … USING, GET [STACKED]
 //     DIAGNOSTICS, FOUND, RAISE (levels, USING options, %-formats),
 //     ASSERT, EXCEPTION WHEN (condition names from PostgreSQL's
-//     plerrcodes.h, classes, SQLSTATE '…', OTHERS).
+//     plerrcodes.h, classes, SQLSTATE '…', OTHERS), cursors (OPEN,
+//     FETCH, MOVE, CLOSE, FOR r IN c: cursors.go), COMMIT/ROLLBACK
+//     (the Host decides).
+//
+//     A variable of a table's row type whose fields the body assigns
+//     (r.f := v) is declared record for PL/pgSQL's grammar, which
+//     without the catalog takes it for a scalar, and given its type back
+//     (parseRowVars).
 //
 //  3. Naming. Every expression is run as SELECT expr and every statement
 //     as written, through the Host; names in them that are no column are
@@ -42,16 +50,21 @@
 // block's writes are undone when a handler catches its error); Check
 // reports cancellation and statement_timeout, which every statement and
 // every loop iteration checks; Notice sends RAISE's notices; Type
-// resolves declared type names; Ev evaluates casts. Package sql
-// implements it over a session (sql/routines.go).
+// resolves declared type names; Ev evaluates casts; AssignPart replaces
+// a part of a value as UPDATE … SET a[i] = v does; OpenCursor,
+// FetchCursor and CloseCursor keep cursors as the session's, so a
+// returned refcursor is FETCHed in SQL; TxnControl runs COMMIT and
+// ROLLBACK. Package sql implements it over a session (sql/routines.go,
+// sql/routines_host.go, sql/routines_cursors.go).
 //
 // # Limits
 //
 // A FOR loop over a query reads the query's rows before the first
 // iteration (PostgreSQL's cursor reads them as it goes, from the same
 // snapshot); a set-returning function collects its rows before the
-// caller reads them. Both hold at most Call.MaxRows (DefaultMaxRows)
-// rows: more fail with 54000. Call depth is bounded by the caller.
+// caller reads them; a cursor reads its rows at OPEN. Each holds at
+// most Call.MaxRows (DefaultMaxRows) rows: more fail with 54000. Call
+// depth, and the cursors open at once, are bounded by the caller.
 //
 // # Concurrency
 //

@@ -59,14 +59,29 @@ func (r *Routine) Run(h Host, c *Call) (types.Datum, [][]types.Datum, error) {
 // outValue is the result of a function with OUT arguments: the one
 // value, or a record of them.
 func (f *frame) outValue() (types.Datum, [][]types.Datum, error) {
-	if len(f.c.Outs) == 1 {
-		return f.vals[f.c.Outs[0]].d, nil, nil
-	}
 	vals := make([]types.Datum, len(f.c.Outs))
 	for i, dno := range f.c.Outs {
-		vals[i] = f.vals[dno].d
+		vals[i] = f.outArg(dno)
+	}
+	if len(f.c.Outs) == 1 {
+		return vals[0], nil, nil
 	}
 	return types.Record{Values: vals}, nil, nil
+}
+
+// outArg is the value of OUT argument dno (a record for a row).
+func (f *frame) outArg(dno int) types.Datum {
+	if !f.isRec(dno) {
+		return f.vals[dno].d
+	}
+	if f.vals[dno].rec == nil {
+		return nil
+	}
+	v, _, err := f.Value(VarRef{Dno: dno})
+	if err != nil {
+		return nil
+	}
+	return v
 }
 
 func (f *frame) list(stmts []*Stmt) (flow, error) {
@@ -155,10 +170,14 @@ func (f *frame) declare(s *Stmt) error {
 	for _, dno := range f.r.decls[s] {
 		d := f.r.fn.Datums[dno]
 		if f.isRec(dno) {
-			f.vals[dno].rec = f.emptyRow(dno)
+			f.vals[dno].rec, f.vals[dno].null = f.emptyRow(dno), true
 			continue
 		}
 		f.vals[dno].d = nil
+		if d.Cursor != nil && d.Default == nil {
+			f.vals[dno].d = d.Refname // a bound cursor is named after its variable
+			continue
+		}
 		if d.Default == nil {
 			if d.NotNull {
 				return pgerror.New(pgerror.NullValueNotAllowed, "null value cannot be assigned to variable \"%s\" declared NOT NULL", d.Refname)
@@ -245,7 +264,8 @@ func (f *frame) stmt(s *Stmt) (flow, error) {
 
 // stmtNames are statements as PostgreSQL's CONTEXT names them.
 var stmtNames = map[string]string{"assign": "assignment", "if": "IF", "case": "CASE", "loop": "LOOP", "while": "WHILE",
-	"fori": "FOR with integer loop variable", "fors": "FOR over SELECT rows", "foreach_a": "FOREACH over array",
+	"fori": "FOR with integer loop variable", "fors": "FOR over SELECT rows", "forc": "FOR over cursor",
+	"open": "OPEN", "fetch": "FETCH", "close": "CLOSE", "commit": "COMMIT", "rollback": "ROLLBACK", "foreach_a": "FOREACH over array",
 	"return": "RETURN", "return_next": "RETURN NEXT", "return_query": "RETURN QUERY", "raise": "RAISE", "assert": "ASSERT",
 	"execsql": "SQL statement", "dynexecute": "EXECUTE", "dynfors": "FOR over EXECUTE statement", "getdiag": "GET DIAGNOSTICS",
 	"perform": "PERFORM", "call": "CALL", "block": "statement block"}
@@ -258,6 +278,9 @@ func (f *frame) place(err error, s *Stmt) error {
 	what := stmtNames[s.Kind]
 	if s.Kind == "exit" {
 		what = map[bool]string{true: "EXIT", false: "CONTINUE"}[s.IsExit]
+	}
+	if s.Kind == "fetch" && s.IsMove {
+		what = "MOVE"
 	}
 	line := "PL/pgSQL function " + f.c.Name + " line " + itoa(s.Lineno) + " at " + what
 	ne := *pe
@@ -280,8 +303,8 @@ func (f *frame) runStmt(s *Stmt) (flow, error) {
 	case "block":
 		return f.block(s)
 	case "assign":
-		if strings.Contains(strings.SplitN(s.Expr.Query, "=", 2)[0], "[") {
-			return flow{}, pgerror.Unsupported("assignment to an array element in PL/pgSQL")
+		if hasSubscript(s.Expr.Query) {
+			return flow{}, f.assignPart(s) // assign.go
 		}
 		v, t, err := f.eval(s.Expr)
 		if err != nil {
@@ -355,9 +378,16 @@ func (f *frame) runStmt(s *Stmt) (flow, error) {
 		}
 		return flow{}, nil
 	case "commit", "rollback":
-		return flow{}, pgerror.Unsupported("COMMIT and ROLLBACK inside procedures")
-	case "open", "fetch", "close", "forc":
-		return flow{}, pgerror.Unsupported("cursors in PL/pgSQL")
+		return flow{}, f.h.TxnControl(s.Kind == "rollback", s.Chain)
+	case "open":
+		_, _, err := f.openCursor(s) // cursors.go
+		return flow{}, err
+	case "fetch":
+		return flow{}, f.fetch(s)
+	case "close":
+		return flow{}, f.closeCursor(s)
+	case "forc":
+		return f.loop(s)
 	}
 	return flow{}, pgerror.Unsupported("PL/pgSQL statement " + s.Kind)
 }

@@ -37,6 +37,9 @@ type value struct {
 	// row: a variable of a composite type (t%ROWTYPE, or a table's
 	// name), kept as a record of that type's fields
 	row bool
+	// null: a row variable holding NULL (its fields read as NULL), as it
+	// is before its first assignment
+	null bool
 }
 
 // isRec reports whether variable dno holds a row (record or composite).
@@ -85,11 +88,30 @@ func (f *frame) init() error {
 	f.vals = make([]value, len(f.r.fn.Datums))
 	for dno, d := range f.r.fn.Datums {
 		if dno < f.r.nargs && dno < len(f.c.Args) {
-			f.vals[dno] = value{d: f.c.Args[dno], t: f.c.ArgTypes[dno]}
+			t := f.c.ArgTypes[dno]
+			f.vals[dno] = value{d: f.c.Args[dno], t: t}
+			if _, ok := types.RecordFields(t); ok && (t.OID == types.RecordOID && t.Mod >= 0 || types.IsComposite(t.OID)) {
+				// an argument of a composite type or a table's row type
+				f.vals[dno].row = true
+				f.vals[dno].rec, f.vals[dno].null = f.emptyRow(dno), true
+				if r, ok := f.c.Args[dno].(types.Record); ok && len(r.Values) == len(f.vals[dno].rec.vals) {
+					f.vals[dno].rec.vals, f.vals[dno].null = append([]types.Datum(nil), r.Values...), false
+				}
+			}
 			continue
 		}
 		if d.Kind == "rec" && f.c.Trigger != nil && (d.Refname == "new" || d.Refname == "old") && d.Lineno == 0 {
 			f.vals[dno].rec = f.triggerRecord(d.Refname)
+			continue
+		}
+		if d.Kind == "rec" && d.typname() != "" {
+			// r t, whose fields the body assigns (parseRowVars)
+			t, err := f.declaredType(d)
+			if err != nil {
+				return err
+			}
+			f.vals[dno] = value{t: t, row: true}
+			f.vals[dno].rec, f.vals[dno].null = f.emptyRow(dno), true
 			continue
 		}
 		if d.Kind == "var" {
@@ -108,22 +130,27 @@ func (f *frame) init() error {
 				f.vals[dno] = value{t: types.T{OID: types.Int4OID, Mod: -1}}
 				continue
 			}
-			name := strings.TrimSpace(d.typname())
-			if l := strings.ToLower(name); strings.HasSuffix(l, "%rowtype") {
-				name = strings.TrimSpace(name[:len(name)-len("%rowtype")])
-			}
-			t, err := f.h.Type(name)
+			t, err := f.declaredType(d)
 			if err != nil {
 				return err
 			}
 			f.vals[dno] = value{t: t}
 			if _, ok := types.RecordFields(t); ok && (t.OID == types.RecordOID && t.Mod >= 0 || types.IsComposite(t.OID)) {
 				f.vals[dno].row = true
-				f.vals[dno].rec = f.emptyRow(dno)
+				f.vals[dno].rec, f.vals[dno].null = f.emptyRow(dno), true
 			}
 		}
 	}
 	return nil
+}
+
+// declaredType resolves a variable's declared type (t%ROWTYPE is t).
+func (f *frame) declaredType(d *Datum) (types.T, error) {
+	name := strings.TrimSpace(d.typname())
+	if l := strings.ToLower(name); strings.HasSuffix(l, "%rowtype") {
+		name = strings.TrimSpace(strings.TrimRight(name[:len(name)-len("%rowtype")], " \t%"))
+	}
+	return f.h.Type(name)
 }
 
 func (f *frame) loopDno(dno int) (*Stmt, bool) {
@@ -232,6 +259,12 @@ func (f *frame) Value(ref VarRef) (types.Datum, types.T, error) {
 		return nil, types.T{}, errUnassigned(f.r.fn.Datums[ref.Dno].Refname)
 	}
 	if ref.Field == "" {
+		if v.row {
+			if v.null {
+				return nil, v.t, nil
+			}
+			return types.Record{Values: v.rec.vals}, v.t, nil
+		}
 		t, err := v.rec.recordType()
 		return types.Record{Values: v.rec.vals}, t, err
 	}
@@ -278,6 +311,7 @@ func (f *frame) assign(dno int, d types.Datum, from types.T) error {
 				vals := append([]types.Datum(nil), parent.rec.vals...)
 				vals[i] = v
 				parent.rec = &record{names: parent.rec.names, types: parent.rec.types, vals: vals}
+				parent.null = false
 				return nil
 			}
 		}
@@ -285,6 +319,9 @@ func (f *frame) assign(dno int, d types.Datum, from types.T) error {
 	case "rec":
 		if d == nil {
 			f.vals[dno].rec = nil
+			if f.vals[dno].row {
+				f.vals[dno].rec, f.vals[dno].null = f.emptyRow(dno), true
+			}
 			return nil
 		}
 		rv, ok := d.(types.Record)
@@ -367,7 +404,7 @@ func (f *frame) assignRow(dno int, res *Result, row []types.Datum) error {
 				rec.vals[i] = v
 			}
 		}
-		f.vals[dno].rec = rec
+		f.vals[dno].rec, f.vals[dno].null = rec, row == nil
 		return nil
 	}
 	switch decl.Kind {

@@ -25,6 +25,21 @@ type Host interface {
 	Subtransaction() (release func(), rollback func(), err error)
 	// Check fails when the statement is cancelled or timed out (57014).
 	Check() error
+	// AssignPart is cur (of type t) with the part path names replaced
+	// by val (of type valT), as UPDATE … SET c[i].f = val replaces it.
+	AssignPart(cur types.Datum, t types.T, path []PartStep, val types.Datum, valT types.T) (types.Datum, error)
+	// OpenCursor makes a cursor called name (a new "<unnamed portal n>"
+	// for "") holding res's rows until the transaction ends; FetchCursor
+	// runs FETCH or MOVE on it (dir: 0 forward, 1 backward, 2 absolute,
+	// 3 relative; count as FETCH's); CloseCursor closes it.
+	OpenCursor(name string, res *Result, scroll bool) (string, error)
+	FetchCursor(name string, dir int, count int64, move bool) (*Result, error)
+	CloseCursor(name string) error
+	CursorIsOpen(name string) bool
+	// TxnControl runs COMMIT or ROLLBACK [AND CHAIN] of a procedure or
+	// DO block: 2D000 where PostgreSQL refuses it (a function, a CALL in
+	// a transaction block, an active subtransaction).
+	TxnControl(rollback, chain bool) error
 }
 
 // Result is a statement's outcome.

@@ -50,9 +50,6 @@ func (f *frame) loop(s *Stmt) (flow, error) {
 	case "fori":
 		return f.forInt(s, body)
 	case "foreach_a":
-		if s.Slice != 0 {
-			return flow{}, pgerror.Unsupported("FOREACH … SLICE")
-		}
 		v, t, err := f.eval(s.Expr)
 		if err != nil {
 			return flow{}, err
@@ -64,11 +61,15 @@ func (f *frame) loop(s *Stmt) (flow, error) {
 		if !ok {
 			return flow{}, pgerror.New(pgerror.DatatypeMismatch, "FOREACH expression must yield an array, not type %s", types.FormatType(t))
 		}
-		for _, e := range arr.Elements {
+		items, itemT, err := f.foreachItems(s, arr, t)
+		if err != nil {
+			return flow{}, err
+		}
+		for _, e := range items {
 			if err := f.h.Check(); err != nil {
 				return flow{}, err
 			}
-			if err := f.assign(s.Varno, e, arr.Elem); err != nil {
+			if err := f.assign(s.Varno, e, itemT); err != nil {
 				return flow{}, err
 			}
 			if stop, fl, err := body(); stop {
@@ -81,9 +82,16 @@ func (f *frame) loop(s *Stmt) (flow, error) {
 	// snapshot is taken when the loop starts, as PostgreSQL's cursor's).
 	var res *Result
 	var err error
-	if s.Kind == "dynfors" {
+	switch s.Kind {
+	case "forc":
+		var closeCursor func()
+		if res, closeCursor, err = f.forCursor(s); err != nil {
+			return flow{}, err
+		}
+		defer closeCursor()
+	case "dynfors":
 		res, err = f.dynamic(s.Query, s.Params, f.c.maxRows())
-	} else {
+	default:
 		res, err = f.h.Query(s.Query.Query, f, f.c.maxRows())
 	}
 	if err != nil {
@@ -205,4 +213,33 @@ const DefaultMaxRows = 1_000_000
 
 func errTooManyRows(n int) error {
 	return pgerror.New(pgerror.ProgramLimitExceeded, "PL/pgSQL result holds more than %d rows", n)
+}
+
+// foreachItems are what FOREACH assigns in turn: the elements, or with
+// SLICE n the sub-arrays of the last n dimensions (PostgreSQL's
+// array_create_iterator).
+func (f *frame) foreachItems(s *Stmt, arr types.Array, t types.T) ([]types.Datum, types.T, error) {
+	if s.Slice == 0 {
+		return arr.Elements, arr.Elem, nil
+	}
+	if _, ok := types.ElemOf(f.vals[s.Varno].t); !ok && f.vals[s.Varno].t.OID != 0 {
+		return nil, t, pgerror.New(pgerror.DatatypeMismatch, "FOREACH ... SLICE loop variable must be of an array type")
+	}
+	dims := arr.Shape()
+	if s.Slice < 0 || s.Slice > len(dims) {
+		return nil, t, pgerror.New(pgerror.ArraySubscriptError, "slice dimension (%d) is out of the valid range 0..%d", s.Slice, len(dims))
+	}
+	sub := append([]types.ArrayDim(nil), dims[len(dims)-s.Slice:]...)
+	n := 1
+	for _, d := range sub {
+		n *= d.Len
+	}
+	if len(sub) == 1 && sub[0].Lower == 1 {
+		sub = nil // a plain one-dimensional array
+	}
+	var out []types.Datum
+	for i := 0; i+n <= len(arr.Elements) && n > 0; i += n {
+		out = append(out, types.Array{Elem: arr.Elem, Elements: arr.Elements[i : i+n], Dims: sub})
+	}
+	return out, t, nil
 }

@@ -76,7 +76,7 @@ func (f *frame) returnNext(s *Stmt) error {
 	default:
 		row := make([]types.Datum, len(f.c.Outs))
 		for i, dno := range f.c.Outs {
-			row[i] = f.vals[dno].d
+			row[i] = f.outArg(dno)
 		}
 		return f.addRow(row)
 	}
@@ -271,7 +271,7 @@ func (f *frame) execSQL(s *Stmt) error {
 		f.setFound(res.RowCount > 0)
 		return nil
 	}
-	if err := f.into(s, res, !isQuery(q)); err != nil {
+	if err := f.into(s, res, !isQuery(q), true); err != nil {
 		return err
 	}
 	f.setFound(res.RowCount > 0)
@@ -281,13 +281,16 @@ func (f *frame) execSQL(s *Stmt) error {
 // into stores the first row of res in the statement's target, with
 // STRICT's checks; a data-modifying statement's RETURNING may not return
 // more than one row even without STRICT.
-func (f *frame) into(s *Stmt, res *Result, dml bool) error {
+func (f *frame) into(s *Stmt, res *Result, dml, hint bool) error {
 	if res.RowCount == 0 && s.Strict {
 		return pgerror.New(pgerror.NoDataFound, "query returned no rows")
 	}
 	if res.RowCount > 1 && (s.Strict || dml) {
-		return &pgerror.Error{Code: pgerror.TooManyRows, Message: "query returned more than one row",
-			Hint: "Make sure the query returns a single row, or use LIMIT 1."}
+		e := &pgerror.Error{Code: pgerror.TooManyRows, Message: "query returned more than one row"}
+		if hint { // EXECUTE's error has none, as in PostgreSQL
+			e.Hint = "Make sure the query returns a single row, or use LIMIT 1."
+		}
+		return e
 	}
 	var row []types.Datum
 	if len(res.Rows) > 0 {
@@ -332,7 +335,7 @@ func (f *frame) dynExecute(s *Stmt) error {
 	}
 	f.rows = res.RowCount
 	if s.Into {
-		return f.into(s, res, false)
+		return f.into(s, res, false, false)
 	}
 	return nil
 }

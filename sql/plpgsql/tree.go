@@ -60,8 +60,11 @@ type Datum struct {
 	NotNull bool  `json:"notnull"`
 	Default *Expr `json:"default_val"`
 	Cursor  *Expr `json:"cursor_explicit_expr"`
-	Dno     int   `json:"dno"`
-	Fields  []*struct {
+	// a bound cursor's arguments: a row of variables
+	CursorArgrow  int `json:"cursor_explicit_argrow"`
+	CursorOptions int `json:"cursor_options"`
+	Dno           int `json:"dno"`
+	Fields        []*struct {
 		Name  string `json:"name"`
 		Varno int    `json:"varno"`
 	} `json:"fields"`
@@ -123,6 +126,12 @@ type Stmt struct {
 	IsStacked  bool                `json:"is_stacked"`
 	DiagItems  []wrapped[diagItem] `json:"diag_items"`
 	IsCall     bool                `json:"is_call"`
+	Curvar     int                 `json:"curvar"`
+	ArgQuery   *Expr               `json:"argquery"`
+	CurOptions int                 `json:"cursor_options"`
+	Direction  int                 `json:"direction"`
+	HowMany    int64               `json:"how_many"`
+	IsMove     bool                `json:"is_move"`
 	Chain      bool                `json:"chain"`
 	assertMsg  *Expr
 	raiseMsg   string

@@ -19,7 +19,7 @@ func HasBinary(oid OID) bool {
 	case Int2OID, Int4OID, Int8OID, Float4OID, Float8OID, NumericOID, BoolOID,
 		TextOID, VarcharOID, BpcharOID, NameOID, CharOID, UnknownOID, ByteaOID,
 		DateOID, TimeOID, TimestampOID, TimestamptzOID, IntervalOID, UUIDOID,
-		JSONOID, JSONBOID, JSONPathOID, OidOID, RegclassOID, RegtypeOID, RegprocOID, XidOID, Xid8OID, PgLSNOID, RecordOID, BitOID:
+		JSONOID, JSONBOID, JSONPathOID, RefcursorOID, OidOID, RegclassOID, RegtypeOID, RegprocOID, XidOID, Xid8OID, PgLSNOID, RecordOID, BitOID:
 		return true
 	}
 	if e, ok := ElemOf(T{OID: oid}); ok {
@@ -82,7 +82,7 @@ func DecodeBinary(t T, b []byte) (Datum, error) {
 			return nil, err
 		}
 		return b[0] != 0, nil
-	case TextOID, UnknownOID, NameOID:
+	case TextOID, UnknownOID, NameOID, RefcursorOID:
 		if err := CheckText(b); err != nil {
 			return nil, err
 		}

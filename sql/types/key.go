@@ -343,7 +343,7 @@ func DecodeKey(t T, b []byte) (d Datum, rest []byte, err error) {
 			return nil, nil, err
 		}
 		return p[0] != 0, b[1:], nil
-	case TextOID, VarcharOID, BpcharOID, NameOID, CharOID, UnknownOID, JSONPathOID:
+	case TextOID, VarcharOID, BpcharOID, NameOID, CharOID, UnknownOID, JSONPathOID, RefcursorOID:
 		s, rest, err := decodeEscaped(b)
 		if err != nil {
 			return nil, nil, err

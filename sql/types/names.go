@@ -28,6 +28,9 @@ const (
 	AnyArrayOID        OID = 2277
 	AnyElementOID      OID = 2283
 	TriggerOID         OID = 2279
+	// RefcursorOID is a cursor's name (PL/pgSQL's refcursor variables).
+	RefcursorOID      OID = 1790
+	RefcursorArrayOID OID = 2201
 )
 
 func info(oid OID, name string, l int16, cat byte, elem, arr OID, byval bool, align byte) Info {
@@ -70,6 +73,7 @@ var baseTypes = []Info{
 	info(BitOID, "bit", -1, 'V', 0, BitArrayOID, false, 'i'),
 	info(JSONBOID, "jsonb", -1, 'U', 0, JSONBArrayOID, false, 'i'),
 	info(JSONPathOID, "jsonpath", -1, 'U', 0, JSONPathArrayOID, false, 'i'),
+	info(RefcursorOID, "refcursor", -1, 'U', 0, RefcursorArrayOID, false, 'i'),
 	info(VoidOID, "void", 4, 'P', 0, 0, true, 'i'),
 	info(RecordOID, "record", -1, 'P', 0, RecordArrayOID, false, 'd'),
 	info(AnyOID, "any", 4, 'P', 0, 0, true, 'i'),

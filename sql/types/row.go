@@ -108,7 +108,7 @@ func DecodeRow(b []byte, cols []RowColumn, out []Datum) error {
 
 func isVarlenFamily(t T) bool {
 	switch t.OID {
-	case TextOID, VarcharOID, BpcharOID, NameOID, CharOID, UnknownOID, ByteaOID, JSONOID, JSONBOID, JSONPathOID, BitOID:
+	case TextOID, VarcharOID, BpcharOID, NameOID, CharOID, UnknownOID, ByteaOID, JSONOID, JSONBOID, JSONPathOID, BitOID, RefcursorOID:
 		return true
 	}
 	return false
@@ -291,7 +291,7 @@ func decodeCompact(t T, b []byte) (Datum, error) {
 			return nil, errRowCorrupt
 		}
 		return b[0] != 0, nil
-	case TextOID, VarcharOID, BpcharOID, NameOID, CharOID, UnknownOID, JSONPathOID:
+	case TextOID, VarcharOID, BpcharOID, NameOID, CharOID, UnknownOID, JSONPathOID, RefcursorOID:
 		return unsafeString(b), nil
 	case ByteaOID:
 		return b, nil

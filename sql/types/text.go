@@ -89,7 +89,7 @@ func ParseTextCtx(ctx *EvalContext, t T, s string) (Datum, error) {
 		return d, nil
 	case BoolOID:
 		return parseBool(s)
-	case TextOID, UnknownOID:
+	case TextOID, UnknownOID, RefcursorOID:
 		return s, nil
 	case VarcharOID, BpcharOID:
 		return applyCharTypmod(t, s, false)

@@ -3,9 +3,9 @@
 // (quoted table names with serial keys), associations with ON DELETE
 // CASCADE, sync({ alter: true }) twice, CRUD, a transaction. Run by
 // test/frameworks_node_test.go (TestSequelize) on both; prints one line per
-// check, the same on both. Left out until logdb has them: DataTypes.ENUM
-// (CREATE TYPE ... AS ENUM) on SqPost.status, and findOrCreate (it creates
-// a temporary PL/pgSQL function).
+// check, the same on both; findOrCreate (a temporary PL/pgSQL function
+// with an OUT argument of the table's row type). Left out until logdb has
+// them: DataTypes.ENUM (CREATE TYPE ... AS ENUM) on SqPost.status.
 'use strict';
 const { Sequelize, DataTypes, Op } = require('sequelize');
 
@@ -51,6 +51,25 @@ async function main() {
   const ann = await SqUser.create({ email: 'ann@example.com', firstName: 'Ann', age: 41, settings: { theme: 'dark' } });
   const bob = await SqUser.create({ email: 'bob@example.com', firstName: 'Bob', age: 25 });
   console.log('created:', ann.id, bob.id, ann.settings, ann.createdAt instanceof Date);
+  // findOrCreate inserts through a temporary PL/pgSQL function (OUT
+  // response "SqUsers", EXCEPTION WHEN unique_violation), outside a
+  // transaction and inside one
+  const [cy, made] = await SqUser.findOrCreate({ where: { email: 'cy@example.com' }, defaults: { firstName: 'Cy', age: 30 } });
+  const [cy2, made2] = await SqUser.findOrCreate({ where: { email: 'cy@example.com' }, defaults: { firstName: 'Other' } });
+  console.log('findOrCreate:', cy.firstName, cy.age, made, cy2.id === cy.id, cy2.firstName, made2);
+  await sequelize.transaction(async (t) => {
+    const [dee, madeDee] = await SqUser.findOrCreate({ where: { email: 'dee@example.com' }, defaults: { firstName: 'Dee' }, transaction: t });
+    const [dee2, madeDee2] = await SqUser.findOrCreate({ where: { email: 'dee@example.com' }, transaction: t });
+    console.log('findOrCreate in a transaction:', dee.firstName, madeDee, dee2.id === dee.id, madeDee2);
+  });
+  try {
+    // not found by firstName, then the insert's email is taken: the
+    // function catches unique_violation and returns its detail
+    await SqUser.findOrCreate({ where: { firstName: 'Zed' }, defaults: { email: 'ann@example.com' } });
+  } catch (err) {
+    console.log('findOrCreate conflict:', err.name, JSON.stringify(err.fields));
+  }
+  await SqUser.destroy({ where: { email: ['cy@example.com', 'dee@example.com'] } });
   await SqPost.bulkCreate([
     { title: 'one', SqUserId: ann.id, tags: ['a', 'b'], rating: 4.5 },
     { title: 'two', SqUserId: ann.id },
