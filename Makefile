@@ -26,13 +26,13 @@ vet:
 test: vet build
 	$(GO) test -count=1 -timeout 10m $$($(GO) list ./... | grep -v '^logdb/test$$')
 	$(MAKE) --no-print-directory fuzz-quick
-	LOGDB_BIN=$(abspath $(BIN)) $(GO) test -count=1 -timeout 12m ./test
+	LOGDB_BIN=$(abspath $(BIN)) $(GO) test -count=1 -timeout 15m ./test
 
 unit:
 	$(GO) test -count=1 -timeout 10m $$($(GO) list ./... | grep -v '^logdb/test$$')
 
 system: build
-	LOGDB_BIN=$(abspath $(BIN)) $(GO) test -count=1 -timeout 12m -v ./test
+	LOGDB_BIN=$(abspath $(BIN)) $(GO) test -count=1 -timeout 15m -v ./test
 
 # The decoders that face the network, fuzzed: FUZZTIME each: the raft
 # transport's frames into raft, a client's bytes into pgwire, replication
