@@ -22,7 +22,8 @@ import "errors"
 var ErrSnapshotInUse = errors.New("kv: snapshot in use")
 
 // CheckedReadsOnly makes the transaction record only the reads made
-// inside Checking, and RecordRead's.
+// inside Checking, RecordRead's and those of CatalogSpace (the catalog a
+// statement was planned with: concurrent DDL conflicts as before).
 func (t *Txn) CheckedReadsOnly() { t.checkedOnly = true }
 
 // Checking records the reads made until the returned function is called,
@@ -39,7 +40,9 @@ func (t *Txn) Checking() (restore func()) {
 }
 
 // recordsReads reports whether plain reads are recorded now.
-func (t *Txn) recordsReads() bool { return !t.checkedOnly || t.checking > 0 }
+func (t *Txn) recordsReads(space Space) bool {
+	return !t.checkedOnly || t.checking > 0 || space == CatalogSpace
+}
 
 // Refresh moves the transaction to a new snapshot, the store's applied
 // state now, keeping its buffered writes; the reads recorded so far keep
@@ -90,5 +93,32 @@ func normalizeAsOf(c *Command) {
 		if c.Ranges[i].AsOf == c.SnapshotIndex {
 			c.Ranges[i].AsOf = 0
 		}
+	}
+}
+
+// RecordAllReads ends CheckedReadsOnly: from now on every read is
+// recorded (a transaction that changes the catalog validates its scans as
+// a serializable one does).
+func (t *Txn) RecordAllReads() { t.checkedOnly = false }
+
+// ReadMark is a position in the transaction's read set.
+type ReadMark struct{ reads, ranges int }
+
+// ReadMark returns the read set's current position.
+func (t *Txn) ReadMark() ReadMark { return ReadMark{len(t.reads), len(t.ranges)} }
+
+// ForgetReadsSince drops the reads and ranges recorded after m: a READ
+// COMMITTED statement about to run again on a new snapshot forgets what
+// its first run read (at the old one); the re-run records what it needs.
+// Iterators opened after m must be closed first.
+func (t *Txn) ForgetReadsSince(m ReadMark) {
+	if m.reads < len(t.reads) {
+		clear(t.reads[m.reads:])
+		t.reads = t.reads[:m.reads]
+		t.readSet = nil // rebuilt from reads once they are many again
+	}
+	if m.ranges < len(t.ranges) {
+		clear(t.ranges[m.ranges:])
+		t.ranges = t.ranges[:m.ranges]
 	}
 }

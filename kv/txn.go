@@ -188,7 +188,7 @@ func (t *Txn) Get(space Space, key []byte) (value []byte, ok bool, err error) {
 const smallReadSet = 16
 
 func (t *Txn) recordRead(space Space, key []byte) {
-	if t.checkedOnly && t.checking == 0 {
+	if t.checkedOnly && t.checking == 0 && space != CatalogSpace {
 		return
 	}
 	if len(t.unrecorded) > 0 && !t.recording(space) {

@@ -36,7 +36,54 @@ func lockMode(s exec.LockStrength) locks.Mode {
 
 // LockRows is the exec.RowLocker of a statement's run.
 func (ec *execCtx) LockRows(rc *exec.Ctx, strength exec.LockStrength, wait exec.LockWait, rows []exec.LockRow, limit int) ([]int, error) {
-	return ec.s.takeRowLocks(rc.Context, strength, wait, rows, limit)
+	locked, err := ec.s.takeRowLocks(rc.Context, strength, wait, rows, limit)
+	return locked, ec.s.rowChanged(err)
+}
+
+// rowChanged is the error of a row changed since the statement's
+// snapshot: READ COMMITTED runs the statement again (isolation.go), the
+// other levels fail with 40001.
+func (s *Session) rowChanged(err error) error {
+	if err == errRowChanged && s.tx != nil && s.tx.level() == isoReadCommitted {
+		return errStmtRestart
+	}
+	return err
+}
+
+// ParentLock is the exec.RowLocker's: at READ COMMITTED and REPEATABLE
+// READ a foreign key check locks the parent row it found FOR KEY SHARE,
+// so a concurrent DELETE of the parent (or change of its key) waits for
+// this transaction, then sees its child, as in PostgreSQL.
+func (ec *execCtx) ParentLock(rc *exec.Ctx, row exec.LockRow) error {
+	s := ec.s
+	if s.tx == nil || s.tx.Kv == nil || s.tx.level() == isoSerializable {
+		return nil
+	}
+	return ec.writeLockAlways(rc, row, exec.LockKeyShare)
+}
+
+// writeLockAlways is WriteLock at READ COMMITTED and REPEATABLE READ:
+// every row UPDATE or DELETE changes is locked (once per transaction and
+// mode), with the snapshot check, so a concurrent change of the row is
+// waited for and then seen (errStmtRestart) or refused (40001) instead of
+// lost. Without a lock table, the row is recorded as read instead: a
+// concurrent change then fails the commit.
+func (ec *execCtx) writeLockAlways(rc *exec.Ctx, row exec.LockRow, strength exec.LockStrength) error {
+	s := ec.s
+	t := s.tx
+	if s.e.cfg.Locks == nil {
+		t.Kv.RecordRead(row.Table.Space, row.Key)
+		return nil
+	}
+	mode := lockMode(strength)
+	if held, ok := t.lockedRows[string(locks.RowTag(row.Table.Space, row.Key))]; ok && held >= mode {
+		// held: it cannot change (but for a serializable writer that
+		// raced with the grant, which validation catches)
+		t.Kv.RecordRead(row.Table.Space, row.Key)
+		return nil
+	}
+	_, err := s.takeRowLocks(rc.Context, strength, exec.LockBlock, []exec.LockRow{row}, 0)
+	return s.rowChanged(err)
 }
 
 // CanLock is the exec.RowLocker's: a read-only transaction locks no rows.
@@ -53,6 +100,9 @@ func (ec *execCtx) WriteLock(rc *exec.Ctx, row exec.LockRow, strength exec.LockS
 	s := ec.s
 	if s.tx == nil || s.tx.Kv == nil {
 		return nil
+	}
+	if s.tx.level() != isoSerializable {
+		return ec.writeLockAlways(rc, row, strength)
 	}
 	l := s.e.cfg.Locks
 	inc := s.locks.inc
@@ -117,6 +167,7 @@ func (s *Session) takeRowLocks(ctx context.Context, strength exec.LockStrength, 
 			locked = append(locked, base+p)
 			t.Kv.RecordRead(lr[p].Space, lr[p].Key)
 			t.rowLocks = append(t.rowLocks, heldRow{row: lr[p], mode: mode})
+			t.noteLockedRow(lr[p], mode)
 		}
 		if err != nil {
 			return locked, err
@@ -188,7 +239,9 @@ func (s *Session) lockChunk(ctx context.Context, o locks.Owner, mode locks.Mode,
 		locked = append(locked, at)
 		if v, err := s.e.cfg.Store.Version(rows[at].Space, rows[at].Key); err != nil {
 			return locked, len(rows), pgerror.Wrap(err, pgerror.Internal, "row lock")
-		} else if v > snap {
+		} else if v > snap || s.tx.level() == isoReadCommitted {
+			// READ COMMITTED runs a statement that waited again, on a
+			// snapshot that sees what the holder committed (isolation.go)
 			return locked, len(rows), errRowChanged
 		}
 		from = at + 1
@@ -250,6 +303,10 @@ func (s *Session) releaseRowLocksSince(mark int) {
 	}
 	taken := t.rowLocks[mark:]
 	t.rowLocks = t.rowLocks[:mark]
+	t.lockedRows = nil
+	for _, h := range t.rowLocks {
+		t.noteLockedRow(h.row, h.mode)
+	}
 	o := locks.Owner{Node: s.e.cfg.Locks.Node(), Inc: s.locks.inc, PID: uint32(s.pid)}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -267,5 +324,17 @@ func (s *Session) releaseRowLocksSince(mark int) {
 				return
 			}
 		}
+	}
+}
+
+// noteLockedRow notes row as held in mode (lockedRows keeps the
+// strongest).
+func (t *txnState) noteLockedRow(row locks.Row, mode locks.Mode) {
+	if t.lockedRows == nil {
+		t.lockedRows = map[string]locks.Mode{}
+	}
+	tag := string(locks.RowTag(row.Space, row.Key))
+	if held, ok := t.lockedRows[tag]; !ok || mode > held {
+		t.lockedRows[tag] = mode
 	}
 }

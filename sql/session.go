@@ -308,15 +308,26 @@ func (s *Session) runStmt(ctx context.Context, ps *prepStmt, params []types.Datu
 		}
 		return cur, err
 	}
+	hadKV := s.tx != nil && s.tx.Kv != nil
 	t, err := s.ensureKV(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if hadKV && t.level() == isoReadCommitted {
+		if err := s.statementSnapshot(ctx, t); err != nil { // isolation.go
+			return nil, err
+		}
 	}
 	if err := s.planFor(t, ps); err != nil {
 		return nil, err
 	}
 	if err := t.recordDeps(ps.deps); err != nil {
 		return nil, err
+	}
+	if t.level() == isoReadCommitted {
+		return s.runReadCommitted(ctx, t, ps, func() (*cursor, error) {
+			return s.run(s.newExecCtx(ctx, t, params), ps, w)
+		})
 	}
 	ec := s.newExecCtx(ctx, t, params)
 	return s.run(ec, ps, w)

@@ -70,6 +70,11 @@ type RowLocker interface {
 	// with strength, it waits for that lock, as LockRows does, and holds
 	// it; else it does nothing.
 	WriteLock(ec *Ctx, row LockRow, strength LockStrength) error
+	// ParentLock is a foreign key check's lock of the parent row it
+	// found (FOR KEY SHARE), taken at READ COMMITTED and REPEATABLE
+	// READ, where the check's read alone would not keep a concurrent
+	// DELETE of the parent out; nothing at SERIALIZABLE.
+	ParentLock(ec *Ctx, row LockRow) error
 }
 
 // WriteLock runs ec.RowLocker's WriteLock, when there is one.
