@@ -3,6 +3,7 @@ package test
 import (
 	"context"
 	"fmt"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -244,5 +245,35 @@ func TestClusterReadCommittedCounters(t *testing.T) {
 	rcIncrement(t, ctx, conns, per)
 	if got, want := queryText(t, ctx, setup, "SELECT n FROM rc_counter"), fmt.Sprint(per*len(conns)); got != want {
 		t.Errorf("counter after %d increments through three nodes: %s", per*len(conns), got)
+	}
+}
+
+// TestReadCommittedUpdateCost (LOGDB_RC_COST=1) measures what an
+// autocommit READ COMMITTED UPDATE of one row costs against a SERIALIZABLE
+// one on one node: log entries per statement (the applied index's
+// advance) and the mean latency, logged; nothing is asserted on time.
+func TestReadCommittedUpdateCost(t *testing.T) {
+	if os.Getenv("LOGDB_RC_COST") == "" {
+		t.Skip("set LOGDB_RC_COST=1 to measure")
+	}
+	requireLogdb(t)
+	ctx := testCtx(t, 300*time.Second)
+	c := mustConnect(t, mustStartNode(t, t.TempDir()))
+	mustExec(t, ctx, c, "CREATE TABLE rc_cost (id int PRIMARY KEY, n int NOT NULL)")
+	mustExec(t, ctx, c, "INSERT INTO rc_cost VALUES (1, 0)")
+	const n = 300
+	for _, iso := range []string{"serializable", "read committed", "repeatable read"} {
+		mustExec(t, ctx, c, "SET default_transaction_isolation = '"+iso+"'")
+		before := queryText(t, ctx, c, "SELECT max(applied_index) FROM logdb_cluster")
+		start := time.Now()
+		for i := 0; i < n; i++ {
+			mustExec(t, ctx, c, "UPDATE rc_cost SET n = n + 1 WHERE id = 1")
+		}
+		elapsed := time.Since(start)
+		after := queryText(t, ctx, c, "SELECT max(applied_index) FROM logdb_cluster")
+		var b, a int
+		fmt.Sscan(before, &b)
+		fmt.Sscan(after, &a)
+		t.Logf("%s: %.2f log entries per UPDATE, %v mean latency", iso, float64(a-b)/n, elapsed/n)
 	}
 }
