@@ -181,11 +181,15 @@ func (s *Session) rollbackStmt(t *txnState, m stmtMark) {
 }
 
 // restartable reports whether a statement of a READ COMMITTED
-// transaction may be re-run: an INSERT, UPDATE, DELETE or MERGE, or a
-// SELECT with a locking clause (run to its end first).
+// transaction may be re-run: an INSERT, UPDATE, DELETE or MERGE (with
+// data-modifying WITH queries too), or a SELECT with a locking clause (run
+// to its end first).
 func (ps *prepStmt) restartable() (dml, locking bool) {
 	if ps.dml != nil {
 		return true, false
+	}
+	if len(ps.writers) > 0 {
+		return true, true // data-modifying WITH: its rows are kept to the end too
 	}
 	if ps.plan != nil {
 		if sel := ps.st.Node.GetSelectStmt(); sel != nil && len(sel.LockingClause) > 0 {

@@ -62,6 +62,34 @@ func (ec *execCtx) ParentLock(rc *exec.Ctx, row exec.LockRow) error {
 	return ec.writeLockAlways(rc, row, exec.LockKeyShare)
 }
 
+// WriteLockRows is the exec.RowBatchLocker's: at READ COMMITTED and
+// REPEATABLE READ, the rows an UPDATE or DELETE is about to change are
+// locked together (MaxRowsPerOp per entry); WriteLock then finds each
+// held.
+func (ec *execCtx) WriteLockRows(rc *exec.Ctx, rows []exec.LockRow, strength exec.LockStrength) error {
+	s := ec.s
+	t := s.tx
+	if t == nil || t.Kv == nil || t.level() == isoSerializable || s.e.cfg.Locks == nil {
+		return nil
+	}
+	mode := lockMode(strength)
+	var todo []exec.LockRow
+	seen := map[string]bool{}
+	for _, r := range rows {
+		tag := string(locks.RowTag(r.Table.Space, r.Key))
+		if held, ok := t.lockedRows[tag]; (ok && held >= mode) || seen[tag] {
+			continue
+		}
+		seen[tag] = true
+		todo = append(todo, r)
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	_, err := s.takeRowLocks(rc.Context, strength, exec.LockBlock, todo, 0)
+	return s.rowChanged(err)
+}
+
 // writeLockAlways is WriteLock at READ COMMITTED and REPEATABLE READ:
 // every row UPDATE or DELETE changes is locked (once per transaction and
 // mode), with the snapshot check, so a concurrent change of the row is
@@ -170,11 +198,43 @@ func (s *Session) takeRowLocks(ctx context.Context, strength exec.LockStrength, 
 			t.noteLockedRow(lr[p], mode)
 		}
 		if err != nil {
+			t.rerun = false
 			return locked, err
 		}
 		base += done
 	}
+	if t.rerun {
+		// READ COMMITTED: every row is locked now; one re-run of the
+		// statement on a new snapshot sees their latest versions
+		t.rerun = false
+		return locked, errRowChanged
+	}
 	return locked, nil
+}
+
+// rcLock reports whether a row lock request is READ COMMITTED's
+// unchecked one: rows are locked whatever their version (a row changed
+// since the statement's snapshot is noted, t.rerun, and the statement
+// runs again once all are locked); SKIP LOCKED keeps the check (a
+// changed row is passed over).
+func (s *Session) rcLock(wait exec.LockWait) bool {
+	return s.tx != nil && s.tx.level() == isoReadCommitted && wait != exec.LockSkip
+}
+
+// noteChanged sets t.rerun when one of rows (positions) changed after
+// snap, on the applied state.
+func (s *Session) noteChanged(rows []locks.Row, positions []int, snap uint64) error {
+	for _, p := range positions {
+		v, err := s.e.cfg.Store.Version(rows[p].Space, rows[p].Key)
+		if err != nil {
+			return pgerror.Wrap(err, pgerror.Internal, "row lock")
+		}
+		if v > snap {
+			s.tx.rerun = true
+			return nil
+		}
+	}
+	return nil
 }
 
 // lockChunk locks rows (at most MaxRowsPerOp) and returns the positions
@@ -186,7 +246,8 @@ func (s *Session) lockChunk(ctx context.Context, o locks.Owner, mode locks.Mode,
 	from := 0
 	for from < len(rows) {
 		req, granted := l.NewRequest()
-		op := locks.AcquireRows(o, mode, rows[from:], snap, limit-min(limit, len(locked)), wait == exec.LockBlock, wait == exec.LockSkip, true, req)
+		rc := s.rcLock(wait)
+		op := locks.AcquireRows(o, mode, rows[from:], snap, limit-min(limit, len(locked)), wait == exec.LockBlock, wait == exec.LockSkip, !rc, req)
 		if limit > 0 && limit-len(locked) <= 0 {
 			l.Done(req)
 			break
@@ -199,6 +260,15 @@ func (s *Session) lockChunk(ctx context.Context, o locks.Owner, mode locks.Mode,
 		}
 		for _, p := range out.Rows {
 			locked = append(locked, from+p)
+		}
+		if rc && !s.tx.rerun {
+			shifted := make([]int, len(out.Rows))
+			for i, p := range out.Rows {
+				shifted[i] = from + p
+			}
+			if err := s.noteChanged(rows, shifted, snap); err != nil {
+				return locked, len(rows), err
+			}
 		}
 		if len(out.Rows) > 0 {
 			s.noteHeld(o, true)
@@ -239,9 +309,12 @@ func (s *Session) lockChunk(ctx context.Context, o locks.Owner, mode locks.Mode,
 		locked = append(locked, at)
 		if v, err := s.e.cfg.Store.Version(rows[at].Space, rows[at].Key); err != nil {
 			return locked, len(rows), pgerror.Wrap(err, pgerror.Internal, "row lock")
-		} else if v > snap || s.tx.level() == isoReadCommitted {
+		} else if rc {
 			// READ COMMITTED runs a statement that waited again, on a
-			// snapshot that sees what the holder committed (isolation.go)
+			// snapshot that sees what the holder committed (isolation.go),
+			// once it has locked the rest
+			s.tx.rerun = true
+		} else if v > snap {
 			return locked, len(rows), errRowChanged
 		}
 		from = at + 1

@@ -109,6 +109,9 @@ type txnState struct {
 	// lockedRows are the row tags of rowLocks, with the strongest mode
 	// held (a READ COMMITTED UPDATE locks a row once)
 	lockedRows map[string]locks.Mode
+	// rerun: a READ COMMITTED row lock met a row changed since the
+	// statement's snapshot, or waited (rowlocks.go)
+	rerun bool
 }
 
 func (s *Session) undoSets(t *txnState) {

@@ -123,6 +123,13 @@ func TestReadCommittedMatchesPostgres(t *testing.T) {
 	r.bWaits("UPDATE rc_acc SET n = 1 WHERE id = 4 RETURNING n", func() { r.a("COMMIT") })
 	r.a("SELECT id, n, note FROM rc_acc ORDER BY id")
 
+	// a statement of many rows, one of them held: all are updated, each
+	// from its latest version
+	r.a("BEGIN", "UPDATE rc_acc SET n = n + 1 WHERE id = 5")
+	r.bWaits("WITH u AS (UPDATE rc_acc SET n = n + 1 WHERE id >= 5 RETURNING id, n) SELECT * FROM u ORDER BY id", func() { r.a("COMMIT") })
+	r.a("BEGIN", "DELETE FROM rc_acc WHERE id = 6")
+	r.bWaits("UPDATE rc_acc SET n = n + 1 WHERE id IN (5, 6) RETURNING id, n", func() { r.a("ROLLBACK") })
+
 	// non-repeatable read and phantom inside one transaction, which then
 	// commits (no 40001)
 	r.a("BEGIN", "SELECT n FROM rc_acc WHERE id = 5", "SELECT count(*) FROM rc_acc")

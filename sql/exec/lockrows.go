@@ -85,6 +85,29 @@ func (ec *Ctx) WriteLock(t *catalog.Table, key []byte, strength LockStrength) er
 	return ec.RowLocker.WriteLock(ec, LockRow{Table: t, Key: key}, strength)
 }
 
+// WriteLockRows is called by UPDATE and DELETE with the rows they are
+// about to change, before the first: at READ COMMITTED and REPEATABLE
+// READ the session locks them all in a few log entries (MaxRowsPerOp a
+// time) instead of one per row (RowBatchLocker); at SERIALIZABLE it does
+// nothing (WriteLock decides per row).
+func (ec *Ctx) WriteLockRows(t *catalog.Table, rows [][]types.Datum, refIdx int, strength LockStrength) error {
+	bl, ok := ec.RowLocker.(RowBatchLocker)
+	if !ok || len(rows) < 2 {
+		return nil
+	}
+	lr := make([]LockRow, len(rows))
+	for i, r := range rows {
+		lr[i] = LockRow{Table: t, Key: r[refIdx].(RowRef).Key}
+	}
+	return bl.WriteLockRows(ec, lr, strength)
+}
+
+// RowBatchLocker is a RowLocker that locks an UPDATE's or DELETE's rows
+// in one go (WriteLockRows).
+type RowBatchLocker interface {
+	WriteLockRows(ec *Ctx, rows []LockRow, strength LockStrength) error
+}
+
 // RowLockTarget is one table a locking clause locks: the position of its
 // scan's RowRef column in the source's rows.
 type RowLockTarget struct {
