@@ -182,7 +182,8 @@ func TestRepeatableReadMatchesPostgres(t *testing.T) {
 }
 
 // rcIncrement runs perSession autocommit READ COMMITTED increments of one
-// counter from each connection, concurrently; any error fails the test.
+// counter from each connection, concurrently, half of them reading the row
+// (RETURNING), half blind; any error fails the test.
 func rcIncrement(t *testing.T, ctx context.Context, conns []*pgx.Conn, perSession int) {
 	t.Helper()
 	var wg sync.WaitGroup
@@ -192,7 +193,13 @@ func rcIncrement(t *testing.T, ctx context.Context, conns []*pgx.Conn, perSessio
 		go func(c *pgx.Conn) {
 			defer wg.Done()
 			for i := 0; i < perSession; i++ {
-				if _, err := c.Exec(ctx, "UPDATE rc_counter SET n = n + 1 WHERE id = 1"); err != nil {
+				// RETURNING makes it read the row (a blind increment is a
+				// commutative merge): both kinds, in turn
+				q := "UPDATE rc_counter SET n = n + 1 WHERE id = 1"
+				if i%2 == 0 {
+					q += " RETURNING n"
+				}
+				if _, err := c.Exec(ctx, q); err != nil {
 					errs <- err
 					return
 				}
@@ -274,7 +281,7 @@ func TestReadCommittedUpdateCost(t *testing.T) {
 		before := queryText(t, ctx, c, "SELECT max(applied_index) FROM logdb_cluster")
 		start := time.Now()
 		for i := 0; i < n; i++ {
-			mustExec(t, ctx, c, "UPDATE rc_cost SET n = n + 1 WHERE id = 1")
+			mustExec(t, ctx, c, "UPDATE rc_cost SET n = n + 1 WHERE id = 1 RETURNING n")
 		}
 		elapsed := time.Since(start)
 		after := queryText(t, ctx, c, "SELECT max(applied_index) FROM logdb_cluster")
