@@ -131,28 +131,35 @@ func (s *Session) showIsolation() string {
 // transaction that changed the catalog, or has an open cursor, keeps its
 // snapshot (README, Differences).
 func (s *Session) statementSnapshot(ctx context.Context, t *txnState) error {
+	_, err := s.newStatementSnapshot(ctx, t)
+	return err
+}
+
+// newStatementSnapshot is statementSnapshot, reporting whether the
+// transaction reads a new snapshot now (false: it keeps its own).
+func (s *Session) newStatementSnapshot(ctx context.Context, t *txnState) (bool, error) {
 	if t.ddl != nil || t.Kv == nil {
-		return nil
+		return false, nil
 	}
 	if err := s.readBarrier(ctx); err != nil {
-		return err
+		return false, err
 	}
 	before := t.Kv.SnapshotIndex()
 	if err := t.Kv.Refresh(); err != nil {
 		if errors.Is(err, kv.ErrSnapshotInUse) {
-			return nil
+			return false, nil
 		}
-		return pgerror.Wrap(err, pgerror.Internal, "statement snapshot")
+		return false, pgerror.Wrap(err, pgerror.Internal, "statement snapshot")
 	}
 	if t.Kv.SnapshotIndex() == before {
-		return nil
+		return true, nil // nothing applied since: already the latest
 	}
 	cat, err := s.catalogFor(t.Kv)
 	if err != nil {
-		return err
+		return false, err
 	}
 	t.cat = cat
-	return nil
+	return true, nil
 }
 
 // stmtMark is what a READ COMMITTED statement's re-run undoes.
@@ -161,11 +168,12 @@ type stmtMark struct {
 	reads    kv.ReadMark
 	notes    notify.Mark
 	fk       int
+	pending  int
 	afterRow int
 }
 
 func (s *Session) markStmt(t *txnState) stmtMark {
-	return stmtMark{kv: t.Kv.Savepoint(), reads: t.Kv.ReadMark(), notes: t.notes.Mark(), fk: t.FK.DeferredMark(), afterRow: len(t.AfterRow)}
+	return stmtMark{kv: t.Kv.Savepoint(), reads: t.Kv.ReadMark(), notes: t.notes.Mark(), fk: t.FK.DeferredMark(), pending: t.FK.PendingMark(), afterRow: len(t.AfterRow)}
 }
 
 // rollbackStmt undoes what the statement did since m (its locks stay:
@@ -175,7 +183,7 @@ func (s *Session) rollbackStmt(t *txnState, m stmtMark) {
 	t.Kv.ForgetReadsSince(m.reads) // read at the old snapshot
 	t.notes.RollbackTo(m.notes)
 	t.FK.RollbackDeferred(m.fk)
-	s.newExecCtx(context.Background(), t, nil).FKDropPending()
+	t.FK.RollbackPending(m.pending)
 	clear(t.AfterRow[m.afterRow:])
 	t.AfterRow = t.AfterRow[:m.afterRow]
 }
@@ -201,6 +209,10 @@ func (ps *prepStmt) restartable() (dml, locking bool) {
 
 // runReadCommitted runs a statement of a READ COMMITTED transaction,
 // again on a new snapshot while it finds a row changed since its own.
+// It serves the client's statements and those of functions and
+// procedures (each of which PostgreSQL also gives a new snapshot at READ
+// COMMITTED): a nested statement re-runs alone, the outer one going on
+// with the new snapshot.
 func (s *Session) runReadCommitted(ctx context.Context, t *txnState, ps *prepStmt, run func() (*cursor, error)) (*cursor, error) {
 	dml, locking := ps.restartable()
 	if !dml && !locking {
@@ -226,8 +238,15 @@ func (s *Session) runReadCommitted(ctx context.Context, t *txnState, ps *prepStm
 			return nil, errSerialization
 		}
 		s.rollbackStmt(t, m)
-		if err := s.statementSnapshot(ctx, t); err != nil {
+		moved, err := s.newStatementSnapshot(ctx, t)
+		if err != nil {
 			return nil, err
+		}
+		if !moved {
+			// the transaction must keep its snapshot (it changed the
+			// catalog, or a cursor of it is open): a re-run would read
+			// the rows it now holds as they were — a lost update
+			return nil, errSerialization
 		}
 		if err := s.planFor(t, ps); err != nil {
 			return nil, err

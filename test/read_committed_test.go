@@ -83,7 +83,8 @@ func TestIsolationSettingsMatchPostgres(t *testing.T) {
 // every answer and SQLSTATE: a lost update prevented by UPDATE's re-check,
 // SELECT … FOR UPDATE then UPDATE, an UPDATE whose WHERE no longer matches
 // the row's new version, DELETE against UPDATE both ways, non-repeatable
-// reads and phantoms within one transaction, a unique violation after the
+// reads and phantoms within one transaction, an UPDATE inside a PL/pgSQL
+// function waiting for a held row, a unique violation after the
 // other insert commits, and a child insert against a concurrent delete of
 // its parent.
 func TestReadCommittedMatchesPostgres(t *testing.T) {
@@ -129,6 +130,12 @@ func TestReadCommittedMatchesPostgres(t *testing.T) {
 	r.bWaits("WITH u AS (UPDATE rc_acc SET n = n + 1 WHERE id >= 5 RETURNING id, n) SELECT * FROM u ORDER BY id", func() { r.a("COMMIT") })
 	r.a("BEGIN", "DELETE FROM rc_acc WHERE id = 6")
 	r.bWaits("UPDATE rc_acc SET n = n + 1 WHERE id IN (5, 6) RETURNING id, n", func() { r.a("ROLLBACK") })
+
+	// an UPDATE inside a function waits and re-checks alike
+	r.a("CREATE FUNCTION rc_bump(i int) RETURNS int LANGUAGE plpgsql AS $$ DECLARE r int; BEGIN UPDATE rc_acc SET n = n + 1 WHERE id = i RETURNING n INTO r; RETURN r; END $$")
+	r.a("BEGIN", "UPDATE rc_acc SET n = n + 1 WHERE id = 1")
+	r.bWaits("SELECT rc_bump(1)", func() { r.a("COMMIT") })
+	r.b("SELECT n FROM rc_acc WHERE id = 1")
 
 	// non-repeatable read and phantom inside one transaction, which then
 	// commits (no 40001)

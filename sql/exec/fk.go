@@ -150,6 +150,19 @@ func (q *FKQueue) RollbackDeferred(mark int) {
 // HasDeferred reports whether checks wait for COMMIT.
 func (q *FKQueue) HasDeferred() bool { return len(q.deferred) > 0 }
 
+// PendingMark is a position in the running statement's events (a
+// nested statement's start).
+func (q *FKQueue) PendingMark() int { return len(q.pending) }
+
+// RollbackPending forgets the events queued after mark (a READ
+// COMMITTED statement about to run again; the enclosing statement's stay).
+func (q *FKQueue) RollbackPending(mark int) {
+	if mark < len(q.pending) {
+		clear(q.pending[mark:])
+		q.pending = q.pending[:mark]
+	}
+}
+
 // FKDropPending forgets the events of a statement that failed.
 func (ec *Ctx) FKDropPending() {
 	if ec.Txn != nil {
