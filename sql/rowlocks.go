@@ -56,10 +56,30 @@ func (s *Session) rowChanged(err error) error {
 // this transaction, then sees its child, as in PostgreSQL.
 func (ec *execCtx) ParentLock(rc *exec.Ctx, row exec.LockRow) error {
 	s := ec.s
-	if s.tx == nil || s.tx.Kv == nil || s.tx.level() == isoSerializable {
-		return nil
+	if s.tx == nil || s.tx.Kv == nil || s.tx.level() == isoSerializable || len(s.tx.lockedRows) >= maxTxnWriteLocks {
+		return nil // beyond the budget the recorded read alone protects it
 	}
 	return ec.writeLockAlways(rc, row, exec.LockKeyShare)
+}
+
+// maxWriteLockRows is the most rows one READ COMMITTED or REPEATABLE
+// READ UPDATE or DELETE locks (a session holds at most
+// locks.MaxLocksPerOwner): a statement changing more rows locks only
+// those another transaction holds and has the rest validated at COMMIT,
+// as SERIALIZABLE does (a concurrent change of one of them is 40001;
+// README, Differences).
+const maxWriteLockRows = 1000
+
+// maxTxnWriteLocks: a transaction holding this many row locks changes
+// further rows as if in a bulk statement (half of locks.MaxLocksPerOwner:
+// room is left for its locking reads).
+const maxTxnWriteLocks = locks.MaxLocksPerOwner / 2
+
+// LocksEveryRow is the exec.RowBatchLocker's: READ COMMITTED and
+// REPEATABLE READ do.
+func (ec *execCtx) LocksEveryRow() bool {
+	t := ec.s.tx
+	return t != nil && t.Kv != nil && t.level() != isoSerializable && ec.s.e.cfg.Locks != nil
 }
 
 // WriteLockRows is the exec.RowBatchLocker's: at READ COMMITTED and
@@ -84,6 +104,10 @@ func (ec *execCtx) WriteLockRows(rc *exec.Ctx, rows []exec.LockRow, strength exe
 		todo = append(todo, r)
 	}
 	if len(todo) == 0 {
+		return nil
+	}
+	if len(todo) > maxWriteLockRows || len(t.lockedRows)+len(todo) > maxTxnWriteLocks {
+		ec.bulkWrite = true
 		return nil
 	}
 	_, err := s.takeRowLocks(rc.Context, strength, exec.LockBlock, todo, 0)
@@ -130,7 +154,12 @@ func (ec *execCtx) WriteLock(rc *exec.Ctx, row exec.LockRow, strength exec.LockS
 		return nil
 	}
 	if s.tx.level() != isoSerializable {
-		return ec.writeLockAlways(rc, row, strength)
+		if !ec.bulkWrite && len(s.tx.lockedRows) < maxTxnWriteLocks {
+			return ec.writeLockAlways(rc, row, strength)
+		}
+		// too many rows to lock: validated instead, and locked only when
+		// another transaction holds them (as SERIALIZABLE does)
+		s.tx.Kv.RecordRead(row.Table.Space, row.Key)
 	}
 	l := s.e.cfg.Locks
 	inc := s.locks.inc

@@ -385,6 +385,9 @@ type execCtx struct {
 	// noRowLocks: tables of which the applied lock table held no row
 	// lock when this statement first looked (rowlocks.go)
 	noRowLocks map[kv.Space]bool
+	// bulkWrite: this READ COMMITTED or REPEATABLE READ UPDATE or DELETE
+	// changes too many rows to lock each (rowlocks.go, maxWriteLockRows)
+	bulkWrite bool
 }
 
 // execCtx is the exec.Host of its exec.Ctx.

@@ -271,6 +271,26 @@ func TestReadCommittedCounters(t *testing.T) {
 	}
 }
 
+// TestReadCommittedBulkUpdate: READ COMMITTED statements changing more
+// rows than they lock (1,000 a statement, 5,000 a transaction) still run:
+// beyond, rows are validated at COMMIT instead of locked.
+func TestReadCommittedBulkUpdate(t *testing.T) {
+	requireLogdb(t)
+	t.Parallel()
+	ctx := testCtx(t, 180*time.Second)
+	c := mustConnect(t, mustStartNode(t, t.TempDir()))
+	mustExec(t, ctx, c, "SET default_transaction_isolation = 'read committed'")
+	mustExec(t, ctx, c, "CREATE TABLE rc_big (id int PRIMARY KEY, n int NOT NULL)")
+	mustExec(t, ctx, c, "INSERT INTO rc_big SELECT g, 0 FROM generate_series(1, 7000) g")
+	checkQuery(t, ctx, c, "1500", "WITH u AS (UPDATE rc_big SET n = n + 1 WHERE id <= 1500 RETURNING 1) SELECT count(*) FROM u")
+	mustExec(t, ctx, c, "BEGIN")
+	for i := 0; i < 7; i++ {
+		mustExec(t, ctx, c, fmt.Sprintf("UPDATE rc_big SET n = n + 1 WHERE id > %d AND id <= %d", i*1000, (i+1)*1000))
+	}
+	mustExec(t, ctx, c, "COMMIT")
+	checkQuery(t, ctx, c, "7000|8500", "SELECT count(*), sum(n) FROM rc_big")
+}
+
 // TestClusterReadCommittedCounters: READ COMMITTED increments of one
 // counter through all three nodes of a cluster at once: the final value
 // is exact and no increment fails.

@@ -92,7 +92,7 @@ func (ec *Ctx) WriteLock(t *catalog.Table, key []byte, strength LockStrength) er
 // nothing (WriteLock decides per row).
 func (ec *Ctx) WriteLockRows(t *catalog.Table, rows [][]types.Datum, refIdx int, strength LockStrength) error {
 	bl, ok := ec.RowLocker.(RowBatchLocker)
-	if !ok || len(rows) < 2 {
+	if !ok || len(rows) < 2 || !bl.LocksEveryRow() {
 		return nil
 	}
 	lr := make([]LockRow, len(rows))
@@ -105,6 +105,9 @@ func (ec *Ctx) WriteLockRows(t *catalog.Table, rows [][]types.Datum, refIdx int,
 // RowBatchLocker is a RowLocker that locks an UPDATE's or DELETE's rows
 // in one go (WriteLockRows).
 type RowBatchLocker interface {
+	// LocksEveryRow reports whether the transaction locks every row it
+	// changes (else WriteLockRows is not called).
+	LocksEveryRow() bool
 	WriteLockRows(ec *Ctx, rows []LockRow, strength LockStrength) error
 }
 
