@@ -272,3 +272,14 @@ func (c *cursor) materialize() error {
 	c.it = &exec.SliceIter{Rows: rows}
 	return nil
 }
+
+// runAtLevel runs a planned statement of the session's transaction: at
+// READ COMMITTED through runReadCommitted.
+func (s *Session) runAtLevel(ctx context.Context, t *txnState, ps *prepStmt, params []types.Datum, w ResultWriter) (*cursor, error) {
+	if t.level() != isoReadCommitted {
+		return s.run(s.newExecCtx(ctx, t, params), ps, w)
+	}
+	return s.runReadCommitted(ctx, t, ps, func() (*cursor, error) {
+		return s.run(s.newExecCtx(ctx, t, params), ps, w)
+	})
+}

@@ -324,13 +324,7 @@ func (s *Session) runStmt(ctx context.Context, ps *prepStmt, params []types.Datu
 	if err := t.recordDeps(ps.deps); err != nil {
 		return nil, err
 	}
-	if t.level() == isoReadCommitted {
-		return s.runReadCommitted(ctx, t, ps, func() (*cursor, error) {
-			return s.run(s.newExecCtx(ctx, t, params), ps, w)
-		})
-	}
-	ec := s.newExecCtx(ctx, t, params)
-	return s.run(ec, ps, w)
+	return s.runAtLevel(ctx, t, ps, params, w) // isolation.go
 }
 
 // inputCtx is what a type input function reads outside execution (Bind's
@@ -385,9 +379,7 @@ type execCtx struct {
 	// noRowLocks: tables of which the applied lock table held no row
 	// lock when this statement first looked (rowlocks.go)
 	noRowLocks map[kv.Space]bool
-	// bulkWrite: this READ COMMITTED or REPEATABLE READ UPDATE or DELETE
-	// changes too many rows to lock each (rowlocks.go, maxWriteLockRows)
-	bulkWrite bool
+	bulkWrite  bool // too many rows to lock each (rowlocks.go, maxWriteLockRows)
 }
 
 // execCtx is the exec.Host of its exec.Ctx.
