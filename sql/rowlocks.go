@@ -116,9 +116,9 @@ func (ec *execCtx) WriteLockRows(rc *exec.Ctx, rows []exec.LockRow, strength exe
 
 // writeLockAlways is WriteLock at READ COMMITTED and REPEATABLE READ:
 // every row UPDATE or DELETE changes is locked (once per transaction and
-// mode), with the snapshot check, so a concurrent change of the row is
-// waited for and then seen (errStmtRestart) or refused (40001) instead of
-// lost. Without a lock table, the row is recorded as read instead: a
+// mode), so a concurrent change of the row is waited for and then seen
+// (READ COMMITTED, unchecked lock and errStmtRestart) or refused
+// (REPEATABLE READ, the snapshot check: 40001) instead of lost. Without a lock table, the row is recorded as read instead: a
 // concurrent change then fails the commit.
 func (ec *execCtx) writeLockAlways(rc *exec.Ctx, row exec.LockRow, strength exec.LockStrength) error {
 	s := ec.s
