@@ -123,6 +123,10 @@ type Command struct {
 type Read struct {
 	Space Space
 	Key   []byte
+	// AsOf, when non-zero, is the snapshot the key was read at (a READ
+	// COMMITTED statement's, readcommitted.go): validated against it
+	// instead of the command's SnapshotIndex.
+	AsOf uint64
 }
 
 // Range is a key range [Start, End) the transaction scanned; End nil means
@@ -130,6 +134,7 @@ type Read struct {
 type Range struct {
 	Space      Space
 	Start, End []byte
+	AsOf       uint64 // as Read.AsOf
 }
 
 // Write sets or deletes one key. Before is the previous value as the

@@ -256,9 +256,9 @@ func (a *applier) conflicts(c *Command) (bool, error) {
 var checkShortcuts = false
 
 func (a *applier) conflictsFast(c *Command, fast bool) (bool, error) {
-	snap := c.SnapshotIndex
 	for i := range c.Reads {
 		r := &c.Reads[i]
+		snap := readSnapshot(c, r.AsOf)
 		b, skip, conflict, err := a.validationBucket(r.Space, snap, fast)
 		if err != nil || conflict {
 			return conflict, err
@@ -272,6 +272,7 @@ func (a *applier) conflictsFast(c *Command, fast bool) (bool, error) {
 	}
 	for i := range c.Ranges {
 		r := &c.Ranges[i]
+		snap := readSnapshot(c, r.AsOf)
 		b, skip, conflict, err := a.validationBucket(r.Space, snap, fast)
 		if err != nil || conflict {
 			return conflict, err
@@ -299,6 +300,15 @@ func (a *applier) conflictsFast(c *Command, fast bool) (bool, error) {
 		}
 	}
 	return false, nil
+}
+
+// readSnapshot is the snapshot a read of c was made at: its own AsOf, or
+// the command's SnapshotIndex.
+func readSnapshot(c *Command, asOf uint64) uint64 {
+	if asOf != 0 {
+		return asOf
+	}
+	return c.SnapshotIndex
 }
 
 // validationBucket prepares checking reads of space at snapshot snap: skip

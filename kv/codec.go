@@ -18,7 +18,11 @@ import (
 // SnapshotIndex: a row lock request, whose outcome depends on the rows'
 // versions at that snapshot (package locks, rows.go); a build that
 // predates row locks stops at it rather than answer it differently from
-// its replicas. DecodeCommand reads all five.
+// its replicas. V6 is V4's layout for a KindTxn whose reads were made at
+// several snapshots (READ COMMITTED, readcommitted.go), followed by one
+// uvarint AsOf per read and per range; a build that predates it stops at
+// it rather than validate those reads against the wrong snapshot.
+// DecodeCommand reads all six.
 //
 // Layout (uvarint/varint are encoding/binary's; bytes = uvarint length then
 // the bytes; optbytes = uvarint length+1 then the bytes, 0 meaning nil):
@@ -33,7 +37,8 @@ import (
 //	uvarint nMessages { u8 flags(1 transactional, 2 database), [uvarint database if 2], bytes prefix, bytes content }
 //	uvarint Space   bytes Key   varint Delta
 //	V3, V4: uvarint nNotifications { uvarint pid, bytes channel, bytes payload }
-//	V4 only: bytes LockOp
+//	V4, V5, V6: bytes LockOp
+//	V6 only: nReads × uvarint AsOf, nRanges × uvarint AsOf
 //
 // Every field is written for every kind; an empty section costs one byte.
 // A later format gets a new version byte and DecodeCommand keeps reading
@@ -44,6 +49,7 @@ const (
 	commandFormatV3 = 3
 	commandFormatV4 = 4
 	commandFormatV5 = 5
+	commandFormatV6 = 6
 )
 
 const (
@@ -79,6 +85,10 @@ func AppendCommand(dst []byte, c *Command) []byte {
 	}
 	if c.Kind == KindLock && c.SnapshotIndex != 0 {
 		version = commandFormatV5
+	}
+	asOf := c.Kind == KindTxn && hasAsOf(c)
+	if asOf {
+		version = commandFormatV6
 	}
 	dst = append(dst, version, byte(c.Kind))
 	dst = binary.AppendUvarint(dst, c.SnapshotIndex)
@@ -156,7 +166,30 @@ func AppendCommand(dst []byte, c *Command) []byte {
 	if version >= commandFormatV4 {
 		dst = appendBytes(dst, c.LockOp)
 	}
+	if asOf {
+		for i := range c.Reads {
+			dst = binary.AppendUvarint(dst, c.Reads[i].AsOf)
+		}
+		for i := range c.Ranges {
+			dst = binary.AppendUvarint(dst, c.Ranges[i].AsOf)
+		}
+	}
 	return dst
+}
+
+// hasAsOf reports whether a read or range of c carries its own snapshot.
+func hasAsOf(c *Command) bool {
+	for i := range c.Reads {
+		if c.Reads[i].AsOf != 0 {
+			return true
+		}
+	}
+	for i := range c.Ranges {
+		if c.Ranges[i].AsOf != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func appendString(dst []byte, s string) []byte {
@@ -186,6 +219,7 @@ func encodedSize(c *Command) int {
 	}
 	n += binary.MaxVarintLen32 + len(c.Key) + binary.MaxVarintLen64
 	n += 2*binary.MaxVarintLen32 + len(c.LockOp)
+	n += binary.MaxVarintLen64 * (len(c.Reads) + len(c.Ranges))
 	if len(c.Notifications) > 0 {
 		n += binary.MaxVarintLen64
 		for i := range c.Notifications {
@@ -230,7 +264,7 @@ func decodeCommandInto(c *Command, data []byte) error {
 	allowed := byte(writeFlagDelete | writeFlagHasBefore)
 	switch data[0] {
 	case commandFormatV1:
-	case commandFormatV2, commandFormatV3, commandFormatV4, commandFormatV5:
+	case commandFormatV2, commandFormatV3, commandFormatV4, commandFormatV5, commandFormatV6:
 		allowed |= writeFlagMerge
 	default:
 		return fmt.Errorf("%w: unknown command format %d", ErrCorrupt, data[0])
@@ -334,6 +368,17 @@ func decodeCommandInto(c *Command, data []byte) error {
 	}
 	if data[0] == commandFormatV5 && (c.Kind != KindLock || c.SnapshotIndex == 0) {
 		d.fail("format 5 without a lock snapshot")
+	}
+	if data[0] == commandFormatV6 {
+		if c.Kind != KindTxn {
+			d.fail("format 6 of a command that is no transaction")
+		}
+		for i := range c.Reads {
+			c.Reads[i].AsOf = d.uvarint()
+		}
+		for i := range c.Ranges {
+			c.Ranges[i].AsOf = d.uvarint()
+		}
 	}
 	if d.err == nil && d.pos != len(d.buf) {
 		d.fail("trailing bytes")
@@ -462,13 +507,13 @@ func (d *decoder) optBytes() []byte {
 // EntryNotifications returns the notifications a log entry payload carries,
 // decoding it only when its version byte says it may have some (V3, or
 // V4: a commit that also carries a lock op, as every commit of a session
-// holding locks does): entries without notifications cost one byte
+// holding locks does, or V6): entries without notifications cost one byte
 // compare. Errors wrap ErrCorrupt.
 func EntryNotifications(data []byte) ([]Notification, error) {
 	if len(data) > 1 && data[0] == commandFormatXid {
 		data = skipXidEnvelope(data) // xid.go
 	}
-	if len(data) == 0 || data[0] != commandFormatV3 && data[0] != commandFormatV4 {
+	if len(data) == 0 || data[0] != commandFormatV3 && data[0] != commandFormatV4 && data[0] != commandFormatV6 {
 		return nil, nil
 	}
 	c, err := DecodeCommand(data)

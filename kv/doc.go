@@ -96,7 +96,9 @@
 //  4. validates each KindTxn optimistically (serializable OCC): the command
 //     conflicts (Result.Err = ErrConflict, nothing written) when a key in
 //     Reads, or any key or tombstone inside a Range, has a version above
-//     SnapshotIndex, or when a space it read was dropped after the snapshot.
+//     SnapshotIndex (above the read's own AsOf, when it has one: a READ
+//     COMMITTED statement's snapshot, readcommitted.go), or when a space
+//     it read was dropped after the snapshot.
 //     Otherwise Drops are applied (the space's bucket is deleted and the drop
 //     index remembered), then Writes. A merge write (Write.Merge, merge.go)
 //     needs its key to hold a live value (else ErrConflict) and stores
@@ -146,6 +148,13 @@
 //     pages and blocks mmap growth);
 //  3. proposes EncodeCommand(cmd) and waits for its Result: any non-nil Err
 //     (ErrConflict, or ErrBadKey for a bad key) means nothing was written.
+//
+// READ COMMITTED and REPEATABLE READ (readcommitted.go): Refresh moves a
+// transaction to a new snapshot keeping its writes (reads recorded before
+// keep theirs, Read.AsOf); CheckedReadsOnly records only the reads made
+// inside Checking (unique and foreign-key checks), RecordRead's and the
+// catalog's; ForgetReadsSince drops the reads of a statement about to run
+// again.
 //
 // # Snapshots
 //

@@ -42,7 +42,17 @@ func (a *applier) tombKey(version uint64, sp Space, key []byte) []byte {
 // have been collected by the time entry index applies.
 func (a *applier) beyondHorizon(index uint64, c *Command) bool {
 	h := a.s.horizon
-	return (len(c.Reads) > 0 || len(c.Ranges) > 0) && index > h && c.SnapshotIndex < index-h
+	if len(c.Reads) == 0 && len(c.Ranges) == 0 || index <= h {
+		return false
+	}
+	oldest := c.SnapshotIndex
+	for i := range c.Reads {
+		oldest = min(oldest, readSnapshot(c, c.Reads[i].AsOf))
+	}
+	for i := range c.Ranges {
+		oldest = min(oldest, readSnapshot(c, c.Ranges[i].AsOf))
+	}
+	return oldest < index-h
 }
 
 func (a *applier) collectTombstones(index uint64) error {

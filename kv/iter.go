@@ -55,7 +55,7 @@ func (t *Txn) Scan(space Space, start, end []byte, reverse bool) *Iterator {
 	}
 	sb := t.spaces[space]
 	if sb == nil || !sb.dropped {
-		it.record = len(t.unrecorded) == 0 || t.recording(space)
+		it.record = t.recordsReads(space) && (len(t.unrecorded) == 0 || t.recording(space))
 		if b := t.bucket(space).bucket; b != nil {
 			unlock := t.lock()
 			it.cur = b.Cursor()

@@ -43,6 +43,10 @@ type Txn struct {
 	// unrecorded counts, per space, the SuppressReads in force
 	// (lockread.go): reads of those spaces are not recorded.
 	unrecorded map[Space]int
+	// checkedOnly: only reads inside Checking are recorded
+	// (readcommitted.go); checking counts the Checking in force.
+	checkedOnly bool
+	checking    int
 
 	iters []*Iterator // open iterators, finished by Release and Command
 
@@ -184,6 +188,9 @@ func (t *Txn) Get(space Space, key []byte) (value []byte, ok bool, err error) {
 const smallReadSet = 16
 
 func (t *Txn) recordRead(space Space, key []byte) {
+	if t.checkedOnly && t.checking == 0 && space != CatalogSpace {
+		return
+	}
 	if len(t.unrecorded) > 0 && !t.recording(space) {
 		return
 	}
@@ -491,6 +498,7 @@ func (t *Txn) Command(commitTimeMicros int64) *Command {
 	if len(c.Reads) == 0 {
 		c.Reads = nil // t.reads starts as an empty readsBuf slice
 	}
+	normalizeAsOf(c)
 	n := 0
 	for _, sb := range t.spaces {
 		n += sb.emitted

@@ -109,19 +109,26 @@
 //     to a waiter, is checked by the waiter on its node's applied state
 //     after the grant: once held it cannot change under the holder. So a
 //     locked row's snapshot version is its latest committed one, and the
-//     locker needs no new snapshot (READ COMMITTED would take one).
+//     locker needs no new snapshot. REPEATABLE READ locks the same way
+//     (StatusChanged is its 40001); READ COMMITTED locks without check
+//     (except SKIP LOCKED) and compares versions after the grant, on its
+//     node: a changed row, or a wait, makes sql run the statement again
+//     on a new snapshot, the locks kept (sql/isolation.go).
 //  3. The read set: sql does not record a locking read's scan of the
 //     locked tables (kv.Txn.SuppressReads) and records only the rows it
 //     locked (kv.Txn.RecordRead). A worker's scan for a free job thus does
 //     not fail its commit when other workers take other jobs — the job
 //     queue's case — at the price of phantoms on the locked table going
 //     unnoticed for that statement (README, Differences).
-//  4. RowBlocked: UPDATE and DELETE read the applied table and, when
-//     another owner holds or awaits the row in a conflicting mode, take
+//  4. RowBlocked: at SERIALIZABLE, UPDATE and DELETE read the applied
+//     table and, when another owner holds or awaits the row in a
+//     conflicting mode, take
 //     the lock (waiting their turn) before writing; they take no lock
 //     otherwise (no entry for a row nobody locks). A writer whose check
 //     raced with a locker's grant is caught by validation: the locker
 //     recorded the row it locked, so one of the two fails with 40001.
+//     READ COMMITTED and REPEATABLE READ lock every row they change, and
+//     a foreign key check there locks the parent FOR KEY SHARE.
 //
 // A row lock request is a KindLock command with the locker's snapshot in
 // SnapshotIndex, which kv encodes as command format 5: a build without

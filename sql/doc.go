@@ -273,6 +273,15 @@
 // them in a fresh snapshot and commits if every re-run gives the client the
 // command tag it already saw; otherwise the client gets 40001.
 //
+// Isolation levels (isolation.go; docs/architecture.md, "Isolation
+// levels"): txnState.iso is the level as set (default_transaction_isolation,
+// BEGIN ISOLATION LEVEL, SET TRANSACTION). READ COMMITTED and REPEATABLE
+// READ record only integrity reads (kv.Txn.CheckedReadsOnly,
+// exec.Ctx.CheckingReads) and lock every row UPDATE and DELETE change
+// (rowlocks.go); READ COMMITTED gives each statement a new snapshot
+// (statementSnapshot) and re-runs a statement that met a changed or held
+// row (runReadCommitted, errStmtRestart).
+//
 // Cancellation: pgwire cancels the context passed to SimpleQuery/Execute;
 // iterators check it every 256 rows and the statement fails with 57014.
 // statement_timeout is applied the same way.

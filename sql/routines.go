@@ -460,8 +460,14 @@ func (ec *execCtx) runNested(f *catalog.Function, st parse.Stmt, b *varBinder, p
 		}
 		params = vals
 	}
-	nec := s.newExecCtx(ctx, t, params)
-	cur, err := s.run(nec, ps, w)
+	run := func() (*cursor, error) { return s.run(s.newExecCtx(ctx, t, params), ps, w) }
+	var cur *cursor
+	var err error
+	if t.level() == isoReadCommitted {
+		cur, err = s.runReadCommitted(ctx, t, ps, run) // isolation.go
+	} else {
+		cur, err = run()
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -88,7 +88,14 @@ func (ec *execCtx) runDynamic(ps *prepStmt, params []types.Datum, maxRows int) (
 	if len(params) < len(ps.paramTypes) {
 		return nil, pgerror.New(pgerror.UndefinedParameter, "there is no parameter $%d", len(params)+1)
 	}
-	cur, err := s.run(s.newExecCtx(ec.Context, t, params), ps, w)
+	run := func() (*cursor, error) { return s.run(s.newExecCtx(ec.Context, t, params), ps, w) }
+	var cur *cursor
+	var err error
+	if t.level() == isoReadCommitted {
+		cur, err = s.runReadCommitted(ec.Context, t, ps, run) // isolation.go
+	} else {
+		cur, err = run()
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -36,7 +36,106 @@ func lockMode(s exec.LockStrength) locks.Mode {
 
 // LockRows is the exec.RowLocker of a statement's run.
 func (ec *execCtx) LockRows(rc *exec.Ctx, strength exec.LockStrength, wait exec.LockWait, rows []exec.LockRow, limit int) ([]int, error) {
-	return ec.s.takeRowLocks(rc.Context, strength, wait, rows, limit)
+	locked, err := ec.s.takeRowLocks(rc.Context, strength, wait, rows, limit)
+	return locked, ec.s.rowChanged(err)
+}
+
+// rowChanged is the error of a row changed since the statement's
+// snapshot: READ COMMITTED runs the statement again (isolation.go), the
+// other levels fail with 40001.
+func (s *Session) rowChanged(err error) error {
+	if err == errRowChanged && s.tx != nil && s.tx.level() == isoReadCommitted {
+		return errStmtRestart
+	}
+	return err
+}
+
+// ParentLock is the exec.RowLocker's: at READ COMMITTED and REPEATABLE
+// READ a foreign key check locks the parent row it found FOR KEY SHARE,
+// so a concurrent DELETE of the parent (or change of its key) waits for
+// this transaction, then sees its child, as in PostgreSQL.
+func (ec *execCtx) ParentLock(rc *exec.Ctx, row exec.LockRow) error {
+	s := ec.s
+	if s.tx == nil || s.tx.Kv == nil || s.tx.level() == isoSerializable || len(s.tx.lockedRows) >= maxTxnWriteLocks {
+		return nil // beyond the budget the recorded read alone protects it
+	}
+	return ec.writeLockAlways(rc, row, exec.LockKeyShare)
+}
+
+// maxWriteLockRows is the most rows one READ COMMITTED or REPEATABLE
+// READ UPDATE or DELETE locks (a session holds at most
+// locks.MaxLocksPerOwner): a statement changing more rows locks only
+// those another transaction holds and has the rest validated at COMMIT,
+// as SERIALIZABLE does (a concurrent change of one of them is 40001;
+// README, Differences).
+const maxWriteLockRows = 1000
+
+// maxTxnWriteLocks: a transaction holding this many row locks changes
+// further rows as if in a bulk statement (half of locks.MaxLocksPerOwner:
+// room is left for its locking reads).
+const maxTxnWriteLocks = locks.MaxLocksPerOwner / 2
+
+// LocksEveryRow is the exec.RowBatchLocker's: READ COMMITTED and
+// REPEATABLE READ do.
+func (ec *execCtx) LocksEveryRow() bool {
+	t := ec.s.tx
+	return t != nil && t.Kv != nil && t.level() != isoSerializable && ec.s.e.cfg.Locks != nil
+}
+
+// WriteLockRows is the exec.RowBatchLocker's: at READ COMMITTED and
+// REPEATABLE READ, the rows an UPDATE or DELETE is about to change are
+// locked together (MaxRowsPerOp per entry); WriteLock then finds each
+// held.
+func (ec *execCtx) WriteLockRows(rc *exec.Ctx, rows []exec.LockRow, strength exec.LockStrength) error {
+	s := ec.s
+	t := s.tx
+	if t == nil || t.Kv == nil || t.level() == isoSerializable || s.e.cfg.Locks == nil {
+		return nil
+	}
+	mode := lockMode(strength)
+	var todo []exec.LockRow
+	seen := map[string]bool{}
+	for _, r := range rows {
+		tag := string(locks.RowTag(r.Table.Space, r.Key))
+		if held, ok := t.lockedRows[tag]; (ok && held >= mode) || seen[tag] {
+			continue
+		}
+		seen[tag] = true
+		todo = append(todo, r)
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	if len(todo) > maxWriteLockRows || len(t.lockedRows)+len(todo) > maxTxnWriteLocks {
+		ec.bulkWrite = true
+		return nil
+	}
+	_, err := s.takeRowLocks(rc.Context, strength, exec.LockBlock, todo, 0)
+	return s.rowChanged(err)
+}
+
+// writeLockAlways is WriteLock at READ COMMITTED and REPEATABLE READ:
+// every row UPDATE or DELETE changes is locked (once per transaction and
+// mode), so a concurrent change of the row is waited for and then seen
+// (READ COMMITTED, unchecked lock and errStmtRestart) or refused
+// (REPEATABLE READ, the snapshot check: 40001) instead of lost. Without a lock table, the row is recorded as read instead: a
+// concurrent change then fails the commit.
+func (ec *execCtx) writeLockAlways(rc *exec.Ctx, row exec.LockRow, strength exec.LockStrength) error {
+	s := ec.s
+	t := s.tx
+	if s.e.cfg.Locks == nil {
+		t.Kv.RecordRead(row.Table.Space, row.Key)
+		return nil
+	}
+	mode := lockMode(strength)
+	if held, ok := t.lockedRows[string(locks.RowTag(row.Table.Space, row.Key))]; ok && held >= mode {
+		// held: it cannot change (but for a serializable writer that
+		// raced with the grant, which validation catches)
+		t.Kv.RecordRead(row.Table.Space, row.Key)
+		return nil
+	}
+	_, err := s.takeRowLocks(rc.Context, strength, exec.LockBlock, []exec.LockRow{row}, 0)
+	return s.rowChanged(err)
 }
 
 // CanLock is the exec.RowLocker's: a read-only transaction locks no rows.
@@ -53,6 +152,14 @@ func (ec *execCtx) WriteLock(rc *exec.Ctx, row exec.LockRow, strength exec.LockS
 	s := ec.s
 	if s.tx == nil || s.tx.Kv == nil {
 		return nil
+	}
+	if s.tx.level() != isoSerializable {
+		if !ec.bulkWrite && len(s.tx.lockedRows) < maxTxnWriteLocks {
+			return ec.writeLockAlways(rc, row, strength)
+		}
+		// too many rows to lock: validated instead, and locked only when
+		// another transaction holds them (as SERIALIZABLE does)
+		s.tx.Kv.RecordRead(row.Table.Space, row.Key)
 	}
 	l := s.e.cfg.Locks
 	inc := s.locks.inc
@@ -117,13 +224,46 @@ func (s *Session) takeRowLocks(ctx context.Context, strength exec.LockStrength, 
 			locked = append(locked, base+p)
 			t.Kv.RecordRead(lr[p].Space, lr[p].Key)
 			t.rowLocks = append(t.rowLocks, heldRow{row: lr[p], mode: mode})
+			t.noteLockedRow(lr[p], mode)
 		}
 		if err != nil {
+			t.rerun = false
 			return locked, err
 		}
 		base += done
 	}
+	if t.rerun {
+		// READ COMMITTED: every row is locked now; one re-run of the
+		// statement on a new snapshot sees their latest versions
+		t.rerun = false
+		return locked, errRowChanged
+	}
 	return locked, nil
+}
+
+// rcLock reports whether a row lock request is READ COMMITTED's
+// unchecked one: rows are locked whatever their version (a row changed
+// since the statement's snapshot is noted, t.rerun, and the statement
+// runs again once all are locked); SKIP LOCKED keeps the check (a
+// changed row is passed over).
+func (s *Session) rcLock(wait exec.LockWait) bool {
+	return s.tx != nil && s.tx.level() == isoReadCommitted && wait != exec.LockSkip
+}
+
+// noteChanged sets t.rerun when one of rows (positions) changed after
+// snap, on the applied state.
+func (s *Session) noteChanged(rows []locks.Row, positions []int, snap uint64) error {
+	for _, p := range positions {
+		v, err := s.e.cfg.Store.Version(rows[p].Space, rows[p].Key)
+		if err != nil {
+			return pgerror.Wrap(err, pgerror.Internal, "row lock")
+		}
+		if v > snap {
+			s.tx.rerun = true
+			return nil
+		}
+	}
+	return nil
 }
 
 // lockChunk locks rows (at most MaxRowsPerOp) and returns the positions
@@ -135,7 +275,8 @@ func (s *Session) lockChunk(ctx context.Context, o locks.Owner, mode locks.Mode,
 	from := 0
 	for from < len(rows) {
 		req, granted := l.NewRequest()
-		op := locks.AcquireRows(o, mode, rows[from:], snap, limit-min(limit, len(locked)), wait == exec.LockBlock, wait == exec.LockSkip, true, req)
+		rc := s.rcLock(wait)
+		op := locks.AcquireRows(o, mode, rows[from:], snap, limit-min(limit, len(locked)), wait == exec.LockBlock, wait == exec.LockSkip, !rc, req)
 		if limit > 0 && limit-len(locked) <= 0 {
 			l.Done(req)
 			break
@@ -148,6 +289,15 @@ func (s *Session) lockChunk(ctx context.Context, o locks.Owner, mode locks.Mode,
 		}
 		for _, p := range out.Rows {
 			locked = append(locked, from+p)
+		}
+		if rc && !s.tx.rerun {
+			shifted := make([]int, len(out.Rows))
+			for i, p := range out.Rows {
+				shifted[i] = from + p
+			}
+			if err := s.noteChanged(rows, shifted, snap); err != nil {
+				return locked, len(rows), err
+			}
 		}
 		if len(out.Rows) > 0 {
 			s.noteHeld(o, true)
@@ -188,6 +338,11 @@ func (s *Session) lockChunk(ctx context.Context, o locks.Owner, mode locks.Mode,
 		locked = append(locked, at)
 		if v, err := s.e.cfg.Store.Version(rows[at].Space, rows[at].Key); err != nil {
 			return locked, len(rows), pgerror.Wrap(err, pgerror.Internal, "row lock")
+		} else if rc {
+			// READ COMMITTED runs a statement that waited again, on a
+			// snapshot that sees what the holder committed (isolation.go),
+			// once it has locked the rest
+			s.tx.rerun = true
 		} else if v > snap {
 			return locked, len(rows), errRowChanged
 		}
@@ -250,6 +405,10 @@ func (s *Session) releaseRowLocksSince(mark int) {
 	}
 	taken := t.rowLocks[mark:]
 	t.rowLocks = t.rowLocks[:mark]
+	t.lockedRows = nil
+	for _, h := range t.rowLocks {
+		t.noteLockedRow(h.row, h.mode)
+	}
 	o := locks.Owner{Node: s.e.cfg.Locks.Node(), Inc: s.locks.inc, PID: uint32(s.pid)}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -267,5 +426,17 @@ func (s *Session) releaseRowLocksSince(mark int) {
 				return
 			}
 		}
+	}
+}
+
+// noteLockedRow notes row as held in mode (lockedRows keeps the
+// strongest).
+func (t *txnState) noteLockedRow(row locks.Row, mode locks.Mode) {
+	if t.lockedRows == nil {
+		t.lockedRows = map[string]locks.Mode{}
+	}
+	tag := string(locks.RowTag(row.Space, row.Key))
+	if held, ok := t.lockedRows[tag]; !ok || mode > held {
+		t.lockedRows[tag] = mode
 	}
 }

@@ -312,9 +312,15 @@ func (s *Session) runStmt(ctx context.Context, ps *prepStmt, params []types.Datu
 		}
 		return cur, err
 	}
+	hadKV := s.tx != nil && s.tx.Kv != nil
 	t, err := s.ensureKV(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if hadKV && t.level() == isoReadCommitted {
+		if err := s.statementSnapshot(ctx, t); err != nil { // isolation.go
+			return nil, err
+		}
 	}
 	if err := s.planFor(t, ps); err != nil {
 		return nil, err
@@ -322,8 +328,7 @@ func (s *Session) runStmt(ctx context.Context, ps *prepStmt, params []types.Datu
 	if err := t.recordDeps(ps.deps); err != nil {
 		return nil, err
 	}
-	ec := s.newExecCtx(ctx, t, params)
-	return s.run(ec, ps, w)
+	return s.runAtLevel(ctx, t, ps, params, w) // isolation.go
 }
 
 // inputCtx is what a type input function reads outside execution (Bind's
@@ -378,6 +383,7 @@ type execCtx struct {
 	// noRowLocks: tables of which the applied lock table held no row
 	// lock when this statement first looked (rowlocks.go)
 	noRowLocks map[kv.Space]bool
+	bulkWrite  bool // too many rows to lock each (rowlocks.go, maxWriteLockRows)
 }
 
 // execCtx is the exec.Host of its exec.Ctx.

@@ -23,6 +23,7 @@ func (s *Session) execTxnStmt(ctx context.Context, ts *pg_query.TransactionStmt,
 			return "", errAborted
 		}
 		readOnly := s.set.Vals["default_transaction_read_only"] == "on"
+		iso := ""
 		for _, o := range ts.Options {
 			de := o.GetDefElem()
 			if de == nil {
@@ -33,12 +34,24 @@ func (s *Session) execTxnStmt(ctx context.Context, ts *pg_query.TransactionStmt,
 					readOnly = c.GetIval().Ival == 1
 				}
 			}
+			if de.Defname == "transaction_isolation" {
+				if c := de.Arg.GetAConst(); c != nil && c.GetSval() != nil {
+					v, err := isolationValue(c.GetSval().Sval)
+					if err != nil {
+						return "", err
+					}
+					iso = v
+				}
+			}
 		}
 		if s.mode == modeBlock {
 			_ = w.Notice(&pgerror.Error{Code: pgerror.ActiveSQLTransaction, Severity: "WARNING", Message: "there is already a transaction in progress"})
 			return "BEGIN", nil
 		}
 		s.beginBlock(readOnly)
+		if iso != "" && !s.tx.queried {
+			s.tx.iso = iso // isolation.go
+		}
 		return "BEGIN", nil
 	case pg_query.TransactionStmtKind_TRANS_STMT_COMMIT:
 		switch s.mode {
@@ -137,7 +150,7 @@ func (s *Session) execSessionStmt(ctx context.Context, ps *prepStmt, w ResultWri
 		if k := n.GetVariableSetStmt().Kind; k == pg_query.VariableSetKind_VAR_RESET || k == pg_query.VariableSetKind_VAR_RESET_ALL {
 			tag = "RESET"
 		}
-		return &cursor{tag: tag}, s.execSet(n.GetVariableSetStmt())
+		return &cursor{tag: tag}, s.execSet(n.GetVariableSetStmt(), w)
 	case n.GetVariableShowStmt() != nil:
 		vs := n.GetVariableShowStmt()
 		cols := sessionStmtCols(ps)
@@ -210,7 +223,7 @@ func newSettingsFrom(old *settings.Settings) *settings.Settings {
 	return n
 }
 
-func (s *Session) execSet(vs *pg_query.VariableSetStmt) error {
+func (s *Session) execSet(vs *pg_query.VariableSetStmt, w ResultWriter) error {
 	name := strings.ToLower(vs.Name)
 	if name == "role" {
 		if vs.Kind == pg_query.VariableSetKind_VAR_SET_VALUE {
@@ -245,6 +258,22 @@ func (s *Session) execSet(vs *pg_query.VariableSetStmt) error {
 		// CHARACTERISTICS AS TRANSACTION ... (the session's default)
 		for _, a := range vs.Args {
 			de := a.GetDefElem()
+			if de != nil && de.Defname == "transaction_isolation" {
+				c := de.Arg.GetAConst()
+				if c == nil || c.GetSval() == nil {
+					continue
+				}
+				if name == "session characteristics" {
+					if err := s.set.Set("default_transaction_isolation", c.GetSval().Sval); err != nil {
+						return err
+					}
+					continue
+				}
+				if err := s.setTxnIsolation(c.GetSval().Sval, true, w); err != nil { // isolation.go
+					return err
+				}
+				continue
+			}
 			if de == nil || de.Defname != "transaction_read_only" {
 				continue
 			}
@@ -375,6 +404,9 @@ func (s *Session) setVar(name, val string, local bool) error {
 	}
 	switch strings.ToLower(name) {
 	case "transaction_isolation", "transaction_read_only", "transaction_deferrable":
+		if strings.ToLower(name) == "transaction_isolation" {
+			return s.setTxnIsolation(val, false, nil) // isolation.go
+		}
 		if strings.ToLower(name) == "transaction_read_only" && s.tx != nil {
 			v, err := settings.CheckBool(val)
 			if err != nil {
@@ -411,7 +443,7 @@ func (s *Session) checkSetPrivilege(name string) error {
 func (s *Session) showValue(name string) (string, error) {
 	switch strings.ToLower(name) {
 	case "transaction_isolation", "transaction isolation level":
-		return "serializable", nil
+		return s.showIsolation(), nil // isolation.go
 	case "transaction_read_only":
 		if s.tx != nil && s.tx.readOnly {
 			return "on", nil

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"logdb/kv"
+	"logdb/locks"
 	"logdb/notify"
 	"logdb/sql/catalog"
 	"logdb/sql/exec"
@@ -100,6 +101,17 @@ type txnState struct {
 	// rowLocks are the row locks the transaction took, in order (a
 	// savepoint is a position in it: rowlocks.go)
 	rowLocks []heldRow
+	// iso is the transaction's isolation level as set (PostgreSQL's
+	// four names; isolation.go); queried: its first query ran (SET
+	// TRANSACTION ISOLATION LEVEL may no longer change it)
+	iso     string
+	queried bool
+	// lockedRows are the row tags of rowLocks, with the strongest mode
+	// held (a READ COMMITTED UPDATE locks a row once)
+	lockedRows map[string]locks.Mode
+	// rerun: a READ COMMITTED row lock met a row changed since the
+	// statement's snapshot, or waited (rowlocks.go)
+	rerun bool
 }
 
 func (s *Session) undoSets(t *txnState) {
@@ -126,6 +138,7 @@ func (s *Session) ensureKV(ctx context.Context) (*txnState, error) {
 		}
 	}
 	t := s.tx
+	t.queried = true
 	if t.Kv != nil {
 		return t, nil
 	}
@@ -153,6 +166,9 @@ func (s *Session) ensureKV(ctx context.Context) (*txnState, error) {
 		return nil, err
 	}
 	t.Kv, t.cat = txn, cat
+	if t.level() != isoSerializable {
+		txn.CheckedReadsOnly() // isolation.go
+	}
 	return t, nil
 }
 
@@ -161,6 +177,9 @@ func (t *txnState) ddlFor(ec *execCtx) *catalog.Writer {
 	if t.ddl == nil {
 		t.cat = t.cat.Copy()
 		t.ddl = &catalog.Writer{Txn: t.Kv, Cat: t.cat}
+		// DDL validates its scans (a new constraint's check of the rows)
+		// at every isolation level
+		t.Kv.RecordAllReads()
 		t.ddl.BumpVersion()
 		if db := t.cat.Current(); db != nil {
 			// DDL depends on its database: it conflicts with a concurrent
@@ -205,7 +224,7 @@ func (t *txnState) readDeps() error {
 // default_transaction_read_only is on (SET SESSION CHARACTERISTICS AS
 // TRANSACTION READ ONLY).
 func (s *Session) newTxnState() *txnState {
-	return &txnState{start: time.Now(), readOnly: s.set.Vals["default_transaction_read_only"] == "on"}
+	return &txnState{start: time.Now(), readOnly: s.set.Vals["default_transaction_read_only"] == "on", iso: s.set.Vals["default_transaction_isolation"]}
 }
 
 // setTxnReadOnly is SET TRANSACTION READ ONLY / READ WRITE (and SET
@@ -373,10 +392,12 @@ func (s *Session) failTxn() {
 }
 
 func (s *Session) savepoint(ctx context.Context, name string) error {
+	queried := s.tx != nil && s.tx.queried
 	t, err := s.ensureKV(ctx)
 	if err != nil {
 		return err
 	}
+	t.queried = queried // a savepoint is no query (SET TRANSACTION's rules)
 	cat := t.cat
 	if t.ddl != nil {
 		cat = cat.Copy()

@@ -24,8 +24,8 @@
 //	LOGDB_TEST_POSTGRES=127.0.0.1:5432 go test ./test
 //
 // Tests on the shared node then use that server (with
-// default_transaction_isolation=serializable, since logdb's transactions are
-// always SERIALIZABLE); tests that start, kill or restart their own nodes
+// default_transaction_isolation=serializable, logdb's default isolation
+// level); tests that start, kill or restart their own nodes
 // are skipped. The public schema is dropped and recreated first.
 //
 // # The harness (harness_test.go)

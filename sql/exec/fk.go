@@ -150,6 +150,19 @@ func (q *FKQueue) RollbackDeferred(mark int) {
 // HasDeferred reports whether checks wait for COMMIT.
 func (q *FKQueue) HasDeferred() bool { return len(q.deferred) > 0 }
 
+// PendingMark is a position in the running statement's events (a
+// nested statement's start).
+func (q *FKQueue) PendingMark() int { return len(q.pending) }
+
+// RollbackPending forgets the events queued after mark (a READ
+// COMMITTED statement about to run again; the enclosing statement's stay).
+func (q *FKQueue) RollbackPending(mark int) {
+	if mark < len(q.pending) {
+		clear(q.pending[mark:])
+		q.pending = q.pending[:mark]
+	}
+}
+
 // FKDropPending forgets the events of a statement that failed.
 func (ec *Ctx) FKDropPending() {
 	if ec.Txn != nil {
@@ -313,6 +326,7 @@ func sameDatum(t types.T, a, b types.Datum) bool {
 }
 
 func (ec *Ctx) runFKEvent(ev *fkEvent) error {
+	defer ec.CheckingReads()()
 	if ev.u != nil {
 		return ec.runUniqueCheck(ev.u)
 	}
@@ -343,8 +357,15 @@ func (ec *Ctx) fkCheckChild(ev *fkEvent) error {
 			Message: "insert or update on table \"" + p.Child.Name + "\" violates foreign key constraint \"" + p.FK.Name + "\"",
 			Detail:  "MATCH FULL does not allow mixing of null and nonnull key values."}
 	}
-	if found, err := ec.fkParentExists(p, ev.vals, true); err != nil || found {
+	found, pk, err := ec.fkParentRow(p, ev.vals, true)
+	if err != nil {
 		return err
+	}
+	if found {
+		if ec.RowLocker == nil {
+			return nil
+		}
+		return ec.RowLocker.ParentLock(ec, LockRow{Table: p.Parent, Key: pk})
 	}
 	return p.childViolation(ec, ev.vals)
 }
@@ -352,6 +373,13 @@ func (ec *Ctx) fkCheckChild(ev *fkEvent) error {
 // fkParentExists looks up the parent key of vals (the child's values when
 // fromChild, else the parent's): a Get the transaction records.
 func (ec *Ctx) fkParentExists(p *FKPlan, vals []types.Datum, fromChild bool) (bool, error) {
+	found, _, err := ec.fkParentRow(p, vals, fromChild)
+	return found, err
+}
+
+// fkParentRow is fkParentExists returning the parent row's primary key
+// too (its stored key, for a lock).
+func (ec *Ctx) fkParentRow(p *FKPlan, vals []types.Datum, fromChild bool) (bool, []byte, error) {
 	var k []byte
 	for _, i := range p.ParentKey {
 		pt := p.Parent.Columns[p.ParentCols[i]].Type
@@ -361,14 +389,20 @@ func (ec *Ctx) fkParentExists(p *FKPlan, vals []types.Datum, fromChild bool) (bo
 			if ct.OID != pt.OID {
 				var err error
 				if v, err = types.Cast(ec.Ev, v, ct, types.T{OID: pt.OID, Mod: -1}, types.CastAssignment); err != nil {
-					return false, nil // no parent can hold it (out of range)
+					return false, nil, nil // no parent can hold it (out of range)
 				}
 			}
 		}
 		k = types.AppendKey(k, pt, v)
 	}
-	_, found, err := ec.Txn.Kv.Get(p.ParentSpace, k)
-	return found, err
+	val, found, err := ec.Txn.Kv.Get(p.ParentSpace, k)
+	if err != nil || !found {
+		return false, nil, err
+	}
+	if p.ParentSpace == p.Parent.Space {
+		return true, k, nil
+	}
+	return true, val, nil // a unique index's entry holds the row's key
 }
 
 // ValidateRow is ALTER TABLE … ADD FOREIGN KEY's and VALIDATE

@@ -70,6 +70,11 @@ type RowLocker interface {
 	// with strength, it waits for that lock, as LockRows does, and holds
 	// it; else it does nothing.
 	WriteLock(ec *Ctx, row LockRow, strength LockStrength) error
+	// ParentLock is a foreign key check's lock of the parent row it
+	// found (FOR KEY SHARE), taken at READ COMMITTED and REPEATABLE
+	// READ, where the check's read alone would not keep a concurrent
+	// DELETE of the parent out; nothing at SERIALIZABLE.
+	ParentLock(ec *Ctx, row LockRow) error
 }
 
 // WriteLock runs ec.RowLocker's WriteLock, when there is one.
@@ -78,6 +83,32 @@ func (ec *Ctx) WriteLock(t *catalog.Table, key []byte, strength LockStrength) er
 		return nil
 	}
 	return ec.RowLocker.WriteLock(ec, LockRow{Table: t, Key: key}, strength)
+}
+
+// WriteLockRows is called by UPDATE and DELETE with the rows they are
+// about to change, before the first: at READ COMMITTED and REPEATABLE
+// READ the session locks them all in a few log entries (MaxRowsPerOp a
+// time) instead of one per row (RowBatchLocker); at SERIALIZABLE it does
+// nothing (WriteLock decides per row).
+func (ec *Ctx) WriteLockRows(t *catalog.Table, rows [][]types.Datum, refIdx int, strength LockStrength) error {
+	bl, ok := ec.RowLocker.(RowBatchLocker)
+	if !ok || len(rows) < 2 || !bl.LocksEveryRow() {
+		return nil
+	}
+	lr := make([]LockRow, len(rows))
+	for i, r := range rows {
+		lr[i] = LockRow{Table: t, Key: r[refIdx].(RowRef).Key}
+	}
+	return bl.WriteLockRows(ec, lr, strength)
+}
+
+// RowBatchLocker is a RowLocker that locks an UPDATE's or DELETE's rows
+// in one go (WriteLockRows).
+type RowBatchLocker interface {
+	// LocksEveryRow reports whether the transaction locks every row it
+	// changes (else WriteLockRows is not called).
+	LocksEveryRow() bool
+	WriteLockRows(ec *Ctx, rows []LockRow, strength LockStrength) error
 }
 
 // RowLockTarget is one table a locking clause locks: the position of its

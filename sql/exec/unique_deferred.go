@@ -49,6 +49,7 @@ func (w *TableWriter) queueUniqueChecks(ec *Ctx, row []types.Datum, pk []byte) e
 
 // runUniqueCheck fails with 23505 when more than one row holds the key.
 func (ec *Ctx) runUniqueCheck(u *uniqueCheck) error {
+	defer ec.CheckingReads()()
 	it := ec.Txn.Kv.Scan(u.ix.Space, u.prefix, prefixEnd(u.prefix), false)
 	defer it.Close()
 	n := 0

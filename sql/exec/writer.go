@@ -15,6 +15,8 @@ import (
 // TableWriter writes rows of one table and its indexes, enforcing NOT
 // NULL, CHECK and unique constraints. Uniqueness is a Get of the key in the
 // transaction: OCC validates at apply that no one else wrote it meanwhile.
+// Its reads are integrity checks (CheckingReads): recorded at every
+// isolation level.
 type TableWriter struct {
 	T        *catalog.Table
 	RowCols  []types.RowColumn
@@ -158,6 +160,7 @@ func (w *TableWriter) UniqueErr(ec *Ctx, name string, ids []uint32, row []types.
 // insert writes a new row; with ON CONFLICT it may skip or update the
 // conflicting row instead (inserted reports whether a row was affected).
 func (w *TableWriter) Insert(ec *Ctx, row []types.Datum, oc *OnConflictPlan) ([]types.Datum, bool, error) {
+	defer ec.CheckingReads()()
 	if err := w.validate(ec, row); err != nil {
 		return nil, false, err
 	}
@@ -306,6 +309,7 @@ func Contains(xs []string, x string) bool {
 // update replaces the row at ref with newRow (moving it when its primary
 // key changed) and maintains the indexes.
 func (w *TableWriter) Update(ec *Ctx, ref RowRef, old, newRow []types.Datum) ([]types.Datum, error) {
+	defer ec.CheckingReads()()
 	if err := w.validate(ec, newRow); err != nil {
 		return nil, err
 	}
@@ -405,6 +409,18 @@ func (w *TableWriter) Delete(ec *Ctx, ref RowRef, old []types.Datum) error {
 	}
 	ec.Txn.CountRow(w.T.OID, rowDeleted)
 	return ec.checkTxnSize()
+}
+
+// CheckingReads records the reads made until the returned function is
+// called even in a READ COMMITTED or REPEATABLE READ transaction, which
+// records no plain read (kv.Txn.Checking): unique-key and foreign-key
+// checks, whose loss at commit validation would let a constraint be
+// broken.
+func (ec *Ctx) CheckingReads() func() {
+	if ec.Txn == nil || ec.Txn.Kv == nil {
+		return func() {}
+	}
+	return ec.Txn.Kv.Checking()
 }
 
 // checkTxnSize fails with 54000 once the transaction's buffered writes

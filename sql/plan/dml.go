@@ -655,6 +655,9 @@ func (d *DML) execUpdate(ec *exec.Ctx) ([][]types.Datum, string, error) {
 	if err == nil {
 		err = ec.RunBeforeWrite()
 	}
+	if err == nil {
+		err = ec.WriteLockRows(d.t, rows, d.refIdx, exec.LockNoKeyUpdate) // READ COMMITTED: one entry for many rows
+	}
 	if err != nil {
 		return nil, "", err
 	}
@@ -713,6 +716,9 @@ func (d *DML) execDelete(ec *exec.Ctx) ([][]types.Datum, string, error) {
 	rows, err := exec.RunNode(ec, d.Src)
 	if err == nil {
 		err = ec.RunBeforeWrite()
+	}
+	if err == nil {
+		err = ec.WriteLockRows(d.t, rows, d.refIdx, exec.LockUpdate) // READ COMMITTED: one entry for many rows
 	}
 	if err != nil {
 		return nil, "", err

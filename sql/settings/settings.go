@@ -257,8 +257,10 @@ func checkEncoding(v string) (string, error) {
 }
 
 func checkIsolation(v string) (string, error) {
-	switch strings.ToLower(v) {
-	case "serializable", "repeatable read", "read committed", "read uncommitted", "default":
+	switch l := strings.ToLower(strings.TrimSpace(v)); l {
+	case "serializable", "repeatable read", "read committed", "read uncommitted":
+		return l, nil
+	case "default":
 		return "serializable", nil
 	}
 	return "", pgerror.New(pgerror.InvalidParameterValue, "invalid value for parameter \"transaction_isolation\": %q", v)
