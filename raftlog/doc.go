@@ -136,8 +136,8 @@
 //   - One read-index round (raft's ReadOnlySafe ReadIndex: the leader
 //     sends a heartbeat carrying the request and answers once a quorum
 //     replied) serves every caller that arrived since the previous round
-//     was issued; one is in flight at a time (readsInFlight). A caller
-//     never joins a round in flight: its
+//     was issued; at most two are in flight. A caller never joins a round
+//     in flight: its
 //     heartbeats may have left before the caller arrived, so a write
 //     acknowledged between their sending and the call could be missed.
 //     A follower's round is one MsgReadIndex to the leader, sent by its

@@ -78,8 +78,8 @@ func (r *readRegistry) take(rctx []byte) (*readRound, bool) {
 // it holds one).
 //
 // Callers share requests (as etcd's read loop does): everyone who arrives
-// while a request is in flight waits for the next one, issued as soon as
-// fewer than readsInFlight are out. A caller must not join a request
+// while a request is in flight waits for the next one, issued at once
+// unless readsInFlight are out already. A caller must not join a request
 // in flight: that request's heartbeats may have been sent before the caller
 // arrived, so its index may miss a write acknowledged just before the
 // caller's call. Each caller's index comes from a request made after it
@@ -122,14 +122,10 @@ type readBatch struct {
 }
 
 // readsInFlight is how many read-index rounds may be in flight at once.
-// With two, the next batch started as soon as one caller arrived, so a
-// follower's rounds carried few callers each and every one cost a
-// message each way and a wake-up on both nodes; with one, the callers who
-// arrive during a round share the next, and a follower's point select
-// took 15-20 % less server CPU (leader and follower together; see
-// README's Performance section) at the same throughput, though a caller
-// that just missed a round waits for it and then for its own.
-const readsInFlight = 1
+// With one, a caller that just missed a round waits for it to return and
+// then for a whole round of its own (1.5 round trips on average); with
+// two, the next batch starts as soon as callers gather.
+const readsInFlight = 2
 
 // finishRound answers a round's callers with idx, on the goroutine that
 // took it from the registry: no hand-off to another goroutine. It wakes
