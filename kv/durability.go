@@ -266,8 +266,11 @@ func (s *Store) Checkpoint() (uint64, error) {
 	if err := s.checkpointRoom(tx.Size()); err != nil {
 		return 0, fmt.Errorf("kv: checkpoint at %d: %w", index, err)
 	}
-	if err := writeFileSynced(s.files.ckptTmp, tx.WriteTo); err != nil {
+	if err := writeFileSynced(s.files.ckptTmp, s.done, tx.WriteTo); err != nil {
 		os.Remove(s.files.ckptTmp)
+		if errors.Is(err, ErrClosed) {
+			return 0, ErrClosed
+		}
 		return 0, fmt.Errorf("kv: checkpoint at %d: %w", index, err)
 	}
 	size := tx.Size()
@@ -360,7 +363,7 @@ func readMarker(path string) (marker, error) {
 
 func (s *Store) writeMarker(m marker) error {
 	tmp := s.files.boot + ".tmp"
-	err := writeFileSynced(tmp, func(w io.Writer) (int64, error) {
+	err := writeFileSynced(tmp, nil, func(w io.Writer) (int64, error) {
 		n, err := fmt.Fprintf(w, "%s\n%s\n", m.boot, m.state)
 		return int64(n), err
 	})
@@ -377,13 +380,15 @@ func (s *Store) writeMarker(m marker) error {
 	return nil
 }
 
-// writeFileSynced creates path, fills it with write and fsyncs it.
-func writeFileSynced(path string, write func(io.Writer) (int64, error)) error {
+// writeFileSynced creates path, fills it with write and fsyncs it, every
+// syncChunk bytes on the way (chunkSyncer); it stops with ErrClosed once
+// done is closed (nil: never).
+func writeFileSynced(path string, done <-chan struct{}, write func(io.Writer) (int64, error)) error {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
 	if err != nil {
 		return err
 	}
-	bw := bufio.NewWriterSize(f, 1<<20)
+	bw := bufio.NewWriterSize(&chunkSyncer{f: f, done: done}, 1<<20)
 	if _, err := write(bw); err != nil {
 		f.Close()
 		return err
@@ -405,7 +410,7 @@ func copyFileSynced(src, dst string) error {
 		return err
 	}
 	defer in.Close()
-	return writeFileSynced(dst, func(w io.Writer) (int64, error) { return io.Copy(w, in) })
+	return writeFileSynced(dst, nil, func(w io.Writer) (int64, error) { return io.Copy(w, in) })
 }
 
 // readAppliedIndex opens a bbolt file read-only (the checkpoint, written

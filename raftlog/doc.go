@@ -141,9 +141,11 @@
 //     heartbeats may have left before the caller arrived, so a write
 //     acknowledged between their sending and the call could be missed.
 //     A follower's round is one MsgReadIndex to the leader, sent by its
-//     read loop and answered straight to the waiter by the transport's
-//     goroutine (answerRead): neither end needs a turn of its Ready loop
-//     when the leader holds a lease.
+//     read loop, which owns the rounds in flight (resent to a new leader,
+//     or after two heartbeats); the answer finishes the round on the
+//     transport's goroutine (answerRead, finishRound), which wakes the
+//     callers itself: neither end needs a turn of its Ready loop, nor
+//     another goroutine, when the leader holds a lease.
 //   - A leader that holds a read lease (lease.go) answers from its commit
 //     index at once, with no message, not even through the Ready loop;
 //     it answers a follower's MsgReadIndex from the lease too. Measured
@@ -197,6 +199,15 @@
 // coming, so a steady stream of reads never waits for a round; with no
 // reads it lapses and the next read pays one round. A node that stops
 // leading drops its lease at once, and every use checks the term.
+//
+// No follower lease. A follower cannot answer from its own state without
+// asking the leader, lease or not: a write is acknowledged once a quorum
+// (the leader and the other follower) has it, so this follower may not
+// even have received it. Serving such reads locally would need every
+// acknowledgment to wait for each lease-holding follower as well (quorum
+// leases), slowing every write to the slowest follower until its lease
+// ran out; that trade is not made. `SET logdb.read_consistency = 'local'`
+// is the explicit stale-read option.
 //
 // # Disk space
 //

@@ -119,8 +119,8 @@ func (n *Node) answerRead(m *pb.Message) bool {
 			From: new(n.cfg.NodeID), Term: new(n.term.Load()), Index: new(idx), Entries: m.GetEntries()}})
 		return true
 	case pb.MessageType_MsgReadIndexResp:
-		if w, ok := n.reads.take(m.GetEntries()[0].GetData()); ok {
-			w.ch <- m.GetIndex()
+		if r, ok := n.reads.take(m.GetEntries()[0].GetData()); ok {
+			n.finishRound(r, m.GetIndex())
 		}
 		return true
 	}

@@ -109,7 +109,9 @@ type Node struct {
 	readMu   sync.Mutex
 	readNext *readBatch
 	readWake chan struct{}
-	lease    readLease // see lease.go
+	// readStalled: the read loop waits for a round in flight to finish.
+	readStalled atomic.Bool
+	lease       readLease // see lease.go
 
 	// progress: committed and applied indexes and the leader, with
 	// close-and-replace notification channels; mu guards the fields
@@ -592,9 +594,9 @@ func (n *Node) handleReady(rd raft.Ready) error {
 		}
 	}
 	for _, rs := range rd.ReadStates {
-		if w, ok := n.reads.take(rs.RequestCtx); ok {
-			n.grantLease(w.asked)
-			w.ch <- rs.Index
+		if r, ok := n.reads.take(rs.RequestCtx); ok {
+			n.grantLease(r.asked)
+			n.finishRound(r, rs.Index)
 		}
 	}
 	return nil

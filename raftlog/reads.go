@@ -11,51 +11,59 @@ import (
 	pb "go.etcd.io/raft/v3/raftpb"
 )
 
-// readRegistry matches raft ReadStates to WaitReadable calls by request
-// context, and remembers when each request was made (the lease counts
-// from then: lease.go).
+// readRegistry matches answers (a raft ReadState, or a leader's
+// MsgReadIndexResp) to the read-index rounds in flight by request context.
 type readRegistry struct {
 	counter atomic.Uint64
-	mu      sync.Mutex // guards waiters
-	waiters map[uint64]readWaiter
+	mu      sync.Mutex // guards rounds
+	rounds  map[uint64]*readRound
 }
 
-type readWaiter struct {
-	ch    chan uint64
-	asked int64 // Node.mono() when the request was registered
+// readRound is one read-index request: the callers it serves and when it
+// was asked (the lease counts from then: lease.go). Whoever takes it from
+// the registry (the Ready loop for a ReadState, the transport's goroutine
+// for a leader's answer) finishes it, once.
+type readRound struct {
+	rctx  []byte
+	id    uint64
+	asked int64      // Node.mono() when the round was registered
+	batch *readBatch // the callers served; nil for a lease renewal alone
+	renew bool       // the round renews the lease
+	// Read loop only:
+	sent int64 // Node.mono() when last sent; 0 not sent yet
+	done atomic.Bool
 }
 
 func newReadRegistry() *readRegistry {
-	return &readRegistry{waiters: make(map[uint64]readWaiter)}
+	return &readRegistry{rounds: make(map[uint64]*readRound)}
 }
 
-func (r *readRegistry) register(asked int64) ([]byte, uint64, chan uint64) {
-	id := r.counter.Add(1)
-	ch := make(chan uint64, 1)
+func (r *readRegistry) register(rd *readRound) {
+	rd.id = r.counter.Add(1)
+	rd.rctx = binary.LittleEndian.AppendUint64(make([]byte, 0, 8), rd.id)
 	r.mu.Lock()
-	r.waiters[id] = readWaiter{ch: ch, asked: asked}
+	r.rounds[rd.id] = rd
 	r.mu.Unlock()
-	return binary.LittleEndian.AppendUint64(nil, id), id, ch
 }
 
 func (r *readRegistry) cancel(id uint64) {
 	r.mu.Lock()
-	delete(r.waiters, id)
+	delete(r.rounds, id)
 	r.mu.Unlock()
 }
 
-// take removes and returns the waiter of rctx (ok false when it is not
+// take removes and returns the round of rctx (ok false when it is not
 // this node's, or was answered or cancelled already).
-func (r *readRegistry) take(rctx []byte) (readWaiter, bool) {
+func (r *readRegistry) take(rctx []byte) (*readRound, bool) {
 	if len(rctx) != 8 {
-		return readWaiter{}, false
+		return nil, false
 	}
 	id := binary.LittleEndian.Uint64(rctx)
 	r.mu.Lock()
-	w, ok := r.waiters[id]
-	delete(r.waiters, id)
+	rd, ok := r.rounds[id]
+	delete(r.rounds, id)
 	r.mu.Unlock()
-	return w, ok
+	return rd, ok
 }
 
 // WaitReadable is the linearizable read barrier: it finds a read index
@@ -92,9 +100,6 @@ func (n *Node) WaitReadable(ctx context.Context) (uint64, error) {
 	n.wakeReadLoop()
 	select {
 	case <-b.done:
-		if b.err != nil {
-			return 0, b.err
-		}
 		return b.index, n.waitApplied(ctx, b.index)
 	case <-ctx.Done():
 		return 0, ctx.Err()
@@ -110,95 +115,124 @@ func (n *Node) wakeReadLoop() {
 	}
 }
 
-// readBatch is the WaitReadable callers served by one read-index request.
+// readBatch is the WaitReadable callers served by one read-index round.
 type readBatch struct {
-	done  chan struct{} // closed once index or err is set
+	done  chan struct{} // closed once index is set
 	index uint64
-	err   error
 }
 
-// readsInFlight is how many read-index requests may be in flight at once.
-// With one, a caller that just missed a request waits for it to return
-// and then for a whole round of its own (1.5 round trips on average);
-// with two, the next batch starts as soon as callers gather.
+// readsInFlight is how many read-index rounds may be in flight at once.
+// With one, a caller that just missed a round waits for it to return and
+// then for a whole round of its own (1.5 round trips on average); with
+// two, the next batch starts as soon as callers gather.
 const readsInFlight = 2
 
-// readLoop issues the read-index requests, at most readsInFlight at a
-// time, each for the callers that gathered since the previous one was
-// issued, or to renew the lease before it runs out (lease.go).
+// finishRound answers a round's callers with idx, on the goroutine that
+// took it from the registry: no hand-off to another goroutine. It wakes
+// the read loop only when that loop waits for a free slot.
+func (n *Node) finishRound(r *readRound, idx uint64) {
+	if r.batch != nil {
+		r.batch.index = idx
+		close(r.batch.done)
+	}
+	if r.renew {
+		n.lease.renew.Store(false)
+	}
+	r.done.Store(true)
+	if n.readStalled.Load() {
+		n.wakeReadLoop()
+	}
+}
+
+// readLoop issues the read-index rounds, at most readsInFlight at a time,
+// each for the callers that gathered since the previous one was issued,
+// or to renew the lease before it runs out (lease.go). Rounds are
+// finished by whoever receives their answer (finishRound); the loop sends
+// each round once a leader is known, again to a new leader, and again
+// every two heartbeats in case a request or its answer was lost (raft
+// drops a read request while there is no leader: just after Open, during
+// an election). A duplicate answer is harmless: the first one wins.
 func (n *Node) readLoop() {
-	slots := make(chan struct{}, readsInFlight)
+	retry := int64(2 * n.cfg.TickInterval * time.Duration(n.cfg.HeartbeatTicks))
+	tick := time.NewTicker(time.Duration(retry) / 2)
+	defer tick.Stop()
+	n.mu.Lock()
+	leaderCh := n.leaderCh
+	n.mu.Unlock()
+	var inflight []*readRound
 	for {
 		select {
 		case <-n.readWake:
+		case <-tick.C:
+		case <-leaderCh:
+			n.mu.Lock()
+			leaderCh = n.leaderCh
+			n.mu.Unlock()
+			for _, r := range inflight {
+				r.sent = 0 // ask the new leader
+			}
 		case <-n.done:
+			for _, r := range inflight {
+				n.reads.cancel(r.id)
+			}
 			return
 		}
-		select {
-		case slots <- struct{}{}:
-		case <-n.done:
-			return
-		}
-		n.readMu.Lock()
-		b := n.readNext
-		n.readNext = nil
-		n.readMu.Unlock()
-		renew := n.lease.renew.Load()
-		if b == nil && !renew {
-			<-slots
-			continue
-		}
-		go func() {
-			idx, err := n.readIndex()
-			if renew {
-				n.lease.renew.Store(false)
+		live, renewing := inflight[:0], false
+		for _, r := range inflight {
+			if !r.done.Load() {
+				live = append(live, r)
+				renewing = renewing || r.renew
 			}
-			if b != nil {
-				b.index, b.err = idx, err
-				close(b.done)
+		}
+		clear(inflight[len(live):])
+		inflight = live
+		if len(inflight) < readsInFlight {
+			n.readStalled.Store(false)
+			n.readMu.Lock()
+			b := n.readNext
+			n.readNext = nil
+			n.readMu.Unlock()
+			renew := n.lease.renew.Load() && (b != nil || !renewing)
+			if b != nil || renew {
+				r := &readRound{asked: n.mono(), batch: b, renew: renew}
+				n.reads.register(r)
+				inflight = append(inflight, r)
 			}
-			<-slots
-		}()
+		} else {
+			// Slots are full: finishRound wakes the loop when one frees.
+			// Checked again after the flag is set, so a round finished in
+			// between is not missed.
+			n.readStalled.Store(true)
+			for _, r := range inflight {
+				if r.done.Load() {
+					n.wakeReadLoop()
+					break
+				}
+			}
+		}
+		now := n.mono()
+		for _, r := range inflight {
+			if !r.done.Load() && (r.sent == 0 || now-r.sent >= retry) {
+				n.askRead(r, now)
+			}
+		}
 	}
 }
 
-// readIndex asks raft for a read index until it answers or the node stops.
-func (n *Node) readIndex() (uint64, error) {
-	rctx, id, ch := n.reads.register(n.mono())
-	defer n.reads.cancel(id)
-	// raft drops a read request while there is no leader (just after Open,
-	// during an election), so ask once a leader is known, again whenever
-	// the leader changes, and every two heartbeats in case a request was
-	// lost. A duplicate answer is harmless: the first one wins.
-	retry := 2 * n.cfg.TickInterval * time.Duration(n.cfg.HeartbeatTicks)
-	timer := time.NewTimer(retry)
-	defer timer.Stop()
-	asked := false
-	for {
-		n.mu.Lock()
-		leaderCh := n.leaderCh
-		n.mu.Unlock()
-		if lead := n.leader.Load(); !asked && lead != 0 {
-			if lead == n.cfg.NodeID || n.cfg.Transport == nil {
-				n.inbox.do(func(rn *raft.RawNode) { rn.ReadIndex(rctx) })
-			} else {
-				// What raft would forward, sent without a turn of the
-				// Ready loop here; the answer comes back through Step.
-				n.send([]*pb.Message{{Type: pb.MessageType_MsgReadIndex.Enum(), To: new(lead),
-					From: new(n.cfg.NodeID), Entries: []*pb.Entry{{Data: rctx}}}})
-			}
-			asked = true
-		}
-		select {
-		case idx := <-ch:
-			return idx, nil
-		case <-leaderCh:
-			asked = false
-		case <-timer.C:
-			asked = false
-			timer.Reset(retry)
-		case <-n.done:
-			return 0, n.stoppedErr("read index")
-		}
+// askRead sends round r's read-index request to the leader, if one is
+// known. Read loop only.
+func (n *Node) askRead(r *readRound, now int64) {
+	lead := n.leader.Load()
+	if lead == 0 {
+		return // asked once a leader is known (leaderCh)
 	}
+	r.sent = now
+	if lead == n.cfg.NodeID || n.cfg.Transport == nil {
+		n.inbox.do(func(rn *raft.RawNode) { rn.ReadIndex(r.rctx) })
+		return
+	}
+	// What raft would forward, sent without a turn of the Ready loop here;
+	// the answer comes back through Step (answerRead).
+	n.send([]*pb.Message{{Type: pb.MessageType_MsgReadIndex.Enum(), To: new(lead),
+		From: new(n.cfg.NodeID), Entries: []*pb.Entry{{Data: r.rctx}}}})
 }

@@ -311,12 +311,20 @@ func (s *Session) TxStatus() byte {
 // idle_in_transaction_session_timeout inside a transaction block (25P03),
 // idle_session_timeout outside one (57P05); 0 when the setting is 0.
 func (s *Session) IdleTimeout() (time.Duration, *pgerror.Error) {
+	// Called before every read of the client's next message: the error is
+	// built only when a timeout is set.
 	if s.TxStatus() == 'I' {
 		ms := settings.MS(s.set.Vals["idle_session_timeout"])
+		if ms <= 0 {
+			return 0, nil
+		}
 		return time.Duration(ms) * time.Millisecond, &pgerror.Error{Code: pgerror.IdleSessionTimeout, Severity: "FATAL",
 			Message: "terminating connection due to idle-session timeout"}
 	}
 	ms := settings.MS(s.set.Vals["idle_in_transaction_session_timeout"])
+	if ms <= 0 {
+		return 0, nil
+	}
 	return time.Duration(ms) * time.Millisecond, &pgerror.Error{Code: pgerror.IdleInTransactionTimeout, Severity: "FATAL",
 		Message: "terminating connection due to idle-in-transaction timeout"}
 }

@@ -48,9 +48,12 @@ type ClusterMember struct {
 const readConsistencySetting = "logdb.read_consistency"
 
 // localReads reports whether the session opted into local reads.
+// It runs before every statement, so it reads the value directly (Get
+// would build an "unrecognized parameter" error when the setting was never
+// set, which is the usual case).
 func (s *Session) localReads() bool {
-	v, err := s.set.Get(readConsistencySetting)
-	return err == nil && strings.EqualFold(strings.TrimSpace(v), "local")
+	v := s.set.Vals[readConsistencySetting]
+	return v != "" && strings.EqualFold(strings.TrimSpace(v), "local")
 }
 
 // readBarrier makes a snapshot taken next see every write acknowledged

@@ -299,7 +299,13 @@ func MS(v string) int64 {
 	return d
 }
 
+// durationUnits are the units a duration setting accepts, in ms.
+var durationUnits = map[string]float64{"": 1, "ms": 1, "s": 1000, "min": 60000, "h": 3600000, "d": 86400000, "us": 0.001}
+
 func parseDurationMS(v string) (int64, error) {
+	if v == "0" {
+		return 0, nil // the usual value, read before every statement
+	}
 	s := strings.TrimSpace(strings.ToLower(v))
 	i := 0
 	for i < len(s) && (s[i] >= '0' && s[i] <= '9' || s[i] == '.' || s[i] == '-') {
@@ -309,8 +315,7 @@ func parseDurationMS(v string) (int64, error) {
 	if err != nil {
 		return 0, pgerror.New(pgerror.InvalidParameterValue, "invalid value for parameter: %q", v)
 	}
-	mult := map[string]float64{"": 1, "ms": 1, "s": 1000, "min": 60000, "h": 3600000, "d": 86400000, "us": 0.001}
-	m, ok := mult[strings.TrimSpace(s[i:])]
+	m, ok := durationUnits[strings.TrimSpace(s[i:])]
 	if !ok {
 		return 0, pgerror.New(pgerror.InvalidParameterValue, "invalid value for parameter: %q", v)
 	}
