@@ -23,6 +23,11 @@ type DML struct {
 	Src        exec.Node
 	targetCols []int
 	onConflict *exec.OnConflictPlan
+	// xmax, when RETURNING may name the xmax system column, gives the
+	// transaction's id for the rows ON CONFLICT DO UPDATE updated (0 for
+	// the rows inserted), as PostgreSQL's xmax reads there: a hidden
+	// column after the table's (insertReturningScope).
+	xmax exec.Expr
 
 	// UPDATE / DELETE: src is the scan (joined with FROM / USING); the
 	// target table's columns come first, then its exec.RowRef.
@@ -227,10 +232,57 @@ func (p *Planner) planInsert(ins *pg_query.InsertStmt) (*DML, error) {
 			return nil, err
 		}
 	}
+	if len(ins.ReturningList) > 0 {
+		if sc, err = p.insertReturningScope(d, sc); err != nil {
+			return nil, err
+		}
+	}
 	if err := p.planReturning(d, ins.ReturningList, sc); err != nil {
 		return nil, err
 	}
 	return d, nil
+}
+
+// insertReturningScope adds the xmax system column, hidden, to an
+// INSERT's RETURNING scope: river (and other upsert users) tell a row
+// ON CONFLICT DO UPDATE updated from one inserted by RETURNING (xmax <> 0).
+// A table with a column of that name keeps its own.
+func (p *Planner) insertReturningScope(d *DML, sc *Scope) (*Scope, error) {
+	for _, c := range d.t.Columns {
+		if c.Name == "xmax" {
+			return sc, nil
+		}
+	}
+	xid, err := p.callFunction("txid_current", nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	d.xmax = xid
+	out := &Scope{parent: sc.parent, cols: append([]exec.Column(nil), sc.cols...)}
+	table := ""
+	if len(sc.cols) > 0 {
+		table = sc.cols[0].Table
+	}
+	out.cols = append(out.cols, exec.Column{Name: "xmax", Table: table, T: types.T{OID: types.XidOID, Mod: -1}, TableOID: d.t.OID, AttNum: -5, Hidden: true})
+	return out, nil
+}
+
+// withXmax appends the xmax hidden column's value to an inserted row.
+func (d *DML) withXmax(ec *exec.Ctx, row []types.Datum) ([]types.Datum, error) {
+	if d.xmax == nil {
+		return row, nil
+	}
+	var xmax types.Datum = int64(0)
+	if d.w.Upserted {
+		v, err := d.xmax.Eval(ec, nil)
+		if err != nil {
+			return nil, err
+		}
+		if id, ok := v.(int64); ok {
+			xmax = int64(uint32(id))
+		}
+	}
+	return append(row[:len(row):len(row)], xmax), nil
 }
 
 func (p *Planner) planOnConflict(t *catalog.Table, oc *pg_query.OnConflictClause, sc *Scope) (*exec.OnConflictPlan, error) {
@@ -623,6 +675,9 @@ func (d *DML) execInsert(ec *exec.Ctx) ([][]types.Datum, string, error) {
 		}
 		n++
 		if d.Returning != nil {
+			if final, err = d.withXmax(ec, final); err != nil {
+				return nil, "", err
+			}
 			r, err := evalAll(ec, d.Returning, final)
 			if err != nil {
 				return nil, "", err
