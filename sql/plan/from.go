@@ -333,7 +333,7 @@ func (p *Planner) planFromItem(f *pg_query.Node, parent *Scope) (*FromItem, erro
 				s.IxExprs = ixe
 				lr := p.locking.of(rv)
 				if rv == p.dmlTarget || lr != nil {
-					s.WithRef = true
+					s.WithRef, s.DMLTarget = true, rv == p.dmlTarget && lr == nil
 					s.Cols = append(s.Cols, exec.Column{Name: refColumn, T: types.T{OID: types.ByteaOID, Mod: -1}, Hidden: true})
 				}
 				if lr != nil {
