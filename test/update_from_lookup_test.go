@@ -27,6 +27,14 @@ func TestUpdateFromByKeyMatchesPostgres(t *testing.T) {
 		"SELECT state, count(*), sum(attempt) FROM upd_from_jobs GROUP BY state ORDER BY state",
 		"UPDATE upd_from_jobs j SET attempt = j.attempt + s.n FROM (VALUES (1, 10), (2, 20), (99, 1)) s(id, n) WHERE j.id = s.id RETURNING j.id, j.attempt, s.n",
 		"UPDATE upd_from_jobs AS j SET state = 'x' FROM (SELECT id FROM upd_from_jobs WHERE priority = 2 ORDER BY id LIMIT 2) s WHERE s.id = j.id AND j.queue = 'default' RETURNING *",
+		// river's completer: the table joined with the WITH query on its key
+		`WITH job_input AS (SELECT unnest('{1,2,7,99}'::bigint[]) AS id, unnest('{completed,completed,retryable,completed}'::text[]) AS state),
+		updated AS (UPDATE upd_from_jobs SET state = job_input.state FROM job_input WHERE upd_from_jobs.id = job_input.id AND upd_from_jobs.state = 'running' RETURNING upd_from_jobs.*)
+		SELECT upd_from_jobs.* FROM upd_from_jobs JOIN job_input ON upd_from_jobs.id = job_input.id
+		WHERE NOT EXISTS (SELECT 1 FROM updated WHERE updated.id = upd_from_jobs.id)
+		UNION ALL SELECT * FROM updated ORDER BY id`,
+		"WITH k AS (SELECT g AS id, g * 10 AS w FROM generate_series(3, 6) g) SELECT * FROM upd_from_jobs j JOIN k ON k.id = j.id ORDER BY j.id",
+		"WITH k AS (SELECT g AS id FROM generate_series(3, 6) g) SELECT k.*, j.state FROM upd_from_jobs j, k WHERE j.id = k.id AND j.priority = 0 ORDER BY 1",
 		"CREATE TABLE upd_from_pairs (a int, b int, v text, PRIMARY KEY (a, b))",
 		"INSERT INTO upd_from_pairs SELECT g / 4, g % 4, 'v' || g FROM generate_series(0, 15) g",
 		"CREATE TABLE upd_from_src (a int, b int, w text)",
@@ -42,6 +50,8 @@ func TestUpdateFromByKeyMatchesPostgres(t *testing.T) {
 // TestUpdateFromSkipLockedWorkers: two transactions running river's fetch
 // at once take different jobs and both commit (the UPDATE … FROM records
 // only the rows it changed, so neither fails the other with 40001).
+// A SELECT joining the table with a WITH query on its key reads only the
+// rows joined as well.
 func TestUpdateFromSkipLockedWorkers(t *testing.T) {
 	requireLogdb(t)
 	t.Parallel()
