@@ -15,3 +15,14 @@ func init() {
 		return int64(len(a[0].(types.Bits))), nil
 	})
 }
+
+// xid = integer and xid <> integer (xideqint4, xidneint4): river's
+// upsert tells an updated row by RETURNING (xmax != 0).
+func init() {
+	binop("=", types.XidOID, types.Int4OID, types.BoolOID, func(_ *types.EvalContext, l, r types.Datum) (types.Datum, error) {
+		return uint32(l.(int64)) == uint32(r.(int64)), nil
+	})
+	binop("<>", types.XidOID, types.Int4OID, types.BoolOID, func(_ *types.EvalContext, l, r types.Datum) (types.Datum, error) {
+		return uint32(l.(int64)) != uint32(r.(int64)), nil
+	})
+}

@@ -49,6 +49,9 @@ type ScanNode struct {
 	Path    accessPath
 	Reverse bool
 	WithRef bool // append a RowRef column
+	// DMLTarget marks the scan of an UPDATE's or DELETE's target: a
+	// lookup join may probe it (its RowRefs come from the rows found).
+	DMLTarget bool
 	// IxExprs are the table's expression and partial indexes, compiled
 	// over the scanned row (scan_index_expr.go); without them the scan
 	// does not use those indexes.

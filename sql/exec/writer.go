@@ -33,6 +33,9 @@ type TableWriter struct {
 	// IxEvals are the table's expression and partial indexes, compiled
 	// (by index OID; index_expr.go).
 	IxEvals map[uint32]*IndexEval
+	// Upserted tells whether the last Insert updated the conflicting row
+	// (ON CONFLICT DO UPDATE) rather than inserting one.
+	Upserted bool
 }
 
 type CheckExpr struct {
@@ -161,6 +164,7 @@ func (w *TableWriter) UniqueErr(ec *Ctx, name string, ids []uint32, row []types.
 // conflicting row instead (inserted reports whether a row was affected).
 func (w *TableWriter) Insert(ec *Ctx, row []types.Datum, oc *OnConflictPlan) ([]types.Datum, bool, error) {
 	defer ec.CheckingReads()()
+	w.Upserted = false
 	if err := w.validate(ec, row); err != nil {
 		return nil, false, err
 	}
@@ -222,6 +226,7 @@ func (w *TableWriter) Insert(ec *Ctx, row []types.Datum, oc *OnConflictPlan) ([]
 		if w.Touched != nil {
 			w.Touched[string(w.pkKeyOf(nr, pk))] = true
 		}
+		w.Upserted = true
 		return nr, true, nil
 	}
 	entries := make([][]byte, len(t.Indexes))

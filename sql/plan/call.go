@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"slices"
 	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
@@ -284,6 +285,15 @@ func (p *Planner) compileFuncCall(fc *pg_query.FuncCall, sc *Scope) (exec.Expr, 
 	}
 	if e, ok, err := p.compileRoutineCall(fc, sc); ok || err != nil { // routines.go
 		return e, err
+	}
+	if params, ok := namedBuiltinParams[name]; ok && len(fc.Funcname) <= 2 {
+		args, err := placeNamedArgs(name, params, fc.Args)
+		if err != nil {
+			return nil, err
+		}
+		if args != nil {
+			fc = &pg_query.FuncCall{Funcname: fc.Funcname, Args: args, Location: fc.Location, Funcformat: fc.Funcformat}
+		}
 	}
 	for _, a := range fc.Args {
 		if a.GetNamedArgExpr() != nil {
@@ -654,4 +664,54 @@ func (p *Planner) compileBinary(name string, a *pg_query.A_Expr, sc *Scope) (*ty
 		return nil, nil, nil, err
 	}
 	return p.binaryOp(name, l, r)
+}
+
+// namedBuiltinParams are the parameter names of the built-in functions
+// that take named arguments, in order; each missing one defaults to 0.
+var namedBuiltinParams = map[string][]string{
+	"make_interval": {"years", "months", "weeks", "days", "hours", "mins", "secs"},
+}
+
+// placeNamedArgs turns a call of a built-in function with named or
+// missing arguments into one with all of them in order, the missing ones
+// 0 (make_interval(secs => 5) is make_interval(0, 0, 0, 0, 0, 0, 5)). It
+// returns nil for a call it leaves alone: every argument positional.
+func placeNamedArgs(name string, params []string, given []*pg_query.Node) ([]*pg_query.Node, error) {
+	named := false
+	for _, a := range given {
+		named = named || a.GetNamedArgExpr() != nil
+	}
+	if !named && len(given) == len(params) {
+		return nil, nil
+	}
+	if len(given) > len(params) {
+		return nil, nil // 42883 from the resolution
+	}
+	out := make([]*pg_query.Node, len(params))
+	seenNamed := false
+	for i, a := range given {
+		na := a.GetNamedArgExpr()
+		if na == nil {
+			if seenNamed {
+				return nil, pgerror.New(pgerror.SyntaxError, "positional argument cannot follow named argument")
+			}
+			out[i] = a
+			continue
+		}
+		seenNamed = true
+		at := slices.Index(params, na.Name)
+		if at < 0 {
+			return nil, nil // 42883 from noNamedFunc
+		}
+		if out[at] != nil {
+			return nil, pgerror.New(pgerror.SyntaxError, "argument name \"%s\" used more than once", na.Name)
+		}
+		out[at] = na.Arg
+	}
+	for i := range out {
+		if out[i] == nil {
+			out[i] = pg_query.MakeAConstIntNode(0, -1)
+		}
+	}
+	return out, nil
 }

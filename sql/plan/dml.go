@@ -23,6 +23,11 @@ type DML struct {
 	Src        exec.Node
 	targetCols []int
 	onConflict *exec.OnConflictPlan
+	// xmax, when RETURNING may name the xmax system column, gives the
+	// transaction's id for the rows ON CONFLICT DO UPDATE updated (0 for
+	// the rows inserted), as PostgreSQL's xmax reads there: a hidden
+	// column after the table's (insertReturningScope).
+	xmax exec.Expr
 
 	// UPDATE / DELETE: src is the scan (joined with FROM / USING); the
 	// target table's columns come first, then its exec.RowRef.
@@ -227,10 +232,57 @@ func (p *Planner) planInsert(ins *pg_query.InsertStmt) (*DML, error) {
 			return nil, err
 		}
 	}
+	if len(ins.ReturningList) > 0 {
+		if sc, err = p.insertReturningScope(d, sc); err != nil {
+			return nil, err
+		}
+	}
 	if err := p.planReturning(d, ins.ReturningList, sc); err != nil {
 		return nil, err
 	}
 	return d, nil
+}
+
+// insertReturningScope adds the xmax system column, hidden, to an
+// INSERT's RETURNING scope: river (and other upsert users) tell a row
+// ON CONFLICT DO UPDATE updated from one inserted by RETURNING (xmax <> 0).
+// A table with a column of that name keeps its own.
+func (p *Planner) insertReturningScope(d *DML, sc *Scope) (*Scope, error) {
+	for _, c := range d.t.Columns {
+		if c.Name == "xmax" {
+			return sc, nil
+		}
+	}
+	xid, err := p.callFunction("txid_current", nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	d.xmax = xid
+	out := &Scope{parent: sc.parent, cols: append([]exec.Column(nil), sc.cols...)}
+	table := ""
+	if len(sc.cols) > 0 {
+		table = sc.cols[0].Table
+	}
+	out.cols = append(out.cols, exec.Column{Name: "xmax", Table: table, T: types.T{OID: types.XidOID, Mod: -1}, TableOID: d.t.OID, AttNum: -5, Hidden: true})
+	return out, nil
+}
+
+// withXmax appends the xmax hidden column's value to an inserted row.
+func (d *DML) withXmax(ec *exec.Ctx, row []types.Datum) ([]types.Datum, error) {
+	if d.xmax == nil {
+		return row, nil
+	}
+	var xmax types.Datum = int64(0)
+	if d.w.Upserted {
+		v, err := d.xmax.Eval(ec, nil)
+		if err != nil {
+			return nil, err
+		}
+		if id, ok := v.(int64); ok {
+			xmax = int64(uint32(id))
+		}
+	}
+	return append(row[:len(row):len(row)], xmax), nil
 }
 
 func (p *Planner) planOnConflict(t *catalog.Table, oc *pg_query.OnConflictClause, sc *Scope) (*exec.OnConflictPlan, error) {
@@ -434,12 +486,85 @@ func (p *Planner) planReturning(d *DML, list []*pg_query.Node, sc *Scope) error 
 }
 
 // planTargetScan plans the rows an UPDATE / DELETE touches: the target
-// table (with its exec.RowRef) joined with from, filtered by where.
-func (p *Planner) planTargetScan(rv *pg_query.RangeVar, from []*pg_query.Node, where *pg_query.Node) (exec.Node, *Scope, error) {
+// table (with its exec.RowRef) joined with from, filtered by where. When
+// WHERE equates the target's whole primary key with FROM's columns, FROM
+// is read first and the target probed by key for each of its rows (a
+// lookup join), so the statement reads, and records for COMMIT's check,
+// only the rows it changes: river's fetch, UPDATE jobs … FROM (SELECT …
+// FOR UPDATE SKIP LOCKED) locked WHERE jobs.id = locked.id, then does not
+// conflict with the other workers'. The columns are put back in the
+// usual order (the target's, its RowRef, then FROM's).
+func (p *Planner) planTargetScan(t *catalog.Table, rv *pg_query.RangeVar, from []*pg_query.Node, where *pg_query.Node) (exec.Node, *Scope, error) {
 	p.dmlTarget = rv
 	defer func() { p.dmlTarget = nil }()
-	items := append([]*pg_query.Node{{Node: &pg_query.Node_RangeVar{RangeVar: rv}}}, from...)
-	return p.planFrom(items, where, nil)
+	target := &pg_query.Node{Node: &pg_query.Node_RangeVar{RangeVar: rv}}
+	if len(from) == 0 || !targetKeyedByFrom(t, rv, where) {
+		return p.planFrom(append([]*pg_query.Node{target}, from...), where, nil)
+	}
+	n, sc, err := p.planFrom(append(append([]*pg_query.Node(nil), from...), target), where, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	width := len(t.Columns) + 1 // the target's columns and its RowRef
+	split := len(sc.cols) - width
+	order := append(append([]exec.Column(nil), sc.cols[split:]...), sc.cols[:split]...)
+	exprs := make([]exec.Expr, len(order))
+	for i := range order {
+		src := split + i
+		if i >= width {
+			src = i - width
+		}
+		exprs[i] = &exec.ColExpr{Idx: src, T: sc.cols[src].T}
+	}
+	return &exec.ProjectNode{Src: n, Exprs: exprs, Cols: order}, &Scope{parent: sc.parent, cols: order, using: sc.using}, nil
+}
+
+// targetKeyedByFrom reports whether where's conjuncts include
+// target.k = other.c for every column k of t's primary key, other being
+// a relation of FROM (a qualified column of another name).
+func targetKeyedByFrom(t *catalog.Table, rv *pg_query.RangeVar, where *pg_query.Node) bool {
+	if len(t.PKIdx) == 0 {
+		return false
+	}
+	name := rv.Relname
+	if rv.Alias != nil {
+		name = rv.Alias.Aliasname
+	}
+	qualified := func(n *pg_query.Node) (string, string, bool) {
+		cr := n.GetColumnRef()
+		if cr == nil || len(cr.Fields) != 2 {
+			return "", "", false
+		}
+		rel, col := cr.Fields[0].GetString_(), cr.Fields[1].GetString_()
+		if rel == nil || col == nil {
+			return "", "", false
+		}
+		return rel.Sval, col.Sval, true
+	}
+	covered := map[string]bool{}
+	for _, q := range splitAnd(where, nil) {
+		ae := q.GetAExpr()
+		if ae == nil || ae.Kind != pg_query.A_Expr_Kind_AEXPR_OP || len(ae.Name) != 1 || ae.Name[0].GetString_().GetSval() != "=" {
+			continue
+		}
+		lr, lc, lok := qualified(ae.Lexpr)
+		rr, rc, rok := qualified(ae.Rexpr)
+		if !lok || !rok {
+			continue
+		}
+		switch {
+		case lr == name && rr != name:
+			covered[lc] = true
+		case rr == name && lr != name:
+			covered[rc] = true
+		}
+	}
+	for _, i := range t.PKIdx {
+		if !covered[t.Columns[i].Name] {
+			return false
+		}
+	}
+	return true
 }
 
 // planModify plans what UPDATE and DELETE share: the WITH clause, the
@@ -463,7 +588,7 @@ func (p *Planner) planModify(verb string, with *pg_query.WithClause, rel *pg_que
 	if d.w, err = p.NewTableWriter(t); err != nil {
 		return nil, nil, err
 	}
-	src, sc, err := p.planTargetScan(rel, from, where)
+	src, sc, err := p.planTargetScan(t, rel, from, where)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -623,6 +748,9 @@ func (d *DML) execInsert(ec *exec.Ctx) ([][]types.Datum, string, error) {
 		}
 		n++
 		if d.Returning != nil {
+			if final, err = d.withXmax(ec, final); err != nil {
+				return nil, "", err
+			}
 			r, err := evalAll(ec, d.Returning, final)
 			if err != nil {
 				return nil, "", err

@@ -24,7 +24,9 @@
 //   - Access paths: the WHERE conjuncts choose a point Get on the whole
 //     primary key, a key list, a key-range scan, a secondary-index range,
 //     or a full scan; equi-joins become hash or lookup joins, others
-//     nested loops; ORDER BY on an index order reads it in order.
+//     nested loops (FROM order, left-deep; an UPDATE/DELETE whose WHERE
+//     keys the target by FROM's columns probes it last, dml.go
+//     planTargetScan); ORDER BY on an index order reads it in order.
 //   - Queries: aggregation (GROUP BY, FILTER, ordered aggregates), window
 //     functions, DISTINCT, ORDER BY / LIMIT (top-N), set operations, WITH
 //     (also recursive), views (planned as sub-queries from their stored

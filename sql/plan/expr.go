@@ -524,7 +524,7 @@ var unsupportedTypes = map[string]string{
 	"tstzrange": "range", "daterange": "range", "int4multirange": "range", "int8multirange": "range",
 	"nummultirange": "range", "tsmultirange": "range", "tstzmultirange": "range", "datemultirange": "range",
 	"inet": "network address", "cidr": "network address", "macaddr": "network address", "macaddr8": "network address",
-	"money": "money", "xml": "XML", "bit": "bit string", "varbit": "bit string", "bit varying": "bit string",
+	"money": "money", "xml": "XML", "varbit": "varying bit string", "bit varying": "varying bit string",
 	"timetz": "time with time zone", "time with time zone": "time with time zone",
 	"txid_snapshot": "snapshot", "pg_snapshot": "snapshot",
 }

@@ -76,6 +76,81 @@ func (p *Planner) planFrom(from []*pg_query.Node, where *pg_query.Node, parent *
 		return nil, nil, err
 	}
 	quals = splitAnd(where, quals)
+	if cteProbesTable(items, quals) {
+		// read the WITH query first and probe the table by key; the
+		// columns go back to the written order below
+		items[0], items[1] = items[1], items[0]
+		n, sc, err := p.planFromItems(items, quals, parent)
+		if err != nil {
+			return nil, nil, err
+		}
+		split := len(items[0].Cols)
+		order := append(append([]exec.Column(nil), sc.cols[split:]...), sc.cols[:split]...)
+		exprs := make([]exec.Expr, len(order))
+		for i := range order {
+			src := split + i
+			if src >= len(order) {
+				src -= len(order)
+			}
+			exprs[i] = &exec.ColExpr{Idx: src, T: sc.cols[src].T}
+		}
+		return &exec.ProjectNode{Src: n, Exprs: exprs, Cols: order}, &Scope{parent: sc.parent, cols: order, using: sc.using}, nil
+	}
+	return p.planFromItems(items, quals, parent)
+}
+
+// cteProbesTable reports whether a FROM list is a table joined with a
+// WITH query on the table's whole primary key (table.k = cte.c in the
+// conjuncts), such as river's SELECT … FROM river_job JOIN job_input ON
+// river_job.id = job_input.id: read in the written order the table is
+// scanned whole, and under SERIALIZABLE that read conflicts with every
+// concurrent write to it; the WITH query first and a lookup join read
+// only the rows joined.
+func cteProbesTable(items []*FromItem, quals []*pg_query.Node) bool {
+	if len(items) != 2 || items[0].scan == nil || items[0].scan.WithRef || items[1].lateral || len(items[0].Cols) == 0 || len(items[1].Cols) == 0 {
+		return false
+	}
+	if _, ok := items[1].N.(*exec.CteScanNode); !ok {
+		return false
+	}
+	t := items[0].scan.T
+	if len(t.PKIdx) == 0 {
+		return false
+	}
+	tname, cname := items[0].Cols[0].Table, items[1].Cols[0].Table
+	qualified := func(n *pg_query.Node) (string, string, bool) {
+		cr := n.GetColumnRef()
+		if cr == nil || len(cr.Fields) != 2 || cr.Fields[0].GetString_() == nil || cr.Fields[1].GetString_() == nil {
+			return "", "", false
+		}
+		return cr.Fields[0].GetString_().Sval, cr.Fields[1].GetString_().Sval, true
+	}
+	covered := map[string]bool{}
+	for _, q := range quals {
+		ae := q.GetAExpr()
+		if ae == nil || ae.Kind != pg_query.A_Expr_Kind_AEXPR_OP || len(ae.Name) != 1 || ae.Name[0].GetString_().GetSval() != "=" {
+			continue
+		}
+		lr, lc, lok := qualified(ae.Lexpr)
+		rr, rc, rok := qualified(ae.Rexpr)
+		switch {
+		case !lok || !rok:
+		case lr == tname && rr == cname:
+			covered[lc] = true
+		case rr == tname && lr == cname:
+			covered[rc] = true
+		}
+	}
+	for _, i := range t.PKIdx {
+		if !covered[t.Columns[i].Name] {
+			return false
+		}
+	}
+	return true
+}
+
+// planFromItems plans flattened FROM items, in order, with their quals.
+func (p *Planner) planFromItems(items []*FromItem, quals []*pg_query.Node, parent *Scope) (exec.Node, *Scope, error) {
 	sc := &Scope{parent: parent}
 	owner := []int{}
 	for i, it := range items {
@@ -333,7 +408,7 @@ func (p *Planner) planFromItem(f *pg_query.Node, parent *Scope) (*FromItem, erro
 				s.IxExprs = ixe
 				lr := p.locking.of(rv)
 				if rv == p.dmlTarget || lr != nil {
-					s.WithRef = true
+					s.WithRef, s.DMLTarget = true, rv == p.dmlTarget && lr == nil
 					s.Cols = append(s.Cols, exec.Column{Name: refColumn, T: types.T{OID: types.ByteaOID, Mod: -1}, Hidden: true})
 				}
 				if lr != nil {

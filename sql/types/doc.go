@@ -28,6 +28,7 @@
 //	interval                                   → Interval
 //	uuid                                       → UUID
 //	pg_lsn                                     → LSN
+//	bit(n)                                     → Bits ('0'/'1' bytes, bits.go)
 //	arrays (text[], int8[], oid[], …)          → Array
 //	enums (CREATE TYPE … AS ENUM)              → Enum (label and sort order)
 //	records, composite types (CREATE TYPE … AS (…)) → Record

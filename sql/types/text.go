@@ -125,7 +125,11 @@ func ParseTextCtx(ctx *EvalContext, t T, s string) (Datum, error) {
 	case PgLSNOID:
 		return parseLSN(s)
 	case BitOID:
-		return parseBits(s)
+		b, err := parseBits(s)
+		if err != nil || t.Mod < 0 {
+			return b, err
+		}
+		return applyBitTypmod(b.(Bits), t.Mod, false) // bit_in wants the exact length
 	case JSONOID:
 		if err := validateJSON(s); err != nil {
 			return nil, err
