@@ -18,14 +18,13 @@ import (
 // the other nodes start on it; fetch, complete and fail through node 2;
 // jobs sent through node 1 and worked by a worker on every node, each
 // done exactly once, a handler that fails once retried. pg-boss's schema
-// is public (PGBOSS_SCHEMA): logdb's types you create live in public
-// only, and pg-boss creates its job_state enum in its own schema. Part of
-// make test (JOBS, 30 by default, sets the number of jobs; the script
-// takes about 7 s against PostgreSQL).
+// is its own (pgboss9_test, with its job_state enum). Part of make test
+// (JOBS, 30 by default, sets the number of jobs; the script takes about
+// 7 s against PostgreSQL).
 func TestNodePgBoss9Cluster(t *testing.T) {
 	requireLogdb(t)
 	node := nodeQueuesRuntime(t, "pg-boss-9")
-	runQueueScripts(t, node, []string{"pgboss9_test.mjs"}, "PGBOSS_SCHEMA=public")
+	runQueueScripts(t, node, []string{"pgboss9_test.mjs"})
 }
 
 // TestNodeQueuesCluster runs the Node.js job queues of issue 18 against a

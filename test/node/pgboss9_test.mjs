@@ -8,9 +8,8 @@
 // find it installed; fetch, complete and fail go through the second
 // node; jobs sent through the first node are worked by a worker on every
 // node, each done exactly once, a job whose handler fails once retried
-// and then completed. PGBOSS_SCHEMA names pg-boss's schema (the test
-// uses public: logdb's types you create live in public only, and pg-boss
-// creates its job_state enum in its schema). The output is the same on
+// and then completed. PGBOSS_SCHEMA names pg-boss's schema (pgboss9_test;
+// pg-boss creates its job_state enum there). The output is the same on
 // both servers; the last line is "ok".
 import PgBoss from 'pg-boss-9';
 import pg from 'pg';
