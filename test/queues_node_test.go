@@ -43,9 +43,9 @@ func TestNodePgBoss9Cluster(t *testing.T) {
 // The libraries do not run on logdb yet: pg-boss 10 and later partition
 // the job table (PARTITION BY LIST, ATTACH PARTITION: out of logdb's
 // scope; pg-boss 9 runs, TestNodePgBoss9Cluster); graphile-worker's
-// migrations enable row-level security and use generated columns and a
-// composite type in their own schema (its ALTER TYPE … ALTER ATTRIBUTE
-// and unnest(specs) now work), and its add_jobs then fails with 40001
+// migrations enable row-level security and use generated columns (its
+// composite type in its own schema, ALTER TYPE … ALTER ATTRIBUTE and
+// unnest(specs) now work), and its add_jobs then fails with 40001
 // against the workers (README, Frameworks tested). So the test runs only
 // with LOGDB_NODE_QUEUES=1; JOBS sets the number of jobs (30). Against
 // PostgreSQL each script takes about 10 s.
