@@ -98,4 +98,41 @@ CREATE TYPE qa_free AS (a int)`, pc, lc)
 		}
 		execOnEach(t, ctx, `ALTER TYPE qa_free DROP ATTRIBUTE IF EXISTS nosuch`, pc, lc)
 	})
+
+	t.Run("types in a schema", func(t *testing.T) {
+		// pg-boss 9's schema: CREATE TYPE pgboss.job_state AS ENUM, its
+		// columns, '…'::pgboss.job_state casts and comparisons
+		execOnEach(t, ctx, `CREATE SCHEMA qs;
+CREATE TYPE qs.job_state AS ENUM ('created', 'retry', 'active', 'completed');
+CREATE DOMAIN qs.prio AS int CHECK (VALUE >= 0);
+CREATE TYPE qs.spec AS (name text, state qs.job_state);
+CREATE TABLE qs.job (id int PRIMARY KEY, state qs.job_state NOT NULL DEFAULT ('created'), p qs.prio, s qs.spec);
+INSERT INTO qs.job (id, p) VALUES (1, 0), (2, 1);
+UPDATE qs.job SET state = CASE WHEN id = 1 THEN 'retry'::qs.job_state ELSE 'active'::qs.job_state END;
+CREATE SCHEMA qs2;
+CREATE TYPE qs2.job_state AS ENUM ('x')`, pc, lc)
+		matchPostgres(t, ctx, pc, lc,
+			`SELECT id, state, state < 'active', pg_typeof(state)::text, p FROM qs.job ORDER BY id`,
+			`SELECT 'completed'::qs.job_state > 'retry'::qs.job_state, ('n', 'active')::qs.spec`,
+			`SELECT format_type('qs.job_state'::regtype, NULL), format_type('qs.job_state[]'::regtype, NULL)`,
+			`SELECT t.typname, n.nspname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname IN ('qs', 'qs2') AND t.typname <> '_prio' ORDER BY 2, 1`,
+			`SELECT 'x'::qs2.job_state`,
+			`SELECT 'nope'::qs.job_state`,
+			`SELECT 'x'::qs.nosuch`,
+			`SELECT 'x'::nosuch.job_state`,
+			`CREATE TYPE nosuch.t AS ENUM ('a')`,
+			`CREATE TYPE qs.job_state AS ENUM ('a')`,
+			`INSERT INTO qs.job (id, p) VALUES (3, -1)`,
+			`DROP SCHEMA qs`,
+		)
+		execOnEach(t, ctx, `ALTER SCHEMA qs2 RENAME TO qs3`, pc, lc)
+		matchPostgres(t, ctx, pc, lc,
+			`SELECT 'x'::qs3.job_state`,
+			`SELECT 'x'::qs2.job_state`,
+			`DROP TYPE qs3.job_state`,
+			`DROP SCHEMA qs3`,
+			`DROP SCHEMA qs CASCADE`,
+			`SELECT count(*) FROM pg_type WHERE typname IN ('job_state', 'prio', 'spec', '_job_state')`,
+		)
+	})
 }

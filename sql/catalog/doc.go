@@ -18,7 +18,8 @@
 //	"r/\x01f<sig>" function signature → oid: schema, name and input
 //	               types (a claim, so two CREATE FUNCTIONs of one
 //	               signature conflict)
-//	"y/<name>"     type name → oid (a claim, so two CREATE TYPEs conflict)
+//	"y/<key>"      type key (Key(schema, name)) → oid (a claim, so two
+//	               CREATE TYPEs of one name conflict)
 //	"a/<name>"     role descriptor (Role)
 //	"n/public"     schema public's ACL
 //	"n/s/<name>"   schema descriptor (Schema), CREATE SCHEMA's

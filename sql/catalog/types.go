@@ -16,7 +16,8 @@ type TypeDesc struct {
 	OID      uint32 `json:"oid"`
 	ArrayOID uint32 `json:"array_oid,omitempty"`
 	Name     string `json:"name"`
-	Kind     string `json:"kind"` // pg_type.typtype: "e" enum, "d" domain, "c" composite
+	Schema   string `json:"schema,omitempty"` // "" is public (a catalog written before types had schemas)
+	Kind     string `json:"kind"`             // pg_type.typtype: "e" enum, "d" domain, "c" composite
 	// Rev counts the descriptor's versions (types.UserType.Rev).
 	Rev    uint64            `json:"rev"`
 	Owner  uint32            `json:"owner,omitempty"`
@@ -41,7 +42,11 @@ const MaxEnumLabels = 10_000
 
 // userType is the types package's view of d.
 func (d *TypeDesc) userType() *types.UserType {
-	return &types.UserType{OID: d.OID, ArrayOID: d.ArrayOID, Name: d.Name, Kind: d.Kind[0], Rev: d.Rev,
+	name := d.Name // as format_type and messages print it: qualified outside public
+	if d.Schema != "" && d.Schema != Public {
+		name = d.Schema + "." + d.Name
+	}
+	return &types.UserType{OID: d.OID, ArrayOID: d.ArrayOID, Name: name, Kind: d.Kind[0], Rev: d.Rev,
 		Labels: append([]types.EnumLabel(nil), d.Labels...), Base: d.Base, Fields: append([]types.RecordField(nil), d.Fields...)}
 }
 
@@ -53,10 +58,41 @@ func (d *TypeDesc) Clone() *TypeDesc {
 	return &c
 }
 
-// Type returns the user type called name.
-func (c *Catalog) Type(name string) (*TypeDesc, bool) {
-	d, ok := c.typesByName()[name]
+// Key is the type's key in Catalog.Types: Key(schema, name).
+func (d *TypeDesc) Key() string { return Key(d.Schema, d.Name) }
+
+// Type returns the user type whose key (Key(schema, name); a public
+// type's is its bare name) is key.
+func (c *Catalog) Type(key string) (*TypeDesc, bool) {
+	d, ok := c.typesByName()[key]
 	return d, ok
+}
+
+// TypeInPath resolves an unqualified type name through the search path:
+// the type in the first existing schema of path that holds one called
+// name; a type in public is found when path names no schema holding it
+// (as before types had schemas).
+func (c *Catalog) TypeInPath(path []string, name string) (*TypeDesc, bool) {
+	for _, s := range path {
+		if !c.SchemaExists(s) {
+			continue
+		}
+		if d, ok := c.Type(Key(s, name)); ok {
+			return d, true
+		}
+	}
+	return c.Type(name)
+}
+
+// SchemaTypes lists the types in schema, by OID.
+func (c *Catalog) SchemaTypes(schema string) []*TypeDesc {
+	var out []*TypeDesc
+	for _, d := range c.SortedTypes() {
+		if SchemaName(d.Schema) == schema {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 func (c *Catalog) typesByName() map[string]*TypeDesc {
@@ -108,7 +144,7 @@ func (c *Catalog) addType(d *TypeDesc) {
 	if c.Types == nil {
 		c.Types, c.TypeOID = map[string]*TypeDesc{}, map[uint32]*TypeDesc{}
 	}
-	c.Types[d.Name] = d
+	c.Types[d.Key()] = d
 	c.TypeOID[d.OID] = d
 }
 
@@ -128,7 +164,6 @@ func loadType(c *Catalog, v []byte) error {
 func (d *Writer) PutType(t *TypeDesc) error {
 	old, existed := d.Cat.TypeOID[t.OID]
 	if existed {
-		delete(d.Cat.Types, old.Name)
 		t.Rev = old.Rev + 1
 	} else {
 		if len(d.Cat.Types) >= MaxTypes {
@@ -141,7 +176,7 @@ func (d *Writer) PutType(t *TypeDesc) error {
 	d.Cat.Types = cloneTypes(d.Cat.Types)
 	d.Cat.TypeOID = cloneTypeOIDs(d.Cat.TypeOID)
 	if existed {
-		delete(d.Cat.Types, old.Name)
+		delete(d.Cat.Types, old.Key())
 	}
 	d.Cat.addType(t)
 	b, err := json.Marshal(t)
@@ -150,7 +185,7 @@ func (d *Writer) PutType(t *TypeDesc) error {
 	}
 	key := OIDKey('e', t.OID)
 	d.Put(key, b)
-	d.claimTypeName(oldName(old, existed), t.Name, t.OID)
+	d.claimTypeName(oldName(old, existed), t.Key(), t.OID)
 	return nil
 }
 
@@ -158,18 +193,18 @@ func (d *Writer) PutType(t *TypeDesc) error {
 func (d *Writer) DeleteType(t *TypeDesc) {
 	d.Cat.Types = cloneTypes(d.Cat.Types)
 	d.Cat.TypeOID = cloneTypeOIDs(d.Cat.TypeOID)
-	delete(d.Cat.Types, t.Name)
+	delete(d.Cat.Types, t.Key())
 	delete(d.Cat.TypeOID, t.OID)
 	key := OIDKey('e', t.OID)
 	d.Del(key)
-	d.claimTypeName(t.Name, "", t.OID)
+	d.claimTypeName(t.Key(), "", t.OID)
 }
 
 func oldName(t *TypeDesc, ok bool) string {
 	if !ok {
 		return ""
 	}
-	return t.Name
+	return t.Key()
 }
 
 // typeNameKey is "y/<name>": a type name's claim, so that two

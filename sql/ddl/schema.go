@@ -258,6 +258,19 @@ func dropSchemaMembers(ec *Ctx, d *catalog.Writer, schema string, cascade bool) 
 			return nil
 		}})
 	}
+	for _, t := range d.Cat.SchemaTypes(schema) {
+		kind := map[bool]string{true: "type ", false: "domain "}[t.Kind != "d"]
+		deps := typeUsersOutside(d.Cat, t, schema)
+		if len(deps) > 0 && cascade { // PostgreSQL drops those columns; logdb does not reach outside the schema
+			return nil, pgerror.New(pgerror.FeatureNotSupported, "cannot drop schema %s: %s%s is used by %s outside it", schema, kind, qualifiedIdent(schema, t.Name), deps[0])
+		}
+		ms = append(ms, member{t.OID, kind + qualifiedIdent(schema, t.Name), deps, func() error {
+			if cur, ok := d.Cat.TypeOID[t.OID]; ok {
+				d.DeleteType(cur)
+			}
+			return nil
+		}})
+	}
 	slices.SortFunc(ms, func(a, b member) int { return int(a.oid) - int(b.oid) })
 	if len(ms) == 0 {
 		return nil, nil
@@ -335,6 +348,13 @@ func RenameSchema(ec *Ctx, d *catalog.Writer, rs *pg_query.RenameStmt) error {
 		nv := *v
 		nv.Schema = storedSchema(rs.Newname)
 		if err := d.PutView(&nv); err != nil {
+			return err
+		}
+	}
+	for _, t := range d.Cat.SchemaTypes(sc.Name) {
+		nt := t.Clone()
+		nt.Schema = storedSchema(rs.Newname)
+		if err := d.PutType(nt); err != nil {
 			return err
 		}
 	}
@@ -551,5 +571,33 @@ func sortedViews(cat *catalog.Catalog) []*catalog.View {
 		out = append(out, v)
 	}
 	slices.SortFunc(out, func(a, b *catalog.View) int { return int(a.OID) - int(b.OID) })
+	return out
+}
+
+// typeUsersOutside lists the columns of tables outside schema, and fields
+// of composite types outside it, whose type is t (or its array) or domain t.
+func typeUsersOutside(cat *catalog.Catalog, t *catalog.TypeDesc, schema string) []string {
+	uses := func(oid uint32) bool { return oid == t.OID || t.ArrayOID != 0 && oid == t.ArrayOID }
+	var out []string
+	for _, tab := range cat.SortedTables() {
+		if SchemaOf(tab.Schema) == schema {
+			continue
+		}
+		for _, col := range tab.Columns {
+			if uses(col.Type.OID) || col.Domain == t.OID {
+				out = append(out, "column "+col.Name+" of table "+qualifiedIdent(tab.Schema, tab.Name))
+			}
+		}
+	}
+	for _, c := range cat.SortedTypes() {
+		if SchemaOf(c.Schema) == schema {
+			continue
+		}
+		for _, f := range c.Fields {
+			if uses(f.T.OID) {
+				out = append(out, "column "+f.Name+" of composite type "+qualifiedIdent(c.Schema, c.Name))
+			}
+		}
+	}
 	return out
 }

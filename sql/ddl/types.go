@@ -14,18 +14,33 @@ import (
 // maxLabelLen is NAMEDATALEN-1: an enum label's bound in bytes.
 const maxLabelLen = 63
 
-// typeName splits a possibly qualified type name: only schema public
-// (or none) holds user types.
-func typeName(nodes []*pg_query.Node) (string, string, error) {
+// typeName resolves a possibly qualified type name to its key in the
+// catalog's types (catalog.Key(schema, name)): a qualified name's schema
+// must exist (3F000); an unqualified name is public's.
+func typeName(d *catalog.Writer, nodes []*pg_query.Node) (string, string, error) {
 	names := plan.NodeStrings(nodes)
 	full := strings.Join(names, ".")
-	if len(names) > 1 && names[len(names)-2] != "public" {
-		if len(names) == 2 && names[0] == "pg_catalog" {
+	if len(names) > 1 {
+		schema := names[len(names)-2]
+		if len(names) == 2 && schema == "pg_catalog" {
 			return "", full, pgerror.New(pgerror.InsufficientPrivilege, "permission denied to create \"%s\"", full)
 		}
-		return "", full, pgerror.New("3F000", "schema \"%s\" does not exist", names[len(names)-2])
+		if len(names) > 2 || !d.Cat.SchemaExists(schema) || catalog.IsTempSchema(schema) {
+			return "", full, pgerror.New("3F000", "schema \"%s\" does not exist", schema)
+		}
+		return catalog.Key(schema, names[1]), full, nil
 	}
 	return names[len(names)-1], full, nil
+}
+
+// typeDisplay is a type key as messages name it: schema.name, or name
+// alone in public.
+func typeDisplay(key string) string {
+	schema, name := catalog.SplitKey(key)
+	if schema == catalog.Public {
+		return name
+	}
+	return schema + "." + name
 }
 
 // checkTypeNameFree fails with 42710 when name is a type already: a user
@@ -61,14 +76,15 @@ func checkLabel(l string) error {
 
 // CreateEnum is CREATE TYPE name AS ENUM ('label', …).
 func CreateEnum(ec *Ctx, d *catalog.Writer, cs *pg_query.CreateEnumStmt) error {
-	name, _, err := typeName(cs.TypeName)
+	key, _, err := typeName(d, cs.TypeName)
 	if err != nil {
 		return err
 	}
-	if err := ec.Session.CheckCreate(d.Cat, "public"); err != nil {
+	schema, name := catalog.SplitKey(key)
+	if err := ec.Session.CheckCreate(d.Cat, schema); err != nil {
 		return err
 	}
-	if err := checkTypeNameFree(d, name); err != nil {
+	if err := checkTypeNameFree(d, key); err != nil {
 		return err
 	}
 	labels := plan.NodeStrings(cs.Vals)
@@ -92,7 +108,7 @@ func CreateEnum(ec *Ctx, d *catalog.Writer, cs *pg_query.CreateEnumStmt) error {
 		}
 		seen[l] = true
 	}
-	t := &catalog.TypeDesc{OID: first, ArrayOID: first + 1, Name: name, Kind: "e", Owner: d.Owner}
+	t := &catalog.TypeDesc{OID: first, ArrayOID: first + 1, Name: name, Schema: storedSchema(schema), Kind: "e", Owner: d.Owner}
 	for i, l := range labels {
 		t.Labels = append(t.Labels, types.EnumLabel{OID: first + 2 + uint32(i), Sort: float32(i + 1), Label: l})
 	}
@@ -104,12 +120,13 @@ func CreateEnum(ec *Ctx, d *catalog.Writer, cs *pg_query.CreateEnumStmt) error {
 // PostgreSQL's AddEnumLabel: the last plus one at the end, the first
 // minus one at the start, else the float4 midpoint of the neighbours.
 func AlterEnum(ec *Ctx, d *catalog.Writer, as *pg_query.AlterEnumStmt, w Noticer) error {
-	name, full, err := typeName(as.TypeName)
+	key, full, err := typeName(d, as.TypeName)
 	if err != nil {
 		return err
 	}
-	old, ok := d.Cat.Type(name)
-	if !ok && d.Cat.RelationExists(name) {
+	name := typeDisplay(key)
+	old, ok := d.Cat.Type(key)
+	if !ok && d.Cat.RelationExists(key) {
 		return pgerror.New("42809", "%s is not an enum", name)
 	}
 	if !ok {
@@ -211,11 +228,12 @@ func alteredType(d *catalog.Writer, obj *pg_query.Node, kind pg_query.ObjectType
 	if l := obj.GetList(); l != nil {
 		nodes = l.Items
 	}
-	name, full, err := typeName(nodes)
+	key, full, err := typeName(d, nodes)
 	if err != nil {
 		return nil, "", err
 	}
-	t, ok := d.Cat.Type(name)
+	name := typeDisplay(key)
+	t, ok := d.Cat.Type(key)
 	if !ok {
 		return nil, "", pgerror.New(pgerror.UndefinedObject, "type \"%s\" does not exist", full)
 	}
@@ -234,7 +252,7 @@ func RenameType(ec *Ctx, d *catalog.Writer, rs *pg_query.RenameStmt) error {
 	if err := ec.Session.CheckOwner(d.Cat, old.Owner, "type", name); err != nil {
 		return err
 	}
-	if err := checkTypeNameFree(d, rs.Newname); err != nil {
+	if err := checkTypeNameFree(d, catalog.Key(old.Schema, rs.Newname)); err != nil {
 		return err
 	}
 	t := old.Clone()
@@ -255,12 +273,13 @@ func dropTypes(ec *Ctx, d *catalog.Writer, ds *pg_query.DropStmt, w Noticer) err
 		} else {
 			nodes = []*pg_query.Node{obj}
 		}
-		name, full, err := typeName(nodes)
+		key, full, err := typeName(d, nodes)
 		if err != nil {
 			return err
 		}
-		t, ok := d.Cat.Type(name)
-		if !ok && d.Cat.RelationExists(name) {
+		name := typeDisplay(key)
+		t, ok := d.Cat.Type(key)
+		if !ok && d.Cat.RelationExists(key) {
 			if domain {
 				return pgerror.New("42809", "\"%s\" is not a domain", name)
 			}
@@ -374,16 +393,18 @@ func AlterTypeOwner(ec *Ctx, d *catalog.Writer, as *pg_query.AlterOwnerStmt) err
 // CreateComposite is CREATE TYPE name AS (field type, …).
 func CreateComposite(ec *Ctx, d *catalog.Writer, cs *pg_query.CompositeTypeStmt) error {
 	rv := cs.Typevar
-	if rv.Schemaname != "" && rv.Schemaname != "public" {
-		return pgerror.New("3F000", "schema \"%s\" does not exist", rv.Schemaname)
-	}
-	if err := ec.Session.CheckCreate(d.Cat, "public"); err != nil {
+	key, err := compositeKey(d, rv)
+	if err != nil {
 		return err
 	}
-	if err := checkTypeNameFree(d, rv.Relname); err != nil {
+	schema, _ := catalog.SplitKey(key)
+	if err := ec.Session.CheckCreate(d.Cat, schema); err != nil {
 		return err
 	}
-	if d.Cat.RelationExists(rv.Relname) { // a composite type has a pg_class row too
+	if err := checkTypeNameFree(d, key); err != nil {
+		return err
+	}
+	if d.Cat.RelationExists(key) { // a composite type has a pg_class row too
 		return pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", rv.Relname)
 	}
 	if len(cs.Coldeflist) > 1600 {
@@ -414,7 +435,19 @@ func CreateComposite(ec *Ctx, d *catalog.Writer, cs *pg_query.CompositeTypeStmt)
 	if err != nil {
 		return err
 	}
-	return d.PutType(&catalog.TypeDesc{OID: first, ArrayOID: first + 1, RelOID: first + 2, Name: rv.Relname, Kind: "c", Owner: d.Owner, Fields: fields})
+	return d.PutType(&catalog.TypeDesc{OID: first, ArrayOID: first + 1, RelOID: first + 2, Name: rv.Relname, Schema: storedSchema(schema), Kind: "c", Owner: d.Owner, Fields: fields})
+}
+
+// compositeKey is the type key of a composite type's RangeVar (3F000 when
+// its schema does not exist).
+func compositeKey(d *catalog.Writer, rv *pg_query.RangeVar) (string, error) {
+	if rv.Schemaname == "" || rv.Schemaname == catalog.Public {
+		return rv.Relname, nil
+	}
+	if rv.Catalogname != "" || !d.Cat.SchemaExists(rv.Schemaname) || catalog.IsTempSchema(rv.Schemaname) {
+		return "", pgerror.New("3F000", "schema \"%s\" does not exist", rv.Schemaname)
+	}
+	return catalog.Key(rv.Schemaname, rv.Relname), nil
 }
 
 // AlterComposite is ALTER TYPE name ADD ATTRIBUTE | DROP ATTRIBUTE [IF
@@ -425,11 +458,12 @@ func CreateComposite(ec *Ctx, d *catalog.Writer, cs *pg_query.CompositeTypeStmt)
 // reads old values through the new type; logdb never rewrites them).
 func AlterComposite(ec *Ctx, d *catalog.Writer, at *pg_query.AlterTableStmt, w Noticer) error {
 	rv := at.Relation
-	if rv.Schemaname != "" && rv.Schemaname != "public" {
-		return pgerror.New("3F000", "schema \"%s\" does not exist", rv.Schemaname)
+	key, err := compositeKey(d, rv)
+	if err != nil {
+		return err
 	}
-	old, ok := d.Cat.Type(rv.Relname)
-	if !ok && d.Cat.RelationExists(rv.Relname) {
+	old, ok := d.Cat.Type(key)
+	if !ok && d.Cat.RelationExists(key) {
 		return pgerror.New("42809", "\"%s\" is not a composite type", rv.Relname)
 	}
 	if !ok || old.Kind != "c" { // an enum or a domain has no pg_class row

@@ -10,7 +10,7 @@ import (
 func TypeSchemas(cat *catalog.Catalog) []pgcatalog.UserType {
 	var out []pgcatalog.UserType
 	for _, d := range cat.SortedTypes() {
-		u := pgcatalog.UserType{OID: d.OID, ArrayOID: d.ArrayOID, Name: d.Name, Schema: "public", Kind: d.Kind[0], Owner: d.Owner,
+		u := pgcatalog.UserType{OID: d.OID, ArrayOID: d.ArrayOID, Name: d.Name, Schema: catalog.SchemaName(d.Schema), Kind: d.Kind[0], Owner: d.Owner,
 			Labels: d.Labels, Base: d.Base, NotNull: d.NotNull, Default: d.Default,
 			Fields: d.Fields, RelOID: d.RelOID}
 		for _, ck := range d.Checks {

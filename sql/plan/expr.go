@@ -7,6 +7,7 @@ import (
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
+	"logdb/sql/catalog"
 	"logdb/sql/exec"
 	"logdb/sql/pgerror"
 	"logdb/sql/types"
@@ -509,6 +510,14 @@ func (p *Planner) TypeFromNode(tn *pg_query.TypeName) (types.T, error) {
 		if what, ok := unsupportedTypes[name]; ok && (len(names) == 1 || names[0] == "pg_catalog") {
 			return types.T{}, &pgerror.Error{Code: pgerror.FeatureNotSupported, Message: "type " + name + " is not supported",
 				Detail: "logdb has no " + what + " types (README: Differences from PostgreSQL)."}
+		}
+		if e, ok := err.(*pgerror.Error); ok && e.Code == pgerror.UndefinedObject && len(names) == 2 && !catalog.IsSystemSchema(names[0]) {
+			if p.Cat != nil && !p.Cat.SchemaExists(names[0]) {
+				return types.T{}, pgerror.New("3F000", "schema \"%s\" does not exist", names[0])
+			}
+			if len(tn.ArrayBounds) == 0 { // as written: schema.name
+				return types.T{}, pgerror.New(pgerror.UndefinedObject, "type \"%s\" does not exist", names[0]+"."+name)
+			}
 		}
 	}
 	return t, err

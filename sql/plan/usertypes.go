@@ -45,11 +45,16 @@ func (p *Planner) userType(names []string, mods []int32, arrayDims int) (types.T
 	return t, true, nil
 }
 
+// lookupUserType finds a user type by name: schema.name in its schema,
+// an unqualified name through the search path (catalog.TypeInPath).
 func (p *Planner) lookupUserType(names []string) (*catalog.TypeDesc, bool) {
-	if p.Cat == nil || len(names) == 0 || len(names) > 1 && names[len(names)-2] != "public" {
+	if p.Cat == nil || len(names) == 0 || len(names) > 2 {
 		return nil, false
 	}
-	return p.Cat.Type(names[len(names)-1])
+	if len(names) == 2 {
+		return p.Cat.Type(catalog.Key(names[0], names[1]))
+	}
+	return p.Cat.TypeInPath(p.path(), names[0])
 }
 
 // DomainOf returns the domain a type name names (nil when it names none,
@@ -86,9 +91,11 @@ func (p *Planner) userRegtype(arg exec.Expr) (exec.Expr, bool) {
 	if !ok {
 		return nil, false
 	}
-	d, ok := p.lookupUserType([]string{name})
-	if !ok && strings.HasPrefix(name, "_") {
-		d, ok = p.lookupUserType([]string{name[1:]})
+	names := strings.SplitN(name, ".", 2) // schema.name (UserTypeNameOf)
+	d, ok := p.lookupUserType(names)
+	if last := names[len(names)-1]; !ok && strings.HasPrefix(last, "_") {
+		names[len(names)-1] = last[1:]
+		d, ok = p.lookupUserType(names)
 		array = true
 	}
 	if !ok {

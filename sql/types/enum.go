@@ -131,7 +131,7 @@ func userTypeInfo(oid OID) (Info, bool) {
 		if userTypes.byOID[e].Kind == 'c' {
 			align = 'd'
 		}
-		return Info{OID: oid, Name: "_" + userTypes.byOID[e].Name, Len: -1, Category: 'A', Elem: e, Align: align}, true
+		return Info{OID: oid, Name: arrayName(userTypes.byOID[e].Name), Len: -1, Category: 'A', Elem: e, Align: align}, true
 	}
 	return Info{}, false
 }
@@ -230,7 +230,7 @@ type UserTypeResolver interface {
 
 // UserTypeNameOf reads a regtype input naming a user type: the name
 // (unquoted, or lower-cased), whether it names the array type (name[]),
-// and false when it is schema-qualified by a schema other than public.
+// and false when it is not a plain name or schema.name.
 func UserTypeNameOf(s string) (name string, array, ok bool) {
 	name = strings.TrimSpace(s)
 	if strings.HasSuffix(name, "[]") {
@@ -245,10 +245,22 @@ func UserTypeNameOf(s string) (name string, array, ok bool) {
 	if len(name) >= 2 && strings.HasPrefix(name, `"`) && strings.HasSuffix(name, `"`) {
 		return strings.ReplaceAll(name[1:len(name)-1], `""`, `"`), array, true
 	}
+	if schema, rest, ok := strings.Cut(name, "."); ok && schema != "" && rest != "" && !strings.ContainsAny(rest, `."`) && !strings.Contains(schema, `"`) {
+		return strings.ToLower(schema) + "." + strings.ToLower(rest), array, true // schema.name (UserTypeResolver splits it)
+	}
 	if strings.ContainsAny(name, `."`) {
 		return "", false, false
 	}
 	return strings.ToLower(name), array, true
+}
+
+// arrayName is the name of the array type of the user type called name
+// (schema._name outside public).
+func arrayName(name string) string {
+	if i := strings.LastIndexByte(name, '.'); i >= 0 {
+		return name[:i+1] + "_" + name[i+1:]
+	}
+	return "_" + name
 }
 
 func userTypeByName(ctx *EvalContext, s string) (OID, bool) {
