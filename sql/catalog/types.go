@@ -16,7 +16,8 @@ type TypeDesc struct {
 	OID      uint32 `json:"oid"`
 	ArrayOID uint32 `json:"array_oid,omitempty"`
 	Name     string `json:"name"`
-	Kind     string `json:"kind"` // pg_type.typtype: "e" enum, "d" domain, "c" composite
+	Schema   string `json:"schema,omitempty"` // "" is public (schema.go)
+	Kind     string `json:"kind"`             // pg_type.typtype: "e" enum, "d" domain, "c" composite
 	// Rev counts the descriptor's versions (types.UserType.Rev).
 	Rev    uint64            `json:"rev"`
 	Owner  uint32            `json:"owner,omitempty"`
@@ -53,10 +54,42 @@ func (d *TypeDesc) Clone() *TypeDesc {
 	return &c
 }
 
-// Type returns the user type called name.
+// Type returns the user type called name in public.
 func (c *Catalog) Type(name string) (*TypeDesc, bool) {
 	d, ok := c.typesByName()[name]
 	return d, ok
+}
+
+// TypeIn resolves a user type name: in schema when one is given, else in
+// the first schema of path that holds a type of that name.
+func (c *Catalog) TypeIn(path []string, schema, name string) (*TypeDesc, bool) {
+	if schema != "" {
+		d, ok := c.typesByName()[Key(schema, name)]
+		return d, ok
+	}
+	for _, s := range path {
+		if IsSystemSchema(s) || !c.SchemaExists(s) {
+			continue
+		}
+		if d, ok := c.typesByName()[Key(s, name)]; ok {
+			return d, true
+		}
+	}
+	return nil, false
+}
+
+// key is the type's key in Catalog.Types.
+func (d *TypeDesc) key() string { return Key(d.Schema, d.Name) }
+
+// SchemaTypes lists the user types in schema, by OID.
+func (c *Catalog) SchemaTypes(schema string) []*TypeDesc {
+	var out []*TypeDesc
+	for _, d := range c.SortedTypes() {
+		if SchemaName(d.Schema) == schema {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 func (c *Catalog) typesByName() map[string]*TypeDesc {
@@ -108,7 +141,7 @@ func (c *Catalog) addType(d *TypeDesc) {
 	if c.Types == nil {
 		c.Types, c.TypeOID = map[string]*TypeDesc{}, map[uint32]*TypeDesc{}
 	}
-	c.Types[d.Name] = d
+	c.Types[d.key()] = d
 	c.TypeOID[d.OID] = d
 }
 
@@ -128,7 +161,7 @@ func loadType(c *Catalog, v []byte) error {
 func (d *Writer) PutType(t *TypeDesc) error {
 	old, existed := d.Cat.TypeOID[t.OID]
 	if existed {
-		delete(d.Cat.Types, old.Name)
+		delete(d.Cat.Types, old.key())
 		t.Rev = old.Rev + 1
 	} else {
 		if len(d.Cat.Types) >= MaxTypes {
@@ -141,7 +174,7 @@ func (d *Writer) PutType(t *TypeDesc) error {
 	d.Cat.Types = cloneTypes(d.Cat.Types)
 	d.Cat.TypeOID = cloneTypeOIDs(d.Cat.TypeOID)
 	if existed {
-		delete(d.Cat.Types, old.Name)
+		delete(d.Cat.Types, old.key())
 	}
 	d.Cat.addType(t)
 	b, err := json.Marshal(t)
@@ -150,7 +183,7 @@ func (d *Writer) PutType(t *TypeDesc) error {
 	}
 	key := OIDKey('e', t.OID)
 	d.Put(key, b)
-	d.claimTypeName(oldName(old, existed), t.Name, t.OID)
+	d.claimTypeName(oldName(old, existed), t.key(), t.OID)
 	return nil
 }
 
@@ -158,21 +191,21 @@ func (d *Writer) PutType(t *TypeDesc) error {
 func (d *Writer) DeleteType(t *TypeDesc) {
 	d.Cat.Types = cloneTypes(d.Cat.Types)
 	d.Cat.TypeOID = cloneTypeOIDs(d.Cat.TypeOID)
-	delete(d.Cat.Types, t.Name)
+	delete(d.Cat.Types, t.key())
 	delete(d.Cat.TypeOID, t.OID)
 	key := OIDKey('e', t.OID)
 	d.Del(key)
-	d.claimTypeName(t.Name, "", t.OID)
+	d.claimTypeName(t.key(), "", t.OID)
 }
 
 func oldName(t *TypeDesc, ok bool) string {
 	if !ok {
 		return ""
 	}
-	return t.Name
+	return t.key()
 }
 
-// typeNameKey is "y/<name>": a type name's claim, so that two
+// typeNameKey is "y/<key>" (Key(schema, name)): a type name's claim, so that two
 // transactions creating one name conflict.
 func typeNameKey(name string) []byte { return append([]byte("y/"), name...) }
 

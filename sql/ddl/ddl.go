@@ -207,7 +207,7 @@ func CreateTable(ec *Ctx, d *catalog.Writer, cs *pg_query.CreateStmt, w Noticer)
 		}
 		return pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", rv.Relname)
 	}
-	if ut, ok := d.Cat.Type(rv.Relname); ok && schema == catalog.Public { // its row type would take a user type's name (user types are in public)
+	if ut, ok := d.Cat.TypeIn(nil, schema, rv.Relname); ok { // its row type would take a user type's name
 		if ut.Kind == "c" { // a composite type is a relation too
 			return pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", rv.Relname)
 		}

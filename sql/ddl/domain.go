@@ -18,14 +18,8 @@ import (
 // type's; columns of the domain remember it (catalog.Column.Domain) and
 // their writers check its constraints (exec.DomainCheck).
 func CreateDomain(ec *Ctx, d *catalog.Writer, cs *pg_query.CreateDomainStmt) error {
-	name, _, err := typeName(cs.Domainname)
+	schema, name, err := createdTypeName(ec, d, plan.NodeStrings(cs.Domainname))
 	if err != nil {
-		return err
-	}
-	if err := ec.Session.CheckCreate(d.Cat, "public"); err != nil {
-		return err
-	}
-	if err := checkTypeNameFree(d, name); err != nil {
 		return err
 	}
 	p := ec.Session.Planner(d.Cat)
@@ -43,7 +37,7 @@ func CreateDomain(ec *Ctx, d *catalog.Writer, cs *pg_query.CreateDomainStmt) err
 	if err != nil {
 		return err
 	}
-	t := &catalog.TypeDesc{OID: oid, Name: name, Kind: "d", Owner: d.Owner, Base: base}
+	t := &catalog.TypeDesc{OID: oid, Name: name, Schema: storedSchema(schema), Kind: "d", Owner: d.Owner, Base: base}
 	for _, cn := range cs.Constraints {
 		con := cn.GetConstraint()
 		if con == nil {
@@ -123,11 +117,11 @@ func addDomainCheck(ec *Ctx, d *catalog.Writer, p *plan.Planner, t *catalog.Type
 // ADD/DROP CONSTRAINT; SET NOT NULL and ADD CONSTRAINT check the columns
 // of the domain as PostgreSQL does (23502, 23514).
 func AlterDomain(ec *Ctx, d *catalog.Writer, as *pg_query.AlterDomainStmt, w Noticer) error {
-	name, full, err := typeName(as.TypeName)
+	schema, name, full, err := typeRef(ec, d, plan.NodeStrings(as.TypeName))
 	if err != nil {
 		return err
 	}
-	old, ok := d.Cat.Type(name)
+	old, ok := d.Cat.TypeIn(ec.Session.Planner(d.Cat).SearchPath(), schema, name)
 	if !ok {
 		return pgerror.New(pgerror.UndefinedObject, "type \"%s\" does not exist", full)
 	}

@@ -258,6 +258,23 @@ func dropSchemaMembers(ec *Ctx, d *catalog.Writer, schema string, cascade bool) 
 			return nil
 		}})
 	}
+	for _, t := range d.Cat.SchemaTypes(schema) {
+		var outside []string // columns of the type in tables the drop keeps
+		for _, u := range d.Cat.TypeUsers(t.OID) {
+			if !typeUserInSchema(d.Cat, u, schema) {
+				outside = append(outside, u)
+			}
+		}
+		ms = append(ms, member{t.OID, "type " + qualifiedIdent(schema, t.Name), outside, func() error {
+			if len(outside) > 0 {
+				if err := dropTypeColumns(ec, d, t, outside, discard{}, schema); err != nil {
+					return err
+				}
+			}
+			d.DeleteType(t)
+			return nil
+		}})
+	}
 	slices.SortFunc(ms, func(a, b member) int { return int(a.oid) - int(b.oid) })
 	if len(ms) == 0 {
 		return nil, nil
@@ -335,6 +352,13 @@ func RenameSchema(ec *Ctx, d *catalog.Writer, rs *pg_query.RenameStmt) error {
 		nv := *v
 		nv.Schema = storedSchema(rs.Newname)
 		if err := d.PutView(&nv); err != nil {
+			return err
+		}
+	}
+	for _, t := range d.Cat.SchemaTypes(sc.Name) {
+		nt := t.Clone()
+		nt.Schema = storedSchema(rs.Newname)
+		if err := d.PutType(nt); err != nil {
 			return err
 		}
 	}
@@ -552,4 +576,17 @@ func sortedViews(cat *catalog.Catalog) []*catalog.View {
 	}
 	slices.SortFunc(out, func(a, b *catalog.View) int { return int(a.OID) - int(b.OID) })
 	return out
+}
+
+// typeUserInSchema reports whether a TypeUsers line names a column of a
+// table or composite type in schema (dropped along with the schema).
+func typeUserInSchema(cat *catalog.Catalog, user, schema string) bool {
+	if i := strings.LastIndex(user, " of composite type "); i >= 0 {
+		t, ok := cat.TypeIn(nil, schema, user[i+len(" of composite type "):])
+		return ok && t != nil
+	}
+	if i := strings.LastIndex(user, " of table "); i >= 0 {
+		return cat.RelationExists(catalog.Key(schema, user[i+len(" of table "):]))
+	}
+	return false
 }

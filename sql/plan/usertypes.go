@@ -26,6 +26,11 @@ func (p *Planner) userType(names []string, mods []int32, arrayDims int) (types.T
 		}
 	}
 	if !ok {
+		if len(names) > 1 {
+			if s := names[len(names)-2]; p.Cat != nil && !catalog.IsSystemSchema(s) && !p.Cat.SchemaExists(s) {
+				return types.T{}, true, pgerror.New("3F000", "schema \"%s\" does not exist", s)
+			}
+		}
 		return types.T{}, false, nil
 	}
 	if len(mods) > 0 {
@@ -46,10 +51,14 @@ func (p *Planner) userType(names []string, mods []int32, arrayDims int) (types.T
 }
 
 func (p *Planner) lookupUserType(names []string) (*catalog.TypeDesc, bool) {
-	if p.Cat == nil || len(names) == 0 || len(names) > 1 && names[len(names)-2] != "public" {
+	if p.Cat == nil || len(names) == 0 {
 		return nil, false
 	}
-	return p.Cat.Type(names[len(names)-1])
+	schema := ""
+	if len(names) > 1 {
+		schema = names[len(names)-2]
+	}
+	return p.Cat.TypeIn(p.path(), schema, names[len(names)-1])
 }
 
 // DomainOf returns the domain a type name names (nil when it names none,
@@ -82,13 +91,18 @@ func (p *Planner) userRegtype(arg exec.Expr) (exec.Expr, bool) {
 	if _, err := types.ParseText(types.T{OID: types.RegtypeOID, Mod: -1}, s); err == nil {
 		return nil, false
 	}
-	name, array, ok := types.UserTypeNameOf(s)
+	schema, name, array, ok := types.UserTypeNameOf(s)
 	if !ok {
 		return nil, false
 	}
-	d, ok := p.lookupUserType([]string{name})
+	names := []string{name}
+	if schema != "" {
+		names = []string{schema, name}
+	}
+	d, ok := p.lookupUserType(names)
 	if !ok && strings.HasPrefix(name, "_") {
-		d, ok = p.lookupUserType([]string{name[1:]})
+		names[len(names)-1] = name[1:]
+		d, ok = p.lookupUserType(names)
 		array = true
 	}
 	if !ok {

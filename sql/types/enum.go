@@ -223,32 +223,66 @@ func decodeEnumCompact(t T, b []byte) (Datum, error) {
 }
 
 // UserTypeResolver is what a session offers (EvalContext.Session) to
-// resolve the name of a user type in its catalog ('mood'::regtype).
+// resolve the name of a user type in its catalog ('mood'::regtype): in
+// schema, or through the search path when schema is "".
 type UserTypeResolver interface {
-	UserTypeOID(name string) (OID, bool)
+	UserTypeOID(schema, name string) (OID, bool)
 }
 
-// UserTypeNameOf reads a regtype input naming a user type: the name
-// (unquoted, or lower-cased), whether it names the array type (name[]),
-// and false when it is schema-qualified by a schema other than public.
-func UserTypeNameOf(s string) (name string, array, ok bool) {
+// UserTypeNameOf reads a regtype input naming a user type: its schema
+// ("" when unqualified) and name (unquoted, or lower-cased), whether it
+// names the array type (name[]); ok is false for a malformed name.
+func UserTypeNameOf(s string) (schema, name string, array, ok bool) {
 	name = strings.TrimSpace(s)
 	if strings.HasSuffix(name, "[]") {
 		array = true
 		name = strings.TrimSpace(strings.TrimSuffix(name, "[]"))
 	}
-	if strings.HasPrefix(name, "public.") {
-		name = name[len("public."):]
-	} else if strings.HasPrefix(name, `"public".`) {
-		name = name[len(`"public".`):]
+	var parts []string
+	for name != "" {
+		var part string
+		if name[0] == '"' {
+			end := -1
+			for i := 1; i < len(name); i++ {
+				if name[i] == '"' {
+					if i+1 < len(name) && name[i+1] == '"' {
+						i++
+						continue
+					}
+					end = i
+					break
+				}
+			}
+			if end < 0 {
+				return "", "", false, false
+			}
+			part, name = strings.ReplaceAll(name[1:end], `""`, `"`), name[end+1:]
+		} else {
+			i := strings.IndexByte(name, '.')
+			if i < 0 {
+				i = len(name)
+			}
+			part, name = strings.ToLower(name[:i]), name[i:]
+			if strings.Contains(part, `"`) || part == "" {
+				return "", "", false, false
+			}
+		}
+		parts = append(parts, part)
+		if name == "" {
+			break
+		}
+		if name[0] != '.' {
+			return "", "", false, false
+		}
+		name = name[1:]
 	}
-	if len(name) >= 2 && strings.HasPrefix(name, `"`) && strings.HasSuffix(name, `"`) {
-		return strings.ReplaceAll(name[1:len(name)-1], `""`, `"`), array, true
+	switch len(parts) {
+	case 1:
+		return "", parts[0], array, true
+	case 2:
+		return parts[0], parts[1], array, true
 	}
-	if strings.ContainsAny(name, `."`) {
-		return "", false, false
-	}
-	return strings.ToLower(name), array, true
+	return "", "", false, false
 }
 
 func userTypeByName(ctx *EvalContext, s string) (OID, bool) {
@@ -259,11 +293,11 @@ func userTypeByName(ctx *EvalContext, s string) (OID, bool) {
 	if !ok {
 		return 0, false
 	}
-	name, array, ok := UserTypeNameOf(s)
+	schema, name, array, ok := UserTypeNameOf(s)
 	if !ok {
 		return 0, false
 	}
-	oid, ok := r.UserTypeOID(name)
+	oid, ok := r.UserTypeOID(schema, name)
 	if !ok {
 		return 0, false
 	}
