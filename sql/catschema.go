@@ -127,7 +127,7 @@ func tableSchema(t *catalog.Table, cat *catalog.Catalog) pgcatalog.Table {
 		pt.ReplIdent = t.ReplIdent[0]
 	}
 	for i, c := range t.Columns {
-		pt.Columns = append(pt.Columns, pgcatalog.Column{Name: c.Name, AttNum: int16(i + 1), Type: c.Type, NotNull: c.NotNull || t.IsPK(c.ID), Default: c.Default, Domain: c.Domain})
+		pt.Columns = append(pt.Columns, pgcatalog.Column{Name: c.Name, AttNum: int16(i + 1), Type: c.Type, NotNull: c.NotNull || t.IsPK(c.ID), Default: c.Default, Domain: c.Domain, Generated: c.Generated})
 	}
 	attnums := func(ids []uint32) []int16 {
 		out := make([]int16, len(ids))

@@ -22,6 +22,9 @@ type Column struct {
 	// Domain is the OID of the column's domain (CREATE DOMAIN), 0 for
 	// none; Type is then the domain's base type (types.go).
 	Domain uint32 `json:"domain,omitempty"`
+	// Generated is the SQL text of a GENERATED ALWAYS AS (…) STORED
+	// column's expression over the row: every write computes the column.
+	Generated string `json:"generated,omitempty"`
 }
 
 type Index struct {

@@ -70,6 +70,9 @@ func alterCmd(ec *Ctx, d *catalog.Writer, p *plan.Planner, t *catalog.Table, cmd
 		if err != nil {
 			return err
 		}
+		if c.Generated != "" { // existing rows would need the column computed
+			return pgerror.Unsupported("ALTER TABLE … ADD COLUMN … GENERATED ALWAYS AS (…) STORED")
+		}
 		if rest, err = applyConstraintAttrs(rest); err != nil {
 			return err
 		}

@@ -21,7 +21,10 @@ type TableWriter struct {
 	Defaults []Expr
 	Checks   []CheckExpr
 	Domains  []DomainColumn // columns of a domain type (domain.go)
-	buf      []byte
+	// Generated computes the stored generated columns (nil: none; else
+	// nil for an ordinary column), before the constraints are checked.
+	Generated []Expr
+	buf       []byte
 	// touched holds the keys this statement inserted or updated through
 	// ON CONFLICT (a row may not be affected twice); reset per statement.
 	Touched map[string]bool
@@ -72,8 +75,25 @@ func (w *TableWriter) DefaultValue(ec *Ctx, c int) (types.Datum, error) {
 	return w.Defaults[c].Eval(ec, nil)
 }
 
-// validate checks NOT NULL and CHECK constraints of a new row version.
+// validate computes the generated columns of a new row version, then
+// checks its NOT NULL and CHECK constraints.
 func (w *TableWriter) validate(ec *Ctx, row []types.Datum) error {
+	for i, g := range w.Generated {
+		if g == nil {
+			continue
+		}
+		row[i] = nil // an expression never reads a generated column
+	}
+	for i, g := range w.Generated {
+		if g == nil {
+			continue
+		}
+		v, err := g.Eval(ec, row)
+		if err != nil {
+			return err
+		}
+		row[i] = v
+	}
 	if err := w.checkDomains(ec, row); err != nil {
 		return err
 	}
