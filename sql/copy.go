@@ -66,6 +66,10 @@ func (s *Session) copyIn(ec *execCtx, cs *pg_query.CopyStmt, o copyfmt.Options, 
 	if err != nil {
 		return "", err
 	}
+	if tw.DenyInsert { // row level security holds for the role
+		return "", &pgerror.Error{Code: pgerror.FeatureNotSupported, Message: "COPY FROM not supported with row-level security",
+			Hint: "Use INSERT statements instead."}
+	}
 	if err := ec.tx.recordDeps(p.Deps); err != nil { // after the writer: it adds foreign keys' tables
 		return "", err
 	}

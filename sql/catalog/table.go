@@ -117,6 +117,12 @@ type Table struct {
 	// OnCommit is a temporary table's ON COMMIT action: "" (preserve
 	// rows), OnCommitDelete or OnCommitDrop (sql/temp.go runs them).
 	OnCommit string `json:"on_commit,omitempty"`
+	// RowSecurity (ALTER TABLE … ENABLE ROW LEVEL SECURITY) hides every
+	// row from, and refuses every new row of, a role that is not the
+	// owner (unless ForceRowSecurity), a superuser or BYPASSRLS: there
+	// are no policies, so PostgreSQL's default deny is all there is.
+	RowSecurity      bool `json:"row_security,omitempty"`
+	ForceRowSecurity bool `json:"force_row_security,omitempty"`
 	// Triggers are the table's triggers, in name order (trigger.go).
 	Triggers []*Trigger `json:"triggers,omitempty"`
 

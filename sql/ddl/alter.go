@@ -232,6 +232,18 @@ func alterCmd(ec *Ctx, d *catalog.Writer, p *plan.Planner, t *catalog.Table, cmd
 		return pgerror.New(pgerror.UndefinedObject, "constraint \"%s\" of relation \"%s\" does not exist", cmd.Name, t.Name)
 	case pg_query.AlterTableType_AT_AlterColumnType:
 		return alterColumnType(ec, d, p, t, cmd)
+	case pg_query.AlterTableType_AT_EnableRowSecurity:
+		t.RowSecurity = true
+		return nil
+	case pg_query.AlterTableType_AT_DisableRowSecurity:
+		t.RowSecurity = false
+		return nil
+	case pg_query.AlterTableType_AT_ForceRowSecurity:
+		t.ForceRowSecurity = true
+		return nil
+	case pg_query.AlterTableType_AT_NoForceRowSecurity:
+		t.ForceRowSecurity = false
+		return nil
 	case pg_query.AlterTableType_AT_ReplicaIdentity:
 		return setReplicaIdentity(t, cmd.Def.GetReplicaIdentityStmt()) // publication.go
 	case pg_query.AlterTableType_AT_ChangeOwner:

@@ -24,7 +24,10 @@ type TableWriter struct {
 	// Generated computes the stored generated columns (nil: none; else
 	// nil for an ordinary column), before the constraints are checked.
 	Generated []Expr
-	buf       []byte
+	// DenyInsert refuses every new row (row level security without a
+	// policy, for a role it holds for).
+	DenyInsert bool
+	buf        []byte
 	// touched holds the keys this statement inserted or updated through
 	// ON CONFLICT (a row may not be affected twice); reset per statement.
 	Touched map[string]bool
@@ -178,6 +181,9 @@ func (w *TableWriter) UniqueErr(ec *Ctx, name string, ids []uint32, row []types.
 // insert writes a new row; with ON CONFLICT it may skip or update the
 // conflicting row instead (inserted reports whether a row was affected).
 func (w *TableWriter) Insert(ec *Ctx, row []types.Datum, oc *OnConflictPlan) ([]types.Datum, bool, error) {
+	if w.DenyInsert {
+		return nil, false, pgerror.New(pgerror.InsufficientPrivilege, "new row violates row-level security policy for table \"%s\"", w.T.Name)
+	}
 	if err := w.validate(ec, row); err != nil {
 		return nil, false, err
 	}
