@@ -25,11 +25,10 @@ import (
 //
 // The libraries do not run on logdb yet: pg-boss's schema partitions its
 // job table (PARTITION BY LIST, ATTACH PARTITION) and casts through
-// bit(64); graphile-worker's migrations enable row-level security and
-// use generated columns and a composite type in their own schema (its
-// ALTER TYPE … ALTER ATTRIBUTE and unnest(specs) now work), and its
-// add_jobs then fails with 40001 against the workers (README, Frameworks
-// tested). So the test runs only with LOGDB_NODE_QUEUES=1; JOBS sets the
+// bit(64); graphile-worker's migrations run (row-level security,
+// generated columns, a composite type in its own schema, ALTER TYPE …
+// ALTER ATTRIBUTE), but its add_jobs then fails with 40001 against the
+// workers (README, Frameworks tested). So the test runs only with LOGDB_NODE_QUEUES=1; JOBS sets the
 // number of jobs (30). Against PostgreSQL each script takes about 10 s.
 func TestNodeQueuesCluster(t *testing.T) {
 	requireLogdb(t)
