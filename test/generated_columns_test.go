@@ -47,6 +47,16 @@ func TestGeneratedColumnsMatchesPostgres(t *testing.T) {
 		`INSERT INTO gc_chk (a) VALUES (7)`,
 		`INSERT INTO gc_chk (a) VALUES (NULL)`,
 		`SELECT * FROM gc_chk`,
+		`CREATE TABLE gc_dep (id int PRIMARY KEY, a int, b int GENERATED ALWAYS AS (a + 1) STORED)`,
+		`INSERT INTO gc_dep (id, a) VALUES (1, 1)`,
+		`ALTER TABLE gc_dep ALTER COLUMN a TYPE bigint`,
+		`ALTER TABLE gc_dep RENAME COLUMN a TO x`,
+		`INSERT INTO gc_dep (id, x) VALUES (2, 5)`,
+		`SELECT pg_get_expr(adbin, adrelid) FROM pg_attrdef WHERE adrelid = 'gc_dep'::regclass`,
+		`ALTER TABLE gc_dep DROP COLUMN x`,
+		`ALTER TABLE gc_dep DROP COLUMN x CASCADE`,
+		`INSERT INTO gc_dep (id) VALUES (3)`,
+		`SELECT * FROM gc_dep ORDER BY id`,
 	)
 	// COPY leaves the generated columns out, and computes them
 	if _, err := lc.PgConn().CopyFrom(ctx, strings.NewReader("10\t3\tz\n"), "COPY gc (id, a, b) FROM STDIN"); err != nil {

@@ -107,6 +107,12 @@ func alterCmd(ec *Ctx, d *catalog.Writer, p *plan.Planner, t *catalog.Table, cmd
 			}
 			return colMissing(cmd.Name)
 		}
+		if err := dropGeneratedReaders(ec, d, p, t, c.Name, cmd, w); err != nil { // generated.go
+			return err
+		}
+		if i, c = t.Column(cmd.Name); c == nil {
+			return colMissing(cmd.Name)
+		}
 		// Other tables' foreign keys on the column need CASCADE; the
 		// table's own on it go with it (as PostgreSQL's dependencies do).
 		if refs := fkDependents(d.Cat, t, nil, func(fk *catalog.ForeignKey) bool { return containsID(fk.RefColumns, c.ID) }); len(refs) > 0 {
@@ -322,6 +328,10 @@ func alterColumnType(ec *Ctx, d *catalog.Writer, p *plan.Planner, t *catalog.Tab
 	if c == nil {
 		return pgerror.New(pgerror.UndefinedColumn, "column \"%s\" of relation \"%s\" does not exist", cmd.Name, t.Name)
 	}
+	if r := generatedReaders(ec, t, c.Name); len(r) > 0 {
+		return &pgerror.Error{Code: pgerror.FeatureNotSupported, Message: "cannot alter type of a column used by a generated column",
+			Detail: "Column \"" + c.Name + "\" is used by generated column \"" + r[0] + "\"."}
+	}
 	cd := cmd.Def.GetColumnDef()
 	nt, err := p.TypeFromNode(cd.TypeName)
 	if err != nil {
@@ -472,6 +482,11 @@ func RenameObject(ec *Ctx, d *catalog.Writer, rs *pg_query.RenameStmt) error {
 		c.Name = rs.Newname
 		for _, ck := range nt.Checks {
 			ck.Expr = renameIdent(ck.Expr, old, rs.Newname)
+		}
+		for _, gc := range nt.Columns {
+			if gc.Generated != "" {
+				gc.Generated = renameIdent(gc.Generated, old, rs.Newname)
+			}
 		}
 		for _, ix := range nt.Indexes {
 			for i, e := range ix.Exprs {
