@@ -39,7 +39,7 @@ CREATE TABLE st.jobs (id st.pos PRIMARY KEY, m st.mood, s st.spec, pm mood)`, pc
 		`SELECT enum_range(NULL::st.mood)`,
 		`SET search_path = st, public`,
 		`SELECT 'sad'::mood, 'x'::public.mood, '(c,4)'::spec, 5::pos`,
-		`SELECT format_type('st.spec'::regtype, NULL), format_type('public.mood'::regtype, NULL), 'mood'::regtype::text`,
+		`SELECT format_type('st.spec'::regtype, NULL), format_type('public.mood'::regtype, NULL)`,
 		`CREATE TYPE t2 AS (a int)`,
 		`SELECT n.nspname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.typname = 't2'`,
 		`SELECT pg_type_is_visible('st.t2'::regtype), pg_type_is_visible('public.mood'::regtype)`,

@@ -42,7 +42,7 @@ const MaxEnumLabels = 10_000
 
 // userType is the types package's view of d.
 func (d *TypeDesc) userType() *types.UserType {
-	return &types.UserType{OID: d.OID, ArrayOID: d.ArrayOID, Name: d.Name, Kind: d.Kind[0], Rev: d.Rev,
+	return &types.UserType{OID: d.OID, ArrayOID: d.ArrayOID, Name: d.Name, Schema: d.Schema, Kind: d.Kind[0], Rev: d.Rev,
 		Labels: append([]types.EnumLabel(nil), d.Labels...), Base: d.Base, Fields: append([]types.RecordField(nil), d.Fields...)}
 }
 

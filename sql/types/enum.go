@@ -40,7 +40,8 @@ type UserType struct {
 	OID      OID
 	ArrayOID OID // 0: none (domains)
 	Name     string
-	Kind     byte // pg_type.typtype: 'e' enum, 'd' domain
+	Schema   string // "" is public: regtype output names a type elsewhere qualified
+	Kind     byte   // pg_type.typtype: 'e' enum, 'd' domain
 	// Rev orders the versions of one type's descriptor: a registration
 	// with a lower Rev than the one held is ignored (a catalog loaded at
 	// an older snapshot must not take back labels added since).
