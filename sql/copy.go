@@ -66,19 +66,16 @@ func (s *Session) copyIn(ec *execCtx, cs *pg_query.CopyStmt, o copyfmt.Options, 
 	if err != nil {
 		return "", err
 	}
+	if tw.DenyInsert { // row level security holds for the role
+		return "", &pgerror.Error{Code: pgerror.FeatureNotSupported, Message: "COPY FROM not supported with row-level security",
+			Hint: "Use INSERT statements instead."}
+	}
 	if err := ec.tx.recordDeps(p.Deps); err != nil { // after the writer: it adds foreign keys' tables
 		return "", err
 	}
-	cols := exec.Seq(len(t.Columns))
-	if len(cs.Attlist) > 0 {
-		cols = cols[:0]
-		for _, name := range plan.NodeStrings(cs.Attlist) {
-			i, _ := t.Column(name)
-			if i < 0 {
-				return "", pgerror.New(pgerror.UndefinedColumn, "column \"%s\" of relation \"%s\" does not exist", name, t.Name)
-			}
-			cols = append(cols, i)
-		}
+	cols, err := copyColumns(t, cs.Attlist)
+	if err != nil {
+		return "", err
 	}
 	format, colFormats := o.FormatCodes(len(cols))
 	if err := cw.CopyIn(format, colFormats); err != nil {
@@ -240,10 +237,23 @@ func (s *Session) copyOut(ec *execCtx, cs *pg_query.CopyStmt, o copyfmt.Options,
 		qp, err = p.PlanQuery(cs.Query, nil)
 	} else {
 		sel := &pg_query.SelectStmt{Op: pg_query.SetOperation_SETOP_NONE, FromClause: []*pg_query.Node{{Node: &pg_query.Node_RangeVar{RangeVar: cs.Relation}}}}
-		if len(cs.Attlist) == 0 {
+		attlist := cs.Attlist
+		if key, err := p.RelKey(cs.Relation.Schemaname, cs.Relation.Relname); err == nil && p.Cat.Tables[key] != nil {
+			t := p.Cat.Tables[key]
+			cols, err := copyColumns(t, attlist)
+			if err != nil {
+				return "", err
+			}
+			if len(attlist) == 0 && len(cols) < len(t.Columns) { // without its generated columns
+				for _, i := range cols {
+					attlist = append(attlist, pg_query.MakeStrNode(t.Columns[i].Name))
+				}
+			}
+		}
+		if len(attlist) == 0 {
 			sel.TargetList = []*pg_query.Node{{Node: &pg_query.Node_ResTarget{ResTarget: &pg_query.ResTarget{Val: &pg_query.Node{Node: &pg_query.Node_ColumnRef{ColumnRef: &pg_query.ColumnRef{Fields: []*pg_query.Node{{Node: &pg_query.Node_AStar{AStar: &pg_query.A_Star{}}}}}}}}}}}
 		}
-		for _, name := range plan.NodeStrings(cs.Attlist) {
+		for _, name := range plan.NodeStrings(attlist) {
 			sel.TargetList = append(sel.TargetList, &pg_query.Node{Node: &pg_query.Node_ResTarget{ResTarget: &pg_query.ResTarget{Val: &pg_query.Node{Node: &pg_query.Node_ColumnRef{ColumnRef: &pg_query.ColumnRef{Fields: []*pg_query.Node{pg_query.MakeStrNode(name)}}}}}}})
 		}
 		qp, err = p.PlanSelect(sel, nil)
@@ -351,4 +361,31 @@ func (s *Session) copyOut(ec *execCtx, cs *pg_query.CopyStmt, o copyfmt.Options,
 func (s *Session) textValue(tx *txnState, t types.T, d types.Datum) string {
 	b, _ := s.encodeValue(nil, t, d, false, tx)
 	return string(b)
+}
+
+// copyColumns are the columns COPY t [(list)] reads or writes: the list's,
+// or every column but the generated ones (as PostgreSQL 15, which refuses
+// a generated column in the list with 42P10).
+func copyColumns(t *catalog.Table, attlist []*pg_query.Node) ([]int, error) {
+	var cols []int
+	if len(attlist) == 0 {
+		for i, c := range t.Columns {
+			if c.Generated == "" {
+				cols = append(cols, i)
+			}
+		}
+		return cols, nil
+	}
+	for _, name := range plan.NodeStrings(attlist) {
+		i, c := t.Column(name)
+		if i < 0 {
+			return nil, pgerror.New(pgerror.UndefinedColumn, "column \"%s\" of relation \"%s\" does not exist", name, t.Name)
+		}
+		if c.Generated != "" {
+			return nil, &pgerror.Error{Code: "42P10", Message: "column \"" + name + "\" is a generated column",
+				Detail: "Generated columns cannot be used in COPY."}
+		}
+		cols = append(cols, i)
+	}
+	return cols, nil
 }

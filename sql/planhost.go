@@ -30,8 +30,19 @@ func (h *sessionPlanner) CheckSeqPriv(cat *catalog.Catalog, sq *catalog.Sequence
 }
 
 func (h *sessionPlanner) IsSuperuser(cat *catalog.Catalog) bool { return h.s.isSuperuser(cat) }
-func (h *sessionPlanner) InputCtx() *types.EvalContext          { return h.s.inputCtx(h.tx) }
-func (h *sessionPlanner) CatalogSchema() *pgcatalog.Schema      { return h.s.catalogSchema(h.tx) }
+
+func (h *sessionPlanner) RowSecurityApplies(cat *catalog.Catalog, t *catalog.Table) bool {
+	if !t.RowSecurity {
+		return false
+	}
+	r := h.s.currentRole(cat)
+	if r != nil && (r.Super || r.BypassRLS) {
+		return false
+	}
+	return t.ForceRowSecurity || !h.s.isOwner(cat, t.Owner)
+}
+func (h *sessionPlanner) InputCtx() *types.EvalContext     { return h.s.inputCtx(h.tx) }
+func (h *sessionPlanner) CatalogSchema() *pgcatalog.Schema { return h.s.catalogSchema(h.tx) }
 
 func (h *sessionPlanner) ParseExpr(text string) (*pg_query.Node, error) {
 	return h.s.e.parseExpr(text)

@@ -7,25 +7,24 @@ import (
 )
 
 // UserTypeOID resolves the name of a user type (CREATE TYPE, CREATE
-// DOMAIN) in the session's catalog: types.UserTypeResolver, for
-// 'name'::regtype at run time.
-func (s *Session) UserTypeOID(name string) (types.OID, bool) {
-	schema, bare, qualified := strings.Cut(name, ".")
-	for _, u := range s.CatalogSchema().Types {
-		if qualified {
-			if u.Schema == schema && u.Name == bare {
-				return u.OID, true
-			}
-			if u.Schema == schema && u.ArrayOID != 0 && "_"+u.Name == bare {
-				return u.ArrayOID, true
-			}
-			continue
-		}
-		if u.Name == name {
-			return u.OID, true
-		}
-		if u.ArrayOID != 0 && "_"+u.Name == name {
-			return u.ArrayOID, true
+// DOMAIN) in the session's catalog, in schema or through the search path
+// when schema is "": types.UserTypeResolver, for 'name'::regtype at run
+// time. _name names the array of name.
+func (s *Session) UserTypeOID(schema, name string) (types.OID, bool) {
+	var cat = s.e.cacheOf(s.dbOID).Latest()
+	if s.tx != nil && s.tx.cat != nil {
+		cat = s.tx.cat
+	}
+	if cat == nil {
+		return 0, false
+	}
+	path := s.plannerPath(cat)
+	if d, ok := cat.TypeIn(path, schema, name); ok {
+		return d.OID, true
+	}
+	if strings.HasPrefix(name, "_") {
+		if d, ok := cat.TypeIn(path, schema, name[1:]); ok && d.ArrayOID != 0 {
+			return d.ArrayOID, true
 		}
 	}
 	return 0, false

@@ -43,12 +43,11 @@ func TestNodePgBoss9Cluster(t *testing.T) {
 // The libraries do not run on logdb yet: pg-boss 10 and later partition
 // the job table (PARTITION BY LIST, ATTACH PARTITION: out of logdb's
 // scope; pg-boss 9 runs, TestNodePgBoss9Cluster); graphile-worker's
-// migrations enable row-level security and use generated columns (its
-// composite type in its own schema, ALTER TYPE … ALTER ATTRIBUTE and
-// unnest(specs) now work), and its add_jobs then fails with 40001
-// against the workers (README, Frameworks tested). So the test runs only
-// with LOGDB_NODE_QUEUES=1; JOBS sets the number of jobs (30). Against
-// PostgreSQL each script takes about 10 s.
+// migrations run (row-level security, generated columns, a composite
+// type in its own schema, ALTER TYPE … ALTER ATTRIBUTE), but its add_jobs
+// then fails with 40001 against the workers (README, Frameworks tested).
+// So the test runs only with LOGDB_NODE_QUEUES=1; JOBS sets the number of
+// jobs (30). Against PostgreSQL each script takes about 10 s.
 func TestNodeQueuesCluster(t *testing.T) {
 	requireLogdb(t)
 	if os.Getenv("LOGDB_NODE_QUEUES") == "" {

@@ -22,6 +22,9 @@ type Column struct {
 	// Domain is the OID of the column's domain (CREATE DOMAIN), 0 for
 	// none; Type is then the domain's base type (types.go).
 	Domain uint32 `json:"domain,omitempty"`
+	// Generated is the SQL text of a GENERATED ALWAYS AS (…) STORED
+	// column's expression over the row: every write computes the column.
+	Generated string `json:"generated,omitempty"`
 }
 
 type Index struct {
@@ -114,6 +117,12 @@ type Table struct {
 	// OnCommit is a temporary table's ON COMMIT action: "" (preserve
 	// rows), OnCommitDelete or OnCommitDrop (sql/temp.go runs them).
 	OnCommit string `json:"on_commit,omitempty"`
+	// RowSecurity (ALTER TABLE … ENABLE ROW LEVEL SECURITY) hides every
+	// row from, and refuses every new row of, a role that is not the
+	// owner (unless ForceRowSecurity), a superuser or BYPASSRLS: there
+	// are no policies, so PostgreSQL's default deny is all there is.
+	RowSecurity      bool `json:"row_security,omitempty"`
+	ForceRowSecurity bool `json:"force_row_security,omitempty"`
 	// Triggers are the table's triggers, in name order (trigger.go).
 	Triggers []*Trigger `json:"triggers,omitempty"`
 

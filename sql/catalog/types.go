@@ -16,7 +16,7 @@ type TypeDesc struct {
 	OID      uint32 `json:"oid"`
 	ArrayOID uint32 `json:"array_oid,omitempty"`
 	Name     string `json:"name"`
-	Schema   string `json:"schema,omitempty"` // "" is public (a catalog written before types had schemas)
+	Schema   string `json:"schema,omitempty"` // "" is public (schema.go)
 	Kind     string `json:"kind"`             // pg_type.typtype: "e" enum, "d" domain, "c" composite
 	// Rev counts the descriptor's versions (types.UserType.Rev).
 	Rev    uint64            `json:"rev"`
@@ -42,11 +42,7 @@ const MaxEnumLabels = 10_000
 
 // userType is the types package's view of d.
 func (d *TypeDesc) userType() *types.UserType {
-	name := d.Name // as format_type and messages print it: qualified outside public
-	if d.Schema != "" && d.Schema != Public {
-		name = d.Schema + "." + d.Name
-	}
-	return &types.UserType{OID: d.OID, ArrayOID: d.ArrayOID, Name: name, Kind: d.Kind[0], Rev: d.Rev,
+	return &types.UserType{OID: d.OID, ArrayOID: d.ArrayOID, Name: d.Name, Schema: d.Schema, Kind: d.Kind[0], Rev: d.Rev,
 		Labels: append([]types.EnumLabel(nil), d.Labels...), Base: d.Base, Fields: append([]types.RecordField(nil), d.Fields...)}
 }
 
@@ -58,33 +54,34 @@ func (d *TypeDesc) Clone() *TypeDesc {
 	return &c
 }
 
-// Key is the type's key in Catalog.Types: Key(schema, name).
-func (d *TypeDesc) Key() string { return Key(d.Schema, d.Name) }
-
-// Type returns the user type whose key (Key(schema, name); a public
-// type's is its bare name) is key.
-func (c *Catalog) Type(key string) (*TypeDesc, bool) {
-	d, ok := c.typesByName()[key]
+// Type returns the user type called name in public.
+func (c *Catalog) Type(name string) (*TypeDesc, bool) {
+	d, ok := c.typesByName()[name]
 	return d, ok
 }
 
-// TypeInPath resolves an unqualified type name through the search path:
-// the type in the first existing schema of path that holds one called
-// name; a type in public is found when path names no schema holding it
-// (as before types had schemas).
-func (c *Catalog) TypeInPath(path []string, name string) (*TypeDesc, bool) {
+// TypeIn resolves a user type name: in schema when one is given, else in
+// the first schema of path that holds a type of that name.
+func (c *Catalog) TypeIn(path []string, schema, name string) (*TypeDesc, bool) {
+	if schema != "" {
+		d, ok := c.typesByName()[Key(schema, name)]
+		return d, ok
+	}
 	for _, s := range path {
-		if !c.SchemaExists(s) {
+		if IsSystemSchema(s) || !c.SchemaExists(s) {
 			continue
 		}
-		if d, ok := c.Type(Key(s, name)); ok {
+		if d, ok := c.typesByName()[Key(s, name)]; ok {
 			return d, true
 		}
 	}
-	return c.Type(name)
+	return nil, false
 }
 
-// SchemaTypes lists the types in schema, by OID.
+// key is the type's key in Catalog.Types.
+func (d *TypeDesc) key() string { return Key(d.Schema, d.Name) }
+
+// SchemaTypes lists the user types in schema, by OID.
 func (c *Catalog) SchemaTypes(schema string) []*TypeDesc {
 	var out []*TypeDesc
 	for _, d := range c.SortedTypes() {
@@ -144,7 +141,7 @@ func (c *Catalog) addType(d *TypeDesc) {
 	if c.Types == nil {
 		c.Types, c.TypeOID = map[string]*TypeDesc{}, map[uint32]*TypeDesc{}
 	}
-	c.Types[d.Key()] = d
+	c.Types[d.key()] = d
 	c.TypeOID[d.OID] = d
 }
 
@@ -164,6 +161,7 @@ func loadType(c *Catalog, v []byte) error {
 func (d *Writer) PutType(t *TypeDesc) error {
 	old, existed := d.Cat.TypeOID[t.OID]
 	if existed {
+		delete(d.Cat.Types, old.key())
 		t.Rev = old.Rev + 1
 	} else {
 		if len(d.Cat.Types) >= MaxTypes {
@@ -176,7 +174,7 @@ func (d *Writer) PutType(t *TypeDesc) error {
 	d.Cat.Types = cloneTypes(d.Cat.Types)
 	d.Cat.TypeOID = cloneTypeOIDs(d.Cat.TypeOID)
 	if existed {
-		delete(d.Cat.Types, old.Key())
+		delete(d.Cat.Types, old.key())
 	}
 	d.Cat.addType(t)
 	b, err := json.Marshal(t)
@@ -185,7 +183,7 @@ func (d *Writer) PutType(t *TypeDesc) error {
 	}
 	key := OIDKey('e', t.OID)
 	d.Put(key, b)
-	d.claimTypeName(oldName(old, existed), t.Key(), t.OID)
+	d.claimTypeName(oldName(old, existed), t.key(), t.OID)
 	return nil
 }
 
@@ -193,21 +191,21 @@ func (d *Writer) PutType(t *TypeDesc) error {
 func (d *Writer) DeleteType(t *TypeDesc) {
 	d.Cat.Types = cloneTypes(d.Cat.Types)
 	d.Cat.TypeOID = cloneTypeOIDs(d.Cat.TypeOID)
-	delete(d.Cat.Types, t.Key())
+	delete(d.Cat.Types, t.key())
 	delete(d.Cat.TypeOID, t.OID)
 	key := OIDKey('e', t.OID)
 	d.Del(key)
-	d.claimTypeName(t.Key(), "", t.OID)
+	d.claimTypeName(t.key(), "", t.OID)
 }
 
 func oldName(t *TypeDesc, ok bool) string {
 	if !ok {
 		return ""
 	}
-	return t.Key()
+	return t.key()
 }
 
-// typeNameKey is "y/<name>": a type name's claim, so that two
+// typeNameKey is "y/<key>" (Key(schema, name)): a type name's claim, so that two
 // transactions creating one name conflict.
 func typeNameKey(name string) []byte { return append([]byte("y/"), name...) }
 

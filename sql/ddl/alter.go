@@ -70,6 +70,9 @@ func alterCmd(ec *Ctx, d *catalog.Writer, p *plan.Planner, t *catalog.Table, cmd
 		if err != nil {
 			return err
 		}
+		if c.Generated != "" { // existing rows would need the column computed
+			return pgerror.Unsupported("ALTER TABLE … ADD COLUMN … GENERATED ALWAYS AS (…) STORED")
+		}
 		if rest, err = applyConstraintAttrs(rest); err != nil {
 			return err
 		}
@@ -102,6 +105,12 @@ func alterCmd(ec *Ctx, d *catalog.Writer, p *plan.Planner, t *catalog.Table, cmd
 				_ = w.Notice(Notice(pgerror.SuccessfulCompletion, "column \""+cmd.Name+"\" of relation \""+t.Name+"\" does not exist, skipping"))
 				return nil
 			}
+			return colMissing(cmd.Name)
+		}
+		if err := dropGeneratedReaders(ec, d, p, t, c.Name, cmd, w); err != nil { // generated.go
+			return err
+		}
+		if i, c = t.Column(cmd.Name); c == nil {
 			return colMissing(cmd.Name)
 		}
 		// Other tables' foreign keys on the column need CASCADE; the
@@ -229,6 +238,18 @@ func alterCmd(ec *Ctx, d *catalog.Writer, p *plan.Planner, t *catalog.Table, cmd
 		return pgerror.New(pgerror.UndefinedObject, "constraint \"%s\" of relation \"%s\" does not exist", cmd.Name, t.Name)
 	case pg_query.AlterTableType_AT_AlterColumnType:
 		return alterColumnType(ec, d, p, t, cmd)
+	case pg_query.AlterTableType_AT_EnableRowSecurity:
+		t.RowSecurity = true
+		return nil
+	case pg_query.AlterTableType_AT_DisableRowSecurity:
+		t.RowSecurity = false
+		return nil
+	case pg_query.AlterTableType_AT_ForceRowSecurity:
+		t.ForceRowSecurity = true
+		return nil
+	case pg_query.AlterTableType_AT_NoForceRowSecurity:
+		t.ForceRowSecurity = false
+		return nil
 	case pg_query.AlterTableType_AT_ReplicaIdentity:
 		return setReplicaIdentity(t, cmd.Def.GetReplicaIdentityStmt()) // publication.go
 	case pg_query.AlterTableType_AT_ChangeOwner:
@@ -306,6 +327,10 @@ func alterColumnType(ec *Ctx, d *catalog.Writer, p *plan.Planner, t *catalog.Tab
 	i, c := t.Column(cmd.Name)
 	if c == nil {
 		return pgerror.New(pgerror.UndefinedColumn, "column \"%s\" of relation \"%s\" does not exist", cmd.Name, t.Name)
+	}
+	if r := generatedReaders(ec, t, c.Name); len(r) > 0 {
+		return &pgerror.Error{Code: pgerror.FeatureNotSupported, Message: "cannot alter type of a column used by a generated column",
+			Detail: "Column \"" + c.Name + "\" is used by generated column \"" + r[0] + "\"."}
 	}
 	cd := cmd.Def.GetColumnDef()
 	nt, err := p.TypeFromNode(cd.TypeName)
@@ -457,6 +482,11 @@ func RenameObject(ec *Ctx, d *catalog.Writer, rs *pg_query.RenameStmt) error {
 		c.Name = rs.Newname
 		for _, ck := range nt.Checks {
 			ck.Expr = renameIdent(ck.Expr, old, rs.Newname)
+		}
+		for _, gc := range nt.Columns {
+			if gc.Generated != "" {
+				gc.Generated = renameIdent(gc.Generated, old, rs.Newname)
+			}
 		}
 		for _, ix := range nt.Indexes {
 			for i, e := range ix.Exprs {

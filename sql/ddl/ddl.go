@@ -88,10 +88,19 @@ func columnFromDef(ec *Ctx, d *catalog.Writer, t *catalog.Table, cd *pg_query.Co
 		case pg_query.ConstrType_CONSTR_IDENTITY:
 			identity, identityOpts = true, con.Options
 		case pg_query.ConstrType_CONSTR_GENERATED:
-			return nil, nil, pgerror.Unsupported("generated columns")
+			if hasSubquery(con.RawExpr) {
+				return nil, nil, pgerror.New(pgerror.FeatureNotSupported, "cannot use subquery in column generation expression")
+			}
+			c.Generated = plan.IndexPredDef(con.RawExpr, false) // as ruleutils prints it (pg_get_expr)
 		default:
 			rest = append(rest, con)
 		}
+	}
+	if c.Generated != "" && c.Default != "" {
+		return nil, nil, pgerror.New(pgerror.SyntaxError, "both default and generation expression specified for column \"%s\" of table \"%s\"", c.Name, t.Name)
+	}
+	if c.Generated != "" && identity {
+		return nil, nil, pgerror.New(pgerror.SyntaxError, "both identity and generation expression specified for column \"%s\" of table \"%s\"", c.Name, t.Name)
 	}
 	if st, ok := serial[tn]; ok && len(cd.TypeName.Names) == 1 || identity {
 		if ok {
@@ -207,7 +216,7 @@ func CreateTable(ec *Ctx, d *catalog.Writer, cs *pg_query.CreateStmt, w Noticer)
 		}
 		return pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", rv.Relname)
 	}
-	if ut, ok := d.Cat.Type(catalog.Key(schema, rv.Relname)); ok { // its row type would take a user type's name
+	if ut, ok := d.Cat.TypeIn(nil, schema, rv.Relname); ok { // its row type would take a user type's name
 		if ut.Kind == "c" { // a composite type is a relation too
 			return pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", rv.Relname)
 		}
@@ -257,6 +266,13 @@ func CreateTable(ec *Ctx, d *catalog.Writer, cs *pg_query.CreateStmt, w Noticer)
 				conCols = append(conCols, nil)
 			}
 			likeIdx = append(likeIdx, lidx...)
+		}
+	}
+	for i, c := range t.Columns { // generation expressions, once every column is known
+		if c.Generated != "" {
+			if _, err := p.CompileGenerated(t, i); err != nil {
+				return err
+			}
 		}
 	}
 	// Foreign keys last: they may reference the table's own keys.

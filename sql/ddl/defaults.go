@@ -74,6 +74,14 @@ func literalDefault(p *plan.Planner, n *pg_query.Node, col types.T) (text string
 	if err != nil || v == nil {
 		return "", false, false
 	}
+	if p.Cat != nil {
+		// a user type outside public is named with its schema, so the
+		// stored text means the same type whatever the search path of
+		// the session that later inserts (PostgreSQL stores the OID)
+		if d, ok := p.Cat.TypeByOID(uint32(t.OID)); ok && d.Schema != "" && d.Schema != "public" {
+			return "'" + strings.ReplaceAll(types.TextString(t, v), "'", "''") + "'::" + qualifiedIdent(d.Schema, d.Name), false, true
+		}
+	}
 	return constText(t.OID, types.TextString(t, v)), false, true
 }
 

@@ -18,15 +18,8 @@ import (
 // type's; columns of the domain remember it (catalog.Column.Domain) and
 // their writers check its constraints (exec.DomainCheck).
 func CreateDomain(ec *Ctx, d *catalog.Writer, cs *pg_query.CreateDomainStmt) error {
-	key, _, err := typeName(d, cs.Domainname)
+	schema, name, err := createdTypeName(ec, d, plan.NodeStrings(cs.Domainname))
 	if err != nil {
-		return err
-	}
-	schema, name := catalog.SplitKey(key)
-	if err := ec.Session.CheckCreate(d.Cat, schema); err != nil {
-		return err
-	}
-	if err := checkTypeNameFree(d, key); err != nil {
 		return err
 	}
 	p := ec.Session.Planner(d.Cat)
@@ -124,12 +117,11 @@ func addDomainCheck(ec *Ctx, d *catalog.Writer, p *plan.Planner, t *catalog.Type
 // ADD/DROP CONSTRAINT; SET NOT NULL and ADD CONSTRAINT check the columns
 // of the domain as PostgreSQL does (23502, 23514).
 func AlterDomain(ec *Ctx, d *catalog.Writer, as *pg_query.AlterDomainStmt, w Noticer) error {
-	key, full, err := typeName(d, as.TypeName)
+	schema, name, full, err := typeRef(ec, d, plan.NodeStrings(as.TypeName))
 	if err != nil {
 		return err
 	}
-	name := typeDisplay(key)
-	old, ok := d.Cat.Type(key)
+	old, ok := d.Cat.TypeIn(ec.Session.Planner(d.Cat).SearchPath(), schema, name)
 	if !ok {
 		return pgerror.New(pgerror.UndefinedObject, "type \"%s\" does not exist", full)
 	}

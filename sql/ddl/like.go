@@ -15,8 +15,8 @@ import (
 // 15: the source's columns (names, types, NOT NULL) are copied where the
 // LIKE stands; defaults, CHECK constraints and indexes (primary key,
 // unique constraints and plain indexes, named for the new table) only when
-// included. Foreign keys are never copied. logdb has no generated columns,
-// and its identity columns are serial columns, so INCLUDING DEFAULTS
+// included. Foreign keys are never copied; generation expressions with
+// INCLUDING GENERATED (else the column is a plain one). logdb's identity columns are serial columns, so INCLUDING DEFAULTS
 // copies an identity column's nextval default (PostgreSQL copies the
 // identity only with INCLUDING IDENTITY, making a new sequence).
 
@@ -24,6 +24,7 @@ import (
 const (
 	likeConstraints = 1 << 2
 	likeDefaults    = 1 << 3
+	likeGenerated   = 1 << 4
 	likeIndexes     = 1 << 6
 )
 
@@ -61,6 +62,9 @@ func likeColumns(ec *Ctx, d *catalog.Writer, t *catalog.Table, lc *pg_query.Tabl
 		c := &catalog.Column{ID: t.NextCol, Name: sc.Name, Type: sc.Type, NotNull: sc.NotNull}
 		if lc.Options&likeDefaults != 0 {
 			c.Default = sc.Default
+		}
+		if lc.Options&likeGenerated != 0 {
+			c.Generated = sc.Generated
 		}
 		t.Columns = append(t.Columns, c)
 		t.Init()

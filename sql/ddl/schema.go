@@ -259,15 +259,19 @@ func dropSchemaMembers(ec *Ctx, d *catalog.Writer, schema string, cascade bool) 
 		}})
 	}
 	for _, t := range d.Cat.SchemaTypes(schema) {
-		kind := map[bool]string{true: "type ", false: "domain "}[t.Kind != "d"]
-		deps := typeUsersOutside(d.Cat, t, schema)
-		if len(deps) > 0 && cascade { // PostgreSQL drops those columns; logdb does not reach outside the schema
-			return nil, pgerror.New(pgerror.FeatureNotSupported, "cannot drop schema %s: %s%s is used by %s outside it", schema, kind, qualifiedIdent(schema, t.Name), deps[0])
-		}
-		ms = append(ms, member{t.OID, kind + qualifiedIdent(schema, t.Name), deps, func() error {
-			if cur, ok := d.Cat.TypeOID[t.OID]; ok {
-				d.DeleteType(cur)
+		var outside []string // columns of the type in tables the drop keeps
+		for _, u := range d.Cat.TypeUsers(t.OID) {
+			if !typeUserInSchema(d.Cat, u, schema) {
+				outside = append(outside, u)
 			}
+		}
+		ms = append(ms, member{t.OID, "type " + qualifiedIdent(schema, t.Name), outside, func() error {
+			if len(outside) > 0 {
+				if err := dropTypeColumns(ec, d, t, outside, discard{}, schema); err != nil {
+					return err
+				}
+			}
+			d.DeleteType(t)
 			return nil
 		}})
 	}
@@ -574,30 +578,15 @@ func sortedViews(cat *catalog.Catalog) []*catalog.View {
 	return out
 }
 
-// typeUsersOutside lists the columns of tables outside schema, and fields
-// of composite types outside it, whose type is t (or its array) or domain t.
-func typeUsersOutside(cat *catalog.Catalog, t *catalog.TypeDesc, schema string) []string {
-	uses := func(oid uint32) bool { return oid == t.OID || t.ArrayOID != 0 && oid == t.ArrayOID }
-	var out []string
-	for _, tab := range cat.SortedTables() {
-		if SchemaOf(tab.Schema) == schema {
-			continue
-		}
-		for _, col := range tab.Columns {
-			if uses(col.Type.OID) || col.Domain == t.OID {
-				out = append(out, "column "+col.Name+" of table "+qualifiedIdent(tab.Schema, tab.Name))
-			}
-		}
+// typeUserInSchema reports whether a TypeUsers line names a column of a
+// table or composite type in schema (dropped along with the schema).
+func typeUserInSchema(cat *catalog.Catalog, user, schema string) bool {
+	if i := strings.LastIndex(user, " of composite type "); i >= 0 {
+		t, ok := cat.TypeIn(nil, schema, user[i+len(" of composite type "):])
+		return ok && t != nil
 	}
-	for _, c := range cat.SortedTypes() {
-		if SchemaOf(c.Schema) == schema {
-			continue
-		}
-		for _, f := range c.Fields {
-			if uses(f.T.OID) {
-				out = append(out, "column "+f.Name+" of composite type "+qualifiedIdent(c.Schema, c.Name))
-			}
-		}
+	if i := strings.LastIndex(user, " of table "); i >= 0 {
+		return cat.RelationExists(catalog.Key(schema, user[i+len(" of table "):]))
 	}
-	return out
+	return false
 }

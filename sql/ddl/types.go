@@ -14,53 +14,6 @@ import (
 // maxLabelLen is NAMEDATALEN-1: an enum label's bound in bytes.
 const maxLabelLen = 63
 
-// typeName resolves a possibly qualified type name to its key in the
-// catalog's types (catalog.Key(schema, name)): a qualified name's schema
-// must exist (3F000); an unqualified name is public's.
-func typeName(d *catalog.Writer, nodes []*pg_query.Node) (string, string, error) {
-	names := plan.NodeStrings(nodes)
-	full := strings.Join(names, ".")
-	if len(names) > 1 {
-		schema := names[len(names)-2]
-		if len(names) == 2 && schema == "pg_catalog" {
-			return "", full, pgerror.New(pgerror.InsufficientPrivilege, "permission denied to create \"%s\"", full)
-		}
-		if len(names) > 2 || !d.Cat.SchemaExists(schema) || catalog.IsTempSchema(schema) {
-			return "", full, pgerror.New("3F000", "schema \"%s\" does not exist", schema)
-		}
-		return catalog.Key(schema, names[1]), full, nil
-	}
-	return names[len(names)-1], full, nil
-}
-
-// typeDisplay is a type key as messages name it: schema.name, or name
-// alone in public.
-func typeDisplay(key string) string {
-	schema, name := catalog.SplitKey(key)
-	if schema == catalog.Public {
-		return name
-	}
-	return schema + "." + name
-}
-
-// checkTypeNameFree fails with 42710 when name is a type already: a user
-// type, or a relation's row type.
-func checkTypeNameFree(d *catalog.Writer, name string) error {
-	if _, ok := d.Cat.Type(name); ok {
-		return pgerror.New(pgerror.DuplicateObject, "type \"%s\" already exists", name)
-	}
-	if _, ok := d.Cat.Tables[name]; ok {
-		return typeOfRelationExists(name)
-	}
-	if _, ok := d.Cat.Views[name]; ok {
-		return typeOfRelationExists(name)
-	}
-	if _, ok := d.Cat.Seqs[name]; ok {
-		return typeOfRelationExists(name)
-	}
-	return nil
-}
-
 func typeOfRelationExists(name string) error {
 	return &pgerror.Error{Code: pgerror.DuplicateObject, Message: "type \"" + name + "\" already exists",
 		Hint: "A relation has an associated type of the same name, so you must use a name that doesn't conflict with any existing type."}
@@ -76,15 +29,8 @@ func checkLabel(l string) error {
 
 // CreateEnum is CREATE TYPE name AS ENUM ('label', …).
 func CreateEnum(ec *Ctx, d *catalog.Writer, cs *pg_query.CreateEnumStmt) error {
-	key, _, err := typeName(d, cs.TypeName)
+	schema, name, err := createdTypeName(ec, d, plan.NodeStrings(cs.TypeName))
 	if err != nil {
-		return err
-	}
-	schema, name := catalog.SplitKey(key)
-	if err := ec.Session.CheckCreate(d.Cat, schema); err != nil {
-		return err
-	}
-	if err := checkTypeNameFree(d, key); err != nil {
 		return err
 	}
 	labels := plan.NodeStrings(cs.Vals)
@@ -120,13 +66,12 @@ func CreateEnum(ec *Ctx, d *catalog.Writer, cs *pg_query.CreateEnumStmt) error {
 // PostgreSQL's AddEnumLabel: the last plus one at the end, the first
 // minus one at the start, else the float4 midpoint of the neighbours.
 func AlterEnum(ec *Ctx, d *catalog.Writer, as *pg_query.AlterEnumStmt, w Noticer) error {
-	key, full, err := typeName(d, as.TypeName)
+	schema, name, full, err := typeRef(ec, d, plan.NodeStrings(as.TypeName))
 	if err != nil {
 		return err
 	}
-	name := typeDisplay(key)
-	old, ok := d.Cat.Type(key)
-	if !ok && d.Cat.RelationExists(key) {
+	old, ok := d.Cat.TypeIn(ec.Session.Planner(d.Cat).SearchPath(), schema, name)
+	if !ok && d.Cat.RelationExists(d.Cat.RelKey(ec.Session.Planner(d.Cat).SearchPath(), schema, name)) {
 		return pgerror.New("42809", "%s is not an enum", name)
 	}
 	if !ok {
@@ -223,17 +168,16 @@ func sortLabels(ls []types.EnumLabel) {
 
 // alteredType finds the type an ALTER TYPE / DOMAIN names (42704 when
 // there is none; 42809 when a DOMAIN statement names another kind).
-func alteredType(d *catalog.Writer, obj *pg_query.Node, kind pg_query.ObjectType) (*catalog.TypeDesc, string, error) {
+func alteredType(ec *Ctx, d *catalog.Writer, obj *pg_query.Node, kind pg_query.ObjectType) (*catalog.TypeDesc, string, error) {
 	nodes := []*pg_query.Node{obj}
 	if l := obj.GetList(); l != nil {
 		nodes = l.Items
 	}
-	key, full, err := typeName(d, nodes)
+	schema, name, full, err := typeRef(ec, d, plan.NodeStrings(nodes))
 	if err != nil {
 		return nil, "", err
 	}
-	name := typeDisplay(key)
-	t, ok := d.Cat.Type(key)
+	t, ok := d.Cat.TypeIn(ec.Session.Planner(d.Cat).SearchPath(), schema, name)
 	if !ok {
 		return nil, "", pgerror.New(pgerror.UndefinedObject, "type \"%s\" does not exist", full)
 	}
@@ -245,14 +189,14 @@ func alteredType(d *catalog.Writer, obj *pg_query.Node, kind pg_query.ObjectType
 
 // RenameType is ALTER TYPE / DOMAIN … RENAME TO.
 func RenameType(ec *Ctx, d *catalog.Writer, rs *pg_query.RenameStmt) error {
-	old, name, err := alteredType(d, rs.Object, rs.RenameType)
+	old, name, err := alteredType(ec, d, rs.Object, rs.RenameType)
 	if err != nil {
 		return err
 	}
 	if err := ec.Session.CheckOwner(d.Cat, old.Owner, "type", name); err != nil {
 		return err
 	}
-	if err := checkTypeNameFree(d, catalog.Key(old.Schema, rs.Newname)); err != nil {
+	if err := checkTypeNameFree(d, catalog.SchemaName(old.Schema), rs.Newname); err != nil {
 		return err
 	}
 	t := old.Clone()
@@ -273,13 +217,17 @@ func dropTypes(ec *Ctx, d *catalog.Writer, ds *pg_query.DropStmt, w Noticer) err
 		} else {
 			nodes = []*pg_query.Node{obj}
 		}
-		key, full, err := typeName(d, nodes)
+		schema, name, full, err := typeRef(ec, d, plan.NodeStrings(nodes))
 		if err != nil {
+			if ds.MissingOk && pgerror.Code(err) == "3F000" {
+				_ = w.Notice(Notice(pgerror.SuccessfulCompletion, "schema \""+schema+"\" does not exist, skipping"))
+				continue
+			}
 			return err
 		}
-		name := typeDisplay(key)
-		t, ok := d.Cat.Type(key)
-		if !ok && d.Cat.RelationExists(key) {
+		path := ec.Session.Planner(d.Cat).SearchPath()
+		t, ok := d.Cat.TypeIn(path, schema, name)
+		if !ok && d.Cat.RelationExists(d.Cat.RelKey(path, schema, name)) {
 			if domain {
 				return pgerror.New("42809", "\"%s\" is not a domain", name)
 			}
@@ -315,7 +263,7 @@ func dropTypes(ec *Ctx, d *catalog.Writer, ds *pg_query.DropStmt, w Noticer) err
 					return pgerror.Unsupported("DROP TYPE … CASCADE of a type a composite type uses")
 				}
 			}
-			if err := dropTypeColumns(ec, d, t, users, w); err != nil {
+			if err := dropTypeColumns(ec, d, t, users, w, ""); err != nil {
 				return err
 			}
 		}
@@ -325,7 +273,8 @@ func dropTypes(ec *Ctx, d *catalog.Writer, ds *pg_query.DropStmt, w Noticer) err
 }
 
 // dropTypeColumns drops the columns of type t (DROP TYPE … CASCADE).
-func dropTypeColumns(ec *Ctx, d *catalog.Writer, t *catalog.TypeDesc, users []string, w Noticer) error {
+// Tables in schema skip (being dropped) are left alone.
+func dropTypeColumns(ec *Ctx, d *catalog.Writer, t *catalog.TypeDesc, users []string, w Noticer, skip string) error {
 	if len(users) == 1 {
 		_ = w.Notice(Notice(pgerror.SuccessfulCompletion, "drop cascades to "+users[0]))
 	} else {
@@ -334,9 +283,12 @@ func dropTypeColumns(ec *Ctx, d *catalog.Writer, t *catalog.TypeDesc, users []st
 			Detail:  "drop cascades to " + strings.Join(users, "\ndrop cascades to ")})
 	}
 	for _, tab := range d.Cat.SortedTables() {
+		if skip != "" && catalog.SchemaName(tab.Schema) == skip {
+			continue
+		}
 		for _, col := range tab.Columns {
 			if col.Type.OID == t.OID || t.ArrayOID != 0 && col.Type.OID == t.ArrayOID || col.Domain == t.OID {
-				if err := dropColumnForType(ec, d, tab.Name, col.Name); err != nil {
+				if err := dropColumnForType(ec, d, catalog.SchemaName(tab.Schema), tab.Name, col.Name); err != nil {
 					return err
 				}
 			}
@@ -360,8 +312,8 @@ func itoa(n int) string {
 }
 
 // dropColumnForType is ALTER TABLE tab DROP COLUMN col CASCADE.
-func dropColumnForType(ec *Ctx, d *catalog.Writer, tab, col string) error {
-	at := &pg_query.AlterTableStmt{Relation: &pg_query.RangeVar{Relname: tab, Inh: true}, Objtype: pg_query.ObjectType_OBJECT_TABLE,
+func dropColumnForType(ec *Ctx, d *catalog.Writer, schema, tab, col string) error {
+	at := &pg_query.AlterTableStmt{Relation: &pg_query.RangeVar{Schemaname: schema, Relname: tab, Inh: true}, Objtype: pg_query.ObjectType_OBJECT_TABLE,
 		Cmds: []*pg_query.Node{{Node: &pg_query.Node_AlterTableCmd{AlterTableCmd: &pg_query.AlterTableCmd{
 			Subtype: pg_query.AlterTableType_AT_DropColumn, Name: col, Behavior: pg_query.DropBehavior_DROP_CASCADE}}}}}
 	return AlterTable(ec, d, at, quietNoticer{})
@@ -374,7 +326,7 @@ func (quietNoticer) Notice(*pgerror.Error) error { return nil }
 
 // AlterTypeOwner is ALTER TYPE / DOMAIN … OWNER TO (pg_dump writes it).
 func AlterTypeOwner(ec *Ctx, d *catalog.Writer, as *pg_query.AlterOwnerStmt) error {
-	old, name, err := alteredType(d, as.Object, as.ObjectType)
+	old, name, err := alteredType(ec, d, as.Object, as.ObjectType)
 	if err != nil {
 		return err
 	}
@@ -393,18 +345,15 @@ func AlterTypeOwner(ec *Ctx, d *catalog.Writer, as *pg_query.AlterOwnerStmt) err
 // CreateComposite is CREATE TYPE name AS (field type, …).
 func CreateComposite(ec *Ctx, d *catalog.Writer, cs *pg_query.CompositeTypeStmt) error {
 	rv := cs.Typevar
-	key, err := compositeKey(d, rv)
+	names := []string{rv.Relname}
+	if rv.Schemaname != "" {
+		names = []string{rv.Schemaname, rv.Relname}
+	}
+	schema, _, err := createdTypeName(ec, d, names)
 	if err != nil {
 		return err
 	}
-	schema, _ := catalog.SplitKey(key)
-	if err := ec.Session.CheckCreate(d.Cat, schema); err != nil {
-		return err
-	}
-	if err := checkTypeNameFree(d, key); err != nil {
-		return err
-	}
-	if d.Cat.RelationExists(key) { // a composite type has a pg_class row too
+	if d.Cat.RelationExists(catalog.Key(schema, rv.Relname)) { // a composite type has a pg_class row too
 		return pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", rv.Relname)
 	}
 	if len(cs.Coldeflist) > 1600 {
@@ -438,18 +387,6 @@ func CreateComposite(ec *Ctx, d *catalog.Writer, cs *pg_query.CompositeTypeStmt)
 	return d.PutType(&catalog.TypeDesc{OID: first, ArrayOID: first + 1, RelOID: first + 2, Name: rv.Relname, Schema: storedSchema(schema), Kind: "c", Owner: d.Owner, Fields: fields})
 }
 
-// compositeKey is the type key of a composite type's RangeVar (3F000 when
-// its schema does not exist).
-func compositeKey(d *catalog.Writer, rv *pg_query.RangeVar) (string, error) {
-	if rv.Schemaname == "" || rv.Schemaname == catalog.Public {
-		return rv.Relname, nil
-	}
-	if rv.Catalogname != "" || !d.Cat.SchemaExists(rv.Schemaname) || catalog.IsTempSchema(rv.Schemaname) {
-		return "", pgerror.New("3F000", "schema \"%s\" does not exist", rv.Schemaname)
-	}
-	return catalog.Key(rv.Schemaname, rv.Relname), nil
-}
-
 // AlterComposite is ALTER TYPE name ADD ATTRIBUTE | DROP ATTRIBUTE [IF
 // EXISTS] | ALTER ATTRIBUTE … [SET DATA] TYPE of a composite type. As in
 // PostgreSQL, ALTER ATTRIBUTE is refused (0A000) while a table column
@@ -458,12 +395,12 @@ func compositeKey(d *catalog.Writer, rv *pg_query.RangeVar) (string, error) {
 // reads old values through the new type; logdb never rewrites them).
 func AlterComposite(ec *Ctx, d *catalog.Writer, at *pg_query.AlterTableStmt, w Noticer) error {
 	rv := at.Relation
-	key, err := compositeKey(d, rv)
-	if err != nil {
-		return err
+	if rv.Schemaname != "" && !d.Cat.SchemaExists(rv.Schemaname) {
+		return pgerror.New("3F000", "schema \"%s\" does not exist", rv.Schemaname)
 	}
-	old, ok := d.Cat.Type(key)
-	if !ok && d.Cat.RelationExists(key) {
+	path := ec.Session.Planner(d.Cat).SearchPath()
+	old, ok := d.Cat.TypeIn(path, rv.Schemaname, rv.Relname)
+	if !ok && d.Cat.RelationExists(d.Cat.RelKey(path, rv.Schemaname, rv.Relname)) {
 		return pgerror.New("42809", "\"%s\" is not a composite type", rv.Relname)
 	}
 	if !ok || old.Kind != "c" { // an enum or a domain has no pg_class row

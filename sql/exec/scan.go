@@ -42,7 +42,10 @@ type accessPath struct {
 // ScanNode reads one table. preds are all its pushed-down predicates (they
 // are re-checked on every row, so the key range only has to cover them).
 type ScanNode struct {
-	T       *catalog.Table
+	T *catalog.Table
+	// Deny makes the scan return no rows (row level security without a
+	// policy, for a role it holds for).
+	Deny    bool
 	Cols    []Column
 	RowCols []types.RowColumn
 	Preds   []Expr
@@ -460,6 +463,9 @@ func (s *ScanNode) indexTypes(ix *catalog.Index) []types.T {
 }
 
 func (s *ScanNode) Start(ec *Ctx) (Iterator, error) {
+	if s.Deny {
+		return &SliceIter{}, nil
+	}
 	s.ChoosePath()
 	it := &scanIter{s: s, ec: ec, txn: ec.Txn.Kv, stat: ec.Txn.statsFor(s.T.OID), full: s.Path.Kind == pathFull}
 	if it.full {

@@ -23,7 +23,13 @@ type TableWriter struct {
 	Defaults []Expr
 	Checks   []CheckExpr
 	Domains  []DomainColumn // columns of a domain type (domain.go)
-	buf      []byte
+	// Generated computes the stored generated columns (nil: none; else
+	// nil for an ordinary column), before the constraints are checked.
+	Generated []Expr
+	// DenyInsert refuses every new row (row level security without a
+	// policy, for a role it holds for).
+	DenyInsert bool
+	buf        []byte
 	// touched holds the keys this statement inserted or updated through
 	// ON CONFLICT (a row may not be affected twice); reset per statement.
 	Touched map[string]bool
@@ -77,8 +83,25 @@ func (w *TableWriter) DefaultValue(ec *Ctx, c int) (types.Datum, error) {
 	return w.Defaults[c].Eval(ec, nil)
 }
 
-// validate checks NOT NULL and CHECK constraints of a new row version.
+// validate computes the generated columns of a new row version, then
+// checks its NOT NULL and CHECK constraints.
 func (w *TableWriter) validate(ec *Ctx, row []types.Datum) error {
+	for i, g := range w.Generated {
+		if g == nil {
+			continue
+		}
+		row[i] = nil // an expression never reads a generated column
+	}
+	for i, g := range w.Generated {
+		if g == nil {
+			continue
+		}
+		v, err := g.Eval(ec, row)
+		if err != nil {
+			return err
+		}
+		row[i] = v
+	}
 	if err := w.checkDomains(ec, row); err != nil {
 		return err
 	}
@@ -165,6 +188,9 @@ func (w *TableWriter) UniqueErr(ec *Ctx, name string, ids []uint32, row []types.
 func (w *TableWriter) Insert(ec *Ctx, row []types.Datum, oc *OnConflictPlan) ([]types.Datum, bool, error) {
 	defer ec.CheckingReads()()
 	w.Upserted = false
+	if w.DenyInsert {
+		return nil, false, pgerror.New(pgerror.InsufficientPrivilege, "new row violates row-level security policy for table \"%s\"", w.T.Name)
+	}
 	if err := w.validate(ec, row); err != nil {
 		return nil, false, err
 	}

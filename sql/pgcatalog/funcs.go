@@ -344,7 +344,13 @@ func getConstraintdef(ctx *types.EvalContext, a []types.Datum) (types.Datum, err
 // PostgreSQL would print, but for the qualification of regclass constants,
 // which depends on the search path.
 func getExpr(ctx *types.EvalContext, a []types.Datum) (types.Datum, error) {
-	return schemaOf(ctx).deparseExpr(asString(a[0])), nil
+	e := schemaOf(ctx).deparseExpr(asString(a[0]))
+	if len(a) > 2 && a[2] == true { // pretty: without the top level's parentheses
+		if fullyParenthesized(e) {
+			return e[1 : len(e)-1], nil
+		}
+	}
+	return e, nil
 }
 
 // replicaIdentityIndex is pg_get_replica_identity_index: the index a

@@ -102,7 +102,8 @@ func pgClassRows(v *View, s *Schema) [][]types.Datum {
 		r.add("oid", t.OID, "relname", t.Name, "relnamespace", ns, "reltype", rowTypeOID(t.OID), "relowner", owner(t.Owner), "relacl", acl(t.ACL),
 			"relam", HeapAM, "relfilenode", t.OID, "reltuples", tuples, "relhasindex", len(t.Indexes) > 0,
 			"relpersistence", persistence(t.Schema), "relkind", "r", "relnatts", len(t.Columns), "relchecks", checks,
-			"relhastriggers", referenced[t.OID], "relispopulated", true, "relreplident", replident(t))
+			"relhastriggers", referenced[t.OID], "relispopulated", true, "relreplident", replident(t),
+			"relrowsecurity", t.RowSecurity, "relforcerowsecurity", t.ForceRowSecurity)
 		for j := range t.Indexes {
 			ix := &t.Indexes[j]
 			r.add("oid", ix.OID, "relname", ix.Name, "relnamespace", ns, "relowner", owner(t.Owner),

@@ -226,6 +226,9 @@ type Table struct {
 	RowEstimate int64
 	// ReplIdent is pg_class.relreplident ('d' when 0).
 	ReplIdent byte
+	// RowSecurity and ForceRowSecurity are relrowsecurity and
+	// relforcerowsecurity.
+	RowSecurity, ForceRowSecurity bool
 }
 
 // Column is one live (not dropped) column.

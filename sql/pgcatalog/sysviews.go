@@ -24,7 +24,7 @@ func pgTablesRows(v *View, s *Schema) [][]types.Datum {
 		t := &s.Tables[i]
 		hasTriggers := triggers[t.OID]
 		r.add("schemaname", schemaOr(t.Schema), "tablename", t.Name, "tableowner", s.roleName(owner(t.Owner)),
-			"hasindexes", len(t.Indexes) > 0, "hasrules", false, "hastriggers", hasTriggers, "rowsecurity", false)
+			"hasindexes", len(t.Indexes) > 0, "hasrules", false, "hastriggers", hasTriggers, "rowsecurity", t.RowSecurity)
 	}
 	for _, cv := range allViews {
 		if cv.Kind == 'r' {

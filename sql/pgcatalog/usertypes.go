@@ -146,6 +146,16 @@ func (s *Schema) userTypeVisible(u *UserType) bool {
 			return false
 		}
 	}
+	for _, n := range s.searchPath() { // an earlier schema's type of that name shadows it
+		if n == ns {
+			break
+		}
+		for i := range s.Types {
+			if s.Types[i].Name == u.Name && schemaOr(s.Types[i].Schema) == n {
+				return false
+			}
+		}
+	}
 	_, err := types.TypeFromName(u.Name, nil, 0)
 	return err != nil
 }

@@ -169,6 +169,9 @@ func (p *Planner) planInsert(ins *pg_query.InsertStmt) (*DML, error) {
 		}
 	}
 	sel := ins.SelectStmt.GetSelectStmt()
+	if err := checkGeneratedTargets(t, d.targetCols, sel); err != nil { // generated.go
+		return nil, err
+	}
 	switch {
 	case sel == nil:
 		d.targetCols = nil // DEFAULT VALUES
@@ -423,6 +426,10 @@ func (p *Planner) compileSets(t *catalog.Table, list []*pg_query.Node, sc *Scope
 				}
 				out = append(out, exec.SetItem{Col: i, E: e})
 				continue
+			}
+			if c.Generated != "" {
+				return nil, &pgerror.Error{Code: "428C9", Message: "column \"" + c.Name + "\" can only be updated to DEFAULT",
+					Detail: "Column \"" + c.Name + "\" is a generated column."}
 			}
 			if raw, err = p.CompileExpr(val, sc); err != nil {
 				return nil, err

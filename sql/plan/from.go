@@ -401,6 +401,7 @@ func (p *Planner) planFromItem(f *pg_query.Node, parent *Scope) (*FromItem, erro
 				}
 				p.useTable(t)
 				s := exec.NewScanNode(t)
+				s.Deny = p.viewDepth == 0 && p.Host.RowSecurityApplies(p.Cat, t) // row level security: no policy lets a row through
 				ixe, err := p.IndexEvals(t)
 				if err != nil {
 					return nil, err

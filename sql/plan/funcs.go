@@ -85,6 +85,11 @@ type Host interface {
 	CheckViewPriv(cat *catalog.Catalog, v *catalog.View, priv byte) error
 	CheckSeqPriv(cat *catalog.Catalog, sq *catalog.Sequence, privs string) error
 	IsSuperuser(cat *catalog.Catalog) bool
+	// RowSecurityApplies reports whether t's row level security holds
+	// for the current role (enabled, and the role is no superuser, not
+	// BYPASSRLS, and not the owner unless FORCE): it sees no rows and
+	// may add none.
+	RowSecurityApplies(cat *catalog.Catalog, t *catalog.Table) bool
 	// InputCtx is what parsing a literal reads: the session's zone and
 	// date order, the transaction's time.
 	InputCtx() *types.EvalContext

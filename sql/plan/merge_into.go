@@ -223,6 +223,10 @@ func (p *Planner) planMergeInsert(a *mergeAction, t *catalog.Table, w *pg_query.
 			a.insVals = append(a.insVals, nil)
 			continue
 		}
+		if c.Generated != "" {
+			return &pgerror.Error{Code: "428C9", Message: "cannot insert a non-DEFAULT value into column \"" + c.Name + "\"",
+				Detail: "Column \"" + c.Name + "\" is a generated column."}
+		}
 		e, err := p.CompileExpr(v, sc)
 		if err != nil {
 			return err

@@ -22,6 +22,7 @@ func (superuser) CheckTablePriv(*catalog.Catalog, *catalog.Table, byte) error   
 func (superuser) CheckViewPriv(*catalog.Catalog, *catalog.View, byte) error      { return nil }
 func (superuser) CheckSeqPriv(*catalog.Catalog, *catalog.Sequence, string) error { return nil }
 func (superuser) IsSuperuser(*catalog.Catalog) bool                              { return true }
+func (superuser) RowSecurityApplies(*catalog.Catalog, *catalog.Table) bool       { return false }
 func (superuser) InputCtx() *types.EvalContext                                   { return &types.EvalContext{} }
 func (superuser) CatalogSchema() *pgcatalog.Schema                               { return nil }
 func (superuser) ParseExpr(text string) (*pg_query.Node, error)                  { return parseOne("SELECT " + text) }

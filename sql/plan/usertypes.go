@@ -26,6 +26,11 @@ func (p *Planner) userType(names []string, mods []int32, arrayDims int) (types.T
 		}
 	}
 	if !ok {
+		if len(names) > 1 {
+			if s := names[len(names)-2]; p.Cat != nil && !catalog.IsSystemSchema(s) && !p.Cat.SchemaExists(s) {
+				return types.T{}, true, pgerror.New("3F000", "schema \"%s\" does not exist", s)
+			}
+		}
 		return types.T{}, false, nil
 	}
 	if len(mods) > 0 {
@@ -45,16 +50,15 @@ func (p *Planner) userType(names []string, mods []int32, arrayDims int) (types.T
 	return t, true, nil
 }
 
-// lookupUserType finds a user type by name: schema.name in its schema,
-// an unqualified name through the search path (catalog.TypeInPath).
 func (p *Planner) lookupUserType(names []string) (*catalog.TypeDesc, bool) {
-	if p.Cat == nil || len(names) == 0 || len(names) > 2 {
+	if p.Cat == nil || len(names) == 0 {
 		return nil, false
 	}
-	if len(names) == 2 {
-		return p.Cat.Type(catalog.Key(names[0], names[1]))
+	schema := ""
+	if len(names) > 1 {
+		schema = names[len(names)-2]
 	}
-	return p.Cat.TypeInPath(p.path(), names[0])
+	return p.Cat.TypeIn(p.path(), schema, names[len(names)-1])
 }
 
 // DomainOf returns the domain a type name names (nil when it names none,
@@ -87,14 +91,17 @@ func (p *Planner) userRegtype(arg exec.Expr) (exec.Expr, bool) {
 	if _, err := types.ParseText(types.T{OID: types.RegtypeOID, Mod: -1}, s); err == nil {
 		return nil, false
 	}
-	name, array, ok := types.UserTypeNameOf(s)
+	schema, name, array, ok := types.UserTypeNameOf(s)
 	if !ok {
 		return nil, false
 	}
-	names := strings.SplitN(name, ".", 2) // schema.name (UserTypeNameOf)
+	names := []string{name}
+	if schema != "" {
+		names = []string{schema, name}
+	}
 	d, ok := p.lookupUserType(names)
-	if last := names[len(names)-1]; !ok && strings.HasPrefix(last, "_") {
-		names[len(names)-1] = last[1:]
+	if !ok && strings.HasPrefix(name, "_") {
+		names[len(names)-1] = name[1:]
 		d, ok = p.lookupUserType(names)
 		array = true
 	}

@@ -52,6 +52,10 @@ func (p *Planner) newTableWriter(t *catalog.Table, writers map[uint32]*exec.Tabl
 		return nil, err
 	}
 	w.IxEvals = ixe
+	w.DenyInsert = p.Host.RowSecurityApplies(p.Cat, t)
+	if w.Generated, err = p.generatedExprs(t); err != nil { // generated.go
+		return nil, err
+	}
 	if w.Domains, err = p.domainColumns(t); err != nil { // usertypes.go
 		return nil, err
 	}

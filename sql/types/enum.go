@@ -40,7 +40,8 @@ type UserType struct {
 	OID      OID
 	ArrayOID OID // 0: none (domains)
 	Name     string
-	Kind     byte // pg_type.typtype: 'e' enum, 'd' domain
+	Schema   string // "" is public: regtype output names a type elsewhere qualified
+	Kind     byte   // pg_type.typtype: 'e' enum, 'd' domain
 	// Rev orders the versions of one type's descriptor: a registration
 	// with a lower Rev than the one held is ignored (a catalog loaded at
 	// an older snapshot must not take back labels added since).
@@ -131,7 +132,7 @@ func userTypeInfo(oid OID) (Info, bool) {
 		if userTypes.byOID[e].Kind == 'c' {
 			align = 'd'
 		}
-		return Info{OID: oid, Name: arrayName(userTypes.byOID[e].Name), Len: -1, Category: 'A', Elem: e, Align: align}, true
+		return Info{OID: oid, Name: "_" + userTypes.byOID[e].Name, Len: -1, Category: 'A', Elem: e, Align: align}, true
 	}
 	return Info{}, false
 }
@@ -223,44 +224,66 @@ func decodeEnumCompact(t T, b []byte) (Datum, error) {
 }
 
 // UserTypeResolver is what a session offers (EvalContext.Session) to
-// resolve the name of a user type in its catalog ('mood'::regtype).
+// resolve the name of a user type in its catalog ('mood'::regtype): in
+// schema, or through the search path when schema is "".
 type UserTypeResolver interface {
-	UserTypeOID(name string) (OID, bool)
+	UserTypeOID(schema, name string) (OID, bool)
 }
 
-// UserTypeNameOf reads a regtype input naming a user type: the name
-// (unquoted, or lower-cased), whether it names the array type (name[]),
-// and false when it is not a plain name or schema.name.
-func UserTypeNameOf(s string) (name string, array, ok bool) {
+// UserTypeNameOf reads a regtype input naming a user type: its schema
+// ("" when unqualified) and name (unquoted, or lower-cased), whether it
+// names the array type (name[]); ok is false for a malformed name.
+func UserTypeNameOf(s string) (schema, name string, array, ok bool) {
 	name = strings.TrimSpace(s)
 	if strings.HasSuffix(name, "[]") {
 		array = true
 		name = strings.TrimSpace(strings.TrimSuffix(name, "[]"))
 	}
-	if strings.HasPrefix(name, "public.") {
-		name = name[len("public."):]
-	} else if strings.HasPrefix(name, `"public".`) {
-		name = name[len(`"public".`):]
+	var parts []string
+	for name != "" {
+		var part string
+		if name[0] == '"' {
+			end := -1
+			for i := 1; i < len(name); i++ {
+				if name[i] == '"' {
+					if i+1 < len(name) && name[i+1] == '"' {
+						i++
+						continue
+					}
+					end = i
+					break
+				}
+			}
+			if end < 0 {
+				return "", "", false, false
+			}
+			part, name = strings.ReplaceAll(name[1:end], `""`, `"`), name[end+1:]
+		} else {
+			i := strings.IndexByte(name, '.')
+			if i < 0 {
+				i = len(name)
+			}
+			part, name = strings.ToLower(name[:i]), name[i:]
+			if strings.Contains(part, `"`) || part == "" {
+				return "", "", false, false
+			}
+		}
+		parts = append(parts, part)
+		if name == "" {
+			break
+		}
+		if name[0] != '.' {
+			return "", "", false, false
+		}
+		name = name[1:]
 	}
-	if len(name) >= 2 && strings.HasPrefix(name, `"`) && strings.HasSuffix(name, `"`) {
-		return strings.ReplaceAll(name[1:len(name)-1], `""`, `"`), array, true
+	switch len(parts) {
+	case 1:
+		return "", parts[0], array, true
+	case 2:
+		return parts[0], parts[1], array, true
 	}
-	if schema, rest, ok := strings.Cut(name, "."); ok && schema != "" && rest != "" && !strings.ContainsAny(rest, `."`) && !strings.Contains(schema, `"`) {
-		return strings.ToLower(schema) + "." + strings.ToLower(rest), array, true // schema.name (UserTypeResolver splits it)
-	}
-	if strings.ContainsAny(name, `."`) {
-		return "", false, false
-	}
-	return strings.ToLower(name), array, true
-}
-
-// arrayName is the name of the array type of the user type called name
-// (schema._name outside public).
-func arrayName(name string) string {
-	if i := strings.LastIndexByte(name, '.'); i >= 0 {
-		return name[:i+1] + "_" + name[i+1:]
-	}
-	return "_" + name
+	return "", "", false, false
 }
 
 func userTypeByName(ctx *EvalContext, s string) (OID, bool) {
@@ -271,11 +294,11 @@ func userTypeByName(ctx *EvalContext, s string) (OID, bool) {
 	if !ok {
 		return 0, false
 	}
-	name, array, ok := UserTypeNameOf(s)
+	schema, name, array, ok := UserTypeNameOf(s)
 	if !ok {
 		return 0, false
 	}
-	oid, ok := r.UserTypeOID(name)
+	oid, ok := r.UserTypeOID(schema, name)
 	if !ok {
 		return 0, false
 	}

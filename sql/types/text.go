@@ -514,6 +514,11 @@ func AppendTextLoc(dst []byte, t T, d Datum, loc *time.Location) []byte {
 	case int64:
 		if t.OID == RegtypeOID {
 			if _, ok := lookupType(OID(v)); ok {
+				if u, ok := UserTypeOf(OID(v)); ok && u.Schema != "" && u.Schema != "public" {
+					// qualified whatever the search path (PostgreSQL
+					// leaves out a schema the path makes visible)
+					dst = append(append(dst, QuoteIdent(u.Schema)...), '.')
+				}
 				return append(dst, FormatTypeName(OID(v))...)
 			}
 		}
