@@ -10,51 +10,43 @@ import (
 	"time"
 )
 
-// TestNodePgBoss9Cluster runs pgboss9_test.mjs (pg-boss 9, the npm alias
-// pg-boss-9: the last major before pg-boss partitioned its job table)
-// against a three-node logdb and against PostgreSQL 15, and requires the
-// same output from both: start() installs the schema through node 1
-// (under its advisory lock, keyed by ('x' || md5(…))::bit(64)::bigint),
-// the other nodes start on it; fetch, complete and fail through node 2;
-// jobs sent through node 1 and worked by a worker on every node, each
-// done exactly once, a handler that fails once retried. pg-boss's schema
-// is its own (pgboss9_test, with its job_state enum). Part of make test
-// (JOBS, 30 by default, sets the number of jobs; the script takes about
-// 7 s against PostgreSQL).
-func TestNodePgBoss9Cluster(t *testing.T) {
-	requireLogdb(t)
-	node := nodeQueuesRuntime(t, "pg-boss-9")
-	runQueueScripts(t, node, []string{"pgboss9_test.mjs"})
-}
-
-// TestNodeQueuesCluster runs the Node.js job queues of issue 18 against a
-// three-node logdb and against PostgreSQL 15, and requires the same
+// TestNodeQueuesCluster runs the Node.js job queues of issue 18 against
+// one three-node logdb and one PostgreSQL 15, and requires the same
 // output from both (test/node; Node 22 comes from the lockfile's node
 // package, so `npm ci --prefix test/node` installs everything):
-//   - pgboss_test.mjs (pg-boss 12): start() installs the schema through
-//     node 1, the other nodes start on it; fetch, complete and fail; jobs
-//     sent through node 1 and worked by a worker on every node, each done
-//     exactly once, a handler that fails once retried;
+//   - pgboss9_test.mjs (pg-boss 9, the npm alias pg-boss-9: the last
+//     major before pg-boss partitioned its job table): start() installs
+//     the schema through node 1 (under its advisory lock, keyed by
+//     ('x' || md5(…))::bit(64)::bigint), the other nodes start on it;
+//     fetch, complete and fail through node 2; jobs sent through node 1
+//     and worked by a worker on every node, each done exactly once, a
+//     handler that fails once retried; pg-boss's schema is its own
+//     (pgboss9_test, with its job_state enum);
 //   - graphile_worker_test.mjs (graphile-worker): runMigrations through
-//     node 1, addJob (makeWorkerUtils) and quickAddJob through node 1, a
-//     task runner on nodes 2 and 3, each job done once, a failing task
-//     retried.
+//     node 1 (functions, triggers, row-level security, generated columns,
+//     a composite type in its own schema), addJob (makeWorkerUtils) and
+//     quickAddJob through node 1, a task runner on nodes 2 and 3, each job
+//     done once, a failing task retried.
 //
-// The libraries do not run on logdb yet: pg-boss 10 and later partition
-// the job table (PARTITION BY LIST, ATTACH PARTITION: out of logdb's
-// scope; pg-boss 9 runs, TestNodePgBoss9Cluster); graphile-worker's
-// migrations run (row-level security, generated columns, a composite
-// type in its own schema, ALTER TYPE … ALTER ATTRIBUTE), but its add_jobs
-// then fails with 40001 against the workers (README, Frameworks tested).
-// So the test runs only with LOGDB_NODE_QUEUES=1; JOBS sets the number of
-// jobs (30). Against PostgreSQL each script takes about 10 s.
+// JOBS (30 by default) sets the number of jobs; each script takes about
+// 7–10 s against PostgreSQL.
 func TestNodeQueuesCluster(t *testing.T) {
 	requireLogdb(t)
+	node := nodeQueuesRuntime(t, "pg-boss-9", "graphile-worker")
+	runQueueScripts(t, node, []string{"pgboss9_test.mjs", "graphile_worker_test.mjs"})
+}
+
+// TestNodePgBossLatestCluster runs pgboss_test.mjs (pg-boss 12, the same
+// steps as pg-boss 9's) the same way. pg-boss 10 and later partition their
+// job table (PARTITION BY LIST, ATTACH PARTITION), which is out of logdb's
+// scope (0A000), so it runs only with LOGDB_NODE_QUEUES=1.
+func TestNodePgBossLatestCluster(t *testing.T) {
+	requireLogdb(t)
 	if os.Getenv("LOGDB_NODE_QUEUES") == "" {
-		t.Skip("pg-boss 12 and graphile-worker do not run on logdb yet (README, Frameworks tested): LOGDB_NODE_QUEUES=1 runs them")
+		t.Skip("pg-boss 10 and later partition their job table (README, Frameworks tested): LOGDB_NODE_QUEUES=1 runs it")
 	}
-	node := nodeQueuesRuntime(t, "pg-boss", "graphile-worker")
-	runQueueScripts(t, node, []string{"pgboss_test.mjs", "graphile_worker_test.mjs"})
+	node := nodeQueuesRuntime(t, "pg-boss")
+	runQueueScripts(t, node, []string{"pgboss_test.mjs"})
 }
 
 // nodeQueuesRuntime returns the path of Node 22 (test/node's node

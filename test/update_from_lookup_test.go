@@ -15,11 +15,12 @@ FROM locked WHERE upd_from_jobs.id = locked.id
 RETURNING upd_from_jobs.id, upd_from_jobs.state, upd_from_jobs.attempt, locked.id AS locked_id`
 
 // TestUpdateFromByKeyMatchesPostgres: UPDATE … FROM and DELETE … USING
-// whose WHERE equates the target's primary key with FROM's columns read
-// FROM first and probe the target by key; the results are PostgreSQL's.
+// whose WHERE equates the target's primary key (or a unique index's
+// columns) with FROM's columns read FROM first and probe the target by
+// key; the results are PostgreSQL's.
 func TestUpdateFromByKeyMatchesPostgres(t *testing.T) {
 	matchPostgresOnSharedNode(t, 120*time.Second,
-		"DROP TABLE IF EXISTS upd_from_jobs, upd_from_pairs, upd_from_src",
+		"DROP TABLE IF EXISTS upd_from_jobs, upd_from_pairs, upd_from_src, upd_from_keyed",
 		"CREATE TABLE upd_from_jobs (id bigint PRIMARY KEY, state text NOT NULL, queue text NOT NULL, priority int NOT NULL, scheduled_at timestamptz NOT NULL, attempt int NOT NULL DEFAULT 0)",
 		"INSERT INTO upd_from_jobs SELECT g, 'available', CASE WHEN g % 5 = 0 THEN 'other' ELSE 'default' END, g % 3, '2024-01-01'::timestamptz + g * interval '1 minute', 0 FROM generate_series(1, 30) g",
 		riverFetch+" ORDER BY 1",
@@ -43,7 +44,15 @@ func TestUpdateFromByKeyMatchesPostgres(t *testing.T) {
 		"UPDATE upd_from_pairs p SET v = 'half' FROM upd_from_src s WHERE p.a = s.a RETURNING p.a, p.b, p.v ORDER BY 1, 2",
 		"DELETE FROM upd_from_pairs p USING upd_from_src s WHERE p.a = s.a AND p.b = s.b RETURNING p.*, s.w ORDER BY 1, 2, 4",
 		"SELECT * FROM upd_from_pairs ORDER BY a, b",
-		"DROP TABLE upd_from_jobs, upd_from_pairs, upd_from_src",
+		// probed through a unique index (graphile-worker's add_jobs:
+		// UPDATE jobs … FROM unnest(specs) spec WHERE jobs.key = spec.job_key)
+		"CREATE TABLE upd_from_keyed (id serial PRIMARY KEY, key text UNIQUE, n int NOT NULL)",
+		"INSERT INTO upd_from_keyed (key, n) SELECT 'k' || g, g FROM generate_series(1, 10) g",
+		"INSERT INTO upd_from_keyed (key, n) VALUES (NULL, 0), (NULL, -1)",
+		"UPDATE upd_from_keyed AS j SET n = j.n + spec.add FROM unnest('{k2,k5,k99,NULL}'::text[], '{10,20,30,40}'::int[]) AS spec(job_key, add) WHERE j.key = spec.job_key RETURNING j.key, j.n, spec.add",
+		"DELETE FROM upd_from_keyed j USING (VALUES ('k3'), ('k3'), ('k7')) s(k) WHERE j.key = s.k RETURNING j.key, j.n",
+		"SELECT key, n FROM upd_from_keyed ORDER BY id",
+		"DROP TABLE upd_from_jobs, upd_from_pairs, upd_from_src, upd_from_keyed",
 	)
 }
 

@@ -527,8 +527,9 @@ func (p *Planner) planTargetScan(t *catalog.Table, rv *pg_query.RangeVar, from [
 }
 
 // targetKeyedByFrom reports whether where's conjuncts include
-// target.k = other.c for every column k of t's primary key, other being
-// a relation of FROM (a qualified column of another name).
+// target.k = other.c for every column k of t's primary key, or of one of
+// its plain unique indexes, other being a relation of FROM (a qualified
+// column of another name).
 func targetKeyedByFrom(t *catalog.Table, rv *pg_query.RangeVar, where *pg_query.Node) bool {
 	if len(t.PKIdx) == 0 {
 		return false
@@ -566,12 +567,32 @@ func targetKeyedByFrom(t *catalog.Table, rv *pg_query.RangeVar, where *pg_query.
 			covered[rc] = true
 		}
 	}
-	for _, i := range t.PKIdx {
-		if !covered[t.Columns[i].Name] {
-			return false
+	coveredAll := func(cols []int) bool {
+		for _, i := range cols {
+			if !covered[t.Columns[i].Name] {
+				return false
+			}
+		}
+		return true
+	}
+	if coveredAll(t.PKIdx) {
+		return true
+	}
+	// or every column of a plain unique index (graphile-worker's add_jobs:
+	// UPDATE jobs … FROM unnest(specs) spec WHERE jobs.key = spec.job_key)
+	for _, ix := range t.Indexes {
+		if !ix.Unique || !ix.Plain() {
+			continue
+		}
+		cols := make([]int, len(ix.Columns))
+		for i, id := range ix.Columns {
+			cols[i] = t.ColIndexByID(id)
+		}
+		if coveredAll(cols) {
+			return true
 		}
 	}
-	return true
+	return false
 }
 
 // planModify plans what UPDATE and DELETE share: the WITH clause, the
