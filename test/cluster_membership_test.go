@@ -238,8 +238,12 @@ func TestRecoverForceNewCluster(t *testing.T) {
 	}
 	c.mustRole(ctx, 1, 4, "follower")
 	mustExec(t, ctx, c1, "INSERT INTO survivor VALUES (3001, 'two members')")
-	got := c.mustConverge(ctx, "SELECT count(*) FROM survivor")
+	// id 0, the write refused for want of a quorum, may be there: when
+	// node 1 was the leader it had appended that entry, and recovery
+	// keeps every entry the survivor holds (raftlog.ForceNewCluster; its
+	// client never learned the outcome). The rows counted leave it out.
+	got := c.mustConverge(ctx, "SELECT count(*) FROM survivor WHERE id > 0")
 	if got != fmt.Sprint(2052) {
-		t.Errorf("after growing again: %s rows, want 2052", got)
+		t.Errorf("after growing again: %s rows besides id 0, want 2052", got)
 	}
 }
