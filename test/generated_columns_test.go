@@ -10,12 +10,7 @@ import (
 // columns (graphile-worker's jobs table), computed by every write and
 // shown by the catalogs as PostgreSQL 15 shows them.
 func TestGeneratedColumnsMatchesPostgres(t *testing.T) {
-	requireLogdb(t)
-	t.Parallel()
-	ctx := testCtx(t, 120*time.Second)
-	pg := mustStartPostgres(t)
-	pc := pg.connect(t)
-	lc := mustConnect(t, mustStartNode(t, t.TempDir()))
+	ctx, pc, lc := mustPostgresAndNode(t, 120*time.Second)
 
 	execOnEach(t, ctx, `CREATE TABLE gc (id int PRIMARY KEY, a int, b text, is_available boolean GENERATED ALWAYS AS ((a IS NOT NULL) AND (a < 10)) STORED, len int GENERATED ALWAYS AS (length(b) * 2) STORED)`, pc, lc)
 	matchPostgres(t, ctx, pc, lc,

@@ -13,12 +13,7 @@ import (
 // findOrCreate function in pg_temp), assignment to array elements,
 // slices and record fields, cursors, FOREACH … SLICE.
 func TestPlpgsqlGapsMatchPostgres(t *testing.T) {
-	requireLogdb(t)
-	t.Parallel()
-	ctx := testCtx(t, 240*time.Second)
-	pg := mustStartPostgres(t)
-	pc := pg.connect(t)
-	lc := mustConnect(t, sharedNode(t))
+	ctx, pc, lc := mustPostgresAndSharedNode(t, 240*time.Second)
 	execOnEach(t, ctx, "CREATE TEMP TABLE gap_users (id serial PRIMARY KEY, name text UNIQUE NOT NULL, n int)", pc, lc)
 	execOnEach(t, ctx, "INSERT INTO gap_users (name, n) VALUES ('ann', 1), ('bob', 2), ('cy', 3)", pc, lc)
 	matchPostgresMessages(t, ctx, pc, lc,

@@ -9,12 +9,7 @@ import (
 // (graphile-worker's migrations and add_jobs, test/node) run, against
 // PostgreSQL 15.
 func TestQueueLibrarySQLMatchesPostgres(t *testing.T) {
-	requireLogdb(t)
-	t.Parallel()
-	ctx := testCtx(t, 120*time.Second)
-	pg := mustStartPostgres(t)
-	pc := pg.connect(t)
-	lc := mustConnect(t, mustStartNode(t, t.TempDir()))
+	ctx, pc, lc := mustPostgresAndNode(t, 120*time.Second)
 
 	t.Run("unnest of a composite array", func(t *testing.T) {
 		// graphile-worker's add_jobs: FROM unnest(specs) spec, then spec.identifier

@@ -9,12 +9,7 @@ import (
 // SECURITY without policies (graphile-worker's migrations) denies every
 // row to a role that is not the owner, a superuser or BYPASSRLS.
 func TestRowSecurityMatchesPostgres(t *testing.T) {
-	requireLogdb(t)
-	t.Parallel()
-	ctx := testCtx(t, 120*time.Second)
-	pg := mustStartPostgres(t)
-	pc := pg.connect(t)
-	lc := mustConnect(t, mustStartNode(t, t.TempDir()))
+	ctx, pc, lc := mustPostgresAndNode(t, 120*time.Second)
 
 	execOnEach(t, ctx, `CREATE ROLE rls_owner;
 CREATE ROLE rls_other;

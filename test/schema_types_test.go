@@ -10,12 +10,7 @@ import (
 // found by qualified name and through search_path, shown by pg_type and
 // format_type, dropped with their schema.
 func TestSchemaTypesMatchesPostgres(t *testing.T) {
-	requireLogdb(t)
-	t.Parallel()
-	ctx := testCtx(t, 120*time.Second)
-	pg := mustStartPostgres(t)
-	pc := pg.connect(t)
-	lc := mustConnect(t, mustStartNode(t, t.TempDir()))
+	ctx, pc, lc := mustPostgresAndNode(t, 120*time.Second)
 
 	execOnEach(t, ctx, `CREATE SCHEMA st;
 CREATE TYPE st.spec AS (identifier text, prio int);

@@ -56,12 +56,7 @@ func matchPostgres(t *testing.T, ctx context.Context, pc, lc *pgx.Conn, qs ...st
 // wrong answers (issue 14's list) on logdb and on PostgreSQL 15 and
 // compares the answers, errors included.
 func TestWrongAnswersMatchPostgres(t *testing.T) {
-	requireLogdb(t)
-	t.Parallel()
-	ctx := testCtx(t, 120*time.Second)
-	pg := mustStartPostgres(t)
-	pc := pg.connect(t)
-	lc := mustConnect(t, mustStartNode(t, t.TempDir()))
+	ctx, pc, lc := mustPostgresAndNode(t, 120*time.Second)
 	execOnEach(t, ctx, "CREATE TABLE wa_ts (t timestamptz);\nINSERT INTO wa_ts VALUES ('2024-01-02 03:04:05+00')", pc, lc)
 	matchPostgres(t, ctx, pc, lc, []string{
 		// 5: numeric ceil and floor look past the first discarded digit

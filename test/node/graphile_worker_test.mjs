@@ -8,23 +8,9 @@
 // retried and then done. The output is the same on both servers; the
 // last line is "ok".
 import { makeWorkerUtils, quickAddJob, run, runMigrations } from 'graphile-worker';
+import { fail, jobs, urls, waitFor } from './queue_common.mjs';
 
-const urls = (process.env.DB_URLS || '').split(',').filter(Boolean);
-const jobs = Number(process.env.JOBS || 30);
 const schema = 'graphile_worker_test';
-const deadline = Date.now() + Number(process.env.DEADLINE_MS || 60000);
-
-function fail(msg) {
-  console.log('FAILED: ' + msg);
-  process.exit(1);
-}
-
-async function waitFor(what, cond) {
-  while (!(await cond())) {
-    if (Date.now() > deadline) fail('timed out waiting for ' + what);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 // Quiet logs: graphile-worker logs every job; errors still show on stderr.
 const logFactory = (scope) => (level, message) => {

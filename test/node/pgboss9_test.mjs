@@ -13,24 +13,10 @@
 // both servers; the last line is "ok".
 import PgBoss from 'pg-boss-9';
 import pg from 'pg';
+import { fail, jobs, urls, waitFor } from './queue_common.mjs';
 
-const urls = (process.env.DB_URLS || '').split(',').filter(Boolean);
-const jobs = Number(process.env.JOBS || 30);
 const schema = process.env.PGBOSS_SCHEMA || 'pgboss9_test';
 const queue = 'work';
-const deadline = Date.now() + Number(process.env.DEADLINE_MS || 60000);
-
-function fail(msg) {
-  console.log('FAILED: ' + msg);
-  process.exit(1);
-}
-
-async function waitFor(what, cond) {
-  while (!(await cond())) {
-    if (Date.now() > deadline) fail('timed out waiting for ' + what);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function newBoss(url) {
   const boss = new PgBoss({ connectionString: url, schema, max: 4, noSupervisor: true, noScheduling: true });

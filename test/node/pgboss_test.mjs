@@ -8,24 +8,10 @@
 // to the states pg-boss documents. The output is the same on both
 // servers; the last line is "ok".
 import { PgBoss } from 'pg-boss';
+import { fail, jobs, urls, waitFor } from './queue_common.mjs';
 
-const urls = (process.env.DB_URLS || '').split(',').filter(Boolean);
-const jobs = Number(process.env.JOBS || 30);
 const schema = 'pgboss_test';
 const queue = 'work';
-const deadline = Date.now() + Number(process.env.DEADLINE_MS || 60000);
-
-function fail(msg) {
-  console.log('FAILED: ' + msg);
-  process.exit(1);
-}
-
-async function waitFor(what, cond) {
-  while (!(await cond())) {
-    if (Date.now() > deadline) fail('timed out waiting for ' + what);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function newBoss(url) {
   const boss = new PgBoss({ connectionString: url, schema, max: 4, supervise: false, schedule: false });
