@@ -18,28 +18,18 @@ func (e *SubqueryExpr) hashedExists(ec *Ctx, row []types.Datum) (types.Datum, er
 		}
 		key = types.AppendKey(key, e.Ops[i].Left, v)
 	}
-	if ec.inSets == nil {
-		ec.inSets = map[*SubqueryExpr]*inSet{}
-	}
-	set := ec.inSets[e]
-	if set == nil {
-		rows, err := e.rows(ec, nil, 0)
-		if err != nil {
-			return nil, err
-		}
-		set = &inSet{keys: make(map[string]bool, len(rows))}
-	next:
-		for _, r := range rows {
-			var k []byte
-			for i, op := range e.Ops {
-				if r[i] == nil {
-					continue next
-				}
-				k = types.AppendKey(k, op.Right, r[i])
+	set, err := e.hashedSet(ec, func(set *inSet, r []types.Datum) {
+		var k []byte
+		for i, op := range e.Ops {
+			if r[i] == nil {
+				return
 			}
-			set.keys[string(k)] = true
+			k = types.AppendKey(k, op.Right, r[i])
 		}
-		ec.inSets[e] = set
+		set.keys[string(k)] = true
+	})
+	if err != nil {
+		return nil, err
 	}
 	return set.keys[string(key)], nil
 }

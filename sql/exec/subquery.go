@@ -262,25 +262,38 @@ type inSet struct {
 	hasNull bool
 }
 
-func (e *SubqueryExpr) hashedIn(ec *Ctx, l types.Datum) (types.Datum, error) {
+// hashedSet returns e's set of hashed rows for this execution, running the
+// uncorrelated sub-query and building the set with add (once per row) the
+// first time it is asked for.
+func (e *SubqueryExpr) hashedSet(ec *Ctx, add func(set *inSet, r []types.Datum)) (*inSet, error) {
+	if set := ec.inSets[e]; set != nil {
+		return set, nil
+	}
+	rows, err := e.rows(ec, nil, 0)
+	if err != nil {
+		return nil, err
+	}
+	set := &inSet{keys: make(map[string]bool, len(rows))}
+	for _, r := range rows {
+		add(set, r)
+	}
 	if ec.inSets == nil {
 		ec.inSets = map[*SubqueryExpr]*inSet{}
 	}
-	set := ec.inSets[e]
-	if set == nil {
-		rows, err := e.rows(ec, nil, 0)
-		if err != nil {
-			return nil, err
+	ec.inSets[e] = set
+	return set, nil
+}
+
+func (e *SubqueryExpr) hashedIn(ec *Ctx, l types.Datum) (types.Datum, error) {
+	set, err := e.hashedSet(ec, func(set *inSet, r []types.Datum) {
+		if r[0] == nil {
+			set.hasNull = true
+			return
 		}
-		set = &inSet{keys: make(map[string]bool, len(rows))}
-		for _, r := range rows {
-			if r[0] == nil {
-				set.hasNull = true
-				continue
-			}
-			set.keys[string(types.AppendKey(nil, e.Op.Right, r[0]))] = true
-		}
-		ec.inSets[e] = set
+		set.keys[string(types.AppendKey(nil, e.Op.Right, r[0]))] = true
+	})
+	if err != nil {
+		return nil, err
 	}
 	if l == nil {
 		if len(set.keys) == 0 && !set.hasNull {
