@@ -13,11 +13,7 @@ import (
 // subscript, a one-dimensional array grows with NULLs, errors) and
 // compares every answer and SQLSTATE with PostgreSQL 15's.
 func TestArrayAssignmentMatchesPostgres(t *testing.T) {
-	requireLogdb(t)
-	t.Parallel()
-	ctx := testCtx(t, 120*time.Second)
-	pc := mustStartPostgres(t).connect(t)
-	lc := mustConnect(t, mustStartNode(t, t.TempDir()))
+	ctx, pc, lc := mustPostgresAndNode(t, 120*time.Second)
 	execOnEach(t, ctx, "CREATE TYPE aa_pt AS (x int, y text);\n"+
 		"CREATE TABLE aa (id int PRIMARY KEY, a int[], t text[], c aa_pt, m int[])", pc, lc)
 	matchPostgres(t, ctx, pc, lc,

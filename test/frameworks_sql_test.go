@@ -87,11 +87,7 @@ func TestIdentifierQuotingMatchesPostgres(t *testing.T) {
 // (knex's whereJsonPath sends jsonb_path_query_first("doc", $1)): the
 // same function is chosen and the parameter gets its argument's type.
 func TestUntypedParamInFunctionMatchesPostgres(t *testing.T) {
-	requireLogdb(t)
-	t.Parallel()
-	ctx := testCtx(t, 60*time.Second)
-	pc := mustStartPostgres(t).connect(t)
-	lc := mustConnect(t, sharedNode(t))
+	ctx, pc, lc := mustPostgresAndSharedNode(t, 60*time.Second)
 	for _, q := range []struct {
 		sql  string
 		args []any
@@ -134,11 +130,7 @@ func TestUntypedParamInFunctionMatchesPostgres(t *testing.T) {
 // labelled with its type where PostgreSQL labels it; DEFAULT NULL is no
 // default.
 func TestColumnDefaultTextMatchesPostgres(t *testing.T) {
-	requireLogdb(t)
-	t.Parallel()
-	ctx := testCtx(t, 60*time.Second)
-	pc := mustStartPostgres(t).connect(t)
-	lc := mustConnect(t, sharedNode(t))
+	ctx, pc, lc := mustPostgresAndSharedNode(t, 60*time.Second)
 	matchPostgres(t, ctx, pc, lc,
 		`CREATE TABLE fw_dflt (a int DEFAULT '0', b text DEFAULT 'x', c varchar(5) DEFAULT 'y', d numeric DEFAULT '1.5',
 			e bool DEFAULT 'true', g timestamptz DEFAULT now(), h jsonb DEFAULT '{}', i int DEFAULT -1,

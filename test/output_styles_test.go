@@ -53,11 +53,7 @@ func TestIntervalTypmodsAndStylesMatchPostgres(t *testing.T) {
 // bytea_output says so (wire output, casts to text, arrays), as
 // PostgreSQL 15 does.
 func TestByteaOutputEscape(t *testing.T) {
-	requireLogdb(t)
-	t.Parallel()
-	ctx := testCtx(t, 120*time.Second)
-	pc := mustStartPostgres(t).connect(t)
-	lc := mustConnect(t, mustStartNode(t, t.TempDir()))
+	ctx, pc, lc := mustPostgresAndNode(t, 120*time.Second)
 	matchPostgres(t, ctx, pc, lc,
 		"SET bytea_output = escape",
 		`SELECT '\x00015c41fffe7f20'::bytea, 'abc \\ x'::bytea, ARRAY['\x01'::bytea, 'a b'], ''::bytea, '\x00015c41fffe'::bytea::text`,
