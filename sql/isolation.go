@@ -3,12 +3,12 @@ package sql
 import (
 	"context"
 	"errors"
-	"strings"
 
 	"logdb/kv"
 	"logdb/notify"
 	"logdb/sql/exec"
 	"logdb/sql/pgerror"
+	"logdb/sql/settings"
 	"logdb/sql/types"
 )
 
@@ -69,13 +69,7 @@ var errStmtRestart = pgerror.New(pgerror.SerializationFailure, "could not serial
 // isolationValue normalizes a transaction_isolation value (SET
 // TRANSACTION's, BEGIN's, SET transaction_isolation's).
 func isolationValue(v string) (string, error) {
-	switch l := strings.ToLower(strings.TrimSpace(v)); l {
-	case "serializable", "repeatable read", "read committed", "read uncommitted":
-		return l, nil
-	}
-	return "", &pgerror.Error{Code: pgerror.InvalidParameterValue,
-		Message: "invalid value for parameter \"transaction_isolation\": \"" + v + "\"",
-		Hint:    "Available values: serializable, repeatable read, read committed, read uncommitted."}
+	return settings.CheckIsolationLevel(v)
 }
 
 // setTxnIsolation is SET TRANSACTION ISOLATION LEVEL (multi) and SET

@@ -48,8 +48,8 @@ var Defs = []Def{
 	{Name: "idle_in_transaction_session_timeout", def: "0", Unit: "ms", Vartype: "integer", desc: "Sets the maximum allowed idle time between queries, when in a transaction.", Check: checkDuration},
 	{Name: "idle_session_timeout", def: "0", Unit: "ms", Vartype: "integer", desc: "Sets the maximum allowed idle time between queries, when not in a transaction.", Check: checkDuration},
 	{Name: "extra_float_digits", def: "1", Vartype: "integer", desc: "Sets the number of digits displayed for floating-point values.", Check: checkInt},
-	{Name: "default_transaction_isolation", def: "serializable", Vartype: "enum", desc: "Sets the transaction isolation level of each new transaction.", Check: checkIsolation},
-	{Name: "transaction_isolation", def: "serializable", Vartype: "enum", desc: "Sets the current transaction's isolation level.", Check: checkIsolation},
+	{Name: "default_transaction_isolation", def: "serializable", Vartype: "enum", desc: "Sets the transaction isolation level of each new transaction.", Check: isolationCheck("default_transaction_isolation")},
+	{Name: "transaction_isolation", def: "serializable", Vartype: "enum", desc: "Sets the current transaction's isolation level.", Check: isolationCheck("transaction_isolation")},
 	{Name: "transaction_read_only", def: "off", Vartype: "bool", desc: "Sets the current transaction's read-only status.", Check: CheckBool},
 	{Name: "default_transaction_deferrable", def: "off", Vartype: "bool", desc: "Sets the default deferrable status of new transactions.", Check: CheckBool},
 	{Name: "transaction_deferrable", def: "off", Vartype: "bool", desc: "Whether to defer a read-only serializable transaction until it can be executed with no possible serialization failures.", Check: CheckBool},
@@ -256,14 +256,25 @@ func checkEncoding(v string) (string, error) {
 	return "", pgerror.New(pgerror.InvalidParameterValue, "invalid value for parameter \"client_encoding\": %q", v)
 }
 
-func checkIsolation(v string) (string, error) {
-	switch l := strings.ToLower(strings.TrimSpace(v)); l {
-	case "serializable", "repeatable read", "read committed", "read uncommitted":
-		return l, nil
-	case "default":
-		return "serializable", nil
+// isolationLevels are the values of the isolation settings, in the order
+// PostgreSQL's hint lists them.
+var isolationLevels = []string{"serializable", "repeatable read", "read committed", "read uncommitted"}
+
+// CheckIsolationLevel reads a transaction_isolation value as SET
+// TRANSACTION, BEGIN and SET transaction_isolation give it.
+var CheckIsolationLevel = enumCheck("transaction_isolation", isolationLevels...)
+
+// isolationCheck reads an isolation level for the setting name, with
+// PostgreSQL's error and hint for any other value ("default" is
+// logdb's default level).
+func isolationCheck(name string) func(string) (string, error) {
+	check := enumCheck(name, isolationLevels...)
+	return func(v string) (string, error) {
+		if strings.EqualFold(strings.TrimSpace(v), "default") {
+			return "serializable", nil
+		}
+		return check(v)
 	}
-	return "", pgerror.New(pgerror.InvalidParameterValue, "invalid value for parameter \"transaction_isolation\": %q", v)
 }
 
 // checkDuration accepts "0", "5000", "5s", "100ms", "1min" and stores
