@@ -158,10 +158,14 @@ func (s *benchSession) Execute(ctx context.Context, portal string, maxRows int, 
 	w.Row(benchRow)
 	return false, w.Complete("SELECT 1")
 }
-func (s *benchSession) ClosePrepared(string)       {}
-func (s *benchSession) ClosePortal(string)         {}
-func (s *benchSession) Sync(context.Context) error { return nil }
-func (s *benchSession) Close()                     {}
+func (s *benchSession) ClosePrepared(string)           {}
+func (s *benchSession) ClosePortal(string)             {}
+func (s *benchSession) Sync(context.Context) error     { return nil }
+func (s *benchSession) BatchStart()                    {}
+func (s *benchSession) SyncOnce(context.Context) error { return nil }
+func (s *benchSession) RerunnableBatch(error) bool     { return false }
+func (s *benchSession) NoteRetry()                     {}
+func (s *benchSession) Close()                         {}
 
 func benchServer(b *testing.B) *testServer {
 	return mustStartServer(b, func(cfg *Config) { cfg.Engine = benchEngine{} })

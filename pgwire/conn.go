@@ -44,13 +44,14 @@ type conn struct {
 	user     string
 	db       string
 
-	boundary bool // ReadyForQuery was sent and no message has arrived since
-	skipping bool // an extended-protocol error occurred: discard messages until Sync
-	quit     bool // a FATAL was sent or the connection is to end
-	copyIn   bool // CopyInResponse was sent; ReadCopyData may read the stream
-	lostSync bool // the client broke the COPY protocol: end after reporting the error
-	repl     bool // replication=database: replication commands too (replication.go)
-	tls      bool // the connection runs over TLS (startTLS)
+	boundary bool        // ReadyForQuery was sent and no message has arrived since
+	skipping bool        // an extended-protocol error occurred: discard messages until Sync
+	batch    batchRecord // the batch's messages, to run it again after 40001 at Sync (batch_rerun.go)
+	quit     bool        // a FATAL was sent or the connection is to end
+	copyIn   bool        // CopyInResponse was sent; ReadCopyData may read the stream
+	lostSync bool        // the client broke the COPY protocol: end after reporting the error
+	repl     bool        // replication=database: replication commands too (replication.go)
+	tls      bool        // the connection runs over TLS (startTLS)
 
 	mu         sync.Mutex // guards the fields below
 	state      connState
@@ -148,6 +149,7 @@ func (c *conn) loop() {
 		if c.boundary {
 			c.boundary = false
 			c.setBusy()
+			c.batchBegin()
 		}
 		if err != nil {
 			c.receiveFailed(err)
@@ -160,6 +162,7 @@ func (c *conn) loop() {
 				continue
 			}
 		}
+		c.record(msg)
 		switch m := msg.(type) {
 		case *pgproto3.Query:
 			c.simpleQuery(m.String)

@@ -52,6 +52,9 @@
 //	   ▼                 │
 //	busy      Query ─▶ results, ParameterStatus…, ReadyForQuery
 //	          Parse/Bind/Describe/Execute/Close/Flush… Sync ─▶ …, ReadyForQuery
+//	          (a batch outside BEGIN whose commit at Sync fails with 40001
+//	          and whose replies were not yet written is run again from its
+//	          recorded messages: batch_rerun.go)
 //	          Terminate, socket error, FATAL ─▶ Session.Close, close the socket
 //
 // A startup packet with replication=database opens an ordinary session

@@ -21,6 +21,12 @@ func (c *conn) extendedError(ctx context.Context, err error) {
 }
 
 func (c *conn) parse(m *pgproto3.Parse) {
+	if c.batch.rerunning && m.Name != "" {
+		// made by this batch's first run, and prepared statements are
+		// not transactional: it is still there
+		c.w.send(&pgproto3.ParseComplete{})
+		return
+	}
 	ctx := c.beginStatement(false)
 	_, err := c.sess.Prepare(ctx, m.Name, m.Query, m.ParameterOIDs)
 	c.endStatement(false)
@@ -97,6 +103,7 @@ func (c *conn) execute(m *pgproto3.Execute) {
 		return
 	}
 	if suspended {
+		c.batch.ok = false // the portal stays open: not re-runnable
 		c.w.send(&pgproto3.PortalSuspended{})
 	}
 }
@@ -119,9 +126,18 @@ func (c *conn) close(m *pgproto3.Close) {
 // batch ends with ReadyForQuery either way.
 func (c *conn) sync() {
 	c.skipping = false
+	rerun := c.rerunnable()
 	ctx := c.beginStatement(true)
-	err := c.sess.Sync(ctx)
+	var err error
+	if rerun {
+		err = c.sess.SyncOnce(ctx)
+	} else {
+		err = c.sess.Sync(ctx)
+	}
 	c.endStatement(true)
+	if rerun && err != nil {
+		err = c.rerunBatch(err)
+	}
 	if err != nil {
 		c.statementError(ctx, err)
 		if c.quit {

@@ -501,6 +501,11 @@ func (s *fakeSession) Sync(ctx context.Context) error {
 	return nil
 }
 
+func (s *fakeSession) BatchStart()                        {}
+func (s *fakeSession) SyncOnce(ctx context.Context) error { return s.Sync(ctx) }
+func (s *fakeSession) RerunnableBatch(err error) bool     { return false }
+func (s *fakeSession) NoteRetry()                         {}
+
 func (s *fakeSession) Close() {
 	s.e.mu.Lock()
 	s.closed = true

@@ -55,6 +55,16 @@ type Session interface {
 	Execute(ctx context.Context, portal string, maxRows int, w sql.ResultWriter) (suspended bool, err error)
 	Sync(ctx context.Context) error
 
+	// Re-running a batch whose implicit transaction failed at Sync with
+	// 40001 (batch_rerun.go): BatchStart notes the state at a batch's
+	// first message; SyncOnce is Sync without the session's own replay;
+	// RerunnableBatch says whether the batch may run again; NoteRetry
+	// counts it.
+	BatchStart()
+	SyncOnce(ctx context.Context) error
+	RerunnableBatch(err error) bool
+	NoteRetry()
+
 	// Close ends the session, rolling back any open transaction. It is
 	// called exactly once, when the connection ends for any reason.
 	Close()

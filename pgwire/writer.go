@@ -32,6 +32,9 @@ type wireWriter struct {
 	w   io.Writer
 	buf []byte
 	err error
+	// flushes counts writes to the client: a batch whose replies were
+	// partly sent cannot be run again (batch_rerun.go)
+	flushes uint64
 
 	dataRow   pgproto3.DataRow
 	rowDesc   pgproto3.RowDescription
@@ -69,6 +72,7 @@ func (w *wireWriter) flush() error {
 	if len(w.buf) == 0 {
 		return nil
 	}
+	w.flushes++
 	_, err := w.w.Write(w.buf)
 	if cap(w.buf) > keepBufferCap {
 		w.buf = nil

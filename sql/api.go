@@ -282,7 +282,9 @@ type Session struct {
 	notices  []*pgerror.Error                          // warnings of functions, sent before the statement's next row or its end
 	routines routineState                              // user-defined functions' compiled bodies and plans (routines.go)
 
-	act        activity // what pg_stat_activity shows (activity.go)
+	act        activity  // what pg_stat_activity shows (activity.go)
+	batch      batchMark // the state at the start of the client's batch (batch_rerun.go)
+	txStarts   uint64    // transactions begun (batch_rerun.go)
 	clientAddr net.Addr
 	tls        *tls.ConnectionState // nil in plain text
 }

@@ -224,6 +224,7 @@ func (t *txnState) readDeps() error {
 // default_transaction_read_only is on (SET SESSION CHARACTERISTICS AS
 // TRANSACTION READ ONLY).
 func (s *Session) newTxnState() *txnState {
+	s.txStarts++
 	return &txnState{start: time.Now(), readOnly: s.set.Vals["default_transaction_read_only"] == "on", iso: s.set.Vals["default_transaction_isolation"]}
 }
 

@@ -52,6 +52,11 @@ func TestUpdateFromByKeyMatchesPostgres(t *testing.T) {
 		"UPDATE upd_from_keyed AS j SET n = j.n + spec.add FROM unnest('{k2,k5,k99,NULL}'::text[], '{10,20,30,40}'::int[]) AS spec(job_key, add) WHERE j.key = spec.job_key RETURNING j.key, j.n, spec.add",
 		"DELETE FROM upd_from_keyed j USING (VALUES ('k3'), ('k3'), ('k7')) s(k) WHERE j.key = s.k RETURNING j.key, j.n",
 		"SELECT key, n FROM upd_from_keyed ORDER BY id",
+		// the key equated with an expression of FROM's columns, the target's
+		// column unqualified (graphile-worker's failJobs)
+		`WITH u AS (UPDATE upd_from_keyed AS jobs SET n = n + 100 FROM json_array_elements('[{"jobId": 2}, {"jobId": 4}, {"jobId": 400}]'::json) AS els(el) WHERE id = (el->>'jobId')::int AND n > 0 RETURNING id, n) SELECT * FROM u ORDER BY 1`,
+		"UPDATE upd_from_keyed AS j SET n = 0 FROM (VALUES (1, 5)) s(id, m) WHERE id = s.m",
+		"UPDATE upd_from_keyed AS j SET n = 0 FROM (VALUES (1, 5)) s(k, m) WHERE j.id = s.k + s.m RETURNING j.id, j.n",
 		"DROP TABLE upd_from_jobs, upd_from_pairs, upd_from_src, upd_from_keyed",
 	)
 }
@@ -80,5 +85,17 @@ func TestUpdateFromSkipLockedWorkers(t *testing.T) {
 	mustExec(t, ctx, a, "COMMIT")
 	mustExec(t, ctx, b, "COMMIT")
 	checkQuery(t, ctx, setup, "6", "SELECT count(*) FROM upd_from_workers WHERE state = 'running'")
+	// graphile-worker's failJobs: the key equated with an expression of a
+	// function's rows probes too, so two runners failing different jobs
+	// both commit
+	const fail = `UPDATE upd_from_workers SET state = 'failed' FROM json_array_elements($1::json) AS els(el)
+		WHERE id = (el->>'jobId')::bigint AND state = 'running' RETURNING id`
+	mustExec(t, ctx, a, "BEGIN")
+	mustExec(t, ctx, b, "BEGIN")
+	checkQuerySorted(t, ctx, a, "1\n2", fail, `[{"jobId": 1}, {"jobId": 2}]`)
+	checkQuerySorted(t, ctx, b, "5", fail, `[{"jobId": 5}]`)
+	mustExec(t, ctx, a, "COMMIT")
+	mustExec(t, ctx, b, "COMMIT")
+	checkQuery(t, ctx, setup, "3", "SELECT count(*) FROM upd_from_workers WHERE state = 'failed'")
 	mustExec(t, ctx, setup, "DROP TABLE upd_from_workers")
 }

@@ -538,16 +538,50 @@ func targetKeyedByFrom(t *catalog.Table, rv *pg_query.RangeVar, where *pg_query.
 	if rv.Alias != nil {
 		name = rv.Alias.Aliasname
 	}
-	qualified := func(n *pg_query.Node) (string, string, bool) {
+	isCol := func(col string) bool { i, _ := t.Column(col); return i >= 0 }
+	// targetCol is the target's column a side names: rel.col with rel the
+	// target, or an unqualified column of the target.
+	targetCol := func(n *pg_query.Node) (string, bool) {
 		cr := n.GetColumnRef()
-		if cr == nil || len(cr.Fields) != 2 {
-			return "", "", false
+		if cr == nil {
+			return "", false
 		}
-		rel, col := cr.Fields[0].GetString_(), cr.Fields[1].GetString_()
-		if rel == nil || col == nil {
-			return "", "", false
+		switch len(cr.Fields) {
+		case 1:
+			if c := cr.Fields[0].GetString_(); c != nil && isCol(c.Sval) {
+				return c.Sval, true
+			}
+		case 2:
+			rel, col := cr.Fields[0].GetString_(), cr.Fields[1].GetString_()
+			if rel != nil && col != nil && rel.Sval == name {
+				return col.Sval, true
+			}
 		}
-		return rel.Sval, col.Sval, true
+		return "", false
+	}
+	// other reports whether a side reads FROM's columns and none of the
+	// target's (unqualified names the target has may be the target's).
+	other := func(n *pg_query.Node) bool {
+		refs, clean := 0, true
+		WalkNodes(n, func(x *pg_query.Node) bool {
+			cr := x.GetColumnRef()
+			if cr == nil {
+				if x.GetSubLink() != nil {
+					clean = false // a sub-query's names are not checked here
+				}
+				return clean
+			}
+			refs++
+			first := cr.Fields[0].GetString_()
+			switch {
+			case first == nil:
+				clean = false
+			case len(cr.Fields) == 1 && isCol(first.Sval), len(cr.Fields) > 1 && first.Sval == name:
+				clean = false
+			}
+			return false
+		})
+		return clean && refs > 0
 	}
 	covered := map[string]bool{}
 	for _, q := range splitAnd(where, nil) {
@@ -555,16 +589,10 @@ func targetKeyedByFrom(t *catalog.Table, rv *pg_query.RangeVar, where *pg_query.
 		if ae == nil || ae.Kind != pg_query.A_Expr_Kind_AEXPR_OP || len(ae.Name) != 1 || ae.Name[0].GetString_().GetSval() != "=" {
 			continue
 		}
-		lr, lc, lok := qualified(ae.Lexpr)
-		rr, rc, rok := qualified(ae.Rexpr)
-		if !lok || !rok {
-			continue
-		}
-		switch {
-		case lr == name && rr != name:
-			covered[lc] = true
-		case rr == name && lr != name:
-			covered[rc] = true
+		if c, ok := targetCol(ae.Lexpr); ok && other(ae.Rexpr) {
+			covered[c] = true
+		} else if c, ok := targetCol(ae.Rexpr); ok && other(ae.Lexpr) {
+			covered[c] = true
 		}
 	}
 	coveredAll := func(cols []int) bool {
