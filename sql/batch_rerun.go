@@ -64,7 +64,23 @@ func (s *Session) SyncOnce(ctx context.Context) (err error) {
 	if s.mode != modeImplicit {
 		return nil
 	}
-	return s.finishTxn(ctx, true)
+	if err = s.finishTxn(ctx, true); err != nil && !s.RerunnableBatch(err) {
+		s.logSyncError(err)
+	}
+	return err
+}
+
+// logSyncError logs the failed commit of an implicit transaction at Sync
+// with the text of its last statement (a 40001 there has no statement of
+// its own), under log_min_error_statement.
+func (s *Session) logSyncError(err error) {
+	if !s.logCfg().errors {
+		return
+	}
+	s.act.mu.Lock()
+	q := s.act.query
+	s.act.mu.Unlock()
+	s.logError(q, err)
 }
 
 // NoteRetry counts a re-run batch in the retry statistics.

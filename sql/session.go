@@ -667,10 +667,13 @@ func (s *Session) sync(ctx context.Context) (err error) {
 	t := s.tx
 	canReplay := t != nil && !t.noReplay && len(t.replay) > 0
 	err = s.finishTxn(ctx, true)
-	if err == nil || !canReplay || pgerror.Code(err) != pgerror.SerializationFailure {
-		return err
+	if err != nil && canReplay && pgerror.Code(err) == pgerror.SerializationFailure {
+		err = s.replayImplicit(ctx, t.replay)
 	}
-	return s.replayImplicit(ctx, t.replay)
+	if err != nil {
+		s.logSyncError(err)
+	}
+	return err
 }
 
 // replayImplicit re-runs an implicit transaction that failed with 40001
