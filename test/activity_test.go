@@ -3,7 +3,6 @@ package test
 import (
 	"context"
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 )
@@ -43,7 +42,9 @@ func TestStatActivity(t *testing.T) {
 		_, err := sleeper.Exec(ctx, "SELECT pg_sleep(5)")
 		sleepErr <- err
 	}()
-	// Wait until the watcher sees it running.
+	// Wait until the watcher sees it sleeping (the session is active a
+	// moment before pg_sleep sets its wait event).
+	const want = "active|SELECT pg_sleep(5)|Timeout|PgSleep|t|t|t|t|t"
 	var row string
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -51,12 +52,12 @@ func TestStatActivity(t *testing.T) {
 			"SELECT state, query, wait_event_type, wait_event, query_start IS NOT NULL, xact_start IS NOT NULL, "+
 				"query_start >= backend_start, state_change >= query_start, now() - query_start < interval '1 minute' "+
 				"FROM pg_stat_activity WHERE pid = $1", sleeperPID)
-		if strings.HasPrefix(row, "active|") || time.Now().After(deadline) {
+		if row == want || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if want := "active|SELECT pg_sleep(5)|Timeout|PgSleep|t|t|t|t|t"; row != want {
+	if row != want {
 		t.Fatalf("the sleeping session in pg_stat_activity: %q, want %q", row, want)
 	}
 	// Every session of the node is listed, the watcher itself as active.
