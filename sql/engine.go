@@ -14,9 +14,24 @@ import (
 	"logdb/sql/plan"
 )
 
-// seqBlockSize is how many sequence values one Increment proposal reserves
-// for this node.
-const seqBlockSize = 32
+// Sequence blocks. nextval hands out values from a block of ordinals this
+// node reserved through the log (one KindIncrement entry, a quorum round
+// trip); only the refill of a used-up block waits for the log. A block
+// starts at seqBlockSize ordinals; when a block is used up within
+// seqGrowWithin of its reservation the next one is twice as large, up to
+// seqBlockMax, and one that lasted longer than seqShrinkAfter halves it
+// again (so a busy inserter — a job queue's producers — pays a round trip
+// every 1,024 values instead of every 32, and an idle node keeps small
+// blocks, losing few values at a restart). One refill per sequence is in
+// flight at a time: the sessions that find the block empty meanwhile wait
+// for it instead of proposing their own (on three nodes under a job
+// queue's inserts, most of a node's producers met the same empty block).
+const (
+	seqBlockSize   = 32
+	seqBlockMax    = 1024
+	seqGrowWithin  = time.Second
+	seqShrinkAfter = 10 * time.Second
+)
 
 // engineState is the mutable part of an Engine. Guarded by Engine.mu unless
 // noted.
@@ -36,7 +51,24 @@ type engineState struct {
 }
 
 type seqBlock struct {
-	next, high int64 // ordinal positions (1-based count of values handed out)
+	next, high int64     // ordinal positions (1-based count of values handed out)
+	size       int64     // the ordinals the next refill reserves
+	reserved   time.Time // when the current block was reserved
+	// refill is closed when the refill in flight ends (nil: none)
+	refill chan struct{}
+}
+
+// nextSize returns the size of the block to reserve after one reserved at
+// b.reserved was used up now, and remembers it.
+func (b *seqBlock) nextSize(now time.Time) int64 {
+	switch age := now.Sub(b.reserved); {
+	case b.reserved.IsZero():
+	case age < seqGrowWithin:
+		b.size = min(2*b.size, seqBlockMax)
+	case age > seqShrinkAfter:
+		b.size = max(b.size/2, seqBlockSize)
+	}
+	return b.size
 }
 
 // newEngineState is split out so tests can reset it.
@@ -94,33 +126,52 @@ func (e *Engine) newRowID() int64 {
 
 // nextSeqOrdinal returns the next ordinal (1, 2, ...) of sequence s,
 // reserving a block of ordinals through the log when the local block is
-// used up. Ordinals map to values as start + (ord-1)*increment.
+// used up (one refill in flight per sequence: see seqBlockSize). Ordinals
+// map to values as start + (ord-1)*increment.
 func (e *Engine) nextSeqOrdinal(ctx context.Context, oid uint32) (int64, error) {
-	e.mu.Lock()
-	b := e.st.seqs[oid]
-	if b != nil && b.next <= b.high {
-		v := b.next
-		b.next++
+	for {
+		e.mu.Lock()
+		b := e.st.seqs[oid]
+		if b == nil {
+			b = &seqBlock{next: 1, size: seqBlockSize} // empty: next > high
+			e.st.seqs[oid] = b
+		}
+		if b.next <= b.high {
+			v := b.next
+			b.next++
+			e.mu.Unlock()
+			return v, nil
+		}
+		if wait := b.refill; wait != nil {
+			e.mu.Unlock()
+			select {
+			case <-wait:
+				continue
+			case <-ctx.Done():
+				return 0, ctx.Err()
+			}
+		}
+		size := b.nextSize(time.Now())
+		done := make(chan struct{})
+		b.refill = done
 		e.mu.Unlock()
-		return v, nil
+		res, err := e.proposeInTxn(ctx, &kv.Command{Kind: kv.KindIncrement, Space: kv.SequenceSpace, Key: catalog.SequenceKey(oid), Delta: size})
+		e.mu.Lock()
+		b.refill = nil
+		close(done)
+		if err != nil {
+			e.mu.Unlock()
+			return 0, err
+		}
+		high := res.Value
+		if e.st.seqs[oid] == b {
+			// (setval dropped b meanwhile: the block serves this one
+			// value only)
+			b.next, b.high, b.reserved = high-size+2, high, time.Now()
+		}
+		e.mu.Unlock()
+		return high - size + 1, nil
 	}
-	e.mu.Unlock()
-	res, err := e.proposeInTxn(ctx, &kv.Command{Kind: kv.KindIncrement, Space: kv.SequenceSpace, Key: catalog.SequenceKey(oid), Delta: seqBlockSize})
-	if err != nil {
-		return 0, err
-	}
-	high := res.Value
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	b = e.st.seqs[oid]
-	if b != nil && b.next <= b.high && b.high > high {
-		// another session refilled meanwhile with a later block; keep ours for later
-		v := b.next
-		b.next++
-		return v, nil
-	}
-	e.st.seqs[oid] = &seqBlock{next: high - seqBlockSize + 2, high: high}
-	return high - seqBlockSize + 1, nil
 }
 
 // setSeqOrdinal makes the next ordinal handed out by any node be ord+1.

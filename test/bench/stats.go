@@ -27,6 +27,18 @@ func (l latencies) percentile(p float64) float64 {
 	return float64(l[idx]) / float64(time.Millisecond)
 }
 
+// mean returns the mean in milliseconds, or NaN when nothing was recorded.
+func (l latencies) mean() float64 {
+	if len(l) == 0 {
+		return math.NaN()
+	}
+	var sum time.Duration
+	for _, d := range l {
+		sum += d
+	}
+	return float64(sum) / float64(len(l)) / float64(time.Millisecond)
+}
+
 // median of the rounds' values; with two rounds it is their mean.
 func median(vs []float64) float64 {
 	var xs []float64
