@@ -285,6 +285,7 @@ type Session struct {
 	act        activity  // what pg_stat_activity shows (activity.go)
 	batch      batchMark // the state at the start of the client's batch (batch_rerun.go)
 	txStarts   uint64    // transactions begun (batch_rerun.go)
+	effects    uint64    // effects no rollback undoes, so far (batch_rerun.go)
 	clientAddr net.Addr
 	tls        *tls.ConnectionState // nil in plain text
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 
+	"logdb/kv"
+
 	"logdb/sql/pgerror"
 )
 
@@ -28,8 +30,9 @@ import (
 // (RerunnableBatch): it must have begun outside a transaction, be exactly
 // one transaction (the implicit one that failed — never a transaction
 // block that committed inside the batch), and have taken no session-level
-// lock or temporary slot, the effects that outlive a rolled-back
-// transaction. Sequence values it drew are drawn again, as in PostgreSQL's
+// lock, temporary slot, replication-slot change or non-transactional
+// logical message (Session.effects), the effects that outlive a
+// rolled-back transaction. Sequence values it drew are drawn again, as in PostgreSQL's
 // own retry loops.
 
 // batchMark is the session's state when a batch began.
@@ -38,12 +41,13 @@ type batchMark struct {
 	txStarts uint64 // Session.txStarts then
 	locks    uint64 // sessionLocks.taken then
 	slots    int    // len(tempSlots) then
+	effects  uint64 // Session.effects then
 }
 
 // BatchStart notes the state at the start of a client batch (the first
 // message after ReadyForQuery), for RerunnableBatch.
 func (s *Session) BatchStart() {
-	s.batch = batchMark{idle: s.mode == modeIdle, txStarts: s.txStarts, locks: s.locks.taken, slots: len(s.tempSlots)}
+	s.batch = batchMark{idle: s.mode == modeIdle, txStarts: s.txStarts, locks: s.locks.taken, slots: len(s.tempSlots), effects: s.effects}
 }
 
 // RerunnableBatch reports whether the batch begun at the last BatchStart,
@@ -53,7 +57,15 @@ func (s *Session) RerunnableBatch(err error) bool {
 	b := s.batch
 	return pgerror.Code(err) == pgerror.SerializationFailure && !errors.Is(err, errNoReadPoint) &&
 		b.idle && s.mode == modeIdle && s.txStarts == b.txStarts+1 &&
-		s.locks.taken == b.locks && len(s.tempSlots) == b.slots
+		s.locks.taken == b.locks && len(s.tempSlots) == b.slots && s.effects == b.effects
+}
+
+// writeSystem is Engine.writeSystem for a session: what it writes (a
+// replication slot's creation, drop or position) is not undone by the
+// transaction's rollback, so the statement is not re-run after 40001.
+func (s *Session) writeSystem(ctx context.Context, fn func(txn *kv.Txn) error) error {
+	s.effects++
+	return s.e.writeSystem(ctx, fn)
 }
 
 // SyncOnce is Sync for a batch the connection can run again itself: an

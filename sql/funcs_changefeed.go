@@ -124,6 +124,7 @@ func emitMessageLSN(p *plan.Planner, args []exec.Expr) (exec.Expr, error) {
 				}
 				return types.LSN(0), nil
 			}
+			ec.s.effects++ // delivered even if the transaction rolls back: not re-run
 			cmd := &kv.Command{Kind: kv.KindMessage, CommitTime: time.Now().UnixMicro(), Messages: []kv.Message{m}}
 			ip, ok := ec.s.e.cfg.Proposer.(IndexProposer)
 			if !ok {

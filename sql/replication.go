@@ -33,7 +33,7 @@ var systemIDKey = []byte("system_identifier")
 // the first time anyone asks, the same on every node from then on.
 func (s *Session) SystemIdentifier(ctx context.Context) (string, error) {
 	var id uint64
-	err := s.e.writeSystem(ctx, func(txn *kv.Txn) error {
+	err := s.writeSystem(ctx, func(txn *kv.Txn) error {
 		v, ok, err := txn.Get(kv.SystemSpace, systemIDKey)
 		if err != nil {
 			return err
@@ -142,7 +142,7 @@ func (s *Session) CreateReplicationSlot(ctx context.Context, name, plugin string
 		at = exported.Index()
 	}
 	var slot changefeed.Slot
-	err = s.e.writeSystem(ctx, func(txn *kv.Txn) error {
+	err = s.writeSystem(ctx, func(txn *kv.Txn) error {
 		var err error
 		slot, err = f.CreateSlotAt(txn, name, plugin, feedDB(s.dbOID), at, time.Now())
 		return err
@@ -228,7 +228,7 @@ func (s *Session) DropReplicationSlot(ctx context.Context, name string, wait boo
 		return err
 	}
 	for {
-		err := s.e.writeSystem(ctx, func(txn *kv.Txn) error { return f.DropSlot(txn, name) })
+		err := s.writeSystem(ctx, func(txn *kv.Txn) error { return f.DropSlot(txn, name) })
 		if err == nil || !wait || pgerror.As(err).Code != pgerror.ObjectInUse {
 			if err == nil {
 				for i, n := range s.tempSlots {
@@ -272,7 +272,7 @@ func (s *Session) AdvanceReplicationSlot(ctx context.Context, name string, lsn u
 	if err != nil {
 		return err
 	}
-	return s.e.writeSystem(ctx, func(txn *kv.Txn) error {
+	return s.writeSystem(ctx, func(txn *kv.Txn) error {
 		_, err := f.AdvanceSlot(txn, name, lsn)
 		return err
 	})

@@ -192,7 +192,7 @@ func (s *Session) autocommitRetry(ctx context.Context, st parse.Stmt, w ResultWr
 	deadline := time.Now().Add(autocommitRetryFor)
 	for attempt := 0; attempt == 0 || time.Now().Before(deadline); attempt++ {
 		buf := &bufferWriter{}
-		taken := s.locks.taken
+		taken, effects := s.locks.taken, s.effects
 		if err = s.runSimple(ctx, st, buf); err == nil && s.mode == modeImplicit {
 			err = s.finishTxn(ctx, true)
 		}
@@ -201,7 +201,8 @@ func (s *Session) autocommitRetry(ctx context.Context, st parse.Stmt, w ResultWr
 		}
 		s.failTxn()
 		if pgerror.Code(err) != pgerror.SerializationFailure || ctx.Err() != nil || errors.Is(err, errNoReadPoint) ||
-			s.locks.taken != taken { // it took a session lock: a re-run would take it twice (locks.go)
+			s.locks.taken != taken || // it took a session lock: a re-run would take it twice (locks.go)
+			s.effects != effects { // it did what a rollback does not undo (batch_rerun.go)
 			return err
 		}
 		s.observeRetry()
@@ -665,7 +666,7 @@ func (s *Session) sync(ctx context.Context) (err error) {
 		return nil
 	}
 	t := s.tx
-	canReplay := t != nil && !t.noReplay && len(t.replay) > 0
+	canReplay := t != nil && !t.noReplay && len(t.replay) > 0 && t.effects == s.effects
 	err = s.finishTxn(ctx, true)
 	if err != nil && canReplay && pgerror.Code(err) == pgerror.SerializationFailure {
 		err = s.replayImplicit(ctx, t.replay)

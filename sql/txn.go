@@ -84,6 +84,7 @@ type txnState struct {
 	ddl        *catalog.Writer // non-nil once the transaction changed the catalog
 	readOnly   bool
 	start      time.Time
+	effects    uint64 // Session.effects when it began: the replay at Sync needs none since
 	savepoints []savepoint
 	failed     bool // set in the failed state, so COMMIT answers ROLLBACK
 	// localRestore holds the values SET LOCAL replaced, restored at the end.
@@ -225,7 +226,7 @@ func (t *txnState) readDeps() error {
 // TRANSACTION READ ONLY).
 func (s *Session) newTxnState() *txnState {
 	s.txStarts++
-	return &txnState{start: time.Now(), readOnly: s.set.Vals["default_transaction_read_only"] == "on", iso: s.set.Vals["default_transaction_isolation"]}
+	return &txnState{start: time.Now(), effects: s.effects, readOnly: s.set.Vals["default_transaction_read_only"] == "on", iso: s.set.Vals["default_transaction_isolation"]}
 }
 
 // setTxnReadOnly is SET TRANSACTION READ ONLY / READ WRITE (and SET

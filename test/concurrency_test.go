@@ -135,6 +135,62 @@ func TestAutocommitReturningConflictsRetried(t *testing.T) {
 	checkQuery(t, ctx, setup, fmt.Sprintf("%d|0", workers*each/3), "SELECT count(*), count(*) FILTER (WHERE n IS NULL) FROM acr_log")
 }
 
+// TestAutocommitRerunSkipsOutsideEffects: a batch that did something a
+// rollback does not undo — here it emitted a non-transactional logical
+// message, already delivered — is not run again when its commit fails
+// with 40001 (the message would go out twice): the client gets the 40001.
+// The same batch creating a replication slot instead is re-run and
+// succeeds (the SQL slot functions write in the transaction: the failed
+// run's slot is gone). The conflict is made certain: the function reads
+// the counter, then waits for an advisory lock while another session
+// changes the counter.
+func TestAutocommitRerunSkipsOutsideEffects(t *testing.T) {
+	requireLogdb(t)
+	t.Parallel()
+	n := sharedNode(t)
+	ctx := testCtx(t, 60*time.Second)
+	setup := mustConnect(t, n)
+	mustExec(t, ctx, setup, "CREATE TABLE eff_counter (id int PRIMARY KEY, n int NOT NULL)")
+	mustExec(t, ctx, setup, "INSERT INTO eff_counter VALUES (1, 0)")
+	mustExec(t, ctx, setup, `CREATE FUNCTION eff_step() RETURNS int LANGUAGE plpgsql AS $$
+		DECLARE v int;
+		BEGIN
+			SELECT n INTO v FROM eff_counter WHERE id = 1;
+			PERFORM pg_advisory_xact_lock(4242);
+			UPDATE eff_counter SET n = v + 1 WHERE id = 1;
+			RETURN v;
+		END $$`)
+	holder, a := mustConnect(t, n), mustConnect(t, n)
+	// run runs q (with its argument arg) on a, made to conflict, and
+	// returns its error.
+	run := func(q string, arg any, set int) error {
+		mustExec(t, ctx, holder, "SELECT pg_advisory_lock(4242)")
+		done := make(chan error, 1)
+		go func() {
+			var first any
+			var v int
+			done <- a.QueryRow(ctx, q, arg).Scan(&first, &v)
+		}()
+		waitFor(t, ctx, 20*time.Second, "eff_step waiting for the advisory lock", func() (bool, error) {
+			var k int
+			err := setup.QueryRow(ctx, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted").Scan(&k)
+			return k > 0, err
+		})
+		mustExec(t, ctx, holder, fmt.Sprintf("UPDATE eff_counter SET n = %d WHERE id = 1", set))
+		mustExec(t, ctx, holder, "SELECT pg_advisory_unlock(4242)")
+		return <-done
+	}
+	err := run("SELECT pg_logical_emit_message(false, 'eff', $1)::text, eff_step()", "once", 100)
+	wantCode(t, err, "40001", "a batch that emitted a non-transactional message, then failed at commit")
+	checkQuery(t, ctx, setup, "100", "SELECT n FROM eff_counter")
+	if err := run("SELECT pg_create_logical_replication_slot($1, 'pgoutput')::text, eff_step()", "eff_slot", 200); err != nil {
+		t.Fatalf("a batch that created a slot, then failed at commit, was not re-run: %v", err)
+	}
+	checkQuery(t, ctx, setup, "201", "SELECT n FROM eff_counter")
+	checkQuery(t, ctx, setup, "1", "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'eff_slot'")
+	mustExec(t, ctx, setup, "SELECT pg_drop_replication_slot('eff_slot')")
+}
+
 // TestConcurrentDDL: clients creating, altering and dropping different
 // tables at the same time all succeed (autocommit DDL conflicts on the
 // catalog are retried like any other statement).
