@@ -145,7 +145,17 @@
 //     or after two heartbeats); the answer finishes the round on the
 //     transport's goroutine (answerRead, finishRound), which wakes the
 //     callers itself: neither end needs a turn of its Ready loop, nor
-//     another goroutine, when the leader holds a lease.
+//     another goroutine, when the leader holds a lease. Both the request
+//     and the leader's answer are written on the connection by the
+//     goroutine that makes them (TCPTransport.SendNow) when the peer's
+//     writer is idle, instead of being handed to the writer goroutine:
+//     on three nodes sharing 2 cores (16 clients reading on a follower,
+//     about 4.5 reads per round) that hand-off's futex wake-ups were a
+//     fifth of the leader's CPU, which went from 14 to 12 µs per
+//     forwarded read (23 to 18 in a busier round). What remains is one
+//     read, one write and one epoll wake-up per round on each end; the
+//     loop stats (LOGDB_RAFTSTATS) show rounds per second and reads per
+//     round.
 //   - A leader that holds a read lease (lease.go) answers from its commit
 //     index at once, with no message, not even through the Ready loop;
 //     it answers a follower's MsgReadIndex from the lease too. Measured
@@ -256,7 +266,8 @@
 // streams snapshots) implements it: one queue and writer goroutine per
 // peer, messages batched into one flush, and a full queue drops (raft
 // retransmits), so a slow peer never blocks the Ready loop nor delays
-// another peer. A dead connection fails within 1.5 s (keepalives,
+// another peer; only read-index messages, never sent from the Ready loop,
+// may be written by their sender directly (SendNow). A dead connection fails within 1.5 s (keepalives,
 // TCP_USER_TIMEOUT); a redial sends a new SYN every 100 ms while the peer
 // does not answer (a SYN lost to a partition is not waited on), so a
 // healed link is used again within about 100 ms, and backs off only while

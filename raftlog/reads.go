@@ -96,6 +96,7 @@ func (n *Node) WaitReadable(ctx context.Context) (uint64, error) {
 		b = &readBatch{done: make(chan struct{})}
 		n.readNext = b
 	}
+	b.callers++
 	n.readMu.Unlock()
 	n.wakeReadLoop()
 	select {
@@ -117,8 +118,9 @@ func (n *Node) wakeReadLoop() {
 
 // readBatch is the WaitReadable callers served by one read-index round.
 type readBatch struct {
-	done  chan struct{} // closed once index is set
-	index uint64
+	done    chan struct{} // closed once index is set
+	index   uint64
+	callers uint64 // under readMu until the batch is taken
 }
 
 // readsInFlight is how many read-index rounds may be in flight at once.
@@ -194,6 +196,10 @@ func (n *Node) readLoop() {
 			n.readMu.Unlock()
 			renew := n.lease.renew.Load() && (b != nil || !renewing)
 			if b != nil || renew {
+				if b != nil {
+					n.stats.readRounds.Add(1)
+					n.stats.readCallers.Add(b.callers)
+				}
 				r := &readRound{asked: n.mono(), batch: b, renew: renew}
 				n.reads.register(r)
 				inflight = append(inflight, r)
@@ -233,6 +239,6 @@ func (n *Node) askRead(r *readRound, now int64) {
 	}
 	// What raft would forward, sent without a turn of the Ready loop here;
 	// the answer comes back through Step (answerRead).
-	n.send([]*pb.Message{{Type: pb.MessageType_MsgReadIndex.Enum(), To: new(lead),
-		From: new(n.cfg.NodeID), Entries: []*pb.Entry{{Data: r.rctx}}}})
+	n.sendNow(&pb.Message{Type: pb.MessageType_MsgReadIndex.Enum(), To: new(lead),
+		From: new(n.cfg.NodeID), Entries: []*pb.Entry{{Data: r.rctx}}})
 }

@@ -26,6 +26,14 @@ type Transport interface {
 	Close() error
 }
 
+// DirectSender is a Transport that can also send one small message from
+// the calling goroutine (TCPTransport.SendNow): the read-index requests
+// and answers, sent off the Ready loop, take that path. SendNow must not
+// wait for the transport's own goroutines, and falls back to Send.
+type DirectSender interface {
+	SendNow(m *pb.Message)
+}
+
 // MessageHandler is what a Transport delivers into: the Node implements it.
 type MessageHandler interface {
 	// Step hands an inbound raft message to the node.
