@@ -262,8 +262,9 @@
 // # Transport
 //
 // A single node needs none. Several peers need Config.Transport, the seam
-// in transport.go; TCPTransport (tcp.go; tcpconn.go dials, tcpsnap.go
-// streams snapshots) implements it: one queue and writer goroutine per
+// in transport.go; TCPTransport (tcp.go; tcppeer.go writes, tcpconn.go
+// dials, tcpsnap.go streams snapshots) implements it: one queue and
+// writer goroutine per
 // peer, messages batched into one flush, and a full queue drops (raft
 // retransmits), so a slow peer never blocks the Ready loop nor delays
 // another peer; only read-index messages, never sent from the Ready loop,
