@@ -115,8 +115,8 @@ func (n *Node) answerRead(m *pb.Message) bool {
 			return false
 		}
 		n.lease.reads.Add(1)
-		n.sendNow(&pb.Message{Type: pb.MessageType_MsgReadIndexResp.Enum(), To: new(m.GetFrom()),
-			From: new(n.cfg.NodeID), Term: new(n.term.Load()), Index: new(idx), Entries: m.GetEntries()})
+		n.send([]*pb.Message{{Type: pb.MessageType_MsgReadIndexResp.Enum(), To: new(m.GetFrom()),
+			From: new(n.cfg.NodeID), Term: new(n.term.Load()), Index: new(idx), Entries: m.GetEntries()}})
 		return true
 	case pb.MessageType_MsgReadIndexResp:
 		if r, ok := n.reads.take(m.GetEntries()[0].GetData()); ok {

@@ -840,20 +840,8 @@ func (n *Node) stoppedErr(op string) error {
 	return fmt.Errorf("raftlog: %s: %w: %w", op, ErrStopped, err)
 }
 
-// sendNow hands one read-index request or answer to the transport, to be
-// written from this goroutine if the transport can (DirectSender). Never
-// on the Ready loop: the write may wait for the peer's socket.
-func (n *Node) sendNow(m *pb.Message) {
-	ds, ok := n.cfg.Transport.(DirectSender)
-	if !ok {
-		n.send([]*pb.Message{m})
-		return
-	}
-	n.stats.sent[min(int(m.GetType()), len(n.stats.sent)-1)].Add(1)
-	ds.SendNow(m)
-}
-
-// send hands messages to the transport. Ready loop only.
+// send hands messages to the transport: the Ready loop's, and read-index
+// requests and answers (askRead, answerRead).
 func (n *Node) send(msgs []*pb.Message) {
 	n.stats.countSent(msgs)
 	n.rtt.sending(msgs, time.Now())

@@ -239,6 +239,6 @@ func (n *Node) askRead(r *readRound, now int64) {
 	}
 	// What raft would forward, sent without a turn of the Ready loop here;
 	// the answer comes back through Step (answerRead).
-	n.sendNow(&pb.Message{Type: pb.MessageType_MsgReadIndex.Enum(), To: new(lead),
-		From: new(n.cfg.NodeID), Entries: []*pb.Entry{{Data: r.rctx}}})
+	n.send([]*pb.Message{{Type: pb.MessageType_MsgReadIndex.Enum(), To: new(lead),
+		From: new(n.cfg.NodeID), Entries: []*pb.Entry{{Data: r.rctx}}}})
 }

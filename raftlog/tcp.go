@@ -186,7 +186,7 @@ func (t *TCPTransport) UpdatePeers(peers map[uint64]string) {
 		}
 		ctx, cancel := context.WithCancel(t.ctx)
 		p := &tcpPeer{t: t, id: pid, addr: addr, ctx: ctx, cancel: cancel,
-			queue: make(chan *pb.Message, tcpQueueLen), snapc: make(chan *pb.Message, 1)}
+			queue: make(chan *pb.Message, tcpQueueLen), snapc: make(chan *pb.Message, 1), kick: make(chan struct{}, 1)}
 		t.peers[pid] = p
 		if t.started {
 			p.start()
@@ -217,7 +217,7 @@ type PeerStats struct {
 	Queued    int       // messages waiting for the writer
 	Dropped   uint64    // messages dropped because the queue was full
 	Dials     uint64    // connections made (the first and redials)
-	Direct    uint64    // messages SendNow wrote without the writer goroutine
+	Direct    uint64    // messages Send wrote itself, without the writer goroutine
 	LastWrite time.Time // last flush that succeeded (zero: never)
 	LastRead  time.Time // last frame read from the peer (zero: never)
 }
@@ -259,7 +259,8 @@ func (t *TCPTransport) dropped(peer uint64) bool {
 	return f != nil && (*f)(peer)
 }
 
-// Send queues msgs for their peers without blocking.
+// Send queues msgs for their peers without blocking; a message whose
+// peer's connection is idle is written at once instead (sendDirect).
 func (t *TCPTransport) Send(msgs []*pb.Message) {
 	for _, m := range msgs {
 		p := t.peer(m.GetTo())
@@ -275,6 +276,9 @@ func (t *TCPTransport) Send(msgs []*pb.Message) {
 			default:
 				t.h.ReportSnapshot(p.id, true) // one in flight already
 			}
+			continue
+		}
+		if p.sendDirect(m) {
 			continue
 		}
 		select {

@@ -11,6 +11,8 @@ import (
 // single-node group needs none. The Ready loop calls Send after the batch's
 // entries and HardState are durable, so Send must never block on the
 // network: queue per peer and drop when a peer is slow (raft retransmits).
+// The read-index requests and answers (reads.go, lease.go) are sent from
+// other goroutines, concurrently with the Ready loop.
 type Transport interface {
 	// Start begins delivering inbound messages to h. Called once by Open.
 	Start(h MessageHandler) error
@@ -24,14 +26,6 @@ type Transport interface {
 	UpdatePeers(peers map[uint64]string)
 	// Close stops the transport and waits for its goroutines.
 	Close() error
-}
-
-// DirectSender is a Transport that can also send one small message from
-// the calling goroutine (TCPTransport.SendNow): the read-index requests
-// and answers, sent off the Ready loop, take that path. SendNow must not
-// wait for the transport's own goroutines, and falls back to Send.
-type DirectSender interface {
-	SendNow(m *pb.Message)
 }
 
 // MessageHandler is what a Transport delivers into: the Node implements it.
