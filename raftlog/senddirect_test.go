@@ -95,6 +95,19 @@ func TestTransportSendDirect(t *testing.T) {
 		waitMsg(t, ctx, hb, i)
 	}
 
+	// The write deadline the writer set for its last flush has passed:
+	// Send still writes itself, on the same connection.
+	p.wmu.Lock()
+	p.c.SetWriteDeadline(time.Now().Add(-time.Second))
+	p.wmu.Unlock()
+	direct, dials := p.direct.Load(), p.dials.Load()
+	a.Send([]*pb.Message{readIndexMsg(1, 2, 50)})
+	waitMsg(t, ctx, hb, 50)
+	if p.direct.Load() != direct+1 || p.dials.Load() != dials {
+		t.Fatalf("after the writer's deadline passed: %d direct writes (want %d), %d dials (want %d)",
+			p.direct.Load(), direct+1, p.dials.Load(), dials)
+	}
+
 	// The peer goes away: Send neither blocks nor panics on the broken
 	// connection; once the peer is back, messages flow again.
 	b.Close()

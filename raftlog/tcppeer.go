@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -233,7 +234,10 @@ func (p *tcpPeer) flushLocked() error {
 // fifth of a leader's on follower reads). A message written this way may
 // overtake one the writer took from the queue and has not written yet;
 // raft does not depend on message order (it runs over networks that
-// reorder).
+// reorder). Durability is untouched: only who writes changes, not when;
+// the Ready loop calls Send at the same points as before (a follower's
+// append acknowledgement after its fdatasync), so no acknowledgement
+// leaves before what it acknowledges is durable.
 func (p *tcpPeer) sendDirect(m *pb.Message) bool {
 	if len(p.queue) > 0 || !p.wmu.TryLock() {
 		return false
@@ -248,11 +252,21 @@ func (p *tcpPeer) sendDirect(m *pb.Message) bool {
 	defer p.trimLocked()
 	var n int
 	var werr error
-	if err := p.raw.Write(func(fd uintptr) bool {
+	called := false
+	write := func(fd uintptr) bool {
+		called = true
 		n, werr = syscall.Write(int(fd), p.buf)
 		return true // never wait for the socket
-	}); err != nil {
-		werr = err
+	}
+	err := p.raw.Write(write)
+	if false && err != nil && !called && errors.Is(err, os.ErrDeadlineExceeded) {
+		// The deadline the writer set for its last flush has passed. It
+		// is not writing (wmu is held), so the deadline means nothing now.
+		p.c.SetWriteDeadline(time.Time{})
+		err = p.raw.Write(write)
+	}
+	if err != nil && !called {
+		return false // closing or closed: the writer finds out
 	}
 	n = max(n, 0)
 	switch {
