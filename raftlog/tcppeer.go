@@ -259,7 +259,7 @@ func (p *tcpPeer) sendDirect(m *pb.Message) bool {
 		return true // never wait for the socket
 	}
 	err := p.raw.Write(write)
-	if false && err != nil && !called && errors.Is(err, os.ErrDeadlineExceeded) {
+	if err != nil && !called && errors.Is(err, os.ErrDeadlineExceeded) {
 		// The deadline the writer set for its last flush has passed. It
 		// is not writing (wmu is held), so the deadline means nothing now.
 		p.c.SetWriteDeadline(time.Time{})
