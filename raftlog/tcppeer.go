@@ -229,9 +229,7 @@ func (p *tcpPeer) flushLocked() error {
 // so frames never interleave. Nothing fitting: false, and the message is
 // queued as before. So the Ready loop may call it: it costs the loop a
 // write(2), and saves a hand-off to the writer goroutine (a wake-up of
-// another thread on each end: on three nodes sharing 2 cores, futex
-// wake-ups were a tenth to a sixth of a follower's CPU on inserts and a
-// fifth of a leader's on follower reads). A message written this way may
+// another thread: see doc.go, Transport). A message written this way may
 // overtake one the writer took from the queue and has not written yet;
 // raft does not depend on message order (it runs over networks that
 // reorder). Durability is untouched: only who writes changes, not when;
