@@ -152,6 +152,12 @@
 //     wake-up per round on each end; the loop stats (LOGDB_RAFTSTATS)
 //     show rounds per second and reads per round (measured: 3,000 rounds
 //     a second of 4.5 reads each, 16 clients reading on a follower).
+//     Config.ReadTimeout (5 s) bounds a caller's wait for its round and
+//     then for this node to apply up to the index (ErrReadTimeout): the
+//     read loop fails rounds unanswered that long, and a timer is made
+//     only for a wait on the applier, so a read costs no timer (a
+//     context.WithTimeout per read was 3 % of a follower's CPU on point
+//     selects).
 //   - A leader that holds a read lease (lease.go) answers from its commit
 //     index at once, with no message, not even through the Ready loop;
 //     it answers a follower's MsgReadIndex from the lease too. Measured
