@@ -2,6 +2,7 @@ package raftlog
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"runtime"
@@ -367,5 +368,45 @@ func TestLeaseReads(t *testing.T) {
 	// before the change would not count.
 	if g := lead.lease.cur.Load(); g != nil {
 		t.Fatalf("lease %+v survived a membership change", g)
+	}
+}
+
+// TestReadTimeout: a follower left without a quorum fails WaitReadable
+// with ErrReadTimeout once Config.ReadTimeout has passed, not before; the
+// caller's context still wins when it ends first.
+func TestReadTimeout(t *testing.T) {
+	ctx := testCtx(t)
+	c := newTestCluster(t, 3, func(cfg *Config) { cfg.ReadTimeout = 300 * time.Millisecond })
+	lead := c.leader(ctx)
+	_, idx := mustPropose(t, ctx, lead, "before")
+	var alive *Node
+	for id, n := range c.nodes {
+		if n == lead {
+			continue
+		}
+		if alive == nil {
+			alive = n
+			continue
+		}
+		mustShutdown(t, n)
+		delete(c.nodes, id)
+	}
+	// The two remaining nodes still form a quorum: reads work.
+	if got, err := alive.WaitReadable(ctx); err != nil || got < idx {
+		t.Fatalf("follower read with a quorum: %d, %v; want ≥ %d", got, err, idx)
+	}
+	mustShutdown(t, lead)
+	delete(c.nodes, lead.cfg.NodeID)
+	t0 := time.Now()
+	if _, err := alive.WaitReadable(ctx); !errors.Is(err, ErrReadTimeout) {
+		t.Fatalf("read without a quorum: %v; want ErrReadTimeout", err)
+	}
+	if d := time.Since(t0); d < 300*time.Millisecond {
+		t.Fatalf("ErrReadTimeout after %s, before the 300 ms read timeout", d)
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := alive.WaitReadable(cctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("read with a canceled context: %v; want context.Canceled", err)
 	}
 }

@@ -24,6 +24,11 @@ func (e *PendingError) Unwrap() error { return e.Err }
 // Sentinel errors. Each is wrapped with the operation that failed, so test
 // with errors.Is.
 var (
+	// ErrReadTimeout is returned by WaitReadable when no read index was
+	// confirmed, or this node did not apply up to it, within
+	// Config.ReadTimeout: no quorum answers (this node is cut off, or an
+	// election is under way), or this node lags far behind.
+	ErrReadTimeout = errors.New("raftlog: no read index within the read timeout")
 	// ErrStopped is returned by calls on a Node that has stopped, by Shutdown
 	// or by a fatal error; Err says which.
 	ErrStopped = errors.New("raftlog: node stopped")

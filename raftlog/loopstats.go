@@ -21,6 +21,9 @@ type loopStats struct {
 	sent [32]atomic.Uint64
 	// probesDropped counts repeated probes not sent (probes.go).
 	probesDropped atomic.Uint64
+	// readRounds counts the read-index rounds this node issued for
+	// WaitReadable callers, readCallers the callers they served.
+	readRounds, readCallers atomic.Uint64
 	// on: LOGDB_RAFTSTATS is set, and slow steps of the loop are logged
 	// one by one (slowStep).
 	on bool
@@ -87,7 +90,9 @@ func (n *Node) reportLoopStats() {
 			"fsync_us", per(s.syncNs.Swap(0), syncs)/1e3,
 			"ready_us", per(s.readyNs.Swap(0), r)/1e3,
 			"idle_us", per(s.idleNs.Swap(0), r)/1e3,
-			"repeated_probes_dropped", s.probesDropped.Swap(0))
+			"repeated_probes_dropped", s.probesDropped.Swap(0),
+			"read_rounds_per_s", s.readRounds.Load()/secs,
+			"reads_per_round", per(s.readCallers.Swap(0), s.readRounds.Swap(0)))
 		leaseReads = lr
 	}
 }

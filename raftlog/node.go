@@ -41,10 +41,13 @@ type Config struct {
 	// a proposal that would leave less fails with ErrDiskFull (disk.go).
 	// 0 turns the check off.
 	DiskReserveBytes int64
-	TickInterval     time.Duration // default 100ms
-	ElectionTicks    int           // default 10
-	HeartbeatTicks   int           // default 1
-	Logger           *slog.Logger
+	// ReadTimeout bounds WaitReadable: with no read index confirmed, or
+	// not applied, within it, it returns ErrReadTimeout. Default 5 s.
+	ReadTimeout    time.Duration
+	TickInterval   time.Duration // default 100ms
+	ElectionTicks  int           // default 10
+	HeartbeatTicks int           // default 1
+	Logger         *slog.Logger
 	// Observer, when set, receives fsync durations and Ready sizes as they
 	// happen (metrics.go); Node.Counters has the cumulative counts.
 	Observer Observer
@@ -197,6 +200,9 @@ func (c *Config) validate() error {
 	}
 	if c.HeartbeatTicks <= 0 {
 		c.HeartbeatTicks = 1
+	}
+	if c.ReadTimeout <= 0 {
+		c.ReadTimeout = 5 * time.Second
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -840,7 +846,8 @@ func (n *Node) stoppedErr(op string) error {
 	return fmt.Errorf("raftlog: %s: %w: %w", op, ErrStopped, err)
 }
 
-// send hands messages to the transport. Ready loop only.
+// send hands messages to the transport: the Ready loop's, and read-index
+// requests and answers (askRead, answerRead).
 func (n *Node) send(msgs []*pb.Message) {
 	n.stats.countSent(msgs)
 	n.rtt.sending(msgs, time.Now())

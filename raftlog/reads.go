@@ -3,6 +3,7 @@ package raftlog
 import (
 	"context"
 	"encoding/binary"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -85,27 +86,58 @@ func (r *readRegistry) take(rctx []byte) (*readRound, bool) {
 // caller's call. Each caller's index comes from a request made after it
 // arrived, which is all linearizability asks, and a cluster pays one
 // heartbeat round per round trip instead of one per transaction.
+//
+// It fails with ErrReadTimeout after Config.ReadTimeout. That bound costs
+// no timer per call (a context.WithTimeout per read was 3 % of a follower's
+// CPU): the read loop fails a round that went unanswered that long, and a
+// timer is made only when the caller must wait for this node to apply.
 func (n *Node) WaitReadable(ctx context.Context) (uint64, error) {
 	if idx, ok := n.leaseIndex(); ok {
 		n.lease.reads.Add(1)
-		return idx, n.waitApplied(ctx, idx)
+		return idx, n.waitAppliedWithin(ctx, idx, n.mono())
 	}
 	n.readMu.Lock()
 	b := n.readNext
 	if b == nil {
-		b = &readBatch{done: make(chan struct{})}
+		b = &readBatch{done: make(chan struct{}), born: n.mono()}
 		n.readNext = b
 	}
+	b.callers++
 	n.readMu.Unlock()
 	n.wakeReadLoop()
 	select {
 	case <-b.done:
-		return b.index, n.waitApplied(ctx, b.index)
+		if b.err != nil {
+			return 0, fmt.Errorf("raftlog: read index: %w", b.err)
+		}
+		return b.index, n.waitAppliedWithin(ctx, b.index, b.born)
 	case <-ctx.Done():
 		return 0, ctx.Err()
 	case <-n.done:
 		return 0, n.stoppedErr("read index")
 	}
+}
+
+// waitAppliedWithin waits until this node applied idx, at most until
+// Config.ReadTimeout after start (a Node.mono() time).
+func (n *Node) waitAppliedWithin(ctx context.Context, idx uint64, start int64) error {
+	n.mu.Lock()
+	applied := n.applied
+	n.mu.Unlock()
+	if applied >= idx {
+		return nil
+	}
+	left := start + int64(n.cfg.ReadTimeout) - n.mono()
+	if left <= 0 {
+		return fmt.Errorf("raftlog: read index %d not applied: %w", idx, ErrReadTimeout)
+	}
+	wctx, cancel := context.WithTimeout(ctx, time.Duration(left))
+	defer cancel()
+	err := n.waitApplied(wctx, idx)
+	if err != nil && ctx.Err() == nil && wctx.Err() != nil {
+		return fmt.Errorf("raftlog: read index %d not applied: %w", idx, ErrReadTimeout)
+	}
+	return err
 }
 
 func (n *Node) wakeReadLoop() {
@@ -117,8 +149,11 @@ func (n *Node) wakeReadLoop() {
 
 // readBatch is the WaitReadable callers served by one read-index round.
 type readBatch struct {
-	done  chan struct{} // closed once index is set
-	index uint64
+	done    chan struct{} // closed once index or err is set
+	index   uint64
+	err     error  // ErrReadTimeout: no round answered in time
+	born    int64  // Node.mono() when the first caller came
+	callers uint64 // under readMu until the batch is taken
 }
 
 // readsInFlight is how many read-index rounds may be in flight at once.
@@ -132,7 +167,7 @@ const readsInFlight = 2
 // the read loop only when that loop waits for a free slot.
 func (n *Node) finishRound(r *readRound, idx uint64) {
 	if r.batch != nil {
-		r.batch.index = idx
+		r.batch.index = idx // unless it expired (err set): then 0
 		close(r.batch.done)
 	}
 	if r.renew {
@@ -186,6 +221,7 @@ func (n *Node) readLoop() {
 		}
 		clear(inflight[len(live):])
 		inflight = live
+		n.expireReads(inflight)
 		if len(inflight) < readsInFlight {
 			n.readStalled.Store(false)
 			n.readMu.Lock()
@@ -194,6 +230,10 @@ func (n *Node) readLoop() {
 			n.readMu.Unlock()
 			renew := n.lease.renew.Load() && (b != nil || !renewing)
 			if b != nil || renew {
+				if b != nil {
+					n.stats.readRounds.Add(1)
+					n.stats.readCallers.Add(b.callers)
+				}
 				r := &readRound{asked: n.mono(), batch: b, renew: renew}
 				n.reads.register(r)
 				inflight = append(inflight, r)
@@ -216,6 +256,35 @@ func (n *Node) readLoop() {
 				n.askRead(r, now)
 			}
 		}
+	}
+}
+
+// expireReads fails the callers who waited Config.ReadTimeout for a read
+// index: those of rounds in flight that long (taken from the registry, so
+// an answer arriving meanwhile finds nothing; whoever takes a round
+// finishes it) and those still waiting for a slot. Read loop only.
+func (n *Node) expireReads(inflight []*readRound) {
+	now, limit := n.mono(), int64(n.cfg.ReadTimeout)
+	for _, r := range inflight {
+		if r.batch == nil || r.done.Load() || now-r.batch.born < limit {
+			continue
+		}
+		if _, ok := n.reads.take(r.rctx); ok {
+			r.batch.err = ErrReadTimeout
+			n.finishRound(r, 0)
+		}
+	}
+	n.readMu.Lock()
+	b := n.readNext
+	if b != nil && now-b.born >= limit {
+		n.readNext = nil
+	} else {
+		b = nil
+	}
+	n.readMu.Unlock()
+	if b != nil {
+		b.err = ErrReadTimeout
+		close(b.done)
 	}
 }
 

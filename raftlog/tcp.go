@@ -186,7 +186,7 @@ func (t *TCPTransport) UpdatePeers(peers map[uint64]string) {
 		}
 		ctx, cancel := context.WithCancel(t.ctx)
 		p := &tcpPeer{t: t, id: pid, addr: addr, ctx: ctx, cancel: cancel,
-			queue: make(chan *pb.Message, tcpQueueLen), snapc: make(chan *pb.Message, 1)}
+			queue: make(chan *pb.Message, tcpQueueLen), snapc: make(chan *pb.Message, 1), kick: make(chan struct{}, 1)}
 		t.peers[pid] = p
 		if t.started {
 			p.start()
@@ -217,6 +217,7 @@ type PeerStats struct {
 	Queued    int       // messages waiting for the writer
 	Dropped   uint64    // messages dropped because the queue was full
 	Dials     uint64    // connections made (the first and redials)
+	Direct    uint64    // messages Send wrote itself, without the writer goroutine
 	LastWrite time.Time // last flush that succeeded (zero: never)
 	LastRead  time.Time // last frame read from the peer (zero: never)
 }
@@ -230,7 +231,7 @@ func (t *TCPTransport) PeerStats() map[uint64]PeerStats {
 	}
 	for id, p := range *v {
 		out[id] = PeerStats{Connected: p.connected.Load(), Queued: len(p.queue), Dropped: p.dropped.Load(),
-			Dials: p.dials.Load(), LastWrite: unixTime(p.lastWrite.Load()), LastRead: unixTime(p.lastRead.Load())}
+			Dials: p.dials.Load(), Direct: p.direct.Load(), LastWrite: unixTime(p.lastWrite.Load()), LastRead: unixTime(p.lastRead.Load())}
 	}
 	return out
 }
@@ -258,7 +259,8 @@ func (t *TCPTransport) dropped(peer uint64) bool {
 	return f != nil && (*f)(peer)
 }
 
-// Send queues msgs for their peers without blocking.
+// Send queues msgs for their peers without blocking; a message whose
+// peer's connection is idle is written at once instead (sendDirect).
 func (t *TCPTransport) Send(msgs []*pb.Message) {
 	for _, m := range msgs {
 		p := t.peer(m.GetTo())
@@ -274,6 +276,9 @@ func (t *TCPTransport) Send(msgs []*pb.Message) {
 			default:
 				t.h.ReportSnapshot(p.id, true) // one in flight already
 			}
+			continue
+		}
+		if p.sendDirect(m) {
 			continue
 		}
 		select {
@@ -598,144 +603,4 @@ func (t *TCPTransport) checkSender(id uint64, remote net.Addr) error {
 		}
 	}
 	return fmt.Errorf("sender %d's address is %s, the connection comes from %s", id, p.addr, ta.IP)
-}
-
-// tcpPeer is the outbound side for one peer.
-type tcpPeer struct {
-	t         *TCPTransport
-	id        uint64
-	addr      string
-	ctx       context.Context // canceled when the peer is removed or the transport closes
-	cancel    context.CancelFunc
-	queue     chan *pb.Message
-	snapc     chan *pb.Message
-	connected atomic.Bool
-	// Diagnostics (PeerStats): unix nanoseconds of the last successful
-	// flush and of the last frame read from the peer's connection.
-	lastWrite, lastRead atomic.Int64
-	dropped, dials      atomic.Uint64
-}
-
-func (p *tcpPeer) start() {
-	p.t.wg.Go(p.run)
-	p.t.wg.Go(p.snapLoop)
-}
-
-// discardQueue drops what was queued for an unreachable peer.
-func (p *tcpPeer) discardQueue() {
-	for {
-		select {
-		case <-p.queue:
-		default:
-			return
-		}
-	}
-}
-
-func (p *tcpPeer) run() {
-	backoff := 50 * time.Millisecond
-	for p.ctx.Err() == nil {
-		c, err := p.t.dial(p.ctx, p.addr)
-		if err != nil {
-			p.discardQueue()
-			p.t.h.ReportUnreachable(p.id)
-			if dialTimedOut(err) {
-				// The dial itself waited (its attempts went on sending
-				// SYNs); dial again at once, so a healed partition is
-				// noticed within tcpDialStagger.
-				continue
-			}
-			select {
-			case <-time.After(backoff):
-			case <-p.ctx.Done():
-				return
-			}
-			backoff = min(2*backoff, tcpMaxBackoff)
-			continue
-		}
-		if !p.t.track(c) {
-			c.Close()
-			return
-		}
-		backoff = 50 * time.Millisecond
-		p.dials.Add(1)
-		p.connected.Store(true)
-		err = p.writeLoop(c)
-		p.connected.Store(false)
-		p.t.untrack(c)
-		if p.ctx.Err() == nil {
-			p.t.logger.Info("connection to peer lost; redialing", "peer", p.id, "err", err)
-			p.discardQueue()
-			p.t.h.ReportUnreachable(p.id)
-		}
-	}
-}
-
-// writeLoop writes queued messages, one flush per burst, until an error.
-func (p *tcpPeer) writeLoop(c net.Conn) error {
-	closed := watchClosed(c) // ends when run closes c
-	w := bufio.NewWriterSize(c, 64<<10)
-	// Hello first: the receiver knows who speaks before the first message,
-	// which may be larger than it accepts from a stranger.
-	hello := binary.LittleEndian.AppendUint32(nil, 8|helloFlag)
-	if _, err := w.Write(binary.LittleEndian.AppendUint64(hello, p.t.id)); err != nil {
-		return err
-	}
-	var buf []byte
-	write := func(m *pb.Message) error {
-		var err error
-		buf, err = proto.MarshalOptions{}.MarshalAppend(append(buf[:0], 0, 0, 0, 0), m)
-		if err != nil {
-			return fmt.Errorf("encode message: %w", err)
-		}
-		binary.LittleEndian.PutUint32(buf, uint32(len(buf)-4))
-		_, err = w.Write(buf)
-		return err
-	}
-	for {
-		select {
-		case m := <-p.queue:
-			if err := write(m); err != nil {
-				return err
-			}
-		burst:
-			for range tcpQueueLen {
-				select {
-				case m := <-p.queue:
-					if err := write(m); err != nil {
-						return err
-					}
-				default:
-					break burst
-				}
-			}
-			c.SetWriteDeadline(time.Now().Add(5 * time.Second))
-			if err := w.Flush(); err != nil {
-				return err
-			}
-			p.lastWrite.Store(time.Now().UnixNano())
-		case err := <-closed:
-			return err
-		case <-p.ctx.Done():
-			return p.ctx.Err()
-		}
-	}
-}
-
-// watchClosed reads c, on which the peer never writes, until it fails: a
-// peer that died or closed the connection is noticed at once (the send
-// side would notice only at its next write, which a follower may not make
-// for long, and Connected would go on saying yes).
-func watchClosed(c net.Conn) <-chan error {
-	closed := make(chan error, 1)
-	go func() {
-		var b [1]byte
-		for {
-			if _, err := c.Read(b[:]); err != nil {
-				closed <- fmt.Errorf("connection closed: %w", err)
-				return
-			}
-		}
-	}()
-	return closed
 }

@@ -11,6 +11,8 @@ import (
 // single-node group needs none. The Ready loop calls Send after the batch's
 // entries and HardState are durable, so Send must never block on the
 // network: queue per peer and drop when a peer is slow (raft retransmits).
+// The read-index requests and answers (reads.go, lease.go) are sent from
+// other goroutines, concurrently with the Ready loop.
 type Transport interface {
 	// Start begins delivering inbound messages to h. Called once by Open.
 	Start(h MessageHandler) error

@@ -62,6 +62,7 @@ func start(ctx context.Context, cfg startConfig) error {
 		Join:         cfg.Join,
 		StateMachine: stateMachine{store, listeners, lockSide},
 		Logger:       raftLogger, // raftlog adds node=<id> itself
+		ReadTimeout:  readBarrierTimeout,
 		Observer:     newRaftObserver(reg),
 		// Writes are refused before the disk is full (53100), so the WAL
 		// never meets ENOSPC on raft's Ready path.
@@ -365,10 +366,10 @@ func readBarrier(node *raftlog.Node, clustered bool) func(context.Context) error
 		return nil
 	}
 	return func(ctx context.Context) error {
-		rctx, cancel := context.WithTimeout(ctx, readBarrierTimeout)
-		defer cancel()
-		_, err := node.WaitReadable(rctx)
-		if err != nil && ctx.Err() == nil && rctx.Err() != nil {
+		// WaitReadable bounds its wait itself (raftlog.Config.ReadTimeout
+		// = readBarrierTimeout), without a timer per read.
+		_, err := node.WaitReadable(ctx)
+		if errors.Is(err, raftlog.ErrReadTimeout) {
 			return fmt.Errorf("no raft quorum confirmed a read point within %s: %w", readBarrierTimeout, err)
 		}
 		return err
