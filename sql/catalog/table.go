@@ -125,6 +125,11 @@ type Table struct {
 	ForceRowSecurity bool `json:"force_row_security,omitempty"`
 	// Triggers are the table's triggers, in name order (trigger.go).
 	Triggers []*Trigger `json:"triggers,omitempty"`
+	// Part is a partitioned table's PARTITION BY; PartOf and Bound a
+	// partition's parent (OID) and FOR VALUES (partition.go).
+	Part   *PartSpec  `json:"part,omitempty"`
+	PartOf uint32     `json:"part_of,omitempty"`
+	Bound  *PartBound `json:"bound,omitempty"`
 
 	// derived, not stored
 	colByName map[string]int

@@ -16,6 +16,9 @@ import (
 // column for UPDATE and DELETE.
 type RowRef struct {
 	Key, Val []byte
+	// Leaf is, in a scan of a partitioned table, 1 + the PartSet.Leaves
+	// index of the partition the row is in (0 otherwise).
+	Leaf int
 }
 
 type pathKind uint8
@@ -60,6 +63,11 @@ type ScanNode struct {
 	// does not use those indexes.
 	IxExprs map[uint32]*IndexEval
 	chosen  bool
+	// PartSet and Leaves, for a partitioned table, are its leaf
+	// partitions and a scan of each (partition.go): the table itself
+	// stores nothing.
+	PartSet *PartSet
+	Leaves  []*ScanNode
 }
 
 func NewScanNode(t *catalog.Table) *ScanNode {
@@ -184,6 +192,9 @@ func (s *ScanNode) ChoosePath() {
 		return
 	}
 	s.chosen = true
+	if s.Leaves != nil {
+		return // each leaf chooses its own when it starts
+	}
 	bounds := s.bounds()
 	if len(bounds) == 0 && (len(s.IxExprs) == 0 || len(s.Preds) == 0) {
 		if pts := s.pointList(); pts != nil {
@@ -465,6 +476,9 @@ func (s *ScanNode) indexTypes(ix *catalog.Index) []types.T {
 func (s *ScanNode) Start(ec *Ctx) (Iterator, error) {
 	if s.Deny {
 		return &SliceIter{}, nil
+	}
+	if s.Leaves != nil {
+		return s.startLeaves(ec)
 	}
 	s.ChoosePath()
 	it := &scanIter{s: s, ec: ec, txn: ec.Txn.Kv, stat: ec.Txn.statsFor(s.T.OID), full: s.Path.Kind == pathFull}

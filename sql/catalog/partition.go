@@ -1,0 +1,99 @@
+package catalog
+
+import (
+	"sort"
+
+	"logdb/sql/types"
+)
+
+// Declarative partitioning, as PostgreSQL 15's. A partitioned table
+// (relkind 'p') has a PartSpec and stores no rows: its Space stays empty.
+// Each partition is an ordinary table (or itself partitioned) with
+// PartOf naming its parent and Bound its partition bound; it owns its
+// rows, indexes and constraints. DDL that attaches or detaches a
+// partition rewrites the parent's descriptor too, so a statement planned
+// against the parent's old set of partitions conflicts (40001) rather
+// than committing rows routed by it. Descriptors written before
+// partitioning existed have neither field: nothing to convert.
+
+// Partition strategies (pg_partitioned_table.partstrat).
+const (
+	PartList  = 'l'
+	PartRange = 'r'
+	PartHash  = 'h'
+)
+
+// PartSpec is a partitioned table's PARTITION BY: its strategy and key
+// columns (column IDs).
+type PartSpec struct {
+	Strategy byte     `json:"strategy"`
+	Columns  []uint32 `json:"columns"`
+}
+
+// BoundValue is one value of a partition bound: Text in the key column's
+// type's text form (timestamps in UTC), Null for NULL, or Inf -1
+// (MINVALUE) / +1 (MAXVALUE) in a range bound.
+type BoundValue struct {
+	Text string `json:"text,omitempty"`
+	Null bool   `json:"null,omitempty"`
+	Inf  int8   `json:"inf,omitempty"`
+}
+
+// PartBound is a partition's FOR VALUES clause: DEFAULT, IN (list, one
+// value per entry: list keys have one column), FROM … TO (range, one value
+// per key column), or WITH (MODULUS, REMAINDER) (hash).
+type PartBound struct {
+	Default   bool         `json:"default,omitempty"`
+	In        []BoundValue `json:"in,omitempty"`
+	From      []BoundValue `json:"from,omitempty"`
+	To        []BoundValue `json:"to,omitempty"`
+	Modulus   int          `json:"modulus,omitempty"`
+	Remainder int          `json:"remainder,omitempty"`
+}
+
+// Partitioned reports whether t is a partitioned table (relkind 'p').
+func (t *Table) Partitioned() bool { return t.Part != nil }
+
+// Partitions returns the partitions of the partitioned table oid in OID
+// order (nil for any other table).
+func (c *Catalog) Partitions(oid uint32) []*Table {
+	var out []*Table
+	for _, t := range c.ByOID {
+		if t.PartOf == oid && t.Bound != nil {
+			out = append(out, t)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].OID < out[j].OID })
+	return out
+}
+
+// PartKeyTypes returns the types of t's partition key columns.
+func (t *Table) PartKeyTypes() []types.T {
+	out := make([]types.T, len(t.Part.Columns))
+	for i, id := range t.Part.Columns {
+		out[i] = t.Columns[t.ColIndexByID(id)].Type
+	}
+	return out
+}
+
+// PartKeyIdx returns the positions in t.Columns of its partition key.
+func (t *Table) PartKeyIdx() []int {
+	out := make([]int, len(t.Part.Columns))
+	for i, id := range t.Part.Columns {
+		out[i] = t.ColIndexByID(id)
+	}
+	return out
+}
+
+// Root returns the topmost partitioned ancestor of t (t itself when it is
+// not a partition).
+func (c *Catalog) Root(t *Table) *Table {
+	for t.PartOf != 0 {
+		p, ok := c.ByOID[t.PartOf]
+		if !ok {
+			break
+		}
+		t = p
+	}
+	return t
+}
