@@ -43,6 +43,11 @@ func AlterTable(ec *Ctx, d *catalog.Writer, at *pg_query.AlterTableStmt, w Notic
 		}
 		t.Init()
 	}
+	if t.Part != nil {
+		if err := alterPartitions(ec, d, p, t, at.Cmds, w); err != nil { // partition.go
+			return err
+		}
+	}
 	return d.PutTable(t)
 }
 
@@ -57,6 +62,10 @@ func alterCmd(ec *Ctx, d *catalog.Writer, p *plan.Planner, t *catalog.Table, cmd
 		pg_query.AlterTableType_AT_EnableTrigUser, pg_query.AlterTableType_AT_DisableTrigUser:
 		on := cmd.Subtype == pg_query.AlterTableType_AT_EnableTrigAll || cmd.Subtype == pg_query.AlterTableType_AT_EnableTrigUser
 		return enableTrigger(t, "", true, on)
+	case pg_query.AlterTableType_AT_AttachPartition:
+		return attachPartition(ec, d, t, cmd.Def.GetPartitionCmd()) // partition.go
+	case pg_query.AlterTableType_AT_DetachPartition:
+		return detachPartition(ec, d, t, cmd.Def.GetPartitionCmd())
 	case pg_query.AlterTableType_AT_AddColumn:
 		cd := cmd.Def.GetColumnDef()
 		if _, c := t.Column(cd.Colname); c != nil {

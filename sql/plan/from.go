@@ -407,6 +407,11 @@ func (p *Planner) planFromItem(f *pg_query.Node, parent *Scope) (*FromItem, erro
 					return nil, err
 				}
 				s.IxExprs = ixe
+				if t.Partitioned() {
+					if err := p.partitionScan(s, t); err != nil { // partition.go
+						return nil, err
+					}
+				}
 				lr := p.locking.of(rv)
 				if rv == p.dmlTarget || lr != nil {
 					s.WithRef, s.DMLTarget = true, rv == p.dmlTarget && lr == nil
@@ -417,7 +422,7 @@ func (p *Planner) planFromItem(f *pg_query.Node, parent *Scope) (*FromItem, erro
 					if err := p.Host.CheckTablePriv(p.Cat, t, 'w'); err != nil {
 						return nil, err
 					}
-					lr.table = t
+					lr.table, lr.parts = t, s.PartSet
 				}
 				cols, err := AliasCols(s.Cols, rv.Alias, rv.Relname)
 				if err != nil {

@@ -540,7 +540,7 @@ func (p *Planner) tryOrderedScan(n exec.Node, keys []exec.SortKey) bool {
 			cur = x.Src
 			continue
 		case *exec.ScanNode:
-			if x.Path.Kind == exec.PathIndex || len(x.T.PKIdx) < len(cols) {
+			if x.Leaves != nil || x.Path.Kind == exec.PathIndex || len(x.T.PKIdx) < len(cols) {
 				return false
 			}
 			for i, c := range cols {

@@ -62,6 +62,9 @@ func (p *Planner) newTableWriter(t *catalog.Table, writers map[uint32]*exec.Tabl
 	if w.Checks, err = p.compileChecks(t.Checks, TableScope(t, nil, nil)); err != nil {
 		return nil, err
 	}
+	if err := p.partConstraint(w, t); err != nil { // partition.go
+		return nil, err
+	}
 	for _, fk := range t.FKs {
 		parent := p.Cat.ByOID[fk.RefTable]
 		if parent == nil {
