@@ -127,6 +127,21 @@ func tableSchema(t *catalog.Table, cat *catalog.Catalog) pgcatalog.Table {
 	if t.ReplIdent != "" {
 		pt.ReplIdent = t.ReplIdent[0]
 	}
+	if t.Part != nil {
+		pt.Part.Strategy = t.Part.Strategy
+		for _, id := range t.Part.Columns {
+			pt.Part.Attrs = append(pt.Part.Attrs, int16(t.ColIndexByID(id)+1))
+		}
+		for _, c := range cat.Partitions(t.OID) {
+			if c.Bound.Default {
+				pt.Part.Default = c.OID
+			}
+		}
+	}
+	if parent, ok := cat.ByOID[t.PartOf]; ok && t.PartOf != 0 && t.Bound != nil && parent.Part != nil {
+		pt.Part.Parent = t.PartOf
+		pt.Part.Bound = catalog.BoundSQL(parent, t.Bound)
+	}
 	for i, c := range t.Columns {
 		pt.Columns = append(pt.Columns, pgcatalog.Column{Name: c.Name, AttNum: int16(i + 1), Type: c.Type, NotNull: c.NotNull || t.IsPK(c.ID), Default: c.Default, Domain: c.Domain, Generated: c.Generated})
 	}

@@ -2,6 +2,8 @@ package catalog
 
 import (
 	"sort"
+	"strconv"
+	"strings"
 
 	"logdb/sql/types"
 )
@@ -97,3 +99,57 @@ func (c *Catalog) Root(t *Table) *Table {
 	}
 	return t
 }
+
+// BoundLiteral prints a bound value as PostgreSQL's ruleutils does.
+func BoundLiteral(t types.T, text string) string {
+	switch t.OID {
+	case types.Int2OID, types.Int4OID, types.Int8OID, types.NumericOID, types.Float8OID, types.Float4OID, types.OidOID:
+		if !strings.HasPrefix(text, "-") {
+			return text
+		}
+	case types.BoolOID:
+		if text == "t" {
+			return "true"
+		}
+		return "false"
+	}
+	return "'" + strings.ReplaceAll(text, "'", "''") + "'"
+}
+
+// BoundSQL is a partition's FOR VALUES clause as pg_get_expr prints
+// relpartbound; parent is its partitioned table.
+func BoundSQL(parent *Table, b *PartBound) string {
+	if b.Default {
+		return "DEFAULT"
+	}
+	if b.Modulus > 0 {
+		return "FOR VALUES WITH (modulus " + itoa(b.Modulus) + ", remainder " + itoa(b.Remainder) + ")"
+	}
+	keyT := parent.PartKeyTypes()
+	list := func(vs []BoundValue) string {
+		parts := make([]string, len(vs))
+		for i, v := range vs {
+			t := keyT[0]
+			if i < len(keyT) && len(b.In) == 0 {
+				t = keyT[i]
+			}
+			switch {
+			case v.Null:
+				parts[i] = "NULL"
+			case v.Inf < 0:
+				parts[i] = "MINVALUE"
+			case v.Inf > 0:
+				parts[i] = "MAXVALUE"
+			default:
+				parts[i] = BoundLiteral(t, v.Text)
+			}
+		}
+		return "(" + strings.Join(parts, ", ") + ")"
+	}
+	if len(b.In) > 0 {
+		return "FOR VALUES IN " + list(b.In)
+	}
+	return "FOR VALUES FROM " + list(b.From) + " TO " + list(b.To)
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

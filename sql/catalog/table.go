@@ -90,6 +90,9 @@ type ForeignKey struct {
 	Deferrable    bool     `json:"deferrable,omitempty"`
 	Deferred      bool     `json:"deferred,omitempty"` // INITIALLY DEFERRED
 	NotValid      bool     `json:"not_valid,omitempty"`
+	// From is, for a partition's copy of its partitioned table's foreign
+	// key, the OID of the table that declared it (named in errors).
+	From uint32 `json:"from,omitempty"`
 }
 
 type Table struct {

@@ -36,7 +36,7 @@ func partitionSpec(t *catalog.Table, ps *pg_query.PartitionSpec) error {
 		return pgerror.New(pgerror.InvalidParameterValue, "unrecognized partitioning strategy")
 	}
 	if spec.Strategy == catalog.PartList && len(ps.PartParams) > 1 {
-		return pgerror.New(pgerror.InvalidTableDefinition, "cannot use \"list\" partition strategy with more than one column")
+		return pgerror.New(pgerror.InvalidObjectDefinition, "cannot use \"list\" partition strategy with more than one column")
 	}
 	for _, n := range ps.PartParams {
 		pe := n.GetPartitionElem()
@@ -87,7 +87,7 @@ func partitionedParent(ec *Ctx, d *catalog.Writer, rv *pg_query.RangeVar) (*cata
 		return nil, plan.UndefinedTable(rv)
 	}
 	if p.Part == nil {
-		return nil, pgerror.New(pgerror.WrongObjectType, "table \"%s\" is not partitioned", p.Name)
+		return nil, pgerror.New(pgerror.InvalidObjectDefinition, "\"%s\" is not partitioned", p.Name)
 	}
 	return p, nil
 }
@@ -119,6 +119,9 @@ func partitionBound(ec *Ctx, d *catalog.Writer, parent *catalog.Table, name stri
 		}
 		col := parent.Columns[keyIdx[i]]
 		ce, err := p.Coerce(e, keyT[i], types.CastAssignment)
+		if pe, ok := err.(*pgerror.Error); ok && pe.Code == pgerror.InvalidTextRepresentation {
+			return catalog.BoundValue{}, err
+		}
 		if err != nil {
 			return catalog.BoundValue{}, pgerror.New(pgerror.DatatypeMismatch, "specified value cannot be cast to type %s for column \"%s\"", types.FormatType(keyT[i]), col.Name)
 		}
@@ -221,6 +224,11 @@ func checkOverlap(d *catalog.Writer, parent *catalog.Table, name string, b *cata
 			Message: fmt.Sprintf("empty range bound specified for partition \"%s\"", name),
 			Detail:  fmt.Sprintf("Specified lower bound %s is greater than or equal to upper bound %s.", rangeText(keyT, b.From), rangeText(keyT, b.To))}
 	}
+	if parent.Part.Strategy == catalog.PartHash {
+		if err := checkHashModulus(d, parent, b); err != nil {
+			return nil, err
+		}
+	}
 	var def *catalog.Table
 	for _, s := range d.Cat.Partitions(parent.OID) {
 		if s.Bound.Default {
@@ -255,10 +263,6 @@ func checkOverlap(d *catalog.Writer, parent *catalog.Table, name string, b *cata
 			if small.Modulus > big.Modulus {
 				small, big = big, small
 			}
-			if big.Modulus%small.Modulus != 0 {
-				return nil, &pgerror.Error{Code: pgerror.InvalidObjectDefinition,
-					Message: "every hash partition modulus must be a factor of the next larger modulus"}
-			}
 			overlap = big.Remainder%small.Modulus == small.Remainder
 		}
 		if overlap {
@@ -277,26 +281,10 @@ func rangeText(keyT []types.T, vs []catalog.BoundValue) string {
 		case v.Inf > 0:
 			parts[i] = "MAXVALUE"
 		default:
-			parts[i] = boundLiteral(keyT[i], v.Text)
+			parts[i] = catalog.BoundLiteral(keyT[i], v.Text)
 		}
 	}
 	return "(" + strings.Join(parts, ", ") + ")"
-}
-
-// boundLiteral prints a bound value as PostgreSQL's ruleutils does.
-func boundLiteral(t types.T, text string) string {
-	switch t.OID {
-	case types.Int2OID, types.Int4OID, types.Int8OID, types.NumericOID, types.Float8OID, types.Float4OID, types.OidOID:
-		if !strings.HasPrefix(text, "-") {
-			return text
-		}
-	case types.BoolOID:
-		if text == "t" {
-			return "true"
-		}
-		return "false"
-	}
-	return "'" + strings.ReplaceAll(text, "'", "''") + "'"
 }
 
 // checkDefaultRows refuses a new bound when the DEFAULT partition holds a
@@ -398,6 +386,12 @@ func addInherited(ec *Ctx, d *catalog.Writer, t, parent *catalog.Table, cons []*
 		}
 		if err := addConstraint(ec, d, t, con, nil, existing); err != nil {
 			return err
+		}
+		if nf := t.FK(fk.Name); nf != nil {
+			nf.From = fk.From
+			if nf.From == 0 {
+				nf.From = parent.OID
+			}
 		}
 	}
 	return nil
@@ -508,7 +502,7 @@ func attachNew(ec *Ctx, d *catalog.Writer, t, parent *catalog.Table, spec *pg_qu
 // descriptor AlterTable writes back).
 func attachPartition(ec *Ctx, d *catalog.Writer, parent *catalog.Table, pc *pg_query.PartitionCmd) error {
 	if parent.Part == nil {
-		return pgerror.New(pgerror.WrongObjectType, "table \"%s\" is not partitioned", parent.Name)
+		return pgerror.New(pgerror.InvalidObjectDefinition, "table \"%s\" is not partitioned", parent.Name)
 	}
 	key, err := relKey(ec, d, pc.Name)
 	if err != nil {
@@ -693,6 +687,37 @@ func alterPartitions(ec *Ctx, d *catalog.Writer, p *plan.Planner, t *catalog.Tab
 		if err := d.PutTable(nc); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// checkHashModulus: every hash modulus must divide the next larger one;
+// the new bound is checked against its neighbours in (modulus, remainder)
+// order, as PostgreSQL's check_new_partition_bound does.
+func checkHashModulus(d *catalog.Writer, parent *catalog.Table, b *catalog.PartBound) error {
+	var prev, next *catalog.Table
+	less := func(x, y *catalog.PartBound) bool {
+		return x.Modulus < y.Modulus || x.Modulus == y.Modulus && x.Remainder < y.Remainder
+	}
+	for _, s := range d.Cat.Partitions(parent.OID) {
+		sb := s.Bound
+		if !less(b, sb) {
+			if prev == nil || less(prev.Bound, sb) {
+				prev = s
+			}
+		} else if next == nil || less(sb, next.Bound) {
+			next = s
+		}
+	}
+	fail := func(detail string) error {
+		return &pgerror.Error{Code: pgerror.InvalidObjectDefinition,
+			Message: "every hash partition modulus must be a factor of the next larger modulus", Detail: detail}
+	}
+	if prev != nil && b.Modulus%prev.Bound.Modulus != 0 {
+		return fail(fmt.Sprintf("The new modulus %d is not divisible by %d, the modulus of existing partition \"%s\".", b.Modulus, prev.Bound.Modulus, prev.Name))
+	}
+	if next != nil && next.Bound.Modulus%b.Modulus != 0 {
+		return fail(fmt.Sprintf("The new modulus %d is not a factor of %d, the modulus of existing partition \"%s\".", b.Modulus, next.Bound.Modulus, next.Name))
 	}
 	return nil
 }

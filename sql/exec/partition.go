@@ -494,7 +494,7 @@ func (s *ScanNode) startLeaves(ec *Ctx) (Iterator, error) {
 	it := &appendIter{ec: ec}
 	for _, i := range pick {
 		ls := s.Leaves[i]
-		l := &ScanNode{T: ls.T, RowCols: ls.RowCols, Cols: s.Cols, Preds: s.Preds, Reverse: s.Reverse, WithRef: s.WithRef, IxExprs: ls.IxExprs}
+		l := &ScanNode{T: ls.T, RowCols: ls.RowCols, Cols: s.Cols, Preds: s.Preds, Reverse: s.Reverse, WithRef: s.WithRef, WithTableOID: s.WithTableOID, IxExprs: ls.IxExprs}
 		if !s.PartSet.Leaves[i].Same {
 			l.chosen = true // its key positions are not the root's: read it whole
 		}

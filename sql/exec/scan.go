@@ -68,6 +68,9 @@ type ScanNode struct {
 	// stores nothing.
 	PartSet *PartSet
 	Leaves  []*ScanNode
+	// WithTableOID appends the tableoid system column (after the RowRef,
+	// if any): the OID of the table the row is stored in.
+	WithTableOID bool
 }
 
 func NewScanNode(t *catalog.Table) *ScanNode {
@@ -626,12 +629,18 @@ func (s *ScanNode) decode(key, val []byte) ([]types.Datum, error) {
 	if s.WithRef {
 		n++
 	}
+	if s.WithTableOID {
+		n++
+	}
 	row := make([]types.Datum, n)
 	if err := types.DecodeRow(val, s.RowCols, row); err != nil {
 		return nil, err
 	}
 	if s.WithRef {
 		row[len(s.RowCols)] = RowRef{Key: key, Val: val}
+	}
+	if s.WithTableOID {
+		row[n-1] = int64(s.T.OID)
 	}
 	return row, nil
 }

@@ -229,6 +229,8 @@ type Table struct {
 	// RowSecurity and ForceRowSecurity are relrowsecurity and
 	// relforcerowsecurity.
 	RowSecurity, ForceRowSecurity bool
+	// Part is the table's place in a partition tree (partition.go).
+	Part Partitioning
 }
 
 // Column is one live (not dropped) column.

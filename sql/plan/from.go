@@ -417,6 +417,11 @@ func (p *Planner) planFromItem(f *pg_query.Node, parent *Scope) (*FromItem, erro
 					s.WithRef, s.DMLTarget = true, rv == p.dmlTarget && lr == nil
 					s.Cols = append(s.Cols, exec.Column{Name: refColumn, T: types.T{OID: types.ByteaOID, Mod: -1}, Hidden: true})
 				}
+				if (t.Partitioned() || t.PartOf != 0) && rv != p.dmlTarget {
+					// tableoid: which partition a row is in
+					s.WithTableOID = true
+					s.Cols = append(s.Cols, exec.Column{Name: "tableoid", T: exec.OIDT, Hidden: true})
+				}
 				if lr != nil {
 					// locking a table's rows needs UPDATE on it, as in PostgreSQL
 					if err := p.Host.CheckTablePriv(p.Cat, t, 'w'); err != nil {

@@ -76,6 +76,9 @@ func (p *Planner) newTableWriter(t *catalog.Table, writers map[uint32]*exec.Tabl
 	for _, r := range p.Cat.ReferencedBy(t.OID) {
 		p.useTable(r.Table)
 		fp := NewFKPlan(r.Table, t, r.FK)
+		if decl := p.Cat.ByOID[r.FK.From]; r.FK.From != 0 && decl != nil {
+			fp.ChildName = decl.Name
+		}
 		if !isCheckAction(r.FK.OnDelete) || !isCheckAction(r.FK.OnUpdate) {
 			if writers == nil {
 				writers = map[uint32]*exec.TableWriter{t.OID: w}

@@ -1,0 +1,140 @@
+package test
+
+import (
+	"testing"
+	"time"
+)
+
+// TestPartitioningMatchesPostgres: declarative partitioning (LIST, RANGE,
+// HASH) as PostgreSQL 15 has it — CREATE TABLE … PARTITION BY / PARTITION
+// OF, ATTACH and DETACH PARTITION, rows routed by INSERT, COPY-less
+// INSERT … SELECT and UPDATE, the partition constraint of a partition
+// written directly, pruning, ON CONFLICT and RETURNING through the parent,
+// indexes and keys inherited by partitions, foreign keys from a
+// partitioned table, DROP, and the catalogs (pg_class, pg_inherits,
+// pg_partitioned_table, pg_get_expr(relpartbound), pg_get_partkeydef).
+// Results, SQLSTATEs, messages and DETAILs must be PostgreSQL's.
+func TestPartitioningMatchesPostgres(t *testing.T) {
+	ctx, pc, lc := mustPostgresAndSharedNode(t, 180*time.Second)
+	execOnEach(t, ctx, "SET TIME ZONE 'UTC'", pc, lc)
+	matchPostgresDetail(t, ctx, pc, lc,
+		// LIST, with a DEFAULT partition attached later
+		"CREATE TABLE pt_l (a int, b text NOT NULL DEFAULT 'x', c int) PARTITION BY LIST (a)",
+		"CREATE TABLE pt_l1 PARTITION OF pt_l FOR VALUES IN (1, 2)",
+		"CREATE TABLE pt_l2 PARTITION OF pt_l FOR VALUES IN (3, NULL)",
+		"INSERT INTO pt_l VALUES (9, 'nine', 9)",
+		"CREATE TABLE pt_ld (a int, b text NOT NULL DEFAULT 'y', c int)",
+		"INSERT INTO pt_ld VALUES (7, 'seven', 0)",
+		"ALTER TABLE pt_l ATTACH PARTITION pt_ld DEFAULT",
+		"INSERT INTO pt_l VALUES (1, 'one', 1), (3, 'three', 3), (5, 'five', 5), (NULL, 'null', 0) RETURNING *",
+		"INSERT INTO pt_l (a) VALUES (2) RETURNING a, b",
+		"SELECT tableoid::regclass, * FROM pt_l ORDER BY a NULLS FIRST",
+		"SELECT * FROM pt_l WHERE a = 3",
+		"SELECT * FROM pt_l WHERE a = 7",
+		"SELECT count(*) FROM pt_l WHERE a IS NULL",
+		"SELECT * FROM pt_l1 ORDER BY a",
+		// a partition written directly checks its partition constraint
+		"INSERT INTO pt_l1 VALUES (3, 'bad', 0)",
+		"INSERT INTO pt_ld VALUES (1, 'bad', 0)",
+		"UPDATE pt_l1 SET a = 3 WHERE a = 1",
+		"INSERT INTO pt_l1 VALUES (1, 'ok', 0)",
+		// UPDATE through the parent moves a row whose key changes
+		"UPDATE pt_l SET a = 3 WHERE a = 2 RETURNING *",
+		"UPDATE pt_l SET c = c + 1 WHERE a = 3",
+		"SELECT tableoid::regclass, * FROM pt_l ORDER BY a NULLS FIRST, b",
+		"DELETE FROM pt_l WHERE a = 5 RETURNING *",
+		"DELETE FROM pt_l1 WHERE b = 'ok'",
+		"INSERT INTO pt_l SELECT a + 10, b, c FROM pt_l WHERE a < 4",
+		"SELECT tableoid::regclass, * FROM pt_l ORDER BY a NULLS FIRST, b",
+		// bounds that overlap, or that the DEFAULT partition's rows hold
+		"CREATE TABLE pt_l3 PARTITION OF pt_l FOR VALUES IN (7)",
+		"CREATE TABLE pt_l4 PARTITION OF pt_l FOR VALUES IN (1)",
+		"CREATE TABLE pt_l5 PARTITION OF pt_l DEFAULT",
+		"CREATE TABLE pt_l6 PARTITION OF pt_l FOR VALUES FROM (1) TO (2)",
+		"CREATE TABLE pt_l7 PARTITION OF pt_l FOR VALUES IN ('x')",
+		"CREATE TABLE pt_l8 PARTITION OF pt_l FOR VALUES IN (20)",
+		// ATTACH checks the table's rows and columns
+		"CREATE TABLE pt_lx (a int, b text NOT NULL, c int)",
+		"INSERT INTO pt_lx VALUES (30, 'x', 1)",
+		"ALTER TABLE pt_l ATTACH PARTITION pt_lx FOR VALUES IN (31)",
+		"ALTER TABLE pt_l ATTACH PARTITION pt_lx FOR VALUES IN (30)",
+		"ALTER TABLE pt_l ATTACH PARTITION pt_lx FOR VALUES IN (32)",
+		"CREATE TABLE pt_ly (a int, b text, c int)",
+		"ALTER TABLE pt_l ATTACH PARTITION pt_ly FOR VALUES IN (40)",
+		"CREATE TABLE pt_lz (a int, b text NOT NULL, c int, d int)",
+		"ALTER TABLE pt_l ATTACH PARTITION pt_lz FOR VALUES IN (41)",
+		"CREATE TABLE pt_lw (a bigint, b text NOT NULL, c int)",
+		"ALTER TABLE pt_l ATTACH PARTITION pt_lw FOR VALUES IN (42)",
+		"ALTER TABLE pt_lx ATTACH PARTITION pt_ly FOR VALUES IN (1)",
+		"ALTER TABLE pt_l ATTACH PARTITION pt_l1 FOR VALUES IN (50)",
+		"ALTER TABLE pt_l DETACH PARTITION pt_lx",
+		"ALTER TABLE pt_l DETACH PARTITION pt_ly",
+		"SELECT count(*) FROM pt_l",
+		"SELECT * FROM pt_lx",
+		// the catalogs
+		"SELECT relname, relkind, relispartition, pg_get_expr(relpartbound, oid) FROM pg_class WHERE relname LIKE 'pt_l%' ORDER BY relname",
+		"SELECT c.relname, p.relname, i.inhseqno FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'pt_l' ORDER BY 1",
+		"SELECT partstrat, partnatts, partattrs, partdefid::regclass FROM pg_partitioned_table WHERE partrelid = 'pt_l'::regclass",
+		"SELECT pg_get_partkeydef('pt_l'::regclass), pg_get_partkeydef('pt_l1'::regclass)",
+		// keys: a primary key must hold the partition key
+		"CREATE TABLE pt_bad (a int, b int, PRIMARY KEY (b)) PARTITION BY LIST (a)",
+		"CREATE TABLE pt_bad (a int, b int) PARTITION BY LIST (a, b)",
+		"CREATE TABLE pt_bad (a int, b int) PARTITION BY RANGE (z)",
+		"CREATE TABLE pt_bad PARTITION OF pt_nope FOR VALUES IN (1)",
+		"CREATE TABLE pt_bad PARTITION OF pt_lx FOR VALUES IN (1)",
+		// RANGE with a primary key, MINVALUE/MAXVALUE, an index made on the parent
+		"CREATE TABLE pt_r (id int, t timestamptz NOT NULL DEFAULT '2024-01-01 10:00+00', v text, PRIMARY KEY (id, t)) PARTITION BY RANGE (t)",
+		"CREATE TABLE pt_r1 PARTITION OF pt_r FOR VALUES FROM ('2024-01-01 00:00:00+00') TO ('2024-01-02 00:00:00+00')",
+		"CREATE TABLE pt_r0 PARTITION OF pt_r FOR VALUES FROM (MINVALUE) TO ('2024-01-01 00:00:00+00')",
+		"CREATE TABLE pt_rx PARTITION OF pt_r FOR VALUES FROM ('2024-01-03') TO ('2024-01-02')",
+		"CREATE TABLE pt_rx PARTITION OF pt_r FOR VALUES FROM ('2024-01-01 12:00+00') TO ('2024-01-03')",
+		"CREATE INDEX pt_r_v ON pt_r (v)",
+		"CREATE TABLE pt_r2 PARTITION OF pt_r FOR VALUES FROM ('2024-01-02 00:00:00+00') TO (MAXVALUE)",
+		"INSERT INTO pt_r VALUES (1, '2024-01-01 12:00+00', 'a'), (2, '2023-06-01 00:00+00', 'b'), (3, '2030-01-01 00:00+00', 'c')",
+		"INSERT INTO pt_r (id, v) VALUES (4, 'd')",
+		"INSERT INTO pt_r VALUES (1, '2024-01-01 12:00+00', 'dup')",
+		"INSERT INTO pt_r VALUES (1, '2024-01-01 12:00+00', 'dup') ON CONFLICT DO NOTHING",
+		"INSERT INTO pt_r VALUES (1, '2024-01-01 12:00+00', 'upd') ON CONFLICT (id, t) DO UPDATE SET v = excluded.v RETURNING *",
+		"INSERT INTO pt_r VALUES (1, '2024-01-05 12:00+00', 'other day')",
+		"SELECT tableoid::regclass, * FROM pt_r ORDER BY id, t",
+		"SELECT * FROM pt_r WHERE t = '2023-06-01 00:00+00'",
+		"UPDATE pt_r SET t = '2024-01-01 23:00+00' WHERE id = 3 RETURNING *",
+		"SELECT tableoid::regclass, * FROM pt_r WHERE id = 3",
+		"SELECT indexrelid::regclass, indrelid::regclass FROM pg_index WHERE indrelid::regclass::text LIKE 'pt_r%' ORDER BY indexrelid::regclass::text",
+		"SELECT relname, relkind FROM pg_class WHERE relname LIKE 'pt_r%' ORDER BY relname",
+		"SELECT pg_get_expr(relpartbound, oid) FROM pg_class WHERE relname IN ('pt_r0', 'pt_r2') ORDER BY relname",
+		"CREATE UNIQUE INDEX pt_r_bad ON pt_r (v)",
+		// HASH
+		"CREATE TABLE pt_h (k int, v text) PARTITION BY HASH (k)",
+		"CREATE TABLE pt_h0 PARTITION OF pt_h FOR VALUES WITH (MODULUS 2, REMAINDER 0)",
+		"CREATE TABLE pt_h1 PARTITION OF pt_h FOR VALUES WITH (MODULUS 2, REMAINDER 1)",
+		"CREATE TABLE pt_hx PARTITION OF pt_h FOR VALUES WITH (MODULUS 2, REMAINDER 1)",
+		"CREATE TABLE pt_hx PARTITION OF pt_h FOR VALUES WITH (MODULUS 3, REMAINDER 2)",
+		"CREATE TABLE pt_hx PARTITION OF pt_h FOR VALUES WITH (MODULUS 2, REMAINDER 2)",
+		"CREATE TABLE pt_hx PARTITION OF pt_h DEFAULT",
+		"INSERT INTO pt_h SELECT g, 'v' || g FROM generate_series(1, 20) g",
+		"SELECT count(*), count(DISTINCT tableoid) FROM pt_h",
+		"SELECT * FROM pt_h WHERE k = 7",
+		"SELECT pg_get_expr(relpartbound, oid) FROM pg_class WHERE relname = 'pt_h1'",
+		// foreign keys from a partitioned table, deferred
+		"CREATE TABLE pt_q (name text PRIMARY KEY)",
+		"INSERT INTO pt_q VALUES ('a'), ('b')",
+		"CREATE TABLE pt_j (name text NOT NULL, id int NOT NULL, PRIMARY KEY (name, id)) PARTITION BY LIST (name)",
+		"CREATE TABLE pt_ja PARTITION OF pt_j FOR VALUES IN ('a')",
+		"ALTER TABLE pt_j ADD CONSTRAINT pt_j_fk FOREIGN KEY (name) REFERENCES pt_q (name) ON DELETE RESTRICT DEFERRABLE INITIALLY DEFERRED",
+		"CREATE TABLE pt_jd PARTITION OF pt_j DEFAULT",
+		"INSERT INTO pt_j VALUES ('a', 1), ('b', 2)",
+		"INSERT INTO pt_j VALUES ('c', 3)",
+		"DELETE FROM pt_q WHERE name = 'b'",
+		"INSERT INTO pt_j VALUES ('a', 1)",
+		"SELECT conname, conrelid::regclass, condeferred FROM pg_constraint WHERE conname = 'pt_j_fk' ORDER BY 2::text",
+		"SELECT tableoid::regclass, * FROM pt_j ORDER BY id",
+		// DROP of a partition, and of the parent with its partitions
+		"DROP TABLE pt_l2",
+		"SELECT count(*) FROM pt_l WHERE a = 3",
+		"TRUNCATE pt_r",
+		"SELECT count(*) FROM pt_r",
+		"DROP TABLE pt_l, pt_r, pt_h, pt_j, pt_q",
+		"SELECT relname FROM pg_class WHERE relname LIKE 'pt\\_%' ORDER BY 1",
+	)
+}
