@@ -290,7 +290,7 @@ func (w *TableWriter) Insert(ec *Ctx, row []types.Datum, oc *OnConflictPlan) ([]
 			if err != nil {
 				return nil, false, err
 			}
-			if exists {
+			if exists && !ec.deletedByStatement(t.Space, key) {
 				return conflict(t.PKName, nil, key)
 			}
 		}
@@ -302,7 +302,7 @@ func (w *TableWriter) Insert(ec *Ctx, row []types.Datum, oc *OnConflictPlan) ([]
 			if err != nil {
 				return nil, false, err
 			}
-			if exists {
+			if exists && !ec.deletedByStatement(ix.Space, uniq[i]) {
 				return conflict(ix.Name, ix, pk)
 			}
 		}

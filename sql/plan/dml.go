@@ -194,7 +194,9 @@ func (p *Planner) planInsert(ins *pg_query.InsertStmt) (*DML, error) {
 			d.targetCols = d.targetCols[:w]
 		}
 	default:
+		p.insertSel, p.insertWant = sel, want // select.go: planProjection
 		src, err := p.PlanSelect(sel, nil)
+		p.insertSel, p.insertWant = nil, nil
 		if err != nil {
 			return nil, err
 		}
