@@ -220,6 +220,14 @@ func (s *ScanNode) ChoosePath() {
 			s.Path = ap
 			return
 		}
+		if n := len(s.T.PKIdx); n > 1 && len(ap.eq) == n-1 {
+			// k1 = v AND k2 = ANY(…): Gets of the whole keys (pg-boss's
+			// WHERE name = $1 AND id = ANY($2) reads only its jobs)
+			if pts := s.pointListOn(s.T.PKIdx[n-1]); pts != nil {
+				s.Path = accessPath{Kind: pathPoints, eq: ap.eq, points: pts}
+				return
+			}
+		}
 		if len(ap.eq) > 0 || ap.lo != nil || ap.hi != nil {
 			ap.Kind = pathRange
 			best = ap
@@ -253,7 +261,12 @@ func (s *ScanNode) pointList() Expr {
 	if len(s.T.PKIdx) != 1 {
 		return nil
 	}
-	pk := s.T.PKIdx[0]
+	return s.pointListOn(s.T.PKIdx[0])
+}
+
+// pointListOn finds a list of values for column pk (IN, = ANY, IN
+// (sub-query)) among the predicates.
+func (s *ScanNode) pointListOn(pk int) Expr {
 	isPK := func(e Expr) bool {
 		c, ok := e.(*ColExpr)
 		if !ok {
@@ -316,7 +329,17 @@ func (s *ScanNode) pointList() Expr {
 
 // pointKeys evaluates a pathPoints list into sorted, distinct keys.
 func (s *ScanNode) pointKeys(ec *Ctx) ([][]byte, error) {
-	kt := s.Cols[s.T.PKIdx[0]].T
+	// the leading key columns' values (pathPoints on a longer key)
+	var prefix []byte
+	pkt := s.pkTypes()
+	for i, e := range s.Path.eq {
+		v, err := e.Eval(ec, nil)
+		if err != nil || v == nil {
+			return nil, err
+		}
+		prefix = types.AppendKey(prefix, pkt[i], v)
+	}
+	kt := s.Cols[s.T.PKIdx[len(s.Path.eq)]].T
 	var vals []types.Datum
 	switch x := s.Path.points.(type) {
 	case *InListExpr:
@@ -347,7 +370,7 @@ func (s *ScanNode) pointKeys(ec *Ctx) ([][]byte, error) {
 	keys := make([][]byte, 0, len(vals))
 	for _, v := range vals {
 		if v != nil {
-			keys = append(keys, types.AppendKey(nil, kt, v))
+			keys = append(keys, types.AppendKey(append([]byte(nil), prefix...), kt, v))
 		}
 	}
 	sort.Slice(keys, func(i, j int) bool { return bytes.Compare(keys[i], keys[j]) < 0 })

@@ -417,7 +417,7 @@ func (p *Planner) planFromItem(f *pg_query.Node, parent *Scope) (*FromItem, erro
 					s.WithRef, s.DMLTarget = true, rv == p.dmlTarget && lr == nil
 					s.Cols = append(s.Cols, exec.Column{Name: refColumn, T: types.T{OID: types.ByteaOID, Mod: -1}, Hidden: true})
 				}
-				if (t.Partitioned() || t.PartOf != 0) && rv != p.dmlTarget {
+				if t.Partitioned() && rv != p.dmlTarget {
 					// tableoid: which partition a row is in
 					s.WithTableOID = true
 					s.Cols = append(s.Cols, exec.Column{Name: "tableoid", T: exec.OIDT, Hidden: true})
