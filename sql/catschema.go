@@ -141,6 +141,7 @@ func tableSchema(t *catalog.Table, cat *catalog.Catalog) pgcatalog.Table {
 	if parent, ok := cat.ByOID[t.PartOf]; ok && t.PartOf != 0 && t.Bound != nil && parent.Part != nil {
 		pt.Part.Parent = t.PartOf
 		pt.Part.Bound = catalog.BoundSQL(parent, t.Bound)
+		pt.Part.Constraint = catalog.ConstraintSQL(parent, t.Bound, cat.Partitions(parent.OID))
 	}
 	for i, c := range t.Columns {
 		pt.Columns = append(pt.Columns, pgcatalog.Column{Name: c.Name, AttNum: int16(i + 1), Type: c.Type, NotNull: c.NotNull || t.IsPK(c.ID), Default: c.Default, Domain: c.Domain, Generated: c.Generated})

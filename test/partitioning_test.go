@@ -76,6 +76,9 @@ func TestPartitioningMatchesPostgres(t *testing.T) {
 		"SELECT c.relname, p.relname, i.inhseqno FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'pt_l' ORDER BY 1",
 		"SELECT partstrat, partnatts, partattrs, partdefid::regclass FROM pg_partitioned_table WHERE partrelid = 'pt_l'::regclass",
 		"SELECT pg_get_partkeydef('pt_l'::regclass), pg_get_partkeydef('pt_l1'::regclass)",
+		"SELECT relid, parentrelid, isleaf, level FROM pg_partition_tree('pt_l') ORDER BY 1::text",
+		"SELECT pg_partition_ancestors('pt_l1'), pg_partition_root('pt_l1'), pg_partition_root('pt_lx')",
+		"SELECT relname, pg_get_partition_constraintdef(oid) FROM pg_class WHERE relname IN ('pt_l1', 'pt_l2', 'pt_ld', 'pt_lx') ORDER BY 1",
 		// keys: a primary key must hold the partition key
 		"CREATE TABLE pt_bad (a int, b int, PRIMARY KEY (b)) PARTITION BY LIST (a)",
 		"CREATE TABLE pt_bad (a int, b int) PARTITION BY LIST (a, b)",
@@ -103,6 +106,7 @@ func TestPartitioningMatchesPostgres(t *testing.T) {
 		"SELECT indexrelid::regclass, indrelid::regclass FROM pg_index WHERE indrelid::regclass::text LIKE 'pt_r%' ORDER BY indexrelid::regclass::text",
 		"SELECT relname, relkind FROM pg_class WHERE relname LIKE 'pt_r%' ORDER BY relname",
 		"SELECT pg_get_expr(relpartbound, oid) FROM pg_class WHERE relname IN ('pt_r0', 'pt_r2') ORDER BY relname",
+		"SELECT pg_get_partition_constraintdef('pt_r1'::regclass)",
 		"CREATE UNIQUE INDEX pt_r_bad ON pt_r (v)",
 		// HASH
 		"CREATE TABLE pt_h (k int, v text) PARTITION BY HASH (k)",

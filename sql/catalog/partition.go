@@ -153,3 +153,86 @@ func BoundSQL(parent *Table, b *PartBound) string {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// ConstraintSQL is pg_get_partition_constraintdef of a partition of
+// parent (siblings: parent's partitions, for a DEFAULT one), as
+// PostgreSQL prints it for a one-column key; "" when logdb does not print
+// it (hash and multi-column range bounds).
+func ConstraintSQL(parent *Table, b *PartBound, siblings []*Table) string {
+	if len(parent.Part.Columns) != 1 || b.Modulus > 0 {
+		return ""
+	}
+	c := parent.Columns[parent.ColIndexByID(parent.Part.Columns[0])]
+	col := quoteIdent(c.Name)
+	lit := func(v BoundValue) string {
+		l := BoundLiteral(c.Type, v.Text)
+		if strings.HasPrefix(l, "'") {
+			l += "::" + types.FormatType(c.Type)
+		}
+		return l
+	}
+	list := func(vs []BoundValue) string {
+		var vals []string
+		null := false
+		for _, v := range vs {
+			if v.Null {
+				null = true
+				continue
+			}
+			vals = append(vals, lit(v))
+		}
+		var in string
+		switch len(vals) {
+		case 0:
+		case 1:
+			in = "(" + col + " = " + vals[0] + ")"
+		default:
+			in = "(" + col + " = ANY (ARRAY[" + strings.Join(vals, ", ") + "]))"
+		}
+		switch {
+		case null && in == "":
+			return "(" + col + " IS NULL)"
+		case null:
+			return "((" + col + " IS NULL) OR " + in + ")"
+		}
+		return "((" + col + " IS NOT NULL) AND " + in + ")"
+	}
+	switch {
+	case b.Default && parent.Part.Strategy == PartList:
+		var all []BoundValue
+		for _, s := range siblings {
+			if s.Bound != nil && !s.Bound.Default {
+				all = append(all, s.Bound.In...)
+			}
+		}
+		if len(all) == 0 {
+			return ""
+		}
+		return "(NOT " + list(all) + ")"
+	case b.Default:
+		return ""
+	case len(b.In) > 0:
+		return list(b.In)
+	}
+	parts := []string{"(" + col + " IS NOT NULL)"}
+	if len(b.From) == 1 && b.From[0].Inf == 0 {
+		parts = append(parts, "("+col+" >= "+lit(b.From[0])+")")
+	}
+	if len(b.To) == 1 && b.To[0].Inf == 0 {
+		parts = append(parts, "("+col+" < "+lit(b.To[0])+")")
+	}
+	return "(" + strings.Join(parts, " AND ") + ")"
+}
+
+func quoteIdent(s string) string {
+	plain := s != ""
+	for i, r := range s {
+		if !(r >= 'a' && r <= 'z' || r == '_' || i > 0 && r >= '0' && r <= '9') {
+			plain = false
+		}
+	}
+	if plain {
+		return s
+	}
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}

@@ -23,6 +23,8 @@ type Partitioning struct {
 	// Bound its FOR VALUES clause as pg_get_expr prints relpartbound.
 	Parent uint32
 	Bound  string
+	// Constraint is pg_get_partition_constraintdef's text ("" for NULL).
+	Constraint string
 }
 
 func init() {
@@ -33,6 +35,13 @@ func init() {
 // partitionFuncs registers pg_get_partkeydef and pg_partition_root.
 func partitionFuncs(add func(...*types.Func)) {
 	add(fn("pg_get_partkeydef", args(tOid), tText, true, getPartkeydef))
+	add(fn("pg_get_partition_constraintdef", args(tOid), tText, true, func(ctx *types.EvalContext, a []types.Datum) (types.Datum, error) {
+		t, _ := schemaOf(ctx).tableByOID(asOID(a[0]))
+		if t == nil || t.Part.Constraint == "" {
+			return nil, nil
+		}
+		return t.Part.Constraint, nil
+	}))
 	add(fn("pg_partition_root", args(tRegcls), tRegcls, true, func(ctx *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		s := schemaOf(ctx)
 		t, _ := s.tableByOID(asOID(a[0]))
