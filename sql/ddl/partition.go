@@ -35,6 +35,9 @@ func partitionSpec(t *catalog.Table, ps *pg_query.PartitionSpec) error {
 	default:
 		return pgerror.New(pgerror.InvalidParameterValue, "unrecognized partitioning strategy")
 	}
+	if len(ps.PartParams) > 32 {
+		return pgerror.New("54011", "cannot partition using more than 32 columns")
+	}
 	if spec.Strategy == catalog.PartList && len(ps.PartParams) > 1 {
 		return pgerror.New(pgerror.InvalidObjectDefinition, "cannot use \"list\" partition strategy with more than one column")
 	}
