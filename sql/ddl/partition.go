@@ -498,7 +498,23 @@ func attachNew(ec *Ctx, d *catalog.Writer, t, parent *catalog.Table, spec *pg_qu
 	if err := d.PutTable(t); err != nil {
 		return err
 	}
+	if err := inheritRowTriggers(d, t, parent); err != nil {
+		return err
+	}
 	return d.PutTable(parent.Clone()) // a statement planned without t conflicts
+}
+
+// inheritRowTriggers gives a new partition its parent's row triggers.
+func inheritRowTriggers(d *catalog.Writer, t, parent *catalog.Table) error {
+	for _, g := range parent.Triggers {
+		if !g.Row || t.Trigger(g.Name) != nil {
+			continue
+		}
+		if err := cloneRowTrigger(d, d.Cat.ByOID[t.OID], parent, g, false); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // attachPartition runs ALTER TABLE parent ATTACH PARTITION (parent: the
@@ -577,7 +593,10 @@ func attachPartition(ec *Ctx, d *catalog.Writer, parent *catalog.Table, pc *pg_q
 	if err := addInherited(ec, d, nc, parent, lcons, idx, true); err != nil {
 		return err
 	}
-	return d.PutTable(nc)
+	if err := d.PutTable(nc); err != nil {
+		return err
+	}
+	return inheritRowTriggers(d, nc, parent)
 }
 
 // partConstraintOf compiles the partition constraint nc would have as a
