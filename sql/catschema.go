@@ -124,6 +124,9 @@ func tableSchema(t *catalog.Table, cat *catalog.Catalog) pgcatalog.Table {
 	pt := pgcatalog.Table{OID: t.OID, Name: t.Name, Schema: catalog.SchemaName(t.Schema), Owner: t.Owner, ACL: catalog.ACLTexts(cat, t.ACL),
 		RowSecurity: t.RowSecurity, ForceRowSecurity: t.ForceRowSecurity}
 	on := " ON " + pgcatalog.QuoteIdent(pt.Schema) + "." + pgcatalog.QuoteIdent(t.Name) + " USING btree ("
+	if t.Partitioned() { // pg_get_indexdef of a partitioned index
+		on = " ON ONLY " + on[len(" ON "):]
+	}
 	if t.ReplIdent != "" {
 		pt.ReplIdent = t.ReplIdent[0]
 	}

@@ -126,6 +126,9 @@ func CreateIndex(ec *Ctx, d *catalog.Writer, is *pg_query.IndexStmt, w Noticer) 
 	if err := d.PutTable(nt); err != nil {
 		return err
 	}
+	if !rv.Inh { // CREATE INDEX ON ONLY p
+		return nil
+	}
 	return indexPartitions(ec, d, nt, is)
 }
 

@@ -743,3 +743,14 @@ func checkHashModulus(d *catalog.Writer, parent *catalog.Table, b *catalog.PartB
 	}
 	return nil
 }
+
+// attachIndexOnly reports whether cmds are only ATTACH PARTITION (of an
+// index).
+func attachIndexOnly(cmds []*pg_query.Node) bool {
+	for _, cn := range cmds {
+		if cn.GetAlterTableCmd().GetSubtype() != pg_query.AlterTableType_AT_AttachPartition {
+			return false
+		}
+	}
+	return len(cmds) > 0
+}
