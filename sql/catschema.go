@@ -219,6 +219,11 @@ func tableSchema(t *catalog.Table, cat *catalog.Catalog) pgcatalog.Table {
 		}
 		pt.Constraints = append(pt.Constraints, c)
 	}
+	if parent := cat.ByOID[t.PartOf]; t.PartOf != 0 && parent != nil {
+		for i := range pt.Indexes {
+			pt.Indexes[i].Parent = catalog.ParentIndex(parent, t, pt.Indexes[i].OID)
+		}
+	}
 	return pt
 }
 

@@ -1,6 +1,7 @@
 package test
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -160,4 +161,55 @@ func TestPartitioningMatchesPostgres(t *testing.T) {
 		"DROP TABLE pt_l, pt_r, pt_h, pt_j, pt_q",
 		"SELECT relname FROM pg_class WHERE relname LIKE 'pt\\_%' ORDER BY 1",
 	)
+}
+
+// TestPartitioningPsqlAndDump: psql's \d and \d+ of partitioned tables and
+// their partitions print what PostgreSQL's do, and pg_dump of logdb,
+// restored into PostgreSQL 15, gives the same tables, partitions and rows
+// (the restored database is the reference for \d).
+func TestPartitioningPsqlAndDump(t *testing.T) {
+	requireLogdb(t)
+	t.Parallel()
+	ctx := testCtx(t, 180*time.Second)
+	pg := mustStartPostgres(t)
+	pc := pg.connect(t)
+	lc := mustConnect(t, sharedNode(t))
+	n := sharedNode(t)
+	execOnEach(t, ctx, `CREATE SCHEMA ptd;
+CREATE TABLE ptd.dp (a int, b text NOT NULL DEFAULT 'x', PRIMARY KEY (a, b)) PARTITION BY LIST (a);
+CREATE TABLE ptd.dp1 PARTITION OF ptd.dp FOR VALUES IN (1, 2);
+CREATE TABLE ptd.dpd PARTITION OF ptd.dp DEFAULT;
+CREATE INDEX ON ptd.dp (b);
+CREATE TABLE ptd.dr (n int, v text) PARTITION BY RANGE (n);
+CREATE TABLE ptd.dr1 PARTITION OF ptd.dr FOR VALUES FROM (MINVALUE) TO (10);
+CREATE TABLE ptd.dr2 PARTITION OF ptd.dr FOR VALUES FROM (10) TO (20);
+INSERT INTO ptd.dp VALUES (1, 'a'), (5, 'b');
+INSERT INTO ptd.dr VALUES (1, 'one'), (15, 'fifteen')`, lc)
+	script := mustDump(t, ctx, append(n.clientArgs("logdb"), "-n", "ptd")...)
+	for _, want := range []string{
+		"PARTITION BY LIST (a);",
+		"ALTER TABLE ONLY ptd.dp ATTACH PARTITION ptd.dp1 FOR VALUES IN (1, 2);",
+		"ALTER TABLE ONLY ptd.dr ATTACH PARTITION ptd.dr1 FOR VALUES FROM (MINVALUE) TO (10);",
+		"CREATE INDEX dp_b_idx ON ONLY ptd.dp USING btree (b);",
+	} {
+		if !strings.Contains(script, want) {
+			t.Errorf("pg_dump output lacks %q", want)
+		}
+	}
+	mustExec(t, ctx, pc, "CREATE DATABASE restored")
+	mustExec(t, ctx, pc, "CREATE ROLE logdb") // the dump's owner
+	mustLoadScript(t, ctx, "restoring logdb's dump into PostgreSQL", script, pg.clientArgs("restored"))
+	pgPsql := func(args ...string) string {
+		return mustRunClient(t, ctx, "", "psql", append(append(pg.clientArgs("restored"), "-X", "-v", "ON_ERROR_STOP=1"), args...)...)
+	}
+	logdbPsql := func(args ...string) string {
+		return mustRunClient(t, ctx, "", "psql", append(append(n.clientArgs("logdb"), "-X", "-v", "ON_ERROR_STOP=1"), args...)...)
+	}
+	for _, meta := range []string{`\d ptd.dp`, `\d+ ptd.dp`, `\d ptd.dp1`, `\d+ ptd.dp1`, `\d+ ptd.dpd`, `\d+ ptd.dr`, `\d+ ptd.dr1`,
+		"SELECT tableoid::regclass, * FROM ptd.dp ORDER BY a", "SELECT tableoid::regclass, * FROM ptd.dr ORDER BY n"} {
+		got, want := logdbPsql("-c", meta), pgPsql("-c", meta)
+		if got != want {
+			t.Errorf("%s:\nlogdb:\n%s\nPostgreSQL:\n%s", meta, got, want)
+		}
+	}
 }

@@ -236,3 +236,42 @@ func quoteIdent(s string) string {
 	}
 	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
 }
+
+// ParentIndex returns the index (or primary key) of parent that
+// partition t's index oid belongs to: the same key columns by name, the
+// same uniqueness, expressions and predicate (0 for none).
+func ParentIndex(parent, t *Table, oid uint32) uint32 {
+	names := func(tb *Table, ids []uint32) string {
+		var b strings.Builder
+		for _, id := range ids {
+			if id == 0 {
+				b.WriteString("\x00,")
+				continue
+			}
+			b.WriteString(tb.Columns[tb.ColIndexByID(id)].Name + ",")
+		}
+		return b.String()
+	}
+	if oid == t.PKOID && len(t.PK) > 0 {
+		if len(parent.PK) > 0 && names(parent, parent.PK) == names(t, t.PK) {
+			return parent.PKOID
+		}
+		return 0
+	}
+	var ix *Index
+	for _, x := range t.Indexes {
+		if x.OID == oid {
+			ix = x
+		}
+	}
+	if ix == nil {
+		return 0
+	}
+	for _, px := range parent.Indexes {
+		if px.Unique == ix.Unique && px.Pred == ix.Pred && strings.Join(px.Exprs, "\x00") == strings.Join(ix.Exprs, "\x00") &&
+			names(parent, px.Columns) == names(t, ix.Columns) {
+			return px.OID
+		}
+	}
+	return 0
+}

@@ -66,6 +66,11 @@ func pgInheritsRows(v *View, s *Schema) [][]types.Datum {
 		if t.Part.Parent != 0 {
 			r.add("inhrelid", t.OID, "inhparent", t.Part.Parent, "inhseqno", 1, "inhdetachpending", false)
 		}
+		for j := range t.Indexes {
+			if p := t.Indexes[j].Parent; p != 0 {
+				r.add("inhrelid", t.Indexes[j].OID, "inhparent", p, "inhseqno", 1, "inhdetachpending", false)
+			}
+		}
 	}
 	return r.out
 }

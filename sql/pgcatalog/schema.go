@@ -251,8 +251,11 @@ type Column struct {
 
 // Index is one index (including the primary key's).
 type Index struct {
-	OID     uint32
-	Name    string
+	OID  uint32
+	Name string
+	// Parent is, for a partition's index, its partitioned table's index
+	// it belongs to (pg_inherits; 0: none).
+	Parent  uint32
 	Columns []int16 // attnums, in index order
 	Unique  bool
 	Primary bool
