@@ -1,6 +1,7 @@
 package test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -211,5 +212,53 @@ INSERT INTO ptd.dr VALUES (1, 'one'), (15, 'fifteen')`, lc)
 		if got != want {
 			t.Errorf("%s:\nlogdb:\n%s\nPostgreSQL:\n%s", meta, got, want)
 		}
+	}
+}
+
+// TestPartitioningChangefeed: rows written through a partitioned table
+// are in the changefeed under the partition they are in, as pgoutput
+// names them by default (publish_via_partition_root = false); a row
+// whose key moves it to another partition is a delete there and an
+// insert here.
+func TestPartitioningChangefeed(t *testing.T) {
+	requireLogdb(t)
+	t.Parallel()
+	ctx := testCtx(t, 60*time.Second)
+	c := mustConnect(t, sharedNode(t))
+	mustExec(t, ctx, c, "CREATE TABLE pcf (k text, v int) PARTITION BY LIST (k)")
+	mustExec(t, ctx, c, "CREATE TABLE pcf_a PARTITION OF pcf FOR VALUES IN ('a')")
+	mustExec(t, ctx, c, "CREATE TABLE pcf_rest PARTITION OF pcf DEFAULT")
+	mustExec(t, ctx, c, "INSERT INTO pcf VALUES ('a', 1), ('b', 2)")
+	mustExec(t, ctx, c, "UPDATE pcf SET k = 'a' WHERE k = 'b'")
+	tx, err := c.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, "DECLARE f CURSOR FOR SUBSCRIBE pcf_a, pcf_rest WITH (FROM_LSN = '0/0')"); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for len(got) < 4 {
+		rows, err := tx.Query(ctx, "FETCH 100 f WITH (timeout = '1s')")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			vals, err := rows.Values()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if op := fmt.Sprint(vals[2]); op == "insert" || op == "delete" {
+				got = append(got, op+" "+fmt.Sprint(vals[3]))
+			}
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := "insert public.pcf_a,insert public.pcf_rest,delete public.pcf_rest,insert public.pcf_a"
+	if strings.Join(got, ",") != want {
+		t.Errorf("changes: %s, want %s", strings.Join(got, ","), want)
 	}
 }
