@@ -100,6 +100,7 @@ func TestPartitioningMatchesPostgres(t *testing.T) {
 		"INSERT INTO pt_r VALUES (1, '2024-01-01 12:00+00', 'dup')",
 		"INSERT INTO pt_r VALUES (1, '2024-01-01 12:00+00', 'dup') ON CONFLICT DO NOTHING",
 		"INSERT INTO pt_r VALUES (1, '2024-01-01 12:00+00', 'upd') ON CONFLICT (id, t) DO UPDATE SET v = excluded.v RETURNING *",
+		"INSERT INTO pt_r VALUES (1, '2024-01-01 12:00+00', 'by name') ON CONFLICT ON CONSTRAINT pt_r_pkey DO UPDATE SET v = excluded.v RETURNING v",
 		"INSERT INTO pt_r VALUES (1, '2024-01-05 12:00+00', 'other day')",
 		"SELECT tableoid::regclass, * FROM pt_r ORDER BY id, t",
 		"SELECT * FROM pt_r WHERE t = '2023-06-01 00:00+00'",

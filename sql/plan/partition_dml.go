@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/proto"
 
 	"logdb/sql/catalog"
 	"logdb/sql/exec"
@@ -35,7 +36,14 @@ func (p *Planner) NewPartInserter(t *catalog.Table, oc *pg_query.OnConflictClaus
 		pi.OC = make([]*exec.OnConflictPlan, len(ps.Leaves))
 		for i, l := range ps.Leaves {
 			alias := &pg_query.Alias{Aliasname: name}
-			if pi.OC[i], err = p.planOnConflict(l.T, oc, TableScope(l.T, alias, nil)); err != nil {
+			loc := oc
+			if oc.Infer != nil && oc.Infer.Conname != "" {
+				// ON CONFLICT ON CONSTRAINT names the partitioned table's
+				// constraint: each partition arbitrates with its own
+				loc = proto.Clone(oc).(*pg_query.OnConflictClause)
+				loc.Infer.Conname = leafConstraint(t, l.T, oc.Infer.Conname)
+			}
+			if pi.OC[i], err = p.planOnConflict(l.T, loc, TableScope(l.T, alias, nil)); err != nil {
 				return nil, err
 			}
 		}
@@ -193,4 +201,30 @@ func (d *DML) execModifyParts(ec *exec.Ctx) ([][]types.Datum, string, error) {
 		}
 	}
 	return out, fmt.Sprintf("%s %d", map[string]string{"update": "UPDATE", "delete": "DELETE"}[d.Verb], n), nil
+}
+
+// leafConstraint names leaf's primary key or unique index that belongs to
+// root's constraint name (name itself when there is none).
+func leafConstraint(root, leaf *catalog.Table, name string) string {
+	var oid uint32
+	if root.PKName == name {
+		oid = root.PKOID
+	}
+	for _, ix := range root.Indexes {
+		if ix.Name == name {
+			oid = ix.OID
+		}
+	}
+	if oid == 0 {
+		return name
+	}
+	if len(leaf.PK) > 0 && catalog.ParentIndex(root, leaf, leaf.PKOID) == oid {
+		return leaf.PKName
+	}
+	for _, ix := range leaf.Indexes {
+		if catalog.ParentIndex(root, leaf, ix.OID) == oid {
+			return ix.Name
+		}
+	}
+	return name
 }
