@@ -34,6 +34,9 @@ func TestPartitioningMatchesPostgres(t *testing.T) {
 		"SELECT * FROM pt_l WHERE a = 3",
 		"SELECT * FROM pt_l WHERE a = 7",
 		"SELECT count(*) FROM pt_l WHERE a IS NULL",
+		"SELECT a, b FROM pt_l WHERE a IN (1, 3, 42) ORDER BY a",
+		"SELECT a, b FROM pt_l WHERE a = ANY(ARRAY[3, 7, NULL]) ORDER BY a",
+		"SELECT a, b FROM pt_l WHERE a = NULL",
 		"SELECT * FROM pt_l1 ORDER BY a",
 		// a partition written directly checks its partition constraint
 		"INSERT INTO pt_l1 VALUES (3, 'bad', 0)",

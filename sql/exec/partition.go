@@ -306,20 +306,131 @@ func (n *partNode) noPartition(ec *Ctx, root *catalog.Table, key []types.Datum) 
 
 // Prune returns the leaves a scan with these predicates (over the root's
 // layout, cols) can find rows in: an equality on every key column of a
-// partitioned table picks its partition; nil means all of them.
+// partitioned table picks its partition, and so does each value of an IN
+// list or = ANY(array) on a one-column key; nil means all of them.
 func (ps *PartSet) Prune(ec *Ctx, preds []Expr, cols []Column) ([]int, error) {
 	eq := map[int]Expr{}
+	var list Expr // k IN (…) or k = ANY(…) on the top key's one column
 	for _, p := range preds {
 		for _, c := range Conjuncts(p) {
 			if b, ok := boundOf(c, cols); ok && b.op == "=" {
 				eq[b.col] = b.val
+			} else if len(ps.top.keyIdx) == 1 && list == nil && keyList(c, ps.top.keyIdx[0]) {
+				list = c
 			}
 		}
+	}
+	if _, fixed := eq[ps.top.keyIdx[0]]; list != nil && !fixed {
+		vals, err := listValues(ec, list)
+		if err != nil || vals == nil {
+			return nil, err
+		}
+		seen := map[int]bool{}
+		out := []int{}
+		for _, v := range vals {
+			e := map[int]Expr{}
+			for k, x := range eq {
+				e[k] = x
+			}
+			e[ps.top.keyIdx[0]] = &ConstExpr{V: v, T: listElemType(list)}
+			leaves, err := ps.prune(ec, e)
+			if err != nil {
+				return nil, err
+			}
+			if leaves == nil {
+				return nil, nil
+			}
+			for _, l := range leaves {
+				if !seen[l] {
+					seen[l] = true
+					out = append(out, l)
+				}
+			}
+		}
+		return out, nil
 	}
 	if len(eq) == 0 {
 		return nil, nil
 	}
-	var out []int
+	return ps.prune(ec, eq)
+}
+
+// keyList reports whether c is col IN (constants) or col = ANY(constant).
+func keyList(c Expr, col int) bool {
+	isCol := func(e Expr) bool {
+		x, ok := e.(*ColExpr)
+		return ok && x.Idx == col
+	}
+	constant := func(e Expr) bool {
+		refs := map[int]bool{}
+		return ExprCols(e, refs) && len(refs) == 0
+	}
+	switch x := c.(type) {
+	case *InListExpr:
+		if x.Not || !isCol(x.L) {
+			return false
+		}
+		for i, it := range x.List {
+			if !constant(it) || x.Eqs[i].Name != "=" || it.Type() != x.L.Type() {
+				return false
+			}
+		}
+		return true
+	case *AnyArrayExpr:
+		et, ok := types.ElemOf(x.Arr.Type())
+		return !x.All && x.Op.Name == "=" && isCol(x.L) && constant(x.Arr) && ok && et == x.L.Type()
+	}
+	return false
+}
+
+func listElemType(c Expr) types.T {
+	switch x := c.(type) {
+	case *InListExpr:
+		return x.L.Type()
+	case *AnyArrayExpr:
+		return x.L.Type()
+	}
+	return types.T{}
+}
+
+// listValues evaluates keyList's values (nil: none could be had).
+func listValues(ec *Ctx, c Expr) ([]types.Datum, error) {
+	switch x := c.(type) {
+	case *InListExpr:
+		out := make([]types.Datum, 0, len(x.List))
+		for _, it := range x.List {
+			v, err := it.Eval(ec, nil)
+			if err != nil {
+				return nil, err
+			}
+			if v != nil {
+				out = append(out, v)
+			}
+		}
+		return out, nil
+	case *AnyArrayExpr:
+		v, err := x.Arr.Eval(ec, nil)
+		if err != nil || v == nil {
+			return []types.Datum{}, err
+		}
+		a, ok := v.(types.Array)
+		if !ok {
+			return nil, nil
+		}
+		out := make([]types.Datum, 0, len(a.Elements))
+		for _, e := range a.Elements {
+			if e != nil {
+				out = append(out, e)
+			}
+		}
+		return out, nil
+	}
+	return nil, nil
+}
+
+// prune walks the tree with equalities eq (by root column).
+func (ps *PartSet) prune(ec *Ctx, eq map[int]Expr) ([]int, error) {
+	out := []int{}
 	var walk func(n *partNode) error
 	walk = func(n *partNode) error {
 		key := make([]types.Datum, len(n.keyIdx))
