@@ -11,6 +11,12 @@ type Stash struct {
 	writes   []stashedWrite
 	messages []Message
 	keys     map[string]bool // space + key of each write
+	dels     map[string]bool // space + key of each write that deletes
+}
+
+// Deleted reports whether the stash's write of key in space deletes it.
+func (s *Stash) Deleted(space Space, key []byte) bool {
+	return s.dels[string(spaceBucketName(space))+string(key)]
 }
 
 // Has reports whether the stash holds a write of key in space.
@@ -36,7 +42,7 @@ func (t *Txn) StashSince(sp int) *Stash {
 		return nil
 	}
 	seen := map[string]bool{}
-	s := &Stash{keys: seen}
+	s := &Stash{keys: seen, dels: map[string]bool{}}
 	for i := sp; i < len(t.undo); i++ {
 		u := &t.undo[i]
 		switch u.kind {
@@ -54,6 +60,9 @@ func (t *Txn) StashSince(sp int) *Stash {
 			}
 			s.writes = append(s.writes, stashedWrite{space: u.space, key: bytes.Clone(e.key),
 				value: bytes.Clone(e.value), del: e.del, merge: e.merge})
+			if e.del {
+				s.dels[id] = true
+			}
 		case undoMessage:
 			// collected below, in order
 		}

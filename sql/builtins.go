@@ -115,13 +115,6 @@ func init() {
 			}
 			return &exec.ConstExpr{V: int64(t.OID), T: types.T{OID: types.RegtypeOID, Mod: -1}}, nil
 		},
-		"pg_partition_ancestors": func(p *plan.Planner, args []exec.Expr) (exec.Expr, error) {
-			// a table that is not partitioned is its only ancestor
-			if len(args) != 1 {
-				return nil, plan.NoFunc("pg_partition_ancestors", args)
-			}
-			return p.RegclassCast(args[0])
-		},
 		"pg_sleep": func(p *plan.Planner, args []exec.Expr) (exec.Expr, error) {
 			if len(args) != 1 {
 				return nil, plan.NoFunc("pg_sleep", args)

@@ -124,8 +124,27 @@ func tableSchema(t *catalog.Table, cat *catalog.Catalog) pgcatalog.Table {
 	pt := pgcatalog.Table{OID: t.OID, Name: t.Name, Schema: catalog.SchemaName(t.Schema), Owner: t.Owner, ACL: catalog.ACLTexts(cat, t.ACL),
 		RowSecurity: t.RowSecurity, ForceRowSecurity: t.ForceRowSecurity}
 	on := " ON " + pgcatalog.QuoteIdent(pt.Schema) + "." + pgcatalog.QuoteIdent(t.Name) + " USING btree ("
+	if t.Partitioned() { // pg_get_indexdef of a partitioned index
+		on = " ON ONLY " + on[len(" ON "):]
+	}
 	if t.ReplIdent != "" {
 		pt.ReplIdent = t.ReplIdent[0]
+	}
+	if t.Part != nil {
+		pt.Part.Strategy = t.Part.Strategy
+		for _, id := range t.Part.Columns {
+			pt.Part.Attrs = append(pt.Part.Attrs, int16(t.ColIndexByID(id)+1))
+		}
+		for _, c := range cat.Partitions(t.OID) {
+			if c.Bound.Default {
+				pt.Part.Default = c.OID
+			}
+		}
+	}
+	if parent, ok := cat.ByOID[t.PartOf]; ok && t.PartOf != 0 && t.Bound != nil && parent.Part != nil {
+		pt.Part.Parent = t.PartOf
+		pt.Part.Bound = catalog.BoundSQL(parent, t.Bound)
+		pt.Part.Constraint = catalog.ConstraintSQL(parent, t.Bound, cat.Partitions(parent.OID))
 	}
 	for i, c := range t.Columns {
 		pt.Columns = append(pt.Columns, pgcatalog.Column{Name: c.Name, AttNum: int16(i + 1), Type: c.Type, NotNull: c.NotNull || t.IsPK(c.ID), Default: c.Default, Domain: c.Domain, Generated: c.Generated})
@@ -199,6 +218,11 @@ func tableSchema(t *catalog.Table, cat *catalog.Catalog) pgcatalog.Table {
 			}
 		}
 		pt.Constraints = append(pt.Constraints, c)
+	}
+	if parent := cat.ByOID[t.PartOf]; t.PartOf != 0 && parent != nil {
+		for i := range pt.Indexes {
+			pt.Indexes[i].Parent = catalog.ParentIndex(parent, t, pt.Indexes[i].OID)
+		}
 	}
 	return pt
 }

@@ -79,6 +79,36 @@ func splitDBKey(k string) (uint32, string) {
 // publications (changefeed.PublicationDecoder).
 func (feedDecoder) Publications(cat changefeed.CatalogView) ([]changefeed.Publication, error) {
 	var out []changefeed.Publication
+	// a partitioned table's partitions, by database: a publication of it
+	// publishes their changes under their own names, as PostgreSQL's
+	// (publish_via_partition_root = false)
+	parts := map[uint32]map[uint32][]uint32{}
+	for k, v := range cat.Keys {
+		db, k := splitDBKey(k)
+		if !strings.HasPrefix(k, "t/") {
+			continue
+		}
+		var t struct {
+			OID    uint32 `json:"oid"`
+			PartOf uint32 `json:"part_of"`
+		}
+		if err := json.Unmarshal(v, &t); err == nil && t.PartOf != 0 {
+			if parts[db] == nil {
+				parts[db] = map[uint32][]uint32{}
+			}
+			parts[db][t.PartOf] = append(parts[db][t.PartOf], t.OID)
+		}
+	}
+	withPartitions := func(db uint32, tables []uint32) []uint32 {
+		if len(parts[db]) == 0 {
+			return tables
+		}
+		out := append([]uint32(nil), tables...)
+		for i := 0; i < len(out); i++ {
+			out = append(out, parts[db][out[i]]...)
+		}
+		return out
+	}
 	for k, v := range cat.Keys {
 		db, k := splitDBKey(k)
 		if !strings.HasPrefix(k, "p/") {
@@ -88,7 +118,7 @@ func (feedDecoder) Publications(cat changefeed.CatalogView) ([]changefeed.Public
 		if err := json.Unmarshal(v, &p); err != nil {
 			return nil, pgerror.Wrap(err, pgerror.DataCorrupted, "changefeed: publication descriptor %q", k)
 		}
-		out = append(out, changefeed.Publication{Name: p.Name, Database: db, AllTables: p.AllTables, Tables: p.Tables, Schemas: p.Schemas,
+		out = append(out, changefeed.Publication{Name: p.Name, Database: db, AllTables: p.AllTables, Tables: withPartitions(db, p.Tables), Schemas: p.Schemas,
 			Actions: changefeed.PublishActions{Insert: p.Insert, Update: p.Update, Delete: p.Delete, Truncate: p.Truncate}})
 	}
 	return out, nil

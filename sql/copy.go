@@ -70,6 +70,12 @@ func (s *Session) copyIn(ec *execCtx, cs *pg_query.CopyStmt, o copyfmt.Options, 
 		return "", &pgerror.Error{Code: pgerror.FeatureNotSupported, Message: "COPY FROM not supported with row-level security",
 			Hint: "Use INSERT statements instead."}
 	}
+	var parts *plan.PartInserter
+	if t.Partitioned() {
+		if parts, err = p.NewPartInserter(t, nil, ""); err != nil {
+			return "", err
+		}
+	}
 	if err := ec.tx.recordDeps(p.Deps); err != nil { // after the writer: it adds foreign keys' tables
 		return "", err
 	}
@@ -111,6 +117,13 @@ func (s *Session) copyIn(ec *execCtx, cs *pg_query.CopyStmt, o copyfmt.Options, 
 				}
 				row[c] = v
 			}
+		}
+		if parts != nil { // a partitioned table: the row goes to its leaf
+			if _, _, err := parts.Insert(ec.Ctx, row); err != nil {
+				return err
+			}
+			n++
+			return ec.Tick()
 		}
 		row, skip, err := ec.BeforeRow(t, catalog.TrigInsert, nil, row, nil)
 		if err != nil || skip {

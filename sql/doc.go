@@ -138,6 +138,11 @@
 // statement with 40001: bbolt's mmap growth waits for open snapshots, and
 // an unbounded wait there could deadlock apply.
 //
+// A partitioned table owns a Space that stays empty: its rows live in its
+// partitions, ordinary tables, and statements on it work through them
+// (sql/plan's partition.go, sql/exec's partition.go), so the changefeed
+// and pgoutput name the partition a row is in.
+//
 // Views store their query text and are planned as sub-queries where used.
 // User-defined functions (routines.go) store their body text: the planner
 // compiles a call into an expression (or a FROM item) that runs the body

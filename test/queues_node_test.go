@@ -10,45 +10,36 @@ import (
 	"time"
 )
 
-// TestNodeQueuesCluster runs pgboss9_test.mjs (pg-boss 9, the npm alias
+// TestNodeQueuesCluster runs pgboss_test.mjs (pg-boss 12, npm's
+// current pg-boss) and pgboss9_test.mjs (pg-boss 9, the npm alias
 // pg-boss-9: the last major before pg-boss partitioned its job table)
 // against a three-node logdb and against PostgreSQL 15, and requires the
 // same output from both (test/node; Node 22 comes from the lockfile's
 // node package, so `npm ci --prefix test/node` installs everything):
 // start() installs the schema through node 1 (under its advisory lock,
-// keyed by ('x' || md5(…))::bit(64)::bigint), the other nodes start on
-// it; fetch, complete and fail through node 2; jobs sent through node 1
-// and worked by a worker on every node, each done exactly once, a handler
-// that fails once retried; pg-boss's schema is its own (pgboss9_test,
-// with its job_state enum). JOBS (30 by default) sets the number of jobs.
+// keyed by ('x' || md5(…))::bit(64)::bigint; pg-boss 12's job table is
+// PARTITION BY LIST (name) with a DEFAULT partition attached by ALTER
+// TABLE … ATTACH PARTITION, its queue_stats PARTITION BY RANGE with daily
+// partitions), the other nodes start on it; fetch, complete and fail
+// through node 2; jobs sent through node 1 and worked by a worker on
+// every node, each done exactly once, a handler that fails once retried;
+// pg-boss's schema is its own (pgboss_test, pgboss9_test, with its
+// job_state enum). JOBS (30 by default) sets the number of jobs.
 //
-// It runs graphile_worker_test.mjs (graphile-worker) the same way:
-// runMigrations through node 1 (functions, triggers, row-level security,
-// generated columns, a composite type in its own schema), addJob
-// (makeWorkerUtils) and quickAddJob through node 1, a task runner on
-// nodes 2 and 3, each job done once, a failing task retried. Its add_job
-// and failJobs statements conflict with the runners' now and then
-// (graphile-worker expects PostgreSQL's READ COMMITTED and does not
-// retry): they are autocommit statements that return rows, which the
-// server re-runs when their commit fails with 40001
-// (pgwire/batch_rerun.go).
+// It runs graphile_worker_test.mjs (graphile-worker) the same way, on the
+// same cluster: runMigrations through node 1 (functions, triggers,
+// row-level security, generated columns, a composite type in its own
+// schema), addJob (makeWorkerUtils) and quickAddJob through node 1, a
+// task runner on nodes 2 and 3, each job done once, a failing task
+// retried. Its add_job and failJobs statements conflict with the
+// runners' now and then (graphile-worker expects PostgreSQL's READ
+// COMMITTED and does not retry): they are autocommit statements that
+// return rows, which the server re-runs when their commit fails with
+// 40001 (pgwire/batch_rerun.go).
 func TestNodeQueuesCluster(t *testing.T) {
 	requireLogdb(t)
-	node := nodeQueuesRuntime(t, "pg-boss-9", "graphile-worker")
-	runQueueScripts(t, node, []string{"pgboss9_test.mjs", "graphile_worker_test.mjs"})
-}
-
-// TestNodeQueuesOptInCluster runs the same way, with LOGDB_NODE_QUEUES=1:
-//   - pgboss_test.mjs (pg-boss 12, the same steps as pg-boss 9's): pg-boss
-//     10 and later partition their job table (PARTITION BY LIST, ATTACH
-//     PARTITION), out of logdb's scope (0A000).
-func TestNodeQueuesOptInCluster(t *testing.T) {
-	requireLogdb(t)
-	if os.Getenv("LOGDB_NODE_QUEUES") == "" {
-		t.Skip("pg-boss 10+ partitions its job table (README, Frameworks tested): LOGDB_NODE_QUEUES=1 runs it")
-	}
-	node := nodeQueuesRuntime(t, "pg-boss")
-	runQueueScripts(t, node, []string{"pgboss_test.mjs"})
+	node := nodeQueuesRuntime(t, "pg-boss", "pg-boss-9", "graphile-worker")
+	runQueueScripts(t, node, []string{"pgboss_test.mjs", "pgboss9_test.mjs", "graphile_worker_test.mjs"})
 }
 
 // nodeQueuesRuntime returns the path of Node 22 (test/node's node

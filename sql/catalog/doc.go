@@ -54,6 +54,13 @@
 // its life and rows are encoded by column ID (Table.RowColumns), so ADD and
 // DROP COLUMN rewrite no rows.
 //
+// A partitioned table (Table.Part, partition.go) stores no rows: its
+// partitions are ordinary tables (PartOf, Bound) listed by
+// Catalog.Partitions. Attaching or detaching a partition rewrites the
+// parent's descriptor too, so a statement planned against the parent's
+// old partitions conflicts (40001) instead of committing rows routed by
+// them. Old descriptors simply lack the fields: no conversion.
+//
 // # Versions and conflicts
 //
 // LoadCatalog reads every descriptor in one kv snapshot into a Catalog,

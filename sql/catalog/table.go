@@ -90,6 +90,9 @@ type ForeignKey struct {
 	Deferrable    bool     `json:"deferrable,omitempty"`
 	Deferred      bool     `json:"deferred,omitempty"` // INITIALLY DEFERRED
 	NotValid      bool     `json:"not_valid,omitempty"`
+	// From is, for a partition's copy of its partitioned table's foreign
+	// key, the OID of the table that declared it (named in errors).
+	From uint32 `json:"from,omitempty"`
 }
 
 type Table struct {
@@ -125,6 +128,11 @@ type Table struct {
 	ForceRowSecurity bool `json:"force_row_security,omitempty"`
 	// Triggers are the table's triggers, in name order (trigger.go).
 	Triggers []*Trigger `json:"triggers,omitempty"`
+	// Part is a partitioned table's PARTITION BY; PartOf and Bound a
+	// partition's parent (OID) and FOR VALUES (partition.go).
+	Part   *PartSpec  `json:"part,omitempty"`
+	PartOf uint32     `json:"part_of,omitempty"`
+	Bound  *PartBound `json:"bound,omitempty"`
 
 	// derived, not stored
 	colByName map[string]int

@@ -20,6 +20,11 @@ func AlterTable(ec *Ctx, d *catalog.Writer, at *pg_query.AlterTableStmt, w Notic
 		return err
 	}
 	t0, ok := d.Cat.Tables[key]
+	if _, isIndex := d.Cat.Indexes[key]; !ok && isIndex && attachIndexOnly(at.Cmds) {
+		// ALTER INDEX p_idx ATTACH PARTITION c_idx (pg_dump): a
+		// partition's index is already its partitioned table's
+		return nil
+	}
 	if !ok && d.Cat.RelationExists(key) {
 		// ALTER TABLE on a sequence, view or index: only OWNER TO (pg_dump)
 		return AlterOwnerOther(ec, d, key, at.Cmds)
@@ -43,6 +48,11 @@ func AlterTable(ec *Ctx, d *catalog.Writer, at *pg_query.AlterTableStmt, w Notic
 		}
 		t.Init()
 	}
+	if t.Part != nil && rv.Inh { // not ALTER TABLE ONLY
+		if err := alterPartitions(ec, d, p, t, at.Cmds, w); err != nil { // partition.go
+			return err
+		}
+	}
 	return d.PutTable(t)
 }
 
@@ -57,6 +67,10 @@ func alterCmd(ec *Ctx, d *catalog.Writer, p *plan.Planner, t *catalog.Table, cmd
 		pg_query.AlterTableType_AT_EnableTrigUser, pg_query.AlterTableType_AT_DisableTrigUser:
 		on := cmd.Subtype == pg_query.AlterTableType_AT_EnableTrigAll || cmd.Subtype == pg_query.AlterTableType_AT_EnableTrigUser
 		return enableTrigger(t, "", true, on)
+	case pg_query.AlterTableType_AT_AttachPartition:
+		return attachPartition(ec, d, t, cmd.Def.GetPartitionCmd()) // partition.go
+	case pg_query.AlterTableType_AT_DetachPartition:
+		return detachPartition(ec, d, t, cmd.Def.GetPartitionCmd())
 	case pg_query.AlterTableType_AT_AddColumn:
 		cd := cmd.Def.GetColumnDef()
 		if _, c := t.Column(cd.Colname); c != nil {

@@ -206,8 +206,14 @@ func CreateTable(ec *Ctx, d *catalog.Writer, cs *pg_query.CreateStmt, w Noticer)
 	if err != nil {
 		return err
 	}
-	if len(cs.InhRelations) > 0 || cs.Partspec != nil || cs.OfTypename != nil {
-		return pgerror.Unsupported("table inheritance and partitioning")
+	if len(cs.InhRelations) > 0 && cs.Partbound == nil || cs.OfTypename != nil {
+		return pgerror.Unsupported("table inheritance (INHERITS) and typed tables (OF type)")
+	}
+	var parent *catalog.Table // PARTITION OF
+	if cs.Partbound != nil {
+		if parent, err = partitionedParent(ec, d, cs.InhRelations[0].GetRangeVar()); err != nil {
+			return err
+		}
 	}
 	if d.Cat.RelationExists(catalog.Key(schema, rv.Relname)) {
 		if cs.IfNotExists {
@@ -236,8 +242,23 @@ func CreateTable(ec *Ctx, d *catalog.Writer, cs *pg_query.CreateStmt, w Noticer)
 	var cons []*pg_query.Constraint
 	var conCols [][]string // column the constraint was declared on (nil: table constraint)
 	var likeIdx []likeIndex
+	if parent != nil {
+		rv := &pg_query.RangeVar{Schemaname: catalog.SchemaName(parent.Schema), Relname: parent.Name, Inh: true}
+		if _, _, err := likeColumns(ec, d, t, &pg_query.TableLikeClause{Relation: rv, Options: likeDefaults | likeGenerated}); err != nil {
+			return err
+		}
+	}
 	for _, el := range cs.TableElts {
 		switch {
+		case el.GetColumnDef() != nil && parent != nil:
+			rest, err := partitionColumnOptions(d, p, t, el.GetColumnDef())
+			if err != nil {
+				return err
+			}
+			for _, r := range rest {
+				cons = append(cons, r)
+				conCols = append(conCols, []string{el.GetColumnDef().Colname})
+			}
 		case el.GetColumnDef() != nil:
 			cd := el.GetColumnDef()
 			c, rest, err := columnFromDef(ec, d, t, cd, p)
@@ -275,6 +296,11 @@ func CreateTable(ec *Ctx, d *catalog.Writer, cs *pg_query.CreateStmt, w Noticer)
 			}
 		}
 	}
+	if cs.Partspec != nil {
+		if err := partitionSpec(t, cs.Partspec); err != nil { // partition.go
+			return err
+		}
+	}
 	// Foreign keys last: they may reference the table's own keys.
 	for pass := 0; pass < 2; pass++ {
 		for i, con := range cons {
@@ -286,8 +312,11 @@ func CreateTable(ec *Ctx, d *catalog.Writer, cs *pg_query.CreateStmt, w Noticer)
 			}
 		}
 	}
-	if err := addLikeIndexes(ec, d, t, likeIdx); err != nil {
+	if err := addLikeIndexes(ec, d, t, likeIdx, false); err != nil {
 		return err
+	}
+	if parent != nil {
+		return attachNew(ec, d, t, parent, cs.Partbound) // partition.go
 	}
 	return d.PutTable(t)
 }
@@ -311,6 +340,9 @@ func addConstraint(ec *Ctx, d *catalog.Writer, t *catalog.Table, con *pg_query.C
 	case pg_query.ConstrType_CONSTR_PRIMARY:
 		if len(t.PK) > 0 {
 			return pgerror.New(pgerror.InvalidTableDefinition, "multiple primary keys for table \"%s\" are not allowed", t.Name)
+		}
+		if err := checkUniqueOnPartitioned(t, ids, "PRIMARY KEY"); err != nil {
+			return err
 		}
 		var rows [][]types.Datum
 		if existing {
@@ -346,6 +378,9 @@ func addConstraint(ec *Ctx, d *catalog.Writer, t *catalog.Table, con *pg_query.C
 			return rekeyTable(ec, d, t, rows)
 		}
 	case pg_query.ConstrType_CONSTR_UNIQUE:
+		if err := checkUniqueOnPartitioned(t, ids, "UNIQUE"); err != nil {
+			return err
+		}
 		name := con.Conname
 		if name == "" {
 			name = chooseRelName(d, t.Schema, "key", t.Name, strings.Join(keys, "_"))

@@ -1,5 +1,6 @@
-// Package ddl runs logdb's schema statements: CREATE/ALTER/DROP of tables,
-// columns, constraints (CHECK, UNIQUE, PRIMARY KEY, FOREIGN KEY), indexes,
+// Package ddl runs logdb's schema statements: CREATE/ALTER/DROP of tables
+// (partitioned ones too: PARTITION BY, PARTITION OF, ATTACH and DETACH
+// PARTITION, partition.go), columns, constraints (CHECK, UNIQUE, PRIMARY KEY, FOREIGN KEY), indexes,
 // sequences, views and publications, CREATE TABLE AS, TRUNCATE, RENAME and
 // ALTER … OWNER TO, and roles: CREATE/ALTER/DROP ROLE, ALTER ROLE … SET,
 // GRANT/REVOKE of privileges and of role membership (roles.go), enum and

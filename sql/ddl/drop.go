@@ -99,7 +99,15 @@ func DropObjects(ec *Ctx, d *catalog.Writer, ds *pg_query.DropStmt, w Noticer) e
 					return err
 				}
 			}
-			dropTable(d, d.Cat.Tables[key])
+			for _, c := range partitionsDeep(d.Cat, t) { // partition.go
+				dropTable(d, c)
+			}
+			dropTable(d, t)
+			if parent, ok := d.Cat.ByOID[t.PartOf]; ok && t.PartOf != 0 {
+				if err := d.PutTable(parent.Clone()); err != nil { // statements planned with t conflict
+					return err
+				}
+			}
 		case pg_query.ObjectType_OBJECT_INDEX:
 			t := d.Cat.Indexes[key]
 			refs := fkDependents(d.Cat, t, nil, func(fk *catalog.ForeignKey) bool {
@@ -158,6 +166,11 @@ func TruncateTables(ec *Ctx, d *catalog.Writer, ts *pg_query.TruncateStmt, w Not
 		}
 		if !in[t.OID] {
 			list, in[t.OID] = append(list, t), true
+		}
+		for _, c := range partitionsDeep(d.Cat, t) { // partition.go
+			if !in[c.OID] {
+				list, in[c.OID] = append(list, c), true
+			}
 		}
 	}
 	// A table referenced by a foreign key is truncated only with its

@@ -115,6 +115,9 @@ func addForeignKey(ec *Ctx, d *catalog.Writer, t *catalog.Table, con *pg_query.C
 			return err
 		}
 	}
+	if parent.Partitioned() { // its rows are its partitions': the check would find none
+		return pgerror.Unsupported("foreign keys referencing a partitioned table")
+	}
 	if refNames := plan.NodeStrings(con.PkAttrs); len(refNames) > 0 {
 		for _, n := range refNames {
 			_, c := parent.Column(n)

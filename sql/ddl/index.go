@@ -114,11 +114,22 @@ func CreateIndex(ec *Ctx, d *catalog.Writer, is *pg_query.IndexStmt, w Noticer) 
 	}
 	ix.Name = name
 	ix.NullsNotDistinct = is.NullsNotDistinct
+	if ix.Unique {
+		if err := checkUniqueOnPartitioned(t, ix.Columns, "UNIQUE"); err != nil { // partition.go
+			return err
+		}
+	}
 	nt := t.Clone()
 	if err := addIndexDef(ec, d, nt, ix, true); err != nil {
 		return err
 	}
-	return d.PutTable(nt)
+	if err := d.PutTable(nt); err != nil {
+		return err
+	}
+	if !rv.Inh { // CREATE INDEX ON ONLY p
+		return nil
+	}
+	return indexPartitions(ec, d, nt, is)
 }
 
 // dropIndex drops the index of key, which exists; an index backing a

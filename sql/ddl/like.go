@@ -114,7 +114,8 @@ func likeColumns(ec *Ctx, d *catalog.Writer, t *catalog.Table, lc *pg_query.Tabl
 
 // addLikeIndexes makes the plain indexes LIKE … INCLUDING INDEXES copies,
 // named as PostgreSQL names them (t_a_b_idx).
-func addLikeIndexes(ec *Ctx, d *catalog.Writer, t *catalog.Table, idx []likeIndex) error {
+// existing says t may hold rows (the indexes are filled).
+func addLikeIndexes(ec *Ctx, d *catalog.Writer, t *catalog.Table, idx []likeIndex, existing bool) error {
 	for _, li := range idx {
 		s := li.src
 		ids := make([]uint32, len(li.cols))
@@ -144,7 +145,7 @@ func addLikeIndexes(ec *Ctx, d *catalog.Writer, t *catalog.Table, idx []likeInde
 			Exprs: slices.Clone(s.Exprs), Pred: s.Pred, ExprCols: exprCols,
 			ExprNames: slices.Clone(s.ExprNames), ExprTypes: slices.Clone(s.ExprTypes), Options: slices.Clone(s.Options),
 		}
-		if err := addIndexDef(ec, d, t, ix, false); err != nil {
+		if err := addIndexDef(ec, d, t, ix, existing); err != nil {
 			return err
 		}
 	}

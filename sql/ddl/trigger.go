@@ -94,7 +94,47 @@ func CreateTrigger(ec *Ctx, d *catalog.Writer, cs *pg_query.CreateTrigStmt) erro
 		t.Triggers = append(t.Triggers, g)
 	}
 	t.SortTriggers()
-	return d.PutTable(t)
+	if err := d.PutTable(t); err != nil {
+		return err
+	}
+	if t.Partitioned() && g.Row {
+		// a row trigger of a partitioned table is one on each partition,
+		// as PostgreSQL clones it (partition.go: and on those attached later)
+		for _, c := range partitionsDeep(d.Cat, t) {
+			if err := cloneRowTrigger(d, c, t, g, cs.Replace); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// cloneRowTrigger gives partition c a copy of its partitioned ancestor
+// p's row trigger g (its UPDATE OF columns found by name).
+func cloneRowTrigger(d *catalog.Writer, c, p *catalog.Table, g *catalog.Trigger, replace bool) error {
+	nc := c.Clone()
+	ng := *g
+	ng.UpdateCols = nil
+	for _, id := range g.UpdateCols {
+		if _, col := nc.Column(p.Columns[p.ColIndexByID(id)].Name); col != nil {
+			ng.UpdateCols = append(ng.UpdateCols, col.ID)
+		}
+	}
+	if old := nc.Trigger(g.Name); old != nil {
+		if !replace {
+			return pgerror.New(pgerror.DuplicateObject, "trigger \"%s\" for relation \"%s\" already exists", g.Name, nc.Name)
+		}
+		ng.OID = old.OID
+		*old = ng
+	} else {
+		var err error
+		if ng.OID, err = d.NewOID(); err != nil {
+			return err
+		}
+		nc.Triggers = append(nc.Triggers, &ng)
+	}
+	nc.SortTriggers()
+	return d.PutTable(nc)
 }
 
 // triggerFunction finds EXECUTE FUNCTION's function: no arguments,
@@ -163,6 +203,15 @@ func DropTrigger(ec *Ctx, d *catalog.Writer, ds *pg_query.DropStmt, w Noticer) e
 		dropTriggers(t, func(g *catalog.Trigger) bool { return g.Name == trig })
 		if err := d.PutTable(t); err != nil {
 			return err
+		}
+		for _, c := range partitionsDeep(d.Cat, t) { // the partitions' clones go too
+			if c.Trigger(trig) != nil {
+				nc := c.Clone()
+				dropTriggers(nc, func(g *catalog.Trigger) bool { return g.Name == trig })
+				if err := d.PutTable(nc); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	return nil

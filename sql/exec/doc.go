@@ -39,6 +39,10 @@
 // User triggers run around the writes (trigger.go): the DML plans call
 // StatementTriggers, BeforeRow and QueueAfterRow, and RunAfterRow at the
 // statement's end; the functions run through TriggerHost (package sql).
+// Partitioned tables (partition.go): a PartSet routes a row to its leaf
+// partition, a ScanNode of a partitioned table reads its Leaves in turn
+// (pruned by an equality on the key; RowRef.Leaf names a row's leaf),
+// and a partition's writer checks its PartConstraint.
 // Expression and partial indexes are computed through IndexEval, compiled
 // by the planner (index_expr.go); scans use them through IxExprs
 // (scan_index_expr.go).

@@ -47,8 +47,18 @@ type Ctx struct {
 	// (a data-modifying WITH query) already changed the row stored at key:
 	// UPDATE, DELETE and MERGE then leave it alone, as PostgreSQL does.
 	Changed func(space kv.Space, key []byte) bool
+	// Deleted, when set, reports whether an earlier data-modifying WITH
+	// query of the statement deleted key (its delete set aside): an
+	// INSERT may take the key, as PostgreSQL's own deleted rows do not
+	// conflict.
+	Deleted func(space kv.Space, key []byte) bool
 	// RowLocker takes row locks (lockrows.go); nil where there are none.
 	RowLocker RowLocker
+}
+
+// deletedByStatement reports Deleted's answer (false when unset).
+func (ec *Ctx) deletedByStatement(space kv.Space, key []byte) bool {
+	return ec.Deleted != nil && ec.Deleted(space, key)
 }
 
 // ChangedByStatement reports Changed's answer (false when unset).

@@ -54,6 +54,9 @@ type FKPlan struct {
 	// DEFAULT; DeleteSet are the positions ON DELETE SET … changes.
 	ChildWriter *TableWriter
 	DeleteSet   []int
+	// ChildName names the child in a referenced row's error: the
+	// partitioned table that declared the key, else Child.
+	ChildName string
 }
 
 type fkEventKind uint8
@@ -437,8 +440,8 @@ func (p *FKPlan) childViolation(ec *Ctx, vals []types.Datum) error {
 
 func (p *FKPlan) parentViolation(ec *Ctx, vals []types.Datum) error {
 	return &pgerror.Error{Code: pgerror.ForeignKeyViolation, Table: p.Child.Name, Constraint: p.FK.Name,
-		Message: "update or delete on table \"" + p.Parent.Name + "\" violates foreign key constraint \"" + p.FK.Name + "\" on table \"" + p.Child.Name + "\"",
-		Detail:  "Key " + keyText(ec, p.Parent, p.ParentCols, vals) + " is still referenced from table \"" + p.Child.Name + "\"."}
+		Message: "update or delete on table \"" + p.Parent.Name + "\" violates foreign key constraint \"" + p.FK.Name + "\" on table \"" + p.childName() + "\"",
+		Detail:  "Key " + keyText(ec, p.Parent, p.ParentCols, vals) + " is still referenced from table \"" + p.childName() + "\"."}
 }
 
 // keyText is "(a, b)=(1, 2)" as PostgreSQL's RI errors print keys.
@@ -593,4 +596,11 @@ func (ec *Ctx) fkChildren(p *FKPlan, vals []types.Datum, first bool) ([]RowRef, 
 		}
 	}
 	return refs, rows, it.Err()
+}
+
+func (p *FKPlan) childName() string {
+	if p.ChildName != "" {
+		return p.ChildName
+	}
+	return p.Child.Name
 }

@@ -286,7 +286,7 @@ func (it *srfProjectIter) Close() {
 	it.src.Close()
 }
 
-var SRFNames = map[string]bool{"generate_series": true, "unnest": true, "pg_options_to_table": true, "_pg_expandarray": true,
+var SRFNames = map[string]bool{"generate_series": true, "unnest": true, "pg_options_to_table": true, "pg_partition_tree": true, "pg_partition_ancestors": true, "_pg_expandarray": true,
 	"generate_subscripts": true, "json_each": true, "jsonb_each": true, "json_each_text": true, "jsonb_each_text": true,
 	"json_array_elements": true, "jsonb_array_elements": true, "json_array_elements_text": true, "jsonb_array_elements_text": true,
 	"json_object_keys": true, "jsonb_object_keys": true, "json_to_recordset": true, "jsonb_to_recordset": true,

@@ -114,7 +114,10 @@ type RowBatchLocker interface {
 // RowLockTarget is one table a locking clause locks: the position of its
 // scan's RowRef column in the source's rows.
 type RowLockTarget struct {
-	Table    *catalog.Table
+	Table *catalog.Table
+	// Leaves, when Table is partitioned, are its leaf partitions, whose
+	// rows are locked (RowRef.Leaf names the row's).
+	Leaves   []*catalog.Table
 	RefIdx   int
 	Strength LockStrength
 	Wait     LockWait
@@ -166,9 +169,11 @@ func (l *LockRowsNode) Start(ec *Ctx) (Iterator, error) {
 		if err := ec.RowLocker.CanLock(ec, t.Strength); err != nil {
 			return nil, err
 		}
-		spaces = append(spaces, t.Table.Space)
-		for _, ix := range t.Table.Indexes {
-			spaces = append(spaces, ix.Space)
+		for _, tt := range append([]*catalog.Table{t.Table}, t.Leaves...) {
+			spaces = append(spaces, tt.Space)
+			for _, ix := range tt.Indexes {
+				spaces = append(spaces, ix.Space)
+			}
 		}
 	}
 	it.restore = ec.Txn.Kv.SuppressReads(spaces)
@@ -251,7 +256,11 @@ func (it *lockRowsIter) fill() error {
 			if !ok[i] || !isRef {
 				continue // the NULL side of an outer join has no row to lock
 			}
-			rows = append(rows, LockRow{Table: t.Table, Key: ref.Key})
+			tbl := t.Table
+			if ref.Leaf > 0 && ref.Leaf <= len(t.Leaves) {
+				tbl = t.Leaves[ref.Leaf-1]
+			}
+			rows = append(rows, LockRow{Table: tbl, Key: ref.Key})
 			pos = append(pos, i)
 		}
 		if len(rows) == 0 {

@@ -16,6 +16,9 @@ import (
 // column for UPDATE and DELETE.
 type RowRef struct {
 	Key, Val []byte
+	// Leaf is, in a scan of a partitioned table, 1 + the PartSet.Leaves
+	// index of the partition the row is in (0 otherwise).
+	Leaf int
 }
 
 type pathKind uint8
@@ -60,6 +63,14 @@ type ScanNode struct {
 	// does not use those indexes.
 	IxExprs map[uint32]*IndexEval
 	chosen  bool
+	// PartSet and Leaves, for a partitioned table, are its leaf
+	// partitions and a scan of each (partition.go): the table itself
+	// stores nothing.
+	PartSet *PartSet
+	Leaves  []*ScanNode
+	// WithTableOID appends the tableoid system column (after the RowRef,
+	// if any): the OID of the table the row is stored in.
+	WithTableOID bool
 }
 
 func NewScanNode(t *catalog.Table) *ScanNode {
@@ -184,6 +195,9 @@ func (s *ScanNode) ChoosePath() {
 		return
 	}
 	s.chosen = true
+	if s.Leaves != nil {
+		return // each leaf chooses its own when it starts
+	}
 	bounds := s.bounds()
 	if len(bounds) == 0 && (len(s.IxExprs) == 0 || len(s.Preds) == 0) {
 		if pts := s.pointList(); pts != nil {
@@ -205,6 +219,14 @@ func (s *ScanNode) ChoosePath() {
 			ap.Kind = PathPoint
 			s.Path = ap
 			return
+		}
+		if n := len(s.T.PKIdx); n > 1 && len(ap.eq) == n-1 {
+			// k1 = v AND k2 = ANY(…): Gets of the whole keys (pg-boss's
+			// WHERE name = $1 AND id = ANY($2) reads only its jobs)
+			if pts := s.pointListOn(s.T.PKIdx[n-1]); pts != nil {
+				s.Path = accessPath{Kind: pathPoints, eq: ap.eq, points: pts}
+				return
+			}
 		}
 		if len(ap.eq) > 0 || ap.lo != nil || ap.hi != nil {
 			ap.Kind = pathRange
@@ -239,7 +261,12 @@ func (s *ScanNode) pointList() Expr {
 	if len(s.T.PKIdx) != 1 {
 		return nil
 	}
-	pk := s.T.PKIdx[0]
+	return s.pointListOn(s.T.PKIdx[0])
+}
+
+// pointListOn finds a list of values for column pk (IN, = ANY, IN
+// (sub-query)) among the predicates.
+func (s *ScanNode) pointListOn(pk int) Expr {
 	isPK := func(e Expr) bool {
 		c, ok := e.(*ColExpr)
 		if !ok {
@@ -302,7 +329,17 @@ func (s *ScanNode) pointList() Expr {
 
 // pointKeys evaluates a pathPoints list into sorted, distinct keys.
 func (s *ScanNode) pointKeys(ec *Ctx) ([][]byte, error) {
-	kt := s.Cols[s.T.PKIdx[0]].T
+	// the leading key columns' values (pathPoints on a longer key)
+	var prefix []byte
+	pkt := s.pkTypes()
+	for i, e := range s.Path.eq {
+		v, err := e.Eval(ec, nil)
+		if err != nil || v == nil {
+			return nil, err
+		}
+		prefix = types.AppendKey(prefix, pkt[i], v)
+	}
+	kt := s.Cols[s.T.PKIdx[len(s.Path.eq)]].T
 	var vals []types.Datum
 	switch x := s.Path.points.(type) {
 	case *InListExpr:
@@ -333,7 +370,7 @@ func (s *ScanNode) pointKeys(ec *Ctx) ([][]byte, error) {
 	keys := make([][]byte, 0, len(vals))
 	for _, v := range vals {
 		if v != nil {
-			keys = append(keys, types.AppendKey(nil, kt, v))
+			keys = append(keys, types.AppendKey(append([]byte(nil), prefix...), kt, v))
 		}
 	}
 	sort.Slice(keys, func(i, j int) bool { return bytes.Compare(keys[i], keys[j]) < 0 })
@@ -465,6 +502,9 @@ func (s *ScanNode) indexTypes(ix *catalog.Index) []types.T {
 func (s *ScanNode) Start(ec *Ctx) (Iterator, error) {
 	if s.Deny {
 		return &SliceIter{}, nil
+	}
+	if s.Leaves != nil {
+		return s.startLeaves(ec)
 	}
 	s.ChoosePath()
 	it := &scanIter{s: s, ec: ec, txn: ec.Txn.Kv, stat: ec.Txn.statsFor(s.T.OID), full: s.Path.Kind == pathFull}
@@ -612,12 +652,18 @@ func (s *ScanNode) decode(key, val []byte) ([]types.Datum, error) {
 	if s.WithRef {
 		n++
 	}
+	if s.WithTableOID {
+		n++
+	}
 	row := make([]types.Datum, n)
 	if err := types.DecodeRow(val, s.RowCols, row); err != nil {
 		return nil, err
 	}
 	if s.WithRef {
 		row[len(s.RowCols)] = RowRef{Key: key, Val: val}
+	}
+	if s.WithTableOID {
+		row[n-1] = int64(s.T.OID)
 	}
 	return row, nil
 }

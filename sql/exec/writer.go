@@ -42,6 +42,9 @@ type TableWriter struct {
 	// Upserted tells whether the last Insert updated the conflicting row
 	// (ON CONFLICT DO UPDATE) rather than inserting one.
 	Upserted bool
+	// Part is a partition's partition constraint (partition.go), nil
+	// for any other table.
+	Part *PartConstraint
 }
 
 type CheckExpr struct {
@@ -123,7 +126,7 @@ func (w *TableWriter) validate(ec *Ctx, row []types.Datum) error {
 				Detail:  "Failing row contains " + w.rowText(ec, row) + "."}
 		}
 	}
-	return nil
+	return w.checkPartition(ec, row)
 }
 
 func (w *TableWriter) rowText(ec *Ctx, row []types.Datum) string {
@@ -287,7 +290,7 @@ func (w *TableWriter) Insert(ec *Ctx, row []types.Datum, oc *OnConflictPlan) ([]
 			if err != nil {
 				return nil, false, err
 			}
-			if exists {
+			if exists && !ec.deletedByStatement(t.Space, key) {
 				return conflict(t.PKName, nil, key)
 			}
 		}
@@ -299,7 +302,7 @@ func (w *TableWriter) Insert(ec *Ctx, row []types.Datum, oc *OnConflictPlan) ([]
 			if err != nil {
 				return nil, false, err
 			}
-			if exists {
+			if exists && !ec.deletedByStatement(ix.Space, uniq[i]) {
 				return conflict(ix.Name, ix, pk)
 			}
 		}

@@ -169,6 +169,7 @@ func buildFuncs() []*types.Func {
 	add(fn("pg_get_constraintdef", args(tOid), tText, true, getConstraintdef))
 	add(fn("pg_get_constraintdef", args(tOid, tBool), tText, true, getConstraintdef))
 	add(fn("pg_get_expr", args(tTree, tOid), tText, true, getExpr))
+	partitionFuncs(add) // partition.go
 	add(fn("pg_get_expr", args(tTree, tOid, tBool), tText, true, getExpr))
 	add(fn("pg_get_viewdef", args(tOid), tText, true, getViewdef))
 	add(fn("pg_get_viewdef", args(tOid, tBool), tText, true, getViewdef))

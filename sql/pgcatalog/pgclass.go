@@ -79,6 +79,12 @@ func pgClassRows(v *View, s *Schema) [][]types.Datum {
 	r := newRows(v)
 	r.out = append(r.out, static.class...)
 	referenced := s.tablesWithTriggers()
+	hasSubclass := map[uint32]bool{}
+	for i := range s.Tables {
+		if p := s.Tables[i].Part.Parent; p != 0 {
+			hasSubclass[p] = true
+		}
+	}
 	for i := range s.Types { // a composite type's relation (relkind 'c', usertypes.go)
 		if u := &s.Types[i]; u.Kind == 'c' {
 			r.add("oid", u.RelOID, "relname", u.Name, "relnamespace", s.namespaceOID(u.Schema), "reltype", u.OID,
@@ -99,16 +105,29 @@ func pgClassRows(v *View, s *Schema) [][]types.Datum {
 		if t.RowEstimate > 0 {
 			tuples = float64(t.RowEstimate)
 		}
+		kind, ikind, am, node := "r", "i", HeapAM, t.OID
+		if t.Part.Strategy != 0 { // partitioned: no storage
+			kind, ikind, am, node = "p", "I", 0, 0
+		}
+		var bound any
+		if t.Part.Parent != 0 {
+			bound = t.Part.Bound
+		}
 		r.add("oid", t.OID, "relname", t.Name, "relnamespace", ns, "reltype", rowTypeOID(t.OID), "relowner", owner(t.Owner), "relacl", acl(t.ACL),
-			"relam", HeapAM, "relfilenode", t.OID, "reltuples", tuples, "relhasindex", len(t.Indexes) > 0,
-			"relpersistence", persistence(t.Schema), "relkind", "r", "relnatts", len(t.Columns), "relchecks", checks,
+			"relam", am, "relfilenode", node, "reltuples", tuples, "relhasindex", len(t.Indexes) > 0,
+			"relpersistence", persistence(t.Schema), "relkind", kind, "relnatts", len(t.Columns), "relchecks", checks,
 			"relhastriggers", referenced[t.OID], "relispopulated", true, "relreplident", replident(t),
-			"relrowsecurity", t.RowSecurity, "relforcerowsecurity", t.ForceRowSecurity)
+			"relrowsecurity", t.RowSecurity, "relforcerowsecurity", t.ForceRowSecurity,
+			"relhassubclass", hasSubclass[t.OID], "relispartition", t.Part.Parent != 0, "relpartbound", bound)
 		for j := range t.Indexes {
 			ix := &t.Indexes[j]
+			inode := ix.OID
+			if ikind == "I" {
+				inode = 0
+			}
 			r.add("oid", ix.OID, "relname", ix.Name, "relnamespace", ns, "relowner", owner(t.Owner),
-				"relam", ix.amOID(), "relfilenode", ix.OID, "relpages", 1, "relpersistence", persistence(t.Schema),
-				"relkind", "i", "relnatts", len(ix.Columns), "relispopulated", true, "relreplident", "n")
+				"relam", ix.amOID(), "relfilenode", inode, "relpages", 1, "relpersistence", persistence(t.Schema),
+				"relkind", ikind, "relnatts", len(ix.Columns), "relispopulated", true, "relreplident", "n")
 		}
 	}
 	for i := range s.Sequences {

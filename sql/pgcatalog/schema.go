@@ -229,6 +229,8 @@ type Table struct {
 	// RowSecurity and ForceRowSecurity are relrowsecurity and
 	// relforcerowsecurity.
 	RowSecurity, ForceRowSecurity bool
+	// Part is the table's place in a partition tree (partition.go).
+	Part Partitioning
 }
 
 // Column is one live (not dropped) column.
@@ -249,8 +251,11 @@ type Column struct {
 
 // Index is one index (including the primary key's).
 type Index struct {
-	OID     uint32
-	Name    string
+	OID  uint32
+	Name string
+	// Parent is, for a partition's index, its partitioned table's index
+	// it belongs to (pg_inherits; 0: none).
+	Parent  uint32
 	Columns []int16 // attnums, in index order
 	Unique  bool
 	Primary bool

@@ -46,6 +46,7 @@ const (
 	GroupingError                = "42803"
 	InvalidColumnReference       = "42P10"
 	InvalidTableDefinition       = "42P16"
+	InvalidObjectDefinition      = "42P17"
 	InvalidParameterValue        = "22023"
 	InvalidTextRepresentation    = "22P02"
 	InvalidBinaryRepresentation  = "22P03"

@@ -40,6 +40,9 @@ type DML struct {
 	merge *mergePlan // UPDATE run as merge writes (merge.go), nil if not eligible
 
 	mergeInto *mergeInto // MERGE INTO (merge_into.go)
+
+	// parts, when t is partitioned, writes its leaves (partition_dml.go)
+	parts *PartInserter
 }
 
 // TempOnly reports whether the statement writes only temporary tables
@@ -191,7 +194,9 @@ func (p *Planner) planInsert(ins *pg_query.InsertStmt) (*DML, error) {
 			d.targetCols = d.targetCols[:w]
 		}
 	default:
+		p.insertSel, p.insertWant = sel, want // select.go: planProjection
 		src, err := p.PlanSelect(sel, nil)
+		p.insertSel, p.insertWant = nil, nil
 		if err != nil {
 			return nil, err
 		}
@@ -232,6 +237,15 @@ func (p *Planner) planInsert(ins *pg_query.InsertStmt) (*DML, error) {
 	sc := TableScope(t, ins.Relation.Alias, nil)
 	if oc := ins.OnConflictClause; oc != nil {
 		if d.onConflict, err = p.planOnConflict(t, oc, sc); err != nil {
+			return nil, err
+		}
+	}
+	if t.Partitioned() {
+		name := t.Name
+		if ins.Relation.Alias != nil {
+			name = ins.Relation.Alias.Aliasname
+		}
+		if d.parts, err = p.NewPartInserter(t, ins.OnConflictClause, name); err != nil {
 			return nil, err
 		}
 	}
@@ -649,6 +663,11 @@ func (p *Planner) planModify(verb string, with *pg_query.WithClause, rel *pg_que
 		return nil, nil, err
 	}
 	d.Src = src
+	if t.Partitioned() {
+		if d.parts, err = p.NewPartInserter(t, nil, ""); err != nil {
+			return nil, nil, err
+		}
+	}
 	return d, sc, nil
 }
 
@@ -761,6 +780,9 @@ func (d *DML) execInsert(ec *exec.Ctx) ([][]types.Datum, string, error) {
 		d.w.Touched = map[string]bool{}
 		defer func() { d.w.Touched = nil }()
 	}
+	if d.parts != nil {
+		defer d.parts.Reset()
+	}
 	var out [][]types.Datum
 	var n int64
 	ncols := len(d.t.Columns)
@@ -788,14 +810,21 @@ func (d *DML) execInsert(ec *exec.Ctx) ([][]types.Datum, string, error) {
 				return nil, "", err
 			}
 		}
-		row, skip, err := ec.BeforeRow(d.t, catalog.TrigInsert, nil, row, nil)
-		if err != nil {
-			return nil, "", err
+		var final []types.Datum
+		var inserted bool
+		if d.parts != nil {
+			final, inserted, err = d.parts.Insert(ec, row) // partition_dml.go
+		} else {
+			var skip bool
+			row, skip, err = ec.BeforeRow(d.t, catalog.TrigInsert, nil, row, nil)
+			if err != nil {
+				return nil, "", err
+			}
+			if skip {
+				continue
+			}
+			final, inserted, err = d.w.Insert(ec, row, d.onConflict)
 		}
-		if skip {
-			continue
-		}
-		final, inserted, err := d.w.Insert(ec, row, d.onConflict)
 		if err != nil {
 			return nil, "", err
 		}
@@ -830,6 +859,9 @@ func evalAll(ec *exec.Ctx, es []exec.Expr, row []types.Datum) ([]types.Datum, er
 }
 
 func (d *DML) execUpdate(ec *exec.Ctx) ([][]types.Datum, string, error) {
+	if d.parts != nil {
+		return d.execModifyParts(ec) // partition_dml.go
+	}
 	if d.merge != nil {
 		if tag, ok, err := d.execMerge(ec); ok || err != nil { // merge.go
 			return nil, tag, err
@@ -897,6 +929,9 @@ func (d *DML) execUpdate(ec *exec.Ctx) ([][]types.Datum, string, error) {
 }
 
 func (d *DML) execDelete(ec *exec.Ctx) ([][]types.Datum, string, error) {
+	if d.parts != nil {
+		return d.execModifyParts(ec) // partition_dml.go
+	}
 	rows, err := exec.RunNode(ec, d.Src)
 	if err == nil {
 		err = ec.RunBeforeWrite()

@@ -35,7 +35,9 @@
 //     (with FROM/USING and RETURNING), including merge updates — an
 //     increment by primary key written as a kv merge operand that MergeRow
 //     applies (merge.go); MERGE INTO (merge_into.go); INSERT, UPDATE and
-//     DELETE in a statement's WITH (Writer, RunWriters: with_dml.go).
+//     DELETE in a statement's WITH (Writer, RunWriters: with_dml.go);
+//     statements on a partitioned table, through its leaves' writers
+//     (PartInserter; partition.go, partition_dml.go).
 //   - User-defined functions (routines.go): overload resolution over the
 //     catalog's functions (named arguments, defaults, VARIADIC), calls
 //     compiled through the Host's RoutineHost; Planner.Vars binds the

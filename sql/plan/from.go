@@ -407,17 +407,27 @@ func (p *Planner) planFromItem(f *pg_query.Node, parent *Scope) (*FromItem, erro
 					return nil, err
 				}
 				s.IxExprs = ixe
+				if t.Partitioned() {
+					if err := p.partitionScan(s, t); err != nil { // partition.go
+						return nil, err
+					}
+				}
 				lr := p.locking.of(rv)
 				if rv == p.dmlTarget || lr != nil {
 					s.WithRef, s.DMLTarget = true, rv == p.dmlTarget && lr == nil
 					s.Cols = append(s.Cols, exec.Column{Name: refColumn, T: types.T{OID: types.ByteaOID, Mod: -1}, Hidden: true})
+				}
+				if t.Partitioned() && rv != p.dmlTarget {
+					// tableoid: which partition a row is in
+					s.WithTableOID = true
+					s.Cols = append(s.Cols, exec.Column{Name: "tableoid", T: exec.OIDT, Hidden: true})
 				}
 				if lr != nil {
 					// locking a table's rows needs UPDATE on it, as in PostgreSQL
 					if err := p.Host.CheckTablePriv(p.Cat, t, 'w'); err != nil {
 						return nil, err
 					}
-					lr.table = t
+					lr.table, lr.parts = t, s.PartSet
 				}
 				cols, err := AliasCols(s.Cols, rv.Alias, rv.Relname)
 				if err != nil {

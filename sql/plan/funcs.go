@@ -167,6 +167,8 @@ type SRFNode struct {
 	// routine is a user-defined function (routines.go), run through rh
 	routine *catalog.Function
 	rh      RoutineHost
+	// cat is the catalog of pg_partition_ancestors and pg_partition_tree
+	cat *catalog.Catalog
 }
 
 func (p *Planner) setReturningFunc(name string, args []exec.Expr) (*SRFNode, error) {
@@ -223,7 +225,7 @@ func (p *Planner) setReturningFunc(name string, args []exec.Expr) (*SRFNode, err
 			return nil, err
 		}
 		n.t, n.t2, n.names = exec.TextT, []types.T{exec.TextT}, []string{"option_name", "option_value"}
-	case "pg_partition_ancestors":
+	case "pg_partition_ancestors", "pg_partition_tree":
 		if len(args) != 1 {
 			return nil, NoFunc(name, args)
 		}
@@ -231,7 +233,11 @@ func (p *Planner) setReturningFunc(name string, args []exec.Expr) (*SRFNode, err
 		if err != nil {
 			return nil, err
 		}
-		n.args[0], n.t = rc, rc.Type()
+		n.args[0], n.t, n.cat, n.names = rc, rc.Type(), p.Cat, []string{"relid"}
+		if name == "pg_partition_tree" {
+			n.t2 = []types.T{rc.Type(), exec.BoolT, exec.Int4T}
+			n.names = []string{"relid", "parentrelid", "isleaf", "level"}
+		}
 	case "generate_subscripts":
 		// generate_subscripts(array, dim [, reverse]): the subscripts of
 		// dimension dim, from its lower bound (0 for int2vector and
@@ -440,7 +446,33 @@ func (n *SRFNode) rowsOf(ec *exec.Ctx, vals []types.Datum) ([][]types.Datum, err
 	}
 	switch n.Name {
 	case "pg_partition_ancestors":
-		emit(vals[0])
+		t := n.cat.ByOID[uint32(toInt64(vals[0]))]
+		if t == nil {
+			break // not a table: no rows, as in PostgreSQL
+		}
+		for ; t != nil; t = n.cat.ByOID[t.PartOf] {
+			emit(int64(t.OID))
+			if t.PartOf == 0 {
+				break
+			}
+		}
+	case "pg_partition_tree":
+		t := n.cat.ByOID[uint32(toInt64(vals[0]))]
+		if t == nil {
+			break
+		}
+		var walk func(t *catalog.Table, parent types.Datum, level int64)
+		walk = func(t *catalog.Table, parent types.Datum, level int64) {
+			emit(int64(t.OID), parent, !t.Partitioned(), level)
+			for _, c := range n.cat.Partitions(t.OID) {
+				walk(c, int64(t.OID), level+1)
+			}
+		}
+		var parent types.Datum
+		if t.PartOf != 0 {
+			parent = int64(t.PartOf)
+		}
+		walk(t, parent, 0)
 	case "pg_listening_channels":
 		for _, ch := range ec.Host.ListeningChannels() { // notify.go
 			emit(ch)
@@ -540,7 +572,7 @@ func (p *Planner) tryOrderedScan(n exec.Node, keys []exec.SortKey) bool {
 			cur = x.Src
 			continue
 		case *exec.ScanNode:
-			if x.Path.Kind == exec.PathIndex || len(x.T.PKIdx) < len(cols) {
+			if x.Leaves != nil || x.Path.Kind == exec.PathIndex || len(x.T.PKIdx) < len(cols) {
 				return false
 			}
 			for i, c := range cols {
@@ -574,4 +606,16 @@ func checkSeriesBounds(start, stop, step types.Datum) error {
 		}
 	}
 	return nil
+}
+
+func toInt64(d types.Datum) int64 {
+	switch x := d.(type) {
+	case int64:
+		return x
+	case int32:
+		return int64(x)
+	case uint32:
+		return int64(x)
+	}
+	return 0
 }

@@ -23,6 +23,7 @@ type lockRel struct {
 	strength exec.LockStrength
 	wait     exec.LockWait
 	table    *catalog.Table // set when FROM resolves rv to a table
+	parts    *exec.PartSet  // table\'s partitions, when it is partitioned
 	refName  string         // the name its columns are qualified by
 }
 
@@ -233,7 +234,13 @@ func lockTargets(l *locking, cols []exec.Column) ([]exec.RowLockTarget, error) {
 		if idx < 0 {
 			return nil, pgerror.New(pgerror.Internal, "BUG: no row reference for %s", r.refName)
 		}
-		out = append(out, exec.RowLockTarget{Table: r.table, RefIdx: idx, Strength: r.strength, Wait: r.wait})
+		tgt := exec.RowLockTarget{Table: r.table, RefIdx: idx, Strength: r.strength, Wait: r.wait}
+		if r.parts != nil {
+			for _, l := range r.parts.Leaves {
+				tgt.Leaves = append(tgt.Leaves, l.T)
+			}
+		}
+		out = append(out, tgt)
 	}
 	return out, nil
 }

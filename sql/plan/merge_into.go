@@ -78,6 +78,9 @@ func (p *Planner) planMergeInto(ms *pg_query.MergeStmt) (*DML, error) {
 	if err != nil {
 		return nil, err
 	}
+	if t.Partitioned() {
+		return nil, pgerror.Unsupported("MERGE into a partitioned table")
+	}
 	for _, c := range []struct {
 		cmd  pg_query.CmdType
 		priv byte

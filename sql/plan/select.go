@@ -14,6 +14,11 @@ import (
 
 // planner turns one statement's parse tree into a plan. It is used once.
 type Planner struct {
+	// insertSel and insertWant are an INSERT … SELECT's query and its
+	// target columns' types, for its untyped literals (planProjection).
+	insertSel  *pg_query.SelectStmt
+	insertWant []types.T
+
 	Host       Host
 	Cat        *catalog.Catalog
 	TempSchema string    // the session's temporary schema (pg_temp_<pid>), whether or not it exists
@@ -357,7 +362,13 @@ func (p *Planner) planProjection(src exec.Node, sc *Scope, sel *pg_query.SelectS
 		return nil, err
 	}
 	for i := range targets {
-		if targets[i].e, err = p.ResolveUnknown(targets[i].e); err != nil {
+		if sel == p.insertSel && i < len(p.insertWant) && isUnknown(targets[i].e) {
+			// INSERT … SELECT NULL: an untyped literal takes the target
+			// column's type, as in PostgreSQL
+			if targets[i].e, err = p.Coerce(targets[i].e, p.insertWant[i], types.CastAssignment); err != nil {
+				return nil, err
+			}
+		} else if targets[i].e, err = p.ResolveUnknown(targets[i].e); err != nil {
 			return nil, err
 		}
 		targets[i].col.T = targets[i].e.Type()

@@ -85,7 +85,7 @@ func (p *Planner) planWriter(cte *pg_query.CommonTableExpr, top bool) (*Writer, 
 }
 
 // EndWriters ends what RunWriters set up for the statement.
-func EndWriters(ec *exec.Ctx) { ec.Changed, ec.BeforeWrite = nil, nil }
+func EndWriters(ec *exec.Ctx) { ec.Changed, ec.Deleted, ec.BeforeWrite = nil, nil, nil }
 
 // Writers returns the statement's data-modifying WITH queries, in order.
 func (p *Planner) Writers() []*Writer { return p.writers }
@@ -105,6 +105,15 @@ func RunWriters(ec *exec.Ctx, ws []*Writer) (restore func() error, err error) {
 		for _, st := range stashes {
 			if st.Has(space, key) {
 				return true
+			}
+		}
+		return false
+	}
+	// a key one of them deleted is free for the next ones' inserts
+	ec.Deleted = func(space kv.Space, key []byte) bool {
+		for i := len(stashes) - 1; i >= 0; i-- {
+			if stashes[i].Has(space, key) {
+				return stashes[i].Deleted(space, key)
 			}
 		}
 		return false

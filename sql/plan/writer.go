@@ -62,6 +62,9 @@ func (p *Planner) newTableWriter(t *catalog.Table, writers map[uint32]*exec.Tabl
 	if w.Checks, err = p.compileChecks(t.Checks, TableScope(t, nil, nil)); err != nil {
 		return nil, err
 	}
+	if err := p.partConstraint(w, t); err != nil { // partition.go
+		return nil, err
+	}
 	for _, fk := range t.FKs {
 		parent := p.Cat.ByOID[fk.RefTable]
 		if parent == nil {
@@ -73,6 +76,9 @@ func (p *Planner) newTableWriter(t *catalog.Table, writers map[uint32]*exec.Tabl
 	for _, r := range p.Cat.ReferencedBy(t.OID) {
 		p.useTable(r.Table)
 		fp := NewFKPlan(r.Table, t, r.FK)
+		if decl := p.Cat.ByOID[r.FK.From]; r.FK.From != 0 && decl != nil {
+			fp.ChildName = decl.Name
+		}
 		if !isCheckAction(r.FK.OnDelete) || !isCheckAction(r.FK.OnUpdate) {
 			if writers == nil {
 				writers = map[uint32]*exec.TableWriter{t.OID: w}
