@@ -6,6 +6,7 @@ import (
 	"logdb/sql/catalog"
 	"logdb/sql/exec"
 	"logdb/sql/pgcatalog"
+	"logdb/sql/pgerror"
 	"logdb/sql/plan"
 	"logdb/sql/types"
 )
@@ -31,15 +32,42 @@ func (h *sessionPlanner) CheckSeqPriv(cat *catalog.Catalog, sq *catalog.Sequence
 
 func (h *sessionPlanner) IsSuperuser(cat *catalog.Catalog) bool { return h.s.isSuperuser(cat) }
 
-func (h *sessionPlanner) RowSecurityApplies(cat *catalog.Catalog, t *catalog.Table) bool {
+func (h *sessionPlanner) RowSecurityApplies(cat *catalog.Catalog, t *catalog.Table) (bool, error) {
 	if !t.RowSecurity {
-		return false
+		return false, nil
 	}
 	r := h.s.currentRole(cat)
 	if r != nil && (r.Super || r.BypassRLS) {
+		return false, nil
+	}
+	owner := h.s.isOwner(cat, t.Owner)
+	if owner && !t.ForceRowSecurity {
+		return false, nil
+	}
+	if h.s.set.Vals["row_security"] == "off" {
+		e := &pgerror.Error{Code: pgerror.InsufficientPrivilege, Message: "query would be affected by row-level security policy for table \"" + t.Name + "\""}
+		if owner {
+			e.Hint = "To disable the policy for the table's owner, use ALTER TABLE NO FORCE ROW LEVEL SECURITY."
+		}
+		return false, e
+	}
+	return true, nil
+}
+
+func (h *sessionPlanner) HasPrivsOfRoles(cat *catalog.Catalog, roles []uint32) bool {
+	if len(roles) == 0 {
+		return true // PUBLIC
+	}
+	r := h.s.currentRole(cat)
+	if r == nil {
 		return false
 	}
-	return t.ForceRowSecurity || !h.s.isOwner(cat, t.Owner)
+	for _, o := range roles {
+		if cat.MemberOf(r.OID, o, false) {
+			return true
+		}
+	}
+	return false
 }
 func (h *sessionPlanner) InputCtx() *types.EvalContext     { return h.s.inputCtx(h.tx) }
 func (h *sessionPlanner) CatalogSchema() *pgcatalog.Schema { return h.s.catalogSchema(h.tx) }

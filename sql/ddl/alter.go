@@ -483,6 +483,10 @@ func RenameObject(ec *Ctx, d *catalog.Writer, rs *pg_query.RenameStmt) error {
 		for _, ck := range nt.Checks {
 			ck.Expr = renameIdent(ck.Expr, old, rs.Newname)
 		}
+		for _, pol := range nt.Policies {
+			pol.Using = renameIdent(pol.Using, old, rs.Newname)
+			pol.Check = renameIdent(pol.Check, old, rs.Newname)
+		}
 		for _, gc := range nt.Columns {
 			if gc.Generated != "" {
 				gc.Generated = renameIdent(gc.Generated, old, rs.Newname)

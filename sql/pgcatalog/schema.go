@@ -229,6 +229,7 @@ type Table struct {
 	// RowSecurity and ForceRowSecurity are relrowsecurity and
 	// relforcerowsecurity.
 	RowSecurity, ForceRowSecurity bool
+	Policies                      []Policy // name order (policy.go)
 }
 
 // Column is one live (not dropped) column.

@@ -401,13 +401,15 @@ func (p *Planner) planFromItem(f *pg_query.Node, parent *Scope) (*FromItem, erro
 				}
 				p.useTable(t)
 				s := exec.NewScanNode(t)
-				s.Deny = p.viewDepth == 0 && p.Host.RowSecurityApplies(p.Cat, t) // row level security: no policy lets a row through
+				lr := p.locking.of(rv)
+				if s.Security, err = p.scanSecurity(t, rv, lr != nil); err != nil { // rowsecurity.go
+					return nil, err
+				}
 				ixe, err := p.IndexEvals(t)
 				if err != nil {
 					return nil, err
 				}
 				s.IxExprs = ixe
-				lr := p.locking.of(rv)
 				if rv == p.dmlTarget || lr != nil {
 					s.WithRef, s.DMLTarget = true, rv == p.dmlTarget && lr == nil
 					s.Cols = append(s.Cols, exec.Column{Name: refColumn, T: types.T{OID: types.ByteaOID, Mod: -1}, Hidden: true})

@@ -87,9 +87,14 @@ type Host interface {
 	IsSuperuser(cat *catalog.Catalog) bool
 	// RowSecurityApplies reports whether t's row level security holds
 	// for the current role (enabled, and the role is no superuser, not
-	// BYPASSRLS, and not the owner unless FORCE): it sees no rows and
-	// may add none.
-	RowSecurityApplies(cat *catalog.Catalog, t *catalog.Table) bool
+	// BYPASSRLS, and not the owner unless FORCE): its policies decide
+	// what it reads and writes. With row_security off it fails with 42501
+	// where it would hold.
+	RowSecurityApplies(cat *catalog.Catalog, t *catalog.Table) (bool, error)
+	// HasPrivsOfRoles reports whether the current role has the
+	// privileges of one of roles (a member that inherits); empty roles
+	// is PUBLIC, which every role has.
+	HasPrivsOfRoles(cat *catalog.Catalog, roles []uint32) bool
 	// InputCtx is what parsing a literal reads: the session's zone and
 	// date order, the transaction's time.
 	InputCtx() *types.EvalContext

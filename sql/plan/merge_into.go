@@ -97,6 +97,11 @@ func (p *Planner) planMergeInto(ms *pg_query.MergeStmt) (*DML, error) {
 	if d.w, err = p.NewTableWriter(t); err != nil {
 		return nil, err
 	}
+	if applies, err := p.rlsApplies(t); err != nil {
+		return nil, err
+	} else if applies {
+		return nil, pgerror.Unsupported("MERGE into a table whose row level security holds for the role")
+	}
 	tname := t.Name
 	if ms.Relation.Alias != nil {
 		tname = ms.Relation.Alias.Aliasname

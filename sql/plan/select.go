@@ -29,6 +29,13 @@ type Planner struct {
 	where        string // clause being compiled, for error messages
 	ctes         []map[string]*exec.CTE
 	dmlTarget    *pg_query.RangeVar // UPDATE/DELETE target: its scan carries rowRefs
+	// dmlCmd is the target's row level security command (a
+	// catalog.Policy* code, 0 for none), dmlReads whether the statement
+	// reads its columns; rlsExpanding holds the tables whose policies are
+	// being compiled (rowsecurity.go).
+	dmlCmd       byte
+	dmlReads     bool
+	rlsExpanding map[uint32]bool
 	// locking is the locking clause of the select being planned (its
 	// FROM's locked scans carry rowRefs); lockTargets, once FROM is
 	// planned, is what its LockRowsNode locks (locking.go).
