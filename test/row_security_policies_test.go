@@ -1,6 +1,7 @@
 package test
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -96,4 +97,47 @@ ALTER TABLE rlsp_docs ENABLE ROW LEVEL SECURITY`, pc, lc)
 		`DROP TABLE rlsp_docs`,
 		`SELECT count(*) FROM pg_policy`,
 	)
+}
+
+// TestRowSecurityPoliciesPsqlAndDump: pg_dump of logdb's policies
+// restores into PostgreSQL 15 as the same policies, and psql's \d and \dp
+// print them as PostgreSQL's do for the restored tables.
+func TestRowSecurityPoliciesPsqlAndDump(t *testing.T) {
+	requireLogdb(t)
+	t.Parallel()
+	ctx := testCtx(t, 180*time.Second)
+	pg := mustStartPostgres(t)
+	pc := pg.connect(t)
+	n := mustStartNode(t, t.TempDir())
+	lc := mustConnect(t, n)
+	execOnEach(t, ctx, `CREATE ROLE rlsd_a;
+CREATE TABLE docs (id int PRIMARY KEY, owner name, n int);
+ALTER TABLE docs ENABLE ROW LEVEL SECURITY;
+ALTER TABLE docs FORCE ROW LEVEL SECURITY;
+CREATE POLICY own ON docs USING (owner = current_user);
+CREATE POLICY small ON docs AS RESTRICTIVE FOR INSERT TO rlsd_a WITH CHECK (n < 100);
+CREATE POLICY "Upd" ON docs FOR UPDATE TO rlsd_a, CURRENT_USER USING (n > 0) WITH CHECK (n > 1)`, lc)
+	pgPsql := func(args ...string) string {
+		return mustRunClient(t, ctx, "", "psql", append(append(pg.clientArgs("restored"), "-X", "-v", "ON_ERROR_STOP=1"), args...)...)
+	}
+	logdbPsql := func(args ...string) string {
+		return mustRunClient(t, ctx, "", "psql", append(append(n.clientArgs("logdb"), "-X", "-v", "ON_ERROR_STOP=1"), args...)...)
+	}
+	script := mustDump(t, ctx, n.clientArgs("logdb")...)
+	if want := "CREATE POLICY small ON public.docs AS RESTRICTIVE FOR INSERT TO rlsd_a WITH CHECK ((n < 100));"; !strings.Contains(script, want) {
+		t.Errorf("pg_dump output lacks %q", want)
+	}
+	mustExec(t, ctx, pc, "CREATE DATABASE restored")
+	mustExec(t, ctx, pc, "CREATE ROLE logdb")
+	mustExec(t, ctx, pc, "CREATE ROLE rlsd_a")
+	mustLoadScript(t, ctx, "restoring logdb's dump into PostgreSQL", script, pg.clientArgs("restored"))
+	const q = "SELECT policyname, permissive, roles, cmd, qual, with_check FROM pg_policies ORDER BY 1"
+	if got, want := logdbPsql("-At", "-c", q), pgPsql("-At", "-c", q); got != want {
+		t.Errorf("pg_policies:\nlogdb:\n%s\nPostgreSQL (restored):\n%s", got, want)
+	}
+	for _, meta := range []string{`\d docs`, `\dp docs`} {
+		if got, want := logdbPsql("-c", meta), pgPsql("-c", meta); got != want {
+			t.Errorf("%s:\nlogdb:\n%s\nPostgreSQL:\n%s", meta, got, want)
+		}
+	}
 }
