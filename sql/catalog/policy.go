@@ -18,6 +18,9 @@ type Policy struct {
 	Roles []uint32 `json:"roles,omitempty"`
 	Using string   `json:"using,omitempty"` // USING's expression, "" for none
 	Check string   `json:"check,omitempty"` // WITH CHECK's, "" for none
+	// Refs are the other tables its expressions read (sub-queries): DROP
+	// TABLE of one fails, or with CASCADE drops the policy.
+	Refs []uint32 `json:"refs,omitempty"`
 }
 
 // Policy cmd codes (pg_policy.polcmd).

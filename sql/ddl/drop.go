@@ -101,6 +101,9 @@ func DropObjects(ec *Ctx, d *catalog.Writer, ds *pg_query.DropStmt, w Noticer) e
 					return err
 				}
 			}
+			if err := dropDependentPolicies(d, t, dropping, ds.Behavior == pg_query.DropBehavior_DROP_CASCADE, w); err != nil { // policy.go
+				return err
+			}
 			dropTable(d, d.Cat.Tables[key])
 		case pg_query.ObjectType_OBJECT_INDEX:
 			t := d.Cat.Indexes[key]

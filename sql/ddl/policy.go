@@ -3,6 +3,8 @@ package ddl
 import (
 	"slices"
 	"sort"
+	"strconv"
+	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
@@ -47,6 +49,9 @@ func CreatePolicy(ec *Ctx, d *catalog.Writer, cs *pg_query.CreatePolicyStmt, w N
 	if pol.Check, err = policyExpr(ec, d, t0, cs.WithCheck); err != nil {
 		return err
 	}
+	if pol.Refs, err = policyRefs(ec, d, t0, pol); err != nil {
+		return err
+	}
 	if pol.OID, err = d.NewOID(); err != nil {
 		return err
 	}
@@ -85,6 +90,9 @@ func AlterPolicy(ec *Ctx, d *catalog.Writer, as *pg_query.AlterPolicyStmt, w Not
 		if pol.Check, err = policyExpr(ec, d, t0, as.WithCheck); err != nil {
 			return err
 		}
+	}
+	if pol.Refs, err = policyRefs(ec, d, t0, &pol); err != nil {
+		return err
 	}
 	t := t0.Clone()
 	*t.Policy(pol.Name) = pol
@@ -246,4 +254,86 @@ func policyExpr(ec *Ctx, d *catalog.Writer, t *catalog.Table, n *pg_query.Node) 
 		return "", err
 	}
 	return storedExpr(p, n)
+}
+
+// policyRefs lists the tables other than t that pol's expressions read.
+func policyRefs(ec *Ctx, d *catalog.Writer, t *catalog.Table, pol *catalog.Policy) ([]uint32, error) {
+	p := ec.Session.Planner(d.Cat)
+	for _, text := range []string{pol.Using, pol.Check} {
+		if text == "" {
+			continue
+		}
+		n, err := ec.Session.ParseExpr(text)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := p.CompilePolicy(n, t); err != nil {
+			return nil, err
+		}
+	}
+	var out []uint32
+	for _, o := range p.Deps {
+		if o != t.OID {
+			out = append(out, o)
+		}
+	}
+	return out, nil
+}
+
+// policyDependents are the policies of tables other than t (and those
+// being dropped with it) that read t.
+func policyDependents(cat *catalog.Catalog, t *catalog.Table, dropping map[uint32]bool) (deps []string, tables []*catalog.Table) {
+	for _, o := range cat.SortedTables() {
+		if o.OID == t.OID || dropping[o.OID] {
+			continue
+		}
+		for _, pol := range o.Policies {
+			if slices.Contains(pol.Refs, t.OID) {
+				deps = append(deps, "policy "+pol.Name+" on table "+o.Name)
+				tables = append(tables, o)
+			}
+		}
+	}
+	return deps, tables
+}
+
+// dropDependentPolicies drops the policies of tables that read t (DROP
+// TABLE t CASCADE), or fails as PostgreSQL does without CASCADE.
+func dropDependentPolicies(d *catalog.Writer, t *catalog.Table, dropping map[uint32]bool, cascade bool, w Noticer) error {
+	deps, tables := policyDependents(d.Cat, t, dropping)
+	if len(deps) == 0 {
+		return nil
+	}
+	if !cascade {
+		lines := make([]string, len(deps))
+		for i, s := range deps {
+			lines[i] = s + " depends on table " + t.Name
+		}
+		return &pgerror.Error{Code: pgerror.DependentObjectsStillExist,
+			Message: "cannot drop table " + t.Name + " because other objects depend on it",
+			Detail:  strings.Join(lines, "\n"),
+			Hint:    "Use DROP ... CASCADE to drop the dependent objects too."}
+	}
+	for _, o := range tables {
+		cur := d.Cat.ByOID[o.OID]
+		if cur == nil {
+			continue
+		}
+		nt := cur.Clone()
+		nt.Policies = slices.DeleteFunc(nt.Policies, func(p *catalog.Policy) bool { return slices.Contains(p.Refs, t.OID) })
+		if err := d.PutTable(nt); err != nil {
+			return err
+		}
+	}
+	n := Notice(pgerror.SuccessfulCompletion, "drop cascades to "+deps[0])
+	if len(deps) > 1 {
+		n.Message = "drop cascades to " + strconv.Itoa(len(deps)) + " other objects"
+		lines := make([]string, len(deps))
+		for i, s := range deps {
+			lines[i] = "drop cascades to " + s
+		}
+		n.Detail = strings.Join(lines, "\n")
+	}
+	_ = w.Notice(n)
+	return nil
 }
