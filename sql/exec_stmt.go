@@ -341,6 +341,11 @@ func (s *Session) encodeValue(buf []byte, t types.T, d types.Datum, binary bool,
 	if t.OID == types.RegclassOID {
 		return append(buf, s.regclassText(tx, d)...), nil
 	}
+	if v, ok := d.(int64); ok && t.OID == types.RegtypeOID {
+		if name, ok := s.regtypeText(tx, uint32(v)); ok { // usertypes.go
+			return append(buf, name...), nil
+		}
+	}
 	return types.AppendTextStyled(buf, t, d, s.set.Loc, s.set.Style), nil
 }
 
