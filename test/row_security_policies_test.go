@@ -91,6 +91,13 @@ ALTER TABLE rlsp_docs ENABLE ROW LEVEL SECURITY`, pc, lc)
 		// renaming a column keeps the policies working
 		`ALTER TABLE rlsp_docs RENAME COLUMN owner TO author`,
 		`SELECT qual FROM pg_policies WHERE policyname = 'own'`,
+		`ALTER TABLE rlsp_docs ALTER COLUMN author TYPE text`,
+		`ALTER TABLE rlsp_docs DROP COLUMN author`,
+		`CREATE POLICY gone ON rlsp_docs FOR DELETE USING (n > 1000)`,
+		`ALTER TABLE rlsp_docs ADD COLUMN extra int`,
+		`CREATE POLICY gone2 ON rlsp_docs FOR DELETE USING (extra > 0)`,
+		`ALTER TABLE rlsp_docs DROP COLUMN extra CASCADE`,
+		`SELECT policyname FROM pg_policies WHERE tablename = 'rlsp_docs' ORDER BY 1`,
 		`SET ROLE rlsp_a`,
 		`SELECT id FROM rlsp_docs ORDER BY id`,
 		`RESET ROLE`,

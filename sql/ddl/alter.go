@@ -113,6 +113,9 @@ func alterCmd(ec *Ctx, d *catalog.Writer, p *plan.Planner, t *catalog.Table, cmd
 		if i, c = t.Column(cmd.Name); c == nil {
 			return colMissing(cmd.Name)
 		}
+		if err := dropColumnPolicies(ec, t, c.Name, cmd.Behavior == pg_query.DropBehavior_DROP_CASCADE, w); err != nil { // policy.go
+			return err
+		}
 		// Other tables' foreign keys on the column need CASCADE; the
 		// table's own on it go with it (as PostgreSQL's dependencies do).
 		if refs := fkDependents(d.Cat, t, nil, func(fk *catalog.ForeignKey) bool { return containsID(fk.RefColumns, c.ID) }); len(refs) > 0 {
@@ -331,6 +334,9 @@ func alterColumnType(ec *Ctx, d *catalog.Writer, p *plan.Planner, t *catalog.Tab
 	if r := generatedReaders(ec, t, c.Name); len(r) > 0 {
 		return &pgerror.Error{Code: pgerror.FeatureNotSupported, Message: "cannot alter type of a column used by a generated column",
 			Detail: "Column \"" + c.Name + "\" is used by generated column \"" + r[0] + "\"."}
+	}
+	if err := checkAlterTypePolicies(ec, t, c.Name); err != nil { // policy.go
+		return err
 	}
 	cd := cmd.Def.GetColumnDef()
 	nt, err := p.TypeFromNode(cd.TypeName)

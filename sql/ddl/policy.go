@@ -337,3 +337,54 @@ func dropDependentPolicies(d *catalog.Writer, t *catalog.Table, dropping map[uin
 	_ = w.Notice(n)
 	return nil
 }
+
+// policiesReading lists t's policies whose expressions read column col.
+func policiesReading(ec *Ctx, t *catalog.Table, col string) []*catalog.Policy {
+	var out []*catalog.Policy
+	for _, pol := range t.Policies {
+		for _, text := range []string{pol.Using, pol.Check} {
+			if text == "" {
+				continue
+			}
+			if n, err := ec.Session.ParseExpr(text); err == nil && slices.Contains(columnRefs(n), col) {
+				out = append(out, pol)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// dropColumnPolicies drops t's policies that read column col (DROP
+// COLUMN … CASCADE), or fails as PostgreSQL does without CASCADE.
+func dropColumnPolicies(ec *Ctx, t *catalog.Table, col string, cascade bool, w Noticer) error {
+	pols := policiesReading(ec, t, col)
+	if len(pols) == 0 {
+		return nil
+	}
+	if !cascade {
+		lines := make([]string, len(pols))
+		for i, p := range pols {
+			lines[i] = "policy " + p.Name + " on table " + t.Name + " depends on column " + col + " of table " + t.Name
+		}
+		return &pgerror.Error{Code: pgerror.DependentObjectsStillExist,
+			Message: "cannot drop column " + col + " of table " + t.Name + " because other objects depend on it",
+			Detail:  strings.Join(lines, "\n"),
+			Hint:    "Use DROP ... CASCADE to drop the dependent objects too."}
+	}
+	for _, p := range pols {
+		_ = w.Notice(Notice(pgerror.SuccessfulCompletion, "drop cascades to policy "+p.Name+" on table "+t.Name))
+	}
+	t.Policies = slices.DeleteFunc(t.Policies, func(p *catalog.Policy) bool { return slices.Contains(pols, p) })
+	return nil
+}
+
+// checkAlterTypePolicies refuses ALTER COLUMN … TYPE of a column a policy
+// reads, as PostgreSQL does.
+func checkAlterTypePolicies(ec *Ctx, t *catalog.Table, col string) error {
+	if pols := policiesReading(ec, t, col); len(pols) > 0 {
+		return &pgerror.Error{Code: pgerror.FeatureNotSupported, Message: "cannot alter type of a column used in a policy definition",
+			Detail: "policy " + pols[0].Name + " on table " + t.Name + " depends on column \"" + col + "\""}
+	}
+	return nil
+}
