@@ -32,15 +32,23 @@ func (h *sessionPlanner) CheckSeqPriv(cat *catalog.Catalog, sq *catalog.Sequence
 
 func (h *sessionPlanner) IsSuperuser(cat *catalog.Catalog) bool { return h.s.isSuperuser(cat) }
 
-func (h *sessionPlanner) RowSecurityApplies(cat *catalog.Catalog, t *catalog.Table) (bool, error) {
+// roleAs is role as (0: the current role); nil if it no longer exists.
+func (h *sessionPlanner) roleAs(cat *catalog.Catalog, as uint32) *catalog.Role {
+	if as == 0 {
+		return h.s.currentRole(cat)
+	}
+	return cat.RoleOID[as]
+}
+
+func (h *sessionPlanner) RowSecurityApplies(cat *catalog.Catalog, t *catalog.Table, as uint32) (bool, error) {
 	if !t.RowSecurity {
 		return false, nil
 	}
-	r := h.s.currentRole(cat)
+	r := h.roleAs(cat, as)
 	if r != nil && (r.Super || r.BypassRLS) {
 		return false, nil
 	}
-	owner := h.s.isOwner(cat, t.Owner)
+	owner := r != nil && cat.MemberOf(r.OID, catalog.OwnerOID(t.Owner), false)
 	if owner && !t.ForceRowSecurity {
 		return false, nil
 	}
@@ -54,11 +62,11 @@ func (h *sessionPlanner) RowSecurityApplies(cat *catalog.Catalog, t *catalog.Tab
 	return true, nil
 }
 
-func (h *sessionPlanner) HasPrivsOfRoles(cat *catalog.Catalog, roles []uint32) bool {
+func (h *sessionPlanner) HasPrivsOfRoles(cat *catalog.Catalog, as uint32, roles []uint32) bool {
 	if len(roles) == 0 {
 		return true // PUBLIC
 	}
-	r := h.s.currentRole(cat)
+	r := h.roleAs(cat, as)
 	if r == nil {
 		return false
 	}

@@ -138,7 +138,7 @@ func (s *Session) checkSubscribe(sub *extparse.SubscribeSpec) error {
 			}
 			// a change stream cannot apply policies: refuse what they
 			// would filter
-			if applies, err := (&sessionPlanner{s: s}).RowSecurityApplies(cat, t); err != nil {
+			if applies, err := (&sessionPlanner{s: s}).RowSecurityApplies(cat, t, 0); err != nil {
 				return err
 			} else if applies {
 				return pgerror.Unsupported("SUBSCRIBE of a table whose row level security holds for the role")

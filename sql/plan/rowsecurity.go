@@ -40,13 +40,11 @@ func (p *Planner) CompilePolicy(n *pg_query.Node, t *catalog.Table) (exec.Expr, 
 	return b, nil
 }
 
-// rlsPolicies are the policies of t for cmd that apply to the current
-// role, or nil when t's row level security does not hold for it.
+// rlsApplies reports whether t's row level security holds for the
+// statement's role, or, in a view, for the view's owner (as PostgreSQL
+// applies it to a view that is not security_invoker).
 func (p *Planner) rlsApplies(t *catalog.Table) (bool, error) {
-	if p.viewDepth > 0 {
-		return false, nil // a view reads its tables without it (README)
-	}
-	return p.Host.RowSecurityApplies(p.Cat, t)
+	return p.Host.RowSecurityApplies(p.Cat, t, p.viewOwner)
 }
 
 // policyExprs compiles the USING (check false) or WITH CHECK (check
@@ -65,7 +63,7 @@ func (p *Planner) policyExprs(t *catalog.Table, cmd byte, check bool) (perm exec
 	defer delete(p.rlsExpanding, t.OID)
 	var perms []exec.Expr
 	for _, pol := range t.Policies {
-		if !pol.AppliesTo(cmd) || !p.Host.HasPrivsOfRoles(p.Cat, pol.Roles) {
+		if !pol.AppliesTo(cmd) || !p.Host.HasPrivsOfRoles(p.Cat, p.viewOwner, pol.Roles) {
 			continue
 		}
 		text := pol.Using

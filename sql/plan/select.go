@@ -36,6 +36,9 @@ type Planner struct {
 	dmlCmd       byte
 	dmlReads     bool
 	rlsExpanding map[uint32]bool
+	// viewOwner is the owner of the view being planned (0 outside one):
+	// the role its tables' row level security is decided for
+	viewOwner uint32
 	// locking is the locking clause of the select being planned (its
 	// FROM's locked scans carry rowRefs); lockTargets, once FROM is
 	// planned, is what its LockRowsNode locks (locking.go).
