@@ -130,6 +130,7 @@ func (s *Session) planFor(t *txnState, ps *prepStmt) error {
 		ps.utility, err = planUtility(p, n)
 	}
 	if err != nil {
+		ps.cat = nil // no plan: the next execution plans again
 		return err
 	}
 	ps.deps, ps.readsContext, ps.writers = p.Deps, p.ReadsContext, p.Writers()
