@@ -129,9 +129,14 @@ ALTER TABLE rlsp_docs ENABLE ROW LEVEL SECURITY`, pc, lc)
 		`CREATE POLICY gone2 ON rlsp_docs FOR DELETE USING (extra > 0)`,
 		`ALTER TABLE rlsp_docs DROP COLUMN extra CASCADE`,
 		`SELECT policyname FROM pg_policies WHERE tablename = 'rlsp_docs' ORDER BY 1`,
+		`CREATE POLICY qual ON rlsp_docs FOR SELECT USING (rlsp_docs.n > 900)`,
+		`ALTER TABLE rlsp_docs RENAME TO rlsp_docs2`,
 		`SET ROLE rlsp_a`,
-		`SELECT id FROM rlsp_docs ORDER BY id`,
+		`SELECT id FROM rlsp_docs2 ORDER BY id`,
 		`RESET ROLE`,
+		`SELECT qual FROM pg_policies WHERE policyname = 'qual'`,
+		`ALTER TABLE rlsp_docs2 RENAME TO rlsp_docs`,
+		`DROP POLICY qual ON rlsp_docs`,
 		// a policy's role cannot be dropped
 		`DROP ROLE rlsp_grp`,
 		// sub-queries in policies, over a table with its own policies

@@ -470,6 +470,10 @@ func RenameObject(ec *Ctx, d *catalog.Writer, rs *pg_query.RenameStmt) error {
 		}
 		nt := t.Clone()
 		nt.Name = rs.Newname
+		for _, pol := range nt.Policies { // t.col in them names the table
+			pol.Using = renameQualifier(pol.Using, t.Name, rs.Newname)
+			pol.Check = renameQualifier(pol.Check, t.Name, rs.Newname)
+		}
 		return d.PutTable(nt)
 	case pg_query.ObjectType_OBJECT_COLUMN:
 		t, ok := d.Cat.Tables[key]
@@ -558,8 +562,18 @@ func RenameObject(ec *Ctx, d *catalog.Writer, rs *pg_query.RenameStmt) error {
 	return pgerror.Unsupported("ALTER ... RENAME of " + strings.TrimPrefix(rs.RenameType.String(), "OBJECT_"))
 }
 
+// renameQualifier replaces a table name that qualifies a column (old.c)
+// in stored expression text.
+func renameQualifier(expr, old, new string) string {
+	return renameWord(expr, old, new, true)
+}
+
 // renameIdent replaces a column name in stored expression text.
-func renameIdent(expr, old, new string) string {
+func renameIdent(expr, old, new string) string { return renameWord(expr, old, new, false) }
+
+// renameWord replaces the identifier old by new outside string literals;
+// qualifier: only where a '.' follows it.
+func renameWord(expr, old, new string, qualifier bool) string {
 	var b strings.Builder
 	i := 0
 	for i < len(expr) {
@@ -579,7 +593,7 @@ func renameIdent(expr, old, new string) string {
 				j++
 			}
 			word := expr[i:j]
-			if strings.Trim(word, `"`) == old {
+			if strings.Trim(word, `"`) == old && (!qualifier || j < len(expr) && expr[j] == '.') {
 				word = pgcatalog.QuoteIdent(new)
 			}
 			b.WriteString(word)

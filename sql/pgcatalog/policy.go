@@ -23,13 +23,17 @@ func init() {
 	rowFuncs["pg_catalog.pg_policies"] = pgPoliciesRows
 }
 
-// policyExpr is a policy expression as pg_policy stores it (and
-// pg_get_expr prints it): an operator expression parenthesized.
-func policyExpr(e string) any {
+// policyExpr is a policy expression of table as pg_policy stores it (and
+// pg_get_expr prints it): an operator expression parenthesized, its own
+// table's columns unqualified where no sub-query brings others.
+func policyExpr(e, table string) any {
 	if e == "" {
 		return nil
 	}
 	e = upperValueFunctions(e)
+	if !strings.Contains(strings.ToUpper(e), "SELECT") {
+		e = dropQualifier(e, QuoteIdent(table)+".")
+	}
 	if fullyParenthesized(e) || !strings.ContainsAny(e, " ") {
 		return e
 	}
@@ -75,6 +79,36 @@ func upperValueFunctions(e string) string {
 	return b.String()
 }
 
+// dropQualifier removes the qualifier q ("t.") where it starts a name,
+// outside string literals.
+func dropQualifier(e, q string) string {
+	var b strings.Builder
+	for i := 0; i < len(e); {
+		c := e[i]
+		if c == '\'' {
+			j := i + 1
+			for j < len(e) && e[j] != '\'' {
+				j++
+			}
+			b.WriteString(e[i:min(j+1, len(e))])
+			i = j + 1
+			continue
+		}
+		boundary := i == 0 || !isIdentByte(e[i-1]) && e[i-1] != '.' && e[i-1] != '"'
+		if boundary && strings.HasPrefix(e[i:], q) {
+			i += len(q)
+			continue
+		}
+		b.WriteByte(c)
+		i++
+	}
+	return b.String()
+}
+
+func isIdentByte(c byte) bool {
+	return c == '_' || c == '$' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
 func policyRoles(p *Policy) []uint32 {
 	if len(p.Roles) == 0 {
 		return []uint32{0}
@@ -89,7 +123,7 @@ func pgPolicyRows(v *View, s *Schema) [][]types.Datum {
 		for j := range t.Policies {
 			p := &t.Policies[j]
 			r.add("oid", p.OID, "polname", p.Name, "polrelid", t.OID, "polcmd", p.Cmd, "polpermissive", p.Permissive,
-				"polroles", oidArray(policyRoles(p)), "polqual", policyExpr(p.Using), "polwithcheck", policyExpr(p.WithCheck))
+				"polroles", oidArray(policyRoles(p)), "polqual", policyExpr(p.Using, t.Name), "polwithcheck", policyExpr(p.WithCheck, t.Name))
 		}
 	}
 	return r.out
@@ -121,7 +155,7 @@ func pgPoliciesRows(v *View, s *Schema) [][]types.Datum {
 			}
 			r.add("schemaname", schemaOr(t.Schema), "tablename", t.Name, "policyname", p.Name, "permissive", permissive,
 				"roles", names, "cmd", policyCmdNames[p.Cmd],
-				"qual", exprText(s, policyExpr(p.Using)), "with_check", exprText(s, policyExpr(p.WithCheck)))
+				"qual", exprText(s, policyExpr(p.Using, t.Name)), "with_check", exprText(s, policyExpr(p.WithCheck, t.Name)))
 		}
 	}
 	return r.out
