@@ -69,6 +69,23 @@ ALTER TABLE rlsp_docs ENABLE ROW LEVEL SECURITY`, pc, lc)
 		`SET row_security = off`,
 		`SELECT count(*) FROM rlsp_docs`,
 		`RESET row_security`,
+		// MERGE: the target's rows under SELECT's policies, UPDATE's and
+		// DELETE's USING on the rows it changes, WITH CHECK on new ones
+		`MERGE INTO rlsp_docs d USING (VALUES (1, 50), (30, 70)) s(id, n) ON d.id = s.id
+		   WHEN MATCHED THEN UPDATE SET n = s.n WHEN NOT MATCHED THEN INSERT VALUES (s.id, 'rlsp_a', 't1', s.n)`,
+		`MERGE INTO rlsp_docs d USING (VALUES (3, 1)) s(id, n) ON d.id = s.id WHEN NOT MATCHED THEN INSERT VALUES (s.id, 'rlsp_a', 't1', s.n)`,
+		`MERGE INTO rlsp_docs d USING (VALUES (31, 1)) s(id, n) ON d.id = s.id WHEN NOT MATCHED THEN INSERT VALUES (s.id, 'rlsp_b', 't1', s.n)`,
+		`MERGE INTO rlsp_docs d USING (VALUES (1, 1)) s(id, n) ON d.id = s.id WHEN MATCHED THEN UPDATE SET owner = 'rlsp_b'`,
+		`MERGE INTO rlsp_docs d USING (VALUES (30, 1)) s(id, n) ON d.id = s.id WHEN MATCHED THEN DELETE`,
+		`RESET ROLE`,
+		`CREATE POLICY upd_small ON rlsp_docs AS RESTRICTIVE FOR UPDATE USING (n < 40)`,
+		`SET ROLE rlsp_a`,
+		`MERGE INTO rlsp_docs d USING (VALUES (1, 1)) s(id, n) ON d.id = s.id WHEN MATCHED THEN UPDATE SET n = s.n`,
+		`UPDATE rlsp_docs SET n = 1 WHERE id = 1`,
+		`RESET ROLE`,
+		`DROP POLICY upd_small ON rlsp_docs`,
+		`SET ROLE rlsp_a`,
+		`SELECT id, n FROM rlsp_docs ORDER BY id`,
 		`RESET ROLE`,
 		// a prepared statement is planned again for another role or
 		// row_security; COPY TO, cursors and WITH read through the policies

@@ -13,7 +13,14 @@ import (
 type RLSCheck struct {
 	E      Expr
 	Policy string // the restrictive policy's name, "" for the permissive ones
-	Using  bool   // an ON CONFLICT DO UPDATE's existing row
+	Using  bool   // an ON CONFLICT DO UPDATE's or MERGE's existing row
+	Target bool   // MERGE's existing row ("target row violates …")
+}
+
+// CheckRowSecurity fails with 42501 unless row holds every check (MERGE
+// checks its target rows so).
+func CheckRowSecurity(ec *Ctx, table string, checks []RLSCheck, row []types.Datum) error {
+	return checkRowSecurity(ec, table, checks, row)
 }
 
 // checkRowSecurity fails on the first check row does not hold (false or
@@ -28,6 +35,9 @@ func checkRowSecurity(ec *Ctx, table string, checks []RLSCheck, row []types.Datu
 			continue
 		}
 		msg := "new row violates row-level security policy"
+		if c.Target {
+			msg = "target row violates row-level security policy"
+		}
 		if c.Policy != "" {
 			msg += " \"" + c.Policy + "\""
 		}

@@ -204,6 +204,36 @@ func (p *Planner) setWriterSecurity(w *exec.TableWriter, t *catalog.Table, verb 
 	return err
 }
 
+// mergeSecurity sets up MERGE's row level security as PostgreSQL 15 does:
+// the target's rows are read under its SELECT policies (the planner's
+// target scan), a row an UPDATE or DELETE action changes must pass that
+// command's USING (else 42501 "target row violates …"), and new rows the
+// INSERT and UPDATE WITH CHECKs.
+func (p *Planner) mergeSecurity(w *exec.TableWriter, mi *mergeInto, t *catalog.Table) error {
+	applies, err := p.rlsApplies(t)
+	if err != nil || !applies {
+		return err
+	}
+	if w.InsertRLS, err = p.rlsChecks(t, catalog.PolicyInsert, false, false); err != nil {
+		return err
+	}
+	if w.UpdateRLS, err = p.rlsChecks(t, catalog.PolicyUpdate, false, false); err != nil {
+		return err
+	}
+	target := func(cmd byte) ([]exec.RLSCheck, error) {
+		cs, err := p.rlsChecks(t, cmd, false, true)
+		for i := range cs {
+			cs[i].Target = true
+		}
+		return cs, err
+	}
+	if mi.updateRLS, err = target(catalog.PolicyUpdate); err != nil {
+		return err
+	}
+	mi.deleteRLS, err = target(catalog.PolicyDelete)
+	return err
+}
+
 // readsColumns reports whether any of the expressions refers to a column
 // (or *), which makes PostgreSQL require SELECT on the target.
 func readsColumns(ns ...*pg_query.Node) bool {
