@@ -134,7 +134,7 @@ func (p *Planner) planInsert(ins *pg_query.InsertStmt) (*DML, error) {
 		return nil, err
 	}
 	upsert := ins.OnConflictClause != nil && ins.OnConflictClause.Action == pg_query.OnConflictAction_ONCONFLICT_UPDATE
-	if err := p.setWriterSecurity(d.w, t, "insert", upsert, len(ins.ReturningList) > 0); err != nil { // rowsecurity.go
+	if err := p.setWriterSecurity(d.w, t, "insert", upsert, insertReads(ins)); err != nil { // rowsecurity.go
 		return nil, err
 	}
 	var parts map[int][]exec.AssignStep // target position → its path (INSERT INTO t (a[1]))

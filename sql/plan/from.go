@@ -394,7 +394,7 @@ func (p *Planner) planFromItem(f *pg_query.Node, parent *Scope) (*FromItem, erro
 			if t, ok := p.Cat.Tables[key]; ok {
 				// A view reads its tables with its own rights (not checked
 				// here); a DML target is checked for its own privilege.
-				if rv != p.dmlTarget && p.viewDepth == 0 {
+				if rv != p.dmlTarget && p.viewDepth == 0 && p.policyDepth == 0 {
 					if err := p.Host.CheckTablePriv(p.Cat, t, 'r'); err != nil {
 						return nil, err
 					}
@@ -431,7 +431,7 @@ func (p *Planner) planFromItem(f *pg_query.Node, parent *Scope) (*FromItem, erro
 		}
 		if sys == nil {
 			if v, ok := p.Cat.Views[key]; ok {
-				if p.viewDepth == 0 {
+				if p.viewDepth == 0 && p.policyDepth == 0 {
 					if err := p.Host.CheckViewPriv(p.Cat, v, 'r'); err != nil {
 						return nil, err
 					}

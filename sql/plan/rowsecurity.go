@@ -28,7 +28,8 @@ const codeInfiniteRecursion = "42P17"
 func (p *Planner) CompilePolicy(n *pg_query.Node, t *catalog.Table) (exec.Expr, error) {
 	saved := p.where
 	p.where = "policy expressions"
-	defer func() { p.where = saved }()
+	p.policyDepth++
+	defer func() { p.where = saved; p.policyDepth-- }()
 	e, err := p.CompileExpr(n, TableScope(t, nil, nil))
 	if err != nil {
 		return nil, err
@@ -193,10 +194,10 @@ func (p *Planner) setWriterSecurity(w *exec.TableWriter, t *catalog.Table, verb 
 			return err
 		}
 		if upsert {
-			if w.ConflictRLS, err = p.rlsChecks(t, catalog.PolicyUpdate, true, true); err != nil {
+			if w.ConflictRLS, err = p.rlsChecks(t, catalog.PolicyUpdate, reads, true); err != nil {
 				return err
 			}
-			w.UpdateRLS, err = p.rlsChecks(t, catalog.PolicyUpdate, true, false)
+			w.UpdateRLS, err = p.rlsChecks(t, catalog.PolicyUpdate, reads, false)
 		}
 	case "update":
 		w.UpdateRLS, err = p.rlsChecks(t, catalog.PolicyUpdate, reads, false)
@@ -246,6 +247,35 @@ func readsColumns(ns ...*pg_query.Node) bool {
 			return !found
 		})
 	}
+	return found
+}
+
+// insertReads reports whether an INSERT reads its target's columns
+// (RETURNING, or ON CONFLICT DO UPDATE's SET values and WHERE other than
+// through excluded), which makes PostgreSQL require SELECT on it.
+func insertReads(ins *pg_query.InsertStmt) bool {
+	if len(ins.ReturningList) > 0 {
+		return true
+	}
+	oc := ins.OnConflictClause
+	if oc == nil {
+		return false
+	}
+	found := false
+	visit := func(n *pg_query.Node) {
+		WalkNodes(n, func(x *pg_query.Node) bool {
+			if cr := x.GetColumnRef(); cr != nil {
+				if f := NodeStrings(cr.Fields); len(f) != 2 || f[0] != "excluded" {
+					found = true
+				}
+			}
+			return !found
+		})
+	}
+	for _, t := range oc.TargetList {
+		visit(t.GetResTarget().GetVal())
+	}
+	visit(oc.WhereClause)
 	return found
 }
 

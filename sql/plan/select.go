@@ -39,6 +39,9 @@ type Planner struct {
 	// viewOwner is the owner of the view being planned (0 outside one):
 	// the role its tables' row level security is decided for
 	viewOwner uint32
+	// policyDepth > 0: compiling a policy's expression, whose sub-queries
+	// read their tables without a privilege check, as PostgreSQL's do
+	policyDepth int
 	// locking is the locking clause of the select being planned (its
 	// FROM's locked scans carry rowRefs); lockTargets, once FROM is
 	// planned, is what its LockRowsNode locks (locking.go).
