@@ -233,51 +233,51 @@ CREATE POLICY "Upd" ON docs FOR UPDATE TO rlsd_a, CURRENT_USER USING (n > 0) WIT
 // role's privilege on it, as PostgreSQL's does.
 func TestRowSecurityPolicyErrorsMatchPostgres(t *testing.T) {
 	ctx, pc, lc := mustPostgresAndSharedNode(t, 120*time.Second)
-	execOnEach(t, ctx, `CREATE ROLE zm_a;
-CREATE TABLE zm_t (id int PRIMARY KEY, owner name, n int);
-CREATE TABLE zm_o (id int);
-GRANT ALL ON zm_t TO zm_a;
-INSERT INTO zm_t VALUES (1, 'zm_a', 1), (2, 'x', 2);
-ALTER TABLE zm_t ENABLE ROW LEVEL SECURITY;
-CREATE POLICY p ON zm_t USING (owner = current_user);
-CREATE POLICY r ON zm_t AS RESTRICTIVE USING (n < 100);
-CREATE POLICY dep ON zm_t FOR SELECT USING (id IN (SELECT id FROM zm_o))`, pc, lc)
+	execOnEach(t, ctx, `CREATE ROLE rlse_a;
+CREATE TABLE rlse_t (id int PRIMARY KEY, owner name, n int);
+CREATE TABLE rlse_o (id int);
+GRANT ALL ON rlse_t TO rlse_a;
+INSERT INTO rlse_t VALUES (1, 'rlse_a', 1), (2, 'x', 2);
+ALTER TABLE rlse_t ENABLE ROW LEVEL SECURITY;
+CREATE POLICY p ON rlse_t USING (owner = current_user);
+CREATE POLICY r ON rlse_t AS RESTRICTIVE USING (n < 100);
+CREATE POLICY dep ON rlse_t FOR SELECT USING (id IN (SELECT id FROM rlse_o))`, pc, lc)
 	for _, q := range []string{
-		`CREATE POLICY p ON zm_t USING (true)`,
-		`CREATE POLICY b ON zm_t FOR INSERT USING (true)`,
-		`CREATE POLICY b ON zm_t FOR SELECT WITH CHECK (true)`,
-		`CREATE POLICY b ON zm_t USING (n)`,
-		`CREATE POLICY b ON zm_t USING (count(*) > 0)`,
-		`CREATE POLICY b ON zm_t TO public, zm_a USING (true)`,
-		`DROP POLICY nosuch ON zm_t`,
-		`ALTER POLICY nosuch ON zm_t RENAME TO x`,
-		`DROP ROLE zm_a`,
-		`DROP TABLE zm_o`,
-		`ALTER TABLE zm_t DROP COLUMN n`,
-		`ALTER TABLE zm_t ALTER COLUMN n TYPE bigint`,
-		`SET ROLE zm_a`,
-		`INSERT INTO zm_t VALUES (3, 'x', 1)`,
-		`INSERT INTO zm_t VALUES (3, 'zm_a', 500)`,
-		`UPDATE zm_t SET n = 500`,
-		`INSERT INTO zm_t VALUES (1, 'zm_a', 1) ON CONFLICT (id) DO UPDATE SET n = 1000`,
-		`MERGE INTO zm_t d USING (VALUES (1)) s(id) ON d.id = s.id WHEN MATCHED THEN UPDATE SET n = 1000`,
-		`INSERT INTO zm_t VALUES (1, 'zm_a', 1) ON CONFLICT (id) DO UPDATE SET n = zm_t.n + 1000`,
-		`INSERT INTO zm_t VALUES (1, 'zm_a', 1) ON CONFLICT (id) DO UPDATE SET n = excluded.n + 1000`,
-		`INSERT INTO zm_t VALUES (1, 'zm_a', 1) ON CONFLICT (id) DO UPDATE SET n = 1000 RETURNING id`,
-		`INSERT INTO zm_t VALUES (1, 'zm_a', 1) ON CONFLICT (id) DO UPDATE SET n = 1000 WHERE zm_t.n > 0`,
-		`MERGE INTO zm_t d USING (VALUES (1)) s(id) ON true WHEN MATCHED THEN UPDATE SET n = 1000`,
-		`MERGE INTO zm_t d USING (VALUES (1)) s(id) ON d.id = s.id WHEN MATCHED THEN UPDATE SET n = d.n`,
-		`SELECT 1 FROM zm_t`,
-		`UPDATE zm_t SET n = 1 WHERE id = 1`,
-		`DELETE FROM zm_t WHERE id = 1`,
+		`CREATE POLICY p ON rlse_t USING (true)`,
+		`CREATE POLICY b ON rlse_t FOR INSERT USING (true)`,
+		`CREATE POLICY b ON rlse_t FOR SELECT WITH CHECK (true)`,
+		`CREATE POLICY b ON rlse_t USING (n)`,
+		`CREATE POLICY b ON rlse_t USING (count(*) > 0)`,
+		`CREATE POLICY b ON rlse_t TO public, rlse_a USING (true)`,
+		`DROP POLICY nosuch ON rlse_t`,
+		`ALTER POLICY nosuch ON rlse_t RENAME TO x`,
+		`DROP ROLE rlse_a`,
+		`DROP TABLE rlse_o`,
+		`ALTER TABLE rlse_t DROP COLUMN n`,
+		`ALTER TABLE rlse_t ALTER COLUMN n TYPE bigint`,
+		`SET ROLE rlse_a`,
+		`INSERT INTO rlse_t VALUES (3, 'x', 1)`,
+		`INSERT INTO rlse_t VALUES (3, 'rlse_a', 500)`,
+		`UPDATE rlse_t SET n = 500`,
+		`INSERT INTO rlse_t VALUES (1, 'rlse_a', 1) ON CONFLICT (id) DO UPDATE SET n = 1000`,
+		`MERGE INTO rlse_t d USING (VALUES (1)) s(id) ON d.id = s.id WHEN MATCHED THEN UPDATE SET n = 1000`,
+		`INSERT INTO rlse_t VALUES (1, 'rlse_a', 1) ON CONFLICT (id) DO UPDATE SET n = rlse_t.n + 1000`,
+		`INSERT INTO rlse_t VALUES (1, 'rlse_a', 1) ON CONFLICT (id) DO UPDATE SET n = excluded.n + 1000`,
+		`INSERT INTO rlse_t VALUES (1, 'rlse_a', 1) ON CONFLICT (id) DO UPDATE SET n = 1000 RETURNING id`,
+		`INSERT INTO rlse_t VALUES (1, 'rlse_a', 1) ON CONFLICT (id) DO UPDATE SET n = 1000 WHERE rlse_t.n > 0`,
+		`MERGE INTO rlse_t d USING (VALUES (1)) s(id) ON true WHEN MATCHED THEN UPDATE SET n = 1000`,
+		`MERGE INTO rlse_t d USING (VALUES (1)) s(id) ON d.id = s.id WHEN MATCHED THEN UPDATE SET n = d.n`,
+		`SELECT 1 FROM rlse_t`,
+		`UPDATE rlse_t SET n = 1 WHERE id = 1`,
+		`DELETE FROM rlse_t WHERE id = 1`,
 		`SET row_security = off`,
-		`SELECT * FROM zm_t`,
+		`SELECT * FROM rlse_t`,
 		`RESET row_security`,
-		`CREATE POLICY x ON zm_t USING (true)`,
+		`CREATE POLICY x ON rlse_t USING (true)`,
 		`RESET ROLE`,
-		`DROP TABLE zm_t`,
-		`DROP TABLE zm_o`,
-		`DROP ROLE zm_a`,
+		`DROP TABLE rlse_t`,
+		`DROP TABLE rlse_o`,
+		`DROP ROLE rlse_a`,
 	} {
 		_, e1 := pc.Exec(ctx, q)
 		_, e2 := lc.Exec(ctx, q)
