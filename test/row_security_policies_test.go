@@ -180,6 +180,13 @@ ALTER TABLE rlsp_docs ENABLE ROW LEVEL SECURITY`, pc, lc)
 		`DROP TABLE rlsp_docs CASCADE`,
 		`SELECT count(*) FROM pg_policy WHERE polrelid = 'rlsp_acl'::regclass`,
 		`DROP TABLE rlsp_acl`,
+		`CREATE SCHEMA rlsp_s`,
+		`CREATE TABLE rlsp_s.src (id int)`,
+		`CREATE TABLE rlsp_x (id int)`,
+		`CREATE POLICY px ON rlsp_x USING (id IN (SELECT id FROM rlsp_s.src))`,
+		`DROP SCHEMA rlsp_s`,
+		`DROP SCHEMA rlsp_s CASCADE`,
+		`DROP TABLE rlsp_x`,
 		`SELECT count(*) FROM pg_policy`,
 	)
 }

@@ -219,9 +219,14 @@ func dropSchemaMembers(ec *Ctx, d *catalog.Writer, schema string, cascade bool) 
 				deps = append(deps, "view "+qualifiedIdent(v.Schema, v.Name))
 			}
 		}
+		pols, _ := policyDependents(d.Cat, t, dropping) // policy.go
+		deps = append(deps, pols...)
 		ms = append(ms, member{t.OID, "table " + qualifiedIdent(schema, t.Name), deps, func() error {
 			refs := fkDependents(d.Cat, d.Cat.ByOID[t.OID], dropping, nil)
 			if err := dropDependentFKs(d, refs, discard{}); err != nil {
+				return err
+			}
+			if err := dropDependentPolicies(d, d.Cat.ByOID[t.OID], dropping, true, discard{}); err != nil {
 				return err
 			}
 			for _, v := range readers {
