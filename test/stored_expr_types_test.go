@@ -36,7 +36,9 @@ CREATE TABLE ste.t (id int PRIMARY KEY,
   c cheer,
   happy boolean GENERATED ALWAYS AS (m = 'happy'::mood) STORED);
 CREATE INDEX ste_t_happy ON ste.t (id) WHERE m = 'happy'::mood;
-CREATE INDEX ste_t_expr ON ste.t ((m = 'ok'::mood))`, pc1, lc1)
+CREATE INDEX ste_t_expr ON ste.t ((m = 'ok'::mood));
+CREATE TYPE public.ste_pmood AS ENUM ('a', 'b');
+CREATE TABLE ste.tp (id int PRIMARY KEY, pm ste_pmood DEFAULT 'a' CHECK (pm <> 'b'::ste_pmood))`, pc1, lc1)
 	// session 2 keeps the default path
 	matchPostgres(t, ctx, pc2, lc2,
 		`SHOW search_path`,
@@ -52,6 +54,17 @@ CREATE INDEX ste_t_expr ON ste.t ((m = 'ok'::mood))`, pc1, lc1)
 		`SELECT pg_get_indexdef('ste.ste_t_happy'::regclass)`,
 		`SELECT 'ste.mood'::regtype, 'ste.mood'::regtype::text, 'ste.pair[]'::regtype::text, pg_typeof(ROW(1, 2)::ste.pair)`,
 		`SELECT format_type('ste.mood'::regtype, NULL)`,
+		// a type of public is bound too: a path without public finds it
+		`SET search_path = ste`,
+		`INSERT INTO tp (id) VALUES (1)`,
+		`INSERT INTO tp VALUES (2, 'b')`,
+		`SELECT id, pm FROM tp`,
+		`SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'ste.tp'::regclass AND contype = 'c'`,
+		`SELECT pg_get_expr(adbin, adrelid) FROM pg_attrdef WHERE adrelid = 'ste.tp'::regclass`,
+		`RESET search_path`,
+		`SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'ste.tp'::regclass AND contype = 'c'`,
+		`SELECT column_default FROM information_schema.columns WHERE table_name = 'tp' AND column_name = 'pm'`,
+		`SELECT check_clause FROM information_schema.check_constraints WHERE constraint_name = 'tp_pm_check'`,
 	)
 	// and session 1 sees them unqualified
 	matchPostgres(t, ctx, pc1, lc1,
@@ -63,5 +76,6 @@ CREATE INDEX ste_t_expr ON ste.t ((m = 'ok'::mood))`, pc1, lc1)
 		`SELECT count(*) FROM t`,
 		`RESET search_path`,
 		`DROP SCHEMA ste CASCADE`,
+		`DROP TYPE ste_pmood`,
 	)
 }

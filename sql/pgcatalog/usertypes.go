@@ -51,7 +51,7 @@ func userTypeRows(r *rows, s *Schema) {
 			}
 			var def any
 			if u.Default != "" {
-				def = u.Default
+				def = s.printTypeNames(u.Default)
 			}
 			r.add("oid", u.OID, "typname", u.Name, "typnamespace", ns, "typowner", owner,
 				"typlen", bi.Len, "typbyval", bi.ByVal, "typtype", "d", "typcategory", string([]byte{bi.Category}),
@@ -203,7 +203,7 @@ func isDomainsRows(v *View, s *Schema) [][]types.Datum {
 		prec, radix, scale := numericFacts(u.Base)
 		var def any
 		if u.Default != "" {
-			def = u.Default
+			def = s.printTypeNames(u.Default)
 		}
 		r.add("domain_catalog", db, "domain_schema", schemaOr(u.Schema), "domain_name", u.Name,
 			"data_type", infoDataType(u.Base), "character_maximum_length", maxLen, "character_octet_length", octetLen,

@@ -9,13 +9,14 @@ import (
 )
 
 // QualifiedTypeNames returns a copy of expression n whose unqualified
-// names of user types outside public (in casts, ROW(…)::t, arrays of
-// them) are schema-qualified through the planner's search path. A stored
+// names of user types (in casts, ROW(…)::t, arrays of them) are
+// schema-qualified through the planner's search path. A stored
 // expression (a default, a CHECK, a generation expression, an index's
 // expression or predicate, a policy's) is written from it, so it binds,
 // as PostgreSQL binds it at creation, the types the creating session
-// meant, whatever the search path of the session that later runs it.
-// Types in public stay unqualified (README: Differences).
+// meant, whatever the search path of the session that later runs it (or
+// restores pg_dump's output, which empties it). pgcatalog prints the
+// schema only where the reader's path does not make the type visible.
 func (p *Planner) QualifiedTypeNames(n *pg_query.Node) *pg_query.Node {
 	if n == nil {
 		return nil
@@ -47,8 +48,8 @@ func (p *Planner) qualifyTypeName(tn *pg_query.TypeName) {
 	if !ok && len(name) > 1 && name[0] == '_' { // _mood is mood[]
 		d, ok = p.lookupUserType([]string{name[1:]})
 	}
-	if !ok || d.Schema == "" || catalog.SchemaName(d.Schema) == catalog.Public {
+	if !ok {
 		return
 	}
-	tn.Names = []*pg_query.Node{pg_query.MakeStrNode(d.Schema), tn.Names[0]}
+	tn.Names = []*pg_query.Node{pg_query.MakeStrNode(catalog.SchemaName(d.Schema)), tn.Names[0]}
 }
