@@ -75,7 +75,15 @@ CREATE TABLE ste.tp (id int PRIMARY KEY, pm ste_pmood DEFAULT 'a' CHECK (pm <> '
 		`INSERT INTO t (id, m, p) VALUES (5, 'ok', 5)`,
 		`SELECT count(*) FROM t`,
 		`RESET search_path`,
-		`DROP SCHEMA ste CASCADE`,
+		// renaming the schema keeps them bound to its types
+		`ALTER SCHEMA ste RENAME TO ste_r`,
+		`INSERT INTO ste_r.t (id, m, p, c) VALUES (6, 'happy', 6, 'ok')`,
+		`INSERT INTO ste_r.t (id, m, p) VALUES (7, 'sad', 7)`,
+		`INSERT INTO ste_r.t (id, p, c) VALUES (8, 8, 'sad')`,
+		`SELECT id, m, ms, happy FROM ste_r.t WHERE id > 5`,
+		`SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'ste_r.t'::regclass AND contype = 'c'`,
+		`SELECT pg_get_indexdef('ste_r.ste_t_happy'::regclass)`,
+		`DROP SCHEMA ste_r CASCADE`,
 		`DROP TYPE ste_pmood`,
 	)
 }

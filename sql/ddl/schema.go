@@ -367,6 +367,9 @@ func RenameSchema(ec *Ctx, d *catalog.Writer, rs *pg_query.RenameStmt) error {
 			return err
 		}
 	}
+	if err := renameTypeSchemaIn(d, sc.Name, rs.Newname); err != nil { // storedexpr.go
+		return err
+	}
 	for _, f := range d.Cat.SortedFunctions() {
 		if SchemaOf(f.Schema) == sc.Name {
 			nf := *f
