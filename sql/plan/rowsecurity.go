@@ -26,10 +26,12 @@ const codeInfiniteRecursion = "42P17"
 // CompilePolicy compiles a policy's expression over t's row as a
 // condition (CREATE POLICY checks it so).
 func (p *Planner) CompilePolicy(n *pg_query.Node, t *catalog.Table) (exec.Expr, error) {
-	saved := p.where
+	// the expression is over t's row alone: what compiling it notes of
+	// outer references is not the statement's
+	saved, savedCorrelated := p.where, p.correlated
 	p.where = "policy expressions"
 	p.policyDepth++
-	defer func() { p.where = saved; p.policyDepth-- }()
+	defer func() { p.where, p.correlated = saved, savedCorrelated; p.policyDepth-- }()
 	e, err := p.CompileExpr(n, TableScope(t, nil, nil))
 	if err != nil {
 		return nil, err
