@@ -60,6 +60,8 @@ ALTER TABLE rlsp_docs ENABLE ROW LEVEL SECURITY`, pc, lc)
 		`UPDATE rlsp_docs SET n = n + 10 RETURNING id, n`,
 		`UPDATE rlsp_docs SET owner = 'rlsp_b' WHERE id = 1`,
 		`DELETE FROM rlsp_docs WHERE id = 3`,
+		`UPDATE rlsp_docs d SET n = d.n + v.k FROM (VALUES (1, 100), (3, 100)) v(id, k) WHERE d.id = v.id RETURNING d.id, d.n`,
+		`DELETE FROM rlsp_docs d USING (VALUES (3), (4)) v(id) WHERE d.id = v.id`,
 		`INSERT INTO rlsp_docs VALUES (10, 'rlsp_a', 't1', 10) RETURNING id`,
 		`INSERT INTO rlsp_docs VALUES (11, 'rlsp_b', 't1', 11)`,
 		`INSERT INTO rlsp_docs VALUES (12, 'rlsp_a', 't1', 500)`,
