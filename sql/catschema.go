@@ -123,6 +123,10 @@ func searchPathSchemas(setting string) []string {
 func tableSchema(t *catalog.Table, cat *catalog.Catalog) pgcatalog.Table {
 	pt := pgcatalog.Table{OID: t.OID, Name: t.Name, Schema: catalog.SchemaName(t.Schema), Owner: t.Owner, ACL: catalog.ACLTexts(cat, t.ACL),
 		RowSecurity: t.RowSecurity, ForceRowSecurity: t.ForceRowSecurity}
+	for _, p := range t.Policies {
+		pt.Policies = append(pt.Policies, pgcatalog.Policy{OID: p.OID, Name: p.Name, Cmd: p.Cmd, Permissive: !p.Restrictive,
+			Roles: p.Roles, Using: p.Using, WithCheck: p.Check})
+	}
 	on := " ON " + pgcatalog.QuoteIdent(pt.Schema) + "." + pgcatalog.QuoteIdent(t.Name) + " USING btree ("
 	if t.Partitioned() { // pg_get_indexdef of a partitioned index
 		on = " ON ONLY " + on[len(" ON "):]

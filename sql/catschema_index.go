@@ -62,7 +62,8 @@ func indexSchema(t *catalog.Table, ix *catalog.Index, attnums []int16) pgcatalog
 	if ix.Unique {
 		head += "UNIQUE "
 	}
-	head += "INDEX " + pgcatalog.QuoteIdent(ix.Name) + " ON public." + pgcatalog.QuoteIdent(t.Name) + " USING btree ("
+	qualified := pgcatalog.QuoteIdent(catalog.SchemaName(t.Schema)) + "." + pgcatalog.QuoteIdent(t.Name)
+	head += "INDEX " + pgcatalog.QuoteIdent(ix.Name) + " ON " + qualified + " USING btree ("
 	pi.Def = head + strings.Join(plain, ", ") + ")"
 	prettyDef := head + strings.Join(pretty, ", ") + ")"
 	if ix.NullsNotDistinct {
@@ -82,9 +83,8 @@ func indexSchema(t *catalog.Table, ix *catalog.Index, attnums []int16) pgcatalog
 		}
 	}
 	if prettyDef != pi.Def {
-		// the pretty form leaves the table unqualified when visible, as
-		// pgcatalog's indexDef does for Def
-		pi.PrettyDef = strings.Replace(prettyDef, " ON public."+pgcatalog.QuoteIdent(t.Name)+" ", " ON "+pgcatalog.QuoteIdent(t.Name)+" ", 1)
+		// pgcatalog's indexDef leaves the table unqualified when visible
+		pi.PrettyDef = prettyDef
 	}
 	return pi
 }

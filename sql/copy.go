@@ -66,7 +66,9 @@ func (s *Session) copyIn(ec *execCtx, cs *pg_query.CopyStmt, o copyfmt.Options, 
 	if err != nil {
 		return "", err
 	}
-	if tw.DenyInsert { // row level security holds for the role
+	if applies, err := p.RowSecurityApplies(t); err != nil {
+		return "", err
+	} else if applies { // row level security holds for the role
 		return "", &pgerror.Error{Code: pgerror.FeatureNotSupported, Message: "COPY FROM not supported with row-level security",
 			Hint: "Use INSERT statements instead."}
 	}

@@ -48,6 +48,7 @@ type prepStmt struct {
 	readsContext bool
 	role         string // the current role it was planned for
 	path         string // and the search path (searchPathKey)
+	rowSecurity  string // and row_security (a policy's error depends on it)
 	// vars binds the names of a routine's variables (routines.go); nil
 	// for client statements.
 	vars *varBinder
@@ -79,7 +80,7 @@ func (s *Session) planFor(t *txnState, ps *prepStmt) error {
 	// Privileges are checked while planning: a plan holds for one catalog
 	// and one role (SET ROLE re-plans).
 	// A different search_path resolves names differently: re-plan too.
-	if ps.kind != kindPlanned || ps.cat == t.cat && ps.role == s.currentUser() && ps.path == searchPathKey(s.plannerPath(t.cat)) {
+	if ps.kind != kindPlanned || ps.cat == t.cat && ps.role == s.currentUser() && ps.path == searchPathKey(s.plannerPath(t.cat)) && ps.rowSecurity == s.set.Vals["row_security"] {
 		return nil
 	}
 	p := newPlanner(s, t, t.cat)
@@ -129,6 +130,7 @@ func (s *Session) planFor(t *txnState, ps *prepStmt) error {
 		ps.utility, err = planUtility(p, n)
 	}
 	if err != nil {
+		ps.cat = nil // no plan: the next execution plans again
 		return err
 	}
 	ps.deps, ps.readsContext, ps.writers = p.Deps, p.ReadsContext, p.Writers()
@@ -156,7 +158,7 @@ func (s *Session) planFor(t *txnState, ps *prepStmt) error {
 			pe.T = exec.TextT
 		}
 	}
-	ps.cat, ps.role, ps.path = t.cat, s.currentUser(), searchPathKey(p.Path)
+	ps.cat, ps.role, ps.path, ps.rowSecurity = t.cat, s.currentUser(), searchPathKey(p.Path), s.set.Vals["row_security"]
 	return nil
 }
 
@@ -339,6 +341,11 @@ func (s *Session) encodeValue(buf []byte, t types.T, d types.Datum, binary bool,
 	}
 	if t.OID == types.RegclassOID {
 		return append(buf, s.regclassText(tx, d)...), nil
+	}
+	if v, ok := d.(int64); ok && t.OID == types.RegtypeOID {
+		if name, ok := s.regtypeText(tx, uint32(v)); ok { // usertypes.go
+			return append(buf, name...), nil
+		}
 	}
 	return types.AppendTextStyled(buf, t, d, s.set.Loc, s.set.Style), nil
 }

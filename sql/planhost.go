@@ -6,6 +6,7 @@ import (
 	"logdb/sql/catalog"
 	"logdb/sql/exec"
 	"logdb/sql/pgcatalog"
+	"logdb/sql/pgerror"
 	"logdb/sql/plan"
 	"logdb/sql/types"
 )
@@ -31,15 +32,50 @@ func (h *sessionPlanner) CheckSeqPriv(cat *catalog.Catalog, sq *catalog.Sequence
 
 func (h *sessionPlanner) IsSuperuser(cat *catalog.Catalog) bool { return h.s.isSuperuser(cat) }
 
-func (h *sessionPlanner) RowSecurityApplies(cat *catalog.Catalog, t *catalog.Table) bool {
+// roleAs is role as (0: the current role); nil if it no longer exists.
+func (h *sessionPlanner) roleAs(cat *catalog.Catalog, as uint32) *catalog.Role {
+	if as == 0 {
+		return h.s.currentRole(cat)
+	}
+	return cat.RoleOID[as]
+}
+
+func (h *sessionPlanner) RowSecurityApplies(cat *catalog.Catalog, t *catalog.Table, as uint32) (bool, error) {
 	if !t.RowSecurity {
-		return false
+		return false, nil
 	}
-	r := h.s.currentRole(cat)
+	r := h.roleAs(cat, as)
 	if r != nil && (r.Super || r.BypassRLS) {
+		return false, nil
+	}
+	owner := r != nil && cat.MemberOf(r.OID, catalog.OwnerOID(t.Owner), false)
+	if owner && !t.ForceRowSecurity {
+		return false, nil
+	}
+	if h.s.set.Vals["row_security"] == "off" {
+		e := &pgerror.Error{Code: pgerror.InsufficientPrivilege, Message: "query would be affected by row-level security policy for table \"" + t.Name + "\""}
+		if owner {
+			e.Hint = "To disable the policy for the table's owner, use ALTER TABLE NO FORCE ROW LEVEL SECURITY."
+		}
+		return false, e
+	}
+	return true, nil
+}
+
+func (h *sessionPlanner) HasPrivsOfRoles(cat *catalog.Catalog, as uint32, roles []uint32) bool {
+	if len(roles) == 0 {
+		return true // PUBLIC
+	}
+	r := h.roleAs(cat, as)
+	if r == nil {
 		return false
 	}
-	return t.ForceRowSecurity || !h.s.isOwner(cat, t.Owner)
+	for _, o := range roles {
+		if cat.MemberOf(r.OID, o, false) {
+			return true
+		}
+	}
+	return false
 }
 func (h *sessionPlanner) InputCtx() *types.EvalContext     { return h.s.inputCtx(h.tx) }
 func (h *sessionPlanner) CatalogSchema() *pgcatalog.Schema { return h.s.catalogSchema(h.tx) }

@@ -107,7 +107,8 @@ func (s *Session) checkReplication(what string) error {
 	return pgerror.New(pgerror.InsufficientPrivilege, "must be superuser or replication role to %s", what)
 }
 
-// checkSubscribe: SUBSCRIBE t needs SELECT on t; SUBSCRIBE MESSAGES needs
+// checkSubscribe: SUBSCRIBE t needs SELECT on t, and row level security
+// not to hold for the role on it; SUBSCRIBE MESSAGES needs
 // REPLICATION (messages carry no table to check). It also qualifies
 // sub.Tables' unqualified names through search_path (public when none
 // resolves), as the changefeed matches schema.name.
@@ -134,6 +135,13 @@ func (s *Session) checkSubscribe(sub *extparse.SubscribeSpec) error {
 		if ok {
 			if err := s.checkTablePriv(cat, t, 'r'); err != nil {
 				return err
+			}
+			// a change stream cannot apply policies: refuse what they
+			// would filter
+			if applies, err := (&sessionPlanner{s: s}).RowSecurityApplies(cat, t, 0); err != nil {
+				return err
+			} else if applies {
+				return pgerror.Unsupported("SUBSCRIBE of a table whose row level security holds for the role")
 			}
 		}
 	}

@@ -29,3 +29,21 @@ func (s *Session) UserTypeOID(schema, name string) (types.OID, bool) {
 	}
 	return 0, false
 }
+
+// RegtypeText is a regtype value's text when it names a user type: the
+// name, qualified unless the session's search path makes the type
+// visible (PostgreSQL's rule); ok is false for any other type.
+// exec.CastDatum asks it (regtype::text), and so does the text encoding
+// of results.
+func (s *Session) RegtypeText(oid uint32) (string, bool) { return s.regtypeText(s.tx, oid) }
+
+// firstUserOID is PostgreSQL's FirstNormalObjectId: user objects' OIDs
+// start there.
+const firstUserOID = 16384
+
+func (s *Session) regtypeText(tx *txnState, oid uint32) (string, bool) {
+	if oid < firstUserOID {
+		return "", false // a built-in type
+	}
+	return s.catalogSchema(tx).RegtypeOut(oid)
+}

@@ -123,6 +123,17 @@ func planUtility(p *plan.Planner, n *pg_query.Node) (utilityFunc, error) {
 	case n.GetCreateTrigStmt() != nil:
 		cs := n.GetCreateTrigStmt()
 		return mkDDL("CREATE TRIGGER", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return ddl.CreateTrigger(ec.ddl(), d, cs) }), nil
+	case n.GetCreatePolicyStmt() != nil:
+		cs := n.GetCreatePolicyStmt()
+		return mkDDL("CREATE POLICY", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error {
+			return ddl.CreatePolicy(ec.ddl(), d, cs, w)
+		}), nil
+	case n.GetAlterPolicyStmt() != nil:
+		as := n.GetAlterPolicyStmt()
+		return mkDDL("ALTER POLICY", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return ddl.AlterPolicy(ec.ddl(), d, as, w) }), nil
+	case n.GetRenameStmt() != nil && n.GetRenameStmt().RenameType == pg_query.ObjectType_OBJECT_POLICY:
+		rs := n.GetRenameStmt()
+		return mkDDL("ALTER POLICY", func(ec *execCtx, d *catalog.Writer, w ResultWriter) error { return ddl.RenamePolicy(ec.ddl(), d, rs) }), nil
 	case n.GetDoStmt() != nil:
 		ds := n.GetDoStmt()
 		return func(ec *execCtx, w ResultWriter) (string, error) { return "DO", ec.runDo(ds) }, nil

@@ -304,7 +304,9 @@ CREATE TABLE tagged (id posint PRIMARY KEY, c code, m mood);
 INSERT INTO tagged VALUES (1, 'AB', 'ok'), (2, NULL, NULL);
 CREATE TYPE pt AS (x int, m mood, "Odd name" text);
 CREATE TABLE pts (id int PRIMARY KEY, p pt, ps pt[]);
-INSERT INTO pts VALUES (1, ROW(1, 'ok', 'a b'), ARRAY[ROW(2, 'sad', NULL)::pt]), (2, NULL, NULL)`
+INSERT INTO pts VALUES (1, ROW(1, 'ok', 'a b'), ARRAY[ROW(2, 'sad', NULL)::pt]), (2, NULL, NULL);
+CREATE TABLE moody (id int PRIMARY KEY, m mood DEFAULT 'ok' CHECK (m <> 'sad'::mood), happy boolean GENERATED ALWAYS AS (m = 'happy'::mood) STORED);
+INSERT INTO moody (id) VALUES (1)`
 	typesDumpChecks = []string{
 		"SELECT id, c, m FROM tagged ORDER BY id",
 		"SELECT typname, typnotnull, typbasetype::regtype, format_type(typbasetype, typtypmod) FROM pg_type WHERE typtype = 'd' AND typnamespace = 'public'::regnamespace ORDER BY 1",
@@ -314,6 +316,10 @@ INSERT INTO pts VALUES (1, ROW(1, 'ok', 'a b'), ARRAY[ROW(2, 'sad', NULL)::pt]),
 		"INSERT INTO tagged (c) VALUES ('X')",
 		"SELECT id, p, ps, (p).m FROM pts ORDER BY id",
 		"SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_type t JOIN pg_attribute a ON a.attrelid = t.typrelid WHERE t.typname = 'pt' ORDER BY a.attnum",
+		// expressions naming a type of public restore with it bound
+		"SELECT id, m, happy FROM moody ORDER BY id",
+		"SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'moody'::regclass AND contype = 'c'",
+		"SELECT attname, pg_get_expr(adbin, adrelid) FROM pg_attrdef JOIN pg_attribute ON attrelid = adrelid AND attnum = adnum WHERE adrelid = 'moody'::regclass ORDER BY attnum",
 	}
 )
 

@@ -9,7 +9,8 @@
 // Descriptors are JSON values in kv.CatalogSpace:
 //
 //	"v"            catalog version: a random nonce rewritten by every DDL
-//	"t/<oid>"      table descriptor (Table)
+//	"t/<oid>"      table descriptor (Table), with its triggers and row
+//	               level security policies (trigger.go, policy.go)
 //	"s/<oid>"      sequence descriptor (Sequence)
 //	"w/<oid>"      view descriptor (View)
 //	"p/<name>"     publication descriptor (Publication)

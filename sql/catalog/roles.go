@@ -162,6 +162,11 @@ func (c *Catalog) OwnedBy(role uint32) []string {
 		} else if granted(t.ACL) {
 			out = append(out, "privileges for table "+t.Name)
 		}
+		for _, p := range t.Policies {
+			if slices.Contains(p.Roles, role) {
+				out = append(out, "target of policy "+p.Name+" on table "+t.Name)
+			}
+		}
 	}
 	for _, v := range c.Views {
 		if OwnerOID(v.Owner) != role && granted(v.ACL) {

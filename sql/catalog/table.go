@@ -120,12 +120,16 @@ type Table struct {
 	// OnCommit is a temporary table's ON COMMIT action: "" (preserve
 	// rows), OnCommitDelete or OnCommitDrop (sql/temp.go runs them).
 	OnCommit string `json:"on_commit,omitempty"`
-	// RowSecurity (ALTER TABLE … ENABLE ROW LEVEL SECURITY) hides every
-	// row from, and refuses every new row of, a role that is not the
-	// owner (unless ForceRowSecurity), a superuser or BYPASSRLS: there
-	// are no policies, so PostgreSQL's default deny is all there is.
+	// RowSecurity (ALTER TABLE … ENABLE ROW LEVEL SECURITY) holds a
+	// role that is not the owner (unless ForceRowSecurity), a superuser
+	// or BYPASSRLS to the table's Policies: it reads the rows they let
+	// through and adds the rows they accept, none without a policy for
+	// it (PostgreSQL's default deny).
 	RowSecurity      bool `json:"row_security,omitempty"`
 	ForceRowSecurity bool `json:"force_row_security,omitempty"`
+	// Policies are the row level security policies, in name order
+	// (policy.go).
+	Policies []*Policy `json:"policies,omitempty"`
 	// Triggers are the table's triggers, in name order (trigger.go).
 	Triggers []*Trigger `json:"triggers,omitempty"`
 	// Part is a partitioned table's PARTITION BY; PartOf and Bound a

@@ -127,6 +127,9 @@ func alterCmd(ec *Ctx, d *catalog.Writer, p *plan.Planner, t *catalog.Table, cmd
 		if i, c = t.Column(cmd.Name); c == nil {
 			return colMissing(cmd.Name)
 		}
+		if err := dropColumnPolicies(ec, t, c.Name, cmd.Behavior == pg_query.DropBehavior_DROP_CASCADE, w); err != nil { // policy.go
+			return err
+		}
 		// Other tables' foreign keys on the column need CASCADE; the
 		// table's own on it go with it (as PostgreSQL's dependencies do).
 		if refs := fkDependents(d.Cat, t, nil, func(fk *catalog.ForeignKey) bool { return containsID(fk.RefColumns, c.ID) }); len(refs) > 0 {
@@ -346,6 +349,9 @@ func alterColumnType(ec *Ctx, d *catalog.Writer, p *plan.Planner, t *catalog.Tab
 		return &pgerror.Error{Code: pgerror.FeatureNotSupported, Message: "cannot alter type of a column used by a generated column",
 			Detail: "Column \"" + c.Name + "\" is used by generated column \"" + r[0] + "\"."}
 	}
+	if err := checkAlterTypePolicies(ec, t, c.Name); err != nil { // policy.go
+		return err
+	}
 	cd := cmd.Def.GetColumnDef()
 	nt, err := p.TypeFromNode(cd.TypeName)
 	if err != nil {
@@ -478,6 +484,10 @@ func RenameObject(ec *Ctx, d *catalog.Writer, rs *pg_query.RenameStmt) error {
 		}
 		nt := t.Clone()
 		nt.Name = rs.Newname
+		for _, pol := range nt.Policies { // t.col in them names the table
+			pol.Using = renameQualifier(pol.Using, t.Name, rs.Newname)
+			pol.Check = renameQualifier(pol.Check, t.Name, rs.Newname)
+		}
 		return d.PutTable(nt)
 	case pg_query.ObjectType_OBJECT_COLUMN:
 		t, ok := d.Cat.Tables[key]
@@ -496,6 +506,10 @@ func RenameObject(ec *Ctx, d *catalog.Writer, rs *pg_query.RenameStmt) error {
 		c.Name = rs.Newname
 		for _, ck := range nt.Checks {
 			ck.Expr = renameIdent(ck.Expr, old, rs.Newname)
+		}
+		for _, pol := range nt.Policies {
+			pol.Using = renameIdent(pol.Using, old, rs.Newname)
+			pol.Check = renameIdent(pol.Check, old, rs.Newname)
 		}
 		for _, gc := range nt.Columns {
 			if gc.Generated != "" {
@@ -562,8 +576,18 @@ func RenameObject(ec *Ctx, d *catalog.Writer, rs *pg_query.RenameStmt) error {
 	return pgerror.Unsupported("ALTER ... RENAME of " + strings.TrimPrefix(rs.RenameType.String(), "OBJECT_"))
 }
 
+// renameQualifier replaces a table name that qualifies a column (old.c)
+// in stored expression text.
+func renameQualifier(expr, old, new string) string {
+	return renameWord(expr, old, new, true)
+}
+
 // renameIdent replaces a column name in stored expression text.
-func renameIdent(expr, old, new string) string {
+func renameIdent(expr, old, new string) string { return renameWord(expr, old, new, false) }
+
+// renameWord replaces the identifier old by new outside string literals;
+// qualifier: only where a '.' follows it.
+func renameWord(expr, old, new string, qualifier bool) string {
 	var b strings.Builder
 	i := 0
 	for i < len(expr) {
@@ -583,7 +607,7 @@ func renameIdent(expr, old, new string) string {
 				j++
 			}
 			word := expr[i:j]
-			if strings.Trim(word, `"`) == old {
+			if strings.Trim(word, `"`) == old && (!qualifier || j < len(expr) && expr[j] == '.') {
 				word = pgcatalog.QuoteIdent(new)
 			}
 			b.WriteString(word)

@@ -91,7 +91,7 @@ func columnFromDef(ec *Ctx, d *catalog.Writer, t *catalog.Table, cd *pg_query.Co
 			if hasSubquery(con.RawExpr) {
 				return nil, nil, pgerror.New(pgerror.FeatureNotSupported, "cannot use subquery in column generation expression")
 			}
-			c.Generated = plan.IndexPredDef(con.RawExpr, false) // as ruleutils prints it (pg_get_expr)
+			c.Generated = plan.IndexPredDef(p.QualifiedTypeNames(con.RawExpr), false) // as ruleutils prints it (pg_get_expr)
 		default:
 			rest = append(rest, con)
 		}
@@ -150,7 +150,7 @@ func checkedDefault(p *plan.Planner, n *pg_query.Node, typ types.T) (string, err
 		}
 		return text, nil
 	}
-	return exec.DeparseExpr(n)
+	return storedExpr(p, n)
 }
 
 // hasSubquery reports whether an expression holds a sub-select, which
@@ -402,11 +402,11 @@ func addConstraint(ec *Ctx, d *catalog.Writer, t *catalog.Table, con *pg_query.C
 		if hasSubquery(con.RawExpr) {
 			return pgerror.New(pgerror.FeatureNotSupported, "cannot use subquery in check constraint")
 		}
-		text, err := exec.DeparseExpr(con.RawExpr)
+		p := ec.Session.Planner(d.Cat)
+		text, err := storedExpr(p, con.RawExpr)
 		if err != nil {
 			return err
 		}
-		p := ec.Session.Planner(d.Cat)
 		pred, err := p.CompilePredicate(con.RawExpr, plan.TableScope(t, nil, nil), "CHECK")
 		if err != nil {
 			return err

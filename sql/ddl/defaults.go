@@ -5,6 +5,8 @@ import (
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
+	"logdb/sql/catalog"
+	"logdb/sql/pgcatalog"
 	"logdb/sql/plan"
 	"logdb/sql/types"
 )
@@ -75,11 +77,12 @@ func literalDefault(p *plan.Planner, n *pg_query.Node, col types.T) (text string
 		return "", false, false
 	}
 	if p.Cat != nil {
-		// a user type outside public is named with its schema, so the
-		// stored text means the same type whatever the search path of
-		// the session that later inserts (PostgreSQL stores the OID)
-		if d, ok := p.Cat.TypeByOID(uint32(t.OID)); ok && d.Schema != "" && d.Schema != "public" {
-			return "'" + strings.ReplaceAll(types.TextString(t, v), "'", "''") + "'::" + qualifiedIdent(d.Schema, d.Name), false, true
+		// a user type is named with its schema, so the stored text
+		// means the same type whatever the search path of the session
+		// that later inserts (PostgreSQL stores the OID); pgcatalog
+		// prints it unqualified where the path shows it
+		if d, ok := p.Cat.TypeByOID(uint32(t.OID)); ok {
+			return "'" + strings.ReplaceAll(types.TextString(t, v), "'", "''") + "'::" + pgcatalog.QuoteIdent(catalog.SchemaName(d.Schema)) + "." + pgcatalog.QuoteIdent(d.Name), false, true
 		}
 	}
 	return constText(t.OID, types.TextString(t, v)), false, true

@@ -6,7 +6,8 @@
 // GRANT/REVOKE of privileges and of role membership (roles.go), enum and
 // composite types (CREATE/ALTER/DROP TYPE, types.go), domains
 // (CREATE/ALTER/DROP DOMAIN, domain.go) and schemas: CREATE/DROP/ALTER
-// SCHEMA, ALTER … SET SCHEMA (schema.go) — PostgreSQL's "commands" for
+// SCHEMA, ALTER … SET SCHEMA (schema.go), row level security policies
+// (CREATE/ALTER/DROP POLICY, policy.go) — PostgreSQL's "commands" for
 // the objects in sql/catalog. Relation names resolve through the
 // session's search path (its planner's Path): an unqualified CREATE goes
 // into the path's first existing non-temporary schema; CREATE TEMP (or a

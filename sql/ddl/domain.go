@@ -72,7 +72,7 @@ func domainDefault(p *plan.Planner, t *catalog.TypeDesc, n *pg_query.Node) (stri
 	if _, err := p.Coerce(e, t.Base, types.CastAssignment); err != nil {
 		return "", err
 	}
-	return exec.DeparseExpr(n)
+	return storedExpr(p, n)
 }
 
 // addDomainCheck adds CHECK constraint con to t (named <domain>_check,
@@ -95,7 +95,7 @@ func addDomainCheck(ec *Ctx, d *catalog.Writer, p *plan.Planner, t *catalog.Type
 	} else if taken(name) {
 		return nil, pgerror.New(pgerror.DuplicateObject, "constraint \"%s\" for domain \"%s\" already exists", name, t.Name)
 	}
-	text, err := exec.DeparseExpr(con.RawExpr)
+	text, err := storedExpr(p, con.RawExpr)
 	if err != nil {
 		return nil, err
 	}

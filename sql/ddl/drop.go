@@ -20,6 +20,8 @@ func DropObjects(ec *Ctx, d *catalog.Writer, ds *pg_query.DropStmt, w Noticer) e
 	switch ds.RemoveType {
 	case pg_query.ObjectType_OBJECT_TRIGGER:
 		return DropTrigger(ec, d, ds, w) // trigger.go
+	case pg_query.ObjectType_OBJECT_POLICY:
+		return DropPolicy(ec, d, ds, w) // policy.go
 	case pg_query.ObjectType_OBJECT_FUNCTION, pg_query.ObjectType_OBJECT_PROCEDURE, pg_query.ObjectType_OBJECT_ROUTINE:
 		return dropFunctions(ec, d, ds, w) // function.go
 	}
@@ -99,6 +101,10 @@ func DropObjects(ec *Ctx, d *catalog.Writer, ds *pg_query.DropStmt, w Noticer) e
 					return err
 				}
 			}
+			if err := dropDependentPolicies(d, t, dropping, ds.Behavior == pg_query.DropBehavior_DROP_CASCADE, w); err != nil { // policy.go
+				return err
+			}
+			t = d.Cat.Tables[key]
 			for _, c := range partitionsDeep(d.Cat, t) { // partition.go
 				dropTable(d, c)
 			}

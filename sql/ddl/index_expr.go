@@ -89,7 +89,7 @@ func indexDefinition(ec *Ctx, d *catalog.Writer, t *catalog.Table, is *pg_query.
 		if _, err := p.CompileIndexPred(t, is.WhereClause); err != nil {
 			return nil, nil, err
 		}
-		text, err := exec.DeparseExpr(is.WhereClause)
+		text, err := storedExpr(p, is.WhereClause)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -219,9 +219,14 @@ func dropSchemaMembers(ec *Ctx, d *catalog.Writer, schema string, cascade bool) 
 				deps = append(deps, "view "+qualifiedIdent(v.Schema, v.Name))
 			}
 		}
+		pols, _ := policyDependents(d.Cat, t, dropping) // policy.go
+		deps = append(deps, pols...)
 		ms = append(ms, member{t.OID, "table " + qualifiedIdent(schema, t.Name), deps, func() error {
 			refs := fkDependents(d.Cat, d.Cat.ByOID[t.OID], dropping, nil)
 			if err := dropDependentFKs(d, refs, discard{}); err != nil {
+				return err
+			}
+			if err := dropDependentPolicies(d, d.Cat.ByOID[t.OID], dropping, true, discard{}); err != nil {
 				return err
 			}
 			for _, v := range readers {
@@ -361,6 +366,9 @@ func RenameSchema(ec *Ctx, d *catalog.Writer, rs *pg_query.RenameStmt) error {
 		if err := d.PutType(nt); err != nil {
 			return err
 		}
+	}
+	if err := renameTypeSchemaIn(d, sc.Name, rs.Newname); err != nil { // storedexpr.go
+		return err
 	}
 	for _, f := range d.Cat.SortedFunctions() {
 		if SchemaOf(f.Schema) == sc.Name {

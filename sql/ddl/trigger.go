@@ -6,7 +6,6 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"logdb/sql/catalog"
-	"logdb/sql/exec"
 	"logdb/sql/pgerror"
 	"logdb/sql/plan"
 	"logdb/sql/types"
@@ -58,7 +57,7 @@ func CreateTrigger(ec *Ctx, d *catalog.Writer, cs *pg_query.CreateTrigStmt) erro
 		g.Args = append(g.Args, a.GetString_().Sval)
 	}
 	if cs.WhenClause != nil {
-		if g.When, err = exec.DeparseExpr(cs.WhenClause); err != nil {
+		if g.When, err = storedExpr(ec.Session.Planner(d.Cat), cs.WhenClause); err != nil {
 			return err
 		}
 		lw := strings.ToLower(g.When)

@@ -27,7 +27,8 @@
 //	CteScanNode, RecursiveNode, SRFProjectNode, ...
 //
 // TableWriter writes rows of one table for INSERT, UPDATE and DELETE: it
-// encodes rows by column ID, keeps every index, checks NOT NULL, CHECK and
+// encodes rows by column ID, keeps every index, checks row level
+// security's WITH CHECK options (rowsecurity.go), NOT NULL, CHECK and
 // unique constraints (a Get of the unique key inside the transaction, so
 // optimistic concurrency validates it at apply), resolves ON CONFLICT,
 // counts rows for pg_stat_* (Txn) and bounds the transaction's size. It

@@ -46,15 +46,16 @@ type accessPath struct {
 // are re-checked on every row, so the key range only has to cover them).
 type ScanNode struct {
 	T *catalog.Table
-	// Deny makes the scan return no rows (row level security without a
-	// policy, for a role it holds for).
-	Deny    bool
-	Cols    []Column
-	RowCols []types.RowColumn
-	Preds   []Expr
-	Path    accessPath
-	Reverse bool
-	WithRef bool // append a RowRef column
+	// Security is row level security's condition on the rows read
+	// (plan/rowsecurity.go), checked before Preds; nil when none holds.
+	// A lookup join never reads a table with one.
+	Security Expr
+	Cols     []Column
+	RowCols  []types.RowColumn
+	Preds    []Expr
+	Path     accessPath
+	Reverse  bool
+	WithRef  bool // append a RowRef column
 	// DMLTarget marks the scan of an UPDATE's or DELETE's target: a
 	// lookup join may probe it (its RowRefs come from the rows found).
 	DMLTarget bool
@@ -500,14 +501,14 @@ func (s *ScanNode) indexTypes(ix *catalog.Index) []types.T {
 }
 
 func (s *ScanNode) Start(ec *Ctx) (Iterator, error) {
-	if s.Deny {
-		return &SliceIter{}, nil
+	if c, ok := s.Security.(*ConstExpr); ok && c.V != true {
+		return &SliceIter{}, nil // no policy lets a row through
 	}
 	if s.Leaves != nil {
 		return s.startLeaves(ec)
 	}
 	s.ChoosePath()
-	it := &scanIter{s: s, ec: ec, txn: ec.Txn.Kv, stat: ec.Txn.statsFor(s.T.OID), full: s.Path.Kind == pathFull}
+	it := &scanIter{s: s, ec: ec, sec: s.Security, txn: ec.Txn.Kv, stat: ec.Txn.statsFor(s.T.OID), full: s.Path.Kind == pathFull}
 	if it.full {
 		ec.Txn.Rows[it.stat].SeqScan++
 	} else {
@@ -564,6 +565,7 @@ type scanIter struct {
 	txn    *kv.Txn
 	kvit   *kv.Iterator
 	pred   Expr
+	sec    Expr // ScanNode.Security
 	point  []byte
 	points [][]byte // pathPoints keys still to get
 	index  bool
@@ -632,6 +634,16 @@ func (it *scanIter) Next() ([]types.Datum, error) {
 			c.SeqRead++
 		} else {
 			c.IdxFetch++
+		}
+		if it.sec != nil {
+			// before the statement's own predicates, which must not see
+			// (and so leak) a row the policies hide
+			if ok, err := evalBool(it.ec, it.sec, row); err != nil || !ok {
+				if err != nil {
+					return nil, err
+				}
+				continue
+			}
 		}
 		if it.pred != nil {
 			ok, err := evalBool(it.ec, it.pred, row)

@@ -19,7 +19,23 @@ func CastDatum(ec *Ctx, v types.Datum, from, to types.T, cc types.CastContext) (
 			return ec.Host.RelationName(uint32(oid)), nil
 		}
 	}
+	if from.OID == types.RegtypeOID && IsStringType(to.OID) && ev != nil {
+		// a user type is qualified unless the search path shows it
+		if r, ok := ev.Session.(regtypeNamer); ok {
+			if oid, ok := v.(int64); ok {
+				if name, ok := r.RegtypeText(uint32(oid)); ok {
+					return name, nil
+				}
+			}
+		}
+	}
 	return types.Cast(ev, v, from, to, cc)
+}
+
+// regtypeNamer is what the session offers to print a regtype naming a
+// user type (package sql's Session.RegtypeText).
+type regtypeNamer interface {
+	RegtypeText(oid uint32) (string, bool)
 }
 
 // CanCast reports whether a cast from → to may be applied in context cc.

@@ -26,10 +26,13 @@ type TableWriter struct {
 	// Generated computes the stored generated columns (nil: none; else
 	// nil for an ordinary column), before the constraints are checked.
 	Generated []Expr
-	// DenyInsert refuses every new row (row level security without a
-	// policy, for a role it holds for).
-	DenyInsert bool
-	buf        []byte
+	// InsertRLS and UpdateRLS are the row level security checks of a new
+	// row inserted or updated (nil: none hold for the role); ConflictRLS
+	// those of the existing row ON CONFLICT DO UPDATE updates
+	// (rowsecurity.go). The planner sets them for a statement's target
+	// only: foreign key actions are not held to them, as in PostgreSQL.
+	InsertRLS, UpdateRLS, ConflictRLS []RLSCheck
+	buf                               []byte
 	// touched holds the keys this statement inserted or updated through
 	// ON CONFLICT (a row may not be affected twice); reset per statement.
 	Touched map[string]bool
@@ -87,8 +90,8 @@ func (w *TableWriter) DefaultValue(ec *Ctx, c int) (types.Datum, error) {
 }
 
 // validate computes the generated columns of a new row version, then
-// checks its NOT NULL and CHECK constraints.
-func (w *TableWriter) validate(ec *Ctx, row []types.Datum) error {
+// checks its row level security (rls), NOT NULL and CHECK constraints.
+func (w *TableWriter) validate(ec *Ctx, row []types.Datum, rls []RLSCheck) error {
 	for i, g := range w.Generated {
 		if g == nil {
 			continue
@@ -106,6 +109,9 @@ func (w *TableWriter) validate(ec *Ctx, row []types.Datum) error {
 		row[i] = v
 	}
 	if err := w.checkDomains(ec, row); err != nil {
+		return err
+	}
+	if err := checkRowSecurity(ec, w.T.Name, rls, row); err != nil {
 		return err
 	}
 	for i, c := range w.T.Columns {
@@ -191,10 +197,7 @@ func (w *TableWriter) UniqueErr(ec *Ctx, name string, ids []uint32, row []types.
 func (w *TableWriter) Insert(ec *Ctx, row []types.Datum, oc *OnConflictPlan) ([]types.Datum, bool, error) {
 	defer ec.CheckingReads()()
 	w.Upserted = false
-	if w.DenyInsert {
-		return nil, false, pgerror.New(pgerror.InsufficientPrivilege, "new row violates row-level security policy for table \"%s\"", w.T.Name)
-	}
-	if err := w.validate(ec, row); err != nil {
+	if err := w.validate(ec, row, w.InsertRLS); err != nil {
 		return nil, false, err
 	}
 	txn := ec.Txn.Kv
@@ -230,6 +233,9 @@ func (w *TableWriter) Insert(ec *Ctx, row []types.Datum, oc *OnConflictPlan) ([]
 			if err != nil || !ok {
 				return nil, false, err
 			}
+		}
+		if err := checkRowSecurity(ec, t.Name, w.ConflictRLS, old); err != nil {
+			return nil, false, err
 		}
 		nr := append([]types.Datum(nil), old...)
 		for _, s := range oc.Sets {
@@ -344,7 +350,7 @@ func Contains(xs []string, x string) bool {
 // key changed) and maintains the indexes.
 func (w *TableWriter) Update(ec *Ctx, ref RowRef, old, newRow []types.Datum) ([]types.Datum, error) {
 	defer ec.CheckingReads()()
-	if err := w.validate(ec, newRow); err != nil {
+	if err := w.validate(ec, newRow, w.UpdateRLS); err != nil {
 		return nil, err
 	}
 	txn := ec.Txn.Kv

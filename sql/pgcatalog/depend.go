@@ -169,6 +169,7 @@ func (s *Schema) regclassRefs(expr string) []uint32 {
 // ('public.users_id_seq'::regclass under an empty search_path, as pg_dump
 // sets it) and quoted where needed ('"Order_id_seq"'::regclass).
 func (s *Schema) deparseExpr(expr string) string {
+	expr = s.printTypeNames(expr) // usertypes.go
 	if !strings.Contains(expr, "::regclass") {
 		return expr
 	}

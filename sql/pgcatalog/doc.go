@@ -11,7 +11,7 @@
 // Relations keep PostgreSQL 15's OIDs (pg_class is 1259, pg_type 1247),
 // column order and column types, so RowDescription's table OID and
 // attribute number match what drivers expect, and `SELECT *` looks the
-// same. Catalogs logdb has no use for (pg_policy, pg_statistic,
+// same. Catalogs logdb has no use for (pg_statistic,
 // ...) exist with all their columns and no rows, so queries that join them
 // plan and run.
 //

@@ -313,9 +313,9 @@ func getIndexdef(ctx *types.EvalContext, a []types.Datum) (types.Datum, error) {
 		col, pretty = asInt(a[1]), asBool(a[2])
 	}
 	if col != 0 {
-		return indexColumnDef(r.table, r.index, int(col), pretty), nil
+		return s.printTypeNames(indexColumnDef(r.table, r.index, int(col), pretty)), nil
 	}
-	return s.indexDef(r.table, r.index, pretty), nil
+	return s.printTypeNames(s.indexDef(r.table, r.index, pretty)), nil
 }
 
 // constraintByOID finds a constraint and its table.
@@ -336,9 +336,12 @@ func getConstraintdef(ctx *types.EvalContext, a []types.Datum) (types.Datum, err
 	t, c, ok := s.constraintByOID(asOID(a[0]))
 	pretty := len(a) == 2 && asBool(a[1])
 	if !ok {
-		return s.domainConstraintDef(asOID(a[0]), pretty), nil // usertypes.go
+		if d, ok := s.domainConstraintDef(asOID(a[0]), pretty).(string); ok { // usertypes.go
+			return s.printTypeNames(d), nil
+		}
+		return nil, nil
 	}
-	return s.constraintDef(t, c, pretty), nil
+	return s.printTypeNames(s.constraintDef(t, c, pretty)), nil
 }
 
 // getExpr is pg_get_expr: logdb's expression trees are already the text

@@ -398,7 +398,7 @@ func isCheckConstraintsRows(v *View, s *Schema) [][]types.Datum {
 		for _, c := range t.Constraints {
 			if c.Kind == 'c' {
 				r.add("constraint_catalog", db, "constraint_schema", schema, "constraint_name", c.Name,
-					"check_clause", "("+checkExpr(c.Def)+")")
+					"check_clause", "("+s.printTypeNames(checkExpr(c.Def))+")")
 			}
 		}
 		ns := s.namespaceOID(t.Schema)

@@ -230,7 +230,8 @@ type Table struct {
 	// relforcerowsecurity.
 	RowSecurity, ForceRowSecurity bool
 	// Part is the table's place in a partition tree (partition.go).
-	Part Partitioning
+	Part     Partitioning
+	Policies []Policy // name order (policy.go)
 }
 
 // Column is one live (not dropped) column.

@@ -109,11 +109,11 @@ func (s *Schema) triggerDef(t *Table, g *Trigger, pretty bool) string {
 	} else {
 		b.WriteString(" FOR EACH STATEMENT")
 	}
-	if g.When != "" {
+	if when := s.printTypeNames(g.When); when != "" {
 		if pretty {
-			b.WriteString(" WHEN (" + g.When + ")")
+			b.WriteString(" WHEN (" + when + ")")
 		} else {
-			b.WriteString(" WHEN ((" + g.When + "))")
+			b.WriteString(" WHEN ((" + when + "))")
 		}
 	}
 	b.WriteString(" EXECUTE FUNCTION " + s.RegprocOut(g.FuncOID) + "(")

@@ -1,6 +1,8 @@
 package pgcatalog
 
 import (
+	"strings"
+
 	"logdb/sql/types"
 )
 
@@ -49,7 +51,7 @@ func userTypeRows(r *rows, s *Schema) {
 			}
 			var def any
 			if u.Default != "" {
-				def = u.Default
+				def = s.printTypeNames(u.Default)
 			}
 			r.add("oid", u.OID, "typname", u.Name, "typnamespace", ns, "typowner", owner,
 				"typlen", bi.Len, "typbyval", bi.ByVal, "typtype", "d", "typcategory", string([]byte{bi.Category}),
@@ -201,7 +203,7 @@ func isDomainsRows(v *View, s *Schema) [][]types.Datum {
 		prec, radix, scale := numericFacts(u.Base)
 		var def any
 		if u.Default != "" {
-			def = u.Default
+			def = s.printTypeNames(u.Default)
 		}
 		r.add("domain_catalog", db, "domain_schema", schemaOr(u.Schema), "domain_name", u.Name,
 			"data_type", infoDataType(u.Base), "character_maximum_length", maxLen, "character_octet_length", octetLen,
@@ -243,3 +245,86 @@ func (s *Schema) domainConstraintDef(oid uint32, pretty bool) types.Datum {
 	}
 	return nil
 }
+
+// printTypeNames prints a stored expression's casts to user types as
+// PostgreSQL's ruleutils does: the stored text names a type outside
+// public with its schema (sql/plan QualifiedTypeNames), which is left
+// out where the search path makes the type visible.
+func (s *Schema) printTypeNames(expr string) string {
+	if !strings.Contains(expr, "::") || len(s.Types) == 0 {
+		return expr
+	}
+	var b strings.Builder
+	for i := 0; i < len(expr); {
+		c := expr[i]
+		if c == '\'' {
+			j := i + 1
+			for j < len(expr) && expr[j] != '\'' {
+				j++
+			}
+			b.WriteString(expr[i:min(j+1, len(expr))])
+			i = j + 1
+			continue
+		}
+		if c == ':' && strings.HasPrefix(expr[i:], "::") {
+			schema, n := readIdent(expr[i+2:])
+			if n > 0 && i+2+n < len(expr) && expr[i+2+n] == '.' {
+				name, m := readIdent(expr[i+3+n:])
+				if m > 0 && s.userTypeVisibleByName(schema, name) {
+					b.WriteString("::")
+					b.WriteString(QuoteIdent(name))
+					i += 3 + n + m
+					continue
+				}
+			}
+		}
+		b.WriteByte(c)
+		i++
+	}
+	return b.String()
+}
+
+// readIdent reads an identifier at the start of e (quoted or not): its
+// name and the bytes it takes; 0 when there is none.
+func readIdent(e string) (string, int) {
+	if e == "" {
+		return "", 0
+	}
+	if e[0] == '"' {
+		var b strings.Builder
+		for i := 1; i < len(e); i++ {
+			if e[i] == '"' {
+				if i+1 < len(e) && e[i+1] == '"' {
+					b.WriteByte('"')
+					i++
+					continue
+				}
+				return b.String(), i + 1
+			}
+			b.WriteByte(e[i])
+		}
+		return "", 0
+	}
+	i := 0
+	for i < len(e) && (e[i] == '_' || e[i] >= 'a' && e[i] <= 'z' || i > 0 && (e[i] >= '0' && e[i] <= '9' || e[i] == '$')) {
+		i++
+	}
+	return e[:i], i
+}
+
+// userTypeVisibleByName reports whether schema.name is a user type the
+// search path makes visible.
+func (s *Schema) userTypeVisibleByName(schema, name string) bool {
+	for i := range s.Types {
+		u := &s.Types[i]
+		if u.Name == name && schemaOr(u.Schema) == schema {
+			return s.userTypeVisible(u)
+		}
+	}
+	return false
+}
+
+// RegtypeOut is regtype's output of a user type (or its array): its name,
+// schema-qualified unless the search path makes it visible, as
+// PostgreSQL's format_type prints it; ok is false for any other OID.
+func (s *Schema) RegtypeOut(oid uint32) (string, bool) { return s.userTypeName(oid) }

@@ -158,3 +158,13 @@ func eachChildNode(m protoreflect.Message, fn func(*pg_query.Node)) {
 func cteColumnCountErr(cte *pg_query.CommonTableExpr, have int) error {
 	return pgerror.New(pgerror.InvalidColumnReference, "WITH query \"%s\" has %d columns available but %d columns specified", cte.Ctename, have, len(cte.Aliascolnames))
 }
+
+// WalkAllNodes calls fn for n and every Node below it, sub-queries
+// included.
+func WalkAllNodes(n *pg_query.Node, fn func(*pg_query.Node)) {
+	if n == nil {
+		return
+	}
+	fn(n)
+	eachChildNode(n.ProtoReflect(), func(x *pg_query.Node) { WalkAllNodes(x, fn) })
+}

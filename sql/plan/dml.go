@@ -136,6 +136,10 @@ func (p *Planner) planInsert(ins *pg_query.InsertStmt) (*DML, error) {
 	if d.w, err = p.NewTableWriter(t); err != nil {
 		return nil, err
 	}
+	upsert := ins.OnConflictClause != nil && ins.OnConflictClause.Action == pg_query.OnConflictAction_ONCONFLICT_UPDATE
+	if err := p.setWriterSecurity(d.w, t, "insert", upsert, insertReads(ins)); err != nil { // rowsecurity.go
+		return nil, err
+	}
 	var parts map[int][]exec.AssignStep // target position → its path (INSERT INTO t (a[1]))
 	var partT map[int]types.T
 	if len(ins.Cols) == 0 {
@@ -640,7 +644,7 @@ func targetKeyedByFrom(t *catalog.Table, rv *pg_query.RangeVar, where *pg_query.
 // planModify plans what UPDATE and DELETE share: the WITH clause, the
 // target table and its writer, and the scan (with FROM or USING) that finds
 // the rows to change. The returned scope resolves SET and RETURNING.
-func (p *Planner) planModify(verb string, with *pg_query.WithClause, rel *pg_query.RangeVar, from []*pg_query.Node, where *pg_query.Node) (*DML, *Scope, error) {
+func (p *Planner) planModify(verb string, with *pg_query.WithClause, rel *pg_query.RangeVar, from []*pg_query.Node, where *pg_query.Node, reads bool) (*DML, *Scope, error) {
 	if with != nil {
 		if err := p.planWith(with, nil); err != nil {
 			return nil, nil, err
@@ -658,7 +662,15 @@ func (p *Planner) planModify(verb string, with *pg_query.WithClause, rel *pg_que
 	if d.w, err = p.NewTableWriter(t); err != nil {
 		return nil, nil, err
 	}
+	if err := p.setWriterSecurity(d.w, t, verb, false, reads); err != nil { // rowsecurity.go
+		return nil, nil, err
+	}
+	p.dmlCmd, p.dmlReads = catalog.PolicyUpdate, reads
+	if verb == "delete" {
+		p.dmlCmd = catalog.PolicyDelete
+	}
 	src, sc, err := p.planTargetScan(t, rel, from, where)
+	p.dmlCmd, p.dmlReads = 0, false
 	if err != nil {
 		return nil, nil, err
 	}
@@ -672,7 +684,11 @@ func (p *Planner) planModify(verb string, with *pg_query.WithClause, rel *pg_que
 }
 
 func (p *Planner) planUpdate(up *pg_query.UpdateStmt) (*DML, error) {
-	d, sc, err := p.planModify("update", up.WithClause, up.Relation, up.FromClause, up.WhereClause)
+	reads := readsColumns(up.WhereClause) || len(up.FromClause) > 0 || len(up.ReturningList) > 0
+	for _, t := range up.TargetList {
+		reads = reads || readsColumns(t.GetResTarget().GetVal())
+	}
+	d, sc, err := p.planModify("update", up.WithClause, up.Relation, up.FromClause, up.WhereClause, reads)
 	if err != nil {
 		return nil, err
 	}
@@ -690,7 +706,8 @@ func (p *Planner) planUpdate(up *pg_query.UpdateStmt) (*DML, error) {
 }
 
 func (p *Planner) planDelete(del *pg_query.DeleteStmt) (*DML, error) {
-	d, sc, err := p.planModify("delete", del.WithClause, del.Relation, del.UsingClause, del.WhereClause)
+	reads := readsColumns(del.WhereClause) || len(del.UsingClause) > 0 || len(del.ReturningList) > 0
+	d, sc, err := p.planModify("delete", del.WithClause, del.Relation, del.UsingClause, del.WhereClause, reads)
 	if err != nil {
 		return nil, err
 	}

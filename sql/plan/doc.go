@@ -38,6 +38,12 @@
 //     DELETE in a statement's WITH (Writer, RunWriters: with_dml.go);
 //     statements on a partitioned table, through its leaves' writers
 //     (PartInserter; partition.go, partition_dml.go).
+//   - Row level security (rowsecurity.go): where a table's policies hold
+//     for the role (Host.RowSecurityApplies), their USING expressions
+//     become the scan's Security condition and their WITH CHECK ones the
+//     writer's RLSChecks, per command, as PostgreSQL's rewriter adds
+//     them; a table with a Security condition is never lookup-joined or
+//     merge-updated.
 //   - User-defined functions (routines.go): overload resolution over the
 //     catalog's functions (named arguments, defaults, VARIADIC), calls
 //     compiled through the Host's RoutineHost; Planner.Vars binds the
@@ -49,7 +55,7 @@
 // # What it asks of its caller
 //
 // A Planner is made for one statement with its catalog snapshot and a
-// Host: privilege checks, the literal-input context (session zone, date
+// Host: privilege checks and row level security's role tests, the literal-input context (session zone, date
 // order, transaction time), the catalog description for pg_catalog,
 // parsing of stored expressions and view queries, and functions in FROM
 // that only the session knows (the replication slot functions). Package

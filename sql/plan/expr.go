@@ -106,9 +106,11 @@ func (p *Planner) Coerce(e exec.Expr, to types.T, cc types.CastContext) (exec.Ex
 	if !exec.CanCast(from, to, cc) {
 		return nil, pgerror.New(pgerror.DatatypeMismatch, "cannot cast type %s to %s", types.FormatType(from), types.FormatType(to))
 	}
-	if c, ok := e.(*exec.ConstExpr); ok && c.V != nil && cc != types.CastAssignment && from.OID != types.RegclassOID {
+	if c, ok := e.(*exec.ConstExpr); ok && c.V != nil && cc != types.CastAssignment && from.OID != types.RegclassOID &&
+		!(from.OID == types.RegtypeOID && exec.IsStringType(to.OID)) {
 		// fold constant casts at plan time (a regclass is named at run
-		// time, by the executing transaction's catalog)
+		// time, by the executing transaction's catalog, and so is a
+		// regtype, through its search path)
 		var ev *types.EvalContext
 		if types.InputReadsContext(from) || types.InputReadsContext(to) || types.OutputReadsStyle(from) {
 			p.ReadsContext = true // the session zone: see parseLiteral

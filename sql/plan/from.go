@@ -394,14 +394,17 @@ func (p *Planner) planFromItem(f *pg_query.Node, parent *Scope) (*FromItem, erro
 			if t, ok := p.Cat.Tables[key]; ok {
 				// A view reads its tables with its own rights (not checked
 				// here); a DML target is checked for its own privilege.
-				if rv != p.dmlTarget && p.viewDepth == 0 {
+				if rv != p.dmlTarget && p.viewDepth == 0 && p.policyDepth == 0 {
 					if err := p.Host.CheckTablePriv(p.Cat, t, 'r'); err != nil {
 						return nil, err
 					}
 				}
 				p.useTable(t)
 				s := exec.NewScanNode(t)
-				s.Deny = p.viewDepth == 0 && p.Host.RowSecurityApplies(p.Cat, t) // row level security: no policy lets a row through
+				lr := p.locking.of(rv)
+				if s.Security, err = p.scanSecurity(t, rv, lr != nil); err != nil { // rowsecurity.go
+					return nil, err
+				}
 				ixe, err := p.IndexEvals(t)
 				if err != nil {
 					return nil, err
@@ -412,7 +415,6 @@ func (p *Planner) planFromItem(f *pg_query.Node, parent *Scope) (*FromItem, erro
 						return nil, err
 					}
 				}
-				lr := p.locking.of(rv)
 				if rv == p.dmlTarget || lr != nil {
 					s.WithRef, s.DMLTarget = true, rv == p.dmlTarget && lr == nil
 					s.Cols = append(s.Cols, exec.Column{Name: refColumn, T: types.T{OID: types.ByteaOID, Mod: -1}, Hidden: true})
@@ -439,7 +441,7 @@ func (p *Planner) planFromItem(f *pg_query.Node, parent *Scope) (*FromItem, erro
 		}
 		if sys == nil {
 			if v, ok := p.Cat.Views[key]; ok {
-				if p.viewDepth == 0 {
+				if p.viewDepth == 0 && p.policyDepth == 0 {
 					if err := p.Host.CheckViewPriv(p.Cat, v, 'r'); err != nil {
 						return nil, err
 					}

@@ -34,8 +34,10 @@ func (p *Planner) planView(v *catalog.View, rv *pg_query.RangeVar) (*FromItem, e
 		p.Path = v.Path // names in a view resolve as when it was made
 	}
 	p.SchemaUsage = nil // a view reads with its owner's rights
+	savedOwner := p.viewOwner
+	p.viewOwner = catalog.OwnerOID(v.Owner) // and under its owner's row level security
 	plan, err := p.PlanQuery(stmts[0], nil)
-	p.ctes, p.Path, p.SchemaUsage = saved, savedPath, savedUsage
+	p.ctes, p.Path, p.SchemaUsage, p.viewOwner = saved, savedPath, savedUsage, savedOwner
 	p.viewDepth--
 	if err != nil {
 		return nil, err
@@ -86,10 +88,16 @@ type Host interface {
 	CheckSeqPriv(cat *catalog.Catalog, sq *catalog.Sequence, privs string) error
 	IsSuperuser(cat *catalog.Catalog) bool
 	// RowSecurityApplies reports whether t's row level security holds
-	// for the current role (enabled, and the role is no superuser, not
-	// BYPASSRLS, and not the owner unless FORCE): it sees no rows and
-	// may add none.
-	RowSecurityApplies(cat *catalog.Catalog, t *catalog.Table) bool
+	// for role as (0: the current role; a view's owner for the tables the
+	// view reads): enabled, and the role is no superuser, not BYPASSRLS,
+	// and not the owner unless FORCE. Its policies then decide what it
+	// reads and writes. With row_security off it fails with 42501 where
+	// it would hold.
+	RowSecurityApplies(cat *catalog.Catalog, t *catalog.Table, as uint32) (bool, error)
+	// HasPrivsOfRoles reports whether role as (0: the current role) has
+	// the privileges of one of roles (a member that inherits); empty
+	// roles is PUBLIC, which every role has.
+	HasPrivsOfRoles(cat *catalog.Catalog, as uint32, roles []uint32) bool
 	// InputCtx is what parsing a literal reads: the session's zone and
 	// date order, the transaction's time.
 	InputCtx() *types.EvalContext

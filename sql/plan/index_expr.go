@@ -4,7 +4,6 @@ import (
 	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
-	"google.golang.org/protobuf/proto"
 
 	"logdb/sql/catalog"
 	"logdb/sql/exec"
@@ -187,7 +186,7 @@ func isImmutable(e exec.Expr) bool {
 // that it prints as pg_get_indexdef does (lower(email::text) for a
 // varchar column).
 func (p *Planner) IndexExprText(t *catalog.Table, n *pg_query.Node) (string, error) {
-	n = proto.Clone(n).(*pg_query.Node)
+	n = p.QualifiedTypeNames(n) // a copy (storedtypes.go)
 	sc := TableScope(t, nil, nil)
 	WalkNodes(n, func(x *pg_query.Node) bool {
 		fc := x.GetFuncCall()

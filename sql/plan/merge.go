@@ -110,7 +110,7 @@ func (p *Planner) planMerge(d *DML, up *pg_query.UpdateStmt) *mergePlan {
 		return nil
 	}
 	scan, ok := d.Src.(*exec.ScanNode)
-	if !ok || scan.T != t {
+	if !ok || scan.T != t || scan.Security != nil || d.w.UpdateRLS != nil {
 		return nil
 	}
 	scan.ChoosePath()

@@ -41,6 +41,9 @@ type mergeAction struct {
 type mergeInto struct {
 	actions []mergeAction
 	tOff    int // first target column in the joined row; the RowRef follows its columns
+	// updateRLS and deleteRLS are row level security's checks of a
+	// target row an UPDATE or DELETE action is to change (rowsecurity.go)
+	updateRLS, deleteRLS []exec.RLSCheck
 }
 
 func (p *Planner) planMergeInto(ms *pg_query.MergeStmt) (*DML, error) {
@@ -100,6 +103,10 @@ func (p *Planner) planMergeInto(ms *pg_query.MergeStmt) (*DML, error) {
 	if d.w, err = p.NewTableWriter(t); err != nil {
 		return nil, err
 	}
+	mi := &mergeInto{tOff: -1}
+	if err := p.mergeSecurity(d.w, mi, t); err != nil { // rowsecurity.go
+		return nil, err
+	}
 	tname := t.Name
 	if ms.Relation.Alias != nil {
 		tname = ms.Relation.Alias.Aliasname
@@ -115,14 +122,13 @@ func (p *Planner) planMergeInto(ms *pg_query.MergeStmt) (*DML, error) {
 		Jointype: jt, Larg: ms.SourceRelation,
 		Rarg:  &pg_query.Node{Node: &pg_query.Node_RangeVar{RangeVar: ms.Relation}},
 		Quals: ms.JoinCondition}}}
-	p.dmlTarget = ms.Relation
+	p.dmlTarget, p.dmlCmd = ms.Relation, catalog.PolicySelect // the target's rows are read under SELECT's policies
 	src, sc, err := p.planFrom([]*pg_query.Node{join}, nil, nil)
-	p.dmlTarget = nil
+	p.dmlTarget, p.dmlCmd = nil, 0
 	if err != nil {
 		return nil, err
 	}
 	d.Src = src
-	mi := &mergeInto{tOff: -1}
 	for i, c := range sc.cols {
 		if c.Hidden && c.Name == "?ref?" {
 			mi.tOff = i - len(t.Columns)
@@ -284,6 +290,16 @@ func (d *DML) execMergeInto(ec *exec.Ctx) (string, error) {
 					Hint:    "Ensure that not more than one source row matches any one target row."}
 			}
 			old := row[mi.tOff : mi.tOff+ncols]
+			switch a.verb {
+			case "update", "delete":
+				checks := mi.updateRLS
+				if a.verb == "delete" {
+					checks = mi.deleteRLS
+				}
+				if err := exec.CheckRowSecurity(ec, d.t.Name, checks, old); err != nil {
+					return "", err
+				}
+			}
 			switch a.verb {
 			case "update":
 				comb := append([]types.Datum(nil), row...)

@@ -22,10 +22,13 @@ func (superuser) CheckTablePriv(*catalog.Catalog, *catalog.Table, byte) error   
 func (superuser) CheckViewPriv(*catalog.Catalog, *catalog.View, byte) error      { return nil }
 func (superuser) CheckSeqPriv(*catalog.Catalog, *catalog.Sequence, string) error { return nil }
 func (superuser) IsSuperuser(*catalog.Catalog) bool                              { return true }
-func (superuser) RowSecurityApplies(*catalog.Catalog, *catalog.Table) bool       { return false }
-func (superuser) InputCtx() *types.EvalContext                                   { return &types.EvalContext{} }
-func (superuser) CatalogSchema() *pgcatalog.Schema                               { return nil }
-func (superuser) ParseExpr(text string) (*pg_query.Node, error)                  { return parseOne("SELECT " + text) }
+func (superuser) RowSecurityApplies(*catalog.Catalog, *catalog.Table, uint32) (bool, error) {
+	return false, nil
+}
+func (superuser) HasPrivsOfRoles(*catalog.Catalog, uint32, []uint32) bool { return true }
+func (superuser) InputCtx() *types.EvalContext                            { return &types.EvalContext{} }
+func (superuser) CatalogSchema() *pgcatalog.Schema                        { return nil }
+func (superuser) ParseExpr(text string) (*pg_query.Node, error)           { return parseOne("SELECT " + text) }
 func (superuser) ParseQuery(text string) ([]*pg_query.Node, error) {
 	n, err := parseOne(text)
 	return []*pg_query.Node{n}, err

@@ -34,6 +34,19 @@ type Planner struct {
 	where        string // clause being compiled, for error messages
 	ctes         []map[string]*exec.CTE
 	dmlTarget    *pg_query.RangeVar // UPDATE/DELETE target: its scan carries rowRefs
+	// dmlCmd is the target's row level security command (a
+	// catalog.Policy* code, 0 for none), dmlReads whether the statement
+	// reads its columns; rlsExpanding holds the tables whose policies are
+	// being compiled (rowsecurity.go).
+	dmlCmd       byte
+	dmlReads     bool
+	rlsExpanding map[uint32]bool
+	// viewOwner is the owner of the view being planned (0 outside one):
+	// the role its tables' row level security is decided for
+	viewOwner uint32
+	// policyDepth > 0: compiling a policy's expression, whose sub-queries
+	// read their tables without a privilege check, as PostgreSQL's do
+	policyDepth int
 	// locking is the locking clause of the select being planned (its
 	// FROM's locked scans carry rowRefs); lockTargets, once FROM is
 	// planned, is what its LockRowsNode locks (locking.go).

@@ -390,7 +390,7 @@ func (p *Planner) planTargetSRF(src exec.Node, sc *Scope, list []*pg_query.Node)
 // lookup join when its keys cover the primary key or an index prefix.
 func lookupJoin(j *exec.JoinNode) exec.Node {
 	s, ok := j.Right.(*exec.ScanNode)
-	if !ok || s.Leaves != nil || len(j.Rkeys) == 0 || s.WithRef && !s.DMLTarget || (j.Kind != exec.JoinInner && j.Kind != exec.JoinLeft) {
+	if !ok || s.Leaves != nil || len(j.Rkeys) == 0 || s.Security != nil || s.WithRef && !s.DMLTarget || (j.Kind != exec.JoinInner && j.Kind != exec.JoinLeft) {
 		return j
 	}
 	byCol := map[int]exec.Expr{}

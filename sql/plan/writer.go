@@ -52,7 +52,6 @@ func (p *Planner) newTableWriter(t *catalog.Table, writers map[uint32]*exec.Tabl
 		return nil, err
 	}
 	w.IxEvals = ixe
-	w.DenyInsert = p.Host.RowSecurityApplies(p.Cat, t)
 	if w.Generated, err = p.generatedExprs(t); err != nil { // generated.go
 		return nil, err
 	}
