@@ -605,7 +605,9 @@ func (s *ScanNode) startLeaves(ec *Ctx) (Iterator, error) {
 	it := &appendIter{ec: ec}
 	for _, i := range pick {
 		ls := s.Leaves[i]
-		l := &ScanNode{T: ls.T, RowCols: ls.RowCols, Cols: s.Cols, Preds: s.Preds, Reverse: s.Reverse, WithRef: s.WithRef, WithTableOID: s.WithTableOID, IxExprs: ls.IxExprs}
+		// (Security, row level security's condition, is the partitioned
+		// table's: it is on the root's layout, which each leaf decodes into)
+		l := &ScanNode{T: ls.T, RowCols: ls.RowCols, Cols: s.Cols, Preds: s.Preds, Security: s.Security, Reverse: s.Reverse, WithRef: s.WithRef, WithTableOID: s.WithTableOID, IxExprs: ls.IxExprs}
 		if !s.PartSet.Leaves[i].Same {
 			l.chosen = true // its key positions are not the root's: read it whole
 		}

@@ -252,6 +252,9 @@ func (p *Planner) planInsert(ins *pg_query.InsertStmt) (*DML, error) {
 		if d.parts, err = p.NewPartInserter(t, ins.OnConflictClause, name); err != nil {
 			return nil, err
 		}
+		if err := d.parts.inheritSecurity(d.w); err != nil {
+			return nil, err
+		}
 	}
 	if len(ins.ReturningList) > 0 {
 		if sc, err = p.insertReturningScope(d, sc); err != nil {
@@ -677,6 +680,9 @@ func (p *Planner) planModify(verb string, with *pg_query.WithClause, rel *pg_que
 	d.Src = src
 	if t.Partitioned() {
 		if d.parts, err = p.NewPartInserter(t, nil, ""); err != nil {
+			return nil, nil, err
+		}
+		if err := d.parts.inheritSecurity(d.w); err != nil {
 			return nil, nil, err
 		}
 	}

@@ -51,6 +51,25 @@ func (p *Planner) NewPartInserter(t *catalog.Table, oc *pg_query.OnConflictClaus
 	return pi, nil
 }
 
+// inheritSecurity gives the leaves' writers the row level security checks
+// of root, the partitioned table's writer: PostgreSQL applies the
+// policies of the table the statement names, and the checks, planned on
+// its layout, hold for a leaf of the same layout. A leaf of another
+// layout (a table attached with its columns in another order) is 0A000.
+func (pi *PartInserter) inheritSecurity(root *exec.TableWriter) error {
+	if root.InsertRLS == nil && root.UpdateRLS == nil && root.ConflictRLS == nil {
+		return nil
+	}
+	for i, l := range pi.Set.Leaves {
+		if !l.Same {
+			return pgerror.New(pgerror.FeatureNotSupported, "row level security of partitioned table %q is not supported while its partition %q has its columns in another order", root.T.Name, l.T.Name)
+		}
+		w := pi.W[i]
+		w.InsertRLS, w.UpdateRLS, w.ConflictRLS = root.InsertRLS, root.UpdateRLS, root.ConflictRLS
+	}
+	return nil
+}
+
 // Insert routes row and inserts it into its leaf, firing the leaf's
 // BEFORE ROW triggers; final is the row written, in the root's layout.
 func (pi *PartInserter) Insert(ec *exec.Ctx, row []types.Datum) (final []types.Datum, inserted bool, err error) {
@@ -183,6 +202,11 @@ func (d *DML) execModifyParts(ec *exec.Ctx) ([][]types.Datum, string, error) {
 			ec.QueueAfterRow(leaf.T, catalog.TrigUpdate, old, lnew, d.setCols())
 		} else {
 			// the row moves: deleted from its leaf, inserted into another
+			// (the new row is held to the UPDATE's policies, as in
+			// PostgreSQL, not the INSERT's)
+			if err := exec.CheckRowSecurity(ec, d.t.Name, d.w.UpdateRLS, newRow); err != nil {
+				return nil, "", err
+			}
 			if err := w.Delete(ec, ref, old); err != nil {
 				return nil, "", err
 			}
