@@ -54,10 +54,10 @@
 //     makes them durable with ONE fdatasync (group commit: every proposal
 //     raft batched into this Ready shares it). As raft's MustSync says, a
 //     commit-only HardState change is written without a sync: nothing
-//     acknowledged depends on it (see handleReady). With several nodes the
-//     write runs on a goroutine of its own while the loop steps the peers'
-//     messages that arrive meanwhile, and applies what they commit (see
-//     "Committing while the fsync runs").
+//     acknowledged depends on it (see handleReady). On a leader with
+//     peers the write runs on a goroutine of its own while the loop steps
+//     the peers' messages that arrive meanwhile, and applies what they
+//     commit (see "Committing while the fsync runs").
 //  3. Sends Messages through the Transport (multi-node only), now that
 //     everything they acknowledge is durable. A leader sends its appends
 //     and heartbeats before step 2 instead (raft thesis §10.2.1): its
@@ -113,10 +113,11 @@
 // waited for 2–3 of them: while the leader fsynced batch k+1, the
 // followers' acknowledgements of batch k waited in the inbox until that
 // fsync ended, and then one more Ready handed batch k to the applier.
-// So with several nodes, step 2's append and fdatasync run on a goroutine
-// of their own (syncstep.go) and the loop waits for them by stepping the
-// peers' messages as they arrive; proposals, ticks and other requests wait
-// for the fsync as before. raft allows Step between Ready and Advance
+// So on a leader with peers, step 2's append and fdatasync run on a
+// goroutine of their own (syncstep.go) and the loop waits for them by
+// stepping the peers' messages as they arrive; proposals, ticks and other
+// requests wait for the fsync as before. (Followers persist on the loop:
+// doing it on every node made 3-node inserts slower, see syncstep.go.) raft allows Step between Ready and Advance
 // (raft.Node steps its receive channel while the application holds a
 // Ready). When raft's commit index then covers entries this node had made
 // durable in an earlier Ready, they go to the applier at once, read back
