@@ -54,10 +54,7 @@
 //     makes them durable with ONE fdatasync (group commit: every proposal
 //     raft batched into this Ready shares it). As raft's MustSync says, a
 //     commit-only HardState change is written without a sync: nothing
-//     acknowledged depends on it (see handleReady). On a leader with
-//     peers the write runs on a goroutine of its own while the loop steps
-//     the peers' messages that arrive meanwhile, and applies what they
-//     commit (see "Committing while the fsync runs").
+//     acknowledged depends on it (see handleReady).
 //  3. Sends Messages through the Transport (multi-node only), now that
 //     everything they acknowledge is durable. A leader sends its appends
 //     and heartbeats before step 2 instead (raft thesis §10.2.1): its
@@ -105,58 +102,6 @@
 // waiting for the applier goroutine and ~80 µs for the proposer to be
 // scheduled after its result was delivered; step 5 removes the applier
 // wait (pgbench, 16 clients: 23k → 25k inserts/s). See bench_test.go.
-//
-// # Committing while the fsync runs
-//
-// Measured on three nodes sharing one disk (insert and queue benchmarks),
-// each node made 100–150 fdatasyncs a second of 4–10 ms each, and a commit
-// waited for 2–3 of them: while the leader fsynced batch k+1, the
-// followers' acknowledgements of batch k waited in the inbox until that
-// fsync ended, and then one more Ready handed batch k to the applier.
-// So on a leader with peers, step 2's append and fdatasync run on a
-// goroutine of their own (syncstep.go) and the loop waits for them by
-// stepping the peers' messages as they arrive; proposals, ticks and other
-// requests wait for the fsync as before. (Followers persist on the loop:
-// doing it on every node made 3-node inserts slower, see syncstep.go.) raft allows Step between Ready and Advance
-// (raft.Node steps its receive channel while the application holds a
-// Ready). When raft's commit index then covers entries this node had made
-// durable in an earlier Ready, they go to the applier at once, read back
-// from the WAL (its tail cache); raft's CommittedEntries for them are
-// skipped later, as for step 5. Why this keeps every acknowledged write:
-//
-//  1. An entry is applied, and its proposer answered, only once raft says
-//     it is committed, and raft's commit index counts durable copies only:
-//     a follower acknowledges an append in a message that leaves after its
-//     own fsync (step 3), and this node's own copy of the batch being
-//     written counts only from the Advance after its fsync (raft steps the
-//     leader's self-acknowledgement then, in its non-asynchronous mode).
-//     Stepping sooner only lets raft learn sooner of copies already on
-//     disk.
-//  2. Only entries at or below this node's durable index (fsynced by an
-//     earlier Ready) are handed over: the state machine never gets ahead of
-//     the local WAL, which Open would refuse as ErrCorruptLog. An entry the
-//     followers committed while this leader still writes it waits for the
-//     leader's fsync and raft's next Ready.
-//  3. The WAL's entry at such an index is raft's: indexes this Ready
-//     rewrites (a new leader's conflicting append) stop counting as durable
-//     before anything is handed, an append stepped during the fsync lowers
-//     the bound to the index it follows, a snapshot to zero; and raft never
-//     rewrites a committed entry.
-//  4. The lease's commit index and CommittedIndex are raised before the
-//     entries are handed, so a lease read that follows an acknowledged
-//     write covers it, and the changefeed never reads past CommittedIndex.
-//  5. Nothing else in a Ready changes order: the messages raft produces
-//     while stepping (responses, votes, appends) stay in raft until the
-//     next Ready, whose promises leave after its own fsync; conf changes
-//     are never handed early (nor anything after one); snapshots and read
-//     states are handled after the fsync as before. A message with a newer
-//     term makes raft step down in the middle, as raft.Node would; the
-//     stale self-acknowledgement at Advance is then ignored, and raft
-//     marks entries stable only if their term still matches.
-//  6. The WAL has one writer at a time: the goroutine until it returns
-//     (the loop always waits for it, even to stop), then the loop.
-//     Stepping only reads the WAL (raft's Storage), which its read side
-//     allows concurrently with an append.
 //
 // # Proposals
 //
@@ -395,10 +340,9 @@
 // loop's counters every two seconds (loopstats.go): Readies and fsyncs per
 // second, entries, committed entries and messages per Ready, the average
 // fsync, Ready and idle time, reads answered from the read lease per
-// second, the average commit time (commit_us: from the Ready that appends
-// a batch here to its hand-over to the applier; ÷ fsync_us is the fsyncs
-// a commit waits for) and the entries handed over while this node's own
-// fsync ran (handed_during_fsync_per_s). Entries per fsync is the group-commit batch;
+// second, and the average commit time (commit_us: from the Ready that
+// appends a batch here to its hand-over to the applier; ÷ fsync_us it is
+// the fsyncs a commit waits for). Entries per fsync is the group-commit batch;
 // many Readies with few entries each mean the loop turns over for single
 // events, which on a busy machine costs more than the work. It also logs
 // every step of the loop that took 40 ms or more ("slow ready loop
@@ -432,6 +376,19 @@
 //     but CPU only ~3 %, and a read that waits for a batch stalls small
 //     client counts (4 clients on the leader: 1,660 vs 2,100 inserts/s).
 //   - Zero-filling instead of fallocate did help (spare.go).
+//   - Committing while the leader's own fsync runs (branch fsync): the
+//     leader's WAL append ran on a goroutine while its loop stepped the
+//     followers' acknowledgements (raft allows Step between Ready and
+//     Advance), and entries it had made durable in an earlier Ready went
+//     to the applier as soon as raft's commit index covered them, read
+//     back from the WAL. The leader's commit fell from 1.8–2.7 to 1.6–2.1
+//     fsync times (commit_us ÷ fsync_us), but throughput against the
+//     PostgreSQL trio did not rise: river jobs/s 0.72–0.73× against
+//     0.78–0.84× for this loop, inserts 0.86–0.98× against 0.87–0.88×
+//     (interleaved runs, go run ./test/bench -targets pg3,logdb3); doing
+//     it on followers too, inserts 0.74–0.88× against 0.89–1.09×. A
+//     follower finishes the fsync in progress before it writes the next
+//     batch, so a commit still waits about 1.5 fsyncs for the quorum.
 //
 // # Not yet
 //

@@ -34,16 +34,9 @@ type inbox struct {
 	// not empty, taken by the loop.
 	wake     chan struct{}
 	signaled bool
-	// msgWake is wake for messages alone: the loop waits on it while its
-	// own fdatasync runs, when it steps messages but nothing else
-	// (syncstep.go).
-	msgWake     chan struct{}
-	msgSignaled bool
 }
 
-func newInbox() *inbox {
-	return &inbox{wake: make(chan struct{}, 1), msgWake: make(chan struct{}, 1)}
-}
+func newInbox() *inbox { return &inbox{wake: make(chan struct{}, 1)} }
 
 // signalLocked wakes the loop unless a wake-up is already pending.
 func (in *inbox) signalLocked() {
@@ -74,10 +67,6 @@ func (in *inbox) step(m *pb.Message) bool {
 	}
 	in.msgs = append(in.msgs, m)
 	in.signalLocked()
-	if !in.msgSignaled {
-		in.msgSignaled = true
-		in.msgWake <- struct{}{}
-	}
 	return true
 }
 
@@ -99,29 +88,10 @@ func (in *inbox) take(props []queuedProp, msgs []*pb.Message, ops []func(*raft.R
 	default:
 	}
 	in.signaled = false
-	in.takeMsgWakeLocked()
 	props, in.props = in.props, props[:0]
 	msgs, in.msgs = in.msgs, msgs[:0]
 	ops, in.ops = in.ops, ops[:0]
 	return props, msgs, ops
-}
-
-// takeMsgs swaps out the queued messages only, leaving proposals and ops
-// (and the loop's wake-up for them) for the next take.
-func (in *inbox) takeMsgs(msgs []*pb.Message) []*pb.Message {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	in.takeMsgWakeLocked()
-	msgs, in.msgs = in.msgs, msgs[:0]
-	return msgs
-}
-
-func (in *inbox) takeMsgWakeLocked() {
-	select {
-	case <-in.msgWake:
-	default:
-	}
-	in.msgSignaled = false
 }
 
 // loopInput is the loop's side of the inbox: the buffers it swaps in and
@@ -146,7 +116,24 @@ func (n *Node) drainInbox(li *loopInput) {
 		op(n.raw)
 		li.ops[i] = nil
 	}
-	n.stepMsgs(li.msgs, &slow)
+	if len(li.msgs) > 0 {
+		_, last := n.wal.bounds()
+		for i, m := range li.msgs {
+			li.msgs[i] = nil
+			if err := n.admit(m, last); err != nil {
+				n.refused.add(m.GetType().String(), err, "from", m.GetFrom())
+				continue
+			}
+			if m.GetType() == pb.MessageType_MsgAppResp {
+				n.probeAnswered(m.GetFrom())
+			}
+			t0 := slow.now()
+			// Errors are a lossy network's: a response from a peer no
+			// longer in the group.
+			_ = n.raw.Step(m)
+			slow.stepped(m, t0)
+		}
+	}
 	li.props = props[:0]
 	if len(li.held) > 0 {
 		// Held while no leader was known: drop those whose callers gave
@@ -201,30 +188,6 @@ func (n *Node) drainInbox(li *loopInput) {
 		for _, p := range stepped {
 			n.proposals.deliver(entryProposalID(p.e), proposalResult{err: err})
 		}
-	}
-}
-
-// stepMsgs admits and steps peers' messages into raft, clearing msgs.
-// Ready loop only.
-func (n *Node) stepMsgs(msgs []*pb.Message, slow *slowSteps) {
-	if len(msgs) == 0 {
-		return
-	}
-	_, last := n.wal.bounds()
-	for i, m := range msgs {
-		msgs[i] = nil
-		if err := n.admit(m, last); err != nil {
-			n.refused.add(m.GetType().String(), err, "from", m.GetFrom())
-			continue
-		}
-		if m.GetType() == pb.MessageType_MsgAppResp {
-			n.probeAnswered(m.GetFrom())
-		}
-		t0 := slow.now()
-		// Errors are a lossy network's: a response from a peer no
-		// longer in the group.
-		_ = n.raw.Step(m)
-		slow.stepped(m, t0)
 	}
 }
 

@@ -21,9 +21,6 @@ type loopStats struct {
 	sent [32]atomic.Uint64
 	// probesDropped counts repeated probes not sent (probes.go).
 	probesDropped atomic.Uint64
-	// syncHanded counts committed entries handed to the applier while
-	// this node's own fsync ran (syncstep.go).
-	syncHanded atomic.Uint64
 	// Commit latency: from the Ready that appends a batch here until its
 	// last entry is handed to the applier. appended is the batches not yet
 	// handed, oldest first (Ready loop only, and only when on).
@@ -125,7 +122,6 @@ func (n *Node) reportLoopStats() {
 			"ready_us", per(s.readyNs.Swap(0), r)/1e3,
 			"idle_us", per(s.idleNs.Swap(0), r)/1e3,
 			"commit_us", per(s.commitNs.Swap(0), cb)/1e3,
-			"handed_during_fsync_per_s", s.syncHanded.Swap(0)/secs,
 			"repeated_probes_dropped", s.probesDropped.Swap(0))
 		leaseReads = lr
 	}

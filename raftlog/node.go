@@ -54,9 +54,6 @@ type Config struct {
 	// serialApply applies every batch on the Ready loop after its fsync
 	// instead of pipelining (benchmark comparison).
 	serialApply bool
-	// syncHook, when set, runs before each synced WAL append with its
-	// entries, on the goroutine that writes (tests hold an fsync open).
-	syncHook func([]*pb.Entry)
 }
 
 // StateMachine is implemented by kv (through an adapter in cmd/logdb).
@@ -154,9 +151,8 @@ type Node struct {
 	// Ready loop only.
 	probes   map[uint64]probeSent
 	applier  *applier
-	durable  uint64   // last index fsynced; Ready loop only
-	sw       syncWait // while a Ready's fsync runs (syncstep.go); Ready loop only
-	campaign bool     // campaign after the next Advance; Ready loop only
+	durable  uint64 // last index fsynced; Ready loop only
+	campaign bool   // campaign after the next Advance; Ready loop only
 	// Sole-voter fast commit (see commitOwnAppend); Ready loop only.
 	handed    uint64 // last index queued to the applier or applied
 	lastConf  uint64 // last conf change appended (at Open: the last index)
@@ -511,12 +507,6 @@ func (n *Node) handleReady(rd raft.Ready) error {
 	// answered one fsync sooner and propose again into the next batch.
 	// Entries made durable only by this Ready (a single node commits what
 	// it is persisting) wait until after the fsync below.
-	// Entries this Ready rewrites (a new leader's conflicting append) are
-	// no longer the durable ones: nothing at or after the first of them
-	// counts as durable until its fsync.
-	if len(rd.Entries) > 0 {
-		n.durable = min(n.durable, rd.Entries[0].GetIndex()-1)
-	}
 	ce := rd.CommittedEntries
 	if len(ce) > 0 {
 		n.raftHanded = ce[len(ce)-1].GetIndex()
@@ -561,7 +551,7 @@ func (n *Node) handleReady(rd raft.Ready) error {
 	}
 	sync := rd.MustSync
 	syncStart := time.Now()
-	if err := n.persist(rd.Entries, hs, sync); err != nil {
+	if err := n.wal.append(rd.Entries, hs, sync); err != nil {
 		return err
 	}
 	if sync {
@@ -581,11 +571,7 @@ func (n *Node) handleReady(rd raft.Ready) error {
 	if len(msgs) > 0 && n.cfg.Transport != nil {
 		n.send(msgs)
 	}
-	// 3. Apply, if not done early. Committed entries may have been handed
-	// over while the fsync ran (syncstep.go).
-	for len(ce) > 0 && ce[0].GetIndex() <= n.handed {
-		ce = ce[1:]
-	}
+	// 3. Apply, if not done early.
 	switch {
 	case len(ce) == 0 || early:
 	case hasConfChange(ce) || n.cfg.serialApply:
