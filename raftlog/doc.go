@@ -360,9 +360,11 @@
 // loop's counters every two seconds (loopstats.go): Readies and fsyncs per
 // second, entries, committed entries and messages per Ready, the average
 // fsync, Ready and idle time, reads answered from the read lease per
-// second, and the read-index rounds this node issued per second with the
-// WaitReadable callers per round. Entries per fsync is the group-commit
-// batch;
+// second, the read-index rounds this node issued per second with the
+// WaitReadable callers per round, and the average commit time (commit_us:
+// from the Ready that appends a batch here to its hand-over to the
+// applier; ÷ fsync_us it is the fsyncs a commit waits for). Entries per
+// fsync is the group-commit batch;
 // many Readies with few entries each mean the loop turns over for single
 // events, which on a busy machine costs more than the work. It also logs
 // every step of the loop that took 40 ms or more ("slow ready loop
@@ -396,6 +398,19 @@
 //     but CPU only ~3 %, and a read that waits for a batch stalls small
 //     client counts (4 clients on the leader: 1,660 vs 2,100 inserts/s).
 //   - Zero-filling instead of fallocate did help (spare.go).
+//   - Committing while the leader's own fsync runs (branch fsync): the
+//     leader's WAL append ran on a goroutine while its loop stepped the
+//     followers' acknowledgements (raft allows Step between Ready and
+//     Advance), and entries it had made durable in an earlier Ready went
+//     to the applier as soon as raft's commit index covered them, read
+//     back from the WAL. The leader's commit fell from 1.8–2.7 to 1.6–2.1
+//     fsync times (commit_us ÷ fsync_us), but throughput against the
+//     PostgreSQL trio did not rise: river jobs/s 0.72–0.73× against
+//     0.78–0.84× for this loop, inserts 0.86–0.98× against 0.87–0.88×
+//     (interleaved runs, go run ./test/bench -targets pg3,logdb3); doing
+//     it on followers too, inserts 0.74–0.88× against 0.89–1.09×. A
+//     follower finishes the fsync in progress before it writes the next
+//     batch, so a commit still waits about 1.5 fsyncs for the quorum.
 //
 // # Not yet
 //

@@ -24,6 +24,11 @@ type loopStats struct {
 	// readRounds counts the read-index rounds this node issued for
 	// WaitReadable callers, readCallers the callers they served.
 	readRounds, readCallers atomic.Uint64
+	// Commit latency: from the Ready that appends a batch here until its
+	// last entry is handed to the applier. appended is the batches not yet
+	// handed, oldest first (Ready loop only, and only when on).
+	appended               []appendedBatch
+	commitNs, commitBatchN atomic.Uint64
 	// on: LOGDB_RAFTSTATS is set, and slow steps of the loop are logged
 	// one by one (slowStep).
 	on bool
@@ -41,6 +46,34 @@ func (n *Node) slowStep(step string, d time.Duration, attrs ...any) {
 		return
 	}
 	n.logger.Info("slow ready loop step", append([]any{"step", step, "ms", d.Milliseconds()}, attrs...)...)
+}
+
+// appendedBatch is a batch this node appended: its last index and when.
+type appendedBatch struct {
+	last uint64
+	at   time.Time
+}
+
+// noteAppended records a Ready that appends entries up to last at t.
+func (s *loopStats) noteAppended(last uint64, t time.Time) {
+	if !s.on || len(s.appended) >= 4096 {
+		return
+	}
+	s.appended = append(s.appended, appendedBatch{last, t})
+}
+
+// noteHanded counts the appended batches that handed (the last index
+// handed to the applier) now covers.
+func (s *loopStats) noteHanded(handed uint64, now time.Time) {
+	i := 0
+	for i < len(s.appended) && s.appended[i].last <= handed {
+		s.commitNs.Add(uint64(now.Sub(s.appended[i].at)))
+		s.commitBatchN.Add(1)
+		i++
+	}
+	if i > 0 {
+		s.appended = append(s.appended[:0], s.appended[i:]...)
+	}
 }
 
 func (s *loopStats) countSent(msgs []*pb.Message) {
@@ -79,6 +112,7 @@ func (n *Node) reportLoopStats() {
 			}
 		}
 		lr := n.lease.reads.Load()
+		cb := s.commitBatchN.Swap(0)
 		n.logger.Info("ready loop",
 			"sent_per_s", strings.Join(sent, ","),
 			"lease_reads_per_s", (lr-leaseReads)/secs,
@@ -91,6 +125,7 @@ func (n *Node) reportLoopStats() {
 			"ready_us", per(s.readyNs.Swap(0), r)/1e3,
 			"idle_us", per(s.idleNs.Swap(0), r)/1e3,
 			"repeated_probes_dropped", s.probesDropped.Swap(0),
+			"commit_us", per(s.commitNs.Swap(0), cb)/1e3,
 			"read_rounds_per_s", s.readRounds.Load()/secs,
 			"reads_per_round", per(s.readCallers.Swap(0), s.readRounds.Swap(0)))
 		leaseReads = lr

@@ -450,11 +450,15 @@ func (n *Node) turn(last *time.Time) error {
 	n.observer.ObserveReady(len(rd.Entries))
 	n.stats.committed.Add(uint64(len(rd.CommittedEntries)))
 	n.stats.msgs.Add(uint64(len(rd.Messages)))
+	if len(rd.Entries) > 0 {
+		n.stats.noteAppended(rd.Entries[len(rd.Entries)-1].GetIndex(), t0)
+	}
 	if err := n.handleReady(rd); err != nil {
 		return err
 	}
 	n.raw.Advance(rd)
 	*last = time.Now()
+	n.stats.noteHanded(n.handed, *last)
 	if last.Sub(n.progressAt) >= progressEvery {
 		n.publishProgress(true)
 	}
