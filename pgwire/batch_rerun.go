@@ -122,16 +122,7 @@ func (c *conn) rerunBatch(err error) error {
 			if c.skipping || c.quit {
 				break
 			}
-			switch m := m.(type) {
-			case *pgproto3.Parse:
-				c.parse(m)
-			case *pgproto3.Bind:
-				c.bind(m)
-			case *pgproto3.Describe:
-				c.describe(m)
-			case *pgproto3.Execute:
-				c.execute(m)
-			}
+			c.extendedMessage(m)
 		}
 		c.batch.rerunning = false
 		c.skipping = false

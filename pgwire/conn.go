@@ -166,14 +166,8 @@ func (c *conn) loop() {
 		switch m := msg.(type) {
 		case *pgproto3.Query:
 			c.simpleQuery(m.String)
-		case *pgproto3.Parse:
-			c.parse(m)
-		case *pgproto3.Bind:
-			c.bind(m)
-		case *pgproto3.Describe:
-			c.describe(m)
-		case *pgproto3.Execute:
-			c.execute(m)
+		case *pgproto3.Parse, *pgproto3.Bind, *pgproto3.Describe, *pgproto3.Execute:
+			c.extendedMessage(m)
 		case *pgproto3.Close:
 			c.close(m)
 		case *pgproto3.Sync:

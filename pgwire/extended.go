@@ -20,6 +20,21 @@ func (c *conn) extendedError(ctx context.Context, err error) {
 	c.skipping = true
 }
 
+// extendedMessage answers Parse, Bind, Describe or Execute (the messages
+// a batch re-run replays: batch_rerun.go).
+func (c *conn) extendedMessage(msg pgproto3.FrontendMessage) {
+	switch m := msg.(type) {
+	case *pgproto3.Parse:
+		c.parse(m)
+	case *pgproto3.Bind:
+		c.bind(m)
+	case *pgproto3.Describe:
+		c.describe(m)
+	case *pgproto3.Execute:
+		c.execute(m)
+	}
+}
+
 func (c *conn) parse(m *pgproto3.Parse) {
 	if c.batch.rerunning && m.Name != "" {
 		// made by this batch's first run, and prepared statements are
