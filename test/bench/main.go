@@ -59,8 +59,12 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&c.WorkDir, "workdir", os.TempDir(), "where the temporary data directories go (the disk being measured)")
 	fs.StringVar(&profileDir, "profile-dir", "", "write CPU times, Go CPU profiles of logdb nodes (--pprof) and perf profiles of PostgreSQL process trees for every measured window to this directory")
 	fs.StringVar(&subscribeMode, "logdb-subscribe", "auto", "how logdb subscribers read: copy (COPY (SUBSCRIBE …) TO STDOUT), fetch (DECLARE … CURSOR FOR SUBSCRIBE + FETCH), auto (copy, else fetch)")
+	fs.StringVar(&queueOn, "queue-clients-on", "spread", "where logdb3's river clients connect: spread (one per node) or leader (all on the leader, as the trio's are all on its primary)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
+	}
+	if queueOn != "spread" && queueOn != "leader" {
+		return c, fmt.Errorf("-queue-clients-on: %q is neither spread nor leader", queueOn)
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))

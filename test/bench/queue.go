@@ -115,10 +115,15 @@ func queuePool(ctx context.Context, t *target, maxConns int) (*pgxpool.Pool, err
 	return pool, nil
 }
 
+// queueOn is -queue-clients-on: "spread" puts one river client on each
+// node of a logdb cluster, "leader" all of them on its leader (where the
+// trio's are on its primary: the two compared server for server).
+var queueOn = "spread"
+
 // queueServers returns where each river client connects.
 func queueServers(ctx context.Context, t *target) ([]*target, error) {
 	out := make([]*target, queueClients)
-	if t.Kind == kindLogdb && len(t.Nodes) > 0 {
+	if t.Kind == kindLogdb && len(t.Nodes) > 0 && queueOn == "spread" {
 		for i := range out {
 			out[i] = t.at(t.Nodes[i%len(t.Nodes)])
 		}
