@@ -285,3 +285,31 @@ func TestPartitioningChangefeed(t *testing.T) {
 		t.Errorf("changes: %s, want %s", strings.Join(got, ","), want)
 	}
 }
+
+// TestPartitionLimit: a partitioned table holds at most ddl.MaxPartitions
+// (4,096) partitions at every level; the next CREATE … PARTITION OF or
+// ATTACH PARTITION is 54000 and changes nothing. The partitions are made
+// in one transaction (a DO block): about 10 s.
+func TestPartitionLimit(t *testing.T) {
+	requireLogdb(t)
+	t.Parallel()
+	n := mustStartNode(t, t.TempDir())
+	c := mustConnect(t, n)
+	ctx := testCtx(t, 10*time.Minute)
+	mustExec(t, ctx, c, "CREATE TABLE plim (id int, v int) PARTITION BY LIST (id)")
+	mustExec(t, ctx, c, "CREATE TABLE plim_sub PARTITION OF plim FOR VALUES IN (0) PARTITION BY LIST (v)")
+	mustExec(t, ctx, c, `DO $$ BEGIN
+		FOR i IN 1..4094 LOOP
+			EXECUTE format('CREATE TABLE plim_%s PARTITION OF plim FOR VALUES IN (%s)', i, i);
+		END LOOP;
+	END $$`)
+	mustExec(t, ctx, c, "CREATE TABLE plim_sub_1 PARTITION OF plim_sub FOR VALUES IN (1)") // the 4,096th, one level down
+	_, err := c.Exec(ctx, "CREATE TABLE plim_sub_2 PARTITION OF plim_sub FOR VALUES IN (2)")
+	wantCode(t, err, "54000", "a 4,097th partition, one level down")
+	mustExec(t, ctx, c, "CREATE TABLE plim_x (id int, v int)")
+	_, err = c.Exec(ctx, "ALTER TABLE plim ATTACH PARTITION plim_x FOR VALUES IN (5000)")
+	wantCode(t, err, "54000", "a 4,097th partition attached")
+	checkQuery(t, ctx, c, "4096", "SELECT count(*) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE c.relkind IN ('r', 'p')")
+	mustExec(t, ctx, c, "INSERT INTO plim VALUES (4094, 1), (0, 1)")
+	checkQuery(t, ctx, c, "2", "SELECT count(*) FROM plim")
+}

@@ -479,7 +479,35 @@ func partitionColumnOptions(d *catalog.Writer, p *plan.Planner, t *catalog.Table
 }
 
 // attachNew finishes CREATE TABLE t PARTITION OF parent FOR VALUES spec.
+// MaxPartitions bounds the partitions, at every level, under one
+// partitioned table: a statement on it plans a scan and a writer for each
+// of its leaves, and adding a partition checks its bound against every
+// sibling's.
+const MaxPartitions = 4096
+
+// checkPartitionCount refuses to add c (with its own partitions) under
+// parent when the tree would pass MaxPartitions (54000).
+func checkPartitionCount(d *catalog.Writer, parent, c *catalog.Table) error {
+	root := d.Cat.Root(parent)
+	n := 1
+	for _, t := range d.Cat.ByOID {
+		if t.PartOf == 0 || t.OID == c.OID {
+			continue
+		}
+		if r := d.Cat.Root(t); r.OID == root.OID || r.OID == c.OID {
+			n++
+		}
+	}
+	if n > MaxPartitions {
+		return pgerror.New(pgerror.ProgramLimitExceeded, "too many partitions under table \"%s\" (at most %d)", root.Name, MaxPartitions)
+	}
+	return nil
+}
+
 func attachNew(ec *Ctx, d *catalog.Writer, t, parent *catalog.Table, spec *pg_query.PartitionBoundSpec) error {
+	if err := checkPartitionCount(d, parent, t); err != nil {
+		return err
+	}
 	b, err := partitionBound(ec, d, parent, t.Name, spec)
 	if err != nil {
 		return err
@@ -560,6 +588,9 @@ func attachPartition(ec *Ctx, d *catalog.Writer, parent *catalog.Table, pc *pg_q
 	}
 	b, err := partitionBound(ec, d, parent, c.Name, pc.Bound)
 	if err != nil {
+		return err
+	}
+	if err := checkPartitionCount(d, parent, c); err != nil {
 		return err
 	}
 	def, err := checkOverlap(d, parent, c.Name, b)
