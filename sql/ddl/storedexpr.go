@@ -29,27 +29,12 @@ func renameTypeSchema(expr, old, new string) string {
 		return expr
 	}
 	oldQ, newQ := pgcatalog.QuoteIdent(old)+".", pgcatalog.QuoteIdent(new)+"."
-	var b strings.Builder
-	for i := 0; i < len(expr); {
-		c := expr[i]
-		if c == '\'' {
-			j := i + 1
-			for j < len(expr) && expr[j] != '\'' {
-				j++
-			}
-			b.WriteString(expr[i:min(j+1, len(expr))])
-			i = j + 1
-			continue
-		}
+	return pgcatalog.RewriteOutsideLiterals(expr, func(expr string, i int) (string, int) {
 		if strings.HasPrefix(expr[i:], "::"+oldQ) {
-			b.WriteString("::" + newQ)
-			i += 2 + len(oldQ)
-			continue
+			return "::" + newQ, 2 + len(oldQ)
 		}
-		b.WriteByte(c)
-		i++
-	}
-	return b.String()
+		return "", 0
+	})
 }
 
 // renameTypeSchemaIn applies renameTypeSchema to every stored expression

@@ -82,10 +82,25 @@ func upperValueFunctions(e string) string {
 // dropQualifier removes the qualifier q ("t.") where it starts a name,
 // outside string literals.
 func dropQualifier(e, q string) string {
+	return RewriteOutsideLiterals(e, func(e string, i int) (string, int) {
+		boundary := i == 0 || !isIdentByte(e[i-1]) && e[i-1] != '.' && e[i-1] != '"'
+		if boundary && strings.HasPrefix(e[i:], q) {
+			return "", len(q)
+		}
+		return "", 0
+	})
+}
+
+// RewriteOutsideLiterals copies a stored expression's text, letting at
+// replace what starts at e[i] outside single-quoted literals: at returns
+// the text to write instead and the bytes it replaces (0: copy the byte).
+// The stored expressions are deparsed by logdb, so their literals are
+// plain '…' strings (a quote inside one is doubled, which reads as two
+// literals side by side).
+func RewriteOutsideLiterals(e string, at func(e string, i int) (string, int)) string {
 	var b strings.Builder
 	for i := 0; i < len(e); {
-		c := e[i]
-		if c == '\'' {
+		if e[i] == '\'' {
 			j := i + 1
 			for j < len(e) && e[j] != '\'' {
 				j++
@@ -94,12 +109,12 @@ func dropQualifier(e, q string) string {
 			i = j + 1
 			continue
 		}
-		boundary := i == 0 || !isIdentByte(e[i-1]) && e[i-1] != '.' && e[i-1] != '"'
-		if boundary && strings.HasPrefix(e[i:], q) {
-			i += len(q)
+		if out, n := at(e, i); n > 0 {
+			b.WriteString(out)
+			i += n
 			continue
 		}
-		b.WriteByte(c)
+		b.WriteByte(e[i])
 		i++
 	}
 	return b.String()

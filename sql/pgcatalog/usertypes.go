@@ -254,34 +254,19 @@ func (s *Schema) printTypeNames(expr string) string {
 	if !strings.Contains(expr, "::") || len(s.Types) == 0 {
 		return expr
 	}
-	var b strings.Builder
-	for i := 0; i < len(expr); {
-		c := expr[i]
-		if c == '\'' {
-			j := i + 1
-			for j < len(expr) && expr[j] != '\'' {
-				j++
-			}
-			b.WriteString(expr[i:min(j+1, len(expr))])
-			i = j + 1
-			continue
+	return RewriteOutsideLiterals(expr, func(expr string, i int) (string, int) {
+		if !strings.HasPrefix(expr[i:], "::") {
+			return "", 0
 		}
-		if c == ':' && strings.HasPrefix(expr[i:], "::") {
-			schema, n := readIdent(expr[i+2:])
-			if n > 0 && i+2+n < len(expr) && expr[i+2+n] == '.' {
-				name, m := readIdent(expr[i+3+n:])
-				if m > 0 && s.userTypeVisibleByName(schema, name) {
-					b.WriteString("::")
-					b.WriteString(QuoteIdent(name))
-					i += 3 + n + m
-					continue
-				}
+		schema, n := readIdent(expr[i+2:])
+		if n > 0 && i+2+n < len(expr) && expr[i+2+n] == '.' {
+			name, m := readIdent(expr[i+3+n:])
+			if m > 0 && s.userTypeVisibleByName(schema, name) {
+				return "::" + QuoteIdent(name), 3 + n + m
 			}
 		}
-		b.WriteByte(c)
-		i++
-	}
-	return b.String()
+		return "", 0
+	})
 }
 
 // readIdent reads an identifier at the start of e (quoted or not): its
