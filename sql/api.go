@@ -286,6 +286,7 @@ type Session struct {
 	batch      batchMark // the state at the start of the client's batch (batch_rerun.go)
 	txStarts   uint64    // transactions begun (batch_rerun.go)
 	effects    uint64    // effects no rollback undoes, so far (batch_rerun.go)
+	deferRead  bool      // the statement about to take a snapshot may skip the read point (deferredread.go)
 	clientAddr net.Addr
 	tls        *tls.ConnectionState // nil in plain text
 }

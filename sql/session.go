@@ -314,9 +314,14 @@ func (s *Session) runStmt(ctx context.Context, ps *prepStmt, params []types.Datu
 		return cur, err
 	}
 	hadKV := s.tx != nil && s.tx.Kv != nil
+	s.deferRead = !hadKV && ps.deferrable()
 	t, err := s.ensureKV(ctx)
+	s.deferRead = false
 	if err != nil {
 		return nil, err
+	}
+	if t.deferring {
+		return s.runDeferred(ctx, t, ps, params, w) // deferredread.go
 	}
 	if hadKV && t.level() == isoReadCommitted {
 		if err := s.statementSnapshot(ctx, t); err != nil { // isolation.go

@@ -113,6 +113,12 @@ type txnState struct {
 	// rerun: a READ COMMITTED row lock met a row changed since the
 	// statement's snapshot, or waited (rowlocks.go)
 	rerun bool
+	// stale: the snapshot was taken without a read point (deferredread.go):
+	// the transaction's first statement, an INSERT, wrote on this node's
+	// applied state, to be validated at commit; the next statement that
+	// needs the snapshot first moves it past a read point (freshen).
+	// deferring: that first statement is running.
+	stale, deferring bool
 }
 
 func (s *Session) undoSets(t *txnState) {
@@ -141,9 +147,15 @@ func (s *Session) ensureKV(ctx context.Context) (*txnState, error) {
 	t := s.tx
 	t.queried = true
 	if t.Kv != nil {
+		if t.stale && !t.deferring {
+			if err := s.freshen(ctx, t); err != nil { // deferredread.go
+				return nil, err
+			}
+		}
 		return t, nil
 	}
-	if s.e.cfg.ReadBarrier != nil && !s.localReads() {
+	deferRead := s.deferRead && t.level() == isoSerializable
+	if s.e.cfg.ReadBarrier != nil && !s.localReads() && !deferRead {
 		if err := s.e.cfg.ReadBarrier(ctx); err != nil {
 			if ctx.Err() != nil {
 				return nil, s.ctxErr(ctx)
@@ -169,6 +181,9 @@ func (s *Session) ensureKV(ctx context.Context) (*txnState, error) {
 	t.Kv, t.cat = txn, cat
 	if t.level() != isoSerializable {
 		txn.CheckedReadsOnly() // isolation.go
+	}
+	if deferRead && s.e.cfg.ReadBarrier != nil && !s.localReads() {
+		t.stale, t.deferring = true, true
 	}
 	return t, nil
 }
