@@ -65,7 +65,11 @@
 //     (appends without entries) for up to 2 ms unless the follower needs
 //     the commit index now (notices.go): measured on three nodes sharing
 //     2 cores, a follower spent ~240 µs of CPU per commit round with them
-//     and ~205 µs without.
+//     and ~205 µs without. Appends to one follower in one Ready that
+//     continue each other are merged into one first (coalesce.go): under
+//     river's job queue with clients on every node the leader sent 2,000
+//     appends a second before, 840 after, and each follower answered 420
+//     instead of 1,000.
 //  4. Applies CommittedEntries not handed over in step 1 by queueing them
 //     to the applier; a batch with a conf change is applied on the loop
 //     itself after the applier drained, because raft's ApplyConfChange and

@@ -544,6 +544,7 @@ func (n *Node) handleReady(rd raft.Ready) error {
 	// after its fsync (at Advance). Everything else (votes, responses)
 	// waits for the fsync below, since it promises durable state.
 	msgs := rd.Messages
+	msgs = coalesceAppends(msgs, n.cfg.NodeID) // coalesce.go: a leader's appends
 	if len(msgs) > 0 && n.cfg.Transport != nil {
 		var early []*pb.Message
 		var urgent []uint64
