@@ -430,6 +430,8 @@ func explainNode(n exec.Node, depth int) []string {
 		return line("Sort", x.Src)
 	case *exec.LimitNode:
 		return line("Limit", x.Src)
+	case *exec.LockRowsNode:
+		return line("LockRows", x.Src) // PostgreSQL's name for the node
 	case *exec.DistinctNode:
 		return line("Unique", x.Src)
 	case *exec.SetOpNode:

@@ -3,6 +3,7 @@ package exec
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -685,4 +686,67 @@ func (it *scanIter) Close() {
 		it.kvit.Close()
 		it.kvit = nil
 	}
+}
+
+// OrderedByIndex reports whether the scan's secondary-index path already
+// yields its rows in the order of keys (over cols, the scan's own columns
+// the sort keys read), and if so sets Reverse for descending keys. An index
+// holds its entries by its columns, ascending with NULLs first (Options
+// only change how it is shown), then, unless it is unique, by the primary
+// key; the columns its path fixes by equality are constant in the range.
+// So the keys, skipping those fixed columns, must follow the remaining
+// index columns (and then the primary key's), all in one direction, each
+// of a type whose key encoding sorts as the type does, and each NOT NULL
+// or with its NULLs where the scan puts them (first ascending, last
+// descending). A job queue's "WHERE state = 'available' AND queue = $1
+// ORDER BY priority, scheduled_at, id LIMIT n FOR UPDATE SKIP LOCKED" then
+// reads n rows of its index instead of every waiting job.
+func (s *ScanNode) OrderedByIndex(cols []int, keys []SortKey) bool {
+	ix := s.Path.index
+	if s.Path.Kind != PathIndex || s.Leaves != nil || ix == nil || len(ix.Exprs) != 0 || len(keys) == 0 || len(keys) != len(cols) {
+		return false
+	}
+	icols := make([]int, len(ix.Columns))
+	for i, id := range ix.Columns {
+		if icols[i] = s.T.ColIndexByID(id); icols[i] < 0 {
+			return false
+		}
+	}
+	fixed := icols[:min(len(s.Path.eq), len(icols))]
+	order := icols[len(fixed):]
+	if !ix.Unique || ix.Deferrable {
+		order = append(order[:len(order):len(order)], s.T.PKIdx...)
+	}
+	desc := keys[0].Desc
+	next := 0
+	for i, c := range cols {
+		k := keys[i]
+		if k.Desc != desc {
+			return false
+		}
+		if slices.Contains(fixed, c) {
+			continue
+		}
+		if next >= len(order) || order[next] != c || !keyOrdered(s.T.Columns[c].Type) {
+			return false
+		}
+		if !s.T.Columns[c].NotNull && !slices.Contains(s.T.PKIdx, c) && k.NullsFirst == desc {
+			return false
+		}
+		next++
+	}
+	s.Reverse = desc
+	return true
+}
+
+// keyOrdered reports whether t's key encoding (types.AppendKey) orders
+// values as the type's comparison does.
+func keyOrdered(t types.T) bool {
+	switch t.OID {
+	case types.Int2OID, types.Int4OID, types.Int8OID, types.OidOID, types.BoolOID,
+		types.DateOID, types.TimestampOID, types.TimestamptzOID,
+		types.TextOID, types.VarcharOID, types.UUIDOID:
+		return true
+	}
+	return false
 }

@@ -554,7 +554,8 @@ func (n *SRFNode) rowsOf(ec *exec.Ctx, vals []types.Datum) ([][]types.Datum, err
 }
 
 // tryOrderedScan removes a sort that a primary-key scan (forward or
-// reverse) already satisfies.
+// reverse) or a secondary index's range (exec.ScanNode.OrderedByIndex)
+// already satisfies.
 func (p *Planner) tryOrderedScan(n exec.Node, keys []exec.SortKey) bool {
 	var cols []int
 	for _, k := range keys {
@@ -580,7 +581,10 @@ func (p *Planner) tryOrderedScan(n exec.Node, keys []exec.SortKey) bool {
 			cur = x.Src
 			continue
 		case *exec.ScanNode:
-			if x.Leaves != nil || x.Path.Kind == exec.PathIndex || len(x.T.PKIdx) < len(cols) {
+			if x.Path.Kind == exec.PathIndex {
+				return x.OrderedByIndex(cols, keys)
+			}
+			if x.Leaves != nil || len(x.T.PKIdx) < len(cols) {
 				return false
 			}
 			for i, c := range cols {

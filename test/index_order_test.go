@@ -1,0 +1,75 @@
+package test
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestIndexOrderMatchesPostgres: ORDER BY … LIMIT read from a secondary
+// index in its order, without a sort (exec.ScanNode.OrderedByIndex): a job
+// queue's fetch reads LIMIT rows of its index instead of every waiting
+// job. The rows must be PostgreSQL 15's: ascending and descending, the
+// index's columns after those its WHERE fixes, into the primary key for a
+// non-unique index, a range on the next column, nullable columns, and
+// orders the index cannot give (mixed directions, NULLS FIRST) sorted as
+// before.
+func TestIndexOrderMatchesPostgres(t *testing.T) {
+	ctx, pc, lc := mustPostgresAndSharedNode(t, 60*time.Second)
+	setup := []string{
+		`DROP TABLE IF EXISTS ixo_jobs`,
+		`CREATE TABLE ixo_jobs (id bigint PRIMARY KEY, state text NOT NULL, queue text NOT NULL,
+			priority smallint NOT NULL, scheduled_at timestamptz NOT NULL, n int, t text)`,
+		`CREATE INDEX ixo_fetch ON ixo_jobs (state, queue, priority, scheduled_at, id)`,
+		`CREATE INDEX ixo_n ON ixo_jobs (n)`,
+		`CREATE UNIQUE INDEX ixo_t ON ixo_jobs (t)`,
+		`INSERT INTO ixo_jobs SELECT i, (ARRAY['available','running','completed'])[i % 3 + 1], 'q' || (i % 2),
+			(i * 7) % 4 + 1, timestamptz '2026-01-01 00:00:00+00' + ((i * 13) % 50) * interval '1 minute',
+			CASE WHEN i % 5 = 0 THEN NULL ELSE i % 9 END, CASE WHEN i % 4 = 0 THEN NULL ELSE 'k' || (i * 31 % 1000) END
+			FROM generate_series(1, 600) i`,
+	}
+	for _, q := range setup {
+		mustExec(t, ctx, pc, q)
+		mustExec(t, ctx, lc, q)
+	}
+	const fetch = `SELECT id, priority, scheduled_at FROM ixo_jobs WHERE state = 'available' AND queue = 'q1' ORDER BY priority, scheduled_at, id LIMIT 7`
+	matchPostgres(t, ctx, pc, lc,
+		fetch,
+		`SELECT id, priority, scheduled_at FROM ixo_jobs WHERE state = 'available' AND queue = 'q1' ORDER BY priority DESC, scheduled_at DESC, id DESC LIMIT 7`,
+		`SELECT id FROM ixo_jobs WHERE state = 'available' AND queue = 'q0' ORDER BY state, priority, queue, scheduled_at LIMIT 9`,
+		`SELECT id FROM ixo_jobs WHERE state = 'available' AND queue = 'q0' AND priority >= 3 ORDER BY priority, scheduled_at, id LIMIT 6`,
+		`SELECT id FROM ixo_jobs WHERE state = 'available' AND queue = 'q0' AND priority < 3 ORDER BY priority DESC, scheduled_at DESC, id DESC LIMIT 6`,
+		`SELECT id, priority FROM ixo_jobs WHERE state = 'running' AND queue = 'q1' ORDER BY priority, scheduled_at DESC LIMIT 8`,
+		`SELECT id FROM ixo_jobs WHERE state = 'running' AND queue = 'q0' ORDER BY scheduled_at, id LIMIT 8`,
+		`SELECT id, n FROM ixo_jobs WHERE n = 4 ORDER BY id LIMIT 5`,
+		`SELECT id, n FROM ixo_jobs WHERE n = 4 ORDER BY id DESC LIMIT 5`,
+		`SELECT id, n FROM ixo_jobs WHERE n > 6 ORDER BY n, id LIMIT 12`,
+		`SELECT id, n FROM ixo_jobs WHERE n <= 2 ORDER BY n DESC, id DESC LIMIT 12`,
+		`SELECT id, n FROM ixo_jobs WHERE n > 6 ORDER BY n NULLS FIRST, id LIMIT 5`,
+		`SELECT t FROM ixo_jobs WHERE t > 'k5' ORDER BY t LIMIT 6`,
+		`SELECT t FROM ixo_jobs WHERE t < 'k5' ORDER BY t DESC LIMIT 6`,
+		`SELECT t FROM ixo_jobs WHERE t >= 'k2' ORDER BY t, id LIMIT 6`,
+		`SELECT count(*) FROM (SELECT id FROM ixo_jobs WHERE state = 'available' AND queue = 'q1' ORDER BY priority, scheduled_at, id) s`,
+		`BEGIN; SELECT id FROM ixo_jobs WHERE state = 'available' AND queue = 'q1' ORDER BY priority, scheduled_at, id LIMIT 4 FOR UPDATE SKIP LOCKED; COMMIT`,
+	)
+	// logdb's own plan: the fetch reads the index in order (no Sort).
+	rows, err := lc.Query(ctx, "EXPLAIN "+fetch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var plan []string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, line)
+	}
+	if rows.Err() != nil {
+		t.Fatal(rows.Err())
+	}
+	text := strings.Join(plan, "\n")
+	if strings.Contains(text, "Sort") || !strings.Contains(text, "ixo_fetch") {
+		t.Errorf("the fetch sorts, or does not read ixo_fetch:\n%s", text)
+	}
+}
