@@ -102,6 +102,10 @@ type Relation struct {
 	IdentityColumns []int // for 'i': positions in Columns
 	// Publications that publish this table, by name (pgoutput's filter).
 	Publications map[string]PublishActions
+	// Ancestors, for a partition, are the partitioned tables it belongs
+	// to, nearest first, as schema-qualified names: a SUBSCRIBE of one of
+	// them delivers the partition's changes (under the partition's name).
+	Ancestors []string
 }
 
 // PublishActions is what a publication publishes: publish = 'insert,

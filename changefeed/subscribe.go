@@ -255,7 +255,17 @@ func (s *Subscription) wantsTable(r *relation) bool {
 	if s.req.AllTables && strings.HasPrefix(r.Schema, "pg_temp_") {
 		return false // a session's temporary table: not in "all tables"
 	}
-	return (s.req.AllTables || s.tables[r.qualified]) && (s.req.Filter == nil || s.req.Filter(r.Relation))
+	return (s.req.AllTables || s.tables[r.qualified] || s.wantsAncestor(r)) && (s.req.Filter == nil || s.req.Filter(r.Relation))
+}
+
+// wantsAncestor reports whether r is a partition of a table subscribed to.
+func (s *Subscription) wantsAncestor(r *relation) bool {
+	for _, a := range r.Ancestors {
+		if s.tables[a] {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Subscription) wantsMessage(m *kv.Message) bool {

@@ -23,6 +23,9 @@ type feedDecoder struct{}
 
 func (feedDecoder) Relations(cat changefeed.CatalogView) (map[kv.Space]*changefeed.Relation, error) {
 	out := map[kv.Space]*changefeed.Relation{}
+	type dbOID struct{ db, oid uint32 }
+	parentOf := map[dbOID]uint32{} // partitions' parents
+	byOID := map[dbOID]*changefeed.Relation{}
 	for k, v := range cat.Keys {
 		db, k := splitDBKey(k)
 		if !strings.HasPrefix(k, "t/") {
@@ -54,6 +57,23 @@ func (feedDecoder) Relations(cat changefeed.CatalogView) (map[kv.Space]*changefe
 			r.IdentityColumns = append([]int(nil), cols...)
 		}
 		out[t.Space] = r
+		byOID[dbOID{db, t.OID}] = r
+		if t.PartOf != 0 {
+			parentOf[dbOID{db, t.OID}] = t.PartOf
+		}
+	}
+	// a partition's ancestors, so SUBSCRIBE of a partitioned table
+	// carries its partitions' changes
+	for k, parent := range parentOf {
+		r := byOID[k]
+		for seen := 0; parent != 0 && seen < 64; seen++ { // partitioning is at most a few levels deep
+			p := byOID[dbOID{k.db, parent}]
+			if p == nil {
+				break
+			}
+			r.Ancestors = append(r.Ancestors, p.QualifiedName())
+			parent = parentOf[dbOID{k.db, parent}]
+		}
 	}
 	return out, nil
 }

@@ -253,36 +253,62 @@ func TestPartitioningChangefeed(t *testing.T) {
 	mustExec(t, ctx, c, "CREATE TABLE pcf_rest PARTITION OF pcf DEFAULT")
 	mustExec(t, ctx, c, "INSERT INTO pcf VALUES ('a', 1), ('b', 2)")
 	mustExec(t, ctx, c, "UPDATE pcf SET k = 'a' WHERE k = 'b'")
+	// two levels
+	mustExec(t, ctx, c, "CREATE TABLE pcf2 (k int, v int) PARTITION BY RANGE (k)")
+	mustExec(t, ctx, c, "CREATE TABLE pcf2_lo PARTITION OF pcf2 FOR VALUES FROM (0) TO (10) PARTITION BY LIST (v)")
+	mustExec(t, ctx, c, "CREATE TABLE pcf2_lo_1 PARTITION OF pcf2_lo FOR VALUES IN (1)")
+	mustExec(t, ctx, c, "CREATE TABLE pcf2_hi PARTITION OF pcf2 FOR VALUES FROM (10) TO (20)")
+	mustExec(t, ctx, c, "CREATE TABLE pcf2_other (k int, v int)")
+	mustExec(t, ctx, c, "INSERT INTO pcf2 VALUES (1, 1), (15, 2)")
+	mustExec(t, ctx, c, "INSERT INTO pcf2_other VALUES (1, 1)")
 	tx, err := c.Begin(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer tx.Rollback(ctx)
-	if _, err := tx.Exec(ctx, "DECLARE f CURSOR FOR SUBSCRIBE pcf_a, pcf_rest WITH (FROM_LSN = '0/0')"); err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for len(got) < 4 {
-		rows, err := tx.Query(ctx, "FETCH 100 f WITH (timeout = '1s')")
-		if err != nil {
+	// changes fetches n row changes ("op table") from a new cursor over
+	// the SUBSCRIBE statement sub.
+	changes := func(cursor, sub string, n int) string {
+		t.Helper()
+		if _, err := tx.Exec(ctx, "DECLARE "+cursor+" CURSOR FOR "+sub); err != nil {
 			t.Fatal(err)
 		}
-		for rows.Next() {
-			vals, err := rows.Values()
+		var got []string
+		for len(got) < n {
+			rows, err := tx.Query(ctx, "FETCH 100 "+cursor+" WITH (timeout = '1s')")
 			if err != nil {
 				t.Fatal(err)
 			}
-			if op := fmt.Sprint(vals[2]); op == "insert" || op == "delete" {
-				got = append(got, op+" "+fmt.Sprint(vals[3]))
+			for rows.Next() {
+				vals, err := rows.Values()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if op := fmt.Sprint(vals[2]); op == "insert" || op == "delete" {
+					got = append(got, op+" "+fmt.Sprint(vals[3]))
+				}
+			}
+			if err := rows.Err(); err != nil {
+				t.Fatal(err)
 			}
 		}
-		if err := rows.Err(); err != nil {
-			t.Fatal(err)
-		}
+		return strings.Join(got, ",")
 	}
 	want := "insert public.pcf_a,insert public.pcf_rest,delete public.pcf_rest,insert public.pcf_a"
-	if strings.Join(got, ",") != want {
-		t.Errorf("changes: %s, want %s", strings.Join(got, ","), want)
+	if got := changes("f", "SUBSCRIBE pcf_a, pcf_rest WITH (FROM_LSN = '0/0')", 4); got != want {
+		t.Errorf("changes: %s, want %s", got, want)
+	}
+	// SUBSCRIBE of the partitioned table: its partitions' changes, under
+	// their names
+	if got := changes("g", "SUBSCRIBE pcf WITH (FROM_LSN = '0/0')", 4); got != want {
+		t.Errorf("SUBSCRIBE pcf: %s, want %s", got, want)
+	}
+	// a partitioned table two levels up, and one level up
+	if got := changes("h", "SUBSCRIBE pcf2 WITH (FROM_LSN = '0/0')", 2); got != "insert public.pcf2_lo_1,insert public.pcf2_hi" {
+		t.Errorf("SUBSCRIBE pcf2: %s", got)
+	}
+	if got := changes("i", "SUBSCRIBE pcf2_lo WITH (FROM_LSN = '0/0')", 1); got != "insert public.pcf2_lo_1" {
+		t.Errorf("SUBSCRIBE pcf2_lo: %s", got)
 	}
 }
 
