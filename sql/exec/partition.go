@@ -307,19 +307,25 @@ func (n *partNode) noPartition(ec *Ctx, root *catalog.Table, key []types.Datum) 
 // Prune returns the leaves a scan with these predicates (over the root's
 // layout, cols) can find rows in: an equality on every key column of a
 // partitioned table picks its partition, and so does each value of an IN
-// list or = ANY(array) on a one-column key; nil means all of them.
+// list or = ANY(array) on a one-column key; a range (< <= > >=) on the
+// first column of a RANGE key leaves out the partitions whose bounds lie
+// outside it; nil means all of them.
 func (ps *PartSet) Prune(ec *Ctx, preds []Expr, cols []Column) ([]int, error) {
 	eq := map[int]Expr{}
-	var list Expr // k IN (…) or k = ANY(…) on the top key's one column
+	var ranges []keyBound // col < > <= >= constant: range partitions by their first key column
+	var list Expr         // k IN (…) or k = ANY(…) on the top key's one column
 	for _, p := range preds {
 		for _, c := range Conjuncts(p) {
 			if b, ok := boundOf(c, cols); ok && b.op == "=" {
 				eq[b.col] = b.val
+			} else if ok {
+				ranges = append(ranges, b)
 			} else if len(ps.top.keyIdx) == 1 && list == nil && keyList(c, ps.top.keyIdx[0]) {
 				list = c
 			}
 		}
 	}
+
 	if _, fixed := eq[ps.top.keyIdx[0]]; list != nil && !fixed {
 		vals, err := listValues(ec, list)
 		if err != nil || vals == nil {
@@ -333,7 +339,7 @@ func (ps *PartSet) Prune(ec *Ctx, preds []Expr, cols []Column) ([]int, error) {
 				e[k] = x
 			}
 			e[ps.top.keyIdx[0]] = &ConstExpr{V: v, T: listElemType(list)}
-			leaves, err := ps.prune(ec, e)
+			leaves, err := ps.prune(ec, e, ranges)
 			if err != nil {
 				return nil, err
 			}
@@ -349,10 +355,10 @@ func (ps *PartSet) Prune(ec *Ctx, preds []Expr, cols []Column) ([]int, error) {
 		}
 		return out, nil
 	}
-	if len(eq) == 0 {
+	if len(eq) == 0 && len(ranges) == 0 {
 		return nil, nil
 	}
-	return ps.prune(ec, eq)
+	return ps.prune(ec, eq, ranges)
 }
 
 // keyList reports whether c is col IN (constants) or col = ANY(constant).
@@ -428,8 +434,10 @@ func listValues(ec *Ctx, c Expr) ([]types.Datum, error) {
 	return nil, nil
 }
 
-// prune walks the tree with equalities eq (by root column).
-func (ps *PartSet) prune(ec *Ctx, eq map[int]Expr) ([]int, error) {
+// prune walks the tree with equalities eq (by root column) and, where
+// they do not fix a range-partitioned table's key, the range conditions
+// on its first key column.
+func (ps *PartSet) prune(ec *Ctx, eq map[int]Expr, ranges []keyBound) ([]int, error) {
 	out := []int{}
 	var walk func(n *partNode) error
 	walk = func(n *partNode) error {
@@ -456,9 +464,20 @@ func (ps *PartSet) prune(ec *Ctx, eq map[int]Expr) ([]int, error) {
 			}
 			key[i] = v
 		}
+		var lo, hi *RangeDatum // the first key column's range, when not fixed
+		var loIncl, hiIncl bool
+		if !fixed && len(ranges) > 0 && n.t.Part.Strategy == catalog.PartRange {
+			var err error
+			if lo, loIncl, hi, hiIncl, err = firstColumnRange(ec, n, ranges); err != nil {
+				return err
+			}
+		}
 		for i := range n.kids {
 			k := &n.kids[i]
 			if fixed && !k.bound.Contains(n.keyT, key) && !(i == n.def && !n.anyContains(key)) {
+				continue
+			}
+			if !fixed && i != n.def && k.bound.outsideRange(n.keyT, len(n.keyIdx), lo, loIncl, hi, hiIncl) {
 				continue
 			}
 			if k.sub != nil {
@@ -475,6 +494,83 @@ func (ps *PartSet) prune(ec *Ctx, eq map[int]Expr) ([]int, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// firstColumnRange evaluates the range conditions on n's first key column
+// (ranges, by root column) into its tightest lower and upper bounds, as
+// the key's type; nil where there is none. A value of another type counts
+// only from the integer family, whose casts are exact or fail (a rounded
+// bound could prune a partition holding a matching row).
+func firstColumnRange(ec *Ctx, n *partNode, ranges []keyBound) (lo *RangeDatum, loIncl bool, hi *RangeDatum, hiIncl bool, err error) {
+	t := n.keyT[0]
+	intFamily := func(o types.OID) bool {
+		return o == types.Int2OID || o == types.Int4OID || o == types.Int8OID
+	}
+	for _, b := range ranges {
+		if b.col != n.keyIdx[0] {
+			continue
+		}
+		v, err := b.val.Eval(ec, nil)
+		if err != nil {
+			return nil, false, nil, false, err
+		}
+		if v == nil {
+			continue // compares to NULL: no row at all, but leave that to the scan
+		}
+		if vt := b.val.Type(); vt.OID != t.OID {
+			if !intFamily(vt.OID) || !intFamily(t.OID) {
+				continue
+			}
+			if v, err = types.Cast(ec.Ev, v, vt, t, types.CastAssignment); err != nil {
+				continue // out of the key type's range: no pruning
+			}
+		}
+		switch b.op {
+		case ">", ">=":
+			incl := b.op == ">="
+			if lo == nil || types.Compare(t, v, lo.V) > 0 || types.Compare(t, v, lo.V) == 0 && !incl {
+				lo, loIncl = &RangeDatum{V: v}, incl
+			}
+		case "<", "<=":
+			incl := b.op == "<="
+			if hi == nil || types.Compare(t, v, hi.V) < 0 || types.Compare(t, v, hi.V) == 0 && !incl {
+				hi, hiIncl = &RangeDatum{V: v}, incl
+			}
+		}
+	}
+	return lo, loIncl, hi, hiIncl, nil
+}
+
+// outsideRange reports whether a range partition (FROM … TO …, over a key
+// of keyLen columns) can hold no key whose first column lies within lo..hi
+// (each nil when open). Its keys' first column runs from From[0] to
+// To[0], To[0] itself excluded when the key has one column.
+func (b *Bound) outsideRange(keyT []types.T, keyLen int, lo *RangeDatum, loIncl bool, hi *RangeDatum, hiIncl bool) bool {
+	if b.Default || b.strategy != catalog.PartRange || len(b.From) == 0 || len(b.To) == 0 {
+		return false
+	}
+	t := keyT[0]
+	if hi != nil && b.From[0].Inf == 0 {
+		// the partition's smallest first column is From[0]
+		if c := types.Compare(t, b.From[0].V, hi.V); c > 0 || c == 0 && !hiIncl {
+			return true
+		}
+	}
+	if hi != nil && b.From[0].Inf > 0 {
+		return true // FROM (MAXVALUE): empty
+	}
+	if lo != nil && b.To[0].Inf == 0 {
+		// the partition's largest first column is To[0], excluded for a
+		// one-column key
+		c := types.Compare(t, b.To[0].V, lo.V)
+		if c < 0 || c == 0 && (keyLen == 1 || !loIncl) {
+			return true
+		}
+	}
+	if lo != nil && b.To[0].Inf < 0 {
+		return true // TO (MINVALUE): empty
+	}
+	return false
 }
 
 func (n *partNode) anyContains(key []types.Datum) bool {
