@@ -111,6 +111,33 @@ func (DefaultMarker) Eval(*Ctx, []types.Datum) (types.Datum, error) { return nil
 
 func (DefaultMarker) Type() types.T { return UnknownT }
 
+// IsVolatile reports whether e calls a volatile function (nextval, random,
+// …) outside a sub-query: its value may change with each evaluation, so
+// when and how often it is evaluated shows in the answer. Such a value
+// never bounds an access path or prunes partitions: it is evaluated for
+// each row, as PostgreSQL does.
+func IsVolatile(e Expr) bool {
+	v := false
+	WalkExpr(e, func(x Expr) {
+		switch f := x.(type) {
+		case *FuncExpr:
+			v = v || f.Fn.Volatile
+		case *VariadicExpr:
+			v = v || f.Fn.Volatile
+		case *BuiltinExpr:
+			v = v || VolatileBuiltins[f.Name]
+		}
+	})
+	return v
+}
+
+// VolatileBuiltins are the volatile functions among the builtins.
+var VolatileBuiltins = map[string]bool{"nextval": true, "currval": true, "setval": true, "lastval": true,
+	"pg_advisory_lock": true, "pg_advisory_lock_shared": true, "pg_try_advisory_lock": true, "pg_try_advisory_lock_shared": true,
+	"pg_advisory_xact_lock": true, "pg_advisory_xact_lock_shared": true, "pg_try_advisory_xact_lock": true,
+	"pg_try_advisory_xact_lock_shared": true, "pg_advisory_unlock": true, "pg_advisory_unlock_shared": true,
+	"pg_advisory_unlock_all": true}
+
 // ExprCols reports the current-row columns an expression reads, and
 // whether it has a sub-query (which may read any of them).
 func ExprCols(e Expr, cols map[int]bool) (sub bool) {

@@ -369,7 +369,7 @@ func keyList(c Expr, col int) bool {
 	}
 	constant := func(e Expr) bool {
 		refs := map[int]bool{}
-		return ExprCols(e, refs) && len(refs) == 0
+		return !ExprCols(e, refs) && len(refs) == 0 && !IsVolatile(e)
 	}
 	switch x := c.(type) {
 	case *InListExpr:

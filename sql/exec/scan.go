@@ -141,7 +141,7 @@ func boundOf(e Expr, cols []Column) (keyBound, bool) {
 			}
 		}
 		refs := map[int]bool{}
-		if ExprCols(v, refs) || len(refs) > 0 {
+		if ExprCols(v, refs) || len(refs) > 0 || IsVolatile(v) {
 			return keyBound{}, false
 		}
 		if !KeyCompatible(cols[ce.Idx].T, v.Type()) {
@@ -280,6 +280,9 @@ func (s *ScanNode) pointListOn(pk int) Expr {
 	}
 	constant := func(e Expr) bool {
 		refs := map[int]bool{}
+		if IsVolatile(e) {
+			return false
+		}
 		if !ExprCols(e, refs) {
 			return len(refs) == 0
 		}

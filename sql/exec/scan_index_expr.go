@@ -59,7 +59,7 @@ func exprBoundOf(e, ke Expr, col int) (keyBound, bool) {
 			return keyBound{}, false
 		}
 		refs := map[int]bool{}
-		if ExprCols(v, refs) || len(refs) > 0 || !KeyCompatible(ke.Type(), v.Type()) {
+		if ExprCols(v, refs) || len(refs) > 0 || IsVolatile(v) || !KeyCompatible(ke.Type(), v.Type()) {
 			return keyBound{}, false
 		}
 		return keyBound{col: col, op: name, val: v}, true

@@ -193,26 +193,7 @@ func outputName(n *pg_query.Node) string {
 	return "?column?"
 }
 
-// isVolatile reports whether e calls a volatile function (nextval, random,
-// …) outside a sub-query: its value may change with each evaluation, so
-// when and how often it is evaluated shows in the answer.
-func isVolatile(e exec.Expr) bool {
-	v := false
-	exec.WalkExpr(e, func(x exec.Expr) {
-		switch f := x.(type) {
-		case *exec.FuncExpr:
-			v = v || f.Fn.Volatile
-		case *exec.VariadicExpr:
-			v = v || f.Fn.Volatile
-		case *exec.BuiltinExpr:
-			v = v || volatileBuiltins[f.Name]
-		}
-	})
-	return v
-}
+// isVolatile reports whether e calls a volatile function (exec.IsVolatile).
+func isVolatile(e exec.Expr) bool { return exec.IsVolatile(e) }
 
-var volatileBuiltins = map[string]bool{"nextval": true, "currval": true, "setval": true, "lastval": true,
-	"pg_advisory_lock": true, "pg_advisory_lock_shared": true, "pg_try_advisory_lock": true, "pg_try_advisory_lock_shared": true,
-	"pg_advisory_xact_lock": true, "pg_advisory_xact_lock_shared": true, "pg_try_advisory_xact_lock": true,
-	"pg_try_advisory_xact_lock_shared": true, "pg_advisory_unlock": true, "pg_advisory_unlock_shared": true,
-	"pg_advisory_unlock_all": true}
+var volatileBuiltins = exec.VolatileBuiltins
