@@ -23,6 +23,9 @@ func TestIndexOrderMatchesPostgres(t *testing.T) {
 		`CREATE INDEX ixo_fetch ON ixo_jobs (state, queue, priority, scheduled_at, id)`,
 		`CREATE INDEX ixo_n ON ixo_jobs (n)`,
 		`CREATE UNIQUE INDEX ixo_t ON ixo_jobs (t)`,
+		`DROP TABLE IF EXISTS ixo_tenant`,
+		`CREATE TABLE ixo_tenant (tenant int, id int, v text, PRIMARY KEY (tenant, id))`,
+		`INSERT INTO ixo_tenant SELECT i % 4, i, 'v' || i FROM generate_series(1, 200) i`,
 		`INSERT INTO ixo_jobs SELECT i, (ARRAY['available','running','completed'])[i % 3 + 1], 'q' || (i % 2),
 			(i * 7) % 4 + 1, timestamptz '2026-01-01 00:00:00+00' + ((i * 13) % 50) * interval '1 minute',
 			CASE WHEN i % 5 = 0 THEN NULL ELSE i % 9 END, CASE WHEN i % 4 = 0 THEN NULL ELSE 'k' || (i * 31 % 1000) END
@@ -51,25 +54,38 @@ func TestIndexOrderMatchesPostgres(t *testing.T) {
 		`SELECT t FROM ixo_jobs WHERE t >= 'k2' ORDER BY t, id LIMIT 6`,
 		`SELECT count(*) FROM (SELECT id FROM ixo_jobs WHERE state = 'available' AND queue = 'q1' ORDER BY priority, scheduled_at, id) s`,
 		`BEGIN; SELECT id FROM ixo_jobs WHERE state = 'available' AND queue = 'q1' ORDER BY priority, scheduled_at, id LIMIT 4 FOR UPDATE SKIP LOCKED; COMMIT`,
+		// a primary key after the columns WHERE fixes
+		`SELECT id FROM ixo_tenant WHERE tenant = 2 ORDER BY id LIMIT 5`,
+		`SELECT id FROM ixo_tenant WHERE tenant = 2 ORDER BY id DESC LIMIT 5`,
+		`SELECT id FROM ixo_tenant WHERE tenant = 3 AND id > 150 ORDER BY tenant, id LIMIT 5`,
+		`SELECT id FROM ixo_tenant WHERE tenant = 1 AND id = ANY(ARRAY[9, 5, 13, 1]) ORDER BY id DESC`,
+		`SELECT id FROM ixo_tenant WHERE tenant = 0 ORDER BY v LIMIT 3`,
+		`SELECT tenant, id FROM ixo_tenant ORDER BY tenant DESC, id DESC LIMIT 3`,
+		`SELECT tenant, id FROM ixo_tenant WHERE id = 7 ORDER BY tenant, id`,
 	)
-	// logdb's own plan: the fetch reads the index in order (no Sort).
-	rows, err := lc.Query(ctx, "EXPLAIN "+fetch)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var plan []string
-	for rows.Next() {
-		var line string
-		if err := rows.Scan(&line); err != nil {
+	// logdb's own plans: read in order (no Sort).
+	for q, via := range map[string]string{
+		fetch: "ixo_fetch",
+		`SELECT id FROM ixo_tenant WHERE tenant = 2 ORDER BY id DESC LIMIT 5`: "ixo_tenant",
+	} {
+		rows, err := lc.Query(ctx, "EXPLAIN "+q)
+		if err != nil {
 			t.Fatal(err)
 		}
-		plan = append(plan, line)
-	}
-	if rows.Err() != nil {
-		t.Fatal(rows.Err())
-	}
-	text := strings.Join(plan, "\n")
-	if strings.Contains(text, "Sort") || !strings.Contains(text, "ixo_fetch") {
-		t.Errorf("the fetch sorts, or does not read ixo_fetch:\n%s", text)
+		var plan []string
+		for rows.Next() {
+			var line string
+			if err := rows.Scan(&line); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, line)
+		}
+		if rows.Err() != nil {
+			t.Fatal(rows.Err())
+		}
+		text := strings.Join(plan, "\n")
+		if strings.Contains(text, "Sort") || !strings.Contains(text, via) {
+			t.Errorf("%s sorts, or does not read %s:\n%s", q, via, text)
+		}
 	}
 }

@@ -742,6 +742,40 @@ func (s *ScanNode) OrderedByIndex(cols []int, keys []SortKey) bool {
 	return true
 }
 
+// OrderedByKey reports whether a scan of the table's primary key (whole,
+// a range, or a list of keys, which are read sorted) yields its rows in
+// the order of keys (over cols, the scan's columns), and if so sets
+// Reverse for descending keys: the keys, skipping the leading key columns
+// the path fixes by equality, must follow the remaining key columns, all
+// in one direction ("WHERE tenant = $1 ORDER BY id" on a key (tenant,
+// id) reads in order).
+func (s *ScanNode) OrderedByKey(cols []int, keys []SortKey) bool {
+	pk := s.T.PKIdx
+	if s.Leaves != nil || s.Path.Kind == PathIndex || len(keys) == 0 || len(keys) != len(cols) {
+		return false
+	}
+	fixed := 0
+	if s.Path.Kind != pathFull {
+		fixed = min(len(s.Path.eq), len(pk))
+	}
+	desc := keys[0].Desc
+	next := fixed
+	for i, c := range cols {
+		if keys[i].Desc != desc {
+			return false
+		}
+		if slices.Contains(pk[:fixed], c) {
+			continue
+		}
+		if next >= len(pk) || pk[next] != c {
+			return false
+		}
+		next++
+	}
+	s.Reverse = desc
+	return true
+}
+
 // keyOrdered reports whether t's key encoding (types.AppendKey) orders
 // values as the type's comparison does.
 func keyOrdered(t types.T) bool {

@@ -584,16 +584,7 @@ func (p *Planner) tryOrderedScan(n exec.Node, keys []exec.SortKey) bool {
 			if x.Path.Kind == exec.PathIndex {
 				return x.OrderedByIndex(cols, keys)
 			}
-			if x.Leaves != nil || len(x.T.PKIdx) < len(cols) {
-				return false
-			}
-			for i, c := range cols {
-				if x.T.PKIdx[i] != c || keys[i].Desc != keys[0].Desc {
-					return false
-				}
-			}
-			x.Reverse = keys[0].Desc
-			return true
+			return x.OrderedByKey(cols, keys)
 		}
 		return false
 	}
