@@ -59,6 +59,7 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&c.WorkDir, "workdir", os.TempDir(), "where the temporary data directories go (the disk being measured)")
 	fs.StringVar(&profileDir, "profile-dir", "", "write CPU times, Go CPU profiles of logdb nodes (--pprof) and perf profiles of PostgreSQL process trees for every measured window to this directory")
 	fs.StringVar(&subscribeMode, "logdb-subscribe", "auto", "how logdb subscribers read: copy (COPY (SUBSCRIBE …) TO STDOUT), fetch (DECLARE … CURSOR FOR SUBSCRIBE + FETCH), auto (copy, else fetch)")
+	fs.BoolVar(&queueStatements, "queue-statements", false, "log each river client's mean latency per statement (BEGIN, river's queries, COMMIT) over the queue workload's measured window")
 	fs.StringVar(&queueOn, "queue-clients-on", "spread", "where logdb3's river clients connect: spread (one per node) or leader (all on the leader, as the trio's are all on its primary)")
 	if err := fs.Parse(args); err != nil {
 		return c, err

@@ -81,7 +81,7 @@ func queueSetup(ctx context.Context, e *env, t *target) error {
 	if err != nil {
 		return err
 	}
-	pool, err := queuePool(ctx, pt, 2)
+	pool, err := queuePool(ctx, pt, 2, nil)
 	if err != nil {
 		return err
 	}
@@ -96,12 +96,15 @@ func queueSetup(ctx context.Context, e *env, t *target) error {
 	return waitReplayed(ctx, t)
 }
 
-func queuePool(ctx context.Context, t *target, maxConns int) (*pgxpool.Pool, error) {
+func queuePool(ctx context.Context, t *target, maxConns int, tracer pgx.QueryTracer) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(t.connString())
 	if err != nil {
 		return nil, err
 	}
 	cfg.MaxConns = int32(maxConns)
+	if tracer != nil {
+		cfg.ConnConfig.Tracer = tracer
+	}
 	cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	pool, err := pgxpool.NewWithConfig(cctx, cfg)
@@ -256,7 +259,13 @@ func runQueue(ctx context.Context, e *env, t *target) (sample, error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, river.WorkFunc(func(context.Context, *river.Job[queueJobArgs]) error { return nil }))
 	for i, srv := range servers {
-		pool, err := queuePool(ctx, srv, len(producers[i])+8)
+		var tracer pgx.QueryTracer
+		if queueStatements {
+			st := &stmtTracer{q: q, label: fmt.Sprintf("client %d (%s:%d)", i+1, srv.Host, srv.Port), sum: map[string]time.Duration{}, n: map[string]int{}}
+			tracer = st
+			defer st.report(t.Name)
+		}
+		pool, err := queuePool(ctx, srv, len(producers[i])+8, tracer)
 		if err != nil {
 			return nil, fmt.Errorf("client %d's pool: %w", i+1, err)
 		}
