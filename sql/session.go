@@ -500,6 +500,11 @@ func (s *Session) prepare(ctx context.Context, name, query string, paramTypes []
 // read snapshot when there is none.
 func (s *Session) withSnapshot(ctx context.Context, fn func(t *txnState) error) error {
 	if s.tx != nil && s.tx.Kv != nil {
+		if s.tx.stale && !s.tx.deferring {
+			if err := s.freshen(ctx, s.tx); err != nil { // deferredread.go
+				return err
+			}
+		}
 		return fn(s.tx)
 	}
 	if s.mode == modeFailed {
