@@ -31,6 +31,9 @@ func (n *Node) step(m *pb.Message, snap bool) error {
 	if err := n.checkInbound(m, snap); err != nil {
 		return err
 	}
+	if from := m.GetFrom(); from != 0 && from == n.leader.Load() {
+		n.leaderHeard.Store(n.mono())
+	}
 	if n.refuseVote(m) || n.answerRead(m) {
 		return nil
 	}

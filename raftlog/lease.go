@@ -135,3 +135,25 @@ func (n *Node) refuseVote(m *pb.Message) bool {
 	t := m.GetType()
 	return (t == pb.MessageType_MsgVote || t == pb.MessageType_MsgPreVote) && n.mono() < n.lease.voteAfter
 }
+
+// LeaderInTouch reports whether a proposal made here now can be expected
+// to reach a leader that commits it: as leader, this node holds a read
+// lease (a quorum answered it within the lease); as a follower, a message
+// of its leader arrived within the last two ticks (the leader sends every
+// follower something each tick). sql lets a transaction that begins with
+// an INSERT skip its read point only then: a node cut off from the
+// leader still waits for a read point first and fails cleanly with 40001
+// ("nothing was read or written") instead of committing into the void
+// and answering 40003 ("outcome unknown").
+func (n *Node) LeaderInTouch() bool {
+	lead := n.leader.Load()
+	switch {
+	case lead == 0:
+		return false
+	case lead == n.cfg.NodeID:
+		_, ok := n.leaseIndex()
+		return ok
+	}
+	last := n.leaderHeard.Load()
+	return last != 0 && n.mono()-last < int64(2*n.cfg.TickInterval)
+}

@@ -131,6 +131,7 @@ type Node struct {
 	addrs       map[uint64]string // members' raft addresses
 	leaderCh    chan struct{}     // closed and replaced when the leader changes
 	leader      atomic.Uint64
+	leaderHeard atomic.Int64  // mono() when a message of the known leader last arrived (LeaderInTouch)
 	term        atomic.Uint64 // current term, from the last HardState
 	role        atomic.Value  // string
 	applyBatchN atomic.Uint64 // StateMachine.Apply calls (benchmarks)

@@ -148,3 +148,38 @@ func TestStaleProposalIsFenced(t *testing.T) {
 		t.Fatalf("fresh proposal: %v", res)
 	}
 }
+
+// LeaderInTouch: a follower hearing from its leader, and a leader holding
+// a read lease, are in touch; a follower cut off from the leader stops
+// being in touch within a few ticks (it must not let a transaction skip
+// its read point: sql's deferredread.go), and is again once healed.
+func TestLeaderInTouch(t *testing.T) {
+	ctx := testCtx(t)
+	c := newTestCluster(t, 3)
+	lead := c.leader(ctx)
+	var fol *Node
+	for _, n := range c.nodes {
+		if n != lead {
+			fol = n
+			break
+		}
+	}
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		for !cond() {
+			if ctx.Err() != nil {
+				t.Fatalf("%s: never", what)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	waitFor("the follower in touch", fol.LeaderInTouch)
+	if _, err := lead.WaitReadable(ctx); err != nil { // a confirmed round: the lease
+		t.Fatal(err)
+	}
+	waitFor("the leader in touch (its lease)", lead.LeaderInTouch)
+	c.partition(fol.cfg.NodeID)
+	waitFor("the cut-off follower out of touch", func() bool { return !fol.LeaderInTouch() })
+	c.heal()
+	waitFor("the healed follower in touch", fol.LeaderInTouch)
+}

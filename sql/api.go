@@ -44,9 +44,14 @@ type Config struct {
 	// snapshot, so reads are linearizable in a cluster (ReadIndex, then wait
 	// until applied). Nil on a single node.
 	ReadBarrier func(ctx context.Context) error
-	NodeID      uint64
-	Version     string // logdb's version, shown by version()
-	Logger      *slog.Logger
+	// LeaderInTouch, with ReadBarrier, reports whether this node's
+	// proposals can reach a leader now (raftlog.Node.LeaderInTouch): only
+	// then does a transaction that begins with an INSERT skip the read
+	// barrier (deferredread.go).
+	LeaderInTouch func() bool
+	NodeID        uint64
+	Version       string // logdb's version, shown by version()
+	Logger        *slog.Logger
 	// Feed serves SUBSCRIBE, slots and pg_current_wal_lsn (subscribe.go);
 	// nil: those fail with 55000.
 	Feed *changefeed.Feed

@@ -41,6 +41,15 @@ import (
 //
 // A transaction that is BEGIN, INSERT, COMMIT — a job queue's producer, an
 // outbox writer — so pays no read point at all on a follower.
+//
+// Only while the node is in touch with the leader (Config.LeaderInTouch:
+// a follower heard from it within two ticks, a leader holds its read
+// lease). A node cut off from the leader waits for the read point as
+// before and fails cleanly with 40001 ("nothing was read or written");
+// skipping it there would run the INSERT and leave its COMMIT waiting for
+// a quorum it cannot reach, to end in 40003 (outcome unknown).
+// TestClusterMembership's removed leader showed it: its clients' COMMITs
+// held its shutdown past ten seconds.
 
 // deferrable reports whether ps may run on a snapshot without a read point
 // as its transaction's first statement: a planned INSERT (at SERIALIZABLE:

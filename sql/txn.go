@@ -154,7 +154,7 @@ func (s *Session) ensureKV(ctx context.Context) (*txnState, error) {
 		}
 		return t, nil
 	}
-	deferRead := s.deferRead && t.level() == isoSerializable
+	deferRead := s.deferRead && t.level() == isoSerializable && s.e.cfg.LeaderInTouch != nil && s.e.cfg.LeaderInTouch()
 	if s.e.cfg.ReadBarrier != nil && !s.localReads() && !deferRead {
 		if err := s.e.cfg.ReadBarrier(ctx); err != nil {
 			if ctx.Err() != nil {

@@ -113,15 +113,16 @@ func start(ctx context.Context, cfg startConfig) error {
 		return err
 	}
 	engine, err := sql.NewEngine(sql.Config{
-		Feed:        feed,
-		Store:       store,
-		Proposer:    prop,
-		Locks:       lockSide,
-		ReadBarrier: readBarrier(node, cfg.clustered()),
-		Cluster:     clusterView(node, store, cfg.Listen),
-		NodeID:      cfg.NodeID,
-		Version:     version,
-		Logger:      logger,
+		Feed:          feed,
+		Store:         store,
+		Proposer:      prop,
+		Locks:         lockSide,
+		ReadBarrier:   readBarrier(node, cfg.clustered()),
+		LeaderInTouch: node.LeaderInTouch,
+		Cluster:       clusterView(node, store, cfg.Listen),
+		NodeID:        cfg.NodeID,
+		Version:       version,
+		Logger:        logger,
 
 		MaxTxnBytes:        cfg.MaxTxnBytes,
 		MaxExpressionDepth: cfg.MaxExpressionDepth,
