@@ -26,6 +26,12 @@ func TestIndexOrderMatchesPostgres(t *testing.T) {
 		`DROP TABLE IF EXISTS ixo_tenant`,
 		`CREATE TABLE ixo_tenant (tenant int, id int, v text, PRIMARY KEY (tenant, id))`,
 		`INSERT INTO ixo_tenant SELECT i % 4, i, 'v' || i FROM generate_series(1, 200) i`,
+		`DROP TABLE IF EXISTS ixo_gw`,
+		`CREATE TABLE ixo_gw (id bigint PRIMARY KEY, priority smallint NOT NULL, run_at timestamptz NOT NULL, is_available boolean NOT NULL, task int NOT NULL, created timestamptz)`,
+		`CREATE INDEX ixo_gw_main ON ixo_gw (priority, run_at) WHERE is_available`,
+		`CREATE INDEX ixo_gw_created ON ixo_gw (created)`,
+		`INSERT INTO ixo_gw SELECT i, i % 3, timestamptz '2026-01-01 00:00:00+00' + ((i * 7) % 40) * interval '1 hour', i % 4 <> 0, i % 5,
+			CASE WHEN i % 6 = 0 THEN NULL ELSE timestamptz '2026-01-01 00:00:00+00' + i * interval '1 minute' END FROM generate_series(1, 300) i`,
 		`INSERT INTO ixo_jobs SELECT i, (ARRAY['available','running','completed'])[i % 3 + 1], 'q' || (i % 2),
 			(i * 7) % 4 + 1, timestamptz '2026-01-01 00:00:00+00' + ((i * 13) % 50) * interval '1 minute',
 			CASE WHEN i % 5 = 0 THEN NULL ELSE i % 9 END, CASE WHEN i % 4 = 0 THEN NULL ELSE 'k' || (i * 31 % 1000) END
@@ -62,11 +68,21 @@ func TestIndexOrderMatchesPostgres(t *testing.T) {
 		`SELECT id FROM ixo_tenant WHERE tenant = 0 ORDER BY v LIMIT 3`,
 		`SELECT tenant, id FROM ixo_tenant ORDER BY tenant DESC, id DESC LIMIT 3`,
 		`SELECT tenant, id FROM ixo_tenant WHERE id = 7 ORDER BY tenant, id`,
+		// no key range, under a LIMIT: an index in the sort's order
+		`SELECT id, priority, run_at FROM ixo_gw WHERE is_available AND run_at <= '2026-01-02' AND task = ANY(ARRAY[1, 2]) ORDER BY priority, run_at, id LIMIT 3`,
+		`SELECT id FROM ixo_gw WHERE is_available = true ORDER BY priority DESC, run_at DESC, id DESC LIMIT 4`,
+		`SELECT id, created FROM ixo_gw ORDER BY created NULLS FIRST, id LIMIT 3`,
+		`SELECT id, created FROM ixo_gw ORDER BY created DESC NULLS LAST, id DESC LIMIT 3`,
+		`SELECT id, created FROM ixo_gw ORDER BY created, id LIMIT 3`,
+		`SELECT id FROM ixo_gw WHERE task = 3 ORDER BY created NULLS FIRST, id LIMIT 3`,
+		`SELECT count(*) FROM (SELECT id FROM ixo_gw ORDER BY created NULLS FIRST LIMIT 500) s`,
 	)
 	// logdb's own plans: read in order (no Sort).
 	for q, via := range map[string]string{
 		fetch: "ixo_fetch",
-		`SELECT id FROM ixo_tenant WHERE tenant = 2 ORDER BY id DESC LIMIT 5`: "ixo_tenant",
+		`SELECT id FROM ixo_tenant WHERE tenant = 2 ORDER BY id DESC LIMIT 5`:                         "ixo_tenant",
+		`SELECT id FROM ixo_gw WHERE is_available AND task = 1 ORDER BY priority, run_at, id LIMIT 1`: "ixo_gw_main",
+		`SELECT id FROM ixo_gw ORDER BY created NULLS FIRST, id LIMIT 3`:                              "ixo_gw_created",
 	} {
 		rows, err := lc.Query(ctx, "EXPLAIN "+q)
 		if err != nil {

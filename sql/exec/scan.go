@@ -742,6 +742,46 @@ func (s *ScanNode) OrderedByIndex(cols []int, keys []SortKey) bool {
 	return true
 }
 
+// OrderByIndexScan, for a scan that found no key range to read (a full
+// scan) under an ORDER BY … LIMIT, picks a secondary index whose order is
+// the sort's and reads the whole index in that order instead, so the
+// LIMIT stops it after a few rows: "WHERE is_available ORDER BY priority,
+// run_at LIMIT 1" on a partial index (priority, run_at) WHERE
+// is_available reads its first entries, not every row. The index must
+// have plain columns, and a partial index's predicate must follow from
+// the scan's conditions; a whole (not partial) index only when the scan
+// has no conditions at all (each row they would drop costs a lookup). It
+// reports whether it chose one (and then sets the path and Reverse).
+func (s *ScanNode) OrderByIndexScan(cols []int, keys []SortKey) bool {
+	if s.Path.Kind != pathFull || s.Leaves != nil || len(keys) == 0 {
+		return false
+	}
+	saved := s.Path
+	for _, ix := range s.T.Indexes {
+		if len(ix.Exprs) != 0 {
+			continue
+		}
+		if ix.Pred == "" && (len(s.Preds) > 0 || s.Security != nil) {
+			// rows the conditions drop would each cost a lookup: only a
+			// scan with none ("the latest ten rows"), or a partial index
+			// made for the conditions, reads the index whole
+			continue
+		}
+		if ix.Pred != "" {
+			ie := s.IxExprs[ix.OID]
+			if ie == nil || ie.Pred == nil || !s.implies(ie.Pred) {
+				continue
+			}
+		}
+		s.Path = accessPath{Kind: PathIndex, index: ix}
+		if s.OrderedByIndex(cols, keys) {
+			return true
+		}
+	}
+	s.Path = saved
+	return false
+}
+
 // OrderedByKey reports whether a scan of the table's primary key (whole,
 // a range, or a list of keys, which are read sorted) yields its rows in
 // the order of keys (over cols, the scan's columns), and if so sets

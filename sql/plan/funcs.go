@@ -555,8 +555,9 @@ func (n *SRFNode) rowsOf(ec *exec.Ctx, vals []types.Datum) ([][]types.Datum, err
 
 // tryOrderedScan removes a sort that a primary-key scan (forward or
 // reverse) or a secondary index's range (exec.ScanNode.OrderedByIndex)
-// already satisfies.
-func (p *Planner) tryOrderedScan(n exec.Node, keys []exec.SortKey) bool {
+// already satisfies; under a LIMIT (limited) a full scan may become a
+// whole index read in the sort's order (OrderByIndexScan).
+func (p *Planner) tryOrderedScan(n exec.Node, keys []exec.SortKey, limited bool) bool {
 	var cols []int
 	for _, k := range keys {
 		cols = append(cols, k.Idx)
@@ -584,7 +585,12 @@ func (p *Planner) tryOrderedScan(n exec.Node, keys []exec.SortKey) bool {
 			if x.Path.Kind == exec.PathIndex {
 				return x.OrderedByIndex(cols, keys)
 			}
-			return x.OrderedByKey(cols, keys)
+			if x.OrderedByKey(cols, keys) {
+				return true
+			}
+			// under a LIMIT, an index in the sort's order beats reading
+			// and sorting every row
+			return limited && x.OrderByIndexScan(cols, keys)
 		}
 		return false
 	}

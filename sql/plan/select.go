@@ -565,7 +565,7 @@ func (p *Planner) planOrderLimitTargets(src exec.Node, sc *Scope, sel *pg_query.
 	if distinct && onKeys == nil {
 		n = &exec.DistinctNode{Src: n, Keys: exec.Seq(visible)}
 	}
-	if len(keys) > 0 && !p.tryOrderedScan(n, keys) {
+	if len(keys) > 0 && !p.tryOrderedScan(n, keys, sel.LimitCount != nil && !isNullConst(sel.LimitCount)) {
 		n = &exec.SortNode{Src: n, Keys: keys}
 	}
 	if onKeys != nil {
