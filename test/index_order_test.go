@@ -82,6 +82,7 @@ func TestIndexOrderMatchesPostgres(t *testing.T) {
 		fetch: "ixo_fetch",
 		`SELECT id FROM ixo_tenant WHERE tenant = 2 ORDER BY id DESC LIMIT 5`:                         "ixo_tenant",
 		`SELECT id FROM ixo_gw WHERE is_available AND task = 1 ORDER BY priority, run_at, id LIMIT 1`: "ixo_gw_main",
+		`SELECT id, n FROM ixo_jobs WHERE n > 6 ORDER BY n, id LIMIT 12`:                              "ixo_n",
 		`SELECT id FROM ixo_gw ORDER BY created NULLS FIRST, id LIMIT 3`:                              "ixo_gw_created",
 	} {
 		rows, err := lc.Query(ctx, "EXPLAIN "+q)

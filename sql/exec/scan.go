@@ -699,9 +699,9 @@ func (it *scanIter) Close() {
 // key; the columns its path fixes by equality are constant in the range.
 // So the keys, skipping those fixed columns, must follow the remaining
 // index columns (and then the primary key's), all in one direction, each
-// of a type whose key encoding sorts as the type does, and each NOT NULL
-// or with its NULLs where the scan puts them (first ascending, last
-// descending). A job queue's "WHERE state = 'available' AND queue = $1
+// of a type whose key encoding sorts as the type does, and each NOT NULL,
+// or bounded by the path's range (which reads no NULL), or with its NULLs
+// where the scan puts them (first ascending, last descending). A job queue's "WHERE state = 'available' AND queue = $1
 // ORDER BY priority, scheduled_at, id LIMIT n FOR UPDATE SKIP LOCKED" then
 // reads n rows of its index instead of every waiting job.
 func (s *ScanNode) OrderedByIndex(cols []int, keys []SortKey) bool {
@@ -717,6 +717,10 @@ func (s *ScanNode) OrderedByIndex(cols []int, keys []SortKey) bool {
 	}
 	fixed := icols[:min(len(s.Path.eq), len(icols))]
 	order := icols[len(fixed):]
+	ranged := -1 // the column the path bounds by a range: its NULLs are not read
+	if (s.Path.lo != nil || s.Path.hi != nil) && len(order) > 0 {
+		ranged = order[0]
+	}
 	if !ix.Unique || ix.Deferrable {
 		order = append(order[:len(order):len(order)], s.T.PKIdx...)
 	}
@@ -733,7 +737,7 @@ func (s *ScanNode) OrderedByIndex(cols []int, keys []SortKey) bool {
 		if next >= len(order) || order[next] != c || !keyOrdered(s.T.Columns[c].Type) {
 			return false
 		}
-		if !s.T.Columns[c].NotNull && !slices.Contains(s.T.PKIdx, c) && k.NullsFirst == desc {
+		if !s.T.Columns[c].NotNull && !slices.Contains(s.T.PKIdx, c) && c != ranged && k.NullsFirst == desc {
 			return false
 		}
 		next++
