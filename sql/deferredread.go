@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 
-	"logdb/kv"
-	"logdb/sql/pgerror"
 	"logdb/sql/types"
 )
 
@@ -100,31 +98,12 @@ func (s *Session) runDeferred(ctx context.Context, t *txnState, ps *prepStmt, pa
 
 // freshen moves a stale snapshot (t.stale) past a linearizable read point,
 // keeping the transaction's writes and its reads (each validated from the
-// snapshot it was made in).
+// snapshot it was made in): a READ COMMITTED statement's new snapshot
+// (isolation.go). A snapshot an open cursor reads, or one of a transaction
+// that changed the catalog, stays: the transaction wrote, so its reads are
+// validated at commit.
 func (s *Session) freshen(ctx context.Context, t *txnState) error {
 	t.stale = false
-	if err := s.readBarrier(ctx); err != nil {
-		return err
-	}
-	if t.ddl != nil {
-		return nil // the catalog it changed is its own: keep the snapshot
-	}
-	before := t.Kv.SnapshotIndex()
-	if err := t.Kv.Refresh(); err != nil {
-		if errors.Is(err, kv.ErrSnapshotInUse) {
-			// an open cursor reads the snapshot: keep it (the
-			// transaction wrote, so its reads are validated at commit)
-			return nil
-		}
-		return pgerror.Wrap(err, pgerror.Internal, "snapshot after a read point")
-	}
-	if t.Kv.SnapshotIndex() == before {
-		return nil
-	}
-	cat, err := s.catalogFor(t.Kv)
-	if err != nil {
-		return err
-	}
-	t.cat = cat
-	return nil
+	_, err := s.newStatementSnapshot(ctx, t)
+	return err
 }

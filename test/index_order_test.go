@@ -85,22 +85,7 @@ func TestIndexOrderMatchesPostgres(t *testing.T) {
 		`SELECT id, n FROM ixo_jobs WHERE n > 6 ORDER BY n, id LIMIT 12`:                              "ixo_n",
 		`SELECT id FROM ixo_gw ORDER BY created NULLS FIRST, id LIMIT 3`:                              "ixo_gw_created",
 	} {
-		rows, err := lc.Query(ctx, "EXPLAIN "+q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var plan []string
-		for rows.Next() {
-			var line string
-			if err := rows.Scan(&line); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, line)
-		}
-		if rows.Err() != nil {
-			t.Fatal(rows.Err())
-		}
-		text := strings.Join(plan, "\n")
+		text := queryText(t, ctx, lc, "EXPLAIN "+q)
 		if strings.Contains(text, "Sort") || !strings.Contains(text, via) {
 			t.Errorf("%s sorts, or does not read %s:\n%s", q, via, text)
 		}

@@ -771,11 +771,8 @@ func (s *ScanNode) OrderByIndexScan(cols []int, keys []SortKey) bool {
 			// made for the conditions, reads the index whole
 			continue
 		}
-		if ix.Pred != "" {
-			ie := s.IxExprs[ix.OID]
-			if ie == nil || ie.Pred == nil || !s.implies(ie.Pred) {
-				continue
-			}
+		if _, _, usable := s.indexKeyCols(ix); !usable {
+			continue // a partial index whose predicate the conditions do not imply
 		}
 		s.Path = accessPath{Kind: PathIndex, index: ix}
 		if s.OrderedByIndex(cols, keys) {
